@@ -1,0 +1,204 @@
+"""``PoseSequence``: the one data contract between pose estimation and everything after it.
+
+Arrays over time, validated on construction. A frame with no person is a row of NaN (never
+dropped, never ``None``), so index ``i`` always means the ``i``-th decoded frame of the video.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.errors import DataFormatError, InputNotFoundError, OutputError, ShapeError
+from formcheck.pose.landmarks import NUM_LANDMARKS
+
+#: Bumped whenever the saved layout changes; ``load`` refuses other versions.
+NPZ_FORMAT_VERSION = 1
+
+#: Number of points sampled along the back outline per frame (see ``back_xy``).
+BACK_PROFILE_POINTS = 9
+
+
+def _check(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:
+    ok = arr.ndim == len(shape) and all(
+        want is None or got == want for got, want in zip(arr.shape, shape)
+    )
+    if not ok:
+        pretty = "(" + ", ".join("T" if s is None else str(s) for s in shape) + ")"
+        raise ShapeError(f"PoseSequence.{name} must have shape {pretty}, got {arr.shape}")
+
+
+@dataclass(frozen=True, eq=False)
+class PoseSequence:
+    """Landmarks of one person over ``T`` frames.
+
+    Attributes:
+        t_s: ``(T,)`` presentation time of each frame in seconds, strictly increasing.
+        image_xy: ``(T, 33, 2)`` landmark positions in pixels of the displayed (upright) frame.
+        world_xyz: ``(T, 33, 3)`` metric world landmarks in metres, hip-centred; MediaPipe's
+            axes: x to the subject's left in the image, y down, z towards/away from the camera.
+        visibility: ``(T, 33)`` in [0, 1].
+        presence: ``(T, 33)`` in [0, 1].
+        back_xy: optional ``(T, K, 2)`` points of the back's outline in pixels, sampled from the
+            segmentation mask along the shoulder→hip chord (first point near the shoulders, last
+            near the hips); NaN where the outline was not found.
+        width, height: size of the displayed frame in pixels.
+        source: where the frames came from (file name or ``camera:N``).
+        model: the pose model that produced the landmarks (e.g. ``full``).
+    """
+
+    t_s: np.ndarray
+    image_xy: np.ndarray
+    world_xyz: np.ndarray
+    visibility: np.ndarray
+    presence: np.ndarray
+    back_xy: np.ndarray | None = None
+    width: int = 0
+    height: int = 0
+    source: str = ""
+    model: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        conv = {
+            "t_s": np.asarray(self.t_s, dtype=np.float64),
+            "image_xy": np.asarray(self.image_xy, dtype=np.float32),
+            "world_xyz": np.asarray(self.world_xyz, dtype=np.float32),
+            "visibility": np.asarray(self.visibility, dtype=np.float32),
+            "presence": np.asarray(self.presence, dtype=np.float32),
+        }
+        if self.back_xy is not None:
+            conv["back_xy"] = np.asarray(self.back_xy, dtype=np.float32)
+        for k, v in conv.items():
+            object.__setattr__(self, k, v)
+        _check("t_s", self.t_s, (None,))
+        n = self.t_s.shape[0]
+        _check("image_xy", self.image_xy, (n, NUM_LANDMARKS, 2))
+        _check("world_xyz", self.world_xyz, (n, NUM_LANDMARKS, 3))
+        _check("visibility", self.visibility, (n, NUM_LANDMARKS))
+        _check("presence", self.presence, (n, NUM_LANDMARKS))
+        if self.back_xy is not None:
+            _check("back_xy", self.back_xy, (n, None, 2))
+        if n > 1 and not np.all(np.diff(self.t_s) > 0):
+            raise ShapeError("PoseSequence.t_s must be strictly increasing")
+        if not np.all(np.isfinite(self.t_s)):
+            raise ShapeError("PoseSequence.t_s must be finite")
+        for arr in (self.t_s, self.image_xy, self.world_xyz, self.visibility, self.presence):
+            arr.setflags(write=False)
+        if self.back_xy is not None:
+            self.back_xy.setflags(write=False)
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return int(self.t_s.shape[0])
+
+    @property
+    def detected(self) -> np.ndarray:
+        """``(T,)`` bool: a person was found in the frame."""
+        return np.isfinite(self.world_xyz[:, 0, 0])
+
+    @property
+    def fps(self) -> float:
+        """Median frame rate from the timestamps (0 for fewer than two frames)."""
+        if len(self) < 2:
+            return 0.0
+        return float(1.0 / np.median(np.diff(self.t_s)))
+
+    @classmethod
+    def empty(cls, width: int = 0, height: int = 0, source: str = "", model: str = "",
+              back_points: int | None = None) -> PoseSequence:
+        return cls(
+            t_s=np.zeros(0),
+            image_xy=np.zeros((0, NUM_LANDMARKS, 2)),
+            world_xyz=np.zeros((0, NUM_LANDMARKS, 3)),
+            visibility=np.zeros((0, NUM_LANDMARKS)),
+            presence=np.zeros((0, NUM_LANDMARKS)),
+            back_xy=None if back_points is None else np.zeros((0, back_points, 2)),
+            width=width, height=height, source=source, model=model,
+        )
+
+    def slice(self, start: int, stop: int | None = None) -> PoseSequence:
+        """Frames ``start:stop`` as a new sequence (used by live mode's sliding window)."""
+        s = np.s_[start:stop]
+        return PoseSequence(
+            t_s=self.t_s[s], image_xy=self.image_xy[s], world_xyz=self.world_xyz[s],
+            visibility=self.visibility[s], presence=self.presence[s],
+            back_xy=None if self.back_xy is None else self.back_xy[s],
+            width=self.width, height=self.height, source=self.source, model=self.model,
+            extra=dict(self.extra),
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write a compressed ``.npz`` atomically (temp file, then rename)."""
+        path = Path(path)
+        meta = {
+            "format_version": NPZ_FORMAT_VERSION,
+            "width": self.width, "height": self.height,
+            "source": self.source, "model": self.model, "extra": self.extra,
+        }
+        arrays = {
+            "t_s": self.t_s, "image_xy": self.image_xy, "world_xyz": self.world_xyz,
+            "visibility": self.visibility, "presence": self.presence,
+            "meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
+        }
+        if self.back_xy is not None:
+            arrays["back_xy"] = self.back_xy
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                np.savez_compressed(fh, **arrays)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> PoseSequence:
+        path = Path(path)
+        if not path.is_file():
+            raise InputNotFoundError(f"pose file not found: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode())
+                if meta.get("format_version") != NPZ_FORMAT_VERSION:
+                    raise DataFormatError(
+                        f"{path} has pose format version {meta.get('format_version')}, this "
+                        f"formcheck reads version {NPZ_FORMAT_VERSION}; re-run `formcheck analyze`"
+                    )
+                return cls(
+                    t_s=z["t_s"], image_xy=z["image_xy"], world_xyz=z["world_xyz"],
+                    visibility=z["visibility"], presence=z["presence"],
+                    back_xy=z["back_xy"] if "back_xy" in z.files else None,
+                    width=int(meta["width"]), height=int(meta["height"]),
+                    source=str(meta["source"]), model=str(meta["model"]),
+                    extra=dict(meta.get("extra") or {}),
+                )
+        except (OSError, ValueError, KeyError) as exc:
+            raise DataFormatError(f"{path} is not a formcheck pose file ({exc})") from exc
+
+
+def stack_frames(
+    t_s: list[float],
+    image_xy: list[np.ndarray],
+    world_xyz: list[np.ndarray],
+    visibility: list[np.ndarray],
+    presence: list[np.ndarray],
+    back_xy: list[np.ndarray] | None = None,
+    **meta,
+) -> PoseSequence:
+    """Build a sequence from per-frame arrays (the estimator's output order)."""
+    if not t_s:
+        return PoseSequence.empty(back_points=None if back_xy is None else BACK_PROFILE_POINTS,
+                                  **meta)
+    return PoseSequence(
+        t_s=np.asarray(t_s), image_xy=np.stack(image_xy), world_xyz=np.stack(world_xyz),
+        visibility=np.stack(visibility), presence=np.stack(presence),
+        back_xy=None if back_xy is None else np.stack(back_xy), **meta,
+    )

@@ -1,0 +1,244 @@
+"""The report: the one truth every sink (JSON, CSV, video overlay, HTML page, JUnit, terminal) reads.
+
+Plain frozen dataclasses with a versioned JSON form. Serialisation is deterministic: keys sorted,
+floats rounded (``FLOAT_DECIMALS``), lists in a defined order, so the same input gives
+byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from formcheck import __version__
+from formcheck.errors import DataFormatError, InputNotFoundError, OutputError
+
+#: Major.minor. A reader accepts the same major version; the minor grows with added fields.
+SCHEMA_VERSION = "1.0"
+FLOAT_DECIMALS = 4
+
+#: The three faults formcheck judges, in display order.
+FAULTS: tuple[str, ...] = ("rounded_back", "lumbar_overextension", "jerky_twist")
+
+FAULT_TITLES: dict[str, str] = {
+    "rounded_back": "rounded back",
+    "lumbar_overextension": "over-arched lower back",
+    "jerky_twist": "jerky twist",
+}
+
+
+def _clean(value: Any) -> Any:
+    """Round floats, turn NaN/inf into None, recurse into containers."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return round(value, FLOAT_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return _clean(value.item())
+    return value
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    duration_s: float
+    rotation: int = 0
+    codec: str = ""
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # descent | ascent | pull | lowering | lockout | ...
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Rep:
+    index: int  # 1-based
+    start_s: float
+    end_s: float
+    phases: tuple[Phase, ...] = ()
+    start_frame: int = 0
+    end_frame: int = 0
+
+
+@dataclass(frozen=True)
+class Finding:
+    fault: str  # one of FAULTS
+    rep: int | None  # 1-based rep, None when outside any rep
+    phase: str | None
+    start_s: float
+    end_s: float
+    peak_s: float
+    severity: str  # mild | moderate | severe
+    value: float  # peak value of the deciding signal
+    threshold: float  # the threshold it crossed
+    unit: str
+    message: str  # one line a lifter can read
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    fault: str
+    rep: int | None  # None: the whole clip
+    assessable: bool
+    reason: str | None = None  # why not (or a caveat when assessable)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A categorical estimate (exercise, view) with its confidence in [0, 1]."""
+
+    name: str
+    confidence: float
+    source: str = "auto"  # auto | user
+
+
+@dataclass(frozen=True)
+class Report:
+    video: VideoInfo | None
+    model: str
+    frames_total: int
+    frames_with_person: int
+    exercise: Estimate | None = None
+    view: Estimate | None = None
+    reps: tuple[Rep, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    assessable: tuple[Assessment, ...] = ()
+    summary: dict = field(default_factory=dict)  # scalar measurements, e.g. mean trunk angle
+    schema_version: str = SCHEMA_VERSION
+    formcheck_version: str = __version__
+
+    # ------------------------------------------------------------ queries
+    def findings_for(self, fault: str) -> list[Finding]:
+        return [f for f in self.findings if f.fault == fault]
+
+    def assessment(self, fault: str, rep: int | None = None) -> Assessment | None:
+        for a in self.assessable:
+            if a.fault == fault and a.rep == rep:
+                return a
+        return None
+
+    # ------------------------------------------------------------ (de)serialisation
+    def to_dict(self) -> dict:
+        return _clean(asdict(self))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Report:
+        major = str(d.get("schema_version", "")).split(".")[0]
+        if major != SCHEMA_VERSION.split(".")[0]:
+            raise DataFormatError(
+                f"report schema {d.get('schema_version')!r} is not readable by this formcheck "
+                f"(schema {SCHEMA_VERSION}); re-run `formcheck analyze`"
+            )
+
+        def build(kls, obj):
+            if obj is None:
+                return None
+            names = {f.name for f in fields(kls)}
+            return kls(**{k: v for k, v in obj.items() if k in names})
+
+        try:
+            reps = tuple(
+                Rep(**{**r, "phases": tuple(Phase(**p) for p in r.get("phases", ()))})
+                for r in d.get("reps", ())
+            )
+            return cls(
+                video=build(VideoInfo, d.get("video")),
+                model=d["model"],
+                frames_total=d["frames_total"],
+                frames_with_person=d["frames_with_person"],
+                exercise=build(Estimate, d.get("exercise")),
+                view=build(Estimate, d.get("view")),
+                reps=reps,
+                findings=tuple(build(Finding, f) for f in d.get("findings", ())),
+                assessable=tuple(build(Assessment, a) for a in d.get("assessable", ())),
+                summary=dict(d.get("summary") or {}),
+                schema_version=d["schema_version"],
+                formcheck_version=d.get("formcheck_version", ""),
+            )
+        except (KeyError, TypeError) as exc:
+            raise DataFormatError(f"report is missing or has a bad field: {exc}") from exc
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Report:
+        path = Path(path)
+        if not path.is_file():
+            raise InputNotFoundError(f"report not found: {path}")
+        try:
+            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except json.JSONDecodeError as exc:
+            raise DataFormatError(f"{path} is not valid JSON: {exc}") from exc
+
+    def save_json(self, path: str | os.PathLike) -> Path:
+        return write_text_atomic(path, self.to_json())
+
+    def reps_csv(self) -> str:
+        """One row per rep: times and, per fault, finding severity or assessability."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["rep", "start_s", "end_s", *[f"{f}" for f in FAULTS],
+                    *[f"{f}_value" for f in FAULTS]])
+        for rep in self.reps:
+            status, values = [], []
+            for fault in FAULTS:
+                hits = [f for f in self.findings if f.fault == fault and f.rep == rep.index]
+                a = self.assessment(fault, rep.index) or self.assessment(fault, None)
+                if hits:
+                    worst = max(hits, key=lambda f: f.value)
+                    status.append(worst.severity)
+                    values.append(_clean(float(worst.value)))
+                elif a is not None and not a.assessable:
+                    status.append("not_assessable")
+                    values.append("")
+                else:
+                    status.append("ok")
+                    values.append("")
+            w.writerow([rep.index, _clean(float(rep.start_s)), _clean(float(rep.end_s)),
+                        *status, *values])
+        return buf.getvalue()
+
+    def save_csv(self, path: str | os.PathLike) -> Path:
+        return write_text_atomic(path, self.reps_csv())
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temp file in the same folder, then rename."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path
