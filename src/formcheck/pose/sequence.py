@@ -21,7 +21,7 @@ from formcheck.pose.landmarks import NUM_LANDMARKS
 NPZ_FORMAT_VERSION = 1
 
 #: Number of points sampled along the back outline per frame (see ``back_xy``).
-BACK_PROFILE_POINTS = 9
+BACK_PROFILE_POINTS = 17
 
 
 def _check(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:
@@ -45,8 +45,10 @@ class PoseSequence:
         visibility: ``(T, 33)`` in [0, 1].
         presence: ``(T, 33)`` in [0, 1].
         back_xy: optional ``(T, K, 2)`` points of the back's outline in pixels, sampled from the
-            segmentation mask along the shoulder→hip chord (first point near the shoulders, last
-            near the hips); NaN where the outline was not found.
+            segmentation mask: point ``k`` lies at fraction ``k / (K - 1)`` along the image chord
+            from the shoulder midpoint (0) to the hip midpoint (1), moved along the chord's normal
+            towards the back (away from face and toes) to the silhouette's edge (mask > 0.5).
+            NaN where the outline was not found.
         width, height: size of the displayed frame in pixels.
         source: where the frames came from (file name or ``camera:N``).
         model: the pose model that produced the landmarks (e.g. ``full``).
