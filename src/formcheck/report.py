@@ -1,4 +1,4 @@
-"""The report: the one truth every sink (JSON, CSV, video overlay, HTML page, JUnit, terminal) reads.
+"""The report: the one truth every sink (JSON, CSV, overlay, HTML page, JUnit, terminal) reads.
 
 Plain frozen dataclasses with a versioned JSON form. Serialisation is deterministic: keys sorted,
 floats rounded (``FLOAT_DECIMALS``), lists in a defined order, so the same input gives
@@ -12,13 +12,13 @@ import io
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from formcheck import __version__
-from formcheck.errors import DataFormatError, InputNotFoundError, OutputError
+from formcheck.errors import DataFormatError, InputNotFoundError
+from formcheck.fsutil import write_bytes_atomic, write_text_atomic  # noqa: F401 (re-exported)
 
 #: Major.minor. A reader accepts the same major version; the minor grows with added fields.
 SCHEMA_VERSION = "1.0"
@@ -220,25 +220,3 @@ class Report:
 
     def save_csv(self, path: str | os.PathLike) -> Path:
         return write_text_atomic(path, self.reps_csv())
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temp file in the same folder, then rename."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from formcheck.errors import DataFormatError, InputNotFoundError, OutputError, ShapeError
+from formcheck.fsutil import publish, temp_path_for
 from formcheck.pose.landmarks import NUM_LANDMARKS
 
 #: Bumped whenever the saved layout changes; ``load`` refuses other versions.
@@ -26,7 +26,7 @@ BACK_PROFILE_POINTS = 17
 
 def _check(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:
     ok = arr.ndim == len(shape) and all(
-        want is None or got == want for got, want in zip(arr.shape, shape)
+        want is None or got == want for got, want in zip(arr.shape, shape, strict=False)
     )
     if not ok:
         pretty = "(" + ", ".join("T" if s is None else str(s) for s in shape) + ")"
@@ -151,15 +151,14 @@ class PoseSequence:
         }
         if self.back_xy is not None:
             arrays["back_xy"] = self.back_xy
+        tmp = temp_path_for(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "wb") as fh:
                 np.savez_compressed(fh, **arrays)
-            os.replace(tmp, path)
         except OSError as exc:
+            tmp.unlink(missing_ok=True)
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
-        return path
+        return publish(tmp, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> PoseSequence:

@@ -1,0 +1,369 @@
+"""Frames in and out: the only place video is decoded or encoded.
+
+``FileSource`` decodes a file with PyAV (FFmpeg): it honours the display-rotation flag, reports
+the container's own presentation times, and decodes AV1 through FFmpeg's dav1d. ``CameraSource``
+reads a webcam with OpenCV. Both yield ``Frame``s (BGR uint8, upright). ``VideoSink`` encodes
+H.264 in an MP4 that browsers play, to a temp file renamed into place on success.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.errors import CameraError, InputNotFoundError, OutputError, VideoDecodeError
+from formcheck.fsutil import publish, temp_path_for
+from formcheck.report import VideoInfo
+
+#: Time base used when writing: fine enough for any real frame rate, exact for 30000/1001.
+OUTPUT_TIME_BASE = Fraction(1, 90_000)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded, upright frame."""
+
+    index: int  # 0-based position in decode order
+    t_s: float  # presentation time, seconds
+    image: np.ndarray  # (H, W, 3) uint8 BGR
+
+
+def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
+    """Apply a display-matrix rotation (degrees counter-clockwise, as FFmpeg reports it)."""
+    k = (int(round(rotation_deg / 90.0))) % 4
+    return np.ascontiguousarray(np.rot90(image, k)) if k else image
+
+
+class FileSource:
+    """Decoded frames of a video file, upright, with the container's timestamps.
+
+    Usage::
+
+        with FileSource(path) as src:
+            info = src.info
+            for frame in src:
+                ...
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        import av  # heavy import kept out of CLI start-up
+
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputNotFoundError(f"video not found: {self.path}")
+        if not self.path.is_file():
+            raise InputNotFoundError(f"not a file: {self.path}")
+        try:
+            self._container = av.open(str(self.path), mode="r")
+        except av.error.FFmpegError as exc:
+            raise VideoDecodeError(
+                f"cannot open {self.path.name} as video ({_ff_reason(exc)}); is it a video file?"
+            ) from exc
+        if not self._container.streams.video:
+            self._container.close()
+            raise VideoDecodeError(f"{self.path.name} has no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self._first: object | None = None
+        self._rotation = 0
+        self._info = self._probe()
+
+    # ------------------------------------------------------------------ facts
+    def _probe(self) -> VideoInfo:
+        import av
+
+        s = self._stream
+        try:
+            first = next(self._container.decode(s))
+        except StopIteration:
+            self.close()
+            raise VideoDecodeError(f"{self.path.name} contains no decodable frames") from None
+        except av.error.FFmpegError as exc:
+            codec = s.codec_context.name if s.codec_context else "unknown"
+            self.close()
+            raise VideoDecodeError(
+                f"cannot decode {self.path.name} (codec {codec}: {_ff_reason(exc)}); "
+                "re-encode it to H.264, e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`"
+            ) from exc
+        self._first = first
+        self._rotation = int(round(first.rotation or 0))
+        w, h = first.width, first.height
+        if self._rotation % 180:
+            w, h = h, w
+        rate = s.average_rate or s.guessed_rate or s.base_rate
+        fps = float(rate) if rate else 0.0
+        frames = int(s.frames or 0)
+        if s.duration is not None and s.time_base is not None:
+            duration = float(s.duration * s.time_base)
+        elif self._container.duration:
+            duration = self._container.duration / 1_000_000
+        else:
+            duration = frames / fps if fps else 0.0
+        if not frames and fps and duration:
+            frames = int(round(duration * fps))
+        return VideoInfo(
+            path=str(self.path), width=int(w), height=int(h), fps=fps, frame_count=frames,
+            duration_s=duration, rotation=self._rotation,
+            codec=s.codec_context.name if s.codec_context else "",
+        )
+
+    @property
+    def info(self) -> VideoInfo:
+        return self._info
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self._container.streams.audio)
+
+    # ------------------------------------------------------------------ frames
+    def __iter__(self) -> Iterator[Frame]:
+        import av
+
+        if self._first is None:
+            raise VideoDecodeError(f"{self.path.name}: frames can be read once per FileSource")
+        s = self._stream
+        tb = float(s.time_base) if s.time_base else 0.0
+        step = 1.0 / self._info.fps if self._info.fps > 0 else 1.0 / 30.0
+        last_t: float | None = None
+        start: float | None = None
+        index = 0
+
+        def frames():
+            first, self._first = self._first, None
+            yield first
+            yield from self._container.decode(s)
+
+        try:
+            for vf in frames():
+                if vf.pts is not None and tb:
+                    t = vf.pts * tb
+                elif last_t is not None:
+                    t = last_t + step
+                else:
+                    t = 0.0
+                if start is None:
+                    start = t
+                # Variable-rate and damaged files can repeat a timestamp; keep order strict.
+                if last_t is not None and t <= last_t:
+                    t = last_t + 1e-6
+                last_t = t
+                image = vf.to_ndarray(format="bgr24")
+                yield Frame(index=index, t_s=float(t), image=_rotate(image, self._rotation))
+                index += 1
+        except av.error.FFmpegError as exc:
+            raise VideoDecodeError(
+                f"{self.path.name}: decoding failed at frame {index} ({_ff_reason(exc)})"
+            ) from exc
+
+    def close(self) -> None:
+        try:
+            self._container.close()
+        except Exception:  # noqa: BLE001 - closing a broken container must not mask the cause
+            pass
+
+    def __enter__(self) -> FileSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class CameraSource:
+    """Frames from a webcam (OpenCV). Timestamps are the camera's, else a monotonic clock."""
+
+    def __init__(self, index: int = 0, width: int | None = None, height: int | None = None,
+                 fps: float | None = None) -> None:
+        import cv2
+
+        self.index = index
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            raise CameraError(
+                f"cannot open camera {index}; check it is connected and not used by another "
+                "program, or pass --camera N"
+            )
+        if width:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        if height:
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if fps:
+            self._cap.set(cv2.CAP_PROP_FPS, fps)
+        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self._info = VideoInfo(path=f"camera:{index}", width=w, height=h,
+                               fps=float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0),
+                               frame_count=0, duration_s=0.0)
+
+    @property
+    def info(self) -> VideoInfo:
+        return self._info
+
+    def __iter__(self) -> Iterator[Frame]:
+        t0 = time.monotonic()
+        last = -1.0
+        index = 0
+        while True:
+            ok, image = self._cap.read()
+            if not ok:
+                if index == 0:
+                    raise CameraError(f"camera {self.index} opened but returned no frames")
+                return
+            t = time.monotonic() - t0
+            if t <= last:
+                t = last + 1e-6
+            last = t
+            yield Frame(index=index, t_s=t, image=image)
+            index += 1
+
+    def close(self) -> None:
+        self._cap.release()
+
+    def __enter__(self) -> CameraSource:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    with FileSource(path) as src:
+        return src.info
+
+
+class VideoSink:
+    """H.264 (yuv420p) MP4 writer with ``+faststart``, written atomically.
+
+    Frames go to a temp file in the destination folder; ``close()`` after success renames it
+    into place, while leaving the ``with`` block through an exception deletes it, so a crash
+    never leaves a half-written video under the final name. Odd frame sizes are padded by one
+    edge pixel (H.264 4:2:0 needs even sizes). ``write(frame, t_s)`` keeps the source's
+    presentation times when given, so the output has the same timing as the input.
+    ``audio_from`` copies the audio stream of another file (the source video) unchanged.
+    """
+
+    def __init__(self, path: str | os.PathLike, width: int, height: int, fps: float, *,
+                 crf: int = 23, preset: str = "veryfast",
+                 audio_from: str | os.PathLike | None = None) -> None:
+        self.path = Path(path)
+        self.width, self.height = int(width), int(height)
+        self._w2, self._h2 = self.width + self.width % 2, self.height + self.height % 2
+        self._fps = float(fps) if fps and fps > 0 else 30.0
+        self._audio_from = Path(audio_from) if audio_from else None
+        self._frames = 0
+        self._last_pts = -1
+        self._tmp = temp_path_for(self.path, suffix=".tmp.mp4")
+        self._audio_in = None
+        try:
+            self._open(crf, preset)
+        except BaseException:
+            if self._audio_in is not None:
+                self._audio_in.close()
+            self._tmp.unlink(missing_ok=True)
+            raise
+        self._closed = False
+
+    def _open(self, crf: int, preset: str) -> None:
+        import av
+
+        self._container = av.open(str(self._tmp), mode="w", format="mp4",
+                                  options={"movflags": "+faststart"})
+        # Deterministic bytes: no encoder/muxer version strings or creation times.
+        self._container.flags |= av.container.Flags.bitexact.value
+        rate = Fraction(self._fps).limit_denominator(1001)
+        self._stream = self._container.add_stream("libx264", rate=rate)
+        self._stream.width, self._stream.height = self._w2, self._h2
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.time_base = OUTPUT_TIME_BASE
+        self._stream.codec_context.time_base = OUTPUT_TIME_BASE
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
+        self._audio_out = None
+        if self._audio_from is not None:
+            src = av.open(str(self._audio_from))
+            if src.streams.audio:
+                self._audio_in = src
+                self._audio_out = self._container.add_stream_from_template(src.streams.audio[0])
+            else:
+                src.close()
+
+    @property
+    def frames_written(self) -> int:
+        return self._frames
+
+    def write(self, image: np.ndarray, t_s: float | None = None) -> None:
+        import av
+
+        if image.shape[0] != self.height or image.shape[1] != self.width:
+            raise OutputError(
+                f"frame of size {image.shape[1]}x{image.shape[0]} written to a "
+                f"{self.width}x{self.height} video"
+            )
+        if (self._w2, self._h2) != (self.width, self.height):
+            image = np.pad(image, ((0, self._h2 - self.height), (0, self._w2 - self.width),
+                                   (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+        if t_s is None:
+            t_s = self._frames / self._fps
+        pts = int(round(t_s / OUTPUT_TIME_BASE))
+        if pts <= self._last_pts:
+            pts = self._last_pts + 1
+        self._last_pts = pts
+        frame.pts = pts
+        frame.time_base = OUTPUT_TIME_BASE
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self._frames += 1
+
+    def close(self) -> Path:
+        """Flush, copy audio, and move the finished file into place."""
+        if self._closed:
+            return self.path
+        self._closed = True
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+            if self._audio_in is not None:
+                for packet in self._audio_in.demux(self._audio_in.streams.audio[0]):
+                    if packet.dts is None:
+                        continue
+                    packet.stream = self._audio_out
+                    self._container.mux(packet)
+                self._audio_in.close()
+            self._container.close()
+        except OSError as exc:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+        return publish(self._tmp, self.path)
+
+    def abort(self) -> None:
+        """Discard everything written so far."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._container.close()
+        except Exception:  # noqa: BLE001 - already failing; the temp file goes regardless
+            pass
+        if self._audio_in is not None:
+            self._audio_in.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> VideoSink:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _ff_reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
