@@ -4,12 +4,15 @@ commands so that ``formcheck --help`` is instant."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from formcheck.errors import FormcheckError
+from formcheck.errors import ConfigError, FormcheckError
 
 app = typer.Typer(
     name="formcheck",
@@ -29,6 +32,117 @@ def _fail(err: FormcheckError) -> typer.Exit:
 @app.callback()
 def _root() -> None:
     """formcheck: back-form warnings from video."""
+
+
+class ExerciseChoice(str, Enum):
+    auto = "auto"
+    squat = "squat"
+    deadlift = "deadlift"
+    row = "row"
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator:
+    """A rich progress bar on stderr; yields ``factory(stage, total) -> callback(done)``."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    labels = {"pose": "pose estimation", "video": "annotated video"}
+    with Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                  transient=False) as bar:
+        def factory(stage: str, total: int | None):
+            task = bar.add_task(labels.get(stage, stage), total=total)
+
+            def update(done: int) -> None:
+                bar.update(task, completed=done)
+            return update
+        yield factory
+
+
+def _parse_fail_on(value: str | None) -> set[str]:
+    from formcheck.report import FAULTS
+
+    if not value:
+        return set()
+    faults = {v.strip() for v in value.split(",") if v.strip()}
+    if "any" in faults:
+        return set(FAULTS)
+    unknown = faults - set(FAULTS)
+    if unknown:
+        raise ConfigError(
+            f"--fail-on: unknown fault {sorted(unknown)[0]!r}; use any of {', '.join(FAULTS)} "
+            "or 'any'"
+        )
+    return faults
+
+
+@app.command()
+def analyze(
+    video: Annotated[Path, typer.Argument(help="Video file to analyse.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
+        "formcheck_out"),
+    model: Annotated[str | None, typer.Option(
+        help="Pose model: lite, full, heavy or a path to a .task bundle.")] = None,
+    exercise: Annotated[ExerciseChoice, typer.Option(
+        help="Exercise; 'auto' recognises it.")] = ExerciseChoice.auto,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file with thresholds (see README).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
+    no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated video.")] = False,
+    no_html: Annotated[bool, typer.Option("--no-html", help="Skip the HTML report page.")] = False,
+    overlay_only: Annotated[bool, typer.Option(
+        "--overlay-only",
+        help="Re-draw video and page from OUT/<stem>.pose.npz and report, without the model.")
+    ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print the report JSON to stdout.")] = False,
+    fail_on: Annotated[str | None, typer.Option(
+        help="Exit with code 1 when a finding of these faults occurs (comma list or 'any').")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+) -> None:
+    """Analyse one video: pose, reps, findings; writes pose data, report, CSV, video and page."""
+    try:
+        from formcheck import pipeline
+        from formcheck.config import load_config
+
+        fail_faults = _parse_fail_on(fail_on)
+        cfg = load_config(config, set_ or ())
+        ex = None if exercise is ExerciseChoice.auto else exercise.value
+        with _progress(not quiet and not json_) as progress:
+            if overlay_only:
+                paths = pipeline.output_paths(out, video.stem)
+                report_path = paths["report"] if paths["report"].is_file() else None
+                report, written = pipeline.rerender(
+                    video, paths["pose"], out, report_path=report_path, exercise=ex, config=cfg,
+                    write_html=not no_html, progress=progress)
+            else:
+                report, written = pipeline.analyze_video(
+                    video, out, model=model, exercise=ex, config=cfg,
+                    write_video=not no_video, write_html=not no_html, progress=progress)
+    except FormcheckError as err:
+        raise _fail(err) from None
+    if json_:
+        sys.stdout.write(report.to_json())
+    elif not quiet:
+        from rich.console import Console
+
+        from formcheck.render.terminal import print_summary
+
+        print_summary(report, written, Console())
+    if fail_faults and any(f.fault in fail_faults for f in report.findings):
+        raise typer.Exit(code=1)
 
 
 def main() -> None:
