@@ -75,9 +75,9 @@ SKELETON_EDGES: tuple[tuple[int, int], ...] = (
 
 #: Left/right pairs, used to mirror a pose (property tests) and to pick the visible side.
 LEFT_RIGHT_PAIRS: tuple[tuple[int, int], ...] = tuple(
-    (m.value, L[m.name.replace("LEFT_", "RIGHT_")].value)
+    (m.value, L[m.name.replace("LEFT", "RIGHT")].value)
     for m in Landmark
-    if m.name.startswith("LEFT_")
+    if "LEFT" in m.name
 )
 
 
