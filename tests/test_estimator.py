@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.errors import ModelInvalidError
+from formcheck.pose.estimator import PoseEstimator, sample_back_outline
+from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.sequence import BACK_PROFILE_POINTS
+
+
+def upright_pose(face_x: float) -> tuple[np.ndarray, np.ndarray]:
+    """Image landmarks of a person standing side-on: trunk x=100 from y=100 to y=300."""
+    xy = np.full((33, 2), np.nan, np.float32)
+    xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]] = (100, 100)
+    xy[[L.LEFT_HIP, L.RIGHT_HIP]] = (100, 300)
+    xy[L.NOSE] = (face_x, 60)
+    xy[[L.LEFT_KNEE, L.RIGHT_KNEE]] = (face_x, 400)
+    xy[[L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]] = (face_x, 500)
+    return xy, np.ones(33, np.float32)
+
+
+def body_mask(bulge_px: float = 0.0, back_side: int = -1) -> np.ndarray:
+    """Trunk 80 px thick around x=100; the back edge bows out by ``bulge_px`` mid-trunk."""
+    mask = np.zeros((600, 300), np.float32)
+    ys = np.arange(600)
+    t = np.clip((ys - 100) / 200.0, 0, 1)
+    bow = bulge_px * np.sin(np.pi * t)
+    for y in range(80, 321):
+        back = 100 + back_side * (40 + bow[y])
+        front = 100 - back_side * 40
+        lo, hi = sorted((back, front))
+        mask[y, int(np.ceil(lo)):int(np.floor(hi)) + 1] = 1.0
+    return mask
+
+
+@pytest.mark.parametrize("face_x,back_side", [(160.0, -1), (40.0, +1)])
+def test_back_outline_follows_the_back_edge(face_x, back_side):
+    xy, vis = upright_pose(face_x)
+    pts = sample_back_outline(body_mask(0.0, back_side), xy, vis)
+    assert pts.shape == (BACK_PROFILE_POINTS, 2)
+    assert np.all(np.isfinite(pts))
+    np.testing.assert_allclose(pts[:, 0], 100 + back_side * 40, atol=2.0)
+    np.testing.assert_allclose(pts[:, 1], np.linspace(100, 300, BACK_PROFILE_POINTS), atol=1e-3)
+
+
+def test_back_outline_shows_a_bulge_in_the_middle():
+    xy, vis = upright_pose(160.0)
+    pts = sample_back_outline(body_mask(20.0, -1), xy, vis)
+    offset = 100 - pts[:, 0]  # distance of the edge behind the trunk line
+    mid = BACK_PROFILE_POINTS // 2
+    assert offset[mid] == pytest.approx(60.0, abs=2.0)
+    assert offset[0] == pytest.approx(40.0, abs=2.0) and offset[-1] == pytest.approx(40, abs=2)
+
+
+def test_back_outline_is_nan_without_a_body():
+    xy, vis = upright_pose(160.0)
+    pts = sample_back_outline(np.zeros((600, 300), np.float32), xy, vis)
+    assert np.isnan(pts).all()
+
+
+def test_back_outline_is_nan_for_degenerate_chord():
+    xy, vis = upright_pose(160.0)
+    xy[[L.LEFT_HIP, L.RIGHT_HIP]] = (100, 101)
+    assert np.isnan(sample_back_outline(body_mask(), xy, vis)).all()
+
+
+@pytest.mark.slow
+def test_detects_a_real_person(lite_model, person_image):
+    with PoseEstimator(lite_model, back_profile=True) as est:
+        pose = est.process(person_image, 0.0)
+        blank = est.process(np.zeros_like(person_image), 0.0)  # same timestamp: still fine
+    assert pose.detected
+    h, w = person_image.shape[:2]
+    nose = pose.image_xy[L.NOSE]
+    # the astronaut's face is in the upper middle of the photo
+    assert 0.3 * w < nose[0] < 0.6 * w and 0.1 * h < nose[1] < 0.4 * h
+    assert pose.image_xy[L.LEFT_SHOULDER, 1] > nose[1]
+    assert np.isfinite(pose.world_xyz).all() and np.abs(pose.world_xyz).max() < 2.0
+    assert ((pose.visibility >= 0) & (pose.visibility <= 1)).all()
+    assert pose.back_xy.shape == (BACK_PROFILE_POINTS, 2)
+    assert not blank.detected
+    assert np.isnan(blank.image_xy).all() and np.isnan(blank.back_xy).all()
+
+
+def test_invalid_model_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.task"
+    bad.write_bytes(b"PK\x03\x04 not really a model")
+    with pytest.raises(ModelInvalidError) as exc:
+        PoseEstimator(bad)
+    assert "\n" not in str(exc.value)
