@@ -1,0 +1,101 @@
+"""Anti-aliased Unicode text on BGR frames.
+
+OpenCV's Hershey fonts are ASCII only (no ``°`` or ``—``, which the findings' messages use), so
+text is rasterised once with Pillow in DejaVu Sans (shipped inside matplotlib, a dependency) into
+an alpha mask, cached, and alpha-blended into the frame. Masks depend only on (text, size, bold),
+so drawing stays stateless and safe to call from several threads.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+#: Distinct (text, size, weight) masks kept; the HUD uses a few dozen strings per video.
+_MASK_CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=2)
+def _font_path(bold: bool) -> str:
+    import matplotlib  # heavy-ish; only needed when text is actually drawn
+
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name)
+
+
+@lru_cache(maxsize=64)
+def _font(px: int, bold: bool):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(_font_path(bold), size=px)
+
+
+@lru_cache(maxsize=_MASK_CACHE_SIZE)
+def text_mask(text: str, px: int, bold: bool = False) -> np.ndarray:
+    """``(h, w)`` float32 coverage in [0, 1]; ``h`` is the font's full line height so lines of
+    the same size align whatever their letters."""
+    from PIL import Image, ImageDraw
+
+    font = _font(px, bold)
+    ascent, descent = font.getmetrics()
+    left, _, right, _ = font.getbbox(text)
+    w = max(1, right - min(left, 0))
+    img = Image.new("L", (w, ascent + descent), 0)
+    ImageDraw.Draw(img).text((-min(left, 0), 0), text, fill=255, font=font)
+    mask = np.asarray(img, dtype=np.float32) / 255.0
+    mask.setflags(write=False)
+    return mask
+
+
+def text_size(text: str, px: int, bold: bool = False) -> tuple[int, int]:
+    """(width, height) in pixels of ``text`` at ``px``."""
+    h, w = text_mask(text, px, bold).shape
+    return w, h
+
+
+def fit_text(text: str, px: int, max_width: int, min_px: int,
+             bold: bool = False) -> tuple[str, int]:
+    """Shrink ``text`` towards ``min_px`` until it fits ``max_width``; past that, cut it and end
+    it with an ellipsis. Returns the text to draw and its size."""
+    w, _ = text_size(text, px, bold)
+    if w <= max_width:
+        return text, px
+    px = max(min_px, int(px * max_width / w))
+    cut, n = text, len(text)
+    while n > 1 and text_size(cut, px, bold)[0] > max_width:
+        n = min(n - 1, int(n * 0.9))
+        cut = text[:n].rstrip() + "…"
+    return cut, px
+
+
+def put_text(frame: np.ndarray, text: str, x: int, y: int, px: int,
+             color_bgr: tuple[int, int, int], bold: bool = False) -> tuple[int, int]:
+    """Blend ``text`` with its top-left corner at (x, y), clipped to the frame.
+
+    Returns the (width, height) of the text box.
+    """
+    mask = text_mask(text, px, bold)
+    h, w = mask.shape
+    H, W = frame.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
+    if x0 < x1 and y0 < y1:
+        _blend(frame, x0, y0, x1, y1, color_bgr, mask[y0 - y:y1 - y, x0 - x:x1 - x, None])
+    return w, h
+
+
+def fill_rect(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int,
+              color_bgr: tuple[int, int, int], alpha: float) -> None:
+    """Blend a filled rectangle (clipped to the frame) with opacity ``alpha``."""
+    H, W = frame.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, W), min(y1, H)
+    if x0 < x1 and y0 < y1:
+        _blend(frame, x0, y0, x1, y1, color_bgr, alpha)
+
+
+def _blend(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int,
+           color_bgr: tuple[int, int, int], alpha: float | np.ndarray) -> None:
+    roi = frame[y0:y1, x0:x1].astype(np.float32)
+    roi += (np.asarray(color_bgr, dtype=np.float32) - roi) * alpha
+    frame[y0:y1, x0:x1] = np.clip(roi + 0.5, 0, 255).astype(np.uint8)

@@ -1,0 +1,467 @@
+"""The annotated video: skeleton, trunk and back outline coloured by the report's findings, a
+banner per finding, rep counter and phase, a sparkline of the deciding signal, and notices for
+faults this view cannot judge.
+
+Everything shown is read from the ``Report`` (findings' own intervals, reps, assessments) and the
+``Series``; nothing here thresholds a signal, so the overlay cannot flicker on its own. All
+per-frame state is precomputed in ``__init__``; ``draw`` only reads it, so frames may be drawn in
+any order or in parallel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.analysis.series import Series
+from formcheck.errors import ConfigError, ShapeError
+from formcheck.pose.landmarks import SKELETON_EDGES, Landmark
+from formcheck.pose.sequence import PoseSequence
+from formcheck.render._common import (
+    NOT_ASSESSABLE,
+    assessment_for,
+    finding_text,
+    format_value,
+    not_judged_text,
+    severity_rank,
+)
+from formcheck.render._text import fill_rect, fit_text, put_text, text_size
+from formcheck.report import FAULTS, Report
+
+BGR = tuple[int, int, int]
+
+#: Faults whose status colours the trunk line and the back outline.
+BACK_FAULTS: tuple[str, ...] = ("rounded_back", "lumbar_overextension")
+#: Faults whose status colours the shoulder and hip lines.
+TWIST_FAULTS: tuple[str, ...] = ("jerky_twist",)
+
+#: Status codes of the per-frame tables: not assessable, ok, then 1 + severity rank.
+_CODE_NOT_ASSESSABLE = -1
+_CODE_OK = 0
+
+_L = Landmark
+_SHOULDERS = (_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER)
+_HIPS = (_L.LEFT_HIP, _L.RIGHT_HIP)
+_TWIST_EDGES = {_SHOULDERS, _HIPS}
+#: Joints that get a dot (the body, not the face).
+_JOINTS = tuple(range(_L.LEFT_SHOULDER, len(_L)))
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    """How the overlay looks. Sizes are fractions of ``min(width, height)`` so a 360p and a 4K
+    video look the same; colours are BGR."""
+
+    min_visibility: float = 0.5  # edges at or above: solid
+    faint_visibility: float = 0.2  # edges between this and min_visibility: thin and grey
+    banner_hold_s: float = 2.0  # a banner stays this long after its finding ends
+    max_banners: int = 2
+    sparkline_window_s: float = 3.0
+    text_frac: float = 0.036  # body text height
+    min_text_px: int = 13
+    line_frac: float = 0.005  # skeleton line width
+    margin_frac: float = 0.02
+    panel_alpha: float = 0.6
+    banner_alpha: float = 0.88
+    held_banner_alpha: float = 0.6
+    ok_bgr: BGR = (80, 200, 60)
+    mild_bgr: BGR = (0, 200, 255)
+    moderate_bgr: BGR = (0, 130, 255)
+    severe_bgr: BGR = (40, 40, 230)
+    not_assessable_bgr: BGR = (165, 165, 165)
+    skeleton_bgr: BGR = (240, 240, 240)
+    faint_bgr: BGR = (125, 125, 125)
+    joint_bgr: BGR = (255, 190, 90)
+    text_bgr: BGR = (255, 255, 255)
+    muted_text_bgr: BGR = (205, 205, 205)
+    panel_bgr: BGR = (25, 25, 25)
+    curve_bgr: BGR = (255, 210, 120)
+    threshold_bgr: BGR = (200, 200, 200)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.faint_visibility <= self.min_visibility <= 1.0:
+            raise ConfigError(
+                "overlay style needs 0 <= faint_visibility <= min_visibility <= 1, got "
+                f"{self.faint_visibility} and {self.min_visibility}; fix the style values"
+            )
+        if self.banner_hold_s < 0 or self.sparkline_window_s <= 0 or self.max_banners < 0:
+            raise ConfigError(
+                "overlay style needs banner_hold_s >= 0, sparkline_window_s > 0 and "
+                "max_banners >= 0; fix the style values"
+            )
+
+    def severity_bgr(self, severity: str) -> BGR:
+        return (self.mild_bgr, self.moderate_bgr, self.severe_bgr)[severity_rank(severity)]
+
+    def code_bgr(self, code: int) -> BGR:
+        if code == _CODE_NOT_ASSESSABLE:
+            return self.not_assessable_bgr
+        if code == _CODE_OK:
+            return self.ok_bgr
+        return (self.mild_bgr, self.moderate_bgr, self.severe_bgr)[code - 1]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Pixel sizes for one frame size."""
+
+    px: int
+    line: int
+    margin: int
+    pad: int
+
+    @classmethod
+    def for_frame(cls, width: int, height: int, style: OverlayStyle) -> _Layout:
+        short = min(width, height)
+        px = max(style.min_text_px, round(style.text_frac * short))
+        return cls(px=px, line=max(1, round(style.line_frac * short)),
+                   margin=max(4, round(style.margin_frac * short)), pad=max(3, px // 4))
+
+
+def _code_name(code: int) -> str:
+    if code == _CODE_NOT_ASSESSABLE:
+        return NOT_ASSESSABLE
+    if code == _CODE_OK:
+        return "ok"
+    return ("mild", "moderate", "severe")[code - 1]
+
+
+class OverlayRenderer:
+    """Draws one report over the frames of the video it was computed from.
+
+    ``draw(frame, i)`` draws in place on frame ``i`` (BGR uint8, ``seq.height x seq.width``) and
+    returns it; copy the frame first if the original is still needed.
+    """
+
+    def __init__(self, report: Report, seq: PoseSequence,
+                 series: dict[str, Series] | None = None, *,
+                 style: OverlayStyle | None = None) -> None:
+        self.report = report
+        self.seq = seq
+        self.series = dict(series or {})
+        self.style = style or OverlayStyle()
+        t = seq.t_s
+        n = len(seq)
+        reps = report.reps
+
+        # Rep and phase of every frame (-1: none), and how many reps ended before it.
+        self._rep_of_frame = np.full(n, -1, dtype=np.int32)
+        self._phase_of_frame = np.full(n, -1, dtype=np.int32)
+        self._phase_names: list[str] = []
+        for k, rep in enumerate(reps):
+            self._rep_of_frame[(t >= rep.start_s) & (t <= rep.end_s)] = k
+            for ph in rep.phases:
+                self._phase_of_frame[(t >= ph.start_s) & (t <= ph.end_s)] = len(
+                    self._phase_names)
+                self._phase_names.append(ph.name)
+        ends = np.sort(np.array([r.end_s for r in reps], dtype=np.float64))
+        self._reps_done = np.searchsorted(ends, t, side="left")
+
+        # Findings: shown from start_s; held banner_hold_s past end_s, but a held banner gives
+        # way as soon as a later finding starts, so two reps' banners never mix.
+        fs = report.findings
+        self._f_start = np.array([f.start_s for f in fs], dtype=np.float64)
+        self._f_end = np.array([max(f.end_s, f.start_s) for f in fs], dtype=np.float64)
+        hold_end = self._f_end + self.style.banner_hold_s
+        for i in range(len(fs)):
+            later = self._f_start[self._f_start > self._f_start[i]]
+            if later.size:
+                hold_end[i] = max(self._f_end[i], min(hold_end[i], later.min()))
+        self._f_show_end = hold_end
+
+        # Per-frame status of the back (trunk line, outline) and of the twist (shoulder/hip lines).
+        self._back_code = self._status_table(BACK_FAULTS)
+        self._twist_code = self._status_table(TWIST_FAULTS)
+
+        # Notices and the default gauge per rep context (-1: outside any rep).
+        self._notices: dict[int, tuple[str, ...]] = {}
+        self._default_fault: dict[int, str | None] = {}
+        self._series_by_fault = self._pick_series()
+        for k in range(-1, len(reps)):
+            rep_no = reps[k].index if k >= 0 else None
+            notices, default = [], None
+            for fault in FAULTS:
+                a = assessment_for(report, fault, rep_no)
+                if a is not None and not a.assessable:
+                    notices.append(not_judged_text(fault, a.reason))
+                elif default is None and fault in self._series_by_fault:
+                    default = fault
+            self._notices[k] = tuple(dict.fromkeys(notices))
+            self._default_fault[k] = default
+
+        # Per series: the sample shown at each frame, and which samples lie in a finding.
+        self._sample_of_frame: dict[str, np.ndarray] = {}
+        self._sample_code: dict[str, np.ndarray] = {}
+        self._y_range: dict[str, tuple[float, float]] = {}
+        for fault, s in self._series_by_fault.items():
+            self._sample_of_frame[fault] = np.searchsorted(s.t_s, t, side="right") - 1
+            code = np.zeros(s.t_s.shape, dtype=np.int8)
+            for f in fs:
+                if f.fault == fault:
+                    inside = (s.t_s >= f.start_s) & (s.t_s <= f.end_s)
+                    code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
+            self._sample_code[fault] = code
+            self._y_range[fault] = _y_range(s)
+
+    # ------------------------------------------------------------------ tables
+    def _status_table(self, faults: tuple[str, ...]) -> np.ndarray:
+        code = np.full(len(self.seq), _CODE_OK, dtype=np.int8)
+        for k in range(-1, len(self.report.reps)):
+            rep_no = self.report.reps[k].index if k >= 0 else None
+            judged = [assessment_for(self.report, f, rep_no) for f in faults]
+            if all(a is not None and not a.assessable for a in judged):
+                code[self._rep_of_frame == k] = _CODE_NOT_ASSESSABLE
+        t = self.seq.t_s
+        for f in self.report.findings:
+            if f.fault in faults:
+                inside = (t >= f.start_s) & (t <= f.end_s)
+                code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
+        return code
+
+    def _pick_series(self) -> dict[str, Series]:
+        """The signal drawn for each fault: its first series with a threshold, else its first."""
+        out: dict[str, Series] = {}
+        for fault in FAULTS:
+            cands = [s for s in self.series.values() if s.fault == fault]
+            with_thr = [s for s in cands if s.threshold is not None]
+            if with_thr or cands:
+                out[fault] = (with_thr or cands)[0]
+        return out
+
+    # ------------------------------------------------------------------ queries
+    def banners_at(self, index: int) -> tuple[int, ...]:
+        """Indices into ``report.findings`` whose banner shows on frame ``index``: findings in
+        progress first (oldest first), then held ones (most recently ended first)."""
+        if not len(self._f_start):
+            return ()
+        t = self.seq.t_s[index]
+        active = np.flatnonzero((self._f_start <= t) & (t <= self._f_end))
+        held = np.flatnonzero((self._f_end < t) & (t <= self._f_show_end))
+        active = active[np.argsort(self._f_start[active], kind="stable")]
+        held = held[np.argsort(-self._f_end[held], kind="stable")]
+        order = [int(i) for i in np.concatenate([active, held])]
+        return tuple(order[: self.style.max_banners])
+
+    def notices_at(self, index: int) -> tuple[str, ...]:
+        """"… not judged: reason" lines for the faults this frame's rep cannot be judged on."""
+        return self._notices[int(self._rep_of_frame[index])]
+
+    def status_at(self, index: int) -> dict[str, str]:
+        """Colour status of the back and the twist lines: ok, mild/moderate/severe or
+        not_assessable."""
+        return {"back": _code_name(int(self._back_code[index])),
+                "twist": _code_name(int(self._twist_code[index]))}
+
+    def gauge_fault_at(self, index: int) -> str | None:
+        """The fault whose signal the sparkline shows: the top banner's, else the first judged."""
+        for i in self.banners_at(index):
+            fault = self.report.findings[i].fault
+            if fault in self._series_by_fault:
+                return fault
+        return self._default_fault[int(self._rep_of_frame[index])]
+
+    # ------------------------------------------------------------------ drawing
+    def draw(self, frame_bgr: np.ndarray, index: int) -> np.ndarray:
+        """Draw frame ``index``'s overlay onto ``frame_bgr`` (in place) and return it."""
+        self._check(frame_bgr, index)
+        h, w = frame_bgr.shape[:2]
+        lay = _Layout.for_frame(w, h, self.style)
+        self._draw_body(frame_bgr, index, lay)
+        self._draw_hud(frame_bgr, index, lay)
+        gauge = self.gauge_fault_at(index)
+        if gauge is not None:
+            self._draw_sparkline(frame_bgr, index, gauge, lay)
+        return frame_bgr
+
+    def _check(self, frame: np.ndarray, index: int) -> None:
+        want = (self.seq.height, self.seq.width, 3)
+        sized = self.seq.width > 0 and self.seq.height > 0
+        if (frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8
+                or (sized and frame.shape != want)):
+            size = f"({want[0]}, {want[1]}, 3)" if sized else "(H, W, 3)"
+            raise ShapeError(f"overlay frame must be uint8 of shape {size}, "
+                             f"got {frame.dtype} {frame.shape}")
+        if not 0 <= index < len(self.seq):
+            raise ShapeError(f"frame index {index} is outside the sequence's "
+                             f"{len(self.seq)} frames")
+
+    def _draw_body(self, frame: np.ndarray, index: int, lay: _Layout) -> None:
+        import cv2
+
+        st = self.style
+        xy = self.seq.image_xy[index]
+        vis = self.seq.visibility[index]
+        if not np.isfinite(xy).any():
+            return  # no person in this frame
+        twist = int(self._twist_code[index])
+        back_bgr = st.code_bgr(int(self._back_code[index]))
+        for a, b in SKELETON_EDGES:
+            v = min(vis[a], vis[b])
+            if not (np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()) or not v >= (
+                    st.faint_visibility):
+                continue
+            solid = v >= st.min_visibility
+            bgr = st.skeleton_bgr if solid else st.faint_bgr
+            if (a, b) in _TWIST_EDGES and twist > _CODE_OK:
+                bgr = st.code_bgr(twist)
+            cv2.line(frame, _pt(xy[a]), _pt(xy[b]), bgr, lay.line if solid else
+                     max(1, lay.line // 2), cv2.LINE_AA)
+        for j in _JOINTS:
+            if np.isfinite(xy[j]).all() and vis[j] >= st.min_visibility:
+                cv2.circle(frame, _pt(xy[j]), lay.line + 1, st.joint_bgr, -1, cv2.LINE_AA)
+        shoulder = xy[list(_SHOULDERS)].mean(axis=0)
+        hip = xy[list(_HIPS)].mean(axis=0)
+        if np.isfinite(shoulder).all() and np.isfinite(hip).all():
+            cv2.line(frame, _pt(shoulder), _pt(hip), back_bgr, 2 * lay.line + 1, cv2.LINE_AA)
+        if self.seq.back_xy is not None:
+            pts = self.seq.back_xy[index]
+            for run in _finite_runs(pts):
+                cv2.polylines(frame, [np.round(run).astype(np.int32)], False, back_bgr,
+                              2 * lay.line + 1, cv2.LINE_AA)
+
+    def _panel(self, frame: np.ndarray, text: str, x: int, y: int, px: int, lay: _Layout, *,
+               bold: bool, text_bgr: BGR, bg_bgr: BGR, alpha: float) -> int:
+        """Text on a translucent box at (x, y), shrunk to fit the frame; returns the box height."""
+        max_w = frame.shape[1] - x - lay.margin - 2 * lay.pad
+        text, px = fit_text(text, max(px, self.style.min_text_px), max_w,
+                            self.style.min_text_px, bold)
+        tw, th = text_size(text, px, bold)
+        fill_rect(frame, x, y, x + tw + 2 * lay.pad, y + th + 2 * lay.pad, bg_bgr, alpha)
+        put_text(frame, text, x + lay.pad, y + lay.pad, px, text_bgr, bold)
+        return th + 2 * lay.pad
+
+    def _draw_hud(self, frame: np.ndarray, index: int, lay: _Layout) -> None:
+        st = self.style
+        x = y = lay.margin
+        gap = lay.pad
+        reps = self.report.reps
+        if reps:
+            k = int(self._rep_of_frame[index])
+            if k >= 0:
+                text = f"Rep {reps[k].index}/{len(reps)}"
+                ph = int(self._phase_of_frame[index])
+                if ph >= 0:
+                    text += f" · {self._phase_names[ph]}"
+            else:
+                text = f"{int(self._reps_done[index])}/{len(reps)} reps done"
+            y += gap + self._panel(frame, text, x, y, round(lay.px * 1.15), lay, bold=True,
+                                   text_bgr=st.text_bgr, bg_bgr=st.panel_bgr,
+                                   alpha=st.panel_alpha)
+        t = self.seq.t_s[index]
+        for i in self.banners_at(index):
+            f = self.report.findings[i]
+            held = t > self._f_end[i]  # over, still shown so it can be read: drawn dimmer
+            y += gap + self._panel(frame, finding_text(f), x, y, round(lay.px * 1.1), lay,
+                                   bold=True, text_bgr=st.text_bgr,
+                                   bg_bgr=st.severity_bgr(f.severity),
+                                   alpha=st.held_banner_alpha if held else st.banner_alpha)
+        for text in self.notices_at(index):
+            y += gap + self._panel(frame, text, x, y, round(lay.px * 0.8), lay, bold=False,
+                                   text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
+                                   alpha=st.panel_alpha)
+
+    def _draw_sparkline(self, frame: np.ndarray, index: int, fault: str, lay: _Layout) -> None:
+        import cv2
+
+        st = self.style
+        s = self._series_by_fault[fault]
+        h, w = frame.shape[:2]
+        small = max(st.min_text_px, round(lay.px * 0.75))
+        box_w = min(round(w * 0.45), lay.px * 16)
+        plot_h = round(lay.px * 2.6)
+        _, row_h = text_size("Ag", small)
+        x1, y1 = w - lay.margin, h - lay.margin
+        x0, y0 = x1 - box_w, y1 - plot_h - 2 * row_h - 3 * lay.pad
+        fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
+
+        j = int(self._sample_of_frame[fault][index])
+        now = s.values[j] if j >= 0 else float("nan")
+        reading = f"now {format_value(now, s.unit)}"
+        if s.threshold is not None:
+            reading += f" · limit {format_value(s.threshold, s.unit)}"
+        max_w = box_w - 2 * lay.pad
+        for row, (text, bgr) in enumerate(((s.label or s.name, st.muted_text_bgr),
+                                           (reading, st.text_bgr))):
+            text, size = fit_text(text, small, max_w, st.min_text_px)
+            put_text(frame, text, x0 + lay.pad, y0 + lay.pad + row * row_h, size, bgr)
+
+        px0, px1 = x0 + lay.pad, x1 - lay.pad
+        py0, py1 = y0 + 2 * row_h + 2 * lay.pad, y1 - lay.pad
+        lo, hi = self._y_range[fault]
+
+        def ymap(v: np.ndarray | float) -> np.ndarray:
+            return py1 - (np.asarray(v) - lo) / (hi - lo) * (py1 - py0)
+
+        if s.threshold is not None:
+            yt = int(round(float(ymap(s.threshold))))
+            dash = max(4, lay.px // 2)
+            for xd in range(px0, px1, 2 * dash):
+                cv2.line(frame, (xd, yt), (min(xd + dash, px1), yt), st.threshold_bgr,
+                         max(1, lay.line // 2), cv2.LINE_AA)
+        if j < 0:
+            return
+        t_now = self.seq.t_s[index]
+        t_from = t_now - st.sparkline_window_s
+        j0 = int(np.searchsorted(s.t_s, t_from, side="left"))
+        ts, vs = s.t_s[j0:j + 1], s.values[j0:j + 1]
+        codes = self._sample_code[fault][j0:j + 1]
+        xs = px0 + (ts - t_from) / st.sparkline_window_s * (px1 - px0)
+        ys = ymap(vs)
+        thick = max(1, lay.line)
+        for q in range(1, len(ts)):
+            if np.isfinite(ys[q - 1]) and np.isfinite(ys[q]):
+                code = int(codes[q])
+                bgr = st.curve_bgr if code == _CODE_OK else st.code_bgr(code)
+                cv2.line(frame, (int(xs[q - 1]), int(ys[q - 1])), (int(xs[q]), int(ys[q])),
+                         bgr, thick, cv2.LINE_AA)
+        if np.isfinite(ys[-1]):
+            cv2.circle(frame, (int(xs[-1]), int(ys[-1])), thick + 2, st.text_bgr, -1,
+                       cv2.LINE_AA)
+
+
+def _pt(p: np.ndarray) -> tuple[int, int]:
+    return int(round(float(p[0]))), int(round(float(p[1])))
+
+
+def _finite_runs(pts: np.ndarray) -> list[np.ndarray]:
+    """Consecutive runs (>= 2 points) of finite points of a ``(K, 2)`` polyline."""
+    ok = np.isfinite(pts).all(axis=1)
+    runs, start = [], None
+    for k, good in enumerate([*ok, False]):
+        if good and start is None:
+            start = k
+        elif not good and start is not None:
+            if k - start >= 2:
+                runs.append(pts[start:k])
+            start = None
+    return runs
+
+
+def _y_range(s: Series) -> tuple[float, float]:
+    """Fixed vertical range of a series' sparkline (whole clip and threshold, padded), so the
+    plot does not rescale from frame to frame."""
+    vals = s.values[np.isfinite(s.values)]
+    ref = [float(vals.min()), float(vals.max())] if vals.size else []
+    if s.threshold is not None:
+        ref.append(float(s.threshold))
+    if not ref:
+        return 0.0, 1.0
+    lo, hi = float(min(ref)), float(max(ref))
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return lo - 0.1 * span, hi + 0.1 * span
+
+
+def select_thumbnail_frames(report: Report, seq: PoseSequence) -> dict[int, int]:
+    """Finding index → frame index nearest its ``peak_s`` (the worst moment), for thumbnails."""
+    n = len(seq)
+    if n == 0:
+        return {}
+    t = seq.t_s
+    out: dict[int, int] = {}
+    for i, f in enumerate(report.findings):
+        j = int(np.clip(np.searchsorted(t, f.peak_s), 1, n - 1)) if n > 1 else 0
+        if n > 1 and abs(t[j - 1] - f.peak_s) <= abs(t[j] - f.peak_s):
+            j -= 1
+        out[i] = j
+    return out

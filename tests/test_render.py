@@ -1,0 +1,406 @@
+"""Overlay renderer: golden properties on a synthetic side-view stick figure (no pixels stored).
+
+The synthetic set (``make_set``) is shared with the HTML and terminal tests: three deadlift reps,
+a severe rounded-back finding in rep 2, twist not assessable from this (side) view, five frames
+without a person in rep 1, and an optional back outline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from formcheck.analysis.series import Series
+from formcheck.errors import ConfigError, ShapeError
+from formcheck.pose.landmarks import NUM_LANDMARKS, Landmark
+from formcheck.pose.sequence import BACK_PROFILE_POINTS, PoseSequence
+from formcheck.render.overlay import OverlayRenderer, OverlayStyle, select_thumbnail_frames
+from formcheck.report import Assessment, Estimate, Finding, Phase, Rep, Report, VideoInfo
+
+L = Landmark
+FPS = 30.0
+DURATION_S = 6.5
+REPS_S = ((0.5, 2.0), (2.5, 4.0), (4.5, 6.0))
+FINDING_S = (2.9, 3.6, 3.25)  # start, end, peak of the rep-2 finding
+NAN_FRAMES = range(30, 35)
+TWIST_REASON = "front or oblique view needed to judge twisting"
+
+
+# ---------------------------------------------------------------------------- synthetic data
+def _trunk_angle_rad(t: np.ndarray) -> np.ndarray:
+    """Hinge angle from vertical: 0 between reps, up to 70° mid-rep."""
+    ang = np.zeros_like(t)
+    for a, b in REPS_S:
+        inside = (t >= a) & (t <= b)
+        ang[inside] = np.deg2rad(70.0) * np.sin(np.pi * (t[inside] - a) / (b - a)) ** 2
+    return ang
+
+
+def _rounding_deg(t: np.ndarray) -> np.ndarray:
+    """The deciding signal: near zero except a 24° bump inside the rep-2 finding."""
+    start, end, peak = FINDING_S
+    bump = 24.0 * np.exp(-(((t - peak) / ((end - start) / 2.5)) ** 2))
+    return 2.0 * np.sin(3.0 * t) + bump
+
+
+def make_sequence(width: int = 640, height: int = 360, *, back: bool = True,
+                  low_vis: tuple[int, ...] = ()) -> PoseSequence:
+    """A side-view lifter facing right, centred; sizes scale with ``min(width, height)``."""
+    t = np.arange(0.0, DURATION_S, 1.0 / FPS)
+    n = len(t)
+    s = float(min(width, height))
+    cx = width / 2.0
+    ang = _trunk_angle_rad(t)
+
+    def at(u, v):  # normalised body coords → pixels, broadcast over time
+        return np.stack([cx + np.asarray(u) * s, np.asarray(v) * s], axis=-1) * np.ones((n, 1))
+
+    xy = np.zeros((n, NUM_LANDMARKS, 2))
+    hip = at(0.0, 0.55)
+    shoulder = hip + 0.28 * s * np.stack([np.sin(ang), -np.cos(ang)], axis=-1)
+    head = hip + 0.36 * s * np.stack([np.sin(ang), -np.cos(ang)], axis=-1)
+    for side in (0, 1):
+        off = np.array([0.004 * s * side, 0.0])
+        xy[:, L.LEFT_HIP + side] = hip + off
+        xy[:, L.LEFT_SHOULDER + side] = shoulder + off
+        xy[:, L.LEFT_ELBOW + side] = shoulder + off + [0.0, 0.13 * s]
+        xy[:, L.LEFT_WRIST + side] = shoulder + off + [0.0, 0.25 * s]
+        for j in (L.LEFT_PINKY, L.LEFT_INDEX, L.LEFT_THUMB):
+            xy[:, j + side] = shoulder + off + [0.01 * s, 0.27 * s]
+        xy[:, L.LEFT_KNEE + side] = at(0.05, 0.72) + off
+        xy[:, L.LEFT_ANKLE + side] = at(0.0, 0.9) + off
+        xy[:, L.LEFT_HEEL + side] = at(-0.03, 0.92) + off
+        xy[:, L.LEFT_FOOT_INDEX + side] = at(0.08, 0.92) + off
+        xy[:, L.LEFT_EAR + side] = head + off
+        xy[:, L.LEFT_EYE + side * 3] = head + off + [0.03 * s, -0.01 * s]
+        xy[:, L.LEFT_EYE_INNER + side * 3] = head + off + [0.035 * s, -0.01 * s]
+        xy[:, L.LEFT_EYE_OUTER + side * 3] = head + off + [0.025 * s, -0.01 * s]
+        xy[:, L.MOUTH_LEFT + side] = head + off + [0.035 * s, 0.02 * s]
+    xy[:, L.NOSE] = head + [0.045 * s, 0.0]
+
+    vis = np.full((n, NUM_LANDMARKS), 0.95)
+    vis[:, list(low_vis)] = 0.05
+    world = np.zeros((n, NUM_LANDMARKS, 3))
+    world[..., :2] = (xy - xy[:, [L.LEFT_HIP]]) / s
+    back_xy = None
+    if back:
+        k = np.linspace(0.0, 1.0, BACK_PROFILE_POINTS)[None, :, None]
+        chord = hip - shoulder
+        normal = np.stack([-chord[:, 1], chord[:, 0]], axis=-1) / np.linalg.norm(
+            chord, axis=-1, keepdims=True)  # points up/left, away from face and toes
+        bow = (0.03 + 0.004 * _rounding_deg(t))[:, None, None] * s * np.sin(np.pi * k)
+        back_xy = shoulder[:, None] + k * chord[:, None] + bow * normal[:, None]
+        back_xy[:, :2] = np.nan  # outline not found near the shoulder
+    for arr in (xy, world, vis):
+        arr[list(NAN_FRAMES)] = np.nan
+    if back_xy is not None:
+        back_xy[list(NAN_FRAMES)] = np.nan
+    return PoseSequence(t_s=t, image_xy=xy, world_xyz=world, visibility=vis,
+                        presence=vis.copy(), back_xy=back_xy, width=width, height=height,
+                        source="synthetic.mp4", model="full")
+
+
+def make_report(findings: tuple[Finding, ...] | None = None, *,
+                twist_reason: str = TWIST_REASON) -> Report:
+    reps = tuple(
+        Rep(index=k + 1, start_s=a, end_s=b,
+            phases=(Phase("descent", a, (a + b) / 2), Phase("ascent", (a + b) / 2, b)),
+            start_frame=round(a * FPS), end_frame=round(b * FPS))
+        for k, (a, b) in enumerate(REPS_S)
+    )
+    if findings is None:
+        start, end, peak = FINDING_S
+        findings = (Finding(
+            fault="rounded_back", rep=2, phase="ascent", start_s=start, end_s=end, peak_s=peak,
+            severity="severe", value=24.0, threshold=12.0, unit="deg",
+            message="Rep 2: rounded back — 24° past your neutral",
+            evidence={"baseline_deg": 3.1}),)
+    return Report(
+        video=VideoInfo(path="synthetic.mp4", width=640, height=360, fps=FPS,
+                        frame_count=round(DURATION_S * FPS), duration_s=DURATION_S,
+                        codec="h264"),
+        model="full", frames_total=round(DURATION_S * FPS),
+        frames_with_person=round(DURATION_S * FPS) - len(NAN_FRAMES),
+        exercise=Estimate("deadlift", 0.93), view=Estimate("side", 0.88),
+        reps=reps, findings=findings,
+        assessable=(
+            Assessment("rounded_back", None, True),
+            Assessment("lumbar_overextension", None, True),
+            Assessment("jerky_twist", None, False, twist_reason),
+        ),
+        summary={"mean_trunk_angle_deg": 31.2},
+    )
+
+
+def make_series(seq: PoseSequence) -> dict[str, Series]:
+    t = seq.t_s
+    rounding = _rounding_deg(t)
+    rounding[list(NAN_FRAMES)] = np.nan
+    trunk = np.rad2deg(_trunk_angle_rad(t))
+    trunk[list(NAN_FRAMES)] = np.nan
+    return {
+        "back_rounding": Series("back_rounding", "Back rounding past neutral", "deg", t,
+                                rounding, threshold=12.0, fault="rounded_back", baseline=3.1),
+        "trunk_angle": Series("trunk_angle", "Trunk inclination", "deg", t, trunk),
+    }
+
+
+def frame_at(seq: PoseSequence, time_s: float) -> int:
+    return int(np.argmin(np.abs(seq.t_s - time_s)))
+
+
+def black(seq: PoseSequence) -> np.ndarray:
+    return np.zeros((seq.height, seq.width, 3), np.uint8)
+
+
+def red_mask(img: np.ndarray) -> np.ndarray:
+    b, g, r = (img[..., c].astype(int) for c in range(3))
+    return (r > 150) & (g < 90) & (b < 90)
+
+
+def green_mask(img: np.ndarray) -> np.ndarray:
+    b, g, r = (img[..., c].astype(int) for c in range(3))
+    return (g > 150) & (r < 120) & (b < 100)
+
+
+def trunk_box(seq: PoseSequence, index: int, pad: int = 6) -> tuple[slice, slice]:
+    pts = seq.image_xy[index, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]]
+    if seq.back_xy is not None:
+        pts = np.concatenate([pts, seq.back_xy[index][np.isfinite(seq.back_xy[index][:, 0])]])
+    x0, y0 = np.floor(pts.min(axis=0)).astype(int) - pad
+    x1, y1 = np.ceil(pts.max(axis=0)).astype(int) + pad
+    return slice(max(y0, 0), y1), slice(max(x0, 0), x1)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    seq = make_sequence()
+    report = make_report()
+    return report, seq, make_series(seq)
+
+
+# ---------------------------------------------------------------------------- colours
+@pytest.mark.parametrize("time_s, expect", [
+    (1.2, "ok"),        # rep 1, no finding
+    (3.25, "severe"),   # rep 2, inside the finding
+    (3.3, "severe"),
+    (3.9, "ok"),        # rep 2 after the finding: the colour follows the finding, not the banner
+    (5.2, "ok"),
+])
+def test_back_status_follows_the_finding_interval(setup, time_s, expect):
+    report, seq, series = setup
+    r = OverlayRenderer(report, seq, series)
+    assert r.status_at(frame_at(seq, time_s))["back"] == expect
+    assert r.status_at(frame_at(seq, time_s))["twist"] == "not_assessable"
+
+
+@pytest.mark.parametrize("back", [True, False])
+def test_red_trunk_during_finding_only(setup, back):
+    report, _, series = setup
+    seq = make_sequence(back=back)
+    r = OverlayRenderer(report, seq, series)
+    during, outside = frame_at(seq, 3.25), frame_at(seq, 1.25)  # same hinge angle, rep 1 vs 2
+    img_in = r.draw(black(seq), during)
+    img_out = r.draw(black(seq), outside)
+    box_in, box_out = trunk_box(seq, during), trunk_box(seq, outside)
+    assert red_mask(img_in[box_in]).sum() > 50
+    assert red_mask(img_out[box_out]).sum() == 0
+    assert green_mask(img_out[box_out]).sum() > 50
+    assert green_mask(img_in[box_in]).sum() == 0
+
+
+def test_back_outline_adds_coloured_pixels(setup):
+    report, _, series = setup
+    with_back, without = make_sequence(back=True), make_sequence(back=False)
+    i = frame_at(with_back, 3.25)
+    red = [red_mask(OverlayRenderer(report, s, series).draw(black(s), i)[trunk_box(with_back, i)]
+                    ).sum() for s in (with_back, without)]
+    assert red[0] > 1.5 * red[1]
+
+
+def test_not_assessable_back_is_grey(setup):
+    _, seq, series = setup
+    report = make_report(findings=())
+    report = replace(report, assessable=(
+        Assessment("rounded_back", None, False, "side view needed to judge back rounding"),
+        Assessment("lumbar_overextension", None, False, "side view needed"),
+        Assessment("jerky_twist", None, True)))
+    r = OverlayRenderer(report, seq, series)
+    i = frame_at(seq, 3.25)
+    img = r.draw(black(seq), i)
+    box = img[trunk_box(seq, i)]
+    assert r.status_at(i)["back"] == "not_assessable"
+    assert green_mask(box).sum() == 0 and red_mask(box).sum() == 0
+    grey = (np.abs(box.astype(int) - 165).max(axis=-1) < 12)
+    assert grey.sum() > 50
+    assert r.notices_at(i) == ("rounded back not judged: side view needed to judge back rounding",
+                               "over-arched lower back not judged: side view needed")
+
+
+# ---------------------------------------------------------------------------- visibility, NaN
+def test_low_visibility_arm_is_not_drawn(setup):
+    report, _, series = setup
+    arm = (L.LEFT_ELBOW, L.LEFT_WRIST, L.RIGHT_ELBOW, L.RIGHT_WRIST)
+    seen, hidden = make_sequence(), make_sequence(low_vis=arm)
+    i = frame_at(seen, 1.25)  # hinged: the arms hang clear of the trunk
+    elbow, wrist = seen.image_xy[i, L.LEFT_ELBOW], seen.image_xy[i, L.LEFT_WRIST]
+    y0, y1 = int(elbow[1]) + 4, int(wrist[1]) - 4
+    x0, x1 = int(elbow[0]) - 6, int(elbow[0]) + 8
+    lit = [OverlayRenderer(report, s, series).draw(black(s), i)[y0:y1, x0:x1].max()
+           for s in (seen, hidden)]
+    assert lit[0] > 200 and lit[1] == 0
+
+
+def test_frame_without_person_keeps_the_body_region_untouched(setup):
+    report, _, series = setup
+    seq = make_sequence(960, 360)  # wide, so the HUD corners stay clear of the body
+    r = OverlayRenderer(report, seq, series)
+    nan_i = NAN_FRAMES[2]
+    near = [NAN_FRAMES[0] - 1, NAN_FRAMES[-1] + 1]
+    pts = seq.image_xy[near].reshape(-1, 2)
+    x0, y0 = pts.min(axis=0).astype(int) - 10
+    x1, y1 = pts.max(axis=0).astype(int) + 10
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (seq.height, seq.width, 3), dtype=np.uint8)
+    before = frame.copy()
+    out = r.draw(frame, nan_i)
+    assert np.array_equal(out[y0:y1, x0:x1], before[y0:y1, x0:x1])
+    assert not np.array_equal(out, before)  # the HUD (rep counter, notice) is still drawn
+    with_person = r.draw(before.copy(), near[0])
+    assert not np.array_equal(with_person[y0:y1, x0:x1], before[y0:y1, x0:x1])
+
+
+# ---------------------------------------------------------------------------- banner
+@pytest.mark.parametrize("time_s, expect", [
+    (2.8, ()),            # before the finding
+    (2.95, (0,)),         # in progress
+    (3.6 + 1.5, (0,)),    # still held 1.5 s after it ended
+    (3.6 + 2.1, ()),      # gone after the hold
+])
+def test_banner_shows_and_holds(setup, time_s, expect):
+    report, seq, series = setup
+    assert OverlayRenderer(report, seq, series).banners_at(frame_at(seq, time_s)) == expect
+
+
+def _finding(fault: str, rep: int, start: float, end: float, severity: str = "moderate"):
+    return Finding(fault=fault, rep=rep, phase=None, start_s=start, end_s=end,
+                   peak_s=(start + end) / 2, severity=severity, value=1.0, threshold=0.5,
+                   unit="deg", message=f"Rep {rep}: {fault}")
+
+
+@pytest.mark.parametrize("findings, time_s, expect", [
+    # a held banner gives way at once when the next finding starts
+    ((("rounded_back", 2, 2.6, 3.0), ("rounded_back", 3, 3.5, 4.0)), 3.4, (0,)),
+    ((("rounded_back", 2, 2.6, 3.0), ("rounded_back", 3, 3.5, 4.0)), 3.55, (1,)),
+    # overlapping findings stack, oldest first; the earlier one is not held past its end
+    ((("rounded_back", 2, 2.6, 3.4), ("jerky_twist", 2, 3.0, 3.8)), 3.2, (0, 1)),
+    ((("rounded_back", 2, 2.6, 3.4), ("jerky_twist", 2, 3.0, 3.8)), 3.6, (1,)),
+    # a finding nested in a longer one: after it ends it is held under the running one
+    ((("rounded_back", 2, 2.6, 3.9), ("jerky_twist", 2, 3.0, 3.2)), 3.5, (0, 1)),
+])
+def test_banner_schedule(setup, findings, time_s, expect):
+    _, seq, series = setup
+    report = make_report(findings=tuple(_finding(*f) for f in findings))
+    assert OverlayRenderer(report, seq, series).banners_at(frame_at(seq, time_s)) == expect
+
+
+def test_banner_region_changes_while_shown(setup):
+    report, seq, series = setup
+    r = OverlayRenderer(report, seq, series)
+    # same rep, same phase text; only the banner differs
+    shown, not_shown = frame_at(seq, 3.4), frame_at(seq, 2.6)
+    assert r.banners_at(shown) and not r.banners_at(not_shown)
+    a, b = r.draw(black(seq), shown), r.draw(black(seq), not_shown)
+    top_left = (slice(0, seq.height // 3), slice(0, seq.width // 2))
+    assert red_mask(a[top_left]).sum() > 500
+    assert red_mask(b[top_left]).sum() == 0
+
+
+# ---------------------------------------------------------------------------- layout, sizes
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(640, 360), (1920, 1080), (3840, 2160), (1080, 1920)])
+def test_hud_scales_with_frame_size(setup, size):
+    report, _, _ = setup
+    seq = make_sequence(*size)
+    r = OverlayRenderer(report, seq, make_series(seq))
+    i = frame_at(seq, 3.25)
+    img = r.draw(black(seq), i)
+    assert img.shape == (size[1], size[0], 3)
+    # the HUD covers a similar share of the frame at every size (fonts scale with the frame)
+    top_left = img[: size[1] // 3, : size[0] // 2]
+    share = (top_left.max(axis=-1) > 0).mean()
+    assert 0.05 < share < 0.6
+
+
+def test_drawing_is_stateless(setup):
+    report, seq, series = setup
+    r = OverlayRenderer(report, seq, series)
+    i = frame_at(seq, 3.3)
+    first = r.draw(black(seq), i)
+    for j in (150, 3, 120, i + 5):
+        r.draw(black(seq), j)
+    assert np.array_equal(r.draw(black(seq), i), first)
+
+
+def test_sparkline_follows_the_banner_fault(setup):
+    report, seq, series = setup
+    r = OverlayRenderer(report, seq, series)
+    assert r.gauge_fault_at(frame_at(seq, 3.25)) == "rounded_back"
+    # jerky_twist is not assessable, lumbar has no series: rounded_back is also the default
+    assert r.gauge_fault_at(frame_at(seq, 1.0)) == "rounded_back"
+    assert OverlayRenderer(report, seq, {}).gauge_fault_at(frame_at(seq, 1.0)) is None
+    img = r.draw(black(seq), frame_at(seq, 3.4))
+    corner = img[seq.height * 2 // 3:, seq.width // 2:]
+    assert red_mask(corner).sum() > 10  # the curve turns red inside the finding
+
+
+def test_no_reps_no_findings_draws_skeleton_only(setup):
+    _, seq, _ = setup
+    empty = Report(video=None, model="full", frames_total=len(seq), frames_with_person=0)
+    r = OverlayRenderer(empty, seq)
+    img = r.draw(black(seq), 10)
+    assert img.any() and r.banners_at(10) == () and r.notices_at(10) == ()
+
+
+# ---------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("shape, dtype, index", [
+    ((360, 641, 3), np.uint8, 0),
+    ((360, 640), np.uint8, 0),
+    ((360, 640, 3), np.float32, 0),
+    ((360, 640, 3), np.uint8, 10_000),
+    ((360, 640, 3), np.uint8, -1),
+])
+def test_bad_frame_or_index_raises(setup, shape, dtype, index):
+    report, seq, series = setup
+    with pytest.raises(ShapeError):
+        OverlayRenderer(report, seq, series).draw(np.zeros(shape, dtype), index)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"faint_visibility": 0.7, "min_visibility": 0.5},
+    {"banner_hold_s": -1.0},
+    {"sparkline_window_s": 0.0},
+])
+def test_bad_style_raises(kwargs):
+    with pytest.raises(ConfigError):
+        OverlayStyle(**kwargs)
+
+
+# ---------------------------------------------------------------------------- thumbnails
+@pytest.mark.parametrize("peaks, expect", [
+    ((0.0,), {0: 0}),
+    ((0.26, 0.19), {0: 2, 1: 1}),       # nearest frame on either side
+    ((-5.0, 99.0), {0: 0, 1: 4}),       # clamped to the clip
+])
+def test_select_thumbnail_frames(peaks, expect):
+    t = np.array([0.0, 0.1, 0.3, 0.35, 0.5])  # variable frame rate
+    n = len(t)
+    seq = PoseSequence(t_s=t, image_xy=np.zeros((n, NUM_LANDMARKS, 2)),
+                       world_xyz=np.zeros((n, NUM_LANDMARKS, 3)),
+                       visibility=np.ones((n, NUM_LANDMARKS)),
+                       presence=np.ones((n, NUM_LANDMARKS)), width=64, height=64)
+    findings = tuple(replace(_finding("rounded_back", 1, 0.0, 0.1), peak_s=p) for p in peaks)
+    assert select_thumbnail_frames(make_report(findings=findings), seq) == expect
+    assert select_thumbnail_frames(make_report(findings=findings), PoseSequence.empty()) == {}
