@@ -566,17 +566,16 @@ def _download(url: str, out: IO[bytes], spec: ModelSpec, progress: bool) -> int:
 
 @contextmanager
 def _progress_bar(label: str, total: int | None, enabled: bool) -> Iterator[Callable[[int], None]]:
-    if not enabled:
+    """A download bar on stderr, drawn only on a terminal (logs get no bar noise)."""
+    console = None
+    if enabled:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+    if console is None or not console.is_terminal:
         yield lambda _n: None
         return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TransferSpeedColumn,
-    )
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
     columns = (
         TextColumn("{task.description}"),
@@ -584,7 +583,7 @@ def _progress_bar(label: str, total: int | None, enabled: bool) -> Iterator[Call
         DownloadColumn(),
         TransferSpeedColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
 
