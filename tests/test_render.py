@@ -319,7 +319,6 @@ def test_banner_region_changes_while_shown(setup):
 
 
 # ---------------------------------------------------------------------------- layout, sizes
-@pytest.mark.slow
 @pytest.mark.parametrize("size", [(640, 360), (1920, 1080), (3840, 2160), (1080, 1920)])
 def test_hud_scales_with_frame_size(setup, size):
     report, _, _ = setup
@@ -404,3 +403,183 @@ def test_select_thumbnail_frames(peaks, expect):
     findings = tuple(replace(_finding("rounded_back", 1, 0.0, 0.1), peak_s=p) for p in peaks)
     assert select_thumbnail_frames(make_report(findings=findings), seq) == expect
     assert select_thumbnail_frames(make_report(findings=findings), PoseSequence.empty()) == {}
+
+
+# ============================================================================ HTML page
+import base64  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from formcheck.render.html import THUMB_MAX_WIDTH_PX, render_html  # noqa: E402
+from formcheck.render.terminal import print_summary  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def page_inputs(setup):
+    report, seq, series = setup
+    r = OverlayRenderer(report, seq, series)
+    thumbs = {i: r.draw(np.full((seq.height, seq.width, 3), 90, np.uint8), j)
+              for i, j in select_thumbnail_frames(report, seq).items()}
+    return report, series, thumbs
+
+
+@pytest.fixture(scope="module")
+def page(page_inputs, tmp_path_factory):
+    path = render_html(*page_inputs, tmp_path_factory.mktemp("page") / "report.html")
+    return path, path.read_text(encoding="utf-8")
+
+
+def _section(text: str, sid: str) -> str:
+    start = text.index(f'<section id="{sid}">')
+    return text[start:text.index("</section>", start)]
+
+
+def test_page_summary_and_rep_table(page):
+    _, text = page
+    summary = _section(text, "summary")
+    for want in ("deadlift", "93% confident", "side", "88% confident", "640×360",
+                 "190 of 195 frames", "Mean trunk angle", "31°"):
+        assert want in summary
+    reps = _section(text, "reps")
+    rows = re.findall(r"<tr><th scope='row'>Rep (\d)", reps)
+    assert rows == ["1", "2", "3"]
+    rep2 = reps[reps.index("Rep 2"):reps.index("Rep 3")]
+    assert 'class="tag severe"' in rep2 and "24°" in rep2
+    assert reps.count("not assessable</span>") == 3 and reps.count(TWIST_REASON) == 3
+    assert reps.count('class="tag ok"') == 5
+
+
+def test_page_findings_not_assessable_and_plots(page_inputs, page):
+    report, series, thumbs = page_inputs
+    _, text = page
+    findings = _section(text, "findings")
+    assert "Rep 2: rounded back — 24° past your neutral" in findings
+    uris = re.findall(r'src="data:image/jpeg;base64,([^"]+)"', findings)
+    assert len(uris) == len(thumbs) == 1
+    import cv2
+    img = cv2.imdecode(np.frombuffer(base64.b64decode(uris[0]), np.uint8), cv2.IMREAD_COLOR)
+    assert img.shape[1] <= THUMB_MAX_WIDTH_PX and img.shape[:2] == (360, 640)
+    assert TWIST_REASON in _section(text, "not-assessable")
+    signals = _section(text, "signals")
+    assert signals.count("<svg") == len(series) == 2
+    assert signals.index("Back rounding") < signals.index("Trunk inclination")  # fault first
+    assert "limit 12°" in signals
+
+
+def test_page_is_self_contained_and_ids_unique(page):
+    _, text = page
+    assert "<script" not in text and "<link" not in text and "@import" not in text
+    refs = re.findall(r'(?:src|href)="([^"]*)"', text)
+    assert all(r.startswith(("data:", "#")) for r in refs), refs
+    ids = re.findall(r'\sid="([^"]+)"', text)
+    assert len(ids) == len(set(ids))
+
+
+def test_page_is_deterministic_and_written_atomically(page_inputs, page, tmp_path):
+    path, text = page
+    again = render_html(*page_inputs, tmp_path / "again.html")
+    assert again.read_bytes() == path.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.html"]
+    assert "<dc:date>" not in text
+
+
+def test_page_escapes_every_text(setup, tmp_path):
+    _, seq, series = setup
+    evil = "<script>alert('x')</script> & \"q\""
+    report = make_report(findings=(replace(make_report().findings[0], message=evil,
+                                           evidence={"note<b>": evil}),),
+                         twist_reason=evil)
+    report = replace(report, video=replace(report.video, path=f"/tmp/{evil}.mp4"),
+                     model=evil, summary={"odd<key>": evil})
+    series = {**series, "x<y>": Series("x<y>", evil, "deg", seq.t_s, seq.t_s)}
+    text = render_html(report, series, {}, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script" not in text and "<b>" not in text and "<key>" not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot;" in text
+
+
+def test_page_without_reps_findings_or_signals(tmp_path):
+    empty = Report(video=None, model="", frames_total=0, frames_with_person=0)
+    text = render_html(empty, {}, {}, tmp_path / "e.html").read_text(encoding="utf-8")
+    for want in ("No findings in 0 reps", "No reps were counted", "No findings:",
+                 "Every fault could be judged", "No signals were recorded"):
+        assert want in text
+
+
+@pytest.mark.parametrize("bad", [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 3), float)])
+def test_page_rejects_bad_thumbnails(page_inputs, tmp_path, bad):
+    report, series, _ = page_inputs
+    with pytest.raises(ShapeError):
+        render_html(report, series, {0: bad}, tmp_path / "r.html")
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (Debian: apt-get install chromium)")
+def test_page_renders_in_headless_chromium(page, tmp_path):
+    path, _ = page
+    base = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync"]
+
+    def run(*args: str, profile: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*base, f"--user-data-dir={tmp_path / profile}", *args,
+                               path.as_uri()], capture_output=True, text=True, timeout=120,
+                              check=True)
+
+    dom = run("--dump-dom", profile="dom").stdout
+    assert 'id="summary-table"' in dom and 'id="rep-table"' in dom
+    assert dom.count("<svg") == 2 and "<path" in dom
+    assert "Rep 2: rounded back — 24° past your neutral" in dom
+    shot = tmp_path / "page.png"
+    run(f"--screenshot={shot}", "--window-size=1280,2000", profile="shot")
+    import cv2
+    img = cv2.imread(str(shot))
+    assert img is not None and img.shape[:2] == (2000, 1280)
+    assert len(np.unique(img.reshape(-1, 3), axis=0)) > 200  # text, tables, a photo, plots
+    red = red_mask(img).sum()
+    assert red > 200  # the severe tag, the thumbnail's red trunk and banner
+
+
+# ============================================================================ terminal
+def _summary_text(report: Report, outputs: dict[str, Path]) -> str:
+    from rich.console import Console
+
+    console = Console(record=True, width=120, file=io.StringIO())
+    print_summary(report, outputs, console)
+    return console.export_text()
+
+
+def test_terminal_summary_lists_everything():
+    outputs = {"video": Path("out/set.annotated.mp4"), "report": Path("out/set.html")}
+    text = _summary_text(make_report(), outputs)
+    lines = text.splitlines()
+    assert lines[0] == "formcheck deadlift (93%) · side view (88%) · 3 reps · model full"
+    rep2 = next(ln for ln in lines if ln.strip().startswith("2 "))
+    assert "severe 24°" in rep2 and "not assessable" in rep2
+    assert "severe  Rep 2: rounded back — 24° past your neutral  (2.9–3.6 s)" in text
+    assert f"jerky twist (whole clip): {TWIST_REASON}" in text
+    assert "video   out/set.annotated.mp4" in text and "report  out/set.html" in text
+
+
+@pytest.mark.parametrize("report, expect, absent", [
+    (Report(video=None, model="", frames_total=0, frames_with_person=0),
+     ["exercise unknown · view unknown · 0 reps", "No reps were counted.", "No findings."],
+     ["Not judged", "Files"]),
+    (replace(make_report(findings=()), exercise=Estimate("squat", 1.0, source="user")),
+     ["squat (set by you)", "No findings.", "Not judged"], ["severe"]),
+    (make_report(findings=(_finding("jerky_twist", None, 0.1, 0.3, "mild"),)),
+     ["–", "mild 1.0°", "mild    Rep None: jerky_twist"], ["No findings."]),
+])
+def test_terminal_summary_variants(report, expect, absent):
+    text = _summary_text(report, {})
+    for want in expect:
+        assert want in text
+    for not_want in absent:
+        assert not_want not in text

@@ -1,0 +1,371 @@
+"""The report page: one self-contained HTML file a coach can open offline and understand in ten
+seconds — verdict, faults per rep, what could not be judged and why, the signals behind each
+decision, and the worst frame of every finding.
+
+No scripts, fonts or images from elsewhere: plots are inline SVG (matplotlib, no pyplot), frames
+are inline JPEG. The same inputs give the same bytes (fixed SVG hash salt, no dates).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.analysis.series import Series
+from formcheck.errors import ShapeError
+from formcheck.render._common import (
+    FAULT,
+    NOT_ASSESSABLE,
+    cell_status,
+    fault_title,
+    finding_text,
+    format_value,
+    rep_label,
+    worst,
+)
+from formcheck.report import FAULTS, Finding, Report, write_text_atomic
+
+#: Thumbnails are scaled down to at most this width before embedding.
+THUMB_MAX_WIDTH_PX = 720
+THUMB_JPEG_QUALITY = 85
+PLOT_SIZE_IN = (9.0, 2.4)
+
+#: Plot colours (matplotlib); the page's CSS uses the same palette.
+_PLOT_LINE = "#1f5fa8"
+_PLOT_THRESHOLD = "#c77700"
+_PLOT_REP_BAND = "#e9edf2"
+_PLOT_FINDING = {"mild": "#f2c230", "moderate": "#f08a24", "severe": "#d93025"}
+
+#: An id or a reference to one inside an SVG (``id="x"``, ``url(#x)``, ``href="#x"``).
+_SVG_ID_REF = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
+_SLUG_BAD = re.compile(r"[^A-Za-z0-9_-]")
+
+#: Unit suffixes of ``Report.summary`` keys (longest first).
+_KEY_UNITS: tuple[tuple[str, str], ...] = (
+    ("_deg_s", "deg/s"), ("_deg", "deg"), ("_pct", "%"), ("_ms", "ms"), ("_s", "s"),
+    ("_m", "m"),
+)
+
+_CSS = """
+:root { --ok:#1e7b34; --ok-bg:#e6f4ea; --mild:#7a5d00; --mild-bg:#fff4c2;
+  --moderate:#a04a00; --moderate-bg:#ffe3c7; --severe:#a4161a; --severe-bg:#fddcdc;
+  --na:#555; --na-bg:#ececec; --line:#d7dce2; --muted:#5f6b7a; }
+* { box-sizing: border-box; }
+body { margin:0; background:#f6f7f9; color:#1c232b;
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 26px; margin: 0 0 2px; }
+h2 { font-size: 19px; margin: 32px 0 10px; border-bottom: 1px solid var(--line);
+  padding-bottom: 4px; }
+.sub, .muted { color: var(--muted); }
+.verdict { font-size: 20px; font-weight: 600; margin: 16px 0 8px; }
+.chips { display: flex; flex-wrap: wrap; gap: 8px; margin: 0; padding: 0; list-style: none; }
+table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
+th, td { padding: 7px 12px; border-bottom: 1px solid var(--line); text-align: left;
+  vertical-align: top; }
+th { background: #eef1f5; font-weight: 600; }
+table.facts th { width: 190px; }
+table.reps td.cell { min-width: 170px; }
+.tag { display: inline-block; border-radius: 4px; padding: 1px 8px; font-weight: 600; }
+.ok { color: var(--ok); background: var(--ok-bg); }
+.mild { color: var(--mild); background: var(--mild-bg); }
+.moderate { color: var(--moderate); background: var(--moderate-bg); }
+.severe { color: var(--severe); background: var(--severe-bg); }
+.not_assessable { color: var(--na); background: var(--na-bg); }
+.why { display: block; font-size: 13px; color: var(--muted); margin-top: 2px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
+  gap: 16px; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
+.card img { display: block; width: 100%; height: auto; background: #222; }
+.card .body { padding: 10px 14px 12px; }
+.card .msg { font-weight: 600; margin: 0 0 6px; }
+.card dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 12px; margin: 0;
+  font-size: 14px; }
+.card dt { color: var(--muted); }
+.card dd { margin: 0; }
+figure { background: #fff; border: 1px solid var(--line); border-radius: 6px;
+  margin: 0 0 16px; padding: 8px 12px; }
+figure svg { display: block; width: 100%; height: auto; }
+figcaption { font-size: 14px; color: var(--muted); }
+footer { margin-top: 40px; font-size: 13px; color: var(--muted); }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _pct(fraction: float) -> str:
+    return f"{100.0 * fraction:.0f}%"
+
+
+# ---------------------------------------------------------------------------- sections
+def _verdict(report: Report) -> str:
+    n_reps, fs = len(report.reps), report.findings
+    reps_txt = f"{n_reps} rep{'s' if n_reps != 1 else ''}"
+    if fs:
+        head = f"{len(fs)} finding{'s' if len(fs) != 1 else ''} in {reps_txt}"
+    else:
+        head = f"No findings in {reps_txt}"
+    chips = "".join(
+        f'<li class="tag {_e(f.severity)}">{_e(rep_label(f.rep).capitalize())} · '
+        f"{_e(fault_title(f.fault))} · {_e(f.severity)}</li>"
+        for f in sorted(fs, key=lambda f: (f.start_s, f.fault))
+    )
+    judged_none = [a for a in report.assessable if a.rep is None and not a.assessable]
+    extra = ""
+    if judged_none:
+        names = ", ".join(fault_title(a.fault) for a in judged_none)
+        extra = f'<p class="muted">Not judged in this clip: {_e(names)} (see below).</p>'
+    return (f'<p class="verdict">{_e(head)}</p>'
+            + (f'<ul class="chips">{chips}</ul>' if chips else "") + extra)
+
+
+def _estimate(est) -> str:
+    if est is None:
+        return "unknown"
+    who = "set by you" if est.source == "user" else f"{_pct(est.confidence)} confident"
+    return f"{_e(est.name)} <span class='muted'>({_e(who)})</span>"
+
+
+def _summary_table(report: Report) -> str:
+    rows: list[tuple[str, str]] = [
+        ("Exercise", _estimate(report.exercise)),
+        ("Camera view", _estimate(report.view)),
+        ("Reps", _e(len(report.reps))),
+        ("Pose model", _e(report.model or "unknown")),
+    ]
+    v = report.video
+    if v is not None:
+        rows += [
+            ("Video", _e(Path(v.path).name or v.path)),
+            ("Frame", _e(f"{v.width}×{v.height}, {v.fps:.3g} fps"
+                         + (f", {v.codec}" if v.codec else "")
+                         + (f", rotated {v.rotation}°" if v.rotation else ""))),
+            ("Length", _e(f"{v.duration_s:.1f} s, {v.frame_count} frames")),
+        ]
+    if report.frames_total:
+        share = report.frames_with_person / report.frames_total
+        rows.append(("Person found in", _e(f"{report.frames_with_person} of "
+                                           f"{report.frames_total} frames ({_pct(share)})")))
+    for key in sorted(report.summary):
+        label, unit = _split_unit(key)
+        val = report.summary[key]
+        shown = format_value(val, unit) if isinstance(val, (int, float)) else str(val)
+        rows.append((label.replace("_", " ").capitalize(), _e(shown)))
+    body = "".join(f"<tr><th scope='row'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="facts" id="summary-table">{body}</table>'
+
+
+def _split_unit(key: str) -> tuple[str, str]:
+    """``mean_trunk_angle_deg`` → (``mean_trunk_angle``, ``deg``): units live in key names."""
+    for suffix, unit in _KEY_UNITS:
+        if key.endswith(suffix):
+            return key[: -len(suffix)], unit
+    return key, ""
+
+
+def _cell(report: Report, fault: str, rep: int | None) -> str:
+    st = cell_status(report, fault, rep)
+    if st.kind == FAULT:
+        w = worst(st.findings)
+        more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
+        return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}{more}</span> '
+                f"{_e(format_value(w.value, w.unit))}"
+                f'<span class="why">limit {_e(format_value(w.threshold, w.unit))}</span>')
+    if st.kind == NOT_ASSESSABLE:
+        why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
+        return f'<span class="tag not_assessable">not assessable</span>{why}'
+    return '<span class="tag ok">ok</span>'
+
+
+def _rep_table(report: Report) -> str:
+    head = "".join(f"<th scope='col'>{_e(fault_title(f).capitalize())}</th>" for f in FAULTS)
+    rows = []
+    for rep in report.reps:
+        cells = "".join(f'<td class="cell">{_cell(report, f, rep.index)}</td>' for f in FAULTS)
+        rows.append(f"<tr><th scope='row'>Rep {rep.index}<span class='why'>"
+                    f"{rep.start_s:.1f}–{rep.end_s:.1f} s</span></th>{cells}</tr>")
+    if any(f.rep is None for f in report.findings):
+        cells = "".join(f'<td class="cell">{_cell(report, f, None)}</td>' for f in FAULTS)
+        rows.append(f"<tr><th scope='row'>Outside reps</th>{cells}</tr>")
+    if not rows:
+        return '<p class="muted">No reps were counted in this clip.</p>'
+    return (f'<table class="reps" id="rep-table"><thead><tr><th scope="col">Rep</th>{head}'
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _not_assessable(report: Report) -> str:
+    missing = [a for a in report.assessable if not a.assessable]
+    notes = [a for a in report.assessable if a.assessable and a.reason]
+    order = {f: k for k, f in enumerate(FAULTS)}
+
+    def key(a):
+        return (order.get(a.fault, len(order)), -1 if a.rep is None else a.rep)
+
+    def items(lst):
+        return "".join(
+            f"<li><strong>{_e(fault_title(a.fault).capitalize())}</strong> "
+            f"<span class='muted'>({_e(rep_label(a.rep))})</span>: "
+            f"{_e(a.reason or 'no reason given')}</li>" for a in sorted(lst, key=key))
+
+    out = (f'<ul id="not-assessable-list">{items(missing)}</ul>' if missing else
+           '<p>Every fault could be judged from this clip.</p>')
+    if notes:
+        out += f'<p class="muted">Caveats:</p><ul>{items(notes)}</ul>'
+    return out
+
+
+def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
+    import cv2
+
+    if not (isinstance(frame_bgr, np.ndarray) and frame_bgr.ndim == 3
+            and frame_bgr.shape[2] == 3 and frame_bgr.dtype == np.uint8):
+        shape = getattr(frame_bgr, "shape", None)
+        raise ShapeError(f"thumbnail must be a uint8 BGR image of shape (H, W, 3), got {shape}")
+    h, w = frame_bgr.shape[:2]
+    if w > THUMB_MAX_WIDTH_PX:
+        size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
+        frame_bgr = cv2.resize(frame_bgr, size, interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", frame_bgr, [cv2.IMWRITE_JPEG_QUALITY, THUMB_JPEG_QUALITY])
+    if not ok:
+        raise ShapeError(f"thumbnail of shape {frame_bgr.shape} could not be encoded as JPEG")
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
+
+
+def _finding_card(i: int, f: Finding, thumb: np.ndarray | None) -> str:
+    img = ""
+    if thumb is not None:
+        alt = f"worst frame of finding {i + 1}: {fault_title(f.fault)}"
+        img = f'<img src="{_thumb_data_uri(thumb)}" alt="{_e(alt)}">'
+    facts = [
+        ("Fault", f"{fault_title(f.fault)}"),
+        ("Where", rep_label(f.rep) + (f", {f.phase}" if f.phase else "")),
+        ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
+        ("Peak", f"{format_value(f.value, f.unit)} (limit {format_value(f.threshold, f.unit)})"),
+    ]
+    for k in sorted(f.evidence):
+        facts.append((k.replace("_", " "), _evidence_value(f.evidence[k])))
+    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+    return (f'<article class="card" id="finding-{i + 1}">{img}<div class="body">'
+            f'<p class="msg"><span class="tag {_e(f.severity)}">{_e(f.severity)}</span> '
+            f"{_e(finding_text(f))}</p><dl>{dl}</dl></div></article>")
+
+
+def _evidence_value(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}" if math.isfinite(v) else "n/a"
+    return str(v)
+
+
+def _findings(report: Report, thumbnails: dict[int, np.ndarray]) -> str:
+    if not report.findings:
+        return '<p>No findings: every judged rep stayed within its limits.</p>'
+    cards = "".join(_finding_card(i, f, thumbnails.get(i)) for i, f in enumerate(report.findings))
+    return f'<div class="cards">{cards}</div>'
+
+
+# ---------------------------------------------------------------------------- plots
+def _ordered_series(series: dict[str, Series]) -> list[Series]:
+    order = {f: k for k, f in enumerate(FAULTS)}
+    return sorted(series.values(), key=lambda s: order.get(s.fault, len(order)))
+
+
+def _plot_svg(s: Series, report: Report, id_prefix: str) -> str:
+    """One signal over time with its threshold, rep bands and findings, as an inline SVG."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    rc = {"svg.hashsalt": f"formcheck-{s.name}", "svg.fonttype": "none",
+          "font.size": 9.0, "axes.spines.top": False, "axes.spines.right": False}
+    with matplotlib.rc_context(rc):
+        fig = Figure(figsize=PLOT_SIZE_IN)
+        ax = fig.add_subplot()
+        for k, rep in enumerate(report.reps):
+            ax.axvspan(rep.start_s, rep.end_s, color=_PLOT_REP_BAND, lw=0,
+                       alpha=1.0 if k % 2 == 0 else 0.6, zorder=0)
+            ax.text((rep.start_s + rep.end_s) / 2, 1.0, f"rep {rep.index}", ha="center",
+                    va="bottom", transform=ax.get_xaxis_transform(), color="#5f6b7a")
+        for f in report.findings:
+            if f.fault == s.fault:
+                ax.axvspan(f.start_s, f.end_s, color=_PLOT_FINDING.get(f.severity, "#d93025"),
+                           alpha=0.35, lw=0, zorder=1)
+        ax.plot(s.t_s, s.values, color=_PLOT_LINE, lw=1.4, zorder=3)
+        if s.threshold is not None:
+            ax.axhline(s.threshold, color=_PLOT_THRESHOLD, ls="--", lw=1.2, zorder=2,
+                       label=f"limit {format_value(s.threshold, s.unit)}")
+            ax.legend(loc="upper right", frameon=False)
+        if len(s.t_s):
+            ax.set_xlim(float(s.t_s[0]), float(s.t_s[-1]))
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel(s.unit)
+        ax.grid(axis="y", color="#e3e6ea", lw=0.6)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]
+    # matplotlib numbers its ids per figure (figure_1, axes_1, …): prefix them so several plots
+    # can live in one page without clashing.
+    return _SVG_ID_REF.sub(lambda m: f"{m.group(1)}{id_prefix}{m.group(2)}", svg)
+
+
+def _plots(report: Report, series: dict[str, Series]) -> str:
+    if not series:
+        return '<p class="muted">No signals were recorded.</p>'
+    out = []
+    for k, s in enumerate(_ordered_series(series), start=1):
+        slug = f"{k}-{_SLUG_BAD.sub('-', s.name)}"
+        bits = [f"{s.label or s.name} ({s.unit})" if s.unit else (s.label or s.name)]
+        if s.fault:
+            bits.append(f"decides {fault_title(s.fault)}")
+        if s.threshold is not None:
+            bits.append(f"limit {format_value(s.threshold, s.unit)}")
+        if s.baseline is not None:
+            bits.append(f"relative to your own neutral ({format_value(s.baseline, s.unit)})")
+        out.append(f'<figure id="signal-{slug}">{_plot_svg(s, report, f"s{slug}-")}'
+                   f"<figcaption>{_e(' · '.join(bits))}</figcaption></figure>")
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------- page
+def _section(sid: str, title: str, body: str) -> str:
+    return f'<section id="{sid}"><h2>{_e(title)}</h2>{body}</section>'
+
+
+def _page(parts: Iterable[str], title: str) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
+            f"<body><main>{''.join(parts)}</main></body></html>\n")
+
+
+def render_html(report: Report, series: dict[str, Series], thumbnails: dict[int, np.ndarray],
+                out_path: Path) -> Path:
+    """Write the report page to ``out_path`` atomically and return its path.
+
+    ``thumbnails`` maps a finding's index in ``report.findings`` to its worst frame (BGR, already
+    overlaid); findings without one get no picture.
+    """
+    source = Path(report.video.path).name if report.video and report.video.path else ""
+    parts = [
+        "<header><h1>formcheck report</h1>"
+        + (f'<p class="sub">{_e(source)}</p>' if source else "") + "</header>",
+        _verdict(report),
+        _section("summary", "Summary", _summary_table(report)),
+        _section("reps", "Faults per rep", _rep_table(report)),
+        _section("findings", "Findings", _findings(report, thumbnails)),
+        _section("not-assessable", "Not assessable", _not_assessable(report)),
+        _section("signals", "Signals over time", _plots(report, series)),
+        f"<footer>formcheck {_e(report.formcheck_version)} · report schema "
+        f"{_e(report.schema_version)} · formcheck only draws attention to moments worth a "
+        "second look; it does not replace a coach.</footer>",
+    ]
+    title = f"formcheck — {source}" if source else "formcheck report"
+    return write_text_atomic(out_path, _page(parts, title))

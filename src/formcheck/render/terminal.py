@@ -1,0 +1,104 @@
+"""The terminal summary: what was seen, the faults per rep, what could not be judged, and where
+the files are — short enough to read at a glance after ``formcheck analyze``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from formcheck.render._common import (
+    FAULT,
+    NOT_ASSESSABLE,
+    cell_status,
+    fault_title,
+    finding_text,
+    format_value,
+    rep_label,
+    worst,
+)
+from formcheck.report import FAULTS, Estimate, Report
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+#: Rich styles per status; the same palette as the overlay and the page.
+_STYLE = {"ok": "green", "mild": "yellow", "moderate": "dark_orange", "severe": "bold red",
+          NOT_ASSESSABLE: "dim"}
+
+
+def _estimate(est: Estimate | None, what: str, suffix: str = "") -> str:
+    if est is None:
+        return f"{what} unknown"
+    how = "set by you" if est.source == "user" else f"{100 * est.confidence:.0f}%"
+    return f"{est.name}{suffix} ({how})"
+
+
+def print_summary(report: Report, outputs: dict[str, Path], console: Console) -> None:
+    """Print the summary of one analysed clip; ``outputs`` maps a label (``video``, ``report``…)
+    to the file written."""
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text("formcheck ", style="bold")
+    view = _estimate(report.view, "view", suffix=" view")
+    head.append(f"{_estimate(report.exercise, 'exercise')} · {view} · "
+                f"{len(report.reps)} rep{'s' if len(report.reps) != 1 else ''}")
+    if report.model:
+        head.append(f" · model {report.model}", style="dim")
+    console.print(head)
+
+    if report.reps:
+        table = Table(show_edge=False, pad_edge=False, header_style="bold")
+        table.add_column("Rep", justify="right")
+        for fault in FAULTS:
+            table.add_column(fault_title(fault))
+        for rep in report.reps:
+            table.add_row(str(rep.index), *(_cell(report, f, rep.index) for f in FAULTS))
+        if any(f.rep is None for f in report.findings):
+            table.add_row("–", *(_cell(report, f, None) for f in FAULTS))
+        console.print(table)
+    else:
+        console.print(Text("No reps were counted.", style="dim"))
+
+    if report.findings:
+        console.print(Text("Findings", style="bold"))
+        for f in sorted(report.findings, key=lambda f: (f.start_s, f.fault)):
+            line = Text("  ")
+            line.append(f"{f.severity:<8}", style=_STYLE.get(f.severity, "red"))
+            line.append(finding_text(f))
+            line.append(f"  ({f.start_s:.1f}–{f.end_s:.1f} s)", style="dim")
+            console.print(line)
+    else:
+        console.print(Text("No findings.", style="green"))
+
+    missing = [a for a in report.assessable if not a.assessable]
+    if missing:
+        console.print(Text("Not judged", style="bold"))
+        for a in missing:
+            line = Text("  ")
+            line.append(f"{fault_title(a.fault)} ({rep_label(a.rep)}): ", style="dim")
+            line.append(a.reason or "no reason given")
+            console.print(line)
+
+    if outputs:
+        console.print(Text("Files", style="bold"))
+        width = max(len(k) for k in outputs)
+        for label, path in outputs.items():
+            line = Text("  ")
+            line.append(f"{label:<{width}}  ", style="dim")
+            line.append(str(path), style="cyan")
+            console.print(line)
+
+
+def _cell(report: Report, fault: str, rep: int | None):
+    from rich.text import Text
+
+    st = cell_status(report, fault, rep)
+    if st.kind == FAULT:
+        w = worst(st.findings)
+        more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
+        return Text(f"{w.severity}{more} {format_value(w.value, w.unit)}",
+                    style=_STYLE.get(w.severity, "red"))
+    if st.kind == NOT_ASSESSABLE:
+        return Text("not assessable", style=_STYLE[NOT_ASSESSABLE])
+    return Text("ok", style=_STYLE["ok"])
