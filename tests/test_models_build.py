@@ -16,8 +16,6 @@ import pytest
 from formcheck.errors import ModelBuildError, ModelNotFoundError
 from formcheck.pose import models as registry
 
-SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "models"
-
 WORLD_TOL_M = 1e-4
 IMAGE_TOL_PX = 1e-3
 
@@ -49,9 +47,10 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setenv("PIP_TIMEOUT", "2")
 
 
-def shared_model(name: str) -> Path:
-    path = SHARED_MODELS / f"pose_landmarker_{name}.task"
-    if not path.is_file():
+@pytest.fixture(scope="module")
+def shared_models_dir() -> Path:
+    path = Path(__file__).resolve().parents[2] / "shared" / "models"
+    if not path.is_dir():
         pytest.skip("../shared/models is not present")
     return path
 
@@ -73,8 +72,8 @@ def test_rebuild_is_offline_and_identical(built_lite, registry_cache, tmp_path, 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["lite", "full", "heavy"])
-def test_build_is_byte_identical_to_shared(name, registry_cache, tmp_path):
-    shared = shared_model(name)
+def test_build_is_byte_identical_to_shared(name, registry_cache, tmp_path, shared_models_dir):
+    shared = shared_models_dir / f"pose_landmarker_{name}.task"
     built = registry.build_model(name, dest_dir=tmp_path, cache_dir=registry_cache, progress=False)
     assert sha256(built) == sha256(shared)
 
@@ -102,9 +101,7 @@ def test_build_unknown_name(tmp_path):
 
 
 @pytest.mark.slow
-def test_ensure_builds_when_download_is_refused(
-    tmp_path, monkeypatch, registry_cache, built_lite
-):
+def test_ensure_builds_when_download_is_refused(tmp_path, monkeypatch, registry_cache, built_lite):
     xdg = tmp_path / "xdg"
     (xdg / "formcheck").mkdir(parents=True)
     (xdg / "formcheck" / "registry").symlink_to(registry_cache, target_is_directory=True)
@@ -135,10 +132,10 @@ def detect(bundle: Path, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.slow
-def test_built_bundle_gives_the_shared_bundles_landmarks(built_lite):
+def test_built_bundle_gives_the_shared_bundles_landmarks(built_lite, shared_models_dir):
     from skimage import data
 
-    shared = shared_model("lite")
+    shared = shared_models_dir / "pose_landmarker_lite.task"
     rgb = np.ascontiguousarray(data.astronaut())
     built_px, built_m = detect(built_lite, rgb)
     shared_px, shared_m = detect(shared, rgb)

@@ -23,6 +23,9 @@ app = typer.Typer(
 )
 
 
+LIST_WIDTH_COLUMNS = 200
+
+
 class ModelName(str, Enum):
     lite = "lite"
     full = "full"
@@ -72,7 +75,9 @@ def list_models() -> None:
             continue
         size_mb = found.path.stat().st_size / 1e6
         table.add_row(label, spec.file, f"{size_mb:.1f} MB", str(found.path))
-    console = Console(width=200)
+    console = Console()
+    if not console.is_terminal:
+        console.width = LIST_WIDTH_COLUMNS  # logs: keep each model on one line
     console.print(table)
     searched = ", ".join(str(d) for d in registry.model_search_dirs())
     console.print(f"searched: {searched}")

@@ -1018,7 +1018,7 @@ def ensure_model(name: str, dest_dir: Path | None = None, progress: bool = True)
         return fetch_model(name, dest_dir=dest_dir, progress=progress)
     except (ModelFetchError, ModelInvalidError) as fetch_err:
         if progress:
-            print(f"download failed ({fetch_err}); building offline instead", file=sys.stderr)
+            print(f"building offline instead, as the download failed: {fetch_err}", file=sys.stderr)
         try:
             return build_model(name, dest_dir=dest_dir, progress=progress)
         except ModelBuildError as build_err:
