@@ -340,11 +340,7 @@ def default_registry_cache_dir() -> Path:
 def default_model_dir() -> Path:
     """Where fetch and build put models: ``$FORMCHECK_MODEL_DIR``, else the repository's
     ``models/`` in a source checkout, else the user cache folder."""
-    env = os.environ.get(MODEL_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    repo_dir = _source_checkout_model_dir()
-    return repo_dir if repo_dir is not None else user_model_dir()
+    return model_search_dirs()[0]
 
 
 def model_search_dirs() -> tuple[Path, ...]:
