@@ -1,0 +1,99 @@
+"""``analyze_sequence``: one ``PoseSequence`` in, view, exercise, reps, findings and
+assessability out. Pure NumPy (and SciPy's filters); deterministic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.analysis.exercise import estimate_exercise
+from formcheck.analysis.faults import RULES, FaultContext
+from formcheck.analysis.features import BodySignals, compute_signals
+from formcheck.analysis.reps import progress_signal, rep_index_per_frame, segment_reps
+from formcheck.analysis.series import Series
+from formcheck.analysis.view import estimate_view
+from formcheck.config import Config
+from formcheck.pose.sequence import PoseSequence
+from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisResult:
+    exercise: Estimate
+    view: Estimate
+    reps: tuple[Rep, ...]
+    findings: tuple[Finding, ...]
+    assessable: tuple[Assessment, ...]
+    summary: dict = field(default_factory=dict)
+    series: dict[str, Series] = field(default_factory=dict)
+
+
+def _clip_reason(seq: PoseSequence, sig: BodySignals, config: Config) -> str | None:
+    ac = config.assess
+    n_person = int(sig.detected.sum())
+    if n_person < ac.min_frames:
+        return (f"a person was found in only {n_person} frames (needs {ac.min_frames}); "
+                "keep the lifter in the picture")
+    seen_t = seq.t_s[sig.detected]
+    if float(seen_t[-1] - seen_t[0]) < ac.min_duration_s:
+        return (f"the lifter is in view for under {ac.min_duration_s:g} s; film the whole set")
+    return None
+
+
+def _nanmean(x: np.ndarray, mask: np.ndarray) -> float:
+    v = x[mask & np.isfinite(x)]
+    return float(v.mean()) if v.size else float("nan")
+
+
+def analyze_sequence(seq: PoseSequence, config: Config | None = None,
+                     exercise: str | None = None) -> AnalysisResult:
+    """Analyse one lifter's landmarks. ``exercise`` overrides the automatic recognition."""
+    config = config or Config()
+    sig = compute_signals(seq, config)
+    clip_reason = _clip_reason(seq, sig, config)
+    usable = sig.trunk_visible
+    ex = estimate_exercise(sig, exercise) if (clip_reason is None or exercise) else \
+        Estimate("unknown", 0.0)
+    view = estimate_view(sig.yaw_deg, usable, config.view) if clip_reason is None else \
+        Estimate("unknown", 0.0)
+    reps = segment_reps(sig, ex.name, config.reps) if clip_reason is None else ()
+    ctx = FaultContext(sig=sig, exercise=ex.name, view=view, reps=reps,
+                       rep_of_frame=rep_index_per_frame(len(seq), reps),
+                       thresholds=config.faults_for(ex.name), assess=config.assess,
+                       view_cfg=config.view, clip_reason=clip_reason)
+    findings: list[Finding] = []
+    assessable: list[Assessment] = []
+    series: dict[str, Series] = {}
+    for fault in FAULTS:
+        out = RULES[fault](ctx)
+        findings.extend(out.findings)
+        assessable.extend(out.assessments)
+        series.update({s.name: s for s in out.series})
+    t = seq.t_s
+    series["trunk_inclination"] = Series("trunk_inclination", "Trunk angle from vertical", "deg",
+                                         t, sig.trunk_deg)
+    series["hip_height"] = Series("hip_height", "Hip height above ankles", "leg lengths", t,
+                                  sig.hip_height_ratio)
+    series["body_yaw"] = Series("body_yaw", "Body turned from the camera", "deg", t, sig.yaw_deg)
+    series["rep_progress"] = Series("rep_progress", "Rep progress", "ratio", t,
+                                    progress_signal(sig, ex.name))
+    findings.sort(key=lambda f: (f.start_s, FAULTS.index(f.fault)))
+    summary = {
+        "fps": float(sig.fps),
+        "frames_total": len(seq),
+        "frames_with_person": int(sig.detected.sum()),
+        "duration_s": float(t[-1] - t[0]) if len(seq) > 1 else 0.0,
+        "rep_count": len(reps),
+        "mean_trunk_inclination_deg": _nanmean(sig.trunk_deg, usable),
+        "max_trunk_inclination_deg": float(np.nanmax(np.where(usable, sig.trunk_deg, np.nan)))
+        if (usable & np.isfinite(sig.trunk_deg)).any() else float("nan"),
+        "median_body_yaw_deg": float(np.nanmedian(sig.yaw_deg[usable]))
+        if (usable & np.isfinite(sig.yaw_deg)).any() else float("nan"),
+        "back_profile_frames": int(np.isfinite(sig.bulge).sum()),
+        "leg_length_m": float(sig.leg_length_m),
+    }
+    if "back_bulge" in series and series["back_bulge"].baseline is not None:
+        summary["neutral_back_bulge_pct"] = float(series["back_bulge"].baseline)
+    return AnalysisResult(exercise=ex, view=view, reps=reps, findings=tuple(findings),
+                          assessable=tuple(assessable), summary=summary, series=series)

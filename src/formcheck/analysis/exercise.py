@@ -1,0 +1,119 @@
+"""Which lift: squat, deadlift or row, from how the body moves; ``unknown`` when none fits.
+
+Each exercise has a profile of soft criteria on movement features (table below); its score
+combines the criteria's memberships in [0, 1] (see ``score_exercises``). The best score wins
+if it is high enough and clearly ahead of the runner-up; otherwise the answer is ``unknown``
+(never forced).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.analysis.features import BodySignals
+from formcheck.analysis.signal import robust_range
+from formcheck.config import EXERCISES
+from formcheck.errors import ConfigError
+from formcheck.report import Estimate
+
+UNKNOWN_EXERCISE = "unknown"
+#: A winner needs at least this score...
+MIN_SCORE = 0.6
+#: ...and this lead over the runner-up.
+MIN_MARGIN = 0.1
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """Membership ramps from 0 at ``zero_at`` to 1 at ``full_at`` (either direction)."""
+
+    feature: str
+    zero_at: float
+    full_at: float
+
+    def membership(self, value: float) -> float:
+        if not np.isfinite(value):
+            return 0.0
+        m = (value - self.zero_at) / (self.full_at - self.zero_at)
+        return float(np.clip(m, 0.0, 1.0))
+
+
+#: Movement features (see ``movement_features``): hip_range and wrist_range in leg lengths,
+#: reach_range in arm lengths, trunk_range/trunk_max in deg, knee_min/elbow_min in deg,
+#: hinge = trunk range per 0.01 leg length of hip travel.
+PROFILES: dict[str, tuple[Criterion, ...]] = {
+    "squat": (
+        Criterion("hip_range", 0.12, 0.25),
+        Criterion("knee_min", 130.0, 105.0),
+        Criterion("hinge", 1.4, 0.9),
+        Criterion("reach_range", 0.3, 0.15),
+    ),
+    "deadlift": (
+        Criterion("trunk_range", 20.0, 35.0),
+        Criterion("hinge", 0.8, 1.2),
+        Criterion("elbow_min", 120.0, 150.0),
+        Criterion("wrist_range", 0.12, 0.25),
+    ),
+    "row": (
+        Criterion("reach_range", 0.12, 0.25),
+        Criterion("elbow_range", 25.0, 45.0),
+        Criterion("hip_range", 0.2, 0.1),
+    ),
+}
+
+
+def movement_features(sig: BodySignals) -> dict[str, float]:
+    use = sig.trunk_visible
+
+    def rng(x: np.ndarray) -> float:
+        lo, hi = robust_range(x[use])
+        return hi - lo
+
+    def pct(x: np.ndarray, q: float) -> float:
+        v = x[use]
+        v = v[np.isfinite(v)]
+        return float(np.percentile(v, q)) if v.size else float("nan")
+
+    hip_range = rng(sig.hip_height_ratio)
+    trunk_range = rng(sig.trunk_deg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hinge = trunk_range / (100.0 * hip_range) if hip_range > 0 else float("nan")
+    return {
+        "hip_range": hip_range,
+        "wrist_range": rng(sig.wrist_height_ratio),
+        "reach_range": rng(sig.arm_reach_ratio),
+        "trunk_range": trunk_range,
+        "trunk_max": pct(sig.trunk_deg, 95),
+        "knee_min": pct(sig.knee_deg, 5),
+        "elbow_min": pct(sig.elbow_deg, 5),
+        "elbow_range": rng(sig.elbow_deg),
+        "hinge": hinge,
+    }
+
+
+def score_exercises(features: dict[str, float]) -> dict[str, float]:
+    """Half the mean membership, half the weakest one: one clearly failed criterion (bent
+    arms for a deadlift) sinks a profile, one borderline criterion does not."""
+    out = {}
+    for name, crit in PROFILES.items():
+        m = [c.membership(features[c.feature]) for c in crit]
+        out[name] = float(0.5 * np.mean(m) + 0.5 * np.min(m))
+    return out
+
+
+def estimate_exercise(sig: BodySignals, override: str | None = None) -> Estimate:
+    """The exercise, or the caller's ``override`` (checked against the known exercises)."""
+    if override is not None:
+        name = override.strip().lower()
+        if name not in EXERCISES:
+            raise ConfigError(f"unknown exercise {override!r}; use one of "
+                              f"{', '.join(EXERCISES)} or leave it out to detect it")
+        return Estimate(name, 1.0, "user")
+    scores = score_exercises(movement_features(sig))
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top < MIN_SCORE or top - second < MIN_MARGIN:
+        return Estimate(UNKNOWN_EXERCISE, round(1.0 - top, 4))
+    return Estimate(best, round(top * min(1.0, (top - second) / 0.3), 4))

@@ -1,0 +1,303 @@
+"""Fault rules: a registry of functions from body signals to findings and assessability.
+
+Every rule (1) says per fault, for the clip and per rep, whether the footage can show the fault
+and why not; (2) decides over time on the frames it may judge: hysteresis (switch on at the
+threshold, off below ``release_frac`` of it) and a minimum duration; (3) attributes each finding
+to a rep and phase, grades it, and records the evidence (signals, values, thresholds, frames).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.analysis.features import BodySignals
+from formcheck.analysis.reps import phase_at
+from formcheck.analysis.series import Series
+from formcheck.analysis.signal import hysteresis, run_durations, runs
+from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw
+from formcheck.config import AssessConfig, FaultThresholds, ViewConfig
+from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
+
+SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+
+
+@dataclass(frozen=True, eq=False)
+class FaultContext:
+    sig: BodySignals
+    exercise: str
+    view: Estimate
+    reps: tuple[Rep, ...]
+    rep_of_frame: np.ndarray  # (T,) 1-based rep per frame, 0 outside reps
+    thresholds: FaultThresholds
+    assess: AssessConfig
+    view_cfg: ViewConfig
+    clip_reason: str | None  # why nothing in this clip can be judged (None: it can)
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    findings: tuple[Finding, ...]
+    assessments: tuple[Assessment, ...]
+    series: tuple[Series, ...]
+
+
+# ---------------------------------------------------------------- shared machinery
+def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
+                 clip_reason: str | None = None,
+                 caveat: str | None = None) -> tuple[tuple[Assessment, ...], np.ndarray]:
+    """Assessability for the clip and each rep, and the ``(T,)`` mask of judgeable frames.
+
+    ``frame_ok`` marks frames whose needed landmarks (and signals) exist; the view must be
+    one that shows ``fault``, for the clip and for each rep on its own.
+    """
+    allowed = VIEW_SHOWS[fault]
+    sig, ac = ctx.sig, ctx.assess
+    reason = ctx.clip_reason or clip_reason
+    if reason is None and ctx.view.name not in allowed:
+        reason = (VIEW_REASONS[fault].format(view=ctx.view.name) if ctx.view.name != "unknown"
+                  else "the camera view could not be determined")
+    detected = sig.detected
+    share = float(frame_ok[detected].mean()) if detected.any() else 0.0
+    if reason is None and share < ac.min_visible_frac:
+        reason = (f"the needed body parts are visible in only {share:.0%} of the frames; "
+                  "keep the whole body in the picture")
+    clip_ok = reason is None
+    usable = frame_ok & clip_ok
+    out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
+    for rep in ctx.reps:
+        sl = slice(rep.start_frame, rep.end_frame + 1)
+        rep_reason = reason
+        if rep_reason is None:
+            rep_share = float(frame_ok[sl].mean())
+            yaw = sig.yaw_deg[sl][np.isfinite(sig.yaw_deg[sl])]
+            rep_view = str(classify_yaw(float(np.median(yaw)), ctx.view_cfg)) if yaw.size \
+                else "unknown"
+            if rep_share < ac.min_visible_frac:
+                rep_reason = (f"needed body parts visible in only {rep_share:.0%} of this "
+                              "rep's frames")
+            elif rep_view not in allowed:
+                rep_reason = VIEW_REASONS[fault].format(view=rep_view)
+        if rep_reason is not None:
+            usable[sl] = False
+        out.append(Assessment(fault, rep.index, rep_reason is None,
+                              rep_reason if rep_reason is not None else caveat))
+    return tuple(out), usable
+
+
+def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
+           min_duration_s: float) -> list[tuple[int, int, int]]:
+    """Episodes where ``x`` stays on (hysteresis) for at least ``min_duration_s``:
+    ``(start, end_exclusive, peak)`` frame indices."""
+    mask = hysteresis(x, on, on * release_frac)
+    starts, ends = runs(mask)
+    dur = run_durations(t_s, starts, ends)
+    out = []
+    for s, e in zip(starts[dur >= min_duration_s], ends[dur >= min_duration_s], strict=True):
+        out.append((int(s), int(e), int(s + np.nanargmax(x[s:e]))))
+    return out
+
+
+def severity(value: float, moderate: float, severe: float) -> str:
+    """Grade of a value already past the warning threshold."""
+    if value >= severe:
+        return SEVERITIES[2]
+    if value >= moderate:
+        return SEVERITIES[1]
+    return SEVERITIES[0]
+
+
+def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | None, str | None]:
+    """The rep holding the peak, else the rep the episode overlaps most (a deadlift's
+    rounding at the floor starts before the bar moves); the phase nearest the peak."""
+    idx = int(ctx.rep_of_frame[peak])
+    if idx == 0:
+        inside = ctx.rep_of_frame[start:end]
+        inside = inside[inside > 0]
+        if inside.size == 0:
+            return None, None
+        idx = int(np.bincount(inside).argmax())
+    rep = ctx.reps[idx - 1]
+    t_peak = float(np.clip(ctx.sig.t_s[peak], rep.start_s, rep.end_s))
+    return idx, phase_at(rep, t_peak)
+
+
+def _where(rep: int | None, phase: str | None) -> str:
+    if rep is None:
+        return "outside a counted rep"
+    return f"in rep {rep}" + (f" ({phase})" if phase else "")
+
+
+def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value: float,
+             threshold: float, unit: str, grade: str, detail: str, evidence: dict) -> Finding:
+    s, e, peak = episode
+    t = ctx.sig.t_s
+    rep, phase = _place(ctx, s, e, peak)
+    evidence = {**evidence, "frames": [s, e - 1], "peak_frame": peak, "view": ctx.view.name}
+    return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
+                   peak_s=float(t[peak]), severity=grade, value=float(value),
+                   threshold=float(threshold), unit=unit,
+                   message=f"{FAULT_TITLES[fault].capitalize()} {_where(rep, phase)}: {detail} "
+                           f"({grade})",
+                   evidence=evidence)
+
+
+def _neutral(x: np.ndarray, neutral: np.ndarray, usable: np.ndarray, min_frames: int,
+             fallback_pct: float) -> tuple[float, str]:
+    """The lifter's own neutral of ``x``: its median over ``neutral`` frames, or a percentile
+    of the usable frames when there are too few of those."""
+    v = x[neutral & np.isfinite(x)]
+    if v.size >= max(min_frames, 1):
+        return float(np.median(v)), "upright frames"
+    v = x[usable & np.isfinite(x)]
+    if v.size == 0:
+        return float("nan"), "none"
+    return float(np.percentile(v, fallback_pct)), f"{fallback_pct:g}th percentile of the set"
+
+
+def _frames_for(ctx: FaultContext, seconds: float) -> int:
+    return int(np.ceil(seconds * ctx.sig.fps)) if ctx.sig.fps > 0 else 1
+
+
+def neutral_bulge(ctx: FaultContext, usable: np.ndarray) -> tuple[float, str]:
+    """The lifter's own neutral back profile: upright frames, else the set's straightest."""
+    th = ctx.thresholds.rounded_back
+    upright = usable & (ctx.sig.trunk_deg <= th.neutral_max_trunk_deg)
+    return _neutral(ctx.sig.bulge, upright, usable, _frames_for(ctx, th.min_neutral_s),
+                    th.neutral_fallback_percentile)
+
+
+# ---------------------------------------------------------------- rules
+def rounded_back(ctx: FaultContext) -> RuleOutcome:
+    th = ctx.thresholds.rounded_back
+    sig = ctx.sig
+    has_profile = np.isfinite(sig.bulge)
+    clip_reason = None
+    if not has_profile.any():
+        clip_reason = ("no back outline in the pose data; re-run the pose step with the back "
+                       "profile (segmentation) enabled")
+    else:
+        seen = has_profile[sig.detected].mean() if sig.detected.any() else 0.0
+        if seen < ctx.assess.min_profile_frac:
+            clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
+                           "film against a plain background with the back in view")
+    caveat = ("45-degree view: the back profile ranks rounding less reliably than from the side"
+              if ctx.view.name == "oblique" else None)
+    frame_ok = sig.trunk_visible & has_profile
+    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason, caveat)
+
+    neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
+    min_frames = _frames_for(ctx, th.min_neutral_s)
+    base, base_src = neutral_bulge(ctx, usable)
+    hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
+                          min_frames, 100.0 - th.neutral_fallback_percentile)
+    excess = 100.0 * (sig.bulge - base)
+    judged = usable & (sig.trunk_deg >= th.judge_min_trunk_deg)
+    x = np.where(judged, excess, np.nan)
+    findings = []
+    for ep in decide(sig.t_s, x, th.min_bulge_pct, th.release_frac, th.min_duration_s):
+        peak = ep[2]
+        value = float(x[peak])
+        hn_drop = float(hn_base - sig.head_neck_deg[peak])
+        bend = float(np.degrees(2.0 * np.arctan(4.0 * value / 100.0)))
+        findings.append(_finding(
+            ctx, "rounded_back", ep, value, th.min_bulge_pct, "% of torso",
+            severity(value, th.moderate_bulge_pct, th.severe_bulge_pct),
+            f"back bowed {value:.1f}% of torso length (~{bend:.0f} deg) past your neutral",
+            {"signals": ["back_bulge", "trunk_inclination", "head_neck_angle"],
+             "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
+             "neutral_from": base_src, "bend_deg_equivalent": bend,
+             "trunk_inclination_deg": float(sig.trunk_deg[peak]),
+             "head_neck_drop_deg": hn_drop,
+             "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
+             "min_duration_s": th.min_duration_s}))
+    series = (
+        Series("back_bulge", "Back rounding past neutral", "% of torso", sig.t_s, excess,
+               threshold=th.min_bulge_pct, fault="rounded_back",
+               baseline=100.0 * base if np.isfinite(base) else None),
+        Series("head_neck_angle", "Ear-shoulder-hip angle", "deg", sig.t_s, sig.head_neck_deg,
+               baseline=hn_base if np.isfinite(hn_base) else None),
+    )
+    return RuleOutcome(tuple(findings), assessments, series)
+
+
+def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
+    th = ctx.thresholds.lumbar_overextension
+    sig = ctx.sig
+    frame_ok = sig.trunk_visible & sig.legs_visible
+    assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok)
+    lean_back = -sig.lean_deg
+    base, _ = neutral_bulge(ctx, usable & np.isfinite(sig.bulge))
+    concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(lean_back, np.nan)
+    hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
+    arched = concave >= th.min_concave_pct
+    judged = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio)
+    x = np.where(judged & (hips_through | arched), lean_back, np.nan)
+    findings = []
+    for ep in decide(sig.t_s, x, th.min_lean_back_deg, th.release_frac, th.min_duration_s):
+        peak = ep[2]
+        value = float(x[peak])
+        findings.append(_finding(
+            ctx, "lumbar_overextension", ep, value, th.min_lean_back_deg, "deg",
+            severity(value, th.moderate_lean_back_deg, th.severe_lean_back_deg),
+            f"leaning back {value:.0f} deg past vertical with the hips pushed through",
+            {"signals": ["lean_back", "hips_forward", "back_bulge"],
+             "lean_back_deg": value,
+             "hips_forward_leg_lengths": float(sig.hips_forward_ratio[peak]),
+             "concave_pct": float(concave[peak]),
+             "hips_through": bool(hips_through[peak]), "concave_back": bool(arched[peak]),
+             "min_duration_s": th.min_duration_s}))
+    series = (
+        Series("lean_back", "Trunk lean behind vertical", "deg", sig.t_s, lean_back,
+               threshold=th.min_lean_back_deg, fault="lumbar_overextension"),
+    )
+    return RuleOutcome(tuple(findings), assessments, series)
+
+
+def jerky_twist(ctx: FaultContext) -> RuleOutcome:
+    th = ctx.thresholds.jerky_twist
+    sig = ctx.sig
+    clip_reason = None
+    if sig.fps < ctx.assess.min_fps_for_jerk_hz:
+        clip_reason = (f"{sig.fps:.1f} fps is too few frames per second to measure abrupt "
+                       f"motion (needs {ctx.assess.min_fps_for_jerk_hz:g}); film at 30 fps or more")
+    caveat = "landmark twist reads about half the true rotation; rates are judged, not angles"
+    assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,
+                                       caveat)
+    rate = np.abs(sig.twist_rate_deg_s)
+    x = np.where(usable, rate, np.nan)
+    half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
+    findings = []
+    for ep in decide(sig.t_s, x, th.min_twist_rate_deg_s, th.release_frac, th.min_duration_s):
+        s, e, peak = ep
+        lo, hi = max(0, s - half), min(len(x), e + half)
+        jerk = float(np.nanmax(np.abs(sig.twist_jerk_deg_s3[lo:hi])))
+        # Net rotation across the fast part (noise wiggles back and forth; a twist does not).
+        change = float(abs(sig.twist_deg[min(peak + half, len(x) - 1)]
+                           - sig.twist_deg[max(peak - half, 0)]))
+        if jerk < th.min_twist_jerk_deg_s3 or change < th.min_twist_change_deg:
+            continue
+        value = float(x[peak])
+        findings.append(_finding(
+            ctx, "jerky_twist", ep, value, th.min_twist_rate_deg_s, "deg/s",
+            severity(value, th.moderate_twist_rate_deg_s, th.severe_twist_rate_deg_s),
+            f"shoulders snapped {change:.0f} deg against the hips at {value:.0f} deg/s",
+            {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
+             "twist_jerk_deg_s3": jerk, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
+             "twist_change_deg": change, "min_twist_change_deg": th.min_twist_change_deg}))
+    series = (
+        Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, rate,
+               threshold=th.min_twist_rate_deg_s, fault="jerky_twist"),
+        Series("twist_angle", "Shoulder line vs hip line", "deg", sig.t_s, sig.twist_deg),
+    )
+    return RuleOutcome(tuple(findings), assessments, series)
+
+
+#: The rules, in report order (``report.FAULTS``).
+RULES: dict[str, Callable[[FaultContext], RuleOutcome]] = {
+    "rounded_back": rounded_back,
+    "lumbar_overextension": lumbar_overextension,
+    "jerky_twist": jerky_twist,
+}

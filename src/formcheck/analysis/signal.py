@@ -1,0 +1,148 @@
+"""Signal cleaning over time: gap filling, zero-phase smoothing, derivatives, hysteresis.
+
+Everything works against the sequence's own timestamps ``t_s`` (variable frame rate is real) and
+is vectorised over frames. Arrays are ``(T,)`` or ``(T, D)``; time is axis 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Timestamps whose steps deviate less than this fraction from the median step count as uniform.
+_UNIFORM_TOLERANCE = 0.02
+#: A low-pass at or above this fraction of the sampling rate is a no-op (nothing to remove).
+_MAX_CUTOFF_FRAC_OF_FS = 0.45
+
+
+def _as_2d(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    arr = np.asarray(x, dtype=np.float64)
+    return arr.reshape(arr.shape[0], -1), arr.shape
+
+
+def fill_gaps(t_s: np.ndarray, x: np.ndarray, max_gap_s: float = np.inf,
+              extrapolate: bool = False) -> np.ndarray:
+    """Linearly bridge runs of NaN whose span (last seen to next seen) is at most ``max_gap_s``.
+
+    With ``extrapolate`` the leading and trailing NaN take the nearest seen value (used only
+    internally before filtering; the caller restores the NaN afterwards).
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    flat, shape = _as_2d(x)
+    n, d = flat.shape
+    if n == 0:
+        return flat.reshape(shape)
+    ok = np.isfinite(flat)
+    rows = np.arange(n)[:, None]
+    prev = np.maximum.accumulate(np.where(ok, rows, -1), axis=0)
+    nxt = np.minimum.accumulate(np.where(ok, rows, n)[::-1], axis=0)[::-1]
+    has_prev, has_next = prev >= 0, nxt < n
+    p = np.where(has_prev, prev, np.where(has_next, nxt, 0))
+    q = np.where(has_next, nxt, p)
+    p = np.where(has_prev, p, q)
+    cols = np.arange(d)[None, :]
+    tp, tq = t[p], t[q]
+    span = tq - tp
+    w = np.where(span > 0, (t[:, None] - tp) / np.where(span > 0, span, 1.0), 0.0)
+    interp = flat[p, cols] * (1.0 - w) + flat[q, cols] * w
+    inner = ~ok & has_prev & has_next & (span <= max_gap_s)
+    edge = ~ok & (has_prev ^ has_next) if extrapolate else np.zeros_like(ok)
+    out = np.where(inner | edge, interp, flat)
+    return out.reshape(shape)
+
+
+def _is_uniform(t: np.ndarray) -> bool:
+    if t.size < 3:
+        return True
+    dt = np.diff(t)
+    med = np.median(dt)
+    return bool(np.max(np.abs(dt - med)) <= _UNIFORM_TOLERANCE * med)
+
+
+def lowpass(t_s: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
+    """Zero-phase Butterworth low-pass (forward-backward, so no lag) against ``t_s``.
+
+    Non-uniform timestamps are resampled onto a uniform grid at the median step, filtered and
+    sampled back. NaN stay NaN (they are bridged only for the filter's sake). When the cut-off
+    is near or above Nyquist (very low frame rates) the signal is returned unchanged.
+    """
+    from scipy.signal import butter, sosfiltfilt
+
+    t = np.asarray(t_s, dtype=np.float64)
+    flat, shape = _as_2d(x)
+    n = flat.shape[0]
+    if n < 4:
+        return flat.reshape(shape).copy()
+    dt = float(np.median(np.diff(t)))
+    fs = 1.0 / dt
+    if cutoff_hz >= _MAX_CUTOFF_FRAC_OF_FS * fs:
+        return flat.reshape(shape).copy()
+    nan = ~np.isfinite(flat)
+    usable = ~np.all(nan, axis=0)
+    filled = fill_gaps(t, flat, extrapolate=True)
+    filled[:, ~usable] = 0.0
+    uniform = _is_uniform(t)
+    if uniform:
+        grid, series = t, filled
+    else:
+        m = int(np.floor((t[-1] - t[0]) / dt)) + 1
+        grid = t[0] + dt * np.arange(m)
+        series = np.stack([np.interp(grid, t, filled[:, j]) for j in range(filled.shape[1])],
+                          axis=1)
+    sos = butter(order, cutoff_hz / (fs / 2.0), output="sos")
+    padlen = min(3 * (2 * len(sos) + 1), series.shape[0] - 1)
+    smooth = sosfiltfilt(sos, np.ascontiguousarray(series.T), axis=-1, padlen=padlen).T
+    if not uniform:
+        smooth = np.stack([np.interp(t, grid, smooth[:, j]) for j in range(smooth.shape[1])],
+                          axis=1)
+    smooth = np.where(nan, np.nan, smooth)
+    return smooth.reshape(shape)
+
+
+def derivative(t_s: np.ndarray, x: np.ndarray, order: int = 1) -> np.ndarray:
+    """``order``-th time derivative (central differences on non-uniform ``t_s``)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    out = np.asarray(x, dtype=np.float64)
+    if t.size < 2:
+        return np.full_like(out, np.nan)
+    for _ in range(order):
+        out = np.gradient(out, t, axis=0)
+    return out
+
+
+def hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
+    """``(T,)`` bool: switches on at ``x >= on``, off at ``x < off`` (NaN switches off)."""
+    x = np.asarray(x, dtype=np.float64)
+    if off > on:
+        raise ValueError(f"hysteresis needs off <= on, got on={on}, off={off}")
+    set_on = x >= on
+    set_off = ~(x >= off)
+    event = set_on | set_off
+    idx = np.arange(x.shape[0])
+    last = np.maximum.accumulate(np.where(event, idx, -1)) if x.size else idx
+    return np.where(last >= 0, set_on[np.clip(last, 0, None)], False)
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and (exclusive) ends of the runs of True in a ``(T,)`` bool array."""
+    m = np.asarray(mask, dtype=np.int8)
+    d = np.diff(np.concatenate(([0], m, [0])))
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+
+
+def run_durations(t_s: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Duration in seconds of each run, counting each frame as one median frame step."""
+    t = np.asarray(t_s, dtype=np.float64)
+    if starts.size == 0:
+        return np.zeros(0)
+    step = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+    return t[ends - 1] - t[starts] + step
+
+
+def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tuple[float, float]:
+    """Percentile range of the finite values (NaN, NaN when there are none)."""
+    v = np.asarray(x, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), float("nan")
+    lo, hi = np.percentile(v, [lo_pct, hi_pct])
+    return float(lo), float(hi)

@@ -1,0 +1,80 @@
+"""Camera view (front / oblique / side / rear) from the body's yaw to the camera.
+
+Yaw 0 deg: the lifter faces the camera; 90: side on; 180: back to the camera. Which faults a
+view can show is data (``VIEW_SHOWS``), read by the fault rules' assessability checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from formcheck.config import ViewConfig
+from formcheck.report import Estimate
+
+VIEWS: tuple[str, ...] = ("front", "oblique", "side", "rear")
+UNKNOWN_VIEW = "unknown"
+
+#: Per fault, the views in which the footage can show it.
+VIEW_SHOWS: dict[str, frozenset[str]] = {
+    "rounded_back": frozenset({"side", "oblique"}),
+    "lumbar_overextension": frozenset({"side", "oblique"}),
+    "jerky_twist": frozenset({"front", "oblique", "rear"}),
+}
+
+VIEW_REASONS: dict[str, str] = {
+    "rounded_back": "a {view} view cannot show the back's curve; film from the side or at 45 deg",
+    "lumbar_overextension": "a {view} view cannot show leaning back; film from the side or at "
+                            "45 deg",
+    "jerky_twist": "a {view} view cannot show rotation about the spine well; film from the "
+                   "front or at 45 deg",
+}
+
+
+@dataclass(frozen=True)
+class ViewWindow:
+    start_s: float
+    end_s: float
+    view: str
+    yaw_deg: float
+
+
+def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
+    """View name per yaw value (``unknown`` for NaN)."""
+    y = np.asarray(yaw_deg, dtype=np.float64)
+    edges = np.array([cfg.front_max_yaw_deg, cfg.oblique_max_yaw_deg, cfg.side_max_yaw_deg,
+                      cfg.rear_oblique_max_yaw_deg])
+    names = np.array(["front", "oblique", "side", "oblique", "rear", UNKNOWN_VIEW])
+    idx = np.searchsorted(edges, np.where(np.isfinite(y), y, 0.0), side="right")
+    return names[np.where(np.isfinite(y), idx, len(names) - 1)]
+
+
+def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig) -> Estimate:
+    """Overall view: the median yaw of the usable frames; confidence = share of frames whose
+    own view agrees."""
+    y = np.asarray(yaw_deg, dtype=np.float64)[np.asarray(usable, dtype=bool)]
+    y = y[np.isfinite(y)]
+    if y.size == 0:
+        return Estimate(UNKNOWN_VIEW, 0.0)
+    name = str(classify_yaw(float(np.median(y)), cfg))
+    agree = float(np.mean(classify_yaw(y, cfg) == name))
+    return Estimate(name, round(agree, 4))
+
+
+def view_windows(t_s: np.ndarray, yaw_deg: np.ndarray, usable: np.ndarray,
+                 cfg: ViewConfig) -> tuple[ViewWindow, ...]:
+    """The view per window of ``cfg.window_s`` (camera cuts and turning lifters change it)."""
+    t = np.asarray(t_s, dtype=np.float64)
+    if t.size == 0:
+        return ()
+    y = np.where(np.asarray(usable, dtype=bool), yaw_deg, np.nan)
+    bins = np.floor((t - t[0]) / cfg.window_s).astype(np.int64)
+    edges = np.flatnonzero(np.diff(bins)) + 1
+    out = []
+    for seg_t, seg_y in zip(np.split(t, edges), np.split(y, edges), strict=True):
+        fin = seg_y[np.isfinite(seg_y)]
+        yaw = float(np.median(fin)) if fin.size else float("nan")
+        out.append(ViewWindow(float(seg_t[0]), float(seg_t[-1]), str(classify_yaw(yaw, cfg)),
+                              yaw))
+    return tuple(out)

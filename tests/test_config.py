@@ -1,0 +1,95 @@
+"""Config: defaults < TOML file < overrides; bad keys and values are one-line ConfigErrors."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from formcheck.config import EXERCISES, PROFILES, Config, load_config
+from formcheck.errors import ConfigError, InputNotFoundError
+
+
+def test_defaults_are_frozen_and_per_exercise():
+    cfg = load_config()
+    assert cfg == Config()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.signal.max_gap_s = 1.0  # type: ignore[misc]
+    for ex in EXERCISES:
+        assert cfg.faults_for(ex) is getattr(cfg, ex)
+    assert cfg.faults_for("bench") is cfg.unknown
+    squat, deadlift = cfg.squat.rounded_back, cfg.deadlift.rounded_back
+    assert squat.judge_min_trunk_deg != deadlift.judge_min_trunk_deg
+
+
+@pytest.mark.parametrize(
+    ("override", "getter", "value"),
+    [
+        ("rounded_back.min_bulge_pct=6", lambda c: [c.faults_for(p).rounded_back.min_bulge_pct
+                                                    for p in PROFILES], [6.0] * 4),
+        ("deadlift.jerky_twist.min_twist_rate_deg_s=90.5",
+         lambda c: (c.deadlift.jerky_twist.min_twist_rate_deg_s,
+                    c.squat.jerky_twist.min_twist_rate_deg_s), (90.5, 90.0)),
+        ("reps.min_rep_duration_s = 0.8", lambda c: c.reps.min_rep_duration_s, 0.8),
+        ("signal.filter_order=3", lambda c: c.signal.filter_order, 3),
+        ("assess.min_frames=25", lambda c: c.assess.min_frames, 25),
+    ],
+)
+def test_overrides(override, getter, value):
+    assert getter(load_config(overrides=[override])) == value
+
+
+@pytest.mark.parametrize(
+    ("override", "match"),
+    [
+        ("rounded_back.min_bulge=6", "unknown setting"),
+        ("roundedback.min_bulge_pct=6", "unknown config section"),
+        ("rounded_back.min_bulge_pct=six", "must be a float"),
+        ("rounded_back.min_bulge_pct=nan", "must be a float"),
+        ("rounded_back.min_bulge_pct=-1", "must not be negative"),
+        ("signal.filter_order=2.5", "must be a int"),
+        ("rounded_back=3", "is a section"),
+        ("rounded_back.min_bulge_pct", "use SECTION.KEY=VALUE"),
+        ("rounded_back.min_bulge_pct=", "use SECTION.KEY=VALUE"),
+        ("reps..min_rep_duration_s=1", "bad setting name"),
+        ("reps.min_rep_duration_s.x=1", "is a value, not a section"),
+    ],
+)
+def test_bad_overrides_raise_config_error(override, match):
+    with pytest.raises(ConfigError, match=match) as info:
+        load_config(overrides=[override])
+    assert "\n" not in str(info.value)
+    assert info.value.exit_code == 7
+
+
+def test_toml_layers_exercise_tables_win_and_overrides_win_last(tmp_path):
+    path = tmp_path / "formcheck.toml"
+    path.write_text(
+        "[deadlift.rounded_back]\nmin_bulge_pct = 5.0\n\n"
+        "[rounded_back]\nmin_bulge_pct = 7\n\n"
+        "[signal]\nsmooth_cutoff_hz = 5.0\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(path)
+    assert cfg.deadlift.rounded_back.min_bulge_pct == 5.0
+    assert cfg.squat.rounded_back.min_bulge_pct == 7.0
+    assert cfg.signal.smooth_cutoff_hz == 5.0
+    cfg = load_config(path, ["deadlift.rounded_back.min_bulge_pct=9"])
+    assert cfg.deadlift.rounded_back.min_bulge_pct == 9.0
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [("[rounded_back\nx=1", "not valid TOML"), ("[rounded_back]\nmin_bulge_pct = 'a'", "float"),
+     ("[nope]\nx = 1", "unknown config section"), ("[signal]\nmax_gap_s = true", "float")],
+)
+def test_bad_toml_files(tmp_path, text, match):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=match):
+        load_config(path)
+
+
+def test_missing_file_is_input_error(tmp_path):
+    with pytest.raises(InputNotFoundError, match="config file not found"):
+        load_config(tmp_path / "absent.toml")
