@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from formcheck.commands.models import app as models_app
 from formcheck.errors import ConfigError, FormcheckError
 
 app = typer.Typer(
@@ -27,6 +28,9 @@ app = typer.Typer(
 def _fail(err: FormcheckError) -> typer.Exit:
     typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
     return typer.Exit(code=err.exit_code)
+
+
+app.add_typer(models_app, name="models")
 
 
 @app.callback()
