@@ -255,11 +255,12 @@ def test_low_visibility_arm_is_not_drawn(setup):
 
 def test_frame_without_person_keeps_the_body_region_untouched(setup):
     report, _, series = setup
-    seq = make_sequence(960, 360)  # wide, so the HUD corners stay clear of the body
+    seq = make_sequence(960, 360)  # wide, so the HUD stays clear of the body
     r = OverlayRenderer(report, seq, series)
     nan_i = NAN_FRAMES[2]
     near = [NAN_FRAMES[0] - 1, NAN_FRAMES[-1] + 1]
-    pts = seq.image_xy[near].reshape(-1, 2)
+    upper_body = slice(0, L.RIGHT_HIP + 1)  # head to hips: clear of the bottom-left notices
+    pts = seq.image_xy[near, upper_body].reshape(-1, 2)
     x0, y0 = pts.min(axis=0).astype(int) - 10
     x1, y1 = pts.max(axis=0).astype(int) + 10
     rng = np.random.default_rng(0)
@@ -565,7 +566,9 @@ def test_terminal_summary_lists_everything():
     assert "severe 24°" in rep2 and "not assessable" in rep2
     assert "severe  Rep 2: rounded back — 24° past your neutral  (2.9–3.6 s)" in text
     assert f"jerky twist (whole clip): {TWIST_REASON}" in text
-    assert "video   out/set.annotated.mp4" in text and "report  out/set.html" in text
+    assert "Files in out\n  video   set.annotated.mp4\n  report  set.html" in text
+    apart = _summary_text(make_report(), {"video": Path("a/v.mp4"), "report": Path("b/r.html")})
+    assert "Files\n  video   a/v.mp4\n  report  b/r.html" in apart
 
 
 @pytest.mark.parametrize("report, expect, absent", [
@@ -583,3 +586,53 @@ def test_terminal_summary_variants(report, expect, absent):
         assert want in text
     for not_want in absent:
         assert not_want not in text
+
+
+# ============================================================================ shared helpers
+from formcheck.render._common import format_value, not_judged, robust_range  # noqa: E402
+from formcheck.render._text import text_size, wrap_text  # noqa: E402
+
+
+@pytest.mark.parametrize("value, unit, expect", [
+    (24.3, "deg", "24°"), (130.0, "deg/s", "130°/s"), (16.02, "% of torso", "16% of torso"),
+    (4.0, "% of torso", "4.0% of torso"), (0.0834, "", "0.083"), (0.6283, "m", "0.63 m"),
+    (float("nan"), "deg", "n/a"), (None, "deg", "n/a"), (-12.0, "deg", "-12°"),
+])
+def test_format_value(value, unit, expect):
+    assert format_value(value, unit) == expect
+
+
+def test_not_judged_folds_reps_into_the_clip():
+    base = make_report()
+    extra = (Assessment("jerky_twist", 1, False, TWIST_REASON),
+             Assessment("rounded_back", 2, False, "hips hidden"),
+             Assessment("rounded_back", 3, False, "hips hidden"),
+             Assessment("rounded_back", 1, False, "too dark"))
+    report = replace(base, assessable=base.assessable + extra)
+    assert not_judged(report) == [("rounded_back", "reps 2, 3", "hips hidden"),
+                                  ("rounded_back", "rep 1", "too dark"),
+                                  ("jerky_twist", "whole clip", TWIST_REASON)]
+
+
+@pytest.mark.parametrize("values, keep, inside, outside", [
+    (np.r_[np.zeros(98), 1.0, -500.0], [2.0], [0.0, 1.0, 2.0], [-500.0]),  # spike clipped
+    (np.linspace(-3, 3, 50), [None], [-3.0, 3.0], []),                     # no threshold
+    (np.full(10, np.nan), [12.0], [12.0], []),                             # no data
+    (np.full(10, 5.0), [], [5.0], []),                                     # flat
+])
+def test_robust_range(values, keep, inside, outside):
+    lo, hi = robust_range(values, keep)
+    assert lo < hi
+    assert all(lo < v < hi for v in inside) and all(not lo < v < hi for v in outside)
+
+
+@pytest.mark.parametrize("text, width_chars, lines", [
+    ("short", 40, 1),
+    ("jerky twist not judged: a side view cannot show rotation about the spine well", 40, 2),
+    ("a " * 200, 40, 2),  # far too long: two lines, the last one cut
+])
+def test_wrap_text_fits(text, width_chars, lines):
+    max_w = text_size("n" * width_chars, 20)[0]
+    out, px = wrap_text(text, 20, max_w, 12)
+    assert len(out) == lines and 12 <= px <= 20
+    assert all(text_size(ln, px)[0] <= max_w for ln in out)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from formcheck.report import FAULT_TITLES, Assessment, Finding, Report
+import numpy as np
+
+from formcheck.report import FAULT_TITLES, FAULTS, Assessment, Finding, Report
 
 #: Severity names from least to most severe (``Finding.severity``).
 SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
@@ -41,11 +43,61 @@ def format_value(value: float | None, unit: str) -> str:
     text = f"{value:.0f}" if mag >= 10 else f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
     if unit in _UNIT_SUFFIX:
         return text + _UNIT_SUFFIX[unit]
+    if unit.startswith("%"):  # "% of torso" → "16% of torso"
+        return text + unit
     return f"{text} {unit}" if unit else text
 
 
 def rep_label(rep: int | None) -> str:
+    """Scope of an assessment: ``rep 2`` or, for ``None``, the whole clip."""
     return "whole clip" if rep is None else f"rep {rep}"
+
+
+def finding_where(f: Finding) -> str:
+    """Where a finding happened: ``rep 2`` or, for ``None``, outside the counted reps."""
+    return "outside reps" if f.rep is None else f"rep {f.rep}"
+
+
+def not_judged(report: Report) -> list[tuple[str, str, str | None]]:
+    """``(fault, scope, reason)`` for every fault that could not be judged, one line per fault
+    and reason: a rep that repeats the whole clip's reason is folded into it."""
+    order = {f: k for k, f in enumerate(FAULTS)}
+    groups: dict[tuple[str, str | None], list[int | None]] = {}
+    for a in report.assessable:
+        if not a.assessable:
+            groups.setdefault((a.fault, a.reason), []).append(a.rep)
+    out = []
+    for (fault, reason), reps in sorted(groups.items(),
+                                        key=lambda kv: (order.get(kv[0][0], len(order)),
+                                                        str(kv[0][1]))):
+        if None in reps:
+            scope = rep_label(None)
+        else:
+            nums = sorted(r for r in reps if r is not None)
+            scope = ("rep " if len(nums) == 1 else "reps ") + ", ".join(map(str, nums))
+        out.append((fault, scope, reason))
+    return out
+
+
+def robust_range(values: np.ndarray, keep: list[float]) -> tuple[float, float]:
+    """Vertical range for plotting a noisy signal: the bulk of the values (2nd–98th
+    percentile, widened by a third) and every value in ``keep`` (threshold, findings' peaks),
+    never wider than the data itself. Spikes beyond it are clipped, not allowed to flatten
+    the part that matters."""
+    vals = values[np.isfinite(values)]
+    keep = [float(k) for k in keep if k is not None and math.isfinite(k)]
+    if vals.size:
+        q_lo, q_hi = np.percentile(vals, [2.0, 98.0])
+        span = max(q_hi - q_lo, 1e-9)
+        lo = max(q_lo - span / 3, vals.min())
+        hi = min(q_hi + span / 3, vals.max())
+    elif keep:
+        lo = hi = keep[0]
+    else:
+        return 0.0, 1.0
+    lo, hi = min([lo, *keep]), max([hi, *keep])
+    pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1.0)
+    return float(lo - pad), float(hi + pad)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,30 @@ def fit_text(text: str, px: int, max_width: int, min_px: int,
     return cut, px
 
 
+def wrap_text(text: str, px: int, max_width: int, min_px: int, bold: bool = False,
+              max_lines: int = 2) -> tuple[list[str], int]:
+    """Break ``text`` at spaces into at most ``max_lines`` lines that fit ``max_width``; the
+    last line is shrunk (then cut) by ``fit_text`` if words are left over. Returns the lines
+    and the size to draw them at."""
+    words, lines = text.split(), []
+    while words and len(lines) < max_lines - 1:
+        line = words[0]
+        k = 1
+        while k < len(words) and text_size(f"{line} {words[k]}", px, bold)[0] <= max_width:
+            line = f"{line} {words[k]}"
+            k += 1
+        if k == len(words) and text_size(line, px, bold)[0] <= max_width:
+            return [*lines, line], px
+        if text_size(line, px, bold)[0] > max_width:  # a single word wider than the line
+            break
+        lines.append(line)
+        words = words[k:]
+    last, size = fit_text(" ".join(words), px, max_width, min_px, bold)
+    if size != px:  # keep one size for the whole block
+        lines = [fit_text(ln, size, max_width, min_px, bold)[0] for ln in lines]
+    return [*lines, last], size
+
+
 def put_text(frame: np.ndarray, text: str, x: int, y: int, px: int,
              color_bgr: tuple[int, int, int], bold: bool = False) -> tuple[int, int]:
     """Blend ``text`` with its top-left corner at (x, y), clipped to the frame.

@@ -26,8 +26,11 @@ from formcheck.render._common import (
     cell_status,
     fault_title,
     finding_text,
+    finding_where,
     format_value,
+    not_judged,
     rep_label,
+    robust_range,
     worst,
 )
 from formcheck.report import FAULTS, Finding, Report, write_text_atomic
@@ -41,6 +44,7 @@ PLOT_SIZE_IN = (9.0, 2.4)
 _PLOT_LINE = "#1f5fa8"
 _PLOT_THRESHOLD = "#c77700"
 _PLOT_REP_BAND = "#e9edf2"
+_PLOT_MUTED = "#9aa3ad"
 _PLOT_FINDING = {"mild": "#f2c230", "moderate": "#f08a24", "severe": "#d93025"}
 
 #: An id or a reference to one inside an SVG (``id="x"``, ``url(#x)``, ``href="#x"``).
@@ -90,6 +94,7 @@ table.reps td.cell { min-width: 170px; }
   font-size: 14px; }
 .card dt { color: var(--muted); }
 .card dd { margin: 0; }
+details summary { cursor: pointer; color: var(--muted); margin: 8px 0 4px; }
 figure { background: #fff; border: 1px solid var(--line); border-radius: 6px;
   margin: 0 0 16px; padding: 8px 12px; }
 figure svg { display: block; width: 100%; height: auto; }
@@ -115,7 +120,7 @@ def _verdict(report: Report) -> str:
     else:
         head = f"No findings in {reps_txt}"
     chips = "".join(
-        f'<li class="tag {_e(f.severity)}">{_e(rep_label(f.rep).capitalize())} · '
+        f'<li class="tag {_e(f.severity)}">{_e(finding_where(f).capitalize())} · '
         f"{_e(fault_title(f.fault))} · {_e(f.severity)}</li>"
         for f in sorted(fs, key=lambda f: (f.start_s, f.fault))
     )
@@ -155,13 +160,22 @@ def _summary_table(report: Report) -> str:
         share = report.frames_with_person / report.frames_total
         rows.append(("Person found in", _e(f"{report.frames_with_person} of "
                                            f"{report.frames_total} frames ({_pct(share)})")))
-    for key in sorted(report.summary):
-        label, unit = _split_unit(key)
-        val = report.summary[key]
-        shown = format_value(val, unit) if isinstance(val, (int, float)) else str(val)
-        rows.append((label.replace("_", " ").capitalize(), _e(shown)))
-    body = "".join(f"<tr><th scope='row'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    return f'<table class="facts" id="summary-table">{body}</table>'
+    out = f'<table class="facts" id="summary-table">{_rows(rows)}</table>'
+    if report.summary:
+        measured = []
+        for key in sorted(report.summary):
+            label, unit = _split_unit(key)
+            val = report.summary[key]
+            shown = format_value(val, unit) if isinstance(val, (int, float)) else str(val)
+            measured.append((label.replace("_", " ").capitalize(), _e(shown)))
+        out += ('<details id="measurements"><summary>Measurements</summary>'
+                f'<table class="facts">{_rows(measured)}</table></details>')
+    return out
+
+
+def _rows(rows: list[tuple[str, str]]) -> str:
+    """Table rows of (label, already-escaped HTML)."""
+    return "".join(f"<tr><th scope='row'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
 
 
 def _split_unit(key: str) -> tuple[str, str]:
@@ -203,23 +217,18 @@ def _rep_table(report: Report) -> str:
 
 
 def _not_assessable(report: Report) -> str:
-    missing = [a for a in report.assessable if not a.assessable]
+    def item(fault: str, scope: str, reason: str | None) -> str:
+        return (f"<li><strong>{_e(fault_title(fault).capitalize())}</strong> "
+                f"<span class='muted'>({_e(scope)})</span>: "
+                f"{_e(reason or 'no reason given')}</li>")
+
+    missing = not_judged(report)
+    out = (f'<ul id="not-assessable-list">{"".join(item(*m) for m in missing)}</ul>'
+           if missing else '<p>Every fault could be judged from this clip.</p>')
     notes = [a for a in report.assessable if a.assessable and a.reason]
-    order = {f: k for k, f in enumerate(FAULTS)}
-
-    def key(a):
-        return (order.get(a.fault, len(order)), -1 if a.rep is None else a.rep)
-
-    def items(lst):
-        return "".join(
-            f"<li><strong>{_e(fault_title(a.fault).capitalize())}</strong> "
-            f"<span class='muted'>({_e(rep_label(a.rep))})</span>: "
-            f"{_e(a.reason or 'no reason given')}</li>" for a in sorted(lst, key=key))
-
-    out = (f'<ul id="not-assessable-list">{items(missing)}</ul>' if missing else
-           '<p>Every fault could be judged from this clip.</p>')
     if notes:
-        out += f'<p class="muted">Caveats:</p><ul>{items(notes)}</ul>'
+        out += ('<p class="muted">Caveats:</p><ul>'
+                + "".join(item(a.fault, rep_label(a.rep), a.reason) for a in notes) + "</ul>")
     return out
 
 
@@ -247,21 +256,26 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | None) -> str:
         img = f'<img src="{_thumb_data_uri(thumb)}" alt="{_e(alt)}">'
     facts = [
         ("Fault", f"{fault_title(f.fault)}"),
-        ("Where", rep_label(f.rep) + (f", {f.phase}" if f.phase else "")),
+        ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "")),
         ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
         ("Peak", f"{format_value(f.value, f.unit)} (limit {format_value(f.threshold, f.unit)})"),
     ]
-    for k in sorted(f.evidence):
-        facts.append((k.replace("_", " "), _evidence_value(f.evidence[k])))
-    dl = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+    evidence = [(k.replace("_", " "), _evidence_value(f.evidence[k])) for k in sorted(f.evidence)]
+    more = (f"<details><summary>Evidence</summary>{_dl(evidence)}</details>" if evidence else "")
     return (f'<article class="card" id="finding-{i + 1}">{img}<div class="body">'
             f'<p class="msg"><span class="tag {_e(f.severity)}">{_e(f.severity)}</span> '
-            f"{_e(finding_text(f))}</p><dl>{dl}</dl></div></article>")
+            f"{_e(finding_text(f))}</p>{_dl(facts)}{more}</div></article>")
+
+
+def _dl(pairs: list[tuple[str, str]]) -> str:
+    return "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs) + "</dl>"
 
 
 def _evidence_value(v: object) -> str:
     if isinstance(v, float):
         return f"{v:.3g}" if math.isfinite(v) else "n/a"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_evidence_value(x) for x in v)
     return str(v)
 
 
@@ -278,8 +292,9 @@ def _ordered_series(series: dict[str, Series]) -> list[Series]:
     return sorted(series.values(), key=lambda s: order.get(s.fault, len(order)))
 
 
-def _plot_svg(s: Series, report: Report, id_prefix: str) -> str:
-    """One signal over time with its threshold, rep bands and findings, as an inline SVG."""
+def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
+    """One signal over time with its threshold, rep bands and findings, as an inline SVG;
+    ``muted`` greys the curve of a fault this clip could not be judged on."""
     import matplotlib
     from matplotlib.figure import Figure
 
@@ -297,13 +312,15 @@ def _plot_svg(s: Series, report: Report, id_prefix: str) -> str:
             if f.fault == s.fault:
                 ax.axvspan(f.start_s, f.end_s, color=_PLOT_FINDING.get(f.severity, "#d93025"),
                            alpha=0.35, lw=0, zorder=1)
-        ax.plot(s.t_s, s.values, color=_PLOT_LINE, lw=1.4, zorder=3)
+        ax.plot(s.t_s, s.values, color=_PLOT_MUTED if muted else _PLOT_LINE, lw=1.4, zorder=3)
         if s.threshold is not None:
-            ax.axhline(s.threshold, color=_PLOT_THRESHOLD, ls="--", lw=1.2, zorder=2,
-                       label=f"limit {format_value(s.threshold, s.unit)}")
-            ax.legend(loc="upper right", frameon=False)
+            ax.axhline(s.threshold, color=_PLOT_THRESHOLD, ls="--", lw=1.2, zorder=2)
+            ax.text(1.005, s.threshold, "limit", color=_PLOT_THRESHOLD, va="center",
+                    transform=ax.get_yaxis_transform())
         if len(s.t_s):
             ax.set_xlim(float(s.t_s[0]), float(s.t_s[-1]))
+        peaks = [f.value for f in report.findings if f.fault == s.fault]
+        ax.set_ylim(*robust_range(s.values, [s.threshold, *peaks]))
         ax.set_xlabel("time (s)")
         ax.set_ylabel(s.unit)
         ax.grid(axis="y", color="#e3e6ea", lw=0.6)
@@ -329,7 +346,11 @@ def _plots(report: Report, series: dict[str, Series]) -> str:
             bits.append(f"limit {format_value(s.threshold, s.unit)}")
         if s.baseline is not None:
             bits.append(f"relative to your own neutral ({format_value(s.baseline, s.unit)})")
-        out.append(f'<figure id="signal-{slug}">{_plot_svg(s, report, f"s{slug}-")}'
+        clip = report.assessment(s.fault, None) if s.fault else None
+        muted = clip is not None and not clip.assessable
+        if muted:
+            bits.append("not judged in this clip, shown for reference")
+        out.append(f'<figure id="signal-{slug}">{_plot_svg(s, report, f"s{slug}-", muted)}'
                    f"<figcaption>{_e(' · '.join(bits))}</figcaption></figure>")
     return "".join(out)
 

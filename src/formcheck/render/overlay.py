@@ -24,9 +24,10 @@ from formcheck.render._common import (
     finding_text,
     format_value,
     not_judged_text,
+    robust_range,
     severity_rank,
 )
-from formcheck.render._text import fill_rect, fit_text, put_text, text_size
+from formcheck.render._text import fill_rect, fit_text, put_text, text_size, wrap_text
 from formcheck.report import FAULTS, Report
 
 BGR = tuple[int, int, int]
@@ -202,7 +203,8 @@ class OverlayRenderer:
                     inside = (s.t_s >= f.start_s) & (s.t_s <= f.end_s)
                     code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
             self._sample_code[fault] = code
-            self._y_range[fault] = _y_range(s)
+            peaks = [f.value for f in fs if f.fault == fault]
+            self._y_range[fault] = robust_range(s.values, [s.threshold, *peaks])
 
     # ------------------------------------------------------------------ tables
     def _status_table(self, faults: tuple[str, ...]) -> np.ndarray:
@@ -321,15 +323,25 @@ class OverlayRenderer:
                               2 * lay.line + 1, cv2.LINE_AA)
 
     def _panel(self, frame: np.ndarray, text: str, x: int, y: int, px: int, lay: _Layout, *,
-               bold: bool, text_bgr: BGR, bg_bgr: BGR, alpha: float) -> int:
-        """Text on a translucent box at (x, y), shrunk to fit the frame; returns the box height."""
-        max_w = frame.shape[1] - x - lay.margin - 2 * lay.pad
-        text, px = fit_text(text, max(px, self.style.min_text_px), max_w,
-                            self.style.min_text_px, bold)
-        tw, th = text_size(text, px, bold)
-        fill_rect(frame, x, y, x + tw + 2 * lay.pad, y + th + 2 * lay.pad, bg_bgr, alpha)
-        put_text(frame, text, x + lay.pad, y + lay.pad, px, text_bgr, bold)
-        return th + 2 * lay.pad
+               bold: bool, text_bgr: BGR, bg_bgr: BGR, alpha: float, max_w: int | None = None,
+               upward: bool = False) -> int:
+        """Text on a translucent box with its top-left (or, ``upward``, bottom-left) corner at
+        (x, y), wrapped onto two lines and shrunk to fit; returns the box height."""
+        if max_w is None:
+            max_w = frame.shape[1] - x - lay.margin
+        lines, px = wrap_text(text, max(px, self.style.min_text_px), max_w - 2 * lay.pad,
+                              self.style.min_text_px, bold)
+        sizes = [text_size(ln, px, bold) for ln in lines]
+        box_w = max(w for w, _ in sizes) + 2 * lay.pad
+        box_h = sum(h for _, h in sizes) + 2 * lay.pad
+        if upward:
+            y -= box_h
+        fill_rect(frame, x, y, x + box_w, y + box_h, bg_bgr, alpha)
+        ty = y + lay.pad
+        for ln, (_, h) in zip(lines, sizes, strict=True):
+            put_text(frame, ln, x + lay.pad, ty, px, text_bgr, bold)
+            ty += h
+        return box_h
 
     def _draw_hud(self, frame: np.ndarray, index: int, lay: _Layout) -> None:
         st = self.style
@@ -356,10 +368,17 @@ class OverlayRenderer:
                                    bold=True, text_bgr=st.text_bgr,
                                    bg_bgr=st.severity_bgr(f.severity),
                                    alpha=st.held_banner_alpha if held else st.banner_alpha)
-        for text in self.notices_at(index):
-            y += gap + self._panel(frame, text, x, y, round(lay.px * 0.8), lay, bold=False,
+        # Notices sit bottom-left, out of the way of the back, left of the sparkline.
+        h, w = frame.shape[:2]
+        y = h - lay.margin
+        max_w = w - 3 * lay.margin - self._sparkline_width(w, lay)
+        for text in reversed(self.notices_at(index)):
+            y -= gap + self._panel(frame, text, x, y, round(lay.px * 0.75), lay, bold=False,
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
-                                   alpha=st.panel_alpha)
+                                   alpha=st.panel_alpha, max_w=max_w, upward=True)
+
+    def _sparkline_width(self, width: int, lay: _Layout) -> int:
+        return min(round(width * 0.4), lay.px * 16)
 
     def _draw_sparkline(self, frame: np.ndarray, index: int, fault: str, lay: _Layout) -> None:
         import cv2
@@ -368,7 +387,7 @@ class OverlayRenderer:
         s = self._series_by_fault[fault]
         h, w = frame.shape[:2]
         small = max(st.min_text_px, round(lay.px * 0.75))
-        box_w = min(round(w * 0.45), lay.px * 16)
+        box_w = self._sparkline_width(w, lay)
         plot_h = round(lay.px * 2.6)
         _, row_h = text_size("Ag", small)
         x1, y1 = w - lay.margin, h - lay.margin
@@ -390,8 +409,8 @@ class OverlayRenderer:
         py0, py1 = y0 + 2 * row_h + 2 * lay.pad, y1 - lay.pad
         lo, hi = self._y_range[fault]
 
-        def ymap(v: np.ndarray | float) -> np.ndarray:
-            return py1 - (np.asarray(v) - lo) / (hi - lo) * (py1 - py0)
+        def ymap(v: np.ndarray | float) -> np.ndarray:  # clipped to the box: spikes stay inside
+            return np.clip(py1 - (np.asarray(v) - lo) / (hi - lo) * (py1 - py0), py0, py1)
 
         if s.threshold is not None:
             yt = int(round(float(ymap(s.threshold))))
@@ -436,20 +455,6 @@ def _finite_runs(pts: np.ndarray) -> list[np.ndarray]:
                 runs.append(pts[start:k])
             start = None
     return runs
-
-
-def _y_range(s: Series) -> tuple[float, float]:
-    """Fixed vertical range of a series' sparkline (whole clip and threshold, padded), so the
-    plot does not rescale from frame to frame."""
-    vals = s.values[np.isfinite(s.values)]
-    ref = [float(vals.min()), float(vals.max())] if vals.size else []
-    if s.threshold is not None:
-        ref.append(float(s.threshold))
-    if not ref:
-        return 0.0, 1.0
-    lo, hi = float(min(ref)), float(max(ref))
-    span = hi - lo if hi > lo else max(abs(hi), 1.0)
-    return lo - 0.1 * span, hi + 0.1 * span
 
 
 def select_thumbnail_frames(report: Report, seq: PoseSequence) -> dict[int, int]:

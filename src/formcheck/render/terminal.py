@@ -13,7 +13,7 @@ from formcheck.render._common import (
     fault_title,
     finding_text,
     format_value,
-    rep_label,
+    not_judged,
     worst,
 )
 from formcheck.report import FAULTS, Estimate, Report
@@ -71,23 +71,28 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
     else:
         console.print(Text("No findings.", style="green"))
 
-    missing = [a for a in report.assessable if not a.assessable]
+    missing = not_judged(report)
     if missing:
         console.print(Text("Not judged", style="bold"))
-        for a in missing:
+        for fault, scope, reason in missing:
             line = Text("  ")
-            line.append(f"{fault_title(a.fault)} ({rep_label(a.rep)}): ", style="dim")
-            line.append(a.reason or "no reason given")
+            line.append(f"{fault_title(fault)} ({scope}): ", style="dim")
+            line.append(reason or "no reason given")
             console.print(line)
 
     if outputs:
-        console.print(Text("Files", style="bold"))
+        folders = {Path(p).parent for p in outputs.values()}
+        common = folders.pop() if len(folders) == 1 else None
+        head = Text("Files", style="bold")
+        if common is not None:
+            head.append(f" in {common}", style="cyan")
+        console.print(head, soft_wrap=True)
         width = max(len(k) for k in outputs)
         for label, path in outputs.items():
             line = Text("  ")
             line.append(f"{label:<{width}}  ", style="dim")
-            line.append(str(path), style="cyan")
-            console.print(line)
+            line.append(Path(path).name if common is not None else str(path), style="cyan")
+            console.print(line, soft_wrap=True)
 
 
 def _cell(report: Report, fault: str, rep: int | None):
