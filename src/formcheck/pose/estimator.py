@@ -7,7 +7,9 @@ segmentation mask. A frame with no person gives NaN arrays, never ``None``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +104,30 @@ def sample_back_outline(mask: np.ndarray, image_xy: np.ndarray, visibility: np.n
     return out
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr(enabled: bool = True) -> Iterator[None]:
+    """Silence what MediaPipe's C++ side prints to fd 2 while its graph starts (TFLite delegate
+    notices, absl warnings before InitGoogle): it is noise to a user. Set FORMCHECK_DEBUG=1 to
+    see it."""
+    if not enabled or os.environ.get("FORMCHECK_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class PoseEstimator:
     """One PoseLandmarker in VIDEO mode. Not thread-safe; one per stream of frames."""
 
@@ -124,13 +150,15 @@ class PoseEstimator:
             output_segmentation_masks=back_profile,
         )
         try:
-            self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+            with _quiet_native_stderr():
+                self._landmarker = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             raise ModelInvalidError(
                 f"{self.model_path} is not a usable pose model ({str(exc).splitlines()[0]}); "
                 "fetch or build it again with `formcheck models fetch|build`"
             ) from exc
         self._last_ms = -1
+        self._first_frame = True
 
     def process(self, image_bgr: np.ndarray, t_s: float) -> FramePose:
         import cv2
@@ -140,7 +168,9 @@ class PoseEstimator:
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, ts_ms)
+        with _quiet_native_stderr(self._first_frame):
+            result = self._landmarker.detect_for_video(image, ts_ms)
+        self._first_frame = False
         if not result.pose_landmarks:
             return _nan_pose(self.back_profile)
         lms = result.pose_landmarks[0]
