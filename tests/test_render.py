@@ -7,6 +7,7 @@ without a person in rep 1, and an optional back outline.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -194,6 +195,19 @@ def test_back_status_follows_the_finding_interval(setup, time_s, expect):
     r = OverlayRenderer(report, seq, series)
     assert r.status_at(frame_at(seq, time_s))["back"] == expect
     assert r.status_at(frame_at(seq, time_s))["twist"] == "not_assessable"
+
+
+def test_finding_edges_survive_a_json_round_trip(setup):
+    _, seq, series = setup
+    first, last = 88, 100  # t = 2.9333…, 3.3333…: JSON rounds them inside the frames
+    f = replace(make_report().findings[0], start_s=float(seq.t_s[first]),
+                end_s=float(seq.t_s[last]))
+    loaded = Report.from_dict(json.loads(make_report(findings=(f,)).to_json()))
+    assert loaded.findings[0].end_s < seq.t_s[last]
+    r = OverlayRenderer(loaded, seq, series)
+    assert [r.status_at(i)["back"] for i in (first - 1, first, last, last + 1)] == [
+        "ok", "severe", "severe", "ok"]
+    assert r.banners_at(first) == (0,) and r.banners_at(first - 1) == ()
 
 
 @pytest.mark.parametrize("back", [True, False])
@@ -564,7 +578,7 @@ def test_terminal_summary_lists_everything():
     assert lines[0] == "formcheck deadlift (93%) · side view (88%) · 3 reps · model full"
     rep2 = next(ln for ln in lines if ln.strip().startswith("2 "))
     assert "severe 24°" in rep2 and "not assessable" in rep2
-    assert "severe  Rep 2: rounded back — 24° past your neutral  (2.9–3.6 s)" in text
+    assert "severe   Rep 2: rounded back — 24° past your neutral  (2.9–3.6 s)" in text
     assert f"jerky twist (whole clip): {TWIST_REASON}" in text
     assert "Files in out\n  video   set.annotated.mp4\n  report  set.html" in text
     apart = _summary_text(make_report(), {"video": Path("a/v.mp4"), "report": Path("b/r.html")})
@@ -578,7 +592,7 @@ def test_terminal_summary_lists_everything():
     (replace(make_report(findings=()), exercise=Estimate("squat", 1.0, source="user")),
      ["squat (set by you)", "No findings.", "Not judged"], ["severe"]),
     (make_report(findings=(_finding("jerky_twist", None, 0.1, 0.3, "mild"),)),
-     ["–", "mild 1.0°", "mild    Rep None: jerky_twist"], ["No findings."]),
+     ["out", "mild 1.0°", "mild     Rep None: jerky_twist"], ["No findings."]),
 ])
 def test_terminal_summary_variants(report, expect, absent):
     text = _summary_text(report, {})

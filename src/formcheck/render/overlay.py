@@ -41,6 +41,10 @@ TWIST_FAULTS: tuple[str, ...] = ("jerky_twist",)
 _CODE_NOT_ASSESSABLE = -1
 _CODE_OK = 0
 
+#: Report times are rounded (to 0.1 ms in JSON): a frame this close to an interval's edge
+#: counts as inside, so a finding's first and last frames stay coloured after a JSON round trip.
+_TIME_TOLERANCE_S = 1e-3
+
 _L = Landmark
 _SHOULDERS = (_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER)
 _HIPS = (_L.LEFT_HIP, _L.RIGHT_HIP)
@@ -151,9 +155,9 @@ class OverlayRenderer:
         self._phase_of_frame = np.full(n, -1, dtype=np.int32)
         self._phase_names: list[str] = []
         for k, rep in enumerate(reps):
-            self._rep_of_frame[(t >= rep.start_s) & (t <= rep.end_s)] = k
+            self._rep_of_frame[_within(t, rep.start_s, rep.end_s)] = k
             for ph in rep.phases:
-                self._phase_of_frame[(t >= ph.start_s) & (t <= ph.end_s)] = len(
+                self._phase_of_frame[_within(t, ph.start_s, ph.end_s)] = len(
                     self._phase_names)
                 self._phase_names.append(ph.name)
         ends = np.sort(np.array([r.end_s for r in reps], dtype=np.float64))
@@ -162,8 +166,9 @@ class OverlayRenderer:
         # Findings: shown from start_s; held banner_hold_s past end_s, but a held banner gives
         # way as soon as a later finding starts, so two reps' banners never mix.
         fs = report.findings
-        self._f_start = np.array([f.start_s for f in fs], dtype=np.float64)
-        self._f_end = np.array([max(f.end_s, f.start_s) for f in fs], dtype=np.float64)
+        self._f_start = np.array([f.start_s for f in fs], dtype=np.float64) - _TIME_TOLERANCE_S
+        self._f_end = np.array([max(f.end_s, f.start_s) for f in fs],
+                               dtype=np.float64) + _TIME_TOLERANCE_S
         hold_end = self._f_end + self.style.banner_hold_s
         for i in range(len(fs)):
             later = self._f_start[self._f_start > self._f_start[i]]
@@ -200,7 +205,7 @@ class OverlayRenderer:
             code = np.zeros(s.t_s.shape, dtype=np.int8)
             for f in fs:
                 if f.fault == fault:
-                    inside = (s.t_s >= f.start_s) & (s.t_s <= f.end_s)
+                    inside = _within(s.t_s, f.start_s, f.end_s)
                     code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
             self._sample_code[fault] = code
             peaks = [f.value for f in fs if f.fault == fault]
@@ -217,7 +222,7 @@ class OverlayRenderer:
         t = self.seq.t_s
         for f in self.report.findings:
             if f.fault in faults:
-                inside = (t >= f.start_s) & (t <= f.end_s)
+                inside = _within(t, f.start_s, f.end_s)
                 code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
         return code
 
@@ -373,7 +378,7 @@ class OverlayRenderer:
         y = h - lay.margin
         max_w = w - 3 * lay.margin - self._sparkline_width(w, lay)
         for text in reversed(self.notices_at(index)):
-            y -= gap + self._panel(frame, text, x, y, round(lay.px * 0.75), lay, bold=False,
+            y -= gap + self._panel(frame, text, x, y, round(lay.px * 0.68), lay, bold=False,
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True)
 
@@ -437,6 +442,10 @@ class OverlayRenderer:
         if np.isfinite(ys[-1]):
             cv2.circle(frame, (int(xs[-1]), int(ys[-1])), thick + 2, st.text_bgr, -1,
                        cv2.LINE_AA)
+
+
+def _within(t: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
+    return (t >= start_s - _TIME_TOLERANCE_S) & (t <= end_s + _TIME_TOLERANCE_S)
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:

@@ -55,7 +55,7 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
         for rep in report.reps:
             table.add_row(str(rep.index), *(_cell(report, f, rep.index) for f in FAULTS))
         if any(f.rep is None for f in report.findings):
-            table.add_row("–", *(_cell(report, f, None) for f in FAULTS))
+            table.add_row("out", *(_cell(report, f, None) for f in FAULTS))
         console.print(table)
     else:
         console.print(Text("No reps were counted.", style="dim"))
@@ -64,7 +64,7 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
         console.print(Text("Findings", style="bold"))
         for f in sorted(report.findings, key=lambda f: (f.start_s, f.fault)):
             line = Text("  ")
-            line.append(f"{f.severity:<8}", style=_STYLE.get(f.severity, "red"))
+            line.append(f"{f.severity:<8} ", style=_STYLE.get(f.severity, "red"))
             line.append(finding_text(f))
             line.append(f"  ({f.start_s:.1f}–{f.end_s:.1f} s)", style="dim")
             console.print(line)
