@@ -358,6 +358,18 @@ def test_drawing_is_stateless(setup):
     assert np.array_equal(r.draw(black(seq), i), first)
 
 
+def test_parallel_drawing_matches_sequential(setup):
+    from concurrent.futures import ThreadPoolExecutor
+
+    report, seq, series = setup
+    idx = list(range(0, len(seq), 7))
+    seq_out = [OverlayRenderer(report, seq, series).draw(black(seq), i) for i in idx]
+    r = OverlayRenderer(report, seq, series)
+    with ThreadPoolExecutor(4) as pool:
+        par_out = list(pool.map(lambda i: r.draw(black(seq), i), reversed(idx)))[::-1]
+    assert all(np.array_equal(a, b) for a, b in zip(seq_out, par_out, strict=True))
+
+
 def test_sparkline_follows_the_banner_fault(setup):
     report, seq, series = setup
     r = OverlayRenderer(report, seq, series)

@@ -105,21 +105,31 @@ def put_text(frame: np.ndarray, text: str, x: int, y: int, px: int,
     H, W = frame.shape[:2]
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
     if x0 < x1 and y0 < y1:
-        _blend(frame, x0, y0, x1, y1, color_bgr, mask[y0 - y:y1 - y, x0 - x:x1 - x, None])
+        _blend(frame, x0, y0, x1, y1, color_bgr,
+               np.ascontiguousarray(mask[y0 - y:y1 - y, x0 - x:x1 - x]))
     return w, h
 
 
 def fill_rect(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int,
               color_bgr: tuple[int, int, int], alpha: float) -> None:
     """Blend a filled rectangle (clipped to the frame) with opacity ``alpha``."""
+    import cv2
+
     H, W = frame.shape[:2]
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, W), min(y1, H)
     if x0 < x1 and y0 < y1:
-        _blend(frame, x0, y0, x1, y1, color_bgr, alpha)
+        roi = frame[y0:y1, x0:x1]
+        # two saturating uint8 passes: roi * (1 - alpha), then + colour * alpha
+        cv2.addWeighted(roi, 1.0 - alpha, roi, 0.0, 0.0, dst=roi)
+        cv2.add(roi, (*(c * alpha for c in color_bgr), 0.0), dst=roi)
 
 
 def _blend(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int,
-           color_bgr: tuple[int, int, int], alpha: float | np.ndarray) -> None:
-    roi = frame[y0:y1, x0:x1].astype(np.float32)
-    roi += (np.asarray(color_bgr, dtype=np.float32) - roi) * alpha
-    frame[y0:y1, x0:x1] = np.clip(roi + 0.5, 0, 255).astype(np.uint8)
+           color_bgr: tuple[int, int, int], alpha: np.ndarray) -> None:
+    """Blend a solid colour through a per-pixel ``alpha`` (h, w) mask into the ROI."""
+    import cv2
+
+    roi = frame[y0:y1, x0:x1]
+    solid = np.empty_like(roi)
+    solid[:] = color_bgr
+    roi[:] = cv2.blendLinear(solid, roi, alpha, 1.0 - alpha)
