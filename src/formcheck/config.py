@@ -100,21 +100,30 @@ class RoundedBackThresholds:
     """Flexion beyond the lifter's own neutral, from the back profile (decides), trunk and
     head-neck (support)."""
 
-    #: Back bulge above the lifter's neutral, in % of the shoulder-hip chord, to warn.
-    min_bulge_pct: float = 4.0
-    moderate_bulge_pct: float = 6.5
-    severe_bulge_pct: float = 9.0
+    #: Back bulge above the lifter's neutral, in % of the shoulder-hip chord, to warn
+    #: (5% ~ 23 deg of bend for a parabolic arc).
+    min_bulge_pct: float = 5.0
+    moderate_bulge_pct: float = 8.0
+    severe_bulge_pct: float = 12.0
     #: Release the warning when the bulge falls below this fraction of ``min_bulge_pct``.
     release_frac: float = 0.7
     min_duration_s: float = 0.15
-    #: Frames with the trunk at most this far from vertical define the neutral back shape...
+    #: Neutral bulge of a bent-over back. Standing frames are no neutral: measured on real
+    #: side-view clips, glutes and lordosis make the standing outline concave (-5..-18%)
+    #: while neutral bent-over backs read about -2..+6% (median ~1-2%).
+    neutral_bulge_pct: float = 2.0
+    #: Use the lifter's own straightest bent-over moments (this percentile of the judged
+    #: frames) when they are below ``neutral_bulge_pct``. Off by default: on the real clips
+    #: (1-2 reps each) it raised false alarms from 19% to 94% of good-form clips.
+    use_own_neutral: bool = False
+    neutral_percentile: float = 10.0
+    #: Frames with the trunk at most this far from vertical define the upright neutral of the
+    #: head-neck angle.
     neutral_max_trunk_deg: float = 25.0
-    #: ...if there are at least this many seconds of them; otherwise the neutral is this
-    #: percentile of the set's bulge (its straightest moments).
     min_neutral_s: float = 0.3
-    neutral_fallback_percentile: float = 10.0
-    #: Only judge while the trunk leans forward at least this much (loaded, bent positions).
-    judge_min_trunk_deg: float = 20.0
+    #: Only judge while the trunk leans forward at least this much (loaded, bent positions;
+    #: the outline of a more upright trunk is shaped by glutes and lordosis).
+    judge_min_trunk_deg: float = 35.0
     #: Ear-shoulder-hip angle drop (from its own neutral) that counts as supporting evidence.
     support_head_neck_drop_deg: float = 12.0
 
@@ -123,8 +132,9 @@ class RoundedBackThresholds:
 class LumbarOverextensionThresholds:
     """Leaning back past vertical with the hips pushed through, or a concave lower back."""
 
-    min_lean_back_deg: float = 8.0
-    moderate_lean_back_deg: float = 14.0
+    #: A normal lockout is vertical within ~5 deg and the trunk angle reads within ~5 deg.
+    min_lean_back_deg: float = 10.0
+    moderate_lean_back_deg: float = 15.0
     severe_lean_back_deg: float = 20.0
     #: Hip centre ahead of the ankles, in leg lengths, that counts as "hips through".
     min_hips_forward_ratio: float = 0.03
@@ -171,9 +181,9 @@ def _default_faults(exercise: str) -> FaultThresholds:
     more upright than deadlifts."""
     base = FaultThresholds()
     if exercise == "squat":
-        return replace(base, rounded_back=replace(base.rounded_back, judge_min_trunk_deg=15.0))
+        return replace(base, rounded_back=replace(base.rounded_back, judge_min_trunk_deg=25.0))
     if exercise == "row":
-        return replace(base, rounded_back=replace(base.rounded_back, judge_min_trunk_deg=10.0))
+        return replace(base, rounded_back=replace(base.rounded_back, judge_min_trunk_deg=20.0))
     return base
 
 

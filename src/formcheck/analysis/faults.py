@@ -67,24 +67,37 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     clip_ok = reason is None
     usable = frame_ok & clip_ok
     out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
-    for rep in ctx.reps:
-        sl = slice(rep.start_frame, rep.end_frame + 1)
+    if not ctx.reps:
+        return tuple(out), usable
+    # Per rep, vectorised over reps: share of usable frames and mean yaw (-> the rep's view).
+    first = np.array([r.start_frame for r in ctx.reps])
+    last = np.array([r.end_frame for r in ctx.reps])
+    length = last - first + 1
+    share = _sum_over(frame_ok, first, last) / length
+    yaw_ok = np.isfinite(sig.yaw_deg)
+    n_yaw = _sum_over(yaw_ok, first, last)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yaw = _sum_over(np.where(yaw_ok, sig.yaw_deg, 0.0), first, last) / n_yaw
+    views = classify_yaw(np.where(n_yaw > 0, yaw, np.nan), ctx.view_cfg)
+    for rep, rep_share, rep_view in zip(ctx.reps, share, views, strict=True):
         rep_reason = reason
         if rep_reason is None:
-            rep_share = float(frame_ok[sl].mean())
-            yaw = sig.yaw_deg[sl][np.isfinite(sig.yaw_deg[sl])]
-            rep_view = str(classify_yaw(float(np.median(yaw)), ctx.view_cfg)) if yaw.size \
-                else "unknown"
             if rep_share < ac.min_visible_frac:
                 rep_reason = (f"needed body parts visible in only {rep_share:.0%} of this "
                               "rep's frames")
             elif rep_view not in allowed:
                 rep_reason = VIEW_REASONS[fault].format(view=rep_view)
         if rep_reason is not None:
-            usable[sl] = False
+            usable[rep.start_frame:rep.end_frame + 1] = False
         out.append(Assessment(fault, rep.index, rep_reason is None,
                               rep_reason if rep_reason is not None else caveat))
     return tuple(out), usable
+
+
+def _sum_over(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Sum of ``x`` over each inclusive frame range (cumulative sums, no loop)."""
+    c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
+    return c[last + 1] - c[first]
 
 
 def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
@@ -161,12 +174,20 @@ def _frames_for(ctx: FaultContext, seconds: float) -> int:
     return int(np.ceil(seconds * ctx.sig.fps)) if ctx.sig.fps > 0 else 1
 
 
-def neutral_bulge(ctx: FaultContext, usable: np.ndarray) -> tuple[float, str]:
-    """The lifter's own neutral back profile: upright frames, else the set's straightest."""
+def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
+    """The neutral back profile (fraction of the chord) of a bent-over back: the configured
+    neutral, or (``use_own_neutral``) the lifter's straightest bent-over moments if lower."""
     th = ctx.thresholds.rounded_back
-    upright = usable & (ctx.sig.trunk_deg <= th.neutral_max_trunk_deg)
-    return _neutral(ctx.sig.bulge, upright, usable, _frames_for(ctx, th.min_neutral_s),
-                    th.neutral_fallback_percentile)
+    default = th.neutral_bulge_pct / 100.0
+    if not th.use_own_neutral:
+        return default, "default neutral"
+    v = ctx.sig.bulge[bent & np.isfinite(ctx.sig.bulge)]
+    if v.size < _frames_for(ctx, th.min_neutral_s):
+        return default, "default neutral (too few bent-over frames)"
+    own = float(np.percentile(v, th.neutral_percentile))
+    if own > default:
+        return default, "default neutral (the straightest frames were already rounded)"
+    return own, f"straightest {th.neutral_percentile:g}% of the bent-over frames"
 
 
 # ---------------------------------------------------------------- rules
@@ -190,11 +211,11 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
-    base, base_src = neutral_bulge(ctx, usable)
-    hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
-                          min_frames, 100.0 - th.neutral_fallback_percentile)
-    excess = 100.0 * (sig.bulge - base)
     judged = usable & (sig.trunk_deg >= th.judge_min_trunk_deg)
+    base, base_src = neutral_bulge(ctx, judged)
+    hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
+                          min_frames, 100.0 - th.neutral_percentile)
+    excess = 100.0 * (sig.bulge - base)
     x = np.where(judged, excess, np.nan)
     findings = []
     for ep in decide(sig.t_s, x, th.min_bulge_pct, th.release_frac, th.min_duration_s):
@@ -229,7 +250,8 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     frame_ok = sig.trunk_visible & sig.legs_visible
     assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok)
     lean_back = -sig.lean_deg
-    base, _ = neutral_bulge(ctx, usable & np.isfinite(sig.bulge))
+    rb = ctx.thresholds.rounded_back
+    base, _ = neutral_bulge(ctx, usable & (sig.trunk_deg >= rb.judge_min_trunk_deg))
     concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(lean_back, np.nan)
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
     arched = concave >= th.min_concave_pct

@@ -55,16 +55,14 @@ def _pairs_visible(vis: np.ndarray, pairs, min_visibility: float) -> np.ndarray:
 
 def _mean_pair(values: np.ndarray, vis: np.ndarray, a: int, b: int) -> np.ndarray:
     """Visibility-weighted mean of a left/right pair of per-frame values."""
-    wa, wb = vis[:, a].astype(np.float64) + 1e-6, vis[:, b].astype(np.float64) + 1e-6
+    wa, wb = vis[:, a] + np.float32(1e-6), vis[:, b] + np.float32(1e-6)
     return (values[0] * wa + values[1] * wb) / (wa + wb)
 
 
 def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     sc = config.signal
     t = seq.t_s
-    w = np.asarray(seq.world_xyz, dtype=np.float64)
-    im = np.asarray(seq.image_xy, dtype=np.float64)
-    vis = np.asarray(seq.visibility, dtype=np.float64)
+    w, im, vis = seq.world_xyz, seq.image_xy, seq.visibility  # float32; no full-size copies
     detected = seq.detected
     fps = seq.fps
 

@@ -1,6 +1,8 @@
 """Body geometry over time from landmark arrays: angles, trunk lean, twist, back-profile bulge.
 
-World landmarks follow MediaPipe's axes (metres, hip-centred, x right in the image, y down,
+Arrays are used in the precision they come in (float32 from a ``PoseSequence``: ample for
+angles, and half the memory traffic); callers filter in float64. World landmarks follow
+MediaPipe's axes (metres, hip-centred, x right in the image, y down,
 z away from the camera), so "up" is ``-y``. All functions take ``(T, 33, 3)`` world or
 ``(T, 33, 2)`` image arrays and return ``(T,)`` or ``(T, 3)`` arrays; NaN in, NaN out.
 """
@@ -25,8 +27,8 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 def angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Unsigned angle between vectors (last axis 2 or 3) via ``arctan2(|u x v|, u . v)``."""
-    u = np.asarray(u, dtype=np.float64)
-    v = np.asarray(v, dtype=np.float64)
+    u = np.asarray(u)
+    v = np.asarray(v)
     if u.shape[-1] == 2:
         cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
     else:
@@ -36,12 +38,12 @@ def angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def joint_angle_deg(points: np.ndarray, a: int, b: int, c: int) -> np.ndarray:
     """Angle at landmark ``b`` between ``a`` and ``c`` (180 = straight)."""
-    p = np.asarray(points, dtype=np.float64)
+    p = np.asarray(points)
     return angle_deg(p[:, a] - p[:, b], p[:, c] - p[:, b])
 
 
 def midpoint(points: np.ndarray, a: int, b: int) -> np.ndarray:
-    p = np.asarray(points, dtype=np.float64)
+    p = np.asarray(points)
     return 0.5 * (p[:, a] + p[:, b])
 
 
@@ -60,7 +62,7 @@ def trunk_inclination_deg(world: np.ndarray) -> np.ndarray:
 
 def left_vector(world: np.ndarray) -> np.ndarray:
     """Horizontal unit vector to the subject's left, from the shoulder and hip lines."""
-    w = np.asarray(world, dtype=np.float64)
+    w = np.asarray(world)
     v = (w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER]) + (w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
     v[:, 1] = 0.0
     return _unit(v)
@@ -69,7 +71,7 @@ def left_vector(world: np.ndarray) -> np.ndarray:
 def forward_vector(world: np.ndarray) -> np.ndarray:
     """Horizontal unit vector the lifter faces: toes vs heels, nose vs ears, and the left-right
     axis, each normalised and summed (any one may be missing or noisy)."""
-    w = np.asarray(world, dtype=np.float64)
+    w = np.asarray(world)
     feet = (w[:, L.LEFT_FOOT_INDEX] - w[:, L.LEFT_HEEL]) + (
         w[:, L.RIGHT_FOOT_INDEX] - w[:, L.RIGHT_HEEL])
     face = w[:, L.NOSE] - midpoint(w, L.LEFT_EAR, L.RIGHT_EAR)
@@ -90,7 +92,7 @@ def sagittal_lean_deg(world: np.ndarray, forward: np.ndarray) -> np.ndarray:
 
 def leg_length(world: np.ndarray) -> np.ndarray:
     """Per-frame mean of the two legs' hip-knee-ankle lengths (metres)."""
-    w = np.asarray(world, dtype=np.float64)
+    w = np.asarray(world)
     sides = []
     for hip, knee, ankle in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
                              (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)):
@@ -125,7 +127,7 @@ def _horizontal_heading(v: np.ndarray) -> np.ndarray:
 def twist_deg(world: np.ndarray) -> np.ndarray:
     """Signed rotation of the shoulder line relative to the hip line about vertical, unwrapped
     over time (NaN rows stay NaN)."""
-    w = np.asarray(world, dtype=np.float64)
+    w = np.asarray(world)
     s = _horizontal_heading(w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER])
     h = _horizontal_heading(w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
     d = np.angle(np.exp(1j * (s - h)))
@@ -142,8 +144,8 @@ def body_yaw_deg(world: np.ndarray, image: np.ndarray) -> np.ndarray:
     The depth part comes from the world landmarks; whether the lifter faces the camera or
     away comes from the image (facing the camera, the left shoulder is on the image's right).
     """
-    w = np.asarray(world, dtype=np.float64)
-    im = np.asarray(image, dtype=np.float64)
+    w = np.asarray(world)
+    im = np.asarray(image)
     lw = (w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER]) + (w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
     li = (im[:, L.LEFT_SHOULDER, 0] - im[:, L.RIGHT_SHOULDER, 0]) + (
         im[:, L.LEFT_HIP, 0] - im[:, L.RIGHT_HIP, 0])
@@ -161,35 +163,39 @@ def back_bulge(image_xy: np.ndarray, back_xy: np.ndarray, first: int, last: int)
     i.e. relative to the straight line through the outline's ends. The back side is the side
     of the chord where most outline points lie.
     """
-    im = np.asarray(image_xy, dtype=np.float64)
-    back = np.asarray(back_xy, dtype=np.float64)
+    im = np.asarray(image_xy)
+    back = np.asarray(back_xy)
     n_pts = back.shape[1]
     if not 0 <= first < last < n_pts or last - first + 1 < MIN_PROFILE_POINTS:
         raise ValueError(f"back profile points {first}..{last} invalid for {n_pts} points")
     sh, hp = shoulder_mid(im), hip_mid(im)
     chord = hp - sh
     length = np.linalg.norm(chord, axis=-1)
-    u = _unit(chord)
-    normal = np.stack([-u[:, 1], u[:, 0]], axis=-1)
-    ks = np.arange(first, last + 1)
-    f = ks / (n_pts - 1)
-    base = sh[:, None, :] + f[None, :, None] * chord[:, None, :]
-    off = np.sum((back[:, ks] - base) * normal[:, None, :], axis=-1)  # (T, Kr) pixels
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nx, ny = -chord[:, 1] / length, chord[:, 0] / length  # unit normal of the chord
+    f = np.arange(first, last + 1) / (n_pts - 1)
+    seg = back[:, first:last + 1]
+    # Offset from the chord along its normal; the chord itself has no normal component.
+    off = seg[..., 0] * nx[:, None] + seg[..., 1] * ny[:, None] \
+        - (sh[:, 0] * nx + sh[:, 1] * ny)[:, None]  # (T, Kr) pixels
     ok = np.isfinite(off)
     side = np.sign(np.sum(np.sign(np.where(ok, off, 0.0)), axis=1))  # majority of the points
-    off = np.where(ok, off * side[:, None], 0.0)
+    off = np.where(ok, off, 0.0)
     g = (f - f[0]) / (f[-1] - f[0])
     basis = np.stack([np.ones_like(g), g, g * g], axis=1)  # (Kr, 3)
-    wts = ok.astype(np.float64)
-    gram = np.einsum("tk,ki,kj->tij", wts, basis, basis)
-    rhs = np.einsum("tk,ki->ti", wts * off, basis)
     enough = (ok.sum(axis=1) >= MIN_PROFILE_POINTS) & (side != 0)
-    gram[~enough] = np.eye(3)
-    rhs[~enough] = 0.0
-    coef = np.linalg.solve(gram, rhs[..., None])[..., 0]
+    # Frames with every point share one least-squares solution (a fixed row of the
+    # pseudo-inverse); frames with holes solve their own 3x3 normal equations.
+    curv = (off @ np.linalg.pinv(basis)[2]) * side
+    holed = np.flatnonzero(enough & ~ok.all(axis=1))
+    if holed.size:
+        wts = ok[holed].astype(np.float64)
+        gram = np.einsum("tk,ki,kj->tij", wts, basis, basis)
+        rhs = np.einsum("tk,ki->ti", wts * off[holed] * side[holed, None], basis)
+        curv[holed] = np.linalg.solve(gram, rhs[..., None])[:, 2, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         # Curvature in chord units (per f**2), then the sagitta it gives over the whole chord.
-        bulge = -coef[:, 2] / (f[-1] - f[0]) ** 2 / 4.0 / length
+        bulge = -curv / (f[-1] - f[0]) ** 2 / 4.0 / length
     return np.where(enough & (length > 0), bulge, np.nan)
 
 

@@ -32,6 +32,13 @@ def fill_gaps(t_s: np.ndarray, x: np.ndarray, max_gap_s: float = np.inf,
     if n == 0:
         return flat.reshape(shape)
     ok = np.isfinite(flat)
+    gappy = ~ok.all(axis=0)
+    if not gappy.any():
+        return flat.reshape(shape).copy()
+    if not gappy.all():  # work on the columns that have gaps only
+        out = flat.copy()
+        out[:, gappy] = fill_gaps(t, flat[:, gappy], max_gap_s, extrapolate)
+        return out.reshape(shape)
     rows = np.arange(n)[:, None]
     prev = np.maximum.accumulate(np.where(ok, rows, -1), axis=0)
     nxt = np.minimum.accumulate(np.where(ok, rows, n)[::-1], axis=0)[::-1]
