@@ -1,0 +1,112 @@
+"""Evaluate the analysis on rendered ground truth from ``formcheck synth matrix``.
+
+For each clip in ``DIR/manifest.json``: load its pose sequence (``DIR/poses/<name>.npz``) or
+extract it (``--extract``: runs the pose model, slow), analyse it, and compare with the truth
+JSON: a true fault counts as detected when a finding of the matching fault overlaps its
+interval (+-``--slack`` s); a finding that overlaps no true fault of its kind is a false alarm.
+Prints detection rate per (fault, size, camera azimuth) and false alarms per fault and azimuth.
+
+    formcheck synth matrix --out /work/cache/matrix
+    python bench/eval_synth.py /work/cache/matrix --extract
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from formcheck.analysis import analyze_sequence
+from formcheck.pose.sequence import PoseSequence
+
+#: Truth fault kinds -> the report's fault names.
+KIND_TO_FAULT = {"flexion": "rounded_back", "extension": "lumbar_overextension",
+                 "twist": "jerky_twist"}
+
+
+def load_pose(matrix: Path, entry: dict, extract: bool, model: str) -> PoseSequence | None:
+    cached = matrix / "poses" / f"{entry['name']}.npz"
+    if cached.is_file():
+        return PoseSequence.load(cached)
+    if not extract:
+        return None
+    from formcheck.pipeline import extract_pose
+
+    seq = extract_pose(matrix / entry["video"], model, back_profile=True)
+    seq.save(cached)
+    return seq
+
+
+def overlaps(a: tuple[float, float], b: tuple[float, float], slack: float) -> bool:
+    return a[0] <= b[1] + slack and b[0] <= a[1] + slack
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Detection vs fault size and view on synth truth.")
+    ap.add_argument("matrix", type=Path, help="folder written by `formcheck synth matrix`")
+    ap.add_argument("--extract", action="store_true", help="run the pose model when not cached")
+    ap.add_argument("--model", default="full")
+    ap.add_argument("--slack", type=float, default=0.3)
+    ap.add_argument("--auto-exercise", action="store_true",
+                    help="let the analysis recognise the exercise (default: from the manifest)")
+    args = ap.parse_args()
+    manifest = args.matrix / "manifest.json"
+    if not manifest.is_file():
+        print(f"no synth matrix: {manifest} not found; render it with "
+              f"`formcheck synth matrix --out {args.matrix}`", file=sys.stderr)
+        return 2
+    entries = json.loads(manifest.read_text(encoding="utf-8"))["clips"]
+    hits: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    alarms: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # [false alarms, clips]
+    assess_no: dict[tuple, int] = defaultdict(int)
+    done = 0
+    for entry in entries:
+        seq = load_pose(args.matrix, entry, args.extract, args.model)
+        if seq is None:
+            continue
+        done += 1
+        truth = json.loads((args.matrix / entry["truth"]).read_text(encoding="utf-8"))
+        result = analyze_sequence(seq, exercise=None if args.auto_exercise else entry["exercise"])
+        az = entry["azimuth_deg"]
+        clip_ok = {a.fault: a.assessable for a in result.assessable if a.rep is None}
+        for tf in truth["faults"]:
+            fault = KIND_TO_FAULT[tf["kind"]]
+            meta = next((f for f in entry["faults"] if f["kind"] == tf["kind"]), {})
+            key = (fault, tf["peak"], meta.get("duration_s"), az)
+            if not clip_ok[fault]:
+                assess_no[key] += 1
+                continue
+            found = any(f.fault == fault and overlaps((f.start_s, f.end_s),
+                                                      tuple(tf["interval_s"]), args.slack)
+                        for f in result.findings)
+            hits[key][0] += int(found)
+            hits[key][1] += 1
+        for fault in KIND_TO_FAULT.values():
+            if not clip_ok[fault]:
+                continue
+            true_iv = [tuple(tf["interval_s"]) for tf in truth["faults"]
+                       if KIND_TO_FAULT[tf["kind"]] == fault]
+            false = [f for f in result.findings if f.fault == fault
+                     and not any(overlaps((f.start_s, f.end_s), iv, args.slack) for iv in true_iv)]
+            alarms[(fault, az)][0] += len(false)
+            alarms[(fault, az)][1] += 1
+    if done == 0:
+        print(f"no pose files under {args.matrix / 'poses'}; run with --extract", file=sys.stderr)
+        return 2
+    print(f"clips analysed: {done} of {len(entries)}")
+    print("\ndetection rate  (fault, true size deg, duration s, azimuth deg): detected/judged")
+    for key in sorted(hits, key=lambda k: (k[0], k[1], k[2] or 0, k[3])):
+        d, n = hits[key]
+        print(f"  {key[0]:21s} {key[1]:5.1f} {key[2]!s:5s} az={key[3]:5.1f}: {d}/{n}")
+    for key, n in sorted(assess_no.items(), key=lambda kv: kv[0][3]):
+        print(f"  not assessable: {key[0]} {key[1]} az={key[3]}: {n}")
+    print("\nfalse alarms (fault, azimuth): findings outside any true fault / clips judged")
+    for (fault, az), (fa, n) in sorted(alarms.items()):
+        print(f"  {fault:21s} az={az:5.1f}: {fa}/{n}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
