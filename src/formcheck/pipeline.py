@@ -179,7 +179,7 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                         continue
                     drawn = overlay.draw(frame.image, frame.index)
                     for finding_idx in by_frame.get(frame.index, ()):
-                        thumbs[finding_idx] = drawn
+                        thumbs[finding_idx] = drawn.copy()
                     if sink is not None:
                         sink.write(drawn, frame.t_s)
                     if progress is not None:
