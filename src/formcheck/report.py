@@ -34,6 +34,21 @@ FAULT_TITLES: dict[str, str] = {
 }
 
 
+#: Severity names from least to most severe (``Finding.severity``).
+SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+
+
+def severity_rank(severity: str) -> int:
+    """0 for mild … 2 for severe; unknown names rank as mild so they still count as a warning."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
+
+
+def worst(findings) -> Finding:
+    """The most severe finding, ties broken by the largest magnitude: the one rule every sink
+    (CSV, overlay, page, terminal) uses to summarise several findings."""
+    return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.value)))
+
+
 def _clean(value: Any) -> Any:
     """Round floats, turn NaN/inf into None, recurse into containers."""
     if isinstance(value, float):
@@ -205,9 +220,9 @@ class Report:
                 hits = [f for f in self.findings if f.fault == fault and f.rep == rep.index]
                 a = self.assessment(fault, rep.index) or self.assessment(fault, None)
                 if hits:
-                    worst = max(hits, key=lambda f: f.value)
-                    status.append(worst.severity)
-                    values.append(_clean(float(worst.value)))
+                    top = worst(hits)
+                    status.append(top.severity)
+                    values.append(_clean(float(top.value)))
                 elif a is not None and not a.assessable:
                     status.append("not_assessable")
                     values.append("")

@@ -9,10 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.report import FAULT_TITLES, FAULTS, Assessment, Finding, Report
-
-#: Severity names from least to most severe (``Finding.severity``).
-SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+from formcheck.report import (  # noqa: F401 (severity helpers re-exported for renderers)
+    FAULT_TITLES,
+    FAULTS,
+    SEVERITIES,
+    Assessment,
+    Finding,
+    Report,
+    severity_rank,
+    worst,
+)
 
 #: Short unit suffixes for display; anything else is appended after a space.
 _UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²", "%": "%"}
@@ -21,18 +27,8 @@ _UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²
 OK, FAULT, NOT_ASSESSABLE = "ok", "fault", "not_assessable"
 
 
-def severity_rank(severity: str) -> int:
-    """0 for mild … 2 for severe; unknown names rank as mild so they still draw as a warning."""
-    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
-
-
 def fault_title(fault: str) -> str:
     return FAULT_TITLES.get(fault, fault.replace("_", " "))
-
-
-def worst(findings: list[Finding] | tuple[Finding, ...]) -> Finding:
-    """The most severe finding, ties broken by the largest magnitude."""
-    return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.value)))
 
 
 def format_value(value: float | None, unit: str) -> str:

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from formcheck.errors import DataFormatError, InputNotFoundError
+from formcheck.report import (
+    Assessment,
+    Estimate,
+    Finding,
+    Phase,
+    Rep,
+    Report,
+    VideoInfo,
+    worst,
+)
+
+
+def finding(fault="rounded_back", rep=1, severity="mild", value=10.0) -> Finding:
+    return Finding(fault=fault, rep=rep, phase="descent", start_s=0.1, end_s=0.4, peak_s=0.25,
+                   severity=severity, value=value, threshold=5.0, unit="% of torso",
+                   message="Rep 1: rounded back", evidence={"frames": [3, 4], "x": float("nan")})
+
+
+def sample_report() -> Report:
+    return Report(
+        video=VideoInfo(path="a.mp4", width=640, height=480, fps=30.0, frame_count=90,
+                        duration_s=3.0),
+        model="full", frames_total=90, frames_with_person=88,
+        exercise=Estimate("deadlift", 0.9), view=Estimate("side", 0.8),
+        reps=(Rep(1, 0.0, 1.5, (Phase("pull", 0.0, 0.7), Phase("lowering", 0.7, 1.5))),
+              Rep(2, 1.5, 3.0)),
+        findings=(finding(severity="severe", value=8.0), finding(value=20.0),
+                  finding("lumbar_overextension", rep=2, severity="moderate", value=12.3456789)),
+        assessable=(Assessment("jerky_twist", None, False, "side view"),
+                    Assessment("rounded_back", None, True)),
+        summary={"mean_trunk_inclination_deg": 31.123456, "neg_zero": -0.0},
+    )
+
+
+def test_json_roundtrip_is_byte_identical():
+    text = sample_report().to_json()
+    again = Report.from_dict(json.loads(text)).to_json()
+    assert again == text
+
+
+def test_json_rounds_floats_and_turns_nan_into_null():
+    d = json.loads(sample_report().to_json())
+    assert d["findings"][2]["value"] == 12.3457
+    assert d["findings"][0]["evidence"]["x"] is None
+    assert d["summary"]["neg_zero"] == 0.0 and "-0.0" not in sample_report().to_json()
+    assert d["schema_version"].startswith("1.")
+
+
+def test_other_major_schema_is_refused():
+    d = json.loads(sample_report().to_json())
+    d["schema_version"] = "2.0"
+    with pytest.raises(DataFormatError, match="2.0"):
+        Report.from_dict(d)
+
+
+def test_missing_field_is_a_data_error():
+    d = json.loads(sample_report().to_json())
+    del d["model"]
+    with pytest.raises(DataFormatError):
+        Report.from_dict(d)
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(InputNotFoundError):
+        Report.load(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(DataFormatError):
+        Report.load(bad)
+
+
+def test_worst_prefers_severity_then_magnitude():
+    assert worst([finding(severity="mild", value=50), finding(severity="severe", value=1)]
+                 ).severity == "severe"
+    assert worst([finding(value=3), finding(value=-9)]).value == -9
+
+
+def test_reps_csv_rows():
+    lines = sample_report().reps_csv().splitlines()
+    assert lines[0].startswith("rep,start_s,end_s,rounded_back,lumbar_overextension,jerky_twist")
+    rep1 = lines[1].split(",")
+    assert rep1[:6] == ["1", "0.0", "1.5", "severe", "ok", "not_assessable"]
+    assert rep1[6] == "8.0"
+    rep2 = lines[2].split(",")
+    assert rep2[3:6] == ["ok", "moderate", "not_assessable"]
+
+
+def test_save_is_atomic_and_readable(tmp_path):
+    path = sample_report().save_json(tmp_path / "r" / "a.report.json")
+    assert [p.name for p in path.parent.iterdir()] == ["a.report.json"]
+    assert Report.load(path).to_json() == sample_report().to_json()
