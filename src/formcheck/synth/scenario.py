@@ -1,0 +1,185 @@
+"""Scenario: everything that defines one synthetic clip, as typed frozen dataclasses.
+
+A scenario is plain data: it round-trips through ``to_dict``/``from_dict`` (JSON or TOML files)
+and the same scenario always renders the same frames.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from formcheck.errors import ConfigError, InputNotFoundError
+
+
+class Exercise(str, Enum):
+    SQUAT = "squat"
+    DEADLIFT = "deadlift"
+    ROW = "row"
+
+
+class FaultKind(str, Enum):
+    #: Spinal flexion (rounded back), degrees split over lumbar and thoracic bones.
+    FLEXION = "flexion"
+    #: Lumbar extension (over-arching) at lockout, with the trunk leaning back, hips through.
+    EXTENSION = "extension"
+    #: Trunk twist about its long axis: out and back in ``duration_s`` (short = jerky).
+    TWIST = "twist"
+
+
+@dataclass(frozen=True)
+class Tempo:
+    """Seconds per phase. ``down_s``/``up_s`` are the eccentric/concentric halves of a rep;
+    ``bottom_s``/``top_s`` the pauses (for deadlifts the floor set-up, for rows the hang)."""
+
+    down_s: float = 0.9
+    bottom_s: float = 0.2
+    up_s: float = 0.8
+    top_s: float = 0.35
+    lead_in_s: float = 0.3
+    lead_out_s: float = 0.2
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Camera azimuth (deg): 0 = in front of the lifter, 90 = at the lifter's left (side view),
+    180 = behind, 45 = front-left oblique. Elevation (deg) above the horizontal."""
+
+    azimuth_deg: float = 90.0
+    elevation_deg: float = 8.0
+    distance_m: float = 2.9
+    width: int = 640
+    height: int = 480
+    fps: float = 30.0
+    vfov_deg: float = 45.0
+    look_at_height_m: float = 0.8
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Plain gym: floor and wall colours (BGR 0-255), light direction and strength."""
+
+    floor_bgr: tuple[int, int, int] = (92, 104, 112)
+    wall_bgr: tuple[int, int, int] = (196, 204, 210)
+    shirt_bgr: tuple[int, int, int] = (150, 80, 40)
+    shorts_bgr: tuple[int, int, int] = (50, 45, 40)
+    light_azimuth_deg: float = 30.0
+    light_elevation_deg: float = 50.0
+    light_strength: float = 0.75
+    ambient: float = 0.45
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A form fault of known size on some reps (1-based; empty = every rep).
+
+    ``magnitude_deg``: peak spinal flexion, lumbar extension or twist, in degrees.
+    ``lumbar_fraction``: for flexion, the share of the flexion in the lumbar bones.
+    ``duration_s``: for twist, the time out and back (0.2 s is jerky, 2 s is slow).
+    """
+
+    kind: FaultKind
+    magnitude_deg: float
+    reps: tuple[int, ...] = ()
+    lumbar_fraction: float = 0.5
+    duration_s: float = 0.2
+
+    def applies_to(self, rep: int) -> bool:
+        return not self.reps or rep in self.reps
+
+
+@dataclass(frozen=True)
+class Scenario:
+    exercise: Exercise = Exercise.SQUAT
+    reps: int = 2
+    body: str = "m_avg"
+    tempo: Tempo = field(default_factory=Tempo)
+    camera: Camera = field(default_factory=Camera)
+    scene: Scene = field(default_factory=Scene)
+    faults: tuple[Fault, ...] = ()
+    crf: int = 23
+
+    def __post_init__(self) -> None:
+        if self.reps < 1:
+            raise ConfigError(f"reps must be at least 1, got {self.reps}")
+        if self.camera.width < 16 or self.camera.height < 16 or self.camera.fps <= 0:
+            raise ConfigError("camera width/height must be >= 16 px and fps > 0")
+        for f in self.faults:
+            if f.kind is FaultKind.TWIST and f.duration_s <= 0:
+                raise ConfigError("a twist needs duration_s > 0 (e.g. 0.2 for jerky, 2 for slow)")
+            if not 0.0 <= f.lumbar_fraction <= 1.0:
+                raise ConfigError(f"lumbar_fraction must lie in [0, 1], got {f.lumbar_fraction}")
+            if f.magnitude_deg < 0:
+                raise ConfigError("fault magnitude_deg must be >= 0; the kind sets the direction")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["exercise"] = self.exercise.value
+        d["faults"] = [{**asdict(f), "kind": f.kind.value, "reps": list(f.reps)}
+                       for f in self.faults]
+        for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
+            d["scene"][key] = list(d["scene"][key])
+        return d
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> Scenario:
+        try:
+            return _from_dict(d)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ConfigError(f"invalid scenario: {exc}; see `formcheck synth render --help` "
+                              "for the fields") from exc
+
+    def with_(self, **changes: Any) -> Scenario:
+        return replace(self, **changes)
+
+
+def _sub(cls: type, d: dict[str, Any] | None) -> Any:
+    d = dict(d or {})
+    names = {f.name for f in fields(cls)}
+    unknown = set(d) - names
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__.lower()} field(s) {sorted(unknown)}")
+    for k, v in d.items():
+        if isinstance(v, list):
+            d[k] = tuple(v)
+    return cls(**d)
+
+
+def _from_dict(d: dict[str, Any]) -> Scenario:
+    d = dict(d)
+    unknown = set(d) - {f.name for f in fields(Scenario)}
+    if unknown:
+        raise ValueError(f"unknown scenario field(s) {sorted(unknown)}")
+    faults = []
+    for f in d.pop("faults", []) or []:
+        f = dict(f)
+        f["kind"] = FaultKind(f["kind"])
+        faults.append(_sub(Fault, f))
+    return Scenario(
+        exercise=Exercise(d.pop("exercise", "squat")),
+        tempo=_sub(Tempo, d.pop("tempo", None)),
+        camera=_sub(Camera, d.pop("camera", None)),
+        scene=_sub(Scene, d.pop("scene", None)),
+        faults=tuple(faults),
+        **d,
+    )
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read a scenario from a ``.json`` or ``.toml`` file."""
+    if not path.is_file():
+        raise InputNotFoundError(f"scenario file {path} not found; give an existing .json/.toml")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            import tomllib  # Python 3.11+
+
+            data = tomllib.loads(text)
+        else:
+            data = json.loads(text)
+    except (ValueError, ImportError) as exc:  # TOMLDecodeError and JSONDecodeError
+        raise ConfigError(f"cannot parse scenario {path}: {exc}; fix the file's syntax") from exc
+    return Scenario.from_dict(data)
