@@ -43,7 +43,7 @@ def render(
     azimuth: Annotated[float, typer.Option(
         help="Camera azimuth, deg: 0 front, 90 lifter's left side, 180 behind.")] = 90.0,
     elevation: Annotated[float, typer.Option(help="Camera elevation, deg.")] = 8.0,
-    distance: Annotated[float, typer.Option(help="Camera distance, m.")] = 2.9,
+    distance: Annotated[float, typer.Option(help="Camera distance, m.")] = 3.2,
     width: Annotated[int, typer.Option(min=16)] = 640,
     height: Annotated[int, typer.Option(min=16)] = 480,
     fps: Annotated[float, typer.Option(min=1.0)] = 30.0,

@@ -66,8 +66,6 @@ def _regions(rest_v: np.ndarray, faces: np.ndarray, parts: dict[str, np.ndarray]
     torso_bones = {"spine05", "spine04", "spine03", "spine02", "spine01", "clavicle.L",
                    "clavicle.R", "shoulder01.L", "shoulder01.R", "upperarm01.L", "upperarm01.R",
                    "upperarm02.L", "upperarm02.R", "root", "pelvis.L", "pelvis.R"}
-    leg_bones = {"root", "pelvis.L", "pelvis.R", "upperleg01.L", "upperleg01.R", "upperleg02.L",
-                 "upperleg02.R", "spine05"}
     in_torso = np.isin(fbone, list(torso_bones))
     # Short sleeves: the upper arm down to 40 % of the way from shoulder to elbow.
     side = (cent[:, 0] < 0).astype(int)
@@ -76,7 +74,10 @@ def _regions(rest_v: np.ndarray, faces: np.ndarray, parts: dict[str, np.ndarray]
     arm_bone = np.char.startswith(fbone.astype(str), "upperarm")
     sleeve_ok = ~arm_bone | (along < 0.4)
     shirt = body & in_torso & sleeve_ok & (cent[:, 1] > hip_y + 0.07) & (cent[:, 1] < neck_y + 0.01)
-    shorts = (body & np.isin(fbone, list(leg_bones)) & (cent[:, 1] <= hip_y + 0.07)
+    arm_any = np.char.find(fbone.astype(str), "arm") >= 0
+    arm_any |= np.char.startswith(fbone.astype(str), "wrist")
+    arm_any |= np.char.startswith(fbone.astype(str), "finger")
+    shorts = (body & ~arm_any & (cent[:, 1] <= hip_y + 0.07)
               & (cent[:, 1] > knee_y + 0.45 * (hip_y - knee_y)))
     label[shirt] = REGIONS.index("shirt")
     label[shorts] = REGIONS.index("shorts")

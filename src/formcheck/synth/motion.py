@@ -21,11 +21,13 @@ THORACIC_BONES = ("spine02", "spine01")
 TWIST_SHARES = {"spine04": 0.1, "spine03": 0.2, "spine02": 0.3, "spine01": 0.4}
 NECK_BONES = ("neck01", "neck02", "neck03")
 #: Leaning back at an over-arched lockout, per degree of lumbar extension.
-EXT_LEAN_BACK_DEG_PER_DEG = 0.5
+EXT_LEAN_BACK_DEG_PER_DEG = 0.3
 #: Hips pushed forward at an over-arched lockout, metres per degree of lumbar extension.
 EXT_HIPS_FORWARD_M_PER_DEG = 0.003
+#: Share of a backward trunk lean that the neck takes back to keep the gaze level.
+NECK_LEVEL_BACK = 0.8
 #: Longest reach of a two-link chain, as a fraction of its full length (avoids a locked joint).
-MAX_REACH_FRACTION = 0.995
+MAX_REACH_FRACTION = 1.0
 #: The bar sits this far below the wrists' midpoint (in the palms).
 HAND_TO_BAR_M = 0.07
 
@@ -169,8 +171,9 @@ def fault_tracks(sc: Scenario, t: np.ndarray) -> list[FaultTrack]:
                 continue
             if f.kind is FaultKind.TWIST:
                 a, d = twist_window(sc, r, f.duration_s)
-                x = np.clip((t - a) / (d - a), 0.0, 1.0)
-                vals = f.magnitude_deg * np.sin(np.pi * x) ** 2
+                x = (t - a) / (d - a)
+                inside = (x > 0.0) & (x < 1.0)
+                vals = np.where(inside, f.magnitude_deg * np.sin(np.pi * x) ** 2, 0.0)
             else:
                 a, b, c, d = fault_window(sc, r, f.kind)
                 vals = f.magnitude_deg * _trapezoid(t, a, b, c, d)
@@ -287,14 +290,26 @@ class Poser:
         for name, share in TWIST_SHARES.items():
             local[ix[name]] = local[ix[name]] @ rot_y(twist_deg * share)
         trunk_pitch = pitch + lumbar_deg + thoracic_deg - ext_deg
-        neck = -prof.neck_follow * trunk_pitch
+        # Forward: the head partly follows the trunk; leaning back, the gaze stays level.
+        neck = -prof.neck_follow * max(trunk_pitch, 0.0) - NECK_LEVEL_BACK * min(trunk_pitch, 0.0)
         for name in NECK_BONES:
             local[ix[name]] = rot_x(neck / len(NECK_BONES))
         offset = np.array([0.0, -drop, forward - back])
         posed = pose_bones(body, local, offset)
+        # Lower the hips where a leg could not otherwise reach its planted foot.
+        h = body.bone_heads
+        lower = 0.0
+        for side in "LR":
+            d = posed.heads[ix[f"upperleg01.{side}"]] - h[ix[f"foot.{side}"]]
+            reach = sum(self.leg_seg[side])
+            horiz2 = d[0] ** 2 + d[2] ** 2
+            if d @ d > reach * reach and horiz2 < reach * reach:
+                lower = max(lower, d[1] - np.sqrt(reach * reach - horiz2) + 1e-9)
+        if lower > 0.0:
+            offset[1] -= lower
+            posed = pose_bones(body, local, offset)
         # Legs: feet stay where they stand at rest; two-link IK with the knees forward (and a
         # little out, over the toes).
-        h = body.bone_heads
         for side, sign in (("L", 1.0), ("R", -1.0)):
             hip_i, knee_i, foot_i = ix[f"upperleg01.{side}"], ix[f"lowerleg01.{side}"], \
                 ix[f"foot.{side}"]

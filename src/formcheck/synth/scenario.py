@@ -50,12 +50,12 @@ class Camera:
 
     azimuth_deg: float = 90.0
     elevation_deg: float = 8.0
-    distance_m: float = 2.9
+    distance_m: float = 3.2
     width: int = 640
     height: int = 480
     fps: float = 30.0
     vfov_deg: float = 45.0
-    look_at_height_m: float = 0.8
+    look_at_height_m: float = 0.9
 
 
 @dataclass(frozen=True)
