@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import AnalysisResult, analyze_sequence
+from formcheck.analysis.features import compute_signals
+from formcheck.analysis.reps import REP_PROFILES, rep_profile_for, segment_reps
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
-from formcheck.config import load_config
+from formcheck.config import Config, load_config
 from formcheck.errors import ConfigError
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
@@ -178,6 +180,31 @@ def test_exercise_recognised(exercise, yaw):
     result = run(exercise, (CLEAN,) * 3, yaw_deg=yaw)
     assert result.exercise.name == exercise and result.exercise.source == "auto"
     assert 0.0 < result.exercise.confidence <= 1.0
+
+
+@pytest.mark.parametrize("exercise", ["squat", "deadlift", "row"])
+def test_unknown_exercise_reps_take_the_counted_movements_phase_names(exercise):
+    """With the exercise not recognised, phases are named after the movement that was
+    counted (no placeholder names such as "out")."""
+    seq, _ = synthesize(SynthSpec(exercise=exercise, reps=(CLEAN,) * 3, **NOISE))
+    sig = compute_signals(seq, Config())
+    reps = segment_reps(sig, "unknown", Config().reps)
+    names = rep_profile_for(sig, "unknown").phases
+    assert reps and names in {p.phases for p in REP_PROFILES.values()}
+    assert all(tuple(p.name for p in r.phases) == names for r in reps)
+
+
+@pytest.mark.parametrize(("reps", "yaw"), [
+    ((CLEAN, SynthRep(flexion_deg=45.0)), 90.0),
+    ((CLEAN, SynthRep(lean_back_deg=25.0)), 90.0),
+    ((CLEAN, SynthRep(twist_deg=40.0, twist_duration_s=0.2)), 45.0),
+])
+def test_messages_read_cleanly(reps, yaw):
+    """Degrees as °, no trailing severity (renderers show it), one finding at least."""
+    result = run("deadlift", reps, yaw_deg=yaw)
+    assert result.findings
+    for f in result.findings:
+        assert " deg" not in f.message and f"({f.severity})" not in f.message, f.message
 
 
 def test_exercise_override_and_bad_override():

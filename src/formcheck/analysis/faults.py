@@ -152,8 +152,7 @@ def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value
     return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
                    peak_s=float(t[peak]), severity=grade, value=float(value),
                    threshold=float(threshold), unit=unit,
-                   message=f"{FAULT_TITLES[fault].capitalize()} {_where(rep, phase)}: {detail} "
-                           f"({grade})",
+                   message=f"{FAULT_TITLES[fault].capitalize()} {_where(rep, phase)}: {detail}",
                    evidence=evidence)
 
 
@@ -222,14 +221,13 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         peak = ep[2]
         value = float(x[peak])
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
-        bend = float(np.degrees(2.0 * np.arctan(4.0 * value / 100.0)))
         findings.append(_finding(
             ctx, "rounded_back", ep, value, th.min_bulge_pct, "% of torso",
             severity(value, th.moderate_bulge_pct, th.severe_bulge_pct),
-            f"back bowed {value:.1f}% of torso length (~{bend:.0f} deg) past your neutral",
+            f"back bowed {value:.1f}% of torso length past neutral",
             {"signals": ["back_bulge", "trunk_inclination", "head_neck_angle"],
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
-             "neutral_from": base_src, "bend_deg_equivalent": bend,
+             "neutral_from": base_src,
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "head_neck_drop_deg": hn_drop,
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
@@ -264,7 +262,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
         findings.append(_finding(
             ctx, "lumbar_overextension", ep, value, th.min_lean_back_deg, "deg",
             severity(value, th.moderate_lean_back_deg, th.severe_lean_back_deg),
-            f"leaning back {value:.0f} deg past vertical with the hips pushed through",
+            f"leaning back {value:.0f}° past vertical with the hips pushed through",
             {"signals": ["lean_back", "hips_forward", "back_bulge"],
              "lean_back_deg": value,
              "hips_forward_leg_lengths": float(sig.hips_forward_ratio[peak]),
@@ -305,7 +303,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         findings.append(_finding(
             ctx, "jerky_twist", ep, value, th.min_twist_rate_deg_s, "deg/s",
             severity(value, th.moderate_twist_rate_deg_s, th.severe_twist_rate_deg_s),
-            f"shoulders snapped {change:.0f} deg against the hips at {value:.0f} deg/s",
+            f"shoulders snapped {change:.0f}° against the hips at {value:.0f}°/s",
             {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
              "twist_jerk_deg_s3": jerk, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
              "twist_change_deg": change, "min_twist_change_deg": th.min_twist_change_deg}))

@@ -49,24 +49,29 @@ REP_PROFILES: dict[str, RepProfile] = {
 }
 
 
-def progress_signal(sig: BodySignals, exercise: str) -> np.ndarray:
-    """The exercise's progress signal; for ``unknown`` the candidate that moves the most."""
+def rep_profile_for(sig: BodySignals, exercise: str) -> RepProfile | None:
+    """The exercise's rep profile; for ``unknown`` the candidate whose progress signal moves
+    the most (its phase names then describe the movement that was counted)."""
     if exercise in REP_PROFILES:
-        return REP_PROFILES[exercise].progress(sig)
-    best, best_range = np.full(sig.t_s.shape, np.nan), 0.0
+        return REP_PROFILES[exercise]
+    best, best_range = None, 0.0
     for name in sorted(REP_PROFILES):
-        cand = REP_PROFILES[name].progress(sig)
-        lo, hi = robust_range(cand)
+        lo, hi = robust_range(REP_PROFILES[name].progress(sig))
         if np.isfinite(hi - lo) and hi - lo > best_range:
-            best, best_range = cand, hi - lo
+            best, best_range = REP_PROFILES[name], hi - lo
     return best
 
 
-def _phases(exercise: str, t: np.ndarray, x: np.ndarray, start: int, end: int,
+def progress_signal(sig: BodySignals, exercise: str) -> np.ndarray:
+    """The exercise's progress signal; for ``unknown`` the candidate that moves the most."""
+    profile = rep_profile_for(sig, exercise)
+    return profile.progress(sig) if profile else np.full(sig.t_s.shape, np.nan)
+
+
+def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, start: int, end: int,
             cfg: RepConfig) -> tuple[Phase, ...]:
     seg = x[start:end + 1]
     peak = start + int(np.nanargmax(seg))
-    names = REP_PROFILES[exercise].phases if exercise in REP_PROFILES else ("out", "return")
     if len(names) == 2:
         return (Phase(names[0], float(t[start]), float(t[peak])),
                 Phase(names[1], float(t[peak]), float(t[end])))
@@ -82,8 +87,10 @@ def _phases(exercise: str, t: np.ndarray, x: np.ndarray, start: int, end: int,
 def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, ...]:
     """Reps with phases and frames (``end_frame`` is the rep's last frame, inclusive)."""
     t = sig.t_s
-    x = progress_signal(sig, exercise)
-    x = np.where(sig.trunk_visible, x, np.nan)
+    profile = rep_profile_for(sig, exercise)
+    if profile is None:
+        return ()
+    x = np.where(sig.trunk_visible, profile.progress(sig), np.nan)
     lo, hi = robust_range(x)
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return ()
@@ -118,7 +125,7 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
         if not cfg.min_rep_duration_s <= duration <= cfg.max_rep_duration_s:
             continue
         reps.append(Rep(index=len(reps) + 1, start_s=float(t[r0]), end_s=float(t[r1]),
-                        phases=_phases(exercise, t, x, r0, r1, cfg),
+                        phases=_phases(profile.phases, t, x, r0, r1, cfg),
                         start_frame=r0, end_frame=r1))
         prev_end = r1
     return tuple(reps)

@@ -24,11 +24,10 @@ VIEW_SHOWS: dict[str, frozenset[str]] = {
 }
 
 VIEW_REASONS: dict[str, str] = {
-    "rounded_back": "a {view} view cannot show the back's curve; film from the side or at 45 deg",
-    "lumbar_overextension": "a {view} view cannot show leaning back; film from the side or at "
-                            "45 deg",
+    "rounded_back": "a {view} view cannot show the back's curve; film from the side or at 45°",
+    "lumbar_overextension": "a {view} view cannot show leaning back; film from the side or at 45°",
     "jerky_twist": "a {view} view cannot show rotation about the spine well; film from the "
-                   "front or at 45 deg",
+                   "front or at 45°",
 }
 
 
