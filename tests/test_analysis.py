@@ -40,7 +40,7 @@ def assessable(result: AnalysisResult, fault: str, rep: int | None = None) -> bo
 
 # ------------------------------------------------------------------ faults with known answers
 @pytest.mark.parametrize("exercise", ["deadlift", "squat", "row"])
-@pytest.mark.parametrize("yaw", [90.0, 45.0])
+@pytest.mark.parametrize("yaw", [90.0, 75.0])
 def test_spine_bent_30_deg_is_found_5_deg_is_not(exercise, yaw):
     reps = (CLEAN, SynthRep(flexion_deg=30.0), SynthRep(flexion_deg=5.0), CLEAN)
     result = run(exercise, reps, yaw_deg=yaw)
@@ -84,15 +84,17 @@ def test_clean_set_has_no_findings():
 
 
 # ------------------------------------------------------------------ assessability
-@pytest.mark.parametrize(("yaw", "view", "back_ok", "twist_ok"),
-                         [(0.0, "front", False, True), (180.0, "rear", False, True),
-                          (45.0, "oblique", True, True), (90.0, "side", True, False)])
-def test_view_decides_what_can_be_judged(yaw, view, back_ok, twist_ok):
+# Rounding from 45 deg was judged until rendered truth showed the oblique outline bowing with
+# the hip hinge as much as with a 45 deg rounding (neutral deadlift: +16% at the floor).
+@pytest.mark.parametrize(("yaw", "view", "back_ok", "lean_ok", "twist_ok"),
+                         [(0.0, "front", False, False, True), (180.0, "rear", False, False, True),
+                          (45.0, "oblique", False, True, True), (90.0, "side", True, True, False)])
+def test_view_decides_what_can_be_judged(yaw, view, back_ok, lean_ok, twist_ok):
     reps = (SynthRep(flexion_deg=40.0), SynthRep(twist_deg=40.0))
     result = run("deadlift", reps, yaw_deg=yaw)
     assert result.view.name == view
     assert assessable(result, "rounded_back") is back_ok
-    assert assessable(result, "lumbar_overextension") is back_ok
+    assert assessable(result, "lumbar_overextension") is lean_ok
     assert assessable(result, "jerky_twist") is twist_ok
     for a in result.assessable:
         if not a.assessable:

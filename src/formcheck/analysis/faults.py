@@ -173,20 +173,24 @@ def _frames_for(ctx: FaultContext, seconds: float) -> int:
     return int(np.ceil(seconds * ctx.sig.fps)) if ctx.sig.fps > 0 else 1
 
 
+def own_neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> float:
+    """The lifter's straightest bent-over back profile (fraction of the chord): a low
+    percentile of the judged frames, or NaN when there are too few of them."""
+    th = ctx.thresholds.rounded_back
+    v = ctx.sig.bulge[bent & np.isfinite(ctx.sig.bulge)]
+    if v.size < max(_frames_for(ctx, th.min_neutral_s), 1):
+        return float("nan")
+    return float(np.percentile(v, th.neutral_percentile))
+
+
 def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
     """The neutral back profile (fraction of the chord) of a bent-over back: the configured
-    neutral, or (``use_own_neutral``) the lifter's straightest bent-over moments if lower."""
-    th = ctx.thresholds.rounded_back
-    default = th.neutral_bulge_pct / 100.0
-    if not th.use_own_neutral:
-        return default, "default neutral"
-    v = ctx.sig.bulge[bent & np.isfinite(ctx.sig.bulge)]
-    if v.size < _frames_for(ctx, th.min_neutral_s):
-        return default, "default neutral (too few bent-over frames)"
-    own = float(np.percentile(v, th.neutral_percentile))
-    if own > default:
-        return default, "default neutral (the straightest frames were already rounded)"
-    return own, f"straightest {th.neutral_percentile:g}% of the bent-over frames"
+    neutral, or the lifter's own straightest bent-over moments where those are lower."""
+    default = ctx.thresholds.rounded_back.neutral_bulge_pct / 100.0
+    own = own_neutral_bulge(ctx, bent)
+    if np.isfinite(own) and own < default:
+        return own, "the lifter's straightest bent-over frames"
+    return default, "default neutral"
 
 
 # ---------------------------------------------------------------- rules
@@ -203,31 +207,42 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         if seen < ctx.assess.min_profile_frac:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
-    caveat = ("45-degree view: the back profile ranks rounding less reliably than from the side"
-              if ctx.view.name == "oblique" else None)
     frame_ok = sig.trunk_visible & has_profile
-    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason, caveat)
+    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason)
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
     judged = usable & (sig.trunk_deg >= th.judge_min_trunk_deg)
-    base, base_src = neutral_bulge(ctx, judged)
+    base = th.neutral_bulge_pct / 100.0
+    own = own_neutral_bulge(ctx, judged)
     hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
                           min_frames, 100.0 - th.neutral_percentile)
+    # Two ways a back rounds: held rounded against a fixed bent-over neutral (real lifters
+    # who never straighten), or rounding that develops against the lifter's own straightest
+    # moments (needs a larger rise: the profile's zero point differs between bodies).
     excess = 100.0 * (sig.bulge - base)
-    x = np.where(judged, excess, np.nan)
+    rise = 100.0 * (sig.bulge - own) if np.isfinite(own) and own < base else \
+        np.full_like(excess, np.nan)
+    with np.errstate(invalid="ignore"):
+        score = np.fmax(excess / th.min_bulge_pct, rise / th.min_rise_pct)
+    x = np.where(judged, score, np.nan)
     findings = []
-    for ep in decide(sig.t_s, x, th.min_bulge_pct, th.release_frac, th.min_duration_s):
+    for ep in decide(sig.t_s, x, 1.0, th.release_frac, th.min_duration_s):
         peak = ep[2]
-        value = float(x[peak])
+        by_rise = bool(np.isfinite(rise[peak]) and rise[peak] / th.min_rise_pct
+                       > excess[peak] / th.min_bulge_pct)
+        value = float(rise[peak] if by_rise else excess[peak])
+        threshold = th.min_rise_pct if by_rise else th.min_bulge_pct
+        grade = severity(float(x[peak]) * th.min_bulge_pct, th.moderate_bulge_pct,
+                         th.severe_bulge_pct)
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
+        detail = (f"back bowed {value:.1f}% of torso length more than at your straightest"
+                  if by_rise else f"back bowed {value:.1f}% of torso length past neutral")
         findings.append(_finding(
-            ctx, "rounded_back", ep, value, th.min_bulge_pct, "% of torso",
-            severity(value, th.moderate_bulge_pct, th.severe_bulge_pct),
-            f"back bowed {value:.1f}% of torso length past neutral",
+            ctx, "rounded_back", ep, value, threshold, "% of torso", grade, detail,
             {"signals": ["back_bulge", "trunk_inclination", "head_neck_angle"],
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
-             "neutral_from": base_src,
+             "own_neutral_bulge_pct": 100.0 * own, "judged_by": "rise" if by_rise else "level",
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "head_neck_drop_deg": hn_drop,
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
