@@ -242,19 +242,22 @@ class VideoSink:
     Frames go to a temp file in the destination folder; ``close()`` after success renames it
     into place, while leaving the ``with`` block through an exception deletes it, so a crash
     never leaves a half-written video under the final name. Odd frame sizes are padded by one
-    edge pixel (H.264 4:2:0 needs even sizes). ``write(frame, t_s)`` keeps the source's
-    presentation times when given, so the output has the same timing as the input.
+    edge pixel (H.264 4:2:0 needs even sizes). ``threads=1`` (default) makes the bytes
+    reproducible; ``threads=0`` lets x264 choose (faster on big frames, not reproducible).
+    ``write(frame, t_s)`` keeps the source's presentation times when given, so the output has
+    the same timing as the input.
     ``audio_from`` copies the audio stream of another file (the source video) unchanged.
     """
 
     def __init__(self, path: str | os.PathLike, width: int, height: int, fps: float, *,
-                 crf: int = 23, preset: str = "veryfast",
+                 crf: int = 23, preset: str = "veryfast", threads: int = 1,
                  audio_from: str | os.PathLike | None = None) -> None:
         self.path = Path(path)
         self.width, self.height = int(width), int(height)
         self._w2, self._h2 = self.width + self.width % 2, self.height + self.height % 2
         self._fps = float(fps) if fps and fps > 0 else 30.0
         self._audio_from = Path(audio_from) if audio_from else None
+        self._threads = int(threads)
         self._frames = 0
         self._last_pts = -1
         self._tmp = temp_path_for(self.path, suffix=".tmp.mp4")
@@ -281,7 +284,9 @@ class VideoSink:
         self._stream.pix_fmt = "yuv420p"
         self._stream.time_base = OUTPUT_TIME_BASE
         self._stream.codec_context.time_base = OUTPUT_TIME_BASE
-        self._stream.options = {"crf": str(crf), "preset": preset}
+        # x264 with several threads is not byte-reproducible; one thread (the default) is.
+        self._stream.options = {"crf": str(crf), "preset": preset,
+                                "threads": str(self._threads)}
         self._stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
         self._audio_out = None
         if self._audio_from is not None:
