@@ -51,6 +51,16 @@ def test_spine_bent_30_deg_is_found_5_deg_is_not(exercise, yaw):
     assert f.phase is not None and f.severity in ("mild", "moderate", "severe")
 
 
+@pytest.mark.parametrize("profile", ["squat", "deadlift", "row"])
+def test_leaning_back_is_not_judged_as_rounding(profile):
+    """A 30 deg lean back tilts the trunk as far from vertical as a bend forward; only a
+    forward lean opens the back to the rounding rule (found on a rendered ext30 deadlift)."""
+    result = run("deadlift", (CLEAN, SynthRep(lean_back_deg=30.0), CLEAN), override=profile,
+                 yaw_deg=90)
+    assert found(result, "rounded_back") == []
+    assert found(result, "lumbar_overextension")  # the lean back itself is still reported
+
+
 @pytest.mark.parametrize("flexion", [45.0, 60.0])
 def test_bigger_rounding_is_graded_more_severe(flexion):
     result = run("deadlift", (CLEAN, SynthRep(flexion_deg=flexion)), yaw_deg=90)

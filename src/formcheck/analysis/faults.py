@@ -212,7 +212,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
-    judged = usable & (sig.trunk_deg >= th.judge_min_trunk_deg)
+    # Bent *forward* only: leaning back 30 deg at lockout also tilts the trunk from vertical
+    # (rendered ext30 deadlift: a false rounding when judged on the unsigned inclination).
+    judged = usable & (sig.lean_deg >= th.judge_min_trunk_deg)
     base = th.neutral_bulge_pct / 100.0
     own = own_neutral_bulge(ctx, judged)
     hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
@@ -264,7 +266,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok)
     lean_back = -sig.lean_deg
     rb = ctx.thresholds.rounded_back
-    base, _ = neutral_bulge(ctx, usable & (sig.trunk_deg >= rb.judge_min_trunk_deg))
+    base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
     concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(lean_back, np.nan)
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
     arched = concave >= th.min_concave_pct
