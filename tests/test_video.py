@@ -21,6 +21,25 @@ def write_clip(path, times, w=64, h=48, fps=10.0):
     return path
 
 
+def encode_raw(path, codec: str, images, rotation: int | None = None) -> None:
+    """Write ``images`` with PyAV directly (what a phone or another encoder would produce)."""
+    import av
+
+    h, w = images[0].shape[:2]
+    with av.open(str(path), "w") as c:
+        s = c.add_stream(codec, rate=10)
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        if rotation is not None:
+            s.set_display_rotation(rotation)
+        for i, img in enumerate(images):
+            f = av.VideoFrame.from_ndarray(img, format="bgr24")
+            f.pts = i
+            for p in s.encode(f):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+
+
 def test_roundtrip_keeps_frame_count_and_timestamps(tmp_path):
     times = [i / 10.0 for i in range(15)]
     path = write_clip(tmp_path / "a.mp4", times)
@@ -58,22 +77,10 @@ def test_output_is_deterministic(tmp_path):
 
 
 def test_display_rotation_is_applied(tmp_path):
-    import av
-
     path = tmp_path / "rot.mp4"
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=10)
-        s.width, s.height, s.pix_fmt = 64, 32, "yuv420p"
-        s.set_display_rotation(-90)  # what phones write for portrait video
-        for i in range(3):
-            img = np.zeros((32, 64, 3), np.uint8)
-            img[:8, :8] = 255  # marker top-left of the stored frame
-            f = av.VideoFrame.from_ndarray(img, format="bgr24")
-            f.pts = i
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
+    img = np.zeros((32, 64, 3), np.uint8)
+    img[:8, :8] = 255  # marker top-left of the stored frame
+    encode_raw(path, "libx264", [img] * 3, rotation=-90)  # what phones write for portrait video
     with FileSource(path) as src:
         assert (src.info.width, src.info.height, src.info.rotation) == (32, 64, -90)
         img = next(iter(src)).image
@@ -89,16 +96,7 @@ def test_av1_is_decoded(tmp_path):
     if "libsvtav1" not in av.codecs_available:
         pytest.skip("no AV1 encoder in this FFmpeg build to make the test clip")
     path = tmp_path / "av1.mp4"
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libsvtav1", rate=10)
-        s.width, s.height, s.pix_fmt = 64, 64, "yuv420p"
-        for i in range(5):
-            f = av.VideoFrame.from_ndarray(pattern(i, 64, 64), format="bgr24")
-            f.pts = i
-            for p in s.encode(f):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
+    encode_raw(path, "libsvtav1", [pattern(i, 64, 64) for i in range(5)])
     with FileSource(path) as src:
         assert src.info.codec in {"libdav1d", "av1", "libaom-av1"}
         assert len(list(src)) == 5
