@@ -133,8 +133,6 @@ def test_same_scenario_same_frames_and_truth(tmp_path: Path) -> None:
     assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
 
 
-@pytest.mark.xfail(reason="VideoSink lets x264 pick its thread count; threaded x264 output "
-                          "varies run to run (needs threads=1 in VideoSink)", strict=False)
 def test_same_scenario_same_mp4_bytes(tmp_path: Path) -> None:
     for name in ("a", "b"):
         render_clip(DET_SCENARIO, tmp_path / f"{name}.mp4")
