@@ -237,3 +237,14 @@ def test_mediapipe_finds_the_synthetic_lifter() -> None:
     assert found == len(r.t_s)
     torso_px = 0.3 * 240  # the lifter's torso is roughly a third of the frame's height
     assert float(np.mean(errors)) < 0.25 * torso_px
+
+
+@pytest.mark.slow
+def test_a_committed_sample_regenerates_byte_for_byte(tmp_path: Path) -> None:
+    """`formcheck synth samples` must reproduce what is committed; one (the shortest) is
+    re-rendered here to keep the suite fast."""
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    name = min(sample_scenarios(), key=lambda n: (samples / f"{n}.mp4").stat().st_size)
+    render_clip(sample_scenarios()[name], tmp_path / f"{name}.mp4", tmp_path / f"{name}.json")
+    assert (tmp_path / f"{name}.json").read_bytes() == (samples / f"{name}.json").read_bytes()
+    assert (tmp_path / f"{name}.mp4").read_bytes() == (samples / f"{name}.mp4").read_bytes()
