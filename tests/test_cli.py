@@ -53,7 +53,8 @@ def test_analyze_writes_every_output(analysed, person_clip):
 
 @pytest.mark.slow
 def test_annotated_video_keeps_frames_and_timing(analysed, person_clip):
-    with FileSource(person_clip) as a, FileSource(analysed / f"{person_clip.stem}.annotated.mp4") as b:
+    annotated = analysed / f"{person_clip.stem}.annotated.mp4"
+    with FileSource(person_clip) as a, FileSource(annotated) as b:
         ta = [f.t_s for f in a]
         frames_b = list(b)
     assert [f.t_s for f in frames_b] == pytest.approx(ta, abs=1e-4)

@@ -51,7 +51,8 @@ def test_prefetch_stops_producer_when_consumer_stops():
 
 def test_cli_start_up_imports_nothing_heavy():
     code = ("import sys, formcheck.cli; "
-            "heavy = {'mediapipe', 'cv2', 'av', 'matplotlib', 'torch', 'scipy'} & set(sys.modules); "
+            "heavy = {'mediapipe', 'cv2', 'av', 'matplotlib', 'torch', 'scipy'} "
+            "& set(sys.modules); "
             "print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -40,6 +40,19 @@ def encode_raw(path, codec: str, images, rotation: int | None = None) -> None:
             c.mux(p)
 
 
+def mux_audio(container, stream, samples: np.ndarray, rate: int = 16000) -> None:
+    """Encode mono int16 ``samples`` into ``stream`` (AAC, added before any packet was muxed)."""
+    import av
+
+    frame = av.AudioFrame.from_ndarray(samples[None, :], format="s16", layout="mono")
+    frame.sample_rate = rate
+    frame.pts = 0
+    for p in stream.encode(frame):
+        container.mux(p)
+    for p in stream.encode():
+        container.mux(p)
+
+
 def test_roundtrip_keeps_frame_count_and_timestamps(tmp_path):
     times = [i / 10.0 for i in range(15)]
     path = write_clip(tmp_path / "a.mp4", times)
@@ -117,14 +130,7 @@ def test_audio_is_copied(tmp_path):
                 c.mux(p)
         for p in v.encode():
             c.mux(p)
-        samples = (np.sin(np.arange(16000) / 5) * 3000).astype(np.int16)[None, :]
-        af = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
-        af.sample_rate = 16000
-        af.pts = 0
-        for p in a.encode(af):
-            c.mux(p)
-        for p in a.encode():
-            c.mux(p)
+        mux_audio(c, a, (np.sin(np.arange(16000) / 5) * 3000).astype(np.int16))
     out = tmp_path / "out.mp4"
     with FileSource(src_path) as src, VideoSink(out, 64, 48, 10, audio_from=src_path) as sink:
         for frame in src:
@@ -168,15 +174,7 @@ def test_audio_only_file_has_no_video_stream(tmp_path):
 
     path = tmp_path / "sound.m4a"
     with av.open(str(path), "w", format="mp4") as c:
-        a = c.add_stream("aac", rate=16000)
-        af = av.AudioFrame.from_ndarray(np.zeros((1, 4096), np.int16), format="s16",
-                                        layout="mono")
-        af.sample_rate = 16000
-        af.pts = 0
-        for p in a.encode(af):
-            c.mux(p)
-        for p in a.encode():
-            c.mux(p)
+        mux_audio(c, c.add_stream("aac", rate=16000), np.zeros(4096, np.int16))
     with pytest.raises(VideoDecodeError, match="no video stream"):
         FileSource(path)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
 
@@ -128,13 +128,6 @@ def analyse(seq: PoseSequence, *, exercise: str | None = None, config=None):
 
 
 # ---------------------------------------------------------------------------- outputs
-@dataclass(frozen=True)
-class Outputs:
-    """Where ``analyze`` wrote what (only the files it actually wrote)."""
-
-    files: dict[str, Path] = field(default_factory=dict)
-
-
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
     return {
         "pose": out_dir / f"{stem}.pose.npz",

@@ -131,7 +131,6 @@ class FileSource:
         tb = float(s.time_base) if s.time_base else 0.0
         step = 1.0 / self._info.fps if self._info.fps > 0 else 1.0 / 30.0
         last_t: float | None = None
-        start: float | None = None
         index = 0
 
         def frames():
@@ -147,8 +146,6 @@ class FileSource:
                     t = last_t + step
                 else:
                     t = 0.0
-                if start is None:
-                    start = t
                 # Variable-rate and damaged files can repeat a timestamp; keep order strict.
                 if last_t is not None and t <= last_t:
                     t = last_t + 1e-6
