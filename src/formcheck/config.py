@@ -93,6 +93,10 @@ class AssessConfig:
     min_profile_frac: float = 0.5
     #: Third derivatives need enough samples per second (GIF-derived clips have 3.75-15 fps).
     min_fps_for_jerk_hz: float = 20.0
+    #: The hip centre moving faster than this in the image (torso lengths per second; a fast
+    #: real lift stays under ~5, median clip under 3) means the landmarks jumped: a camera
+    #: cut, a lost track or another person. Abrupt-motion rules skip those moments.
+    max_image_speed_torso_s: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,13 @@ class JerkyTwistThresholds:
     min_duration_s: float = 0.04
     #: Window around the fast part in which the angle change and jerk are measured.
     event_window_s: float = 0.3
+    #: Largest turn of the hip line across that window: a spinal twist turns the shoulders
+    #: against planted hips; a whole-body turn, or the pose model swapping left and right,
+    #: turns the hips too (real-clip false alarms: hips turned 12-338 deg).
+    max_hip_turn_deg: float = 10.0
+    #: Frames are judged only while the body is turned at most this far from facing the
+    #: camera (or from facing away): nearer side-on the shoulder line's depth is guesswork.
+    max_yaw_off_front_deg: float = 55.0
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ to a rep and phase, grades it, and records the evidence (signals, values, thresh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -46,12 +46,14 @@ class RuleOutcome:
 
 # ---------------------------------------------------------------- shared machinery
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
-                 clip_reason: str | None = None,
-                 caveat: str | None = None) -> tuple[tuple[Assessment, ...], np.ndarray]:
+                 clip_reason: str | None = None, caveat: str | None = None,
+                 yaw_deg: np.ndarray | None = None,
+                 ) -> tuple[tuple[Assessment, ...], np.ndarray]:
     """Assessability for the clip and each rep, and the ``(T,)`` mask of judgeable frames.
 
     ``frame_ok`` marks frames whose needed landmarks (and signals) exist; the view must be
-    one that shows ``fault``, for the clip and for each rep on its own.
+    one that shows ``fault``, for the clip and for each rep on its own (each rep's view from
+    its mean ``yaw_deg``, by default the body's yaw).
     """
     allowed = VIEW_SHOWS[fault]
     sig, ac = ctx.sig, ctx.assess
@@ -74,10 +76,11 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     last = np.array([r.end_frame for r in ctx.reps])
     length = last - first + 1
     share = _sum_over(frame_ok, first, last) / length
-    yaw_ok = np.isfinite(sig.yaw_deg)
+    rep_yaw = sig.yaw_deg if yaw_deg is None else yaw_deg
+    yaw_ok = np.isfinite(rep_yaw)
     n_yaw = _sum_over(yaw_ok, first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
-        yaw = _sum_over(np.where(yaw_ok, sig.yaw_deg, 0.0), first, last) / n_yaw
+        yaw = _sum_over(np.where(yaw_ok, rep_yaw, 0.0), first, last) / n_yaw
     views = classify_yaw(np.where(n_yaw > 0, yaw, np.nan), ctx.view_cfg)
     for rep, rep_share, rep_view in zip(ctx.reps, share, views, strict=True):
         rep_reason = reason
@@ -301,12 +304,23 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         clip_reason = (f"{sig.fps:.1f} fps is too few frames per second to measure abrupt "
                        f"motion (needs {ctx.assess.min_fps_for_jerk_hz:g}); film at 30 fps or more")
     caveat = "landmark twist reads about half the true rotation; rates are judged, not angles"
+    # Views from the hip line: the twist itself turns the shoulders and the body's yaw.
     assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,
-                                       caveat)
+                                       caveat, yaw_deg=sig.pelvis_yaw_deg)
+    # The shoulder line's turn is read from its depth: near side-on one shoulder hides the
+    # other and the reading gets noisy (real clips: median |rate| 6 deg/s at 0-25 deg yaw,
+    # 17 deg/s at 50-62 deg), so only reps turned well toward or away from the camera count.
+    # Judged on the rep's median yaw of the hip line.
+    assessments = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
+    for a in assessments:
+        if not a.assessable:
+            first, last = _frames_of(ctx, a.rep)
+            usable[first:last + 1] = False
     rate = np.abs(sig.twist_rate_deg_s)
     x = np.where(usable, rate, np.nan)
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
     findings = []
+    skipped = {"tracking_break": 0, "hips_turned": 0}
     for ep in decide(sig.t_s, x, th.min_twist_rate_deg_s, th.release_frac, th.min_duration_s):
         s, e, peak = ep
         lo, hi = max(0, s - half), min(len(x), e + half)
@@ -316,6 +330,16 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                            - sig.twist_deg[max(peak - half, 0)]))
         if jerk < th.min_twist_jerk_deg_s3 or change < th.min_twist_change_deg:
             continue
+        # A cut or a lost track makes every landmark jump: nothing about the spine is known.
+        if sig.tracking_break[lo:hi].any():
+            skipped["tracking_break"] += 1
+            continue
+        hips = sig.hip_heading_deg[max(peak - half, 0):min(peak + half + 1, len(x))]
+        hip_turn = float(np.nanmax(hips) - np.nanmin(hips)) if np.isfinite(hips).any() \
+            else float("nan")
+        if not hip_turn <= th.max_hip_turn_deg:
+            skipped["hips_turned"] += 1
+            continue
         value = float(x[peak])
         findings.append(_finding(
             ctx, "jerky_twist", ep, value, th.min_twist_rate_deg_s, "deg/s",
@@ -323,13 +347,65 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             f"shoulders snapped {change:.0f}° against the hips at {value:.0f}°/s",
             {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
              "twist_jerk_deg_s3": jerk, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
-             "twist_change_deg": change, "min_twist_change_deg": th.min_twist_change_deg}))
+             "twist_change_deg": change, "min_twist_change_deg": th.min_twist_change_deg,
+             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg}))
+    notes = []
+    if skipped["tracking_break"]:
+        notes.append(f"{skipped['tracking_break']} fast rotation(s) not judged: the picture "
+                     "jumped (camera cut or lost track)")
+    if skipped["hips_turned"]:
+        notes.append(f"{skipped['hips_turned']} fast rotation(s) not counted: the hips turned "
+                     "with the shoulders (a whole-body turn, not a twist of the spine)")
+    if notes:
+        assessments = tuple(
+            replace(a, reason="; ".join([a.reason, *notes]) if a.reason else "; ".join(notes))
+            if a.rep is None and a.assessable else a for a in assessments)
     series = (
         Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, rate,
                threshold=th.min_twist_rate_deg_s, fault="jerky_twist"),
         Series("twist_angle", "Shoulder line vs hip line", "deg", sig.t_s, sig.twist_deg),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _frames_of(ctx: FaultContext, rep: int | None) -> tuple[int, int]:
+    """Inclusive frame range of a rep, or of the whole clip for ``None``."""
+    if rep is None:
+        return 0, len(ctx.sig.t_s) - 1
+    r = ctx.reps[rep - 1]
+    return r.start_frame, r.end_frame
+
+
+def _off_front_deg(yaw: np.ndarray) -> float:
+    """How far the median of ``yaw`` is from facing the camera or facing away (0..90)."""
+    yaw = yaw[np.isfinite(yaw)]
+    if yaw.size == 0:
+        return float("nan")
+    turned = float(np.median(yaw))
+    return min(turned, 180.0 - turned)
+
+
+def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
+                        max_yaw_deg: float) -> tuple[Assessment, ...]:
+    """Turn assessable clip/rep verdicts into "not assessable" where the hip line or the
+    body as a whole (shoulders and hips) is, over the clip or rep, more than ``max_yaw_deg``
+    from facing the camera and from facing away from it."""
+    sig = ctx.sig
+    out = []
+    for a in assessments:
+        if a.assessable:
+            first, last = _frames_of(ctx, a.rep)
+            seen = sig.trunk_visible[first:last + 1]
+            off = max(_off_front_deg(sig.pelvis_yaw_deg[first:last + 1][seen]),
+                      _off_front_deg(sig.yaw_deg[first:last + 1][seen]))
+            if not off <= max_yaw_deg:
+                where = "the lifter" if a.rep is None else "in this rep the lifter"
+                a = replace(a, assessable=False, reason=(
+                    f"{where} is turned {off:.0f}° from facing toward or away from the "
+                    f"camera, too close to side-on to measure rotation about the spine "
+                    f"(needs within {max_yaw_deg:g}°)"))
+        out.append(a)
+    return tuple(out)
 
 
 #: The rules, in report order (``report.FAULTS``).

@@ -41,6 +41,9 @@ class BodySignals:
     twist_rate_deg_s: np.ndarray
     twist_jerk_deg_s3: np.ndarray
     yaw_deg: np.ndarray
+    hip_heading_deg: np.ndarray  # pelvis turn about vertical (smoothed like the twist)
+    pelvis_yaw_deg: np.ndarray  # yaw of the hip line alone (a twist does not move it)
+    tracking_break: np.ndarray  # bool: no person, or the landmarks jumped (cut, lost track)
     bulge: np.ndarray  # back-profile bow, fraction of the chord (NaN without a profile)
     fps: float
     leg_length_m: float
@@ -104,6 +107,10 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     twist = clean(geo.twist_deg(w), sc.twist_cutoff_hz)
     rate = derivative(t, twist)
     jerk = derivative(t, rate, order=2)
+    hip_heading = clean(geo.hip_heading_deg(w), sc.twist_cutoff_hz)
+    pelvis_yaw = clean(geo.pelvis_yaw_deg(w, im))
+    with np.errstate(invalid="ignore"):
+        jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
 
     if seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point:
         bulge = clean(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
@@ -120,5 +127,7 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         hip_height_ratio=smooth[:, 3], wrist_height_ratio=smooth[:, 4],
         arm_reach_ratio=smooth[:, 5], knee_deg=smooth[:, 6], elbow_deg=smooth[:, 7],
         head_neck_deg=smooth[:, 8], twist_deg=twist, twist_rate_deg_s=rate,
-        twist_jerk_deg_s3=jerk, yaw_deg=smooth[:, 9], bulge=bulge, fps=fps, leg_length_m=leg_m,
+        twist_jerk_deg_s3=jerk, yaw_deg=smooth[:, 9], hip_heading_deg=hip_heading,
+        pelvis_yaw_deg=pelvis_yaw,
+        tracking_break=~detected | jumped, bulge=bulge, fps=fps, leg_length_m=leg_m,
     )

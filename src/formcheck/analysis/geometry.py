@@ -138,6 +138,44 @@ def twist_deg(world: np.ndarray) -> np.ndarray:
     return np.degrees(out)
 
 
+def hip_heading_deg(world: np.ndarray) -> np.ndarray:
+    """Heading of the hip line (right hip -> left hip) about vertical, unwrapped over time: how
+    the pelvis turns relative to the camera (NaN rows stay NaN)."""
+    w = np.asarray(world)
+    h = _horizontal_heading(w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
+    ok = np.isfinite(h)
+    out = np.full(h.shape, np.nan)
+    if ok.any():
+        out[ok] = np.unwrap(h[ok])
+    return np.degrees(out)
+
+
+def image_jump(image: np.ndarray) -> np.ndarray:
+    """Per-frame displacement of the hip centre in the image, in torso lengths (shoulder-mid to
+    hip-mid, the larger of this and the previous frame's): a camera cut or a detection jumping
+    to another person moves it by a large part of a torso between two frames. ``(T,)``, the
+    first frame 0, NaN where either frame lacks the landmarks."""
+    im = np.asarray(image)
+    hip = hip_mid(im)
+    torso = np.linalg.norm(shoulder_mid(im) - hip, axis=-1)
+    out = np.zeros(hip.shape[0])
+    if hip.shape[0] > 1:
+        step = np.linalg.norm(np.diff(hip, axis=0), axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[1:] = step / np.fmax(torso[1:], torso[:-1])
+    return out
+
+
+def pelvis_yaw_deg(world: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Like ``body_yaw_deg`` from the hip line alone: how the lifter stands to the camera,
+    unaffected by the shoulders turning (a twist moves ``body_yaw_deg`` by half its angle)."""
+    w = np.asarray(world)
+    im = np.asarray(image)
+    lw = w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP]
+    li = im[:, L.LEFT_HIP, 0] - im[:, L.RIGHT_HIP, 0]
+    return np.degrees(np.arctan2(np.abs(lw[:, 2]), np.copysign(np.abs(lw[:, 0]), li)))
+
+
 def body_yaw_deg(world: np.ndarray, image: np.ndarray) -> np.ndarray:
     """Body yaw to the camera in [0, 180]: 0 facing it, 90 side on, 180 back to it.
 

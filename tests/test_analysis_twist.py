@@ -1,0 +1,88 @@
+"""The jerky-twist rule's guards against what is not a twist of the spine: a whole-body turn
+(the hips turn too), a camera cut or lost track (every landmark jumps), and views too close to
+side-on for the shoulder line's depth to be read."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import AnalysisResult, analyze_sequence
+from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.pose.sequence import PoseSequence
+
+CLEAN = SynthRep()
+TWIST = SynthRep(twist_deg=40.0, twist_duration_s=0.2)
+SPEC = SynthSpec(exercise="deadlift", reps=(CLEAN, TWIST, CLEAN), yaw_deg=0.0,
+                 noise_px=1.0, noise_m=0.005)
+
+
+def _twist_start_s(seq_spec: SynthSpec, truth) -> float:
+    # synthetic.py starts the twist 35% into its rep
+    return truth.rep_start_s[1] + 0.35 * seq_spec.rep_duration_s
+
+
+def _twist_findings(result: AnalysisResult) -> list:
+    return [f for f in result.findings if f.fault == "jerky_twist"]
+
+
+def _clip_assessment(result: AnalysisResult):
+    (a,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
+    return a
+
+
+def test_the_unaltered_twist_is_found():
+    seq, _ = synthesize(SPEC)
+    (f,) = _twist_findings(analyze_sequence(seq))
+    assert f.rep == 2
+    assert f.evidence["hip_turn_deg"] <= f.evidence["max_hip_turn_deg"]
+
+
+@pytest.mark.parametrize(("hip_turn_deg", "counted"), [(25.0, False), (4.0, True)])
+def test_twist_with_the_hips_turning_too_is_not_counted(hip_turn_deg, counted):
+    seq, truth = synthesize(SPEC)
+    t0 = _twist_start_s(SPEC, truth)
+    turn = np.radians(hip_turn_deg) * np.clip((seq.t_s - t0) / 0.2, 0.0, 1.0)
+    c, s = np.cos(turn)[:, None], np.sin(turn)[:, None]
+    w = seq.world_xyz.astype(np.float64)
+    x, z = w[..., 0].copy(), w[..., 2].copy()  # rotate the whole body about vertical
+    w[..., 0], w[..., 2] = c * x - s * z, s * x + c * z
+    result = analyze_sequence(dataclasses.replace(seq, world_xyz=w.astype(np.float32)))
+    assert bool(_twist_findings(result)) is counted
+    a = _clip_assessment(result)
+    assert a.assessable
+    assert ("hips turned" in (a.reason or "")) is (not counted)
+
+
+def test_camera_cut_during_the_twist_is_not_judged():
+    seq, truth = synthesize(SPEC)
+    t0 = _twist_start_s(SPEC, truth)
+    im = seq.image_xy.copy()
+    cut = seq.t_s >= t0 + 0.1
+    im[cut] = im[cut] * np.float32(0.7) + np.float32(300.0)  # another camera: moved, smaller
+    back = seq.back_xy.copy()
+    back[cut] = back[cut] * np.float32(0.7) + np.float32(300.0)
+    result = analyze_sequence(dataclasses.replace(seq, image_xy=im, back_xy=back))
+    assert _twist_findings(result) == []
+    assert "picture jumped" in (_clip_assessment(result).reason or "")
+
+
+@pytest.mark.parametrize(("yaw", "twist_ok"), [(45.0, True), (60.0, False), (150.0, True)])
+def test_twist_needs_the_body_turned_well_toward_or_away_from_the_camera(yaw, twist_ok):
+    seq, _ = synthesize(dataclasses.replace(SPEC, yaw_deg=yaw))
+    result = analyze_sequence(seq)
+    a = _clip_assessment(result)
+    assert a.assessable is twist_ok
+    assert bool(_twist_findings(result)) is twist_ok
+    if not twist_ok:
+        assert result.view.name == "oblique"  # the view alone would have allowed it
+        assert "side-on" in a.reason
+        assert all(not x.assessable for x in result.assessable
+                   if x.fault == "jerky_twist" and x.rep is not None)
+
+
+def test_pose_sequence_replace_keeps_contract():
+    seq, _ = synthesize(SPEC)
+    assert isinstance(dataclasses.replace(seq, image_xy=seq.image_xy.copy()), PoseSequence)
