@@ -218,6 +218,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     # Bent *forward* only: leaning back 30 deg at lockout also tilts the trunk from vertical
     # (rendered ext30 deadlift: a false rounding when judged on the unsigned inclination).
     judged = usable & (sig.lean_deg >= th.judge_min_trunk_deg)
+    if np.isfinite(th.max_elbow_behind_back_frac):
+        with np.errstate(invalid="ignore"):
+            judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
     base = th.neutral_bulge_pct / 100.0
     own = own_neutral_bulge(ctx, judged)
     hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,

@@ -45,6 +45,7 @@ class BodySignals:
     pelvis_yaw_deg: np.ndarray  # yaw of the hip line alone (a twist does not move it)
     tracking_break: np.ndarray  # bool: no person, or the landmarks jumped (cut, lost track)
     bulge: np.ndarray  # back-profile bow, fraction of the chord (NaN without a profile)
+    elbow_behind_back: np.ndarray  # farther elbow behind the back line, fraction of the chord
     fps: float
     leg_length_m: float
 
@@ -115,8 +116,10 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     if seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point:
         bulge = clean(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
                                      sc.back_profile_last_point))
+        elbow_back = geo.behind_back(im, seq.back_xy, L.LEFT_ELBOW, L.RIGHT_ELBOW)
     else:
         bulge = np.full(t.shape, np.nan)
+        elbow_back = np.full(t.shape, np.nan)
 
     return BodySignals(
         t_s=t, detected=detected,
@@ -129,5 +132,6 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         head_neck_deg=smooth[:, 8], twist_deg=twist, twist_rate_deg_s=rate,
         twist_jerk_deg_s3=jerk, yaw_deg=smooth[:, 9], hip_heading_deg=hip_heading,
         pelvis_yaw_deg=pelvis_yaw,
-        tracking_break=~detected | jumped, bulge=bulge, fps=fps, leg_length_m=leg_m,
+        tracking_break=~detected | jumped, bulge=bulge,
+        elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m,
     )

@@ -237,6 +237,25 @@ def back_bulge(image_xy: np.ndarray, back_xy: np.ndarray, first: int, last: int)
     return np.where(enough & (length > 0), bulge, np.nan)
 
 
+def behind_back(image_xy: np.ndarray, back_xy: np.ndarray, a: int, b: int) -> np.ndarray:
+    """How far the farther-back of landmarks ``a`` and ``b`` (e.g. the elbows) lies behind the
+    shoulder-hip line, on the back outline's side, as a fraction of that line's length
+    (negative: in front of it). ``(T,)``; NaN without an outline."""
+    im = np.asarray(image_xy)
+    back = np.asarray(back_xy)
+    sh, hp = shoulder_mid(im), hip_mid(im)
+    chord = hp - sh
+    length = np.linalg.norm(chord, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal = np.stack([-chord[:, 1], chord[:, 0]], axis=-1) / length[:, None]
+        off = np.einsum("tkc,tc->tk", back - sh[:, None, :], normal)
+        side = np.sign(np.nansum(np.sign(off), axis=1))  # majority of the outline points
+        pts = np.stack([im[:, a], im[:, b]], axis=1) - sh[:, None, :]
+        depth = np.einsum("tkc,tc->tk", pts, normal) * side[:, None] / length[:, None]
+    out = np.fmax(depth[:, 0], depth[:, 1])
+    return np.where(side != 0, out, np.nan)
+
+
 def bulge_to_bend_deg(bulge: np.ndarray) -> np.ndarray:
     """Total bend of a parabolic arc with sagitta ``bulge`` (fraction of chord), in degrees:
     the angle between the tangents at its ends (10% -> ~44 deg, 4% -> ~18 deg)."""

@@ -1,6 +1,7 @@
-"""The jerky-twist rule's guards against what is not a twist of the spine: a whole-body turn
-(the hips turn too), a camera cut or lost track (every landmark jumps), and views too close to
-side-on for the shoulder line's depth to be read."""
+"""Guards against signals that look like a fault but are not one: for the jerky-twist rule a
+whole-body turn (the hips turn too), a camera cut or lost track (every landmark jumps), and
+views too close to side-on for the shoulder line's depth to be read; for rounding in rows, the
+upper arm's silhouette merging with the back at the top of the pull."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import AnalysisResult, analyze_sequence
+from formcheck.analysis import geometry as geo
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.config import load_config
+from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
 CLEAN = SynthRep()
@@ -83,6 +87,31 @@ def test_twist_needs_the_body_turned_well_toward_or_away_from_the_camera(yaw, tw
                    if x.fault == "jerky_twist" and x.rep is not None)
 
 
-def test_pose_sequence_replace_keeps_contract():
-    seq, _ = synthesize(SPEC)
-    assert isinstance(dataclasses.replace(seq, image_xy=seq.image_xy.copy()), PoseSequence)
+def _arm_merged_with_back(seq: PoseSequence) -> PoseSequence:
+    """Push the middle of the back outline out by 12% of the torso wherever an elbow is behind
+    the back line, as the upper arm's silhouette does on a rendered side-view row."""
+    im, back = seq.image_xy, seq.back_xy.astype(np.float64)
+    behind = geo.behind_back(im, back, L.LEFT_ELBOW, L.RIGHT_ELBOW) > 0.05
+    sh, hp = geo.shoulder_mid(im), geo.hip_mid(im)
+    chord = hp - sh
+    length = np.linalg.norm(chord, axis=-1)
+    normal = np.stack([-chord[:, 1], chord[:, 0]], axis=-1) / length[:, None]
+    side = np.sign(np.nansum(np.einsum("tkc,tc->tk", back - sh[:, None], normal), axis=1))
+    k = back.shape[1]
+    hump = np.sin(np.pi * np.arange(k) / (k - 1))  # 0 at the ends, 1 in the middle
+    push = (0.12 * length * side * behind)[:, None, None] * hump[None, :, None]
+    return dataclasses.replace(seq, back_xy=(back + push * normal[:, None, :]).astype(np.float32))
+
+
+def test_row_skips_rounding_where_the_arm_merges_with_the_back():
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(CLEAN,) * 3, yaw_deg=90.0,
+                                  noise_px=1.0, noise_m=0.005))
+    assert (geo.behind_back(seq.image_xy, seq.back_xy, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+            > 0.05).any()  # the synthetic row pulls the elbows behind the back
+    merged = _arm_merged_with_back(seq)
+    as_row = analyze_sequence(merged, exercise="row")
+    assert [f for f in as_row.findings if f.fault == "rounded_back"] == []
+    # The same outline judged without the row's arm guard reads as a rounded back.
+    unguarded = load_config(overrides=["row.rounded_back.max_elbow_behind_back_frac=inf"])
+    as_unguarded = analyze_sequence(merged, unguarded, exercise="row")
+    assert any(f.fault == "rounded_back" for f in as_unguarded.findings)
