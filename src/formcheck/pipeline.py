@@ -71,12 +71,16 @@ def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
 
 # ---------------------------------------------------------------------------- pose
 def extract_pose(video: str | Path, model: str | None = None, *, back_profile: bool = True,
-                 progress: Progress | None = None) -> PoseSequence:
+                 progress: Progress | None = None,
+                 progress_for: Callable[[int | None], Progress] | None = None) -> PoseSequence:
     """Decode ``video`` and run the pose model on every frame.
 
     ``model`` is a name (lite/full/heavy) or a path to a ``.task`` bundle (see
     ``formcheck.pose.models.resolve_model``). The video's facts are kept in
     ``seq.extra["video"]`` so a saved sequence can be re-analysed and re-rendered alone.
+    ``progress`` is called with the frames done so far; ``progress_for(frame_count)``, once the
+    video is open, makes such a callback knowing the total (None when the container does not
+    say).
     """
     from formcheck.io.video import FileSource
     from formcheck.pose.estimator import PoseEstimator, run_estimator, to_sequence
@@ -85,6 +89,8 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     resolved = resolve_model(model)
     with FileSource(video) as src, PoseEstimator(resolved.path, back_profile=back_profile) as est:
         info = src.info
+        if progress_for is not None:
+            progress = progress_for(info.frame_count or None)
         times, poses = [], []
         for frame, pose in run_estimator(est, prefetch(src)):
             times.append(frame.t_s)
@@ -199,11 +205,8 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
     video = Path(video)
     out_dir = Path(out_dir)
     paths = output_paths(out_dir, video.stem)
-    from formcheck.io.video import probe_video
-
-    info = probe_video(video)
-    seq = extract_pose(video, model,
-                       progress=progress("pose", info.frame_count or None) if progress else None)
+    seq = extract_pose(video, model, progress_for=(lambda total: progress("pose", total))
+                       if progress else None)
     written = {"pose": seq.save(paths["pose"])}
     report, result = analyse(seq, exercise=exercise, config=config)
     written["report"] = report.save_json(paths["report"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,9 +37,8 @@ def _render_set(scenarios: dict[str, Scenario], out: Path, kind: str, skip_exist
                                     "duration_s": f.duration_s, "reps": list(f.reps)}
                                    for f in sc.faults]})
     manifest = out / "manifest.json"
-    write_json(manifest, {"version": MANIFEST_VERSION, "kind": kind, "clips": entries})
-    # Pretty-print the manifest: people read it.
-    manifest.write_text(json.dumps(json.loads(manifest.read_text()), indent=1) + "\n")
+    # Pretty-printed: people read it.
+    write_json(manifest, {"version": MANIFEST_VERSION, "kind": kind, "clips": entries}, indent=1)
     return manifest
 
 

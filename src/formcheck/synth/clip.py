@@ -293,11 +293,14 @@ def render_clip(sc: Scenario, video: Path | None, truth: Path | None = None,
     return RenderResult(video, truth, len(r.t_s), time.perf_counter() - t0)
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
+def write_json(path: Path, data: dict[str, Any], indent: int | None = None) -> None:
+    """Write ``data`` atomically: compact, or pretty-printed with ``indent``."""
+    text = json.dumps(data, indent=indent) if indent is not None else \
+        json.dumps(data, separators=(",", ":"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+        tmp.write_text(text + "\n", encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}; check the folder") from exc
