@@ -26,6 +26,10 @@ MIN_MARGIN = 0.1
 #: The bottom of the movement: frames with the hips within this fraction of their range
 #: above their lowest (robust) height.
 BOTTOM_FRAC_OF_HIP_RANGE = 0.25
+#: Hips travelling more than this (leg lengths, robust range) are not following a lifter:
+#: rendered deadlifts from the floor move them 0.43-0.70 and deep real squats under 0.8,
+#: while occluded real clips (a lifter behind the plates) read 1.0-1.7.
+MAX_HIP_RANGE = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,6 @@ PROFILES: dict[str, tuple[Criterion, ...]] = {
         Criterion("hip_range", 0.12, 0.25),
         Criterion("knee_min", 130.0, 105.0),
         Criterion("wrists_over_hips_bottom", -0.05, 0.1),
-        Criterion("reach_range", 0.3, 0.15),
     ),
     "deadlift": (
         Criterion("trunk_range", 20.0, 35.0),
@@ -135,7 +138,10 @@ def estimate_exercise(sig: BodySignals, override: str | None = None) -> Estimate
             raise ConfigError(f"unknown exercise {override!r}; use one of "
                               f"{', '.join(EXERCISES)} or leave it out to detect it")
         return Estimate(name, 1.0, "user")
-    scores = score_exercises(movement_features(sig))
+    features = movement_features(sig)
+    if features["hip_range"] > MAX_HIP_RANGE:
+        return Estimate(UNKNOWN_EXERCISE, 1.0)
+    scores = score_exercises(features)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < MIN_SCORE or top - second < MIN_MARGIN:
