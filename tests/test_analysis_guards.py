@@ -128,3 +128,28 @@ def test_hips_travelling_more_than_a_leg_length_make_the_exercise_unknown():
     w[:, legs, 1] += 2.0 * drop[:, None]  # triple the hips' travel
     result = analyze_sequence(dataclasses.replace(seq, world_xyz=w.astype(np.float32)))
     assert result.exercise.name == "unknown"
+
+
+def test_an_episode_peaking_before_its_rep_is_placed_in_the_set_up():
+    from formcheck.analysis.faults import FINISH_PHASE, SETUP_PHASE, FaultContext, _place
+    from formcheck.analysis.features import compute_signals
+    from formcheck.analysis.reps import rep_index_per_frame, segment_reps
+    from formcheck.config import Config
+    from formcheck.report import Estimate
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN,) * 2, yaw_deg=90.0))
+    cfg = Config()
+    sig = compute_signals(seq, cfg)
+    reps = segment_reps(sig, "deadlift", cfg.reps)
+    ctx = FaultContext(sig=sig, exercise="deadlift", view=Estimate("side", 1.0), reps=reps,
+                       rep_of_frame=rep_index_per_frame(len(seq), reps),
+                       thresholds=cfg.faults_for("deadlift"), assess=cfg.assess,
+                       view_cfg=cfg.view, clip_reason=None)
+    r1 = reps[0]
+    inside = (r1.start_frame + r1.end_frame) // 2
+    assert _place(ctx, r1.start_frame, r1.end_frame, inside)[0] == 1
+    assert _place(ctx, r1.start_frame - 5, r1.start_frame + 3, r1.start_frame - 2) == \
+        (1, SETUP_PHASE)
+    after = r1.end_frame + 2
+    assert ctx.rep_of_frame[after] == 0 and after < reps[1].start_frame  # the pause between
+    assert _place(ctx, r1.end_frame - 3, after + 1, after) == (1, FINISH_PHASE)

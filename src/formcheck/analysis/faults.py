@@ -22,6 +22,8 @@ from formcheck.config import AssessConfig, FaultThresholds, ViewConfig
 from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
 
 SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+#: Phase names for a finding that peaks just before its rep starts or after it ends.
+SETUP_PHASE, FINISH_PHASE = "set-up", "after the rep"
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +138,11 @@ def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | No
             return None, None
         idx = int(np.bincount(inside).argmax())
     rep = ctx.reps[idx - 1]
-    t_peak = float(np.clip(ctx.sig.t_s[peak], rep.start_s, rep.end_s))
+    t_peak = float(ctx.sig.t_s[peak])
+    if t_peak < rep.start_s:
+        return idx, SETUP_PHASE  # e.g. set up rounded at the floor before the bar moves
+    if t_peak > rep.end_s:
+        return idx, FINISH_PHASE
     return idx, phase_at(rep, t_peak)
 
 
