@@ -6,6 +6,8 @@ is vectorised over frames. Arrays are ``(T,)`` or ``(T, D)``; time is axis 0.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 #: Timestamps whose steps deviate less than this fraction from the median step count as uniform.
@@ -57,12 +59,24 @@ def fill_gaps(t_s: np.ndarray, x: np.ndarray, max_gap_s: float = np.inf,
     return out.reshape(shape)
 
 
-def _is_uniform(t: np.ndarray) -> bool:
-    if t.size < 3:
-        return True
-    dt = np.diff(t)
-    med = np.median(dt)
-    return bool(np.max(np.abs(dt - med)) <= _UNIFORM_TOLERANCE * med)
+@dataclass(frozen=True, eq=False)
+class TimeBase:
+    """A sequence's timestamps with their median step and whether they are uniform, measured
+    once (every filter and decision over the sequence needs them)."""
+
+    t_s: np.ndarray
+    step_s: float  # median step (0 for fewer than two frames)
+    uniform: bool
+
+    @classmethod
+    def of(cls, t_s: np.ndarray) -> TimeBase:
+        t = np.asarray(t_s, dtype=np.float64)
+        if t.size < 2:
+            return cls(t, 0.0, True)
+        dt = np.diff(t)
+        step = float(np.median(dt))
+        uniform = t.size < 3 or bool(np.max(np.abs(dt - step)) <= _UNIFORM_TOLERANCE * step)
+        return cls(t, step, uniform)
 
 
 def lowpass(t_s: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
@@ -72,37 +86,51 @@ def lowpass(t_s: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) ->
     sampled back. NaN stay NaN (they are bridged only for the filter's sake). When the cut-off
     is near or above Nyquist (very low frame rates) the signal is returned unchanged.
     """
+    flat, shape = _as_2d(x)
+    return smooth_rows(TimeBase.of(t_s), flat.T, cutoff_hz, order).T.reshape(shape)
+
+
+def smooth_rows(base: TimeBase, rows: np.ndarray, cutoff_hz: float, order: int = 2,
+                max_gap_s: float | None = None) -> np.ndarray:
+    """``lowpass`` of each row of ``(C, T)`` ``rows`` (time along rows), after bridging gaps of
+    up to ``max_gap_s`` (``fill_gaps``; None: none). Returns a new float64 ``(C, T)`` array.
+
+    Rows without NaN go straight to the filter; only rows with gaps are copied and filled.
+    """
     from scipy.signal import butter, sosfiltfilt
 
-    t = np.asarray(t_s, dtype=np.float64)
-    flat, shape = _as_2d(x)
-    n = flat.shape[0]
-    if n < 4:
-        return flat.reshape(shape).copy()
-    dt = float(np.median(np.diff(t)))
-    fs = 1.0 / dt
-    if cutoff_hz >= _MAX_CUTOFF_FRAC_OF_FS * fs:
-        return flat.reshape(shape).copy()
-    nan = ~np.isfinite(flat)
-    usable = ~np.all(nan, axis=0)
-    filled = fill_gaps(t, flat, extrapolate=True)
-    filled[:, ~usable] = 0.0
-    uniform = _is_uniform(t)
-    if uniform:
-        grid, series = t, filled
-    else:
-        m = int(np.floor((t[-1] - t[0]) / dt)) + 1
-        grid = t[0] + dt * np.arange(m)
-        series = np.stack([np.interp(grid, t, filled[:, j]) for j in range(filled.shape[1])],
-                          axis=1)
+    rows = np.asarray(rows)
+    t = base.t_s
+    n = rows.shape[1]
+    nan = ~np.isfinite(rows)
+    gappy = nan.any(axis=1)
+    if gappy.any():
+        rows = rows.astype(np.float64)  # a copy: the gaps are filled in place
+        if max_gap_s is not None:
+            rows[gappy] = fill_gaps(t, rows[gappy].T, max_gap_s).T
+            nan[gappy] = ~np.isfinite(rows[gappy])
+            gappy = nan.any(axis=1)
+    if n < 4 or cutoff_hz >= _MAX_CUTOFF_FRAC_OF_FS * (1.0 / base.step_s):
+        return rows.astype(np.float64, copy=True)
+    series = rows
+    if gappy.any():
+        usable = ~nan.all(axis=1)
+        series = rows.astype(np.float64)
+        series[gappy] = fill_gaps(t, rows[gappy].T, extrapolate=True).T
+        series[~usable] = 0.0
+    grid = t
+    if not base.uniform:
+        grid = t[0] + base.step_s * np.arange(int(np.floor((t[-1] - t[0]) / base.step_s)) + 1)
+        series = np.stack([np.interp(grid, t, row) for row in series])
+    fs = 1.0 / base.step_s
     sos = butter(order, cutoff_hz / (fs / 2.0), output="sos")
-    padlen = min(3 * (2 * len(sos) + 1), series.shape[0] - 1)
-    smooth = sosfiltfilt(sos, np.ascontiguousarray(series.T), axis=-1, padlen=padlen).T
-    if not uniform:
-        smooth = np.stack([np.interp(t, grid, smooth[:, j]) for j in range(smooth.shape[1])],
-                          axis=1)
-    smooth = np.where(nan, np.nan, smooth)
-    return smooth.reshape(shape)
+    padlen = min(3 * (2 * len(sos) + 1), series.shape[1] - 1)
+    smooth = sosfiltfilt(sos, series, axis=-1, padlen=padlen)
+    if not base.uniform:
+        smooth = np.stack([np.interp(t, grid, row) for row in smooth])
+    if gappy.any():
+        smooth[gappy] = np.where(nan[gappy], np.nan, smooth[gappy])
+    return smooth
 
 
 def derivative(t_s: np.ndarray, x: np.ndarray, order: int = 1) -> np.ndarray:
