@@ -164,13 +164,16 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
-def run_durations(t_s: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Duration in seconds of each run, counting each frame as one median frame step."""
+def run_durations(t_s: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                  step_s: float | None = None) -> np.ndarray:
+    """Duration in seconds of each run, counting each frame as one median frame step
+    (``step_s`` when the caller knows it)."""
     t = np.asarray(t_s, dtype=np.float64)
     if starts.size == 0:
         return np.zeros(0)
-    step = float(np.median(np.diff(t))) if t.size > 1 else 0.0
-    return t[ends - 1] - t[starts] + step
+    if step_s is None:
+        step_s = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+    return t[ends - 1] - t[starts] + step_s
 
 
 def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tuple[float, float]:
@@ -181,3 +184,62 @@ def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tu
         return float("nan"), float("nan")
     lo, hi = np.percentile(v, [lo_pct, hi_pct])
     return float(lo), float(hi)
+
+
+# ---------------------------------------------------------------- per-range reductions
+# Reps and episodes are inclusive frame ranges ``[first, last]``; these reduce a (T,) signal
+# over many ranges at once (ranges may touch or overlap), with no Python loop over them.
+def range_reduce(ufunc: np.ufunc, x: np.ndarray, first: np.ndarray,
+                 last: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce`` of ``x`` over each inclusive range (e.g. ``np.fmax``: the NaN-ignoring
+    maximum, NaN for an all-NaN range). Ranges must not be empty."""
+    x = np.asarray(x)
+    first = np.asarray(first, dtype=np.intp)
+    last = np.asarray(last, dtype=np.intp)
+    if first.size == 0:
+        return np.zeros(0, dtype=x.dtype)
+    if np.any(last < first):
+        raise ValueError("range_reduce needs first <= last for every range")
+    bounds = np.empty(2 * first.size, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = first, last + 1
+    if bounds.max() >= x.shape[0]:  # reduceat needs every bound inside the array
+        x = np.append(x, x[-1:])
+    return ufunc.reduceat(x, bounds)[0::2]
+
+
+def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frame indices of the concatenated ranges, each range's offset in them, and lengths."""
+    lengths = last - first + 1
+    offsets = np.cumsum(lengths) - lengths
+    frames = np.arange(int(lengths.sum())) + np.repeat(first - offsets, lengths)
+    return frames, offsets, lengths
+
+
+def range_first_last(mask_of: np.ndarray, first: np.ndarray,
+                     last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last frame of each inclusive range where a condition holds.
+
+    ``mask_of(frames, range_index)`` gives the condition for the frames of the concatenated
+    ranges (so it may depend on the range, e.g. a per-rep level). Ranges where it never holds
+    get -1.
+    """
+    first = np.asarray(first, dtype=np.intp)
+    last = np.asarray(last, dtype=np.intp)
+    if first.size == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    frames, offsets, lengths = _expand(first, last)
+    owner = np.repeat(np.arange(first.size), lengths)
+    hits = np.flatnonzero(mask_of(frames, owner))
+    lo = np.searchsorted(hits, offsets)
+    hi = np.searchsorted(hits, offsets + lengths) - 1
+    found = lo <= hi
+    safe = np.clip(np.where(found, np.stack([lo, hi]), 0), 0, max(hits.size - 1, 0))
+    picked = frames[hits[safe]] if hits.size else np.zeros_like(safe)
+    return np.where(found, picked[0], -1), np.where(found, picked[1], -1)
+
+
+def range_argmax(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Index of the NaN-ignoring maximum of ``x`` in each inclusive range (its first
+    occurrence, as ``np.nanargmax``); -1 for an all-NaN range."""
+    top = range_reduce(np.fmax, x, first, last)
+    return range_first_last(lambda frames, owner: x[frames] == top[owner], first, last)[0]
