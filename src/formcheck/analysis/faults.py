@@ -16,7 +16,14 @@ import numpy as np
 from formcheck.analysis.features import BodySignals
 from formcheck.analysis.reps import phase_at
 from formcheck.analysis.series import Series
-from formcheck.analysis.signal import hysteresis, run_durations, runs
+from formcheck.analysis.signal import (
+    hysteresis,
+    in_ranges,
+    range_argmax,
+    range_reduce,
+    run_durations,
+    runs,
+)
 from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw
 from formcheck.config import AssessConfig, FaultThresholds, ViewConfig
 from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
@@ -67,37 +74,39 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     clip_ok = reason is None
     usable = frame_ok & clip_ok
     out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
+    if not clip_ok:  # nothing in the clip can be judged: every rep carries the clip's reason
+        out.extend(Assessment(fault, rep.index, False, reason) for rep in ctx.reps)
+        return tuple(out), usable
     if not ctx.reps:
         return tuple(out), usable
     # Per rep, vectorised over reps: share of usable frames and mean yaw (-> the rep's view).
     first = np.array([r.start_frame for r in ctx.reps])
     last = np.array([r.end_frame for r in ctx.reps])
-    length = last - first + 1
-    share = _sum_over(frame_ok, first, last) / length
+    share = _sum_over(frame_ok, first, last) / (last - first + 1)
     yaw_ok = np.isfinite(sig.yaw_deg)
     n_yaw = _sum_over(yaw_ok, first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
         yaw = _sum_over(np.where(yaw_ok, sig.yaw_deg, 0.0), first, last) / n_yaw
     views = classify_yaw(np.where(n_yaw > 0, yaw, np.nan), ctx.view_cfg)
-    for rep, rep_share, rep_view in zip(ctx.reps, share, views, strict=True):
-        rep_reason = reason
-        if rep_reason is None:
-            if rep_share < ac.min_visible_frac:
-                rep_reason = (f"needed body parts visible in only {rep_share:.0%} of this "
-                              "rep's frames")
-            elif rep_view not in allowed:
-                rep_reason = VIEW_REASONS[fault].format(view=rep_view)
-        if rep_reason is not None:
-            usable[rep.start_frame:rep.end_frame + 1] = False
-        out.append(Assessment(fault, rep.index, rep_reason is None,
-                              rep_reason if rep_reason is not None else caveat))
+    hidden = share < ac.min_visible_frac
+    judged = ~hidden & np.isin(views, sorted(allowed))
+    if not judged.all():
+        usable &= ~in_ranges(len(usable), first[~judged], last[~judged])
+    for rep, ok, rep_hidden, rep_share, rep_view in zip(
+            ctx.reps, judged.tolist(), hidden.tolist(), share.tolist(), views.tolist(),
+            strict=True):
+        if ok:
+            out.append(Assessment(fault, rep.index, True, caveat))
+        else:
+            out.append(Assessment(fault, rep.index, False, (
+                f"needed body parts visible in only {rep_share:.0%} of this rep's frames"
+                if rep_hidden else VIEW_REASONS[fault].format(view=rep_view))))
     return tuple(out), usable
 
 
 def _sum_over(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Sum of ``x`` over each inclusive frame range (cumulative sums, no loop)."""
-    c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
-    return c[last + 1] - c[first]
+    """Sum of ``x`` over each inclusive frame range (one reduction pass, no loop)."""
+    return range_reduce(np.add, x, first, last, dtype=np.float64)
 
 
 def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
@@ -106,11 +115,10 @@ def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
     ``(start, end_exclusive, peak)`` frame indices."""
     mask = hysteresis(x, on, on * release_frac)
     starts, ends = runs(mask)
-    dur = run_durations(t_s, starts, ends)
-    out = []
-    for s, e in zip(starts[dur >= min_duration_s], ends[dur >= min_duration_s], strict=True):
-        out.append((int(s), int(e), int(s + np.nanargmax(x[s:e]))))
-    return out
+    keep = run_durations(t_s, starts, ends) >= min_duration_s
+    starts, ends = starts[keep], ends[keep]
+    peaks = range_argmax(x, starts, ends - 1)  # runs hold no NaN (NaN switches off)
+    return list(zip(starts.tolist(), ends.tolist(), peaks.tolist(), strict=True))
 
 
 def severity(value: float, moderate: float, severe: float) -> str:
@@ -133,7 +141,7 @@ def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | No
             return None, None
         idx = int(np.bincount(inside).argmax())
     rep = ctx.reps[idx - 1]
-    t_peak = float(np.clip(ctx.sig.t_s[peak], rep.start_s, rep.end_s))
+    t_peak = min(max(float(ctx.sig.t_s[peak]), rep.start_s), rep.end_s)
     return idx, phase_at(rep, t_peak)
 
 

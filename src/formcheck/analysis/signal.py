@@ -189,22 +189,30 @@ def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tu
 # ---------------------------------------------------------------- per-range reductions
 # Reps and episodes are inclusive frame ranges ``[first, last]``; these reduce a (T,) signal
 # over many ranges at once (ranges may touch or overlap), with no Python loop over them.
-def range_reduce(ufunc: np.ufunc, x: np.ndarray, first: np.ndarray,
-                 last: np.ndarray) -> np.ndarray:
+def range_reduce(ufunc: np.ufunc, x: np.ndarray, first: np.ndarray, last: np.ndarray,
+                 dtype: np.dtype | type | None = None) -> np.ndarray:
     """``ufunc.reduce`` of ``x`` over each inclusive range (e.g. ``np.fmax``: the NaN-ignoring
-    maximum, NaN for an all-NaN range). Ranges must not be empty."""
+    maximum, NaN for an all-NaN range; ``np.add`` with ``dtype``: sums)."""
     x = np.asarray(x)
     first = np.asarray(first, dtype=np.intp)
     last = np.asarray(last, dtype=np.intp)
     if first.size == 0:
-        return np.zeros(0, dtype=x.dtype)
+        return np.zeros(0, dtype=dtype or x.dtype)
     if np.any(last < first):
         raise ValueError("range_reduce needs first <= last for every range")
     bounds = np.empty(2 * first.size, dtype=np.intp)
     bounds[0::2], bounds[1::2] = first, last + 1
     if bounds.max() >= x.shape[0]:  # reduceat needs every bound inside the array
         x = np.append(x, x[-1:])
-    return ufunc.reduceat(x, bounds)[0::2]
+    return ufunc.reduceat(x, bounds, dtype=dtype)[0::2]
+
+
+def in_ranges(n: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: frames inside any of the inclusive ranges ``[first, last]``."""
+    first = np.asarray(first, dtype=np.intp)
+    last = np.asarray(last, dtype=np.intp)
+    edges = np.bincount(first, minlength=n + 1) - np.bincount(last + 1, minlength=n + 1)
+    return np.cumsum(edges[:n]) > 0
 
 
 def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
