@@ -36,20 +36,21 @@ def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
     """Columns ``cols`` of ``a`` flattened per frame (``(T, ...)`` -> ``(T, D)``) as one
     contiguous ``(len(cols), T)`` array.
 
-    A plain transposed copy reads every frame once per column (one cache line per value);
-    this transposes blocks of ``GATHER_BLOCK_FRAMES`` frames within cache instead, as two
-    whole-array NumPy copies (no Python loop over frames).
+    A plain transposed copy reads every frame once per column (a cache line per value).
+    Here the columns are first taken row by row (``np.take``, frame order), then turned
+    around in blocks of ``GATHER_BLOCK_FRAMES`` frames that stay in cache: two whole-array
+    copies, no Python loop over frames.
     """
     flat = np.asarray(a).reshape(len(a), -1)
     idx = np.asarray(list(cols), dtype=np.intp)
-    n, b = flat.shape[0], GATHER_BLOCK_FRAMES
+    n, c, b = flat.shape[0], idx.size, GATHER_BLOCK_FRAMES
+    taken = np.take(flat, idx, axis=1)  # (T, C), frame order
     nb = n // b
-    out = np.empty((idx.size, n), dtype=flat.dtype)
+    out = np.empty((c, n), dtype=flat.dtype)
     if nb:
-        body = np.reshape(out[:, :nb * b], (idx.size, nb, b), copy=False)
-        blocks = flat[:nb * b].reshape(nb, b, flat.shape[1]).transpose(0, 2, 1)[:, idx]
-        body[...] = blocks.transpose(1, 0, 2)
-    out[:, nb * b:] = flat[nb * b:, idx].T
+        blocks = np.ascontiguousarray(taken[:nb * b].reshape(nb, b, c).transpose(0, 2, 1))
+        np.reshape(out[:, :nb * b], (c, nb, b), copy=False)[...] = blocks.transpose(1, 0, 2)
+    out[:, nb * b:] = taken[nb * b:].T
     return out
 
 
