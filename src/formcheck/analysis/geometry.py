@@ -27,30 +27,19 @@ UP = np.array([0.0, -1.0, 0.0])
 #: Fewest back-outline points a frame needs for a bulge estimate.
 MIN_PROFILE_POINTS = 5
 
-#: Frames transposed per block by ``gather_rows``: a block of a few frames' landmarks
-#: stays in cache while it is turned around.
-GATHER_BLOCK_FRAMES = 64
-
-
 def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
     """Columns ``cols`` of ``a`` flattened per frame (``(T, ...)`` -> ``(T, D)``) as one
     contiguous ``(len(cols), T)`` array.
 
-    A plain transposed copy reads every frame once per column (a cache line per value).
-    Here the columns are first taken row by row (``np.take``, frame order), then turned
-    around in blocks of ``GATHER_BLOCK_FRAMES`` frames that stay in cache: two whole-array
-    copies, no Python loop over frames.
+    The columns are taken frame by frame (``np.take``), then turned around by a ufunc copy
+    whose iteration runs along each frame's contiguous values and writes one value to each
+    output row: every frame is read once, in order. (A plain transposed copy reads the
+    frames once per column, a cache line per value.)
     """
     flat = np.asarray(a).reshape(len(a), -1)
     idx = np.asarray(list(cols), dtype=np.intp)
-    n, c, b = flat.shape[0], idx.size, GATHER_BLOCK_FRAMES
-    taken = np.take(flat, idx, axis=1)  # (T, C), frame order
-    nb = n // b
-    out = np.empty((c, n), dtype=flat.dtype)
-    if nb:
-        blocks = np.ascontiguousarray(taken[:nb * b].reshape(nb, b, c).transpose(0, 2, 1))
-        np.reshape(out[:, :nb * b], (c, nb, b), copy=False)[...] = blocks.transpose(1, 0, 2)
-    out[:, nb * b:] = taken[nb * b:].T
+    out = np.empty((idx.size, flat.shape[0]), dtype=flat.dtype)
+    np.positive(np.take(flat, idx, axis=1), out=out.T)
     return out
 
 
