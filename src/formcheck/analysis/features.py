@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.analysis import geometry as geo
-from formcheck.analysis.signal import TimeBase, derivative, smooth_rows
+from formcheck.analysis.signal import Gradient, TimeBase, smooth_rows
 from formcheck.config import Config
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
@@ -129,8 +129,9 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     smooth = clean(np.stack(raw))
     twist = smooth[-1] if same_cutoff else clean(twist[None], sc.twist_cutoff_hz)[0]
     bulge = smooth[10] if has_profile else np.full(t.shape, np.nan)
-    rate = derivative(t, twist)
-    jerk = derivative(t, rate, order=2)
+    gradient = Gradient.of(t) if len(t) > 1 else None
+    rate = gradient.apply(twist) if gradient else np.full(t.shape, np.nan)
+    jerk = gradient.apply(rate, order=2) if gradient else np.full(t.shape, np.nan)
 
     return BodySignals(
         t_s=t, detected=detected,

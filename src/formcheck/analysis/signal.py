@@ -163,14 +163,51 @@ def _filtfilt_rows(sos: np.ndarray, rows: np.ndarray, padlen: int) -> np.ndarray
 
 
 def derivative(t_s: np.ndarray, x: np.ndarray, order: int = 1) -> np.ndarray:
-    """``order``-th time derivative (central differences on non-uniform ``t_s``)."""
+    """``order``-th time derivative (central differences on non-uniform ``t_s``), as
+    ``np.gradient(x, t_s, axis=0)`` applied ``order`` times."""
     t = np.asarray(t_s, dtype=np.float64)
     out = np.asarray(x, dtype=np.float64)
     if t.size < 2:
         return np.full_like(out, np.nan)
-    for _ in range(order):
-        out = np.gradient(out, t, axis=0)
-    return out
+    return Gradient.of(t).apply(out, order)
+
+
+@dataclass(frozen=True, eq=False)
+class Gradient:
+    """``np.gradient`` against fixed timestamps with its weights computed once (each
+    application is then three products and two sums per frame). Time is axis 0."""
+
+    step: np.ndarray  # (T-1,) steps, or a 0-d array when they are all equal
+    weights: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # interior (a, b, c)
+
+    @classmethod
+    def of(cls, t_s: np.ndarray) -> Gradient:
+        dx = np.diff(np.asarray(t_s, dtype=np.float64))
+        if dx.size and (dx == dx[0]).all():  # as np.gradient: constant steps, scalar form
+            return cls(np.asarray(dx[0]), None)
+        dx1, dx2 = dx[:-1], dx[1:]
+        a = -dx2 / (dx1 * (dx1 + dx2))
+        b = (dx2 - dx1) / (dx1 * dx2)
+        c = dx1 / (dx2 * (dx1 + dx2))
+        return cls(dx, (a, b, c))
+
+    def apply(self, x: np.ndarray, order: int = 1) -> np.ndarray:
+        f = np.asarray(x, dtype=np.float64)
+        if f.shape[0] < 2:
+            raise ValueError("a derivative needs at least two frames")
+        for _ in range(order):
+            out = np.empty_like(f)
+            if self.weights is None:
+                out[1:-1] = (f[2:] - f[:-2]) / (2.0 * self.step)
+                first = last = self.step
+            else:
+                a, b, c = (w.reshape((-1,) + (1,) * (f.ndim - 1)) for w in self.weights)
+                out[1:-1] = a * f[:-2] + b * f[1:-1] + c * f[2:]
+                first, last = self.step[0], self.step[-1]
+            out[0] = (f[1] - f[0]) / first
+            out[-1] = (f[-1] - f[-2]) / last
+            f = out
+        return f
 
 
 def hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
