@@ -27,19 +27,30 @@ UP = np.array([0.0, -1.0, 0.0])
 #: Fewest back-outline points a frame needs for a bulge estimate.
 MIN_PROFILE_POINTS = 5
 
+#: Runs of at least this many consecutive columns are copied straight from the source;
+#: narrower selections are taken into a compact array first (a copy per frame and run
+#: costs more than it saves below this width).
+_WIDE_RUN_COLUMNS = 8
+
+
 def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
     """Columns ``cols`` of ``a`` flattened per frame (``(T, ...)`` -> ``(T, D)``) as one
     contiguous ``(len(cols), T)`` array.
 
-    The columns are taken frame by frame (``np.take``), then turned around by a ufunc copy
-    whose iteration runs along each frame's contiguous values and writes one value to each
-    output row: every frame is read once, in order. (A plain transposed copy reads the
-    frames once per column, a cache line per value.)
+    Copies are ufunc copies whose iteration runs along each frame's contiguous values and
+    writes one value to each output row, so every frame is read once, in order (a plain
+    transposed copy reads the frames once per column, a cache line per value).
     """
     flat = np.asarray(a).reshape(len(a), -1)
     idx = np.asarray(list(cols), dtype=np.intp)
     out = np.empty((idx.size, flat.shape[0]), dtype=flat.dtype)
-    np.positive(np.take(flat, idx, axis=1), out=out.T)
+    cuts = np.flatnonzero(np.diff(idx) != 1) + 1
+    spans = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, idx.size].tolist(), strict=True))
+    if max(hi - lo for lo, hi in spans) < _WIDE_RUN_COLUMNS:
+        np.positive(np.take(flat, idx, axis=1), out=out.T)
+        return out
+    for lo, hi in spans:
+        np.positive(flat[:, idx[lo]:idx[lo] + hi - lo], out=out[lo:hi].T)
     return out
 
 
@@ -99,6 +110,13 @@ def _unit(v: np.ndarray) -> np.ndarray:
     n = _norm(v)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, v / n, np.nan)
+
+
+def _unit_or_zero(v: np.ndarray) -> np.ndarray:
+    """Unit vectors, zero where the length is zero or unknown (a part that cannot vote)."""
+    n = _norm(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, v / n, 0.0)
 
 
 def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -195,7 +213,7 @@ def forward_xz(world: Joints | np.ndarray) -> np.ndarray:
     face = _xz(j[L.NOSE]) - _xz(j.mid(L.LEFT_EAR, L.RIGHT_EAR))
     lx, lz = _unit(_left_xz(j))
     lateral = np.stack([lz, -lx])  # left x up
-    total = sum(np.nan_to_num(_unit(v)) for v in (feet, face, lateral))
+    total = _unit_or_zero(feet) + _unit_or_zero(face) + _unit_or_zero(lateral)
     return _unit(total)
 
 
@@ -237,20 +255,32 @@ def head_neck_angle_deg(world: Joints | np.ndarray) -> np.ndarray:
     return _angle(j.mid(L.LEFT_EAR, L.RIGHT_EAR) - sh, j.mid(L.LEFT_HIP, L.RIGHT_HIP) - sh)
 
 
+def _unwrap(a: np.ndarray) -> np.ndarray:
+    """``np.unwrap`` of angles already in [-pi, pi) (consecutive steps within (-2 pi, 2 pi)):
+    a step beyond pi becomes the equivalent step the other way round; float64 out."""
+    step = np.diff(a)
+    turn = np.where(np.abs(step) > np.pi, np.copysign(np.float64(2 * np.pi), -step), 0.0)
+    out = np.empty(a.shape)
+    out[:1] = a[:1]
+    np.add(a[1:], np.cumsum(turn), out=out[1:])
+    return out
+
+
 def twist_deg(world: Joints | np.ndarray) -> np.ndarray:
     """Signed rotation of the shoulder line relative to the hip line about vertical, unwrapped
     over time (NaN rows stay NaN)."""
     j = as_joints(world)
     sx, sz = _xz(j[L.LEFT_SHOULDER]) - _xz(j[L.RIGHT_SHOULDER])
     hx, hz = _xz(j[L.LEFT_HIP]) - _xz(j[L.RIGHT_HIP])
-    d = np.arctan2(sz, sx) - np.arctan2(hz, hx)
-    d = np.remainder(d + np.pi, 2 * np.pi) - np.pi  # the first frame in [-pi, pi)
+    d = np.arctan2(sz, sx) - np.arctan2(hz, hx)  # in (-2 pi, 2 pi)
+    d = np.where(d >= np.pi, d - 2 * np.pi, np.where(d < -np.pi, d + 2 * np.pi, d))
     ok = np.isfinite(d)
-    out = np.full(d.shape, np.nan)
     if ok.all():
-        out[:] = np.unwrap(d)
-    elif ok.any():
-        out[ok] = np.unwrap(d[ok])
+        out = _unwrap(d)
+    else:
+        out = np.full(d.shape, np.nan)
+        if ok.any():
+            out[ok] = _unwrap(d[ok])
     return np.degrees(out, out=out)
 
 
@@ -297,16 +327,16 @@ def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
     g = (f - f[0]) / (f[-1] - f[0])
     basis = np.stack([np.ones_like(g), g, g * g], axis=1)  # (Kr, 3)
     # Frames with every point share one least-squares solution (a fixed row of the
-    # pseudo-inverse); a NaN point turns the frame's sum of signs NaN and sends it to the
-    # frames with holes, which solve their own 3x3 normal equations.
-    votes = np.sign(off) @ np.ones(off.shape[1], dtype=off.dtype)
-    full = np.isfinite(votes)
-    side = np.sign(votes)
-    curv = (off @ np.linalg.pinv(basis)[2].astype(off.dtype)) * side
-    enough = full & (side != 0)
+    # pseudo-inverse); a NaN point makes that NaN and sends the frame to the frames with
+    # holes, which solve their own 3x3 normal equations.
+    curv = off @ np.linalg.pinv(basis)[2].astype(off.dtype)
+    full = np.isfinite(curv)
     holed = np.flatnonzero(~full)
+    sub = off[holed]
+    side = np.sign(np.sign(off, out=off) @ np.ones(off.shape[1], dtype=off.dtype))
+    curv *= side
+    enough = full & (side != 0)
     if holed.size:
-        sub = off[holed]
         ok = np.isfinite(sub)
         sub = np.where(ok, sub, 0.0)
         sub_side = np.sign(np.sum(np.sign(sub), axis=1))  # majority of the points
