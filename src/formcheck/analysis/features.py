@@ -87,13 +87,13 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     detected = seq.detected
     fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
 
-    def clean(rows: np.ndarray, cutoff: float = sc.smooth_cutoff_hz) -> np.ndarray:
+    def clean(rows: list[np.ndarray], cutoff: float = sc.smooth_cutoff_hz) -> list[np.ndarray]:
         return smooth_rows(base, rows, cutoff, sc.filter_order, sc.max_gap_s)
 
     leg_m = _median(geo.leg_length(w))
     arm_m = _median(geo.limb_length(w, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST))
     # The facing direction is a property of the set, not of a frame: smooth it strongly.
-    fx, fz = clean(geo.forward_xz(w), min(sc.smooth_cutoff_hz, 1.0))
+    fx, fz = clean(list(geo.forward_xz(w)), min(sc.smooth_cutoff_hz, 1.0))
     norm = np.sqrt(fx * fx + fz * fz)
     fwd = np.zeros((3, len(t)))
     fwd[0], fwd[2] = fx / norm, fz / norm
@@ -126,8 +126,8 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     same_cutoff = sc.twist_cutoff_hz == sc.smooth_cutoff_hz
     if same_cutoff:
         raw.append(twist)
-    smooth = clean(np.stack(raw))
-    twist = smooth[-1] if same_cutoff else clean(twist[None], sc.twist_cutoff_hz)[0]
+    smooth = clean(raw)
+    twist = smooth[-1] if same_cutoff else clean([twist], sc.twist_cutoff_hz)[0]
     bulge = smooth[10] if has_profile else np.full(t.shape, np.nan)
     gradient = Gradient.of(t) if len(t) > 1 else None
     rate = gradient.apply(twist) if gradient else np.full(t.shape, np.nan)

@@ -6,6 +6,7 @@ is vectorised over frames. Arrays are ``(T,)`` or ``(T, D)``; time is axis 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,79 +88,85 @@ def lowpass(t_s: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) ->
     is near or above Nyquist (very low frame rates) the signal is returned unchanged.
     """
     flat, shape = _as_2d(x)
-    return smooth_rows(TimeBase.of(t_s), flat.T, cutoff_hz, order).T.reshape(shape)
+    rows = smooth_rows(TimeBase.of(t_s), list(flat.T), cutoff_hz, order)
+    return np.stack(rows, axis=1).reshape(shape) if rows else flat.reshape(shape).copy()
 
 
-def smooth_rows(base: TimeBase, rows: np.ndarray, cutoff_hz: float, order: int = 2,
-                max_gap_s: float | None = None) -> np.ndarray:
-    """``lowpass`` of each row of ``(C, T)`` ``rows`` (time along rows), after bridging gaps of
-    up to ``max_gap_s`` (``fill_gaps``; None: none). Returns a new float64 ``(C, T)`` array.
+def smooth_rows(base: TimeBase, rows: Sequence[np.ndarray], cutoff_hz: float, order: int = 2,
+                max_gap_s: float | None = None) -> list[np.ndarray]:
+    """``lowpass`` of each ``(T,)`` signal in ``rows``, after bridging gaps of up to
+    ``max_gap_s`` (``fill_gaps``; None: none). Returns new float64 ``(T,)`` arrays.
 
-    Rows without NaN go straight to the filter; only rows with gaps are copied and filled.
+    Signals without NaN go straight to the filter; only those with gaps are copied and filled.
+    Each signal is its own array (no stacked copies of the whole set).
     """
-    from scipy.signal import butter
+    from scipy.signal import butter, sosfilt_zi
 
-    rows = np.asarray(rows)
     t = base.t_s
-    n = rows.shape[1]
-    nan = ~np.isfinite(rows)
-    gappy = nan.any(axis=1)
-    if gappy.any():
-        rows = rows.astype(np.float64)  # a copy: the gaps are filled in place
-        if max_gap_s is not None:
-            rows[gappy] = fill_gaps(t, rows[gappy].T, max_gap_s).T
-            nan[gappy] = ~np.isfinite(rows[gappy])
-            gappy = nan.any(axis=1)
-    if n < 4 or cutoff_hz >= _MAX_CUTOFF_FRAC_OF_FS * (1.0 / base.step_s):
-        return rows.astype(np.float64, copy=True)
-    series = rows
-    if gappy.any():
-        usable = ~nan.all(axis=1)
-        series = rows.astype(np.float64)
-        series[gappy] = fill_gaps(t, rows[gappy].T, extrapolate=True).T
-        series[~usable] = 0.0
+    n = t.shape[0]
+    filtering = n >= 4 and cutoff_hz < _MAX_CUTOFF_FRAC_OF_FS * (1.0 / base.step_s)
+    series: list[np.ndarray] = []
+    holes: list[np.ndarray | None] = []
+    for row in rows:
+        row = np.asarray(row)
+        nan = ~np.isfinite(row)
+        if nan.any() and max_gap_s is not None:
+            row = fill_gaps(t, row, max_gap_s)
+            nan = ~np.isfinite(row)
+        if not nan.any():
+            series.append(row)
+            holes.append(None)
+            continue
+        holes.append(nan)
+        if filtering:  # bridged for the filter's sake only; the NaN come back afterwards
+            row = np.zeros(n) if nan.all() else fill_gaps(t, row, extrapolate=True)
+        series.append(row)
+    if not filtering:
+        return [np.array(row, dtype=np.float64) for row in series]
     grid = t
     if not base.uniform:
         grid = t[0] + base.step_s * np.arange(int(np.floor((t[-1] - t[0]) / base.step_s)) + 1)
-        series = np.stack([np.interp(grid, t, row) for row in series])
+        series = [np.interp(grid, t, row) for row in series]
     fs = 1.0 / base.step_s
     sos = butter(order, cutoff_hz / (fs / 2.0), output="sos")
-    padlen = min(3 * (2 * len(sos) + 1), series.shape[1] - 1)
-    smooth = _filtfilt_rows(sos, series, padlen)
+    padlen = min(3 * (2 * len(sos) + 1), grid.shape[0] - 1)
+    zi = sosfilt_zi(sos)
+    smooth: list[np.ndarray] = []
+    for i in range(0, len(series), 2):
+        pair = _filtfilt_pair(sos, zi, series[i], series[i + 1] if i + 1 < len(series) else None,
+                              padlen)
+        smooth.extend(pair[:len(series) - i])
     if not base.uniform:
-        smooth = np.stack([np.interp(t, grid, row) for row in smooth])
-    if gappy.any():
-        smooth[gappy] = np.where(nan[gappy], np.nan, smooth[gappy])
+        smooth = [np.interp(t, grid, row) for row in smooth]
+    for row, nan in zip(smooth, holes, strict=True):
+        if nan is not None:
+            row[nan] = np.nan
     return smooth
 
 
-def _filtfilt_rows(sos: np.ndarray, rows: np.ndarray, padlen: int) -> np.ndarray:
-    """Forward-backward second-order-sections filter of each row of ``(C, m)`` ``rows``, as
-    ``scipy.signal.sosfiltfilt(sos, rows, padlen=padlen)`` (odd extension, steady-state
-    initial conditions); a new contiguous float64 ``(C, m)`` array.
+def _filtfilt_pair(sos: np.ndarray, zi: np.ndarray, a: np.ndarray, b: np.ndarray | None,
+                   padlen: int) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.signal.sosfiltfilt(sos, x, padlen=padlen)`` (odd extension, steady-state
+    initial conditions ``zi = sosfilt_zi(sos)``) of ``a`` and ``b`` (zeros when None), as two
+    new contiguous float64 arrays.
 
-    Rows are filtered in pairs, as the real and imaginary parts of one complex signal: the
-    coefficients are real, so each part is filtered exactly as on its own, while the
-    recursion over samples (which bounds the speed) runs once per pair.
+    The pair is filtered as the real and imaginary parts of one complex signal: the
+    coefficients are real, so each part comes out exactly as filtered on its own, while the
+    recursion over samples (which bounds the speed) runs once for both.
     """
-    from scipy.signal import sosfilt, sosfilt_zi
+    from scipy.signal import sosfilt
 
-    c, m = rows.shape
-    p = padlen
-    ext = np.zeros(((c + 1) // 2, m + 2 * p), dtype=np.complex128)
-    ext.real[:, p:p + m] = rows[0::2]
-    ext.imag[:c // 2, p:p + m] = rows[1::2]
-    mid = ext[:, p:p + m]
-    ext[:, :p] = 2.0 * mid[:, :1] - mid[:, p:0:-1]
-    ext[:, p + m:] = 2.0 * mid[:, -1:] - mid[:, -2:-(p + 2):-1]
-    zi = sosfilt_zi(sos)[:, None, :]  # (sections, 1, 2): scaled by each row's first value
-    fwd, _ = sosfilt(sos, ext, axis=-1, zi=zi * ext[None, :, :1])
-    back, _ = sosfilt(sos, fwd[:, ::-1], axis=-1, zi=zi * fwd[None, :, -1:])
-    both = back[:, ::-1][:, p:p + m]
-    out = np.empty((c, m))
-    out[0::2] = both.real
-    out[1::2] = both.imag[:c // 2]
-    return out
+    m, p = a.shape[0], padlen
+    ext = np.empty(m + 2 * p, dtype=np.complex128)
+    ext.real[p:p + m] = a
+    ext.imag[p:p + m] = 0.0 if b is None else b
+    mid = ext[p:p + m]
+    ext[:p] = 2.0 * mid[0] - mid[p:0:-1]
+    ext[p + m:] = 2.0 * mid[-1] - mid[-2:-(p + 2):-1]
+    fwd, _ = sosfilt(sos, ext, zi=zi * ext[0])
+    back, _ = sosfilt(sos, fwd[::-1], zi=zi * fwd[-1])
+    both = back[::-1][p:p + m]
+    return both.real.copy(), both.imag.copy()
 
 
 def derivative(t_s: np.ndarray, x: np.ndarray, order: int = 1) -> np.ndarray:
