@@ -41,7 +41,8 @@ def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
     writes one value to each output row, so every frame is read once, in order (a plain
     transposed copy reads the frames once per column, a cache line per value).
     """
-    flat = np.asarray(a).reshape(len(a), -1)
+    a = np.asarray(a)
+    flat = a.reshape(a.shape[0], int(np.prod(a.shape[1:])))
     idx = np.asarray(list(cols), dtype=np.intp)
     out = np.empty((idx.size, flat.shape[0]), dtype=flat.dtype)
     cuts = np.flatnonzero(np.diff(idx) != 1) + 1
