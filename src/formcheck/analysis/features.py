@@ -44,7 +44,6 @@ class BodySignals:
     bulge: np.ndarray  # back-profile bow, fraction of the chord (NaN without a profile)
     fps: float
     leg_length_m: float
-    step_s: float  # median frame step (s)
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -95,7 +94,7 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     # The facing direction is a property of the set, not of a frame: smooth it strongly.
     fx, fz = clean(list(geo.forward_xz(w)), min(sc.smooth_cutoff_hz, 1.0))
     norm = np.sqrt(fx * fx + fz * fz)
-    fwd = np.zeros((3, len(t)))
+    fwd = np.zeros((3, len(t)))  # (x, 0, z) rows, passed on as (T, 3) vectors
     fwd[0], fwd[2] = fx / norm, fz / norm
     fwd = fwd.T
 
@@ -117,8 +116,9 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         geo.head_neck_angle_deg(w),
         geo.body_yaw_deg(w, im),
     ]
-    has_profile = seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point
-    if has_profile:
+    bulge_row = None
+    if seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point:
+        bulge_row = len(raw)
         raw.append(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
                                   sc.back_profile_last_point))
     twist = geo.twist_deg(w)
@@ -128,7 +128,7 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         raw.append(twist)
     smooth = clean(raw)
     twist = smooth[-1] if same_cutoff else clean([twist], sc.twist_cutoff_hz)[0]
-    bulge = smooth[10] if has_profile else np.full(t.shape, np.nan)
+    bulge = smooth[bulge_row] if bulge_row is not None else np.full(t.shape, np.nan)
     gradient = Gradient.of(t) if len(t) > 1 else None
     rate = gradient.apply(twist) if gradient else np.full(t.shape, np.nan)
     jerk = gradient.apply(rate, order=2) if gradient else np.full(t.shape, np.nan)
@@ -143,5 +143,4 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         arm_reach_ratio=smooth[5], knee_deg=smooth[6], elbow_deg=smooth[7],
         head_neck_deg=smooth[8], twist_deg=twist, twist_rate_deg_s=rate,
         twist_jerk_deg_s3=jerk, yaw_deg=smooth[9], bulge=bulge, fps=fps, leg_length_m=leg_m,
-        step_s=base.step_s,
     )

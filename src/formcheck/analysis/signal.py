@@ -237,16 +237,13 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
 
 
-def run_durations(t_s: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                  step_s: float | None = None) -> np.ndarray:
-    """Duration in seconds of each run, counting each frame as one median frame step
-    (``step_s`` when the caller knows it)."""
+def run_durations(t_s: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Duration in seconds of each run, counting each frame as one median frame step."""
     t = np.asarray(t_s, dtype=np.float64)
     if starts.size == 0:
         return np.zeros(0)
-    if step_s is None:
-        step_s = float(np.median(np.diff(t))) if t.size > 1 else 0.0
-    return t[ends - 1] - t[starts] + step_s
+    step = float(np.median(np.diff(t))) if t.size > 1 else 0.0
+    return t[ends - 1] - t[starts] + step
 
 
 def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tuple[float, float]:
