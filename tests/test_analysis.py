@@ -341,3 +341,81 @@ def test_analysis_imports_neither_cv2_nor_mediapipe():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, f"analysis imported {proc.stdout.strip()} {proc.stderr[-300:]}"
+
+
+# ------------------------------------------------------------------ long sets (vectorised per rep)
+def _tiled(seq: PoseSequence, copies: int) -> PoseSequence:
+    """``copies`` back-to-back repeats of a set, as one long sequence."""
+    period = float(seq.t_s[-1] + (seq.t_s[1] - seq.t_s[0]))
+    t = (seq.t_s[None, :] + period * np.arange(copies)[:, None]).ravel()
+
+    def tile(a: np.ndarray) -> np.ndarray:
+        return np.concatenate([a] * copies)
+
+    return PoseSequence(t_s=t, image_xy=tile(seq.image_xy), world_xyz=tile(seq.world_xyz),
+                        visibility=tile(seq.visibility), presence=tile(seq.presence),
+                        back_xy=tile(seq.back_xy), width=seq.width, height=seq.height)
+
+
+@pytest.mark.parametrize(("exercise", "yaw"), [("deadlift", 90.0), ("deadlift", 45.0),
+                                               ("squat", 90.0), ("row", 30.0)])
+def test_repeated_set_gives_the_same_reps_and_findings_every_time(exercise, yaw):
+    """Reps, phases and findings are computed for all reps at once; a set repeated back to
+    back must give each repeat the same reps (shifted) and the same findings."""
+    reps = (CLEAN, SynthRep(flexion_deg=35.0), SynthRep(twist_deg=40.0),
+            SynthRep(lean_back_deg=20.0))
+    unit, _ = synthesize(SynthSpec(exercise=exercise, reps=reps, yaw_deg=yaw, **NOISE))
+    n, copies = len(unit), 4
+    long = _tiled(unit, copies)
+    result = analyze_sequence(long, exercise=exercise)
+    period = long.t_s[n] - long.t_s[0]
+    by_copy: dict[int, list] = {}  # the first copy lacks the movement into the set
+    for rep in result.reps:
+        by_copy.setdefault(rep.end_frame // n, []).append(rep)
+    assert len(by_copy) == copies and len(by_copy[1]) >= len(reps)
+    for k in range(2, copies):
+        assert len(by_copy[k]) == len(by_copy[1])
+        for a, b in zip(by_copy[1], by_copy[k], strict=True):
+            assert (b.start_frame - a.start_frame, b.end_frame - a.end_frame) == (
+                (k - 1) * n, (k - 1) * n)
+            assert [p.name for p in a.phases] == [p.name for p in b.phases]
+            for pa, pb in zip(a.phases, b.phases, strict=True):
+                assert pb.start_s - pa.start_s == pytest.approx((k - 1) * period, abs=1e-6)
+                assert pb.end_s - pa.end_s == pytest.approx((k - 1) * period, abs=1e-6)
+    first_rep = {k: v[0].index for k, v in by_copy.items()}
+    found_per_copy: dict[int, list] = {}
+    for f in result.findings:
+        copy = int(f.evidence["peak_frame"]) // n
+        rep = None if f.rep is None else f.rep - first_rep[copy]
+        found_per_copy.setdefault(copy, []).append((f.fault, rep, f.phase, f.severity))
+    for k in range(2, copies):
+        assert found_per_copy.get(k) == found_per_copy.get(1)
+    assert found_per_copy.get(1)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_garbage_collector_state_is_restored(enabled):
+    import gc
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(CLEAN,) * 2))
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        analyze_sequence(seq)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_empty_sequence_is_not_assessable():
+    result = analyze_sequence(PoseSequence.empty(back_points=17))
+    assert result.reps == () and result.findings == ()
+    assert result.exercise.name == "unknown" and result.view.name == "unknown"
+    assert all(not a.assessable and a.reason for a in result.assessable)
+
+
+def test_lockout_level_above_one_is_a_config_error():
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN,) * 2))
+    cfg = load_config(overrides=["reps.lockout_level_frac=1.5"])
+    with pytest.raises(ConfigError, match="lockout_level_frac"):
+        analyze_sequence(seq, cfg, exercise="deadlift")

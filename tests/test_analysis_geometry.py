@@ -110,3 +110,63 @@ def test_back_bulge_skips_missing_points_and_needs_enough():
     assert np.isnan(geo.back_bulge(im, sparse, 2, 14)[0])
     with pytest.raises(ValueError):
         geo.back_bulge(im, back, 10, 12)
+
+
+# ------------------------------------------------------------------ gathered landmarks
+@pytest.mark.parametrize("cols", [[0, 1, 2], [5, 3, 9], list(range(20, 60)) + [70, 71, 1],
+                                  list(range(99))])
+@pytest.mark.parametrize("frames", [0, 1, 63, 1000])
+def test_gather_rows_is_a_transposed_selection(cols, frames):
+    a = np.random.default_rng(frames).normal(size=(frames, 33, 3)).astype(np.float32)
+    out = geo.gather_rows(a, cols)
+    assert out.flags.c_contiguous and out.dtype == np.float32
+    np.testing.assert_array_equal(out, a.reshape(frames, 99)[:, cols].T)
+
+
+def test_joints_give_each_landmark_as_coordinate_rows():
+    w = np.random.default_rng(0).normal(size=(50, NUM_LANDMARKS, 3))
+    j = geo.Joints.gather(w, [L.RIGHT_HIP, L.NOSE, L.LEFT_HIP])
+    assert len(j) == 50
+    np.testing.assert_array_equal(j[L.NOSE], w[:, L.NOSE].T)
+    np.testing.assert_allclose(j.mid(L.LEFT_HIP, L.RIGHT_HIP),
+                               0.5 * (w[:, L.LEFT_HIP] + w[:, L.RIGHT_HIP]).T)
+    with pytest.raises(KeyError):
+        j[L.LEFT_KNEE]
+    with pytest.raises(ValueError):
+        geo.Joints.gather(w[:, :10])
+    # Functions take gathered joints or the raw array alike.
+    np.testing.assert_array_equal(geo.twist_deg(geo.Joints.gather(w)), geo.twist_deg(w))
+
+
+def test_facing_direction_from_the_shoulder_and_hip_lines_alone():
+    """The test pose has no feet or face (all at the origin): those parts cannot vote."""
+    fwd = geo.forward_vector(_pose(20.0))
+    np.testing.assert_allclose(fwd, [[1.0, 0.0, 0.0]], atol=1e-12)
+
+
+def test_twist_unwraps_through_half_a_turn():
+    """Shoulders turning steadily past 180 deg against the hips: no 360 deg jump."""
+    turns = np.linspace(-170.0, 250.0, 200)
+    w = np.concatenate([_pose(10.0, tw) for tw in turns])
+    got = geo.twist_deg(w)
+    np.testing.assert_allclose(got, turns, atol=1e-4)
+    w[50:60] = np.nan
+    gappy = geo.twist_deg(w)
+    assert np.isnan(gappy[50:60]).all()
+    np.testing.assert_allclose(np.delete(gappy, range(50, 60)), np.delete(turns, range(50, 60)),
+                               atol=1e-4)
+
+
+def test_back_bulge_over_many_frames_full_and_holed_agree():
+    bends = np.linspace(-30.0, 45.0, 40)
+    parts = [_outline(b) for b in bends]
+    im = np.concatenate([p[0] for p in parts])
+    back = np.concatenate([p[1] for p in parts])
+    holed = back.copy()
+    holed[::3, [4, 8]] = np.nan  # every third frame loses two points
+    want = np.tan(np.radians(bends) / 2) / 4
+    np.testing.assert_allclose(geo.back_bulge(im, back, 2, 14), want, atol=1e-9)
+    np.testing.assert_allclose(geo.back_bulge(im, holed, 2, 14), want, atol=1e-9)
+    flipped = holed.copy()
+    flipped[1, :, 1] = 2 * im[1, L.LEFT_SHOULDER, 1] - flipped[1, :, 1]  # mirrored outline
+    assert geo.back_bulge(im, flipped, 2, 14)[1] == pytest.approx(want[1], abs=1e-9)

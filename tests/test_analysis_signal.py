@@ -6,13 +6,19 @@ import numpy as np
 import pytest
 
 from formcheck.analysis.signal import (
+    TimeBase,
     derivative,
     fill_gaps,
     hysteresis,
+    in_ranges,
     lowpass,
+    range_argmax,
+    range_first_last,
+    range_reduce,
     robust_range,
     run_durations,
     runs,
+    smooth_rows,
 )
 
 FPS = 30.0
@@ -103,3 +109,89 @@ def test_run_durations_and_robust_range():
     lo, hi = robust_range(np.r_[np.arange(101.0), np.nan])
     assert (lo, hi) == pytest.approx((5.0, 95.0))
     assert np.isnan(robust_range(np.full(3, np.nan))[0])
+
+
+# ------------------------------------------------------------------ exactness of the fast paths
+@pytest.mark.parametrize("columns", [1, 2, 3, 5])
+@pytest.mark.parametrize("frames", [4, 11, 300])
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_lowpass_matches_sosfiltfilt_and_pairs_filter_independently(columns, frames, order):
+    """Signals are filtered two at a time as one complex signal: each must come out as
+    filtered alone (bit for bit), and as SciPy's sosfiltfilt."""
+    from scipy.signal import butter, sosfiltfilt
+
+    t = np.arange(frames) / FPS
+    x = np.random.default_rng(columns * frames + order).normal(size=(frames, columns))
+    out = lowpass(t, x, cutoff_hz=4.0, order=order)
+    for j in range(columns):
+        np.testing.assert_array_equal(out[:, j], lowpass(t, x[:, j], 4.0, order))
+    fs = 1.0 / np.median(np.diff(t))
+    sos = butter(order, 4.0 / (fs / 2.0), output="sos")
+    want = sosfiltfilt(sos, x, axis=0, padlen=min(3 * (2 * len(sos) + 1), frames - 1))
+    np.testing.assert_allclose(out, want, rtol=0, atol=1e-12)
+
+
+def test_smooth_rows_bridges_short_gaps_and_keeps_long_ones():
+    t = np.arange(200) / FPS
+    slow = np.sin(2 * np.pi * 0.3 * t)
+    short, long_, empty = slow.copy(), slow.copy(), np.full_like(slow, np.nan)
+    short[50:53] = np.nan
+    long_[50:80] = np.nan
+    out = smooth_rows(TimeBase.of(t), [slow, short, long_, empty], 3.0, max_gap_s=0.3)
+    assert len(out) == 4 and all(o.dtype == np.float64 for o in out)
+    assert np.isfinite(out[1]).all()
+    np.testing.assert_allclose(out[1], out[0], atol=0.01)
+    assert np.isnan(out[2][50:80]).all() and np.isfinite(out[2][:50]).all()
+    assert np.isnan(out[3]).all()
+
+
+@pytest.mark.parametrize("uniform", [True, False])
+@pytest.mark.parametrize("shape", [(2,), (3,), (50,), (50, 3)])
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_derivative_is_np_gradient(uniform, shape, order):
+    rng = np.random.default_rng(3)
+    n = shape[0]
+    t = np.arange(n) * 0.25 if uniform else np.cumsum(rng.uniform(0.02, 0.04, n))
+    x = rng.normal(size=shape)
+    want = x
+    for _ in range(order):
+        want = np.gradient(want, t, axis=0)
+    np.testing.assert_array_equal(derivative(t, x, order), want)
+
+
+def _ranges(rng: np.random.Generator, n: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    first = np.sort(rng.integers(0, n, count))
+    last = np.minimum(first + rng.integers(0, 12, count), n - 1)  # overlapping, to the end
+    last[-1] = n - 1
+    return first, last
+
+
+def test_range_reductions_match_a_loop_over_ranges():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=300)
+    x[rng.integers(0, 300, 40)] = np.nan
+    x[100:110] = np.nan  # a range of NaN only
+    first, last = _ranges(rng, x.size, 60)
+    first[0], last[0] = 100, 109
+    spans = [x[a:b + 1] for a, b in zip(first, last, strict=True)]
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(range_reduce(np.fmax, x, first, last),
+                                      [np.fmax.reduce(s) for s in spans])
+    np.testing.assert_array_equal(range_reduce(np.add, np.isfinite(x), first, last,
+                                               dtype=np.float64),
+                                  [np.isfinite(s).sum() for s in spans])
+    peaks = range_argmax(x, first, last)
+    assert peaks[0] == -1
+    for a, s, p in zip(first[1:], spans[1:], peaks[1:], strict=True):
+        assert p == (a + np.nanargmax(s) if np.isfinite(s).any() else -1)
+    lo, hi = range_first_last(lambda frames, owner: x[frames] > 0.5, first, last)
+    for a, s, f, g in zip(first, spans, lo, hi, strict=True):
+        hits = np.flatnonzero(s > 0.5)
+        assert (f, g) == ((a + hits[0], a + hits[-1]) if hits.size else (-1, -1))
+    assert range_reduce(np.fmax, x, first[:0], last[:0]).size == 0
+
+
+def test_in_ranges():
+    first, last = np.array([2, 5, 6, 9]), np.array([3, 7, 6, 9])
+    assert np.flatnonzero(in_ranges(10, first, last)).tolist() == [2, 3, 5, 6, 7, 9]
+    assert not in_ranges(4, first[:0], last[:0]).any()

@@ -3,6 +3,9 @@ assessability out. Pure NumPy (and SciPy's filters); deterministic."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,10 +49,29 @@ def _nanmean(x: np.ndarray, mask: np.ndarray) -> float:
     return float(v.mean()) if v.size else float("nan")
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """The analysis builds many small result objects (a long set has tens of thousands of
+    reps, phases and assessments) and no reference cycles, so the cyclic garbage collector
+    finds nothing to free; left on, it rescans every live object of the process several
+    times while they are built. It is paused for the call and restored (if it was on)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def analyze_sequence(seq: PoseSequence, config: Config | None = None,
                      exercise: str | None = None) -> AnalysisResult:
     """Analyse one lifter's landmarks. ``exercise`` overrides the automatic recognition."""
-    config = config or Config()
+    with _cycle_collector_paused():
+        return _analyze(seq, config or Config(), exercise)
+
+
+def _analyze(seq: PoseSequence, config: Config, exercise: str | None) -> AnalysisResult:
     sig = compute_signals(seq, config)
     clip_reason = _clip_reason(seq, sig, config)
     usable = sig.trunk_visible

@@ -84,35 +84,35 @@ PROFILES: dict[str, tuple[Criterion, ...]] = {
 
 def movement_features(sig: BodySignals) -> dict[str, float]:
     use = sig.trunk_visible
-
-    def rng(x: np.ndarray) -> float:
-        lo, hi = robust_range(x[use])
-        return hi - lo
-
-    def pct(x: np.ndarray, q: float) -> float:
-        v = x[use]
-        v = v[np.isfinite(v)]
-        return float(np.percentile(v, q)) if v.size else float("nan")
-
-    hip_range = rng(sig.hip_height_ratio)
-    hip_lo, _ = robust_range(sig.hip_height_ratio[use])
+    # One robust range per signal (its 5th/95th percentiles also give trunk_max, elbow_min).
+    hip_lo, hip_hi = robust_range(sig.hip_height_ratio[use])
+    wrist_lo, wrist_hi = robust_range(sig.wrist_height_ratio[use])
+    reach_lo, reach_hi = robust_range(sig.arm_reach_ratio[use])
+    trunk_lo, trunk_hi = robust_range(sig.trunk_deg[use])
+    elbow_lo, elbow_hi = robust_range(sig.elbow_deg[use])
+    hip_range = hip_hi - hip_lo
     bottom = use & (sig.hip_height_ratio <= hip_lo + BOTTOM_FRAC_OF_HIP_RANGE * hip_range)
     wrists_over_hips = sig.wrist_height_ratio - sig.hip_height_ratio
-    trunk_range = rng(sig.trunk_deg)
+    trunk_range = trunk_hi - trunk_lo
     with np.errstate(invalid="ignore", divide="ignore"):
         hinge = trunk_range / (100.0 * hip_range) if hip_range > 0 else float("nan")
     return {
         "hip_range": hip_range,
-        "wrist_range": rng(sig.wrist_height_ratio),
-        "reach_range": rng(sig.arm_reach_ratio),
+        "wrist_range": wrist_hi - wrist_lo,
+        "reach_range": reach_hi - reach_lo,
         "trunk_range": trunk_range,
-        "trunk_max": pct(sig.trunk_deg, 95),
-        "knee_min": pct(sig.knee_deg, 5),
-        "elbow_min": pct(sig.elbow_deg, 5),
-        "elbow_range": rng(sig.elbow_deg),
+        "trunk_max": trunk_hi,
+        "knee_min": _percentile(sig.knee_deg[use], 5.0),
+        "elbow_min": elbow_lo,
+        "elbow_range": elbow_hi - elbow_lo,
         "hinge": hinge,
         "wrists_over_hips_bottom": _median(wrists_over_hips[bottom]),
     }
+
+
+def _percentile(x: np.ndarray, q: float) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.percentile(x, q)) if x.size else float("nan")
 
 
 def _median(x: np.ndarray) -> float:

@@ -16,7 +16,14 @@ import numpy as np
 from formcheck.analysis.features import BodySignals
 from formcheck.analysis.reps import phase_at
 from formcheck.analysis.series import Series
-from formcheck.analysis.signal import hysteresis, run_durations, runs
+from formcheck.analysis.signal import (
+    hysteresis,
+    in_ranges,
+    range_argmax,
+    range_reduce,
+    run_durations,
+    runs,
+)
 from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw
 from formcheck.config import AssessConfig, FaultThresholds, ViewConfig
 from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
@@ -71,38 +78,40 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     clip_ok = reason is None
     usable = frame_ok & clip_ok
     out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
+    if not clip_ok:  # nothing in the clip can be judged: every rep carries the clip's reason
+        out.extend(Assessment(fault, rep.index, False, reason) for rep in ctx.reps)
+        return tuple(out), usable
     if not ctx.reps:
         return tuple(out), usable
     # Per rep, vectorised over reps: share of usable frames and mean yaw (-> the rep's view).
     first = np.array([r.start_frame for r in ctx.reps])
     last = np.array([r.end_frame for r in ctx.reps])
-    length = last - first + 1
-    share = _sum_over(frame_ok, first, last) / length
+    share = _sum_over(frame_ok, first, last) / (last - first + 1)
     rep_yaw = sig.yaw_deg if yaw_deg is None else yaw_deg
     yaw_ok = np.isfinite(rep_yaw)
     n_yaw = _sum_over(yaw_ok, first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
         yaw = _sum_over(np.where(yaw_ok, rep_yaw, 0.0), first, last) / n_yaw
     views = classify_yaw(np.where(n_yaw > 0, yaw, np.nan), ctx.view_cfg)
-    for rep, rep_share, rep_view in zip(ctx.reps, share, views, strict=True):
-        rep_reason = reason
-        if rep_reason is None:
-            if rep_share < ac.min_visible_frac:
-                rep_reason = (f"needed body parts visible in only {rep_share:.0%} of this "
-                              "rep's frames")
-            elif rep_view not in allowed:
-                rep_reason = VIEW_REASONS[fault].format(view=rep_view)
-        if rep_reason is not None:
-            usable[rep.start_frame:rep.end_frame + 1] = False
-        out.append(Assessment(fault, rep.index, rep_reason is None,
-                              rep_reason if rep_reason is not None else caveat))
+    hidden = share < ac.min_visible_frac
+    judged = ~hidden & np.isin(views, sorted(allowed))
+    if not judged.all():
+        usable &= ~in_ranges(len(usable), first[~judged], last[~judged])
+    for rep, ok, rep_hidden, rep_share, rep_view in zip(
+            ctx.reps, judged.tolist(), hidden.tolist(), share.tolist(), views.tolist(),
+            strict=True):
+        if ok:
+            out.append(Assessment(fault, rep.index, True, caveat))
+        else:
+            out.append(Assessment(fault, rep.index, False, (
+                f"needed body parts visible in only {rep_share:.0%} of this rep's frames"
+                if rep_hidden else VIEW_REASONS[fault].format(view=rep_view))))
     return tuple(out), usable
 
 
 def _sum_over(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Sum of ``x`` over each inclusive frame range (cumulative sums, no loop)."""
-    c = np.concatenate(([0.0], np.cumsum(x, dtype=np.float64)))
-    return c[last + 1] - c[first]
+    """Sum of ``x`` over each inclusive frame range (one reduction pass, no loop)."""
+    return range_reduce(np.add, x, first, last, dtype=np.float64)
 
 
 def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
@@ -111,11 +120,10 @@ def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
     ``(start, end_exclusive, peak)`` frame indices."""
     mask = hysteresis(x, on, on * release_frac)
     starts, ends = runs(mask)
-    dur = run_durations(t_s, starts, ends)
-    out = []
-    for s, e in zip(starts[dur >= min_duration_s], ends[dur >= min_duration_s], strict=True):
-        out.append((int(s), int(e), int(s + np.nanargmax(x[s:e]))))
-    return out
+    keep = run_durations(t_s, starts, ends) >= min_duration_s
+    starts, ends = starts[keep], ends[keep]
+    peaks = range_argmax(x, starts, ends - 1)  # runs hold no NaN (NaN switches off)
+    return list(zip(starts.tolist(), ends.tolist(), peaks.tolist(), strict=True))
 
 
 def severity(value: float, moderate: float, severe: float) -> str:
@@ -319,12 +327,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # The shoulder line's turn is read from its depth: near side-on one shoulder hides the
     # other and the reading gets noisy (real clips: median |rate| 6 deg/s at 0-25 deg yaw,
     # 17 deg/s at 50-62 deg), so only reps turned well toward or away from the camera count.
-    # Judged on the rep's median yaw of the hip line.
-    assessments = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
-    for a in assessments:
-        if not a.assessable:
-            first, last = _frames_of(ctx, a.rep)
-            usable[first:last + 1] = False
+    assessments, turned = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
+    usable &= ~turned
     rate = np.abs(sig.twist_rate_deg_s)
     x = np.where(usable, rate, np.nan)
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
@@ -377,44 +381,46 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     return RuleOutcome(tuple(findings), assessments, series)
 
 
-def _frames_of(ctx: FaultContext, rep: int | None) -> tuple[int, int]:
-    """Inclusive frame range of a rep, or of the whole clip for ``None``."""
-    if rep is None:
-        return 0, len(ctx.sig.t_s) - 1
-    r = ctx.reps[rep - 1]
-    return r.start_frame, r.end_frame
-
-
-def _off_front_deg(yaw: np.ndarray) -> float:
-    """How far the median of ``yaw`` is from facing the camera or facing away (0..90)."""
-    yaw = yaw[np.isfinite(yaw)]
-    if yaw.size == 0:
-        return float("nan")
-    turned = float(np.median(yaw))
-    return min(turned, 180.0 - turned)
-
-
 def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
-                        max_yaw_deg: float) -> tuple[Assessment, ...]:
+                        max_yaw_deg: float) -> tuple[tuple[Assessment, ...], np.ndarray]:
     """Turn assessable clip/rep verdicts into "not assessable" where the hip line or the
-    body as a whole (shoulders and hips) is, over the clip or rep, more than ``max_yaw_deg``
-    from facing the camera and from facing away from it."""
+    body as a whole (shoulders and hips) is, on average over the clip or rep, more than
+    ``max_yaw_deg`` from facing the camera and from facing away from it. Also returns the
+    ``(T,)`` mask of frames in reps (or the clip) so turned."""
     sig = ctx.sig
+    n = len(sig.t_s)
+    if not any(a.assessable for a in assessments):
+        return assessments, np.zeros(n, dtype=bool)
+    # Ranges: the clip (row 0), then every rep; means over frames with the trunk seen.
+    first = np.array([0] + [r.start_frame for r in ctx.reps])
+    last = np.array([n - 1] + [r.end_frame for r in ctx.reps])
+    off = np.full(first.shape, -np.inf)
+    for yaw in (sig.pelvis_yaw_deg, sig.yaw_deg):
+        ok = sig.trunk_visible & np.isfinite(yaw)
+        count = _sum_over(ok, first, last)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = _sum_over(np.where(ok, yaw, 0.0), first, last) / count
+        off = np.fmax(off, np.where(count > 0, np.minimum(mean, 180.0 - mean), np.nan))
+    turned = ~(off <= max_yaw_deg)  # NaN (never seen) counts as turned
+    if turned[0]:  # nothing in the clip can be judged: every rep carries the clip's reason
+        turned[:] = True
+        off[:] = off[0]
     out = []
     for a in assessments:
-        if a.assessable:
-            first, last = _frames_of(ctx, a.rep)
-            seen = sig.trunk_visible[first:last + 1]
-            off = max(_off_front_deg(sig.pelvis_yaw_deg[first:last + 1][seen]),
-                      _off_front_deg(sig.yaw_deg[first:last + 1][seen]))
-            if not off <= max_yaw_deg:
-                where = "the lifter" if a.rep is None else "in this rep the lifter"
-                a = replace(a, assessable=False, reason=(
-                    f"{where} is turned {off:.0f}° from facing toward or away from the "
-                    f"camera, too close to side-on to measure rotation about the spine "
-                    f"(needs within {max_yaw_deg:g}°)"))
+        row = 0 if a.rep is None or turned[0] else a.rep
+        if a.assessable and turned[row]:
+            where = "the lifter" if a.rep is None or row == 0 else "in this rep the lifter"
+            a = replace(a, assessable=False, reason=(
+                f"{where} is turned {off[row]:.0f}° from facing toward or away from the "
+                f"camera, too close to side-on to measure rotation about the spine "
+                f"(needs within {max_yaw_deg:g}°)"))
         out.append(a)
-    return tuple(out)
+    if turned[0]:
+        return tuple(out), np.ones(n, dtype=bool)
+    rep_turned = turned[1:]
+    mask = in_ranges(n, first[1:][rep_turned], last[1:][rep_turned]) if rep_turned.any() \
+        else np.zeros(n, dtype=bool)
+    return tuple(out), mask
 
 
 #: The rules, in report order (``report.FAULTS``).

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.analysis import geometry as geo
-from formcheck.analysis.signal import derivative, fill_gaps, lowpass
+from formcheck.analysis.signal import Gradient, TimeBase, smooth_rows
 from formcheck.config import Config
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
@@ -50,48 +50,66 @@ class BodySignals:
     leg_length_m: float
 
 
-def _pairs_visible(vis: np.ndarray, pairs, min_visibility: float) -> np.ndarray:
-    ok = np.ones(vis.shape[0], dtype=bool)
+#: The landmarks the signals read, gathered once per sequence (world, image, visibility).
+WORLD_LANDMARKS = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHOULDER,
+                   L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_HIP,
+                   L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE,
+                   L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
+IMAGE_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
+                   L.LEFT_ELBOW, L.RIGHT_ELBOW)
+VISIBILITY_LANDMARKS = tuple(dict.fromkeys(
+    lm for pairs in (TRUNK_PAIRS, LEG_PAIRS, HEAD_PAIRS,
+                     ((L.LEFT_ELBOW, L.RIGHT_ELBOW),)) for pair in pairs for lm in pair))
+
+
+def _pairs_visible(vis: geo.Joints, pairs, min_visibility: float) -> np.ndarray:
+    ok = np.ones(len(vis), dtype=bool)
     for a, b in pairs:
-        ok &= np.maximum(vis[:, a], vis[:, b]) >= min_visibility
+        ok &= np.maximum(vis[a][0], vis[b][0]) >= min_visibility
     return ok
 
 
-def _mean_pair(values: np.ndarray, vis: np.ndarray, a: int, b: int) -> np.ndarray:
+def _mean_pair(values: tuple[np.ndarray, np.ndarray], vis: geo.Joints, a: int,
+               b: int) -> np.ndarray:
     """Visibility-weighted mean of a left/right pair of per-frame values."""
-    wa, wb = vis[:, a] + np.float32(1e-6), vis[:, b] + np.float32(1e-6)
+    wa, wb = vis[a][0] + np.float32(1e-6), vis[b][0] + np.float32(1e-6)
     return (values[0] * wa + values[1] * wb) / (wa + wb)
+
+
+def _median(x: np.ndarray) -> float:
+    v = x[np.isfinite(x)]
+    return float(np.median(v)) if v.size else float("nan")
 
 
 def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     sc = config.signal
     t = seq.t_s
-    w, im, vis = seq.world_xyz, seq.image_xy, seq.visibility  # float32; no full-size copies
+    base = TimeBase.of(t)
+    w = geo.Joints.gather(seq.world_xyz, WORLD_LANDMARKS)
+    im = geo.Joints.gather(seq.image_xy, IMAGE_LANDMARKS)
+    vis = geo.Joints.gather(seq.visibility[..., None], VISIBILITY_LANDMARKS)
     detected = seq.detected
-    fps = seq.fps
+    fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
 
-    def clean(x: np.ndarray, cutoff: float = sc.smooth_cutoff_hz) -> np.ndarray:
-        x = fill_gaps(t, x, sc.max_gap_s)
-        return lowpass(t, x, cutoff, sc.filter_order)
+    def clean(rows: list[np.ndarray], cutoff: float = sc.smooth_cutoff_hz) -> list[np.ndarray]:
+        return smooth_rows(base, rows, cutoff, sc.filter_order, sc.max_gap_s)
 
-    leg = geo.leg_length(w)
-    leg_m = float(np.nanmedian(leg)) if np.isfinite(leg).any() else float("nan")
-    arm = (np.linalg.norm(w[:, L.LEFT_SHOULDER] - w[:, L.LEFT_ELBOW], axis=-1)
-           + np.linalg.norm(w[:, L.LEFT_ELBOW] - w[:, L.LEFT_WRIST], axis=-1))
-    arm_m = float(np.nanmedian(arm)) if np.isfinite(arm).any() else float("nan")
-    fwd = geo.forward_vector(w)
+    leg_m = _median(geo.leg_length(w))
+    arm_m = _median(geo.limb_length(w, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST))
     # The facing direction is a property of the set, not of a frame: smooth it strongly.
-    fwd = clean(fwd, min(sc.smooth_cutoff_hz, 1.0))
-    fwd = fwd / np.linalg.norm(fwd, axis=-1, keepdims=True)
+    fx, fz = clean(list(geo.forward_xz(w)), min(sc.smooth_cutoff_hz, 1.0))
+    norm = np.sqrt(fx * fx + fz * fz)
+    fwd = np.zeros((3, len(t)))  # (x, 0, z) rows, passed on as (T, 3) vectors
+    fwd[0], fwd[2] = fx / norm, fz / norm
+    fwd = fwd.T
 
-    reach = np.linalg.norm(geo.midpoint(w, L.LEFT_WRIST, L.RIGHT_WRIST)
-                           - geo.shoulder_mid(w), axis=-1)
     knees = (geo.joint_angle_deg(w, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
              geo.joint_angle_deg(w, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
     elbows = (geo.joint_angle_deg(w, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
               geo.joint_angle_deg(w, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST))
-
-    raw = np.stack([
+    reach = geo.joint_distance(w, (L.LEFT_WRIST, L.RIGHT_WRIST),
+                               (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
+    raw = [
         geo.trunk_inclination_deg(w),
         geo.sagittal_lean_deg(w, fwd),
         geo.hips_forward(w, fwd) / leg_m,
@@ -102,36 +120,40 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         _mean_pair(elbows, vis, L.LEFT_ELBOW, L.RIGHT_ELBOW),
         geo.head_neck_angle_deg(w),
         geo.body_yaw_deg(w, im),
-    ], axis=1)
-    smooth = clean(raw)
-
-    twist = clean(geo.twist_deg(w), sc.twist_cutoff_hz)
-    rate = derivative(t, twist)
-    jerk = derivative(t, rate, order=2)
-    hip_heading = clean(geo.hip_heading_deg(w), sc.twist_cutoff_hz)
-    pelvis_yaw = clean(geo.pelvis_yaw_deg(w, im))
-    with np.errstate(invalid="ignore"):
-        jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
-
+        geo.pelvis_yaw_deg(w, im),
+    ]
+    bulge_row = None
     if seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point:
-        bulge = clean(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
-                                     sc.back_profile_last_point))
+        bulge_row = len(raw)
+        raw.append(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
+                                  sc.back_profile_last_point))
         elbow_back = geo.behind_back(im, seq.back_xy, L.LEFT_ELBOW, L.RIGHT_ELBOW)
     else:
-        bulge = np.full(t.shape, np.nan)
         elbow_back = np.full(t.shape, np.nan)
+    twisting = [geo.twist_deg(w), geo.hip_heading_deg(w)]
+    # One filter pass for every signal sharing a cut-off.
+    same_cutoff = sc.twist_cutoff_hz == sc.smooth_cutoff_hz
+    if same_cutoff:
+        raw.extend(twisting)
+    smooth = clean(raw)
+    twist, hip_heading = smooth[-2:] if same_cutoff else clean(twisting, sc.twist_cutoff_hz)
+    bulge = smooth[bulge_row] if bulge_row is not None else np.full(t.shape, np.nan)
+    gradient = Gradient.of(t) if len(t) > 1 else None
+    rate = gradient.apply(twist) if gradient else np.full(t.shape, np.nan)
+    jerk = gradient.apply(rate, order=2) if gradient else np.full(t.shape, np.nan)
+    with np.errstate(invalid="ignore"):
+        jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
 
     return BodySignals(
         t_s=t, detected=detected,
         trunk_visible=detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility),
         legs_visible=detected & _pairs_visible(vis, LEG_PAIRS, sc.min_visibility),
         head_visible=detected & _pairs_visible(vis, HEAD_PAIRS, sc.min_visibility),
-        trunk_deg=smooth[:, 0], lean_deg=smooth[:, 1], hips_forward_ratio=smooth[:, 2],
-        hip_height_ratio=smooth[:, 3], wrist_height_ratio=smooth[:, 4],
-        arm_reach_ratio=smooth[:, 5], knee_deg=smooth[:, 6], elbow_deg=smooth[:, 7],
-        head_neck_deg=smooth[:, 8], twist_deg=twist, twist_rate_deg_s=rate,
-        twist_jerk_deg_s3=jerk, yaw_deg=smooth[:, 9], hip_heading_deg=hip_heading,
-        pelvis_yaw_deg=pelvis_yaw,
-        tracking_break=~detected | jumped, bulge=bulge,
+        trunk_deg=smooth[0], lean_deg=smooth[1], hips_forward_ratio=smooth[2],
+        hip_height_ratio=smooth[3], wrist_height_ratio=smooth[4],
+        arm_reach_ratio=smooth[5], knee_deg=smooth[6], elbow_deg=smooth[7],
+        head_neck_deg=smooth[8], twist_deg=twist, twist_rate_deg_s=rate,
+        twist_jerk_deg_s3=jerk, yaw_deg=smooth[9], hip_heading_deg=hip_heading,
+        pelvis_yaw_deg=smooth[10], tracking_break=~detected | jumped, bulge=bulge,
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m,
     )

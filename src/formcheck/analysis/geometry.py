@@ -4,13 +4,22 @@ Arrays are used in the precision they come in (float32 from a ``PoseSequence``: 
 angles, and half the memory traffic); callers filter in float64. World landmarks follow
 MediaPipe's axes (metres, hip-centred, x right in the image, y down,
 z away from the camera), so "up" is ``-y``. All functions take ``(T, 33, 3)`` world or
-``(T, 33, 2)`` image arrays and return ``(T,)`` or ``(T, 3)`` arrays; NaN in, NaN out.
+``(T, 33, 2)`` image arrays (or the same landmarks already gathered as ``Joints``) and return
+``(T,)`` or ``(T, 3)`` arrays; NaN in, NaN out.
+
+Inside, vectors are component-major (``(k, T)``: one contiguous row per coordinate), so each
+operation is one pass over contiguous frames; a ``(T, 33, k)`` array would be strided through
+once per coordinate read. ``Joints.gather`` makes that layout once per sequence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 import numpy as np
 
+from formcheck.pose.landmarks import NUM_LANDMARKS
 from formcheck.pose.landmarks import Landmark as L
 
 UP = np.array([0.0, -1.0, 0.0])
@@ -18,180 +27,319 @@ UP = np.array([0.0, -1.0, 0.0])
 #: Fewest back-outline points a frame needs for a bulge estimate.
 MIN_PROFILE_POINTS = 5
 
+#: Runs of at least this many consecutive columns are copied straight from the source;
+#: narrower selections are taken into a compact array first (a copy per frame and run
+#: costs more than it saves below this width).
+_WIDE_RUN_COLUMNS = 8
+
+
+def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
+    """Columns ``cols`` of ``a`` flattened per frame (``(T, ...)`` -> ``(T, D)``) as one
+    contiguous ``(len(cols), T)`` array.
+
+    Copies are ufunc copies whose iteration runs along each frame's contiguous values and
+    writes one value to each output row, so every frame is read once, in order (a plain
+    transposed copy reads the frames once per column, a cache line per value).
+    """
+    a = np.asarray(a)
+    flat = a.reshape(a.shape[0], int(np.prod(a.shape[1:])))
+    idx = np.asarray(list(cols), dtype=np.intp)
+    out = np.empty((idx.size, flat.shape[0]), dtype=flat.dtype)
+    cuts = np.flatnonzero(np.diff(idx) != 1) + 1
+    spans = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, idx.size].tolist(), strict=True))
+    if max(hi - lo for lo, hi in spans) < _WIDE_RUN_COLUMNS:
+        np.positive(np.take(flat, idx, axis=1), out=out.T)
+        return out
+    for lo, hi in spans:
+        np.positive(flat[:, idx[lo]:idx[lo] + hi - lo], out=out[lo:hi].T)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Joints:
+    """Landmarks over time, component-major: ``joints[L.LEFT_HIP]`` is a ``(k, T)`` array
+    whose rows are x, y(, z) over the frames."""
+
+    data: np.ndarray  # (J, k, T)
+    slots: dict[int, int]  # landmark -> index into data
+    _mids: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def gather(cls, points: np.ndarray, landmarks: Iterable[int] | None = None) -> Joints:
+        """Gather ``landmarks`` (default: all) from a ``(T, 33, k)`` array."""
+        p = np.asarray(points)
+        if p.ndim != 3 or p.shape[1] != NUM_LANDMARKS:
+            raise ValueError(f"landmarks must have shape (T, {NUM_LANDMARKS}, k), got {p.shape}")
+        lms = list(dict.fromkeys(int(i) for i in (range(NUM_LANDMARKS) if landmarks is None
+                                                  else landmarks)))
+        k = p.shape[2]
+        cols = (k * np.asarray(lms, dtype=np.intp)[:, None] + np.arange(k)).ravel()
+        data = gather_rows(p, cols).reshape(len(lms), k, p.shape[0])
+        return cls(data, {lm: j for j, lm in enumerate(lms)})
+
+    def __len__(self) -> int:
+        return int(self.data.shape[2])
+
+    def __getitem__(self, landmark: int) -> np.ndarray:
+        return self.data[self.slots[landmark]]
+
+    def mid(self, a: int, b: int) -> np.ndarray:
+        """Midpoint of landmarks ``a`` and ``b``, ``(k, T)`` (computed once)."""
+        key = (int(a), int(b))
+        if key not in self._mids:
+            self._mids[key] = 0.5 * (self[a] + self[b])
+        return self._mids[key]
+
+
+def as_joints(points: Joints | np.ndarray) -> Joints:
+    return points if isinstance(points, Joints) else Joints.gather(points)
+
+
+# ---------------------------------------------------------------- component-major vectors
+def _dot(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    out = u[0] * v[0]
+    for a, b in zip(u[1:], v[1:], strict=True):
+        out = out + a * b
+    return out
+
+
+def _norm(u: np.ndarray) -> np.ndarray:
+    return np.sqrt(_dot(u, u))
+
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    n = _norm(v)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, v / n, np.nan)
 
 
+def _unit_or_zero(v: np.ndarray) -> np.ndarray:
+    """Unit vectors, zero where the length is zero or unknown (a part that cannot vote)."""
+    n = _norm(v)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, v / n, 0.0)
+
+
+def _angle(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    if len(u) == 2:
+        cross = np.abs(u[0] * v[1] - u[1] * v[0])
+    else:
+        cross = np.sqrt((u[1] * v[2] - u[2] * v[1]) ** 2 + (u[2] * v[0] - u[0] * v[2]) ** 2
+                        + (u[0] * v[1] - u[1] * v[0]) ** 2)
+    return np.degrees(np.arctan2(cross, _dot(u, v)))
+
+
+def _rows(vectors: np.ndarray) -> np.ndarray:
+    """``(T, k)`` vectors as ``(k, T)`` rows (a view)."""
+    return np.moveaxis(np.asarray(vectors), -1, 0)
+
+
+def _xz(v: np.ndarray) -> np.ndarray:
+    return v[::2]
+
+
 def angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Unsigned angle between vectors (last axis 2 or 3) via ``arctan2(|u x v|, u . v)``."""
-    u = np.asarray(u)
-    v = np.asarray(v)
-    if u.shape[-1] == 2:
-        cross = np.abs(u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0])
-    else:
-        cross = np.linalg.norm(np.cross(u, v), axis=-1)
-    return np.degrees(np.arctan2(cross, np.sum(u * v, axis=-1)))
+    return _angle(_rows(u), _rows(v))
 
 
-def joint_angle_deg(points: np.ndarray, a: int, b: int, c: int) -> np.ndarray:
+def joint_angle_deg(points: Joints | np.ndarray, a: int, b: int, c: int) -> np.ndarray:
     """Angle at landmark ``b`` between ``a`` and ``c`` (180 = straight)."""
-    p = np.asarray(points)
-    return angle_deg(p[:, a] - p[:, b], p[:, c] - p[:, b])
+    j = as_joints(points)
+    return _angle(j[a] - j[b], j[c] - j[b])
 
 
-def midpoint(points: np.ndarray, a: int, b: int) -> np.ndarray:
-    p = np.asarray(points)
-    return 0.5 * (p[:, a] + p[:, b])
+def limb_length(points: Joints | np.ndarray, a: int, b: int, c: int) -> np.ndarray:
+    """Length of the two-segment limb ``a``-``b``-``c`` per frame."""
+    j = as_joints(points)
+    return _norm(j[a] - j[b]) + _norm(j[b] - j[c])
 
 
-def shoulder_mid(points: np.ndarray) -> np.ndarray:
+def joint_distance(points: Joints | np.ndarray, a: tuple[int, int],
+                   b: tuple[int, int]) -> np.ndarray:
+    """Distance between the midpoints of landmark pairs ``a`` and ``b`` per frame."""
+    j = as_joints(points)
+    return _norm(j.mid(*a) - j.mid(*b))
+
+
+def midpoint(points: Joints | np.ndarray, a: int, b: int) -> np.ndarray:
+    return as_joints(points).mid(a, b).T
+
+
+def shoulder_mid(points: Joints | np.ndarray) -> np.ndarray:
     return midpoint(points, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
 
 
-def hip_mid(points: np.ndarray) -> np.ndarray:
+def hip_mid(points: Joints | np.ndarray) -> np.ndarray:
     return midpoint(points, L.LEFT_HIP, L.RIGHT_HIP)
 
 
-def trunk_inclination_deg(world: np.ndarray) -> np.ndarray:
+def _trunk(j: Joints) -> np.ndarray:
+    return j.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - j.mid(L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def trunk_inclination_deg(world: Joints | np.ndarray) -> np.ndarray:
     """Angle of hip-mid -> shoulder-mid from vertical (0 upright, 90 horizontal)."""
-    return angle_deg(shoulder_mid(world) - hip_mid(world), UP[None, :])
+    tx, ty, tz = _trunk(as_joints(world))
+    # angle to UP = (0, -1, 0): |trunk x UP| = |(tz, 0, -tx)|, trunk . UP = -ty
+    return np.degrees(np.arctan2(np.sqrt(tz * tz + tx * tx), -ty))
 
 
-def left_vector(world: np.ndarray) -> np.ndarray:
+def _left_xz(j: Joints) -> np.ndarray:
+    """Shoulder line plus hip line (left minus right), horizontal part ``(2, T)``."""
+    return (_xz(j[L.LEFT_SHOULDER]) - _xz(j[L.RIGHT_SHOULDER])) + (
+        _xz(j[L.LEFT_HIP]) - _xz(j[L.RIGHT_HIP]))
+
+
+def _with_zero_y(xz: np.ndarray) -> np.ndarray:
+    """``(T, 3)`` vectors from horizontal ``(2, T)`` rows (y = 0, NaN where x is NaN)."""
+    out = np.empty((3, xz.shape[1]), dtype=xz.dtype)
+    out[0], out[2] = xz
+    out[1] = np.where(np.isnan(xz[0]), np.nan, 0.0)
+    return out.T
+
+
+def left_vector(world: Joints | np.ndarray) -> np.ndarray:
     """Horizontal unit vector to the subject's left, from the shoulder and hip lines."""
-    w = np.asarray(world)
-    v = (w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER]) + (w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
-    v[:, 1] = 0.0
-    return _unit(v)
+    return _with_zero_y(_unit(_left_xz(as_joints(world))))
 
 
-def forward_vector(world: np.ndarray) -> np.ndarray:
-    """Horizontal unit vector the lifter faces: toes vs heels, nose vs ears, and the left-right
-    axis, each normalised and summed (any one may be missing or noisy)."""
-    w = np.asarray(world)
-    feet = (w[:, L.LEFT_FOOT_INDEX] - w[:, L.LEFT_HEEL]) + (
-        w[:, L.RIGHT_FOOT_INDEX] - w[:, L.RIGHT_HEEL])
-    face = w[:, L.NOSE] - midpoint(w, L.LEFT_EAR, L.RIGHT_EAR)
-    lateral = np.cross(left_vector(w), UP[None, :])
-    parts = []
-    for v in (feet, face, lateral):
-        v = v.copy()
-        v[:, 1] = 0.0
-        parts.append(np.nan_to_num(_unit(v)))
-    return _unit(parts[0] + parts[1] + parts[2])
+def forward_xz(world: Joints | np.ndarray) -> np.ndarray:
+    """Horizontal unit vector the lifter faces as ``(2, T)`` rows (x, z): toes vs heels,
+    nose vs ears, and the left-right axis, each normalised and summed (any one may be missing
+    or noisy)."""
+    j = as_joints(world)
+    feet = (_xz(j[L.LEFT_FOOT_INDEX]) - _xz(j[L.LEFT_HEEL])) + (
+        _xz(j[L.RIGHT_FOOT_INDEX]) - _xz(j[L.RIGHT_HEEL]))
+    face = _xz(j[L.NOSE]) - _xz(j.mid(L.LEFT_EAR, L.RIGHT_EAR))
+    lx, lz = _unit(_left_xz(j))
+    lateral = np.stack([lz, -lx])  # left x up
+    total = _unit_or_zero(feet) + _unit_or_zero(face) + _unit_or_zero(lateral)
+    return _unit(total)
 
 
-def sagittal_lean_deg(world: np.ndarray, forward: np.ndarray) -> np.ndarray:
+def forward_vector(world: Joints | np.ndarray) -> np.ndarray:
+    """Horizontal unit vector the lifter faces, ``(T, 3)`` (see ``forward_xz``)."""
+    return _with_zero_y(forward_xz(world))
+
+
+def sagittal_lean_deg(world: Joints | np.ndarray, forward: np.ndarray) -> np.ndarray:
     """Signed trunk lean in the sagittal plane: positive forward, negative behind vertical."""
-    trunk = shoulder_mid(world) - hip_mid(world)
-    return np.degrees(np.arctan2(np.sum(trunk * forward, axis=-1), trunk @ UP))
+    trunk = _trunk(as_joints(world))
+    return np.degrees(np.arctan2(_dot(trunk, _rows(forward)), -trunk[1]))
 
 
-def leg_length(world: np.ndarray) -> np.ndarray:
+def leg_length(world: Joints | np.ndarray) -> np.ndarray:
     """Per-frame mean of the two legs' hip-knee-ankle lengths (metres)."""
-    w = np.asarray(world)
-    sides = []
-    for hip, knee, ankle in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-                             (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)):
-        sides.append(np.linalg.norm(w[:, hip] - w[:, knee], axis=-1)
-                     + np.linalg.norm(w[:, knee] - w[:, ankle], axis=-1))
-    return 0.5 * (sides[0] + sides[1])
+    j = as_joints(world)
+    return 0.5 * (limb_length(j, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
+                  + limb_length(j, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
 
 
-def hips_forward(world: np.ndarray, forward: np.ndarray) -> np.ndarray:
+def hips_forward(world: Joints | np.ndarray, forward: np.ndarray) -> np.ndarray:
     """How far the hip centre is ahead of the ankle centre along ``forward`` (metres)."""
-    d = hip_mid(world) - midpoint(world, L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    return np.sum(d * forward, axis=-1)
+    j = as_joints(world)
+    d = j.mid(L.LEFT_HIP, L.RIGHT_HIP) - j.mid(L.LEFT_ANKLE, L.RIGHT_ANKLE)
+    return _dot(d, _rows(forward))
 
 
-def height_above_ankles(world: np.ndarray, a: int, b: int) -> np.ndarray:
+def height_above_ankles(world: Joints | np.ndarray, a: int, b: int) -> np.ndarray:
     """Height of the midpoint of landmarks ``a`` and ``b`` above the ankle centre (metres)."""
-    d = midpoint(world, a, b) - midpoint(world, L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    return d @ UP
+    j = as_joints(world)
+    return -(j.mid(a, b)[1] - j.mid(L.LEFT_ANKLE, L.RIGHT_ANKLE)[1])
 
 
-def head_neck_angle_deg(world: np.ndarray) -> np.ndarray:
+def head_neck_angle_deg(world: Joints | np.ndarray) -> np.ndarray:
     """Ear-shoulder-hip angle at the shoulder (180 = head in line with the trunk)."""
-    ear = midpoint(world, L.LEFT_EAR, L.RIGHT_EAR)
-    sh = shoulder_mid(world)
-    return angle_deg(ear - sh, hip_mid(world) - sh)
+    j = as_joints(world)
+    sh = j.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    return _angle(j.mid(L.LEFT_EAR, L.RIGHT_EAR) - sh, j.mid(L.LEFT_HIP, L.RIGHT_HIP) - sh)
 
 
-def _horizontal_heading(v: np.ndarray) -> np.ndarray:
-    return np.arctan2(v[:, 2], v[:, 0])
+def _unwrap(a: np.ndarray) -> np.ndarray:
+    """``np.unwrap`` of angles already in [-pi, pi) (consecutive steps within (-2 pi, 2 pi)):
+    a step beyond pi becomes the equivalent step the other way round; float64 out."""
+    step = np.diff(a)
+    turn = np.where(np.abs(step) > np.pi, np.copysign(np.float64(2 * np.pi), -step), 0.0)
+    out = np.empty(a.shape)
+    out[:1] = a[:1]
+    np.add(a[1:], np.cumsum(turn), out=out[1:])
+    return out
 
 
-def twist_deg(world: np.ndarray) -> np.ndarray:
+def twist_deg(world: Joints | np.ndarray) -> np.ndarray:
     """Signed rotation of the shoulder line relative to the hip line about vertical, unwrapped
     over time (NaN rows stay NaN)."""
-    w = np.asarray(world)
-    s = _horizontal_heading(w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER])
-    h = _horizontal_heading(w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
-    d = np.angle(np.exp(1j * (s - h)))
+    j = as_joints(world)
+    sx, sz = _xz(j[L.LEFT_SHOULDER]) - _xz(j[L.RIGHT_SHOULDER])
+    hx, hz = _xz(j[L.LEFT_HIP]) - _xz(j[L.RIGHT_HIP])
+    d = np.arctan2(sz, sx) - np.arctan2(hz, hx)  # in (-2 pi, 2 pi)
+    return _unwrapped_deg(
+        np.where(d >= np.pi, d - 2 * np.pi, np.where(d < -np.pi, d + 2 * np.pi, d)))
+
+
+def _unwrapped_deg(d: np.ndarray) -> np.ndarray:
+    """Angles in [-pi, pi) unwrapped over time, in degrees (NaN rows stay NaN)."""
     ok = np.isfinite(d)
-    out = np.full(d.shape, np.nan)
-    if ok.any():
-        out[ok] = np.unwrap(d[ok])
-    return np.degrees(out)
+    if ok.all():
+        out = _unwrap(d)
+    else:
+        out = np.full(d.shape, np.nan)
+        if ok.any():
+            out[ok] = _unwrap(d[ok])
+    return np.degrees(out, out=out)
 
 
-def hip_heading_deg(world: np.ndarray) -> np.ndarray:
+def hip_heading_deg(world: Joints | np.ndarray) -> np.ndarray:
     """Heading of the hip line (right hip -> left hip) about vertical, unwrapped over time: how
     the pelvis turns relative to the camera (NaN rows stay NaN)."""
-    w = np.asarray(world)
-    h = _horizontal_heading(w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
-    ok = np.isfinite(h)
-    out = np.full(h.shape, np.nan)
-    if ok.any():
-        out[ok] = np.unwrap(h[ok])
-    return np.degrees(out)
+    j = as_joints(world)
+    hx, hz = _xz(j[L.LEFT_HIP]) - _xz(j[L.RIGHT_HIP])
+    h = np.arctan2(hz, hx)
+    return _unwrapped_deg(np.where(h >= np.pi, h - 2 * np.pi, h))
 
 
-def image_jump(image: np.ndarray) -> np.ndarray:
+def image_jump(image: Joints | np.ndarray) -> np.ndarray:
     """Per-frame displacement of the hip centre in the image, in torso lengths (shoulder-mid to
     hip-mid, the larger of this and the previous frame's): a camera cut or a detection jumping
     to another person moves it by a large part of a torso between two frames. ``(T,)``, the
     first frame 0, NaN where either frame lacks the landmarks."""
-    im = np.asarray(image)
-    hip = hip_mid(im)
-    torso = np.linalg.norm(shoulder_mid(im) - hip, axis=-1)
-    out = np.zeros(hip.shape[0])
-    if hip.shape[0] > 1:
-        step = np.linalg.norm(np.diff(hip, axis=0), axis=-1)
+    im = as_joints(image)
+    hip = im.mid(L.LEFT_HIP, L.RIGHT_HIP)
+    torso = _norm(im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - hip)
+    out = np.zeros(hip.shape[1])
+    if hip.shape[1] > 1:
+        step = _norm(np.diff(hip, axis=1))
         with np.errstate(invalid="ignore", divide="ignore"):
             out[1:] = step / np.fmax(torso[1:], torso[:-1])
     return out
 
 
-def pelvis_yaw_deg(world: np.ndarray, image: np.ndarray) -> np.ndarray:
+def pelvis_yaw_deg(world: Joints | np.ndarray, image: Joints | np.ndarray) -> np.ndarray:
     """Like ``body_yaw_deg`` from the hip line alone: how the lifter stands to the camera,
     unaffected by the shoulders turning (a twist moves ``body_yaw_deg`` by half its angle)."""
-    w = np.asarray(world)
-    im = np.asarray(image)
-    lw = w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP]
-    li = im[:, L.LEFT_HIP, 0] - im[:, L.RIGHT_HIP, 0]
-    return np.degrees(np.arctan2(np.abs(lw[:, 2]), np.copysign(np.abs(lw[:, 0]), li)))
+    j, im = as_joints(world), as_joints(image)
+    hx, hz = _xz(j[L.LEFT_HIP]) - _xz(j[L.RIGHT_HIP])
+    li = im[L.LEFT_HIP][0] - im[L.RIGHT_HIP][0]
+    return np.degrees(np.arctan2(np.abs(hz), np.copysign(np.abs(hx), li)))
 
 
-def body_yaw_deg(world: np.ndarray, image: np.ndarray) -> np.ndarray:
+def body_yaw_deg(world: Joints | np.ndarray, image: Joints | np.ndarray) -> np.ndarray:
     """Body yaw to the camera in [0, 180]: 0 facing it, 90 side on, 180 back to it.
 
     The depth part comes from the world landmarks; whether the lifter faces the camera or
     away comes from the image (facing the camera, the left shoulder is on the image's right).
     """
-    w = np.asarray(world)
-    im = np.asarray(image)
-    lw = (w[:, L.LEFT_SHOULDER] - w[:, L.RIGHT_SHOULDER]) + (w[:, L.LEFT_HIP] - w[:, L.RIGHT_HIP])
-    li = (im[:, L.LEFT_SHOULDER, 0] - im[:, L.RIGHT_SHOULDER, 0]) + (
-        im[:, L.LEFT_HIP, 0] - im[:, L.RIGHT_HIP, 0])
-    lateral = np.copysign(np.abs(lw[:, 0]), li)
-    return np.degrees(np.arctan2(np.abs(lw[:, 2]), lateral))
+    lw_x, lw_z = _left_xz(as_joints(world))
+    im = as_joints(image)
+    li = (im[L.LEFT_SHOULDER][0] - im[L.RIGHT_SHOULDER][0]) + (
+        im[L.LEFT_HIP][0] - im[L.RIGHT_HIP][0])
+    lateral = np.copysign(np.abs(lw_x), li)
+    return np.degrees(np.arctan2(np.abs(lw_z), lateral))
 
 
-def back_bulge(image_xy: np.ndarray, back_xy: np.ndarray, first: int, last: int) -> np.ndarray:
+def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
+               last: int) -> np.ndarray:
     """Signed bow of the back outline off its own end-to-end line, as a fraction of the
     shoulder-hip chord: positive = convex (rounded), negative = concave (arched).
 
@@ -201,58 +349,72 @@ def back_bulge(image_xy: np.ndarray, back_xy: np.ndarray, first: int, last: int)
     i.e. relative to the straight line through the outline's ends. The back side is the side
     of the chord where most outline points lie.
     """
-    im = np.asarray(image_xy)
+    im = as_joints(image_xy)
     back = np.asarray(back_xy)
     n_pts = back.shape[1]
     if not 0 <= first < last < n_pts or last - first + 1 < MIN_PROFILE_POINTS:
         raise ValueError(f"back profile points {first}..{last} invalid for {n_pts} points")
-    sh, hp = shoulder_mid(im), hip_mid(im)
+    sh, hp = im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER), im.mid(L.LEFT_HIP, L.RIGHT_HIP)
     chord = hp - sh
-    length = np.linalg.norm(chord, axis=-1)
+    length = _norm(chord)
     with np.errstate(invalid="ignore", divide="ignore"):
-        nx, ny = -chord[:, 1] / length, chord[:, 0] / length  # unit normal of the chord
+        normal = np.stack([-chord[1] / length, chord[0] / length], axis=-1)  # (T, 2) unit
     f = np.arange(first, last + 1) / (n_pts - 1)
-    seg = back[:, first:last + 1]
+    seg = back[:, first:last + 1]  # (T, Kr, 2)
     # Offset from the chord along its normal; the chord itself has no normal component.
-    off = seg[..., 0] * nx[:, None] + seg[..., 1] * ny[:, None] \
-        - (sh[:, 0] * nx + sh[:, 1] * ny)[:, None]  # (T, Kr) pixels
-    ok = np.isfinite(off)
-    side = np.sign(np.sum(np.sign(np.where(ok, off, 0.0)), axis=1))  # majority of the points
-    off = np.where(ok, off, 0.0)
+    off = np.matmul(seg, normal[:, :, None])[..., 0]  # (T, Kr) pixels
+    off -= (sh[0] * normal[:, 0] + sh[1] * normal[:, 1])[:, None]
     g = (f - f[0]) / (f[-1] - f[0])
     basis = np.stack([np.ones_like(g), g, g * g], axis=1)  # (Kr, 3)
-    enough = (ok.sum(axis=1) >= MIN_PROFILE_POINTS) & (side != 0)
     # Frames with every point share one least-squares solution (a fixed row of the
-    # pseudo-inverse); frames with holes solve their own 3x3 normal equations.
-    curv = (off @ np.linalg.pinv(basis)[2]) * side
-    holed = np.flatnonzero(enough & ~ok.all(axis=1))
+    # pseudo-inverse); a NaN point makes that NaN and sends the frame to the frames with
+    # holes, which solve their own 3x3 normal equations.
+    curv = off @ np.linalg.pinv(basis)[2].astype(off.dtype)
+    full = np.isfinite(curv)
+    holed = np.flatnonzero(~full)
+    sub = off[holed]
+    side = np.sign(np.sign(off, out=off) @ np.ones(off.shape[1], dtype=off.dtype))
+    curv *= side
+    enough = full & (side != 0)
     if holed.size:
-        wts = ok[holed].astype(np.float64)
-        gram = np.einsum("tk,ki,kj->tij", wts, basis, basis)
-        rhs = np.einsum("tk,ki->ti", wts * off[holed] * side[holed, None], basis)
-        curv[holed] = np.linalg.solve(gram, rhs[..., None])[:, 2, 0]
+        ok = np.isfinite(sub)
+        sub = np.where(ok, sub, 0.0)
+        sub_side = np.sign(np.sum(np.sign(sub), axis=1))  # majority of the points
+        sub_enough = (ok.sum(axis=1) >= MIN_PROFILE_POINTS) & (sub_side != 0)
+        solve = holed[sub_enough]
+        enough[solve] = True
+        if solve.size:
+            wts = ok[sub_enough].astype(np.float64)
+            gram = np.einsum("tk,ki,kj->tij", wts, basis, basis)
+            rhs = np.einsum("tk,ki->ti", wts * sub[sub_enough] * sub_side[sub_enough, None],
+                            basis)
+            curv[solve] = np.linalg.solve(gram, rhs[..., None])[:, 2, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         # Curvature in chord units (per f**2), then the sagitta it gives over the whole chord.
         bulge = -curv / (f[-1] - f[0]) ** 2 / 4.0 / length
     return np.where(enough & (length > 0), bulge, np.nan)
 
 
-def behind_back(image_xy: np.ndarray, back_xy: np.ndarray, a: int, b: int) -> np.ndarray:
+def behind_back(image_xy: Joints | np.ndarray, back_xy: np.ndarray, a: int,
+                b: int) -> np.ndarray:
     """How far the farther-back of landmarks ``a`` and ``b`` (e.g. the elbows) lies behind the
     shoulder-hip line, on the back outline's side, as a fraction of that line's length
     (negative: in front of it). ``(T,)``; NaN without an outline."""
-    im = np.asarray(image_xy)
+    im = as_joints(image_xy)
     back = np.asarray(back_xy)
-    sh, hp = shoulder_mid(im), hip_mid(im)
-    chord = hp - sh
-    length = np.linalg.norm(chord, axis=-1)
+    sh = im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    chord = im.mid(L.LEFT_HIP, L.RIGHT_HIP) - sh
+    length = _norm(chord)
     with np.errstate(invalid="ignore", divide="ignore"):
-        normal = np.stack([-chord[:, 1], chord[:, 0]], axis=-1) / length[:, None]
-        off = np.einsum("tkc,tc->tk", back - sh[:, None, :], normal)
+        nx, ny = -chord[1] / length, chord[0] / length
+        off = (back[..., 0] - sh[0][:, None]) * nx[:, None] \
+            + (back[..., 1] - sh[1][:, None]) * ny[:, None]
         side = np.sign(np.nansum(np.sign(off), axis=1))  # majority of the outline points
-        pts = np.stack([im[:, a], im[:, b]], axis=1) - sh[:, None, :]
-        depth = np.einsum("tkc,tc->tk", pts, normal) * side[:, None] / length[:, None]
-    out = np.fmax(depth[:, 0], depth[:, 1])
+
+        def depth(lm: int) -> np.ndarray:
+            return ((im[lm][0] - sh[0]) * nx + (im[lm][1] - sh[1]) * ny) * side / length
+
+        out = np.fmax(depth(a), depth(b))
     return np.where(side != 0, out, np.nan)
 
 

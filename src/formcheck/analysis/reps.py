@@ -16,8 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.signal import hysteresis, robust_range, runs
+from formcheck.analysis.signal import (
+    hysteresis,
+    range_argmax,
+    range_first_last,
+    range_reduce,
+    robust_range,
+    runs,
+)
 from formcheck.config import RepConfig
+from formcheck.errors import ConfigError
 from formcheck.report import Phase, Rep
 
 #: Fraction of the robust range above the bottom that still counts as "at rest".
@@ -68,20 +76,27 @@ def progress_signal(sig: BodySignals, exercise: str) -> np.ndarray:
     return profile.progress(sig) if profile else np.full(sig.t_s.shape, np.nan)
 
 
-def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, start: int, end: int,
-            cfg: RepConfig) -> tuple[Phase, ...]:
-    seg = x[start:end + 1]
-    peak = start + int(np.nanargmax(seg))
+def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, first: np.ndarray,
+            last: np.ndarray, cfg: RepConfig) -> list[tuple[Phase, ...]]:
+    """Phases of every rep ``first[i]..last[i]`` (inclusive): split at the peak of ``x``, or
+    with a hold at the top (frames within ``lockout_level_frac`` of the way from the rep's
+    lowest to its highest value) for three phases. Computed for all reps at once."""
+    t0, t1 = t[first].tolist(), t[last].tolist()
     if len(names) == 2:
-        return (Phase(names[0], float(t[start]), float(t[peak])),
-                Phase(names[1], float(t[peak]), float(t[end])))
-    rest = float(np.nanmin(seg))
-    level = rest + cfg.lockout_level_frac * (float(x[peak]) - rest)
-    top = start + np.flatnonzero(seg >= level)
-    hold_start, hold_end = int(top[0]), int(top[-1])
-    return (Phase(names[0], float(t[start]), float(t[hold_start])),
-            Phase(names[1], float(t[hold_start]), float(t[hold_end])),
-            Phase(names[2], float(t[hold_end]), float(t[end])))
+        tp = t[range_argmax(x, first, last)].tolist()
+        return [(Phase(names[0], a, p), Phase(names[1], p, b))
+                for a, p, b in zip(t0, tp, t1, strict=True)]
+    top = range_reduce(np.fmax, x, first, last)
+    rest = range_reduce(np.fmin, x, first, last)
+    level = rest + cfg.lockout_level_frac * (top - rest)
+    hold_start, hold_end = range_first_last(lambda frames, rep: x[frames] >= level[rep],
+                                            first, last)
+    if np.any(hold_start < 0):
+        raise ConfigError(f"reps.lockout_level_frac={cfg.lockout_level_frac:g} leaves a rep "
+                          "without a top; set it to at most 1")
+    ths, the = t[hold_start].tolist(), t[hold_end].tolist()
+    return [(Phase(names[0], a, hs), Phase(names[1], hs, he), Phase(names[2], he, b))
+            for a, hs, he, b in zip(t0, ths, the, t1, strict=True)]
 
 
 def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, ...]:
@@ -99,36 +114,44 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     starts, ends = runs(active)
     if starts.size == 0:
         return ()
-    first_seen = int(np.flatnonzero(np.isfinite(x))[0])
+    first_seen = int(np.argmax(np.isfinite(x)))
     keep = starts > first_seen  # a rep under way when the clip starts is the set-up
     starts, ends = starts[keep], ends[keep]
-    rest_idx = np.flatnonzero(x <= lo + REST_LEVEL_FRAC * span)
-    candidates = []
-    for s, e in zip(starts, ends, strict=True):
-        i = int(np.searchsorted(rest_idx, s))  # last rest frame before the run
-        j = int(np.searchsorted(rest_idx, e))  # first rest frame after it
-        r0 = int(rest_idx[i - 1]) if i > 0 else int(s)
-        r1 = int(rest_idx[j]) if j < rest_idx.size else int(e - 1)
-        peak = s + int(np.nanargmax(x[s:e]))
-        depth = float(x[peak] - np.nanmin(x[r0:r1 + 1]))
-        candidates.append((r0, r1, depth))
-    if not candidates:
+    if starts.size == 0:
         return ()
-    typical = float(np.median([c[2] for c in candidates]))
-    reps: list[Rep] = []
-    prev_end = -1
-    for r0, r1, depth in candidates:
-        r0 = max(r0, prev_end)
-        duration = float(t[r1] - t[r0])
-        if depth < cfg.min_depth_frac_of_median * typical:
-            continue
-        if not cfg.min_rep_duration_s <= duration <= cfg.max_rep_duration_s:
-            continue
-        reps.append(Rep(index=len(reps) + 1, start_s=float(t[r0]), end_s=float(t[r1]),
-                        phases=_phases(profile.phases, t, x, r0, r1, cfg),
-                        start_frame=r0, end_frame=r1))
-        prev_end = r1
-    return tuple(reps)
+    # Each run extends back to the last rest frame before it and on to the first after it.
+    rest_idx = np.flatnonzero(x <= lo + REST_LEVEL_FRAC * span)
+    before = np.searchsorted(rest_idx, starts) - 1
+    after = np.searchsorted(rest_idx, ends)
+    if rest_idx.size:
+        r0 = np.where(before >= 0, rest_idx[np.maximum(before, 0)], starts)
+        r1 = np.where(after < rest_idx.size, rest_idx[np.minimum(after, rest_idx.size - 1)],
+                      ends - 1)
+    else:
+        r0, r1 = starts, ends - 1
+    depth = range_reduce(np.fmax, x, starts, ends - 1) - range_reduce(np.fmin, x, r0, r1)
+    typical = float(np.median(depth))
+    deep = ~(depth < cfg.min_depth_frac_of_median * typical)
+    # Consecutive reps may share rest frames; a rep starts no earlier than the last counted
+    # one ended, which depends on which reps were counted: one pass over the candidates.
+    t0, t1 = t[r0].tolist(), t[r1].tolist()
+    first: list[int] = []
+    last: list[int] = []
+    prev_end, prev_t = -1, 0.0
+    for a, b, ta, tb, ok in zip(r0.tolist(), r1.tolist(), t0, t1, deep.tolist(), strict=True):
+        if a < prev_end:
+            a, ta = prev_end, prev_t
+        if ok and cfg.min_rep_duration_s <= tb - ta <= cfg.max_rep_duration_s:
+            first.append(a)
+            last.append(b)
+            prev_end, prev_t = b, tb
+    if not first:
+        return ()
+    fa, la = np.array(first), np.array(last)
+    phases = _phases(profile.phases, t, x, fa, la, cfg)
+    return tuple(Rep(index=i + 1, start_s=ph[0].start_s, end_s=ph[-1].end_s, phases=ph,
+                     start_frame=a, end_frame=b)
+                 for i, (a, b, ph) in enumerate(zip(first, last, phases, strict=True)))
 
 
 def rep_index_per_frame(n: int, reps: tuple[Rep, ...]) -> np.ndarray:

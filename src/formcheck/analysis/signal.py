@@ -6,6 +6,9 @@ is vectorised over frames. Arrays are ``(T,)`` or ``(T, D)``; time is axis 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
 #: Timestamps whose steps deviate less than this fraction from the median step count as uniform.
@@ -57,12 +60,24 @@ def fill_gaps(t_s: np.ndarray, x: np.ndarray, max_gap_s: float = np.inf,
     return out.reshape(shape)
 
 
-def _is_uniform(t: np.ndarray) -> bool:
-    if t.size < 3:
-        return True
-    dt = np.diff(t)
-    med = np.median(dt)
-    return bool(np.max(np.abs(dt - med)) <= _UNIFORM_TOLERANCE * med)
+@dataclass(frozen=True, eq=False)
+class TimeBase:
+    """A sequence's timestamps with their median step and whether they are uniform, measured
+    once (every filter and decision over the sequence needs them)."""
+
+    t_s: np.ndarray
+    step_s: float  # median step (0 for fewer than two frames)
+    uniform: bool
+
+    @classmethod
+    def of(cls, t_s: np.ndarray) -> TimeBase:
+        t = np.asarray(t_s, dtype=np.float64)
+        if t.size < 2:
+            return cls(t, 0.0, True)
+        dt = np.diff(t)
+        step = float(np.median(dt))
+        uniform = t.size < 3 or bool(np.max(np.abs(dt - step)) <= _UNIFORM_TOLERANCE * step)
+        return cls(t, step, uniform)
 
 
 def lowpass(t_s: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
@@ -72,48 +87,134 @@ def lowpass(t_s: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) ->
     sampled back. NaN stay NaN (they are bridged only for the filter's sake). When the cut-off
     is near or above Nyquist (very low frame rates) the signal is returned unchanged.
     """
-    from scipy.signal import butter, sosfiltfilt
-
-    t = np.asarray(t_s, dtype=np.float64)
     flat, shape = _as_2d(x)
-    n = flat.shape[0]
-    if n < 4:
-        return flat.reshape(shape).copy()
-    dt = float(np.median(np.diff(t)))
-    fs = 1.0 / dt
-    if cutoff_hz >= _MAX_CUTOFF_FRAC_OF_FS * fs:
-        return flat.reshape(shape).copy()
-    nan = ~np.isfinite(flat)
-    usable = ~np.all(nan, axis=0)
-    filled = fill_gaps(t, flat, extrapolate=True)
-    filled[:, ~usable] = 0.0
-    uniform = _is_uniform(t)
-    if uniform:
-        grid, series = t, filled
-    else:
-        m = int(np.floor((t[-1] - t[0]) / dt)) + 1
-        grid = t[0] + dt * np.arange(m)
-        series = np.stack([np.interp(grid, t, filled[:, j]) for j in range(filled.shape[1])],
-                          axis=1)
+    rows = smooth_rows(TimeBase.of(t_s), list(flat.T), cutoff_hz, order)
+    return np.stack(rows, axis=1).reshape(shape) if rows else flat.reshape(shape).copy()
+
+
+def smooth_rows(base: TimeBase, rows: Sequence[np.ndarray], cutoff_hz: float, order: int = 2,
+                max_gap_s: float | None = None) -> list[np.ndarray]:
+    """``lowpass`` of each ``(T,)`` signal in ``rows``, after bridging gaps of up to
+    ``max_gap_s`` (``fill_gaps``; None: none). Returns new float64 ``(T,)`` arrays.
+
+    Signals without NaN go straight to the filter; only those with gaps are copied and filled.
+    Each signal is its own array (no stacked copies of the whole set).
+    """
+    from scipy.signal import butter, sosfilt_zi
+
+    t = base.t_s
+    n = t.shape[0]
+    filtering = n >= 4 and cutoff_hz < _MAX_CUTOFF_FRAC_OF_FS * (1.0 / base.step_s)
+    series: list[np.ndarray] = []
+    holes: list[np.ndarray | None] = []
+    for row in rows:
+        row = np.asarray(row)
+        nan = ~np.isfinite(row)
+        if nan.any() and max_gap_s is not None:
+            row = fill_gaps(t, row, max_gap_s)
+            nan = ~np.isfinite(row)
+        if not nan.any():
+            series.append(row)
+            holes.append(None)
+            continue
+        holes.append(nan)
+        if filtering:  # bridged for the filter's sake only; the NaN come back afterwards
+            row = np.zeros(n) if nan.all() else fill_gaps(t, row, extrapolate=True)
+        series.append(row)
+    if not filtering:
+        return [np.array(row, dtype=np.float64) for row in series]
+    grid = t
+    if not base.uniform:
+        grid = t[0] + base.step_s * np.arange(int(np.floor((t[-1] - t[0]) / base.step_s)) + 1)
+        series = [np.interp(grid, t, row) for row in series]
+    fs = 1.0 / base.step_s
     sos = butter(order, cutoff_hz / (fs / 2.0), output="sos")
-    padlen = min(3 * (2 * len(sos) + 1), series.shape[0] - 1)
-    smooth = sosfiltfilt(sos, np.ascontiguousarray(series.T), axis=-1, padlen=padlen).T
-    if not uniform:
-        smooth = np.stack([np.interp(t, grid, smooth[:, j]) for j in range(smooth.shape[1])],
-                          axis=1)
-    smooth = np.where(nan, np.nan, smooth)
-    return smooth.reshape(shape)
+    padlen = min(3 * (2 * len(sos) + 1), grid.shape[0] - 1)
+    zi = sosfilt_zi(sos)
+    smooth: list[np.ndarray] = []
+    for i in range(0, len(series), 2):
+        pair = _filtfilt_pair(sos, zi, series[i], series[i + 1] if i + 1 < len(series) else None,
+                              padlen)
+        smooth.extend(pair[:len(series) - i])
+    if not base.uniform:
+        smooth = [np.interp(t, grid, row) for row in smooth]
+    for row, nan in zip(smooth, holes, strict=True):
+        if nan is not None:
+            row[nan] = np.nan
+    return smooth
+
+
+def _filtfilt_pair(sos: np.ndarray, zi: np.ndarray, a: np.ndarray, b: np.ndarray | None,
+                   padlen: int) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.signal.sosfiltfilt(sos, x, padlen=padlen)`` (odd extension, steady-state
+    initial conditions ``zi = sosfilt_zi(sos)``) of ``a`` and ``b`` (zeros when None), as two
+    new contiguous float64 arrays.
+
+    The pair is filtered as the real and imaginary parts of one complex signal: the
+    coefficients are real, so each part comes out exactly as filtered on its own, while the
+    recursion over samples (which bounds the speed) runs once for both.
+    """
+    from scipy.signal import sosfilt
+
+    m, p = a.shape[0], padlen
+    ext = np.empty(m + 2 * p, dtype=np.complex128)
+    ext.real[p:p + m] = a
+    ext.imag[p:p + m] = 0.0 if b is None else b
+    mid = ext[p:p + m]
+    ext[:p] = 2.0 * mid[0] - mid[p:0:-1]
+    ext[p + m:] = 2.0 * mid[-1] - mid[-2:-(p + 2):-1]
+    fwd, _ = sosfilt(sos, ext, zi=zi * ext[0])
+    back, _ = sosfilt(sos, fwd[::-1], zi=zi * fwd[-1])
+    both = back[::-1][p:p + m]
+    return both.real.copy(), both.imag.copy()
 
 
 def derivative(t_s: np.ndarray, x: np.ndarray, order: int = 1) -> np.ndarray:
-    """``order``-th time derivative (central differences on non-uniform ``t_s``)."""
+    """``order``-th time derivative (central differences on non-uniform ``t_s``), as
+    ``np.gradient(x, t_s, axis=0)`` applied ``order`` times."""
     t = np.asarray(t_s, dtype=np.float64)
     out = np.asarray(x, dtype=np.float64)
     if t.size < 2:
         return np.full_like(out, np.nan)
-    for _ in range(order):
-        out = np.gradient(out, t, axis=0)
-    return out
+    return Gradient.of(t).apply(out, order)
+
+
+@dataclass(frozen=True, eq=False)
+class Gradient:
+    """``np.gradient`` against fixed timestamps with its weights computed once (each
+    application is then three products and two sums per frame). Time is axis 0."""
+
+    step: np.ndarray  # (T-1,) steps, or a 0-d array when they are all equal
+    weights: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # interior (a, b, c)
+
+    @classmethod
+    def of(cls, t_s: np.ndarray) -> Gradient:
+        dx = np.diff(np.asarray(t_s, dtype=np.float64))
+        if dx.size and (dx == dx[0]).all():  # as np.gradient: constant steps, scalar form
+            return cls(np.asarray(dx[0]), None)
+        dx1, dx2 = dx[:-1], dx[1:]
+        a = -dx2 / (dx1 * (dx1 + dx2))
+        b = (dx2 - dx1) / (dx1 * dx2)
+        c = dx1 / (dx2 * (dx1 + dx2))
+        return cls(dx, (a, b, c))
+
+    def apply(self, x: np.ndarray, order: int = 1) -> np.ndarray:
+        f = np.asarray(x, dtype=np.float64)
+        if f.shape[0] < 2:
+            raise ValueError("a derivative needs at least two frames")
+        for _ in range(order):
+            out = np.empty_like(f)
+            if self.weights is None:
+                out[1:-1] = (f[2:] - f[:-2]) / (2.0 * self.step)
+                first = last = self.step
+            else:
+                a, b, c = (w.reshape((-1,) + (1,) * (f.ndim - 1)) for w in self.weights)
+                out[1:-1] = a * f[:-2] + b * f[1:-1] + c * f[2:]
+                first, last = self.step[0], self.step[-1]
+            out[0] = (f[1] - f[0]) / first
+            out[-1] = (f[-1] - f[-2]) / last
+            f = out
+        return f
 
 
 def hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
@@ -153,3 +254,70 @@ def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tu
         return float("nan"), float("nan")
     lo, hi = np.percentile(v, [lo_pct, hi_pct])
     return float(lo), float(hi)
+
+
+# ---------------------------------------------------------------- per-range reductions
+# Reps and episodes are inclusive frame ranges ``[first, last]``; these reduce a (T,) signal
+# over many ranges at once (ranges may touch or overlap), with no Python loop over them.
+def range_reduce(ufunc: np.ufunc, x: np.ndarray, first: np.ndarray, last: np.ndarray,
+                 dtype: np.dtype | type | None = None) -> np.ndarray:
+    """``ufunc.reduce`` of ``x`` over each inclusive range (e.g. ``np.fmax``: the NaN-ignoring
+    maximum, NaN for an all-NaN range; ``np.add`` with ``dtype``: sums)."""
+    x = np.asarray(x)
+    first = np.asarray(first, dtype=np.intp)
+    last = np.asarray(last, dtype=np.intp)
+    if first.size == 0:
+        return np.zeros(0, dtype=dtype or x.dtype)
+    if np.any(last < first):
+        raise ValueError("range_reduce needs first <= last for every range")
+    bounds = np.empty(2 * first.size, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = first, last + 1
+    if bounds.max() >= x.shape[0]:  # reduceat needs every bound inside the array
+        x = np.append(x, x[-1:])
+    return ufunc.reduceat(x, bounds, dtype=dtype)[0::2]
+
+
+def in_ranges(n: int, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: frames inside any of the inclusive ranges ``[first, last]``."""
+    first = np.asarray(first, dtype=np.intp)
+    last = np.asarray(last, dtype=np.intp)
+    edges = np.bincount(first, minlength=n + 1) - np.bincount(last + 1, minlength=n + 1)
+    return np.cumsum(edges[:n]) > 0
+
+
+def _expand(first: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frame indices of the concatenated ranges, each range's offset in them, and lengths."""
+    lengths = last - first + 1
+    offsets = np.cumsum(lengths) - lengths
+    frames = np.arange(int(lengths.sum())) + np.repeat(first - offsets, lengths)
+    return frames, offsets, lengths
+
+
+def range_first_last(mask_of: np.ndarray, first: np.ndarray,
+                     last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last frame of each inclusive range where a condition holds.
+
+    ``mask_of(frames, range_index)`` gives the condition for the frames of the concatenated
+    ranges (so it may depend on the range, e.g. a per-rep level). Ranges where it never holds
+    get -1.
+    """
+    first = np.asarray(first, dtype=np.intp)
+    last = np.asarray(last, dtype=np.intp)
+    if first.size == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    frames, offsets, lengths = _expand(first, last)
+    owner = np.repeat(np.arange(first.size), lengths)
+    hits = np.flatnonzero(mask_of(frames, owner))
+    lo = np.searchsorted(hits, offsets)
+    hi = np.searchsorted(hits, offsets + lengths) - 1
+    found = lo <= hi
+    safe = np.clip(np.where(found, np.stack([lo, hi]), 0), 0, max(hits.size - 1, 0))
+    picked = frames[hits[safe]] if hits.size else np.zeros_like(safe)
+    return np.where(found, picked[0], -1), np.where(found, picked[1], -1)
+
+
+def range_argmax(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Index of the NaN-ignoring maximum of ``x`` in each inclusive range (its first
+    occurrence, as ``np.nanargmax``); -1 for an all-NaN range."""
+    top = range_reduce(np.fmax, x, first, last)
+    return range_first_last(lambda frames, owner: x[frames] == top[owner], first, last)[0]

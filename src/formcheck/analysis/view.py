@@ -43,14 +43,22 @@ class ViewWindow:
     yaw_deg: float
 
 
-def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
-    """View name per yaw value (``unknown`` for NaN)."""
+_VIEW_NAMES = np.array(["front", "oblique", "side", "oblique", "rear", UNKNOWN_VIEW])
+
+
+def _yaw_bins(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
+    """Index into ``_VIEW_NAMES`` per yaw value (the last one for NaN)."""
     y = np.asarray(yaw_deg, dtype=np.float64)
     edges = np.array([cfg.front_max_yaw_deg, cfg.oblique_max_yaw_deg, cfg.side_max_yaw_deg,
                       cfg.rear_oblique_max_yaw_deg])
-    names = np.array(["front", "oblique", "side", "oblique", "rear", UNKNOWN_VIEW])
-    idx = np.searchsorted(edges, np.where(np.isfinite(y), y, 0.0), side="right")
-    return names[np.where(np.isfinite(y), idx, len(names) - 1)]
+    finite = np.isfinite(y)
+    idx = np.searchsorted(edges, np.where(finite, y, 0.0), side="right")
+    return np.where(finite, idx, len(_VIEW_NAMES) - 1)
+
+
+def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
+    """View name per yaw value (``unknown`` for NaN)."""
+    return _VIEW_NAMES[_yaw_bins(yaw_deg, cfg)]
 
 
 def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig) -> Estimate:
@@ -61,7 +69,9 @@ def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig) -> E
     if y.size == 0:
         return Estimate(UNKNOWN_VIEW, 0.0)
     name = str(classify_yaw(float(np.median(y)), cfg))
-    agree = float(np.mean(classify_yaw(y, cfg) == name))
+    # Agreement by name: the two oblique bins (front and rear oblique) are one view.
+    same = np.flatnonzero(_VIEW_NAMES == name)
+    agree = float(np.mean(np.isin(_yaw_bins(y, cfg), same)))
     return Estimate(name, round(agree, 4))
 
 
