@@ -86,17 +86,19 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     from formcheck.pose.estimator import PoseEstimator, run_estimator, to_sequence
     from formcheck.pose.models import resolve_model
 
-    resolved = resolve_model(model)
-    with FileSource(video) as src, PoseEstimator(resolved.path, back_profile=back_profile) as est:
+    # The video first: a missing or undecodable clip is reported before any model problem.
+    with FileSource(video) as src:
         info = src.info
+        resolved = resolve_model(model)
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
         times, poses = [], []
-        for frame, pose in run_estimator(est, prefetch(src)):
-            times.append(frame.t_s)
-            poses.append(pose)
-            if progress is not None:
-                progress(len(times))
+        with PoseEstimator(resolved.path, back_profile=back_profile) as est:
+            for frame, pose in run_estimator(est, prefetch(src)):
+                times.append(frame.t_s)
+                poses.append(pose)
+                if progress is not None:
+                    progress(len(times))
     seq = to_sequence(times, poses, width=info.width, height=info.height,
                       source=Path(video).name, model=resolved.name, back_profile=back_profile)
     seq.extra["video"] = asdict(info)
