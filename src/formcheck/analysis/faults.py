@@ -320,7 +320,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     if sig.fps < ctx.assess.min_fps_for_jerk_hz:
         clip_reason = (f"{sig.fps:.1f} fps is too few frames per second to measure abrupt "
                        f"motion (needs {ctx.assess.min_fps_for_jerk_hz:g}); film at 30 fps or more")
-    caveat = "landmark twist reads about half the true rotation; rates are judged, not angles"
+    caveat = ("the pose model keeps only part of a rotation (about half of a slow one, a sixth "
+              "to a third of a 0.2 s one); rates are judged in landmark units, not true angles")
     # Views from the hip line: the twist itself turns the shoulders and the body's yaw.
     assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,
                                        caveat, yaw_deg=sig.pelvis_yaw_deg)
@@ -337,17 +338,17 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     for ep in decide(sig.t_s, x, th.min_twist_rate_deg_s, th.release_frac, th.min_duration_s):
         s, e, peak = ep
         lo, hi = max(0, s - half), min(len(x), e + half)
+        p0, p1 = max(peak - half, 0), min(peak + half, len(x) - 1)  # the window at the peak
         jerk = float(np.nanmax(np.abs(sig.twist_jerk_deg_s3[lo:hi])))
         # Net rotation across the fast part (noise wiggles back and forth; a twist does not).
-        change = float(abs(sig.twist_deg[min(peak + half, len(x) - 1)]
-                           - sig.twist_deg[max(peak - half, 0)]))
+        change = float(abs(sig.twist_deg[p1] - sig.twist_deg[p0]))
         if jerk < th.min_twist_jerk_deg_s3 or change < th.min_twist_change_deg:
             continue
         # A cut or a lost track makes every landmark jump: nothing about the spine is known.
         if sig.tracking_break[lo:hi].any():
             skipped["tracking_break"] += 1
             continue
-        hips = sig.hip_heading_deg[max(peak - half, 0):min(peak + half + 1, len(x))]
+        hips = sig.hip_heading_deg[p0:p1 + 1]
         hip_turn = float(np.nanmax(hips) - np.nanmin(hips)) if np.isfinite(hips).any() \
             else float("nan")
         if not hip_turn <= th.max_hip_turn_deg:
