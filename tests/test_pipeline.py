@@ -62,3 +62,25 @@ def test_help_lists_the_commands():
     out = subprocess.run([sys.executable, "-m", "formcheck", "--help"], capture_output=True,
                          text=True, check=True)
     assert "analyze" in out.stdout
+
+
+@pytest.mark.slow
+def test_cached_pose_matches_only_the_same_clip_and_model(tmp_path, person_clip, lite_model):
+    import shutil
+
+    from formcheck.pipeline import cached_pose, extract_pose
+
+    seq = extract_pose(person_clip, str(lite_model))
+    assert len(seq.extra["source_sha256"]) == 64 and len(seq.extra["model_sha256"]) == 64
+    pose = seq.save(tmp_path / "clip.pose.npz")
+    copy = shutil.copy(person_clip, tmp_path / "renamed.mp4")  # same bytes, other name
+    assert cached_pose(copy, pose, str(lite_model)) is not None
+    other = tmp_path / "other.mp4"
+    other.write_bytes(person_clip.read_bytes() + b"\0")  # one byte more: another clip
+    assert cached_pose(other, pose, str(lite_model)) is None
+    other_model = tmp_path / "other.task"
+    other_model.write_bytes(lite_model.read_bytes() + b"\0")
+    assert cached_pose(person_clip, pose, str(other_model)) is None
+    assert cached_pose(person_clip, tmp_path / "missing.npz", str(lite_model)) is None
+    (tmp_path / "broken.npz").write_bytes(b"not a zip")
+    assert cached_pose(person_clip, tmp_path / "broken.npz", str(lite_model)) is None

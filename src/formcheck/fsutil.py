@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
-from formcheck.errors import OutputError
+from formcheck.errors import InputNotFoundError, OutputError
 
 
 def _umask() -> int:
@@ -50,3 +51,16 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes: the identity of a clip (cached pose data, batch resume,
+    ``formcheck check``) that survives renames and copies."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while block := fh.read(chunk):
+                h.update(block)
+    except OSError as exc:
+        raise InputNotFoundError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return h.hexdigest()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from formcheck.errors import DataFormatError
+from formcheck.fsutil import file_sha256
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import Report, VideoInfo
 
@@ -102,6 +103,29 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     seq = to_sequence(times, poses, width=info.width, height=info.height,
                       source=Path(video).name, model=resolved.name, back_profile=back_profile)
     seq.extra["video"] = asdict(info)
+    seq.extra["source_sha256"] = file_sha256(video)
+    seq.extra["model_sha256"] = file_sha256(resolved.path)
+    return seq
+
+
+def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = None,
+                ) -> PoseSequence | None:
+    """The saved ``pose_path`` if it was made from exactly this video's bytes by the model
+    ``model`` resolves to (same bundle bytes), else None. Lets batch, check and reruns skip
+    pose inference without ever mixing pose data of another clip or model."""
+    from formcheck.pose.models import resolve_model
+
+    pose_path = Path(pose_path)
+    if not pose_path.is_file():
+        return None
+    try:
+        seq = PoseSequence.load(pose_path)
+    except DataFormatError:
+        return None
+    if seq.extra.get("source_sha256") != file_sha256(video):
+        return None
+    if seq.extra.get("model_sha256") != file_sha256(resolve_model(model).path):
+        return None
     return seq
 
 
