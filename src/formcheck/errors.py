@@ -17,6 +17,7 @@ Exit codes (stable; scripts and CI rely on them):
 8   camera could not be opened
 9   output could not be written
 10  data file (.npz, report) invalid or of another version
+11  ``formcheck check``: a clip could not be checked (no expectations, or its analysis failed)
 ==  =======================================================
 """
 
@@ -74,6 +75,13 @@ class OutputError(FormcheckError):
 
 class DataFormatError(FormcheckError):
     exit_code = 10
+
+
+class CheckIncompleteError(FormcheckError):
+    """``formcheck check`` could not check every clip (kept apart from 1 = a mismatch, so CI
+    can tell a regression from a broken run)."""
+
+    exit_code = 11
 
 
 class ShapeError(FormcheckError, ValueError):

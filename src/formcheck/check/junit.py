@@ -1,0 +1,47 @@
+"""JUnit XML for CI systems (GitHub, GitLab, Jenkins, Azure read it): one test suite per run,
+one test case per clip and expectation (``classname`` = the clip, ``name`` = exercise, view,
+reps or a fault); a mismatch is a ``<failure>``, a clip that could not be analysed an
+``<error>``. Written with ``junitparser``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from formcheck.check.runner import ClipCheck
+from formcheck.fsutil import write_bytes_atomic
+
+SUITE_NAME = "formcheck check"
+ERROR_CASE = "analysis"
+
+
+def build_junit(results: list[ClipCheck]):
+    from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
+
+    suite = TestSuite(SUITE_NAME)
+    for res in results:
+        classname = res.clip.name
+        if res.error is not None:
+            case = TestCase(ERROR_CASE, classname, round(res.seconds, 3))
+            err = Error(res.error, type=f"exit code {res.error_code}")
+            case.result = [err]
+            suite.add_testcase(case)
+            continue
+        share = res.seconds / max(len(res.outcomes), 1)
+        for o in res.outcomes:
+            case = TestCase(o.name, classname, round(share, 3))
+            case.system_out = f"expected: {o.expected}\ngot: {o.got}"
+            if not o.passed:
+                fail = Failure(f"{o.name}: expected {o.expected}, got {o.got}", type="mismatch")
+                fail.text = "\n".join((*o.details, *res.notes)) or None
+                case.result = [fail]
+            suite.add_testcase(case)
+    suite.update_statistics()
+    xml = JUnitXml()
+    xml.add_testsuite(suite)
+    return xml
+
+
+def write_junit(path: Path, results: list[ClipCheck]) -> Path:
+    """Write the JUnit report atomically."""
+    xml = build_junit(results)
+    return write_bytes_atomic(path, b'<?xml version="1.0" encoding="utf-8"?>\n' + xml.tostring())

@@ -1,0 +1,254 @@
+"""Replay clips through the whole pipeline and compare with their expectations.
+
+Per clip: the pose data comes from the cache when it was made from the same clip bytes by the
+same model bundle (``pipeline.cached_pose``), else from the pose model (and is cached); the
+analysis is ``pipeline.analyse`` with the thresholds in force, exactly as ``formcheck analyze``
+runs it. A clip that cannot be analysed is reported as an error, the others still run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from formcheck import __version__
+from formcheck.check.compare import Outcome, compare, describe_expected, describe_observed
+from formcheck.check.expect import (
+    Expectation,
+    ExpectationError,
+    Provenance,
+    expectation_path_for,
+    load_expectation,
+)
+from formcheck.errors import FormcheckError, InputNotFoundError, OutputError
+
+#: Files a folder argument contributes (by suffix, case-insensitive).
+VIDEO_SUFFIXES: frozenset[str] = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
+
+
+@dataclass
+class ClipCheck:
+    """The result for one clip."""
+
+    clip: Path
+    expect_path: Path
+    outcomes: tuple[Outcome, ...] = ()
+    error: str | None = None  # the clip could not be checked (message)
+    error_code: int | None = None  # that error's exit code (the table in errors.py)
+    notes: tuple[str, ...] = ()  # provenance differences, cache problems
+    update: str | None = None  # --update: created | updated | rewritten | unchanged
+    changes: tuple[str, ...] = ()  # --update: what changed, one line each
+    pose_from_cache: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if not o.passed)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and not self.failed
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    model: str | None = None  # None: what the expectations were written with, else the default
+    config: object | None = None  # formcheck.config.Config
+    cache_dir: Path | None = None  # None: no pose cache
+    update: bool = False
+    settings_sha256: str = ""
+    extra_notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+# ---------------------------------------------------------------------------- discovery
+def find_clips(paths: Sequence[Path]) -> list[Path]:
+    """Each file as given; each folder's videos (not recursive), sorted by name."""
+    clips: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            clips.extend(sorted(c for c in p.iterdir()
+                                if c.is_file() and c.suffix.lower() in VIDEO_SUFFIXES))
+        elif p.is_file():
+            clips.append(p)
+        else:
+            raise InputNotFoundError(f"not found: {p}; give video files or folders of them")
+    return clips
+
+
+def expectation_paths(clips: Sequence[Path], expect: Path | None) -> list[Path]:
+    """Each clip's expectations file: ``<stem>.expect.toml`` beside the clip, or in the folder
+    ``expect``; ``expect`` may name a file only when there is one clip."""
+    if expect is None:
+        return [expectation_path_for(c) for c in clips]
+    if expect.is_dir():
+        return [expect / expectation_path_for(c).name for c in clips]
+    if len(clips) != 1:
+        raise ExpectationError(f"--expect {expect}: a file is for one clip, but {len(clips)} "
+                               "clips were given; pass a folder of <clip>.expect.toml files")
+    return [expect]
+
+
+def default_cache_dir() -> Path:
+    """``$FORMCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/formcheck/poses`` or
+    ``~/.cache/formcheck/poses``."""
+    if env := os.environ.get("FORMCHECK_CACHE_DIR"):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "formcheck" / "poses"
+
+
+def settings_fingerprint(config) -> str:
+    """SHA-256 of every threshold in force (so expectations can say what they were made with)."""
+    text = json.dumps(asdict(config), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def pose_library_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mediapipe")
+    except PackageNotFoundError:
+        return ""
+
+
+# ---------------------------------------------------------------------------- one clip
+def _provenance_notes(old: Provenance, new: Provenance) -> tuple[str, ...]:
+    """Why results may differ: what the expectations were written with vs this run."""
+    notes = []
+    if old.model_sha256 and old.model_sha256 != new.model_sha256:
+        notes.append(f"the expectations were written with pose model {old.model or '?'} "
+                     f"(sha256 {old.model_sha256[:12]}), this run used {new.model} "
+                     f"({new.model_sha256[:12]})")
+    if old.mediapipe and old.mediapipe != new.mediapipe:
+        notes.append(f"the expectations were written with mediapipe {old.mediapipe}, this run "
+                     f"has {new.mediapipe}")
+    if old.settings_sha256 and old.settings_sha256 != new.settings_sha256:
+        notes.append("the thresholds differ from those the expectations were written with "
+                     "(--config/--set or changed defaults)")
+    if old.formcheck and old.formcheck != new.formcheck:
+        notes.append(f"the expectations were written by formcheck {old.formcheck}, this is "
+                     f"{new.formcheck}")
+    return tuple(notes)
+
+
+def _pose(clip: Path, model: str | None, cache_dir: Path | None):
+    """The clip's pose data (from the cache when valid) and the resolved model."""
+    from formcheck import pipeline
+    from formcheck.pose.models import resolve_model
+
+    resolved = resolve_model(model)
+    cache = cache_dir / f"{clip.stem}.{resolved.name}.pose.npz" if cache_dir else None
+    notes: list[str] = []
+    seq = pipeline.cached_pose(clip, cache, str(resolved.path)) if cache else None
+    from_cache = seq is not None
+    if seq is None:
+        seq = pipeline.extract_pose(clip, str(resolved.path))
+        if cache is not None:
+            try:
+                seq.save(cache)
+            except OutputError as exc:
+                notes.append(f"pose data not cached: {exc}")
+    return seq, resolved, from_cache, notes
+
+
+def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
+               settings: CheckSettings) -> ClipCheck:
+    """Analyse one clip and compare it with (or, with ``update``, rewrite) its expectations."""
+    from formcheck import pipeline
+    from formcheck.check.truth import load_truth
+    from formcheck.check.write import expectation_from_report, render_toml
+    from formcheck.fsutil import file_sha256, write_text_atomic
+
+    t0 = time.perf_counter()
+    res = ClipCheck(clip, expect_path)
+    try:
+        if old is not None and old.clip and old.clip != clip.name and not settings.update:
+            raise ExpectationError(f"{expect_path}: clip: the expectations are for {old.clip}, "
+                                   f"not {clip.name}; pass the right --expect")
+        model = settings.model or (old.made_with.model if old and old.made_with.model else None)
+        seq, resolved, res.pose_from_cache, notes = _pose(clip, model, settings.cache_dir)
+        report, _ = pipeline.analyse(seq, config=settings.config)
+        made_with = Provenance(model=resolved.name, model_sha256=file_sha256(resolved.path),
+                               formcheck=__version__, mediapipe=pose_library_version(),
+                               settings_sha256=settings.settings_sha256)
+        if old is not None:
+            res.outcomes = compare(old, report)
+            notes.extend(_provenance_notes(old.made_with, made_with))
+        res.notes = tuple(notes)
+        if settings.update:
+            new = expectation_from_report(report, clip.name, made_with, old)
+            truth = load_truth(clip, settings.config.view if settings.config else None)
+            text = render_toml(new, report, truth)
+            before = expect_path.read_text(encoding="utf-8") if expect_path.is_file() else None
+            if before == text:
+                res.update = "unchanged"
+            else:
+                write_text_atomic(expect_path, text)
+                res.update = "created" if old is None else (
+                    "updated" if res.failed else "rewritten")
+            res.changes = tuple(f"{o.name}: {o.expected} -> {o.got}" for o in res.failed)
+    except FormcheckError as err:
+        res.error, res.error_code = str(err), err.exit_code
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def load_all(expect_paths: Sequence[Path], update: bool) -> list[Expectation | None]:
+    """Parse every expectations file first, so a malformed one stops the run before any clip
+    is analysed (exit code 7). Missing files are None (an error per clip unless updating)."""
+    out: list[Expectation | None] = []
+    for path in expect_paths:
+        if path.is_file():
+            out.append(load_expectation(path))
+        else:
+            out.append(None)
+    return out
+
+
+def run_check(clips: Sequence[Path], expect_paths: Sequence[Path], settings: CheckSettings,
+              on_result: Callable[[ClipCheck], None] | None = None) -> list[ClipCheck]:
+    olds = load_all(expect_paths, settings.update)
+    results = []
+    for clip, path, old in zip(clips, expect_paths, olds, strict=True):
+        if old is None and not settings.update:
+            res = ClipCheck(clip, path, error=f"no expectations: {path} not found; write them "
+                            "with `formcheck check --update`",
+                            error_code=InputNotFoundError.exit_code)
+        else:
+            res = check_clip(clip, path, old, settings)
+        results.append(res)
+        if on_result is not None:
+            on_result(res)
+    return results
+
+
+def diff_text(res: ClipCheck, *, verbose: bool = False) -> str:
+    """The per-clip block printed by ``formcheck check``: expected vs got for each mismatch."""
+    head = f"{res.clip}"
+    if res.error is not None:
+        return f"ERROR {head}\n      could not check: {res.error}"
+    lines = [f"{'ok   ' if res.passed else 'FAIL '}{head}"
+             + (f"  ({res.update}: {res.expect_path})" if res.update else "")]
+    for o in res.outcomes:
+        if o.passed and not verbose:
+            continue
+        lines.append(f"  {'ok  ' if o.passed else 'FAIL'} {o.name}")
+        if not o.passed or verbose:
+            lines.append(f"       expected: {o.expected}")
+            lines.append(f"       got:      {o.got}")
+        lines.extend(f"       - {d}" for d in o.details)
+    if res.failed or res.update:
+        lines.extend(f"  note: {n}" for n in res.notes)
+    return "\n".join(lines)
+
+
+__all__ = ["CheckSettings", "ClipCheck", "check_clip", "default_cache_dir", "describe_expected",
+           "describe_observed", "diff_text", "expectation_paths", "find_clips", "run_check",
+           "settings_fingerprint"]

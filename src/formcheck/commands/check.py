@@ -1,0 +1,106 @@
+"""``formcheck check PATH...``: replay clips, compare the findings with expectations, write
+JUnit XML; ``--update`` rewrites the expectations from the current results.
+
+Registered in ``formcheck.cli`` with ``app.command("check")(check)``. Exit codes: 0 every
+expectation met, 1 a mismatch, 11 a clip could not be checked (wins over 1), and the usual
+codes for problems that stop the whole run (7 a malformed expectations file or bad
+``--config``/``--set``, 5 the ``--model`` given is missing, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from formcheck.errors import CheckIncompleteError, FormcheckError, InputNotFoundError
+
+
+def _fail(err: FormcheckError) -> typer.Exit:
+    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=err.exit_code)
+
+
+def check(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Video files and/or folders of them (each folder's videos, not recursive).")],
+    expect: Annotated[Path | None, typer.Option(
+        help="Expectations: a folder of <clip>.expect.toml files, or one file for a single "
+        "clip. Default: <clip>.expect.toml beside each clip.")] = None,
+    junit: Annotated[Path | None, typer.Option(
+        help="Write a JUnit XML report here (one test case per clip and expectation).")
+    ] = None,
+    update: Annotated[bool, typer.Option(
+        "--update", help="Rewrite the expectations from the current results; say what changed."
+    )] = False,
+    model: Annotated[str | None, typer.Option(
+        help="Pose model (lite, full, heavy or a .task path). Default: the one each clip's "
+        "expectations were written with, else full.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file with thresholds (as for analyze).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override one threshold, e.g. rounded_back.min_bulge_pct=6.")] = None,
+    cache: Annotated[Path | None, typer.Option(
+        file_okay=False,
+        help="Folder for cached pose data (<stem>.<model>.pose.npz, reused only for the same "
+        "clip bytes and model). Default: $FORMCHECK_CACHE_DIR or ~/.cache/formcheck/poses.")
+    ] = None,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Always run the pose model; read and write no cache.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Also list the expectations that were met.")] = False,
+) -> None:
+    """Replay clips through the whole pipeline and fail when the findings differ from the
+    expected ones (CI regression test)."""
+    try:
+        from formcheck.check import runner
+        from formcheck.config import load_config
+
+        cfg = load_config(config, set_ or ())
+        if model is not None:  # a --model that does not exist stops the run (exit 5)
+            from formcheck.pose.models import resolve_model
+
+            resolve_model(model)
+        clips = runner.find_clips(paths)
+        if not clips:
+            raise InputNotFoundError(
+                f"no video files in {', '.join(str(p) for p in paths)}; give clips or folders "
+                f"holding {', '.join(sorted(runner.VIDEO_SUFFIXES))} files")
+        expect_paths = runner.expectation_paths(clips, expect)
+        settings = runner.CheckSettings(
+            model=model, config=cfg, update=update,
+            cache_dir=None if no_cache else (cache or runner.default_cache_dir()),
+            settings_sha256=runner.settings_fingerprint(cfg))
+
+        def show(res: runner.ClipCheck) -> None:
+            typer.echo(runner.diff_text(res, verbose=verbose))
+            for line in res.changes:
+                typer.echo(f"  changed: {line}")
+
+        results = runner.run_check(clips, expect_paths, settings, on_result=show)
+        if junit is not None:
+            from formcheck.check.junit import write_junit
+
+            write_junit(junit, results)
+    except FormcheckError as err:
+        raise _fail(err) from None
+
+    errors = [r for r in results if r.error is not None]
+    failed = [r for r in results if r.error is None and r.failed]
+    if update:
+        counts = {k: sum(r.update == k for r in results)
+                  for k in ("created", "updated", "rewritten", "unchanged")}
+        typer.echo(f"{len(results)} clips: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+                   + (f", {len(errors)} could not run" if errors else ""))
+    else:
+        typer.echo(f"{len(results)} clips: {len(results) - len(failed) - len(errors)} passed, "
+                   f"{len(failed)} failed, {len(errors)} could not be checked"
+                   + (f"; JUnit report: {junit}" if junit else ""))
+    if errors:
+        raise _fail(CheckIncompleteError(
+            f"{len(errors)} of {len(results)} clips could not be checked: "
+            + "; ".join(f"{r.clip.name} (exit code {r.error_code})" for r in errors[:3])
+            + (" ..." if len(errors) > 3 else "")))
+    if failed and not update:
+        raise typer.Exit(code=1)
