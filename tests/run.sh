@@ -17,5 +17,11 @@ if [ -f ../shared/models/pose_landmarker_lite.task ] && [ ! -f models/pose_landm
   cp ../shared/models/pose_landmarker_lite.task models/
 fi
 formcheck models get lite
+# The committed samples/*.expect.toml were written with the full model (formcheck check replays
+# them in tests/test_check_samples.py).
+if [ -f ../shared/models/pose_landmarker_full.task ] && [ ! -f models/pose_landmarker_full.task ]; then
+  cp ../shared/models/pose_landmarker_full.task models/
+fi
+formcheck models get full
 
 python3 -m pytest "$@"
