@@ -22,7 +22,7 @@ def build_junit(results: list[ClipCheck]):
         classname = res.clip.name
         if res.error is not None:
             case = TestCase(ERROR_CASE, classname, round(res.seconds, 3))
-            err = Error(res.error, type=f"exit code {res.error_code}")
+            err = Error(res.error, f"exit code {res.error_code}")
             case.result = [err]
             suite.add_testcase(case)
             continue
@@ -31,7 +31,7 @@ def build_junit(results: list[ClipCheck]):
             case = TestCase(o.name, classname, round(share, 3))
             case.system_out = f"expected: {o.expected}\ngot: {o.got}"
             if not o.passed:
-                fail = Failure(f"{o.name}: expected {o.expected}, got {o.got}", type="mismatch")
+                fail = Failure(f"{o.name}: expected {o.expected}, got {o.got}", "mismatch")
                 fail.text = "\n".join((*o.details, *res.notes)) or None
                 case.result = [fail]
             suite.add_testcase(case)
