@@ -1,0 +1,162 @@
+"""``formcheck check`` through the CLI. The fast tests need no pose inference (errors stop
+before it); the slow ones replay the committed samples through real MediaPipe with the model
+their expectations were written with (full; tests/run.sh obtains it)."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from formcheck.check.expect import load_expectation
+from formcheck.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+ROUNDED = "squat_rounded_side_f_short"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, ["check", *args])
+
+
+def _copy_sample(stem: str, dest: Path) -> Path:
+    for suffix in (".mp4", ".json", ".expect.toml"):
+        shutil.copy(SAMPLES / f"{stem}{suffix}", dest / f"{stem}{suffix}")
+    return dest / f"{stem}.mp4"
+
+
+# ---------------------------------------------------------------------------- fast
+def test_malformed_expectations_stop_the_run_with_code_7(tmp_path):
+    clip = _copy_sample(ROUNDED, tmp_path)
+    exp = clip.with_name(f"{ROUNDED}.expect.toml")
+    exp.write_text(exp.read_text(encoding="utf-8").replace('expect = "none"',
+                                                           'expect = "nothing"', 1),
+                   encoding="utf-8")
+    out = invoke(str(clip), "--no-cache")
+    assert out.exit_code == 7
+    err = out.stderr.strip()
+    assert err.count("\n") == 0 and err.startswith(f"error: {exp}: lumbar_overextension.expect:")
+
+
+def test_missing_expectations_and_broken_clip_are_could_not_run(tmp_path):
+    (tmp_path / "noexp.mp4").write_bytes(b"not a video")
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00" * 2048)
+    shutil.copy(SAMPLES / f"{ROUNDED}.expect.toml", tmp_path / "broken.expect.toml")
+    text = (tmp_path / "broken.expect.toml").read_text(encoding="utf-8")
+    (tmp_path / "broken.expect.toml").write_text(
+        text.replace(f'clip = "{ROUNDED}.mp4"', 'clip = "broken.mp4"'), encoding="utf-8")
+    junit = tmp_path / "junit.xml"
+    out = invoke(str(tmp_path), "--no-cache", "--junit", str(junit))
+    assert out.exit_code == 11, out.output
+    assert "ERROR" in out.stdout and "could not check: no expectations" in out.stdout
+    assert out.stderr.startswith("error: 2 of 2 clips could not be checked")
+    cases = ET.parse(junit).getroot().iter("testcase")
+    assert sorted((c.get("classname"), c.find("error") is not None) for c in cases) == [
+        ("broken.mp4", True), ("noexp.mp4", True)]
+
+
+def test_no_clips_and_bad_expect_file_usage(tmp_path):
+    out = invoke(str(tmp_path))
+    assert out.exit_code == 3 and "no video files" in out.stderr
+    out = invoke(str(tmp_path / "missing.mp4"))
+    assert out.exit_code == 3
+    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
+    a.write_bytes(b"x")
+    b.write_bytes(b"x")
+    out = invoke(str(a), str(b), "--expect", str(tmp_path / "x.expect.toml"))
+    assert out.exit_code == 7 and "a file is for one clip" in out.stderr
+
+
+def test_bad_threshold_override_is_code_7(tmp_path):
+    out = invoke(str(SAMPLES), "--set", "rounded_back.nonsense=1")
+    assert out.exit_code == 7 and out.stderr.startswith("error: unknown setting")
+
+
+# ---------------------------------------------------------------------------- slow: real pose
+@pytest.fixture(scope="session")
+def pose_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pose_cache")
+
+
+@pytest.fixture(scope="session")
+def samples_run(pose_cache, tmp_path_factory):
+    """``formcheck check samples/`` once, filling the pose cache for the other tests."""
+    junit = tmp_path_factory.mktemp("junit") / "check.xml"
+    out = invoke(str(SAMPLES), "--cache", str(pose_cache), "--junit", str(junit))
+    return out, junit
+
+
+@pytest.mark.slow
+def test_samples_meet_their_committed_expectations(samples_run):
+    """formcheck's own CI: every sample through real MediaPipe, against samples/*.expect.toml."""
+    out, junit = samples_run
+    assert out.exit_code == 0, out.output
+    assert "12 clips: 12 passed, 0 failed, 0 could not be checked" in out.stdout
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite.get("tests") == str(12 * 6)
+    assert suite.get("failures") == "0" and suite.get("errors") == "0"
+
+
+@pytest.mark.slow
+def test_pose_inference_is_deterministic(samples_run, pose_cache):
+    """The same clip and model give bit-identical landmarks on a second run (no cache)."""
+    from formcheck.pipeline import extract_pose
+    from formcheck.pose.sequence import PoseSequence
+
+    cached = PoseSequence.load(pose_cache / f"{ROUNDED}.full.pose.npz")
+    again = extract_pose(SAMPLES / f"{ROUNDED}.mp4", "full")
+    for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(cached, name), err_msg=name)
+
+
+@pytest.mark.slow
+def test_changed_threshold_makes_check_fail(samples_run, pose_cache):
+    clip = str(SAMPLES / f"{ROUNDED}.mp4")
+    assert invoke(clip, "--cache", str(pose_cache)).exit_code == 0
+    out = invoke(clip, "--cache", str(pose_cache), "--set", "rounded_back.min_bulge_pct=40",
+                 "--set", "rounded_back.min_rise_pct=40")
+    assert out.exit_code == 1, out.output
+    assert "FAIL rounded_back" in out.stdout
+    assert "rep 1: expected a finding (severe" in out.stdout
+    assert "note: the thresholds differ from those the expectations were written with" \
+        in out.stdout
+    assert "1 clips: 0 passed, 1 failed" in out.stdout
+
+
+@pytest.mark.slow
+def test_update_round_trip(samples_run, pose_cache, tmp_path):
+    clip = _copy_sample(ROUNDED, tmp_path)
+    exp_path = clip.with_name(f"{ROUNDED}.expect.toml")
+    committed = exp_path.read_text(encoding="utf-8")
+    edited = committed.replace(
+        '[lumbar_overextension]\nexpect = "none"',
+        '[lumbar_overextension]\nexpect = "findings"\nfindings = [{ rep = 2 }]\n'
+        'note = "kept by --update"')
+    edited = edited.replace("count = 2\ntolerance = 0", "count = 3\ntolerance = 0")
+    assert edited.count("kept by") == 1 and "count = 3" in edited
+    exp_path.write_text(edited, encoding="utf-8")
+
+    out = invoke(str(clip), "--cache", str(pose_cache))
+    assert out.exit_code == 1
+    assert "FAIL reps" in out.stdout and "rep 2: expected a finding, got none" in out.stdout
+
+    out = invoke(str(clip), "--cache", str(pose_cache), "--update")
+    assert out.exit_code == 0, out.output
+    assert f"(updated: {exp_path})" in out.stdout
+    assert "changed: reps: 3 -> 2" in out.stdout
+    assert "changed: lumbar_overextension: findings in rep 2 -> no finding" in out.stdout
+    new = exp_path.read_text(encoding="utf-8")
+    assert new == committed.replace('[lumbar_overextension]\nexpect = "none"',
+                                    '[lumbar_overextension]\nexpect = "none"\n'
+                                    'note = "kept by --update"')
+    assert load_expectation(exp_path).faults["lumbar_overextension"].note == "kept by --update"
+
+    out = invoke(str(clip), "--cache", str(pose_cache), "--update")
+    assert "1 clips: 0 created, 0 updated, 0 rewritten, 1 unchanged" in out.stdout
+    assert invoke(str(clip), "--cache", str(pose_cache)).exit_code == 0
