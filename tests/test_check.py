@@ -382,5 +382,22 @@ def test_truth_comment_words():
         Assessment("jerky_twist", None, True, "keeps only part of a rotation"),)})
     c = fault_comment(truth, observe_fault(report, "jerky_twist"), report)
     assert c == ("differs from truth (jerky twist in rep 2 (25° twist)): formcheck reports it "
-                 "in rep 1; known limit: keeps only part of a rotation")
+                 "in rep 1 (peaks at 1.00 s; truth: 2.57 s); known limit: keeps only part of a "
+                 "rotation")
     assert field_comment(truth, "exercise", "row") is None
+
+
+def test_count_of_findings_in_a_rep():
+    report = make_report([_finding("lumbar_overextension", None, 2.5),
+                          _finding("lumbar_overextension", None, 4.9, "moderate")])
+    obs = observe_fault(report, "lumbar_overextension")
+    assert [(f.rep, f.count, f.severity, f.peak_s) for f in obs.findings] == [
+        (0, 2, "moderate", 4.9)]
+    data = _with("lumbar_overextension", {"expect": "findings",
+                                          "findings": [{"rep": 0, "count": 2, "peak_s": 2.5}]})
+    assert _outcome(data, report, "lumbar_overextension").passed  # any peak of the rep
+    one = make_report([_finding("lumbar_overextension", None, 2.5)])
+    o = _outcome(data, one, "lumbar_overextension")
+    assert o.details == ("outside any rep: 1 findings, expected 2",)
+    with pytest.raises(ExpectationError, match=r"findings\[0\]\.count: must be at least 1"):
+        parse_expectation(_with("rounded_back.findings.0.count", 0), "x")

@@ -52,8 +52,10 @@ def observe_fault(report: Report, fault: str) -> ObservedFault:
     by_rep: dict[int, list[Finding]] = {}
     for f in report.findings_for(fault):
         by_rep.setdefault(_rep_key(f), []).append(f)
+    # The count is stated only when a rep has several (a tidy file; absent = not checked).
     found = tuple(ExpectedFinding(rep=rep, severity=worst(fs).severity,
-                                  peak_s=round(float(worst(fs).peak_s), 2))
+                                  peak_s=round(float(worst(fs).peak_s), 2),
+                                  count=len(fs) if len(fs) > 1 else None)
                   for rep, fs in sorted(by_rep.items()))
     na = tuple(sorted(a.rep for a in report.assessable
                       if a.fault == fault and a.rep is not None and not a.assessable))
@@ -68,6 +70,7 @@ def _rep_name(rep: int) -> str:
 def _finding_facts(f: ExpectedFinding, tolerance_s: float | None = None) -> str:
     """``mild, peak 1.30 s ± 0.25`` (what is stated of a finding besides its rep)."""
     return ", ".join(p for p in (
+        None if f.count is None else f"{f.count} findings",
         f.severity,
         None if f.peak_s is None else
         f"peak {f.peak_s:.2f} s" + ("" if tolerance_s is None else f" ± {tolerance_s:g}"),
@@ -125,9 +128,11 @@ def _compare_fault(exp: FaultExpectation, obs: ObservedFault, report: Report,
         if want.severity is not None and want.severity != have.severity:
             details.append(f"{_rep_name(rep)}: severity {have.severity}, "
                            f"expected {want.severity}")
+        peaks = [f.peak_s for f in report.findings_for(exp.fault) if _rep_key(f) == rep]
+        if want.count is not None and want.count != len(peaks):
+            details.append(f"{_rep_name(rep)}: {len(peaks)} findings, expected {want.count}")
         if want.peak_s is not None:
             # Any finding of this fault in the rep may carry the expected peak.
-            peaks = [f.peak_s for f in report.findings_for(exp.fault) if _rep_key(f) == rep]
             nearest = min(peaks, key=lambda p: abs(p - want.peak_s))
             if abs(nearest - want.peak_s) > tol + 1e-9:
                 details.append(f"{_rep_name(rep)}: peak at {nearest:.2f} s, expected "

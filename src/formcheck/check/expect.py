@@ -28,6 +28,7 @@ or a bad value is an ``ExpectationError`` (exit code 7) naming the file and the 
     findings = [
       { rep = 1, severity = "moderate", peak_s = 1.3 },   # severity, peak_s optional
       { rep = 2, time_tolerance_s = 0.5 },
+      { rep = 0, count = 2 },       # rep 0: outside any rep; count: findings in that rep
     ]
     not_assessable_reps = []        # reps the rule could not judge (checked exactly)
     note = "free text, kept by --update"
@@ -69,6 +70,7 @@ class ExpectedFinding:
     severity: str | None = None
     peak_s: float | None = None
     time_tolerance_s: float | None = None  # None: the file's ``time_tolerance_s``
+    count: int | None = None  # findings of the fault in that rep; None: not checked
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,7 @@ def _parse_finding(reader: _Reader, key: str, index: int, item: Any) -> Expected
         severity=r.str_("severity", choices=SEVERITIES),
         peak_s=r.float_("peak_s"),
         time_tolerance_s=r.float_("time_tolerance_s"),
+        count=r.int_("count", minimum=1),
     )
     r.done()
     return found

@@ -28,6 +28,7 @@ class TruthFault:
     status: str  # findings | none
     reps: tuple[int, ...] = ()
     what: str = ""  # e.g. "35° flexion"; for a slow twist, why it is not a fault
+    peaks_s: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def load_truth(clip: Path, view_cfg: ViewConfig | None = None) -> Truth | None:
                             view_cfg or ViewConfig()))
     durations = {f["kind"]: float(f.get("duration_s", 0.0)) for f in scenario.get("faults", [])}
     reps: dict[str, list[int]] = {}
+    peaks: dict[str, list[float]] = {}
     sizes: dict[str, str] = {}
     slow: dict[str, str] = {}
     for tf in data.get("faults", []):
@@ -74,8 +76,10 @@ def load_truth(clip: Path, view_cfg: ViewConfig | None = None) -> Truth | None:
             slow[fault] = f"a slow {size} twist over {durations['twist']:g} s, not a jerky one"
             continue
         reps.setdefault(fault, []).append(int(tf["rep"]))
+        peaks.setdefault(fault, []).append(float(tf["peak_t_s"]))
         sizes[fault] = f"{size} {tf['kind']}"
-    faults = {f: (TruthFault(FINDINGS, tuple(sorted(set(reps[f]))), sizes[f]) if f in reps
+    faults = {f: (TruthFault(FINDINGS, tuple(sorted(set(reps[f]))), sizes[f],
+                             tuple(sorted(peaks[f]))) if f in reps
                   else TruthFault(NONE, (), slow.get(f, "")))
               for f in FAULTS}
     return Truth(path.name, str(scenario["exercise"]), view, len(data.get("reps", [])), faults)
@@ -83,6 +87,10 @@ def load_truth(clip: Path, view_cfg: ViewConfig | None = None) -> Truth | None:
 
 def _reps_words(reps: tuple[int, ...]) -> str:
     return ("rep " if len(reps) == 1 else "reps ") + ", ".join(str(r) for r in reps)
+
+
+def _times(times) -> str:
+    return ", ".join(f"{t:.2f}" for t in sorted(times)) + " s"
 
 
 def fault_comment(truth: Truth, obs: ObservedFault, report: Report) -> str | None:
@@ -102,6 +110,9 @@ def fault_comment(truth: Truth, obs: ObservedFault, report: Report) -> str | Non
     where = ([f"in {_reps_words(inside)}"] if inside else []) + \
         (["outside any rep"] if OUTSIDE_REPS in got_reps else [])
     got = f"it {' and '.join(where)}" if where else "no finding"
+    if got_reps:
+        got += " (peaks at " + _times(f.peak_s for f in report.findings_for(obs.fault))
+        got += f"; truth: {_times(tf.peaks_s)})" if tf.peaks_s else ")"
     clip = report.assessment(obs.fault, None)
     limit = (f"known limit: {clip.reason}" if clip is not None and clip.reason
              else "known limit, see README \"Regression checks in CI\"")

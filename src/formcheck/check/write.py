@@ -123,6 +123,8 @@ def render_toml(exp: Expectation, report: Report | None = None,
                     item.add("peak_s", f.peak_s)
                 if f.time_tolerance_s is not None:
                     item.add("time_tolerance_s", f.time_tolerance_s)
+                if f.count is not None:
+                    item.add("count", f.count)
                 arr.append(item)
             arr.multiline(True)
             table.add("findings", arr)
