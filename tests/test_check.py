@@ -237,8 +237,8 @@ def test_diff_text_shows_expected_and_got_per_clip_and_fault():
         "       expected: squat",
         "       got:      row",
         "  FAIL rounded_back",
-        "       expected: findings in rep 1 (mild, peak 1.00 s); rep 2",
-        "       got:      findings in rep 2 (mild, peak 3.00 s)",
+        "       expected: findings: rep 1 (mild, peak 1.00 s); rep 2",
+        "       got:      findings: rep 2 (mild, peak 3.00 s)",
         "       - rep 1: expected a finding (mild, peak 1.00 s ± 0.25), got none",
         "  note: the thresholds differ",
     ]
@@ -273,7 +273,7 @@ def test_junit_parsed_back(tmp_path):
         and suite.get("errors") == "1"
     fail = cases[3].find("failure")
     assert fail is not None and "rep 1: expected a finding" in fail.text
-    assert fail.get("message").startswith("rounded_back: expected findings in rep 1")
+    assert fail.get("message").startswith("rounded_back: expected findings: rep 1")
     assert cases[0].find("failure") is None
     err = cases[6].find("error")
     assert err.get("message") == "video cannot be decoded"
@@ -401,3 +401,30 @@ def test_count_of_findings_in_a_rep():
     assert o.details == ("outside any rep: 1 findings, expected 2",)
     with pytest.raises(ExpectationError, match=r"findings\[0\]\.count: must be at least 1"):
         parse_expectation(_with("rounded_back.findings.0.count", 0), "x")
+
+
+def test_ci_example_workflow_uses_real_options():
+    """docs/examples/formcheck-check.yml parses and calls check/models with options that exist."""
+    import shlex
+
+    import typer.main
+    import yaml
+
+    from formcheck.cli import app
+
+    wf = yaml.safe_load((REPO / "docs/examples/formcheck-check.yml").read_text(encoding="utf-8"))
+    steps = wf["jobs"]["formcheck-check"]["steps"]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    group = typer.main.get_command(app)
+    check_opts = {o for p in group.commands["check"].params for o in p.opts
+                  if o.startswith("--")}
+    lines = [ln.strip() for ln in runs.splitlines() if ln.strip().startswith("formcheck check")]
+    assert lines
+    for line in lines:
+        used = {w for w in shlex.split(line) if w.startswith("--")}
+        assert used <= check_opts, used - check_opts
+    assert "formcheck models get" in runs
+    assert any(s.get("uses", "").startswith("actions/cache") for s in steps)
+    assert "--junit reports/formcheck.xml" in runs
+    assert any("reports/formcheck.xml" in str(s.get("with", {})) for s in steps
+               if "junit" in s.get("uses", ""))

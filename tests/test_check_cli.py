@@ -150,7 +150,7 @@ def test_update_round_trip(samples_run, pose_cache, tmp_path):
     assert out.exit_code == 0, out.output
     assert f"(updated: {exp_path})" in out.stdout
     assert "changed: reps: 3 -> 2" in out.stdout
-    assert "changed: lumbar_overextension: findings in rep 2 -> no finding" in out.stdout
+    assert "changed: lumbar_overextension: findings: rep 2 -> no finding" in out.stdout
     new = exp_path.read_text(encoding="utf-8")
     assert new == committed.replace('[lumbar_overextension]\nexpect = "none"',
                                     '[lumbar_overextension]\nexpect = "none"\n'

@@ -86,7 +86,7 @@ def describe_status(status: str, findings: tuple[ExpectedFinding, ...] = (),
                     na_reps: tuple[int, ...] = (), reason: str = "") -> str:
     if status == NOT_ASSESSABLE:
         return "not assessable" + (f" ({reason})" if reason else "")
-    text = ("findings in " + "; ".join(describe_finding(f) for f in findings)
+    text = ("findings: " + "; ".join(describe_finding(f) for f in findings)
             if status == FINDINGS else "no finding")
     if na_reps:
         text += f"; not assessable in rep{'s' if len(na_reps) > 1 else ''} " + \
