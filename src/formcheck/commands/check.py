@@ -51,8 +51,7 @@ def check(
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Also list the expectations that were met.")] = False,
 ) -> None:
-    """Replay clips through the whole pipeline and fail when the findings differ from the
-    expected ones (CI regression test)."""
+    """Replay clips (CI): fail when their findings differ from the expected ones."""
     try:
         from formcheck.check import runner
         from formcheck.config import load_config
