@@ -13,11 +13,11 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from formcheck import __version__
-from formcheck.check.compare import Outcome, compare, describe_expected, describe_observed
+from formcheck.check.compare import Outcome, compare
 from formcheck.check.expect import (
     Expectation,
     ExpectationError,
@@ -62,7 +62,6 @@ class CheckSettings:
     cache_dir: Path | None = None  # None: no pose cache
     update: bool = False
     settings_sha256: str = ""
-    extra_notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -200,7 +199,7 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
     return res
 
 
-def load_all(expect_paths: Sequence[Path], update: bool) -> list[Expectation | None]:
+def load_all(expect_paths: Sequence[Path]) -> list[Expectation | None]:
     """Parse every expectations file first, so a malformed one stops the run before any clip
     is analysed (exit code 7). Missing files are None (an error per clip unless updating)."""
     out: list[Expectation | None] = []
@@ -214,7 +213,7 @@ def load_all(expect_paths: Sequence[Path], update: bool) -> list[Expectation | N
 
 def run_check(clips: Sequence[Path], expect_paths: Sequence[Path], settings: CheckSettings,
               on_result: Callable[[ClipCheck], None] | None = None) -> list[ClipCheck]:
-    olds = load_all(expect_paths, settings.update)
+    olds = load_all(expect_paths)
     results = []
     for clip, path, old in zip(clips, expect_paths, olds, strict=True):
         if old is None and not settings.update:
@@ -248,7 +247,3 @@ def diff_text(res: ClipCheck, *, verbose: bool = False) -> str:
         lines.extend(f"  note: {n}" for n in res.notes)
     return "\n".join(lines)
 
-
-__all__ = ["CheckSettings", "ClipCheck", "check_clip", "default_cache_dir", "describe_expected",
-           "describe_observed", "diff_text", "expectation_paths", "find_clips", "run_check",
-           "settings_fingerprint"]
