@@ -116,7 +116,7 @@ def test_pose_inference_is_deterministic(samples_run, pose_cache):
 
 
 @pytest.mark.slow
-def test_changed_threshold_makes_check_fail(samples_run, pose_cache):
+def test_changed_threshold_makes_check_fail(samples_run, pose_cache, tmp_path):
     clip = str(SAMPLES / f"{ROUNDED}.mp4")
     assert invoke(clip, "--cache", str(pose_cache)).exit_code == 0
     out = invoke(clip, "--cache", str(pose_cache), "--set", "rounded_back.min_bulge_pct=40",
@@ -127,6 +127,11 @@ def test_changed_threshold_makes_check_fail(samples_run, pose_cache):
     assert "note: the thresholds differ from those the expectations were written with" \
         in out.stdout
     assert "1 clips: 0 passed, 1 failed" in out.stdout
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[squat.rounded_back]\nmin_bulge_pct = 40.0\nmin_rise_pct = 40.0\n",
+                      encoding="utf-8")
+    out = invoke(clip, "--cache", str(pose_cache), "--config", str(strict))
+    assert out.exit_code == 1 and "FAIL rounded_back" in out.stdout
 
 
 @pytest.mark.slow
@@ -160,3 +165,29 @@ def test_update_round_trip(samples_run, pose_cache, tmp_path):
     out = invoke(str(clip), "--cache", str(pose_cache), "--update")
     assert "1 clips: 0 created, 0 updated, 0 rewritten, 1 unchanged" in out.stdout
     assert invoke(str(clip), "--cache", str(pose_cache)).exit_code == 0
+
+
+@pytest.mark.slow
+def test_cached_pose_is_reused_only_for_the_same_clip_and_model(samples_run, pose_cache,
+                                                                 tmp_path):
+    from formcheck.check.expect import load_expectation as load
+    from formcheck.check.runner import CheckSettings, check_clip
+    from formcheck.config import Config
+
+    clip = SAMPLES / f"{ROUNDED}.mp4"
+    exp = load(SAMPLES / f"{ROUNDED}.expect.toml")
+    settings = CheckSettings(config=Config(), cache_dir=pose_cache)
+    res = check_clip(clip, SAMPLES / f"{ROUNDED}.expect.toml", exp, settings)
+    assert res.passed and res.pose_from_cache
+    # Another clip's pose data under this clip's cache name is not used (content hash differs).
+    foreign = tmp_path / "cache"
+    foreign.mkdir()
+    shutil.copy(pose_cache / "squat_good_side_m_avg.full.pose.npz",
+                foreign / f"{ROUNDED}.full.pose.npz")
+    res = check_clip(clip, SAMPLES / f"{ROUNDED}.expect.toml", exp,
+                     CheckSettings(config=Config(), cache_dir=foreign))
+    assert res.passed and not res.pose_from_cache
+    # ... and it was replaced by this clip's own pose data.
+    res = check_clip(clip, SAMPLES / f"{ROUNDED}.expect.toml", exp,
+                     CheckSettings(config=Config(), cache_dir=foreign))
+    assert res.passed and res.pose_from_cache

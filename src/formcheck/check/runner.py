@@ -234,7 +234,9 @@ def diff_text(res: ClipCheck, *, verbose: bool = False) -> str:
     if res.error is not None:
         return f"ERROR {head}\n      could not check: {res.error}"
     lines = [f"{'ok   ' if res.passed else 'FAIL '}{head}"
-             + (f"  ({res.update}: {res.expect_path})" if res.update else "")]
+             + (f"  ({res.update}: {res.expect_path})" if res.update else "")
+             + (f"  [{res.seconds:.1f} s, pose data from "
+                f"{'the cache' if res.pose_from_cache else 'the model'}]" if verbose else "")]
     for o in res.outcomes:
         if o.passed and not verbose:
             continue
