@@ -428,3 +428,12 @@ def test_ci_example_workflow_uses_real_options():
     assert "--junit reports/formcheck.xml" in runs
     assert any("reports/formcheck.xml" in str(s.get("with", {})) for s in steps
                if "junit" in s.get("uses", ""))
+
+
+def test_view_and_exercise_names_match_the_analysis():
+    from formcheck.analysis.view import _VIEW_NAMES
+    from formcheck.check.expect import EXERCISE_NAMES, VIEW_NAMES
+    from formcheck.config import EXERCISES
+
+    assert set(VIEW_NAMES) == {str(v) for v in _VIEW_NAMES}
+    assert set(EXERCISE_NAMES) == {*EXERCISES, "unknown"}

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from formcheck.config import PROFILES
 from formcheck.errors import ConfigError, InputNotFoundError
 from formcheck.report import FAULTS, SEVERITIES
 
@@ -54,7 +55,8 @@ DEFAULT_TIME_TOLERANCE_S = 0.25
 
 FINDINGS, NONE, NOT_ASSESSABLE = "findings", "none", "not_assessable"
 STATUSES: tuple[str, ...] = (FINDINGS, NONE, NOT_ASSESSABLE)
-EXERCISE_NAMES: tuple[str, ...] = ("squat", "deadlift", "row", "unknown")
+EXERCISE_NAMES: tuple[str, ...] = PROFILES  # squat, deadlift, row, unknown
+#: The views ``analysis.view`` reports (a test keeps the two in step).
 VIEW_NAMES: tuple[str, ...] = ("front", "oblique", "side", "rear", "unknown")
 #: ``rep = 0`` in an expected finding: a finding outside any rep.
 OUTSIDE_REPS = 0
@@ -133,8 +135,8 @@ class _Reader:
 
     def fail(self, key: str, problem: str) -> ExpectationError:
         name = f"{self.where}{key}" if key else self.where.rstrip(".")
-        return ExpectationError(f"{self.source}: {name}: {problem}; fix the file or rewrite it "
-                                "with `formcheck check --update`")
+        return ExpectationError(f"{self.source}: {name}: {problem}; fix the file (or delete it "
+                                "and rewrite it with `formcheck check --update`)")
 
     def _get(self, key: str) -> Any:
         self.used.add(key)
@@ -289,5 +291,6 @@ def load_expectation(path: str | Path) -> Expectation:
     try:
         data = tomlkit.parse(text).unwrap()
     except ParseError as exc:
-        raise ExpectationError(f"{path}: not valid TOML ({exc}); fix the file") from exc
+        raise ExpectationError(f"{path}: not valid TOML ({exc}); fix the file (or delete it "
+                               "and rewrite it with `formcheck check --update`)") from exc
     return parse_expectation(data, str(path))
