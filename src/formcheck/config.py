@@ -80,6 +80,15 @@ class RepConfig:
     max_rep_duration_s: float = 15.0
     #: Deadlift lockout: the top part of the pull, as a fraction of the rep's own range.
     lockout_level_frac: float = 0.9
+    #: A rep also owns the still moments around its movement, so that a fault there belongs
+    #: to it: up to this long before it leaves rest (the set-up: a deadlift's back rounds at
+    #: the floor before the bar moves) ...
+    setup_s: float = 1.0
+    #: ... and up to this long after it is back at rest (standing tall at the end: a squat's
+    #: lower back over-arches at lockout, after the hips have stopped rising). Between two
+    #: reps the still time goes to the rep the exercise's rest position belongs to (a
+    #: deadlift's floor: the next pull; a squat's standing: the rep just finished).
+    finish_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,6 @@ class RoundedBackThresholds:
     #: Back bulge above the lifter's neutral, in % of the shoulder-hip chord, to warn
     #: (5% ~ 23 deg of bend for a parabolic arc).
     min_bulge_pct: float = 5.0
-    moderate_bulge_pct: float = 8.0
-    severe_bulge_pct: float = 12.0
     #: Release the warning when the bulge falls below this fraction of ``min_bulge_pct``.
     release_frac: float = 0.7
     min_duration_s: float = 0.15
@@ -150,8 +157,6 @@ class LumbarOverextensionThresholds:
 
     #: A normal lockout is vertical within ~5 deg and the trunk angle reads within ~5 deg.
     min_lean_back_deg: float = 10.0
-    moderate_lean_back_deg: float = 15.0
-    severe_lean_back_deg: float = 20.0
     #: Hip centre ahead of the ankles, in leg lengths, that counts as "hips through".
     min_hips_forward_ratio: float = 0.03
     #: Concave back profile past neutral (negative bulge), in % of the chord.
@@ -174,8 +179,6 @@ class JerkyTwistThresholds:
     """
 
     min_twist_rate_deg_s: float = 120.0
-    moderate_twist_rate_deg_s: float = 150.0
-    severe_twist_rate_deg_s: float = 220.0
     min_twist_jerk_deg_s3: float = 15000.0
     #: Net change of the twist angle across the event window (noise goes back and forth).
     min_twist_change_deg: float = 8.0
@@ -190,6 +193,47 @@ class JerkyTwistThresholds:
     #: Frames are judged only while the body is turned at most this far from facing the
     #: camera (or from facing away): nearer side-on the shoulder line's depth is guesswork.
     max_yaw_off_front_deg: float = 55.0
+
+
+@dataclass(frozen=True)
+class SeverityBands:
+    """How bad a finding is, by how far its deciding value went past the limit it crossed,
+    as a multiple of that limit (``value / limit``): mild from 1x, moderate from
+    ``moderate_x_limit``, severe from ``severe_x_limit``. The value is in the finding's own
+    unit (% of torso, degrees, deg/s), so a grade says how far past *its* limit the lifter
+    went, not a calibrated angle of the spine."""
+
+    moderate_x_limit: float
+    severe_x_limit: float
+    #: What the value is, in words, for the page and the README.
+    measures: str
+
+
+#: The one definition of mild / moderate / severe, per fault (report order). Change a grade
+#: here and every surface (report, CSV, page, video, terminal, README table) follows.
+SEVERITY: dict[str, SeverityBands] = {
+    "rounded_back": SeverityBands(
+        1.6, 2.4, "the back's bow past neutral, or its rise over the lifter's straightest "
+        "bent-over frames, in % of torso length"),
+    "lumbar_overextension": SeverityBands(
+        1.5, 2.0, "the trunk's lean behind vertical at lockout, in degrees"),
+    "jerky_twist": SeverityBands(
+        1.25, 1.8, "the speed of the shoulders' turn against the hips, in measured deg/s"),
+}
+#: Severity names from least to most severe.
+SEVERITY_NAMES: tuple[str, ...] = ("mild", "moderate", "severe")
+
+
+def grade(fault: str, value: float, limit: float) -> str:
+    """``mild``, ``moderate`` or ``severe`` for a finding of ``fault`` whose deciding value
+    ``value`` crossed ``limit`` (both in the finding's unit), per ``SEVERITY``."""
+    bands = SEVERITY[fault]
+    ratio = abs(value / limit) if limit else float("inf")
+    if ratio >= bands.severe_x_limit:
+        return SEVERITY_NAMES[2]
+    if ratio >= bands.moderate_x_limit:
+        return SEVERITY_NAMES[1]
+    return SEVERITY_NAMES[0]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import __version__
+from formcheck.config import SEVERITY_NAMES
 from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.fsutil import write_bytes_atomic, write_text_atomic  # noqa: F401 (re-exported)
 
@@ -35,7 +36,7 @@ FAULT_TITLES: dict[str, str] = {
 
 
 #: Severity names from least to most severe (``Finding.severity``).
-SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 
 
 def severity_rank(severity: str) -> int:
