@@ -13,7 +13,7 @@ import pytest
 from formcheck.analysis import AnalysisResult, analyze_sequence
 from formcheck.analysis.exercise import MIN_MARGIN, MIN_SCORE, score_exercises
 from formcheck.analysis.features import compute_signals
-from formcheck.analysis.reps import SETUP_PHASE, REP_PROFILES, rep_profile_for, segment_reps
+from formcheck.analysis.reps import REP_PROFILES, SETUP_PHASE, rep_profile_for, segment_reps
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, load_config
 from formcheck.errors import ConfigError
@@ -177,7 +177,7 @@ def test_rep_count_with_jitter_and_setup(exercise, n_reps):
     names = {"squat": ("descent", "ascent"), "deadlift": ("pull", "lockout", "lowering"),
              "row": ("pull", "return")}[exercise]
     assert all(tuple(p.name for p in movement(r)) == names for r in result.reps)
-    for a, b in zip(result.reps, result.reps[1:]):  # owned still moments never overlap
+    for a, b in zip(result.reps[:-1], result.reps[1:], strict=True):  # never overlapping
         assert a.end_frame <= b.start_frame
 
 
