@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from formcheck.commands.guide import FILMING_EPILOG, version_callback
 from formcheck.commands.models import app as models_app
 from formcheck.commands.synth import app as synth_app
 from formcheck.errors import ConfigError, FormcheckError
@@ -36,7 +37,11 @@ app.add_typer(synth_app, name="synth")
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=version_callback, is_eager=True,
+        help="Print formcheck's version and exit.")] = False,
+) -> None:
     """formcheck: back-form warnings from video."""
 
 
@@ -93,7 +98,7 @@ def _parse_fail_on(value: str | None) -> set[str]:
     return faults
 
 
-@app.command()
+@app.command(epilog=FILMING_EPILOG)
 def analyze(
     video: Annotated[Path, typer.Argument(help="Video file to analyse.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
