@@ -4,6 +4,7 @@ say must agree with what the rules decided, and what a lifter is told must be tr
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -40,6 +41,7 @@ CASES = {
 }
 
 
+@functools.cache
 def analysed(name: str):
     seq, _ = synthesize(CASES[name])
     result = analyze_sequence(seq)
@@ -230,6 +232,15 @@ def test_overlay_notices_and_banners_are_never_cut(size):
         lines, _ = overlay.wrap(f.message, round(lay.px * 1.1), size[0] - 2 * lay.margin, lay,
                                 True, st.banner_max_lines)
         assert " ".join(lines) == f.message, lines
+    for name, s in result.series.items():  # the gauge: its label and "now X · limit Y"
+        if s.fault is not None:
+            lines, _ = overlay.gauge_text(name, len(seq) // 2, lay, size[0])
+            assert not any("…" in ln for ln in lines), lines
+            assert " ".join(lines[:-1]).startswith(s.label)
+            if s.threshold is not None:
+                assert lines[-1].endswith(f"limit {format_value(s.threshold, '%')}"
+                                          if s.unit.startswith("%") else
+                                          f"limit {format_value(s.threshold, s.unit)}")
 
 
 def test_terminal_summary_fits_80_columns_and_wraps_under_itself():

@@ -426,6 +426,29 @@ class OverlayRenderer:
     def notice_px(lay: _Layout) -> int:
         return round(lay.px * 0.68)
 
+    def gauge_text(self, name: str, index: int, lay: _Layout, width: int,
+                   ) -> tuple[list[str], int]:
+        """The gauge's lines (its label, wrapped, then ``now X · limit Y`` with the unit
+        written once) and their size, fitted to the box without cutting a word."""
+        st = self.style
+        s = self.series[name]
+        j = int(self._sample_of_frame[name][index])
+        now = s.values[j] if j >= 0 else float("nan")
+        short = "%" if s.unit.startswith("%") else s.unit  # "% of torso" goes in the label
+        reading = f"now {format_value(now, short)}"
+        if s.threshold is not None:
+            reading += f" · limit {format_value(s.threshold, short)}"
+        label = s.label or s.name
+        if short != s.unit:
+            label += f" ({s.unit})"
+        small = max(st.min_text_px, round(lay.px * 0.75))
+        max_w = self._sparkline_width(width, lay) - 2 * lay.pad
+        title, size = wrap_text(label, small, max_w, st.min_text_px, max_lines=3)
+        last, size2 = fit_text(reading, size, max_w, st.min_text_px)
+        if size2 != size:
+            title, size = wrap_text(label, size2, max_w, st.min_text_px, max_lines=3)
+        return [*title, last], min(size, size2)
+
     def _sparkline_width(self, width: int, lay: _Layout) -> int:
         return min(round(width * 0.4), lay.px * 16)
 
@@ -436,27 +459,20 @@ class OverlayRenderer:
         s = self.series[name]
         fault = name
         h, w = frame.shape[:2]
-        small = max(st.min_text_px, round(lay.px * 0.75))
         box_w = self._sparkline_width(w, lay)
         plot_h = round(lay.px * 2.6)
-        _, row_h = text_size("Ag", small)
+        j = int(self._sample_of_frame[name][index])
+        lines, size = self.gauge_text(name, index, lay, w)
+        _, row_h = text_size("Ag", size)
         x1, y1 = w - lay.margin, h - lay.margin
-        x0, y0 = x1 - box_w, y1 - plot_h - 2 * row_h - 3 * lay.pad
+        x0, y0 = x1 - box_w, y1 - plot_h - len(lines) * row_h - 3 * lay.pad
         fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
-
-        j = int(self._sample_of_frame[fault][index])
-        now = s.values[j] if j >= 0 else float("nan")
-        reading = f"now {format_value(now, s.unit)}"
-        if s.threshold is not None:
-            reading += f" · limit {format_value(s.threshold, s.unit)}"
-        max_w = box_w - 2 * lay.pad
-        for row, (text, bgr) in enumerate(((s.label or s.name, st.muted_text_bgr),
-                                           (reading, st.text_bgr))):
-            text, size = fit_text(text, small, max_w, st.min_text_px)
+        for row, text in enumerate(lines):
+            bgr = st.text_bgr if row == len(lines) - 1 else st.muted_text_bgr
             put_text(frame, text, x0 + lay.pad, y0 + lay.pad + row * row_h, size, bgr)
 
         px0, px1 = x0 + lay.pad, x1 - lay.pad
-        py0, py1 = y0 + 2 * row_h + 2 * lay.pad, y1 - lay.pad
+        py0, py1 = y0 + len(lines) * row_h + 2 * lay.pad, y1 - lay.pad
         lo, hi = self._y_range[fault]
 
         def ymap(v: np.ndarray | float) -> np.ndarray:  # clipped to the box: spikes stay inside
