@@ -681,8 +681,10 @@ def cached_package(key: str, cache_dir: Path, progress: bool = True) -> Path:
     target = cache_dir / pkg.file
     if target.is_file() and _sha256_file(target) == pkg.sha256:
         return target
-    if progress:
-        print(f"downloading {pkg.requirement} from {pkg.registry} ...", file=sys.stderr)
+    if progress:  # pip/npm run quietly (their output is parsed on failure): say what and how big
+        print(f"downloading {pkg.requirement} ({_megabytes(pkg.size_bytes)}) from "
+              f"{pkg.registry} with {'pip' if pkg.registry == 'pypi' else 'npm'} ...",
+              file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix=".download-", dir=cache_dir) as tmp_dir:
         work = Path(tmp_dir)
         argv = _pip_argv(pkg, work) if pkg.registry == "pypi" else _npm_argv(pkg)
