@@ -161,6 +161,27 @@ def test_findings_fall_inside_counted_reps_and_the_csv_agrees(name):
     assert_inside_reps_and_csv_agrees(report)
 
 
+def test_a_rep_owns_no_frame_where_the_lifter_is_not_seen():
+    """The set-up is still time before the movement with the lifter in view, not the empty
+    picture before they walked in (which would make the rep look half unseen)."""
+    import dataclasses
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(CLEAN,) * 2, **NOISE))
+    full = analyze_sequence(seq)
+    first_move = next(p for p in full.reps[0].phases if p.name == "descent").start_s
+    gone = seq.t_s < first_move - 0.4  # nobody there until 0.4 s before the first descent
+    nan = {k: np.where(gone[(slice(None),) + (None,) * (getattr(seq, k).ndim - 1)], np.nan,
+                       getattr(seq, k)).astype(getattr(seq, k).dtype)
+           for k in ("image_xy", "world_xyz", "back_xy")}
+    late = dataclasses.replace(seq, **nan, visibility=np.where(gone[:, None], 0.0,
+                                                               seq.visibility).astype(
+                                   seq.visibility.dtype))
+    result = analyze_sequence(late)
+    r1 = result.reps[0]
+    assert r1.start_s >= first_move - 0.4 - 1e-6 and not gone[r1.start_frame]
+    assert r1.phases[0].name == "set-up"
+
+
 def test_csv_keeps_a_finding_outside_every_rep_in_its_own_row():
     from dataclasses import replace
 

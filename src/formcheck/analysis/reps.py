@@ -162,7 +162,7 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
         return ()
     fa, la = np.array(first), np.array(last)
     phases = _phases(profile.phases, t, x, fa, la, cfg)
-    sa, sb = _owned_frames(t, fa, la, profile.rest_to_previous, cfg)
+    sa, sb = _owned_frames(t, np.isfinite(x), fa, la, profile.rest_to_previous, cfg)
     out = []
     for i, (a, b, core_a, core_b, ph) in enumerate(
             zip(sa.tolist(), sb.tolist(), first, last, phases, strict=True)):
@@ -175,12 +175,13 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     return tuple(out)
 
 
-def _owned_frames(t: np.ndarray, first: np.ndarray, last: np.ndarray, to_previous: float,
-                  cfg: RepConfig) -> tuple[np.ndarray, np.ndarray]:
+def _owned_frames(t: np.ndarray, seen: np.ndarray, first: np.ndarray, last: np.ndarray,
+                  to_previous: float, cfg: RepConfig) -> tuple[np.ndarray, np.ndarray]:
     """First and last frames of every rep including the still moments it owns: up to
     ``setup_s`` before its movement (``first``) and ``finish_s`` after it (``last``), never
-    into a neighbour's movement; the still time between two reps is split at the share
-    ``to_previous`` of it. Consecutive reps may share one frame."""
+    into a neighbour's movement nor past a frame where the lifter is not ``seen``; the still
+    time between two reps is split at the share ``to_previous`` of it. Consecutive reps may
+    share one frame."""
     # A hair of tolerance: a set-up of exactly N frame steps keeps its N-th frame.
     a = np.searchsorted(t, t[first] - cfg.setup_s - _TIME_EPS_S, side="left")
     b = np.searchsorted(t, t[last] + cfg.finish_s + _TIME_EPS_S, side="right") - 1
@@ -188,6 +189,11 @@ def _owned_frames(t: np.ndarray, first: np.ndarray, last: np.ndarray, to_previou
         split = last[:-1] + np.floor(to_previous * (first[1:] - last[:-1])).astype(np.int64)
         b[:-1] = np.minimum(b[:-1], split)
         a[1:] = np.maximum(a[1:], split)
+    idx = np.arange(len(t))
+    unseen_before = np.maximum.accumulate(np.where(seen, -1, idx))  # last unseen at or before
+    unseen_after = np.minimum.accumulate(np.where(seen, len(t), idx)[::-1])[::-1]
+    a = np.maximum(a, unseen_before[np.maximum(first - 1, 0)] + 1)
+    b = np.minimum(b, unseen_after[np.minimum(last + 1, len(t) - 1)] - 1)
     a = np.minimum(a, first)
     b = np.maximum(b, last)
     return a, b
