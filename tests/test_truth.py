@@ -124,6 +124,23 @@ def test_a_rule_judging_two_ways_plots_each_way_on_its_own_scale():
                                         "back_bulge")
 
 
+def test_between_findings_the_gauge_shows_the_criterion_closest_to_its_limit():
+    from dataclasses import replace
+
+    from formcheck.analysis.series import Series
+    from formcheck.render.overlay import OverlayRenderer
+
+    seq, _, report = analysed("deadlift_rounded")
+    t = seq.t_s
+    far = Series("level", "Bow past neutral", "% of torso", t, np.full(t.shape, -13.0),
+                 threshold=5.0, fault="rounded_back")
+    near = Series("rise", "Bow over straightest", "% of torso", t, np.linspace(0, 11, len(t)),
+                  threshold=12.0, fault="rounded_back")
+    quiet = replace(report, findings=())
+    overlay = OverlayRenderer(quiet, seq, {"level": far, "rise": near})
+    assert {overlay.gauge_series_at(i) for i in range(0, len(t), 7)} == {"rise"}
+
+
 # ------------------------------------------------------------------ severity
 def test_severity_is_defined_once_as_multiples_of_the_limit():
     for fault, bands in SEVERITY.items():

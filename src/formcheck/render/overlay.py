@@ -238,13 +238,17 @@ class OverlayRenderer:
         return code
 
     def _pick_series(self) -> dict[str, Series]:
-        """The signal drawn for each fault: its first series with a threshold, else its first."""
+        """The signal drawn for each fault between findings: of its series with a threshold,
+        the one that came closest to its limit on the frames it judged (a fault decided two
+        ways has two); else its first series."""
         out: dict[str, Series] = {}
         for fault in FAULTS:
             cands = [s for s in self.series.values() if s.fault == fault]
             with_thr = [s for s in cands if s.threshold is not None]
-            if with_thr or cands:
-                out[fault] = (with_thr or cands)[0]
+            if with_thr:
+                out[fault] = max(with_thr, key=_closest_to_limit)  # first on ties
+            elif cands:
+                out[fault] = cands[0]
         return out
 
     def series_of_finding(self, i: int) -> str | None:
@@ -504,6 +508,15 @@ class OverlayRenderer:
         if np.isfinite(ys[-1]):
             cv2.circle(frame, (int(xs[-1]), int(ys[-1])), thick + 2, st.text_bgr, -1,
                        cv2.LINE_AA)
+
+
+def _closest_to_limit(s: Series) -> float:
+    """Largest ``value / threshold`` over the frames the series was judged on (-inf: none)."""
+    v = s.values if s.judged is None else s.values[s.judged]
+    v = v[np.isfinite(v)]
+    if not v.size or not s.threshold:
+        return -np.inf
+    return float(np.max(v / abs(s.threshold)))
 
 
 def _within(t: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
