@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.reps import phase_at
+from formcheck.analysis.reps import SETUP_PHASE, phase_at
 from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
     hysteresis,
@@ -28,8 +28,9 @@ from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw
 from formcheck.config import AssessConfig, FaultThresholds, ViewConfig, grade
 from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
 
-#: Phase names for a finding that peaks just before its rep starts or after it ends.
-SETUP_PHASE, FINISH_PHASE = "set-up", "after the rep"
+#: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
+#: its ``SETUP_PHASE``, the same name as the set-up a rep owns).
+FINISH_PHASE = "after the rep"
 
 
 @dataclass(frozen=True, eq=False)
