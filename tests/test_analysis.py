@@ -13,7 +13,7 @@ import pytest
 from formcheck.analysis import AnalysisResult, analyze_sequence
 from formcheck.analysis.exercise import MIN_MARGIN, MIN_SCORE, score_exercises
 from formcheck.analysis.features import compute_signals
-from formcheck.analysis.reps import REP_PROFILES, rep_profile_for, segment_reps
+from formcheck.analysis.reps import REP_PROFILES, SETUP_PHASE, rep_profile_for, segment_reps
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, load_config
 from formcheck.errors import ConfigError
@@ -28,6 +28,12 @@ NOISE = {"noise_px": 1.0, "noise_m": 0.005}
 def run(exercise="deadlift", reps=(CLEAN,) * 3, override=None, **spec) -> AnalysisResult:
     seq, _ = synthesize(SynthSpec(exercise=exercise, reps=reps, **{**NOISE, **spec}))
     return analyze_sequence(seq, exercise=override)
+
+
+def movement(rep) -> tuple:
+    """A rep's phases without the still moments it owns around its movement."""
+    still = {SETUP_PHASE} | {p.finish_phase for p in REP_PROFILES.values()}
+    return tuple(p for p in rep.phases if p.name not in still)
 
 
 def found(result: AnalysisResult, fault: str) -> list[int | None]:
@@ -170,14 +176,29 @@ def test_rep_count_with_jitter_and_setup(exercise, n_reps):
         assert rep.phases[0].start_s == rep.start_s and rep.phases[-1].end_s == rep.end_s
     names = {"squat": ("descent", "ascent"), "deadlift": ("pull", "lockout", "lowering"),
              "row": ("pull", "return")}[exercise]
-    assert all(tuple(p.name for p in r.phases) == names for r in result.reps)
+    assert all(tuple(p.name for p in movement(r)) == names for r in result.reps)
+    for a, b in zip(result.reps[:-1], result.reps[1:], strict=True):  # never overlapping
+        assert a.end_frame <= b.start_frame
 
 
-def test_rep_times_match_truth():
-    seq, truth = synthesize(SynthSpec(exercise="squat", reps=(CLEAN,) * 3))
-    result = analyze_sequence(seq)
+@pytest.mark.parametrize("exercise", ["squat", "deadlift"])
+def test_rep_times_match_truth_and_include_the_still_moments_around(exercise):
+    spec = SynthSpec(exercise=exercise, reps=(CLEAN,) * 3, pause_s=0.8)
+    seq, truth = synthesize(spec)
+    result = analyze_sequence(seq, exercise=exercise)
+    cfg = Config().reps
     for rep, s, e in zip(result.reps, truth.rep_start_s, truth.rep_end_s, strict=True):
-        assert abs(rep.start_s - s) < 0.5 and abs(rep.end_s - e) < 0.5
+        moving = movement(rep)
+        assert abs(moving[0].start_s - s) < 0.5 and abs(moving[-1].end_s - e) < 0.5
+        # the set-up before and the finish after belong to the rep, within their limits
+        assert rep.start_s <= moving[0].start_s and rep.end_s >= moving[-1].end_s
+        assert moving[0].start_s - rep.start_s <= cfg.setup_s + 1e-6
+        assert rep.end_s - moving[-1].end_s <= cfg.finish_s + 1e-6
+    first, last = result.reps[0], result.reps[-1]
+    assert first.phases[0].name == SETUP_PHASE  # the lead-in before the first rep
+    assert last.phases[-1].name == REP_PROFILES[exercise].finish_phase
+    assert last.end_s - movement(last)[-1].end_s == pytest.approx(
+        min(cfg.finish_s, seq.t_s[-1] - movement(last)[-1].end_s), abs=0.04)
 
 
 def test_standing_still_has_no_reps_and_unknown_exercise():
@@ -228,7 +249,7 @@ def test_unknown_exercise_reps_take_the_counted_movements_phase_names(exercise):
     reps = segment_reps(sig, "unknown", Config().reps)
     names = rep_profile_for(sig, "unknown").phases
     assert reps and names in {p.phases for p in REP_PROFILES.values()}
-    assert all(tuple(p.name for p in r.phases) == names for r in reps)
+    assert all(tuple(p.name for p in movement(r)) == names for r in reps)
 
 
 @pytest.mark.parametrize(("reps", "yaw"), [
@@ -371,15 +392,14 @@ def test_repeated_set_gives_the_same_reps_and_findings_every_time(exercise, yaw)
     period = long.t_s[n] - long.t_s[0]
     by_copy: dict[int, list] = {}  # the first copy lacks the movement into the set
     for rep in result.reps:
-        by_copy.setdefault(rep.end_frame // n, []).append(rep)
+        by_copy.setdefault(movement(rep)[-1].end_s // period, []).append(rep)
     assert len(by_copy) == copies and len(by_copy[1]) >= len(reps)
     for k in range(2, copies):
         assert len(by_copy[k]) == len(by_copy[1])
         for a, b in zip(by_copy[1], by_copy[k], strict=True):
-            assert (b.start_frame - a.start_frame, b.end_frame - a.end_frame) == (
-                (k - 1) * n, (k - 1) * n)
-            assert [p.name for p in a.phases] == [p.name for p in b.phases]
-            for pa, pb in zip(a.phases, b.phases, strict=True):
+            assert b.start_frame - a.start_frame == (k - 1) * n
+            assert [p.name for p in movement(a)] == [p.name for p in movement(b)]
+            for pa, pb in zip(movement(a), movement(b), strict=True):
                 assert pb.start_s - pa.start_s == pytest.approx((k - 1) * period, abs=1e-6)
                 assert pb.end_s - pa.end_s == pytest.approx((k - 1) * period, abs=1e-6)
     first_rep = {k: v[0].index for k, v in by_copy.items()}

@@ -130,10 +130,10 @@ def test_hips_travelling_more_than_a_leg_length_make_the_exercise_unknown():
     assert result.exercise.name == "unknown"
 
 
-def test_an_episode_peaking_before_its_rep_is_placed_in_the_set_up():
-    from formcheck.analysis.faults import FINISH_PHASE, SETUP_PHASE, FaultContext, _place
+def test_an_episode_is_placed_in_the_rep_it_overlaps_most_and_its_phase_at_the_peak():
+    from formcheck.analysis.faults import FINISH_PHASE, FaultContext, _place
     from formcheck.analysis.features import compute_signals
-    from formcheck.analysis.reps import rep_index_per_frame, segment_reps
+    from formcheck.analysis.reps import SETUP_PHASE, rep_index_per_frame, segment_reps
     from formcheck.config import Config
     from formcheck.report import Estimate
 
@@ -145,11 +145,21 @@ def test_an_episode_peaking_before_its_rep_is_placed_in_the_set_up():
                        rep_of_frame=rep_index_per_frame(len(seq), reps),
                        thresholds=cfg.faults_for("deadlift"), assess=cfg.assess,
                        view_cfg=cfg.view, clip_reason=None)
-    r1 = reps[0]
+    r1, r2 = reps
     inside = (r1.start_frame + r1.end_frame) // 2
     assert _place(ctx, r1.start_frame, r1.end_frame, inside)[0] == 1
-    assert _place(ctx, r1.start_frame - 5, r1.start_frame + 3, r1.start_frame - 2) == \
-        (1, SETUP_PHASE)
-    after = r1.end_frame + 2
-    assert ctx.rep_of_frame[after] == 0 and after < reps[1].start_frame  # the pause between
-    assert _place(ctx, r1.end_frame - 3, after + 1, after) == (1, FINISH_PHASE)
+    # Rounded at the floor before the pull: the rep's own set-up phase.
+    assert r1.phases[0].name == SETUP_PHASE
+    setup_end = int(np.searchsorted(seq.t_s, r1.phases[0].end_s))
+    assert _place(ctx, setup_end - 6, setup_end + 2, setup_end - 3) == (1, SETUP_PHASE)
+    # Peaking at the end of rep 1 but held mostly into rep 2: rep 2, before it started.
+    edge = r2.start_frame
+    assert _place(ctx, edge - 2, edge + 12, edge - 1) == (2, SETUP_PHASE)
+    # Held past the clip's last rep: after the rep.
+    last = ctx.rep_of_frame.copy()
+    last[r2.end_frame - 3:] = 2
+    last[r2.end_frame + 1:] = 0
+    ctx2 = FaultContext(**{**ctx.__dict__, "rep_of_frame": last})
+    if r2.end_frame + 4 < len(seq):
+        assert _place(ctx2, r2.end_frame - 3, r2.end_frame + 4, r2.end_frame + 3) == (
+            2, FINISH_PHASE)

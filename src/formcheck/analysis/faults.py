@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.reps import phase_at
+from formcheck.analysis.reps import SETUP_PHASE, phase_at
 from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
     hysteresis,
@@ -25,12 +25,12 @@ from formcheck.analysis.signal import (
     runs,
 )
 from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw
-from formcheck.config import AssessConfig, FaultThresholds, ViewConfig
+from formcheck.config import AssessConfig, FaultThresholds, ViewConfig, grade
 from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
 
-SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
-#: Phase names for a finding that peaks just before its rep starts or after it ends.
-SETUP_PHASE, FINISH_PHASE = "set-up", "after the rep"
+#: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
+#: its ``SETUP_PHASE``, the same name as the set-up a rep owns).
+FINISH_PHASE = "after the rep"
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,25 +126,18 @@ def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
     return list(zip(starts.tolist(), ends.tolist(), peaks.tolist(), strict=True))
 
 
-def severity(value: float, moderate: float, severe: float) -> str:
-    """Grade of a value already past the warning threshold."""
-    if value >= severe:
-        return SEVERITIES[2]
-    if value >= moderate:
-        return SEVERITIES[1]
-    return SEVERITIES[0]
-
-
 def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | None, str | None]:
-    """The rep holding the peak, else the rep the episode overlaps most (a deadlift's
-    rounding at the floor starts before the bar moves); the phase nearest the peak."""
+    """The rep the episode overlaps most (the one holding the peak on a tie: a rounding held
+    at a deadlift's floor may peak in the end of one lowering but last into the next pull's
+    set-up); the phase at the peak, or set-up / after the rep when it peaks outside."""
+    inside = ctx.rep_of_frame[start:end]
+    inside = inside[inside > 0]
+    if inside.size == 0:
+        return None, None
+    counts = np.bincount(inside)
     idx = int(ctx.rep_of_frame[peak])
-    if idx == 0:
-        inside = ctx.rep_of_frame[start:end]
-        inside = inside[inside > 0]
-        if inside.size == 0:
-            return None, None
-        idx = int(np.bincount(inside).argmax())
+    if idx == 0 or counts[idx] < counts.max():
+        idx = int(counts.argmax())
     rep = ctx.reps[idx - 1]
     t_peak = float(ctx.sig.t_s[peak])
     if t_peak < rep.start_s:
@@ -161,13 +154,18 @@ def _where(rep: int | None, phase: str | None) -> str:
 
 
 def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value: float,
-             threshold: float, unit: str, grade: str, detail: str, evidence: dict) -> Finding:
+             threshold: float, unit: str, series: str, detail: str, evidence: dict) -> Finding:
+    """A finding decided on ``value`` against ``threshold`` (both in ``unit``): the values of
+    the ``Series`` named ``series`` at the peak and its limit, which every renderer draws.
+    Graded by ``config.SEVERITY``."""
     s, e, peak = episode
     t = ctx.sig.t_s
     rep, phase = _place(ctx, s, e, peak)
-    evidence = {**evidence, "frames": [s, e - 1], "peak_frame": peak, "view": ctx.view.name}
+    evidence = {**evidence, "series": series, "frames": [s, e - 1], "peak_frame": peak,
+                "view": ctx.view.name}
     return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
-                   peak_s=float(t[peak]), severity=grade, value=float(value),
+                   peak_s=float(t[peak]), severity=grade(fault, value, threshold),
+                   value=float(value),
                    threshold=float(threshold), unit=unit,
                    message=f"{FAULT_TITLES[fault].capitalize()} {_where(rep, phase)}: {detail}",
                    evidence=evidence)
@@ -255,13 +253,12 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        > excess[peak] / th.min_bulge_pct)
         value = float(rise[peak] if by_rise else excess[peak])
         threshold = th.min_rise_pct if by_rise else th.min_bulge_pct
-        grade = severity(float(x[peak]) * th.min_bulge_pct, th.moderate_bulge_pct,
-                         th.severe_bulge_pct)
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
         detail = (f"back bowed {value:.1f}% of torso length more than at your straightest"
                   if by_rise else f"back bowed {value:.1f}% of torso length past neutral")
         findings.append(_finding(
-            ctx, "rounded_back", ep, value, threshold, "% of torso", grade, detail,
+            ctx, "rounded_back", ep, value, threshold, "% of torso",
+            "back_bulge_rise" if by_rise else "back_bulge", detail,
             {"signals": ["back_bulge", "trunk_inclination", "head_neck_angle"],
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
              "own_neutral_bulge_pct": 100.0 * own, "judged_by": "rise" if by_rise else "level",
@@ -269,14 +266,19 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
              "head_neck_drop_deg": hn_drop,
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
              "min_duration_s": th.min_duration_s}))
-    series = (
-        Series("back_bulge", "Back rounding past neutral", "% of torso", sig.t_s, excess,
-               threshold=th.min_bulge_pct, fault="rounded_back",
-               baseline=100.0 * base if np.isfinite(base) else None),
+    series = [
+        Series("back_bulge", "Back bow past a bent-over neutral", "% of torso", sig.t_s,
+               excess, threshold=th.min_bulge_pct, fault="rounded_back",
+               baseline=100.0 * base if np.isfinite(base) else None, judged=judged),
         Series("head_neck_angle", "Ear-shoulder-hip angle", "deg", sig.t_s, sig.head_neck_deg,
                baseline=hn_base if np.isfinite(hn_base) else None),
-    )
-    return RuleOutcome(tuple(findings), assessments, series)
+    ]
+    if np.isfinite(rise).any():  # the second criterion, on its own scale and limit
+        series.insert(1, Series(
+            "back_bulge_rise", "Back bow above your straightest bent-over frames",
+            "% of torso", sig.t_s, rise, threshold=th.min_rise_pct, fault="rounded_back",
+            baseline=100.0 * own, judged=judged))
+    return RuleOutcome(tuple(findings), assessments, tuple(series))
 
 
 def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
@@ -297,9 +299,8 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
         peak = ep[2]
         value = float(x[peak])
         findings.append(_finding(
-            ctx, "lumbar_overextension", ep, value, th.min_lean_back_deg, "deg",
-            severity(value, th.moderate_lean_back_deg, th.severe_lean_back_deg),
-            f"leaning back {value:.0f}° past vertical with the hips pushed through",
+            ctx, "lumbar_overextension", ep, value, th.min_lean_back_deg, "deg", "lean_back",
+            _lean_back_detail(value, bool(hips_through[peak]), bool(arched[peak])),
             {"signals": ["lean_back", "hips_forward", "back_bulge"],
              "lean_back_deg": value,
              "hips_forward_leg_lengths": float(sig.hips_forward_ratio[peak]),
@@ -308,9 +309,18 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
              "min_duration_s": th.min_duration_s}))
     series = (
         Series("lean_back", "Trunk lean behind vertical", "deg", sig.t_s, lean_back,
-               threshold=th.min_lean_back_deg, fault="lumbar_overextension"),
+               threshold=th.min_lean_back_deg, fault="lumbar_overextension",
+               judged=judged & (hips_through | arched)),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _lean_back_detail(lean_deg: float, hips_through: bool, arched: bool) -> str:
+    """The over-extension message: only what the evidence at the peak shows."""
+    how = [w for w, seen in (("the hips pushed through", hips_through),
+                             ("the lower back arched", arched)) if seen]
+    return f"leaning back {lean_deg:.0f}° past vertical" + (
+        " with " + " and ".join(how) if how else "")
 
 
 def jerky_twist(ctx: FaultContext) -> RuleOutcome:
@@ -356,8 +366,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             continue
         value = float(x[peak])
         findings.append(_finding(
-            ctx, "jerky_twist", ep, value, th.min_twist_rate_deg_s, "deg/s",
-            severity(value, th.moderate_twist_rate_deg_s, th.severe_twist_rate_deg_s),
+            ctx, "jerky_twist", ep, value, th.min_twist_rate_deg_s, "deg/s", "twist_rate",
             f"shoulders snapped {change:.0f}° against the hips at {value:.0f}°/s",
             {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
              "twist_jerk_deg_s3": jerk, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
@@ -376,7 +385,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             if a.rep is None and a.assessable else a for a in assessments)
     series = (
         Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, rate,
-               threshold=th.min_twist_rate_deg_s, fault="jerky_twist"),
+               threshold=th.min_twist_rate_deg_s, fault="jerky_twist", judged=usable),
         Series("twist_angle", "Shoulder line vs hip line", "deg", sig.t_s, sig.twist_deg),
     )
     return RuleOutcome(tuple(findings), assessments, series)

@@ -44,16 +44,29 @@ def _row_progress(s: BodySignals) -> np.ndarray:
     return -s.arm_reach_ratio
 
 
+#: Timestamps this close count as equal (float error of summed frame steps).
+_TIME_EPS_S = 1e-6
+
+#: Phase of the still moments a rep owns before it leaves rest.
+SETUP_PHASE = "set-up"
+
+
 @dataclass(frozen=True)
 class RepProfile:
     progress: Callable[[BodySignals], np.ndarray]
     phases: tuple[str, ...]  # 2 phases split at the peak; 3 with a hold at the top (lockout)
+    #: Phase of the still moments a rep owns after it is back at rest.
+    finish_phase: str
+    #: Share of the still time between two reps that belongs to the rep before: a squat's
+    #: standing is the lockout of the rep just finished (all of it); a deadlift's floor is
+    #: first the end of the lowering, then the next pull's set-up (half each).
+    rest_to_previous: float
 
 
 REP_PROFILES: dict[str, RepProfile] = {
-    "squat": RepProfile(_squat_progress, ("descent", "ascent")),
-    "deadlift": RepProfile(_deadlift_progress, ("pull", "lockout", "lowering")),
-    "row": RepProfile(_row_progress, ("pull", "return")),
+    "squat": RepProfile(_squat_progress, ("descent", "ascent"), "top", 1.0),
+    "deadlift": RepProfile(_deadlift_progress, ("pull", "lockout", "lowering"), "finish", 0.5),
+    "row": RepProfile(_row_progress, ("pull", "return"), "finish", 0.5),
 }
 
 
@@ -149,9 +162,41 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
         return ()
     fa, la = np.array(first), np.array(last)
     phases = _phases(profile.phases, t, x, fa, la, cfg)
-    return tuple(Rep(index=i + 1, start_s=ph[0].start_s, end_s=ph[-1].end_s, phases=ph,
-                     start_frame=a, end_frame=b)
-                 for i, (a, b, ph) in enumerate(zip(first, last, phases, strict=True)))
+    sa, sb = _owned_frames(t, np.isfinite(x), fa, la, profile.rest_to_previous, cfg)
+    out = []
+    for i, (a, b, core_a, core_b, ph) in enumerate(
+            zip(sa.tolist(), sb.tolist(), first, last, phases, strict=True)):
+        lead = (Phase(SETUP_PHASE, float(t[a]), float(t[core_a])),) if a < core_a else ()
+        tail = (Phase(profile.finish_phase, float(t[core_b]), float(t[b])),) if b > core_b \
+            else ()
+        ph = (*lead, *ph, *tail)
+        out.append(Rep(index=i + 1, start_s=ph[0].start_s, end_s=ph[-1].end_s, phases=ph,
+                       start_frame=a, end_frame=b))
+    return tuple(out)
+
+
+def _owned_frames(t: np.ndarray, seen: np.ndarray, first: np.ndarray, last: np.ndarray,
+                  to_previous: float, cfg: RepConfig) -> tuple[np.ndarray, np.ndarray]:
+    """First and last frames of every rep including the still moments it owns: up to
+    ``setup_s`` before its movement (``first``) and ``finish_s`` after it (``last``), never
+    into a neighbour's movement nor past a frame where the lifter is not ``seen``; the still
+    time between two reps is split at the share ``to_previous`` of it. Consecutive reps may
+    share one frame."""
+    # A hair of tolerance: a set-up of exactly N frame steps keeps its N-th frame.
+    a = np.searchsorted(t, t[first] - cfg.setup_s - _TIME_EPS_S, side="left")
+    b = np.searchsorted(t, t[last] + cfg.finish_s + _TIME_EPS_S, side="right") - 1
+    if first.size > 1:
+        split = last[:-1] + np.floor(to_previous * (first[1:] - last[:-1])).astype(np.int64)
+        b[:-1] = np.minimum(b[:-1], split)
+        a[1:] = np.maximum(a[1:], split)
+    idx = np.arange(len(t))
+    unseen_before = np.maximum.accumulate(np.where(seen, -1, idx))  # last unseen at or before
+    unseen_after = np.minimum.accumulate(np.where(seen, len(t), idx)[::-1])[::-1]
+    a = np.maximum(a, unseen_before[np.maximum(first - 1, 0)] + 1)
+    b = np.minimum(b, unseen_after[np.minimum(last + 1, len(t) - 1)] - 1)
+    a = np.minimum(a, first)
+    b = np.maximum(b, last)
+    return a, b
 
 
 def rep_index_per_frame(n: int, reps: tuple[Rep, ...]) -> np.ndarray:

@@ -20,6 +20,9 @@ class Series:
         threshold: the value past which the rule warns (None when the signal is context only).
         fault: the fault this signal decides (one of ``report.FAULTS``) or None.
         baseline: the lifter's own neutral subtracted from the raw signal, if any.
+        judged: ``(T,)`` bool, the frames on which the rule decided (None: all); a value past
+            the threshold elsewhere (standing, out of view, a view that cannot show the
+            fault) was not judged and is drawn muted.
     """
 
     name: str
@@ -30,6 +33,7 @@ class Series:
     threshold: float | None = None
     fault: str | None = None
     baseline: float | None = None
+    judged: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_s, dtype=np.float64)
@@ -39,3 +43,8 @@ class Series:
                              f"got {t.shape} and {v.shape}")
         object.__setattr__(self, "t_s", t)
         object.__setattr__(self, "values", v)
+        if self.judged is not None:
+            j = np.asarray(self.judged, dtype=bool)
+            if j.shape != t.shape:
+                raise ValueError(f"Series {self.name}: judged (T,) expected, got {j.shape}")
+            object.__setattr__(self, "judged", j)

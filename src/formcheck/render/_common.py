@@ -21,7 +21,8 @@ from formcheck.report import (  # noqa: F401 (severity helpers re-exported for r
 )
 
 #: Short unit suffixes for display; anything else is appended after a space.
-_UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²", "%": "%"}
+_UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
+                                 "deg/s^3": "°/s³", "%": "%"}
 
 #: Status kinds of one (rep, fault) cell.
 OK, FAULT, NOT_ASSESSABLE = "ok", "fault", "not_assessable"
@@ -36,7 +37,10 @@ def format_value(value: float | None, unit: str) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     mag = abs(value)
-    text = f"{value:.0f}" if mag >= 10 else f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
+    if unit.startswith("%") and 1 <= mag < 100:  # the messages give % of torso to 0.1
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.0f}" if mag >= 10 else f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
     if unit in _UNIT_SUFFIX:
         return text + _UNIT_SUFFIX[unit]
     if unit.startswith("%"):  # "% of torso" → "16% of torso"
@@ -129,6 +133,89 @@ def assessment_for(report: Report, fault: str, rep: int | None) -> Assessment | 
     """The rep's own assessment of ``fault`` if there is one, else the whole clip's."""
     a = report.assessment(fault, rep) if rep is not None else None
     return a if a is not None else report.assessment(fault, None)
+
+
+#: Unit suffixes of evidence and summary keys (longest first) and how they are shown.
+_KEY_UNITS: tuple[tuple[str, str], ...] = (
+    ("_deg_s3", "deg/s^3"), ("_deg_s", "deg/s"), ("_deg", "deg"), ("_pct", "%"),
+    ("_leg_lengths", "leg lengths"), ("_ms", "ms"), ("_s", "s"), ("_m", "m"),
+)
+
+#: Plain words for the evidence a rule records (keys without their unit suffix). A key not
+#: listed is shown with its underscores as spaces; its unit still comes from its suffix.
+EVIDENCE_LABELS: dict[str, str] = {
+    "signals": "signals used",
+    "series": "plotted as",
+    "judged_by": "decided by",
+    "bulge": "back bow at the worst frame",
+    "neutral_bulge": "bent-over neutral",
+    "own_neutral_bulge": "your straightest bent-over frames",
+    "trunk_inclination": "trunk from vertical",
+    "head_neck_drop": "head-neck angle drop",
+    "head_neck_supports": "head-neck drop also seen",
+    "min_duration": "shortest counted",
+    "frames": "frames (first, last)",
+    "peak_frame": "worst frame",
+    "view": "camera view",
+    "lean_back": "lean behind vertical",
+    "hips_forward": "hips ahead of the ankles",
+    "concave": "lower back concave past neutral",
+    "hips_through": "hips pushed through",
+    "concave_back": "lower back arched",
+    "twist_rate": "turn speed",
+    "twist_jerk": "turn jerk",
+    "min_twist_jerk": "jerk needed",
+    "twist_change": "net turn",
+    "min_twist_change": "net turn needed",
+    "hip_turn": "hips turned",
+    "max_hip_turn": "most the hips may turn",
+}
+#: Plain words for coded evidence values.
+_EVIDENCE_WORDS: dict[str, str] = {
+    "rise": "rise over your straightest bent-over frames",
+    "level": "bow past the bent-over neutral",
+}
+
+
+def split_unit(key: str) -> tuple[str, str]:
+    """``mean_trunk_angle_deg`` → (``mean_trunk_angle``, ``deg``): units live in key names."""
+    for suffix, unit in _KEY_UNITS:
+        if key.endswith(suffix):
+            return key[: -len(suffix)], unit
+    return key, ""
+
+
+def plain_value(value: object, unit: str = "") -> str:
+    """A value for people: yes/no, numbers with their unit, lists joined, codes in words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value} {unit}".strip() if unit not in _UNIT_SUFFIX else f"{value}{unit}"
+    if isinstance(value, float):
+        if value.is_integer() and not unit:
+            return str(int(value))
+        return format_value(value, unit) if math.isfinite(value) else "n/a"
+    if value is None:
+        return "n/a"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(plain_value(v, unit) for v in value)
+    return _EVIDENCE_WORDS.get(str(value), str(value))
+
+
+def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
+                  ) -> list[tuple[str, str]]:
+    """The finding's evidence as (label, value) in plain words, in a stable order."""
+    out = []
+    for key in sorted(f.evidence):
+        base, unit = split_unit(key)
+        value = f.evidence[key]
+        if key == "series" and series_labels and value in series_labels:
+            value = series_labels[value]
+        elif key == "signals" and isinstance(value, (list, tuple)):
+            value = ", ".join(str(v).replace("_", " ") for v in value)
+        label = EVIDENCE_LABELS.get(base, base.replace("_", " "))
+        out.append((label, plain_value(value, unit)))
+    return out
 
 
 def finding_text(f: Finding) -> str:

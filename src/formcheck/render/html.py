@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,18 +18,22 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.analysis.series import Series
+from formcheck.config import SEVERITY, SEVERITY_NAMES
 from formcheck.errors import ShapeError
 from formcheck.render._common import (
     FAULT,
     NOT_ASSESSABLE,
     cell_status,
+    evidence_rows,
     fault_title,
     finding_text,
     finding_where,
     format_value,
     not_judged,
+    plain_value,
     rep_label,
     robust_range,
+    split_unit,
     worst,
 )
 from formcheck.report import FAULTS, Finding, Report, write_text_atomic
@@ -51,11 +54,6 @@ _PLOT_FINDING = {"mild": "#f2c230", "moderate": "#f08a24", "severe": "#d93025"}
 _SVG_ID_REF = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9_-]")
 
-#: Unit suffixes of ``Report.summary`` keys (longest first).
-_KEY_UNITS: tuple[tuple[str, str], ...] = (
-    ("_deg_s", "deg/s"), ("_deg", "deg"), ("_pct", "%"), ("_ms", "ms"), ("_s", "s"),
-    ("_m", "m"),
-)
 
 _CSS = """
 :root { --ok:#1e7b34; --ok-bg:#e6f4ea; --mild:#7a5d00; --mild-bg:#fff4c2;
@@ -164,9 +162,8 @@ def _summary_table(report: Report) -> str:
     if report.summary:
         measured = []
         for key in sorted(report.summary):
-            label, unit = _split_unit(key)
-            val = report.summary[key]
-            shown = format_value(val, unit) if isinstance(val, (int, float)) else str(val)
+            label, unit = split_unit(key)
+            shown = plain_value(report.summary[key], unit)
             measured.append((label.replace("_", " ").capitalize(), _e(shown)))
         out += ('<details id="measurements"><summary>Measurements</summary>'
                 f'<table class="facts">{_rows(measured)}</table></details>')
@@ -176,14 +173,6 @@ def _summary_table(report: Report) -> str:
 def _rows(rows: list[tuple[str, str]]) -> str:
     """Table rows of (label, already-escaped HTML)."""
     return "".join(f"<tr><th scope='row'>{_e(k)}</th><td>{v}</td></tr>" for k, v in rows)
-
-
-def _split_unit(key: str) -> tuple[str, str]:
-    """``mean_trunk_angle_deg`` → (``mean_trunk_angle``, ``deg``): units live in key names."""
-    for suffix, unit in _KEY_UNITS:
-        if key.endswith(suffix):
-            return key[: -len(suffix)], unit
-    return key, ""
 
 
 def _cell(report: Report, fault: str, rep: int | None) -> str:
@@ -249,7 +238,8 @@ def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
-def _finding_card(i: int, f: Finding, thumb: np.ndarray | None) -> str:
+def _finding_card(i: int, f: Finding, thumb: np.ndarray | None,
+                  series_labels: dict[str, str]) -> str:
     img = ""
     if thumb is not None:
         alt = f"worst frame of finding {i + 1}: {fault_title(f.fault)}"
@@ -260,7 +250,7 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | None) -> str:
         ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
         ("Peak", f"{format_value(f.value, f.unit)} (limit {format_value(f.threshold, f.unit)})"),
     ]
-    evidence = [(k.replace("_", " "), _evidence_value(f.evidence[k])) for k in sorted(f.evidence)]
+    evidence = evidence_rows(f, series_labels)
     more = (f"<details><summary>Evidence</summary>{_dl(evidence)}</details>" if evidence else "")
     return (f'<article class="card" id="finding-{i + 1}">{img}<div class="body">'
             f'<p class="msg"><span class="tag {_e(f.severity)}">{_e(f.severity)}</span> '
@@ -271,19 +261,43 @@ def _dl(pairs: list[tuple[str, str]]) -> str:
     return "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs) + "</dl>"
 
 
-def _evidence_value(v: object) -> str:
-    if isinstance(v, float):
-        return f"{v:.3g}" if math.isfinite(v) else "n/a"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(_evidence_value(x) for x in v)
-    return str(v)
-
-
-def _findings(report: Report, thumbnails: dict[int, np.ndarray]) -> str:
+def _findings(report: Report, thumbnails: dict[int, np.ndarray],
+              series: dict[str, Series]) -> str:
     if not report.findings:
         return '<p>No findings: every judged rep stayed within its limits.</p>'
-    cards = "".join(_finding_card(i, f, thumbnails.get(i)) for i, f in enumerate(report.findings))
+    labels = {s.name: s.label or s.name for s in series.values()}
+    cards = "".join(_finding_card(i, f, thumbnails.get(i), labels)
+                    for i, f in enumerate(report.findings))
     return f'<div class="cards">{cards}</div>'
+
+
+def _grades(report: Report) -> str:
+    """What mild / moderate / severe mean (``config.SEVERITY``) and what the units are."""
+    rows = []
+    for fault, bands in SEVERITY.items():
+        limits = sorted({format_value(f.threshold, f.unit) for f in report.findings
+                         if f.fault == fault})
+        used = f" Limits crossed in this clip: {', '.join(limits)}." if limits else ""
+        cells = (f"mild: past the limit, under {bands.moderate_x_limit:g}× it",
+                 f"moderate: {bands.moderate_x_limit:g}× to {bands.severe_x_limit:g}×",
+                 f"severe: {bands.severe_x_limit:g}× the limit or more")
+        rows.append(f"<tr><th scope='row'>{_e(fault_title(fault).capitalize())}</th>"
+                    f"<td>{_e(bands.measures)}.{_e(used)}</td>"
+                    + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th scope='col'>{_e(n)}</th>" for n in SEVERITY_NAMES)
+    return (
+        "<p>A finding is graded by how far its value went past the limit it crossed, as a "
+        "multiple of that limit. <strong>% of torso</strong>: how far the back's outline "
+        "bows away from the straight shoulder–hip line, as a share of that line's length "
+        "(about 0.33% per degree of spinal flexion on rendered side views; not a calibrated "
+        "angle, so the grade says how far past its limit, not how many degrees). "
+        "<strong>Degrees</strong> (°): the trunk's angle from vertical, from the pose "
+        "model's 3-D landmarks (within about 5°). <strong>°/s</strong>: how fast the "
+        "shoulder line turns against the hip line, as the landmarks show it (they keep only "
+        "part of a fast rotation).</p>"
+        f'<table class="grades" id="grades-table"><thead><tr><th scope="col">Fault</th>'
+        f"<th scope='col'>Value judged</th>{head}</tr></thead><tbody>{''.join(rows)}"
+        "</tbody></table>")
 
 
 # ---------------------------------------------------------------------------- plots
@@ -308,18 +322,24 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
                        alpha=1.0 if k % 2 == 0 else 0.6, zorder=0)
             ax.text((rep.start_s + rep.end_s) / 2, 1.0, f"rep {rep.index}", ha="center",
                     va="bottom", transform=ax.get_xaxis_transform(), color="#5f6b7a")
-        for f in report.findings:
-            if f.fault == s.fault:
-                ax.axvspan(f.start_s, f.end_s, color=_PLOT_FINDING.get(f.severity, "#d93025"),
-                           alpha=0.35, lw=0, zorder=1)
-        ax.plot(s.t_s, s.values, color=_PLOT_MUTED if muted else _PLOT_LINE, lw=1.4, zorder=3)
+        mine = decided_on(report, s)
+        for f in mine:
+            ax.axvspan(f.start_s, f.end_s, color=_PLOT_FINDING.get(f.severity, "#d93025"),
+                       alpha=0.35, lw=0, zorder=1)
+        if s.judged is None or muted:
+            ax.plot(s.t_s, s.values, color=_PLOT_MUTED if muted else _PLOT_LINE, lw=1.4,
+                    zorder=3)
+        else:  # frames the rule did not judge are drawn grey: past the limit there is no fault
+            ax.plot(s.t_s, s.values, color=_PLOT_MUTED, lw=1.0, zorder=3)
+            ax.plot(s.t_s, np.where(s.judged, s.values, np.nan), color=_PLOT_LINE, lw=1.4,
+                    zorder=4)
         if s.threshold is not None:
             ax.axhline(s.threshold, color=_PLOT_THRESHOLD, ls="--", lw=1.2, zorder=2)
             ax.text(1.005, s.threshold, "limit", color=_PLOT_THRESHOLD, va="center",
                     transform=ax.get_yaxis_transform())
         if len(s.t_s):
             ax.set_xlim(float(s.t_s[0]), float(s.t_s[-1]))
-        peaks = [f.value for f in report.findings if f.fault == s.fault]
+        peaks = [f.value for f in mine]
         ax.set_ylim(*robust_range(s.values, [s.threshold, *peaks]))
         ax.set_xlabel("time (s)")
         ax.set_ylabel(s.unit)
@@ -331,6 +351,13 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
     # matplotlib numbers its ids per figure (figure_1, axes_1, …): prefix them so several plots
     # can live in one page without clashing.
     return _SVG_ID_REF.sub(lambda m: f"{m.group(1)}{id_prefix}{m.group(2)}", svg)
+
+
+def decided_on(report: Report, s: Series) -> list[Finding]:
+    """The findings decided on series ``s``: those naming it in ``evidence["series"]`` (older
+    reports without that key: every finding of its fault, on the fault's first series)."""
+    return [f for f in report.findings if f.fault == s.fault and s.fault is not None
+            and f.evidence.get("series", s.name) == s.name]
 
 
 def _plots(report: Report, series: dict[str, Series]) -> str:
@@ -345,7 +372,10 @@ def _plots(report: Report, series: dict[str, Series]) -> str:
         if s.threshold is not None:
             bits.append(f"limit {format_value(s.threshold, s.unit)}")
         if s.baseline is not None:
-            bits.append(f"relative to your own neutral ({format_value(s.baseline, s.unit)})")
+            bits.append(f"relative to a neutral of {format_value(s.baseline, s.unit)}")
+        if s.judged is not None and not (s.judged.all()):
+            bits.append("grey where the rule does not judge (e.g. standing, or a view that "
+                        "cannot show it)")
         clip = report.assessment(s.fault, None) if s.fault else None
         muted = clip is not None and not clip.assessable
         if muted:
@@ -381,7 +411,8 @@ def render_html(report: Report, series: dict[str, Series], thumbnails: dict[int,
         _verdict(report),
         _section("summary", "Summary", _summary_table(report)),
         _section("reps", "Faults per rep", _rep_table(report)),
-        _section("findings", "Findings", _findings(report, thumbnails)),
+        _section("findings", "Findings", _findings(report, thumbnails, series)),
+        _section("grades", "What the numbers and grades mean", _grades(report)),
         _section("not-assessable", "Not assessable", _not_assessable(report)),
         _section("signals", "Signals over time", _plots(report, series)),
         f"<footer>formcheck {_e(report.formcheck_version)} · report schema "

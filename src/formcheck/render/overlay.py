@@ -62,6 +62,10 @@ class OverlayStyle:
     faint_visibility: float = 0.2  # edges between this and min_visibility: thin and grey
     banner_hold_s: float = 2.0  # a banner stays this long after its finding ends
     max_banners: int = 2
+    #: Lines a banner / a "not judged" notice may wrap onto before its text is shrunk (and,
+    #: only past ``min_text_px``, cut): the reasons say what to do, so they must be readable.
+    banner_max_lines: int = 3
+    notice_max_lines: int = 5
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -144,7 +148,7 @@ class OverlayRenderer:
                  style: OverlayStyle | None = None) -> None:
         self.report = report
         self.seq = seq
-        self.series = dict(series or {})
+        self.series = {s.name: s for s in (series or {}).values()}
         self.style = style or OverlayStyle()
         t = seq.t_s
         n = len(seq)
@@ -196,20 +200,27 @@ class OverlayRenderer:
             self._notices[k] = tuple(dict.fromkeys(notices))
             self._default_fault[k] = default
 
-        # Per series: the sample shown at each frame, and which samples lie in a finding.
+        # Per gauge series: the sample shown at each frame, which samples lie in a finding
+        # decided on it, and its vertical range (its limit and those findings' peaks in view).
+        self._finding_series = [self.series_of_finding(i) for i in range(len(fs))]
         self._sample_of_frame: dict[str, np.ndarray] = {}
         self._sample_code: dict[str, np.ndarray] = {}
         self._y_range: dict[str, tuple[float, float]] = {}
-        for fault, s in self._series_by_fault.items():
-            self._sample_of_frame[fault] = np.searchsorted(s.t_s, t, side="right") - 1
+        for name, s in self.series.items():
+            if s.fault is None:
+                continue
+            self._sample_of_frame[name] = np.searchsorted(s.t_s, t, side="right") - 1
             code = np.zeros(s.t_s.shape, dtype=np.int8)
-            for f in fs:
-                if f.fault == fault:
+            peaks = []
+            for f, on in zip(fs, self._finding_series, strict=True):
+                if on == name:
                     inside = _within(s.t_s, f.start_s, f.end_s)
                     code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
-            self._sample_code[fault] = code
-            peaks = [f.value for f in fs if f.fault == fault]
-            self._y_range[fault] = robust_range(s.values, [s.threshold, *peaks])
+                    peaks.append(f.value)
+            if s.judged is not None:  # not judged there: drawn faint, whatever its value
+                code[~s.judged & (code == _CODE_OK)] = _CODE_NOT_ASSESSABLE
+            self._sample_code[name] = code
+            self._y_range[name] = robust_range(s.values, [s.threshold, *peaks])
 
     # ------------------------------------------------------------------ tables
     def _status_table(self, faults: tuple[str, ...]) -> np.ndarray:
@@ -227,14 +238,28 @@ class OverlayRenderer:
         return code
 
     def _pick_series(self) -> dict[str, Series]:
-        """The signal drawn for each fault: its first series with a threshold, else its first."""
+        """The signal drawn for each fault between findings: of its series with a threshold,
+        the one that came closest to its limit on the frames it judged (a fault decided two
+        ways has two); else its first series."""
         out: dict[str, Series] = {}
         for fault in FAULTS:
             cands = [s for s in self.series.values() if s.fault == fault]
             with_thr = [s for s in cands if s.threshold is not None]
-            if with_thr or cands:
-                out[fault] = (with_thr or cands)[0]
+            if with_thr:
+                out[fault] = max(with_thr, key=_closest_to_limit)  # first on ties
+            elif cands:
+                out[fault] = cands[0]
         return out
+
+    def series_of_finding(self, i: int) -> str | None:
+        """Name of the series finding ``i`` was decided on (``evidence["series"]``), else its
+        fault's default gauge; None when neither was given."""
+        f = self.report.findings[i]
+        name = f.evidence.get("series") if isinstance(f.evidence, dict) else None
+        if name in self.series and self.series[name].fault == f.fault:
+            return name
+        default = self._series_by_fault.get(f.fault)
+        return default.name if default is not None else None
 
     # ------------------------------------------------------------------ queries
     def banners_at(self, index: int) -> tuple[int, ...]:
@@ -262,11 +287,18 @@ class OverlayRenderer:
 
     def gauge_fault_at(self, index: int) -> str | None:
         """The fault whose signal the sparkline shows: the top banner's, else the first judged."""
+        name = self.gauge_series_at(index)
+        return self.series[name].fault if name is not None else None
+
+    def gauge_series_at(self, index: int) -> str | None:
+        """The series the sparkline shows: the one the top banner's finding was decided on
+        (so the gauge shows that finding's quantity and limit), else the first judged fault's
+        default."""
         for i in self.banners_at(index):
-            fault = self.report.findings[i].fault
-            if fault in self._series_by_fault:
-                return fault
-        return self._default_fault[int(self._rep_of_frame[index])]
+            if self._finding_series[i] is not None:
+                return self._finding_series[i]
+        fault = self._default_fault[int(self._rep_of_frame[index])]
+        return self._series_by_fault[fault].name if fault is not None else None
 
     # ------------------------------------------------------------------ drawing
     def draw(self, frame_bgr: np.ndarray, index: int) -> np.ndarray:
@@ -276,7 +308,7 @@ class OverlayRenderer:
         lay = _Layout.for_frame(w, h, self.style)
         self._draw_body(frame_bgr, index, lay)
         self._draw_hud(frame_bgr, index, lay)
-        gauge = self.gauge_fault_at(index)
+        gauge = self.gauge_series_at(index)
         if gauge is not None:
             self._draw_sparkline(frame_bgr, index, gauge, lay)
         return frame_bgr
@@ -329,13 +361,13 @@ class OverlayRenderer:
 
     def _panel(self, frame: np.ndarray, text: str, x: int, y: int, px: int, lay: _Layout, *,
                bold: bool, text_bgr: BGR, bg_bgr: BGR, alpha: float, max_w: int | None = None,
-               upward: bool = False) -> int:
+               upward: bool = False, max_lines: int = 2) -> int:
         """Text on a translucent box with its top-left (or, ``upward``, bottom-left) corner at
-        (x, y), wrapped onto two lines and shrunk to fit; returns the box height."""
+        (x, y), wrapped onto up to ``max_lines`` lines and shrunk to fit; returns the box
+        height."""
         if max_w is None:
             max_w = frame.shape[1] - x - lay.margin
-        lines, px = wrap_text(text, max(px, self.style.min_text_px), max_w - 2 * lay.pad,
-                              self.style.min_text_px, bold)
+        lines, px = self.wrap(text, px, max_w, lay, bold, max_lines)
         sizes = [text_size(ln, px, bold) for ln in lines]
         box_w = max(w for w, _ in sizes) + 2 * lay.pad
         box_h = sum(h for _, h in sizes) + 2 * lay.pad
@@ -347,6 +379,16 @@ class OverlayRenderer:
             put_text(frame, ln, x + lay.pad, ty, px, text_bgr, bold)
             ty += h
         return box_h
+
+    def wrap(self, text: str, px: int, max_w: int, lay: _Layout, bold: bool,
+             max_lines: int) -> tuple[list[str], int]:
+        """The lines and size ``_panel`` draws ``text`` with inside a box ``max_w`` wide."""
+        return wrap_text(text, max(px, self.style.min_text_px), max_w - 2 * lay.pad,
+                         self.style.min_text_px, bold, max_lines=max_lines)
+
+    def notice_width(self, width: int, lay: _Layout) -> int:
+        """Width left for the notices, bottom-left, beside the sparkline."""
+        return width - 3 * lay.margin - self._sparkline_width(width, lay)
 
     def _draw_hud(self, frame: np.ndarray, index: int, lay: _Layout) -> None:
         st = self.style
@@ -372,46 +414,69 @@ class OverlayRenderer:
             y += gap + self._panel(frame, finding_text(f), x, y, round(lay.px * 1.1), lay,
                                    bold=True, text_bgr=st.text_bgr,
                                    bg_bgr=st.severity_bgr(f.severity),
-                                   alpha=st.held_banner_alpha if held else st.banner_alpha)
+                                   alpha=st.held_banner_alpha if held else st.banner_alpha,
+                                   max_lines=st.banner_max_lines)
         # Notices sit bottom-left, out of the way of the back, left of the sparkline.
         h, w = frame.shape[:2]
         y = h - lay.margin
-        max_w = w - 3 * lay.margin - self._sparkline_width(w, lay)
+        max_w = self.notice_width(w, lay)
         for text in reversed(self.notices_at(index)):
-            y -= gap + self._panel(frame, text, x, y, round(lay.px * 0.68), lay, bold=False,
+            y -= gap + self._panel(frame, text, x, y, self.notice_px(lay), lay, bold=False,
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
-                                   alpha=st.panel_alpha, max_w=max_w, upward=True)
+                                   alpha=st.panel_alpha, max_w=max_w, upward=True,
+                                   max_lines=st.notice_max_lines)
+
+    @staticmethod
+    def notice_px(lay: _Layout) -> int:
+        return round(lay.px * 0.68)
+
+    def gauge_text(self, name: str, index: int, lay: _Layout, width: int,
+                   ) -> tuple[list[str], int]:
+        """The gauge's lines (its label, wrapped, then ``now X · limit Y`` with the unit
+        written once) and their size, fitted to the box without cutting a word."""
+        st = self.style
+        s = self.series[name]
+        j = int(self._sample_of_frame[name][index])
+        now = s.values[j] if j >= 0 else float("nan")
+        short = "%" if s.unit.startswith("%") else s.unit  # "% of torso" goes in the label
+        reading = f"now {format_value(now, short)}"
+        if s.threshold is not None:
+            reading += f" · limit {format_value(s.threshold, short)}"
+        label = s.label or s.name
+        if short != s.unit:
+            label += f" ({s.unit})"
+        small = max(st.min_text_px, round(lay.px * 0.75))
+        max_w = self._sparkline_width(width, lay) - 2 * lay.pad
+        title, size = wrap_text(label, small, max_w, st.min_text_px, max_lines=3)
+        last, size2 = fit_text(reading, size, max_w, st.min_text_px)
+        if size2 != size:
+            title, size = wrap_text(label, size2, max_w, st.min_text_px, max_lines=3)
+        return [*title, last], min(size, size2)
 
     def _sparkline_width(self, width: int, lay: _Layout) -> int:
         return min(round(width * 0.4), lay.px * 16)
 
-    def _draw_sparkline(self, frame: np.ndarray, index: int, fault: str, lay: _Layout) -> None:
+    def _draw_sparkline(self, frame: np.ndarray, index: int, name: str, lay: _Layout) -> None:
         import cv2
 
         st = self.style
-        s = self._series_by_fault[fault]
+        s = self.series[name]
+        fault = name
         h, w = frame.shape[:2]
-        small = max(st.min_text_px, round(lay.px * 0.75))
         box_w = self._sparkline_width(w, lay)
         plot_h = round(lay.px * 2.6)
-        _, row_h = text_size("Ag", small)
+        j = int(self._sample_of_frame[name][index])
+        lines, size = self.gauge_text(name, index, lay, w)
+        _, row_h = text_size("Ag", size)
         x1, y1 = w - lay.margin, h - lay.margin
-        x0, y0 = x1 - box_w, y1 - plot_h - 2 * row_h - 3 * lay.pad
+        x0, y0 = x1 - box_w, y1 - plot_h - len(lines) * row_h - 3 * lay.pad
         fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
-
-        j = int(self._sample_of_frame[fault][index])
-        now = s.values[j] if j >= 0 else float("nan")
-        reading = f"now {format_value(now, s.unit)}"
-        if s.threshold is not None:
-            reading += f" · limit {format_value(s.threshold, s.unit)}"
-        max_w = box_w - 2 * lay.pad
-        for row, (text, bgr) in enumerate(((s.label or s.name, st.muted_text_bgr),
-                                           (reading, st.text_bgr))):
-            text, size = fit_text(text, small, max_w, st.min_text_px)
+        for row, text in enumerate(lines):
+            bgr = st.text_bgr if row == len(lines) - 1 else st.muted_text_bgr
             put_text(frame, text, x0 + lay.pad, y0 + lay.pad + row * row_h, size, bgr)
 
         px0, px1 = x0 + lay.pad, x1 - lay.pad
-        py0, py1 = y0 + 2 * row_h + 2 * lay.pad, y1 - lay.pad
+        py0, py1 = y0 + len(lines) * row_h + 2 * lay.pad, y1 - lay.pad
         lo, hi = self._y_range[fault]
 
         def ymap(v: np.ndarray | float) -> np.ndarray:  # clipped to the box: spikes stay inside
@@ -436,12 +501,22 @@ class OverlayRenderer:
         for q in range(1, len(ts)):
             if np.isfinite(ys[q - 1]) and np.isfinite(ys[q]):
                 code = int(codes[q])
-                bgr = st.curve_bgr if code == _CODE_OK else st.code_bgr(code)
+                bgr = st.curve_bgr if code == _CODE_OK else (
+                    st.faint_bgr if code == _CODE_NOT_ASSESSABLE else st.code_bgr(code))
                 cv2.line(frame, (int(xs[q - 1]), int(ys[q - 1])), (int(xs[q]), int(ys[q])),
                          bgr, thick, cv2.LINE_AA)
         if np.isfinite(ys[-1]):
             cv2.circle(frame, (int(xs[-1]), int(ys[-1])), thick + 2, st.text_bgr, -1,
                        cv2.LINE_AA)
+
+
+def _closest_to_limit(s: Series) -> float:
+    """Largest ``value / threshold`` over the frames the series was judged on (-inf: none)."""
+    v = s.values if s.judged is None else s.values[s.judged]
+    v = v[np.isfinite(v)]
+    if not v.size or not s.threshold:
+        return -np.inf
+    return float(np.max(v / abs(s.threshold)))
 
 
 def _within(t: np.ndarray, start_s: float, end_s: float) -> np.ndarray:

@@ -62,23 +62,25 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
 
     if report.findings:
         console.print(Text("Findings", style="bold"))
+        grid = _hanging_grid()
         for f in sorted(report.findings, key=lambda f: (f.start_s, f.fault)):
-            line = Text("  ")
-            line.append(f"{f.severity:<8} ", style=_STYLE.get(f.severity, "red"))
-            line.append(finding_text(f))
-            line.append(f"  ({f.start_s:.1f}–{f.end_s:.1f} s)", style="dim")
-            console.print(line)
+            line = Text(finding_text(f))
+            line.append(f" ({f.start_s:.1f}–{f.end_s:.1f} s, limit "
+                        f"{format_value(f.threshold, f.unit)})", style="dim")
+            grid.add_row(Text(f.severity, style=_STYLE.get(f.severity, "red")), line)
+        console.print(grid)
     else:
         console.print(Text("No findings.", style="green"))
 
     missing = not_judged(report)
     if missing:
         console.print(Text("Not judged", style="bold"))
+        grid = _hanging_grid(tagged=False)
         for fault, scope, reason in missing:
-            line = Text("  ")
-            line.append(f"{fault_title(fault)} ({scope}): ", style="dim")
+            line = Text(f"{fault_title(fault)} ({scope}): ", style="dim")
             line.append(reason or "no reason given")
-            console.print(line)
+            grid.add_row(line)
+        console.print(grid)
 
     if outputs:
         folders = {Path(p).parent for p in outputs.values()}
@@ -93,6 +95,21 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
             line.append(f"{label:<{width}}  ", style="dim")
             line.append(Path(path).name if common is not None else str(path), style="cyan")
             console.print(line, soft_wrap=True)
+
+
+def _hanging_grid(tagged: bool = True):
+    """Indented rows (``add_row([tag,] text)``): the text wraps at word boundaries under
+    itself, never back to the left edge."""
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1), pad_edge=False)
+    grid.add_column(width=1)  # the indent
+    if tagged:
+        grid.add_column(no_wrap=True, min_width=8)
+    grid.add_column(ratio=1, overflow="fold")
+    add = grid.add_row
+    grid.add_row = lambda *cells: add("", *cells)  # type: ignore[method-assign]
+    return grid
 
 
 def _cell(report: Report, fault: str, rep: int | None):

@@ -1,0 +1,34 @@
+"""What ``formcheck --help`` and ``formcheck analyze --help`` tell a lifter beyond the options:
+how to film so that each fault can be judged, where the thresholds are explained, and
+``--version``. Light: imported by ``formcheck.cli`` at start-up."""
+
+from __future__ import annotations
+
+import typer
+
+#: Shown under ``formcheck analyze --help`` (the README's "How to film" says the same).
+#: Typer/Click rewrap paragraphs; the blank lines separate them.
+FILMING_EPILOG = (
+    "How to film: one lifter in the picture, the whole body (head to feet) in frame all the "
+    "time, the camera still at hip height, 30 fps or more, even light, a plain background."
+    "\n\n"
+    "Which view shows which fault: from the SIDE, rounded back and over-arched lower back; "
+    "at 45° (front or rear oblique), over-arched lower back and jerky twist; from the FRONT "
+    "or the BACK, jerky twist only. A fault the view cannot show is reported as 'not "
+    "assessable' with the reason, never guessed."
+    "\n\n"
+    "Numbers: '% of torso' is how far the back's outline bows from the straight shoulder-hip "
+    "line (share of its length, not an angle); degrees are trunk angles; twist speeds are "
+    "measured deg/s. Grades: mild / moderate / severe by how far past its limit a value went. "
+    "Every threshold, its unit and default per exercise: docs/thresholds.md "
+    "(python -m formcheck.thresholds_doc regenerates it)."
+)
+
+
+def version_callback(value: bool) -> None:
+    """``--version``: print ``formcheck X.Y.Z`` and stop."""
+    if value:
+        from formcheck import __version__
+
+        typer.echo(f"formcheck {__version__}")
+        raise typer.Exit()
