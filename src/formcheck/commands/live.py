@@ -95,6 +95,12 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
                        (0.0 if source is not None else settings.countdown_s))
     if headless is False and not _display_available():
         raise ConfigError("no display for the live window; run with --headless or set DISPLAY")
+    window = None
+    if not headless:
+        # Before PyAV is imported: its wheel's own libxcb, loaded first, hangs OpenCV's Qt.
+        from formcheck.live.display import Window
+
+        window = Window()
     if source is not None:
         src = ReplaySource(source, realtime=realtime)
         is_camera, lockstep, stem = False, not realtime, source.stem
@@ -108,9 +114,11 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
                        voice=voice, cue_wav=cue_wav, settings=settings, stem=stem)
     try:
         session = LiveSession(src, opts, is_camera=is_camera, lockstep=lockstep,
-                              replay_path=source)
+                              replay_path=source, window=window)
     except BaseException:
         src.close()
+        if window is not None:
+            window.close()
         raise
     result = session.run()
     if not quiet:
@@ -134,7 +142,7 @@ def _print_summary(result) -> None:
 
     from formcheck.render.terminal import print_summary
 
-    console = Console(stderr=True)
+    console = Console()
     st = result.stats
     if st.latency_ms:
         console.print(

@@ -263,7 +263,9 @@ class CameraSource:
 
 
 def _cv2():
-    """OpenCV with its own log lines silenced (a missing camera would print several)."""
+    """OpenCV with its own log lines silenced (a missing camera would print several, a
+    stream that ends FFmpeg's errors): the user gets formcheck's one-line message instead."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET, read on first use
     import cv2
 
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)

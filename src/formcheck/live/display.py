@@ -21,7 +21,11 @@ COUNTDOWN_BGR = (80, 200, 60)
 
 class Window:
     """An OpenCV window at the frame's own size. ``show`` draws a frame and returns the key
-    pressed meanwhile (one of ``KEYS``, or None)."""
+    pressed meanwhile (one of ``KEYS``, or None).
+
+    Create it before PyAV (``av``) is first imported: PyAV's wheel ships its own libxcb, and
+    when that one is loaded first OpenCV's Qt window never opens (it spins).
+    """
 
     def __init__(self, title: str = "formcheck live") -> None:
         import cv2

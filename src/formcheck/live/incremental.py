@@ -98,9 +98,10 @@ class LiveView:
 
 def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report:
     """``report`` cut to the reps that have ended: a rep's last frame is a rest frame before
-    the newest frame, ``settle_s`` or more earlier. Findings of later (unfinished) reps, and
-    findings outside reps that have not ended ``settle_s`` ago, are left out; so are
-    per-rep assessments of unfinished reps."""
+    the newest frame, ``settle_s`` or more earlier. Only the findings of those reps are kept:
+    a finding outside any rep so far may yet become part of a rep that is still being
+    recognised (it would then be announced twice), so those wait for the final report.
+    Per-rep assessments of unfinished reps are left out too."""
     n = len(seq)
     if n == 0:
         return report
@@ -108,9 +109,7 @@ def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report
     done = tuple(r for r in report.reps
                  if r.end_frame < n - 1 and t_last - r.end_s >= settle_s)
     done_no = {r.index for r in done}
-    findings = tuple(f for f in report.findings
-                     if (f.rep in done_no if f.rep is not None
-                         else t_last - f.end_s >= settle_s))
+    findings = tuple(f for f in report.findings if f.rep in done_no)
     assessable = tuple(a for a in report.assessable if a.rep is None or a.rep in done_no)
     return replace(report, reps=done, findings=findings, assessable=assessable)
 

@@ -190,7 +190,8 @@ class LiveSession:
     """Runs one live session on ``source`` until quit, Ctrl-C or the source's end."""
 
     def __init__(self, source: Source, opts: LiveOptions, *, is_camera: bool,
-                 lockstep: bool = False, replay_path: Path | None = None) -> None:
+                 lockstep: bool = False, replay_path: Path | None = None,
+                 window: Window | None = None) -> None:
         from formcheck.pose.models import resolve_model
 
         self.source = source
@@ -208,7 +209,7 @@ class LiveSession:
                                     reconnect_attempts=opts.settings.reconnect_attempts,
                                     reconnect_delay_s=opts.settings.reconnect_delay_s,
                                     is_camera=is_camera)
-        self.window: Window | None = None if opts.headless else Window()
+        self.window: Window | None = None if opts.headless else (window or Window())
         self.cues = (CuePlayer(sound=opts.sound, voice=opts.voice, wav_path=opts.cue_wav)
                      if (opts.sound or opts.voice) else None)
         self.stats = SessionStats()
@@ -230,9 +231,13 @@ class LiveSession:
     # ------------------------------------------------------------------ loop
     def run(self) -> SessionResult:
         self.opts.out_dir.mkdir(parents=True, exist_ok=True)
-        self.grabber.start()
         try:
             with PoseEstimator(self.resolved.path) as est:
+                if not self.grabber.lockstep:
+                    # The model's first call builds its graph (slow): not on a lifter's frame.
+                    est.process(np.zeros((self.info.height or 480, self.info.width or 640, 3),
+                                         np.uint8), -1.0)
+                self.grabber.start()
                 self._loop(est)
         except KeyboardInterrupt:
             pass  # Ctrl-C: end the set normally, below
