@@ -114,7 +114,8 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
                        voice=voice, cue_wav=cue_wav, settings=settings, stem=stem)
     try:
         session = LiveSession(src, opts, is_camera=is_camera, lockstep=lockstep,
-                              replay_path=source, window=window)
+                              replay_path=source, window=window,
+                              log=None if quiet else _log)
     except BaseException:
         src.close()
         if window is not None:
@@ -127,6 +128,11 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
         typer.secho(f"error: {result.error}", fg=typer.colors.RED, err=True)
         return result.error.exit_code
     return 0
+
+
+def _log(text: str) -> None:
+    """One line per event of the session (set started, warning, paused, saved) on stdout."""
+    print(text, flush=True)
 
 
 def _display_available() -> bool:
@@ -154,5 +160,7 @@ def _print_summary(result) -> None:
         console.print("no set was recorded (the lifter never got set)")
     for s in result.sets:
         print_summary(s.report, s.written, console)
+        for problem in s.problems:
+            console.print(f"note: {problem}")
     if result.cue_wav is not None:
         console.print(f"cues written to {result.cue_wav}")

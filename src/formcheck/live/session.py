@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
@@ -30,8 +31,9 @@ from formcheck.live.display import KEYS, WARN_BGR, Window, draw_countdown, draw_
 from formcheck.live.guidance import Guidance, assess_picture
 from formcheck.live.incremental import GrowingSet, LiveAnalyzer, LiveView, view_of
 from formcheck.live.settings import LiveSettings
-from formcheck.pose.estimator import FramePose, PoseEstimator
+from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
 from formcheck.pose.sequence import PoseSequence
+from formcheck.render._common import finding_text
 from formcheck.report import FAULT_TITLES, Report, VideoInfo
 
 #: Live banners stay until a later warning replaces them: a warning shown after its rep ended
@@ -70,6 +72,7 @@ class SetResult:
     #: that showed the warning; None for a final finding never shown live.
     warning_delay_s: dict[tuple[str, int | None], float | None]
     shown_not_final: list[tuple[str, int | None]]
+    problems: list[str] = field(default_factory=list)  # outputs that could not be made
 
 
 @dataclass
@@ -191,7 +194,8 @@ class LiveSession:
 
     def __init__(self, source: Source, opts: LiveOptions, *, is_camera: bool,
                  lockstep: bool = False, replay_path: Path | None = None,
-                 window: Window | None = None) -> None:
+                 window: Window | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
         from formcheck.pose.models import resolve_model
 
         self.source = source
@@ -225,7 +229,12 @@ class LiveSession:
         self._guidance: Guidance | None = None
         self._recent_lat: deque[float] = deque(maxlen=opts.settings.stats_window_frames)
         self._recent_disp: deque[float] = deque(maxlen=opts.settings.stats_window_frames)
+        self._log = log or (lambda text: None)
         self._quit = False
+        self._seen_person = False
+        self._writer: threading.Thread | None = None
+        self._to_write: queue.Queue = queue.Queue()
+        self._write_error: BaseException | None = None
         self._paused_from: State | None = None
 
     # ------------------------------------------------------------------ loop
@@ -246,6 +255,7 @@ class LiveSession:
             if self.window is not None:
                 self.window.close()
         self._end_set()
+        self._finish_writing()
         self.stats.read = self.grabber.read_count
         self.stats.dropped = self.grabber.dropped
         self.stats.reconnects = self.grabber.reconnects
@@ -263,7 +273,11 @@ class LiveSession:
                     return
                 continue
             t0 = time.perf_counter()
-            pose = est.process(cap.frame.image, cap.frame.t_s)
+            # MediaPipe's C++ side prints notices on the first frames with a person (the
+            # estimator hides those of its first call, which here was the warm-up).
+            with _quiet_native_stderr(not self._seen_person):
+                pose = est.process(cap.frame.image, cap.frame.t_s)
+            self._seen_person = self._seen_person or pose.detected
             self.stats.inference_ms.append((time.perf_counter() - t0) * 1000.0)
             self._advance(cap, pose)
             image = self._draw(cap, pose)
@@ -323,6 +337,7 @@ class LiveSession:
         # A camera's set starts at 0 s; a replayed file keeps its own times.
         origin = cap.frame.t_s if self.is_camera else 0.0
         self.current = _Set(self, stem, origin)
+        self._log(f"set {self._set_no} started ({stem})")
 
     def _handle_key(self, key: str | None) -> None:
         if key is None:
@@ -332,10 +347,12 @@ class LiveSession:
         elif key == "p":
             if self.state is State.paused:
                 self.state = self._paused_from or State.lifting
+                self._log("resumed")
             else:
                 self._paused_from = self.state
                 self.state = State.paused
                 self.stats.pauses += 1
+                self._log("paused")
         elif key == "n":
             self._end_set()
             s = self.opts.settings
@@ -387,6 +404,7 @@ class LiveSession:
             k = _key(f)
             if k not in cur.shown:
                 cur.shown[k] = now
+                self._log(f"warning: {finding_text(f)}")
                 if self.cues is not None:
                     self.cues.warn(warning_text(f))
 
@@ -403,6 +421,8 @@ class LiveSession:
 
     # ------------------------------------------------------------------ outputs
     def _end_set(self) -> None:
+        """Close the current set; its outputs are written on the writer thread, so the
+        window stays live while a finished set is saved."""
         cur, self.current = self.current, None
         if cur is None:
             return
@@ -411,7 +431,31 @@ class LiveSession:
             if cur.recorder is not None:
                 cur.recorder.abort()
             return
-        self.sets.append(self._write_set(cur))
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_sets, name="formcheck-write",
+                                            daemon=True)
+            self._writer.start()
+        self._to_write.put(cur)
+
+    def _write_sets(self) -> None:
+        while True:
+            cur = self._to_write.get()
+            if cur is None:
+                return
+            try:
+                done = self._write_set(cur)
+                self.sets.append(done)
+                self._log(f"saved {done.stem}: {len(done.report.reps)} reps, "
+                          f"{len(done.report.findings)} findings")
+            except BaseException as exc:  # noqa: BLE001 - re-raised by _finish_writing()
+                self._write_error = self._write_error or exc
+
+    def _finish_writing(self) -> None:
+        if self._writer is not None:
+            self._to_write.put(None)
+            self._writer.join()
+        if self._write_error is not None:
+            raise self._write_error
 
     def _write_set(self, cur: _Set) -> SetResult:
         from formcheck.render.html import render_html
@@ -439,11 +483,16 @@ class LiveSession:
         written["report"] = report.save_json(paths["report"])
         written["csv"] = report.save_csv(paths["csv"])
         video = self.replay_path if self.render_from_source and self.opts.record else recording
+        if recording is not None:
+            written["recording"] = recording
+        problems: list[str] = []
         if video is not None:
-            written.update(pipeline.render_outputs(video, seq, report, result.series, paths))
-            if recording is not None:
-                written["recording"] = recording
-        else:
+            try:
+                written.update(pipeline.render_outputs(video, seq, report, result.series,
+                                                       paths))
+            except FormcheckError as exc:  # the set's data is safe; say what is missing
+                problems.append(f"annotated video not drawn ({exc})")
+        if "html" not in written:
             written["html"] = render_html(report, result.series, {}, paths["html"])
         delays: dict[tuple[str, int | None], float | None] = {}
         captured = cur.growing.captured_s
@@ -459,7 +508,8 @@ class LiveSession:
                                                                         len(captured) - 1)]
         return SetResult(stem=cur.stem, report=report, written=written,
                          warning_delay_s=delays,
-                         shown_not_final=[k for k in cur.shown if k not in final_keys])
+                         shown_not_final=[k for k in cur.shown if k not in final_keys],
+                         problems=problems)
 
 
 def _empty_report() -> Report:
