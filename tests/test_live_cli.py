@@ -191,11 +191,15 @@ def _overlay_pixels(img: np.ndarray) -> int:
 def xvfb():
     if not all(shutil.which(t) for t in ("Xvfb", "xwd", "xdotool")):
         pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
-    display = f":{os.getpid() % 400 + 100}"
-    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten",
-                             "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    yield display
+    read, write = os.pipe()  # Xvfb picks a free display and writes its number here
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        number = fh.readline().strip()
+    assert number.isdigit(), "Xvfb did not start"
+    yield f":{number}"
     proc.terminate()
     proc.wait(timeout=10)
 
