@@ -242,10 +242,12 @@ class LiveSession:
         self.opts.out_dir.mkdir(parents=True, exist_ok=True)
         try:
             with PoseEstimator(self.resolved.path) as est:
+                blank = np.zeros((self.info.height or 480, self.info.width or 640, 3),
+                                 np.uint8)
                 if not self.grabber.lockstep:
                     # The model's first call builds its graph (slow): not on a lifter's frame.
-                    est.process(np.zeros((self.info.height or 480, self.info.width or 640, 3),
-                                         np.uint8), -1.0)
+                    est.process(blank, -1.0)
+                _warm_up(blank)
                 self.grabber.start()
                 self._loop(est)
         except KeyboardInterrupt:
@@ -510,6 +512,18 @@ class LiveSession:
                          warning_delay_s=delays,
                          shown_not_final=[k for k in cur.shown if k not in final_keys],
                          problems=problems)
+
+
+def _warm_up(blank: np.ndarray) -> None:
+    """Import and run once what the loop needs (SciPy's filters, the fonts) before the first
+    frame, so a lifter's first seconds are not spent loading libraries."""
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis.synthetic import SynthSpec, synthesize
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(), setup_s=1.0))
+    analyze_sequence(seq)
+    draw_hud(blank.copy(), [("warm-up", (255, 255, 255))], "warm-up")
+    draw_countdown(blank.copy(), 1.0)
 
 
 def _empty_report() -> Report:
