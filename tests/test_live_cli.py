@@ -293,3 +293,19 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
     assert second.t_s[-1] < 14.0
     steps = np.diff(second.t_s)
     assert steps.max() > 1.0, steps
+
+
+@pytest.mark.slow
+def test_no_reps_are_counted_while_getting_set(tmp_path, lite_model):
+    # The sample's lifter is in the picture from the first frame: 1 s "ready", then the
+    # countdown, and only then does the set begin.
+    clip = SAMPLES / "deadlift_rounded_side_m_avg.mp4"
+    out = tmp_path / "out"
+    proc = run_cli("live", "--source", str(clip), "--model", str(lite_model), "--out",
+                   str(out), "--headless", "--countdown", "1", "--no-sound", "--no-voice")
+    assert proc.returncode == 0, proc.stderr
+    seq = PoseSequence.load(out / f"{clip.stem}.pose.npz")
+    assert seq.t_s[0] >= 2.0 - 1e-6
+    report = json.loads((out / f"{clip.stem}.report.json").read_text())
+    assert all(r["start_s"] >= seq.t_s[0] for r in report["reps"])
+    assert "set 1 started" in proc.stdout

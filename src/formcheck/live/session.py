@@ -293,7 +293,7 @@ class LiveSession:
     # ------------------------------------------------------------------ states
     def _advance(self, cap: Captured, pose: FramePose) -> None:
         s = self.opts.settings
-        now = cap.captured_s
+        now = cap.frame.t_s  # the source's clock: a replayed file counts down in file time
         if self.state is State.paused:
             return
         if self.state in (State.getting_set, State.countdown):
@@ -383,7 +383,7 @@ class LiveSession:
                 lines += [(ln, WARN_BGR if i < 2 and not self._guidance.ready else
                            (255, 255, 255)) for i, ln in enumerate(self._guidance.lines())]
             if self.state is State.countdown and self._countdown_end is not None:
-                draw_countdown(image, max(0.0, self._countdown_end - cap.captured_s))
+                draw_countdown(image, max(0.0, self._countdown_end - cap.frame.t_s))
         if self.state is State.paused:
             lines.insert(0, ("Paused: press p to go on", WARN_BGR))
         return draw_hud(image, lines, self._status_line())
