@@ -309,3 +309,34 @@ def test_no_reps_are_counted_while_getting_set(tmp_path, lite_model):
     report = json.loads((out / f"{clip.stem}.report.json").read_text())
     assert all(r["start_s"] >= seq.t_s[0] for r in report["reps"])
     assert "set 1 started" in proc.stdout
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
+    import signal
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(long_clip), "--realtime",
+         "--model", str(lite_model), "--out", str(out), "--headless", "--no-sound",
+         "--no-voice", "--record"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        for line in proc.stdout:
+            if "set 1 started" in line:
+                break
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    stem = long_clip.stem
+    for name in (".pose.npz", ".report.json", ".reps.csv", ".report.html", ".recording.mp4",
+                 ".annotated.mp4"):
+        assert (out / f"{stem}{name}").is_file(), name
+    assert not list(out.glob(".*"))
+    seq = PoseSequence.load(out / f"{stem}.pose.npz")
+    assert 1 <= len(seq) and seq.t_s[-1] < 14.0  # it stopped early, and kept what it had
