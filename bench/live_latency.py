@@ -56,7 +56,8 @@ def run_one(clip: Path, model: str, window: bool) -> dict:
     return {
         "clip": clip.name, "model": model, "fps_in": src.info.fps,
         "lat_med": float(np.median(lat)), "lat_p95": float(np.percentile(lat, 95)),
-        "inf_med": float(np.median(inf)), "fps": st.fps, "dropped": st.dropped_share,
+        "inf_med": float(np.median(inf)), "draw_med": float(np.median(st.draw_ms)),
+        "fps": st.fps, "dropped": st.dropped_share,
         "frames": st.displayed,
         "reps": sum(len(s.report.reps) for s in result.sets),
         "findings": sum(len(s.report.findings) for s in result.sets),
@@ -81,17 +82,19 @@ def main() -> None:
                 print(f"  done {r['clip']} {r['model']}", file=sys.stderr)
     print("load after: ", _load())
     print(f"{'clip':<28} {'model':<5} {'in fps':>6} {'latency med/p95 ms':>19} "
-          f"{'infer ms':>8} {'lat-inf':>7} {'fps':>5} {'dropped':>7} "
+          f"{'infer ms':>8} {'draw ms':>7} {'lat-inf':>7} {'fps':>5} {'dropped':>7} "
           f"{'reps':>4} {'warn delay med/max s':>21} {'missed':>6} {'extra':>5}")
     for r in rows:
         d = r["delays"]
         dtxt = f"{np.median(d):.2f} / {max(d):.2f}" if d else "–"
         print(f"{r['clip']:<28} {r['model']:<5} {r['fps_in']:>6.0f} "
               f"{r['lat_med']:>9.0f} / {r['lat_p95']:<7.0f} {r['inf_med']:>8.1f} "
+              f"{r['draw_med']:>7.1f} "
               f"{r['lat_med'] - r['inf_med']:>7.1f} {r['fps']:>5.1f} {r['dropped']:>7.0%} "
               f"{r['reps']:>4} {dtxt:>21} {r['missed']:>6} {r['extra']:>5}")
     print("latency: frame available → overlaid frame shown; lat-inf: median latency minus "
-          "median inference time; warn delay: rep's last frame available → warning on screen, "
+          "median inference time; draw: overlay and panel per frame; warn delay: rep's last "
+          "frame available → warning on screen, "
           "per final finding; missed: final findings never shown live; extra: shown live, "
           "not in the final report")
 

@@ -79,6 +79,7 @@ class SetResult:
 class SessionStats:
     latency_ms: list[float] = field(default_factory=list)  # capture → displayed
     inference_ms: list[float] = field(default_factory=list)
+    draw_ms: list[float] = field(default_factory=list)  # overlay + heads-up panel
     displayed: int = 0
     read: int = 0
     dropped: int = 0
@@ -282,7 +283,9 @@ class LiveSession:
             self._seen_person = self._seen_person or pose.detected
             self.stats.inference_ms.append((time.perf_counter() - t0) * 1000.0)
             self._advance(cap, pose)
+            t1 = time.perf_counter()
             image = self._draw(cap, pose)
+            self.stats.draw_ms.append((time.perf_counter() - t1) * 1000.0)
             key = self.window.show(image) if self.window is not None else None
             shown = time.monotonic()
             self._account(cap, shown)
