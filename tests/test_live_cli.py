@@ -134,7 +134,7 @@ class _MjpegCamera:
 
 @pytest.mark.slow
 def test_camera_that_stops_mid_set_keeps_everything(tmp_path, lite_model):
-    cam = _MjpegCamera(SAMPLES / "deadlift_rounded_side_m_avg.mp4", frames=60, fps=15.0)
+    cam = _MjpegCamera(SAMPLES / "deadlift_rounded_side_m_avg.mp4", frames=50, fps=10.0)
     try:
         out = tmp_path / "out"
         proc = run_cli("live", "--camera", cam.url, "--model", str(lite_model), "--out",
@@ -149,17 +149,19 @@ def test_camera_that_stops_mid_set_keeps_everything(tmp_path, lite_model):
     reports = list(out.glob("live-*.report.json"))
     assert len(reports) == 1
     stem = reports[0].name[: -len(".report.json")]
-    for name in (".pose.npz", ".reps.csv", ".report.html", ".annotated.mp4",
-                 ".recording.mp4"):
+    for name in (".pose.npz", ".reps.csv", ".report.html", ".recording.mp4"):
         assert (out / f"{stem}{name}").is_file(), name
     assert not list(out.glob(".*"))  # no temp files left
     seq = PoseSequence.load(out / f"{stem}.pose.npz")
-    assert 5 <= len(seq) <= 60 and seq.detected.mean() > 0.9
+    assert 2 <= len(seq) <= 50 and seq.detected.mean() > 0.9
     assert seq.t_s[0] == 0.0  # a camera's set starts at 0 s
     from formcheck.io.video import FileSource
 
-    with FileSource(out / f"{stem}.annotated.mp4") as src:
-        assert sum(1 for _ in src) == len(seq)
+    if len(seq) >= 4:  # FileSource cannot decode H.264 files of under 4 frames (not live's)
+        with FileSource(out / f"{stem}.annotated.mp4") as src:
+            assert sum(1 for _ in src) == len(seq)
+    else:  # a loaded machine analysed only a few frames: the data is kept, and it says so
+        assert "note: annotated video not drawn" in proc.stdout
 
 
 # ---------------------------------------------------------------------------- window

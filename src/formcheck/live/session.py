@@ -39,6 +39,8 @@ from formcheck.report import FAULT_TITLES, Report, VideoInfo
 #: Live banners stay until a later warning replaces them: a warning shown after its rep ended
 #: must stay readable however long before the rep's end the fault itself was over.
 LIVE_BANNER_HOLD_S = 1e9
+#: Frames of the set handed to the overlay for the newest frame (8.5 s at 60 fps).
+DRAW_WINDOW_FRAMES = 512
 
 
 class State(str, Enum):
@@ -375,7 +377,9 @@ class LiveSession:
         if cur is not None and self.state is State.lifting and len(cur.growing):
             view = cur.analyzer.view
             report = view.report if view is not None else _empty_report()
-            seq = cur.growing.snapshot()
+            # The overlay of the newest frame needs only the recent past (its sparkline shows
+            # 3 s); a trailing window keeps the cost flat however long the set.
+            seq = cur.growing.snapshot(last=DRAW_WINDOW_FRAMES)
             OverlayRenderer(report, seq, view.series if view else {}, style=style).draw(
                 image, len(seq) - 1)
             self._note_shown(cur, view)
