@@ -35,6 +35,7 @@ def _load() -> str:
 def run_one(clip: Path, model: str, window: bool) -> dict:
     from formcheck.live.capture import ReplaySource
     from formcheck.live.session import LiveOptions, LiveSession
+    from formcheck.live.settings import LiveSettings
 
     win = None
     if window:
@@ -43,8 +44,9 @@ def run_one(clip: Path, model: str, window: bool) -> dict:
         win = Window()  # before PyAV loads (see Window's docstring)
     with tempfile.TemporaryDirectory() as tmp:
         src = ReplaySource(clip, realtime=True)
+        # As `formcheck live --source CLIP --realtime`: the set starts with the file.
         opts = LiveOptions(out_dir=Path(tmp), model=model, headless=not window,
-                           stem=clip.stem)
+                           stem=clip.stem, settings=LiveSettings(countdown_s=0.0))
         result = LiveSession(src, opts, is_camera=False, lockstep=False, replay_path=clip,
                              window=win).run()
     st = result.stats

@@ -153,7 +153,7 @@ def test_camera_that_stops_mid_set_keeps_everything(tmp_path, lite_model):
         assert (out / f"{stem}{name}").is_file(), name
     assert not list(out.glob(".*"))  # no temp files left
     seq = PoseSequence.load(out / f"{stem}.pose.npz")
-    assert 2 <= len(seq) <= 50 and seq.detected.mean() > 0.9
+    assert 2 <= len(seq) <= 50 and seq.detected.mean() >= 0.75
     assert seq.t_s[0] == 0.0  # a camera's set starts at 0 s
     from formcheck.io.video import FileSource
 
