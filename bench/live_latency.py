@@ -2,6 +2,7 @@
 from a rep's end to its warning on screen, replaying clips in real time as a camera would.
 
     python bench/live_latency.py CLIP30 CLIP60 [--models lite,full] [--window] [--repeat N]
+                                 [--fresh on|off|both]
 
 Each clip is replayed at its own pace (``formcheck live --source CLIP --realtime``): frames
 become available when their timestamps come due, inference takes the newest one, the rest are
@@ -32,7 +33,7 @@ def _load() -> str:
         return f"load average {os.getloadavg()}"
 
 
-def run_one(clip: Path, model: str, window: bool) -> dict:
+def run_one(clip: Path, model: str, window: bool, fresh: bool) -> dict:
     from formcheck.live.capture import ReplaySource
     from formcheck.live.session import LiveOptions, LiveSession
     from formcheck.live.settings import LiveSettings
@@ -46,7 +47,8 @@ def run_one(clip: Path, model: str, window: bool) -> dict:
         src = ReplaySource(clip, realtime=True)
         # As `formcheck live --source CLIP --realtime`: the set starts with the file.
         opts = LiveOptions(out_dir=Path(tmp), model=model, headless=not window,
-                           stem=clip.stem, settings=LiveSettings(countdown_s=0.0))
+                           stem=clip.stem,
+                           settings=LiveSettings(countdown_s=0.0, fresh_wait=fresh))
         result = LiveSession(src, opts, is_camera=False, lockstep=False, replay_path=clip,
                              window=win).run()
     st = result.stats
@@ -56,7 +58,8 @@ def run_one(clip: Path, model: str, window: bool) -> dict:
     lat = np.array(st.latency_ms)
     inf = np.array(st.inference_ms)
     return {
-        "clip": clip.name, "model": model, "fps_in": src.info.fps,
+        "clip": clip.name, "model": model + ("" if fresh else " nf"),
+        "fps_in": src.info.fps,
         "lat_med": float(np.median(lat)), "lat_p95": float(np.percentile(lat, 95)),
         "inf_med": float(np.median(inf)), "draw_med": float(np.median(st.draw_ms)),
         "fps": st.fps, "dropped": st.dropped_share,
@@ -73,23 +76,28 @@ def main() -> None:
     ap.add_argument("--models", default="lite,full")
     ap.add_argument("--window", action="store_true", help="show the window (needs DISPLAY)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--fresh", choices=("on", "off", "both"), default="on",
+                    help="swap a half-interval-old frame for the next one (the default); "
+                    "'both' runs each case both ways, side by side ('nf': off)")
     args = ap.parse_args()
     print("load before:", _load())
     rows = []
     for _ in range(args.repeat):
         for clip in args.clips:
             for model in args.models.split(","):
-                rows.append(run_one(clip, model, args.window))
+                for fresh in {"on": (True,), "off": (False,), "both": (True, False)}[
+                        args.fresh]:
+                    rows.append(run_one(clip, model, args.window, fresh))
                 r = rows[-1]
                 print(f"  done {r['clip']} {r['model']}", file=sys.stderr)
     print("load after: ", _load())
-    print(f"{'clip':<28} {'model':<5} {'in fps':>6} {'latency med/p95 ms':>19} "
+    print(f"{'clip':<28} {'model':<7} {'in fps':>6} {'latency med/p95 ms':>19} "
           f"{'infer ms':>8} {'draw ms':>7} {'lat-inf':>7} {'fps':>5} {'dropped':>7} "
           f"{'reps':>4} {'warn delay med/max s':>21} {'missed':>6} {'extra':>5}")
     for r in rows:
         d = r["delays"]
         dtxt = f"{np.median(d):.2f} / {max(d):.2f}" if d else "–"
-        print(f"{r['clip']:<28} {r['model']:<5} {r['fps_in']:>6.0f} "
+        print(f"{r['clip']:<28} {r['model']:<7} {r['fps_in']:>6.0f} "
               f"{r['lat_med']:>9.0f} / {r['lat_p95']:<7.0f} {r['inf_med']:>8.1f} "
               f"{r['draw_med']:>7.1f} "
               f"{r['lat_med'] - r['inf_med']:>7.1f} {r['fps']:>5.1f} {r['dropped']:>7.0%} "

@@ -88,9 +88,13 @@ class FrameGrabber:
     """
 
     def __init__(self, source: Source, *, lockstep: bool = False, reconnect_attempts: int = 0,
-                 reconnect_delay_s: float = 0.5, is_camera: bool = False) -> None:
+                 reconnect_delay_s: float = 0.5, is_camera: bool = False,
+                 fresh_wait: bool = True) -> None:
         self.source = source
         self.lockstep = lockstep
+        self.fresh_wait = fresh_wait and not lockstep
+        self._interval_s: float | None = None  # smoothed time between arriving frames
+        self._last_arrival: float | None = None
         self.reconnect_attempts = reconnect_attempts
         self.reconnect_delay_s = reconnect_delay_s
         self.is_camera = is_camera
@@ -157,17 +161,36 @@ class FrameGrabber:
             elif self._slot is not None:
                 self.dropped += 1
             # Stamped when it becomes available to the consumer (in lockstep, after the wait).
-            self._slot = Captured(frame, time.monotonic(), self.read_count)
+            now = time.monotonic()
+            if self._last_arrival is not None:
+                gap = now - self._last_arrival
+                self._interval_s = gap if self._interval_s is None else (
+                    0.9 * self._interval_s + 0.1 * gap)
+            self._last_arrival = now
+            self._slot = Captured(frame, now, self.read_count)
             self.read_count += 1
             self._cond.notify_all()
 
     # ------------------------------------------------------------------ consumer
     def get(self, timeout: float | None = None) -> Captured | None:
-        """The newest frame not yet taken; None on timeout or when capture has ended."""
+        """The newest frame not yet taken; None on timeout or when capture has ended.
+
+        With ``fresh_wait``, a frame that has already waited more than half the interval
+        between frames is swapped for the next one when that is due sooner than the old one
+        has waited: the newer frame is shown with less delay, at the cost of at most half an
+        interval of idle time.
+        """
         with self._cond:
             if not self._cond.wait_for(lambda: self._slot is not None or self._ended,
                                        timeout):
                 return None
+            item = self._slot
+            interval = self._interval_s
+            if self.fresh_wait and item is not None and interval and not self._ended:
+                age = time.monotonic() - item.captured_s
+                if interval / 2 < age < interval:
+                    self._cond.wait_for(lambda: self._slot is not item or self._ended,
+                                        interval - age + 0.1 * interval)
             item, self._slot = self._slot, None
             self._cond.notify_all()
             return item

@@ -215,7 +215,8 @@ class LiveSession:
         self.grabber = FrameGrabber(source, lockstep=lockstep,
                                     reconnect_attempts=opts.settings.reconnect_attempts,
                                     reconnect_delay_s=opts.settings.reconnect_delay_s,
-                                    is_camera=is_camera)
+                                    is_camera=is_camera,
+                                    fresh_wait=opts.settings.fresh_wait)
         self.window: Window | None = None if opts.headless else (window or Window())
         self.cues = (CuePlayer(sound=opts.sound, voice=opts.voice, wav_path=opts.cue_wav)
                      if (opts.sound or opts.voice) else None)

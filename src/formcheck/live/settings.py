@@ -30,6 +30,9 @@ class LiveSettings:
     #: Reconnect attempts after a camera stops delivering frames, and the pause between them.
     reconnect_attempts: int = 3
     reconnect_delay_s: float = 0.5
+    #: Swap a frame that has waited over half a frame interval for the next one when that is
+    #: due sooner (lower latency for a little throughput; see ``FrameGrabber.get``).
+    fresh_wait: bool = True
     #: Frames kept to compute the fps and latency shown in the window.
     stats_window_frames: int = 30
 
