@@ -342,3 +342,9 @@ def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
     assert not list(out.glob(".*"))
     seq = PoseSequence.load(out / f"{stem}.pose.npz")
     assert 1 <= len(seq) and seq.t_s[-1] < 14.0  # it stopped early, and kept what it had
+    # The pose data is the recording's (the frames analysed), never passed off as the clip's.
+    from formcheck.fsutil import file_sha256
+
+    assert seq.extra["source_sha256"] == file_sha256(out / f"{stem}.recording.mp4")
+    assert seq.extra["source_sha256"] != file_sha256(long_clip)
+    assert seq.extra["video"]["frame_count"] == len(seq)

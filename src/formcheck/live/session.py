@@ -153,7 +153,8 @@ class _Recorder:
 class _Set:
     """One set being lifted: its poses, analysis thread, recorder and shown warnings."""
 
-    def __init__(self, session: LiveSession, stem: str, origin_s: float) -> None:
+    def __init__(self, session: LiveSession, stem: str, origin_s: float,
+                 first_index: int) -> None:
         opts = session.opts
         self.stem = stem
         self.origin_s = origin_s
@@ -165,13 +166,27 @@ class _Set:
                                      interval_s=opts.settings.analysis_interval_s,
                                      settle_s=opts.settings.settle_s).start()
         self.recording_path = opts.out_dir / f"{stem}.recording.mp4"
+        # Source frame numbers: the set is "aligned" with a replayed file while it holds its
+        # frames 0, 1, 2, … without a gap (no pause, not a later set).
+        self.first_index = first_index
+        self.last_index = first_index - 1
+        self.contiguous = True
+        self.reached_end = False  # the source ended during this set
+        from_file = session.lockstep_replay and first_index == 0
         self.recorder = (_Recorder(self.recording_path, info.width, info.height,
                                    info.fps or 30.0)
-                         if opts.record and not session.render_from_source else None)
+                         if opts.record and not from_file else None)
         self.shown: dict[tuple[str, int | None], float] = {}  # → monotonic time first shown
         self.last_t: float | None = None
 
+    @property
+    def aligned(self) -> bool:
+        return self.first_index == 0 and self.contiguous
+
     def add(self, cap: Captured, pose: FramePose) -> None:
+        if cap.frame.index != self.last_index + 1:
+            self.contiguous = False
+        self.last_index = cap.frame.index
         t = cap.frame.t_s - self.origin_s
         if self.last_t is not None and t <= self.last_t:
             t = self.last_t + 1e-6
@@ -209,9 +224,9 @@ class LiveSession:
         self.resolved = resolve_model(opts.model)
         self.model_name = self.resolved.name
         self.source_name = replay_path.name if replay_path else self.info.path
-        # Replaying every frame of a file: its annotated video is drawn from the file itself,
-        # exactly as `formcheck analyze` draws it.
-        self.render_from_source = bool(replay_path and lockstep)
+        # Replaying every frame of a file: a set that holds its frames from the first one on
+        # is drawn from the file itself, exactly as `formcheck analyze` draws it.
+        self.lockstep_replay = bool(replay_path and lockstep)
         self.grabber = FrameGrabber(source, lockstep=lockstep,
                                     reconnect_attempts=opts.settings.reconnect_attempts,
                                     reconnect_delay_s=opts.settings.reconnect_delay_s,
@@ -344,7 +359,7 @@ class LiveSession:
             stem = f"live-{stamp}"
         # A camera's set starts at 0 s; a replayed file keeps its own times.
         origin = cap.frame.t_s if self.is_camera else 0.0
-        self.current = _Set(self, stem, origin)
+        self.current = _Set(self, stem, origin, cap.frame.index)
         self._log(f"set {self._set_no} started ({stem})")
 
     def _handle_key(self, key: str | None) -> None:
@@ -437,6 +452,7 @@ class LiveSession:
         if cur is None:
             return
         cur.analyzer.stop()
+        cur.reached_end = self.grabber.finished and self.grabber.error is None
         if len(cur.growing) == 0:
             if cur.recorder is not None:
                 cur.recorder.abort()
@@ -474,10 +490,14 @@ class LiveSession:
         recording = None
         if cur.recorder is not None:
             recording = cur.recorder.close()
-        if self.replay_path is not None:
+        from_file = self.lockstep_replay and cur.aligned
+        if from_file and cur.reached_end:
+            # Every frame of the file was analysed: its pose data is the file's own.
             info = self.info
             seq.extra["source_sha256"] = file_sha256(self.replay_path)
         else:
+            # A camera, a file replayed in real time (frames dropped) or in part: the data
+            # belongs to the frames analysed, i.e. to the recording if there is one.
             dur = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) > 1 else 0.0
             info = VideoInfo(path=str(recording) if recording else self.info.path,
                              width=self.info.width, height=self.info.height,
@@ -492,10 +512,14 @@ class LiveSession:
                                           config=self.opts.config)
         written["report"] = report.save_json(paths["report"])
         written["csv"] = report.save_csv(paths["csv"])
-        video = self.replay_path if self.render_from_source and self.opts.record else recording
+        video = self.replay_path if from_file and self.opts.record else recording
         if recording is not None:
             written["recording"] = recording
         problems: list[str] = []
+        if self.opts.record and video is None:
+            problems.append("annotated video not drawn (frames of the file were skipped, "
+                            "by a pause, and none were recorded); replay with --realtime "
+                            "--record to record the frames analysed")
         if video is not None:
             try:
                 written.update(pipeline.render_outputs(video, seq, report, result.series,
