@@ -153,6 +153,7 @@ def test_guidance_names_body_parts_out_of_the_picture(cut, missing):
     assert g.missing_parts == missing
     assert g.ready == (not missing)
     assert any("Not in the picture" in ln for ln in g.lines()) == bool(missing)
+    assert any("get set" in ln for ln in g.lines()) == (not missing)
 
 
 def test_guidance_too_dark_and_no_person():

@@ -27,7 +27,8 @@ class Window:
     when that one is loaded first OpenCV's Qt window never opens (it spins).
     """
 
-    def __init__(self, title: str = "formcheck live") -> None:
+    def __init__(self, title: str = "formcheck live ("
+                 + ", ".join(f"{k} {v}" for k, v in KEYS.items()) + ")") -> None:
         import cv2
 
         self.title = title

@@ -56,6 +56,8 @@ class Guidance:
         elif self.missing_parts:
             out.append(f"Not in the picture: {', '.join(self.missing_parts)}; step back or "
                        "tilt the camera")
+        if self.ready:
+            out.append("Whole body in the picture: get set")
         if self.view is not None:
             out.append(f"View: {self.view}" + (f"; {'; '.join(self.advice)}"
                                                 if self.advice else "; every fault can be checked"))

@@ -27,7 +27,7 @@ from formcheck.errors import FormcheckError
 from formcheck.fsutil import file_sha256
 from formcheck.live.capture import Captured, FrameGrabber, Source
 from formcheck.live.cues import CuePlayer
-from formcheck.live.display import KEYS, WARN_BGR, Window, draw_countdown, draw_hud
+from formcheck.live.display import WARN_BGR, Window, draw_countdown, draw_hud
 from formcheck.live.guidance import Guidance, assess_picture
 from formcheck.live.incremental import GrowingSet, LiveAnalyzer, LiveView, view_of
 from formcheck.live.settings import LiveSettings
@@ -403,8 +403,9 @@ class LiveSession:
             one = _one_frame(pose, self.info)
             OverlayRenderer(_empty_report(), one, style=style).draw(image, 0)
             if self.state in (State.getting_set, State.countdown) and self._guidance:
-                lines += [(ln, WARN_BGR if i < 2 and not self._guidance.ready else
-                           (255, 255, 255)) for i, ln in enumerate(self._guidance.lines())]
+                g = self._guidance
+                lines += [(ln, (255, 255, 255) if g.ready or ln.startswith("View") else WARN_BGR)
+                          for ln in g.lines()]
             if self.state is State.countdown and self._countdown_end is not None:
                 draw_countdown(image, max(0.0, self._countdown_end - cap.frame.t_s))
         if self.state is State.paused:
@@ -416,10 +417,9 @@ class LiveSession:
         d = self._recent_disp
         fps = (len(d) - 1) / (d[-1] - d[0]) if len(d) > 1 and d[-1] > d[0] else 0.0
         drop = self.grabber.dropped / max(1, self.grabber.read_count)
-        keys = " ".join(f"{k}:{v}" for k, v in KEYS.items())
         lat_txt = f"{lat:.0f} ms" if np.isfinite(lat) else "–"
-        return (f"{self.state.value} · {fps:.0f} fps · latency {lat_txt} · "
-                f"dropped {drop:.0%} · {keys}")
+        # Short, top-right: the overlay's rep counter sits top-left. Keys: window title.
+        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {drop:.0%} dropped"
 
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
         if view is None:
