@@ -11,6 +11,14 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# Live mode's tests: a virtual display (Xvfb) with xwd and xdotool to screenshot the window and
+# press its keys, and espeak-ng for the spoken cues (Debian's packages).
+if ! { command -v Xvfb && command -v xwd && command -v xdotool && command -v espeak-ng; } \
+    >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xvfb x11-apps \
+    xdotool espeak-ng >/dev/null
+fi
+
 # Pose model: ready-made bundles beside the checkout save a build; otherwise formcheck fetches
 # the official one, or builds it offline from registry packages.
 if [ -f ../shared/models/pose_landmarker_lite.task ] && [ ! -f models/pose_landmarker_lite.task ]; then

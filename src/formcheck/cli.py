@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from formcheck.commands.check import check as check_command
-
 from formcheck.commands.guide import FILMING_EPILOG, version_callback
+from formcheck.commands.live import live as live_command
 from formcheck.commands.models import app as models_app
 from formcheck.commands.synth import app as synth_app
 from formcheck.errors import ConfigError, FormcheckError
@@ -36,6 +36,7 @@ def _fail(err: FormcheckError) -> typer.Exit:
 
 app.add_typer(models_app, name="models")
 app.add_typer(synth_app, name="synth")
+app.command("live")(live_command)
 
 
 @app.callback()

@@ -172,60 +172,111 @@ class FileSource:
 
 
 class CameraSource:
-    """Frames from a webcam (OpenCV). Timestamps are the camera's, else a monotonic clock."""
+    """Frames from a webcam (OpenCV): a device index (``0``), a device path (``/dev/video2``)
+    or a stream URL (an IP camera's ``http://.../video.mjpg``).
 
-    def __init__(self, index: int = 0, width: int | None = None, height: int | None = None,
-                 fps: float | None = None) -> None:
-        import cv2
+    ``t_s`` is the capture time: seconds on the monotonic clock since the source was opened,
+    taken when the frame was read, so derivatives stay right at whatever rate frames arrive.
+    ``read()`` gives one frame or None when the camera stopped delivering; ``reopen()`` tries
+    to get it back (a replugged webcam, a stream that restarted). Iterating yields frames
+    until the camera stops.
+    """
 
-        self.index = index
-        self._cap = cv2.VideoCapture(index)
-        if not self._cap.isOpened():
+    def __init__(self, device: int | str = 0, width: int | None = None,
+                 height: int | None = None, fps: float | None = None) -> None:
+        self.device = _camera_device(device)
+        self._size = (width, height, fps)
+        self._t0 = time.monotonic()
+        self._last = -1.0
+        self._index = 0
+        self._cap = None
+        if not self._open():
             raise CameraError(
-                f"cannot open camera {index}; check it is connected and not used by another "
-                "program, or pass --camera N"
+                f"cannot open camera {self.device}: it does not exist, is unplugged or is used "
+                "by another program; close that program or pass --camera with another index"
             )
+        w = int(self._cap.get(_cv2().CAP_PROP_FRAME_WIDTH))
+        h = int(self._cap.get(_cv2().CAP_PROP_FRAME_HEIGHT))
+        rate = float(self._cap.get(_cv2().CAP_PROP_FPS) or 0.0)
+        self._info = VideoInfo(path=f"camera:{self.device}", width=w, height=h,
+                               fps=rate if 0.0 < rate < 1000.0 else 0.0,
+                               frame_count=0, duration_s=0.0)
+
+    def _open(self) -> bool:
+        cv2 = _cv2()
+        if self._cap is not None:
+            self._cap.release()
+        self._cap = cv2.VideoCapture(self.device)
+        if not self._cap.isOpened():
+            return False
+        width, height, fps = self._size
         if width:
             self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         if height:
             self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         if fps:
             self._cap.set(cv2.CAP_PROP_FPS, fps)
-        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        self._info = VideoInfo(path=f"camera:{index}", width=w, height=h,
-                               fps=float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0),
-                               frame_count=0, duration_s=0.0)
+        return True
 
     @property
     def info(self) -> VideoInfo:
         return self._info
 
-    def __iter__(self) -> Iterator[Frame]:
-        t0 = time.monotonic()
-        last = -1.0
-        index = 0
-        while True:
+    def read(self) -> Frame | None:
+        """The next frame, or None when the camera returned none (unplugged, stream ended)."""
+        try:
             ok, image = self._cap.read()
-            if not ok:
-                if index == 0:
-                    raise CameraError(f"camera {self.index} opened but returned no frames")
+        except Exception:  # noqa: BLE001 - OpenCV backends raise cv2.error on a lost device
+            ok, image = False, None
+        if not ok or image is None:
+            return None
+        t = time.monotonic() - self._t0
+        if t <= self._last:
+            t = self._last + 1e-6
+        self._last = t
+        frame = Frame(index=self._index, t_s=t, image=image)
+        self._index += 1
+        return frame
+
+    def reopen(self) -> bool:
+        """Try once to open the camera again; True when it delivers frames."""
+        return self._open()
+
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            frame = self.read()
+            if frame is None:
+                if self._index == 0:
+                    raise CameraError(f"camera {self.device} opened but returned no frames")
                 return
-            t = time.monotonic() - t0
-            if t <= last:
-                t = last + 1e-6
-            last = t
-            yield Frame(index=index, t_s=t, image=image)
-            index += 1
+            yield frame
 
     def close(self) -> None:
-        self._cap.release()
+        if self._cap is not None:
+            self._cap.release()
 
     def __enter__(self) -> CameraSource:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _cv2():
+    """OpenCV with its own log lines silenced (a missing camera would print several, a
+    stream that ends FFmpeg's errors): the user gets formcheck's one-line message instead."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET, read on first use
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    return cv2
+
+
+def _camera_device(device: int | str) -> int | str:
+    """``"0"`` → 0; a path or URL stays a string."""
+    if isinstance(device, str) and device.strip().isdigit():
+        return int(device.strip())
+    return device
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:

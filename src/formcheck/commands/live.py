@@ -1,0 +1,166 @@
+"""``formcheck live``: coach a set from a webcam (or a file replayed as one).
+
+Registered in ``formcheck.cli`` with ``app.command("live")(live)``. Parses options, builds the
+session (``formcheck.live.session``), prints what was written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from formcheck.errors import FormcheckError
+
+
+def _fail(err: FormcheckError) -> typer.Exit:
+    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=err.exit_code)
+
+
+def live(
+    camera: Annotated[str, typer.Option(
+        help="Camera index (0, 1, …), device path (/dev/video2) or stream URL.")] = "0",
+    source: Annotated[Path | None, typer.Option(
+        help="Replay a video file as if it were the camera (instead of --camera).")] = None,
+    realtime: Annotated[bool, typer.Option(
+        "--realtime", help="With --source: deliver frames at the file's own pace, dropping "
+        "those inference cannot keep up with (as a camera would); without it every frame is "
+        "analysed, giving exactly `formcheck analyze`'s result.")] = False,
+    model: Annotated[str | None, typer.Option(
+        help="Pose model: lite, full, heavy or a path to a .task bundle.")] = "lite",
+    exercise: Annotated[str, typer.Option(
+        help="auto, squat, deadlift or row.")] = "auto",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for each set's outputs.")
+                   ] = Path("formcheck_live"),
+    record: Annotated[bool, typer.Option(
+        "--record", help="Keep the set's video and write the annotated video.")] = False,
+    sound: Annotated[bool | None, typer.Option(
+        "--sound/--no-sound", help="Beep on a warning (default: on when an audio device "
+        "exists).")] = None,
+    voice: Annotated[bool | None, typer.Option(
+        "--voice/--no-voice", help="Say the warning with espeak-ng (default: on when an audio "
+        "device and espeak-ng exist).")] = None,
+    cue_wav: Annotated[Path | None, typer.Option(
+        "--cue-wav", dir_okay=False,
+        help="Write the cues to this WAV file (on the session's clock) instead of a device.")
+    ] = None,
+    headless: Annotated[bool, typer.Option("--headless", help="No window.")] = False,
+    countdown: Annotated[float | None, typer.Option(
+        min=0.0, help="Seconds of countdown once the lifter is in the picture (default 3 for "
+        "a camera; 0 for --source: the set starts with the file).")] = None,
+    config: Annotated[Path | None, typer.Option(
+        help="TOML file with thresholds (see README).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
+) -> None:
+    """Coach a set live: warnings on screen (and by sound) as each rep ends; after the set the
+    same outputs as `formcheck analyze` (keys: q quit, p pause, n new set)."""
+    try:
+        code = _run(camera, source, realtime, model, exercise, out, record, sound, voice,
+                    cue_wav, headless, countdown, config, set_, quiet)
+    except FormcheckError as err:
+        raise _fail(err) from None
+    if code:
+        raise typer.Exit(code=code)
+
+
+def _run(camera, source, realtime, model, exercise, out, record, sound, voice, cue_wav,
+         headless, countdown, config, set_, quiet) -> int:
+    from dataclasses import replace
+
+    from formcheck.config import load_config
+    from formcheck.errors import ConfigError
+    from formcheck.live.capture import ReplaySource
+    from formcheck.live.cues import audio_device_available, espeak_available
+    from formcheck.live.session import LiveOptions, LiveSession
+    from formcheck.live.settings import LiveSettings
+
+    if exercise not in ("auto", "squat", "deadlift", "row"):
+        raise ConfigError(f"--exercise {exercise!r}: use auto, squat, deadlift or row")
+    if realtime and source is None:
+        raise ConfigError("--realtime needs --source FILE")
+    cfg = load_config(config, set_ or ())
+    device = cue_wav is not None or audio_device_available()
+    sound = device if sound is None else sound
+    voice = (device and espeak_available()) if voice is None else voice
+    if (sound or voice) and cue_wav is None and not audio_device_available():
+        raise ConfigError("no audio output device for --sound/--voice; pass --cue-wav FILE "
+                          "or --no-sound --no-voice")
+    settings = LiveSettings()
+    settings = replace(settings, countdown_s=countdown if countdown is not None else
+                       (0.0 if source is not None else settings.countdown_s))
+    if headless is False and not _display_available():
+        raise ConfigError("no display for the live window; run with --headless or set DISPLAY")
+    window = None
+    if not headless:
+        # Before PyAV is imported: its wheel's own libxcb, loaded first, hangs OpenCV's Qt.
+        from formcheck.live.display import Window
+
+        window = Window()
+    if source is not None:
+        src = ReplaySource(source, realtime=realtime)
+        is_camera, lockstep, stem = False, not realtime, source.stem
+    else:
+        from formcheck.io.video import CameraSource
+
+        src = CameraSource(camera)
+        is_camera, lockstep, stem = True, False, None
+    opts = LiveOptions(out_dir=out, model=model, exercise=None if exercise == "auto" else
+                       exercise, config=cfg, record=record, headless=headless, sound=sound,
+                       voice=voice, cue_wav=cue_wav, settings=settings, stem=stem)
+    try:
+        session = LiveSession(src, opts, is_camera=is_camera, lockstep=lockstep,
+                              replay_path=source, window=window,
+                              log=None if quiet else _log)
+    except BaseException:
+        src.close()
+        if window is not None:
+            window.close()
+        raise
+    result = session.run()
+    if not quiet:
+        _print_summary(result)
+    if result.error is not None:
+        typer.secho(f"error: {result.error}", fg=typer.colors.RED, err=True)
+        return result.error.exit_code
+    return 0
+
+
+def _log(text: str) -> None:
+    """One line per event of the session (set started, warning, paused, saved) on stdout."""
+    print(text, flush=True)
+
+
+def _display_available() -> bool:
+    import os
+
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or sys.platform in ("win32", "darwin"))
+
+
+def _print_summary(result) -> None:
+    import numpy as np
+    from rich.console import Console
+
+    from formcheck.render.terminal import print_summary
+
+    console = Console()
+    st = result.stats
+    if st.latency_ms:
+        console.print(
+            f"live: {st.displayed} frames shown at {st.fps:.1f} fps, latency median "
+            f"{np.median(st.latency_ms):.0f} ms (95th pct {np.percentile(st.latency_ms, 95):.0f}"
+            f" ms), inference median {np.median(st.inference_ms):.0f} ms, dropped "
+            f"{st.dropped}/{st.read} frames ({st.dropped_share:.0%})")
+    if not result.sets:
+        console.print("no set was recorded (the lifter never got set)")
+    for s in result.sets:
+        print_summary(s.report, s.written, console)
+        for problem in s.problems:
+            console.print(f"note: {problem}")
+    if result.cue_wav is not None:
+        console.print(f"cues written to {result.cue_wav}")

@@ -1,0 +1,104 @@
+"""The live window (OpenCV) and the heads-up panel drawn over the file mode's overlay: state,
+guidance, countdown, fps, latency and dropped frames."""
+
+from __future__ import annotations
+
+import queue
+
+import numpy as np
+
+from formcheck.render._text import fill_rect, fit_text, put_text, text_size
+
+#: Keys the window understands (also listed in the window's help line).
+KEYS: dict[str, str] = {"q": "quit", "p": "pause", "n": "new set"}
+_ESC = 27
+
+TEXT_BGR = (255, 255, 255)
+PANEL_BGR = (25, 25, 25)
+WARN_BGR = (0, 130, 255)
+COUNTDOWN_BGR = (80, 200, 60)
+
+
+class Window:
+    """An OpenCV window at the frame's own size. ``show`` draws a frame and returns the key
+    pressed meanwhile (one of ``KEYS``, or None).
+
+    Create it before PyAV (``av``) is first imported: PyAV's wheel ships its own libxcb, and
+    when that one is loaded first OpenCV's Qt window never opens (it spins).
+    """
+
+    def __init__(self, title: str = "formcheck live ("
+                 + ", ".join(f"{k} {v}" for k, v in KEYS.items()) + ")") -> None:
+        import cv2
+
+        self.title = title
+        self._cv2 = cv2
+        cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE)
+        self._opened = False
+        self.pending: queue.Queue[str] = queue.Queue()
+
+    def show(self, image: np.ndarray) -> str | None:
+        cv2 = self._cv2
+        cv2.imshow(self.title, image)
+        self._opened = True
+        return self.poll()
+
+    def poll(self) -> str | None:
+        cv2 = self._cv2
+        code = cv2.waitKey(1)
+        if self._opened and cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1:
+            return "q"  # the user closed the window
+        if code == -1:
+            try:
+                return self.pending.get_nowait()
+            except queue.Empty:
+                return None
+        code &= 0xFF
+        if code == _ESC:
+            return "q"
+        key = chr(code).lower()
+        return key if key in KEYS else None
+
+    def close(self) -> None:
+        try:
+            self._cv2.destroyWindow(self.title)
+            self._cv2.waitKey(1)
+        except Exception:  # noqa: BLE001 - a window already gone is closed
+            pass
+
+
+def draw_hud(frame: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]],
+             status: str) -> np.ndarray:
+    """Status lines top-right (fps, latency, drops, state) and guidance lines centred near
+    the top: on a translucent panel, sized to the frame."""
+    h, w = frame.shape[:2]
+    px = max(13, round(0.032 * min(w, h)))
+    pad = max(3, px // 4)
+    margin = max(4, round(0.02 * min(w, h)))
+    tw, th = text_size(status, px)
+    x0 = max(margin, w - margin - tw - 2 * pad)
+    fill_rect(frame, x0, margin, w - margin, margin + th + 2 * pad, PANEL_BGR, 0.6)
+    text, size = fit_text(status, px, w - margin - x0 - 2 * pad, 10)
+    put_text(frame, text, x0 + pad, margin + pad, size, TEXT_BGR)
+    y = margin + th + 3 * pad
+    for text, bgr in lines:
+        text, size = fit_text(text, px, w - 2 * margin - 2 * pad, 10)
+        lw, lh = text_size(text, size)
+        x = w - margin - lw - 2 * pad
+        fill_rect(frame, x, y, w - margin, y + lh + 2 * pad, PANEL_BGR, 0.7)
+        put_text(frame, text, x + pad, y + pad, size, bgr)
+        y += lh + 3 * pad
+    return frame
+
+
+def draw_countdown(frame: np.ndarray, seconds_left: float) -> np.ndarray:
+    """A large number in the middle of the frame."""
+    h, w = frame.shape[:2]
+    text = str(int(np.ceil(seconds_left)))
+    px = max(24, round(0.3 * min(w, h)))
+    tw, th = text_size(text, px, True)
+    x, y = (w - tw) // 2, (h - th) // 2
+    fill_rect(frame, x - px // 4, y - px // 8, x + tw + px // 4, y + th + px // 8, PANEL_BGR,
+              0.5)
+    put_text(frame, text, x, y, px, COUNTDOWN_BGR, True)
+    return frame

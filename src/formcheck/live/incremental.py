@@ -1,0 +1,211 @@
+"""The same analysis as for files, run on the set as it grows.
+
+``GrowingSet`` appends one pose per frame to preallocated arrays (doubling when full) and gives
+a ``PoseSequence`` of the frames so far without copying. ``LiveAnalyzer`` runs
+``formcheck.analysis.analyze_sequence`` (unchanged) on the newest snapshot in its own thread, as
+often as ``analysis_interval_s`` allows, and publishes only what is settled: reps that have
+ended (their last frame is a rest frame seen ``settle_s`` before the newest one), with the
+findings and assessments the rules gave them. Analysis is cheap (tens of ms for a whole set),
+so re-analysing everything each time keeps every rule and threshold identical to file mode.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from formcheck.config import Config
+from formcheck.pose.estimator import FramePose
+from formcheck.pose.landmarks import NUM_LANDMARKS
+from formcheck.pose.sequence import BACK_PROFILE_POINTS, PoseSequence
+from formcheck.report import Report, VideoInfo
+
+
+class GrowingSet:
+    """Poses of one set, appended frame by frame; ``snapshot()`` is a ``PoseSequence``."""
+
+    def __init__(self, *, width: int, height: int, source: str, model: str,
+                 back_profile: bool = True, capacity: int = 256) -> None:
+        self.width, self.height = width, height
+        self.source, self.model = source, model
+        self.back_profile = back_profile
+        self._n = 0
+        self._lock = threading.Lock()
+        self._alloc(capacity)
+        #: Monotonic clock reading at which each frame was captured (latency accounting).
+        self.captured_s: list[float] = []
+
+    def _alloc(self, cap: int) -> None:
+        old = getattr(self, "_t", None)
+        t = np.zeros(cap)
+        im = np.full((cap, NUM_LANDMARKS, 2), np.nan, np.float32)
+        wo = np.full((cap, NUM_LANDMARKS, 3), np.nan, np.float32)
+        vis = np.zeros((cap, NUM_LANDMARKS), np.float32)
+        pres = np.zeros((cap, NUM_LANDMARKS), np.float32)
+        back = np.full((cap, BACK_PROFILE_POINTS, 2), np.nan, np.float32) \
+            if self.back_profile else None
+        if old is not None:
+            n = self._n
+            t[:n], im[:n], wo[:n] = self._t[:n], self._im[:n], self._wo[:n]
+            vis[:n], pres[:n] = self._vis[:n], self._pres[:n]
+            if back is not None:
+                back[:n] = self._back[:n]
+        self._t, self._im, self._wo, self._vis, self._pres, self._back = (
+            t, im, wo, vis, pres, back)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, t_s: float, pose: FramePose, captured_s: float) -> None:
+        with self._lock:
+            if self._n == len(self._t):
+                self._alloc(2 * len(self._t))
+            i = self._n
+            self._t[i] = t_s
+            self._im[i], self._wo[i] = pose.image_xy, pose.world_xyz
+            self._vis[i], self._pres[i] = pose.visibility, pose.presence
+            if self._back is not None and pose.back_xy is not None:
+                self._back[i] = pose.back_xy
+            self._n = i + 1
+            self.captured_s.append(captured_s)
+
+    def snapshot(self, last: int | None = None) -> PoseSequence:
+        """The frames so far (or the ``last`` ones) as a sequence; later appends do not change
+        it (they write past its end, or into a new buffer)."""
+        with self._lock:
+            n = self._n
+            a = 0 if last is None else max(0, n - last)
+            return PoseSequence(
+                t_s=self._t[a:n], image_xy=self._im[a:n], world_xyz=self._wo[a:n],
+                visibility=self._vis[a:n], presence=self._pres[a:n],
+                back_xy=None if self._back is None else self._back[a:n],
+                width=self.width, height=self.height, source=self.source, model=self.model)
+
+
+@dataclass(frozen=True, eq=False)
+class LiveView:
+    """What the window shows: the settled part of the latest analysis."""
+
+    version: int
+    frames: int  # frames the analysis saw
+    report: Report  # settled reps, their findings and assessments
+    series: dict = field(default_factory=dict)
+    analysis_ms: float = 0.0
+
+
+def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report:
+    """``report`` cut to the reps that have ended: a rep's last frame is a rest frame before
+    the newest frame, ``settle_s`` or more earlier. Only the findings of those reps are kept:
+    a finding outside any rep so far may yet become part of a rep that is still being
+    recognised (it would then be announced twice), so those wait for the final report.
+    Per-rep assessments of unfinished reps are left out too."""
+    n = len(seq)
+    if n == 0:
+        return report
+    t_last = float(seq.t_s[-1])
+    done = tuple(r for r in report.reps
+                 if r.end_frame < n - 1 and t_last - r.end_s >= settle_s)
+    done_no = {r.index for r in done}
+    findings = tuple(f for f in report.findings if f.rep in done_no)
+    assessable = tuple(a for a in report.assessable if a.rep is None or a.rep in done_no)
+    return replace(report, reps=done, findings=findings, assessable=assessable)
+
+
+class LiveAnalyzer:
+    """Analyses the growing set on its own thread and publishes ``LiveView``s."""
+
+    def __init__(self, growing: GrowingSet, *, config: Config | None, exercise: str | None,
+                 interval_s: float, settle_s: float, info: VideoInfo | None = None) -> None:
+        self.growing = growing
+        self.config = config
+        self.exercise = exercise
+        self.interval_s = interval_s
+        self.settle_s = settle_s
+        self.info = info
+        self.runs = 0
+        self.total_ms = 0.0
+        self._view: LiveView | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="formcheck-analysis",
+                                        daemon=True)
+
+    def start(self) -> LiveAnalyzer:
+        self._thread.start()
+        return self
+
+    @property
+    def view(self) -> LiveView | None:
+        with self._lock:
+            return self._view
+
+    def poke(self) -> None:
+        """A new frame was appended."""
+        self._wake.set()
+
+    def analyse_now(self) -> LiveView | None:
+        """One analysis of the frames so far (also used by the thread)."""
+        from formcheck.pipeline import analyse
+
+        seq = self.growing.snapshot()
+        if len(seq) < 2:
+            return None
+        t0 = time.perf_counter()
+        report, result = analyse(seq, exercise=self.exercise, config=self.config)
+        ms = (time.perf_counter() - t0) * 1000.0
+        self.runs += 1
+        self.total_ms += ms
+        view = LiveView(version=self.runs, frames=len(seq),
+                        report=settled_report(report, seq, self.settle_s),
+                        series=result.series, analysis_ms=ms)
+        with self._lock:
+            self._view = view
+        return view
+
+    def _run(self) -> None:
+        seen = 0
+        try:
+            while not self._stop.is_set():
+                self._wake.wait(0.2)
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
+                if len(self.growing) == seen:
+                    continue
+                started = time.monotonic()
+                seen = len(self.growing)
+                self.analyse_now()
+                rest = self.interval_s - (time.monotonic() - started)
+                if rest > 0:
+                    self._stop.wait(rest)
+        except BaseException as exc:  # noqa: BLE001 - handed to the session, re-raised there
+            self._error = exc
+
+    def check(self) -> None:
+        """Re-raise a failure of the analysis thread in the caller."""
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10.0)
+
+
+def view_of(seq: PoseSequence, config: Config | None) -> str | None:
+    """The camera's view of the lifter over ``seq`` (the analysis' own estimate), or None
+    while it cannot tell."""
+    from formcheck.analysis.features import compute_signals
+    from formcheck.analysis.view import estimate_view
+
+    cfg = config or Config()
+    if len(seq) < 3 or int(seq.detected.sum()) < 3:
+        return None
+    sig = compute_signals(seq, cfg)
+    est = estimate_view(sig.yaw_deg, sig.trunk_visible, cfg.view)
+    return None if est.name == "unknown" else est.name

@@ -1,0 +1,570 @@
+"""The live loop: newest frame → pose → (set) → incremental analysis → overlay → window.
+
+States: ``getting set`` (guidance; no reps counted) → ``countdown`` → ``lifting`` (frames go
+into the set) ⇄ ``paused``. A set ends on ``n`` (new set), ``q``, Ctrl-C, the end of a replayed
+file, or a camera that stays disconnected; its outputs are then written exactly as
+``formcheck analyze`` writes them (the same pipeline functions on the same ``PoseSequence``),
+each file atomically.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+
+import numpy as np
+
+from formcheck import pipeline
+from formcheck.config import Config
+from formcheck.errors import FormcheckError
+from formcheck.fsutil import file_sha256
+from formcheck.live.capture import Captured, FrameGrabber, Source
+from formcheck.live.cues import CuePlayer
+from formcheck.live.display import WARN_BGR, Window, draw_countdown, draw_hud
+from formcheck.live.guidance import Guidance, assess_picture
+from formcheck.live.incremental import GrowingSet, LiveAnalyzer, LiveView, view_of
+from formcheck.live.settings import LiveSettings
+from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
+from formcheck.pose.sequence import PoseSequence
+from formcheck.render._common import finding_text
+from formcheck.report import FAULT_TITLES, Report, VideoInfo
+
+#: Live banners stay until a later warning replaces them: a warning shown after its rep ended
+#: must stay readable however long before the rep's end the fault itself was over.
+LIVE_BANNER_HOLD_S = 1e9
+#: Frames of the set handed to the overlay for the newest frame (8.5 s at 60 fps).
+DRAW_WINDOW_FRAMES = 512
+
+
+class State(str, Enum):
+    getting_set = "getting set"
+    countdown = "countdown"
+    lifting = "lifting"
+    paused = "paused"
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    out_dir: Path
+    model: str | None = None
+    exercise: str | None = None
+    config: Config | None = None
+    record: bool = False
+    headless: bool = False
+    sound: bool = False
+    voice: bool = False
+    cue_wav: Path | None = None
+    settings: LiveSettings = field(default_factory=LiveSettings)
+    stem: str | None = None  # output name of the first set (later sets: STEM-setN)
+
+
+@dataclass
+class SetResult:
+    stem: str
+    report: Report
+    written: dict[str, Path]
+    #: (fault, rep) → seconds from the capture of the rep's last frame to the first frame
+    #: that showed the warning; None for a final finding never shown live.
+    warning_delay_s: dict[tuple[str, int | None], float | None]
+    shown_not_final: list[tuple[str, int | None]]
+    problems: list[str] = field(default_factory=list)  # outputs that could not be made
+
+
+@dataclass
+class SessionStats:
+    latency_ms: list[float] = field(default_factory=list)  # capture → displayed
+    inference_ms: list[float] = field(default_factory=list)
+    draw_ms: list[float] = field(default_factory=list)  # overlay + heads-up panel
+    displayed: int = 0
+    read: int = 0
+    dropped: int = 0
+    reconnects: int = 0
+    first_display_s: float | None = None
+    last_display_s: float | None = None
+    pauses: int = 0
+
+    @property
+    def fps(self) -> float:
+        if self.first_display_s is None or self.displayed < 2:
+            return 0.0
+        span = self.last_display_s - self.first_display_s
+        return (self.displayed - 1) / span if span > 0 else 0.0
+
+    @property
+    def dropped_share(self) -> float:
+        return self.dropped / self.read if self.read else 0.0
+
+
+@dataclass
+class SessionResult:
+    sets: list[SetResult]
+    stats: SessionStats
+    error: FormcheckError | None  # the camera stayed disconnected
+    cue_wav: Path | None = None
+
+
+class _Recorder:
+    """Encodes the set's raw frames (exactly those in its pose data) on its own thread."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: float) -> None:
+        from formcheck.io.video import VideoSink
+
+        self._sink = VideoSink(path, width, height, fps)
+        self._q: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="formcheck-record", daemon=True)
+        self._thread.start()
+
+    def write(self, image: np.ndarray, t_s: float) -> None:
+        self._q.put((image, t_s))
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            if self._error is None:
+                try:
+                    self._sink.write(*item)
+                except BaseException as exc:  # noqa: BLE001 - re-raised by close()
+                    self._error = exc
+
+    def close(self) -> Path:
+        self._q.put(None)
+        self._thread.join()
+        if self._error is not None:
+            self._sink.abort()
+            raise self._error
+        return self._sink.close()
+
+    def abort(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        self._sink.abort()
+
+
+class _Set:
+    """One set being lifted: its poses, analysis thread, recorder and shown warnings."""
+
+    def __init__(self, session: LiveSession, stem: str, origin_s: float,
+                 first_index: int) -> None:
+        opts = session.opts
+        self.stem = stem
+        self.origin_s = origin_s
+        self.paths = pipeline.output_paths(opts.out_dir, stem)
+        info = session.info
+        self.growing = GrowingSet(width=info.width, height=info.height,
+                                  source=session.source_name, model=session.model_name)
+        self.analyzer = LiveAnalyzer(self.growing, config=opts.config, exercise=opts.exercise,
+                                     interval_s=opts.settings.analysis_interval_s,
+                                     settle_s=opts.settings.settle_s).start()
+        self.recording_path = opts.out_dir / f"{stem}.recording.mp4"
+        # Source frame numbers: the set is "aligned" with a replayed file while it holds its
+        # frames 0, 1, 2, … without a gap (no pause, not a later set).
+        self.first_index = first_index
+        self.last_index = first_index - 1
+        self.contiguous = True
+        self.reached_end = False  # the source ended during this set
+        from_file = session.lockstep_replay and first_index == 0
+        self.recorder = (_Recorder(self.recording_path, info.width, info.height,
+                                   info.fps or 30.0)
+                         if opts.record and not from_file else None)
+        self.shown: dict[tuple[str, int | None], float] = {}  # → monotonic time first shown
+        self.last_t: float | None = None
+
+    @property
+    def aligned(self) -> bool:
+        return self.first_index == 0 and self.contiguous
+
+    def add(self, cap: Captured, pose: FramePose) -> None:
+        if cap.frame.index != self.last_index + 1:
+            self.contiguous = False
+        self.last_index = cap.frame.index
+        t = cap.frame.t_s - self.origin_s
+        if self.last_t is not None and t <= self.last_t:
+            t = self.last_t + 1e-6
+        self.last_t = t
+        self.growing.append(t, pose, cap.captured_s)
+        if self.recorder is not None:
+            self.recorder.write(cap.frame.image, t)
+        self.analyzer.poke()
+
+
+def _key(f) -> tuple[str, int | None]:
+    return (f.fault, f.rep if f.rep is not None else None)
+
+
+def warning_text(f) -> str:
+    """What the voice says: short, rep first."""
+    where = f"Rep {f.rep}: " if f.rep is not None else ""
+    return f"{where}{FAULT_TITLES.get(f.fault, f.fault)}"
+
+
+class LiveSession:
+    """Runs one live session on ``source`` until quit, Ctrl-C or the source's end."""
+
+    def __init__(self, source: Source, opts: LiveOptions, *, is_camera: bool,
+                 lockstep: bool = False, replay_path: Path | None = None,
+                 window: Window | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        from formcheck.pose.models import resolve_model
+
+        self.source = source
+        self.opts = opts
+        self.is_camera = is_camera
+        self.info: VideoInfo = source.info
+        self.replay_path = replay_path
+        self.resolved = resolve_model(opts.model)
+        self.model_name = self.resolved.name
+        self.source_name = replay_path.name if replay_path else self.info.path
+        # Replaying every frame of a file: a set that holds its frames from the first one on
+        # is drawn from the file itself, exactly as `formcheck analyze` draws it.
+        self.lockstep_replay = bool(replay_path and lockstep)
+        self.grabber = FrameGrabber(source, lockstep=lockstep,
+                                    reconnect_attempts=opts.settings.reconnect_attempts,
+                                    reconnect_delay_s=opts.settings.reconnect_delay_s,
+                                    is_camera=is_camera,
+                                    fresh_wait=opts.settings.fresh_wait)
+        self.window: Window | None = None if opts.headless else (window or Window())
+        self.cues = (CuePlayer(sound=opts.sound, voice=opts.voice, wav_path=opts.cue_wav)
+                     if (opts.sound or opts.voice) else None)
+        self.stats = SessionStats()
+        self.state = State.getting_set if opts.settings.countdown_s > 0 else State.lifting
+        self.current: _Set | None = None
+        self.sets: list[SetResult] = []
+        self._set_no = 0
+        self._ready_since: float | None = None
+        self._countdown_end: float | None = None
+        self._warmup: deque[tuple[float, FramePose]] = deque()
+        self._view: str | None = None
+        self._view_at = -1e9
+        self._guidance: Guidance | None = None
+        self._recent_lat: deque[float] = deque(maxlen=opts.settings.stats_window_frames)
+        self._recent_disp: deque[float] = deque(maxlen=opts.settings.stats_window_frames)
+        self._log = log or (lambda text: None)
+        self._quit = False
+        self._seen_person = False
+        self._writer: threading.Thread | None = None
+        self._to_write: queue.Queue = queue.Queue()
+        self._write_error: BaseException | None = None
+        self._paused_from: State | None = None
+
+    # ------------------------------------------------------------------ loop
+    def run(self) -> SessionResult:
+        self.opts.out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with PoseEstimator(self.resolved.path) as est:
+                blank = np.zeros((self.info.height or 480, self.info.width or 640, 3),
+                                 np.uint8)
+                if not self.grabber.lockstep:
+                    # The model's first call builds its graph (slow): not on a lifter's frame.
+                    est.process(blank, -1.0)
+                _warm_up(blank)
+                self.grabber.start()
+                self._loop(est)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C: end the set normally, below
+        finally:
+            self.grabber.stop()
+            if self.window is not None:
+                self.window.close()
+        self._end_set()
+        self._finish_writing()
+        self.stats.read = self.grabber.read_count
+        self.stats.dropped = self.grabber.dropped
+        self.stats.reconnects = self.grabber.reconnects
+        wav = self.cues.close() if self.cues is not None else None
+        return SessionResult(sets=self.sets, stats=self.stats, error=self.grabber.error,
+                             cue_wav=wav)
+
+    def _loop(self, est: PoseEstimator) -> None:
+        while not self._quit:
+            cap = self.grabber.get(timeout=0.1)
+            if cap is None:
+                if self.window is not None:
+                    self._handle_key(self.window.poll())
+                if self.grabber.finished:
+                    return
+                continue
+            t0 = time.perf_counter()
+            # MediaPipe's C++ side prints notices on the first frames with a person (the
+            # estimator hides those of its first call, which here was the warm-up).
+            with _quiet_native_stderr(not self._seen_person):
+                pose = est.process(cap.frame.image, cap.frame.t_s)
+            self._seen_person = self._seen_person or pose.detected
+            self.stats.inference_ms.append((time.perf_counter() - t0) * 1000.0)
+            self._advance(cap, pose)
+            t1 = time.perf_counter()
+            image = self._draw(cap, pose)
+            self.stats.draw_ms.append((time.perf_counter() - t1) * 1000.0)
+            key = self.window.show(image) if self.window is not None else None
+            shown = time.monotonic()
+            self._account(cap, shown)
+            self._handle_key(key)
+            if self.current is not None:
+                self.current.analyzer.check()
+
+    # ------------------------------------------------------------------ states
+    def _advance(self, cap: Captured, pose: FramePose) -> None:
+        s = self.opts.settings
+        now = cap.frame.t_s  # the source's clock: a replayed file counts down in file time
+        if self.state is State.paused:
+            return
+        if self.state in (State.getting_set, State.countdown):
+            self._warmup.append((cap.frame.t_s, pose))
+            while self._warmup and self._warmup[0][0] < cap.frame.t_s - s.view_window_s:
+                self._warmup.popleft()
+            if now - self._view_at >= 0.5:  # the view, twice a second
+                self._view = view_of(self._warmup_seq(), self.opts.config)
+                self._view_at = now
+            self._guidance = assess_picture(cap.frame.image, pose.image_xy, pose.visibility,
+                                            self._view, s)
+            if not self._guidance.ready:
+                self._ready_since = None
+                self.state = State.getting_set
+                return
+            if self._ready_since is None:
+                self._ready_since = now
+            if self.state is State.getting_set and now - self._ready_since >= s.ready_hold_s:
+                self.state = State.countdown
+                self._countdown_end = now + s.countdown_s
+            if self.state is State.countdown and now >= self._countdown_end:
+                self.state = State.lifting
+            if self.state is not State.lifting:
+                return
+        if self.current is None:
+            self._start_set(cap)
+        self.current.add(cap, pose)
+
+    def _warmup_seq(self) -> PoseSequence:
+        from formcheck.pose.estimator import to_sequence
+
+        t = [t for t, _ in self._warmup]
+        return to_sequence(t, [p for _, p in self._warmup], width=self.info.width,
+                           height=self.info.height)
+
+    def _start_set(self, cap: Captured) -> None:
+        self._set_no += 1
+        if self.opts.stem:
+            stem = self.opts.stem if self._set_no == 1 else f"{self.opts.stem}-set{self._set_no}"
+        else:
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+            stem = f"live-{stamp}"
+        # A camera's set starts at 0 s; a replayed file keeps its own times.
+        origin = cap.frame.t_s if self.is_camera else 0.0
+        self.current = _Set(self, stem, origin, cap.frame.index)
+        self._log(f"set {self._set_no} started ({stem})")
+
+    def _handle_key(self, key: str | None) -> None:
+        if key is None:
+            return
+        if key == "q":
+            self._quit = True
+        elif key == "p":
+            if self.state is State.paused:
+                self.state = self._paused_from or State.lifting
+                self._log("resumed")
+            else:
+                self._paused_from = self.state
+                self.state = State.paused
+                self.stats.pauses += 1
+                self._log("paused")
+        elif key == "n":
+            self._end_set()
+            s = self.opts.settings
+            self.state = State.getting_set if s.countdown_s > 0 else State.lifting
+            self._ready_since = None
+
+    # ------------------------------------------------------------------ drawing
+    def _draw(self, cap: Captured, pose: FramePose) -> np.ndarray:
+        from formcheck.render.overlay import OverlayRenderer, OverlayStyle
+
+        image = cap.frame.image.copy()
+        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S)
+        cur = self.current
+        lines: list[tuple[str, tuple[int, int, int]]] = []
+        if cur is not None and self.state is State.lifting and len(cur.growing):
+            view = cur.analyzer.view
+            report = view.report if view is not None else _empty_report()
+            # The overlay of the newest frame needs only the recent past (its sparkline shows
+            # 3 s); a trailing window keeps the cost flat however long the set.
+            seq = cur.growing.snapshot(last=DRAW_WINDOW_FRAMES)
+            OverlayRenderer(report, seq, view.series if view else {}, style=style).draw(
+                image, len(seq) - 1)
+            self._note_shown(cur, view)
+        else:
+            one = _one_frame(pose, self.info)
+            OverlayRenderer(_empty_report(), one, style=style).draw(image, 0)
+            if self.state in (State.getting_set, State.countdown) and self._guidance:
+                g = self._guidance
+                lines += [(ln, (255, 255, 255) if g.ready or ln.startswith("View") else WARN_BGR)
+                          for ln in g.lines()]
+            if self.state is State.countdown and self._countdown_end is not None:
+                draw_countdown(image, max(0.0, self._countdown_end - cap.frame.t_s))
+        if self.state is State.paused:
+            lines.insert(0, ("Paused: press p to go on", WARN_BGR))
+        return draw_hud(image, lines, self._status_line())
+
+    def _status_line(self) -> str:
+        lat = float(np.median(self._recent_lat)) if self._recent_lat else float("nan")
+        d = self._recent_disp
+        fps = (len(d) - 1) / (d[-1] - d[0]) if len(d) > 1 and d[-1] > d[0] else 0.0
+        drop = self.grabber.dropped / max(1, self.grabber.read_count)
+        lat_txt = f"{lat:.0f} ms" if np.isfinite(lat) else "–"
+        # Short, top-right: the overlay's rep counter sits top-left. Keys: window title.
+        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {drop:.0%} dropped"
+
+    def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
+        if view is None:
+            return
+        now = time.monotonic()
+        for f in view.report.findings:
+            k = _key(f)
+            if k not in cur.shown:
+                cur.shown[k] = now
+                self._log(f"warning: {finding_text(f)}")
+                if self.cues is not None:
+                    self.cues.warn(warning_text(f))
+
+    def _account(self, cap: Captured, shown_s: float) -> None:
+        st = self.stats
+        lat = (shown_s - cap.captured_s) * 1000.0
+        st.latency_ms.append(lat)
+        self._recent_lat.append(lat)
+        self._recent_disp.append(shown_s)
+        st.displayed += 1
+        if st.first_display_s is None:
+            st.first_display_s = shown_s
+        st.last_display_s = shown_s
+
+    # ------------------------------------------------------------------ outputs
+    def _end_set(self) -> None:
+        """Close the current set; its outputs are written on the writer thread, so the
+        window stays live while a finished set is saved."""
+        cur, self.current = self.current, None
+        if cur is None:
+            return
+        cur.analyzer.stop()
+        cur.reached_end = self.grabber.finished and self.grabber.error is None
+        if len(cur.growing) == 0:
+            if cur.recorder is not None:
+                cur.recorder.abort()
+            return
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write_sets, name="formcheck-write",
+                                            daemon=True)
+            self._writer.start()
+        self._to_write.put(cur)
+
+    def _write_sets(self) -> None:
+        while True:
+            cur = self._to_write.get()
+            if cur is None:
+                return
+            try:
+                done = self._write_set(cur)
+                self.sets.append(done)
+                self._log(f"saved {done.stem}: {len(done.report.reps)} reps, "
+                          f"{len(done.report.findings)} findings")
+            except BaseException as exc:  # noqa: BLE001 - re-raised by _finish_writing()
+                self._write_error = self._write_error or exc
+
+    def _finish_writing(self) -> None:
+        if self._writer is not None:
+            self._to_write.put(None)
+            self._writer.join()
+        if self._write_error is not None:
+            raise self._write_error
+
+    def _write_set(self, cur: _Set) -> SetResult:
+        from formcheck.render.html import render_html
+
+        seq = cur.growing.snapshot()
+        recording = None
+        if cur.recorder is not None:
+            recording = cur.recorder.close()
+        from_file = self.lockstep_replay and cur.aligned
+        if from_file and cur.reached_end:
+            # Every frame of the file was analysed: its pose data is the file's own.
+            info = self.info
+            seq.extra["source_sha256"] = file_sha256(self.replay_path)
+        else:
+            # A camera, a file replayed in real time (frames dropped) or in part: the data
+            # belongs to the frames analysed, i.e. to the recording if there is one.
+            dur = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) > 1 else 0.0
+            info = VideoInfo(path=str(recording) if recording else self.info.path,
+                             width=self.info.width, height=self.info.height,
+                             fps=seq.fps, frame_count=len(seq), duration_s=dur)
+            if recording is not None:
+                seq.extra["source_sha256"] = file_sha256(recording)
+        seq.extra["video"] = asdict(info)
+        seq.extra["model_sha256"] = file_sha256(self.resolved.path)
+        paths = cur.paths
+        written = {"pose": seq.save(paths["pose"])}
+        report, result = pipeline.analyse(seq, exercise=self.opts.exercise,
+                                          config=self.opts.config)
+        written["report"] = report.save_json(paths["report"])
+        written["csv"] = report.save_csv(paths["csv"])
+        video = self.replay_path if from_file and self.opts.record else recording
+        if recording is not None:
+            written["recording"] = recording
+        problems: list[str] = []
+        if self.opts.record and video is None:
+            problems.append("annotated video not drawn (frames of the file were skipped, "
+                            "by a pause, and none were recorded); replay with --realtime "
+                            "--record to record the frames analysed")
+        if video is not None:
+            try:
+                written.update(pipeline.render_outputs(video, seq, report, result.series,
+                                                       paths))
+            except FormcheckError as exc:  # the set's data is safe; say what is missing
+                problems.append(f"annotated video not drawn ({exc})")
+        if "html" not in written:
+            written["html"] = render_html(report, result.series, {}, paths["html"])
+        delays: dict[tuple[str, int | None], float | None] = {}
+        captured = cur.growing.captured_s
+        final_keys = set()
+        for f in report.findings:
+            k = _key(f)
+            final_keys.add(k)
+            rep = next((r for r in report.reps if r.index == f.rep), None)
+            end_frame = rep.end_frame if rep is not None else int(
+                f.evidence.get("frames", [0, len(seq) - 1])[-1])
+            shown = cur.shown.get(k)
+            delays[k] = None if shown is None else shown - captured[min(end_frame,
+                                                                        len(captured) - 1)]
+        return SetResult(stem=cur.stem, report=report, written=written,
+                         warning_delay_s=delays,
+                         shown_not_final=[k for k in cur.shown if k not in final_keys],
+                         problems=problems)
+
+
+def _warm_up(blank: np.ndarray) -> None:
+    """Import and run once what the loop needs (SciPy's filters, the fonts) before the first
+    frame, so a lifter's first seconds are not spent loading libraries."""
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis.synthetic import SynthSpec, synthesize
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(), setup_s=1.0))
+    analyze_sequence(seq)
+    draw_hud(blank.copy(), [("warm-up", (255, 255, 255))], "warm-up")
+    draw_countdown(blank.copy(), 1.0)
+
+
+def _empty_report() -> Report:
+    return Report(video=None, model="", frames_total=0, frames_with_person=0)
+
+
+def _one_frame(pose: FramePose, info: VideoInfo) -> PoseSequence:
+    return PoseSequence(t_s=np.zeros(1), image_xy=pose.image_xy[None],
+                        world_xyz=pose.world_xyz[None], visibility=pose.visibility[None],
+                        presence=pose.presence[None],
+                        back_xy=None if pose.back_xy is None else pose.back_xy[None],
+                        width=info.width, height=info.height)

@@ -1,0 +1,219 @@
+"""Live mode's parts: newest-frame capture, the growing set, settled reps, guidance, cues."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import analyze_sequence
+from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.live.capture import FrameGrabber, ReplaySource
+from formcheck.live.cues import CuePlayer, WavTimeline, beep, speak
+from formcheck.live.guidance import VIEW_ADVICE, assess_picture, brightness, view_advice
+from formcheck.live.incremental import GrowingSet, settled_report
+from formcheck.live.settings import LiveSettings
+from formcheck.pipeline import analyse
+from formcheck.pose.estimator import FramePose
+from formcheck.pose.landmarks import NUM_LANDMARKS, Landmark
+
+# ---------------------------------------------------------------------------- capture
+
+
+def _drain(grabber: FrameGrabber, work_s: float) -> list:
+    got = []
+    while True:
+        item = grabber.get(timeout=2.0)
+        if item is None:
+            if grabber.finished:
+                return got
+            continue
+        got.append(item)
+        time.sleep(work_s)  # a consumer slower than the source
+
+
+def test_grabber_keeps_only_the_newest_frame_and_counts_drops(person_clip):
+    # 20 frames at 10 fps played in real time; the consumer needs 0.25 s per frame.
+    grabber = FrameGrabber(ReplaySource(person_clip, realtime=True)).start()
+    got = _drain(grabber, 0.25)
+    grabber.stop()
+    idx = [c.frame.index for c in got]
+    assert idx == sorted(idx) and len(set(idx)) == len(idx)
+    assert grabber.read_count == 20
+    assert grabber.dropped == 20 - len(got) > 5
+    assert idx[-1] == 19  # the last frame is never dropped, it is the newest
+    # Frames arrive paced by their timestamps: 19 frames apart is about 1.9 s.
+    assert got[-1].captured_s - got[0].captured_s == pytest.approx(
+        got[-1].frame.t_s - got[0].frame.t_s, abs=0.35)
+
+
+def test_lockstep_replay_delivers_every_frame(person_clip):
+    grabber = FrameGrabber(ReplaySource(person_clip), lockstep=True).start()
+    got = _drain(grabber, 0.01)
+    grabber.stop()
+    assert [c.frame.index for c in got] == list(range(20))
+    assert grabber.dropped == 0
+
+
+def test_grabber_stop_before_start_is_clean(person_clip):
+    FrameGrabber(ReplaySource(person_clip)).stop()
+
+
+# ---------------------------------------------------------------------------- growing set
+
+
+def _pose(seq, i) -> FramePose:
+    return FramePose(image_xy=seq.image_xy[i], world_xyz=seq.world_xyz[i],
+                     visibility=seq.visibility[i], presence=seq.presence[i],
+                     back_xy=None if seq.back_xy is None else seq.back_xy[i])
+
+
+def test_growing_set_snapshots_are_the_sequence_and_do_not_change():
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 2))
+    g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m", capacity=4)
+    early = None
+    for i in range(len(seq)):
+        g.append(float(seq.t_s[i]), _pose(seq, i), captured_s=float(i))
+        if i == 9:
+            early = g.snapshot()
+    snap = g.snapshot()
+    assert len(snap) == len(seq) and len(early) == 10
+    for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy"):
+        np.testing.assert_array_equal(getattr(snap, name), getattr(seq, name))
+        np.testing.assert_array_equal(getattr(early, name), getattr(seq, name)[:10])
+    assert len(g.snapshot(last=5)) == 5
+
+
+# ---------------------------------------------------------------------------- settled reps
+
+
+def test_reps_are_published_only_once_they_have_ended_and_match_the_whole_set():
+    reps = (SynthRep(), SynthRep(flexion_deg=45.0), SynthRep())
+    seq, truth = synthesize(SynthSpec(exercise="deadlift", reps=reps))
+    full, _ = analyse(seq)
+    assert len(full.reps) == 3
+    settle = LiveSettings().settle_s
+    for n in range(40, len(seq) + 1, 7):
+        part = seq.slice(0, n)
+        shown = settled_report(analyse(part)[0], part, settle)
+        t_last = part.t_s[-1]
+        for rep in shown.reps:
+            assert rep.end_s <= t_last - settle  # never a rep still under way
+        assert {f.rep for f in shown.findings} <= {r.index for r in shown.reps}  # no None
+        # A rep whose true end is well past is shown, and agrees with the whole set's.
+        ended = [k for k, e in enumerate(truth.rep_end_s) if e < t_last - 0.7]
+        assert len(shown.reps) >= len(ended)
+        for k in ended:
+            assert shown.reps[k].start_frame == full.reps[k].start_frame
+            assert shown.reps[k].end_frame == full.reps[k].end_frame
+    end = settled_report(full, seq, settle)
+    assert [(f.fault, f.rep) for f in end.findings] == [
+        (f.fault, f.rep) for f in full.findings if f.rep is not None]
+    assert any(f.rep == 2 and f.fault == "rounded_back" for f in end.findings)
+
+
+def test_settled_report_of_an_unfinished_rep_hides_its_findings():
+    seq, truth = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(flexion_deg=45.0),)))
+    res = analyze_sequence(seq)
+    assert any(f.rep == 1 for f in res.findings)
+    cut = int(np.searchsorted(seq.t_s, truth.rep_end_s[0] - 0.3))
+    part = seq.slice(0, cut)
+    shown = settled_report(analyse(part)[0], part, LiveSettings().settle_s)
+    assert shown.reps == () and not any(f.rep == 1 for f in shown.findings)
+
+
+# ---------------------------------------------------------------------------- guidance
+
+
+def _standing(width=640, height=480):
+    xy = np.full((NUM_LANDMARKS, 2), np.nan, np.float32)
+    vis = np.ones(NUM_LANDMARKS, np.float32)
+    for lm in Landmark:
+        xy[lm] = (width / 2, height * (0.15 + 0.7 * lm / NUM_LANDMARKS))
+    return xy, vis
+
+
+@pytest.mark.parametrize(("cut", "missing"), [
+    (None, ()),
+    ("feet", ("feet",)),
+    ("head", ("head",)),
+])
+def test_guidance_names_body_parts_out_of_the_picture(cut, missing):
+    xy, vis = _standing()
+    if cut == "feet":
+        xy[[Landmark.LEFT_ANKLE, Landmark.RIGHT_ANKLE], 1] = 700.0  # below the frame
+    if cut == "head":
+        vis[[Landmark.NOSE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR]] = 0.1
+    img = np.full((480, 640, 3), 128, np.uint8)
+    g = assess_picture(img, xy, vis, "side", LiveSettings())
+    assert g.missing_parts == missing
+    assert g.ready == (not missing)
+    assert any("Not in the picture" in ln for ln in g.lines()) == bool(missing)
+    assert any("get set" in ln for ln in g.lines()) == (not missing)
+
+
+def test_guidance_too_dark_and_no_person():
+    xy, vis = _standing()
+    dark = np.full((480, 640, 3), 20, np.uint8)
+    g = assess_picture(dark, xy, vis, None, LiveSettings())
+    assert g.too_dark and not g.ready and g.lines()[0].startswith("Too dark")
+    assert brightness(np.full((8, 8, 3), 200, np.uint8)) == pytest.approx(200, abs=0.5)
+    nobody = np.full((NUM_LANDMARKS, 2), np.nan, np.float32)
+    g = assess_picture(np.full((480, 640, 3), 128, np.uint8), nobody, vis * 0, None,
+                       LiveSettings())
+    assert not g.person and not g.ready and "No one in view" in g.lines()[0]
+
+
+def test_view_advice_follows_what_the_rules_can_judge():
+    assert view_advice("side") == (VIEW_ADVICE["jerky_twist"],)
+    assert view_advice("front") == (VIEW_ADVICE["rounded_back"],
+                                    VIEW_ADVICE["lumbar_overextension"])
+    assert view_advice("oblique") == (VIEW_ADVICE["rounded_back"],)
+    assert view_advice(None) == ()
+
+
+# ---------------------------------------------------------------------------- cues
+
+
+def _read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path)) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), np.int16), w.getframerate()
+
+
+def test_beep_is_audible_and_starts_and_ends_quietly():
+    b = beep()
+    assert np.abs(b).max() > 10000
+    assert abs(int(b[0])) < 500 and abs(int(b[-1])) < 500
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed "
+                    "(tests/run.sh installs it)")
+def test_cues_go_to_a_wav_file_when_asked(tmp_path):
+    voice = speak("Rep 2: rounded back")
+    assert len(voice) > 0.5 * 22050 and np.abs(voice).max() > 3000
+    out = tmp_path / "cues.wav"
+    player = CuePlayer(sound=True, voice=True, wav_path=out)
+    player.warn("Rep 1: rounded back")
+    player.warn("Rep 2: jerky twist")
+    assert player.close() == out
+    data, rate = _read_wav(out)
+    assert rate == 22050
+    assert player.played == ["Rep 1: rounded back", "Rep 2: jerky twist"]
+    assert len(data) > 2 * len(beep()) + len(voice)
+    assert np.sqrt(np.mean(data.astype(np.float64) ** 2)) > 500  # not silence
+
+
+def test_wav_timeline_places_cues_on_the_session_clock(tmp_path):
+    tl = WavTimeline(tmp_path / "t.wav")
+    tl.play(beep())
+    time.sleep(0.3)
+    tl.play(beep())
+    data, rate = _read_wav(tl.close())
+    loud = np.flatnonzero(np.abs(data) > 1000)
+    second = loud[loud > len(beep())]
+    # The second cue starts 0.3 s in (when it was played), not right after the first.
+    assert second[0] >= 0.28 * rate

@@ -1,0 +1,350 @@
+"""``formcheck live`` end to end: replay parity with file mode, cues to a WAV file, a camera
+that does not exist, a stream that stops mid-set, and the window under Xvfb with its keys."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import queue
+import shutil
+import socketserver
+import subprocess
+import sys
+import threading
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.pose.sequence import PoseSequence
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 600):
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [ln for ln in stderr.splitlines() if ln.strip()
+            and "DestroyAccelerator" not in ln]  # MediaPipe's own exit notice
+
+
+def test_camera_that_does_not_exist_is_exit_8(tmp_path):
+    proc = run_cli("live", "--camera", "57", "--headless", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 8, proc.stderr
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: cannot open camera 57")
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_realtime_needs_a_source(tmp_path):
+    proc = run_cli("live", "--realtime", "--headless", "--out", str(tmp_path))
+    assert proc.returncode == 7 and "--realtime needs --source" in proc.stderr
+
+
+# ---------------------------------------------------------------------------- parity
+
+
+@pytest.mark.slow
+def test_replay_gives_exactly_the_file_modes_result_and_cues(tmp_path, lite_model):
+    clip = SAMPLES / "squat_rounded_side_f_short.mp4"
+    file_out, live_out = tmp_path / "file", tmp_path / "live"
+    a = run_cli("analyze", str(clip), "--model", str(lite_model), "--out", str(file_out),
+                "--no-video", "--quiet")
+    assert a.returncode == 0, a.stderr
+    wav = tmp_path / "cues.wav"
+    b = run_cli("live", "--source", str(clip), "--model", str(lite_model), "--out",
+                str(live_out), "--headless", "--sound", "--voice", "--cue-wav", str(wav))
+    assert b.returncode == 0, b.stderr
+    stem = clip.stem
+    for name in (".report.json", ".reps.csv", ".report.html", ".pose.npz"):
+        assert (live_out / f"{stem}{name}").is_file()
+    fa = json.loads((file_out / f"{stem}.report.json").read_text())
+    fb = json.loads((live_out / f"{stem}.report.json").read_text())
+    assert fb == fa  # reps, findings, assessments, summary, video facts: all of it
+    assert fa["findings"], "the sample must have findings for this test to mean something"
+    assert (live_out / f"{stem}.reps.csv").read_text() == (
+        file_out / f"{stem}.reps.csv").read_text()
+    pa = PoseSequence.load(file_out / f"{stem}.pose.npz")
+    pb = PoseSequence.load(live_out / f"{stem}.pose.npz")
+    for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy"):
+        np.testing.assert_array_equal(getattr(pb, name), getattr(pa, name))
+    assert pb.extra == pa.extra
+    # Every finding of a rep was also warned about live, by a beep and a voice, in the WAV.
+    assert "cues written to" in b.stdout
+    with wave.open(str(wav)) as w:
+        audio = np.frombuffer(w.readframes(w.getnframes()), np.int16)
+        rate = w.getframerate()
+    rep_findings = [f for f in fa["findings"] if f["rep"] is not None]
+    assert len(audio) > len(rep_findings) * 0.8 * rate
+    assert np.sqrt(np.mean(audio.astype(np.float64) ** 2)) > 300
+
+
+# ---------------------------------------------------------------------------- disconnect
+
+
+class _MjpegCamera:
+    """An IP camera on loopback: serves a clip's first ``frames`` frames as an MJPEG stream to
+    the first client, then goes away (later connections are refused with 503)."""
+
+    def __init__(self, clip: Path, frames: int, fps: float = 30.0) -> None:
+        import cv2
+
+        from formcheck.io.video import FileSource
+
+        with FileSource(clip) as src:
+            self.jpegs = [cv2.imencode(".jpg", f.image)[1].tobytes()
+                          for f, _ in zip(src, range(frames), strict=False)]
+        self.served = 0
+        cam = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                cam.served += 1
+                if cam.served > 1:
+                    self.send_error(503)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=f")
+                self.end_headers()
+                for jpg in cam.jpegs:
+                    self.wfile.write(b"--f\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                                     + str(len(jpg)).encode() + b"\r\n\r\n" + jpg + b"\r\n")
+                    time.sleep(1.0 / fps)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/video.mjpg"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.slow
+def test_camera_that_stops_mid_set_keeps_everything(tmp_path, lite_model):
+    cam = _MjpegCamera(SAMPLES / "deadlift_rounded_side_m_avg.mp4", frames=50, fps=10.0)
+    try:
+        out = tmp_path / "out"
+        proc = run_cli("live", "--camera", cam.url, "--model", str(lite_model), "--out",
+                       str(out), "--headless", "--countdown", "0", "--record", "--no-sound",
+                       "--no-voice")
+    finally:
+        cam.close()
+    assert proc.returncode == 8, proc.stderr
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and "stopped sending frames" in lines[0], proc.stderr
+    assert cam.served >= 2  # it tried to reconnect
+    reports = list(out.glob("live-*.report.json"))
+    assert len(reports) == 1
+    stem = reports[0].name[: -len(".report.json")]
+    for name in (".pose.npz", ".reps.csv", ".report.html", ".recording.mp4"):
+        assert (out / f"{stem}{name}").is_file(), name
+    assert not list(out.glob(".*"))  # no temp files left
+    seq = PoseSequence.load(out / f"{stem}.pose.npz")
+    assert 2 <= len(seq) <= 50 and seq.detected.mean() >= 0.75
+    assert seq.t_s[0] == 0.0  # a camera's set starts at 0 s
+    from formcheck.io.video import FileSource
+
+    if len(seq) >= 4:  # FileSource cannot decode H.264 files of under 4 frames (not live's)
+        with FileSource(out / f"{stem}.annotated.mp4") as src:
+            assert sum(1 for _ in src) == len(seq)
+    else:  # a loaded machine analysed only a few frames: the data is kept, and it says so
+        assert "note: annotated video not drawn" in proc.stdout
+
+
+# ---------------------------------------------------------------------------- window
+
+
+def _read_xwd(data: bytes) -> np.ndarray:
+    """A 24-bit TrueColor XWD screenshot (what ``xwd -root`` writes; 24 or 32 bits per
+    pixel) as BGR."""
+    head = np.frombuffer(data[:100], ">u4")
+    header_size, width, height = int(head[0]), int(head[4]), int(head[5])
+    byte_order, bpp, line, ncolors = int(head[7]), int(head[11]), int(head[12]), int(head[19])
+    assert bpp in (24, 32), f"expected a 24/32-bit screenshot, got {bpp}"
+    step = bpp // 8
+    start = header_size + 12 * ncolors
+    px = np.frombuffer(data[start:start + line * height], np.uint8).reshape(height, line)
+    px = px[:, :width * step].reshape(height, width, step)
+    return px[..., :3] if byte_order == 0 else px[..., step - 3:][..., ::-1]
+
+
+def _overlay_pixels(img: np.ndarray) -> int:
+    """Pixels in the overlay's joint colour (OverlayStyle.joint_bgr)."""
+    from formcheck.render.overlay import OverlayStyle
+
+    want = np.array(OverlayStyle().joint_bgr, np.int16)
+    return int((np.abs(img.astype(np.int16) - want).max(axis=2) <= 12).sum())
+
+
+@pytest.fixture()
+def xvfb():
+    if not all(shutil.which(t) for t in ("Xvfb", "xwd", "xdotool")):
+        pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
+    read, write = os.pipe()  # Xvfb picks a free display and writes its number here
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        number = fh.readline().strip()
+    assert number.isdigit(), "Xvfb did not start"
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory) -> Path:
+    """A sample played three times over (17 s): long enough to press keys during it."""
+    from formcheck.io.video import FileSource, VideoSink
+
+    with FileSource(SAMPLES / "deadlift_rounded_side_m_avg.mp4") as src:
+        info = src.info
+        frames = [(f.t_s, f.image) for f in src]
+    step = frames[1][0] - frames[0][0]
+    path = tmp_path_factory.mktemp("long") / "deadlift_x3.mp4"
+    with VideoSink(path, info.width, info.height, info.fps) as sink:
+        for k in range(3):
+            for t, image in frames:
+                sink.write(image, t + k * (frames[-1][0] + step))
+    return path
+
+
+@pytest.mark.slow
+def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, long_clip):
+    from formcheck.io.video import FileSource
+
+    clip = long_clip
+    with FileSource(clip) as src:
+        raw = next(iter(src)).image
+    assert _overlay_pixels(raw) < 20  # the colour is the overlay's, not the clip's
+    out = tmp_path / "out"
+    env = {**os.environ, "DISPLAY": xvfb}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(clip), "--realtime",
+         "--model", str(lite_model), "--out", str(out), "--no-sound", "--no-voice"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+
+    def tool(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(list(args), env=env, capture_output=True, timeout=30)
+
+    def key(k: str) -> None:
+        tool("xdotool", "search", "--name", "formcheck live", "windowfocus", "--sync")
+        tool("xdotool", "key", k)
+
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
+    log: list[str] = []
+
+    def wait_for(text: str, timeout: float = 120.0) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                ln = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            log.append(ln)
+            if text in ln:
+                return
+        raise AssertionError(f"no {text!r} from the session; it said {log}")
+
+    try:
+        wait_for("set 1 started")
+        shot, deadline = None, time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            img = _read_xwd(tool("xwd", "-root", "-silent").stdout)
+            if _overlay_pixels(img) >= 20:
+                shot = img
+                break
+            time.sleep(0.2)
+        assert shot is not None, "the window never showed the overlay"
+        key("n")  # a new set
+        wait_for("set 2 started")
+        time.sleep(1.0)
+        key("p")  # pause ...
+        wait_for("paused")
+        time.sleep(1.5)
+        key("p")  # ... and go on
+        wait_for("resumed")
+        time.sleep(1.0)
+        key("q")
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    stem = clip.stem
+    first = PoseSequence.load(out / f"{stem}.pose.npz")
+    second = PoseSequence.load(out / f"{stem}-set2.pose.npz")
+    assert (out / f"{stem}-set2.report.json").is_file()
+    assert first.t_s[-1] < second.t_s[0]  # 'n' ended the first set where the second began
+    # 'q' quit well before the clip's end (17 s); 'p' left a gap in the second set.
+    assert second.t_s[-1] < 14.0
+    steps = np.diff(second.t_s)
+    assert steps.max() > 1.0, steps
+
+
+@pytest.mark.slow
+def test_no_reps_are_counted_while_getting_set(tmp_path, lite_model):
+    # The sample's lifter is in the picture from the first frame: 1 s "ready", then the
+    # countdown, and only then does the set begin.
+    clip = SAMPLES / "deadlift_rounded_side_m_avg.mp4"
+    out = tmp_path / "out"
+    proc = run_cli("live", "--source", str(clip), "--model", str(lite_model), "--out",
+                   str(out), "--headless", "--countdown", "1", "--no-sound", "--no-voice")
+    assert proc.returncode == 0, proc.stderr
+    seq = PoseSequence.load(out / f"{clip.stem}.pose.npz")
+    assert seq.t_s[0] >= 2.0 - 1e-6
+    report = json.loads((out / f"{clip.stem}.report.json").read_text())
+    assert all(r["start_s"] >= seq.t_s[0] for r in report["reps"])
+    assert "set 1 started" in proc.stdout
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
+    import signal
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(long_clip), "--realtime",
+         "--model", str(lite_model), "--out", str(out), "--headless", "--no-sound",
+         "--no-voice", "--record"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        for line in proc.stdout:
+            if "set 1 started" in line:
+                break
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    stem = long_clip.stem
+    for name in (".pose.npz", ".report.json", ".reps.csv", ".report.html", ".recording.mp4",
+                 ".annotated.mp4"):
+        assert (out / f"{stem}{name}").is_file(), name
+    assert not list(out.glob(".*"))
+    seq = PoseSequence.load(out / f"{stem}.pose.npz")
+    assert 1 <= len(seq) and seq.t_s[-1] < 14.0  # it stopped early, and kept what it had
+    # The pose data is the recording's (the frames analysed), never passed off as the clip's.
+    from formcheck.fsutil import file_sha256
+
+    assert seq.extra["source_sha256"] == file_sha256(out / f"{stem}.recording.mp4")
+    assert seq.extra["source_sha256"] != file_sha256(long_clip)
+    assert seq.extra["video"]["frame_count"] == len(seq)
