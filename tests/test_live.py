@@ -15,7 +15,7 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.live.capture import FrameGrabber, ReplaySource
 from formcheck.live.cues import CuePlayer, WavTimeline, beep, speak
 from formcheck.live.guidance import VIEW_ADVICE, assess_picture, brightness, view_advice
-from formcheck.live.incremental import GrowingSet, settled_report
+from formcheck.live.incremental import GrowingSet, movement_end_s, settled_report
 from formcheck.live.settings import LiveSettings
 from formcheck.pipeline import analyse
 from formcheck.pose.estimator import FramePose
@@ -102,14 +102,14 @@ def test_reps_are_published_only_once_they_have_ended_and_match_the_whole_set():
         shown = settled_report(analyse(part)[0], part, settle)
         t_last = part.t_s[-1]
         for rep in shown.reps:
-            assert rep.end_s <= t_last - settle  # never a rep still under way
+            assert movement_end_s(rep) <= t_last - settle  # never a rep still under way
         assert {f.rep for f in shown.findings} <= {r.index for r in shown.reps}  # no None
         # A rep whose true end is well past is shown, and agrees with the whole set's.
         ended = [k for k, e in enumerate(truth.rep_end_s) if e < t_last - 0.7]
         assert len(shown.reps) >= len(ended)
         for k in ended:
             assert shown.reps[k].start_frame == full.reps[k].start_frame
-            assert shown.reps[k].end_frame == full.reps[k].end_frame
+            assert movement_end_s(shown.reps[k]) == movement_end_s(full.reps[k])
     end = settled_report(full, seq, settle)
     assert [(f.fault, f.rep) for f in end.findings] == [
         (f.fault, f.rep) for f in full.findings if f.rep is not None]

@@ -265,7 +265,11 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
         wait_for("set 1 started")
         shot, deadline = None, time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
-            img = _read_xwd(tool("xwd", "-root", "-silent").stdout)
+            grab = tool("xwd", "-root", "-silent").stdout
+            if len(grab) < 100:  # xwd found no screen yet (a loaded machine): look again
+                time.sleep(0.2)
+                continue
+            img = _read_xwd(grab)
             if _overlay_pixels(img) >= 20:
                 shot = img
                 break

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
 from formcheck.pose.estimator import FramePose
 from formcheck.pose.landmarks import NUM_LANDMARKS
@@ -96,9 +97,24 @@ class LiveView:
     analysis_ms: float = 0.0
 
 
+#: Phases a rep owns after its movement is back at rest (the still lockout or floor time that
+#: counts to the rep, up to ``reps.finish_s``). They grow while the lifter stands still, so
+#: waiting for them would hold every warning back by that long.
+_FINISH_PHASES = frozenset(p.finish_phase for p in REP_PROFILES.values())
+
+
+def movement_end_s(rep) -> float:
+    """When the rep's movement came back to rest: the start of its trailing finish phase, or
+    its end when it has none yet."""
+    if rep.phases and rep.phases[-1].name in _FINISH_PHASES:
+        return rep.phases[-1].start_s
+    return rep.end_s
+
+
 def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report:
-    """``report`` cut to the reps that have ended: a rep's last frame is a rest frame before
-    the newest frame, ``settle_s`` or more earlier. Only the findings of those reps are kept:
+    """``report`` cut to the reps that have ended: the rep's movement came back to rest
+    ``settle_s`` or more before the newest frame (its still finish may still be growing: a
+    finding there, such as a lean back held at lockout, is published when it is found). Only the findings of those reps are kept:
     a finding outside any rep so far may yet become part of a rep that is still being
     recognised (it would then be announced twice), so those wait for the final report.
     Per-rep assessments of unfinished reps are left out too."""
@@ -106,8 +122,7 @@ def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report
     if n == 0:
         return report
     t_last = float(seq.t_s[-1])
-    done = tuple(r for r in report.reps
-                 if r.end_frame < n - 1 and t_last - r.end_s >= settle_s)
+    done = tuple(r for r in report.reps if t_last - movement_end_s(r) >= settle_s)
     done_no = {r.index for r in done}
     findings = tuple(f for f in report.findings if f.rep in done_no)
     assessable = tuple(a for a in report.assessable if a.rep is None or a.rep in done_no)
