@@ -40,11 +40,13 @@ DEFAULT_POSES = Path("/work/cache/poses")
 #: Thresholds searched by ``--cv`` per fault (the configured value is always added).
 DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
     "rounded_back": {
-        "rounded_back.min_bulge_pct": (3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0),
-        "rounded_back.min_rise_pct": (8.0, 10.0, 12.0, 14.0, 16.0, 20.0),
+        "rounded_back.min_bulge_pct": (4.0, 5.0, 6.0, 8.0),
+        "rounded_back.min_rise_pct": (10.0, 12.0, 14.0, 16.0),
+        "rounded_back.max_own_arch_pct": (0.0, 5.0, float("inf")),
     },
     "lumbar_overextension": {
-        "lumbar_overextension.min_lean_back_deg": (6.0, 8.0, 10.0, 12.0, 15.0, 20.0),
+        "lumbar_overextension.min_hip_extension_deg": (6.0, 8.0, 10.0, 12.0, 15.0, 20.0),
+        "lumbar_overextension.min_bent_arch_pct": (4.0, 6.0, 8.0, float("inf")),
     },
 }
 

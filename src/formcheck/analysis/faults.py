@@ -237,6 +237,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
     base = th.neutral_bulge_pct / 100.0
     own = own_neutral_bulge(ctx, judged)
+    if np.isfinite(own):  # an arched back straightening out is not a rounding
+        own = max(own, -th.max_own_arch_pct / 100.0)
     hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
                           min_frames, 100.0 - th.neutral_percentile)
     # Two ways a back rounds: held rounded against a fixed bent-over neutral (real lifters
@@ -280,35 +282,72 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
 
 
 def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
+    """Over-extension at lockout (trunk behind the line of the thighs: measured between body
+    segments, never against the camera's axes, which a phone on the floor tilts by 10-20 deg)
+    and while bent over (back outline concave past a straight line, side view only)."""
     th = ctx.thresholds.lumbar_overextension
+    rb = ctx.thresholds.rounded_back
     sig = ctx.sig
     frame_ok = sig.trunk_visible & sig.legs_visible
-    assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok)
-    lean_back = -sig.lean_deg
-    rb = ctx.thresholds.rounded_back
+    bent_judged = ctx.view.name == "side" and np.isfinite(th.min_bent_arch_pct)
+    caveat = None if bent_judged else (
+        "only the lockout is judged (trunk against thighs); arching while bent over is "
+        + ("judged only from the side" if np.isfinite(th.min_bent_arch_pct) else
+           "not judged: the back outline's neutral differs too much between lifters and "
+           "cameras"))
+    assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok, caveat=caveat)
+    ext = sig.hip_extension_deg
     base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
-    concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(lean_back, np.nan)
+    concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(ext, np.nan)
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
-    arched = concave >= th.min_concave_pct
-    judged = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio)
-    x = np.where(judged & (hips_through | arched), lean_back, np.nan)
+    with np.errstate(invalid="ignore"):
+        arched = concave >= th.min_concave_pct
+    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio)
     findings = []
-    for ep in decide(sig.t_s, x, th.min_lean_back_deg, th.release_frac, th.min_duration_s):
+    x = np.where(upright, ext, np.nan)
+    for ep in decide(sig.t_s, x, th.min_hip_extension_deg, th.release_frac, th.min_duration_s):
         peak = ep[2]
         value = float(x[peak])
+        extra = [w for w, on in (("hips pushed ahead of the feet", hips_through[peak]),
+                                 ("back outline concave", arched[peak])) if on]
+        detail = f"trunk {value:.0f}° behind the line of the thighs (hips over-extended" + (
+            "; " + ", ".join(extra) if extra else "") + ")"
         findings.append(_finding(
-            ctx, "lumbar_overextension", ep, value, th.min_lean_back_deg, "deg",
-            severity(value, th.moderate_lean_back_deg, th.severe_lean_back_deg),
-            f"leaning back {value:.0f}° past vertical with the hips pushed through",
-            {"signals": ["lean_back", "hips_forward", "back_bulge"],
-             "lean_back_deg": value,
+            ctx, "lumbar_overextension", ep, value, th.min_hip_extension_deg, "deg",
+            severity(value, th.moderate_hip_extension_deg, th.severe_hip_extension_deg),
+            detail,
+            {"signals": ["hip_extension", "hips_forward", "back_bulge"],
+             "where": "lockout", "hip_extension_deg": value,
+             "lean_back_vs_camera_deg": float(-sig.lean_deg[peak]),
              "hips_forward_leg_lengths": float(sig.hips_forward_ratio[peak]),
              "concave_pct": float(concave[peak]),
              "hips_through": bool(hips_through[peak]), "concave_back": bool(arched[peak]),
              "min_duration_s": th.min_duration_s}))
+    # Bent over: the outline (side view only) concave past a straight shoulder-hip line.
+    arch = -100.0 * sig.bulge
+    bent = usable & (sig.lean_deg >= rb.judge_min_trunk_deg) & ~upright
+    if np.isfinite(rb.max_elbow_behind_back_frac):  # a row's elbows break the outline
+        with np.errstate(invalid="ignore"):
+            bent &= ~(sig.elbow_behind_back > rb.max_elbow_behind_back_frac)
+    xb = np.where(bent & bent_judged, arch, np.nan)
+    for ep in decide(sig.t_s, xb, th.min_bent_arch_pct, th.release_frac, th.min_duration_s):
+        peak = ep[2]
+        value = float(xb[peak])
+        findings.append(_finding(
+            ctx, "lumbar_overextension", ep, value, th.min_bent_arch_pct, "% of torso",
+            severity(value, th.moderate_bent_arch_pct, th.severe_bent_arch_pct),
+            f"lower back arched while bent over: outline {value:.1f}% of torso length "
+            "concave past a straight line",
+            {"signals": ["back_bulge", "trunk_inclination"], "where": "bent over",
+             "concave_pct": value, "bulge_pct": 100.0 * float(sig.bulge[peak]),
+             "trunk_inclination_deg": float(sig.trunk_deg[peak]),
+             "min_duration_s": th.min_duration_s}))
+    findings.sort(key=lambda f: f.start_s)
     series = (
-        Series("lean_back", "Trunk lean behind vertical", "deg", sig.t_s, lean_back,
-               threshold=th.min_lean_back_deg, fault="lumbar_overextension"),
+        Series("hip_extension", "Trunk behind the thigh line", "deg", sig.t_s, ext,
+               threshold=th.min_hip_extension_deg, fault="lumbar_overextension"),
+        Series("back_arch", "Back outline concave past straight", "% of torso", sig.t_s,
+               np.where(bent, arch, np.nan), threshold=th.min_bent_arch_pct),
     )
     return RuleOutcome(tuple(findings), assessments, series)
 
