@@ -42,7 +42,7 @@ DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
     "rounded_back": {
         "rounded_back.min_bulge_pct": (4.0, 5.0, 6.0, 8.0),
         "rounded_back.min_rise_pct": (10.0, 12.0, 14.0, 16.0),
-        "rounded_back.max_own_arch_pct": (0.0, 5.0, float("inf")),
+        "rounded_back.max_own_arch_pct": (0.0, 4.0, 7.0, float("inf")),
     },
     "lumbar_overextension": {
         "lumbar_overextension.min_hip_extension_deg": (6.0, 8.0, 10.0, 12.0, 15.0, 20.0),
@@ -150,12 +150,49 @@ def _default_of(config, key: str) -> float:
     return float(getattr(getattr(config.deadlift, section), name))
 
 
+class _Prepared:
+    """What the analysis computes before the fault rules (signals, exercise, view, reps):
+    independent of the fault thresholds, so computed once per clip for the whole grid."""
+
+    def __init__(self, seq: PoseSequence, config) -> None:
+        from formcheck.analysis.analyze import _clip_reason
+        from formcheck.analysis.exercise import estimate_exercise
+        from formcheck.analysis.features import compute_signals
+        from formcheck.analysis.reps import rep_index_per_frame, segment_reps
+        from formcheck.analysis.view import estimate_view
+        from formcheck.report import Estimate
+
+        sig = compute_signals(seq, config)
+        reason = _clip_reason(seq, sig, config)
+        ex = estimate_exercise(sig, None) if reason is None else Estimate("unknown", 0.0)
+        view = estimate_view(sig.yaw_deg, sig.trunk_visible, config.view) if reason is None \
+            else Estimate("unknown", 0.0)
+        reps = segment_reps(sig, ex.name, config.reps) if reason is None else ()
+        self.sig, self.reason, self.exercise, self.view, self.reps = sig, reason, ex, view, reps
+        self.rep_of_frame = rep_index_per_frame(len(seq), reps)
+
+    def rule(self, fault: str, config) -> tuple[bool, bool]:
+        """(flagged, assessable for the clip) under ``config``'s thresholds."""
+        from formcheck.analysis.faults import RULES, FaultContext
+
+        ctx = FaultContext(sig=self.sig, exercise=self.exercise.name, view=self.view,
+                           reps=self.reps, rep_of_frame=self.rep_of_frame,
+                           thresholds=config.faults_for(self.exercise.name),
+                           assess=config.assess, view_cfg=config.view,
+                           clip_reason=self.reason)
+        out = RULES[fault](ctx)
+        clip = next(a for a in out.assessments if a.rep is None)
+        return bool(out.findings), clip.assessable
+
+
 def cross_validate(seqs: dict[str, PoseSequence], labels: list[dict], overrides: list[str],
                    grid: dict[str, dict[str, tuple]]) -> dict:
     """Leave-one-source-out: per fault, per held-out source, the grid point that scores best
     on the other sources, scored on the held-out one. Returns pooled counts and the choices."""
     out = {}
     base = load_config(None, overrides)
+    items = [it for it in labels if it["file"] in seqs]
+    prepared = {it["file"]: _Prepared(seqs[it["file"]], base) for it in items}
     for fault, params in grid.items():
         keys = sorted(params)
         defaults = tuple(_default_of(base, k) for k in keys)
@@ -165,7 +202,13 @@ def cross_validate(seqs: dict[str, PoseSequence], labels: list[dict], overrides:
         for combo in combos:
             cfg = load_config(None, [*overrides, *(f"{k}={v:g}" for k, v in
                                                    zip(keys, combo, strict=True))])
-            by_combo[combo] = [r for r in analyse(seqs, labels, cfg) if r["fault"] == fault]
+            rows = []
+            for it in items:
+                flagged, ok = prepared[it["file"]].rule(fault, cfg)
+                rows.append({"file": it["file"], "source": source_of(it["file"]),
+                             "label": it["faults"][fault], "flagged": flagged,
+                             "assessable": ok})
+            by_combo[combo] = rows
 
         def closeness(combo: tuple, axes=axes, defaults=defaults) -> float:
             return -sum(abs(a.index(v) - a.index(d))
