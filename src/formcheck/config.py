@@ -131,7 +131,7 @@ class RoundedBackThresholds:
     #: more concave than this (% of the chord): an arched back straightening out is not a
     #: rounding (shared clip bad006: an arched set-up read as a 12.5% "rise"). ``inf``: no
     #: floor (rendered bare bodies read -13% when neutral, real lifters -2..+7%).
-    max_own_arch_pct: float = 0.0
+    max_own_arch_pct: float = 7.0
     neutral_percentile: float = 10.0
     #: Frames with the trunk at most this far from vertical define the upright neutral of the
     #: head-neck angle.
