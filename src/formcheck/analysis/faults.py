@@ -302,7 +302,9 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
     with np.errstate(invalid="ignore"):
         arched = concave >= th.min_concave_pct
-    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio)
+    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) & np.isfinite(ext)
+    if not (ctx.view.name == "side" and np.isfinite(th.min_bent_arch_pct)):
+        assessments = _require_lockout(ctx, assessments, upright)
     findings = []
     x = np.where(upright, ext, np.nan)
     for ep in decide(sig.t_s, x, th.min_hip_extension_deg, th.release_frac, th.min_duration_s):
@@ -350,6 +352,29 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
                np.where(bent, arch, np.nan), threshold=th.min_bent_arch_pct),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
+                     upright: np.ndarray) -> tuple[Assessment, ...]:
+    """Where only the lockout is judged, a clip or rep in which the lifter never reads as
+    standing tall (lockout not reached, or the hips hidden, e.g. behind a plate, so their
+    height is misread) cannot show over-extension: say so instead of a silent "none"."""
+    why = ("the lifter never reads as standing tall{where} (lockout not reached, or the hips "
+           "hidden, e.g. behind a plate), so leaning back at lockout could not be judged")
+    first = np.array([r.start_frame for r in ctx.reps], dtype=np.intp)
+    last = np.array([r.end_frame for r in ctx.reps], dtype=np.intp)
+    rep_up = dict(zip((r.index for r in ctx.reps),
+                      (_sum_over(upright, first, last) > 0).tolist() if ctx.reps else [],
+                      strict=True))
+    clip_up = bool(upright.any())
+    out = []
+    for a in assessments:
+        if a.assessable and not clip_up:
+            a = replace(a, assessable=False, reason=why.format(where=""))
+        elif a.assessable and a.rep is not None and not rep_up.get(a.rep, True):
+            a = replace(a, assessable=False, reason=why.format(where=" in this rep"))
+        out.append(a)
+    return tuple(out)
 
 
 def jerky_twist(ctx: FaultContext) -> RuleOutcome:
