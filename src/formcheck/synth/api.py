@@ -34,7 +34,7 @@ def _render_set(scenarios: dict[str, Scenario], out: Path, kind: str, skip_exist
         entries.append({"name": name, "video": video.name, "truth": truth.name,
                         "exercise": sc.exercise.value, "body": sc.body,
                         "azimuth_deg": sc.camera.azimuth_deg,
-                        "camera": asdict(sc.camera),
+                        **({"camera": asdict(sc.camera)} if kind == "placements" else {}),
                         "faults": [{"kind": f.kind.value, "magnitude_deg": f.magnitude_deg,
                                     "duration_s": f.duration_s, "reps": list(f.reps)}
                                    for f in sc.faults]})

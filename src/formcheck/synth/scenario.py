@@ -139,6 +139,9 @@ class Scenario:
                        for f in self.faults]
         for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
             d["scene"][key] = list(d["scene"][key])
+        for key in ("tilt_deg", "roll_deg"):  # absent when level: older truth files stay valid
+            if d["camera"][key] == 0.0:
+                del d["camera"][key]
         return d
 
     @staticmethod
