@@ -46,7 +46,8 @@ DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
     },
     "lumbar_overextension": {
         "lumbar_overextension.min_hip_extension_deg": (6.0, 8.0, 10.0, 12.0, 15.0, 20.0),
-        "lumbar_overextension.min_bent_arch_pct": (4.0, 6.0, 8.0, float("inf")),
+        "lumbar_overextension.min_bent_arch_pct": (4.0, 8.0, float("inf")),
+        "lumbar_overextension.max_plausible_hip_extension_deg": (30.0, 35.0, 45.0, float("inf")),
     },
 }
 

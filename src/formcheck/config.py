@@ -161,6 +161,11 @@ class LumbarOverextensionThresholds:
     min_hip_extension_deg: float = 10.0
     moderate_hip_extension_deg: float = 15.0
     severe_hip_extension_deg: float = 22.0
+    #: Readings beyond this are landmark failures, not posture (a standing trunk cannot lean
+    #: this far behind the thighs): a plate over the shoulders gave a real squat 36-71 deg
+    #: (jrplatin squat; the limit was set looking at it, so --cv searches it too).
+    #: Such frames are not judged.
+    max_plausible_hip_extension_deg: float = 35.0
     #: Hip centre ahead of the ankles, in leg lengths, that counts as "hips through"
     #: (evidence for the message only).
     min_hips_forward_ratio: float = 0.03

@@ -302,7 +302,9 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
     with np.errstate(invalid="ignore"):
         arched = concave >= th.min_concave_pct
-    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) & np.isfinite(ext)
+    with np.errstate(invalid="ignore"):
+        plausible = ext <= th.max_plausible_hip_extension_deg  # NaN: False
+    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) & plausible
     if not (ctx.view.name == "side" and np.isfinite(th.min_bent_arch_pct)):
         assessments = _require_lockout(ctx, assessments, upright)
     findings = []
