@@ -13,6 +13,7 @@ Names are ``<body>_<exercise>_<placement>_az<deg>_<fault>``; placements and faul
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -37,8 +38,16 @@ def main() -> int:
                                tuple(args.azimuth or [90.0]),
                                tuple(args.placement or ["std"]),
                                tuple(args.fault or ["good"]), args.reps)
+    old = args.out / "manifest.json"
+    kept = json.loads(old.read_text(encoding="utf-8"))["clips"] if old.is_file() else []
     manifest = render_placements(
         args.out, scen, progress=lambda name, i, n: print(f"[{i + 1}/{n}] {name}", flush=True))
+    # One manifest for the folder: earlier runs' clips stay listed next to this run's.
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    names = {c["name"] for c in data["clips"]}
+    data["clips"] = [c for c in kept if c["name"] not in names
+                     and (args.out / c["video"]).is_file()] + data["clips"]
+    manifest.write_text(json.dumps(data, indent=1), encoding="utf-8")
     if args.extract:
         from formcheck.pipeline import extract_pose
 
