@@ -300,12 +300,11 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
     concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(ext, np.nan)
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # NaN compares False: not arched, not plausible
         arched = concave >= th.min_concave_pct
-    with np.errstate(invalid="ignore"):
-        plausible = ext <= th.max_plausible_hip_extension_deg  # NaN: False
+        plausible = ext <= th.max_plausible_hip_extension_deg
     upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) & plausible
-    if not (ctx.view.name == "side" and np.isfinite(th.min_bent_arch_pct)):
+    if not bent_judged:
         assessments = _require_lockout(ctx, assessments, upright)
     findings = []
     x = np.where(upright, ext, np.nan)
