@@ -97,7 +97,9 @@ def main() -> int:
         print(f"no synth matrix: {manifest} not found; render it with "
               f"`formcheck synth matrix --out {args.matrix}`", file=sys.stderr)
         return 2
-    entries = json.loads(manifest.read_text(encoding="utf-8"))["clips"]
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    entries = data["clips"]
+    by_placement = args.placements or data.get("kind") == "placements"
     hits: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     alarms: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # [false alarms, clips]
     assess_no: dict[tuple, int] = defaultdict(int)
@@ -114,7 +116,7 @@ def main() -> int:
         az = entry["azimuth_deg"]
         clip_ok = {a.fault: a.assessable for a in result.assessable if a.rep is None}
         place = placement_of(entry)
-        if place != "std" or args.placements:
+        if place != "std" or by_placement:
             ext_err, lean_err = lockout_angles(seq, truth)
             angle_err[place][0].extend(ext_err[np.isfinite(ext_err)].tolist())
             angle_err[place][1].extend(lean_err[np.isfinite(lean_err)].tolist())
