@@ -7,13 +7,22 @@ analysis declares "not assessable" are counted apart. Labels: true / false / nul
 not scored). Landmarks from these clips are third-party derived data: keep the cache outside
 the repository.
 
+``--cv`` adds leave-one-source-out cross-validation: a clip's source is the ``owner__repo``
+part of its file name. For every source, each back fault's thresholds are chosen from a grid
+(``--grid``) on the clips of all *other* sources (best recall minus false-alarm rate, ties to
+the configured default), then that choice is scored on the held-out source. The pooled
+held-out counts are the honest figures: no clip is scored by thresholds fitted on it or on
+footage from the same source.
+
     python bench/eval_clips.py [--clips ../shared/clips] [--poses /work/cache/poses]
                                [--extract] [--set rounded_back.min_bulge_pct=5] [-v]
+                               [--cv [--grid rounded_back.min_rise_pct=8,10,12,14]]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections import defaultdict
@@ -27,6 +36,26 @@ from formcheck.report import FAULTS
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CLIPS = REPO.parent / "shared" / "clips"
 DEFAULT_POSES = Path("/work/cache/poses")
+
+#: Thresholds searched by ``--cv`` per fault (the configured value is always added).
+DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
+    "rounded_back": {
+        "rounded_back.min_bulge_pct": (4.0, 5.0, 6.0, 8.0),
+        "rounded_back.min_rise_pct": (10.0, 12.0, 14.0, 16.0),
+        "rounded_back.max_own_arch_pct": (0.0, 4.0, 7.0, float("inf")),
+    },
+    "lumbar_overextension": {
+        "lumbar_overextension.min_hip_extension_deg": (6.0, 8.0, 10.0, 12.0, 15.0, 20.0),
+        "lumbar_overextension.min_bent_arch_pct": (4.0, 8.0, float("inf")),
+        "lumbar_overextension.max_plausible_hip_extension_deg": (30.0, 35.0, 45.0, float("inf")),
+    },
+}
+
+
+def source_of(file: str) -> str:
+    """The clip's source: the ``owner__repo`` part of ``exercise__owner__repo__name.mp4``."""
+    parts = file.split("__")
+    return "__".join(parts[1:3]) if len(parts) >= 4 else file
 
 
 def view_group(view: str) -> str:
@@ -75,6 +104,139 @@ def score(rows: list[dict]) -> dict:
             "false_alarm_rate": ratio(c["fp"], c["fp"] + c["tn"])}
 
 
+def analyse(seqs: dict[str, PoseSequence], labels: list[dict], config) -> list[dict]:
+    """One row per clip and fault."""
+    rows: list[dict] = []
+    for item in labels:
+        seq = seqs.get(item["file"])
+        if seq is None:
+            continue
+        result = analyze_sequence(seq, config)
+        clip_assess = {a.fault: a for a in result.assessable if a.rep is None}
+        for fault in FAULTS:
+            hits = [f for f in result.findings if f.fault == fault]
+            rows.append({
+                "file": item["file"], "source": source_of(item["file"]), "fault": fault,
+                "label": item["faults"][fault],
+                "view": view_group(item["view"]), "exercise": item["exercise"],
+                "flagged": bool(hits), "assessable": clip_assess[fault].assessable,
+                "reason": clip_assess[fault].reason, "n_findings": len(hits),
+                "peak": max((f.value for f in hits), default=None),
+                "found_exercise": result.exercise.name, "found_view": result.view.name,
+                "reps": len(result.reps),
+            })
+    return rows
+
+
+def _objective(counts: dict) -> tuple[float, float]:
+    """What a fold's fit maximises: recall minus false-alarm rate (Youden's J; a rate that
+    cannot be computed counts 0), then fewer false alarms."""
+    pos, neg = counts["tp"] + counts["fn"], counts["fp"] + counts["tn"]
+    recall = counts["tp"] / pos if pos else 0.0
+    fa = counts["fp"] / neg if neg else 0.0
+    return recall - fa, -fa
+
+
+def _parse_grid(specs: list[str]) -> dict[str, dict[str, tuple]]:
+    grid = {fault: dict(params) for fault, params in DEFAULT_GRID.items()}
+    for spec in specs:
+        key, _, values = spec.partition("=")
+        fault = key.split(".")[0]
+        grid.setdefault(fault, {})[key] = tuple(float(v) for v in values.split(","))
+    return grid
+
+
+def _default_of(config, key: str) -> float:
+    section, name = key.split(".")
+    return float(getattr(getattr(config.deadlift, section), name))
+
+
+class _Prepared:
+    """What the analysis computes before the fault rules (signals, exercise, view, reps):
+    independent of the fault thresholds, so computed once per clip for the whole grid."""
+
+    def __init__(self, seq: PoseSequence, config) -> None:
+        from formcheck.analysis.analyze import _clip_reason
+        from formcheck.analysis.exercise import estimate_exercise
+        from formcheck.analysis.features import compute_signals
+        from formcheck.analysis.reps import rep_index_per_frame, segment_reps
+        from formcheck.analysis.view import estimate_view
+        from formcheck.report import Estimate
+
+        sig = compute_signals(seq, config)
+        reason = _clip_reason(seq, sig, config)
+        ex = estimate_exercise(sig, None) if reason is None else Estimate("unknown", 0.0)
+        view = estimate_view(sig.yaw_deg, sig.trunk_visible, config.view) if reason is None \
+            else Estimate("unknown", 0.0)
+        reps = segment_reps(sig, ex.name, config.reps) if reason is None else ()
+        self.sig, self.reason, self.exercise, self.view, self.reps = sig, reason, ex, view, reps
+        self.rep_of_frame = rep_index_per_frame(len(seq), reps)
+
+    def rule(self, fault: str, config) -> tuple[bool, bool]:
+        """(flagged, assessable for the clip) under ``config``'s thresholds."""
+        from formcheck.analysis.faults import RULES, FaultContext
+
+        ctx = FaultContext(sig=self.sig, exercise=self.exercise.name, view=self.view,
+                           reps=self.reps, rep_of_frame=self.rep_of_frame,
+                           thresholds=config.faults_for(self.exercise.name),
+                           assess=config.assess, view_cfg=config.view,
+                           clip_reason=self.reason)
+        out = RULES[fault](ctx)
+        clip = next(a for a in out.assessments if a.rep is None)
+        return bool(out.findings), clip.assessable
+
+
+def cross_validate(seqs: dict[str, PoseSequence], labels: list[dict], overrides: list[str],
+                   grid: dict[str, dict[str, tuple]]) -> dict:
+    """Leave-one-source-out: per fault, per held-out source, the grid point that scores best
+    on the other sources, scored on the held-out one. Returns pooled counts and the choices."""
+    out = {}
+    base = load_config(None, overrides)
+    items = [it for it in labels if it["file"] in seqs]
+    prepared = {it["file"]: _Prepared(seqs[it["file"]], base) for it in items}
+    for fault, params in grid.items():
+        keys = sorted(params)
+        defaults = tuple(_default_of(base, k) for k in keys)
+        axes = [sorted(set(params[k]) | {d}) for k, d in zip(keys, defaults, strict=True)]
+        combos = list(itertools.product(*axes))
+        by_combo: dict[tuple, list[dict]] = {}
+        for combo in combos:
+            cfg = load_config(None, [*overrides, *(f"{k}={v:g}" for k, v in
+                                                   zip(keys, combo, strict=True))])
+            rows = []
+            for it in items:
+                flagged, ok = prepared[it["file"]].rule(fault, cfg)
+                rows.append({"file": it["file"], "source": source_of(it["file"]),
+                             "label": it["faults"][fault], "flagged": flagged,
+                             "assessable": ok})
+            by_combo[combo] = rows
+
+        def closeness(combo: tuple, axes=axes, defaults=defaults) -> float:
+            return -sum(abs(a.index(v) - a.index(d))
+                        for a, v, d in zip(axes, combo, defaults, strict=True))
+
+        sources = sorted({r["source"] for r in by_combo[combos[0]] if r["label"] is not None})
+        held_rows: list[dict] = []
+        folds = []
+        for src in sources:
+            def fit(combo: tuple, src=src, by_combo=by_combo) -> tuple:
+                train = score([r for r in by_combo[combo] if r["source"] != src])
+                return (*_objective(defaultdict(int, train)), closeness(combo))
+            best = max(combos, key=fit)
+            test = [r for r in by_combo[best] if r["source"] == src]
+            held_rows.extend(test)
+            folds.append({"held_out": src, "chosen": dict(zip(keys, best, strict=True)),
+                          "held_out_score": score(test)})
+        out[fault] = {"pooled": score(held_rows), "folds": folds, "rows": held_rows,
+                      "grid": dict(zip(keys, axes, strict=True))}
+    return out
+
+
+def _f1(c: dict) -> float | None:
+    p, r = c.get("precision"), c.get("recall")
+    return round(2 * p * r / (p + r), 3) if p and r else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Per-fault precision/recall on the shared clips.")
     ap.add_argument("--clips", type=Path, default=DEFAULT_CLIPS)
@@ -85,6 +247,10 @@ def main() -> int:
                     help="config override KEY=VALUE (repeatable)")
     ap.add_argument("--json", type=Path, help="also write the per-clip rows here")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--cv", action="store_true",
+                    help="leave-one-source-out cross-validation of the back thresholds")
+    ap.add_argument("--grid", action="append", default=[],
+                    help="KEY=V1,V2,... thresholds searched by --cv (replaces that key's grid)")
     args = ap.parse_args()
 
     labels_path = args.clips / "labels.json"
@@ -94,26 +260,15 @@ def main() -> int:
         return 2
     config = load_config(None, args.overrides)
     labels = json.loads(labels_path.read_text(encoding="utf-8"))
-    rows: list[dict] = []
+    seqs: dict[str, PoseSequence] = {}
     missing = 0
     for item in labels:
         seq = load_or_extract(args.clips / item["file"], args.poses, args.extract, args.model)
         if seq is None:
             missing += 1
-            continue
-        result = analyze_sequence(seq, config)
-        clip_assess = {a.fault: a for a in result.assessable if a.rep is None}
-        for fault in FAULTS:
-            hits = [f for f in result.findings if f.fault == fault]
-            rows.append({
-                "file": item["file"], "fault": fault, "label": item["faults"][fault],
-                "view": view_group(item["view"]), "exercise": item["exercise"],
-                "flagged": bool(hits), "assessable": clip_assess[fault].assessable,
-                "reason": clip_assess[fault].reason, "n_findings": len(hits),
-                "peak": max((f.value for f in hits), default=None),
-                "found_exercise": result.exercise.name, "found_view": result.view.name,
-                "reps": len(result.reps),
-            })
+        else:
+            seqs[item["file"]] = seq
+    rows = analyse(seqs, labels, config)
     if not rows:
         print(f"no pose files in {args.poses}; run with --extract (slow) first", file=sys.stderr)
         return 2
@@ -121,7 +276,8 @@ def main() -> int:
     print(f"clips analysed: {clips_done} (no pose file for {missing})")
     for fault in FAULTS:
         fr = [r for r in rows if r["fault"] == fault]
-        print(f"\n{fault}: all {json.dumps(score(fr))}")
+        c = score(fr)
+        print(f"\n{fault}: all {json.dumps(c)} f1={_f1(c)}")
         for group in sorted({r["view"] for r in fr}):
             print(f"  {group:8s} {json.dumps(score([r for r in fr if r['view'] == group]))}")
     ex_rows = [r for r in rows if r["fault"] == FAULTS[0]]
@@ -137,6 +293,23 @@ def main() -> int:
                       f"peak={r['peak'] if r['peak'] is None else round(r['peak'], 1)!s:6s} "
                       f"{r['view']:7s}/{r['found_view']:7s} {r['exercise'][:5]}/"
                       f"{r['found_exercise'][:5]} reps={r['reps']} {r['file'][:58]}")
+    if args.cv:
+        cv = cross_validate(seqs, labels, args.overrides, _parse_grid(args.grid))
+        print("\nleave-one-source-out cross-validation (thresholds fitted without the held-out "
+              "source; pooled held-out counts):")
+        for fault, res in cv.items():
+            c = res["pooled"]
+            judged = c.get("tp", 0) + c.get("fp", 0) + c.get("tn", 0) + c.get("fn", 0)
+            labelled = judged + c.get("not_assessable", 0)
+            print(f"\n{fault}: held-out {json.dumps(c)} f1={_f1(c)} "
+                  f"judged {judged}/{labelled}")
+            print(f"  grid {json.dumps(res['grid'])}")
+            for fold in res["folds"]:
+                h = fold["held_out_score"]
+                counts = {k: h[k] for k in ("tp", "fp", "tn", "fn", "not_assessable") if k in h}
+                print(f"  {fold['held_out'][:44]:44s} chose "
+                      f"{json.dumps({k.split('.')[1]: v for k, v in fold['chosen'].items()})} "
+                      f"-> {json.dumps(counts)}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0

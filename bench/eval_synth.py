@@ -5,6 +5,10 @@ extract it (``--extract``: runs the pose model, slow), analyse it, and compare w
 JSON: a true fault counts as detected when a finding of the matching fault overlaps its
 interval (+-``--slack`` s); a finding that overlaps no true fault of its kind is a false alarm.
 Prints detection rate per (fault, size, camera azimuth) and false alarms per fault and azimuth.
+Sets rendered by ``bench/render_placements.py`` (names ``<body>_<exercise>_<placement>_az...``)
+are also grouped by camera placement, with the lockout angle error: the measured trunk-vs-thigh
+angle (what the over-extension rule decides on) and the camera-referenced lean against the
+same angles from the true 3D joints, over the frames where the lifter stands tall.
 
     formcheck synth matrix --out /work/cache/matrix
     python bench/eval_synth.py /work/cache/matrix --extract
@@ -18,7 +22,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 from formcheck.analysis import analyze_sequence
+from formcheck.analysis import geometry as geo
+from formcheck.analysis.features import compute_signals
+from formcheck.config import Config
 from formcheck.pose.sequence import PoseSequence
 
 #: Truth fault kinds -> the report's fault names.
@@ -43,12 +52,43 @@ def overlaps(a: tuple[float, float], b: tuple[float, float], slack: float) -> bo
     return a[0] <= b[1] + slack and b[0] <= a[1] + slack
 
 
+def placement_of(entry: dict) -> str:
+    """The camera placement in a placement-set name, else the matrix's single placement."""
+    from formcheck.synth.catalog import PLACEMENTS
+
+    parts = entry["name"].split("_")
+    for i in range(len(parts)):
+        for j in range(i + 1, len(parts) + 1):
+            if "_".join(parts[i:j]) in PLACEMENTS and j < len(parts) and \
+                    parts[j].startswith("az"):
+                return "_".join(parts[i:j])
+    return "std"
+
+
+def lockout_angles(seq: PoseSequence, truth: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per standing-tall frame: (measured - true) trunk-vs-thigh angle and (measured - true)
+    trunk lean behind vertical, in degrees."""
+    pf = truth["per_frame"]
+    true_w = np.array([[p if p is not None else [np.nan] * 3 for p in frame]
+                       for frame in pf["landmarks_world_m"]], dtype=np.float64)
+    n = min(len(seq), len(true_w))
+    sig = compute_signals(seq, Config())
+    true_ext = geo.hip_extension_deg(true_w[:n])
+    true_lean_back = -np.asarray(pf["trunk_inclination_deg"], dtype=np.float64)[:n]
+    tall = (sig.hip_height_ratio[:n] >= Config().deadlift.lumbar_overextension
+            .judge_min_hip_height_ratio) & sig.trunk_visible[:n]
+    return ((sig.hip_extension_deg[:n] - true_ext)[tall],
+            (-sig.lean_deg[:n] - true_lean_back)[tall])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Detection vs fault size and view on synth truth.")
     ap.add_argument("matrix", type=Path, help="folder written by `formcheck synth matrix`")
     ap.add_argument("--extract", action="store_true", help="run the pose model when not cached")
     ap.add_argument("--model", default="full")
     ap.add_argument("--slack", type=float, default=0.3)
+    ap.add_argument("--placements", action="store_true",
+                    help="print the per-placement table even for the standard placement")
     ap.add_argument("--auto-exercise", action="store_true",
                     help="let the analysis recognise the exercise (default: from the manifest)")
     args = ap.parse_args()
@@ -57,11 +97,15 @@ def main() -> int:
         print(f"no synth matrix: {manifest} not found; render it with "
               f"`formcheck synth matrix --out {args.matrix}`", file=sys.stderr)
         return 2
-    entries = json.loads(manifest.read_text(encoding="utf-8"))["clips"]
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    entries = data["clips"]
+    by_placement = args.placements or data.get("kind") == "placements"
     hits: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     alarms: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])  # [false alarms, clips]
     assess_no: dict[tuple, int] = defaultdict(int)
     done = 0
+    by_place: dict[tuple, list] = defaultdict(list)  # (placement, az) -> per-clip verdicts
+    angle_err: dict[str, list] = defaultdict(lambda: [[], []])
     for entry in entries:
         seq = load_pose(args.matrix, entry, args.extract, args.model)
         if seq is None:
@@ -71,6 +115,13 @@ def main() -> int:
         result = analyze_sequence(seq, exercise=None if args.auto_exercise else entry["exercise"])
         az = entry["azimuth_deg"]
         clip_ok = {a.fault: a.assessable for a in result.assessable if a.rep is None}
+        place = placement_of(entry)
+        if place != "std" or by_placement:
+            ext_err, lean_err = lockout_angles(seq, truth)
+            angle_err[place][0].extend(ext_err[np.isfinite(ext_err)].tolist())
+            angle_err[place][1].extend(lean_err[np.isfinite(lean_err)].tolist())
+            found = sorted({f.fault for f in result.findings})
+            by_place[(place, az)].append((entry["name"], found, clip_ok))
         for tf in truth["faults"]:
             fault = KIND_TO_FAULT[tf["kind"]]
             meta = next((f for f in entry["faults"] if f["kind"] == tf["kind"]), {})
@@ -105,6 +156,21 @@ def main() -> int:
     print("\nfalse alarms (fault, azimuth): findings outside any true fault / clips judged")
     for (fault, az), (fa, n) in sorted(alarms.items()):
         print(f"  {fault:21s} az={az:5.1f}: {fa}/{n}")
+    if by_place:
+        print("\nby camera placement: clip -> faults found (not assessable in brackets)")
+        for (place, az), clips in sorted(by_place.items()):
+            for name, found, ok in clips:
+                na = [f for f, v in ok.items() if not v]
+                print(f"  {place:13s} az={az:5.1f} {name:48s} {found}"
+                      + (f" [{', '.join(na)}]" if na else ""))
+        print("\nlockout angle error vs the true joints, standing-tall frames "
+              "(mean abs / mean signed, deg):")
+        for place, (ext, lean) in sorted(angle_err.items()):
+            e, lb = np.asarray(ext), np.asarray(lean)
+            if e.size:
+                print(f"  {place:13s} frames={e.size:4d} trunk-vs-thigh {np.abs(e).mean():5.1f} / "
+                      f"{e.mean():+5.1f}   lean-vs-camera-vertical {np.abs(lb).mean():5.1f} / "
+                      f"{lb.mean():+5.1f}")
     return 0
 
 

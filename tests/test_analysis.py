@@ -332,7 +332,7 @@ def test_short_dropouts_change_nothing_long_ones_are_reported():
 
 def test_result_series_and_summary():
     result = run("deadlift", (SynthRep(flexion_deg=30.0),) * 2, yaw_deg=45.0)
-    for name, fault in (("back_bulge", "rounded_back"), ("lean_back", "lumbar_overextension"),
+    for name, fault in (("back_bulge", "rounded_back"), ("hip_extension", "lumbar_overextension"),
                         ("twist_rate", "jerky_twist")):
         s = result.series[name]
         assert s.fault == fault and s.threshold is not None

@@ -212,24 +212,26 @@ def test_csv_keeps_a_finding_outside_every_rep_in_its_own_row():
 
 # ------------------------------------------------------------------ messages
 @pytest.mark.parametrize(("hips", "arched", "says"), [
-    (True, False, "leaning back 14° past vertical with the hips pushed through"),
-    (False, True, "leaning back 14° past vertical with the lower back arched"),
-    (True, True, "leaning back 14° past vertical with the hips pushed through and the lower "
-                 "back arched"),
-    (False, False, "leaning back 14° past vertical"),
+    (True, False, "trunk 14° behind the line of the thighs (hips over-extended; hips pushed "
+                  "ahead of the feet)"),
+    (False, True, "trunk 14° behind the line of the thighs (hips over-extended; back outline "
+                  "concave)"),
+    (True, True, "trunk 14° behind the line of the thighs (hips over-extended; hips pushed "
+                 "ahead of the feet, back outline concave)"),
+    (False, False, "trunk 14° behind the line of the thighs (hips over-extended)"),
 ])
 def test_the_over_extension_message_states_only_its_evidence(hips, arched, says):
-    from formcheck.analysis.faults import _lean_back_detail
+    from formcheck.analysis.faults import _hip_extension_detail
 
-    assert _lean_back_detail(14.2, hips, arched) == says
+    assert _hip_extension_detail(14.2, hips, arched) == says
 
 
 @pytest.mark.parametrize("name", ["deadlift_lean_back", "deadlift_lean_back_45"])
 def test_messages_agree_with_the_evidence_they_carry(name):
     _, _, report = analysed(name)
     for f in report.findings_for("lumbar_overextension"):
-        assert ("hips pushed through" in f.message) == f.evidence["hips_through"]
-        assert ("lower back arched" in f.message) == f.evidence["concave_back"]
+        assert ("hips pushed ahead" in f.message) == f.evidence["hips_through"]
+        assert ("outline concave" in f.message) == f.evidence["concave_back"]
         assert f"{f.value:.0f}°" in f.message
 
 

@@ -147,6 +147,11 @@ class RoundedBackThresholds:
     #: criterion a 35 deg rounding went unseen. Applies only when the own neutral is below
     #: ``neutral_bulge_pct`` (otherwise the fixed neutral already judges the whole set).
     min_rise_pct: float = 12.0
+    #: The rise is counted from the lifter's straightest bent-over profile, but never from
+    #: more concave than this (% of the chord): an arched back straightening out is not a
+    #: rounding (shared clip bad006: an arched set-up read as a 12.5% "rise"). ``inf``: no
+    #: floor (rendered bare bodies read -13% when neutral, real lifters -2..+7%).
+    max_own_arch_pct: float = 7.0
     #: Percentile of the judged frames' bow taken as the lifter's straightest (see
     #: ``min_rise_pct``).
     neutral_percentile: float = 10.0
@@ -169,21 +174,38 @@ class RoundedBackThresholds:
 
 @dataclass(frozen=True)
 class LumbarOverextensionThresholds:
-    """Leaning back past vertical with the hips pushed through, or a concave lower back."""
+    """Over-extension where it happens: at lockout, the trunk behind the line of the thighs
+    (hip hyperextension, measured between body segments, so the camera's tilt and roll do
+    not enter); while bent over (rows, deadlift set-up), a lower back arched concave past a
+    straight line (side view only: the outline)."""
 
-    #: A normal lockout is vertical within ~5 deg and the trunk angle reads within ~5 deg.
-    min_lean_back_deg: float = 10.0
-    #: Hip centre ahead of the ankles, in leg lengths, that counts as "hips through".
+    #: Trunk behind the thigh line at lockout, deg. Real neutral lockouts (side/45 deg,
+    #: 0.2 s sustained maximum) read -10..+6, a hyper-extended one (shared bad013) 12.6.
+    min_hip_extension_deg: float = 10.0
+    #: Readings beyond this are landmark failures, not posture (a standing trunk cannot lean
+    #: this far behind the thighs): a plate over the shoulders gave a real squat 36-71 deg
+    #: (jrplatin squat; the limit was set looking at it, so --cv searches it too).
+    #: Such frames are not judged.
+    max_plausible_hip_extension_deg: float = 35.0
+    #: Hip centre ahead of the ankles, in leg lengths, that counts as "hips through"
+    #: (evidence for the message only).
     min_hips_forward_ratio: float = 0.03
-    #: Concave back profile past neutral (negative bulge), in % of the chord.
+    #: Concave back profile past neutral (negative bulge), in % of the chord, that counts as
+    #: an arched back at lockout (evidence for the message only).
     min_concave_pct: float = 3.0
-    #: Judge only while standing tall: hip centre at least this high above the ankles, in
-    #: leg lengths (lockout, the top of a squat).
+    #: Judge the lockout only while standing tall: hip centre at least this high above the
+    #: ankles, in leg lengths (lockout, the top of a squat).
     judge_min_hip_height_ratio: float = 0.85
-    #: Release the warning when the lean falls below this fraction of ``min_lean_back_deg``.
+    #: Bent over (trunk at least ``rounded_back.judge_min_trunk_deg`` forward): back outline
+    #: concave past a straight shoulder-hip line, in % of that line's length. ``inf`` (the
+    #: default): not judged. Measured medians over the bent frames: the arched shared clip
+    #: bad006 4.8%, neutral real backs -2..+7% (three clips of other sources 5-7%), neutral
+    #: rendered bodies 10-16%: no fixed cut-off separates them (see docs/analysis.md).
+    min_bent_arch_pct: float = math.inf
+    #: Release the warning when the value falls below this fraction of its limit.
     release_frac: float = 0.7
-    #: The lean must stay past its limit at least this long.
-    min_duration_s: float = 0.2
+    #: The over-extension must stay past its limit at least this long.
+    min_duration_s: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -238,7 +260,9 @@ SEVERITY: dict[str, SeverityBands] = {
         1.6, 2.4, "the back's bow past neutral, or its rise over the lifter's straightest "
         "bent-over frames, in % of torso length"),
     "lumbar_overextension": SeverityBands(
-        1.5, 2.0, "the trunk's lean behind vertical at lockout, in degrees"),
+        1.5, 2.2, "the trunk's angle behind the line of the thighs at lockout, in degrees "
+        "(10 / 15 / 22 deg); while bent over, the back outline's concavity in % of torso "
+        "length"),
     "jerky_twist": SeverityBands(
         1.25, 1.8, "the speed of the shoulders' turn against the hips, in measured deg/s"),
 }

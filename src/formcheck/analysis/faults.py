@@ -235,6 +235,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
     base = th.neutral_bulge_pct / 100.0
     own = own_neutral_bulge(ctx, judged)
+    if np.isfinite(own):  # an arched back straightening out is not a rounding
+        own = max(own, -th.max_own_arch_pct / 100.0)
     hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
                           min_frames, 100.0 - th.neutral_percentile)
     # Two ways a back rounds: held rounded against a fixed bent-over neutral (real lifters
@@ -282,45 +284,105 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
 
 
 def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
+    """Over-extension at lockout (trunk behind the line of the thighs: measured between body
+    segments, never against the camera's axes, which a phone on the floor tilts by 10-20 deg)
+    and while bent over (back outline concave past a straight line, side view only)."""
     th = ctx.thresholds.lumbar_overextension
+    rb = ctx.thresholds.rounded_back
     sig = ctx.sig
     frame_ok = sig.trunk_visible & sig.legs_visible
-    assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok)
-    lean_back = -sig.lean_deg
-    rb = ctx.thresholds.rounded_back
+    bent_judged = ctx.view.name == "side" and np.isfinite(th.min_bent_arch_pct)
+    caveat = None if bent_judged else (
+        "only the lockout is judged (trunk against thighs); arching while bent over is "
+        + ("judged only from the side" if np.isfinite(th.min_bent_arch_pct) else
+           "not judged: the back outline's neutral differs too much between lifters and "
+           "cameras"))
+    assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok, caveat=caveat)
+    ext = sig.hip_extension_deg
     base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
-    concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(lean_back, np.nan)
+    concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(ext, np.nan)
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
-    arched = concave >= th.min_concave_pct
-    judged = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio)
-    x = np.where(judged & (hips_through | arched), lean_back, np.nan)
+    with np.errstate(invalid="ignore"):  # NaN compares False: not arched, not plausible
+        arched = concave >= th.min_concave_pct
+        plausible = ext <= th.max_plausible_hip_extension_deg
+    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) & plausible
+    if not bent_judged:
+        assessments = _require_lockout(ctx, assessments, upright)
     findings = []
-    for ep in decide(sig.t_s, x, th.min_lean_back_deg, th.release_frac, th.min_duration_s):
+    x = np.where(upright, ext, np.nan)
+    for ep in decide(sig.t_s, x, th.min_hip_extension_deg, th.release_frac, th.min_duration_s):
         peak = ep[2]
         value = float(x[peak])
+        detail = _hip_extension_detail(value, bool(hips_through[peak]), bool(arched[peak]))
         findings.append(_finding(
-            ctx, "lumbar_overextension", ep, value, th.min_lean_back_deg, "deg", "lean_back",
-            _lean_back_detail(value, bool(hips_through[peak]), bool(arched[peak])),
-            {"signals": ["lean_back", "hips_forward", "back_bulge"],
-             "lean_back_deg": value,
+            ctx, "lumbar_overextension", ep, value, th.min_hip_extension_deg, "deg",
+            "hip_extension", detail,
+            {"signals": ["hip_extension", "hips_forward", "back_bulge"],
+             "where": "lockout", "hip_extension_deg": value,
+             "lean_back_vs_camera_deg": float(-sig.lean_deg[peak]),
              "hips_forward_leg_lengths": float(sig.hips_forward_ratio[peak]),
              "concave_pct": float(concave[peak]),
              "hips_through": bool(hips_through[peak]), "concave_back": bool(arched[peak]),
              "min_duration_s": th.min_duration_s}))
+    # Bent over: the outline (side view only) concave past a straight shoulder-hip line.
+    arch = -100.0 * sig.bulge
+    bent = usable & (sig.lean_deg >= rb.judge_min_trunk_deg) & ~upright
+    if np.isfinite(rb.max_elbow_behind_back_frac):  # a row's elbows break the outline
+        with np.errstate(invalid="ignore"):
+            bent &= ~(sig.elbow_behind_back > rb.max_elbow_behind_back_frac)
+    xb = np.where(bent & bent_judged, arch, np.nan)
+    for ep in decide(sig.t_s, xb, th.min_bent_arch_pct, th.release_frac, th.min_duration_s):
+        peak = ep[2]
+        value = float(xb[peak])
+        findings.append(_finding(
+            ctx, "lumbar_overextension", ep, value, th.min_bent_arch_pct, "% of torso",
+            "back_arch", f"lower back arched while bent over: outline {value:.1f}% of torso length "
+            "concave past a straight line",
+            {"signals": ["back_bulge", "trunk_inclination"], "where": "bent over",
+             "concave_pct": value, "bulge_pct": 100.0 * float(sig.bulge[peak]),
+             "trunk_inclination_deg": float(sig.trunk_deg[peak]),
+             "min_duration_s": th.min_duration_s}))
+    findings.sort(key=lambda f: f.start_s)
     series = (
-        Series("lean_back", "Trunk lean behind vertical", "deg", sig.t_s, lean_back,
-               threshold=th.min_lean_back_deg, fault="lumbar_overextension",
-               judged=judged & (hips_through | arched)),
+        Series("hip_extension", "Trunk behind the thigh line", "deg", sig.t_s, ext,
+               threshold=th.min_hip_extension_deg, fault="lumbar_overextension",
+               judged=upright),
+        Series("back_arch", "Back outline concave past straight", "% of torso", sig.t_s,
+               np.where(bent, arch, np.nan), threshold=th.min_bent_arch_pct,
+               fault="lumbar_overextension", judged=bent & bent_judged),
     )
     return RuleOutcome(tuple(findings), assessments, series)
 
 
-def _lean_back_detail(lean_deg: float, hips_through: bool, arched: bool) -> str:
-    """The over-extension message: only what the evidence at the peak shows."""
-    how = [w for w, seen in (("the hips pushed through", hips_through),
-                             ("the lower back arched", arched)) if seen]
-    return f"leaning back {lean_deg:.0f}° past vertical" + (
-        " with " + " and ".join(how) if how else "")
+def _hip_extension_detail(ext_deg: float, hips_through: bool, arched: bool) -> str:
+    """The lockout over-extension message: only what the evidence at the peak shows."""
+    extra = [w for w, seen in (("hips pushed ahead of the feet", hips_through),
+                               ("back outline concave", arched)) if seen]
+    return f"trunk {ext_deg:.0f}° behind the line of the thighs (hips over-extended" + (
+        "; " + ", ".join(extra) if extra else "") + ")"
+
+
+def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
+                     upright: np.ndarray) -> tuple[Assessment, ...]:
+    """Where only the lockout is judged, a clip or rep in which the lifter never reads as
+    standing tall (lockout not reached, or the hips hidden, e.g. behind a plate, so their
+    height is misread) cannot show over-extension: say so instead of a silent "none"."""
+    why = ("the lifter never reads as standing tall{where} (lockout not reached, or the hips "
+           "hidden, e.g. behind a plate), so leaning back at lockout could not be judged")
+    first = np.array([r.start_frame for r in ctx.reps], dtype=np.intp)
+    last = np.array([r.end_frame for r in ctx.reps], dtype=np.intp)
+    rep_up = dict(zip((r.index for r in ctx.reps),
+                      (_sum_over(upright, first, last) > 0).tolist() if ctx.reps else [],
+                      strict=True))
+    clip_up = bool(upright.any())
+    out = []
+    for a in assessments:
+        if a.assessable and not clip_up:
+            a = replace(a, assessable=False, reason=why.format(where=""))
+        elif a.assessable and a.rep is not None and not rep_up.get(a.rep, True):
+            a = replace(a, assessable=False, reason=why.format(where=" in this rep"))
+        out.append(a)
+    return tuple(out)
 
 
 def jerky_twist(ctx: FaultContext) -> RuleOutcome:

@@ -30,6 +30,7 @@ class BodySignals:
     head_visible: np.ndarray  # bool: an ear seen
     trunk_deg: np.ndarray  # inclination from vertical
     lean_deg: np.ndarray  # signed sagittal lean, negative = behind vertical
+    hip_extension_deg: np.ndarray  # trunk behind the thigh line (+), hip flexion (-)
     hips_forward_ratio: np.ndarray  # hip centre ahead of ankles, in leg lengths
     hip_height_ratio: np.ndarray  # hip centre above ankles, in leg lengths
     wrist_height_ratio: np.ndarray  # wrists above ankles, in leg lengths
@@ -121,6 +122,7 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         geo.head_neck_angle_deg(w),
         geo.body_yaw_deg(w, im),
         geo.pelvis_yaw_deg(w, im),
+        geo.hip_extension_deg(w),
     ]
     bulge_row = None
     if seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point:
@@ -155,5 +157,6 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         head_neck_deg=smooth[8], twist_deg=twist, twist_rate_deg_s=rate,
         twist_jerk_deg_s3=jerk, yaw_deg=smooth[9], hip_heading_deg=hip_heading,
         pelvis_yaw_deg=smooth[10], tracking_break=~detected | jumped, bulge=bulge,
+        hip_extension_deg=smooth[11],
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m,
     )

@@ -229,6 +229,28 @@ def sagittal_lean_deg(world: Joints | np.ndarray, forward: np.ndarray) -> np.nda
     return np.degrees(np.arctan2(_dot(trunk, _rows(forward)), -trunk[1]))
 
 
+def hip_extension_deg(world: Joints | np.ndarray) -> np.ndarray:
+    """Trunk against the thighs in the body's own sagittal plane: the signed angle, about the
+    lifter's left-right axis (shoulder line plus hip line), from the thigh line (knee-mid ->
+    hip-mid) to the trunk (hip-mid -> shoulder-mid). Positive = the trunk behind the line of
+    the thighs (hips extended past straight, as when leaning back at lockout), negative = hip
+    flexion (bent forward). Both segments come from the same estimate, so a camera tilted up
+    or down, or rolled, turns them together and leaves the angle unchanged."""
+    j = as_joints(world)
+    hip = j.mid(L.LEFT_HIP, L.RIGHT_HIP)
+    thigh = hip - j.mid(L.LEFT_KNEE, L.RIGHT_KNEE)
+    trunk = j.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - hip
+    left = _unit((j[L.LEFT_SHOULDER] - j[L.RIGHT_SHOULDER]) + (j[L.LEFT_HIP] - j[L.RIGHT_HIP]))
+    # Drop the sideways parts (legs apart, a shoulder dropped): the sagittal angle remains.
+    thigh = thigh - _dot(thigh, left) * left
+    trunk = trunk - _dot(trunk, left) * left
+    cross = np.stack([thigh[1] * trunk[2] - thigh[2] * trunk[1],
+                      thigh[2] * trunk[0] - thigh[0] * trunk[2],
+                      thigh[0] * trunk[1] - thigh[1] * trunk[0]])
+    # Rotation about "left" from up towards forward is flexion; extension is its negative.
+    return -np.degrees(np.arctan2(_dot(cross, left), _dot(thigh, trunk)))
+
+
 def leg_length(world: Joints | np.ndarray) -> np.ndarray:
     """Per-frame mean of the two legs' hip-knee-ankle lengths (metres)."""
     j = as_joints(world)

@@ -136,7 +136,7 @@ def synthesize(spec: SynthSpec) -> tuple[PoseSequence, SynthTruth]:
         q = np.where(rep_idx >= 0, p, 0.0)
         setup = np.clip((spec.setup_s - t) / 0.6, 0.0, 1.0)  # 1 while standing at the start
         q = np.maximum(q, setup)
-        hip_h = 0.56 + 0.34 * q
+        hip_h = 0.56 + 0.41 * q  # legs nearly straight at lockout (knees ~15 deg bent)
         hip_back = 0.24 * (1 - q) - 0.06 * (lean > 0) * q ** 4
         trunk = 55.0 * (1 - q) - lean * q ** 4
         bend = flex * (1 - q) - 0.5 * lean * q ** 4

@@ -42,8 +42,14 @@ def render(
     body: Annotated[str, typer.Option(help="m_avg, f_short, m_tall or f_heavy.")] = "m_avg",
     azimuth: Annotated[float, typer.Option(
         help="Camera azimuth, deg: 0 front, 90 lifter's left side, 180 behind.")] = 90.0,
-    elevation: Annotated[float, typer.Option(help="Camera elevation, deg.")] = 8.0,
+    elevation: Annotated[float, typer.Option(
+        help="Camera elevation, deg, seen from the hip-height aim point (negative: camera "
+             "below it, e.g. -15 puts a 3.2 m camera near the floor).")] = 8.0,
     distance: Annotated[float, typer.Option(help="Camera distance, m.")] = 3.2,
+    tilt: Annotated[float, typer.Option(
+        help="Camera pitched up (+) or down (-) from its aim point, deg.")] = 0.0,
+    roll: Annotated[float, typer.Option(
+        help="Camera rolled about its view axis, deg (+ clockwise from behind it).")] = 0.0,
     width: Annotated[int, typer.Option(min=16)] = 640,
     height: Annotated[int, typer.Option(min=16)] = 480,
     fps: Annotated[float, typer.Option(min=1.0)] = 30.0,
@@ -90,7 +96,7 @@ def render(
             sc = Scenario(exercise=ex, reps=reps, body=body,
                           camera=Camera(azimuth_deg=azimuth, elevation_deg=elevation,
                                         distance_m=distance, width=width, height=height,
-                                        fps=fps),
+                                        fps=fps, tilt_deg=tilt, roll_deg=roll),
                           faults=tuple(faults), crf=crf)
         res = render_one(sc, out)
     except FormcheckError as err:

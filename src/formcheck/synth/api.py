@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ def _render_set(scenarios: dict[str, Scenario], out: Path, kind: str, skip_exist
         entries.append({"name": name, "video": video.name, "truth": truth.name,
                         "exercise": sc.exercise.value, "body": sc.body,
                         "azimuth_deg": sc.camera.azimuth_deg,
+                        **({"camera": asdict(sc.camera)} if kind == "placements" else {}),
                         "faults": [{"kind": f.kind.value, "magnitude_deg": f.magnitude_deg,
                                     "duration_s": f.duration_s, "reps": list(f.reps)}
                                    for f in sc.faults]})
@@ -63,3 +65,10 @@ def render_matrix(out: Path, *, bodies: tuple[str, ...] | None = None,
     if limit is not None:
         scen = dict(list(scen.items())[:limit])
     return _render_set(scen, out, "matrix", skip_existing, progress)
+
+
+def render_placements(out: Path, scenarios: dict[str, Scenario], *,
+                      progress: Callable[[str, int, int], None] | None = None) -> Path:
+    """Render a camera-placement set (``catalog.placement_scenarios``), skipping clips already
+    rendered; returns the manifest (the same layout as the matrix's)."""
+    return _render_set(scenarios, out, "placements", True, progress)

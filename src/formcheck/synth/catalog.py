@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario, Scene, Tempo
 
 SIDE_DEG, OBLIQUE_DEG, FRONT_DEG, REAR_DEG = 90.0, 45.0, 0.0, 180.0
@@ -109,3 +111,54 @@ def matrix_scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...] = 
 
 def with_camera(sc: Scenario, **changes: float) -> Scenario:
     return replace(sc, camera=replace(sc.camera, **changes))
+
+
+def camera_height_elevation_deg(height_m: float, distance_m: float,
+                                look_at_height_m: float = 0.9) -> float:
+    """The elevation that puts a camera ``distance_m`` from its aim point at ``height_m``
+    above the floor."""
+    return float(np.degrees(np.arcsin((height_m - look_at_height_m) / distance_m)))
+
+
+#: Camera placements a lifter really uses: name -> Camera changes (azimuth set apart).
+#: Heights from the floor to head height, pitched up from the floor or down from a bench,
+#: rolled, near and far, landscape and portrait phones.
+PLACEMENTS: dict[str, dict[str, float]] = {
+    "std": {},
+    "floor_up": {"elevation_deg": camera_height_elevation_deg(0.12, 3.0), "distance_m": 3.0,
+                 "tilt_deg": 6.0},
+    "head_down": {"elevation_deg": camera_height_elevation_deg(1.7, 3.2), "tilt_deg": -4.0},
+    "roll10": {"roll_deg": 10.0},
+    "near_portrait": {"distance_m": 2.2, "width": 360, "height": 640, "vfov_deg": 60.0,
+                      "elevation_deg": camera_height_elevation_deg(1.0, 2.2)},
+    "far_rollm10": {"distance_m": 5.0, "roll_deg": -10.0, "vfov_deg": 35.0},
+}
+
+#: Faults of the placement set, by name.
+PLACEMENT_FAULTS: dict[str, tuple[Fault, ...]] = {
+    "good": (),
+    "ext10": (Fault(FaultKind.EXTENSION, 10.0),),
+    "ext20": (Fault(FaultKind.EXTENSION, 20.0),),
+    "flex10": (Fault(FaultKind.FLEXION, 10.0),),
+    "flex25": (Fault(FaultKind.FLEXION, 25.0),),
+}
+
+
+def placement_scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
+                        azimuths: tuple[float, ...], placements: tuple[str, ...],
+                        faults: tuple[str, ...], reps: int = 2) -> dict[str, Scenario]:
+    """Bodies x exercises x placements x azimuths x faults (azimuth 270: the lifter's right
+    side, i.e. facing the other way). Names ``<body>_<exercise>_<placement>_az<deg>_<fault>``."""
+    out = {}
+    n = 0
+    for body in bodies:
+        for ex in exercises:
+            for place in placements:
+                for az in azimuths:
+                    for fname in faults:
+                        cam = replace(Camera(azimuth_deg=az), **PLACEMENTS[place])
+                        out[f"{body}_{ex.value}_{place}_az{az:g}_{fname}"] = Scenario(
+                            exercise=ex, reps=reps, body=body, tempo=TEMPI[ex], camera=cam,
+                            scene=SCENES[n % len(SCENES)], faults=PLACEMENT_FAULTS[fname])
+                        n += 1
+    return out

@@ -46,6 +46,12 @@ class CameraPose:
         right = np.cross(fwd, [0.0, 1.0, 0.0])
         right /= np.linalg.norm(right)
         down = np.cross(fwd, right)
+        # Tilt: pitch the view up about the right axis; roll: turn it about the view axis.
+        tilt, roll = np.radians(cam.tilt_deg), np.radians(cam.roll_deg)
+        fwd, down = np.cos(tilt) * fwd - np.sin(tilt) * down, np.sin(tilt) * fwd + np.cos(
+            tilt) * down
+        right, down = np.cos(roll) * right + np.sin(roll) * down, np.cos(roll) * down - np.sin(
+            roll) * right
         w, h = cam.width * scale, cam.height * scale
         focal = (h / 2.0) / np.tan(np.radians(cam.vfov_deg) / 2.0)
         return CameraPose(eye, right, down, fwd, float(focal), (w - 1) / 2.0, (h - 1) / 2.0, w, h)

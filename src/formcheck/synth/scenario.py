@@ -7,6 +7,7 @@ and the same scenario always renders the same frames.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
@@ -46,7 +47,14 @@ class Tempo:
 @dataclass(frozen=True)
 class Camera:
     """Camera azimuth (deg): 0 = in front of the lifter, 90 = at the lifter's left (side view),
-    180 = behind, 45 = front-left oblique. Elevation (deg) above the horizontal."""
+    180 = behind, 45 = front-left oblique. Elevation (deg) above the horizontal, seen from the
+    point the camera aims at (negative: a camera below it, e.g. a phone on the floor, whose
+    height is ``look_at_height_m + distance_m * sin(elevation)``).
+
+    ``tilt_deg`` pitches the camera up (+) or down (-) from aiming at that point (the lifter
+    moves down or up in the frame); ``roll_deg`` turns it about its optical axis (+ =
+    clockwise as seen from behind the camera: the scene turns counter-clockwise in the frame).
+    Portrait frames: ``width < height`` (e.g. 360 x 640)."""
 
     azimuth_deg: float = 90.0
     elevation_deg: float = 8.0
@@ -56,6 +64,8 @@ class Camera:
     fps: float = 30.0
     vfov_deg: float = 45.0
     look_at_height_m: float = 0.9
+    tilt_deg: float = 0.0
+    roll_deg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,13 @@ class Scenario:
             raise ConfigError(f"reps must be at least 1, got {self.reps}")
         if self.camera.width < 16 or self.camera.height < 16 or self.camera.fps <= 0:
             raise ConfigError("camera width/height must be >= 16 px and fps > 0")
+        eye_m = self.camera.look_at_height_m + self.camera.distance_m * math.sin(
+            math.radians(self.camera.elevation_deg))
+        if eye_m < 0.0:
+            raise ConfigError(f"the camera would be {-eye_m:.2f} m under the floor; raise "
+                              "elevation_deg (or shorten distance_m)")
+        if abs(self.camera.tilt_deg) >= 60.0 or abs(self.camera.roll_deg) >= 60.0:
+            raise ConfigError("camera tilt_deg and roll_deg must lie within (-60, 60)")
         for f in self.faults:
             if f.kind is FaultKind.TWIST and f.duration_s <= 0:
                 raise ConfigError("a twist needs duration_s > 0 (e.g. 0.2 for jerky, 2 for slow)")
@@ -122,6 +139,9 @@ class Scenario:
                        for f in self.faults]
         for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
             d["scene"][key] = list(d["scene"][key])
+        for key in ("tilt_deg", "roll_deg"):  # absent when level: older truth files stay valid
+            if d["camera"][key] == 0.0:
+                del d["camera"][key]
         return d
 
     @staticmethod
