@@ -161,13 +161,9 @@ def analyse(seq: PoseSequence, *, exercise: str | None = None, config=None):
 
 # ---------------------------------------------------------------------------- outputs
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
-    return {
-        "pose": out_dir / f"{stem}.pose.npz",
-        "report": out_dir / f"{stem}.report.json",
-        "csv": out_dir / f"{stem}.reps.csv",
-        "video": out_dir / f"{stem}.annotated.mp4",
-        "html": out_dir / f"{stem}.report.html",
-    }
+    from formcheck.outputs import output_paths as paths_in
+
+    return paths_in(out_dir, stem)
 
 
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
@@ -228,21 +224,24 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
                   progress: Callable[[str, int | None], Progress] | None = None,
                   ) -> tuple[Report, dict[str, Path]]:
     """The whole job for one clip. ``progress(stage, total)`` returns a per-frame callback."""
+    from formcheck.outputs import OutputGeneration
+
     video = Path(video)
-    out_dir = Path(out_dir)
-    paths = output_paths(out_dir, video.stem)
-    seq = extract_pose(video, model, progress_for=(lambda total: progress("pose", total))
-                       if progress else None)
-    written = {"pose": seq.save(paths["pose"])}
-    report, result = analyse(seq, exercise=exercise, config=config)
-    written["report"] = report.save_json(paths["report"])
-    written["csv"] = report.save_csv(paths["csv"])
-    written.update(render_outputs(
-        video, seq, report, result.series, paths, write_video=write_video,
-        write_html=write_html,
-        progress=progress("video", len(seq)) if progress and write_video else None,
-    ))
-    return report, written
+    # The output folder is checked (and this run's staging folder made) before any work.
+    with OutputGeneration(out_dir, video.stem) as gen:
+        paths = gen.paths
+        seq = extract_pose(video, model, progress_for=(lambda total: progress("pose", total))
+                           if progress else None)
+        written = {"pose": seq.save(paths["pose"])}
+        report, result = analyse(seq, exercise=exercise, config=config)
+        written["report"] = report.save_json(paths["report"])
+        written["csv"] = report.save_csv(paths["csv"])
+        written.update(render_outputs(
+            video, seq, report, result.series, paths, write_video=write_video,
+            write_html=write_html,
+            progress=progress("video", len(seq)) if progress and write_video else None,
+        ))
+        return report, gen.commit(written)
 
 
 def rerender(video: str | Path, pose_path: str | Path, out_dir: str | Path, *,
@@ -252,12 +251,15 @@ def rerender(video: str | Path, pose_path: str | Path, out_dir: str | Path, *,
              ) -> tuple[Report, dict[str, Path]]:
     """``--overlay-only``: draw the video and page from a saved ``.pose.npz`` (and report),
     without running the pose model."""
+    from formcheck.outputs import OutputGeneration
+
     video = Path(video)
     seq = PoseSequence.load(pose_path)
-    paths = output_paths(Path(out_dir), video.stem)
     fresh, result = analyse(seq, exercise=exercise, config=config)
     report = Report.load(report_path) if report_path else fresh
-    written = render_outputs(video, seq, report, result.series, paths, write_video=True,
-                             write_html=write_html,
-                             progress=progress("video", len(seq)) if progress else None)
-    return report, written
+    # The pose data and report are this run's inputs: they stay; video and page are replaced.
+    with OutputGeneration(out_dir, video.stem, keep=("pose", "report", "csv")) as gen:
+        written = render_outputs(video, seq, report, result.series, gen.paths,
+                                 write_video=True, write_html=write_html,
+                                 progress=progress("video", len(seq)) if progress else None)
+        return report, gen.commit(written)
