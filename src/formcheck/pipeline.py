@@ -100,9 +100,11 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
                 poses.append(pose)
                 if progress is not None:
                     progress(len(times))
+        truncation = src.truncation
     seq = to_sequence(times, poses, width=info.width, height=info.height,
                       source=Path(video).name, model=resolved.name, back_profile=back_profile)
     seq.extra["video"] = asdict(info)
+    seq.extra["decode"] = {"frames_decoded": len(times), "truncation": truncation}
     seq.extra["source_sha256"] = file_sha256(video)
     seq.extra["model_sha256"] = file_sha256(resolved.path)
     return seq
@@ -129,14 +131,30 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
     return seq
 
 
+def check_pose_source(seq: PoseSequence, video: Path, pose_path: str | Path) -> None:
+    """Refuse pose data made from another clip (``--overlay-only``): the content hash stored
+    by ``extract_pose`` must match ``video``'s bytes (frame size alone is no identity)."""
+    recorded = seq.extra.get("source_sha256")
+    if not recorded:
+        raise DataFormatError(
+            f"{pose_path} does not record which clip it was made from; re-run `formcheck "
+            f"analyze {video.name}` without --overlay-only")
+    if recorded != file_sha256(video):
+        raise DataFormatError(
+            f"{pose_path} was made from another clip ({seq.source or 'unknown'}), not the bytes "
+            f"of {video.name}; pass the video it came from or re-run without --overlay-only")
+
+
 def video_info_of(seq: PoseSequence) -> VideoInfo | None:
     data = seq.extra.get("video")
     return VideoInfo(**data) if data else None
 
 
 # ---------------------------------------------------------------------------- analysis
-def build_report(seq: PoseSequence, result, info: VideoInfo | None) -> Report:
+def build_report(seq: PoseSequence, result, info: VideoInfo | None, config=None) -> Report:
     """The report of one analysed sequence (``result`` is an ``AnalysisResult``)."""
+    from formcheck.notices import notices_for
+
     return Report(
         video=info,
         model=seq.model,
@@ -148,6 +166,7 @@ def build_report(seq: PoseSequence, result, info: VideoInfo | None) -> Report:
         findings=result.findings,
         assessable=result.assessable,
         summary=dict(result.summary),
+        notices=notices_for(seq, config),
     )
 
 
@@ -156,7 +175,7 @@ def analyse(seq: PoseSequence, *, exercise: str | None = None, config=None):
     from formcheck.analysis import analyze_sequence
 
     result = analyze_sequence(seq, config=config, exercise=exercise)
-    return build_report(seq, result, video_info_of(seq)), result
+    return build_report(seq, result, video_info_of(seq), config), result
 
 
 # ---------------------------------------------------------------------------- outputs
@@ -255,6 +274,7 @@ def rerender(video: str | Path, pose_path: str | Path, out_dir: str | Path, *,
 
     video = Path(video)
     seq = PoseSequence.load(pose_path)
+    check_pose_source(seq, video, pose_path)
     fresh, result = analyse(seq, exercise=exercise, config=config)
     report = Report.load(report_path) if report_path else fresh
     # The pose data and report are this run's inputs: they stay; video and page are replaced.
