@@ -165,6 +165,7 @@ class PoseSequence:
         """Read a ``.npz`` written by ``save``. Anything else (truncated, corrupt, another
         layout or version, metadata of the wrong type) is a one-line ``DataFormatError``."""
         import zipfile
+        import zlib
 
         path = Path(path)
         try:
@@ -202,7 +203,7 @@ class PoseSequence:
         except ShapeError as exc:
             raise DataFormatError(f"{path}: {exc}; {redo}") from exc
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
-                zipfile.LargeZipFile) as exc:
+                zipfile.LargeZipFile, zlib.error) as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise DataFormatError(f"{path} is not a readable formcheck pose file ({reason}); "
                                   f"{redo}") from exc
