@@ -23,7 +23,7 @@ GAP_STEP_FACTOR = 4.0
 
 def _as_2d(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
     arr = np.asarray(x, dtype=np.float64)
-    return arr.reshape(arr.shape[0], -1), arr.shape
+    return arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:]))), arr.shape
 
 
 def fill_gaps(t_s: np.ndarray, x: np.ndarray, max_gap_s: float = np.inf,
