@@ -40,6 +40,14 @@ def _root() -> None:
     """formcheck: back-form warnings from video."""
 
 
+class PersonChoice(str, Enum):
+    auto = "auto"
+    largest = "largest"
+    center = "center"
+    left = "left"
+    right = "right"
+
+
 class ExerciseChoice(str, Enum):
     auto = "auto"
     squat = "squat"
@@ -127,6 +135,9 @@ def analyze(
         help="Exit with code 1 when a finding of these faults occurs (comma list or 'any').")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    person: Annotated[PersonChoice, typer.Option(
+        help="With several people in the picture, which one is the lifter (followed from "
+        "frame to frame); 'auto' takes the largest, most central.")] = PersonChoice.auto,
 ) -> None:
     """Analyse one video: pose, reps, findings; writes pose data, report, CSV, video and page."""
     try:
@@ -145,7 +156,7 @@ def analyze(
                     write_html=not no_html, progress=progress)
             else:
                 report, written = pipeline.analyze_video(
-                    video, out, model=model, exercise=ex, config=cfg,
+                    video, out, model=model, exercise=ex, config=cfg, person=person.value,
                     write_video=not no_video, write_html=not no_html, progress=progress)
     except FormcheckError as err:
         raise _fail(err) from None

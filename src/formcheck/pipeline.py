@@ -72,7 +72,7 @@ def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
 
 # ---------------------------------------------------------------------------- pose
 def extract_pose(video: str | Path, model: str | None = None, *, back_profile: bool = True,
-                 progress: Progress | None = None,
+                 person: str = "auto", progress: Progress | None = None,
                  progress_for: Callable[[int | None], Progress] | None = None) -> PoseSequence:
     """Decode ``video`` and run the pose model on every frame.
 
@@ -94,17 +94,19 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
         times, poses = [], []
-        with PoseEstimator(resolved.path, back_profile=back_profile) as est:
+        with PoseEstimator(resolved.path, back_profile=back_profile, person=person) as est:
             for frame, pose in run_estimator(est, prefetch(src)):
                 times.append(frame.t_s)
                 poses.append(pose)
                 if progress is not None:
                     progress(len(times))
+            people = est.people.summary()
         truncation = src.truncation
     seq = to_sequence(times, poses, width=info.width, height=info.height,
                       source=Path(video).name, model=resolved.name, back_profile=back_profile)
     seq.extra["video"] = asdict(info)
     seq.extra["decode"] = {"frames_decoded": len(times), "truncation": truncation}
+    seq.extra["people"] = people
     seq.extra["source_sha256"] = file_sha256(video)
     seq.extra["model_sha256"] = file_sha256(resolved.path)
     return seq
@@ -238,7 +240,8 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
 
 
 def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None = None,
-                  exercise: str | None = None, config=None, write_video: bool = True,
+                  exercise: str | None = None, config=None, person: str = "auto",
+                  write_video: bool = True,
                   write_html: bool = True,
                   progress: Callable[[str, int | None], Progress] | None = None,
                   ) -> tuple[Report, dict[str, Path]]:
@@ -249,7 +252,8 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
     # The output folder is checked (and this run's staging folder made) before any work.
     with OutputGeneration(out_dir, video.stem) as gen:
         paths = gen.paths
-        seq = extract_pose(video, model, progress_for=(lambda total: progress("pose", total))
+        seq = extract_pose(video, model, person=person,
+                           progress_for=(lambda total: progress("pose", total))
                            if progress else None)
         written = {"pose": seq.save(paths["pose"])}
         report, result = analyse(seq, exercise=exercise, config=config)
