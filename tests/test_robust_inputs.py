@@ -51,6 +51,26 @@ def test_short_clips_give_every_frame(tmp_path, n):
     assert [f.t_s for f in frames] == pytest.approx([i / 30.0 for i in range(n)], abs=1e-4)
 
 
+@pytest.mark.parametrize("n", [1, 4, 12, 17])
+def test_short_clips_with_many_decoder_threads(tmp_path, monkeypatch, n):
+    """As on a many-core machine: 16 frame threads hold frames back until the final flush
+    (with two decode generators, clips under ~18 frames failed 'at frame 1')."""
+    import av
+
+    real_open = av.open
+
+    def open_with_threads(*args, **kwargs):
+        container = real_open(*args, **kwargs)
+        if container.streams.video:
+            container.streams.video[0].codec_context.thread_count = 16
+        return container
+
+    monkeypatch.setattr(av, "open", open_with_threads)
+    clip = write_clip(tmp_path / f"t{n}.mp4", n)
+    with FileSource(clip) as src:
+        assert sum(1 for _ in src) == n
+
+
 def test_a_still_image_is_one_frame(tmp_path):
     import cv2
 

@@ -491,13 +491,17 @@ def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Conf
     cfg = Config()
     if path is not None:
         path = Path(path)
-        if not path.is_file():
-            raise InputNotFoundError(f"config file not found: {path}")
         toml = _toml_module()
         try:
+            if not path.is_file():
+                raise InputNotFoundError(f"config file not found: {path}")
             table = toml.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputNotFoundError(f"cannot read config file {path}: "
+                                     f"{exc.strerror or exc}") from exc
         except (toml.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path} is not valid TOML ({exc}); fix the file") from exc
+            reason = " ".join(str(exc).split())
+            raise ConfigError(f"{path} is not valid TOML ({reason}); fix the file") from exc
         for key, value in sorted(_flatten(table), key=_toml_order):
             cfg = _apply(cfg, key, value)
     for item in overrides:
