@@ -99,6 +99,16 @@ def test_out_at_a_file_is_exit_9_before_the_model_is_needed(clip, tmp_path):
     assert_one_line_error(proc, 9, "cannot create output folder")
 
 
+def test_a_failed_run_creates_no_output_folder(tmp_path):
+    out = tmp_path / "new" / "out"
+    assert_one_line_error(run_cli("analyze", str(tmp_path / "missing.mp4"), "--out", str(out)),
+                          3, "missing.mp4")
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video" * 100)
+    assert_one_line_error(run_cli("analyze", str(bad), "--out", str(out)), 4, "bad.mp4")
+    assert not (tmp_path / "new").exists()
+
+
 def test_errors_print_no_blank_line_first(tmp_path):
     proc = run_cli("analyze", str(tmp_path / "missing.mp4"))
     assert proc.returncode == 3 and proc.stderr.startswith("error: "), repr(proc.stderr)

@@ -91,6 +91,9 @@ class OutputGeneration:
     """
 
     def __init__(self, out_dir: str | os.PathLike, stem: str, keep: Iterable[str] = ()) -> None:
+        #: Folders this run creates (deepest first): a failed run removes them again if empty.
+        self._created = [d for d in (Path(out_dir), *Path(out_dir).parents)
+                         if not os.path.lexists(d)]
         self.out_dir = check_output_dir(Path(out_dir))
         self.stem = stem
         self.keep = frozenset(keep)
@@ -133,6 +136,11 @@ class OutputGeneration:
         if not self._done:
             self._done = True
             shutil.rmtree(self.stage, ignore_errors=True)
+            for folder in self._created:
+                try:
+                    folder.rmdir()  # only if this run made it and left nothing in it
+                except OSError:
+                    break
 
     def __enter__(self) -> OutputGeneration:
         return self

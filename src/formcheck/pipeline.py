@@ -246,9 +246,10 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
                   progress: Callable[[str, int | None], Progress] | None = None,
                   ) -> tuple[Report, dict[str, Path]]:
     """The whole job for one clip. ``progress(stage, total)`` returns a per-frame callback."""
+    from formcheck.io.video import check_readable
     from formcheck.outputs import OutputGeneration
 
-    video = Path(video)
+    video = check_readable(video)
     # The output folder is checked (and this run's staging folder made) before any work.
     with OutputGeneration(out_dir, video.stem) as gen:
         paths = gen.paths

@@ -45,6 +45,24 @@ def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k)) if k else image
 
 
+def check_readable(path: str | os.PathLike) -> Path:
+    """``path`` as a Path if it is a file this process can read, else InputNotFoundError
+    (exit 3): missing, a folder, or unreadable (also inside a folder the user may not read,
+    where even ``exists()`` raises PermissionError)."""
+    path = Path(path)
+    try:
+        if not path.exists():
+            raise InputNotFoundError(f"video not found: {path}")
+        if not path.is_file():
+            raise InputNotFoundError(f"not a file: {path}")
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputNotFoundError(f"cannot read {path}: {exc.strerror or exc}; "
+                                 "check its permissions") from exc
+    return path
+
+
 class FileSource:
     """Decoded frames of a video file, upright, with the container's timestamps.
 
@@ -59,17 +77,7 @@ class FileSource:
     def __init__(self, path: str | os.PathLike) -> None:
         import av  # heavy import kept out of CLI start-up
 
-        self.path = Path(path)
-        try:
-            if not self.path.exists():
-                raise InputNotFoundError(f"video not found: {self.path}")
-            if not self.path.is_file():
-                raise InputNotFoundError(f"not a file: {self.path}")
-            with open(self.path, "rb"):
-                pass
-        except OSError as exc:  # e.g. a folder or file the user may not read
-            raise InputNotFoundError(f"cannot read {self.path}: {exc.strerror or exc}; "
-                                     "check its permissions") from exc
+        self.path = check_readable(path)
         try:
             self._container = av.open(str(self.path), mode="r")
         except av.error.FFmpegError as exc:
