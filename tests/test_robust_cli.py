@@ -232,3 +232,19 @@ def test_signals_exit_with_a_line_and_leave_no_temp_files(tmp_path, lite_model, 
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in err
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in old.values())
     assert all(p.read_text() == "old" for p in old.values())
+
+
+# ------------------------------------------------------------------ memory per finding
+def test_thumbnails_are_kept_small_and_the_page_is_unchanged():
+    """A 4K frame per finding held until the page is written grew memory by 25 MB a finding;
+    the kept copy is the page's own reduction, so the page's bytes do not change."""
+    from formcheck.pipeline import _thumbnail
+    from formcheck.render.html import THUMB_MAX_WIDTH_PX, _thumb_data_uri
+
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (2160, 3840, 3), dtype=np.uint8)
+    thumb = _thumbnail(frame)
+    assert thumb.shape[1] == THUMB_MAX_WIDTH_PX and thumb.nbytes < frame.nbytes / 20
+    assert _thumb_data_uri(thumb) == _thumb_data_uri(frame)
+    small = frame[:240, :320]
+    assert _thumbnail(small) is not small and np.array_equal(_thumbnail(small), small)

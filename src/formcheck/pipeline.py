@@ -187,6 +187,21 @@ def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
     return paths_in(out_dir, stem)
 
 
+def _thumbnail(image):
+    """A copy of ``image`` at most the page's thumbnail width (the same INTER_AREA reduction
+    the page would make), so holding one per finding costs a few hundred kB even for 4K
+    frames: memory no longer grows with frame size times findings."""
+    import cv2
+
+    from formcheck.render.html import THUMB_MAX_WIDTH_PX
+
+    h, w = image.shape[:2]
+    if w <= THUMB_MAX_WIDTH_PX:
+        return image.copy()
+    size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                    paths: dict[str, Path], *, write_video: bool = True,
                    write_html: bool = True, progress: Progress | None = None) -> dict[str, Path]:
@@ -220,8 +235,10 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                     if not needs_overlay:
                         continue
                     drawn = overlay.draw(frame.image, frame.index)
-                    for finding_idx in by_frame.get(frame.index, ()):
-                        thumbs[finding_idx] = drawn.copy()
+                    if frame.index in by_frame:
+                        thumb = _thumbnail(drawn)  # one small copy per frame, not per finding
+                        for finding_idx in by_frame[frame.index]:
+                            thumbs[finding_idx] = thumb
                     if sink is not None:
                         sink.write(drawn, frame.t_s)
                     if progress is not None:
