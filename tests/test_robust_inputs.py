@@ -88,6 +88,10 @@ def test_a_single_frame_analyses_and_says_why_nothing_is_judged():
     assert result.reps == () and result.findings == ()
     reasons = {a.reason for a in result.assessable if a.rep is None}
     assert reasons and all(r and "needs" in r for r in reasons)
+    from formcheck.notices import notices_for
+
+    assert [n.kind for n in notices_for(make_seq(1))] == ["single_frame"]
+    assert notices_for(make_seq(2)) == ()
 
 
 # ------------------------------------------------------------------ truncated files

@@ -1,6 +1,6 @@
 """Notices: facts about the input that bear on every result, stated once in the report (and so
-on the terminal and the page): a truncated file, gaps in the recording, stretches where the
-lifter was out of view, and more than one person in the picture.
+on the terminal and the page): a truncated file, a single frame, gaps in the recording,
+stretches where the lifter was out of view, and more than one person in the picture.
 
 Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
 estimator stored in ``seq.extra``) and the config; no I/O.
@@ -62,10 +62,17 @@ def _people(seq: PoseSequence) -> list[Notice]:
     return [Notice("people", str(people["message"]))]
 
 
+def _single_frame(seq: PoseSequence) -> list[Notice]:
+    if len(seq) != 1:
+        return []
+    return [Notice("single_frame", "this is a single frame (a still image): every fault here "
+                   "is judged over movement and reps, so none can be; film the set")]
+
+
 def notices_for(seq: PoseSequence, config: Config | None = None) -> tuple[Notice, ...]:
     """Every notice for ``seq``, in a fixed order (input, time, people)."""
     config = config or Config()
     if len(seq) == 0:
         return tuple(_truncation(seq) + _people(seq))
-    return tuple(_truncation(seq) + _time_gaps(seq) + _out_of_view(seq, config)
-                 + _people(seq))
+    return tuple(_truncation(seq) + _single_frame(seq) + _time_gaps(seq)
+                 + _out_of_view(seq, config) + _people(seq))
