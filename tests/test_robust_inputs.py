@@ -246,3 +246,41 @@ def test_pose_data_of_another_clip_is_refused(tmp_path):
         check_pose_source(seq, b, "a.pose.npz")
     with pytest.raises(DataFormatError, match="does not record"):
         check_pose_source(make_seq(), a, "a.pose.npz")
+
+
+# ------------------------------------------------------------------ odd containers, sizes, rates
+def _encode(path: Path, codec: str, n: int, w: int, h: int, fps: int, pix_fmt: str) -> Path:
+    import av
+
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w, h, pix_fmt
+        for i in range(n):
+            img = np.full((h, w, 3), (i * 29) % 255, np.uint8)
+            frame = av.VideoFrame.from_ndarray(img, format="bgr24").reformat(format=pix_fmt)
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize(("name", "codec", "pix_fmt", "w", "h", "fps"), [
+    ("vp9.mkv", "libvpx-vp9", "yuv420p", 64, 48, 30),
+    ("vp8.webm", "libvpx", "yuv420p", 64, 48, 30),
+    ("mpeg4.avi", "mpeg4", "yuv420p", 64, 48, 25),
+    ("prores.mov", "prores_ks", "yuv422p10le", 64, 48, 24),
+    ("mjpeg.avi", "mjpeg", "yuvj420p", 64, 48, 5),
+    ("tiny.mp4", "libx264", "yuv420p", 16, 16, 120),
+    ("wide.mkv", "ffv1", "yuv420p", 3840, 16, 60),
+])
+def test_odd_containers_codecs_sizes_and_rates_decode_whole(tmp_path, name, codec, pix_fmt,
+                                                             w, h, fps):
+    clip = _encode(tmp_path / name, codec, 12, w, h, fps, pix_fmt)
+    with FileSource(clip) as src:
+        frames = list(src)
+        assert src.truncation is None
+        assert (src.info.width, src.info.height) == (w, h)
+    assert len(frames) == 12 and frames[0].image.shape == (h, w, 3)
+    assert [f.t_s for f in frames] == pytest.approx([i / fps for i in range(12)], abs=2e-3)
