@@ -113,8 +113,8 @@ class OutputGeneration:
         """Move the staged ``written`` files into place, remove this clip's outputs of other
         generations, and return where each output now is. Ctrl-C and SIGTERM wait until the
         folder is consistent (they are blocked for these few renames)."""
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        mask = getattr(signal, "pthread_sigmask", None)  # POSIX only
+        old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if mask else None
         try:
             published: dict[str, Path] = {}
             for kind, final in self.final.items():
@@ -130,7 +130,8 @@ class OutputGeneration:
             self.discard()
             return published
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            if mask:
+                mask(signal.SIG_SETMASK, old)
 
     def discard(self) -> None:
         if not self._done:
