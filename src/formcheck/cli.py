@@ -189,9 +189,14 @@ def _usage_line(err) -> str:
     return message
 
 
+#: The last SIGINT/SIGTERM received (Typer turns a KeyboardInterrupt into a bare exit 130).
+_received: list[int] = []
+
+
 def _on_signal(signum: int, _frame) -> None:
     from formcheck.errors import Interrupted
 
+    _received.append(signum)
     raise Interrupted(signum)
 
 
@@ -227,7 +232,9 @@ def main(argv: list[str] | None = None) -> None:
         _print_error(str(stop))
         sys.exit(stop.exit_code)
     if rv == Interrupted().exit_code:  # Typer turned a KeyboardInterrupt into exit 130
-        _print_error(str(Interrupted()))
+        stop = Interrupted(_received[-1] if _received else signal.SIGINT)
+        _print_error(str(stop))
+        sys.exit(stop.exit_code)
     sys.exit(rv if isinstance(rv, int) else 0)
 
 

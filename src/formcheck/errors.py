@@ -86,10 +86,11 @@ class ShapeError(FormcheckError, ValueError):
     exit_code = 10
 
 
-class Interrupted(BaseException):
+class Interrupted(KeyboardInterrupt):
     """Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143), raised in the main thread by the CLI's
-    signal handler. A ``BaseException`` so that no ``except Exception`` swallows it; ``finally``
-    blocks and sinks' ``abort()`` still run, so temp files go before the process exits."""
+    signal handler. A ``KeyboardInterrupt`` so that no ``except Exception`` swallows it and code
+    that ends cleanly on Ctrl-C (a live session) does so on SIGTERM too; ``finally`` blocks and
+    sinks' ``abort()`` still run, so temp files go before the process exits."""
 
     def __init__(self, signum: int = signal.SIGINT) -> None:
         super().__init__(signum)
