@@ -436,6 +436,6 @@ def test_empty_sequence_is_not_assessable():
 
 def test_lockout_level_above_one_is_a_config_error():
     seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN,) * 2))
-    cfg = load_config(overrides=["reps.lockout_level_frac=1.5"])
-    with pytest.raises(ConfigError, match="lockout_level_frac"):
-        analyze_sequence(seq, cfg, exercise="deadlift")
+    with pytest.raises(ConfigError, match="lockout_level_frac"):  # now at load time (range)
+        analyze_sequence(seq, load_config(overrides=["reps.lockout_level_frac=1.5"]),
+                         exercise="deadlift")

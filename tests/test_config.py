@@ -46,7 +46,7 @@ def test_overrides(override, getter, value):
         ("roundedback.min_bulge_pct=6", "unknown config section"),
         ("rounded_back.min_bulge_pct=six", "must be a float"),
         ("rounded_back.min_bulge_pct=nan", "must be a float"),
-        ("rounded_back.min_bulge_pct=-1", "must not be negative"),
+        ("rounded_back.min_bulge_pct=-1", "out of range"),
         ("signal.filter_order=2.5", "must be a int"),
         ("rounded_back=3", "is a section"),
         ("rounded_back.min_bulge_pct", "use SECTION.KEY=VALUE"),

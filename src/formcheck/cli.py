@@ -48,6 +48,14 @@ def _root(
     """formcheck: back-form warnings from video."""
 
 
+class PersonChoice(str, Enum):
+    auto = "auto"
+    largest = "largest"
+    center = "center"
+    left = "left"
+    right = "right"
+
+
 class ExerciseChoice(str, Enum):
     auto = "auto"
     squat = "squat"
@@ -72,16 +80,26 @@ def _progress(enabled: bool) -> Iterator:
     )
 
     labels = {"pose": "pose estimation", "video": "annotated video"}
-    with Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                  transient=False) as bar:
-        def factory(stage: str, total: int | None):
-            task = bar.add_task(labels.get(stage, stage), total=total)
+    # Started on the first stage only: an empty bar, stopped by an early error, would leave a
+    # blank line on stderr before the `error:` line.
+    bar = Progress(TextColumn("{task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                   transient=False)
 
-            def update(done: int) -> None:
-                bar.update(task, completed=done)
-            return update
+    def factory(stage: str, total: int | None):
+        if not bar.live.is_started:
+            bar.start()
+        task = bar.add_task(labels.get(stage, stage), total=total)
+
+        def update(done: int) -> None:
+            bar.update(task, completed=done)
+        return update
+
+    try:
         yield factory
+    finally:
+        if bar.live.is_started:
+            bar.stop()
 
 
 def _parse_fail_on(value: str | None) -> set[str]:
@@ -126,6 +144,9 @@ def analyze(
         help="Exit with code 1 when a finding of these faults occurs (comma list or 'any').")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    person: Annotated[PersonChoice, typer.Option(
+        help="With several people in the picture, which one is the lifter (followed from "
+        "frame to frame); 'auto' takes the largest, most central.")] = PersonChoice.auto,
 ) -> None:
     """Analyse one video: pose, reps, findings; writes pose data, report, CSV, video and page."""
     try:
@@ -144,7 +165,7 @@ def analyze(
                     write_html=not no_html, progress=progress)
             else:
                 report, written = pipeline.analyze_video(
-                    video, out, model=model, exercise=ex, config=cfg,
+                    video, out, model=model, exercise=ex, config=cfg, person=person.value,
                     write_video=not no_video, write_html=not no_html, progress=progress)
     except FormcheckError as err:
         raise _fail(err) from None
@@ -163,13 +184,74 @@ def analyze(
 app.command("check")(check_command)  # listed after analyze in --help
 
 
-def main() -> None:
-    """Console entry point: every FormcheckError becomes one line and its exit code."""
+def _click_class(name: str) -> type[Exception]:
+    """Click's exception class ``name`` (UsageError, ClickException), found through Typer's
+    public ``BadParameter`` so it works whether Typer vendors Click or imports it."""
+    return next(k for k in typer.BadParameter.__mro__ if k.__name__ == name)
+
+
+def _usage_line(err) -> str:
+    """Click's usage error as one line, naming the command's ``--help``."""
+    message = " ".join(err.format_message().split())
+    message = message.replace("Value error, ", "").rstrip(".")  # Typer's pydantic wording
+    ctx = getattr(err, "ctx", None)
+    where = ctx.command_path if ctx is not None else "formcheck"
+    if isinstance(err, _click_class("UsageError")):
+        return f"{message}; see `{where} --help`"
+    return message
+
+
+#: The last SIGINT/SIGTERM received (Typer turns a KeyboardInterrupt into a bare exit 130).
+_received: list[int] = []
+
+
+def _on_signal(signum: int, _frame) -> None:
+    from formcheck.errors import Interrupted
+
+    _received.append(signum)
+    raise Interrupted(signum)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point. Every failure leaves as one ``error:`` line on stderr and a
+    distinct exit code (table in ``formcheck.errors``): FormcheckErrors, usage errors (2),
+    Ctrl-C (130) and SIGTERM (143). Signals become an exception in the main thread, so the
+    stages' cleanup (temp files, decoders) runs before the exit."""
+    import signal
+
+    from formcheck.errors import Interrupted
+
+    usage_error, click_error = _click_class("UsageError"), _click_class("ClickException")
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(signum, _on_signal)
+        except (ValueError, OSError):  # not the main thread / not settable here
+            pass
     try:
-        app()
+        rv = app(args=argv, standalone_mode=False, prog_name="formcheck")
     except FormcheckError as err:  # raised outside a command's own handler
-        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        _print_error(str(err))
         sys.exit(err.exit_code)
+    except click_error as err:
+        if type(err).__name__ == "NoArgsIsHelpError" and getattr(err, "ctx", None):
+            typer.echo(err.ctx.get_help())  # bare `formcheck`: the help, as before
+            sys.exit(2)
+        _print_error(_usage_line(err))
+        sys.exit(2 if isinstance(err, usage_error) else err.exit_code)
+    except (Interrupted, KeyboardInterrupt, typer.Abort) as err:
+        stop = err if isinstance(err, Interrupted) else Interrupted()
+        _print_error(str(stop))
+        sys.exit(stop.exit_code)
+    if rv == Interrupted().exit_code:  # Typer turned a KeyboardInterrupt into exit 130
+        stop = Interrupted(_received[-1] if _received else signal.SIGINT)
+        _print_error(str(stop))
+        sys.exit(stop.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _print_error(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
 
 
 if __name__ == "__main__":

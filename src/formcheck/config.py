@@ -318,6 +318,166 @@ class Config:
         return getattr(self, exercise) if exercise in EXERCISES else self.unknown
 
 
+@dataclass(frozen=True)
+class Range:
+    """Allowed values of one setting: ``lo``..``hi``, each end closed unless ``*_open``."""
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def __contains__(self, value: float) -> bool:
+        v = float(value)
+        if v != v:  # NaN is never meant
+            return False
+        above = v > self.lo if self.lo_open else v >= self.lo
+        below = v < self.hi if self.hi_open else v <= self.hi
+        return above and below
+
+    def __str__(self) -> str:
+        return (f"{'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}"
+                f"{')' if self.hi_open else ']'}")
+
+
+_INF = math.inf
+_FRAC = Range(0.0, 1.0)
+_FRAC_POSITIVE = Range(0.0, 1.0, lo_open=True)
+_PCT = Range(0.0, 100.0, lo_open=True)
+_DEG_90 = Range(0.0, 90.0)
+_DURATION_S = Range(0.0, 60.0)
+_RATE_DEG_S = Range(0.0, 10_000.0, lo_open=True)
+#: Back-outline indices (``formcheck.pose.sequence.BACK_PROFILE_POINTS`` points).
+_BACK_POINT = Range(0, 16)
+
+#: The allowed range of every setting, keyed ``Class.field`` (README: "Settings and their
+#: ranges"). A test fails when a config field has no entry here, so a new threshold cannot
+#: ship without one. Values outside it are a ConfigError naming the setting and the range:
+#: e.g. a zero cut-off or ``filter_order=1000`` would otherwise fail later with a misleading
+#: reason (or a traceback).
+RANGES: dict[str, Range] = {
+    "SignalConfig.max_gap_s": Range(0.0, 10.0),
+    "SignalConfig.smooth_cutoff_hz": Range(0.0, 100.0, lo_open=True),
+    "SignalConfig.twist_cutoff_hz": Range(0.0, 100.0, lo_open=True),
+    "SignalConfig.filter_order": Range(1, 8),
+    "SignalConfig.min_visibility": _FRAC,
+    "SignalConfig.back_profile_first_point": _BACK_POINT,
+    "SignalConfig.back_profile_last_point": _BACK_POINT,
+    "ViewConfig.front_max_yaw_deg": Range(0.0, 180.0),
+    "ViewConfig.oblique_max_yaw_deg": Range(0.0, 180.0),
+    "ViewConfig.side_max_yaw_deg": Range(0.0, 180.0),
+    "ViewConfig.rear_oblique_max_yaw_deg": Range(0.0, 180.0),
+    "ViewConfig.window_s": Range(0.0, 60.0, lo_open=True),
+    "RepConfig.enter_level_frac": _FRAC_POSITIVE,
+    "RepConfig.exit_level_frac": Range(0.0, 1.0, hi_open=True),
+    "RepConfig.min_range_ratio": Range(0.0, 5.0),
+    "RepConfig.min_depth_frac_of_median": _FRAC,
+    "RepConfig.min_rep_duration_s": _DURATION_S,
+    "RepConfig.max_rep_duration_s": Range(0.0, 600.0, lo_open=True),
+    "RepConfig.lockout_level_frac": _FRAC_POSITIVE,
+    "RepConfig.setup_s": Range(0.0, 10.0),
+    "RepConfig.finish_s": Range(0.0, 10.0),
+    "AssessConfig.min_frames": Range(1, 100_000),
+    "AssessConfig.min_duration_s": Range(0.0, 3600.0),
+    "AssessConfig.min_visible_frac": _FRAC,
+    "AssessConfig.min_profile_frac": _FRAC,
+    "AssessConfig.min_fps_for_jerk_hz": Range(0.0, 1000.0),
+    "AssessConfig.max_image_speed_torso_s": Range(0.0, _INF, lo_open=True),
+    "RoundedBackThresholds.min_bulge_pct": _PCT,
+    "RoundedBackThresholds.release_frac": _FRAC_POSITIVE,
+    "RoundedBackThresholds.min_duration_s": _DURATION_S,
+    "RoundedBackThresholds.neutral_bulge_pct": Range(-100.0, 100.0),
+    "RoundedBackThresholds.min_rise_pct": _PCT,
+    "RoundedBackThresholds.neutral_percentile": Range(0.0, 100.0),
+    "RoundedBackThresholds.neutral_max_trunk_deg": _DEG_90,
+    "RoundedBackThresholds.min_neutral_s": _DURATION_S,
+    "RoundedBackThresholds.judge_min_trunk_deg": _DEG_90,
+    "RoundedBackThresholds.support_head_neck_drop_deg": Range(0.0, 180.0),
+    "RoundedBackThresholds.max_elbow_behind_back_frac": Range(0.0, _INF),
+    "RoundedBackThresholds.max_own_arch_pct": Range(0.0, _INF),
+    "LumbarOverextensionThresholds.min_hip_extension_deg": _DEG_90,
+    "LumbarOverextensionThresholds.max_plausible_hip_extension_deg": Range(0.0, 180.0),
+    "LumbarOverextensionThresholds.min_bent_arch_pct": Range(0.0, _INF),
+    "LumbarOverextensionThresholds.min_hips_forward_ratio": Range(0.0, 2.0),
+    "LumbarOverextensionThresholds.min_concave_pct": Range(0.0, 100.0),
+    "LumbarOverextensionThresholds.judge_min_hip_height_ratio": Range(0.0, 2.0),
+    "LumbarOverextensionThresholds.release_frac": _FRAC_POSITIVE,
+    "LumbarOverextensionThresholds.min_duration_s": _DURATION_S,
+    "JerkyTwistThresholds.min_twist_rate_deg_s": _RATE_DEG_S,
+    "JerkyTwistThresholds.min_twist_jerk_deg_s3": Range(0.0, 1e8),
+    "JerkyTwistThresholds.min_twist_change_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
+    "JerkyTwistThresholds.min_duration_s": _DURATION_S,
+    "JerkyTwistThresholds.event_window_s": Range(0.0, 10.0, lo_open=True),
+    "JerkyTwistThresholds.max_hip_turn_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.max_yaw_off_front_deg": _DEG_90,
+}
+
+#: Settings that must not decrease along each tuple (same section), checked after all layers
+#: (severity tiers are not ordered: raising a warning's threshold alone is a normal override).
+ORDERED: tuple[tuple[str, ...], ...] = (
+    ("SignalConfig.back_profile_first_point", "SignalConfig.back_profile_last_point"),
+    ("ViewConfig.front_max_yaw_deg", "ViewConfig.oblique_max_yaw_deg",
+     "ViewConfig.side_max_yaw_deg", "ViewConfig.rear_oblique_max_yaw_deg"),
+    ("RepConfig.exit_level_frac", "RepConfig.enter_level_frac"),
+    ("RepConfig.min_rep_duration_s", "RepConfig.max_rep_duration_s"),
+)
+#: The back fit needs at least this many outline points (a curve through three).
+MIN_BACK_FIT_POINTS = 3
+
+
+def range_of(section: type, name: str) -> Range:
+    """The allowed range of field ``name`` of config class ``section``."""
+    key = f"{section.__name__}.{name}"
+    if key not in RANGES:
+        raise KeyError(f"config field {key} has no range in formcheck.config.RANGES")
+    return RANGES[key]
+
+
+def _check_range(section: type, name: str, value: Any, where: str) -> None:
+    allowed = range_of(section, name)
+    if value not in allowed:
+        raise ConfigError(f"{where}={value!r} is out of range; allowed: {allowed}")
+
+
+def _sections(cfg: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Every leaf section (a dataclass of values) of ``cfg`` with its dotted path."""
+    out: list[tuple[str, Any]] = []
+    leaf = True
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value):
+            leaf = False
+            out.extend(_sections(value, f"{prefix}{f.name}."))
+    if leaf:
+        out.append((prefix.rstrip("."), cfg))
+    return out
+
+
+def validate_config(cfg: Config) -> Config:
+    """Check every value against ``RANGES`` and the orderings in ``ORDERED``; raise a one-line
+    ConfigError naming the setting (dotted path) and what is allowed."""
+    for path, section in _sections(cfg):
+        kind = type(section)
+        for f in fields(section):
+            _check_range(kind, f.name, getattr(section, f.name), f"{path}.{f.name}")
+        for chain in ORDERED:
+            names = [key.split(".", 1)[1] for key in chain if key.startswith(kind.__name__ + ".")]
+            if len(names) != len(chain):
+                continue
+            for a, b in zip(names, names[1:], strict=False):
+                va, vb = getattr(section, a), getattr(section, b)
+                if va > vb:
+                    raise ConfigError(f"{path}.{a}={va:g} must not exceed {path}.{b}={vb:g}")
+        if isinstance(section, SignalConfig):
+            span = section.back_profile_last_point - section.back_profile_first_point + 1
+            if span < MIN_BACK_FIT_POINTS:
+                raise ConfigError(
+                    f"{path}.back_profile_first_point..back_profile_last_point must span at "
+                    f"least {MIN_BACK_FIT_POINTS} outline points, got {span}")
+    return cfg
+
+
 _FAULT_SECTIONS = tuple(f.name for f in fields(FaultThresholds))
 _TOP_SECTIONS = ("signal", "view", "reps", "assess")
 
@@ -338,7 +498,8 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
             except ValueError:
                 pass
     elif kind is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not (
+                isinstance(value, float) and (math.isnan(value) or value == -math.inf)):
             return float(value)
         if isinstance(value, str):
             try:
@@ -365,8 +526,7 @@ def _set_leaf(obj: Any, keys: Sequence[str], value: Any, where: str) -> Any:
         if dataclasses.is_dataclass(current):
             raise ConfigError(f"{where!r} is a section, give one of its keys ({where}.KEY=VALUE)")
         new = _coerce(value, hints[name], where)
-        if isinstance(new, (int, float)) and not isinstance(new, bool) and new < 0:
-            raise ConfigError(f"{where} must not be negative, got {value!r}")
+        _check_range(type(obj), name, new, where)
         return replace(obj, **{name: new})
     if not dataclasses.is_dataclass(current):
         raise ConfigError(f"{where!r}: {name!r} is a value, not a section")
@@ -420,13 +580,17 @@ def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Conf
     cfg = Config()
     if path is not None:
         path = Path(path)
-        if not path.is_file():
-            raise InputNotFoundError(f"config file not found: {path}")
         toml = _toml_module()
         try:
+            if not path.is_file():
+                raise InputNotFoundError(f"config file not found: {path}")
             table = toml.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise InputNotFoundError(f"cannot read config file {path}: "
+                                     f"{exc.strerror or exc}") from exc
         except (toml.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path} is not valid TOML ({exc}); fix the file") from exc
+            reason = " ".join(str(exc).split())
+            raise ConfigError(f"{path} is not valid TOML ({reason}); fix the file") from exc
         for key, value in sorted(_flatten(table), key=_toml_order):
             cfg = _apply(cfg, key, value)
     for item in overrides:
@@ -435,4 +599,4 @@ def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Conf
             raise ConfigError(f"bad override {item!r}; use SECTION.KEY=VALUE, "
                               "e.g. rounded_back.min_bulge_pct=6")
         cfg = _apply(cfg, key.strip(), value.strip())
-    return cfg
+    return validate_config(cfg)

@@ -18,10 +18,14 @@ Exit codes (stable; scripts and CI rely on them):
 9   output could not be written
 10  data file (.npz, report) invalid or of another version
 11  ``formcheck check``: a clip could not be checked (no expectations, or its analysis failed)
+130 interrupted (Ctrl-C, SIGINT)
+143 terminated (SIGTERM)
 ==  =======================================================
 """
 
 from __future__ import annotations
+
+import signal
 
 
 class FormcheckError(Exception):
@@ -88,3 +92,24 @@ class ShapeError(FormcheckError, ValueError):
     """An array does not have the shape a contract requires (a programming error, mostly)."""
 
     exit_code = 10
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT, exit 130) or SIGTERM (exit 143), raised in the main thread by the CLI's
+    signal handler. A ``KeyboardInterrupt`` so that no ``except Exception`` swallows it and code
+    that ends cleanly on Ctrl-C (a live session) does so on SIGTERM too; ``finally`` blocks and
+    sinks' ``abort()`` still run, so temp files go before the process exits."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        if self.signum == signal.SIGINT:
+            return "interrupted (Ctrl-C); this run's unfinished outputs were discarded"
+        name = signal.Signals(self.signum).name
+        return f"terminated ({name}); this run's unfinished outputs were discarded"

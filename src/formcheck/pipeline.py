@@ -72,7 +72,7 @@ def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
 
 # ---------------------------------------------------------------------------- pose
 def extract_pose(video: str | Path, model: str | None = None, *, back_profile: bool = True,
-                 progress: Progress | None = None,
+                 person: str = "auto", progress: Progress | None = None,
                  progress_for: Callable[[int | None], Progress] | None = None) -> PoseSequence:
     """Decode ``video`` and run the pose model on every frame.
 
@@ -94,15 +94,19 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
         times, poses = [], []
-        with PoseEstimator(resolved.path, back_profile=back_profile) as est:
+        with PoseEstimator(resolved.path, back_profile=back_profile, person=person) as est:
             for frame, pose in run_estimator(est, prefetch(src)):
                 times.append(frame.t_s)
                 poses.append(pose)
                 if progress is not None:
                     progress(len(times))
+            people = est.people.summary()
+        truncation = src.truncation
     seq = to_sequence(times, poses, width=info.width, height=info.height,
                       source=Path(video).name, model=resolved.name, back_profile=back_profile)
     seq.extra["video"] = asdict(info)
+    seq.extra["decode"] = {"frames_decoded": len(times), "truncation": truncation}
+    seq.extra["people"] = people
     seq.extra["source_sha256"] = file_sha256(video)
     seq.extra["model_sha256"] = file_sha256(resolved.path)
     return seq
@@ -129,14 +133,30 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
     return seq
 
 
+def check_pose_source(seq: PoseSequence, video: Path, pose_path: str | Path) -> None:
+    """Refuse pose data made from another clip (``--overlay-only``): the content hash stored
+    by ``extract_pose`` must match ``video``'s bytes (frame size alone is no identity)."""
+    recorded = seq.extra.get("source_sha256")
+    if not recorded:
+        raise DataFormatError(
+            f"{pose_path} does not record which clip it was made from; re-run `formcheck "
+            f"analyze {video.name}` without --overlay-only")
+    if recorded != file_sha256(video):
+        raise DataFormatError(
+            f"{pose_path} was made from another clip ({seq.source or 'unknown'}), not the bytes "
+            f"of {video.name}; pass the video it came from or re-run without --overlay-only")
+
+
 def video_info_of(seq: PoseSequence) -> VideoInfo | None:
     data = seq.extra.get("video")
     return VideoInfo(**data) if data else None
 
 
 # ---------------------------------------------------------------------------- analysis
-def build_report(seq: PoseSequence, result, info: VideoInfo | None) -> Report:
+def build_report(seq: PoseSequence, result, info: VideoInfo | None, config=None) -> Report:
     """The report of one analysed sequence (``result`` is an ``AnalysisResult``)."""
+    from formcheck.notices import notices_for
+
     return Report(
         video=info,
         model=seq.model,
@@ -148,6 +168,7 @@ def build_report(seq: PoseSequence, result, info: VideoInfo | None) -> Report:
         findings=result.findings,
         assessable=result.assessable,
         summary=dict(result.summary),
+        notices=notices_for(seq, config),
     )
 
 
@@ -156,18 +177,29 @@ def analyse(seq: PoseSequence, *, exercise: str | None = None, config=None):
     from formcheck.analysis import analyze_sequence
 
     result = analyze_sequence(seq, config=config, exercise=exercise)
-    return build_report(seq, result, video_info_of(seq)), result
+    return build_report(seq, result, video_info_of(seq), config), result
 
 
 # ---------------------------------------------------------------------------- outputs
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
-    return {
-        "pose": out_dir / f"{stem}.pose.npz",
-        "report": out_dir / f"{stem}.report.json",
-        "csv": out_dir / f"{stem}.reps.csv",
-        "video": out_dir / f"{stem}.annotated.mp4",
-        "html": out_dir / f"{stem}.report.html",
-    }
+    from formcheck.outputs import output_paths as paths_in
+
+    return paths_in(out_dir, stem)
+
+
+def _thumbnail(image):
+    """A copy of ``image`` at most the page's thumbnail width (the same INTER_AREA reduction
+    the page would make), so holding one per finding costs a few hundred kB even for 4K
+    frames: memory no longer grows with frame size times findings."""
+    import cv2
+
+    from formcheck.render.html import THUMB_MAX_WIDTH_PX
+
+    h, w = image.shape[:2]
+    if w <= THUMB_MAX_WIDTH_PX:
+        return image.copy()
+    size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
@@ -203,8 +235,10 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                     if not needs_overlay:
                         continue
                     drawn = overlay.draw(frame.image, frame.index)
-                    for finding_idx in by_frame.get(frame.index, ()):
-                        thumbs[finding_idx] = drawn.copy()
+                    if frame.index in by_frame:
+                        thumb = _thumbnail(drawn)  # one small copy per frame, not per finding
+                        for finding_idx in by_frame[frame.index]:
+                            thumbs[finding_idx] = thumb
                     if sink is not None:
                         sink.write(drawn, frame.t_s)
                     if progress is not None:
@@ -223,26 +257,32 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
 
 
 def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None = None,
-                  exercise: str | None = None, config=None, write_video: bool = True,
+                  exercise: str | None = None, config=None, person: str = "auto",
+                  write_video: bool = True,
                   write_html: bool = True,
                   progress: Callable[[str, int | None], Progress] | None = None,
                   ) -> tuple[Report, dict[str, Path]]:
     """The whole job for one clip. ``progress(stage, total)`` returns a per-frame callback."""
-    video = Path(video)
-    out_dir = Path(out_dir)
-    paths = output_paths(out_dir, video.stem)
-    seq = extract_pose(video, model, progress_for=(lambda total: progress("pose", total))
-                       if progress else None)
-    written = {"pose": seq.save(paths["pose"])}
-    report, result = analyse(seq, exercise=exercise, config=config)
-    written["report"] = report.save_json(paths["report"])
-    written["csv"] = report.save_csv(paths["csv"])
-    written.update(render_outputs(
-        video, seq, report, result.series, paths, write_video=write_video,
-        write_html=write_html,
-        progress=progress("video", len(seq)) if progress and write_video else None,
-    ))
-    return report, written
+    from formcheck.io.video import check_readable
+    from formcheck.outputs import OutputGeneration
+
+    video = check_readable(video)
+    # The output folder is checked (and this run's staging folder made) before any work.
+    with OutputGeneration(out_dir, video.stem) as gen:
+        paths = gen.paths
+        seq = extract_pose(video, model, person=person,
+                           progress_for=(lambda total: progress("pose", total))
+                           if progress else None)
+        written = {"pose": seq.save(paths["pose"])}
+        report, result = analyse(seq, exercise=exercise, config=config)
+        written["report"] = report.save_json(paths["report"])
+        written["csv"] = report.save_csv(paths["csv"])
+        written.update(render_outputs(
+            video, seq, report, result.series, paths, write_video=write_video,
+            write_html=write_html,
+            progress=progress("video", len(seq)) if progress and write_video else None,
+        ))
+        return report, gen.commit(written)
 
 
 def rerender(video: str | Path, pose_path: str | Path, out_dir: str | Path, *,
@@ -252,12 +292,16 @@ def rerender(video: str | Path, pose_path: str | Path, out_dir: str | Path, *,
              ) -> tuple[Report, dict[str, Path]]:
     """``--overlay-only``: draw the video and page from a saved ``.pose.npz`` (and report),
     without running the pose model."""
+    from formcheck.outputs import OutputGeneration
+
     video = Path(video)
     seq = PoseSequence.load(pose_path)
-    paths = output_paths(Path(out_dir), video.stem)
+    check_pose_source(seq, video, pose_path)
     fresh, result = analyse(seq, exercise=exercise, config=config)
     report = Report.load(report_path) if report_path else fresh
-    written = render_outputs(video, seq, report, result.series, paths, write_video=True,
-                             write_html=write_html,
-                             progress=progress("video", len(seq)) if progress else None)
-    return report, written
+    # The pose data and report are this run's inputs: they stay; video and page are replaced.
+    with OutputGeneration(out_dir, video.stem, keep=("pose", "report", "csv")) as gen:
+        written = render_outputs(video, seq, report, result.series, gen.paths,
+                                 write_video=True, write_html=write_html,
+                                 progress=progress("video", len(seq)) if progress else None)
+        return report, gen.commit(written)

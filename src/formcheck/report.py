@@ -22,7 +22,7 @@ from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.fsutil import write_bytes_atomic, write_text_atomic  # noqa: F401 (re-exported)
 
 #: Major.minor. A reader accepts the same major version; the minor grows with added fields.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: notices
 FLOAT_DECIMALS = 4
 
 #: The three faults formcheck judges, in display order.
@@ -128,6 +128,17 @@ class Estimate:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something about the input that bears on every result, said once: the file is truncated,
+    the recording has a gap, the lifter left the picture, more than one person was seen."""
+
+    kind: str  # truncated | single_frame | time_gap | out_of_view | people
+    message: str  # one line a lifter can read
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     video: VideoInfo | None
     model: str
@@ -139,6 +150,7 @@ class Report:
     findings: tuple[Finding, ...] = ()
     assessable: tuple[Assessment, ...] = ()
     summary: dict = field(default_factory=dict)  # scalar measurements, e.g. mean trunk angle
+    notices: tuple[Notice, ...] = ()
     schema_version: str = SCHEMA_VERSION
     formcheck_version: str = __version__
 
@@ -190,6 +202,7 @@ class Report:
                 findings=tuple(build(Finding, f) for f in d.get("findings", ())),
                 assessable=tuple(build(Assessment, a) for a in d.get("assessable", ())),
                 summary=dict(d.get("summary") or {}),
+                notices=tuple(build(Notice, n) for n in d.get("notices") or ()),
                 schema_version=d["schema_version"],
                 formcheck_version=d.get("formcheck_version", ""),
             )

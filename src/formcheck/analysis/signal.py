@@ -7,7 +7,7 @@ is vectorised over frames. Arrays are ``(T,)`` or ``(T, D)``; time is axis 0.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -15,11 +15,15 @@ import numpy as np
 _UNIFORM_TOLERANCE = 0.02
 #: A low-pass at or above this fraction of the sampling rate is a no-op (nothing to remove).
 _MAX_CUTOFF_FRAC_OF_FS = 0.45
+#: A step longer than this many median steps is a gap in the recording (a paused camera, a
+#: cut, a damaged stretch): the frames on either side are filtered as separate segments and
+#: nothing is resampled across it, so work and memory follow the frame count, not the span.
+GAP_STEP_FACTOR = 4.0
 
 
 def _as_2d(x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
     arr = np.asarray(x, dtype=np.float64)
-    return arr.reshape(arr.shape[0], -1), arr.shape
+    return arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:]))), arr.shape
 
 
 def fill_gaps(t_s: np.ndarray, x: np.ndarray, max_gap_s: float = np.inf,
@@ -68,6 +72,9 @@ class TimeBase:
     t_s: np.ndarray
     step_s: float  # median step (0 for fewer than two frames)
     uniform: bool
+    #: First frame of each segment after a gap (steps over ``GAP_STEP_FACTOR`` median steps);
+    #: empty when the recording has no gap.
+    gap_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
     @classmethod
     def of(cls, t_s: np.ndarray) -> TimeBase:
@@ -77,7 +84,22 @@ class TimeBase:
         dt = np.diff(t)
         step = float(np.median(dt))
         uniform = t.size < 3 or bool(np.max(np.abs(dt - step)) <= _UNIFORM_TOLERANCE * step)
-        return cls(t, step, uniform)
+        gaps = np.zeros(0, dtype=np.intp) if uniform else \
+            np.flatnonzero(dt > GAP_STEP_FACTOR * step) + 1
+        return cls(t, step, uniform, gaps)
+
+    def segments(self) -> list[tuple[int, int]]:
+        """``[start, stop)`` frame ranges between gaps (one range when there is none)."""
+        bounds = [0, *self.gap_starts.tolist(), int(self.t_s.shape[0])]
+        return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def time_gaps(t_s: np.ndarray) -> list[tuple[float, float]]:
+    """``(last time before, first time after)`` of each gap in the timestamps: a step over
+    ``GAP_STEP_FACTOR`` median steps (the report lists them; the analysis never bridges them)."""
+    base = TimeBase.of(t_s)
+    t = base.t_s
+    return [(float(t[i - 1]), float(t[i])) for i in base.gap_starts.tolist()]
 
 
 def lowpass(t_s: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2) -> np.ndarray:
@@ -98,13 +120,41 @@ def smooth_rows(base: TimeBase, rows: Sequence[np.ndarray], cutoff_hz: float, or
     ``max_gap_s`` (``fill_gaps``; None: none). Returns new float64 ``(T,)`` arrays.
 
     Signals without NaN go straight to the filter; only those with gaps are copied and filled.
-    Each signal is its own array (no stacked copies of the whole set).
+    Each signal is its own array (no stacked copies of the whole set). Timestamps with gaps
+    (``TimeBase.gap_starts``) are split there and each segment is filtered on its own.
     """
+    if base.gap_starts.size:
+        return _smooth_segments(base, rows, cutoff_hz, order, max_gap_s)
+    return _smooth_one(base, rows, cutoff_hz, order, max_gap_s)
+
+
+def _smooth_segments(base: TimeBase, rows: Sequence[np.ndarray], cutoff_hz: float, order: int,
+                     max_gap_s: float | None) -> list[np.ndarray]:
+    """``smooth_rows`` per segment between gaps; the filter's frame rate stays the whole
+    recording's median step (a short segment does not get its own odd rate)."""
+    n = base.t_s.shape[0]
+    out = [np.empty(n) for _ in rows]
+    arrays = [np.asarray(row) for row in rows]
+    for start, stop in base.segments():
+        t = base.t_s[start:stop]
+        dt = np.diff(t)
+        uniform = dt.size < 2 or bool(np.max(np.abs(dt - base.step_s))
+                                      <= _UNIFORM_TOLERANCE * base.step_s)
+        part = TimeBase(t, base.step_s, uniform)
+        smooth = _smooth_one(part, [a[start:stop] for a in arrays], cutoff_hz, order, max_gap_s)
+        for dest, src in zip(out, smooth, strict=True):
+            dest[start:stop] = src
+    return out
+
+
+def _smooth_one(base: TimeBase, rows: Sequence[np.ndarray], cutoff_hz: float, order: int,
+                max_gap_s: float | None) -> list[np.ndarray]:
     from scipy.signal import butter, sosfilt_zi
 
     t = base.t_s
     n = t.shape[0]
-    filtering = n >= 4 and cutoff_hz < _MAX_CUTOFF_FRAC_OF_FS * (1.0 / base.step_s)
+    filtering = (n >= 4 and base.step_s > 0
+                 and cutoff_hz < _MAX_CUTOFF_FRAC_OF_FS * (1.0 / base.step_s))
     series: list[np.ndarray] = []
     holes: list[np.ndarray | None] = []
     for row in rows:

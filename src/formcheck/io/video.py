@@ -21,6 +21,11 @@ from formcheck.errors import CameraError, InputNotFoundError, OutputError, Video
 from formcheck.fsutil import publish, temp_path_for
 from formcheck.report import VideoInfo
 
+#: A file that decodes this much less than its header promises counts as truncated (a few
+#: frames short is normal: B-frame edits, an unfinished last GOP).
+TRUNCATION_TOLERANCE_FRAC = 0.02
+TRUNCATION_TOLERANCE_S = 0.5
+
 #: Time base used when writing: fine enough for any real frame rate, exact for 30000/1001.
 OUTPUT_TIME_BASE = Fraction(1, 90_000)
 
@@ -40,6 +45,24 @@ def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k)) if k else image
 
 
+def check_readable(path: str | os.PathLike) -> Path:
+    """``path`` as a Path if it is a file this process can read, else InputNotFoundError
+    (exit 3): missing, a folder, or unreadable (also inside a folder the user may not read,
+    where even ``exists()`` raises PermissionError)."""
+    path = Path(path)
+    try:
+        if not path.exists():
+            raise InputNotFoundError(f"video not found: {path}")
+        if not path.is_file():
+            raise InputNotFoundError(f"not a file: {path}")
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputNotFoundError(f"cannot read {path}: {exc.strerror or exc}; "
+                                 "check its permissions") from exc
+    return path
+
+
 class FileSource:
     """Decoded frames of a video file, upright, with the container's timestamps.
 
@@ -54,11 +77,7 @@ class FileSource:
     def __init__(self, path: str | os.PathLike) -> None:
         import av  # heavy import kept out of CLI start-up
 
-        self.path = Path(path)
-        if not self.path.exists():
-            raise InputNotFoundError(f"video not found: {self.path}")
-        if not self.path.is_file():
-            raise InputNotFoundError(f"not a file: {self.path}")
+        self.path = check_readable(path)
         try:
             self._container = av.open(str(self.path), mode="r")
         except av.error.FFmpegError as exc:
@@ -72,6 +91,13 @@ class FileSource:
         self._stream.thread_type = "AUTO"
         self._first: object | None = None
         self._rotation = 0
+        # One decode generator for the whole file: the first frame (probed here) and the rest
+        # come from it, so frames the decoder still holds (frame threads, the final flush) are
+        # not lost and the decoder is flushed once. Two generators lost short clips.
+        self._decoded = self._container.decode(self._stream)
+        #: Frames yielded so far, and whether the file ended before its header's promise.
+        self.frames_decoded = 0
+        self._last_t = 0.0
         self._info = self._probe()
 
     # ------------------------------------------------------------------ facts
@@ -80,7 +106,7 @@ class FileSource:
 
         s = self._stream
         try:
-            first = next(self._container.decode(s))
+            first = next(self._decoded)
         except StopIteration:
             self.close()
             raise VideoDecodeError(f"{self.path.name} contains no decodable frames") from None
@@ -136,7 +162,7 @@ class FileSource:
         def frames():
             first, self._first = self._first, None
             yield first
-            yield from self._container.decode(s)
+            yield from self._decoded
 
         try:
             for vf in frames():
@@ -153,10 +179,33 @@ class FileSource:
                 image = vf.to_ndarray(format="bgr24")
                 yield Frame(index=index, t_s=float(t), image=_rotate(image, self._rotation))
                 index += 1
+                self.frames_decoded = index
+                self._last_t = float(t)
         except av.error.FFmpegError as exc:
             raise VideoDecodeError(
                 f"{self.path.name}: decoding failed at frame {index} ({_ff_reason(exc)})"
             ) from exc
+
+    @property
+    def truncation(self) -> str | None:
+        """After reading every frame: why the file looks cut short (fewer frames than its
+        header lists, or the frames stop well before the stream's stated duration), else None.
+        A truncated file still gives the frames that decode; the report says it is cut."""
+        info = self._info
+        n = self.frames_decoded
+        expected = int(self._stream.frames or 0)
+        if expected > 0 and n < expected - max(1, int(TRUNCATION_TOLERANCE_FRAC * expected)):
+            return (f"the file is truncated: only {n} of the {expected} frames its header "
+                    "lists could be decoded")
+        if expected == 0 and n and info.duration_s > 0 and info.fps > 0:
+            step = 1.0 / info.fps
+            start = float(self._stream.start_time * self._stream.time_base) \
+                if self._stream.start_time is not None and self._stream.time_base else 0.0
+            covered = self._last_t - start + step
+            if covered < info.duration_s - max(TRUNCATION_TOLERANCE_S, 3 * step):
+                return (f"the file is truncated: frames stop at {covered:.1f} s of the "
+                        f"{info.duration_s:.1f} s its header states")
+        return None
 
     def close(self) -> None:
         try:

@@ -20,6 +20,7 @@ import numpy as np
 
 from formcheck.errors import ModelInvalidError
 from formcheck.pose.landmarks import NUM_LANDMARKS, Landmark
+from formcheck.pose.people import PersonSelector, person_box
 from formcheck.pose.sequence import BACK_PROFILE_POINTS, PoseSequence, stack_frames
 
 #: How far from the shoulder–hip chord the back's edge is searched, as a fraction of the chord.
@@ -168,7 +169,10 @@ class PoseEstimator:
 
     def __init__(self, model_path: str | os.PathLike, *, back_profile: bool = True,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
-                 min_presence_confidence: float = 0.5) -> None:
+                 min_presence_confidence: float = 0.5, num_poses: int = 2,
+                 person: str = "auto") -> None:
+        """``num_poses`` people are looked for per frame; ``person`` (a ``PERSON_RULES`` rule)
+        picks the lifter among them, consistently over time (``pose/people.py``)."""
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -178,7 +182,7 @@ class PoseEstimator:
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=vision.RunningMode.VIDEO,
-            num_poses=1,
+            num_poses=max(1, int(num_poses)),
             min_pose_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
             min_pose_presence_confidence=min_presence_confidence,
@@ -194,6 +198,7 @@ class PoseEstimator:
             ) from exc
         self._last_ms = -1
         self._first_frame = True
+        self.people = PersonSelector(person)
 
     def process(self, image_bgr: np.ndarray, t_s: float) -> FramePose:
         import cv2
@@ -206,19 +211,24 @@ class PoseEstimator:
         with _quiet_native_stderr(self._first_frame):
             result = self._landmarker.detect_for_video(image, ts_ms)
         self._first_frame = False
-        if not result.pose_landmarks:
+        self.people.width, self.people.height = w, h
+        candidates = [
+            np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0) for p in lms],
+                     dtype=np.float32) for lms in result.pose_landmarks or ()
+        ]
+        scale = np.array([w, h], dtype=np.float32)
+        pick = self.people.choose([person_box(c[:, :2] * scale, c[:, 2]) for c in candidates])
+        if pick is None:
             return _nan_pose(self.back_profile)
-        lms = result.pose_landmarks[0]
-        wlms = result.pose_world_landmarks[0]
-        norm = np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0) for p in lms],
-                        dtype=np.float32)
+        norm = candidates[pick]
+        wlms = result.pose_world_landmarks[pick]
         world = np.array([(p.x, p.y, p.z) for p in wlms], dtype=np.float32)
-        image_xy = norm[:, :2] * np.array([w, h], dtype=np.float32)
+        image_xy = norm[:, :2] * scale
         visibility, presence = norm[:, 2], norm[:, 3]
         back = None
         if self.back_profile:
-            if result.segmentation_masks:
-                mask = result.segmentation_masks[0].numpy_view()
+            if result.segmentation_masks and len(result.segmentation_masks) > pick:
+                mask = result.segmentation_masks[pick].numpy_view()
                 mask = mask[..., 0] if mask.ndim == 3 else mask
                 back = sample_back_outline(mask, image_xy, visibility)
             else:

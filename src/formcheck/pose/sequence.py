@@ -162,27 +162,54 @@ class PoseSequence:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> PoseSequence:
+        """Read a ``.npz`` written by ``save``. Anything else (truncated, corrupt, another
+        layout or version, metadata of the wrong type) is a one-line ``DataFormatError``."""
+        import tokenize
+        import zipfile
+        import zlib
+
         path = Path(path)
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as exc:
+            raise InputNotFoundError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        if not found:
             raise InputNotFoundError(f"pose file not found: {path}")
+        redo = "re-run `formcheck analyze` to make it again"
         try:
             with np.load(path, allow_pickle=False) as z:
+                if not hasattr(z, "files") or "meta" not in z.files:
+                    raise DataFormatError(f"{path} is not a formcheck pose file (no metadata); "
+                                          f"{redo}")
                 meta = json.loads(bytes(z["meta"]).decode())
+                if not isinstance(meta, dict):
+                    raise DataFormatError(f"{path} has metadata of the wrong kind "
+                                          f"({type(meta).__name__}, expected an object); {redo}")
                 if meta.get("format_version") != NPZ_FORMAT_VERSION:
                     raise DataFormatError(
                         f"{path} has pose format version {meta.get('format_version')}, this "
-                        f"formcheck reads version {NPZ_FORMAT_VERSION}; re-run `formcheck analyze`"
+                        f"formcheck reads version {NPZ_FORMAT_VERSION}; {redo}"
                     )
+                extra = meta.get("extra") or {}
+                if not isinstance(extra, dict):
+                    raise DataFormatError(f"{path} has a bad 'extra' metadata field; {redo}")
                 return cls(
                     t_s=z["t_s"], image_xy=z["image_xy"], world_xyz=z["world_xyz"],
                     visibility=z["visibility"], presence=z["presence"],
                     back_xy=z["back_xy"] if "back_xy" in z.files else None,
                     width=int(meta["width"]), height=int(meta["height"]),
                     source=str(meta["source"]), model=str(meta["model"]),
-                    extra=dict(meta.get("extra") or {}),
+                    extra=dict(extra),
                 )
-        except (OSError, ValueError, KeyError) as exc:
-            raise DataFormatError(f"{path} is not a formcheck pose file ({exc})") from exc
+        except ShapeError as exc:
+            raise DataFormatError(f"{path}: {exc}; {redo}") from exc
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+                zipfile.LargeZipFile, zlib.error,
+                SyntaxError, tokenize.TokenError) as exc:  # a damaged .npy header
+
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise DataFormatError(f"{path} is not a readable formcheck pose file ({reason}); "
+                                  f"{redo}") from exc
 
 
 def stack_frames(

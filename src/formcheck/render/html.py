@@ -131,6 +131,15 @@ def _verdict(report: Report) -> str:
             + (f'<ul class="chips">{chips}</ul>' if chips else "") + extra)
 
 
+def _notices(report: Report) -> str:
+    """The input's limits (truncated file, gaps, lifter out of view, other people)."""
+    if not report.notices:
+        return ""
+    items = "".join(f'<li class="notice {_e(n.kind)}">{_e(n.message)}</li>'
+                    for n in report.notices)
+    return _section("notices", "About this video", f'<ul id="notice-list">{items}</ul>')
+
+
 def _estimate(est) -> str:
     if est is None:
         return "unknown"
@@ -409,6 +418,7 @@ def render_html(report: Report, series: dict[str, Series], thumbnails: dict[int,
         "<header><h1>formcheck report</h1>"
         + (f'<p class="sub">{_e(source)}</p>' if source else "") + "</header>",
         _verdict(report),
+        _notices(report),
         _section("summary", "Summary", _summary_table(report)),
         _section("reps", "Faults per rep", _rep_table(report)),
         _section("findings", "Findings", _findings(report, thumbnails, series)),

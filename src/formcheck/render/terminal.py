@@ -46,6 +46,8 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
     if report.model:
         head.append(f" · model {report.model}", style="dim")
     console.print(head)
+    for notice in report.notices:  # the input's limits first: they bear on everything below
+        console.print(Text(f"note: {notice.message}", style="yellow"), soft_wrap=True)
 
     if report.reps:
         table = Table(show_edge=False, pad_edge=False, header_style="bold")

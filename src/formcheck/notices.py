@@ -1,0 +1,78 @@
+"""Notices: facts about the input that bear on every result, stated once in the report (and so
+on the terminal and the page): a truncated file, a single frame, gaps in the recording,
+stretches where the lifter was out of view, and more than one person in the picture.
+
+Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
+estimator stored in ``seq.extra``) and the config; no I/O.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.analysis.signal import runs, time_gaps
+from formcheck.config import Config
+from formcheck.pose.sequence import PoseSequence
+from formcheck.report import Notice
+
+
+def _truncation(seq: PoseSequence) -> list[Notice]:
+    decode = seq.extra.get("decode")
+    reason = decode.get("truncation") if isinstance(decode, dict) else None
+    if not reason:
+        return []
+    end = float(seq.t_s[-1]) if len(seq) else None
+    return [Notice("truncated", f"{reason}; the frames that decode were analysed", end, None)]
+
+
+def _time_gaps(seq: PoseSequence) -> list[Notice]:
+    return [
+        Notice("time_gap", f"the recording has no frames from {a:.2f} s to {b:.2f} s "
+               f"({b - a:.3g} s); the stretches on either side were analysed separately", a, b)
+        for a, b in time_gaps(seq.t_s)
+    ]
+
+
+def _out_of_view(seq: PoseSequence, config: Config) -> list[Notice]:
+    """Interior stretches without the lifter that the analysis does not bridge (longer than
+    ``signal.max_gap_s``): reps on either side are counted, none inside."""
+    detected = seq.detected
+    if not detected.any():
+        return []
+    seen = np.flatnonzero(detected)
+    starts, ends = runs(~detected)
+    t = seq.t_s
+    out = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if a <= seen[0] or b > seen[-1]:
+            continue  # before the lifter first appears or after they leave for good
+        last_seen, back_at = float(t[a - 1]), float(t[b])
+        if back_at - last_seen <= config.signal.max_gap_s:
+            continue
+        out.append(Notice("out_of_view", f"the lifter was out of view from {last_seen:.2f} s "
+                          f"to {back_at:.2f} s; nothing in that stretch was judged",
+                          last_seen, back_at))
+    return out
+
+
+def _people(seq: PoseSequence) -> list[Notice]:
+    people = seq.extra.get("people")
+    if not isinstance(people, dict) or not people.get("message"):
+        return []
+    return [Notice("people", str(people["message"]))]
+
+
+def _single_frame(seq: PoseSequence) -> list[Notice]:
+    if len(seq) != 1:
+        return []
+    return [Notice("single_frame", "this is a single frame (a still image): every fault here "
+                   "is judged over movement and reps, so none can be; film the set")]
+
+
+def notices_for(seq: PoseSequence, config: Config | None = None) -> tuple[Notice, ...]:
+    """Every notice for ``seq``, in a fixed order (input, time, people)."""
+    config = config or Config()
+    if len(seq) == 0:
+        return tuple(_truncation(seq) + _people(seq))
+    return tuple(_truncation(seq) + _single_frame(seq) + _time_gaps(seq)
+                 + _out_of_view(seq, config) + _people(seq))

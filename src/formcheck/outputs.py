@@ -1,0 +1,150 @@
+"""One run's outputs for one clip, as one generation.
+
+A run stages every file it writes in a hidden folder inside the output folder
+(``.formcheck-<stem>.<pid>.<random>``) and moves them into place together at the end, removing
+the outputs of the same clip that this run did not make (an older ``annotated.mp4`` beside a new
+``report.json`` would describe another run). Until then the previous generation stays whole; a
+failure, Ctrl-C or SIGTERM removes the staging folder, and a staging folder left by a killed
+process (SIGKILL, power loss) is removed by the next run for the same clip.
+
+The output folder is checked (a folder, writable) when the generation starts, before any
+decoding or inference, so a bad ``--out`` is reported at once rather than after the pose pass.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from formcheck.errors import OutputError
+
+#: Output kinds and their file names for a clip ``stem`` (the README's output table).
+SUFFIXES: dict[str, str] = {
+    "pose": ".pose.npz",
+    "report": ".report.json",
+    "csv": ".reps.csv",
+    "video": ".annotated.mp4",
+    "html": ".report.html",
+}
+
+_STAGE_PREFIX = ".formcheck-"
+
+
+def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
+    """Where each output of clip ``stem`` goes in ``out_dir``."""
+    return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in SUFFIXES.items()}
+
+
+def check_output_dir(out_dir: Path) -> Path:
+    """Create ``out_dir`` if needed and make sure files can be created in it, or raise
+    ``OutputError`` naming the folder and what to do."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"output folder {out_dir} is a file, not a folder; "
+                          "pass a folder to --out (it is created if missing)")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {out_dir}: {exc.strerror or exc}; "
+                          "pass another folder to --out") from exc
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in output folder {out_dir}: permission denied; "
+                          "pass another folder to --out")
+    return out_dir
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+def remove_abandoned_stages(out_dir: Path, stem: str) -> list[Path]:
+    """Remove staging folders for ``stem`` whose process is gone; returns what was removed."""
+    removed = []
+    pattern = os.path.join(glob.escape(str(out_dir)), f"{_STAGE_PREFIX}{glob.escape(stem)}.*")
+    for found in glob.glob(pattern):
+        path = Path(found)
+        pid_part = path.name[len(_STAGE_PREFIX) + len(stem) + 1:].split(".", 1)[0]
+        if not path.is_dir() or not pid_part.isdigit() or _pid_alive(int(pid_part)):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+class OutputGeneration:
+    """Stage the outputs of one run for clip ``stem`` and publish them together.
+
+    ``keep`` names output kinds this run reads rather than writes (``--overlay-only`` keeps the
+    pose data and report it draws from); every other kind this run did not write is removed on
+    ``commit``. Use as a context manager: leaving through an exception discards the stage.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike, stem: str, keep: Iterable[str] = ()) -> None:
+        #: Folders this run creates (deepest first): a failed run removes them again if empty.
+        self._created = [d for d in (Path(out_dir), *Path(out_dir).parents)
+                         if not os.path.lexists(d)]
+        self.out_dir = check_output_dir(Path(out_dir))
+        self.stem = stem
+        self.keep = frozenset(keep)
+        self.final = output_paths(self.out_dir, stem)
+        remove_abandoned_stages(self.out_dir, stem)
+        try:
+            self.stage = Path(tempfile.mkdtemp(
+                prefix=f"{_STAGE_PREFIX}{stem}.{os.getpid()}.", dir=self.out_dir))
+        except OSError as exc:
+            raise OutputError(f"cannot write in output folder {self.out_dir}: "
+                              f"{exc.strerror or exc}; pass another folder to --out") from exc
+        #: Where this run writes each output (inside the staging folder).
+        self.paths = output_paths(self.stage, stem)
+        self._done = False
+
+    def commit(self, written: dict[str, Path]) -> dict[str, Path]:
+        """Move the staged ``written`` files into place, remove this clip's outputs of other
+        generations, and return where each output now is. Ctrl-C and SIGTERM wait until the
+        folder is consistent (they are blocked for these few renames)."""
+        mask = getattr(signal, "pthread_sigmask", None)  # POSIX only
+        old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if mask else None
+        try:
+            published: dict[str, Path] = {}
+            for kind, final in self.final.items():
+                staged = written.get(kind)
+                try:
+                    if staged is not None:
+                        os.replace(staged, final)
+                        published[kind] = final
+                    elif kind not in self.keep:
+                        final.unlink(missing_ok=True)
+                except OSError as exc:
+                    raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
+            self.discard()
+            return published
+        finally:
+            if mask:
+                mask(signal.SIG_SETMASK, old)
+
+    def discard(self) -> None:
+        if not self._done:
+            self._done = True
+            shutil.rmtree(self.stage, ignore_errors=True)
+            for folder in self._created:
+                try:
+                    folder.rmdir()  # only if this run made it and left nothing in it
+                except OSError:
+                    break
+
+    def __enter__(self) -> OutputGeneration:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()

@@ -1,0 +1,250 @@
+"""The one-line error rule and one generation of outputs (issue 16 items 5 and 7, issue 15's
+error items): usage errors, bad settings and bad output folders are one `error:` line with their
+exit code, found before any decoding or inference; Ctrl-C and SIGTERM leave no temp files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# Pose-file builders shared with the input tests (pytest puts tests/ on sys.path).
+from test_robust_inputs import _npz_with_meta, make_seq  # noqa: E402
+
+from formcheck.errors import OutputError
+from formcheck.outputs import OutputGeneration, output_paths, remove_abandoned_stages
+
+
+def run_cli(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True,
+                          text=True, timeout=600, **kw)
+
+
+def assert_one_line_error(proc, code: int, *needles: str) -> str:
+    assert proc.returncode == code, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr and "╭" not in proc.stderr, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "INFO:" not in ln]
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    from formcheck.io.video import VideoSink
+
+    path = tmp_path_factory.mktemp("clip") / "lift.mp4"
+    with VideoSink(path, 64, 48, 30.0) as sink:
+        for i in range(6):
+            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
+    return path
+
+
+# ------------------------------------------------------------------ usage errors: exit 2
+@pytest.mark.parametrize(("args", "needle"), [
+    (("analyze", "x.mp4", "--exercise", "bench"), "'bench' is not one of"),
+    (("analyze", "x.mp4", "--exercise", "pushup"), "--exercise"),
+    (("analyze",), "Missing argument"),
+    (("analyze", "a.mp4", "b.mp4"), "unexpected extra argument"),
+    (("analyze", "x.mp4", "--bogus"), "No such option: --bogus"),
+    (("analyze", "x.mp4", "--out"), "requires an argument"),
+    (("nosuchcommand",), "No such command"),
+])
+def test_usage_errors_are_one_line_exit_2(args, needle):
+    line = assert_one_line_error(run_cli(*args), 2, needle)
+    assert "--help" in line
+
+
+def test_help_still_works():
+    proc = run_cli("analyze", "--help")
+    assert proc.returncode == 0 and "--out" in proc.stdout and not proc.stderr.strip()
+
+
+# ------------------------------------------------------------------ found before any work
+@pytest.mark.parametrize(("setting", "needle"), [
+    ("signal.smooth_cutoff_hz=0", "signal.smooth_cutoff_hz"),
+    ("signal.filter_order=1000", "signal.filter_order"),
+    ("signal.back_profile_last_point=99", "back_profile_last_point"),
+    ("signal.min_visibility=5", "signal.min_visibility"),
+])
+def test_bad_settings_exit_7(clip, tmp_path, setting, needle):
+    proc = run_cli("analyze", str(clip), "--set", setting, "--out", str(tmp_path / "o"))
+    assert_one_line_error(proc, 7, needle, "range")
+    assert not (tmp_path / "o").exists()
+
+
+def test_toml_nan_is_exit_7(clip, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[rounded_back]\nmin_bulge_pct = nan\n", encoding="utf-8")
+    assert_one_line_error(run_cli("analyze", str(clip), "--config", str(cfg)), 7,
+                          "min_bulge_pct")
+
+
+def test_out_at_a_file_is_exit_9_before_the_model_is_needed(clip, tmp_path):
+    target = tmp_path / "taken"
+    target.write_text("x")
+    # No model exists at this path: exit 9, not 5, shows the folder is checked first.
+    proc = run_cli("analyze", str(clip), "--out", str(target), "--model",
+                   str(tmp_path / "none.task"))
+    assert_one_line_error(proc, 9, str(target), "not a folder")
+    proc = run_cli("analyze", str(clip), "--out", str(target / "sub"), "--model",
+                   str(tmp_path / "none.task"))
+    assert_one_line_error(proc, 9, "cannot create output folder")
+
+
+def test_a_failed_run_creates_no_output_folder(tmp_path):
+    out = tmp_path / "new" / "out"
+    assert_one_line_error(run_cli("analyze", str(tmp_path / "missing.mp4"), "--out", str(out)),
+                          3, "missing.mp4")
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video" * 100)
+    assert_one_line_error(run_cli("analyze", str(bad), "--out", str(out)), 4, "bad.mp4")
+    assert not (tmp_path / "new").exists()
+
+
+def test_errors_print_no_blank_line_first(tmp_path):
+    proc = run_cli("analyze", str(tmp_path / "missing.mp4"))
+    assert proc.returncode == 3 and proc.stderr.startswith("error: "), repr(proc.stderr)
+
+
+# ------------------------------------------------------------------ --overlay-only inputs
+def _pose_for(tmp_path: Path, clip: Path, out: Path, **extra) -> Path:
+    return make_seq(**extra).save(output_paths(out, clip.stem)["pose"])
+
+
+def test_overlay_only_with_a_truncated_pose_file(clip, tmp_path):
+    out = tmp_path / "o"
+    pose = _pose_for(tmp_path, clip, out)
+    pose.write_bytes(pose.read_bytes()[:300])
+    proc = run_cli("analyze", str(clip), "--out", str(out), "--overlay-only", "-q")
+    assert_one_line_error(proc, 10, "pose file")
+
+
+def test_overlay_only_with_list_metadata(clip, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    _npz_with_meta(output_paths(out, clip.stem)["pose"], [1, 2])
+    proc = run_cli("analyze", str(clip), "--out", str(out), "--overlay-only", "-q")
+    assert_one_line_error(proc, 10, "metadata")
+
+
+def test_overlay_only_refuses_pose_data_of_another_clip(clip, tmp_path):
+    out = tmp_path / "o"
+    _pose_for(tmp_path, clip, out, source_sha256="0" * 64)
+    proc = run_cli("analyze", str(clip), "--out", str(out), "--overlay-only", "-q")
+    assert_one_line_error(proc, 10, "another clip")
+    assert not output_paths(out, clip.stem)["video"].exists()
+
+
+# ------------------------------------------------------------------ one generation
+def _fill(paths: dict[str, Path], kinds, text: str) -> dict[str, Path]:
+    for kind in kinds:
+        paths[kind].write_text(text)
+    return {k: paths[k] for k in kinds}
+
+
+def test_commit_publishes_one_generation(tmp_path):
+    final = output_paths(tmp_path, "clip")
+    _fill(final, final, "old")
+    with OutputGeneration(tmp_path, "clip") as gen:
+        written = _fill(gen.paths, ("pose", "report", "csv"), "new")  # a --no-video --no-html run
+        published = gen.commit(written)
+    assert set(published) == {"pose", "report", "csv"}
+    assert {p.name for p in tmp_path.iterdir()} == {final[k].name for k in published}
+    assert all(final[k].read_text() == "new" for k in published)
+
+
+def test_a_failed_run_leaves_the_previous_generation_whole(tmp_path):
+    final = output_paths(tmp_path, "clip")
+    _fill(final, final, "old")
+    with pytest.raises(RuntimeError), OutputGeneration(tmp_path, "clip") as gen:
+        _fill(gen.paths, ("pose", "report"), "new")
+        raise RuntimeError("pose pass failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in final.values())
+    assert all(p.read_text() == "old" for p in final.values())
+
+
+def test_overlay_only_keeps_its_inputs(tmp_path):
+    final = output_paths(tmp_path, "clip")
+    _fill(final, final, "old")
+    with OutputGeneration(tmp_path, "clip", keep=("pose", "report", "csv")) as gen:
+        gen.commit(_fill(gen.paths, ("video",), "new"))
+    assert final["pose"].read_text() == "old" and final["video"].read_text() == "new"
+    assert not final["html"].exists()  # not made by this run, not one of its inputs
+
+
+def test_a_killed_runs_stage_is_removed_next_time(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".formcheck-clip.{dead.pid}.abc"
+    stale.mkdir()
+    (stale / "clip.annotated.mp4").write_text("half")
+    alive = tmp_path / f".formcheck-clip.{os.getpid()}.xyz"
+    alive.mkdir()
+    other = tmp_path / f".formcheck-clip2.{dead.pid}.abc"
+    other.mkdir()
+    assert remove_abandoned_stages(tmp_path, "clip") == [stale]
+    assert alive.exists() and other.exists()
+
+
+def test_an_output_folder_that_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("")
+    with pytest.raises(OutputError, match="is a file"):
+        OutputGeneration(tmp_path / "f", "clip")
+
+
+# ------------------------------------------------------------------ signals
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code", "needle"), [
+    (signal.SIGINT, 130, "interrupted (Ctrl-C)"), (signal.SIGTERM, 143, "terminated (SIGTERM)"),
+])
+def test_signals_exit_with_a_line_and_leave_no_temp_files(tmp_path, lite_model, signum, code,
+                                                          needle):
+    from formcheck.io.video import VideoSink
+
+    long_clip = tmp_path / "long.mp4"
+    with VideoSink(long_clip, 160, 120, 30.0) as sink:
+        rng = np.random.default_rng(0)
+        for i in range(600):
+            sink.write(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8), i / 30.0)
+    out = tmp_path / "o"
+    out.mkdir()
+    old = _fill(output_paths(out, "long"), ("report", "video"), "old")
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "analyze", str(long_clip),
+                             "--model", str(lite_model), "--out", str(out)],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(".formcheck-") for p in out.iterdir()):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.1)
+    time.sleep(2.0)  # well inside the pose pass
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and needle in lines[0] and "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in old.values())
+    assert all(p.read_text() == "old" for p in old.values())
+
+
+# ------------------------------------------------------------------ memory per finding
+def test_thumbnails_are_kept_small_and_the_page_is_unchanged():
+    """A 4K frame per finding held until the page is written grew memory by 25 MB a finding;
+    the kept copy is the page's own reduction, so the page's bytes do not change."""
+    from formcheck.pipeline import _thumbnail
+    from formcheck.render.html import THUMB_MAX_WIDTH_PX, _thumb_data_uri
+
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (2160, 3840, 3), dtype=np.uint8)
+    thumb = _thumbnail(frame)
+    assert thumb.shape[1] == THUMB_MAX_WIDTH_PX and thumb.nbytes < frame.nbytes / 20
+    assert _thumb_data_uri(thumb) == _thumb_data_uri(frame)
+    small = frame[:240, :320]
+    assert _thumbnail(small) is not small and np.array_equal(_thumbnail(small), small)
