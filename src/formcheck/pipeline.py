@@ -26,6 +26,12 @@ Progress = Callable[[int], None]
 
 _DONE = object()
 
+#: Decoded frames (as MediaPipe images) the decode thread may hold ready for inference.
+_POSE_PREFETCH = 4
+#: Most frames reserved up front from the container's frame count (which may be wrong); the
+#: arrays grow past it when needed.
+_MAX_FRAMES_HINT = 1 << 17
+
 
 def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
     """Run ``items`` in a background thread, ``depth`` elements ahead of the consumer.
@@ -83,27 +89,39 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     video is open, makes such a callback knowing the total (None when the container does not
     say).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from formcheck.io.video import FileSource
-    from formcheck.pose.estimator import PoseEstimator, run_estimator, to_sequence
+    from formcheck.pose.estimator import (
+        PoseEstimator,
+        SequenceBuilder,
+        prepare_frames,
+        run_estimator,
+    )
     from formcheck.pose.models import resolve_model
 
     # The video first: a missing or undecodable clip is reported before any model problem.
-    with FileSource(video) as src:
+    with FileSource(video, channels="rgb") as src, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-hash") as hasher:
         info = src.info
         resolved = resolve_model(model)
+        # The clip's hash (seconds for a long 1080p file) is taken beside inference.
+        source_sha = hasher.submit(file_sha256, video)
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
-        times, poses = [], []
+        # Frames are decoded straight to RGB and copied into MediaPipe images in the decode
+        # thread; only inference runs here; results are kept as flat arrays, never frames.
+        builder = SequenceBuilder(back_profile=back_profile,
+                                  capacity=min(info.frame_count + 16, _MAX_FRAMES_HINT))
         with PoseEstimator(resolved.path, back_profile=back_profile) as est:
-            for frame, pose in run_estimator(est, prefetch(src)):
-                times.append(frame.t_s)
-                poses.append(pose)
+            for frame, pose in run_estimator(est, prefetch(prepare_frames(src), _POSE_PREFETCH)):
+                builder.append(frame.t_s, pose)
                 if progress is not None:
-                    progress(len(times))
-    seq = to_sequence(times, poses, width=info.width, height=info.height,
-                      source=Path(video).name, model=resolved.name, back_profile=back_profile)
+                    progress(len(builder))
+        seq = builder.build(width=info.width, height=info.height, source=Path(video).name,
+                            model=resolved.name)
     seq.extra["video"] = asdict(info)
-    seq.extra["source_sha256"] = file_sha256(video)
+    seq.extra["source_sha256"] = source_sha.result()
     seq.extra["model_sha256"] = file_sha256(resolved.path)
     return seq
 
