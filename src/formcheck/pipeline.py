@@ -31,6 +31,10 @@ _POSE_PREFETCH = 4
 #: Most frames reserved up front from the container's frame count (which may be wrong); the
 #: arrays grow past it when needed.
 _MAX_FRAMES_HINT = 1 << 17
+#: At most this many threads draw overlays in the render pass (a few keep x264 busy).
+_MAX_RENDER_WORKERS = 4
+#: x264 threads for the annotated video: 0 lets x264 use the machine's cores.
+_VIDEO_ENCODER_THREADS = 0
 
 
 def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
@@ -188,10 +192,45 @@ def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
     }
 
 
+def ordered_map(fn: Callable[[T], object], items: Iterable[T], *, workers: int,
+                depth: int | None = None) -> Iterator:
+    """``fn`` over ``items`` in ``workers`` threads, results in input order, at most ``depth``
+    (default ``2 * workers``) in flight: bounded memory however long the input. An exception
+    in ``fn`` is re-raised at its place in the order; stopping early cancels what is queued."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    depth = depth or 2 * workers
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="formcheck-map") as pool:
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= depth:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def _render_workers() -> int:
+    """Threads that draw the overlay and convert frames for the encoder (x264 has its own)."""
+    import os
+
+    return max(1, min(_MAX_RENDER_WORKERS, (os.cpu_count() or 1) - 1))
+
+
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                    paths: dict[str, Path], *, write_video: bool = True,
                    write_html: bool = True, progress: Progress | None = None) -> dict[str, Path]:
-    """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page."""
+    """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page.
+
+    A pipeline, so the cores are used: one thread decodes, worker threads draw the overlay and
+    convert each frame to the encoder's yuv420p, and x264 encodes with its own threads (the
+    annotated video is therefore not byte-reproducible across machines; ``formcheck synth``
+    keeps one thread for that)."""
     from formcheck.render.overlay import OverlayRenderer, select_thumbnail_frames
 
     written: dict[str, Path] = {}
@@ -204,6 +243,7 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
         by_frame: dict[int, list[int]] = {}
         for finding_idx, frame_idx in wanted.items():
             by_frame.setdefault(frame_idx, []).append(finding_idx)
+        last_needed = len(seq) - 1 if write_video else max(by_frame)
         with FileSource(video) as src:
             info = src.info
             if (info.width, info.height) != (seq.width, seq.height):
@@ -212,19 +252,27 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                     f"from a {seq.width}x{seq.height} video; pass the video it came from"
                 )
             sink = (VideoSink(paths["video"], info.width, info.height, info.fps,
-                              audio_from=video) if write_video else None)
+                              threads=_VIDEO_ENCODER_THREADS, audio_from=video)
+                    if write_video else None)
+
+            def needed(frames):
+                for frame in frames:
+                    if frame.index > last_needed:
+                        return
+                    if sink is not None or frame.index in by_frame:
+                        yield frame
+
+            def draw(frame):
+                drawn = overlay.draw(frame.image, frame.index)
+                shots = {i: drawn.copy() for i in by_frame.get(frame.index, ())}
+                return frame, shots, sink.prepare(drawn) if sink is not None else None
+
             try:
-                for frame in prefetch(src):
-                    if frame.index >= len(seq):
-                        break
-                    needs_overlay = sink is not None or frame.index in by_frame
-                    if not needs_overlay:
-                        continue
-                    drawn = overlay.draw(frame.image, frame.index)
-                    for finding_idx in by_frame.get(frame.index, ()):
-                        thumbs[finding_idx] = drawn.copy()
+                for frame, shots, encodable in ordered_map(
+                        draw, prefetch(needed(src)), workers=_render_workers()):
+                    thumbs.update(shots)
                     if sink is not None:
-                        sink.write(drawn, frame.t_s)
+                        sink.write(encodable, frame.t_s)
                     if progress is not None:
                         progress(frame.index + 1)
             except BaseException:

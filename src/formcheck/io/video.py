@@ -316,7 +316,10 @@ class VideoSink:
     def frames_written(self) -> int:
         return self._frames
 
-    def write(self, image: np.ndarray, t_s: float | None = None) -> None:
+    def prepare(self, image: np.ndarray):
+        """Check one BGR frame and convert it to the encoder's input (edge-padded to even
+        size, yuv420p). The costly part of ``write``, and safe to call from several threads
+        at once, so frames can be converted beside the encoder; pass the result to ``write``."""
         import av
 
         if image.shape[0] != self.height or image.shape[1] != self.width:
@@ -328,6 +331,14 @@ class VideoSink:
             image = np.pad(image, ((0, self._h2 - self.height), (0, self._w2 - self.width),
                                    (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+        # The same swscale conversion the encoder would make itself (bilinear, the frame's
+        # colourspace), done here so it can run in the caller's thread.
+        return frame.reformat(format="yuv420p", threads=1)
+
+    def write(self, image, t_s: float | None = None) -> None:
+        """Encode one frame: a BGR ``(height, width, 3)`` uint8 array, or what ``prepare``
+        made of one. ``t_s`` is its presentation time (default: frame count / fps)."""
+        frame = image if not isinstance(image, np.ndarray) else self.prepare(image)
         if t_s is None:
             t_s = self._frames / self._fps
         pts = int(round(t_s / OUTPUT_TIME_BASE))
