@@ -165,22 +165,33 @@ def test_pipelined_pose_pass_equals_frame_by_frame(padded_clip, lite_model):
 @pytest.mark.slow
 def test_threaded_render_pass_draws_what_a_plain_loop_draws(padded_clip, lite_model, tmp_path,
                                                            monkeypatch):
-    """With x264 on one thread, the pipelined render pass writes the very bytes of a plain
-    decode → draw → encode loop."""
+    """Every frame the pipelined render pass hands the encoder equals a plain decode → draw →
+    convert of the same frame, in order, with the source's timestamps."""
     import formcheck.pipeline as pipeline
     from formcheck.io.video import FileSource, VideoSink
     from formcheck.render.overlay import OverlayRenderer
 
     seq = pipeline.extract_pose(padded_clip, str(lite_model))
     report, result = pipeline.analyse(seq)
-    monkeypatch.setattr(pipeline, "_VIDEO_ENCODER_THREADS", 1)
+    fed: list[tuple[np.ndarray, float]] = []
+    real_write = VideoSink.write
+
+    def recording_write(self, image, t_s=None):
+        fed.append((image.to_ndarray().copy(), t_s))
+        return real_write(self, image, t_s)
+
+    monkeypatch.setattr(VideoSink, "write", recording_write)
     paths = pipeline.output_paths(tmp_path, "clip")
     written = pipeline.render_outputs(padded_clip, seq, report, result.series, paths,
                                       write_html=False)
+    assert written["video"].is_file()
     overlay = OverlayRenderer(report, seq, result.series)
-    plain = tmp_path / "plain.mp4"
-    with FileSource(padded_clip) as src, VideoSink(plain, src.info.width, src.info.height,
-                                                   src.info.fps, audio_from=padded_clip) as sink:
-        for frame in src:
-            sink.write(overlay.draw(frame.image, frame.index), frame.t_s)
-    assert written["video"].read_bytes() == plain.read_bytes()
+    with FileSource(padded_clip) as src:
+        sink = VideoSink(tmp_path / "plain.mp4", src.info.width, src.info.height, src.info.fps)
+        plain = [(sink.prepare(overlay.draw(f.image, f.index)).to_ndarray(), f.t_s)
+                 for f in src]
+        sink.abort()
+    assert len(fed) == len(plain) == 12
+    for (got, t_got), (want, t_want) in zip(fed, plain, strict=True):
+        assert t_got == t_want
+        np.testing.assert_array_equal(got, want)

@@ -228,64 +228,109 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
     """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page.
 
     A pipeline, so the cores are used: one thread decodes, worker threads draw the overlay and
-    convert each frame to the encoder's yuv420p, and x264 encodes with its own threads (the
+    convert each frame to the encoder's yuv420p, x264 encodes with its own threads (the
     annotated video is therefore not byte-reproducible across machines; ``formcheck synth``
-    keeps one thread for that)."""
-    from formcheck.render.overlay import OverlayRenderer, select_thumbnail_frames
+    keeps one thread for that), and the page is written beside the video once its thumbnails
+    are drawn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from formcheck.render.overlay import select_thumbnail_frames
 
     written: dict[str, Path] = {}
     wanted = select_thumbnail_frames(report, seq) if write_html else {}
     thumbs: dict[int, object] = {}
-    if write_video or wanted:
-        from formcheck.io.video import FileSource, VideoSink
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-page") as page_pool:
+        page = None
 
-        overlay = OverlayRenderer(report, seq, series)
-        by_frame: dict[int, list[int]] = {}
-        for finding_idx, frame_idx in wanted.items():
-            by_frame.setdefault(frame_idx, []).append(finding_idx)
-        last_needed = len(seq) - 1 if write_video else max(by_frame)
-        with FileSource(video) as src:
-            info = src.info
-            if (info.width, info.height) != (seq.width, seq.height):
-                raise DataFormatError(
-                    f"{video.name} is {info.width}x{info.height} but the pose data was made "
-                    f"from a {seq.width}x{seq.height} video; pass the video it came from"
-                )
-            sink = (VideoSink(paths["video"], info.width, info.height, info.fps,
-                              threads=_VIDEO_ENCODER_THREADS, audio_from=video)
-                    if write_video else None)
+        def page_when_ready() -> None:
+            # The page needs only the thumbnails: it is drawn (matplotlib charts, a second or
+            # so) beside the rest of the video once the last one is in.
+            nonlocal page
+            if write_html and page is None and len(thumbs) == len(wanted):
+                from formcheck.render.html import render_html
 
-            def needed(frames):
-                for frame in frames:
-                    if frame.index > last_needed:
-                        return
-                    if sink is not None or frame.index in by_frame:
-                        yield frame
+                page = page_pool.submit(render_html, report, series, dict(thumbs), paths["html"])
 
-            def draw(frame):
-                drawn = overlay.draw(frame.image, frame.index)
-                shots = {i: drawn.copy() for i in by_frame.get(frame.index, ())}
-                return frame, shots, sink.prepare(drawn) if sink is not None else None
-
-            try:
-                for frame, shots, encodable in ordered_map(
-                        draw, prefetch(needed(src)), workers=_render_workers()):
-                    thumbs.update(shots)
-                    if sink is not None:
-                        sink.write(encodable, frame.t_s)
-                    if progress is not None:
-                        progress(frame.index + 1)
-            except BaseException:
-                if sink is not None:
-                    sink.abort()
-                raise
-            if sink is not None:
-                written["video"] = sink.close()
-    if write_html:
-        from formcheck.render.html import render_html
-
-        written["html"] = render_html(report, series, thumbs, paths["html"])
+        page_when_ready()
+        if write_video or wanted:
+            written.update(_render_video(video, seq, report, series, paths, wanted, thumbs,
+                                         write_video, progress, page_when_ready))
+        if page is not None:
+            written["html"] = page.result()
     return written
+
+
+def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
+                  paths: dict[str, Path], wanted: dict[int, int], thumbs: dict[int, object],
+                  write_video: bool, progress: Progress | None,
+                  on_thumbnail: Callable[[], None]) -> dict[str, Path]:
+    """The render pass of ``render_outputs``: fills ``thumbs`` and writes the video."""
+    from formcheck.io.video import FileSource, VideoSink
+    from formcheck.render.overlay import OverlayRenderer
+
+    overlay = OverlayRenderer(report, seq, series)
+    by_frame: dict[int, list[int]] = {}
+    for finding_idx, frame_idx in wanted.items():
+        by_frame.setdefault(frame_idx, []).append(finding_idx)
+    last_needed = len(seq) - 1 if write_video else max(by_frame)
+    with FileSource(video) as src:
+        info = src.info
+        if (info.width, info.height) != (seq.width, seq.height):
+            raise DataFormatError(
+                f"{video.name} is {info.width}x{info.height} but the pose data was made "
+                f"from a {seq.width}x{seq.height} video; pass the video it came from"
+            )
+        sink = (VideoSink(paths["video"], info.width, info.height, info.fps,
+                          threads=_VIDEO_ENCODER_THREADS, audio_from=video)
+                if write_video else None)
+
+        def needed(frames):
+            for frame in frames:
+                if frame.index > last_needed:
+                    return
+                if sink is not None or frame.index in by_frame:
+                    yield frame
+
+        def draw(frame):
+            drawn = overlay.draw(frame.image, frame.index)
+            shots = {i: drawn.copy() for i in by_frame.get(frame.index, ())}
+            return frame, shots, sink.prepare(drawn) if sink is not None else None
+
+        try:
+            for frame, shots, encodable in ordered_map(
+                    draw, prefetch(needed(src)), workers=_render_workers()):
+                if shots:
+                    thumbs.update(shots)
+                    on_thumbnail()
+                if sink is not None:
+                    sink.write(encodable, frame.t_s)
+                if progress is not None:
+                    progress(frame.index + 1)
+        except BaseException:
+            if sink is not None:
+                sink.abort()
+            raise
+        return {"video": sink.close()} if sink is not None else {}
+
+
+def _import_beside_inference(render: bool) -> None:
+    """Import what comes after the pose pass (the analysis needs SciPy, about 0.3 s of CPU) in a
+    background thread, so the imports overlap inference instead of following
+    it. Python's import lock makes a later import of the same module wait for this one."""
+    import importlib
+
+    names = ["formcheck.analysis"]
+    if render:
+        names += ["formcheck.render.overlay", "formcheck.render.html"]
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # the main thread's own import will report it
+                return
+
+    threading.Thread(target=run, name="formcheck-imports", daemon=True).start()
 
 
 def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None = None,
@@ -297,6 +342,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
     video = Path(video)
     out_dir = Path(out_dir)
     paths = output_paths(out_dir, video.stem)
+    _import_beside_inference(render=write_video or write_html)
     seq = extract_pose(video, model, progress_for=(lambda total: progress("pose", total))
                        if progress else None)
     written = {"pose": seq.save(paths["pose"])}
