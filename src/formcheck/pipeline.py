@@ -293,7 +293,7 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
 
         def draw(frame):
             drawn = overlay.draw(frame.image, frame.index)
-            shots = {i: drawn.copy() for i in by_frame.get(frame.index, ())}
+            shots = {i: _thumbnail(drawn) for i in by_frame.get(frame.index, ())}
             return frame, shots, sink.prepare(drawn) if sink is not None else None
 
         try:
@@ -311,6 +311,21 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
                 sink.abort()
             raise
         return {"video": sink.close()} if sink is not None else {}
+
+
+def _thumbnail(drawn):
+    """A copy of a drawn frame at the size the page embeds it (``render.html`` scales wider
+    ones to ``THUMB_MAX_WIDTH_PX`` the same way): a long clip's many findings then hold
+    under 1 MB each, not a full frame each (6 MB at 1080p)."""
+    import cv2
+
+    from formcheck.render.html import THUMB_MAX_WIDTH_PX
+
+    h, w = drawn.shape[:2]
+    if w <= THUMB_MAX_WIDTH_PX:
+        return drawn.copy()
+    size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
+    return cv2.resize(drawn, size, interpolation=cv2.INTER_AREA)
 
 
 def _import_beside_inference(render: bool) -> None:
