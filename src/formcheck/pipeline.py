@@ -26,6 +26,16 @@ Progress = Callable[[int], None]
 
 _DONE = object()
 
+#: Decoded frames (as MediaPipe images) the decode thread may hold ready for inference.
+_POSE_PREFETCH = 4
+#: Most frames reserved up front from the container's frame count (which may be wrong); the
+#: arrays grow past it when needed.
+_MAX_FRAMES_HINT = 1 << 17
+#: At most this many threads draw overlays in the render pass (a few keep x264 busy).
+_MAX_RENDER_WORKERS = 4
+#: x264 threads for the annotated video: 0 lets x264 use the machine's cores.
+_VIDEO_ENCODER_THREADS = 0
+
 
 def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
     """Run ``items`` in a background thread, ``depth`` elements ahead of the consumer.
@@ -83,31 +93,43 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     video is open, makes such a callback knowing the total (None when the container does not
     say).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from formcheck.io.video import FileSource
-    from formcheck.pose.estimator import PoseEstimator, run_estimator, to_sequence
+    from formcheck.pose.estimator import (
+        PoseEstimator,
+        SequenceBuilder,
+        prepare_frames,
+        run_estimator,
+    )
     from formcheck.pose.models import resolve_model
 
     # The video first: a missing or undecodable clip is reported before any model problem.
-    with FileSource(video) as src:
+    with FileSource(video, channels="rgb") as src, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-hash") as hasher:
         info = src.info
         resolved = resolve_model(model)
+        # The clip's hash (seconds for a long 1080p file) is taken beside inference.
+        source_sha = hasher.submit(file_sha256, video)
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
-        times, poses = [], []
+        # Frames are decoded straight to RGB and copied into MediaPipe images in the decode
+        # thread; only inference runs here; results are kept as flat arrays, never frames.
+        builder = SequenceBuilder(back_profile=back_profile,
+                                  capacity=min(info.frame_count + 16, _MAX_FRAMES_HINT))
         with PoseEstimator(resolved.path, back_profile=back_profile, person=person) as est:
-            for frame, pose in run_estimator(est, prefetch(src)):
-                times.append(frame.t_s)
-                poses.append(pose)
+            for frame, pose in run_estimator(est, prefetch(prepare_frames(src), _POSE_PREFETCH)):
+                builder.append(frame.t_s, pose)
                 if progress is not None:
-                    progress(len(times))
+                    progress(len(builder))
             people = est.people.summary()
         truncation = src.truncation
-    seq = to_sequence(times, poses, width=info.width, height=info.height,
-                      source=Path(video).name, model=resolved.name, back_profile=back_profile)
+        seq = builder.build(width=info.width, height=info.height, source=Path(video).name,
+                            model=resolved.name)
     seq.extra["video"] = asdict(info)
-    seq.extra["decode"] = {"frames_decoded": len(times), "truncation": truncation}
+    seq.extra["decode"] = {"frames_decoded": len(seq), "truncation": truncation}
     seq.extra["people"] = people
-    seq.extra["source_sha256"] = file_sha256(video)
+    seq.extra["source_sha256"] = source_sha.result()
     seq.extra["model_sha256"] = file_sha256(resolved.path)
     return seq
 
@@ -187,73 +209,160 @@ def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
     return paths_in(out_dir, stem)
 
 
-def _thumbnail(image):
-    """A copy of ``image`` at most the page's thumbnail width (the same INTER_AREA reduction
-    the page would make), so holding one per finding costs a few hundred kB even for 4K
-    frames: memory no longer grows with frame size times findings."""
-    import cv2
+def ordered_map(fn: Callable[[T], object], items: Iterable[T], *, workers: int,
+                depth: int | None = None) -> Iterator:
+    """``fn`` over ``items`` in ``workers`` threads, results in input order, at most ``depth``
+    (default ``2 * workers``) in flight: bounded memory however long the input. An exception
+    in ``fn`` is re-raised at its place in the order; stopping early cancels what is queued."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
 
-    from formcheck.render.html import THUMB_MAX_WIDTH_PX
+    depth = depth or 2 * workers
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="formcheck-map") as pool:
+        try:
+            for item in items:
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= depth:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for fut in pending:
+                fut.cancel()
 
-    h, w = image.shape[:2]
-    if w <= THUMB_MAX_WIDTH_PX:
-        return image.copy()
-    size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+def _render_workers() -> int:
+    """Threads that draw the overlay and convert frames for the encoder (x264 has its own)."""
+    import os
+
+    return max(1, min(_MAX_RENDER_WORKERS, (os.cpu_count() or 1) - 1))
 
 
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                    paths: dict[str, Path], *, write_video: bool = True,
                    write_html: bool = True, progress: Progress | None = None) -> dict[str, Path]:
-    """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page."""
-    from formcheck.render.overlay import OverlayRenderer, select_thumbnail_frames
+    """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page.
+
+    A pipeline, so the cores are used: one thread decodes, worker threads draw the overlay and
+    convert each frame to the encoder's yuv420p, x264 encodes with its own threads (the
+    annotated video is therefore not byte-reproducible across machines; ``formcheck synth``
+    keeps one thread for that), and the page is written beside the video once its thumbnails
+    are drawn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from formcheck.render.overlay import select_thumbnail_frames
 
     written: dict[str, Path] = {}
     wanted = select_thumbnail_frames(report, seq) if write_html else {}
     thumbs: dict[int, object] = {}
-    if write_video or wanted:
-        from formcheck.io.video import FileSource, VideoSink
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-page") as page_pool:
+        page = None
 
-        overlay = OverlayRenderer(report, seq, series)
-        by_frame: dict[int, list[int]] = {}
-        for finding_idx, frame_idx in wanted.items():
-            by_frame.setdefault(frame_idx, []).append(finding_idx)
-        with FileSource(video) as src:
-            info = src.info
-            if (info.width, info.height) != (seq.width, seq.height):
-                raise DataFormatError(
-                    f"{video.name} is {info.width}x{info.height} but the pose data was made "
-                    f"from a {seq.width}x{seq.height} video; pass the video it came from"
-                )
-            sink = (VideoSink(paths["video"], info.width, info.height, info.fps,
-                              audio_from=video) if write_video else None)
-            try:
-                for frame in prefetch(src):
-                    if frame.index >= len(seq):
-                        break
-                    needs_overlay = sink is not None or frame.index in by_frame
-                    if not needs_overlay:
-                        continue
-                    drawn = overlay.draw(frame.image, frame.index)
-                    if frame.index in by_frame:
-                        thumb = _thumbnail(drawn)  # one small copy per frame, not per finding
-                        for finding_idx in by_frame[frame.index]:
-                            thumbs[finding_idx] = thumb
-                    if sink is not None:
-                        sink.write(drawn, frame.t_s)
-                    if progress is not None:
-                        progress(frame.index + 1)
-            except BaseException:
-                if sink is not None:
-                    sink.abort()
-                raise
-            if sink is not None:
-                written["video"] = sink.close()
-    if write_html:
-        from formcheck.render.html import render_html
+        def page_when_ready() -> None:
+            # The page needs only the thumbnails: it is drawn (matplotlib charts, a second or
+            # so) beside the rest of the video once the last one is in.
+            nonlocal page
+            if write_html and page is None and len(thumbs) == len(wanted):
+                from formcheck.render.html import render_html
 
-        written["html"] = render_html(report, series, thumbs, paths["html"])
+                page = page_pool.submit(render_html, report, series, dict(thumbs), paths["html"])
+
+        page_when_ready()
+        if write_video or wanted:
+            written.update(_render_video(video, seq, report, series, paths, wanted, thumbs,
+                                         write_video, progress, page_when_ready))
+        if page is not None:
+            written["html"] = page.result()
     return written
+
+
+def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
+                  paths: dict[str, Path], wanted: dict[int, int], thumbs: dict[int, object],
+                  write_video: bool, progress: Progress | None,
+                  on_thumbnail: Callable[[], None]) -> dict[str, Path]:
+    """The render pass of ``render_outputs``: fills ``thumbs`` and writes the video."""
+    from formcheck.io.video import FileSource, VideoSink
+    from formcheck.render.overlay import OverlayRenderer
+
+    overlay = OverlayRenderer(report, seq, series)
+    by_frame: dict[int, list[int]] = {}
+    for finding_idx, frame_idx in wanted.items():
+        by_frame.setdefault(frame_idx, []).append(finding_idx)
+    last_needed = len(seq) - 1 if write_video else max(by_frame)
+    with FileSource(video) as src:
+        info = src.info
+        if (info.width, info.height) != (seq.width, seq.height):
+            raise DataFormatError(
+                f"{video.name} is {info.width}x{info.height} but the pose data was made "
+                f"from a {seq.width}x{seq.height} video; pass the video it came from"
+            )
+        sink = (VideoSink(paths["video"], info.width, info.height, info.fps,
+                          threads=_VIDEO_ENCODER_THREADS, audio_from=video)
+                if write_video else None)
+
+        def needed(frames):
+            for frame in frames:
+                if frame.index > last_needed:
+                    return
+                if sink is not None or frame.index in by_frame:
+                    yield frame
+
+        def draw(frame):
+            drawn = overlay.draw(frame.image, frame.index)
+            shots = {i: _thumbnail(drawn) for i in by_frame.get(frame.index, ())}
+            return frame, shots, sink.prepare(drawn) if sink is not None else None
+
+        try:
+            for frame, shots, encodable in ordered_map(
+                    draw, prefetch(needed(src)), workers=_render_workers()):
+                if shots:
+                    thumbs.update(shots)
+                    on_thumbnail()
+                if sink is not None:
+                    sink.write(encodable, frame.t_s)
+                if progress is not None:
+                    progress(frame.index + 1)
+        except BaseException:
+            if sink is not None:
+                sink.abort()
+            raise
+        return {"video": sink.close()} if sink is not None else {}
+
+
+def _thumbnail(drawn):
+    """A copy of a drawn frame at the size the page embeds it (``render.html`` scales wider
+    ones to ``THUMB_MAX_WIDTH_PX`` the same way): a long clip's many findings then hold
+    under 1 MB each, not a full frame each (6 MB at 1080p)."""
+    import cv2
+
+    from formcheck.render.html import THUMB_MAX_WIDTH_PX
+
+    h, w = drawn.shape[:2]
+    if w <= THUMB_MAX_WIDTH_PX:
+        return drawn.copy()
+    size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
+    return cv2.resize(drawn, size, interpolation=cv2.INTER_AREA)
+
+
+def _import_beside_inference(render: bool) -> None:
+    """Import what comes after the pose pass (the analysis needs SciPy, about 0.3 s of CPU) in a
+    background thread, so the imports overlap inference instead of following
+    it. Python's import lock makes a later import of the same module wait for this one."""
+    import importlib
+
+    names = ["formcheck.analysis"]
+    if render:
+        names += ["formcheck.render.overlay", "formcheck.render.html"]
+
+    def run() -> None:
+        for name in names:
+            try:
+                importlib.import_module(name)
+            except ImportError:  # the main thread's own import will report it
+                return
+
+    threading.Thread(target=run, name="formcheck-imports", daemon=True).start()
 
 
 def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None = None,
@@ -270,6 +379,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
     # The output folder is checked (and this run's staging folder made) before any work.
     with OutputGeneration(out_dir, video.stem) as gen:
         paths = gen.paths
+        _import_beside_inference(render=write_video or write_html)
         seq = extract_pose(video, model, person=person,
                            progress_for=(lambda total: progress("pose", total))
                            if progress else None)

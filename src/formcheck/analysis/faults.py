@@ -348,7 +348,9 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
                threshold=th.min_hip_extension_deg, fault="lumbar_overextension",
                judged=upright),
         Series("back_arch", "Back outline concave past straight", "% of torso", sig.t_s,
-               np.where(bent, arch, np.nan), threshold=th.min_bent_arch_pct,
+               np.where(bent, arch, np.nan),
+               # Off (inf): context only, nothing to draw a limit at.
+               threshold=th.min_bent_arch_pct if np.isfinite(th.min_bent_arch_pct) else None,
                fault="lumbar_overextension", judged=bent & bent_judged),
     )
     return RuleOutcome(tuple(findings), assessments, series)

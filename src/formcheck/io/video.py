@@ -2,8 +2,10 @@
 
 ``FileSource`` decodes a file with PyAV (FFmpeg): it honours the display-rotation flag, reports
 the container's own presentation times, and decodes AV1 through FFmpeg's dav1d. ``CameraSource``
-reads a webcam with OpenCV. Both yield ``Frame``s (BGR uint8, upright). ``VideoSink`` encodes
-H.264 in an MP4 that browsers play, to a temp file renamed into place on success.
+reads a webcam with OpenCV. Both yield ``Frame``s (BGR uint8, upright; ``FileSource(...,
+channels="rgb")`` gives C-contiguous RGB instead, the layout MediaPipe copies in, so the pose pass
+needs no colour conversion). ``VideoSink`` encodes H.264 in an MP4 that browsers play, to a temp
+file renamed into place on success.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ TRUNCATION_TOLERANCE_S = 0.5
 #: Time base used when writing: fine enough for any real frame rate, exact for 30000/1001.
 OUTPUT_TIME_BASE = Fraction(1, 90_000)
 
+#: Pixel layouts a ``FileSource`` decodes to, and the FFmpeg pixel format of each.
+CHANNEL_FORMATS = {"bgr": "bgr24", "rgb": "rgb24"}
+
 
 @dataclass(frozen=True)
 class Frame:
@@ -36,7 +41,8 @@ class Frame:
 
     index: int  # 0-based position in decode order
     t_s: float  # presentation time, seconds
-    image: np.ndarray  # (H, W, 3) uint8 BGR
+    image: np.ndarray  # (H, W, 3) uint8, BGR unless ``channels`` says "rgb"
+    channels: str = "bgr"  # channel order of ``image``: "bgr" or "rgb"
 
 
 def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
@@ -66,6 +72,9 @@ def check_readable(path: str | os.PathLike) -> Path:
 class FileSource:
     """Decoded frames of a video file, upright, with the container's timestamps.
 
+    ``channels`` picks the frames' layout: "bgr" (OpenCV's, the default; rows may be padded)
+    or "rgb" (C-contiguous, ready for MediaPipe without a conversion or another copy).
+
     Usage::
 
         with FileSource(path) as src:
@@ -74,9 +83,12 @@ class FileSource:
                 ...
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, channels: str = "bgr") -> None:
         import av  # heavy import kept out of CLI start-up
 
+        if channels not in CHANNEL_FORMATS:
+            raise ValueError(f"channels must be one of {sorted(CHANNEL_FORMATS)}, got {channels!r}")
+        self.channels = channels
         self.path = check_readable(path)
         try:
             self._container = av.open(str(self.path), mode="r")
@@ -158,6 +170,10 @@ class FileSource:
         step = 1.0 / self._info.fps if self._info.fps > 0 else 1.0 / 30.0
         last_t: float | None = None
         index = 0
+        fmt = CHANNEL_FORMATS[self.channels]
+        # FFmpeg pads rows (854 px of RGB is 2562 bytes, stored in 2592): MediaPipe reads its
+        # input as packed rows, so RGB frames are made contiguous here, in the decode thread.
+        contiguous = self.channels == "rgb"
 
         def frames():
             first, self._first = self._first, None
@@ -176,8 +192,10 @@ class FileSource:
                 if last_t is not None and t <= last_t:
                     t = last_t + 1e-6
                 last_t = t
-                image = vf.to_ndarray(format="bgr24")
-                yield Frame(index=index, t_s=float(t), image=_rotate(image, self._rotation))
+                image = _rotate(vf.to_ndarray(format=fmt), self._rotation)
+                if contiguous:
+                    image = np.ascontiguousarray(image)
+                yield Frame(index=index, t_s=float(t), image=image, channels=self.channels)
                 index += 1
                 self.frames_decoded = index
                 self._last_t = float(t)
@@ -398,7 +416,10 @@ class VideoSink:
     def frames_written(self) -> int:
         return self._frames
 
-    def write(self, image: np.ndarray, t_s: float | None = None) -> None:
+    def prepare(self, image: np.ndarray):
+        """Check one BGR frame and convert it to the encoder's input (edge-padded to even
+        size, yuv420p). The costly part of ``write``, and safe to call from several threads
+        at once, so frames can be converted beside the encoder; pass the result to ``write``."""
         import av
 
         if image.shape[0] != self.height or image.shape[1] != self.width:
@@ -410,6 +431,14 @@ class VideoSink:
             image = np.pad(image, ((0, self._h2 - self.height), (0, self._w2 - self.width),
                                    (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+        # The same swscale conversion the encoder would make itself (bilinear, the frame's
+        # colourspace), done here so it can run in the caller's thread.
+        return frame.reformat(format="yuv420p", threads=1)
+
+    def write(self, image, t_s: float | None = None) -> None:
+        """Encode one frame: a BGR ``(height, width, 3)`` uint8 array, or what ``prepare``
+        made of one. ``t_s`` is its presentation time (default: frame count / fps)."""
+        frame = image if not isinstance(image, np.ndarray) else self.prepare(image)
         if t_s is None:
             t_s = self._frames / self._fps
         pts = int(round(t_s / OUTPUT_TIME_BASE))

@@ -58,6 +58,11 @@ class ReplaySource:
         self._start: float | None = None
         self._t_first: float | None = None
 
+    @property
+    def truncation(self):
+        """What the file decoder found missing at the end (None when nothing is), once read."""
+        return self._src.truncation
+
     def read(self) -> Frame | None:
         try:
             frame = next(self._frames)

@@ -115,8 +115,9 @@ def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report
     """``report`` cut to the reps that have ended: the rep's movement came back to rest
     ``settle_s`` or more before the newest frame (its still finish may still be growing: a
     finding there, such as a lean back held at lockout, is published when it is found). Only
-    the findings of those reps are kept: a finding outside any rep so far may yet become part of a rep that is still being
-    recognised (it would then be announced twice), so those wait for the final report.
+    the findings of those reps are kept: a finding outside any rep so far may yet become part
+    of a rep that is still being recognised (it would then be announced twice), so those wait
+    for the final report.
     Per-rep assessments of unfinished reps are left out too."""
     n = len(seq)
     if n == 0:

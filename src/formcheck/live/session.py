@@ -255,6 +255,7 @@ class LiveSession:
         self._to_write: queue.Queue = queue.Queue()
         self._write_error: BaseException | None = None
         self._paused_from: State | None = None
+        self._est: PoseEstimator | None = None
 
     # ------------------------------------------------------------------ loop
     def run(self) -> SessionResult:
@@ -285,6 +286,7 @@ class LiveSession:
                              cue_wav=wav)
 
     def _loop(self, est: PoseEstimator) -> None:
+        self._est = est
         while not self._quit:
             cap = self.grabber.get(timeout=0.1)
             if cap is None:
@@ -453,6 +455,8 @@ class LiveSession:
             return
         cur.analyzer.stop()
         cur.reached_end = self.grabber.finished and self.grabber.error is None
+        # Who was followed, as far as this set (the estimator goes on into the next set).
+        cur.people = self._est.people.summary() if self._est is not None else None
         if len(cur.growing) == 0:
             if cur.recorder is not None:
                 cur.recorder.abort()
@@ -494,6 +498,8 @@ class LiveSession:
         if from_file and cur.reached_end:
             # Every frame of the file was analysed: its pose data is the file's own.
             info = self.info
+            seq.extra["decode"] = {"frames_decoded": len(seq),
+                                   "truncation": getattr(self.source, "truncation", None)}
             seq.extra["source_sha256"] = file_sha256(self.replay_path)
         else:
             # A camera, a file replayed in real time (frames dropped) or in part: the data
@@ -505,6 +511,8 @@ class LiveSession:
             if recording is not None:
                 seq.extra["source_sha256"] = file_sha256(recording)
         seq.extra["video"] = asdict(info)
+        if getattr(cur, "people", None) is not None:
+            seq.extra["people"] = cur.people
         seq.extra["model_sha256"] = file_sha256(self.resolved.path)
         paths = cur.paths
         written = {"pose": seq.save(paths["pose"])}

@@ -3,6 +3,13 @@
 ``PoseEstimator.process(image_bgr, t_s)`` returns one ``FramePose`` per frame: landmarks in
 pixels and metres, visibility, presence, and (optionally) the back outline sampled from the
 segmentation mask. A frame with no person gives NaN arrays, never ``None``.
+
+For files, ``run_estimator`` splits that work in three so only inference is left on the thread
+that runs the model: ``prepare_frames`` (in the decode thread) copies each RGB frame into a
+MediaPipe image, ``PoseEstimator.detect`` runs the model, and ``PoseEstimator.pose_of`` (in a
+worker thread) reads the landmarks and samples the back outline from the mask.
+``SequenceBuilder`` keeps the results in flat arrays (about 1 KB a frame), never the frames or
+the masks.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ import os
 import re
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +36,11 @@ from formcheck.pose.sequence import BACK_PROFILE_POINTS, PoseSequence, stack_fra
 BACK_SEARCH_FRACTION = 0.7
 #: Samples along each search ray.
 BACK_SEARCH_STEPS = 96
+#: Video seconds between two looks for other people while one person is tracked.
+PEOPLE_PROBE_INTERVAL_S = 1.0
+#: People the probe looks for (two are enough to switch; a third is only counted).
+PEOPLE_PROBE_MAX = 3
+
 #: Mask value that counts as "person".
 MASK_THRESHOLD = 0.5
 
@@ -169,54 +183,107 @@ class PoseEstimator:
 
     def __init__(self, model_path: str | os.PathLike, *, back_profile: bool = True,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
-                 min_presence_confidence: float = 0.5, num_poses: int = 2,
-                 person: str = "auto") -> None:
+                 min_presence_confidence: float = 0.5, num_poses: int | None = None,
+                 person: str = "auto",
+                 people_probe_interval_s: float = PEOPLE_PROBE_INTERVAL_S) -> None:
         """``num_poses`` people are looked for per frame; ``person`` (a ``PERSON_RULES`` rule)
-        picks the lifter among them, consistently over time (``pose/people.py``)."""
+        picks the lifter among them, consistently over time (``pose/people.py``).
+
+        ``num_poses=None`` (the default) adapts: looking for two people makes MediaPipe run its
+        person detector on every frame (about half the speed on a one-person clip), so the
+        tracker follows one person while a probe looks for others once every
+        ``people_probe_interval_s`` of video (each frame on its own, no masks); once it sees
+        two or more, the tracker is replaced by one that follows two and the rule chooses
+        between them from then on. An explicit ``person`` rule other than ``auto`` follows two
+        from the first frame."""
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
         self._mp = mp
+        self._vision = vision
         self.model_path = Path(model_path)
         self.back_profile = back_profile
+        self._confidences = (min_detection_confidence, min_tracking_confidence,
+                             min_presence_confidence)
+        if num_poses is None:
+            num_poses = 1 if person == "auto" else 2
+            self._probe_interval_s = people_probe_interval_s if num_poses == 1 else None
+        else:
+            self._probe_interval_s = None
+        self.num_poses = max(1, int(num_poses))
+        self._base = BaseOptions(model_asset_path=str(self.model_path))
+        self._landmarker = self._create(vision.RunningMode.VIDEO, self.num_poses, back_profile)
+        self._probe = None
+        self._next_probe_s = -float("inf")
+        self._last_ms = -1
+        self._first_frame = True
+        self.people = PersonSelector(person)
+
+    def _create(self, mode, num_poses: int, masks: bool):
+        vision = self._vision
+        det, track, pres = self._confidences
         opts = vision.PoseLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=max(1, int(num_poses)),
-            min_pose_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-            min_pose_presence_confidence=min_presence_confidence,
-            output_segmentation_masks=back_profile,
+            base_options=self._base, running_mode=mode, num_poses=num_poses,
+            min_pose_detection_confidence=det, min_tracking_confidence=track,
+            min_pose_presence_confidence=pres, output_segmentation_masks=masks,
         )
         try:
             with _quiet_native_stderr():
-                self._landmarker = vision.PoseLandmarker.create_from_options(opts)
+                return vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             raise ModelInvalidError(
                 f"{self.model_path} is not a usable pose model ({str(exc).splitlines()[0]}); "
                 "fetch or build it again with `formcheck models fetch|build`"
             ) from exc
-        self._last_ms = -1
-        self._first_frame = True
-        self.people = PersonSelector(person)
 
-    def process(self, image_bgr: np.ndarray, t_s: float) -> FramePose:
-        import cv2
+    def _probe_people(self, image, t_s: float) -> None:
+        """Once per ``people_probe_interval_s``: count the people in this frame alone; from two
+        on, follow two (see ``__init__``)."""
+        if self._probe_interval_s is None or t_s < self._next_probe_s:
+            return
+        self._next_probe_s = t_s + self._probe_interval_s
+        if self._probe is None:
+            self._probe = self._create(self._vision.RunningMode.IMAGE, PEOPLE_PROBE_MAX, False)
+        with _quiet_native_stderr(self._first_frame):
+            found = len(self._probe.detect(image).pose_landmarks or ())
+        self.people.probed_max = max(self.people.probed_max, found)
+        if found >= 2:
+            old = self._landmarker
+            self._landmarker = self._create(self._vision.RunningMode.VIDEO, 2,
+                                            self.back_profile)
+            self.num_poses, self._probe_interval_s = 2, None
+            with _filtered_native_stderr():
+                old.close()
 
-        h, w = image_bgr.shape[:2]
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    @staticmethod
+    def image_of(image_rgb: np.ndarray):
+        """A MediaPipe image holding a copy of ``image_rgb`` (H, W, 3 uint8 RGB). MediaPipe reads
+        rows as packed, so a padded array is made contiguous first. Safe in any thread."""
+        import mediapipe as mp
+
+        return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(image_rgb))
+
+    def detect(self, image, t_s: float):
+        """Run the model on one MediaPipe image (from ``image_of``) at time ``t_s``; returns
+        MediaPipe's result for ``pose_of``. Calls must come in time order from one thread."""
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        self._probe_people(image, t_s)
         with _quiet_native_stderr(self._first_frame):
             result = self._landmarker.detect_for_video(image, ts_ms)
         self._first_frame = False
-        self.people.width, self.people.height = w, h
+        return result
+
+    def pose_of(self, result, width: int, height: int) -> FramePose:
+        """The ``FramePose`` in a ``detect`` result for a ``width`` x ``height`` frame. Reads
+        only what the analysis uses from the mask (a few hundred samples along the back); safe
+        in another thread than ``detect``'s, while it runs on later frames."""
+        self.people.width, self.people.height = width, height
         candidates = [
             np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0) for p in lms],
                      dtype=np.float32) for lms in result.pose_landmarks or ()
         ]
-        scale = np.array([w, h], dtype=np.float32)
+        scale = np.array([width, height], dtype=np.float32)
         pick = self.people.choose([person_box(c[:, :2] * scale, c[:, 2]) for c in candidates])
         if pick is None:
             return _nan_pose(self.back_profile)
@@ -236,15 +303,90 @@ class PoseEstimator:
         return FramePose(image_xy=image_xy, world_xyz=world, visibility=visibility,
                          presence=presence, back_xy=back)
 
+    def process_rgb(self, image_rgb: np.ndarray, t_s: float) -> FramePose:
+        """One frame, RGB (the layout MediaPipe wants: no conversion), start to finish."""
+        h, w = image_rgb.shape[:2]
+        return self.pose_of(self.detect(self.image_of(image_rgb), t_s), w, h)
+
+    def process(self, image_bgr: np.ndarray, t_s: float) -> FramePose:
+        """One frame, BGR (OpenCV's layout, e.g. from a camera), start to finish."""
+        import cv2
+
+        return self.process_rgb(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), t_s)
+
     def close(self) -> None:
         with _filtered_native_stderr():
             self._landmarker.close()
+            if self._probe is not None:
+                self._probe.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class SequenceBuilder:
+    """Per-frame poses gathered into flat arrays that grow by doubling (``capacity`` is a hint,
+    e.g. the container's frame count): about 1 KB a frame, with no per-frame Python objects kept,
+    so a 10-minute clip costs a few MB. ``build()`` returns a ``PoseSequence`` over views of
+    the arrays, without another copy."""
+
+    _FIELDS = ("image_xy", "world_xyz", "visibility", "presence", "back_xy")
+
+    def __init__(self, *, back_profile: bool = True, capacity: int = 0) -> None:
+        self.back_profile = back_profile
+        self._n = 0
+        self._cap = 0
+        self._t = np.zeros(0, np.float64)
+        self._arrays: dict[str, np.ndarray] = {}
+        self._grow(max(int(capacity), 64))
+
+    def _grow(self, cap: int) -> None:
+        shapes = {"image_xy": (NUM_LANDMARKS, 2), "world_xyz": (NUM_LANDMARKS, 3),
+                  "visibility": (NUM_LANDMARKS,), "presence": (NUM_LANDMARKS,),
+                  "back_xy": (BACK_PROFILE_POINTS, 2)}
+        t = np.empty(cap, np.float64)
+        t[:self._n] = self._t[:self._n]
+        self._t = t
+        for name in self._FIELDS:
+            if name == "back_xy" and not self.back_profile:
+                continue
+            arr = np.empty((cap, *shapes[name]), np.float32)
+            if name in self._arrays:
+                arr[:self._n] = self._arrays[name][:self._n]
+            self._arrays[name] = arr
+        self._cap = cap
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, t_s: float, pose: FramePose) -> None:
+        if self._n == self._cap:
+            self._grow(2 * self._cap)
+        i = self._n
+        self._t[i] = t_s
+        a = self._arrays
+        a["image_xy"][i] = pose.image_xy
+        a["world_xyz"][i] = pose.world_xyz
+        a["visibility"][i] = pose.visibility
+        a["presence"][i] = pose.presence
+        if self.back_profile:
+            a["back_xy"][i] = (pose.back_xy if pose.back_xy is not None
+                               else np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32))
+        self._n = i + 1
+
+    def build(self, *, width: int, height: int, source: str = "",
+              model: str = "") -> PoseSequence:
+        n = self._n
+        a = self._arrays
+        return PoseSequence(
+            t_s=self._t[:n], image_xy=a["image_xy"][:n], world_xyz=a["world_xyz"][:n],
+            visibility=a["visibility"][:n], presence=a["presence"][:n],
+            back_xy=a["back_xy"][:n] if self.back_profile else None,
+            width=width, height=height, source=source, model=model,
+        )
 
 
 def to_sequence(t_s: list[float], poses: Iterable[FramePose], *, width: int, height: int,
@@ -262,7 +404,62 @@ def to_sequence(t_s: list[float], poses: Iterable[FramePose], *, width: int, hei
     )
 
 
-def run_estimator(estimator: PoseEstimator, frames: Iterable) -> Iterator[tuple[object, FramePose]]:
-    """Pair each frame (anything with ``.image`` and ``.t_s``) with its pose, in order."""
+@dataclass(frozen=True)
+class PreparedFrame:
+    """A decoded frame's facts and its MediaPipe image (which holds the only copy of the
+    pixels kept), made in the thread that decodes."""
+
+    index: int
+    t_s: float
+    width: int
+    height: int
+    mp_image: object  # mediapipe Image holding a copy of the RGB pixels
+
+
+def _prepare(frame) -> PreparedFrame:
+    if isinstance(frame, PreparedFrame):
+        return frame
+    image = frame.image
+    if getattr(frame, "channels", "bgr") != "rgb":
+        import cv2
+
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    h, w = image.shape[:2]
+    return PreparedFrame(index=getattr(frame, "index", -1), t_s=frame.t_s, width=w, height=h,
+                         mp_image=PoseEstimator.image_of(image))
+
+
+def prepare_frames(frames: Iterable) -> Iterator[PreparedFrame]:
+    """Copy each frame into a MediaPipe image, converting BGR frames to RGB (RGB ones, e.g.
+    ``FileSource(..., channels="rgb")``, need no conversion). Run it where frames are decoded
+    (``prefetch(prepare_frames(src))``) so the copy stays off the inference thread."""
     for frame in frames:
-        yield frame, estimator.process(frame.image, frame.t_s)
+        yield _prepare(frame)
+
+
+#: Frames whose results may wait for ``pose_of`` in the worker thread.
+_POSE_LAG = 4
+
+
+def run_estimator(estimator: PoseEstimator, frames: Iterable) -> Iterator[tuple[object, FramePose]]:
+    """Pair each frame (anything with ``.image`` and ``.t_s``, or a ``PreparedFrame``) with its
+    pose, in order; the frame is yielded as given. Inference runs here; reading each result
+    (landmarks, back outline from the mask) runs in a worker thread, a few frames behind, so it
+    overlaps the next inference."""
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-pose") as pool:
+        try:
+            for item in frames:
+                prepared = _prepare(item)
+                result = estimator.detect(prepared.mp_image, prepared.t_s)
+                pose = pool.submit(estimator.pose_of, result, prepared.width, prepared.height)
+                pending.append((item, pose))
+                while len(pending) > _POSE_LAG or (pending and pending[0][1].done()):
+                    done, fut = pending.popleft()
+                    yield done, fut.result()
+            while pending:
+                done, fut = pending.popleft()
+                yield done, fut.result()
+        finally:
+            for _, fut in pending:
+                fut.cancel()

@@ -61,6 +61,8 @@ class PersonSelector:
     frames: int = 0
     frames_with_several: int = 0
     max_people: int = 0
+    #: Most people the estimator's occasional probe saw in one frame (see ``PoseEstimator``).
+    probed_max: int = 0
     #: Horizontal position of the chosen person relative to the others, per frame with several
     #: (-1 left of all, +1 right of all, 0 between).
     sides: list[int] = field(default_factory=list)
@@ -114,7 +116,7 @@ class PersonSelector:
 
     def summary(self) -> dict:
         """What was seen, for ``seq.extra["people"]`` (and the report's notice)."""
-        out = {"rule": self.rule, "max_people": self.max_people,
+        out = {"rule": self.rule, "max_people": max(self.max_people, self.probed_max),
                "frames_with_several": self.frames_with_several, "frames": self.frames}
         if self.frames_with_several:
             mean_side = float(np.mean(self.sides)) if self.sides else 0.0

@@ -8,6 +8,7 @@ so drawing stays stateless and safe to call from several threads.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,9 @@ import numpy as np
 
 #: Distinct (text, size, weight) masks kept; the HUD uses a few dozen strings per video.
 _MASK_CACHE_SIZE = 1024
+#: Pillow's FreeType faces are not safe to use from two threads at once (the render pass draws
+#: frames in parallel): rasterising a new string takes this lock; cached masks do not.
+_RASTER_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=2)
@@ -38,12 +42,13 @@ def text_mask(text: str, px: int, bold: bool = False) -> np.ndarray:
     the same size align whatever their letters."""
     from PIL import Image, ImageDraw
 
-    font = _font(px, bold)
-    ascent, descent = font.getmetrics()
-    left, _, right, _ = font.getbbox(text)
-    w = max(1, right - min(left, 0))
-    img = Image.new("L", (w, ascent + descent), 0)
-    ImageDraw.Draw(img).text((-min(left, 0), 0), text, fill=255, font=font)
+    with _RASTER_LOCK:
+        font = _font(px, bold)
+        ascent, descent = font.getmetrics()
+        left, _, right, _ = font.getbbox(text)
+        w = max(1, right - min(left, 0))
+        img = Image.new("L", (w, ascent + descent), 0)
+        ImageDraw.Draw(img).text((-min(left, 0), 0), text, fill=255, font=font)
     mask = np.asarray(img, dtype=np.float32) / 255.0
     mask.setflags(write=False)
     return mask
