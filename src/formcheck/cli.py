@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from formcheck.commands import batch as batch_cmd
 from formcheck.commands.models import app as models_app
 from formcheck.commands.synth import app as synth_app
 from formcheck.errors import ConfigError, FormcheckError
@@ -149,6 +150,10 @@ def analyze(
         print_summary(report, written, Console())
     if fail_faults and any(f.fault in fail_faults for f in report.findings):
         raise typer.Exit(code=1)
+
+
+app.command("batch")(batch_cmd.batch)
+app.command("reanalyze")(batch_cmd.reanalyze)
 
 
 def main() -> None:

@@ -172,8 +172,12 @@ def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
 
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                    paths: dict[str, Path], *, write_video: bool = True,
-                   write_html: bool = True, progress: Progress | None = None) -> dict[str, Path]:
-    """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page."""
+                   write_html: bool = True, progress: Progress | None = None,
+                   thumbnails_out: dict | None = None) -> dict[str, Path]:
+    """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page.
+
+    ``thumbnails_out``, when given, receives the collected thumbnails (finding index → overlaid
+    BGR frame), e.g. for the batch index page."""
     from formcheck.render.overlay import OverlayRenderer, select_thumbnail_frames
 
     written: dict[str, Path] = {}
@@ -215,6 +219,8 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                 raise
             if sink is not None:
                 written["video"] = sink.close()
+    if thumbnails_out is not None:
+        thumbnails_out.update(thumbs)
     if write_html:
         from formcheck.render.html import render_html
 
