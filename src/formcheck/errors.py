@@ -17,6 +17,7 @@ Exit codes (stable; scripts and CI rely on them):
 8   camera could not be opened
 9   output could not be written
 10  data file (.npz, report) invalid or of another version
+11  ``formcheck batch``: some clips failed (each clip's own code is in its summary)
 ==  =======================================================
 """
 

@@ -65,6 +65,7 @@ class ClipResult:
     frames: int = 0
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
+    worker_peak_rss_mb: float = 0.0  # the worker process's peak memory so far (bench/)
 
 
 #: ``progress(kind, value)``: kind "total" (frames in this clip) or "frames" (done so far).
@@ -199,4 +200,13 @@ def run_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress = _noo
     if result.status != ANALYSED:
         result.pose, result.outputs = None, {}
     result.seconds = time.perf_counter() - t0
+    result.worker_peak_rss_mb = _peak_rss_mb()
     return result
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
