@@ -128,12 +128,15 @@ def _drain(events, monitor: Monitor) -> None:
             monitor.frames(key, value)
 
 
-def _pool_outcome(fut: Future, item: WorkItem) -> ClipResult:
+def _pool_outcome(fut: Future, item: WorkItem, stopping: bool) -> ClipResult:
     if fut.cancelled():
         return _not_started(item)
     exc = fut.exception()
     if exc is None:
         return fut.result()
+    if stopping:  # e.g. a worker hit by Ctrl-C while still starting up
+        return ClipResult(key=item.job.key, status=INTERRUPTED,
+                          error="stopped before it finished")
     return ClipResult(key=item.job.key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
                       error=f"the worker process died ({type(exc).__name__}: {exc})")
 
@@ -157,7 +160,7 @@ def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
         _drain(events, monitor)
         for fut in done:
             item = futures[fut]
-            res = _pool_outcome(fut, item)
+            res = _pool_outcome(fut, item, interrupted)
             results[item.job.key] = res
             monitor.finished(res)
 
@@ -201,8 +204,12 @@ def _ray_task(job: ClipJob, video_name: str, video_bytes: bytes,
         except KeyboardInterrupt:  # ray.cancel(): nothing leaves the temporary folder
             return ClipResult(key=job.key, status=INTERRUPTED,
                               error="stopped before it finished"), {}
+        # Whatever the clip left, as a local run leaves it in DIR (a failed clip's
+        # complete files too; temp files never).
         files = {p.name: p.read_bytes() for p in sorted(out.iterdir())
-                 if p.is_file() and not p.name.startswith(".")} if result.outputs else {}
+                 if p.is_file() and not p.name.startswith(".")}
+        if pose_bytes is not None and result.pose == "saved":
+            files.pop(pipeline.output_paths(out, job.stem)["pose"].name, None)  # unchanged
         return result, files
 
 
@@ -242,10 +249,11 @@ def import_ray():
     return ray
 
 
-def run_ray(items: Sequence[WorkItem], workers: int, monitor: Monitor,
+def run_ray(items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
             address: str | None = None) -> tuple[list[ClipResult], bool]:
     """Run ``items`` on a Ray cluster (``address``), or on a Ray instance started here on
-    loopback with ``workers`` CPUs."""
+    loopback with ``workers`` CPUs (default: this machine's). ``workers`` also bounds the
+    clips in flight; on a cluster it defaults to the cluster's CPUs."""
     ray = import_ray()
     started_here = not ray.is_initialized()
     if started_here:
@@ -254,7 +262,10 @@ def run_ray(items: Sequence[WorkItem], workers: int, monitor: Monitor,
         if address:
             ray.init(address=address, **opts)
         else:
-            ray.init(num_cpus=max(1, workers), _node_ip_address="127.0.0.1", **opts)
+            ray.init(num_cpus=workers or os.cpu_count() or 1, _node_ip_address="127.0.0.1",
+                     **opts)
+    if workers is None:
+        workers = int(ray.cluster_resources().get("CPU", 1))
     remote = ray.remote(num_cpus=1)(_ray_task)
     results: dict[str, ClipResult] = {}
     interrupted = False

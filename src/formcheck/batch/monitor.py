@@ -93,6 +93,8 @@ class RichMonitor:
     def finished(self, result: ClipResult) -> None:
         if result.key in self._running:
             self._running.remove(result.key)
+        if result.status != ANALYSED:  # its frames will not be done: off the total
+            self._totals[result.key] = self._done.get(result.key, 0)
         self.progress.advance(self.clips)
         style = {ANALYSED: "green", FAILED: "red"}.get(result.status, "yellow")
         self.progress.console.print(result_line(result), style=style, markup=False,

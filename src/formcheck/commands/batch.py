@@ -64,13 +64,13 @@ def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool) -> Non
         raise typer.Exit(code=EXIT_CLIPS_FAILED)
 
 
-def _run(items, engine: Engine, jobs: int, address: str | None, quiet: bool):
+def _run(items, engine: Engine, jobs: int | None, address: str | None, quiet: bool):
     from formcheck.batch import engines
 
     with _monitor(quiet, len(items)) as monitor:
         if engine is Engine.ray:
             return engines.run_ray(items, jobs, monitor, address=address)
-        return engines.run_local(items, jobs, monitor)
+        return engines.run_local(items, jobs or os.cpu_count() or 1, monitor)
 
 
 def _file_facts(source: str) -> dict:
@@ -101,7 +101,8 @@ def batch(
         help="Video files, folders (searched recursively) or glob patterns.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for every output.")],
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", min=1, help="Clips analysed at once (default: the CPU count).")] = None,
+        "--jobs", "-j", min=1, help="Clips analysed at once (default: the CPU count; on a Ray "
+        "cluster, its CPUs).")] = None,
     exercise: Annotated[ExerciseChoice, typer.Option(
         help="Exercise of every clip; 'auto' recognises it per clip.")] = ExerciseChoice.auto,
     model: Annotated[str | None, typer.Option(
@@ -169,7 +170,7 @@ def batch(
         if not quiet and outcomes:
             typer.echo(f"{len(outcomes)} clips up to date (same bytes, model and settings); "
                        "--force redoes them", err=True)
-        results, interrupted = _run(items, engine, jobs or os.cpu_count() or 1, address, quiet)
+        results, interrupted = _run(items, engine, jobs, address, quiet)
         for item, res in zip(items, results, strict=True):
             outcomes[item.job.key] = _outcome(item.job.key, item.job.source, item.job.athlete,
                                               item.out_dir, item.job.stem, result=res)
@@ -222,8 +223,7 @@ def reanalyze(
                                   out_dir=path.parent))
         if not items:
             raise InputNotFoundError(f"no clips analysed by `formcheck batch` in {out}")
-        results, interrupted = _run(items, Engine.local, jobs or os.cpu_count() or 1, None,
-                                    quiet)
+        results, interrupted = _run(items, Engine.local, jobs, None, quiet)
         outcomes = [_outcome(i.job.key, i.job.source, i.job.athlete, i.out_dir, i.job.stem,
                              result=r) for i, r in zip(items, results, strict=True)]
         _finish(outcomes, [], out, interrupted, quiet)
