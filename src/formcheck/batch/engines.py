@@ -259,11 +259,17 @@ def run_ray(items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
     if started_here:
         opts = dict(include_dashboard=False, log_to_driver=False,
                     logging_level=logging.WARNING)
-        if address:
-            ray.init(address=address, **opts)
-        else:
-            ray.init(num_cpus=workers or os.cpu_count() or 1, _node_ip_address="127.0.0.1",
-                     **opts)
+        try:
+            if address:
+                ray.init(address=address, **opts)
+            else:
+                ray.init(num_cpus=workers or os.cpu_count() or 1,
+                         _node_ip_address="127.0.0.1", **opts)
+        except Exception as exc:  # noqa: BLE001 - Ray raises several kinds; one line for all
+            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"cannot start or reach {where} ({first}); check --address and "
+                              "that `ray status` works there") from None
     if workers is None:
         workers = int(ray.cluster_resources().get("CPU", 1))
     remote = ray.remote(num_cpus=1)(_ray_task)
