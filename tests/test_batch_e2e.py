@@ -187,6 +187,46 @@ def test_ctrl_c_keeps_finished_clips_and_leaves_nothing_half_written(tmp_path, p
         assert not (out / f"{r['clip']}.batch.json").exists()
 
 
+def _workers_of(pid: int) -> list[int]:
+    """Pool worker processes (spawned children running ``spawn_main``) of process ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(status.split("PPid:")[1].split()[0])
+        if ppid == pid and b"spawn_main" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_a_killed_worker_does_not_stop_the_batch(tmp_path, person_clip, lite_model):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i in range(3):
+        shutil.copy(person_clip, clips / f"take{i}.mp4")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", str(clips), "--out",
+                             str(out), "--model", str(lite_model), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env())
+    deadline = time.monotonic() + 300
+    while not (workers := _workers_of(proc.pid)) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(workers[0], signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert "a worker process died" in err
+    assert [r["status"] for r in summary(out)["rows"]] == ["analysed"] * 3
+    assert not [p for p in out.rglob(".*")]
+
+
 def test_ray_engine_gives_the_local_engine_results(local_run, season, lite_model):
     pytest.importorskip("ray")
     local, _ = local_run

@@ -26,7 +26,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +45,8 @@ from formcheck.errors import ConfigError, FormcheckError, InputNotFoundError
 
 #: Frame-progress messages from a worker are sent at most this often (seconds).
 PROGRESS_INTERVAL_S = 0.25
+#: A clip that was running each time a worker process died this often fails.
+MAX_WORKER_DEATHS = 2
 #: Ray: clips in flight per worker slot (each holds its video bytes in the object store).
 RAY_IN_FLIGHT_PER_SLOT = 2
 
@@ -114,13 +116,15 @@ def _pool_task(item: WorkItem) -> ClipResult:
     return result
 
 
-def _drain(events, monitor: Monitor) -> None:
+def _drain(events, monitor: Monitor, started: set[str]) -> None:
+    """Pass the workers' progress messages on; note which clips have started."""
     while True:
         try:
             key, kind, value = events.get_nowait()
         except queue_mod.Empty:
             return
         if kind == "started":
+            started.add(key)
             monitor.started(key)
         elif kind == "total":
             monitor.total(key, value)
@@ -128,39 +132,70 @@ def _drain(events, monitor: Monitor) -> None:
             monitor.frames(key, value)
 
 
-def _pool_outcome(fut: Future, item: WorkItem, stopping: bool) -> ClipResult:
-    if fut.cancelled():
-        return _not_started(item)
-    exc = fut.exception()
-    if exc is None:
-        return fut.result()
-    if stopping:  # e.g. a worker hit by Ctrl-C while still starting up
-        return ClipResult(key=item.job.key, status=INTERRUPTED,
-                          error="stopped before it finished")
-    return ClipResult(key=item.job.key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
-                      error=f"the worker process died ({type(exc).__name__}: {exc})")
-
-
 def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
               ) -> tuple[list[ClipResult], bool]:
     """Run ``items`` on ``workers`` processes; returns results in item order and whether the
-    batch was interrupted."""
+    batch was interrupted.
+
+    A worker that dies (killed for memory, a crash in native code) breaks its pool: every clip
+    then in it is run again in a new pool; a clip that was running when a worker died twice
+    fails with that reason, so one bad clip cannot stop the others."""
     if not items:
         return [], False
     ctx = multiprocessing.get_context("spawn")
-    events, stop = ctx.Queue(), ctx.Event()
+    stop = ctx.Event()
     results: dict[str, ClipResult] = {}
+    deaths: dict[str, int] = {}
+    todo = list(items)
     interrupted = False
+    while todo and not interrupted:
+        broken, started, interrupted = _pool_round(ctx, stop, todo, workers, monitor, results)
+        todo = []
+        for item in broken:
+            key = item.job.key
+            deaths[key] = deaths.get(key, 0) + (key in started)
+            if interrupted:
+                results[key] = ClipResult(key=key, status=INTERRUPTED,
+                                          error="stopped before it finished")
+            elif deaths[key] >= MAX_WORKER_DEATHS:
+                results[key] = ClipResult(
+                    key=key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
+                    error=f"the worker process died {deaths[key]} times while analysing this "
+                          "clip (out of memory, or a crash in the pose model)")
+            else:
+                todo.append(item)
+                continue
+            monitor.finished(results[key])
+        if todo:
+            monitor.note(f"a worker process died; {len(todo)} clip(s) run again in new workers")
+    return [results.get(i.job.key) or _not_started(i) for i in items], interrupted
+
+
+def _pool_round(ctx, stop, items: list[WorkItem], workers: int, monitor: Monitor,
+                results: dict[str, ClipResult]) -> tuple[list[WorkItem], set[str], bool]:
+    """One process pool over ``items``. Fills ``results``; returns the items whose worker
+    died, the keys that had started, and whether Ctrl-C stopped it."""
+    events = ctx.Queue()  # a fresh queue: a killed worker may leave the old one's lock held
+    started: set[str] = set()
+    broken: list[WorkItem] = []
+    interrupted = False
+
     pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(items))), mp_context=ctx,
                                initializer=_init_worker, initargs=(events, stop))
     futures = {pool.submit(_pool_task, item): item for item in items}
     pending = set(futures)
 
     def collect(done) -> None:
-        _drain(events, monitor)
+        _drain(events, monitor, started)
         for fut in done:
             item = futures[fut]
-            res = _pool_outcome(fut, item, interrupted)
+            if fut.cancelled():
+                res = _not_started(item)
+            elif fut.exception() is not None:  # BrokenProcessPool: a worker died
+                broken.append(item)
+                continue
+            else:
+                res = fut.result()
             results[item.job.key] = res
             monitor.finished(res)
 
@@ -180,8 +215,8 @@ def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
             collect(done)
     finally:
         pool.shutdown(wait=not pending, cancel_futures=True)
-        _drain(events, monitor)
-    return [results.get(i.job.key) or _not_started(i) for i in items], interrupted
+        _drain(events, monitor, started)
+    return broken, started, interrupted
 
 
 # ---------------------------------------------------------------------------- Ray
