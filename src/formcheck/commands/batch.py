@@ -114,11 +114,11 @@ def batch(
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every clip, pose inference included.")] = False,
     engine: Annotated[Engine, typer.Option(
-        help="local: a process pool here; ray: a Ray cluster (pip install 'formcheck[ray]').")
+        help="local: a process pool here; ray: a Ray cluster (pip install 'formcheck\\[ray]').")
     ] = Engine.local,
     address: Annotated[str | None, typer.Option(
-        help="Ray cluster address (e.g. 10.0.0.5:6379 or ray://head:10001); default: start "
-             "Ray here.")] = None,
+        help="Ray cluster address (the head node's HOST:6379); default: start Ray here.")
+    ] = None,
     no_video: Annotated[bool, typer.Option(
         "--no-video", help="Skip the annotated videos.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
