@@ -74,7 +74,7 @@ def timed_run(engine, items, workers: int, **kw):
 
 def report(label: str, wall: float, clips: int, frames: int, rss: float | None) -> None:
     mem = f", worker peak RSS {rss:.0f} MB" if rss else ""
-    print(f"{label:<22} {wall:7.1f} s  {clips / wall:6.3f} clips/s  {frames / wall:7.1f} "
+    print(f"{label:<28} {wall:7.1f} s  {clips / wall:6.3f} clips/s  {frames / wall:7.1f} "
           f"frames/s{mem}")
 
 
@@ -142,6 +142,9 @@ def main() -> None:
     ap.add_argument("--no-ray", action="store_true")
     ap.add_argument("--rerun-clips", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="rounds of (1 worker, 2 workers, Ray), order alternating")
+    ap.add_argument("--no-rerun", action="store_true")
     args = ap.parse_args()
 
     from formcheck.batch import engines
@@ -150,34 +153,47 @@ def main() -> None:
     print(f"load before: {uptime()}")
     print(f"{len(samples)} samples ({', '.join(s.stem for s in samples)}), model "
           f"{args.model}, CPUs {os.cpu_count()}")
-    figures = {}
-    with tempfile.TemporaryDirectory(prefix="fc-bench-batch-") as tmp:
-        for workers in (1, 2):
-            out = Path(tmp) / f"local{workers}"
-            wall, n, frames, rss = timed_run(engines.run_local,
-                                             make_items(samples, out, args.model), workers)
-            figures[workers] = wall
-            report(f"local, {workers} worker{'s' if workers > 1 else ''}", wall, n, frames, rss)
-            shutil.rmtree(out)
-        print(f"speed-up 2 vs 1 worker: {figures[1] / figures[2]:.2f}x (target >= 1.8x)")
+    engines_run = {"local, 1 worker": (engines.run_local, 1),
+                   "local, 2 workers": (engines.run_local, 2)}
+    if not args.no_ray:
+        import logging
+
+        import ray
+
+        t0 = time.perf_counter()
+        ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
+                 log_to_driver=False, logging_level=logging.WARNING)
+        print(f"Ray start (local instance, 2 CPUs): {time.perf_counter() - t0:.1f} s")
+        engines_run["ray, 2 CPUs"] = (engines.run_ray, 2)
+    walls: dict[str, list[float]] = {k: [] for k in engines_run}
+    try:
+        with tempfile.TemporaryDirectory(prefix="fc-bench-batch-") as tmp:
+            for rnd in range(args.rounds):
+                # Alternate the order each round, so a load that drifts during the run
+                # does not favour one configuration.
+                order = list(engines_run) if rnd % 2 == 0 else list(engines_run)[::-1]
+                for label in order:
+                    engine, workers = engines_run[label]
+                    out = Path(tmp) / f"r{rnd}-{workers}-{engine.__name__}"
+                    wall, n, frames, rss = timed_run(engine,
+                                                     make_items(samples, out, args.model),
+                                                     workers)
+                    walls[label].append(wall)
+                    report(f"[round {rnd + 1}] {label}", wall, n, frames, rss)
+                    shutil.rmtree(out)
+                    print(f"  load: {uptime()}")
+    finally:
         if not args.no_ray:
-            import logging
-
-            import ray
-
-            t0 = time.perf_counter()
-            ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
-                     log_to_driver=False, logging_level=logging.WARNING)
-            print(f"Ray start (local instance, 2 CPUs): {time.perf_counter() - t0:.1f} s")
-            try:
-                out = Path(tmp) / "ray"
-                wall, n, frames, rss = timed_run(engines.run_ray,
-                                                 make_items(samples, out, args.model), 2)
-                report("ray, 2 CPUs", wall, n, frames, rss)
-            finally:
-                ray.shutdown()
+            ray.shutdown()
+    ratios = [a / b for a, b in zip(walls["local, 1 worker"], walls["local, 2 workers"],
+                                    strict=True)]
+    print("speed-up 2 vs 1 worker per round: " + ", ".join(f"{r:.2f}x" for r in ratios)
+          + f"; median {statistics.median(ratios):.2f}x (target >= 1.8x)")
+    for label, ws in walls.items():
+        print(f"{label:<22} median wall {statistics.median(ws):.1f} s over {len(ws)} rounds")
     print(f"load after: {uptime()}")
-    noop_rerun(args.rerun_clips, args.model, args.repeats)
+    if not args.no_rerun:
+        noop_rerun(args.rerun_clips, args.model, args.repeats)
     print(f"load at end: {uptime()}")
 
 
