@@ -19,6 +19,8 @@ from formcheck.errors import FormcheckError
 #: the summary); 130 when stopped with Ctrl-C.
 EXIT_CLIPS_FAILED = 11
 EXIT_INTERRUPTED = 130
+#: Skipped inputs listed on the terminal (summary.json lists them all).
+SHOWN_SKIPPED = 20
 
 
 class Engine(str, Enum):
@@ -145,8 +147,11 @@ def batch(
         ex = None if exercise is ExerciseChoice.auto else exercise.value
         clips, skipped = find_clips(inputs, out)
         if not quiet:
-            for s in skipped:
+            for s in skipped[:SHOWN_SKIPPED]:
                 typer.echo(f"skipped {s.path}: {s.reason}", err=True)
+            if len(skipped) > SHOWN_SKIPPED:
+                typer.echo(f"skipped {len(skipped) - SHOWN_SKIPPED} more (all listed in "
+                           f"{out / 'summary.json'})", err=True)
         if not clips:
             raise InputNotFoundError(
                 "no video files found in " + ", ".join(inputs)
