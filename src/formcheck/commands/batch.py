@@ -150,8 +150,8 @@ def batch(
             for s in skipped[:SHOWN_SKIPPED]:
                 typer.echo(f"skipped {s.path}: {s.reason}", err=True)
             if len(skipped) > SHOWN_SKIPPED:
-                typer.echo(f"skipped {len(skipped) - SHOWN_SKIPPED} more (all listed in "
-                           f"{out / 'summary.json'})", err=True)
+                where = f" (all listed in {out / 'summary.json'})" if clips else ""
+                typer.echo(f"skipped {len(skipped) - SHOWN_SKIPPED} more{where}", err=True)
         if not clips:
             raise InputNotFoundError(
                 "no video files found in " + ", ".join(inputs)
