@@ -58,12 +58,23 @@ def make_items(clips: list[Path], out: Path, model: str, force: bool = True):
     return items
 
 
+def _children_cpu_s() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def timed_run(engine, items, workers: int, **kw):
     from formcheck.batch.monitor import QuietMonitor
 
+    cpu0 = _children_cpu_s()
     t0 = time.perf_counter()
     results, _ = engine(items, workers, QuietMonitor(), **kw)
     wall = time.perf_counter() - t0
+    cpu = _children_cpu_s() - cpu0  # pool workers are reaped when the pool shuts down
+    if cpu > 0:
+        print(f"  workers' CPU time {cpu:.1f} s = {cpu / wall:.2f} cores busy on average")
     failed = [r for r in results if r.status != "analysed"]
     if failed:
         print(f"  {len(failed)} clips failed, e.g. {failed[0].key}: {failed[0].error}")
