@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install -q -e ".[dev]"
+# The Ray engine's test starts a local Ray instance (the optional extra formcheck[ray]).
+python3 -m pip install -q -e ".[ray]"
 
 # One test renders the HTML report in headless Chromium (Debian's package).
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

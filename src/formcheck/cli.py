@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from formcheck.commands import batch as batch_cmd
 from formcheck.commands.check import check as check_command
 from formcheck.commands.guide import FILMING_EPILOG, version_callback
 from formcheck.commands.live import live as live_command
@@ -182,6 +183,8 @@ def analyze(
 
 
 app.command("check")(check_command)  # listed after analyze in --help
+app.command("batch")(batch_cmd.batch)
+app.command("reanalyze")(batch_cmd.reanalyze)
 
 
 def _click_class(name: str) -> type[Exception]:

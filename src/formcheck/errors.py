@@ -17,7 +17,8 @@ Exit codes (stable; scripts and CI rely on them):
 8   camera could not be opened
 9   output could not be written
 10  data file (.npz, report) invalid or of another version
-11  ``formcheck check``: a clip could not be checked (no expectations, or its analysis failed)
+11  ``formcheck check``/``batch``: a clip could not be checked (no expectations, its analysis
+    failed) / some clips of a batch failed (each clip's own code is in the summary)
 130 interrupted (Ctrl-C, SIGINT)
 143 terminated (SIGTERM)
 ==  =======================================================

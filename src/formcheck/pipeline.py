@@ -241,8 +241,11 @@ def _render_workers() -> int:
 
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                    paths: dict[str, Path], *, write_video: bool = True,
-                   write_html: bool = True, progress: Progress | None = None) -> dict[str, Path]:
+                   write_html: bool = True, progress: Progress | None = None,
+                   thumbnails_out: dict | None = None) -> dict[str, Path]:
     """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page.
+    ``thumbnails_out``, when given, receives the collected thumbnails (finding index →
+    overlaid BGR frame at the page's size), e.g. for the batch index page.
 
     A pipeline, so the cores are used: one thread decodes, worker threads draw the overlay and
     convert each frame to the encoder's yuv420p, x264 encodes with its own threads (the
@@ -274,6 +277,8 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                                          write_video, progress, page_when_ready))
         if page is not None:
             written["html"] = page.result()
+    if thumbnails_out is not None:
+        thumbnails_out.update(thumbs)
     return written
 
 

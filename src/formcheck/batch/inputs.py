@@ -1,0 +1,135 @@
+"""From the coach's INPUTS (files, folders, globs) to a list of clips with unique output places.
+
+Folders are searched recursively for video files; hidden files and folders, files that are not
+videos, and anything inside the output folder are skipped and listed with the reason. A file
+named explicitly is always taken (a bad one fails as a clip, with its own error, and the batch
+goes on); so is a path that does not exist and is no glob pattern.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: File name endings taken as videos when searching folders and globs (lower case).
+VIDEO_SUFFIXES: frozenset[str] = frozenset({
+    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp",
+    ".ts", ".mts", ".m2ts", ".gif",
+})
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One input clip and where its outputs go."""
+
+    source: str  # the path as found (relative to the working folder when given so)
+    key: str  # unique id inside the batch: output sub-folder / name, with "/" separators
+    rel_dir: str  # output sub-folder under DIR ("" for DIR itself)
+    stem: str  # output file stem (``<stem>.report.json`` ...)
+    athlete: str  # the clip's parent folder name
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        path.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
+def _walk(folder: Path, out_dir: Path | None, found: list[Path], skipped: list[Skipped]) -> None:
+    for root, dirs, files in os.walk(folder):
+        root_p = Path(root)
+        keep = []
+        for d in sorted(dirs):
+            p = root_p / d
+            if _is_hidden(d):
+                skipped.append(Skipped(str(p), "hidden folder"))
+            elif _inside(p, out_dir):
+                skipped.append(Skipped(str(p), "the output folder"))
+            else:
+                keep.append(d)
+        dirs[:] = keep
+        for name in sorted(files):
+            _consider(root_p / name, out_dir, found, skipped)
+
+
+def _consider(path: Path, out_dir: Path | None, found: list[Path],
+              skipped: list[Skipped]) -> None:
+    if _is_hidden(path.name):
+        skipped.append(Skipped(str(path), "hidden file"))
+    elif path.suffix.lower() not in VIDEO_SUFFIXES:
+        skipped.append(Skipped(str(path), "not a video file"))
+    elif _inside(path, out_dir):
+        skipped.append(Skipped(str(path), "inside the output folder"))
+    else:
+        found.append(path)
+
+
+def find_clips(inputs: list[str], out_dir: Path | None = None) -> tuple[list[Clip], list[Skipped]]:
+    """Expand ``inputs`` into clips (in input order, each once) and the skipped paths."""
+    out_res = out_dir.resolve() if out_dir is not None else None
+    found: list[Path] = []
+    skipped: list[Skipped] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            _walk(p, out_res, found, skipped)
+        elif p.exists():
+            found.append(p)  # named explicitly: taken even if its name does not look like video
+        elif _GLOB_CHARS & set(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                skipped.append(Skipped(item, "the pattern matched nothing"))
+            for m in matches:
+                mp = Path(m)
+                if mp.is_dir():
+                    _walk(mp, out_res, found, skipped)
+                else:
+                    _consider(mp, out_res, found, skipped)
+        else:
+            found.append(p)  # missing: fails as a clip with the same error as `analyze`
+    unique: list[Path] = []
+    seen: set[Path] = set()
+    for p in found:
+        r = p.resolve()
+        if r not in seen:
+            seen.add(r)
+            unique.append(p)
+    return _place(unique), skipped
+
+
+def _place(paths: list[Path]) -> list[Clip]:
+    """Output places mirror the clips' folders below their common folder, so two athletes'
+    ``set1.mp4`` never collide; two videos with the same stem in one folder keep their suffix."""
+    if not paths:
+        return []
+    parents = [p.resolve().parent for p in paths]
+    root = Path(os.path.commonpath([str(d) for d in parents]))
+    rel_dirs = [d.relative_to(root).as_posix() for d in parents]
+    rel_dirs = ["" if r == "." else r for r in rel_dirs]
+    stems: dict[tuple[str, str], int] = {}
+    for p, r in zip(paths, rel_dirs, strict=True):
+        stems[(r, p.stem)] = stems.get((r, p.stem), 0) + 1
+    clips = []
+    for p, r in zip(paths, rel_dirs, strict=True):
+        stem = p.stem if stems[(r, p.stem)] == 1 else p.name
+        clips.append(Clip(source=str(p), key=f"{r}/{stem}" if r else stem, rel_dir=r,
+                          stem=stem, athlete=p.resolve().parent.name))
+    return clips

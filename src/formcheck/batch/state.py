@@ -1,0 +1,93 @@
+"""Per-clip state for resuming a batch: ``<stem>.batch.json`` beside the clip's outputs.
+
+Written atomically and last, after every other output of the clip, so its presence means the
+outputs are complete. It records the clip's content hash (with the file's size and modification
+time, so an unchanged file is not re-hashed on every rerun), the pose model's hash and a hash of
+the analysis settings. A rerun skips a clip when all three match and the outputs exist; when
+only the settings changed, the saved ``.pose.npz`` is reused and only the analysis is redone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from formcheck import __version__
+from formcheck.errors import FormcheckError
+from formcheck.fsutil import file_sha256, write_text_atomic
+from formcheck.report import SCHEMA_VERSION
+
+STATE_FORMAT = 1
+STATE_SUFFIX = ".batch.json"
+
+
+def settings_sha256(config, exercise: str | None, write_video: bool) -> str:
+    """Hash of everything besides the clip and the model that shapes a clip's outputs."""
+    blob = json.dumps({
+        "config": asdict(config), "exercise": exercise, "write_video": write_video,
+        "formcheck": __version__, "report_schema": SCHEMA_VERSION,
+    }, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ClipState:
+    source: str
+    athlete: str
+    size: int
+    mtime_ns: int
+    source_sha256: str
+    model: str | None
+    model_sha256: str
+    exercise: str | None
+    settings_sha256: str
+    outputs: dict[str, str] = field(default_factory=dict)  # kind -> file name beside the state
+    source_path: str = ""  # absolute, for `reanalyze` from another working folder
+    format: int = STATE_FORMAT
+    formcheck_version: str = __version__
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, indent=1) + "\n"
+
+
+def state_path(out_dir: Path, stem: str) -> Path:
+    return out_dir / f"{stem}{STATE_SUFFIX}"
+
+
+def read_state(path: Path) -> ClipState | None:
+    """The saved state, or None when missing, unreadable or of another format."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != STATE_FORMAT:
+            return None
+        return ClipState(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def write_state(path: Path, state: ClipState) -> Path:
+    return write_text_atomic(path, state.to_json())
+
+
+def content_sha256(video: Path, known: ClipState | None) -> str:
+    """The clip's SHA-256, taken from ``known`` when the file's size and mtime are unchanged."""
+    st = os.stat(video)
+    if known is not None and known.size == st.st_size and known.mtime_ns == st.st_mtime_ns:
+        return known.source_sha256
+    return file_sha256(video)
+
+
+def up_to_date(state: ClipState | None, video: Path, out_dir: Path, model_sha: str,
+               settings: str) -> bool:
+    """True when ``state`` says the clip's outputs exist for these bytes, model and settings."""
+    if state is None or state.model_sha256 != model_sha or state.settings_sha256 != settings:
+        return False
+    try:
+        if content_sha256(video, state) != state.source_sha256:
+            return False
+    except (OSError, FormcheckError):
+        return False
+    return all((out_dir / name).is_file() for name in state.outputs.values())

@@ -1,0 +1,221 @@
+"""What the coach reads: one row per clip in ``index.html``, ``summary.csv`` and ``summary.json``.
+
+Rows are built from each clip's saved report (the one truth its own page, video and CSV were
+drawn from), so the index says exactly what the clip's page says. Problem reps first: clips with
+findings (worst severity, then most problem reps), then clips that failed or were stopped, then
+clips without findings.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from formcheck import __version__
+from formcheck.batch.inputs import Skipped
+from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, UP_TO_DATE
+from formcheck.errors import FormcheckError
+from formcheck.fsutil import write_text_atomic
+from formcheck.render._common import fault_title, format_value, not_judged, severity_rank
+from formcheck.report import FAULTS, Report, worst
+
+SUMMARY_FORMAT = 1
+NOT_ASSESSABLE = "not assessable"
+
+
+@dataclass(frozen=True)
+class ClipOutcome:
+    """What the driver knows about one clip after the run."""
+
+    key: str
+    source: str
+    athlete: str
+    out_dir: Path  # the clip's output folder under DIR
+    stem: str
+    status: str  # ANALYSED | UP_TO_DATE | FAILED | INTERRUPTED
+    error: str | None = None
+    exit_code: int = 0
+    pose: str | None = None  # "inference" | "saved" | None (not run)
+    outputs: tuple[tuple[str, str], ...] = ()  # (kind, file name) in out_dir
+
+
+@dataclass(frozen=True)
+class Row:
+    """One clip, as every summary file shows it (CSV columns in this order)."""
+
+    athlete: str
+    clip: str
+    status: str
+    exercise: str
+    view: str
+    reps: int | None
+    problem_reps: int | None
+    rounded_back: str
+    rounded_back_reps: int | None
+    lumbar_overextension: str
+    lumbar_overextension_reps: int | None
+    jerky_twist: str
+    jerky_twist_reps: int | None
+    worst_rep: str
+    worst_fault: str
+    worst_severity: str
+    worst_value: str
+    worst_at_s: float | None
+    not_assessable: str
+    error: str
+    exit_code: int | None
+    pose: str
+    page: str
+    video: str
+    thumbnail: str
+    source: str
+
+
+CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
+
+
+def _fault_cell(report: Report, fault: str) -> tuple[str, int]:
+    """Worst severity of ``fault`` in the clip and the number of reps it was found in; or
+    ``not assessable`` when no rep could be judged; or ``ok``."""
+    hits = report.findings_for(fault)
+    if hits:
+        return worst(hits).severity, len({f.rep for f in hits})
+    clip = report.assessment(fault, None)
+    per_rep = [report.assessment(fault, r.index) for r in report.reps]
+    if (clip is not None and not clip.assessable) or (
+            per_rep and all(a is not None and not a.assessable for a in per_rep)):
+        return NOT_ASSESSABLE, 0
+    return "ok", 0
+
+
+def _rel(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _estimate(est) -> str:
+    return est.name if est is not None else "unknown"
+
+
+def build_row(outcome: ClipOutcome, root: Path) -> Row:
+    """The row of one clip, read from its saved report when it has one."""
+    outputs = dict(outcome.outputs)
+    report: Report | None = None
+    error, code, status = outcome.error or "", outcome.exit_code or None, outcome.status
+    if status in (ANALYSED, UP_TO_DATE) and "report" in outputs:
+        try:
+            report = Report.load(outcome.out_dir / outputs["report"])
+        except FormcheckError as err:
+            status, error, code = FAILED, str(err), err.exit_code
+    link = {k: _rel(outcome.out_dir / v, root) for k, v in outputs.items()} if report else {}
+    base = dict(athlete=outcome.athlete, clip=outcome.key, status=status, error=error,
+                exit_code=code, pose=outcome.pose or "", page=link.get("html", ""),
+                video=link.get("video", ""), thumbnail=link.get("thumbnail", ""),
+                source=outcome.source)
+    if report is None:
+        empty = {f.name: (None if f.type in ("int | None", "float | None") else "")
+                 for f in fields(Row) if f.name not in base}
+        return Row(**base, **empty)
+    cells = {}
+    for fault in FAULTS:
+        cells[fault], cells[f"{fault}_reps"] = _fault_cell(report, fault)
+    problem = {f.rep for f in report.findings}
+    w = worst(report.findings) if report.findings else None
+    missing = "; ".join(f"{fault_title(f)} ({scope}): {reason or 'no reason given'}"
+                        for f, scope, reason in not_judged(report))
+    return Row(
+        **base, exercise=_estimate(report.exercise), view=_estimate(report.view),
+        reps=len(report.reps), problem_reps=len(problem), **cells,
+        worst_rep=("" if w is None else "outside reps" if w.rep is None else str(w.rep)),
+        worst_fault=fault_title(w.fault) if w else "",
+        worst_severity=w.severity if w else "",
+        worst_value=(f"{format_value(w.value, w.unit)} (limit "
+                     f"{format_value(w.threshold, w.unit)})") if w else "",
+        worst_at_s=round(float(w.peak_s), 2) if w else None,
+        not_assessable=missing,
+    )
+
+
+def sort_key(row: Row) -> tuple:
+    """Problem reps first (worst severity, then most reps), then failures, then the rest."""
+    if row.problem_reps:
+        group = 0
+    elif row.status in (FAILED, INTERRUPTED):
+        group = 1
+    else:
+        group = 2
+    sev = severity_rank(row.worst_severity) if row.worst_severity else -1
+    return (group, -sev, -(row.problem_reps or 0), row.athlete, row.clip)
+
+
+def build_rows(outcomes: list[ClipOutcome], root: Path) -> list[Row]:
+    return sorted((build_row(o, root) for o in outcomes), key=sort_key)
+
+
+def summary_csv(rows: list[Row]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in (getattr(r, c) for c in CSV_COLUMNS)])
+    return buf.getvalue()
+
+
+def counts(rows: list[Row]) -> dict[str, int]:
+    return {
+        "clips": len(rows),
+        "analysed": sum(r.status == ANALYSED for r in rows),
+        "up_to_date": sum(r.status == UP_TO_DATE for r in rows),
+        "failed": sum(r.status == FAILED for r in rows),
+        "interrupted": sum(r.status == INTERRUPTED for r in rows),
+        "with_findings": sum(bool(r.problem_reps) for r in rows),
+        "problem_reps": sum(r.problem_reps or 0 for r in rows),
+    }
+
+
+def summary_json(rows: list[Row], skipped: list[Skipped]) -> str:
+    doc = {
+        "format": SUMMARY_FORMAT, "formcheck_version": __version__, "counts": counts(rows),
+        "rows": [asdict(r) for r in rows],
+        "skipped": [asdict(s) for s in skipped],
+    }
+    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _thumb_uri(root: Path, rel: str) -> str:
+    if not rel:
+        return ""
+    try:
+        data = (root / rel).read_bytes()
+    except OSError:
+        return ""
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
+def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
+    """The coach's page: self-contained (thumbnails inline, no outside resources)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("formcheck.batch", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    template = env.get_template("index.html.j2")
+    return template.render(
+        rows=rows, thumbs={r.clip: _thumb_uri(root, r.thumbnail) for r in rows},
+        skipped=skipped, counts=counts(rows), faults=[(f, fault_title(f)) for f in FAULTS],
+        severity_rank={s: severity_rank(s) for s in ("mild", "moderate", "severe")},
+        version=__version__, not_assessable=NOT_ASSESSABLE,
+    )
+
+
+def write_summaries(rows: list[Row], skipped: list[Skipped], root: Path) -> dict[str, Path]:
+    """``index.html``, ``summary.csv`` and ``summary.json`` in ``root``, each atomically."""
+    return {
+        "csv": write_text_atomic(root / "summary.csv", summary_csv(rows)),
+        "json": write_text_atomic(root / "summary.json", summary_json(rows, skipped)),
+        "index": write_text_atomic(root / "index.html", index_html(rows, skipped, root)),
+    }

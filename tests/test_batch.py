@@ -1,0 +1,288 @@
+"""Batch: finding clips, resume decisions, summary rows and the index page (no pose model)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from formcheck.batch.inputs import find_clips
+from formcheck.batch.state import (
+    ClipState,
+    read_state,
+    settings_sha256,
+    state_path,
+    up_to_date,
+    write_state,
+)
+from formcheck.batch.summary import (
+    CSV_COLUMNS,
+    ClipOutcome,
+    build_rows,
+    index_html,
+    summary_csv,
+    summary_json,
+)
+from formcheck.batch.task import ANALYSED, FAILED, UP_TO_DATE
+from formcheck.config import load_config
+from formcheck.fsutil import file_sha256
+from formcheck.report import Assessment, Estimate, Finding, Rep, Report, VideoInfo
+
+
+def touch(path: Path, data: bytes = b"x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+# ============================================================================ inputs
+@pytest.fixture()
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "season"
+    for rel in ("alice/set1.mp4", "alice/set2.MOV", "bob/set1.mp4", "bob/deep/set3.mkv",
+                "bob/notes.txt", "bob/.set4.mp4", ".trash/old.mp4", "carol/a.mp4",
+                "carol/a.mov"):
+        touch(root / rel)
+    return root
+
+
+def test_folders_are_searched_for_videos_only(tree):
+    clips, skipped = find_clips([str(tree)])
+    keys = sorted(c.key for c in clips)
+    assert keys == ["alice/set1", "alice/set2", "bob/deep/set3", "bob/set1", "carol/a.mov",
+                    "carol/a.mp4"]
+    reasons = {Path(s.path).name: s.reason for s in skipped}
+    assert reasons == {".trash": "hidden folder", ".set4.mp4": "hidden file",
+                       "notes.txt": "not a video file"}
+    by_key = {c.key: c for c in clips}
+    assert by_key["bob/deep/set3"].athlete == "deep"
+    assert by_key["alice/set1"].athlete == "alice"
+    # two athletes' set1.mp4 go to different places; same stem in one folder keeps the suffix
+    assert by_key["alice/set1"].rel_dir == "alice" and by_key["bob/set1"].rel_dir == "bob"
+    assert by_key["carol/a.mov"].stem == "a.mov"
+
+
+def test_globs_files_and_missing_paths(tree, tmp_path):
+    notes = tree / "bob" / "notes.txt"
+    clips, skipped = find_clips([str(tree / "alice" / "*.mp4"), str(notes),
+                                 str(tmp_path / "gone.mp4"), str(tree / "zzz*.mp4"),
+                                 str(tree / "alice" / "set1.mp4")])  # a duplicate
+    sources = [Path(c.source).name for c in clips]
+    # explicit files are taken as given (a bad one fails as a clip); duplicates once
+    assert sources == ["set1.mp4", "notes.txt", "gone.mp4"]
+    assert [s.reason for s in skipped] == ["the pattern matched nothing"]
+
+
+def test_the_output_folder_is_never_an_input(tree):
+    out = tree / "alice" / "formcheck_out"
+    touch(out / "set1.annotated.mp4")
+    clips, skipped = find_clips([str(tree / "alice")], out)
+    assert sorted(c.stem for c in clips) == ["set1", "set2"]
+    assert any(s.reason == "the output folder" for s in skipped)
+
+
+# ============================================================================ resume state
+def test_settings_hash_follows_every_setting():
+    cfg = load_config()
+    base = settings_sha256(cfg, None, True)
+    assert base == settings_sha256(load_config(), None, True)
+    changed = load_config(overrides=["rounded_back.min_bulge_pct=6"])
+    assert len({base, settings_sha256(changed, None, True), settings_sha256(cfg, "squat", True),
+                settings_sha256(cfg, None, False)}) == 4
+
+
+def _state_for(video: Path, out: Path, **kw) -> ClipState:
+    st = video.stat()
+    touch(out / "c.report.json")
+    fields = dict(source=str(video), athlete="a", size=st.st_size, mtime_ns=st.st_mtime_ns,
+                  source_sha256=file_sha256(video), model="lite", model_sha256="m",
+                  exercise=None, settings_sha256="s", outputs={"report": "c.report.json"})
+    fields.update(kw)
+    return ClipState(**fields)
+
+
+def test_up_to_date_needs_same_bytes_model_settings_and_outputs(tmp_path):
+    video = touch(tmp_path / "c.mp4", b"clip bytes")
+    out = tmp_path / "out"
+    state = _state_for(video, out)
+    path = write_state(state_path(out, "c"), state)
+    assert read_state(path) == state
+    assert up_to_date(state, video, out, "m", "s")
+    assert not up_to_date(None, video, out, "m", "s")
+    assert not up_to_date(state, video, out, "other model", "s")
+    assert not up_to_date(state, video, out, "m", "other settings")
+    (out / "c.report.json").unlink()
+    assert not up_to_date(state, video, out, "m", "s")
+
+
+def test_unchanged_files_are_not_rehashed_changed_ones_are(tmp_path):
+    video = touch(tmp_path / "c.mp4", b"clip bytes")
+    out = tmp_path / "out"
+    # a wrong recorded hash is believed while size and mtime match (no re-hash on reruns) ...
+    trusted = _state_for(video, out, source_sha256="0" * 64)
+    assert up_to_date(trusted, video, out, "m", "s")
+    # ... and checked as soon as the file looks touched
+    os.utime(video, ns=(trusted.mtime_ns + 10**9, trusted.mtime_ns + 10**9))
+    assert not up_to_date(trusted, video, out, "m", "s")
+    good = _state_for(video, out, mtime_ns=1)  # touched but same bytes: still up to date
+    assert up_to_date(good, video, out, "m", "s")
+    video.write_bytes(b"other bytes")
+    assert not up_to_date(good, video, out, "m", "s")
+
+
+def test_bad_state_files_read_as_none(tmp_path):
+    p = touch(tmp_path / "x.batch.json", b"{not json")
+    assert read_state(p) is None
+    p.write_text(json.dumps({"format": 999}))
+    assert read_state(p) is None
+    assert read_state(tmp_path / "missing.batch.json") is None
+
+
+# ============================================================================ summary
+def _report(findings=(), reps=2, assessable=()) -> Report:
+    return Report(
+        video=VideoInfo(path="clip.mp4", width=640, height=480, fps=30.0, frame_count=90,
+                        duration_s=3.0),
+        model="lite", frames_total=90, frames_with_person=90,
+        exercise=Estimate("squat", 0.9), view=Estimate("side", 0.8),
+        reps=tuple(Rep(index=i + 1, start_s=i * 1.0, end_s=i + 0.9) for i in range(reps)),
+        findings=tuple(findings), assessable=tuple(assessable))
+
+
+def _finding(fault: str, rep: int, severity: str, value: float = 10.0) -> Finding:
+    return Finding(fault=fault, rep=rep, phase=None, start_s=rep - 0.8, end_s=rep - 0.6,
+                   peak_s=rep - 0.7, severity=severity, value=value, threshold=5.0,
+                   unit="% of torso", message=f"Rep {rep}: {fault}")
+
+
+def _outcome(root: Path, name: str, report: Report | None, athlete: str = "alice",
+             status: str = ANALYSED, **kw) -> ClipOutcome:
+    out_dir = root / athlete
+    outputs = ()
+    if report is not None:
+        report.save_json(out_dir / f"{name}.report.json")
+        outputs = (("report", f"{name}.report.json"), ("html", f"{name}.report.html"))
+    return ClipOutcome(key=f"{athlete}/{name}", source=f"/clips/{athlete}/{name}.mp4",
+                       athlete=athlete, out_dir=out_dir, stem=name, status=status,
+                       outputs=outputs, **kw)
+
+
+@pytest.fixture()
+def outcomes(tmp_path):
+    na = Assessment("jerky_twist", None, False, "a side view cannot show rotation")
+    return [
+        _outcome(tmp_path, "clean", _report(assessable=[na])),
+        _outcome(tmp_path, "broken", None, status=FAILED, error="cannot decode broken.mp4",
+                 exit_code=4),
+        _outcome(tmp_path, "mild2", _report([_finding("rounded_back", 1, "mild"),
+                                             _finding("rounded_back", 2, "mild")]),
+                 athlete="bob", status=UP_TO_DATE),
+        _outcome(tmp_path, "severe1", _report([
+            _finding("lumbar_overextension", 1, "moderate"),
+            _finding("rounded_back", 2, "severe", 15.0),
+            _finding("rounded_back", 2, "mild", 6.0)]), athlete="<b>carol</b>"),
+    ]
+
+
+def test_rows_problem_reps_first(outcomes, tmp_path):
+    rows = build_rows(outcomes, tmp_path)
+    assert [r.clip.split("/")[-1] for r in rows] == ["severe1", "mild2", "broken", "clean"]
+    severe, mild, broken, clean = rows
+    assert (severe.problem_reps, severe.rounded_back, severe.rounded_back_reps) == (2, "severe", 1)
+    assert (severe.lumbar_overextension, severe.lumbar_overextension_reps) == ("moderate", 1)
+    assert (severe.worst_rep, severe.worst_fault, severe.worst_severity) == ("2", "rounded back",
+                                                                            "severe")
+    assert severe.worst_value == "15.0% of torso (limit 5.0% of torso)"
+    assert (mild.status, mild.problem_reps, mild.rounded_back) == (UP_TO_DATE, 2, "mild")
+    assert (broken.status, broken.exit_code, broken.reps) == (FAILED, 4, None)
+    assert broken.error == "cannot decode broken.mp4" and broken.page == ""
+    assert (clean.problem_reps, clean.rounded_back, clean.jerky_twist) == (0, "ok",
+                                                                           "not assessable")
+    assert clean.not_assessable == "jerky twist (whole clip): a side view cannot show rotation"
+    assert clean.page == "alice/clean.report.html"
+
+
+def test_csv_and_json_carry_the_same_rows(outcomes, tmp_path):
+    rows = build_rows(outcomes, tmp_path)
+    table = list(csv.DictReader(io.StringIO(summary_csv(rows))))
+    doc = json.loads(summary_json(rows, []))
+    assert tuple(table[0]) == CSV_COLUMNS
+    assert len(table) == len(doc["rows"]) == 4
+    for from_csv, from_json in zip(table, doc["rows"], strict=True):
+        assert from_csv == {k: "" if v is None else str(v) for k, v in from_json.items()}
+    assert doc["counts"] == {"clips": 4, "analysed": 2, "up_to_date": 1, "failed": 1,
+                             "interrupted": 0, "with_findings": 2, "problem_reps": 4}
+
+
+def test_a_report_that_cannot_be_read_makes_the_row_a_failure(tmp_path):
+    bad = _outcome(tmp_path, "x", _report())
+    (tmp_path / "alice" / "x.report.json").write_text("{}")
+    (row,) = build_rows([bad], tmp_path)
+    assert row.status == FAILED and row.exit_code == 10 and "schema" in row.error
+
+
+def test_index_is_self_contained_and_escaped(outcomes, tmp_path):
+    thumb = tmp_path / "bob" / "mild2.worst.jpg"
+    touch(thumb, b"\xff\xd8jpeg")
+    outcomes[2] = ClipOutcome(**{**outcomes[2].__dict__,
+                                 "outputs": outcomes[2].outputs + (("thumbnail", thumb.name),)})
+    page = index_html(build_rows(outcomes, tmp_path), [], tmp_path)
+    assert "<b>carol</b>" not in page and "&lt;b&gt;carol&lt;/b&gt;" in page
+    assert 'src="data:image/jpeg;base64,/9hqcGVn"' in page  # thumbnail inline
+    assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
+    assert page.count('<tr data-clip="') == 4
+    assert 'href="alice/clean.report.html"' in page
+
+
+# ============================================================================ CLI errors
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None):
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=300, cwd=cwd)
+
+
+def one_error_line(proc) -> str:
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    return lines[0]
+
+
+def test_no_videos_found_is_exit_3(tmp_path):
+    touch(tmp_path / "in" / "notes.txt")
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 3
+    assert "no video files found" in one_error_line(proc)
+    assert "notes.txt: not a video file" in proc.stderr
+
+
+def test_bad_config_is_exit_7(tmp_path):
+    touch(tmp_path / "in" / "a.mp4")
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--set",
+                   "rounded_back.nope=1")
+    assert proc.returncode == 7 and "nope" in one_error_line(proc)
+
+
+def test_ray_engine_without_ray_names_the_extra(tmp_path):
+    fake = touch(tmp_path / "fake" / "ray" / "__init__.py",
+                 b"raise ImportError('No module named ray')\n").parent.parent
+    touch(tmp_path / "in" / "a.mp4")
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    path = os.pathsep.join([str(fake), src, os.environ.get("PYTHONPATH", "")])
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--engine",
+                   "ray", env={"PYTHONPATH": path})
+    assert proc.returncode == 7
+    assert "pip install 'formcheck[ray]'" in one_error_line(proc)
+    assert not (tmp_path / "out").exists()
+
+
+def test_reanalyze_needs_a_batch_folder(tmp_path):
+    proc = run_cli("reanalyze", str(tmp_path / "nothing"))
+    assert proc.returncode == 3 and "batch folder not found" in one_error_line(proc)
+    (tmp_path / "empty").mkdir()
+    proc = run_cli("reanalyze", str(tmp_path / "empty"))
+    assert proc.returncode == 3 and "no clips analysed" in one_error_line(proc)

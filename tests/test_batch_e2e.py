@@ -1,0 +1,273 @@
+"""Batch end to end with the real pose model: local pool and Ray give the same outputs as
+``formcheck analyze``; bad clips are isolated; reruns, changed settings, ``reanalyze`` and Ctrl-C
+behave as documented; the index page works in a real browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck.pose.sequence import PoseSequence
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "samples" / "squat_rounded_side_f_short.mp4"
+
+pytestmark = pytest.mark.slow
+
+
+def _env() -> dict:
+    """The commands run in other folders: find this checkout's formcheck from there too."""
+    path = os.pathsep.join(p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p)
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=900, env=_env())
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory, person_clip) -> Path:
+    """A coach's folder: two athletes, a clip with rounding, a real person, a broken file."""
+    root = tmp_path_factory.mktemp("work")
+    season = root / "season"
+    (season / "alice").mkdir(parents=True)
+    (season / "bob").mkdir()
+    shutil.copy(SAMPLE, season / "alice" / "squat.mp4")
+    shutil.copy(person_clip, season / "bob" / "astro.mp4")
+    (season / "bob" / "broken.mp4").write_bytes(b"this is not a video")
+    (season / "bob" / "notes.txt").write_text("not a clip")
+    return root
+
+
+INPUTS = ("season", "season/bob/missing.mp4")
+
+
+def batch_args(lite_model: Path, out: str, *extra: str) -> list[str]:
+    return ["batch", *INPUTS, "--out", out, "--model", str(lite_model), *extra]
+
+
+def summary(folder: Path) -> dict:
+    return json.loads((folder / "summary.json").read_text())
+
+
+def rows_by_clip(folder: Path) -> dict[str, dict]:
+    return {r["clip"]: r for r in summary(folder)["rows"]}
+
+
+@pytest.fixture(scope="module")
+def local_run(season, lite_model) -> tuple[Path, subprocess.CompletedProcess]:
+    proc = run_cli(*batch_args(lite_model, "out", "--jobs", "2"), cwd=season)
+    return season / "out", proc
+
+
+def test_bad_clips_are_isolated_and_recorded(local_run):
+    out, proc = local_run
+    assert proc.returncode == 11, proc.stderr
+    assert "Traceback" not in proc.stderr
+    rows = rows_by_clip(out)
+    assert set(rows) == {"alice/squat", "bob/astro", "bob/broken",
+                         "bob/missing"}
+    broken, missing = rows["bob/broken"], rows["bob/missing"]
+    assert (broken["status"], broken["exit_code"]) == ("failed", 4)
+    assert broken["error"].startswith("cannot open broken.mp4 as video")
+    assert (missing["status"], missing["exit_code"]) == ("failed", 3)
+    assert missing["error"] == "video not found: season/bob/missing.mp4"
+    assert "FAILED  bob/broken  [exit 4]" in proc.stderr
+    assert "notes.txt: not a video file" in proc.stderr
+    assert not [p for p in out.rglob(".*")]  # no temp files left
+
+
+def test_problem_reps_first_with_thumbnail_and_links(local_run):
+    out, _ = local_run
+    first = summary(out)["rows"][0]
+    assert first["clip"] == "alice/squat" and first["athlete"] == "alice"
+    assert first["problem_reps"] >= 1 and first["rounded_back"] in ("mild", "moderate",
+                                                                    "severe")
+    for kind in ("page", "video", "thumbnail"):
+        assert (out / first[kind]).is_file(), kind
+    assert summary(out)["rows"][-1]["clip"] == "bob/astro"  # no findings: last
+    csv_lines = (out / "summary.csv").read_text().splitlines()
+    assert len(csv_lines) == 5 and csv_lines[1].startswith("alice,alice/squat,")
+
+
+def test_same_report_as_analyze(local_run, season, lite_model):
+    out, _ = local_run
+    single = season / "single"
+    for clip in ("season/alice/squat.mp4", "season/bob/astro.mp4"):
+        proc = run_cli("analyze", clip, "--model", str(lite_model), "--out", "single",
+                       "--quiet", cwd=season)
+        assert proc.returncode == 0, proc.stderr
+        stem, athlete = Path(clip).stem, Path(clip).parent.name
+        batch_dir = out / athlete
+        assert ((batch_dir / f"{stem}.report.json").read_text()
+                == (single / f"{stem}.report.json").read_text())
+        a = PoseSequence.load(batch_dir / f"{stem}.pose.npz")
+        b = PoseSequence.load(single / f"{stem}.pose.npz")
+        np.testing.assert_array_equal(a.world_xyz, b.world_xyz)
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")
+            if p.is_file() and p.parent != folder}
+
+
+def test_rerun_settings_change_reanalyze_and_force(local_run, season, lite_model):
+    first, _ = local_run
+    out = season / "resume"
+    shutil.copytree(first, out)
+    pose = out / "alice" / "squat.pose.npz"
+    report = out / "alice" / "squat.report.json"
+
+    before = _mtimes(out)
+    proc = run_cli(*batch_args(lite_model, "resume"), cwd=season)
+    assert proc.returncode == 11, proc.stderr  # the broken clips are retried and fail again
+    assert "2 clips up to date" in proc.stderr
+    assert _mtimes(out) == before  # nothing redone, nothing rewritten
+    assert rows_by_clip(out)["alice/squat"]["status"] == "up to date"
+
+    strict = "rounded_back.min_bulge_pct=30"
+    proc = run_cli(*batch_args(lite_model, "resume", "--set", strict, "--set",
+                               "rounded_back.min_rise_pct=40", "-q"), cwd=season)
+    assert proc.returncode == 11, proc.stderr
+    row = rows_by_clip(out)["alice/squat"]
+    assert (row["status"], row["pose"], row["rounded_back"]) == ("analysed", "saved", "ok")
+    assert pose.stat().st_mtime_ns == before[str(pose.relative_to(out))]  # no inference
+    assert json.loads(report.read_text())["findings"] == []
+
+    proc = run_cli("reanalyze", "resume", "--quiet", cwd=season)
+    assert proc.returncode == 0, proc.stderr
+    row = rows_by_clip(out)["alice/squat"]
+    assert (row["pose"], row["rounded_back"]) == ("saved", rows_by_clip(first)[
+        "alice/squat"]["rounded_back"])
+    assert pose.stat().st_mtime_ns == before[str(pose.relative_to(out))]
+    assert report.read_text() == (first / "alice/squat.report.json").read_text()
+
+    proc = run_cli(*batch_args(lite_model, "resume", "--force", "-q"), cwd=season)
+    assert rows_by_clip(out)["alice/squat"]["pose"] == "inference"
+    assert pose.stat().st_mtime_ns != before[str(pose.relative_to(out))]
+
+
+def test_ctrl_c_keeps_finished_clips_and_leaves_nothing_half_written(tmp_path, person_clip,
+                                                                     lite_model):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i in range(6):
+        shutil.copy(person_clip, clips / f"take{i}.mp4")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", str(clips), "--out",
+                             str(out), "--model", str(lite_model), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env())
+    deadline = time.monotonic() + 300
+    while not list(out.glob("*.batch.json")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "stopping" in err
+    assert not [p for p in out.rglob(".*")]  # no temp files
+    rows = summary(out)["rows"]
+    done = [r for r in rows if r["status"] == "analysed"]
+    stopped = [r for r in rows if r["status"] == "interrupted"]
+    assert done and stopped and len(done) + len(stopped) == 6
+    for r in done:
+        assert (out / f"{r['clip']}.batch.json").is_file()
+    for r in stopped:
+        assert not (out / f"{r['clip']}.batch.json").exists()
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Pool worker processes (spawned children running ``spawn_main``) of process ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(status.split("PPid:")[1].split()[0])
+        if ppid == pid and b"spawn_main" in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
+def test_a_killed_worker_does_not_stop_the_batch(tmp_path, person_clip, lite_model):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for i in range(3):
+        shutil.copy(person_clip, clips / f"take{i}.mp4")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", str(clips), "--out",
+                             str(out), "--model", str(lite_model), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env())
+    deadline = time.monotonic() + 300
+    while not (workers := _workers_of(proc.pid)) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(workers[0], signal.SIGKILL)  # as the kernel's out-of-memory killer would
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    assert "a worker process died" in err
+    assert [r["status"] for r in summary(out)["rows"]] == ["analysed"] * 3
+    assert not [p for p in out.rglob(".*")]
+
+
+def test_ray_engine_gives_the_local_engine_results(local_run, season, lite_model):
+    pytest.importorskip("ray")
+    local, _ = local_run
+    proc = run_cli(*batch_args(lite_model, "ray_out", "--engine", "ray", "--jobs", "2"),
+                   cwd=season)
+    assert proc.returncode == 11, proc.stderr
+    ray_out = season / "ray_out"
+    assert summary(ray_out) == summary(local)
+    produced = sorted(p.relative_to(ray_out) for p in ray_out.rglob("*") if p.is_file())
+    assert produced == sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file())
+    for rel in produced:
+        if rel.suffix in (".json", ".csv", ".html", ".npz"):
+            assert (ray_out / rel).read_bytes() == (local / rel).read_bytes(), rel
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (Debian: apt-get install chromium)")
+def test_index_renders_and_sorts_in_headless_chromium(local_run, tmp_path):
+    out, _ = local_run
+    page = (out / "index.html").read_text()
+    # The real page plus one click on the "Reps" header, as a user would.
+    click = ("<script>document.querySelectorAll('#clips thead th')[5].click();"
+             "document.body.setAttribute('data-order', Array.prototype.map.call("
+             "document.querySelectorAll('#clips tbody tr'), function (r) {"
+             " return r.getAttribute('data-clip'); }).join(','));</script></body>")
+    clicked = out / "index_clicked.html"
+    clicked.write_text(page.replace("</body>", click))
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", clicked.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    clicked.unlink()
+    order = dom.split('data-order="')[1].split('"')[0].split(",")
+    # Reps, most first (a numeric column sorts descending on the first click); clips that
+    # failed have no reps and go last.
+    assert order[-2:] == ["bob/broken", "bob/missing"] or \
+        order[-2:] == ["bob/missing", "bob/broken"]
+    assert order[0] == "alice/squat"
+    assert dom.count('<img class="thumb"') == 1
+    assert 'aria-sort="descending"' in dom
