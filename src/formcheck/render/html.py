@@ -300,8 +300,9 @@ def _grades(report: Report) -> str:
         "bows away from the straight shoulder–hip line, as a share of that line's length "
         "(about 0.33% per degree of spinal flexion on rendered side views; not a calibrated "
         "angle, so the grade says how far past its limit, not how many degrees). "
-        "<strong>Degrees</strong> (°): the trunk's angle from vertical, from the pose "
-        "model's 3-D landmarks (within about 5°). <strong>°/s</strong>: how fast the "
+        "<strong>Degrees</strong> (°): how far the trunk leans behind the line of the "
+        "thighs at lockout, measured between body segments so the camera's tilt does not "
+        "enter. <strong>°/s</strong>: how fast the "
         "shoulder line turns against the hip line, as the landmarks show it (they keep only "
         "part of a fast rotation).</p>"
         f'<table class="grades" id="grades-table"><thead><tr><th scope="col">Fault</th>'
