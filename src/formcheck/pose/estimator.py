@@ -35,6 +35,10 @@ class FramePose:
     visibility: np.ndarray  # (33,)
     presence: np.ndarray  # (33,)
     back_xy: np.ndarray | None  # (K, 2) pixels or None when not sampled
+    #: (33,) the image landmarks' depth in pixels (MediaPipe's normalised z times the image
+    #: width; relative to the hips, smaller = nearer). Not part of PoseSequence: kept for
+    #: measurements that compare it with the world landmarks' depth.
+    image_z: np.ndarray | None = None
 
     @property
     def detected(self) -> bool:
@@ -128,21 +132,32 @@ def _quiet_native_stderr(enabled: bool = True) -> Iterator[None]:
         os.close(devnull)
 
 
+#: Running modes: "video" tracks the person from frame to frame and smooths the landmarks over
+#: time (the default); "image" finds the person and its landmarks in every frame on its own
+#: (slower, no temporal smoothing; used to measure what the smoothing costs).
+RUNNING_MODES = ("video", "image")
+
+
 class PoseEstimator:
-    """One PoseLandmarker in VIDEO mode. Not thread-safe; one per stream of frames."""
+    """One PoseLandmarker (VIDEO mode unless ``running_mode="image"``). Not thread-safe; one
+    per stream of frames."""
 
     def __init__(self, model_path: str | os.PathLike, *, back_profile: bool = True,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
-                 min_presence_confidence: float = 0.5) -> None:
+                 min_presence_confidence: float = 0.5, running_mode: str = "video") -> None:
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
+        if running_mode not in RUNNING_MODES:
+            raise ValueError(f"running_mode must be one of {RUNNING_MODES}, got {running_mode!r}")
         self._mp = mp
         self.model_path = Path(model_path)
         self.back_profile = back_profile
+        self.running_mode = running_mode
         opts = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=vision.RunningMode.VIDEO,
+            running_mode=(vision.RunningMode.VIDEO if running_mode == "video"
+                          else vision.RunningMode.IMAGE),
             num_poses=1,
             min_pose_detection_confidence=min_detection_confidence,
             min_tracking_confidence=min_tracking_confidence,
@@ -169,14 +184,15 @@ class PoseEstimator:
         self._last_ms = ts_ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         with _quiet_native_stderr(self._first_frame):
-            result = self._landmarker.detect_for_video(image, ts_ms)
+            result = (self._landmarker.detect_for_video(image, ts_ms)
+                      if self.running_mode == "video" else self._landmarker.detect(image))
         self._first_frame = False
         if not result.pose_landmarks:
             return _nan_pose(self.back_profile)
         lms = result.pose_landmarks[0]
         wlms = result.pose_world_landmarks[0]
-        norm = np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0) for p in lms],
-                        dtype=np.float32)
+        norm = np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0, p.z or 0.0)
+                         for p in lms], dtype=np.float32)
         world = np.array([(p.x, p.y, p.z) for p in wlms], dtype=np.float32)
         image_xy = norm[:, :2] * np.array([w, h], dtype=np.float32)
         visibility, presence = norm[:, 2], norm[:, 3]
@@ -189,7 +205,7 @@ class PoseEstimator:
             else:
                 back = np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32)
         return FramePose(image_xy=image_xy, world_xyz=world, visibility=visibility,
-                         presence=presence, back_xy=back)
+                         presence=presence, back_xy=back, image_z=norm[:, 4] * np.float32(w))
 
     def close(self) -> None:
         self._landmarker.close()

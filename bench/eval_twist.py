@@ -1,0 +1,313 @@
+"""Jerky twist on rendered truth: where the rotation is lost, which cues keep it, and how the
+rule does per rep.
+
+Steps (each reuses what the previous one cached under DIR; renders and poses are slow):
+
+    python bench/eval_twist.py render DIR [--limit N]     # twist clips with exact truth
+    python bench/eval_twist.py extract DIR --variant video-full [--variant image-full ...]
+    python bench/eval_twist.py where DIR                  # truth vs landmark twist per variant
+    python bench/eval_twist.py cues DIR                   # depth-free cues vs truth (held out)
+    python bench/eval_twist.py rule DIR                   # per-rep detection / false alarms
+
+The set: every body x front (0 deg), 45 deg and rear-45 (135 deg) x squat, deadlift, row.
+"fast" clips have 5 reps: clean, then twists of 10, 20 and 40 deg done in 0.2 s (out and
+back), then clean; "slow" clips have 3 reps twisting 20, 40 and 10 deg over 2 s. The side of
+each twist alternates between clips and sizes, so both sides are covered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+BODIES = ("m_avg", "f_short", "m_tall", "f_heavy")
+AZIMUTHS = (0.0, 45.0, 135.0)
+EXERCISES = ("squat", "deadlift", "row")
+FAST_S, SLOW_S = 0.2, 2.0
+#: (rep, signed size) of the twists in a "fast" clip (sign flips on every other clip).
+FAST_PLAN = ((2, 10.0), (3, -20.0), (4, 40.0))
+FAST_REPS = 5
+SLOW_PLAN = ((1, 20.0), (2, -40.0), (3, 10.0))
+SLOW_REPS = 3
+#: Pose variants: (running mode, model).
+VARIANTS = {
+    "video-full": ("video", "full"), "image-full": ("image", "full"),
+    "video-heavy": ("video", "heavy"), "video-lite": ("video", "lite"),
+    "image-heavy": ("image", "heavy"),
+}
+
+
+def plan() -> list[tuple[str, object]]:
+    """The clips in render order: each block of 12 covers every body and view once."""
+    from formcheck.synth.catalog import SCENES, TEMPI
+    from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
+
+    out = []
+    n = 0
+    for k in range(len(EXERCISES)):
+        for kind in ("fast", "slow"):
+            for i, body in enumerate(BODIES):
+                for j, az in enumerate(AZIMUTHS):
+                    ex = Exercise(EXERCISES[(i + j + k) % len(EXERCISES)])
+                    sign = 1.0 if (i + j) % 2 == 0 else -1.0
+                    steps, reps, dur = (FAST_PLAN, FAST_REPS, FAST_S) if kind == "fast" else \
+                        (SLOW_PLAN, SLOW_REPS, SLOW_S)
+                    faults = tuple(Fault(FaultKind.TWIST, sign * deg, reps=(rep,), duration_s=dur)
+                                   for rep, deg in steps)
+                    name = f"{kind}_{ex.value}_{body}_az{az:g}"
+                    # 480x360 (the first clip was made at 640x480): the machine is shared and
+                    # the pose model sees a 256x256 crop of the lifter either way.
+                    w, h = (640, 480) if n == 0 else (480, 360)
+                    out.append((name, Scenario(
+                        exercise=ex, reps=reps, body=body, tempo=TEMPI[ex],
+                        camera=Camera(azimuth_deg=az, elevation_deg=8.0 + 4.0 * (n % 3),
+                                      width=w, height=h),
+                        scene=SCENES[n % len(SCENES)], faults=faults, crf=23)))
+                    n += 1
+    return out
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from formcheck.synth.clip import render_clip
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    items = plan()[: args.limit]
+    for i, (name, sc) in enumerate(items):
+        if args.stop_after and Path(args.stop_after).exists():
+            break
+        video, truth = args.dir / f"{name}.mp4", args.dir / f"{name}.json"
+        if video.is_file() and truth.is_file():
+            continue
+        try:  # claim the clip, so that several workers can share the set
+            os.close(os.open(args.dir / f".{name}.claim", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        t0 = time.perf_counter()
+        tmp = args.dir / f".{name}.tmp.mp4"
+        render_clip(sc, tmp, args.dir / f".{name}.tmp.json")
+        (args.dir / f".{name}.tmp.json").replace(truth)
+        tmp.replace(video)
+        print(f"[{i + 1}/{len(items)}] {name} {time.perf_counter() - t0:.1f} s", flush=True)
+    return 0
+
+
+def extract(video: Path, variant: str):
+    """Pose of ``video`` with one variant (running mode, model), as the pipeline stores it."""
+    from dataclasses import asdict
+
+    from formcheck.fsutil import file_sha256
+    from formcheck.io.video import FileSource
+    from formcheck.pose.estimator import PoseEstimator, run_estimator, to_sequence
+    from formcheck.pose.models import resolve_model
+
+    mode, model = VARIANTS[variant]
+    with FileSource(video) as src:
+        info = src.info
+        resolved = resolve_model(model)
+        times, poses = [], []
+        with PoseEstimator(resolved.path, back_profile=True, running_mode=mode) as est:
+            for frame, pose in run_estimator(est, src):
+                times.append(frame.t_s)
+                poses.append(pose)
+    seq = to_sequence(times, poses, width=info.width, height=info.height, source=video.name,
+                      model=resolved.name, back_profile=True)
+    seq.extra["video"] = asdict(info)
+    seq.extra["source_sha256"] = file_sha256(video)
+    seq.extra["running_mode"] = mode
+    z = np.stack([p.image_z if p.image_z is not None else np.full(33, np.nan, np.float32)
+                  for p in poses]) if poses else np.zeros((0, 33), np.float32)
+    return seq, z
+
+
+def pose_path(root: Path, variant: str, name: str) -> Path:
+    return root / "poses" / variant / f"{name}.npz"
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    names = [n for n, _ in plan()][: args.limit]
+    while True:
+        pending = False
+        for variant in args.variant:  # variant by variant: the first ones matter most
+            for i, name in enumerate(names):
+                video = args.dir / f"{name}.mp4"
+                if not video.is_file():
+                    pending = True
+                    continue
+                out = pose_path(args.dir, variant, name)
+                if out.is_file() or i >= args.first.get(variant, len(names)):
+                    continue
+                out.parent.mkdir(parents=True, exist_ok=True)
+                t0 = time.perf_counter()
+                seq, z = extract(video, variant)
+                np.save(out.with_suffix(".z.npy"), z)
+                seq.save(out)
+                print(f"{variant} {name} {time.perf_counter() - t0:.1f} s", flush=True)
+        if not (args.wait and pending):
+            return 0
+        time.sleep(10)
+
+
+# ---------------------------------------------------------------------------- measuring
+PRE_S, POST_S = 0.4, 0.4  # around a twist: baseline before it, and how long after it to look
+
+
+def load_truth(root: Path, name: str) -> dict:
+    d = json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
+    pf = d["per_frame"]
+    return {"t_s": np.asarray(pf["t_s"], float),
+            "twist": np.asarray(pf["twist_deg"], float),  # skeleton shoulder vs hip line
+            "commanded": np.asarray(pf["fault_deg"]["twist"], float),
+            "faults": d["faults"], "reps": d["reps"],
+            "azimuth": float(d["scenario"]["camera"]["azimuth_deg"]),
+            "exercise": d["scenario"]["exercise"], "body": d["body"]["name"]}
+
+
+def image_z_twist_deg(seq, z: np.ndarray) -> np.ndarray:
+    """Shoulder line against hip line about the vertical from the *image* landmarks (x and
+    MediaPipe's relative depth z, both in pixels), unwrapped like the world one."""
+    from formcheck.analysis import geometry as geo
+
+    # Image axes (x right, y down, z away from the camera) are the world landmarks' axes:
+    # twist_deg reads x and z only.
+    xyz = np.concatenate([seq.image_xy, z[..., None]], axis=-1).astype(np.float64)
+    return geo.twist_deg(xyz)
+
+
+def smooth_like_analysis(t: np.ndarray, x: np.ndarray) -> np.ndarray:
+    from formcheck.analysis.signal import TimeBase, smooth_rows
+    from formcheck.config import Config
+
+    sc = Config().signal
+    return smooth_rows(TimeBase.of(t), [x], sc.twist_cutoff_hz, sc.filter_order, sc.max_gap_s)[0]
+
+
+def event_gain(t: np.ndarray, measured: np.ndarray, truth: np.ndarray,
+               interval: tuple[float, float]) -> tuple[float, float]:
+    """(kept, rate kept) of one twist: least-squares gain of the measured change against the
+    true change over the twist and ``POST_S`` after it (both relative to their median over
+    ``PRE_S`` before it), and the measured peak |rate| over the true peak |rate|."""
+    a, d = interval
+    pre = (t >= a - PRE_S) & (t < a)
+    win = (t >= a) & (t <= d + POST_S)
+    m = measured - np.nanmedian(measured[pre])
+    tr = truth - np.nanmedian(truth[pre])
+    ok = win & np.isfinite(m)
+    gain = float(np.sum(m[ok] * tr[ok]) / max(np.sum(tr[ok] ** 2), 1e-9))
+    rate_m = np.abs(np.gradient(measured, t))
+    rate_t = np.abs(np.gradient(truth, t))
+    near = (t >= a - 0.1) & (t <= d + 0.1)
+    return gain, float(np.nanmax(rate_m[near]) / max(np.nanmax(rate_t[near]), 1e-9))
+
+
+def clean_noise(t: np.ndarray, measured: np.ndarray, tr: dict, rate: bool = True) -> np.ndarray:
+    """|rate| (deg/s) of a signal on frames of reps without any twist."""
+    busy = np.zeros(t.shape, bool)
+    for f in tr["faults"]:
+        a, d = f["interval_s"]
+        busy |= (t >= a - 0.5) & (t <= d + 0.5)
+    x = np.abs(np.gradient(measured, t)) if rate else measured
+    return x[~busy & np.isfinite(x)]
+
+
+def cmd_where(args: argparse.Namespace) -> int:
+    from collections import defaultdict
+
+    from formcheck.pose.sequence import PoseSequence
+
+    rows: dict[tuple, list] = defaultdict(list)
+    noise: dict[tuple, list] = defaultdict(list)
+    counted = defaultdict(set)
+    for name, _ in plan():
+        for variant in VARIANTS:
+            pp = pose_path(args.dir, variant, name)
+            if not pp.is_file():
+                continue
+            tr = load_truth(args.dir, name)
+            seq = PoseSequence.load(pp)
+            z = np.load(pp.with_suffix(".z.npy"))
+            t = seq.t_s
+            sigs = {"world (raw)": geo_twist(seq),
+                    "image x+z (raw)": image_z_twist_deg(seq, z)}
+            sigs["world, 4 Hz"] = smooth_like_analysis(t, sigs["world (raw)"])
+            sigs["image x+z, 4 Hz"] = smooth_like_analysis(t, sigs["image x+z (raw)"])
+            if variant == "video-full":
+                sigs_t = {"truth, 4 Hz": smooth_like_analysis(t, tr["twist"])}
+                for sname, x in sigs_t.items():
+                    _collect(rows, noise, ("truth", sname), t, x, tr)
+            for sname, x in sigs.items():
+                _collect(rows, noise, (variant, sname), t, x, tr)
+            counted[variant].add(name)
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    print("clips per variant: " + ", ".join(f"{v} {len(n)}" for v, n in counted.items()))
+    print()
+    print("| pose | signal | " + " | ".join(
+        f"{views[az]} {dur:g} s" for dur in (FAST_S, SLOW_S) for az in AZIMUTHS)
+        + " | rate noise, clean reps (deg/s, p95) |")
+    print("|---|---|" + "---|" * (2 * len(AZIMUTHS)) + "---|")
+    for key in sorted(rows, key=lambda k: (k[0] != "truth", list(VARIANTS).index(k[0])
+                                           if k[0] in VARIANTS else 0, k[1])):
+        cells = []
+        for dur in (FAST_S, SLOW_S):
+            for az in AZIMUTHS:
+                g = [r for r in rows[key] if r[0] == az and r[1] == dur]
+                if not g:
+                    cells.append("–")
+                    continue
+                kept = np.array([r[2] for r in g])
+                rk = np.array([r[3] for r in g])
+                cells.append(f"{np.median(kept):.2f} / {np.median(rk):.2f} (n={len(g)})")
+        nz = np.concatenate(noise[key]) if noise[key] else np.zeros(0)
+        p95 = f"{np.percentile(nz, 95):.0f}" if nz.size else "–"
+        print(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + f" | {p95} |")
+    print("\ncells: median over twists of (angle kept / peak rate kept); angle kept = "
+          "least-squares gain of the measured change on the true shoulder-vs-hip change")
+    return 0
+
+
+def geo_twist(seq) -> np.ndarray:
+    from formcheck.analysis import geometry as geo
+
+    return geo.twist_deg(seq.world_xyz.astype(np.float64))
+
+
+def _collect(rows, noise, key, t, x, tr) -> None:
+    for f in tr["faults"]:
+        dur = round(f["interval_s"][1] - f["interval_s"][0], 3)
+        gain, rate_kept = event_gain(t, x, tr["twist"], tuple(f["interval_s"]))
+        rows[key].append((tr["azimuth"], dur, gain, rate_kept, abs(f["peak"])))
+    noise[key].append(clean_noise(t, x, tr))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("render", help="render the twist set into DIR (skips existing clips)")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--stop-after", default=None,
+                   help="stop before the next clip once this file exists")
+    p.set_defaults(func=cmd_render)
+    p = sub.add_parser("extract", help="pose every rendered clip with the given variants")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--variant", action="append", choices=sorted(VARIANTS), required=True)
+    p.add_argument("--only-first", action="append", default=[], metavar="VARIANT=N",
+                   help="run VARIANT on the first N clips only (heavy ones cost time)")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--wait", action="store_true", help="keep polling for clips still rendering")
+    p.set_defaults(func=cmd_extract)
+    p = sub.add_parser("where", help="table: how much of the rotation each pose variant keeps")
+    p.add_argument("dir", type=Path)
+    p.set_defaults(func=cmd_where)
+    args = ap.parse_args(argv)
+    args.first = {k: int(v) for k, v in (x.split("=", 1) for x in getattr(args, "only_first", []))}
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
