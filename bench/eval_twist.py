@@ -155,6 +155,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- measuring
 PRE_S, POST_S = 0.4, 0.4  # around a twist: baseline before it, and how long after it to look
+CUTOFF_HZ = 4.0  # the analysis' twist low-pass, for the "as the analysis sees it" rows
 
 
 def load_truth(root: Path, name: str) -> dict:
@@ -168,23 +169,41 @@ def load_truth(root: Path, name: str) -> dict:
             "exercise": d["scenario"]["exercise"], "body": d["body"]["name"]}
 
 
-def image_z_twist_deg(seq, z: np.ndarray) -> np.ndarray:
-    """Shoulder line against hip line about the vertical from the *image* landmarks (x and
-    MediaPipe's relative depth z, both in pixels), unwrapped like the world one."""
-    from formcheck.analysis import geometry as geo
-
-    # Image axes (x right, y down, z away from the camera) are the world landmarks' axes:
-    # twist_deg reads x and z only.
-    xyz = np.concatenate([seq.image_xy, z[..., None]], axis=-1).astype(np.float64)
-    return geo.twist_deg(xyz)
-
-
 def smooth_like_analysis(t: np.ndarray, x: np.ndarray) -> np.ndarray:
     from formcheck.analysis.signal import TimeBase, smooth_rows
     from formcheck.config import Config
 
     sc = Config().signal
-    return smooth_rows(TimeBase.of(t), [x], sc.twist_cutoff_hz, sc.filter_order, sc.max_gap_s)[0]
+    return smooth_rows(TimeBase.of(t), [x], CUTOFF_HZ, sc.filter_order, sc.max_gap_s)[0]
+
+
+def load_pose(path: Path):
+    """A bench pose file; the image depth from its side file when the sequence lacks it."""
+    from dataclasses import replace
+
+    from formcheck.pose.sequence import PoseSequence
+
+    seq = PoseSequence.load(path)
+    side = path.with_suffix(".z.npy")
+    if seq.image_z is None and side.is_file():
+        seq = replace(seq, image_z=np.load(side))
+    return seq
+
+
+def cue_signals(seq, config=None) -> dict[str, np.ndarray]:
+    """Raw (unsmoothed) twist cues of one sequence, in degrees, uncalibrated (kept = 1)."""
+    from formcheck.analysis import geometry as geo
+    from formcheck.analysis.features import compute_signals, image_depth_joints
+    from formcheck.config import Config
+
+    cfg = config or Config()
+    sig = compute_signals(seq, cfg)
+    out = {"world": geo.twist_deg(seq.world_xyz.astype(np.float64))}
+    depth = image_depth_joints(seq)
+    if depth is not None:
+        out["image x+z"] = geo.twist_deg(depth)
+    out["width"] = sig.twist.width_deg
+    return out
 
 
 def event_gain(t: np.ndarray, measured: np.ndarray, truth: np.ndarray,
@@ -218,8 +237,6 @@ def clean_noise(t: np.ndarray, measured: np.ndarray, tr: dict, rate: bool = True
 def cmd_where(args: argparse.Namespace) -> int:
     from collections import defaultdict
 
-    from formcheck.pose.sequence import PoseSequence
-
     rows: dict[tuple, list] = defaultdict(list)
     noise: dict[tuple, list] = defaultdict(list)
     counted = defaultdict(set)
@@ -229,15 +246,13 @@ def cmd_where(args: argparse.Namespace) -> int:
             if not pp.is_file():
                 continue
             tr = load_truth(args.dir, name)
-            seq = PoseSequence.load(pp)
-            z = np.load(pp.with_suffix(".z.npy"))
+            seq = load_pose(pp)
             t = seq.t_s
-            sigs = {"world (raw)": geo_twist(seq),
-                    "image x+z (raw)": image_z_twist_deg(seq, z)}
-            sigs["world, 4 Hz"] = smooth_like_analysis(t, sigs["world (raw)"])
-            sigs["image x+z, 4 Hz"] = smooth_like_analysis(t, sigs["image x+z (raw)"])
+            sigs = cue_signals(seq)
+            for k in list(sigs):
+                sigs[f"{k}, {CUTOFF_HZ:g} Hz"] = smooth_like_analysis(t, sigs[k])
             if variant == "video-full":
-                sigs_t = {"truth, 4 Hz": smooth_like_analysis(t, tr["twist"])}
+                sigs_t = {f"truth, {CUTOFF_HZ:g} Hz": smooth_like_analysis(t, tr["twist"])}
                 for sname, x in sigs_t.items():
                     _collect(rows, noise, ("truth", sname), t, x, tr)
             for sname, x in sigs.items():
@@ -270,18 +285,160 @@ def cmd_where(args: argparse.Namespace) -> int:
     return 0
 
 
-def geo_twist(seq) -> np.ndarray:
-    from formcheck.analysis import geometry as geo
-
-    return geo.twist_deg(seq.world_xyz.astype(np.float64))
-
-
 def _collect(rows, noise, key, t, x, tr) -> None:
     for f in tr["faults"]:
         dur = round(f["interval_s"][1] - f["interval_s"][0], 3)
         gain, rate_kept = event_gain(t, x, tr["twist"], tuple(f["interval_s"]))
         rows[key].append((tr["azimuth"], dur, gain, rate_kept, abs(f["peak"])))
     noise[key].append(clean_noise(t, x, tr))
+
+
+def cmd_extract_real(args: argparse.Namespace) -> int:
+    """Pose real clips again (as the pipeline does, now keeping the image landmarks' depth)
+    into ``--poses``: the rule is checked on them for false alarms. Outside the repository."""
+    from formcheck.pipeline import extract_pose
+
+    files = [x.strip() for x in args.list.read_text(encoding="utf-8").splitlines() if x.strip()]
+    args.poses.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        out = args.poses / f"{f}.npz"
+        if out.is_file():
+            continue
+        t0 = time.perf_counter()
+        extract_pose(args.clips / f, "full", back_profile=True).save(out)
+        print(f"{f} {time.perf_counter() - t0:.1f} s", flush=True)
+    return 0
+
+
+def _poses_of(root: Path, variant: str = "video-full"):
+    """(name, truth, sequence) of every clip posed with ``variant``."""
+    for name, _ in plan():
+        pp = pose_path(root, variant, name)
+        if pp.is_file():
+            yield name, load_truth(root, name), load_pose(pp)
+
+
+def cmd_cues(args: argparse.Namespace) -> int:
+    """Which depth-free cue tracks the truth: per cue and view, the share of the true twist it
+    keeps (least squares over the twist and just after it), fitted on all bodies but one and
+    scored on the held-out body (peak error in degrees after calibration)."""
+    from collections import defaultdict
+
+    rec: list[dict] = []
+    for _name, tr, seq in _poses_of(args.dir):
+        t = seq.t_s
+        for cue, x in cue_signals(seq).items():
+            for f in tr["faults"]:
+                a, d = f["interval_s"]
+                pre = (t >= a - PRE_S) & (t < a)
+                win = (t >= a) & (t <= d + POST_S)
+                m = x - np.nanmedian(x[pre])
+                tru = tr["twist"] - np.nanmedian(tr["twist"][pre])
+                ok = win & np.isfinite(m)
+                rec.append({"cue": cue, "az": tr["azimuth"], "body": tr["body"],
+                            "dur": round(d - a, 3), "m": m[ok], "t": tru[ok],
+                            "peak": float(tru[ok][np.argmax(np.abs(tru[ok]))])})
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    print("| cue | view | kept (all bodies) | held-out peak error, deg (median, p90) | "
+          "sign right | n |")
+    print("|---|---|---|---|---|---|")
+    groups = defaultdict(list)
+    for r in rec:
+        groups[(r["cue"], r["az"])].append(r)
+    for (cue, az), rs in sorted(groups.items()):
+        def kept(sel):
+            num = sum(float(np.sum(r["m"] * r["t"])) for r in sel)
+            den = sum(float(np.sum(r["t"] ** 2)) for r in sel)
+            return num / den if den > 0 else float("nan")
+        errs, signs = [], []
+        for r in rs:
+            k = kept([q for q in rs if q["body"] != r["body"]])
+            if not np.isfinite(k) or abs(k) < 1e-6:
+                continue
+            cal = r["m"] / k
+            j = int(np.argmax(np.abs(r["t"])))
+            errs.append(abs(float(cal[j]) - r["peak"]))
+            signs.append(np.sign(cal[j]) == np.sign(r["peak"]))
+        e = np.array(errs)
+        print(f"| {cue} | {views.get(az, az)} | {kept(rs):.2f} | "
+              + (f"{np.median(e):.1f}, {np.percentile(e, 90):.1f}" if e.size else "–")
+              + f" | {np.mean(signs) if signs else float('nan'):.2f} | {len(rs)} |")
+    return 0
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    """Per rep: fast twists found (a jerky_twist finding in the rep, overlapping the twist
+    +-``--slack`` s), warnings on slow-twist and twist-free reps, side and size read."""
+    from collections import defaultdict
+
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+
+    cfg = load_config(None, args.overrides)
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    cell: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    na: dict[str, int] = defaultdict(int)
+    sides = [0, 0]
+    errs: list[float] = []
+    for name, tr, seq in _poses_of(args.dir, args.variant):
+        if args.bodies and tr["body"] not in args.bodies:
+            continue
+        res = analyze_sequence(seq, cfg, exercise=tr["exercise"])
+        found = [f for f in res.findings if f.fault == "jerky_twist"]
+        ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+        v = views.get(tr["azimuth"], str(tr["azimuth"]))
+        by_rep = {f["rep"]: f for f in tr["faults"]}
+        for rep in tr["reps"]:
+            r = rep["rep"]
+            if not ok.get(r, ok.get(None, False)):
+                na[v] += 1
+                continue
+            f = by_rep.get(r)
+            if f is None or round(f["interval_s"][1] - f["interval_s"][0], 3) >= SLOW_S:
+                kind = "clean" if f is None else "slow"
+                hit = any(x.rep == r for x in found)
+                c = cell[(v, kind)]
+                c[0] += int(hit)
+                c[1] += 1
+                if hit and args.verbose:
+                    print(f"  false: {name} rep {r} ({kind}): "
+                          + "; ".join(x.message for x in found if x.rep == r))
+                continue
+            a, d = f["interval_s"]
+            hits = [x for x in found if x.rep == r and x.start_s <= d + args.slack
+                    and x.end_s >= a - args.slack]
+            c = cell[(v, f"{abs(f['peak']):g}")]
+            c[0] += int(bool(hits))
+            c[1] += 1
+            if hits:
+                best = max(hits, key=lambda x: x.value)
+                side = best.evidence.get("twist_side")
+                sides[0] += int(side == ("left" if f["peak"] > 0 else "right"))
+                sides[1] += 1
+                errs.append(best.evidence["twist_deg"] - abs(f["peak"]))
+            elif args.verbose:
+                print(f"  missed: {name} rep {r} {f['peak']:g} deg")
+    cols = ["10", "20", "40", "slow", "clean"]
+    print("| view | fast 10° found | fast 20° found | fast 40° found | slow (2 s) warned | "
+          "no twist warned | reps not assessable |")
+    print("|---|---|---|---|---|---|---|")
+    tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for v in [*views.values()]:
+        row = []
+        for c in cols:
+            h, n = cell.get((v, c), [0, 0])
+            tot[c][0] += h
+            tot[c][1] += n
+            row.append(f"{h}/{n}" if n else "–")
+        print(f"| {v} | " + " | ".join(row) + f" | {na.get(v, 0)} |")
+    print("| all | " + " | ".join(f"{tot[c][0]}/{tot[c][1]}" for c in cols)
+          + f" | {sum(na.values())} |")
+    if sides[1]:
+        e = np.array(errs)
+        print(f"\nside right {sides[0]}/{sides[1]}; size read minus true size (deg): median "
+              f"{np.median(e):+.1f}, p10 {np.percentile(e, 10):+.1f}, p90 "
+              f"{np.percentile(e, 90):+.1f}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,6 +461,24 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("where", help="table: how much of the rotation each pose variant keeps")
     p.add_argument("dir", type=Path)
     p.set_defaults(func=cmd_where)
+    p = sub.add_parser("extract-real", help="pose listed real clips again, keeping image z")
+    p.add_argument("list", type=Path, help="text file, one clip file name per line")
+    p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+                   / "clips")
+    p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
+    p.set_defaults(func=cmd_extract_real)
+    p = sub.add_parser("cues", help="table: each cue's kept share and held-out error")
+    p.add_argument("dir", type=Path)
+    p.set_defaults(func=cmd_cues)
+    p = sub.add_parser("rule", help="table: per-rep detection and false warnings")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--variant", default="video-full", choices=sorted(VARIANTS))
+    p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.add_argument("--body", dest="bodies", action="append", default=[],
+                   help="only these bodies (repeat)")
+    p.add_argument("--slack", type=float, default=0.3)
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_rule)
     args = ap.parse_args(argv)
     args.first = {k: int(v) for k, v in (x.split("=", 1) for x in getattr(args, "only_first", []))}
     return int(args.func(args))

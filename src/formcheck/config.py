@@ -45,6 +45,18 @@ class SignalConfig:
     smooth_cutoff_hz: float = 4.0
     #: Low-pass for the twist angle; higher, so that a 0.2 s jerk survives smoothing.
     twist_cutoff_hz: float = 4.0
+    #: Twist from the projected shoulder/hip widths (features.compute_twist): it counts fully
+    #: when the hip line is turned at least ``twist_width_full_deg`` from facing the camera
+    #: (or facing away), not at all below ``twist_width_zero_deg`` (facing the camera, a
+    #: turn shortens both sides alike: no sign, and a cosine flat near 0).
+    twist_width_full_deg: float = 25.0
+    twist_width_zero_deg: float = 10.0
+    #: Calibration to true degrees, fitted on rendered truth (bench/eval_twist.py cues):
+    #: the share of a true twist that the width cue, the image-landmark depth twist and the
+    #: world-landmark twist (sequences without image depth) read.
+    twist_width_kept: float = 1.0
+    twist_depth_kept: float = 1.0
+    twist_world_kept: float = 1.0
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
     min_visibility: float = 0.5
@@ -165,23 +177,25 @@ class LumbarOverextensionThresholds:
 
 @dataclass(frozen=True)
 class JerkyTwistThresholds:
-    """Fast and abrupt trunk rotation (shoulder line vs hip line about vertical).
+    """Fast and abrupt trunk rotation (shoulder line vs hip line about vertical), judged on
+    ``features.TwistSignals``: true degrees, calibrated on rendered truth.
 
-    Thresholds are in measured (landmark) units, not true rotation: the pose model keeps
-    about half of a slow twist and a sixth to a third of a 0.2 s one. On rendered truth with
-    no twist at 45 deg, a deadlift's lean back at lockout moved the landmark twist 15 deg at
-    102 deg/s (the shoulders' depth changes with the trunk angle); 90 deg/s flagged it.
+    A true out-and-back twist of A deg in D s peaks at pi*A/D deg/s (10 deg in 0.2 s: 157;
+    40 deg in 2 s: 63), so the rate alone separates jerky from slow; the net turn and the
+    jerk reject noise, which wiggles back and forth.
     """
 
     min_twist_rate_deg_s: float = 120.0
-    moderate_twist_rate_deg_s: float = 150.0
-    severe_twist_rate_deg_s: float = 220.0
+    moderate_twist_rate_deg_s: float = 200.0
+    severe_twist_rate_deg_s: float = 300.0
     min_twist_jerk_deg_s3: float = 15000.0
-    #: Net change of the twist angle across the event window (noise goes back and forth).
-    min_twist_change_deg: float = 8.0
+    #: How far the shoulders must turn from the angle held just before (deg).
+    min_twist_deg: float = 6.0
+    #: The angle held before a fast turn: median over this long before it.
+    baseline_s: float = 0.2
     release_frac: float = 0.7
     min_duration_s: float = 0.04
-    #: Window around the fast part in which the angle change and jerk are measured.
+    #: Window around the fast part in which the turn and the jerk are measured.
     event_window_s: float = 0.3
     #: Largest turn of the hip line across that window: a spinal twist turns the shoulders
     #: against planted hips; a whole-body turn, or the pose model swapping left and right,

@@ -314,54 +314,77 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
 
 
 def jerky_twist(ctx: FaultContext) -> RuleOutcome:
+    """Fast, abrupt rotation of the shoulders against the hips (``features.compute_twist``:
+    true degrees from the projected widths where the view shows them, the image landmarks'
+    depth where it does not). A finding says how far (deg, from the angle held just before),
+    how fast (peak deg/s and the time to get there), when and to which side."""
     th = ctx.thresholds.jerky_twist
     sig = ctx.sig
+    tw = sig.twist
     clip_reason = None
     if sig.fps < ctx.assess.min_fps_for_jerk_hz:
         clip_reason = (f"{sig.fps:.1f} fps is too few frames per second to measure abrupt "
                        f"motion (needs {ctx.assess.min_fps_for_jerk_hz:g}); film at 30 fps or more")
-    caveat = ("the pose model keeps only part of a rotation (about half of a slow one, a sixth "
-              "to a third of a 0.2 s one); rates are judged in landmark units, not true angles")
+    elif tw is None:
+        clip_reason = "no twist signal was computed for this sequence"
+    cue = _twist_cue(tw)
+    caveat = (f"twist read from {cue}; on rendered lifters it finds most 0.2 s twists of 20 deg "
+              "and more, fewer of 10 deg" if tw is not None else None)
     # Views from the hip line: the twist itself turns the shoulders and the body's yaw.
     assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,
                                        caveat, yaw_deg=sig.pelvis_yaw_deg)
-    # The shoulder line's turn is read from its depth: near side-on one shoulder hides the
-    # other and the reading gets noisy (real clips: median |rate| 6 deg/s at 0-25 deg yaw,
-    # 17 deg/s at 50-62 deg), so only reps turned well toward or away from the camera count.
+    # Near side-on neither cue can read a turn about the spine (the shoulders' projected
+    # width barely changes and one shoulder hides the other).
     assessments, turned = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
     usable &= ~turned
-    rate = np.abs(sig.twist_rate_deg_s)
-    x = np.where(usable, rate, np.nan)
+    n = len(sig.t_s)
+    if tw is None:
+        angle = rate = jerk = np.full(n, np.nan)
+    else:
+        angle, rate, jerk = tw.angle_deg, tw.rate_deg_s, tw.jerk_deg_s3
+    speed = np.abs(rate)
+    x = np.where(usable, speed, np.nan)
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
+    pre = max(1, _frames_for(ctx, th.baseline_s))
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
     for ep in decide(sig.t_s, x, th.min_twist_rate_deg_s, th.release_frac, th.min_duration_s):
         s, e, peak = ep
-        lo, hi = max(0, s - half), min(len(x), e + half)
-        p0, p1 = max(peak - half, 0), min(peak + half, len(x) - 1)  # the window at the peak
-        jerk = float(np.nanmax(np.abs(sig.twist_jerk_deg_s3[lo:hi])))
-        # Net rotation across the fast part (noise wiggles back and forth; a twist does not).
-        change = float(abs(sig.twist_deg[p1] - sig.twist_deg[p0]))
-        if jerk < th.min_twist_jerk_deg_s3 or change < th.min_twist_change_deg:
+        lo, hi = max(0, s - half), min(n, e + half)
+        abrupt = float(np.nanmax(np.abs(jerk[lo:hi])))
+        # How far: from the angle held just before the fast part to the farthest point
+        # reached during it and shortly after (an out-and-back jerk or a twist that stays).
+        before = angle[max(0, s - pre):s + 1]
+        base = float(np.nanmedian(before)) if np.isfinite(before).any() else float(angle[s])
+        seg = angle[s:hi] - base
+        if not np.isfinite(seg).any():
+            continue
+        k = int(np.nanargmax(np.abs(seg)))
+        far = float(seg[k])
+        if abrupt < th.min_twist_jerk_deg_s3 or abs(far) < th.min_twist_deg:
             continue
         # A cut or a lost track makes every landmark jump: nothing about the spine is known.
         if sig.tracking_break[lo:hi].any():
             skipped["tracking_break"] += 1
             continue
-        hips = sig.hip_heading_deg[p0:p1 + 1]
+        hips = sig.hip_heading_deg[max(0, peak - half):min(n, peak + half + 1)]
         hip_turn = float(np.nanmax(hips) - np.nanmin(hips)) if np.isfinite(hips).any() \
             else float("nan")
         if not hip_turn <= th.max_hip_turn_deg:
             skipped["hips_turned"] += 1
             continue
         value = float(x[peak])
+        side = "left" if far > 0 else "right"
+        rise_s = float(sig.t_s[s + k] - sig.t_s[s])
         findings.append(_finding(
             ctx, "jerky_twist", ep, value, th.min_twist_rate_deg_s, "deg/s",
             severity(value, th.moderate_twist_rate_deg_s, th.severe_twist_rate_deg_s),
-            f"shoulders snapped {change:.0f}° against the hips at {value:.0f}°/s",
+            f"shoulders snapped {abs(far):.0f}° to the lifter's {side} against the hips "
+            f"in {rise_s:.2f} s, at up to {value:.0f}°/s",
             {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
-             "twist_jerk_deg_s3": jerk, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
-             "twist_change_deg": change, "min_twist_change_deg": th.min_twist_change_deg,
+             "twist_deg": abs(far), "twist_side": side, "twist_rise_s": rise_s,
+             "min_twist_deg": th.min_twist_deg, "twist_cue": cue,
+             "twist_jerk_deg_s3": abrupt, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
              "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg}))
     notes = []
     if skipped["tracking_break"]:
@@ -375,11 +398,23 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             replace(a, reason="; ".join([a.reason, *notes]) if a.reason else "; ".join(notes))
             if a.rep is None and a.assessable else a for a in assessments)
     series = (
-        Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, rate,
+        Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, speed,
                threshold=th.min_twist_rate_deg_s, fault="jerky_twist"),
-        Series("twist_angle", "Shoulder line vs hip line", "deg", sig.t_s, sig.twist_deg),
+        Series("twist_angle", "Shoulders turned against the hips (+ to the lifter's left)", "deg",
+               sig.t_s, angle),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _twist_cue(tw) -> str:
+    """Which cue the twist angle was read from, in words (for the report)."""
+    if tw is None:
+        return "nothing"
+    if tw.width_weight >= 1.0:
+        return "the shoulders' projected width against the hips'"
+    if tw.width_weight <= 0.0:
+        return "the landmarks' depth"
+    return "the projected widths and the landmarks' depth"
 
 
 def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],

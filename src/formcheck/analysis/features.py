@@ -9,7 +9,7 @@ import numpy as np
 
 from formcheck.analysis import geometry as geo
 from formcheck.analysis.signal import Gradient, TimeBase, smooth_rows
-from formcheck.config import Config
+from formcheck.config import Config, SignalConfig
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
@@ -48,6 +48,25 @@ class BodySignals:
     elbow_behind_back: np.ndarray  # farther elbow behind the back line, fraction of the chord
     fps: float
     leg_length_m: float
+    #: Twist from cues that do not rest on the pose network's depth alone (compute_twist).
+    twist: TwistSignals | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class TwistSignals:
+    """Trunk twist, shoulder line against hip line about the vertical, in true degrees
+    (calibrated on rendered truth); positive = shoulders turned towards the lifter's left.
+    ``(T,)`` arrays, NaN where unknown."""
+
+    angle_deg: np.ndarray  # fused: width cue where the view shows it, world landmarks else
+    rate_deg_s: np.ndarray
+    jerk_deg_s3: np.ndarray
+    width_deg: np.ndarray  # from the projected shoulder width against the hip width
+    depth_deg: np.ndarray  # from the world landmarks (the network's depth guess)
+    width_weight: float  # 0..1, share of the width cue in ``angle_deg`` (from the view)
+    view_off_deg: float  # hip line's median turn from facing the camera or facing away
+    facing: bool  # the lifter faces the camera (else faces away)
+    left_nearer: bool  # the lifter's left side is the nearer one
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -79,6 +98,75 @@ def _mean_pair(values: tuple[np.ndarray, np.ndarray], vis: geo.Joints, a: int,
 def _median(x: np.ndarray) -> float:
     v = x[np.isfinite(x)]
     return float(np.median(v)) if v.size else float("nan")
+
+
+def image_depth_joints(seq: PoseSequence) -> geo.Joints | None:
+    """Shoulders and hips as image x, y and MediaPipe's image depth z (all pixels), or None
+    for sequences saved without ``image_z``."""
+    if seq.image_z is None:
+        return None
+    lms = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+    idx = np.asarray(lms, dtype=np.intp)
+    xyz = np.concatenate([seq.image_xy[:, idx], seq.image_z[:, idx, None]], axis=2)
+    return geo.Joints(np.ascontiguousarray(xyz.transpose(1, 2, 0), dtype=np.float64),
+                      {int(lm): i for i, lm in enumerate(lms)})
+
+
+def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
+                  image_depth: geo.Joints | None, pelvis_yaw_deg: np.ndarray, ok: np.ndarray,
+                  sc: SignalConfig) -> TwistSignals:
+    """Twist angle, rate and jerk from two cues, weighted by what the view shows.
+
+    Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
+    of the projected shoulder width to the hip width, against the set's median ratio ``rho``,
+    follows ``cos(phi + twist) / cos(phi)`` where ``phi`` is the hip line's turn from facing
+    the camera; inverted, it gives the twist. Its sign (towards the lifter's left or right)
+    follows from which side is nearer the camera and whether the lifter faces it. It reads
+    image positions only, but it is flat (and has no sign) when the lifter squarely faces
+    the camera or turns away from it, so there the depth cue takes over: the shoulder line
+    against the hip line from the *image* landmarks' x and depth z (measured on rendered
+    truth, they keep several times more of a fast twist than the world landmarks do), or from
+    the world landmarks for sequences saved without the image depth.
+    """
+    t = base.t_s
+    n = len(t)
+    ratio = geo.shoulder_hip_width_ratio(image)
+    off = np.minimum(pelvis_yaw_deg, 180.0 - pelvis_yaw_deg)
+    phi = _median(np.where(ok, off, np.nan))
+    facing = bool(_median(np.where(ok, pelvis_yaw_deg, np.nan)) < 90.0)
+    left_nearer = bool(_median(np.where(ok, geo.left_depth_lead(world), np.nan)) < 0.0)
+    r0 = _median(np.where(ok, ratio, np.nan))
+    if np.isfinite(phi) and np.isfinite(r0) and r0 > 0:
+        cos_phi = np.cos(np.radians(phi))
+        turned = np.degrees(np.arccos(np.clip(ratio / r0 * cos_phi, -1.0, 1.0))) - phi
+        sign = (-1.0 if facing else 1.0) * (1.0 if left_nearer else -1.0)
+        width = sign * turned / sc.twist_width_kept
+        span = max(sc.twist_width_full_deg - sc.twist_width_zero_deg, 1e-9)
+        weight = float(np.clip((phi - sc.twist_width_zero_deg) / span, 0.0, 1.0))
+    else:
+        width, weight = np.full(n, np.nan), 0.0
+    if image_depth is not None:
+        raw_depth, kept = geo.twist_deg(image_depth), sc.twist_depth_kept
+    else:
+        raw_depth, kept = geo.twist_deg(world), sc.twist_world_kept
+    depth = (raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
+    if weight >= 1.0:
+        fused = width
+    elif weight <= 0.0:
+        fused = depth
+    else:
+        fused = weight * width + (1.0 - weight) * depth
+    angle = smooth_rows(base, [np.where(ok, fused, np.nan)], sc.twist_cutoff_hz,
+                        sc.filter_order, sc.max_gap_s)[0]
+    if n > 1:
+        gradient = Gradient.of(t)
+        rate = gradient.apply(angle)
+        jerk = gradient.apply(rate, order=2)
+    else:
+        rate = jerk = np.full(n, np.nan)
+    return TwistSignals(angle_deg=angle, rate_deg_s=rate, jerk_deg_s3=jerk, width_deg=width,
+                        depth_deg=depth, width_weight=weight, view_off_deg=phi, facing=facing,
+                        left_nearer=left_nearer)
 
 
 def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
@@ -144,9 +232,12 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     with np.errstate(invalid="ignore"):
         jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
 
+    trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
+    twist_cues = compute_twist(base, w, im, image_depth_joints(seq), smooth[10], trunk_visible,
+                               sc)
     return BodySignals(
         t_s=t, detected=detected,
-        trunk_visible=detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility),
+        trunk_visible=trunk_visible,
         legs_visible=detected & _pairs_visible(vis, LEG_PAIRS, sc.min_visibility),
         head_visible=detected & _pairs_visible(vis, HEAD_PAIRS, sc.min_visibility),
         trunk_deg=smooth[0], lean_deg=smooth[1], hips_forward_ratio=smooth[2],
@@ -155,5 +246,5 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         head_neck_deg=smooth[8], twist_deg=twist, twist_rate_deg_s=rate,
         twist_jerk_deg_s3=jerk, yaw_deg=smooth[9], hip_heading_deg=hip_heading,
         pelvis_yaw_deg=smooth[10], tracking_break=~detected | jumped, bulge=bulge,
-        elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m,
+        elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
     )

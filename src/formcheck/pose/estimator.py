@@ -36,8 +36,7 @@ class FramePose:
     presence: np.ndarray  # (33,)
     back_xy: np.ndarray | None  # (K, 2) pixels or None when not sampled
     #: (33,) the image landmarks' depth in pixels (MediaPipe's normalised z times the image
-    #: width; relative to the hips, smaller = nearer). Not part of PoseSequence: kept for
-    #: measurements that compare it with the world landmarks' depth.
+    #: width; relative to the hips, smaller = nearer); NaN when no person was found.
     image_z: np.ndarray | None = None
 
     @property
@@ -52,6 +51,7 @@ def _nan_pose(back: bool) -> FramePose:
         visibility=np.zeros(NUM_LANDMARKS, np.float32),
         presence=np.zeros(NUM_LANDMARKS, np.float32),
         back_xy=np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32) if back else None,
+        image_z=np.full(NUM_LANDMARKS, np.nan, np.float32),
     )
 
 
@@ -228,6 +228,8 @@ def to_sequence(t_s: list[float], poses: Iterable[FramePose], *, width: int, hei
         [p.visibility for p in poses],
         [p.presence for p in poses],
         [p.back_xy for p in poses] if back_profile else None,
+        [p.image_z if p.image_z is not None else np.full(NUM_LANDMARKS, np.nan, np.float32)
+         for p in poses],
         width=width, height=height, source=source, model=model,
     )
 
