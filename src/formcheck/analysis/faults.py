@@ -419,10 +419,11 @@ def _twist_cue(tw) -> str:
 
 def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
                         max_yaw_deg: float) -> tuple[tuple[Assessment, ...], np.ndarray]:
-    """Turn assessable clip/rep verdicts into "not assessable" where the hip line or the
-    body as a whole (shoulders and hips) is, on average over the clip or rep, more than
-    ``max_yaw_deg`` from facing the camera and from facing away from it. Also returns the
-    ``(T,)`` mask of frames in reps (or the clip) so turned."""
+    """Turn assessable clip/rep verdicts into "not assessable" where the hip line is, on
+    average over the clip or rep, more than ``max_yaw_deg`` from facing the camera and from
+    facing away from it (the hip line only: a twist turns the shoulders, and must not make
+    its own rep unjudgeable). Also returns the ``(T,)`` mask of frames in reps (or the
+    clip) so turned."""
     sig = ctx.sig
     n = len(sig.t_s)
     if not any(a.assessable for a in assessments):
@@ -431,7 +432,7 @@ def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
     first = np.array([0] + [r.start_frame for r in ctx.reps])
     last = np.array([n - 1] + [r.end_frame for r in ctx.reps])
     off = np.full(first.shape, -np.inf)
-    for yaw in (sig.pelvis_yaw_deg, sig.yaw_deg):
+    for yaw in (sig.pelvis_yaw_deg,):
         ok = sig.trunk_visible & np.isfinite(yaw)
         count = _sum_over(ok, first, last)
         with np.errstate(invalid="ignore", divide="ignore"):
