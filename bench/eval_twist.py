@@ -441,6 +441,72 @@ def cmd_rule(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_real(args: argparse.Namespace) -> int:
+    """Real clips (poses from ``extract-real``): twist findings and how close the rest came
+    (largest twist rate on judged frames, against the threshold). Prints no landmarks."""
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, args.overrides)
+    labels = {}
+    lab_path = args.clips / "labels.json"
+    if lab_path.is_file():
+        labels = {x["file"]: x for x in json.loads(lab_path.read_text(encoding="utf-8"))}
+    judged = flagged = 0
+    print("| clip | label | view | assessable | findings | max rate on judged frames (deg/s) | "
+          "cue |")
+    print("|---|---|---|---|---|---|---|")
+    for pp in sorted(args.poses.glob("*.npz")):
+        clip = pp.name[:-4]
+        seq = PoseSequence.load(pp)
+        res = analyze_sequence(seq, cfg)
+        a = next(x for x in res.assessable if x.fault == "jerky_twist" and x.rep is None)
+        found = [f for f in res.findings if f.fault == "jerky_twist"]
+        rate = res.series.get("twist_rate")
+        ok_reps = {x.rep for x in res.assessable if x.fault == "jerky_twist" and x.assessable}
+        peak = float("nan")
+        if rate is not None and a.assessable:
+            inside = np.zeros(len(seq), bool)
+            for r in res.reps:
+                if r.index in ok_reps:
+                    inside[r.start_frame:r.end_frame + 1] = True
+            v = np.asarray(rate.values)[inside]
+            peak = float(np.nanmax(v)) if np.isfinite(v).any() else float("nan")
+        label = (labels.get(clip, {}).get("faults") or {}).get("jerky_twist")
+        judged += int(a.assessable)
+        flagged += int(bool(found))
+        print(f"| {clip[:60]} | {label} | {res.view.name} | {a.assessable} | {len(found)} | "
+              f"{peak:.0f} | {(a.reason or '').split(';')[0][:70]} |")
+        for f in found:
+            print(f"|  | | | | {f.message} | | |")
+    print(f"\n{flagged} of {judged} assessable clips flagged")
+    return 0
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    """The committed samples with a twist (and a good one): which rep gets a twist warning."""
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, args.overrides)
+    print("| sample | true twist | assessable | twist findings |")
+    print("|---|---|---|---|")
+    for pp in sorted(args.poses.glob("*.npz")):
+        name = pp.name[: -len(".mp4.npz")]
+        tr = load_truth(args.samples, name)
+        res = analyze_sequence(PoseSequence.load(pp), cfg, exercise=tr["exercise"])
+        a = next(x for x in res.assessable if x.fault == "jerky_twist" and x.rep is None)
+        true = ", ".join(
+            f"rep {f['rep']}: {f['peak']:g}° in {f['interval_s'][1] - f['interval_s'][0]:.1f} s"
+            for f in tr["faults"] if f["kind"] == "twist") or "none"
+        found = "; ".join(f"rep {f.rep}: {f.message.split(': ', 1)[-1]}" for f in res.findings
+                          if f.fault == "jerky_twist") or "none"
+        print(f"| {name} | {true} | {a.assessable if a.assessable else a.reason} | {found} |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -479,6 +545,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--slack", type=float, default=0.3)
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_rule)
+    p = sub.add_parser("real", help="real clips: twist findings and the largest rates")
+    p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
+    p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+                   / "clips")
+    p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.set_defaults(func=cmd_real)
+    p = sub.add_parser("samples", help="the committed twist samples: which rep is warned")
+    p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-samples"))
+    p.add_argument("--samples", type=Path, default=Path(__file__).resolve().parents[1] / "samples")
+    p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.set_defaults(func=cmd_samples)
     args = ap.parse_args(argv)
     args.first = {k: int(v) for k, v in (x.split("=", 1) for x in getattr(args, "only_first", []))}
     return int(args.func(args))
