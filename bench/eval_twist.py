@@ -155,7 +155,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- measuring
 PRE_S, POST_S = 0.4, 0.4  # around a twist: baseline before it, and how long after it to look
-CUTOFF_HZ = 4.0  # the analysis' twist low-pass, for the "as the analysis sees it" rows
+CUTOFF_HZ = 8.0  # the fused twist's low-pass (twist_angle_cutoff_hz), for the smoothed rows
 
 
 def load_truth(root: Path, name: str) -> dict:

@@ -45,12 +45,16 @@ class SignalConfig:
     smooth_cutoff_hz: float = 4.0
     #: Low-pass for the twist angle; higher, so that a 0.2 s jerk survives smoothing.
     twist_cutoff_hz: float = 4.0
+    #: Low-pass for the fused twist angle (features.compute_twist). At 30 fps a true 10 deg
+    #: twist out and back in 0.2 s then peaks at 107 deg/s (63 at 4 Hz), clear of a slow 2 s
+    #: twist of 40 deg (63 deg/s at any cut-off).
+    twist_angle_cutoff_hz: float = 8.0
     #: Twist from the projected shoulder/hip widths (features.compute_twist): it counts fully
     #: when the hip line is turned at least ``twist_width_full_deg`` from facing the camera
     #: (or facing away), not at all below ``twist_width_zero_deg`` (facing the camera, a
     #: turn shortens both sides alike: no sign, and a cosine flat near 0).
-    twist_width_full_deg: float = 25.0
-    twist_width_zero_deg: float = 10.0
+    twist_width_full_deg: float = 35.0
+    twist_width_zero_deg: float = 15.0
     #: Calibration to true degrees, fitted on rendered truth (bench/eval_twist.py cues):
     #: the share of a true twist that the width cue, the image-landmark depth twist and the
     #: world-landmark twist (sequences without image depth) read.
@@ -185,9 +189,9 @@ class JerkyTwistThresholds:
     jerk reject noise, which wiggles back and forth.
     """
 
-    min_twist_rate_deg_s: float = 120.0
-    moderate_twist_rate_deg_s: float = 200.0
-    severe_twist_rate_deg_s: float = 300.0
+    min_twist_rate_deg_s: float = 85.0
+    moderate_twist_rate_deg_s: float = 150.0
+    severe_twist_rate_deg_s: float = 250.0
     min_twist_jerk_deg_s3: float = 15000.0
     #: How far the shoulders must turn from the angle held just before (deg).
     min_twist_deg: float = 6.0

@@ -407,12 +407,13 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
 
 
 def _twist_cue(tw) -> str:
-    """Which cue the twist angle was read from, in words (for the report)."""
+    """Which cue the twist angle was mostly read from, in words (for the report)."""
     if tw is None:
         return "nothing"
-    if tw.width_weight >= 1.0:
+    share = float(np.mean(tw.width_weight)) if tw.width_weight.size else 0.0
+    if share >= 0.9:
         return "the shoulders' projected width against the hips'"
-    if tw.width_weight <= 0.0:
+    if share <= 0.1:
         return "the landmarks' depth"
     return "the projected widths and the landmarks' depth"
 

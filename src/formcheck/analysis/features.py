@@ -63,7 +63,7 @@ class TwistSignals:
     jerk_deg_s3: np.ndarray
     width_deg: np.ndarray  # from the projected shoulder width against the hip width
     depth_deg: np.ndarray  # from the world landmarks (the network's depth guess)
-    width_weight: float  # 0..1, share of the width cue in ``angle_deg`` (from the view)
+    width_weight: np.ndarray  # 0..1 per frame, share of the width cue in ``angle_deg``
     view_off_deg: float  # hip line's median turn from facing the camera or facing away
     facing: bool  # the lifter faces the camera (else faces away)
     left_nearer: bool  # the lifter's left side is the nearer one
@@ -136,27 +136,30 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     facing = bool(_median(np.where(ok, pelvis_yaw_deg, np.nan)) < 90.0)
     left_nearer = bool(_median(np.where(ok, geo.left_depth_lead(world), np.nan)) < 0.0)
     r0 = _median(np.where(ok, ratio, np.nan))
+    span = max(sc.twist_width_full_deg - sc.twist_width_zero_deg, 1e-9)
     if np.isfinite(phi) and np.isfinite(r0) and r0 > 0:
         cos_phi = np.cos(np.radians(phi))
-        turned = np.degrees(np.arccos(np.clip(ratio / r0 * cos_phi, -1.0, 1.0))) - phi
+        # The shoulder line's turn from facing the camera (or facing away), per frame.
+        shoulders_off = np.degrees(np.arccos(np.clip(ratio / r0 * cos_phi, -1.0, 1.0)))
         sign = (-1.0 if facing else 1.0) * (1.0 if left_nearer else -1.0)
-        width = sign * turned / sc.twist_width_kept
-        span = max(sc.twist_width_full_deg - sc.twist_width_zero_deg, 1e-9)
-        weight = float(np.clip((phi - sc.twist_width_zero_deg) / span, 0.0, 1.0))
+        width = sign * (shoulders_off - phi) / sc.twist_width_kept
+        # The cosine is flat where the hips or the shoulders square up to the camera: there
+        # the widths say little (and nothing of the side), so the depth cue takes over. The
+        # weight moves slowly (smoothed shoulder angle), so switching cues makes no jerk.
+        slow = smooth_rows(base, [np.where(ok, shoulders_off, np.nan)], sc.smooth_cutoff_hz / 4,
+                           sc.filter_order, sc.max_gap_s)[0]
+        weight = np.clip((np.fmin(slow, phi) - sc.twist_width_zero_deg) / span, 0.0, 1.0)
+        weight = np.where(np.isfinite(weight), weight, 0.0)
     else:
-        width, weight = np.full(n, np.nan), 0.0
+        width, weight = np.full(n, np.nan), np.zeros(n)
     if image_depth is not None:
         raw_depth, kept = geo.twist_deg(image_depth), sc.twist_depth_kept
     else:
         raw_depth, kept = geo.twist_deg(world), sc.twist_world_kept
     depth = (raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
-    if weight >= 1.0:
-        fused = width
-    elif weight <= 0.0:
-        fused = depth
-    else:
-        fused = weight * width + (1.0 - weight) * depth
-    angle = smooth_rows(base, [np.where(ok, fused, np.nan)], sc.twist_cutoff_hz,
+    fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
+        weight < 1.0, (1.0 - weight) * depth, 0.0)
+    angle = smooth_rows(base, [np.where(ok, fused, np.nan)], sc.twist_angle_cutoff_hz,
                         sc.filter_order, sc.max_gap_s)[0]
     if n > 1:
         gradient = Gradient.of(t)
