@@ -154,6 +154,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- measuring
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 PRE_S, POST_S = 0.4, 0.4  # around a twist: baseline before it, and how long after it to look
 CUTOFF_HZ = 8.0  # the fused twist's low-pass (twist_angle_cutoff_hz), for the smoothed rows
 
@@ -310,12 +311,17 @@ def cmd_extract_real(args: argparse.Namespace) -> int:
     return 0
 
 
-def _poses_of(root: Path, variant: str = "video-full"):
-    """(name, truth, sequence) of every clip posed with ``variant``."""
+def _poses_of(root: Path, variant: str = "video-full", samples: Path | None = None):
+    """(name, truth, sequence) of every clip posed with ``variant`` (and of the samples
+    posed by ``extract-real --clips samples --poses SAMPLES``)."""
     for name, _ in plan():
         pp = pose_path(root, variant, name)
         if pp.is_file():
             yield name, load_truth(root, name), load_pose(pp)
+    if samples is not None and variant == "video-full":
+        for pp in sorted(samples.glob("*.mp4.npz")):
+            name = pp.name[: -len(".mp4.npz")]
+            yield name, load_truth(SAMPLES, name), load_pose(pp)
 
 
 def cmd_cues(args: argparse.Namespace) -> int:
@@ -375,12 +381,12 @@ def cmd_rule(args: argparse.Namespace) -> int:
     from formcheck.config import load_config
 
     cfg = load_config(None, args.overrides)
-    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45", 90.0: "side"}
     cell: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     na: dict[str, int] = defaultdict(int)
     sides = [0, 0]
     errs: list[float] = []
-    for name, tr, seq in _poses_of(args.dir, args.variant):
+    for name, tr, seq in _poses_of(args.dir, args.variant, args.samples):
         if args.bodies and tr["body"] not in args.bodies:
             continue
         res = analyze_sequence(seq, cfg, exercise=tr["exercise"])
@@ -407,7 +413,8 @@ def cmd_rule(args: argparse.Namespace) -> int:
             a, d = f["interval_s"]
             hits = [x for x in found if x.rep == r and x.start_s <= d + args.slack
                     and x.end_s >= a - args.slack]
-            c = cell[(v, f"{abs(f['peak']):g}")]
+            size = abs(f["peak"])
+            c = cell[(v, "10" if size < 15 else "20" if size < 30 else "40")]
             c[0] += int(bool(hits))
             c[1] += 1
             if hits:
@@ -419,7 +426,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
             elif args.verbose:
                 print(f"  missed: {name} rep {r} {f['peak']:g} deg")
     cols = ["10", "20", "40", "slow", "clean"]
-    print("| view | fast 10° found | fast 20° found | fast 40° found | slow (2 s) warned | "
+    print("| view | fast 10° found | fast 20-25° found | fast 40° found | slow (2 s) warned | "
           "no twist warned | reps not assessable |")
     print("|---|---|---|---|---|---|---|")
     tot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -543,6 +550,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--body", dest="bodies", action="append", default=[],
                    help="only these bodies (repeat)")
     p.add_argument("--slack", type=float, default=0.3)
+    p.add_argument("--samples", type=Path, default=None,
+                   help="also the committed samples posed into this folder (extract-real)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_rule)
     p = sub.add_parser("real", help="real clips: twist findings and the largest rates")

@@ -112,9 +112,29 @@ def image_depth_joints(seq: PoseSequence) -> geo.Joints | None:
                       {int(lm): i for i, lm in enumerate(lms)})
 
 
+def _without_posture(x: np.ndarray, posture: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``x`` minus what the lifter's posture explains: a least-squares fit of ``x`` on the
+    posture rows (plus a constant) over the ``ok`` frames, refitted once without the frames
+    it missed by more than 3 robust standard deviations (a real twist is brief and does not
+    follow the posture; what the bend does to the cues does). ``(T,)``."""
+    cols = np.vstack([np.ones(x.shape), posture])  # (k, T)
+    use = ok & np.isfinite(x) & np.isfinite(cols).all(axis=0)
+    if use.sum() < 3 * cols.shape[0]:
+        return x - _median(np.where(ok, x, np.nan))
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(cols[:, use].T, x[use], rcond=None)
+        resid = x - coef @ np.where(np.isfinite(cols), cols, 0.0)
+        mad = _median(np.abs(resid[use]))
+        keep = use & (np.abs(resid) <= 3.0 * 1.4826 * mad)
+        if keep.sum() < 3 * cols.shape[0]:
+            break
+        use = keep
+    return resid
+
+
 def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   image_depth: geo.Joints | None, pelvis_yaw_deg: np.ndarray, ok: np.ndarray,
-                  sc: SignalConfig) -> TwistSignals:
+                  sc: SignalConfig, posture: np.ndarray | None = None) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
     Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
@@ -143,6 +163,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         shoulders_off = np.degrees(np.arccos(np.clip(ratio / r0 * cos_phi, -1.0, 1.0)))
         sign = (-1.0 if facing else 1.0) * (1.0 if left_nearer else -1.0)
         width = sign * (shoulders_off - phi) / sc.twist_width_kept
+        if posture is not None:
+            width = _without_posture(width, posture, ok)
         # The cosine is flat where the hips or the shoulders square up to the camera: there
         # the widths say little (and nothing of the side), so the depth cue takes over. The
         # weight moves slowly (smoothed shoulder angle), so switching cues makes no jerk.
@@ -156,7 +178,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         raw_depth, kept = geo.twist_deg(image_depth), sc.twist_depth_kept
     else:
         raw_depth, kept = geo.twist_deg(world), sc.twist_world_kept
-    depth = (raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
+    depth = (_without_posture(raw_depth, posture, ok) if posture is not None else
+             raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
     fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
         weight < 1.0, (1.0 - weight) * depth, 0.0)
     angle = smooth_rows(base, [np.where(ok, fused, np.nan)], sc.twist_angle_cutoff_hz,
@@ -236,8 +259,9 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
 
     trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
+    posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3]])  # trunk angle, hip height
     twist_cues = compute_twist(base, w, im, image_depth_joints(seq), smooth[10], trunk_visible,
-                               sc)
+                               sc, posture)
     return BodySignals(
         t_s=t, detected=detected,
         trunk_visible=trunk_visible,
