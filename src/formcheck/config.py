@@ -49,6 +49,10 @@ class SignalConfig:
     #: twist out and back in 0.2 s then peaks at 107 deg/s (63 at 4 Hz), clear of a slow 2 s
     #: twist of 40 deg (63 deg/s at any cut-off).
     twist_angle_cutoff_hz: float = 8.0
+    #: Running median over this many frames before that low-pass (1 = none): the pose
+    #: network's depth sometimes jumps for a single frame during a large twist (on rendered
+    #: truth a slow 40 deg twist then read as a 300 deg/s snap).
+    twist_despike_frames: int = 3
     #: Twist from the projected shoulder/hip widths (features.compute_twist): it counts fully
     #: when the hip line is turned at least ``twist_width_full_deg`` from facing the camera
     #: (or facing away), not at all below ``twist_width_zero_deg`` (facing the camera, a
@@ -58,9 +62,9 @@ class SignalConfig:
     #: Calibration to true degrees, fitted on rendered truth (bench/eval_twist.py cues):
     #: the share of a true twist that the width cue, the image-landmark depth twist and the
     #: world-landmark twist (sequences without image depth) read.
-    twist_width_kept: float = 1.0
-    twist_depth_kept: float = 1.0
-    twist_world_kept: float = 1.0
+    twist_width_kept: float = 0.6
+    twist_depth_kept: float = 0.6
+    twist_world_kept: float = 0.2
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
     min_visibility: float = 0.5
@@ -189,12 +193,17 @@ class JerkyTwistThresholds:
     jerk reject noise, which wiggles back and forth.
     """
 
-    min_twist_rate_deg_s: float = 85.0
-    moderate_twist_rate_deg_s: float = 150.0
-    severe_twist_rate_deg_s: float = 250.0
-    min_twist_jerk_deg_s3: float = 15000.0
+    min_twist_rate_deg_s: float = 250.0
+    moderate_twist_rate_deg_s: float = 350.0
+    severe_twist_rate_deg_s: float = 500.0
+    min_twist_jerk_deg_s3: float = 40000.0
     #: How far the shoulders must turn from the angle held just before (deg).
-    min_twist_deg: float = 6.0
+    min_twist_deg: float = 25.0
+    #: Where the twist is read from the landmarks' depth (lifter square to the camera), which
+    #: is noisier (real front-view rows and squats read 300-400 deg/s without a twist), the
+    #: rate and the turn must reach these instead (blended by the width cue's weight).
+    min_depth_twist_rate_deg_s: float = 420.0
+    min_depth_twist_deg: float = 25.0
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     release_frac: float = 0.7

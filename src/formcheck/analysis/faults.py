@@ -336,7 +336,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # Near side-on neither cue can read a turn about the spine (the shoulders' projected
     # width barely changes and one shoulder hides the other).
     assessments, turned = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
-    usable &= ~turned
+    # Judged inside counted reps only: set-up, walk-outs and re-racking turn the body freely.
+    usable &= ~turned & (ctx.rep_of_frame > 0)
     n = len(sig.t_s)
     if tw is None:
         angle = rate = jerk = np.full(n, np.nan)
@@ -361,7 +362,12 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             continue
         k = int(np.nanargmax(np.abs(seg)))
         far = float(seg[k])
-        if abrupt < th.min_twist_jerk_deg_s3 or abs(far) < th.min_twist_deg:
+        # The depth cue is noisier than the widths: it must show more (blend by weight).
+        wt = float(tw.width_weight[peak]) if tw is not None else 1.0
+        need_rate = wt * th.min_twist_rate_deg_s + (1.0 - wt) * th.min_depth_twist_rate_deg_s
+        need_deg = wt * th.min_twist_deg + (1.0 - wt) * th.min_depth_twist_deg
+        if (abrupt < th.min_twist_jerk_deg_s3 or abs(far) < need_deg
+                or float(x[peak]) < need_rate):
             continue
         # A cut or a lost track makes every landmark jump: nothing about the spine is known.
         if sig.tracking_break[lo:hi].any():
@@ -382,8 +388,9 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             f"shoulders snapped {abs(far):.0f}° to the lifter's {side} against the hips "
             f"in {rise_s:.2f} s, at up to {value:.0f}°/s",
             {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
+             "min_twist_rate_here_deg_s": need_rate, "width_cue_weight": wt,
              "twist_deg": abs(far), "twist_side": side, "twist_rise_s": rise_s,
-             "min_twist_deg": th.min_twist_deg, "twist_cue": cue,
+             "min_twist_deg": need_deg, "twist_cue": cue,
              "twist_jerk_deg_s3": abrupt, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
              "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg}))
     notes = []

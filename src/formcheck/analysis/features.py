@@ -112,6 +112,19 @@ def image_depth_joints(seq: PoseSequence) -> geo.Joints | None:
                       {int(lm): i for i, lm in enumerate(lms)})
 
 
+def _running_median(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred running median over ``width`` frames (NaN ignored; ends use what exists)."""
+    half = width // 2
+    padded = np.pad(x, half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmedian(windows, axis=1)
+
+
 def _without_posture(x: np.ndarray, posture: np.ndarray, ok: np.ndarray) -> np.ndarray:
     """``x`` minus what the lifter's posture explains: a least-squares fit of ``x`` on the
     posture rows (plus a constant) over the ``ok`` frames, refitted once without the frames
@@ -182,7 +195,10 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
              raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
     fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
         weight < 1.0, (1.0 - weight) * depth, 0.0)
-    angle = smooth_rows(base, [np.where(ok, fused, np.nan)], sc.twist_angle_cutoff_hz,
+    fused = np.where(ok, fused, np.nan)
+    if sc.twist_despike_frames > 1 and n >= sc.twist_despike_frames:
+        fused = _running_median(fused, sc.twist_despike_frames)
+    angle = smooth_rows(base, [fused], sc.twist_angle_cutoff_hz,
                         sc.filter_order, sc.max_gap_s)[0]
     if n > 1:
         gradient = Gradient.of(t)
@@ -259,7 +275,10 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
 
     trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
-    posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3]])  # trunk angle, hip height
+    # Trunk angle, hip height and wrist height (a row's pull moves the shoulder landmarks);
+    # nothing that a turn of the trunk itself changes (arm reach, elbow angle, and, bent
+    # over, the wrists' height difference: a twist about a leaning spine lifts one shoulder).
+    posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3], smooth[4]])
     twist_cues = compute_twist(base, w, im, image_depth_joints(seq), smooth[10], trunk_visible,
                                sc, posture)
     return BodySignals(
