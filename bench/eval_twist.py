@@ -341,6 +341,8 @@ def cmd_cues(args: argparse.Namespace) -> int:
                 m = x - np.nanmedian(x[pre])
                 tru = tr["twist"] - np.nanmedian(tr["twist"][pre])
                 ok = win & np.isfinite(m)
+                if ok.sum() < 3 or d - a >= SLOW_S:  # fast twists calibrate the rule
+                    continue
                 rec.append({"cue": cue, "az": tr["azimuth"], "body": tr["body"],
                             "dur": round(d - a, 3), "m": m[ok], "t": tru[ok],
                             "peak": float(tru[ok][np.argmax(np.abs(tru[ok]))])})
@@ -515,6 +517,9 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows are reported as "–"
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("render", help="render the twist set into DIR (skips existing clips)")

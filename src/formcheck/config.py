@@ -62,9 +62,9 @@ class SignalConfig:
     #: Calibration to true degrees, fitted on rendered truth (bench/eval_twist.py cues):
     #: the share of a true twist that the width cue, the image-landmark depth twist and the
     #: world-landmark twist (sequences without image depth) read.
-    twist_width_kept: float = 0.6
-    twist_depth_kept: float = 0.6
-    twist_world_kept: float = 0.2
+    twist_width_kept: float = 0.65
+    twist_depth_kept: float = 0.55
+    twist_world_kept: float = 0.3
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
     min_visibility: float = 0.5
