@@ -7,7 +7,12 @@ Steps (each reuses what the previous one cached under DIR; renders and poses are
     python bench/eval_twist.py extract DIR --variant video-full [--variant image-full ...]
     python bench/eval_twist.py where DIR                  # truth vs landmark twist per variant
     python bench/eval_twist.py cues DIR                   # depth-free cues vs truth (held out)
-    python bench/eval_twist.py rule DIR                   # per-rep detection / false alarms
+    python bench/eval_twist.py rule DIR [--samples P]     # per-rep detection / false alarms
+    python bench/eval_twist.py extract-real LIST [--clips C --poses P]  # re-pose real clips
+    python bench/eval_twist.py real [--poses P]           # real clips: twist findings
+    python bench/eval_twist.py samples [--poses P]        # committed samples: which rep warns
+
+Real-clip poses stay outside the repository (default /work/cache/twist-real-poses).
 
 The set: every body x front (0 deg), 45 deg and rear-45 (135 deg) x squat, deadlift, row.
 "fast" clips have 5 reps: clean, then twists of 10, 20 and 40 deg done in 0.2 s (out and
