@@ -85,7 +85,7 @@ def test_leaning_back_at_lockout(lean, expect):
 
 
 @pytest.mark.parametrize(("twist", "duration", "jerky"),
-                         [(40.0, 0.2, True), (40.0, 2.0, False), (0.0, 0.2, False)])
+                         [(50.0, 0.2, True), (40.0, 2.0, False), (0.0, 0.2, False)])
 @pytest.mark.parametrize("yaw", [0.0, 45.0, 180.0])
 def test_fast_twist_is_jerky_slow_twist_is_not(twist, duration, jerky, yaw):
     reps = (CLEAN, SynthRep(twist_deg=twist, twist_duration_s=duration), CLEAN)

@@ -68,7 +68,9 @@ def test_camera_cut_during_the_twist_is_not_judged():
     im[cut] = im[cut] * np.float32(0.7) + np.float32(300.0)  # another camera: moved, smaller
     back = seq.back_xy.copy()
     back[cut] = back[cut] * np.float32(0.7) + np.float32(300.0)
-    result = analyze_sequence(dataclasses.replace(seq, image_xy=im, back_xy=back))
+    z = seq.image_z.copy()
+    z[cut] = z[cut] * np.float32(0.7)  # the image depth is in pixels too
+    result = analyze_sequence(dataclasses.replace(seq, image_xy=im, back_xy=back, image_z=z))
     assert _twist_findings(result) == []
     assert "picture jumped" in (_clip_assessment(result).reason or "")
 

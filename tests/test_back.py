@@ -44,9 +44,10 @@ def mirrored(seq: PoseSequence) -> PoseSequence:
     if seq.back_xy is not None:
         back = seq.back_xy.copy()
         back[..., 0] = seq.width - back[..., 0]
+    image_z = None if seq.image_z is None else seq.image_z[:, perm]  # depth: not mirrored
     return dataclasses.replace(seq, image_xy=img, world_xyz=world, back_xy=back,
                                visibility=seq.visibility[:, perm],
-                               presence=seq.presence[:, perm])
+                               presence=seq.presence[:, perm], image_z=image_z)
 
 
 @pytest.mark.parametrize(("pitch", "roll"), [(0.0, 0.0), (20.0, 0.0), (-15.0, 10.0),

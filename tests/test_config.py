@@ -29,7 +29,7 @@ def test_defaults_are_frozen_and_per_exercise():
                                                     for p in PROFILES], [6.0] * 4),
         ("deadlift.jerky_twist.min_twist_rate_deg_s=90.5",
          lambda c: (c.deadlift.jerky_twist.min_twist_rate_deg_s,
-                    c.squat.jerky_twist.min_twist_rate_deg_s), (90.5, 120.0)),
+                    c.squat.jerky_twist.min_twist_rate_deg_s), (90.5, 250.0)),
         ("reps.min_rep_duration_s = 0.8", lambda c: c.reps.min_rep_duration_s, 0.8),
         ("signal.filter_order=3", lambda c: c.signal.filter_order, 3),
         ("assess.min_frames=25", lambda c: c.assess.min_frames, 25),

@@ -45,6 +45,29 @@ class SignalConfig:
     smooth_cutoff_hz: float = 4.0
     #: Low-pass for the twist angle; higher, so that a 0.2 s jerk survives smoothing.
     twist_cutoff_hz: float = 4.0
+    #: Low-pass for the fused twist angle (features.compute_twist). At 30 fps a true 10 deg
+    #: twist out and back in 0.2 s then peaks at 107 deg/s (63 at 4 Hz), clear of a slow 2 s
+    #: twist of 40 deg (63 deg/s at any cut-off).
+    twist_angle_cutoff_hz: float = 8.0
+    #: Running median over this many frames before that low-pass (1 = none): the pose
+    #: network's depth sometimes jumps for a single frame during a large twist (on rendered
+    #: truth a slow 40 deg twist then read as a 300 deg/s snap).
+    twist_despike_frames: int = 3
+    #: Twist from the projected shoulder/hip widths (features.compute_twist): it counts fully
+    #: when the hip line is turned at least ``twist_width_full_deg`` from facing the camera
+    #: (or facing away), not at all below ``twist_width_zero_deg`` (facing the camera, a
+    #: turn shortens both sides alike: no sign, and a cosine flat near 0).
+    twist_width_full_deg: float = 35.0
+    #: Below this turn of the hip line from square-on the width cue counts for nothing.
+    twist_width_zero_deg: float = 15.0
+    #: Calibration to true degrees, fitted on rendered truth (bench/eval_twist.py cues):
+    #: the share of a true twist that the width cue, the image-landmark depth twist and the
+    #: world-landmark twist (sequences without image depth) read.
+    twist_width_kept: float = 0.65
+    #: Share of a true twist the image landmarks' depth reads (calibration, see above).
+    twist_depth_kept: float = 0.55
+    #: Share of a true twist the world landmarks read (pose files without image depth).
+    twist_world_kept: float = 0.3
     #: Order of those Butterworth filters (applied forwards and backwards).
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
@@ -210,25 +233,33 @@ class LumbarOverextensionThresholds:
 
 @dataclass(frozen=True)
 class JerkyTwistThresholds:
-    """Fast and abrupt trunk rotation (shoulder line vs hip line about vertical).
+    """Fast and abrupt trunk rotation (shoulder line vs hip line about vertical), judged on
+    ``features.TwistSignals``: true degrees, calibrated on rendered truth.
 
-    Thresholds are in measured (landmark) units, not true rotation: the pose model keeps
-    about half of a slow twist and a sixth to a third of a 0.2 s one. On rendered truth with
-    no twist at 45 deg, a deadlift's lean back at lockout moved the landmark twist 15 deg at
-    102 deg/s (the shoulders' depth changes with the trunk angle); 90 deg/s flagged it.
+    A true out-and-back twist of A deg in D s peaks at pi*A/D deg/s (10 deg in 0.2 s: 157;
+    40 deg in 2 s: 63), so the rate alone separates jerky from slow; the net turn and the
+    jerk reject noise, which wiggles back and forth.
     """
 
-    #: Turn speed of the shoulder line against the hip line to warn (measured units).
-    min_twist_rate_deg_s: float = 120.0
+    #: Turn speed of the shoulder line against the hip line to warn, in calibrated true deg/s.
+    min_twist_rate_deg_s: float = 250.0
     #: Abruptness needed as well: the turn's jerk (third derivative) somewhere near it.
-    min_twist_jerk_deg_s3: float = 15000.0
-    #: Net change of the twist angle across the event window (noise goes back and forth).
-    min_twist_change_deg: float = 8.0
+    min_twist_jerk_deg_s3: float = 40000.0
+    #: How far the shoulders must turn from the angle held just before (deg).
+    min_twist_deg: float = 25.0
+    #: Where the twist is read from the landmarks' depth (lifter square to the camera), which
+    #: is noisier (real front-view rows and squats read 300-400 deg/s without a twist), the
+    #: rate and the turn must reach these instead (blended by the width cue's weight).
+    min_depth_twist_rate_deg_s: float = 420.0
+    #: The turn needed where only the depth cue reads it (deg).
+    min_depth_twist_deg: float = 25.0
+    #: The angle held before a fast turn: median over this long before it.
+    baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
     release_frac: float = 0.7
     #: The speed must stay past its limit at least this long.
     min_duration_s: float = 0.04
-    #: Window around the fast part in which the angle change and jerk are measured.
+    #: Window around the fast part in which the turn and the jerk are measured.
     event_window_s: float = 0.3
     #: Largest turn of the hip line across that window: a spinal twist turns the shoulders
     #: against planted hips; a whole-body turn, or the pose model swapping left and right,
@@ -264,7 +295,8 @@ SEVERITY: dict[str, SeverityBands] = {
         "(10 / 15 / 22 deg); while bent over, the back outline's concavity in % of torso "
         "length"),
     "jerky_twist": SeverityBands(
-        1.25, 1.8, "the speed of the shoulders' turn against the hips, in measured deg/s"),
+        1.4, 2.0, "the speed of the shoulders' turn against the hips, in true deg/s as "
+        "calibrated on rendered lifters (250 / 350 / 500 deg/s)"),
 }
 #: Severity names from least to most severe.
 SEVERITY_NAMES: tuple[str, ...] = ("mild", "moderate", "severe")
@@ -360,6 +392,13 @@ RANGES: dict[str, Range] = {
     "SignalConfig.smooth_cutoff_hz": Range(0.0, 100.0, lo_open=True),
     "SignalConfig.twist_cutoff_hz": Range(0.0, 100.0, lo_open=True),
     "SignalConfig.filter_order": Range(1, 8),
+    "SignalConfig.twist_angle_cutoff_hz": Range(0.0, 100.0, lo_open=True),
+    "SignalConfig.twist_despike_frames": Range(1, 31),
+    "SignalConfig.twist_width_full_deg": Range(0.0, 90.0),
+    "SignalConfig.twist_width_zero_deg": Range(0.0, 90.0),
+    "SignalConfig.twist_width_kept": Range(0.0, 2.0, lo_open=True),
+    "SignalConfig.twist_depth_kept": Range(0.0, 2.0, lo_open=True),
+    "SignalConfig.twist_world_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.min_visibility": _FRAC,
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,
@@ -405,7 +444,10 @@ RANGES: dict[str, Range] = {
     "LumbarOverextensionThresholds.min_duration_s": _DURATION_S,
     "JerkyTwistThresholds.min_twist_rate_deg_s": _RATE_DEG_S,
     "JerkyTwistThresholds.min_twist_jerk_deg_s3": Range(0.0, 1e8),
-    "JerkyTwistThresholds.min_twist_change_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.min_twist_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.min_depth_twist_rate_deg_s": _RATE_DEG_S,
+    "JerkyTwistThresholds.min_depth_twist_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,
     "JerkyTwistThresholds.event_window_s": Range(0.0, 10.0, lo_open=True),
@@ -421,6 +463,7 @@ ORDERED: tuple[tuple[str, ...], ...] = (
      "ViewConfig.side_max_yaw_deg", "ViewConfig.rear_oblique_max_yaw_deg"),
     ("RepConfig.exit_level_frac", "RepConfig.enter_level_frac"),
     ("RepConfig.min_rep_duration_s", "RepConfig.max_rep_duration_s"),
+    ("SignalConfig.twist_width_zero_deg", "SignalConfig.twist_width_full_deg"),
 )
 #: The back fit needs at least this many outline points (a curve through three).
 MIN_BACK_FIT_POINTS = 3

@@ -148,6 +148,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         seq = PoseSequence.load(pose_path)
     except DataFormatError:
         return None
+    if seq.image_z is None:  # made before the image depth was kept: the twist cue needs it
+        return None
     if seq.extra.get("source_sha256") != file_sha256(video):
         return None
     if seq.extra.get("model_sha256") != file_sha256(resolve_model(model).path):

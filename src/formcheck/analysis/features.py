@@ -9,7 +9,7 @@ import numpy as np
 
 from formcheck.analysis import geometry as geo
 from formcheck.analysis.signal import Gradient, TimeBase, smooth_rows
-from formcheck.config import Config
+from formcheck.config import Config, SignalConfig
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
@@ -49,6 +49,25 @@ class BodySignals:
     elbow_behind_back: np.ndarray  # farther elbow behind the back line, fraction of the chord
     fps: float
     leg_length_m: float
+    #: Twist from cues that do not rest on the pose network's depth alone (compute_twist).
+    twist: TwistSignals | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class TwistSignals:
+    """Trunk twist, shoulder line against hip line about the vertical, in true degrees
+    (calibrated on rendered truth); positive = shoulders turned towards the lifter's left.
+    ``(T,)`` arrays, NaN where unknown."""
+
+    angle_deg: np.ndarray  # fused: width cue where the view shows it, world landmarks else
+    rate_deg_s: np.ndarray
+    jerk_deg_s3: np.ndarray
+    width_deg: np.ndarray  # from the projected shoulder width against the hip width
+    depth_deg: np.ndarray  # from the world landmarks (the network's depth guess)
+    width_weight: np.ndarray  # 0..1 per frame, share of the width cue in ``angle_deg``
+    view_off_deg: float  # hip line's median turn from facing the camera or facing away
+    facing: bool  # the lifter faces the camera (else faces away)
+    left_nearer: bool  # the lifter's left side is the nearer one
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -80,6 +99,117 @@ def _mean_pair(values: tuple[np.ndarray, np.ndarray], vis: geo.Joints, a: int,
 def _median(x: np.ndarray) -> float:
     v = x[np.isfinite(x)]
     return float(np.median(v)) if v.size else float("nan")
+
+
+def image_depth_joints(seq: PoseSequence) -> geo.Joints | None:
+    """Shoulders and hips as image x, y and MediaPipe's image depth z (all pixels), or None
+    for sequences saved without ``image_z``."""
+    if seq.image_z is None:
+        return None
+    lms = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+    idx = np.asarray(lms, dtype=np.intp)
+    xyz = np.concatenate([seq.image_xy[:, idx], seq.image_z[:, idx, None]], axis=2)
+    return geo.Joints(np.ascontiguousarray(xyz.transpose(1, 2, 0), dtype=np.float64),
+                      {int(lm): i for i, lm in enumerate(lms)})
+
+
+def _running_median(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred running median over ``width`` frames (NaN ignored; ends use what exists)."""
+    half = width // 2
+    padded = np.pad(x, half, mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmedian(windows, axis=1)
+
+
+def _without_posture(x: np.ndarray, posture: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``x`` minus what the lifter's posture explains: a least-squares fit of ``x`` on the
+    posture rows (plus a constant) over the ``ok`` frames, refitted once without the frames
+    it missed by more than 3 robust standard deviations (a real twist is brief and does not
+    follow the posture; what the bend does to the cues does). ``(T,)``."""
+    cols = np.vstack([np.ones(x.shape), posture])  # (k, T)
+    use = ok & np.isfinite(x) & np.isfinite(cols).all(axis=0)
+    if use.sum() < 3 * cols.shape[0]:
+        return x - _median(np.where(ok, x, np.nan))
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(cols[:, use].T, x[use], rcond=None)
+        resid = x - coef @ np.where(np.isfinite(cols), cols, 0.0)
+        mad = _median(np.abs(resid[use]))
+        keep = use & (np.abs(resid) <= 3.0 * 1.4826 * mad)
+        if keep.sum() < 3 * cols.shape[0]:
+            break
+        use = keep
+    return resid
+
+
+def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
+                  image_depth: geo.Joints | None, pelvis_yaw_deg: np.ndarray, ok: np.ndarray,
+                  sc: SignalConfig, posture: np.ndarray | None = None) -> TwistSignals:
+    """Twist angle, rate and jerk from two cues, weighted by what the view shows.
+
+    Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
+    of the projected shoulder width to the hip width, against the set's median ratio ``rho``,
+    follows ``cos(phi + twist) / cos(phi)`` where ``phi`` is the hip line's turn from facing
+    the camera; inverted, it gives the twist. Its sign (towards the lifter's left or right)
+    follows from which side is nearer the camera and whether the lifter faces it. It reads
+    image positions only, but it is flat (and has no sign) when the lifter squarely faces
+    the camera or turns away from it, so there the depth cue takes over: the shoulder line
+    against the hip line from the *image* landmarks' x and depth z (measured on rendered
+    truth, they keep several times more of a fast twist than the world landmarks do), or from
+    the world landmarks for sequences saved without the image depth.
+    """
+    t = base.t_s
+    n = len(t)
+    ratio = geo.shoulder_hip_width_ratio(image)
+    off = np.minimum(pelvis_yaw_deg, 180.0 - pelvis_yaw_deg)
+    phi = _median(np.where(ok, off, np.nan))
+    facing = bool(_median(np.where(ok, pelvis_yaw_deg, np.nan)) < 90.0)
+    left_nearer = bool(_median(np.where(ok, geo.left_depth_lead(world), np.nan)) < 0.0)
+    r0 = _median(np.where(ok, ratio, np.nan))
+    span = max(sc.twist_width_full_deg - sc.twist_width_zero_deg, 1e-9)
+    if np.isfinite(phi) and np.isfinite(r0) and r0 > 0:
+        cos_phi = np.cos(np.radians(phi))
+        # The shoulder line's turn from facing the camera (or facing away), per frame.
+        shoulders_off = np.degrees(np.arccos(np.clip(ratio / r0 * cos_phi, -1.0, 1.0)))
+        sign = (-1.0 if facing else 1.0) * (1.0 if left_nearer else -1.0)
+        width = sign * (shoulders_off - phi) / sc.twist_width_kept
+        if posture is not None:
+            width = _without_posture(width, posture, ok)
+        # The cosine is flat where the hips or the shoulders square up to the camera: there
+        # the widths say little (and nothing of the side), so the depth cue takes over. The
+        # weight moves slowly (smoothed shoulder angle), so switching cues makes no jerk.
+        slow = smooth_rows(base, [np.where(ok, shoulders_off, np.nan)], sc.smooth_cutoff_hz / 4,
+                           sc.filter_order, sc.max_gap_s)[0]
+        weight = np.clip((np.fmin(slow, phi) - sc.twist_width_zero_deg) / span, 0.0, 1.0)
+        weight = np.where(np.isfinite(weight), weight, 0.0)
+    else:
+        width, weight = np.full(n, np.nan), np.zeros(n)
+    if image_depth is not None:
+        raw_depth, kept = geo.twist_deg(image_depth), sc.twist_depth_kept
+    else:
+        raw_depth, kept = geo.twist_deg(world), sc.twist_world_kept
+    depth = (_without_posture(raw_depth, posture, ok) if posture is not None else
+             raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
+    fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
+        weight < 1.0, (1.0 - weight) * depth, 0.0)
+    fused = np.where(ok, fused, np.nan)
+    if sc.twist_despike_frames > 1 and n >= sc.twist_despike_frames:
+        fused = _running_median(fused, sc.twist_despike_frames)
+    angle = smooth_rows(base, [fused], sc.twist_angle_cutoff_hz,
+                        sc.filter_order, sc.max_gap_s)[0]
+    if n > 1:
+        gradient = Gradient.of(t)
+        rate = gradient.apply(angle)
+        jerk = gradient.apply(rate, order=2)
+    else:
+        rate = jerk = np.full(n, np.nan)
+    return TwistSignals(angle_deg=angle, rate_deg_s=rate, jerk_deg_s3=jerk, width_deg=width,
+                        depth_deg=depth, width_weight=weight, view_off_deg=phi, facing=facing,
+                        left_nearer=left_nearer)
 
 
 def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
@@ -146,9 +276,16 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     with np.errstate(invalid="ignore"):
         jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
 
+    trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
+    # Trunk angle, hip height and wrist height (a row's pull moves the shoulder landmarks);
+    # nothing that a turn of the trunk itself changes (arm reach, elbow angle, and, bent
+    # over, the wrists' height difference: a twist about a leaning spine lifts one shoulder).
+    posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3], smooth[4]])
+    twist_cues = compute_twist(base, w, im, image_depth_joints(seq), smooth[10], trunk_visible,
+                               sc, posture)
     return BodySignals(
         t_s=t, detected=detected,
-        trunk_visible=detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility),
+        trunk_visible=trunk_visible,
         legs_visible=detected & _pairs_visible(vis, LEG_PAIRS, sc.min_visibility),
         head_visible=detected & _pairs_visible(vis, HEAD_PAIRS, sc.min_visibility),
         trunk_deg=smooth[0], lean_deg=smooth[1], hips_forward_ratio=smooth[2],
@@ -158,5 +295,5 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         twist_jerk_deg_s3=jerk, yaw_deg=smooth[9], hip_heading_deg=hip_heading,
         pelvis_yaw_deg=smooth[10], tracking_break=~detected | jumped, bulge=bulge,
         hip_extension_deg=smooth[11],
-        elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m,
+        elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
     )

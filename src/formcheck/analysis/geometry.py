@@ -444,3 +444,22 @@ def bulge_to_bend_deg(bulge: np.ndarray) -> np.ndarray:
     """Total bend of a parabolic arc with sagitta ``bulge`` (fraction of chord), in degrees:
     the angle between the tangents at its ends (10% -> ~44 deg, 4% -> ~18 deg)."""
     return np.degrees(2.0 * np.arctan(4.0 * np.asarray(bulge, dtype=np.float64)))
+
+
+def shoulder_hip_width_ratio(image: Joints | np.ndarray) -> np.ndarray:
+    """Projected shoulder width over projected hip width in the image, ``(T,)``. A twist turns
+    the shoulder line and not the hip line, so the shoulders' projection shortens or
+    lengthens (as the cosine of their angle to the image plane) while the hips' does not; the
+    ratio cancels the lifter's distance. Needs no depth from the pose network."""
+    im = as_joints(image)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _norm(im[L.LEFT_SHOULDER] - im[L.RIGHT_SHOULDER]) / _norm(
+            im[L.LEFT_HIP] - im[L.RIGHT_HIP])
+
+
+def left_depth_lead(world: Joints | np.ndarray) -> np.ndarray:
+    """How much farther from the camera the lifter's left side is than the right (metres,
+    shoulders and hips together), ``(T,)``: negative when the left side is nearer."""
+    j = as_joints(world)
+    return 0.5 * ((j[L.LEFT_SHOULDER][2] - j[L.RIGHT_SHOULDER][2])
+                  + (j[L.LEFT_HIP][2] - j[L.RIGHT_HIP][2]))

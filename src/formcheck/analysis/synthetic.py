@@ -245,9 +245,11 @@ def synthesize(spec: SynthSpec) -> tuple[PoseSequence, SynthTruth]:
     if spec.noise_m > 0:
         world = world + rng.normal(0.0, spec.noise_m, world.shape)
     vis = np.full((n, NUM_LANDMARKS), 0.99)
+    # The image landmarks' depth: pixels, relative to the hips (as MediaPipe's image z).
+    image_z = spec.px_per_m * world[..., 2]
     seq = PoseSequence(t_s=t, image_xy=image, world_xyz=world, visibility=vis, presence=vis,
                        back_xy=back_xy, width=spec.width, height=spec.height,
-                       source=f"synthetic:{ex}", model="synthetic")
+                       source=f"synthetic:{ex}", model="synthetic", image_z=image_z)
     truth = SynthTruth(rep_start_s=tuple(s for s, _ in spans),
                        rep_end_s=tuple(e for _, e in spans), reps=reps)
     return seq, truth

@@ -15,75 +15,41 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
-from formcheck.pose.estimator import FramePose
-from formcheck.pose.landmarks import NUM_LANDMARKS
-from formcheck.pose.sequence import BACK_PROFILE_POINTS, PoseSequence
+from formcheck.pose.estimator import FramePose, SequenceBuilder
+from formcheck.pose.sequence import PoseSequence
 from formcheck.report import Report, VideoInfo
 
 
 class GrowingSet:
-    """Poses of one set, appended frame by frame; ``snapshot()`` is a ``PoseSequence``."""
+    """Poses of one set, appended frame by frame; ``snapshot()`` is a ``PoseSequence``. The
+    arrays are file mode's (``SequenceBuilder``), so both modes hold the same fields."""
 
     def __init__(self, *, width: int, height: int, source: str, model: str,
                  back_profile: bool = True, capacity: int = 256) -> None:
         self.width, self.height = width, height
         self.source, self.model = source, model
-        self.back_profile = back_profile
-        self._n = 0
+        self._builder = SequenceBuilder(back_profile=back_profile, capacity=capacity)
         self._lock = threading.Lock()
-        self._alloc(capacity)
         #: Monotonic clock reading at which each frame was captured (latency accounting).
         self.captured_s: list[float] = []
 
-    def _alloc(self, cap: int) -> None:
-        old = getattr(self, "_t", None)
-        t = np.zeros(cap)
-        im = np.full((cap, NUM_LANDMARKS, 2), np.nan, np.float32)
-        wo = np.full((cap, NUM_LANDMARKS, 3), np.nan, np.float32)
-        vis = np.zeros((cap, NUM_LANDMARKS), np.float32)
-        pres = np.zeros((cap, NUM_LANDMARKS), np.float32)
-        back = np.full((cap, BACK_PROFILE_POINTS, 2), np.nan, np.float32) \
-            if self.back_profile else None
-        if old is not None:
-            n = self._n
-            t[:n], im[:n], wo[:n] = self._t[:n], self._im[:n], self._wo[:n]
-            vis[:n], pres[:n] = self._vis[:n], self._pres[:n]
-            if back is not None:
-                back[:n] = self._back[:n]
-        self._t, self._im, self._wo, self._vis, self._pres, self._back = (
-            t, im, wo, vis, pres, back)
-
     def __len__(self) -> int:
-        return self._n
+        return len(self._builder)
 
     def append(self, t_s: float, pose: FramePose, captured_s: float) -> None:
         with self._lock:
-            if self._n == len(self._t):
-                self._alloc(2 * len(self._t))
-            i = self._n
-            self._t[i] = t_s
-            self._im[i], self._wo[i] = pose.image_xy, pose.world_xyz
-            self._vis[i], self._pres[i] = pose.visibility, pose.presence
-            if self._back is not None and pose.back_xy is not None:
-                self._back[i] = pose.back_xy
-            self._n = i + 1
+            self._builder.append(t_s, pose)
             self.captured_s.append(captured_s)
 
     def snapshot(self, last: int | None = None) -> PoseSequence:
         """The frames so far (or the ``last`` ones) as a sequence; later appends do not change
         it (they write past its end, or into a new buffer)."""
         with self._lock:
-            n = self._n
-            a = 0 if last is None else max(0, n - last)
-            return PoseSequence(
-                t_s=self._t[a:n], image_xy=self._im[a:n], world_xyz=self._wo[a:n],
-                visibility=self._vis[a:n], presence=self._pres[a:n],
-                back_xy=None if self._back is None else self._back[a:n],
-                width=self.width, height=self.height, source=self.source, model=self.model)
+            seq = self._builder.build(width=self.width, height=self.height,
+                                      source=self.source, model=self.model)
+        return seq if last is None else seq.slice(max(0, len(seq) - last))
 
 
 @dataclass(frozen=True, eq=False)

@@ -52,6 +52,9 @@ class FramePose:
     visibility: np.ndarray  # (33,)
     presence: np.ndarray  # (33,)
     back_xy: np.ndarray | None  # (K, 2) pixels or None when not sampled
+    #: (33,) the image landmarks' depth in pixels (MediaPipe's normalised z times the image
+    #: width; relative to the hips, smaller = nearer); NaN when no person was found.
+    image_z: np.ndarray | None = None
 
     @property
     def detected(self) -> bool:
@@ -65,6 +68,7 @@ def _nan_pose(back: bool) -> FramePose:
         visibility=np.zeros(NUM_LANDMARKS, np.float32),
         presence=np.zeros(NUM_LANDMARKS, np.float32),
         back_xy=np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32) if back else None,
+        image_z=np.full(NUM_LANDMARKS, np.nan, np.float32),
     )
 
 
@@ -178,14 +182,22 @@ def _filtered_native_stderr() -> Iterator[None]:
                 os.write(2, "".join(kept).encode("utf-8"))
 
 
+#: Running modes: "video" tracks the person from frame to frame and smooths the landmarks over
+#: time (the default); "image" finds the person and its landmarks in every frame on its own
+#: (slower, no temporal smoothing; used to measure what the smoothing costs).
+RUNNING_MODES = ("video", "image")
+
+
 class PoseEstimator:
-    """One PoseLandmarker in VIDEO mode. Not thread-safe; one per stream of frames."""
+    """One PoseLandmarker (VIDEO mode unless ``running_mode="image"``). Not thread-safe; one
+    per stream of frames."""
 
     def __init__(self, model_path: str | os.PathLike, *, back_profile: bool = True,
                  min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5,
                  min_presence_confidence: float = 0.5, num_poses: int | None = None,
                  person: str = "auto",
-                 people_probe_interval_s: float = PEOPLE_PROBE_INTERVAL_S) -> None:
+                 people_probe_interval_s: float = PEOPLE_PROBE_INTERVAL_S,
+                 running_mode: str = "video") -> None:
         """``num_poses`` people are looked for per frame; ``person`` (a ``PERSON_RULES`` rule)
         picks the lifter among them, consistently over time (``pose/people.py``).
 
@@ -195,10 +207,13 @@ class PoseEstimator:
         ``people_probe_interval_s`` of video (each frame on its own, no masks); once it sees
         two or more, the tracker is replaced by one that follows two and the rule chooses
         between them from then on. An explicit ``person`` rule other than ``auto`` follows two
-        from the first frame."""
+        from the first frame. ``running_mode`` is one of ``RUNNING_MODES`` ("image": every
+        frame on its own, to measure what VIDEO mode's smoothing costs)."""
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
+        if running_mode not in RUNNING_MODES:
+            raise ValueError(f"running_mode must be one of {RUNNING_MODES}, got {running_mode!r}")
         self._mp = mp
         self._vision = vision
         self.model_path = Path(model_path)
@@ -212,7 +227,10 @@ class PoseEstimator:
             self._probe_interval_s = None
         self.num_poses = max(1, int(num_poses))
         self._base = BaseOptions(model_asset_path=str(self.model_path))
-        self._landmarker = self._create(vision.RunningMode.VIDEO, self.num_poses, back_profile)
+        self.running_mode = running_mode
+        self._main_mode = (vision.RunningMode.VIDEO if running_mode == "video"
+                           else vision.RunningMode.IMAGE)
+        self._landmarker = self._create(self._main_mode, self.num_poses, back_profile)
         self._probe = None
         self._next_probe_s = -float("inf")
         self._last_ms = -1
@@ -249,8 +267,7 @@ class PoseEstimator:
         self.people.probed_max = max(self.people.probed_max, found)
         if found >= 2:
             old = self._landmarker
-            self._landmarker = self._create(self._vision.RunningMode.VIDEO, 2,
-                                            self.back_profile)
+            self._landmarker = self._create(self._main_mode, 2, self.back_profile)
             self.num_poses, self._probe_interval_s = 2, None
             with _filtered_native_stderr():
                 old.close()
@@ -270,7 +287,8 @@ class PoseEstimator:
         self._last_ms = ts_ms
         self._probe_people(image, t_s)
         with _quiet_native_stderr(self._first_frame):
-            result = self._landmarker.detect_for_video(image, ts_ms)
+            result = (self._landmarker.detect_for_video(image, ts_ms)
+                      if self.running_mode == "video" else self._landmarker.detect(image))
         self._first_frame = False
         return result
 
@@ -280,8 +298,8 @@ class PoseEstimator:
         in another thread than ``detect``'s, while it runs on later frames."""
         self.people.width, self.people.height = width, height
         candidates = [
-            np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0) for p in lms],
-                     dtype=np.float32) for lms in result.pose_landmarks or ()
+            np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0, p.z or 0.0)
+                      for p in lms], dtype=np.float32) for lms in result.pose_landmarks or ()
         ]
         scale = np.array([width, height], dtype=np.float32)
         pick = self.people.choose([person_box(c[:, :2] * scale, c[:, 2]) for c in candidates])
@@ -301,7 +319,8 @@ class PoseEstimator:
             else:
                 back = np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32)
         return FramePose(image_xy=image_xy, world_xyz=world, visibility=visibility,
-                         presence=presence, back_xy=back)
+                         presence=presence, back_xy=back,
+                         image_z=norm[:, 4] * np.float32(width))
 
     def process_rgb(self, image_rgb: np.ndarray, t_s: float) -> FramePose:
         """One frame, RGB (the layout MediaPipe wants: no conversion), start to finish."""
@@ -333,7 +352,7 @@ class SequenceBuilder:
     so a 10-minute clip costs a few MB. ``build()`` returns a ``PoseSequence`` over views of
     the arrays, without another copy."""
 
-    _FIELDS = ("image_xy", "world_xyz", "visibility", "presence", "back_xy")
+    _FIELDS = ("image_xy", "world_xyz", "visibility", "presence", "image_z", "back_xy")
 
     def __init__(self, *, back_profile: bool = True, capacity: int = 0) -> None:
         self.back_profile = back_profile
@@ -346,7 +365,7 @@ class SequenceBuilder:
     def _grow(self, cap: int) -> None:
         shapes = {"image_xy": (NUM_LANDMARKS, 2), "world_xyz": (NUM_LANDMARKS, 3),
                   "visibility": (NUM_LANDMARKS,), "presence": (NUM_LANDMARKS,),
-                  "back_xy": (BACK_PROFILE_POINTS, 2)}
+                  "image_z": (NUM_LANDMARKS,), "back_xy": (BACK_PROFILE_POINTS, 2)}
         t = np.empty(cap, np.float64)
         t[:self._n] = self._t[:self._n]
         self._t = t
@@ -372,6 +391,8 @@ class SequenceBuilder:
         a["world_xyz"][i] = pose.world_xyz
         a["visibility"][i] = pose.visibility
         a["presence"][i] = pose.presence
+        a["image_z"][i] = (pose.image_z if pose.image_z is not None
+                           else np.full(NUM_LANDMARKS, np.nan, np.float32))
         if self.back_profile:
             a["back_xy"][i] = (pose.back_xy if pose.back_xy is not None
                                else np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32))
@@ -385,6 +406,7 @@ class SequenceBuilder:
             t_s=self._t[:n], image_xy=a["image_xy"][:n], world_xyz=a["world_xyz"][:n],
             visibility=a["visibility"][:n], presence=a["presence"][:n],
             back_xy=a["back_xy"][:n] if self.back_profile else None,
+            image_z=a["image_z"][:n],
             width=width, height=height, source=source, model=model,
         )
 
@@ -400,6 +422,8 @@ def to_sequence(t_s: list[float], poses: Iterable[FramePose], *, width: int, hei
         [p.visibility for p in poses],
         [p.presence for p in poses],
         [p.back_xy for p in poses] if back_profile else None,
+        [p.image_z if p.image_z is not None else np.full(NUM_LANDMARKS, np.nan, np.float32)
+         for p in poses],
         width=width, height=height, source=source, model=model,
     )
 

@@ -52,6 +52,9 @@ class PoseSequence:
         width, height: size of the displayed frame in pixels.
         source: where the frames came from (file name or ``camera:N``).
         model: the pose model that produced the landmarks (e.g. ``full``).
+        image_z: optional ``(T, 33)`` depth of the image landmarks in pixels (MediaPipe's
+            normalised z times the frame width; relative to the hips, smaller = nearer the
+            camera). Read by the twist signal; files saved before it existed load without it.
     """
 
     t_s: np.ndarray
@@ -65,6 +68,7 @@ class PoseSequence:
     source: str = ""
     model: str = ""
     extra: dict = field(default_factory=dict)
+    image_z: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         conv = {
@@ -76,6 +80,8 @@ class PoseSequence:
         }
         if self.back_xy is not None:
             conv["back_xy"] = np.asarray(self.back_xy, dtype=np.float32)
+        if self.image_z is not None:
+            conv["image_z"] = np.asarray(self.image_z, dtype=np.float32)
         for k, v in conv.items():
             object.__setattr__(self, k, v)
         _check("t_s", self.t_s, (None,))
@@ -86,6 +92,8 @@ class PoseSequence:
         _check("presence", self.presence, (n, NUM_LANDMARKS))
         if self.back_xy is not None:
             _check("back_xy", self.back_xy, (n, None, 2))
+        if self.image_z is not None:
+            _check("image_z", self.image_z, (n, NUM_LANDMARKS))
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ShapeError("PoseSequence.t_s must be strictly increasing")
         if not np.all(np.isfinite(self.t_s)):
@@ -94,6 +102,8 @@ class PoseSequence:
             arr.setflags(write=False)
         if self.back_xy is not None:
             self.back_xy.setflags(write=False)
+        if self.image_z is not None:
+            self.image_z.setflags(write=False)
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -132,7 +142,7 @@ class PoseSequence:
             visibility=self.visibility[s], presence=self.presence[s],
             back_xy=None if self.back_xy is None else self.back_xy[s],
             width=self.width, height=self.height, source=self.source, model=self.model,
-            extra=dict(self.extra),
+            extra=dict(self.extra), image_z=None if self.image_z is None else self.image_z[s],
         )
 
     # ------------------------------------------------------------------ persistence
@@ -151,6 +161,8 @@ class PoseSequence:
         }
         if self.back_xy is not None:
             arrays["back_xy"] = self.back_xy
+        if self.image_z is not None:
+            arrays["image_z"] = self.image_z
         tmp = temp_path_for(path)
         try:
             with open(tmp, "wb") as fh:
@@ -200,6 +212,7 @@ class PoseSequence:
                     width=int(meta["width"]), height=int(meta["height"]),
                     source=str(meta["source"]), model=str(meta["model"]),
                     extra=dict(extra),
+                    image_z=z["image_z"] if "image_z" in z.files else None,
                 )
         except ShapeError as exc:
             raise DataFormatError(f"{path}: {exc}; {redo}") from exc
@@ -219,6 +232,7 @@ def stack_frames(
     visibility: list[np.ndarray],
     presence: list[np.ndarray],
     back_xy: list[np.ndarray] | None = None,
+    image_z: list[np.ndarray] | None = None,
     **meta,
 ) -> PoseSequence:
     """Build a sequence from per-frame arrays (the estimator's output order)."""
@@ -228,5 +242,6 @@ def stack_frames(
     return PoseSequence(
         t_s=np.asarray(t_s), image_xy=np.stack(image_xy), world_xyz=np.stack(world_xyz),
         visibility=np.stack(visibility), presence=np.stack(presence),
-        back_xy=None if back_xy is None else np.stack(back_xy), **meta,
+        back_xy=None if back_xy is None else np.stack(back_xy),
+        image_z=None if image_z is None else np.stack(image_z), **meta,
     )

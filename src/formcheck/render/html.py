@@ -303,8 +303,8 @@ def _grades(report: Report) -> str:
         "<strong>Degrees</strong> (°): how far the trunk leans behind the line of the "
         "thighs at lockout, measured between body segments so the camera's tilt does not "
         "enter. <strong>°/s</strong>: how fast the "
-        "shoulder line turns against the hip line, as the landmarks show it (they keep only "
-        "part of a fast rotation).</p>"
+        "shoulders turn against the hips, in true degrees per second as calibrated on "
+        "rendered lifters.</p>"
         f'<table class="grades" id="grades-table"><thead><tr><th scope="col">Fault</th>'
         f"<th scope='col'>Value judged</th>{head}</tr></thead><tbody>{''.join(rows)}"
         "</tbody></table>")

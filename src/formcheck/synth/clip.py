@@ -231,7 +231,7 @@ def build_truth(sc: Scenario, body: BodyModel, cam: CameraPose, t_s: np.ndarray,
         fault_deg[kind] = _r(vals, 3)
     faults = []
     for tr in tracks:
-        k = int(np.argmax(tr.values_deg))
+        k = int(np.argmax(np.abs(tr.values_deg)))
         faults.append({"kind": tr.kind.value, "rep": tr.rep,
                        "interval_s": [round(tr.interval_s[0], 4), round(tr.interval_s[1], 4)],
                        "peak": round(tr.peak_deg, 4), "unit": "deg",

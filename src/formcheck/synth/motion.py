@@ -159,7 +159,7 @@ class FaultTrack:
     rep: int
     interval_s: tuple[float, float]
     peak_deg: float
-    values_deg: np.ndarray  # (T,) signed per-frame magnitude of this fault (>= 0)
+    values_deg: np.ndarray  # (T,) per-frame magnitude (a twist to the right is negative)
 
 
 def fault_tracks(sc: Scenario, t: np.ndarray) -> list[FaultTrack]:

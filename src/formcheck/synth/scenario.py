@@ -86,7 +86,8 @@ class Scene:
 class Fault:
     """A form fault of known size on some reps (1-based; empty = every rep).
 
-    ``magnitude_deg``: peak spinal flexion, lumbar extension or twist, in degrees.
+    ``magnitude_deg``: peak spinal flexion, lumbar extension or twist, in degrees. A twist may
+    be negative: positive turns the shoulders towards the lifter's left, negative to the right.
     ``lumbar_fraction``: for flexion, the share of the flexion in the lumbar bones.
     ``duration_s``: for twist, the time out and back (0.2 s is jerky, 2 s is slow).
     """
@@ -129,8 +130,9 @@ class Scenario:
                 raise ConfigError("a twist needs duration_s > 0 (e.g. 0.2 for jerky, 2 for slow)")
             if not 0.0 <= f.lumbar_fraction <= 1.0:
                 raise ConfigError(f"lumbar_fraction must lie in [0, 1], got {f.lumbar_fraction}")
-            if f.magnitude_deg < 0:
-                raise ConfigError("fault magnitude_deg must be >= 0; the kind sets the direction")
+            if f.magnitude_deg < 0 and f.kind is not FaultKind.TWIST:
+                raise ConfigError("fault magnitude_deg must be >= 0 for flexion and extension; "
+                                  "the kind sets the direction (only a twist takes a sign)")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
