@@ -341,15 +341,11 @@ def _thumbnail(drawn):
     """A copy of a drawn frame at the size the page embeds it (``render.html`` scales wider
     ones to ``THUMB_MAX_WIDTH_PX`` the same way): a long clip's many findings then hold
     under 1 MB each, not a full frame each (6 MB at 1080p)."""
-    import cv2
-
+    from formcheck.render._common import fit_width
     from formcheck.render.html import THUMB_MAX_WIDTH_PX
 
-    h, w = drawn.shape[:2]
-    if w <= THUMB_MAX_WIDTH_PX:
-        return drawn.copy()
-    size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
-    return cv2.resize(drawn, size, interpolation=cv2.INTER_AREA)
+    small = fit_width(drawn, THUMB_MAX_WIDTH_PX)
+    return small.copy() if small is drawn else small
 
 
 def _import_beside_inference(render: bool) -> None:

@@ -107,6 +107,7 @@ def _save_thumbnail(report, thumbs: dict, path: Path) -> bool:
     import cv2
 
     from formcheck.fsutil import write_bytes_atomic
+    from formcheck.render._common import fit_width
     from formcheck.report import worst
 
     if not report.findings:
@@ -117,10 +118,7 @@ def _save_thumbnail(report, thumbs: dict, path: Path) -> bool:
     if frame is None:
         path.unlink(missing_ok=True)
         return False
-    h, w = frame.shape[:2]
-    if w > INDEX_THUMB_WIDTH_PX:
-        size = (INDEX_THUMB_WIDTH_PX, max(1, round(h * INDEX_THUMB_WIDTH_PX / w)))
-        frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+    frame = fit_width(frame, INDEX_THUMB_WIDTH_PX)
     ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, INDEX_THUMB_JPEG_QUALITY])
     if not ok:
         return False

@@ -126,6 +126,24 @@ def sample_back_outline(mask: np.ndarray, image_xy: np.ndarray, visibility: np.n
 
 
 @contextlib.contextmanager
+def _fd2_to(target_fd: int) -> Iterator[bool]:
+    """Point fd 2 (what native code writes to) at ``target_fd`` meanwhile, then back; yields
+    False, and leaves fd 2 alone, where it cannot be duplicated (no real stderr)."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield False
+        return
+    try:
+        os.dup2(target_fd, 2)
+        yield True
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextlib.contextmanager
 def _quiet_native_stderr(enabled: bool = True) -> Iterator[None]:
     """Silence what MediaPipe's C++ side prints to fd 2 while its graph starts (TFLite delegate
     notices, absl warnings before InitGoogle): it is noise to a user. Set FORMCHECK_DEBUG=1 to
@@ -133,19 +151,11 @@ def _quiet_native_stderr(enabled: bool = True) -> Iterator[None]:
     if not enabled or os.environ.get("FORMCHECK_DEBUG"):
         yield
         return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, 2)
-        yield
+        with _fd2_to(devnull):
+            yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
         os.close(devnull)
 
 
@@ -162,24 +172,18 @@ def _filtered_native_stderr() -> Iterator[None]:
     if os.environ.get("FORMCHECK_DEBUG"):
         yield
         return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
     with tempfile.TemporaryFile() as catch:
+        caught = False
         try:
-            os.dup2(catch.fileno(), 2)
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            catch.seek(0)
-            kept = [ln for ln in catch.read().decode("utf-8", "replace").splitlines(True)
-                    if not _ROUTINE_NATIVE_LINE.match(ln)]
-            if kept:
-                os.write(2, "".join(kept).encode("utf-8"))
+            with _fd2_to(catch.fileno()) as caught:
+                yield
+        finally:  # also when the body raised: what native code said still shows
+            if caught:
+                catch.seek(0)
+                kept = [ln for ln in catch.read().decode("utf-8", "replace").splitlines(True)
+                        if not _ROUTINE_NATIVE_LINE.match(ln)]
+                if kept:
+                    os.write(2, "".join(kept).encode("utf-8"))
 
 
 #: Running modes: "video" tracks the person from frame to frame and smooths the landmarks over

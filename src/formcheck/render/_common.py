@@ -230,3 +230,16 @@ def not_judged_text(fault: str, reason: str | None) -> str:
     """One line for a fault that could not be judged, e.g. for the overlay and the terminal."""
     tail = reason if reason else "not visible enough from this view"
     return f"{fault_title(fault)} not judged: {tail}"
+
+
+def fit_width(image: np.ndarray, max_width: int) -> np.ndarray:
+    """``image`` scaled down (area averaging, aspect kept) to at most ``max_width`` pixels
+    wide; narrower images are returned as they are. One rule for every thumbnail (page,
+    batch index, the render pass's copies), so each shows the same pixels."""
+    import cv2
+
+    h, w = image.shape[:2]
+    if w <= max_width:
+        return image
+    size = (max_width, max(1, round(h * max_width / w)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)

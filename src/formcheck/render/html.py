@@ -28,6 +28,7 @@ from formcheck.render._common import (
     fault_title,
     finding_text,
     finding_where,
+    fit_width,
     format_value,
     not_judged,
     plain_value,
@@ -237,10 +238,7 @@ def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
             and frame_bgr.shape[2] == 3 and frame_bgr.dtype == np.uint8):
         shape = getattr(frame_bgr, "shape", None)
         raise ShapeError(f"thumbnail must be a uint8 BGR image of shape (H, W, 3), got {shape}")
-    h, w = frame_bgr.shape[:2]
-    if w > THUMB_MAX_WIDTH_PX:
-        size = (THUMB_MAX_WIDTH_PX, max(1, round(h * THUMB_MAX_WIDTH_PX / w)))
-        frame_bgr = cv2.resize(frame_bgr, size, interpolation=cv2.INTER_AREA)
+    frame_bgr = fit_width(frame_bgr, THUMB_MAX_WIDTH_PX)
     ok, buf = cv2.imencode(".jpg", frame_bgr, [cv2.IMWRITE_JPEG_QUALITY, THUMB_JPEG_QUALITY])
     if not ok:
         raise ShapeError(f"thumbnail of shape {frame_bgr.shape} could not be encoded as JPEG")
