@@ -435,7 +435,7 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.max_elbow_behind_back_frac": Range(0.0, _INF),
     "RoundedBackThresholds.max_own_arch_pct": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_hip_extension_deg": _DEG_90,
-    "LumbarOverextensionThresholds.max_plausible_hip_extension_deg": Range(0.0, 180.0),
+    "LumbarOverextensionThresholds.max_plausible_hip_extension_deg": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_bent_arch_pct": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_hips_forward_ratio": Range(0.0, 2.0),
     "LumbarOverextensionThresholds.min_concave_pct": Range(0.0, 100.0),
