@@ -662,3 +662,20 @@ def test_wrap_text_fits(text, width_chars, lines):
     out, px = wrap_text(text, 20, max_w, 12)
     assert len(out) == lines and 12 <= px <= 20
     assert all(text_size(ln, px)[0] <= max_w for ln in out)
+
+
+def test_plot_indices_keep_every_peak_and_gap_of_a_long_series():
+    from formcheck.render._common import plot_indices
+
+    rng = np.random.default_rng(3)
+    v = rng.normal(0.0, 1.0, 54_000)  # a 30-minute set at 30 fps
+    v[12_345] = 40.0   # a one-frame spike must survive
+    v[33_333] = -25.0
+    v[20_000:20_050] = np.nan  # a gap must still break the line
+    keep = plot_indices(v, 600)
+    assert len(keep) <= 4 * 600 + 1 and np.all(np.diff(keep) > 0)
+    assert {0, 12_345, 33_333, len(v) - 1} <= set(keep.tolist())
+    assert np.isnan(v[keep]).any()
+    assert np.nanmax(v[keep]) == np.nanmax(v) and np.nanmin(v[keep]) == np.nanmin(v)
+    short = np.arange(100.0)
+    assert plot_indices(short, 600).tolist() == list(range(100))  # short series: whole

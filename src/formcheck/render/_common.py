@@ -243,3 +243,27 @@ def fit_width(image: np.ndarray, max_width: int) -> np.ndarray:
         return image
     size = (max_width, max(1, round(h * max_width / w)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def plot_indices(values: np.ndarray, buckets: int) -> np.ndarray:
+    """Indices of the samples worth drawing when a series has far more samples than a plot has
+    pixels: per bucket of consecutive samples its first sample, its lowest and highest finite
+    values and its first NaN (so gaps still break the line). A line through them looks like
+    the full series (every peak kept) while a 10-minute clip's page, and the memory spent
+    drawing it, stay the size of a short one's. Short series come back whole."""
+    n = len(values)
+    if n <= 4 * buckets:
+        return np.arange(n)
+    edges = np.linspace(0, n, buckets + 1).astype(np.intp)
+    finite = np.isfinite(values)
+    lo = np.where(finite, values, np.inf)
+    hi = np.where(finite, values, -np.inf)
+    keep = [edges[:-1], [n - 1]]
+    for a, b in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        if b <= a:
+            continue
+        if finite[a:b].any():
+            keep.append([a + int(np.argmin(lo[a:b])), a + int(np.argmax(hi[a:b]))])
+        if not finite[a:b].all():
+            keep.append([a + int(np.argmin(finite[a:b]))])
+    return np.unique(np.concatenate([np.asarray(k, np.intp) for k in keep]))

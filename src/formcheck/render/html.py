@@ -32,6 +32,7 @@ from formcheck.render._common import (
     format_value,
     not_judged,
     plain_value,
+    plot_indices,
     rep_label,
     robust_range,
     split_unit,
@@ -43,6 +44,8 @@ from formcheck.report import FAULTS, Finding, Report, write_text_atomic
 THUMB_MAX_WIDTH_PX = 720
 THUMB_JPEG_QUALITY = 85
 PLOT_SIZE_IN = (9.0, 2.4)
+#: Buckets of samples a plot draws at most 4 points of each (see ``plot_indices``).
+PLOT_BUCKETS = 600
 
 #: Plot colours (matplotlib); the page's CSS uses the same palette.
 _PLOT_LINE = "#1f5fa8"
@@ -334,13 +337,16 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
         for f in mine:
             ax.axvspan(f.start_s, f.end_s, color=_PLOT_FINDING.get(f.severity, "#d93025"),
                        alpha=0.35, lw=0, zorder=1)
+        # At most a few points per pixel column (peaks kept), however long the clip.
+        keep = plot_indices(s.values, PLOT_BUCKETS)
+        t, v = s.t_s[keep], s.values[keep]
         if s.judged is None or muted:
-            ax.plot(s.t_s, s.values, color=_PLOT_MUTED if muted else _PLOT_LINE, lw=1.4,
-                    zorder=3)
+            ax.plot(t, v, color=_PLOT_MUTED if muted else _PLOT_LINE, lw=1.4, zorder=3)
         else:  # frames the rule did not judge are drawn grey: past the limit there is no fault
-            ax.plot(s.t_s, s.values, color=_PLOT_MUTED, lw=1.0, zorder=3)
-            ax.plot(s.t_s, np.where(s.judged, s.values, np.nan), color=_PLOT_LINE, lw=1.4,
-                    zorder=4)
+            ax.plot(t, v, color=_PLOT_MUTED, lw=1.0, zorder=3)
+            judged_v = np.where(s.judged, s.values, np.nan)
+            keep_j = plot_indices(judged_v, PLOT_BUCKETS)
+            ax.plot(s.t_s[keep_j], judged_v[keep_j], color=_PLOT_LINE, lw=1.4, zorder=4)
         if s.threshold is not None:
             ax.axhline(s.threshold, color=_PLOT_THRESHOLD, ls="--", lw=1.2, zorder=2)
             ax.text(1.005, s.threshold, "limit", color=_PLOT_THRESHOLD, va="center",
