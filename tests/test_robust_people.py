@@ -100,3 +100,27 @@ def test_two_real_people_side_by_side(person_image, lite_model):
         assert summary["max_people"] == 2 and summary["frames_with_several"] == 6
     assert all(x < w + 20 for x in centres["auto"])
     assert all(x > w + 20 for x in centres["right"])
+
+
+@pytest.mark.slow
+def test_one_person_is_tracked_alone_and_a_second_switches_to_two(person_image, lite_model):
+    """Looking for two people on every frame halves the pose speed, so by default one person
+    is tracked and a probe looks for others once a second; a second person switches the
+    tracker to two (and the rule then chooses)."""
+    import cv2
+
+    from formcheck.pose.estimator import PoseEstimator
+
+    h, w = person_image.shape[:2]
+    alone = np.full((h, 2 * w + 40, 3), 90, np.uint8)
+    alone[:, 20:20 + w] = person_image
+    small = cv2.resize(person_image, (int(w * 0.7), int(h * 0.7)))
+    both = alone.copy()
+    both[h - small.shape[0]:, w + 30:w + 30 + small.shape[1]] = small
+    with PoseEstimator(lite_model, back_profile=False) as est:
+        for i in range(25):  # 2.5 s at 10 fps: three probes, all see one person
+            est.process(alone, i / 10)
+        assert est.num_poses == 1 and est.people.summary()["max_people"] == 1
+        for i in range(25, 40):  # someone steps in: the next probe switches to two
+            est.process(both, i / 10)
+        assert est.num_poses == 2 and est.people.summary()["max_people"] == 2
