@@ -8,8 +8,9 @@ Each clip is replayed at its own pace (``formcheck live --source CLIP --realtime
 become available when their timestamps come due, inference takes the newest one, the rest are
 dropped. Latency = from the moment a frame became available to the moment its overlaid frame
 was shown (``--window``: after ``imshow``; headless: drawn and ready to show). Warning delay =
-from the moment the rep's last frame became available to the first frame that showed the
-warning, for every finding of the final report (a finding never shown live is counted apart).
+from the moment the rep's movement was back at rest (or the fault ended, if later; a rep's
+still finish may run on for a second) to the first frame that showed the warning, for every
+finding of the final report (a finding never shown live is counted apart).
 The machine's load (``uptime``) is printed before and after: the figures mean little without
 it. Prints figures; asserts nothing.
 """
@@ -103,8 +104,8 @@ def main() -> None:
               f"{r['lat_med'] - r['inf_med']:>7.1f} {r['fps']:>5.1f} {r['dropped']:>7.0%} "
               f"{r['reps']:>4} {dtxt:>21} {r['missed']:>6} {r['extra']:>5}")
     print("latency: frame available → overlaid frame shown; lat-inf: median latency minus "
-          "median inference time; draw: overlay and panel per frame; warn delay: rep's last "
-          "frame available → warning on screen, "
+          "median inference time; draw: overlay and panel per frame; warn delay: rep's movement "
+          "back at rest (or the fault's end) → warning on screen, "
           "per final finding; missed: final findings never shown live; extra: shown live, "
           "not in the final report")
 

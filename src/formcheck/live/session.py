@@ -29,7 +29,13 @@ from formcheck.live.capture import Captured, FrameGrabber, Source
 from formcheck.live.cues import CuePlayer
 from formcheck.live.display import WARN_BGR, Window, draw_countdown, draw_hud
 from formcheck.live.guidance import Guidance, assess_picture
-from formcheck.live.incremental import GrowingSet, LiveAnalyzer, LiveView, view_of
+from formcheck.live.incremental import (
+    GrowingSet,
+    LiveAnalyzer,
+    LiveView,
+    movement_end_s,
+    view_of,
+)
 from formcheck.live.settings import LiveSettings
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
 from formcheck.pose.sequence import PoseSequence
@@ -543,8 +549,11 @@ class LiveSession:
             k = _key(f)
             final_keys.add(k)
             rep = next((r for r in report.reps if r.index == f.rep), None)
-            end_frame = rep.end_frame if rep is not None else int(
-                f.evidence.get("frames", [0, len(seq) - 1])[-1])
+            # From when the warning could first be given: the rep's movement back at rest (its
+            # still finish may run on for a second), or the fault's end if later.
+            fault_end = int(f.evidence.get("frames", [0, len(seq) - 1])[-1])
+            end_frame = fault_end if rep is None else max(fault_end, int(np.searchsorted(
+                seq.t_s, movement_end_s(rep) - 1e-9)))
             shown = cur.shown.get(k)
             delays[k] = None if shown is None else shown - captured[min(end_frame,
                                                                         len(captured) - 1)]
