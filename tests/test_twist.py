@@ -145,3 +145,19 @@ def test_image_mode_finds_the_person_frame_by_frame_and_keeps_depth(lite_model, 
     assert a.image_z.shape == (33,) and np.isfinite(a.image_z).all()
     # Depth is relative to the hips, in pixels of the same scale as x.
     assert abs(float(a.image_z[L.LEFT_HIP] + a.image_z[L.RIGHT_HIP])) < 0.2 * person_image.shape[1]
+
+
+def test_a_twist_finding_is_graded_and_drawn_against_the_limit_it_had_to_pass():
+    """Where the twist is read from the landmarks' depth the rule needs more (a higher rate
+    limit): the finding, and the plotted limit, must carry that limit, not the width cue's."""
+    reps = (CLEAN, CLEAN, SynthRep(twist_deg=50.0, twist_duration_s=0.2), CLEAN, CLEAN)
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=0.0))  # front: depth
+    cfg = load_config(None, ["jerky_twist.min_depth_twist_rate_deg_s=300",
+                             "signal.twist_depth_kept=1"])
+    result = analyze_sequence(seq, cfg)
+    (f,) = [f for f in result.findings if f.fault == "jerky_twist"]
+    th = cfg.deadlift.jerky_twist
+    assert f.evidence["width_cue_weight"] < 0.5  # mostly the depth cue here
+    assert f.threshold == pytest.approx(f.evidence["min_twist_rate_here_deg_s"])
+    assert f.threshold > th.min_twist_rate_deg_s
+    assert result.series["twist_rate"].threshold == pytest.approx(f.threshold)

@@ -420,6 +420,12 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         angle, rate, jerk = tw.angle_deg, tw.rate_deg_s, tw.jerk_deg_s3
     speed = np.abs(rate)
     x = np.where(usable, speed, np.nan)
+    # The depth cue is noisier than the widths: it must show more (limits blended by the width
+    # cue's weight, per frame). A finding is graded and drawn against the limit at its peak.
+    wt_all = tw.width_weight if tw is not None else np.ones(n)
+    need_rate_t = wt_all * th.min_twist_rate_deg_s + (1.0 - wt_all) * th.min_depth_twist_rate_deg_s
+    judged_limits = need_rate_t[usable & np.isfinite(need_rate_t)]
+    plot_limit = float(np.median(judged_limits)) if judged_limits.size else th.min_twist_rate_deg_s
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
     pre = max(1, _frames_for(ctx, th.baseline_s))
     findings = []
@@ -437,9 +443,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             continue
         k = int(np.nanargmax(np.abs(seg)))
         far = float(seg[k])
-        # The depth cue is noisier than the widths: it must show more (blend by weight).
-        wt = float(tw.width_weight[peak]) if tw is not None else 1.0
-        need_rate = wt * th.min_twist_rate_deg_s + (1.0 - wt) * th.min_depth_twist_rate_deg_s
+        wt = float(wt_all[peak])
+        need_rate = float(need_rate_t[peak])
         need_deg = wt * th.min_twist_deg + (1.0 - wt) * th.min_depth_twist_deg
         if (abrupt < th.min_twist_jerk_deg_s3 or abs(far) < need_deg
                 or float(x[peak]) < need_rate):
@@ -458,7 +463,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         side = "left" if far > 0 else "right"
         rise_s = float(sig.t_s[s + k] - sig.t_s[s])
         findings.append(_finding(
-            ctx, "jerky_twist", ep, value, th.min_twist_rate_deg_s, "deg/s", "twist_rate",
+            ctx, "jerky_twist", ep, value, need_rate, "deg/s", "twist_rate",
             f"shoulders snapped {abs(far):.0f}° to the lifter's {side} against the hips "
             f"in {rise_s:.2f} s, at up to {value:.0f}°/s",
             {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
@@ -480,7 +485,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             if a.rep is None and a.assessable else a for a in assessments)
     series = (
         Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, speed,
-               threshold=th.min_twist_rate_deg_s, fault="jerky_twist", judged=usable),
+               threshold=plot_limit, fault="jerky_twist", judged=usable),
         Series("twist_angle", "Shoulders turned against the hips (+ to the lifter's left)",
                "deg", sig.t_s, angle),
     )
