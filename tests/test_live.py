@@ -60,7 +60,12 @@ def test_lockstep_replay_delivers_every_frame(person_clip):
 
 
 def test_grabber_stop_before_start_is_clean(person_clip):
-    FrameGrabber(ReplaySource(person_clip)).stop()
+    import threading
+
+    grabber = FrameGrabber(ReplaySource(person_clip))
+    grabber.stop()  # must not raise, start a thread or hang
+    assert not any(t.name == "formcheck-capture" for t in threading.enumerate())
+    assert grabber.get(timeout=0.01) is None  # nothing was captured
 
 
 # ---------------------------------------------------------------------------- growing set
