@@ -241,9 +241,9 @@ def test_index_is_self_contained_and_escaped(outcomes, tmp_path):
 
 
 # ============================================================================ CLI errors
-def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None):
+def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300):
     return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True,
-                          text=True, env={**os.environ, **(env or {})}, timeout=300, cwd=cwd)
+                          text=True, env={**os.environ, **(env or {})}, timeout=timeout, cwd=cwd)
 
 
 def one_error_line(proc) -> str:
@@ -278,6 +278,22 @@ def test_ray_engine_without_ray_names_the_extra(tmp_path):
     assert proc.returncode == 7
     assert "pip install 'formcheck[ray]'" in one_error_line(proc)
     assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_ray_address_fails_at_once(tmp_path):
+    pytest.importorskip("ray")
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    touch(tmp_path / "in" / "a.mp4")
+    # ray.init alone retries an unreachable head node for minutes: the timeout catches a hang
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--engine",
+                   "ray", "--address", f"127.0.0.1:{port}", timeout=60)
+    assert proc.returncode == 7
+    line = one_error_line(proc)
+    assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in line and "refused" in line
 
 
 def test_reanalyze_needs_a_batch_folder(tmp_path):

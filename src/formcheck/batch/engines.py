@@ -49,6 +49,8 @@ PROGRESS_INTERVAL_S = 0.25
 MAX_WORKER_DEATHS = 2
 #: Ray: clips in flight per worker slot (each holds its video bytes in the object store).
 RAY_IN_FLIGHT_PER_SLOT = 2
+#: How long to wait for a Ray head node to accept a connection before saying it is unreachable.
+RAY_CONNECT_TIMEOUT_S = 5.0
 
 RAY_MISSING = "the Ray engine needs Ray: pip install 'formcheck[ray]'"
 
@@ -284,6 +286,28 @@ def import_ray():
     return ray
 
 
+def check_reachable(address: str, timeout_s: float = RAY_CONNECT_TIMEOUT_S) -> None:
+    """Fail at once when a Ray ``HOST:PORT`` (or ``ray://HOST:PORT``) cannot be connected to:
+    ``ray.init`` itself retries an unreachable head node for minutes. ``auto``/``local`` and
+    addresses without a port are left to Ray."""
+    import socket
+
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    host = host.strip("[]")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, TimeoutError) or isinstance(exc, socket.timeout):
+            reason = f"no answer within {timeout_s:g} s"
+        raise ConfigError(f"cannot reach the Ray cluster at {address} ({reason}); check "
+                          "--address and that `ray status` works there") from None
+
+
 def run_ray(items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
             address: str | None = None) -> tuple[list[ClipResult], bool]:
     """Run ``items`` on a Ray cluster (``address``), or on a Ray instance started here on
@@ -294,6 +318,8 @@ def run_ray(items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
     if started_here:
         opts = dict(include_dashboard=False, log_to_driver=False,
                     logging_level=logging.WARNING)
+        if address:
+            check_reachable(address)
         try:
             if address:
                 ray.init(address=address, **opts)
