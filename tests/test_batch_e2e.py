@@ -271,3 +271,27 @@ def test_index_renders_and_sorts_in_headless_chromium(local_run, tmp_path):
     assert order[0] == "alice/squat"
     assert dom.count('<img class="thumb"') == 1
     assert 'aria-sort="descending"' in dom
+
+
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (Debian: apt-get install chromium)")
+def test_long_errors_and_names_stay_in_their_columns(local_run, tmp_path):
+    out, _ = local_run
+    page = (out / "index.html").read_text()
+    # A coach's upload path can be one long unbroken word: lengthen the real error and clip
+    # cells with one, then record every cell whose content is wider than the cell.
+    probe = ("<script>var long = '/uploads/' + Array(40).join('very_long_folder_name/');"
+             "document.querySelectorAll('#clips td.err, #clips td.clip').forEach(function (c) {"
+             " c.appendChild(document.createTextNode(' ' + long)); });"
+             "var wide = []; document.querySelectorAll('#clips td').forEach(function (c) {"
+             " if (c.scrollWidth > c.clientWidth + 1) wide.push(c.className); });"
+             "document.body.setAttribute('data-wide', wide.join(','));</script></body>")
+    probed = out / "index_probe.html"
+    probed.write_text(page.replace("</body>", probe))
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--window-size=1400,900", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+           probed.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    probed.unlink()
+    assert 'data-wide=""' in dom, dom.split('data-wide="')[1].split('"')[0]
