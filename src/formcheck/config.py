@@ -260,7 +260,7 @@ class JerkyTwistThresholds:
     #: Where the torso's optical flow reads it instead (pose files with ``torso_flow``;
     #: quieter than the depth cue on lifts without a twist), the rate and the turn needed
     #: (chosen on rendered truth, bench/eval_twist.py rule --flow dis, two bodies held out).
-    min_flow_twist_rate_deg_s: float = 300.0
+    min_flow_twist_rate_deg_s: float = 350.0
     #: The turn needed where the flow reads it (deg).
     min_flow_twist_deg: float = 15.0
     #: The angle held before a fast turn: median over this long before it.
