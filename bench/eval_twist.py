@@ -158,10 +158,186 @@ def cmd_extract(args: argparse.Namespace) -> int:
         time.sleep(10)
 
 
+#: Positions along the shoulder -> hip chord where the silhouette's width is read (0 = the
+#: shoulder line, 1 = the hip line).
+BAND_POSITIONS = np.linspace(0.0, 1.0, 11)
+#: How far either side of the chord the silhouette's edge is looked for (times the longer of
+#: the chord and the shoulder width: a trunk bent towards the camera has a short chord).
+BAND_REACH = 1.2
+BAND_STEPS = 160
+
+
+def torso_edges(mask: np.ndarray, image_xy: np.ndarray) -> np.ndarray:
+    """``(K, 2)`` distances (pixels) from the shoulder->hip chord to the silhouette's edge,
+    towards the lifter's left and right shoulder side, at ``BAND_POSITIONS``; NaN where the
+    chord's point is outside the person or the edge is not reached."""
+    from formcheck.pose.estimator import MASK_THRESHOLD
+    from formcheck.pose.landmarks import Landmark as L
+
+    k = len(BAND_POSITIONS)
+    out = np.full((k, 2), np.nan, np.float32)
+    h, w = mask.shape[:2]
+    s = (image_xy[L.LEFT_SHOULDER] + image_xy[L.RIGHT_SHOULDER]) / 2.0
+    hp = (image_xy[L.LEFT_HIP] + image_xy[L.RIGHT_HIP]) / 2.0
+    chord = (hp - s).astype(np.float64)
+    length = float(np.hypot(*chord))
+    if not np.isfinite(length) or length < 4.0:
+        return out
+    normal = np.array([-chord[1], chord[0]]) / length
+    # orient the normal towards the left shoulder (the lifter's left)
+    if float((image_xy[L.LEFT_SHOULDER] - image_xy[L.RIGHT_SHOULDER]) @ normal) < 0:
+        normal = -normal
+    starts = s[None, :] + BAND_POSITIONS[:, None] * chord[None, :]
+    span = max(length, float(np.hypot(*(image_xy[L.LEFT_SHOULDER] - image_xy[L.RIGHT_SHOULDER]))))
+    r = np.linspace(0.0, BAND_REACH * span, BAND_STEPS)
+    for side, d in enumerate((normal, -normal)):
+        pts = starts[:, None, :] + r[None, :, None] * d[None, None, :]
+        inside_img = ((pts[..., 0] >= 0) & (pts[..., 0] <= w - 1) & (pts[..., 1] >= 0)
+                      & (pts[..., 1] <= h - 1))
+        xi = np.clip(np.rint(pts[..., 0]).astype(np.int64), 0, w - 1)
+        yi = np.clip(np.rint(pts[..., 1]).astype(np.int64), 0, h - 1)
+        vals = np.where(inside_img, mask[yi, xi], 0.0)
+        inside = vals >= MASK_THRESHOLD
+        first_out = np.argmax(~inside, axis=1)
+        ok = inside[:, 0] & (~inside).any(axis=1)
+        j = first_out[ok]
+        v0, v1 = vals[ok, j - 1], vals[ok, j]
+        frac = np.clip((v0 - MASK_THRESHOLD) / np.maximum(v0 - v1, 1e-6), 0.0, 1.0)
+        out[ok, side] = r[j - 1] + frac * (r[j] - r[j - 1])
+    return out
+
+
+def mask_path(root: Path, name: str) -> Path:
+    return root / f"{name}.mask.npz"
+
+
+def cmd_extract_mask(args: argparse.Namespace) -> int:
+    """Pose the rendered clips again (full model, VIDEO mode, masks on) and keep, per frame,
+    the silhouette's edges either side of the torso (``torso_edges``) and the landmarks they
+    were placed with. Outside the repository (``--out``)."""
+    from formcheck.io.video import FileSource
+    from formcheck.pose.estimator import PoseEstimator
+    from formcheck.pose.models import resolve_model
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    names = [n for n, _ in plan()]
+    names = sorted(names, key=lambda n: (not n.startswith("fast"), n))[: args.limit]
+    resolved = resolve_model("full")
+    for name in names:
+        video = args.dir / f"{name}.mp4"
+        out = mask_path(args.out, name)
+        if out.is_file() or not video.is_file():
+            continue
+        if args.stop_after and Path(args.stop_after).exists():
+            break
+        t0 = time.perf_counter()
+        times, edges, xys = [], [], []
+        with FileSource(video, channels="rgb") as src, \
+                PoseEstimator(resolved.path, back_profile=True) as est:
+            for frame in src:
+                h, w = frame.image.shape[:2]
+                res = est.detect(est.image_of(frame.image), frame.t_s)
+                pose = est.pose_of(res, w, h)
+                e = np.full((len(BAND_POSITIONS), 2), np.nan, np.float32)
+                if pose.detected and res.segmentation_masks:
+                    m = res.segmentation_masks[0].numpy_view()
+                    e = torso_edges(m[..., 0] if m.ndim == 3 else m, pose.image_xy)
+                times.append(frame.t_s)
+                edges.append(e)
+                xys.append(pose.image_xy)
+        tmp = out.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, t_s=np.asarray(times), edges=np.stack(edges),
+                            image_xy=np.stack(xys))
+        tmp.replace(out)
+        print(f"{name} {len(times)} frames {time.perf_counter() - t0:.1f} s", flush=True)
+    return 0
+
+
+def cmd_flow_cost(args: argparse.Namespace) -> int:
+    """What the torso flow adds to the pose pass: per video, the model's time per frame
+    (detect + reading the result) and ``TorsoFlow.step``'s, interleaved frame by frame in
+    one run (the ratio holds on a busy machine; the absolute times do not)."""
+    from formcheck.io.video import FileSource
+    from formcheck.pose.estimator import PoseEstimator
+    from formcheck.pose.flow import TorsoFlow
+    from formcheck.pose.models import resolve_model
+
+    resolved = resolve_model(args.model)
+    print("| video | frames | size | model ms/frame | flow ms/frame | flow / model |")
+    print("|---|---|---|---|---|---|")
+    for video in args.videos:
+        model_s = flow_s = 0.0
+        n = 0
+        with FileSource(video, channels="rgb") as src, \
+                PoseEstimator(resolved.path, back_profile=True) as est:
+            flow = TorsoFlow()
+            for frame in src:
+                if n >= args.frames:
+                    break
+                h, w = frame.image.shape[:2]
+                t0 = time.perf_counter()
+                pose = est.pose_of(est.detect(est.image_of(frame.image), frame.t_s), w, h)
+                t1 = time.perf_counter()
+                flow.step(frame.image, pose.image_xy)
+                t2 = time.perf_counter()
+                model_s += t1 - t0
+                flow_s += t2 - t1
+                n += 1
+        print(f"| {Path(video).name[:50]} | {n} | {w}x{h} | {1000 * model_s / n:.1f} | "
+              f"{1000 * flow_s / n:.1f} | {flow_s / model_s:.2f} |", flush=True)
+    return 0
+
+
+def flow_path(root: Path, name: str, method: str) -> Path:
+    return root / f"{name}.{method}.flow.npz"
+
+
+def clip_flow(video: Path, image_xy: np.ndarray, method: str = "dis") -> tuple[np.ndarray, float]:
+    """Per frame, the torso's band motions from the previous frame (``pose.flow``), placed
+    with ``image_xy``; and the flow's seconds per frame. "dis" is what the pose pass
+    stores (``TorsoFlow``); "farneback" swaps in OpenCV's Farneback flow on the same crops."""
+    import cv2
+
+    from formcheck.io.video import FileSource
+    from formcheck.pose import flow as pf
+
+    out = np.full((len(image_xy), 2), np.nan, np.float32)
+    spent = 0.0
+    tracker = pf.TorsoFlow(None if method == "dis" else lambda a, b: cv2.calcOpticalFlowFarneback(
+        a, b, None, 0.5, 3, 9, 3, 5, 1.1, 0))
+    with FileSource(video) as src:
+        for i, frame in enumerate(src):
+            if i >= len(image_xy):
+                break
+            t0 = time.perf_counter()
+            out[i] = tracker.step(frame.image, image_xy[i], rgb=False)
+            spent += time.perf_counter() - t0
+    return out, spent / max(len(image_xy), 1)
+
+
+def cmd_flow(args: argparse.Namespace) -> int:
+    """Band motions of every posed rendered clip (landmarks from the pose cache), cached."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, _ in plan():
+        pp = pose_path(args.dir, "video-full", name)
+        out = flow_path(args.out, name, args.method)
+        if out.is_file() or not pp.is_file():
+            continue
+        seq = load_pose(pp)
+        t0 = time.perf_counter()
+        bands, per_frame = clip_flow(args.dir / f"{name}.mp4", seq.image_xy, args.method)
+        np.savez(out, bands=bands, per_frame_s=per_frame)
+        print(f"{name} {args.method} {time.perf_counter() - t0:.1f} s, flow "
+              f"{per_frame * 1000:.1f} ms/frame", flush=True)
+    return 0
+
+
 # ---------------------------------------------------------------------------- measuring
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 PRE_S, POST_S = 0.4, 0.4  # around a twist: baseline before it, and how long after it to look
 CUTOFF_HZ = 8.0  # the fused twist's low-pass (twist_angle_cutoff_hz), for the smoothed rows
+FLOW_DIR = Path("/work/cache/twist-flow")  # flow: band motions per rendered clip
+MASK_DIR = Path("/work/cache/twist-mask")  # extract-mask: silhouette edges per rendered clip
 
 
 def load_truth(root: Path, name: str) -> dict:
@@ -316,17 +492,38 @@ def cmd_extract_real(args: argparse.Namespace) -> int:
     return 0
 
 
-def _poses_of(root: Path, variant: str = "video-full", samples: Path | None = None):
+def with_flow(seq, video: Path, cache: Path, method: str | None):
+    """``seq`` with ``torso_flow`` measured on ``video`` by ``method`` (as the pose pass does,
+    placed with the sequence's own landmarks; cached in ``cache``); unchanged for None."""
+    from dataclasses import replace
+
+    if method is None:
+        return seq
+    if not cache.is_file():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        bands, per_frame = clip_flow(video, seq.image_xy, method)
+        np.savez(cache, bands=bands, per_frame_s=per_frame)
+    bands = np.load(cache)["bands"]
+    return replace(seq, torso_flow=bands) if len(bands) == len(seq) else seq
+
+
+def _poses_of(root: Path, variant: str = "video-full", samples: Path | None = None,
+              flow: str | None = None):
     """(name, truth, sequence) of every clip posed with ``variant`` (and of the samples
-    posed by ``extract-real --clips samples --poses SAMPLES``)."""
+    posed by ``extract-real --clips samples --poses SAMPLES``); with the torso's flow by
+    method ``flow`` attached (None: without, as older pose files)."""
     for name, _ in plan():
         pp = pose_path(root, variant, name)
         if pp.is_file():
-            yield name, load_truth(root, name), load_pose(pp)
+            seq = with_flow(load_pose(pp), root / f"{name}.mp4", flow_path(FLOW_DIR, name, flow),
+                            flow)
+            yield name, load_truth(root, name), seq
     if samples is not None and variant == "video-full":
         for pp in sorted(samples.glob("*.mp4.npz")):
             name = pp.name[: -len(".mp4.npz")]
-            yield name, load_truth(SAMPLES, name), load_pose(pp)
+            seq = with_flow(load_pose(pp), SAMPLES / f"{name}.mp4",
+                            flow_path(FLOW_DIR / "samples", name, flow), flow)
+            yield name, load_truth(SAMPLES, name), seq
 
 
 def cmd_cues(args: argparse.Namespace) -> int:
@@ -379,6 +576,185 @@ def cmd_cues(args: argparse.Namespace) -> int:
     return 0
 
 
+def torso_scale(image_xy: np.ndarray) -> float:
+    """The torso's size in pixels over a clip (median of the longer of the shoulder -> hip
+    chord and the shoulder width): converts band motions and widths to angles."""
+    from formcheck.pose.landmarks import Landmark as L
+
+    s = (image_xy[:, L.LEFT_SHOULDER] + image_xy[:, L.RIGHT_SHOULDER]) / 2.0
+    hp = (image_xy[:, L.LEFT_HIP] + image_xy[:, L.RIGHT_HIP]) / 2.0
+    sw = np.hypot(*(image_xy[:, L.LEFT_SHOULDER] - image_xy[:, L.RIGHT_SHOULDER]).T)
+    return float(np.nanmedian(np.fmax(np.hypot(*(hp - s).T), sw)))
+
+
+def image_cue_signals(root: Path, name: str, seq) -> dict[str, np.ndarray]:
+    """Uncalibrated twist cues (degrees, any gain) from the video itself, where cached: the
+    torso's shoulder band moving across the trunk against its hip band (optical flow,
+    integrated), and the silhouette's shoulder-band width against its hip-band width and the
+    shift of its centre (segmentation mask)."""
+    out: dict[str, np.ndarray] = {}
+    scale = torso_scale(seq.image_xy)
+    fps = seq.fps
+    for method in ("dis", "farneback"):
+        fp = flow_path(FLOW_DIR, name, method)
+        if fp.is_file():
+            b = np.load(fp)["bands"]
+            rate = np.degrees((b[:, 0] - b[:, 1]) / scale) * fps  # deg/s, uncalibrated
+            out[f"flow {method}"] = np.cumsum(np.nan_to_num(rate)) / fps
+    mp = mask_path(MASK_DIR, name)
+    if mp.is_file():
+        e = np.load(mp)["edges"].astype(np.float64)
+        if len(e) == len(seq):
+            width = e.sum(axis=2)
+            shoulders = np.nanmean(width[:, :3], axis=1)
+            hips = np.nanmean(width[:, -3:], axis=1)
+            out["silhouette width"] = np.degrees(np.log(shoulders / hips))
+            centre = (e[:, :, 0] - e[:, :, 1]) / 2.0
+            out["silhouette shift"] = np.degrees(
+                (np.nanmean(centre[:, :3], axis=1) - np.nanmean(centre[:, -3:], axis=1)) / scale)
+    return out
+
+
+def cmd_image_cues(args: argparse.Namespace) -> int:
+    """Image cues (flow, silhouette) side by side with the landmark cues on the rendered set:
+    per cue and view, the share of a fast twist kept (all bodies), the peak rate kept, the
+    rate noise on twist-free reps in true deg/s (p95 over the share kept), and how many fast
+    10/20 deg twists and slow twists have a peak rate above the twist-free reps' p99."""
+    from collections import defaultdict
+
+    from formcheck.analysis.signal import Gradient
+
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    ev: dict[tuple, list] = defaultdict(list)  # (cue, view) -> [(size, dur, m, t, peak rate)]
+    noise: dict[tuple, list] = defaultdict(list)
+    for name, tr, seq in _poses_of(args.dir):
+        t = seq.t_s
+        cues = cue_signals(seq)
+        cues.update(image_cue_signals(args.dir, name, seq))
+        grad = Gradient.of(t)
+        for cue, x in cues.items():
+            if args.cue and cue not in args.cue:
+                continue
+            v = views[tr["azimuth"]] + (f" {tr['exercise']}" if args.by_exercise else "")
+            sm = smooth_like_analysis(t, x)
+            rate = grad.apply(sm)
+            for f in tr["faults"]:
+                a, d = f["interval_s"]
+                pre = (t >= a - PRE_S) & (t < a)
+                win = (t >= a) & (t <= d + POST_S)
+                near = (t >= a - 0.1) & (t <= d + 0.3)
+                m = x - np.nanmedian(x[pre])
+                tru = tr["twist"] - np.nanmedian(tr["twist"][pre])
+                ok = win & np.isfinite(m)
+                if ok.sum() < 3:
+                    continue
+                true_peak = float(np.nanmax(np.abs(np.gradient(tr["twist"], t))[near]))
+                ev[(cue, v)].append((abs(f["peak"]), round(d - a, 3), m[ok], tru[ok],
+                                     rate[near], true_peak))
+            noise[(cue, v)].append(np.abs(rate[_clean_frames(t, tr)]))
+    print("| cue | view | kept, fast (all bodies) | peak rate kept | rate noise, clean reps "
+          "(true deg/s, p95) | fast 10° above clean p99 | fast 20° above | fast 40° above | "
+          "slow (2 s) above | n clips |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    shares: dict[str, float] = {}
+    for (cue, v), rows in sorted(ev.items(), key=lambda kv: (kv[0][0], list(views.values())
+                                                              .index(kv[0][1].split()[0]),
+                                                              kv[0][1])):
+        fast = [r for r in rows if r[1] < SLOW_S]
+        num = sum(float(np.sum(r[2] * r[3])) for r in fast)
+        den = sum(float(np.sum(r[3] ** 2)) for r in fast)
+        kept = num / den if den > 0 else float("nan")
+        nz = np.concatenate(noise[(cue, v)])
+        nz = nz[np.isfinite(nz)]
+        p95 = np.percentile(nz, 95) / abs(kept) if nz.size and kept else float("nan")
+        p99 = np.percentile(nz, 99) if nz.size else float("nan")
+        rk = [np.nanmax(np.abs(r[4])) / abs(kept) / r[5] for r in fast
+              if np.isfinite(r[4]).any()]
+
+        def above(sel, p99=p99):
+            hit = sum(int(np.isfinite(r[4]).any() and np.nanmax(np.abs(r[4])) > p99)
+                      for r in sel)
+            return f"{hit}/{len(sel)}" if sel else "–"
+        by = {k: [r for r in fast if (r[0] < 15 if k == 10 else 15 <= r[0] < 30 if k == 20
+                                      else r[0] >= 30)] for k in (10, 20, 40)}
+        slow = [r for r in rows if r[1] >= SLOW_S]
+        shares[f"{cue}|{v}"] = kept
+        print(f"| {cue} | {v} | {kept:.2f} | {np.median(rk) if rk else float('nan'):.2f} | "
+              f"{p95:.0f} | {above(by[10])} | {above(by[20])} | {above(by[40])} | "
+              f"{above(slow)} | {len(noise[(cue, v)])} |")
+    if args.kept_out:
+        args.kept_out.write_text(json.dumps(shares, indent=1), encoding="utf-8")
+    return 0
+
+
+def cmd_real_cues(args: argparse.Namespace) -> int:
+    """Real clips (poses from ``extract-real``, videos from ``--clips``): each cue's twist-rate
+    noise (8 Hz, p95 and p99 of |rate| over frames with the torso found), in true deg/s using
+    the share each cue keeps in that view on rendered truth (``image-cues --kept-out``). No
+    twist is labelled on them: every rate seen is noise or a real, unlabelled rotation."""
+    from collections import defaultdict
+
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis.signal import Gradient
+    from formcheck.config import Config
+    from formcheck.pose.sequence import PoseSequence
+
+    shares = json.loads(args.kept.read_text(encoding="utf-8"))
+    # an oblique view is scored with the 45 deg shares (a rear oblique would have rear-45's)
+    view_of = {"front": "front", "oblique": "45", "rear": "front"}
+    args.flow.mkdir(parents=True, exist_ok=True)
+    agg: dict[tuple, list] = defaultdict(list)
+    print("| clip | view | " + " | ".join(f"{c} p95 / p99" for c in args.cue) + " |")
+    print("|---|---|" + "---|" * len(args.cue))
+    for pp in sorted(args.poses.glob("*.npz"))[: args.limit]:
+        clip = pp.name[:-4]
+        seq = PoseSequence.load(pp)
+        res = analyze_sequence(seq, Config())
+        v = view_of.get(res.view.name)
+        if v is None:
+            continue
+        scale = torso_scale(seq.image_xy)
+        cues = cue_signals(seq)
+        for method in ("dis", "farneback"):
+            if f"flow {method}" not in args.cue:
+                continue
+            fp = args.flow / f"{clip}.{method}.flow.npz"
+            if not fp.is_file():
+                bands, per_frame = clip_flow(args.clips / clip, seq.image_xy, method)
+                np.savez(fp, bands=bands, per_frame_s=per_frame)
+            b = np.load(fp)["bands"]
+            cues[f"flow {method}"] = np.cumsum(np.nan_to_num(
+                np.degrees((b[:, 0] - b[:, 1]) / scale))) if len(b) == len(seq) else None
+        t = seq.t_s
+        grad = Gradient.of(t)
+        cells = []
+        for c in args.cue:
+            x, k = cues.get(c), shares.get(f"{c}|{v}")
+            if x is None or not k:
+                cells.append("–")
+                continue
+            r = np.abs(grad.apply(smooth_like_analysis(t, x))) / abs(k)
+            r = r[np.isfinite(r) & seq.detected]
+            agg[(c, v)].append(r)
+            cells.append(f"{np.percentile(r, 95):.0f} / {np.percentile(r, 99):.0f}")
+        print(f"| {clip[:50]} | {v} | " + " | ".join(cells) + " |", flush=True)
+    print("\n| cue | view | clips | p95 | p99 (true deg/s, all frames pooled) |")
+    print("|---|---|---|---|---|")
+    for (c, v), rs in sorted(agg.items()):
+        r = np.concatenate(rs)
+        print(f"| {c} | {v} | {len(rs)} | {np.percentile(r, 95):.0f} | "
+              f"{np.percentile(r, 99):.0f} |")
+    return 0
+
+
+def _clean_frames(t: np.ndarray, tr: dict) -> np.ndarray:
+    busy = np.zeros(t.shape, bool)
+    for f in tr["faults"]:
+        a, d = f["interval_s"]
+        busy |= (t >= a - 0.5) & (t <= d + 0.5)
+    return ~busy
+
+
 def cmd_rule(args: argparse.Namespace) -> int:
     """Per rep: fast twists found (a jerky_twist finding in the rep, overlapping the twist
     +-``--slack`` s), warnings on slow-twist and twist-free reps, side and size read."""
@@ -393,7 +769,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     na: dict[str, int] = defaultdict(int)
     sides = [0, 0]
     errs: list[float] = []
-    for name, tr, seq in _poses_of(args.dir, args.variant, args.samples):
+    for name, tr, seq in _poses_of(args.dir, args.variant, args.samples, args.flow):
         if args.bodies and tr["body"] not in args.bodies:
             continue
         res = analyze_sequence(seq, cfg, exercise=tr["exercise"])
@@ -473,7 +849,8 @@ def cmd_real(args: argparse.Namespace) -> int:
     print("|---|---|---|---|---|---|---|")
     for pp in sorted(args.poses.glob("*.npz")):
         clip = pp.name[:-4]
-        seq = PoseSequence.load(pp)
+        seq = with_flow(PoseSequence.load(pp), args.clips / clip,
+                        FLOW_DIR / "real-posepass" / f"{clip}.{args.flow}.flow.npz", args.flow)
         res = analyze_sequence(seq, cfg)
         a = next(x for x in res.assessable if x.fault == "jerky_twist" and x.rep is None)
         found = [f for f in res.findings if f.fault == "jerky_twist"]
@@ -510,7 +887,9 @@ def cmd_samples(args: argparse.Namespace) -> int:
     for pp in sorted(args.poses.glob("*.npz")):
         name = pp.name[: -len(".mp4.npz")]
         tr = load_truth(args.samples, name)
-        res = analyze_sequence(PoseSequence.load(pp), cfg, exercise=tr["exercise"])
+        seq = with_flow(PoseSequence.load(pp), args.samples / f"{name}.mp4",
+                        flow_path(FLOW_DIR / "samples", name, args.flow), args.flow)
+        res = analyze_sequence(seq, cfg, exercise=tr["exercise"])
         a = next(x for x in res.assessable if x.fault == "jerky_twist" and x.rep is None)
         true = ", ".join(
             f"rep {f['rep']}: {f['peak']:g}° in {f['interval_s'][1] - f['interval_s'][0]:.1f} s"
@@ -541,6 +920,38 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--wait", action="store_true", help="keep polling for clips still rendering")
     p.set_defaults(func=cmd_extract)
+    p = sub.add_parser("extract-mask", help="pose again with masks: silhouette edges per frame")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--out", type=Path, default=Path("/work/cache/twist-mask"))
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--stop-after", default=None)
+    p.set_defaults(func=cmd_extract_mask)
+    p = sub.add_parser("flow", help="optical flow of the torso's shoulder and hip bands")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--out", type=Path, default=Path("/work/cache/twist-flow"))
+    p.add_argument("--method", default="dis", choices=("dis", "farneback"))
+    p.set_defaults(func=cmd_flow)
+    p = sub.add_parser("image-cues", help="table: flow and silhouette cues beside the landmarks'")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--cue", action="append", default=[])
+    p.add_argument("--by-exercise", action="store_true", help="one row per view and exercise")
+    p.add_argument("--kept-out", type=Path, default=None,
+                   help="write each cue's kept share per view here (for real-cues)")
+    p.set_defaults(func=cmd_image_cues)
+    p = sub.add_parser("real-cues", help="real clips: each cue's twist-rate noise")
+    p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
+    p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+                   / "clips")
+    p.add_argument("--flow", type=Path, default=Path("/work/cache/twist-flow/real"))
+    p.add_argument("--kept", type=Path, default=Path("/work/cache/twist-flow/kept.json"))
+    p.add_argument("--cue", action="append", default=None)
+    p.add_argument("--limit", type=int, default=None)
+    p.set_defaults(func=cmd_real_cues)
+    p = sub.add_parser("flow-cost", help="torso flow's time per frame beside the model's")
+    p.add_argument("videos", type=Path, nargs="+")
+    p.add_argument("--model", default="full")
+    p.add_argument("--frames", type=int, default=150)
+    p.set_defaults(func=cmd_flow_cost)
     p = sub.add_parser("where", help="table: how much of the rotation each pose variant keeps")
     p.add_argument("dir", type=Path)
     p.set_defaults(func=cmd_where)
@@ -563,19 +974,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--samples", type=Path, default=None,
                    help="also the committed samples posed into this folder (extract-real)")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--flow", choices=("dis", "farneback"), default=None,
+                   help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_rule)
     p = sub.add_parser("real", help="real clips: twist findings and the largest rates")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
     p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
                    / "clips")
     p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.add_argument("--flow", choices=("dis", "farneback"), default=None,
+                   help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_real)
     p = sub.add_parser("samples", help="the committed twist samples: which rep is warned")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-samples"))
     p.add_argument("--samples", type=Path, default=Path(__file__).resolve().parents[1] / "samples")
     p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.add_argument("--flow", choices=("dis", "farneback"), default=None,
+                   help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_samples)
     args = ap.parse_args(argv)
+    if args.cmd == "real-cues" and not args.cue:
+        args.cue = ["flow dis", "flow farneback", "image x+z", "width", "world"]
     args.first = {k: int(v) for k, v in (x.split("=", 1) for x in getattr(args, "only_first", []))}
     return int(args.func(args))
 

@@ -68,6 +68,10 @@ class SignalConfig:
     twist_depth_kept: float = 0.55
     #: Share of a true twist the world landmarks read (pose files without image depth).
     twist_world_kept: float = 0.3
+    #: Share of a true twist the torso's optical flow reads seen square-on (pose files with
+    #: ``torso_flow``; there it replaces the depth cue). Small: the flow of a plain shirt
+    #: follows its edges and folds more than the turning surface.
+    twist_flow_kept: float = 0.12
     #: Order of those Butterworth filters (applied forwards and backwards).
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
@@ -253,6 +257,12 @@ class JerkyTwistThresholds:
     min_depth_twist_rate_deg_s: float = 420.0
     #: The turn needed where only the depth cue reads it (deg).
     min_depth_twist_deg: float = 25.0
+    #: Where the torso's optical flow reads it instead (pose files with ``torso_flow``;
+    #: quieter than the depth cue on lifts without a twist), the rate and the turn needed
+    #: (chosen on rendered truth, bench/eval_twist.py rule --flow dis, two bodies held out).
+    min_flow_twist_rate_deg_s: float = 350.0
+    #: The turn needed where the flow reads it (deg).
+    min_flow_twist_deg: float = 15.0
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
@@ -399,6 +409,7 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_width_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_depth_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_world_kept": Range(0.0, 2.0, lo_open=True),
+    "SignalConfig.twist_flow_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.min_visibility": _FRAC,
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,
@@ -447,6 +458,8 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.min_twist_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.min_depth_twist_rate_deg_s": _RATE_DEG_S,
     "JerkyTwistThresholds.min_depth_twist_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.min_flow_twist_rate_deg_s": _RATE_DEG_S,
+    "JerkyTwistThresholds.min_flow_twist_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,

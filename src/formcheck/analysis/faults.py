@@ -423,14 +423,18 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # The depth cue is noisier than the widths: it must show more (limits blended by the width
     # cue's weight, per frame). A finding is graded and drawn against the limit at its peak.
     wt_all = tw.width_weight if tw is not None else np.ones(n)
-    need_rate_t = wt_all * th.min_twist_rate_deg_s + (1.0 - wt_all) * th.min_depth_twist_rate_deg_s
+    flow = tw is not None and tw.depth_source == "flow"
+    other_rate = th.min_flow_twist_rate_deg_s if flow else th.min_depth_twist_rate_deg_s
+    other_deg = th.min_flow_twist_deg if flow else th.min_depth_twist_deg
+    need_rate_t = wt_all * th.min_twist_rate_deg_s + (1.0 - wt_all) * other_rate
     judged_limits = need_rate_t[usable & np.isfinite(need_rate_t)]
     plot_limit = float(np.median(judged_limits)) if judged_limits.size else th.min_twist_rate_deg_s
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
     pre = max(1, _frames_for(ctx, th.baseline_s))
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
-    for ep in decide(sig.t_s, x, th.min_twist_rate_deg_s, th.release_frac, th.min_duration_s):
+    for ep in decide(sig.t_s, x, min(th.min_twist_rate_deg_s, other_rate), th.release_frac,
+                     th.min_duration_s):
         s, e, peak = ep
         lo, hi = max(0, s - half), min(n, e + half)
         abrupt = float(np.nanmax(np.abs(jerk[lo:hi])))
@@ -445,7 +449,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         far = float(seg[k])
         wt = float(wt_all[peak])
         need_rate = float(need_rate_t[peak])
-        need_deg = wt * th.min_twist_deg + (1.0 - wt) * th.min_depth_twist_deg
+        need_deg = wt * th.min_twist_deg + (1.0 - wt) * other_deg
         if (abrupt < th.min_twist_jerk_deg_s3 or abs(far) < need_deg
                 or float(x[peak]) < need_rate):
             continue
@@ -497,11 +501,13 @@ def _twist_cue(tw) -> str:
     if tw is None:
         return "nothing"
     share = float(np.mean(tw.width_weight)) if tw.width_weight.size else 0.0
+    other = ("the torso's optical flow" if tw.depth_source == "flow"
+             else "the landmarks' depth")
     if share >= 0.9:
         return "the shoulders' projected width against the hips'"
     if share <= 0.1:
-        return "the landmarks' depth"
-    return "the projected widths and the landmarks' depth"
+        return other
+    return f"the projected widths and {other}"
 
 
 def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],

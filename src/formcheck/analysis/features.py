@@ -68,6 +68,9 @@ class TwistSignals:
     view_off_deg: float  # hip line's median turn from facing the camera or facing away
     facing: bool  # the lifter faces the camera (else faces away)
     left_nearer: bool  # the lifter's left side is the nearer one
+    #: The cue used where the widths say little: "flow" (the torso's optical flow, when the
+    #: pose pass measured it), "image depth" or "world" (older pose files).
+    depth_source: str = "world"
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -113,6 +116,27 @@ def image_depth_joints(seq: PoseSequence) -> geo.Joints | None:
                       {int(lm): i for i, lm in enumerate(lms)})
 
 
+def flow_twist_deg(seq: PoseSequence) -> np.ndarray | None:
+    """Uncalibrated twist (degrees, turned towards the lifter's left as seen from the front)
+    from the torso's optical flow (``PoseSequence.torso_flow``): the shoulder band's motion
+    across the trunk minus the hip band's, over the torso's size in pixels (the longer of
+    the shoulder -> hip chord and the shoulder width, median over the set), summed over
+    frames. None for sequences saved without the flow. Drifts slowly; the rule reads its
+    rate and short-term turns only."""
+    if seq.torso_flow is None or len(seq) == 0:
+        return None
+    xy = seq.image_xy.astype(np.float64)
+    mid_s = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2.0
+    mid_h = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2.0
+    chord = np.hypot(*(mid_h - mid_s).T)
+    shoulders = np.hypot(*(xy[:, L.LEFT_SHOULDER] - xy[:, L.RIGHT_SHOULDER]).T)
+    scale = _median(np.fmax(chord, shoulders))
+    if not np.isfinite(scale) or scale <= 0:
+        return None
+    diff = seq.torso_flow[:, 0].astype(np.float64) - seq.torso_flow[:, 1]
+    return np.cumsum(np.degrees(np.nan_to_num(diff) / scale))
+
+
 def _running_median(x: np.ndarray, width: int) -> np.ndarray:
     """Centred running median over ``width`` frames (NaN ignored; ends use what exists)."""
     half = width // 2
@@ -148,7 +172,8 @@ def _without_posture(x: np.ndarray, posture: np.ndarray, ok: np.ndarray) -> np.n
 
 def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   image_depth: geo.Joints | None, pelvis_yaw_deg: np.ndarray, ok: np.ndarray,
-                  sc: SignalConfig, posture: np.ndarray | None = None) -> TwistSignals:
+                  sc: SignalConfig, posture: np.ndarray | None = None,
+                  flow: np.ndarray | None = None) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
     Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
@@ -160,7 +185,10 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     the camera or turns away from it, so there the depth cue takes over: the shoulder line
     against the hip line from the *image* landmarks' x and depth z (measured on rendered
     truth, they keep several times more of a fast twist than the world landmarks do), or from
-    the world landmarks for sequences saved without the image depth.
+    the world landmarks for sequences saved without the image depth. Where the pose pass
+    measured the torso's optical flow (``flow``, from ``flow_twist_deg``), it replaces the
+    depth cue: seen square-on, it keeps a small but steady share of a twist and is several
+    times quieter than the network's depth on lifts without one (docs/analysis.md).
     """
     t = base.t_s
     n = len(t)
@@ -188,10 +216,15 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         weight = np.where(np.isfinite(weight), weight, 0.0)
     else:
         width, weight = np.full(n, np.nan), np.zeros(n)
-    if image_depth is not None:
-        raw_depth, kept = geo.twist_deg(image_depth), sc.twist_depth_kept
+    if flow is not None and phi < sc.twist_width_zero_deg:
+        # Square-on only: turned, the trunk's bend moves the two bands apart as well (on
+        # rendered truth the flow's noise at 45 deg is ten times that at the front).
+        # Seen from behind, the back moves the other way to the chest.
+        raw_depth, kept, source = (1.0 if facing else -1.0) * flow, sc.twist_flow_kept, "flow"
+    elif image_depth is not None:
+        raw_depth, kept, source = geo.twist_deg(image_depth), sc.twist_depth_kept, "image depth"
     else:
-        raw_depth, kept = geo.twist_deg(world), sc.twist_world_kept
+        raw_depth, kept, source = geo.twist_deg(world), sc.twist_world_kept, "world"
     depth = (_without_posture(raw_depth, posture, ok) if posture is not None else
              raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
     fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
@@ -209,7 +242,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         rate = jerk = np.full(n, np.nan)
     return TwistSignals(angle_deg=angle, rate_deg_s=rate, jerk_deg_s3=jerk, width_deg=width,
                         depth_deg=depth, width_weight=weight, view_off_deg=phi, facing=facing,
-                        left_nearer=left_nearer)
+                        left_nearer=left_nearer, depth_source=source)
 
 
 def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
@@ -281,8 +314,9 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     # nothing that a turn of the trunk itself changes (arm reach, elbow angle, and, bent
     # over, the wrists' height difference: a twist about a leaning spine lifts one shoulder).
     posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3], smooth[4]])
+    flow = flow_twist_deg(seq)
     twist_cues = compute_twist(base, w, im, image_depth_joints(seq), smooth[10], trunk_visible,
-                               sc, posture)
+                               sc, posture, flow)
     return BodySignals(
         t_s=t, detected=detected,
         trunk_visible=trunk_visible,

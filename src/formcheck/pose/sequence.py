@@ -55,6 +55,11 @@ class PoseSequence:
         image_z: optional ``(T, 33)`` depth of the image landmarks in pixels (MediaPipe's
             normalised z times the frame width; relative to the hips, smaller = nearer the
             camera). Read by the twist signal; files saved before it existed load without it.
+        torso_flow: optional ``(T, 2)`` optical flow of the torso from the previous frame, in
+            pixels per frame across the trunk (towards the lifter's left): median of the band
+            from the shoulder line a third of the way down, and of the band a third of the
+            way up from the hip line (arms left out). A twist moves the two bands apart; NaN
+            where not measured. Read by the twist signal; older files load without it.
     """
 
     t_s: np.ndarray
@@ -69,6 +74,7 @@ class PoseSequence:
     model: str = ""
     extra: dict = field(default_factory=dict)
     image_z: np.ndarray | None = None
+    torso_flow: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         conv = {
@@ -82,6 +88,8 @@ class PoseSequence:
             conv["back_xy"] = np.asarray(self.back_xy, dtype=np.float32)
         if self.image_z is not None:
             conv["image_z"] = np.asarray(self.image_z, dtype=np.float32)
+        if self.torso_flow is not None:
+            conv["torso_flow"] = np.asarray(self.torso_flow, dtype=np.float32)
         for k, v in conv.items():
             object.__setattr__(self, k, v)
         _check("t_s", self.t_s, (None,))
@@ -94,6 +102,8 @@ class PoseSequence:
             _check("back_xy", self.back_xy, (n, None, 2))
         if self.image_z is not None:
             _check("image_z", self.image_z, (n, NUM_LANDMARKS))
+        if self.torso_flow is not None:
+            _check("torso_flow", self.torso_flow, (n, 2))
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ShapeError("PoseSequence.t_s must be strictly increasing")
         if not np.all(np.isfinite(self.t_s)):
@@ -104,6 +114,8 @@ class PoseSequence:
             self.back_xy.setflags(write=False)
         if self.image_z is not None:
             self.image_z.setflags(write=False)
+        if self.torso_flow is not None:
+            self.torso_flow.setflags(write=False)
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -143,6 +155,7 @@ class PoseSequence:
             back_xy=None if self.back_xy is None else self.back_xy[s],
             width=self.width, height=self.height, source=self.source, model=self.model,
             extra=dict(self.extra), image_z=None if self.image_z is None else self.image_z[s],
+            torso_flow=None if self.torso_flow is None else self.torso_flow[s],
         )
 
     # ------------------------------------------------------------------ persistence
@@ -163,6 +176,8 @@ class PoseSequence:
             arrays["back_xy"] = self.back_xy
         if self.image_z is not None:
             arrays["image_z"] = self.image_z
+        if self.torso_flow is not None:
+            arrays["torso_flow"] = self.torso_flow
         tmp = temp_path_for(path)
         try:
             with open(tmp, "wb") as fh:
@@ -213,6 +228,7 @@ class PoseSequence:
                     source=str(meta["source"]), model=str(meta["model"]),
                     extra=dict(extra),
                     image_z=z["image_z"] if "image_z" in z.files else None,
+                    torso_flow=z["torso_flow"] if "torso_flow" in z.files else None,
                 )
         except ShapeError as exc:
             raise DataFormatError(f"{path}: {exc}; {redo}") from exc
