@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-ARRAYS = ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy")
+ARRAYS = ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy", "image_z",
+          "torso_flow")
 
 
 def main() -> None:

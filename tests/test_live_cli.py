@@ -74,7 +74,9 @@ def test_replay_gives_exactly_the_file_modes_result_and_cues(tmp_path, lite_mode
         file_out / f"{stem}.reps.csv").read_text()
     pa = PoseSequence.load(file_out / f"{stem}.pose.npz")
     pb = PoseSequence.load(live_out / f"{stem}.pose.npz")
-    for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy"):
+    for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy", "image_z",
+                 "torso_flow"):
+        assert getattr(pa, name) is not None, name
         np.testing.assert_array_equal(getattr(pb, name), getattr(pa, name))
     assert pb.extra == pa.extra
     # Every finding of a rep was also warned about live, by a beep and a voice, in the WAV.

@@ -14,7 +14,7 @@ from formcheck.analysis.features import compute_signals, flow_twist_deg, image_d
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config
 from formcheck.errors import ShapeError
-from formcheck.pose.flow import FlowRecorder, TorsoFlow
+from formcheck.pose.flow import TorsoFlow
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
@@ -71,16 +71,40 @@ def test_a_large_frame_is_compared_on_a_scaled_down_crop_in_image_pixels():
     assert hips == pytest.approx(0.0, abs=1.0)
 
 
-def test_recorder_keeps_one_row_per_frame_and_nan_without_a_torso():
-    rec = FlowRecorder()
-    frames = [_texture(seed=0), _texture(seed=0), _texture(seed=1)]
+def test_a_frame_without_a_torso_gives_nan_and_the_next_is_placed_on_it():
+    flow = TorsoFlow()
     nothing = np.full((33, 2), np.nan, np.float32)
-    for img, xy in zip(frames, [_front_landmarks(), nothing, _front_landmarks()], strict=True):
-        rec.add(type("Frame", (), {"image": img, "channels": "rgb"})(), xy)
-    values = rec.values()
-    assert values.shape == (3, 2)
+    values = [flow.step(img, xy) for img, xy in zip(
+        [_texture(seed=0), _texture(seed=0), _texture(seed=1)],
+        [_front_landmarks(), nothing, _front_landmarks()], strict=True)]
     assert np.isnan(values[0]).all() and np.isfinite(values[1]).all()
     assert np.isnan(values[2]).all()  # placed with the previous frame's landmarks: none
+
+
+def test_the_builder_keeps_one_flow_row_per_frame_and_none_when_unmeasured():
+    from formcheck.pose.estimator import FramePose, SequenceBuilder, to_sequence
+
+    def pose(flow):
+        return FramePose(image_xy=np.zeros((33, 2), np.float32),
+                         world_xyz=np.zeros((33, 3), np.float32),
+                         visibility=np.ones(33, np.float32), presence=np.ones(33, np.float32),
+                         back_xy=None, torso_flow=flow)
+
+    poses = [pose(np.array([np.nan, np.nan], np.float32)), pose(np.array([1.5, -0.5],
+                                                                          np.float32))]
+    built = SequenceBuilder(back_profile=False, capacity=1)
+    for i, p in enumerate(poses * 40):  # past the first capacity: the arrays grow
+        built.append(i / 30.0, p)
+    seq = built.build(width=64, height=48)
+    assert seq.torso_flow.shape == (80, 2)
+    np.testing.assert_array_equal(seq.torso_flow[1::2], [[1.5, -0.5]] * 40)
+    assert np.isnan(seq.torso_flow[::2]).all()
+    ref = to_sequence([i / 30.0 for i in range(80)], poses * 40, width=64, height=48,
+                      back_profile=False)
+    np.testing.assert_array_equal(ref.torso_flow, seq.torso_flow)
+    plain = SequenceBuilder(back_profile=False)
+    plain.append(0.0, pose(None))
+    assert plain.build(width=64, height=48).torso_flow is None
 
 
 # ------------------------------------------------------------------ PoseSequence.torso_flow

@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
 
@@ -102,7 +102,6 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         prepare_frames,
         run_estimator,
     )
-    from formcheck.pose.flow import FlowRecorder
     from formcheck.pose.models import resolve_model
 
     # The video first: a missing or undecodable clip is reported before any model problem.
@@ -118,18 +117,15 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         # thread; only inference runs here; results are kept as flat arrays, never frames.
         builder = SequenceBuilder(back_profile=back_profile,
                                   capacity=min(info.frame_count + 16, _MAX_FRAMES_HINT))
-        torso_flow = FlowRecorder()  # the twist's image cue, beside inference
         with PoseEstimator(resolved.path, back_profile=back_profile, person=person) as est:
             for frame, pose in run_estimator(est, prefetch(prepare_frames(src), _POSE_PREFETCH)):
                 builder.append(frame.t_s, pose)
-                torso_flow.add(frame, pose.image_xy)
                 if progress is not None:
                     progress(len(builder))
             people = est.people.summary()
         truncation = src.truncation
         seq = builder.build(width=info.width, height=info.height, source=Path(video).name,
                             model=resolved.name)
-        seq = replace(seq, torso_flow=torso_flow.values())
     seq.extra["video"] = asdict(info)
     seq.extra["decode"] = {"frames_decoded": len(seq), "truncation": truncation}
     seq.extra["people"] = people

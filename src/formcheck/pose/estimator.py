@@ -22,7 +22,7 @@ import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,9 @@ class FramePose:
     #: (33,) the image landmarks' depth in pixels (MediaPipe's normalised z times the image
     #: width; relative to the hips, smaller = nearer); NaN when no person was found.
     image_z: np.ndarray | None = None
+    #: (2,) the torso's optical flow from the previous frame (``pose/flow.py``: shoulder band,
+    #: hip band, pixels across the trunk); None when not measured, NaN when not found.
+    torso_flow: np.ndarray | None = None
 
     @property
     def detected(self) -> bool:
@@ -69,6 +72,7 @@ def _nan_pose(back: bool) -> FramePose:
         presence=np.zeros(NUM_LANDMARKS, np.float32),
         back_xy=np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32) if back else None,
         image_z=np.full(NUM_LANDMARKS, np.nan, np.float32),
+        torso_flow=np.full(2, np.nan, np.float32),
     )
 
 
@@ -201,7 +205,7 @@ class PoseEstimator:
                  min_presence_confidence: float = 0.5, num_poses: int | None = None,
                  person: str = "auto",
                  people_probe_interval_s: float = PEOPLE_PROBE_INTERVAL_S,
-                 running_mode: str = "video") -> None:
+                 running_mode: str = "video", torso_flow: bool = True) -> None:
         """``num_poses`` people are looked for per frame; ``person`` (a ``PERSON_RULES`` rule)
         picks the lifter among them, consistently over time (``pose/people.py``).
 
@@ -212,7 +216,9 @@ class PoseEstimator:
         two or more, the tracker is replaced by one that follows two and the rule chooses
         between them from then on. An explicit ``person`` rule other than ``auto`` follows two
         from the first frame. ``running_mode`` is one of ``RUNNING_MODES`` ("image": every
-        frame on its own, to measure what VIDEO mode's smoothing costs)."""
+        frame on its own, to measure what VIDEO mode's smoothing costs). ``torso_flow``: also
+        measure the torso's optical flow from frame to frame (the twist's image cue) when
+        ``pose_of`` is given the frame's pixels."""
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -222,6 +228,12 @@ class PoseEstimator:
         self._vision = vision
         self.model_path = Path(model_path)
         self.back_profile = back_profile
+        self._flow = None
+        if torso_flow:
+            from formcheck.pose.flow import TorsoFlow
+
+            self._flow = TorsoFlow()
+        self._flow_owner = None  # what keeps the flow's previous frame's pixels alive
         self._confidences = (min_detection_confidence, min_tracking_confidence,
                              min_presence_confidence)
         if num_poses is None:
@@ -296,10 +308,21 @@ class PoseEstimator:
         self._first_frame = False
         return result
 
-    def pose_of(self, result, width: int, height: int) -> FramePose:
+    def pose_of(self, result, width: int, height: int, image=None) -> FramePose:
         """The ``FramePose`` in a ``detect`` result for a ``width`` x ``height`` frame. Reads
         only what the analysis uses from the mask (a few hundred samples along the back); safe
-        in another thread than ``detect``'s, while it runs on later frames."""
+        in another thread than ``detect``'s, while it runs on later frames, as long as calls
+        come in frame order. ``image``: the frame's RGB pixels (an ndarray, or the MediaPipe
+        image), for the torso's optical flow against the previous frame given."""
+        pose = self._pose_of(result, width, height)
+        if self._flow is None or image is None:
+            return pose
+        pixels = image.numpy_view() if hasattr(image, "numpy_view") else image
+        flow = self._flow.step(pixels, pose.image_xy, rgb=True)
+        self._flow_owner = image
+        return replace(pose, torso_flow=flow)
+
+    def _pose_of(self, result, width: int, height: int) -> FramePose:
         self.people.width, self.people.height = width, height
         candidates = [
             np.array([(p.x, p.y, p.visibility or 0.0, p.presence or 0.0, p.z or 0.0)
@@ -329,7 +352,7 @@ class PoseEstimator:
     def process_rgb(self, image_rgb: np.ndarray, t_s: float) -> FramePose:
         """One frame, RGB (the layout MediaPipe wants: no conversion), start to finish."""
         h, w = image_rgb.shape[:2]
-        return self.pose_of(self.detect(self.image_of(image_rgb), t_s), w, h)
+        return self.pose_of(self.detect(self.image_of(image_rgb), t_s), w, h, image_rgb)
 
     def process(self, image_bgr: np.ndarray, t_s: float) -> FramePose:
         """One frame, BGR (OpenCV's layout, e.g. from a camera), start to finish."""
@@ -356,11 +379,13 @@ class SequenceBuilder:
     so a 10-minute clip costs a few MB. ``build()`` returns a ``PoseSequence`` over views of
     the arrays, without another copy."""
 
-    _FIELDS = ("image_xy", "world_xyz", "visibility", "presence", "image_z", "back_xy")
+    _FIELDS = ("image_xy", "world_xyz", "visibility", "presence", "image_z", "back_xy",
+               "torso_flow")
 
     def __init__(self, *, back_profile: bool = True, capacity: int = 0) -> None:
         self.back_profile = back_profile
         self._n = 0
+        self._flow_frames = 0  # frames whose pose carried a torso flow measurement
         self._cap = 0
         self._t = np.zeros(0, np.float64)
         self._arrays: dict[str, np.ndarray] = {}
@@ -369,7 +394,8 @@ class SequenceBuilder:
     def _grow(self, cap: int) -> None:
         shapes = {"image_xy": (NUM_LANDMARKS, 2), "world_xyz": (NUM_LANDMARKS, 3),
                   "visibility": (NUM_LANDMARKS,), "presence": (NUM_LANDMARKS,),
-                  "image_z": (NUM_LANDMARKS,), "back_xy": (BACK_PROFILE_POINTS, 2)}
+                  "image_z": (NUM_LANDMARKS,), "back_xy": (BACK_PROFILE_POINTS, 2),
+                  "torso_flow": (2,)}
         t = np.empty(cap, np.float64)
         t[:self._n] = self._t[:self._n]
         self._t = t
@@ -400,6 +426,9 @@ class SequenceBuilder:
         if self.back_profile:
             a["back_xy"][i] = (pose.back_xy if pose.back_xy is not None
                                else np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32))
+        if pose.torso_flow is not None:
+            self._flow_frames += 1
+        a["torso_flow"][i] = pose.torso_flow if pose.torso_flow is not None else np.nan
         self._n = i + 1
 
     def build(self, *, width: int, height: int, source: str = "",
@@ -411,6 +440,7 @@ class SequenceBuilder:
             visibility=a["visibility"][:n], presence=a["presence"][:n],
             back_xy=a["back_xy"][:n] if self.back_profile else None,
             image_z=a["image_z"][:n],
+            torso_flow=a["torso_flow"][:n] if self._flow_frames else None,
             width=width, height=height, source=source, model=model,
         )
 
@@ -429,6 +459,8 @@ def to_sequence(t_s: list[float], poses: Iterable[FramePose], *, width: int, hei
         [p.image_z if p.image_z is not None else np.full(NUM_LANDMARKS, np.nan, np.float32)
          for p in poses],
         width=width, height=height, source=source, model=model,
+        torso_flow=([p.torso_flow if p.torso_flow is not None else np.full(2, np.nan, np.float32)
+                     for p in poses] if any(p.torso_flow is not None for p in poses) else None),
     )
 
 
@@ -480,7 +512,8 @@ def run_estimator(estimator: PoseEstimator, frames: Iterable) -> Iterator[tuple[
             for item in frames:
                 prepared = _prepare(item)
                 result = estimator.detect(prepared.mp_image, prepared.t_s)
-                pose = pool.submit(estimator.pose_of, result, prepared.width, prepared.height)
+                pose = pool.submit(estimator.pose_of, result, prepared.width, prepared.height,
+                                   prepared.mp_image)
                 pending.append((item, pose))
                 while len(pending) > _POSE_LAG or (pending and pending[0][1].done()):
                     done, fut = pending.popleft()

@@ -129,29 +129,3 @@ class TorsoFlow:
             crops.append(np.ascontiguousarray(c))
         flow = self._dense(crops[0], crops[1])
         return band_motion(flow, lo.astype(np.float64), scale, prev_xy)
-
-
-class FlowRecorder:
-    """``TorsoFlow`` over a file's pose pass: ``add`` each decoded frame (a ``PreparedFrame``
-    of the estimator, or anything with ``.image``) with its pose's landmarks; ``values()``
-    gives the ``(T, 2)`` array for ``PoseSequence.torso_flow``. Keeps one previous frame and
-    two floats a frame."""
-
-    def __init__(self) -> None:
-        from array import array
-
-        self._flow = TorsoFlow()
-        self._values = array("f")
-        self._keep = None  # the previous frame's owner (its pixels must stay alive)
-
-    def add(self, frame, image_xy: np.ndarray) -> None:
-        mp_image = getattr(frame, "mp_image", None)
-        if mp_image is not None:
-            image, rgb = mp_image.numpy_view(), True
-        else:
-            image, rgb = frame.image, getattr(frame, "channels", "bgr") == "rgb"
-        self._values.extend(self._flow.step(image, image_xy, rgb=rgb).tolist())
-        self._keep = mp_image if mp_image is not None else frame
-
-    def values(self) -> np.ndarray:
-        return np.frombuffer(self._values, dtype=np.float32).reshape(-1, 2).copy()

@@ -249,6 +249,7 @@ def stack_frames(
     presence: list[np.ndarray],
     back_xy: list[np.ndarray] | None = None,
     image_z: list[np.ndarray] | None = None,
+    torso_flow: list[np.ndarray] | None = None,
     **meta,
 ) -> PoseSequence:
     """Build a sequence from per-frame arrays (the estimator's output order)."""
@@ -259,5 +260,6 @@ def stack_frames(
         t_s=np.asarray(t_s), image_xy=np.stack(image_xy), world_xyz=np.stack(world_xyz),
         visibility=np.stack(visibility), presence=np.stack(presence),
         back_xy=None if back_xy is None else np.stack(back_xy),
-        image_z=None if image_z is None else np.stack(image_z), **meta,
+        image_z=None if image_z is None else np.stack(image_z),
+        torso_flow=None if torso_flow is None else np.stack(torso_flow), **meta,
     )
