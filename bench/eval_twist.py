@@ -35,6 +35,9 @@ BODIES = ("m_avg", "f_short", "m_tall", "f_heavy")
 AZIMUTHS = (0.0, 45.0, 135.0)
 EXERCISES = ("squat", "deadlift", "row")
 FAST_S, SLOW_S = 0.2, 2.0
+#: A twist lasting longer than this is a slow one (midway: a slow twist's interval can read
+#: a hair under SLOW_S in floating point).
+SLOW_FROM_S = (FAST_S + SLOW_S) / 2
 #: (rep, signed size) of the twists in a "fast" clip (sign flips on every other clip).
 FAST_PLAN = ((2, 10.0), (3, -20.0), (4, 40.0))
 FAST_REPS = 5
@@ -543,7 +546,7 @@ def cmd_cues(args: argparse.Namespace) -> int:
                 m = x - np.nanmedian(x[pre])
                 tru = tr["twist"] - np.nanmedian(tr["twist"][pre])
                 ok = win & np.isfinite(m)
-                if ok.sum() < 3 or d - a >= SLOW_S:  # fast twists calibrate the rule
+                if ok.sum() < 3 or d - a >= SLOW_FROM_S:  # fast twists calibrate the rule
                     continue
                 rec.append({"cue": cue, "az": tr["azimuth"], "body": tr["body"],
                             "dur": round(d - a, 3), "m": m[ok], "t": tru[ok],
@@ -660,7 +663,7 @@ def cmd_image_cues(args: argparse.Namespace) -> int:
     for (cue, v), rows in sorted(ev.items(), key=lambda kv: (kv[0][0], list(views.values())
                                                               .index(kv[0][1].split()[0]),
                                                               kv[0][1])):
-        fast = [r for r in rows if r[1] < SLOW_S]
+        fast = [r for r in rows if r[1] < SLOW_FROM_S]
         num = sum(float(np.sum(r[2] * r[3])) for r in fast)
         den = sum(float(np.sum(r[3] ** 2)) for r in fast)
         kept = num / den if den > 0 else float("nan")
@@ -677,7 +680,7 @@ def cmd_image_cues(args: argparse.Namespace) -> int:
             return f"{hit}/{len(sel)}" if sel else "–"
         by = {k: [r for r in fast if (r[0] < 15 if k == 10 else 15 <= r[0] < 30 if k == 20
                                       else r[0] >= 30)] for k in (10, 20, 40)}
-        slow = [r for r in rows if r[1] >= SLOW_S]
+        slow = [r for r in rows if r[1] >= SLOW_FROM_S]
         shares[f"{cue}|{v}"] = kept
         print(f"| {cue} | {v} | {kept:.2f} | {np.median(rk) if rk else float('nan'):.2f} | "
               f"{p95:.0f} | {above(by[10])} | {above(by[20])} | {above(by[40])} | "
@@ -783,7 +786,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
                 na[v] += 1
                 continue
             f = by_rep.get(r)
-            if f is None or round(f["interval_s"][1] - f["interval_s"][0], 3) >= SLOW_S:
+            if f is None or round(f["interval_s"][1] - f["interval_s"][0], 3) >= SLOW_FROM_S:
                 kind = "clean" if f is None else "slow"
                 hit = any(x.rep == r for x in found)
                 c = cell[(v, kind)]
