@@ -208,6 +208,11 @@ def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
     return default, "default neutral"
 
 
+def flexion_deg_per_pct(th, view: str) -> float:
+    """Degrees of spinal flexion per % of chord of the outline's bow, for ``view``."""
+    return th.oblique_flexion_deg_per_pct if view == "oblique" else th.flexion_deg_per_pct
+
+
 # ---------------------------------------------------------------- rules
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
@@ -241,27 +246,33 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                           min_frames, 100.0 - th.neutral_percentile)
     # Two ways a back rounds: held rounded against a fixed bent-over neutral (real lifters
     # who never straighten), or rounding that develops against the lifter's own straightest
-    # moments (needs a larger rise: the profile's zero point differs between bodies).
-    excess = 100.0 * (sig.bulge - base)
-    rise = 100.0 * (sig.bulge - own) if np.isfinite(own) and own < base else \
-        np.full_like(excess, np.nan)
+    # moments (needs a larger rise: the profile's zero point differs between bodies). Both
+    # are read in degrees of spinal flexion through a slope fitted on rendered truth.
+    k = flexion_deg_per_pct(th, ctx.view.name)
+    held = k * 100.0 * (sig.bulge - base)
+    rise = k * 100.0 * (sig.bulge - own) if np.isfinite(own) and own < base else \
+        np.full_like(held, np.nan)
     with np.errstate(invalid="ignore"):
-        score = np.fmax(excess / th.min_bulge_pct, rise / th.min_rise_pct)
+        score = np.fmax(held / th.min_held_flexion_deg, rise / th.min_flexion_deg)
     x = np.where(judged, score, np.nan)
     findings = []
     for ep in decide(sig.t_s, x, 1.0, th.release_frac, th.min_duration_s):
         peak = ep[2]
-        by_rise = bool(np.isfinite(rise[peak]) and rise[peak] / th.min_rise_pct
-                       > excess[peak] / th.min_bulge_pct)
-        value = float(rise[peak] if by_rise else excess[peak])
-        threshold = th.min_rise_pct if by_rise else th.min_bulge_pct
+        by_rise = bool(np.isfinite(rise[peak]) and rise[peak] / th.min_flexion_deg
+                       > held[peak] / th.min_held_flexion_deg)
+        value = float(rise[peak] if by_rise else held[peak])
+        threshold = th.min_flexion_deg if by_rise else th.min_held_flexion_deg
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
-        detail = (f"back bowed {value:.1f}% of torso length more than at your straightest"
-                  if by_rise else f"back bowed {value:.1f}% of torso length past neutral")
+        err = th.flexion_error_deg
+        detail = (f"back rounded about {value:.0f}° (±{err:.0f}°) more than at your "
+                  "straightest" if by_rise else
+                  f"back held rounded about {value:.0f}° (±{err:.0f}°) past a neutral "
+                  "bent-over back")
         findings.append(_finding(
-            ctx, "rounded_back", ep, value, threshold, "% of torso",
-            "back_bulge_rise" if by_rise else "back_bulge", detail,
-            {"signals": ["back_bulge", "trunk_inclination", "head_neck_angle"],
+            ctx, "rounded_back", ep, value, threshold, "deg",
+            "back_flexion_rise" if by_rise else "back_flexion", detail,
+            {"signals": ["back_flexion", "back_bulge", "trunk_inclination", "head_neck_angle"],
+             "flexion_deg": value, "flexion_error_deg": err, "deg_per_bulge_pct": k,
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
              "own_neutral_bulge_pct": 100.0 * own, "judged_by": "rise" if by_rise else "level",
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
@@ -269,17 +280,20 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
              "min_duration_s": th.min_duration_s}))
     series = [
-        Series("back_bulge", "Back bow past a bent-over neutral", "% of torso", sig.t_s,
-               excess, threshold=th.min_bulge_pct, fault="rounded_back",
-               baseline=100.0 * base if np.isfinite(base) else None, judged=judged),
+        Series("back_flexion", "Back flexion past a bent-over neutral (from the outline)",
+               "deg", sig.t_s, held, threshold=th.min_held_flexion_deg, fault="rounded_back",
+               judged=judged),
+        Series("back_bulge", "Back outline's bow past a bent-over neutral (context)",
+               "% of torso", sig.t_s, 100.0 * (sig.bulge - base),
+               baseline=100.0 * base if np.isfinite(base) else None),
         Series("head_neck_angle", "Ear-shoulder-hip angle", "deg", sig.t_s, sig.head_neck_deg,
                baseline=hn_base if np.isfinite(hn_base) else None),
     ]
     if np.isfinite(rise).any():  # the second criterion, on its own scale and limit
         series.insert(1, Series(
-            "back_bulge_rise", "Back bow above your straightest bent-over frames",
-            "% of torso", sig.t_s, rise, threshold=th.min_rise_pct, fault="rounded_back",
-            baseline=100.0 * own, judged=judged))
+            "back_flexion_rise", "Back flexion over your straightest bent-over frames",
+            "deg", sig.t_s, rise, threshold=th.min_flexion_deg, fault="rounded_back",
+            judged=judged))
     return RuleOutcome(tuple(findings), assessments, tuple(series))
 
 
