@@ -41,7 +41,7 @@ DEFAULT_POSES = Path("/work/cache/poses")
 DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
     "rounded_back": {
         "rounded_back.min_held_flexion_deg": (10.0, 13.0, 16.0, 21.0),
-        "rounded_back.min_flexion_deg": (20.0, 26.0, 31.0, 36.0, 42.0),
+        "rounded_back.min_flexion_deg": (20.0, 26.0, 31.0, 35.0, 39.0, 43.0, 48.0),
         "rounded_back.max_own_arch_pct": (0.0, 4.0, 7.0, float("inf")),
     },
     "lumbar_overextension": {

@@ -164,16 +164,22 @@ class RoundedBackThresholds:
     #: while neutral bent-over backs read about -2..+6% (median ~1-2%).
     neutral_bulge_pct: float = 2.0
     #: Rounding that develops during the lift: estimated flexion (deg) over the lifter's own
-    #: straightest bent-over moments (``neutral_percentile`` of the judged frames). Real good
-    #: side-view clips rise 4-9% of the chord (p5..p95, ~11-24 deg), two of them 11-12%
-    #: (~30 deg): a lower limit false-alarms on them. Applies only when the own neutral is
-    #: below ``neutral_bulge_pct`` (otherwise the fixed neutral already judges the set).
-    min_flexion_deg: float = 31.0
-    #: Degrees of true spinal flexion per % of chord of outline bow, side view: least squares
-    #: on rendered lifters (``bench/fit_flexion.py``, 4 bodies, leave-one-body-out).
-    flexion_deg_per_pct: float = 2.6
+    #: straightest bent-over moments (``neutral_percentile`` of the judged frames). Chosen
+    #: on real clips (``bench/eval_clips.py --cv``): their good side-view lifts rise 4-9% of
+    #: the chord (p5..p95), two 11-12%, i.e. up to ~39 deg by the rendered calibration (a
+    #: loose shirt moves the outline that much, see README); 20 deg doubled their false
+    #: alarms. Applies only when the own neutral is below ``neutral_bulge_pct`` (otherwise
+    #: the fixed neutral already judges the set).
+    min_flexion_deg: float = 39.0
+    #: Degrees of true spinal flexion per % of chord of outline bow (side view): a rep's
+    #: peak flexion ~ this x the bow's held peak over the neutral + ``flexion_offset_deg``,
+    #: least squares on rendered lifters (``bench/fit_flexion.py``, leave one body out).
+    flexion_deg_per_pct: float = 3.7
     #: The same from a 45 deg view.
-    oblique_flexion_deg_per_pct: float = 2.6
+    oblique_flexion_deg_per_pct: float = 4.0
+    #: Offset of that line, deg (the held peak of a noisy bow over its own 10th percentile
+    #: reads a few % above zero on a neutral back).
+    flexion_offset_deg: float = -5.6
     #: Mean absolute error of a rep's peak flexion estimate on rendered bodies left out of
     #: the fit, deg: the error bar every finding states.
     flexion_error_deg: float = 6.0
@@ -438,6 +444,7 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.flexion_deg_per_pct": Range(0.0, 100.0, lo_open=True),
     "RoundedBackThresholds.oblique_flexion_deg_per_pct": Range(0.0, 100.0, lo_open=True),
     "RoundedBackThresholds.flexion_error_deg": Range(0.0, 180.0),
+    "RoundedBackThresholds.flexion_offset_deg": Range(-90.0, 90.0),
     "RoundedBackThresholds.neutral_percentile": Range(0.0, 100.0),
     "RoundedBackThresholds.neutral_max_trunk_deg": _DEG_90,
     "RoundedBackThresholds.min_neutral_s": _DURATION_S,

@@ -249,8 +249,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     # moments (needs a larger rise: the profile's zero point differs between bodies). Both
     # are read in degrees of spinal flexion through a slope fitted on rendered truth.
     k = flexion_deg_per_pct(th, ctx.view.name)
-    held = k * 100.0 * (sig.bulge - base)
-    rise = k * 100.0 * (sig.bulge - own) if np.isfinite(own) and own < base else \
+    c = th.flexion_offset_deg
+    held = k * 100.0 * (sig.bulge - base) + c
+    rise = k * 100.0 * (sig.bulge - own) + c if np.isfinite(own) and own < base else \
         np.full_like(held, np.nan)
     with np.errstate(invalid="ignore"):
         score = np.fmax(held / th.min_held_flexion_deg, rise / th.min_flexion_deg)
@@ -274,7 +275,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             {"signals": ["back_flexion", "back_bulge", "trunk_inclination", "head_neck_angle"],
              "flexion_deg": value, "flexion_error_deg": err, "deg_per_bulge_pct": k,
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
-             "own_neutral_bulge_pct": 100.0 * own, "judged_by": "rise" if by_rise else "level",
+             "own_neutral_bulge_pct": 100.0 * own,
+             "judged_by": "rise" if by_rise else "level",
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "head_neck_drop_deg": hn_drop,
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
