@@ -208,11 +208,6 @@ def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
     return default, "default neutral"
 
 
-def flexion_deg_per_pct(th, view: str) -> float:
-    """Degrees of spinal flexion per % of chord of the outline's bow, for ``view``."""
-    return th.oblique_flexion_deg_per_pct if view == "oblique" else th.flexion_deg_per_pct
-
-
 # ---------------------------------------------------------------- rules
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
@@ -227,6 +222,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         if seen < ctx.assess.min_profile_frac:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
+    oblique = ctx.view.name == "oblique"
+    if clip_reason is None and oblique and not np.isfinite(th.oblique_min_flexion_deg):
+        clip_reason = VIEW_REASONS["rounded_back"].format(view="oblique")
     frame_ok = sig.trunk_visible & has_profile
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason)
 
@@ -240,33 +238,41 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
     base = th.neutral_bulge_pct / 100.0
     own = own_neutral_bulge(ctx, judged)
-    if np.isfinite(own):  # an arched back straightening out is not a rounding
-        own = max(own, -th.max_own_arch_pct / 100.0)
+    floored = bool(np.isfinite(own) and own < -th.max_own_arch_pct / 100.0)
+    if floored:  # an arched back straightening out is not a rounding
+        own = -th.max_own_arch_pct / 100.0
     hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
                           min_frames, 100.0 - th.neutral_percentile)
     # Two ways a back rounds: held rounded against a fixed bent-over neutral (real lifters
     # who never straighten), or rounding that develops against the lifter's own straightest
     # moments (needs a larger rise: the profile's zero point differs between bodies). Both
     # are read in degrees of spinal flexion through a slope fitted on rendered truth.
-    k = flexion_deg_per_pct(th, ctx.view.name)
-    c = th.flexion_offset_deg
+    # From 45 deg only the rise counts (the neutral outline there depends on the posture
+    # too much for a fixed neutral), with its own calibration and limit.
+    k = th.oblique_flexion_deg_per_pct if oblique else th.flexion_deg_per_pct
+    c = th.oblique_flexion_offset_deg if oblique else th.flexion_offset_deg
+    min_rise = th.oblique_min_flexion_deg if oblique else th.min_flexion_deg
     held = k * 100.0 * (sig.bulge - base) + c
+    if oblique:
+        held = np.full_like(held, np.nan)
     rise = k * 100.0 * (sig.bulge - own) + c if np.isfinite(own) and own < base else \
         np.full_like(held, np.nan)
     with np.errstate(invalid="ignore"):
-        score = np.fmax(held / th.min_held_flexion_deg, rise / th.min_flexion_deg)
+        score = np.fmax(held / th.min_held_flexion_deg, rise / min_rise)
     x = np.where(judged, score, np.nan)
     findings = []
     for ep in decide(sig.t_s, x, 1.0, th.release_frac, th.min_duration_s):
         peak = ep[2]
-        by_rise = bool(np.isfinite(rise[peak]) and rise[peak] / th.min_flexion_deg
-                       > held[peak] / th.min_held_flexion_deg)
+        by_rise = bool(np.isfinite(rise[peak]) and not rise[peak] / min_rise
+                       <= held[peak] / th.min_held_flexion_deg)
         value = float(rise[peak] if by_rise else held[peak])
-        threshold = th.min_flexion_deg if by_rise else th.min_held_flexion_deg
+        threshold = min_rise if by_rise else th.min_held_flexion_deg
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
         err = th.flexion_error_deg
         detail = (f"back rounded about {value:.0f}° (±{err:.0f}°) more than at your "
-                  "straightest" if by_rise else
+                  "straightest" + (f" (counted from an outline {th.max_own_arch_pct:g}% of "
+                                   "the torso concave: yours read more arched)" if floored
+                                   else "") if by_rise else
                   f"back held rounded about {value:.0f}° (±{err:.0f}°) past a neutral "
                   "bent-over back")
         findings.append(_finding(
@@ -275,7 +281,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             {"signals": ["back_flexion", "back_bulge", "trunk_inclination", "head_neck_angle"],
              "flexion_deg": value, "flexion_error_deg": err, "deg_per_bulge_pct": k,
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
-             "own_neutral_bulge_pct": 100.0 * own,
+             "own_neutral_bulge_pct": 100.0 * own, "own_neutral_floored": floored,
              "judged_by": "rise" if by_rise else "level",
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "head_neck_drop_deg": hn_drop,
@@ -294,7 +300,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     if np.isfinite(rise).any():  # the second criterion, on its own scale and limit
         series.insert(1, Series(
             "back_flexion_rise", "Back flexion over your straightest bent-over frames",
-            "deg", sig.t_s, rise, threshold=th.min_flexion_deg, fault="rounded_back",
+            "deg", sig.t_s, rise, threshold=min_rise, fault="rounded_back",
             judged=judged))
     return RuleOutcome(tuple(findings), assessments, tuple(series))
 

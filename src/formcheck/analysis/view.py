@@ -18,10 +18,10 @@ UNKNOWN_VIEW = "unknown"
 
 #: Per fault, the views in which the footage can show it.
 VIEW_SHOWS: dict[str, frozenset[str]] = {
-    # Oblique: measured on rendered truth, a neutral back's outline bows +16% at the floor
-    # and -7% half-way up at 45 deg (the hip hinge reshapes the silhouette as much as a
-    # 45 deg rounding does), so only the side view can show rounding.
-    "rounded_back": frozenset({"side"}),
+    # Oblique: judged only on the rise over the lifter's own straightest frames, with its
+    # own calibration and limit (``RoundedBackThresholds.oblique_*``; off when that limit
+    # is inf): a neutral back's outline bows +16% at the floor and -7% half-way up at 45 deg.
+    "rounded_back": frozenset({"side", "oblique"}),
     "lumbar_overextension": frozenset({"side", "oblique"}),
     "jerky_twist": frozenset({"front", "oblique", "rear"}),
 }
