@@ -92,7 +92,8 @@ def render() -> str:
         "",
         "Units: **% of torso** is how far the back's outline bows away from the straight "
         "shoulder-hip line, as a share of that line's length (not an angle); **degrees** are "
-        "angles of the trunk from the pose model's 3-D landmarks; **leg lengths** are "
+        "angles of the trunk from the pose model's 3-D landmarks, or, for the rounded back, "
+        "spinal flexion estimated from that bow (`flexion_deg_per_pct`); **leg lengths** are "
         "distances divided by the lifter's hip-to-ankle length; twist rates are in measured "
         "(landmark) degrees per second, which keep only part of a real rotation.",
         "",
