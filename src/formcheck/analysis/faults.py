@@ -56,15 +56,15 @@ class RuleOutcome:
 # ---------------------------------------------------------------- shared machinery
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                  clip_reason: str | None = None, caveat: str | None = None,
-                 yaw_deg: np.ndarray | None = None,
+                 yaw_deg: np.ndarray | None = None, views: frozenset[str] | None = None,
                  ) -> tuple[tuple[Assessment, ...], np.ndarray]:
     """Assessability for the clip and each rep, and the ``(T,)`` mask of judgeable frames.
 
     ``frame_ok`` marks frames whose needed landmarks (and signals) exist; the view must be
     one that shows ``fault``, for the clip and for each rep on its own (each rep's view from
-    its mean ``yaw_deg``, by default the body's yaw).
+    its mean ``yaw_deg``, by default the body's yaw); ``views`` narrows ``VIEW_SHOWS``.
     """
-    allowed = VIEW_SHOWS[fault]
+    allowed = VIEW_SHOWS[fault] if views is None else views
     sig, ac = ctx.sig, ctx.assess
     reason = ctx.clip_reason or clip_reason
     if reason is None and ctx.view.name not in allowed:
@@ -223,10 +223,14 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
     oblique = ctx.view.name == "oblique"
-    if clip_reason is None and oblique and not np.isfinite(th.oblique_min_flexion_deg):
-        clip_reason = VIEW_REASONS["rounded_back"].format(view="oblique")
+    views = None if np.isfinite(th.oblique_min_flexion_deg) else frozenset({"side"})
+    if clip_reason is None and oblique and views is not None:
+        clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
+                       "there is too uncertain (README, \"Back warnings\"; "
+                       "rounded_back.oblique_min_flexion_deg turns it on); film from the side")
     frame_ok = sig.trunk_visible & has_profile
-    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason)
+    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
+                                       views=views)
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
