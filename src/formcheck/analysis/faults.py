@@ -223,8 +223,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
     oblique = ctx.view.name == "oblique"
-    views = None if np.isfinite(th.oblique_min_flexion_deg) else frozenset({"side"})
-    if clip_reason is None and oblique and views is not None:
+    judge_oblique = bool(np.isfinite(th.oblique_min_flexion_deg))
+    views = VIEW_SHOWS["rounded_back"] | {"oblique"} if judge_oblique else None
+    if clip_reason is None and oblique and not judge_oblique:
         clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
                        "there is too uncertain (README, \"Back warnings\"; "
                        "rounded_back.oblique_min_flexion_deg turns it on); film from the side")

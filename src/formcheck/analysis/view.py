@@ -18,10 +18,10 @@ UNKNOWN_VIEW = "unknown"
 
 #: Per fault, the views in which the footage can show it.
 VIEW_SHOWS: dict[str, frozenset[str]] = {
-    # Oblique: judged only on the rise over the lifter's own straightest frames, with its
-    # own calibration and limit (``RoundedBackThresholds.oblique_*``; off when that limit
-    # is inf): a neutral back's outline bows +16% at the floor and -7% half-way up at 45 deg.
-    "rounded_back": frozenset({"side", "oblique"}),
+    # Oblique: a neutral back's outline bows +16% at the floor and -7% half-way up at
+    # 45 deg; the rule judges it only when ``RoundedBackThresholds.oblique_min_flexion_deg``
+    # is set (off by default: measured too uncertain, README "Back warnings").
+    "rounded_back": frozenset({"side"}),
     "lumbar_overextension": frozenset({"side", "oblique"}),
     "jerky_twist": frozenset({"front", "oblique", "rear"}),
 }
