@@ -327,7 +327,7 @@ def test_version_and_the_filming_guide_in_help():
     text = CliRunner().invoke(app, ["analyze", "--help"], env={"COLUMNS": "200"}).stdout
     text = " ".join(text.split())
     for needle in ("How to film", "from the SIDE, rounded back", "30 fps",
-                   "docs/thresholds.md", "% of torso"):
+                   "docs/thresholds.md", "degrees of spinal flexion"):
         assert needle in text, needle
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "## How to film" in readme and "docs/thresholds.md" in readme
