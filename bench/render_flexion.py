@@ -14,6 +14,7 @@ Names ``<body>_<exercise>_az<deg>_<placement>_flex<deg>``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -111,10 +112,15 @@ def main() -> int:
         t2 = time.perf_counter()
         print(f"[{i + 1}/{len(scen)}] {name} render {t1 - t0:.1f}s pose {t2 - t1:.1f}s",
               flush=True)
-        # Every worker lists every clip of the selection already on disk (same manifest).
-        entries = [_entry(args.out, n, s) for n, s in scen.items()
-                   if (args.out / f"{n}.mp4").is_file() and (args.out / f"{n}.json").is_file()]
+        # Every worker lists every clip of the selection already on disk (same manifest),
+        # after the clips of earlier runs with other selections.
         manifest = args.out / "manifest.json"
+        old = json.loads(manifest.read_text(encoding="utf-8"))["clips"] \
+            if manifest.is_file() else []
+        entries = [e for e in old if e["name"] not in scen
+                   and (args.out / e["video"]).is_file()] + [
+            _entry(args.out, n, s) for n, s in scen.items()
+            if (args.out / f"{n}.mp4").is_file() and (args.out / f"{n}.json").is_file()]
         tmp = args.out / f"manifest.json.{os.getpid()}"
         write_json(tmp, {"version": 1, "kind": "placements", "clips": entries}, indent=1)
         tmp.replace(manifest)
