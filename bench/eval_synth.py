@@ -81,7 +81,8 @@ def lockout_angles(seq: PoseSequence, truth: dict) -> tuple[np.ndarray, np.ndarr
             (-sig.lean_deg[:n] - true_lean_back)[tall])
 
 
-def rep_flex(truth: dict, result, az: float, flex_reps: dict, flex_err: dict) -> None:
+def rep_flex(truth: dict, result, az: tuple[str, float], flex_reps: dict,
+             flex_err: dict) -> None:
     """Per true rep: its peak flexion (rounded to 1 deg), whether a rounded-back finding
     overlaps it, whether it was judged; the flagged finding's degrees against the truth."""
     pf = truth["per_frame"]
@@ -156,7 +157,7 @@ def main() -> int:
             angle_err[place][1].extend(lean_err[np.isfinite(lean_err)].tolist())
             found = sorted({f.fault for f in result.findings})
             by_place[(place, az)].append((entry["name"], found, clip_ok))
-        rep_flex(truth, result, az, flex_reps, flex_err)
+        rep_flex(truth, result, (entry["exercise"], az), flex_reps, flex_err)
         for tf in truth["faults"]:
             fault = KIND_TO_FAULT[tf["kind"]]
             meta = next((f for f in entry["faults"] if f["kind"] == tf["kind"]), {})
@@ -194,13 +195,13 @@ def main() -> int:
     if flex_reps:
         print("\nrounded back per rep, by the rep's true peak flexion (deg): flagged / judged "
               "(not assessable); a flag on a rep of <= 5 deg is a false alarm")
-        for (az, size), (d, n, na) in sorted(flex_reps.items()):
-            print(f"  az={az:5.1f} {size:5.1f}: {d}/{n}" + (f"  ({na} not assessable)" if na
-                                                             else ""))
-        for az, errs in sorted(flex_err.items()):
+        for ((ex, az), size), (d, n, na) in sorted(flex_reps.items()):
+            print(f"  {ex:8s} az={az:5.1f} {size:5.1f}: {d}/{n}"
+                  + (f"  ({na} not assessable)" if na else ""))
+        for (ex, az), errs in sorted(flex_err.items()):
             e = np.asarray(errs)
-            print(f"  az={az:5.1f} flagged reps' estimate - true peak: MAE {np.abs(e).mean():.1f} "
-                  f"deg, mean {e.mean():+.1f} (n={e.size})")
+            print(f"  {ex:8s} az={az:5.1f} flagged reps' estimate - true peak: MAE "
+                  f"{np.abs(e).mean():.1f} deg, mean {e.mean():+.1f} (n={e.size})")
     if by_place:
         print("\nby camera placement: clip -> faults found (not assessable in brackets)")
         for (place, az), clips in sorted(by_place.items()):

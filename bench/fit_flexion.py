@@ -189,12 +189,19 @@ def main() -> int:
     ap.add_argument("--clothing", type=float, default=0.0,
                     help="outline pushed out this many px with folds; -1: a shirt draped "
                          "over the back (the outline's outer envelope)")
+    ap.add_argument("--exercise", action="append", default=[],
+                    help="only clips of this exercise (repeat)")
+    ap.add_argument("--fit-exercise", default=None,
+                    help="also fit on this exercise only and score the others")
     ap.add_argument("--samples", type=Path, default=None,
                     help="also the committed samples, posed into this folder (<name>.npz)")
     args = ap.parse_args()
     clips = [c for f in args.folders for c in load_set(f, 0.0)]
     if args.samples:
         clips += load_set(REPO / "samples", 0.0, args.samples)
+    if args.exercise:
+        clips = [c for c in clips if c["exercise"] in args.exercise
+                 or c["exercise"] == args.fit_exercise]
     if not clips:
         print("no posed clips found; render them with bench/render_flexion.py", file=sys.stderr)
         return 2
@@ -231,7 +238,31 @@ def main() -> int:
                                           for size in sorted(found)))
         if args.clothing:
             clothing_shift(args, vc, k_all, c_all)
+        if args.fit_exercise:
+            other_exercise(args, vc)
     return 0
+
+
+def other_exercise(args: argparse.Namespace, vc: list[dict]) -> None:
+    """Fit on ``--fit-exercise`` clips only, score the other exercises' reps."""
+    train = [c for c in vc if c["exercise"] == args.fit_exercise]
+    test = [c for c in vc if c["exercise"] != args.fit_exercise]
+    if not train or not test:
+        return
+    k, c0 = fit(train, args.min_frames)
+    errs, found = [], defaultdict(lambda: [0, 0])
+    for c in test:
+        for tp, rp in rep_peaks(c, own_rise(c), args.min_frames):
+            est = k * rp + c0
+            found[c["size"]][1] += 1
+            found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
+            if np.isfinite(est):
+                errs.append(est - tp)
+    e = np.asarray(errs)
+    print(f"  fitted on {args.fit_exercise} only (k={k:.2f}, c={c0:+.1f}), scored on "
+          f"{len(test)} clips of other exercises: rep-peak MAE {np.abs(e).mean():.1f} deg "
+          f"(signed {e.mean():+.1f}); reps >= {args.threshold:g} deg by true size: "
+          + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}" for size in sorted(found)))
 
 
 def clothing_shift(args: argparse.Namespace, bare: list[dict], k: float, c0: float) -> None:
