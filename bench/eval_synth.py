@@ -59,8 +59,11 @@ def placement_of(entry: dict) -> str:
     parts = entry["name"].split("_")
     for i in range(len(parts)):
         for j in range(i + 1, len(parts) + 1):
-            if "_".join(parts[i:j]) in PLACEMENTS and j < len(parts) and \
-                    parts[j].startswith("az"):
+            # ``..._<placement>_az<deg>_...`` (render_placements) or ``..._az<deg>_<placement>_
+            # flex<deg>`` (render_flexion).
+            if "_".join(parts[i:j]) in PLACEMENTS and (
+                    (j < len(parts) and parts[j].startswith("az"))
+                    or (i > 0 and parts[i - 1].startswith("az"))):
                 return "_".join(parts[i:j])
     return "std"
 
@@ -94,7 +97,7 @@ def rep_flex(truth: dict, result, az: tuple[str, float], flex_reps: dict,
                   if a.fault == "rounded_back" and a.rep is None)
     for rep in truth["reps"]:
         m = (t >= rep["start_s"]) & (t <= rep["end_s"])
-        size = float(np.round(np.nanmax(flex[m]))) if m.any() else float("nan")
+        size = float(np.round(np.nanmax(flex[m]))) + 0.0 if m.any() else float("nan")
         key = (az, size)
         hits = [f for f in result.findings if f.fault == "rounded_back"
                 and f.peak_s >= rep["start_s"] - 0.3 and f.peak_s <= rep["end_s"] + 0.3]
@@ -140,6 +143,7 @@ def main() -> int:
     # and the finding's degrees against the truth.
     flex_reps: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     flex_err: dict[float, list[float]] = defaultdict(list)
+    flex_place: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for entry in entries:
         seq = load_pose(args.matrix, entry, args.extract, args.model)
         if seq is None:
@@ -158,6 +162,7 @@ def main() -> int:
             found = sorted({f.fault for f in result.findings})
             by_place[(place, az)].append((entry["name"], found, clip_ok))
         rep_flex(truth, result, (entry["exercise"], az), flex_reps, flex_err)
+        rep_flex(truth, result, (place, az), flex_place, defaultdict(list))
         for tf in truth["faults"]:
             fault = KIND_TO_FAULT[tf["kind"]]
             meta = next((f for f in entry["faults"] if f["kind"] == tf["kind"]), {})
@@ -202,6 +207,13 @@ def main() -> int:
             e = np.asarray(errs)
             print(f"  {ex:8s} az={az:5.1f} flagged reps' estimate - true peak: MAE "
                   f"{np.abs(e).mean():.1f} deg, mean {e.mean():+.1f} (n={e.size})")
+    if len({k[0][0] for k in flex_place}) > 1:
+        print("\nrounded back per rep by camera placement (every exercise): true size -> "
+              "flagged/judged")
+        for (place, az) in sorted({k[0] for k in flex_place}):
+            cells = [f"{size:g}: {d}/{n}" for ((p, a), size), (d, n, _) in
+                     sorted(flex_place.items()) if (p, a) == (place, az)]
+            print(f"  {place:13s} az={az:5.1f}  " + ", ".join(cells))
     if by_place:
         print("\nby camera placement: clip -> faults found (not assessable in brackets)")
         for (place, az), clips in sorted(by_place.items()):
