@@ -15,8 +15,8 @@ held-out counts are the honest figures: no clip is scored by thresholds fitted o
 footage from the same source.
 
     python bench/eval_clips.py [--clips ../shared/clips] [--poses /work/cache/poses]
-                               [--extract] [--set rounded_back.min_bulge_pct=5] [-v]
-                               [--cv [--grid rounded_back.min_rise_pct=8,10,12,14]]
+                               [--extract] [--set rounded_back.min_held_flexion_deg=13] [-v]
+                               [--cv [--grid rounded_back.min_flexion_deg=20,26,31]]
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ DEFAULT_POSES = Path("/work/cache/poses")
 #: Thresholds searched by ``--cv`` per fault (the configured value is always added).
 DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
     "rounded_back": {
-        "rounded_back.min_bulge_pct": (4.0, 5.0, 6.0, 8.0),
-        "rounded_back.min_rise_pct": (10.0, 12.0, 14.0, 16.0),
+        "rounded_back.min_held_flexion_deg": (10.0, 13.0, 16.0, 21.0),
+        "rounded_back.min_flexion_deg": (20.0, 26.0, 31.0, 35.0, 39.0, 43.0, 48.0),
         "rounded_back.max_own_arch_pct": (0.0, 4.0, 7.0, float("inf")),
     },
     "lumbar_overextension": {

@@ -27,7 +27,7 @@ import numpy as np
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis import geometry as geo
 from formcheck.analysis.features import compute_signals
-from formcheck.config import Config
+from formcheck.config import Config, load_config
 from formcheck.pose.sequence import PoseSequence
 
 #: Truth fault kinds -> the report's fault names.
@@ -59,8 +59,11 @@ def placement_of(entry: dict) -> str:
     parts = entry["name"].split("_")
     for i in range(len(parts)):
         for j in range(i + 1, len(parts) + 1):
-            if "_".join(parts[i:j]) in PLACEMENTS and j < len(parts) and \
-                    parts[j].startswith("az"):
+            # ``..._<placement>_az<deg>_...`` (render_placements) or ``..._az<deg>_<placement>_
+            # flex<deg>`` (render_flexion).
+            if "_".join(parts[i:j]) in PLACEMENTS and (
+                    (j < len(parts) and parts[j].startswith("az"))
+                    or (i > 0 and parts[i - 1].startswith("az"))):
                 return "_".join(parts[i:j])
     return "std"
 
@@ -81,6 +84,33 @@ def lockout_angles(seq: PoseSequence, truth: dict) -> tuple[np.ndarray, np.ndarr
             (-sig.lean_deg[:n] - true_lean_back)[tall])
 
 
+def rep_flex(truth: dict, result, az: tuple[str, float], flex_reps: dict,
+             flex_err: dict) -> None:
+    """Per true rep: its peak flexion (rounded to 1 deg), whether a rounded-back finding
+    overlaps it, whether it was judged; the flagged finding's degrees against the truth."""
+    pf = truth["per_frame"]
+    t = np.asarray(pf["t_s"], dtype=np.float64)
+    flex = np.asarray(pf["flexion_deg"], dtype=np.float64)
+    ok = {a.rep: a.assessable for a in result.assessable
+          if a.fault == "rounded_back" and a.rep is not None}
+    clip_ok = any(a.assessable for a in result.assessable
+                  if a.fault == "rounded_back" and a.rep is None)
+    for rep in truth["reps"]:
+        m = (t >= rep["start_s"]) & (t <= rep["end_s"])
+        size = float(np.round(np.nanmax(flex[m]))) + 0.0 if m.any() else float("nan")
+        key = (az, size)
+        hits = [f for f in result.findings if f.fault == "rounded_back"
+                and f.peak_s >= rep["start_s"] - 0.3 and f.peak_s <= rep["end_s"] + 0.3]
+        if not clip_ok or not ok.get(rep["rep"], clip_ok):
+            flex_reps[key][2] += 1
+            continue
+        flex_reps[key][1] += 1
+        if hits:
+            flex_reps[key][0] += 1
+            if size > 5.0:
+                flex_err[az].append(max(f.value for f in hits) - size)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Detection vs fault size and view on synth truth.")
     ap.add_argument("matrix", type=Path, help="folder written by `formcheck synth matrix`")
@@ -91,7 +121,10 @@ def main() -> int:
                     help="print the per-placement table even for the standard placement")
     ap.add_argument("--auto-exercise", action="store_true",
                     help="let the analysis recognise the exercise (default: from the manifest)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[],
+                    help="override a threshold, e.g. rounded_back.min_flexion_deg=20")
     args = ap.parse_args()
+    config = load_config(overrides=args.overrides)
     manifest = args.matrix / "manifest.json"
     if not manifest.is_file():
         print(f"no synth matrix: {manifest} not found; render it with "
@@ -106,13 +139,19 @@ def main() -> int:
     done = 0
     by_place: dict[tuple, list] = defaultdict(list)  # (placement, az) -> per-clip verdicts
     angle_err: dict[str, list] = defaultdict(lambda: [[], []])
+    # Rounded back per rep: (azimuth, the rep's true peak flexion) -> [flagged, judged, n/a]
+    # and the finding's degrees against the truth.
+    flex_reps: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    flex_err: dict[float, list[float]] = defaultdict(list)
+    flex_place: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for entry in entries:
         seq = load_pose(args.matrix, entry, args.extract, args.model)
         if seq is None:
             continue
         done += 1
         truth = json.loads((args.matrix / entry["truth"]).read_text(encoding="utf-8"))
-        result = analyze_sequence(seq, exercise=None if args.auto_exercise else entry["exercise"])
+        result = analyze_sequence(seq, config,
+                                  exercise=None if args.auto_exercise else entry["exercise"])
         az = entry["azimuth_deg"]
         clip_ok = {a.fault: a.assessable for a in result.assessable if a.rep is None}
         place = placement_of(entry)
@@ -122,6 +161,8 @@ def main() -> int:
             angle_err[place][1].extend(lean_err[np.isfinite(lean_err)].tolist())
             found = sorted({f.fault for f in result.findings})
             by_place[(place, az)].append((entry["name"], found, clip_ok))
+        rep_flex(truth, result, (entry["exercise"], az), flex_reps, flex_err)
+        rep_flex(truth, result, (place, az), flex_place, defaultdict(list))
         for tf in truth["faults"]:
             fault = KIND_TO_FAULT[tf["kind"]]
             meta = next((f for f in entry["faults"] if f["kind"] == tf["kind"]), {})
@@ -156,6 +197,23 @@ def main() -> int:
     print("\nfalse alarms (fault, azimuth): findings outside any true fault / clips judged")
     for (fault, az), (fa, n) in sorted(alarms.items()):
         print(f"  {fault:21s} az={az:5.1f}: {fa}/{n}")
+    if flex_reps:
+        print("\nrounded back per rep, by the rep's true peak flexion (deg): flagged / judged "
+              "(not assessable); a flag on a rep of <= 5 deg is a false alarm")
+        for ((ex, az), size), (d, n, na) in sorted(flex_reps.items()):
+            print(f"  {ex:8s} az={az:5.1f} {size:5.1f}: {d}/{n}"
+                  + (f"  ({na} not assessable)" if na else ""))
+        for (ex, az), errs in sorted(flex_err.items()):
+            e = np.asarray(errs)
+            print(f"  {ex:8s} az={az:5.1f} flagged reps' estimate - true peak: MAE "
+                  f"{np.abs(e).mean():.1f} deg, mean {e.mean():+.1f} (n={e.size})")
+    if len({k[0][0] for k in flex_place}) > 1:
+        print("\nrounded back per rep by camera placement (every exercise): true size -> "
+              "flagged/judged")
+        for (place, az) in sorted({k[0] for k in flex_place}):
+            cells = [f"{size:g}: {d}/{n}" for ((p, a), size), (d, n, _) in
+                     sorted(flex_place.items()) if (p, a) == (place, az)]
+            print(f"  {place:13s} az={az:5.1f}  " + ", ".join(cells))
     if by_place:
         print("\nby camera placement: clip -> faults found (not assessable in brackets)")
         for (place, az), clips in sorted(by_place.items()):

@@ -53,8 +53,8 @@ def test_spine_bent_30_deg_is_found_5_deg_is_not(exercise, yaw):
     result = run(exercise, reps, yaw_deg=yaw)
     assert set(found(result, "rounded_back")) == {2}
     f = result.findings[[x.fault for x in result.findings].index("rounded_back")]
-    assert f.value >= f.threshold and f.unit == "% of torso"
-    assert f.evidence["signals"][0] == "back_bulge" and len(f.evidence["frames"]) == 2
+    assert f.value >= f.threshold and f.unit == "deg"
+    assert f.evidence["signals"][0] == "back_flexion" and len(f.evidence["frames"]) == 2
     assert f.phase is not None and f.severity in ("mild", "moderate", "severe")
 
 
@@ -332,7 +332,8 @@ def test_short_dropouts_change_nothing_long_ones_are_reported():
 
 def test_result_series_and_summary():
     result = run("deadlift", (SynthRep(flexion_deg=30.0),) * 2, yaw_deg=45.0)
-    for name, fault in (("back_bulge", "rounded_back"), ("hip_extension", "lumbar_overextension"),
+    for name, fault in (("back_flexion", "rounded_back"),
+                        ("hip_extension", "lumbar_overextension"),
                         ("twist_rate", "jerky_twist")):
         s = result.series[name]
         assert s.fault == fault and s.threshold is not None
@@ -348,9 +349,9 @@ def test_result_series_and_summary():
 def test_config_thresholds_change_decisions():
     reps = (CLEAN, SynthRep(flexion_deg=30.0))
     seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, **NOISE))
-    strict = load_config(overrides=["rounded_back.min_bulge_pct=20"])
+    strict = load_config(overrides=["rounded_back.min_held_flexion_deg=60"])
     assert found(analyze_sequence(seq, strict), "rounded_back") == []
-    only_squat = load_config(overrides=["squat.rounded_back.min_bulge_pct=20"])
+    only_squat = load_config(overrides=["squat.rounded_back.min_held_flexion_deg=60"])
     assert set(found(analyze_sequence(seq, only_squat), "rounded_back")) == {2}
 
 

@@ -194,3 +194,48 @@ def test_every_sample_and_its_mirror_image_give_the_same_findings(name):
     assert key == [(f.fault, f.rep, f.phase, f.severity, round(f.value, 3)) for f in b.findings]
     assert [(x.fault, x.rep, x.assessable) for x in a.assessable] == [
         (x.fault, x.rep, x.assessable) for x in b.assessable]
+
+
+# ------------------------------------------------------------------ rounded back in degrees
+def _rounded(yaw_deg: float, overrides: list[str] | None = None):
+    from formcheck.config import load_config
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN, SynthRep(flexion_deg=30.0)),
+                                  yaw_deg=yaw_deg, **NOISE))
+    return analyze_sequence(seq, load_config(overrides=overrides or []), exercise="deadlift")
+
+
+def test_rounding_is_reported_in_degrees_with_its_error_bar():
+    """The deciding value is the flexion estimate (deg) that the plotted series holds at the
+    peak, read through the configured calibration, and the message states its error bar."""
+    from formcheck.config import Config
+
+    th = Config().deadlift.rounded_back
+    result = _rounded(90.0)
+    findings = [x for x in result.findings if x.fault == "rounded_back"]
+    assert findings and {x.rep for x in findings} == {2}
+    f = max(findings, key=lambda x: x.value)
+    assert f.unit == "deg" and f.value >= f.threshold
+    series = result.series[f.evidence["series"]]
+    assert series.unit == "deg" and series.values[f.evidence["peak_frame"]] == pytest.approx(
+        f.value)
+    base = f.evidence["own_neutral_bulge_pct"] if f.evidence["judged_by"] == "rise" else \
+        f.evidence["neutral_bulge_pct"]
+    assert f.value == pytest.approx(th.flexion_deg_per_pct * (f.evidence["bulge_pct"] - base)
+                                    + th.flexion_offset_deg)
+    assert f"±{th.flexion_error_deg:.0f}°" in f.message and f"{f.value:.0f}°" in f.message
+
+
+def test_oblique_rounding_is_off_by_default_and_judged_with_its_own_limit():
+    """From 45 deg the outline's rounding estimate misses by ~11 deg on rendered truth and the
+    real clips' cross-validation turned it off: "not assessable" unless its limit is set."""
+    off = _rounded(45.0)
+    assert off.view.name == "oblique"
+    (clip,) = [a for a in off.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert not clip.assessable and "film from the side" in clip.reason
+    assert not [x for x in off.findings if x.fault == "rounded_back"]
+    on = _rounded(45.0, ["rounded_back.oblique_min_flexion_deg=1"])
+    (clip,) = [a for a in on.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert clip.assessable
+    for f in (x for x in on.findings if x.fault == "rounded_back"):
+        assert f.threshold == 1.0 and f.evidence["judged_by"] == "rise"

@@ -92,7 +92,7 @@ def test_settings_hash_follows_every_setting():
     cfg = load_config()
     base = settings_sha256(cfg, None, True)
     assert base == settings_sha256(load_config(), None, True)
-    changed = load_config(overrides=["rounded_back.min_bulge_pct=6"])
+    changed = load_config(overrides=["rounded_back.min_held_flexion_deg=15"])
     assert len({base, settings_sha256(changed, None, True), settings_sha256(cfg, "squat", True),
                 settings_sha256(cfg, None, False)}) == 4
 

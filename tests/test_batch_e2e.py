@@ -135,9 +135,9 @@ def test_rerun_settings_change_reanalyze_and_force(local_run, season, lite_model
     assert _mtimes(out) == before  # nothing redone, nothing rewritten
     assert rows_by_clip(out)["alice/squat"]["status"] == "up to date"
 
-    strict = "rounded_back.min_bulge_pct=30"
+    strict = "rounded_back.min_held_flexion_deg=100"
     proc = run_cli(*batch_args(lite_model, "resume", "--set", strict, "--set",
-                               "rounded_back.min_rise_pct=40", "-q"), cwd=season)
+                               "rounded_back.min_flexion_deg=100", "-q"), cwd=season)
     assert proc.returncode == 11, proc.stderr
     row = rows_by_clip(out)["alice/squat"]
     assert (row["status"], row["pose"], row["rounded_back"]) == ("analysed", "saved", "ok")

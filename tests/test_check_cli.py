@@ -119,8 +119,9 @@ def test_pose_inference_is_deterministic(samples_run, pose_cache):
 def test_changed_threshold_makes_check_fail(samples_run, pose_cache, tmp_path):
     clip = str(SAMPLES / f"{ROUNDED}.mp4")
     assert invoke(clip, "--cache", str(pose_cache)).exit_code == 0
-    out = invoke(clip, "--cache", str(pose_cache), "--set", "rounded_back.min_bulge_pct=40",
-                 "--set", "rounded_back.min_rise_pct=40")
+    out = invoke(clip, "--cache", str(pose_cache),
+                 "--set", "rounded_back.min_held_flexion_deg=100",
+                 "--set", "rounded_back.min_flexion_deg=100")
     assert out.exit_code == 1, out.output
     assert "FAIL rounded_back" in out.stdout
     assert "rep 1: expected a finding (severe" in out.stdout
@@ -128,7 +129,8 @@ def test_changed_threshold_makes_check_fail(samples_run, pose_cache, tmp_path):
         in out.stdout
     assert "1 clips: 0 passed, 1 failed" in out.stdout
     strict = tmp_path / "strict.toml"
-    strict.write_text("[squat.rounded_back]\nmin_bulge_pct = 40.0\nmin_rise_pct = 40.0\n",
+    strict.write_text("[squat.rounded_back]\nmin_held_flexion_deg = 100.0\n"
+                      "min_flexion_deg = 100.0\n",
                       encoding="utf-8")
     out = invoke(clip, "--cache", str(pose_cache), "--config", str(strict))
     assert out.exit_code == 1 and "FAIL rounded_back" in out.stdout

@@ -25,8 +25,9 @@ def test_defaults_are_frozen_and_per_exercise():
 @pytest.mark.parametrize(
     ("override", "getter", "value"),
     [
-        ("rounded_back.min_bulge_pct=6", lambda c: [c.faults_for(p).rounded_back.min_bulge_pct
-                                                    for p in PROFILES], [6.0] * 4),
+        ("rounded_back.min_held_flexion_deg=6",
+         lambda c: [c.faults_for(p).rounded_back.min_held_flexion_deg for p in PROFILES],
+         [6.0] * 4),
         ("deadlift.jerky_twist.min_twist_rate_deg_s=90.5",
          lambda c: (c.deadlift.jerky_twist.min_twist_rate_deg_s,
                     c.squat.jerky_twist.min_twist_rate_deg_s), (90.5, 250.0)),
@@ -43,14 +44,14 @@ def test_overrides(override, getter, value):
     ("override", "match"),
     [
         ("rounded_back.min_bulge=6", "unknown setting"),
-        ("roundedback.min_bulge_pct=6", "unknown config section"),
-        ("rounded_back.min_bulge_pct=six", "must be a float"),
-        ("rounded_back.min_bulge_pct=nan", "must be a float"),
-        ("rounded_back.min_bulge_pct=-1", "out of range"),
+        ("roundedback.min_held_flexion_deg=6", "unknown config section"),
+        ("rounded_back.min_held_flexion_deg=six", "must be a float"),
+        ("rounded_back.min_held_flexion_deg=nan", "must be a float"),
+        ("rounded_back.min_held_flexion_deg=-1", "out of range"),
         ("signal.filter_order=2.5", "must be a int"),
         ("rounded_back=3", "is a section"),
-        ("rounded_back.min_bulge_pct", "use SECTION.KEY=VALUE"),
-        ("rounded_back.min_bulge_pct=", "use SECTION.KEY=VALUE"),
+        ("rounded_back.min_held_flexion_deg", "use SECTION.KEY=VALUE"),
+        ("rounded_back.min_held_flexion_deg=", "use SECTION.KEY=VALUE"),
         ("reps..min_rep_duration_s=1", "bad setting name"),
         ("reps.min_rep_duration_s.x=1", "is a value, not a section"),
     ],
@@ -65,22 +66,23 @@ def test_bad_overrides_raise_config_error(override, match):
 def test_toml_layers_exercise_tables_win_and_overrides_win_last(tmp_path):
     path = tmp_path / "formcheck.toml"
     path.write_text(
-        "[deadlift.rounded_back]\nmin_bulge_pct = 5.0\n\n"
-        "[rounded_back]\nmin_bulge_pct = 7\n\n"
+        "[deadlift.rounded_back]\nmin_held_flexion_deg = 5.0\n\n"
+        "[rounded_back]\nmin_held_flexion_deg = 7\n\n"
         "[signal]\nsmooth_cutoff_hz = 5.0\n",
         encoding="utf-8",
     )
     cfg = load_config(path)
-    assert cfg.deadlift.rounded_back.min_bulge_pct == 5.0
-    assert cfg.squat.rounded_back.min_bulge_pct == 7.0
+    assert cfg.deadlift.rounded_back.min_held_flexion_deg == 5.0
+    assert cfg.squat.rounded_back.min_held_flexion_deg == 7.0
     assert cfg.signal.smooth_cutoff_hz == 5.0
-    cfg = load_config(path, ["deadlift.rounded_back.min_bulge_pct=9"])
-    assert cfg.deadlift.rounded_back.min_bulge_pct == 9.0
+    cfg = load_config(path, ["deadlift.rounded_back.min_held_flexion_deg=9"])
+    assert cfg.deadlift.rounded_back.min_held_flexion_deg == 9.0
 
 
 @pytest.mark.parametrize(
     ("text", "match"),
-    [("[rounded_back\nx=1", "not valid TOML"), ("[rounded_back]\nmin_bulge_pct = 'a'", "float"),
+    [("[rounded_back\nx=1", "not valid TOML"),
+     ("[rounded_back]\nmin_held_flexion_deg = 'a'", "float"),
      ("[nope]\nx = 1", "unknown config section"), ("[signal]\nmax_gap_s = true", "float")],
 )
 def test_bad_toml_files(tmp_path, text, match):

@@ -82,9 +82,9 @@ def test_bad_settings_exit_7(clip, tmp_path, setting, needle):
 
 def test_toml_nan_is_exit_7(clip, tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[rounded_back]\nmin_bulge_pct = nan\n", encoding="utf-8")
+    cfg.write_text("[rounded_back]\nmin_held_flexion_deg = nan\n", encoding="utf-8")
     assert_one_line_error(run_cli("analyze", str(clip), "--config", str(cfg)), 7,
-                          "min_bulge_pct")
+                          "min_held_flexion_deg")
 
 
 def test_out_at_a_file_is_exit_9_before_the_model_is_needed(clip, tmp_path):

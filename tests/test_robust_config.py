@@ -55,7 +55,7 @@ def test_back_point_range_matches_the_pose_data():
         ("signal.filter_order=0", "[1, 8]"),
         ("signal.back_profile_last_point=99", "[0, 16]"),
         ("signal.min_visibility=5", "[0, 1]"),
-        ("rounded_back.min_bulge_pct=inf", "rounded_back.min_bulge_pct"),
+        ("rounded_back.flexion_deg_per_pct=inf", "rounded_back.flexion_deg_per_pct"),
         ("reps.enter_level_frac=0", "reps.enter_level_frac"),
         ("reps.lockout_level_frac=1.5", "reps.lockout_level_frac"),
         ("assess.min_frames=0", "assess.min_frames"),

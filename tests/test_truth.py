@@ -115,13 +115,13 @@ def test_a_rule_judging_two_ways_plots_each_way_on_its_own_scale():
     from formcheck.config import Config
 
     th = Config().deadlift.rounded_back
-    assert names["back_bulge"].threshold == th.min_bulge_pct
-    if "back_bulge_rise" in names:
-        assert names["back_bulge_rise"].threshold == th.min_rise_pct
+    assert names["back_flexion"].threshold == th.min_held_flexion_deg
+    if "back_flexion_rise" in names:
+        assert names["back_flexion_rise"].threshold == th.min_flexion_deg
     for f in report.findings_for("rounded_back"):
         judged_by = f.evidence["judged_by"]
-        assert f.evidence["series"] == ("back_bulge_rise" if judged_by == "rise" else
-                                        "back_bulge")
+        assert f.evidence["series"] == ("back_flexion_rise" if judged_by == "rise" else
+                                        "back_flexion")
 
 
 def test_between_findings_the_gauge_shows_the_criterion_closest_to_its_limit():
@@ -313,7 +313,7 @@ def test_threshold_reference_is_generated_from_config_and_current():
     rows = [ln for ln in text.splitlines() if ln.startswith("| `")]
     assert rows and all(not ln.rstrip().endswith("|  |") for ln in rows), \
         "every setting needs a #: comment in config.py saying what it means"
-    assert "| `rounded_back.min_rise_pct` | % of torso | 12 | 12 | 12 | 12 |" in text
+    assert "| `rounded_back.min_flexion_deg` | degrees | 39 | 39 | 39 | 39 |" in text
 
 
 def test_version_and_the_filming_guide_in_help():
@@ -327,7 +327,7 @@ def test_version_and_the_filming_guide_in_help():
     text = CliRunner().invoke(app, ["analyze", "--help"], env={"COLUMNS": "200"}).stdout
     text = " ".join(text.split())
     for needle in ("How to film", "from the SIDE, rounded back", "30 fps",
-                   "docs/thresholds.md", "% of torso"):
+                   "docs/thresholds.md", "degrees of spinal flexion"):
         assert needle in text, needle
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert "## How to film" in readme and "docs/thresholds.md" in readme

@@ -10,12 +10,12 @@ TOML layout (every table and key optional)::
     smooth_cutoff_hz = 5.0
 
     [rounded_back]            # applies to every exercise
-    min_bulge_pct = 6.0
+    min_held_flexion_deg = 15.0
 
     [deadlift.rounded_back]   # applies to deadlifts only (wins over the table above)
-    min_bulge_pct = 5.0
+    min_held_flexion_deg = 13.0
 
-Overrides use the same dotted paths: ``"rounded_back.min_bulge_pct=6"``,
+Overrides use the same dotted paths: ``"rounded_back.min_held_flexion_deg=15"``,
 ``"deadlift.jerky_twist.min_twist_rate_deg_s=90"``, ``"reps.min_rep_duration_s=0.5"``.
 """
 
@@ -150,13 +150,16 @@ class AssessConfig:
 
 @dataclass(frozen=True)
 class RoundedBackThresholds:
-    """Flexion beyond the lifter's own neutral, from the back profile (decides), trunk and
-    head-neck (support)."""
+    """Flexion beyond the lifter's own neutral, in degrees estimated from the back profile
+    (decides), trunk and head-neck (support)."""
 
-    #: Back bulge above the lifter's neutral, in % of the shoulder-hip chord, to warn
-    #: (5% ~ 23 deg of bend for a parabolic arc).
-    min_bulge_pct: float = 5.0
-    #: Release the warning when the bulge falls below this fraction of ``min_bulge_pct``.
+    #: Estimated spinal flexion past a neutral bent-over back (``neutral_bulge_pct``), deg, to
+    #: warn: for lifters who stay rounded. The outline's bow is read in degrees through
+    #: ``flexion_deg_per_pct``; the fixed neutral is a population guess (real neutral
+    #: bent-over backs read -2..+6% of the chord, rendered ones -13%), so this level is
+    #: less calibrated than the rise below.
+    min_held_flexion_deg: float = 13.0
+    #: Release the warning when the estimate falls below this fraction of its limit.
     release_frac: float = 0.7
     #: The bow must stay past its limit at least this long.
     min_duration_s: float = 0.15
@@ -164,23 +167,40 @@ class RoundedBackThresholds:
     #: side-view clips, glutes and lordosis make the standing outline concave (-5..-18%)
     #: while neutral bent-over backs read about -2..+6% (median ~1-2%).
     neutral_bulge_pct: float = 2.0
-    #: Rounding that develops during the lift: rise above the lifter's own straightest
-    #: bent-over moments (``neutral_percentile`` of the judged frames), in % of the chord.
-    #: Measured on rendered side views the bulge rises ~0.33% per degree of true flexion
-    #: (15 deg -> ~5%, 30 -> ~10%, 45 -> ~15%) with <= 3.5% spread on neutral backs, and real
-    #: good side-view clips spread 4-9% (p5..p95), two of them 11-12% (p10..max): at 10%
-    #: they became false alarms, at 12% (~36 deg of flexion) none did. Rendered bodies'
-    #: neutral bent-over backs read -13%, far below ``neutral_bulge_pct``, so without this
-    #: criterion a 35 deg rounding went unseen. Applies only when the own neutral is below
-    #: ``neutral_bulge_pct`` (otherwise the fixed neutral already judges the whole set).
-    min_rise_pct: float = 12.0
+    #: Rounding that develops during the lift: estimated flexion (deg) over the lifter's own
+    #: straightest bent-over moments (``neutral_percentile`` of the judged frames). Chosen
+    #: on real clips (``bench/eval_clips.py --cv``): their good side-view lifts rise 4-9% of
+    #: the chord (p5..p95), two 11-12%, i.e. up to ~39 deg by the rendered calibration (a
+    #: loose shirt moves the outline that much, see README); 20 deg doubled their false
+    #: alarms. Applies only when the own neutral is below ``neutral_bulge_pct`` (otherwise
+    #: the fixed neutral already judges the set).
+    min_flexion_deg: float = 39.0
+    #: Degrees of true spinal flexion per % of chord of outline bow (side view): a rep's
+    #: peak flexion ~ this x the bow's held peak over the neutral + ``flexion_offset_deg``,
+    #: least squares on rendered lifters (``bench/fit_flexion.py``, leave one body out).
+    flexion_deg_per_pct: float = 3.7
+    #: Offset of that line, deg (the held peak of a noisy bow over its own 10th percentile
+    #: reads a few % above zero on a neutral back).
+    flexion_offset_deg: float = -6.3
+    #: Mean absolute error of a rep's peak flexion estimate on rendered bodies left out of
+    #: the fit, deg: the error bar every finding states.
+    flexion_error_deg: float = 5.2
+    #: From a 45 deg view only the rise over the lifter's straightest frames could be
+    #: judged, against this limit (deg). ``inf`` (off): on rendered truth the 45 deg
+    #: estimate misses a rep's peak by 11 deg on average (neutral backs read up to ~12% of
+    #: rise there), and on the real clips 11 of 13 cross-validation folds chose off.
+    oblique_min_flexion_deg: float = math.inf
+    #: Degrees of flexion per % of chord of the rise, 45 deg view (fitted like the side's).
+    oblique_flexion_deg_per_pct: float = 2.0
+    #: Offset of the 45 deg line, deg.
+    oblique_flexion_offset_deg: float = -10.1
     #: The rise is counted from the lifter's straightest bent-over profile, but never from
     #: more concave than this (% of the chord): an arched back straightening out is not a
     #: rounding (shared clip bad006: an arched set-up read as a 12.5% "rise"). ``inf``: no
     #: floor (rendered bare bodies read -13% when neutral, real lifters -2..+7%).
     max_own_arch_pct: float = 7.0
     #: Percentile of the judged frames' bow taken as the lifter's straightest (see
-    #: ``min_rise_pct``).
+    #: ``min_flexion_deg``).
     neutral_percentile: float = 10.0
     #: Frames with the trunk at most this far from vertical define the upright neutral of the
     #: head-neck angle.
@@ -298,8 +318,9 @@ class SeverityBands:
 #: here and every surface (report, CSV, page, video, terminal, README table) follows.
 SEVERITY: dict[str, SeverityBands] = {
     "rounded_back": SeverityBands(
-        1.6, 2.4, "the back's bow past neutral, or its rise over the lifter's straightest "
-        "bent-over frames, in % of torso length"),
+        1.25, 1.6, "the spine's flexion in degrees, estimated from the back's outline: its "
+        "rise over the lifter's straightest bent-over frames (39 / 49 / 62 deg) or its bow "
+        "past a neutral bent-over back (13 / 16 / 21 deg)"),
     "lumbar_overextension": SeverityBands(
         1.5, 2.2, "the trunk's angle behind the line of the thighs at lockout, in degrees "
         "(10 / 15 / 22 deg); while bent over, the back outline's concavity in % of torso "
@@ -433,11 +454,17 @@ RANGES: dict[str, Range] = {
     "AssessConfig.min_profile_frac": _FRAC,
     "AssessConfig.min_fps_for_jerk_hz": Range(0.0, 1000.0),
     "AssessConfig.max_image_speed_torso_s": Range(0.0, _INF, lo_open=True),
-    "RoundedBackThresholds.min_bulge_pct": _PCT,
+    "RoundedBackThresholds.min_held_flexion_deg": Range(0.0, _INF, lo_open=True),
     "RoundedBackThresholds.release_frac": _FRAC_POSITIVE,
     "RoundedBackThresholds.min_duration_s": _DURATION_S,
     "RoundedBackThresholds.neutral_bulge_pct": Range(-100.0, 100.0),
-    "RoundedBackThresholds.min_rise_pct": _PCT,
+    "RoundedBackThresholds.min_flexion_deg": Range(0.0, _INF, lo_open=True),
+    "RoundedBackThresholds.flexion_deg_per_pct": Range(0.0, 100.0, lo_open=True),
+    "RoundedBackThresholds.oblique_flexion_deg_per_pct": Range(0.0, 100.0, lo_open=True),
+    "RoundedBackThresholds.flexion_error_deg": Range(0.0, 180.0),
+    "RoundedBackThresholds.flexion_offset_deg": Range(-90.0, 90.0),
+    "RoundedBackThresholds.oblique_min_flexion_deg": Range(0.0, _INF, lo_open=True),
+    "RoundedBackThresholds.oblique_flexion_offset_deg": Range(-90.0, 90.0),
     "RoundedBackThresholds.neutral_percentile": Range(0.0, 100.0),
     "RoundedBackThresholds.neutral_max_trunk_deg": _DEG_90,
     "RoundedBackThresholds.min_neutral_s": _DURATION_S,
@@ -653,6 +680,6 @@ def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Conf
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise ConfigError(f"bad override {item!r}; use SECTION.KEY=VALUE, "
-                              "e.g. rounded_back.min_bulge_pct=6")
+                              "e.g. rounded_back.min_held_flexion_deg=15")
         cfg = _apply(cfg, key.strip(), value.strip())
     return validate_config(cfg)

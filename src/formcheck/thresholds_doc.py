@@ -86,13 +86,14 @@ def render() -> str:
         "",
         "Generated from `src/formcheck/config.py` by `python -m formcheck.thresholds_doc`; a "
         "test fails when this file is stale. Change a value for one run with "
-        "`--set SECTION.KEY=VALUE` (e.g. `--set rounded_back.min_bulge_pct=6`), for one "
-        "exercise with `--set deadlift.rounded_back.min_bulge_pct=6`, or in a TOML file "
+        "`--set SECTION.KEY=VALUE` (e.g. `--set rounded_back.min_held_flexion_deg=15`), for one "
+        "exercise with `--set deadlift.rounded_back.min_held_flexion_deg=15`, or in a TOML file "
         "passed with `--config` (`[rounded_back]`, `[deadlift.rounded_back]`, ...).",
         "",
         "Units: **% of torso** is how far the back's outline bows away from the straight "
         "shoulder-hip line, as a share of that line's length (not an angle); **degrees** are "
-        "angles of the trunk from the pose model's 3-D landmarks; **leg lengths** are "
+        "angles of the trunk from the pose model's 3-D landmarks, or, for the rounded back, "
+        "spinal flexion estimated from that bow (`flexion_deg_per_pct`); **leg lengths** are "
         "distances divided by the lifter's hip-to-ankle length; twist rates are in measured "
         "(landmark) degrees per second, which keep only part of a real rotation.",
         "",

@@ -56,15 +56,15 @@ class RuleOutcome:
 # ---------------------------------------------------------------- shared machinery
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                  clip_reason: str | None = None, caveat: str | None = None,
-                 yaw_deg: np.ndarray | None = None,
+                 yaw_deg: np.ndarray | None = None, views: frozenset[str] | None = None,
                  ) -> tuple[tuple[Assessment, ...], np.ndarray]:
     """Assessability for the clip and each rep, and the ``(T,)`` mask of judgeable frames.
 
     ``frame_ok`` marks frames whose needed landmarks (and signals) exist; the view must be
     one that shows ``fault``, for the clip and for each rep on its own (each rep's view from
-    its mean ``yaw_deg``, by default the body's yaw).
+    its mean ``yaw_deg``, by default the body's yaw); ``views`` narrows ``VIEW_SHOWS``.
     """
-    allowed = VIEW_SHOWS[fault]
+    allowed = VIEW_SHOWS[fault] if views is None else views
     sig, ac = ctx.sig, ctx.assess
     reason = ctx.clip_reason or clip_reason
     if reason is None and ctx.view.name not in allowed:
@@ -222,8 +222,16 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         if seen < ctx.assess.min_profile_frac:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
+    oblique = ctx.view.name == "oblique"
+    judge_oblique = bool(np.isfinite(th.oblique_min_flexion_deg))
+    views = VIEW_SHOWS["rounded_back"] | {"oblique"} if judge_oblique else None
+    if clip_reason is None and oblique and not judge_oblique:
+        clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
+                       "there is too uncertain (README, \"Back warnings\"; "
+                       "rounded_back.oblique_min_flexion_deg turns it on); film from the side")
     frame_ok = sig.trunk_visible & has_profile
-    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason)
+    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
+                                       views=views)
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
@@ -235,51 +243,70 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
     base = th.neutral_bulge_pct / 100.0
     own = own_neutral_bulge(ctx, judged)
-    if np.isfinite(own):  # an arched back straightening out is not a rounding
-        own = max(own, -th.max_own_arch_pct / 100.0)
+    floored = bool(np.isfinite(own) and own < -th.max_own_arch_pct / 100.0)
+    if floored:  # an arched back straightening out is not a rounding
+        own = -th.max_own_arch_pct / 100.0
     hn_base, _ = _neutral(sig.head_neck_deg, neutral_frames & sig.head_visible, usable,
                           min_frames, 100.0 - th.neutral_percentile)
     # Two ways a back rounds: held rounded against a fixed bent-over neutral (real lifters
     # who never straighten), or rounding that develops against the lifter's own straightest
-    # moments (needs a larger rise: the profile's zero point differs between bodies).
-    excess = 100.0 * (sig.bulge - base)
-    rise = 100.0 * (sig.bulge - own) if np.isfinite(own) and own < base else \
-        np.full_like(excess, np.nan)
+    # moments (needs a larger rise: the profile's zero point differs between bodies). Both
+    # are read in degrees of spinal flexion through a slope fitted on rendered truth.
+    # From 45 deg only the rise counts (the neutral outline there depends on the posture
+    # too much for a fixed neutral), with its own calibration and limit.
+    k = th.oblique_flexion_deg_per_pct if oblique else th.flexion_deg_per_pct
+    c = th.oblique_flexion_offset_deg if oblique else th.flexion_offset_deg
+    min_rise = th.oblique_min_flexion_deg if oblique else th.min_flexion_deg
+    held = k * 100.0 * (sig.bulge - base) + c
+    if oblique:
+        held = np.full_like(held, np.nan)
+    rise = k * 100.0 * (sig.bulge - own) + c if np.isfinite(own) and own < base else \
+        np.full_like(held, np.nan)
     with np.errstate(invalid="ignore"):
-        score = np.fmax(excess / th.min_bulge_pct, rise / th.min_rise_pct)
+        score = np.fmax(held / th.min_held_flexion_deg, rise / min_rise)
     x = np.where(judged, score, np.nan)
     findings = []
     for ep in decide(sig.t_s, x, 1.0, th.release_frac, th.min_duration_s):
         peak = ep[2]
-        by_rise = bool(np.isfinite(rise[peak]) and rise[peak] / th.min_rise_pct
-                       > excess[peak] / th.min_bulge_pct)
-        value = float(rise[peak] if by_rise else excess[peak])
-        threshold = th.min_rise_pct if by_rise else th.min_bulge_pct
+        by_rise = bool(np.isfinite(rise[peak]) and not rise[peak] / min_rise
+                       <= held[peak] / th.min_held_flexion_deg)
+        value = float(rise[peak] if by_rise else held[peak])
+        threshold = min_rise if by_rise else th.min_held_flexion_deg
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
-        detail = (f"back bowed {value:.1f}% of torso length more than at your straightest"
-                  if by_rise else f"back bowed {value:.1f}% of torso length past neutral")
+        err = th.flexion_error_deg
+        detail = (f"back rounded about {value:.0f}° (±{err:.0f}°) more than at your "
+                  "straightest" + (f" (counted from an outline {th.max_own_arch_pct:g}% of "
+                                   "the torso concave: yours read more arched)" if floored
+                                   else "") if by_rise else
+                  f"back held rounded about {value:.0f}° (±{err:.0f}°) past a neutral "
+                  "bent-over back")
         findings.append(_finding(
-            ctx, "rounded_back", ep, value, threshold, "% of torso",
-            "back_bulge_rise" if by_rise else "back_bulge", detail,
-            {"signals": ["back_bulge", "trunk_inclination", "head_neck_angle"],
+            ctx, "rounded_back", ep, value, threshold, "deg",
+            "back_flexion_rise" if by_rise else "back_flexion", detail,
+            {"signals": ["back_flexion", "back_bulge", "trunk_inclination", "head_neck_angle"],
+             "flexion_deg": value, "flexion_error_deg": err, "deg_per_bulge_pct": k,
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
-             "own_neutral_bulge_pct": 100.0 * own, "judged_by": "rise" if by_rise else "level",
+             "own_neutral_bulge_pct": 100.0 * own, "own_neutral_floored": floored,
+             "judged_by": "rise" if by_rise else "level",
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "head_neck_drop_deg": hn_drop,
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
              "min_duration_s": th.min_duration_s}))
     series = [
-        Series("back_bulge", "Back bow past a bent-over neutral", "% of torso", sig.t_s,
-               excess, threshold=th.min_bulge_pct, fault="rounded_back",
-               baseline=100.0 * base if np.isfinite(base) else None, judged=judged),
+        Series("back_flexion", "Back flexion past a bent-over neutral (from the outline)",
+               "deg", sig.t_s, held, threshold=th.min_held_flexion_deg, fault="rounded_back",
+               judged=judged),
+        Series("back_bulge", "Back outline's bow past a bent-over neutral (context)",
+               "% of torso", sig.t_s, 100.0 * (sig.bulge - base),
+               baseline=100.0 * base if np.isfinite(base) else None),
         Series("head_neck_angle", "Ear-shoulder-hip angle", "deg", sig.t_s, sig.head_neck_deg,
                baseline=hn_base if np.isfinite(hn_base) else None),
     ]
     if np.isfinite(rise).any():  # the second criterion, on its own scale and limit
         series.insert(1, Series(
-            "back_bulge_rise", "Back bow above your straightest bent-over frames",
-            "% of torso", sig.t_s, rise, threshold=th.min_rise_pct, fault="rounded_back",
-            baseline=100.0 * own, judged=judged))
+            "back_flexion_rise", "Back flexion over your straightest bent-over frames",
+            "deg", sig.t_s, rise, threshold=min_rise, fault="rounded_back",
+            judged=judged))
     return RuleOutcome(tuple(findings), assessments, tuple(series))
 
 

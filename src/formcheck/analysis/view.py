@@ -18,9 +18,9 @@ UNKNOWN_VIEW = "unknown"
 
 #: Per fault, the views in which the footage can show it.
 VIEW_SHOWS: dict[str, frozenset[str]] = {
-    # Oblique: measured on rendered truth, a neutral back's outline bows +16% at the floor
-    # and -7% half-way up at 45 deg (the hip hinge reshapes the silhouette as much as a
-    # 45 deg rounding does), so only the side view can show rounding.
+    # Oblique: a neutral back's outline bows +16% at the floor and -7% half-way up at
+    # 45 deg; the rule judges it only when ``RoundedBackThresholds.oblique_min_flexion_deg``
+    # is set (off by default: measured too uncertain, README "Back warnings").
     "rounded_back": frozenset({"side"}),
     "lumbar_overextension": frozenset({"side", "oblique"}),
     "jerky_twist": frozenset({"front", "oblique", "rear"}),

@@ -40,7 +40,7 @@ def check(
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (as for analyze).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_bulge_pct=6.")] = None,
+        "--set", help="Override one threshold, e.g. rounded_back.min_held_flexion_deg=15.")] = None,
     cache: Annotated[Path | None, typer.Option(
         file_okay=False,
         help="Folder for cached pose data (<stem>.<model>.pose.npz, reused only for the same "

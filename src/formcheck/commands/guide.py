@@ -17,9 +17,10 @@ FILMING_EPILOG = (
     "or the BACK, jerky twist only. A fault the view cannot show is reported as 'not "
     "assessable' with the reason, never guessed."
     "\n\n"
-    "Numbers: '% of torso' is how far the back's outline bows from the straight shoulder-hip "
-    "line (share of its length, not an angle); degrees are trunk angles; twist speeds are "
-    "measured deg/s. Grades: mild / moderate / severe by how far past its limit a value went. "
+    "Numbers: a rounded back is given in degrees of spinal flexion estimated from how far "
+    "the back's outline bows off the straight shoulder-hip line (with its error bar); other "
+    "degrees are trunk angles; twist speeds are measured deg/s. "
+    "Grades: mild / moderate / severe by how far past its limit a value went. "
     "Every threshold, its unit and default per exercise: docs/thresholds.md "
     "(python -m formcheck.thresholds_doc regenerates it)."
 )

@@ -297,13 +297,13 @@ def _grades(report: Report) -> str:
     head = "".join(f"<th scope='col'>{_e(n)}</th>" for n in SEVERITY_NAMES)
     return (
         "<p>A finding is graded by how far its value went past the limit it crossed, as a "
-        "multiple of that limit. <strong>% of torso</strong>: how far the back's outline "
-        "bows away from the straight shoulder–hip line, as a share of that line's length "
-        "(about 0.33% per degree of spinal flexion on rendered side views; not a calibrated "
-        "angle, so the grade says how far past its limit, not how many degrees). "
-        "<strong>Degrees</strong> (°): how far the trunk leans behind the line of the "
-        "thighs at lockout, measured between body segments so the camera's tilt does not "
-        "enter. <strong>°/s</strong>: how fast the "
+        "multiple of that limit. <strong>Degrees</strong> (°), rounded back: spinal "
+        "flexion estimated from how far the back's outline bows off the straight "
+        "shoulder–hip line (fitted on rendered lifters; its error bar is in each finding; "
+        "a loose shirt can move it by 10–20°); over-arched lower back: how far the trunk "
+        "leans behind the line of the thighs at lockout, measured between body segments so "
+        "the camera's tilt does not enter. <strong>% of torso</strong>: the outline's bow "
+        "itself, as a share of that line's length. <strong>°/s</strong>: how fast the "
         "shoulders turn against the hips, in true degrees per second as calibrated on "
         "rendered lifters.</p>"
         f'<table class="grades" id="grades-table"><thead><tr><th scope="col">Fault</th>'

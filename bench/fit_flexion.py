@@ -1,0 +1,292 @@
+"""Fit and score the rounded back's flexion estimate (degrees) on rendered truth.
+
+The estimate is linear in the back outline's rise over the lifter's own straightest
+bent-over frames (``features``/``faults``: bulge in % of the shoulder-hip chord, its 10th
+percentile over the judged frames as the lifter's neutral): a rep's peak flexion
+``= k * rise + c`` (deg), one ``(k, c)`` per view (side, 45 deg), fitted by least squares on
+the reps of some bodies and scored on the body left out (leave one body out), so no clip is
+scored by a fit made on its own body. Prints, per view and held-out body, the error of each
+rep's peak estimate and how many reps reach a degrees threshold, by true size.
+
+    nice python bench/render_flexion.py --out /work/cache/back-flex --exercise deadlift \
+        --exercise row
+    python bench/fit_flexion.py /work/cache/back-flex [--threshold 15]
+
+``--clothing PX`` re-reads every outline pushed out by PX pixels along its normal, with
+folds (a loose shirt), ``--clothing -1`` as a shirt draped over the back (spanning its
+hollows), to show how the estimate moves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.analysis.features import compute_signals
+from formcheck.config import Config
+from formcheck.pose.sequence import PoseSequence
+
+VIEWS = {90.0: "side", 45.0: "45"}
+REPO = Path(__file__).resolve().parents[1]
+
+
+def loosen(seq: PoseSequence, px: float, seed: int = 0) -> PoseSequence:
+    """The outline a loose shirt would give: every back point pushed ``px`` pixels away from
+    the body along the outline's own normal, plus folds: a fixed smooth ripple along the
+    back (``px / 2`` standard deviation) and a part that drifts over about a second
+    (``px / 4``), as cloth shifts while the lifter moves."""
+    import dataclasses
+
+    if seq.back_xy is None or px == 0:
+        return seq
+    back = np.asarray(seq.back_xy, dtype=np.float64).copy()
+    tangent = np.gradient(back, axis=1)
+    norm = np.linalg.norm(tangent, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal = np.stack([-tangent[..., 1], tangent[..., 0]], -1) / norm
+    # Outward: away from the middle of the shoulders and hips (inside the body).
+    mid = (seq.image_xy[:, 11] + seq.image_xy[:, 12] + seq.image_xy[:, 23]
+           + seq.image_xy[:, 24])[:, None, :] / 4.0
+    away = np.sign(np.sum((back - mid) * normal, axis=-1, keepdims=True))
+    rng = np.random.default_rng(seed)
+    n, k = back.shape[:2]
+
+    def folds(shape: tuple[int, ...], sd: float) -> np.ndarray:
+        r = np.cumsum(rng.normal(0.0, 1.0, shape), axis=-1)  # smooth along the back
+        r -= r.mean(axis=-1, keepdims=True)
+        return r * sd / max(float(r.std()), 1e-9)
+
+    fixed = folds((1, k), px / 2.0)
+    drift = folds((n, k), px / 4.0)
+    width = max(int(round(seq.fps)), 1)
+    kernel = np.ones(width) / width  # about a second
+    drift = np.apply_along_axis(lambda col: np.convolve(col, kernel, mode="same"), 0, drift)
+    drift *= (px / 4.0) / max(float(drift.std()), 1e-9)
+    back += normal * away * (px + fixed + drift)[..., None]
+    return dataclasses.replace(seq, back_xy=back.astype(np.float32))
+
+
+def drape(seq: PoseSequence) -> PoseSequence:
+    """The outline a loose shirt draped over the back would give: it spans hollows (the
+    lower back's curve between shoulder blades and buttocks) and follows bulges, i.e. the
+    outer envelope (convex hull, outward side) of the outline points, per frame."""
+    import dataclasses
+
+    if seq.back_xy is None:
+        return seq
+    back = np.asarray(seq.back_xy, dtype=np.float64).copy()
+    sh = (seq.image_xy[:, 11] + seq.image_xy[:, 12]) / 2.0
+    hp = (seq.image_xy[:, 23] + seq.image_xy[:, 24]) / 2.0
+    for i in range(len(back)):
+        chord = hp[i] - sh[i]
+        length = float(np.hypot(*chord))
+        pts = back[i]
+        ok = np.isfinite(pts).all(axis=1)
+        if length <= 0 or ok.sum() < 3:
+            continue
+        u = chord / length
+        nrm = np.array([-u[1], u[0]])
+        x = (pts[ok] - sh[i]) @ u
+        y = (pts[ok] - sh[i]) @ nrm
+        side = np.sign(np.sum(np.sign(y))) or 1.0
+        y = y * side  # outward positive
+        order = np.argsort(x)
+        xs, ys = x[order], y[order]
+        hull: list[int] = []  # upper hull (monotone chain)
+        for j in range(len(xs)):
+            while len(hull) >= 2:
+                a, b = hull[-2], hull[-1]
+                cross = (xs[b] - xs[a]) * (ys[j] - ys[a]) - (ys[b] - ys[a]) * (xs[j] - xs[a])
+                if cross >= 0:  # b lies on or under the line a -> j: the shirt spans it
+                    hull.pop()
+                else:
+                    break
+            hull.append(j)
+        env = np.interp(x, xs[hull], ys[hull])
+        back[i, ok] = sh[i] + np.outer(x, u) + np.outer(env * side, nrm)
+    return dataclasses.replace(seq, back_xy=back.astype(np.float32))
+
+
+def clip_rows(seq: PoseSequence, truth: dict, exercise: str) -> dict:
+    cfg = Config()
+    sig = compute_signals(seq, cfg)
+    th = cfg.faults_for(exercise).rounded_back
+    pf = truth["per_frame"]
+    n = min(len(seq), len(pf["t_s"]))
+    judged = sig.trunk_visible & np.isfinite(sig.bulge) & (sig.lean_deg >= th.judge_min_trunk_deg)
+    with np.errstate(invalid="ignore"):
+        judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
+    flex = np.asarray(pf["flexion_deg"], dtype=np.float64)[:n]
+    reps = []
+    for r in truth["reps"]:
+        m = (sig.t_s[:n] >= r["start_s"]) & (sig.t_s[:n] <= r["end_s"])
+        reps.append((m, float(np.nanmax(flex[m])) if m.any() else float("nan")))
+    return {"bulge": 100.0 * sig.bulge[:n], "hip": sig.hip_height_ratio[:n],
+            "judged": judged[:n] & np.isfinite(sig.hip_height_ratio[:n]), "flex": flex,
+            "t": sig.t_s[:n], "reps": reps}
+
+
+def load_set(folder: Path, clothing_px: float, poses: Path | None = None) -> list[dict]:
+    data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    out = []
+    for e in data["clips"]:
+        pose = (poses or folder / "poses") / f"{e['name']}.npz"
+        if not pose.is_file():
+            continue
+        truth = json.loads((folder / e["truth"]).read_text(encoding="utf-8"))
+        seq = PoseSequence.load(pose)
+        seq = drape(seq) if clothing_px < 0 else loosen(seq, clothing_px)
+        rows = clip_rows(seq, truth, e["exercise"])
+        rows.update(name=e["name"], body=e["body"], view=VIEWS.get(e["azimuth_deg"], "other"),
+                    exercise=e["exercise"],
+                    size=max([f["magnitude_deg"] for f in e["faults"]
+                              if f["kind"] == "flexion"] or [0.0]))
+        out.append(rows)
+    return out
+
+
+def own_rise(c: dict, percentile: float = 10.0) -> np.ndarray:
+    """Per frame: the bow over the clip's own straightest judged frames (% of chord)."""
+    v = c["bulge"][c["judged"] & np.isfinite(c["bulge"])]
+    own = float(np.percentile(v, percentile)) if v.size >= 9 else float("nan")
+    return np.where(c["judged"], c["bulge"] - own, np.nan)
+
+
+def rep_peaks(c: dict, x: np.ndarray, min_frames: int) -> list[tuple[float, float]]:
+    """(true peak flexion, peak of ``x`` held ``min_frames`` frames) per rep: the lowest
+    value of the best window, NaN when the rep has too few judged frames."""
+    out = []
+    for m, true_peak in c["reps"]:
+        e = x[m]
+        if np.isfinite(e).sum() < min_frames:
+            out.append((true_peak, float("nan")))
+            continue
+        win = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(e, nan=-1e9), min_frames)
+        out.append((true_peak, float(win.min(axis=1).max())))
+    return out
+
+
+def fit(clips: list[dict], min_frames: int) -> tuple[float, float]:
+    """``(k, c)``: a rep's peak flexion ~ ``k * rise + c`` (deg), least squares over the reps
+    of ``clips`` (``rise``: the held peak of the bow over the clip's own straightest frames,
+    % of chord)."""
+    pairs = np.array([p for cl in clips for p in rep_peaks(cl, own_rise(cl), min_frames)])
+    pairs = pairs[np.isfinite(pairs).all(axis=1)]
+    k, c = np.polyfit(pairs[:, 1], pairs[:, 0], 1)
+    return float(k), float(c)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Leave-one-body-out fit of the flexion estimate.")
+    ap.add_argument("folders", type=Path, nargs="*")
+    ap.add_argument("--threshold", type=float, default=15.0, help="deg, to count detections")
+    ap.add_argument("--min-frames", type=int, default=5, help="frames held (0.15 s at 30 fps)")
+    ap.add_argument("--clothing", type=float, default=0.0,
+                    help="outline pushed out this many px with folds; -1: a shirt draped "
+                         "over the back (the outline's outer envelope)")
+    ap.add_argument("--exercise", action="append", default=[],
+                    help="only clips of this exercise (repeat)")
+    ap.add_argument("--fit-exercise", default=None,
+                    help="also fit on this exercise only and score the others")
+    ap.add_argument("--samples", type=Path, default=None,
+                    help="also the committed samples, posed into this folder (<name>.npz)")
+    args = ap.parse_args()
+    clips = [c for f in args.folders for c in load_set(f, 0.0)]
+    if args.samples:
+        clips += load_set(REPO / "samples", 0.0, args.samples)
+    if args.exercise:
+        clips = [c for c in clips if c["exercise"] in args.exercise
+                 or c["exercise"] == args.fit_exercise]
+    if not clips:
+        print("no posed clips found; render them with bench/render_flexion.py", file=sys.stderr)
+        return 2
+    print(f"clips: {len(clips)}  clothing: {args.clothing:g} px")
+    for view in ("side", "45"):
+        vc = [c for c in clips if c["view"] == view]
+        bodies = sorted({c["body"] for c in vc})
+        if len(bodies) < 2:
+            print(f"\n{view}: needs clips of two bodies or more (has {bodies})")
+            continue
+        k_all, c_all = fit(vc, args.min_frames)
+        print(f"\n{view}: {len(vc)} clips, fitted on all {len(bodies)} bodies: peak flexion = "
+              f"{k_all:.2f} deg per % of chord x rise {c_all:+.1f} deg")
+        errs: list[float] = []
+        found: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+        for held in bodies:
+            k, c0 = fit([c for c in vc if c["body"] != held], args.min_frames)
+            pe = []
+            for c in (c for c in vc if c["body"] == held):
+                for tp, rp in rep_peaks(c, own_rise(c), args.min_frames):
+                    est = k * rp + c0
+                    found[c["size"]][1] += 1
+                    found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
+                    if np.isfinite(est):
+                        pe.append(est - tp)
+            print(f"  held out {held:8s} k={k:5.2f} c={c0:+6.1f}  rep peaks {len(pe):3d} "
+                  f"MAE {np.abs(pe).mean():5.1f} deg (mean signed {np.mean(pe):+5.1f})")
+            errs.extend(pe)
+        pe = np.asarray(errs)
+        print(f"  pooled held-out rep-peak error: MAE {np.abs(pe).mean():.1f} deg (signed "
+              f"{pe.mean():+.1f}, 90th percentile {np.percentile(np.abs(pe), 90):.1f})")
+        print(f"  reps with estimate >= {args.threshold:g} deg held {args.min_frames} frames, "
+              "by true size: " + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}"
+                                          for size in sorted(found)))
+        if args.clothing:
+            clothing_shift(args, vc, k_all, c_all)
+        if args.fit_exercise:
+            other_exercise(args, vc)
+    return 0
+
+
+def other_exercise(args: argparse.Namespace, vc: list[dict]) -> None:
+    """Fit on ``--fit-exercise`` clips only, score the other exercises' reps."""
+    train = [c for c in vc if c["exercise"] == args.fit_exercise]
+    test = [c for c in vc if c["exercise"] != args.fit_exercise]
+    if not train or not test:
+        return
+    k, c0 = fit(train, args.min_frames)
+    errs, found = [], defaultdict(lambda: [0, 0])
+    for c in test:
+        for tp, rp in rep_peaks(c, own_rise(c), args.min_frames):
+            est = k * rp + c0
+            found[c["size"]][1] += 1
+            found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
+            if np.isfinite(est):
+                errs.append(est - tp)
+    e = np.asarray(errs)
+    print(f"  fitted on {args.fit_exercise} only (k={k:.2f}, c={c0:+.1f}), scored on "
+          f"{len(test)} clips of other exercises: rep-peak MAE {np.abs(e).mean():.1f} deg "
+          f"(signed {e.mean():+.1f}); reps >= {args.threshold:g} deg by true size: "
+          + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}" for size in sorted(found)))
+
+
+def clothing_shift(args: argparse.Namespace, bare: list[dict], k: float, c0: float) -> None:
+    """How far a loose-shirt outline moves each rep's estimate (the bare bodies' fit)."""
+    names = {c["name"] for c in bare}
+    loose = {c["name"]: c for f in args.folders for c in load_set(f, args.clothing)
+             if c["name"] in names}
+    if args.samples:
+        loose.update({c["name"]: c for c in load_set(REPO / "samples", args.clothing,
+                                                       args.samples) if c["name"] in names})
+    shift = []
+    for c in bare:
+        for (_, a), (_, b) in zip(rep_peaks(c, own_rise(c), args.min_frames),
+                                  rep_peaks(loose[c["name"]], own_rise(loose[c["name"]]),
+                                            args.min_frames), strict=True):
+            if np.isfinite(a) and np.isfinite(b):
+                shift.append(k * (b - a))
+    d = np.asarray(shift)
+    what = "draped (outer envelope)" if args.clothing < 0 else \
+        f"loosened {args.clothing:g} px with folds"
+    print(f"  outline {what}: rep-peak estimate moves "
+          f"{np.abs(d).mean():.1f} deg on average (mean {d.mean():+.1f}, max "
+          f"{np.abs(d).max():.1f}; n={d.size})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Render the rounded-back truth set: bodies x views (side, 45 deg) x exercises x flexion sizes,
+with the lumbar/thoracic split and the camera placement varied clip by clip, then extract each
+clip's poses with the full model (the same path as ``formcheck analyze``). Clips and poses
+already made are kept, so the script can be stopped and resumed.
+
+    nice python bench/render_flexion.py --out /work/cache/back-flex [--body m_avg ...]
+    python bench/fit_flexion.py /work/cache/back-flex
+
+Order: deadlift, row, then squat; within each, sizes 0/20/45 before 5/30, every body at
+each view and size, so a partial set still holds every body.
+Names ``<body>_<exercise>_az<deg>_<placement>_flex<deg>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from formcheck.synth.catalog import PLACEMENTS, SCENES, TEMPI
+from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
+
+#: Truth flexion sizes (deg) and the lumbar share, cycled over the flexed clips.
+FLEXION_DEG = (0.0, 5.0, 20.0, 30.0, 45.0)
+LUMBAR_FRACTIONS = (0.5, 0.25, 0.75)
+#: Camera placements cycled over the clips (catalog.PLACEMENTS), before the frame shrink.
+CYCLE_PLACEMENTS = ("std", "head_down", "floor_up", "roll10", "far_rollm10", "near_portrait")
+BODIES = ("m_avg", "f_short", "m_tall", "f_heavy")
+VIEWS = (90.0, 45.0)
+#: Output frames are this fraction of the placement's size (saves CPU; pose input is 256 px).
+SHRINK = 0.75
+
+
+def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...]) -> dict[str, Scenario]:
+    out: dict[str, Scenario] = {}
+    for b, body in enumerate(bodies):
+        for ex in exercises:
+            for az in VIEWS:
+                for deg in FLEXION_DEG:
+                    # The same for any subset of exercises; consecutive bodies see a size at
+                    # different placements and lumbar shares.
+                    k = (list(Exercise).index(ex) * len(VIEWS) + VIEWS.index(az)) \
+                        * len(FLEXION_DEG) + FLEXION_DEG.index(deg) + b
+                    place = CYCLE_PLACEMENTS[k % len(CYCLE_PLACEMENTS)]
+                    cam = replace(Camera(azimuth_deg=az), **PLACEMENTS[place])
+                    w = int(round(cam.width * SHRINK / 2)) * 2
+                    h = int(round(cam.height * SHRINK / 2)) * 2
+                    cam = replace(cam, width=w, height=h)
+                    faults = ()
+                    if deg:
+                        lf = LUMBAR_FRACTIONS[k % len(LUMBAR_FRACTIONS)]
+                        faults = (Fault(FaultKind.FLEXION, deg, lumbar_fraction=lf),)
+                    name = f"{body}_{ex.value}_az{az:g}_{place}_flex{deg:g}"
+                    out[name] = Scenario(exercise=ex, reps=2, body=body, tempo=TEMPI[ex],
+                                         camera=cam, scene=SCENES[k % len(SCENES)],
+                                         faults=faults, crf=23)
+    # Rendering order (a partial set stays balanced): sizes 0, 20 and 45 deg before 5 and 30;
+    # deadlift and row before squat (they bend the back most); every view and body at each.
+    rank = {Exercise.DEADLIFT: 0, Exercise.ROW: 1, Exercise.SQUAT: 2}
+
+    def key(k: str) -> tuple:
+        sc = out[k]
+        deg = sc.faults[0].magnitude_deg if sc.faults else 0.0
+        return (rank[sc.exercise], deg in (5.0, 30.0), -sc.camera.azimuth_deg, deg,
+                bodies.index(sc.body))
+
+    order = sorted(out, key=key)
+    return {k: out[k] for k in order}
+
+
+def _entry(out: Path, name: str, sc: Scenario) -> dict:
+    return {"name": name, "video": f"{name}.mp4", "truth": f"{name}.json",
+            "exercise": sc.exercise.value, "body": sc.body,
+            "azimuth_deg": sc.camera.azimuth_deg, "camera": asdict(sc.camera),
+            "faults": [{"kind": f.kind.value, "magnitude_deg": f.magnitude_deg,
+                        "lumbar_fraction": f.lumbar_fraction, "duration_s": f.duration_s,
+                        "reps": list(f.reps)} for f in sc.faults]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Render and pose the rounded-back truth set.")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--body", action="append", default=[])
+    ap.add_argument("--exercise", action="append", default=[])
+    ap.add_argument("--no-extract", action="store_true")
+    ap.add_argument("--shard", default="0/1",
+                    help="I/N: render every N-th clip from the I-th (parallel workers)")
+    args = ap.parse_args()
+    from formcheck.pipeline import extract_pose
+    from formcheck.synth.clip import render_clip, write_json
+
+    scen = scenarios(tuple(args.body or BODIES),
+                     tuple(Exercise(e) for e in args.exercise or [e.value for e in Exercise]))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "poses").mkdir(exist_ok=True)
+    shard, shards = (int(x) for x in args.shard.split("/"))
+    for i, (name, sc) in enumerate(scen.items()):
+        if i % shards != shard:
+            continue
+        video, truth = args.out / f"{name}.mp4", args.out / f"{name}.json"
+        pose = args.out / "poses" / f"{name}.npz"
+        t0 = time.perf_counter()
+        if not (video.is_file() and truth.is_file()):
+            render_clip(sc, video, truth)
+        t1 = time.perf_counter()
+        if not args.no_extract and not pose.is_file():
+            extract_pose(video, "full", back_profile=True).save(pose)
+        t2 = time.perf_counter()
+        print(f"[{i + 1}/{len(scen)}] {name} render {t1 - t0:.1f}s pose {t2 - t1:.1f}s",
+              flush=True)
+        # Every worker lists every clip of the selection already on disk (same manifest),
+        # after the clips of earlier runs with other selections.
+        manifest = args.out / "manifest.json"
+        old = json.loads(manifest.read_text(encoding="utf-8"))["clips"] \
+            if manifest.is_file() else []
+        entries = [e for e in old if e["name"] not in scen
+                   and (args.out / e["video"]).is_file()] + [
+            _entry(args.out, n, s) for n, s in scen.items()
+            if (args.out / f"{n}.mp4").is_file() and (args.out / f"{n}.json").is_file()]
+        tmp = args.out / f"manifest.json.{os.getpid()}"
+        write_json(tmp, {"version": 1, "kind": "placements", "clips": entries}, indent=1)
+        tmp.replace(manifest)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
