@@ -262,8 +262,8 @@ class PoseEstimator:
     def _start_probe(self, image, t_s: float):
         """Once per ``people_probe_interval_s``: start counting the people in this frame alone,
         in a worker thread, so the count runs beside this frame's inference instead of before
-        it (a whole detector + landmark run: about 7 % of the CPU of a 30 fps clip's inference,
-        measured on a 854x480 clip with the full model). Returns the count's future, or None
+        it (a whole detector + landmark run: 5-7 % of the CPU of a 30 fps clip's inference,
+        bench/pose_pass_cost.py on a 854x480 clip, full model). Returns the count's future, or None
         when no probe is due."""
         if self._probe_interval_s is None or t_s < self._next_probe_s:
             return None
