@@ -120,8 +120,12 @@ def rendered(model: str, samples: Path, cache: Path) -> dict:
 
 
 # ------------------------------------------------------------------------ shared clips
-def shared(model: str, clips: Path, poses: Path, extract: bool) -> dict | None:
+def shared(model: str, clips: Path, poses: Path, extract: bool,
+           only: set[str] | None = None) -> dict | None:
+    """Figures on the shared clips (``only``: just these files)."""
     labels = json.loads((clips / "labels.json").read_text(encoding="utf-8"))
+    if only is not None:
+        labels = [it for it in labels if it["file"] in only]
     seqs: dict[str, PoseSequence] = {}
     for item in labels:
         seq = eval_clips.load_or_extract(clips / item["file"], poses, extract, model)
@@ -194,8 +198,9 @@ def tables(figs: dict[str, dict]) -> str:
                        f"{r['recognised']}/{r['clips']} | {' | '.join(cells)} | {r['alarms']} |")
         out.append("")
     if any(f.get("shared") for f in figs.values()):
-        out += ["Shared clips (84 third-party clips, per-clip labels; back faults held out by "
-                "source: thresholds fitted on the other sources)", "",
+        n = max(f["shared"]["clips"] for f in figs.values() if f.get("shared"))
+        out += [f"Shared clips ({n} third-party clips, per-clip labels; back faults held out "
+                "by source: thresholds fitted on the other sources)", "",
                 "| model | person found (frames) | exercise right / unknown / wrong "
                 "| rounded back, held out | over-extension, held out "
                 "| rounded back, shipped thresholds | over-extension, shipped thresholds "
@@ -227,6 +232,8 @@ def main() -> int:
                     help="shared-clip poses are read from ROOT/models-<model>/")
     ap.add_argument("--extract", action="store_true",
                     help="run the pose model on shared clips with no cached poses (slow)")
+    ap.add_argument("--common", action="store_true",
+                    help="score only the shared clips cached for every model (no extraction)")
     ap.add_argument("--samples", type=Path, default=REPO / "samples")
     ap.add_argument("--samples-cache", type=Path, default=Path("/work/cache/models-samples"))
     ap.add_argument("--speed-clip", type=Path, default=None,
@@ -236,6 +243,9 @@ def main() -> int:
     ap.add_argument("--no-samples", action="store_true")
     ap.add_argument("--no-clips", action="store_true")
     ap.add_argument("--json", type=Path, help="also write every figure here")
+    ap.add_argument("--reuse", type=Path, action="append", default=[],
+                    help="an earlier --json: its figures fill the parts skipped now "
+                         "(e.g. --no-speed --reuse speed.json)")
     args = ap.parse_args()
 
     models = args.models.split(",")
@@ -244,12 +254,25 @@ def main() -> int:
         print(f"no shared clips at {args.clips}: skipping them (pass --clips DIR)",
               file=sys.stderr)
         args.no_clips = True
+    only = None
+    if args.common and not args.no_clips:
+        labels = json.loads((args.clips / "labels.json").read_text(encoding="utf-8"))
+        only = {it["file"] for it in labels
+                if all((args.poses_root / f"models-{m}" / f"{it['file']}.npz").is_file()
+                       for m in models)}
+        print(f"--common: {len(only)} of {len(labels)} shared clips have poses from every model",
+              file=sys.stderr)
     for m in models:
         if not args.no_samples:
             figs[m]["rendered"] = rendered(m, args.samples, args.samples_cache)
         if not args.no_clips:
             figs[m]["shared"] = shared(m, args.clips, args.poses_root / f"models-{m}",
-                                       args.extract)
+                                       args.extract and only is None, only)
+    for path in args.reuse:  # figures of an earlier --json, for parts not re-measured now
+        for m, parts in json.loads(path.read_text(encoding="utf-8")).items():
+            if m in models:
+                for part, value in parts.items():
+                    figs[m].setdefault(part, value)
     if not args.no_speed:
         clip = args.speed_clip or sorted(args.samples.glob("*.mp4"))[0]
         for m, s in speed(models, clip, args.rounds).items():
