@@ -109,8 +109,10 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-hash") as hasher:
         info = src.info
         resolved = resolve_model(model)
-        # The clip's hash (seconds for a long 1080p file) is taken beside inference.
+        # The clip's and the model's hashes (seconds for a long 1080p file) are taken beside
+        # inference.
         source_sha = hasher.submit(file_sha256, video)
+        model_sha = hasher.submit(file_sha256, resolved.path)
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
         # Frames are decoded straight to RGB and copied into MediaPipe images in the decode
@@ -130,7 +132,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     seq.extra["decode"] = {"frames_decoded": len(seq), "truncation": truncation}
     seq.extra["people"] = people
     seq.extra["source_sha256"] = source_sha.result()
-    seq.extra["model_sha256"] = file_sha256(resolved.path)
+    seq.extra["model_sha256"] = model_sha.result()
     return seq
 
 

@@ -30,7 +30,8 @@ def live(
         "those inference cannot keep up with (as a camera would); without it every frame is "
         "analysed, giving exactly `formcheck analyze`'s result.")] = False,
     model: Annotated[str | None, typer.Option(
-        help="Pose model: lite, full, heavy or a path to a .task bundle.")] = "lite",
+        help="Pose model: lite, full, heavy or a path to a .task bundle. full is the default; "
+        "use lite where full cannot keep up with the camera.")] = "full",
     exercise: Annotated[str, typer.Option(
         help="auto, squat, deadlift or row.")] = "auto",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for each set's outputs.")

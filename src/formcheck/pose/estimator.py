@@ -248,6 +248,7 @@ class PoseEstimator:
                            else vision.RunningMode.IMAGE)
         self._landmarker = self._create(self._main_mode, self.num_poses, back_profile)
         self._probe = None
+        self._probe_pool: ThreadPoolExecutor | None = None
         self._next_probe_s = -float("inf")
         self._last_ms = -1
         self._first_frame = True
@@ -270,23 +271,34 @@ class PoseEstimator:
                 "fetch or build it again with `formcheck models fetch|build`"
             ) from exc
 
-    def _probe_people(self, image, t_s: float) -> None:
-        """Once per ``people_probe_interval_s``: count the people in this frame alone; from two
-        on, follow two (see ``__init__``)."""
+    def _start_probe(self, image, t_s: float):
+        """Once per ``people_probe_interval_s``: start counting the people in this frame alone,
+        in a worker thread, so the count runs beside this frame's inference instead of before
+        it (a whole detector + landmark run: 5-7 % of the CPU of a 30 fps clip's inference,
+        bench/pose_pass_cost.py on a 854x480 clip, full model). Returns the count's future, or None
+        when no probe is due."""
         if self._probe_interval_s is None or t_s < self._next_probe_s:
-            return
+            return None
         self._next_probe_s = t_s + self._probe_interval_s
-        if self._probe is None:
+        if self._probe is None:  # made here, in the thread that owns fd 2's redirections
             self._probe = self._create(self._vision.RunningMode.IMAGE, PEOPLE_PROBE_MAX, False)
-        with _quiet_native_stderr(self._first_frame):
-            found = len(self._probe.detect(image).pose_landmarks or ())
+            self._probe_pool = ThreadPoolExecutor(max_workers=1,
+                                                  thread_name_prefix="formcheck-people")
+        probe = self._probe
+        return self._probe_pool.submit(lambda: len(probe.detect(image).pose_landmarks or ()))
+
+    def _apply_probe(self, found: int) -> bool:
+        """Take a probe's count; from two people on, follow two (see ``__init__``). True when
+        the tracker was replaced: the frame must then be run again on the new one."""
         self.people.probed_max = max(self.people.probed_max, found)
-        if found >= 2:
-            old = self._landmarker
-            self._landmarker = self._create(self._main_mode, 2, self.back_profile)
-            self.num_poses, self._probe_interval_s = 2, None
-            with _filtered_native_stderr():
-                old.close()
+        if found < 2:
+            return False
+        old = self._landmarker
+        self._landmarker = self._create(self._main_mode, 2, self.back_profile)
+        self.num_poses, self._probe_interval_s = 2, None
+        with _filtered_native_stderr():
+            old.close()
+        return True
 
     @staticmethod
     def image_of(image_rgb: np.ndarray):
@@ -301,12 +313,21 @@ class PoseEstimator:
         MediaPipe's result for ``pose_of``. Calls must come in time order from one thread."""
         ts_ms = max(int(round(t_s * 1000.0)), self._last_ms + 1)
         self._last_ms = ts_ms
-        self._probe_people(image, t_s)
         with _quiet_native_stderr(self._first_frame):
-            result = (self._landmarker.detect_for_video(image, ts_ms)
-                      if self.running_mode == "video" else self._landmarker.detect(image))
+            probe = self._start_probe(image, t_s)
+            result = self._run(image, ts_ms)
+            found = probe.result() if probe is not None else None
+        # When the probe sees two people, the tracker this frame ran on is closed and the frame
+        # runs again on the new one: the same result as had the probe come first.
+        if found is not None and self._apply_probe(found):
+            with _quiet_native_stderr(self._first_frame):
+                result = self._run(image, ts_ms)
         self._first_frame = False
         return result
+
+    def _run(self, image, ts_ms: int):
+        return (self._landmarker.detect_for_video(image, ts_ms)
+                if self.running_mode == "video" else self._landmarker.detect(image))
 
     def pose_of(self, result, width: int, height: int, image=None) -> FramePose:
         """The ``FramePose`` in a ``detect`` result for a ``width`` x ``height`` frame. Reads
@@ -361,6 +382,8 @@ class PoseEstimator:
         return self.process_rgb(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), t_s)
 
     def close(self) -> None:
+        if self._probe_pool is not None:
+            self._probe_pool.shutdown(wait=True, cancel_futures=True)
         with _filtered_native_stderr():
             self._landmarker.close()
             if self._probe is not None:
