@@ -291,6 +291,12 @@ def cmd_flow_cost(args: argparse.Namespace) -> int:
     return 0
 
 
+#: DIS presets other than the pose pass's, to compare cost and what the rule finds.
+DIS_PRESETS = {"dis-fast": "DISOPTICAL_FLOW_PRESET_FAST",
+               "dis-ultrafast": "DISOPTICAL_FLOW_PRESET_ULTRAFAST"}
+FLOW_METHODS = ("dis", "farneback", *DIS_PRESETS)
+
+
 def flow_path(root: Path, name: str, method: str) -> Path:
     return root / f"{name}.{method}.flow.npz"
 
@@ -306,8 +312,15 @@ def clip_flow(video: Path, image_xy: np.ndarray, method: str = "dis") -> tuple[n
 
     out = np.full((len(image_xy), 2), np.nan, np.float32)
     spent = 0.0
-    tracker = pf.TorsoFlow(None if method == "dis" else lambda a, b: cv2.calcOpticalFlowFarneback(
-        a, b, None, 0.5, 3, 9, 3, 5, 1.1, 0))
+    if method == "farneback":
+        dense = lambda a, b: cv2.calcOpticalFlowFarneback(  # noqa: E731
+            a, b, None, 0.5, 3, 9, 3, 5, 1.1, 0)
+    elif method in DIS_PRESETS:
+        dis = cv2.DISOpticalFlow_create(getattr(cv2, DIS_PRESETS[method]))
+        dense = lambda a, b: dis.calc(a, b, None)  # noqa: E731
+    else:
+        dense = None  # what the pose pass uses
+    tracker = pf.TorsoFlow(dense)
     with FileSource(video) as src:
         for i, frame in enumerate(src):
             if i >= len(image_xy):
@@ -932,7 +945,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("flow", help="optical flow of the torso's shoulder and hip bands")
     p.add_argument("dir", type=Path)
     p.add_argument("--out", type=Path, default=Path("/work/cache/twist-flow"))
-    p.add_argument("--method", default="dis", choices=("dis", "farneback"))
+    p.add_argument("--method", default="dis", choices=FLOW_METHODS)
     p.set_defaults(func=cmd_flow)
     p = sub.add_parser("image-cues", help="table: flow and silhouette cues beside the landmarks'")
     p.add_argument("dir", type=Path)
@@ -977,7 +990,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--samples", type=Path, default=None,
                    help="also the committed samples posed into this folder (extract-real)")
     p.add_argument("-v", "--verbose", action="store_true")
-    p.add_argument("--flow", choices=("dis", "farneback"), default=None,
+    p.add_argument("--flow", choices=FLOW_METHODS, default=None,
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_rule)
     p = sub.add_parser("real", help="real clips: twist findings and the largest rates")
@@ -985,14 +998,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
                    / "clips")
     p.add_argument("--set", dest="overrides", action="append", default=[])
-    p.add_argument("--flow", choices=("dis", "farneback"), default=None,
+    p.add_argument("--flow", choices=FLOW_METHODS, default=None,
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_real)
     p = sub.add_parser("samples", help="the committed twist samples: which rep is warned")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-samples"))
     p.add_argument("--samples", type=Path, default=Path(__file__).resolve().parents[1] / "samples")
     p.add_argument("--set", dest="overrides", action="append", default=[])
-    p.add_argument("--flow", choices=("dis", "farneback"), default=None,
+    p.add_argument("--flow", choices=FLOW_METHODS, default=None,
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_samples)
     args = ap.parse_args(argv)
