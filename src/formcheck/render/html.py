@@ -9,6 +9,7 @@ are inline JPEG. The same inputs give the same bytes (fixed SVG hash salt, no da
 from __future__ import annotations
 
 import base64
+import gc
 import html
 import io
 import re
@@ -407,7 +408,12 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
         muted = clip is not None and not clip.assessable
         if muted:
             bits.append("not judged in this clip, shown for reference")
-        yield (f'<figure id="signal-{slug}">{_plot_svg(s, report, f"s{slug}-", muted)}'
+        figure = _plot_svg(s, report, f"s{slug}-", muted)
+        # A matplotlib figure is a web of reference cycles (a long clip's, with hundreds of rep
+        # bands, several MB): free it now rather than let ten of them pile up before Python's
+        # collector runs.
+        gc.collect()
+        yield (f'<figure id="signal-{slug}">{figure}'
                f"<figcaption>{_e(' · '.join(bits))}</figcaption></figure>")
 
 
