@@ -4,8 +4,6 @@ byte budget (issue 16 item 9, issue 14's memory target)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
