@@ -259,6 +259,7 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
 
     from formcheck.render.overlay import select_thumbnail_frames
 
+    _release_freed_memory()
     written: dict[str, Path] = {}
     wanted = select_thumbnail_frames(report, seq) if write_html else {}
     thumbs: dict[int, str] = {}  # finding index → the page's encoded picture
@@ -346,6 +347,25 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
                 sink.abort()
             raise
         return {"video": sink.close()} if sink is not None else {}
+
+
+def _release_freed_memory() -> None:
+    """Once, between the analysis and the render pass: hand back to the system the heap the
+    analysis freed (about 0.6 KB a frame of temporaries that glibc otherwise keeps, under the
+    render pass's own peak). One call, a few milliseconds; a no-op without glibc."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = libc.malloc_trim if libc is not None else None
+    except (OSError, AttributeError):
+        return
+    if trim is not None:
+        trim(0)
 
 
 def _thumbnail(drawn):

@@ -49,6 +49,9 @@ PLOT_SIZE_IN = (9.0, 2.4)
 #: Buckets of samples a plot draws at most 4 points of each (see ``plot_indices``).
 PLOT_BUCKETS = 600
 
+#: Above this many reps a plot's figure (two artists per rep) is collected once drawn.
+_COLLECT_AFTER_PLOT_REPS = 40
+
 #: Plot colours (matplotlib); the page's CSS uses the same palette.
 _PLOT_LINE = "#1f5fa8"
 _PLOT_THRESHOLD = "#c77700"
@@ -411,8 +414,9 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
         figure = _plot_svg(s, report, f"s{slug}-", muted)
         # A matplotlib figure is a web of reference cycles (a long clip's, with hundreds of rep
         # bands, several MB): free it now rather than let ten of them pile up before Python's
-        # collector runs.
-        gc.collect()
+        # collector runs. A short clip's are small and a collection costs ~25 ms: skipped.
+        if len(report.reps) > _COLLECT_AFTER_PLOT_REPS:
+            gc.collect()
         yield (f'<figure id="signal-{slug}">{figure}'
                f"<figcaption>{_e(' · '.join(bits))}</figcaption></figure>")
 
