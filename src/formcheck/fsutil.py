@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from formcheck.errors import InputNotFoundError, OutputError
@@ -51,6 +52,25 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_parts_atomic(path: str | os.PathLike, parts: Iterable[str]) -> Path:
+    """Write the UTF-8 text ``"".join(parts)`` atomically, one part at a time: a large
+    document made in pieces (a long clip's page) is never held whole, nor encoded whole.
+    An exception while making a part leaves no file behind and is re-raised."""
+    path = Path(path)
+    tmp = temp_path_for(path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for part in parts:
+                fh.write(part)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return publish(tmp, path)
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

@@ -14,10 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-#: Distinct (text, size, weight) masks kept; the HUD uses a few dozen strings per video.
-_MASK_CACHE_SIZE = 1024
+#: Bytes of rasterised text kept for reuse (8-bit coverage). The HUD draws a few dozen strings
+#: per frame, many of them again on the next frames; the cache is bounded in bytes, not in
+#: entries, so a long clip (many distinct readings, 40-px text at 1080p) does not fill it with
+#: hundreds of megabytes that a short one never reaches.
+_MASK_CACHE_BYTES = 4 << 20
+#: Distinct (text, size, weight) whose size is remembered (measuring needs no raster).
+_SIZE_CACHE_SIZE = 4096
 #: Pillow's FreeType faces are not safe to use from two threads at once (the render pass draws
-#: frames in parallel): rasterising a new string takes this lock; cached masks do not.
+#: frames in parallel): measuring or rasterising takes this lock; cached masks do not.
 _RASTER_LOCK = threading.Lock()
 
 
@@ -36,27 +41,80 @@ def _font(px: int, bold: bool):
     return ImageFont.truetype(_font_path(bold), size=px)
 
 
-@lru_cache(maxsize=_MASK_CACHE_SIZE)
-def text_mask(text: str, px: int, bold: bool = False) -> np.ndarray:
-    """``(h, w)`` float32 coverage in [0, 1]; ``h`` is the font's full line height so lines of
-    the same size align whatever their letters."""
-    from PIL import Image, ImageDraw
+def _box(font, text: str) -> tuple[int, int, int]:
+    """(left offset, width, height) of ``text``'s mask in ``font``: the full line height, so
+    lines of the same size align whatever their letters."""
+    ascent, descent = font.getmetrics()
+    left, _, right, _ = font.getbbox(text)
+    return -min(left, 0), max(1, right - min(left, 0)), ascent + descent
 
-    with _RASTER_LOCK:
-        font = _font(px, bold)
-        ascent, descent = font.getmetrics()
-        left, _, right, _ = font.getbbox(text)
-        w = max(1, right - min(left, 0))
-        img = Image.new("L", (w, ascent + descent), 0)
-        ImageDraw.Draw(img).text((-min(left, 0), 0), text, fill=255, font=font)
-    mask = np.asarray(img, dtype=np.float32) / 255.0
-    mask.setflags(write=False)
+
+class _MaskCache:
+    """Least recently used 8-bit masks, at most ``limit`` bytes of them; thread-safe."""
+
+    def __init__(self, limit: int) -> None:
+        from collections import OrderedDict
+
+        self.limit = limit
+        self.bytes = 0
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            mask = self._items.get(key)
+            if mask is not None:
+                self._items.move_to_end(key)
+            return mask
+
+    def put(self, key, mask: np.ndarray) -> None:
+        with self._lock:
+            if key in self._items or mask.nbytes > self.limit:
+                return
+            self._items[key] = mask
+            self.bytes += mask.nbytes
+            while self.bytes > self.limit:
+                _, old = self._items.popitem(last=False)
+                self.bytes -= old.nbytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
+
+_MASKS = _MaskCache(_MASK_CACHE_BYTES)
+
+
+def _raster(text: str, px: int, bold: bool) -> np.ndarray:
+    """``text``'s coverage as 8-bit (h, w), cached (read-only)."""
+    key = (text, px, bold)
+    mask = _MASKS.get(key)
+    if mask is None:
+        from PIL import Image, ImageDraw
+
+        with _RASTER_LOCK:
+            font = _font(px, bold)
+            x, w, h = _box(font, text)
+            img = Image.new("L", (w, h), 0)
+            ImageDraw.Draw(img).text((x, 0), text, fill=255, font=font)
+        mask = np.asarray(img, dtype=np.uint8)
+        mask.setflags(write=False)
+        _MASKS.put(key, mask)
     return mask
 
 
+def text_mask(text: str, px: int, bold: bool = False) -> np.ndarray:
+    """``(h, w)`` float32 coverage in [0, 1]; ``h`` is the font's full line height so lines of
+    the same size align whatever their letters."""
+    return _raster(text, px, bold).astype(np.float32) / 255.0
+
+
+@lru_cache(maxsize=_SIZE_CACHE_SIZE)
 def text_size(text: str, px: int, bold: bool = False) -> tuple[int, int]:
-    """(width, height) in pixels of ``text`` at ``px``."""
-    h, w = text_mask(text, px, bold).shape
+    """(width, height) in pixels of ``text`` at ``px`` (the size of its ``text_mask``)."""
+    with _RASTER_LOCK:
+        _, w, h = _box(_font(px, bold), text)
     return w, h
 
 

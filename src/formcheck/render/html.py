@@ -9,10 +9,11 @@ are inline JPEG. The same inputs give the same bytes (fixed SVG hash salt, no da
 from __future__ import annotations
 
 import base64
+import gc
 import html
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import numpy as np
 from formcheck.analysis.series import Series
 from formcheck.config import SEVERITY, SEVERITY_NAMES
 from formcheck.errors import ShapeError
+from formcheck.fsutil import write_parts_atomic
 from formcheck.render._common import (
     FAULT,
     NOT_ASSESSABLE,
@@ -38,7 +40,7 @@ from formcheck.render._common import (
     split_unit,
     worst,
 )
-from formcheck.report import FAULTS, Finding, Report, write_text_atomic
+from formcheck.report import FAULTS, Finding, Report
 
 #: Thumbnails are scaled down to at most this width before embedding.
 THUMB_MAX_WIDTH_PX = 720
@@ -46,6 +48,9 @@ THUMB_JPEG_QUALITY = 85
 PLOT_SIZE_IN = (9.0, 2.4)
 #: Buckets of samples a plot draws at most 4 points of each (see ``plot_indices``).
 PLOT_BUCKETS = 600
+
+#: Above this many reps a plot's figure (two artists per rep) is collected once drawn.
+_COLLECT_AFTER_PLOT_REPS = 40
 
 #: Plot colours (matplotlib); the page's CSS uses the same palette.
 _PLOT_LINE = "#1f5fa8"
@@ -141,7 +146,7 @@ def _notices(report: Report) -> str:
         return ""
     items = "".join(f'<li class="notice {_e(n.kind)}">{_e(n.message)}</li>'
                     for n in report.notices)
-    return _section("notices", "About this video", f'<ul id="notice-list">{items}</ul>')
+    return "".join(_section("notices", "About this video", f'<ul id="notice-list">{items}</ul>'))
 
 
 def _estimate(est) -> str:
@@ -234,6 +239,13 @@ def _not_assessable(report: Report) -> str:
     return out
 
 
+def thumbnail_uri(frame_bgr: np.ndarray) -> str:
+    """A finding's picture as the page embeds it (scaled to ``THUMB_MAX_WIDTH_PX``, JPEG,
+    a data URI): what ``render_html`` makes of a frame, so a frame can be encoded as soon as
+    it is drawn and only these few tens of kilobytes kept until the page is written."""
+    return _thumb_data_uri(frame_bgr)
+
+
 def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
     import cv2
 
@@ -248,12 +260,13 @@ def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
-def _finding_card(i: int, f: Finding, thumb: np.ndarray | None,
+def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
                   series_labels: dict[str, str]) -> str:
     img = ""
     if thumb is not None:
         alt = f"worst frame of finding {i + 1}: {fault_title(f.fault)}"
-        img = f'<img src="{_thumb_data_uri(thumb)}" alt="{_e(alt)}">'
+        uri = thumb if isinstance(thumb, str) else _thumb_data_uri(thumb)
+        img = f'<img src="{uri}" alt="{_e(alt)}">'
     facts = [
         ("Fault", f"{fault_title(f.fault)}"),
         ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "")),
@@ -271,14 +284,17 @@ def _dl(pairs: list[tuple[str, str]]) -> str:
     return "<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in pairs) + "</dl>"
 
 
-def _findings(report: Report, thumbnails: dict[int, np.ndarray],
-              series: dict[str, Series]) -> str:
+def _findings(report: Report, thumbnails: dict[int, np.ndarray | str],
+              series: dict[str, Series]) -> Iterator[str]:
+    """The finding cards, one string each (each holds its picture: written one at a time)."""
     if not report.findings:
-        return '<p>No findings: every judged rep stayed within its limits.</p>'
+        yield '<p>No findings: every judged rep stayed within its limits.</p>'
+        return
     labels = {s.name: s.label or s.name for s in series.values()}
-    cards = "".join(_finding_card(i, f, thumbnails.get(i), labels)
-                    for i, f in enumerate(report.findings))
-    return f'<div class="cards">{cards}</div>'
+    yield '<div class="cards">'
+    for i, f in enumerate(report.findings):
+        yield _finding_card(i, f, thumbnails.get(i), labels)
+    yield "</div>"
 
 
 def _grades(report: Report) -> str:
@@ -374,10 +390,11 @@ def decided_on(report: Report, s: Series) -> list[Finding]:
             and f.evidence.get("series", s.name) == s.name]
 
 
-def _plots(report: Report, series: dict[str, Series]) -> str:
+def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
+    """One figure per signal, made one at a time (a long clip's plots are large)."""
     if not series:
-        return '<p class="muted">No signals were recorded.</p>'
-    out = []
+        yield '<p class="muted">No signals were recorded.</p>'
+        return
     for k, s in enumerate(_ordered_series(series), start=1):
         slug = f"{k}-{_SLUG_BAD.sub('-', s.name)}"
         bits = [f"{s.label or s.name} ({s.unit})" if s.unit else (s.label or s.name)]
@@ -394,45 +411,58 @@ def _plots(report: Report, series: dict[str, Series]) -> str:
         muted = clip is not None and not clip.assessable
         if muted:
             bits.append("not judged in this clip, shown for reference")
-        out.append(f'<figure id="signal-{slug}">{_plot_svg(s, report, f"s{slug}-", muted)}'
-                   f"<figcaption>{_e(' · '.join(bits))}</figcaption></figure>")
-    return "".join(out)
+        figure = _plot_svg(s, report, f"s{slug}-", muted)
+        # A matplotlib figure is a web of reference cycles (a long clip's, with hundreds of rep
+        # bands, several MB): free it now rather than let ten of them pile up before Python's
+        # collector runs. A short clip's are small and a collection costs ~25 ms: skipped.
+        if len(report.reps) > _COLLECT_AFTER_PLOT_REPS:
+            gc.collect()
+        yield (f'<figure id="signal-{slug}">{figure}'
+               f"<figcaption>{_e(' · '.join(bits))}</figcaption></figure>")
 
 
 # ---------------------------------------------------------------------------- page
-def _section(sid: str, title: str, body: str) -> str:
-    return f'<section id="{sid}"><h2>{_e(title)}</h2>{body}</section>'
+def _section(sid: str, title: str, body: str | Iterable[str]) -> Iterator[str]:
+    yield f'<section id="{sid}"><h2>{_e(title)}</h2>'
+    if isinstance(body, str):
+        yield body
+    else:
+        yield from body
+    yield "</section>"
 
 
-def _page(parts: Iterable[str], title: str) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head>"
-            f"<body><main>{''.join(parts)}</main></body></html>\n")
+def _page(report: Report, series: dict[str, Series],
+          thumbnails: dict[int, np.ndarray | str]) -> Iterator[str]:
+    """The page in pieces, in order: each section is made only when the one before it has
+    been written, so a long clip's page (its plots and pictures run to megabytes) is never
+    held whole in memory; the bytes are those of the pieces joined."""
+    source = Path(report.video.path).name if report.video and report.video.path else ""
+    title = f"formcheck — {source}" if source else "formcheck report"
+    yield ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+           f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>")
+    yield ("<header><h1>formcheck report</h1>"
+           + (f'<p class="sub">{_e(source)}</p>' if source else "") + "</header>")
+    yield _verdict(report)
+    yield _notices(report)
+    yield from _section("summary", "Summary", _summary_table(report))
+    yield from _section("reps", "Faults per rep", _rep_table(report))
+    yield from _section("findings", "Findings", _findings(report, thumbnails, series))
+    yield from _section("grades", "What the numbers and grades mean", _grades(report))
+    yield from _section("not-assessable", "Not assessable", _not_assessable(report))
+    yield from _section("signals", "Signals over time", _plots(report, series))
+    yield (f"<footer>formcheck {_e(report.formcheck_version)} · report schema "
+           f"{_e(report.schema_version)} · formcheck only draws attention to moments worth a "
+           "second look; it does not replace a coach.</footer>")
+    yield "</main></body></html>\n"
 
 
-def render_html(report: Report, series: dict[str, Series], thumbnails: dict[int, np.ndarray],
-                out_path: Path) -> Path:
+def render_html(report: Report, series: dict[str, Series],
+                thumbnails: dict[int, np.ndarray | str], out_path: Path) -> Path:
     """Write the report page to ``out_path`` atomically and return its path.
 
     ``thumbnails`` maps a finding's index in ``report.findings`` to its worst frame (BGR, already
-    overlaid); findings without one get no picture.
+    overlaid), or to that frame already encoded by ``thumbnail_uri``; findings without one get
+    no picture. The page is written piece by piece (memory does not grow with the clip).
     """
-    source = Path(report.video.path).name if report.video and report.video.path else ""
-    parts = [
-        "<header><h1>formcheck report</h1>"
-        + (f'<p class="sub">{_e(source)}</p>' if source else "") + "</header>",
-        _verdict(report),
-        _notices(report),
-        _section("summary", "Summary", _summary_table(report)),
-        _section("reps", "Faults per rep", _rep_table(report)),
-        _section("findings", "Findings", _findings(report, thumbnails, series)),
-        _section("grades", "What the numbers and grades mean", _grades(report)),
-        _section("not-assessable", "Not assessable", _not_assessable(report)),
-        _section("signals", "Signals over time", _plots(report, series)),
-        f"<footer>formcheck {_e(report.formcheck_version)} · report schema "
-        f"{_e(report.schema_version)} · formcheck only draws attention to moments worth a "
-        "second look; it does not replace a coach.</footer>",
-    ]
-    title = f"formcheck — {source}" if source else "formcheck report"
-    return write_text_atomic(out_path, _page(parts, title))
+    return write_parts_atomic(out_path, _page(report, series, thumbnails))

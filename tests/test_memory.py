@@ -1,0 +1,85 @@
+"""Outputs of the render pass stay the same while what it keeps does not grow with the clip:
+the page is streamed to disk, finding pictures are kept encoded, overlay text is cached within a
+byte budget (issue 16 item 9, issue 14's memory target)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.errors import OutputError
+from formcheck.fsutil import write_parts_atomic
+from formcheck.io.video import FileSource, VideoSink
+from formcheck.pipeline import analyse, output_paths, render_outputs
+from formcheck.render import _text
+from formcheck.render.html import render_html, thumbnail_uri
+from formcheck.render.overlay import OverlayRenderer, select_thumbnail_frames
+
+
+@pytest.fixture(scope="module")
+def clip_and_seq(tmp_path_factory):
+    reps = (SynthRep(), SynthRep(flexion_deg=40.0), SynthRep(twist_deg=40.0))
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=45.0, fps=30.0,
+                                  width=320, height=240, px_per_m=80.0))
+    clip = tmp_path_factory.mktemp("mem") / "clip.mp4"
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
+    with VideoSink(clip, 320, 240, 30.0) as sink:
+        for i, t in enumerate(seq.t_s):
+            sink.write(np.roll(base, 3 * i, axis=1), float(t))
+    return clip, seq
+
+
+def test_page_from_encoded_pictures_is_the_page_from_frames(clip_and_seq, tmp_path):
+    """The render pass keeps each finding's picture JPEG-encoded: the page is byte for byte the
+    one ``render_html`` makes from the drawn frames themselves."""
+    clip, seq = clip_and_seq
+    report, result = analyse(seq)
+    assert report.findings, "the synthetic set must have findings, so the page has pictures"
+    paths = output_paths(tmp_path / "out", clip.stem)
+    arrays: dict = {}
+    written = render_outputs(clip, seq, report, result.series, paths, write_video=False,
+                             thumbnails_out=arrays)
+    wanted = select_thumbnail_frames(report, seq)
+    assert sorted(arrays) == sorted(wanted)
+    overlay = OverlayRenderer(report, seq, result.series)
+    frames = {}
+    with FileSource(clip) as src:
+        for frame in src:
+            if frame.index in wanted.values():
+                frames[frame.index] = overlay.draw(frame.image, frame.index)
+    drawn = {i: frames[j] for i, j in wanted.items()}
+    for i, frame in drawn.items():
+        assert thumbnail_uri(arrays[i]) == thumbnail_uri(frame)
+    again = render_html(report, result.series, drawn, tmp_path / "again.html")
+    assert written["html"].read_bytes() == again.read_bytes()
+    assert b"data:image/jpeg;base64," in again.read_bytes()
+
+
+def test_streamed_write_is_the_joined_text_and_atomic(tmp_path):
+    parts = ["<p>", "×–°", "x" * 100_000, "</p>\n"]
+    path = write_parts_atomic(tmp_path / "a.html", iter(parts))
+    assert path.read_bytes() == "".join(parts).encode("utf-8")
+
+    def broken():
+        yield "<p>half"
+        raise RuntimeError("plot failed")
+
+    with pytest.raises(RuntimeError):
+        write_parts_atomic(tmp_path / "b.html", broken())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
+    with pytest.raises(OutputError):
+        write_parts_atomic(tmp_path / "a.html" / "c.html", iter(parts))
+
+
+def test_text_cache_stays_within_its_byte_budget():
+    """A long clip draws thousands of distinct strings (every reading): the masks kept stay
+    within the budget, and a mask is the same whether it was cached or drawn afresh."""
+    first = _text.text_mask("Rep 1/3 · descent", 40, True).copy()
+    for k in range(3000):
+        _text.text_mask(f"now {k / 10:.1f}% · limit 12%", 40)
+    assert 0 < _text._MASKS.bytes <= _text._MASK_CACHE_BYTES
+    again = _text.text_mask("Rep 1/3 · descent", 40, True)
+    assert again.dtype == np.float32 and np.array_equal(again, first)
+    assert _text.text_size("Rep 1/3 · descent", 40, True) == first.shape[::-1]
