@@ -57,6 +57,25 @@ def test_page_from_encoded_pictures_is_the_page_from_frames(clip_and_seq, tmp_pa
     assert b"data:image/jpeg;base64," in again.read_bytes()
 
 
+def test_only_the_asked_findings_frames_are_kept(clip_and_seq, tmp_path):
+    """batch wants one picture (the worst finding's), not a frame per finding."""
+    clip, seq = clip_and_seq
+    report, result = analyse(seq)
+    wanted = select_thumbnail_frames(report, seq)
+    assert wanted
+    every = render_outputs(clip, seq, report, result.series,
+                           output_paths(tmp_path / "all", clip.stem), write_video=False)
+    for asked in (set(), {max(wanted)}):
+        arrays: dict = {}
+        written = render_outputs(clip, seq, report, result.series,
+                                 output_paths(tmp_path / f"n{len(asked)}", clip.stem),
+                                 write_video=False, thumbnails_out=arrays,
+                                 thumbnail_findings=asked)
+        assert set(arrays) == asked and all(a is not None for a in arrays.values())
+        # The page still has every finding's picture.
+        assert written["html"].read_bytes() == every["html"].read_bytes()
+
+
 def test_streamed_write_is_the_joined_text_and_atomic(tmp_path):
     parts = ["<p>", "×–°", "x" * 100_000, "</p>\n"]
     path = write_parts_atomic(tmp_path / "a.html", iter(parts))

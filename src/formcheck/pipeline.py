@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
@@ -246,11 +246,13 @@ def _render_workers() -> int:
 def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
                    paths: dict[str, Path], *, write_video: bool = True,
                    write_html: bool = True, progress: Progress | None = None,
-                   thumbnails_out: dict | None = None) -> dict[str, Path]:
+                   thumbnails_out: dict | None = None,
+                   thumbnail_findings: Collection[int] | None = None) -> dict[str, Path]:
     """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page.
     ``thumbnails_out``, when given, receives the collected thumbnails (finding index →
-    overlaid BGR frame at the page's size), e.g. for the batch index page; otherwise only
-    their JPEG encodings (what the page embeds) are kept, never frames.
+    overlaid BGR frame at the page's size) of the findings in ``thumbnail_findings`` (default:
+    all), e.g. the worst one for the batch index page; otherwise only their JPEG encodings
+    (what the page embeds) are kept, never frames.
 
     A pipeline, so the cores are used: one thread decodes, worker threads draw the overlay and
     convert each frame to the encoder's yuv420p, x264 encodes with its own threads (the
@@ -281,7 +283,8 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
         page_when_ready()
         if write_video or wanted:
             written.update(_render_video(video, seq, report, series, paths, wanted, thumbs,
-                                         arrays, write_video, progress, page_when_ready))
+                                         arrays, write_video, progress, page_when_ready,
+                                         thumbnail_findings))
         if page is not None:
             written["html"] = page.result()
     if thumbnails_out is not None:
@@ -292,7 +295,8 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
 def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
                   paths: dict[str, Path], wanted: dict[int, int], thumbs: dict[int, str],
                   arrays: dict[int, object] | None, write_video: bool, progress: Progress | None,
-                  on_thumbnail: Callable[[], None]) -> dict[str, Path]:
+                  on_thumbnail: Callable[[], None],
+                  keep: Collection[int] | None = None) -> dict[str, Path]:
     """The render pass of ``render_outputs``: fills ``thumbs`` (and ``arrays`` when given)
     and writes the video."""
     from formcheck.io.video import FileSource, VideoSink
@@ -326,9 +330,10 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
             drawn = overlay.draw(frame.image, frame.index)
             shots = {}
             if frame.index in by_frame:
-                shot = (thumbnail_uri(drawn),
-                        _thumbnail(drawn) if arrays is not None else None)
-                shots = dict.fromkeys(by_frame[frame.index], shot)
+                here = by_frame[frame.index]
+                kept = arrays is not None and (keep is None or any(i in keep for i in here))
+                shot = (thumbnail_uri(drawn), _thumbnail(drawn) if kept else None)
+                shots = dict.fromkeys(here, shot)
             return frame, shots, sink.prepare(drawn) if sink is not None else None
 
         try:
@@ -337,7 +342,7 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
                 if shots:
                     for i, (uri, array) in shots.items():
                         thumbs[i] = uri
-                        if arrays is not None:
+                        if arrays is not None and (keep is None or i in keep):
                             arrays[i] = array
                     on_thumbnail()
                 if sink is not None:

@@ -129,6 +129,7 @@ def _save_thumbnail(report, thumbs: dict, path: Path) -> bool:
 def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
                   result: ClipResult) -> None:
     from formcheck import pipeline
+    from formcheck.report import worst
 
     paths = pipeline.output_paths(out_dir, job.stem)
     state_file = state_path(out_dir, job.stem)
@@ -157,11 +158,13 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
     report, analysis = pipeline.analyse(seq, exercise=job.exercise, config=job.config)
     report.save_json(paths["report"])
     report.save_csv(paths["csv"])
-    thumbs: dict = {}
+    thumbs: dict = {}  # only the worst finding's frame: the index page shows that one
+    worst_finding = ({report.findings.index(worst(report.findings))} if report.findings
+                     else set())
     pipeline.render_outputs(video, seq, report, analysis.series, paths,
                             write_video=job.write_video, write_html=True,
                             progress=lambda done: progress("render", done),
-                            thumbnails_out=thumbs)
+                            thumbnails_out=thumbs, thumbnail_findings=worst_finding)
     kinds = ["pose", "report", "csv", "html"] + (["video"] if job.write_video else [])
     outputs = {k: paths[k].name for k in kinds}
     thumb = out_dir / f"{job.stem}.worst.jpg"
