@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -184,7 +185,13 @@ def _pool_round(ctx, stop, items: list[WorkItem], workers: int, monitor: Monitor
 
     pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(items))), mp_context=ctx,
                                initializer=_init_worker, initargs=(events, stop))
-    futures = {pool.submit(_pool_task, item): item for item in items}
+    futures = {}
+    for n, item in enumerate(items):
+        try:
+            futures[pool.submit(_pool_task, item)] = item
+        except BrokenProcessPool:  # a worker died while clips were still being handed out
+            broken.extend(items[n:])  # never started: they go to the next pool
+            break
     pending = set(futures)
 
     def collect(done) -> None:
