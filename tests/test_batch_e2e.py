@@ -246,6 +246,14 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def _dom_after_scripts(page: Path, profile: Path, *options: str) -> str:
+    """The DOM of ``page`` once its scripts ran, in headless Chromium."""
+    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           *options, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
 @pytest.mark.skipif(_chromium() is None,
                     reason="headless Chromium not installed (Debian: apt-get install chromium)")
 def test_index_renders_and_sorts_in_headless_chromium(local_run, tmp_path):
@@ -258,10 +266,7 @@ def test_index_renders_and_sorts_in_headless_chromium(local_run, tmp_path):
              " return r.getAttribute('data-clip'); }).join(','));</script></body>")
     clicked = out / "index_clicked.html"
     clicked.write_text(page.replace("</body>", click))
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", clicked.as_uri()]
-    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    dom = _dom_after_scripts(clicked, tmp_path / "profile")
     clicked.unlink()
     order = dom.split('data-order="')[1].split('"')[0].split(",")
     # Reps, most first (a numeric column sorts descending on the first click); clips that
@@ -288,10 +293,6 @@ def test_long_errors_and_names_stay_in_their_columns(local_run, tmp_path):
              "document.body.setAttribute('data-wide', wide.join(','));</script></body>")
     probed = out / "index_probe.html"
     probed.write_text(page.replace("</body>", probe))
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--window-size=1400,900", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-           probed.as_uri()]
-    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
+    dom = _dom_after_scripts(probed, tmp_path / "profile", "--window-size=1400,900")
     probed.unlink()
     assert 'data-wide=""' in dom, dom.split('data-wide="')[1].split('"')[0]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -110,3 +112,33 @@ def test_landmark_enum_and_mirror():
     assert m[Landmark.LEFT_SHOULDER] == Landmark.RIGHT_SHOULDER
     assert m[Landmark.NOSE] == Landmark.NOSE
     np.testing.assert_array_equal(m[m], np.arange(33))
+
+
+# ------------------------------------------------- optional per-frame fields (image_z, flow)
+OPTIONAL_FIELDS = {"image_z": (33,), "torso_flow": (2,)}
+
+
+def _with_optional(name: str | None, n: int = 4) -> PoseSequence:
+    rng = np.random.default_rng(0)
+    extra = {name: rng.random((n, *OPTIONAL_FIELDS[name]))} if name else {}
+    return PoseSequence(
+        t_s=np.arange(n) / 30.0, image_xy=rng.random((n, 33, 2)),
+        world_xyz=rng.random((n, 33, 3)), visibility=np.ones((n, 33)),
+        presence=np.ones((n, 33)), **extra)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONAL_FIELDS))
+def test_optional_fields_round_trip_slice_and_old_files_load_without_them(tmp_path, name):
+    seq = _with_optional(name)
+    back = PoseSequence.load(seq.save(tmp_path / "with.npz"))
+    np.testing.assert_array_equal(getattr(back, name), getattr(seq, name))
+    assert getattr(back.slice(1, 3), name).shape == (2, *OPTIONAL_FIELDS[name])
+    old = PoseSequence.load(_with_optional(None).save(tmp_path / "old.npz"))
+    assert getattr(old, name) is None
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONAL_FIELDS))
+def test_optional_fields_shape_is_checked(name):
+    wrong = np.zeros((4, OPTIONAL_FIELDS[name][0] + 1))
+    with pytest.raises(ShapeError, match=name):
+        replace(_with_optional(name), **{name: wrong})

@@ -14,9 +14,7 @@ from formcheck.analysis import geometry as geo
 from formcheck.analysis.features import compute_signals
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, load_config
-from formcheck.errors import ShapeError
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.pose.sequence import PoseSequence
 
 CLEAN = SynthRep()
 #: Calibration 1: the synthetic lifter's landmarks are exact.
@@ -98,31 +96,6 @@ def test_slow_and_small_twists_give_no_finding():
             SynthRep(twist_deg=3.0, twist_duration_s=0.2))
     seq, _ = synthesize(SynthSpec(exercise="squat", reps=reps, yaw_deg=45.0))
     assert [f for f in analyze_sequence(seq, EXACT).findings if f.fault == "jerky_twist"] == []
-
-
-# ------------------------------------------------------------------ PoseSequence.image_z
-def _seq(n: int = 4, image_z: bool = True) -> PoseSequence:
-    rng = np.random.default_rng(0)
-    return PoseSequence(
-        t_s=np.arange(n) / 30.0, image_xy=rng.random((n, 33, 2)),
-        world_xyz=rng.random((n, 33, 3)), visibility=np.ones((n, 33)),
-        presence=np.ones((n, 33)), image_z=rng.random((n, 33)) if image_z else None)
-
-
-@pytest.mark.parametrize("with_z", [True, False])
-def test_image_depth_round_trips_and_old_files_load_without_it(tmp_path, with_z):
-    seq = _seq(image_z=with_z)
-    back = PoseSequence.load(seq.save(tmp_path / "p.npz"))
-    if with_z:
-        np.testing.assert_array_equal(back.image_z, seq.image_z)
-        assert back.slice(1, 3).image_z.shape == (2, 33)
-    else:
-        assert back.image_z is None
-
-
-def test_image_depth_shape_is_checked():
-    with pytest.raises(ShapeError, match="image_z"):
-        replace(_seq(), image_z=np.zeros((4, 32)))
 
 
 # ------------------------------------------------------------------ estimator IMAGE mode

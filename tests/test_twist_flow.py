@@ -13,7 +13,6 @@ from formcheck.analysis import geometry as geo
 from formcheck.analysis.features import compute_signals, flow_twist_deg, image_depth_joints
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config
-from formcheck.errors import ShapeError
 from formcheck.pose.flow import TorsoFlow
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
@@ -107,31 +106,6 @@ def test_the_builder_keeps_one_flow_row_per_frame_and_none_when_unmeasured():
     assert plain.build(width=64, height=48).torso_flow is None
 
 
-# ------------------------------------------------------------------ PoseSequence.torso_flow
-def _seq(n: int = 4, flow: bool = True) -> PoseSequence:
-    rng = np.random.default_rng(0)
-    return PoseSequence(
-        t_s=np.arange(n) / 30.0, image_xy=rng.random((n, 33, 2)),
-        world_xyz=rng.random((n, 33, 3)), visibility=np.ones((n, 33)),
-        presence=np.ones((n, 33)), torso_flow=rng.random((n, 2)) if flow else None)
-
-
-@pytest.mark.parametrize("with_flow", [True, False])
-def test_torso_flow_round_trips_and_old_files_load_without_it(tmp_path, with_flow):
-    seq = _seq(flow=with_flow)
-    back = PoseSequence.load(seq.save(tmp_path / "p.npz"))
-    if with_flow:
-        np.testing.assert_array_equal(back.torso_flow, seq.torso_flow)
-        assert back.slice(1, 3).torso_flow.shape == (2, 2)
-    else:
-        assert back.torso_flow is None
-
-
-def test_torso_flow_shape_is_checked():
-    with pytest.raises(ShapeError, match="torso_flow"):
-        replace(_seq(), torso_flow=np.zeros((4, 3)))
-
-
 # ------------------------------------------------------------------ the twist signal
 def _with_flow_of_its_twist(seq: PoseSequence, seen_from_behind: bool) -> PoseSequence:
     """The flow a twist would give: the shoulder band moving across the trunk by the true
@@ -170,7 +144,11 @@ def test_turned_to_the_camera_the_flow_is_not_used():
 
 
 def test_without_flow_there_is_no_flow_twist():
-    assert flow_twist_deg(_seq(flow=False)) is None
+    rng = np.random.default_rng(0)
+    seq = PoseSequence(t_s=np.arange(4) / 30.0, image_xy=rng.random((4, 33, 2)),
+                       world_xyz=rng.random((4, 33, 3)), visibility=np.ones((4, 33)),
+                       presence=np.ones((4, 33)))
+    assert seq.torso_flow is None and flow_twist_deg(seq) is None
 
 
 @pytest.mark.slow
