@@ -223,9 +223,20 @@ def _pool_round(ctx, stop, items: list[WorkItem], workers: int, monitor: Monitor
             done, pending = wait(pending)
             collect(done)
     finally:
+        if broken:
+            _end_workers(pool)
         pool.shutdown(wait=not pending, cancel_futures=True)
         _drain(events, monitor, started)
     return broken, started, interrupted
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """After a worker died, end the pool's other workers (their clips run again elsewhere).
+    The pool does this itself, but CPython 3.11 misses a worker spawned while the pool was
+    breaking (a clip handed out at that moment) and then waits for it forever."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.is_alive():
+            proc.terminate()
 
 
 # ---------------------------------------------------------------------------- Ray
