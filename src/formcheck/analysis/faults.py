@@ -273,13 +273,15 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         value = float(rise[peak] if by_rise else held[peak])
         threshold = min_rise if by_rise else th.min_held_flexion_deg
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
-        err = th.flexion_error_deg
+        # The error bar was measured for the rise (over the lifter's own straightest frames);
+        # against the fixed neutral, a population guess, no error was measured: none is given.
+        err = th.flexion_error_deg if by_rise else None
         detail = (f"back rounded about {value:.0f}° (±{err:.0f}°) more than at your "
                   "straightest" + (f" (counted from an outline {th.max_own_arch_pct:g}% of "
                                    "the torso concave: yours read more arched)" if floored
                                    else "") if by_rise else
-                  f"back held rounded about {value:.0f}° (±{err:.0f}°) past a neutral "
-                  "bent-over back")
+                  f"back held rounded about {value:.0f}° past a typical neutral bent-over "
+                  "back (a rough estimate: your own neutral was never seen)")
         findings.append(_finding(
             ctx, "rounded_back", ep, value, threshold, "deg",
             "back_flexion_rise" if by_rise else "back_flexion", detail,
