@@ -84,3 +84,8 @@ def test_cached_pose_matches_only_the_same_clip_and_model(tmp_path, person_clip,
     assert cached_pose(person_clip, tmp_path / "missing.npz", str(lite_model)) is None
     (tmp_path / "broken.npz").write_bytes(b"not a zip")
     assert cached_pose(person_clip, tmp_path / "broken.npz", str(lite_model)) is None
+    from dataclasses import replace
+
+    for older in ("image_z", "torso_flow"):  # files from before a twist cue was kept
+        stale = replace(seq, **{older: None}).save(tmp_path / f"no_{older}.pose.npz")
+        assert cached_pose(person_clip, stale, str(lite_model)) is None, older

@@ -149,6 +149,8 @@ def test_without_flow_there_is_no_flow_twist():
                        world_xyz=rng.random((4, 33, 3)), visibility=np.ones((4, 33)),
                        presence=np.ones((4, 33)))
     assert seq.torso_flow is None and flow_twist_deg(seq) is None
+    unmeasured = replace(seq, torso_flow=np.full((4, 2), np.nan))  # never found a torso
+    assert flow_twist_deg(unmeasured) is None
 
 
 @pytest.mark.slow

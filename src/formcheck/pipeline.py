@@ -150,8 +150,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         seq = PoseSequence.load(pose_path)
     except DataFormatError:
         return None
-    if seq.image_z is None:  # made before the image depth was kept: the twist cue needs it
-        return None
+    if seq.image_z is None or seq.torso_flow is None:
+        return None  # made before the twist's image depth or torso flow was kept
     if seq.extra.get("source_sha256") != file_sha256(video):
         return None
     if seq.extra.get("model_sha256") != file_sha256(resolve_model(model).path):
@@ -328,12 +328,13 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
 
         def draw(frame):
             drawn = overlay.draw(frame.image, frame.index)
-            shots = {}
+            shots = {}  # finding index -> (encoded picture, frame kept for arrays or None)
             if frame.index in by_frame:
                 here = by_frame[frame.index]
-                kept = arrays is not None and (keep is None or any(i in keep for i in here))
-                shot = (thumbnail_uri(drawn), _thumbnail(drawn) if kept else None)
-                shots = dict.fromkeys(here, shot)
+                kept = [i for i in here if arrays is not None and (keep is None or i in keep)]
+                array = _thumbnail(drawn) if kept else None
+                uri = thumbnail_uri(drawn)
+                shots = {i: (uri, array if i in kept else None) for i in here}
             return frame, shots, sink.prepare(drawn) if sink is not None else None
 
         try:
@@ -342,7 +343,7 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
                 if shots:
                     for i, (uri, array) in shots.items():
                         thumbs[i] = uri
-                        if arrays is not None and (keep is None or i in keep):
+                        if array is not None:
                             arrays[i] = array
                     on_thumbnail()
                 if sink is not None:

@@ -123,8 +123,8 @@ def flow_twist_deg(seq: PoseSequence) -> np.ndarray | None:
     the shoulder -> hip chord and the shoulder width, median over the set), summed over
     frames. None for sequences saved without the flow. Drifts slowly; the rule reads its
     rate and short-term turns only."""
-    if seq.torso_flow is None or len(seq) == 0:
-        return None
+    if seq.torso_flow is None or not np.isfinite(seq.torso_flow).any():
+        return None  # not measured (or never found a torso): another cue stands in
     xy = seq.image_xy.astype(np.float64)
     mid_s = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2.0
     mid_h = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2.0

@@ -72,7 +72,6 @@ def _nan_pose(back: bool) -> FramePose:
         presence=np.zeros(NUM_LANDMARKS, np.float32),
         back_xy=np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32) if back else None,
         image_z=np.full(NUM_LANDMARKS, np.nan, np.float32),
-        torso_flow=np.full(2, np.nan, np.float32),
     )
 
 
