@@ -12,6 +12,7 @@ import pytest
 
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.config import load_config
 from formcheck.live.capture import FrameGrabber, ReplaySource
 from formcheck.live.cues import CuePlayer, WavTimeline, beep, speak
 from formcheck.live.guidance import VIEW_ADVICE, assess_picture, brightness, view_advice
@@ -179,6 +180,15 @@ def test_view_advice_follows_what_the_rules_can_judge():
                                     VIEW_ADVICE["lumbar_overextension"])
     assert view_advice("oblique") == (VIEW_ADVICE["rounded_back"],)
     assert view_advice(None) == ()
+
+
+def test_view_advice_uses_the_thresholds_the_set_is_judged_with():
+    """With the 45° rounding limit set, 45° needs no advice to turn side-on, as the rule then
+    judges rounding there; the front view still does."""
+    cfg = load_config(overrides=["deadlift.rounded_back.oblique_min_flexion_deg=30"])
+    assert view_advice("oblique", cfg.faults_for("deadlift")) == ()
+    assert view_advice("oblique", cfg.faults_for("squat")) == (VIEW_ADVICE["rounded_back"],)
+    assert VIEW_ADVICE["rounded_back"] in view_advice("front", cfg.faults_for("deadlift"))
 
 
 # ---------------------------------------------------------------------------- cues

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.config import ViewConfig
+from formcheck.config import FaultThresholds, ViewConfig
 from formcheck.report import Estimate
 
 VIEWS: tuple[str, ...] = ("front", "oblique", "side", "rear")
@@ -25,6 +25,19 @@ VIEW_SHOWS: dict[str, frozenset[str]] = {
     "lumbar_overextension": frozenset({"side", "oblique"}),
     "jerky_twist": frozenset({"front", "oblique", "rear"}),
 }
+
+
+
+def views_showing(fault: str, faults: FaultThresholds | None = None) -> frozenset[str]:
+    """The views in which ``fault`` is judged under the thresholds ``faults``: ``VIEW_SHOWS``,
+    plus the 45° view for a rounded back when ``rounded_back.oblique_min_flexion_deg`` is
+    set."""
+    views = VIEW_SHOWS[fault]
+    if (fault == "rounded_back" and faults is not None
+            and np.isfinite(faults.rounded_back.oblique_min_flexion_deg)):
+        views = views | {"oblique"}
+    return views
+
 
 VIEW_REASONS: dict[str, str] = {
     "rounded_back": "the back's curve cannot be judged from the {view} view (the outline changes "

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck import pipeline
-from formcheck.config import Config
+from formcheck.config import Config, FaultThresholds
 from formcheck.errors import FormcheckError
 from formcheck.fsutil import file_sha256
 from formcheck.live.capture import Captured, FrameGrabber, Source
@@ -319,6 +319,11 @@ class LiveSession:
             if self.current is not None:
                 self.current.analyzer.check()
 
+    def _faults_before_set(self) -> FaultThresholds:
+        """The thresholds the set will be judged with, for the view advice: the chosen
+        exercise's, or (exercise not chosen yet) the ``unknown`` table's."""
+        return (self.opts.config or Config()).faults_for(self.opts.exercise or "unknown")
+
     # ------------------------------------------------------------------ states
     def _advance(self, cap: Captured, pose: FramePose) -> None:
         s = self.opts.settings
@@ -333,7 +338,7 @@ class LiveSession:
                 self._view = view_of(self._warmup_seq(), self.opts.config)
                 self._view_at = now
             self._guidance = assess_picture(cap.frame.image, pose.image_xy, pose.visibility,
-                                            self._view, s)
+                                            self._view, s, self._faults_before_set())
             if not self._guidance.ready:
                 self._ready_since = None
                 self.state = State.getting_set
