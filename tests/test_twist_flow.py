@@ -290,3 +290,14 @@ def test_the_band_reading_gives_exactly_what_full_grids_give(seed):
     np.testing.assert_array_equal(got, want)
     if seed < 3:
         assert np.isfinite(got).any()  # the case exercised reads a band
+
+
+def test_the_gate_leaves_a_wide_margin_over_where_the_rule_reads_the_flow():
+    """The rule reads the flow for sets within ``twist_width_zero_deg`` of square-on (by
+    median); the gate measures single frames up to ``GATE_MAX_TURN_DEG``. Pose files do not
+    depend on the thresholds (they are cached), so the margin is checked here: a default that
+    grew past it would read frames the pose pass never measured."""
+    from formcheck.pose.flow import GATE_HOLD_S, GATE_MAX_TURN_DEG
+
+    assert GATE_MAX_TURN_DEG >= Config().signal.twist_width_zero_deg + 25.0
+    assert GATE_HOLD_S >= 0.5
