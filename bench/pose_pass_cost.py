@@ -3,11 +3,13 @@ machine, unlike wall time).
 
 Two parts, each printed:
 
-- **per frame**: the clip's frames are decoded into MediaPipe images first, then run through a
-  ``PoseEstimator`` tracking one person with no people probe and one with the default probe
+- **per frame**: the clip's frames are decoded into MediaPipe images first (keep the clip
+  short: they are all held), then run through a ``PoseEstimator`` tracking one person with no
+  people probe, one with the default probe, and the default probe with the torso's optical
+  flow measured on every frame and behind its gate (``pose.flow.FlowGate``, the default)
   (alternated, ``--rounds`` each), timing ``detect`` (inference; with the probe, its count
-  too) and ``pose_of`` (landmarks, person choice, the mask's copy and the back outline) with
-  ``time.process_time`` (all threads);
+  too) and ``pose_of`` (landmarks, person choice, the mask's copy, the back outline and the
+  flow) with ``time.process_time`` (all threads);
 - **per process** (``--imports``): fresh interpreters importing what a bare MediaPipe run
   imports, then formcheck's modules, then SciPy's ``signal`` (the analysis' filters), printing
   the CPU spent inside and at exit.
@@ -52,16 +54,23 @@ def per_frame(clip: Path, model: str, rounds: int) -> None:
     with FileSource(clip, channels="rgb") as src:
         frames = list(prepare_frames(src))
     n = len(frames)
-    got: dict[str, list[tuple[float, float]]] = {"no probe": [], "probe": []}
+    # (label, estimator options, whether pose_of gets the frame: the torso's flow)
+    runs = (("no probe", {"num_poses": 1}, False), ("probe", {}, False),
+            ("probe + flow on every frame", {"flow_every_frame": True}, True),
+            ("probe + flow, gated (the default)", {}, True))
+    got: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in runs}
     for _ in range(rounds):
-        for label, kw in (("no probe", {"num_poses": 1}), ("probe", {})):
+        for label, kw, with_flow in runs:
             with PoseEstimator(path, **kw) as est:
                 det = pos = 0.0
                 for f in frames:
                     a = time.process_time()
                     result = est.detect(f.mp_image, f.t_s)
                     b = time.process_time()
-                    est.pose_of(result, f.width, f.height)
+                    if with_flow:
+                        est.pose_of(result, f.width, f.height, f.mp_image, f.t_s)
+                    else:
+                        est.pose_of(result, f.width, f.height)
                     det += b - a
                     pos += time.process_time() - b
             got[label].append((det, pos))
@@ -70,7 +79,7 @@ def per_frame(clip: Path, model: str, rounds: int) -> None:
     for label, runs in got.items():
         det = statistics.median(d for d, _ in runs)
         pos = statistics.median(p for _, p in runs)
-        print(f"  {label:<9} detect {1000 * det / n:6.2f}  pose_of {1000 * pos / n:5.2f}  "
+        print(f"  {label:<34} detect {1000 * det / n:6.2f}  pose_of {1000 * pos / n:5.2f}  "
               f"detect / no-probe detect {det / base:.3f}")
 
 

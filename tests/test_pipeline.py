@@ -4,6 +4,7 @@ import subprocess
 import sys
 import threading
 
+import numpy as np
 import pytest
 
 from formcheck.pipeline import prefetch
@@ -89,3 +90,12 @@ def test_cached_pose_matches_only_the_same_clip_and_model(tmp_path, person_clip,
     for older in ("image_z", "torso_flow"):  # files from before a twist cue was kept
         stale = replace(seq, **{older: None}).save(tmp_path / f"no_{older}.pose.npz")
         assert cached_pose(person_clip, stale, str(lite_model)) is None, older
+    # The flow's gate (pose.flow.FlowGate) stores NaN on frames turned from square-on: a
+    # side-on clip's file carries a flow of NaN only, and it is reused; so is a file made
+    # before the gate, with the flow on every frame.
+    for name, flow in (("gated", np.full((len(seq), 2), np.nan, np.float32)),
+                       ("every frame", np.zeros((len(seq), 2), np.float32))):
+        kept = replace(seq, torso_flow=flow).save(tmp_path / f"{name}.pose.npz")
+        again = cached_pose(person_clip, kept, str(lite_model))
+        assert again is not None, name
+        np.testing.assert_array_equal(again.torso_flow, flow)

@@ -61,3 +61,44 @@ def test_probe_beside_inference_changes_no_pose(person_image, lite_model):
             a, b = probed.process(alone, i / 10), plain.process(alone, i / 10)
             np.testing.assert_array_equal(_arrays(a), _arrays(b))
         assert probed.people.probed_max == 1 and plain._probe is None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backoff", [True, False])
+def test_after_a_long_stretch_alone_the_probe_looks_less_often(person_image, lite_model,
+                                                                backoff):
+    """Probes that keep seeing one person for ``PEOPLE_PROBE_BACKOFF_AFTER_S`` space out to
+    ``PEOPLE_PROBE_SLOW_INTERVAL_S``; a second person is then still found by the next one."""
+    from formcheck.pose import estimator as pe
+
+    alone, both = _scenes(person_image)
+    step = 0.5
+    after = pe.PEOPLE_PROBE_BACKOFF_AFTER_S
+    enter = after + 4.5  # someone steps in
+    probed: list[float] = []
+    with pe.PoseEstimator(lite_model, back_profile=False, people_probe_backoff=backoff) as est:
+        start = est._start_probe
+
+        def spy(image, t_s):
+            fut = start(image, t_s)
+            if fut is not None:
+                probed.append(t_s)
+            return fut
+
+        est._start_probe = spy
+        t = 0.0
+        while est.num_poses == 1 and t < enter + 10.0:
+            est.process(alone if t < enter else both, t)
+            t += step
+    slow = pe.PEOPLE_PROBE_SLOW_INTERVAL_S
+    if backoff:
+        want = [float(i) for i in range(int(after) + 1)]
+        k = after + slow
+        while k < enter:
+            want.append(k)
+            k += slow
+        want.append(k)  # the first probe after the second person stepped in switches
+    else:
+        want = [float(i) for i in range(int(enter) + 2)]
+    assert probed == pytest.approx(want)
+    assert est.num_poses == 2 and est.people.probed_max == 2

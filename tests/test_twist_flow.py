@@ -13,7 +13,7 @@ from formcheck.analysis import geometry as geo
 from formcheck.analysis.features import compute_signals, flow_twist_deg, image_depth_joints
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config
-from formcheck.pose.flow import TorsoFlow
+from formcheck.pose.flow import FlowGate, TorsoFlow, hip_turn_deg
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
@@ -154,15 +154,150 @@ def test_without_flow_there_is_no_flow_twist():
 
 
 @pytest.mark.slow
-def test_the_pose_pass_keeps_the_torso_flow_frame_by_frame(tmp_path):
+def test_the_pose_pass_keeps_the_torso_flow_frame_by_frame_where_the_gate_is_open(tmp_path):
     from pathlib import Path
 
+    from formcheck.io.video import FileSource
     from formcheck.pipeline import extract_pose
 
     video = Path(__file__).resolve().parents[1] / "samples" / "squat_jerkytwist_45_f_heavy.mp4"
     seq = extract_pose(video, "lite")
     assert seq.torso_flow is not None and seq.torso_flow.shape == (len(seq), 2)
     assert np.isnan(seq.torso_flow[0]).all()  # nothing before the first frame
-    assert np.isfinite(seq.torso_flow[seq.detected][1:]).mean() > 0.9
     back = PoseSequence.load(seq.save(tmp_path / "p.npz"))
     np.testing.assert_array_equal(back.torso_flow, seq.torso_flow)
+    # What the pose pass stored is every frame's flow where the gate, replayed on the stored
+    # landmarks, lets it through, and NaN elsewhere (bench/flow_gate.py's replay rests on it).
+    gate = FlowGate()
+    open_ = np.array([gate.wants(float(t), w) for t, w in zip(seq.t_s, seq.world_xyz,
+                                                               strict=True)])
+    assert 0.2 < open_.mean() < 1.0  # a 45 deg camera: the hip line's turn is near the limit
+    every = TorsoFlow()
+    with FileSource(video, channels="rgb") as src:
+        full = np.array([every.step(f.image, xy) for f, xy in zip(src, seq.image_xy,
+                                                                  strict=True)])
+    np.testing.assert_array_equal(seq.torso_flow[open_], full[open_])
+    assert np.isnan(seq.torso_flow[~open_]).all()
+    assert np.isfinite(full[open_ & seq.detected][1:]).mean() > 0.9
+
+
+# ------------------------------------------------------------------ the gate
+def _world_turned(deg: float) -> np.ndarray:
+    """World landmarks whose hip line is turned ``deg`` from square-on."""
+    w = np.zeros((33, 3), np.float32)
+    a = np.radians(deg)
+    w[L.LEFT_HIP] = (0.1 * np.cos(a), 0.0, 0.1 * np.sin(a))
+    w[L.RIGHT_HIP] = -w[L.LEFT_HIP]
+    return w
+
+
+@pytest.mark.parametrize("deg", [0.0, 30.0, 60.0, 89.0])
+def test_the_hip_line_turn_is_read_folded_to_a_quarter_turn(deg):
+    assert hip_turn_deg(_world_turned(deg)) == pytest.approx(deg, abs=1e-3)
+    assert hip_turn_deg(_world_turned(180.0 - deg)) == pytest.approx(deg, abs=1e-3)
+    assert np.isnan(hip_turn_deg(np.full((33, 3), np.nan, np.float32)))
+
+
+def test_the_gate_opens_near_square_on_and_holds_before_closing():
+    gate = FlowGate(max_turn_deg=45.0, hold_s=1.0)
+    nobody = np.full((33, 3), np.nan, np.float32)
+    seen = []
+    for i in range(150):  # 30 fps: side-on, square-on, side-on again, nobody, square-on
+        t = i / 30.0
+        world = (_world_turned(80.0) if i < 30 or 60 <= i < 120 else
+                 _world_turned(10.0) if i < 60 or 130 <= i < 140 else nobody)
+        seen.append(gate.wants(t, world))
+    seen = np.array(seen)
+    assert not seen[:30].any()  # side-on from the start: never measured
+    assert seen[30:60].all()  # square-on
+    assert seen[60:90].all() and not seen[91:120].any()  # held 1 s, then closed
+    assert not seen[120:130].any() and seen[130:150].all()  # nobody: as it was
+
+
+def test_a_frame_kept_without_measuring_is_what_the_next_flow_compares_against():
+    first = _texture(seed=3)
+    second = first.copy()
+    second[:115] = np.roll(first[:115], 2, axis=1)
+    xy = _front_landmarks()
+    skipped, measured = TorsoFlow(), TorsoFlow()
+    skipped.step(_texture(seed=5), xy)
+    assert np.isnan(skipped.keep(first, xy)).all()
+    measured.step(first, xy)
+    np.testing.assert_array_equal(skipped.step(second, xy), measured.step(second, xy))
+
+
+# ------------------------------------------------------------------ cheaper, same numbers
+def _band_motion_over_full_grids(flow, origin, scale, image_xy):
+    """The band reading written plainly over full coordinate grids (the code before it was
+    vectorised): ``band_motion`` must give exactly these numbers."""
+    from formcheck.pose import flow as pf
+
+    out = np.full(2, np.nan, np.float32)
+    xy = image_xy.astype(np.float64)
+    ls, rs, lh, rh = (xy[i] for i in pf.TORSO)
+    s, hp = (ls + rs) / 2.0, (lh + rh) / 2.0
+    chord = hp - s
+    length = float(np.hypot(*chord))
+    if not np.isfinite(length) or length < 4.0:
+        return out
+    normal = np.array([-chord[1], chord[0]]) / length
+    if float((ls - rs) @ normal) < 0:
+        normal = -normal
+    h, w = flow.shape[:2]
+    step = 2 if max(h, w) > pf.SPARSE_ABOVE_PX else 1
+    flow = flow[::step, ::step]
+    yy, xx = np.mgrid[0:h:step, 0:w:step]
+    gx, gy = xx / scale + origin[0], yy / scale + origin[1]
+    f = ((gx - s[0]) * chord[0] + (gy - s[1]) * chord[1]) / length ** 2
+    across_pos = (gx - s[0]) * normal[0] + (gy - s[1]) * normal[1]
+    across = (flow[..., 0] * normal[0] + flow[..., 1] * normal[1]) / scale
+    free = np.ones(flow.shape[:2], bool)
+    radius = pf.ARM_RADIUS * max(length, float(np.hypot(*(ls - rs))))
+    for a, b in pf.ARM_SEGMENTS:
+        pa, pb = xy[a], xy[b]
+        if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
+            continue
+        d = pb - pa
+        u = np.clip(((gx - pa[0]) * d[0] + (gy - pa[1]) * d[1]) / max(float(d @ d), 1e-9),
+                    0.0, 1.0)
+        free &= np.hypot(gx - pa[0] - u * d[0], gy - pa[1] - u * d[1]) > radius
+    widths = (float(np.hypot(*(ls - rs))), float(np.hypot(*(lh - rh))))
+    for k, ((lo, hi), width) in enumerate(zip(pf.BANDS, widths, strict=True)):
+        half = max(pf.HALF_WIDTH * width, pf.MIN_HALF_WIDTH * length)
+        sel = (f >= lo) & (f <= hi) & (np.abs(across_pos) <= half) & free
+        if int(sel.sum()) >= pf.MIN_BAND_PIXELS:
+            out[k] = float(np.median(across[sel]))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_band_reading_gives_exactly_what_full_grids_give(seed):
+    from formcheck.pose.flow import band_motion
+
+    rng = np.random.default_rng(seed)
+    size = (int(rng.integers(20, 200)), int(rng.integers(20, 200)))  # both sides of sparse
+    flow = rng.normal(0.0, 2.0, (*size, 2)).astype(np.float32)
+    xy = _front_landmarks() * rng.uniform(0.3, 1.2) + rng.normal(0.0, 6.0, (33, 2))
+    xy = xy.astype(np.float32)
+    if seed % 3 == 1:  # arms lost: their segments are skipped
+        xy[[L.LEFT_ELBOW, L.RIGHT_WRIST]] = np.nan
+    if seed % 4 == 2:  # arms across the torso
+        xy[L.LEFT_ELBOW], xy[L.LEFT_WRIST] = xy[L.LEFT_HIP], xy[L.RIGHT_SHOULDER]
+    origin = rng.uniform(-20.0, 40.0, 2)
+    scale = float(rng.uniform(0.4, 1.0))
+    got = band_motion(flow, origin, scale, xy)
+    want = _band_motion_over_full_grids(flow, origin, scale, xy)
+    np.testing.assert_array_equal(got, want)
+    if seed < 3:
+        assert np.isfinite(got).any()  # the case exercised reads a band
+
+
+def test_the_gate_leaves_a_wide_margin_over_where_the_rule_reads_the_flow():
+    """The rule reads the flow for sets within ``twist_width_zero_deg`` of square-on (by
+    median); the gate measures single frames up to ``GATE_MAX_TURN_DEG``. Pose files do not
+    depend on the thresholds (they are cached), so the margin is checked here: a default that
+    grew past it would read frames the pose pass never measured."""
+    from formcheck.pose.flow import GATE_HOLD_S, GATE_MAX_TURN_DEG
+
+    assert GATE_MAX_TURN_DEG >= Config().signal.twist_width_zero_deg + 25.0
+    assert GATE_HOLD_S >= 0.5

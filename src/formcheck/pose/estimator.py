@@ -40,6 +40,15 @@ BACK_SEARCH_STEPS = 96
 PEOPLE_PROBE_INTERVAL_S = 1.0
 #: People the probe looks for (two are enough to switch; a third is only counted).
 PEOPLE_PROBE_MAX = 3
+#: With ``people_probe_backoff`` (off by default): once the probes have seen exactly one
+#: person for this many seconds of video, they look only every
+#: ``PEOPLE_PROBE_SLOW_INTERVAL_S``; any other count (nobody, or more) goes back to
+#: ``PEOPLE_PROBE_INTERVAL_S``. It saves up to two thirds of the probe's CPU on long clips,
+#: but a second person is noticed up to that much later: on one shared clip of 84 a person
+#: seen by the probe at 14.0 s was missed, and the poses of its last 12 frames changed
+#: (docs/performance.md), so it is not the default.
+PEOPLE_PROBE_BACKOFF_AFTER_S = 10.0
+PEOPLE_PROBE_SLOW_INTERVAL_S = 3.0
 
 #: Mask value that counts as "person".
 MASK_THRESHOLD = 0.5
@@ -204,7 +213,9 @@ class PoseEstimator:
                  min_presence_confidence: float = 0.5, num_poses: int | None = None,
                  person: str = "auto",
                  people_probe_interval_s: float = PEOPLE_PROBE_INTERVAL_S,
-                 running_mode: str = "video", torso_flow: bool = True) -> None:
+                 people_probe_backoff: bool = False,
+                 running_mode: str = "video", torso_flow: bool = True,
+                 flow_every_frame: bool = False) -> None:
         """``num_poses`` people are looked for per frame; ``person`` (a ``PERSON_RULES`` rule)
         picks the lifter among them, consistently over time (``pose/people.py``).
 
@@ -214,10 +225,15 @@ class PoseEstimator:
         ``people_probe_interval_s`` of video (each frame on its own, no masks); once it sees
         two or more, the tracker is replaced by one that follows two and the rule chooses
         between them from then on. An explicit ``person`` rule other than ``auto`` follows two
-        from the first frame. ``running_mode`` is one of ``RUNNING_MODES`` ("image": every
+        from the first frame. ``people_probe_backoff``: after a long stretch of one person
+        the probe looks less often (``PEOPLE_PROBE_BACKOFF_AFTER_S``; measured, not the
+        default).
+        ``running_mode`` is one of ``RUNNING_MODES`` ("image": every
         frame on its own, to measure what VIDEO mode's smoothing costs). ``torso_flow``: also
         measure the torso's optical flow from frame to frame (the twist's image cue) when
-        ``pose_of`` is given the frame's pixels."""
+        ``pose_of`` is given the frame's pixels: only on frames near square-on, where the twist
+        rule reads it (``pose.flow.FlowGate``; NaN on the others), or on every frame with
+        ``flow_every_frame``."""
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -227,11 +243,12 @@ class PoseEstimator:
         self._vision = vision
         self.model_path = Path(model_path)
         self.back_profile = back_profile
-        self._flow = None
+        self._flow = self._flow_gate = None
         if torso_flow:
-            from formcheck.pose.flow import TorsoFlow
+            from formcheck.pose.flow import FlowGate, TorsoFlow
 
             self._flow = TorsoFlow()
+            self._flow_gate = None if flow_every_frame else FlowGate()
         self._flow_owner = None  # what keeps the flow's previous frame's pixels alive
         self._confidences = (min_detection_confidence, min_tracking_confidence,
                              min_presence_confidence)
@@ -249,6 +266,8 @@ class PoseEstimator:
         self._probe = None
         self._probe_pool: ThreadPoolExecutor | None = None
         self._next_probe_s = -float("inf")
+        self._probe_backoff = people_probe_backoff
+        self._alone_since: float | None = None  # first of the probes that all saw one person
         self._last_ms = -1
         self._first_frame = True
         self.people = PersonSelector(person)
@@ -286,10 +305,19 @@ class PoseEstimator:
         probe = self._probe
         return self._probe_pool.submit(lambda: len(probe.detect(image).pose_landmarks or ()))
 
-    def _apply_probe(self, found: int) -> bool:
-        """Take a probe's count; from two people on, follow two (see ``__init__``). True when
-        the tracker was replaced: the frame must then be run again on the new one."""
+    def _apply_probe(self, found: int, t_s: float) -> bool:
+        """Take a probe's count (of the frame at ``t_s``); from two people on, follow two (see
+        ``__init__``). True when the tracker was replaced: the frame must then be run again on
+        the new one."""
         self.people.probed_max = max(self.people.probed_max, found)
+        if found == 1:
+            if self._alone_since is None:
+                self._alone_since = t_s
+            elif (self._probe_backoff
+                  and t_s - self._alone_since >= PEOPLE_PROBE_BACKOFF_AFTER_S):
+                self._next_probe_s = t_s + PEOPLE_PROBE_SLOW_INTERVAL_S
+        else:
+            self._alone_since = None
         if found < 2:
             return False
         old = self._landmarker
@@ -318,7 +346,7 @@ class PoseEstimator:
             found = probe.result() if probe is not None else None
         # When the probe sees two people, the tracker this frame ran on is closed and the frame
         # runs again on the new one: the same result as had the probe come first.
-        if found is not None and self._apply_probe(found):
+        if found is not None and self._apply_probe(found, t_s):
             with _quiet_native_stderr(self._first_frame):
                 result = self._run(image, ts_ms)
         self._first_frame = False
@@ -328,17 +356,23 @@ class PoseEstimator:
         return (self._landmarker.detect_for_video(image, ts_ms)
                 if self.running_mode == "video" else self._landmarker.detect(image))
 
-    def pose_of(self, result, width: int, height: int, image=None) -> FramePose:
+    def pose_of(self, result, width: int, height: int, image=None,
+                t_s: float | None = None) -> FramePose:
         """The ``FramePose`` in a ``detect`` result for a ``width`` x ``height`` frame. Reads
         only what the analysis uses from the mask (a few hundred samples along the back); safe
         in another thread than ``detect``'s, while it runs on later frames, as long as calls
         come in frame order. ``image``: the frame's RGB pixels (an ndarray, or the MediaPipe
-        image), for the torso's optical flow against the previous frame given."""
+        image), for the torso's optical flow against the previous frame given; ``t_s``, the
+        frame's time, lets the flow's gate skip frames turned away from square-on (without
+        it every frame is measured)."""
         pose = self._pose_of(result, width, height)
         if self._flow is None or image is None:
             return pose
         pixels = image.numpy_view() if hasattr(image, "numpy_view") else image
-        flow = self._flow.step(pixels, pose.image_xy, rgb=True)
+        if self._flow_gate is None or t_s is None or self._flow_gate.wants(t_s, pose.world_xyz):
+            flow = self._flow.step(pixels, pose.image_xy, rgb=True)
+        else:
+            flow = self._flow.keep(pixels, pose.image_xy)
         self._flow_owner = image
         return replace(pose, torso_flow=flow)
 
@@ -372,7 +406,7 @@ class PoseEstimator:
     def process_rgb(self, image_rgb: np.ndarray, t_s: float) -> FramePose:
         """One frame, RGB (the layout MediaPipe wants: no conversion), start to finish."""
         h, w = image_rgb.shape[:2]
-        return self.pose_of(self.detect(self.image_of(image_rgb), t_s), w, h, image_rgb)
+        return self.pose_of(self.detect(self.image_of(image_rgb), t_s), w, h, image_rgb, t_s)
 
     def process(self, image_bgr: np.ndarray, t_s: float) -> FramePose:
         """One frame, BGR (OpenCV's layout, e.g. from a camera), start to finish."""
@@ -535,7 +569,7 @@ def run_estimator(estimator: PoseEstimator, frames: Iterable) -> Iterator[tuple[
                 prepared = _prepare(item)
                 result = estimator.detect(prepared.mp_image, prepared.t_s)
                 pose = pool.submit(estimator.pose_of, result, prepared.width, prepared.height,
-                                   prepared.mp_image)
+                                   prepared.mp_image, prepared.t_s)
                 pending.append((item, pose))
                 while len(pending) > _POSE_LAG or (pending and pending[0][1].done()):
                     done, fut = pending.popleft()

@@ -8,6 +8,13 @@ frame, towards the lifter's left) of a band below the shoulder line and of a ban
 hip line, arms left out (they hang or reach in front of the torso and swing far more). Only
 a crop around the torso is compared, scaled down to at most ``MAX_CROP_PX`` on its longer
 side, so the cost per frame does not grow with the video's resolution.
+
+The twist rule reads the flow only for a set seen square-on (``features.compute_twist``: the
+set's median hip line within ``SignalConfig.twist_width_zero_deg`` of facing the camera or
+facing away). ``FlowGate`` says, frame by frame, whether the flow is worth measuring: only
+near square-on, with a wide margin and a hold time, so a lifter filmed from the side (most
+deadlift and row videos) costs no flow at all. A frame not measured stores NaN, which the
+rule reads as no motion, as it does a frame without a torso.
 """
 
 from __future__ import annotations
@@ -36,6 +43,14 @@ MAX_CROP_PX = 192
 SPARSE_ABOVE_PX = 160
 #: Fewest pixels a band needs for its median.
 MIN_BAND_PIXELS = 8
+#: ``FlowGate``: the flow is measured on frames whose own hip line is turned at most this far
+#: from square-on (degrees; the rule reads it only for sets within 15 deg by median, and a
+#: single frame's turn is noisy: on rendered lifters 0 to 7 deg square-on, 31 to 52 deg at a
+#: 45 deg camera, 70 to 89 deg side-on) ...
+GATE_MAX_TURN_DEG = 45.0
+#: ... and for this long after the last such frame (seconds), so a square-on stretch keeps
+#: its flow through a few noisy frames.
+GATE_HOLD_S = 1.0
 
 
 def band_motion(flow: np.ndarray, origin: np.ndarray, scale: float,
@@ -58,30 +73,70 @@ def band_motion(flow: np.ndarray, origin: np.ndarray, scale: float,
     h, w = flow.shape[:2]
     # A large crop is read on every other pixel (medians of thousands of pixels either way).
     step = 2 if max(h, w) > SPARSE_ABOVE_PX else 1
-    flow = flow[::step, ::step]
-    yy, xx = np.mgrid[0:h:step, 0:w:step]
-    h, w = flow.shape[:2]
-    gx, gy = xx / scale + origin[0], yy / scale + origin[1]
-    f = ((gx - s[0]) * chord[0] + (gy - s[1]) * chord[1]) / length ** 2
-    across_pos = (gx - s[0]) * normal[0] + (gy - s[1]) * normal[1]
-    across = (flow[..., 0] * normal[0] + flow[..., 1] * normal[1]) / scale
-    free = np.ones((h, w), bool)
-    radius = ARM_RADIUS * max(length, float(np.hypot(*(ls - rs))))
-    for a, b in ARM_SEGMENTS:
-        pa, pb = xy[a], xy[b]
-        if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
-            continue
-        d = pb - pa
-        u = np.clip(((gx - pa[0]) * d[0] + (gy - pa[1]) * d[1]) / max(float(d @ d), 1e-9),
-                    0.0, 1.0)
-        free &= np.hypot(gx - pa[0] - u * d[0], gy - pa[1] - u * d[1]) > radius
+    # Image coordinates of the pixels read, per column and per row: every per-pixel value
+    # below is formed from them by broadcasting, with the same arithmetic in the same order
+    # as over full coordinate grids (so the same numbers, at a fraction of the NumPy calls).
+    gx = np.arange(0, w, step) / scale + origin[0]
+    gy = np.arange(0, h, step) / scale + origin[1]
+    dx, dy = (gx - s[0])[None, :], (gy - s[1])[:, None]
+    f = (dx * chord[0] + dy * chord[1]) / length ** 2
+    across_pos = np.abs(dx * normal[0] + dy * normal[1])
     widths = (float(np.hypot(*(ls - rs))), float(np.hypot(*(lh - rh))))
-    for k, ((lo, hi), width) in enumerate(zip(BANDS, widths, strict=True)):
-        half = max(HALF_WIDTH * width, MIN_HALF_WIDTH * length)
-        sel = (f >= lo) & (f <= hi) & (np.abs(across_pos) <= half) & free
+    halves = [max(HALF_WIDTH * width, MIN_HALF_WIDTH * length) for width in widths]
+    # Only pixels inside a band can count: the arms and the motion are read there alone.
+    near = across_pos <= max(halves)
+    near &= ((f >= BANDS[0][0]) & (f <= BANDS[0][1])) | ((f >= BANDS[1][0]) & (f <= BANDS[1][1]))
+    iy, ix = np.nonzero(near)
+    if iy.size < MIN_BAND_PIXELS:
+        return out
+    f, across_pos = f[iy, ix], across_pos[iy, ix]
+    px, py = gx[ix], gy[iy]
+    radius = ARM_RADIUS * max(length, float(np.hypot(*(ls - rs))))
+    arms = [(xy[a], xy[b] - xy[a]) for a, b in ARM_SEGMENTS
+            if np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()]
+    free = np.ones(iy.size, bool)
+    if arms:  # all segments at once: (segments, pixels)
+        pa = np.array([p for p, _ in arms])
+        d = np.array([q for _, q in arms])
+        dd = np.array([max(float(q @ q), 1e-9) for q in d])[:, None]
+        ox, oy = px[None, :] - pa[:, :1], py[None, :] - pa[:, 1:]
+        u = np.clip((ox * d[:, :1] + oy * d[:, 1:]) / dd, 0.0, 1.0)
+        free = (np.hypot(ox - u * d[:, :1], oy - u * d[:, 1:]) > radius).all(axis=0)
+    sub = flow[iy * step, ix * step]
+    across = (sub[:, 0] * normal[0] + sub[:, 1] * normal[1]) / scale
+    for k, ((lo, hi), half) in enumerate(zip(BANDS, halves, strict=True)):
+        sel = (f >= lo) & (f <= hi) & (across_pos <= half) & free
         if int(sel.sum()) >= MIN_BAND_PIXELS:
             out[k] = float(np.median(across[sel]))
     return out
+
+
+def hip_turn_deg(world_xyz: np.ndarray) -> float:
+    """How far one frame's hip line is turned from square-on (0 facing the camera or facing
+    away, 90 side-on), from the world landmarks' hips (x across the picture, z depth), as
+    ``analysis.geometry.pelvis_yaw_deg`` folded to [0, 90]; NaN when no person was found."""
+    d = world_xyz[L.LEFT_HIP].astype(np.float64) - world_xyz[L.RIGHT_HIP]
+    return float(np.degrees(np.arctan2(abs(d[2]), abs(d[0]))))
+
+
+class FlowGate:
+    """Whether a frame's torso flow is worth measuring (module doc): yes while the hip line is
+    within ``max_turn_deg`` of square-on and for ``hold_s`` after, no elsewhere. Frames must
+    come in time order. A frame without a person changes nothing (its flow is NaN anyway)."""
+
+    def __init__(self, max_turn_deg: float = GATE_MAX_TURN_DEG,
+                 hold_s: float = GATE_HOLD_S) -> None:
+        self.max_turn_deg = float(max_turn_deg)
+        self.hold_s = float(hold_s)
+        self._open_until = -float("inf")
+
+    def wants(self, t_s: float, world_xyz: np.ndarray) -> bool:
+        """True when the flow from the previous frame to this one (at ``t_s``, landmarks
+        ``world_xyz``) should be measured."""
+        if hip_turn_deg(world_xyz) <= self.max_turn_deg:
+            self._open_until = t_s + self.hold_s
+            return True
+        return t_s <= self._open_until
 
 
 class TorsoFlow:
@@ -100,6 +155,12 @@ class TorsoFlow:
             self._dense = dense
         self._prev: np.ndarray | None = None
         self._prev_xy: np.ndarray | None = None
+
+    def keep(self, image: np.ndarray, image_xy: np.ndarray) -> np.ndarray:
+        """Take ``image`` as the previous frame without measuring (a frame ``FlowGate`` turns
+        down): the next ``step`` then compares against it. Returns NaN ``(2,)``."""
+        self._prev, self._prev_xy = image, image_xy
+        return np.full(2, np.nan, np.float32)
 
     def step(self, image: np.ndarray, image_xy: np.ndarray, *, rgb: bool = True) -> np.ndarray:
         """``(2,)`` band motions from the previous frame to ``image`` (H, W, 3 uint8, RGB

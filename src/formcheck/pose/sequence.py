@@ -59,7 +59,10 @@ class PoseSequence:
             pixels per frame across the trunk (towards the lifter's left): median of the band
             from the shoulder line a third of the way down, and of the band a third of the
             way up from the hip line (arms left out). A twist moves the two bands apart; NaN
-            where not measured. Read by the twist signal; older files load without it.
+            where not measured: no torso, or a frame turned from square-on that the pose
+            pass's gate skips (``pose.flow.FlowGate``; files made before the gate have every
+            frame measured, and give the same findings). Read by the twist signal; older files
+            load without it.
     """
 
     t_s: np.ndarray
