@@ -17,6 +17,7 @@ footage from the same source.
     python bench/eval_clips.py [--clips ../shared/clips] [--poses /work/cache/poses]
                                [--extract] [--set rounded_back.min_held_flexion_deg=13] [-v]
                                [--cv [--grid rounded_back.min_flexion_deg=20,26,31]]
+                               [--roughness]
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 from formcheck.analysis import analyze_sequence
 from formcheck.config import load_config
@@ -232,6 +235,23 @@ def cross_validate(seqs: dict[str, PoseSequence], labels: list[dict], overrides:
     return out
 
 
+def outline_roughness(seq: PoseSequence, config, exercise: str) -> np.ndarray | None:
+    """50th/90th/99th percentile of ``geometry.back_roughness`` (% of the chord) over the
+    frames the rounding rule would judge by lean (trunk visible, forward lean past
+    ``judge_min_trunk_deg``), or None with fewer than 3 such frames."""
+    from formcheck.analysis.features import compute_signals
+
+    sig = compute_signals(seq, config)
+    if sig.back_roughness is None:
+        return None
+    th = config.faults_for(exercise if exercise in ("squat", "deadlift", "row")
+                           else "deadlift").rounded_back
+    r = 100.0 * sig.back_roughness
+    with np.errstate(invalid="ignore"):
+        ok = sig.trunk_visible & np.isfinite(r) & (sig.lean_deg >= th.judge_min_trunk_deg)
+    return np.percentile(r[ok], [50, 90, 99]) if ok.sum() >= 3 else None
+
+
 def _f1(c: dict) -> float | None:
     p, r = c.get("precision"), c.get("recall")
     return round(2 * p * r / (p + r), 3) if p and r else None
@@ -251,6 +271,8 @@ def main() -> int:
                     help="leave-one-source-out cross-validation of the back thresholds")
     ap.add_argument("--grid", action="append", default=[],
                     help="KEY=V1,V2,... thresholds searched by --cv (replaces that key's grid)")
+    ap.add_argument("--roughness", action="store_true",
+                    help="print each clip's back-outline roughness percentiles")
     args = ap.parse_args()
 
     labels_path = args.clips / "labels.json"
@@ -293,6 +315,16 @@ def main() -> int:
                       f"peak={r['peak'] if r['peak'] is None else round(r['peak'], 1)!s:6s} "
                       f"{r['view']:7s}/{r['found_view']:7s} {r['exercise'][:5]}/"
                       f"{r['found_exercise'][:5]} reps={r['reps']} {r['file'][:58]}")
+    if args.roughness:
+        print("\nback outline roughness (% of chord; judged-lean frames with an outline): "
+              "p50 / p90 / p99, label, view, clip")
+        for item in labels:
+            if item["file"] in seqs:
+                q = outline_roughness(seqs[item["file"]], config, item["exercise"])
+                if q is not None:
+                    print(f"  {q[0]:5.2f} {q[1]:5.2f} {q[2]:5.2f}  "
+                          f"{item['faults']['rounded_back']!s:5s} {item['view'][:10]:10s} "
+                          f"{item['file'][:64]}")
     if args.cv:
         cv = cross_validate(seqs, labels, args.overrides, _parse_grid(args.grid))
         print("\nleave-one-source-out cross-validation (thresholds fitted without the held-out "
