@@ -302,3 +302,14 @@ def test_oblique_rounding_states_its_own_error_bar_and_head_drop_part():
                                                  - f.evidence["own_neutral_bulge_pct"])
         assert f.value == pytest.approx(rise + th.oblique_flexion_offset_deg
                                         + f.evidence["head_drop_deg_part"])
+
+
+def test_fixed_neutral_level_judges_only_hinged_trunks():
+    """The population neutral (measured on hip hinges) is not applied to a trunk leaning less
+    than ``held_min_trunk_deg``: the level series is empty there and decides nothing."""
+    base = _rounded(90.0)
+    assert np.isfinite(base.series["back_flexion"].values).any()
+    upright_only = _rounded(90.0, ["rounded_back.held_min_trunk_deg=90"])
+    assert not np.isfinite(upright_only.series["back_flexion"].values).any()
+    assert all(f.evidence["judged_by"] == "rise" for f in upright_only.findings
+               if f.fault == "rounded_back")

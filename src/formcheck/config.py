@@ -220,6 +220,12 @@ class RoundedBackThresholds:
     #: Only judge while the trunk leans forward at least this much (loaded, bent positions;
     #: the outline of a more upright trunk is shaped by glutes and lordosis).
     judge_min_trunk_deg: float = 35.0
+    #: The fixed-neutral level (``min_held_flexion_deg``) judges only frames leaning at least
+    #: this far forward: its neutral (``neutral_bulge_pct``) was measured on hip hinges
+    #: leaning 35-80 deg. A near-upright trunk (a seated cable row at 30 deg) shows the
+    #: upper back's ordinary thoracic curve (+9..+14% on a clean real row); the rise over the
+    #: lifter's own straightest frames still judges those frames.
+    held_min_trunk_deg: float = 35.0
     #: Ear-shoulder-hip angle drop (from its own neutral) that counts as supporting evidence.
     support_head_neck_drop_deg: float = 12.0
     #: Skip frames with an elbow this far behind the back line (fraction of the shoulder-hip
@@ -489,6 +495,7 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.neutral_max_trunk_deg": _DEG_90,
     "RoundedBackThresholds.min_neutral_s": _DURATION_S,
     "RoundedBackThresholds.judge_min_trunk_deg": _DEG_90,
+    "RoundedBackThresholds.held_min_trunk_deg": _DEG_90,
     "RoundedBackThresholds.support_head_neck_drop_deg": Range(0.0, 180.0),
     "RoundedBackThresholds.max_elbow_behind_back_frac": Range(0.0, _INF),
     "RoundedBackThresholds.max_own_arch_pct": Range(0.0, _INF),

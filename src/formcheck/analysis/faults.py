@@ -291,6 +291,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     min_rise = th.oblique_min_flexion_deg if oblique else th.min_flexion_deg
     flex_err = th.oblique_flexion_error_deg if oblique else th.flexion_error_deg
     held = k * 100.0 * (sig.bulge - base) + c
+    with np.errstate(invalid="ignore"):  # the fixed neutral holds for hinged trunks only
+        held[~(sig.lean_deg >= th.held_min_trunk_deg)] = np.nan
     head_drop = np.zeros_like(held)
     if oblique:
         held = np.full_like(held, np.nan)
