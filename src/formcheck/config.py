@@ -187,9 +187,10 @@ class RoundedBackThresholds:
     flexion_error_deg: float = 5.2
     #: From a 45 deg view only the rise over the lifter's straightest frames could be
     #: judged, against this limit (deg). ``inf`` (off): on rendered truth the 45 deg
-    #: estimate misses a rep's peak by 8.3 deg on average (bodies left out), and neutral
-    #: real 45 deg clips read 19-86 deg; the real clips' cross-validation chose 40 deg (the
-    #: highest offered), which finds 1 of 8 rendered 45 deg roundings: no truthful verdict.
+    #: estimate misses a rep's peak by 8.3 deg on average (bodies left out), and 5 of 11
+    #: clean real 45 deg lifts read 19-86 deg; the real clips' cross-validation chose 40 deg
+    #: (the highest offered), which finds 1 of 8 rendered 45 deg roundings: no truthful
+    #: verdict.
     oblique_min_flexion_deg: float = math.inf
     #: Degrees of flexion per % of chord of the rise, 45 deg view (fitted like the side's,
     #: together with ``oblique_flexion_deg_per_head_drop_deg``).
