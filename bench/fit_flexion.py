@@ -235,6 +235,8 @@ def main() -> int:
     ap.add_argument("--set", dest="overrides", action="append", default=[],
                     help="config override KEY=VALUE for the signals and the judged frames, "
                          "e.g. rounded_back.max_outline_roughness_pct=3")
+    ap.add_argument("--lumbar", action="store_true",
+                    help="print each clip's outline halves while bent over (eval_clips)")
     ap.add_argument("--roughness", action="store_true",
                     help="print each clip's back-outline roughness percentiles")
     args = ap.parse_args()
@@ -250,6 +252,18 @@ def main() -> int:
         print("no posed clips found; render them with bench/render_flexion.py", file=sys.stderr)
         return 2
     print(f"clips: {len(clips)}  clothing: {args.clothing:g} px")
+    if args.lumbar:
+        from eval_clips import bent_half_sagittas
+
+        print("back outline halves while bent over (medians, % of chord): shoulder half, "
+              "hip half, frames")
+        for f in args.folders:
+            for e in json.loads((f / "manifest.json").read_text(encoding="utf-8"))["clips"]:
+                pose = f / "poses" / f"{e['name']}.npz"
+                if pose.is_file():
+                    h = bent_half_sagittas(PoseSequence.load(pose), load_config(None, list(ov)))
+                    if h is not None:
+                        print(f"  {h[0]:5.1f} {h[1]:5.1f} {h[2]:4d}  {e['name']}")
     if args.roughness:
         print("back outline roughness (% of chord, judged-lean frames): p50 / p90 / p99")
         for c in sorted(clips, key=lambda c: (c["view"], c["name"])):
