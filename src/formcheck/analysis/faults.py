@@ -262,6 +262,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        "there is too uncertain (README, \"Back warnings\"; "
                        "rounded_back.oblique_min_flexion_deg turns it on); film from the side")
     frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
+    if oblique:  # the 45 deg estimate also reads the ear-shoulder-hip angle
+        frame_ok &= sig.head_visible
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
                                        views=views)
 
