@@ -17,6 +17,7 @@ footage from the same source.
     python bench/eval_clips.py [--clips ../shared/clips] [--poses /work/cache/poses]
                                [--extract] [--set rounded_back.min_held_flexion_deg=13] [-v]
                                [--cv [--grid rounded_back.min_flexion_deg=20,26,31]]
+                               [--roughness] [--lumbar]
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+import numpy as np
 
 from formcheck.analysis import analyze_sequence
 from formcheck.config import load_config
@@ -232,6 +235,67 @@ def cross_validate(seqs: dict[str, PoseSequence], labels: list[dict], overrides:
     return out
 
 
+def outline_roughness(seq: PoseSequence, config, exercise: str) -> np.ndarray | None:
+    """50th/90th/99th percentile of ``geometry.back_roughness`` (% of the chord) over the
+    frames the rounding rule would judge by lean (trunk visible, forward lean past
+    ``judge_min_trunk_deg``), or None with fewer than 3 such frames."""
+    from formcheck.analysis.features import compute_signals
+
+    sig = compute_signals(seq, config)
+    if sig.back_roughness is None:
+        return None
+    th = config.faults_for(exercise if exercise in ("squat", "deadlift", "row")
+                           else "deadlift").rounded_back
+    r = 100.0 * sig.back_roughness
+    with np.errstate(invalid="ignore"):
+        ok = sig.trunk_visible & np.isfinite(r) & (sig.lean_deg >= th.judge_min_trunk_deg)
+    return np.percentile(r[ok], [50, 90, 99]) if ok.sum() >= 3 else None
+
+
+def half_sagittas(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
+    """``(T,)`` pairs: the bow of the shoulder-side half (points 2..8) and of the hip-side
+    half (points 8..15) of the back outline, each off the line through its own ends, in % of
+    the shoulder-hip chord; positive convex (rounded), negative concave (arched). The hip-side
+    half is where a lumbar arch shows."""
+    im = seq.image_xy
+    back = np.asarray(seq.back_xy, dtype=np.float64).copy()
+    sh = (im[:, 11] + im[:, 12]) / 2.0
+    chord = (im[:, 23] + im[:, 24]) / 2.0 - sh
+    length = np.linalg.norm(chord, axis=1)
+    flip = np.linalg.norm(back[:, 0] - sh, axis=1) > np.linalg.norm(back[:, -1] - sh, axis=1)
+    back[flip] = back[flip, ::-1]  # point 0 at the shoulder end
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal = np.stack([-chord[:, 1], chord[:, 0]], axis=1) / length[:, None]
+        off = np.einsum("tkj,tj->tk", back - sh[:, None, :], normal)
+        side = np.sign(np.nansum(np.sign(off[:, 2:15]), axis=1))  # outward: the back's side
+        off *= (side / length)[:, None]
+
+    def bow(a: int, b: int) -> np.ndarray:
+        m = (a + b) // 2
+        return 100.0 * (off[:, m] - (off[:, a] + (off[:, b] - off[:, a]) * (m - a) / (b - a)))
+
+    return bow(2, 8), bow(8, 15)
+
+
+def bent_half_sagittas(seq: PoseSequence, config) -> tuple[float, float, int] | None:
+    """Medians of ``half_sagittas`` over the bent-over frames (forward lean past the deadlift's
+    rounding limit, below the lockout height), with their count; None below 5 frames."""
+    from formcheck.analysis.features import compute_signals
+
+    if seq.back_xy is None:
+        return None
+    sig = compute_signals(seq, config)
+    upper, lower = half_sagittas(seq)
+    th = config.deadlift
+    with np.errstate(invalid="ignore"):
+        bent = (sig.trunk_visible & (sig.lean_deg >= th.rounded_back.judge_min_trunk_deg)
+                & (sig.hip_height_ratio < th.lumbar_overextension.judge_min_hip_height_ratio)
+                & np.isfinite(upper) & np.isfinite(lower))
+    if bent.sum() < 5:
+        return None
+    return float(np.median(upper[bent])), float(np.median(lower[bent])), int(bent.sum())
+
+
 def _f1(c: dict) -> float | None:
     p, r = c.get("precision"), c.get("recall")
     return round(2 * p * r / (p + r), 3) if p and r else None
@@ -251,6 +315,10 @@ def main() -> int:
                     help="leave-one-source-out cross-validation of the back thresholds")
     ap.add_argument("--grid", action="append", default=[],
                     help="KEY=V1,V2,... thresholds searched by --cv (replaces that key's grid)")
+    ap.add_argument("--roughness", action="store_true",
+                    help="print each clip's back-outline roughness percentiles")
+    ap.add_argument("--lumbar", action="store_true",
+                    help="print each deadlift/row clip's outline halves while bent over")
     args = ap.parse_args()
 
     labels_path = args.clips / "labels.json"
@@ -293,6 +361,26 @@ def main() -> int:
                       f"peak={r['peak'] if r['peak'] is None else round(r['peak'], 1)!s:6s} "
                       f"{r['view']:7s}/{r['found_view']:7s} {r['exercise'][:5]}/"
                       f"{r['found_exercise'][:5]} reps={r['reps']} {r['file'][:58]}")
+    if args.roughness:
+        print("\nback outline roughness (% of chord; judged-lean frames with an outline): "
+              "p50 / p90 / p99, label, view, clip")
+        for item in labels:
+            if item["file"] in seqs:
+                q = outline_roughness(seqs[item["file"]], config, item["exercise"])
+                if q is not None:
+                    print(f"  {q[0]:5.2f} {q[1]:5.2f} {q[2]:5.2f}  "
+                          f"{item['faults']['rounded_back']!s:5s} {item['view'][:10]:10s} "
+                          f"{item['file'][:64]}")
+    if args.lumbar:
+        print("\nback outline halves while bent over (medians, % of chord; + convex, - concave):"
+              " shoulder half, hip half, frames, over-extension label, view, clip")
+        for item in labels:
+            if item["file"] in seqs and item["exercise"] in ("deadlift", "row"):
+                h = bent_half_sagittas(seqs[item["file"]], config)
+                if h is not None:
+                    print(f"  {h[0]:5.1f} {h[1]:5.1f} {h[2]:4d}  "
+                          f"{item['faults']['lumbar_overextension']!s:5s} "
+                          f"{item['view'][:10]:10s} {item['file'][:64]}")
     if args.cv:
         cv = cross_validate(seqs, labels, args.overrides, _parse_grid(args.grid))
         print("\nleave-one-source-out cross-validation (thresholds fitted without the held-out "

@@ -11,6 +11,12 @@ rep's peak estimate and how many reps reach a degrees threshold, by true size.
     nice python bench/render_flexion.py --out /work/cache/back-flex --exercise deadlift \
         --exercise row
     python bench/fit_flexion.py /work/cache/back-flex [--threshold 15]
+    python bench/fit_flexion.py /work/cache/back-flex /work/cache/s4-back-flex45 --head-drop \
+        --set rounded_back.max_outline_roughness_pct=3
+
+``--head-drop`` adds, for the 45 deg view, the held peak of the ear-shoulder-hip angle's
+closing below the lifter's own (``faults.own_head_drop``) as a second feature, as the rule
+reads 45 deg.
 
 ``--clothing PX`` re-reads every outline pushed out by PX pixels along its normal, with
 folds (a loose shirt), ``--clothing -1`` as a shirt draped over the back (spanning its
@@ -27,8 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.analysis.faults import own_head_drop
 from formcheck.analysis.features import compute_signals
-from formcheck.config import Config
+from formcheck.config import load_config
 from formcheck.pose.sequence import PoseSequence
 
 VIEWS = {90.0: "side", 45.0: "45"}
@@ -112,8 +119,9 @@ def drape(seq: PoseSequence) -> PoseSequence:
     return dataclasses.replace(seq, back_xy=back.astype(np.float32))
 
 
-def clip_rows(seq: PoseSequence, truth: dict, exercise: str) -> dict:
-    cfg = Config()
+def clip_rows(seq: PoseSequence, truth: dict, exercise: str,
+              overrides: tuple[str, ...] = ()) -> dict:
+    cfg = load_config(None, list(overrides))
     sig = compute_signals(seq, cfg)
     th = cfg.faults_for(exercise).rounded_back
     pf = truth["per_frame"]
@@ -121,17 +129,24 @@ def clip_rows(seq: PoseSequence, truth: dict, exercise: str) -> dict:
     judged = sig.trunk_visible & np.isfinite(sig.bulge) & (sig.lean_deg >= th.judge_min_trunk_deg)
     with np.errstate(invalid="ignore"):
         judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
+        # The rule's outline check: a kinked outline (arm, dumbbell) is not judged.
+        judged &= ~(100.0 * sig.back_roughness > th.max_outline_roughness_pct)
+    drop = own_head_drop(sig, judged, th)
     flex = np.asarray(pf["flexion_deg"], dtype=np.float64)[:n]
     reps = []
     for r in truth["reps"]:
         m = (sig.t_s[:n] >= r["start_s"]) & (sig.t_s[:n] <= r["end_s"])
         reps.append((m, float(np.nanmax(flex[m])) if m.any() else float("nan")))
-    return {"bulge": 100.0 * sig.bulge[:n], "hip": sig.hip_height_ratio[:n],
+    lean_ok = sig.trunk_visible & (sig.lean_deg >= th.judge_min_trunk_deg)
+    return {"rough": 100.0 * np.where(lean_ok, sig.back_roughness, np.nan)[:n],
+            "bulge": 100.0 * sig.bulge[:n], "hip": sig.hip_height_ratio[:n],
+            "head_drop": np.where(judged, drop, np.nan)[:n],
             "judged": judged[:n] & np.isfinite(sig.hip_height_ratio[:n]), "flex": flex,
             "t": sig.t_s[:n], "reps": reps}
 
 
-def load_set(folder: Path, clothing_px: float, poses: Path | None = None) -> list[dict]:
+def load_set(folder: Path, clothing_px: float, poses: Path | None = None,
+             overrides: tuple[str, ...] = ()) -> list[dict]:
     data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     out = []
     for e in data["clips"]:
@@ -141,7 +156,7 @@ def load_set(folder: Path, clothing_px: float, poses: Path | None = None) -> lis
         truth = json.loads((folder / e["truth"]).read_text(encoding="utf-8"))
         seq = PoseSequence.load(pose)
         seq = drape(seq) if clothing_px < 0 else loosen(seq, clothing_px)
-        rows = clip_rows(seq, truth, e["exercise"])
+        rows = clip_rows(seq, truth, e["exercise"], overrides)
         rows.update(name=e["name"], body=e["body"], view=VIEWS.get(e["azimuth_deg"], "other"),
                     exercise=e["exercise"],
                     size=max([f["magnitude_deg"] for f in e["faults"]
@@ -171,14 +186,33 @@ def rep_peaks(c: dict, x: np.ndarray, min_frames: int) -> list[tuple[float, floa
     return out
 
 
-def fit(clips: list[dict], min_frames: int) -> tuple[float, float]:
-    """``(k, c)``: a rep's peak flexion ~ ``k * rise + c`` (deg), least squares over the reps
-    of ``clips`` (``rise``: the held peak of the bow over the clip's own straightest frames,
-    % of chord)."""
-    pairs = np.array([p for cl in clips for p in rep_peaks(cl, own_rise(cl), min_frames)])
-    pairs = pairs[np.isfinite(pairs).all(axis=1)]
-    k, c = np.polyfit(pairs[:, 1], pairs[:, 0], 1)
-    return float(k), float(c)
+def rep_features(c: dict, min_frames: int, head: bool) -> list[tuple[float, ...]]:
+    """Per rep: (true peak flexion, held peak of the rise[, held peak of the head drop])."""
+    rise = rep_peaks(c, own_rise(c), min_frames)
+    if not head:
+        return rise
+    drop = rep_peaks(c, c["head_drop"], min_frames)
+    return [(t, r, d) for (t, r), (_, d) in zip(rise, drop, strict=True)]
+
+
+def fit(clips: list[dict], min_frames: int, head: bool = False) -> np.ndarray:
+    """Weights ``(k, [h,] c)``: a rep's peak flexion ~ ``k * rise [+ h * drop] + c`` (deg),
+    least squares over the reps of ``clips`` (``rise``: the held peak of the bow over the
+    clip's own straightest frames, % of chord; ``drop``: the held peak of the ear-shoulder-hip
+    angle's closing below the lifter's own, deg)."""
+    rows = np.array([p for cl in clips for p in rep_features(cl, min_frames, head)])
+    rows = rows[np.isfinite(rows).all(axis=1)]
+    x = np.column_stack([rows[:, 1:], np.ones(len(rows))])
+    return np.linalg.lstsq(x, rows[:, 0], rcond=None)[0]
+
+
+def estimate(w: np.ndarray, feats: tuple[float, ...]) -> float:
+    return float(np.dot(w[:-1], feats) + w[-1])
+
+
+def _line(w: np.ndarray) -> str:
+    head = f" + {w[1]:.2f} deg per deg of head drop" if len(w) == 3 else ""
+    return f"{w[0]:.2f} deg per % of chord x rise{head} {w[-1]:+.1f} deg"
 
 
 def main() -> int:
@@ -195,10 +229,22 @@ def main() -> int:
                     help="also fit on this exercise only and score the others")
     ap.add_argument("--samples", type=Path, default=None,
                     help="also the committed samples, posed into this folder (<name>.npz)")
+    ap.add_argument("--head-drop", action="store_true",
+                    help="45 deg view: fit the ear-shoulder-hip angle's drop as a second "
+                         "feature (what the rule uses there)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[],
+                    help="config override KEY=VALUE for the signals and the judged frames, "
+                         "e.g. rounded_back.max_outline_roughness_pct=3")
+    ap.add_argument("--lumbar", action="store_true",
+                    help="print each clip's outline halves while bent over (eval_clips)")
+    ap.add_argument("--roughness", action="store_true",
+                    help="print each clip's back-outline roughness percentiles")
     args = ap.parse_args()
-    clips = [c for f in args.folders for c in load_set(f, 0.0)]
+    ov = tuple(args.overrides)
+    clips = list({c["name"]: c for f in reversed(args.folders)  # a name once: first folder's
+                  for c in load_set(f, 0.0, overrides=ov)}.values())
     if args.samples:
-        clips += load_set(REPO / "samples", 0.0, args.samples)
+        clips += load_set(REPO / "samples", 0.0, args.samples, ov)
     if args.exercise:
         clips = [c for c in clips if c["exercise"] in args.exercise
                  or c["exercise"] == args.fit_exercise]
@@ -206,28 +252,48 @@ def main() -> int:
         print("no posed clips found; render them with bench/render_flexion.py", file=sys.stderr)
         return 2
     print(f"clips: {len(clips)}  clothing: {args.clothing:g} px")
+    if args.lumbar:
+        from eval_clips import bent_half_sagittas
+
+        print("back outline halves while bent over (medians, % of chord): shoulder half, "
+              "hip half, frames")
+        for f in args.folders:
+            for e in json.loads((f / "manifest.json").read_text(encoding="utf-8"))["clips"]:
+                pose = f / "poses" / f"{e['name']}.npz"
+                if pose.is_file():
+                    h = bent_half_sagittas(PoseSequence.load(pose), load_config(None, list(ov)))
+                    if h is not None:
+                        print(f"  {h[0]:5.1f} {h[1]:5.1f} {h[2]:4d}  {e['name']}")
+    if args.roughness:
+        print("back outline roughness (% of chord, judged-lean frames): p50 / p90 / p99")
+        for c in sorted(clips, key=lambda c: (c["view"], c["name"])):
+            r = c["rough"][np.isfinite(c["rough"])]
+            if r.size >= 3:
+                q = np.percentile(r, [50, 90, 99])
+                print(f"  {c['view']:4s} {q[0]:5.2f} {q[1]:5.2f} {q[2]:5.2f}  {c['name']}")
     for view in ("side", "45"):
         vc = [c for c in clips if c["view"] == view]
+        head = args.head_drop and view == "45"
         bodies = sorted({c["body"] for c in vc})
         if len(bodies) < 2:
             print(f"\n{view}: needs clips of two bodies or more (has {bodies})")
             continue
-        k_all, c_all = fit(vc, args.min_frames)
+        w_all = fit(vc, args.min_frames, head)
         print(f"\n{view}: {len(vc)} clips, fitted on all {len(bodies)} bodies: peak flexion = "
-              f"{k_all:.2f} deg per % of chord x rise {c_all:+.1f} deg")
+              + _line(w_all))
         errs: list[float] = []
         found: dict[float, list[int]] = defaultdict(lambda: [0, 0])
         for held in bodies:
-            k, c0 = fit([c for c in vc if c["body"] != held], args.min_frames)
+            w = fit([c for c in vc if c["body"] != held], args.min_frames, head)
             pe = []
             for c in (c for c in vc if c["body"] == held):
-                for tp, rp in rep_peaks(c, own_rise(c), args.min_frames):
-                    est = k * rp + c0
+                for tp, *feats in rep_features(c, args.min_frames, head):
+                    est = estimate(w, tuple(feats))
                     found[c["size"]][1] += 1
                     found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
                     if np.isfinite(est):
                         pe.append(est - tp)
-            print(f"  held out {held:8s} k={k:5.2f} c={c0:+6.1f}  rep peaks {len(pe):3d} "
+            print(f"  held out {held:8s} {_line(w)}  rep peaks {len(pe):3d} "
                   f"MAE {np.abs(pe).mean():5.1f} deg (mean signed {np.mean(pe):+5.1f})")
             errs.extend(pe)
         pe = np.asarray(errs)
@@ -237,49 +303,53 @@ def main() -> int:
               "by true size: " + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}"
                                           for size in sorted(found)))
         if args.clothing:
-            clothing_shift(args, vc, k_all, c_all)
+            clothing_shift(args, vc, w_all, head)
         if args.fit_exercise:
-            other_exercise(args, vc)
+            other_exercise(args, vc, head)
     return 0
 
 
-def other_exercise(args: argparse.Namespace, vc: list[dict]) -> None:
+def other_exercise(args: argparse.Namespace, vc: list[dict], head: bool) -> None:
     """Fit on ``--fit-exercise`` clips only, score the other exercises' reps."""
     train = [c for c in vc if c["exercise"] == args.fit_exercise]
     test = [c for c in vc if c["exercise"] != args.fit_exercise]
     if not train or not test:
         return
-    k, c0 = fit(train, args.min_frames)
+    w = fit(train, args.min_frames, head)
     errs, found = [], defaultdict(lambda: [0, 0])
     for c in test:
-        for tp, rp in rep_peaks(c, own_rise(c), args.min_frames):
-            est = k * rp + c0
+        for tp, *feats in rep_features(c, args.min_frames, head):
+            est = estimate(w, tuple(feats))
             found[c["size"]][1] += 1
             found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
             if np.isfinite(est):
                 errs.append(est - tp)
     e = np.asarray(errs)
-    print(f"  fitted on {args.fit_exercise} only (k={k:.2f}, c={c0:+.1f}), scored on "
+    print(f"  fitted on {args.fit_exercise} only ({_line(w)}), scored on "
           f"{len(test)} clips of other exercises: rep-peak MAE {np.abs(e).mean():.1f} deg "
           f"(signed {e.mean():+.1f}); reps >= {args.threshold:g} deg by true size: "
           + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}" for size in sorted(found)))
 
 
-def clothing_shift(args: argparse.Namespace, bare: list[dict], k: float, c0: float) -> None:
+def clothing_shift(args: argparse.Namespace, bare: list[dict], w: np.ndarray,
+                   head: bool) -> None:
     """How far a loose-shirt outline moves each rep's estimate (the bare bodies' fit)."""
     names = {c["name"] for c in bare}
-    loose = {c["name"]: c for f in args.folders for c in load_set(f, args.clothing)
+    ov = tuple(args.overrides)
+    loose = {c["name"]: c for f in args.folders for c in load_set(f, args.clothing,
+                                                                  overrides=ov)
              if c["name"] in names}
     if args.samples:
         loose.update({c["name"]: c for c in load_set(REPO / "samples", args.clothing,
-                                                       args.samples) if c["name"] in names})
+                                                       args.samples, ov) if c["name"] in names})
     shift = []
     for c in bare:
-        for (_, a), (_, b) in zip(rep_peaks(c, own_rise(c), args.min_frames),
-                                  rep_peaks(loose[c["name"]], own_rise(loose[c["name"]]),
-                                            args.min_frames), strict=True):
-            if np.isfinite(a) and np.isfinite(b):
-                shift.append(k * (b - a))
+        for (_, *a), (_, *b) in zip(rep_features(c, args.min_frames, head),
+                                    rep_features(loose[c["name"]], args.min_frames, head),
+                                    strict=True):
+            ea, eb = estimate(w, tuple(a)), estimate(w, tuple(b))
+            if np.isfinite(ea) and np.isfinite(eb):
+                shift.append(eb - ea)
     d = np.asarray(shift)
     what = "draped (outer envelope)" if args.clothing < 0 else \
         f"loosened {args.clothing:g} px with folds"

@@ -4,6 +4,7 @@ clip's poses with the full model (the same path as ``formcheck analyze``). Clips
 already made are kept, so the script can be stopped and resumed.
 
     nice python bench/render_flexion.py --out /work/cache/back-flex [--body m_avg ...]
+        [--azimuth 45] [--size 0 --size 20]
     python bench/fit_flexion.py /work/cache/back-flex
 
 Order: deadlift, row, then squat; within each, sizes 0/20/45 before 5/30, every body at
@@ -86,6 +87,10 @@ def main() -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--body", action="append", default=[])
     ap.add_argument("--exercise", action="append", default=[])
+    ap.add_argument("--azimuth", action="append", type=float, default=[],
+                    help="only this view (90 side, 45; repeat)")
+    ap.add_argument("--size", action="append", type=float, default=[],
+                    help="only this flexion size in deg (repeat)")
     ap.add_argument("--no-extract", action="store_true")
     ap.add_argument("--shard", default="0/1",
                     help="I/N: render every N-th clip from the I-th (parallel workers)")
@@ -95,6 +100,10 @@ def main() -> int:
 
     scen = scenarios(tuple(args.body or BODIES),
                      tuple(Exercise(e) for e in args.exercise or [e.value for e in Exercise]))
+    scen = {n: sc for n, sc in scen.items()
+            if (not args.azimuth or sc.camera.azimuth_deg in args.azimuth)
+            and (not args.size or (sc.faults[0].magnitude_deg if sc.faults else 0.0)
+                 in args.size)}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "poses").mkdir(exist_ok=True)
     shard, shards = (int(x) for x in args.shard.split("/"))

@@ -245,3 +245,71 @@ def test_oblique_rounding_is_off_by_default_and_judged_with_its_own_limit():
     assert clip.assessable
     for f in (x for x in on.findings if x.fault == "rounded_back"):
         assert f.threshold == 1.0 and f.evidence["judged_by"] == "rise"
+
+
+def _outline_frame(kink_frac: float) -> tuple[np.ndarray, np.ndarray]:
+    """One frame: shoulders at (100, 100), hips at (300, 100), a back outline bowing 10% of
+    the chord above that line, its middle three points pushed out ``kink_frac`` of the
+    chord more (an arm or a dumbbell merging with the silhouette)."""
+    image = np.full((1, 33, 2), np.nan)
+    for lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        image[0, lm] = (100.0, 100.0)
+    for lm in (L.LEFT_HIP, L.RIGHT_HIP):
+        image[0, lm] = (300.0, 100.0)
+    f = np.linspace(0.0, 1.0, 17)
+    back = np.stack([100.0 + 200.0 * f, 100.0 - 4 * 20.0 * f * (1 - f)], axis=-1)[None]
+    back[0, 7:10, 1] -= kink_frac * 200.0
+    return image, back
+
+
+def test_back_roughness_separates_a_smooth_bow_from_a_kinked_outline():
+    image, smooth = _outline_frame(0.0)
+    assert geo.back_bulge(image, smooth, 2, 14)[0] == pytest.approx(0.10, abs=1e-6)
+    assert geo.back_roughness(image, smooth, 2, 14)[0] == pytest.approx(0.0, abs=1e-9)
+    _, kinked = _outline_frame(0.08)
+    rough = geo.back_roughness(image, kinked, 2, 14)[0]
+    assert 0.02 < rough < 0.08
+    holed = kinked.copy()
+    holed[0, 3:12] = np.nan  # too few points left for a fit
+    assert np.isnan(geo.back_roughness(image, holed, 2, 14)[0])
+
+
+def test_frames_with_a_kinked_outline_are_not_judged_for_rounding():
+    """The roughness limit removes frames from judgement (never silently: with none left the
+    clip says not assessable); off (inf) it changes nothing."""
+    off = _rounded(90.0)
+    assert [x for x in off.findings if x.fault == "rounded_back"]
+    strict = _rounded(90.0, ["rounded_back.max_outline_roughness_pct=1e-9"])
+    assert not [x for x in strict.findings if x.fault == "rounded_back"]
+    (clip,) = [a for a in strict.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert not clip.assessable and clip.reason
+
+
+def test_oblique_rounding_states_its_own_error_bar_and_head_drop_part():
+    """From 45 deg the estimate adds the ear-shoulder-hip angle's drop (its own calibration);
+    a finding states the error measured for that estimate, not the side view's."""
+    from formcheck.config import Config
+
+    th = Config().deadlift.rounded_back
+    on = _rounded(45.0, ["rounded_back.oblique_min_flexion_deg=1"])
+    found = [x for x in on.findings if x.fault == "rounded_back"]
+    assert found
+    for f in found:
+        assert f.evidence["view"] == "oblique"
+        assert f.evidence["flexion_error_deg"] == th.oblique_flexion_error_deg
+        assert f"±{th.oblique_flexion_error_deg:.0f}°" in f.message
+        rise = th.oblique_flexion_deg_per_pct * (f.evidence["bulge_pct"]
+                                                 - f.evidence["own_neutral_bulge_pct"])
+        assert f.value == pytest.approx(rise + th.oblique_flexion_offset_deg
+                                        + f.evidence["head_drop_deg_part"])
+
+
+def test_fixed_neutral_level_judges_only_hinged_trunks():
+    """The population neutral (measured on hip hinges) is not applied to a trunk leaning less
+    than ``held_min_trunk_deg``: the level series is empty there and decides nothing."""
+    base = _rounded(90.0)
+    assert np.isfinite(base.series["back_flexion"].values).any()
+    upright_only = _rounded(90.0, ["rounded_back.held_min_trunk_deg=90"])
+    assert not np.isfinite(upright_only.series["back_flexion"].values).any()
+    assert all(f.evidence["judged_by"] == "rise" for f in upright_only.findings
+               if f.fault == "rounded_back")

@@ -25,7 +25,13 @@ from formcheck.analysis.signal import (
     runs,
 )
 from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw
-from formcheck.config import AssessConfig, FaultThresholds, ViewConfig, grade
+from formcheck.config import (
+    AssessConfig,
+    FaultThresholds,
+    RoundedBackThresholds,
+    ViewConfig,
+    grade,
+)
 from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
 
 #: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
@@ -208,6 +214,32 @@ def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
     return default, "default neutral"
 
 
+def smooth_outline(ctx: FaultContext) -> np.ndarray:
+    """``(T,)`` frames whose back outline is a smooth bow (``geometry.back_roughness`` within
+    ``rounded_back.max_outline_roughness_pct``); a kinked outline is not the back's."""
+    rough = ctx.sig.back_roughness
+    limit = ctx.thresholds.rounded_back.max_outline_roughness_pct
+    if rough is None or not np.isfinite(limit):
+        return np.ones(ctx.sig.t_s.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return ~(100.0 * rough > limit)
+
+
+def own_head_drop(sig: BodySignals, judged: np.ndarray,
+                  th: RoundedBackThresholds) -> np.ndarray:
+    """``(T,)`` degrees the ear-shoulder-hip angle closes below the lifter's own open one:
+    its ``100 - neutral_percentile``th percentile over the ``judged`` frames (``th``: the
+    rounded-back thresholds); negative where it opens further, NaN where no ear is seen or
+    fewer than ``min_neutral_s`` of frames are judged."""
+    hn = sig.head_neck_deg
+    v = hn[judged & sig.head_visible & np.isfinite(hn)]
+    need = int(np.ceil(th.min_neutral_s * sig.fps)) if sig.fps > 0 else 1
+    if v.size < max(need, 1):
+        return np.full(hn.shape, np.nan)
+    ref = float(np.percentile(v, 100.0 - th.neutral_percentile))
+    return np.where(sig.head_visible, ref - hn, np.nan)
+
+
 # ---------------------------------------------------------------- rules
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
@@ -229,7 +261,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
                        "there is too uncertain (README, \"Back warnings\"; "
                        "rounded_back.oblique_min_flexion_deg turns it on); film from the side")
-    frame_ok = sig.trunk_visible & has_profile
+    frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
+    if oblique:  # the 45 deg estimate also reads the ear-shoulder-hip angle
+        frame_ok &= sig.head_visible
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
                                        views=views)
 
@@ -257,11 +291,16 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     k = th.oblique_flexion_deg_per_pct if oblique else th.flexion_deg_per_pct
     c = th.oblique_flexion_offset_deg if oblique else th.flexion_offset_deg
     min_rise = th.oblique_min_flexion_deg if oblique else th.min_flexion_deg
+    flex_err = th.oblique_flexion_error_deg if oblique else th.flexion_error_deg
     held = k * 100.0 * (sig.bulge - base) + c
+    with np.errstate(invalid="ignore"):  # the fixed neutral holds for hinged trunks only
+        held[~(sig.lean_deg >= th.held_min_trunk_deg)] = np.nan
+    head_drop = np.zeros_like(held)
     if oblique:
         held = np.full_like(held, np.nan)
-    rise = k * 100.0 * (sig.bulge - own) + c if np.isfinite(own) and own < base else \
-        np.full_like(held, np.nan)
+        head_drop = th.oblique_flexion_deg_per_head_drop_deg * own_head_drop(sig, judged, th)
+    rise = k * 100.0 * (sig.bulge - own) + c + head_drop \
+        if np.isfinite(own) and own < base else np.full_like(held, np.nan)
     with np.errstate(invalid="ignore"):
         score = np.fmax(held / th.min_held_flexion_deg, rise / min_rise)
     x = np.where(judged, score, np.nan)
@@ -275,7 +314,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         hn_drop = float(hn_base - sig.head_neck_deg[peak])
         # The error bar was measured for the rise (over the lifter's own straightest frames);
         # against the fixed neutral, a population guess, no error was measured: none is given.
-        err = th.flexion_error_deg if by_rise else None
+        err = flex_err if by_rise else None
         detail = (f"back rounded about {value:.0f}° (±{err:.0f}°) more than at your "
                   "straightest" + (f" (counted from an outline {th.max_own_arch_pct:g}% of "
                                    "the torso concave: yours read more arched)" if floored
@@ -287,6 +326,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             "back_flexion_rise" if by_rise else "back_flexion", detail,
             {"signals": ["back_flexion", "back_bulge", "trunk_inclination", "head_neck_angle"],
              "flexion_deg": value, "flexion_error_deg": err, "deg_per_bulge_pct": k,
+             "view": "oblique" if oblique else "side",
+             "head_drop_deg_part": float(head_drop[peak]) if oblique else None,
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
              "own_neutral_bulge_pct": 100.0 * own, "own_neutral_floored": floored,
              "judged_by": "rise" if by_rise else "level",

@@ -51,6 +51,8 @@ class BodySignals:
     leg_length_m: float
     #: Twist from cues that do not rest on the pose network's depth alone (compute_twist).
     twist: TwistSignals | None = None
+    #: Back outline's RMS distance from a smooth bow, fraction of the chord (NaN without).
+    back_roughness: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -293,7 +295,11 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         raw.append(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
                                   sc.back_profile_last_point))
         elbow_back = geo.behind_back(im, seq.back_xy, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+        rough_row = len(raw)
+        raw.append(geo.back_roughness(im, seq.back_xy, sc.back_profile_first_point,
+                                      sc.back_profile_last_point))
     else:
+        rough_row = None
         elbow_back = np.full(t.shape, np.nan)
     twisting = [geo.twist_deg(w), geo.hip_heading_deg(w)]
     # One filter pass for every signal sharing a cut-off.
@@ -303,6 +309,7 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     smooth = clean(raw)
     twist, hip_heading = smooth[-2:] if same_cutoff else clean(twisting, sc.twist_cutoff_hz)
     bulge = smooth[bulge_row] if bulge_row is not None else np.full(t.shape, np.nan)
+    rough = smooth[rough_row] if rough_row is not None else np.full(t.shape, np.nan)
     gradient = Gradient.of(t) if len(t) > 1 else None
     rate = gradient.apply(twist) if gradient else np.full(t.shape, np.nan)
     jerk = gradient.apply(rate, order=2) if gradient else np.full(t.shape, np.nan)
@@ -330,4 +337,5 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         pelvis_yaw_deg=smooth[10], tracking_break=~detected | jumped, bulge=bulge,
         hip_extension_deg=smooth[11],
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
+        back_roughness=rough,
     )

@@ -417,6 +417,44 @@ def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
     return np.where(enough & (length > 0), bulge, np.nan)
 
 
+def back_roughness(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
+                   last: int) -> np.ndarray:
+    """How far the back outline strays from a smooth bow: the RMS distance of points
+    ``first..last`` from the quadratic ``back_bulge`` fits to them, as a fraction of the
+    shoulder-hip chord, ``(T,)`` (NaN with fewer than ``MIN_PROFILE_POINTS`` points).
+
+    A back, bare or clothed, is a smooth curve at this scale; an outline that kinks (an arm,
+    a dumbbell or a graphic drawn over the picture merging with the silhouette) is not a
+    back's shape, whatever its bow reads."""
+    im = as_joints(image_xy)
+    back = np.asarray(back_xy, dtype=np.float64)
+    n_pts = back.shape[1]
+    if not 0 <= first < last < n_pts or last - first + 1 < MIN_PROFILE_POINTS:
+        raise ValueError(f"back profile points {first}..{last} invalid for {n_pts} points")
+    sh = im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER).astype(np.float64)
+    chord = im.mid(L.LEFT_HIP, L.RIGHT_HIP) - sh
+    length = _norm(chord)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nx, ny = -chord[1] / length, chord[0] / length
+        seg = back[:, first:last + 1]
+        off = (seg[..., 0] - sh[0][:, None]) * nx[:, None] \
+            + (seg[..., 1] - sh[1][:, None]) * ny[:, None]  # (T, Kr) pixels
+    ok = np.isfinite(off)
+    g = np.linspace(0.0, 1.0, last - first + 1)
+    basis = np.stack([np.ones_like(g), g, g * g], axis=1)  # (Kr, 3)
+    w = ok.astype(np.float64)
+    y = np.where(ok, off, 0.0)
+    gram = np.einsum("tk,ki,kj->tij", w, basis, basis)
+    rhs = np.einsum("tk,ki->ti", w * y, basis)
+    enough = (ok.sum(axis=1) >= MIN_PROFILE_POINTS) & (length > 0)
+    gram[~enough] = np.eye(3)
+    coef = np.linalg.solve(gram, rhs[..., None])[..., 0]  # (T, 3)
+    resid = (y - coef @ basis.T) * w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt((resid * resid).sum(axis=1) / np.maximum(w.sum(axis=1), 1.0)) / length
+    return np.where(enough, rms, np.nan)
+
+
 def behind_back(image_xy: Joints | np.ndarray, back_xy: np.ndarray, a: int,
                 b: int) -> np.ndarray:
     """How far the farther-back of landmarks ``a`` and ``b`` (e.g. the elbows) lies behind the
