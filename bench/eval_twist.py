@@ -1043,6 +1043,81 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
+#: ``rates``: the window (s) over which the abrupt turn is read.
+ABRUPT_WINDOW_S = 0.3
+
+
+def abrupt_turn(angle: np.ndarray, fps: float, lo: int, hi: int) -> float:
+    """Largest turn (deg) over ``ABRUPT_WINDOW_S`` within frames ``lo..hi`` less the turn over
+    the window just before it: large when the shoulders turn quickly from holding still
+    (a jerk), small for a steady slow turn."""
+    w = max(1, int(round(ABRUPT_WINDOW_S * fps)))
+    idx = np.arange(max(lo, 2 * w), min(hi + 1, len(angle)))
+    if not idx.size:
+        return float("nan")
+    now = np.abs(angle[idx] - angle[idx - w])
+    before = np.abs(angle[idx - w] - angle[idx - 2 * w])
+    v = now - before
+    return float(np.nanmax(v)) if np.isfinite(v).any() else float("nan")
+
+
+def cmd_rates(args: argparse.Namespace) -> int:
+    """Why rate thresholds cannot meet the targets: per judged rep, the peak speed of the
+    rule's twist angle (deg/s) and its abrupt turn (``abrupt_turn``), by view and kind of rep
+    (rendered set ``DIR``; real clips with ``--real``, every rep twist-free as far as known)."""
+    from collections import defaultdict
+
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, [])
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    rows: dict[tuple, list] = defaultdict(list)
+
+    def collect(seq, res, tr, src: str) -> None:
+        ang = np.asarray(res.series["twist_angle"].values, float)
+        rate = np.abs(np.asarray(res.series["twist_rate"].values, float))
+        ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+        faults = {f["rep"]: f for f in tr["faults"]} if tr else {}
+        for r in res.reps:
+            if not ok.get(r.index, ok.get(None, False)):
+                continue
+            f = faults.get(r.index)
+            if f is None:
+                kind = "twist-free"
+            elif f.get("shape", "jerk") == "jerk" and \
+                    f["interval_s"][1] - f["interval_s"][0] >= SLOW_FROM_S:
+                kind = "slow 2 s"
+            else:
+                kind = f"{f.get('shape', 'jerk')} {abs(f['peak']):g}°"
+            view = views.get(tr["azimuth"], "?") if tr else res.view.name
+            seg = rate[r.start_frame:r.end_frame + 1]
+            rows[(src, view, kind)].append(
+                (float(np.nanmax(seg)) if np.isfinite(seg).any() else np.nan,
+                 abrupt_turn(ang, seq.fps, r.start_frame, r.end_frame)))
+
+    if args.real:
+        for pp in sorted(args.real.glob("*.npz")):
+            clip = pp.name[:-4]
+            seq = with_flow(PoseSequence.load(pp), args.clips / clip,
+                            FLOW_DIR / "real-posepass" / f"{clip}.dis.flow.npz", "dis")
+            collect(seq, analyze_sequence(seq, cfg), None, "real")
+    for d in args.dirs:
+        for _name, tr, seq in _poses_of(d, "video-full", None, "dis"):
+            collect(seq, analyze_sequence(seq, cfg, exercise=tr["exercise"]), tr,
+                    "rendered" if PLAN == "jerk" else "shapes")
+    print("| set | view | rep | n | peak rate deg/s: median, max | abrupt turn deg: median, "
+          "p90, max |")
+    print("|---|---|---|---|---|---|")
+    for k in sorted(rows):
+        a = np.array(rows[k], float)
+        print(f"| {k[0]} | {k[1]} | {k[2]} | {len(a)} | {np.nanmedian(a[:, 0]):.0f}, "
+              f"{np.nanmax(a[:, 0]):.0f} | {np.nanmedian(a[:, 1]):.1f}, "
+              f"{np.nanpercentile(a[:, 1], 90):.1f}, {np.nanmax(a[:, 1]):.1f} |")
+    return 0
+
+
 def cmd_real(args: argparse.Namespace) -> int:
     """Real clips (poses from ``extract-real``): twist findings and how close the rest came
     (largest twist rate on judged frames, against the threshold). Prints no landmarks."""
@@ -1199,6 +1274,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flow", choices=FLOW_METHODS, default="dis")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_shapes)
+    p = sub.add_parser("rates", help="table: per-rep peak twist rate and abrupt turn")
+    p.add_argument("dirs", type=Path, nargs="*")
+    p.add_argument("--real", type=Path, default=None, help="real-clip poses (extract-real)")
+    p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+                   / "clips")
+    p.set_defaults(func=cmd_rates)
     p = sub.add_parser("real", help="real clips: twist findings and the largest rates")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
     p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
