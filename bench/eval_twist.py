@@ -51,7 +51,64 @@ VARIANTS = {
 }
 
 
+#: The realistic-twist set (``--plan shapes``): shape -> exercise it is rendered on.
+SHAPE_EXERCISES = {"jerk": "squat", "lead": "deadlift", "heave": "row", "stay": "squat"}
+SHAPE_BODIES = ("m_avg", "f_heavy")
+SHAPE_AZIMUTHS = (0.0, 45.0)
+SHAPE_TEXTURES = ("plain", "print")
+#: Views whose clips are also rendered with a printed shirt (the flow cue reads square-on
+#: views; the machine is shared, so the 45-degree set is plain only).
+SHAPE_TEXTURED_AZIMUTHS = (0.0,)
+#: Time to turn out (s) of every twist in the shapes set (a jerk: out and back in twice this).
+SHAPE_RISE_S = 0.25
+#: (rep, signed size) of the twists in a shapes clip: clean, 10 deg, 20 deg, clean.
+SHAPE_PLAN = ((2, 10.0), (3, -20.0))
+SHAPE_REPS = 4
+PLAN = "jerk"  # which set plan() gives: "jerk" (out and back, fast and slow) or "shapes"
+
+
 def plan() -> list[tuple[str, object]]:
+    return plan_shapes() if PLAN == "shapes" else plan_jerk()
+
+
+def plan_shapes() -> list[tuple[str, object]]:
+    """Realistic twists (``TwistShape``), each motion rendered with a plain and a printed
+    shirt (side by side, so the flow's gain can be compared on the same motion): bodies x
+    front/45 x shapes x textures, 480x360, front view first."""
+    from dataclasses import replace
+
+    from formcheck.synth.catalog import SCENES, TEMPI
+    from formcheck.synth.scenario import (
+        Camera,
+        Exercise,
+        Fault,
+        FaultKind,
+        Scenario,
+        TwistShape,
+    )
+
+    out = []
+    n = 0
+    for az in SHAPE_AZIMUTHS:
+        for i, body in enumerate(SHAPE_BODIES):
+            for j, (shape, ex_name) in enumerate(SHAPE_EXERCISES.items()):
+                ex = Exercise(ex_name)
+                sign = 1.0 if (i + j) % 2 == 0 else -1.0
+                dur = 2 * SHAPE_RISE_S if shape == "jerk" else SHAPE_RISE_S
+                faults = tuple(Fault(FaultKind.TWIST, sign * deg, reps=(rep,), duration_s=dur,
+                                     twist_shape=TwistShape(shape)) for rep, deg in SHAPE_PLAN)
+                scene = SCENES[n % len(SCENES)]
+                for tex in SHAPE_TEXTURES if az in SHAPE_TEXTURED_AZIMUTHS else ("plain",):
+                    out.append((f"{shape}_{ex.value}_{body}_az{az:g}_{tex}", Scenario(
+                        exercise=ex, reps=SHAPE_REPS, body=body, tempo=TEMPI[ex],
+                        camera=Camera(azimuth_deg=az, elevation_deg=8.0 + 4.0 * (n % 3),
+                                      width=480, height=360),
+                        scene=replace(scene, shirt_texture=tex), faults=faults, crf=23)))
+                n += 1
+    return out
+
+
+def plan_jerk() -> list[tuple[str, object]]:
     """The clips in render order: each block of 12 covers every body and view once."""
     from formcheck.synth.catalog import SCENES, TEMPI
     from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
@@ -531,7 +588,8 @@ def _poses_of(root: Path, variant: str = "video-full", samples: Path | None = No
     for name, _ in plan():
         pp = pose_path(root, variant, name)
         if pp.is_file():
-            seq = with_flow(load_pose(pp), root / f"{name}.mp4", flow_path(FLOW_DIR, name, flow),
+            flows = FLOW_DIR if PLAN == "jerk" else root / "flow"
+            seq = with_flow(load_pose(pp), root / f"{name}.mp4", flow_path(flows, name, flow),
                             flow)
             yield name, load_truth(root, name), seq
     if samples is not None and variant == "video-full":
@@ -847,6 +905,219 @@ def cmd_rule(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flow_events(t: np.ndarray, x: np.ndarray, tr: dict) -> list[dict]:
+    """Per twist of one clip: the share of the true (skeleton) twist the uncalibrated cue
+    ``x`` keeps (least squares from just before the twist to ``POST_S`` after it) and its
+    peak rate (smoothed like the analysis) against the true peak rate."""
+    from formcheck.analysis.signal import Gradient
+
+    rate = np.abs(Gradient.of(t).apply(smooth_like_analysis(t, x)))
+    true_rate = np.abs(Gradient.of(t).apply(smooth_like_analysis(t, tr["twist"])))
+    out = []
+    for f in tr["faults"]:
+        a, d = f["interval_s"]
+        pre = (t >= a - PRE_S) & (t < a)
+        win = (t >= a) & (t <= d + POST_S)
+        near = (t >= a - 0.1) & (t <= a + 2 * f.get("rise_s", d - a) + 0.1)
+        m = x - np.nanmedian(x[pre])
+        tru = tr["twist"] - np.nanmedian(tr["twist"][pre])
+        ok = win & np.isfinite(m)
+        if ok.sum() < 3:
+            continue
+        out.append({"size": abs(f["peak"]), "m": m[ok], "t": tru[ok],
+                    "rate_kept": float(np.nanmax(rate[near]) / np.nanmax(true_rate[near]))})
+    return out
+
+
+def cmd_shapes(args: argparse.Namespace) -> int:
+    """Realistic twists (``--plan shapes``): per view, shape and shirt, the rule's per-rep
+    detection (a finding in the twist's rep overlapping it +-``--slack`` s) and warnings on
+    twist-free reps; then, per view and shirt, what the torso's optical flow keeps of the
+    rotation (share of the angle and of the peak rate) and its rate noise on twist-free reps,
+    calibrated on one body and scored on the other (held out)."""
+    from collections import defaultdict
+
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis.features import flow_twist_deg
+    from formcheck.analysis.signal import Gradient
+    from formcheck.config import load_config
+
+    cfg = load_config(None, args.overrides)
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    cell: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    sides, size_err, rate_err = [0, 0], [], []
+    flow_ev: dict[tuple, list] = defaultdict(list)  # (view, shirt, body) -> events
+    flow_noise: dict[tuple, list] = defaultdict(list)
+    for name, tr, seq in _poses_of(args.dir, "video-full", None, args.flow):
+        if args.bodies and tr["body"] not in args.bodies:
+            continue
+        scen = json.loads((args.dir / f"{name}.json").read_text(encoding="utf-8"))["scenario"]
+        shirt = scen["scene"].get("shirt_texture", "plain")
+        shape = (scen["faults"][0].get("twist_shape", "jerk") if scen["faults"] else "none")
+        v = views.get(tr["azimuth"], str(tr["azimuth"]))
+        res = analyze_sequence(seq, cfg, exercise=tr["exercise"])
+        found = [f for f in res.findings if f.fault == "jerky_twist"]
+        ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+        by_rep = {f["rep"]: f for f in tr["faults"]}
+        for rep in tr["reps"]:
+            r = rep["rep"]
+            f = by_rep.get(r)
+            col = "clean" if f is None else ("10" if abs(f["peak"]) < 15 else "20")
+            c = cell[(v, shape, shirt, col)]
+            if not ok.get(r, ok.get(None, False)):
+                cell[(v, shape, shirt, "na")][0] += 1
+                continue
+            if f is None:
+                hits = [x for x in found if x.rep == r]
+            else:
+                a, d = f["interval_s"]
+                hits = [x for x in found if x.rep == r and x.start_s <= d + args.slack
+                        and x.end_s >= a - args.slack]
+            c[0] += int(bool(hits))
+            c[1] += 1
+            if args.verbose and (bool(hits) != (f is not None)):
+                print(f"  {'false' if f is None else 'missed'}: {name} rep {r}"
+                      + (f" {f['peak']:g} deg" if f else "") + "; "
+                      + "; ".join(x.message for x in hits))
+            if hits and f is not None:
+                best = max(hits, key=lambda x: x.value)
+                sides[0] += int(best.evidence.get("twist_side") == f.get("side"))
+                sides[1] += 1
+                size_err.append(best.evidence["twist_deg"] - abs(f["peak"]))
+                rate_err.append(best.evidence["twist_rate_deg_s"] / f["peak_rate_deg_s"])
+        x = flow_twist_deg(seq)
+        if x is not None:
+            key = (v, shirt, tr["body"])
+            flow_ev[key].extend(_flow_events(seq.t_s, x, tr))
+            rate = np.abs(Gradient.of(seq.t_s).apply(smooth_like_analysis(seq.t_s, x)))
+            clean = _clean_frames(seq.t_s, tr) & np.isfinite(rate)
+            flow_noise[key].append(rate[clean])
+    print("| view | twist | shirt | fast 10° found | fast 20° found | twist-free reps warned | "
+          "reps not assessable |")
+    print("|---|---|---|---|---|---|---|")
+    keys = sorted({k[:3] for k in cell}, key=lambda k: (k[0] != "front", k[1], k[2]))
+    tot: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for k in keys:
+        row = []
+        for col in ("10", "20", "clean"):
+            h, n = cell.get((*k, col), [0, 0])
+            tot[(k[2], col)][0] += h
+            tot[(k[2], col)][1] += n
+            row.append(f"{h}/{n}" if n else "–")
+        print(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(row)
+              + f" | {cell.get((*k, 'na'), [0])[0]} |")
+    for shirt in sorted({k[2] for k in keys}):
+        print(f"| all | all | {shirt} | " + " | ".join(
+            f"{tot[(shirt, c)][0]}/{tot[(shirt, c)][1]}" for c in ("10", "20", "clean"))
+            + " | |")
+    if sides[1]:
+        print(f"\nfound: side right {sides[0]}/{sides[1]}; size read minus true (deg) median "
+              f"{np.median(size_err):+.1f}; rate read / true peak rate median "
+              f"{np.median(rate_err):.2f}")
+    print("\n| view | shirt | flow keeps of the angle (held-out body: calibrated peak error, "
+          "deg, median) | of the peak rate | twist-free rate p95, deg/s raw (÷ kept = true) | "
+          "n |")
+    print("|---|---|---|---|---|---|")
+    for v, shirt in sorted({k[:2] for k in flow_ev}, key=lambda k: (k[0] != "front", k[1])):
+        bodies = sorted(b for (vv, ss, b) in flow_ev if (vv, ss) == (v, shirt))
+        evs = [e for b in bodies for e in flow_ev[(v, shirt, b)]]
+
+        def kept(sel: list[dict]) -> float:
+            den = sum(float(np.sum(e["t"] ** 2)) for e in sel)
+            return sum(float(np.sum(e["m"] * e["t"])) for e in sel) / den if den else np.nan
+
+        errs = []
+        for b in bodies:  # calibrate on the other body, score this one
+            k = kept([e for bb in bodies if bb != b for e in flow_ev[(v, shirt, bb)]])
+            for e in flow_ev[(v, shirt, b)]:
+                if np.isfinite(k) and abs(k) > 1e-6:
+                    j = int(np.argmax(np.abs(e["t"])))
+                    errs.append(abs(e["m"][j] / k - e["t"][j]))
+        noise = np.concatenate([n for b in bodies for n in flow_noise[(v, shirt, b)]])
+        k_all = kept(evs)
+        p95 = float(np.percentile(noise, 95)) if noise.size else float("nan")
+        print(f"| {v} | {shirt} | {k_all:.2f} ("
+              + (f"{np.median(errs):.1f}" if errs else "–") + ") | "
+              f"{np.median([e['rate_kept'] for e in evs]):.2f} | {p95:.0f} "
+              f"({p95 / k_all if k_all > 0 else float('nan'):.0f}) | {len(evs)} |")
+    return 0
+
+
+#: ``rates``: the window (s) over which the abrupt turn is read.
+ABRUPT_WINDOW_S = 0.3
+
+
+def abrupt_turn(angle: np.ndarray, fps: float, lo: int, hi: int) -> float:
+    """Largest turn (deg) over ``ABRUPT_WINDOW_S`` within frames ``lo..hi`` less the turn over
+    the window just before it: large when the shoulders turn quickly from holding still
+    (a jerk), small for a steady slow turn."""
+    w = max(1, int(round(ABRUPT_WINDOW_S * fps)))
+    idx = np.arange(max(lo, 2 * w), min(hi + 1, len(angle)))
+    if not idx.size:
+        return float("nan")
+    now = np.abs(angle[idx] - angle[idx - w])
+    before = np.abs(angle[idx - w] - angle[idx - 2 * w])
+    v = now - before
+    return float(np.nanmax(v)) if np.isfinite(v).any() else float("nan")
+
+
+def cmd_rates(args: argparse.Namespace) -> int:
+    """Why rate thresholds cannot meet the targets: per judged rep, the peak speed of the
+    rule's twist angle (deg/s) and its abrupt turn (``abrupt_turn``), by view and kind of rep
+    (rendered set ``DIR``; real clips with ``--real``, every rep twist-free as far as known)."""
+    from collections import defaultdict
+
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, [])
+    views = {0.0: "front", 45.0: "45", 135.0: "rear-45"}
+    rows: dict[tuple, list] = defaultdict(list)
+
+    def collect(seq, res, tr, src: str) -> None:
+        ang = np.asarray(res.series["twist_angle"].values, float)
+        rate = np.abs(np.asarray(res.series["twist_rate"].values, float))
+        ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+        faults = {f["rep"]: f for f in tr["faults"]} if tr else {}
+        for r in res.reps:
+            if not ok.get(r.index, ok.get(None, False)):
+                continue
+            f = faults.get(r.index)
+            if f is None:
+                kind = "twist-free"
+            elif f.get("shape", "jerk") == "jerk" and \
+                    f["interval_s"][1] - f["interval_s"][0] >= SLOW_FROM_S:
+                kind = "slow 2 s"
+            else:
+                kind = f"{f.get('shape', 'jerk')} {abs(f['peak']):g}°"
+            view = views.get(tr["azimuth"], "?") if tr else res.view.name
+            seg = rate[r.start_frame:r.end_frame + 1]
+            rows[(src, view, kind)].append(
+                (float(np.nanmax(seg)) if np.isfinite(seg).any() else np.nan,
+                 abrupt_turn(ang, seq.fps, r.start_frame, r.end_frame)))
+
+    if args.real:
+        for pp in sorted(args.real.glob("*.npz")):
+            clip = pp.name[:-4]
+            seq = with_flow(PoseSequence.load(pp), args.clips / clip,
+                            FLOW_DIR / "real-posepass" / f"{clip}.dis.flow.npz", "dis")
+            collect(seq, analyze_sequence(seq, cfg), None, "real")
+    for d in args.dirs:
+        for _name, tr, seq in _poses_of(d, "video-full", None, "dis"):
+            collect(seq, analyze_sequence(seq, cfg, exercise=tr["exercise"]), tr,
+                    "rendered" if PLAN == "jerk" else "shapes")
+    print("| set | view | rep | n | peak rate deg/s: median, max | abrupt turn deg: median, "
+          "p90, max |")
+    print("|---|---|---|---|---|---|")
+    for k in sorted(rows):
+        a = np.array(rows[k], float)
+        print(f"| {k[0]} | {k[1]} | {k[2]} | {len(a)} | {np.nanmedian(a[:, 0]):.0f}, "
+              f"{np.nanmax(a[:, 0]):.0f} | {np.nanmedian(a[:, 1]):.1f}, "
+              f"{np.nanpercentile(a[:, 1], 90):.1f}, {np.nanmax(a[:, 1]):.1f} |")
+    return 0
+
+
 def cmd_real(args: argparse.Namespace) -> int:
     """Real clips (poses from ``extract-real``): twist findings and how close the rest came
     (largest twist rate on judged frames, against the threshold). Prints no landmarks."""
@@ -921,6 +1192,8 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows are reported as "–"
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--plan", choices=("jerk", "shapes"), default="jerk",
+                    help="the rendered set: out-and-back jerks (default) or realistic shapes")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("render", help="render the twist set into DIR (skips existing clips)")
     p.add_argument("dir", type=Path)
@@ -993,6 +1266,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flow", choices=FLOW_METHODS, default=None,
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_rule)
+    p = sub.add_parser("shapes", help="table: realistic twists and shirts (--plan shapes)")
+    p.add_argument("dir", type=Path)
+    p.add_argument("--set", dest="overrides", action="append", default=[])
+    p.add_argument("--body", dest="bodies", action="append", default=[])
+    p.add_argument("--slack", type=float, default=0.3)
+    p.add_argument("--flow", choices=FLOW_METHODS, default="dis")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_shapes)
+    p = sub.add_parser("rates", help="table: per-rep peak twist rate and abrupt turn")
+    p.add_argument("dirs", type=Path, nargs="*")
+    p.add_argument("--real", type=Path, default=None, help="real-clip poses (extract-real)")
+    p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
+                   / "clips")
+    p.set_defaults(func=cmd_rates)
     p = sub.add_parser("real", help="real clips: twist findings and the largest rates")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
     p.add_argument("--clips", type=Path, default=Path(__file__).resolve().parents[2] / "shared"
@@ -1009,6 +1296,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_samples)
     args = ap.parse_args(argv)
+    global PLAN
+    PLAN = args.plan
     if args.cmd == "real-cues" and not args.cue:
         args.cue = ["flow dis", "flow farneback", "image x+z", "width", "world"]
     args.first = {k: int(v) for k, v in (x.split("=", 1) for x in getattr(args, "only_first", []))}

@@ -171,6 +171,9 @@ def test_scenario_files_round_trip(tmp_path: Path) -> None:
     {"faults": [{"kind": "twist", "magnitude_deg": 10, "duration_s": 0}]},
     {"faults": [{"kind": "flexion", "magnitude_deg": -5}]},
     {"body": "nobody"},
+    {"faults": [{"kind": "twist", "magnitude_deg": 10, "twist_shape": "spin"}]},
+    {"faults": [{"kind": "flexion", "magnitude_deg": 10, "twist_shape": "lead"}]},
+    {"scene": {"shirt_texture": "tartan"}},
 ])
 def test_bad_scenarios_raise_config_errors(bad: dict) -> None:
     with pytest.raises(ConfigError):

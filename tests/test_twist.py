@@ -91,6 +91,26 @@ def test_finding_says_how_far_how_fast_and_which_side(yaw, twist):
     assert ev["twist_side"] in f.message and f"{ev['twist_deg']:.0f}°" in f.message
 
 
+def test_the_reps_csv_says_how_far_which_side_and_when_the_twist_went():
+    import csv
+    import io
+
+    from formcheck.pipeline import build_report
+
+    reps = (CLEAN, CLEAN, SynthRep(twist_deg=-40.0, twist_duration_s=0.2), CLEAN, CLEAN)
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=45.0))
+    cfg = load_config(None, ["signal.twist_width_kept=1", "signal.twist_depth_kept=1"])
+    result = analyze_sequence(seq, cfg)
+    (f,) = [f for f in result.findings if f.fault == "jerky_twist"]
+    rows = list(csv.DictReader(io.StringIO(build_report(seq, result, None, cfg).reps_csv())))
+    row = next(r for r in rows if r["rep"] == str(f.rep))
+    assert float(row["jerky_twist_deg"]) == pytest.approx(f.evidence["twist_deg"], abs=1e-3)
+    assert row["jerky_twist_side"] == f.evidence["twist_side"] == "left"
+    assert float(row["start_s"]) <= float(row["jerky_twist_peak_s"]) <= float(row["end_s"])
+    assert float(row["jerky_twist_value"]) == pytest.approx(f.value, abs=1e-3)
+    assert all(r["jerky_twist_deg"] == "" for r in rows if r["rep"] != str(f.rep))
+
+
 def test_slow_and_small_twists_give_no_finding():
     reps = (SynthRep(twist_deg=40.0, twist_duration_s=2.0), CLEAN,
             SynthRep(twist_deg=3.0, twist_duration_s=0.2))

@@ -94,6 +94,10 @@ class Rep:
     end_frame: int = 0
 
 
+#: Extra rep columns of the CSV: the worst twist's size, side and time of its peak speed.
+TWIST_CSV_COLUMNS = ("jerky_twist_deg", "jerky_twist_side", "jerky_twist_peak_s")
+
+
 @dataclass(frozen=True)
 class Finding:
     fault: str  # one of FAULTS
@@ -224,11 +228,12 @@ class Report:
 
     def reps_csv(self) -> str:
         """One row per rep: times and, per fault, the worst finding's severity and value, else
-        ``not_assessable`` or ``ok``; findings outside every rep get a last row ``outside``."""
+        ``not_assessable`` or ``ok``; findings outside every rep get a last row ``outside``.
+        The last columns say how far (deg), to which side and when (s) the worst twist went."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["rep", "start_s", "end_s", *[f"{f}" for f in FAULTS],
-                    *[f"{f}_value" for f in FAULTS]])
+                    *[f"{f}_value" for f in FAULTS], *TWIST_CSV_COLUMNS])
         rows: list[tuple[int | str, float | str, float | str]] = [
             (rep.index, _clean(float(rep.start_s)), _clean(float(rep.end_s))) for rep in self.reps]
         if any(f.rep is None for f in self.findings):  # never dropped: its own row
@@ -250,7 +255,12 @@ class Report:
                 else:
                     status.append("ok")
                     values.append("")
-            w.writerow([index, start_s, end_s, *status, *values])
+            twists = [f for f in self.findings if f.fault == "jerky_twist" and f.rep == rep_no]
+            twist = worst(twists) if twists else None
+            extra = ["", "", ""] if twist is None else [
+                _clean(float(twist.evidence.get("twist_deg", float("nan")))),
+                twist.evidence.get("twist_side", ""), _clean(float(twist.peak_s))]
+            w.writerow([index, start_s, end_s, *status, *values, *extra])
         return buf.getvalue()
 
     def save_csv(self, path: str | os.PathLike) -> Path:

@@ -60,7 +60,14 @@ def render(
         help="Over-arching at lockout: lumbar extension, deg.")] = 0.0,
     twist: Annotated[float, typer.Option(help="Trunk twist amplitude, deg.")] = 0.0,
     twist_duration: Annotated[float, typer.Option(
-        help="Twist out and back, s (0.2 jerky, 2 slow).")] = 0.2,
+        help="Twist out and back, s (0.2 jerky, 2 slow); for the shapes that stay turned, "
+             "the time to turn out.")] = 0.2,
+    twist_shape: Annotated[str, typer.Option(
+        help="jerk (out and back), lead (one shoulder leads the pull, squares up at the top), "
+             "heave (turns heaving the weight up, back while lowering) or stay (stays turned "
+             "to the rep's end).")] = "jerk",
+    shirt_texture: Annotated[str, typer.Option(
+        help="plain, folds or print (a pattern optical flow can follow).")] = "plain",
     fault_reps: Annotated[str, typer.Option(
         help="Comma-separated 1-based reps with the faults (default: all).")] = "",
     crf: Annotated[int, typer.Option(min=0, max=51)] = 23,
@@ -73,6 +80,8 @@ def render(
         Fault,
         FaultKind,
         Scenario,
+        Scene,
+        TwistShape,
         load_scenario,
     )
 
@@ -82,6 +91,7 @@ def render(
         else:
             try:
                 ex = Exercise(exercise)
+                shape = TwistShape(twist_shape)
                 rep_list = tuple(int(x) for x in fault_reps.split(",") if x.strip())
             except ValueError as exc:
                 raise typer.BadParameter(str(exc)) from None
@@ -92,11 +102,12 @@ def render(
                 faults.append(Fault(FaultKind.EXTENSION, extension, rep_list))
             if twist:
                 faults.append(Fault(FaultKind.TWIST, twist, rep_list,
-                                    duration_s=twist_duration))
+                                    duration_s=twist_duration, twist_shape=shape))
             sc = Scenario(exercise=ex, reps=reps, body=body,
                           camera=Camera(azimuth_deg=azimuth, elevation_deg=elevation,
                                         distance_m=distance, width=width, height=height,
                                         fps=fps, tilt_deg=tilt, roll_deg=roll),
+                          scene=Scene(shirt_texture=shirt_texture),
                           faults=tuple(faults), crf=crf)
         res = render_one(sc, out)
     except FormcheckError as err:

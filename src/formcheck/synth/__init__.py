@@ -1,8 +1,9 @@
 """Synthetic lifters with exact ground truth: posed Anny bodies rendered in a plain gym.
 
-Public API: ``Scenario`` (with ``Camera``, ``Tempo``, ``Scene``, ``Fault``), ``render``,
-``render_samples``, ``render_matrix``, ``load_scenario``. Only numpy (and OpenCV/PyAV for the
-shadow blur and the video) are needed at run time; ``export_anny`` needs torch and anny.
+Public API: ``Scenario`` (with ``Camera``, ``Tempo``, ``Scene``, ``Fault``, ``TwistShape``),
+``render``, ``render_samples``, ``render_matrix``, ``load_scenario``. Only numpy (and
+OpenCV/PyAV for the shadow blur and the video) are needed at run time; ``export_anny`` needs
+torch and anny.
 """
 
 from formcheck.synth.api import render, render_matrix, render_samples
@@ -14,8 +15,9 @@ from formcheck.synth.scenario import (
     Scenario,
     Scene,
     Tempo,
+    TwistShape,
     load_scenario,
 )
 
 __all__ = ["Camera", "Exercise", "Fault", "FaultKind", "Scenario", "Scene", "Tempo",
-           "load_scenario", "render", "render_matrix", "render_samples"]
+           "TwistShape", "load_scenario", "render", "render_matrix", "render_samples"]

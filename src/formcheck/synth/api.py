@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from formcheck.synth.scenario import Exercise, Scenario
+from formcheck.synth.scenario import Exercise, Scenario, TwistShape
 
 MANIFEST_VERSION = 1
 
@@ -36,7 +36,9 @@ def _render_set(scenarios: dict[str, Scenario], out: Path, kind: str, skip_exist
                         "azimuth_deg": sc.camera.azimuth_deg,
                         **({"camera": asdict(sc.camera)} if kind == "placements" else {}),
                         "faults": [{"kind": f.kind.value, "magnitude_deg": f.magnitude_deg,
-                                    "duration_s": f.duration_s, "reps": list(f.reps)}
+                                    "duration_s": f.duration_s, "reps": list(f.reps),
+                                    **({"twist_shape": f.twist_shape.value}
+                                       if f.twist_shape is not TwistShape.JERK else {})}
                                    for f in sc.faults]})
     manifest = out / "manifest.json"
     # Pretty-printed: people read it.

@@ -115,7 +115,40 @@ def face_colors(body: BodyModel, sc: Scenario) -> np.ndarray:
         **OTHER_BGR,
     }
     table = np.array([palette[r] for r in body.regions], dtype=np.float64)
-    return table[body.face_region]
+    colors = table[body.face_region]
+    if sc.scene.shirt_texture != "plain":
+        shirt = body.face_region == body.regions.index("shirt")
+        centre = body.rest_vertices[body.faces[shirt]].mean(axis=1)
+        colors[shirt] *= shirt_pattern(centre, sc.scene.shirt_texture)[:, None]
+    return colors
+
+
+#: Fold bands on a textured shirt: (direction in rest x, y, z; wavelength m; contrast).
+FOLD_WAVES = (((0.7, 0.7, 0.3), 0.07, 0.16), ((-0.6, 0.8, 0.0), 0.05, 0.10),
+              ((0.2, -0.3, 0.93), 0.11, 0.08))
+#: A fold band's wave bends this much (radians) along the height, every FOLD_BEND_M.
+FOLD_BEND, FOLD_BEND_M = 2.0, 0.23
+#: The print: three crossing waves (direction, wavelength m); their sum above PRINT_DARK_AT
+#: is a dark blotch, below PRINT_LIGHT_AT a light one.
+PRINT_WAVES = (((1.0, 0.25, 0.3), 0.055), ((-0.4, 1.0, 0.2), 0.047), ((0.3, -0.5, 1.0), 0.061))
+PRINT_DARK_AT, PRINT_DARK = 1.0, 0.5
+PRINT_LIGHT_AT, PRINT_LIGHT = -1.3, 1.4
+
+
+def shirt_pattern(points: np.ndarray, texture: str) -> np.ndarray:
+    """Brightness factor ``(N,)`` of the shirt at rest-pose ``points`` ``(N, 3)`` (metres):
+    "folds" are soft bands fixed to the cloth; "print" adds bold blotches. Deterministic."""
+    out = np.ones(len(points))
+    bend = FOLD_BEND * np.sin(2.0 * np.pi * points[:, 1] / FOLD_BEND_M)
+    for direction, wavelength, contrast in FOLD_WAVES:
+        u = points @ (np.asarray(direction) / np.linalg.norm(direction))
+        out += contrast * np.sin(2.0 * np.pi * u / wavelength + bend)
+    if texture == "print":
+        wave = sum(np.sin(2.0 * np.pi * (points @ (np.asarray(d) / np.linalg.norm(d))) / lam)
+                   for d, lam in PRINT_WAVES)
+        out *= np.where(wave > PRINT_DARK_AT, PRINT_DARK,
+                        np.where(wave < PRINT_LIGHT_AT, PRINT_LIGHT, 1.0))
+    return out
 
 
 class ClipRenderer:
@@ -232,10 +265,17 @@ def build_truth(sc: Scenario, body: BodyModel, cam: CameraPose, t_s: np.ndarray,
     faults = []
     for tr in tracks:
         k = int(np.argmax(np.abs(tr.values_deg)))
-        faults.append({"kind": tr.kind.value, "rep": tr.rep,
-                       "interval_s": [round(tr.interval_s[0], 4), round(tr.interval_s[1], 4)],
-                       "peak": round(tr.peak_deg, 4), "unit": "deg",
-                       "peak_t_s": round(float(t_s[k]), 4)})
+        entry = {"kind": tr.kind.value, "rep": tr.rep,
+                 "interval_s": [round(tr.interval_s[0], 4), round(tr.interval_s[1], 4)],
+                 "peak": round(tr.peak_deg, 4), "unit": "deg",
+                 "peak_t_s": round(float(t_s[k]), 4)}
+        if tr.twist_shape is not None:  # (fixed text: CONVENTIONS is in every truth file)
+            # shape: jerk = out and back, lead/heave/stay = turned a while; rise_s: time to
+            # turn out; peak_rate_deg_s: fastest commanded turn; side: the lifter's left/right.
+            entry.update({"shape": tr.twist_shape.value, "rise_s": round(tr.rise_s, 4),
+                          "peak_rate_deg_s": round(tr.peak_rate_deg_s, 2),
+                          "side": "left" if tr.peak_deg > 0 else "right"})
+        faults.append(entry)
     return {
         "version": TRUTH_VERSION,
         "conventions": CONVENTIONS,

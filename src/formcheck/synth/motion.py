@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.synth.body import BodyModel, PosedBody, pose_bones, rot_x, rot_y
-from formcheck.synth.scenario import Exercise, FaultKind, Scenario
+from formcheck.synth.scenario import Exercise, Fault, FaultKind, Scenario, TwistShape
 
 LUMBAR_BONES = ("spine04", "spine03")
 THORACIC_BONES = ("spine02", "spine01")
@@ -30,6 +30,12 @@ NECK_LEVEL_BACK = 0.8
 MAX_REACH_FRACTION = 1.0
 #: The bar sits this far below the wrists' midpoint (in the palms).
 HAND_TO_BAR_M = 0.07
+#: A twist that stays (``TwistShape.STAY``) squares up over at least this long at the rep's end.
+STAY_RETURN_MIN_S = 0.5
+#: A heave's twist squares up over this share of the lowering phase.
+HEAVE_RETURN_FRACTION = 0.6
+#: Peak speed of the minimum-jerk ease (``_ease``), times the move's size over its duration.
+EASE_PEAK_RATE = 1.875
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,29 @@ def twist_window(sc: Scenario, rep: RepTiming, duration_s: float) -> tuple[float
     return centre - duration_s / 2.0, centre + duration_s / 2.0
 
 
+def twist_envelope(sc: Scenario, rep: RepTiming,
+                   f: Fault) -> tuple[float, float, float, float]:
+    """``(a, b, c, d)`` of a twist that stays turned a while (not ``TwistShape.JERK``): it
+    turns out from ``a`` to ``b`` (``duration_s``), holds to ``c`` and squares up by ``d``."""
+    shape, dur = f.twist_shape, f.duration_s
+    if shape is TwistShape.LEAD:
+        a = rep.at("up", 0.0)
+        c, d = rep.at("top", 0.0), rep.at("top", 1.0)
+    elif shape is TwistShape.HEAVE:
+        a = rep.at("up", 1.0 / 3.0)
+        c, d = rep.at("down", 0.0), rep.at("down", HEAVE_RETURN_FRACTION)
+    elif shape is TwistShape.STAY:
+        a = twist_window(sc, rep, dur)[0]
+        last = rep.start_s if len(rep.boundaries_s) < 2 else rep.boundaries_s[-2]
+        d = rep.end_s
+        c = min(last, d - STAY_RETURN_MIN_S)
+    else:
+        raise ValueError(shape)
+    b = a + dur
+    c = max(c, b)
+    return a, b, c, max(d, c + 1e-3)
+
+
 @dataclass(frozen=True)
 class FaultTrack:
     kind: FaultKind
@@ -160,6 +189,10 @@ class FaultTrack:
     interval_s: tuple[float, float]
     peak_deg: float
     values_deg: np.ndarray  # (T,) per-frame magnitude (a twist to the right is negative)
+    #: Twists: the shape, the time to turn out (s) and the peak turning speed (deg/s).
+    twist_shape: TwistShape | None = None
+    rise_s: float = float("nan")
+    peak_rate_deg_s: float = float("nan")
 
 
 def fault_tracks(sc: Scenario, t: np.ndarray) -> list[FaultTrack]:
@@ -169,14 +202,25 @@ def fault_tracks(sc: Scenario, t: np.ndarray) -> list[FaultTrack]:
         for r in reps:
             if not f.applies_to(r.index) or f.magnitude_deg == 0:
                 continue
-            if f.kind is FaultKind.TWIST:
+            if f.kind is FaultKind.TWIST and f.twist_shape is TwistShape.JERK:
                 a, d = twist_window(sc, r, f.duration_s)
                 x = (t - a) / (d - a)
                 inside = (x > 0.0) & (x < 1.0)
                 vals = np.where(inside, f.magnitude_deg * np.sin(np.pi * x) ** 2, 0.0)
-            else:
-                a, b, c, d = fault_window(sc, r, f.kind)
+                # d/dt of A sin^2(pi x) peaks at pi A / duration (out and back in duration).
+                out.append(FaultTrack(f.kind, r.index, (a, d), float(f.magnitude_deg), vals,
+                                      f.twist_shape, f.duration_s / 2.0,
+                                      float(np.pi * abs(f.magnitude_deg) / f.duration_s)))
+                continue
+            if f.kind is FaultKind.TWIST:
+                a, b, c, d = twist_envelope(sc, r, f)
                 vals = f.magnitude_deg * _trapezoid(t, a, b, c, d)
+                rate = EASE_PEAK_RATE * abs(f.magnitude_deg) / min(b - a, d - c)
+                out.append(FaultTrack(f.kind, r.index, (a, d), float(f.magnitude_deg), vals,
+                                      f.twist_shape, b - a, float(rate)))
+                continue
+            a, b, c, d = fault_window(sc, r, f.kind)
+            vals = f.magnitude_deg * _trapezoid(t, a, b, c, d)
             out.append(FaultTrack(f.kind, r.index, (a, d), float(f.magnitude_deg), vals))
     return out
 

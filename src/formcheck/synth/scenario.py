@@ -31,6 +31,29 @@ class FaultKind(str, Enum):
     TWIST = "twist"
 
 
+class TwistShape(str, Enum):
+    """How a twist moves through a rep (``Fault.duration_s`` is noted per shape)."""
+
+    #: Out and back within ``duration_s``, centred on the hardest part of the concentric phase.
+    JERK = "jerk"
+    #: One shoulder leads the pull: turns out over ``duration_s`` from the start of the
+    #: concentric phase, stays turned through it and squares up during the top phase.
+    LEAD = "lead"
+    #: Heaving the weight up: turns out over ``duration_s`` a third into the pull, stays turned
+    #: through the top and squares up while lowering.
+    HEAVE = "heave"
+    #: Turns out over ``duration_s`` where a jerk would peak and stays turned for the rest of
+    #: the rep, squaring up over its last phase (at least ``STAY_RETURN_MIN_S``).
+    STAY = "stay"
+
+
+#: What the shirt shows. "plain": one flat colour (shaded by the light only);
+#: "folds": soft light and dark bands fixed to the cloth, like creases; "print": the folds
+#: plus a bold blotchy print. Patterns are fixed to the body's rest surface, so they move
+#: with the cloth (what optical flow follows).
+SHIRT_TEXTURES = ("plain", "folds", "print")
+
+
 @dataclass(frozen=True)
 class Tempo:
     """Seconds per phase. ``down_s``/``up_s`` are the eccentric/concentric halves of a rep;
@@ -80,6 +103,7 @@ class Scene:
     light_elevation_deg: float = 50.0
     light_strength: float = 0.75
     ambient: float = 0.45
+    shirt_texture: str = "plain"
 
 
 @dataclass(frozen=True)
@@ -89,7 +113,9 @@ class Fault:
     ``magnitude_deg``: peak spinal flexion, lumbar extension or twist, in degrees. A twist may
     be negative: positive turns the shoulders towards the lifter's left, negative to the right.
     ``lumbar_fraction``: for flexion, the share of the flexion in the lumbar bones.
-    ``duration_s``: for twist, the time out and back (0.2 s is jerky, 2 s is slow).
+    ``duration_s``: for a twist, the time out and back (``twist_shape`` "jerk": 0.2 s is
+    jerky, 2 s is slow), or the time to turn out for the shapes that stay turned a while.
+    ``twist_shape``: how the twist moves through the rep (``TwistShape``).
     """
 
     kind: FaultKind
@@ -97,6 +123,7 @@ class Fault:
     reps: tuple[int, ...] = ()
     lumbar_fraction: float = 0.5
     duration_s: float = 0.2
+    twist_shape: TwistShape = TwistShape.JERK
 
     def applies_to(self, rep: int) -> bool:
         return not self.reps or rep in self.reps
@@ -130,15 +157,25 @@ class Scenario:
                 raise ConfigError("a twist needs duration_s > 0 (e.g. 0.2 for jerky, 2 for slow)")
             if not 0.0 <= f.lumbar_fraction <= 1.0:
                 raise ConfigError(f"lumbar_fraction must lie in [0, 1], got {f.lumbar_fraction}")
+            if f.twist_shape is not TwistShape.JERK and f.kind is not FaultKind.TWIST:
+                raise ConfigError("twist_shape applies to twist faults only")
             if f.magnitude_deg < 0 and f.kind is not FaultKind.TWIST:
                 raise ConfigError("fault magnitude_deg must be >= 0 for flexion and extension; "
                                   "the kind sets the direction (only a twist takes a sign)")
+        if self.scene.shirt_texture not in SHIRT_TEXTURES:
+            raise ConfigError(f"shirt_texture must be one of {', '.join(SHIRT_TEXTURES)}, got "
+                              f"{self.scene.shirt_texture!r}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["exercise"] = self.exercise.value
-        d["faults"] = [{**asdict(f), "kind": f.kind.value, "reps": list(f.reps)}
-                       for f in self.faults]
+        d["faults"] = [{**asdict(f), "kind": f.kind.value, "reps": list(f.reps),
+                        "twist_shape": f.twist_shape.value} for f in self.faults]
+        for fd in d["faults"]:  # absent when the default: older truth files stay valid
+            if fd["twist_shape"] == TwistShape.JERK.value:
+                del fd["twist_shape"]
+        if d["scene"]["shirt_texture"] == "plain":
+            del d["scene"]["shirt_texture"]
         for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
             d["scene"][key] = list(d["scene"][key])
         for key in ("tilt_deg", "roll_deg"):  # absent when level: older truth files stay valid
@@ -179,6 +216,8 @@ def _from_dict(d: dict[str, Any]) -> Scenario:
     for f in d.pop("faults", []) or []:
         f = dict(f)
         f["kind"] = FaultKind(f["kind"])
+        if "twist_shape" in f:
+            f["twist_shape"] = TwistShape(f["twist_shape"])
         faults.append(_sub(Fault, f))
     return Scenario(
         exercise=Exercise(d.pop("exercise", "squat")),
