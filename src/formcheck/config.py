@@ -72,11 +72,6 @@ class SignalConfig:
     #: ``torso_flow``; there it replaces the depth cue). Small: the flow of a plain shirt
     #: follows its edges and folds more than the turning surface.
     twist_flow_kept: float = 0.12
-    #: Seen from behind, the torso's flow replaces the width cue up to this turn of the hip
-    #: line from facing away; 0 = square-on only. Off: measured on rendered rear-45 views
-    #: (55) it found no more fast twists and warned on 4/14 slow ones, and a real rear-oblique
-    #: deadlift got 7 false warnings (docs/analysis.md, bench/eval_twist.py rule/real).
-    twist_flow_behind_max_deg: float = 0.0
     #: Order of those Butterworth filters (applied forwards and backwards).
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
@@ -455,12 +450,14 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_angle_cutoff_hz": Range(0.0, 100.0, lo_open=True),
     "SignalConfig.twist_despike_frames": Range(1, 31),
     "SignalConfig.twist_width_full_deg": Range(0.0, 90.0),
-    "SignalConfig.twist_width_zero_deg": Range(0.0, 90.0),
+    # The pose pass measures the torso's flow only on frames whose hip line is within 45° of
+    # square-on (pose.flow.GATE_MAX_TURN_DEG); a set read by the flow further turned than
+    # 20° below that would read frames that were never measured.
+    "SignalConfig.twist_width_zero_deg": Range(0.0, 25.0),
     "SignalConfig.twist_width_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_depth_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_world_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_flow_kept": Range(0.0, 2.0, lo_open=True),
-    "SignalConfig.twist_flow_behind_max_deg": Range(0.0, 90.0),
     "SignalConfig.min_visibility": _FRAC,
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,

@@ -24,7 +24,7 @@ from formcheck.analysis.signal import (
     run_durations,
     runs,
 )
-from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw
+from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw, views_showing
 from formcheck.config import (
     AssessConfig,
     FaultThresholds,
@@ -256,7 +256,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                            "film against a plain background with the back in view")
     oblique = ctx.view.name == "oblique"
     judge_oblique = bool(np.isfinite(th.oblique_min_flexion_deg))
-    views = VIEW_SHOWS["rounded_back"] | {"oblique"} if judge_oblique else None
+    views = views_showing("rounded_back", ctx.thresholds)  # what live's view advice reads
     if clip_reason is None and oblique and not judge_oblique:
         clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
                        "there is too uncertain (README, \"Back warnings\"; "

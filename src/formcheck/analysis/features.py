@@ -218,15 +218,12 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         weight = np.where(np.isfinite(weight), weight, 0.0)
     else:
         width, weight = np.full(n, np.nan), np.zeros(n)
-    behind = flow is not None and not facing and phi <= sc.twist_flow_behind_max_deg
-    if flow is not None and (phi < sc.twist_width_zero_deg or behind):
-        # Square-on only by default: turned, the trunk's bend moves the two bands apart as
-        # well (on rendered truth the flow's noise at 45 deg is ten times that at the front;
-        # from behind, twist_flow_behind_max_deg, it warned on slow twists and real lifts).
+    if flow is not None and phi < sc.twist_width_zero_deg:
+        # Square-on only: turned, the trunk's bend moves the two bands apart as well (on
+        # rendered truth the flow's noise at 45 deg is ten times that at the front; read
+        # from behind at rear-45 it warned on slow twists and real lifts: docs/analysis.md).
         # Seen from behind, the back moves the other way to the chest.
         raw_depth, kept, source = (1.0 if facing else -1.0) * flow, sc.twist_flow_kept, "flow"
-        if behind:
-            weight = np.zeros(n)
     elif image_depth is not None:
         raw_depth, kept, source = geo.twist_deg(image_depth), sc.twist_depth_kept, "image depth"
     else:
