@@ -166,8 +166,8 @@ def main() -> None:
         r = run_analyze(clip, args.model, flags, args.nice, args.src.resolve(), keep)
         first = first or r["peak"]
         print(f"{seconds:g} s, {frames} frames: wall {r['wall']:.1f} s, CPU {r['cpu']:.1f} s, "
-              f"peak {r['peak']:.1f} MiB (x{r['peak'] / first:.3f}); pose pass + analysis "
-              f"{r['pose_peak']:.1f} MiB, render pass {r['render_peak']:.1f} MiB; "
+              f"peak {r['peak']:.1f} MiB (x{r['peak'] / first:.3f}); pose pass "
+              f"{r['pose_peak']:.1f} MiB, analysis + render pass {r['render_peak']:.1f} MiB; "
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
         for phase in ("pose", "render"):
             dec = " ".join(f"{v:.0f}" for v in r[f"{phase}_deciles"])
