@@ -82,7 +82,7 @@ def make_clip(seconds: float, fps: float, width: int, height: int, clip: Path) -
 
 def one(seconds: float, fps: float, width: int, height: int, clip: Path, folder: Path,
         write_video: bool, write_html: bool) -> dict:
-    from formcheck.pipeline import analyse, output_paths, render_outputs
+    from formcheck.pipeline import analyse, output_paths, render_outputs, render_view
 
     stage = ["setup"]
     peaks: dict[str, float] = {}
@@ -107,6 +107,7 @@ def one(seconds: float, fps: float, width: int, height: int, clip: Path, folder:
     paths = output_paths(out, clip.stem)
     report.save_json(paths["report"])
     report.save_csv(paths["csv"])
+    seq = render_view(seq)  # as formcheck analyze does: the rest of the pose data is freed
     stage[0] = "render"
     render_outputs(clip, seq, report, result.series, paths, write_video=write_video,
                    write_html=write_html)

@@ -11,7 +11,7 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.errors import OutputError
 from formcheck.fsutil import write_parts_atomic
 from formcheck.io.video import FileSource, VideoSink
-from formcheck.pipeline import analyse, output_paths, render_outputs
+from formcheck.pipeline import analyse, output_paths, render_outputs, render_view
 from formcheck.render import _text
 from formcheck.render.html import render_html, thumbnail_uri
 from formcheck.render.overlay import OverlayRenderer, select_thumbnail_frames
@@ -98,7 +98,44 @@ def test_text_cache_stays_within_its_byte_budget():
     first = _text.text_mask("Rep 1/3 · descent", 40, True).copy()
     for k in range(3000):
         _text.text_mask(f"now {k / 10:.1f}% · limit 12%", 40)
-    assert 0 < _text._MASKS.bytes <= _text._MASK_CACHE_BYTES
+    assert 0 < _text._MASKS.bytes <= _text._MASKS.limit
     again = _text.text_mask("Rep 1/3 · descent", 40, True)
     assert again.dtype == np.float32 and np.array_equal(again, first)
     assert _text.text_size("Rep 1/3 · descent", 40, True) == first.shape[::-1]
+
+
+def test_text_cache_is_sized_to_the_frame():
+    """One byte per pixel (a few frames' worth of text at any size), at least the minimum, so
+    it fills within seconds of any clip; shrinking it drops the oldest masks at once."""
+    try:
+        _text.fit_cache_to_frame(1920, 1080)
+        assert _text._MASKS.limit == 1920 * 1080
+        for k in range(400):
+            _text.text_mask(f"now {k / 10:.1f}% · limit 12%", 40)
+        assert _text._MASKS.bytes > _text._MASK_CACHE_BYTES
+        _text.fit_cache_to_frame(320, 240)
+        assert _text._MASKS.limit == _text._MASK_CACHE_BYTES
+        assert 0 < _text._MASKS.bytes <= _text._MASK_CACHE_BYTES
+    finally:
+        _text.fit_cache_to_frame(0, 0)
+
+
+def test_render_view_keeps_what_is_drawn_and_frees_the_rest(clip_and_seq, tmp_path):
+    """The render pass draws the same from the reduced view: the drawn columns are the same
+    arrays (not copies), world landmarks and presence take no memory, ``detected`` is exact."""
+    clip, seq = clip_and_seq
+    report, result = analyse(seq)
+    view = render_view(seq)
+    for name in ("t_s", "image_xy", "visibility", "back_xy"):
+        assert getattr(view, name) is getattr(seq, name)
+    assert view.world_xyz.shape == seq.world_xyz.shape
+    assert view.world_xyz.strides[1:] == (0, 0) and view.presence.strides == (0, 0)
+    assert view.image_z is None and view.torso_flow is None
+    np.testing.assert_array_equal(view.detected, seq.detected)
+    full = OverlayRenderer(report, seq, result.series)
+    reduced = OverlayRenderer(report, view, result.series)
+    with FileSource(clip) as src:
+        for frame in src:
+            a = full.draw(frame.image.copy(), frame.index)
+            b = reduced.draw(frame.image, frame.index)
+            np.testing.assert_array_equal(a, b)

@@ -679,3 +679,73 @@ def test_plot_indices_keep_every_peak_and_gap_of_a_long_series():
     assert np.nanmax(v[keep]) == np.nanmax(v) and np.nanmin(v[keep]) == np.nanmin(v)
     short = np.arange(100.0)
     assert plot_indices(short, 600).tolist() == list(range(100))  # short series: whole
+
+
+# ---------------------------------------------------------------------------- exactness
+def _reference_body(ov: OverlayRenderer, frame: np.ndarray, index: int) -> None:
+    """The skeleton drawn one item at a time, every test on one value (the overlay's drawing
+    before its per-item tests were made on whole arrays): the pixels must not differ."""
+    import cv2
+
+    from formcheck.pose.landmarks import SKELETON_EDGES
+    from formcheck.render.overlay import _Layout
+
+    st = ov.style
+    lay = _Layout.for_frame(frame.shape[1], frame.shape[0], st)
+    xy, vis = ov.seq.image_xy[index], ov.seq.visibility[index]
+    if not np.isfinite(xy).any():
+        return
+    twist = int(ov._twist_code[index])
+
+    def pt(p):
+        return int(round(float(p[0]))), int(round(float(p[1])))
+
+    twist_edges = {(L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP)}
+    for a, b in SKELETON_EDGES:
+        v = min(vis[a], vis[b])
+        if not (np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()) or not (
+                v >= st.faint_visibility):
+            continue
+        solid = v >= st.min_visibility
+        bgr = st.skeleton_bgr if solid else st.faint_bgr
+        if (a, b) in twist_edges and twist > 0:
+            bgr = st.code_bgr(twist)
+        cv2.line(frame, pt(xy[a]), pt(xy[b]), bgr, lay.line if solid else max(1, lay.line // 2),
+                 cv2.LINE_AA)
+    for j in range(L.LEFT_SHOULDER, NUM_LANDMARKS):
+        if np.isfinite(xy[j]).all() and vis[j] >= st.min_visibility:
+            cv2.circle(frame, pt(xy[j]), lay.line + 1, st.joint_bgr, -1, cv2.LINE_AA)
+    shoulder = xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]].mean(axis=0)
+    hip = xy[[L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)
+    if np.isfinite(shoulder).all() and np.isfinite(hip).all():
+        cv2.line(frame, pt(shoulder), pt(hip), st.code_bgr(int(ov._back_code[index])),
+                 2 * lay.line + 1, cv2.LINE_AA)
+
+
+def test_skeleton_drawing_equals_a_one_item_at_a_time_loop(setup):
+    """Hostile landmarks (NaN and infinite points, NaN visibility on either end of an edge,
+    visibility exactly at the style's limits, coordinates on .5): the same pixels as the plain
+    loop. Only the body is compared (skeleton, joints, trunk line; no back outline here)."""
+    from formcheck.render.overlay import _Layout
+
+    report, seq, series = setup
+    rng = np.random.default_rng(7)
+    n = len(seq)
+    xy = seq.image_xy.copy()
+    xy[::3] = np.floor(xy[::3]) + 0.5  # ties for the rounding
+    vis = rng.choice(np.array([0.0, 0.2, 0.5, 0.19999999, 0.49999997, 0.9, np.nan],
+                              dtype=np.float32), size=(n, NUM_LANDMARKS))
+    holes = rng.random((n, NUM_LANDMARKS)) < 0.1
+    xy[holes] = np.nan
+    xy[5, L.LEFT_HIP] = np.inf
+    odd = PoseSequence(t_s=seq.t_s, image_xy=xy, world_xyz=seq.world_xyz, visibility=vis,
+                       presence=seq.presence, back_xy=None, width=seq.width,
+                       height=seq.height)
+    for style in (OverlayStyle(), OverlayStyle(min_visibility=0.3, faint_visibility=0.1)):
+        ov = OverlayRenderer(report, odd, series, style=style)
+        for i in range(0, n, 7):
+            got = np.zeros((seq.height, seq.width, 3), np.uint8)
+            want = got.copy()
+            ov._draw_body(got, i, _Layout.for_frame(seq.width, seq.height, style))
+            _reference_body(ov, want, i)
+            np.testing.assert_array_equal(got, want)

@@ -430,7 +430,11 @@ class VideoSink:
         if (self._w2, self._h2) != (self.width, self.height):
             image = np.pad(image, ((0, self._h2 - self.height), (0, self._w2 - self.width),
                                    (0, 0)), mode="edge")
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+        # Wrapped, not copied (rows may be padded): the conversion below reads it once. A
+        # copy into a new frame (``from_ndarray``) cost 2-3 times the conversion itself.
+        if image.dtype != np.uint8 or image.strides[1:] != (3, 1) or image.strides[0] <= 0:
+            image = np.ascontiguousarray(image, dtype=np.uint8)
+        frame = av.VideoFrame.from_numpy_buffer(image, format="bgr24")
         # The same swscale conversion the encoder would make itself (bilinear, the frame's
         # colourspace), done here so it can run in the caller's thread.
         return frame.reformat(format="yuv420p", threads=1)

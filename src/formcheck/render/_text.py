@@ -14,11 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-#: Bytes of rasterised text kept for reuse (8-bit coverage). The HUD draws a few dozen strings
-#: per frame, many of them again on the next frames; the cache is bounded in bytes, not in
-#: entries, so a long clip (many distinct readings, 40-px text at 1080p) does not fill it with
-#: hundreds of megabytes that a short one never reaches.
-_MASK_CACHE_BYTES = 4 << 20
+#: Bytes of rasterised text kept for reuse (8-bit coverage), at least. The HUD draws a few
+#: dozen strings per frame, most of them again on the next frames, and one new reading per frame
+#: (the gauge's "now ..."). The cache is bounded in bytes, not entries, and sized to the frame
+#: (``fit_cache_to_frame``): one byte per pixel, about seven frames' worth of the overlay's text
+#: at any size (a frame draws 35 KB of masks at 320x240, 290 KB at 1080p, 1.1 MB at 4K). So it
+#: fills within seconds of any clip and then stays the same size: a larger budget (4 MiB) took a
+#: minute to fill at 320x240, and the heap holes its turnover left made the render pass 12 MB
+#: larger at 5 minutes than at 10 s.
+_MASK_CACHE_BYTES = 256 << 10
 #: Distinct (text, size, weight) whose size is remembered (measuring needs no raster).
 _SIZE_CACHE_SIZE = 4096
 #: Pillow's FreeType faces are not safe to use from two threads at once (the render pass draws
@@ -73,9 +77,17 @@ class _MaskCache:
                 return
             self._items[key] = mask
             self.bytes += mask.nbytes
-            while self.bytes > self.limit:
-                _, old = self._items.popitem(last=False)
-                self.bytes -= old.nbytes
+            self._evict()
+
+    def resize(self, limit: int) -> None:
+        with self._lock:
+            self.limit = limit
+            self._evict()
+
+    def _evict(self) -> None:
+        while self.bytes > self.limit:
+            _, old = self._items.popitem(last=False)
+            self.bytes -= old.nbytes
 
     def clear(self) -> None:
         with self._lock:
@@ -84,6 +96,12 @@ class _MaskCache:
 
 
 _MASKS = _MaskCache(_MASK_CACHE_BYTES)
+
+
+def fit_cache_to_frame(width: int, height: int) -> None:
+    """Size the text cache for frames of ``width`` x ``height``: one byte per pixel, at least
+    ``_MASK_CACHE_BYTES`` (see there). Called by whatever draws text on a video's frames."""
+    _MASKS.resize(max(_MASK_CACHE_BYTES, int(width) * int(height)))
 
 
 def _raster(text: str, px: int, bold: bool) -> np.ndarray:

@@ -27,7 +27,14 @@ from formcheck.render._common import (
     robust_range,
     severity_rank,
 )
-from formcheck.render._text import fill_rect, fit_text, put_text, text_size, wrap_text
+from formcheck.render._text import (
+    fill_rect,
+    fit_cache_to_frame,
+    fit_text,
+    put_text,
+    text_size,
+    wrap_text,
+)
 from formcheck.report import FAULTS, Report
 
 BGR = tuple[int, int, int]
@@ -51,6 +58,11 @@ _HIPS = (_L.LEFT_HIP, _L.RIGHT_HIP)
 _TWIST_EDGES = {_SHOULDERS, _HIPS}
 #: Joints that get a dot (the body, not the face).
 _JOINTS = tuple(range(_L.LEFT_SHOULDER, len(_L)))
+_JOINT_IDX = np.array(_JOINTS, dtype=np.intp)
+#: Ends of each skeleton edge, and which edges are the twist's (drawing looks them up by edge).
+_EDGE_A = np.array([a for a, _ in SKELETON_EDGES], dtype=np.intp)
+_EDGE_B = np.array([b for _, b in SKELETON_EDGES], dtype=np.intp)
+_IS_TWIST_EDGE = tuple((a, b) in _TWIST_EDGES for a, b in SKELETON_EDGES)
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,7 @@ class OverlayRenderer:
         self.seq = seq
         self.series = {s.name: s for s in (series or {}).values()}
         self.style = style or OverlayStyle()
+        fit_cache_to_frame(seq.width, seq.height)
         t = seq.t_s
         n = len(seq)
         reps = report.reps
@@ -335,20 +348,28 @@ class OverlayRenderer:
             return  # no person in this frame
         twist = int(self._twist_code[index])
         back_bgr = st.code_bgr(int(self._back_code[index]))
-        for a, b in SKELETON_EDGES:
-            v = min(vis[a], vis[b])
-            if not (np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()) or not v >= (
-                    st.faint_visibility):
+        # The per-edge and per-joint tests are made on whole arrays (the same float32
+        # comparisons as one value at a time), so the loops below only draw.
+        pts = np.rint(xy.astype(np.float64))
+        ok_pt = np.isfinite(xy).all(axis=1)
+        ipts = np.where(ok_pt[:, None], pts, 0.0).astype(np.int64).tolist()
+        va, vb = vis[_EDGE_A], vis[_EDGE_B]
+        v = np.where(vb < va, vb, va)  # min(va, vb) as Python's min takes it (NaN kept first)
+        drawn = (ok_pt[_EDGE_A] & ok_pt[_EDGE_B] & (v >= st.faint_visibility)).tolist()
+        solid = (v >= st.min_visibility).tolist()
+        thin = max(1, lay.line // 2)
+        twist_bgr = st.code_bgr(twist) if twist > _CODE_OK else None
+        for k, (a, b) in enumerate(SKELETON_EDGES):
+            if not drawn[k]:
                 continue
-            solid = v >= st.min_visibility
-            bgr = st.skeleton_bgr if solid else st.faint_bgr
-            if (a, b) in _TWIST_EDGES and twist > _CODE_OK:
-                bgr = st.code_bgr(twist)
-            cv2.line(frame, _pt(xy[a]), _pt(xy[b]), bgr, lay.line if solid else
-                     max(1, lay.line // 2), cv2.LINE_AA)
-        for j in _JOINTS:
-            if np.isfinite(xy[j]).all() and vis[j] >= st.min_visibility:
-                cv2.circle(frame, _pt(xy[j]), lay.line + 1, st.joint_bgr, -1, cv2.LINE_AA)
+            bgr = st.skeleton_bgr if solid[k] else st.faint_bgr
+            if twist_bgr is not None and _IS_TWIST_EDGE[k]:
+                bgr = twist_bgr
+            cv2.line(frame, ipts[a], ipts[b], bgr, lay.line if solid[k] else thin, cv2.LINE_AA)
+        dots = (ok_pt[_JOINT_IDX] & (vis[_JOINT_IDX] >= st.min_visibility)).tolist()
+        for j, on in zip(_JOINTS, dots, strict=True):
+            if on:
+                cv2.circle(frame, ipts[j], lay.line + 1, st.joint_bgr, -1, cv2.LINE_AA)
         shoulder = xy[list(_SHOULDERS)].mean(axis=0)
         hip = xy[list(_HIPS)].mean(axis=0)
         if np.isfinite(shoulder).all() and np.isfinite(hip).all():
@@ -498,16 +519,23 @@ class OverlayRenderer:
         xs = px0 + (ts - t_from) / st.sparkline_window_s * (px1 - px0)
         ys = ymap(vs)
         thick = max(1, lay.line)
-        for q in range(1, len(ts)):
-            if np.isfinite(ys[q - 1]) and np.isfinite(ys[q]):
-                code = int(codes[q])
-                bgr = st.curve_bgr if code == _CODE_OK else (
+        # Points as Python ints (truncated, as int() does) and the tests made once per
+        # window, so the loop only draws: one segment per pair of finite samples.
+        finite = np.isfinite(ys)
+        ix = xs.astype(np.int64).tolist()
+        iy = np.where(finite, ys, 0.0).astype(np.int64).tolist()
+        both = (finite[1:] & finite[:-1]).tolist()
+        colours = {}
+        for q, code in enumerate(codes[1:].tolist(), start=1):
+            if not both[q - 1]:
+                continue
+            bgr = colours.get(code)
+            if bgr is None:
+                bgr = colours[code] = st.curve_bgr if code == _CODE_OK else (
                     st.faint_bgr if code == _CODE_NOT_ASSESSABLE else st.code_bgr(code))
-                cv2.line(frame, (int(xs[q - 1]), int(ys[q - 1])), (int(xs[q]), int(ys[q])),
-                         bgr, thick, cv2.LINE_AA)
-        if np.isfinite(ys[-1]):
-            cv2.circle(frame, (int(xs[-1]), int(ys[-1])), thick + 2, st.text_bgr, -1,
-                       cv2.LINE_AA)
+            cv2.line(frame, (ix[q - 1], iy[q - 1]), (ix[q], iy[q]), bgr, thick, cv2.LINE_AA)
+        if finite[-1]:
+            cv2.circle(frame, (ix[-1], iy[-1]), thick + 2, st.text_bgr, -1, cv2.LINE_AA)
 
 
 def _closest_to_limit(s: Series) -> float:
