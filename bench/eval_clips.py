@@ -241,7 +241,7 @@ def outline_roughness(seq: PoseSequence, config, exercise: str) -> np.ndarray | 
     ``judge_min_trunk_deg``), or None with fewer than 3 such frames."""
     from formcheck.analysis.features import compute_signals
 
-    sig = compute_signals(seq, config)
+    sig = compute_signals(seq, config, roughness=True)
     if sig.back_roughness is None:
         return None
     th = config.faults_for(exercise if exercise in ("squat", "deadlift", "row")

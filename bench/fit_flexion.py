@@ -122,7 +122,7 @@ def drape(seq: PoseSequence) -> PoseSequence:
 def clip_rows(seq: PoseSequence, truth: dict, exercise: str,
               overrides: tuple[str, ...] = ()) -> dict:
     cfg = load_config(None, list(overrides))
-    sig = compute_signals(seq, cfg)
+    sig = compute_signals(seq, cfg, roughness=True)
     th = cfg.faults_for(exercise).rounded_back
     pf = truth["per_frame"]
     n = min(len(seq), len(pf["t_s"]))

@@ -285,6 +285,21 @@ def test_frames_with_a_kinked_outline_are_not_judged_for_rounding():
     assert not clip.assessable and clip.reason
 
 
+def test_the_outline_roughness_is_computed_only_when_a_rule_judges_it():
+    """It costs about a quarter of the analysis' time and is off by default: computed when any
+    exercise's table sets a limit (or a caller asks), skipped otherwise."""
+    from formcheck.analysis.features import compute_signals
+    from formcheck.config import load_config
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),)))
+    assert compute_signals(seq, load_config()).back_roughness is None
+    asked = compute_signals(seq, load_config(), roughness=True).back_roughness
+    one_table = load_config(overrides=["row.rounded_back.max_outline_roughness_pct=3"])
+    by_limit = compute_signals(seq, one_table).back_roughness
+    assert asked is not None and np.isfinite(asked).any()
+    np.testing.assert_array_equal(asked, by_limit)
+
+
 def test_oblique_rounding_states_its_own_error_bar_and_head_drop_part():
     """From 45 deg the estimate adds the ear-shoulder-hip angle's drop (its own calibration);
     a finding states the error measured for that estimate, not the side view's."""

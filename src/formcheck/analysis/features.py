@@ -9,7 +9,7 @@ import numpy as np
 
 from formcheck.analysis import geometry as geo
 from formcheck.analysis.signal import Gradient, TimeBase, smooth_rows
-from formcheck.config import Config, SignalConfig
+from formcheck.config import EXERCISES, Config, SignalConfig
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
@@ -51,7 +51,8 @@ class BodySignals:
     leg_length_m: float
     #: Twist from cues that do not rest on the pose network's depth alone (compute_twist).
     twist: TwistSignals | None = None
-    #: Back outline's RMS distance from a smooth bow, fraction of the chord (NaN without).
+    #: Back outline's RMS distance from a smooth bow, fraction of the chord (NaN without an
+    #: outline; None when not computed: ``compute_signals``' ``roughness``).
     back_roughness: np.ndarray | None = None
 
 
@@ -248,8 +249,21 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                         left_nearer=left_nearer, depth_source=source)
 
 
-def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
+def _roughness_judged(config: Config) -> bool:
+    """Whether any fault table judges the outline's roughness (a finite
+    ``rounded_back.max_outline_roughness_pct``; off by default)."""
+    return any(np.isfinite(config.faults_for(e).rounded_back.max_outline_roughness_pct)
+               for e in (*EXERCISES, "unknown"))
+
+
+def compute_signals(seq: PoseSequence, config: Config, *,
+                    roughness: bool | None = None) -> BodySignals:
+    """Every per-frame signal the rules read. ``roughness``: also the back outline's
+    roughness (``back_roughness``, a per-frame least-squares fit); by default only when a
+    rule judges it, since it costs about a quarter of the analysis' time."""
     sc = config.signal
+    if roughness is None:
+        roughness = _roughness_judged(config)
     t = seq.t_s
     base = TimeBase.of(t)
     w = geo.Joints.gather(seq.world_xyz, WORLD_LANDMARKS)
@@ -296,9 +310,10 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
         raw.append(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
                                   sc.back_profile_last_point))
         elbow_back = geo.behind_back(im, seq.back_xy, L.LEFT_ELBOW, L.RIGHT_ELBOW)
-        rough_row = len(raw)
-        raw.append(geo.back_roughness(im, seq.back_xy, sc.back_profile_first_point,
-                                      sc.back_profile_last_point))
+        rough_row = len(raw) if roughness else None
+        if roughness:
+            raw.append(geo.back_roughness(im, seq.back_xy, sc.back_profile_first_point,
+                                          sc.back_profile_last_point))
     else:
         rough_row = None
         elbow_back = np.full(t.shape, np.nan)
@@ -310,7 +325,7 @@ def compute_signals(seq: PoseSequence, config: Config) -> BodySignals:
     smooth = clean(raw)
     twist, hip_heading = smooth[-2:] if same_cutoff else clean(twisting, sc.twist_cutoff_hz)
     bulge = smooth[bulge_row] if bulge_row is not None else np.full(t.shape, np.nan)
-    rough = smooth[rough_row] if rough_row is not None else np.full(t.shape, np.nan)
+    rough = smooth[rough_row] if rough_row is not None else None
     gradient = Gradient.of(t) if len(t) > 1 else None
     rate = gradient.apply(twist) if gradient else np.full(t.shape, np.nan)
     jerk = gradient.apply(rate, order=2) if gradient else np.full(t.shape, np.nan)
