@@ -285,14 +285,7 @@ def main() -> int:
         found: dict[float, list[int]] = defaultdict(lambda: [0, 0])
         for held in bodies:
             w = fit([c for c in vc if c["body"] != held], args.min_frames, head)
-            pe = []
-            for c in (c for c in vc if c["body"] == held):
-                for tp, *feats in rep_features(c, args.min_frames, head):
-                    est = estimate(w, tuple(feats))
-                    found[c["size"]][1] += 1
-                    found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
-                    if np.isfinite(est):
-                        pe.append(est - tp)
+            pe = score_reps(w, [c for c in vc if c["body"] == held], args, head, found)
             print(f"  held out {held:8s} {_line(w)}  rep peaks {len(pe):3d} "
                   f"MAE {np.abs(pe).mean():5.1f} deg (mean signed {np.mean(pe):+5.1f})")
             errs.extend(pe)
@@ -309,6 +302,21 @@ def main() -> int:
     return 0
 
 
+def score_reps(w, clips: list[dict], args: argparse.Namespace, head: bool,
+               found: dict[float, list[int]]) -> list[float]:
+    """Each rep's estimate with the fit ``w`` minus its true peak (finite estimates only);
+    counts into ``found[size]`` [reps estimated at or above ``--threshold``, reps]."""
+    errs = []
+    for c in clips:
+        for tp, *feats in rep_features(c, args.min_frames, head):
+            est = estimate(w, tuple(feats))
+            found[c["size"]][1] += 1
+            found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
+            if np.isfinite(est):
+                errs.append(est - tp)
+    return errs
+
+
 def other_exercise(args: argparse.Namespace, vc: list[dict], head: bool) -> None:
     """Fit on ``--fit-exercise`` clips only, score the other exercises' reps."""
     train = [c for c in vc if c["exercise"] == args.fit_exercise]
@@ -316,14 +324,8 @@ def other_exercise(args: argparse.Namespace, vc: list[dict], head: bool) -> None
     if not train or not test:
         return
     w = fit(train, args.min_frames, head)
-    errs, found = [], defaultdict(lambda: [0, 0])
-    for c in test:
-        for tp, *feats in rep_features(c, args.min_frames, head):
-            est = estimate(w, tuple(feats))
-            found[c["size"]][1] += 1
-            found[c["size"]][0] += int(np.isfinite(est) and est >= args.threshold)
-            if np.isfinite(est):
-                errs.append(est - tp)
+    found: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+    errs = score_reps(w, test, args, head, found)
     e = np.asarray(errs)
     print(f"  fitted on {args.fit_exercise} only ({_line(w)}), scored on "
           f"{len(test)} clips of other exercises: rep-peak MAE {np.abs(e).mean():.1f} deg "
