@@ -398,7 +398,8 @@ def rep_rows(c: Clip, cues: tuple[str, ...], how: str) -> list[dict]:
             first = int(np.argmax(np.nan_to_num(np.abs(x)) >= 0.8 * abs(x[k])))
             side_ok = bool(np.sign(x[first]) == np.sign(f["peak"]))
         out.append({"clip": c.name, "src": c.src, "view": c.view, "body": c.body, "kind": kind,
-                    "shape": shape if c.src == "shapes" else ("jerk" if f else "none"),
+                    "shape": (f"{shape} {c.name.rsplit('_', 1)[-1]}" if c.src == "shapes" and f
+                              else shape if c.src == "shapes" else ("jerk" if f else "none")),
                     "score": float(abs(x[k])), "side_ok": side_ok, "rep": r,
                     "t_s": float(c.t[k])})
     return out
