@@ -20,6 +20,8 @@ slow-twist reps warned at most ``--max-false`` of the time) and scored on the he
                                            # the filters on the true twist (the ceiling)
     python bench/twist_agree.py detect     # per view and shape, bodies held out; real clips
     python bench/twist_agree.py worst -n N # real clips: frames where the flow is noisiest (/tmp)
+    python bench/twist_agree.py rate       # real 60 fps clips: each cue's noise at half the rate
+    python bench/twist_agree.py crop --px 100000  # real clips: the flow with a full-size crop
 
 Options for all: ``--cues front=depth,world,flow --cues turned=width,world`` (the cues
 combined), ``--template NAME`` (repeat; the templates scored), ``--norm own|floor|fixed``
@@ -695,6 +697,117 @@ def cmd_worst(args: argparse.Namespace) -> int:
     return 0
 
 
+def every_other(seq):
+    """``seq`` at half its frame rate: every other frame, the torso's flow summed over the two
+    steps it spans (the flow from two frames back, as a camera at half the rate would see)."""
+    from dataclasses import replace
+
+    flow = None
+    if seq.torso_flow is not None:
+        f = np.asarray(seq.torso_flow, np.float64)
+        pair = f.copy()
+        pair[1:] = f[1:] + f[:-1]
+        flow = pair[::2].astype(np.float32)
+    return replace(seq, t_s=seq.t_s[::2], image_xy=seq.image_xy[::2],
+                   world_xyz=seq.world_xyz[::2], visibility=seq.visibility[::2],
+                   presence=seq.presence[::2],
+                   back_xy=None if seq.back_xy is None else seq.back_xy[::2],
+                   image_z=None if seq.image_z is None else seq.image_z[::2], torso_flow=flow)
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    """Would a faster camera be quieter? The real clips filmed at 50 fps or more, read at
+    their own rate and at half of it (``every_other``): each cue's robust noise on each
+    template (calibrated degrees, as ``snr``). For noise independent from frame to frame the
+    ratio would be 1/sqrt(2) = 0.71."""
+    from dataclasses import replace
+
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, [])
+    print("| clip | view | cue | template | σ at own fps | σ at half | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    ratios: dict[str, list[float]] = defaultdict(list)
+    for pp in sorted(REAL_POSES.glob("*.npz")):
+        seq = PoseSequence.load(pp)
+        if seq.fps < 50:
+            continue
+        clip = pp.name[:-4]
+        fp = REAL_FLOWS / f"{clip}.flow.npz"
+        if fp.is_file():
+            seq = replace(seq, torso_flow=np.load(fp)["bands"])
+        full = Clip(clip, seq, None, "real", cfg)
+        half = Clip(clip, every_other(seq), None, "real", cfg)
+        if not full.reps:
+            continue
+        for k in sorted(full.sigma):
+            if k in half.sigma:
+                r = full.sigma[k] / half.sigma[k]
+                ratios[k[0]].append(r)
+                print(f"| {clip[:45]} | {'square' if full.square else full.view} | {k[0]} | "
+                      f"{k[1]} | {full.sigma[k]:.2f} | {half.sigma[k]:.2f} | {r:.2f} |")
+    print("\nratio own fps / half, median over clips and templates: " + ", ".join(
+        f"{c} {np.median(v):.2f} (n={len(v)})" for c, v in sorted(ratios.items())))
+    return 0
+
+
+CROP_CACHE = Path("/work/cache/s5-twist-crop")
+
+
+def cmd_crop(args: argparse.Namespace) -> int:
+    """Would a sharper flow be quieter? On the real clips read square-on, the torso's flow
+    measured as the pose pass does but with its crop scaled to at most ``--px`` pixels
+    (``pose.flow.MAX_CROP_PX``, 192 in the pose pass; set here for the measurement only),
+    cached under /work/cache/s5-twist-crop; per clip, the flow cue's robust noise on the
+    0.1 s step filter (calibrated degrees, as ``snr``), scaled against the 192 px one."""
+    from dataclasses import replace
+
+    import flow_gate
+
+    from formcheck.config import load_config
+    from formcheck.pose import flow as pf
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, [])
+    clips = [c for c in load_all(cfg) if c.src == "real" and c.square]
+    sizes = sorted(set(args.px) | {192})
+    print("| clip | fps | crop px (median) | " + " | ".join(f"σ flow, max {p} px" for p in sizes)
+          + " | CPU ms/frame per size |")
+    print("|---|---|---|" + "---|" * len(sizes) + "---|")
+    ratios: dict[int, list[float]] = defaultdict(list)
+    for c in clips:
+        seq = PoseSequence.load(REAL_POSES / f"{c.name}.npz")
+        pts = seq.image_xy[:, list(pf.TORSO)]
+        spread = np.ptp(pts, axis=1).max(axis=1)
+        ext = float(np.nanmedian((np.ptp(pts, axis=1) + 2 * pf.CROP_MARGIN
+                                  * spread[:, None]).max(axis=1)))
+        sig, cpu = {}, {}
+        for px in sizes:
+            cache = CROP_CACHE / str(px) / f"{c.name}.flow.npz"
+            if not cache.is_file():
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                old = pf.MAX_CROP_PX
+                pf.MAX_CROP_PX = px
+                try:
+                    bands, spent = flow_gate.measure(CLIPS / c.name, seq.image_xy)
+                finally:
+                    pf.MAX_CROP_PX = old
+                np.savez(cache, bands=bands, cpu_s=spent)
+            d = np.load(cache)
+            cpu[px] = 1000 * float(d["cpu_s"]) / len(seq)
+            one = Clip(c.name, replace(seq, torso_flow=d["bands"]), None, "real", cfg)
+            sig[px] = one.sigma.get(("flow", "step 0.1 s"), float("nan"))
+        for px in sizes:
+            ratios[px].append(sig[px] / sig[192])
+        print(f"| {c.name[:50]} | {seq.fps:.0f} | {ext:.0f} | "
+              + " | ".join(f"{sig[p]:.2f}" for p in sizes) + " | "
+              + ", ".join(f"{cpu[p]:.1f}" for p in sizes) + " |")
+    print("\nσ against 192 px, median over clips: " + ", ".join(
+        f"{p} px {np.nanmedian(ratios[p]):.2f}" for p in sizes))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import warnings
 
@@ -716,6 +829,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--at", action="append", default=[], metavar="CLIP@SECONDS",
                    help="also write the frames of this clip around this time")
     p.set_defaults(func=cmd_worst)
+    p = sub.add_parser("rate", help="real 50+ fps clips: each cue's noise at half the rate")
+    p.set_defaults(func=cmd_rate)
+    p = sub.add_parser("crop", help="real clips: the flow's noise with a larger crop")
+    p.add_argument("--px", type=int, action="append", default=[])
+    p.set_defaults(func=cmd_crop)
     p = sub.add_parser("snr", help="each cue's score on twists against its noise")
     p.set_defaults(func=cmd_snr)
     for p in sub.choices.values():
