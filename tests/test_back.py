@@ -328,3 +328,40 @@ def test_fixed_neutral_level_judges_only_hinged_trunks():
     assert not np.isfinite(upright_only.series["back_flexion"].values).any()
     assert all(f.evidence["judged_by"] == "rise" for f in upright_only.findings
                if f.fault == "rounded_back")
+
+
+def _cut(front: PoseSequence, side: PoseSequence, from_frame: int) -> PoseSequence:
+    """One clip whose camera cuts from ``front``'s to ``side``'s at ``from_frame``."""
+    def join(a, b):
+        return None if a is None else np.concatenate([a[:from_frame], b[from_frame:]])
+
+    return dataclasses.replace(
+        front, **{k: join(getattr(front, k), getattr(side, k))
+                  for k in ("image_xy", "world_xyz", "visibility", "presence", "back_xy",
+                            "image_z")})
+
+
+def test_a_clip_cutting_from_front_to_side_is_judged_in_its_side_view_reps_only():
+    """A front view cannot show the back's curve, but a clip that cuts to the side shows it
+    in those reps: they are judged (and say so), the front-view reps stay not assessable."""
+    from formcheck.config import load_config
+
+    reps = (CLEAN, CLEAN, SynthRep(flexion_deg=35.0), SynthRep(flexion_deg=35.0))
+    kw = {"exercise": "deadlift", "reps": reps, **NOISE}
+    front, truth = synthesize(SynthSpec(yaw_deg=0.0, **kw))
+    side, _ = synthesize(SynthSpec(yaw_deg=90.0, **kw))
+    cut_s = (truth.rep_end_s[1] + truth.rep_start_s[2]) / 2.0
+    seq = _cut(front, side, int(np.searchsorted(front.t_s, cut_s)))
+    result = analyze_sequence(seq, load_config(overrides=[]), exercise="deadlift")
+    assert result.view.name == "front"
+    got = {a.rep: a for a in result.assessable if a.fault == "rounded_back"}
+    assert got[None].assessable and "judged only in reps 3, 4" in got[None].reason
+    assert "the front" in got[None].reason
+    assert [got[i].assessable for i in (1, 2, 3, 4)] == [False, False, True, True]
+    findings = [x for x in result.findings if x.fault == "rounded_back"]
+    assert findings and {x.rep for x in findings} <= {3, 4}
+    # Off: the whole clip is not assessable, as before.
+    off = analyze_sequence(seq, load_config(overrides=["rounded_back.mixed_min_rep_side_frac="
+                                                       "inf"]), exercise="deadlift")
+    (clip,) = [a for a in off.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert not clip.assessable and not [x for x in off.findings if x.fault == "rounded_back"]

@@ -241,6 +241,12 @@ class RoundedBackThresholds:
     #: crossed the back 6.6%), real side views 0.5-3.9%. ``inf`` (off): the real clips'
     #: cross-validation gained nothing from it (docs/analysis.md, round 7).
     max_outline_roughness_pct: float = math.inf
+    #: In a clip whose overall view cannot show the back (a front view cutting to side
+    #: shots), a rep is judged when its mean yaw is a side view and at least this share of
+    #: its frames are side-view frames themselves (the real mixed clips' side reps: 0.76-1.0;
+    #: a hand-held squat whose back is hidden and whose yaw swings 40-176 deg: 0.13). ``inf``:
+    #: such clips are not judged at all.
+    mixed_min_rep_side_frac: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -503,6 +509,7 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.support_head_neck_drop_deg": Range(0.0, 180.0),
     "RoundedBackThresholds.max_elbow_behind_back_frac": Range(0.0, _INF),
     "RoundedBackThresholds.max_own_arch_pct": Range(0.0, _INF),
+    "RoundedBackThresholds.mixed_min_rep_side_frac": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_hip_extension_deg": _DEG_90,
     "LumbarOverextensionThresholds.max_plausible_hip_extension_deg": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_bent_arch_pct": Range(0.0, _INF),

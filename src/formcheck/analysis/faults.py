@@ -240,6 +240,32 @@ def own_head_drop(sig: BodySignals, judged: np.ndarray,
     return np.where(sig.head_visible, ref - hn, np.nan)
 
 
+#: Where the camera stands for each view, for messages.
+_VIEW_PLACES = {"front": "the front", "oblique": "45°", "side": "the side", "rear": "behind"}
+
+
+def reps_filmed_from(ctx: FaultContext, views: frozenset[str],
+                     min_frame_frac: float) -> tuple[Rep, ...]:
+    """The reps whose own view (from the body's mean yaw over the rep, as ``assess_fault``
+    reads it) is one of ``views`` and at least ``min_frame_frac`` of whose frames are in
+    one of those views themselves: in a clip that cuts between cameras, the reps that show
+    a fault even when the clip as a whole does not (a yaw swinging wildly averages to any
+    view, hence the frames' own share)."""
+    if not ctx.reps or not np.isfinite(min_frame_frac):
+        return ()
+    first = np.array([r.start_frame for r in ctx.reps])
+    last = np.array([r.end_frame for r in ctx.reps])
+    yaw_ok = np.isfinite(ctx.sig.yaw_deg)
+    n_yaw = _sum_over(yaw_ok, first, last)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yaw = _sum_over(np.where(yaw_ok, ctx.sig.yaw_deg, 0.0), first, last) / n_yaw
+        in_view = np.isin(classify_yaw(ctx.sig.yaw_deg, ctx.view_cfg), sorted(views))
+        frac = _sum_over(in_view, first, last) / (last - first + 1)
+    rep_views = classify_yaw(np.where(n_yaw > 0, yaw, np.nan), ctx.view_cfg)
+    return tuple(r for r, v, f in zip(ctx.reps, rep_views.tolist(), frac.tolist(), strict=True)
+                 if v in views and f >= min_frame_frac)
+
+
 # ---------------------------------------------------------------- rules
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
@@ -254,18 +280,36 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         if seen < ctx.assess.min_profile_frac:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
-    oblique = ctx.view.name == "oblique"
     judge_oblique = bool(np.isfinite(th.oblique_min_flexion_deg))
     views = views_showing("rounded_back", ctx.thresholds)  # what live's view advice reads
+    frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
+    caveat = None
+    side = frozenset({"side"})
+    if (clip_reason is None and ctx.clip_reason is None and ctx.view.name not in side
+            and ctx.view.name != "unknown"
+            and not (ctx.view.name == "oblique" and judge_oblique)):
+        # A clip that cuts between cameras (front, then side): its side-view reps show the
+        # back even where the clip's overall view does not; only they are judged, with the
+        # side view's estimate.
+        shown = reps_filmed_from(ctx, side, th.mixed_min_rep_side_frac)
+        if shown:
+            caveat = (f"judged only in rep{'s' if len(shown) > 1 else ''} "
+                      f"{', '.join(str(r.index) for r in shown)}, filmed from the side; the "
+                      f"rest of the clip is filmed from {_VIEW_PLACES[ctx.view.name]}, which "
+                      "cannot show the back's curve")
+            ctx = replace(ctx, view=Estimate("side", ctx.view.confidence))
+    oblique = ctx.view.name == "oblique"
     if clip_reason is None and oblique and not judge_oblique:
         clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
                        "there is too uncertain (README, \"Back warnings\"; "
                        "rounded_back.oblique_min_flexion_deg turns it on); film from the side")
-    frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
     if oblique:  # the 45 deg estimate also reads the ear-shoulder-hip angle
         frame_ok &= sig.head_visible
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
-                                       views=views)
+                                       caveat=caveat, views=views)
+    if caveat is not None:  # judged only inside the side-view reps
+        usable &= in_ranges(len(usable), np.array([r.start_frame for r in shown]),
+                            np.array([r.end_frame for r in shown]))
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
