@@ -365,3 +365,30 @@ def test_a_clip_cutting_from_front_to_side_is_judged_in_its_side_view_reps_only(
                                                        "inf"]), exercise="deadlift")
     (clip,) = [a for a in off.assessable if a.fault == "rounded_back" and a.rep is None]
     assert not clip.assessable and not [x for x in off.findings if x.fault == "rounded_back"]
+
+
+def test_rounding_reads_a_near_side_body_as_side_only_from_its_own_yaw_limit():
+    """``rounded_back.side_min_yaw_deg`` moves where this rule's side view starts (the view
+    bins of the other rules stay): a body turned 58° is judged as a side view, and says so,
+    only once the limit is below 58°."""
+    from formcheck.config import load_config
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN, SynthRep(flexion_deg=35.0)),
+                                  yaw_deg=58.0, **NOISE))
+
+    def run(limit: float):
+        result = analyze_sequence(seq, load_config(overrides=[
+            f"rounded_back.side_min_yaw_deg={limit:g}"]), exercise="deadlift")
+        (clip,) = [a for a in result.assessable if a.fault == "rounded_back" and a.rep is None]
+        return result, clip
+
+    far, clip = run(62.0)
+    assert far.view.name == "oblique" and not clip.assessable
+    near, clip = run(55.0)
+    assert near.view.name == "oblique"  # the clip's view, as the other rules read it
+    assert clip.assessable and "judged as a side view" in clip.reason
+    found = [x for x in near.findings if x.fault == "rounded_back"]
+    assert found and {x.rep for x in found} == {2}
+    assert all(x.evidence["view"] == "side" for x in found)
+    assert [x.fault for x in near.findings if x.fault != "rounded_back"] == [
+        x.fault for x in far.findings if x.fault != "rounded_back"]

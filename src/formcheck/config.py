@@ -247,6 +247,11 @@ class RoundedBackThresholds:
     #: a hand-held squat whose back is hidden and whose yaw swings 40-176 deg: 0.13). ``inf``:
     #: such clips are not judged at all.
     mixed_min_rep_side_frac: float = 0.5
+    #: The rounding rule reads a body turned at least this far from facing the camera (deg of
+    #: yaw, front side) as a side view, with the side view's estimate and limits; the view
+    #: bins (``view.oblique_max_yaw_deg``) stay as they are for the other rules. At the
+    #: view's own bin edge (62) nothing changes.
+    side_min_yaw_deg: float = 62.0
 
 
 @dataclass(frozen=True)
@@ -510,6 +515,7 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.max_elbow_behind_back_frac": Range(0.0, _INF),
     "RoundedBackThresholds.max_own_arch_pct": Range(0.0, _INF),
     "RoundedBackThresholds.mixed_min_rep_side_frac": Range(0.0, _INF),
+    "RoundedBackThresholds.side_min_yaw_deg": _DEG_90,
     "LumbarOverextensionThresholds.min_hip_extension_deg": _DEG_90,
     "LumbarOverextensionThresholds.max_plausible_hip_extension_deg": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_bent_arch_pct": Range(0.0, _INF),

@@ -24,7 +24,13 @@ from formcheck.analysis.signal import (
     run_durations,
     runs,
 )
-from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw, views_showing
+from formcheck.analysis.view import (
+    VIEW_REASONS,
+    VIEW_SHOWS,
+    classify_yaw,
+    estimate_view,
+    views_showing,
+)
 from formcheck.config import (
     AssessConfig,
     FaultThresholds,
@@ -284,6 +290,17 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     views = views_showing("rounded_back", ctx.thresholds)  # what live's view advice reads
     frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
     caveat = None
+    shown: tuple[Rep, ...] = ()  # the side-view reps of a clip cutting between cameras
+    if th.side_min_yaw_deg < ctx.view_cfg.oblique_max_yaw_deg and ctx.clip_reason is None:
+        # This rule's own side bin starts nearer the front than the view's.
+        vcfg = replace(ctx.view_cfg, oblique_max_yaw_deg=th.side_min_yaw_deg,
+                       front_max_yaw_deg=min(ctx.view_cfg.front_max_yaw_deg,
+                                             th.side_min_yaw_deg))
+        near = estimate_view(sig.yaw_deg, sig.trunk_visible, vcfg)
+        if near.name == "side" and ctx.view.name != "side":
+            caveat = (f"the body is turned {float(np.nanmedian(sig.yaw_deg)):.0f}° from facing "
+                      f"the camera: judged as a side view (from {th.side_min_yaw_deg:g}°)")
+        ctx = replace(ctx, view_cfg=vcfg, view=near)
     side = frozenset({"side"})
     if (clip_reason is None and ctx.clip_reason is None and ctx.view.name not in side
             and ctx.view.name != "unknown"
@@ -307,7 +324,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         frame_ok &= sig.head_visible
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
                                        caveat=caveat, views=views)
-    if caveat is not None:  # judged only inside the side-view reps
+    if shown:  # judged only inside the side-view reps
         usable &= in_ranges(len(usable), np.array([r.start_frame for r in shown]),
                             np.array([r.end_frame for r in shown]))
 
