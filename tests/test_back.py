@@ -360,6 +360,10 @@ def test_a_clip_cutting_from_front_to_side_is_judged_in_its_side_view_reps_only(
     assert [got[i].assessable for i in (1, 2, 3, 4)] == [False, False, True, True]
     findings = [x for x in result.findings if x.fault == "rounded_back"]
     assert findings and {x.rep for x in findings} <= {3, 4}
+    # Over-extension (side or 45°) is judged in the same reps, and says so.
+    ext = {a.rep: a for a in result.assessable if a.fault == "lumbar_overextension"}
+    assert ext[None].assessable and "judged only in reps 3, 4" in ext[None].reason
+    assert [ext[i].assessable for i in (1, 2)] == [False, False]
     # Off: the whole clip is not assessable, as before.
     off = analyze_sequence(seq, load_config(overrides=["rounded_back.mixed_min_rep_side_frac="
                                                        "inf"]), exercise="deadlift")

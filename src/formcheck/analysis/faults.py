@@ -272,6 +272,38 @@ def reps_filmed_from(ctx: FaultContext, views: frozenset[str],
                  if v in views and f >= min_frame_frac)
 
 
+def cut_clip_reps(ctx: FaultContext, views: frozenset[str], min_frame_frac: float,
+                  what: str) -> tuple[FaultContext, tuple[Rep, ...], str | None]:
+    """For a clip whose overall view is not one of ``views`` (a front view cutting to side
+    shots): the reps filmed from one of ``views`` (``reps_filmed_from``), the context with
+    the view those reps show, and the caveat naming them (``what``: what the other views
+    cannot show). Unchanged context, no reps and
+    no caveat when the clip's view is in ``views``, unknown, or no rep qualifies."""
+    if ctx.clip_reason is not None or ctx.view.name in views or ctx.view.name == "unknown":
+        return ctx, (), None
+    shown = reps_filmed_from(ctx, views, min_frame_frac)
+    if not shown:
+        return ctx, (), None
+    frames = in_ranges(len(ctx.sig.yaw_deg), np.array([r.start_frame for r in shown]),
+                       np.array([r.end_frame for r in shown]))
+    name = str(classify_yaw(float(np.nanmedian(ctx.sig.yaw_deg[frames])), ctx.view_cfg))
+    if name not in views:
+        name = "side" if "side" in views else sorted(views)[0]
+    caveat = (f"judged only in rep{'s' if len(shown) > 1 else ''} "
+              f"{', '.join(str(r.index) for r in shown)}, filmed from "
+              f"{_VIEW_PLACES[name]}; the rest of the clip is filmed from "
+              f"{_VIEW_PLACES[ctx.view.name]}, which cannot show {what}")
+    return replace(ctx, view=Estimate(name, ctx.view.confidence)), shown, caveat
+
+
+def _only_in(usable: np.ndarray, reps: tuple[Rep, ...]) -> np.ndarray:
+    """``usable`` restricted to the frames of ``reps`` (all of it when there are none)."""
+    if not reps:
+        return usable
+    return usable & in_ranges(len(usable), np.array([r.start_frame for r in reps]),
+                              np.array([r.end_frame for r in reps]))
+
+
 # ---------------------------------------------------------------- rules
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
@@ -290,7 +322,6 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     views = views_showing("rounded_back", ctx.thresholds)  # what live's view advice reads
     frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
     caveat = None
-    shown: tuple[Rep, ...] = ()  # the side-view reps of a clip cutting between cameras
     if th.side_min_yaw_deg < ctx.view_cfg.oblique_max_yaw_deg and ctx.clip_reason is None:
         # This rule's own side bin starts nearer the front than the view's.
         vcfg = replace(ctx.view_cfg, oblique_max_yaw_deg=th.side_min_yaw_deg,
@@ -301,20 +332,14 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             caveat = (f"the body is turned {float(np.nanmedian(sig.yaw_deg)):.0f}° from facing "
                       f"the camera: judged as a side view (from {th.side_min_yaw_deg:g}°)")
         ctx = replace(ctx, view_cfg=vcfg, view=near)
-    side = frozenset({"side"})
-    if (clip_reason is None and ctx.clip_reason is None and ctx.view.name not in side
-            and ctx.view.name != "unknown"
-            and not (ctx.view.name == "oblique" and judge_oblique)):
+    shown: tuple[Rep, ...] = ()
+    if clip_reason is None and not (ctx.view.name == "oblique" and judge_oblique):
         # A clip that cuts between cameras (front, then side): its side-view reps show the
         # back even where the clip's overall view does not; only they are judged, with the
         # side view's estimate.
-        shown = reps_filmed_from(ctx, side, th.mixed_min_rep_side_frac)
-        if shown:
-            caveat = (f"judged only in rep{'s' if len(shown) > 1 else ''} "
-                      f"{', '.join(str(r.index) for r in shown)}, filmed from the side; the "
-                      f"rest of the clip is filmed from {_VIEW_PLACES[ctx.view.name]}, which "
-                      "cannot show the back's curve")
-            ctx = replace(ctx, view=Estimate("side", ctx.view.confidence))
+        ctx, shown, cut = cut_clip_reps(ctx, frozenset({"side"}), th.mixed_min_rep_side_frac,
+                                        "the back's curve")
+        caveat = cut or caveat
     oblique = ctx.view.name == "oblique"
     if clip_reason is None and oblique and not judge_oblique:
         clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
@@ -324,9 +349,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         frame_ok &= sig.head_visible
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
                                        caveat=caveat, views=views)
-    if shown:  # judged only inside the side-view reps
-        usable &= in_ranges(len(usable), np.array([r.start_frame for r in shown]),
-                            np.array([r.end_frame for r in shown]))
+    usable = _only_in(usable, shown)  # a cut clip: only inside its side-view reps
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
@@ -422,13 +445,19 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     rb = ctx.thresholds.rounded_back
     sig = ctx.sig
     frame_ok = sig.trunk_visible & sig.legs_visible
+    # A clip cutting between cameras: judged in its reps filmed from the side or 45°.
+    ctx, shown, cut = cut_clip_reps(ctx, VIEW_SHOWS["lumbar_overextension"],
+                                    rb.mixed_min_rep_side_frac, "leaning back")
     bent_judged = ctx.view.name == "side" and np.isfinite(th.min_bent_arch_pct)
     caveat = None if bent_judged else (
         "only the lockout is judged (trunk against thighs); arching while bent over is "
         + ("judged only from the side" if np.isfinite(th.min_bent_arch_pct) else
            "not judged: the back outline's neutral differs too much between lifters and "
            "cameras"))
+    if cut:
+        caveat = f"{cut}; {caveat}" if caveat else cut
     assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok, caveat=caveat)
+    usable = _only_in(usable, shown)
     ext = sig.hip_extension_deg
     base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
     concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(ext, np.nan)
