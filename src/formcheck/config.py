@@ -244,8 +244,9 @@ class RoundedBackThresholds:
     #: In a clip whose overall view cannot show the back (a front view cutting to side
     #: shots), a rep is judged when its mean yaw is a side view and at least this share of
     #: its frames are side-view frames themselves (the real mixed clips' side reps: 0.76-1.0;
-    #: a hand-held squat whose back is hidden and whose yaw swings 40-176 deg: 0.13). ``inf``:
-    #: such clips are not judged at all.
+    #: a hand-held squat whose back is hidden and whose yaw swings 40-176 deg: 0.13). The
+    #: over-extension rule uses it too, for its side and 45 deg reps. ``inf``: such clips
+    #: are not judged at all.
     mixed_min_rep_side_frac: float = 0.5
     #: The rounding rule reads a body turned at least this far from facing the camera (deg of
     #: yaw, front side) as a side view, with the side view's estimate and limits; the view
