@@ -396,3 +396,24 @@ def test_rounding_reads_a_near_side_body_as_side_only_from_its_own_yaw_limit():
     assert all(x.evidence["view"] == "side" for x in found)
     assert [x.fault for x in near.findings if x.fault != "rounded_back"] == [
         x.fault for x in far.findings if x.fault != "rounded_back"]
+
+
+@pytest.mark.parametrize("yaw", [64.0, 116.0])
+def test_rounding_is_not_judged_just_inside_the_side_bin(yaw):
+    """Between 62° and ``side_min_yaw_deg`` from facing the camera (front or back), the
+    other rules see a side view but the outline runs over the shoulder blade and lat: the
+    rounding says it is not assessable, and why; square to the side it is judged."""
+    from formcheck.config import Config, load_config
+
+    th = Config().deadlift.rounded_back
+    assert 62.0 < th.side_min_yaw_deg < 90.0
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN, SynthRep(flexion_deg=35.0)),
+                                  yaw_deg=yaw, **NOISE))
+    result = analyze_sequence(seq, load_config(overrides=[]), exercise="deadlift")
+    assert result.view.name == "side"
+    (clip,) = [a for a in result.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert not clip.assessable and "off side-on" in clip.reason
+    assert not [x for x in result.findings if x.fault == "rounded_back"]
+    square = _rounded(90.0)
+    (clip,) = [a for a in square.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert clip.assessable

@@ -248,11 +248,14 @@ class RoundedBackThresholds:
     #: over-extension rule uses it too, for its side and 45 deg reps. ``inf``: such clips
     #: are not judged at all.
     mixed_min_rep_side_frac: float = 0.5
-    #: The rounding rule reads a body turned at least this far from facing the camera (deg of
-    #: yaw, front side) as a side view, with the side view's estimate and limits; the view
-    #: bins (``view.oblique_max_yaw_deg``) stay as they are for the other rules. At the
-    #: view's own bin edge (62) nothing changes.
-    side_min_yaw_deg: float = 62.0
+    #: The rounding rule reads the back's curve only where the body is turned at least this
+    #: far from facing the camera and at most 180 minus this (deg of yaw: within 90 minus
+    #: this of side-on); elsewhere it is not assessable. The view bins
+    #: (``view.oblique_max_yaw_deg``, 62) stay as they are for the other rules. Rendered
+    #: deadlifts filmed from 65 deg read 62-73; one neutral body there (yaw 66) bowed -7..+7%
+    #: and was flagged on 2 of 2 reps at 62; a real deadlift filmed from behind and to the
+    #: side (yaw 113-121) was flagged on a neutral back (docs/analysis.md, round 8).
+    side_min_yaw_deg: float = 66.0
 
 
 @dataclass(frozen=True)

@@ -322,15 +322,25 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     views = views_showing("rounded_back", ctx.thresholds)  # what live's view advice reads
     frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
     caveat = None
-    if th.side_min_yaw_deg < ctx.view_cfg.oblique_max_yaw_deg and ctx.clip_reason is None:
-        # This rule's own side bin starts nearer the front than the view's.
+    if th.side_min_yaw_deg != ctx.view_cfg.oblique_max_yaw_deg and ctx.clip_reason is None:
+        # This rule's own side bin starts elsewhere than the view's.
         vcfg = replace(ctx.view_cfg, oblique_max_yaw_deg=th.side_min_yaw_deg,
                        front_max_yaw_deg=min(ctx.view_cfg.front_max_yaw_deg,
-                                             th.side_min_yaw_deg))
+                                             th.side_min_yaw_deg),
+                       side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
+                       rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
+                                                    180.0 - th.side_min_yaw_deg))
         near = estimate_view(sig.yaw_deg, sig.trunk_visible, vcfg)
+        yaw = float(np.nanmedian(np.where(sig.trunk_visible, sig.yaw_deg, np.nan)))
         if near.name == "side" and ctx.view.name != "side":
-            caveat = (f"the body is turned {float(np.nanmedian(sig.yaw_deg)):.0f}° from facing "
-                      f"the camera: judged as a side view (from {th.side_min_yaw_deg:g}°)")
+            caveat = (f"the body is turned {yaw:.0f}° from facing the camera: judged as a "
+                      f"side view (from {th.side_min_yaw_deg:g}°)")
+        elif ctx.view.name == "side" and near.name != "side" and clip_reason is None:
+            clip_reason = (
+                f"the camera sees the body {abs(90.0 - yaw):.0f}° off side-on; the back's "
+                f"curve is read only within {90.0 - th.side_min_yaw_deg:g}° of side-on "
+                "(further round, the outline runs over the shoulder blade and lat); film "
+                "square from the side")
         ctx = replace(ctx, view_cfg=vcfg, view=near)
     shown: tuple[Rep, ...] = ()
     if clip_reason is None and not (ctx.view.name == "oblique" and judge_oblique):
