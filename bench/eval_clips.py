@@ -17,7 +17,7 @@ footage from the same source.
     python bench/eval_clips.py [--clips ../shared/clips] [--poses /work/cache/poses]
                                [--extract] [--set rounded_back.min_held_flexion_deg=13] [-v]
                                [--cv [--grid rounded_back.min_flexion_deg=20,26,31]]
-                               [--roughness] [--lumbar]
+                               [--roughness] [--lumbar] [--landmarks]
 """
 
 from __future__ import annotations
@@ -296,6 +296,36 @@ def bent_half_sagittas(seq: PoseSequence, config) -> tuple[float, float, int] | 
     return float(np.median(upper[bent])), float(np.median(lower[bent])), int(bent.sum())
 
 
+def landmark_rep_peaks(seq: PoseSequence, config, exercise: str) -> list[tuple[float, float]]:
+    """Per counted rep: the held peak (5 frames) of the ear-shoulder-hip angle's closing below
+    the lifter's own (deg, ``faults.own_head_drop``) and of the 3D trunk's shortening (%,
+    ``fit_flexion.trunk_shortening``), over the frames the rounding rule would judge by lean:
+    what landmark-only rounding cues read on a real lift."""
+    from fit_flexion import trunk_shortening
+
+    from formcheck.analysis.faults import own_head_drop
+
+    result = analyze_sequence(seq, config)
+    sig = _Prepared(seq, config).sig
+    th = config.faults_for(exercise if exercise in ("squat", "deadlift", "row")
+                           else "deadlift").rounded_back
+    with np.errstate(invalid="ignore"):
+        judged = sig.trunk_visible & (sig.lean_deg >= th.judge_min_trunk_deg)
+    cues = (own_head_drop(sig, judged, th), trunk_shortening(seq, judged))
+    out = []
+    for rep in result.reps:
+        peaks = []
+        for x in cues:
+            e = np.where(judged, x, np.nan)[rep.start_frame:rep.end_frame + 1]
+            if np.isfinite(e).sum() < 5:
+                peaks.append(float("nan"))
+                continue
+            win = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(e, nan=-1e9), 5)
+            peaks.append(float(win.min(axis=1).max()))
+        out.append((peaks[0], peaks[1]))
+    return out
+
+
 def _f1(c: dict) -> float | None:
     p, r = c.get("precision"), c.get("recall")
     return round(2 * p * r / (p + r), 3) if p and r else None
@@ -319,6 +349,9 @@ def main() -> int:
                     help="print each clip's back-outline roughness percentiles")
     ap.add_argument("--lumbar", action="store_true",
                     help="print each deadlift/row clip's outline halves while bent over")
+    ap.add_argument("--landmarks", action="store_true",
+                    help="print landmark-only rounding cues per rep of the labelled clips "
+                         "seen from 45 deg")
     args = ap.parse_args()
 
     labels_path = args.clips / "labels.json"
@@ -381,6 +414,18 @@ def main() -> int:
                     print(f"  {h[0]:5.1f} {h[1]:5.1f} {h[2]:4d}  "
                           f"{item['faults']['lumbar_overextension']!s:5s} "
                           f"{item['view'][:10]:10s} {item['file'][:64]}")
+    if args.landmarks:
+        print("\nlandmark-only cues per rep, labelled clips whose view is 45 deg: held peak of "
+              "the head drop (deg) / 3D trunk shortening (%), rounding label, clip")
+        for item in labels:
+            seq = seqs.get(item["file"])
+            if seq is None or item["faults"]["rounded_back"] is None:
+                continue
+            if analyze_sequence(seq, config).view.name != "oblique":
+                continue
+            peaks = landmark_rep_peaks(seq, config, item["exercise"])
+            print("  " + " ".join(f"{a:5.1f}/{b:4.1f}" for a, b in peaks) + f"  "
+                  f"{item['faults']['rounded_back']!s:5s} {item['file'][:60]}")
     if args.cv:
         cv = cross_validate(seqs, labels, args.overrides, _parse_grid(args.grid))
         print("\nleave-one-source-out cross-validation (thresholds fitted without the held-out "

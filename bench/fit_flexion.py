@@ -13,6 +13,7 @@ rep's peak estimate and how many reps reach a degrees threshold, by true size.
     python bench/fit_flexion.py /work/cache/back-flex [--threshold 15]
     python bench/fit_flexion.py /work/cache/back-flex /work/cache/s4-back-flex45 --head-drop \
         --set rounded_back.max_outline_roughness_pct=3
+    python bench/fit_flexion.py /work/cache/back-flex /work/cache/s4-back-flex45 --landmarks
 
 ``--head-drop`` adds, for the 45 deg view, the held peak of the ear-shoulder-hip angle's
 closing below the lifter's own (``faults.own_head_drop``) as a second feature, as the rule
@@ -138,11 +139,44 @@ def clip_rows(seq: PoseSequence, truth: dict, exercise: str,
         m = (sig.t_s[:n] >= r["start_s"]) & (sig.t_s[:n] <= r["end_s"])
         reps.append((m, float(np.nanmax(flex[m])) if m.any() else float("nan")))
     lean_ok = sig.trunk_visible & (sig.lean_deg >= th.judge_min_trunk_deg)
-    return {"rough": 100.0 * np.where(lean_ok, sig.back_roughness, np.nan)[:n],
+    return {"trunk_short": trunk_shortening(seq, judged)[:n],
+            "rough": 100.0 * np.where(lean_ok, sig.back_roughness, np.nan)[:n],
             "bulge": 100.0 * sig.bulge[:n], "hip": sig.hip_height_ratio[:n],
             "head_drop": np.where(judged, drop, np.nan)[:n],
             "judged": judged[:n] & np.isfinite(sig.hip_height_ratio[:n]), "flex": flex,
             "t": sig.t_s[:n], "reps": reps}
+
+
+def trunk_shortening(seq: PoseSequence, judged: np.ndarray,
+                     percentile: float = 90.0) -> np.ndarray:
+    """``(T,)`` % by which the 3D shoulder-to-hip distance (world landmarks, mid-points) is
+    shorter than the lifter's own long one (``percentile`` over the ``judged`` frames): a
+    spine that bends brings the shoulders nearer the hips. NaN outside ``judged``."""
+    w = np.asarray(seq.world_xyz, dtype=np.float64)
+    length = np.linalg.norm((w[:, 11] + w[:, 12] - w[:, 23] - w[:, 24]) / 2.0, axis=1)
+    v = length[judged & np.isfinite(length)]
+    if v.size < 9:
+        return np.full(length.shape, np.nan)
+    ref = float(np.percentile(v, percentile))
+    return np.where(judged, 100.0 * (ref - length) / ref, np.nan)
+
+
+def landmark_cues(clips: list[dict], min_frames: int) -> None:
+    """Per view and true flexion size: the range (and median) over reps of the held peak of
+    two landmark-only cues, the ear-shoulder-hip angle's closing below the lifter's own
+    (deg) and the 3D trunk's shortening (%): whether they separate a rounding from a
+    neutral back at all."""
+    print("landmark cues, held peak per rep (min..max, median), by view and true size:")
+    for view in ("side", "45"):
+        for size in sorted({c["size"] for c in clips if c["view"] == view}):
+            cs = [c for c in clips if c["view"] == view and c["size"] == size]
+            out = []
+            for key, unit in (("head_drop", "deg"), ("trunk_short", "%")):
+                v = np.array([p for c in cs for _, p in rep_peaks(c, c[key], min_frames)])
+                v = v[np.isfinite(v)]
+                out.append(f"{key} {v.min():5.1f}..{v.max():5.1f} (median {np.median(v):5.1f})"
+                           f" {unit}" if v.size else f"{key} -")
+            print(f"  {view:4s} {size:4g} deg: {len(cs):2d} clips  " + "  ".join(out))
 
 
 def load_set(folder: Path, clothing_px: float, poses: Path | None = None,
@@ -239,6 +273,9 @@ def main() -> int:
                     help="print each clip's outline halves while bent over (eval_clips)")
     ap.add_argument("--roughness", action="store_true",
                     help="print each clip's back-outline roughness percentiles")
+    ap.add_argument("--landmarks", action="store_true",
+                    help="print landmark-only cues (head drop, 3D trunk shortening) by view "
+                         "and true size")
     args = ap.parse_args()
     ov = tuple(args.overrides)
     clips = list({c["name"]: c for f in reversed(args.folders)  # a name once: first folder's
@@ -271,6 +308,8 @@ def main() -> int:
             if r.size >= 3:
                 q = np.percentile(r, [50, 90, 99])
                 print(f"  {c['view']:4s} {q[0]:5.2f} {q[1]:5.2f} {q[2]:5.2f}  {c['name']}")
+    if args.landmarks:
+        landmark_cues(clips, args.min_frames)
     for view in ("side", "45"):
         vc = [c for c in clips if c["view"] == view]
         head = args.head_drop and view == "45"

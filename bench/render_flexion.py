@@ -5,6 +5,8 @@ already made are kept, so the script can be stopped and resumed.
 
     nice python bench/render_flexion.py --out /work/cache/back-flex [--body m_avg ...]
         [--azimuth 45] [--size 0 --size 20]
+    nice python bench/render_flexion.py --out /work/cache/s5-back-flex65 --exercise deadlift \
+        --azimuth 65 --size 0 --size 20 --size 45
     python bench/fit_flexion.py /work/cache/back-flex
 
 Order: deadlift, row, then squat; within each, sizes 0/20/45 before 5/30, every body at
@@ -36,15 +38,20 @@ VIEWS = (90.0, 45.0)
 SHRINK = 0.75
 
 
-def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...]) -> dict[str, Scenario]:
+def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
+              extra_views: tuple[float, ...] = ()) -> dict[str, Scenario]:
+    """The planned clips; ``extra_views``: azimuths besides ``VIEWS`` (e.g. 65, between the
+    45 deg and the side view), planned like the others (the clips of ``VIEWS`` keep their
+    placements and names)."""
     out: dict[str, Scenario] = {}
+    views = VIEWS + tuple(v for v in extra_views if v not in VIEWS)
     for b, body in enumerate(bodies):
         for ex in exercises:
-            for az in VIEWS:
+            for az in views:
                 for deg in FLEXION_DEG:
                     # The same for any subset of exercises; consecutive bodies see a size at
                     # different placements and lumbar shares.
-                    k = (list(Exercise).index(ex) * len(VIEWS) + VIEWS.index(az)) \
+                    k = (list(Exercise).index(ex) * len(VIEWS) + views.index(az)) \
                         * len(FLEXION_DEG) + FLEXION_DEG.index(deg) + b
                     place = CYCLE_PLACEMENTS[k % len(CYCLE_PLACEMENTS)]
                     cam = replace(Camera(azimuth_deg=az), **PLACEMENTS[place])
@@ -88,7 +95,8 @@ def main() -> int:
     ap.add_argument("--body", action="append", default=[])
     ap.add_argument("--exercise", action="append", default=[])
     ap.add_argument("--azimuth", action="append", type=float, default=[],
-                    help="only this view (90 side, 45; repeat)")
+                    help="only this view (90 side, 45, or another azimuth such as 65; "
+                         "repeat)")
     ap.add_argument("--size", action="append", type=float, default=[],
                     help="only this flexion size in deg (repeat)")
     ap.add_argument("--no-extract", action="store_true")
@@ -99,7 +107,8 @@ def main() -> int:
     from formcheck.synth.clip import render_clip, write_json
 
     scen = scenarios(tuple(args.body or BODIES),
-                     tuple(Exercise(e) for e in args.exercise or [e.value for e in Exercise]))
+                     tuple(Exercise(e) for e in args.exercise or [e.value for e in Exercise]),
+                     tuple(args.azimuth))
     scen = {n: sc for n, sc in scen.items()
             if (not args.azimuth or sc.camera.azimuth_deg in args.azimuth)
             and (not args.size or (sc.faults[0].magnitude_deg if sc.faults else 0.0)

@@ -328,3 +328,92 @@ def test_fixed_neutral_level_judges_only_hinged_trunks():
     assert not np.isfinite(upright_only.series["back_flexion"].values).any()
     assert all(f.evidence["judged_by"] == "rise" for f in upright_only.findings
                if f.fault == "rounded_back")
+
+
+def _cut(front: PoseSequence, side: PoseSequence, from_frame: int) -> PoseSequence:
+    """One clip whose camera cuts from ``front``'s to ``side``'s at ``from_frame``."""
+    def join(a, b):
+        return None if a is None else np.concatenate([a[:from_frame], b[from_frame:]])
+
+    return dataclasses.replace(
+        front, **{k: join(getattr(front, k), getattr(side, k))
+                  for k in ("image_xy", "world_xyz", "visibility", "presence", "back_xy",
+                            "image_z")})
+
+
+def test_a_clip_cutting_from_front_to_side_is_judged_in_its_side_view_reps_only():
+    """A front view cannot show the back's curve, but a clip that cuts to the side shows it
+    in those reps: they are judged (and say so), the front-view reps stay not assessable."""
+    from formcheck.config import load_config
+
+    reps = (CLEAN, CLEAN, SynthRep(flexion_deg=35.0), SynthRep(flexion_deg=35.0))
+    kw = {"exercise": "deadlift", "reps": reps, **NOISE}
+    front, truth = synthesize(SynthSpec(yaw_deg=0.0, **kw))
+    side, _ = synthesize(SynthSpec(yaw_deg=90.0, **kw))
+    cut_s = (truth.rep_end_s[1] + truth.rep_start_s[2]) / 2.0
+    seq = _cut(front, side, int(np.searchsorted(front.t_s, cut_s)))
+    result = analyze_sequence(seq, load_config(overrides=[]), exercise="deadlift")
+    assert result.view.name == "front"
+    got = {a.rep: a for a in result.assessable if a.fault == "rounded_back"}
+    assert got[None].assessable and "judged only in reps 3, 4" in got[None].reason
+    assert "the front" in got[None].reason
+    assert [got[i].assessable for i in (1, 2, 3, 4)] == [False, False, True, True]
+    findings = [x for x in result.findings if x.fault == "rounded_back"]
+    assert findings and {x.rep for x in findings} <= {3, 4}
+    # Over-extension (side or 45°) is judged in the same reps, and says so.
+    ext = {a.rep: a for a in result.assessable if a.fault == "lumbar_overextension"}
+    assert ext[None].assessable and "judged only in reps 3, 4" in ext[None].reason
+    assert [ext[i].assessable for i in (1, 2)] == [False, False]
+    # Off: the whole clip is not assessable, as before.
+    off = analyze_sequence(seq, load_config(overrides=["rounded_back.mixed_min_rep_side_frac="
+                                                       "inf"]), exercise="deadlift")
+    (clip,) = [a for a in off.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert not clip.assessable and not [x for x in off.findings if x.fault == "rounded_back"]
+
+
+def test_rounding_reads_a_near_side_body_as_side_only_from_its_own_yaw_limit():
+    """``rounded_back.side_min_yaw_deg`` moves where this rule's side view starts (the view
+    bins of the other rules stay): a body turned 58° is judged as a side view, and says so,
+    only once the limit is below 58°."""
+    from formcheck.config import load_config
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN, SynthRep(flexion_deg=35.0)),
+                                  yaw_deg=58.0, **NOISE))
+
+    def run(limit: float):
+        result = analyze_sequence(seq, load_config(overrides=[
+            f"rounded_back.side_min_yaw_deg={limit:g}"]), exercise="deadlift")
+        (clip,) = [a for a in result.assessable if a.fault == "rounded_back" and a.rep is None]
+        return result, clip
+
+    far, clip = run(62.0)
+    assert far.view.name == "oblique" and not clip.assessable
+    near, clip = run(55.0)
+    assert near.view.name == "oblique"  # the clip's view, as the other rules read it
+    assert clip.assessable and "judged as a side view" in clip.reason
+    found = [x for x in near.findings if x.fault == "rounded_back"]
+    assert found and {x.rep for x in found} == {2}
+    assert all(x.evidence["view"] == "side" for x in found)
+    assert [x.fault for x in near.findings if x.fault != "rounded_back"] == [
+        x.fault for x in far.findings if x.fault != "rounded_back"]
+
+
+@pytest.mark.parametrize("yaw", [64.0, 116.0])
+def test_rounding_is_not_judged_just_inside_the_side_bin(yaw):
+    """Between 62° and ``side_min_yaw_deg`` from facing the camera (front or back), the
+    other rules see a side view but the outline runs over the shoulder blade and lat: the
+    rounding says it is not assessable, and why; square to the side it is judged."""
+    from formcheck.config import Config, load_config
+
+    th = Config().deadlift.rounded_back
+    assert 62.0 < th.side_min_yaw_deg < 90.0
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN, SynthRep(flexion_deg=35.0)),
+                                  yaw_deg=yaw, **NOISE))
+    result = analyze_sequence(seq, load_config(overrides=[]), exercise="deadlift")
+    assert result.view.name == "side"
+    (clip,) = [a for a in result.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert not clip.assessable and "off side-on" in clip.reason
+    assert not [x for x in result.findings if x.fault == "rounded_back"]
+    square = _rounded(90.0)
+    (clip,) = [a for a in square.assessable if a.fault == "rounded_back" and a.rep is None]
+    assert clip.assessable

@@ -241,6 +241,21 @@ class RoundedBackThresholds:
     #: crossed the back 6.6%), real side views 0.5-3.9%. ``inf`` (off): the real clips'
     #: cross-validation gained nothing from it (docs/analysis.md, round 7).
     max_outline_roughness_pct: float = math.inf
+    #: In a clip whose overall view cannot show the back (a front view cutting to side
+    #: shots), a rep is judged when its mean yaw is a side view and at least this share of
+    #: its frames are side-view frames themselves (the real mixed clips' side reps: 0.76-1.0;
+    #: a hand-held squat whose back is hidden and whose yaw swings 40-176 deg: 0.13). The
+    #: over-extension rule uses it too, for its side and 45 deg reps. ``inf``: such clips
+    #: are not judged at all.
+    mixed_min_rep_side_frac: float = 0.5
+    #: The rounding rule reads the back's curve only where the body is turned at least this
+    #: far from facing the camera and at most 180 minus this (deg of yaw: within 90 minus
+    #: this of side-on); elsewhere it is not assessable. The view bins
+    #: (``view.oblique_max_yaw_deg``, 62) stay as they are for the other rules. Rendered
+    #: deadlifts filmed from 65 deg read 62-73; one neutral body there (yaw 66) bowed -7..+7%
+    #: and was flagged on 2 of 2 reps at 62; a real deadlift filmed from behind and to the
+    #: side (yaw 113-121) was flagged on a neutral back (docs/analysis.md, round 8).
+    side_min_yaw_deg: float = 66.0
 
 
 @dataclass(frozen=True)
@@ -503,6 +518,8 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.support_head_neck_drop_deg": Range(0.0, 180.0),
     "RoundedBackThresholds.max_elbow_behind_back_frac": Range(0.0, _INF),
     "RoundedBackThresholds.max_own_arch_pct": Range(0.0, _INF),
+    "RoundedBackThresholds.mixed_min_rep_side_frac": Range(0.0, _INF),
+    "RoundedBackThresholds.side_min_yaw_deg": _DEG_90,
     "LumbarOverextensionThresholds.min_hip_extension_deg": _DEG_90,
     "LumbarOverextensionThresholds.max_plausible_hip_extension_deg": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_bent_arch_pct": Range(0.0, _INF),

@@ -24,7 +24,13 @@ from formcheck.analysis.signal import (
     run_durations,
     runs,
 )
-from formcheck.analysis.view import VIEW_REASONS, VIEW_SHOWS, classify_yaw, views_showing
+from formcheck.analysis.view import (
+    VIEW_REASONS,
+    VIEW_SHOWS,
+    classify_yaw,
+    estimate_view,
+    views_showing,
+)
 from formcheck.config import (
     AssessConfig,
     FaultThresholds,
@@ -240,6 +246,64 @@ def own_head_drop(sig: BodySignals, judged: np.ndarray,
     return np.where(sig.head_visible, ref - hn, np.nan)
 
 
+#: Where the camera stands for each view, for messages.
+_VIEW_PLACES = {"front": "the front", "oblique": "45°", "side": "the side", "rear": "behind"}
+
+
+def reps_filmed_from(ctx: FaultContext, views: frozenset[str],
+                     min_frame_frac: float) -> tuple[Rep, ...]:
+    """The reps whose own view (from the body's mean yaw over the rep, as ``assess_fault``
+    reads it) is one of ``views`` and at least ``min_frame_frac`` of whose frames are in
+    one of those views themselves: in a clip that cuts between cameras, the reps that show
+    a fault even when the clip as a whole does not (a yaw swinging wildly averages to any
+    view, hence the frames' own share)."""
+    if not ctx.reps or not np.isfinite(min_frame_frac):
+        return ()
+    first = np.array([r.start_frame for r in ctx.reps])
+    last = np.array([r.end_frame for r in ctx.reps])
+    yaw_ok = np.isfinite(ctx.sig.yaw_deg)
+    n_yaw = _sum_over(yaw_ok, first, last)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yaw = _sum_over(np.where(yaw_ok, ctx.sig.yaw_deg, 0.0), first, last) / n_yaw
+        in_view = np.isin(classify_yaw(ctx.sig.yaw_deg, ctx.view_cfg), sorted(views))
+        frac = _sum_over(in_view, first, last) / (last - first + 1)
+    rep_views = classify_yaw(np.where(n_yaw > 0, yaw, np.nan), ctx.view_cfg)
+    return tuple(r for r, v, f in zip(ctx.reps, rep_views.tolist(), frac.tolist(), strict=True)
+                 if v in views and f >= min_frame_frac)
+
+
+def cut_clip_reps(ctx: FaultContext, views: frozenset[str], min_frame_frac: float,
+                  what: str) -> tuple[FaultContext, tuple[Rep, ...], str | None]:
+    """For a clip whose overall view is not one of ``views`` (a front view cutting to side
+    shots): the reps filmed from one of ``views`` (``reps_filmed_from``), the context with
+    the view those reps show, and the caveat naming them (``what``: what the other views
+    cannot show). Unchanged context, no reps and
+    no caveat when the clip's view is in ``views``, unknown, or no rep qualifies."""
+    if ctx.clip_reason is not None or ctx.view.name in views or ctx.view.name == "unknown":
+        return ctx, (), None
+    shown = reps_filmed_from(ctx, views, min_frame_frac)
+    if not shown:
+        return ctx, (), None
+    frames = in_ranges(len(ctx.sig.yaw_deg), np.array([r.start_frame for r in shown]),
+                       np.array([r.end_frame for r in shown]))
+    name = str(classify_yaw(float(np.nanmedian(ctx.sig.yaw_deg[frames])), ctx.view_cfg))
+    if name not in views:
+        name = "side" if "side" in views else sorted(views)[0]
+    caveat = (f"judged only in rep{'s' if len(shown) > 1 else ''} "
+              f"{', '.join(str(r.index) for r in shown)}, filmed from "
+              f"{_VIEW_PLACES[name]}; the rest of the clip is filmed from "
+              f"{_VIEW_PLACES[ctx.view.name]}, which cannot show {what}")
+    return replace(ctx, view=Estimate(name, ctx.view.confidence)), shown, caveat
+
+
+def _only_in(usable: np.ndarray, reps: tuple[Rep, ...]) -> np.ndarray:
+    """``usable`` restricted to the frames of ``reps`` (all of it when there are none)."""
+    if not reps:
+        return usable
+    return usable & in_ranges(len(usable), np.array([r.start_frame for r in reps]),
+                              np.array([r.end_frame for r in reps]))
+
+
 # ---------------------------------------------------------------- rules
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
@@ -254,18 +318,48 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         if seen < ctx.assess.min_profile_frac:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
-    oblique = ctx.view.name == "oblique"
     judge_oblique = bool(np.isfinite(th.oblique_min_flexion_deg))
     views = views_showing("rounded_back", ctx.thresholds)  # what live's view advice reads
+    frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
+    caveat = None
+    if th.side_min_yaw_deg != ctx.view_cfg.oblique_max_yaw_deg and ctx.clip_reason is None:
+        # This rule's own side bin starts elsewhere than the view's.
+        vcfg = replace(ctx.view_cfg, oblique_max_yaw_deg=th.side_min_yaw_deg,
+                       front_max_yaw_deg=min(ctx.view_cfg.front_max_yaw_deg,
+                                             th.side_min_yaw_deg),
+                       side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
+                       rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
+                                                    180.0 - th.side_min_yaw_deg))
+        near = estimate_view(sig.yaw_deg, sig.trunk_visible, vcfg)
+        yaw = float(np.nanmedian(np.where(sig.trunk_visible, sig.yaw_deg, np.nan)))
+        if near.name == "side" and ctx.view.name != "side":
+            caveat = (f"the body is turned {yaw:.0f}° from facing the camera: judged as a "
+                      f"side view (from {th.side_min_yaw_deg:g}°)")
+        elif ctx.view.name == "side" and near.name != "side" and clip_reason is None:
+            clip_reason = (
+                f"the camera sees the body {abs(90.0 - yaw):.0f}° off side-on; the back's "
+                f"curve is read only within {90.0 - th.side_min_yaw_deg:g}° of side-on "
+                "(further round, the outline runs over the shoulder blade and lat); film "
+                "square from the side")
+        ctx = replace(ctx, view_cfg=vcfg, view=near)
+    shown: tuple[Rep, ...] = ()
+    if clip_reason is None and not (ctx.view.name == "oblique" and judge_oblique):
+        # A clip that cuts between cameras (front, then side): its side-view reps show the
+        # back even where the clip's overall view does not; only they are judged, with the
+        # side view's estimate.
+        ctx, shown, cut = cut_clip_reps(ctx, frozenset({"side"}), th.mixed_min_rep_side_frac,
+                                        "the back's curve")
+        caveat = cut or caveat
+    oblique = ctx.view.name == "oblique"
     if clip_reason is None and oblique and not judge_oblique:
         clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
                        "there is too uncertain (README, \"Back warnings\"; "
                        "rounded_back.oblique_min_flexion_deg turns it on); film from the side")
-    frame_ok = sig.trunk_visible & has_profile & smooth_outline(ctx)
     if oblique:  # the 45 deg estimate also reads the ear-shoulder-hip angle
         frame_ok &= sig.head_visible
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
-                                       views=views)
+                                       caveat=caveat, views=views)
+    usable = _only_in(usable, shown)  # a cut clip: only inside its side-view reps
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
     min_frames = _frames_for(ctx, th.min_neutral_s)
@@ -361,13 +455,19 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     rb = ctx.thresholds.rounded_back
     sig = ctx.sig
     frame_ok = sig.trunk_visible & sig.legs_visible
+    # A clip cutting between cameras: judged in its reps filmed from the side or 45°.
+    ctx, shown, cut = cut_clip_reps(ctx, VIEW_SHOWS["lumbar_overextension"],
+                                    rb.mixed_min_rep_side_frac, "leaning back")
     bent_judged = ctx.view.name == "side" and np.isfinite(th.min_bent_arch_pct)
     caveat = None if bent_judged else (
         "only the lockout is judged (trunk against thighs); arching while bent over is "
         + ("judged only from the side" if np.isfinite(th.min_bent_arch_pct) else
            "not judged: the back outline's neutral differs too much between lifters and "
            "cameras"))
+    if cut:
+        caveat = f"{cut}; {caveat}" if caveat else cut
     assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok, caveat=caveat)
+    usable = _only_in(usable, shown)
     ext = sig.hip_extension_deg
     base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
     concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(ext, np.nan)
