@@ -191,6 +191,18 @@ def test_view_advice_uses_the_thresholds_the_set_is_judged_with():
     assert VIEW_ADVICE["rounded_back"] in view_advice("front", cfg.faults_for("deadlift"))
 
 
+def test_view_advice_follows_the_roundings_own_side_bin():
+    """The rounding rule reads the back only within 90 - rounded_back.side_min_yaw_deg of
+    side-on: a body turned 64° is a side view, but the advice says to turn square to the side,
+    as the rule would say "not assessable"; from 80° (or yaw unknown) it says nothing."""
+    assert VIEW_ADVICE["rounded_back"] in view_advice("side", None, 64.0)
+    assert VIEW_ADVICE["rounded_back"] in view_advice("side", None, 116.0)
+    assert view_advice("side", None, 80.0) == (VIEW_ADVICE["jerky_twist"],)
+    assert view_advice("side", None, None) == (VIEW_ADVICE["jerky_twist"],)
+    cfg = load_config(overrides=["deadlift.rounded_back.side_min_yaw_deg=60"])
+    assert view_advice("side", cfg.faults_for("deadlift"), 64.0) == (VIEW_ADVICE["jerky_twist"],)
+
+
 # ---------------------------------------------------------------------------- cues
 
 

@@ -39,6 +39,20 @@ def views_showing(fault: str, faults: FaultThresholds | None = None) -> frozense
     return views
 
 
+def judged_from(fault: str, view: str, yaw_deg: float | None = None,
+                 faults: FaultThresholds | None = None) -> bool:
+    """Whether ``fault`` is judged from ``view`` (``views_showing``) and, for a rounded back
+    seen from the side, whether the body's yaw ``yaw_deg`` (0..180, 90 side-on; None: not
+    known) is within ``rounded_back.side_min_yaw_deg`` of side-on, the rule's own side bin."""
+    if view not in views_showing(fault, faults):
+        return False
+    if fault == "rounded_back" and view == "side" and yaw_deg is not None \
+            and np.isfinite(yaw_deg):
+        side_min = (faults or FaultThresholds()).rounded_back.side_min_yaw_deg
+        return abs(90.0 - float(yaw_deg)) <= 90.0 - side_min
+    return True
+
+
 VIEW_REASONS: dict[str, str] = {
     "rounded_back": "the back's curve cannot be judged from the {view} view (the outline changes "
                     "with the hip hinge as much as with rounding); film from the side",

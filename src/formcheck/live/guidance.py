@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.analysis.view import VIEW_SHOWS, views_showing
+from formcheck.analysis.view import VIEW_SHOWS, judged_from
 from formcheck.config import FaultThresholds
 from formcheck.live.settings import LiveSettings
 from formcheck.pose.landmarks import Landmark
@@ -81,17 +81,20 @@ def missing_parts(image_xy: np.ndarray, visibility: np.ndarray, width: int, heig
     return tuple(name for name, ids in BODY_PARTS.items() if not inside[list(ids)].any())
 
 
-def view_advice(view: str | None, faults: FaultThresholds | None = None) -> tuple[str, ...]:
-    """What to do for each fault the rules would not judge from ``view`` under the thresholds
-    ``faults`` (those the live analysis runs with; the defaults when None)."""
+def view_advice(view: str | None, faults: FaultThresholds | None = None,
+                yaw_deg: float | None = None) -> tuple[str, ...]:
+    """What to do for each fault the rules would not judge from ``view`` (the body's yaw
+    ``yaw_deg`` when known) under the thresholds ``faults`` (those the live analysis runs
+    with; the defaults when None)."""
     if view is None or view not in {v for shows in VIEW_SHOWS.values() for v in shows}:
         return ()
-    return tuple(VIEW_ADVICE[f] for f in FAULTS if view not in views_showing(f, faults))
+    return tuple(VIEW_ADVICE[f] for f in FAULTS if not judged_from(f, view, yaw_deg, faults))
 
 
 def assess_picture(image_bgr: np.ndarray, image_xy: np.ndarray, visibility: np.ndarray,
                    view: str | None, settings: LiveSettings,
-                   faults: FaultThresholds | None = None) -> Guidance:
+                   faults: FaultThresholds | None = None,
+                   yaw_deg: float | None = None) -> Guidance:
     h, w = image_bgr.shape[:2]
     level = brightness(image_bgr)
     person = bool(np.isfinite(image_xy).all(axis=1).any())
@@ -99,4 +102,4 @@ def assess_picture(image_bgr: np.ndarray, image_xy: np.ndarray, visibility: np.n
         BODY_PARTS)
     return Guidance(person=person, missing_parts=missing, brightness=level,
                     too_dark=level < settings.min_brightness, view=view,
-                    advice=view_advice(view, faults))
+                    advice=view_advice(view, faults, yaw_deg))

@@ -15,6 +15,8 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
 from formcheck.pose.estimator import FramePose, SequenceBuilder
@@ -179,15 +181,19 @@ class LiveAnalyzer:
         self._thread.join(timeout=10.0)
 
 
-def view_of(seq: PoseSequence, config: Config | None) -> str | None:
-    """The camera's view of the lifter over ``seq`` (the analysis' own estimate), or None
-    while it cannot tell."""
+def view_of(seq: PoseSequence, config: Config | None) -> tuple[str | None, float | None]:
+    """The camera's view of the lifter over ``seq`` (the analysis' own estimate) and the
+    body's median yaw to the camera (degrees, 90 side-on), or None for each while it cannot
+    tell."""
     from formcheck.analysis.features import compute_signals
     from formcheck.analysis.view import estimate_view
 
     cfg = config or Config()
     if len(seq) < 3 or int(seq.detected.sum()) < 3:
-        return None
+        return None, None
     sig = compute_signals(seq, cfg)
     est = estimate_view(sig.yaw_deg, sig.trunk_visible, cfg.view)
-    return None if est.name == "unknown" else est.name
+    if est.name == "unknown":
+        return None, None
+    yaw = np.where(sig.trunk_visible, sig.yaw_deg, np.nan)
+    return est.name, (float(np.nanmedian(yaw)) if np.isfinite(yaw).any() else None)

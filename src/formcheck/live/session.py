@@ -250,6 +250,7 @@ class LiveSession:
         self._countdown_end: float | None = None
         self._warmup: deque[tuple[float, FramePose]] = deque()
         self._view: str | None = None
+        self._yaw: float | None = None  # the body's median yaw over the view window
         self._view_at = -1e9
         self._guidance: Guidance | None = None
         self._recent_lat: deque[float] = deque(maxlen=opts.settings.stats_window_frames)
@@ -335,10 +336,11 @@ class LiveSession:
             while self._warmup and self._warmup[0][0] < cap.frame.t_s - s.view_window_s:
                 self._warmup.popleft()
             if now - self._view_at >= 0.5:  # the view, twice a second
-                self._view = view_of(self._warmup_seq(), self.opts.config)
+                self._view, self._yaw = view_of(self._warmup_seq(), self.opts.config)
                 self._view_at = now
             self._guidance = assess_picture(cap.frame.image, pose.image_xy, pose.visibility,
-                                            self._view, s, self._faults_before_set())
+                                            self._view, s, self._faults_before_set(),
+                                            self._yaw)
             if not self._guidance.ready:
                 self._ready_since = None
                 self.state = State.getting_set
