@@ -189,3 +189,39 @@ def test_reduced_view_draws_messy_poses_the_same(clip_and_seq):
                 np.testing.assert_array_equal(a, b)
     with pytest.raises(ConfigError):
         OverlayRenderer(report, view, result.series, style=style)
+
+
+def test_render_pass_holds_few_decoded_frames(clip_and_seq, tmp_path, monkeypatch):
+    """Frames in flight are bounded by the decode-ahead depth and the drawing workers, not by
+    the clip: each is a whole frame (5.5 MB at 1080p), and more of them in flight left the
+    allocator holding frame-sized holes that grew with the clip's length."""
+    import threading
+    import weakref
+
+    from formcheck import pipeline
+    from formcheck.io import video as video_io
+
+    clip, seq = clip_and_seq
+    report, result = analyse(seq)
+    alive, most, lock = [0], [0], threading.Lock()
+
+    def gone() -> None:
+        with lock:
+            alive[0] -= 1
+
+    real_iter = video_io.FileSource.__iter__
+
+    def counted(self):
+        for frame in real_iter(self):
+            with lock:
+                alive[0] += 1
+                most[0] = max(most[0], alive[0])
+            weakref.finalize(frame.image, gone)
+            yield frame
+
+    monkeypatch.setattr(video_io.FileSource, "__iter__", counted)
+    render_outputs(clip, render_view(seq), report, result.series,
+                   output_paths(tmp_path / "out", clip.stem), write_html=False)
+    # Queued ahead, one being queued, the workers' window, one being encoded.
+    bound = pipeline._RENDER_PREFETCH + 1 + 2 * pipeline._render_workers() + 1
+    assert 2 <= most[0] <= bound

@@ -31,6 +31,12 @@ _DONE = object()
 
 #: Decoded frames (as MediaPipe images) the decode thread may hold ready for inference.
 _POSE_PREFETCH = 4
+#: Decoded frames the render pass's decode thread may hold ready for drawing. x264 is the
+#: slow stage there, so two keep it fed; each is a whole BGR frame (5.5 MB at 1080p), and the
+#: eight held before left glibc's arenas with 90-130 MB of freed frame-sized holes whose
+#: resident part rose with the clip's length (a 60-s 1080p render pass peaked 35-55 MB above
+#: a 10-s one; with two: the same peak, 20-70 MB lower, the same CPU).
+_RENDER_PREFETCH = 2
 #: Most frames reserved up front from the container's frame count (which may be wrong); the
 #: arrays grow past it when needed.
 _MAX_FRAMES_HINT = 1 << 17
@@ -344,7 +350,8 @@ def _render_video(video: Path, seq: PoseSequence | DrawnPoses, report: Report, s
 
         try:
             for frame, shots, encodable in ordered_map(
-                    draw, prefetch(needed(src)), workers=_render_workers()):
+                    draw, prefetch(needed(src), _RENDER_PREFETCH),
+                    workers=_render_workers()):
                 if shots:
                     for i, (uri, array) in shots.items():
                         thumbs[i] = uri
