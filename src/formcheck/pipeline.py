@@ -33,9 +33,9 @@ _DONE = object()
 _POSE_PREFETCH = 4
 #: Decoded frames the render pass's decode thread may hold ready for drawing. x264 is the
 #: slow stage there, so two keep it fed; each is a whole BGR frame (5.5 MB at 1080p), and the
-#: eight held before left glibc's arenas with 90-130 MB of freed frame-sized holes whose
-#: resident part rose with the clip's length (a 60-s 1080p render pass peaked 35-55 MB above
-#: a 10-s one; with two: the same peak, 20-70 MB lower, the same CPU).
+#: eight held before left glibc's arenas up to 90-160 MB of freed frame-sized holes, part of
+#: them resident (bench/render_memory.py at 1080p, 600 and 3,600 frames, three runs each:
+#: peaks 518-524 and 534-574 MB with eight, 470-503 and 493-502 MB with two; the same CPU).
 _RENDER_PREFETCH = 2
 #: Most frames reserved up front from the container's frame count (which may be wrong); the
 #: arrays grow past it when needed.
