@@ -8,13 +8,20 @@ import numpy as np
 import pytest
 
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
-from formcheck.errors import OutputError
+from formcheck.errors import ConfigError, OutputError
 from formcheck.fsutil import write_parts_atomic
 from formcheck.io.video import FileSource, VideoSink
 from formcheck.pipeline import analyse, output_paths, render_outputs, render_view
+from formcheck.pose.landmarks import Landmark
+from formcheck.pose.sequence import PoseSequence
 from formcheck.render import _text
 from formcheck.render.html import render_html, thumbnail_uri
-from formcheck.render.overlay import OverlayRenderer, select_thumbnail_frames
+from formcheck.render.overlay import (
+    DrawnPoses,
+    OverlayRenderer,
+    OverlayStyle,
+    select_thumbnail_frames,
+)
 
 
 @pytest.fixture(scope="module")
@@ -121,17 +128,18 @@ def test_text_cache_is_sized_to_the_frame():
 
 
 def test_render_view_keeps_what_is_drawn_and_frees_the_rest(clip_and_seq, tmp_path):
-    """The render pass draws the same from the reduced view: the drawn columns are the same
-    arrays (not copies), world landmarks and presence take no memory, ``detected`` is exact."""
+    """The render pass draws the same pixels from the reduced view, which holds about 200
+    bytes a frame (whole pixels, one bit per visibility test) instead of the sequence's
+    1,200, and does not keep the sequence's arrays alive."""
     clip, seq = clip_and_seq
     report, result = analyse(seq)
     view = render_view(seq)
-    for name in ("t_s", "image_xy", "visibility", "back_xy"):
-        assert getattr(view, name) is getattr(seq, name)
-    assert view.world_xyz.shape == seq.world_xyz.shape
-    assert view.world_xyz.strides[1:] == (0, 0) and view.presence.strides == (0, 0)
-    assert view.image_z is None and view.torso_flow is None
-    np.testing.assert_array_equal(view.detected, seq.detected)
+    assert isinstance(view, DrawnPoses) and len(view) == len(seq)
+    assert view.t_s is seq.t_s and (view.width, view.height) == (seq.width, seq.height)
+    assert view.nbytes / len(seq) < 220
+    assert view.points.dtype == np.int16
+    for arr in (view.points, view.trunk, view.back, view.flags):
+        assert arr.base is None or not np.shares_memory(arr, seq.image_xy)
     full = OverlayRenderer(report, seq, result.series)
     reduced = OverlayRenderer(report, view, result.series)
     with FileSource(clip) as src:
@@ -139,3 +147,81 @@ def test_render_view_keeps_what_is_drawn_and_frees_the_rest(clip_and_seq, tmp_pa
             a = full.draw(frame.image.copy(), frame.index)
             b = reduced.draw(frame.image, frame.index)
             np.testing.assert_array_equal(a, b)
+
+
+def _messy(seq: PoseSequence) -> PoseSequence:
+    """``seq`` with what real pose data has: frames without a person, single lost landmarks
+    and back points, visibility all over (NaN too), sub-pixel positions, a point far off the
+    frame (past 16 bits)."""
+    rng = np.random.default_rng(5)
+    xy = seq.image_xy + rng.uniform(-0.5, 0.5, seq.image_xy.shape).astype(np.float32)
+    vis = rng.uniform(0, 1, seq.visibility.shape).astype(np.float32)
+    back, world = seq.back_xy.copy(), seq.world_xyz.copy()
+    xy[rng.uniform(size=xy.shape[:2]) < 0.05] = np.nan
+    xy[::17] = world[::17] = np.nan
+    back[rng.uniform(size=back.shape[:2]) < 0.1] = np.nan
+    vis[rng.uniform(size=vis.shape) < 0.03] = np.nan
+    xy[5, Landmark.LEFT_KNEE] = [40000.0, -50000.0]
+    return PoseSequence(t_s=seq.t_s, image_xy=xy, world_xyz=world, visibility=vis,
+                        presence=seq.presence, back_xy=back, width=seq.width,
+                        height=seq.height)
+
+
+def test_reduced_view_draws_messy_poses_the_same(clip_and_seq):
+    """Every frame of a sequence with gaps, low and NaN visibility and an off-frame point is
+    drawn byte-identical from the view and from the sequence (and from a view of another
+    style's limits, prepared with that style); a view prepared for other limits is refused."""
+    clip, seq = clip_and_seq
+    report, result = analyse(seq)
+    messy = _messy(seq)
+    view = render_view(messy)
+    assert view.points.dtype == np.int32  # widened for the far point, nothing cut
+    style = OverlayStyle(min_visibility=0.7, faint_visibility=0.4)
+    pairs = [(OverlayRenderer(report, messy, result.series),
+              OverlayRenderer(report, view, result.series)),
+             (OverlayRenderer(report, messy, result.series, style=style),
+              OverlayRenderer(report, DrawnPoses(messy, style), result.series, style=style))]
+    with FileSource(clip) as src:
+        for frame in src:
+            for whole, reduced in pairs:
+                a = whole.draw(frame.image.copy(), frame.index)
+                b = reduced.draw(frame.image.copy(), frame.index)
+                np.testing.assert_array_equal(a, b)
+    with pytest.raises(ConfigError):
+        OverlayRenderer(report, view, result.series, style=style)
+
+
+def test_render_pass_holds_few_decoded_frames(clip_and_seq, tmp_path, monkeypatch):
+    """Frames in flight are bounded by the decode-ahead depth and the drawing workers, not by
+    the clip: each is a whole frame (5.5 MB at 1080p), and more of them in flight left the
+    allocator holding frame-sized holes that grew with the clip's length."""
+    import threading
+    import weakref
+
+    from formcheck import pipeline
+    from formcheck.io import video as video_io
+
+    clip, seq = clip_and_seq
+    report, result = analyse(seq)
+    alive, most, lock = [0], [0], threading.Lock()
+
+    def gone() -> None:
+        with lock:
+            alive[0] -= 1
+
+    real_iter = video_io.FileSource.__iter__
+
+    def counted(self):
+        for frame in real_iter(self):
+            with lock:
+                alive[0] += 1
+                most[0] = max(most[0], alive[0])
+            weakref.finalize(frame.image, gone)
+            yield frame
+
+    monkeypatch.setattr(video_io.FileSource, "__iter__", counted)
+    render_outputs(clip, render_view(seq), report, result.series,
+                   output_paths(tmp_path / "out", clip.stem), write_html=False)
+    # Queued ahead, one being queued, the workers' window, one being encoded.
+    bound = pipeline._RENDER_PREFETCH + 1 + 2 * pipeline._render_workers() + 1
+    assert 2 <= most[0] <= bound

@@ -12,12 +12,15 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from formcheck.errors import DataFormatError
 from formcheck.fsutil import file_sha256
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import Report, VideoInfo
+
+if TYPE_CHECKING:
+    from formcheck.render.overlay import DrawnPoses
 
 T = TypeVar("T")
 
@@ -28,6 +31,12 @@ _DONE = object()
 
 #: Decoded frames (as MediaPipe images) the decode thread may hold ready for inference.
 _POSE_PREFETCH = 4
+#: Decoded frames the render pass's decode thread may hold ready for drawing. x264 is the
+#: slow stage there, so two keep it fed; each is a whole BGR frame (5.5 MB at 1080p), and the
+#: eight held before left glibc's arenas up to 90-160 MB of freed frame-sized holes, part of
+#: them resident (bench/render_memory.py at 1080p, 600 and 3,600 frames, three runs each:
+#: peaks 518-524 and 534-574 MB with eight, 470-503 and 493-502 MB with two; the same CPU).
+_RENDER_PREFETCH = 2
 #: Most frames reserved up front from the container's frame count (which may be wrong); the
 #: arrays grow past it when needed.
 _MAX_FRAMES_HINT = 1 << 17
@@ -243,12 +252,13 @@ def _render_workers() -> int:
     return max(1, min(_MAX_RENDER_WORKERS, (os.cpu_count() or 1) - 1))
 
 
-def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
+def render_outputs(video: Path, seq: PoseSequence | DrawnPoses, report: Report, series: dict,
                    paths: dict[str, Path], *, write_video: bool = True,
                    write_html: bool = True, progress: Progress | None = None,
                    thumbnails_out: dict | None = None,
                    thumbnail_findings: Collection[int] | None = None) -> dict[str, Path]:
     """Second pass over the video: overlay + encode, collect thumbnails, write the HTML page.
+    ``seq`` is the pose sequence or, drawn the same with less memory, its ``render_view``.
     ``thumbnails_out``, when given, receives the collected thumbnails (finding index →
     overlaid BGR frame at the page's size) of the findings in ``thumbnail_findings`` (default:
     all), e.g. the worst one for the batch index page; otherwise only their JPEG encodings
@@ -293,7 +303,7 @@ def render_outputs(video: Path, seq: PoseSequence, report: Report, series: dict,
     return written
 
 
-def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
+def _render_video(video: Path, seq: PoseSequence | DrawnPoses, report: Report, series: dict,
                   paths: dict[str, Path], wanted: dict[int, int], thumbs: _SpooledPictures,
                   arrays: dict[int, object] | None, write_video: bool, progress: Progress | None,
                   on_thumbnail: Callable[[], None],
@@ -340,7 +350,8 @@ def _render_video(video: Path, seq: PoseSequence, report: Report, series: dict,
 
         try:
             for frame, shots, encodable in ordered_map(
-                    draw, prefetch(needed(src)), workers=_render_workers()):
+                    draw, prefetch(needed(src), _RENDER_PREFETCH),
+                    workers=_render_workers()):
                 if shots:
                     for i, (uri, array) in shots.items():
                         thumbs[i] = uri
@@ -401,24 +412,16 @@ class _SpooledPictures:
             self._file.close()
 
 
-def render_view(seq: PoseSequence) -> PoseSequence:
-    """``seq`` reduced to what the render pass reads (times, image landmarks, visibility, back
-    outline; shared, not copied), so a caller that keeps only this view frees the rest before
-    the render pass: 668 of the 1,208 bytes a frame hold, 12 MB for 10 minutes at 30 fps.
-    The world landmarks become a view of one value per frame (0 where a person was found, NaN
-    where not: ``detected`` stays exact, no coordinates are kept) and presence a view of one
-    zero; image depth and torso flow are dropped. Only for drawing: the analysis needs
-    the full sequence."""
-    import numpy as np
+def render_view(seq: PoseSequence) -> DrawnPoses:
+    """``seq`` reduced to what the render pass draws (``render.overlay.DrawnPoses``: times,
+    and per frame the drawn landmarks, trunk line and back outline in whole pixels with a bit
+    for each visibility test), so a caller that keeps only this view frees the pose data
+    before the render pass: about 200 of the 1,208 bytes a frame hold (10 minutes at 30 fps:
+    3.7 MB instead of 22 MB). The overlay draws the same pixels from it. Only for drawing
+    with the default overlay style: the analysis needs the full sequence."""
+    from formcheck.render.overlay import DrawnPoses
 
-    found = np.where(np.isfinite(seq.world_xyz[:, :1, :1]), np.float32(0), np.float32(np.nan))
-    return PoseSequence(
-        t_s=seq.t_s, image_xy=seq.image_xy,
-        world_xyz=np.broadcast_to(found.astype(np.float32), seq.world_xyz.shape),
-        visibility=seq.visibility,
-        presence=np.broadcast_to(np.float32(0), seq.presence.shape),
-        back_xy=seq.back_xy, width=seq.width, height=seq.height, source=seq.source,
-        model=seq.model, extra=seq.extra)
+    return DrawnPoses(seq)
 
 
 def _release_freed_memory() -> None:
