@@ -553,7 +553,7 @@ def _import_beside_inference(render: bool) -> None:
 
 def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None = None,
                   exercise: str | None = None, config=None, person: str = "auto",
-                  write_video: bool = True,
+                  workers: int | None = None, write_video: bool = True,
                   write_html: bool = True,
                   progress: Callable[[str, int | None], Progress] | None = None,
                   ) -> tuple[Report, dict[str, Path]]:
@@ -566,7 +566,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
     with OutputGeneration(out_dir, video.stem) as gen:
         paths = gen.paths
         _import_beside_inference(render=write_video or write_html)
-        seq = extract_pose(video, model, person=person,
+        seq = extract_pose(video, model, person=person, workers=workers,
                            progress_for=(lambda total: progress("pose", total))
                            if progress else None)
         written = {"pose": seq.save(paths["pose"])}
