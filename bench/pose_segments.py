@@ -46,17 +46,23 @@ def main() -> None:
     ap.add_argument("--model", default="full")
     ap.add_argument("--warmup", type=float, default=None, help="override WARMUP_S")
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--save", type=Path, default=None,
+                    help="also save each segmented pose sequence here as CLIP_STEM.npz")
     args = ap.parse_args()
     import formcheck.pose.segments as segments
 
     if args.warmup is not None:
         segments.plan_segments.__kwdefaults__["warmup_s"] = args.warmup
     print("clip | frames | cuts | one pass wall/CPU s | segmented wall/CPU s | wall ratio | "
-          "CPU ratio | px diff near cuts p50/p95 | elsewhere p50/p95 | same findings")
+          "CPU ratio | px diff near cuts p50/p95 | elsewhere p50/p95 | "
+          "exercise, view, reps, findings")
     for clip in args.clips:
         one, w1, c1 = _run(clip, args.model, segments=False)
         seg, w2, c2 = _run(clip, args.model, workers=args.workers)
         cuts = seg.extra.get("pose_segments_s", [])
+        if args.save is not None:
+            args.save.mkdir(parents=True, exist_ok=True)
+            seg.save(args.save / f"{clip.stem}.npz")
         assert len(one) == len(seg) and np.array_equal(one.t_s, seg.t_s), "frames differ"
         d = np.linalg.norm(one.image_xy - seg.image_xy, axis=-1)  # (frames, landmarks)
         vis = (one.visibility > 0.5) & (seg.visibility > 0.5)
@@ -67,7 +73,8 @@ def main() -> None:
 
         def pct(x):
             return f"{np.percentile(x, 50):.2f}/{np.percentile(x, 95):.2f}" if x.size else "-"
-        same = _findings(one) == _findings(seg)
+        f1, f2 = _findings(one), _findings(seg)
+        same = "same" if f1 == f2 else f"one pass {f1[1:]} {f1[0]}; segmented {f2[1:]} {f2[0]}"
         print(f"{clip.name} | {len(one)} | {len(cuts)} | {w1:.1f}/{c1:.1f} | {w2:.1f}/{c2:.1f} | "
               f"{w2 / w1:.3f} | {c2 / c1:.3f} | {pct(a)} | {pct(b)} | {same}", flush=True)
 

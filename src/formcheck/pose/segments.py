@@ -104,8 +104,8 @@ def plan_segments(path: str | Path, *, min_segment_s: float = MIN_SEGMENT_S,
             pts: list[int] = []
             keys: list[int] = []
             for packet in container.demux(stream):
-                if packet.size == 0:
-                    continue  # the demuxer's flush packet
+                if packet.size == 0 or packet.is_discard:
+                    continue  # the demuxer's flush packet; frames an edit list cuts away
                 if packet.pts is None:
                     return None
                 pts.append(int(packet.pts))
