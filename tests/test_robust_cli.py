@@ -55,6 +55,7 @@ def clip(tmp_path_factory) -> Path:
     (("analyze", "a.mp4", "b.mp4"), "unexpected extra argument"),
     (("analyze", "x.mp4", "--bogus"), "No such option: --bogus"),
     (("analyze", "x.mp4", "--out"), "requires an argument"),
+    (("analyze", "x.mp4", "--workers", "0"), "--workers"),
     (("nosuchcommand",), "No such command"),
 ])
 def test_usage_errors_are_one_line_exit_2(args, needle):

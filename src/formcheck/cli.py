@@ -148,6 +148,10 @@ def analyze(
     person: Annotated[PersonChoice, typer.Option(
         help="With several people in the picture, which one is the lifter (followed from "
         "frame to frame); 'auto' takes the largest, most central.")] = PersonChoice.auto,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Threads for the pose model (default: every core). A clip of 10 s or "
+        "more is cut into segments run side by side; the poses are the same for any "
+        "number.")] = None,
 ) -> None:
     """Analyse one video: pose, reps, findings; writes pose data, report, CSV, video and page."""
     try:
@@ -167,7 +171,8 @@ def analyze(
             else:
                 report, written = pipeline.analyze_video(
                     video, out, model=model, exercise=ex, config=cfg, person=person.value,
-                    write_video=not no_video, write_html=not no_html, progress=progress)
+                    workers=workers, write_video=not no_video, write_html=not no_html,
+                    progress=progress)
     except FormcheckError as err:
         raise _fail(err) from None
     if json_:

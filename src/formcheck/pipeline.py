@@ -92,7 +92,8 @@ def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
 # ---------------------------------------------------------------------------- pose
 def extract_pose(video: str | Path, model: str | None = None, *, back_profile: bool = True,
                  person: str = "auto", progress: Progress | None = None,
-                 progress_for: Callable[[int | None], Progress] | None = None) -> PoseSequence:
+                 progress_for: Callable[[int | None], Progress] | None = None,
+                 workers: int | None = None, segments: bool = True) -> PoseSequence:
     """Decode ``video`` and run the pose model on every frame.
 
     ``model`` is a name (lite/full/heavy) or a path to a ``.task`` bundle (see
@@ -101,6 +102,11 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     ``progress`` is called with the frames done so far; ``progress_for(frame_count)``, once the
     video is open, makes such a callback knowing the total (None when the container does not
     say).
+
+    A clip long enough is cut into segments run side by side on ``workers`` threads (default:
+    the cores this process may use), each on its own tracker (``pose/segments.py``); the cut
+    depends on the clip alone, so any number of workers gives the same poses. ``segments=False``
+    runs one pass over the whole clip, as does any clip the plan cannot vouch for.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -112,6 +118,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         run_estimator,
     )
     from formcheck.pose.models import resolve_model
+    from formcheck.pose.segments import plan_segments
 
     # The video first: a missing or undecodable clip is reported before any model problem.
     with FileSource(video, channels="rgb") as src, \
@@ -126,23 +133,96 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
             progress = progress_for(info.frame_count or None)
         # Frames are decoded straight to RGB and copied into MediaPipe images in the decode
         # thread; only inference runs here; results are kept as flat arrays, never frames.
-        builder = SequenceBuilder(back_profile=back_profile,
-                                  capacity=min(info.frame_count + 16, _MAX_FRAMES_HINT))
-        with PoseEstimator(resolved.path, back_profile=back_profile, person=person) as est:
-            for frame, pose in run_estimator(est, prefetch(prepare_frames(src), _POSE_PREFETCH)):
-                builder.append(frame.t_s, pose)
-                if progress is not None:
-                    progress(len(builder))
-            people = est.people.summary()
-        truncation = src.truncation
+        def make_estimator():
+            return PoseEstimator(resolved.path, back_profile=back_profile, person=person)
+
+        plan = plan_segments(video) if segments and person == "auto" else None
+        split = None
+        if plan is not None:
+            split = _run_segments(Path(video), plan, info.rotation, make_estimator,
+                                  back_profile, workers, progress)
+        if split is not None:
+            builder, people = split
+            truncation = src.truncation_after(len(builder), float(builder.last_t))
+        else:
+            plan = None
+            builder = SequenceBuilder(back_profile=back_profile,
+                                      capacity=min(info.frame_count + 16, _MAX_FRAMES_HINT))
+            with make_estimator() as est:
+                for frame, pose in run_estimator(est,
+                                                 prefetch(prepare_frames(src), _POSE_PREFETCH)):
+                    builder.append(frame.t_s, pose)
+                    if progress is not None:
+                        progress(len(builder))
+                people = est.people.summary()
+            truncation = src.truncation
         seq = builder.build(width=info.width, height=info.height, source=Path(video).name,
                             model=resolved.name)
     seq.extra["video"] = asdict(info)
     seq.extra["decode"] = {"frames_decoded": len(seq), "truncation": truncation}
     seq.extra["people"] = people
+    seq.extra["pose_segments_s"] = plan.boundaries_s() if plan is not None else []
     seq.extra["source_sha256"] = source_sha.result()
     seq.extra["model_sha256"] = model_sha.result()
     return seq
+
+
+def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile: bool,
+                  workers: int | None, progress: Progress | None):
+    """``plan``'s segments on ``workers`` threads, merged in order as each finishes: returns
+    ``(builder, people summary)``, or None when a segment could not vouch for its frames (the
+    caller then runs one pass)."""
+    import os
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+    import av
+
+    from formcheck.errors import VideoDecodeError
+    from formcheck.pose.estimator import SequenceBuilder
+    from formcheck.pose.people import PersonSelector
+    from formcheck.pose.segments import SegmentFailed, SharedProgress, run_segment
+
+    segs = plan.segments
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else (os.cpu_count() or 1)
+    workers = max(1, min(int(workers), len(segs)))
+    shared = SharedProgress(done=[0] * len(segs))
+    merged = SequenceBuilder(back_profile=back_profile,
+                             capacity=min(plan.frame_count + 16, _MAX_FRAMES_HINT))
+    selector = PersonSelector("auto")
+
+    def ahead(frames):
+        return prefetch(frames, _POSE_PREFETCH)
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="formcheck-segment")
+    futures = [pool.submit(run_segment, video, seg, rotation, make_estimator, back_profile,
+                           shared, ahead) for seg in segs]
+    next_merge = 0
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for f in done:
+                exc = f.exception()
+                if isinstance(exc, (SegmentFailed, VideoDecodeError, av.error.FFmpegError)):
+                    return None  # the single pass decides (and words any error itself)
+                if exc is not None:
+                    raise exc
+            while next_merge < len(futures) and futures[next_merge].done():
+                part = futures[next_merge].result()
+                merged.extend(part.builder)
+                selector.probed_max = max(selector.probed_max, part.probed_max)
+                selector.max_people = max(selector.max_people, part.max_people)
+                futures[next_merge] = None  # frees the segment's arrays
+                next_merge += 1
+            if progress is not None:
+                progress(sum(shared.done))
+    finally:
+        shared.stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+    selector.frames = len(merged)
+    return merged, selector.summary()
 
 
 def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = None,
@@ -476,7 +556,7 @@ def _import_beside_inference(render: bool) -> None:
 
 def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None = None,
                   exercise: str | None = None, config=None, person: str = "auto",
-                  write_video: bool = True,
+                  workers: int | None = None, write_video: bool = True,
                   write_html: bool = True,
                   progress: Callable[[str, int | None], Progress] | None = None,
                   ) -> tuple[Report, dict[str, Path]]:
@@ -489,7 +569,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
     with OutputGeneration(out_dir, video.stem) as gen:
         paths = gen.paths
         _import_beside_inference(render=write_video or write_html)
-        seq = extract_pose(video, model, person=person,
+        seq = extract_pose(video, model, person=person, workers=workers,
                            progress_for=(lambda total: progress("pose", total))
                            if progress else None)
         written = {"pose": seq.save(paths["pose"])}

@@ -145,7 +145,9 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
             progress("total", total or 0)
             return lambda done: progress("frames", done)
 
-        seq = pipeline.extract_pose(video, job.model, progress_for=frames_callback)
+        # One core per clip: the batch already runs a clip per core. The segments still
+        # run (one after another), so a clip gets the same poses as `formcheck analyze`.
+        seq = pipeline.extract_pose(video, job.model, progress_for=frames_callback, workers=1)
     else:
         progress("total", len(seq))
     # The clip as the coach named it, wherever a worker read its bytes from.

@@ -209,8 +209,12 @@ class FileSource:
         """After reading every frame: why the file looks cut short (fewer frames than its
         header lists, or the frames stop well before the stream's stated duration), else None.
         A truncated file still gives the frames that decode; the report says it is cut."""
+        return self.truncation_after(self.frames_decoded, self._last_t)
+
+    def truncation_after(self, n: int, last_t: float) -> str | None:
+        """``truncation`` for ``n`` frames decoded elsewhere (the pose pass' segments), the
+        last at ``last_t`` seconds."""
         info = self._info
-        n = self.frames_decoded
         expected = int(self._stream.frames or 0)
         if expected > 0 and n < expected - max(1, int(TRUNCATION_TOLERANCE_FRAC * expected)):
             return (f"the file is truncated: only {n} of the {expected} frames its header "
@@ -219,7 +223,7 @@ class FileSource:
             step = 1.0 / info.fps
             start = float(self._stream.start_time * self._stream.time_base) \
                 if self._stream.start_time is not None and self._stream.time_base else 0.0
-            covered = self._last_t - start + step
+            covered = last_t - start + step
             if covered < info.duration_s - max(TRUNCATION_TOLERANCE_S, 3 * step):
                 return (f"the file is truncated: frames stop at {covered:.1f} s of the "
                         f"{info.duration_s:.1f} s its header states")

@@ -467,6 +467,11 @@ class SequenceBuilder:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def last_t(self) -> float:
+        """The last frame's time (0 before any)."""
+        return float(self._t[self._n - 1]) if self._n else 0.0
+
     def append(self, t_s: float, pose: FramePose) -> None:
         if self._n == self._cap:
             self._grow(2 * self._cap)
@@ -486,6 +491,17 @@ class SequenceBuilder:
             self._flow_frames += 1
         a["torso_flow"][i] = pose.torso_flow if pose.torso_flow is not None else np.nan
         self._n = i + 1
+
+    def extend(self, other: SequenceBuilder) -> None:
+        """Append every frame gathered by ``other`` (a later stretch of the same clip)."""
+        n, m = self._n, other._n
+        if n + m > self._cap:
+            self._grow(max(2 * self._cap, n + m))
+        self._t[n:n + m] = other._t[:m]
+        for name, arr in self._arrays.items():
+            arr[n:n + m] = other._arrays[name][:m]
+        self._flow_frames += other._flow_frames
+        self._n = n + m
 
     def build(self, *, width: int, height: int, source: str = "",
               model: str = "") -> PoseSequence:
