@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -140,19 +141,27 @@ def sample_back_outline(mask: np.ndarray, image_xy: np.ndarray, visibility: np.n
 @contextlib.contextmanager
 def _fd2_to(target_fd: int) -> Iterator[bool]:
     """Point fd 2 (what native code writes to) at ``target_fd`` meanwhile, then back; yields
-    False, and leaves fd 2 alone, where it cannot be duplicated (no real stderr)."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield False
-        return
-    try:
-        os.dup2(target_fd, 2)
-        yield True
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    False, and leaves fd 2 alone, where it cannot be duplicated (no real stderr). fd 2 is the
+    process's: one thread at a time may point it elsewhere (``_FD2_LOCK``), or two estimators
+    starting together (the pose pass' segments) would each save the other's redirection and
+    leave stderr pointing at /dev/null for good."""
+    with _FD2_LOCK:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):
+            yield False
+            return
+        try:
+            os.dup2(target_fd, 2)
+            yield True
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+#: Held while fd 2 points elsewhere (``_fd2_to``); re-entrant for nested redirections.
+_FD2_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
