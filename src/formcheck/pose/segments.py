@@ -104,20 +104,21 @@ def plan_segments(path: str | Path, *, min_segment_s: float = MIN_SEGMENT_S,
             pts: list[int] = []
             keys: list[int] = []
             for packet in container.demux(stream):
-                if packet.size == 0 or packet.is_discard:
-                    continue  # the demuxer's flush packet; frames an edit list cuts away
+                if packet.size == 0:
+                    continue  # the demuxer's flush packet
                 if packet.pts is None:
                     return None
-                pts.append(int(packet.pts))
-                if packet.is_keyframe:
+                if packet.is_keyframe:  # a place to start decoding, shown or not
                     keys.append(int(packet.pts))
+                if not packet.is_discard:  # an edit list cuts the others out of the clip
+                    pts.append(int(packet.pts))
     except av.error.FFmpegError:
         return None
     frames = sorted(pts)
     if len(frames) < 2 or any(b <= a for a, b in zip(frames, frames[1:], strict=False)):
         return None  # repeated timestamps: the single pass' own ordering rule applies
     keys.sort()
-    if not keys or keys[0] != frames[0]:
+    if not keys or keys[0] > frames[0]:
         return None
     duration = (frames[-1] - frames[0]) * tb
     count = segment_count(duration, min_segment_s=min_segment_s,
