@@ -59,7 +59,7 @@ def main() -> None:
     for clip in args.clips:
         one, w1, c1 = _run(clip, args.model, segments=False)
         seg, w2, c2 = _run(clip, args.model, workers=args.workers)
-        cuts = seg.extra.get("pose_segments_s", [])
+        cuts = seg.extra.get("pose_segments_s", [])  # absent: it ran as one pass
         if args.save is not None:
             args.save.mkdir(parents=True, exist_ok=True)
             seg.save(args.save / f"{clip.stem}.npz")

@@ -161,7 +161,8 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     seq.extra["video"] = asdict(info)
     seq.extra["decode"] = {"frames_decoded": len(seq), "truncation": truncation}
     seq.extra["people"] = people
-    seq.extra["pose_segments_s"] = plan.boundaries_s() if plan is not None else []
+    if plan is not None:  # where the pose pass was cut (absent: one pass, as live makes)
+        seq.extra["pose_segments_s"] = plan.boundaries_s()
     seq.extra["source_sha256"] = source_sha.result()
     seq.extra["model_sha256"] = model_sha.result()
     return seq
