@@ -163,6 +163,8 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
     thumbs: dict = {}  # only the worst finding's frame: the index page shows that one
     worst_finding = ({report.findings.index(worst(report.findings))} if report.findings
                      else set())
+    source_sha = seq.extra.get("source_sha256") or content_sha256(video, None)
+    seq = pipeline.render_view(seq)  # the rest of the pose data is freed before the render pass
     pipeline.render_outputs(video, seq, report, analysis.series, paths,
                             write_video=job.write_video, write_html=True,
                             progress=lambda done: progress("render", done),
@@ -176,7 +178,7 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
     write_state(state_file, ClipState(
         source=job.source, athlete=job.athlete,
         size=job.source_size, mtime_ns=job.source_mtime_ns, source_path=job.source_path,
-        source_sha256=seq.extra.get("source_sha256") or content_sha256(video, None),
+        source_sha256=source_sha,
         model=job.model, model_sha256=job.model_sha256, exercise=job.exercise,
         settings_sha256=job.settings_sha256, outputs=outputs))
     result.outputs = outputs
