@@ -56,7 +56,8 @@ def _key_pts(path: Path) -> set[int]:
 
 def test_plan_covers_every_frame_once_from_keyframes(tmp_path):
     clip = _noise_clip(tmp_path / "a.mp4", 16.0)
-    plan = plan_segments(clip, min_segment_s=5.0, target_segment_s=3.0, warmup_s=1.0)
+    plan = plan_segments(clip, min_segment_s=5.0, target_segment_s=3.0, max_segments=16,
+                         warmup_s=1.0)
     assert plan is not None and len(plan.segments) == 4  # 15.9 s: two pairs of about 3 s
     kept = [p for seg in plan.segments for p in seg.frames]
     assert kept == _all_pts(clip)  # every decoded frame, once, in order
@@ -66,7 +67,7 @@ def test_plan_covers_every_frame_once_from_keyframes(tmp_path):
         assert seg.seek_pts is not None and seg.seek_pts <= seg.warm_from < seg.keep_from
         assert seg.seek_pts in _key_pts(clip)
         assert (seg.keep_from - seg.warm_from) * tb == pytest.approx(1.0, abs=0.11)
-    assert plan_segments(clip, min_segment_s=5.0, target_segment_s=3.0,
+    assert plan_segments(clip, min_segment_s=5.0, target_segment_s=3.0, max_segments=16,
                          warmup_s=1.0) == plan  # the clip alone decides
 
 
@@ -75,7 +76,8 @@ def test_plan_covers_every_frame_once_from_keyframes(tmp_path):
 def test_segment_counts_are_even_and_bounded(seconds, count):
     from formcheck.pose.segments import segment_count
 
-    assert segment_count(seconds) == count
+    assert segment_count(seconds, max_segments=16) == count
+    assert segment_count(seconds) == min(count, 2)  # the default: two (memory, see the module)
 
 
 def test_short_clip_or_distant_keyframes_run_as_one_pass(tmp_path):

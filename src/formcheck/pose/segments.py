@@ -35,11 +35,13 @@ import numpy as np
 
 #: Segments are at least this long, so a clip shorter than twice this runs as one pass.
 MIN_SEGMENT_S = 5.0
-#: Longer clips get more segments, about this long each, always an even number of them (so
-#: that two or four cores finish together) and at most ``MAX_SEGMENTS``: each cut costs
-#: ``WARMUP_S`` more inference, a tenth of a 10-s clip's and a fortieth of a 10-minute one's.
+#: Longer clips may get more segments, about this long each, always an even number of them
+#: (so that two or four cores finish together) and at most ``MAX_SEGMENTS``: each cut costs
+#: ``WARMUP_S`` more inference. The default is two: every segment is a new landmarker, and a
+#: 10-minute 1080p clip cut into 16 made the pose pass' memory grow from 802 MiB (10 s) to
+#: 1,291 MiB as landmarkers came and went (docs/performance.md 4.3), where two hold it flat.
 TARGET_SEGMENT_S = 20.0
-MAX_SEGMENTS = 16
+MAX_SEGMENTS = 2
 #: Video a segment's tracker runs before its first kept frame (results dropped): as long as the
 #: torso flow's gate holds open (``pose.flow.GATE_HOLD_S``), so the gate starts each kept
 #: stretch as a single pass would; longer warm-ups left the landmarks no closer to a single
