@@ -149,9 +149,9 @@ def analyze(
         help="With several people in the picture, which one is the lifter (followed from "
         "frame to frame); 'auto' takes the largest, most central.")] = PersonChoice.auto,
     workers: Annotated[int | None, typer.Option(
-        min=1, help="Threads for the pose model (default: every core). A clip of 10 s or "
-        "more is cut into segments run side by side; the poses are the same for any "
-        "number.")] = None,
+        min=1, help="Threads for the pose model (default: one per core, at most one per "
+        "segment). A clip of 10 s or more is cut into two segments run side by side; the "
+        "poses are the same for any number.")] = None,
 ) -> None:
     """Analyse one video: pose, reps, findings; writes pose data, report, CSV, video and page."""
     try:
