@@ -39,7 +39,8 @@ MIN_SEGMENT_S = 5.0
 #: (so that two or four cores finish together) and at most ``MAX_SEGMENTS``: each cut costs
 #: ``WARMUP_S`` more inference. The default is two: every segment is a new landmarker, and a
 #: 10-minute 1080p clip cut into 16 made the pose pass' memory grow from 802 MiB (10 s) to
-#: 1,291 MiB as landmarkers came and went (docs/performance.md 4.3), where two hold it flat.
+#: 1,291 MiB as landmarkers came and went, where two rose 800 -> 877 MiB, 43 MB of it the
+#: pose data (docs/performance.md 4.3).
 TARGET_SEGMENT_S = 20.0
 MAX_SEGMENTS = 2
 #: Video a segment's tracker runs before its first kept frame (results dropped): as long as the
