@@ -27,7 +27,6 @@ VIEW_SHOWS: dict[str, frozenset[str]] = {
 }
 
 
-
 def views_showing(fault: str, faults: FaultThresholds | None = None) -> frozenset[str]:
     """The views in which ``fault`` is judged under the thresholds ``faults``: ``VIEW_SHOWS``,
     plus the 45° view for a rounded back when ``rounded_back.oblique_min_flexion_deg`` is

@@ -128,28 +128,25 @@ def plan_segments(path: str | Path, *, min_segment_s: float = MIN_SEGMENT_S,
                           target_segment_s=target_segment_s, max_segments=max_segments)
     if count < 2:
         return None
-    starts = [0]
+    # Each cut: the first kept frame's index, where its warm-up starts (pts) and the keyframe
+    # its decoding starts from.
+    cuts: list[tuple[int, int, int]] = []
     for k in range(1, count):
         target = frames[0] + k * duration / count / tb
         i = bisect_left(frames, target)
-        if i >= len(frames) or i <= starts[-1]:
+        if i >= len(frames) or i <= (cuts[-1][0] if cuts else 0):
             continue
-        warm = frames[0] + max(0.0, (frames[i] - frames[0]) * tb - warmup_s) / tb
-        key = keys[bisect_right(keys, warm) - 1]
+        warm_t = frames[0] + max(0.0, (frames[i] - frames[0]) * tb - warmup_s) / tb
+        key = keys[bisect_right(keys, warm_t) - 1]
         if (frames[i] - key) * tb > max_lead_s:
             continue
-        starts.append(i)
-    if len(starts) < 2:
+        cuts.append((i, frames[bisect_left(frames, warm_t)], key))
+    if not cuts:
         return None
+    starts = [(0, frames[0], None), *cuts]
     segments = []
-    for k, i in enumerate(starts):
-        end = starts[k + 1] if k + 1 < len(starts) else len(frames)
-        if k == 0:
-            seek, warm = None, frames[0]
-        else:
-            warm_t = frames[0] + max(0.0, (frames[i] - frames[0]) * tb - warmup_s) / tb
-            seek = keys[bisect_right(keys, warm_t) - 1]
-            warm = frames[bisect_left(frames, warm_t)]
+    for k, (i, warm, seek) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else len(frames)
         segments.append(Segment(
             index=k, seek_pts=seek, warm_from=warm, keep_from=frames[i],
             keep_to=frames[end] if end < len(frames) else None,
