@@ -144,6 +144,8 @@ def _running_median(x: np.ndarray, width: int) -> np.ndarray:
     """Centred running median over ``width`` frames (NaN ignored; ends use what exists)."""
     half = width // 2
     padded = np.pad(x, half, mode="edge")
+    if half == 1:
+        return _median_of_three(padded[:-2], padded[1:-1], padded[2:])
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1)
     with np.errstate(all="ignore"):
         import warnings
@@ -153,21 +155,68 @@ def _running_median(x: np.ndarray, width: int) -> np.ndarray:
             return np.nanmedian(windows, axis=1)
 
 
-def _without_posture(x: np.ndarray, posture: np.ndarray, ok: np.ndarray) -> np.ndarray:
+def _median_of_three(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``np.nanmedian`` of ``(a, b, c)`` per frame, by comparisons instead of a sort: the
+    middle value; with one NaN the mean of the other two; with two, the one left."""
+    lo, hi = np.fmin(a, b), np.fmax(a, b)
+    out = np.fmax(lo, np.fmin(hi, c))  # NaN-free frames: the middle value
+    nan_a, nan_b, nan_c = np.isnan(a), np.isnan(b), np.isnan(c)
+    holed = np.flatnonzero(nan_a | nan_b | nan_c)
+    if holed.size:
+        a, b, c = a[holed], b[holed], c[holed]
+        na, nb, nc = nan_a[holed], nan_b[holed], nan_c[holed]
+        # With one NaN, the mean of the two others (as nanmedian); with two or three, fmax
+        # returns the one seen (or NaN).
+        pair = np.where(na, (b + c) / 2.0, np.where(nb, (a + c) / 2.0, (a + b) / 2.0))
+        one_nan = (na.astype(np.int8) + nb + nc) == 1
+        out[holed] = np.where(one_nan, pair, np.fmax(np.fmax(a, b), c))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Posture:
+    """The posture rows (plus a constant) a twist cue is fitted on, prepared once for every
+    cue: NaN set to zero, and which frames have them all."""
+
+    cols: np.ndarray  # (k, T) float64, NaN -> 0
+    known: np.ndarray  # (T,) bool: every row finite
+
+    @classmethod
+    def of(cls, posture: np.ndarray) -> _Posture:
+        cols = np.vstack([np.ones(posture.shape[1]), posture]).astype(np.float64)
+        known = np.isfinite(cols).all(axis=0)
+        return cls(np.where(np.isfinite(cols), cols, 0.0), known)
+
+
+def _without_posture(x: np.ndarray, posture: np.ndarray | _Posture, ok: np.ndarray
+                     ) -> np.ndarray:
     """``x`` minus what the lifter's posture explains: a least-squares fit of ``x`` on the
     posture rows (plus a constant) over the ``ok`` frames, refitted once without the frames
     it missed by more than 3 robust standard deviations (a real twist is brief and does not
-    follow the posture; what the bend does to the cues does). ``(T,)``."""
-    cols = np.vstack([np.ones(x.shape), posture])  # (k, T)
-    use = ok & np.isfinite(x) & np.isfinite(cols).all(axis=0)
-    if use.sum() < 3 * cols.shape[0]:
+    follow the posture; what the bend does to the cues does). ``(T,)``.
+
+    The fit solves the normal equations (a ``k x k`` system from one pass over the frames,
+    rows scaled to unit size first) rather than factorising the ``T x k`` design matrix."""
+    pose = posture if isinstance(posture, _Posture) else _Posture.of(posture)
+    cols = pose.cols
+    k = cols.shape[0]
+    use = ok & np.isfinite(x) & pose.known
+    if np.count_nonzero(use) < 3 * k:
         return x - _median(np.where(ok, x, np.nan))
+    x0 = np.where(np.isfinite(x), x, 0.0)
     for _ in range(2):
-        coef, *_ = np.linalg.lstsq(cols[:, use].T, x[use], rcond=None)
-        resid = x - coef @ np.where(np.isfinite(cols), cols, 0.0)
+        # einsum's own loops, not BLAS: a threaded BLAS on these thin products is many
+        # times slower while another process holds the cores (the pose model in live mode).
+        w = cols * use
+        gram = np.einsum("it,jt->ij", w, cols)
+        scale = np.sqrt(np.diag(gram))
+        scale[scale == 0] = 1.0
+        coef = np.linalg.lstsq(gram / np.outer(scale, scale),
+                               np.einsum("it,t->i", w, x0) / scale, rcond=None)[0] / scale
+        resid = x - np.einsum("i,it->t", coef, cols)
         mad = _median(np.abs(resid[use]))
         keep = use & (np.abs(resid) <= 3.0 * 1.4826 * mad)
-        if keep.sum() < 3 * cols.shape[0]:
+        if np.count_nonzero(keep) < 3 * k:
             break
         use = keep
     return resid
@@ -195,6 +244,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     """
     t = base.t_s
     n = len(t)
+    if posture is not None:
+        posture = _Posture.of(posture)
     ratio = geo.shoulder_hip_width_ratio(image)
     off = np.minimum(pelvis_yaw_deg, 180.0 - pelvis_yaw_deg)
     phi = _median(np.where(ok, off, np.nan))

@@ -1,0 +1,101 @@
+"""The analysis' fast paths give what the plain NumPy computations they replace give (issue
+14's analysis speed): the running median of three, the posture fit by normal equations."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from formcheck.analysis import features as ft
+
+values = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan")))
+
+
+def _plain_running_median(x: np.ndarray, width: int) -> np.ndarray:
+    half = width // 2
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, half, mode="edge"),
+                                                       2 * half + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(windows, axis=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(1, 40), elements=values))
+def test_running_median_of_three_is_nanmedian(x):
+    np.testing.assert_array_equal(ft._running_median(x, 3), _plain_running_median(x, 3))
+
+
+def test_running_median_of_three_every_nan_pattern():
+    base = np.array([3.0, -1.0, 2.0])
+    for mask in range(8):
+        for order in ([0, 1, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]):
+            x = base[order].copy()
+            x[[bool(mask & (1 << i)) for i in range(3)]] = np.nan
+            np.testing.assert_array_equal(ft._running_median(x, 3),
+                                          _plain_running_median(x, 3))
+
+
+@pytest.mark.parametrize("width", [1, 4, 5])
+def test_running_median_other_widths_unchanged(width):
+    x = np.random.default_rng(width).standard_normal(50)
+    x[[3, 4, 20]] = np.nan
+    np.testing.assert_array_equal(ft._running_median(x, width), _plain_running_median(x, width))
+
+
+def _plain_without_posture(x, posture, ok):
+    """The reference: NumPy's SVD least squares on the design matrix itself."""
+    cols = np.vstack([np.ones(x.shape), posture])
+    use = ok & np.isfinite(x) & np.isfinite(cols).all(axis=0)
+    if use.sum() < 3 * cols.shape[0]:
+        return x - ft._median(np.where(ok, x, np.nan))
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(cols[:, use].T, x[use], rcond=None)
+        resid = x - coef @ np.where(np.isfinite(cols), cols, 0.0)
+        mad = ft._median(np.abs(resid[use]))
+        keep = use & (np.abs(resid) <= 3.0 * 1.4826 * mad)
+        if keep.sum() < 3 * cols.shape[0]:
+            break
+        use = keep
+    return resid
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_posture_fit_matches_svd_least_squares(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    trunk = rng.uniform(0, 80, n)  # degrees: the fitted rows span very different sizes
+    posture = np.vstack([trunk, trunk ** 2, rng.uniform(0.4, 1.0, n), rng.uniform(0, 1, n)])
+    x = 0.2 * trunk - 0.001 * trunk ** 2 + rng.normal(0, 1.0, n)
+    x[rng.integers(0, n, 40)] += 30.0  # brief twists the refit leaves out
+    x[rng.integers(0, n, 20)] = np.nan
+    posture[2, rng.integers(0, n, 15)] = np.nan
+    ok = rng.random(n) > 0.1
+    got = ft._without_posture(x, posture, ok)
+    want = _plain_without_posture(x, posture, ok)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_posture_fit_with_a_constant_row_matches_svd_least_squares():
+    """A posture row that never changes (rank-deficient design) still gives the same residual."""
+    rng = np.random.default_rng(7)
+    n = 500
+    posture = np.vstack([rng.uniform(0, 60, n), np.full(n, 0.8), rng.uniform(0, 1, n),
+                         np.zeros(n)])
+    x = rng.normal(0, 1, n)
+    ok = np.ones(n, dtype=bool)
+    np.testing.assert_allclose(ft._without_posture(x, posture, ok),
+                               _plain_without_posture(x, posture, ok), atol=1e-9)
+
+
+def test_posture_fit_with_too_few_frames_subtracts_the_median():
+    x = np.array([1.0, 2.0, 10.0, np.nan])
+    posture = np.ones((4, 4))
+    got = ft._without_posture(x, posture, np.ones(4, dtype=bool))
+    np.testing.assert_array_equal(got, x - 2.0)
