@@ -1,5 +1,6 @@
 """The analysis' fast paths give what the plain NumPy computations they replace give (issue
-14's analysis speed): the running median of three, the posture fit by normal equations."""
+14's analysis speed): the running median of three, the posture fit by normal equations, the
+twist rule's short-array median and arg-max."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from formcheck.analysis import faults
 from formcheck.analysis import features as ft
 
 values = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan")))
@@ -99,3 +101,26 @@ def test_posture_fit_with_too_few_frames_subtracts_the_median():
     posture = np.ones((4, 4))
     got = ft._without_posture(x, posture, np.ones(4, dtype=bool))
     np.testing.assert_array_equal(got, x - 2.0)
+
+
+short = arrays(np.float64, st.integers(1, 30), elements=values)
+
+
+@settings(max_examples=300, deadline=None)
+@given(short)
+def test_short_nanmedian_is_nanmedian(a):
+    got = faults._nanmedian_short(a)
+    if np.isnan(a).all():
+        assert np.isnan(got)
+    else:
+        assert got == float(np.nanmedian(a))
+
+
+@settings(max_examples=300, deadline=None)
+@given(short)
+def test_short_nanargmax_of_abs_is_nanargmax(a):
+    got = faults._nanargmax_abs_short(a)
+    if np.isnan(a).all():
+        assert got == -1
+    else:
+        assert got == int(np.nanargmax(np.abs(a)))

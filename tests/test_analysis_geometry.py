@@ -115,12 +115,42 @@ def test_back_bulge_skips_missing_points_and_needs_enough():
 # ------------------------------------------------------------------ gathered landmarks
 @pytest.mark.parametrize("cols", [[0, 1, 2], [5, 3, 9], list(range(20, 60)) + [70, 71, 1],
                                   list(range(99))])
-@pytest.mark.parametrize("frames", [0, 1, 63, 1000])
+@pytest.mark.parametrize("frames", [0, 1, 63, 1000, 2048, 4097])  # blocks of 2,048 frames
 def test_gather_rows_is_a_transposed_selection(cols, frames):
     a = np.random.default_rng(frames).normal(size=(frames, 33, 3)).astype(np.float32)
     out = geo.gather_rows(a, cols)
     assert out.flags.c_contiguous and out.dtype == np.float32
     np.testing.assert_array_equal(out, a.reshape(frames, 99)[:, cols].T)
+
+
+def test_gather_rows_refuses_columns_outside_the_frame():
+    with pytest.raises(IndexError):
+        geo.gather_rows(np.zeros((4, 33, 3), np.float32), [0, 99])
+
+
+def test_outline_offsets_and_sides_match_the_plain_formulas():
+    """``Outline`` (blocked, point-major) against the per-frame formula over 5,000 frames
+    (more than two blocks), with missing points; the side is the NaN-ignoring majority."""
+    rng = np.random.default_rng(3)
+    n, k = 5000, 17
+    image = rng.uniform(100, 500, (n, NUM_LANDMARKS, 2)).astype(np.float32)
+    back = rng.uniform(100, 500, (n, k, 2)).astype(np.float32)
+    back[rng.random((n, k)) < 0.1] = np.nan
+    out = geo.Outline.of(image, back)
+    sh = (image[:, L.LEFT_SHOULDER] + image[:, L.RIGHT_SHOULDER]) * 0.5
+    chord = (image[:, L.LEFT_HIP] + image[:, L.RIGHT_HIP]) * 0.5 - sh
+    normal = np.stack([-chord[:, 1], chord[:, 0]], axis=1) / np.hypot(*chord.T)[:, None]
+    want = np.einsum("tkc,tc->tk", back - sh[:, None], normal)
+    np.testing.assert_allclose(out.off.T, want, rtol=1e-4, atol=1e-3)
+    assert np.array_equal(np.isnan(out.off.T), np.isnan(want))
+    np.testing.assert_array_equal(out.side(), np.sign(np.nansum(np.sign(want), axis=1)))
+    np.testing.assert_array_equal(out.side(2, 14),
+                                  np.sign(np.nansum(np.sign(want[:, 2:15]), axis=1)))
+    # Made once or from the raw outline, the rules' numbers are the same.
+    np.testing.assert_array_equal(geo.back_bulge(image, out, 2, 14),
+                                  geo.back_bulge(image, back, 2, 14))
+    np.testing.assert_array_equal(geo.behind_back(image, out, L.LEFT_ELBOW, L.RIGHT_ELBOW),
+                                  geo.behind_back(image, back, L.LEFT_ELBOW, L.RIGHT_ELBOW))
 
 
 def test_joints_give_each_landmark_as_coordinate_rows():

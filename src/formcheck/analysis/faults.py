@@ -604,20 +604,32 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     pre = max(1, _frames_for(ctx, th.baseline_s))
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
-    for ep in decide(sig.t_s, x, min(th.min_twist_rate_deg_s, other_rate), th.release_frac,
-                     th.min_duration_s):
-        s, e, peak = ep
-        lo, hi = max(0, s - half), min(n, e + half)
-        abrupt = float(np.nanmax(np.abs(jerk[lo:hi])))
+    episodes = decide(sig.t_s, x, min(th.min_twist_rate_deg_s, other_rate), th.release_frac,
+                      th.min_duration_s)
+    # Per episode, over all episodes at once: how abrupt (the jerk around it), whether the
+    # picture jumped, and how far the hips turned around the peak.
+    ep = np.array(episodes, dtype=np.intp).reshape(-1, 3)
+    lo_all, hi_all = np.maximum(0, ep[:, 0] - half), np.minimum(n, ep[:, 1] + half)
+    abrupt_all = range_reduce(np.fmax, np.abs(jerk), lo_all, hi_all - 1).tolist()
+    broken_all = (range_reduce(np.add, sig.tracking_break, lo_all, hi_all - 1,
+                               dtype=np.intp) > 0).tolist()
+    h_lo, h_hi = np.maximum(0, ep[:, 2] - half), np.minimum(n, ep[:, 2] + half + 1)
+    hips = sig.hip_heading_deg
+    hip_turn_all = (range_reduce(np.fmax, hips, h_lo, h_hi - 1)
+                    - range_reduce(np.fmin, hips, h_lo, h_hi - 1)).tolist()
+    for i, (s, e, peak) in enumerate(episodes):
+        hi = int(hi_all[i])
+        abrupt = abrupt_all[i]
         # How far: from the angle held just before the fast part to the farthest point
         # reached during it and shortly after (an out-and-back jerk or a twist that stays).
         before = angle[max(0, s - pre):s + 1]
-        base = float(np.nanmedian(before)) if np.isfinite(before).any() else float(angle[s])
-        seg = angle[s:hi] - base
-        if not np.isfinite(seg).any():
+        base = _nanmedian_short(before)
+        if base != base:  # nothing seen just before: start from the episode's first frame
+            base = float(angle[s])
+        k = _nanargmax_abs_short(angle[s:hi] - base)
+        if k < 0:
             continue
-        k = int(np.nanargmax(np.abs(seg)))
-        far = float(seg[k])
+        far = float(angle[s + k] - base)
         wt = float(wt_all[peak])
         need_rate = float(need_rate_t[peak])
         need_deg = wt * th.min_twist_deg + (1.0 - wt) * other_deg
@@ -625,12 +637,10 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                 or float(x[peak]) < need_rate):
             continue
         # A cut or a lost track makes every landmark jump: nothing about the spine is known.
-        if sig.tracking_break[lo:hi].any():
+        if broken_all[i]:
             skipped["tracking_break"] += 1
             continue
-        hips = sig.hip_heading_deg[max(0, peak - half):min(n, peak + half + 1)]
-        hip_turn = float(np.nanmax(hips) - np.nanmin(hips)) if np.isfinite(hips).any() \
-            else float("nan")
+        hip_turn = hip_turn_all[i]  # NaN (not judged) when the hips were never seen
         if not hip_turn <= th.max_hip_turn_deg:
             skipped["hips_turned"] += 1
             continue
@@ -638,7 +648,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         side = "left" if far > 0 else "right"
         rise_s = float(sig.t_s[s + k] - sig.t_s[s])
         findings.append(_finding(
-            ctx, "jerky_twist", ep, value, need_rate, "deg/s", "twist_rate",
+            ctx, "jerky_twist", (s, e, peak), value, need_rate, "deg/s", "twist_rate",
             f"shoulders snapped {abs(far):.0f}° to the lifter's {side} against the hips "
             f"in {rise_s:.2f} s, at up to {value:.0f}°/s",
             {"signals": ["twist_rate", "twist_angle"], "twist_rate_deg_s": value,
@@ -665,6 +675,25 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                "deg", sig.t_s, angle),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _nanmedian_short(a: np.ndarray) -> float:
+    """``np.nanmedian`` of a short array (a few frames) without NumPy's per-call overhead:
+    the same value (the middle one, or the mean of the two middle ones); NaN if none seen."""
+    v = sorted(x for x in a.tolist() if x == x)
+    m = len(v)
+    if not m:
+        return float("nan")
+    return v[m // 2] if m % 2 else (v[m // 2 - 1] + v[m // 2]) / 2.0
+
+
+def _nanargmax_abs_short(a: np.ndarray) -> int:
+    """``np.nanargmax(np.abs(a))`` of a short array (its first largest), -1 if all NaN."""
+    best, at = -1.0, -1
+    for i, x in enumerate(np.abs(a).tolist()):
+        if x > best:
+            best, at = x, i
+    return at
 
 
 def _twist_cue(tw) -> str:

@@ -358,9 +358,10 @@ def compute_signals(seq: PoseSequence, config: Config, *,
     bulge_row = None
     if seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point:
         bulge_row = len(raw)
-        raw.append(geo.back_bulge(im, seq.back_xy, sc.back_profile_first_point,
+        outline = geo.Outline.of(im, seq.back_xy)
+        raw.append(geo.back_bulge(im, outline, sc.back_profile_first_point,
                                   sc.back_profile_last_point))
-        elbow_back = geo.behind_back(im, seq.back_xy, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+        elbow_back = geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW)
         rough_row = len(raw) if roughness else None
         if roughness:
             raw.append(geo.back_roughness(im, seq.back_xy, sc.back_profile_first_point,

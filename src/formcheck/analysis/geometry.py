@@ -27,31 +27,33 @@ UP = np.array([0.0, -1.0, 0.0])
 #: Fewest back-outline points a frame needs for a bulge estimate.
 MIN_PROFILE_POINTS = 5
 
-#: Runs of at least this many consecutive columns are copied straight from the source;
-#: narrower selections are taken into a compact array first (a copy per frame and run
-#: costs more than it saves below this width).
-_WIDE_RUN_COLUMNS = 8
+#: Frames transposed per block by ``gather_rows``: a block's selected columns (about 2,000
+#: frames x 57 values) stay in the cache while they are written out row by row.
+_GATHER_BLOCK_FRAMES = 2048
 
 
 def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
     """Columns ``cols`` of ``a`` flattened per frame (``(T, ...)`` -> ``(T, D)``) as one
     contiguous ``(len(cols), T)`` array.
 
-    Copies are ufunc copies whose iteration runs along each frame's contiguous values and
-    writes one value to each output row, so every frame is read once, in order (a plain
-    transposed copy reads the frames once per column, a cache line per value).
+    A blocked transpose: each block of frames is first taken into a small frame-major array
+    (one sequential read of the source), then written out transposed while it is still in
+    the cache. A whole-array transposed copy writes one value to each of ``D`` rows per
+    frame, a cache line per value once ``D`` rows no longer fit.
     """
     a = np.asarray(a)
     flat = a.reshape(a.shape[0], int(np.prod(a.shape[1:])))
     idx = np.asarray(list(cols), dtype=np.intp)
-    out = np.empty((idx.size, flat.shape[0]), dtype=flat.dtype)
-    cuts = np.flatnonzero(np.diff(idx) != 1) + 1
-    spans = list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, idx.size].tolist(), strict=True))
-    if max(hi - lo for lo, hi in spans) < _WIDE_RUN_COLUMNS:
-        np.positive(np.take(flat, idx, axis=1), out=out.T)
-        return out
-    for lo, hi in spans:
-        np.positive(flat[:, idx[lo]:idx[lo] + hi - lo], out=out[lo:hi].T)
+    if idx.size and not (0 <= idx.min() and idx.max() < flat.shape[1]):
+        raise IndexError(f"columns {idx.min()}..{idx.max()} outside 0..{flat.shape[1] - 1}")
+    n = flat.shape[0]
+    out = np.empty((idx.size, n), dtype=flat.dtype)
+    block = np.empty((min(n, _GATHER_BLOCK_FRAMES), idx.size), dtype=flat.dtype)
+    for lo in range(0, n, _GATHER_BLOCK_FRAMES):
+        hi = min(n, lo + _GATHER_BLOCK_FRAMES)
+        part = block[:hi - lo]
+        np.take(flat[lo:hi], idx, axis=1, out=part, mode="clip")  # checked above
+        out[:, lo:hi] = part.T
     return out
 
 
@@ -360,7 +362,54 @@ def body_yaw_deg(world: Joints | np.ndarray, image: Joints | np.ndarray) -> np.n
     return np.degrees(np.arctan2(np.abs(lw_z), lateral))
 
 
-def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
+@dataclass(frozen=True, eq=False)
+class Outline:
+    """The back outline's points against the shoulder-hip chord, component-major: each
+    point's signed distance from the chord along its normal, ``off[k]`` over the frames
+    (pixels, NaN where the point is missing). Made once per sequence; ``back_bulge`` and
+    ``behind_back`` both read it."""
+
+    off: np.ndarray  # (K, T), the image's precision
+    sh: np.ndarray  # (2, T) shoulder midpoint (x, y)
+    nx: np.ndarray  # (T,) chord normal, x
+    ny: np.ndarray  # (T,) chord normal, y
+    length: np.ndarray  # (T,) shoulder-hip chord length (pixels)
+
+    @classmethod
+    def of(cls, image_xy: Joints | np.ndarray, back_xy: np.ndarray) -> Outline:
+        """From the image landmarks and a ``(T, K, 2)`` back outline."""
+        im = as_joints(image_xy)
+        back = np.asarray(back_xy)
+        n, k = back.shape[:2]
+        sh = im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+        chord = im.mid(L.LEFT_HIP, L.RIGHT_HIP) - sh
+        length = _norm(chord)
+        off = np.empty((k, n), dtype=np.result_type(back.dtype, length.dtype))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nx, ny = -chord[1] / length, chord[0] / length
+            # Frame-major within a block of frames (the outline's own layout, read once),
+            # written out point by point while the block is in the cache.
+            for lo in range(0, n, _GATHER_BLOCK_FRAMES):
+                hi = min(n, lo + _GATHER_BLOCK_FRAMES)
+                part = back[lo:hi]
+                rows = (part[..., 0] - sh[0, lo:hi, None]) * nx[lo:hi, None]
+                rows += (part[..., 1] - sh[1, lo:hi, None]) * ny[lo:hi, None]
+                off[:, lo:hi] = rows.T
+        return cls(off, sh, nx, ny, length)
+
+    def side(self, first: int = 0, last: int | None = None) -> np.ndarray:
+        """``(T,)`` which side of the chord the back is on: the sign of the majority of
+        points ``first..last`` (default all), missing points not voting; 0 on a tie."""
+        off = self.off[first:None if last is None else last + 1]
+        votes = np.count_nonzero(off > 0, axis=0) - np.count_nonzero(off < 0, axis=0)
+        return np.sign(votes).astype(off.dtype)
+
+
+def _outline(image_xy: Joints | np.ndarray, back_xy: np.ndarray | Outline) -> Outline:
+    return back_xy if isinstance(back_xy, Outline) else Outline.of(image_xy, back_xy)
+
+
+def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray | Outline, first: int,
                last: int) -> np.ndarray:
     """Signed bow of the back outline off its own end-to-end line, as a fraction of the
     shoulder-hip chord: positive = convex (rounded), negative = concave (arched).
@@ -369,39 +418,35 @@ def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
     chord over points ``first..last`` (the middle of the back; the end points sit on shoulder
     blade and buttocks); the bulge is the sagitta that curvature gives over the whole chord,
     i.e. relative to the straight line through the outline's ends. The back side is the side
-    of the chord where most outline points lie.
+    of the chord where most outline points lie. ``back_xy``: the ``(T, K, 2)`` outline, or
+    its ``Outline`` already made.
     """
-    im = as_joints(image_xy)
-    back = np.asarray(back_xy)
-    n_pts = back.shape[1]
+    out = _outline(image_xy, back_xy)
+    n_pts = out.off.shape[0]
     if not 0 <= first < last < n_pts or last - first + 1 < MIN_PROFILE_POINTS:
         raise ValueError(f"back profile points {first}..{last} invalid for {n_pts} points")
-    sh, hp = im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER), im.mid(L.LEFT_HIP, L.RIGHT_HIP)
-    chord = hp - sh
-    length = _norm(chord)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        normal = np.stack([-chord[1] / length, chord[0] / length], axis=-1)  # (T, 2) unit
+    off = out.off[first:last + 1]  # (Kr, T) pixels
     f = np.arange(first, last + 1) / (n_pts - 1)
-    seg = back[:, first:last + 1]  # (T, Kr, 2)
-    # Offset from the chord along its normal; the chord itself has no normal component.
-    off = np.matmul(seg, normal[:, :, None])[..., 0]  # (T, Kr) pixels
-    off -= (sh[0] * normal[:, 0] + sh[1] * normal[:, 1])[:, None]
     g = (f - f[0]) / (f[-1] - f[0])
     basis = np.stack([np.ones_like(g), g, g * g], axis=1)  # (Kr, 3)
     # Frames with every point share one least-squares solution (a fixed row of the
-    # pseudo-inverse); a NaN point makes that NaN and sends the frame to the frames with
-    # holes, which solve their own 3x3 normal equations.
-    curv = off @ np.linalg.pinv(basis)[2].astype(off.dtype)
+    # pseudo-inverse, summed point by point over contiguous rows); a NaN point makes that
+    # NaN and sends the frame to the frames with holes, which solve their own 3x3 normal
+    # equations.
+    weights = np.linalg.pinv(basis)[2].astype(off.dtype)
+    curv = weights[0] * off[0]
+    for w_k, row in zip(weights[1:], off[1:], strict=True):
+        curv += w_k * row
+    side = out.side(first, last)
     full = np.isfinite(curv)
-    holed = np.flatnonzero(~full)
-    sub = off[holed]
-    side = np.sign(np.sign(off, out=off) @ np.ones(off.shape[1], dtype=off.dtype))
     curv *= side
     enough = full & (side != 0)
+    holed = np.flatnonzero(~full)
     if holed.size:
+        sub = off[:, holed].T  # (H, Kr)
         ok = np.isfinite(sub)
         sub = np.where(ok, sub, 0.0)
-        sub_side = np.sign(np.sum(np.sign(sub), axis=1))  # majority of the points
+        sub_side = side[holed]
         sub_enough = (ok.sum(axis=1) >= MIN_PROFILE_POINTS) & (sub_side != 0)
         solve = holed[sub_enough]
         enough[solve] = True
@@ -413,8 +458,8 @@ def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
             curv[solve] = np.linalg.solve(gram, rhs[..., None])[:, 2, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         # Curvature in chord units (per f**2), then the sagitta it gives over the whole chord.
-        bulge = -curv / (f[-1] - f[0]) ** 2 / 4.0 / length
-    return np.where(enough & (length > 0), bulge, np.nan)
+        bulge = -curv / (f[-1] - f[0]) ** 2 / 4.0 / out.length
+    return np.where(enough & (out.length > 0), bulge, np.nan)
 
 
 def back_roughness(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: int,
@@ -455,27 +500,23 @@ def back_roughness(image_xy: Joints | np.ndarray, back_xy: np.ndarray, first: in
     return np.where(enough, rms, np.nan)
 
 
-def behind_back(image_xy: Joints | np.ndarray, back_xy: np.ndarray, a: int,
+def behind_back(image_xy: Joints | np.ndarray, back_xy: np.ndarray | Outline, a: int,
                 b: int) -> np.ndarray:
     """How far the farther-back of landmarks ``a`` and ``b`` (e.g. the elbows) lies behind the
     shoulder-hip line, on the back outline's side, as a fraction of that line's length
-    (negative: in front of it). ``(T,)``; NaN without an outline."""
+    (negative: in front of it). ``(T,)``; NaN without an outline. ``back_xy``: the
+    ``(T, K, 2)`` outline, or its ``Outline`` already made."""
     im = as_joints(image_xy)
-    back = np.asarray(back_xy)
-    sh = im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
-    chord = im.mid(L.LEFT_HIP, L.RIGHT_HIP) - sh
-    length = _norm(chord)
+    out = _outline(im, back_xy)
+    side = out.side()  # the majority of all the outline's points
+    sh, nx, ny = out.sh, out.nx, out.ny
     with np.errstate(invalid="ignore", divide="ignore"):
-        nx, ny = -chord[1] / length, chord[0] / length
-        off = (back[..., 0] - sh[0][:, None]) * nx[:, None] \
-            + (back[..., 1] - sh[1][:, None]) * ny[:, None]
-        side = np.sign(np.nansum(np.sign(off), axis=1))  # majority of the outline points
 
         def depth(lm: int) -> np.ndarray:
-            return ((im[lm][0] - sh[0]) * nx + (im[lm][1] - sh[1]) * ny) * side / length
+            return ((im[lm][0] - sh[0]) * nx + (im[lm][1] - sh[1]) * ny) * side / out.length
 
-        out = np.fmax(depth(a), depth(b))
-    return np.where(side != 0, out, np.nan)
+        far = np.fmax(depth(a), depth(b))
+    return np.where(side != 0, far, np.nan)
 
 
 def bulge_to_bend_deg(bulge: np.ndarray) -> np.ndarray:
