@@ -102,9 +102,13 @@ def _mean_pair(values: tuple[np.ndarray, np.ndarray], vis: geo.Joints, a: int,
     return (values[0] * wa + values[1] * wb) / (wa + wb)
 
 
-def _median(x: np.ndarray) -> float:
-    v = x[np.isfinite(x)]
-    return float(np.median(v)) if v.size else float("nan")
+def _median(x: np.ndarray, where: np.ndarray | None = None) -> float:
+    """Median of the finite values of ``x`` (only at ``where``, if given); NaN if none."""
+    keep = np.isfinite(x)
+    if where is not None:
+        keep &= where
+    v = x[keep]  # a copy of our own: the median may reorder it
+    return float(np.median(v, overwrite_input=True)) if v.size else float("nan")
 
 
 def image_depth_joints(seq: PoseSequence) -> geo.Joints | None:
@@ -176,16 +180,31 @@ def _median_of_three(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class _Posture:
     """The posture rows (plus a constant) a twist cue is fitted on, prepared once for every
-    cue: NaN set to zero, and which frames have them all."""
+    cue: NaN set to zero, which frames have them all, and their Gram matrix over those."""
 
     cols: np.ndarray  # (k, T) float64, NaN -> 0
     known: np.ndarray  # (T,) bool: every row finite
+    gram: np.ndarray  # (k, k): sum over the known frames of cols cols^T
 
     @classmethod
     def of(cls, posture: np.ndarray) -> _Posture:
         cols = np.vstack([np.ones(posture.shape[1]), posture]).astype(np.float64)
-        known = np.isfinite(cols).all(axis=0)
-        return cls(np.where(np.isfinite(cols), cols, 0.0), known)
+        finite = np.isfinite(cols)
+        known = finite.all(axis=0)
+        cols[~finite] = 0.0
+        unknown = cols[:, ~known]
+        gram = np.einsum("it,jt->ij", cols, cols) - np.einsum("it,jt->ij", unknown, unknown)
+        return cls(cols, known, gram)
+
+    def gram_over(self, use: np.ndarray) -> np.ndarray:
+        """``sum over use`` of ``cols cols^T`` (``use`` within the known frames): the known
+        frames' Gram less the few left out, or summed afresh when most are left out."""
+        left_out = np.flatnonzero(self.known & ~use)
+        if 2 * left_out.size <= np.count_nonzero(self.known):
+            part = self.cols[:, left_out]
+            return self.gram - np.einsum("it,jt->ij", part, part)
+        part = self.cols[:, use]
+        return np.einsum("it,jt->ij", part, part)
 
 
 def _without_posture(x: np.ndarray, posture: np.ndarray | _Posture, ok: np.ndarray
@@ -195,30 +214,31 @@ def _without_posture(x: np.ndarray, posture: np.ndarray | _Posture, ok: np.ndarr
     it missed by more than 3 robust standard deviations (a real twist is brief and does not
     follow the posture; what the bend does to the cues does). ``(T,)``.
 
-    The fit solves the normal equations (a ``k x k`` system from one pass over the frames,
-    rows scaled to unit size first) rather than factorising the ``T x k`` design matrix."""
+    The fit solves the normal equations (a ``k x k`` system, rows scaled to unit size
+    first) with einsum's own loops: no ``T x k`` copy of the design matrix, and no threaded
+    BLAS, which on these thin products is many times slower while another process holds
+    the cores (the pose model in live mode)."""
     pose = posture if isinstance(posture, _Posture) else _Posture.of(posture)
     cols = pose.cols
     k = cols.shape[0]
     use = ok & np.isfinite(x) & pose.known
     if np.count_nonzero(use) < 3 * k:
-        return x - _median(np.where(ok, x, np.nan))
-    x0 = np.where(np.isfinite(x), x, 0.0)
+        return x - _median(x, ok)
+    x0 = np.where(use, x, 0.0)
     for _ in range(2):
-        # einsum's own loops, not BLAS: a threaded BLAS on these thin products is many
-        # times slower while another process holds the cores (the pose model in live mode).
-        w = cols * use
-        gram = np.einsum("it,jt->ij", w, cols)
+        gram = pose.gram_over(use)
         scale = np.sqrt(np.diag(gram))
         scale[scale == 0] = 1.0
         coef = np.linalg.lstsq(gram / np.outer(scale, scale),
-                               np.einsum("it,t->i", w, x0) / scale, rcond=None)[0] / scale
+                               np.einsum("it,t->i", cols, x0) / scale, rcond=None)[0] / scale
         resid = x - np.einsum("i,it->t", coef, cols)
-        mad = _median(np.abs(resid[use]))
+        dev = np.abs(resid[use])  # finite: x and every row are seen there
+        mad = float(np.median(dev, overwrite_input=True))
         keep = use & (np.abs(resid) <= 3.0 * 1.4826 * mad)
         if np.count_nonzero(keep) < 3 * k:
             break
         use = keep
+        x0[~use] = 0.0
     return resid
 
 
@@ -248,10 +268,10 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         posture = _Posture.of(posture)
     ratio = geo.shoulder_hip_width_ratio(image)
     off = np.minimum(pelvis_yaw_deg, 180.0 - pelvis_yaw_deg)
-    phi = _median(np.where(ok, off, np.nan))
-    facing = bool(_median(np.where(ok, pelvis_yaw_deg, np.nan)) < 90.0)
-    left_nearer = bool(_median(np.where(ok, geo.left_depth_lead(world), np.nan)) < 0.0)
-    r0 = _median(np.where(ok, ratio, np.nan))
+    phi = _median(off, ok)
+    facing = bool(_median(pelvis_yaw_deg, ok) < 90.0)
+    left_nearer = bool(_median(geo.left_depth_lead(world), ok) < 0.0)
+    r0 = _median(ratio, ok)
     span = max(sc.twist_width_full_deg - sc.twist_width_zero_deg, 1e-9)
     if np.isfinite(phi) and np.isfinite(r0) and r0 > 0:
         cos_phi = np.cos(np.radians(phi))
@@ -281,7 +301,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     else:
         raw_depth, kept, source = geo.twist_deg(world), sc.twist_world_kept, "world"
     depth = (_without_posture(raw_depth, posture, ok) if posture is not None else
-             raw_depth - _median(np.where(ok, raw_depth, np.nan))) / kept
+             raw_depth - _median(raw_depth, ok)) / kept
     fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
         weight < 1.0, (1.0 - weight) * depth, 0.0)
     fused = np.where(ok, fused, np.nan)
