@@ -4,6 +4,7 @@ twist rule's short-array median and arg-max."""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -124,3 +125,37 @@ def test_short_nanargmax_of_abs_is_nanargmax(a):
         assert got == -1
     else:
         assert got == int(np.nanargmax(np.abs(a)))
+
+
+def test_analysis_on_two_threads_equals_one():
+    """From ``TWIST_THREAD_MIN_FRAMES`` on, the outline's signals, half of the filtering and
+    the twist cues run on a second thread: every number must be the one a single thread
+    gives (a set with a rounding, a twist, a lean-back, a back outline and gaps)."""
+    from formcheck.analysis import analyze as an
+    from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+
+    reps = (SynthRep(), SynthRep(flexion_deg=30.0), SynthRep(twist_deg=40.0),
+            SynthRep(lean_back_deg=15.0))
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=30.0,
+                                  noise_px=1.0, noise_m=0.005))
+    image, world = seq.image_xy.copy(), seq.world_xyz.copy()
+    image[40:45] = np.nan
+    world[40:45] = np.nan
+    seq = dataclasses.replace(seq, image_xy=image, world_xyz=world)
+    assert len(seq) < an.TWIST_THREAD_MIN_FRAMES
+    one = an.analyze_sequence(seq)
+    old = an.TWIST_THREAD_MIN_FRAMES
+    try:
+        an.TWIST_THREAD_MIN_FRAMES = 0
+        two = an.analyze_sequence(seq)
+    finally:
+        an.TWIST_THREAD_MIN_FRAMES = old
+    assert one.findings and one.findings == two.findings
+    assert one.reps == two.reps and one.assessable == two.assessable
+    assert one.exercise == two.exercise and one.view == two.view
+    assert one.summary.keys() == two.summary.keys()
+    for key, value in one.summary.items():
+        assert value == two.summary[key] or (value != value and two.summary[key] != value)
+    assert one.series.keys() == two.series.keys()
+    for name, series in one.series.items():
+        np.testing.assert_array_equal(series.values, two.series[name].values)

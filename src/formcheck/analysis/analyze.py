@@ -1,12 +1,14 @@
 """``analyze_sequence``: one ``PoseSequence`` in, view, exercise, reps, findings and
-assessability out. Pure NumPy (and SciPy's filters); deterministic."""
+assessability out. Pure NumPy (and SciPy's filters); deterministic, the same on one thread or two
+(long sets use a second thread: ``TWIST_THREAD_MIN_FRAMES``)."""
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -64,15 +66,28 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: From this many frames the twist cues are computed on a second thread while the exercise,
+#: reps and back rules are worked out (below it, starting the thread costs more than it
+#: saves). The results are the same either way.
+TWIST_THREAD_MIN_FRAMES = 3000
+
+#: The faults whose rules read ``BodySignals.twist``.
+_TWIST_RULES = frozenset({"jerky_twist"})
+
+
 def analyze_sequence(seq: PoseSequence, config: Config | None = None,
                      exercise: str | None = None) -> AnalysisResult:
     """Analyse one lifter's landmarks. ``exercise`` overrides the automatic recognition."""
     with _cycle_collector_paused():
-        return _analyze(seq, config or Config(), exercise)
+        if len(seq) < TWIST_THREAD_MIN_FRAMES:
+            return _analyze(seq, config or Config(), exercise, None)
+        with ThreadPoolExecutor(1, thread_name_prefix="formcheck-twist") as pool:
+            return _analyze(seq, config or Config(), exercise, pool)
 
 
-def _analyze(seq: PoseSequence, config: Config, exercise: str | None) -> AnalysisResult:
-    sig = compute_signals(seq, config)
+def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
+             executor: Executor | None) -> AnalysisResult:
+    sig = compute_signals(seq, config, executor=executor)
     clip_reason = _clip_reason(seq, sig, config)
     usable = sig.trunk_visible
     ex = estimate_exercise(sig, exercise) if (clip_reason is None or exercise) else \
@@ -88,6 +103,8 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None) -> Analysi
     assessable: list[Assessment] = []
     series: dict[str, Series] = {}
     for fault in FAULTS:
+        if fault in _TWIST_RULES:  # computed meanwhile on the executor
+            ctx = replace(ctx, sig=ctx.sig.resolved())
         out = RULES[fault](ctx)
         findings.extend(out.findings)
         assessable.extend(out.assessments)

@@ -3,7 +3,8 @@ on the sequence's own timestamps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,11 +50,20 @@ class BodySignals:
     elbow_behind_back: np.ndarray  # farther elbow behind the back line, fraction of the chord
     fps: float
     leg_length_m: float
-    #: Twist from cues that do not rest on the pose network's depth alone (compute_twist).
-    twist: TwistSignals | None = None
+    #: Twist from cues that do not rest on the pose network's depth alone (compute_twist);
+    #: a ``Future`` of it while it is computed on another thread (``compute_signals``'
+    #: ``executor``), until ``resolved`` waits for it.
+    twist: TwistSignals | Future | None = None
     #: Back outline's RMS distance from a smooth bow, fraction of the chord (NaN without an
     #: outline; None when not computed: ``compute_signals``' ``roughness``).
     back_roughness: np.ndarray | None = None
+
+    def resolved(self) -> BodySignals:
+        """These signals with the twist computed (waiting for it if it is still being
+        computed on another thread)."""
+        if isinstance(self.twist, Future):
+            return replace(self, twist=self.twist.result())
+        return self
 
 
 @dataclass(frozen=True, eq=False)
@@ -245,7 +255,8 @@ def _without_posture(x: np.ndarray, posture: np.ndarray | _Posture, ok: np.ndarr
 def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   image_depth: geo.Joints | None, pelvis_yaw_deg: np.ndarray, ok: np.ndarray,
                   sc: SignalConfig, posture: np.ndarray | None = None,
-                  flow: np.ndarray | None = None) -> TwistSignals:
+                  flow: np.ndarray | None = None,
+                  world_twist_deg: np.ndarray | None = None) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
     Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
@@ -261,6 +272,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     measured the torso's optical flow (``flow``, from ``flow_twist_deg``), it replaces the
     depth cue: seen square-on, it keeps a small but steady share of a twist and is several
     times quieter than the network's depth on lifts without one (docs/analysis.md).
+    ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     """
     t = base.t_s
     n = len(t)
@@ -299,7 +311,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     elif image_depth is not None:
         raw_depth, kept, source = geo.twist_deg(image_depth), sc.twist_depth_kept, "image depth"
     else:
-        raw_depth, kept, source = geo.twist_deg(world), sc.twist_world_kept, "world"
+        raw_depth = geo.twist_deg(world) if world_twist_deg is None else world_twist_deg
+        kept, source = sc.twist_world_kept, "world"
     depth = (_without_posture(raw_depth, posture, ok) if posture is not None else
              raw_depth - _median(raw_depth, ok)) / kept
     fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
@@ -327,18 +340,49 @@ def _roughness_judged(config: Config) -> bool:
                for e in (*EXERCISES, "unknown"))
 
 
-def compute_signals(seq: PoseSequence, config: Config, *,
-                    roughness: bool | None = None) -> BodySignals:
+def _start(executor: Executor | None, fn, *args) -> Future:
+    """``fn(*args)`` on ``executor``, or here and now (as a finished ``Future``) without one."""
+    if executor is not None:
+        return executor.submit(fn, *args)
+    done: Future = Future()
+    done.set_result(fn(*args))
+    return done
+
+
+def _outline_signals(im: geo.Joints, back_xy: np.ndarray, sc: SignalConfig, roughness: bool
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The back outline's raw bulge, the elbows behind the back line and (if asked) the
+    outline's roughness, ``(T,)`` each (``geometry.back_bulge``, ``behind_back``,
+    ``back_roughness``)."""
+    outline = geo.Outline.of(im, back_xy)
+    bulge = geo.back_bulge(im, outline, sc.back_profile_first_point, sc.back_profile_last_point)
+    elbow_back = geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+    rough = geo.back_roughness(im, back_xy, sc.back_profile_first_point,
+                               sc.back_profile_last_point) if roughness else None
+    return bulge, elbow_back, rough
+
+
+def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None = None,
+                    executor: Executor | None = None) -> BodySignals:
     """Every per-frame signal the rules read. ``roughness``: also the back outline's
     roughness (``back_roughness``, a per-frame least-squares fit); by default only when a
-    rule judges it, since it costs about a quarter of the analysis' time."""
+    rule judges it, since it costs about a quarter of the analysis' time. ``executor``: a
+    second thread for work that can run beside this one (the back outline's signals, half
+    of the filtering, and the twist cues, ``compute_twist``, whose ``Future`` is left in
+    ``BodySignals.twist``: ``BodySignals.resolved`` waits for it). The signals are the same
+    with or without it."""
     sc = config.signal
     if roughness is None:
         roughness = _roughness_judged(config)
     t = seq.t_s
     base = TimeBase.of(t)
-    w = geo.Joints.gather(seq.world_xyz, WORLD_LANDMARKS)
     im = geo.Joints.gather(seq.image_xy, IMAGE_LANDMARKS)
+    has_outline = seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point
+    # The back outline's signals read the image alone: with an executor they are worked out
+    # there while the world landmarks' signals are worked out here.
+    outline_job = _start(executor, _outline_signals, im, seq.back_xy, sc, roughness) \
+        if has_outline else None
+    w = geo.Joints.gather(seq.world_xyz, WORLD_LANDMARKS)
     vis = geo.Joints.gather(seq.visibility[..., None], VISIBILITY_LANDMARKS)
     detected = seq.detected
     fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
@@ -375,26 +419,30 @@ def compute_signals(seq: PoseSequence, config: Config, *,
         geo.pelvis_yaw_deg(w, im),
         geo.hip_extension_deg(w),
     ]
-    bulge_row = None
-    if seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point:
+    bulge_row = rough_row = None
+    if outline_job is not None:
+        bulge_raw, elbow_back, rough_raw = outline_job.result()
         bulge_row = len(raw)
-        outline = geo.Outline.of(im, seq.back_xy)
-        raw.append(geo.back_bulge(im, outline, sc.back_profile_first_point,
-                                  sc.back_profile_last_point))
-        elbow_back = geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW)
-        rough_row = len(raw) if roughness else None
-        if roughness:
-            raw.append(geo.back_roughness(im, seq.back_xy, sc.back_profile_first_point,
-                                          sc.back_profile_last_point))
+        raw.append(bulge_raw)
+        if rough_raw is not None:
+            rough_row = len(raw)
+            raw.append(rough_raw)
     else:
-        rough_row = None
         elbow_back = np.full(t.shape, np.nan)
     twisting = [geo.twist_deg(w), geo.hip_heading_deg(w)]
     # One filter pass for every signal sharing a cut-off.
     same_cutoff = sc.twist_cutoff_hz == sc.smooth_cutoff_hz
     if same_cutoff:
         raw.extend(twisting)
-    smooth = clean(raw)
+    if executor is not None and len(raw) >= 4:
+        # Two filter passes side by side (the filter releases the GIL); each signal is
+        # filtered exactly as in one pass (pairs of signals stay the same pairs).
+        half = 2 * (len(raw) // 4)
+        first = executor.submit(clean, raw[:half])
+        rest = clean(raw[half:])
+        smooth = first.result() + rest
+    else:
+        smooth = clean(raw)
     twist, hip_heading = smooth[-2:] if same_cutoff else clean(twisting, sc.twist_cutoff_hz)
     bulge = smooth[bulge_row] if bulge_row is not None else np.full(t.shape, np.nan)
     rough = smooth[rough_row] if rough_row is not None else None
@@ -410,8 +458,10 @@ def compute_signals(seq: PoseSequence, config: Config, *,
     # over, the wrists' height difference: a twist about a leaning spine lifts one shoulder).
     posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3], smooth[4]])
     flow = flow_twist_deg(seq)
-    twist_cues = compute_twist(base, w, im, image_depth_joints(seq), smooth[10], trunk_visible,
-                               sc, posture, flow)
+    twist_args = (base, w, im, image_depth_joints(seq), smooth[10], trunk_visible, sc, posture,
+                  flow, twisting[0])
+    twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
+                  else compute_twist(*twist_args))
     return BodySignals(
         t_s=t, detected=detected,
         trunk_visible=trunk_visible,
