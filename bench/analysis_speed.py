@@ -1,5 +1,7 @@
 """Analysis speed: frames per second of ``analyze_sequence`` alone (no decoding, no pose model)
 on a long synthetic deadlift set (with back profile), built by tiling a short one in time.
+Sets of ``TWIST_THREAD_MIN_FRAMES`` or more use a second thread; the same set is also timed on
+one thread, the two alternating, with wall and CPU seconds (best of ``--repeat``).
 
     python bench/analysis_speed.py [--frames 1000000] [--repeat 3]
 """
@@ -11,6 +13,7 @@ import time
 
 import numpy as np
 
+from formcheck.analysis import analyze as an
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.pose.sequence import PoseSequence
@@ -42,13 +45,26 @@ def main() -> None:
     args = ap.parse_args()
     seq = long_sequence(args.frames)
     analyze_sequence(seq.slice(0, 2000))  # warm-up: imports, SciPy
-    best = float("inf")
-    for _ in range(args.repeat):
-        t0 = time.perf_counter()
-        result = analyze_sequence(seq)
-        best = min(best, time.perf_counter() - t0)
+    threaded_from = an.TWIST_THREAD_MIN_FRAMES
+    modes = {"one thread": float("inf"), "two threads (default)": threaded_from}
+    best = {mode: (float("inf"), float("inf")) for mode in modes}
+    result = None
+    try:
+        for _ in range(args.repeat):
+            for mode, min_frames in modes.items():
+                an.TWIST_THREAD_MIN_FRAMES = min_frames
+                t0, c0 = time.perf_counter(), time.process_time()
+                result = analyze_sequence(seq)
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                best[mode] = (min(best[mode][0], wall), min(best[mode][1], cpu))
+    finally:
+        an.TWIST_THREAD_MIN_FRAMES = threaded_from
     print(f"frames: {len(seq)}  reps: {len(result.reps)}  findings: {len(result.findings)}")
-    print(f"analysis: {best:.3f} s best of {args.repeat}  ->  {len(seq) / best:,.0f} frames/s")
+    for mode, (wall, cpu) in best.items():
+        print(f"{mode:22s} {wall:.3f} s wall, {cpu:.3f} s CPU (best of {args.repeat})  ->  "
+              f"{len(seq) / wall:,.0f} frames/s")
+    one, two = best["one thread"][0], best["two threads (default)"][0]
+    print(f"two threads / one thread: {two / one:.2f} of the wall time")
 
 
 if __name__ == "__main__":
