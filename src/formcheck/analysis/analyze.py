@@ -66,10 +66,12 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: From this many frames the twist cues are computed on a second thread while the exercise,
-#: reps and back rules are worked out (below it, starting the thread costs more than it
-#: saves). The results are the same either way.
-TWIST_THREAD_MIN_FRAMES = 3000
+#: From this many frames (about 5.5 minutes at 30 fps) part of the signals and the twist cues
+#: are computed on a second thread while the rest, the exercise, the reps and the back rules
+#: are worked out (``bench/analysis_speed.py``, 2 cores: two threads took 1.12x the wall time
+#: of one at 5,000 frames, 0.97x at 10,000, 0.84x at 20,000, 0.72x at 200,000). The results
+#: are the same either way.
+TWIST_THREAD_MIN_FRAMES = 10_000
 
 #: The faults whose rules read ``BodySignals.twist``.
 _TWIST_RULES = frozenset({"jerky_twist"})
