@@ -351,7 +351,8 @@ def cmd_flow_cost(args: argparse.Namespace) -> int:
 #: DIS presets other than the pose pass's, to compare cost and what the rule finds.
 DIS_PRESETS = {"dis-fast": "DISOPTICAL_FLOW_PRESET_FAST",
                "dis-ultrafast": "DISOPTICAL_FLOW_PRESET_ULTRAFAST"}
-FLOW_METHODS = ("dis", "farneback", *DIS_PRESETS)
+FLOW_METHODS = ("dis", "farneback", *DIS_PRESETS, *(f"mask-{m}{s}" for m in (
+    "arms", "hands", "bar", "wide") for s in ("", "@0.1", "@0.25", "@0.5")))
 
 
 def flow_path(root: Path, name: str, method: str) -> Path:
@@ -565,13 +566,123 @@ def cmd_extract_real(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Round 9: the flow's bands with what the hands hide left out (``pose.flow.MaskSpec``), every
+#: mask read from one DIS field per frame (``--flow mask-NAME``); cached under S6_FLOW_DIR.
+MASKS = {
+    "arms": dict(),  # the arm segments only (the flow stored before round 9)
+    "hands": dict(forearm=0.25, hand=0.3),
+    "bar": dict(forearm=0.25, hand=0.3, bar=0.1),
+    "wide": dict(forearm=0.35, hand=0.45, bar=0.15),
+}
+S6_FLOW_DIR = Path("/work/cache/s6-twist-flow")
+
+
+def mask_flow_path(video: Path, mask: str, tag: str | None = None) -> Path:
+    """Cache of a clip's masked flow: by ``tag`` (the landmarks' source; default the video's
+    folder name) and the video's file name."""
+    return S6_FLOW_DIR / (tag or video.parent.name) / f"{video.name}.{mask}.npz"
+
+
+def mask_flows(video: Path, image_xy: np.ndarray,
+               tag: str | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """Every ``MASKS`` entry's band motions and seen share per frame (every band read where it
+    keeps ``MIN_BAND_PIXELS``: ``mask-NAME@S`` leaves out frames seen under S), and each
+    frame's picture change (``pose.flow.PictureCut``; 1 - the best match's correlation), from
+    one pass over ``video`` (RGB frames, as the pose pass) with the flow placed by
+    ``image_xy``; cached (``mask_flow_path``)."""
+    from formcheck.io.video import FileSource
+    from formcheck.pose import flow as pf
+
+    paths = {m: mask_flow_path(video, m, tag) for m in MASKS}
+    if all(pp.is_file() for pp in paths.values()):
+        got = {m: dict(np.load(pp)) for m, pp in paths.items()}
+        for d in got.values():  # cached before the change was kept: the match's correlation
+            if "cut_change" not in d:
+                d["cut_change"] = np.clip(1.0 - d.pop("cut_corr"), 0.0, 1.0).astype(np.float32)
+        return got
+    specs = {m: pf.MaskSpec(**kw) for m, kw in MASKS.items()}
+    n = len(image_xy)
+    bands = {m: np.full((n, 2), np.nan, np.float32) for m in MASKS}
+    seen = {m: np.full(n, np.nan, np.float32) for m in MASKS}
+    change = np.zeros(n, np.float32)
+    tracker, cuts = pf.TorsoFlow(), pf.PictureCut()
+    cpu = {"field": 0.0, "cut": 0.0, **{m: 0.0 for m in MASKS}}
+    with FileSource(video, channels="rgb") as src:
+        for i, frame in enumerate(src):
+            if i >= n:
+                break
+            t0 = time.process_time()
+            change[i] = cuts.step(frame.image)[1]
+            t1 = time.process_time()
+            got = tracker.field(frame.image, image_xy[i], rgb=True)
+            t2 = time.process_time()
+            cpu["cut"] += t1 - t0
+            cpu["field"] += t2 - t1
+            if got is None:
+                continue
+            for m, spec in specs.items():
+                t3 = time.process_time()
+                r = pf.band_reading(got[0], got[1], got[2], got[3], spec)
+                cpu[m] += time.process_time() - t3
+                bands[m][i], seen[m][i] = r.motion, r.seen
+    out = {}
+    for m, pp in paths.items():
+        pp.parent.mkdir(parents=True, exist_ok=True)
+        out[m] = {"bands": bands[m], "seen": seen[m], "cut_change": change,
+                  "cpu_field_s": np.float64(cpu["field"]), "cpu_cut_s": np.float64(cpu["cut"]),
+                  "cpu_mask_s": np.float64(cpu[m]), "frames": np.int64(n)}
+        np.savez(pp, **out[m])
+    return out
+
+
+def cut_changes(video: Path) -> np.ndarray:
+    """Every frame's picture change (``pose.flow.PictureCut.step``), from a pass over
+    ``video`` (RGB frames, as the pose pass); cached under S6_FLOW_DIR/cuts."""
+    from formcheck.io.video import FileSource
+    from formcheck.pose.flow import PictureCut
+
+    cache = S6_FLOW_DIR / "cuts" / f"{video.name}.npz"
+    if cache.is_file():
+        return np.load(cache)["change"]
+    cuts, out, cpu = PictureCut(), [], 0.0
+    with FileSource(video, channels="rgb") as src:
+        for frame in src:
+            t0 = time.process_time()
+            out.append(cuts.step(frame.image)[1])
+            cpu += time.process_time() - t0
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    change = np.array(out, np.float32)
+    np.savez(cache, change=change, cpu_s=np.float64(cpu))
+    return change
+
+
+def picture_cuts(change: np.ndarray) -> np.ndarray:
+    """The pose pass's cut flags from a clip's stored per-frame picture changes (a replay of
+    ``PictureCut.judge``, the same decisions as ``PictureCut.step`` made them)."""
+    from formcheck.pose.flow import PictureCut
+
+    judge = PictureCut()
+    return np.array([False] + [judge.judge(float(d)) for d in change[1:]], bool)
+
+
 def with_flow(seq, video: Path, cache: Path, method: str | None):
     """``seq`` with ``torso_flow`` measured on ``video`` by ``method`` (as the pose pass does,
-    placed with the sequence's own landmarks; cached in ``cache``); unchanged for None."""
+    placed with the sequence's own landmarks; cached in ``cache``); unchanged for None.
+    ``mask-NAME``: the flow with ``MASKS[NAME]`` left out (round 9; cached by
+    ``mask_flows``)."""
     from dataclasses import replace
 
     if method is None:
         return seq
+    if method.startswith("mask-"):
+        tag = "real-" + cache.parent.name if cache.parent.name == "real-posepass" else None
+        name, _, least = method[5:].partition("@")  # mask-NAME@S: NaN where seen < S
+        got = mask_flows(video, seq.image_xy, tag)[name]
+        bands = got["bands"]
+        if least:
+            bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None], np.nan,
+                             bands)
+        return replace(seq, torso_flow=bands) if len(bands) == len(seq) else seq
     if not cache.is_file():
         cache.parent.mkdir(parents=True, exist_ok=True)
         bands, per_frame = clip_flow(video, seq.image_xy, method)
@@ -1118,6 +1229,50 @@ def cmd_rates(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mask_flows(args: argparse.Namespace) -> int:
+    """Round 9: every ``MASKS`` flow and the picture-cut correlation of the rendered jerk and
+    shapes sets and the real clips (landmarks from /work/cache/models-full, as
+    ``twist_agree.py``, and from ``--poses``, as ``real``), cached; prints the CPU per frame
+    of the flow field, of each mask's band reading and of the cut check."""
+    global PLAN
+    from formcheck.pose.sequence import PoseSequence
+
+    jobs = []
+    for plan_name, root in (("jerk", Path("/work/cache/synth-twist")),
+                            ("shapes", Path("/work/cache/s4-twist-shapes"))):
+        PLAN = plan_name
+        for name, _ in plan():
+            pp = pose_path(root, "video-full", name)
+            if pp.is_file():
+                jobs.append((root / f"{name}.mp4", pp, None))
+    PLAN = "jerk"
+    for poses, tag in ((Path("/work/cache/models-full"), "models-full"),
+                       (args.poses, "real-real-posepass")):
+        for pp in sorted(poses.glob("*.npz")):
+            jobs.append((args.clips / pp.name[:-4], pp, tag))
+    tot = {"frames": 0, "field": 0.0, "cut": 0.0, **{m: 0.0 for m in MASKS}}
+    if args.reverse:  # a second process can take the list from its end
+        jobs = jobs[::-1]
+    for k, (video, pp, tag) in enumerate(jobs):
+        if args.limit and k >= args.limit:
+            break
+        if not video.is_file():
+            continue
+        seq = load_pose(pp) if tag is None else PoseSequence.load(pp)
+        got = mask_flows(video, seq.image_xy, tag)
+        tot["frames"] += int(got["arms"]["frames"])
+        tot["field"] += float(got["arms"]["cpu_field_s"])
+        tot["cut"] += float(got["arms"]["cpu_cut_s"])
+        for m in MASKS:
+            tot[m] += float(got[m]["cpu_mask_s"])
+        print(f"{k + 1}/{len(jobs)} {video.name[:60]}", flush=True)
+    f = max(tot["frames"], 1)
+    print(f"{tot['frames']} frames; CPU ms/frame: flow field {1000 * tot['field'] / f:.2f}, "
+          f"cut check {1000 * tot['cut'] / f:.3f}, "
+          + ", ".join(f"bands {m} {1000 * tot[m] / f:.2f}" for m in MASKS))
+    return 0
+
+
 def cmd_real(args: argparse.Namespace) -> int:
     """Real clips (poses from ``extract-real``): twist findings and how close the rest came
     (largest twist rate on judged frames, against the threshold). Prints no landmarks."""
@@ -1288,6 +1443,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flow", choices=FLOW_METHODS, default=None,
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_real)
+    p = sub.add_parser("mask-flows", help="round 9: masked flows and cut checks, cached")
+    p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
+    p.add_argument("--clips", type=Path,
+                   default=Path(__file__).resolve().parents[2] / "shared" / "clips")
+    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--reverse", action="store_true", help="the clips in reverse order")
+    p.set_defaults(func=cmd_mask_flows)
     p = sub.add_parser("samples", help="the committed twist samples: which rep is warned")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-samples"))
     p.add_argument("--samples", type=Path, default=Path(__file__).resolve().parents[1] / "samples")
