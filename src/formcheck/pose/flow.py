@@ -309,14 +309,14 @@ CUT_THUMB_PX = 64
 CUT_SHIFT_PX = 3
 #: ... and a cut needs a change of at least this much (until ``CUT_WARM_FRAMES`` frames have
 #: set the usual change, ``CUT_COLD_CHANGE``) ...
-CUT_MIN_CHANGE = 0.2
+CUT_MIN_CHANGE = 0.3
 CUT_WARM_FRAMES = 3
 CUT_COLD_CHANGE = 0.6
 #: ... and this many times the clip's usual change from frame to frame (the median over the
 #: last ``CUT_HISTORY_FRAMES`` frames, at least ``CUT_USUAL_FLOOR``): a close, moving camera
 #: or a low frame rate changes every frame's picture a lot, and a cut there must stand out
 #: as much (round 9, docs/analysis.md: chosen on the shared clips' frames, looked at).
-CUT_RATIO = 6.0
+CUT_RATIO = 10.0
 CUT_HISTORY_FRAMES = 15
 CUT_USUAL_FLOOR = 0.01
 #: A thumbnail whose grey levels spread less than this (standard deviation) has no picture
