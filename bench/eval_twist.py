@@ -315,22 +315,24 @@ def cmd_extract_mask(args: argparse.Namespace) -> int:
 
 def cmd_flow_cost(args: argparse.Namespace) -> int:
     """What the torso flow adds to the pose pass: per video, the model's time per frame
-    (detect + reading the result) and ``TorsoFlow.step``'s, interleaved frame by frame in
-    one run (the ratio holds on a busy machine; the absolute times do not)."""
+    (detect + reading the result), ``TorsoFlow.step``'s with the arms-only mask (before round
+    9) and with the pose pass's mask, and ``PictureCut.step``'s, interleaved frame by frame in
+    one run (the ratios hold on a busy machine; the absolute times do not)."""
     from formcheck.io.video import FileSource
     from formcheck.pose.estimator import PoseEstimator
-    from formcheck.pose.flow import TorsoFlow
+    from formcheck.pose.flow import ARMS_ONLY, PictureCut, TorsoFlow
     from formcheck.pose.models import resolve_model
 
     resolved = resolve_model(args.model)
-    print("| video | frames | size | model ms/frame | flow ms/frame | flow / model |")
-    print("|---|---|---|---|---|---|")
+    print("| video | frames | size | model ms/frame | flow, arms only | flow, masked | "
+          "cut check | masked flow + cut / model |")
+    print("|---|---|---|---|---|---|---|---|")
     for video in args.videos:
-        model_s = flow_s = 0.0
+        spent = np.zeros(4)
         n = 0
         with FileSource(video, channels="rgb") as src, \
                 PoseEstimator(resolved.path, back_profile=True) as est:
-            flow = TorsoFlow()
+            before, flow, cuts = TorsoFlow(mask=ARMS_ONLY), TorsoFlow(), PictureCut()
             for frame in src:
                 if n >= args.frames:
                     break
@@ -338,13 +340,17 @@ def cmd_flow_cost(args: argparse.Namespace) -> int:
                 t0 = time.perf_counter()
                 pose = est.pose_of(est.detect(est.image_of(frame.image), frame.t_s), w, h)
                 t1 = time.perf_counter()
-                flow.step(frame.image, pose.image_xy)
+                before.step(frame.image, pose.image_xy)
                 t2 = time.perf_counter()
-                model_s += t1 - t0
-                flow_s += t2 - t1
+                flow.read(frame.image, pose.image_xy)
+                t3 = time.perf_counter()
+                cuts.step(frame.image)
+                t4 = time.perf_counter()
+                spent += (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
                 n += 1
-        print(f"| {Path(video).name[:50]} | {n} | {w}x{h} | {1000 * model_s / n:.1f} | "
-              f"{1000 * flow_s / n:.1f} | {flow_s / model_s:.2f} |", flush=True)
+        ms = 1000 * spent / n
+        print(f"| {Path(video).name[:50]} | {n} | {w}x{h} | {ms[0]:.1f} | {ms[1]:.1f} | "
+              f"{ms[2]:.1f} | {ms[3]:.2f} | {(ms[2] + ms[3]) / ms[0]:.2f} |", flush=True)
     return 0
 
 
@@ -1291,8 +1297,27 @@ def cmd_real(args: argparse.Namespace) -> int:
     print("|---|---|---|---|---|---|---|")
     for pp in sorted(args.poses.glob("*.npz")):
         clip = pp.name[:-4]
-        seq = with_flow(PoseSequence.load(pp), args.clips / clip,
-                        FLOW_DIR / "real-posepass" / f"{clip}.{args.flow}.flow.npz", args.flow)
+        seq = PoseSequence.load(pp)
+        if args.poses.name == "models-full" and args.flow:
+            # the shared clips' cached poses: the pose pass's own flows (before round 9) and
+            # the masked ones measured on these landmarks
+            from dataclasses import replace
+
+            if args.flow == "dis":
+                bands = np.load(Path("/work/cache/s4-posepass-flow/clips")
+                                / f"{clip}.flow.npz")["bands"]
+            else:
+                name, _, least = args.flow[5:].partition("@")
+                got = mask_flows(args.clips / clip, seq.image_xy, "models-full")[name]
+                bands = got["bands"]
+                if least:
+                    bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None],
+                                     np.nan, bands)
+            seq = replace(seq, torso_flow=bands)
+        else:
+            seq = with_flow(seq, args.clips / clip,
+                            FLOW_DIR / "real-posepass" / f"{clip}.{args.flow}.flow.npz",
+                            args.flow)
         res = analyze_sequence(seq, cfg)
         a = next(x for x in res.assessable if x.fault == "jerky_twist" and x.rep is None)
         found = [f for f in res.findings if f.fault == "jerky_twist"]

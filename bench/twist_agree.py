@@ -721,7 +721,7 @@ def cmd_worst(args: argparse.Namespace) -> int:
               + (f"{v[i]:+.1f}" if v is not None and np.isfinite(v[i]) else "–") + " |")
         seq = PoseSequence.load(REAL_POSES / f"{c.name}.npz")
         bands = np.load(REAL_FLOWS / f"{c.name}.flow.npz")["bands"]
-        seq = replace(seq, torso_flow=bands)
+        seq = with_round9(replace(seq, torso_flow=bands), CLIPS / c.name, "models-full")
         d = max(1, int(round(0.1 * c.fps)))
         _frames_png(CLIPS / c.name, seq, [max(0, i - d), i, min(len(seq) - 1, i + d)],
                     args.out / f"{c.name[:50]}_{i}.png", f"flow {rate:.0f} deg/s")
