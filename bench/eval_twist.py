@@ -11,6 +11,11 @@ Steps (each reuses what the previous one cached under DIR; renders and poses are
     python bench/eval_twist.py extract-real LIST [--clips C --poses P]  # re-pose real clips
     python bench/eval_twist.py real [--poses P]           # real clips: twist findings
     python bench/eval_twist.py samples [--poses P]        # committed samples: which rep warns
+    python bench/eval_twist.py mask-flows                 # round 9: masked flows, cut checks
+
+``--flow dis`` is the torso flow as the pose pass stored it before round 9 (the arms only left
+out); ``--flow mask-bar@0.25`` is what it stores now (hands, forearms and a held bar left out,
+frames with under 0.25 of the bands seen not read); ``mask-NAME[@S]`` the other masks measured.
 
 Real-clip poses stay outside the repository (default /work/cache/twist-real-poses).
 
@@ -367,8 +372,9 @@ def flow_path(root: Path, name: str, method: str) -> Path:
 
 def clip_flow(video: Path, image_xy: np.ndarray, method: str = "dis") -> tuple[np.ndarray, float]:
     """Per frame, the torso's band motions from the previous frame (``pose.flow``), placed
-    with ``image_xy``; and the flow's seconds per frame. "dis" is what the pose pass
-    stores (``TorsoFlow``); "farneback" swaps in OpenCV's Farneback flow on the same crops."""
+    with ``image_xy``; and the flow's seconds per frame. "dis" is what the pose pass stored
+    before round 9 (``TorsoFlow`` with the arms only left out); "farneback" swaps in
+    OpenCV's Farneback flow on the same crops."""
     import cv2
 
     from formcheck.io.video import FileSource
@@ -384,7 +390,9 @@ def clip_flow(video: Path, image_xy: np.ndarray, method: str = "dis") -> tuple[n
         dense = lambda a, b: dis.calc(a, b, None)  # noqa: E731
     else:
         dense = None  # what the pose pass uses
-    tracker = pf.TorsoFlow(dense)
+    # "dis" and the others are the flow as measured before round 9 (the arms only left out),
+    # as cached; the pose pass's masked flow is ``mask-bar@0.25`` (``mask_flows``).
+    tracker = pf.TorsoFlow(dense, mask=pf.ARMS_ONLY)
     with FileSource(video) as src:
         for i, frame in enumerate(src):
             if i >= len(image_xy):

@@ -22,11 +22,15 @@ slow-twist reps warned at most ``--max-false`` of the time) and scored on the he
     python bench/twist_agree.py worst -n N # real clips: frames where the flow is noisiest (/tmp)
     python bench/twist_agree.py rate       # real 60 fps clips: each cue's noise at half the rate
     python bench/twist_agree.py crop --px 100000  # real clips: the flow with a full-size crop
+    python bench/twist_agree.py masks [--min-seen 0.25]  # round 9: each mask's share and noise
+    python bench/twist_agree.py seen       # round 9: how much of the bands each mask leaves
+    python bench/twist_agree.py cuts [--near N --write]  # round 9: the picture-cut flags (/tmp)
 
 Options for all: ``--cues front=depth,world,flow --cues turned=width,world`` (the cues
 combined), ``--template NAME`` (repeat; the templates scored), ``--norm own|floor|fixed``
 (what a z-score is taken against), ``--mask-hands drop|hold`` (the flow where a wrist is in
-front of the torso).
+front of the torso), ``--flow mask-NAME --min-seen S`` (round 9: the masked flow, frames
+seen under S left out), ``--cuts`` (round 9: no cue read near a picture cut).
 
 Inputs (caches outside the repository): rendered jerks /work/cache/synth-twist (flows
 /work/cache/twist-flow), realistic shapes /work/cache/s4-twist-shapes (flows in its flow/),
