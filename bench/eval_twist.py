@@ -1287,6 +1287,70 @@ def cmd_mask_flows(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Round 9: per judged rep of the square-on clips, the share of its frames on which the
+    pose pass's flow (``--flow``, default ``mask-bar@0.25``) read both bands: rendered jerk
+    and shapes sets (by kind: twist size, slow, twist-free; found or not by the rule) and the
+    shared clips (cached poses). How many reps a "not assessable under S" rule would take."""
+    global PLAN
+    from dataclasses import replace
+
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, [])
+    rows = []
+
+    def reps_of(seq, exercise=None):
+        res = analyze_sequence(seq, cfg, exercise=exercise)
+        tw = next(a for a in res.assessable if a.fault == "jerky_twist" and a.rep is None)
+        if "optical flow" not in (tw.reason or ""):
+            return []
+        ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+        read = np.isfinite(seq.torso_flow).all(axis=1)
+        found = {f.rep for f in res.findings if f.fault == "jerky_twist"}
+        return [(r.index, float(read[r.start_frame:r.end_frame + 1].mean()), r.index in found)
+                for r in res.reps if ok.get(r.index, False)]
+
+    for plan_name, root in (("jerk", Path("/work/cache/synth-twist")),
+                            ("shapes", Path("/work/cache/s4-twist-shapes"))):
+        PLAN = plan_name
+        for _name, tr, seq in _poses_of(root, "video-full", None, args.flow):
+            faults = {f["rep"]: f for f in tr["faults"]}
+            for idx, cov, found in reps_of(seq, tr["exercise"]):
+                f = faults.get(idx)
+                # the shapes set's twists all turn out fast, however long they stay turned
+                kind = ("twist-free" if f is None else "slow"
+                        if plan_name == "jerk"
+                        and f["interval_s"][1] - f["interval_s"][0] >= SLOW_FROM_S
+                        else f"{abs(f['peak']):.0f}°")
+                rows.append((plan_name, kind, cov, found))
+    PLAN = "jerk"
+    for pp in sorted(Path("/work/cache/models-full").glob("*.npz")):
+        clip = pp.name[:-4]
+        seq = PoseSequence.load(pp)
+        name, _, least = args.flow[5:].partition("@")
+        got = mask_flows(args.clips / clip, seq.image_xy, "models-full")[name]
+        bands = got["bands"]
+        if least:
+            bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None], np.nan,
+                             bands)
+        for _idx, cov, found in reps_of(replace(seq, torso_flow=bands)):
+            rows.append(("real", "twist-free", cov, found))
+    print("| set | rep | judged reps | frames read, median | p10 | reps read under 0.5 | "
+          "found (of them under 0.5) |")
+    print("|---|---|---|---|---|---|---|")
+    for sset, kind in sorted({(r[0], r[1]) for r in rows}):
+        v = [r for r in rows if r[0] == sset and r[1] == kind]
+        cov = np.array([r[2] for r in v])
+        fnd = sum(r[3] for r in v)
+        fnd_low = sum(r[3] and r[2] < 0.5 for r in v)
+        print(f"| {sset} | {kind} | {len(v)} | {np.median(cov):.2f} | "
+              f"{np.percentile(cov, 10):.2f} | {int((cov < 0.5).sum())} | {fnd} ({fnd_low}) |")
+    return 0
+
+
 def cmd_real(args: argparse.Namespace) -> int:
     """Real clips (poses from ``extract-real``): twist findings and how close the rest came
     (largest twist rate on judged frames, against the threshold). Prints no landmarks."""
@@ -1483,6 +1547,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=0)
     p.add_argument("--reverse", action="store_true", help="the clips in reverse order")
     p.set_defaults(func=cmd_mask_flows)
+    p = sub.add_parser("coverage", help="round 9: share of each rep's frames the flow read")
+    p.add_argument("--flow", choices=[m for m in FLOW_METHODS if m.startswith("mask-")],
+                   default="mask-bar@0.25")
+    p.add_argument("--clips", type=Path,
+                   default=Path(__file__).resolve().parents[2] / "shared" / "clips")
+    p.set_defaults(func=cmd_coverage)
     p = sub.add_parser("samples", help="the committed twist samples: which rep is warned")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-samples"))
     p.add_argument("--samples", type=Path, default=Path(__file__).resolve().parents[1] / "samples")
