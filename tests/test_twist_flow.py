@@ -431,3 +431,38 @@ def test_where_every_frame_changes_a_lot_only_a_far_larger_change_is_a_cut():
         img = cv2.resize(a, None, fx=z, fy=z)[:a.shape[0], :a.shape[1]]
         assert not quiet.step(np.ascontiguousarray(img))[0]
     assert quiet.step(_scene(5))[0]
+
+
+def test_the_seen_share_and_cut_flags_are_kept_per_frame_saved_and_sliced(tmp_path):
+    from formcheck.pose.estimator import FramePose, SequenceBuilder, to_sequence
+
+    def pose(seen, cut):
+        return FramePose(image_xy=np.zeros((33, 2), np.float32),
+                         world_xyz=np.zeros((33, 3), np.float32),
+                         visibility=np.ones(33, np.float32), presence=np.ones(33, np.float32),
+                         back_xy=None, torso_flow=np.zeros(2, np.float32), flow_seen=seen,
+                         picture_cut=cut)
+
+    poses = [pose(float("nan"), False), pose(0.4, True), pose(0.9, False)] * 30
+    first, second = SequenceBuilder(back_profile=False), SequenceBuilder(back_profile=False)
+    for i, p in enumerate(poses):  # two stretches, as the segmented pose pass joins them
+        (first if i < 45 else second).append(i / 30.0, p)
+    first.extend(second)
+    seq = first.build(width=64, height=48)
+    np.testing.assert_array_equal(seq.torso_flow_seen[:3], np.float32([np.nan, 0.4, 0.9]))
+    np.testing.assert_array_equal(seq.picture_cut, [False, True, False] * 30)
+    ref = to_sequence([i / 30.0 for i in range(90)], poses, width=64, height=48,
+                      back_profile=False)
+    np.testing.assert_array_equal(ref.torso_flow_seen, seq.torso_flow_seen)
+    np.testing.assert_array_equal(ref.picture_cut, seq.picture_cut)
+    back = PoseSequence.load(seq.save(tmp_path / "p.npz"))
+    np.testing.assert_array_equal(back.torso_flow_seen, seq.torso_flow_seen)
+    np.testing.assert_array_equal(back.picture_cut, seq.picture_cut)
+    part = back.slice(1, 3)
+    assert part.picture_cut.tolist() == [True, False]
+    np.testing.assert_array_equal(part.torso_flow_seen, np.float32([0.4, 0.9]))
+    # Files made before round 9 load without them.
+    older = PoseSequence(t_s=seq.t_s, image_xy=seq.image_xy, world_xyz=seq.world_xyz,
+                         visibility=seq.visibility, presence=seq.presence)
+    again = PoseSequence.load(older.save(tmp_path / "old.npz"))
+    assert again.torso_flow_seen is None and again.picture_cut is None
