@@ -11,6 +11,11 @@ Steps (each reuses what the previous one cached under DIR; renders and poses are
     python bench/eval_twist.py extract-real LIST [--clips C --poses P]  # re-pose real clips
     python bench/eval_twist.py real [--poses P]           # real clips: twist findings
     python bench/eval_twist.py samples [--poses P]        # committed samples: which rep warns
+    python bench/eval_twist.py mask-flows                 # round 9: masked flows, cut checks
+
+``--flow dis`` is the torso flow as the pose pass stored it before round 9 (the arms only left
+out); ``--flow mask-bar@0.25`` is what it stores now (hands, forearms and a held bar left out,
+frames with under 0.25 of the bands seen not read); ``mask-NAME[@S]`` the other masks measured.
 
 Real-clip poses stay outside the repository (default /work/cache/twist-real-poses).
 
@@ -315,22 +320,24 @@ def cmd_extract_mask(args: argparse.Namespace) -> int:
 
 def cmd_flow_cost(args: argparse.Namespace) -> int:
     """What the torso flow adds to the pose pass: per video, the model's time per frame
-    (detect + reading the result) and ``TorsoFlow.step``'s, interleaved frame by frame in
-    one run (the ratio holds on a busy machine; the absolute times do not)."""
+    (detect + reading the result), ``TorsoFlow.step``'s with the arms-only mask (before round
+    9) and with the pose pass's mask, and ``PictureCut.step``'s, interleaved frame by frame in
+    one run (the ratios hold on a busy machine; the absolute times do not)."""
     from formcheck.io.video import FileSource
     from formcheck.pose.estimator import PoseEstimator
-    from formcheck.pose.flow import TorsoFlow
+    from formcheck.pose.flow import ARMS_ONLY, PictureCut, TorsoFlow
     from formcheck.pose.models import resolve_model
 
     resolved = resolve_model(args.model)
-    print("| video | frames | size | model ms/frame | flow ms/frame | flow / model |")
-    print("|---|---|---|---|---|---|")
+    print("| video | frames | size | model ms/frame | flow, arms only | flow, masked | "
+          "cut check | masked flow + cut / model |")
+    print("|---|---|---|---|---|---|---|---|")
     for video in args.videos:
-        model_s = flow_s = 0.0
+        spent = np.zeros(4)
         n = 0
         with FileSource(video, channels="rgb") as src, \
                 PoseEstimator(resolved.path, back_profile=True) as est:
-            flow = TorsoFlow()
+            before, flow, cuts = TorsoFlow(mask=ARMS_ONLY), TorsoFlow(), PictureCut()
             for frame in src:
                 if n >= args.frames:
                     break
@@ -338,20 +345,25 @@ def cmd_flow_cost(args: argparse.Namespace) -> int:
                 t0 = time.perf_counter()
                 pose = est.pose_of(est.detect(est.image_of(frame.image), frame.t_s), w, h)
                 t1 = time.perf_counter()
-                flow.step(frame.image, pose.image_xy)
+                before.step(frame.image, pose.image_xy)
                 t2 = time.perf_counter()
-                model_s += t1 - t0
-                flow_s += t2 - t1
+                flow.read(frame.image, pose.image_xy)
+                t3 = time.perf_counter()
+                cuts.step(frame.image)
+                t4 = time.perf_counter()
+                spent += (t1 - t0, t2 - t1, t3 - t2, t4 - t3)
                 n += 1
-        print(f"| {Path(video).name[:50]} | {n} | {w}x{h} | {1000 * model_s / n:.1f} | "
-              f"{1000 * flow_s / n:.1f} | {flow_s / model_s:.2f} |", flush=True)
+        ms = 1000 * spent / n
+        print(f"| {Path(video).name[:50]} | {n} | {w}x{h} | {ms[0]:.1f} | {ms[1]:.1f} | "
+              f"{ms[2]:.1f} | {ms[3]:.2f} | {(ms[2] + ms[3]) / ms[0]:.2f} |", flush=True)
     return 0
 
 
 #: DIS presets other than the pose pass's, to compare cost and what the rule finds.
 DIS_PRESETS = {"dis-fast": "DISOPTICAL_FLOW_PRESET_FAST",
                "dis-ultrafast": "DISOPTICAL_FLOW_PRESET_ULTRAFAST"}
-FLOW_METHODS = ("dis", "farneback", *DIS_PRESETS)
+FLOW_METHODS = ("dis", "farneback", *DIS_PRESETS, *(f"mask-{m}{s}" for m in (
+    "arms", "hands", "bar", "wide") for s in ("", "@0.1", "@0.25", "@0.5")))
 
 
 def flow_path(root: Path, name: str, method: str) -> Path:
@@ -360,8 +372,9 @@ def flow_path(root: Path, name: str, method: str) -> Path:
 
 def clip_flow(video: Path, image_xy: np.ndarray, method: str = "dis") -> tuple[np.ndarray, float]:
     """Per frame, the torso's band motions from the previous frame (``pose.flow``), placed
-    with ``image_xy``; and the flow's seconds per frame. "dis" is what the pose pass
-    stores (``TorsoFlow``); "farneback" swaps in OpenCV's Farneback flow on the same crops."""
+    with ``image_xy``; and the flow's seconds per frame. "dis" is what the pose pass stored
+    before round 9 (``TorsoFlow`` with the arms only left out); "farneback" swaps in
+    OpenCV's Farneback flow on the same crops."""
     import cv2
 
     from formcheck.io.video import FileSource
@@ -377,7 +390,9 @@ def clip_flow(video: Path, image_xy: np.ndarray, method: str = "dis") -> tuple[n
         dense = lambda a, b: dis.calc(a, b, None)  # noqa: E731
     else:
         dense = None  # what the pose pass uses
-    tracker = pf.TorsoFlow(dense)
+    # "dis" and the others are the flow as measured before round 9 (the arms only left out),
+    # as cached; the pose pass's masked flow is ``mask-bar@0.25`` (``mask_flows``).
+    tracker = pf.TorsoFlow(dense, mask=pf.ARMS_ONLY)
     with FileSource(video) as src:
         for i, frame in enumerate(src):
             if i >= len(image_xy):
@@ -565,13 +580,123 @@ def cmd_extract_real(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Round 9: the flow's bands with what the hands hide left out (``pose.flow.MaskSpec``), every
+#: mask read from one DIS field per frame (``--flow mask-NAME``); cached under S6_FLOW_DIR.
+MASKS = {
+    "arms": dict(),  # the arm segments only (the flow stored before round 9)
+    "hands": dict(forearm=0.25, hand=0.3),
+    "bar": dict(forearm=0.25, hand=0.3, bar=0.1),
+    "wide": dict(forearm=0.35, hand=0.45, bar=0.15),
+}
+S6_FLOW_DIR = Path("/work/cache/s6-twist-flow")
+
+
+def mask_flow_path(video: Path, mask: str, tag: str | None = None) -> Path:
+    """Cache of a clip's masked flow: by ``tag`` (the landmarks' source; default the video's
+    folder name) and the video's file name."""
+    return S6_FLOW_DIR / (tag or video.parent.name) / f"{video.name}.{mask}.npz"
+
+
+def mask_flows(video: Path, image_xy: np.ndarray,
+               tag: str | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """Every ``MASKS`` entry's band motions and seen share per frame (every band read where it
+    keeps ``MIN_BAND_PIXELS``: ``mask-NAME@S`` leaves out frames seen under S), and each
+    frame's picture change (``pose.flow.PictureCut``; 1 - the best match's correlation), from
+    one pass over ``video`` (RGB frames, as the pose pass) with the flow placed by
+    ``image_xy``; cached (``mask_flow_path``)."""
+    from formcheck.io.video import FileSource
+    from formcheck.pose import flow as pf
+
+    paths = {m: mask_flow_path(video, m, tag) for m in MASKS}
+    if all(pp.is_file() for pp in paths.values()):
+        got = {m: dict(np.load(pp)) for m, pp in paths.items()}
+        for d in got.values():  # cached before the change was kept: the match's correlation
+            if "cut_change" not in d:
+                d["cut_change"] = np.clip(1.0 - d.pop("cut_corr"), 0.0, 1.0).astype(np.float32)
+        return got
+    specs = {m: pf.MaskSpec(**kw) for m, kw in MASKS.items()}
+    n = len(image_xy)
+    bands = {m: np.full((n, 2), np.nan, np.float32) for m in MASKS}
+    seen = {m: np.full(n, np.nan, np.float32) for m in MASKS}
+    change = np.zeros(n, np.float32)
+    tracker, cuts = pf.TorsoFlow(), pf.PictureCut()
+    cpu = {"field": 0.0, "cut": 0.0, **{m: 0.0 for m in MASKS}}
+    with FileSource(video, channels="rgb") as src:
+        for i, frame in enumerate(src):
+            if i >= n:
+                break
+            t0 = time.process_time()
+            change[i] = cuts.step(frame.image)[1]
+            t1 = time.process_time()
+            got = tracker.field(frame.image, image_xy[i], rgb=True)
+            t2 = time.process_time()
+            cpu["cut"] += t1 - t0
+            cpu["field"] += t2 - t1
+            if got is None:
+                continue
+            for m, spec in specs.items():
+                t3 = time.process_time()
+                r = pf.band_reading(got[0], got[1], got[2], got[3], spec)
+                cpu[m] += time.process_time() - t3
+                bands[m][i], seen[m][i] = r.motion, r.seen
+    out = {}
+    for m, pp in paths.items():
+        pp.parent.mkdir(parents=True, exist_ok=True)
+        out[m] = {"bands": bands[m], "seen": seen[m], "cut_change": change,
+                  "cpu_field_s": np.float64(cpu["field"]), "cpu_cut_s": np.float64(cpu["cut"]),
+                  "cpu_mask_s": np.float64(cpu[m]), "frames": np.int64(n)}
+        np.savez(pp, **out[m])
+    return out
+
+
+def cut_changes(video: Path) -> np.ndarray:
+    """Every frame's picture change (``pose.flow.PictureCut.step``), from a pass over
+    ``video`` (RGB frames, as the pose pass); cached under S6_FLOW_DIR/cuts."""
+    from formcheck.io.video import FileSource
+    from formcheck.pose.flow import PictureCut
+
+    cache = S6_FLOW_DIR / "cuts" / f"{video.name}.npz"
+    if cache.is_file():
+        return np.load(cache)["change"]
+    cuts, out, cpu = PictureCut(), [], 0.0
+    with FileSource(video, channels="rgb") as src:
+        for frame in src:
+            t0 = time.process_time()
+            out.append(cuts.step(frame.image)[1])
+            cpu += time.process_time() - t0
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    change = np.array(out, np.float32)
+    np.savez(cache, change=change, cpu_s=np.float64(cpu))
+    return change
+
+
+def picture_cuts(change: np.ndarray) -> np.ndarray:
+    """The pose pass's cut flags from a clip's stored per-frame picture changes (a replay of
+    ``PictureCut.judge``, the same decisions as ``PictureCut.step`` made them)."""
+    from formcheck.pose.flow import PictureCut
+
+    judge = PictureCut()
+    return np.array([False] + [judge.judge(float(d)) for d in change[1:]], bool)
+
+
 def with_flow(seq, video: Path, cache: Path, method: str | None):
     """``seq`` with ``torso_flow`` measured on ``video`` by ``method`` (as the pose pass does,
-    placed with the sequence's own landmarks; cached in ``cache``); unchanged for None."""
+    placed with the sequence's own landmarks; cached in ``cache``); unchanged for None.
+    ``mask-NAME``: the flow with ``MASKS[NAME]`` left out (round 9; cached by
+    ``mask_flows``)."""
     from dataclasses import replace
 
     if method is None:
         return seq
+    if method.startswith("mask-"):
+        tag = "real-" + cache.parent.name if cache.parent.name == "real-posepass" else None
+        name, _, least = method[5:].partition("@")  # mask-NAME@S: NaN where seen < S
+        got = mask_flows(video, seq.image_xy, tag)[name]
+        bands = got["bands"]
+        if least:
+            bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None], np.nan,
+                             bands)
+        return replace(seq, torso_flow=bands) if len(bands) == len(seq) else seq
     if not cache.is_file():
         cache.parent.mkdir(parents=True, exist_ok=True)
         bands, per_frame = clip_flow(video, seq.image_xy, method)
@@ -1118,6 +1243,114 @@ def cmd_rates(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mask_flows(args: argparse.Namespace) -> int:
+    """Round 9: every ``MASKS`` flow and the picture-cut correlation of the rendered jerk and
+    shapes sets and the real clips (landmarks from /work/cache/models-full, as
+    ``twist_agree.py``, and from ``--poses``, as ``real``), cached; prints the CPU per frame
+    of the flow field, of each mask's band reading and of the cut check."""
+    global PLAN
+    from formcheck.pose.sequence import PoseSequence
+
+    jobs = []
+    for plan_name, root in (("jerk", Path("/work/cache/synth-twist")),
+                            ("shapes", Path("/work/cache/s4-twist-shapes"))):
+        PLAN = plan_name
+        for name, _ in plan():
+            pp = pose_path(root, "video-full", name)
+            if pp.is_file():
+                jobs.append((root / f"{name}.mp4", pp, None))
+    PLAN = "jerk"
+    for poses, tag in ((Path("/work/cache/models-full"), "models-full"),
+                       (args.poses, "real-real-posepass")):
+        for pp in sorted(poses.glob("*.npz")):
+            jobs.append((args.clips / pp.name[:-4], pp, tag))
+    tot = {"frames": 0, "field": 0.0, "cut": 0.0, **{m: 0.0 for m in MASKS}}
+    if args.reverse:  # a second process can take the list from its end
+        jobs = jobs[::-1]
+    for k, (video, pp, tag) in enumerate(jobs):
+        if args.limit and k >= args.limit:
+            break
+        if not video.is_file():
+            continue
+        seq = load_pose(pp) if tag is None else PoseSequence.load(pp)
+        got = mask_flows(video, seq.image_xy, tag)
+        tot["frames"] += int(got["arms"]["frames"])
+        tot["field"] += float(got["arms"]["cpu_field_s"])
+        tot["cut"] += float(got["arms"]["cpu_cut_s"])
+        for m in MASKS:
+            tot[m] += float(got[m]["cpu_mask_s"])
+        print(f"{k + 1}/{len(jobs)} {video.name[:60]}", flush=True)
+    f = max(tot["frames"], 1)
+    print(f"{tot['frames']} frames; CPU ms/frame: flow field {1000 * tot['field'] / f:.2f}, "
+          f"cut check {1000 * tot['cut'] / f:.3f}, "
+          + ", ".join(f"bands {m} {1000 * tot[m] / f:.2f}" for m in MASKS))
+    return 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Round 9: per judged rep of the square-on clips, the share of its frames on which the
+    pose pass's flow (``--flow``, default ``mask-bar@0.25``) read both bands: rendered jerk
+    and shapes sets (by kind: twist size, slow, twist-free; found or not by the rule) and the
+    shared clips (cached poses). How many reps a "not assessable under S" rule would take."""
+    global PLAN
+    from dataclasses import replace
+
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, [])
+    rows = []
+
+    def reps_of(seq, exercise=None):
+        res = analyze_sequence(seq, cfg, exercise=exercise)
+        tw = next(a for a in res.assessable if a.fault == "jerky_twist" and a.rep is None)
+        if "optical flow" not in (tw.reason or ""):
+            return []
+        ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+        read = np.isfinite(seq.torso_flow).all(axis=1)
+        found = {f.rep for f in res.findings if f.fault == "jerky_twist"}
+        return [(r.index, float(read[r.start_frame:r.end_frame + 1].mean()), r.index in found)
+                for r in res.reps if ok.get(r.index, False)]
+
+    for plan_name, root in (("jerk", Path("/work/cache/synth-twist")),
+                            ("shapes", Path("/work/cache/s4-twist-shapes"))):
+        PLAN = plan_name
+        for _name, tr, seq in _poses_of(root, "video-full", None, args.flow):
+            faults = {f["rep"]: f for f in tr["faults"]}
+            for idx, cov, found in reps_of(seq, tr["exercise"]):
+                f = faults.get(idx)
+                # the shapes set's twists all turn out fast, however long they stay turned
+                kind = ("twist-free" if f is None else "slow"
+                        if plan_name == "jerk"
+                        and f["interval_s"][1] - f["interval_s"][0] >= SLOW_FROM_S
+                        else f"{abs(f['peak']):.0f}°")
+                rows.append((plan_name, kind, cov, found))
+    PLAN = "jerk"
+    for pp in sorted(Path("/work/cache/models-full").glob("*.npz")):
+        clip = pp.name[:-4]
+        seq = PoseSequence.load(pp)
+        name, _, least = args.flow[5:].partition("@")
+        got = mask_flows(args.clips / clip, seq.image_xy, "models-full")[name]
+        bands = got["bands"]
+        if least:
+            bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None], np.nan,
+                             bands)
+        for _idx, cov, found in reps_of(replace(seq, torso_flow=bands)):
+            rows.append(("real", "twist-free", cov, found))
+    print("| set | rep | judged reps | frames read, median | p10 | reps read under 0.5 | "
+          "found (of them under 0.5) |")
+    print("|---|---|---|---|---|---|---|")
+    for sset, kind in sorted({(r[0], r[1]) for r in rows}):
+        v = [r for r in rows if r[0] == sset and r[1] == kind]
+        cov = np.array([r[2] for r in v])
+        fnd = sum(r[3] for r in v)
+        fnd_low = sum(r[3] and r[2] < 0.5 for r in v)
+        print(f"| {sset} | {kind} | {len(v)} | {np.median(cov):.2f} | "
+              f"{np.percentile(cov, 10):.2f} | {int((cov < 0.5).sum())} | {fnd} ({fnd_low}) |")
+    return 0
+
+
 def cmd_real(args: argparse.Namespace) -> int:
     """Real clips (poses from ``extract-real``): twist findings and how close the rest came
     (largest twist rate on judged frames, against the threshold). Prints no landmarks."""
@@ -1136,8 +1369,27 @@ def cmd_real(args: argparse.Namespace) -> int:
     print("|---|---|---|---|---|---|---|")
     for pp in sorted(args.poses.glob("*.npz")):
         clip = pp.name[:-4]
-        seq = with_flow(PoseSequence.load(pp), args.clips / clip,
-                        FLOW_DIR / "real-posepass" / f"{clip}.{args.flow}.flow.npz", args.flow)
+        seq = PoseSequence.load(pp)
+        if args.poses.name == "models-full" and args.flow:
+            # the shared clips' cached poses: the pose pass's own flows (before round 9) and
+            # the masked ones measured on these landmarks
+            from dataclasses import replace
+
+            if args.flow == "dis":
+                bands = np.load(Path("/work/cache/s4-posepass-flow/clips")
+                                / f"{clip}.flow.npz")["bands"]
+            else:
+                name, _, least = args.flow[5:].partition("@")
+                got = mask_flows(args.clips / clip, seq.image_xy, "models-full")[name]
+                bands = got["bands"]
+                if least:
+                    bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None],
+                                     np.nan, bands)
+            seq = replace(seq, torso_flow=bands)
+        else:
+            seq = with_flow(seq, args.clips / clip,
+                            FLOW_DIR / "real-posepass" / f"{clip}.{args.flow}.flow.npz",
+                            args.flow)
         res = analyze_sequence(seq, cfg)
         a = next(x for x in res.assessable if x.fault == "jerky_twist" and x.rep is None)
         found = [f for f in res.findings if f.fault == "jerky_twist"]
@@ -1288,6 +1540,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flow", choices=FLOW_METHODS, default=None,
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_real)
+    p = sub.add_parser("mask-flows", help="round 9: masked flows and cut checks, cached")
+    p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-real-poses"))
+    p.add_argument("--clips", type=Path,
+                   default=Path(__file__).resolve().parents[2] / "shared" / "clips")
+    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--reverse", action="store_true", help="the clips in reverse order")
+    p.set_defaults(func=cmd_mask_flows)
+    p = sub.add_parser("coverage", help="round 9: share of each rep's frames the flow read")
+    p.add_argument("--flow", choices=[m for m in FLOW_METHODS if m.startswith("mask-")],
+                   default="mask-bar@0.25")
+    p.add_argument("--clips", type=Path,
+                   default=Path(__file__).resolve().parents[2] / "shared" / "clips")
+    p.set_defaults(func=cmd_coverage)
     p = sub.add_parser("samples", help="the committed twist samples: which rep is warned")
     p.add_argument("--poses", type=Path, default=Path("/work/cache/twist-samples"))
     p.add_argument("--samples", type=Path, default=Path(__file__).resolve().parents[1] / "samples")

@@ -22,11 +22,15 @@ slow-twist reps warned at most ``--max-false`` of the time) and scored on the he
     python bench/twist_agree.py worst -n N # real clips: frames where the flow is noisiest (/tmp)
     python bench/twist_agree.py rate       # real 60 fps clips: each cue's noise at half the rate
     python bench/twist_agree.py crop --px 100000  # real clips: the flow with a full-size crop
+    python bench/twist_agree.py masks [--min-seen 0.25]  # round 9: each mask's share and noise
+    python bench/twist_agree.py seen       # round 9: how much of the bands each mask leaves
+    python bench/twist_agree.py cuts [--near N --write]  # round 9: the picture-cut flags (/tmp)
 
 Options for all: ``--cues front=depth,world,flow --cues turned=width,world`` (the cues
 combined), ``--template NAME`` (repeat; the templates scored), ``--norm own|floor|fixed``
 (what a z-score is taken against), ``--mask-hands drop|hold`` (the flow where a wrist is in
-front of the torso).
+front of the torso), ``--flow mask-NAME --min-seen S`` (round 9: the masked flow, frames
+seen under S left out), ``--cuts`` (round 9: no cue read near a picture cut).
 
 Inputs (caches outside the repository): rendered jerks /work/cache/synth-twist (flows
 /work/cache/twist-flow), realistic shapes /work/cache/s4-twist-shapes (flows in its flow/),
@@ -138,9 +142,48 @@ def cue_signals(seq, sig, cfg) -> dict[str, np.ndarray]:
             sc.twist_flow_kept
     if "flow" in out and HANDS_MASK == ["drop"]:
         out["flow"] = np.where(hands_on_torso(seq), np.nan, out["flow"])
+    if "flow" in out and MIN_SEEN:
+        # round 9: leave the flow out where a band was not read or the mask left less than
+        # this share of a band (the rule reads a frame without a flow as no motion)
+        drop = ~np.isfinite(seq.torso_flow).all(axis=1)
+        if seq.torso_flow_seen is not None:
+            drop |= np.nan_to_num(seq.torso_flow_seen) < MIN_SEEN[0]
+        out["flow"] = np.where(drop, np.nan, out["flow"])
     # No cue is read across a cut or a lost track (the rule's own tracking-break check).
     ok = ok & ~sig.tracking_break
+    if CUTS and seq.picture_cut is not None:
+        # round 9: nor across a picture cut (pose.flow.PictureCut), within CUT_SPAN_S of it
+        cut_t = seq.t_s[seq.picture_cut]
+        for t in cut_t:
+            ok &= np.abs(seq.t_s - t) > CUT_SPAN_S
     return {k: np.where(ok, v, np.nan) for k, v in out.items()}
+
+
+#: Round 9 (``--flow mask-NAME``): the flow with what the hands hide left out
+#: (``eval_twist.MASKS``); "dis": as the pose pass stored it before round 9.
+FLOW: list[str] = ["dis"]
+#: ``--min-seen S``: the flow left out where less than S of a band was readable.
+MIN_SEEN: list[float] = []
+#: ``--cuts``: no cue read within CUT_SPAN_S of a frame the pose pass flags as following a
+#: picture cut (``pose.flow.PictureCut``, replayed from the cached changes).
+CUTS: list[bool] = []
+CUT_SPAN_S = 0.5
+
+
+def with_round9(seq, video: Path, tag: str | None):
+    """``seq`` with the round-9 masked flow (``FLOW``), its seen share and the cut flags."""
+    from dataclasses import replace
+
+    if not FLOW[0].startswith("mask-") and not CUTS:
+        return seq
+    got = et.mask_flows(video, seq.image_xy, tag)
+    m = got[FLOW[0][5:]] if FLOW[0].startswith("mask-") else got["arms"]
+    if len(m["bands"]) != len(seq):
+        return seq
+    kw = {"picture_cut": et.picture_cuts(et.cut_changes(video)) if CUTS else None}
+    if FLOW[0].startswith("mask-"):
+        kw.update(torso_flow=m["bands"], torso_flow_seen=m["seen"])
+    return replace(seq, **kw)
 
 
 #: ``--mask-hands``: on frames with a wrist in front of the torso, leave the flow out ("drop")
@@ -252,6 +295,7 @@ def load_all(cfg, real: bool = True, samples: bool = False) -> list[Clip]:
     for plan, d, src in (("jerk", JERK_DIR, "jerk"), ("shapes", SHAPES_DIR, "shapes")):
         et.PLAN = plan
         for name, tr, seq in et._poses_of(d, "video-full", None, "dis"):
+            seq = with_round9(seq, d / f"{name}.mp4", None)
             clips.append(Clip(name, seq, tr, src, cfg, exercise=tr["exercise"]))
     et.PLAN = "jerk"
     if real:
@@ -265,6 +309,7 @@ def load_all(cfg, real: bool = True, samples: bool = False) -> list[Clip]:
                 bands = np.load(fp)["bands"]
                 if len(bands) == len(seq):
                     seq = replace(seq, torso_flow=bands)
+            seq = with_round9(seq, CLIPS / clip, "models-full")
             c = Clip(clip, seq, None, "real", cfg)
             if c.reps:
                 clips.append(c)
@@ -680,7 +725,7 @@ def cmd_worst(args: argparse.Namespace) -> int:
               + (f"{v[i]:+.1f}" if v is not None and np.isfinite(v[i]) else "–") + " |")
         seq = PoseSequence.load(REAL_POSES / f"{c.name}.npz")
         bands = np.load(REAL_FLOWS / f"{c.name}.flow.npz")["bands"]
-        seq = replace(seq, torso_flow=bands)
+        seq = with_round9(replace(seq, torso_flow=bands), CLIPS / c.name, "models-full")
         d = max(1, int(round(0.1 * c.fps)))
         _frames_png(CLIPS / c.name, seq, [max(0, i - d), i, min(len(seq) - 1, i + d)],
                     args.out / f"{c.name[:50]}_{i}.png", f"flow {rate:.0f} deg/s")
@@ -694,6 +739,165 @@ def cmd_worst(args: argparse.Namespace) -> int:
         d = max(1, int(round(0.1 * seq.fps)))
         _frames_png(CLIPS / name, seq, [max(0, i - d), i, min(len(seq) - 1, i + d)],
                     args.out / f"{name[:50]}_{i}.png", f"at {at} s")
+    return 0
+
+
+def _pair_png(video: Path, i: int, out: Path, note: str) -> None:
+    """Frames ``i - 1`` and ``i`` of ``video`` side by side (decoded in order: exact frames),
+    ``note`` on top, into ``out`` (for looking at, in /tmp)."""
+    import cv2
+
+    from formcheck.io.video import FileSource
+
+    tiles = []
+    with FileSource(video) as src:
+        for k, frame in enumerate(src):
+            if k >= i - 1:
+                img = np.ascontiguousarray(frame.image)
+                scale = 360.0 / img.shape[0]
+                tiles.append(cv2.resize(img, (int(img.shape[1] * scale), 360)))
+            if k >= i:
+                break
+    if tiles:
+        strip = np.hstack(tiles)
+        cv2.putText(strip, note, (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 255), 2)
+        cv2.imwrite(str(out), strip)
+
+
+def cmd_cuts(args: argparse.Namespace) -> int:
+    """Round 9: the picture-cut check (``pose.flow.PictureCut``, replayed from the changes
+    cached by ``eval_twist.cut_changes``) on every real shared clip and every rendered one:
+    the frames flagged, each with its change, whether the rule's own tracking break
+    (``features``: the landmarks jumped or no person) fires within 0.1 s, and written as the
+    frame before and the frame itself into ``--out`` (outside the repository), to look at;
+    ``--near`` lists the unflagged frames that changed most, to look at too."""
+    from formcheck.analysis.features import compute_signals
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    cfg = load_config(None, [])
+    args.out.mkdir(parents=True, exist_ok=True)
+    rend = [0, 0]
+    for d in (JERK_DIR, SHAPES_DIR):
+        for cp in sorted((et.S6_FLOW_DIR / d.name).glob("*.arms.npz")):
+            ch = et.cut_changes(d / cp.name[: -len(".arms.npz")])
+            rend[0] += int(et.picture_cuts(ch).sum())
+            rend[1] += 1
+    print(f"rendered clips (one shot each): {rend[0]} frames flagged in {rend[1]} clips")
+    print("\n| clip | frame | t s | change | flagged | rule's tracking break within 0.1 s |")
+    print("|---|---|---|---|---|---|")
+    flagged = clips = near = 0
+    for pp in sorted(REAL_POSES.glob("*.npz")):
+        clip = pp.name[:-4]
+        cp = et.mask_flow_path(CLIPS / clip, "arms", "models-full")
+        if not cp.is_file():
+            continue
+        change = et.cut_changes(CLIPS / clip)
+        cut = et.picture_cuts(change)
+        seq = PoseSequence.load(pp)
+        brk = compute_signals(seq, cfg).tracking_break
+        rows = list(np.nonzero(cut)[0])
+        if args.near:
+            rest = np.where(cut, -1.0, change)
+            rows += [int(i) for i in np.argsort(rest)[::-1][: args.near] if rest[i] >= 0.15]
+        flagged += int(cut.sum())
+        clips += int(cut.any())
+        for i in rows:
+            near += int(not cut[i])
+            hit = bool(brk[max(0, i - 3):i + 4].any())
+            print(f"| {clip[:60]} | {i} | {seq.t_s[i]:.2f} | {change[i]:.2f} | {bool(cut[i])} | "
+                  f"{hit} |")
+            if args.write:
+                _pair_png(CLIPS / clip, int(i), args.out / f"{clip[:40]}_{i}.png",
+                          f"{clip[:40]} f{i} change {change[i]:.2f} cut {bool(cut[i])}")
+    print(f"\nreal: {flagged} frames flagged in {clips} of 84 clips")
+    return 0
+
+
+def cmd_masks(args: argparse.Namespace) -> int:
+    """Round 9: each flow (``dis`` as stored, and every ``eval_twist.MASKS`` mask) square-on:
+    the share of a fast twist it keeps (least squares of the calibrated flow cue on the true
+    twist over each fast twist +-0.4 s, times the shipped ``twist_flow_kept``; jerk set and
+    shapes set separately), and the robust noise of the 0.1 s step filter (median over clips)
+    in true degrees with that share, on rendered twist-free reps and real clips."""
+    from formcheck.config import load_config
+
+    cfg = load_config(None, [])
+    kept0 = cfg.signal.twist_flow_kept
+    print("| flow | kept, jerk set (front) | kept, shapes (front) | σ rendered, true deg | "
+          "σ real, true deg | real clips | judged frames read, rendered | real |")
+    print("|---|---|---|---|---|---|---|---|")
+    for flow in ("dis", *(f"mask-{m}" for m in et.MASKS)):
+        FLOW[0] = flow
+        clips = [c for c in load_all(cfg) if c.square and "flow" in c.cues]
+        share = {}
+        for sset in ("jerk", "shapes"):
+            num = den = 0.0
+            for c in clips:
+                if c.src != sset:
+                    continue
+                truth = np.interp(c.t, c.tr["t_s"], c.tr["twist"])
+                for f in c.tr["faults"]:
+                    a, d = f["interval_s"]
+                    if d - a >= et.SLOW_FROM_S:
+                        continue
+                    pre = (c.t >= a - 0.4) & (c.t < a)
+                    win = (c.t >= a) & (c.t <= d + 0.4)
+                    m = c.cues["flow"] - np.nanmedian(c.cues["flow"][pre])
+                    tru = truth - np.nanmedian(truth[pre])
+                    ok = win & np.isfinite(m)
+                    num += float(np.sum(m[ok] * tru[ok]))
+                    den += float(np.sum(tru[ok] ** 2))
+            share[sset] = num / den if den else float("nan")
+        k = share["jerk"]
+        sig = {sset: [c.sigma[("flow", "step 0.1 s")] / k for c in clips
+                      if ((c.src == "real") == (sset == "real"))
+                      and ("flow", "step 0.1 s") in c.sigma]
+               for sset in ("rendered", "real")}
+        cover = {sset: float(np.mean(np.concatenate([
+            np.isfinite(c.z[("flow", "step 0.1 s")][c.judged]) if ("flow", "step 0.1 s") in c.z
+            else np.zeros(int(c.judged.sum()), bool) for c in clips
+            if (c.src == "real") == (sset == "real")]))) for sset in ("rendered", "real")}
+        print(f"| {flow} | {kept0 * share['jerk']:.3f} | {kept0 * share['shapes']:.3f} | "
+              f"{np.median(sig['rendered']):.2f} | {np.median(sig['real']):.2f} | "
+              f"{len(sig['real'])} | {cover['rendered']:.0%} | {cover['real']:.0%} |")
+    return 0
+
+
+def cmd_seen(args: argparse.Namespace) -> int:
+    """Round 9: how much of the flow's bands each mask leaves to read (``seen``), on judged
+    frames of square-on clips: rendered twist sets and real clips; median and the share of
+    frames under 0.25 / 0.5."""
+    from formcheck.config import load_config
+
+    cfg = load_config(None, [])
+    clips = [c for c in load_all(cfg) if c.square]
+    print("| mask | set | clips | judged frames | seen median | p10 | under 0.25 | under 0.5 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for m in et.MASKS:
+        for sset in ("jerk", "shapes", "real"):
+            vals = []
+            n = 0
+            for c in clips:
+                if c.src != sset:
+                    continue
+                video = (CLIPS / c.name if sset == "real" else
+                         (JERK_DIR if sset == "jerk" else SHAPES_DIR) / f"{c.name}.mp4")
+                cp = et.mask_flow_path(video, m, "models-full" if sset == "real" else None)
+                if not cp.is_file():
+                    continue
+                v = np.load(cp)["seen"]
+                if len(v) != len(c.judged):
+                    continue
+                vals.append(v[c.judged])
+                n += 1
+            if not vals:
+                continue
+            v = np.concatenate(vals)
+            v = v[np.isfinite(v)]
+            print(f"| {m} | {sset} | {n} | {v.size} | {np.median(v):.2f} | "
+                  f"{np.percentile(v, 10):.2f} | {np.mean(v < 0.25):.0%} | "
+                  f"{np.mean(v < 0.5):.0%} |")
     return 0
 
 
@@ -829,6 +1033,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--at", action="append", default=[], metavar="CLIP@SECONDS",
                    help="also write the frames of this clip around this time")
     p.set_defaults(func=cmd_worst)
+    p = sub.add_parser("cuts", help="round 9: the picture-cut check on the real clips")
+    p.add_argument("--near", type=int, default=0,
+                   help="also list each clip's N most changed frames not flagged (>= 0.15)")
+    p.add_argument("--write", action="store_true", help="write the frame pairs to --out")
+    p.add_argument("--out", type=Path, default=Path("/tmp/twist-cuts"))
+    p.set_defaults(func=cmd_cuts)
+    p = sub.add_parser("masks", help="round 9: each masked flow's share and noise")
+    p.set_defaults(func=cmd_masks)
+    p = sub.add_parser("seen", help="round 9: share of the flow's bands each mask leaves")
+    p.set_defaults(func=cmd_seen)
     p = sub.add_parser("rate", help="real 50+ fps clips: each cue's noise at half the rate")
     p.set_defaults(func=cmd_rate)
     p = sub.add_parser("crop", help="real clips: the flow's noise with a larger crop")
@@ -847,7 +1061,20 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--mask-hands", choices=("drop", "hold"), default=None,
                        help="where a wrist is in front of the torso, leave the flow out "
                        "(drop: not judged there) or read it as no motion (hold)")
+        p.add_argument("--flow", default="dis", choices=("dis", *(f"mask-{m}" for m in
+                                                                    et.MASKS)),
+                       help="round 9: the flow with the hands, forearms, bar left out")
+        p.add_argument("--min-seen", type=float, default=None,
+                       help="round 9: leave the flow out where a band was not read or less "
+                       "than this share of it was seen (0: only where not read)")
+        p.add_argument("--cuts", action="store_true",
+                       help="round 9: read no cue near a picture cut (pose.flow.PictureCut)")
     args = ap.parse_args(argv)
+    FLOW[0] = args.flow
+    if args.min_seen is not None:
+        MIN_SEEN.append(max(args.min_seen, 0.0))
+    if args.cuts:
+        CUTS.append(True)
     if args.mask_hands:
         HANDS_MASK.append(args.mask_hands)
     USE_TEMPLATES.extend(args.template_use)

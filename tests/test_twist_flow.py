@@ -13,7 +13,16 @@ from formcheck.analysis import geometry as geo
 from formcheck.analysis.features import compute_signals, flow_twist_deg, image_depth_joints
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import RANGES, Config
-from formcheck.pose.flow import FlowGate, TorsoFlow, hip_turn_deg
+from formcheck.pose.flow import (
+    ARMS_ONLY,
+    CUT_MIN_CHANGE,
+    MIN_SEEN,
+    FlowGate,
+    MaskSpec,
+    PictureCut,
+    TorsoFlow,
+    hip_turn_deg,
+)
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
@@ -172,13 +181,24 @@ def test_the_pose_pass_keeps_the_torso_flow_frame_by_frame_where_the_gate_is_ope
     open_ = np.array([gate.wants(float(t), w) for t, w in zip(seq.t_s, seq.world_xyz,
                                                                strict=True)])
     assert 0.2 < open_.mean() < 1.0  # a 45 deg camera: the hip line's turn is near the limit
-    every = TorsoFlow()
+    every, cuts = TorsoFlow(), PictureCut()
     with FileSource(video, channels="rgb") as src:
-        full = np.array([every.step(f.image, xy) for f, xy in zip(src, seq.image_xy,
-                                                                  strict=True)])
+        frames = [(every.read(f.image, xy), cuts.step(f.image)[0])
+                  for f, xy in zip(src, seq.image_xy, strict=True)]
+    full = np.array([r.motion for r, _ in frames])
+    seen = np.array([r.seen for r, _ in frames], np.float32)
     np.testing.assert_array_equal(seq.torso_flow[open_], full[open_])
     assert np.isnan(seq.torso_flow[~open_]).all()
-    assert np.isfinite(full[open_ & seq.detected][1:]).mean() > 0.9
+    # (the squat's hands at the bar hide part of the shoulder band: not every frame reads)
+    assert np.isfinite(full[open_ & seq.detected][1:]).mean() > 0.5
+    # The share of the bands the mask left, and the cut flags (every frame), are the bench's
+    # replay too (bench/eval_twist.py mask-flows measures with these classes).
+    np.testing.assert_array_equal(seq.torso_flow_seen[open_], seen[open_])
+    assert np.isnan(seq.torso_flow_seen[~open_]).all()
+    np.testing.assert_array_equal(seq.picture_cut, [c for _, c in frames])
+    assert not seq.picture_cut.any()  # one rendered shot: no cut
+    np.testing.assert_array_equal(back.torso_flow_seen, seq.torso_flow_seen)
+    np.testing.assert_array_equal(back.picture_cut, seq.picture_cut)
 
 
 # ------------------------------------------------------------------ the gate
@@ -285,7 +305,7 @@ def test_the_band_reading_gives_exactly_what_full_grids_give(seed):
         xy[L.LEFT_ELBOW], xy[L.LEFT_WRIST] = xy[L.LEFT_HIP], xy[L.RIGHT_SHOULDER]
     origin = rng.uniform(-20.0, 40.0, 2)
     scale = float(rng.uniform(0.4, 1.0))
-    got = band_motion(flow, origin, scale, xy)
+    got = band_motion(flow, origin, scale, xy, ARMS_ONLY)
     want = _band_motion_over_full_grids(flow, origin, scale, xy)
     np.testing.assert_array_equal(got, want)
     if seed < 3:
@@ -303,3 +323,146 @@ def test_the_gate_leaves_a_wide_margin_over_where_the_rule_reads_the_flow():
     assert GATE_HOLD_S >= 0.5
     # ... and no allowed setting can move the rule past the gate's margin either.
     assert GATE_MAX_TURN_DEG >= RANGES["SignalConfig.twist_width_zero_deg"].hi + 20.0
+
+
+# ------------------------------------------------------------------ round 9: hands, cuts
+def _hands_on_the_chest() -> np.ndarray:
+    """``_front_landmarks`` with the forearms folded in: both hands clasped at the middle of
+    the shoulder band (as in a bodyweight squat)."""
+    xy = _front_landmarks()
+    xy[L.LEFT_ELBOW], xy[L.RIGHT_ELBOW] = (160, 120), (80, 120)
+    xy[L.LEFT_WRIST], xy[L.RIGHT_WRIST] = (126, 95), (114, 95)
+    xy[L.LEFT_INDEX], xy[L.RIGHT_INDEX] = (122, 90), (118, 90)
+    return xy
+
+
+def test_hands_moving_in_front_of_the_chest_are_left_out_and_the_share_seen_drops():
+    import cv2
+
+    first = _texture(seed=7)
+    second = first.copy()
+    xy = _hands_on_the_chest()
+    # the hands and forearms move up and across; the torso behind them stays still
+    region = np.zeros(first.shape[:2], np.uint8)
+    for a, b in ((L.LEFT_ELBOW, L.LEFT_WRIST), (L.RIGHT_ELBOW, L.RIGHT_WRIST)):
+        cv2.line(region, tuple(int(v) for v in xy[a]), tuple(int(v) for v in xy[b]), 1, 22)
+    cv2.circle(region, (120, 95), 24, 1, -1)
+    moved = np.roll(np.roll(first, 4, axis=1), -3, axis=0)
+    second[region > 0] = moved[region > 0]
+    # a mask that fits these hands (the shipped one, larger, leaves no shoulder band here)
+    fitted = MaskSpec(arm=0.0, forearm=0.12, hand=0.28)
+    bare, masked = TorsoFlow(mask=MaskSpec(arm=0.0)), TorsoFlow(mask=fitted)
+    for tracker in (bare, masked):
+        tracker.read(first, xy)
+    unmasked, read = bare.read(second, xy), masked.read(second, xy)
+    assert abs(unmasked.motion[0]) > 1.0  # the hands' motion, read as the shoulders'
+    assert unmasked.seen == 1.0
+    assert read.motion[0] == pytest.approx(0.0, abs=0.35)
+    assert 0.0 < read.seen < 0.8
+    # The pose pass's mask hides all but a sliver of the shoulder band here: nothing is read
+    # (the rule reads no motion), rather than the hands' motion.
+    shipped = TorsoFlow()
+    shipped.read(first, xy)
+    got = shipped.read(second, xy)
+    assert got.seen < MIN_SEEN and np.isnan(got.motion).all()
+
+
+def test_the_pose_pass_reading_is_the_bench_mask_with_too_little_seen_left_out():
+    from formcheck.pose.flow import MASK, band_reading
+
+    rng = np.random.default_rng(4)
+    flow = rng.normal(0.0, 2.0, (150, 140, 2)).astype(np.float32)
+    for xy in (_front_landmarks(), _hands_on_the_chest()):
+        got = band_reading(flow, np.zeros(2), 1.0, xy)
+        bare = band_reading(flow, np.zeros(2), 1.0, xy, MASK, min_seen=0.0)
+        assert got.seen == bare.seen
+        want = bare.motion if bare.seen >= MIN_SEEN else np.full(2, np.nan, np.float32)
+        np.testing.assert_array_equal(got.motion, want)
+
+
+def test_hands_away_from_the_torso_hide_no_more_than_the_upper_arms_do():
+    first = _texture(seed=2)
+    flow, arms = TorsoFlow(), TorsoFlow(mask=ARMS_ONLY)
+    for tracker in (flow, arms):
+        tracker.read(first, _front_landmarks())
+    seen = flow.read(first, _front_landmarks()).seen
+    assert seen == arms.read(first, _front_landmarks()).seen
+    assert 0.7 < seen < 1.0  # the upper arms cross the shoulder band's outer corners
+
+
+def _scene(seed: int, h: int = 360, w: int = 640) -> np.ndarray:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    img = cv2.GaussianBlur(rng.random((h, w)).astype(np.float32), (0, 0), 12.0)
+    img = (img - img.min()) / np.ptp(img) * 255.0
+    return np.repeat(img.astype(np.uint8)[..., None], 3, axis=2)
+
+
+def test_a_change_of_shot_is_a_cut_and_a_pan_or_a_black_pause_is_not():
+    cuts = PictureCut()
+    a, b = _scene(1), _scene(2)
+    black = np.zeros_like(a)
+    assert cuts.step(a) == (False, 0.0)  # the first frame
+    for shift in range(1, 6):  # a pan of a thumbnail pixel a frame
+        cut, change = cuts.step(np.roll(a, 10 * shift, axis=1))
+        assert not cut and change < 0.1
+    cut, change = cuts.step(b)  # another shot
+    assert cut and change > 0.5
+    assert cuts.step(black)[0] and not cuts.step(black)[0] and cuts.step(a)[0]
+
+
+def test_where_every_frame_changes_a_lot_only_a_far_larger_change_is_a_cut():
+    import cv2
+
+    cuts = PictureCut()
+    wide = _scene(3, w=1280)
+    flags = []
+    for k in range(10):  # a whip pan, 60 px a frame: past the shifts the match allows
+        cut, change = cuts.step(np.ascontiguousarray(wide[:, 60 * k:60 * k + 640]))
+        flags.append(cut)
+        if k:
+            assert change > CUT_MIN_CHANGE
+    assert not any(flags[2:])  # once the clip's usual change is known, none is a cut
+    quiet = PictureCut()
+    a = _scene(4)
+    for k in range(10):  # a close camera: the picture grows 3% a frame
+        z = 1.0 + 0.03 * k
+        img = cv2.resize(a, None, fx=z, fy=z)[:a.shape[0], :a.shape[1]]
+        assert not quiet.step(np.ascontiguousarray(img))[0]
+    assert quiet.step(_scene(5))[0]
+
+
+def test_the_seen_share_and_cut_flags_are_kept_per_frame_saved_and_sliced(tmp_path):
+    from formcheck.pose.estimator import FramePose, SequenceBuilder, to_sequence
+
+    def pose(seen, cut):
+        return FramePose(image_xy=np.zeros((33, 2), np.float32),
+                         world_xyz=np.zeros((33, 3), np.float32),
+                         visibility=np.ones(33, np.float32), presence=np.ones(33, np.float32),
+                         back_xy=None, torso_flow=np.zeros(2, np.float32), flow_seen=seen,
+                         picture_cut=cut)
+
+    poses = [pose(float("nan"), False), pose(0.4, True), pose(0.9, False)] * 30
+    first, second = SequenceBuilder(back_profile=False), SequenceBuilder(back_profile=False)
+    for i, p in enumerate(poses):  # two stretches, as the segmented pose pass joins them
+        (first if i < 45 else second).append(i / 30.0, p)
+    first.extend(second)
+    seq = first.build(width=64, height=48)
+    np.testing.assert_array_equal(seq.torso_flow_seen[:3], np.float32([np.nan, 0.4, 0.9]))
+    np.testing.assert_array_equal(seq.picture_cut, [False, True, False] * 30)
+    ref = to_sequence([i / 30.0 for i in range(90)], poses, width=64, height=48,
+                      back_profile=False)
+    np.testing.assert_array_equal(ref.torso_flow_seen, seq.torso_flow_seen)
+    np.testing.assert_array_equal(ref.picture_cut, seq.picture_cut)
+    back = PoseSequence.load(seq.save(tmp_path / "p.npz"))
+    np.testing.assert_array_equal(back.torso_flow_seen, seq.torso_flow_seen)
+    np.testing.assert_array_equal(back.picture_cut, seq.picture_cut)
+    part = back.slice(1, 3)
+    assert part.picture_cut.tolist() == [True, False]
+    np.testing.assert_array_equal(part.torso_flow_seen, np.float32([0.4, 0.9]))
+    # Files made before round 9 load without them.
+    older = PoseSequence(t_s=seq.t_s, image_xy=seq.image_xy, world_xyz=seq.world_xyz,
+                         visibility=seq.visibility, presence=seq.presence)
+    again = PoseSequence.load(older.save(tmp_path / "old.npz"))
+    assert again.torso_flow_seen is None and again.picture_cut is None

@@ -240,8 +240,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         seq = PoseSequence.load(pose_path)
     except DataFormatError:
         return None
-    if seq.image_z is None or seq.torso_flow is None:
-        return None  # made before the twist's image depth or torso flow was kept
+    if seq.image_z is None or seq.torso_flow is None or seq.torso_flow_seen is None:
+        return None  # made before the twist's image depth or the masked torso flow was kept
     if seq.extra.get("source_sha256") != file_sha256(video):
         return None
     if seq.extra.get("model_sha256") != file_sha256(resolve_model(model).path):

@@ -68,6 +68,12 @@ class FramePose:
     #: (2,) the torso's optical flow from the previous frame (``pose/flow.py``: shoulder band,
     #: hip band, pixels across the trunk); None when not measured, NaN when not found.
     torso_flow: np.ndarray | None = None
+    #: share of the flow's bands left to read beside the hands (``pose/flow.py``); None when
+    #: not measured, NaN when the flow was not read.
+    flow_seen: float | None = None
+    #: the picture was cut since the previous frame (``pose.flow.PictureCut``); None when the
+    #: frame's pixels were not looked at.
+    picture_cut: bool | None = None
 
     @property
     def detected(self) -> bool:
@@ -252,11 +258,12 @@ class PoseEstimator:
         self._vision = vision
         self.model_path = Path(model_path)
         self.back_profile = back_profile
-        self._flow = self._flow_gate = None
+        self._flow = self._flow_gate = self._cuts = None
         if torso_flow:
-            from formcheck.pose.flow import FlowGate, TorsoFlow
+            from formcheck.pose.flow import FlowGate, PictureCut, TorsoFlow
 
             self._flow = TorsoFlow()
+            self._cuts = PictureCut()
             self._flow_gate = None if flow_every_frame else FlowGate()
         self._flow_owner = None  # what keeps the flow's previous frame's pixels alive
         self._confidences = (min_detection_confidence, min_tracking_confidence,
@@ -378,12 +385,13 @@ class PoseEstimator:
         if self._flow is None or image is None:
             return pose
         pixels = image.numpy_view() if hasattr(image, "numpy_view") else image
+        cut = self._cuts.step(pixels)[0]
         if self._flow_gate is None or t_s is None or self._flow_gate.wants(t_s, pose.world_xyz):
-            flow = self._flow.step(pixels, pose.image_xy, rgb=True)
+            flow, seen = self._flow.read(pixels, pose.image_xy, rgb=True)
         else:
-            flow = self._flow.keep(pixels, pose.image_xy)
+            flow, seen = self._flow.keep(pixels, pose.image_xy), float("nan")
         self._flow_owner = image
-        return replace(pose, torso_flow=flow)
+        return replace(pose, torso_flow=flow, flow_seen=seen, picture_cut=cut)
 
     def _pose_of(self, result, width: int, height: int) -> FramePose:
         self.people.width, self.people.height = width, height
@@ -445,12 +453,13 @@ class SequenceBuilder:
     the arrays, without another copy."""
 
     _FIELDS = ("image_xy", "world_xyz", "visibility", "presence", "image_z", "back_xy",
-               "torso_flow")
+               "torso_flow", "flow_seen", "picture_cut")
 
     def __init__(self, *, back_profile: bool = True, capacity: int = 0) -> None:
         self.back_profile = back_profile
         self._n = 0
         self._flow_frames = 0  # frames whose pose carried a torso flow measurement
+        self._cut_frames = 0  # frames whose pose carried a picture-cut check
         self._cap = 0
         self._t = np.zeros(0, np.float64)
         self._arrays: dict[str, np.ndarray] = {}
@@ -460,7 +469,7 @@ class SequenceBuilder:
         shapes = {"image_xy": (NUM_LANDMARKS, 2), "world_xyz": (NUM_LANDMARKS, 3),
                   "visibility": (NUM_LANDMARKS,), "presence": (NUM_LANDMARKS,),
                   "image_z": (NUM_LANDMARKS,), "back_xy": (BACK_PROFILE_POINTS, 2),
-                  "torso_flow": (2,)}
+                  "torso_flow": (2,), "flow_seen": (), "picture_cut": ()}
         t = np.empty(cap, np.float64)
         t[:self._n] = self._t[:self._n]
         self._t = t
@@ -499,6 +508,10 @@ class SequenceBuilder:
         if pose.torso_flow is not None:
             self._flow_frames += 1
         a["torso_flow"][i] = pose.torso_flow if pose.torso_flow is not None else np.nan
+        a["flow_seen"][i] = pose.flow_seen if pose.flow_seen is not None else np.nan
+        if pose.picture_cut is not None:
+            self._cut_frames += 1
+        a["picture_cut"][i] = float(pose.picture_cut) if pose.picture_cut is not None else np.nan
         self._n = i + 1
 
     def extend(self, other: SequenceBuilder) -> None:
@@ -510,6 +523,7 @@ class SequenceBuilder:
         for name, arr in self._arrays.items():
             arr[n:n + m] = other._arrays[name][:m]
         self._flow_frames += other._flow_frames
+        self._cut_frames += other._cut_frames
         self._n = n + m
 
     def build(self, *, width: int, height: int, source: str = "",
@@ -522,6 +536,8 @@ class SequenceBuilder:
             back_xy=a["back_xy"][:n] if self.back_profile else None,
             image_z=a["image_z"][:n],
             torso_flow=a["torso_flow"][:n] if self._flow_frames else None,
+            torso_flow_seen=a["flow_seen"][:n] if self._flow_frames else None,
+            picture_cut=a["picture_cut"][:n] > 0.5 if self._cut_frames else None,
             width=width, height=height, source=source, model=model,
         )
 
@@ -542,6 +558,10 @@ def to_sequence(t_s: list[float], poses: Iterable[FramePose], *, width: int, hei
         width=width, height=height, source=source, model=model,
         torso_flow=([p.torso_flow if p.torso_flow is not None else np.full(2, np.nan, np.float32)
                      for p in poses] if any(p.torso_flow is not None for p in poses) else None),
+        torso_flow_seen=([np.nan if p.flow_seen is None else p.flow_seen for p in poses]
+                         if any(p.torso_flow is not None for p in poses) else None),
+        picture_cut=([bool(p.picture_cut) for p in poses]
+                     if any(p.picture_cut is not None for p in poses) else None),
     )
 
 

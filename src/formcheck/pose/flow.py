@@ -15,9 +15,18 @@ facing away). ``FlowGate`` says, frame by frame, whether the flow is worth measu
 near square-on, with a wide margin and a hold time, so a lifter filmed from the side (most
 deadlift and row videos) costs no flow at all. A frame not measured stores NaN, which the
 rule reads as no motion, as it does a frame without a torso.
+
+What the hands hide is left out of the bands (``MaskSpec``): on about half the judged real
+front frames the hands, forearms or the bar cross the torso, and the flow there follows them.
+Each measured frame also says how much of its two bands was left to read (``FlowReading.seen``,
+the smaller band's share). ``PictureCut`` flags frames that follow a cut in the picture (an
+edited video's change of shot), from the statistics of the whole frame against the previous one,
+so that no cue is read across one.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,6 +43,35 @@ ARM_RADIUS = 0.18
 ARM_SEGMENTS = ((L.LEFT_SHOULDER, L.LEFT_ELBOW), (L.RIGHT_SHOULDER, L.RIGHT_ELBOW),
                 (L.LEFT_ELBOW, L.LEFT_WRIST), (L.RIGHT_ELBOW, L.RIGHT_WRIST),
                 (L.LEFT_WRIST, L.LEFT_INDEX), (L.RIGHT_WRIST, L.RIGHT_INDEX))
+FOREARMS = ((L.LEFT_ELBOW, L.LEFT_WRIST), (L.RIGHT_ELBOW, L.RIGHT_WRIST))
+HAND_POINTS = (L.LEFT_WRIST, L.RIGHT_WRIST, L.LEFT_PINKY, L.RIGHT_PINKY, L.LEFT_INDEX,
+               L.RIGHT_INDEX, L.LEFT_THUMB, L.RIGHT_THUMB)
+
+
+class MaskSpec(NamedTuple):
+    """What is left out of the flow's bands, each a distance from landmarks in torso sizes
+    (the longer of the shoulder -> hip chord and the shoulder width); 0 leaves it in."""
+
+    #: around every arm segment, shoulder to index finger
+    arm: float = ARM_RADIUS
+    #: around the forearms (elbow -> wrist), wider than ``arm`` for the hands' blur
+    forearm: float = 0.0
+    #: around each hand's landmarks (wrist, index, pinky, thumb)
+    hand: float = 0.0
+    #: either side of the line through both wrists, the whole crop across: whatever is held
+    #: in both hands (a bar, a handle) lies along it
+    bar: float = 0.0
+
+
+#: Before round 9: the arm segments only.
+ARMS_ONLY = MaskSpec()
+#: The pose pass's mask (round 9, docs/analysis.md: of the masks measured, this one and the
+#: hands alone found the most rendered twists with no false alarm on real lifts; the bar's
+#: strip is kept for the barbell, which the renders do not hold across the torso).
+MASK = MaskSpec(arm=ARM_RADIUS, forearm=0.25, hand=0.3, bar=0.1)
+#: Where the mask leaves less than this share of a band, neither band is read (NaN, which
+#: the rule reads as no motion): the few pixels left beside the hands move with them.
+MIN_SEEN = 0.25
 TORSO = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 #: Margin of the crop around the torso's landmarks (times their spread).
 CROP_MARGIN = 0.3
@@ -53,20 +91,49 @@ GATE_MAX_TURN_DEG = 45.0
 GATE_HOLD_S = 1.0
 
 
-def band_motion(flow: np.ndarray, origin: np.ndarray, scale: float,
-                image_xy: np.ndarray) -> np.ndarray:
+class FlowReading(NamedTuple):
+    """One frame's torso flow: ``motion`` ``(2,)`` the shoulder band's and the hip band's
+    median motion across the trunk (NaN where a band is empty), ``seen`` the share of the
+    smaller-read band's pixels left after the mask (0 to 1; NaN where not measured)."""
+
+    motion: np.ndarray
+    seen: float
+
+
+def _nan_reading() -> FlowReading:
+    return FlowReading(np.full(2, np.nan, np.float32), float("nan"))
+
+
+def _near_segments(px: np.ndarray, py: np.ndarray, segs: list[tuple[np.ndarray, np.ndarray]],
+                   radius: float) -> np.ndarray:
+    """Per pixel: nearer than ``radius`` to any segment (start point, direction)."""
+    pa = np.array([p for p, _ in segs])
+    d = np.array([q for _, q in segs])
+    dd = np.array([max(float(q @ q), 1e-9) for q in d])[:, None]
+    ox, oy = px[None, :] - pa[:, :1], py[None, :] - pa[:, 1:]
+    u = np.clip((ox * d[:, :1] + oy * d[:, 1:]) / dd, 0.0, 1.0)
+    return (np.hypot(ox - u * d[:, :1], oy - u * d[:, 1:]) <= radius).any(axis=0)
+
+
+def band_reading(flow: np.ndarray, origin: np.ndarray, scale: float, image_xy: np.ndarray,
+                 mask: MaskSpec | None = None, min_seen: float | None = None) -> FlowReading:
     """Median motion across the trunk (image pixels per frame, towards the lifter's left) of
     the shoulder band and of the hip band, from a dense ``flow`` field (of a crop whose pixel
     (0, 0) lies at ``origin`` in the image and that was scaled by ``scale``) and the
-    landmarks ``image_xy`` it was placed with. ``(2,)``, NaN where a band is empty."""
-    out = np.full(2, np.nan, np.float32)
+    landmarks ``image_xy`` it was placed with, what ``mask`` (default ``MASK``) covers left
+    out; with the share of the bands left to read. Where that share is under ``min_seen``
+    (default ``MIN_SEEN`` with the default mask, else 0) both motions are NaN."""
+    if min_seen is None:
+        min_seen = MIN_SEEN if mask is None else 0.0
+    mask = MASK if mask is None else mask
     xy = image_xy.astype(np.float64)
     ls, rs, lh, rh = (xy[i] for i in TORSO)
     s, hp = (ls + rs) / 2.0, (lh + rh) / 2.0
     chord = hp - s
     length = float(np.hypot(*chord))
     if not np.isfinite(length) or length < 4.0:
-        return out
+        return _nan_reading()
+    out = np.full(2, np.nan, np.float32)
     normal = np.array([-chord[1], chord[0]]) / length
     if float((ls - rs) @ normal) < 0:  # towards the lifter's left
         normal = -normal
@@ -88,27 +155,50 @@ def band_motion(flow: np.ndarray, origin: np.ndarray, scale: float,
     near &= ((f >= BANDS[0][0]) & (f <= BANDS[0][1])) | ((f >= BANDS[1][0]) & (f <= BANDS[1][1]))
     iy, ix = np.nonzero(near)
     if iy.size < MIN_BAND_PIXELS:
-        return out
+        return FlowReading(out, 0.0)
     f, across_pos = f[iy, ix], across_pos[iy, ix]
     px, py = gx[ix], gy[iy]
-    radius = ARM_RADIUS * max(length, float(np.hypot(*(ls - rs))))
-    arms = [(xy[a], xy[b] - xy[a]) for a, b in ARM_SEGMENTS
-            if np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all()]
-    free = np.ones(iy.size, bool)
-    if arms:  # all segments at once: (segments, pixels)
-        pa = np.array([p for p, _ in arms])
-        d = np.array([q for _, q in arms])
-        dd = np.array([max(float(q @ q), 1e-9) for q in d])[:, None]
-        ox, oy = px[None, :] - pa[:, :1], py[None, :] - pa[:, 1:]
-        u = np.clip((ox * d[:, :1] + oy * d[:, 1:]) / dd, 0.0, 1.0)
-        free = (np.hypot(ox - u * d[:, :1], oy - u * d[:, 1:]) > radius).all(axis=0)
+    size = max(length, float(np.hypot(*(ls - rs))))
+
+    def found(a: int, b: int) -> bool:
+        return bool(np.isfinite(xy[a]).all() and np.isfinite(xy[b]).all())
+
+    hidden = np.zeros(iy.size, bool)
+    arms = [(xy[a], xy[b] - xy[a]) for a, b in ARM_SEGMENTS if found(a, b)]
+    if arms and mask.arm > 0:  # all segments at once: (segments, pixels)
+        hidden |= _near_segments(px, py, arms, mask.arm * size)
+    forearms = [(xy[a], xy[b] - xy[a]) for a, b in FOREARMS if found(a, b)]
+    if forearms and mask.forearm > 0:
+        hidden |= _near_segments(px, py, forearms, mask.forearm * size)
+    hands = [(xy[a], np.zeros(2)) for a in HAND_POINTS if np.isfinite(xy[a]).all()]
+    if hands and mask.hand > 0:
+        hidden |= _near_segments(px, py, hands, mask.hand * size)
+    if mask.bar > 0 and found(L.LEFT_WRIST, L.RIGHT_WRIST):
+        along = xy[L.LEFT_WRIST] - xy[L.RIGHT_WRIST]
+        span = float(np.hypot(*along))
+        if span > 1e-6:  # distance to the line through both wrists
+            off = np.abs((px - xy[L.RIGHT_WRIST][0]) * along[1]
+                         - (py - xy[L.RIGHT_WRIST][1]) * along[0]) / span
+            hidden |= off <= mask.bar * size
     sub = flow[iy * step, ix * step]
     across = (sub[:, 0] * normal[0] + sub[:, 1] * normal[1]) / scale
+    seen = 1.0
     for k, ((lo, hi), half) in enumerate(zip(BANDS, halves, strict=True)):
-        sel = (f >= lo) & (f <= hi) & (across_pos <= half) & free
-        if int(sel.sum()) >= MIN_BAND_PIXELS:
+        band = (f >= lo) & (f <= hi) & (across_pos <= half)
+        sel = band & ~hidden
+        n_band, n_sel = int(band.sum()), int(sel.sum())
+        seen = min(seen, n_sel / n_band if n_band else 0.0)
+        if n_sel >= MIN_BAND_PIXELS:
             out[k] = float(np.median(across[sel]))
-    return out
+    if seen < min_seen:
+        out[:] = np.nan
+    return FlowReading(out, seen)
+
+
+def band_motion(flow: np.ndarray, origin: np.ndarray, scale: float,
+                image_xy: np.ndarray, mask: MaskSpec | None = None) -> np.ndarray:
+    """``band_reading``'s motions alone: ``(2,)``, NaN where a band is empty."""
+    return band_reading(flow, origin, scale, image_xy, mask).motion
 
 
 def hip_turn_deg(world_xyz: np.ndarray) -> float:
@@ -140,11 +230,14 @@ class FlowGate:
 
 
 class TorsoFlow:
-    """Band motions frame after frame (``step``); keeps the previous frame and landmarks."""
+    """Band motions frame after frame (``step``, ``read``); keeps the previous frame and
+    landmarks."""
 
-    def __init__(self, dense=None) -> None:
+    def __init__(self, dense=None, mask: MaskSpec | None = None) -> None:
         """``dense(previous, current)`` gives the flow field between two grey crops (H, W, 2);
-        OpenCV's DIS flow (medium preset) unless another is given (the bench compares)."""
+        OpenCV's DIS flow (medium preset) unless another is given (the bench compares).
+        ``mask``: what is left out of the bands (``MASK`` and ``MIN_SEEN`` unless given;
+        a mask given is read wherever a band keeps ``MIN_BAND_PIXELS``)."""
         import cv2
 
         self._cv2 = cv2
@@ -153,6 +246,7 @@ class TorsoFlow:
             self._dense = lambda a, b: dense(a, b, None)
         else:
             self._dense = dense
+        self.mask = mask
         self._prev: np.ndarray | None = None
         self._prev_xy: np.ndarray | None = None
 
@@ -162,23 +256,23 @@ class TorsoFlow:
         self._prev, self._prev_xy = image, image_xy
         return np.full(2, np.nan, np.float32)
 
-    def step(self, image: np.ndarray, image_xy: np.ndarray, *, rgb: bool = True) -> np.ndarray:
-        """``(2,)`` band motions from the previous frame to ``image`` (H, W, 3 uint8, RGB
-        unless ``rgb`` is False), placed with the previous frame's landmarks; NaN for the
-        first frame and where the torso was not found. ``image_xy`` are this frame's."""
-        out = np.full(2, np.nan, np.float32)
+    def field(self, image: np.ndarray, image_xy: np.ndarray, *, rgb: bool = True):
+        """The dense flow from the previous frame to ``image`` on the crop placed with the
+        previous frame's landmarks: ``(flow, origin, scale, previous landmarks)``, or None for
+        the first frame and where the torso was not found. Takes ``image`` as the previous
+        frame for the next call."""
         prev, prev_xy = self._prev, self._prev_xy
         self._prev, self._prev_xy = image, image_xy
         if prev is None or prev.shape != image.shape or not np.isfinite(
                 prev_xy[list(TORSO)]).all():
-            return out
+            return None
         pts = prev_xy[list(TORSO)].astype(np.float64)
         spread = float(np.ptp(pts, axis=0).max())
         hgt, wid = image.shape[:2]
         lo = np.maximum(np.floor(pts.min(0) - CROP_MARGIN * spread), 0).astype(int)
         hi = np.minimum(np.ceil(pts.max(0) + CROP_MARGIN * spread), [wid, hgt]).astype(int)
         if hi[0] - lo[0] < 16 or hi[1] - lo[1] < 16:
-            return out
+            return None
         scale = min(1.0, MAX_CROP_PX / float(max(hi - lo)))
         code = self._cv2.COLOR_RGB2GRAY if rgb else self._cv2.COLOR_BGR2GRAY
         crops = []
@@ -188,5 +282,113 @@ class TorsoFlow:
                 c = self._cv2.resize(c, None, fx=scale, fy=scale,
                                      interpolation=self._cv2.INTER_AREA)
             crops.append(np.ascontiguousarray(c))
-        flow = self._dense(crops[0], crops[1])
-        return band_motion(flow, lo.astype(np.float64), scale, prev_xy)
+        return self._dense(crops[0], crops[1]), lo.astype(np.float64), scale, prev_xy
+
+    def read(self, image: np.ndarray, image_xy: np.ndarray, *, rgb: bool = True) -> FlowReading:
+        """The bands' motions from the previous frame to ``image`` (H, W, 3 uint8, RGB unless
+        ``rgb`` is False), placed with the previous frame's landmarks, and the share of the
+        bands the mask left; NaN for the first frame and where the torso was not found.
+        ``image_xy`` are this frame's."""
+        got = self.field(image, image_xy, rgb=rgb)
+        if got is None:
+            return _nan_reading()
+        flow, origin, scale, prev_xy = got
+        return band_reading(flow, origin, scale, prev_xy, self.mask)
+
+    def step(self, image: np.ndarray, image_xy: np.ndarray, *, rgb: bool = True) -> np.ndarray:
+        """``read``'s ``(2,)`` band motions alone."""
+        return self.read(image, image_xy, rgb=rgb).motion
+
+
+#: ``PictureCut``: the frame is compared on a thumbnail this many pixels wide (grey, the
+#: frame's own aspect) ...
+CUT_THUMB_PX = 64
+#: ... searched for the best match over shifts of up to this many thumbnail pixels (a pan or
+#: a shaken camera moves the whole picture without changing it). How much the picture changed
+#: is one minus the best match's correlation (0 the same picture, 1 nothing in common) ...
+CUT_SHIFT_PX = 3
+#: ... and a cut needs a change of at least this much (until ``CUT_WARM_FRAMES`` frames have
+#: set the usual change, ``CUT_COLD_CHANGE``) ...
+CUT_MIN_CHANGE = 0.3
+CUT_WARM_FRAMES = 3
+CUT_COLD_CHANGE = 0.6
+#: ... and this many times the clip's usual change from frame to frame (the median over the
+#: last ``CUT_HISTORY_FRAMES`` frames, at least ``CUT_USUAL_FLOOR``): a close, moving camera
+#: or a low frame rate changes every frame's picture a lot, and a cut there must stand out
+#: as much (round 9, docs/analysis.md: chosen on the shared clips' frames, looked at).
+CUT_RATIO = 10.0
+CUT_HISTORY_FRAMES = 15
+CUT_USUAL_FLOOR = 0.01
+#: A thumbnail whose grey levels spread less than this (standard deviation) has no picture
+#: to match (a black frame): from or to such a frame counts as a cut, between two as none.
+CUT_FLAT_STD = 2.0
+
+
+class PictureCut:
+    """Per frame, whether the picture was cut since the previous frame (a change of shot in an
+    edited video: the landmarks, the flow and every cue jump there without any motion):
+    ``step`` compares a small grey thumbnail of the whole frame with the previous frame's,
+    allowing for a pan of up to ``CUT_SHIFT_PX``, and flags a change far above the clip's
+    usual one. Frames must come in time order."""
+
+    def __init__(self) -> None:
+        import cv2
+
+        self._cv2 = cv2
+        self._prev: np.ndarray | None = None
+        self._history: list[float] = []
+
+    def thumbnail(self, image: np.ndarray) -> np.ndarray:
+        """Grey ``CUT_THUMB_PX``-wide thumbnail (float32) of a colour frame (the mean of its
+        channels, so RGB and BGR give the same)."""
+        cv2 = self._cv2
+        h, w = image.shape[:2]
+        tw = CUT_THUMB_PX
+        th = max(2 * CUT_SHIFT_PX + 4, int(round(h * tw / max(w, 1))))
+        stride = max(1, min(h // (2 * th), w // (2 * tw)))  # most pixels skipped first: cheap
+        small = np.ascontiguousarray(image[::stride, ::stride])
+        small = cv2.resize(small, (tw, th), interpolation=cv2.INTER_AREA)
+        if small.ndim == 3:
+            small = small.astype(np.float32).mean(axis=2)
+        return small.astype(np.float32)
+
+    def change(self, prev: np.ndarray, cur: np.ndarray) -> float:
+        """How much the picture changed between two thumbnails (0 to 1; module constants),
+        read inside the rows and columns where either has a picture (a letterboxed video's
+        black bars, the same in every frame, would make any two frames look alike)."""
+        k = CUT_SHIFT_PX
+        live = [np.nonzero((prev.std(axis=ax) >= CUT_FLAT_STD)
+                           | (cur.std(axis=ax) >= CUT_FLAT_STD))[0] for ax in (1, 0)]
+        if any(v.size == 0 or v[-1] - v[0] + 1 < 2 * k + 4 for v in live):
+            flat = (float(prev.std()) < CUT_FLAT_STD, float(cur.std()) < CUT_FLAT_STD)
+            return 0.0 if flat[0] == flat[1] else 1.0
+        box = np.s_[live[0][0]:live[0][-1] + 1, live[1][0]:live[1][-1] + 1]
+        a, b = prev[box], cur[box]
+        flat = (float(a.std()) < CUT_FLAT_STD, float(b.std()) < CUT_FLAT_STD)
+        if flat[0] or flat[1]:
+            return 0.0 if flat[0] and flat[1] else 1.0
+        best = float(self._cv2.matchTemplate(a, np.ascontiguousarray(b[k:-k, k:-k]),
+                                             self._cv2.TM_CCOEFF_NORMED).max())
+        return float(np.clip(1.0 - best, 0.0, 1.0))
+
+    def step(self, image: np.ndarray) -> tuple[bool, float]:
+        """(cut, change) from the previous frame to ``image``; the first frame is no cut
+        (change 0)."""
+        cur = self.thumbnail(image)
+        prev, self._prev = self._prev, cur
+        if prev is None or prev.shape != cur.shape:
+            return False, 0.0
+        d = self.change(prev, cur)
+        return self.judge(d), d
+
+    def judge(self, change: float) -> bool:
+        """Whether a frame's ``change`` (from ``change``) is a cut, against the usual change
+        of the frames before it (which this frame then joins). ``step`` calls it; a replay of
+        stored changes may too."""
+        usual = max(float(np.median(self._history)) if self._history else 0.0,
+                    CUT_USUAL_FLOOR)
+        least = CUT_MIN_CHANGE if len(self._history) >= CUT_WARM_FRAMES else CUT_COLD_CHANGE
+        cut = change >= least and change >= CUT_RATIO * usual
+        self._history.append(float(change))
+        del self._history[:-CUT_HISTORY_FRAMES]
+        return bool(cut)

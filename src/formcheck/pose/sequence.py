@@ -63,6 +63,11 @@ class PoseSequence:
             pass's gate skips (``pose.flow.FlowGate``; files made before the gate have every
             frame measured, and give the same findings). Read by the twist signal; older files
             load without it.
+        torso_flow_seen: optional ``(T,)`` share (0 to 1) of the flow's bands left to read
+            after what the hands, forearms and a held bar cover is left out (the smaller of
+            the two bands'; ``pose.flow.MaskSpec``); NaN where the flow was not measured.
+        picture_cut: optional ``(T,)`` bool, the picture was cut since the previous frame (a
+            change of shot: ``pose.flow.PictureCut``); files made before it load without it.
     """
 
     t_s: np.ndarray
@@ -78,6 +83,8 @@ class PoseSequence:
     extra: dict = field(default_factory=dict)
     image_z: np.ndarray | None = None
     torso_flow: np.ndarray | None = None
+    torso_flow_seen: np.ndarray | None = None
+    picture_cut: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         conv = {
@@ -93,6 +100,10 @@ class PoseSequence:
             conv["image_z"] = np.asarray(self.image_z, dtype=np.float32)
         if self.torso_flow is not None:
             conv["torso_flow"] = np.asarray(self.torso_flow, dtype=np.float32)
+        if self.torso_flow_seen is not None:
+            conv["torso_flow_seen"] = np.asarray(self.torso_flow_seen, dtype=np.float32)
+        if self.picture_cut is not None:
+            conv["picture_cut"] = np.asarray(self.picture_cut, dtype=bool)
         for k, v in conv.items():
             object.__setattr__(self, k, v)
         _check("t_s", self.t_s, (None,))
@@ -107,6 +118,10 @@ class PoseSequence:
             _check("image_z", self.image_z, (n, NUM_LANDMARKS))
         if self.torso_flow is not None:
             _check("torso_flow", self.torso_flow, (n, 2))
+        if self.torso_flow_seen is not None:
+            _check("torso_flow_seen", self.torso_flow_seen, (n,))
+        if self.picture_cut is not None:
+            _check("picture_cut", self.picture_cut, (n,))
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ShapeError("PoseSequence.t_s must be strictly increasing")
         if not np.all(np.isfinite(self.t_s)):
@@ -117,8 +132,9 @@ class PoseSequence:
             self.back_xy.setflags(write=False)
         if self.image_z is not None:
             self.image_z.setflags(write=False)
-        if self.torso_flow is not None:
-            self.torso_flow.setflags(write=False)
+        for opt in (self.torso_flow, self.torso_flow_seen, self.picture_cut):
+            if opt is not None:
+                opt.setflags(write=False)
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
@@ -159,6 +175,8 @@ class PoseSequence:
             width=self.width, height=self.height, source=self.source, model=self.model,
             extra=dict(self.extra), image_z=None if self.image_z is None else self.image_z[s],
             torso_flow=None if self.torso_flow is None else self.torso_flow[s],
+            torso_flow_seen=None if self.torso_flow_seen is None else self.torso_flow_seen[s],
+            picture_cut=None if self.picture_cut is None else self.picture_cut[s],
         )
 
     # ------------------------------------------------------------------ persistence
@@ -181,6 +199,10 @@ class PoseSequence:
             arrays["image_z"] = self.image_z
         if self.torso_flow is not None:
             arrays["torso_flow"] = self.torso_flow
+        if self.torso_flow_seen is not None:
+            arrays["torso_flow_seen"] = self.torso_flow_seen
+        if self.picture_cut is not None:
+            arrays["picture_cut"] = self.picture_cut
         tmp = temp_path_for(path)
         try:
             with open(tmp, "wb") as fh:
@@ -232,6 +254,9 @@ class PoseSequence:
                     extra=dict(extra),
                     image_z=z["image_z"] if "image_z" in z.files else None,
                     torso_flow=z["torso_flow"] if "torso_flow" in z.files else None,
+                    torso_flow_seen=(z["torso_flow_seen"] if "torso_flow_seen" in z.files
+                                     else None),
+                    picture_cut=z["picture_cut"] if "picture_cut" in z.files else None,
                 )
         except ShapeError as exc:
             raise DataFormatError(f"{path}: {exc}; {redo}") from exc
@@ -253,6 +278,8 @@ def stack_frames(
     back_xy: list[np.ndarray] | None = None,
     image_z: list[np.ndarray] | None = None,
     torso_flow: list[np.ndarray] | None = None,
+    torso_flow_seen: list[float] | None = None,
+    picture_cut: list[bool] | None = None,
     **meta,
 ) -> PoseSequence:
     """Build a sequence from per-frame arrays (the estimator's output order)."""
@@ -264,5 +291,7 @@ def stack_frames(
         visibility=np.stack(visibility), presence=np.stack(presence),
         back_xy=None if back_xy is None else np.stack(back_xy),
         image_z=None if image_z is None else np.stack(image_z),
-        torso_flow=None if torso_flow is None else np.stack(torso_flow), **meta,
+        torso_flow=None if torso_flow is None else np.stack(torso_flow),
+        torso_flow_seen=None if torso_flow_seen is None else np.asarray(torso_flow_seen),
+        picture_cut=None if picture_cut is None else np.asarray(picture_cut), **meta,
     )
