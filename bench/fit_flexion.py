@@ -179,6 +179,29 @@ def landmark_cues(clips: list[dict], min_frames: int) -> None:
             print(f"  {view:4s} {size:4g} deg: {len(cs):2d} clips  " + "  ".join(out))
 
 
+def outline_table(clips: list[dict], overrides: tuple[str, ...]) -> None:
+    """Per clothing, view and true size: ranges over clips of ``eval_clips.bow_stats`` (the
+    same figures ``eval_clips.py --outline`` prints for the real side-view clips)."""
+    from eval_clips import bow_stats
+
+    cfg = load_config(None, list(overrides))
+    print("back outline bow (% of chord): own straightest p10, median, rise over p10 "
+          "(min..max, median over clips), by clothing, view, true size")
+    groups: dict[tuple, list] = defaultdict(list)
+    for c in clips:
+        st = bow_stats(c["seq"], cfg, c["exercise"])
+        if st is not None:
+            groups[(c["clothing"], c["view"], c["size"])].append(st)
+    for key in sorted(groups):
+        a = np.array(groups[key])
+
+        def rng(col: int, a=a) -> str:
+            return f"{a[:, col].min():5.1f}..{a[:, col].max():5.1f} ({np.median(a[:, col]):5.1f})"
+
+        print(f"  {key[0]:6s} {key[1]:4s} {key[2]:4g} deg {len(a):2d} clips: p10 {rng(0)}  "
+              f"median {rng(1)}  rise {rng(2)}")
+
+
 def load_set(folder: Path, clothing_px: float, poses: Path | None = None,
              overrides: tuple[str, ...] = ()) -> list[dict]:
     data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -192,7 +215,7 @@ def load_set(folder: Path, clothing_px: float, poses: Path | None = None,
         seq = drape(seq) if clothing_px < 0 else loosen(seq, clothing_px)
         rows = clip_rows(seq, truth, e["exercise"], overrides)
         rows.update(name=e["name"], body=e["body"], view=VIEWS.get(e["azimuth_deg"], "other"),
-                    exercise=e["exercise"],
+                    exercise=e["exercise"], clothing=e.get("clothing", "none"), seq=seq,
                     size=max([f["magnitude_deg"] for f in e["faults"]
                               if f["kind"] == "flexion"] or [0.0]))
         out.append(rows)
@@ -276,6 +299,9 @@ def main() -> int:
     ap.add_argument("--landmarks", action="store_true",
                     help="print landmark-only cues (head drop, 3D trunk shortening) by view "
                          "and true size")
+    ap.add_argument("--outline", action="store_true",
+                    help="print the outline's bow (own straightest, median, rise; "
+                         "eval_clips.bow_stats) by clothing, view and true size")
     args = ap.parse_args()
     ov = tuple(args.overrides)
     clips = list({c["name"]: c for f in reversed(args.folders)  # a name once: first folder's
@@ -310,6 +336,8 @@ def main() -> int:
                 print(f"  {c['view']:4s} {q[0]:5.2f} {q[1]:5.2f} {q[2]:5.2f}  {c['name']}")
     if args.landmarks:
         landmark_cues(clips, args.min_frames)
+    if args.outline:
+        outline_table(clips, ov)
     for view in ("side", "45"):
         vc = [c for c in clips if c["view"] == view]
         head = args.head_drop and view == "45"
