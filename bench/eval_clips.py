@@ -43,8 +43,10 @@ DEFAULT_POSES = Path("/work/cache/poses")
 #: Thresholds searched by ``--cv`` per fault (the configured value is always added).
 DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
     "rounded_back": {
-        "rounded_back.min_held_flexion_deg": (10.0, 13.0, 16.0, 21.0),
-        "rounded_back.min_flexion_deg": (20.0, 26.0, 31.0, 35.0, 39.0, 43.0, 48.0),
+        # The bows past the neutral (4.4/5.2/6.0/7.4% of the chord) and rises (7.1..14.7%)
+        # that rounds 5-8 searched, in degrees through round 9's calibration.
+        "rounded_back.min_held_flexion_deg": (17.4, 20.3, 23.2, 28.1),
+        "rounded_back.min_flexion_deg": (27.1, 32.9, 37.8, 41.7, 45.6, 49.4, 54.3),
         "rounded_back.max_own_arch_pct": (0.0, 4.0, 7.0, float("inf")),
     },
     "lumbar_overextension": {

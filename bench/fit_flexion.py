@@ -284,6 +284,9 @@ def main() -> int:
                     help="only clips of this exercise (repeat)")
     ap.add_argument("--fit-exercise", default=None,
                     help="also fit on this exercise only and score the others")
+    ap.add_argument("--fit-clothing", default=None,
+                    help="also fit on the clips wearing this (none, tee, hoodie) and score the "
+                         "others, leaving the scored body out of the fit too")
     ap.add_argument("--samples", type=Path, default=None,
                     help="also the committed samples, posed into this folder (<name>.npz)")
     ap.add_argument("--head-drop", action="store_true",
@@ -366,6 +369,8 @@ def main() -> int:
             clothing_shift(args, vc, w_all, head)
         if args.fit_exercise:
             other_exercise(args, vc, head)
+        if args.fit_clothing:
+            other_clothing(args, vc, head)
     return 0
 
 
@@ -398,6 +403,58 @@ def other_exercise(args: argparse.Namespace, vc: list[dict], head: bool) -> None
           f"{len(test)} clips of other exercises: rep-peak MAE {np.abs(e).mean():.1f} deg "
           f"(signed {e.mean():+.1f}); reps >= {args.threshold:g} deg by true size: "
           + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}" for size in sorted(found)))
+
+
+def other_clothing(args: argparse.Namespace, vc: list[dict], head: bool) -> None:
+    """Fit on the clips wearing ``--fit-clothing`` only and score each other clothing's reps,
+    the scored body left out of the fit (how far a calibration made on one kind of clothing
+    is off on another); then each clothing's own leave-one-body-out fit."""
+    kinds = sorted({c["clothing"] for c in vc})
+    for kind in kinds:
+        if kind == args.fit_clothing:
+            continue
+        errs: list[float] = []
+        found: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+        for held in sorted({c["body"] for c in vc if c["clothing"] == kind}):
+            train = [c for c in vc if c["clothing"] == args.fit_clothing and c["body"] != held]
+            test = [c for c in vc if c["clothing"] == kind and c["body"] == held]
+            if train and test:
+                errs += score_reps(fit(train, args.min_frames, head), test, args, head, found)
+        if errs:
+            e = np.asarray(errs)
+            print(f"  fitted on {args.fit_clothing}, scored on {kind} (body left out): rep-peak "
+                  f"MAE {np.abs(e).mean():.1f} deg (signed {e.mean():+.1f}); reps >= "
+                  f"{args.threshold:g} deg by true size: "
+                  + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}"
+                              for size in sorted(found)))
+    for kind in kinds:  # the fit on every clothing (body left out), scored per clothing
+        errs = []
+        found = defaultdict(lambda: [0, 0])
+        for held in sorted({c["body"] for c in vc}):
+            w = fit([c for c in vc if c["body"] != held], args.min_frames, head)
+            errs += score_reps(w, [c for c in vc if c["body"] == held
+                                   and c["clothing"] == kind], args, head, found)
+        if errs:
+            e = np.asarray(errs)
+            print(f"  fitted on all clothing, scored on {kind} (body left out): MAE "
+                  f"{np.abs(e).mean():.1f} deg (signed {e.mean():+.1f}); reps >= "
+                  f"{args.threshold:g} deg: " + ", ".join(
+                      f"{size:g}: {found[size][0]}/{found[size][1]}" for size in sorted(found)))
+    for kind in kinds:
+        kc = [c for c in vc if c["clothing"] == kind]
+        if len({c["body"] for c in kc}) < 2:
+            continue
+        errs = []
+        found = defaultdict(lambda: [0, 0])
+        for held in sorted({c["body"] for c in kc}):
+            w = fit([c for c in kc if c["body"] != held], args.min_frames, head)
+            errs += score_reps(w, [c for c in kc if c["body"] == held], args, head, found)
+        e = np.asarray(errs)
+        print(f"  {kind} only, fit {_line(fit(kc, args.min_frames, head))}, body left out: "
+              f"MAE {np.abs(e).mean():.1f} deg (signed {e.mean():+.1f}); reps >= "
+              f"{args.threshold:g} deg: " + ", ".join(f"{size:g}: {found[size][0]}/"
+                                                     f"{found[size][1]}"
+                                                     for size in sorted(found)))
 
 
 def clothing_shift(args: argparse.Namespace, bare: list[dict], w: np.ndarray,
