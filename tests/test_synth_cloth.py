@@ -14,6 +14,7 @@ import pytest
 from formcheck.errors import ConfigError
 from formcheck.synth.body import load_body, skin
 from formcheck.synth.catalog import TEMPI
+from formcheck.synth.clip import ClipRenderer, spine_angles
 from formcheck.synth.cloth import (
     RING_S,
     SEGMENTS,
@@ -21,7 +22,6 @@ from formcheck.synth.cloth import (
     clothing_sizes,
     shell_profile,
 )
-from formcheck.synth.clip import ClipRenderer, spine_angles
 from formcheck.synth.motion import Poser
 from formcheck.synth.scenario import (
     Camera,
