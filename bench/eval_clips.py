@@ -43,8 +43,10 @@ DEFAULT_POSES = Path("/work/cache/poses")
 #: Thresholds searched by ``--cv`` per fault (the configured value is always added).
 DEFAULT_GRID: dict[str, dict[str, tuple[float, ...]]] = {
     "rounded_back": {
-        "rounded_back.min_held_flexion_deg": (10.0, 13.0, 16.0, 21.0),
-        "rounded_back.min_flexion_deg": (20.0, 26.0, 31.0, 35.0, 39.0, 43.0, 48.0),
+        # The bows past the neutral (4.4/5.2/6.0/7.4% of the chord) and rises (7.1..14.7%)
+        # that rounds 5-8 searched, in degrees through round 9's calibration.
+        "rounded_back.min_held_flexion_deg": (17.4, 20.3, 23.2, 28.1),
+        "rounded_back.min_flexion_deg": (27.1, 32.9, 37.8, 41.7, 45.6, 49.4, 54.3),
         "rounded_back.max_own_arch_pct": (0.0, 4.0, 7.0, float("inf")),
     },
     "lumbar_overextension": {
@@ -252,6 +254,33 @@ def outline_roughness(seq: PoseSequence, config, exercise: str) -> np.ndarray | 
     return np.percentile(r[ok], [50, 90, 99]) if ok.sum() >= 3 else None
 
 
+def bow_stats(seq: PoseSequence, config, exercise: str,
+              hold: int = 5) -> tuple[float, float, float, int] | None:
+    """The back outline's bow (``features``' bulge, % of the shoulder-hip chord; + convex)
+    over the frames the rounding rule judges by lean (trunk visible, outline found, forward
+    lean past ``judge_min_trunk_deg``): its 10th percentile (the lifter's own straightest,
+    what the rise is counted from), its median, and the rise: the highest value held
+    ``hold`` frames, over the 10th percentile. None below 9 such frames. The same figures
+    for real clips (``--outline``) and renders (``fit_flexion.py --outline``), to compare
+    clothed renders with clothed lifters."""
+    from formcheck.analysis.features import compute_signals
+
+    if seq.back_xy is None:
+        return None
+    sig = compute_signals(seq, config)
+    th = config.faults_for(exercise if exercise in ("squat", "deadlift", "row")
+                           else "deadlift").rounded_back
+    b = 100.0 * sig.bulge
+    with np.errstate(invalid="ignore"):
+        ok = sig.trunk_visible & np.isfinite(b) & (sig.lean_deg >= th.judge_min_trunk_deg)
+    if ok.sum() < 9:
+        return None
+    own = float(np.percentile(b[ok], 10))
+    x = np.where(ok, b, -1e9)
+    held = np.lib.stride_tricks.sliding_window_view(x, min(hold, len(x))).min(axis=1).max()
+    return own, float(np.median(b[ok])), float(held) - own, int(ok.sum())
+
+
 def half_sagittas(seq: PoseSequence) -> tuple[np.ndarray, np.ndarray]:
     """``(T,)`` pairs: the bow of the shoulder-side half (points 2..8) and of the hip-side
     half (points 8..15) of the back outline, each off the line through its own ends, in % of
@@ -352,6 +381,9 @@ def main() -> int:
     ap.add_argument("--landmarks", action="store_true",
                     help="print landmark-only rounding cues per rep of the labelled clips "
                          "seen from 45 deg")
+    ap.add_argument("--outline", action="store_true",
+                    help="print the back outline's bow (own straightest, median, rise) of the "
+                         "labelled side-view clips, to compare with renders")
     args = ap.parse_args()
 
     labels_path = args.clips / "labels.json"
@@ -414,6 +446,28 @@ def main() -> int:
                     print(f"  {h[0]:5.1f} {h[1]:5.1f} {h[2]:4d}  "
                           f"{item['faults']['lumbar_overextension']!s:5s} "
                           f"{item['view'][:10]:10s} {item['file'][:64]}")
+    if args.outline:
+        print("\nback outline bow over the judged frames (% of chord; + convex): own "
+              "straightest (p10), median, rise (held peak over p10), frames; rounding label, "
+              "clip (labelled clips the analysis sees from the side)")
+        stats: dict[bool, list] = defaultdict(list)
+        for item in labels:
+            seq = seqs.get(item["file"])
+            if seq is None or item["faults"]["rounded_back"] is None:
+                continue
+            if analyze_sequence(seq, config).view.name != "side":
+                continue
+            st = bow_stats(seq, config, item["exercise"])
+            if st is not None:
+                stats[item["faults"]["rounded_back"]].append(st)
+                print(f"  {st[0]:6.1f} {st[1]:6.1f} {st[2]:6.1f} {st[3]:4d}  "
+                      f"{item['faults']['rounded_back']!s:5s} {item['file'][:64]}")
+        for lab, st in sorted(stats.items()):
+            a = np.array(st)
+            cols = [f"{a[:, k].min():.1f}..{a[:, k].max():.1f} ({np.median(a[:, k]):.1f})"
+                    for k in range(3)]
+            print(f"  label {lab!s:5s} {len(a):2d} clips: p10 {cols[0]}, median {cols[1]}, "
+                  f"rise {cols[2]}")
     if args.landmarks:
         print("\nlandmark-only cues per rep, labelled clips whose view is 45 deg: held peak of "
               "the head drop (deg) / 3D trunk shortening (%), rounding label, clip")

@@ -4,7 +4,8 @@ For each clip in ``DIR/manifest.json``: load its pose sequence (``DIR/poses/<nam
 extract it (``--extract``: runs the pose model, slow), analyse it, and compare with the truth
 JSON: a true fault counts as detected when a finding of the matching fault overlaps its
 interval (+-``--slack`` s); a finding that overlaps no true fault of its kind is a false alarm.
-Prints detection rate per (fault, size, camera azimuth) and false alarms per fault and azimuth.
+Prints detection rate per (fault, size, camera azimuth) and false alarms per fault and azimuth;
+the rounded back per rep by exercise (and clothing, for sets rendered with it), view and size.
 Sets rendered by ``bench/render_placements.py`` (names ``<body>_<exercise>_<placement>_az...``)
 are also grouped by camera placement, with the lockout angle error: the measured trunk-vs-thigh
 angle (what the over-extension rule decides on) and the camera-referenced lean against the
@@ -161,7 +162,9 @@ def main() -> int:
             angle_err[place][1].extend(lean_err[np.isfinite(lean_err)].tolist())
             found = sorted({f.fault for f in result.findings})
             by_place[(place, az)].append((entry["name"], found, clip_ok))
-        rep_flex(truth, result, (entry["exercise"], az), flex_reps, flex_err)
+        worn = entry.get("clothing", "none")
+        label = entry["exercise"] + ("" if worn == "none" else f"/{worn}")
+        rep_flex(truth, result, (label, az), flex_reps, flex_err)
         rep_flex(truth, result, (place, az), flex_place, defaultdict(list))
         for tf in truth["faults"]:
             fault = KIND_TO_FAULT[tf["kind"]]
@@ -201,11 +204,11 @@ def main() -> int:
         print("\nrounded back per rep, by the rep's true peak flexion (deg): flagged / judged "
               "(not assessable); a flag on a rep of <= 5 deg is a false alarm")
         for ((ex, az), size), (d, n, na) in sorted(flex_reps.items()):
-            print(f"  {ex:8s} az={az:5.1f} {size:5.1f}: {d}/{n}"
+            print(f"  {ex:15s} az={az:5.1f} {size:5.1f}: {d}/{n}"
                   + (f"  ({na} not assessable)" if na else ""))
         for (ex, az), errs in sorted(flex_err.items()):
             e = np.asarray(errs)
-            print(f"  {ex:8s} az={az:5.1f} flagged reps' estimate - true peak: MAE "
+            print(f"  {ex:15s} az={az:5.1f} flagged reps' estimate - true peak: MAE "
                   f"{np.abs(e).mean():.1f} deg, mean {e.mean():+.1f} (n={e.size})")
     if len({k[0][0] for k in flex_place}) > 1:
         print("\nrounded back per rep by camera placement (every exercise): true size -> "

@@ -179,6 +179,29 @@ def landmark_cues(clips: list[dict], min_frames: int) -> None:
             print(f"  {view:4s} {size:4g} deg: {len(cs):2d} clips  " + "  ".join(out))
 
 
+def outline_table(clips: list[dict], overrides: tuple[str, ...]) -> None:
+    """Per clothing, view and true size: ranges over clips of ``eval_clips.bow_stats`` (the
+    same figures ``eval_clips.py --outline`` prints for the real side-view clips)."""
+    from eval_clips import bow_stats
+
+    cfg = load_config(None, list(overrides))
+    print("back outline bow (% of chord): own straightest p10, median, rise over p10 "
+          "(min..max, median over clips), by clothing, view, true size")
+    groups: dict[tuple, list] = defaultdict(list)
+    for c in clips:
+        st = bow_stats(c["seq"], cfg, c["exercise"])
+        if st is not None:
+            groups[(c["clothing"], c["view"], c["size"])].append(st)
+    for key in sorted(groups):
+        a = np.array(groups[key])
+
+        def rng(col: int, a=a) -> str:
+            return f"{a[:, col].min():5.1f}..{a[:, col].max():5.1f} ({np.median(a[:, col]):5.1f})"
+
+        print(f"  {key[0]:6s} {key[1]:4s} {key[2]:4g} deg {len(a):2d} clips: p10 {rng(0)}  "
+              f"median {rng(1)}  rise {rng(2)}")
+
+
 def load_set(folder: Path, clothing_px: float, poses: Path | None = None,
              overrides: tuple[str, ...] = ()) -> list[dict]:
     data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -192,7 +215,7 @@ def load_set(folder: Path, clothing_px: float, poses: Path | None = None,
         seq = drape(seq) if clothing_px < 0 else loosen(seq, clothing_px)
         rows = clip_rows(seq, truth, e["exercise"], overrides)
         rows.update(name=e["name"], body=e["body"], view=VIEWS.get(e["azimuth_deg"], "other"),
-                    exercise=e["exercise"],
+                    exercise=e["exercise"], clothing=e.get("clothing", "none"), seq=seq,
                     size=max([f["magnitude_deg"] for f in e["faults"]
                               if f["kind"] == "flexion"] or [0.0]))
         out.append(rows)
@@ -261,6 +284,9 @@ def main() -> int:
                     help="only clips of this exercise (repeat)")
     ap.add_argument("--fit-exercise", default=None,
                     help="also fit on this exercise only and score the others")
+    ap.add_argument("--fit-clothing", default=None,
+                    help="also fit on the clips wearing this (none, tee, hoodie) and score the "
+                         "others, leaving the scored body out of the fit too")
     ap.add_argument("--samples", type=Path, default=None,
                     help="also the committed samples, posed into this folder (<name>.npz)")
     ap.add_argument("--head-drop", action="store_true",
@@ -276,6 +302,9 @@ def main() -> int:
     ap.add_argument("--landmarks", action="store_true",
                     help="print landmark-only cues (head drop, 3D trunk shortening) by view "
                          "and true size")
+    ap.add_argument("--outline", action="store_true",
+                    help="print the outline's bow (own straightest, median, rise; "
+                         "eval_clips.bow_stats) by clothing, view and true size")
     args = ap.parse_args()
     ov = tuple(args.overrides)
     clips = list({c["name"]: c for f in reversed(args.folders)  # a name once: first folder's
@@ -310,6 +339,8 @@ def main() -> int:
                 print(f"  {c['view']:4s} {q[0]:5.2f} {q[1]:5.2f} {q[2]:5.2f}  {c['name']}")
     if args.landmarks:
         landmark_cues(clips, args.min_frames)
+    if args.outline:
+        outline_table(clips, ov)
     for view in ("side", "45"):
         vc = [c for c in clips if c["view"] == view]
         head = args.head_drop and view == "45"
@@ -338,6 +369,8 @@ def main() -> int:
             clothing_shift(args, vc, w_all, head)
         if args.fit_exercise:
             other_exercise(args, vc, head)
+        if args.fit_clothing:
+            other_clothing(args, vc, head)
     return 0
 
 
@@ -370,6 +403,58 @@ def other_exercise(args: argparse.Namespace, vc: list[dict], head: bool) -> None
           f"{len(test)} clips of other exercises: rep-peak MAE {np.abs(e).mean():.1f} deg "
           f"(signed {e.mean():+.1f}); reps >= {args.threshold:g} deg by true size: "
           + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}" for size in sorted(found)))
+
+
+def other_clothing(args: argparse.Namespace, vc: list[dict], head: bool) -> None:
+    """Fit on the clips wearing ``--fit-clothing`` only and score each other clothing's reps,
+    the scored body left out of the fit (how far a calibration made on one kind of clothing
+    is off on another); then each clothing's own leave-one-body-out fit."""
+    kinds = sorted({c["clothing"] for c in vc})
+    for kind in kinds:
+        if kind == args.fit_clothing:
+            continue
+        errs: list[float] = []
+        found: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+        for held in sorted({c["body"] for c in vc if c["clothing"] == kind}):
+            train = [c for c in vc if c["clothing"] == args.fit_clothing and c["body"] != held]
+            test = [c for c in vc if c["clothing"] == kind and c["body"] == held]
+            if train and test:
+                errs += score_reps(fit(train, args.min_frames, head), test, args, head, found)
+        if errs:
+            e = np.asarray(errs)
+            print(f"  fitted on {args.fit_clothing}, scored on {kind} (body left out): rep-peak "
+                  f"MAE {np.abs(e).mean():.1f} deg (signed {e.mean():+.1f}); reps >= "
+                  f"{args.threshold:g} deg by true size: "
+                  + ", ".join(f"{size:g}: {found[size][0]}/{found[size][1]}"
+                              for size in sorted(found)))
+    for kind in kinds:  # the fit on every clothing (body left out), scored per clothing
+        errs = []
+        found = defaultdict(lambda: [0, 0])
+        for held in sorted({c["body"] for c in vc}):
+            w = fit([c for c in vc if c["body"] != held], args.min_frames, head)
+            errs += score_reps(w, [c for c in vc if c["body"] == held
+                                   and c["clothing"] == kind], args, head, found)
+        if errs:
+            e = np.asarray(errs)
+            print(f"  fitted on all clothing, scored on {kind} (body left out): MAE "
+                  f"{np.abs(e).mean():.1f} deg (signed {e.mean():+.1f}); reps >= "
+                  f"{args.threshold:g} deg: " + ", ".join(
+                      f"{size:g}: {found[size][0]}/{found[size][1]}" for size in sorted(found)))
+    for kind in kinds:
+        kc = [c for c in vc if c["clothing"] == kind]
+        if len({c["body"] for c in kc}) < 2:
+            continue
+        errs = []
+        found = defaultdict(lambda: [0, 0])
+        for held in sorted({c["body"] for c in kc}):
+            w = fit([c for c in kc if c["body"] != held], args.min_frames, head)
+            errs += score_reps(w, [c for c in kc if c["body"] == held], args, head, found)
+        e = np.asarray(errs)
+        print(f"  {kind} only, fit {_line(fit(kc, args.min_frames, head))}, body left out: "
+              f"MAE {np.abs(e).mean():.1f} deg (signed {e.mean():+.1f}); reps >= "
+              f"{args.threshold:g} deg: " + ", ".join(f"{size:g}: {found[size][0]}/"
+                                                     f"{found[size][1]}"
+                                                     for size in sorted(found)))
 
 
 def clothing_shift(args: argparse.Namespace, bare: list[dict], w: np.ndarray,

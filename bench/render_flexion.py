@@ -9,9 +9,12 @@ already made are kept, so the script can be stopped and resumed.
         --azimuth 65 --size 0 --size 20 --size 45
     python bench/fit_flexion.py /work/cache/back-flex
 
-Order: deadlift, row, then squat; within each, sizes 0/20/45 before 5/30, every body at
-each view and size, so a partial set still holds every body.
-Names ``<body>_<exercise>_az<deg>_<placement>_flex<deg>``.
+    nice python bench/render_flexion.py --out /work/cache/s6-back-cloth --exercise deadlift \
+        --clothing tee --clothing hoodie      # round 9: loose clothing, one kind per body
+
+Order: deadlift, row, then squat; within each view, sizes 0/20/45, then 10, then 5/30, every
+body at each view and size, so a partial set still holds every body.
+Names ``<body>_<exercise>_az<deg>_<placement>_flex<deg>[_<clothing>]``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ from pathlib import Path
 from formcheck.synth.catalog import PLACEMENTS, SCENES, TEMPI
 from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
 
-#: Truth flexion sizes (deg) and the lumbar share, cycled over the flexed clips.
-FLEXION_DEG = (0.0, 5.0, 20.0, 30.0, 45.0)
+#: Truth flexion sizes (deg) and the lumbar share, cycled over the flexed clips. 10 deg came
+#: last (round 9), so the clips planned before keep their placements and names.
+FLEXION_DEG = (0.0, 5.0, 20.0, 30.0, 45.0, 10.0)
+#: The stride of the placement cycle per view (the size count before 10 deg was added).
+_STRIDE = 5
 LUMBAR_FRACTIONS = (0.5, 0.25, 0.75)
 #: Camera placements cycled over the clips (catalog.PLACEMENTS), before the frame shrink.
 CYCLE_PLACEMENTS = ("std", "head_down", "floor_up", "roll10", "far_rollm10", "near_portrait")
@@ -39,10 +45,13 @@ SHRINK = 0.75
 
 
 def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
-              extra_views: tuple[float, ...] = ()) -> dict[str, Scenario]:
+              extra_views: tuple[float, ...] = (),
+              clothing: tuple[str, ...] = ()) -> dict[str, Scenario]:
     """The planned clips; ``extra_views``: azimuths besides ``VIEWS`` (e.g. 65, between the
     45 deg and the side view), planned like the others (the clips of ``VIEWS`` keep their
-    placements and names)."""
+    placements and names). ``clothing``: loose clothing kinds ("tee", "hoodie"), cycled over
+    the bodies (each body wears one, its sizes drawn for that body); names end ``_<kind>``.
+    """
     out: dict[str, Scenario] = {}
     views = VIEWS + tuple(v for v in extra_views if v not in VIEWS)
     for b, body in enumerate(bodies):
@@ -52,7 +61,7 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
                     # The same for any subset of exercises; consecutive bodies see a size at
                     # different placements and lumbar shares.
                     k = (list(Exercise).index(ex) * len(VIEWS) + views.index(az)) \
-                        * len(FLEXION_DEG) + FLEXION_DEG.index(deg) + b
+                        * _STRIDE + FLEXION_DEG.index(deg) + b
                     place = CYCLE_PLACEMENTS[k % len(CYCLE_PLACEMENTS)]
                     cam = replace(Camera(azimuth_deg=az), **PLACEMENTS[place])
                     w = int(round(cam.width * SHRINK / 2)) * 2
@@ -63,9 +72,13 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
                         lf = LUMBAR_FRACTIONS[k % len(LUMBAR_FRACTIONS)]
                         faults = (Fault(FaultKind.FLEXION, deg, lumbar_fraction=lf),)
                     name = f"{body}_{ex.value}_az{az:g}_{place}_flex{deg:g}"
+                    scene = SCENES[k % len(SCENES)]
+                    if clothing:
+                        kind = clothing[b % len(clothing)]
+                        scene = replace(scene, clothing=kind)
+                        name += f"_{kind}"
                     out[name] = Scenario(exercise=ex, reps=2, body=body, tempo=TEMPI[ex],
-                                         camera=cam, scene=SCENES[k % len(SCENES)],
-                                         faults=faults, crf=23)
+                                         camera=cam, scene=scene, faults=faults, crf=23)
     # Rendering order (a partial set stays balanced): sizes 0, 20 and 45 deg before 5 and 30;
     # deadlift and row before squat (they bend the back most); every view and body at each.
     rank = {Exercise.DEADLIFT: 0, Exercise.ROW: 1, Exercise.SQUAT: 2}
@@ -73,8 +86,8 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
     def key(k: str) -> tuple:
         sc = out[k]
         deg = sc.faults[0].magnitude_deg if sc.faults else 0.0
-        return (rank[sc.exercise], deg in (5.0, 30.0), -sc.camera.azimuth_deg, deg,
-                bodies.index(sc.body))
+        return (rank[sc.exercise], deg in (5.0, 30.0), -sc.camera.azimuth_deg,
+                (0.0, 20.0, 45.0, 10.0, 5.0, 30.0).index(deg), bodies.index(sc.body))
 
     order = sorted(out, key=key)
     return {k: out[k] for k in order}
@@ -82,7 +95,7 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
 
 def _entry(out: Path, name: str, sc: Scenario) -> dict:
     return {"name": name, "video": f"{name}.mp4", "truth": f"{name}.json",
-            "exercise": sc.exercise.value, "body": sc.body,
+            "exercise": sc.exercise.value, "body": sc.body, "clothing": sc.scene.clothing,
             "azimuth_deg": sc.camera.azimuth_deg, "camera": asdict(sc.camera),
             "faults": [{"kind": f.kind.value, "magnitude_deg": f.magnitude_deg,
                         "lumbar_fraction": f.lumbar_fraction, "duration_s": f.duration_s,
@@ -99,6 +112,9 @@ def main() -> int:
                          "repeat)")
     ap.add_argument("--size", action="append", type=float, default=[],
                     help="only this flexion size in deg (repeat)")
+    ap.add_argument("--clothing", action="append", default=[],
+                    choices=["tee", "hoodie"],
+                    help="loose clothing, cycled over the bodies (repeat for both kinds)")
     ap.add_argument("--no-extract", action="store_true")
     ap.add_argument("--shard", default="0/1",
                     help="I/N: render every N-th clip from the I-th (parallel workers)")
@@ -108,7 +124,7 @@ def main() -> int:
 
     scen = scenarios(tuple(args.body or BODIES),
                      tuple(Exercise(e) for e in args.exercise or [e.value for e in Exercise]),
-                     tuple(args.azimuth))
+                     tuple(args.azimuth), tuple(args.clothing))
     scen = {n: sc for n, sc in scen.items()
             if (not args.azimuth or sc.camera.azimuth_deg in args.azimuth)
             and (not args.size or (sc.faults[0].magnitude_deg if sc.faults else 0.0)

@@ -313,7 +313,7 @@ def test_threshold_reference_is_generated_from_config_and_current():
     rows = [ln for ln in text.splitlines() if ln.startswith("| `")]
     assert rows and all(not ln.rstrip().endswith("|  |") for ln in rows), \
         "every setting needs a #: comment in config.py saying what it means"
-    assert "| `rounded_back.min_flexion_deg` | degrees | 39 | 39 | 39 | 39 |" in text
+    assert "| `rounded_back.min_flexion_deg` | degrees | 45.6 | 45.6 | 45.6 | 45.6 |" in text
 
 
 def test_version_and_the_filming_guide_in_help():

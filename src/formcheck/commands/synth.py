@@ -68,6 +68,11 @@ def render(
              "to the rep's end).")] = "jerk",
     shirt_texture: Annotated[str, typer.Option(
         help="plain, folds or print (a pattern optical flow can follow).")] = "plain",
+    clothing: Annotated[str, typer.Option(
+        help="none, tee or hoodie: loose clothing over the torso that spans the lower back's "
+             "hollow and hangs under gravity, its sizes drawn per body.")] = "none",
+    clothing_seed: Annotated[int, typer.Option(
+        help="Draw other clothing sizes for the same body.")] = 0,
     fault_reps: Annotated[str, typer.Option(
         help="Comma-separated 1-based reps with the faults (default: all).")] = "",
     crf: Annotated[int, typer.Option(min=0, max=51)] = 23,
@@ -107,7 +112,8 @@ def render(
                           camera=Camera(azimuth_deg=azimuth, elevation_deg=elevation,
                                         distance_m=distance, width=width, height=height,
                                         fps=fps, tilt_deg=tilt, roll_deg=roll),
-                          scene=Scene(shirt_texture=shirt_texture),
+                          scene=Scene(shirt_texture=shirt_texture, clothing=clothing,
+                                      clothing_seed=clothing_seed),
                           faults=tuple(faults), crf=crf)
         res = render_one(sc, out)
     except FormcheckError as err:

@@ -14,6 +14,7 @@ import numpy as np
 from formcheck.errors import OutputError
 from formcheck.pose.landmarks import Landmark
 from formcheck.synth.body import BodyModel, landmarks_3d, load_body, skin
+from formcheck.synth.cloth import RING_S, SEGMENTS, clothing_sizes, shell_faces, shell_vertices
 from formcheck.synth.motion import FaultTrack, Frame, Poser, rep_timeline
 from formcheck.synth.render import (
     SUPERSAMPLE,
@@ -151,6 +152,20 @@ def shirt_pattern(points: np.ndarray, texture: str) -> np.ndarray:
     return out
 
 
+def cloth_colors(sc: Scenario) -> np.ndarray:
+    """Per-triangle colour of the cloth shell: the shirt's, with its texture fixed to the
+    cloth (the shell's ring and direction stand in for the rest-pose surface)."""
+    faces = shell_faces()
+    colors = np.tile(np.asarray(sc.scene.shirt_bgr, dtype=np.float64), (len(faces), 1))
+    if sc.scene.shirt_texture != "plain":
+        ring, seg = np.divmod(faces.mean(axis=1), SEGMENTS)
+        ang = seg * 2 * np.pi / SEGMENTS
+        # A torso of about 0.15 m radius and 0.45 m from hips to shoulders.
+        pts = np.stack([0.15 * np.cos(ang), 0.45 * ring / len(RING_S), 0.15 * np.sin(ang)], 1)
+        colors *= shirt_pattern(pts, sc.scene.shirt_texture)[:, None]
+    return colors
+
+
 class ClipRenderer:
     """Poses and draws every frame of a scenario; also builds its truth."""
 
@@ -167,12 +182,19 @@ class ClipRenderer:
         self.colors = face_colors(self.body, sc)
         self._bg = background(self.cam_ss, sc.scene)
         self.plate_radius = min(PLATE_MAX_RADIUS_M, self.poser.bar_height or PLATE_MAX_RADIUS_M)
+        self.clothing = None if sc.scene.clothing == "none" else clothing_sizes(
+            sc.scene.clothing, sc.body, sc.scene.clothing_seed)
+        if self.clothing is not None:
+            self._cloth_bgr = cloth_colors(sc)
 
     def render_frame(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """``(image uint8 HxWx3 BGR, posed vertices)`` of frame ``i``."""
         fr = self.frames[i]
         verts = skin(self.body, fr.posed)
         meshes = [Mesh(verts, self.body.faces, self.colors)]
+        if self.clothing is not None:
+            shell = shell_vertices(self.body, fr.posed, verts, self.clothing)
+            meshes.append(Mesh(shell.reshape(-1, 3), shell_faces(), self._cloth_bgr))
         if fr.bar_center is not None:
             meshes += bar_meshes(fr.bar_center, self.plate_radius)
         v, f, c, n = merge(meshes)
@@ -188,8 +210,11 @@ class ClipRenderer:
             yield float(t), img, verts
 
     def truth(self, landmarks: list[np.ndarray]) -> dict[str, Any]:
-        return build_truth(self.sc, self.body, self.cam, self.t_s, self.frames, self.tracks,
-                           self.reps, landmarks)
+        out = build_truth(self.sc, self.body, self.cam, self.t_s, self.frames, self.tracks,
+                          self.reps, landmarks)
+        if self.clothing is not None:
+            out["clothing"] = self.clothing.to_dict()
+        return out
 
 
 def _signed_angle(a: np.ndarray, b: np.ndarray, axis: np.ndarray) -> np.ndarray:

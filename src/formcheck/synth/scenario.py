@@ -52,6 +52,8 @@ class TwistShape(str, Enum):
 #: plus a bold blotchy print. Patterns are fixed to the body's rest surface, so they move
 #: with the cloth (what optical flow follows).
 SHIRT_TEXTURES = ("plain", "folds", "print")
+#: Loose clothing over the torso (``synth.cloth``): none, a T-shirt or a hoodie.
+CLOTHING_KINDS = ("none", "tee", "hoodie")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,10 @@ class Scene:
     light_strength: float = 0.75
     ambient: float = 0.45
     shirt_texture: str = "plain"
+    #: Loose clothing over the torso (``synth.cloth``): "none" (the body's skin-tight shirt
+    #: only), "tee" or "hoodie"; its sizes are drawn per body with ``clothing_seed``.
+    clothing: str = "none"
+    clothing_seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,9 @@ class Scenario:
             if f.magnitude_deg < 0 and f.kind is not FaultKind.TWIST:
                 raise ConfigError("fault magnitude_deg must be >= 0 for flexion and extension; "
                                   "the kind sets the direction (only a twist takes a sign)")
+        if self.scene.clothing not in CLOTHING_KINDS:
+            raise ConfigError(f"clothing must be one of {', '.join(CLOTHING_KINDS)}, got "
+                              f"{self.scene.clothing!r}")
         if self.scene.shirt_texture not in SHIRT_TEXTURES:
             raise ConfigError(f"shirt_texture must be one of {', '.join(SHIRT_TEXTURES)}, got "
                               f"{self.scene.shirt_texture!r}")
@@ -176,6 +185,8 @@ class Scenario:
                 del fd["twist_shape"]
         if d["scene"]["shirt_texture"] == "plain":
             del d["scene"]["shirt_texture"]
+        if d["scene"]["clothing"] == "none":  # absent when off: older truth files stay valid
+            del d["scene"]["clothing"], d["scene"]["clothing_seed"]
         for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
             d["scene"][key] = list(d["scene"][key])
         for key in ("tilt_deg", "roll_deg"):  # absent when level: older truth files stay valid
