@@ -349,17 +349,37 @@ def _start(executor: Executor | None, fn, *args) -> Future:
     return done
 
 
-def _outline_signals(im: geo.Joints, back_xy: np.ndarray, sc: SignalConfig, roughness: bool
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The back outline's raw bulge, the elbows behind the back line and (if asked) the
-    outline's roughness, ``(T,)`` each (``geometry.back_bulge``, ``behind_back``,
-    ``back_roughness``)."""
-    outline = geo.Outline.of(im, back_xy)
-    bulge = geo.back_bulge(im, outline, sc.back_profile_first_point, sc.back_profile_last_point)
-    elbow_back = geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW)
-    rough = geo.back_roughness(im, back_xy, sc.back_profile_first_point,
-                               sc.back_profile_last_point) if roughness else None
-    return bulge, elbow_back, rough
+def _unsmoothed_rows(w: geo.Joints, im: geo.Joints, vis: geo.Joints,
+                     back_xy: np.ndarray | None, sc: SignalConfig, roughness: bool
+                     ) -> dict[str, np.ndarray | None]:
+    """Raw ``(T,)`` signals that need nothing smoothed or measured over the set first: the
+    knee and elbow angles (visibility-weighted pairs), the head-neck angle, the body's and
+    the pelvis' yaw, the hip extension, and from the back outline (``back_xy``, or None)
+    its bulge, the elbows behind the back line and, if asked, its roughness
+    (``geometry.back_bulge``, ``behind_back``, ``back_roughness``)."""
+    knees = (geo.joint_angle_deg(w, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+             geo.joint_angle_deg(w, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
+    elbows = (geo.joint_angle_deg(w, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
+              geo.joint_angle_deg(w, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST))
+    rows: dict[str, np.ndarray | None] = {
+        "knee": _mean_pair(knees, vis, L.LEFT_KNEE, L.RIGHT_KNEE),
+        "elbow": _mean_pair(elbows, vis, L.LEFT_ELBOW, L.RIGHT_ELBOW),
+        "head_neck": geo.head_neck_angle_deg(w),
+        "body_yaw": geo.body_yaw_deg(w, im),
+        "pelvis_yaw": geo.pelvis_yaw_deg(w, im),
+        "hip_extension": geo.hip_extension_deg(w),
+        "bulge": None, "roughness": None,
+        "elbow_behind_back": np.full(len(w), np.nan),
+    }
+    if back_xy is not None:
+        outline = geo.Outline.of(im, back_xy)
+        rows["bulge"] = geo.back_bulge(im, outline, sc.back_profile_first_point,
+                                       sc.back_profile_last_point)
+        rows["elbow_behind_back"] = geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+        if roughness:
+            rows["roughness"] = geo.back_roughness(im, back_xy, sc.back_profile_first_point,
+                                                   sc.back_profile_last_point)
+    return rows
 
 
 def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None = None,
@@ -367,23 +387,25 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     """Every per-frame signal the rules read. ``roughness``: also the back outline's
     roughness (``back_roughness``, a per-frame least-squares fit); by default only when a
     rule judges it, since it costs about a quarter of the analysis' time. ``executor``: a
-    second thread for work that can run beside this one (the back outline's signals, half
-    of the filtering, and the twist cues, ``compute_twist``, whose ``Future`` is left in
-    ``BodySignals.twist``: ``BodySignals.resolved`` waits for it). The signals are the same
-    with or without it."""
+    second thread for work that can run beside this one (the signals that need nothing
+    smoothed first, half of the filtering, and the twist cues, ``compute_twist``, whose
+    ``Future`` is left in ``BodySignals.twist``: ``BodySignals.resolved`` waits for it).
+    The signals are the same with or without it."""
     sc = config.signal
     if roughness is None:
         roughness = _roughness_judged(config)
     t = seq.t_s
     base = TimeBase.of(t)
     im = geo.Joints.gather(seq.image_xy, IMAGE_LANDMARKS)
-    has_outline = seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point
-    # The back outline's signals read the image alone: with an executor they are worked out
-    # there while the world landmarks' signals are worked out here.
-    outline_job = _start(executor, _outline_signals, im, seq.back_xy, sc, roughness) \
-        if has_outline else None
     w = geo.Joints.gather(seq.world_xyz, WORLD_LANDMARKS)
     vis = geo.Joints.gather(seq.visibility[..., None], VISIBILITY_LANDMARKS)
+    has_outline = seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point
+    # The signals that need nothing smoothed first (joint angles, the views, the twist's
+    # landmark angles, the back outline's): with an executor they are worked out there while
+    # the set's limb lengths and facing direction, and the signals that need them, are
+    # worked out here.
+    side = _start(executor, _unsmoothed_rows, w, im, vis, seq.back_xy if has_outline else None,
+                  sc, roughness)
     detected = seq.detected
     fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
 
@@ -398,13 +420,9 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     fwd = np.zeros((3, len(t)))  # (x, 0, z) rows, passed on as (T, 3) vectors
     fwd[0], fwd[2] = fx / norm, fz / norm
     fwd = fwd.T
-
-    knees = (geo.joint_angle_deg(w, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
-             geo.joint_angle_deg(w, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
-    elbows = (geo.joint_angle_deg(w, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
-              geo.joint_angle_deg(w, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST))
     reach = geo.joint_distance(w, (L.LEFT_WRIST, L.RIGHT_WRIST),
                                (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
+    twisting = [geo.twist_deg(w), geo.hip_heading_deg(w)]
     raw = [
         geo.trunk_inclination_deg(w),
         geo.sagittal_lean_deg(w, fwd),
@@ -412,24 +430,18 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         geo.height_above_ankles(w, L.LEFT_HIP, L.RIGHT_HIP) / leg_m,
         geo.height_above_ankles(w, L.LEFT_WRIST, L.RIGHT_WRIST) / leg_m,
         reach / arm_m,
-        _mean_pair(knees, vis, L.LEFT_KNEE, L.RIGHT_KNEE),
-        _mean_pair(elbows, vis, L.LEFT_ELBOW, L.RIGHT_ELBOW),
-        geo.head_neck_angle_deg(w),
-        geo.body_yaw_deg(w, im),
-        geo.pelvis_yaw_deg(w, im),
-        geo.hip_extension_deg(w),
     ]
+    rows = side.result()
+    raw += [rows["knee"], rows["elbow"], rows["head_neck"], rows["body_yaw"],
+            rows["pelvis_yaw"], rows["hip_extension"]]
     bulge_row = rough_row = None
-    if outline_job is not None:
-        bulge_raw, elbow_back, rough_raw = outline_job.result()
+    if has_outline:
         bulge_row = len(raw)
-        raw.append(bulge_raw)
-        if rough_raw is not None:
+        raw.append(rows["bulge"])
+        if rows["roughness"] is not None:
             rough_row = len(raw)
-            raw.append(rough_raw)
-    else:
-        elbow_back = np.full(t.shape, np.nan)
-    twisting = [geo.twist_deg(w), geo.hip_heading_deg(w)]
+            raw.append(rows["roughness"])
+    elbow_back = rows["elbow_behind_back"]
     # One filter pass for every signal sharing a cut-off.
     same_cutoff = sc.twist_cutoff_hz == sc.smooth_cutoff_hz
     if same_cutoff:
