@@ -1359,6 +1359,50 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         fnd_low = sum(r[3] and r[2] < 0.5 for r in v)
         print(f"| {sset} | {kind} | {len(v)} | {np.median(cov):.2f} | "
               f"{np.percentile(cov, 10):.2f} | {int((cov < 0.5).sum())} | {fnd} ({fnd_low}) |")
+    return twist_windows_read(args.flow)
+
+
+def twist_windows_read(flow: str) -> int:
+    """Round 10: per fast twist of the square-on renders (jerk and shapes sets) that the rule
+    judged, the share of the twist's own frames on which the flow was read, and whether the
+    rule found it; counts by that share and twist size. Run with ``--flow-only`` (the rule
+    not yet leaving out the reps the hands hid) to see what hidden frames give."""
+    global PLAN
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+
+    cfg = load_config(None, [])
+    rows = []
+    for plan_name, root in (("jerk", Path("/work/cache/synth-twist")),
+                            ("shapes", Path("/work/cache/s4-twist-shapes"))):
+        PLAN = plan_name
+        for _name, tr, seq in _poses_of(root, "video-full", None, flow):
+            if tr["azimuth"] != 0.0:
+                continue
+            res = analyze_sequence(seq, cfg, exercise=tr["exercise"])
+            ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+            found = [f for f in res.findings if f.fault == "jerky_twist"]
+            read = np.isfinite(seq.torso_flow).all(axis=1)
+            for f in tr["faults"]:
+                a, d = f["interval_s"]
+                if not ok.get(f["rep"], False) or (plan_name == "jerk"
+                                                   and d - a >= SLOW_FROM_S):
+                    continue
+                win = (seq.t_s >= a) & (seq.t_s <= d)
+                hit = any(x.rep == f["rep"] and x.start_s <= d + 0.3 and x.end_s >= a - 0.3
+                          for x in found)
+                rows.append((abs(f["peak"]), float(read[win].mean()), hit))
+    PLAN = "jerk"
+    sizes = sorted({r[0] for r in rows})
+    print("\n| twist's frames read | " + " | ".join(f"{z:.0f}° found" for z in sizes)
+          + " | all found |")
+    print("|---|" + "---|" * (len(sizes) + 1))
+    for lo, hi, label in ((0.0, 0.5, "under half"), (0.5, 0.99, "half or more, not all"),
+                          (0.99, 1.01, "all")):
+        sel = [r for r in rows if lo <= r[1] < hi]
+        cells = [f"{sum(r[2] for r in sel if r[0] == z)}/{sum(1 for r in sel if r[0] == z)}"
+                 for z in sizes]
+        print(f"| {label} | " + " | ".join(cells) + f" | {sum(r[2] for r in sel)}/{len(sel)} |")
     return 0
 
 
