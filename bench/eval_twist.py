@@ -1419,6 +1419,7 @@ def cmd_real(args: argparse.Namespace) -> int:
     if lab_path.is_file():
         labels = {x["file"]: x for x in json.loads(lab_path.read_text(encoding="utf-8"))}
     judged = flagged = 0
+    reps_judged = reps_hidden = jumps = cut_frames = cut_clips = 0
     print("| clip | label | view | assessable | findings | max rate on judged frames (deg/s) | "
           "cue |")
     print("|---|---|---|---|---|---|---|")
@@ -1458,11 +1459,23 @@ def cmd_real(args: argparse.Namespace) -> int:
         label = (labels.get(clip, {}).get("faults") or {}).get("jerky_twist")
         judged += int(a.assessable)
         flagged += int(bool(found))
+        rep_verdicts = [x for x in res.assessable if x.fault == "jerky_twist" and x.rep
+                        and x.assessable]
+        reps_judged += len(rep_verdicts)
+        reps_hidden += sum("hid the torso" in (x.reason or "") for x in rep_verdicts)
+        jumps += sum(int(p.split(" ", 1)[0]) for p in (a.reason or "").split("; ")
+                     if "not judged: the picture jumped" in p)
+        if seq.picture_cut is not None:
+            cut_frames += int(np.count_nonzero(seq.picture_cut))
+            cut_clips += int(np.any(seq.picture_cut))
         print(f"| {clip[:60]} | {label} | {res.view.name} | {a.assessable} | {len(found)} | "
               f"{peak:.0f} | {(a.reason or '').split(';')[0][:70]} |")
         for f in found:
             print(f"|  | | | | {f.message} | | |")
     print(f"\n{flagged} of {judged} assessable clips flagged")
+    print(f"{reps_judged} reps judged, {reps_hidden} of them with frames the hands hid; "
+          f"{jumps} fast rotation(s) not judged for a picture jump; cut flags: {cut_frames} "
+          f"frames in {cut_clips} clips")
     return 0
 
 
