@@ -727,10 +727,18 @@ def _require_flow_seen(ctx: FaultContext, assessments: tuple[Assessment, ...],
     on the frames that were read (``found``: reps with a finding), which stands; the others
     carry the share as a caveat. The clip is not assessable when no rep is left, else its
     caveat gives the share over the judged reps. Also returns the ``(T,)`` mask of the frames
-    of reps made not assessable. Pose files without the seen share: unchanged."""
+    of reps made not assessable. Pose files with the flow but without the seen share (made
+    before it was kept): the verdicts are unchanged, and the clip's caveat says the share is
+    not known."""
     sig, tw = ctx.sig, ctx.sig.twist
     n = len(sig.t_s)
     none = np.zeros(n, dtype=bool)
+    if tw is not None and tw.depth_source == "flow" and tw.flow_hidden is None:
+        note = ("this pose file does not say how much of the torso the hands hid (it was made "
+                "before formcheck kept that), and frames they hid count as no motion: analyse "
+                "the video again to know")
+        return tuple(replace(a, reason=f"{note}; {a.reason}" if a.reason else note)
+                     if a.rep is None and a.assessable else a for a in assessments), none
     if tw is None or tw.flow_hidden is None or not ctx.reps:
         return assessments, none
     judged = {a.rep for a in assessments if a.assessable and a.rep is not None}
