@@ -70,6 +70,8 @@ SHAPE_RISE_S = 0.25
 SHAPE_PLAN = ((2, 10.0), (3, -20.0))
 SHAPE_REPS = 4
 PLAN = "jerk"  # which set plan() gives: "jerk" (out and back, fast and slow) or "shapes"
+FLOW_ONLY = False  # round 9's inputs: a mask-* flow attached without its seen share and cuts
+NO_SEEN = False  # a mask-* flow attached with the cut flags but without the seen share
 
 
 def plan() -> list[tuple[str, object]]:
@@ -692,17 +694,31 @@ def with_flow(seq, video: Path, cache: Path, method: str | None):
         tag = "real-" + cache.parent.name if cache.parent.name == "real-posepass" else None
         name, _, least = method[5:].partition("@")  # mask-NAME@S: NaN where seen < S
         got = mask_flows(video, seq.image_xy, tag)[name]
-        bands = got["bands"]
-        if least:
-            bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None], np.nan,
-                             bands)
-        return replace(seq, torso_flow=bands) if len(bands) == len(seq) else seq
+        return masked_flow(seq, got, least)
     if not cache.is_file():
         cache.parent.mkdir(parents=True, exist_ok=True)
         bands, per_frame = clip_flow(video, seq.image_xy, method)
         np.savez(cache, bands=bands, per_frame_s=per_frame)
     bands = np.load(cache)["bands"]
     return replace(seq, torso_flow=bands) if len(bands) == len(seq) else seq
+
+
+def masked_flow(seq, got: dict[str, np.ndarray], least: str):
+    """``seq`` with a cached mask's flow (``mask_flows``; NaN where seen under ``least``, if
+    given) as the pose pass stores it: with the seen share and the cut flags replayed from the
+    cached picture changes (round 10: the rule reads both), unless ``FLOW_ONLY`` (round 9's
+    inputs: the flow alone). Unchanged when the lengths differ."""
+    from dataclasses import replace
+
+    bands = got["bands"]
+    if len(bands) != len(seq):
+        return seq
+    if least:
+        bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None], np.nan, bands)
+    if FLOW_ONLY:
+        return replace(seq, torso_flow=bands)
+    return replace(seq, torso_flow=bands, torso_flow_seen=None if NO_SEEN else got["seen"],
+                   picture_cut=picture_cuts(got["cut_change"]))
 
 
 def _poses_of(root: Path, variant: str = "video-full", samples: Path | None = None,
@@ -1291,10 +1307,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     """Round 9: per judged rep of the square-on clips, the share of its frames on which the
     pose pass's flow (``--flow``, default ``mask-bar@0.25``) read both bands: rendered jerk
     and shapes sets (by kind: twist size, slow, twist-free; found or not by the rule) and the
-    shared clips (cached poses). How many reps a "not assessable under S" rule would take."""
+    shared clips (cached poses). How many reps a "not assessable under S" rule would take (run
+    it with ``--flow-only``: with the seen share the rule already leaves such reps out)."""
     global PLAN
-    from dataclasses import replace
-
     from formcheck.analysis import analyze_sequence
     from formcheck.config import load_config
     from formcheck.pose.sequence import PoseSequence
@@ -1332,11 +1347,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         seq = PoseSequence.load(pp)
         name, _, least = args.flow[5:].partition("@")
         got = mask_flows(args.clips / clip, seq.image_xy, "models-full")[name]
-        bands = got["bands"]
-        if least:
-            bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None], np.nan,
-                             bands)
-        for _idx, cov, found in reps_of(replace(seq, torso_flow=bands)):
+        for _idx, cov, found in reps_of(masked_flow(seq, got, least)):
             rows.append(("real", "twist-free", cov, found))
     print("| set | rep | judged reps | frames read, median | p10 | reps read under 0.5 | "
           "found (of them under 0.5) |")
@@ -1348,6 +1359,50 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         fnd_low = sum(r[3] and r[2] < 0.5 for r in v)
         print(f"| {sset} | {kind} | {len(v)} | {np.median(cov):.2f} | "
               f"{np.percentile(cov, 10):.2f} | {int((cov < 0.5).sum())} | {fnd} ({fnd_low}) |")
+    return twist_windows_read(args.flow)
+
+
+def twist_windows_read(flow: str) -> int:
+    """Round 10: per fast twist of the square-on renders (jerk and shapes sets) that the rule
+    judged, the share of the twist's own frames on which the flow was read, and whether the
+    rule found it; counts by that share and twist size. Run with ``--flow-only`` (the rule
+    not yet leaving out the reps the hands hid) to see what hidden frames give."""
+    global PLAN
+    from formcheck.analysis import analyze_sequence
+    from formcheck.config import load_config
+
+    cfg = load_config(None, [])
+    rows = []
+    for plan_name, root in (("jerk", Path("/work/cache/synth-twist")),
+                            ("shapes", Path("/work/cache/s4-twist-shapes"))):
+        PLAN = plan_name
+        for _name, tr, seq in _poses_of(root, "video-full", None, flow):
+            if tr["azimuth"] != 0.0:
+                continue
+            res = analyze_sequence(seq, cfg, exercise=tr["exercise"])
+            ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+            found = [f for f in res.findings if f.fault == "jerky_twist"]
+            read = np.isfinite(seq.torso_flow).all(axis=1)
+            for f in tr["faults"]:
+                a, d = f["interval_s"]
+                if not ok.get(f["rep"], False) or (plan_name == "jerk"
+                                                   and d - a >= SLOW_FROM_S):
+                    continue
+                win = (seq.t_s >= a) & (seq.t_s <= d)
+                hit = any(x.rep == f["rep"] and x.start_s <= d + 0.3 and x.end_s >= a - 0.3
+                          for x in found)
+                rows.append((abs(f["peak"]), float(read[win].mean()), hit))
+    PLAN = "jerk"
+    sizes = sorted({r[0] for r in rows})
+    print("\n| twist's frames read | " + " | ".join(f"{z:.0f}° found" for z in sizes)
+          + " | all found |")
+    print("|---|" + "---|" * (len(sizes) + 1))
+    for lo, hi, label in ((0.0, 0.5, "under half"), (0.5, 0.99, "half or more, not all"),
+                          (0.99, 1.01, "all")):
+        sel = [r for r in rows if lo <= r[1] < hi]
+        cells = [f"{sum(r[2] for r in sel if r[0] == z)}/{sum(1 for r in sel if r[0] == z)}"
+                 for z in sizes]
+        print(f"| {label} | " + " | ".join(cells) + f" | {sum(r[2] for r in sel)}/{len(sel)} |")
     return 0
 
 
@@ -1364,6 +1419,7 @@ def cmd_real(args: argparse.Namespace) -> int:
     if lab_path.is_file():
         labels = {x["file"]: x for x in json.loads(lab_path.read_text(encoding="utf-8"))}
     judged = flagged = 0
+    reps_judged = reps_hidden = jumps = cut_frames = cut_clips = 0
     print("| clip | label | view | assessable | findings | max rate on judged frames (deg/s) | "
           "cue |")
     print("|---|---|---|---|---|---|---|")
@@ -1378,14 +1434,11 @@ def cmd_real(args: argparse.Namespace) -> int:
             if args.flow == "dis":
                 bands = np.load(Path("/work/cache/s4-posepass-flow/clips")
                                 / f"{clip}.flow.npz")["bands"]
+                seq = replace(seq, torso_flow=bands)
             else:
                 name, _, least = args.flow[5:].partition("@")
                 got = mask_flows(args.clips / clip, seq.image_xy, "models-full")[name]
-                bands = got["bands"]
-                if least:
-                    bands = np.where((np.nan_to_num(got["seen"]) < float(least))[:, None],
-                                     np.nan, bands)
-            seq = replace(seq, torso_flow=bands)
+                seq = masked_flow(seq, got, least)
         else:
             seq = with_flow(seq, args.clips / clip,
                             FLOW_DIR / "real-posepass" / f"{clip}.{args.flow}.flow.npz",
@@ -1406,11 +1459,23 @@ def cmd_real(args: argparse.Namespace) -> int:
         label = (labels.get(clip, {}).get("faults") or {}).get("jerky_twist")
         judged += int(a.assessable)
         flagged += int(bool(found))
+        rep_verdicts = [x for x in res.assessable if x.fault == "jerky_twist" and x.rep
+                        and x.assessable]
+        reps_judged += len(rep_verdicts)
+        reps_hidden += sum("hid the torso" in (x.reason or "") for x in rep_verdicts)
+        jumps += sum(int(p.split(" ", 1)[0]) for p in (a.reason or "").split("; ")
+                     if "not judged: the picture jumped" in p)
+        if seq.picture_cut is not None:
+            cut_frames += int(np.count_nonzero(seq.picture_cut))
+            cut_clips += int(np.any(seq.picture_cut))
         print(f"| {clip[:60]} | {label} | {res.view.name} | {a.assessable} | {len(found)} | "
               f"{peak:.0f} | {(a.reason or '').split(';')[0][:70]} |")
         for f in found:
             print(f"|  | | | | {f.message} | | |")
     print(f"\n{flagged} of {judged} assessable clips flagged")
+    print(f"{reps_judged} reps judged, {reps_hidden} of them with frames the hands hid; "
+          f"{jumps} fast rotation(s) not judged for a picture jump; cut flags: {cut_frames} "
+          f"frames in {cut_clips} clips")
     return 0
 
 
@@ -1446,6 +1511,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--plan", choices=("jerk", "shapes"), default="jerk",
                     help="the rendered set: out-and-back jerks (default) or realistic shapes")
+    ap.add_argument("--flow-only", action="store_true",
+                    help="with a mask-* flow, attach the flow alone, as round 9 measured (no "
+                         "seen share, no cut flags: the rule reads neither)")
+    ap.add_argument("--no-seen", action="store_true",
+                    help="with a mask-* flow, attach the cut flags but not the seen share")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("render", help="render the twist set into DIR (skips existing clips)")
     p.add_argument("dir", type=Path)
@@ -1561,8 +1631,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="attach the torso's optical flow measured by this method")
     p.set_defaults(func=cmd_samples)
     args = ap.parse_args(argv)
-    global PLAN
+    global PLAN, FLOW_ONLY, NO_SEEN
     PLAN = args.plan
+    FLOW_ONLY, NO_SEEN = args.flow_only, args.no_seen
     if args.cmd == "real-cues" and not args.cue:
         args.cue = ["flow dis", "flow farneback", "image x+z", "width", "world"]
     args.first = {k: int(v) for k, v in (x.split("=", 1) for x in getattr(args, "only_first", []))}

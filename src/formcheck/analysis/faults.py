@@ -611,7 +611,10 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     ep = np.array(episodes, dtype=np.intp).reshape(-1, 3)
     lo_all, hi_all = np.maximum(0, ep[:, 0] - half), np.minimum(n, ep[:, 1] + half)
     abrupt_all = range_reduce(np.fmax, np.abs(jerk), lo_all, hi_all - 1).tolist()
-    broken_all = (range_reduce(np.add, sig.tracking_break, lo_all, hi_all - 1,
+    # A picture cut (a change of shot) makes every landmark jump as a lost track does.
+    jumped = (sig.tracking_break if sig.picture_cut is None
+              else sig.tracking_break | sig.picture_cut)
+    broken_all = (range_reduce(np.add, jumped, lo_all, hi_all - 1,
                                dtype=np.intp) > 0).tolist()
     h_lo, h_hi = np.maximum(0, ep[:, 2] - half), np.minimum(n, ep[:, 2] + half + 1)
     hips = sig.hip_heading_deg
@@ -657,6 +660,9 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
              "min_twist_deg": need_deg, "twist_cue": cue,
              "twist_jerk_deg_s3": abrupt, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
              "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg}))
+    # Square-on the flow is the only cue: where the hands hid the torso it sees no motion.
+    assessments, hidden = _require_flow_seen(ctx, assessments, {f.rep for f in findings})
+    usable &= ~hidden
     notes = []
     if skipped["tracking_break"]:
         notes.append(f"{skipped['tracking_break']} fast rotation(s) not judged: the picture "
@@ -708,6 +714,79 @@ def _twist_cue(tw) -> str:
     if share <= 0.1:
         return other
     return f"the projected widths and {other}"
+
+
+def _require_flow_seen(ctx: FaultContext, assessments: tuple[Assessment, ...],
+                       found: set[int | None]) -> tuple[tuple[Assessment, ...], np.ndarray]:
+    """Where the twist is read from the torso's optical flow (square-on), say how much of
+    each judged rep the hands, forearms or a held bar hid (``TwistSignals.flow_hidden``: the
+    flow sees no motion there, so no twist can be found on those frames; rendered twists
+    whose frames were under half read were found 0 of 11 times: docs/analysis.md round 10).
+    A rep whose torso was seen on fewer than ``min_visible_frac`` of its trunk-visible frames
+    is not assessable, as a rep whose body parts are out of view, unless a twist was found
+    on the frames that were read (``found``: reps with a finding), which stands; the others
+    carry the share as a caveat. The clip is not assessable when no rep is left, else its
+    caveat gives the share over the judged reps. Also returns the ``(T,)`` mask of the frames
+    of reps made not assessable. Pose files with the flow but without the seen share (made
+    before it was kept): the verdicts are unchanged, and the clip's caveat says the share is
+    not known."""
+    sig, tw = ctx.sig, ctx.sig.twist
+    n = len(sig.t_s)
+    none = np.zeros(n, dtype=bool)
+    if tw is not None and tw.depth_source == "flow" and tw.flow_hidden is None:
+        note = ("this pose file does not say how much of the torso the hands hid (it was made "
+                "before formcheck kept that), and frames they hid count as no motion: analyse "
+                "the video again to know")
+        return tuple(replace(a, reason=f"{note}; {a.reason}" if a.reason else note)
+                     if a.rep is None and a.assessable else a for a in assessments), none
+    if tw is None or tw.flow_hidden is None or not ctx.reps:
+        return assessments, none
+    judged = {a.rep for a in assessments if a.assessable and a.rep is not None}
+    if not judged:
+        return assessments, none
+    reps = [r for r in ctx.reps if r.index in judged]
+    first = np.array([r.start_frame for r in reps])
+    last = np.array([r.end_frame for r in reps])
+    seen_trunk = sig.trunk_visible
+    count = _sum_over(seen_trunk, first, last)
+    hid = _sum_over(seen_trunk & tw.flow_hidden, first, last)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(count > 0, hid / count, 0.0)
+    least = ctx.assess.min_visible_frac
+    lost = (1.0 - share < least) & ~np.isin([r.index for r in reps], sorted(
+        r for r in found if r is not None))
+    by_rep = {r.index: (float(h), bool(x)) for r, h, x in
+              zip(reps, share.tolist(), lost.tolist(), strict=True)}
+    clip_share = float(hid.sum() / count.sum()) if count.sum() > 0 else 0.0
+    lost_reps = [r.index for r in reps if by_rep[r.index][1]]
+    clip_lost = len(lost_reps) == len(reps)
+    out = []
+    for a in assessments:
+        if not a.assessable:
+            out.append(a)
+            continue
+        if a.rep is None:
+            h, gone, where = clip_share, clip_lost, "the reps' frames"
+        else:
+            h, gone = by_rep.get(a.rep, (0.0, False))
+            where = "this rep's frames"
+        if gone:
+            a = replace(a, assessable=False, reason=(
+                f"the hands or arms hid the torso on {h:.0%} of {where}: seen square-on the "
+                "twist is read from the torso's optical flow, which sees no motion under them, "
+                "so a twist there cannot be found"))
+        elif round(100 * h) >= 1:
+            note = f"the hands or arms hid the torso on {h:.0%} of {where}, where a twist " \
+                   "cannot be found"
+            if a.rep is None and lost_reps:
+                note += (f" (rep{'s' if len(lost_reps) > 1 else ''} "
+                         f"{', '.join(map(str, lost_reps))} not assessable)")
+            a = replace(a, reason=f"{note}; {a.reason}" if a.reason else note)
+        out.append(a)
+    gone_reps = [r for r in reps if by_rep[r.index][1]]
+    mask = (in_ranges(n, np.array([r.start_frame for r in gone_reps]),
+                      np.array([r.end_frame for r in gone_reps])) if gone_reps else none)
+    return tuple(out), mask
 
 
 def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],

@@ -57,6 +57,9 @@ class BodySignals:
     #: Back outline's RMS distance from a smooth bow, fraction of the chord (NaN without an
     #: outline; None when not computed: ``compute_signals``' ``roughness``).
     back_roughness: np.ndarray | None = None
+    #: ``(T,)`` bool, the picture was cut since the previous frame (``PoseSequence.picture_cut``,
+    #: a change of shot); None for pose files made before the flag existed.
+    picture_cut: np.ndarray | None = None
 
     def resolved(self) -> BodySignals:
         """These signals with the twist computed (waiting for it if it is still being
@@ -84,6 +87,11 @@ class TwistSignals:
     #: The cue used where the widths say little: "flow" (the torso's optical flow, when the
     #: pose pass measured it), "image depth" or "world" (older pose files).
     depth_source: str = "world"
+    #: ``(T,)`` bool where the flow is the cue: frames on which the hands, forearms or a held
+    #: bar hid so much of the torso that the pose pass did not read the flow
+    #: (``flow_hidden_frames``); the flow sees no motion there. None otherwise, and for pose
+    #: files made before the seen share was kept.
+    flow_hidden: np.ndarray | None = None
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -139,7 +147,8 @@ def flow_twist_deg(seq: PoseSequence) -> np.ndarray | None:
     across the trunk minus the hip band's, over the torso's size in pixels (the longer of
     the shoulder -> hip chord and the shoulder width, median over the set), summed over
     frames. None for sequences saved without the flow. Drifts slowly; the rule reads its
-    rate and short-term turns only."""
+    rate and short-term turns only. Across a picture cut (``PoseSequence.picture_cut``) the
+    flow compares two different shots: that frame's motion is not counted."""
     if seq.torso_flow is None or not np.isfinite(seq.torso_flow).any():
         return None  # not measured (or never found a torso): another cue stands in
     xy = seq.image_xy.astype(np.float64)
@@ -151,7 +160,19 @@ def flow_twist_deg(seq: PoseSequence) -> np.ndarray | None:
     if not np.isfinite(scale) or scale <= 0:
         return None
     diff = seq.torso_flow[:, 0].astype(np.float64) - seq.torso_flow[:, 1]
+    if seq.picture_cut is not None:
+        diff[np.asarray(seq.picture_cut, dtype=bool)] = 0.0
     return np.cumsum(np.degrees(np.nan_to_num(diff) / scale))
+
+
+def flow_hidden_frames(seq: PoseSequence) -> np.ndarray | None:
+    """``(T,)`` bool: frames on which the pose pass measured the torso's flow but left it
+    unread because the hands, forearms or a held bar covered too much of its bands
+    (``torso_flow_seen`` known, the flow NaN: ``pose.flow.MIN_SEEN``). None for pose files
+    without the flow or without the seen share (made before it was kept)."""
+    if seq.torso_flow is None or seq.torso_flow_seen is None:
+        return None
+    return np.isfinite(seq.torso_flow_seen) & ~np.isfinite(seq.torso_flow).all(axis=1)
 
 
 def _running_median(x: np.ndarray, width: int) -> np.ndarray:
@@ -256,7 +277,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   image_depth: geo.Joints | None, pelvis_yaw_deg: np.ndarray, ok: np.ndarray,
                   sc: SignalConfig, posture: np.ndarray | None = None,
                   flow: np.ndarray | None = None,
-                  world_twist_deg: np.ndarray | None = None) -> TwistSignals:
+                  world_twist_deg: np.ndarray | None = None,
+                  flow_hidden: np.ndarray | None = None) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
     Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
@@ -273,6 +295,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     depth cue: seen square-on, it keeps a small but steady share of a twist and is several
     times quieter than the network's depth on lifts without one (docs/analysis.md).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
+    ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
+    kept in the result where the flow is the cue.
     """
     t = base.t_s
     n = len(t)
@@ -330,7 +354,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         rate = jerk = np.full(n, np.nan)
     return TwistSignals(angle_deg=angle, rate_deg_s=rate, jerk_deg_s3=jerk, width_deg=width,
                         depth_deg=depth, width_weight=weight, view_off_deg=phi, facing=facing,
-                        left_nearer=left_nearer, depth_source=source)
+                        left_nearer=left_nearer, depth_source=source,
+                        flow_hidden=flow_hidden if source == "flow" else None)
 
 
 def _roughness_judged(config: Config) -> bool:
@@ -471,7 +496,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3], smooth[4]])
     flow = flow_twist_deg(seq)
     twist_args = (base, w, im, image_depth_joints(seq), smooth[10], trunk_visible, sc, posture,
-                  flow, twisting[0])
+                  flow, twisting[0], flow_hidden_frames(seq))
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
                   else compute_twist(*twist_args))
     return BodySignals(
@@ -488,4 +513,5 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         hip_extension_deg=smooth[11],
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
         back_roughness=rough,
+        picture_cut=None if seq.picture_cut is None else np.asarray(seq.picture_cut, dtype=bool),
     )
