@@ -96,3 +96,60 @@ def test_save_is_atomic_and_readable(tmp_path):
     path = sample_report().save_json(tmp_path / "r" / "a.report.json")
     assert [p.name for p in path.parent.iterdir()] == ["a.report.json"]
     assert Report.load(path).to_json() == sample_report().to_json()
+
+
+def _with_caveats() -> Report:
+    """Rep 1 judged with a caveat of its own, rep 2 with the clip's; twist not judged in rep 2."""
+    clip_note = "no warning does not rule a twist out"
+    return Report(
+        video=VideoInfo(path="a.mp4", width=640, height=480, fps=30.0, frame_count=90,
+                        duration_s=3.0),
+        model="full", frames_total=90, frames_with_person=90,
+        exercise=Estimate("squat", 0.9), view=Estimate("front", 0.9),
+        reps=(Rep(1, 0.0, 1.5), Rep(2, 1.5, 3.0)),
+        findings=(finding("rounded_back", rep=None),),
+        assessable=(Assessment("jerky_twist", None, True, clip_note),
+                    Assessment("jerky_twist", 1, True, "the hands hid the torso on 20% of it"),
+                    Assessment("jerky_twist", 2, False, "the hands hid the torso on 70% of it"),
+                    Assessment("rounded_back", None, True, clip_note + ", rounding"),
+                    Assessment("rounded_back", 1, True, clip_note + ", rounding"),
+                    Assessment("rounded_back", 2, True, clip_note + ", rounding")),
+    )
+
+
+def test_reps_csv_carries_each_rules_words_on_the_rep():
+    import csv
+    import io
+
+    rows = {r["rep"]: r for r in csv.DictReader(io.StringIO(_with_caveats().reps_csv()))}
+    assert rows["1"]["jerky_twist_note"] == "the hands hid the torso on 20% of it"
+    assert rows["2"]["jerky_twist"] == "not_assessable"
+    assert rows["2"]["jerky_twist_note"] == "the hands hid the torso on 70% of it"
+    assert rows["2"]["rounded_back_note"] == "no warning does not rule a twist out, rounding"
+    assert rows["1"]["lumbar_overextension_note"] == ""  # the rule said nothing
+    assert rows["outside"]["jerky_twist_note"] == "no warning does not rule a twist out"
+
+
+def test_caveats_are_grouped_and_reach_the_terminal_and_the_page(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from formcheck.render._common import caveats
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+
+    report = _with_caveats()
+    # The clip's caveat and the reps that repeat it fold into one line; rep 1's own stays.
+    assert caveats(report) == [
+        ("rounded_back", "whole clip", "no warning does not rule a twist out, rounding"),
+        ("jerky_twist", "whole clip", "no warning does not rule a twist out"),
+        ("jerky_twist", "rep 1", "the hands hid the torso on 20% of it")]
+    buf = io.StringIO()
+    print_summary(report, {}, Console(file=buf, width=400, color_system=None))
+    text = " ".join(buf.getvalue().split())
+    assert "Caveats" in text and "the hands hid the torso on 20% of it" in text
+    assert "Not judged" in text and "the hands hid the torso on 70% of it" in text
+    page = render_html(report, {}, {}, tmp_path / "r.html").read_text("utf-8")
+    assert page.count("no warning does not rule a twist out, rounding") == 1
+    assert "the hands hid the torso on 20% of it" in page

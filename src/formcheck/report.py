@@ -229,22 +229,27 @@ class Report:
     def reps_csv(self) -> str:
         """One row per rep: times and, per fault, the worst finding's severity and value, else
         ``not_assessable`` or ``ok``; findings outside every rep get a last row ``outside``.
-        The last columns say how far (deg), to which side and when (s) the worst twist went."""
+        Then how far (deg), to which side and when (s) the worst twist went, and per fault the
+        rule's words on the rep (``<fault>_note``: why it was not judged, or the caveat on its
+        verdict; the whole clip's on the ``outside`` row)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["rep", "start_s", "end_s", *[f"{f}" for f in FAULTS],
-                    *[f"{f}_value" for f in FAULTS], *TWIST_CSV_COLUMNS])
+                    *[f"{f}_value" for f in FAULTS], *TWIST_CSV_COLUMNS,
+                    *[f"{f}_note" for f in FAULTS]])
         rows: list[tuple[int | str, float | str, float | str]] = [
             (rep.index, _clean(float(rep.start_s)), _clean(float(rep.end_s))) for rep in self.reps]
         if any(f.rep is None for f in self.findings):  # never dropped: its own row
             rows.append(("outside", "", ""))
         for index, start_s, end_s in rows:
             rep_no = index if isinstance(index, int) else None
-            status, values = [], []
+            status, values, notes = [], [], []
             for fault in FAULTS:
                 hits = [f for f in self.findings if f.fault == fault and f.rep == rep_no]
                 a = (self.assessment(fault, rep_no) or self.assessment(fault, None)
                      if rep_no is not None else None)
+                said = a if a is not None else self.assessment(fault, None)
+                notes.append((said.reason or "") if said is not None else "")
                 if hits:
                     top = worst(hits)
                     status.append(top.severity)
@@ -260,7 +265,7 @@ class Report:
             extra = ["", "", ""] if twist is None else [
                 _clean(float(twist.evidence.get("twist_deg", float("nan")))),
                 twist.evidence.get("twist_side", ""), _clean(float(twist.peak_s))]
-            w.writerow([index, start_s, end_s, *status, *values, *extra])
+            w.writerow([index, start_s, end_s, *status, *values, *extra, *notes])
         return buf.getvalue()
 
     def save_csv(self, path: str | os.PathLike) -> Path:

@@ -61,10 +61,20 @@ def finding_where(f: Finding) -> str:
 def not_judged(report: Report) -> list[tuple[str, str, str | None]]:
     """``(fault, scope, reason)`` for every fault that could not be judged, one line per fault
     and reason: a rep that repeats the whole clip's reason is folded into it."""
+    return _grouped(report, assessable=False)
+
+
+def caveats(report: Report) -> list[tuple[str, str, str | None]]:
+    """``(fault, scope, caveat)`` for every judged fault whose rule added a caveat (what its
+    verdict can and cannot rule out), grouped as ``not_judged`` groups its reasons."""
+    return [c for c in _grouped(report, assessable=True) if c[2]]
+
+
+def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | None]]:
     order = {f: k for k, f in enumerate(FAULTS)}
     groups: dict[tuple[str, str | None], list[int | None]] = {}
     for a in report.assessable:
-        if not a.assessable:
+        if a.assessable == assessable:
             groups.setdefault((a.fault, a.reason), []).append(a.rep)
     out = []
     for (fault, reason), reps in sorted(groups.items(),

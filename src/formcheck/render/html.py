@@ -25,6 +25,7 @@ from formcheck.fsutil import write_parts_atomic
 from formcheck.render._common import (
     FAULT,
     NOT_ASSESSABLE,
+    caveats,
     cell_status,
     evidence_rows,
     fault_title,
@@ -35,7 +36,6 @@ from formcheck.render._common import (
     not_judged,
     plain_value,
     plot_indices,
-    rep_label,
     robust_range,
     split_unit,
     worst,
@@ -232,10 +232,10 @@ def _not_assessable(report: Report) -> str:
     missing = not_judged(report)
     out = (f'<ul id="not-assessable-list">{"".join(item(*m) for m in missing)}</ul>'
            if missing else '<p>Every fault could be judged from this clip.</p>')
-    notes = [a for a in report.assessable if a.assessable and a.reason]
+    notes = caveats(report)
     if notes:
         out += ('<p class="muted">Caveats:</p><ul>'
-                + "".join(item(a.fault, rep_label(a.rep), a.reason) for a in notes) + "</ul>")
+                + "".join(item(*c) for c in notes) + "</ul>")
     return out
 
 

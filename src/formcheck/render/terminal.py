@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from formcheck.render._common import (
     FAULT,
     NOT_ASSESSABLE,
+    caveats,
     cell_status,
     fault_title,
     finding_text,
@@ -74,15 +75,16 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
     else:
         console.print(Text("No findings.", style="green"))
 
-    missing = not_judged(report)
-    if missing:
-        console.print(Text("Not judged", style="bold"))
-        grid = _hanging_grid(tagged=False)
-        for fault, scope, reason in missing:
-            line = Text(f"{fault_title(fault)} ({scope}): ", style="dim")
-            line.append(reason or "no reason given")
-            grid.add_row(line)
-        console.print(grid)
+    for title, rows, fallback in (("Not judged", not_judged(report), "no reason given"),
+                                  ("Caveats", caveats(report), "")):
+        if rows:
+            console.print(Text(title, style="bold"))
+            grid = _hanging_grid(tagged=False)
+            for fault, scope, reason in rows:
+                line = Text(f"{fault_title(fault)} ({scope}): ", style="dim")
+                line.append(reason or fallback)
+                grid.add_row(line)
+            console.print(grid)
 
     if outputs:
         folders = {Path(p).parent for p in outputs.values()}
