@@ -1,6 +1,6 @@
 """Analysis speed: frames per second of ``analyze_sequence`` alone (no decoding, no pose model)
 on a long synthetic deadlift set (with back profile), built by tiling a short one in time.
-Sets of ``TWIST_THREAD_MIN_FRAMES`` or more use a second thread; the same set is also timed on
+Sets of ``SECOND_THREAD_MIN_FRAMES`` or more use a second thread; the same set is also timed on
 one thread, the two alternating, with wall and CPU seconds (best of ``--repeat``).
 
     python bench/analysis_speed.py [--frames 1000000] [--repeat 3]
@@ -45,20 +45,20 @@ def main() -> None:
     args = ap.parse_args()
     seq = long_sequence(args.frames)
     analyze_sequence(seq.slice(0, 2000))  # warm-up: imports, SciPy
-    threaded_from = an.TWIST_THREAD_MIN_FRAMES
+    threaded_from = an.SECOND_THREAD_MIN_FRAMES
     modes = {"one thread": float("inf"), "two threads (default)": threaded_from}
     best = {mode: (float("inf"), float("inf")) for mode in modes}
     result = None
     try:
         for _ in range(args.repeat):
             for mode, min_frames in modes.items():
-                an.TWIST_THREAD_MIN_FRAMES = min_frames
+                an.SECOND_THREAD_MIN_FRAMES = min_frames
                 t0, c0 = time.perf_counter(), time.process_time()
                 result = analyze_sequence(seq)
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 best[mode] = (min(best[mode][0], wall), min(best[mode][1], cpu))
     finally:
-        an.TWIST_THREAD_MIN_FRAMES = threaded_from
+        an.SECOND_THREAD_MIN_FRAMES = threaded_from
     print(f"frames: {len(seq)}  reps: {len(result.reps)}  findings: {len(result.findings)}")
     for mode, (wall, cpu) in best.items():
         print(f"{mode:22s} {wall:.3f} s wall, {cpu:.3f} s CPU (best of {args.repeat})  ->  "

@@ -1,6 +1,6 @@
 """``analyze_sequence``: one ``PoseSequence`` in, view, exercise, reps, findings and
 assessability out. Pure NumPy (and SciPy's filters); deterministic, the same on one thread or two
-(long sets use a second thread: ``TWIST_THREAD_MIN_FRAMES``)."""
+(long sets use a second thread: ``SECOND_THREAD_MIN_FRAMES``)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def _cycle_collector_paused() -> Iterator[None]:
 #: are worked out (``bench/analysis_speed.py``, 2 cores: two threads took 1.12x the wall time
 #: of one at 5,000 frames, 0.97x at 10,000, 0.84x at 20,000, 0.72x at 200,000). The results
 #: are the same either way.
-TWIST_THREAD_MIN_FRAMES = 10_000
+SECOND_THREAD_MIN_FRAMES = 10_000
 
 #: The faults whose rules read ``BodySignals.twist``.
 _TWIST_RULES = frozenset({"jerky_twist"})
@@ -81,9 +81,9 @@ def analyze_sequence(seq: PoseSequence, config: Config | None = None,
                      exercise: str | None = None) -> AnalysisResult:
     """Analyse one lifter's landmarks. ``exercise`` overrides the automatic recognition."""
     with _cycle_collector_paused():
-        if len(seq) < TWIST_THREAD_MIN_FRAMES:
+        if len(seq) < SECOND_THREAD_MIN_FRAMES:
             return _analyze(seq, config or Config(), exercise, None)
-        with ThreadPoolExecutor(1, thread_name_prefix="formcheck-twist") as pool:
+        with ThreadPoolExecutor(1, thread_name_prefix="formcheck-analysis") as pool:
             return _analyze(seq, config or Config(), exercise, pool)
 
 

@@ -611,10 +611,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     ep = np.array(episodes, dtype=np.intp).reshape(-1, 3)
     lo_all, hi_all = np.maximum(0, ep[:, 0] - half), np.minimum(n, ep[:, 1] + half)
     abrupt_all = range_reduce(np.fmax, np.abs(jerk), lo_all, hi_all - 1).tolist()
-    # A picture cut (a change of shot) makes every landmark jump as a lost track does.
-    jumped = (sig.tracking_break if sig.picture_cut is None
-              else sig.tracking_break | sig.picture_cut)
-    broken_all = (range_reduce(np.add, jumped, lo_all, hi_all - 1,
+    broken_all = (range_reduce(np.add, sig.tracking_break, lo_all, hi_all - 1,
                                dtype=np.intp) > 0).tolist()
     h_lo, h_hi = np.maximum(0, ep[:, 2] - half), np.minimum(n, ep[:, 2] + half + 1)
     hips = sig.hip_heading_deg
@@ -758,7 +755,8 @@ def _require_flow_seen(ctx: FaultContext, assessments: tuple[Assessment, ...],
     by_rep = {r.index: (float(h), bool(x)) for r, h, x in
               zip(reps, share.tolist(), lost.tolist(), strict=True)}
     clip_share = float(hid.sum() / count.sum()) if count.sum() > 0 else 0.0
-    lost_reps = [r.index for r in reps if by_rep[r.index][1]]
+    gone_reps = [r for r in reps if by_rep[r.index][1]]
+    lost_reps = [r.index for r in gone_reps]
     clip_lost = len(lost_reps) == len(reps)
     out = []
     for a in assessments:
@@ -783,7 +781,6 @@ def _require_flow_seen(ctx: FaultContext, assessments: tuple[Assessment, ...],
                          f"{', '.join(map(str, lost_reps))} not assessable)")
             a = replace(a, reason=f"{note}; {a.reason}" if a.reason else note)
         out.append(a)
-    gone_reps = [r for r in reps if by_rep[r.index][1]]
     mask = (in_ranges(n, np.array([r.start_frame for r in gone_reps]),
                       np.array([r.end_frame for r in gone_reps])) if gone_reps else none)
     return tuple(out), mask

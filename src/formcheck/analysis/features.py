@@ -45,7 +45,9 @@ class BodySignals:
     yaw_deg: np.ndarray
     hip_heading_deg: np.ndarray  # pelvis turn about vertical (smoothed like the twist)
     pelvis_yaw_deg: np.ndarray  # yaw of the hip line alone (a twist does not move it)
-    tracking_break: np.ndarray  # bool: no person, or the landmarks jumped (cut, lost track)
+    #: bool: no person, the landmarks jumped (cut, lost track), or the pose pass saw the
+    #: picture cut since the previous frame (``PoseSequence.picture_cut``)
+    tracking_break: np.ndarray
     bulge: np.ndarray  # back-profile bow, fraction of the chord (NaN without a profile)
     elbow_behind_back: np.ndarray  # farther elbow behind the back line, fraction of the chord
     fps: float
@@ -57,9 +59,6 @@ class BodySignals:
     #: Back outline's RMS distance from a smooth bow, fraction of the chord (NaN without an
     #: outline; None when not computed: ``compute_signals``' ``roughness``).
     back_roughness: np.ndarray | None = None
-    #: ``(T,)`` bool, the picture was cut since the previous frame (``PoseSequence.picture_cut``,
-    #: a change of shot); None for pose files made before the flag existed.
-    picture_cut: np.ndarray | None = None
 
     def resolved(self) -> BodySignals:
         """These signals with the twist computed (waiting for it if it is still being
@@ -488,6 +487,9 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     jerk = gradient.apply(rate, order=2) if gradient else np.full(t.shape, np.nan)
     with np.errstate(invalid="ignore"):
         jumped = geo.image_jump(im) * fps > config.assess.max_image_speed_torso_s
+    broken = ~detected | jumped
+    if seq.picture_cut is not None:  # a change of shot makes every landmark jump too
+        broken |= seq.picture_cut
 
     trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
     # Trunk angle, hip height and wrist height (a row's pull moves the shoulder landmarks);
@@ -509,9 +511,8 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         arm_reach_ratio=smooth[5], knee_deg=smooth[6], elbow_deg=smooth[7],
         head_neck_deg=smooth[8], twist_deg=twist, twist_rate_deg_s=rate,
         twist_jerk_deg_s3=jerk, yaw_deg=smooth[9], hip_heading_deg=hip_heading,
-        pelvis_yaw_deg=smooth[10], tracking_break=~detected | jumped, bulge=bulge,
+        pelvis_yaw_deg=smooth[10], tracking_break=broken, bulge=bulge,
         hip_extension_deg=smooth[11],
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
         back_roughness=rough,
-        picture_cut=None if seq.picture_cut is None else np.asarray(seq.picture_cut, dtype=bool),
     )
