@@ -1,6 +1,6 @@
 """The analysis' fast paths give what the plain NumPy computations they replace give (issue
 14's analysis speed): the running median of three, the posture fit by normal equations, the
-twist rule's short-array median and arg-max."""
+twist rule's short-array median and arg-max, the median's side of a limit and the view bins."""
 
 from __future__ import annotations
 
@@ -161,3 +161,41 @@ def test_analysis_on_two_threads_equals_one():
     assert one.series.keys() == two.series.keys()
     for name, series in one.series.items():
         np.testing.assert_array_equal(series.values, two.series[name].values)
+
+
+@settings(max_examples=400, deadline=None)
+@given(arrays(np.float64, st.integers(0, 30),
+              elements=st.one_of(st.sampled_from([-1.0, 0.0, 1.0, 89.5, 90.0, 90.5]), values)),
+       st.sampled_from([0.0, 90.0]), st.sampled_from([np.float64, np.float32]))
+def test_median_below_is_the_median_compared(x, limit, dtype):
+    x = x.astype(dtype)
+    where = np.arange(x.size) % 5 != 3
+    expected = bool(ft._median(x, where) < limit)  # NaN (nothing finite) compares False
+    assert ft._median_below(x, where, limit) == expected
+
+
+def test_median_below_even_split_averages_the_middle_pair():
+    # The two middle values straddle the limit: their mean decides, as np.median's does.
+    assert ft._median_below(np.array([-3.0, -1.0, 0.5, 4.0]), np.ones(4, bool), 0.0)
+    assert not ft._median_below(np.array([-3.0, -0.5, 1.0, 4.0]), np.ones(4, bool), 0.0)
+    assert not ft._median_below(np.array([-1.0, 1.0]), np.ones(2, bool), 0.0)  # mean 0
+
+
+@pytest.mark.parametrize("size", [5, 5000])  # searchsorted below _COUNT_BINS_FROM, counting above
+def test_yaw_bins_and_views_match_searchsorted_and_names(size):
+    from formcheck.analysis import view
+    from formcheck.config import Config
+
+    cfg = Config().view
+    edges = np.array([cfg.front_max_yaw_deg, cfg.oblique_max_yaw_deg, cfg.side_max_yaw_deg,
+                      cfg.rear_oblique_max_yaw_deg])
+    y = np.random.default_rng(size).uniform(-10.0, 190.0, size)
+    y[::7] = np.nan
+    y[1:5] = edges  # on an edge: the higher bin, as searchsorted's "right" side
+    finite = np.isfinite(y)
+    plain = np.where(finite, np.searchsorted(edges, np.where(finite, y, 0.0), side="right"),
+                     len(view._VIEW_NAMES) - 1)
+    np.testing.assert_array_equal(view._yaw_bins(y, cfg), plain)
+    for views in ({"side"}, {"oblique"}, {"front", "oblique"}, {"unknown"}):
+        np.testing.assert_array_equal(view.yaw_in_views(y, views, cfg),
+                                      np.isin(view.classify_yaw(y, cfg), sorted(views)))

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from formcheck.analysis.exercise import estimate_exercise
-from formcheck.analysis.faults import RULES, FaultContext
+from formcheck.analysis.faults import RULES, FaultContext, RuleOutcome
 from formcheck.analysis.features import BodySignals, compute_signals
 from formcheck.analysis.reps import progress_signal, rep_index_per_frame, segment_reps
 from formcheck.analysis.series import Series
@@ -87,6 +87,15 @@ def analyze_sequence(seq: PoseSequence, config: Config | None = None,
             return _analyze(seq, config or Config(), exercise, pool)
 
 
+def _start_twist_rule(executor: Executor | None, fault: str, ctx: FaultContext
+                      ) -> RuleOutcome | Future:
+    """``RULES[fault]`` on ``ctx`` with the twist cues resolved: on ``executor`` if given
+    (a ``Future``), else here and now."""
+    def run() -> RuleOutcome:
+        return RULES[fault](replace(ctx, sig=ctx.sig.resolved()))
+    return executor.submit(run) if executor is not None else run()
+
+
 def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
              executor: Executor | None) -> AnalysisResult:
     sig = compute_signals(seq, config, executor=executor)
@@ -101,13 +110,21 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
                        rep_of_frame=rep_index_per_frame(len(seq), reps),
                        thresholds=config.faults_for(ex.name), assess=config.assess,
                        view_cfg=config.view, clip_reason=clip_reason)
+    # The rules that read the twist wait for its cues: with an executor they run there, after
+    # the cues (its one thread takes tasks in order), while the others run here.
+    outputs = {}
+    for fault in FAULTS:
+        if fault in _TWIST_RULES:
+            outputs[fault] = _start_twist_rule(executor, fault, ctx)
+    for fault in FAULTS:
+        if fault not in _TWIST_RULES:
+            outputs[fault] = RULES[fault](ctx)
     findings: list[Finding] = []
     assessable: list[Assessment] = []
     series: dict[str, Series] = {}
-    for fault in FAULTS:
-        if fault in _TWIST_RULES:  # computed meanwhile on the executor
-            ctx = replace(ctx, sig=ctx.sig.resolved())
-        out = RULES[fault](ctx)
+    for fault in FAULTS:  # collected in the faults' order, however they were computed
+        out = outputs[fault]
+        out = out.result() if isinstance(out, Future) else out
         findings.extend(out.findings)
         assessable.extend(out.assessments)
         series.update({s.name: s for s in out.series})

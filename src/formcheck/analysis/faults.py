@@ -30,6 +30,7 @@ from formcheck.analysis.view import (
     classify_yaw,
     estimate_view,
     views_showing,
+    yaw_in_views,
 )
 from formcheck.config import (
     AssessConfig,
@@ -265,7 +266,7 @@ def reps_filmed_from(ctx: FaultContext, views: frozenset[str],
     n_yaw = _sum_over(yaw_ok, first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
         yaw = _sum_over(np.where(yaw_ok, ctx.sig.yaw_deg, 0.0), first, last) / n_yaw
-        in_view = np.isin(classify_yaw(ctx.sig.yaw_deg, ctx.view_cfg), sorted(views))
+        in_view = yaw_in_views(ctx.sig.yaw_deg, views, ctx.view_cfg)
         frac = _sum_over(in_view, first, last) / (last - first + 1)
     rep_views = classify_yaw(np.where(n_yaw > 0, yaw, np.nan), ctx.view_cfg)
     return tuple(r for r, v, f in zip(ctx.reps, rep_views.tolist(), frac.tolist(), strict=True)
@@ -330,8 +331,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
                        rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
                                                     180.0 - th.side_min_yaw_deg))
-        near = estimate_view(sig.yaw_deg, sig.trunk_visible, vcfg)
         yaw = float(np.nanmedian(np.where(sig.trunk_visible, sig.yaw_deg, np.nan)))
+        near = estimate_view(sig.yaw_deg, sig.trunk_visible, vcfg, yaw)
         if near.name == "side" and ctx.view.name != "side":
             caveat = (f"the body is turned {yaw:.0f}° from facing the camera: judged as a "
                       f"side view (from {th.side_min_yaw_deg:g}°)")

@@ -128,6 +128,24 @@ def _median(x: np.ndarray, where: np.ndarray | None = None) -> float:
     return float(np.median(v, overwrite_input=True)) if v.size else float("nan")
 
 
+def _median_below(x: np.ndarray, where: np.ndarray, limit: float) -> bool:
+    """``_median(x, where) < limit`` (False when no value is finite), by counting: only the
+    middle value's side of ``limit`` matters, so no selection is needed, except for an even
+    count split exactly at ``limit``, where the two middle values are the largest below it
+    and the smallest at or above it, averaged as ``np.median`` averages them."""
+    v = x[np.isfinite(x) & where]
+    n = v.size
+    if n == 0:
+        return False
+    low = v < limit
+    below = int(np.count_nonzero(low))
+    half = n // 2
+    if n % 2 or below != half:
+        return below > half  # odd: the middle value is below; even: both are
+    pair = np.array([v[low].max(), v[~low].min()], dtype=v.dtype)
+    return bool(np.mean(pair) < limit)
+
+
 def image_depth_joints(seq: PoseSequence) -> geo.Joints | None:
     """Shoulders and hips as image x, y and MediaPipe's image depth z (all pixels), or None
     for sequences saved without ``image_z``."""
@@ -304,8 +322,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     ratio = geo.shoulder_hip_width_ratio(image)
     off = np.minimum(pelvis_yaw_deg, 180.0 - pelvis_yaw_deg)
     phi = _median(off, ok)
-    facing = bool(_median(pelvis_yaw_deg, ok) < 90.0)
-    left_nearer = bool(_median(geo.left_depth_lead(world), ok) < 0.0)
+    facing = _median_below(pelvis_yaw_deg, ok, 90.0)
+    left_nearer = _median_below(geo.left_depth_lead(world), ok, 0.0)
     r0 = _median(ratio, ok)
     span = max(sc.twist_width_full_deg - sc.twist_width_zero_deg, 1e-9)
     if np.isfinite(phi) and np.isfinite(r0) and r0 > 0:
@@ -373,28 +391,31 @@ def _start(executor: Executor | None, fn, *args) -> Future:
     return done
 
 
-def _unsmoothed_rows(w: geo.Joints, im: geo.Joints, vis: geo.Joints,
-                     back_xy: np.ndarray | None, sc: SignalConfig, roughness: bool
-                     ) -> dict[str, np.ndarray | None]:
+def _unsmoothed_rows(w: geo.Joints, im: geo.Joints, vis: geo.Joints) -> dict[str, np.ndarray]:
     """Raw ``(T,)`` signals that need nothing smoothed or measured over the set first: the
     knee and elbow angles (visibility-weighted pairs), the head-neck angle, the body's and
-    the pelvis' yaw, the hip extension, and from the back outline (``back_xy``, or None)
-    its bulge, the elbows behind the back line and, if asked, its roughness
-    (``geometry.back_bulge``, ``behind_back``, ``back_roughness``)."""
+    the pelvis' yaw, and the hip extension."""
     knees = (geo.joint_angle_deg(w, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
              geo.joint_angle_deg(w, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
     elbows = (geo.joint_angle_deg(w, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST),
               geo.joint_angle_deg(w, L.RIGHT_SHOULDER, L.RIGHT_ELBOW, L.RIGHT_WRIST))
-    rows: dict[str, np.ndarray | None] = {
+    return {
         "knee": _mean_pair(knees, vis, L.LEFT_KNEE, L.RIGHT_KNEE),
         "elbow": _mean_pair(elbows, vis, L.LEFT_ELBOW, L.RIGHT_ELBOW),
         "head_neck": geo.head_neck_angle_deg(w),
         "body_yaw": geo.body_yaw_deg(w, im),
         "pelvis_yaw": geo.pelvis_yaw_deg(w, im),
         "hip_extension": geo.hip_extension_deg(w),
-        "bulge": None, "roughness": None,
-        "elbow_behind_back": np.full(len(w), np.nan),
     }
+
+
+def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
+                  roughness: bool) -> dict[str, np.ndarray | None]:
+    """Raw ``(T,)`` signals of the back outline (``back_xy``, or None): its bulge, the
+    elbows behind the back line and, if asked, its roughness (``geometry.back_bulge``,
+    ``behind_back``, ``back_roughness``); NaN (roughness: None) without an outline."""
+    rows: dict[str, np.ndarray | None] = {
+        "bulge": None, "roughness": None, "elbow_behind_back": np.full(len(im), np.nan)}
     if back_xy is not None:
         outline = geo.Outline.of(im, back_xy)
         rows["bulge"] = geo.back_bulge(im, outline, sc.back_profile_first_point,
@@ -404,6 +425,11 @@ def _unsmoothed_rows(w: geo.Joints, im: geo.Joints, vis: geo.Joints,
             rows["roughness"] = geo.back_roughness(im, back_xy, sc.back_profile_first_point,
                                                    sc.back_profile_last_point)
     return rows
+
+
+#: The smoothed signals ``compute_twist`` reads (its posture rows and the pelvis' yaw): with
+#: a second thread they are filtered first, so that the twist cues start there early.
+_TWIST_INPUTS = ("trunk", "hip_height", "wrist_height", "pelvis_yaw")
 
 
 def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None = None,
@@ -420,16 +446,16 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         roughness = _roughness_judged(config)
     t = seq.t_s
     base = TimeBase.of(t)
-    im = geo.Joints.gather(seq.image_xy, IMAGE_LANDMARKS)
-    w = geo.Joints.gather(seq.world_xyz, WORLD_LANDMARKS)
-    vis = geo.Joints.gather(seq.visibility[..., None], VISIBILITY_LANDMARKS)
+    im = geo.Joints.gather(seq.image_xy, IMAGE_LANDMARKS, executor)
+    w = geo.Joints.gather(seq.world_xyz, WORLD_LANDMARKS, executor)
+    vis = geo.Joints.gather(seq.visibility[..., None], VISIBILITY_LANDMARKS, executor)
     has_outline = seq.back_xy is not None and seq.back_xy.shape[1] > sc.back_profile_last_point
-    # The signals that need nothing smoothed first (joint angles, the views, the twist's
-    # landmark angles, the back outline's): with an executor they are worked out there while
-    # the set's limb lengths and facing direction, and the signals that need them, are
-    # worked out here.
-    side = _start(executor, _unsmoothed_rows, w, im, vis, seq.back_xy if has_outline else None,
-                  sc, roughness)
+    # The signals that need nothing smoothed first (joint angles, the views, the back
+    # outline's): with an executor they are worked out there while the set's limb lengths
+    # and facing direction, and the signals that need them, are worked out here.
+    side = _start(executor, _unsmoothed_rows, w, im, vis)
+    outlined = _start(executor, _outline_rows, im, seq.back_xy if has_outline else None, sc,
+                      roughness)
     detected = seq.detected
     fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
 
@@ -447,41 +473,53 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     reach = geo.joint_distance(w, (L.LEFT_WRIST, L.RIGHT_WRIST),
                                (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
     twisting = [geo.twist_deg(w), geo.hip_heading_deg(w)]
-    raw = [
-        geo.trunk_inclination_deg(w),
-        geo.sagittal_lean_deg(w, fwd),
-        geo.hips_forward(w, fwd) / leg_m,
-        geo.height_above_ankles(w, L.LEFT_HIP, L.RIGHT_HIP) / leg_m,
-        geo.height_above_ankles(w, L.LEFT_WRIST, L.RIGHT_WRIST) / leg_m,
-        reach / arm_m,
-    ]
-    rows = side.result()
-    raw += [rows["knee"], rows["elbow"], rows["head_neck"], rows["body_yaw"],
-            rows["pelvis_yaw"], rows["hip_extension"]]
-    bulge_row = rough_row = None
-    if has_outline:
-        bulge_row = len(raw)
-        raw.append(rows["bulge"])
-        if rows["roughness"] is not None:
-            rough_row = len(raw)
-            raw.append(rows["roughness"])
-    elbow_back = rows["elbow_behind_back"]
+    raw: dict[str, np.ndarray] = {
+        "trunk": geo.trunk_inclination_deg(w),
+        "lean": geo.sagittal_lean_deg(w, fwd),
+        "hips_forward": geo.hips_forward(w, fwd) / leg_m,
+        "hip_height": geo.height_above_ankles(w, L.LEFT_HIP, L.RIGHT_HIP) / leg_m,
+        "wrist_height": geo.height_above_ankles(w, L.LEFT_WRIST, L.RIGHT_WRIST) / leg_m,
+        "reach": reach / arm_m,
+    }
+    raw.update(side.result())
+    outline = outlined.result()
+    if outline["bulge"] is not None:
+        raw["bulge"] = outline["bulge"]
+    if outline["roughness"] is not None:
+        raw["roughness"] = outline["roughness"]
+    elbow_back = outline["elbow_behind_back"]
     # One filter pass for every signal sharing a cut-off.
     same_cutoff = sc.twist_cutoff_hz == sc.smooth_cutoff_hz
     if same_cutoff:
-        raw.extend(twisting)
-    if executor is not None and len(raw) >= 4:
-        # Two filter passes side by side (the filter releases the GIL); each signal is
-        # filtered exactly as in one pass (pairs of signals stay the same pairs).
-        half = 2 * (len(raw) // 4)
-        first = executor.submit(clean, raw[:half])
-        rest = clean(raw[half:])
-        smooth = first.result() + rest
-    else:
-        smooth = clean(raw)
-    twist, hip_heading = smooth[-2:] if same_cutoff else clean(twisting, sc.twist_cutoff_hz)
-    bulge = smooth[bulge_row] if bulge_row is not None else np.full(t.shape, np.nan)
-    rough = smooth[rough_row] if rough_row is not None else None
+        raw["twist"], raw["hip_heading"] = twisting
+    # Each signal is filtered on its own (``smooth_rows``), so how they are grouped into
+    # passes, and on which thread, changes nothing. With an executor: half of the signals
+    # there, the twist's inputs here first, then the twist cues there.
+    rest = [name for name in raw if name not in _TWIST_INPUTS]
+    there = rest[:len(rest) // 2] if executor is not None else []
+    first = _start(executor, clean, [raw[name] for name in there]) if there else None
+    smooth = dict(zip(_TWIST_INPUTS, clean([raw[name] for name in _TWIST_INPUTS]),
+                      strict=True))
+
+    trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
+    # Trunk angle, hip height and wrist height (a row's pull moves the shoulder landmarks);
+    # nothing that a turn of the trunk itself changes (arm reach, elbow angle, and, bent
+    # over, the wrists' height difference: a twist about a leaning spine lifts one shoulder).
+    posture = np.vstack([smooth["trunk"], smooth["trunk"] ** 2, smooth["hip_height"],
+                         smooth["wrist_height"]])
+    flow = flow_twist_deg(seq)
+    twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
+                  posture, flow, twisting[0], flow_hidden_frames(seq))
+    twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
+                  else compute_twist(*twist_args))
+    here = rest[len(there):]
+    smooth.update(zip(here, clean([raw[name] for name in here]), strict=True))
+    if first is not None:
+        smooth.update(zip(there, first.result(), strict=True))
+    twist, hip_heading = ((smooth["twist"], smooth["hip_heading"]) if same_cutoff
+                          else clean(twisting, sc.twist_cutoff_hz))
+    bulge = smooth.get("bulge", np.full(t.shape, np.nan))
+    rough = smooth.get("roughness")
     gradient = Gradient.of(t) if len(t) > 1 else None
     rate = gradient.apply(twist) if gradient else np.full(t.shape, np.nan)
     jerk = gradient.apply(rate, order=2) if gradient else np.full(t.shape, np.nan)
@@ -490,29 +528,19 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     broken = ~detected | jumped
     if seq.picture_cut is not None:  # a change of shot makes every landmark jump too
         broken |= seq.picture_cut
-
-    trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
-    # Trunk angle, hip height and wrist height (a row's pull moves the shoulder landmarks);
-    # nothing that a turn of the trunk itself changes (arm reach, elbow angle, and, bent
-    # over, the wrists' height difference: a twist about a leaning spine lifts one shoulder).
-    posture = np.vstack([smooth[0], smooth[0] ** 2, smooth[3], smooth[4]])
-    flow = flow_twist_deg(seq)
-    twist_args = (base, w, im, image_depth_joints(seq), smooth[10], trunk_visible, sc, posture,
-                  flow, twisting[0], flow_hidden_frames(seq))
-    twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
-                  else compute_twist(*twist_args))
     return BodySignals(
         t_s=t, detected=detected,
         trunk_visible=trunk_visible,
         legs_visible=detected & _pairs_visible(vis, LEG_PAIRS, sc.min_visibility),
         head_visible=detected & _pairs_visible(vis, HEAD_PAIRS, sc.min_visibility),
-        trunk_deg=smooth[0], lean_deg=smooth[1], hips_forward_ratio=smooth[2],
-        hip_height_ratio=smooth[3], wrist_height_ratio=smooth[4],
-        arm_reach_ratio=smooth[5], knee_deg=smooth[6], elbow_deg=smooth[7],
-        head_neck_deg=smooth[8], twist_deg=twist, twist_rate_deg_s=rate,
-        twist_jerk_deg_s3=jerk, yaw_deg=smooth[9], hip_heading_deg=hip_heading,
-        pelvis_yaw_deg=smooth[10], tracking_break=broken, bulge=bulge,
-        hip_extension_deg=smooth[11],
+        trunk_deg=smooth["trunk"], lean_deg=smooth["lean"],
+        hips_forward_ratio=smooth["hips_forward"], hip_height_ratio=smooth["hip_height"],
+        wrist_height_ratio=smooth["wrist_height"], arm_reach_ratio=smooth["reach"],
+        knee_deg=smooth["knee"], elbow_deg=smooth["elbow"], head_neck_deg=smooth["head_neck"],
+        twist_deg=twist, twist_rate_deg_s=rate, twist_jerk_deg_s3=jerk,
+        yaw_deg=smooth["body_yaw"], hip_heading_deg=hip_heading,
+        pelvis_yaw_deg=smooth["pelvis_yaw"], tracking_break=broken, bulge=bulge,
+        hip_extension_deg=smooth["hip_extension"],
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
         back_roughness=rough,
     )

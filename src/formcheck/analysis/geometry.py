@@ -15,6 +15,7 @@ once per coordinate read. ``Joints.gather`` makes that layout once per sequence.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,14 +33,17 @@ MIN_PROFILE_POINTS = 5
 _GATHER_BLOCK_FRAMES = 2048
 
 
-def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
+def gather_rows(a: np.ndarray, cols: Iterable[int], executor: Executor | None = None
+                ) -> np.ndarray:
     """Columns ``cols`` of ``a`` flattened per frame (``(T, ...)`` -> ``(T, D)``) as one
     contiguous ``(len(cols), T)`` array.
 
     A blocked transpose: each block of frames is first taken into a small frame-major array
     (one sequential read of the source), then written out transposed while it is still in
     the cache. A whole-array transposed copy writes one value to each of ``D`` rows per
-    frame, a cache line per value once ``D`` rows no longer fit.
+    frame, a cache line per value once ``D`` rows no longer fit. With ``executor`` (a
+    second thread) the first half of the frames is gathered there meanwhile: the copies
+    release the GIL, and each frame is copied the same either way.
     """
     a = np.asarray(a)
     flat = a.reshape(a.shape[0], int(np.prod(a.shape[1:])))
@@ -48,13 +52,25 @@ def gather_rows(a: np.ndarray, cols: Iterable[int]) -> np.ndarray:
         raise IndexError(f"columns {idx.min()}..{idx.max()} outside 0..{flat.shape[1] - 1}")
     n = flat.shape[0]
     out = np.empty((idx.size, n), dtype=flat.dtype)
-    block = np.empty((min(n, _GATHER_BLOCK_FRAMES), idx.size), dtype=flat.dtype)
-    for lo in range(0, n, _GATHER_BLOCK_FRAMES):
-        hi = min(n, lo + _GATHER_BLOCK_FRAMES)
+    if executor is None or n < 2 * _GATHER_BLOCK_FRAMES:
+        _gather_into(out, flat, idx, 0, n)
+        return out
+    half = (n // 2 // _GATHER_BLOCK_FRAMES) * _GATHER_BLOCK_FRAMES
+    first = executor.submit(_gather_into, out, flat, idx, 0, half)
+    _gather_into(out, flat, idx, half, n)
+    first.result()
+    return out
+
+
+def _gather_into(out: np.ndarray, flat: np.ndarray, idx: np.ndarray, start: int, stop: int
+                 ) -> None:
+    """``gather_rows``' blocked transpose of frames ``start:stop`` into ``out``."""
+    block = np.empty((min(stop - start, _GATHER_BLOCK_FRAMES), idx.size), dtype=flat.dtype)
+    for lo in range(start, stop, _GATHER_BLOCK_FRAMES):
+        hi = min(stop, lo + _GATHER_BLOCK_FRAMES)
         part = block[:hi - lo]
         np.take(flat[lo:hi], idx, axis=1, out=part, mode="clip")  # checked above
         out[:, lo:hi] = part.T
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,8 +83,10 @@ class Joints:
     _mids: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def gather(cls, points: np.ndarray, landmarks: Iterable[int] | None = None) -> Joints:
-        """Gather ``landmarks`` (default: all) from a ``(T, 33, k)`` array."""
+    def gather(cls, points: np.ndarray, landmarks: Iterable[int] | None = None,
+               executor: Executor | None = None) -> Joints:
+        """Gather ``landmarks`` (default: all) from a ``(T, 33, k)`` array (half of the frames
+        on ``executor``, if given: ``gather_rows``)."""
         p = np.asarray(points)
         if p.ndim != 3 or p.shape[1] != NUM_LANDMARKS:
             raise ValueError(f"landmarks must have shape (T, {NUM_LANDMARKS}, k), got {p.shape}")
@@ -76,7 +94,7 @@ class Joints:
                                                   else landmarks)))
         k = p.shape[2]
         cols = (k * np.asarray(lms, dtype=np.intp)[:, None] + np.arange(k)).ravel()
-        data = gather_rows(p, cols).reshape(len(lms), k, p.shape[0])
+        data = gather_rows(p, cols, executor).reshape(len(lms), k, p.shape[0])
         return cls(data, {lm: j for j, lm in enumerate(lms)})
 
     def __len__(self) -> int:

@@ -77,9 +77,32 @@ def _yaw_bins(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
     y = np.asarray(yaw_deg, dtype=np.float64)
     edges = np.array([cfg.front_max_yaw_deg, cfg.oblique_max_yaw_deg, cfg.side_max_yaw_deg,
                       cfg.rear_oblique_max_yaw_deg])
+    if y.ndim == 0 or y.size < _COUNT_BINS_FROM:
+        finite = np.isfinite(y)
+        idx = np.searchsorted(edges, np.where(finite, y, 0.0), side="right")
+        return np.where(finite, idx, len(_VIEW_NAMES) - 1)
+    # Long arrays: the number of edges at or below each value (as searchsorted's "right"
+    # side: the edges are ascending), counted by comparisons; NaN compares false
+    # everywhere, so it is given the last index separately.
+    idx = np.full(y.shape, len(_VIEW_NAMES) - 1, dtype=np.intp)
     finite = np.isfinite(y)
-    idx = np.searchsorted(edges, np.where(finite, y, 0.0), side="right")
-    return np.where(finite, idx, len(_VIEW_NAMES) - 1)
+    count = (y >= edges[0]).astype(np.intp)
+    for edge in edges[1:]:
+        count += y >= edge
+    np.copyto(idx, count, where=finite)
+    return idx
+
+
+#: From this many values ``_yaw_bins`` counts edges by comparisons (searchsorted's
+#: per-value binary search costs more on long arrays).
+_COUNT_BINS_FROM = 4096
+
+
+def yaw_in_views(yaw_deg: np.ndarray, views: frozenset[str] | set[str], cfg: ViewConfig
+                 ) -> np.ndarray:
+    """``np.isin(classify_yaw(yaw_deg, cfg), views)`` without the per-value names."""
+    wanted = np.flatnonzero(np.isin(_VIEW_NAMES, sorted(views)))
+    return np.isin(_yaw_bins(yaw_deg, cfg), wanted)
 
 
 def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
@@ -87,14 +110,16 @@ def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
     return _VIEW_NAMES[_yaw_bins(yaw_deg, cfg)]
 
 
-def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig) -> Estimate:
-    """Overall view: the median yaw of the usable frames; confidence = share of frames whose
-    own view agrees."""
+def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig,
+                  median_yaw_deg: float | None = None) -> Estimate:
+    """Overall view: the median yaw of the usable frames (``median_yaw_deg`` if the caller
+    has it already); confidence = share of frames whose own view agrees."""
     y = np.asarray(yaw_deg, dtype=np.float64)[np.asarray(usable, dtype=bool)]
     y = y[np.isfinite(y)]
     if y.size == 0:
         return Estimate(UNKNOWN_VIEW, 0.0)
-    name = str(classify_yaw(float(np.median(y)), cfg))
+    median = float(np.median(y)) if median_yaw_deg is None else median_yaw_deg
+    name = str(classify_yaw(median, cfg))
     # Agreement by name: the two oblique bins (front and rear oblique) are one view.
     same = np.flatnonzero(_VIEW_NAMES == name)
     agree = float(np.mean(np.isin(_yaw_bins(y, cfg), same)))
