@@ -199,3 +199,4 @@ def test_yaw_bins_and_views_match_searchsorted_and_names(size):
     for views in ({"side"}, {"oblique"}, {"front", "oblique"}, {"unknown"}):
         np.testing.assert_array_equal(view.yaw_in_views(y, views, cfg),
                                       np.isin(view.classify_yaw(y, cfg), sorted(views)))
+

@@ -17,7 +17,7 @@ from formcheck.analysis.faults import RULES, FaultContext, RuleOutcome
 from formcheck.analysis.features import BodySignals, compute_signals
 from formcheck.analysis.reps import progress_signal, rep_index_per_frame, segment_reps
 from formcheck.analysis.series import Series
-from formcheck.analysis.view import estimate_view
+from formcheck.analysis.view import estimate_view, median_yaw
 from formcheck.config import Config
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep
@@ -103,13 +103,15 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
     usable = sig.trunk_visible
     ex = estimate_exercise(sig, exercise) if (clip_reason is None or exercise) else \
         Estimate("unknown", 0.0)
-    view = estimate_view(sig.yaw_deg, usable, config.view) if clip_reason is None else \
-        Estimate("unknown", 0.0)
+    yaw_median = median_yaw(sig.yaw_deg, usable)
+    view = estimate_view(sig.yaw_deg, usable, config.view, yaw_median) \
+        if clip_reason is None else Estimate("unknown", 0.0)
     reps = segment_reps(sig, ex.name, config.reps) if clip_reason is None else ()
     ctx = FaultContext(sig=sig, exercise=ex.name, view=view, reps=reps,
                        rep_of_frame=rep_index_per_frame(len(seq), reps),
                        thresholds=config.faults_for(ex.name), assess=config.assess,
-                       view_cfg=config.view, clip_reason=clip_reason)
+                       view_cfg=config.view, clip_reason=clip_reason,
+                       median_yaw_deg=yaw_median)
     # The rules that read the twist wait for its cues: with an executor they run there, after
     # the cues (its one thread takes tasks in order), while the others run here.
     outputs = {}
@@ -146,8 +148,7 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
         "mean_trunk_inclination_deg": _nanmean(sig.trunk_deg, usable),
         "max_trunk_inclination_deg": float(np.nanmax(np.where(usable, sig.trunk_deg, np.nan)))
         if (usable & np.isfinite(sig.trunk_deg)).any() else float("nan"),
-        "median_body_yaw_deg": float(np.nanmedian(sig.yaw_deg[usable]))
-        if (usable & np.isfinite(sig.yaw_deg)).any() else float("nan"),
+        "median_body_yaw_deg": yaw_median,
         "back_profile_frames": int(np.isfinite(sig.bulge).sum()),
         "leg_length_m": float(sig.leg_length_m),
     }

@@ -29,6 +29,7 @@ from formcheck.analysis.view import (
     VIEW_SHOWS,
     classify_yaw,
     estimate_view,
+    median_yaw,
     views_showing,
     yaw_in_views,
 )
@@ -57,6 +58,9 @@ class FaultContext:
     assess: AssessConfig
     view_cfg: ViewConfig
     clip_reason: str | None  # why nothing in this clip can be judged (None: it can)
+    #: ``view.median_yaw`` of the body's yaw over the trunk-visible frames, if the caller has
+    #: it (the overall view's); None: worked out where needed
+    median_yaw_deg: float | None = None
 
 
 @dataclass(frozen=True)
@@ -331,7 +335,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
                        rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
                                                     180.0 - th.side_min_yaw_deg))
-        yaw = float(np.nanmedian(np.where(sig.trunk_visible, sig.yaw_deg, np.nan)))
+        yaw = (ctx.median_yaw_deg if ctx.median_yaw_deg is not None
+               else median_yaw(sig.yaw_deg, sig.trunk_visible))
         near = estimate_view(sig.yaw_deg, sig.trunk_visible, vcfg, yaw)
         if near.name == "side" and ctx.view.name != "side":
             caveat = (f"the body is turned {yaw:.0f}° from facing the camera: judged as a "

@@ -110,6 +110,14 @@ def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
     return _VIEW_NAMES[_yaw_bins(yaw_deg, cfg)]
 
 
+def median_yaw(yaw_deg: np.ndarray, usable: np.ndarray) -> float:
+    """Median body yaw over the ``usable`` frames where it is known (NaN if none): the
+    overall view's, worked out once per analysis (a selection over every frame)."""
+    y = np.asarray(yaw_deg, dtype=np.float64)[np.asarray(usable, dtype=bool)]
+    y = y[np.isfinite(y)]
+    return float(np.median(y, overwrite_input=True)) if y.size else float("nan")
+
+
 def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig,
                   median_yaw_deg: float | None = None) -> Estimate:
     """Overall view: the median yaw of the usable frames (``median_yaw_deg`` if the caller
