@@ -129,9 +129,10 @@ def test_short_nanargmax_of_abs_is_nanargmax(a):
 
 
 def test_analysis_on_two_threads_equals_one():
-    """From ``SECOND_THREAD_MIN_FRAMES`` on, the outline's signals, half of the filtering and
-    the twist cues run on a second thread: every number must be the one a single thread
-    gives (a set with a rounding, a twist, a lean-back, a back outline and gaps)."""
+    """From ``SECOND_THREAD_MIN_FRAMES`` on, the unsmoothed and outline signals, half of the
+    filtering, the twist cues and the twist rule run on a second thread: every number must
+    be the one a single thread gives (a set with a rounding, a twist, a lean-back, a back
+    outline and gaps)."""
     from formcheck.analysis import analyze as an
     from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 
@@ -200,3 +201,18 @@ def test_yaw_bins_and_views_match_searchsorted_and_names(size):
         np.testing.assert_array_equal(view.yaw_in_views(y, views, cfg),
                                       np.isin(view.classify_yaw(y, cfg), sorted(views)))
 
+
+
+def test_gather_split_over_two_threads_equals_one():
+    """A long set's landmark gather copies half of its frames on the second thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from formcheck.analysis import geometry as geo
+
+    frames = 3 * geo._GATHER_BLOCK_FRAMES + 77
+    points = np.random.default_rng(5).normal(size=(frames, 33, 3)).astype(np.float32)
+    cols = [5, 0, 98, 42, 17]
+    with ThreadPoolExecutor(1) as pool:
+        split = geo.gather_rows(points, cols, pool)
+    np.testing.assert_array_equal(split, geo.gather_rows(points, cols))
+    np.testing.assert_array_equal(split, points.reshape(frames, -1)[:, cols].T)

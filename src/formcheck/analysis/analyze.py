@@ -66,12 +66,13 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: From this many frames (about 5.5 minutes at 30 fps) part of the signals and the twist cues
-#: are computed on a second thread while the rest, the exercise, the reps and the back rules
-#: are worked out (``bench/analysis_speed.py``, 2 cores: two threads took 1.12x the wall time
-#: of one at 5,000 frames, 0.97x at 10,000, 0.84x at 20,000, 0.72x at 200,000). The results
-#: are the same either way.
-SECOND_THREAD_MIN_FRAMES = 10_000
+#: From this many frames (about 11 minutes at 30 fps) half of the landmark gathers, the
+#: signals that need nothing smoothed first, half of the filtering, the twist cues and the
+#: twist rule run on a second thread beside the rest (``bench/analysis_speed.py``, 2 cores,
+#: frames/s one thread against two: 574,000 / 481,000 at 10,000 frames, a tie at 15,000,
+#: 684,000 / 733,000 at 20,000, 743,000 / 872,000 at 30,000, 813,000 / 1,229,000 at
+#: 100,000). The results are the same either way.
+SECOND_THREAD_MIN_FRAMES = 20_000
 
 #: The faults whose rules read ``BodySignals.twist``.
 _TWIST_RULES = frozenset({"jerky_twist"})
