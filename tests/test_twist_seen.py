@@ -92,8 +92,8 @@ def test_a_rep_the_hands_mostly_hid_is_not_assessable_and_says_how_much(hidden):
     a4 = _twist(result, 4)  # seen on 80% of its frames: judged, with the share as a caveat
     assert a4.assessable
     assert a4.reason.startswith("the hands or arms hid the torso on 20% of this rep's frames, "
-                                "where a twist cannot be found; twist read from the torso's "
-                                "optical flow")
+                                "where a twist cannot be found; no warning does not rule a "
+                                "twist out; twist read from the torso's optical flow")
     for rep in (1, 3, 5):  # fully seen: the caveat as before, no share
         a = _twist(result, rep)
         assert a.assessable and "hid the torso" not in a.reason

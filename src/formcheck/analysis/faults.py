@@ -572,10 +572,12 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     elif tw is None:
         clip_reason = "no twist signal was computed for this sequence"
     cue = _twist_cue(tw)
-    caveat = (f"twist read from {cue}; on rendered lifters about half of the 40 deg twists "
+    # What bears most on the verdict comes first: the video shows only the first clause.
+    caveat = ("no warning does not rule a twist out; "
+              f"twist read from {cue}; on rendered lifters about half of the 40 deg twists "
               "done in 0.2 s were found, few of 10-20 deg and none of 10-20 deg turned in "
-              "0.25 s (a shoulder leading the pull, a heave, a turn that stays), so no "
-              "warning does not rule a twist out" if tw is not None else None)
+              "0.25 s (a shoulder leading the pull, a heave, a turn that stays)"
+              if tw is not None else None)
     # Views from the hip line: the twist itself turns the shoulders and the body's yaw.
     assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,
                                        caveat, yaw_deg=sig.pelvis_yaw_deg)
