@@ -32,6 +32,7 @@ from formcheck.render._text import (
     fill_rect,
     fit_cache_to_frame,
     fit_text,
+    put_lines,
     put_text,
     text_size,
     wrap_text,
@@ -71,6 +72,9 @@ _AT = np.full(NUM_LANDMARKS, -1, dtype=np.intp)
 _AT[_DRAWN] = np.arange(len(_DRAWN))
 _EDGE_AT = tuple(zip(_AT[_EDGE_A].tolist(), _AT[_EDGE_B].tolist(), strict=True))
 _JOINT_AT = _AT[_JOINT_IDX].tolist()
+#: Panel texts whose layout a renderer keeps (a clip shows a few dozen: its notices,
+#: caveats, banners and rep counters); past this the memo starts again.
+_LAID_OUT_SIZE = 512
 #: Frames ``DrawnPoses.of`` prepares at a time (bounds its temporaries: ~2 MB).
 _PREPARE_CHUNK = 4096
 
@@ -314,6 +318,9 @@ class OverlayRenderer:
                 f"{self.style.min_visibility}/{self.style.faint_visibility}; prepare them "
                 "with the same style")
         fit_cache_to_frame(seq.width, seq.height)
+        #: Panels' texts as wrapped and measured (``_panel_box``); frames drawn on several
+        #: threads at most lay out a text twice.
+        self._laid_out: dict[tuple, tuple[tuple[str, ...], int, int, int]] = {}
         t = seq.t_s
         n = len(seq)
         reps = report.reps
@@ -561,19 +568,24 @@ class OverlayRenderer:
         corner."""
         if max_w is None:
             max_w = frame.shape[1] - x - lay.margin
-        lines, px = self.wrap(text, px, max_w, lay, bold, max_lines)
-        sizes = [text_size(ln, px, bold) for ln in lines]
-        box_w = max(w for w, _ in sizes) + 2 * lay.pad
-        box_h = sum(h for _, h in sizes) + 2 * lay.pad
+        key = (text, px, max_w, lay.pad, bold, max_lines)
+        laid = self._laid_out.get(key)
+        if laid is None:  # the same few texts on most frames: wrapped and measured once
+            lines, px = self.wrap(text, px, max_w, lay, bold, max_lines)
+            sizes = [text_size(ln, px, bold) for ln in lines]
+            laid = self._laid_out[key] = (tuple(lines), px, max(w for w, _ in sizes),
+                                          sum(h for _, h in sizes))
+            if len(self._laid_out) > _LAID_OUT_SIZE:
+                self._laid_out.clear()
+        lines, px, text_w, text_h = laid
+        box_w = text_w + 2 * lay.pad
+        box_h = text_h + 2 * lay.pad
         if upward:
             y -= box_h
         if right:
             x -= box_w
         fill_rect(frame, x, y, x + box_w, y + box_h, bg_bgr, alpha)
-        ty = y + lay.pad
-        for ln, (_, h) in zip(lines, sizes, strict=True):
-            put_text(frame, ln, x + lay.pad, ty, px, text_bgr, bold)
-            ty += h
+        put_lines(frame, lines, x + lay.pad, y + lay.pad, px, text_bgr, bold)
         return box_w, box_h
 
     def wrap(self, text: str, px: int, max_w: int, lay: _Layout, bold: bool,
