@@ -92,7 +92,7 @@ class TwistSignals:
     #: files made before the seen share was kept.
     flow_hidden: np.ndarray | None = None
     #: ``(T,)`` bool: the hidden frames whose turn was read from the image landmarks' depth
-    #: instead (``SignalConfig.twist_depth_where_hidden``); None where nothing was.
+    #: instead (``SignalConfig.twist_hidden_depth_median_frames``); None where nothing was.
     depth_where_hidden: np.ndarray | None = None
 
 
@@ -298,7 +298,9 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     times quieter than the network's depth on lifts without one (docs/analysis.md).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
-    kept in the result where the flow is the cue.
+    kept in the result where the flow is the cue; with
+    ``SignalConfig.twist_hidden_depth_median_frames`` (off by default) their turn is read from
+    the image landmarks' depth instead of as no motion.
     """
     t = base.t_s
     n = len(t)

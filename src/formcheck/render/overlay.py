@@ -94,6 +94,8 @@ class OverlayStyle:
     notice_max_lines: int = 5
     #: A caveat's short form (``caveat_text``) is drawn on at most this many lines.
     caveat_max_lines: int = 6
+    #: Draw the caveats top-right (the live view keeps that corner for its own status).
+    show_caveats: bool = True
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -636,7 +638,7 @@ class OverlayRenderer:
         # Caveats on what was judged sit top-right, above the lifter's shoulders' side and
         # under any banner wide enough to reach there.
         cy = reach_y
-        for text in self.caveats_at(index):
+        for text in self.caveats_at(index) if st.show_caveats else ():
             cy += gap + self._panel_box(
                 frame, text, w - lay.margin, cy, self.notice_px(lay), lay, bold=False,
                 text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
