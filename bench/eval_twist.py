@@ -1362,6 +1362,72 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return twist_windows_read(args.flow)
 
 
+def cmd_hidden(args: argparse.Namespace) -> int:
+    """Round 11: the image landmarks' depth standing in for the flow where the hands hid the
+    torso (``signal.twist_hidden_depth_median_frames``). Per square-on clip read by the flow
+    (rendered jerk and shapes sets, the shared clips' cached poses, ``--flow`` as stored), the
+    twist rate on twist-free frames (rendered: 0.5 s clear of every twist; real: every
+    frame), split by whether the flow read the frame or the depth stood in: p95 and largest
+    |rate| in true deg/s, for each running-median width asked (``--median``, 0: the flow
+    alone, hidden frames read as no motion). Rates are from the rule's own twist signal, on
+    frames inside judged reps."""
+    global PLAN
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis.features import compute_signals, flow_hidden_frames
+    from formcheck.config import load_config
+    from formcheck.pose.sequence import PoseSequence
+
+    sets = []
+    for plan_name, root in (("jerk renders", Path("/work/cache/synth-twist")),
+                            ("shapes renders", Path("/work/cache/s4-twist-shapes"))):
+        PLAN = "jerk" if plan_name.startswith("jerk") else "shapes"
+        sets += [(plan_name, seq, tr) for _n, tr, seq in
+                 _poses_of(root, "video-full", None, args.flow) if tr["azimuth"] == 0.0]
+    PLAN = "jerk"
+    name, _, least = args.flow[5:].partition("@")
+    for pp in sorted(Path("/work/cache/models-full").glob("*.npz")):
+        seq = PoseSequence.load(pp)
+        got = mask_flows(args.clips / pp.name[:-4], seq.image_xy, "models-full")[name]
+        sets.append(("real (shared)", masked_flow(seq, got, least), None))
+    # The frames scored: inside the reps judged when the depth stands in (every rep of
+    # these square-on clips; with 0 the mostly hidden ones are not assessable), the same
+    # frames for every width.
+    stand_in = load_config(None, ["signal.twist_hidden_depth_median_frames=1"])
+    scored = {}
+    for k, (_s, seq, tr) in enumerate(sets):
+        res = analyze_sequence(seq, stand_in, exercise=tr["exercise"] if tr else None)
+        judged = res.series["twist_rate"].judged if "twist_rate" in res.series else None
+        if judged is not None:
+            inside = np.zeros(len(seq), bool)
+            for r in res.reps:
+                inside[r.start_frame:r.end_frame + 1] = True
+            scored[k] = inside & judged & (_clean_frames(seq.t_s, tr) if tr else True)
+    print("| set | median frames | frames read: n, p95, max (deg/s) | frames hidden: n, p95, "
+          "max (deg/s) |")
+    print("|---|---|---|---|")
+    for width in args.median or (0, 1, 5):
+        cfg = load_config(None, [f"signal.twist_hidden_depth_median_frames={width}"])
+        rates: dict[tuple[str, bool], list[np.ndarray]] = {}
+        for k, (sname, seq, _tr) in enumerate(sets):
+            hidden = flow_hidden_frames(seq)
+            tw = compute_signals(seq, cfg).resolved().twist
+            if hidden is None or k not in scored or tw is None or tw.depth_source != "flow":
+                continue
+            keep = scored[k]
+            rate = np.abs(tw.rate_deg_s)
+            for h in (False, True):
+                sel = keep & (hidden == h) & np.isfinite(rate)
+                rates.setdefault((sname, h), []).append(rate[sel])
+        for sname in dict.fromkeys(k[0] for k in rates):
+            cells = []
+            for h in (False, True):
+                v = np.concatenate(rates[(sname, h)])
+                cells.append(f"{v.size}, {np.percentile(v, 95):.0f}, {v.max():.0f}" if v.size
+                             else "0")
+            print(f"| {sname} | {width} | {cells[0]} | {cells[1]} |")
+    return 0
+
+
 def twist_windows_read(flow: str) -> int:
     """Round 10: per fast twist of the square-on renders (jerk and shapes sets) that the rule
     judged, the share of the twist's own frames on which the flow was read, and whether the
@@ -1575,6 +1641,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("cues", help="table: each cue's kept share and held-out error")
     p.add_argument("dir", type=Path)
     p.set_defaults(func=cmd_cues)
+    p = sub.add_parser("hidden", help="round 11: the depth standing in where the flow is hidden")
+    p.add_argument("--flow", default="mask-bar@0.25")
+    p.add_argument("--median", type=int, action="append", default=None,
+                   help="running-median widths (repeat; default 0, 1 and 5)")
+    p.add_argument("--clips", type=Path,
+                   default=Path(__file__).resolve().parents[2] / "shared" / "clips")
+    p.set_defaults(func=cmd_hidden)
     p = sub.add_parser("rule", help="table: per-rep detection and false warnings")
     p.add_argument("dir", type=Path)
     p.add_argument("--variant", default="video-full", choices=sorted(VARIANTS))

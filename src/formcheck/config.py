@@ -72,6 +72,13 @@ class SignalConfig:
     #: ``torso_flow``; there it replaces the depth cue). Small: the flow of a plain shirt
     #: follows its edges and folds more than the turning surface.
     twist_flow_kept: float = 0.12
+    #: Where the flow is the cue and the hands hid the torso from it on a frame
+    #: (``features.flow_hidden_frames``), read that frame's turn from the image landmarks'
+    #: depth, after a running median over this many frames, instead of as no motion; 0: off
+    #: (those reps stay "not assessable"). Off: on rendered twists it found none of the 11
+    #: the hands hid with 5 frames, and with 1 it warned on slow twists (docs/analysis.md,
+    #: twist round 11).
+    twist_hidden_depth_median_frames: int = 0
     #: Order of those Butterworth filters (applied forwards and backwards).
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
@@ -479,6 +486,7 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_depth_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_world_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_flow_kept": Range(0.0, 2.0, lo_open=True),
+    "SignalConfig.twist_hidden_depth_median_frames": Range(0, 31),
     "SignalConfig.min_visibility": _FRAC,
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,

@@ -91,6 +91,9 @@ class TwistSignals:
     #: (``flow_hidden_frames``); the flow sees no motion there. None otherwise, and for pose
     #: files made before the seen share was kept.
     flow_hidden: np.ndarray | None = None
+    #: ``(T,)`` bool: the hidden frames whose turn was read from the image landmarks' depth
+    #: instead (``SignalConfig.twist_hidden_depth_median_frames``); None where nothing was.
+    depth_where_hidden: np.ndarray | None = None
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -313,7 +316,9 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     times quieter than the network's depth on lifts without one (docs/analysis.md).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
-    kept in the result where the flow is the cue.
+    kept in the result where the flow is the cue; with
+    ``SignalConfig.twist_hidden_depth_median_frames`` (off by default) their turn is read from
+    the image landmarks' depth instead of as no motion.
     """
     t = base.t_s
     n = len(t)
@@ -356,6 +361,23 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         kept, source = sc.twist_world_kept, "world"
     depth = (_without_posture(raw_depth, posture, ok) if posture is not None else
              raw_depth - _median(raw_depth, ok)) / kept
+    stand_in = None
+    hidden_median = sc.twist_hidden_depth_median_frames
+    if (source == "flow" and hidden_median > 0 and flow_hidden is not None
+            and image_depth is not None and flow_hidden.any()):
+        # Where the hands hid the torso the flow saw no motion: those frames' turn comes
+        # from the image landmarks' depth instead (its frame-to-frame change, so the angle
+        # does not jump where the cue changes). Off by default: config.py.
+        alt = geo.twist_deg(image_depth)
+        if hidden_median > 1 and n >= hidden_median:
+            alt = _running_median(alt, hidden_median)
+        alt = (_without_posture(alt, posture, ok) if posture is not None else
+               alt - _median(alt, ok)) / sc.twist_depth_kept
+        step = np.zeros(n)
+        step[1:] = np.diff(alt) - np.diff(depth)
+        step = np.where(flow_hidden & np.isfinite(step), step, 0.0)
+        depth = depth + np.cumsum(step)
+        stand_in = flow_hidden
     fused = np.where(weight > 0.0, weight * width, 0.0) + np.where(
         weight < 1.0, (1.0 - weight) * depth, 0.0)
     fused = np.where(ok, fused, np.nan)
@@ -372,7 +394,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     return TwistSignals(angle_deg=angle, rate_deg_s=rate, jerk_deg_s3=jerk, width_deg=width,
                         depth_deg=depth, width_weight=weight, view_off_deg=phi, facing=facing,
                         left_nearer=left_nearer, depth_source=source,
-                        flow_hidden=flow_hidden if source == "flow" else None)
+                        flow_hidden=flow_hidden if source == "flow" else None,
+                        depth_where_hidden=stand_in)
 
 
 def _roughness_judged(config: Config) -> bool:

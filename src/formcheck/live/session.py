@@ -402,7 +402,7 @@ class LiveSession:
         from formcheck.render.overlay import OverlayRenderer, OverlayStyle
 
         image = cap.frame.image.copy()
-        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S)
+        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)  # HUD there
         cur = self.current
         lines: list[tuple[str, tuple[int, int, int]]] = []
         if cur is not None and self.state is State.lifting and len(cur.growing):

@@ -242,6 +242,16 @@ def not_judged_text(fault: str, reason: str | None) -> str:
     return f"{fault_title(fault)} not judged: {tail}"
 
 
+def caveat_text(fault: str, caveat: str) -> str:
+    """The video's short form of the caveat on a judged verdict: the fault, the caveat's first
+    clause (each rule puts what bears most on its verdict first; clauses are joined by "; ")
+    and, when the caveat says more, where to read the rest (the page, the terminal, the JSON
+    and the CSV give it whole). Made from the same words, so it cannot say something else."""
+    first, more, _ = caveat.partition("; ")
+    return f"{fault_title(fault)} judged, but: {first}" + (" (more in the report)" if more
+                                                              else "")
+
+
 def fit_width(image: np.ndarray, max_width: int) -> np.ndarray:
     """``image`` scaled down (area averaging, aspect kept) to at most ``max_width`` pixels
     wide; narrower images are returned as they are. One rule for every thumbnail (page,

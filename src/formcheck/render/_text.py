@@ -191,6 +191,35 @@ def put_text(frame: np.ndarray, text: str, x: int, y: int, px: int,
     return w, h
 
 
+def put_lines(frame: np.ndarray, lines: tuple[str, ...], x: int, y: int, px: int,
+              color_bgr: tuple[int, int, int], bold: bool = False) -> None:
+    """``put_text`` for each of ``lines``, one under the other from (x, y), in one blend: their
+    masks are stacked into one (cached like a line's), so a panel of several lines costs one
+    blend, not one per line. The same pixels as drawing the lines one by one: each pixel lies
+    in one line's mask, and the padding right of a shorter line blends nothing."""
+    if len(lines) == 1:
+        put_text(frame, lines[0], x, y, px, color_bgr, bold)
+        return
+    key = ("\n".join(lines), px, bold, "block")
+    block = _MASKS.get(key)
+    if block is None:
+        masks = [_raster(ln, px, bold) for ln in lines]
+        block = np.zeros((sum(m.shape[0] for m in masks), max(m.shape[1] for m in masks)),
+                         np.uint8)
+        top = 0
+        for m in masks:
+            block[top:top + m.shape[0], :m.shape[1]] = m
+            top += m.shape[0]
+        block.setflags(write=False)
+        _MASKS.put(key, block)
+    h, w = block.shape
+    H, W = frame.shape[:2]
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, W), min(y + h, H)
+    if x0 < x1 and y0 < y1:
+        mask = block[y0 - y:y1 - y, x0 - x:x1 - x].astype(np.float32) / 255.0
+        _blend(frame, x0, y0, x1, y1, color_bgr, mask)
+
+
 def fill_rect(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int,
               color_bgr: tuple[int, int, int], alpha: float) -> None:
     """Blend a filled rectangle (clipped to the frame) with opacity ``alpha``."""

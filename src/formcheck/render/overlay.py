@@ -1,6 +1,6 @@
 """The annotated video: skeleton, trunk and back outline coloured by the report's findings, a
-banner per finding, rep counter and phase, a sparkline of the deciding signal, and notices for
-faults this view cannot judge.
+banner per finding, rep counter and phase, a sparkline of the deciding signal, notices for
+faults this view cannot judge and, in short, the caveats on the verdicts it did judge.
 
 Everything shown is read from the ``Report`` (findings' own intervals, reps, assessments) and the
 ``Series``; nothing here thresholds a signal, so the overlay cannot flicker on its own. All
@@ -21,6 +21,7 @@ from formcheck.pose.sequence import PoseSequence
 from formcheck.render._common import (
     NOT_ASSESSABLE,
     assessment_for,
+    caveat_text,
     finding_text,
     format_value,
     not_judged_text,
@@ -31,6 +32,7 @@ from formcheck.render._text import (
     fill_rect,
     fit_cache_to_frame,
     fit_text,
+    put_lines,
     put_text,
     text_size,
     wrap_text,
@@ -70,6 +72,9 @@ _AT = np.full(NUM_LANDMARKS, -1, dtype=np.intp)
 _AT[_DRAWN] = np.arange(len(_DRAWN))
 _EDGE_AT = tuple(zip(_AT[_EDGE_A].tolist(), _AT[_EDGE_B].tolist(), strict=True))
 _JOINT_AT = _AT[_JOINT_IDX].tolist()
+#: Panel texts whose layout a renderer keeps (a clip shows a few dozen: its notices,
+#: caveats, banners and rep counters); past this the memo starts again.
+_LAID_OUT_SIZE = 512
 #: Frames ``DrawnPoses.of`` prepares at a time (bounds its temporaries: ~2 MB).
 _PREPARE_CHUNK = 4096
 
@@ -87,6 +92,10 @@ class OverlayStyle:
     #: only past ``min_text_px``, cut): the reasons say what to do, so they must be readable.
     banner_max_lines: int = 3
     notice_max_lines: int = 5
+    #: A caveat's short form (``caveat_text``) is drawn on at most this many lines.
+    caveat_max_lines: int = 6
+    #: Draw the caveats top-right (the live view keeps that corner for its own status).
+    show_caveats: bool = True
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -311,6 +320,9 @@ class OverlayRenderer:
                 f"{self.style.min_visibility}/{self.style.faint_visibility}; prepare them "
                 "with the same style")
         fit_cache_to_frame(seq.width, seq.height)
+        #: Panels' texts as wrapped and measured (``_panel_box``); frames drawn on several
+        #: threads at most lay out a text twice.
+        self._laid_out: dict[tuple, tuple[tuple[str, ...], int, int, int]] = {}
         t = seq.t_s
         n = len(seq)
         reps = report.reps
@@ -347,19 +359,25 @@ class OverlayRenderer:
         self._twist_code = self._status_table(TWIST_FAULTS)
 
         # Notices and the default gauge per rep context (-1: outside any rep).
+        # Caveats: the short form of what each judged verdict there cannot rule out.
         self._notices: dict[int, tuple[str, ...]] = {}
+        self._caveats: dict[int, tuple[str, ...]] = {}
         self._default_fault: dict[int, str | None] = {}
         self._series_by_fault = self._pick_series()
         for k in range(-1, len(reps)):
             rep_no = reps[k].index if k >= 0 else None
-            notices, default = [], None
+            notices, caveats, default = [], [], None
             for fault in FAULTS:
                 a = assessment_for(report, fault, rep_no)
                 if a is not None and not a.assessable:
                     notices.append(not_judged_text(fault, a.reason))
-                elif default is None and fault in self._series_by_fault:
+                    continue
+                if a is not None and a.reason:
+                    caveats.append(caveat_text(fault, a.reason))
+                if default is None and fault in self._series_by_fault:
                     default = fault
             self._notices[k] = tuple(dict.fromkeys(notices))
+            self._caveats[k] = tuple(dict.fromkeys(caveats))
             self._default_fault[k] = default
 
         # Per gauge series: the sample shown at each frame, which samples lie in a finding
@@ -441,6 +459,11 @@ class OverlayRenderer:
     def notices_at(self, index: int) -> tuple[str, ...]:
         """"… not judged: reason" lines for the faults this frame's rep cannot be judged on."""
         return self._notices[int(self._rep_of_frame[index])]
+
+    def caveats_at(self, index: int) -> tuple[str, ...]:
+        """The short form (``caveat_text``) of the caveats on the faults this frame's rep (or,
+        outside the reps, the clip) was judged on."""
+        return self._caveats[int(self._rep_of_frame[index])]
 
     def status_at(self, index: int) -> dict[str, str]:
         """Colour status of the back and the twist lines: ok, mild/moderate/severe or
@@ -535,20 +558,37 @@ class OverlayRenderer:
         """Text on a translucent box with its top-left (or, ``upward``, bottom-left) corner at
         (x, y), wrapped onto up to ``max_lines`` lines and shrunk to fit; returns the box
         height."""
+        return self._panel_box(frame, text, x, y, px, lay, bold=bold, text_bgr=text_bgr,
+                               bg_bgr=bg_bgr, alpha=alpha, max_w=max_w, upward=upward,
+                               max_lines=max_lines)[1]
+
+    def _panel_box(self, frame: np.ndarray, text: str, x: int, y: int, px: int, lay: _Layout,
+                   *, bold: bool, text_bgr: BGR, bg_bgr: BGR, alpha: float,
+                   max_w: int | None = None, upward: bool = False, max_lines: int = 2,
+                   right: bool = False) -> tuple[int, int]:
+        """``_panel``, returning the box's width and height; ``right``: (x, y) is its top-right
+        corner."""
         if max_w is None:
             max_w = frame.shape[1] - x - lay.margin
-        lines, px = self.wrap(text, px, max_w, lay, bold, max_lines)
-        sizes = [text_size(ln, px, bold) for ln in lines]
-        box_w = max(w for w, _ in sizes) + 2 * lay.pad
-        box_h = sum(h for _, h in sizes) + 2 * lay.pad
+        key = (text, px, max_w, lay.pad, bold, max_lines)
+        laid = self._laid_out.get(key)
+        if laid is None:  # the same few texts on most frames: wrapped and measured once
+            lines, px = self.wrap(text, px, max_w, lay, bold, max_lines)
+            sizes = [text_size(ln, px, bold) for ln in lines]
+            laid = self._laid_out[key] = (tuple(lines), px, max(w for w, _ in sizes),
+                                          sum(h for _, h in sizes))
+            if len(self._laid_out) > _LAID_OUT_SIZE:
+                self._laid_out.clear()
+        lines, px, text_w, text_h = laid
+        box_w = text_w + 2 * lay.pad
+        box_h = text_h + 2 * lay.pad
         if upward:
             y -= box_h
+        if right:
+            x -= box_w
         fill_rect(frame, x, y, x + box_w, y + box_h, bg_bgr, alpha)
-        ty = y + lay.pad
-        for ln, (_, h) in zip(lines, sizes, strict=True):
-            put_text(frame, ln, x + lay.pad, ty, px, text_bgr, bold)
-            ty += h
-        return box_h
+        put_lines(frame, lines, x + lay.pad, y + lay.pad, px, text_bgr, bold)
+        return box_w, box_h
 
     def wrap(self, text: str, px: int, max_w: int, lay: _Layout, bold: bool,
              max_lines: int) -> tuple[list[str], int]:
@@ -565,6 +605,9 @@ class OverlayRenderer:
         x = y = lay.margin
         gap = lay.pad
         reps = self.report.reps
+        h, w = frame.shape[:2]
+        col_x = w - lay.margin - self.caveat_width(w, lay)  # the caveats' column, top-right
+        reach_y = y  # the left stack reaches into that column down to here
         if reps:
             k = int(self._rep_of_frame[index])
             if k >= 0:
@@ -574,20 +617,33 @@ class OverlayRenderer:
                     text += f" · {self._phase_names[ph]}"
             else:
                 text = f"{int(self._reps_done[index])}/{len(reps)} reps done"
-            y += gap + self._panel(frame, text, x, y, round(lay.px * 1.15), lay, bold=True,
-                                   text_bgr=st.text_bgr, bg_bgr=st.panel_bgr,
-                                   alpha=st.panel_alpha)
+            box_w, box_h = self._panel_box(frame, text, x, y, round(lay.px * 1.15), lay,
+                                           bold=True, text_bgr=st.text_bgr,
+                                           bg_bgr=st.panel_bgr, alpha=st.panel_alpha)
+            y += gap + box_h
+            if x + box_w > col_x:
+                reach_y = y
         t = self.seq.t_s[index]
         for i in self.banners_at(index):
             f = self.report.findings[i]
             held = t > self._f_end[i]  # over, still shown so it can be read: drawn dimmer
-            y += gap + self._panel(frame, finding_text(f), x, y, round(lay.px * 1.1), lay,
-                                   bold=True, text_bgr=st.text_bgr,
-                                   bg_bgr=st.severity_bgr(f.severity),
-                                   alpha=st.held_banner_alpha if held else st.banner_alpha,
-                                   max_lines=st.banner_max_lines)
+            box_w, box_h = self._panel_box(
+                frame, finding_text(f), x, y, round(lay.px * 1.1), lay, bold=True,
+                text_bgr=st.text_bgr, bg_bgr=st.severity_bgr(f.severity),
+                alpha=st.held_banner_alpha if held else st.banner_alpha,
+                max_lines=st.banner_max_lines)
+            y += gap + box_h
+            if x + box_w > col_x:
+                reach_y = y
+        # Caveats on what was judged sit top-right, above the lifter's shoulders' side and
+        # under any banner wide enough to reach there.
+        cy = reach_y
+        for text in self.caveats_at(index) if st.show_caveats else ():
+            cy += gap + self._panel_box(
+                frame, text, w - lay.margin, cy, self.notice_px(lay), lay, bold=False,
+                text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
+                max_w=self.caveat_width(w, lay), max_lines=st.caveat_max_lines, right=True)[1]
         # Notices sit bottom-left, out of the way of the back, left of the sparkline.
-        h, w = frame.shape[:2]
         y = h - lay.margin
         max_w = self.notice_width(w, lay)
         for text in reversed(self.notices_at(index)):
@@ -595,6 +651,11 @@ class OverlayRenderer:
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
+
+    def caveat_width(self, width: int, lay: _Layout) -> int:
+        """Width of the caveats' column, top-right: as wide as the gauge's text allows
+        (``lay.px * 16``), and under half the frame so it keeps to the side."""
+        return min(round(width * 0.45), lay.px * 16)
 
     @staticmethod
     def notice_px(lay: _Layout) -> int:
