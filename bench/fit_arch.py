@@ -1,0 +1,187 @@
+"""Arching while bent over (issue 9 item 3, round 10): what the back outline and landmarks
+show of a lower back arched past neutral in the deadlift set-up and pull, on rendered truth
+(``bench/render_flexion.py --arch``: lumbar extension 0/10/20/30 deg, bare and clothed) and
+on the real shared clips.
+
+Per frame, from the back outline (``PoseSequence.back_xy``, 17 points shoulder -> hip, each
+as its offset from the shoulder-hip chord, in chords, + away from the body's front):
+
+- ``lower_bow``: the hip-side half's bow off the line through its ends (``eval_clips.
+  half_sagittas``; round 7/9's measure), % of the chord, + convex;
+- ``bend``: the angle between a line fitted to the shoulder-side points (2..8) and one fitted
+  to the hip-side points (9..15), deg, + = the outline turns back out towards the hips
+  (concave: an arch), - = rounded;
+- ``tail``: the angle of the last points (11..16) against the chord, deg, + = leaving the
+  chord outwards towards the hips (buttocks rising past the lower back).
+
+Rendered clips are read over each rep's hold of the arch window (where a true arch holds its
+peak; the same frames for the neutral clips), real clips over every bent-over frame (forward
+lean past the deadlift's rounding limit, below the lockout height). Medians per clip.
+
+    python bench/fit_arch.py /work/cache/s7-back10-arch [--real /work/cache/models-full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.analysis.features import compute_signals
+from formcheck.config import load_config
+from formcheck.pose.sequence import PoseSequence
+
+REPO = Path(__file__).resolve().parents[1]
+CLIPS = REPO.parent / "shared" / "clips"
+
+
+def outline_offsets(seq: PoseSequence) -> np.ndarray:
+    """``(T, K)`` the back outline's offsets from the shoulder-hip chord, in chords, point 0 at
+    the shoulder end, + outwards (the back's side)."""
+    im = np.asarray(seq.image_xy, dtype=np.float64)
+    back = np.asarray(seq.back_xy, dtype=np.float64).copy()
+    sh = (im[:, 11] + im[:, 12]) / 2.0
+    chord = (im[:, 23] + im[:, 24]) / 2.0 - sh
+    length = np.linalg.norm(chord, axis=1)
+    flip = np.linalg.norm(back[:, 0] - sh, axis=1) > np.linalg.norm(back[:, -1] - sh, axis=1)
+    back[flip] = back[flip, ::-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal = np.stack([-chord[:, 1], chord[:, 0]], axis=1) / length[:, None]
+        off = np.einsum("tkj,tj->tk", back - sh[:, None, :], normal)
+        side = np.sign(np.nansum(np.sign(off[:, 2:15]), axis=1))
+        return off * (side / length)[:, None]
+
+
+def _slope(off: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Least-squares slope of points a..b (inclusive) against their place along the chord."""
+    k = off.shape[1] - 1
+    f = np.arange(a, b + 1) / k
+    y = off[:, a:b + 1]
+    fc = f - f.mean()
+    with np.errstate(invalid="ignore"):
+        return ((y - y.mean(axis=1, keepdims=True)) * fc).sum(axis=1) / (fc * fc).sum()
+
+
+def arch_features(seq: PoseSequence) -> dict[str, np.ndarray]:
+    off = outline_offsets(seq)
+    # eval_clips.half_sagittas' hip-side bow: point 11 off the line through points 8 and 15.
+    lower_bow = 100.0 * (off[:, 11] - (off[:, 8] + (off[:, 15] - off[:, 8]) * 3.0 / 7.0))
+    bend = np.degrees(np.arctan(_slope(off, 9, 15)) - np.arctan(_slope(off, 2, 8)))
+    tail = np.degrees(np.arctan(_slope(off, 11, 16)))
+    return {"lower_bow": lower_bow, "bend": bend, "tail": tail}
+
+
+FEATURES = ("lower_bow", "bend", "tail")
+
+
+def bent_frames(seq: PoseSequence, config) -> np.ndarray:
+    sig = compute_signals(seq, config)
+    th = config.deadlift
+    with np.errstate(invalid="ignore"):
+        return (sig.trunk_visible & (sig.lean_deg >= th.rounded_back.judge_min_trunk_deg)
+                & (sig.hip_height_ratio < th.lumbar_overextension.judge_min_hip_height_ratio))
+
+
+def hold_frames(truth: dict, n: int) -> np.ndarray:
+    """Frames where an arch (``FaultKind.ARCH``) holds its peak in each rep, whether or not
+    the clip has one."""
+    from formcheck.synth.motion import fault_window, rep_timeline
+    from formcheck.synth.scenario import FaultKind, Scenario
+
+    sc = Scenario.from_dict(truth["scenario"])
+    t = np.asarray(truth["per_frame"]["t_s"], dtype=np.float64)[:n]
+    m = np.zeros(n, dtype=bool)
+    for rep in rep_timeline(sc)[0]:
+        _, b, c, _ = fault_window(sc, rep, FaultKind.ARCH)
+        m |= (t >= b) & (t <= c)
+    return m
+
+
+def rendered(folder: Path, config) -> list[dict]:
+    out = []
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["clips"]
+    for e in man:
+        pose = folder / "poses" / f"{e['name']}.npz"
+        if not pose.is_file():
+            continue
+        seq = PoseSequence.load(pose)
+        truth = json.loads((folder / e["truth"]).read_text(encoding="utf-8"))
+        feats = arch_features(seq)
+        m = hold_frames(truth, len(seq)) & bent_frames(seq, config)
+        size = max([f["magnitude_deg"] for f in e["faults"] if f["kind"] == "arch"] or [0.0])
+        row = {"name": e["name"], "body": e["body"], "clothing": e["clothing"],
+               "size": size, "frames": int(m.sum())}
+        for k, v in feats.items():
+            x = v[m & np.isfinite(v)]
+            row[k] = float(np.median(x)) if x.size >= 3 else float("nan")
+        out.append(row)
+    return out
+
+
+def real(poses: Path, config) -> list[dict]:
+    labels = json.loads((CLIPS / "labels.json").read_text(encoding="utf-8"))
+    out = []
+    for item in labels:
+        if not item["view"].startswith("side") or item["exercise"] not in ("deadlift", "row"):
+            continue
+        pose = poses / f"{item['file']}.npz"
+        if not pose.is_file():
+            continue
+        seq = PoseSequence.load(pose)
+        if seq.back_xy is None:
+            continue
+        m = bent_frames(seq, config)
+        feats = arch_features(seq)
+        row = {"name": item["file"].removesuffix(".mp4"), "frames": int(m.sum()),
+               "label": item["faults"]["lumbar_overextension"],
+               "rounded": item["faults"]["rounded_back"]}
+        for k, v in feats.items():
+            x = v[m & np.isfinite(v)]
+            row[k] = float(np.median(x)) if x.size >= 3 else float("nan")
+        out.append(row)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Bent-over arch cues on renders and real clips.")
+    ap.add_argument("folders", type=Path, nargs="*")
+    ap.add_argument("--real", type=Path, default=None, help="cached poses of the shared clips")
+    ap.add_argument("-v", action="store_true", help="every clip")
+    args = ap.parse_args()
+    config = load_config(None, [])
+    rows = [r for f in args.folders for r in rendered(f, config)]
+    if rows:
+        print("rendered (median over the arch's hold, bent-over frames): "
+              + " / ".join(FEATURES) + ", by clothing and true size: range (median)")
+        groups = defaultdict(list)
+        for r in rows:
+            groups[(r["clothing"], r["size"])].append(r)
+        for (cl, size), g in sorted(groups.items()):
+            cells = []
+            for k in FEATURES:
+                x = np.array([r[k] for r in g])
+                x = x[np.isfinite(x)]
+                cells.append(f"{x.min():+6.1f}…{x.max():+6.1f} ({np.median(x):+6.1f})"
+                             if x.size else "–")
+            print(f"  {cl:7s} {size:4g}° n={len(g)}  " + "  ".join(cells))
+        if args.v:
+            for r in sorted(rows, key=lambda r: (r["body"], r["clothing"], r["size"])):
+                print(f"    {r['name']:48s} fr {r['frames']:3d} " + " ".join(
+                    f"{r[k]:+6.1f}" for k in FEATURES))
+    if args.real:
+        print("real side-view deadlifts and rows (median over bent-over frames): "
+              + " / ".join(FEATURES) + "; over-extension label, rounding label")
+        for r in real(args.real, config):
+            if r["frames"] < 5:
+                continue
+            print(f"  {r['name'][:62]:62s} fr {r['frames']:3d} " + " ".join(
+                f"{r[k]:+6.1f}" for k in FEATURES) + f"  ext={r['label']} round={r['rounded']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
