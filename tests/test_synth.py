@@ -240,6 +240,13 @@ def test_cli_render(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     truth = json.loads(out.with_suffix(".json").read_text())
     assert truth["faults"][0]["kind"] == "twist"
+    res = CliRunner().invoke(app, ["render", "--out", str(out), "--exercise", "deadlift",
+                                   "--reps", "1", "--width", "64", "--height", "48", "--fps",
+                                   "10", "--arch", "20", "--hinge", "20"])
+    assert res.exit_code == 0, res.output
+    truth = json.loads(out.with_suffix(".json").read_text())
+    assert truth["faults"][0]["kind"] == "arch" and truth["scenario"]["hinge_deg"] == 20.0
+    assert max(truth["per_frame"]["fault_deg"]["arch"]) == pytest.approx(20.0, abs=0.5)
     res = CliRunner().invoke(app, ["render", "--out", str(out), "--exercise", "bench"])
     assert res.exit_code == 2
 
