@@ -101,6 +101,19 @@ def hold_frames(truth: dict, n: int) -> np.ndarray:
     return m
 
 
+def held_rise(x: np.ndarray, m: np.ndarray, hold: int = 5) -> float:
+    """The highest value held ``hold`` bent-over frames in a row over the clip's own 10th
+    percentile of the bent-over frames (its least arched): an arch past the lifter's own."""
+    v = np.where(m & np.isfinite(x), x, np.nan)
+    if np.isfinite(v).sum() < max(hold, 5):
+        return float("nan")
+    base = float(np.nanpercentile(v, 10))
+    if len(v) < hold:
+        return float("nan")
+    win = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(v, nan=-1e9), hold)
+    return float(win.min(axis=1).max()) - base
+
+
 def rendered(folder: Path, config) -> list[dict]:
     out = []
     man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["clips"]
@@ -111,15 +124,75 @@ def rendered(folder: Path, config) -> list[dict]:
         seq = PoseSequence.load(pose)
         truth = json.loads((folder / e["truth"]).read_text(encoding="utf-8"))
         feats = arch_features(seq)
-        m = hold_frames(truth, len(seq)) & bent_frames(seq, config)
+        bent = bent_frames(seq, config)
+        m = hold_frames(truth, len(seq)) & bent
         size = max([f["magnitude_deg"] for f in e["faults"] if f["kind"] == "arch"] or [0.0])
         row = {"name": e["name"], "body": e["body"], "clothing": e["clothing"],
                "size": size, "frames": int(m.sum())}
         for k, v in feats.items():
             x = v[m & np.isfinite(v)]
             row[k] = float(np.median(x)) if x.size >= 3 else float("nan")
+            row[k + "_rise"] = held_rise(v, bent)
+        row["reps"] = rep_peaks(feats, bent, truth, len(seq))
         out.append(row)
     return out
+
+
+def _held_peak(v: np.ndarray, hold: int = 5) -> float:
+    if np.isfinite(v).sum() < hold:
+        return float("nan")
+    win = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(v, nan=-1e9), hold)
+    peak = float(win.min(axis=1).max())
+    return peak if peak > -1e8 else float("nan")
+
+
+def rep_peaks(feats: dict[str, np.ndarray], bent: np.ndarray, truth: dict,
+              n: int) -> list[dict]:
+    """Per true rep: its true arch (deg) and, per cue, the level held 5 bent-over frames and
+    that level over the clip's own 10th percentile (the rise)."""
+    t = np.asarray(truth["per_frame"]["t_s"], dtype=np.float64)[:n]
+    arch = np.asarray(truth["per_frame"]["fault_deg"].get("arch", np.zeros(len(t))))[:n]
+    out = []
+    for rep in truth["reps"]:
+        m = (t >= rep["start_s"]) & (t <= rep["end_s"])
+        r = {"size": float(np.round(arch[m].max())) if m.any() else 0.0}
+        for k, v in feats.items():
+            x = np.where(bent & np.isfinite(v), v, np.nan)
+            base = float(np.nanpercentile(x, 10)) if np.isfinite(x).sum() >= 5 else np.nan
+            peak = _held_peak(np.where(m, x, np.nan))
+            r[k] = peak
+            r[k + "_rise"] = peak - base
+        out.append(r)
+    return out
+
+
+def held_out_limits(rows: list[dict], cue: str, grid: np.ndarray,
+                    min_size: float) -> tuple[dict, dict]:
+    """Leave one body out: the limit on ``cue`` chosen on the other bodies' reps (most reps
+    of >= ``min_size`` found minus neutral reps flagged, ties to the higher limit), scored
+    on the held-out body's reps. Returns {body: limit} and {(clothing, size): [flagged, n]}."""
+    bodies = sorted({r["body"] for r in rows})
+    chosen, cells = {}, defaultdict(lambda: [0, 0])
+    for held in bodies:
+        train = [(r["clothing"], rp) for r in rows if r["body"] != held for rp in r["reps"]]
+        best, best_score = None, -np.inf
+        for lim in grid:
+            pos = [rp[cue] >= lim for _, rp in train if rp["size"] >= min_size
+                   and np.isfinite(rp[cue])]
+            neg = [rp[cue] >= lim for _, rp in train if rp["size"] == 0
+                   and np.isfinite(rp[cue])]
+            sc = (np.mean(pos) if pos else 0) - (np.mean(neg) if neg else 0)
+            if sc >= best_score:
+                best, best_score = lim, sc
+        chosen[held] = float(best)
+        for r in rows:
+            if r["body"] != held:
+                continue
+            for rp in r["reps"]:
+                c = cells[(r["clothing"], rp["size"])]
+                c[1] += 1
+                c[0] += int(np.isfinite(rp[cue]) and rp[cue] >= best)
+    return chosen, cells
 
 
 def real(poses: Path, config) -> list[dict]:
@@ -142,6 +215,8 @@ def real(poses: Path, config) -> list[dict]:
         for k, v in feats.items():
             x = v[m & np.isfinite(v)]
             row[k] = float(np.median(x)) if x.size >= 3 else float("nan")
+            row[k + "_rise"] = held_rise(v, m)
+            row[k + "_peak"] = _held_peak(np.where(m, v, np.nan))
         out.append(row)
     return out
 
@@ -151,6 +226,8 @@ def main() -> int:
     ap.add_argument("folders", type=Path, nargs="*")
     ap.add_argument("--real", type=Path, default=None, help="cached poses of the shared clips")
     ap.add_argument("-v", action="store_true", help="every clip")
+    ap.add_argument("--min-size", type=float, default=20.0,
+                    help="the arch sizes (deg) a limit should find")
     args = ap.parse_args()
     config = load_config(None, [])
     rows = [r for f in args.folders for r in rendered(f, config)]
@@ -162,7 +239,7 @@ def main() -> int:
             groups[(r["clothing"], r["size"])].append(r)
         for (cl, size), g in sorted(groups.items()):
             cells = []
-            for k in FEATURES:
+            for k in FEATURES + tuple(f + "_rise" for f in FEATURES):
                 x = np.array([r[k] for r in g])
                 x = x[np.isfinite(x)]
                 cells.append(f"{x.min():+6.1f}…{x.max():+6.1f} ({np.median(x):+6.1f})"
@@ -171,7 +248,22 @@ def main() -> int:
         if args.v:
             for r in sorted(rows, key=lambda r: (r["body"], r["clothing"], r["size"])):
                 print(f"    {r['name']:48s} fr {r['frames']:3d} " + " ".join(
-                    f"{r[k]:+6.1f}" for k in FEATURES))
+                    f"{r[k]:+6.1f}" for k in FEATURES) + "  rise " + " ".join(
+                    f"{r[k + '_rise']:+6.1f}" for k in FEATURES))
+    limits: dict[str, list[float]] = {}
+    if rows:
+        print(f"\nleave one body out: a rep is flagged when the cue, held 5 frames, reaches a "
+              f"limit chosen on the other bodies (found >= {args.min_size:g} deg minus "
+              "neutral flagged); flagged / reps by clothing and true size")
+        for cue in [f + sfx for f in FEATURES for sfx in ("", "_rise")]:
+            vals = np.array([rp[cue] for r in rows for rp in r["reps"]])
+            vals = vals[np.isfinite(vals)]
+            grid = np.unique(np.round(np.percentile(vals, np.arange(5, 100, 5)), 1))
+            chosen, cells = held_out_limits(rows, cue, grid, args.min_size)
+            limits[cue] = list(chosen.values())
+            print(f"  {cue:15s} limits {', '.join(f'{b} {v:+.1f}' for b, v in chosen.items())}")
+            print("      " + "  ".join(f"{cl} {size:g}°: {c[0]}/{c[1]}"
+                                       for (cl, size), c in sorted(cells.items())))
     if args.real:
         print("real side-view deadlifts and rows (median over bent-over frames): "
               + " / ".join(FEATURES) + "; over-extension label, rounding label")
@@ -179,7 +271,23 @@ def main() -> int:
             if r["frames"] < 5:
                 continue
             print(f"  {r['name'][:62]:62s} fr {r['frames']:3d} " + " ".join(
-                f"{r[k]:+6.1f}" for k in FEATURES) + f"  ext={r['label']} round={r['rounded']}")
+                f"{r[k]:+6.1f}" for k in FEATURES) + "  rise " + " ".join(
+                f"{r[k + '_rise']:+6.1f}" for k in FEATURES)
+                + f"  ext={r['label']} round={r['rounded']}")
+        rr = [r for r in real(args.real, config) if r["frames"] >= 5]
+        if limits:
+            print("real clips flagged at the renders' held-out limits (lowest .. highest "
+                  "chosen): the cue's held peak (level) or its rise over the clip's own")
+            for cue, lims in limits.items():
+                key = cue if cue.endswith("_rise") else cue + "_peak"
+                for lim in sorted({min(lims), max(lims)}):
+                    hit = [r for r in rr if np.isfinite(r[key]) and r[key] >= lim]
+                    clean = [r for r in rr if r["label"] is False]
+                    fa = [r for r in hit if r["label"] is False]
+                    tp = [r["name"].split("__")[-1] for r in hit if r["label"] is True]
+                    print(f"  {cue:15s} >= {lim:+6.1f}: clean flagged {len(fa)}/{len(clean)}"
+                          f", over-arched found {tp}, rounded flagged "
+                          f"{sum(1 for r in hit if r['rounded'])}")
     return 0
 
 
