@@ -250,6 +250,23 @@ def main() -> int:
                 print(f"    {r['name']:48s} fr {r['frames']:3d} " + " ".join(
                     f"{r[k]:+6.1f}" for k in FEATURES) + "  rise " + " ".join(
                     f"{r[k + '_rise']:+6.1f}" for k in FEATURES))
+    if rows:
+        print("\npaired: each cue minus the same body's and clothing's neutral clip (what an "
+              "own-neutral could see), by clothing and true size: range (median)")
+        base = {(r["body"], r["clothing"]): r for r in rows if r["size"] == 0}
+        pairs = defaultdict(list)
+        for r in rows:
+            b = base.get((r["body"], r["clothing"]))
+            if r["size"] and b is not None:
+                pairs[(r["clothing"], r["size"])].append({k: r[k] - b[k] for k in FEATURES})
+        for (cl, size), g in sorted(pairs.items()):
+            cells = []
+            for k in FEATURES:
+                x = np.array([d[k] for d in g])
+                x = x[np.isfinite(x)]
+                cells.append(f"{x.min():+6.1f}…{x.max():+6.1f} ({np.median(x):+6.1f})"
+                             if x.size else "–")
+            print(f"  {cl:7s} {size:4g}° n={len(g)}  " + "  ".join(cells))
     limits: dict[str, list[float]] = {}
     if rows:
         print(f"\nleave one body out: a rep is flagged when the cue, held 5 frames, reaches a "

@@ -48,11 +48,13 @@ SHRINK = 0.75
 
 def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
               extra_views: tuple[float, ...] = (),
-              clothing: tuple[str, ...] = ()) -> dict[str, Scenario]:
+              clothing: tuple[str, ...] = (), hinge_deg: float = 0.0) -> dict[str, Scenario]:
     """The planned clips; ``extra_views``: azimuths besides ``VIEWS`` (e.g. 65, between the
     45 deg and the side view), planned like the others (the clips of ``VIEWS`` keep their
     placements and names). ``clothing``: loose clothing kinds ("tee", "hoodie"), cycled over
     the bodies (each body wears one, its sizes drawn for that body); names end ``_<kind>``.
+    ``hinge_deg``: a deeper set-up (``Scenario.hinge_deg``, round 10); names gain
+    ``_h<deg>`` after the size.
     """
     out: dict[str, Scenario] = {}
     views = VIEWS + tuple(v for v in extra_views if v not in VIEWS)
@@ -73,14 +75,16 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
                     if deg:
                         lf = LUMBAR_FRACTIONS[k % len(LUMBAR_FRACTIONS)]
                         faults = (Fault(FaultKind.FLEXION, deg, lumbar_fraction=lf),)
-                    name = f"{body}_{ex.value}_az{az:g}_{place}_flex{deg:g}"
+                    name = f"{body}_{ex.value}_az{az:g}_{place}_flex{deg:g}" + (
+                        f"_h{hinge_deg:g}" if hinge_deg else "")
                     scene = SCENES[k % len(SCENES)]
                     if clothing:
                         kind = clothing[b % len(clothing)]
                         scene = replace(scene, clothing=kind)
                         name += f"_{kind}"
                     out[name] = Scenario(exercise=ex, reps=2, body=body, tempo=TEMPI[ex],
-                                         camera=cam, scene=scene, faults=faults, crf=23)
+                                         camera=cam, scene=scene, faults=faults, crf=23,
+                                         hinge_deg=hinge_deg)
     # Rendering order (a partial set stays balanced): sizes 0, 20 and 45 deg before 5 and 30;
     # deadlift and row before squat (they bend the back most); every view and body at each.
     rank = {Exercise.DEADLIFT: 0, Exercise.ROW: 1, Exercise.SQUAT: 2}
@@ -166,6 +170,9 @@ def main() -> int:
                     help="round 10: the bent-over arch set (lumbar extension 0/10/20/30 deg, "
                          "deadlifts with a deeper hinge, bare and clothed, standard camera; "
                          "--size then picks arch sizes)")
+    ap.add_argument("--hinge", type=float, default=0.0,
+                    help="flexion set: a deeper set-up, deg of extra lean at the bottom "
+                         "(Scenario.hinge_deg; 20 gives a real deadlift set-up's 70-80 deg)")
     ap.add_argument("--no-extract", action="store_true")
     ap.add_argument("--shard", default="0/1",
                     help="I/N: render every N-th clip from the I-th (parallel workers)")
@@ -179,7 +186,7 @@ def main() -> int:
                               tuple(args.azimuth) or (90.0,), tuple(args.clothing))
     else:
         scen = scenarios(tuple(args.body or BODIES), exercises, tuple(args.azimuth),
-                         tuple(args.clothing))
+                         tuple(args.clothing), args.hinge)
     scen = {n: sc for n, sc in scen.items()
             if (not args.azimuth or sc.camera.azimuth_deg in args.azimuth)
             and (not args.size or (sc.faults[0].magnitude_deg if sc.faults else 0.0)
