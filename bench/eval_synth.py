@@ -183,7 +183,7 @@ def main() -> int:
                         for f in result.findings)
             hits[key][0] += int(found)
             hits[key][1] += 1
-        for fault in KIND_TO_FAULT.values():
+        for fault in dict.fromkeys(KIND_TO_FAULT.values()):  # each fault once
             if not clip_ok[fault]:
                 continue
             true_iv = [tuple(tf["interval_s"]) for tf in truth["faults"]
