@@ -78,12 +78,18 @@ def arch_features(seq: PoseSequence) -> dict[str, np.ndarray]:
 FEATURES = ("lower_bow", "bend", "tail")
 
 
-def bent_frames(seq: PoseSequence, config) -> np.ndarray:
+def bent_frames(seq: PoseSequence, config, exercise: str = "deadlift") -> np.ndarray:
+    """Bent over: leaning past the deadlift's rounding limit, below the lockout height; for
+    rows, not where an elbow's silhouette merges with the back (as the rules skip them)."""
     sig = compute_signals(seq, config)
     th = config.deadlift
+    elbow = config.faults_for(exercise).rounded_back.max_elbow_behind_back_frac
     with np.errstate(invalid="ignore"):
-        return (sig.trunk_visible & (sig.lean_deg >= th.rounded_back.judge_min_trunk_deg)
+        bent = (sig.trunk_visible & (sig.lean_deg >= th.rounded_back.judge_min_trunk_deg)
                 & (sig.hip_height_ratio < th.lumbar_overextension.judge_min_hip_height_ratio))
+        if np.isfinite(elbow):
+            bent &= ~(sig.elbow_behind_back > elbow)
+    return bent
 
 
 def hold_frames(truth: dict, n: int) -> np.ndarray:
@@ -124,10 +130,11 @@ def rendered(folder: Path, config) -> list[dict]:
         seq = PoseSequence.load(pose)
         truth = json.loads((folder / e["truth"]).read_text(encoding="utf-8"))
         feats = arch_features(seq)
-        bent = bent_frames(seq, config)
+        bent = bent_frames(seq, config, e["exercise"])
         m = hold_frames(truth, len(seq)) & bent
         size = max([f["magnitude_deg"] for f in e["faults"] if f["kind"] == "arch"] or [0.0])
         row = {"name": e["name"], "body": e["body"], "clothing": e["clothing"],
+               "exercise": e["exercise"],
                "size": size, "frames": int(m.sum())}
         for k, v in feats.items():
             x = v[m & np.isfinite(v)]
@@ -207,7 +214,7 @@ def real(poses: Path, config) -> list[dict]:
         seq = PoseSequence.load(pose)
         if seq.back_xy is None:
             continue
-        m = bent_frames(seq, config)
+        m = bent_frames(seq, config, item["exercise"])
         feats = arch_features(seq)
         row = {"name": item["file"].removesuffix(".mp4"), "frames": int(m.sum()),
                "label": item["faults"]["lumbar_overextension"],
@@ -236,7 +243,7 @@ def main() -> int:
               + " / ".join(FEATURES) + ", by clothing and true size: range (median)")
         groups = defaultdict(list)
         for r in rows:
-            groups[(r["clothing"], r["size"])].append(r)
+            groups[(r["exercise"] + " " + r["clothing"], r["size"])].append(r)
         for (cl, size), g in sorted(groups.items()):
             cells = []
             for k in FEATURES + tuple(f + "_rise" for f in FEATURES):
@@ -244,7 +251,7 @@ def main() -> int:
                 x = x[np.isfinite(x)]
                 cells.append(f"{x.min():+6.1f}…{x.max():+6.1f} ({np.median(x):+6.1f})"
                              if x.size else "–")
-            print(f"  {cl:7s} {size:4g}° n={len(g)}  " + "  ".join(cells))
+            print(f"  {cl:16s} {size:4g}° n={len(g)}  " + "  ".join(cells))
         if args.v:
             for r in sorted(rows, key=lambda r: (r["body"], r["clothing"], r["size"])):
                 print(f"    {r['name']:48s} fr {r['frames']:3d} " + " ".join(
