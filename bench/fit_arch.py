@@ -79,13 +79,15 @@ FEATURES = ("lower_bow", "bend", "tail")
 
 
 def bent_frames(seq: PoseSequence, config, exercise: str = "deadlift") -> np.ndarray:
-    """Bent over: leaning past the deadlift's rounding limit, below the lockout height; for
-    rows, not where an elbow's silhouette merges with the back (as the rules skip them)."""
+    """Bent over as the rules read it: leaning past the exercise's rounding limit (deadlift
+    35 deg, row 20), below the lockout height; for rows, not where an elbow's silhouette
+    merges with the back (the rules skip those frames)."""
     sig = compute_signals(seq, config)
     th = config.deadlift
-    elbow = config.faults_for(exercise).rounded_back.max_elbow_behind_back_frac
+    rb = config.faults_for(exercise).rounded_back
+    elbow = rb.max_elbow_behind_back_frac
     with np.errstate(invalid="ignore"):
-        bent = (sig.trunk_visible & (sig.lean_deg >= th.rounded_back.judge_min_trunk_deg)
+        bent = (sig.trunk_visible & (sig.lean_deg >= rb.judge_min_trunk_deg)
                 & (sig.hip_height_ratio < th.lumbar_overextension.judge_min_hip_height_ratio))
         if np.isfinite(elbow):
             bent &= ~(sig.elbow_behind_back > elbow)
