@@ -333,10 +333,10 @@ class Poser:
         # A deeper hinge: at the bottom of a deadlift or squat, through the whole of a row.
         pitch += self.sc.hinge_deg * (1.0 if self.sc.exercise is Exercise.ROW else s)
         pitch -= EXT_LEAN_BACK_DEG_PER_DEG * ext_deg
+        forward = EXT_HIPS_FORWARD_M_PER_DEG * ext_deg
         # Arched while bent over: the lumbar bones extend, the pelvis tips forward by a share.
         pitch += ARCH_PELVIS_SHARE * arch_deg
         ext_deg = ext_deg + arch_deg  # from here on: all lumbar extension
-        forward = EXT_HIPS_FORWARD_M_PER_DEG * (ext_deg - arch_deg)
         local[ix["root"]] = rot_x(pitch)
         lumbar = lumbar_deg - ext_deg
         for name in LUMBAR_BONES:
