@@ -18,7 +18,12 @@ Rendered clips are read over each rep's hold of the arch window (where a true ar
 peak; the same frames for the neutral clips), real clips over every bent-over frame (forward
 lean past the deadlift's rounding limit, below the lockout height). Medians per clip.
 
-    python bench/fit_arch.py /work/cache/s7-back10-arch [--real /work/cache/models-full]
+    python bench/fit_arch.py /work/cache/s7-back10-arch [--real /work/cache/models-full] [-v]
+    python bench/fit_arch.py /work/cache/s7-back10-archrow        # arched rows
+
+Also printed: each cue against the same body's and clothing's neutral clip, and limits
+chosen on the renders with one body held out (most reps of >= ``--min-size`` found minus
+neutral reps flagged), scored on that body, then applied to the real clips.
 """
 
 from __future__ import annotations
