@@ -165,7 +165,9 @@ def main() -> int:
         worn = entry.get("clothing", "none")
         label = entry["exercise"] + ("" if worn == "none" else f"/{worn}")
         arch = max([f["magnitude_deg"] for f in entry["faults"] if f["kind"] == "arch"] or [0])
-        if arch or entry.get("hinge_deg"):  # round 10: arched while bent over, deeper set-up
+        if entry.get("hinge_deg"):  # round 10: a deeper set-up
+            label += f"/h{entry['hinge_deg']:g}"
+        if arch:  # round 10: arched while bent over
             label += f"/arch{arch:g}"
         rep_flex(truth, result, (label, az), flex_reps, flex_err)
         rep_flex(truth, result, (place, az), flex_place, defaultdict(list))
