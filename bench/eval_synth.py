@@ -33,7 +33,7 @@ from formcheck.pose.sequence import PoseSequence
 
 #: Truth fault kinds -> the report's fault names.
 KIND_TO_FAULT = {"flexion": "rounded_back", "extension": "lumbar_overextension",
-                 "twist": "jerky_twist"}
+                 "arch": "lumbar_overextension", "twist": "jerky_twist"}
 
 
 def load_pose(matrix: Path, entry: dict, extract: bool, model: str) -> PoseSequence | None:
@@ -164,12 +164,19 @@ def main() -> int:
             by_place[(place, az)].append((entry["name"], found, clip_ok))
         worn = entry.get("clothing", "none")
         label = entry["exercise"] + ("" if worn == "none" else f"/{worn}")
+        arch = max([f["magnitude_deg"] for f in entry["faults"] if f["kind"] == "arch"] or [0])
+        if entry.get("hinge_deg"):  # round 10: a deeper set-up
+            label += f"/h{entry['hinge_deg']:g}"
+        if arch:  # round 10: arched while bent over
+            label += f"/arch{arch:g}"
         rep_flex(truth, result, (label, az), flex_reps, flex_err)
         rep_flex(truth, result, (place, az), flex_place, defaultdict(list))
         for tf in truth["faults"]:
             fault = KIND_TO_FAULT[tf["kind"]]
             meta = next((f for f in entry["faults"] if f["kind"] == tf["kind"]), {})
-            key = (fault, tf["peak"], meta.get("duration_s"), az)
+            # An arch while bent over counts for the same fault, reported apart from lockout.
+            key = (fault + ("/bent" if tf["kind"] == "arch" else ""), tf["peak"],
+                   meta.get("duration_s"), az)
             if not clip_ok[fault]:
                 assess_no[key] += 1
                 continue
@@ -178,7 +185,7 @@ def main() -> int:
                         for f in result.findings)
             hits[key][0] += int(found)
             hits[key][1] += 1
-        for fault in KIND_TO_FAULT.values():
+        for fault in dict.fromkeys(KIND_TO_FAULT.values()):  # each fault once
             if not clip_ok[fault]:
                 continue
             true_iv = [tuple(tf["interval_s"]) for tf in truth["faults"]
@@ -194,7 +201,7 @@ def main() -> int:
     print("\ndetection rate  (fault, true size deg, duration s, azimuth deg): detected/judged")
     for key in sorted(hits, key=lambda k: (k[0], k[1], k[2] or 0, k[3])):
         d, n = hits[key]
-        print(f"  {key[0]:21s} {key[1]:5.1f} {key[2]!s:5s} az={key[3]:5.1f}: {d}/{n}")
+        print(f"  {key[0]:26s} {key[1]:5.1f} {key[2]!s:5s} az={key[3]:5.1f}: {d}/{n}")
     for key, n in sorted(assess_no.items(), key=lambda kv: kv[0][3]):
         print(f"  not assessable: {key[0]} {key[1]} az={key[3]}: {n}")
     print("\nfalse alarms (fault, azimuth): findings outside any true fault / clips judged")
@@ -204,7 +211,7 @@ def main() -> int:
         print("\nrounded back per rep, by the rep's true peak flexion (deg): flagged / judged "
               "(not assessable); a flag on a rep of <= 5 deg is a false alarm")
         for ((ex, az), size), (d, n, na) in sorted(flex_reps.items()):
-            print(f"  {ex:15s} az={az:5.1f} {size:5.1f}: {d}/{n}"
+            print(f"  {ex:22s} az={az:5.1f} {size:5.1f}: {d}/{n}"
                   + (f"  ({na} not assessable)" if na else ""))
         for (ex, az), errs in sorted(flex_err.items()):
             e = np.asarray(errs)

@@ -11,6 +11,8 @@ already made are kept, so the script can be stopped and resumed.
 
     nice python bench/render_flexion.py --out /work/cache/s6-back-cloth --exercise deadlift \
         --clothing tee --clothing hoodie      # round 9: loose clothing, one kind per body
+    nice python bench/render_flexion.py --out /work/cache/s7-back10-arch --arch \
+        --exercise deadlift --clothing tee --clothing hoodie   # round 10: arched, bent over
 
 Order: deadlift, row, then squat; within each view, sizes 0/20/45, then 10, then 5/30, every
 body at each view and size, so a partial set still holds every body.
@@ -46,11 +48,13 @@ SHRINK = 0.75
 
 def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
               extra_views: tuple[float, ...] = (),
-              clothing: tuple[str, ...] = ()) -> dict[str, Scenario]:
+              clothing: tuple[str, ...] = (), hinge_deg: float = 0.0) -> dict[str, Scenario]:
     """The planned clips; ``extra_views``: azimuths besides ``VIEWS`` (e.g. 65, between the
     45 deg and the side view), planned like the others (the clips of ``VIEWS`` keep their
     placements and names). ``clothing``: loose clothing kinds ("tee", "hoodie"), cycled over
     the bodies (each body wears one, its sizes drawn for that body); names end ``_<kind>``.
+    ``hinge_deg``: a deeper set-up (``Scenario.hinge_deg``, round 10); names gain
+    ``_h<deg>`` after the size.
     """
     out: dict[str, Scenario] = {}
     views = VIEWS + tuple(v for v in extra_views if v not in VIEWS)
@@ -71,14 +75,16 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
                     if deg:
                         lf = LUMBAR_FRACTIONS[k % len(LUMBAR_FRACTIONS)]
                         faults = (Fault(FaultKind.FLEXION, deg, lumbar_fraction=lf),)
-                    name = f"{body}_{ex.value}_az{az:g}_{place}_flex{deg:g}"
+                    name = f"{body}_{ex.value}_az{az:g}_{place}_flex{deg:g}" + (
+                        f"_h{hinge_deg:g}" if hinge_deg else "")
                     scene = SCENES[k % len(SCENES)]
                     if clothing:
                         kind = clothing[b % len(clothing)]
                         scene = replace(scene, clothing=kind)
                         name += f"_{kind}"
                     out[name] = Scenario(exercise=ex, reps=2, body=body, tempo=TEMPI[ex],
-                                         camera=cam, scene=scene, faults=faults, crf=23)
+                                         camera=cam, scene=scene, faults=faults, crf=23,
+                                         hinge_deg=hinge_deg)
     # Rendering order (a partial set stays balanced): sizes 0, 20 and 45 deg before 5 and 30;
     # deadlift and row before squat (they bend the back most); every view and body at each.
     rank = {Exercise.DEADLIFT: 0, Exercise.ROW: 1, Exercise.SQUAT: 2}
@@ -93,10 +99,55 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
     return {k: out[k] for k in order}
 
 
+#: Round 10: lumbar extension sizes (deg) while bent over, and the deadlift's deeper hinge.
+ARCH_DEG = (0.0, 10.0, 20.0, 30.0)
+#: Extra pelvis pitch at the bottom (``Scenario.hinge_deg``): the rendered deadlift's deepest
+#: frame then leans ~77-80 deg (true shoulder-hip line), like real set-ups (70-80 deg).
+ARCH_HINGE_DEG = {Exercise.DEADLIFT: 20.0, Exercise.ROW: 0.0, Exercise.SQUAT: 0.0}
+
+
+def arch_scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
+                   views: tuple[float, ...], clothing: tuple[str, ...]) -> dict[str, Scenario]:
+    """The bent-over arch truth set (round 10): every body, view and size, bare and in the
+    clothing kinds given (cycled over the bodies, as for flexion), standard camera.
+    Names ``<body>_<exercise>_az<deg>_std_arch<deg>_h<hinge>[_<clothing>]``."""
+    out: dict[str, Scenario] = {}
+    for b, body in enumerate(bodies):
+        for ex in exercises:
+            for az in views:
+                for deg in ARCH_DEG:
+                    cam = replace(Camera(azimuth_deg=az), **PLACEMENTS["std"])
+                    w = int(round(cam.width * SHRINK / 2)) * 2
+                    h = int(round(cam.height * SHRINK / 2)) * 2
+                    cam = replace(cam, width=w, height=h)
+                    faults = (Fault(FaultKind.ARCH, deg),) if deg else ()
+                    hinge = ARCH_HINGE_DEG[ex]
+                    for kind in ("none",) + ((clothing[b % len(clothing)],) if clothing
+                                             else ()):
+                        scene = replace(SCENES[(b + ARCH_DEG.index(deg)) % len(SCENES)],
+                                        clothing=kind)
+                        name = f"{body}_{ex.value}_az{az:g}_std_arch{deg:g}_h{hinge:g}" + (
+                            "" if kind == "none" else f"_{kind}")
+                        out[name] = Scenario(exercise=ex, reps=2, body=body, tempo=TEMPI[ex],
+                                             camera=cam, scene=scene, faults=faults, crf=23,
+                                             hinge_deg=hinge)
+    rank = {Exercise.DEADLIFT: 0, Exercise.ROW: 1, Exercise.SQUAT: 2}
+    # A partial set stays balanced: sizes 0 and 30 first, then 20, then 10; every body at each.
+
+    def key(k: str) -> tuple:
+        sc = out[k]
+        deg = sc.faults[0].magnitude_deg if sc.faults else 0.0
+        return (rank[sc.exercise], -sc.camera.azimuth_deg, (0.0, 30.0, 20.0, 10.0).index(deg),
+                sc.scene.clothing == "none", bodies.index(sc.body))
+
+    return {k: out[k] for k in sorted(out, key=key)}
+
+
 def _entry(out: Path, name: str, sc: Scenario) -> dict:
     return {"name": name, "video": f"{name}.mp4", "truth": f"{name}.json",
             "exercise": sc.exercise.value, "body": sc.body, "clothing": sc.scene.clothing,
             "azimuth_deg": sc.camera.azimuth_deg, "camera": asdict(sc.camera),
+            "hinge_deg": sc.hinge_deg,
             "faults": [{"kind": f.kind.value, "magnitude_deg": f.magnitude_deg,
                         "lumbar_fraction": f.lumbar_fraction, "duration_s": f.duration_s,
                         "reps": list(f.reps)} for f in sc.faults]}
@@ -115,6 +166,13 @@ def main() -> int:
     ap.add_argument("--clothing", action="append", default=[],
                     choices=["tee", "hoodie"],
                     help="loose clothing, cycled over the bodies (repeat for both kinds)")
+    ap.add_argument("--arch", action="store_true",
+                    help="round 10: the bent-over arch set (lumbar extension 0/10/20/30 deg, "
+                         "deadlifts with a deeper hinge, bare and clothed, standard camera; "
+                         "--size then picks arch sizes)")
+    ap.add_argument("--hinge", type=float, default=0.0,
+                    help="flexion set: a deeper set-up, deg of extra lean at the bottom "
+                         "(Scenario.hinge_deg; 20 gives a real deadlift set-up's 70-80 deg)")
     ap.add_argument("--no-extract", action="store_true")
     ap.add_argument("--shard", default="0/1",
                     help="I/N: render every N-th clip from the I-th (parallel workers)")
@@ -122,9 +180,13 @@ def main() -> int:
     from formcheck.pipeline import extract_pose
     from formcheck.synth.clip import render_clip, write_json
 
-    scen = scenarios(tuple(args.body or BODIES),
-                     tuple(Exercise(e) for e in args.exercise or [e.value for e in Exercise]),
-                     tuple(args.azimuth), tuple(args.clothing))
+    exercises = tuple(Exercise(e) for e in args.exercise or [e.value for e in Exercise])
+    if args.arch:
+        scen = arch_scenarios(tuple(args.body or BODIES), exercises,
+                              tuple(args.azimuth) or (90.0,), tuple(args.clothing))
+    else:
+        scen = scenarios(tuple(args.body or BODIES), exercises, tuple(args.azimuth),
+                         tuple(args.clothing), args.hinge)
     scen = {n: sc for n, sc in scen.items()
             if (not args.azimuth or sc.camera.azimuth_deg in args.azimuth)
             and (not args.size or (sc.faults[0].magnitude_deg if sc.faults else 0.0)

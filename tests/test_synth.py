@@ -80,6 +80,44 @@ def test_extension_arches_lumbar_and_leans_back() -> None:
     assert ang["trunk_inclination_deg"][k] < -5.0  # leaning back past vertical
 
 
+@pytest.mark.parametrize("exercise", [Exercise.DEADLIFT, Exercise.ROW])
+def test_arch_extends_lumbar_while_bent_over(exercise: Exercise) -> None:
+    """An arch while bent over: the lumbar bones extend by its size where it holds, the trunk
+    stays bent forward (no lean back), and it is off outside its window."""
+    sc = Scenario(exercise=exercise, reps=1, tempo=FAST_TEMPO,
+                  faults=(Fault(FaultKind.ARCH, 25.0),))
+    b, frames, tracks, _ = _frames(sc)
+    ang = spine_angles(b, frames)
+    vals = tracks[0].values_deg
+    k = int(np.argmax(vals))
+    assert vals[k] == pytest.approx(25.0)
+    assert ang["lumbar_flexion_deg"][k] == pytest.approx(-25.0, abs=1e-6)
+    assert ang["thoracic_flexion_deg"][k] == pytest.approx(0.0, abs=1e-6)
+    assert ang["trunk_inclination_deg"][k] > 30.0  # still bent over
+    assert np.abs(ang["lumbar_flexion_deg"][vals == 0]).max() < 1e-6
+    neutral = _frames(replace(sc, faults=()))[1]
+    # The pelvis tips forward by part of the arch, the chest rises by the rest: the trunk's
+    # lean falls, but by less than the arch.
+    lean0 = spine_angles(b, neutral)["trunk_inclination_deg"][k]
+    assert 0.0 < lean0 - ang["trunk_inclination_deg"][k] < 25.0
+
+
+def test_hinge_deepens_the_deadlift_set_up_only_when_asked() -> None:
+    sc = Scenario(exercise=Exercise.DEADLIFT, reps=1, tempo=FAST_TEMPO)
+    b, frames, _, _ = _frames(sc)
+    deep = _frames(replace(sc, hinge_deg=20.0))[1]
+    lean = spine_angles(b, frames)["trunk_inclination_deg"]
+    lean_deep = spine_angles(b, deep)["trunk_inclination_deg"]
+    assert lean.max() < 65.0 < 70.0 < lean_deep.max()  # a real set-up leans 70-80 deg
+    k = int(np.argmin(lean))  # the lockout: no hinge there
+    assert lean_deep[k] == pytest.approx(lean[k], abs=1e-6)
+    assert "hinge_deg" not in sc.to_dict()  # the default leaves older truth files unchanged
+    d = replace(sc, hinge_deg=20.0).to_dict()
+    assert d["hinge_deg"] == 20.0 and Scenario.from_dict(d).hinge_deg == 20.0
+    with pytest.raises(ConfigError, match="hinge_deg"):
+        replace(sc, hinge_deg=-5.0)
+
+
 @pytest.mark.parametrize("duration_s", [0.2, 2.0])
 def test_twist_follows_its_duration(duration_s: float) -> None:
     sc = Scenario(exercise=Exercise.SQUAT, reps=1,
@@ -202,6 +240,13 @@ def test_cli_render(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     truth = json.loads(out.with_suffix(".json").read_text())
     assert truth["faults"][0]["kind"] == "twist"
+    res = CliRunner().invoke(app, ["render", "--out", str(out), "--exercise", "deadlift",
+                                   "--reps", "1", "--width", "64", "--height", "48", "--fps",
+                                   "10", "--arch", "20", "--hinge", "20"])
+    assert res.exit_code == 0, res.output
+    truth = json.loads(out.with_suffix(".json").read_text())
+    assert truth["faults"][0]["kind"] == "arch" and truth["scenario"]["hinge_deg"] == 20.0
+    assert max(truth["per_frame"]["fault_deg"]["arch"]) == pytest.approx(20.0, abs=0.5)
     res = CliRunner().invoke(app, ["render", "--out", str(out), "--exercise", "bench"])
     assert res.exit_code == 2
 

@@ -20,6 +20,7 @@ from formcheck.report import FAULT_TITLES, FAULTS, Report
 
 #: Truth fault kinds → report fault names.
 KIND_TO_FAULT: dict[str, str] = {"flexion": "rounded_back", "extension": "lumbar_overextension",
+                                 "arch": "lumbar_overextension",
                                  "twist": "jerky_twist"}
 
 

@@ -58,6 +58,13 @@ def render(
         help="Share of the flexion in the lumbar spine.")] = 0.5,
     extension: Annotated[float, typer.Option(
         help="Over-arching at lockout: lumbar extension, deg.")] = 0.0,
+    arch: Annotated[float, typer.Option(
+        help="Over-arching while bent over (deadlift set-up and pull, row, squat bottom): "
+             "lumbar extension, deg.")] = 0.0,
+    hinge: Annotated[float, typer.Option(
+        min=0.0, max=40.0,
+        help="Extra forward lean at the bottom, deg (a deadlift set-up: 20 gives the 70-80 "
+             "deg trunk lean of real set-ups).")] = 0.0,
     twist: Annotated[float, typer.Option(help="Trunk twist amplitude, deg.")] = 0.0,
     twist_duration: Annotated[float, typer.Option(
         help="Twist out and back, s (0.2 jerky, 2 slow); for the shapes that stay turned, "
@@ -105,6 +112,8 @@ def render(
                 faults.append(Fault(FaultKind.FLEXION, flexion, rep_list, lumbar_fraction))
             if extension:
                 faults.append(Fault(FaultKind.EXTENSION, extension, rep_list))
+            if arch:
+                faults.append(Fault(FaultKind.ARCH, arch, rep_list))
             if twist:
                 faults.append(Fault(FaultKind.TWIST, twist, rep_list,
                                     duration_s=twist_duration, twist_shape=shape))
@@ -114,7 +123,7 @@ def render(
                                         fps=fps, tilt_deg=tilt, roll_deg=roll),
                           scene=Scene(shirt_texture=shirt_texture, clothing=clothing,
                                       clothing_seed=clothing_seed),
-                          faults=tuple(faults), crf=crf)
+                          faults=tuple(faults), crf=crf, hinge_deg=hinge)
         res = render_one(sc, out)
     except FormcheckError as err:
         raise _fail(err) from None

@@ -281,7 +281,10 @@ def build_truth(sc: Scenario, body: BodyModel, cam: CameraPose, t_s: np.ndarray,
         for k in range(len(Landmark))
     ]
     fault_deg = {}
-    for kind in ("flexion", "extension", "twist"):
+    # "arch" (lumbar extension while bent over) only where rendered: older truth stays the same.
+    kinds = ("flexion", "extension", "twist") + (
+        ("arch",) if any(tr.kind.value == "arch" for tr in tracks) else ())
+    for kind in kinds:
         vals = np.zeros(len(t_s))
         for tr in tracks:
             if tr.kind.value == kind:

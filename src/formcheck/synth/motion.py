@@ -24,6 +24,9 @@ NECK_BONES = ("neck01", "neck02", "neck03")
 EXT_LEAN_BACK_DEG_PER_DEG = 0.3
 #: Hips pushed forward at an over-arched lockout, metres per degree of lumbar extension.
 EXT_HIPS_FORWARD_M_PER_DEG = 0.003
+#: Share of a bent-over arch (``FaultKind.ARCH``) taken by tipping the pelvis forward; the
+#: rest lifts the chest (the trunk's lean falls by it).
+ARCH_PELVIS_SHARE = 0.5
 #: Share of a backward trunk lean that the neck takes back to keep the gaze level.
 NECK_LEVEL_BACK = 0.8
 #: Longest reach of a two-link chain, as a fraction of its full length (avoids a locked joint).
@@ -137,7 +140,7 @@ def fault_window(sc: Scenario, rep: RepTiming,
                  kind: FaultKind) -> tuple[float, float, float, float]:
     """Where a fault of ``kind`` ramps in (a -> b), holds (b -> c) and ramps out (c -> d)."""
     ex = sc.exercise
-    if kind is FaultKind.FLEXION:
+    if kind in (FaultKind.FLEXION, FaultKind.ARCH):  # both where the back is bent over
         if ex is Exercise.SQUAT:
             return (rep.at("down", 0.3), rep.at("down", 1.0), rep.at("up", 0.0), rep.at("up", 0.7))
         if ex is Exercise.DEADLIFT:
@@ -298,6 +301,7 @@ class Poser:
         flex = np.zeros_like(t)
         lumbar_flex = np.zeros_like(t)
         ext = np.zeros_like(t)
+        arch = np.zeros_like(t)
         twist = np.zeros_like(t)
         for tr in tracks:
             if tr.kind is FaultKind.FLEXION:
@@ -307,15 +311,18 @@ class Poser:
                 lumbar_flex += tr.values_deg * f.lumbar_fraction
             elif tr.kind is FaultKind.EXTENSION:
                 ext += tr.values_deg
+            elif tr.kind is FaultKind.ARCH:
+                arch += tr.values_deg
             else:
                 twist += tr.values_deg
         frames = [self._frame(float(s[i]), float(lumbar_flex[i]),
-                              float(flex[i] - lumbar_flex[i]), float(ext[i]), float(twist[i]))
+                              float(flex[i] - lumbar_flex[i]), float(ext[i]), float(twist[i]),
+                              float(arch[i]))
                   for i in range(len(t))]
         return frames, tracks
 
     def _frame(self, s: float, lumbar_deg: float, thoracic_deg: float, ext_deg: float,
-               twist_deg: float) -> Frame:
+               twist_deg: float, arch_deg: float = 0.0) -> Frame:
         body, prof, ix = self.body, self.prof, self.idx
         n = len(body.bone_names)
         local = np.tile(np.eye(3), (n, 1, 1))
@@ -323,8 +330,13 @@ class Poser:
         back = (prof.hip_back_top + s * (prof.hip_back_bottom - prof.hip_back_top)) * self.leg_len
         pitch = prof.pelvis_pitch_top_deg + s * (
             prof.pelvis_pitch_bottom_deg - prof.pelvis_pitch_top_deg)
+        # A deeper hinge: at the bottom of a deadlift or squat, through the whole of a row.
+        pitch += self.sc.hinge_deg * (1.0 if self.sc.exercise is Exercise.ROW else s)
         pitch -= EXT_LEAN_BACK_DEG_PER_DEG * ext_deg
         forward = EXT_HIPS_FORWARD_M_PER_DEG * ext_deg
+        # Arched while bent over: the lumbar bones extend, the pelvis tips forward by a share.
+        pitch += ARCH_PELVIS_SHARE * arch_deg
+        ext_deg = ext_deg + arch_deg  # from here on: all lumbar extension
         local[ix["root"]] = rot_x(pitch)
         lumbar = lumbar_deg - ext_deg
         for name in LUMBAR_BONES:

@@ -29,6 +29,10 @@ class FaultKind(str, Enum):
     EXTENSION = "extension"
     #: Trunk twist about its long axis: out and back in ``duration_s`` (short = jerky).
     TWIST = "twist"
+    #: Lumbar extension (over-arching) while bent over: the deadlift set-up and pull, a row,
+    #: the bottom of a squat (where a flexion fault would sit); the pelvis tips forward by
+    #: part of it (``motion.ARCH_PELVIS_SHARE``), no lean back, hips not pushed through.
+    ARCH = "arch"
 
 
 class TwistShape(str, Enum):
@@ -116,7 +120,8 @@ class Scene:
 class Fault:
     """A form fault of known size on some reps (1-based; empty = every rep).
 
-    ``magnitude_deg``: peak spinal flexion, lumbar extension or twist, in degrees. A twist may
+    ``magnitude_deg``: peak spinal flexion, lumbar extension (at lockout, or while bent over
+    for ``arch``) or twist, in degrees. A twist may
     be negative: positive turns the shoulders towards the lifter's left, negative to the right.
     ``lumbar_fraction``: for flexion, the share of the flexion in the lumbar bones.
     ``duration_s``: for a twist, the time out and back (``twist_shape`` "jerk": 0.2 s is
@@ -145,6 +150,10 @@ class Scenario:
     scene: Scene = field(default_factory=Scene)
     faults: tuple[Fault, ...] = ()
     crf: int = 23
+    #: Extra forward pitch of the pelvis and trunk at the bottom of a rep (deg), for a deeper
+    #: hinge: real deadlift set-ups lean their trunk 70-80 deg, the default profile's deepest
+    #: frame 45-55 deg. 0 (the default) keeps every earlier clip the same.
+    hinge_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.reps < 1:
@@ -166,8 +175,11 @@ class Scenario:
             if f.twist_shape is not TwistShape.JERK and f.kind is not FaultKind.TWIST:
                 raise ConfigError("twist_shape applies to twist faults only")
             if f.magnitude_deg < 0 and f.kind is not FaultKind.TWIST:
-                raise ConfigError("fault magnitude_deg must be >= 0 for flexion and extension; "
-                                  "the kind sets the direction (only a twist takes a sign)")
+                raise ConfigError("fault magnitude_deg must be >= 0 for flexion, extension and "
+                                  "arch; the kind sets the direction (only a twist takes a "
+                                  "sign)")
+        if not 0.0 <= self.hinge_deg <= 40.0:
+            raise ConfigError(f"hinge_deg must lie in [0, 40], got {self.hinge_deg}")
         if self.scene.clothing not in CLOTHING_KINDS:
             raise ConfigError(f"clothing must be one of {', '.join(CLOTHING_KINDS)}, got "
                               f"{self.scene.clothing!r}")
@@ -185,6 +197,8 @@ class Scenario:
                 del fd["twist_shape"]
         if d["scene"]["shirt_texture"] == "plain":
             del d["scene"]["shirt_texture"]
+        if d["hinge_deg"] == 0.0:  # absent when the default: older truth files stay valid
+            del d["hinge_deg"]
         if d["scene"]["clothing"] == "none":  # absent when off: older truth files stay valid
             del d["scene"]["clothing"], d["scene"]["clothing_seed"]
         for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
