@@ -664,6 +664,20 @@ def test_wrap_text_fits(text, width_chars, lines):
     assert all(text_size(ln, px)[0] <= max_w for ln in out)
 
 
+def test_wrap_text_keeps_wrapping_past_a_word_wider_than_the_line():
+    """QA session 7: on a 166 px wide clip the caveat column is ~65 px; its first word
+    ("over-arched") is wider than that and used to swallow the whole caveat into one cut
+    line ("over-ar…"). The long word is now broken at its hyphen and the rest still wraps."""
+    text = "over-arched lower back judged, but: only the lockout is judged"
+    max_w = text_size("over-arch", 13)[0]
+    out, px = wrap_text(text, 13, max_w, 13, max_lines=8)
+    assert out[:3] == ["over-", "arched", "lower"] and px == 13
+    assert all(text_size(ln, px)[0] <= max_w for ln in out)
+    # No hyphen to break at: that word alone is cut, the words after it still come.
+    out, _ = wrap_text("unbreakablewordhere and more", 13, max_w, 13, max_lines=4)
+    assert out[0].endswith("…") and " ".join(out[1:]) == "and more"
+
+
 def test_plot_indices_keep_every_peak_and_gap_of_a_long_series():
     from formcheck.render._common import plot_indices
 
