@@ -287,6 +287,61 @@ def test_frame_without_person_keeps_the_body_region_untouched(setup):
     assert not np.array_equal(with_person[y0:y1, x0:x1], before[y0:y1, x0:x1])
 
 
+# ---------------------------------------------------------------------------- panels vs torso
+_LONG_CAVEAT = ("only the lockout is judged (trunk against thighs); arching while bent over is "
+                "not judged: the outline's neutral differs too much between lifters")
+_LONG_REASON = ("the hands or arms hid the torso on 54% of this rep's frames: seen square-on "
+                "the twist is read from the torso's optical flow, which sees no motion there")
+
+
+def _shifted(seq: PoseSequence, dx: float) -> PoseSequence:
+    back = None if seq.back_xy is None else seq.back_xy + [dx, 0.0]
+    return replace(seq, image_xy=seq.image_xy + [dx, 0.0], back_xy=back)
+
+
+@pytest.mark.parametrize("size, hip_x, panel", [
+    # torso under the top-right caveat column: they move left of it
+    ((960, 360), 850, "caveats"),
+    # torso behind three tall notices bottom-left: they narrow to the room left of it
+    ((498, 332), 190, "notices"),
+])
+def test_caveats_and_notices_keep_off_the_torso(size, hip_x, panel):
+    """QA session 7 on real clips: the caveats (top-right) covered a pillarboxed deadlifter's
+    back at lockout, and a front squat's three "not judged" notices (bottom-left) covered the
+    torso of a 498x332 clip. Where the frame has room beside the torso, the panels move
+    there: every pixel of the torso's box is as the skeleton alone draws it."""
+    from formcheck.render.overlay import _Layout
+
+    base = make_sequence(*size)
+    seq = _shifted(base, hip_x - base.width / 2.0)
+    judged = panel == "caveats"
+    report = replace(make_report(findings=()), assessable=(
+        Assessment("rounded_back", None, judged, None if judged else _LONG_REASON + " (1)"),
+        Assessment("lumbar_overextension", None, judged, _LONG_CAVEAT),
+        Assessment("jerky_twist", None, judged, _LONG_REASON)))
+    r = OverlayRenderer(report, seq, make_series(seq))
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    for time_s in (1.2, 2.4, 3.25):  # hinged mid-rep, upright between reps, rep 2
+        i = frame_at(seq, time_s)
+        assert len(r.caveats_at(i) if judged else r.notices_at(i)) >= 2
+        body = black(seq)
+        r._draw_body(body, i, lay)
+        full = r.draw(black(seq), i)
+        assert (full != body).any(axis=2).sum() > 2000  # the panels are drawn ...
+        box = trunk_box(seq, i, pad=0)
+        assert np.array_equal(full[box], body[box])  # ... but not over the torso
+
+
+def test_torso_boxes_are_the_same_from_the_drawn_poses():
+    from formcheck.render.overlay import DrawnPoses, torso_boxes
+
+    seq = make_sequence(low_vis=(L.LEFT_HIP,))
+    style = OverlayStyle()
+    want = torso_boxes(seq, style)
+    assert np.isnan(want[list(NAN_FRAMES)]).all() and np.isfinite(want[5]).all()
+    np.testing.assert_array_equal(torso_boxes(DrawnPoses(seq, style), style), want)
+
+
 # ---------------------------------------------------------------------------- banner
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
