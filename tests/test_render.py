@@ -343,6 +343,30 @@ def test_torso_boxes_are_the_same_from_the_drawn_poses():
 
 
 # ---------------------------------------------------------------------------- banner
+def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_message():
+    """QA session 7: on a 166x360 clip the banner was cut to "Rounded back outside a counted
+    rep: back held ro…", so the video never showed the 68° and "severe" that the page,
+    JSON, CSV and terminal give. Too narrow for the whole message, the banner says the
+    fault, the rep, the value and the grade, from the finding's own fields."""
+    from formcheck.render.overlay import _Layout
+
+    long_message = ("Rounded back in rep 2 (ascent): back held rounded about 24° past a "
+                    "typical neutral bent-over back (a rough estimate: your own neutral was "
+                    "never seen)")
+    base = make_report()
+    report = replace(base, findings=(replace(base.findings[0], message=long_message),))
+    for size, want in (((166, 360), "Rounded back in rep 2: 24° (severe)"),
+                       ((960, 540), long_message)):
+        seq = make_sequence(*size)
+        r = OverlayRenderer(report, seq, make_series(seq))
+        lay = _Layout.for_frame(seq.width, seq.height, r.style)
+        i = frame_at(seq, 3.25)
+        assert r.banners_at(i) == (0,) and r.banner_text(0, seq.width, lay) == want
+        lines = r.wrap(want, round(lay.px * 1.1), seq.width - 2 * lay.margin, lay, True,
+                       r.style.banner_max_lines)[0]
+        assert "24°" in " ".join(lines) and not lines[-1].endswith("…")
+
+
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
     (2.95, (0,)),         # in progress

@@ -22,6 +22,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     assessment_for,
     caveat_text,
+    finding_short_text,
     finding_text,
     format_value,
     not_judged_text,
@@ -757,7 +758,7 @@ class OverlayRenderer:
             f = self.report.findings[i]
             held = t > self._f_end[i]  # over, still shown so it can be read: drawn dimmer
             box_w, box_h = self._panel_box(
-                frame, finding_text(f), x, y, round(lay.px * 1.1), lay, bold=True,
+                frame, self.banner_text(i, w, lay), x, y, round(lay.px * 1.1), lay, bold=True,
                 text_bgr=st.text_bgr, bg_bgr=st.severity_bgr(f.severity),
                 alpha=st.held_banner_alpha if held else st.banner_alpha,
                 max_lines=st.banner_max_lines)
@@ -782,6 +783,18 @@ class OverlayRenderer:
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
+
+    def banner_text(self, i: int, width: int, lay: _Layout) -> str:
+        """Finding ``i``'s banner: its message, or, when the frame is too narrow for the
+        message to fit the banner's lines uncut, its short form (``finding_short_text``), so
+        the fault, the rep, the value and the grade are never the part cut off."""
+        f = self.report.findings[i]
+        text = finding_text(f)
+        lines = self._laid(text, round(lay.px * 1.1), width - 2 * lay.margin, lay, True,
+                           self.style.banner_max_lines)[0]
+        if lines[-1].endswith("…") and not text.endswith("…"):
+            return finding_short_text(f)
+        return text
 
     def caveat_width(self, width: int, lay: _Layout) -> int:
         """Width of the caveats' column, top-right: as wide as the gauge's text allows
