@@ -543,6 +543,23 @@ def _section(text: str, sid: str) -> str:
     return text[start:text.index("</section>", start)]
 
 
+def test_page_verdict_says_when_a_fault_was_judged_in_only_some_reps(setup, tmp_path):
+    """QA session 7: a front squat's page read "No findings in 10 reps" with only the back
+    faults named as not judged, though the twist was judged in 1 of the 10 reps (hands over
+    the torso in the others); the verdict now says so, as the rep table does."""
+    from formcheck.render.html import _verdict
+
+    report, _, series = setup
+    assert "only some reps" not in _verdict(report)
+    hidden = tuple(Assessment("jerky_twist", k, False, "hands over the torso") for k in (1, 3))
+    report = replace(report, assessable=tuple(
+        replace(a, assessable=True, reason=None) if a.fault == "jerky_twist" else a
+        for a in report.assessable) + hidden)
+    verdict = _verdict(report)
+    assert "Judged in only some reps: jerky twist (1 of 3)" in verdict
+    assert "Not judged in this clip" not in verdict
+
+
 def test_page_summary_and_rep_table(page):
     _, text = page
     summary = _section(text, "summary")
