@@ -342,6 +342,26 @@ def test_torso_boxes_are_the_same_from_the_drawn_poses():
     np.testing.assert_array_equal(torso_boxes(DrawnPoses(seq, style), style), want)
 
 
+def test_gauge_reads_not_judged_on_frames_the_rule_did_not_judge(setup):
+    """QA session 7: a lockout-only gauge read "now -127° · limit 10°" while the lifter was
+    bent over, a value the rule never compared with its limit (drawn muted in the plot)."""
+    from formcheck.render.overlay import _Layout
+
+    _, seq, series = setup
+    s = series["back_rounding"]
+    judged = np.zeros(len(s.t_s), bool)
+    judged[: len(judged) // 2] = True
+    series = {**series, "back_rounding": replace(s, judged=judged)}
+    r = OverlayRenderer(make_report(findings=()), seq, series)
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    first, last = frame_at(seq, 1.2), frame_at(seq, 5.2)
+    assert r.gauge_series_at(first) == r.gauge_series_at(last) == "back_rounding"
+    now = format_value(float(s.values[first]), "deg")
+    assert r.gauge_text("back_rounding", first, lay, seq.width)[0][-1] == f"now {now} · limit 12°"
+    assert r.gauge_text("back_rounding", last, lay, seq.width)[0][-1] == (
+        "not judged · limit 12°")
+
+
 # ---------------------------------------------------------------------------- banner
 def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_message():
     """QA session 7: on a 166x360 clip the banner was cut to "Rounded back outside a counted

@@ -814,7 +814,10 @@ class OverlayRenderer:
         j = int(self._sample_of_frame[name][index])
         now = s.values[j] if j >= 0 else float("nan")
         short = "%" if s.unit.startswith("%") else s.unit  # "% of torso" goes in the label
-        reading = f"now {format_value(now, short)}"
+        # A value the rule did not judge (drawn muted) is no reading against the limit: a
+        # lockout-only angle reads -127° while bent over.
+        judged = j >= 0 and (s.judged is None or bool(s.judged[j]))
+        reading = f"now {format_value(now, short)}" if judged else "not judged"
         if s.threshold is not None:
             reading += f" · limit {format_value(s.threshold, short)}"
         label = s.label or s.name
