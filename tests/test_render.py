@@ -294,28 +294,35 @@ _LONG_REASON = ("the hands or arms hid the torso on 54% of this rep's frames: se
                 "the twist is read from the torso's optical flow, which sees no motion there")
 
 
-def _shifted(seq: PoseSequence, dx: float) -> PoseSequence:
-    back = None if seq.back_xy is None else seq.back_xy + [dx, 0.0]
-    return replace(seq, image_xy=seq.image_xy + [dx, 0.0], back_xy=back)
+def _shifted(seq: PoseSequence, dx: float, dy: float = 0.0) -> PoseSequence:
+    back = None if seq.back_xy is None else seq.back_xy + [dx, dy]
+    return replace(seq, image_xy=seq.image_xy + [dx, dy], back_xy=back)
 
 
-@pytest.mark.parametrize("size, hip_x, panel", [
+@pytest.mark.parametrize("size, hip_x, hip_dy, panel", [
     # torso under the top-right caveat column: they move left of it
-    ((960, 360), 850, "caveats"),
+    ((960, 360), 850, 0, "caveats"),
     # torso behind three tall notices bottom-left: they narrow to the room left of it
-    ((498, 332), 190, "notices"),
+    ((498, 332), 190, 0, "notices"),
+    # shoulders high in the frame, under a banner across the top: it narrows to the left
+    ((960, 540), 560, -120, "banner"),
 ])
-def test_caveats_and_notices_keep_off_the_torso(size, hip_x, panel):
-    """QA session 7 on real clips: the caveats (top-right) covered a pillarboxed deadlifter's
-    back at lockout, and a front squat's three "not judged" notices (bottom-left) covered the
-    torso of a 498x332 clip. Where the frame has room beside the torso, the panels move
-    there: every pixel of the torso's box is as the skeleton alone draws it."""
+def test_panels_keep_off_the_torso(size, hip_x, hip_dy, panel):
+    """QA session 7 on real clips: the caveats (top-right) and a held banner covered a
+    pillarboxed deadlifter's back and shoulders at lockout, and a front squat's three "not
+    judged" notices (bottom-left) covered the torso of a 498x332 clip. Where the frame has
+    room beside the torso, the panels move there: every pixel of the torso's box is as the
+    skeleton alone draws it."""
     from formcheck.render.overlay import _Layout
 
     base = make_sequence(*size)
-    seq = _shifted(base, hip_x - base.width / 2.0)
-    judged = panel == "caveats"
-    report = replace(make_report(findings=()), assessable=(
+    seq = _shifted(base, hip_x - base.width / 2.0, hip_dy)
+    judged = panel != "notices"
+    findings = ()
+    if panel == "banner":
+        f = make_report().findings[0]
+        findings = (replace(f, message=f"{f.message}; " + _LONG_CAVEAT),)
+    report = replace(make_report(findings=findings), assessable=(
         Assessment("rounded_back", None, judged, None if judged else _LONG_REASON + " (1)"),
         Assessment("lumbar_overextension", None, judged, _LONG_CAVEAT),
         Assessment("jerky_twist", None, judged, _LONG_REASON)))
@@ -323,7 +330,10 @@ def test_caveats_and_notices_keep_off_the_torso(size, hip_x, panel):
     lay = _Layout.for_frame(seq.width, seq.height, r.style)
     for time_s in (1.2, 2.4, 3.25):  # hinged mid-rep, upright between reps, rep 2
         i = frame_at(seq, time_s)
-        assert len(r.caveats_at(i) if judged else r.notices_at(i)) >= 2
+        if panel == "banner":
+            assert r.banners_at(i) == ((0,) if time_s == 3.25 else ())
+        else:
+            assert len(r.caveats_at(i) if judged else r.notices_at(i)) >= 2
         body = black(seq)
         r._draw_body(body, i, lay)
         full = r.draw(black(seq), i)

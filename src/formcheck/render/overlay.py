@@ -754,14 +754,15 @@ class OverlayRenderer:
             if x + box_w > col_x:
                 reach_y = y
         t = self.seq.t_s[index]
+        bw, b_lines = self.banner_place(index, w, lay, y)
         for i in self.banners_at(index):
             f = self.report.findings[i]
             held = t > self._f_end[i]  # over, still shown so it can be read: drawn dimmer
             box_w, box_h = self._panel_box(
-                frame, self.banner_text(i, w, lay), x, y, round(lay.px * 1.1), lay, bold=True,
-                text_bgr=st.text_bgr, bg_bgr=st.severity_bgr(f.severity),
-                alpha=st.held_banner_alpha if held else st.banner_alpha,
-                max_lines=st.banner_max_lines)
+                frame, self.banner_text(i, w, lay, bw, b_lines), x, y, round(lay.px * 1.1),
+                lay, bold=True, text_bgr=st.text_bgr, bg_bgr=st.severity_bgr(f.severity),
+                alpha=st.held_banner_alpha if held else st.banner_alpha, max_w=bw,
+                max_lines=b_lines)
             y += gap + box_h
             if x + box_w > col_x:
                 reach_y = y
@@ -784,17 +785,39 @@ class OverlayRenderer:
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
 
-    def banner_text(self, i: int, width: int, lay: _Layout) -> str:
-        """Finding ``i``'s banner: its message, or, when the frame is too narrow for the
-        message to fit the banner's lines uncut, its short form (``finding_short_text``), so
-        the fault, the rep, the value and the grade are never the part cut off."""
+    def banner_text(self, i: int, width: int, lay: _Layout, max_w: int | None = None,
+                    max_lines: int | None = None) -> str:
+        """Finding ``i``'s banner: its message, or, when the frame (or the banners' column,
+        ``max_w`` wide) is too narrow for the message to fit the banner's lines uncut, its
+        short form (``finding_short_text``), so the fault, the rep, the value and the grade
+        are never the part cut off."""
         f = self.report.findings[i]
         text = finding_text(f)
-        lines = self._laid(text, round(lay.px * 1.1), width - 2 * lay.margin, lay, True,
-                           self.style.banner_max_lines)[0]
+        lines = self._laid(text, round(lay.px * 1.1), max_w or width - 2 * lay.margin, lay,
+                           True, max_lines or self.style.banner_max_lines)[0]
         if lines[-1].endswith("…") and not text.endswith("…"):
             return finding_short_text(f)
         return text
+
+    def banner_place(self, index: int, width: int, lay: _Layout, top: int) -> tuple[int, int]:
+        """The banners' column on this frame: (width, lines a banner may take). Across the
+        frame from the left; when that covers the torso and the room left of it is wide
+        enough, narrowed to that room, with twice the lines (a warning must not hide the
+        back it is about; past those lines ``banner_text`` gives its short form)."""
+        full, lines = width - 2 * lay.margin, self.style.banner_max_lines
+        shown = self.banners_at(index)
+        room = self.side_room(index, width, lay)
+        if not shown or room is None:
+            return full, lines
+        px = round(lay.px * 1.1)
+        laid = [self._laid(self.banner_text(i, width, lay), px, full, lay, True, lines)
+                for i in shown]
+        rect = (lay.margin, top, lay.margin + max(b[2] for b in laid) + 2 * lay.pad,
+                top + sum(b[3] + 3 * lay.pad for b in laid))
+        need = round(self.style.side_min_width_em * max(px, self.style.min_text_px))
+        if self._clear_of_torso(rect, index, lay) or room[0] < need:
+            return full, lines
+        return min(full, room[0]), 2 * lines
 
     def caveat_width(self, width: int, lay: _Layout) -> int:
         """Width of the caveats' column, top-right: as wide as the gauge's text allows
