@@ -287,7 +287,116 @@ def test_frame_without_person_keeps_the_body_region_untouched(setup):
     assert not np.array_equal(with_person[y0:y1, x0:x1], before[y0:y1, x0:x1])
 
 
+# ---------------------------------------------------------------------------- panels vs torso
+_LONG_CAVEAT = ("only the lockout is judged (trunk against thighs); arching while bent over is "
+                "not judged: the outline's neutral differs too much between lifters")
+_LONG_REASON = ("the hands or arms hid the torso on 54% of this rep's frames: seen square-on "
+                "the twist is read from the torso's optical flow, which sees no motion there")
+
+
+def _shifted(seq: PoseSequence, dx: float, dy: float = 0.0) -> PoseSequence:
+    back = None if seq.back_xy is None else seq.back_xy + [dx, dy]
+    return replace(seq, image_xy=seq.image_xy + [dx, dy], back_xy=back)
+
+
+@pytest.mark.parametrize("size, hip_x, hip_dy, panel", [
+    # torso under the top-right caveat column: they move left of it
+    ((960, 360), 850, 0, "caveats"),
+    # torso behind three tall notices bottom-left: they narrow to the room left of it
+    ((498, 332), 190, 0, "notices"),
+    # shoulders high in the frame, under a banner across the top: it narrows to the left
+    ((960, 540), 560, -120, "banner"),
+])
+def test_panels_keep_off_the_torso(size, hip_x, hip_dy, panel):
+    """QA session 7 on real clips: the caveats (top-right) and a held banner covered a
+    pillarboxed deadlifter's back and shoulders at lockout, and a front squat's three "not
+    judged" notices (bottom-left) covered the torso of a 498x332 clip. Where the frame has
+    room beside the torso, the panels move there: every pixel of the torso's box is as the
+    skeleton alone draws it."""
+    from formcheck.render.overlay import _Layout
+
+    base = make_sequence(*size)
+    seq = _shifted(base, hip_x - base.width / 2.0, hip_dy)
+    judged = panel != "notices"
+    findings = ()
+    if panel == "banner":
+        f = make_report().findings[0]
+        findings = (replace(f, message=f"{f.message}; " + _LONG_CAVEAT),)
+    report = replace(make_report(findings=findings), assessable=(
+        Assessment("rounded_back", None, judged, None if judged else _LONG_REASON + " (1)"),
+        Assessment("lumbar_overextension", None, judged, _LONG_CAVEAT),
+        Assessment("jerky_twist", None, judged, _LONG_REASON)))
+    r = OverlayRenderer(report, seq, make_series(seq))
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    for time_s in (1.2, 2.4, 3.25):  # hinged mid-rep, upright between reps, rep 2
+        i = frame_at(seq, time_s)
+        if panel == "banner":
+            assert r.banners_at(i) == ((0,) if time_s == 3.25 else ())
+        else:
+            assert len(r.caveats_at(i) if judged else r.notices_at(i)) >= 2
+        body = black(seq)
+        r._draw_body(body, i, lay)
+        full = r.draw(black(seq), i)
+        assert (full != body).any(axis=2).sum() > 2000  # the panels are drawn ...
+        box = trunk_box(seq, i, pad=0)
+        assert np.array_equal(full[box], body[box])  # ... but not over the torso
+
+
+def test_torso_boxes_are_the_same_from_the_drawn_poses():
+    from formcheck.render.overlay import DrawnPoses, torso_boxes
+
+    seq = make_sequence(low_vis=(L.LEFT_HIP,))
+    style = OverlayStyle()
+    want = torso_boxes(seq, style)
+    assert np.isnan(want[list(NAN_FRAMES)]).all() and np.isfinite(want[5]).all()
+    np.testing.assert_array_equal(torso_boxes(DrawnPoses(seq, style), style), want)
+
+
+def test_gauge_reads_not_judged_on_frames_the_rule_did_not_judge(setup):
+    """QA session 7: a lockout-only gauge read "now -127° · limit 10°" while the lifter was
+    bent over, a value the rule never compared with its limit (drawn muted in the plot)."""
+    from formcheck.render.overlay import _Layout
+
+    _, seq, series = setup
+    s = series["back_rounding"]
+    judged = np.zeros(len(s.t_s), bool)
+    judged[: len(judged) // 2] = True
+    series = {**series, "back_rounding": replace(s, judged=judged)}
+    r = OverlayRenderer(make_report(findings=()), seq, series)
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    first, last = frame_at(seq, 1.2), frame_at(seq, 5.2)
+    assert r.gauge_series_at(first) == r.gauge_series_at(last) == "back_rounding"
+    now = format_value(float(s.values[first]), "deg")
+    assert r.gauge_text("back_rounding", first, lay, seq.width)[0][-1] == f"now {now} · limit 12°"
+    assert r.gauge_text("back_rounding", last, lay, seq.width)[0][-1] == (
+        "not judged · limit 12°")
+
+
 # ---------------------------------------------------------------------------- banner
+def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_message():
+    """QA session 7: on a 166x360 clip the banner was cut to "Rounded back outside a counted
+    rep: back held ro…", so the video never showed the 68° and "severe" that the page,
+    JSON, CSV and terminal give. Too narrow for the whole message, the banner says the
+    fault, the rep, the value and the grade, from the finding's own fields."""
+    from formcheck.render.overlay import _Layout
+
+    long_message = ("Rounded back in rep 2 (ascent): back held rounded about 24° past a "
+                    "typical neutral bent-over back (a rough estimate: your own neutral was "
+                    "never seen)")
+    base = make_report()
+    report = replace(base, findings=(replace(base.findings[0], message=long_message),))
+    for size, want in (((166, 360), "Rounded back in rep 2: 24° (severe)"),
+                       ((960, 540), long_message)):
+        seq = make_sequence(*size)
+        r = OverlayRenderer(report, seq, make_series(seq))
+        lay = _Layout.for_frame(seq.width, seq.height, r.style)
+        i = frame_at(seq, 3.25)
+        assert r.banners_at(i) == (0,) and r.banner_text(0, seq.width, lay) == want
+        lines = r.wrap(want, round(lay.px * 1.1), seq.width - 2 * lay.margin, lay, True,
+                       r.style.banner_max_lines)[0]
+        assert "24°" in " ".join(lines) and not lines[-1].endswith("…")
+
+
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
     (2.95, (0,)),         # in progress
@@ -462,6 +571,23 @@ def page(page_inputs, tmp_path_factory):
 def _section(text: str, sid: str) -> str:
     start = text.index(f'<section id="{sid}">')
     return text[start:text.index("</section>", start)]
+
+
+def test_page_verdict_says_when_a_fault_was_judged_in_only_some_reps(setup, tmp_path):
+    """QA session 7: a front squat's page read "No findings in 10 reps" with only the back
+    faults named as not judged, though the twist was judged in 1 of the 10 reps (hands over
+    the torso in the others); the verdict now says so, as the rep table does."""
+    from formcheck.render.html import _verdict
+
+    report, _, series = setup
+    assert "only some reps" not in _verdict(report)
+    hidden = tuple(Assessment("jerky_twist", k, False, "hands over the torso") for k in (1, 3))
+    report = replace(report, assessable=tuple(
+        replace(a, assessable=True, reason=None) if a.fault == "jerky_twist" else a
+        for a in report.assessable) + hidden)
+    verdict = _verdict(report)
+    assert "Judged in only some reps: jerky twist (1 of 3)" in verdict
+    assert "Not judged in this clip" not in verdict
 
 
 def test_page_summary_and_rep_table(page):
@@ -662,6 +788,20 @@ def test_wrap_text_fits(text, width_chars, lines):
     out, px = wrap_text(text, 20, max_w, 12)
     assert len(out) == lines and 12 <= px <= 20
     assert all(text_size(ln, px)[0] <= max_w for ln in out)
+
+
+def test_wrap_text_keeps_wrapping_past_a_word_wider_than_the_line():
+    """QA session 7: on a 166 px wide clip the caveat column is ~65 px; its first word
+    ("over-arched") is wider than that and used to swallow the whole caveat into one cut
+    line ("over-ar…"). The long word is now broken at its hyphen and the rest still wraps."""
+    text = "over-arched lower back judged, but: only the lockout is judged"
+    max_w = text_size("over-arch", 13)[0]
+    out, px = wrap_text(text, 13, max_w, 13, max_lines=8)
+    assert out[:3] == ["over-", "arched", "lower"] and px == 13
+    assert all(text_size(ln, px)[0] <= max_w for ln in out)
+    # No hyphen to break at: that word alone is cut, the words after it still come.
+    out, _ = wrap_text("unbreakablewordhere and more", 13, max_w, 13, max_lines=4)
+    assert out[0].endswith("…") and " ".join(out[1:]) == "and more"
 
 
 def test_plot_indices_keep_every_peak_and_gap_of_a_long_series():

@@ -130,6 +130,26 @@ def test_reps_csv_carries_each_rules_words_on_the_rep():
     assert rows["outside"]["jerky_twist_note"] == "no warning does not rule a twist out"
 
 
+def test_reps_csv_outside_row_gives_the_status_the_terminal_and_page_give():
+    """QA session 7 (a side-view deadlift with a finding outside the reps): the CSV's
+    ``outside`` row said twist "ok" beside the note "a side view cannot show rotation", where
+    the terminal and the page said "not assessable"; all three now give the same cell."""
+    import csv
+    import io
+    from dataclasses import replace
+
+    from formcheck.render._common import NOT_ASSESSABLE, cell_status
+
+    side = "a side view cannot show rotation about the spine well"
+    report = replace(_with_caveats(), assessable=(
+        Assessment("jerky_twist", None, False, side),
+        Assessment("rounded_back", None, True)))
+    row = {r["rep"]: r for r in csv.DictReader(io.StringIO(report.reps_csv()))}["outside"]
+    assert cell_status(report, "jerky_twist", None).kind == NOT_ASSESSABLE
+    assert row["jerky_twist"] == "not_assessable" and row["jerky_twist_note"] == side
+    assert row["rounded_back"] == "mild" and row["lumbar_overextension"] == "ok"
+
+
 def test_caveats_are_grouped_and_reach_the_terminal_and_the_page(tmp_path):
     import io
 

@@ -246,10 +246,11 @@ class Report:
             status, values, notes = [], [], []
             for fault in FAULTS:
                 hits = [f for f in self.findings if f.fault == fault and f.rep == rep_no]
-                a = (self.assessment(fault, rep_no) or self.assessment(fault, None)
-                     if rep_no is not None else None)
-                said = a if a is not None else self.assessment(fault, None)
-                notes.append((said.reason or "") if said is not None else "")
+                # The rep's own assessment, else the clip's (the outside row's): the status
+                # the terminal and the page give the same cell (render._common.cell_status).
+                a = ((self.assessment(fault, rep_no) if rep_no is not None else None)
+                     or self.assessment(fault, None))
+                notes.append((a.reason or "") if a is not None else "")
                 if hits:
                     top = worst(hits)
                     status.append(top.severity)

@@ -236,6 +236,15 @@ def finding_text(f: Finding) -> str:
     return f"{where}{fault_title(f.fault)} ({format_value(f.value, f.unit)})"
 
 
+def finding_short_text(f: Finding) -> str:
+    """The finding in a few words for a frame too small for its message: the fault, where,
+    its value and grade (``Rounded back in rep 1: 84° (severe)``), from the same fields."""
+    title = fault_title(f.fault)
+    where = "outside reps" if f.rep is None else f"in rep {f.rep}"
+    return (f"{title[:1].upper()}{title[1:]} {where}: {format_value(f.value, f.unit)} "
+            f"({f.severity})")
+
+
 def not_judged_text(fault: str, reason: str | None) -> str:
     """One line for a fault that could not be judged, e.g. for the overlay and the terminal."""
     tail = reason if reason else "not visible enough from this view"

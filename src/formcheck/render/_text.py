@@ -155,7 +155,9 @@ def wrap_text(text: str, px: int, max_width: int, min_px: int, bold: bool = Fals
               max_lines: int = 2) -> tuple[list[str], int]:
     """Break ``text`` at spaces into at most ``max_lines`` lines that fit ``max_width``; the
     last line is shrunk (then cut) by ``fit_text`` if words are left over. Returns the lines
-    and the size to draw them at."""
+    and the size to draw them at. A word wider than a line is broken after a hyphen if it
+    has one that fits, else cut with an ellipsis on its own line; the words after it still
+    wrap (a narrow column must not lose its whole text to one long word)."""
     words, lines = text.split(), []
     while words and len(lines) < max_lines - 1:
         line = words[0]
@@ -166,13 +168,28 @@ def wrap_text(text: str, px: int, max_width: int, min_px: int, bold: bool = Fals
         if k == len(words) and text_size(line, px, bold)[0] <= max_width:
             return [*lines, line], px
         if text_size(line, px, bold)[0] > max_width:  # a single word wider than the line
-            break
+            head, rest = _break_word(line, px, max_width, bold)
+            lines.append(head)
+            words = [rest, *words[1:]] if rest else words[1:]
+            continue
         lines.append(line)
         words = words[k:]
+    if not words and lines:  # the last word was broken onto the last line
+        return lines, px
     last, size = fit_text(" ".join(words), px, max_width, min_px, bold)
     if size != px:  # keep one size for the whole block
         lines = [fit_text(ln, size, max_width, min_px, bold)[0] for ln in lines]
     return [*lines, last], size
+
+
+def _break_word(word: str, px: int, max_width: int, bold: bool) -> tuple[str, str]:
+    """A word too wide for a line as (the part drawn on this line, the rest for the next):
+    up to its last hyphen that fits ("over-" / "arched"), else the word cut with an
+    ellipsis and nothing left over."""
+    for cut in range(len(word) - 2, 0, -1):
+        if word[cut] == "-" and text_size(word[:cut + 1], px, bold)[0] <= max_width:
+            return word[:cut + 1], word[cut + 1:]
+    return fit_text(word, px, max_width, px, bold)[0], ""
 
 
 def put_text(frame: np.ndarray, text: str, x: int, y: int, px: int,

@@ -136,8 +136,26 @@ def _verdict(report: Report) -> str:
     if judged_none:
         names = ", ".join(fault_title(a.fault) for a in judged_none)
         extra = f'<p class="muted">Not judged in this clip: {_e(names)} (see below).</p>'
+    some = _judged_in_some_reps(report)
+    if some:
+        names = ", ".join(f"{fault_title(f)} ({k} of {n_reps})" for f, k in some)
+        extra += f'<p class="muted">Judged in only some reps: {_e(names)} (see below).</p>'
     return (f'<p class="verdict">{_e(head)}</p>'
             + (f'<ul class="chips">{chips}</ul>' if chips else "") + extra)
+
+
+def _judged_in_some_reps(report: Report) -> list[tuple[str, int]]:
+    """(fault, reps judged) for each fault judged on the clip but not in every rep: "no
+    findings in 10 reps" must not read as ten reps checked for a fault judged in one."""
+    out = []
+    for a in report.assessable:
+        if a.rep is not None or not a.assessable:
+            continue
+        judged = sum(1 for r in report.reps
+                     if cell_status(report, a.fault, r.index).kind != NOT_ASSESSABLE)
+        if judged < len(report.reps):
+            out.append((a.fault, judged))
+    return out
 
 
 def _notices(report: Report) -> str:

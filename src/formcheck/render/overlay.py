@@ -22,6 +22,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     assessment_for,
     caveat_text,
+    finding_short_text,
     finding_text,
     format_value,
     not_judged_text,
@@ -58,6 +59,8 @@ _L = Landmark
 _SHOULDERS = (_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER)
 _HIPS = (_L.LEFT_HIP, _L.RIGHT_HIP)
 _TWIST_EDGES = {_SHOULDERS, _HIPS}
+#: The landmarks that outline the torso, which the panels keep clear of (with the back outline).
+_TORSO = np.array([*_SHOULDERS, *_HIPS], dtype=np.intp)
 #: Joints that get a dot (the body, not the face).
 _JOINTS = tuple(range(_L.LEFT_SHOULDER, len(_L)))
 _JOINT_IDX = np.array(_JOINTS, dtype=np.intp)
@@ -96,6 +99,10 @@ class OverlayStyle:
     caveat_max_lines: int = 6
     #: Draw the caveats top-right (the live view keeps that corner for its own status).
     show_caveats: bool = True
+    #: The caveats and the "not judged" notices move beside the lifter's torso (the part
+    #: being judged) when they would cover it and the free side is at least this many text
+    #: heights wide; narrower, they stay where they are (a frame filled by the lifter).
+    side_min_width_em: float = 10.0
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -226,10 +233,48 @@ class DrawnPoses:
         return sum(a.nbytes for a in (self.t_s, self.points, self.trunk, self.back, self.flags)
                    if a is not None)
 
+    def torso_boxes(self) -> np.ndarray:
+        """``(n, 4)`` box (x0, y0, x1, y1) of each frame's torso as drawn: the shoulders and
+        hips drawn with a dot and the back outline's points (NaN: none). The same boxes as
+        ``torso_boxes`` gives for the sequence these poses were made from."""
+        bits = np.unpackbits(self.flags, axis=1, count=self._nflags).astype(bool)
+        e, j = len(SKELETON_EDGES), len(_JOINTS)
+        joint_col = {lm: k for k, lm in enumerate(_JOINTS)}
+        ok = bits[:, [2 + 2 * e + joint_col[int(lm)] for lm in _TORSO]]
+        back_ok = None if self.back is None else bits[:, 2 + 2 * e + j:]
+        return _boxes(self.points[:, _AT[_TORSO]], ok, self.back, back_ok)
+
     def frame(self, index: int) -> _Frame:
         bits = np.unpackbits(self.flags[index], count=self._nflags).astype(bool)
         return _Frame.of(bits, self.points[index], self.trunk[index],
                          None if self.back is None else self.back[index])
+
+
+def torso_boxes(seq: PoseSequence | DrawnPoses, style: OverlayStyle) -> np.ndarray:
+    """``(n, 4)`` box (x0, y0, x1, y1) in pixels of each frame's torso as the overlay draws
+    it (NaN where none is drawn): shoulders and hips seen well enough for a dot, and the back
+    outline, rounded as drawn."""
+    if isinstance(seq, DrawnPoses):
+        return seq.torso_boxes()
+    pts = np.rint(seq.image_xy[:, _TORSO].astype(np.float64))
+    ok = np.isfinite(pts).all(axis=2) & (seq.visibility[:, _TORSO] >= style.min_visibility)
+    back = back_ok = None
+    if seq.back_xy is not None:
+        back_ok = np.isfinite(seq.back_xy).all(axis=2)
+        back = np.round(seq.back_xy)
+    return _boxes(pts, ok, back, back_ok)
+
+
+def _boxes(pts: np.ndarray, ok: np.ndarray, back: np.ndarray | None,
+           back_ok: np.ndarray | None) -> np.ndarray:
+    """Per row, the box around the points where ``ok`` (NaN: none)."""
+    if back is not None:
+        pts = np.concatenate([pts, back], axis=1)
+        ok = np.concatenate([ok, back_ok], axis=1)
+    x = np.where(ok, pts[..., 0], np.nan)
+    y = np.where(ok, pts[..., 1], np.nan)
+    return np.stack([np.fmin.reduce(x, axis=1), np.fmin.reduce(y, axis=1),
+                     np.fmax.reduce(x, axis=1), np.fmax.reduce(y, axis=1)], axis=1)
 
 
 def _put(dest: np.ndarray, at: int, rows: np.ndarray) -> np.ndarray:
@@ -338,6 +383,9 @@ class OverlayRenderer:
                     self._phase_names)
                 self._phase_names.append(ph.name)
         ends = np.sort(np.array([r.end_s for r in reps], dtype=np.float64))
+        # Where the torso was in each rep (and outside them): the panels keep clear of it.
+        self._torso_box = _context_boxes(torso_boxes(seq, self.style), self._rep_of_frame,
+                                         len(reps))
         # (int32 tables: a long clip's frames, not its reps, make them large.)
         self._reps_done = np.searchsorted(ends, t, side="left").astype(np.int32)
 
@@ -570,16 +618,7 @@ class OverlayRenderer:
         corner."""
         if max_w is None:
             max_w = frame.shape[1] - x - lay.margin
-        key = (text, px, max_w, lay.pad, bold, max_lines)
-        laid = self._laid_out.get(key)
-        if laid is None:  # the same few texts on most frames: wrapped and measured once
-            lines, px = self.wrap(text, px, max_w, lay, bold, max_lines)
-            sizes = [text_size(ln, px, bold) for ln in lines]
-            laid = self._laid_out[key] = (tuple(lines), px, max(w for w, _ in sizes),
-                                          sum(h for _, h in sizes))
-            if len(self._laid_out) > _LAID_OUT_SIZE:
-                self._laid_out.clear()
-        lines, px, text_w, text_h = laid
+        lines, px, text_w, text_h = self._laid(text, px, max_w, lay, bold, max_lines)
         box_w = text_w + 2 * lay.pad
         box_h = text_h + 2 * lay.pad
         if upward:
@@ -589,6 +628,97 @@ class OverlayRenderer:
         fill_rect(frame, x, y, x + box_w, y + box_h, bg_bgr, alpha)
         put_lines(frame, lines, x + lay.pad, y + lay.pad, px, text_bgr, bold)
         return box_w, box_h
+
+    def _laid(self, text: str, px: int, max_w: int, lay: _Layout, bold: bool,
+              max_lines: int) -> tuple[tuple[str, ...], int, int, int]:
+        """(lines, size, text width, text height) of a panel's text in a box ``max_w``
+        wide."""
+        key = (text, px, max_w, lay.pad, bold, max_lines)
+        laid = self._laid_out.get(key)
+        if laid is None:  # the same few texts on most frames: wrapped and measured once
+            lines, px = self.wrap(text, px, max_w, lay, bold, max_lines)
+            sizes = [text_size(ln, px, bold) for ln in lines]
+            laid = self._laid_out[key] = (tuple(lines), px, max(w for w, _ in sizes),
+                                          sum(h for _, h in sizes))
+            if len(self._laid_out) > _LAID_OUT_SIZE:
+                self._laid_out.clear()
+        return laid
+
+    def _stack(self, texts: tuple[str, ...], max_w: int, max_lines: int,
+               lay: _Layout) -> tuple[int, int]:
+        """(widest box, total height with the gaps) of ``texts`` as notice-sized panels."""
+        boxes = [self._laid(t, self.notice_px(lay), max_w, lay, False, max_lines)
+                 for t in texts]
+        return (max(b[2] for b in boxes) + 2 * lay.pad,
+                sum(b[3] + 2 * lay.pad + lay.pad for b in boxes))
+
+    def torso_box_at(self, index: int) -> tuple[int, int, int, int] | None:
+        """The box (x0, y0, x1, y1, pixels) the torso fills in this frame's rep (or outside
+        the reps), which the caveats and notices keep clear of when the frame has room."""
+        return self._torso_box[int(self._rep_of_frame[index])]
+
+    def _torso_rect(self, index: int, lay: _Layout) -> tuple[int, int, int, int] | None:
+        """``torso_box_at`` widened by the thick trunk and outline lines and a gap."""
+        box = self.torso_box_at(index)
+        if box is None:
+            return None
+        g = lay.pad + 2 * lay.line
+        return box[0] - g, box[1] - g, box[2] + g, box[3] + g
+
+    def side_room(self, index: int, width: int, lay: _Layout) -> tuple[int, int] | None:
+        """Widths free left and right of this frame's torso (its box, its lines and a gap)
+        for a panel (None: no torso seen)."""
+        rect = self._torso_rect(index, lay)
+        if rect is None:
+            return None
+        return rect[0] - lay.margin, width - lay.margin - rect[2]
+
+    def _min_side_width(self, lay: _Layout) -> int:
+        px = max(self.notice_px(lay), self.style.min_text_px)
+        return round(self.style.side_min_width_em * px)
+
+    def _clear_of_torso(self, rect: tuple[int, int, int, int], index: int,
+                        lay: _Layout) -> bool:
+        torso = self._torso_rect(index, lay)
+        return torso is None or not _overlaps(rect, torso)
+
+    def caveat_place(self, index: int, width: int, lay: _Layout, top: int, left_top: int,
+                     ) -> tuple[bool, int, int]:
+        """Where the caveats go on this frame: (right-aligned?, column width, top). Top-right
+        under any banner reaching there (``top``); when that covers the torso, narrowed to the
+        room right of it, else moved left (under the rep counter and banners, ``left_top``) into
+        the room left of it; if neither side has room, they stay top-right."""
+        cw = self.caveat_width(width, lay)
+        texts = self.caveats_at(index)
+        if not texts:
+            return True, cw, top
+        wide, tall = self._stack(texts, cw, self.style.caveat_max_lines, lay)
+        room = self.side_room(index, width, lay)
+        rect = (width - lay.margin - wide, top, width - lay.margin, top + tall)
+        if room is None or self._clear_of_torso(rect, index, lay):
+            return True, cw, top
+        left, right = room
+        need = self._min_side_width(lay)
+        if right >= need:
+            return True, min(cw, right), top
+        if left >= need:
+            return False, min(cw, left), left_top
+        return True, cw, top
+
+    def notice_place(self, index: int, width: int, height: int, lay: _Layout) -> int:
+        """Width of the notices' column, bottom-left: beside the gauge and, when that covers
+        the torso and the room left of it is wide enough, narrowed to that room."""
+        nw = self.notice_width(width, lay)
+        texts = self.notices_at(index)
+        if not texts:
+            return nw
+        wide, tall = self._stack(texts, nw, self.style.notice_max_lines, lay)
+        rect = (lay.margin, height - lay.margin - tall, lay.margin + wide, height - lay.margin)
+        room = self.side_room(index, width, lay)
+        if room is None or self._clear_of_torso(rect, index, lay) or room[0] < self._min_side_width(
+                lay):
+            return nw
+        return min(nw, room[0])
 
     def wrap(self, text: str, px: int, max_w: int, lay: _Layout, bold: bool,
              max_lines: int) -> tuple[list[str], int]:
@@ -624,33 +754,70 @@ class OverlayRenderer:
             if x + box_w > col_x:
                 reach_y = y
         t = self.seq.t_s[index]
+        bw, b_lines = self.banner_place(index, w, lay, y)
         for i in self.banners_at(index):
             f = self.report.findings[i]
             held = t > self._f_end[i]  # over, still shown so it can be read: drawn dimmer
             box_w, box_h = self._panel_box(
-                frame, finding_text(f), x, y, round(lay.px * 1.1), lay, bold=True,
-                text_bgr=st.text_bgr, bg_bgr=st.severity_bgr(f.severity),
-                alpha=st.held_banner_alpha if held else st.banner_alpha,
-                max_lines=st.banner_max_lines)
+                frame, self.banner_text(i, w, lay, bw, b_lines), x, y, round(lay.px * 1.1),
+                lay, bold=True, text_bgr=st.text_bgr, bg_bgr=st.severity_bgr(f.severity),
+                alpha=st.held_banner_alpha if held else st.banner_alpha, max_w=bw,
+                max_lines=b_lines)
             y += gap + box_h
             if x + box_w > col_x:
                 reach_y = y
-        # Caveats on what was judged sit top-right, above the lifter's shoulders' side and
-        # under any banner wide enough to reach there.
-        cy = reach_y
-        for text in self.caveats_at(index) if st.show_caveats else ():
-            cy += gap + self._panel_box(
-                frame, text, w - lay.margin, cy, self.notice_px(lay), lay, bold=False,
-                text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
-                max_w=self.caveat_width(w, lay), max_lines=st.caveat_max_lines, right=True)[1]
-        # Notices sit bottom-left, out of the way of the back, left of the sparkline.
+        # Caveats on what was judged sit top-right, under any banner wide enough to reach
+        # there, or beside the torso if that corner would cover it (``caveat_place``).
+        if st.show_caveats and self.caveats_at(index):
+            right, cw, cy = self.caveat_place(index, w, lay, reach_y, y)
+            cx = w - lay.margin if right else x
+            for text in self.caveats_at(index):
+                cy += gap + self._panel_box(
+                    frame, text, cx, cy, self.notice_px(lay), lay, bold=False,
+                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
+                    max_w=cw, max_lines=st.caveat_max_lines, right=right)[1]
+        # Notices sit bottom-left, left of the sparkline and, where there is room, of the torso.
         y = h - lay.margin
-        max_w = self.notice_width(w, lay)
+        max_w = self.notice_place(index, w, h, lay)
         for text in reversed(self.notices_at(index)):
             y -= gap + self._panel(frame, text, x, y, self.notice_px(lay), lay, bold=False,
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
+
+    def banner_text(self, i: int, width: int, lay: _Layout, max_w: int | None = None,
+                    max_lines: int | None = None) -> str:
+        """Finding ``i``'s banner: its message, or, when the frame (or the banners' column,
+        ``max_w`` wide) is too narrow for the message to fit the banner's lines uncut, its
+        short form (``finding_short_text``), so the fault, the rep, the value and the grade
+        are never the part cut off."""
+        f = self.report.findings[i]
+        text = finding_text(f)
+        lines = self._laid(text, round(lay.px * 1.1), max_w or width - 2 * lay.margin, lay,
+                           True, max_lines or self.style.banner_max_lines)[0]
+        if lines[-1].endswith("…") and not text.endswith("…"):
+            return finding_short_text(f)
+        return text
+
+    def banner_place(self, index: int, width: int, lay: _Layout, top: int) -> tuple[int, int]:
+        """The banners' column on this frame: (width, lines a banner may take). Across the
+        frame from the left; when that covers the torso and the room left of it is wide
+        enough, narrowed to that room, with twice the lines (a warning must not hide the
+        back it is about; past those lines ``banner_text`` gives its short form)."""
+        full, lines = width - 2 * lay.margin, self.style.banner_max_lines
+        shown = self.banners_at(index)
+        room = self.side_room(index, width, lay)
+        if not shown or room is None:
+            return full, lines
+        px = round(lay.px * 1.1)
+        laid = [self._laid(self.banner_text(i, width, lay), px, full, lay, True, lines)
+                for i in shown]
+        rect = (lay.margin, top, lay.margin + max(b[2] for b in laid) + 2 * lay.pad,
+                top + sum(b[3] + 3 * lay.pad for b in laid))
+        need = round(self.style.side_min_width_em * max(px, self.style.min_text_px))
+        if self._clear_of_torso(rect, index, lay) or room[0] < need:
+            return full, lines
+        return min(full, room[0]), 2 * lines
 
     def caveat_width(self, width: int, lay: _Layout) -> int:
         """Width of the caveats' column, top-right: as wide as the gauge's text allows
@@ -670,7 +837,10 @@ class OverlayRenderer:
         j = int(self._sample_of_frame[name][index])
         now = s.values[j] if j >= 0 else float("nan")
         short = "%" if s.unit.startswith("%") else s.unit  # "% of torso" goes in the label
-        reading = f"now {format_value(now, short)}"
+        # A value the rule did not judge (drawn muted) is no reading against the limit: a
+        # lockout-only angle reads -127° while bent over.
+        judged = j >= 0 and (s.judged is None or bool(s.judged[j]))
+        reading = f"now {format_value(now, short)}" if judged else "not judged"
         if s.threshold is not None:
             reading += f" · limit {format_value(s.threshold, short)}"
         label = s.label or s.name
@@ -746,6 +916,31 @@ class OverlayRenderer:
             cv2.line(frame, (ix[q - 1], iy[q - 1]), (ix[q], iy[q]), bgr, thick, cv2.LINE_AA)
         if finite[-1]:
             cv2.circle(frame, (ix[-1], iy[-1]), thick + 2, st.text_bgr, -1, cv2.LINE_AA)
+
+
+#: Percentiles of a rep's per-frame torso boxes taken as its extent: a few frames of a pose
+#: jumping off the body do not stretch it over the whole frame.
+_BOX_PERCENTILES = (2.0, 98.0)
+
+
+def _context_boxes(boxes: np.ndarray, context: np.ndarray, n_reps: int,
+                   ) -> dict[int, tuple[int, int, int, int] | None]:
+    """Rep context (-1: outside the reps) → the box its frames' torso boxes fill."""
+    out: dict[int, tuple[int, int, int, int] | None] = {}
+    lo, hi = _BOX_PERCENTILES
+    for k in range(-1, n_reps):
+        rows = boxes[(context == k) & np.isfinite(boxes[:, 0])]
+        if not len(rows):
+            out[k] = None
+            continue
+        x0, y0 = np.percentile(rows[:, :2], lo, axis=0)
+        x1, y1 = np.percentile(rows[:, 2:], hi, axis=0)
+        out[k] = (int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1)))
+    return out
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _closest_to_limit(s: Series) -> float:
