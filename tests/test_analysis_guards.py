@@ -165,3 +165,37 @@ def test_an_episode_is_placed_in_the_rep_it_overlaps_most_and_its_phase_at_the_p
     if r2.end_frame + 4 < len(seq):
         assert _place(ctx2, r2.end_frame - 3, r2.end_frame + 4, r2.end_frame + 3) == (
             2, FINISH_PHASE)
+
+
+def test_a_rep_the_rounding_rule_never_judged_is_not_assessable():
+    """QA (session 7): an upright side-view squat's rep was "ok" for rounding though the rule
+    reads the back only while bent over and judged none of its frames."""
+    from formcheck.analysis.faults import FaultContext, rounded_back
+    from formcheck.analysis.features import compute_signals
+    from formcheck.analysis.reps import rep_index_per_frame, segment_reps
+    from formcheck.config import Config
+    from formcheck.report import Estimate
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(CLEAN,) * 2, yaw_deg=90.0))
+    cfg = Config()
+    sig = compute_signals(seq, cfg).resolved()
+    reps = segment_reps(sig, "squat", cfg.reps)
+
+    def outcome(lean_cap_deg: float):
+        upright = dataclasses.replace(sig, lean_deg=np.minimum(sig.lean_deg, lean_cap_deg))
+        ctx = FaultContext(sig=upright, exercise="squat", view=Estimate("side", 1.0), reps=reps,
+                           rep_of_frame=rep_index_per_frame(len(seq), reps),
+                           thresholds=cfg.faults_for("squat"), assess=cfg.assess,
+                           view_cfg=cfg.view, clip_reason=None)
+        return {a.rep: a for a in rounded_back(ctx).assessments}
+
+    bent = outcome(90.0)  # as synthesized: bent over far enough to be judged
+    assert all(a.assessable for a in bent.values())
+    limit = cfg.faults_for("squat").rounded_back.judge_min_trunk_deg
+    upright = outcome(limit - 7.0)
+    for rep in reps:
+        a = upright[rep.index]
+        assert not a.assessable
+        assert f"never leaned forward {limit:g}°" in a.reason
+        assert f"at most {limit - 7:.0f}°" in a.reason
+    assert not upright[None].assessable and "no rep could be judged" in upright[None].reason

@@ -889,3 +889,19 @@ def test_skeleton_drawing_equals_a_one_item_at_a_time_loop(setup):
             ov._draw_body(got, i, _Layout.for_frame(seq.width, seq.height, style))
             _reference_body(ov, want, i)
             np.testing.assert_array_equal(got, want)
+
+
+def test_an_unknown_estimate_says_why_not_how_sure():
+    """QA (session 7): "unknown (54%)" read as a 54% guess; its confidence is that nothing
+    matched. The terminal and the page say "not recognised" instead."""
+    from formcheck.render import html, terminal
+    from formcheck.report import Estimate
+
+    unknown = Estimate("unknown", 0.54)
+    assert terminal._estimate(unknown, "exercise") == "unknown (not recognised)"
+    assert "not recognised" in html._estimate(unknown) and "54" not in html._estimate(unknown)
+    assert terminal._estimate(Estimate("unknown", 0.0), "view") == \
+        "unknown (could not be determined)"
+    assert terminal._estimate(Estimate("squat", 0.93), "exercise") == "squat (93%)"
+    assert "93% confident" in html._estimate(Estimate("squat", 0.93))
+    assert terminal._estimate(Estimate("row", 1.0, "user"), "exercise") == "row (set by you)"

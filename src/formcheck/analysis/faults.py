@@ -126,6 +126,40 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     return tuple(out), usable
 
 
+def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...],
+                          judged: np.ndarray, found: set[int | None], why
+                          ) -> tuple[Assessment, ...]:
+    """Reps called assessable whose frames the rule never judged (fewer judged frames than
+    a finding must last, ``min_frames``) are not assessable: a verdict there would be a
+    guess. ``why(rep)`` says what kept the rep's frames out; a rep with a finding keeps its
+    verdict. When no rep is left assessable (and nothing was found outside them), neither is
+    the clip."""
+    reps = ctx.reps
+    if not reps or not any(a.assessable for a in assessments):
+        return assessments
+    first = np.array([r.start_frame for r in reps])
+    last = np.array([r.end_frame for r in reps])
+    count = _sum_over(judged, first, last)
+    need = _frames_for(ctx, _MIN_JUDGED_S)
+    by_rep = {r.index: (r, int(c)) for r, c in zip(reps, count.tolist(), strict=True)}
+    out = []
+    for a in assessments:
+        if a.rep is not None and a.assessable and a.rep not in found \
+                and by_rep[a.rep][1] < need:
+            a = Assessment(a.fault, a.rep, False, why(by_rep[a.rep][0]))
+        out.append(a)
+    rep_ok = [a.assessable for a in out if a.rep is not None]
+    if not any(rep_ok) and None not in found:
+        out = [Assessment(a.fault, None, False, "no rep could be judged (each rep's reason is "
+                          "given with it)") if a.rep is None and a.assessable else a
+               for a in out]
+    return tuple(out)
+
+
+#: A rep with fewer judged frames than this lasts is not assessable (``require_judged_frames``).
+_MIN_JUDGED_S = 0.1
+
+
 def _sum_over(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
     """Sum of ``x`` over each inclusive frame range (one reduction pass, no loop)."""
     return range_reduce(np.add, x, first, last, dtype=np.float64)
@@ -358,9 +392,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         caveat = cut or caveat
     oblique = ctx.view.name == "oblique"
     if clip_reason is None and oblique and not judge_oblique:
-        clip_reason = ("rounding is not judged from 45°: the back outline's flexion estimate "
-                       "there is too uncertain (README, \"Back warnings\"; "
-                       "rounded_back.oblique_min_flexion_deg turns it on); film from the side")
+        clip_reason = ("rounding is not judged from 45° (an oblique view): the back "
+                       "outline's flexion estimate there is too uncertain (README, \"Back "
+                       "warnings\"); film from the side")
     if oblique:  # the 45 deg estimate also reads the ear-shoulder-hip angle
         frame_ok &= sig.head_visible
     assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
@@ -435,6 +469,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
              "head_neck_drop_deg": hn_drop,
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
              "min_duration_s": th.min_duration_s}))
+    assessments = require_judged_frames(
+        ctx, assessments, judged, {f.rep for f in findings},
+        lambda rep: _why_back_not_judged(ctx, usable, judged, rep, th))
     series = [
         Series("back_flexion", "Back flexion past a bent-over neutral (from the outline)",
                "deg", sig.t_s, held, threshold=th.min_held_flexion_deg, fault="rounded_back",
@@ -451,6 +488,23 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             "deg", sig.t_s, rise, threshold=min_rise, fault="rounded_back",
             judged=judged))
     return RuleOutcome(tuple(findings), assessments, tuple(series))
+
+
+def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarray, rep: Rep,
+                         th: RoundedBackThresholds) -> str:
+    """Why the rounding rule judged (almost) none of ``rep``'s frames."""
+    frames = slice(rep.start_frame, rep.end_frame + 1)
+    lean = np.where(usable[frames], ctx.sig.lean_deg[frames], np.nan)
+    most = float(np.nanmax(lean)) if np.isfinite(lean).any() else float("nan")
+    if not most >= th.judge_min_trunk_deg:
+        return (f"the trunk never leaned forward {th.judge_min_trunk_deg:g}° in this rep "
+                f"(at most {most:.0f}°): the back's curve is read only while bent over, so "
+                "an upright back is not judged")
+    if np.isfinite(th.max_elbow_behind_back_frac):
+        return ("the elbows lay behind the back line on this rep's bent-over frames, where "
+                "the arm merges with the back's outline")
+    return (f"only {int(judged[frames].sum())} of this rep's frames could be judged, too few "
+            "for a finding")
 
 
 def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
@@ -580,9 +634,9 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     cue = _twist_cue(tw)
     # What bears most on the verdict comes first: the video shows only the first clause.
     caveat = ("no warning does not rule a twist out; "
-              f"twist read from {cue}; on rendered lifters about half of the 40 deg twists "
-              "done in 0.2 s were found, few of 10-20 deg and none of 10-20 deg turned in "
-              "0.25 s (a shoulder leading the pull, a heave, a turn that stays)"
+              f"twist read from {cue}; on rendered lifters it found about half of the 40° "
+              "twists done in 0.2 s, few of the 10-20° ones, and none of the 10-20° twists "
+              "turned out in 0.25 s (a shoulder leading the pull, a heave, a turn that stays)"
               if tw is not None else None)
     # Views from the hip line: the twist itself turns the shoulders and the body's yaw.
     assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,

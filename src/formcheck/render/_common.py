@@ -251,6 +251,17 @@ def not_judged_text(fault: str, reason: str | None) -> str:
     return f"{fault_title(fault)} not judged: {tail}"
 
 
+def estimate_how(est, confident: str = "") -> str:
+    """How an exercise or view estimate was reached, for the terminal and the page: "set by
+    you", the confidence, or, for an automatic "unknown" (whose confidence is that nothing
+    matched, easily read as a guess), why it is unknown."""
+    if est.source == "user":
+        return "set by you"
+    if est.name == "unknown":
+        return "not recognised" if est.confidence > 0 else "could not be determined"
+    return f"{100 * est.confidence:.0f}%{confident}"
+
+
 def caveat_text(fault: str, caveat: str) -> str:
     """The video's short form of the caveat on a judged verdict: the fault, the caveat's first
     clause (each rule puts what bears most on its verdict first; clauses are joined by "; ")

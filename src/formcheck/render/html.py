@@ -27,6 +27,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     caveats,
     cell_status,
+    estimate_how,
     evidence_rows,
     fault_title,
     finding_text,
@@ -170,8 +171,7 @@ def _notices(report: Report) -> str:
 def _estimate(est) -> str:
     if est is None:
         return "unknown"
-    who = "set by you" if est.source == "user" else f"{_pct(est.confidence)} confident"
-    return f"{_e(est.name)} <span class='muted'>({_e(who)})</span>"
+    return f"{_e(est.name)} <span class='muted'>({_e(estimate_how(est, ' confident'))})</span>"
 
 
 def _summary_table(report: Report) -> str:

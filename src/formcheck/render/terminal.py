@@ -11,6 +11,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     caveats,
     cell_status,
+    estimate_how,
     fault_title,
     finding_text,
     format_value,
@@ -30,8 +31,7 @@ _STYLE = {"ok": "green", "mild": "yellow", "moderate": "dark_orange", "severe": 
 def _estimate(est: Estimate | None, what: str, suffix: str = "") -> str:
     if est is None:
         return f"{what} unknown"
-    how = "set by you" if est.source == "user" else f"{100 * est.confidence:.0f}%"
-    return f"{est.name}{suffix} ({how})"
+    return f"{est.name}{suffix} ({estimate_how(est)})"
 
 
 def print_summary(report: Report, outputs: dict[str, Path], console: Console) -> None:
