@@ -144,6 +144,7 @@ def clip_rows(seq: PoseSequence, truth: dict, exercise: str,
             "bulge": 100.0 * sig.bulge[:n], "hip": sig.hip_height_ratio[:n],
             "head_drop": np.where(judged, drop, np.nan)[:n],
             "judged": judged[:n] & np.isfinite(sig.hip_height_ratio[:n]), "flex": flex,
+            "lean": sig.lean_deg[:n],
             "t": sig.t_s[:n], "reps": reps}
 
 
@@ -214,7 +215,9 @@ def load_set(folder: Path, clothing_px: float, poses: Path | None = None,
         seq = PoseSequence.load(pose)
         seq = drape(seq) if clothing_px < 0 else loosen(seq, clothing_px)
         rows = clip_rows(seq, truth, e["exercise"], overrides)
-        rows.update(name=e["name"], body=e["body"], view=VIEWS.get(e["azimuth_deg"], "other"),
+        hinge = f" hinge{e['hinge_deg']:g}" if e.get("hinge_deg") else ""
+        rows.update(set=f"{folder.name}: {e['exercise']}{hinge} {e.get('clothing', 'none')}",
+                    name=e["name"], body=e["body"], view=VIEWS.get(e["azimuth_deg"], "other"),
                     exercise=e["exercise"], clothing=e.get("clothing", "none"), seq=seq,
                     size=max([f["magnitude_deg"] for f in e["faults"]
                               if f["kind"] == "flexion"] or [0.0]))
@@ -272,6 +275,120 @@ def _line(w: np.ndarray) -> str:
     return f"{w[0]:.2f} deg per % of chord x rise{head} {w[-1]:+.1f} deg"
 
 
+def rep_lean(c: dict, min_frames: int) -> list[float]:
+    """Per rep: the trunk's forward lean (deg) at the rise's held peak (the window
+    ``rep_peaks`` picks), NaN when the rep has too few judged frames."""
+    x = own_rise(c)
+    out = []
+    for m, _ in c["reps"]:
+        e, lean = x[m], c["lean"][m]
+        if np.isfinite(e).sum() < min_frames:
+            out.append(float("nan"))
+            continue
+        win = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(e, nan=-1e9), min_frames)
+        i = int(np.argmax(win.min(axis=1)))
+        out.append(float(np.nanmedian(lean[i:i + min_frames])))
+    return out
+
+
+#: Candidate calibrations (side view) for ``--across-sets``: name -> (design columns from a
+#: rep's (rise %, lean deg, exercise), per-exercise fit?). Each is least squares on the
+#: peaks of the reps of the bodies in the fit.
+CANDIDATES = {
+    "one line: k*rise + c": lambda r, lean: [r, 1.0],
+    "line + lean: k*rise + d*lean + c": lambda r, lean: [r, lean, 1.0],
+    "slope by lean: (k + m*lean)*rise + c": lambda r, lean: [r, r * lean, 1.0],
+}
+
+
+def _rows(clips: list[dict], min_frames: int) -> list[tuple]:
+    """(set, exercise, body, true peak, rise, lean) per rep with a finite rise."""
+    out = []
+    for c in clips:
+        for (tp, r), lean in zip(rep_peaks(c, own_rise(c), min_frames),
+                                 rep_lean(c, min_frames), strict=True):
+            if np.isfinite(r) and np.isfinite(tp):
+                out.append((c["set"], c["exercise"], c["body"], tp, r, lean))
+    return out
+
+
+def _err_table(title: str, rows: list[tuple], est: np.ndarray) -> float:
+    """Print MAE and bias of ``est`` minus the true peaks per set and overall."""
+    err = est - np.array([r[3] for r in rows])
+    names = sorted({r[0] for r in rows})
+    per_set = [float(np.abs(err[np.array([r[0] == n for r in rows])]).mean()) for n in names]
+    print(f"  {title}: all {len(err)} reps MAE {np.abs(err).mean():4.1f} deg "
+          f"(bias {err.mean():+5.1f}, 90th pct {np.percentile(np.abs(err), 90):4.1f}; "
+          f"mean of the sets' MAE {np.mean(per_set):4.1f}, worst {max(per_set):4.1f})")
+    groups = [(f"{ex}s", lambda r, ex=ex: r[1] == ex) for ex in sorted({r[1] for r in rows})]
+    groups.append(("clothed (tee, hoodie)", lambda r: not r[0].endswith(" none")))
+    print("    " + "; ".join(
+        f"{g} {np.abs(err[m]).mean():4.1f} (bias {err[m].mean():+5.1f}, {m.sum()} reps)"
+        for g, m in ((g, np.array([sel(r) for r in rows])) for g, sel in groups)))
+    for name in names:
+        m = np.array([r[0] == name for r in rows])
+        print(f"    {name:42s} {m.sum():3d} reps  MAE {np.abs(err[m]).mean():5.1f}  "
+              f"bias {err[m].mean():+6.1f}")
+    return float(np.abs(err).mean())
+
+
+def across_sets(clips: list[dict], min_frames: int, overrides: tuple[str, ...]) -> None:
+    """Side view: the shipped line's error per set (exercise x set-up x clothing), then each
+    candidate calibration fitted on every set with one body left out at a time (the body is
+    out of every set in the fit) and scored on it, per set."""
+    th = load_config(None, list(overrides)).faults_for("deadlift").rounded_back
+    side = [c for c in clips if c["view"] == "side"]
+    rows = _rows(side, min_frames)
+    rise = np.array([r[4] for r in rows])
+    print(f"\nacross sets, side view: {len(side)} clips, {len(rows)} reps")
+    _err_table(f"shipped line ({th.flexion_deg_per_pct:g} deg per % {th.flexion_offset_deg:+g}, "
+               "no fit)", rows, th.flexion_deg_per_pct * rise + th.flexion_offset_deg)
+    bodies = sorted({r[2] for r in rows})
+    y_all = np.array([r[3] for r in rows])
+    x_all = np.column_stack([rise, np.ones(len(rows))])
+    n_set = {n: sum(r[0] == n for r in rows) for n in {r[0] for r in rows}}
+    # The shipped line's recipe (round 9: one line on the shallow-set-up deadlifts, bare
+    # and clothed), refitted with the scored body left out so no set is scored in-sample;
+    # and one line on every set with each set weighted alike (1 / its reps).
+    for label, use, weight in (
+            ("round 9 recipe (deadlifts of back-flex, s6-back-cloth), body left out",
+             lambda r: r[1] == "deadlift" and r[0].split(":")[0] in ("back-flex",
+                                                                    "s6-back-cloth"),
+             lambda r: 1.0),
+            ("one line, sets weighted alike, body left out", lambda r: True,
+             lambda r: 1.0 / n_set[r[0]])):
+        est = np.full(len(rows), np.nan)
+        for held in bodies:
+            f = np.array([r[2] != held and use(r) for r in rows])
+            sw = np.sqrt([weight(r) for r in rows])[f]
+            w = np.linalg.lstsq(x_all[f] * sw[:, None], y_all[f] * sw, rcond=None)[0]
+            t = np.array([r[2] == held for r in rows])
+            est[t] = x_all[t] @ w
+        f = np.array([use(r) for r in rows])
+        sw = np.sqrt([weight(r) for r in rows])[f]
+        w = np.linalg.lstsq(x_all[f] * sw[:, None], y_all[f] * sw, rcond=None)[0]
+        _err_table(f"{label} [all bodies: {np.array2string(w, precision=3)}]", rows, est)
+    for per_ex in (False, True):
+        for name, design in CANDIDATES.items():
+            est = np.full(len(rows), np.nan)
+            for held in bodies:
+                for ex in sorted({r[1] for r in rows}) if per_ex else [None]:
+                    fit_i = [i for i, r in enumerate(rows) if r[2] != held
+                             and (ex is None or r[1] == ex)]
+                    test = [i for i, r in enumerate(rows) if r[2] == held
+                            and (ex is None or r[1] == ex)]
+                    x = np.array([design(rows[i][4], rows[i][5]) for i in fit_i])
+                    y = np.array([rows[i][3] for i in fit_i])
+                    w = np.linalg.lstsq(x, y, rcond=None)[0]
+                    for i in test:
+                        est[i] = float(np.dot(w, design(rows[i][4], rows[i][5])))
+            x = np.array([design(r[4], r[5]) for r in rows])
+            w_all = np.linalg.lstsq(x, np.array([r[3] for r in rows]), rcond=None)[0]
+            label = f"{name}{' per exercise' if per_ex else ''}"
+            _err_table(f"{label}, body left out" + ("" if per_ex else
+                       f" [all bodies: {np.array2string(w_all, precision=3)}]"), rows, est)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Leave-one-body-out fit of the flexion estimate.")
     ap.add_argument("folders", type=Path, nargs="*")
@@ -302,6 +419,9 @@ def main() -> int:
     ap.add_argument("--landmarks", action="store_true",
                     help="print landmark-only cues (head drop, 3D trunk shortening) by view "
                          "and true size")
+    ap.add_argument("--across-sets", action="store_true",
+                    help="side view: the shipped line's error per set, and candidate "
+                         "calibrations fitted across all sets (body left out)")
     ap.add_argument("--outline", action="store_true",
                     help="print the outline's bow (own straightest, median, rise; "
                          "eval_clips.bow_stats) by clothing, view and true size")
@@ -341,6 +461,9 @@ def main() -> int:
         landmark_cues(clips, args.min_frames)
     if args.outline:
         outline_table(clips, ov)
+    if args.across_sets:
+        across_sets(clips, args.min_frames, ov)
+        return 0
     for view in ("side", "45"):
         vc = [c for c in clips if c["view"] == view]
         head = args.head_drop and view == "45"

@@ -232,6 +232,30 @@ def test_rounding_is_reported_in_degrees_with_its_error_bar():
         assert f.evidence["flexion_error_deg"] is None
 
 
+@pytest.mark.parametrize("exercise", ["squat", "row", "deadlift"])
+def test_a_rounding_states_the_error_bar_measured_for_its_exercise(exercise):
+    """Round 11: the side-view estimate's held-out error differs by exercise (squats 14,
+    rows 10.7, deadlifts 6.8 deg on rendered truth), so a finding states its own exercise's
+    error bar, not another's."""
+    from formcheck.config import Config, load_config
+
+    seq, _ = synthesize(SynthSpec(exercise=exercise, reps=(CLEAN, SynthRep(flexion_deg=30.0)),
+                                  yaw_deg=90.0, **NOISE))
+    # Judged by the rise (the estimate whose error was measured), at a limit this rounding
+    # crosses.
+    cfg = load_config(overrides=["rounded_back.min_held_flexion_deg=1000",
+                                 "rounded_back.min_flexion_deg=15"])
+    found = [f for f in analyze_sequence(seq, cfg, exercise=exercise).findings
+             if f.fault == "rounded_back"]
+    err = Config().faults_for(exercise).rounded_back.flexion_error_deg
+    others = {Config().faults_for(e).rounded_back.flexion_error_deg
+              for e in ("squat", "row", "deadlift") if e != exercise}
+    assert found and err not in others
+    for f in found:
+        assert f.evidence["judged_by"] == "rise" and f.evidence["flexion_error_deg"] == err
+        assert f"±{err:.0f}°" in f.message
+
+
 def test_oblique_rounding_is_off_by_default_and_judged_with_its_own_limit():
     """From 45 deg the outline's rounding estimate misses by ~11 deg on rendered truth and the
     real clips' cross-validation turned it off: "not assessable" unless its limit is set."""
