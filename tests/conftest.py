@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -14,6 +18,27 @@ SHARED = REPO.parent / "shared"
 # Keep MediaPipe/TFLite's C++ logging out of test output.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def bench_modules() -> Iterator[Callable[[str], ModuleType]]:
+    """A loader of ``bench/<name>.py`` scripts as modules (``bench_modules("fit_arch")``),
+    with bench/ importable while the tests run (the scripts import each other)."""
+    bench = str(REPO / "bench")
+    sys.path.insert(0, bench)
+    loaded: dict[str, ModuleType] = {}
+
+    def load(name: str) -> ModuleType:
+        if name not in loaded:
+            spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
+            loaded[name] = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(loaded[name])
+        return loaded[name]
+
+    try:
+        yield load
+    finally:
+        sys.path.remove(bench)
 
 
 @pytest.fixture(scope="session")

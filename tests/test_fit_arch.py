@@ -3,28 +3,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 K = 17
 
 
 @pytest.fixture(scope="module")
-def fit_arch():
-    sys.path.insert(0, str(BENCH))
-    try:
-        spec = importlib.util.spec_from_file_location("fit_arch", BENCH / "fit_arch.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        yield mod
-    finally:
-        sys.path.remove(str(BENCH))
+def fit_arch(bench_modules):
+    return bench_modules("fit_arch")
 
 
 def _seq(depth, flip: bool = False) -> SimpleNamespace:
