@@ -6,6 +6,7 @@ promised."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tracemalloc
 
@@ -227,3 +228,19 @@ def test_analysis_never_raises_and_keeps_its_promised_numbers(seq):
     assert s["frames_total"] == len(seq) and s["rep_count"] == len(result.reps)
     assert math.isfinite(s["duration_s"]) and math.isfinite(s["fps"])
     notices_for(seq)
+
+
+def test_picture_cuts_are_reported_once_with_their_times(deadlifts):
+    """QA (session 7): a clip cutting between cameras said nothing about it."""
+    assert [n.kind for n in notices_for(deadlifts)] == []
+    cut = np.zeros(len(deadlifts), dtype=bool)
+    cut[[80, 200]] = True
+    (notice,) = notices_for(dataclasses.replace(deadlifts, picture_cut=cut.copy()))
+    t = deadlifts.t_s
+    assert notice.kind == "picture_cut"
+    assert notice.start_s == pytest.approx(t[80]) and notice.end_s == pytest.approx(t[200])
+    assert f"2 times: at {t[80]:.2f} s, {t[200]:.2f} s" in notice.message
+    cut[::40] = True
+    many = notices_for(dataclasses.replace(deadlifts, picture_cut=cut.copy()))[0].message
+    assert f"and {int(cut.sum()) - 5} more" in many
+    assert notices_for(dataclasses.replace(deadlifts, picture_cut=np.zeros_like(cut))) == ()

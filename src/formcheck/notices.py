@@ -1,6 +1,7 @@
 """Notices: facts about the input that bear on every result, stated once in the report (and so
 on the terminal and the page): a truncated file, a single frame, gaps in the recording,
-stretches where the lifter was out of view, and more than one person in the picture.
+jumps in the picture (camera cuts), stretches where the lifter was out of view, and more than
+one person in the picture.
 
 Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
 estimator stored in ``seq.extra``) and the config; no I/O.
@@ -31,6 +32,29 @@ def _time_gaps(seq: PoseSequence) -> list[Notice]:
                f"({b - a:.3g} s); the stretches on either side were analysed separately", a, b)
         for a, b in time_gaps(seq.t_s)
     ]
+
+
+#: Most jump times a picture-cut notice lists (then "and N more").
+_MAX_CUT_TIMES = 5
+
+
+def _picture_cuts(seq: PoseSequence) -> list[Notice]:
+    """Frames the pose pass flagged as a change of picture since the previous one
+    (``PoseSequence.picture_cut``): a camera cut in an edited video, or frames missing from
+    the footage. The twist rule treats them as tracking breaks; a rep spanning one is read
+    from both sides of it."""
+    if seq.picture_cut is None:
+        return []
+    at = seq.t_s[np.asarray(seq.picture_cut, dtype=bool)]
+    if at.size == 0:
+        return []
+    shown = ", ".join(f"{float(x):.2f} s" for x in at[:_MAX_CUT_TIMES])
+    more = f" and {at.size - _MAX_CUT_TIMES} more" if at.size > _MAX_CUT_TIMES else ""
+    where = "at" if at.size == 1 else f"{at.size} times: at"
+    return [Notice("picture_cut", f"the picture jumps {where} {shown}{more} (a camera cut, or "
+                   "frames missing from the footage): a twist across a jump is not judged, and "
+                   "a rep that spans one is read from both sides of it",
+                   float(at[0]), float(at[-1]))]
 
 
 def _out_of_view(seq: PoseSequence, config: Config) -> list[Notice]:
@@ -74,5 +98,5 @@ def notices_for(seq: PoseSequence, config: Config | None = None) -> tuple[Notice
     config = config or Config()
     if len(seq) == 0:
         return tuple(_truncation(seq) + _people(seq))
-    return tuple(_truncation(seq) + _single_frame(seq) + _time_gaps(seq)
+    return tuple(_truncation(seq) + _single_frame(seq) + _time_gaps(seq) + _picture_cuts(seq)
                  + _out_of_view(seq, config) + _people(seq))

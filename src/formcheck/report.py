@@ -134,9 +134,10 @@ class Estimate:
 @dataclass(frozen=True)
 class Notice:
     """Something about the input that bears on every result, said once: the file is truncated,
-    the recording has a gap, the lifter left the picture, more than one person was seen."""
+    the recording has a gap, the picture jumps (a camera cut), the lifter left the picture,
+    more than one person was seen."""
 
-    kind: str  # truncated | single_frame | time_gap | out_of_view | people
+    kind: str  # truncated | single_frame | time_gap | picture_cut | out_of_view | people
     message: str  # one line a lifter can read
     start_s: float | None = None
     end_s: float | None = None
