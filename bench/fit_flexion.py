@@ -382,11 +382,16 @@ def across_sets(clips: list[dict], min_frames: int, overrides: tuple[str, ...]) 
                     w = np.linalg.lstsq(x, y, rcond=None)[0]
                     for i in test:
                         est[i] = float(np.dot(w, design(rows[i][4], rows[i][5])))
-            x = np.array([design(r[4], r[5]) for r in rows])
-            w_all = np.linalg.lstsq(x, np.array([r[3] for r in rows]), rcond=None)[0]
+            w_all = {}  # fitted on every body: what a config would ship
+            for ex in sorted({r[1] for r in rows}) if per_ex else [None]:
+                sel = [r for r in rows if ex is None or r[1] == ex]
+                x = np.array([design(r[4], r[5]) for r in sel])
+                w_all[ex or "all"] = np.linalg.lstsq(x, np.array([r[3] for r in sel]),
+                                                     rcond=None)[0]
             label = f"{name}{' per exercise' if per_ex else ''}"
-            _err_table(f"{label}, body left out" + ("" if per_ex else
-                       f" [all bodies: {np.array2string(w_all, precision=3)}]"), rows, est)
+            fits = "; ".join(f"{ex} {np.array2string(w, precision=3)}"
+                             for ex, w in w_all.items())
+            _err_table(f"{label}, body left out [all bodies: {fits}]", rows, est)
 
 
 def main() -> int:

@@ -441,3 +441,29 @@ def test_rounding_is_not_judged_just_inside_the_side_bin(yaw):
     square = _rounded(90.0)
     (clip,) = [a for a in square.assessable if a.fault == "rounded_back" and a.rep is None]
     assert clip.assessable
+
+
+def test_lean_aware_calibration_is_off_by_default_and_reads_the_lean_when_on():
+    """Round 12: the side view's bow can be read in degrees with the trunk's lean
+    (a + b*bow + c*lean, per exercise). Off by default; on, a finding's value is that
+    calibration at its peak frame and states the calibration's own held-out error bar."""
+    from formcheck.config import Config
+
+    off = [f for f in _rounded(90.0).findings if f.fault == "rounded_back"]
+    assert off and all(f.evidence["deg_per_lean_deg"] is None for f in off)
+    on_cfg = ["rounded_back.lean_calibration=true", "rounded_back.min_held_flexion_deg=1000",
+              "rounded_back.min_flexion_deg=15"]
+    th = Config().faults_for("deadlift").rounded_back
+    on = [f for f in _rounded(90.0, on_cfg).findings if f.fault == "rounded_back"]
+    assert on
+    for f in on:
+        ev = f.evidence
+        assert ev["judged_by"] == "rise" and ev["deg_per_lean_deg"] == \
+            th.lean_flexion_deg_per_lean_deg and ev["deg_per_bulge_pct"] == \
+            th.lean_flexion_deg_per_pct
+        assert f.value == pytest.approx(
+            th.lean_flexion_deg_per_pct * (ev["bulge_pct"] - ev["own_neutral_bulge_pct"])
+            + th.lean_flexion_deg_per_lean_deg * ev["trunk_lean_deg"]
+            + th.lean_flexion_offset_deg)
+        assert ev["flexion_error_deg"] == th.lean_flexion_error_deg
+        assert f"±{th.lean_flexion_error_deg:.0f}°" in f.message

@@ -201,6 +201,27 @@ class RoundedBackThresholds:
     #: squats; bare, tee, hoodie): deadlifts 6.8, rows 10.7, squats 14.0 (their profiles
     #: carry these); 8.8 over all of them, for an exercise not recognised.
     flexion_error_deg: float = 8.8
+    #: Read the side view's bow in degrees through a calibration that also takes the trunk's
+    #: forward lean (round 12): flexion = ``lean_flexion_deg_per_pct`` x bow +
+    #: ``lean_flexion_deg_per_lean_deg`` x lean + ``lean_flexion_offset_deg``, fitted per
+    #: exercise on every rendered set with bodies held out (``bench/fit_flexion.py
+    #: --across-sets``). The limits stay in degrees, so their bow then depends on the lean.
+    #: Off: the line above.
+    lean_calibration: bool = False
+    #: Degrees of flexion per % of chord of bow, lean-aware calibration (side view). These
+    #: defaults are the fit on every exercise together (for an exercise not recognised);
+    #: each exercise's profile carries its own fit (deadlift 2.66, row 1.23, squat 0.97).
+    lean_flexion_deg_per_pct: float = 2.41
+    #: Degrees of flexion per degree of the trunk's forward lean, lean-aware calibration
+    #: (deadlift 0.27, row 0.57, squat 0.89: on the renders most of the estimate then comes
+    #: from the lean, not the outline; docs/analysis.md, round 12).
+    lean_flexion_deg_per_lean_deg: float = 0.22
+    #: Offset of the lean-aware calibration, deg (deadlift -14.1, row -15.0, squat -29.7).
+    lean_flexion_offset_deg: float = -7.4
+    #: Mean absolute error of the lean-aware estimate on rendered bodies held out, deg (the
+    #: error bar a finding states when ``lean_calibration`` is on): deadlift 5.6, row 8.9,
+    #: squat 9.0, and 7.4 for the pooled fit (an exercise not recognised).
+    lean_flexion_error_deg: float = 7.4
     #: From a 45 deg view only the rise over the lifter's straightest frames could be
     #: judged, against this limit (deg). ``inf`` (off): on rendered truth the 45 deg
     #: estimate misses a rep's peak by 8.3 deg on average (bodies left out), and 5 of 11
@@ -414,15 +435,24 @@ def _default_faults(exercise: str) -> FaultThresholds:
     base = FaultThresholds()
     # flexion_error_deg: the side-view estimate's held-out error on this exercise's renders
     # (round 11, ``RoundedBackThresholds.flexion_error_deg``).
+    # lean_flexion_*: the lean-aware calibration fitted on this exercise's renders and its
+    # held-out error (round 12; used only when ``lean_calibration`` is on).
     if exercise == "squat":
-        return replace(base, rounded_back=replace(base.rounded_back, judge_min_trunk_deg=25.0,
-                                                  flexion_error_deg=14.0))
+        return replace(base, rounded_back=replace(
+            base.rounded_back, judge_min_trunk_deg=25.0, flexion_error_deg=14.0,
+            lean_flexion_deg_per_pct=0.97, lean_flexion_deg_per_lean_deg=0.89,
+            lean_flexion_offset_deg=-29.7, lean_flexion_error_deg=9.0))
     if exercise == "row":
-        return replace(base, rounded_back=replace(base.rounded_back, judge_min_trunk_deg=20.0,
-                                                  max_elbow_behind_back_frac=0.05,
-                                                  flexion_error_deg=10.7))
+        return replace(base, rounded_back=replace(
+            base.rounded_back, judge_min_trunk_deg=20.0, max_elbow_behind_back_frac=0.05,
+            flexion_error_deg=10.7, lean_flexion_deg_per_pct=1.23,
+            lean_flexion_deg_per_lean_deg=0.57, lean_flexion_offset_deg=-15.0,
+            lean_flexion_error_deg=8.9))
     if exercise == "deadlift":
-        return replace(base, rounded_back=replace(base.rounded_back, flexion_error_deg=6.8))
+        return replace(base, rounded_back=replace(
+            base.rounded_back, flexion_error_deg=6.8, lean_flexion_deg_per_pct=2.66,
+            lean_flexion_deg_per_lean_deg=0.27, lean_flexion_offset_deg=-14.1,
+            lean_flexion_error_deg=5.6))
     return base
 
 
@@ -528,6 +558,11 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.oblique_flexion_deg_per_pct": Range(0.0, 100.0, lo_open=True),
     "RoundedBackThresholds.flexion_error_deg": Range(0.0, 180.0),
     "RoundedBackThresholds.flexion_offset_deg": Range(-90.0, 90.0),
+    "RoundedBackThresholds.lean_calibration": Range(0.0, 1.0),
+    "RoundedBackThresholds.lean_flexion_deg_per_pct": Range(0.0, 100.0, lo_open=True),
+    "RoundedBackThresholds.lean_flexion_deg_per_lean_deg": Range(-10.0, 10.0),
+    "RoundedBackThresholds.lean_flexion_offset_deg": Range(-180.0, 180.0),
+    "RoundedBackThresholds.lean_flexion_error_deg": Range(0.0, 180.0),
     "RoundedBackThresholds.oblique_min_flexion_deg": Range(0.0, _INF, lo_open=True),
     "RoundedBackThresholds.oblique_flexion_offset_deg": Range(-90.0, 90.0),
     "RoundedBackThresholds.oblique_flexion_deg_per_head_drop_deg": Range(0.0, 100.0),

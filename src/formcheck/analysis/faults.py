@@ -426,6 +426,10 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     c = th.oblique_flexion_offset_deg if oblique else th.flexion_offset_deg
     min_rise = th.oblique_min_flexion_deg if oblique else th.min_flexion_deg
     flex_err = th.oblique_flexion_error_deg if oblique else th.flexion_error_deg
+    lean_cal = th.lean_calibration and not oblique
+    if lean_cal:  # side view, read with the trunk's lean (round 12): the offset is per frame
+        k, flex_err = th.lean_flexion_deg_per_pct, th.lean_flexion_error_deg
+        c = th.lean_flexion_offset_deg + th.lean_flexion_deg_per_lean_deg * sig.lean_deg
     held = k * 100.0 * (sig.bulge - base) + c
     with np.errstate(invalid="ignore"):  # the fixed neutral holds for hinged trunks only
         held[~(sig.lean_deg >= th.held_min_trunk_deg)] = np.nan
@@ -460,6 +464,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             "back_flexion_rise" if by_rise else "back_flexion", detail,
             {"signals": ["back_flexion", "back_bulge", "trunk_inclination", "head_neck_angle"],
              "flexion_deg": value, "flexion_error_deg": err, "deg_per_bulge_pct": k,
+             "deg_per_lean_deg": th.lean_flexion_deg_per_lean_deg if lean_cal else None,
+             "trunk_lean_deg": float(sig.lean_deg[peak]),
              "view": "oblique" if oblique else "side",
              "head_drop_deg_part": float(head_drop[peak]) if oblique else None,
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
