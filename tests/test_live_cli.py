@@ -381,3 +381,19 @@ def test_every_finding_of_the_set_is_warned_of(tmp_path, lite_model):
     for f in findings:
         said = f"{f['message']}"
         assert any(said[:60] in ln for ln in warned), (said, warned)
+
+
+@pytest.mark.slow
+def test_realtime_replay_does_not_start_with_a_picture_cut(tmp_path, lite_model):
+    # QA on a real clip: replayed in real time, the set's record said "the picture jumps at
+    # 0.00 s (a camera cut, ...)": its first frame was compared with the model's blank
+    # warm-up frame.
+    clip = SAMPLES / "squat_good_side_m_avg.mp4"
+    out = tmp_path / "out"
+    proc = run_cli("live", "--source", str(clip), "--realtime", "--model", str(lite_model),
+                   "--out", str(out), "--headless", "--no-sound", "--no-voice")
+    assert proc.returncode == 0, proc.stderr
+    seq = PoseSequence.load(out / f"{clip.stem}.pose.npz")
+    assert seq.picture_cut is not None and not seq.picture_cut[0]
+    report = json.loads((out / f"{clip.stem}.report.json").read_text())
+    assert "the picture jumps at 0.00 s" not in json.dumps(report["notices"])

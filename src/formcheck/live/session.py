@@ -275,6 +275,9 @@ class LiveSession:
                 if not self.grabber.lockstep:
                     # The model's first call builds its graph (slow): not on a lifter's frame.
                     est.process(blank, -1.0)
+                    # The blank is no footage: the set's first frame must not read as a cut
+                    # from it (a replayed file's record said "the picture jumps at 0.00 s").
+                    est.forget_previous_frame()
                 _warm_up(blank)
                 self.grabber.start()
                 self._loop(est)
