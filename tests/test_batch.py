@@ -87,6 +87,22 @@ def test_the_output_folder_is_never_an_input(tree):
     assert any(s.reason == "the output folder" for s in skipped)
 
 
+def test_symlinked_clips_keep_the_folder_they_are_linked_from(tmp_path):
+    # a coach links clips from one dump folder into athlete folders: the athlete is the folder
+    # of the link, and two links with one name in two athletes' folders never share outputs
+    dump = tmp_path / "phone"
+    a = touch(dump / "IMG_1.mp4", b"a")
+    b = touch(dump / "IMG_2.mp4", b"b")
+    season = tmp_path / "season"
+    for athlete, target in (("alice", a), ("bob", b)):
+        (season / athlete).mkdir(parents=True)
+        (season / athlete / "set1.mp4").symlink_to(target)
+    clips, _ = find_clips([str(season)])
+    by_key = {c.key: c for c in clips}
+    assert sorted(by_key) == ["alice/set1", "bob/set1"]
+    assert by_key["alice/set1"].athlete == "alice" and by_key["bob/set1"].athlete == "bob"
+
+
 # ============================================================================ resume state
 def test_settings_hash_follows_every_setting():
     cfg = load_config()

@@ -296,3 +296,27 @@ def test_long_errors_and_names_stay_in_their_columns(local_run, tmp_path):
     dom = _dom_after_scripts(probed, tmp_path / "profile", "--window-size=1400,900")
     probed.unlink()
     assert 'data-wide=""' in dom, dom.split('data-wide="')[1].split('"')[0]
+
+
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (Debian: apt-get install chromium)")
+def test_every_clip_link_is_in_view_on_a_laptop_screen(local_run, tmp_path):
+    # QA on real clips: at 1600 px the table was wider than the window and its last column,
+    # the links to each clip's page and video, was cut off, and at 1366 px the next-to-last,
+    # why a clip failed. Record every link or error outside the view.
+    out, _ = local_run
+    page = (out / "index.html").read_text()
+    probe = ("<script>var out = [];"
+             "document.querySelectorAll('#clips tbody a, #clips .err').forEach(function (a) {"
+             " if (a.getBoundingClientRect().right > window.innerWidth) out.push(a.textContent);"
+             "});"
+             "document.body.setAttribute('data-links', String("
+             "document.querySelectorAll('#clips tbody a').length));"
+             "document.body.setAttribute('data-hidden', out.join(','));</script></body>")
+    probed = out / "index_links.html"
+    probed.write_text(page.replace("</body>", probe))
+    dom = _dom_after_scripts(probed, tmp_path / "profile", "--window-size=1366,800")
+    probed.unlink()
+    assert int(dom.split('data-links="')[1].split('"')[0]) >= 4  # two analysed clips' links
+    assert dom.count('class="err"') == 2  # the broken and the missing clip
+    assert 'data-hidden=""' in dom, dom.split('data-hidden="')[1].split('"')[0]

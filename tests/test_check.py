@@ -291,6 +291,20 @@ def test_junit_all_passed():
     assert (suite.tests, suite.failures, suite.errors) == (1, 0, 0)
 
 
+def test_junit_bytes_do_not_depend_on_run_time(tmp_path):
+    # CI diffs and caches the report: two runs with the same results write the same bytes
+    report = make_report([_finding("rounded_back", 2, 3.0)])
+    outcomes = compare(parse_expectation(BASE, "x"), report)
+    paths = []
+    for i, seconds in enumerate((1.234, 5.678)):
+        res = [ClipCheck(Path("a.mp4"), Path("a.expect.toml"), outcomes=outcomes,
+                         seconds=seconds),
+               ClipCheck(Path("b.mp4"), Path("b.expect.toml"), error="cannot decode",
+                         error_code=4, seconds=seconds / 3)]
+        paths.append(write_junit(tmp_path / f"r{i}.xml", res))
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
 # ---------------------------------------------------------------------------- writing
 def test_update_round_trip_keeps_notes_and_tolerances(tmp_path):
     report = make_report([_finding("rounded_back", 1, 1.234, "moderate"),

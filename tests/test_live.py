@@ -244,3 +244,19 @@ def test_wav_timeline_places_cues_on_the_session_clock(tmp_path):
     second = loud[loud > len(beep())]
     # The second cue starts 0.3 s in (when it was played), not right after the first.
     assert second[0] >= 0.28 * rate
+
+
+def test_spoken_warning_says_the_rep_fault_and_severity():
+    # QA: the voice said "Rep 1: rounded back" for a severe 58° rounding; a lifter who cannot
+    # see the screen should hear what the rule decided, and a finding outside the reps
+    # (announced at the set's end) should not sound like a rep's.
+    from formcheck.live.session import warning_text
+    from formcheck.report import Finding
+
+    def finding(rep, severity):
+        return Finding(fault="rounded_back", rep=rep, phase=None, start_s=1.0, end_s=1.2,
+                       peak_s=1.1, severity=severity, value=58.0, threshold=20.0, unit="deg",
+                       message="m")
+
+    assert warning_text(finding(1, "severe")) == "Rep 1: rounded back, severe"
+    assert warning_text(finding(None, "mild")) == "Outside the reps: rounded back, mild"

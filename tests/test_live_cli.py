@@ -353,3 +353,47 @@ def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
     assert seq.extra["source_sha256"] == file_sha256(out / f"{stem}.recording.mp4")
     assert seq.extra["source_sha256"] != file_sha256(long_clip)
     assert seq.extra["video"]["frame_count"] == len(seq)
+
+
+@pytest.mark.slow
+def test_every_finding_of_the_set_is_warned_of(tmp_path, lite_model):
+    # QA on real clips: a deadlift whose one rep ended with the file got its finding in the
+    # record but no warning; and a squat cut during its second rep's ascent (this sample, cut
+    # at 4.7 s) was warned "Rep 2" for its first rep (the set so far was cut into reps
+    # differently), so its real rep 2's rounding was never told. Each final finding is now
+    # warned of live or at the set's end.
+    from formcheck.io.video import FileSource, VideoSink
+
+    clip = tmp_path / "squat_cut.mp4"
+    with FileSource(SAMPLES / "squat_rounded_side_f_short.mp4") as src:
+        info = src.info
+        with VideoSink(clip, info.width, info.height, info.fps) as sink:
+            for f, _ in zip(src, range(141), strict=False):
+                sink.write(f.image, f.t_s)
+    out = tmp_path / "out"
+    proc = run_cli("live", "--source", str(clip), "--model", str(lite_model), "--out", str(out),
+                   "--headless", "--no-sound", "--no-voice")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((out / "squat_cut.report.json").read_text())
+    findings = report["findings"]
+    assert {f["rep"] for f in findings} == {1, 2}, "the cut clip must keep both roundings"
+    warned = [ln for ln in proc.stdout.splitlines() if ln.startswith("warning")]
+    for f in findings:
+        said = f"{f['message']}"
+        assert any(said[:60] in ln for ln in warned), (said, warned)
+
+
+@pytest.mark.slow
+def test_realtime_replay_does_not_start_with_a_picture_cut(tmp_path, lite_model):
+    # QA on a real clip: replayed in real time, the set's record said "the picture jumps at
+    # 0.00 s (a camera cut, ...)": its first frame was compared with the model's blank
+    # warm-up frame.
+    clip = SAMPLES / "squat_good_side_m_avg.mp4"
+    out = tmp_path / "out"
+    proc = run_cli("live", "--source", str(clip), "--realtime", "--model", str(lite_model),
+                   "--out", str(out), "--headless", "--no-sound", "--no-voice")
+    assert proc.returncode == 0, proc.stderr
+    seq = PoseSequence.load(out / f"{clip.stem}.pose.npz")
+    assert seq.picture_cut is not None and not seq.picture_cut[0]
+    report = json.loads((out / f"{clip.stem}.report.json").read_text())
+    assert "the picture jumps at 0.00 s" not in json.dumps(report["notices"])

@@ -117,10 +117,11 @@ def find_clips(inputs: list[str], out_dir: Path | None = None) -> tuple[list[Cli
 
 def _place(paths: list[Path]) -> list[Clip]:
     """Output places mirror the clips' folders below their common folder, so two athletes'
-    ``set1.mp4`` never collide; two videos with the same stem in one folder keep their suffix."""
+    ``set1.mp4`` never collide; two videos with the same stem in one folder keep their suffix.
+    A symlinked clip belongs to the folder of its link, not of the file it points to."""
     if not paths:
         return []
-    parents = [p.resolve().parent for p in paths]
+    parents = [p.absolute().parent.resolve() for p in paths]
     root = Path(os.path.commonpath([str(d) for d in parents]))
     rel_dirs = [d.relative_to(root).as_posix() for d in parents]
     rel_dirs = ["" if r == "." else r for r in rel_dirs]
@@ -128,8 +129,8 @@ def _place(paths: list[Path]) -> list[Clip]:
     for p, r in zip(paths, rel_dirs, strict=True):
         stems[(r, p.stem)] = stems.get((r, p.stem), 0) + 1
     clips = []
-    for p, r in zip(paths, rel_dirs, strict=True):
+    for p, r, parent in zip(paths, rel_dirs, parents, strict=True):
         stem = p.stem if stems[(r, p.stem)] == 1 else p.name
         clips.append(Clip(source=str(p), key=f"{r}/{stem}" if r else stem, rel_dir=r,
-                          stem=stem, athlete=p.resolve().parent.name))
+                          stem=stem, athlete=parent.name))
     return clips

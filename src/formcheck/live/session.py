@@ -183,6 +183,7 @@ class _Set:
                                    info.fps or 30.0)
                          if opts.record and not from_file else None)
         self.shown: dict[tuple[str, int | None], float] = {}  # → monotonic time first shown
+        self.shown_peak_s: dict[tuple[str, int | None], float] = {}  # → that warning's peak
         self.last_t: float | None = None
 
     @property
@@ -208,9 +209,9 @@ def _key(f) -> tuple[str, int | None]:
 
 
 def warning_text(f) -> str:
-    """What the voice says: short, rep first."""
-    where = f"Rep {f.rep}: " if f.rep is not None else ""
-    return f"{where}{FAULT_TITLES.get(f.fault, f.fault)}"
+    """What the voice says: short, rep first, with the severity the rule gave."""
+    where = f"Rep {f.rep}: " if f.rep is not None else "Outside the reps: "
+    return f"{where}{FAULT_TITLES.get(f.fault, f.fault)}, {f.severity}"
 
 
 class LiveSession:
@@ -274,6 +275,9 @@ class LiveSession:
                 if not self.grabber.lockstep:
                     # The model's first call builds its graph (slow): not on a lifter's frame.
                     est.process(blank, -1.0)
+                    # The blank is no footage: the set's first frame must not read as a cut
+                    # from it (a replayed file's record said "the picture jumps at 0.00 s").
+                    est.forget_previous_frame()
                 _warm_up(blank)
                 self.grabber.start()
                 self._loop(est)
@@ -444,6 +448,7 @@ class LiveSession:
             k = _key(f)
             if k not in cur.shown:
                 cur.shown[k] = now
+                cur.shown_peak_s[k] = f.peak_s
                 self._log(f"warning: {finding_text(f)}")
                 if self.cues is not None:
                     self.cues.warn(warning_text(f))
@@ -549,6 +554,7 @@ class LiveSession:
                 problems.append(f"annotated video not drawn ({exc})")
         if "html" not in written:
             written["html"] = render_html(report, result.series, {}, paths["html"])
+        self._announce_unshown(cur, report)
         delays: dict[tuple[str, int | None], float | None] = {}
         captured = cur.growing.captured_s
         final_keys = set()
@@ -568,6 +574,25 @@ class LiveSession:
                          warning_delay_s=delays,
                          shown_not_final=[k for k in cur.shown if k not in final_keys],
                          problems=problems)
+
+
+    def _announce_unshown(self, cur: _Set, report: Report) -> None:
+        """Warn, once, of each finding of the set's report that was never shown live: its rep
+        ended with the set (the file ran out, or the lifter quit at lockout), it lies outside
+        any rep, or the warning given live under its fault and rep number was of another
+        moment (the set so far was cut into reps differently). Without this such a set's
+        record holds a warning the lifter never heard."""
+        told: set[tuple[str, int | None]] = set()
+        near = self.opts.settings.same_warning_s
+        for f in report.findings:
+            k = _key(f)
+            if k in told or (k in cur.shown
+                             and abs(cur.shown_peak_s[k] - f.peak_s) <= near):
+                continue
+            told.add(k)
+            self._log(f"warning (at the set's end): {finding_text(f)}")
+            if self.cues is not None:
+                self.cues.warn(warning_text(f))
 
 
 def _warm_up(blank: np.ndarray) -> None:

@@ -27,6 +27,11 @@ class LiveSettings:
     #: A rep counts as finished once it has ended this long before the newest frame (the
     #: zero-phase filter's edge must not move its end).
     settle_s: float = 0.1
+    #: At the set's end, a finding of the final report counts as already warned of when a
+    #: live warning named the same fault and rep with its peak at most this far away; else
+    #: it is announced then (a rep number given live can belong to another rep later, when
+    #: the set so far was cut into reps differently).
+    same_warning_s: float = 0.5
     #: Reconnect attempts after a camera stops delivering frames, and the pause between them.
     reconnect_attempts: int = 3
     reconnect_delay_s: float = 0.5
@@ -38,7 +43,7 @@ class LiveSettings:
 
     def __post_init__(self) -> None:
         for name in ("countdown_s", "ready_hold_s", "view_window_s", "analysis_interval_s",
-                     "settle_s", "reconnect_delay_s"):
+                     "settle_s", "reconnect_delay_s", "same_warning_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"live setting {name} must be >= 0, got {getattr(self, name)}")
         if self.reconnect_attempts < 0 or self.stats_window_frames < 1:

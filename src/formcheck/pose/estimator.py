@@ -420,6 +420,17 @@ class PoseEstimator:
                          presence=presence, back_xy=back,
                          image_z=norm[:, 4] * np.float32(width))
 
+    def forget_previous_frame(self) -> None:
+        """Compare the next frame with none (as a clip's first frame is): the picture-cut
+        check and the torso flow start afresh. For after a warm-up frame that is no footage."""
+        if self._flow is None:
+            return
+        from formcheck.pose.flow import FlowGate, PictureCut, TorsoFlow
+
+        self._flow, self._cuts = TorsoFlow(), PictureCut()
+        self._flow_gate = None if self._flow_gate is None else FlowGate()
+        self._flow_owner = None
+
     def process_rgb(self, image_rgb: np.ndarray, t_s: float) -> FramePose:
         """One frame, RGB (the layout MediaPipe wants: no conversion), start to finish."""
         h, w = image_rgb.shape[:2]
