@@ -113,17 +113,21 @@ def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
 def median_yaw(yaw_deg: np.ndarray, usable: np.ndarray) -> float:
     """Median body yaw over the ``usable`` frames where it is known (NaN if none): the
     overall view's, worked out once per analysis (a selection over every frame)."""
-    y = np.asarray(yaw_deg, dtype=np.float64)[np.asarray(usable, dtype=bool)]
-    y = y[np.isfinite(y)]
+    y = _usable_yaw(yaw_deg, usable)
     return float(np.median(y, overwrite_input=True)) if y.size else float("nan")
+
+
+def _usable_yaw(yaw_deg: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """The known yaw values of the ``usable`` frames (a copy)."""
+    y = np.asarray(yaw_deg, dtype=np.float64)[np.asarray(usable, dtype=bool)]
+    return y[np.isfinite(y)]
 
 
 def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig,
                   median_yaw_deg: float | None = None) -> Estimate:
     """Overall view: the median yaw of the usable frames (``median_yaw_deg`` if the caller
     has it already); confidence = share of frames whose own view agrees."""
-    y = np.asarray(yaw_deg, dtype=np.float64)[np.asarray(usable, dtype=bool)]
-    y = y[np.isfinite(y)]
+    y = _usable_yaw(yaw_deg, usable)
     if y.size == 0:
         return Estimate(UNKNOWN_VIEW, 0.0)
     median = float(np.median(y)) if median_yaw_deg is None else median_yaw_deg

@@ -673,9 +673,9 @@ class OverlayRenderer:
             return None
         return rect[0] - lay.margin, width - lay.margin - rect[2]
 
-    def _min_side_width(self, lay: _Layout) -> int:
-        px = max(self.notice_px(lay), self.style.min_text_px)
-        return round(self.style.side_min_width_em * px)
+    def _min_side_width(self, px: int) -> int:
+        """The narrowest room beside the torso a panel of ``px``-high text moves into."""
+        return round(self.style.side_min_width_em * max(px, self.style.min_text_px))
 
     def _clear_of_torso(self, rect: tuple[int, int, int, int], index: int,
                         lay: _Layout) -> bool:
@@ -698,7 +698,7 @@ class OverlayRenderer:
         if room is None or self._clear_of_torso(rect, index, lay):
             return True, cw, top
         left, right = room
-        need = self._min_side_width(lay)
+        need = self._min_side_width(self.notice_px(lay))
         if right >= need:
             return True, min(cw, right), top
         if left >= need:
@@ -715,8 +715,8 @@ class OverlayRenderer:
         wide, tall = self._stack(texts, nw, self.style.notice_max_lines, lay)
         rect = (lay.margin, height - lay.margin - tall, lay.margin + wide, height - lay.margin)
         room = self.side_room(index, width, lay)
-        if room is None or self._clear_of_torso(rect, index, lay) or room[0] < self._min_side_width(
-                lay):
+        if (room is None or self._clear_of_torso(rect, index, lay)
+                or room[0] < self._min_side_width(self.notice_px(lay))):
             return nw
         return min(nw, room[0])
 
@@ -814,8 +814,7 @@ class OverlayRenderer:
                 for i in shown]
         rect = (lay.margin, top, lay.margin + max(b[2] for b in laid) + 2 * lay.pad,
                 top + sum(b[3] + 3 * lay.pad for b in laid))
-        need = round(self.style.side_min_width_em * max(px, self.style.min_text_px))
-        if self._clear_of_torso(rect, index, lay) or room[0] < need:
+        if self._clear_of_torso(rect, index, lay) or room[0] < self._min_side_width(px):
             return full, lines
         return min(full, room[0]), 2 * lines
 
