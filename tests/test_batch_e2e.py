@@ -254,20 +254,28 @@ def _dom_after_scripts(page: Path, profile: Path, *options: str) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True).stdout
 
 
+def _index_dom_with(out: Path, profile: Path, script: str, *options: str) -> str:
+    """The DOM of the run's index page, in headless Chromium, after ``script`` (JavaScript
+    appended to its body, as a user's action or a measurement) ran on it."""
+    probed = out / "index_probe.html"
+    probed.write_text((out / "index.html").read_text().replace(
+        "</body>", f"<script>{script}</script></body>"))
+    try:
+        return _dom_after_scripts(probed, profile, *options)
+    finally:
+        probed.unlink()
+
+
 @pytest.mark.skipif(_chromium() is None,
                     reason="headless Chromium not installed (Debian: apt-get install chromium)")
 def test_index_renders_and_sorts_in_headless_chromium(local_run, tmp_path):
     out, _ = local_run
-    page = (out / "index.html").read_text()
     # The real page plus one click on the "Reps" header, as a user would.
-    click = ("<script>document.querySelectorAll('#clips thead th')[5].click();"
+    click = ("document.querySelectorAll('#clips thead th')[5].click();"
              "document.body.setAttribute('data-order', Array.prototype.map.call("
              "document.querySelectorAll('#clips tbody tr'), function (r) {"
-             " return r.getAttribute('data-clip'); }).join(','));</script></body>")
-    clicked = out / "index_clicked.html"
-    clicked.write_text(page.replace("</body>", click))
-    dom = _dom_after_scripts(clicked, tmp_path / "profile")
-    clicked.unlink()
+             " return r.getAttribute('data-clip'); }).join(','));")
+    dom = _index_dom_with(out, tmp_path / "profile", click)
     order = dom.split('data-order="')[1].split('"')[0].split(",")
     # Reps, most first (a numeric column sorts descending on the first click); clips that
     # failed have no reps and go last.
@@ -282,19 +290,15 @@ def test_index_renders_and_sorts_in_headless_chromium(local_run, tmp_path):
                     reason="headless Chromium not installed (Debian: apt-get install chromium)")
 def test_long_errors_and_names_stay_in_their_columns(local_run, tmp_path):
     out, _ = local_run
-    page = (out / "index.html").read_text()
     # A coach's upload path can be one long unbroken word: lengthen the real error and clip
     # cells with one, then record every cell whose content is wider than the cell.
-    probe = ("<script>var long = '/uploads/' + Array(40).join('very_long_folder_name/');"
+    probe = ("var long = '/uploads/' + Array(40).join('very_long_folder_name/');"
              "document.querySelectorAll('#clips td.err, #clips td.clip').forEach(function (c) {"
              " c.appendChild(document.createTextNode(' ' + long)); });"
              "var wide = []; document.querySelectorAll('#clips td').forEach(function (c) {"
              " if (c.scrollWidth > c.clientWidth + 1) wide.push(c.className); });"
-             "document.body.setAttribute('data-wide', wide.join(','));</script></body>")
-    probed = out / "index_probe.html"
-    probed.write_text(page.replace("</body>", probe))
-    dom = _dom_after_scripts(probed, tmp_path / "profile", "--window-size=1400,900")
-    probed.unlink()
+             "document.body.setAttribute('data-wide', wide.join(','));")
+    dom = _index_dom_with(out, tmp_path / "profile", probe, "--window-size=1400,900")
     assert 'data-wide=""' in dom, dom.split('data-wide="')[1].split('"')[0]
 
 
@@ -305,18 +309,14 @@ def test_every_clip_link_is_in_view_on_a_laptop_screen(local_run, tmp_path):
     # the links to each clip's page and video, was cut off, and at 1366 px the next-to-last,
     # why a clip failed. Record every link or error outside the view.
     out, _ = local_run
-    page = (out / "index.html").read_text()
-    probe = ("<script>var out = [];"
+    probe = ("var out = [];"
              "document.querySelectorAll('#clips tbody a, #clips .err').forEach(function (a) {"
              " if (a.getBoundingClientRect().right > window.innerWidth) out.push(a.textContent);"
              "});"
              "document.body.setAttribute('data-links', String("
              "document.querySelectorAll('#clips tbody a').length));"
-             "document.body.setAttribute('data-hidden', out.join(','));</script></body>")
-    probed = out / "index_links.html"
-    probed.write_text(page.replace("</body>", probe))
-    dom = _dom_after_scripts(probed, tmp_path / "profile", "--window-size=1366,800")
-    probed.unlink()
+             "document.body.setAttribute('data-hidden', out.join(','));")
+    dom = _index_dom_with(out, tmp_path / "profile", probe, "--window-size=1366,800")
     assert int(dom.split('data-links="')[1].split('"')[0]) >= 4  # two analysed clips' links
     assert dom.count('class="err"') == 2  # the broken and the missing clip
     assert 'data-hidden=""' in dom, dom.split('data-hidden="')[1].split('"')[0]
