@@ -4,12 +4,20 @@ Sets of ``SECOND_THREAD_MIN_FRAMES`` or more use a second thread; the same set i
 one thread, the two alternating, with wall and CPU seconds (best of ``--repeat``), and the
 default's first call of the process (fresh memory, as a one-off analysis meets it) and median.
 
-    python bench/analysis_speed.py [--frames 1000000] [--repeat 3]
+    python bench/analysis_speed.py [--frames 1000000] [--repeat 3] [--allocator default|keep]
+
+``--allocator keep`` is a diagnosis, not how formcheck runs: before anything else it asks
+glibc to keep freed memory for reuse (one arena for every thread, no separate mappings for
+large blocks, the heap trimmed only past 1 GiB free), which removes most of the kernel's work
+on fresh memory that makes single calls vary (docs/performance.md 4.6). formcheck's commands
+keep glibc's defaults: the same settings made a whole ``formcheck analyze`` run 5% slower.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import platform
 import resource
 import time
 
@@ -19,6 +27,18 @@ from formcheck.analysis import analyze as an
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.pose.sequence import PoseSequence
+
+#: glibc's ``mallopt`` parameters (malloc.h) and the values ``--allocator keep`` sets.
+KEEP_FREED_MEMORY = ((-8, 1), (-4, 0), (-1, 1 << 30))  # M_ARENA_MAX, M_MMAP_MAX, M_TRIM_THRESHOLD
+
+
+def keep_freed_memory() -> bool:
+    """Set ``KEEP_FREED_MEMORY``; False where the C library is not glibc."""
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    libc = ctypes.CDLL("libc.so.6")
+    return all(libc.mallopt(param, value) == 1 for param, value in KEEP_FREED_MEMORY)
+
 
 #: The landmark noise of the long set (the short set's ``SynthSpec`` sizes): pixels, metres.
 NOISE_PX, NOISE_M = 1.0, 0.005
@@ -60,7 +80,15 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--exact-tiles", action="store_true",
                     help="repeat the short set's noise in every tile (each value recurs)")
+    ap.add_argument("--allocator", choices=("default", "keep"), default="default",
+                    help="default: the C library's own settings, as formcheck runs; keep: "
+                         "glibc keeps freed memory for reuse (a diagnosis)")
     args = ap.parse_args()
+    if args.allocator == "keep":
+        took = keep_freed_memory()
+        print(f"allocator: keep freed memory ({'set' if took else 'not glibc: unchanged'})")
+    else:
+        print("allocator: the C library's defaults")
     seq = long_sequence(args.frames, args.exact_tiles)
     analyze_sequence(seq.slice(0, 2000))  # warm-up: imports, SciPy
     threaded_from = an.SECOND_THREAD_MIN_FRAMES
