@@ -130,6 +130,27 @@ def score_exercises(features: dict[str, float]) -> dict[str, float]:
     return out
 
 
+@dataclass(frozen=True)
+class Criteria:
+    """The limits a winner must pass (``bench/eval_exercise.py`` searches them per fold)."""
+
+    min_score: float = MIN_SCORE
+    min_margin: float = MIN_MARGIN
+    max_hip_range: float = MAX_HIP_RANGE
+
+
+def classify(features: dict[str, float], criteria: Criteria = Criteria()) -> Estimate:
+    """The exercise whose profile ``features`` fit best, or ``unknown``."""
+    if features["hip_range"] > criteria.max_hip_range:
+        return Estimate(UNKNOWN_EXERCISE, 1.0)
+    scores = score_exercises(features)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    (best, top), (_, second) = ranked[0], ranked[1]
+    if top < criteria.min_score or top - second < criteria.min_margin:
+        return Estimate(UNKNOWN_EXERCISE, round(1.0 - top, 4))
+    return Estimate(best, round(top * min(1.0, (top - second) / 0.3), 4))
+
+
 def estimate_exercise(sig: BodySignals, override: str | None = None) -> Estimate:
     """The exercise, or the caller's ``override`` (checked against the known exercises)."""
     if override is not None:
@@ -138,12 +159,4 @@ def estimate_exercise(sig: BodySignals, override: str | None = None) -> Estimate
             raise ConfigError(f"unknown exercise {override!r}; use one of "
                               f"{', '.join(EXERCISES)} or leave it out to detect it")
         return Estimate(name, 1.0, "user")
-    features = movement_features(sig)
-    if features["hip_range"] > MAX_HIP_RANGE:
-        return Estimate(UNKNOWN_EXERCISE, 1.0)
-    scores = score_exercises(features)
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-    (best, top), (_, second) = ranked[0], ranked[1]
-    if top < MIN_SCORE or top - second < MIN_MARGIN:
-        return Estimate(UNKNOWN_EXERCISE, round(1.0 - top, 4))
-    return Estimate(best, round(top * min(1.0, (top - second) / 0.3), 4))
+    return classify(movement_features(sig))
