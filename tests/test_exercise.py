@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 
 import numpy as np
 import pytest
@@ -87,3 +88,33 @@ def test_mistracked_legs_keep_the_lift_the_hands_show(exercise):
     f = movement_features(compute_signals(seq, Config()))
     assert f["hip_range"] > 1.0
     assert classify(f, Criteria(max_hip_range=1.0)).name == UNKNOWN_EXERCISE
+
+
+def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group_out(
+        bench_modules):
+    """bench/eval_exercise.py scores every grid point at once with NumPy: it must give
+    ``classify``'s answers, and a fold's limits must be fitted without the held-out group."""
+    del bench_modules  # puts bench/ on the import path; imported as a module proper, since
+    # the dataclasses in it need their module registered
+    ev = importlib.import_module("eval_exercise")
+    rng = np.random.default_rng(0)
+    items = []
+    for i in range(60):
+        label = ("squat", "deadlift", "row")[i % 3]
+        base = {"squat": SQUAT, "deadlift": DEADLIFT, "row": ROW}[label]
+        f = {k: v + rng.normal(0.0, 0.15 * (abs(v) + 0.1)) for k, v in base.items()}
+        if i % 11 == 0:
+            f["wrists_over_hips_high"] = float("nan")
+        items.append(ev.Item(name=f"c{i}", label=label, group=f"g{i % 4}", view="side",
+                             kind="real" if i % 2 else "render", readable=i % 17 != 0,
+                             features=f))
+    grid = {"hands": ("bottom", "extremes"), "min_margin": (0.05, 0.2),
+            "max_hip_range": (0.3, float("inf"))}
+    search = ev.Search(items, ev.SESSION7, grid)
+    for i, c in enumerate(search.cands):
+        assert [ev.CODES[k] for k in search.codes[i]] == [ev.outcome(it, c) for it in items]
+    res, folds = ev.held_out(search, "real")
+    assert set(res) == {it.name for it in items if it.kind == "real"}
+    for group, chosen, _ in folds:
+        train = np.array([not (it.kind == "real" and it.group == group) for it in items])
+        assert chosen == search.fit(train)
