@@ -119,19 +119,6 @@ def test_row_skips_rounding_where_the_arm_merges_with_the_back():
     assert any(f.fault == "rounded_back" for f in as_unguarded.findings)
 
 
-def test_hips_travelling_more_than_a_leg_length_make_the_exercise_unknown():
-    """Landmarks that do not follow the lifter (a lifter behind the plates) are not classified."""
-    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(CLEAN,) * 3, yaw_deg=90.0))
-    assert analyze_sequence(seq).exercise.name == "squat"
-    w = seq.world_xyz.astype(np.float64)  # hip-centred: the feet move, the hips do not
-    drop = 0.5 * (w[:, L.LEFT_ANKLE, 1] + w[:, L.RIGHT_ANKLE, 1])
-    drop = drop - drop.max()  # how far the hips have sunk towards the ankles
-    legs = np.arange(L.LEFT_KNEE, L.RIGHT_FOOT_INDEX + 1)
-    w[:, legs, 1] += 2.0 * drop[:, None]  # triple the hips' travel
-    result = analyze_sequence(dataclasses.replace(seq, world_xyz=w.astype(np.float32)))
-    assert result.exercise.name == "unknown"
-
-
 def test_an_episode_is_placed_in_the_rep_it_overlaps_most_and_its_phase_at_the_peak():
     from formcheck.analysis.faults import FINISH_PHASE, FaultContext, _place
     from formcheck.analysis.features import compute_signals

@@ -1,0 +1,360 @@
+"""Exercise recognition (squat / deadlift / row / unknown), held out, on real clips and renders.
+
+Real clips (``--clips``, poses cached in ``--poses``): the label is the file name's first part
+(``squat__owner__repo__name.mp4``), the source its ``owner__repo`` part. Renders (``--renders``
+folders made by ``bench/render_flexion.py``, ``render_placements.py`` or
+``bench/eval_twist.py``): the exercise and body from the manifest or the clip name; poses from
+``DIR/poses/<name>.npz`` or ``DIR/poses/video-full/<name>.npz``.
+
+Every clip is scored right / unknown / wrong, per view group: first with the shipped
+criteria (``formcheck.analysis.exercise``), then held out: the criteria's limits chosen on the
+training folds only (``fit``: the grid ``GRID``, maximising right minus ``WRONG_COST`` x wrong,
+ties to the shipped limits) and scored on the held-out fold. Real clips are held out by source
+(the fit sees the other sources' clips and every render); renders by body (the fit sees the
+other bodies' renders and every real clip). Clips the analysis cannot read at all (a person in
+under ``assess.min_frames`` frames, in view under ``assess.min_duration_s``) are "unknown"
+whatever the criteria, and are counted apart as ``no clip``.
+
+    python bench/eval_exercise.py [--clips ../shared/clips] [--poses /work/cache/models-full]
+                                  [--renders DIR ...] [--no-cv] [-v] [--features]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.analysis.analyze import _clip_reason
+from formcheck.analysis.exercise import (
+    UNKNOWN_EXERCISE,
+    Criteria,
+    classify,
+    movement_features,
+    profiles,
+)
+from formcheck.analysis.features import compute_signals
+from formcheck.config import EXERCISES, Config
+from formcheck.pose.sequence import PoseSequence
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+from eval_clips import source_of, view_group  # noqa: E402
+
+DEFAULT_CLIPS = REPO.parent / "shared" / "clips"
+DEFAULT_POSES = Path("/work/cache/models-full")
+DEFAULT_RENDERS = tuple(Path("/work/cache") / d for d in (
+    "synth-back", "back-flex", "s4-back-flex45", "s5-back-flex55", "s5-back-flex65",
+    "s6-back-bare", "s6-back-cloth", "s7-back10-arch", "s7-back10-archrow", "s7-back10-rows",
+    "s7-back10-squats", "s7-back10-hinge", "synth-twist", "s4-twist-shapes"))
+BODIES = ("f_heavy", "f_short", "m_avg", "m_tall")
+#: A wrong exercise costs this many right ones in the fit (it gets the wrong thresholds,
+#: error bars and phase names; "unknown" gets the pooled ones).
+WRONG_COST = 3.0
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    label: str
+    group: str  # real: source; render: body
+    view: str  # side / oblique / front / rear / mixed
+    kind: str  # "real" or "render"
+    readable: bool  # the analysis reads the clip at all (no clip-level reason)
+    features: dict
+
+
+def _render_view(azimuth: float) -> str:
+    a = abs(((azimuth + 180.0) % 360.0) - 180.0)
+    if 75.0 <= a <= 105.0:
+        return "side"
+    if a < 20.0:
+        return "front"
+    if a > 160.0:
+        return "rear"
+    return "oblique"
+
+
+def _item(seq: PoseSequence, config: Config, **kw) -> Item:
+    sig = compute_signals(seq, config)
+    readable = _clip_reason(seq, sig, config) is None
+    return Item(readable=readable, features=movement_features(sig), **kw)
+
+
+def real_items(clips: Path, poses: Path, config: Config) -> list[Item]:
+    labels = json.loads((clips / "labels.json").read_text(encoding="utf-8"))
+    out = []
+    for it in labels:
+        p = poses / (it["file"] + ".npz")
+        if not p.is_file():
+            continue
+        out.append(_item(PoseSequence.load(p), config, name=it["file"],
+                         label=it["file"].split("__")[0], group=source_of(it["file"]),
+                         view=view_group(it["view"]), kind="real"))
+    return out
+
+
+def _pose_file(root: Path, name: str) -> Path | None:
+    for p in (root / "poses" / f"{name}.npz", root / "poses" / "video-full" / f"{name}.npz"):
+        if p.is_file():
+            return p
+    return None
+
+
+def render_items(dirs: list[Path], config: Config) -> list[Item]:
+    out = []
+    for root in dirs:
+        manifest = root / "manifest.json"
+        if manifest.is_file():
+            clips = [(c["name"], c["exercise"], c["body"], float(c["azimuth_deg"]))
+                     for c in json.loads(manifest.read_text(encoding="utf-8"))["clips"]]
+        else:  # eval_twist sets: <plan>_<exercise>_<body>_az<deg>[_<texture>]
+            clips = []
+            for p in sorted((root / "poses" / "video-full").glob("*.npz")):
+                name = p.name[: -len(".npz")]
+                ex = next((e for e in EXERCISES if f"_{e}_" in name), None)
+                body = next((b for b in BODIES if f"_{b}_" in name), None)
+                az = next((t[2:] for t in name.split("_") if t.startswith("az")), None)
+                if ex and body and az is not None:
+                    clips.append((name, ex, body, float(az)))
+        for name, ex, body, az in clips:
+            p = _pose_file(root, name)
+            if p is None:
+                continue
+            out.append(_item(PoseSequence.load(p), config, name=f"{root.name}/{name}",
+                             label=ex, group=body, view=_render_view(az), kind="render"))
+    return out
+
+
+def outcome(item: Item, criteria: Criteria) -> str:
+    """"right", "unknown", "wrong" or "no clip"."""
+    if not item.readable:
+        return "no clip"
+    found = classify(item.features, criteria).name
+    if found == UNKNOWN_EXERCISE:
+        return "unknown"
+    return "right" if found == item.label else "wrong"
+
+
+def tally(outcomes: list[str]) -> Counter:
+    return Counter({"right": 0, "unknown": 0, "wrong": 0, "no clip": 0, **Counter(outcomes)})
+
+
+def _fmt(c: Counter) -> str:
+    n = sum(c.values())
+    return (f"{c['right']:3d} right {c['unknown']:3d} unknown {c['wrong']:3d} wrong "
+            f"{c['no clip']:2d} no clip / {n:3d}")
+
+
+#: Session 7's rule (before this bench), as ``Criteria``.
+SESSION7 = Criteria(min_score=0.6, min_margin=0.1, max_hip_range=1.0, hands="bottom",
+                    squat_hands_zero_at=-0.05, deadlift_hands_zero_at=-0.05,
+                    row_hip_zero_at=0.25, deadlift_upright_zero_at=float("inf"))
+#: Limits the fit chooses among, per training fold (every combination; the starting rule's
+#: value of each is always in). ``session 7``: only the decision limits of session 7's
+#: criteria; ``session 8``: the hand cue, its limits, the row's hip limit and the deadlift's
+#: standing-tall criterion too.
+GRIDS: dict[str, tuple[Criteria, dict[str, tuple]]] = {
+    "session 7": (SESSION7, {
+        "max_hip_range": (0.9, 1.0, 1.1, 1.25, 1.5, float("inf")),
+        "min_score": (0.5, 0.6, 0.7),
+        "min_margin": (0.05, 0.1, 0.15, 0.2),
+    }),
+    "session 8": (SESSION7, {
+        "hands": ("bottom", "extremes"),
+        "squat_hands_zero_at": (0.0, 0.05, 0.1, 0.15),
+        "deadlift_hands_zero_at": (-0.05, -0.1, -0.15),
+        "row_hip_zero_at": (0.25, 0.3, 0.4, 0.5, 0.6),
+        "deadlift_upright_zero_at": (float("inf"), 60.0, 45.0),
+        "max_hip_range": (0.9, 1.0, 1.1, 1.25, 1.5, float("inf")),
+        "min_score": (0.5, 0.6, 0.7),
+        "min_margin": (0.05, 0.1, 0.15, 0.2),
+    }),
+}
+CODES = ("right", "unknown", "wrong", "no clip")
+
+
+def _membership(cr, x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        m = np.clip((x - cr.zero_at) / (cr.full_at - cr.zero_at), 0.0, 1.0)
+    return np.where(np.isfinite(x), m, 0.0)
+
+
+def _codes(c: Criteria, feats: dict, labels: np.ndarray, readable: np.ndarray) -> np.ndarray:
+    """``classify``'s outcome for every clip at once (indices into CODES)."""
+    table = profiles(c)
+    names = sorted(table)  # ties go to the first name, as in ``classify``
+    scores = []
+    for name in names:
+        m = np.stack([_membership(cr, feats[cr.feature]) for cr in table[name]])
+        scores.append(0.5 * m.mean(axis=0) + 0.5 * m.min(axis=0))
+    s = np.stack(scores)
+    best = np.argmax(s, axis=0)
+    top = s.max(axis=0)
+    second = np.sort(s, axis=0)[-2]
+    unknown = ((feats["hip_range"] > c.max_hip_range) | (top < c.min_score)
+               | (top - second < c.min_margin))
+    found = np.array(names)[best]
+    out = np.where(unknown, 1, np.where(found == labels, 0, 2))
+    return np.where(readable, out, 3)
+
+
+class Search:
+    """Every grid point's outcome on every clip, computed once; folds then only sum."""
+
+    def __init__(self, items: list[Item], base: Criteria, grid: dict[str, tuple],
+                 wrong_cost: float = WRONG_COST) -> None:
+        self.wrong_cost = wrong_cost
+        self.keys = sorted(grid)
+        self.axes = {k: sorted(set(grid[k]) | {getattr(base, k)}, key=str) for k in self.keys}
+        self.base = base
+        self.cands = [replace(base, **dict(zip(self.keys, combo, strict=True)))
+                      for combo in itertools.product(*(self.axes[k] for k in self.keys))]
+        self.items = items
+        names = sorted({cr.feature for c in self.cands for p in profiles(c).values()
+                        for cr in p} | {"hip_range"})
+        feats = {k: np.array([it.features[k] for it in items], dtype=np.float64)
+                 for k in names}
+        labels = np.array([it.label for it in items])
+        readable = np.array([it.readable for it in items])
+        self.codes = np.array([_codes(c, feats, labels, readable) for c in self.cands],
+                              dtype=np.int8)
+        # The vectorised scoring must agree with ``classify`` (checked on a spread of points).
+        for c in self.cands[:: max(1, len(self.cands) // 7)] + [base]:
+            i = self.cands.index(c)
+            want = [CODES.index(outcome(it, c)) for it in items]
+            assert list(self.codes[i]) == want, f"vectorised scoring disagrees at {c}"
+        self.steps = np.array([sum(abs(self.axes[k].index(getattr(c, k))
+                                       - self.axes[k].index(getattr(base, k)))
+                                   for k in self.keys) for c in self.cands])
+
+    def fit(self, train: np.ndarray) -> Criteria:
+        """Best mean (right - WRONG_COST x wrong) per clip, real clips and renders weighted
+        alike, over the ``train`` clips; ties to the fewest grid steps from the starting
+        rule's limits."""
+        total = np.zeros(len(self.cands))
+        for kind in ("real", "render"):
+            m = train & np.array([it.kind == kind for it in self.items])
+            if m.any():
+                c = self.codes[:, m]
+                gain = (c == 0).sum(axis=1) - self.wrong_cost * (c == 2).sum(axis=1)
+                total += gain / m.sum()
+        best = np.lexsort((self.steps, -total))[0]
+        return self.cands[best]
+
+
+def held_out(search: Search, kind: str) -> tuple[dict[str, str], list]:
+    """Outcome per clip of ``kind``, each scored by limits fitted without its group (and
+    with every clip of the other kind); and each fold's choice."""
+    items = search.items
+    res: dict[str, str] = {}
+    folds = []
+    for g in sorted({it.group for it in items if it.kind == kind}):
+        test = np.array([it.kind == kind and it.group == g for it in items])
+        chosen = search.fit(~test)
+        for it, t in zip(items, test, strict=True):
+            if t:
+                res[it.name] = outcome(it, chosen)
+        folds.append((g, chosen, tally([res[it.name] for it, t in zip(items, test,
+                                                                      strict=True) if t])))
+    return res, folds
+
+
+def report(title: str, items: list[Item], res: dict[str, str]) -> None:
+    print(f"\n{title}: {_fmt(tally([res[it.name] for it in items]))}")
+    for v in sorted({it.view for it in items}):
+        sub = [res[it.name] for it in items if it.view == v]
+        print(f"  {v:8s} {_fmt(tally(sub))}")
+    by_label = defaultdict(list)
+    for it in items:
+        by_label[it.label].append(res[it.name])
+    for lab in sorted(by_label):
+        print(f"  {lab:8s} {_fmt(tally(by_label[lab]))}")
+
+
+FEATURES_SHOWN = ("hip_range", "trunk_range", "trunk_min", "knee_min", "elbow_min",
+                  "elbow_range", "reach_range", "wrist_range", "wrists_over_hips_bottom",
+                  "wrists_over_hips_low", "wrists_over_hips_high")
+KINDS = (("real", "source", "sources"), ("render", "body", "bodies"))
+
+
+def _choice(c: Criteria, keys) -> str:
+    return ", ".join(f"{k}={getattr(c, k)}" for k in keys)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--clips", type=Path, default=DEFAULT_CLIPS)
+    ap.add_argument("--poses", type=Path, default=DEFAULT_POSES)
+    ap.add_argument("--renders", type=Path, nargs="*", default=list(DEFAULT_RENDERS))
+    ap.add_argument("--no-cv", action="store_true", help="only the fixed rules, no fitting")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="list every clip a rule or a held-out fit does not get right")
+    ap.add_argument("--features", action="store_true", help="print every clip's features")
+    ap.add_argument("--wrong-cost", type=float, default=WRONG_COST,
+                    help="how many right answers one wrong one costs in the fit")
+    args = ap.parse_args()
+
+    config = Config()
+    items: list[Item] = []
+    if (args.clips / "labels.json").is_file():
+        items += real_items(args.clips, args.poses, config)
+    else:
+        print(f"no real clips: {args.clips / 'labels.json'} not found", file=sys.stderr)
+    items += render_items([d for d in args.renders if d.is_dir()], config)
+    if not items:
+        print("nothing to evaluate: no clips with cached poses", file=sys.stderr)
+        return 2
+    rules = {"session 7 rule (hand-set looking at the real clips; in-sample)": SESSION7,
+             "shipped rule (session 8: the fit on every clip; in-sample)": Criteria()}
+    fixed = {title: {it.name: outcome(it, c) for it in items} for title, c in rules.items()}
+    held: dict[str, dict[str, str]] = {}
+    for kind, by, bys in KINDS:
+        sub = [it for it in items if it.kind == kind]
+        if not sub:
+            continue
+        groups = len({it.group for it in sub})
+        print(f"\n===== {kind} clips: {len(sub)} from {groups} {bys}")
+        for title, res in fixed.items():
+            report(title, sub, res)
+        if args.no_cv:
+            continue
+        for name, (start, grid) in GRIDS.items():
+            search = Search(items, start, grid, args.wrong_cost)
+            res, folds = held_out(search, kind)
+            held[f"{name} {kind}"] = res
+            report(f"{name} criteria, limits fitted without the held-out {by} "
+                   f"({groups} folds)", sub, res)
+            keys = sorted(grid)
+            if kind == "real":
+                full = search.fit(np.ones(len(items), dtype=bool))
+                print(f"    fit on every clip: {_choice(full, keys)}")
+            choices = Counter(_choice(c, keys) for _, c, _ in folds)
+            for choice, n in choices.most_common():
+                print(f"    {n:2d} folds chose {choice}")
+        if args.verbose:
+            print("  clips not right under some rule (s7 / shipped / held-out s7 / held-out "
+                  "s8), label, view, clip:")
+            cols = [*fixed.values(), *(held.get(f"{n} {kind}", {}) for n in GRIDS)]
+            for it in sub:
+                got = [c.get(it.name, "-") for c in cols]
+                if any(g != "right" for g in got):
+                    print("    " + " ".join(f"{g:7s}" for g in got)
+                          + f" {it.label[:5]:5s} {it.view:7s} {it.name[:66]}")
+    if args.features:
+        print("\nlabel found  view    " + " ".join(f"{k[-7:]:>7s}" for k in FEATURES_SHOWN))
+        for it in items:
+            f = it.features
+            print(f"{it.label[:5]:5s} {classify(f).name[:5]:5s} {it.view[:7]:7s} "
+                  + " ".join(f"{f[k]:7.2f}" for k in FEATURES_SHOWN) + f" {it.name[:60]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
