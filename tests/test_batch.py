@@ -25,6 +25,7 @@ from formcheck.batch.summary import (
     CSV_COLUMNS,
     ClipOutcome,
     build_rows,
+    counts,
     index_html,
     summary_csv,
     summary_json,
@@ -254,6 +255,34 @@ def test_index_is_self_contained_and_escaped(outcomes, tmp_path):
     assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
     assert page.count('<tr data-clip="') == 4
     assert 'href="alice/clean.report.html"' in page
+
+
+
+def _outside(fault: str, severity: str, value: float) -> Finding:
+    return Finding(fault=fault, rep=None, phase=None, start_s=0.0, end_s=0.4, peak_s=0.2,
+                   severity=severity, value=value, threshold=5.0, unit="% of torso",
+                   message=f"Outside the reps: {fault}")
+
+
+def test_a_finding_outside_the_reps_is_not_counted_as_a_rep(tmp_path):
+    """QA (session 8, a real deadlift): a rounding in rep 1 and one before the first rep read
+    "severe in 2 reps", 2 problem reps, of a clip whose rep 2 was not assessable."""
+    both = _outcome(tmp_path, "both", _report([_finding("rounded_back", 1, "severe", 20.0),
+                                               _outside("rounded_back", "severe", 16.0)]))
+    only = _outcome(tmp_path, "only", _report([_outside("lumbar_overextension", "mild", 6.0)]))
+    clean = _outcome(tmp_path, "clean", _report())
+    rows = build_rows([clean, only, both], tmp_path)
+    assert [r.clip for r in rows] == ["alice/both", "alice/only", "alice/clean"]
+    b, o, c = rows
+    assert (b.problem_reps, b.rounded_back, b.rounded_back_reps) == (1, "severe", 1)
+    assert b.outside_reps == "rounded back" and c.outside_reps == ""
+    assert (o.problem_reps, o.lumbar_overextension, o.lumbar_overextension_reps) == (0, "mild", 0)
+    assert (o.outside_reps, o.worst_rep) == ("over-arched lower back", "outside reps")
+    assert counts(rows)["with_findings"] == 2 and counts(rows)["problem_reps"] == 1
+    page = index_html(rows, [], tmp_path)
+    assert "severe</span> in 1 rep and outside the reps</td>" in page
+    assert "mild</span> outside the reps</td>" in page
+    assert "in 2 reps" not in page and "in 0 reps" not in page
 
 
 # ============================================================================ CLI errors
