@@ -339,6 +339,24 @@ def test_unreachable_ray_address_fails_at_once(tmp_path):
     assert proc.returncode == 7
     line = one_error_line(proc)
     assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in line and "refused" in line
+    assert proc.stderr.splitlines() == [line]  # no progress display drawn before it
+
+
+def test_a_ray_that_cannot_start_here_is_one_line_exit_7(tmp_path):
+    """QA (session 8): Ray failing to start on loopback printed Ray's own log warning and the
+    empty progress display above the error, and advised checking --address (none given)."""
+    pytest.importorskip("ray")
+    not_a_folder = touch(tmp_path / "file")
+    touch(tmp_path / "in" / "a.mp4")
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--engine",
+                   "ray", "--jobs", "1", env={"RAY_TMPDIR": str(not_a_folder / "ray")},
+                   timeout=120)
+    assert proc.returncode == 7, proc.stderr
+    line = one_error_line(proc)
+    assert proc.stderr.splitlines() == [line]
+    assert line.startswith("error: cannot start a local Ray instance (") and "Not a dir" in line
+    assert "--address" not in line and "--engine local" in line
+    assert not (tmp_path / "out").exists()
 
 
 def test_reanalyze_needs_a_batch_folder(tmp_path):
