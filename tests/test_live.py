@@ -163,6 +163,28 @@ def test_a_rep_cut_in_two_by_a_lost_frame_is_never_given_a_wrong_number():
     assert published == {("rounded_back", 1)}
 
 
+def test_live_warnings_name_no_phase_before_the_exercise_is_recognised():
+    """QA (session 7): live warned "Rounded back in rep 1 (ascent)" of a deadlift whose record
+    said "(pull)": before the exercise is recognised the phases are named after whichever
+    movement the set so far moves most in. The live warning then leaves the phase out; with
+    the exercise recognised it is the record's message."""
+    from dataclasses import replace as swap
+
+    from formcheck.live.incremental import without_guessed_phases
+    from formcheck.report import Estimate
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(flexion_deg=45.0),)))
+    report, _ = analyse(seq)
+    found = [f for f in report.findings if f.rep is not None]
+    assert found and all(f.phase and f" in rep {f.rep} ({f.phase}): " in f.message
+                         for f in found)  # the rules' own wording
+    assert without_guessed_phases(report) is report
+    live = without_guessed_phases(swap(report, exercise=Estimate("unknown", 0.43)))
+    for f, said in zip(report.findings, live.findings, strict=True):
+        assert said.phase is None and f"({f.phase})" not in said.message
+        assert said.message == f.message.replace(f" ({f.phase})", "", 1)
+
+
 def test_settled_report_of_an_unfinished_rep_hides_its_findings():
     seq, truth = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(flexion_deg=45.0),)))
     res = analyze_sequence(seq)

@@ -139,6 +139,22 @@ def settled_report(report: Report, seq: PoseSequence, settle_s: float,
     return replace(report, reps=done, findings=findings, assessable=assessable)
 
 
+def without_guessed_phases(report: Report) -> Report:
+    """``report`` with the phase left out of each finding (its field and its message's
+    "in rep N (phase)") while the exercise is not recognised: the phases are then named after
+    the movement the set so far moves most in, which the whole set may name otherwise (QA:
+    live warned "(ascent)" of a deadlift whose record said "(pull)"). The record's own words
+    are the warning's with the phase."""
+    if report.exercise.name != "unknown":
+        return report
+    findings = tuple(
+        replace(f, phase=None, message=f.message.replace(
+            f" in rep {f.rep} ({f.phase}):", f" in rep {f.rep}:", 1))
+        if f.phase and f.rep is not None else f
+        for f in report.findings)
+    return replace(report, findings=findings)
+
+
 class LiveAnalyzer:
     """Analyses the growing set on its own thread and publishes ``LiveView``s."""
 
@@ -188,8 +204,8 @@ class LiveAnalyzer:
         self.runs += 1
         self.total_ms += ms
         view = LiveView(version=self.runs, frames=len(seq),
-                        report=settled_report(report, seq, self.settle_s,
-                                              at_rest=self._at_rest_of(seq, report)),
+                        report=without_guessed_phases(settled_report(
+                            report, seq, self.settle_s, at_rest=self._at_rest_of(seq, report))),
                         series=result.series, analysis_ms=ms)
         with self._lock:
             self._view = view
