@@ -283,6 +283,7 @@ def test_a_finding_outside_the_reps_is_not_counted_as_a_rep(tmp_path):
     assert "severe</span> in 1 rep and outside the reps</td>" in page
     assert "mild</span> outside the reps</td>" in page
     assert "in 2 reps" not in page and "in 0 reps" not in page
+    assert "2 with findings\n(1 problem rep)," in page
 
 
 # ============================================================================ CLI errors

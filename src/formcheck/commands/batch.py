@@ -57,7 +57,8 @@ def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool) -> Non
     if not quiet:
         typer.echo(f"{c['clips']} clips: {c['analysed']} analysed, {c['up_to_date']} up to "
                    f"date, {c['failed']} failed, {c['interrupted']} stopped; "
-                   f"{c['with_findings']} with findings ({c['problem_reps']} problem reps)",
+                   f"{c['with_findings']} with findings ({c['problem_reps']} problem "
+                   f"rep{'' if c['problem_reps'] == 1 else 's'})",
                    err=True)
         typer.echo(f"index: {written['index']}", err=True)
     if interrupted:
