@@ -25,6 +25,7 @@ from formcheck.batch.summary import (
     CSV_COLUMNS,
     ClipOutcome,
     build_rows,
+    counts,
     index_html,
     summary_csv,
     summary_json,
@@ -256,6 +257,35 @@ def test_index_is_self_contained_and_escaped(outcomes, tmp_path):
     assert 'href="alice/clean.report.html"' in page
 
 
+
+def _outside(fault: str, severity: str, value: float) -> Finding:
+    return Finding(fault=fault, rep=None, phase=None, start_s=0.0, end_s=0.4, peak_s=0.2,
+                   severity=severity, value=value, threshold=5.0, unit="% of torso",
+                   message=f"Outside the reps: {fault}")
+
+
+def test_a_finding_outside_the_reps_is_not_counted_as_a_rep(tmp_path):
+    """QA (session 8, a real deadlift): a rounding in rep 1 and one before the first rep read
+    "severe in 2 reps", 2 problem reps, of a clip whose rep 2 was not assessable."""
+    both = _outcome(tmp_path, "both", _report([_finding("rounded_back", 1, "severe", 20.0),
+                                               _outside("rounded_back", "severe", 16.0)]))
+    only = _outcome(tmp_path, "only", _report([_outside("lumbar_overextension", "mild", 6.0)]))
+    clean = _outcome(tmp_path, "clean", _report())
+    rows = build_rows([clean, only, both], tmp_path)
+    assert [r.clip for r in rows] == ["alice/both", "alice/only", "alice/clean"]
+    b, o, c = rows
+    assert (b.problem_reps, b.rounded_back, b.rounded_back_reps) == (1, "severe", 1)
+    assert b.outside_reps == "rounded back" and c.outside_reps == ""
+    assert (o.problem_reps, o.lumbar_overextension, o.lumbar_overextension_reps) == (0, "mild", 0)
+    assert (o.outside_reps, o.worst_rep) == ("over-arched lower back", "outside reps")
+    assert counts(rows)["with_findings"] == 2 and counts(rows)["problem_reps"] == 1
+    page = index_html(rows, [], tmp_path)
+    assert "severe</span> in 1 rep and outside the reps</td>" in page
+    assert "mild</span> outside the reps</td>" in page
+    assert "in 2 reps" not in page and "in 0 reps" not in page
+    assert "2 with findings\n(1 problem rep)," in page
+
+
 # ============================================================================ CLI errors
 def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300):
     return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True,
@@ -310,6 +340,24 @@ def test_unreachable_ray_address_fails_at_once(tmp_path):
     assert proc.returncode == 7
     line = one_error_line(proc)
     assert f"cannot reach the Ray cluster at 127.0.0.1:{port}" in line and "refused" in line
+    assert proc.stderr.splitlines() == [line]  # no progress display drawn before it
+
+
+def test_a_ray_that_cannot_start_here_is_one_line_exit_7(tmp_path):
+    """QA (session 8): Ray failing to start on loopback printed Ray's own log warning and the
+    empty progress display above the error, and advised checking --address (none given)."""
+    pytest.importorskip("ray")
+    not_a_folder = touch(tmp_path / "file")
+    touch(tmp_path / "in" / "a.mp4")
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--engine",
+                   "ray", "--jobs", "1", env={"RAY_TMPDIR": str(not_a_folder / "ray")},
+                   timeout=120)
+    assert proc.returncode == 7, proc.stderr
+    line = one_error_line(proc)
+    assert proc.stderr.splitlines() == [line]
+    assert line.startswith("error: cannot start a local Ray instance (") and "Not a dir" in line
+    assert "--address" not in line and "--engine local" in line
+    assert not (tmp_path / "out").exists()
 
 
 def test_reanalyze_needs_a_batch_folder(tmp_path):

@@ -61,6 +61,41 @@ def test_missing_expectations_and_broken_clip_are_could_not_run(tmp_path):
         ("broken.mp4", True), ("noexp.mp4", True)]
 
 
+def _small_clip(path: Path) -> Path:
+    from formcheck.io.video import VideoSink
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with VideoSink(path, 64, 48, 30.0) as sink:
+        for i in range(4):
+            sink.write(np.full((48, 64, 3), 30 * i, np.uint8), i / 30.0)
+    return path
+
+
+def test_same_named_clips_in_two_folders_keep_apart_in_junit(tmp_path, monkeypatch):
+    """QA (session 7): the JUnit classname was the file name, so alice/squat.mp4 and
+    bob/squat.mp4 showed as one. It is the path relative to the folder given (their common
+    folder when several are given): the same on every run and wherever the checkout lies."""
+    for where in ("one", "two"):
+        for athlete in ("alice", "bob"):
+            _small_clip(tmp_path / where / "clips" / athlete / "squat.mp4")
+    for where in ("one", "two"):  # two checkouts: the same names
+
+        monkeypatch.chdir(tmp_path / where)
+        junit = tmp_path / f"{where}.xml"
+        out = invoke("clips/alice", str(tmp_path / where / "clips" / "bob"), "--no-cache",
+                     "--junit", str(junit))
+        assert out.exit_code == 11, out.output
+        assert "alice/squat.mp4 (exit code 3); bob/squat.mp4 (exit code 3)" in out.stderr
+        cases = ET.parse(junit).getroot().iter("testcase")
+        assert [(c.get("classname"), c.get("name")) for c in cases] == [
+            ("alice/squat.mp4", "analysis"), ("bob/squat.mp4", "analysis")]
+    # one folder given: each clip is named by its file name, as before
+    out = invoke(str(tmp_path / "one" / "clips" / "alice"), "--no-cache", "--junit",
+                 str(tmp_path / "alice.xml"))
+    (case,) = ET.parse(tmp_path / "alice.xml").getroot().iter("testcase")
+    assert case.get("classname") == "squat.mp4"
+
+
 def test_no_clips_and_bad_expect_file_usage(tmp_path):
     out = invoke(str(tmp_path))
     assert out.exit_code == 3 and "no video files" in out.stderr

@@ -397,6 +397,65 @@ def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_messag
         assert "24°" in " ".join(lines) and not lines[-1].endswith("…")
 
 
+def test_a_narrow_frame_keeps_every_number_whole_and_most_of_the_lifter_clear():
+    """QA session 7 (a 166x360 deadlift clip): the gauge read "Back flexion past a…" and
+    "now 66…", and a caveat column and "not judged" notices covered most of the lifter.
+    A narrow frame now shows the gauge across the bottom with the fault's name and the whole
+    reading, one "not judged" panel naming the faults, and no caveats (their full words are
+    on the page, JSON, CSV and terminal)."""
+    from formcheck.render._text import text_size
+    from formcheck.render.overlay import _Layout
+
+    seq = make_sequence(166, 360)
+    series = make_series(seq)
+    s = series["back_rounding"]
+    series["back_rounding"] = replace(  # the real label, and three-digit readings
+        s, label="Back flexion past a bent-over neutral (from the outline)",
+        values=s.values * 6.0)
+    report = replace(make_report(), assessable=(
+        Assessment("rounded_back", None, True),
+        Assessment("lumbar_overextension", None, True, _LONG_CAVEAT),
+        Assessment("jerky_twist", None, False, _LONG_REASON),
+        Assessment("lumbar_overextension", 3, False, "needed body parts visible in only 4% "
+                   "of this rep's frames")))
+    r = OverlayRenderer(report, seq, series)
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    box = seq.width - 2 * lay.margin - 2 * lay.pad
+    for i in range(0, len(seq), 3):
+        lines, size = r.gauge_text("back_rounding", i, lay, seq.width)
+        assert lines[0] == "Rounded back" and not any(ln.endswith("…") for ln in lines)
+        assert all(text_size(ln, size)[0] <= box for ln in lines)
+        j = int(np.searchsorted(s.t_s, seq.t_s[i], side="right")) - 1
+        v = series["back_rounding"].values[j]
+        reading = " ".join(lines[1:])
+        assert ("now " + format_value(v, "deg")) in reading if np.isfinite(v) else True
+        assert "limit 12°" in reading
+        notice = r.narrow_notice_at(i)
+        assert notice is not None and notice.startswith("Not judged: ") and "jerky twist" in notice
+        assert not r.wrap(notice, r.notice_px(lay), seq.width - 2 * lay.margin, lay, False,
+                          r.style.notice_max_lines)[0][-1].endswith("…")
+    assert r.narrow(seq.width, lay) and not r.narrow(640, lay)
+    i = frame_at(seq, 5.2)  # rep 3: two faults not judged, one panel
+    assert r.narrow_notice_at(i) == "Not judged: over-arched lower back, jerky twist"
+    # Share of the frame under panels (the layout before: 42%, 54%, 55%), and the torso
+    # clear of them when no banner is up (a banner stays over it: it is the warning).
+    for time_s, most in ((1.2, 0.35), (3.25, 0.5), (5.2, 0.51)):
+        i = frame_at(seq, time_s)
+        body = black(seq)
+        r._draw_body(body, i, lay)
+        full = r.draw(black(seq), i)
+        covered = float(((full != body).any(axis=2) & (body == 0).all(axis=2)).mean())
+        assert covered < most, (time_s, covered)
+        torso = trunk_box(seq, i, pad=0)
+        assert np.array_equal(full[torso], body[torso]) == (not r.banners_at(i))
+    # the caveats are not drawn on a narrow frame
+    plain = replace(report, assessable=tuple(replace(a, reason=None) if a.assessable else a
+                                             for a in report.assessable))
+    i = frame_at(seq, 1.2)
+    assert np.array_equal(r.draw(black(seq), i),
+                          OverlayRenderer(plain, seq, series).draw(black(seq), i))
+
+
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
     (2.95, (0,)),         # in progress

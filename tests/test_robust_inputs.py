@@ -119,6 +119,51 @@ def test_truncation_reaches_the_report_notices(tmp_path):
     assert "truncated" in report.to_json()
 
 
+def _mp4_index_last(path: Path, n: int = 30, w: int = 64, h: int = 48) -> Path:
+    """An MP4 written as most cameras and phones write one: the index (``moov``) at the end."""
+    import av
+
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        rng = np.random.default_rng(3)
+        for _ in range(n):
+            img = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="bgr24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def test_an_mp4_cut_before_its_index_says_it_looks_cut_short(tmp_path):
+    """QA (session 7): a copy cut off before the index read only "cannot open ... as video
+    (Invalid data ...); is it a video file?". FFmpeg says the index is missing; so do we."""
+    whole = _mp4_index_last(tmp_path / "whole.mp4")
+    data = whole.read_bytes()
+    assert data.rfind(b"moov") > len(data) // 2  # the index is in the half cut off
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    with FileSource(whole) as src:
+        assert sum(1 for _ in src) == 30
+    with pytest.raises(VideoDecodeError) as err:
+        FileSource(cut)
+    msg = str(err.value)
+    assert msg.startswith("cannot open cut.mp4 as video: it looks cut short")
+    assert "moov atom not found" in msg and "is it a video file" not in msg
+    assert "\n" not in msg and err.value.exit_code == 4
+
+
+@pytest.mark.parametrize("content", [b"not a video at all\n", b"\x00" * 64, b"ftypisom" * 50])
+def test_other_unopenable_files_still_ask_if_they_are_video(tmp_path, content):
+    """Only an MP4 header with FFmpeg missing its index is called cut short."""
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(content)
+    with pytest.raises(VideoDecodeError) as err:
+        FileSource(bad)
+    assert str(err.value).endswith("is it a video file?"), str(err.value)
+
+
 @pytest.mark.parametrize("content", [b"", b"\x00" * 10, b"ftypisom" * 50])
 def test_garbage_is_a_decode_error(tmp_path, content):
     bad = tmp_path / "bad.mp4"

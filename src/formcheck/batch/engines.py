@@ -18,6 +18,7 @@ same pose model bundle installed (checked by hash: a differing model fails the c
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -326,29 +327,62 @@ def check_reachable(address: str, timeout_s: float = RAY_CONNECT_TIMEOUT_S) -> N
                           "--address and that `ray status` works there") from None
 
 
+def _ray_log_level() -> int:
+    """Ray's own log records (start-up notices such as its token-authentication warning) would
+    land on the user's terminal among the batch's lines; a failure reaches the user as one
+    ``error:`` line instead. FORMCHECK_DEBUG shows them."""
+    return logging.INFO if os.environ.get("FORMCHECK_DEBUG") else logging.ERROR
+
+
+@contextlib.contextmanager
+def ray_started(workers: int | None, address: str | None = None):
+    """Ray, connected to the cluster at ``address`` or started here on loopback with
+    ``workers`` CPUs (default: this machine's), and shut down on leaving. Already initialised
+    (a caller's own ``ray.init``): used as it is and left running. A start or connection
+    failure is a ``ConfigError`` (exit 7) with Ray's first line, raised before any clip runs
+    (the command starts Ray before its progress display)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        yield ray
+        return
+    opts = dict(include_dashboard=False, log_to_driver=False, logging_level=_ray_log_level())
+    if address:
+        check_reachable(address)
+    try:
+        if address:
+            ray.init(address=address, **opts)
+        else:
+            ray.init(num_cpus=workers or os.cpu_count() or 1, _node_ip_address="127.0.0.1",
+                     **opts)
+    except Exception as exc:  # noqa: BLE001 - Ray raises several kinds; one line for all
+        if ray.is_initialized():
+            ray.shutdown()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if address:
+            raise ConfigError(f"cannot start or reach the Ray cluster at {address} ({first}); "
+                              "check --address and that `ray status` works there") from None
+        raise ConfigError(f"cannot start a local Ray instance ({first}); `ray start --head` "
+                          "shows Ray's own diagnosis, or use --engine local") from None
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
 def run_ray(items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
             address: str | None = None) -> tuple[list[ClipResult], bool]:
     """Run ``items`` on a Ray cluster (``address``), or on a Ray instance started here on
-    loopback with ``workers`` CPUs (default: this machine's). ``workers`` also bounds the
-    clips in flight; on a cluster it defaults to the cluster's CPUs."""
-    ray = import_ray()
-    started_here = not ray.is_initialized()
-    if started_here:
-        opts = dict(include_dashboard=False, log_to_driver=False,
-                    logging_level=logging.WARNING)
-        if address:
-            check_reachable(address)
-        try:
-            if address:
-                ray.init(address=address, **opts)
-            else:
-                ray.init(num_cpus=workers or os.cpu_count() or 1,
-                         _node_ip_address="127.0.0.1", **opts)
-        except Exception as exc:  # noqa: BLE001 - Ray raises several kinds; one line for all
-            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConfigError(f"cannot start or reach {where} ({first}); check --address and "
-                              "that `ray status` works there") from None
+    loopback with ``workers`` CPUs (default: this machine's); see ``ray_started``.
+    ``workers`` also bounds the clips in flight; on a cluster it defaults to the cluster's
+    CPUs."""
+    if not items:
+        return [], False
+    with ray_started(workers, address) as ray:
+        return _run_on_ray(ray, items, workers, monitor)
+
+
+def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
+                ) -> tuple[list[ClipResult], bool]:
     if workers is None:
         workers = int(ray.cluster_resources().get("CPU", 1))
     remote = ray.remote(num_cpus=1)(_ray_task)
@@ -380,35 +414,31 @@ def run_ray(items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
         monitor.finished(res)
 
     try:
-        try:
-            while queue or by_ref:
-                while queue and len(by_ref) < limit:
-                    item = queue.pop(0)
-                    try:
-                        video, pose = _ray_payload(item)
-                    except FormcheckError as err:
-                        res = ClipResult(key=item.job.key, status=FAILED, error=str(err),
-                                         exit_code=err.exit_code)
-                        results[item.job.key] = res
-                        monitor.finished(res)
-                        continue
-                    ref = remote.remote(item.job, item.video.name, video, pose)
-                    by_ref[ref] = item
-                    monitor.started(item.job.key)
-                if not by_ref:
+        while queue or by_ref:
+            while queue and len(by_ref) < limit:
+                item = queue.pop(0)
+                try:
+                    video, pose = _ray_payload(item)
+                except FormcheckError as err:
+                    res = ClipResult(key=item.job.key, status=FAILED, error=str(err),
+                                     exit_code=err.exit_code)
+                    results[item.job.key] = res
+                    monitor.finished(res)
                     continue
-                done, _ = ray.wait(list(by_ref), num_returns=1, timeout=0.5)
-                for ref in done:
-                    finish(ref)
-        except KeyboardInterrupt:
-            interrupted = True
-            monitor.note("stopping: finished clips are kept; running clips are cancelled "
-                         "and leave nothing in the output folder")
-            for ref in list(by_ref):
-                ray.cancel(ref)
-            for ref in list(by_ref):
+                ref = remote.remote(item.job, item.video.name, video, pose)
+                by_ref[ref] = item
+                monitor.started(item.job.key)
+            if not by_ref:
+                continue
+            done, _ = ray.wait(list(by_ref), num_returns=1, timeout=0.5)
+            for ref in done:
                 finish(ref)
-    finally:
-        if started_here:
-            ray.shutdown()
+    except KeyboardInterrupt:
+        interrupted = True
+        monitor.note("stopping: finished clips are kept; running clips are cancelled "
+                     "and leave nothing in the output folder")
+        for ref in list(by_ref):
+            ray.cancel(ref)
+        for ref in list(by_ref):
+            finish(ref)
     return [results.get(i.job.key) or _not_started(i) for i in items], interrupted

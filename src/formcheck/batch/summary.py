@@ -55,6 +55,7 @@ class Row:
     view: str
     reps: int | None
     problem_reps: int | None
+    outside_reps: str  # faults found outside every counted rep ("; "-joined titles)
     rounded_back: str
     rounded_back_reps: int | None
     lumbar_overextension: str
@@ -80,11 +81,12 @@ CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
 
 
 def _fault_cell(report: Report, fault: str) -> tuple[str, int]:
-    """Worst severity of ``fault`` in the clip and the number of reps it was found in; or
-    ``not assessable`` when no rep could be judged; or ``ok``."""
+    """Worst severity of ``fault`` in the clip and the number of counted reps it was found in
+    (a finding outside every rep is not a rep: ``outside_reps`` names it); or ``not
+    assessable`` when no rep could be judged; or ``ok``."""
     hits = report.findings_for(fault)
     if hits:
-        return worst(hits).severity, len({f.rep for f in hits})
+        return worst(hits).severity, len({f.rep for f in hits if f.rep is not None})
     clip = report.assessment(fault, None)
     per_rep = [report.assessment(fault, r.index) for r in report.reps]
     if (clip is not None and not clip.assessable) or (
@@ -123,13 +125,16 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
     cells = {}
     for fault in FAULTS:
         cells[fault], cells[f"{fault}_reps"] = _fault_cell(report, fault)
-    problem = {f.rep for f in report.findings}
+    problem = {f.rep for f in report.findings if f.rep is not None}
+    outside = [fault_title(fault) for fault in FAULTS
+               if any(f.rep is None for f in report.findings_for(fault))]
     w = worst(report.findings) if report.findings else None
     missing = "; ".join(f"{fault_title(f)} ({scope}): {reason or 'no reason given'}"
                         for f, scope, reason in not_judged(report))
     return Row(
         **base, exercise=_estimate(report.exercise), view=_estimate(report.view),
-        reps=len(report.reps), problem_reps=len(problem), **cells,
+        reps=len(report.reps), problem_reps=len(problem), outside_reps="; ".join(outside),
+        **cells,
         worst_rep=("" if w is None else "outside reps" if w.rep is None else str(w.rep)),
         worst_fault=fault_title(w.fault) if w else "",
         worst_severity=w.severity if w else "",
@@ -141,8 +146,9 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
 
 
 def sort_key(row: Row) -> tuple:
-    """Problem reps first (worst severity, then most reps), then failures, then the rest."""
-    if row.problem_reps:
+    """Findings first (worst severity, then most problem reps), then failures, then the
+    rest."""
+    if row.worst_severity:
         group = 0
     elif row.status in (FAILED, INTERRUPTED):
         group = 1
@@ -172,7 +178,7 @@ def counts(rows: list[Row]) -> dict[str, int]:
         "up_to_date": sum(r.status == UP_TO_DATE for r in rows),
         "failed": sum(r.status == FAILED for r in rows),
         "interrupted": sum(r.status == INTERRUPTED for r in rows),
-        "with_findings": sum(bool(r.problem_reps) for r in rows),
+        "with_findings": sum(bool(r.worst_severity) for r in rows),
         "problem_reps": sum(r.problem_reps or 0 for r in rows),
     }
 

@@ -1,5 +1,6 @@
 """JUnit XML for CI systems (GitHub, GitLab, Jenkins, Azure read it): one test suite per run,
-one test case per clip and expectation (``classname`` = the clip, ``name`` = exercise, view,
+one test case per clip and expectation (``classname`` = the clip's path relative to the
+folder given, ``runner.clip_names``; ``name`` = exercise, view,
 reps or a fault); a mismatch is a ``<failure>``, a clip that could not be analysed an
 ``<error>``. Written with ``junitparser``. No run times and no timestamp: the same results
 give the same bytes on every run, so CI can diff or cache the report (`-v` prints each
@@ -21,7 +22,7 @@ def build_junit(results: list[ClipCheck]):
 
     suite = TestSuite(SUITE_NAME)
     for res in results:
-        classname = res.clip.name
+        classname = res.label
         if res.error is not None:
             case = TestCase(ERROR_CASE, classname)
             err = Error(res.error, f"exit code {res.error_code}")

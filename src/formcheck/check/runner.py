@@ -45,6 +45,11 @@ class ClipCheck:
     changes: tuple[str, ...] = ()  # --update: what changed, one line each
     pose_from_cache: bool = False
     seconds: float = 0.0
+    name: str = ""  # the clip in reports (JUnit classname): see ``clip_names``
+
+    @property
+    def label(self) -> str:
+        return self.name or self.clip.name
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
@@ -78,6 +83,18 @@ def find_clips(paths: Sequence[Path]) -> list[Path]:
         else:
             raise InputNotFoundError(f"not found: {p}; give video files or folders of them")
     return clips
+
+
+def clip_names(clips: Sequence[Path]) -> list[str]:
+    """Each clip's name in reports: its path relative to the folder given (with several
+    folders or files, to the folder they all lie in), with ``/``. So ``a/squat.mp4`` and
+    ``b/squat.mp4`` stay apart, and the names do not depend on where the checkout lies (or on
+    the run): one folder given names each clip by its file name. Links are not followed."""
+    if not clips:
+        return []
+    absolute = [Path(os.path.abspath(c)) for c in clips]
+    base = os.path.commonpath([str(p.parent) for p in absolute])
+    return [Path(os.path.relpath(p, base)).as_posix() for p in absolute]
 
 
 def expectation_paths(clips: Sequence[Path], expect: Path | None) -> list[Path]:
@@ -215,13 +232,15 @@ def run_check(clips: Sequence[Path], expect_paths: Sequence[Path], settings: Che
               on_result: Callable[[ClipCheck], None] | None = None) -> list[ClipCheck]:
     olds = load_all(expect_paths)
     results = []
-    for clip, path, old in zip(clips, expect_paths, olds, strict=True):
+    names = clip_names(clips)
+    for clip, path, old, name in zip(clips, expect_paths, olds, names, strict=True):
         if old is None and not settings.update:
             res = ClipCheck(clip, path, error=f"no expectations: {path} not found; write them "
                             "with `formcheck check --update`",
                             error_code=InputNotFoundError.exit_code)
         else:
             res = check_clip(clip, path, old, settings)
+        res.name = name
         results.append(res)
         if on_result is not None:
             on_result(res)

@@ -57,7 +57,8 @@ def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool) -> Non
     if not quiet:
         typer.echo(f"{c['clips']} clips: {c['analysed']} analysed, {c['up_to_date']} up to "
                    f"date, {c['failed']} failed, {c['interrupted']} stopped; "
-                   f"{c['with_findings']} with findings ({c['problem_reps']} problem reps)",
+                   f"{c['with_findings']} with findings ({c['problem_reps']} problem "
+                   f"rep{'' if c['problem_reps'] == 1 else 's'})",
                    err=True)
         typer.echo(f"index: {written['index']}", err=True)
     if interrupted:
@@ -69,9 +70,13 @@ def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool) -> Non
 def _run(items, engine: Engine, jobs: int | None, address: str | None, quiet: bool):
     from formcheck.batch import engines
 
-    with _monitor(quiet, len(items)) as monitor:
-        if engine is Engine.ray:
+    if engine is Engine.ray:
+        if not items:  # every clip up to date: no need for Ray
+            return [], False
+        # Started before the progress display, so a start failure is the one line printed.
+        with engines.ray_started(jobs, address), _monitor(quiet, len(items)) as monitor:
             return engines.run_ray(items, jobs, monitor, address=address)
+    with _monitor(quiet, len(items)) as monitor:
         return engines.run_local(items, jobs or os.cpu_count() or 1, monitor)
 
 

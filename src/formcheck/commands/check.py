@@ -99,7 +99,7 @@ def check(
     if errors:
         raise _fail(CheckIncompleteError(
             f"{len(errors)} of {len(results)} clips could not be checked: "
-            + "; ".join(f"{r.clip.name} (exit code {r.error_code})" for r in errors[:3])
+            + "; ".join(f"{r.label} (exit code {r.error_code})" for r in errors[:3])
             + (" ..." if len(errors) > 3 else "")))
     if failed and not update:
         raise typer.Exit(code=1)

@@ -93,6 +93,11 @@ class FileSource:
         try:
             self._container = av.open(str(self.path), mode="r")
         except av.error.FFmpegError as exc:
+            if _mp4_index_missing(self.path):
+                raise VideoDecodeError(
+                    f"cannot open {self.path.name} as video: it looks cut short (an MP4 whose "
+                    "index is missing: moov atom not found); copy or download it again whole"
+                ) from exc
             raise VideoDecodeError(
                 f"cannot open {self.path.name} as video ({_ff_reason(exc)}); is it a video file?"
             ) from exc
@@ -506,3 +511,32 @@ class VideoSink:
 def _ff_reason(exc: Exception) -> str:
     text = getattr(exc, "strerror", None) or str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _mp4_index_missing(path: Path) -> bool:
+    """Whether ``path`` starts as an MP4 (an ``ftyp`` box) and FFmpeg, opening it, says its
+    index is missing ("moov atom not found"): a recording or copy cut off before the index
+    that most writers put at the end. Asked only after an open failed, by opening it once more
+    with FFmpeg's log on, to read its own words."""
+    import av
+    import av.logging
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    if head[4:8] != b"ftyp":
+        return False
+    # With FFmpeg's log on, PyAV appends the last error logged to the exception ("...; last
+    # error log: [mov,...] moov atom not found"); the capture keeps that line off stderr.
+    previous = av.logging.get_level()
+    av.logging.set_level(av.logging.ERROR)
+    try:
+        with av.logging.Capture():
+            av.open(str(path), mode="r").close()
+    except av.error.FFmpegError as exc:
+        return "moov atom not found" in str(exc)
+    finally:
+        av.logging.set_level(previous)
+    return False

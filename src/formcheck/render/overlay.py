@@ -22,6 +22,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     assessment_for,
     caveat_text,
+    fault_title,
     finding_short_text,
     finding_text,
     format_value,
@@ -103,6 +104,12 @@ class OverlayStyle:
     #: being judged) when they would cover it and the free side is at least this many text
     #: heights wide; narrower, they stay where they are (a frame filled by the lifter).
     side_min_width_em: float = 10.0
+    #: A frame narrower than this many text heights (a 166 px wide phone crop) has no room
+    #: for the panels side by side: the gauge spans the bottom with a short label and its
+    #: reading never cut (on two lines if need be), the caveats are left out and the "not
+    #: judged" notices become one panel naming the faults (their full words are on the page,
+    #: in the JSON, the CSV and the terminal).
+    narrow_max_em: float = 24.0
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -409,22 +416,25 @@ class OverlayRenderer:
         # Notices and the default gauge per rep context (-1: outside any rep).
         # Caveats: the short form of what each judged verdict there cannot rule out.
         self._notices: dict[int, tuple[str, ...]] = {}
+        self._not_judged: dict[int, tuple[str, ...]] = {}  # their faults
         self._caveats: dict[int, tuple[str, ...]] = {}
         self._default_fault: dict[int, str | None] = {}
         self._series_by_fault = self._pick_series()
         for k in range(-1, len(reps)):
             rep_no = reps[k].index if k >= 0 else None
-            notices, caveats, default = [], [], None
+            notices, caveats, default, not_judged = [], [], None, []
             for fault in FAULTS:
                 a = assessment_for(report, fault, rep_no)
                 if a is not None and not a.assessable:
                     notices.append(not_judged_text(fault, a.reason))
+                    not_judged.append(fault)
                     continue
                 if a is not None and a.reason:
                     caveats.append(caveat_text(fault, a.reason))
                 if default is None and fault in self._series_by_fault:
                     default = fault
             self._notices[k] = tuple(dict.fromkeys(notices))
+            self._not_judged[k] = tuple(not_judged)
             self._caveats[k] = tuple(dict.fromkeys(caveats))
             self._default_fault[k] = default
 
@@ -507,6 +517,15 @@ class OverlayRenderer:
     def notices_at(self, index: int) -> tuple[str, ...]:
         """"… not judged: reason" lines for the faults this frame's rep cannot be judged on."""
         return self._notices[int(self._rep_of_frame[index])]
+
+    def narrow(self, width: int, lay: _Layout) -> bool:
+        """Whether a frame ``width`` wide gets the narrow layout (``narrow_max_em``)."""
+        return width < self.style.narrow_max_em * lay.px
+
+    def narrow_notice_at(self, index: int) -> str | None:
+        """The narrow layout's one notice: the faults this frame's rep cannot be judged on."""
+        faults = self._not_judged[int(self._rep_of_frame[index])]
+        return "Not judged: " + ", ".join(fault_title(f) for f in faults) if faults else None
 
     def caveats_at(self, index: int) -> tuple[str, ...]:
         """The short form (``caveat_text``) of the caveats on the faults this frame's rep (or,
@@ -707,7 +726,10 @@ class OverlayRenderer:
 
     def notice_place(self, index: int, width: int, height: int, lay: _Layout) -> int:
         """Width of the notices' column, bottom-left: beside the gauge and, when that covers
-        the torso and the room left of it is wide enough, narrowed to that room."""
+        the torso and the room left of it is wide enough, narrowed to that room. On a narrow
+        frame: the frame's width (above the gauge)."""
+        if self.narrow(width, lay):
+            return width - 2 * lay.margin
         nw = self.notice_width(width, lay)
         texts = self.notices_at(index)
         if not texts:
@@ -768,7 +790,8 @@ class OverlayRenderer:
                 reach_y = y
         # Caveats on what was judged sit top-right, under any banner wide enough to reach
         # there, or beside the torso if that corner would cover it (``caveat_place``).
-        if st.show_caveats and self.caveats_at(index):
+        narrow = self.narrow(w, lay)
+        if st.show_caveats and self.caveats_at(index) and not narrow:
             right, cw, cy = self.caveat_place(index, w, lay, reach_y, y)
             cx = w - lay.margin if right else x
             for text in self.caveats_at(index):
@@ -776,10 +799,18 @@ class OverlayRenderer:
                     frame, text, cx, cy, self.notice_px(lay), lay, bold=False,
                     text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
                     max_w=cw, max_lines=st.caveat_max_lines, right=right)[1]
-        # Notices sit bottom-left, left of the sparkline and, where there is room, of the torso.
+        # Notices sit bottom-left, left of the sparkline and, where there is room, of the torso;
+        # on a narrow frame, one panel above the gauge.
         y = h - lay.margin
         max_w = self.notice_place(index, w, h, lay)
-        for text in reversed(self.notices_at(index)):
+        notices = self.notices_at(index)
+        if narrow:
+            one = self.narrow_notice_at(index)
+            notices = (one,) if one else ()
+            gauge = self.gauge_series_at(index)
+            if gauge is not None:
+                y -= gap + self.gauge_height(gauge, index, lay, w)
+        for text in reversed(notices):
             y -= gap + self._panel(frame, text, x, y, self.notice_px(lay), lay, bold=False,
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
@@ -839,21 +870,33 @@ class OverlayRenderer:
         # A value the rule did not judge (drawn muted) is no reading against the limit: a
         # lockout-only angle reads -127° while bent over.
         judged = j >= 0 and (s.judged is None or bool(s.judged[j]))
-        reading = f"now {format_value(now, short)}" if judged else "not judged"
+        parts = [f"now {format_value(now, short)}" if judged else "not judged"]
         if s.threshold is not None:
-            reading += f" · limit {format_value(s.threshold, short)}"
-        label = s.label or s.name
+            parts.append(f"limit {format_value(s.threshold, short)}")
+        narrow = self.narrow(width, lay)
+        # Narrow: the fault's name (the banner's words) for the long signal name.
+        label = (fault_title(s.fault).capitalize() if narrow and s.fault else s.label or s.name)
         if short != s.unit:
             label += f" ({s.unit})"
         small = max(st.min_text_px, round(lay.px * 0.75))
         max_w = self._sparkline_width(width, lay) - 2 * lay.pad
         title, size = wrap_text(label, small, max_w, st.min_text_px, max_lines=3)
+        reading = " · ".join(parts)
         last, size2 = fit_text(reading, size, max_w, st.min_text_px)
+        if last != reading and narrow:  # never a cut number: the limit on its own line
+            return [*title, *parts], size
         if size2 != size:
             title, size = wrap_text(label, size2, max_w, st.min_text_px, max_lines=3)
         return [*title, last], min(size, size2)
 
+    def gauge_height(self, name: str, index: int, lay: _Layout, width: int) -> int:
+        """Height of the gauge's box (its text and plot) on this frame."""
+        lines, size = self.gauge_text(name, index, lay, width)
+        return round(lay.px * 2.6) + len(lines) * text_size("Ag", size)[1] + 3 * lay.pad
+
     def _sparkline_width(self, width: int, lay: _Layout) -> int:
+        if self.narrow(width, lay):  # the bottom row is the gauge's
+            return width - 2 * lay.margin
         return min(round(width * 0.4), lay.px * 16)
 
     def _draw_sparkline(self, frame: np.ndarray, index: int, name: str, lay: _Layout) -> None:
@@ -864,12 +907,11 @@ class OverlayRenderer:
         fault = name
         h, w = frame.shape[:2]
         box_w = self._sparkline_width(w, lay)
-        plot_h = round(lay.px * 2.6)
         j = int(self._sample_of_frame[name][index])
         lines, size = self.gauge_text(name, index, lay, w)
         _, row_h = text_size("Ag", size)
         x1, y1 = w - lay.margin, h - lay.margin
-        x0, y0 = x1 - box_w, y1 - plot_h - len(lines) * row_h - 3 * lay.pad
+        x0, y0 = x1 - box_w, y1 - self.gauge_height(name, index, lay, w)
         fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
         for row, text in enumerate(lines):
             bgr = st.text_bgr if row == len(lines) - 1 else st.muted_text_bgr
