@@ -272,6 +272,21 @@ def test_any_damaged_pose_file_is_data_format_error(tmp_path, saved_pose, cut, f
     assert len(seq) == 30
 
 
+@pytest.mark.parametrize("offset, value", [(6, 210), (8, 1 << 5)],
+                         ids=["zip version 21.0", "patched data flag"])
+def test_a_damaged_header_asking_for_an_unsupported_zip_feature(tmp_path, saved_pose, offset,
+                                                                 value):
+    """Found by the property above: a flipped byte in the central directory can ask for a zip
+    version or feature that Python's zipfile does not implement (NotImplementedError)."""
+    data = bytearray(saved_pose)
+    entry = data.index(b"PK\x01\x02")
+    data[entry + offset:entry + offset + 2] = value.to_bytes(2, "little")
+    path = tmp_path / "unsupported.pose.npz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataFormatError, match="not a readable formcheck pose file"):
+        PoseSequence.load(path)
+
+
 def test_a_zip_that_is_not_a_pose_file(tmp_path):
     path = tmp_path / "other.pose.npz"
     with zipfile.ZipFile(path, "w") as z:

@@ -262,6 +262,9 @@ class PoseSequence:
             raise DataFormatError(f"{path}: {exc}; {redo}") from exc
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
                 zipfile.LargeZipFile, zlib.error,
+                # zipfile's answer to a damaged header that asks for a zip version or a
+                # feature it does not implement
+                NotImplementedError,
                 SyntaxError, tokenize.TokenError) as exc:  # a damaged .npy header
 
             reason = " ".join(str(exc).split()) or type(exc).__name__
