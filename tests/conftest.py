@@ -11,9 +11,16 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+# In CI (CI=true) the property tests draw the same examples on every run, so that a build
+# fails only when the code changed; locally they keep drawing new ones.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("ci")
 
 # Keep MediaPipe/TFLite's C++ logging out of test output.
 os.environ.setdefault("GLOG_minloglevel", "2")
