@@ -144,7 +144,7 @@ def test_pose_inference_is_deterministic(samples_run, pose_cache):
     from formcheck.pipeline import extract_pose
     from formcheck.pose.sequence import PoseSequence
 
-    cached = PoseSequence.load(pose_cache / f"{ROUNDED}.full.pose.npz")
+    cached = PoseSequence.load(_cache_entry(pose_cache, SAMPLES / f"{ROUNDED}.mp4"))
     again = extract_pose(SAMPLES / f"{ROUNDED}.mp4", "full")
     for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence"):
         np.testing.assert_array_equal(getattr(again, name), getattr(cached, name), err_msg=name)
@@ -204,6 +204,13 @@ def test_update_round_trip(samples_run, pose_cache, tmp_path):
     assert invoke(str(clip), "--cache", str(pose_cache)).exit_code == 0
 
 
+def _cache_entry(cache: Path, clip: Path) -> Path:
+    from formcheck.check.runner import pose_cache_path
+    from formcheck.fsutil import file_sha256
+
+    return pose_cache_path(cache, file_sha256(clip), "full")
+
+
 @pytest.mark.slow
 def test_cached_pose_is_reused_only_for_the_same_clip_and_model(samples_run, pose_cache,
                                                                  tmp_path):
@@ -216,15 +223,63 @@ def test_cached_pose_is_reused_only_for_the_same_clip_and_model(samples_run, pos
     settings = CheckSettings(config=Config(), cache_dir=pose_cache)
     res = check_clip(clip, SAMPLES / f"{ROUNDED}.expect.toml", exp, settings)
     assert res.passed and res.pose_from_cache
-    # Another clip's pose data under this clip's cache name is not used (content hash differs).
+    # Another clip's pose data under this clip's cache key (or its old file-name key) is not
+    # used (the content hash recorded in it differs) ...
     foreign = tmp_path / "cache"
     foreign.mkdir()
-    shutil.copy(pose_cache / "squat_good_side_m_avg.full.pose.npz",
-                foreign / f"{ROUNDED}.full.pose.npz")
+    other = _cache_entry(pose_cache, SAMPLES / "squat_good_side_m_avg.mp4")
+    shutil.copy(other, _cache_entry(foreign, clip))
+    shutil.copy(other, foreign / f"{ROUNDED}.full.pose.npz")
     res = check_clip(clip, SAMPLES / f"{ROUNDED}.expect.toml", exp,
                      CheckSettings(config=Config(), cache_dir=foreign))
     assert res.passed and not res.pose_from_cache
-    # ... and it was replaced by this clip's own pose data.
+    # ... the entry under its key is replaced by this clip's own pose data, the old-key entry
+    # (made from other bytes: another clip's of that name) is left alone.
     res = check_clip(clip, SAMPLES / f"{ROUNDED}.expect.toml", exp,
                      CheckSettings(config=Config(), cache_dir=foreign))
     assert res.passed and res.pose_from_cache
+    assert (foreign / f"{ROUNDED}.full.pose.npz").read_bytes() == other.read_bytes()
+
+
+@pytest.mark.slow
+def test_same_named_clips_in_two_folders_each_keep_their_cached_pose(samples_run, pose_cache,
+                                                                     tmp_path):
+    """QA (session 8): the cache entry was named by the clip's file name, so alice/squat.mp4
+    and bob/squat.mp4 overwrote each other's and were re-run by the pose model every time.
+    It is keyed by the clip's bytes: after the samples' run both are found in the cache."""
+    cache = tmp_path / "cache"
+    shutil.copytree(pose_cache, cache)
+    for athlete, stem in (("alice", ROUNDED), ("bob", "squat_good_side_m_avg")):
+        (tmp_path / "in" / athlete).mkdir(parents=True)
+        shutil.copy(SAMPLES / f"{stem}.mp4", tmp_path / "in" / athlete / "squat.mp4")
+        text = (SAMPLES / f"{stem}.expect.toml").read_text(encoding="utf-8")
+        assert f'clip = "{stem}.mp4"' in text
+        (tmp_path / "in" / athlete / "squat.expect.toml").write_text(
+            text.replace(f'clip = "{stem}.mp4"', 'clip = "squat.mp4"'), encoding="utf-8")
+    for _ in range(2):
+        out = invoke(str(tmp_path / "in" / "alice"), str(tmp_path / "in" / "bob"),
+                     "--cache", str(cache), "-v")
+        assert out.exit_code == 0, out.output
+        assert out.stdout.count("pose data from the cache]") == 2, out.stdout
+    assert sorted(p.name for p in cache.iterdir()) == sorted(p.name for p in pose_cache.iterdir())
+
+
+@pytest.mark.slow
+def test_old_file_name_cache_entries_are_used_and_moved_to_the_content_key(
+        samples_run, pose_cache, tmp_path):
+    """A cache filled by formcheck before the content key (``<stem>.<model>.pose.npz``) is
+    still used when it was made from these bytes, and moved under the new key."""
+    from formcheck.check.expect import load_expectation as load
+    from formcheck.check.runner import CheckSettings, check_clip
+    from formcheck.config import Config
+
+    clip = SAMPLES / f"{ROUNDED}.mp4"
+    old = tmp_path / "cache"
+    old.mkdir()
+    shutil.copy(_cache_entry(pose_cache, clip), old / f"{ROUNDED}.full.pose.npz")
+    res = check_clip(clip, SAMPLES / f"{ROUNDED}.expect.toml",
+                     load(SAMPLES / f"{ROUNDED}.expect.toml"),
+                     CheckSettings(config=Config(), cache_dir=old))
+    assert res.passed and res.pose_from_cache
+    assert not [n for n in res.notes if "cache" in n]
+    assert [p.name for p in old.iterdir()] == [_cache_entry(old, clip).name]

@@ -154,15 +154,48 @@ def _provenance_notes(old: Provenance, new: Provenance) -> tuple[str, ...]:
     return tuple(notes)
 
 
+#: Hex digits of the clip's SHA-256 in its pose cache entry's name.
+CACHE_KEY_HEX = 16
+
+
+def pose_cache_path(cache_dir: Path, clip_sha256: str, model_name: str) -> Path:
+    """The clip's pose cache entry: keyed by the clip's bytes (``<sha256 prefix>.<model>``),
+    so two same-named clips in two folders each keep theirs, and a renamed or copied clip
+    finds its own. The entry itself still records the full hashes of clip and model bundle,
+    which ``pipeline.cached_pose`` checks before any reuse."""
+    return cache_dir / f"{clip_sha256[:CACHE_KEY_HEX]}.{model_name}.pose.npz"
+
+
+def legacy_pose_cache_path(cache_dir: Path, clip: Path, model_name: str) -> Path:
+    """Where formcheck up to session 8 cached a clip's pose data: by file name only."""
+    return cache_dir / f"{clip.stem}.{model_name}.pose.npz"
+
+
 def _pose(clip: Path, model: str | None, cache_dir: Path | None):
-    """The clip's pose data (from the cache when valid) and the resolved model."""
+    """The clip's pose data (from the cache when valid) and the resolved model.
+
+    An entry under the old file-name key is used when it was made from these bytes by this
+    model, and is then moved to the clip's content key; one made from other bytes (another
+    clip of the same name) is left where it is for that clip."""
     from formcheck import pipeline
+    from formcheck.fsutil import file_sha256
     from formcheck.pose.models import resolve_model
 
     resolved = resolve_model(model)
-    cache = cache_dir / f"{clip.stem}.{resolved.name}.pose.npz" if cache_dir else None
     notes: list[str] = []
-    seq = pipeline.cached_pose(clip, cache, str(resolved.path)) if cache else None
+    seq, cache = None, None
+    if cache_dir is not None:
+        cache = pose_cache_path(cache_dir, file_sha256(clip), resolved.name)
+        seq = pipeline.cached_pose(clip, cache, str(resolved.path))
+        if seq is None:
+            legacy = legacy_pose_cache_path(cache_dir, clip, resolved.name)
+            seq = pipeline.cached_pose(clip, legacy, str(resolved.path))
+            if seq is not None:
+                try:
+                    os.replace(legacy, cache)
+                except OSError as exc:
+                    notes.append(f"old pose cache entry {legacy} not moved to {cache.name}: "
+                                 f"{exc.strerror or exc}")
     from_cache = seq is not None
     if seq is None:
         seq = pipeline.extract_pose(clip, str(resolved.path))
