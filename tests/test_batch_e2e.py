@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,9 +31,9 @@ def _env() -> dict:
     return {**os.environ, "PYTHONPATH": path}
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=900, env=_env())
+                          text=True, cwd=cwd, timeout=900, env={**_env(), **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -234,9 +235,17 @@ _BATCH_LINE_STARTS = ("skipped", "ok", "FAILED", "stopped", "clips", "frames", "
 def test_ray_engine_gives_the_local_engine_results(local_run, season, lite_model):
     pytest.importorskip("ray")
     local, _ = local_run
-    proc = run_cli(*batch_args(lite_model, "ray_out", "--engine", "ray", "--jobs", "2"),
-                   cwd=season)
-    assert proc.returncode == 11, proc.stderr
+    # where Ray keeps its sessions ($RAY_TMPDIR/ray); short: Ray's socket paths must fit in
+    # 107 bytes
+    ray_tmp = Path(tempfile.mkdtemp(prefix="fc-rt-"))
+    try:
+        proc = run_cli(*batch_args(lite_model, "ray_out", "--engine", "ray", "--jobs", "2"),
+                       cwd=season, env={"RAY_TMPDIR": str(ray_tmp)})
+        assert proc.returncode == 11, proc.stderr
+        # QA (session 8): each run left its Ray session folder behind (95 under /tmp/ray)
+        assert [p.name for p in ray_tmp.rglob("*")] == ["ray"]
+    finally:
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     # Only the batch's own lines: none of Ray's log records (QA session 8: its start-up
     # warning on token authentication reached the terminal)
     for line in proc.stderr.splitlines():

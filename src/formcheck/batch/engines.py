@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import queue as queue_mod
+import shutil
 import signal
 import tempfile
 import time
@@ -340,7 +341,11 @@ def ray_started(workers: int | None, address: str | None = None):
     ``workers`` CPUs (default: this machine's), and shut down on leaving. Already initialised
     (a caller's own ``ray.init``): used as it is and left running. A start or connection
     failure is a ``ConfigError`` (exit 7) with Ray's first line, raised before any clip runs
-    (the command starts Ray before its progress display)."""
+    (the command starts Ray before its progress display).
+
+    A Ray started here has its session folder (sockets, logs, spilled objects) removed after
+    shutdown (``_remove_ray_session``): otherwise every run leaves a ``session_*`` folder under
+    ``/tmp/ray`` (``$RAY_TMPDIR/ray``). Nothing of a cluster only connected to is touched."""
     ray = import_ray()
     if ray.is_initialized():
         yield ray
@@ -348,12 +353,14 @@ def ray_started(workers: int | None, address: str | None = None):
     opts = dict(include_dashboard=False, log_to_driver=False, logging_level=_ray_log_level())
     if address:
         check_reachable(address)
+    own_session: str | None = None
     try:
         if address:
             ray.init(address=address, **opts)
         else:
-            ray.init(num_cpus=workers or os.cpu_count() or 1, _node_ip_address="127.0.0.1",
-                     **opts)
+            context = ray.init(num_cpus=workers or os.cpu_count() or 1,
+                               _node_ip_address="127.0.0.1", **opts)
+            own_session = context.address_info.get("session_dir")
     except Exception as exc:  # noqa: BLE001 - Ray raises several kinds; one line for all
         if ray.is_initialized():
             ray.shutdown()
@@ -367,6 +374,24 @@ def ray_started(workers: int | None, address: str | None = None):
         yield ray
     finally:
         ray.shutdown()
+        _remove_ray_session(own_session)
+
+
+def _remove_ray_session(session_dir: str | None) -> None:
+    """Remove the session folder of a Ray instance this process started and has shut down,
+    and Ray's ``session_latest`` link when it still points to it (another Ray started since
+    keeps its link). Ray's own temp-dir option would do it too, but a folder of ours in the
+    path makes Ray's socket paths longer than its 107-byte limit sooner."""
+    if not session_dir:
+        return
+    path = Path(session_dir)
+    if not path.name.startswith("session_") or not path.is_dir():
+        return
+    shutil.rmtree(path, ignore_errors=True)
+    latest = path.parent / "session_latest"
+    with contextlib.suppress(OSError):
+        if latest.is_symlink() and Path(os.readlink(latest)).name == path.name:
+            latest.unlink()
 
 
 def run_ray(items: Sequence[WorkItem], workers: int | None, monitor: Monitor,
