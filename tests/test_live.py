@@ -323,3 +323,48 @@ def test_spoken_warning_says_the_rep_fault_and_severity():
 
     assert warning_text(finding(1, "severe")) == "Rep 1: rounded back, severe"
     assert warning_text(finding(None, "mild")) == "Outside the reps: rounded back, mild"
+
+
+# ---------------------------------------------------------------------------- window picture
+_STATUS = "lifting · 16 fps · 40 ms · 62% dropped"
+
+
+def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
+    """QA (session 8): on a 166x360 clip the window's status line was cut ("… 62%…") and
+    drawn across the top, over the overlay's rep counter. Too narrow for both on one row, it
+    is broken between its items across the top and the counter and banners start under it;
+    a wide frame is drawn exactly as before."""
+    from test_render import make_report, make_sequence, make_series
+
+    from formcheck.live.display import draw_hud, hud_layout
+    from formcheck.live.session import LIVE_BANNER_HOLD_S, live_frame
+    from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout, counter_room
+
+    report = make_report()
+    for width, height in ((166, 360), (640, 360)):
+        seq = make_sequence(width, height)
+        series = make_series(seq)
+        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)
+        hud = hud_layout(width, height, _STATUS, counter_room(width, height, style))
+        assert hud.stacked == (width == 166)
+        assert not any(ln.endswith("…") for ln in hud.lines)
+        assert " · ".join(hud.lines) == _STATUS  # broken only between items
+        lay = _Layout.for_frame(width, height, style)
+        blank = np.zeros((height, width, 3), np.uint8)
+        hud_px = draw_hud(blank.copy(), [], _STATUS, hud).any(axis=2)
+        counted = 0
+        for i in range(0, len(seq), 7):
+            part = seq.slice(0, i + 1)
+            got = live_frame(blank.copy(), report, part, series, _STATUS, [])
+            renderer = OverlayRenderer(report, part, series, style=style)
+            if width == 166:
+                # under the status: only the lifter, no counter or banner panel
+                body = blank.copy()
+                renderer._draw_body(body, i, lay)
+                alone = draw_hud(body, [], _STATUS, hud)
+                assert np.array_equal(got[hud_px], alone[hud_px]), i
+                counted += bool(renderer._rep_of_frame[i] >= 0)
+            else:  # as the window drew it before
+                before = draw_hud(renderer.draw(blank.copy(), i), [], _STATUS)
+                assert np.array_equal(got, before), i
+        assert counted or width != 166  # frames with the rep counter were looked at

@@ -4,10 +4,11 @@ guidance, countdown, fps, latency and dropped frames."""
 from __future__ import annotations
 
 import queue
+from dataclasses import dataclass
 
 import numpy as np
 
-from formcheck.render._text import fill_rect, fit_text, put_text, text_size
+from formcheck.render._text import fill_rect, fit_text, put_lines, put_text, text_size
 
 #: Keys the window understands (also listed in the window's help line).
 KEYS: dict[str, str] = {"q": "quit", "p": "pause", "n": "new set"}
@@ -67,20 +68,77 @@ class Window:
             pass
 
 
-def draw_hud(frame: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]],
-             status: str) -> np.ndarray:
-    """Status lines top-right (fps, latency, drops, state) and guidance lines centred near
-    the top: on a translucent panel, sized to the frame."""
-    h, w = frame.shape[:2]
-    px = max(13, round(0.032 * min(w, h)))
+#: The status line's items are joined with this; a narrow frame breaks the line only there.
+STATUS_SEP = " · "
+#: Smallest text size (px) the status is shrunk to before an item is cut.
+HUD_MIN_PX = 10
+
+
+@dataclass(frozen=True)
+class HudLayout:
+    """Where the status goes on a frame. Beside the rep counter (one line, top-right) when
+    there is room; else (a narrow or portrait frame) across the top, broken between its items
+    (never inside one: no cut number), and the overlay's counter and banners start under it
+    (``reserve_px``, passed as ``OverlayStyle.top_reserve_px``)."""
+
+    px: int
+    pad: int
+    margin: int
+    lines: tuple[str, ...]
+    size: int  # the text size the status is drawn at
+    stacked: bool
+    reserve_px: int  # rows the status takes from the top, with its gap (0 when beside)
+
+
+def hud_layout(width: int, height: int, status: str, counter_w: int = 0) -> HudLayout:
+    """The status line's layout on a ``width`` x ``height`` frame whose top-left holds a rep
+    counter ``counter_w`` pixels wide (``overlay.counter_room``; 0: none)."""
+    px = max(13, round(0.032 * min(width, height)))
     pad = max(3, px // 4)
-    margin = max(4, round(0.02 * min(w, h)))
+    margin = max(4, round(0.02 * min(width, height)))
     tw, th = text_size(status, px)
-    x0 = max(margin, w - margin - tw - 2 * pad)
-    fill_rect(frame, x0, margin, w - margin, margin + th + 2 * pad, PANEL_BGR, 0.6)
-    text, size = fit_text(status, px, w - margin - x0 - 2 * pad, 10)
-    put_text(frame, text, x0 + pad, margin + pad, size, TEXT_BGR)
-    y = margin + th + 3 * pad
+    if counter_w + tw + 2 * pad + margin <= width:
+        return HudLayout(px, pad, margin, (status,), px, False, 0)
+    room = width - 2 * margin - 2 * pad
+    items = status.split(STATUS_SEP)
+    size = px
+    widest = max(text_size(it, px)[0] for it in items)
+    if widest > room:  # shrink so the widest item fits whole (down to HUD_MIN_PX)
+        size = max(HUD_MIN_PX, int(px * room / widest))
+    lines: list[str] = []
+    for it in items:
+        joined = f"{lines[-1]}{STATUS_SEP}{it}" if lines else it
+        if lines and text_size(joined, size)[0] <= room:
+            lines[-1] = joined
+        else:
+            lines.append(fit_text(it, size, room, HUD_MIN_PX)[0])
+    height_px = sum(text_size(ln, size)[1] for ln in lines) + 2 * pad
+    return HudLayout(px, pad, margin, tuple(lines), size, True, height_px + pad)
+
+
+def draw_hud(frame: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]],
+             status: str, layout: HudLayout | None = None) -> np.ndarray:
+    """Status lines top-right (fps, latency, drops, state) and guidance lines centred near
+    the top: on a translucent panel, sized to the frame. ``layout`` (``hud_layout``) places
+    the status across the top of a frame too narrow for it beside the rep counter."""
+    h, w = frame.shape[:2]
+    lay = layout or hud_layout(w, h, status)
+    px, pad, margin = lay.px, lay.pad, lay.margin
+    if lay.stacked:
+        sizes = [text_size(ln, lay.size) for ln in lay.lines]
+        x1 = w - margin
+        x0 = max(margin, x1 - max(sw for sw, _ in sizes) - 2 * pad)
+        y1 = margin + sum(sh for _, sh in sizes) + 2 * pad
+        fill_rect(frame, x0, margin, x1, y1, PANEL_BGR, 0.6)
+        put_lines(frame, lay.lines, x0 + pad, margin + pad, lay.size, TEXT_BGR)
+        y = y1 + pad
+    else:
+        tw, th = text_size(status, px)
+        x0 = max(margin, w - margin - tw - 2 * pad)
+        fill_rect(frame, x0, margin, w - margin, margin + th + 2 * pad, PANEL_BGR, 0.6)
+        text, size = fit_text(status, px, w - margin - x0 - 2 * pad, 10)
+        put_text(frame, text, x0 + pad, margin + pad, size, TEXT_BGR)
+        y = margin + th + 3 * pad
     for text, bgr in lines:
         text, size = fit_text(text, px, w - 2 * margin - 2 * pad, 10)
         lw, lh = text_size(text, size)

@@ -27,7 +27,7 @@ from formcheck.errors import FormcheckError
 from formcheck.fsutil import file_sha256
 from formcheck.live.capture import Captured, FrameGrabber, Source
 from formcheck.live.cues import CuePlayer
-from formcheck.live.display import WARN_BGR, Window, draw_countdown, draw_hud
+from formcheck.live.display import WARN_BGR, Window, draw_countdown, draw_hud, hud_layout
 from formcheck.live.guidance import Guidance, assess_picture
 from formcheck.live.incremental import (
     GrowingSet,
@@ -403,33 +403,33 @@ class LiveSession:
 
     # ------------------------------------------------------------------ drawing
     def _draw(self, cap: Captured, pose: FramePose) -> np.ndarray:
-        from formcheck.render.overlay import OverlayRenderer, OverlayStyle
-
-        image = cap.frame.image.copy()
-        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)  # HUD there
         cur = self.current
         lines: list[tuple[str, tuple[int, int, int]]] = []
-        if cur is not None and self.state is State.lifting and len(cur.growing):
+        countdown_s = None
+        view: LiveView | None = None
+        lifting = cur is not None and self.state is State.lifting and len(cur.growing)
+        if lifting:
             view = cur.analyzer.view
             report = view.report if view is not None else _empty_report()
             # The overlay of the newest frame needs only the recent past (its sparkline shows
             # 3 s); a trailing window keeps the cost flat however long the set.
             seq = cur.growing.snapshot(last=DRAW_WINDOW_FRAMES)
-            OverlayRenderer(report, seq, view.series if view else {}, style=style).draw(
-                image, len(seq) - 1)
-            self._note_shown(cur, view)
+            series = view.series if view else {}
         else:
-            one = _one_frame(pose, self.info)
-            OverlayRenderer(_empty_report(), one, style=style).draw(image, 0)
+            report, seq, series = _empty_report(), _one_frame(pose, self.info), {}
             if self.state in (State.getting_set, State.countdown) and self._guidance:
                 g = self._guidance
                 lines += [(ln, (255, 255, 255) if g.ready or ln.startswith("View") else WARN_BGR)
                           for ln in g.lines()]
             if self.state is State.countdown and self._countdown_end is not None:
-                draw_countdown(image, max(0.0, self._countdown_end - cap.frame.t_s))
+                countdown_s = max(0.0, self._countdown_end - cap.frame.t_s)
         if self.state is State.paused:
             lines.insert(0, ("Paused: press p to go on", WARN_BGR))
-        return draw_hud(image, lines, self._status_line())
+        image = live_frame(cap.frame.image.copy(), report, seq, series, self._status_line(),
+                           lines, countdown_s)
+        if lifting:
+            self._note_shown(cur, view)
+        return image
 
     def _status_line(self) -> str:
         lat = float(np.median(self._recent_lat)) if self._recent_lat else float("nan")
@@ -593,6 +593,27 @@ class LiveSession:
             self._log(f"warning (at the set's end): {finding_text(f)}")
             if self.cues is not None:
                 self.cues.warn(warning_text(f))
+
+
+def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dict,
+               status: str, lines: list[tuple[str, tuple[int, int, int]]],
+               countdown_s: float | None = None) -> np.ndarray:
+    """The window's picture (drawn on ``image`` in place): the file mode's overlay of
+    ``seq``'s newest frame, any countdown, and the heads-up panel (``draw_hud``) with the
+    status line beside the rep counter, or across the top with the overlay's panels under it
+    when the frame is too narrow for both on one row."""
+    from formcheck.render.overlay import OverlayRenderer, OverlayStyle, counter_room
+
+    h, w = image.shape[:2]
+    style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)  # HUD there
+    hud = hud_layout(w, h, status, counter_room(w, h, style))
+    if hud.stacked:
+        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,
+                             top_reserve_px=hud.reserve_px)
+    OverlayRenderer(report, seq, series, style=style).draw(image, len(seq) - 1)
+    if countdown_s is not None:
+        draw_countdown(image, countdown_s)
+    return draw_hud(image, lines, status, hud)
 
 
 def _warm_up(blank: np.ndarray) -> None:

@@ -110,6 +110,9 @@ class OverlayStyle:
     #: judged" notices become one panel naming the faults (their full words are on the page,
     #: in the JSON, the CSV and the terminal).
     narrow_max_em: float = 24.0
+    #: Rows at the top kept free for the caller's own panel (the live window's status line
+    #: when it does not fit beside the rep counter): the counter and banners start under them.
+    top_reserve_px: int = 0
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -339,6 +342,19 @@ class _Layout:
         px = max(style.min_text_px, round(style.text_frac * short))
         return cls(px=px, line=max(1, round(style.line_frac * short)),
                    margin=max(4, round(style.margin_frac * short)), pad=max(3, px // 4))
+
+
+#: The widest rep counter the overlay draws in practice (top-left), for a caller that needs
+#: to keep clear of it (the live window's status line).
+WIDEST_COUNTER_TEXT = "Rep 10/10 · lowering"
+
+
+def counter_room(width: int, height: int, style: OverlayStyle) -> int:
+    """Pixels from the frame's left edge that the rep counter (``WIDEST_COUNTER_TEXT``) and
+    the gap after it take on a ``width`` x ``height`` frame."""
+    lay = _Layout.for_frame(width, height, style)
+    w, _ = text_size(WIDEST_COUNTER_TEXT, round(lay.px * 1.15), True)
+    return lay.margin + w + 2 * lay.pad + lay.pad
 
 
 def _code_name(code: int) -> str:
@@ -754,7 +770,8 @@ class OverlayRenderer:
 
     def _draw_hud(self, frame: np.ndarray, index: int, lay: _Layout) -> None:
         st = self.style
-        x = y = lay.margin
+        x = lay.margin
+        y = lay.margin + max(0, st.top_reserve_px)
         gap = lay.pad
         reps = self.report.reps
         h, w = frame.shape[:2]
