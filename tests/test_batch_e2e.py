@@ -337,3 +337,54 @@ def test_every_clip_link_is_in_view_on_a_laptop_screen(local_run, tmp_path):
     assert int(dom.split('data-links="')[1].split('"')[0]) >= 4  # two analysed clips' links
     assert dom.count('class="err"') == 2  # the broken and the missing clip
     assert 'data-hidden=""' in dom, dom.split('data-hidden="')[1].split('"')[0]
+
+
+#: Makes every row as wide as real clips' rows get (QA session 8, 9 real clips): exercise and
+#: view "unknown", each fault column's widest tag, a thumbnail and a grade in the worst-rep
+#: column, a long reason.
+_WIDEST_ROWS = (
+    "document.querySelectorAll('#clips tbody tr').forEach(function (r) {"
+    " r.cells[1].textContent = 'bichraix'; r.cells[3].textContent = 'unknown';"
+    " r.cells[4].textContent = 'unknown';"
+    " r.querySelectorAll('td.fault').forEach(function (c) {"
+    "  c.innerHTML = '<span class=\"tag not_assessable\">not assessable</span>'; });"
+    " r.querySelector('td.worst').innerHTML = '<img class=\"thumb\" width=\"140\" height=\"78\">'"
+    "  + '<span class=\"tag severe\">severe</span> rep 1: over-arched lower back';"
+    " r.querySelector('td.na').textContent = 'rounded back (rep 2): needed body parts visible"
+    " in only 14% of this rep\\'s frames; jerky twist (whole clip): a side view cannot show"
+    " rotation about the spine well; film from the front or at 45°'; });")
+
+
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (Debian: apt-get install chromium)")
+def test_the_table_fits_a_laptop_window_and_scrolls_in_its_own_box_on_a_phone(local_run,
+                                                                               tmp_path):
+    """QA (session 8): with real clips' rows the last column ran past a 1366 px window (the
+    page scrolled sideways). It fits there, scroll bar included; on a phone (390 px) the
+    table scrolls inside its own box and the page does not."""
+    out, _ = local_run
+    measure = ("var d = document.documentElement, box = document.querySelector('#clips')"
+               ".parentElement;"
+               "var fit = [window.innerWidth, d.scrollWidth <= d.clientWidth,"
+               " box.scrollWidth > box.clientWidth].join(',');")
+    dom = _index_dom_with(out, tmp_path / "profile", _WIDEST_ROWS + measure
+                          + "document.body.setAttribute('data-fit', fit);",
+                          "--window-size=1366,500")  # a vertical scroll bar too
+    assert 'data-fit="1366,true,false"' in dom, dom.split('data-fit="')[1].split('"')[0]
+    # A phone: headless Chromium's window is at least 500 px wide, so the page is shown in a
+    # 390 px frame, which reports back by message.
+    probed, phone = out / "index_probe.html", out / "phone_probe.html"
+    probed.write_text((out / "index.html").read_text().replace(
+        "</body>", f"<script>{_WIDEST_ROWS}{measure}parent.postMessage(fit, '*');</script>"
+        "</body>"))
+    phone.write_text("<!DOCTYPE html><html><body><script>window.addEventListener('message',"
+                     " function (e) { document.body.setAttribute('data-fit', e.data); });"
+                     f"</script><iframe src=\"{probed.name}\" width=\"390\" height=\"800\">"
+                     "</iframe></body></html>")
+    try:
+        dom = _dom_after_scripts(phone, tmp_path / "profile", "--window-size=800,900",
+                                 "--virtual-time-budget=5000")
+    finally:
+        probed.unlink()
+        phone.unlink()
+    assert 'data-fit="390,true,true"' in dom, dom
