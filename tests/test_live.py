@@ -163,14 +163,17 @@ def test_a_rep_cut_in_two_by_a_lost_frame_is_never_given_a_wrong_number():
     assert published == {("rounded_back", 1)}
 
 
-def test_live_warnings_name_no_phase_before_the_exercise_is_recognised():
-    """QA (session 7): live warned "Rounded back in rep 1 (ascent)" of a deadlift whose record
-    said "(pull)": before the exercise is recognised the phases are named after whichever
-    movement the set so far moves most in. The live warning then leaves the phase out; with
-    the exercise recognised it is the record's message."""
+def test_live_warnings_name_no_rep_or_phase_before_the_exercise_is_recognised():
+    """QA (sessions 7, 8): live warned "Rounded back in rep 1 (ascent)" of a deadlift whose
+    record said "(pull)", and "Rep 2"/"Rep 3" of moments the record puts in reps 1 and 4 (a
+    166x360 deadlift never recognised): before the exercise is recognised the set so far is
+    counted on whichever movement moves most, against its own typical depth. The live warning
+    (window, terminal, voice) then names neither rep nor phase; with the exercise recognised it
+    is the record's message."""
     from dataclasses import replace as swap
 
-    from formcheck.live.incremental import without_guessed_phases
+    from formcheck.live.incremental import without_guesses
+    from formcheck.live.session import warning_text
     from formcheck.report import Estimate
 
     seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(flexion_deg=45.0),)))
@@ -178,11 +181,16 @@ def test_live_warnings_name_no_phase_before_the_exercise_is_recognised():
     found = [f for f in report.findings if f.rep is not None]
     assert found and all(f.phase and f" in rep {f.rep} ({f.phase}): " in f.message
                          for f in found)  # the rules' own wording
-    assert without_guessed_phases(report) is report
-    live = without_guessed_phases(swap(report, exercise=Estimate("unknown", 0.43)))
+    assert without_guesses(report) is report
+    live = without_guesses(swap(report, exercise=Estimate("unknown", 0.43)))
     for f, said in zip(report.findings, live.findings, strict=True):
-        assert said.phase is None and f"({f.phase})" not in said.message
-        assert said.message == f.message.replace(f" ({f.phase})", "", 1)
+        if f.rep is None:
+            assert said == f
+            continue
+        assert said.phase is None and said.rep == f.rep  # still placed in its rep
+        assert " rep " not in said.message.lower() and f"({f.phase})" not in said.message
+        assert said.message == f.message.replace(f" in rep {f.rep} ({f.phase}):", ":", 1)
+        assert warning_text(said, rep_numbers=False) == "Rounded back, " + f.severity
 
 
 def test_settled_report_of_an_unfinished_rep_hides_its_findings():
@@ -368,3 +376,27 @@ def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
                 before = draw_hud(renderer.draw(blank.copy(), i), [], _STATUS)
                 assert np.array_equal(got, before), i
         assert counted or width != 166  # frames with the rep counter were looked at
+
+
+def test_a_narrow_live_banner_names_no_rep_while_the_reps_are_guessed():
+    """The banner's short form on a narrow frame ("Rounded back in rep 2: 24° (severe)") names
+    the rep; the live window, while its rep numbers may not be the record's, leaves it out."""
+    from test_render import FINDING_S, frame_at, make_report, make_sequence, make_series
+
+    from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout
+
+    from dataclasses import replace as swap
+
+    seq = make_sequence(166, 360)
+    report = make_report()
+    long = ("Rounded back: 24° past your neutral, held through most of the lift; brace and "
+            "keep the chest up before the bar leaves the floor")  # too long for the banner
+    report = swap(report, findings=(swap(report.findings[0], message=long),))
+    i = frame_at(seq, FINDING_S[2])
+    texts = []
+    for numbers in (True, False):
+        r = OverlayRenderer(report, seq, make_series(seq),
+                            style=OverlayStyle(banner_rep_numbers=numbers))
+        lay = _Layout.for_frame(seq.width, seq.height, r.style)
+        texts.append(r.banner_text(r.banners_at(i)[0], seq.width, lay))
+    assert texts == ["Rounded back in rep 2: 24° (severe)", "Rounded back: 24° (severe)"]

@@ -64,6 +64,8 @@ class LiveView:
     report: Report  # settled reps, their findings and assessments
     series: dict = field(default_factory=dict)
     analysis_ms: float = 0.0
+    #: Whether warnings may name their rep (the exercise is recognised: ``without_guesses``).
+    rep_numbers: bool = True
 
 
 #: Phases a rep owns after its movement is back at rest (the still lockout or floor time that
@@ -139,20 +141,23 @@ def settled_report(report: Report, seq: PoseSequence, settle_s: float,
     return replace(report, reps=done, findings=findings, assessable=assessable)
 
 
-def without_guessed_phases(report: Report) -> Report:
-    """``report`` with the phase left out of each finding (its field and its message's
-    "in rep N (phase)") while the exercise is not recognised: the phases are then named after
-    the movement the set so far moves most in, which the whole set may name otherwise (QA:
-    live warned "(ascent)" of a deadlift whose record said "(pull)"). The record's own words
-    are the warning's with the phase."""
+def without_guesses(report: Report) -> Report:
+    """``report`` with the rep number and phase left out of each finding's message ("Rounded
+    back: 24° past your neutral"; the phase field too) while the exercise is not recognised.
+    The reps are then counted on the movement the set so far moves most in, and against that
+    part's own typical depth: the whole set may count them otherwise (QA: live warned "(ascent)"
+    of a deadlift whose record said "(pull)", and "Rep 2"/"Rep 3" of moments the record puts
+    in reps 1 and 4). The finding keeps its rep (the overlay places it by that); what is said
+    names none. Recognised, the warning is the record's message."""
     if report.exercise.name != "unknown":
         return report
-    findings = tuple(
-        replace(f, phase=None, message=f.message.replace(
-            f" in rep {f.rep} ({f.phase}):", f" in rep {f.rep}:", 1))
-        if f.phase and f.rep is not None else f
-        for f in report.findings)
-    return replace(report, findings=findings)
+    findings = []
+    for f in report.findings:
+        if f.rep is not None:
+            where = f" in rep {f.rep}" + (f" ({f.phase})" if f.phase else "") + ":"
+            f = replace(f, phase=None, message=f.message.replace(where, ":", 1))
+        findings.append(f)
+    return replace(report, findings=tuple(findings))
 
 
 class LiveAnalyzer:
@@ -204,9 +209,10 @@ class LiveAnalyzer:
         self.runs += 1
         self.total_ms += ms
         view = LiveView(version=self.runs, frames=len(seq),
-                        report=without_guessed_phases(settled_report(
+                        report=without_guesses(settled_report(
                             report, seq, self.settle_s, at_rest=self._at_rest_of(seq, report))),
-                        series=result.series, analysis_ms=ms)
+                        series=result.series, analysis_ms=ms,
+                        rep_numbers=report.exercise.name != "unknown")
         with self._lock:
             self._view = view
         return view

@@ -184,6 +184,9 @@ class _Set:
                          if opts.record and not from_file else None)
         self.shown: dict[tuple[str, int | None], float] = {}  # → monotonic time first shown
         self.shown_peak_s: dict[tuple[str, int | None], float] = {}  # → that warning's peak
+        #: Warnings said without a rep number (the exercise not yet recognised): their fault
+        #: and peak, so the set's end does not tell the same moment again under its number.
+        self.shown_unnumbered: list[tuple[str, float]] = []
         self.last_t: float | None = None
 
     @property
@@ -208,10 +211,13 @@ def _key(f) -> tuple[str, int | None]:
     return (f.fault, f.rep if f.rep is not None else None)
 
 
-def warning_text(f) -> str:
-    """What the voice says: short, rep first, with the severity the rule gave."""
-    where = f"Rep {f.rep}: " if f.rep is not None else "Outside the reps: "
-    return f"{where}{FAULT_TITLES.get(f.fault, f.fault)}, {f.severity}"
+def warning_text(f, rep_numbers: bool = True) -> str:
+    """What the voice says: short, rep first, with the severity the rule gave; without the
+    rep's number while the set so far cannot tell it (``LiveView.rep_numbers``)."""
+    where = ("Outside the reps: " if f.rep is None
+             else f"Rep {f.rep}: " if rep_numbers else "")
+    title = FAULT_TITLES.get(f.fault, f.fault)
+    return f"{where}{title if where else title[:1].upper() + title[1:]}, {f.severity}"
 
 
 class LiveSession:
@@ -406,6 +412,7 @@ class LiveSession:
         cur = self.current
         lines: list[tuple[str, tuple[int, int, int]]] = []
         countdown_s = None
+        rep_numbers = True
         view: LiveView | None = None
         lifting = cur is not None and self.state is State.lifting and len(cur.growing)
         if lifting:
@@ -415,6 +422,7 @@ class LiveSession:
             # 3 s); a trailing window keeps the cost flat however long the set.
             seq = cur.growing.snapshot(last=DRAW_WINDOW_FRAMES)
             series = view.series if view else {}
+            rep_numbers = view.rep_numbers if view else True
         else:
             report, seq, series = _empty_report(), _one_frame(pose, self.info), {}
             if self.state in (State.getting_set, State.countdown) and self._guidance:
@@ -426,7 +434,7 @@ class LiveSession:
         if self.state is State.paused:
             lines.insert(0, ("Paused: press p to go on", WARN_BGR))
         image = live_frame(cap.frame.image.copy(), report, seq, series, self._status_line(),
-                           lines, countdown_s)
+                           lines, countdown_s, rep_numbers=rep_numbers)
         if lifting:
             self._note_shown(cur, view)
         return image
@@ -449,9 +457,11 @@ class LiveSession:
             if k not in cur.shown:
                 cur.shown[k] = now
                 cur.shown_peak_s[k] = f.peak_s
+                if not view.rep_numbers:
+                    cur.shown_unnumbered.append((f.fault, f.peak_s))
                 self._log(f"warning: {finding_text(f)}")
                 if self.cues is not None:
-                    self.cues.warn(warning_text(f))
+                    self.cues.warn(warning_text(f, view.rep_numbers))
 
     def _account(self, cap: Captured, shown_s: float) -> None:
         st = self.stats
@@ -581,7 +591,8 @@ class LiveSession:
         ended with the set (the file ran out, or the lifter quit at lockout), it lies outside
         any rep, or the warning given live under its fault and rep number was of another
         moment (the set so far was cut into reps differently). Without this such a set's
-        record holds a warning the lifter never heard."""
+        record holds a warning the lifter never heard. A warning said without a rep number
+        (``LiveView.rep_numbers``) of the same fault and moment counts as told."""
         told: set[tuple[str, int | None]] = set()
         near = self.opts.settings.same_warning_s
         for f in report.findings:
@@ -589,6 +600,9 @@ class LiveSession:
             if k in told or (k in cur.shown
                              and abs(cur.shown_peak_s[k] - f.peak_s) <= near):
                 continue
+            if any(fault == f.fault and abs(peak - f.peak_s) <= near
+                   for fault, peak in cur.shown_unnumbered):
+                continue  # said live without a number, of this moment
             told.add(k)
             self._log(f"warning (at the set's end): {finding_text(f)}")
             if self.cues is not None:
@@ -597,19 +611,21 @@ class LiveSession:
 
 def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dict,
                status: str, lines: list[tuple[str, tuple[int, int, int]]],
-               countdown_s: float | None = None) -> np.ndarray:
+               countdown_s: float | None = None, *, rep_numbers: bool = True) -> np.ndarray:
     """The window's picture (drawn on ``image`` in place): the file mode's overlay of
     ``seq``'s newest frame, any countdown, and the heads-up panel (``draw_hud``) with the
     status line beside the rep counter, or across the top with the overlay's panels under it
-    when the frame is too narrow for both on one row."""
+    when the frame is too narrow for both on one row. ``rep_numbers`` False: a banner's
+    short form names no rep either (``LiveView.rep_numbers``)."""
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, counter_room
 
     h, w = image.shape[:2]
-    style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)  # HUD there
+    style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,  # HUD there
+                         banner_rep_numbers=rep_numbers)
     hud = hud_layout(w, h, status, counter_room(w, h, style))
     if hud.stacked:
         style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,
-                             top_reserve_px=hud.reserve_px)
+                             banner_rep_numbers=rep_numbers, top_reserve_px=hud.reserve_px)
     OverlayRenderer(report, seq, series, style=style).draw(image, len(seq) - 1)
     if countdown_s is not None:
         draw_countdown(image, countdown_s)

@@ -113,6 +113,9 @@ class OverlayStyle:
     #: Rows at the top kept free for the caller's own panel (the live window's status line
     #: when it does not fit beside the rep counter): the counter and banners start under them.
     top_reserve_px: int = 0
+    #: A banner's short form (for a frame too narrow for its message) names the rep. The live
+    #: window turns it off while its rep numbers may not be the record's.
+    banner_rep_numbers: bool = True
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -844,6 +847,10 @@ class OverlayRenderer:
         lines = self._laid(text, round(lay.px * 1.1), max_w or width - 2 * lay.margin, lay,
                            True, max_lines or self.style.banner_max_lines)[0]
         if lines[-1].endswith("…") and not text.endswith("…"):
+            if not self.style.banner_rep_numbers and f.rep is not None:
+                title = fault_title(f.fault)
+                return (f"{title[:1].upper()}{title[1:]}: {format_value(f.value, f.unit)} "
+                        f"({f.severity})")
             return finding_short_text(f)
         return text
 
