@@ -381,11 +381,11 @@ def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
 def test_a_narrow_live_banner_names_no_rep_while_the_reps_are_guessed():
     """The banner's short form on a narrow frame ("Rounded back in rep 2: 24° (severe)") names
     the rep; the live window, while its rep numbers may not be the record's, leaves it out."""
+    from dataclasses import replace as swap
+
     from test_render import FINDING_S, frame_at, make_report, make_sequence, make_series
 
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout
-
-    from dataclasses import replace as swap
 
     seq = make_sequence(166, 360)
     report = make_report()

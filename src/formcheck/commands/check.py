@@ -44,7 +44,8 @@ def check(
     cache: Annotated[Path | None, typer.Option(
         file_okay=False,
         help="Folder for cached pose data (keyed by the clip's bytes and the model, reused "
-        "only for the same clip bytes and model bundle). Default: $FORMCHECK_CACHE_DIR or ~/.cache/formcheck/poses.")
+        "only for the same clip bytes and model bundle). Default: $FORMCHECK_CACHE_DIR or "
+        "~/.cache/formcheck/poses.")
     ] = None,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Always run the pose model; read and write no cache.")] = False,
