@@ -400,3 +400,30 @@ def test_a_narrow_live_banner_names_no_rep_while_the_reps_are_guessed():
         lay = _Layout.for_frame(seq.width, seq.height, r.style)
         texts.append(r.banner_text(r.banners_at(i)[0], seq.width, lay))
     assert texts == ["Rounded back in rep 2: 24° (severe)", "Rounded back: 24° (severe)"]
+
+
+def test_a_moment_warned_without_a_rep_number_is_said_once():
+    """The 166x360 deadlift replayed: "Rounded back: … 68° …" was said twice, the set so far
+    having put the same moment first in its rep 2, then (cut anew) in its rep 1. Without a
+    number, a warning of the same fault and moment (``same_warning_s``) is said once."""
+    from dataclasses import replace as swap
+    from types import SimpleNamespace
+
+    from formcheck.live.incremental import LiveView, without_guesses
+    from formcheck.live.session import LiveSession
+    from formcheck.report import Estimate
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(flexion_deg=45.0),)))
+    report, _ = analyse(seq)
+    f = next(f for f in report.findings if f.rep == 1)
+    said: list[str] = []
+    session = SimpleNamespace(_log=said.append, cues=None,
+                              opts=SimpleNamespace(settings=LiveSettings()))
+    cur = SimpleNamespace(shown={}, shown_peak_s={}, shown_unnumbered=[])
+    for rep, peak in ((2, f.peak_s), (1, f.peak_s + 0.1), (3, f.peak_s + 2.0)):
+        guessed = swap(report, exercise=Estimate("unknown", 0.4),
+                       findings=(swap(f, rep=rep, peak_s=peak, message=f.message.replace(
+                           f" in rep {f.rep} ", f" in rep {rep} ", 1)),))
+        view = LiveView(1, len(seq), without_guesses(guessed), rep_numbers=False)
+        LiveSession._note_shown(session, cur, view)
+    assert len(said) == 2 and all(s.startswith("warning: Rounded back: ") for s in said)

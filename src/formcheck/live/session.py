@@ -458,7 +458,12 @@ class LiveSession:
                 cur.shown[k] = now
                 cur.shown_peak_s[k] = f.peak_s
                 if not view.rep_numbers:
+                    near = self.opts.settings.same_warning_s
+                    said = any(fault == f.fault and abs(peak - f.peak_s) <= near
+                               for fault, peak in cur.shown_unnumbered)
                     cur.shown_unnumbered.append((f.fault, f.peak_s))
+                    if said:  # this moment, said already (the reps so far were cut anew)
+                        continue
                 self._log(f"warning: {finding_text(f)}")
                 if self.cues is not None:
                     self.cues.warn(warning_text(f, view.rep_numbers))
