@@ -325,12 +325,25 @@ def bent_half_sagittas(seq: PoseSequence, config) -> tuple[float, float, int] | 
     return float(np.median(upper[bent])), float(np.median(lower[bent])), int(bent.sum())
 
 
+def trunk_shortening(seq: PoseSequence, judged: np.ndarray,
+                     percentile: float = 90.0) -> np.ndarray:
+    """``(T,)`` % by which the 3D shoulder-to-hip distance (world landmarks, mid-points) is
+    shorter than the lifter's own long one (``percentile`` over the ``judged`` frames): a
+    spine that bends brings the shoulders nearer the hips. NaN outside ``judged``."""
+    w = np.asarray(seq.world_xyz, dtype=np.float64)
+    length = np.linalg.norm((w[:, 11] + w[:, 12] - w[:, 23] - w[:, 24]) / 2.0, axis=1)
+    v = length[judged & np.isfinite(length)]
+    if v.size < 9:
+        return np.full(length.shape, np.nan)
+    ref = float(np.percentile(v, percentile))
+    return np.where(judged, 100.0 * (ref - length) / ref, np.nan)
+
+
 def landmark_rep_peaks(seq: PoseSequence, config, exercise: str) -> list[tuple[float, float]]:
     """Per counted rep: the held peak (5 frames) of the ear-shoulder-hip angle's closing below
     the lifter's own (deg, ``faults.own_head_drop``) and of the 3D trunk's shortening (%,
-    ``fit_flexion.trunk_shortening``), over the frames the rounding rule would judge by lean:
+    ``trunk_shortening``), over the frames the rounding rule would judge by lean:
     what landmark-only rounding cues read on a real lift."""
-    from fit_flexion import trunk_shortening
 
     from formcheck.analysis.faults import own_head_drop
 

@@ -39,6 +39,9 @@ from formcheck.analysis.features import compute_signals
 from formcheck.config import load_config
 from formcheck.pose.sequence import PoseSequence
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_clips import bent_half_sagittas, bow_stats, trunk_shortening  # noqa: E402
+
 VIEWS = {90.0: "side", 45.0: "45"}
 REPO = Path(__file__).resolve().parents[1]
 
@@ -148,20 +151,6 @@ def clip_rows(seq: PoseSequence, truth: dict, exercise: str,
             "t": sig.t_s[:n], "reps": reps}
 
 
-def trunk_shortening(seq: PoseSequence, judged: np.ndarray,
-                     percentile: float = 90.0) -> np.ndarray:
-    """``(T,)`` % by which the 3D shoulder-to-hip distance (world landmarks, mid-points) is
-    shorter than the lifter's own long one (``percentile`` over the ``judged`` frames): a
-    spine that bends brings the shoulders nearer the hips. NaN outside ``judged``."""
-    w = np.asarray(seq.world_xyz, dtype=np.float64)
-    length = np.linalg.norm((w[:, 11] + w[:, 12] - w[:, 23] - w[:, 24]) / 2.0, axis=1)
-    v = length[judged & np.isfinite(length)]
-    if v.size < 9:
-        return np.full(length.shape, np.nan)
-    ref = float(np.percentile(v, percentile))
-    return np.where(judged, 100.0 * (ref - length) / ref, np.nan)
-
-
 def landmark_cues(clips: list[dict], min_frames: int) -> None:
     """Per view and true flexion size: the range (and median) over reps of the held peak of
     two landmark-only cues, the ear-shoulder-hip angle's closing below the lifter's own
@@ -183,7 +172,6 @@ def landmark_cues(clips: list[dict], min_frames: int) -> None:
 def outline_table(clips: list[dict], overrides: tuple[str, ...]) -> None:
     """Per clothing, view and true size: ranges over clips of ``eval_clips.bow_stats`` (the
     same figures ``eval_clips.py --outline`` prints for the real side-view clips)."""
-    from eval_clips import bow_stats
 
     cfg = load_config(None, list(overrides))
     print("back outline bow (% of chord): own straightest p10, median, rise over p10 "
@@ -444,7 +432,6 @@ def main() -> int:
         return 2
     print(f"clips: {len(clips)}  clothing: {args.clothing:g} px")
     if args.lumbar:
-        from eval_clips import bent_half_sagittas
 
         print("back outline halves while bent over (medians, % of chord): shoulder half, "
               "hip half, frames")
