@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 
 import numpy as np
 import pytest
@@ -94,9 +93,7 @@ def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group
         bench_modules):
     """bench/eval_exercise.py scores every grid point at once with NumPy: it must give
     ``classify``'s answers, and a fold's limits must be fitted without the held-out group."""
-    del bench_modules  # puts bench/ on the import path; imported as a module proper, since
-    # the dataclasses in it need their module registered
-    ev = importlib.import_module("eval_exercise")
+    ev = bench_modules("eval_exercise")
     rng = np.random.default_rng(0)
     items = []
     for i in range(60):
