@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import analyze_sequence
-from formcheck.analysis.exercise import UNKNOWN_EXERCISE, Criteria, classify, movement_features
+from formcheck.analysis.exercise import (
+    UNKNOWN_EXERCISE,
+    Criteria,
+    classify,
+    lead,
+    movement_features,
+)
 from formcheck.analysis.features import compute_signals
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
-from formcheck.config import Config
+from formcheck.config import Config, ExerciseConfig, load_config
 from formcheck.pose.landmarks import Landmark as L
 
 # Movement features measured on rendered lifts seen from the side (bench/eval_exercise.py
@@ -87,6 +93,38 @@ def test_mistracked_legs_keep_the_lift_the_hands_show(exercise):
     f = movement_features(compute_signals(seq, Config()))
     assert f["hip_range"] > 1.0
     assert classify(f, Criteria(max_hip_range=1.0)).name == UNKNOWN_EXERCISE
+    guarded = load_config(overrides=["exercise.max_hip_range_ratio=1.0"])
+    assert analyze_sequence(seq, config=guarded).exercise.name == UNKNOWN_EXERCISE
+
+
+def test_the_limits_are_the_typed_config_s():
+    """``Criteria()`` is ``config.ExerciseConfig``'s defaults; a ``--set`` reaches
+    ``analyze_sequence`` (a lead of 0.9 asked for: the clear squat becomes "unknown")."""
+    assert Criteria.from_config(ExerciseConfig()) == Criteria()
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 3, yaw_deg=90.0))
+    assert analyze_sequence(seq).exercise.name == "squat"
+    strict = load_config(overrides=["exercise.min_margin_frac=0.9"])
+    assert analyze_sequence(seq, config=strict).exercise.name == UNKNOWN_EXERCISE
+    with pytest.raises(Exception, match="exercise.min_margin_frac"):
+        load_config(overrides=["exercise.min_margin_frac=2"])
+
+
+def test_confidence_is_the_measured_share_of_its_level():
+    """A recognised lift's confidence is the share of calls as clear that were right held
+    out (``bench/eval_exercise.py``), not a score: a lead just over the minimum no longer
+    reads "13%", and a wide lead gets the clear calls' share."""
+    ec = ExerciseConfig()
+    assert ec.close_call_right_frac < ec.clear_right_frac
+    for features in (SQUAT, DEADLIFT, ROW):
+        _, _, margin = lead(features)
+        want = ec.clear_right_frac if margin >= ec.clear_margin_frac else \
+            ec.close_call_right_frac
+        assert classify(features).confidence == want
+    # A close call: the squat's hands only just above the hips, the deadlift's profile near.
+    close = {**SQUAT, "wrists_over_hips_high": 0.16, "trunk_range": 35.0}
+    _, top, margin = lead(close)
+    assert ec.min_margin_frac <= margin < ec.clear_margin_frac and top >= ec.min_score_frac
+    assert classify(close).confidence == ec.close_call_right_frac
 
 
 def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group_out(
