@@ -16,7 +16,11 @@ under ``assess.min_frames`` frames, in view under ``assess.min_duration_s``) are
 whatever the criteria, and are counted apart as ``no clip``.
 
     python bench/eval_exercise.py [--clips ../shared/clips] [--poses /work/cache/models-full]
-                                  [--renders DIR ...] [--no-cv] [-v] [--features]
+                                  [--same-clips-as POSES] [--renders DIR ...] [--no-cv] [-v]
+                                  [--features]
+
+``--poses /work/cache/models-lite`` (or ``-heavy``) scores another pose model's real-clip
+poses; the renders' poses are always the full model's (the fit still sees them).
 
 With the fit, it also measures the confidence a recognised lift is shown with
 (``exercise.clear_margin_frac`` etc.): per fold, a split of the winner's lead into close and
@@ -387,6 +391,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clips", type=Path, default=DEFAULT_CLIPS)
     ap.add_argument("--poses", type=Path, default=DEFAULT_POSES)
+    ap.add_argument("--same-clips-as", type=Path, action="append", default=[],
+                    metavar="POSES", help="only the real clips with poses in POSES too (e.g. "
+                    "the clips every model was run on; repeatable)")
     ap.add_argument("--renders", type=Path, nargs="*", default=list(DEFAULT_RENDERS))
     ap.add_argument("--no-cv", action="store_true", help="only the fixed rules, no fitting")
     ap.add_argument("-v", "--verbose", action="store_true",
@@ -399,7 +406,8 @@ def main() -> int:
     config = Config()
     items: list[Item] = []
     if (args.clips / "labels.json").is_file():
-        items += real_items(args.clips, args.poses, config)
+        items += [it for it in real_items(args.clips, args.poses, config)
+                  if all((d / f"{it.name}.npz").is_file() for d in args.same_clips_as)]
     else:
         print(f"no real clips: {args.clips / 'labels.json'} not found", file=sys.stderr)
     items += render_items([d for d in args.renders if d.is_dir()], config)
