@@ -153,3 +153,19 @@ def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group
     for group, chosen, _ in folds:
         train = np.array([not (it.kind == "real" and it.group == group) for it in items])
         assert chosen == search.fit(train)
+    # The confidence check scores the same held-out answers, each with its fold's levels.
+    rows = ev.calibration(search, "real")
+    answered = [o for o in res.values() if o in ("right", "wrong")]
+    assert len(rows) == len(answered)
+    assert sum(r[2] for r in rows) == answered.count("right")
+    assert all(r[0] == ("clear" if r[4] >= r[5] else "close") for r in rows)
+
+
+def test_the_benchs_confidence_levels_split_where_the_answers_differ(bench_modules):
+    ev = bench_modules("eval_exercise")
+    leads = np.array([0.05] * 10 + [0.12] * 10 + [0.5] * 20)
+    right = np.array([0, 1] * 5 + [1] * 30, dtype=float)
+    assert ev.fit_levels(leads, right) == (0.1, 1.0, 0.5)
+    # Under 10 clips a level: no split, one share for all.
+    split, clear, close = ev.fit_levels(leads[:15], right[:15])
+    assert split == float("inf") and np.isnan(clear) and close == pytest.approx(10 / 15)

@@ -3,10 +3,12 @@
 Each exercise has a profile of soft criteria on movement features (``profiles``); its score
 combines the criteria's memberships in [0, 1] (see ``score_exercises``). The best score wins
 if it is high enough and clearly ahead of the runner-up; otherwise the answer is ``unknown``
-(never forced). The limits (``Criteria``) were chosen by ``bench/eval_exercise.py``: the
-grid point that does best on the shared real clips and the rendered lifts together, a wrong
-answer costing three right ones; held out by source and by body it scores as the README's
-"What it can and cannot tell" says.
+(never forced). The limits are settings (``config.ExerciseConfig``, ``--set exercise.*``),
+read here as ``Criteria``; they were chosen by ``bench/eval_exercise.py``: the grid point
+that does best on the shared real clips and the rendered lifts together, a wrong answer
+costing three right ones; held out by source and by body it scores as the README's "What it
+can and cannot tell" says. A recognised lift's confidence is measured the same way (see
+``classify``).
 """
 
 from __future__ import annotations
