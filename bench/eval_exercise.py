@@ -16,7 +16,17 @@ under ``assess.min_frames`` frames, in view under ``assess.min_duration_s``) are
 whatever the criteria, and are counted apart as ``no clip``.
 
     python bench/eval_exercise.py [--clips ../shared/clips] [--poses /work/cache/models-full]
-                                  [--renders DIR ...] [--no-cv] [-v] [--features]
+                                  [--same-clips-as POSES] [--renders DIR ...] [--no-cv] [-v]
+                                  [--features]
+
+``--poses /work/cache/models-lite`` (or ``-heavy``) scores another pose model's real-clip
+poses; the renders' poses are always the full model's (the fit still sees them).
+
+With the fit, it also measures the confidence a recognised lift is shown with
+(``exercise.clear_margin_frac`` etc.): per fold, a split of the winner's lead into close and
+clear calls and each level's share right, fitted on the training clips' own held-out answers
+(``fit_levels``), then claimed vs actual on the held-out fold; and the values to ship (the
+split and shares over every clip's held-out answer).
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from formcheck.analysis.exercise import (
     UNKNOWN_EXERCISE,
     Criteria,
     classify,
+    lead,
     movement_features,
     profiles,
 )
@@ -266,6 +277,94 @@ def held_out(search: Search, kind: str) -> tuple[dict[str, str], list]:
     return res, folds
 
 
+#: Lead splits tried between a close call and a clear call (the confidence levels), and the
+#: fewest recognised clips each level must hold in a fit.
+LEVEL_SPLITS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
+MIN_LEVEL_CLIPS = 10
+
+
+def recognised(item: Item, c: Criteria) -> tuple[float, bool, float] | None:
+    """(lead over the runner-up, right?, session 8's confidence formula) of a clip ``c``
+    recognises; None when it says "unknown" or cannot read the clip."""
+    if not item.readable:
+        return None
+    est = classify(item.features, c)
+    if est.name == UNKNOWN_EXERCISE:
+        return None
+    _, top, margin = lead(item.features, c)
+    return margin, est.name == item.label, top * min(1.0, margin / 0.3)
+
+
+def fit_levels(leads: np.ndarray, right: np.ndarray) -> tuple[float, float, float]:
+    """The split of the lead into close and clear calls whose two shares right fit the
+    answers best (least squared error, a Brier score; ties to the smaller split), each level
+    holding at least MIN_LEVEL_CLIPS clips: (split, clear share, close share). No split
+    possible: one level, (inf, nan, the share over all)."""
+    best = None
+    for t in LEVEL_SPLITS:
+        lo, hi = right[leads < t], right[leads >= t]
+        if min(lo.size, hi.size) < MIN_LEVEL_CLIPS:
+            continue
+        cost = lo.size * lo.mean() * (1 - lo.mean()) + hi.size * hi.mean() * (1 - hi.mean())
+        if best is None or cost < best[0] - 1e-9:
+            best = (cost, t, float(hi.mean()), float(lo.mean()))
+    if best is None:
+        return float("inf"), float("nan"), float(right.mean())
+    return best[1:]
+
+
+def held_out_leads(search: Search, among: np.ndarray) -> list[tuple[float, bool, float]]:
+    """``recognised`` for each clip in ``among`` it recognises, under limits fitted on the
+    other clips in ``among`` without the clip's group (source or body), as ``held_out``."""
+    items = search.items
+    out = []
+    for kind, g in sorted({(it.kind, it.group) for it, a in zip(items, among, strict=True)
+                           if a}):
+        test = among & np.array([it.kind == kind and it.group == g for it in items])
+        chosen = search.fit(among & ~test)
+        out += [r for it, t in zip(items, test, strict=True)
+                if t and (r := recognised(it, chosen)) is not None]
+    return out
+
+
+def calibration(search: Search, kind: str) -> list[tuple]:
+    """Each held-out recognised clip of ``kind``: (level, claimed share, right?, session 8's
+    formula, lead, its fold's split). Per fold the limits are fitted without the held-out
+    group, and the levels' split and shares on the training clips' own held-out answers
+    (each training group held out in turn from the training clips: the claim is not the
+    fit's in-sample score)."""
+    items = search.items
+    out = []
+    for g in sorted({it.group for it in items if it.kind == kind}):
+        test = np.array([it.kind == kind and it.group == g for it in items])
+        chosen = search.fit(~test)
+        train = held_out_leads(search, ~test)
+        split, clear, close = fit_levels(np.array([r[0] for r in train]),
+                                         np.array([r[1] for r in train], dtype=float))
+        for it, t in zip(items, test, strict=True):
+            r = recognised(it, chosen) if t else None
+            if r is not None:
+                level = "clear" if r[0] >= split else "close"
+                out.append((level, clear if level == "clear" else close, r[1], r[2], r[0],
+                            split))
+    return out
+
+
+def report_calibration(rows: list[tuple], title: str) -> None:
+    splits = Counter(r[5] for r in rows)
+    print(f"  {title}; clips by their fold's split: "
+          + ", ".join(f"{t:g}: {n}" for t, n in sorted(splits.items())) + ":")
+    for level in ("close", "clear"):
+        sub = [r for r in rows if r[0] == level]
+        if not sub:
+            continue
+        right = sum(r[2] for r in sub)
+        print(f"    {level} call: {len(sub):3d} clips, claimed {np.mean([r[1] for r in sub]):.2f}"
+              f" (fold range {min(r[1] for r in sub):.2f}-{max(r[1] for r in sub):.2f}), "
+              f"right {right}/{len(sub)} = {right / len(sub):.2f}; session 8's formula "
+              f"claimed {np.mean([r[3] for r in sub]):.2f}")
+
+
 def report(title: str, items: list[Item], res: dict[str, str]) -> None:
     print(f"\n{title}: {_fmt(tally([res[it.name] for it in items]))}")
     for v in sorted({it.view for it in items}):
@@ -292,6 +391,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clips", type=Path, default=DEFAULT_CLIPS)
     ap.add_argument("--poses", type=Path, default=DEFAULT_POSES)
+    ap.add_argument("--same-clips-as", type=Path, action="append", default=[],
+                    metavar="POSES", help="only the real clips with poses in POSES too (e.g. "
+                    "the clips every model was run on; repeatable)")
     ap.add_argument("--renders", type=Path, nargs="*", default=list(DEFAULT_RENDERS))
     ap.add_argument("--no-cv", action="store_true", help="only the fixed rules, no fitting")
     ap.add_argument("-v", "--verbose", action="store_true",
@@ -304,7 +406,8 @@ def main() -> int:
     config = Config()
     items: list[Item] = []
     if (args.clips / "labels.json").is_file():
-        items += real_items(args.clips, args.poses, config)
+        items += [it for it in real_items(args.clips, args.poses, config)
+                  if all((d / f"{it.name}.npz").is_file() for d in args.same_clips_as)]
     else:
         print(f"no real clips: {args.clips / 'labels.json'} not found", file=sys.stderr)
     items += render_items([d for d in args.renders if d.is_dir()], config)
@@ -315,6 +418,7 @@ def main() -> int:
              "shipped rule (session 8: the fit on every clip; in-sample)": Criteria()}
     fixed = {title: {it.name: outcome(it, c) for it in items} for title, c in rules.items()}
     held: dict[str, dict[str, str]] = {}
+    calib: dict[str, list] = {}
     for kind, by, bys in KINDS:
         sub = [it for it in items if it.kind == kind]
         if not sub:
@@ -338,6 +442,10 @@ def main() -> int:
             choices = Counter(_choice(c, keys) for _, c, _ in folds)
             for choice, n in choices.most_common():
                 print(f"    {n:2d} folds chose {choice}")
+        if "session 8" in GRIDS:
+            calib[kind] = calibration(Search(items, *GRIDS["session 8"], args.wrong_cost), kind)
+            report_calibration(calib[kind], f"confidence held out ({kind} clips; levels and "
+                               "shares fitted on the training clips' own held-out answers)")
         if args.verbose:
             print("  clips not right under some rule (s7 / shipped / held-out s7 / held-out "
                   "s8), label, view, clip:")
@@ -347,6 +455,16 @@ def main() -> int:
                 if any(g != "right" for g in got):
                     print("    " + " ".join(f"{g:7s}" for g in got)
                           + f" {it.label[:5]:5s} {it.view:7s} {it.name[:66]}")
+    if calib:
+        print("\n===== confidence of a recognised lift (held out, real clips and renders)")
+        report_calibration([r for rows in calib.values() for r in rows], "every kind")
+        # The shipped levels: the split and shares fitted on every held-out recognised clip.
+        pairs = [(r[4], r[2]) for rows in calib.values() for r in rows]
+        split, clear, close = fit_levels(np.array([p[0] for p in pairs]),
+                                         np.array([p[1] for p in pairs], dtype=float))
+        print(f"  to ship (fitted on the {len(pairs)} held-out recognised clips): "
+              f"clear_margin_frac={split}, clear_right_frac={clear:.3f}, "
+              f"close_call_right_frac={close:.3f}")
     if args.features:
         print("\nlabel found  view    " + " ".join(f"{k[-7:]:>7s}" for k in FEATURES_SHOWN))
         for it in items:

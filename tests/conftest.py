@@ -30,22 +30,39 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 @pytest.fixture(scope="session")
 def bench_modules() -> Iterator[Callable[[str], ModuleType]]:
     """A loader of ``bench/<name>.py`` scripts as modules (``bench_modules("fit_arch")``),
-    with bench/ importable while the tests run (the scripts import each other)."""
+    with bench/ importable while the tests run (the scripts import each other).
+
+    Each module is registered in ``sys.modules`` before it runs, as ``import`` does: a
+    dataclass looks its module up there while it is being defined. The modules are taken out
+    again at the end of the session (those already imported before are left as they were)."""
     bench = str(REPO / "bench")
     sys.path.insert(0, bench)
+    before = set(sys.modules)
     loaded: dict[str, ModuleType] = {}
 
     def load(name: str) -> ModuleType:
         if name not in loaded:
+            if name in sys.modules:  # already imported (by a script that imports it)
+                loaded[name] = sys.modules[name]
+                return loaded[name]
             spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
-            loaded[name] = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(loaded[name])
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+            loaded[name] = module
         return loaded[name]
 
     try:
         yield load
     finally:
         sys.path.remove(bench)
+        for name in set(sys.modules) - before:
+            if (getattr(sys.modules[name], "__file__", None) or "").startswith(bench):
+                del sys.modules[name]
 
 
 @pytest.fixture(scope="session")

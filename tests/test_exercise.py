@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 
 import numpy as np
 import pytest
 
 from formcheck.analysis import analyze_sequence
-from formcheck.analysis.exercise import UNKNOWN_EXERCISE, Criteria, classify, movement_features
+from formcheck.analysis.exercise import (
+    UNKNOWN_EXERCISE,
+    Criteria,
+    classify,
+    lead,
+    movement_features,
+)
 from formcheck.analysis.features import compute_signals
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
-from formcheck.config import Config
+from formcheck.config import Config, ExerciseConfig, load_config
 from formcheck.pose.landmarks import Landmark as L
 
 # Movement features measured on rendered lifts seen from the side (bench/eval_exercise.py
@@ -88,15 +93,45 @@ def test_mistracked_legs_keep_the_lift_the_hands_show(exercise):
     f = movement_features(compute_signals(seq, Config()))
     assert f["hip_range"] > 1.0
     assert classify(f, Criteria(max_hip_range=1.0)).name == UNKNOWN_EXERCISE
+    guarded = load_config(overrides=["exercise.max_hip_range_ratio=1.0"])
+    assert analyze_sequence(seq, config=guarded).exercise.name == UNKNOWN_EXERCISE
+
+
+def test_the_limits_are_the_typed_config_s():
+    """``Criteria()`` is ``config.ExerciseConfig``'s defaults; a ``--set`` reaches
+    ``analyze_sequence`` (a lead of 0.9 asked for: the clear squat becomes "unknown")."""
+    assert Criteria.from_config(ExerciseConfig()) == Criteria()
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 3, yaw_deg=90.0))
+    assert analyze_sequence(seq).exercise.name == "squat"
+    strict = load_config(overrides=["exercise.min_margin_frac=0.9"])
+    assert analyze_sequence(seq, config=strict).exercise.name == UNKNOWN_EXERCISE
+    with pytest.raises(Exception, match="exercise.min_margin_frac"):
+        load_config(overrides=["exercise.min_margin_frac=2"])
+
+
+def test_confidence_is_the_measured_share_of_its_level():
+    """A recognised lift's confidence is the share of calls as clear that were right held
+    out (``bench/eval_exercise.py``), not a score: a lead just over the minimum no longer
+    reads "13%", and a wide lead gets the clear calls' share."""
+    ec = ExerciseConfig()
+    assert ec.close_call_right_frac < ec.clear_right_frac
+    for features in (SQUAT, DEADLIFT, ROW):
+        _, _, margin = lead(features)
+        want = ec.clear_right_frac if margin >= ec.clear_margin_frac else \
+            ec.close_call_right_frac
+        assert classify(features).confidence == want
+    # A close call: the squat's hands only just above the hips, the deadlift's profile near.
+    close = {**SQUAT, "wrists_over_hips_high": 0.16, "trunk_range": 35.0}
+    _, top, margin = lead(close)
+    assert ec.min_margin_frac <= margin < ec.clear_margin_frac and top >= ec.min_score_frac
+    assert classify(close).confidence == ec.close_call_right_frac
 
 
 def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group_out(
         bench_modules):
     """bench/eval_exercise.py scores every grid point at once with NumPy: it must give
     ``classify``'s answers, and a fold's limits must be fitted without the held-out group."""
-    del bench_modules  # puts bench/ on the import path; imported as a module proper, since
-    # the dataclasses in it need their module registered
-    ev = importlib.import_module("eval_exercise")
+    ev = bench_modules("eval_exercise")
     rng = np.random.default_rng(0)
     items = []
     for i in range(60):
@@ -118,3 +153,19 @@ def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group
     for group, chosen, _ in folds:
         train = np.array([not (it.kind == "real" and it.group == group) for it in items])
         assert chosen == search.fit(train)
+    # The confidence check scores the same held-out answers, each with its fold's levels.
+    rows = ev.calibration(search, "real")
+    answered = [o for o in res.values() if o in ("right", "wrong")]
+    assert len(rows) == len(answered)
+    assert sum(r[2] for r in rows) == answered.count("right")
+    assert all(r[0] == ("clear" if r[4] >= r[5] else "close") for r in rows)
+
+
+def test_the_benchs_confidence_levels_split_where_the_answers_differ(bench_modules):
+    ev = bench_modules("eval_exercise")
+    leads = np.array([0.05] * 10 + [0.12] * 10 + [0.5] * 20)
+    right = np.array([0, 1] * 5 + [1] * 30, dtype=float)
+    assert ev.fit_levels(leads, right) == (0.1, 1.0, 0.5)
+    # Under 10 clips a level: no split, one share for all.
+    split, clear, close = ev.fit_levels(leads[:15], right[:15])
+    assert split == float("inf") and np.isnan(clear) and close == pytest.approx(10 / 15)

@@ -156,6 +156,51 @@ class AssessConfig:
 
 
 @dataclass(frozen=True)
+class ExerciseConfig:
+    """Which lift (``analysis.exercise``): each exercise's profile of soft criteria scores
+    0..1; the best wins when its score and its lead over the runner-up are high enough, else
+    "unknown". Limits chosen by ``bench/eval_exercise.py`` on the shared clips and the renders
+    (held out by source and by body; docs/analysis.md "Exercise recognition"). The confidence
+    shown is the measured share of right answers among lifts recognised with a similar lead."""
+
+    #: A winner needs at least this score (its profile's memberships combined, 0..1) ...
+    min_score_frac: float = 0.6
+    #: ... and this lead over the runner-up's score.
+    min_margin_frac: float = 0.05
+    #: Hips travelling more than this (robust range) make the movement "unknown" (inf: never).
+    #: Session 7 stopped at 1.0, where occluded clips (a lifter behind the plates, feet out of
+    #: the picture) read 1.0-1.7: the hip height is measured from the ankles; the hand cues
+    #: are measured from the hips, so those clips keep them; the fit chose no limit.
+    max_hip_range_ratio: float = math.inf
+    #: A squat's hands rise above the hips (bar on the back or at the shoulders, arms held
+    #: out): membership 0 at this height of the wrists over the hips (90th percentile over
+    #: the set), 1 at 0.15 more; the deadlift's hand limit below also caps a squat's lowest.
+    squat_hands_zero_ratio: float = 0.1
+    #: A deadlift's hands hang below the hips (straight arms down to the bar): membership 0
+    #: at this height of the wrists over the hips (10th percentile), 1 at 0.15 lower; a
+    #: squat's hands must not hang that low (the mirror ramp).
+    deadlift_hands_zero_ratio: float = -0.1
+    #: A row's hips stay put: membership 0 at this hip travel, 1 at 0.12. Rendered rows seen
+    #: from the side read 0.16-0.37 (the bent-over hips' height is estimated, not seen); a
+    #: deadlift's hips travel 0.3-0.7, which its own criteria tell apart.
+    row_hip_zero_ratio: float = 0.5
+    #: A deadlift ends standing tall: the trunk's least inclination (5th percentile) gets
+    #: membership 0 here, 1 at 15 deg less (inf: not a criterion). A row stays bent over
+    #: (rendered 20-53 deg).
+    deadlift_upright_zero_deg: float = 45.0
+    #: A recognised lift whose lead over the runner-up is at least this is a clear call,
+    #: below it a close call (the split that best separates right from wrong answers held
+    #: out, ``bench/eval_exercise.py``; measured for the limits above).
+    clear_margin_frac: float = 0.25
+    #: The confidence shown for a clear call: the share of clear calls that were right, held
+    #: out (real clips and renders; measured for the limits above, re-measure if they change).
+    clear_right_frac: float = 0.994
+    #: The confidence shown for a close call: the share of close calls that were right, held
+    #: out (as above).
+    close_call_right_frac: float = 0.8
+
+
+@dataclass(frozen=True)
 class RoundedBackThresholds:
     """Flexion beyond the lifter's own neutral, in degrees estimated from the back profile
     (decides), trunk and head-neck (support)."""
@@ -462,6 +507,7 @@ class Config:
     view: ViewConfig = field(default_factory=ViewConfig)
     reps: RepConfig = field(default_factory=RepConfig)
     assess: AssessConfig = field(default_factory=AssessConfig)
+    exercise: ExerciseConfig = field(default_factory=ExerciseConfig)
     squat: FaultThresholds = field(default_factory=lambda: _default_faults("squat"))
     deadlift: FaultThresholds = field(default_factory=lambda: _default_faults("deadlift"))
     row: FaultThresholds = field(default_factory=lambda: _default_faults("row"))
@@ -549,6 +595,17 @@ RANGES: dict[str, Range] = {
     "AssessConfig.min_profile_frac": _FRAC,
     "AssessConfig.min_fps_for_jerk_hz": Range(0.0, 1000.0),
     "AssessConfig.max_image_speed_torso_s": Range(0.0, _INF, lo_open=True),
+    "ExerciseConfig.min_score_frac": _FRAC,
+    "ExerciseConfig.min_margin_frac": _FRAC,
+    "ExerciseConfig.max_hip_range_ratio": Range(0.0, _INF, lo_open=True),
+    "ExerciseConfig.squat_hands_zero_ratio": Range(-2.0, 2.0),
+    "ExerciseConfig.deadlift_hands_zero_ratio": Range(-2.0, 2.0),
+    # Full membership at 0.12: the zero must lie above it.
+    "ExerciseConfig.row_hip_zero_ratio": Range(0.12, 5.0, lo_open=True),
+    "ExerciseConfig.deadlift_upright_zero_deg": Range(15.0, _INF),
+    "ExerciseConfig.clear_margin_frac": _FRAC,
+    "ExerciseConfig.clear_right_frac": _FRAC,
+    "ExerciseConfig.close_call_right_frac": _FRAC,
     "RoundedBackThresholds.min_held_flexion_deg": Range(0.0, _INF, lo_open=True),
     "RoundedBackThresholds.release_frac": _FRAC_POSITIVE,
     "RoundedBackThresholds.min_duration_s": _DURATION_S,
@@ -668,7 +725,7 @@ def validate_config(cfg: Config) -> Config:
 
 
 _FAULT_SECTIONS = tuple(f.name for f in fields(FaultThresholds))
-_TOP_SECTIONS = ("signal", "view", "reps", "assess")
+_TOP_SECTIONS = ("signal", "view", "reps", "assess", "exercise")
 
 
 def _coerce(value: Any, kind: type, where: str) -> Any:

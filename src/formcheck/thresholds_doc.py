@@ -109,7 +109,7 @@ def render() -> str:
         lines.append(f"| {fault} | {_cell(b.measures)} | 1× to {b.moderate_x_limit:g}× the "
                      f"limit | {b.moderate_x_limit:g}× to {b.severe_x_limit:g}× | "
                      f"{b.severe_x_limit:g}× or more |")
-    for section in ("signal", "view", "reps", "assess"):
+    for section in cfgmod._TOP_SECTIONS:
         obj = getattr(base, section)
         lines += ["", f"## `[{section}]`", "", _cell(inspect.getdoc(type(obj)) or ""), "",
                   "| setting | unit | default | meaning |", "|---|---|---|---|",

@@ -3,10 +3,12 @@
 Each exercise has a profile of soft criteria on movement features (``profiles``); its score
 combines the criteria's memberships in [0, 1] (see ``score_exercises``). The best score wins
 if it is high enough and clearly ahead of the runner-up; otherwise the answer is ``unknown``
-(never forced). The limits (``Criteria``) were chosen by ``bench/eval_exercise.py``: the
-grid point that does best on the shared real clips and the rendered lifts together, a wrong
-answer costing three right ones; held out by source and by body it scores as the README's
-"What it can and cannot tell" says.
+(never forced). The limits are settings (``config.ExerciseConfig``, ``--set exercise.*``),
+read here as ``Criteria``; they were chosen by ``bench/eval_exercise.py``: the grid point
+that does best on the shared real clips and the rendered lifts together, a wrong answer
+costing three right ones; held out by source and by body it scores as the README's "What it
+can and cannot tell" says. A recognised lift's confidence is measured the same way (see
+``classify``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from formcheck.analysis.features import BodySignals
 from formcheck.analysis.signal import robust_range
-from formcheck.config import EXERCISES
+from formcheck.config import EXERCISES, ExerciseConfig
 from formcheck.errors import ConfigError
 from formcheck.report import Estimate
 
@@ -51,45 +53,45 @@ class Criterion:
         return float(np.clip(m, 0.0, 1.0))
 
 
+_SHIPPED = ExerciseConfig()
+
+
 @dataclass(frozen=True)
 class Criteria:
-    """The limits of the profiles and of the decision. Defaults: the fit of
-    ``bench/eval_exercise.py`` on every shared clip and render (session 8); session 7's rule
-    is ``Criteria(hands="bottom", squat_hands_zero_at=-0.05, deadlift_hands_zero_at=-0.05,
-    row_hip_zero_at=0.25, deadlift_upright_zero_at=inf, max_hip_range=1.0, min_margin=0.1)``.
+    """The limits of the profiles and of the decision: ``config.ExerciseConfig`` (where each
+    is documented, with its unit) plus the choice of hand cue, under the short names the
+    fit in ``bench/eval_exercise.py`` varies. ``Criteria()`` is the shipped rule; session
+    7's is ``Criteria(hands="bottom", squat_hands_zero_at=-0.05,
+    deadlift_hands_zero_at=-0.05, row_hip_zero_at=0.25, deadlift_upright_zero_at=inf,
+    max_hip_range=1.0, min_margin=0.1)``.
     """
 
-    #: A winner needs at least this score...
-    min_score: float = 0.6
-    #: ...and this lead over the runner-up.
-    min_margin: float = 0.05
-    #: Hips travelling more than this (leg lengths, robust range) make the movement
-    #: ``unknown`` (infinite: never). Session 7 stopped at 1.0, where occluded clips (a lifter
-    #: behind the plates, feet out of the picture) read 1.0-1.7: the hip height is measured
-    #: from the ankles. The hand cues below are measured from the hips, so those clips now
-    #: keep them; the fit chose no limit.
-    max_hip_range: float = float("inf")
+    min_score: float = _SHIPPED.min_score_frac
+    min_margin: float = _SHIPPED.min_margin_frac
+    max_hip_range: float = _SHIPPED.max_hip_range_ratio
     #: Which hand cue tells a squat's grip from a deadlift's: ``extremes`` (the hands' high
     #: and low positions over the set, ``wrists_over_hips_high``/``_low``) or ``bottom``
     #: (session 7: their median over the frames with the hips lowest, which needs the ankles
-    #: seen to find those frames).
+    #: seen to find those frames). Not a setting: the bench compares the two.
     hands: str = "extremes"
-    #: A squat's hands rise above the hips (bar on the back or at the shoulders, arms held
-    #: out): membership 0 at this many leg lengths over them, 1 at HANDS_RAMP more.
-    squat_hands_zero_at: float = 0.1
-    #: A deadlift's hands hang below the hips (straight arms down to the bar): membership 0
-    #: at this many leg lengths, 1 at HANDS_RAMP lower; with ``extremes`` a squat's hands
-    #: must not hang that low (the mirror ramp).
-    deadlift_hands_zero_at: float = -0.1
-    #: A row's hips stay put: membership 0 at this hip travel (leg lengths), 1 at 0.12.
-    #: Rendered rows seen from the side read 0.16-0.37 (the bent-over hips' height is
-    #: estimated, not seen); a deadlift's hips travel 0.3-0.7, which the deadlift's own
-    #: criteria (trunk swing, straight arms, standing tall) tell apart.
-    row_hip_zero_at: float = 0.5
-    #: A deadlift ends standing tall: the trunk's least inclination (deg, 5th percentile)
-    #: gets membership 0 here, 1 at UPRIGHT_RAMP_DEG less (infinite: not a criterion). A
-    #: row stays bent over (rendered 20-53 deg).
-    deadlift_upright_zero_at: float = 45.0
+    squat_hands_zero_at: float = _SHIPPED.squat_hands_zero_ratio
+    deadlift_hands_zero_at: float = _SHIPPED.deadlift_hands_zero_ratio
+    row_hip_zero_at: float = _SHIPPED.row_hip_zero_ratio
+    deadlift_upright_zero_at: float = _SHIPPED.deadlift_upright_zero_deg
+    clear_margin: float = _SHIPPED.clear_margin_frac
+    clear_right: float = _SHIPPED.clear_right_frac
+    close_call_right: float = _SHIPPED.close_call_right_frac
+
+    @classmethod
+    def from_config(cls, ec: ExerciseConfig) -> Criteria:
+        return cls(min_score=ec.min_score_frac, min_margin=ec.min_margin_frac,
+                   max_hip_range=ec.max_hip_range_ratio,
+                   squat_hands_zero_at=ec.squat_hands_zero_ratio,
+                   deadlift_hands_zero_at=ec.deadlift_hands_zero_ratio,
+                   row_hip_zero_at=ec.row_hip_zero_ratio,
+                   deadlift_upright_zero_at=ec.deadlift_upright_zero_deg,
+                   clear_margin=ec.clear_margin_frac, clear_right=ec.clear_right_frac,
+                   close_call_right=ec.close_call_right_frac)
 
 
 @lru_cache(maxsize=64)
@@ -192,24 +194,40 @@ def score_exercises(features: dict[str, float],
     return out
 
 
-def classify(features: dict[str, float], criteria: Criteria = Criteria()) -> Estimate:
-    """The exercise whose profile ``features`` fit best, or ``unknown``."""
-    if features["hip_range"] > criteria.max_hip_range:
-        return Estimate(UNKNOWN_EXERCISE, 1.0)
+def lead(features: dict[str, float], criteria: Criteria = Criteria()) -> tuple[str, float,
+                                                                            float]:
+    """The best-fitting exercise, its score and its lead over the runner-up."""
     scores = score_exercises(features, criteria)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     (best, top), (_, second) = ranked[0], ranked[1]
-    if top < criteria.min_score or top - second < criteria.min_margin:
+    return best, top, top - second
+
+
+def classify(features: dict[str, float], criteria: Criteria = Criteria()) -> Estimate:
+    """The exercise whose profile ``features`` fit best, or ``unknown``.
+
+    A recognised lift's confidence is measured, not a score: the share of lifts recognised
+    with a lead as clear (``clear_margin`` or more: a clear call; less: a close call) that
+    were right, held out (``bench/eval_exercise.py``). An ``unknown`` one's is 1 - the best
+    score (how little anything matched; shown as "not recognised", not as a number)."""
+    if features["hip_range"] > criteria.max_hip_range:
+        return Estimate(UNKNOWN_EXERCISE, 1.0)
+    best, top, margin = lead(features, criteria)
+    if top < criteria.min_score or margin < criteria.min_margin:
         return Estimate(UNKNOWN_EXERCISE, round(1.0 - top, 4))
-    return Estimate(best, round(top * min(1.0, (top - second) / 0.3), 4))
+    clear = margin >= criteria.clear_margin
+    return Estimate(best, criteria.clear_right if clear else criteria.close_call_right)
 
 
-def estimate_exercise(sig: BodySignals, override: str | None = None) -> Estimate:
-    """The exercise, or the caller's ``override`` (checked against the known exercises)."""
+def estimate_exercise(sig: BodySignals, override: str | None = None,
+                      config: ExerciseConfig | None = None) -> Estimate:
+    """The exercise, or the caller's ``override`` (checked against the known exercises);
+    recognised under the limits ``config`` (default: the shipped ones)."""
     if override is not None:
         name = override.strip().lower()
         if name not in EXERCISES:
             raise ConfigError(f"unknown exercise {override!r}; use one of "
                               f"{', '.join(EXERCISES)} or leave it out to detect it")
         return Estimate(name, 1.0, "user")
-    return classify(movement_features(sig))
+    criteria = Criteria() if config is None else Criteria.from_config(config)
+    return classify(movement_features(sig), criteria)

@@ -251,9 +251,15 @@ def not_judged_text(fault: str, reason: str | None) -> str:
     return f"{fault_title(fault)} not judged: {tail}"
 
 
+#: What a recognised exercise's confidence is (``analysis.exercise.classify``): the measured
+#: share of calls as clear as this one that were right (README "Reading the results").
+EXERCISE_CONFIDENCE = " of such calls right"
+
+
 def estimate_how(est, confident: str = "") -> str:
     """How an exercise or view estimate was reached, for the terminal and the page: "set by
-    you", the confidence, or, for an automatic "unknown" (whose confidence is that nothing
+    you", the confidence followed by ``confident`` (what the number is: ``EXERCISE_CONFIDENCE``
+    for the exercise), or, for an automatic "unknown" (whose confidence is that nothing
     matched, easily read as a guess), why it is unknown."""
     if est.source == "user":
         return "set by you"

@@ -23,6 +23,7 @@ from formcheck.config import SEVERITY, SEVERITY_NAMES
 from formcheck.errors import ShapeError
 from formcheck.fsutil import write_parts_atomic
 from formcheck.render._common import (
+    EXERCISE_CONFIDENCE,
     FAULT,
     NOT_ASSESSABLE,
     caveats,
@@ -168,15 +169,15 @@ def _notices(report: Report) -> str:
     return "".join(_section("notices", "About this video", f'<ul id="notice-list">{items}</ul>'))
 
 
-def _estimate(est) -> str:
+def _estimate(est, confident: str = " confident") -> str:
     if est is None:
         return "unknown"
-    return f"{_e(est.name)} <span class='muted'>({_e(estimate_how(est, ' confident'))})</span>"
+    return f"{_e(est.name)} <span class='muted'>({_e(estimate_how(est, confident))})</span>"
 
 
 def _summary_table(report: Report) -> str:
     rows: list[tuple[str, str]] = [
-        ("Exercise", _estimate(report.exercise)),
+        ("Exercise", _estimate(report.exercise, EXERCISE_CONFIDENCE)),
         ("Camera view", _estimate(report.view)),
         ("Reps", _e(len(report.reps))),
         ("Pose model", _e(report.model or "unknown")),

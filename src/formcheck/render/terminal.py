@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formcheck.render._common import (
+    EXERCISE_CONFIDENCE,
     FAULT,
     NOT_ASSESSABLE,
     caveats,
@@ -31,7 +32,8 @@ _STYLE = {"ok": "green", "mild": "yellow", "moderate": "dark_orange", "severe": 
 def _estimate(est: Estimate | None, what: str, suffix: str = "") -> str:
     if est is None:
         return f"{what} unknown"
-    return f"{est.name}{suffix} ({estimate_how(est)})"
+    how = estimate_how(est, EXERCISE_CONFIDENCE if what == "exercise" else "")
+    return f"{est.name}{suffix} ({how})"
 
 
 def print_summary(report: Report, outputs: dict[str, Path], console: Console) -> None:
