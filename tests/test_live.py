@@ -427,3 +427,68 @@ def test_a_moment_warned_without_a_rep_number_is_said_once():
         view = LiveView(1, len(seq), without_guesses(guessed), rep_numbers=False)
         LiveSession._note_shown(session, cur, view)
     assert len(said) == 2 and all(s.startswith("warning: Rounded back: ") for s in said)
+
+
+def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised():
+    """QA (session 8): while the set so far had not recognised the exercise, the window's rep
+    counter still read "Rep 2/3 · lowering", counted on a guessed movement that the record may
+    count otherwise (the warnings already named no rep). Replayed frame by frame through the
+    live analyser: unrecognised (no lift leads the others by the whole scale), the counter
+    names no number or phase; recognised, it is drawn exactly as before and each rep's number
+    is the whole set's."""
+    from formcheck.live.display import draw_hud
+    from formcheck.live.incremental import LiveAnalyzer
+    from formcheck.live.session import LIVE_BANNER_HOLD_S, live_frame
+    from formcheck.render._text import text_size
+    from formcheck.render.overlay import (
+        UNCOUNTED_REPS_TEXT,
+        WIDEST_COUNTER_TEXT,
+        OverlayRenderer,
+        OverlayStyle,
+    )
+
+    # The room kept beside the status line for the counter holds the uncounted text too.
+    assert text_size(UNCOUNTED_REPS_TEXT, 40, True)[0] <= text_size(WIDEST_COUNTER_TEXT, 40,
+                                                                     True)[0]
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", width=480, height=360, px_per_m=150.0,
+                                  reps=(SynthRep(), SynthRep(flexion_deg=45.0), SynthRep())))
+    status = "lifting · 30 fps · 40 ms · 0% dropped"
+    before = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)
+    for config in (load_config(overrides=["exercise.min_margin_frac=1"]), None):
+        full, _ = analyse(seq, config=config)
+        assert len(full.reps) == 3
+        assert (full.exercise.name == "unknown") == (config is not None)
+        g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m")
+        live = LiveAnalyzer(g, config=config, exercise=None, interval_s=0.0,
+                            settle_s=LiveSettings().settle_s)
+        counters = []
+        for i in range(len(seq)):
+            g.append(float(seq.t_s[i]), _pose(seq, i), captured_s=float(i))
+            if i % 5 or i < 10:
+                continue
+            view = live.analyse_now()
+            if not view.report.reps:
+                continue
+            part = g.snapshot()
+            got = live_frame(np.zeros((seq.height, seq.width, 3), np.uint8), view.report,
+                             part, view.series, status, [], rep_numbers=view.rep_numbers)
+            style = (before if view.rep_numbers
+                     else OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,
+                                       banner_rep_numbers=False, counter_numbers=False))
+            drawn = OverlayRenderer(view.report, part, view.series, style=style)
+            assert np.array_equal(got, draw_hud(drawn.draw(
+                np.zeros_like(got), len(part) - 1), [], status)), i
+            text = drawn.counter_text(len(part) - 1)
+            counters.append(text)
+            if not view.rep_numbers:
+                assert text == UNCOUNTED_REPS_TEXT, (seq.t_s[i], text)
+                continue
+            k = int(drawn._rep_of_frame[len(part) - 1])
+            if k >= 0:  # the rep shown is the whole set's of that number
+                rep = view.report.reps[k]
+                assert full.reps[rep.index - 1].start_frame == rep.start_frame
+                assert text.startswith(f"Rep {rep.index}/")
+        if config is not None:
+            assert counters and set(counters) == {UNCOUNTED_REPS_TEXT}
+        else:
+            assert "3/3 reps done" in counters and UNCOUNTED_REPS_TEXT not in counters

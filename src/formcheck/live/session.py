@@ -14,7 +14,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -621,16 +621,16 @@ def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dic
     ``seq``'s newest frame, any countdown, and the heads-up panel (``draw_hud``) with the
     status line beside the rep counter, or across the top with the overlay's panels under it
     when the frame is too narrow for both on one row. ``rep_numbers`` False: a banner's
-    short form names no rep either (``LiveView.rep_numbers``)."""
+    short form names no rep either, and the rep counter numbers none
+    (``LiveView.rep_numbers``)."""
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, counter_room
 
     h, w = image.shape[:2]
     style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,  # HUD there
-                         banner_rep_numbers=rep_numbers)
+                         banner_rep_numbers=rep_numbers, counter_numbers=rep_numbers)
     hud = hud_layout(w, h, status, counter_room(w, h, style))
     if hud.stacked:
-        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,
-                             banner_rep_numbers=rep_numbers, top_reserve_px=hud.reserve_px)
+        style = replace(style, top_reserve_px=hud.reserve_px)
     OverlayRenderer(report, seq, series, style=style).draw(image, len(seq) - 1)
     if countdown_s is not None:
         draw_countdown(image, countdown_s)

@@ -116,6 +116,11 @@ class OverlayStyle:
     #: A banner's short form (for a frame too narrow for its message) names the rep. The live
     #: window turns it off while its rep numbers may not be the record's.
     banner_rep_numbers: bool = True
+    #: The rep counter numbers the reps ("Rep 2/3 · lowering", "3/3 reps done"). The live
+    #: window turns it off while the exercise is not recognised: the set so far is then counted
+    #: on a guessed movement, which the record may count otherwise; the counter then reads
+    #: ``UNCOUNTED_REPS_TEXT``.
+    counter_numbers: bool = True
     sparkline_window_s: float = 3.0
     text_frac: float = 0.036  # body text height
     min_text_px: int = 13
@@ -350,6 +355,10 @@ class _Layout:
 #: The widest rep counter the overlay draws in practice (top-left), for a caller that needs
 #: to keep clear of it (the live window's status line).
 WIDEST_COUNTER_TEXT = "Rep 10/10 · lowering"
+#: The rep counter while its reps may not be the record's (``OverlayStyle.counter_numbers``
+#: off): no number, no phase (both come from the guessed movement), and why. No wider than
+#: ``WIDEST_COUNTER_TEXT``, so the room kept for the counter holds it.
+UNCOUNTED_REPS_TEXT = "Reps: lift unknown"
 
 
 def counter_room(width: int, height: int, style: OverlayStyle) -> int:
@@ -776,19 +785,11 @@ class OverlayRenderer:
         x = lay.margin
         y = lay.margin + max(0, st.top_reserve_px)
         gap = lay.pad
-        reps = self.report.reps
         h, w = frame.shape[:2]
         col_x = w - lay.margin - self.caveat_width(w, lay)  # the caveats' column, top-right
         reach_y = y  # the left stack reaches into that column down to here
-        if reps:
-            k = int(self._rep_of_frame[index])
-            if k >= 0:
-                text = f"Rep {reps[k].index}/{len(reps)}"
-                ph = int(self._phase_of_frame[index])
-                if ph >= 0:
-                    text += f" · {self._phase_names[ph]}"
-            else:
-                text = f"{int(self._reps_done[index])}/{len(reps)} reps done"
+        text = self.counter_text(index)
+        if text is not None:
             box_w, box_h = self._panel_box(frame, text, x, y, round(lay.px * 1.15), lay,
                                            bold=True, text_bgr=st.text_bgr,
                                            bg_bgr=st.panel_bgr, alpha=st.panel_alpha)
@@ -835,6 +836,20 @@ class OverlayRenderer:
                                    text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
+
+    def counter_text(self, index: int) -> str | None:
+        """The rep counter on frame ``index`` (top-left), or None before any rep."""
+        reps = self.report.reps
+        if not reps:
+            return None
+        if not self.style.counter_numbers:
+            return UNCOUNTED_REPS_TEXT
+        k = int(self._rep_of_frame[index])
+        if k < 0:
+            return f"{int(self._reps_done[index])}/{len(reps)} reps done"
+        text = f"Rep {reps[k].index}/{len(reps)}"
+        ph = int(self._phase_of_frame[index])
+        return text + f" · {self._phase_names[ph]}" if ph >= 0 else text
 
     def banner_text(self, i: int, width: int, lay: _Layout, max_w: int | None = None,
                     max_lines: int | None = None) -> str:
