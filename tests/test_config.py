@@ -54,6 +54,13 @@ def test_overrides(override, getter, value):
         ("rounded_back.min_held_flexion_deg=", "use SECTION.KEY=VALUE"),
         ("reps..min_rep_duration_s=1", "bad setting name"),
         ("reps.min_rep_duration_s.x=1", "is a value, not a section"),
+        # A profile ramp's ends: equal ones would divide by zero, swapped ones would make
+        # straight knees count for a squat.
+        ("exercise.squat_knee_full_deg=130", "squat_knee_full_deg=130 must be below"),
+        ("exercise.row_reach_range_full_arm_lengths=0.1", "must be above"),
+        ("exercise.row_hip_zero_ratio=0.1", "row_hip_full_ratio=0.12 must be below"),
+        ("exercise.hands_ramp_leg_lengths=0", "out of range"),
+        ("exercise.hands_low_percentile=95", "must not exceed"),
     ],
 )
 def test_bad_overrides_raise_config_error(override, match):
@@ -95,3 +102,12 @@ def test_bad_toml_files(tmp_path, text, match):
 def test_missing_file_is_input_error(tmp_path):
     with pytest.raises(InputNotFoundError, match="config file not found"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_a_ramp_s_ends_are_checked_after_every_layer():
+    """Moving both ends of a ramp past each other is one change made in two settings: it
+    holds in either order (only the result is checked, as ``ORDERED``)."""
+    pair = ["exercise.squat_knee_zero_deg=100", "exercise.squat_knee_full_deg=80"]
+    for overrides in (pair, pair[::-1]):
+        ec = load_config(overrides=overrides).exercise
+        assert (ec.squat_knee_zero_deg, ec.squat_knee_full_deg) == (100.0, 80.0)

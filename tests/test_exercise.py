@@ -14,6 +14,7 @@ from formcheck.analysis.exercise import (
     classify,
     lead,
     movement_features,
+    score_exercises,
 )
 from formcheck.analysis.features import compute_signals
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
@@ -107,6 +108,49 @@ def test_the_limits_are_the_typed_config_s():
     assert analyze_sequence(seq, config=strict).exercise.name == UNKNOWN_EXERCISE
     with pytest.raises(Exception, match="exercise.min_margin_frac"):
         load_config(overrides=["exercise.min_margin_frac=2"])
+
+
+def test_a_set_ramp_changes_the_recognition_it_governs():
+    """The profiles' ramps are settings: a synthetic row's hands travel 0.2 arm lengths
+    towards the body (the row's reach ramp: 0 at 0.12, 1 at 0.25, so a partial fit);
+    asking for 0.2 at least makes it no row ("unknown": nothing else fits), asking for
+    0.19 in full makes it a full fit. The other profiles' scores do not move."""
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(SynthRep(),) * 3, yaw_deg=90.0))
+    f = movement_features(compute_signals(seq, Config()))
+    assert 0.19 < f["reach_range"] < 0.2
+    shipped = score_exercises(f)
+    assert 0.6 < shipped["row"] < 1.0
+    assert analyze_sequence(seq).exercise.name == "row"
+
+    strict = load_config(overrides=["exercise.row_reach_range_zero_arm_lengths=0.2"])
+    assert analyze_sequence(seq, config=strict).exercise.name == UNKNOWN_EXERCISE
+    scores = score_exercises(f, Criteria.from_config(strict.exercise))
+    assert scores["row"] < ExerciseConfig().min_score_frac
+    assert {k: v for k, v in scores.items() if k != "row"} == \
+        {k: v for k, v in shipped.items() if k != "row"}
+
+    loose = load_config(overrides=["exercise.row_reach_range_full_arm_lengths=0.19"])
+    assert score_exercises(f, Criteria.from_config(loose.exercise))["row"] == 1.0
+    found = analyze_sequence(seq, config=loose).exercise
+    assert (found.name, found.confidence) == ("row", ExerciseConfig().clear_right_frac)
+
+
+def test_the_feature_percentiles_are_settings():
+    """The hands' low and high positions are percentiles of the set (``--set``): at the
+    same percentile they are one number; the bottom of the movement is a setting too."""
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),) * 3, yaw_deg=90.0))
+    sig = compute_signals(seq, Config())
+    f = movement_features(sig)
+    assert f["wrists_over_hips_low"] < f["wrists_over_hips_high"]
+    same = load_config(overrides=["exercise.hands_low_percentile=50",
+                                  "exercise.hands_high_percentile=50"]).exercise
+    g = movement_features(sig, same)
+    assert g["wrists_over_hips_low"] == g["wrists_over_hips_high"]
+    assert f["wrists_over_hips_low"] < g["wrists_over_hips_low"] < f["wrists_over_hips_high"]
+    everywhere = load_config(overrides=["exercise.bottom_of_hip_range_frac=1"]).exercise
+    # The whole set's median is higher than the median at the bottom (hands near the floor).
+    assert movement_features(sig, everywhere)["wrists_over_hips_bottom"] > \
+        f["wrists_over_hips_bottom"]
 
 
 def test_confidence_is_the_measured_share_of_its_level():

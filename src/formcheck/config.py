@@ -180,14 +180,69 @@ class ExerciseConfig:
     #: at this height of the wrists over the hips (10th percentile), 1 at 0.15 lower; a
     #: squat's hands must not hang that low (the mirror ramp).
     deadlift_hands_zero_ratio: float = -0.1
-    #: A row's hips stay put: membership 0 at this hip travel, 1 at 0.12. Rendered rows seen
-    #: from the side read 0.16-0.37 (the bent-over hips' height is estimated, not seen); a
-    #: deadlift's hips travel 0.3-0.7, which its own criteria tell apart.
+    #: A row's hips stay put: membership 0 at this hip travel, 1 at ``row_hip_full_ratio``.
+    #: Rendered rows seen from the side read 0.16-0.37 (the bent-over hips' height is
+    #: estimated, not seen); a deadlift's hips travel 0.3-0.7, which its own criteria tell
+    #: apart.
     row_hip_zero_ratio: float = 0.5
     #: A deadlift ends standing tall: the trunk's least inclination (5th percentile) gets
-    #: membership 0 here, 1 at 15 deg less (inf: not a criterion). A row stays bent over
-    #: (rendered 20-53 deg).
+    #: membership 0 here, 1 at ``deadlift_upright_ramp_deg`` less (inf: not a criterion). A
+    #: row stays bent over (rendered 20-53 deg).
     deadlift_upright_zero_deg: float = 45.0
+    # The profiles' other ramps: membership 0 at ``*_zero_*``, 1 at ``*_full_*`` (linear
+    # between; ``EXERCISE_RAMPS`` says which way each runs). Hip, wrist and hand heights are
+    # in leg lengths, the hands' reach in arm lengths (``analysis.exercise.movement_features``).
+    #: A squat moves the hips: membership 0 at this hip travel (robust range) ...
+    squat_hip_range_zero_leg_lengths: float = 0.12
+    #: ... 1 at this one.
+    squat_hip_range_full_leg_lengths: float = 0.25
+    #: A squat bends the knees: membership 0 at this least knee angle (``knee_min_percentile``
+    #: of the set; 180 deg is straight) ...
+    squat_knee_zero_deg: float = 130.0
+    #: ... 1 at this one (deeper).
+    squat_knee_full_deg: float = 105.0
+    #: Width of the hand ramps (the squat's hands above the hips from
+    #: ``squat_hands_zero_ratio`` up, the deadlift's below them from
+    #: ``deadlift_hands_zero_ratio`` down, and the squat's mirror cap on hands hanging low).
+    hands_ramp_leg_lengths: float = 0.15
+    #: A deadlift hinges: membership 0 at this swing of the trunk's inclination (robust
+    #: range) ...
+    deadlift_trunk_range_zero_deg: float = 20.0
+    #: ... 1 at this one.
+    deadlift_trunk_range_full_deg: float = 35.0
+    #: A deadlift keeps the arms straight: membership 0 at this least elbow angle (5th
+    #: percentile; 180 deg is straight) ...
+    deadlift_elbow_zero_deg: float = 110.0
+    #: ... 1 at this one.
+    deadlift_elbow_full_deg: float = 140.0
+    #: A deadlift lifts the bar: membership 0 at this travel of the wrists' height (robust
+    #: range) ...
+    deadlift_wrist_range_zero_leg_lengths: float = 0.12
+    #: ... 1 at this one.
+    deadlift_wrist_range_full_leg_lengths: float = 0.25
+    #: Width of the deadlift's standing-tall ramp (below ``deadlift_upright_zero_deg``).
+    deadlift_upright_ramp_deg: float = 15.0
+    #: A row pulls the hands in to the body: membership 0 at this travel of the wrists'
+    #: distance from the shoulders (robust range) ...
+    row_reach_range_zero_arm_lengths: float = 0.12
+    #: ... 1 at this one.
+    row_reach_range_full_arm_lengths: float = 0.25
+    #: A row bends the elbows: membership 0 at this swing of the elbow angle (robust range) ...
+    row_elbow_range_zero_deg: float = 25.0
+    #: ... 1 at this one.
+    row_elbow_range_full_deg: float = 45.0
+    #: The row's hips-stay-put ramp reaches 1 at this hip travel (0 at ``row_hip_zero_ratio``).
+    row_hip_full_ratio: float = 0.12
+    #: The bottom of the movement (``wrists_over_hips_bottom``, session 7's hand cue): frames
+    #: with the hips within this fraction of their range above their lowest (robust) height.
+    bottom_of_hip_range_frac: float = 0.25
+    #: The hands' low position against the hips (``wrists_over_hips_low``): this percentile
+    #: of the wrists' height over the hips across the set ...
+    hands_low_percentile: float = 10.0
+    #: ... and their high position (``wrists_over_hips_high``): this one.
+    hands_high_percentile: float = 90.0
+    #: The least knee angle of a set (``knee_min``): this percentile of it.
+    knee_min_percentile: float = 5.0
     #: A recognised lift whose lead over the runner-up is at least this is a clear call,
     #: below it a close call (the split that best separates right from wrong answers held
     #: out, ``bench/eval_exercise.py``; measured for the limits above).
@@ -600,9 +655,30 @@ RANGES: dict[str, Range] = {
     "ExerciseConfig.max_hip_range_ratio": Range(0.0, _INF, lo_open=True),
     "ExerciseConfig.squat_hands_zero_ratio": Range(-2.0, 2.0),
     "ExerciseConfig.deadlift_hands_zero_ratio": Range(-2.0, 2.0),
-    # Full membership at 0.12: the zero must lie above it.
-    "ExerciseConfig.row_hip_zero_ratio": Range(0.12, 5.0, lo_open=True),
+    # Above its full end, ``row_hip_full_ratio`` (``EXERCISE_RAMPS``).
+    "ExerciseConfig.row_hip_zero_ratio": Range(0.0, 5.0),
     "ExerciseConfig.deadlift_upright_zero_deg": Range(15.0, _INF),
+    "ExerciseConfig.squat_hip_range_zero_leg_lengths": Range(0.0, 5.0),
+    "ExerciseConfig.squat_hip_range_full_leg_lengths": Range(0.0, 5.0),
+    "ExerciseConfig.squat_knee_zero_deg": Range(0.0, 180.0),
+    "ExerciseConfig.squat_knee_full_deg": Range(0.0, 180.0),
+    "ExerciseConfig.hands_ramp_leg_lengths": Range(0.0, 2.0, lo_open=True),
+    "ExerciseConfig.deadlift_trunk_range_zero_deg": Range(0.0, 180.0),
+    "ExerciseConfig.deadlift_trunk_range_full_deg": Range(0.0, 180.0),
+    "ExerciseConfig.deadlift_elbow_zero_deg": Range(0.0, 180.0),
+    "ExerciseConfig.deadlift_elbow_full_deg": Range(0.0, 180.0),
+    "ExerciseConfig.deadlift_wrist_range_zero_leg_lengths": Range(0.0, 5.0),
+    "ExerciseConfig.deadlift_wrist_range_full_leg_lengths": Range(0.0, 5.0),
+    "ExerciseConfig.deadlift_upright_ramp_deg": Range(0.0, 90.0, lo_open=True),
+    "ExerciseConfig.row_reach_range_zero_arm_lengths": Range(0.0, 5.0),
+    "ExerciseConfig.row_reach_range_full_arm_lengths": Range(0.0, 5.0),
+    "ExerciseConfig.row_elbow_range_zero_deg": Range(0.0, 180.0),
+    "ExerciseConfig.row_elbow_range_full_deg": Range(0.0, 180.0),
+    "ExerciseConfig.row_hip_full_ratio": Range(0.0, 5.0),
+    "ExerciseConfig.bottom_of_hip_range_frac": _FRAC,
+    "ExerciseConfig.hands_low_percentile": Range(0.0, 100.0),
+    "ExerciseConfig.hands_high_percentile": Range(0.0, 100.0),
+    "ExerciseConfig.knee_min_percentile": Range(0.0, 100.0),
     "ExerciseConfig.clear_margin_frac": _FRAC,
     "ExerciseConfig.clear_right_frac": _FRAC,
     "ExerciseConfig.close_call_right_frac": _FRAC,
@@ -667,6 +743,21 @@ ORDERED: tuple[tuple[str, ...], ...] = (
     ("RepConfig.exit_level_frac", "RepConfig.enter_level_frac"),
     ("RepConfig.min_rep_duration_s", "RepConfig.max_rep_duration_s"),
     ("SignalConfig.twist_width_zero_deg", "SignalConfig.twist_width_full_deg"),
+    ("ExerciseConfig.hands_low_percentile", "ExerciseConfig.hands_high_percentile"),
+)
+#: The exercise profiles' ramps (``ExerciseConfig``) as (zero end, full end, rising):
+#: membership grows from the zero end to the full end, upwards when ``rising``. The ends must
+#: differ that way round (checked after all layers): equal ends divide by zero, swapped ones
+#: would turn a criterion into its opposite (straight knees counting for a squat).
+EXERCISE_RAMPS: tuple[tuple[str, str, bool], ...] = (
+    ("squat_hip_range_zero_leg_lengths", "squat_hip_range_full_leg_lengths", True),
+    ("squat_knee_zero_deg", "squat_knee_full_deg", False),
+    ("deadlift_trunk_range_zero_deg", "deadlift_trunk_range_full_deg", True),
+    ("deadlift_elbow_zero_deg", "deadlift_elbow_full_deg", True),
+    ("deadlift_wrist_range_zero_leg_lengths", "deadlift_wrist_range_full_leg_lengths", True),
+    ("row_reach_range_zero_arm_lengths", "row_reach_range_full_arm_lengths", True),
+    ("row_elbow_range_zero_deg", "row_elbow_range_full_deg", True),
+    ("row_hip_zero_ratio", "row_hip_full_ratio", False),
 )
 #: The back fit needs at least this many outline points (a curve through three).
 MIN_BACK_FIT_POINTS = 3
@@ -700,6 +791,15 @@ def _sections(cfg: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def _check_exercise_ramps(section: ExerciseConfig, path: str) -> None:
+    for zero, full, rising in EXERCISE_RAMPS:
+        z, f = getattr(section, zero), getattr(section, full)
+        if not (f > z if rising else f < z):
+            raise ConfigError(f"{path}.{full}={f:g} must be {'above' if rising else 'below'} "
+                              f"{path}.{zero}={z:g} (the ramp runs from its zero to its full "
+                              f"end)")
+
+
 def validate_config(cfg: Config) -> Config:
     """Check every value against ``RANGES`` and the orderings in ``ORDERED``; raise a one-line
     ConfigError naming the setting (dotted path) and what is allowed."""
@@ -715,6 +815,8 @@ def validate_config(cfg: Config) -> Config:
                 va, vb = getattr(section, a), getattr(section, b)
                 if va > vb:
                     raise ConfigError(f"{path}.{a}={va:g} must not exceed {path}.{b}={vb:g}")
+        if isinstance(section, ExerciseConfig):
+            _check_exercise_ramps(section, path)
         if isinstance(section, SignalConfig):
             span = section.back_profile_last_point - section.back_profile_first_point + 1
             if span < MIN_BACK_FIT_POINTS:

@@ -13,7 +13,7 @@ can and cannot tell" says. A recognised lift's confidence is measured the same w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
@@ -25,17 +25,6 @@ from formcheck.errors import ConfigError
 from formcheck.report import Estimate
 
 UNKNOWN_EXERCISE = "unknown"
-#: The bottom of the movement: frames with the hips within this fraction of their range
-#: above their lowest (robust) height (``wrists_over_hips_bottom``, session 7's hand cue).
-BOTTOM_FRAC_OF_HIP_RANGE = 0.25
-#: The hands' low and high positions against the hips: these percentiles of the wrists'
-#: height over the hips across the set.
-HANDS_LOW_PCT = 10.0
-HANDS_HIGH_PCT = 90.0
-#: Width of the hands-over-hips ramps (leg lengths).
-HANDS_RAMP = 0.15
-#: Width of the standing-tall ramp (deg).
-UPRIGHT_RAMP_DEG = 15.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +70,24 @@ class Criteria:
     clear_margin: float = _SHIPPED.clear_margin_frac
     clear_right: float = _SHIPPED.clear_right_frac
     close_call_right: float = _SHIPPED.close_call_right_frac
+    # The profiles' other ramps, under their settings' names (the bench does not vary them).
+    squat_hip_range_zero_leg_lengths: float = _SHIPPED.squat_hip_range_zero_leg_lengths
+    squat_hip_range_full_leg_lengths: float = _SHIPPED.squat_hip_range_full_leg_lengths
+    squat_knee_zero_deg: float = _SHIPPED.squat_knee_zero_deg
+    squat_knee_full_deg: float = _SHIPPED.squat_knee_full_deg
+    hands_ramp_leg_lengths: float = _SHIPPED.hands_ramp_leg_lengths
+    deadlift_trunk_range_zero_deg: float = _SHIPPED.deadlift_trunk_range_zero_deg
+    deadlift_trunk_range_full_deg: float = _SHIPPED.deadlift_trunk_range_full_deg
+    deadlift_elbow_zero_deg: float = _SHIPPED.deadlift_elbow_zero_deg
+    deadlift_elbow_full_deg: float = _SHIPPED.deadlift_elbow_full_deg
+    deadlift_wrist_range_zero_leg_lengths: float = _SHIPPED.deadlift_wrist_range_zero_leg_lengths
+    deadlift_wrist_range_full_leg_lengths: float = _SHIPPED.deadlift_wrist_range_full_leg_lengths
+    deadlift_upright_ramp_deg: float = _SHIPPED.deadlift_upright_ramp_deg
+    row_reach_range_zero_arm_lengths: float = _SHIPPED.row_reach_range_zero_arm_lengths
+    row_reach_range_full_arm_lengths: float = _SHIPPED.row_reach_range_full_arm_lengths
+    row_elbow_range_zero_deg: float = _SHIPPED.row_elbow_range_zero_deg
+    row_elbow_range_full_deg: float = _SHIPPED.row_elbow_range_full_deg
+    row_hip_full_ratio: float = _SHIPPED.row_hip_full_ratio
 
     @classmethod
     def from_config(cls, ec: ExerciseConfig) -> Criteria:
@@ -91,7 +98,13 @@ class Criteria:
                    row_hip_zero_at=ec.row_hip_zero_ratio,
                    deadlift_upright_zero_at=ec.deadlift_upright_zero_deg,
                    clear_margin=ec.clear_margin_frac, clear_right=ec.clear_right_frac,
-                   close_call_right=ec.close_call_right_frac)
+                   close_call_right=ec.close_call_right_frac,
+                   **{name: getattr(ec, name) for name in _RAMP_SETTINGS})
+
+
+#: The settings ``Criteria`` carries under their own names.
+_RAMP_SETTINGS: tuple[str, ...] = tuple(
+    f.name for f in fields(Criteria) if hasattr(_SHIPPED, f.name))
 
 
 @lru_cache(maxsize=64)
@@ -110,28 +123,32 @@ def profiles(c: Criteria) -> dict[str, tuple[Criterion, ...]]:
         squat_hands, deadlift_hands = "wrists_over_hips_high", "wrists_over_hips_low"
     else:
         squat_hands = deadlift_hands = f"wrists_over_hips_{c.hands}"
+    ramp = c.hands_ramp_leg_lengths
     squat = (
-        Criterion("hip_range", 0.12, 0.25),
-        Criterion("knee_min", 130.0, 105.0),
-        Criterion(squat_hands, c.squat_hands_zero_at, c.squat_hands_zero_at + HANDS_RAMP),
+        Criterion("hip_range", c.squat_hip_range_zero_leg_lengths,
+                  c.squat_hip_range_full_leg_lengths),
+        Criterion("knee_min", c.squat_knee_zero_deg, c.squat_knee_full_deg),
+        Criterion(squat_hands, c.squat_hands_zero_at, c.squat_hands_zero_at + ramp),
     )
     if c.hands == "extremes":  # the hands never hang far below the hips
-        squat += (Criterion("wrists_over_hips_low", c.deadlift_hands_zero_at - HANDS_RAMP,
+        squat += (Criterion("wrists_over_hips_low", c.deadlift_hands_zero_at - ramp,
                             c.deadlift_hands_zero_at),)
     deadlift = (
-        Criterion("trunk_range", 20.0, 35.0),
-        Criterion(deadlift_hands, c.deadlift_hands_zero_at,
-                  c.deadlift_hands_zero_at - HANDS_RAMP),
-        Criterion("elbow_min", 110.0, 140.0),
-        Criterion("wrist_range", 0.12, 0.25),
+        Criterion("trunk_range", c.deadlift_trunk_range_zero_deg,
+                  c.deadlift_trunk_range_full_deg),
+        Criterion(deadlift_hands, c.deadlift_hands_zero_at, c.deadlift_hands_zero_at - ramp),
+        Criterion("elbow_min", c.deadlift_elbow_zero_deg, c.deadlift_elbow_full_deg),
+        Criterion("wrist_range", c.deadlift_wrist_range_zero_leg_lengths,
+                  c.deadlift_wrist_range_full_leg_lengths),
     )
     if np.isfinite(c.deadlift_upright_zero_at):
         deadlift += (Criterion("trunk_min", c.deadlift_upright_zero_at,
-                               c.deadlift_upright_zero_at - UPRIGHT_RAMP_DEG),)
+                               c.deadlift_upright_zero_at - c.deadlift_upright_ramp_deg),)
     row = (
-        Criterion("reach_range", 0.12, 0.25),
-        Criterion("elbow_range", 25.0, 45.0),
-        Criterion("hip_range", c.row_hip_zero_at, 0.12),
+        Criterion("reach_range", c.row_reach_range_zero_arm_lengths,
+                  c.row_reach_range_full_arm_lengths),
+        Criterion("elbow_range", c.row_elbow_range_zero_deg, c.row_elbow_range_full_deg),
+        Criterion("hip_range", c.row_hip_zero_at, c.row_hip_full_ratio),
     )
     return {"squat": squat, "deadlift": deadlift, "row": row}
 
@@ -140,9 +157,11 @@ def profiles(c: Criteria) -> dict[str, tuple[Criterion, ...]]:
 PROFILES: dict[str, tuple[Criterion, ...]] = profiles(Criteria())
 
 
-def movement_features(sig: BodySignals) -> dict[str, float]:
+def movement_features(sig: BodySignals,
+                      config: ExerciseConfig = _SHIPPED) -> dict[str, float]:
     """One number per movement feature over the frames with the trunk seen (NaN when the
-    signal is never seen)."""
+    signal is never seen); the bottom of the movement and the percentiles read for the
+    hands and the knees are ``config``'s."""
     use = sig.trunk_visible
     # One robust range per signal (its 5th/95th percentiles also give trunk_min, elbow_min).
     hip_lo, hip_hi = robust_range(sig.hip_height_ratio[use])
@@ -151,11 +170,13 @@ def movement_features(sig: BodySignals) -> dict[str, float]:
     trunk_lo, trunk_hi = robust_range(sig.trunk_deg[use])
     elbow_lo, elbow_hi = robust_range(sig.elbow_deg[use])
     hip_range = hip_hi - hip_lo
-    bottom = use & (sig.hip_height_ratio <= hip_lo + BOTTOM_FRAC_OF_HIP_RANGE * hip_range)
+    bottom = use & (sig.hip_height_ratio
+                    <= hip_lo + config.bottom_of_hip_range_frac * hip_range)
     # Both heights are measured from the ankles, so their difference is not: it holds when
     # the feet are out of the picture or hidden behind the plates.
     wrists_over_hips = sig.wrist_height_ratio - sig.hip_height_ratio
-    hands_low, hands_high = robust_range(wrists_over_hips[use], HANDS_LOW_PCT, HANDS_HIGH_PCT)
+    hands_low, hands_high = robust_range(wrists_over_hips[use], config.hands_low_percentile,
+                                         config.hands_high_percentile)
     return {
         "hip_range": hip_range,
         "wrist_range": wrist_hi - wrist_lo,
@@ -163,7 +184,7 @@ def movement_features(sig: BodySignals) -> dict[str, float]:
         "trunk_range": trunk_hi - trunk_lo,
         "trunk_min": trunk_lo,
         "trunk_max": trunk_hi,
-        "knee_min": _percentile(sig.knee_deg[use], 5.0),
+        "knee_min": _percentile(sig.knee_deg[use], config.knee_min_percentile),
         "elbow_min": elbow_lo,
         "elbow_range": elbow_hi - elbow_lo,
         "wrists_over_hips_bottom": _median(wrists_over_hips[bottom]),
@@ -229,5 +250,5 @@ def estimate_exercise(sig: BodySignals, override: str | None = None,
             raise ConfigError(f"unknown exercise {override!r}; use one of "
                               f"{', '.join(EXERCISES)} or leave it out to detect it")
         return Estimate(name, 1.0, "user")
-    criteria = Criteria() if config is None else Criteria.from_config(config)
-    return classify(movement_features(sig), criteria)
+    config = _SHIPPED if config is None else config
+    return classify(movement_features(sig, config), Criteria.from_config(config))
