@@ -46,6 +46,13 @@ VIEWS = (90.0, 45.0)
 SHRINK = 0.75
 
 
+def _camera(azimuth_deg: float, place: str) -> Camera:
+    """The camera at ``PLACEMENTS[place]``, its frame scaled by ``SHRINK`` (even sizes)."""
+    cam = replace(Camera(azimuth_deg=azimuth_deg), **PLACEMENTS[place])
+    return replace(cam, width=int(round(cam.width * SHRINK / 2)) * 2,
+                   height=int(round(cam.height * SHRINK / 2)) * 2)
+
+
 def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
               extra_views: tuple[float, ...] = (),
               clothing: tuple[str, ...] = (), hinge_deg: float = 0.0) -> dict[str, Scenario]:
@@ -67,10 +74,7 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
                     k = (list(Exercise).index(ex) * len(VIEWS) + views.index(az)) \
                         * _STRIDE + FLEXION_DEG.index(deg) + b
                     place = CYCLE_PLACEMENTS[k % len(CYCLE_PLACEMENTS)]
-                    cam = replace(Camera(azimuth_deg=az), **PLACEMENTS[place])
-                    w = int(round(cam.width * SHRINK / 2)) * 2
-                    h = int(round(cam.height * SHRINK / 2)) * 2
-                    cam = replace(cam, width=w, height=h)
+                    cam = _camera(az, place)
                     faults = ()
                     if deg:
                         lf = LUMBAR_FRACTIONS[k % len(LUMBAR_FRACTIONS)]
@@ -116,10 +120,7 @@ def arch_scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
         for ex in exercises:
             for az in views:
                 for deg in ARCH_DEG:
-                    cam = replace(Camera(azimuth_deg=az), **PLACEMENTS["std"])
-                    w = int(round(cam.width * SHRINK / 2)) * 2
-                    h = int(round(cam.height * SHRINK / 2)) * 2
-                    cam = replace(cam, width=w, height=h)
+                    cam = _camera(az, "std")
                     faults = (Fault(FaultKind.ARCH, deg),) if deg else ()
                     hinge = ARCH_HINGE_DEG[ex]
                     for kind in ("none",) + ((clothing[b % len(clothing)],) if clothing
