@@ -186,3 +186,40 @@ def test_a_rep_the_rounding_rule_never_judged_is_not_assessable():
         assert f"never leaned forward {limit:g}°" in a.reason
         assert f"at most {limit - 7:.0f}°" in a.reason
     assert not upright[None].assessable and "no rep could be judged" in upright[None].reason
+
+
+@pytest.mark.parametrize("elbows_behind", [False, True])
+def test_the_reason_for_too_few_judged_frames_names_the_elbows_only_when_they_hid_the_back(
+        elbows_behind):
+    """Review: a row rep judged on too few frames was always told the elbows lay behind the
+    back line (rows have a finite elbow limit), whether or not any frame was left out for it."""
+    from formcheck.analysis.faults import FaultContext, rounded_back
+    from formcheck.analysis.features import compute_signals
+    from formcheck.analysis.reps import rep_index_per_frame, segment_reps
+    from formcheck.config import Config
+    from formcheck.report import Estimate
+
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(CLEAN,) * 2, yaw_deg=90.0))
+    cfg = Config()
+    th = cfg.faults_for("row").rounded_back
+    assert np.isfinite(th.max_elbow_behind_back_frac)
+    sig = compute_signals(seq, cfg).resolved()
+    reps = segment_reps(sig, "row", cfg.reps)
+    assert reps
+    # Bent over far enough to be judged on only 2 frames of each rep: too few for a finding.
+    lean = np.full_like(sig.lean_deg, th.judge_min_trunk_deg - 10.0)
+    for r in reps:
+        lean[r.start_frame + 5:r.start_frame + 7] = th.judge_min_trunk_deg + 20.0
+    elbow = np.full_like(sig.bulge, 1.0 if elbows_behind else 0.0)
+    sig = dataclasses.replace(sig, lean_deg=lean, elbow_behind_back=elbow)
+    ctx = FaultContext(sig=sig, exercise="row", view=Estimate("side", 1.0), reps=reps,
+                       rep_of_frame=rep_index_per_frame(len(seq), reps),
+                       thresholds=cfg.faults_for("row"), assess=cfg.assess,
+                       view_cfg=cfg.view, clip_reason=None)
+    by_rep = {a.rep: a for a in rounded_back(ctx).assessments}
+    for r in reps:
+        a = by_rep[r.index]
+        assert not a.assessable
+        assert ("elbows lay behind the back line" in a.reason) == elbows_behind
+        if not elbows_behind:
+            assert "too few for a finding" in a.reason

@@ -127,10 +127,10 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
 
 
 def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...],
-                          judged: np.ndarray, found: set[int | None], why
-                          ) -> tuple[Assessment, ...]:
+                          judged: np.ndarray, found: set[int | None], why,
+                          min_duration_s: float) -> tuple[Assessment, ...]:
     """Reps called assessable whose frames the rule never judged (fewer judged frames than
-    a finding must last, ``min_frames``) are not assessable: a verdict there would be a
+    a finding must last, ``min_duration_s``) are not assessable: a verdict there would be a
     guess. ``why(rep)`` says what kept the rep's frames out; a rep with a finding keeps its
     verdict. When no rep is left assessable (and nothing was found outside them), neither is
     the clip."""
@@ -140,7 +140,7 @@ def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...]
     first = np.array([r.start_frame for r in reps])
     last = np.array([r.end_frame for r in reps])
     count = _sum_over(judged, first, last)
-    need = _frames_for(ctx, _MIN_JUDGED_S)
+    need = _frames_for(ctx, min_duration_s)
     by_rep = {r.index: (r, int(c)) for r, c in zip(reps, count.tolist(), strict=True)}
     out = []
     for a in assessments:
@@ -154,10 +154,6 @@ def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...]
                           "given with it)") if a.rep is None and a.assessable else a
                for a in out]
     return tuple(out)
-
-
-#: A rep with fewer judged frames than this lasts is not assessable (``require_judged_frames``).
-_MIN_JUDGED_S = 0.1
 
 
 def _sum_over(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
@@ -477,7 +473,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
              "min_duration_s": th.min_duration_s}))
     assessments = require_judged_frames(
         ctx, assessments, judged, {f.rep for f in findings},
-        lambda rep: _why_back_not_judged(ctx, usable, judged, rep, th))
+        lambda rep: _why_back_not_judged(ctx, usable, judged, rep, th), th.min_duration_s)
     series = [
         Series("back_flexion", "Back flexion past a bent-over neutral (from the outline)",
                "deg", sig.t_s, held, threshold=th.min_held_flexion_deg, fault="rounded_back",
@@ -506,7 +502,10 @@ def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarr
         return (f"the trunk never leaned forward {th.judge_min_trunk_deg:g}° in this rep "
                 f"(at most {most:.0f}°): the back's curve is read only while bent over, so "
                 "an upright back is not judged")
-    if np.isfinite(th.max_elbow_behind_back_frac):
+    with np.errstate(invalid="ignore"):
+        elbows_out = (lean >= th.judge_min_trunk_deg) \
+            & (ctx.sig.elbow_behind_back[frames] > th.max_elbow_behind_back_frac)
+    if elbows_out.any():
         return ("the elbows lay behind the back line on this rep's bent-over frames, where "
                 "the arm merges with the back's outline")
     return (f"only {int(judged[frames].sum())} of this rep's frames could be judged, too few "
