@@ -28,7 +28,7 @@ if [ -f ../shared/models/pose_landmarker_lite.task ] && [ ! -f models/pose_landm
 fi
 formcheck models get lite
 # The committed samples/*.expect.toml were written with the full model (formcheck check replays
-# them in tests/test_check_samples.py).
+# them in tests/test_check_cli.py).
 if [ -f ../shared/models/pose_landmarker_full.task ] && [ ! -f models/pose_landmarker_full.task ]; then
   cp ../shared/models/pose_landmarker_full.task models/
 fi

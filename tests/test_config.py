@@ -104,10 +104,18 @@ def test_missing_file_is_input_error(tmp_path):
         load_config(tmp_path / "absent.toml")
 
 
-def test_a_ramp_s_ends_are_checked_after_every_layer():
+def test_a_ramp_s_ends_are_checked_on_the_final_settings(tmp_path):
     """Moving both ends of a ramp past each other is one change made in two settings: it
-    holds in either order (only the result is checked, as ``ORDERED``)."""
+    holds in either order (only the result is checked, as ``ORDERED``); a file and a
+    ``--set`` that together leave the ends crossed are refused."""
     pair = ["exercise.squat_knee_zero_deg=100", "exercise.squat_knee_full_deg=80"]
     for overrides in (pair, pair[::-1]):
         ec = load_config(overrides=overrides).exercise
         assert (ec.squat_knee_zero_deg, ec.squat_knee_full_deg) == (100.0, 80.0)
+    # Each layer alone is fine (the file's full end 120 is below the default zero end 130);
+    # the --set then moves the zero end under it: crossed.
+    path = tmp_path / "ramp.toml"
+    path.write_text("[exercise]\nsquat_knee_full_deg = 120.0\n")
+    assert load_config(path).exercise.squat_knee_full_deg == 120.0
+    with pytest.raises(ConfigError, match="squat_knee"):
+        load_config(path, overrides=["exercise.squat_knee_zero_deg=110"])

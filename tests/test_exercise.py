@@ -19,6 +19,7 @@ from formcheck.analysis.exercise import (
 from formcheck.analysis.features import compute_signals
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, ExerciseConfig, load_config
+from formcheck.errors import ConfigError
 from formcheck.pose.landmarks import Landmark as L
 
 # Movement features measured on rendered lifts seen from the side (bench/eval_exercise.py
@@ -106,7 +107,7 @@ def test_the_limits_are_the_typed_config_s():
     assert analyze_sequence(seq).exercise.name == "squat"
     strict = load_config(overrides=["exercise.min_margin_frac=0.9"])
     assert analyze_sequence(seq, config=strict).exercise.name == UNKNOWN_EXERCISE
-    with pytest.raises(Exception, match="exercise.min_margin_frac"):
+    with pytest.raises(ConfigError, match="exercise.min_margin_frac"):
         load_config(overrides=["exercise.min_margin_frac=2"])
 
 
