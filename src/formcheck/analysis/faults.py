@@ -788,9 +788,9 @@ def _twist_cue(tw) -> str:
 #: What the image landmarks' depth finds where it stands in for the flow
 #: (``SignalConfig.twist_hidden_depth_median_frames``; measured on the rendered twists whose
 #: frames the hands hid: docs/analysis.md, twist round 11).
-_DEPTH_WHERE_HIDDEN = ("on rendered lifters it found none of the 11 fast twists the hands "
-                       "hid (with a 5-frame median), so no warning there does not rule a "
-                       "twist out")
+_DEPTH_WHERE_HIDDEN = ("measured on rendered lifters with a 5-frame median (the only width "
+                       "measured), it found none of the 11 fast twists the hands hid, so no "
+                       "warning there does not rule a twist out")
 
 
 def _require_flow_seen(ctx: FaultContext, assessments: tuple[Assessment, ...],
