@@ -259,13 +259,9 @@ class PoseEstimator:
         self.model_path = Path(model_path)
         self.back_profile = back_profile
         self._flow = self._flow_gate = self._cuts = None
-        if torso_flow:
-            from formcheck.pose.flow import FlowGate, PictureCut, TorsoFlow
-
-            self._flow = TorsoFlow()
-            self._cuts = PictureCut()
-            self._flow_gate = None if flow_every_frame else FlowGate()
         self._flow_owner = None  # what keeps the flow's previous frame's pixels alive
+        if torso_flow:
+            self._start_flow(gated=not flow_every_frame)
         self._confidences = (min_detection_confidence, min_tracking_confidence,
                              min_presence_confidence)
         if num_poses is None:
@@ -423,12 +419,16 @@ class PoseEstimator:
     def forget_previous_frame(self) -> None:
         """Compare the next frame with none (as a clip's first frame is): the picture-cut
         check and the torso flow start afresh. For after a warm-up frame that is no footage."""
-        if self._flow is None:
-            return
+        if self._flow is not None:
+            self._start_flow(gated=self._flow_gate is not None)
+
+    def _start_flow(self, gated: bool) -> None:
+        """A fresh torso flow and picture-cut check, with no previous frame (``gated``: the
+        flow skips frames the gate finds still)."""
         from formcheck.pose.flow import FlowGate, PictureCut, TorsoFlow
 
         self._flow, self._cuts = TorsoFlow(), PictureCut()
-        self._flow_gate = None if self._flow_gate is None else FlowGate()
+        self._flow_gate = FlowGate() if gated else None
         self._flow_owner = None
 
     def process_rgb(self, image_rgb: np.ndarray, t_s: float) -> FramePose:
