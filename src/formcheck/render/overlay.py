@@ -862,11 +862,7 @@ class OverlayRenderer:
         lines = self._laid(text, round(lay.px * 1.1), max_w or width - 2 * lay.margin, lay,
                            True, max_lines or self.style.banner_max_lines)[0]
         if lines[-1].endswith("…") and not text.endswith("…"):
-            if not self.style.banner_rep_numbers and f.rep is not None:
-                title = fault_title(f.fault)
-                return (f"{title[:1].upper()}{title[1:]}: {format_value(f.value, f.unit)} "
-                        f"({f.severity})")
-            return finding_short_text(f)
+            return finding_short_text(f, rep=self.style.banner_rep_numbers)
         return text
 
     def banner_place(self, index: int, width: int, lay: _Layout, top: int) -> tuple[int, int]:
