@@ -264,6 +264,9 @@ def not_judged_text(fault: str, reason: str | None) -> str:
 #: What a recognised exercise's confidence is (``analysis.exercise.classify``): the measured
 #: share of calls as clear as this one that were right (README "Reading the results").
 EXERCISE_CONFIDENCE = " of such calls right"
+#: What a view's confidence is (``analysis.view.estimate_view``): the share of frames whose
+#: own view agrees. The terminal and the page both say so (the page said "confident").
+VIEW_CONFIDENCE = " of frames agree"
 
 
 def estimate_how(est, confident: str = "") -> str:
