@@ -79,6 +79,13 @@ def test_cached_pose_matches_only_the_same_clip_and_model(tmp_path, person_clip,
     other = tmp_path / "other.mp4"
     other.write_bytes(person_clip.read_bytes() + b"\0")  # one byte more: another clip
     assert cached_pose(other, pose, str(lite_model)) is None
+    # A caller that already hashed the clip passes the hash; it is what gets compared.
+    from formcheck.fsutil import file_sha256
+
+    assert cached_pose(other, pose, str(lite_model),
+                       source_sha256=file_sha256(person_clip)) is not None
+    assert cached_pose(person_clip, pose, str(lite_model),
+                       source_sha256=file_sha256(other)) is None
     other_model = tmp_path / "other.task"
     other_model.write_bytes(lite_model.read_bytes() + b"\0")
     assert cached_pose(person_clip, pose, str(other_model)) is None

@@ -652,7 +652,7 @@ def test_page_verdict_says_when_a_fault_was_judged_in_only_some_reps(setup, tmp_
 def test_page_summary_and_rep_table(page):
     _, text = page
     summary = _section(text, "summary")
-    for want in ("deadlift", "93% of such calls right", "side", "88% confident", "640×360",
+    for want in ("deadlift", "93% of such calls right", "side", "88% of frames agree", "640×360",
                  "190 of 195 frames", "Mean trunk angle", "31°"):
         assert want in summary
     reps = _section(text, "reps")
@@ -772,8 +772,8 @@ def test_terminal_summary_lists_everything():
     outputs = {"video": Path("out/set.annotated.mp4"), "report": Path("out/set.html")}
     text = _summary_text(make_report(), outputs)
     lines = text.splitlines()
-    assert lines[0] == ("formcheck deadlift (93% of such calls right) · side view (88%) · 3 reps"
-                        " · model full")
+    assert lines[0] == ("formcheck deadlift (93% of such calls right) · side view "
+                        "(88% of frames agree) · 3 reps · model full")
     rep2 = next(ln for ln in lines if ln.strip().startswith("2 "))
     assert "severe 24°" in rep2 and "not assessable" in rep2
     assert "severe   Rep 2: rounded back — 24° past your neutral (2.9–3.6 s, limit 12°)" in text
@@ -966,6 +966,7 @@ def test_an_unknown_estimate_says_why_not_how_sure():
     # (session 8), said so on both; a view's is the share of frames that agree.
     assert terminal._estimate(Estimate("squat", 0.8), "exercise") == \
         "squat (80% of such calls right)"
-    assert terminal._estimate(Estimate("side", 0.93), "view", " view") == "side view (93%)"
-    assert "93% confident" in html._estimate(Estimate("side", 0.93))
+    assert terminal._estimate(Estimate("side", 0.93), "view", " view") == \
+        "side view (93% of frames agree)"
+    assert "93% of frames agree" in html._estimate(Estimate("side", 0.93))
     assert terminal._estimate(Estimate("row", 1.0, "user"), "exercise") == "row (set by you)"

@@ -227,10 +227,13 @@ def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile
 
 
 def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = None,
-                ) -> PoseSequence | None:
+                source_sha256: str | None = None) -> PoseSequence | None:
     """The saved ``pose_path`` if it was made from exactly this video's bytes by the model
     ``model`` resolves to (same bundle bytes), else None. Lets batch, check and reruns skip
-    pose inference without ever mixing pose data of another clip or model."""
+    pose inference without ever mixing pose data of another clip or model.
+
+    ``source_sha256``: ``file_sha256(video)`` when the caller already has it (saves reading
+    the clip a second time); computed here otherwise."""
     from formcheck.pose.models import resolve_model
 
     pose_path = Path(pose_path)
@@ -242,7 +245,9 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         return None
     if seq.image_z is None or seq.torso_flow is None or seq.torso_flow_seen is None:
         return None  # made before the twist's image depth or the masked torso flow was kept
-    if seq.extra.get("source_sha256") != file_sha256(video):
+    if source_sha256 is None:
+        source_sha256 = file_sha256(video)
+    if seq.extra.get("source_sha256") != source_sha256:
         return None
     if seq.extra.get("model_sha256") != file_sha256(resolve_model(model).path):
         return None

@@ -185,11 +185,12 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None):
     notes: list[str] = []
     seq, cache = None, None
     if cache_dir is not None:
-        cache = pose_cache_path(cache_dir, file_sha256(clip), resolved.name)
-        seq = pipeline.cached_pose(clip, cache, str(resolved.path))
+        clip_sha = file_sha256(clip)
+        cache = pose_cache_path(cache_dir, clip_sha, resolved.name)
+        seq = pipeline.cached_pose(clip, cache, str(resolved.path), source_sha256=clip_sha)
         if seq is None:
             legacy = legacy_pose_cache_path(cache_dir, clip, resolved.name)
-            seq = pipeline.cached_pose(clip, legacy, str(resolved.path))
+            seq = pipeline.cached_pose(clip, legacy, str(resolved.path), source_sha256=clip_sha)
             if seq is not None:
                 try:
                     os.replace(legacy, cache)

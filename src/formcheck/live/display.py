@@ -79,7 +79,8 @@ class HudLayout:
     """Where the status goes on a frame. Beside the rep counter (one line, top-right) when
     there is room; else (a narrow or portrait frame) across the top, broken between its items
     (never inside one: no cut number), and the overlay's counter and banners start under it
-    (``reserve_px``, passed as ``OverlayStyle.top_reserve_px``)."""
+    (``reserve_px``, passed as ``OverlayStyle.top_reserve_px``). Made for one status text:
+    ``draw_hud`` takes the status's measured size from it."""
 
     px: int
     pad: int
@@ -88,6 +89,7 @@ class HudLayout:
     size: int  # the text size the status is drawn at
     stacked: bool
     reserve_px: int  # rows the status takes from the top, with its gap (0 when beside)
+    status_wh: tuple[int, int]  # the whole status's (width, height) at ``px``
 
 
 def hud_layout(width: int, height: int, status: str, counter_w: int = 0) -> HudLayout:
@@ -98,7 +100,7 @@ def hud_layout(width: int, height: int, status: str, counter_w: int = 0) -> HudL
     margin = max(4, round(0.02 * min(width, height)))
     tw, th = text_size(status, px)
     if counter_w + tw + 2 * pad + margin <= width:
-        return HudLayout(px, pad, margin, (status,), px, False, 0)
+        return HudLayout(px, pad, margin, (status,), px, False, 0, (tw, th))
     room = width - 2 * margin - 2 * pad
     items = status.split(STATUS_SEP)
     size = px
@@ -113,7 +115,7 @@ def hud_layout(width: int, height: int, status: str, counter_w: int = 0) -> HudL
         else:
             lines.append(fit_text(it, size, room, HUD_MIN_PX)[0])
     height_px = sum(text_size(ln, size)[1] for ln in lines) + 2 * pad
-    return HudLayout(px, pad, margin, tuple(lines), size, True, height_px + pad)
+    return HudLayout(px, pad, margin, tuple(lines), size, True, height_px + pad, (tw, th))
 
 
 def draw_hud(frame: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]],
@@ -133,7 +135,7 @@ def draw_hud(frame: np.ndarray, lines: list[tuple[str, tuple[int, int, int]]],
         put_lines(frame, lay.lines, x0 + pad, margin + pad, lay.size, TEXT_BGR)
         y = y1 + pad
     else:
-        tw, th = text_size(status, px)
+        tw, th = lay.status_wh
         x0 = max(margin, w - margin - tw - 2 * pad)
         fill_rect(frame, x0, margin, w - margin, margin + th + 2 * pad, PANEL_BGR, 0.6)
         text, size = fit_text(status, px, w - margin - x0 - 2 * pad, 10)

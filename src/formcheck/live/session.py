@@ -39,7 +39,7 @@ from formcheck.live.incremental import (
 from formcheck.live.settings import LiveSettings
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
 from formcheck.pose.sequence import PoseSequence
-from formcheck.render._common import finding_text
+from formcheck.render._common import capitalized, finding_text
 from formcheck.report import FAULT_TITLES, Report, VideoInfo
 
 #: Live banners stay until a later warning replaces them: a warning shown after its rep ended
@@ -217,7 +217,7 @@ def warning_text(f, rep_numbers: bool = True) -> str:
     where = ("Outside the reps: " if f.rep is None
              else f"Rep {f.rep}: " if rep_numbers else "")
     title = FAULT_TITLES.get(f.fault, f.fault)
-    return f"{where}{title if where else title[:1].upper() + title[1:]}, {f.severity}"
+    return f"{where}{title if where else capitalized(title)}, {f.severity}"
 
 
 class LiveSession:

@@ -236,12 +236,22 @@ def finding_text(f: Finding) -> str:
     return f"{where}{fault_title(f.fault)} ({format_value(f.value, f.unit)})"
 
 
-def finding_short_text(f: Finding) -> str:
+def capitalized(title: str) -> str:
+    """``title`` with its first letter upper-case and the rest as written (unlike
+    ``str.capitalize``, which would lower-case e.g. an acronym further on)."""
+    return title[:1].upper() + title[1:]
+
+
+def finding_short_text(f: Finding, rep: bool = True) -> str:
     """The finding in a few words for a frame too small for its message: the fault, where,
-    its value and grade (``Rounded back in rep 1: 84° (severe)``), from the same fields."""
-    title = fault_title(f.fault)
-    where = "outside reps" if f.rep is None else f"in rep {f.rep}"
-    return (f"{title[:1].upper()}{title[1:]} {where}: {format_value(f.value, f.unit)} "
+    its value and grade (``Rounded back in rep 1: 84° (severe)``), from the same fields.
+    ``rep=False`` leaves the rep's number out (``Rounded back: 84° (severe)``), for while the
+    set cannot tell it; a finding outside the reps still says so."""
+    if f.rep is None:
+        where = " outside reps"
+    else:
+        where = f" in rep {f.rep}" if rep else ""
+    return (f"{capitalized(fault_title(f.fault))}{where}: {format_value(f.value, f.unit)} "
             f"({f.severity})")
 
 
@@ -254,6 +264,9 @@ def not_judged_text(fault: str, reason: str | None) -> str:
 #: What a recognised exercise's confidence is (``analysis.exercise.classify``): the measured
 #: share of calls as clear as this one that were right (README "Reading the results").
 EXERCISE_CONFIDENCE = " of such calls right"
+#: What a view's confidence is (``analysis.view.estimate_view``): the share of frames whose
+#: own view agrees. The terminal and the page both say so (the page said "confident").
+VIEW_CONFIDENCE = " of frames agree"
 
 
 def estimate_how(est, confident: str = "") -> str:

@@ -26,6 +26,7 @@ from formcheck.render._common import (
     EXERCISE_CONFIDENCE,
     FAULT,
     NOT_ASSESSABLE,
+    VIEW_CONFIDENCE,
     caveats,
     cell_status,
     estimate_how,
@@ -169,7 +170,7 @@ def _notices(report: Report) -> str:
     return "".join(_section("notices", "About this video", f'<ul id="notice-list">{items}</ul>'))
 
 
-def _estimate(est, confident: str = " confident") -> str:
+def _estimate(est, confident: str = VIEW_CONFIDENCE) -> str:
     if est is None:
         return "unknown"
     return f"{_e(est.name)} <span class='muted'>({_e(estimate_how(est, confident))})</span>"

@@ -251,16 +251,20 @@ class DrawnPoses:
         return sum(a.nbytes for a in (self.t_s, self.points, self.trunk, self.back, self.flags)
                    if a is not None)
 
-    def torso_boxes(self) -> np.ndarray:
+    def torso_boxes(self, rows: np.ndarray | None = None) -> np.ndarray:
         """``(n, 4)`` box (x0, y0, x1, y1) of each frame's torso as drawn: the shoulders and
         hips drawn with a dot and the back outline's points (NaN: none). The same boxes as
-        ``torso_boxes`` gives for the sequence these poses were made from."""
-        bits = np.unpackbits(self.flags, axis=1, count=self._nflags).astype(bool)
+        ``torso_boxes`` gives for the sequence these poses were made from. ``rows``: only
+        these frames' boxes (frame indices), in that order."""
+        sel = slice(None) if rows is None else rows
+        bits = np.unpackbits(self.flags[sel], axis=1, count=self._nflags).astype(bool)
         e, j = len(SKELETON_EDGES), len(_JOINTS)
         joint_col = {lm: k for k, lm in enumerate(_JOINTS)}
         ok = bits[:, [2 + 2 * e + joint_col[int(lm)] for lm in _TORSO]]
-        back_ok = None if self.back is None else bits[:, 2 + 2 * e + j:]
-        return _boxes(self.points[:, _AT[_TORSO]], ok, self.back, back_ok)
+        back = back_ok = None
+        if self.back is not None:
+            back, back_ok = self.back[sel], bits[:, 2 + 2 * e + j:]
+        return _boxes(self.points[sel][:, _AT[_TORSO]], ok, back, back_ok)
 
     def frame(self, index: int) -> _Frame:
         bits = np.unpackbits(self.flags[index], count=self._nflags).astype(bool)
@@ -268,18 +272,22 @@ class DrawnPoses:
                          None if self.back is None else self.back[index])
 
 
-def torso_boxes(seq: PoseSequence | DrawnPoses, style: OverlayStyle) -> np.ndarray:
+def torso_boxes(seq: PoseSequence | DrawnPoses, style: OverlayStyle,
+                rows: np.ndarray | None = None) -> np.ndarray:
     """``(n, 4)`` box (x0, y0, x1, y1) in pixels of each frame's torso as the overlay draws
     it (NaN where none is drawn): shoulders and hips seen well enough for a dot, and the back
-    outline, rounded as drawn."""
+    outline, rounded as drawn. ``rows``: only these frames' boxes (frame indices), in that
+    order."""
     if isinstance(seq, DrawnPoses):
-        return seq.torso_boxes()
-    pts = np.rint(seq.image_xy[:, _TORSO].astype(np.float64))
-    ok = np.isfinite(pts).all(axis=2) & (seq.visibility[:, _TORSO] >= style.min_visibility)
+        return seq.torso_boxes(rows)
+    sel = slice(None) if rows is None else rows
+    pts = np.rint(seq.image_xy[sel][:, _TORSO].astype(np.float64))
+    ok = np.isfinite(pts).all(axis=2) & (seq.visibility[sel][:, _TORSO] >= style.min_visibility)
     back = back_ok = None
     if seq.back_xy is not None:
-        back_ok = np.isfinite(seq.back_xy).all(axis=2)
-        back = np.round(seq.back_xy)
+        back_xy = seq.back_xy[sel]
+        back_ok = np.isfinite(back_xy).all(axis=2)
+        back = np.round(back_xy)
     return _boxes(pts, ok, back, back_ok)
 
 
@@ -419,8 +427,9 @@ class OverlayRenderer:
                 self._phase_names.append(ph.name)
         ends = np.sort(np.array([r.end_s for r in reps], dtype=np.float64))
         # Where the torso was in each rep (and outside them): the panels keep clear of it.
-        self._torso_box = _context_boxes(torso_boxes(seq, self.style), self._rep_of_frame,
-                                         len(reps))
+        # Filled per rep context when first asked (``torso_box_at``): the live window makes a
+        # renderer for each frame and draws only that one frame's rep.
+        self._torso_box: dict[int, tuple[int, int, int, int] | None] = {}
         # (int32 tables: a long clip's frames, not its reps, make them large.)
         self._reps_done = np.searchsorted(ends, t, side="left").astype(np.int32)
 
@@ -702,7 +711,11 @@ class OverlayRenderer:
     def torso_box_at(self, index: int) -> tuple[int, int, int, int] | None:
         """The box (x0, y0, x1, y1, pixels) the torso fills in this frame's rep (or outside
         the reps), which the caveats and notices keep clear of when the frame has room."""
-        return self._torso_box[int(self._rep_of_frame[index])]
+        k = int(self._rep_of_frame[index])
+        if k not in self._torso_box:  # threads racing here compute the same box
+            rows = np.flatnonzero(self._rep_of_frame == k)
+            self._torso_box[k] = _context_box(torso_boxes(self.seq, self.style, rows))
+        return self._torso_box[k]
 
     def _torso_rect(self, index: int, lay: _Layout) -> tuple[int, int, int, int] | None:
         """``torso_box_at`` widened by the thick trunk and outline lines and a gap."""
@@ -862,11 +875,7 @@ class OverlayRenderer:
         lines = self._laid(text, round(lay.px * 1.1), max_w or width - 2 * lay.margin, lay,
                            True, max_lines or self.style.banner_max_lines)[0]
         if lines[-1].endswith("…") and not text.endswith("…"):
-            if not self.style.banner_rep_numbers and f.rep is not None:
-                title = fault_title(f.fault)
-                return (f"{title[:1].upper()}{title[1:]}: {format_value(f.value, f.unit)} "
-                        f"({f.severity})")
-            return finding_short_text(f)
+            return finding_short_text(f, rep=self.style.banner_rep_numbers)
         return text
 
     def banner_place(self, index: int, width: int, lay: _Layout, top: int) -> tuple[int, int]:
@@ -1003,20 +1012,16 @@ class OverlayRenderer:
 _BOX_PERCENTILES = (2.0, 98.0)
 
 
-def _context_boxes(boxes: np.ndarray, context: np.ndarray, n_reps: int,
-                   ) -> dict[int, tuple[int, int, int, int] | None]:
-    """Rep context (-1: outside the reps) → the box its frames' torso boxes fill."""
-    out: dict[int, tuple[int, int, int, int] | None] = {}
+def _context_box(boxes: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box one rep context's (a rep's, or outside the reps') frames' torso boxes fill
+    (None: no torso drawn in any of them)."""
     lo, hi = _BOX_PERCENTILES
-    for k in range(-1, n_reps):
-        rows = boxes[(context == k) & np.isfinite(boxes[:, 0])]
-        if not len(rows):
-            out[k] = None
-            continue
-        x0, y0 = np.percentile(rows[:, :2], lo, axis=0)
-        x1, y1 = np.percentile(rows[:, 2:], hi, axis=0)
-        out[k] = (int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1)))
-    return out
+    rows = boxes[np.isfinite(boxes[:, 0])]
+    if not len(rows):
+        return None
+    x0, y0 = np.percentile(rows[:, :2], lo, axis=0)
+    x1, y1 = np.percentile(rows[:, 2:], hi, axis=0)
+    return int(np.floor(x0)), int(np.floor(y0)), int(np.ceil(x1)), int(np.ceil(y1))
 
 
 def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

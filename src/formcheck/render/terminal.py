@@ -10,6 +10,7 @@ from formcheck.render._common import (
     EXERCISE_CONFIDENCE,
     FAULT,
     NOT_ASSESSABLE,
+    VIEW_CONFIDENCE,
     caveats,
     cell_status,
     estimate_how,
@@ -32,7 +33,7 @@ _STYLE = {"ok": "green", "mild": "yellow", "moderate": "dark_orange", "severe": 
 def _estimate(est: Estimate | None, what: str, suffix: str = "") -> str:
     if est is None:
         return f"{what} unknown"
-    how = estimate_how(est, EXERCISE_CONFIDENCE if what == "exercise" else "")
+    how = estimate_how(est, EXERCISE_CONFIDENCE if what == "exercise" else VIEW_CONFIDENCE)
     return f"{est.name}{suffix} ({how})"
 
 
