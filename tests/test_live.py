@@ -436,7 +436,7 @@ def test_a_moment_warned_without_a_rep_number_is_said_once():
     said: list[str] = []
     session = SimpleNamespace(_log=said.append, cues=None,
                               opts=SimpleNamespace(settings=LiveSettings()))
-    cur = SimpleNamespace(shown={}, shown_peak_s={}, shown_unnumbered=[])
+    cur = SimpleNamespace(shown={}, shown_unnumbered=[])
     for rep, peak in ((2, f.peak_s), (1, f.peak_s + 0.1), (3, f.peak_s + 2.0)):
         guessed = swap(report, exercise=Estimate("unknown", 0.4),
                        findings=(swap(f, rep=rep, peak_s=peak, message=f.message.replace(
