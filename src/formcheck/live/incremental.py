@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from formcheck.analysis.faults import where
 from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
 from formcheck.pose.estimator import FramePose, SequenceBuilder
@@ -130,8 +131,8 @@ def without_guesses(report: Report) -> Report:
     findings = []
     for f in report.findings:
         if f.rep is not None:
-            where = f" in rep {f.rep}" + (f" ({f.phase})" if f.phase else "") + ":"
-            f = replace(f, phase=None, message=f.message.replace(where, ":", 1))
+            said = f" {where(f.rep, f.phase)}:"
+            f = replace(f, phase=None, message=f.message.replace(said, ":", 1))
         findings.append(f)
     return replace(report, findings=tuple(findings))
 
