@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from formcheck.live.settings import LiveSettings
 from formcheck.pipeline import analyse
 from formcheck.pose.estimator import FramePose
 from formcheck.pose.landmarks import NUM_LANDMARKS, Landmark
+from formcheck.report import Report
 
 # ---------------------------------------------------------------------------- capture
 
@@ -201,6 +204,20 @@ def test_settled_report_of_an_unfinished_rep_hides_its_findings():
     part = seq.slice(0, cut)
     shown = settled_report(analyse(part)[0], part, LiveSettings().settle_s)
     assert shown.reps == () and not any(f.rep == 1 for f in shown.findings)
+
+
+def test_a_rep_with_no_rest_after_it_yet_holds_back_the_reps_after_it():
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),) * 3))
+    full, _ = analyse(seq)
+    assert len(full.reps) == 3 and all(r.ends_at_rest for r in full.reps)
+    cut = replace(full, reps=(full.reps[0], replace(full.reps[1], ends_at_rest=False),
+                              full.reps[2]))
+    assert [r.index for r in settled_report(cut, seq, 0.0).reps] == [1]
+    # Live mode's alone: the report's JSON does not carry it.
+    assert "ends_at_rest" not in cut.to_json()
+    back = Report.from_dict(json.loads(cut.to_json())).reps
+    assert [(r.start_frame, r.end_frame, r.ends_at_rest) for r in back] == [
+        (r.start_frame, r.end_frame, True) for r in full.reps]  # read back: the default
 
 
 # ---------------------------------------------------------------------------- guidance
@@ -419,7 +436,7 @@ def test_a_moment_warned_without_a_rep_number_is_said_once():
     said: list[str] = []
     session = SimpleNamespace(_log=said.append, cues=None,
                               opts=SimpleNamespace(settings=LiveSettings()))
-    cur = SimpleNamespace(shown={}, shown_peak_s={}, shown_unnumbered=[])
+    cur = SimpleNamespace(shown={}, shown_unnumbered=[])
     for rep, peak in ((2, f.peak_s), (1, f.peak_s + 0.1), (3, f.peak_s + 2.0)):
         guessed = swap(report, exercise=Estimate("unknown", 0.4),
                        findings=(swap(f, rep=rep, peak_s=peak, message=f.message.replace(

@@ -92,7 +92,13 @@ class Rep:
     phases: tuple[Phase, ...] = ()
     start_frame: int = 0
     end_frame: int = 0
+    #: Whether a rest frame followed the rep's movement in the frames analysed (``segment_reps``;
+    #: a set still growing may not have one yet). Live mode's alone: kept out of the JSON.
+    ends_at_rest: bool = field(default=True, compare=False, metadata={"json": False})
 
+
+#: Rep fields left out of the report's JSON (the schema is unchanged by them).
+_REP_NOT_IN_JSON = tuple(f.name for f in fields(Rep) if not f.metadata.get("json", True))
 
 #: Extra rep columns of the CSV: the worst twist's size, side and time of its peak speed.
 TWIST_CSV_COLUMNS = ("jerky_twist_deg", "jerky_twist_side", "jerky_twist_peak_s")
@@ -171,7 +177,11 @@ class Report:
 
     # ------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict:
-        return _clean(asdict(self))
+        d = asdict(self)
+        for rep in d["reps"]:
+            for name in _REP_NOT_IN_JSON:
+                del rep[name]
+        return _clean(d)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"

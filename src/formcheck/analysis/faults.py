@@ -194,7 +194,9 @@ def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | No
     return idx, phase_at(rep, t_peak)
 
 
-def _where(rep: int | None, phase: str | None) -> str:
+def where(rep: int | None, phase: str | None) -> str:
+    """Where a finding lies, as its message says it ("in rep 2 (ascent)"): live mode's
+    ``without_guesses`` takes this text out again, so both use this one function."""
     if rep is None:
         return "outside a counted rep"
     return f"in rep {rep}" + (f" ({phase})" if phase else "")
@@ -214,7 +216,7 @@ def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value
                    peak_s=float(t[peak]), severity=grade(fault, value, threshold),
                    value=float(value),
                    threshold=float(threshold), unit=unit,
-                   message=f"{FAULT_TITLES[fault].capitalize()} {_where(rep, phase)}: {detail}",
+                   message=f"{FAULT_TITLES[fault].capitalize()} {where(rep, phase)}: {detail}",
                    evidence=evidence)
 
 

@@ -148,15 +148,21 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     # Consecutive reps may share rest frames; a rep starts no earlier than the last counted
     # one ended, which depends on which reps were counted: one pass over the candidates.
     t0, t1 = t[r0].tolist(), t[r1].tolist()
+    # A run with no rest frame after it (the frames so far end, or a live set's next rest is
+    # not in yet) ends where it stopped.
+    rested = (after < rest_idx.size).tolist()
     first: list[int] = []
     last: list[int] = []
+    at_rest: list[bool] = []
     prev_end, prev_t = -1, 0.0
-    for a, b, ta, tb, ok in zip(r0.tolist(), r1.tolist(), t0, t1, deep.tolist(), strict=True):
+    for a, b, ta, tb, ok, r in zip(r0.tolist(), r1.tolist(), t0, t1, deep.tolist(), rested,
+                                   strict=True):
         if a < prev_end:
             a, ta = prev_end, prev_t
         if ok and cfg.min_rep_duration_s <= tb - ta <= cfg.max_rep_duration_s:
             first.append(a)
             last.append(b)
+            at_rest.append(r)
             prev_end, prev_t = b, tb
     if not first:
         return ()
@@ -164,14 +170,14 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     phases = _phases(profile.phases, t, x, fa, la, cfg)
     sa, sb = _owned_frames(t, np.isfinite(x), fa, la, profile.rest_to_previous, cfg)
     out = []
-    for i, (a, b, core_a, core_b, ph) in enumerate(
-            zip(sa.tolist(), sb.tolist(), first, last, phases, strict=True)):
+    for i, (a, b, core_a, core_b, ph, r) in enumerate(
+            zip(sa.tolist(), sb.tolist(), first, last, phases, at_rest, strict=True)):
         lead = (Phase(SETUP_PHASE, float(t[a]), float(t[core_a])),) if a < core_a else ()
         tail = (Phase(profile.finish_phase, float(t[core_b]), float(t[b])),) if b > core_b \
             else ()
         ph = (*lead, *ph, *tail)
         out.append(Rep(index=i + 1, start_s=ph[0].start_s, end_s=ph[-1].end_s, phases=ph,
-                       start_frame=a, end_frame=b))
+                       start_frame=a, end_frame=b, ends_at_rest=r))
     return tuple(out)
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from formcheck.analysis.faults import where
 from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
 from formcheck.pose.estimator import FramePose, SequenceBuilder
@@ -91,30 +91,7 @@ def movement_end_frame(rep, t_s: np.ndarray) -> int:
     return int(rep.end_frame)
 
 
-def ends_at_rest(seq: PoseSequence, reps, exercise: str, config: Config | None) -> list[bool]:
-    """Whether each rep's movement ends on a rest frame of the set so far, as ``segment_reps``
-    counts rest (its progress signal within ``REST_LEVEL_FRAC`` of the range above the
-    bottom). On the whole set every rep does. On a set still growing, a rep can end where its
-    run stopped with no rest after it yet: the lifter's trunk lost for a frame at the bottom
-    of a squat cuts its run in two, and until the ascent reaches rest the halves are two
-    reps; once it does, they are one. Such a rep's number is not known yet."""
-    from formcheck.analysis.features import compute_signals
-    from formcheck.analysis.reps import REST_LEVEL_FRAC, rep_profile_for
-    from formcheck.analysis.signal import robust_range
-
-    cfg = config or Config()
-    sig = compute_signals(seq, cfg, roughness=False)
-    profile = rep_profile_for(sig, exercise)
-    if profile is None:
-        return [False] * len(reps)
-    x = np.where(sig.trunk_visible, profile.progress(sig), np.nan)
-    lo, hi = robust_range(x)
-    rest = lo + REST_LEVEL_FRAC * (hi - lo)
-    return [bool(x[movement_end_frame(r, seq.t_s)] <= rest) for r in reps]
-
-
-def settled_report(report: Report, seq: PoseSequence, settle_s: float,
-                   at_rest: Callable[[tuple], list[bool]] | None = None) -> Report:
+def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report:
     """``report`` cut to the reps that have ended: the rep's movement came back to rest
     ``settle_s`` or more before the newest frame (its still finish may still be growing: a
     finding there, such as a lean back held at lockout, is published when it is found). Only
@@ -122,19 +99,19 @@ def settled_report(report: Report, seq: PoseSequence, settle_s: float,
     of a rep that is still being recognised (it would then be announced twice), so those wait
     for the final report.
     Per-rep assessments of unfinished reps are left out too.
-    ``at_rest`` (e.g. ``ends_at_rest``) says of the ended reps whether each one's movement
-    truly ended at rest; the reps from the first that did not are held back with the reps
-    after it, whose numbers depend on it (QA: a squat cut in two by one lost frame was
-    warned of as "Rep 2")."""
+    A rep whose movement ended with no rest frame after it yet (``Rep.ends_at_rest``) is held
+    back with the reps after it, whose numbers depend on it: the lifter's trunk lost for a
+    frame at the bottom of a squat cuts its run in two, and until the ascent reaches rest the
+    halves are two reps; once it does, they are one (QA: such a squat was warned of as
+    "Rep 2")."""
     n = len(seq)
     if n == 0:
         return report
     t_last = float(seq.t_s[-1])
     done = tuple(r for r in report.reps if t_last - movement_end_s(r) >= settle_s)
-    if done and at_rest is not None:
-        rested = at_rest(done)
-        if not all(rested):
-            done = done[:rested.index(False)]
+    unrested = [k for k, r in enumerate(done) if not r.ends_at_rest]
+    if unrested:
+        done = done[:unrested[0]]
     done_no = {r.index for r in done}
     findings = tuple(f for f in report.findings if f.rep in done_no)
     assessable = tuple(a for a in report.assessable if a.rep is None or a.rep in done_no)
@@ -154,8 +131,8 @@ def without_guesses(report: Report) -> Report:
     findings = []
     for f in report.findings:
         if f.rep is not None:
-            where = f" in rep {f.rep}" + (f" ({f.phase})" if f.phase else "") + ":"
-            f = replace(f, phase=None, message=f.message.replace(where, ":", 1))
+            said = f" {where(f.rep, f.phase)}:"
+            f = replace(f, phase=None, message=f.message.replace(said, ":", 1))
         findings.append(f)
     return replace(report, findings=tuple(findings))
 
@@ -174,8 +151,6 @@ class LiveAnalyzer:
         self.runs = 0
         self.total_ms = 0.0
         self._view: LiveView | None = None
-        #: (start frame, movement end frame) of reps seen to end at rest.
-        self._rested: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -209,26 +184,12 @@ class LiveAnalyzer:
         self.runs += 1
         self.total_ms += ms
         view = LiveView(version=self.runs, frames=len(seq),
-                        report=without_guesses(settled_report(
-                            report, seq, self.settle_s, at_rest=self._at_rest_of(seq, report))),
+                        report=without_guesses(settled_report(report, seq, self.settle_s)),
                         series=result.series, analysis_ms=ms,
                         rep_numbers=report.exercise.name != "unknown")
         with self._lock:
             self._view = view
         return view
-
-    def _at_rest_of(self, seq: PoseSequence, report: Report):
-        """``ends_at_rest`` for ``settled_report``, computing the signals only for reps not
-        yet seen to end at rest with these frames (once per rep: a rep that did keeps its
-        number, since the reps before it are kept whole)."""
-        def at_rest(reps) -> list[bool]:
-            keys = [(r.start_frame, movement_end_frame(r, seq.t_s)) for r in reps]
-            if all(k in self._rested for k in keys):
-                return [True] * len(reps)
-            got = ends_at_rest(seq, reps, report.exercise.name, self.config)
-            self._rested.update(k for k, ok in zip(keys, got, strict=True) if ok)
-            return got
-        return at_rest
 
     def _run(self) -> None:
         seen = 0

@@ -77,7 +77,8 @@ class SetResult:
     report: Report
     written: dict[str, Path]
     #: (fault, rep) → seconds from the capture of the rep's last frame to the first frame
-    #: that showed the warning; None for a final finding never shown live.
+    #: that showed the warning; None for a final finding never told live (``_told_live``:
+    #: the same fault and moment, as the set's end decides what it still has to tell).
     warning_delay_s: dict[tuple[str, int | None], float | None]
     shown_not_final: list[tuple[str, int | None]]
     problems: list[str] = field(default_factory=list)  # outputs that could not be made
@@ -182,11 +183,12 @@ class _Set:
         self.recorder = (_Recorder(self.recording_path, info.width, info.height,
                                    info.fps or 30.0)
                          if opts.record and not from_file else None)
-        self.shown: dict[tuple[str, int | None], float] = {}  # → monotonic time first shown
-        self.shown_peak_s: dict[tuple[str, int | None], float] = {}  # → that warning's peak
-        #: Warnings said without a rep number (the exercise not yet recognised): their fault
-        #: and peak, so the set's end does not tell the same moment again under its number.
-        self.shown_unnumbered: list[tuple[str, float]] = []
+        #: (fault, rep) → (monotonic time first shown, that warning's peak_s).
+        self.shown: dict[tuple[str, int | None], tuple[float, float]] = {}
+        #: Warnings said without a rep number (the exercise not yet recognised): their fault,
+        #: peak_s and monotonic time said, so the set's end does not tell the same moment again
+        #: under its number.
+        self.shown_unnumbered: list[tuple[str, float, float]] = []
         self.last_t: float | None = None
 
     @property
@@ -209,6 +211,19 @@ class _Set:
 
 def _key(f) -> tuple[str, int | None]:
     return (f.fault, f.rep if f.rep is not None else None)
+
+
+def _told_live(cur: _Set, f, near_s: float) -> float | None:
+    """When (monotonic time) the lifter was first told of finding ``f`` live, or None: a
+    warning under its fault and rep number whose peak is within ``near_s`` of ``f``'s (the
+    same number given to another moment, the set so far cut into reps differently, is not
+    it), or one said without a rep number (``LiveView.rep_numbers``) of the same fault and
+    moment."""
+    shown = cur.shown.get(_key(f))
+    if shown is not None and abs(shown[1] - f.peak_s) <= near_s:
+        return shown[0]
+    return next((at for fault, peak, at in cur.shown_unnumbered
+                 if fault == f.fault and abs(peak - f.peak_s) <= near_s), None)
 
 
 def warning_text(f, rep_numbers: bool = True) -> str:
@@ -455,13 +470,11 @@ class LiveSession:
         for f in view.report.findings:
             k = _key(f)
             if k not in cur.shown:
-                cur.shown[k] = now
-                cur.shown_peak_s[k] = f.peak_s
+                # Not shown under this key: told already only if said without a number.
+                said = _told_live(cur, f, self.opts.settings.same_warning_s) is not None
+                cur.shown[k] = (now, f.peak_s)
                 if not view.rep_numbers:
-                    near = self.opts.settings.same_warning_s
-                    said = any(fault == f.fault and abs(peak - f.peak_s) <= near
-                               for fault, peak in cur.shown_unnumbered)
-                    cur.shown_unnumbered.append((f.fault, f.peak_s))
+                    cur.shown_unnumbered.append((f.fault, f.peak_s, now))
                     if said:  # this moment, said already (the reps so far were cut anew)
                         continue
                 self._log(f"warning: {finding_text(f)}")
@@ -582,7 +595,7 @@ class LiveSession:
             fault_end = int(f.evidence.get("frames", [0, len(seq) - 1])[-1])
             end_frame = fault_end if rep is None else max(fault_end, int(np.searchsorted(
                 seq.t_s, movement_end_s(rep) - 1e-9)))
-            shown = cur.shown.get(k)
+            shown = _told_live(cur, f, self.opts.settings.same_warning_s)
             delays[k] = None if shown is None else shown - captured[min(end_frame,
                                                                         len(captured) - 1)]
         return SetResult(stem=cur.stem, report=report, written=written,
@@ -597,17 +610,13 @@ class LiveSession:
         any rep, or the warning given live under its fault and rep number was of another
         moment (the set so far was cut into reps differently). Without this such a set's
         record holds a warning the lifter never heard. A warning said without a rep number
-        (``LiveView.rep_numbers``) of the same fault and moment counts as told."""
+        (``LiveView.rep_numbers``) of the same fault and moment counts as told (``_told_live``)."""
         told: set[tuple[str, int | None]] = set()
         near = self.opts.settings.same_warning_s
         for f in report.findings:
             k = _key(f)
-            if k in told or (k in cur.shown
-                             and abs(cur.shown_peak_s[k] - f.peak_s) <= near):
+            if k in told or _told_live(cur, f, near) is not None:
                 continue
-            if any(fault == f.fault and abs(peak - f.peak_s) <= near
-                   for fault, peak in cur.shown_unnumbered):
-                continue  # said live without a number, of this moment
             told.add(k)
             self._log(f"warning (at the set's end): {finding_text(f)}")
             if self.cues is not None:
