@@ -129,8 +129,8 @@ def test_short_nanargmax_of_abs_is_nanargmax(a):
 
 
 def test_analysis_on_two_threads_equals_one():
-    """From ``SECOND_THREAD_MIN_FRAMES`` on, the unsmoothed and outline signals, half of the
-    filtering, the twist cues and the twist rule run on a second thread: every number must
+    """From ``SECOND_THREAD_MIN_FRAMES`` on, the unsmoothed and outline signals, the twist
+    cues, the camera view and the twist rule run on a second thread: every number must
     be the one a single thread gives (a set with a rounding, a twist, a lean-back, a back
     outline and gaps)."""
     from formcheck.analysis import analyze as an

@@ -67,8 +67,8 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 
 #: From this many frames (about 11 minutes at 30 fps) half of the landmark gathers, the
-#: signals that need nothing smoothed first, half of the filtering, the twist cues and the
-#: twist rule run on a second thread beside the rest (``bench/analysis_speed.py``, 2 cores,
+#: signals that need nothing smoothed first, the back outline's, the twist cues, the camera
+#: view and the twist rule run on a second thread beside the rest (``bench/analysis_speed.py``, 2 cores,
 #: frames/s one thread against two: 574,000 / 481,000 at 10,000 frames, a tie at 15,000,
 #: 684,000 / 733,000 at 20,000, 743,000 / 872,000 at 30,000, 813,000 / 1,229,000 at
 #: 100,000). The results are the same either way.
@@ -97,6 +97,15 @@ def _start_twist_rule(executor: Executor | None, fault: str, ctx: FaultContext
     return executor.submit(run) if executor is not None else run()
 
 
+def _view_of(sig: BodySignals, usable: np.ndarray, config: Config, clip_reason: str | None
+             ) -> tuple[float, Estimate]:
+    """The body's median yaw and the camera view (unknown when the clip cannot be judged)."""
+    yaw_median = median_yaw(sig.yaw_deg, usable)
+    view = estimate_view(sig.yaw_deg, usable, config.view, yaw_median) \
+        if clip_reason is None else Estimate("unknown", 0.0)
+    return yaw_median, view
+
+
 def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
              executor: Executor | None) -> AnalysisResult:
     sig = compute_signals(seq, config, executor=executor)
@@ -104,10 +113,11 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
     usable = sig.trunk_visible
     ex = estimate_exercise(sig, exercise, config.exercise) if (clip_reason is None or exercise) \
         else Estimate("unknown", 0.0)
-    yaw_median = median_yaw(sig.yaw_deg, usable)
-    view = estimate_view(sig.yaw_deg, usable, config.view, yaw_median) \
-        if clip_reason is None else Estimate("unknown", 0.0)
+    # The view needs no reps: with an executor it is worked out there meanwhile.
+    view_args = (sig, usable, config, clip_reason)
+    viewed = executor.submit(_view_of, *view_args) if executor is not None else None
     reps = segment_reps(sig, ex.name, config.reps) if clip_reason is None else ()
+    yaw_median, view = viewed.result() if viewed is not None else _view_of(*view_args)
     ctx = FaultContext(sig=sig, exercise=ex.name, view=view, reps=reps,
                        rep_of_frame=rep_index_per_frame(len(seq), reps),
                        thresholds=config.faults_for(ex.name), assess=config.assess,

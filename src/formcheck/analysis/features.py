@@ -450,8 +450,8 @@ def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
     return rows
 
 
-#: The smoothed signals ``compute_twist`` reads (its posture rows and the pelvis' yaw): with
-#: a second thread they are filtered first, so that the twist cues start there early.
+#: The smoothed signals ``compute_twist`` reads (its posture rows and the pelvis' yaw): they
+#: are filtered first, so that with a second thread the twist cues start there early.
 _TWIST_INPUTS = ("trunk", "hip_height", "wrist_height", "pelvis_yaw")
 
 
@@ -461,7 +461,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     roughness (``back_roughness``, a per-frame least-squares fit); by default only when a
     rule judges it, since it costs about a quarter of the analysis' time. ``executor``: a
     second thread for work that can run beside this one (the signals that need nothing
-    smoothed first, half of the filtering, and the twist cues, ``compute_twist``, whose
+    smoothed first, the back outline's, and the twist cues, ``compute_twist``, whose
     ``Future`` is left in ``BodySignals.twist``: ``BodySignals.resolved`` waits for it).
     The signals are the same with or without it."""
     sc = config.signal
@@ -505,22 +505,14 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         "reach": reach / arm_m,
     }
     raw.update(side.result())
-    outline = outlined.result()
-    if outline["bulge"] is not None:
-        raw["bulge"] = outline["bulge"]
-    if outline["roughness"] is not None:
-        raw["roughness"] = outline["roughness"]
-    elbow_back = outline["elbow_behind_back"]
     # One filter pass for every signal sharing a cut-off.
     same_cutoff = sc.twist_cutoff_hz == sc.smooth_cutoff_hz
     if same_cutoff:
         raw["twist"], raw["hip_heading"] = twisting
     # Each signal is filtered on its own (``smooth_rows``), so how they are grouped into
-    # passes, and on which thread, changes nothing. With an executor: half of the signals
-    # there, the twist's inputs here first, then the twist cues there.
-    rest = [name for name in raw if name not in _TWIST_INPUTS]
-    there = rest[:len(rest) // 2] if executor is not None else []
-    first = _start(executor, clean, [raw[name] for name in there]) if there else None
+    # passes, and on which thread, changes nothing. The twist's inputs first, so that with
+    # an executor the twist cues start there as soon as the back outline is done; then every
+    # other signal here meanwhile, the outline's own last.
     smooth = dict(zip(_TWIST_INPUTS, clean([raw[name] for name in _TWIST_INPUTS]),
                       strict=True))
 
@@ -535,10 +527,12 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
                   posture, flow, twisting[0], flow_hidden_frames(seq))
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
                   else compute_twist(*twist_args))
-    here = rest[len(there):]
+    here = [name for name in raw if name not in _TWIST_INPUTS]
     smooth.update(zip(here, clean([raw[name] for name in here]), strict=True))
-    if first is not None:
-        smooth.update(zip(there, first.result(), strict=True))
+    outline = outlined.result()
+    drawn = [name for name in ("bulge", "roughness") if outline[name] is not None]
+    smooth.update(zip(drawn, clean([outline[name] for name in drawn]), strict=True))
+    elbow_back = outline["elbow_behind_back"]
     twist, hip_heading = ((smooth["twist"], smooth["hip_heading"]) if same_cutoff
                           else clean(twisting, sc.twist_cutoff_hz))
     bulge = smooth.get("bulge", np.full(t.shape, np.nan))
