@@ -10,10 +10,10 @@ import pytest
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.exercise import (
     UNKNOWN_EXERCISE,
-    Criteria,
     classify,
     lead,
     movement_features,
+    profiles,
     score_exercises,
 )
 from formcheck.analysis.features import compute_signals
@@ -94,15 +94,14 @@ def test_mistracked_legs_keep_the_lift_the_hands_show(exercise):
     assert analyze_sequence(seq).exercise.name == exercise
     f = movement_features(compute_signals(seq, Config()))
     assert f["hip_range"] > 1.0
-    assert classify(f, Criteria(max_hip_range=1.0)).name == UNKNOWN_EXERCISE
     guarded = load_config(overrides=["exercise.max_hip_range_ratio=1.0"])
+    assert classify(f, guarded.exercise).name == UNKNOWN_EXERCISE
     assert analyze_sequence(seq, config=guarded).exercise.name == UNKNOWN_EXERCISE
 
 
 def test_the_limits_are_the_typed_config_s():
-    """``Criteria()`` is ``config.ExerciseConfig``'s defaults; a ``--set`` reaches
-    ``analyze_sequence`` (a lead of 0.9 asked for: the clear squat becomes "unknown")."""
-    assert Criteria.from_config(ExerciseConfig()) == Criteria()
+    """A ``--set`` reaches ``analyze_sequence`` (a lead of 0.9 asked for: the clear squat
+    becomes "unknown")."""
     seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 3, yaw_deg=90.0))
     assert analyze_sequence(seq).exercise.name == "squat"
     strict = load_config(overrides=["exercise.min_margin_frac=0.9"])
@@ -125,13 +124,13 @@ def test_a_set_ramp_changes_the_recognition_it_governs():
 
     strict = load_config(overrides=["exercise.row_reach_range_zero_arm_lengths=0.2"])
     assert analyze_sequence(seq, config=strict).exercise.name == UNKNOWN_EXERCISE
-    scores = score_exercises(f, Criteria.from_config(strict.exercise))
+    scores = score_exercises(f, profiles(strict.exercise))
     assert scores["row"] < ExerciseConfig().min_score_frac
     assert {k: v for k, v in scores.items() if k != "row"} == \
         {k: v for k, v in shipped.items() if k != "row"}
 
     loose = load_config(overrides=["exercise.row_reach_range_full_arm_lengths=0.19"])
-    assert score_exercises(f, Criteria.from_config(loose.exercise))["row"] == 1.0
+    assert score_exercises(f, profiles(loose.exercise))["row"] == 1.0
     found = analyze_sequence(seq, config=loose).exercise
     assert (found.name, found.confidence) == ("row", ExerciseConfig().clear_right_frac)
 
@@ -188,8 +187,8 @@ def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group
         items.append(ev.Item(name=f"c{i}", label=label, group=f"g{i % 4}", view="side",
                              kind="real" if i % 2 else "render", readable=i % 17 != 0,
                              features=f))
-    grid = {"hands": ("bottom", "extremes"), "min_margin": (0.05, 0.2),
-            "max_hip_range": (0.3, float("inf"))}
+    grid = {"hands": ("bottom", "extremes"), "min_margin_frac": (0.05, 0.2),
+            "max_hip_range_ratio": (0.3, float("inf"))}
     search = ev.Search(items, ev.SESSION7, grid)
     for i, c in enumerate(search.cands):
         assert [ev.CODES[k] for k in search.codes[i]] == [ev.outcome(it, c) for it in items]
