@@ -26,7 +26,10 @@ With the fit, it also measures the confidence a recognised lift is shown with
 (``exercise.clear_margin_frac`` etc.): per fold, a split of the winner's lead into close and
 clear calls and each level's share right, fitted on the training clips' own held-out answers
 (``fit_levels``), then claimed vs actual on the held-out fold; and the values to ship (the
-split and shares over every clip's held-out answer).
+split and shares over every clip's held-out answer). Then, per kind, the same held-out
+answers split at the shipped ``clear_margin_frac``: the real clips' come from the ``--poses``
+model's poses, the renders' from the full model's; each pose model's shipped shares
+(``exercise.<model>_clear_right_frac`` etc.) are those resting on its own poses only.
 """
 
 from __future__ import annotations
@@ -183,7 +186,7 @@ def outcome(item: Item, rule: Rule) -> str:
     """"right", "unknown", "wrong" or "no clip"."""
     if not item.readable:
         return "no clip"
-    found = classify(item.features, rule.config, rule_profiles(rule)).name
+    found = classify(item.features, rule.config, table=rule_profiles(rule)).name
     if found == UNKNOWN_EXERCISE:
         return "unknown"
     return "right" if found == item.label else "wrong"
@@ -333,7 +336,7 @@ def recognised(item: Item, rule: Rule) -> tuple[float, bool, float] | None:
     if not item.readable:
         return None
     table = rule_profiles(rule)
-    est = classify(item.features, rule.config, table)
+    est = classify(item.features, rule.config, table=table)
     if est.name == UNKNOWN_EXERCISE:
         return None
     _, top, margin = lead(item.features, table)
@@ -408,6 +411,17 @@ def report_calibration(rows: list[tuple], title: str) -> None:
               f" (fold range {min(r[1] for r in sub):.2f}-{max(r[1] for r in sub):.2f}), "
               f"right {right}/{len(sub)} = {right / len(sub):.2f}; session 8's formula "
               f"claimed {np.mean([r[3] for r in sub]):.2f}")
+
+
+def level_shares(rows: list[tuple], split: float) -> str:
+    """The clear and close calls among ``calibration`` rows, split at ``split``: right of
+    how many."""
+    out = []
+    for level, mine in (("clear", lambda r: r[4] >= split), ("close", lambda r: r[4] < split)):
+        sub = [r[2] for r in rows if mine(r)]
+        share = f" = {sum(sub) / len(sub):.3f}" if sub else ""
+        out.append(f"{level} {sum(sub)}/{len(sub)}{share}")
+    return ", ".join(out)
 
 
 def report(title: str, items: list[Item], res: dict[str, str]) -> None:
@@ -510,6 +524,13 @@ def main() -> int:
         print(f"  to ship (fitted on the {len(pairs)} held-out recognised clips): "
               f"clear_margin_frac={split}, clear_right_frac={clear:.3f}, "
               f"close_call_right_frac={close:.3f}")
+        # Per pose model (``exercise.<model>_*_right_frac``): the same held-out answers at
+        # the shipped split, apart by the model that made the poses.
+        shipped = ExerciseConfig().clear_margin_frac
+        for kind, rows in calib.items():
+            poses = f"poses: {args.poses}" if kind == "real" else "the full model's poses"
+            print(f"  at the shipped split {shipped:g}, {kind} clips ({poses}): "
+                  + level_shares(rows, shipped))
     if args.features:
         print("\nlabel found  view    " + " ".join(f"{k[-7:]:>7s}" for k in FEATURES_SHOWN))
         for it in items:

@@ -21,6 +21,7 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, ExerciseConfig, load_config
 from formcheck.errors import ConfigError
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.report import Estimate
 
 # Movement features measured on rendered lifts seen from the side (bench/eval_exercise.py
 # --features on /work/cache/s7-back10-*): a squat whose trunk swings 52 deg, a deadlift
@@ -132,7 +133,7 @@ def test_a_set_ramp_changes_the_recognition_it_governs():
     loose = load_config(overrides=["exercise.row_reach_range_full_arm_lengths=0.19"])
     assert score_exercises(f, profiles(loose.exercise))["row"] == 1.0
     found = analyze_sequence(seq, config=loose).exercise
-    assert (found.name, found.confidence) == ("row", ExerciseConfig().clear_right_frac)
+    assert (found.name, found.confidence) == ("row", None)  # synthetic poses: no share
 
 
 def test_the_feature_percentiles_are_settings():
@@ -158,17 +159,51 @@ def test_confidence_is_the_measured_share_of_its_level():
     out (``bench/eval_exercise.py``), not a score: a lead just over the minimum no longer
     reads "13%", and a wide lead gets the clear calls' share."""
     ec = ExerciseConfig()
-    assert ec.close_call_right_frac < ec.clear_right_frac
+    assert ec.full_close_call_right_frac < ec.full_clear_right_frac
     for features in (SQUAT, DEADLIFT, ROW):
         _, _, margin = lead(features)
-        want = ec.clear_right_frac if margin >= ec.clear_margin_frac else \
-            ec.close_call_right_frac
-        assert classify(features).confidence == want
+        want = ec.full_clear_right_frac if margin >= ec.clear_margin_frac else \
+            ec.full_close_call_right_frac
+        assert classify(features, model="full").confidence == want
     # A close call: the squat's hands only just above the hips, the deadlift's profile near.
     close = {**SQUAT, "wrists_over_hips_high": 0.16, "trunk_range": 35.0}
     _, top, margin = lead(close)
     assert ec.min_margin_frac <= margin < ec.clear_margin_frac and top >= ec.min_score_frac
-    assert classify(close).confidence == ec.close_call_right_frac
+    assert classify(close, model="full").confidence == ec.full_close_call_right_frac
+    # Lite's close calls were too few to measure: no share, not the full model's.
+    assert classify(close, model="lite") == Estimate("squat", None)
+
+
+@pytest.mark.parametrize(("model", "share"), [
+    ("lite", ExerciseConfig().lite_clear_right_frac),
+    ("heavy", ExerciseConfig().heavy_clear_right_frac),
+    ("full", ExerciseConfig().full_clear_right_frac),
+    ("synthetic", None), ("my_bundle", None), ("", None)])
+def test_the_confidence_shown_is_the_pose_model_s_own(model, share):
+    """The share shown belongs to the model that made the poses (``seq.model``): lite's for
+    a set posed with lite, none at all for a model never measured; the terminal, the page
+    and the JSON say the same."""
+    from formcheck.pipeline import analyse
+    from formcheck.render import html, terminal
+    from formcheck.render._common import EXERCISE_CONFIDENCE, EXERCISE_UNMEASURED
+    from formcheck.report import Report
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 3, yaw_deg=90.0))
+    _, _, margin = lead(movement_features(compute_signals(seq, Config())))
+    assert margin >= ExerciseConfig().clear_margin_frac  # a clear call
+    report, _ = analyse(dataclasses.replace(seq, model=model))
+    assert report.exercise == Estimate("squat", share)
+    data = report.to_dict()
+    assert data["exercise"]["confidence"] == share
+    assert Report.from_dict(data).exercise == report.exercise
+    shown = terminal._estimate(report.exercise, "exercise")
+    page = html._estimate(report.exercise, EXERCISE_CONFIDENCE)
+    if share is None:
+        assert shown == f"squat ({EXERCISE_UNMEASURED})" and EXERCISE_UNMEASURED in page
+        assert "%" not in shown and "%" not in page
+    else:
+        want = f"{100 * share:.0f}% of such calls right"
+        assert shown == f"squat ({want})" and want in page
 
 
 def test_the_benchs_fast_scoring_agrees_with_classify_and_folds_hold_their_group_out(

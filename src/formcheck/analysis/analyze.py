@@ -102,8 +102,8 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
     sig = compute_signals(seq, config, executor=executor)
     clip_reason = _clip_reason(seq, sig, config)
     usable = sig.trunk_visible
-    ex = estimate_exercise(sig, exercise, config.exercise) if (clip_reason is None or exercise) \
-        else Estimate("unknown", 0.0)
+    ex = estimate_exercise(sig, exercise, config.exercise, seq.model) \
+        if (clip_reason is None or exercise) else Estimate("unknown", 0.0)
     yaw_median = median_yaw(sig.yaw_deg, usable)
     view = estimate_view(sig.yaw_deg, usable, config.view, yaw_median) \
         if clip_reason is None else Estimate("unknown", 0.0)

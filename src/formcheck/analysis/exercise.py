@@ -166,28 +166,32 @@ def lead(features: dict[str, float],
 
 
 def classify(features: dict[str, float], config: ExerciseConfig = _SHIPPED,
-             table: Profiles | None = None) -> Estimate:
+             model: str | None = None, table: Profiles | None = None) -> Estimate:
     """The exercise whose profile ``features`` fit best, or ``unknown``, under the limits
     ``config``; the profiles are ``profiles(config)`` unless ``table`` gives others (the
     bench tries session 7's hand cue).
 
     A recognised lift's confidence is measured, not a score: the share of lifts recognised
     with a lead as clear (``clear_margin_frac`` or more: a clear call; less: a close call)
-    that were right, held out (``bench/eval_exercise.py``). An ``unknown`` one's is 1 - the
-    best score (how little anything matched; shown as "not recognised", not as a number)."""
+    that were right, held out, on poses from the pose model ``model`` (the one that made
+    these; ``ExerciseConfig.right_frac``, ``bench/eval_exercise.py``); None where no share
+    was measured for that model and level (shown without a number). An ``unknown`` one's is
+    1 - the best score (how little anything matched; shown as "not recognised", not as a
+    number)."""
     if features["hip_range"] > config.max_hip_range_ratio:
         return Estimate(UNKNOWN_EXERCISE, 1.0)
     best, top, margin = lead(features, profiles(config) if table is None else table)
     if top < config.min_score_frac or margin < config.min_margin_frac:
         return Estimate(UNKNOWN_EXERCISE, round(1.0 - top, 4))
-    clear = margin >= config.clear_margin_frac
-    return Estimate(best, config.clear_right_frac if clear else config.close_call_right_frac)
+    return Estimate(best, config.right_frac(model, margin >= config.clear_margin_frac))
 
 
 def estimate_exercise(sig: BodySignals, override: str | None = None,
-                      config: ExerciseConfig | None = None) -> Estimate:
+                      config: ExerciseConfig | None = None,
+                      model: str | None = None) -> Estimate:
     """The exercise, or the caller's ``override`` (checked against the known exercises);
-    recognised under the limits ``config`` (default: the shipped ones)."""
+    recognised under the limits ``config`` (default: the shipped ones), with the confidence
+    measured for the pose model ``model`` that made the poses (see ``classify``)."""
     if override is not None:
         name = override.strip().lower()
         if name not in EXERCISES:
@@ -195,4 +199,4 @@ def estimate_exercise(sig: BodySignals, override: str | None = None,
                               f"{', '.join(EXERCISES)} or leave it out to detect it")
         return Estimate(name, 1.0, "user")
     config = _SHIPPED if config is None else config
-    return classify(movement_features(sig, config), config)
+    return classify(movement_features(sig, config), config, model)
