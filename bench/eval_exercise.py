@@ -54,7 +54,8 @@ from formcheck.analysis.exercise import (
     movement_features,
     profiles,
 )
-from formcheck.analysis.features import compute_signals
+from formcheck.analysis.features import BodySignals, compute_signals
+from formcheck.analysis.signal import robust_range
 from formcheck.config import EXERCISES, Config, ExerciseConfig
 from formcheck.pose.sequence import PoseSequence
 
@@ -96,10 +97,29 @@ def _render_view(azimuth: float) -> str:
     return "oblique"
 
 
+#: Session 7's hand cue (``wrists_over_hips_bottom``) reads the hands at the bottom of the
+#: movement: the frames with the hips within this fraction of their (robust) range above their
+#: lowest height. Only this bench uses it.
+BOTTOM_OF_HIP_RANGE_FRAC = 0.25
+
+
+def hands_at_bottom(sig: BodySignals) -> float:
+    """The median height of the wrists over the hips (leg lengths) over the trunk-visible
+    frames at the bottom of the movement (``BOTTOM_OF_HIP_RANGE_FRAC``); NaN if none."""
+    use = sig.trunk_visible
+    hip_lo, hip_hi = robust_range(sig.hip_height_ratio[use])
+    bottom = use & (sig.hip_height_ratio
+                    <= hip_lo + BOTTOM_OF_HIP_RANGE_FRAC * (hip_hi - hip_lo))
+    x = (sig.wrist_height_ratio - sig.hip_height_ratio)[bottom]
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
 def _item(seq: PoseSequence, config: Config, **kw) -> Item:
     sig = compute_signals(seq, config)
     readable = _clip_reason(seq, sig, config) is None
-    return Item(readable=readable, features=movement_features(sig), **kw)
+    features = {**movement_features(sig), "wrists_over_hips_bottom": hands_at_bottom(sig)}
+    return Item(readable=readable, features=features, **kw)
 
 
 def real_items(clips: Path, poses: Path, config: Config) -> list[Item]:

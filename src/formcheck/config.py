@@ -233,9 +233,6 @@ class ExerciseConfig:
     row_elbow_range_full_deg: float = 45.0
     #: The row's hips-stay-put ramp reaches 1 at this hip travel (0 at ``row_hip_zero_ratio``).
     row_hip_full_ratio: float = 0.12
-    #: The bottom of the movement (``wrists_over_hips_bottom``, session 7's hand cue): frames
-    #: with the hips within this fraction of their range above their lowest (robust) height.
-    bottom_of_hip_range_frac: float = 0.25
     #: The hands' low position against the hips (``wrists_over_hips_low``): this percentile
     #: of the wrists' height over the hips across the set ...
     hands_low_percentile: float = 10.0
@@ -696,7 +693,6 @@ RANGES: dict[str, Range] = {
     "ExerciseConfig.row_elbow_range_zero_deg": Range(0.0, 180.0),
     "ExerciseConfig.row_elbow_range_full_deg": Range(0.0, 180.0),
     "ExerciseConfig.row_hip_full_ratio": Range(0.0, 5.0),
-    "ExerciseConfig.bottom_of_hip_range_frac": _FRAC,
     "ExerciseConfig.hands_low_percentile": Range(0.0, 100.0),
     "ExerciseConfig.hands_high_percentile": Range(0.0, 100.0),
     "ExerciseConfig.knee_min_percentile": Range(0.0, 100.0),

@@ -101,8 +101,8 @@ PROFILES: Profiles = profiles()
 def movement_features(sig: BodySignals,
                       config: ExerciseConfig = _SHIPPED) -> dict[str, float]:
     """One number per movement feature over the frames with the trunk seen (NaN when the
-    signal is never seen); the bottom of the movement and the percentiles read for the
-    hands and the knees are ``config``'s."""
+    signal is never seen); the percentiles read for the hands and the knees are
+    ``config``'s."""
     use = sig.trunk_visible
     # One robust range per signal (its 5th/95th percentiles also give trunk_min, elbow_min).
     hip_lo, hip_hi = robust_range(sig.hip_height_ratio[use])
@@ -110,25 +110,20 @@ def movement_features(sig: BodySignals,
     reach_lo, reach_hi = robust_range(sig.arm_reach_ratio[use])
     trunk_lo, trunk_hi = robust_range(sig.trunk_deg[use])
     elbow_lo, elbow_hi = robust_range(sig.elbow_deg[use])
-    hip_range = hip_hi - hip_lo
-    bottom = use & (sig.hip_height_ratio
-                    <= hip_lo + config.bottom_of_hip_range_frac * hip_range)
     # Both heights are measured from the ankles, so their difference is not: it holds when
     # the feet are out of the picture or hidden behind the plates.
     wrists_over_hips = sig.wrist_height_ratio - sig.hip_height_ratio
     hands_low, hands_high = robust_range(wrists_over_hips[use], config.hands_low_percentile,
                                          config.hands_high_percentile)
     return {
-        "hip_range": hip_range,
+        "hip_range": hip_hi - hip_lo,
         "wrist_range": wrist_hi - wrist_lo,
         "reach_range": reach_hi - reach_lo,
         "trunk_range": trunk_hi - trunk_lo,
         "trunk_min": trunk_lo,
-        "trunk_max": trunk_hi,
         "knee_min": _percentile(sig.knee_deg[use], config.knee_min_percentile),
         "elbow_min": elbow_lo,
         "elbow_range": elbow_hi - elbow_lo,
-        "wrists_over_hips_bottom": _median(wrists_over_hips[bottom]),
         "wrists_over_hips_low": hands_low,
         "wrists_over_hips_high": hands_high,
     }
@@ -137,11 +132,6 @@ def movement_features(sig: BodySignals,
 def _percentile(x: np.ndarray, q: float) -> float:
     x = x[np.isfinite(x)]
     return float(np.percentile(x, q)) if x.size else float("nan")
-
-
-def _median(x: np.ndarray) -> float:
-    x = x[np.isfinite(x)]
-    return float(np.median(x)) if x.size else float("nan")
 
 
 def score_exercises(features: dict[str, float],
