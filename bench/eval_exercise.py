@@ -26,7 +26,10 @@ With the fit, it also measures the confidence a recognised lift is shown with
 (``exercise.clear_margin_frac`` etc.): per fold, a split of the winner's lead into close and
 clear calls and each level's share right, fitted on the training clips' own held-out answers
 (``fit_levels``), then claimed vs actual on the held-out fold; and the values to ship (the
-split and shares over every clip's held-out answer).
+split and shares over every clip's held-out answer). Then, per kind, the same held-out
+answers split at the shipped ``clear_margin_frac``: the real clips' come from the ``--poses``
+model's poses, the renders' from the full model's; each pose model's shipped shares
+(``exercise.<model>_clear_right_frac`` etc.) are those resting on its own poses only.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import json
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -44,14 +48,15 @@ import numpy as np
 from formcheck.analysis.analyze import _clip_reason
 from formcheck.analysis.exercise import (
     UNKNOWN_EXERCISE,
-    Criteria,
+    Profiles,
     classify,
     lead,
     movement_features,
     profiles,
 )
-from formcheck.analysis.features import compute_signals
-from formcheck.config import EXERCISES, Config
+from formcheck.analysis.features import BodySignals, compute_signals
+from formcheck.analysis.signal import robust_range
+from formcheck.config import EXERCISES, Config, ExerciseConfig
 from formcheck.pose.sequence import PoseSequence
 
 REPO = Path(__file__).resolve().parents[1]
@@ -92,10 +97,29 @@ def _render_view(azimuth: float) -> str:
     return "oblique"
 
 
+#: Session 7's hand cue (``wrists_over_hips_bottom``) reads the hands at the bottom of the
+#: movement: the frames with the hips within this fraction of their (robust) range above their
+#: lowest height. Only this bench uses it.
+BOTTOM_OF_HIP_RANGE_FRAC = 0.25
+
+
+def hands_at_bottom(sig: BodySignals) -> float:
+    """The median height of the wrists over the hips (leg lengths) over the trunk-visible
+    frames at the bottom of the movement (``BOTTOM_OF_HIP_RANGE_FRAC``); NaN if none."""
+    use = sig.trunk_visible
+    hip_lo, hip_hi = robust_range(sig.hip_height_ratio[use])
+    bottom = use & (sig.hip_height_ratio
+                    <= hip_lo + BOTTOM_OF_HIP_RANGE_FRAC * (hip_hi - hip_lo))
+    x = (sig.wrist_height_ratio - sig.hip_height_ratio)[bottom]
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if x.size else float("nan")
+
+
 def _item(seq: PoseSequence, config: Config, **kw) -> Item:
     sig = compute_signals(seq, config)
     readable = _clip_reason(seq, sig, config) is None
-    return Item(readable=readable, features=movement_features(sig), **kw)
+    features = {**movement_features(sig), "wrists_over_hips_bottom": hands_at_bottom(sig)}
+    return Item(readable=readable, features=features, **kw)
 
 
 def real_items(clips: Path, poses: Path, config: Config) -> list[Item]:
@@ -143,11 +167,46 @@ def render_items(dirs: list[Path], config: Config) -> list[Item]:
     return out
 
 
-def outcome(item: Item, criteria: Criteria) -> str:
+@dataclass(frozen=True)
+class Rule:
+    """What the fit varies: the recognition's settings (``config.ExerciseConfig``) and which
+    hand cue tells a squat's grip from a deadlift's: ``extremes`` (the shipped one: the
+    hands' high and low positions over the set, ``wrists_over_hips_high``/``_low``) or
+    ``bottom`` (session 7's: their median over the frames with the hips lowest, which needs
+    the ankles seen to find those frames)."""
+
+    config: ExerciseConfig = ExerciseConfig()
+    hands: str = "extremes"
+
+    def get(self, key: str):
+        return self.hands if key == "hands" else getattr(self.config, key)
+
+    def with_(self, **values) -> Rule:
+        hands = values.pop("hands", self.hands)
+        return Rule(replace(self.config, **values), hands)
+
+
+@lru_cache(maxsize=64)
+def rule_profiles(rule: Rule) -> Profiles:
+    """The profiles ``rule`` scores: the shipped ones under its settings, with session 7's
+    hand cue read at the bottom of the movement instead (the squat then has no cap on hands
+    hanging low)."""
+    table = profiles(rule.config)
+    if rule.hands == "extremes":
+        return table
+    cue = f"wrists_over_hips_{rule.hands}"
+    squat = tuple(replace(c, feature=cue) if c.feature == "wrists_over_hips_high" else c
+                  for c in table["squat"] if c.feature != "wrists_over_hips_low")
+    deadlift = tuple(replace(c, feature=cue) if c.feature == "wrists_over_hips_low" else c
+                     for c in table["deadlift"])
+    return {**table, "squat": squat, "deadlift": deadlift}
+
+
+def outcome(item: Item, rule: Rule) -> str:
     """"right", "unknown", "wrong" or "no clip"."""
     if not item.readable:
         return "no clip"
-    found = classify(item.features, criteria).name
+    found = classify(item.features, rule.config, table=rule_profiles(rule)).name
     if found == UNKNOWN_EXERCISE:
         return "unknown"
     return "right" if found == item.label else "wrong"
@@ -163,31 +222,38 @@ def _fmt(c: Counter) -> str:
             f"{c['no clip']:2d} no clip / {n:3d}")
 
 
-#: Session 7's rule (before this bench), as ``Criteria``.
-SESSION7 = Criteria(min_score=0.6, min_margin=0.1, max_hip_range=1.0, hands="bottom",
-                    squat_hands_zero_at=-0.05, deadlift_hands_zero_at=-0.05,
-                    row_hip_zero_at=0.25, deadlift_upright_zero_at=float("inf"))
+#: Session 7's rule (before this bench).
+SESSION7 = Rule(hands="bottom").with_(
+    min_score_frac=0.6, min_margin_frac=0.1, max_hip_range_ratio=1.0,
+    squat_hands_zero_ratio=-0.05, deadlift_hands_zero_ratio=-0.05, row_hip_zero_ratio=0.25,
+    deadlift_upright_zero_deg=float("inf"))
 #: Limits the fit chooses among, per training fold (every combination; the starting rule's
 #: value of each is always in). ``session 7``: only the decision limits of session 7's
 #: criteria; ``session 8``: the hand cue, its limits, the row's hip limit and the deadlift's
 #: standing-tall criterion too.
-GRIDS: dict[str, tuple[Criteria, dict[str, tuple]]] = {
+GRIDS: dict[str, tuple[Rule, dict[str, tuple]]] = {
     "session 7": (SESSION7, {
-        "max_hip_range": (0.9, 1.0, 1.1, 1.25, 1.5, float("inf")),
-        "min_score": (0.5, 0.6, 0.7),
-        "min_margin": (0.05, 0.1, 0.15, 0.2),
+        "max_hip_range_ratio": (0.9, 1.0, 1.1, 1.25, 1.5, float("inf")),
+        "min_score_frac": (0.5, 0.6, 0.7),
+        "min_margin_frac": (0.05, 0.1, 0.15, 0.2),
     }),
     "session 8": (SESSION7, {
         "hands": ("bottom", "extremes"),
-        "squat_hands_zero_at": (0.0, 0.05, 0.1, 0.15),
-        "deadlift_hands_zero_at": (-0.05, -0.1, -0.15),
-        "row_hip_zero_at": (0.25, 0.3, 0.4, 0.5, 0.6),
-        "deadlift_upright_zero_at": (float("inf"), 60.0, 45.0),
-        "max_hip_range": (0.9, 1.0, 1.1, 1.25, 1.5, float("inf")),
-        "min_score": (0.5, 0.6, 0.7),
-        "min_margin": (0.05, 0.1, 0.15, 0.2),
+        "squat_hands_zero_ratio": (0.0, 0.05, 0.1, 0.15),
+        "deadlift_hands_zero_ratio": (-0.05, -0.1, -0.15),
+        "row_hip_zero_ratio": (0.25, 0.3, 0.4, 0.5, 0.6),
+        "deadlift_upright_zero_deg": (float("inf"), 60.0, 45.0),
+        "max_hip_range_ratio": (0.9, 1.0, 1.1, 1.25, 1.5, float("inf")),
+        "min_score_frac": (0.5, 0.6, 0.7),
+        "min_margin_frac": (0.05, 0.1, 0.15, 0.2),
     }),
 }
+#: The short names the fits' choices have been printed under since session 8.
+LABELS = {"max_hip_range_ratio": "max_hip_range", "min_score_frac": "min_score",
+          "min_margin_frac": "min_margin", "squat_hands_zero_ratio": "squat_hands_zero_at",
+          "deadlift_hands_zero_ratio": "deadlift_hands_zero_at",
+          "row_hip_zero_ratio": "row_hip_zero_at",
+          "deadlift_upright_zero_deg": "deadlift_upright_zero_at"}
 CODES = ("right", "unknown", "wrong", "no clip")
 
 
@@ -197,9 +263,10 @@ def _membership(cr, x: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(x), m, 0.0)
 
 
-def _codes(c: Criteria, feats: dict, labels: np.ndarray, readable: np.ndarray) -> np.ndarray:
+def _codes(rule: Rule, feats: dict, labels: np.ndarray, readable: np.ndarray) -> np.ndarray:
     """``classify``'s outcome for every clip at once (indices into CODES)."""
-    table = profiles(c)
+    c = rule.config
+    table = rule_profiles(rule)
     names = sorted(table)  # ties go to the first name, as in ``classify``
     scores = []
     for name in names:
@@ -209,8 +276,8 @@ def _codes(c: Criteria, feats: dict, labels: np.ndarray, readable: np.ndarray) -
     best = np.argmax(s, axis=0)
     top = s.max(axis=0)
     second = np.sort(s, axis=0)[-2]
-    unknown = ((feats["hip_range"] > c.max_hip_range) | (top < c.min_score)
-               | (top - second < c.min_margin))
+    unknown = ((feats["hip_range"] > c.max_hip_range_ratio) | (top < c.min_score_frac)
+               | (top - second < c.min_margin_frac))
     found = np.array(names)[best]
     out = np.where(unknown, 1, np.where(found == labels, 0, 2))
     return np.where(readable, out, 3)
@@ -219,16 +286,16 @@ def _codes(c: Criteria, feats: dict, labels: np.ndarray, readable: np.ndarray) -
 class Search:
     """Every grid point's outcome on every clip, computed once; folds then only sum."""
 
-    def __init__(self, items: list[Item], base: Criteria, grid: dict[str, tuple],
+    def __init__(self, items: list[Item], base: Rule, grid: dict[str, tuple],
                  wrong_cost: float = WRONG_COST) -> None:
         self.wrong_cost = wrong_cost
         self.keys = sorted(grid)
-        self.axes = {k: sorted(set(grid[k]) | {getattr(base, k)}, key=str) for k in self.keys}
+        self.axes = {k: sorted(set(grid[k]) | {base.get(k)}, key=str) for k in self.keys}
         self.base = base
-        self.cands = [replace(base, **dict(zip(self.keys, combo, strict=True)))
+        self.cands = [base.with_(**dict(zip(self.keys, combo, strict=True)))
                       for combo in itertools.product(*(self.axes[k] for k in self.keys))]
         self.items = items
-        names = sorted({cr.feature for c in self.cands for p in profiles(c).values()
+        names = sorted({cr.feature for c in self.cands for p in rule_profiles(c).values()
                         for cr in p} | {"hip_range"})
         feats = {k: np.array([it.features[k] for it in items], dtype=np.float64)
                  for k in names}
@@ -241,11 +308,11 @@ class Search:
             i = self.cands.index(c)
             want = [CODES.index(outcome(it, c)) for it in items]
             assert list(self.codes[i]) == want, f"vectorised scoring disagrees at {c}"
-        self.steps = np.array([sum(abs(self.axes[k].index(getattr(c, k))
-                                       - self.axes[k].index(getattr(base, k)))
+        self.steps = np.array([sum(abs(self.axes[k].index(c.get(k))
+                                       - self.axes[k].index(base.get(k)))
                                    for k in self.keys) for c in self.cands])
 
-    def fit(self, train: np.ndarray) -> Criteria:
+    def fit(self, train: np.ndarray) -> Rule:
         """Best mean (right - WRONG_COST x wrong) per clip, real clips and renders weighted
         alike, over the ``train`` clips; ties to the fewest grid steps from the starting
         rule's limits."""
@@ -283,15 +350,16 @@ LEVEL_SPLITS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 MIN_LEVEL_CLIPS = 10
 
 
-def recognised(item: Item, c: Criteria) -> tuple[float, bool, float] | None:
+def recognised(item: Item, rule: Rule) -> tuple[float, bool, float] | None:
     """(lead over the runner-up, right?, session 8's confidence formula) of a clip ``c``
     recognises; None when it says "unknown" or cannot read the clip."""
     if not item.readable:
         return None
-    est = classify(item.features, c)
+    table = rule_profiles(rule)
+    est = classify(item.features, rule.config, table=table)
     if est.name == UNKNOWN_EXERCISE:
         return None
-    _, top, margin = lead(item.features, c)
+    _, top, margin = lead(item.features, table)
     return margin, est.name == item.label, top * min(1.0, margin / 0.3)
 
 
@@ -365,6 +433,17 @@ def report_calibration(rows: list[tuple], title: str) -> None:
               f"claimed {np.mean([r[3] for r in sub]):.2f}")
 
 
+def level_shares(rows: list[tuple], split: float) -> str:
+    """The clear and close calls among ``calibration`` rows, split at ``split``: right of
+    how many."""
+    out = []
+    for level, mine in (("clear", lambda r: r[4] >= split), ("close", lambda r: r[4] < split)):
+        sub = [r[2] for r in rows if mine(r)]
+        share = f" = {sum(sub) / len(sub):.3f}" if sub else ""
+        out.append(f"{level} {sum(sub)}/{len(sub)}{share}")
+    return ", ".join(out)
+
+
 def report(title: str, items: list[Item], res: dict[str, str]) -> None:
     print(f"\n{title}: {_fmt(tally([res[it.name] for it in items]))}")
     for v in sorted({it.view for it in items}):
@@ -383,8 +462,8 @@ FEATURES_SHOWN = ("hip_range", "trunk_range", "trunk_min", "knee_min", "elbow_mi
 KINDS = (("real", "source", "sources"), ("render", "body", "bodies"))
 
 
-def _choice(c: Criteria, keys) -> str:
-    return ", ".join(f"{k}={getattr(c, k)}" for k in keys)
+def _choice(rule: Rule, keys) -> str:
+    return ", ".join(f"{LABELS.get(k, k)}={rule.get(k)}" for k in keys)
 
 
 def main() -> int:
@@ -415,7 +494,7 @@ def main() -> int:
         print("nothing to evaluate: no clips with cached poses", file=sys.stderr)
         return 2
     rules = {"session 7 rule (hand-set looking at the real clips; in-sample)": SESSION7,
-             "shipped rule (session 8: the fit on every clip; in-sample)": Criteria()}
+             "shipped rule (session 8: the fit on every clip; in-sample)": Rule()}
     fixed = {title: {it.name: outcome(it, c) for it in items} for title, c in rules.items()}
     held: dict[str, dict[str, str]] = {}
     calib: dict[str, list] = {}
@@ -465,6 +544,13 @@ def main() -> int:
         print(f"  to ship (fitted on the {len(pairs)} held-out recognised clips): "
               f"clear_margin_frac={split}, clear_right_frac={clear:.3f}, "
               f"close_call_right_frac={close:.3f}")
+        # Per pose model (``exercise.<model>_*_right_frac``): the same held-out answers at
+        # the shipped split, apart by the model that made the poses.
+        shipped = ExerciseConfig().clear_margin_frac
+        for kind, rows in calib.items():
+            poses = f"poses: {args.poses}" if kind == "real" else "the full model's poses"
+            print(f"  at the shipped split {shipped:g}, {kind} clips ({poses}): "
+                  + level_shares(rows, shipped))
     if args.features:
         print("\nlabel found  view    " + " ".join(f"{k[-7:]:>7s}" for k in FEATURES_SHOWN))
         for it in items:

@@ -220,17 +220,25 @@ def own_rise(c: dict, percentile: float = 10.0) -> np.ndarray:
     return np.where(c["judged"], c["bulge"] - own, np.nan)
 
 
+def held_peak(e: np.ndarray, min_frames: int) -> tuple[int, float] | None:
+    """The window of ``min_frames`` frames of ``e`` whose lowest value is highest (the first
+    such): its start and that value, the peak held ``min_frames`` frames; None when fewer than
+    ``min_frames`` frames are finite."""
+    if np.isfinite(e).sum() < min_frames:
+        return None
+    lows = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(e, nan=-1e9),
+                                                    min_frames).min(axis=1)
+    i = int(np.argmax(lows))
+    return i, float(lows[i])
+
+
 def rep_peaks(c: dict, x: np.ndarray, min_frames: int) -> list[tuple[float, float]]:
     """(true peak flexion, peak of ``x`` held ``min_frames`` frames) per rep: the lowest
-    value of the best window, NaN when the rep has too few judged frames."""
+    value of the best window (``held_peak``), NaN when the rep has too few judged frames."""
     out = []
     for m, true_peak in c["reps"]:
-        e = x[m]
-        if np.isfinite(e).sum() < min_frames:
-            out.append((true_peak, float("nan")))
-            continue
-        win = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(e, nan=-1e9), min_frames)
-        out.append((true_peak, float(win.min(axis=1).max())))
+        held = held_peak(x[m], min_frames)
+        out.append((true_peak, float("nan") if held is None else held[1]))
     return out
 
 
@@ -264,18 +272,15 @@ def _line(w: np.ndarray) -> str:
 
 
 def rep_lean(c: dict, min_frames: int) -> list[float]:
-    """Per rep: the trunk's forward lean (deg) at the rise's held peak (the window
-    ``rep_peaks`` picks), NaN when the rep has too few judged frames."""
+    """Per rep: the trunk's forward lean (deg) at the rise's held peak (its median over the
+    window ``rep_peaks`` picks, ``held_peak``), NaN when the rep has too few judged
+    frames."""
     x = own_rise(c)
     out = []
     for m, _ in c["reps"]:
-        e, lean = x[m], c["lean"][m]
-        if np.isfinite(e).sum() < min_frames:
-            out.append(float("nan"))
-            continue
-        win = np.lib.stride_tricks.sliding_window_view(np.nan_to_num(e, nan=-1e9), min_frames)
-        i = int(np.argmax(win.min(axis=1)))
-        out.append(float(np.nanmedian(lean[i:i + min_frames])))
+        held = held_peak(x[m], min_frames)
+        out.append(float("nan") if held is None
+                   else float(np.nanmedian(c["lean"][m][held[0]:held[0] + min_frames])))
     return out
 
 

@@ -212,7 +212,7 @@ def test_standing_still_has_no_reps_and_unknown_exercise():
 def test_exercise_recognised(exercise, yaw):
     result = run(exercise, (CLEAN,) * 3, yaw_deg=yaw)
     assert result.exercise.name == exercise and result.exercise.source == "auto"
-    assert 0.0 < result.exercise.confidence <= 1.0
+    assert result.exercise.confidence is None  # synthetic poses: no share measured
 
 
 @pytest.mark.parametrize("exercise", ["squat", "deadlift", "row"])

@@ -182,7 +182,7 @@ def test_median_below_even_split_averages_the_middle_pair():
     assert not ft._median_below(np.array([-1.0, 1.0]), np.ones(2, bool), 0.0)  # mean 0
 
 
-@pytest.mark.parametrize("size", [5, 5000])  # searchsorted below _COUNT_BINS_FROM, counting above
+@pytest.mark.parametrize("size", [5, 5000])
 def test_yaw_bins_and_views_match_searchsorted_and_names(size):
     from formcheck.analysis import view
     from formcheck.config import Config
@@ -197,6 +197,9 @@ def test_yaw_bins_and_views_match_searchsorted_and_names(size):
     plain = np.where(finite, np.searchsorted(edges, np.where(finite, y, 0.0), side="right"),
                      len(view._VIEW_NAMES) - 1)
     np.testing.assert_array_equal(view._yaw_bins(y, cfg), plain)
+    for value, want in zip(y[:8], plain[:8], strict=True):  # one value at a time, NaN too
+        assert view._yaw_bins(float(value), cfg) == want
+        assert str(view.classify_yaw(float(value), cfg)) == view._VIEW_NAMES[want]
     for views in ({"side"}, {"oblique"}, {"front", "oblique"}, {"unknown"}):
         np.testing.assert_array_equal(view.yaw_in_views(y, views, cfg),
                                       np.isin(view.classify_yaw(y, cfg), sorted(views)))

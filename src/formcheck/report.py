@@ -130,10 +130,11 @@ class Assessment:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A categorical estimate (exercise, view) with its confidence in [0, 1]."""
+    """A categorical estimate (exercise, view) with its confidence in [0, 1]; None for a
+    recognised exercise whose pose model has no measured share (``analysis.exercise``)."""
 
     name: str
-    confidence: float
+    confidence: float | None
     source: str = "auto"  # auto | user
 
 

@@ -68,10 +68,10 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 #: From this many frames (about 11 minutes at 30 fps) half of the landmark gathers, the
 #: signals that need nothing smoothed first, the back outline's, the twist cues, the camera
-#: view and the twist rule run on a second thread beside the rest (``bench/analysis_speed.py``, 2 cores,
-#: frames/s one thread against two: 574,000 / 481,000 at 10,000 frames, a tie at 15,000,
-#: 684,000 / 733,000 at 20,000, 743,000 / 872,000 at 30,000, 813,000 / 1,229,000 at
-#: 100,000). The results are the same either way.
+#: view and the twist rule run on a second thread beside the rest
+#: (``bench/analysis_speed.py``, 2 cores, frames/s one thread against two: 574,000 / 481,000
+#: at 10,000 frames, a tie at 15,000, 684,000 / 733,000 at 20,000, 743,000 / 872,000 at
+#: 30,000, 813,000 / 1,229,000 at 100,000). The results are the same either way.
 SECOND_THREAD_MIN_FRAMES = 20_000
 
 #: The faults whose rules read ``BodySignals.twist``.
@@ -111,8 +111,8 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
     sig = compute_signals(seq, config, executor=executor)
     clip_reason = _clip_reason(seq, sig, config)
     usable = sig.trunk_visible
-    ex = estimate_exercise(sig, exercise, config.exercise) if (clip_reason is None or exercise) \
-        else Estimate("unknown", 0.0)
+    ex = estimate_exercise(sig, exercise, config.exercise, seq.model) \
+        if (clip_reason is None or exercise) else Estimate("unknown", 0.0)
     # The view needs no reps: with an executor it is worked out there meanwhile.
     view_args = (sig, usable, config, clip_reason)
     viewed = executor.submit(_view_of, *view_args) if executor is not None else None

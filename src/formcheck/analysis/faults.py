@@ -28,8 +28,8 @@ from formcheck.analysis.view import (
     VIEW_REASONS,
     VIEW_SHOWS,
     classify_yaw,
-    estimate_view,
-    median_yaw,
+    usable_yaw,
+    view_of_yaw,
     views_showing,
     yaw_in_views,
 )
@@ -367,9 +367,10 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
                        rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
                                                     180.0 - th.side_min_yaw_deg))
+        seen = usable_yaw(sig.yaw_deg, sig.trunk_visible)  # as view.median_yaw's
         yaw = (ctx.median_yaw_deg if ctx.median_yaw_deg is not None
-               else median_yaw(sig.yaw_deg, sig.trunk_visible))
-        near = estimate_view(sig.yaw_deg, sig.trunk_visible, vcfg, yaw)
+               else float(np.median(seen)) if seen.size else float("nan"))
+        near = view_of_yaw(seen, vcfg, yaw)
         if near.name == "side" and ctx.view.name != "side":
             caveat = (f"the body is turned {yaw:.0f}° from facing the camera: judged as a "
                       f"side view (from {th.side_min_yaw_deg:g}°)")

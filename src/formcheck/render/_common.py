@@ -264,6 +264,10 @@ def not_judged_text(fault: str, reason: str | None) -> str:
 #: What a recognised exercise's confidence is (``analysis.exercise.classify``): the measured
 #: share of calls as clear as this one that were right (README "Reading the results").
 EXERCISE_CONFIDENCE = " of such calls right"
+#: What a recognised exercise shows instead when no share was measured for the pose model that
+#: made the poses (``config.ExerciseConfig.right_frac``: e.g. synthetic poses, a bundle of
+#: another name, lite's close calls): never another model's number.
+EXERCISE_UNMEASURED = "no share of such calls measured with this pose model"
 #: What a view's confidence is (``analysis.view.estimate_view``): the share of frames whose
 #: own view agrees. The terminal and the page both say so (the page said "confident").
 VIEW_CONFIDENCE = " of frames agree"
@@ -272,12 +276,15 @@ VIEW_CONFIDENCE = " of frames agree"
 def estimate_how(est, confident: str = "") -> str:
     """How an exercise or view estimate was reached, for the terminal and the page: "set by
     you", the confidence followed by ``confident`` (what the number is: ``EXERCISE_CONFIDENCE``
-    for the exercise), or, for an automatic "unknown" (whose confidence is that nothing
-    matched, easily read as a guess), why it is unknown."""
+    for the exercise), ``EXERCISE_UNMEASURED`` for a recognised lift without one, or, for an
+    automatic "unknown" (whose confidence is that nothing matched, easily read as a guess),
+    why it is unknown."""
     if est.source == "user":
         return "set by you"
     if est.name == "unknown":
         return "not recognised" if est.confidence > 0 else "could not be determined"
+    if est.confidence is None:
+        return EXERCISE_UNMEASURED
     return f"{100 * est.confidence:.0f}%{confident}"
 
 
