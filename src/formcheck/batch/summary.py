@@ -80,13 +80,20 @@ class Row:
 CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
 
 
+def _reps_with(report: Report, fault: str) -> set[int]:
+    """The counted reps ``fault`` was found in: named by a finding, or run through by another
+    rep's finding (``Report.runs_through``), as the clip's own rep table counts them."""
+    return ({f.rep for f in report.findings_for(fault) if f.rep is not None}
+            | {r.index for r in report.reps if report.runs_through(fault, r.index)})
+
+
 def _fault_cell(report: Report, fault: str) -> tuple[str, int]:
     """Worst severity of ``fault`` in the clip and the number of counted reps it was found in
-    (a finding outside every rep is not a rep: ``outside_reps`` names it); or ``not
-    assessable`` when no rep could be judged; or ``ok``."""
+    (``_reps_with``; a finding outside every rep is not a rep: ``outside_reps`` names it); or
+    ``not assessable`` when no rep could be judged; or ``ok``."""
     hits = report.findings_for(fault)
     if hits:
-        return worst(hits).severity, len({f.rep for f in hits if f.rep is not None})
+        return worst(hits).severity, len(_reps_with(report, fault))
     clip = report.assessment(fault, None)
     per_rep = [report.assessment(fault, r.index) for r in report.reps]
     if (clip is not None and not clip.assessable) or (
@@ -125,7 +132,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
     cells = {}
     for fault in FAULTS:
         cells[fault], cells[f"{fault}_reps"] = _fault_cell(report, fault)
-    problem = {f.rep for f in report.findings if f.rep is not None}
+    problem = set().union(*(_reps_with(report, fault) for fault in FAULTS))
     outside = [fault_title(fault) for fault in FAULTS
                if any(f.rep is None for f in report.findings_for(fault))]
     w = worst(report.findings) if report.findings else None

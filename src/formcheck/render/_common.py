@@ -24,8 +24,9 @@ from formcheck.report import (  # noqa: F401 (severity helpers re-exported for r
 _UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
                                  "deg/s^3": "°/s³", "%": "%"}
 
-#: Status kinds of one (rep, fault) cell.
-OK, FAULT, NOT_ASSESSABLE = "ok", "fault", "not_assessable"
+#: Status kinds of one (rep, fault) cell; ``through``: no finding of its own, but another
+#: rep's finding runs through this rep (``Report.runs_through``), so it is not "ok".
+OK, FAULT, NOT_ASSESSABLE, THROUGH = "ok", "fault", "not_assessable", "through"
 
 
 def fault_title(fault: str) -> str:
@@ -51,6 +52,12 @@ def format_value(value: float | None, unit: str) -> str:
 def rep_label(rep: int | None) -> str:
     """Scope of an assessment: ``rep 2`` or, for ``None``, the whole clip."""
     return "whole clip" if rep is None else f"rep {rep}"
+
+
+def through_text(st: CellStatus) -> str:
+    """A ``through`` cell's words: ``severe, see rep 1`` (the worst such finding's rep)."""
+    w = worst(st.findings)
+    return f"{w.severity}, see rep {w.rep}"
 
 
 def finding_where(f: Finding) -> str:
@@ -112,8 +119,9 @@ def robust_range(values: np.ndarray, keep: list[float]) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class CellStatus:
-    """What one fault looked like in one rep: ``ok``, ``fault`` (with the findings) or
-    ``not_assessable`` (with the reason)."""
+    """What one fault looked like in one rep: ``ok``, ``fault`` (with the findings),
+    ``through`` (with the other reps' findings that run through it) or ``not_assessable``
+    (with the reason)."""
 
     kind: str
     findings: tuple[Finding, ...] = ()
@@ -127,12 +135,16 @@ class CellStatus:
 def cell_status(report: Report, fault: str, rep: int | None) -> CellStatus:
     """Status of ``fault`` in rep ``rep`` (1-based; ``None`` for findings outside any rep).
 
-    A finding wins over an assessment: if the analysis reported one, it is drawn. Otherwise a
-    rep-level ``assessable=False`` is used, then the clip-level one.
+    A finding wins over an assessment: if the analysis reported one, it is drawn; then a
+    finding of another rep that runs through this one (``through``, the same rule as the
+    CSV's). Otherwise a rep-level ``assessable=False`` is used, then the clip-level one.
     """
     hits = tuple(f for f in report.findings if f.fault == fault and f.rep == rep)
     if hits:
         return CellStatus(FAULT, findings=hits)
+    through = tuple(report.runs_through(fault, rep)) if rep is not None else ()
+    if through:
+        return CellStatus(THROUGH, findings=through)
     a = assessment_for(report, fault, rep)
     if a is not None and not a.assessable:
         return CellStatus(NOT_ASSESSABLE, reason=a.reason)

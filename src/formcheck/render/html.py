@@ -26,6 +26,7 @@ from formcheck.render._common import (
     EXERCISE_CONFIDENCE,
     FAULT,
     NOT_ASSESSABLE,
+    THROUGH,
     VIEW_CONFIDENCE,
     caveats,
     cell_status,
@@ -43,7 +44,7 @@ from formcheck.render._common import (
     split_unit,
     worst,
 )
-from formcheck.report import FAULTS, Finding, Report
+from formcheck.report import FAULTS, Finding, Report, through_note
 
 #: Thumbnails are scaled down to at most this width before embedding.
 THUMB_MAX_WIDTH_PX = 720
@@ -221,6 +222,10 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
         return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}{more}</span> '
                 f"{_e(format_value(w.value, w.unit))}"
                 f'<span class="why">limit {_e(format_value(w.threshold, w.unit))}</span>')
+    if st.kind == THROUGH:
+        w = worst(st.findings)
+        return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}</span> see rep {w.rep}'
+                f'<span class="why">{_e(through_note(w))}</span>')
     if st.kind == NOT_ASSESSABLE:
         why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
         return f'<span class="tag not_assessable">not assessable</span>{why}'
@@ -280,8 +285,17 @@ def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
+def _through_reps(report: Report, f: Finding) -> str:
+    """`` (runs through reps 2, 3)`` for a finding whose stretch runs through other counted
+    reps (``Report.runs_through``: their cells say so too), else nothing."""
+    reps = [r.index for r in report.reps if f in report.runs_through(f.fault, r.index)]
+    if not reps:
+        return ""
+    return f" (runs through rep{'s' if len(reps) > 1 else ''} {', '.join(map(str, reps))})"
+
+
 def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
-                  series_labels: dict[str, str]) -> str:
+                  series_labels: dict[str, str], report: Report) -> str:
     img = ""
     if thumb is not None:
         alt = f"worst frame of finding {i + 1}: {fault_title(f.fault)}"
@@ -289,7 +303,8 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
         img = f'<img src="{uri}" alt="{_e(alt)}">'
     facts = [
         ("Fault", f"{fault_title(f.fault)}"),
-        ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "")),
+        ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "") + _through_reps(
+            report, f)),
         ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
         ("Peak", f"{format_value(f.value, f.unit)} (limit {format_value(f.threshold, f.unit)})"),
     ]
@@ -313,7 +328,7 @@ def _findings(report: Report, thumbnails: dict[int, np.ndarray | str],
     labels = {s.name: s.label or s.name for s in series.values()}
     yield '<div class="cards">'
     for i, f in enumerate(report.findings):
-        yield _finding_card(i, f, thumbnails.get(i), labels)
+        yield _finding_card(i, f, thumbnails.get(i), labels, report)
     yield "</div>"
 
 
