@@ -970,3 +970,31 @@ def test_an_unknown_estimate_says_why_not_how_sure():
         "side view (93% of frames agree)"
     assert "93% of frames agree" in html._estimate(Estimate("side", 0.93))
     assert terminal._estimate(Estimate("row", 1.0, "user"), "exercise") == "row (set by you)"
+
+
+def test_a_signal_that_decided_nothing_in_the_clip_is_not_captioned_as_deciding(setup, tmp_path):
+    """QA session 9 (real side-view deadlifts): the page's plot of the back outline's arching
+    while bent over read "decides over-arched lower back", beside the caveat that a
+    deadlift's arching while bent over is not judged (the rule judged it on no frame). Its
+    caption now says it was judged on no frame; a signal that decided frames keeps
+    "decides"."""
+    from formcheck.analysis.series import Series
+
+    report, _, series = setup
+    t = np.arange(30) / 30.0
+    assert report.assessment("lumbar_overextension").assessable  # judged in the clip
+    unused = Series("back_arch", "Back outline concave past straight", "% of torso", t,
+                    np.full(30, -12.0), fault="lumbar_overextension",
+                    judged=np.zeros(30, bool))
+    used = replace(unused, name="hip_extension", label="Trunk behind the thigh line",
+                   unit="deg", threshold=10.0, judged=np.arange(30) < 10)
+    text = render_html(report, {"back_arch": unused, "hip_extension": used}, {},
+                       tmp_path / "p.html").read_text(encoding="utf-8")
+    import html
+
+    caps = {k: html.unescape(v) for k, v in
+            re.findall(r"<figcaption>([^(<]+) \([^<]*?\) · ([^<]*)</figcaption>", text)}
+    assert set(caps) == {"Back outline concave past straight", "Trunk behind the thigh line"}
+    assert "decides" not in caps["Back outline concave past straight"]
+    assert "judged on none of this clip's frames" in caps["Back outline concave past straight"]
+    assert caps["Trunk behind the thigh line"].startswith("decides over-arched lower back")

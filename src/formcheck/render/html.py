@@ -433,17 +433,24 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
     for k, s in enumerate(_ordered_series(series), start=1):
         slug = f"{k}-{_SLUG_BAD.sub('-', s.name)}"
         bits = [f"{s.label or s.name} ({s.unit})" if s.unit else (s.label or s.name)]
-        if s.fault:
+        clip = report.assessment(s.fault, None) if s.fault else None
+        muted = clip is not None and not clip.assessable
+        # A signal of a fault judged in this clip that decided nothing here (e.g. a deadlift's
+        # arching while bent over, judged only at lockout): not "decides".
+        unused = bool(s.fault) and not muted and s.judged is not None and not s.judged.any()
+        if s.fault and not unused:
             bits.append(f"decides {fault_title(s.fault)}")
         if s.threshold is not None:
             bits.append(f"limit {format_value(s.threshold, s.unit)}")
         if s.baseline is not None:
             bits.append(f"relative to a neutral of {format_value(s.baseline, s.unit)}")
-        if s.judged is not None and not (s.judged.all()):
+        if unused:
+            bits.append(f"{fault_title(s.fault)} was judged on none of this clip's frames "
+                        "from this signal (see Not assessable and caveats); shown for "
+                        "reference")
+        elif s.judged is not None and not (s.judged.all()):
             bits.append("grey where the rule does not judge (e.g. standing, or a view that "
                         "cannot show it)")
-        clip = report.assessment(s.fault, None) if s.fault else None
-        muted = clip is not None and not clip.assessable
         if muted:
             bits.append("not judged in this clip, shown for reference")
         figure = _plot_svg(s, report, f"s{slug}-", muted)
