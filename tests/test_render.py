@@ -998,3 +998,30 @@ def test_a_signal_that_decided_nothing_in_the_clip_is_not_captioned_as_deciding(
     assert "decides" not in caps["Back outline concave past straight"]
     assert "judged on none of this clip's frames" in caps["Back outline concave past straight"]
     assert caps["Trunk behind the thigh line"].startswith("decides over-arched lower back")
+
+
+def test_the_grade_table_gives_the_limits_this_clip_was_judged_against(setup, tmp_path):
+    """QA session 9 (a real front squat): the page's grade table read "(250 / 350 / 500
+    deg/s)" for the twist, the default side/45° limit and its grade starts, where this clip's
+    twist (read from the torso's flow) was judged against 350°/s, so a coach read its limit
+    as "moderate". The table now gives the clip's own limits and grade starts, and says
+    which fault was not judged."""
+    import html
+
+    from formcheck.analysis.series import Series
+
+    report, _, _ = setup  # twist not assessable in it: make it judged, the back not
+    report = replace(report, findings=(), assessable=(
+        Assessment("rounded_back", None, False, "a front view cannot show it"),
+        Assessment("lumbar_overextension", None, True),
+        Assessment("jerky_twist", None, True)))
+    t = np.arange(30) / 30.0
+    twist = Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", t,
+                   np.full(30, 40.0), threshold=350.0, fault="jerky_twist",
+                   judged=np.arange(30) > 5)
+    text = render_html(report, {"twist_rate": twist}, {}, tmp_path / "p.html").read_text(
+        encoding="utf-8")
+    grades = html.unescape(_section(text, "grades"))
+    assert "In this clip: limit 350°/s (moderate from 490°/s, severe from 700°/s)." in grades
+    assert "250" not in grades and "500 deg/s" not in grades
+    assert grades.count("Not judged in this clip.") == 1  # the rounded back

@@ -332,13 +332,37 @@ def _findings(report: Report, thumbnails: dict[int, np.ndarray | str],
     yield "</div>"
 
 
-def _grades(report: Report) -> str:
-    """What mild / moderate / severe mean (``config.SEVERITY``) and what the units are."""
+def _clip_limits(report: Report, series: dict[str, Series], fault: str) -> str:
+    """The limits ``fault`` was judged against in this clip (its signals that judged a frame,
+    and its findings') with where each grade starts: `` In this clip: limit 350°/s (moderate
+    from 490°/s, severe from 700°/s).`` The defaults differ by exercise, view and signal, so
+    the page gives the clip's own rather than one set of numbers."""
+    clip = report.assessment(fault, None)
+    if clip is not None and not clip.assessable:
+        return " Not judged in this clip."
+    on = {(s.threshold, s.unit): s.label or s.name for s in series.values()
+          if s.fault == fault and s.threshold is not None
+          and (s.judged is None or s.judged.any())}
+    limits = set(on) | {(f.threshold, f.unit) for f in report.findings if f.fault == fault}
+    if not limits:
+        return ""
+    bands = SEVERITY[fault]
+    said = []
+    for limit, unit in sorted(limits, key=lambda lu: (lu[1], lu[0])):
+        what = f" on {on[limit, unit].lower()}" if len(limits) > 1 and (limit, unit) in on \
+            else ""
+        said.append(f"limit {format_value(limit, unit)}{what} (moderate from "
+                    f"{format_value(limit * bands.moderate_x_limit, unit)}, severe from "
+                    f"{format_value(limit * bands.severe_x_limit, unit)})")
+    return f" In this clip: {'; '.join(said)}."
+
+
+def _grades(report: Report, series: dict[str, Series]) -> str:
+    """What mild / moderate / severe mean (``config.SEVERITY``), what the units are, and the
+    limits this clip's rules used."""
     rows = []
     for fault, bands in SEVERITY.items():
-        limits = sorted({format_value(f.threshold, f.unit) for f in report.findings
-                         if f.fault == fault})
-        used = f" Limits crossed in this clip: {', '.join(limits)}." if limits else ""
+        used = _clip_limits(report, series, fault)
         cells = (f"mild: past the limit, under {bands.moderate_x_limit:g}× it",
                  f"moderate: {bands.moderate_x_limit:g}× to {bands.severe_x_limit:g}×",
                  f"severe: {bands.severe_x_limit:g}× the limit or more")
@@ -490,7 +514,7 @@ def _page(report: Report, series: dict[str, Series],
     yield from _section("summary", "Summary", _summary_table(report))
     yield from _section("reps", "Faults per rep", _rep_table(report))
     yield from _section("findings", "Findings", _findings(report, thumbnails, series))
-    yield from _section("grades", "What the numbers and grades mean", _grades(report))
+    yield from _section("grades", "What the numbers and grades mean", _grades(report, series))
     yield from _section("not-assessable", "Not assessable", _not_assessable(report))
     yield from _section("signals", "Signals over time", _plots(report, series))
     yield (f"<footer>formcheck {_e(report.formcheck_version)} · report schema "
