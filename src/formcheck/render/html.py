@@ -128,6 +128,8 @@ def _verdict(report: Report) -> str:
     reps_txt = f"{n_reps} rep{'s' if n_reps != 1 else ''}"
     if fs:
         head = f"{len(fs)} finding{'s' if len(fs) != 1 else ''} in {reps_txt}"
+    elif not n_reps:
+        head = "No findings; no reps were counted"
     else:
         head = f"No findings in {reps_txt}"
     chips = "".join(
@@ -323,7 +325,9 @@ def _findings(report: Report, thumbnails: dict[int, np.ndarray | str],
               series: dict[str, Series]) -> Iterator[str]:
     """The finding cards, one string each (each holds its picture: written one at a time)."""
     if not report.findings:
-        yield '<p>No findings: every judged rep stayed within its limits.</p>'
+        yield ('<p>No findings: every judged rep stayed within its limits.</p>' if report.reps
+               else "<p>No findings on the frames judged. No reps were counted, so no rep was "
+               "judged (see Not assessable).</p>")
         return
     labels = {s.name: s.label or s.name for s in series.values()}
     yield '<div class="cards">'
