@@ -1029,3 +1029,22 @@ def test_the_grade_table_gives_the_limits_this_clip_was_judged_against(setup, tm
     assert "In this clip: limit 350°/s (moderate from 490°/s, severe from 700°/s)." in grades
     assert "250" not in grades and "500 deg/s" not in grades
     assert grades.count("Not judged in this clip.") == 1  # the rounded back
+
+
+def test_the_videos_not_judged_notes_leave_out_pointers_to_the_documentation(setup):
+    """QA session 9 (a real 640x360 squat filmed at 45°): the video's note ended "...too
+    uncertain (README, "Back warnings"); film…": the pointer a video cannot follow pushed the
+    advice out of its panel. The video leaves such pointers out; the page and the terminal
+    keep the reason whole."""
+    from rich.console import Console
+
+    _, seq, series = setup
+    reason = ("rounding is not judged from 45° (an oblique view): the estimate there is too "
+              'uncertain (README, "Back warnings"); film from the side')
+    report = make_report(twist_reason=reason)
+    notes = OverlayRenderer(report, seq, series).notices_at(0)
+    assert notes == ("jerky twist not judged: rounding is not judged from 45° (an oblique "
+                     "view): the estimate there is too uncertain; film from the side",)
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    print_summary(report, {}, console)
+    assert '(README, "Back warnings"); film from the side' in console.file.getvalue()

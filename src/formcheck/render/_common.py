@@ -5,6 +5,7 @@ here thresholds a signal."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -267,10 +268,19 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
             f"({f.severity})")
 
 
-def not_judged_text(fault: str, reason: str | None) -> str:
-    """One line for a fault that could not be judged, e.g. for the overlay and the terminal."""
+def not_judged_text(fault: str, reason: str | None, *, video: bool = False) -> str:
+    """One line for a fault that could not be judged, e.g. for the overlay and the terminal.
+    ``video``: without the reason's pointers to the documentation (``(README, "...")``),
+    which a video cannot follow and which on a small frame pushed the advice that ends the
+    reason ("film from the side") out of its panel."""
     tail = reason if reason else "not visible enough from this view"
+    if video:
+        tail = _DOC_POINTER.sub("", tail)
     return f"{fault_title(fault)} not judged: {tail}"
+
+
+#: A parenthesised pointer to the documentation inside a rule's reason.
+_DOC_POINTER = re.compile(r"\s*\((?:README|docs/)[^()]*\)")
 
 
 #: What a recognised exercise's confidence is (``analysis.exercise.classify``): the measured
