@@ -1048,3 +1048,16 @@ def test_the_videos_not_judged_notes_leave_out_pointers_to_the_documentation(set
     console = Console(file=io.StringIO(), width=200, color_system=None)
     print_summary(report, {}, console)
     assert '(README, "Back warnings"); film from the side' in console.file.getvalue()
+
+
+def test_evidence_ratios_are_not_shown_in_their_divisors_unit():
+    """QA session 9 (a real deadlift's finding card): the evidence read "deg per bulge =
+    3.6%", a ratio (3.6° of flexion per 1% of torso of bow) shown as a percentage."""
+    from formcheck.render._common import evidence_rows
+
+    f = replace(make_report().findings[0], evidence={
+        "deg_per_bulge_pct": 3.59, "deg_per_lean_deg": 0.27, "bulge_pct": 16.8})
+    rows = dict(evidence_rows(f))
+    assert rows["degrees of flexion per % of torso of bow"] == "3.6"
+    assert rows["degrees of flexion per degree of trunk lean"] == "0.27"
+    assert rows["back bow at the worst frame"] == "16.8%"

@@ -178,6 +178,8 @@ EVIDENCE_LABELS: dict[str, str] = {
     "head_neck_supports": "head-neck drop also seen",
     "min_duration": "shortest counted",
     "frames": "frames (first, last)",
+    "deg_per_bulge_pct": "degrees of flexion per % of torso of bow",
+    "deg_per_lean_deg": "degrees of flexion per degree of trunk lean",
     "peak_frame": "worst frame",
     "view": "camera view",
     "lean_back": "lean behind vertical",
@@ -201,7 +203,11 @@ _EVIDENCE_WORDS: dict[str, str] = {
 
 
 def split_unit(key: str) -> tuple[str, str]:
-    """``mean_trunk_angle_deg`` → (``mean_trunk_angle``, ``deg``): units live in key names."""
+    """``mean_trunk_angle_deg`` → (``mean_trunk_angle``, ``deg``): units live in key names.
+    A ratio (``deg_per_bulge_pct``: degrees per % of torso) keeps its whole name, which says
+    its unit, and gets none: its last word is the divisor's unit, not the value's."""
+    if "_per_" in key:
+        return key, ""
     for suffix, unit in _KEY_UNITS:
         if key.endswith(suffix):
             return key[: -len(suffix)], unit
