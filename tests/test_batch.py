@@ -366,3 +366,20 @@ def test_reanalyze_needs_a_batch_folder(tmp_path):
     (tmp_path / "empty").mkdir()
     proc = run_cli("reanalyze", str(tmp_path / "empty"))
     assert proc.returncode == 3 and "no clips analysed" in one_error_line(proc)
+
+
+def test_a_fault_judged_in_only_some_reps_says_so_on_the_batch_page(tmp_path):
+    """QA session 9 (a real deadlift, its rep 1 half out of view): the batch page read
+    rounded back "ok" for a clip whose own page said "Judged in only some reps: rounded back
+    (1 of 2)". The cell now says "judged in 1 of 2 reps"; the CSV has the count."""
+    hidden = Assessment("rounded_back", 1, False, "needed body parts visible in 15%")
+    partly = _outcome(tmp_path, "partly", _report(assessable=[hidden]))
+    clean = _outcome(tmp_path, "clean", _report())
+    rows = {r.clip: r for r in build_rows([partly, clean], tmp_path)}
+    p, c = rows["alice/partly"], rows["alice/clean"]
+    assert (p.rounded_back, p.rounded_back_reps, p.rounded_back_judged_reps) == ("ok", 0, 1)
+    assert (c.rounded_back, c.rounded_back_judged_reps, c.jerky_twist_judged_reps) == ("ok", 2, 2)
+    page = index_html([p, c], [], tmp_path)
+    assert page.count("judged in 1 of 2 reps") == 1 and "judged in 2 of 2" not in page
+    table = list(csv.DictReader(io.StringIO(summary_csv([p, c]))))
+    assert table[0]["rounded_back_judged_reps"] == "1"

@@ -713,11 +713,15 @@ def test_page_escapes_every_text(setup, tmp_path):
 
 
 def test_page_without_reps_findings_or_signals(tmp_path):
+    """QA session 9 (real clips where no rep was counted): the page read "No findings in 0
+    reps" and "every judged rep stayed within its limits", of a clip with no rep judged."""
     empty = Report(video=None, model="", frames_total=0, frames_with_person=0)
     text = render_html(empty, {}, {}, tmp_path / "e.html").read_text(encoding="utf-8")
-    for want in ("No findings in 0 reps", "No reps were counted", "No findings:",
+    for want in ("No findings; no reps were counted", "No reps were counted in this clip",
+                 "No findings on the frames judged. No reps were counted, so no rep was judged",
                  "Every fault could be judged", "No signals were recorded"):
         assert want in text
+    assert "in 0 reps" not in text and "every judged rep" not in text
 
 
 @pytest.mark.parametrize("bad", [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 3), float)])
@@ -970,3 +974,90 @@ def test_an_unknown_estimate_says_why_not_how_sure():
         "side view (93% of frames agree)"
     assert "93% of frames agree" in html._estimate(Estimate("side", 0.93))
     assert terminal._estimate(Estimate("row", 1.0, "user"), "exercise") == "row (set by you)"
+
+
+def test_a_signal_that_decided_nothing_in_the_clip_is_not_captioned_as_deciding(setup, tmp_path):
+    """QA session 9 (real side-view deadlifts): the page's plot of the back outline's arching
+    while bent over read "decides over-arched lower back", beside the caveat that a
+    deadlift's arching while bent over is not judged (the rule judged it on no frame). Its
+    caption now says it was judged on no frame; a signal that decided frames keeps
+    "decides"."""
+    from formcheck.analysis.series import Series
+
+    report, _, series = setup
+    t = np.arange(30) / 30.0
+    assert report.assessment("lumbar_overextension").assessable  # judged in the clip
+    unused = Series("back_arch", "Back outline concave past straight", "% of torso", t,
+                    np.full(30, -12.0), fault="lumbar_overextension",
+                    judged=np.zeros(30, bool))
+    used = replace(unused, name="hip_extension", label="Trunk behind the thigh line",
+                   unit="deg", threshold=10.0, judged=np.arange(30) < 10)
+    text = render_html(report, {"back_arch": unused, "hip_extension": used}, {},
+                       tmp_path / "p.html").read_text(encoding="utf-8")
+    import html
+
+    caps = {k: html.unescape(v) for k, v in
+            re.findall(r"<figcaption>([^(<]+) \([^<]*?\) · ([^<]*)</figcaption>", text)}
+    assert set(caps) == {"Back outline concave past straight", "Trunk behind the thigh line"}
+    assert "decides" not in caps["Back outline concave past straight"]
+    assert "judged on none of this clip's frames" in caps["Back outline concave past straight"]
+    assert caps["Trunk behind the thigh line"].startswith("decides over-arched lower back")
+
+
+def test_the_grade_table_gives_the_limits_this_clip_was_judged_against(setup, tmp_path):
+    """QA session 9 (a real front squat): the page's grade table read "(250 / 350 / 500
+    deg/s)" for the twist, the default side/45° limit and its grade starts, where this clip's
+    twist (read from the torso's flow) was judged against 350°/s, so a coach read its limit
+    as "moderate". The table now gives the clip's own limits and grade starts, and says
+    which fault was not judged."""
+    import html
+
+    from formcheck.analysis.series import Series
+
+    report, _, _ = setup  # twist not assessable in it: make it judged, the back not
+    report = replace(report, findings=(), assessable=(
+        Assessment("rounded_back", None, False, "a front view cannot show it"),
+        Assessment("lumbar_overextension", None, True),
+        Assessment("jerky_twist", None, True)))
+    t = np.arange(30) / 30.0
+    twist = Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", t,
+                   np.full(30, 40.0), threshold=350.0, fault="jerky_twist",
+                   judged=np.arange(30) > 5)
+    text = render_html(report, {"twist_rate": twist}, {}, tmp_path / "p.html").read_text(
+        encoding="utf-8")
+    grades = html.unescape(_section(text, "grades"))
+    assert "In this clip: limit 350°/s (moderate from 490°/s, severe from 700°/s)." in grades
+    assert "250" not in grades and "500 deg/s" not in grades
+    assert grades.count("Not judged in this clip.") == 1  # the rounded back
+
+
+def test_the_videos_not_judged_notes_leave_out_pointers_to_the_documentation(setup):
+    """QA session 9 (a real 640x360 squat filmed at 45°): the video's note ended "...too
+    uncertain (README, "Back warnings"); film…": the pointer a video cannot follow pushed the
+    advice out of its panel. The video leaves such pointers out; the page and the terminal
+    keep the reason whole."""
+    from rich.console import Console
+
+    _, seq, series = setup
+    reason = ("rounding is not judged from 45° (an oblique view): the estimate there is too "
+              'uncertain (README, "Back warnings"); film from the side')
+    report = make_report(twist_reason=reason)
+    notes = OverlayRenderer(report, seq, series).notices_at(0)
+    assert notes == ("jerky twist not judged: rounding is not judged from 45° (an oblique "
+                     "view): the estimate there is too uncertain; film from the side",)
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    print_summary(report, {}, console)
+    assert '(README, "Back warnings"); film from the side' in console.file.getvalue()
+
+
+def test_evidence_ratios_are_not_shown_in_their_divisors_unit():
+    """QA session 9 (a real deadlift's finding card): the evidence read "deg per bulge =
+    3.6%", a ratio (3.6° of flexion per 1% of torso of bow) shown as a percentage."""
+    from formcheck.render._common import evidence_rows
+
+    f = replace(make_report().findings[0], evidence={
+        "deg_per_bulge_pct": 3.59, "deg_per_lean_deg": 0.27, "bulge_pct": 16.8})
+    rows = dict(evidence_rows(f))
+    assert rows["degrees of flexion per % of torso of bow"] == "3.6"
+    assert rows["degrees of flexion per degree of trunk lean"] == "0.27"
+    assert rows["back bow at the worst frame"] == "16.8%"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -18,7 +19,9 @@ from formcheck.report import (
 
 
 def finding(fault="rounded_back", rep=1, severity="mild", value=10.0) -> Finding:
-    return Finding(fault=fault, rep=rep, phase="descent", start_s=0.1, end_s=0.4, peak_s=0.25,
+    at = 1.5 * (rep - 1) if rep else 0.0  # inside its rep (sample_report's reps are 1.5 s)
+    return Finding(fault=fault, rep=rep, phase="descent", start_s=at + 0.1, end_s=at + 0.4,
+                   peak_s=at + 0.25,
                    severity=severity, value=value, threshold=5.0, unit="% of torso",
                    message="Rep 1: rounded back", evidence={"frames": [3, 4], "x": float("nan")})
 
@@ -119,7 +122,6 @@ def _with_caveats() -> Report:
 
 def test_reps_csv_carries_each_rules_words_on_the_rep():
     import csv
-    import io
 
     rows = {r["rep"]: r for r in csv.DictReader(io.StringIO(_with_caveats().reps_csv()))}
     assert rows["1"]["jerky_twist_note"] == "the hands hid the torso on 20% of it"
@@ -135,7 +137,6 @@ def test_reps_csv_outside_row_gives_the_status_the_terminal_and_page_give():
     ``outside`` row said twist "ok" beside the note "a side view cannot show rotation", where
     the terminal and the page said "not assessable"; all three now give the same cell."""
     import csv
-    import io
     from dataclasses import replace
 
     from formcheck.render._common import NOT_ASSESSABLE, cell_status
@@ -151,7 +152,6 @@ def test_reps_csv_outside_row_gives_the_status_the_terminal_and_page_give():
 
 
 def test_caveats_are_grouped_and_reach_the_terminal_and_the_page(tmp_path):
-    import io
 
     from rich.console import Console
 
@@ -173,3 +173,89 @@ def test_caveats_are_grouped_and_reach_the_terminal_and_the_page(tmp_path):
     page = render_html(report, {}, {}, tmp_path / "r.html").read_text("utf-8")
     assert page.count("no warning does not rule a twist out, rounding") == 1
     assert "the hands hid the torso on 20% of it" in page
+
+
+def _held_through() -> Report:
+    """A deadlift of three 1 s reps (set-up, pull, lowering, finish); the back is rounded
+    from rep 1's pull through rep 2 (one finding, named for rep 1, its worst moment), and a
+    rounding of rep 3 starts in rep 2's finish (the lifter setting up for rep 3)."""
+    def rep(i: int) -> Rep:
+        t = float(i - 1)
+        return Rep(i, t, t + 1.0, (Phase("set-up", t, t + 0.2), Phase("pull", t + 0.2, t + 0.5),
+                                   Phase("lowering", t + 0.5, t + 0.8),
+                                   Phase("finish", t + 0.8, t + 1.0)),
+                   start_frame=30 * (i - 1), end_frame=30 * i)
+
+    def rounded(rep_no: int, start: float, end: float, peak: float, value: float) -> Finding:
+        return Finding(fault="rounded_back", rep=rep_no, phase="pull", start_s=start,
+                       end_s=end, peak_s=peak, severity="severe", value=value, threshold=20.0,
+                       unit="deg", message=f"Rounded back in rep {rep_no}",
+                       evidence={"min_duration_s": 0.15})
+
+    return Report(
+        video=VideoInfo(path="a.mp4", width=640, height=480, fps=30.0, frame_count=90,
+                        duration_s=3.0),
+        model="full", frames_total=90, frames_with_person=90,
+        exercise=Estimate("deadlift", 0.9), view=Estimate("side", 0.9),
+        reps=(rep(1), rep(2), rep(3)),
+        findings=(rounded(1, 0.25, 1.7, 0.4, 55.0), rounded(3, 1.85, 2.6, 2.3, 40.0)),
+        assessable=(Assessment("rounded_back", None, True),
+                    Assessment("jerky_twist", None, False, "a side view cannot show it")),
+    )
+
+
+def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
+    """QA session 9 (a real deadlift, rounded through most of the set): the back was held
+    rounded 0.0-4.9 s, one finding of rep 1, and reps 2 and 3, inside that stretch, read "ok"
+    on the terminal, the page, the CSV and the batch page. They now say the severity and
+    whose finding it is; a rounding that starts in a rep's finish (the set-up of the next)
+    leaves that rep "ok"."""
+    import csv
+
+    from rich.console import Console
+
+    from formcheck.batch.summary import ClipOutcome, build_rows
+    from formcheck.render._common import OK, THROUGH, cell_status
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+
+    report = _held_through()
+    assert [g.rep for g in report.runs_through("rounded_back", 2)] == [1]  # not rep 3's
+    assert report.runs_through("rounded_back", 1) == []
+    assert report.runs_through("jerky_twist", 2) == []
+    rows = {r["rep"]: r for r in csv.DictReader(io.StringIO(report.reps_csv()))}
+    assert (rows["1"]["rounded_back"], rows["1"]["rounded_back_value"]) == ("severe", "55.0")
+    assert (rows["2"]["rounded_back"], rows["2"]["rounded_back_value"]) == ("severe", "")
+    assert rows["2"]["rounded_back_note"] == (
+        "rounded back found in rep 1 (0.2–1.7 s) runs through this rep")
+    assert rows["3"]["rounded_back"] == "severe" and rows["3"]["rounded_back_value"] == "40.0"
+    assert cell_status(report, "rounded_back", 2).kind == THROUGH
+    assert cell_status(report, "lumbar_overextension", 2).kind == OK
+
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    print_summary(report, {}, console)
+    table = {ln.split("│")[0].strip(): ln for ln in console.file.getvalue().splitlines()
+             if "│" in ln}
+    assert "severe, see rep 1" in table["2"] and "ok" in table["2"]
+    assert "see rep" not in table["1"] + table["3"]
+
+    page = render_html(report, {}, {}, tmp_path / "a.report.html").read_text(encoding="utf-8")
+    assert page.count("see rep 1<span class=\"why\">rounded back found in rep 1") == 1
+    assert "rep 1, pull (runs through rep 2)" in page
+    assert "runs through rep 3" not in page and "runs through reps" not in page
+
+    report.save_json(tmp_path / "a.report.json")
+    row, = build_rows([ClipOutcome(
+        key="alice/a", source="/clips/a.mp4", athlete="alice", out_dir=tmp_path, stem="a",
+        status="analysed", outputs=(("report", "a.report.json"),))], tmp_path)
+    assert (row.problem_reps, row.rounded_back, row.rounded_back_reps) == (3, "severe", 3)
+
+
+def test_rest_phases_are_the_analysis_rep_profiles_still_phases():
+    """``runs_through`` leaves out the still phases by name: they must be the ones the rep
+    counter gives."""
+    from formcheck.analysis.reps import REP_PROFILES, SETUP_PHASE
+    from formcheck.report import REST_PHASES
+
+    assert {SETUP_PHASE, *(p.finish_phase for p in REP_PROFILES.values())} == set(REST_PHASES)
+    assert not set(REST_PHASES) & {name for p in REP_PROFILES.values() for name in p.phases}

@@ -164,6 +164,18 @@ def test_other_unopenable_files_still_ask_if_they_are_video(tmp_path, content):
     assert str(err.value).endswith("is it a video file?"), str(err.value)
 
 
+def test_an_empty_file_says_it_is_empty(tmp_path):
+    """QA session 9 (a zero-byte clip in a batch folder): it read "cannot open empty.mp4 as
+    video (Invalid data found when processing input); is it a video file?"."""
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(VideoDecodeError) as err:
+        FileSource(empty)
+    assert str(err.value) == ("cannot open empty.mp4 as video: the file is empty (0 bytes); "
+                              "copy or download it again whole")
+    assert err.value.exit_code == 4
+
+
 @pytest.mark.parametrize("content", [b"", b"\x00" * 10, b"ftypisom" * 50])
 def test_garbage_is_a_decode_error(tmp_path, content):
     bad = tmp_path / "bad.mp4"

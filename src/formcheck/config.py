@@ -513,15 +513,14 @@ class SeverityBands:
 SEVERITY: dict[str, SeverityBands] = {
     "rounded_back": SeverityBands(
         1.25, 1.6, "the spine's flexion in degrees, estimated from the back's outline: its "
-        "rise over the lifter's straightest bent-over frames (45.6 / 57 / 73 deg) or its bow "
-        "past a neutral bent-over back (20.3 / 25.4 / 32.5 deg)"),
+        "rise over the lifter's straightest bent-over frames or its bow past a neutral "
+        "bent-over back"),
     "lumbar_overextension": SeverityBands(
-        1.5, 2.2, "the trunk's angle behind the line of the thighs at lockout, in degrees "
-        "(10 / 15 / 22 deg); while bent over, the back outline's concavity in % of torso "
-        "length"),
+        1.5, 2.2, "the trunk's angle behind the line of the thighs at lockout, in degrees; "
+        "while bent over, the back outline's concavity in % of torso length"),
     "jerky_twist": SeverityBands(
         1.4, 2.0, "the speed of the shoulders' turn against the hips, in true deg/s as "
-        "calibrated on rendered lifters (250 / 350 / 500 deg/s)"),
+        "calibrated on rendered lifters"),
 }
 #: Severity names from least to most severe.
 SEVERITY_NAMES: tuple[str, ...] = ("mild", "moderate", "severe")

@@ -35,6 +35,12 @@ FAULT_TITLES: dict[str, str] = {
 }
 
 
+#: The still phases a rep owns before and after its movement (``analysis.reps``: the set-up,
+#: and the squat's "top" or the deadlift's and row's "finish"). ``Report.runs_through``
+#: leaves them out: a fault that starts while the lifter sets up for the next rep is that
+#: rep's, not the one before.
+REST_PHASES: tuple[str, ...] = ("set-up", "top", "finish")
+
 #: Severity names from least to most severe (``Finding.severity``).
 SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 
@@ -48,6 +54,12 @@ def worst(findings) -> Finding:
     """The most severe finding, ties broken by the largest magnitude: the one rule every sink
     (CSV, overlay, page, terminal) uses to summarise several findings."""
     return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.value)))
+
+
+def through_note(f: Finding) -> str:
+    """Words for a rep that another rep's finding ``f`` runs through (``Report.runs_through``)."""
+    return (f"{FAULT_TITLES.get(f.fault, f.fault)} found in rep {f.rep} "
+            f"({f.start_s:.1f}–{f.end_s:.1f} s) runs through this rep")
 
 
 def _clean(value: Any) -> Any:
@@ -170,6 +182,31 @@ class Report:
     def findings_for(self, fault: str) -> list[Finding]:
         return [f for f in self.findings if f.fault == fault]
 
+    def runs_through(self, fault: str, rep: int) -> list[Finding]:
+        """The findings of ``fault`` named for another counted rep whose stretch
+        (``start_s``–``end_s``) runs into rep ``rep``'s movement (its phases other than the
+        still ``REST_PHASES``; the whole rep when it has no phases) for at least the rule's
+        shortest counted stretch (``evidence["min_duration_s"]``; any overlap when not
+        recorded). A back held rounded from rep 1 through rep 3 is one finding of rep 1 (its
+        worst moment), but reps 2 and 3 were not "ok": every sink says so (``reps_csv``, the
+        terminal, the page, the batch summary). A fault that starts while the lifter sets up
+        for the next rep is that rep's alone. Findings outside every rep keep their own row."""
+        here = next((r for r in self.reps if r.index == rep), None)
+        if here is None:
+            return []
+        moving = [(p.start_s, p.end_s) for p in here.phases if p.name not in REST_PHASES]
+        if not here.phases:
+            moving = [(here.start_s, here.end_s)]
+        out = []
+        for f in self.findings:
+            if f.fault != fault or f.rep is None or f.rep == rep:
+                continue
+            overlap = sum(max(0.0, min(f.end_s, b) - max(f.start_s, a)) for a, b in moving)
+            shortest = f.evidence.get("min_duration_s") or 0.0
+            if overlap > 0.0 and overlap >= float(shortest) - 1e-6:
+                out.append(f)
+        return out
+
     def assessment(self, fault: str, rep: int | None = None) -> Assessment | None:
         for a in self.assessable:
             if a.fault == fault and a.rep == rep:
@@ -239,8 +276,10 @@ class Report:
         return write_text_atomic(path, self.to_json())
 
     def reps_csv(self) -> str:
-        """One row per rep: times and, per fault, the worst finding's severity and value, else
-        ``not_assessable`` or ``ok``; findings outside every rep get a last row ``outside``.
+        """One row per rep: times and, per fault, the worst finding's severity and value; else,
+        when another rep's finding runs through the rep (``runs_through``), its severity with
+        no value and a note naming it; else ``not_assessable`` or ``ok``; findings outside
+        every rep get a last row ``outside``.
         Then how far (deg), to which side and when (s) the worst twist went, and per fault the
         rule's words on the rep (``<fault>_note``: why it was not judged, or the caveat on its
         verdict; the whole clip's on the ``outside`` row)."""
@@ -263,10 +302,16 @@ class Report:
                 a = ((self.assessment(fault, rep_no) if rep_no is not None else None)
                      or self.assessment(fault, None))
                 notes.append((a.reason or "") if a is not None else "")
+                through = self.runs_through(fault, rep_no) if rep_no is not None else []
                 if hits:
                     top = worst(hits)
                     status.append(top.severity)
                     values.append(_clean(float(top.value)))
+                elif through:  # another rep's finding runs through this one: not "ok"
+                    top = worst(through)
+                    status.append(top.severity)
+                    values.append("")
+                    notes[-1] = "; ".join(filter(None, (through_note(top), notes[-1])))
                 elif a is not None and not a.assessable:
                     status.append("not_assessable")
                     values.append("")

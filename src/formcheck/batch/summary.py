@@ -21,7 +21,14 @@ from formcheck.batch.inputs import Skipped
 from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, UP_TO_DATE
 from formcheck.errors import FormcheckError
 from formcheck.fsutil import write_text_atomic
-from formcheck.render._common import fault_title, format_value, not_judged, severity_rank
+from formcheck.render._common import NOT_ASSESSABLE as CELL_NOT_ASSESSABLE
+from formcheck.render._common import (
+    cell_status,
+    fault_title,
+    format_value,
+    not_judged,
+    severity_rank,
+)
 from formcheck.report import FAULTS, Report, worst
 
 SUMMARY_FORMAT = 1
@@ -58,10 +65,13 @@ class Row:
     outside_reps: str  # faults found outside every counted rep ("; "-joined titles)
     rounded_back: str
     rounded_back_reps: int | None
+    rounded_back_judged_reps: int | None  # reps judged for it (not 'not assessable')
     lumbar_overextension: str
     lumbar_overextension_reps: int | None
+    lumbar_overextension_judged_reps: int | None  # reps judged for it (not 'not assessable')
     jerky_twist: str
     jerky_twist_reps: int | None
+    jerky_twist_judged_reps: int | None  # reps judged for it (not 'not assessable')
     worst_rep: str
     worst_fault: str
     worst_severity: str
@@ -80,13 +90,20 @@ class Row:
 CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
 
 
+def _reps_with(report: Report, fault: str) -> set[int]:
+    """The counted reps ``fault`` was found in: named by a finding, or run through by another
+    rep's finding (``Report.runs_through``), as the clip's own rep table counts them."""
+    return ({f.rep for f in report.findings_for(fault) if f.rep is not None}
+            | {r.index for r in report.reps if report.runs_through(fault, r.index)})
+
+
 def _fault_cell(report: Report, fault: str) -> tuple[str, int]:
     """Worst severity of ``fault`` in the clip and the number of counted reps it was found in
-    (a finding outside every rep is not a rep: ``outside_reps`` names it); or ``not
-    assessable`` when no rep could be judged; or ``ok``."""
+    (``_reps_with``; a finding outside every rep is not a rep: ``outside_reps`` names it); or
+    ``not assessable`` when no rep could be judged; or ``ok``."""
     hits = report.findings_for(fault)
     if hits:
-        return worst(hits).severity, len({f.rep for f in hits if f.rep is not None})
+        return worst(hits).severity, len(_reps_with(report, fault))
     clip = report.assessment(fault, None)
     per_rep = [report.assessment(fault, r.index) for r in report.reps]
     if (clip is not None and not clip.assessable) or (
@@ -125,7 +142,12 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
     cells = {}
     for fault in FAULTS:
         cells[fault], cells[f"{fault}_reps"] = _fault_cell(report, fault)
-    problem = {f.rep for f in report.findings if f.rep is not None}
+        # As the clip's page counts them ("Judged in only some reps"): an "ok" of a fault
+        # judged in 1 of 2 reps must not read as two reps checked.
+        cells[f"{fault}_judged_reps"] = sum(
+            1 for r in report.reps
+            if cell_status(report, fault, r.index).kind != CELL_NOT_ASSESSABLE)
+    problem = set().union(*(_reps_with(report, fault) for fault in FAULTS))
     outside = [fault_title(fault) for fault in FAULTS
                if any(f.rep is None for f in report.findings_for(fault))]
     w = worst(report.findings) if report.findings else None

@@ -93,6 +93,10 @@ class FileSource:
         try:
             self._container = av.open(str(self.path), mode="r")
         except av.error.FFmpegError as exc:
+            if self.path.stat().st_size == 0:
+                raise VideoDecodeError(
+                    f"cannot open {self.path.name} as video: the file is empty (0 bytes); "
+                    "copy or download it again whole") from exc
             if _mp4_index_missing(self.path):
                 raise VideoDecodeError(
                     f"cannot open {self.path.name} as video: it looks cut short (an MP4 whose "

@@ -5,6 +5,7 @@ here thresholds a signal."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,8 +25,9 @@ from formcheck.report import (  # noqa: F401 (severity helpers re-exported for r
 _UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
                                  "deg/s^3": "°/s³", "%": "%"}
 
-#: Status kinds of one (rep, fault) cell.
-OK, FAULT, NOT_ASSESSABLE = "ok", "fault", "not_assessable"
+#: Status kinds of one (rep, fault) cell; ``through``: no finding of its own, but another
+#: rep's finding runs through this rep (``Report.runs_through``), so it is not "ok".
+OK, FAULT, NOT_ASSESSABLE, THROUGH = "ok", "fault", "not_assessable", "through"
 
 
 def fault_title(fault: str) -> str:
@@ -51,6 +53,12 @@ def format_value(value: float | None, unit: str) -> str:
 def rep_label(rep: int | None) -> str:
     """Scope of an assessment: ``rep 2`` or, for ``None``, the whole clip."""
     return "whole clip" if rep is None else f"rep {rep}"
+
+
+def through_text(st: CellStatus) -> str:
+    """A ``through`` cell's words: ``severe, see rep 1`` (the worst such finding's rep)."""
+    w = worst(st.findings)
+    return f"{w.severity}, see rep {w.rep}"
 
 
 def finding_where(f: Finding) -> str:
@@ -112,8 +120,9 @@ def robust_range(values: np.ndarray, keep: list[float]) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class CellStatus:
-    """What one fault looked like in one rep: ``ok``, ``fault`` (with the findings) or
-    ``not_assessable`` (with the reason)."""
+    """What one fault looked like in one rep: ``ok``, ``fault`` (with the findings),
+    ``through`` (with the other reps' findings that run through it) or ``not_assessable``
+    (with the reason)."""
 
     kind: str
     findings: tuple[Finding, ...] = ()
@@ -127,12 +136,16 @@ class CellStatus:
 def cell_status(report: Report, fault: str, rep: int | None) -> CellStatus:
     """Status of ``fault`` in rep ``rep`` (1-based; ``None`` for findings outside any rep).
 
-    A finding wins over an assessment: if the analysis reported one, it is drawn. Otherwise a
-    rep-level ``assessable=False`` is used, then the clip-level one.
+    A finding wins over an assessment: if the analysis reported one, it is drawn; then a
+    finding of another rep that runs through this one (``through``, the same rule as the
+    CSV's). Otherwise a rep-level ``assessable=False`` is used, then the clip-level one.
     """
     hits = tuple(f for f in report.findings if f.fault == fault and f.rep == rep)
     if hits:
         return CellStatus(FAULT, findings=hits)
+    through = tuple(report.runs_through(fault, rep)) if rep is not None else ()
+    if through:
+        return CellStatus(THROUGH, findings=through)
     a = assessment_for(report, fault, rep)
     if a is not None and not a.assessable:
         return CellStatus(NOT_ASSESSABLE, reason=a.reason)
@@ -165,6 +178,8 @@ EVIDENCE_LABELS: dict[str, str] = {
     "head_neck_supports": "head-neck drop also seen",
     "min_duration": "shortest counted",
     "frames": "frames (first, last)",
+    "deg_per_bulge_pct": "degrees of flexion per % of torso of bow",
+    "deg_per_lean_deg": "degrees of flexion per degree of trunk lean",
     "peak_frame": "worst frame",
     "view": "camera view",
     "lean_back": "lean behind vertical",
@@ -188,7 +203,11 @@ _EVIDENCE_WORDS: dict[str, str] = {
 
 
 def split_unit(key: str) -> tuple[str, str]:
-    """``mean_trunk_angle_deg`` → (``mean_trunk_angle``, ``deg``): units live in key names."""
+    """``mean_trunk_angle_deg`` → (``mean_trunk_angle``, ``deg``): units live in key names.
+    A ratio (``deg_per_bulge_pct``: degrees per % of torso) keeps its whole name, which says
+    its unit, and gets none: its last word is the divisor's unit, not the value's."""
+    if "_per_" in key:
+        return key, ""
     for suffix, unit in _KEY_UNITS:
         if key.endswith(suffix):
             return key[: -len(suffix)], unit
@@ -255,10 +274,19 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
             f"({f.severity})")
 
 
-def not_judged_text(fault: str, reason: str | None) -> str:
-    """One line for a fault that could not be judged, e.g. for the overlay and the terminal."""
+def not_judged_text(fault: str, reason: str | None, *, video: bool = False) -> str:
+    """One line for a fault that could not be judged, e.g. for the overlay and the terminal.
+    ``video``: without the reason's pointers to the documentation (``(README, "...")``),
+    which a video cannot follow and which on a small frame pushed the advice that ends the
+    reason ("film from the side") out of its panel."""
     tail = reason if reason else "not visible enough from this view"
+    if video:
+        tail = _DOC_POINTER.sub("", tail)
     return f"{fault_title(fault)} not judged: {tail}"
+
+
+#: A parenthesised pointer to the documentation inside a rule's reason.
+_DOC_POINTER = re.compile(r"\s*\((?:README|docs/)[^()]*\)")
 
 
 #: What a recognised exercise's confidence is (``analysis.exercise.classify``): the measured

@@ -26,6 +26,7 @@ from formcheck.render._common import (
     EXERCISE_CONFIDENCE,
     FAULT,
     NOT_ASSESSABLE,
+    THROUGH,
     VIEW_CONFIDENCE,
     caveats,
     cell_status,
@@ -43,7 +44,7 @@ from formcheck.render._common import (
     split_unit,
     worst,
 )
-from formcheck.report import FAULTS, Finding, Report
+from formcheck.report import FAULTS, Finding, Report, through_note
 
 #: Thumbnails are scaled down to at most this width before embedding.
 THUMB_MAX_WIDTH_PX = 720
@@ -127,6 +128,8 @@ def _verdict(report: Report) -> str:
     reps_txt = f"{n_reps} rep{'s' if n_reps != 1 else ''}"
     if fs:
         head = f"{len(fs)} finding{'s' if len(fs) != 1 else ''} in {reps_txt}"
+    elif not n_reps:
+        head = "No findings; no reps were counted"
     else:
         head = f"No findings in {reps_txt}"
     chips = "".join(
@@ -221,6 +224,10 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
         return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}{more}</span> '
                 f"{_e(format_value(w.value, w.unit))}"
                 f'<span class="why">limit {_e(format_value(w.threshold, w.unit))}</span>')
+    if st.kind == THROUGH:
+        w = worst(st.findings)
+        return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}</span> see rep {w.rep}'
+                f'<span class="why">{_e(through_note(w))}</span>')
     if st.kind == NOT_ASSESSABLE:
         why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
         return f'<span class="tag not_assessable">not assessable</span>{why}'
@@ -280,8 +287,17 @@ def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode("ascii")
 
 
+def _through_reps(report: Report, f: Finding) -> str:
+    """`` (runs through reps 2, 3)`` for a finding whose stretch runs through other counted
+    reps (``Report.runs_through``: their cells say so too), else nothing."""
+    reps = [r.index for r in report.reps if f in report.runs_through(f.fault, r.index)]
+    if not reps:
+        return ""
+    return f" (runs through rep{'s' if len(reps) > 1 else ''} {', '.join(map(str, reps))})"
+
+
 def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
-                  series_labels: dict[str, str]) -> str:
+                  series_labels: dict[str, str], report: Report) -> str:
     img = ""
     if thumb is not None:
         alt = f"worst frame of finding {i + 1}: {fault_title(f.fault)}"
@@ -289,7 +305,8 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
         img = f'<img src="{uri}" alt="{_e(alt)}">'
     facts = [
         ("Fault", f"{fault_title(f.fault)}"),
-        ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "")),
+        ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "") + _through_reps(
+            report, f)),
         ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
         ("Peak", f"{format_value(f.value, f.unit)} (limit {format_value(f.threshold, f.unit)})"),
     ]
@@ -308,22 +325,48 @@ def _findings(report: Report, thumbnails: dict[int, np.ndarray | str],
               series: dict[str, Series]) -> Iterator[str]:
     """The finding cards, one string each (each holds its picture: written one at a time)."""
     if not report.findings:
-        yield '<p>No findings: every judged rep stayed within its limits.</p>'
+        yield ('<p>No findings: every judged rep stayed within its limits.</p>' if report.reps
+               else "<p>No findings on the frames judged. No reps were counted, so no rep was "
+               "judged (see Not assessable).</p>")
         return
     labels = {s.name: s.label or s.name for s in series.values()}
     yield '<div class="cards">'
     for i, f in enumerate(report.findings):
-        yield _finding_card(i, f, thumbnails.get(i), labels)
+        yield _finding_card(i, f, thumbnails.get(i), labels, report)
     yield "</div>"
 
 
-def _grades(report: Report) -> str:
-    """What mild / moderate / severe mean (``config.SEVERITY``) and what the units are."""
+def _clip_limits(report: Report, series: dict[str, Series], fault: str) -> str:
+    """The limits ``fault`` was judged against in this clip (its signals that judged a frame,
+    and its findings') with where each grade starts: `` In this clip: limit 350°/s (moderate
+    from 490°/s, severe from 700°/s).`` The defaults differ by exercise, view and signal, so
+    the page gives the clip's own rather than one set of numbers."""
+    clip = report.assessment(fault, None)
+    if clip is not None and not clip.assessable:
+        return " Not judged in this clip."
+    on = {(s.threshold, s.unit): s.label or s.name for s in series.values()
+          if s.fault == fault and s.threshold is not None
+          and (s.judged is None or s.judged.any())}
+    limits = set(on) | {(f.threshold, f.unit) for f in report.findings if f.fault == fault}
+    if not limits:
+        return ""
+    bands = SEVERITY[fault]
+    said = []
+    for limit, unit in sorted(limits, key=lambda lu: (lu[1], lu[0])):
+        what = f" on {on[limit, unit].lower()}" if len(limits) > 1 and (limit, unit) in on \
+            else ""
+        said.append(f"limit {format_value(limit, unit)}{what} (moderate from "
+                    f"{format_value(limit * bands.moderate_x_limit, unit)}, severe from "
+                    f"{format_value(limit * bands.severe_x_limit, unit)})")
+    return f" In this clip: {'; '.join(said)}."
+
+
+def _grades(report: Report, series: dict[str, Series]) -> str:
+    """What mild / moderate / severe mean (``config.SEVERITY``), what the units are, and the
+    limits this clip's rules used."""
     rows = []
     for fault, bands in SEVERITY.items():
-        limits = sorted({format_value(f.threshold, f.unit) for f in report.findings
-                         if f.fault == fault})
-        used = f" Limits crossed in this clip: {', '.join(limits)}." if limits else ""
+        used = _clip_limits(report, series, fault)
         cells = (f"mild: past the limit, under {bands.moderate_x_limit:g}× it",
                  f"moderate: {bands.moderate_x_limit:g}× to {bands.severe_x_limit:g}×",
                  f"severe: {bands.severe_x_limit:g}× the limit or more")
@@ -418,17 +461,24 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
     for k, s in enumerate(_ordered_series(series), start=1):
         slug = f"{k}-{_SLUG_BAD.sub('-', s.name)}"
         bits = [f"{s.label or s.name} ({s.unit})" if s.unit else (s.label or s.name)]
-        if s.fault:
+        clip = report.assessment(s.fault, None) if s.fault else None
+        muted = clip is not None and not clip.assessable
+        # A signal of a fault judged in this clip that decided nothing here (e.g. a deadlift's
+        # arching while bent over, judged only at lockout): not "decides".
+        unused = bool(s.fault) and not muted and s.judged is not None and not s.judged.any()
+        if s.fault and not unused:
             bits.append(f"decides {fault_title(s.fault)}")
         if s.threshold is not None:
             bits.append(f"limit {format_value(s.threshold, s.unit)}")
         if s.baseline is not None:
             bits.append(f"relative to a neutral of {format_value(s.baseline, s.unit)}")
-        if s.judged is not None and not (s.judged.all()):
+        if unused:
+            bits.append(f"{fault_title(s.fault)} was judged on none of this clip's frames "
+                        "from this signal (see Not assessable and caveats); shown for "
+                        "reference")
+        elif s.judged is not None and not (s.judged.all()):
             bits.append("grey where the rule does not judge (e.g. standing, or a view that "
                         "cannot show it)")
-        clip = report.assessment(s.fault, None) if s.fault else None
-        muted = clip is not None and not clip.assessable
         if muted:
             bits.append("not judged in this clip, shown for reference")
         figure = _plot_svg(s, report, f"s{slug}-", muted)
@@ -468,7 +518,7 @@ def _page(report: Report, series: dict[str, Series],
     yield from _section("summary", "Summary", _summary_table(report))
     yield from _section("reps", "Faults per rep", _rep_table(report))
     yield from _section("findings", "Findings", _findings(report, thumbnails, series))
-    yield from _section("grades", "What the numbers and grades mean", _grades(report))
+    yield from _section("grades", "What the numbers and grades mean", _grades(report, series))
     yield from _section("not-assessable", "Not assessable", _not_assessable(report))
     yield from _section("signals", "Signals over time", _plots(report, series))
     yield (f"<footer>formcheck {_e(report.formcheck_version)} · report schema "

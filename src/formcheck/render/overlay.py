@@ -463,7 +463,7 @@ class OverlayRenderer:
             for fault in FAULTS:
                 a = assessment_for(report, fault, rep_no)
                 if a is not None and not a.assessable:
-                    notices.append(not_judged_text(fault, a.reason))
+                    notices.append(not_judged_text(fault, a.reason, video=True))
                     not_judged.append(fault)
                     continue
                 if a is not None and a.reason:

@@ -10,6 +10,7 @@ from formcheck.render._common import (
     EXERCISE_CONFIDENCE,
     FAULT,
     NOT_ASSESSABLE,
+    THROUGH,
     VIEW_CONFIDENCE,
     caveats,
     cell_status,
@@ -18,6 +19,7 @@ from formcheck.render._common import (
     finding_text,
     format_value,
     not_judged,
+    through_text,
     worst,
 )
 from formcheck.report import FAULTS, Estimate, Report
@@ -128,6 +130,8 @@ def _cell(report: Report, fault: str, rep: int | None):
         more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
         return Text(f"{w.severity}{more} {format_value(w.value, w.unit)}",
                     style=_STYLE.get(w.severity, "red"))
+    if st.kind == THROUGH:
+        return Text(through_text(st), style=_STYLE.get(st.severity, "red"))
     if st.kind == NOT_ASSESSABLE:
         return Text("not assessable", style=_STYLE[NOT_ASSESSABLE])
     return Text("ok", style=_STYLE["ok"])
