@@ -333,15 +333,28 @@ def test_cues_go_to_a_wav_file_when_asked(tmp_path):
 
 
 def test_wav_timeline_places_cues_on_the_session_clock(tmp_path):
+    # Each cue starts where it was played on the session's clock, not right after the one
+    # before. The clock is read around each call, so a loaded machine's delays move the
+    # expected place with them (the test once took every loud sample past one beep's length
+    # for the second cue: a first cue placed a few ms late reaches past it).
+    t0 = time.monotonic()
     tl = WavTimeline(tmp_path / "t.wav")
-    tl.play(beep())
-    time.sleep(0.3)
-    tl.play(beep())
+    t1 = time.monotonic()  # the timeline's clock started between t0 and t1
+    played = []
+    for pause in (0.0, 0.3):
+        time.sleep(pause)
+        before = time.monotonic()
+        tl.play(beep())
+        played.append((before - t1, time.monotonic() - t0))
     data, rate = _read_wav(tl.close())
     loud = np.flatnonzero(np.abs(data) > 1000)
-    second = loud[loud > len(beep())]
-    # The second cue starts 0.3 s in (when it was played), not right after the first.
-    assert second[0] >= 0.28 * rate
+    onsets = loud[np.diff(loud, prepend=-rate) > 0.05 * rate]  # a beep's own gap is 0.03 s
+    lead = int(np.flatnonzero(np.abs(beep()) > 1000)[0])  # its fade-in, before it is loud
+    at = onsets - lead
+    assert len(at) == 2
+    for k, (lo, hi) in enumerate(played):
+        assert int(lo * rate) - 1 <= at[k] <= int(hi * rate) + 1, (k, at[k] / rate, lo, hi)
+    assert at[1] - at[0] >= int(0.3 * rate) - 1  # the second cue 0.3 s after the first
 
 
 def test_spoken_warning_says_the_rep_fault_and_severity():
