@@ -662,3 +662,28 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
             assert counters and set(counters) == {UNCOUNTED_REPS_TEXT}
         else:
             assert "3/3 reps done" in counters and UNCOUNTED_REPS_TEXT not in counters
+
+
+def test_a_camera_set_started_in_the_same_second_gets_its_own_name(tmp_path):
+    """QA (session 9): a camera's sets were named live-YYYYMMDD-HHMMSS of their start, so a set
+    begun within a second of the one before (a false start ended with `n`) took its name and
+    its files overwrote the first set's."""
+    from datetime import datetime, timezone
+
+    from formcheck.live.session import set_stem
+
+    now = datetime(2026, 11, 29, 16, 30, 5, tzinfo=timezone.utc)
+    taken: set[str] = set()
+    first = set_stem(None, 1, tmp_path, taken, now)
+    taken.add(first)
+    second = set_stem(None, 2, tmp_path, taken, now)
+    assert first == "live-20261129-163005" and second == "live-20261129-163005-set2"
+    taken.add(second)
+    # A set of an earlier session in the same folder and second keeps its files too.
+    (tmp_path / "live-20261129-163006.report.json").write_text("{}")
+    later = now.replace(second=6)
+    assert set_stem(None, 3, tmp_path, taken, later) == "live-20261129-163006-set3"
+    (tmp_path / "live-20261129-163006-set3.pose.npz").write_bytes(b"")
+    assert set_stem(None, 3, tmp_path, taken, later) == "live-20261129-163006-set3-2"
+    # A replayed file: its stem, then STEM-setN, as before.
+    assert [set_stem("clip", n, tmp_path, taken, now) for n in (1, 2)] == ["clip", "clip-set2"]

@@ -273,6 +273,7 @@ class LiveSession:
         self._write_error: BaseException | None = None
         self._paused_from: State | None = None
         self._est: PoseEstimator | None = None
+        self._stems: set[str] = set()  # the output names of this session's sets
 
     # ------------------------------------------------------------------ loop
     def run(self) -> SessionResult:
@@ -380,11 +381,9 @@ class LiveSession:
 
     def _start_set(self, cap: Captured) -> None:
         self._set_no += 1
-        if self.opts.stem:
-            stem = self.opts.stem if self._set_no == 1 else f"{self.opts.stem}-set{self._set_no}"
-        else:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-            stem = f"live-{stamp}"
+        stem = set_stem(self.opts.stem, self._set_no, self.opts.out_dir, self._stems,
+                        datetime.now(timezone.utc))
+        self._stems.add(stem)
         # A camera's set starts at 0 s; a replayed file keeps its own times.
         origin = cap.frame.t_s if self.is_camera else 0.0
         self.current = _Set(self, stem, origin, cap.frame.index)
@@ -615,6 +614,29 @@ class LiveSession:
             self._log(f"warning (at the set's end): {finding_text(f)}")
             if self.cues is not None:
                 self.cues.warn(warning_text(f))
+
+
+def set_stem(stem: str | None, set_no: int, out_dir: Path, taken: set[str],
+             now: datetime) -> str:
+    """The output name of the session's set ``set_no``: the replayed file's stem (later sets
+    ``STEM-setN``), or for a camera ``live-YYYYMMDD-HHMMSS`` of the set's start; a camera's set
+    started within the same second as another (a false start ended with ``n``), or whose name
+    a set in ``out_dir`` already has, is ``…-setN``, so it never overwrites another set's
+    files."""
+    if stem:
+        return stem if set_no == 1 else f"{stem}-set{set_no}"
+    base = f"live-{now.strftime('%Y%m%d-%H%M%S')}"
+
+    def free(name: str) -> bool:
+        return name not in taken and not any(out_dir.glob(f"{name}.*"))
+
+    if free(base):
+        return base
+    name, k = f"{base}-set{set_no}", 1
+    while not free(name):
+        k += 1
+        name = f"{base}-set{set_no}-{k}"
+    return name
 
 
 def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dict,
