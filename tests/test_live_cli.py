@@ -416,3 +416,51 @@ def test_realtime_replay_does_not_start_with_a_picture_cut(tmp_path, lite_model)
     report = json.loads((out / f"{clip.stem}.report.json").read_text())
     assert not [n for n in report["notices"]
                 if n["kind"] == "picture_cut" and (n.get("start_s") or 0.0) < 0.05]
+
+
+def test_fitted_size_shrinks_only_frames_larger_than_the_screen():
+    from formcheck.live.display import FIT_SCREEN_SHARE, fitted_size
+
+    assert fitted_size(640, 480, (1366, 768)) == (640, 480)
+    assert fitted_size(640, 480, None) == (640, 480)
+    w, h = fitted_size(1080, 1920, (1366, 768))  # a portrait phone clip on a laptop
+    assert h == round(FIT_SCREEN_SHARE * 768) and abs(w / h - 1080 / 1920) < 0.01
+    assert fitted_size(1920, 1080, (1366, 768))[0] <= FIT_SCREEN_SHARE * 1366
+
+
+def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
+    """QA (session 9): a 480x848 phone clip replayed in a window on an 800-pixel-high screen
+    showed its top 760 rows: the gauge and the warnings at the bottom were off the screen. The
+    window is now shrunk to fit; its picture is the whole frame, scaled."""
+    if not all(shutil.which(t) for t in ("Xvfb", "xwd", "xdotool")):
+        pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "800x600x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        env = {**os.environ, "DISPLAY": f":{fh.readline().strip()}"}
+    script = (
+        "import numpy as np, subprocess\n"
+        "from formcheck.live.display import Window\n"
+        "img = np.full((848, 480, 3), 90, np.uint8)\n"
+        "img[-40:] = (0, 0, 255)  # the frame's bottom rows: red\n"
+        "win = Window('fit test')\n"
+        "for _ in range(30):\n"
+        "    win.show(img)\n"
+        "shot = subprocess.run(['xwd', '-root', '-silent'], capture_output=True).stdout\n"
+        f"open({str(tmp_path / 'shot.xwd')!r}, 'wb').write(shot)\n"
+        "win.close()\n")
+    try:
+        proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, timeout=120)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(timeout=10)
+    assert proc.returncode == 0, proc.stderr
+    shot = _read_xwd((tmp_path / "shot.xwd").read_bytes())
+    red = (shot[..., 2] > 200) & (shot[..., 1] < 50) & (shot[..., 0] < 50)
+    rows = np.flatnonzero(red.any(axis=1))
+    assert rows.size, "the frame's bottom rows are not on the screen"
+    assert rows[-1] < 600 and red.sum() > 0.5 * 40 * 480 * (600 * 0.85 / 848) ** 2

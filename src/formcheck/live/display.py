@@ -20,9 +20,55 @@ WARN_BGR = (0, 130, 255)
 COUNTDOWN_BGR = (80, 200, 60)
 
 
+#: Share of the screen a frame larger than it is shrunk to fit (room for the window's title,
+#: its tool bar and the desktop's panels).
+FIT_SCREEN_SHARE = 0.85
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The X screen's size in pixels (``$DISPLAY``), or None where it cannot be read (no X11
+    library, another windowing system)."""
+    import ctypes
+    import ctypes.util
+    import os
+
+    name = ctypes.util.find_library("X11")
+    if not name or not os.environ.get("DISPLAY"):
+        return None
+    try:
+        x11 = ctypes.CDLL(name)
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        for fn in (x11.XDefaultScreen, x11.XCloseDisplay):
+            fn.argtypes = [ctypes.c_void_p]
+        for fn in (x11.XDisplayWidth, x11.XDisplayHeight):
+            fn.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        display = x11.XOpenDisplay(None)
+        if not display:
+            return None
+        try:
+            screen = x11.XDefaultScreen(display)
+            return int(x11.XDisplayWidth(display, screen)), int(x11.XDisplayHeight(display, screen))
+        finally:
+            x11.XCloseDisplay(display)
+    except (OSError, AttributeError):
+        return None
+
+
+def fitted_size(width: int, height: int, screen: tuple[int, int] | None) -> tuple[int, int]:
+    """The window size for a ``width`` x ``height`` frame: its own, or shrunk (same aspect) to
+    ``FIT_SCREEN_SHARE`` of a screen it would not fit on."""
+    if screen is None:
+        return width, height
+    scale = min(1.0, FIT_SCREEN_SHARE * screen[0] / width, FIT_SCREEN_SHARE * screen[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 class Window:
-    """An OpenCV window at the frame's own size. ``show`` draws a frame and returns the key
-    pressed meanwhile (one of ``KEYS``, or None).
+    """An OpenCV window at the frame's own size, or shrunk to fit the screen (a portrait phone
+    clip replayed, a 1080p camera on a laptop: QA saw the gauge and warnings fall off the
+    bottom). ``show`` draws a frame and returns the key pressed meanwhile (one of ``KEYS``, or
+    None).
 
     Create it before PyAV (``av``) is first imported: PyAV's wheel ships its own libxcb, and
     when that one is loaded first OpenCV's Qt window never opens (it spins).
@@ -40,6 +86,13 @@ class Window:
 
     def show(self, image: np.ndarray) -> str | None:
         cv2 = self._cv2
+        if not self._opened:
+            h, w = image.shape[:2]
+            fit = fitted_size(w, h, screen_size())
+            if fit != (w, h):  # a window the user may resize, its picture scaled to it
+                cv2.destroyWindow(self.title)
+                cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
+                cv2.resizeWindow(self.title, *fit)
         cv2.imshow(self.title, image)
         self._opened = True
         return self.poll()
