@@ -321,3 +321,24 @@ def test_check_prunes_the_entries_of_changed_clips_past_the_cache_cap(samples_ru
     assert f"pose cache {cache}: 1 least recently used entries removed (over 0 MB)" \
         in out.stdout
     assert sorted(p.name for p in cache.iterdir()) == [mine.name]
+
+
+@pytest.mark.slow
+def test_a_clip_cut_short_says_so_beside_its_mismatches(tmp_path):
+    """QA (session 9): a sample cut to its first half (a partial download) failed with
+    "reps: expected 2, got 1" and nothing else; the report knew the file was truncated. The
+    report's notices now come with the clip's mismatches, in the terminal and the JUnit
+    failure."""
+    stem = "squat_good_side_m_avg"
+    clip = tmp_path / f"{stem}.mp4"
+    data = (SAMPLES / f"{stem}.mp4").read_bytes()
+    clip.write_bytes(data[: len(data) // 2])
+    shutil.copy(SAMPLES / f"{stem}.expect.toml", tmp_path / f"{stem}.expect.toml")
+    junit = tmp_path / "junit.xml"
+    out = invoke(str(clip), "--no-cache", "--junit", str(junit))
+    assert out.exit_code == 1, out.output
+    assert "FAIL reps" in out.stdout
+    assert "  note: the clip: the file is truncated: only " in out.stdout
+    failures = [f for f in ET.parse(junit).getroot().iter("failure")]
+    assert failures and all("the clip: the file is truncated" in (f.text or "")
+                            for f in failures)
