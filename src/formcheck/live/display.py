@@ -25,9 +25,8 @@ COUNTDOWN_BGR = (80, 200, 60)
 FIT_SCREEN_SHARE = 0.85
 
 
-def screen_size() -> tuple[int, int] | None:
-    """The X screen's size in pixels (``$DISPLAY``), or None where it cannot be read (no X11
-    library, another windowing system)."""
+def _libx11():
+    """libX11 through ctypes, or None (not installed, or no ``$DISPLAY`` to use it on)."""
     import ctypes
     import ctypes.util
     import os
@@ -36,7 +35,20 @@ def screen_size() -> tuple[int, int] | None:
     if not name or not os.environ.get("DISPLAY"):
         return None
     try:
-        x11 = ctypes.CDLL(name)
+        return ctypes.CDLL(name)
+    except OSError:
+        return None
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The X screen's size in pixels (``$DISPLAY``), or None where it cannot be read (no X11
+    library, another windowing system)."""
+    import ctypes
+
+    x11 = _libx11()
+    if x11 is None:
+        return None
+    try:
         x11.XOpenDisplay.restype = ctypes.c_void_p
         x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
         for fn in (x11.XDefaultScreen, x11.XCloseDisplay):
@@ -65,10 +77,10 @@ def fitted_size(width: int, height: int, screen: tuple[int, int] | None) -> tupl
 
 
 class Window:
-    """An OpenCV window at the frame's own size, or shrunk to fit the screen (a portrait phone
-    clip replayed, a 1080p camera on a laptop: QA saw the gauge and warnings fall off the
-    bottom). ``show`` draws a frame and returns the key pressed meanwhile (one of ``KEYS``, or
-    None).
+    """An OpenCV window at the frame's own size, or at the frame scaled down to fit the screen
+    (a portrait phone clip replayed, a 1080p camera on a laptop: QA saw the gauge and warnings
+    fall off the bottom). ``show`` draws a frame and returns the key pressed meanwhile (one of
+    ``KEYS``, or None).
 
     Create it before PyAV (``av``) is first imported: PyAV's wheel ships its own libxcb, and
     when that one is loaded first OpenCV's Qt window never opens (it spins).
@@ -82,17 +94,18 @@ class Window:
         self._cv2 = cv2
         cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE)
         self._opened = False
+        self._screen: tuple[int, int] | None | bool = False  # not read yet
         self.pending: queue.Queue[str] = queue.Queue()
 
     def show(self, image: np.ndarray) -> str | None:
         cv2 = self._cv2
-        if not self._opened:
-            h, w = image.shape[:2]
-            fit = fitted_size(w, h, screen_size())
-            if fit != (w, h):  # a window the user may resize, its picture scaled to it
-                cv2.destroyWindow(self.title)
-                cv2.namedWindow(self.title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
-                cv2.resizeWindow(self.title, *fit)
+        h, w = image.shape[:2]
+        if self._screen is False:  # read once, at the first frame
+            self._screen = screen_size()
+        fit = fitted_size(w, h, self._screen)
+        if fit != (w, h):  # the picture scaled down whole (the window is never re-made:
+            # after PyAV is loaded a new Qt window would not open)
+            image = cv2.resize(image, fit, interpolation=cv2.INTER_AREA)
         cv2.imshow(self.title, image)
         self._opened = True
         return self.poll()
