@@ -467,3 +467,18 @@ def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
     assert rows.size, "the frame's bottom rows are not on the screen"
     assert rows[-1] < 600 and red.sum() > 0.5 * 40 * 480 * (600 * 0.85 / 848) ** 2
 
+
+def test_a_display_that_cannot_be_opened_is_one_error_line(tmp_path):
+    """QA (session 9): with DISPLAY naming no X server (an Xvfb that had not started yet),
+    Qt aborted the process (exit 134) with its own lines about platform plugins."""
+    from ctypes.util import find_library
+
+    if not find_library("X11"):
+        pytest.skip("needs libX11 to tell")
+    proc = run_cli("live", "--source", str(SAMPLES / "squat_good_side_m_avg.mp4"), "--out",
+                   str(tmp_path / "out"), "--no-sound", "--no-voice", env={"DISPLAY": ":987"},
+                   timeout=120)
+    assert proc.returncode == 7, proc.stderr
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and lines[0].startswith("error: cannot open the display ':987'")
+    assert "--headless" in lines[0] and not (tmp_path / "out").exists()

@@ -40,6 +40,25 @@ def _libx11():
         return None
 
 
+def x_display_reachable() -> bool | None:
+    """Whether ``$DISPLAY`` can be opened; None where that cannot be told (no libX11, or no
+    ``$DISPLAY``: another windowing system). Qt aborts the whole process when it cannot
+    connect, so the command asks first."""
+    import ctypes
+
+    x11 = _libx11()
+    if x11 is None:
+        return None
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        return False
+    x11.XCloseDisplay(display)
+    return True
+
+
 def screen_size() -> tuple[int, int] | None:
     """The X screen's size in pixels (``$DISPLAY``), or None where it cannot be read (no X11
     library, another windowing system)."""
