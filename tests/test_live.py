@@ -687,3 +687,31 @@ def test_a_camera_set_started_in_the_same_second_gets_its_own_name(tmp_path):
     assert set_stem(None, 3, tmp_path, taken, later) == "live-20261129-163006-set3-2"
     # A replayed file: its stem, then STEM-setN, as before.
     assert [set_stem("clip", n, tmp_path, taken, now) for n in (1, 2)] == ["clip", "clip-set2"]
+
+
+def test_a_warning_numbered_otherwise_than_the_record_is_corrected_with_its_rep():
+    """A warning said as "Rep 2" of a moment the whole set counts in rep 3 (the set so far cut
+    into reps otherwise) is corrected by number: the record's finding keeps its own."""
+    from formcheck.live.told import LiveWarnings
+    from formcheck.report import Finding
+
+    def finding(rep, peak, value=30.0):
+        return Finding(fault="rounded_back", rep=rep, phase=None, start_s=peak - 0.3,
+                       end_s=peak + 0.3, peak_s=peak, severity="moderate", value=value,
+                       threshold=20.0, unit="deg", message="m")
+
+    lw = LiveWarnings(0.5)
+    assert lw.note([finding(2, 5.0)], True, 5.6, 1.0) == [finding(2, 5.0)]
+    assert lw.note([finding(2, 5.1)], True, 5.7, 2.0) == []  # said once per fault and rep
+    record = Report(video=None, model="", frames_total=0, frames_with_person=0,
+                    findings=(finding(3, 5.2, 31.0),))
+    (c,) = lw.corrections(record, {})
+    assert c.renumbered and lw.told(record.findings[0]) is None  # told again at the end
+    assert c.text == ("said live at 5.6 s as rep 2: rounded back peaking at 5.00 s, 30° "
+                      "(limit 20°), moderate — not kept as rep 2: the whole set counts it in "
+                      "rep 3 (rounded back peaking at 5.20 s, 31° (limit 20°), moderate)")
+    assert c.spoken == "Correction: the rounded back said as rep 2 is in another rep"
+    # Said without a number, the same moment under rep 3 is the warning given.
+    lw = LiveWarnings(0.5)
+    lw.note([finding(2, 5.0)], False, 5.6, 1.0)
+    assert lw.corrections(record, {}) == [] and lw.told(record.findings[0]) == 1.0
