@@ -4,6 +4,8 @@ comments of the committed sample expectations."""
 
 from __future__ import annotations
 
+import os
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -451,3 +453,59 @@ def test_view_and_exercise_names_match_the_analysis():
 
     assert set(VIEW_NAMES) == {str(v) for v in _VIEW_NAMES}
     assert set(EXERCISE_NAMES) == {*EXERCISES, "unknown"}
+
+
+# ---------------------------------------------------------------------------- pose cache pruning
+def _entry(cache: Path, name: str, size: int, age_s: float, now: float) -> Path:
+    path = cache / name
+    path.write_bytes(b"x" * size)
+    os.utime(path, (now - age_s, now - age_s))
+    return path
+
+
+def test_prune_cache_removes_least_recently_used_entries_down_to_the_cap(tmp_path):
+    """Entries of clips that changed are never read again (content keys): past the cap the
+    least recently used go first; never one this run used, one used within the grace period
+    (another run may be reading it), or a file that is not an entry."""
+    from formcheck.check.runner import PRUNE_GRACE_S, prune_cache
+
+    now = time.time()
+    day = 86400.0
+    oldest = _entry(tmp_path, "aaaaaaaaaaaaaaaa.full.pose.npz", 1000, 5 * day, now)
+    older = _entry(tmp_path, "bbbbbbbbbbbbbbbb.full.pose.npz", 1000, 4 * day, now)
+    old = _entry(tmp_path, "cccccccccccccccc.lite.pose.npz", 1000, 3 * day, now)
+    used = _entry(tmp_path, "dddddddddddddddd.full.pose.npz", 1000, 9 * day, now)
+    recent = _entry(tmp_path, "eeeeeeeeeeeeeeee.full.pose.npz", 1000, PRUNE_GRACE_S / 2, now)
+    legacy = _entry(tmp_path, "squat.full.pose.npz", 1000, 2 * day, now)
+    other = _entry(tmp_path, "notes.txt", 5000, 30 * day, now)
+    writing = _entry(tmp_path, ".ffffffffffffffff.full.pose.npz.x1.tmp", 1000, 30 * day, now)
+
+    assert prune_cache(tmp_path, {used}, 6000, now=now) == []  # 6000 bytes of entries: fits
+    assert prune_cache(tmp_path, {used}, 3500, now=now) == [oldest, older, old]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (used, recent, legacy, other, writing))
+    # Cap 0: only what must stay is left.
+    assert prune_cache(tmp_path, {used}, 0, now=now) == [legacy]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (used, recent, other, writing))
+    # A used entry is kept whatever its path's spelling.
+    assert prune_cache(tmp_path, {tmp_path / ".." / tmp_path.name / used.name}, 0,
+                       now=now + PRUNE_GRACE_S) == [recent]
+    assert used.is_file()
+
+
+def test_a_pruned_entry_stays_readable_to_a_run_that_opened_it(tmp_path):
+    """An entry goes by an atomic rename, then deletion: a run already reading it reads it
+    whole; no hidden file is left."""
+    from formcheck.check.runner import prune_cache
+
+    now = time.time()
+    data = bytes(range(256)) * 40
+    entry = tmp_path / "aaaaaaaaaaaaaaaa.full.pose.npz"
+    entry.write_bytes(data)
+    os.utime(entry, (now - 86400.0, now - 86400.0))
+    with entry.open("rb") as reader:
+        head = reader.read(100)
+        assert prune_cache(tmp_path, set(), 0, now=now) == [entry]
+        assert head + reader.read() == data
+    assert list(tmp_path.iterdir()) == []

@@ -287,3 +287,58 @@ def test_old_file_name_cache_entries_are_used_and_moved_to_the_content_key(
     assert res.passed and res.pose_from_cache
     assert not [n for n in res.notes if "cache" in n]
     assert [p.name for p in old.iterdir()] == [_cache_entry(old, clip).name]
+
+
+@pytest.mark.slow
+def test_check_prunes_the_entries_of_changed_clips_past_the_cache_cap(samples_run, pose_cache,
+                                                                      tmp_path):
+    """A clip that changed leaves its old entry behind (content keys are never overwritten).
+    Under the cap (--cache-max-mb, 500 by default) it stays; past it the least recently used
+    entry goes, never the one this run read (whose last use it marks)."""
+    import os
+    import time
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    clip = SAMPLES / f"{ROUNDED}.mp4"
+    mine = _cache_entry(cache, clip)
+    shutil.copy(_cache_entry(pose_cache, clip), mine)
+    stale = cache / ("0" * 16 + ".full.pose.npz")  # the clip's entry before it was re-cut
+    shutil.copy(_cache_entry(pose_cache, SAMPLES / "squat_good_side_m_avg.mp4"), stale)
+    week_ago = time.time() - 7 * 86400.0
+    for entry in (mine, stale):
+        os.utime(entry, (week_ago, week_ago))
+
+    out = invoke(str(clip), "--cache", str(cache))
+    assert out.exit_code == 0, out.output
+    assert stale.is_file() and "removed" not in out.stdout
+    assert mine.stat().st_mtime > week_ago + 86400.0  # read, so used now
+
+    os.utime(mine, (week_ago, week_ago))
+    out = invoke(str(clip), "--cache", str(cache), "--cache-max-mb", "0", "-v")
+    assert out.exit_code == 0, out.output
+    assert "pose data from the cache" in out.stdout
+    assert f"pose cache {cache}: 1 least recently used entries removed (over 0 MB)" \
+        in out.stdout
+    assert sorted(p.name for p in cache.iterdir()) == [mine.name]
+
+
+@pytest.mark.slow
+def test_a_clip_cut_short_says_so_beside_its_mismatches(tmp_path):
+    """QA (session 9): a sample cut to its first half (a partial download) failed with
+    "reps: expected 2, got 1" and nothing else; the report knew the file was truncated. The
+    report's notices now come with the clip's mismatches, in the terminal and the JUnit
+    failure."""
+    stem = "squat_good_side_m_avg"
+    clip = tmp_path / f"{stem}.mp4"
+    data = (SAMPLES / f"{stem}.mp4").read_bytes()
+    clip.write_bytes(data[: len(data) // 2])
+    shutil.copy(SAMPLES / f"{stem}.expect.toml", tmp_path / f"{stem}.expect.toml")
+    junit = tmp_path / "junit.xml"
+    out = invoke(str(clip), "--no-cache", "--junit", str(junit))
+    assert out.exit_code == 1, out.output
+    assert "FAIL reps" in out.stdout
+    assert "  note: the clip: the file is truncated: only " in out.stdout
+    failures = [f for f in ET.parse(junit).getroot().iter("failure")]
+    assert failures and all("the clip: the file is truncated" in (f.text or "")
+                            for f in failures)

@@ -81,6 +81,16 @@ def _pose(seq, i) -> FramePose:
                      back_xy=None if seq.back_xy is None else seq.back_xy[i])
 
 
+def _whole_pose(seq, i) -> FramePose:
+    """Frame ``i`` of ``seq`` with its depth and torso flow too (the twist's cues)."""
+    def at(a):
+        return None if a is None else a[i]
+
+    return replace(_pose(seq, i), image_z=at(seq.image_z), torso_flow=at(seq.torso_flow),
+                   flow_seen=None if seq.torso_flow_seen is None
+                   else float(seq.torso_flow_seen[i]))
+
+
 def test_growing_set_snapshots_are_the_sequence_and_do_not_change():
     seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 2))
     g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m", capacity=4)
@@ -323,15 +333,28 @@ def test_cues_go_to_a_wav_file_when_asked(tmp_path):
 
 
 def test_wav_timeline_places_cues_on_the_session_clock(tmp_path):
+    # Each cue starts where it was played on the session's clock, not right after the one
+    # before. The clock is read around each call, so a loaded machine's delays move the
+    # expected place with them (the test once took every loud sample past one beep's length
+    # for the second cue: a first cue placed a few ms late reaches past it).
+    t0 = time.monotonic()
     tl = WavTimeline(tmp_path / "t.wav")
-    tl.play(beep())
-    time.sleep(0.3)
-    tl.play(beep())
+    t1 = time.monotonic()  # the timeline's clock started between t0 and t1
+    played = []
+    for pause in (0.0, 0.3):
+        time.sleep(pause)
+        before = time.monotonic()
+        tl.play(beep())
+        played.append((before - t1, time.monotonic() - t0))
     data, rate = _read_wav(tl.close())
     loud = np.flatnonzero(np.abs(data) > 1000)
-    second = loud[loud > len(beep())]
-    # The second cue starts 0.3 s in (when it was played), not right after the first.
-    assert second[0] >= 0.28 * rate
+    onsets = loud[np.diff(loud, prepend=-rate) > 0.05 * rate]  # a beep's own gap is 0.03 s
+    lead = int(np.flatnonzero(np.abs(beep()) > 1000)[0])  # its fade-in, before it is loud
+    at = onsets - lead
+    assert len(at) == 2
+    for k, (lo, hi) in enumerate(played):
+        assert int(lo * rate) - 1 <= at[k] <= int(hi * rate) + 1, (k, at[k] / rate, lo, hi)
+    assert at[1] - at[0] >= int(0.3 * rate) - 1  # the second cue 0.3 s after the first
 
 
 def test_spoken_warning_says_the_rep_fault_and_severity():
@@ -428,6 +451,7 @@ def test_a_moment_warned_without_a_rep_number_is_said_once():
 
     from formcheck.live.incremental import LiveView, without_guesses
     from formcheck.live.session import LiveSession
+    from formcheck.live.told import LiveWarnings
     from formcheck.report import Estimate
 
     seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(flexion_deg=45.0),)))
@@ -436,14 +460,143 @@ def test_a_moment_warned_without_a_rep_number_is_said_once():
     said: list[str] = []
     session = SimpleNamespace(_log=said.append, cues=None,
                               opts=SimpleNamespace(settings=LiveSettings()))
-    cur = SimpleNamespace(shown={}, shown_unnumbered=[])
+    cur = SimpleNamespace(warnings=LiveWarnings(LiveSettings().same_warning_s), last_t=None)
     for rep, peak in ((2, f.peak_s), (1, f.peak_s + 0.1), (3, f.peak_s + 2.0)):
         guessed = swap(report, exercise=Estimate("unknown", 0.4),
-                       findings=(swap(f, rep=rep, peak_s=peak, message=f.message.replace(
+                       findings=(swap(f, rep=rep, peak_s=peak, start_s=f.start_s + peak - f.peak_s,
+                                      end_s=f.end_s + peak - f.peak_s, message=f.message.replace(
                            f" in rep {f.rep} ", f" in rep {rep} ", 1)),))
         view = LiveView(1, len(seq), without_guesses(guessed), rep_numbers=False)
         LiveSession._note_shown(session, cur, view)
     assert len(said) == 2 and all(s.startswith("warning: Rounded back: ") for s in said)
+
+
+def _joined(a, b):
+    """Pose data ``b`` appended to ``a`` (one frame interval after its last frame)."""
+    from dataclasses import fields
+
+    kw = {"t_s": np.concatenate([a.t_s, b.t_s - b.t_s[0] + a.t_s[-1] + (a.t_s[1] - a.t_s[0])])}
+    for f in fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name != "t_s" and isinstance(x, np.ndarray) and x.shape[:1] == a.t_s.shape:
+            kw[f.name] = np.concatenate([x, y])
+    return replace(a, **kw)
+
+
+def test_a_live_warning_the_whole_set_does_not_keep_is_in_the_record_and_corrected(tmp_path):
+    """QA (session 9): replayed as live does, three real clips were warned of a jerky twist
+    that their record does not have (squat Rom-Levi1: 422°/s said live, the whole set reads
+    72°/s at those frames: the twist cue's calibration is the whole set's, and the set so far's
+    differed). Here a squat whose first rep twists at 30° from side-on, the rest at 60°: live
+    says "Rep 1: jerky twist", the whole set keeps none. The record (JSON, page, terminal
+    summary) lists the warning as said live and not kept, with the whole set's reading, and
+    the set's end says the correction once (terminal and voice)."""
+    from html import escape
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from formcheck.live.incremental import LiveAnalyzer
+    from formcheck.live.session import LiveSession
+    from formcheck.live.told import CORRECTION_KIND, LiveWarnings, with_corrections
+    from formcheck.render._common import format_value
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+
+    first, _ = synthesize(SynthSpec(exercise="squat", yaw_deg=30.0,
+                                    reps=(SynthRep(twist_deg=40.0),)))
+    rest, _ = synthesize(SynthSpec(exercise="squat", yaw_deg=60.0, reps=(SynthRep(),) * 3,
+                                   setup_s=0.3))
+    seq = _joined(first, rest)
+    settings = LiveSettings()
+    g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m")
+    live = LiveAnalyzer(g, config=None, exercise=None, interval_s=0.0,
+                        settle_s=settings.settle_s)
+    lines: list[str] = []
+    cues = CuePlayer(sound=False, voice=True, wav_path=tmp_path / "cues.wav") \
+        if shutil.which("espeak-ng") else None
+    session = SimpleNamespace(_log=lines.append, cues=cues, opts=SimpleNamespace(
+        settings=settings))
+    cur = SimpleNamespace(warnings=LiveWarnings(settings.same_warning_s), last_t=None)
+    for i in range(len(seq)):
+        g.append(float(seq.t_s[i]), _whole_pose(seq, i), captured_s=float(i))
+        cur.last_t = float(seq.t_s[i])
+        if i % 3 or i < 12:
+            continue
+        LiveSession._note_shown(session, cur, live.analyse_now())
+    assert len(lines) == 1 and lines[0].startswith("warning: ") and "twist" in lines[0]
+    said = cur.warnings.said[0].finding
+
+    report, result = analyse(seq)
+    assert not report.findings_for("jerky_twist")  # the whole set keeps no twist
+    corrections = cur.warnings.corrections(report, result.series)
+    assert len(corrections) == 1
+    text = corrections[0].text
+    twist = result.series["twist_rate"]
+    span = (twist.t_s >= said.start_s - 1e-6) & (twist.t_s <= said.end_s + 1e-6) & twist.judged
+    whole = float(np.nanmax(twist.values[span]))
+    assert whole < twist.threshold < said.value
+    assert text.startswith(f"said live at {cur.warnings.said[0].said_s:.1f} s as rep 1: "
+                           f"jerky twist peaking at {said.peak_s:.2f} s, ")
+    assert format_value(said.value, "deg/s") in text and "— not kept: " in text
+    assert (f"the whole set reads at most {format_value(whole, 'deg/s')} there (in rep 1), "
+            f"under the limit line of {format_value(twist.threshold, 'deg/s')}") in text
+
+    record = with_corrections(report, corrections)
+    assert record.findings == report.findings  # the record's own findings are unchanged
+    loaded = Report.load(record.save_json(tmp_path / "set.report.json"))
+    assert [(n.kind, n.message) for n in loaded.notices] == [(CORRECTION_KIND, text)]
+    page = render_html(record, result.series, {}, tmp_path / "set.report.html")
+    assert escape(text) in page.read_text(encoding="utf-8")
+    console = Console(record=True, width=400)
+    print_summary(record, {}, console)
+    assert f"note: {text}" in console.export_text()
+
+    LiveSession._announce_corrections(session, corrections)
+    assert lines[1:] == [f"correction (at the set's end): {text}"]
+    if cues is not None:
+        cues.close()
+        assert cues.played[1:] == ["Correction: the jerky twist said at "
+                                   f"{cur.warnings.said[0].said_s:.0f} seconds was not kept"]
+
+
+def test_a_rounding_held_on_is_the_warning_said_live_though_its_peak_moved():
+    """A row's back held rounded through its bent-over finish: live warns "Rep 4" when the
+    pull ends (peak 9.47 s); as the set grows the same rounding's peak moves along its plateau
+    (11.47 s, same 42°). That is the warning given, not another moment: the set's end neither
+    tells it again nor corrects it."""
+    from types import SimpleNamespace
+
+    from formcheck.live.incremental import LiveAnalyzer
+    from formcheck.live.session import LiveSession
+    from formcheck.live.told import LiveWarnings
+
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(SynthRep(flexion_deg=28.0),)
+                                  + (SynthRep(flexion_deg=50.0),) * 3))
+    settings = LiveSettings()
+    g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m")
+    live = LiveAnalyzer(g, config=None, exercise=None, interval_s=0.0,
+                        settle_s=settings.settle_s)
+    lines: list[str] = []
+    session = SimpleNamespace(_log=lines.append, cues=None, opts=SimpleNamespace(
+        settings=settings))
+    cur = SimpleNamespace(warnings=LiveWarnings(settings.same_warning_s), last_t=None)
+    for i in range(len(seq)):
+        g.append(float(seq.t_s[i]), _whole_pose(seq, i), captured_s=float(i))
+        cur.last_t = float(seq.t_s[i])
+        if i % 3 == 0 and i >= 12:
+            LiveSession._note_shown(session, cur, live.analyse_now())
+    report, result = analyse(seq)
+    said = {w.finding.rep: w.finding for w in cur.warnings.said}
+    assert set(said) == {1, 2, 3, 4}
+    held, *later = [f for f in report.findings if f.rep == 4]
+    assert abs(said[4].peak_s - held.peak_s) > settings.same_warning_s  # it moved
+    assert held.start_s <= said[4].end_s and held.value == pytest.approx(said[4].value, abs=1)
+    assert all(cur.warnings.told(f) is not None for f in report.findings
+               if f.rep in said and f not in later)
+    # A later rounding of the finish, after the span said live, is another moment: told then.
+    assert all(f.start_s > said[4].end_s and cur.warnings.told(f) is None for f in later)
+    assert cur.warnings.corrections(report, result.series) == []
 
 
 def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised():
@@ -509,3 +662,56 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
             assert counters and set(counters) == {UNCOUNTED_REPS_TEXT}
         else:
             assert "3/3 reps done" in counters and UNCOUNTED_REPS_TEXT not in counters
+
+
+def test_a_camera_set_started_in_the_same_second_gets_its_own_name(tmp_path):
+    """QA (session 9): a camera's sets were named live-YYYYMMDD-HHMMSS of their start, so a set
+    begun within a second of the one before (a false start ended with `n`) took its name and
+    its files overwrote the first set's."""
+    from datetime import datetime, timezone
+
+    from formcheck.live.session import set_stem
+
+    now = datetime(2026, 11, 29, 16, 30, 5, tzinfo=timezone.utc)
+    taken: set[str] = set()
+    first = set_stem(None, 1, tmp_path, taken, now)
+    taken.add(first)
+    second = set_stem(None, 2, tmp_path, taken, now)
+    assert first == "live-20261129-163005" and second == "live-20261129-163005-set2"
+    taken.add(second)
+    # A set of an earlier session in the same folder and second keeps its files too.
+    (tmp_path / "live-20261129-163006.report.json").write_text("{}")
+    later = now.replace(second=6)
+    assert set_stem(None, 3, tmp_path, taken, later) == "live-20261129-163006-set3"
+    (tmp_path / "live-20261129-163006-set3.pose.npz").write_bytes(b"")
+    assert set_stem(None, 3, tmp_path, taken, later) == "live-20261129-163006-set3-2"
+    # A replayed file: its stem, then STEM-setN, as before.
+    assert [set_stem("clip", n, tmp_path, taken, now) for n in (1, 2)] == ["clip", "clip-set2"]
+
+
+def test_a_warning_numbered_otherwise_than_the_record_is_corrected_with_its_rep():
+    """A warning said as "Rep 2" of a moment the whole set counts in rep 3 (the set so far cut
+    into reps otherwise) is corrected by number: the record's finding keeps its own."""
+    from formcheck.live.told import LiveWarnings
+    from formcheck.report import Finding
+
+    def finding(rep, peak, value=30.0):
+        return Finding(fault="rounded_back", rep=rep, phase=None, start_s=peak - 0.3,
+                       end_s=peak + 0.3, peak_s=peak, severity="moderate", value=value,
+                       threshold=20.0, unit="deg", message="m")
+
+    lw = LiveWarnings(0.5)
+    assert lw.note([finding(2, 5.0)], True, 5.6, 1.0) == [finding(2, 5.0)]
+    assert lw.note([finding(2, 5.1)], True, 5.7, 2.0) == []  # said once per fault and rep
+    record = Report(video=None, model="", frames_total=0, frames_with_person=0,
+                    findings=(finding(3, 5.2, 31.0),))
+    (c,) = lw.corrections(record, {})
+    assert c.renumbered and lw.told(record.findings[0]) is None  # told again at the end
+    assert c.text == ("said live at 5.6 s as rep 2: rounded back peaking at 5.00 s, 30° "
+                      "(limit 20°), moderate — not kept as rep 2: the whole set counts it in "
+                      "rep 3 (rounded back peaking at 5.20 s, 31° (limit 20°), moderate)")
+    assert c.spoken == "Correction: the rounded back said as rep 2 is in another rep"
+    # Said without a number, the same moment under rep 3 is the warning given.
+    lw = LiveWarnings(0.5)
+    lw.note([finding(2, 5.0)], False, 5.6, 1.0)
+    assert lw.corrections(record, {}) == [] and lw.told(record.findings[0]) == 1.0

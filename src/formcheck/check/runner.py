@@ -31,6 +31,14 @@ from formcheck.errors import FormcheckError, InputNotFoundError, OutputError
 VIDEO_SUFFIXES: frozenset[str] = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
 
 
+#: ``--cache-max-mb`` by default: a pose entry is 30-70 kB (a 10 s clip), so about ten thousand
+#: clips' worth; past it the least recently used entries go.
+DEFAULT_CACHE_MAX_MB = 500
+#: An entry used (read or written) this recently is never pruned: another run sharing the cache
+#: may be reading it.
+PRUNE_GRACE_S = 3600.0
+
+
 @dataclass
 class ClipCheck:
     """The result for one clip."""
@@ -44,6 +52,8 @@ class ClipCheck:
     update: str | None = None  # --update: created | updated | rewritten | unchanged
     changes: tuple[str, ...] = ()  # --update: what changed, one line each
     pose_from_cache: bool = False
+    #: The pose cache entry this run read or wrote for the clip (kept by ``prune_cache``).
+    cache_entry: Path | None = None
     seconds: float = 0.0
     name: str = ""  # the clip in reports (JUnit classname): see ``clip_names``
 
@@ -65,6 +75,8 @@ class CheckSettings:
     model: str | None = None  # None: what the expectations were written with, else the default
     config: object | None = None  # formcheck.config.Config
     cache_dir: Path | None = None  # None: no pose cache
+    #: After the run, ``formcheck check`` cuts the cache to this many bytes (``prune_cache``).
+    cache_max_bytes: int = DEFAULT_CACHE_MAX_MB * 1_000_000
     update: bool = False
     settings_sha256: str = ""
 
@@ -158,6 +170,51 @@ def _provenance_notes(old: Provenance, new: Provenance) -> tuple[str, ...]:
 CACHE_KEY_HEX = 16
 
 
+def _touch(path: Path) -> None:
+    """Mark a cache entry used now (its modification time is its last use)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # read-only cache, or pruned meanwhile by another run: only the order suffers
+
+
+def prune_cache(cache_dir: Path, used: set[Path], max_bytes: int, *,
+                now: float | None = None, grace_s: float = PRUNE_GRACE_S) -> list[Path]:
+    """Remove least recently used pose entries (``*.pose.npz``, by modification time: a use
+    touches it) until the cache holds at most ``max_bytes``; returns those removed. Never
+    removed: an entry this run used (``used``), one used in the last ``grace_s`` (another run may
+    be reading it), any other file. Each goes by an atomic rename to a hidden name, then is
+    deleted: a run that opened it keeps reading it, one that looks after finds no entry (a
+    cache miss, the pose model runs)."""
+    now = time.time() if now is None else now
+    used = {Path(os.path.abspath(u)) for u in used}
+    entries = []
+    for path in cache_dir.glob("*.pose.npz"):
+        if path.name.startswith("."):
+            continue  # a write or a removal in progress
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        entries.append((st.st_mtime, st.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    removed: list[Path] = []
+    for mtime, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        if Path(os.path.abspath(path)) in used or now - mtime < grace_s:
+            continue
+        gone = path.with_name(f".{path.name}.pruned-{os.getpid()}")
+        try:
+            os.replace(path, gone)
+        except OSError:
+            continue  # removed by another run meanwhile
+        gone.unlink(missing_ok=True)
+        total -= size
+        removed.append(path)
+    return removed
+
+
 def pose_cache_path(cache_dir: Path, clip_sha256: str, model_name: str) -> Path:
     """The clip's pose cache entry: keyed by the clip's bytes (``<sha256 prefix>.<model>``),
     so two same-named clips in two folders each keep theirs, and a renamed or copied clip
@@ -187,10 +244,10 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None):
     if cache_dir is not None:
         clip_sha = file_sha256(clip)
         cache = pose_cache_path(cache_dir, clip_sha, resolved.name)
-        seq = pipeline.cached_pose(clip, cache, str(resolved.path), source_sha256=clip_sha)
+        seq = _cached(pipeline, clip, cache, resolved, clip_sha)
         if seq is None:
             legacy = legacy_pose_cache_path(cache_dir, clip, resolved.name)
-            seq = pipeline.cached_pose(clip, legacy, str(resolved.path), source_sha256=clip_sha)
+            seq = _cached(pipeline, clip, legacy, resolved, clip_sha)
             if seq is not None:
                 try:
                     os.replace(legacy, cache)
@@ -205,7 +262,18 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None):
                 seq.save(cache)
             except OutputError as exc:
                 notes.append(f"pose data not cached: {exc}")
-    return seq, resolved, from_cache, notes
+    elif cache is not None:
+        _touch(cache)
+    return seq, resolved, from_cache, notes, cache
+
+
+def _cached(pipeline, clip: Path, entry: Path, resolved, clip_sha: str):
+    """``pipeline.cached_pose``, with an entry pruned by another run between the look and the
+    read taken as a miss."""
+    try:
+        return pipeline.cached_pose(clip, entry, str(resolved.path), source_sha256=clip_sha)
+    except FileNotFoundError:
+        return None
 
 
 def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
@@ -223,11 +291,15 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
             raise ExpectationError(f"{expect_path}: clip: the expectations are for {old.clip}, "
                                    f"not {clip.name}; pass the right --expect")
         model = settings.model or (old.made_with.model if old and old.made_with.model else None)
-        seq, resolved, res.pose_from_cache, notes = _pose(clip, model, settings.cache_dir)
+        seq, resolved, res.pose_from_cache, notes, res.cache_entry = _pose(
+            clip, model, settings.cache_dir)
         report, _ = pipeline.analyse(seq, config=settings.config)
         made_with = Provenance(model=resolved.name, model_sha256=file_sha256(resolved.path),
                                formcheck=__version__, mediapipe=pose_library_version(),
                                settings_sha256=settings.settings_sha256)
+        # What the report says about the input bears on every result: a clip cut short (a
+        # partial download) must not read as a plain regression (QA, session 9).
+        notes[:0] = [f"the clip: {n.message}" for n in report.notices]
         if old is not None:
             res.outcomes = compare(old, report)
             notes.extend(_provenance_notes(old.made_with, made_with))

@@ -49,6 +49,11 @@ def check(
     ] = None,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Always run the pose model; read and write no cache.")] = False,
+    cache_max_mb: Annotated[float, typer.Option(
+        min=0.0, help="After the run, remove the least recently used pose cache entries until "
+        "the cache holds at most this many MB (never one this run used, nor one used in the "
+        "last hour); 0 keeps only what this run and any other run in the last hour used.")
+    ] = 500.0,  # runner.DEFAULT_CACHE_MAX_MB (not imported here: --help stays instant)
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Also list the expectations that were met.")] = False,
 ) -> None:
@@ -71,6 +76,7 @@ def check(
         settings = runner.CheckSettings(
             model=model, config=cfg, update=update,
             cache_dir=None if no_cache else (cache or runner.default_cache_dir()),
+            cache_max_bytes=int(cache_max_mb * 1e6),
             settings_sha256=runner.settings_fingerprint(cfg))
 
         def show(res: runner.ClipCheck) -> None:
@@ -79,6 +85,13 @@ def check(
                 typer.echo(f"  changed: {line}")
 
         results = runner.run_check(clips, expect_paths, settings, on_result=show)
+        if settings.cache_dir is not None and settings.cache_dir.is_dir():
+            removed = runner.prune_cache(
+                settings.cache_dir, {r.cache_entry for r in results if r.cache_entry},
+                settings.cache_max_bytes)
+            if removed:
+                typer.echo(f"pose cache {settings.cache_dir}: {len(removed)} least recently "
+                           f"used entries removed (over {cache_max_mb:g} MB)")
         if junit is not None:
             from formcheck.check.junit import write_junit
 

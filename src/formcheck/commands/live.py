@@ -96,6 +96,15 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
                        (0.0 if source is not None else settings.countdown_s))
     if headless is False and not _display_available():
         raise ConfigError("no display for the live window; run with --headless or set DISPLAY")
+    if headless is False:
+        from formcheck.live.display import x_display_reachable
+
+        if x_display_reachable() is False:  # Qt would abort the process (exit 134)
+            import os
+
+            raise ConfigError(f"cannot open the display {os.environ.get('DISPLAY')!r} for the "
+                              "live window (no X server there, or not allowed); run with "
+                              "--headless or set DISPLAY")
     window = None
     if not headless:
         # Before PyAV is imported: its wheel's own libxcb, loaded first, hangs OpenCV's Qt.

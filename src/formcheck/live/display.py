@@ -20,9 +20,86 @@ WARN_BGR = (0, 130, 255)
 COUNTDOWN_BGR = (80, 200, 60)
 
 
+#: Share of the screen a frame larger than it is shrunk to fit (room for the window's title,
+#: its tool bar and the desktop's panels).
+FIT_SCREEN_SHARE = 0.85
+
+
+def _libx11():
+    """libX11 through ctypes, or None (not installed, or no ``$DISPLAY`` to use it on)."""
+    import ctypes
+    import ctypes.util
+    import os
+
+    name = ctypes.util.find_library("X11")
+    if not name or not os.environ.get("DISPLAY"):
+        return None
+    try:
+        return ctypes.CDLL(name)
+    except OSError:
+        return None
+
+
+def x_display_reachable() -> bool | None:
+    """Whether ``$DISPLAY`` can be opened; None where that cannot be told (no libX11, or no
+    ``$DISPLAY``: another windowing system). Qt aborts the whole process when it cannot
+    connect, so the command asks first."""
+    import ctypes
+
+    x11 = _libx11()
+    if x11 is None:
+        return None
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    display = x11.XOpenDisplay(None)
+    if not display:
+        return False
+    x11.XCloseDisplay(display)
+    return True
+
+
+def screen_size() -> tuple[int, int] | None:
+    """The X screen's size in pixels (``$DISPLAY``), or None where it cannot be read (no X11
+    library, another windowing system)."""
+    import ctypes
+
+    x11 = _libx11()
+    if x11 is None:
+        return None
+    try:
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        for fn in (x11.XDefaultScreen, x11.XCloseDisplay):
+            fn.argtypes = [ctypes.c_void_p]
+        for fn in (x11.XDisplayWidth, x11.XDisplayHeight):
+            fn.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        display = x11.XOpenDisplay(None)
+        if not display:
+            return None
+        try:
+            screen = x11.XDefaultScreen(display)
+            return int(x11.XDisplayWidth(display, screen)), int(x11.XDisplayHeight(display, screen))
+        finally:
+            x11.XCloseDisplay(display)
+    except (OSError, AttributeError):
+        return None
+
+
+def fitted_size(width: int, height: int, screen: tuple[int, int] | None) -> tuple[int, int]:
+    """The window size for a ``width`` x ``height`` frame: its own, or shrunk (same aspect) to
+    ``FIT_SCREEN_SHARE`` of a screen it would not fit on."""
+    if screen is None:
+        return width, height
+    scale = min(1.0, FIT_SCREEN_SHARE * screen[0] / width, FIT_SCREEN_SHARE * screen[1] / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 class Window:
-    """An OpenCV window at the frame's own size. ``show`` draws a frame and returns the key
-    pressed meanwhile (one of ``KEYS``, or None).
+    """An OpenCV window at the frame's own size, or at the frame scaled down to fit the screen
+    (a portrait phone clip replayed, a 1080p camera on a laptop: QA saw the gauge and warnings
+    fall off the bottom). ``show`` draws a frame and returns the key pressed meanwhile (one of
+    ``KEYS``, or None).
 
     Create it before PyAV (``av``) is first imported: PyAV's wheel ships its own libxcb, and
     when that one is loaded first OpenCV's Qt window never opens (it spins).
@@ -36,10 +113,18 @@ class Window:
         self._cv2 = cv2
         cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE)
         self._opened = False
+        self._screen: tuple[int, int] | None | bool = False  # not read yet
         self.pending: queue.Queue[str] = queue.Queue()
 
     def show(self, image: np.ndarray) -> str | None:
         cv2 = self._cv2
+        h, w = image.shape[:2]
+        if self._screen is False:  # read once, at the first frame
+            self._screen = screen_size()
+        fit = fitted_size(w, h, self._screen)
+        if fit != (w, h):  # the picture scaled down whole (the window is never re-made:
+            # after PyAV is loaded a new Qt window would not open)
+            image = cv2.resize(image, fit, interpolation=cv2.INTER_AREA)
         cv2.imshow(self.title, image)
         self._opened = True
         return self.poll()

@@ -37,6 +37,7 @@ from formcheck.live.incremental import (
     view_of,
 )
 from formcheck.live.settings import LiveSettings
+from formcheck.live.told import Correction, LiveWarnings, with_corrections
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
 from formcheck.pose.sequence import PoseSequence
 from formcheck.render._common import capitalized, finding_text
@@ -77,11 +78,14 @@ class SetResult:
     report: Report
     written: dict[str, Path]
     #: (fault, rep) → seconds from the capture of the rep's last frame to the first frame
-    #: that showed the warning; None for a final finding never told live (``_told_live``:
+    #: that showed the warning; None for a final finding never told live (``LiveWarnings.told``:
     #: the same fault and moment, as the set's end decides what it still has to tell).
     warning_delay_s: dict[tuple[str, int | None], float | None]
     shown_not_final: list[tuple[str, int | None]]
     problems: list[str] = field(default_factory=list)  # outputs that could not be made
+    #: Warnings given live that the whole set's record does not confirm (each is a notice of
+    #: the record, and was said once at the set's end).
+    corrections: list[Correction] = field(default_factory=list)
 
 
 @dataclass
@@ -183,12 +187,9 @@ class _Set:
         self.recorder = (_Recorder(self.recording_path, info.width, info.height,
                                    info.fps or 30.0)
                          if opts.record and not from_file else None)
-        #: (fault, rep) → (monotonic time first shown, that warning's peak_s).
-        self.shown: dict[tuple[str, int | None], tuple[float, float]] = {}
-        #: Warnings said without a rep number (the exercise not yet recognised): their fault,
-        #: peak_s and monotonic time said, so the set's end does not tell the same moment again
-        #: under its number.
-        self.shown_unnumbered: list[tuple[str, float, float]] = []
+        #: Every warning given live, so the set's end tells what the lifter was not told and
+        #: corrects what the whole set does not confirm.
+        self.warnings = LiveWarnings(opts.settings.same_warning_s)
         self.last_t: float | None = None
 
     @property
@@ -211,19 +212,6 @@ class _Set:
 
 def _key(f) -> tuple[str, int | None]:
     return (f.fault, f.rep if f.rep is not None else None)
-
-
-def _told_live(cur: _Set, f, near_s: float) -> float | None:
-    """When (monotonic time) the lifter was first told of finding ``f`` live, or None: a
-    warning under its fault and rep number whose peak is within ``near_s`` of ``f``'s (the
-    same number given to another moment, the set so far cut into reps differently, is not
-    it), or one said without a rep number (``LiveView.rep_numbers``) of the same fault and
-    moment."""
-    shown = cur.shown.get(_key(f))
-    if shown is not None and abs(shown[1] - f.peak_s) <= near_s:
-        return shown[0]
-    return next((at for fault, peak, at in cur.shown_unnumbered
-                 if fault == f.fault and abs(peak - f.peak_s) <= near_s), None)
 
 
 def warning_text(f, rep_numbers: bool = True) -> str:
@@ -285,6 +273,7 @@ class LiveSession:
         self._write_error: BaseException | None = None
         self._paused_from: State | None = None
         self._est: PoseEstimator | None = None
+        self._stems: set[str] = set()  # the output names of this session's sets
 
     # ------------------------------------------------------------------ loop
     def run(self) -> SessionResult:
@@ -392,11 +381,9 @@ class LiveSession:
 
     def _start_set(self, cap: Captured) -> None:
         self._set_no += 1
-        if self.opts.stem:
-            stem = self.opts.stem if self._set_no == 1 else f"{self.opts.stem}-set{self._set_no}"
-        else:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-            stem = f"live-{stamp}"
+        stem = set_stem(self.opts.stem, self._set_no, self.opts.out_dir, self._stems,
+                        datetime.now(timezone.utc))
+        self._stems.add(stem)
         # A camera's set starts at 0 s; a replayed file keeps its own times.
         origin = cap.frame.t_s if self.is_camera else 0.0
         self.current = _Set(self, stem, origin, cap.frame.index)
@@ -466,20 +453,12 @@ class LiveSession:
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
         if view is None:
             return
-        now = time.monotonic()
-        for f in view.report.findings:
-            k = _key(f)
-            if k not in cur.shown:
-                # Not shown under this key: told already only if said without a number.
-                said = _told_live(cur, f, self.opts.settings.same_warning_s) is not None
-                cur.shown[k] = (now, f.peak_s)
-                if not view.rep_numbers:
-                    cur.shown_unnumbered.append((f.fault, f.peak_s, now))
-                    if said:  # this moment, said already (the reps so far were cut anew)
-                        continue
-                self._log(f"warning: {finding_text(f)}")
-                if self.cues is not None:
-                    self.cues.warn(warning_text(f, view.rep_numbers))
+        said_s = cur.last_t if cur.last_t is not None else 0.0
+        for f in cur.warnings.note(view.report.findings, view.rep_numbers, said_s,
+                                   time.monotonic()):
+            self._log(f"warning: {finding_text(f)}")
+            if self.cues is not None:
+                self.cues.warn(warning_text(f, view.rep_numbers))
 
     def _account(self, cap: Captured, shown_s: float) -> None:
         st = self.stats
@@ -564,6 +543,10 @@ class LiveSession:
         written = {"pose": seq.save(paths["pose"])}
         report, result = pipeline.analyse(seq, exercise=self.opts.exercise,
                                           config=self.opts.config)
+        # The record holds every warning the lifter was given: as one of its findings, or as a
+        # notice saying why the whole set does not keep it.
+        corrections = cur.warnings.corrections(report, result.series)
+        report = with_corrections(report, corrections)
         written["report"] = report.save_json(paths["report"])
         written["csv"] = report.save_csv(paths["csv"])
         video = self.replay_path if from_file and self.opts.record else recording
@@ -583,6 +566,7 @@ class LiveSession:
         if "html" not in written:
             written["html"] = render_html(report, result.series, {}, paths["html"])
         self._announce_unshown(cur, report)
+        self._announce_corrections(corrections)
         delays: dict[tuple[str, int | None], float | None] = {}
         captured = cur.growing.captured_s
         final_keys = set()
@@ -595,14 +579,23 @@ class LiveSession:
             fault_end = int(f.evidence.get("frames", [0, len(seq) - 1])[-1])
             end_frame = fault_end if rep is None else max(fault_end, int(np.searchsorted(
                 seq.t_s, movement_end_s(rep) - 1e-9)))
-            shown = _told_live(cur, f, self.opts.settings.same_warning_s)
+            shown = cur.warnings.told(f)
             delays[k] = None if shown is None else shown - captured[min(end_frame,
                                                                         len(captured) - 1)]
         return SetResult(stem=cur.stem, report=report, written=written,
                          warning_delay_s=delays,
-                         shown_not_final=[k for k in cur.shown if k not in final_keys],
-                         problems=problems)
+                         shown_not_final=[k for k in cur.warnings.shown_keys
+                                          if k not in final_keys],
+                         problems=problems, corrections=corrections)
 
+
+    def _announce_corrections(self, corrections: list[Correction]) -> None:
+        """Say, once each, which warnings given live the whole set does not keep (after what
+        the record adds: ``_announce_unshown``)."""
+        for c in corrections:
+            self._log(f"correction (at the set's end): {c.text}")
+            if self.cues is not None:
+                self.cues.warn(c.spoken)
 
     def _announce_unshown(self, cur: _Set, report: Report) -> None:
         """Warn, once, of each finding of the set's report that was never shown live: its rep
@@ -610,17 +603,40 @@ class LiveSession:
         any rep, or the warning given live under its fault and rep number was of another
         moment (the set so far was cut into reps differently). Without this such a set's
         record holds a warning the lifter never heard. A warning said without a rep number
-        (``LiveView.rep_numbers``) of the same fault and moment counts as told (``_told_live``)."""
+        (``LiveView.rep_numbers``) of the same fault and moment counts as told
+        (``LiveWarnings.told``)."""
         told: set[tuple[str, int | None]] = set()
-        near = self.opts.settings.same_warning_s
         for f in report.findings:
             k = _key(f)
-            if k in told or _told_live(cur, f, near) is not None:
+            if k in told or cur.warnings.told(f) is not None:
                 continue
             told.add(k)
             self._log(f"warning (at the set's end): {finding_text(f)}")
             if self.cues is not None:
                 self.cues.warn(warning_text(f))
+
+
+def set_stem(stem: str | None, set_no: int, out_dir: Path, taken: set[str],
+             now: datetime) -> str:
+    """The output name of the session's set ``set_no``: the replayed file's stem (later sets
+    ``STEM-setN``), or for a camera ``live-YYYYMMDD-HHMMSS`` of the set's start; a camera's set
+    started within the same second as another (a false start ended with ``n``), or whose name
+    a set in ``out_dir`` already has, is ``…-setN``, so it never overwrites another set's
+    files."""
+    if stem:
+        return stem if set_no == 1 else f"{stem}-set{set_no}"
+    base = f"live-{now.strftime('%Y%m%d-%H%M%S')}"
+
+    def free(name: str) -> bool:
+        return name not in taken and not any(out_dir.glob(f"{name}.*"))
+
+    if free(base):
+        return base
+    name, k = f"{base}-set{set_no}", 1
+    while not free(name):
+        k += 1
+        name = f"{base}-set{set_no}-{k}"
+    return name
 
 
 def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dict,
