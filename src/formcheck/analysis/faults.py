@@ -735,6 +735,11 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # Square-on the flow is the only cue: where the hands hid the torso it sees no motion.
     assessments, hidden = _require_flow_seen(ctx, assessments, {f.rep for f in findings})
     usable &= ~hidden
+    # The low-pass and the rate's derivative smear a cut's (or lost track's) jump over the
+    # frames around it (a step's rate response stays above 2% of its peak ~0.1-0.17 s either
+    # side at 8 Hz): no frame within the half-window an episode is checked for breaks in is
+    # judged, as no episode there is.
+    usable &= ~_near_breaks(sig.tracking_break, half)
     notes = []
     if skipped["tracking_break"]:
         notes.append(f"{skipped['tracking_break']} fast rotation(s) not judged: the picture "
@@ -753,6 +758,15 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                "deg", sig.t_s, angle),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _near_breaks(broken: np.ndarray, half: int) -> np.ndarray:
+    """``(T,)`` bool: frames within ``half`` frames of a tracking break (``broken``)."""
+    at = np.flatnonzero(broken)
+    if not at.size:
+        return np.zeros(broken.shape, dtype=bool)
+    n = broken.shape[0]
+    return in_ranges(n, np.maximum(0, at - half), np.minimum(n - 1, at + half))
 
 
 def _nanmedian_short(a: np.ndarray) -> float:

@@ -1,0 +1,42 @@
+"""What a rule judges and says must stay within its evidence (session 9, analysis truth):
+frames the rule's own filters smear, frames it calls upright, the words of its messages."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from formcheck.analysis import analyze_sequence
+from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.config import Config
+
+NOISE = {"noise_px": 1.0, "noise_m": 0.005}
+
+
+@functools.cache
+def _seq(exercise: str, yaw_deg: float, reps: tuple[SynthRep, ...] = (SynthRep(),) * 3):
+    return synthesize(SynthSpec(exercise=exercise, yaw_deg=yaw_deg, reps=reps, **NOISE))[0]
+
+
+def test_no_twist_frame_is_judged_where_the_smoothing_blurs_a_picture_cut():
+    """QA (db_rows): a twist rate was drawn as judged 0.05 s after a camera cut, whose
+    notice says a twist across a jump is not judged: the low-pass and the derivative spread
+    the jump over the frames around it."""
+    seq = _seq("row", 0.0)
+    plain = analyze_sequence(seq)
+    rep = plain.reps[1]
+    at = (rep.start_frame + rep.end_frame) // 2
+    before = plain.series["twist_rate"].judged
+    assert before[at - 3:at + 4].all(), "the frames around the cut must be judged without it"
+    cut = np.zeros(len(seq), dtype=bool)
+    cut[at] = True
+    judged = analyze_sequence(dataclasses.replace(seq, picture_cut=cut)).series[
+        "twist_rate"].judged
+    half = int(np.ceil(Config().row.jerky_twist.event_window_s / 2.0 * seq.fps))
+    assert not judged[at - half:at + half + 1].any()
+    # Only those frames: the rest of the rep is judged as before.
+    far = np.ones(len(seq), dtype=bool)
+    far[at - half:at + half + 1] = False
+    np.testing.assert_array_equal(judged[far], before[far])
