@@ -40,3 +40,22 @@ def test_no_twist_frame_is_judged_where_the_smoothing_blurs_a_picture_cut():
     far = np.ones(len(seq), dtype=bool)
     far[at - half:at + half + 1] = False
     np.testing.assert_array_equal(judged[far], before[far])
+
+
+def test_a_lockout_is_judged_only_with_the_trunk_upright_not_on_hip_height_alone():
+    """QA (bad005): a deadlift's set-up read hips as high as a lockout with the trunk 80°
+    over, and was drawn as judged for "trunk behind the thigh line". With the hip height
+    asking for nothing, bent-over frames must still not count as a lockout."""
+    from formcheck.config import load_config
+
+    seq = _seq("deadlift", 90.0)
+    cfg = load_config(None, ["deadlift.lumbar_overextension.judge_min_hip_height_ratio=0"])
+    result = analyze_sequence(seq, cfg, exercise="deadlift")
+    judged = result.series["hip_extension"].judged
+    from formcheck.analysis.features import compute_signals
+
+    lean = compute_signals(seq, cfg).lean_deg
+    limit = cfg.deadlift.lumbar_overextension.judge_max_lean_deg
+    assert judged.any(), "the standing frames must still be judged"
+    assert (lean[judged] <= limit).all()
+    assert (lean > limit + 15.0).any(), "the set must bend over for this to mean anything"

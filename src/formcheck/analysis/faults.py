@@ -543,7 +543,11 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     with np.errstate(invalid="ignore"):  # NaN compares False: not arched, not plausible
         arched = concave >= th.min_concave_pct
         plausible = ext <= th.max_plausible_hip_extension_deg
-    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) & plausible
+        # Standing tall: hips high *and* the trunk near vertical (a set-up with the hips
+        # high is bent over, not locked out).
+        tall = (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) \
+            & (sig.lean_deg <= th.judge_max_lean_deg)
+    upright = usable & tall & plausible
     if not bent_judged:
         assessments = _require_lockout(ctx, assessments, upright)
     findings = []
