@@ -59,3 +59,52 @@ def test_a_lockout_is_judged_only_with_the_trunk_upright_not_on_hip_height_alone
     assert judged.any(), "the standing frames must still be judged"
     assert (lean[judged] <= limit).all()
     assert (lean > limit + 15.0).any(), "the set must bend over for this to mean anything"
+
+
+def test_a_rounding_judged_against_the_typical_neutral_says_what_was_measured_of_yours():
+    """QA (bad005): "your own neutral was never seen" while the evidence recorded the
+    lifter's straightest bent-over frames at a 15.6% bow (the level just scored higher)."""
+    from formcheck.analysis.faults import _level_note
+
+    assert "15.6% of the torso, past its 2.0%" in _level_note(0.156, 0.02)
+    assert "-4.5% of the torso, straighter than its 2.0%" in _level_note(-0.045, 0.02)
+    assert "never seen" not in _level_note(0.156, 0.02)
+    assert "too few bent-over frames" in _level_note(float("nan"), 0.02)
+
+
+def test_a_row_is_not_told_about_a_lockout_or_a_plate():
+    """QA: a bent-over row's over-extension was "not judged" because "lockout not reached,
+    or the hips hidden, e.g. behind a plate": a row has no such lockout."""
+    result = analyze_sequence(_seq("row", 90.0), exercise="row")
+    reasons = {a.reason for a in result.assessable
+               if a.fault == "lumbar_overextension" and not a.assessable}
+    assert reasons, "a bent-over row never stands tall: the lockout is not judged"
+    for reason in reasons:
+        assert "plate" not in reason and "lockout not reached" not in reason
+        assert "row has no lockout" in reason
+
+
+def test_a_reason_several_reps_share_does_not_say_this_rep():
+    """QA (bad006): "(reps 1, 2) ... in this rep": reasons are listed once for every rep
+    that has them, so a per-rep reason must read for several."""
+    from formcheck.analysis.faults import FaultContext, _require_lockout
+    from formcheck.analysis.features import compute_signals
+    from formcheck.analysis.reps import rep_index_per_frame
+    from formcheck.report import Assessment
+
+    seq, cfg = _seq("deadlift", 90.0), Config()
+    result = analyze_sequence(seq, exercise="deadlift")
+    reps = result.reps
+    assert len(reps) >= 3
+    ctx = FaultContext(sig=compute_signals(seq, cfg), exercise="deadlift", view=result.view,
+                       reps=reps, rep_of_frame=rep_index_per_frame(len(seq), reps),
+                       thresholds=cfg.faults_for("deadlift"), assess=cfg.assess,
+                       view_cfg=cfg.view, clip_reason=None)
+    upright = np.zeros(len(seq), dtype=bool)
+    upright[reps[0].start_frame:reps[1].start_frame] = True  # only rep 1 stands tall
+    out = _require_lockout(ctx, tuple(Assessment("lumbar_overextension", r, True, None)
+                                      for r in (None, *(r.index for r in reps))), upright)
+    later = [a for a in out if a.rep is not None and a.rep > 1]
+    assert not any(a.assessable for a in later)
+    shared = [a.reason for a in later]
+    assert len(set(shared)) == 1 and "this rep" not in shared[0]

@@ -36,6 +36,7 @@ from formcheck.analysis.view import (
 from formcheck.config import (
     AssessConfig,
     FaultThresholds,
+    LumbarOverextensionThresholds,
     RoundedBackThresholds,
     ViewConfig,
     grade,
@@ -457,7 +458,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                                    "the torso concave: yours read more arched)" if floored
                                    else "") if by_rise else
                   f"back held rounded about {value:.0f}° past a typical neutral bent-over "
-                  "back (a rough estimate: your own neutral was never seen)")
+                  f"back ({_level_note(own, base)})")
         findings.append(_finding(
             ctx, "rounded_back", ep, value, threshold, "deg",
             "back_flexion_rise" if by_rise else "back_flexion", detail,
@@ -495,6 +496,17 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     return RuleOutcome(tuple(findings), assessments, tuple(series))
 
 
+def _level_note(own: float, base: float) -> str:
+    """What a rounding judged against the typical neutral (the level) can say about the
+    lifter's own straightest bent-over frames (``own``, ``base``: bows as fractions of the
+    chord, NaN ``own``: too few frames to know it): only what was measured."""
+    if not np.isfinite(own):
+        return "a rough estimate: too few bent-over frames to know your own straightest back"
+    than = "past" if own >= base else "straighter than"
+    return (f"a rough estimate against a typical back: your straightest bent-over frames "
+            f"bowed {100.0 * own:.1f}% of the torso, {than} its {100.0 * base:.1f}%")
+
+
 def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarray, rep: Rep,
                          th: RoundedBackThresholds) -> str:
     """Why the rounding rule judged (almost) none of ``rep``'s frames."""
@@ -509,8 +521,8 @@ def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarr
         elbows_out = (lean >= th.judge_min_trunk_deg) \
             & (ctx.sig.elbow_behind_back[frames] > th.max_elbow_behind_back_frac)
     if elbows_out.any():
-        return ("the elbows lay behind the back line on this rep's bent-over frames, where "
-                "the arm merges with the back's outline")
+        return ("the elbows lay behind the back line on the bent-over frames, where the arm "
+                "merges with the back's outline")
     return (f"only {int(judged[frames].sum())} of this rep's frames could be judged, too few "
             "for a finding")
 
@@ -611,8 +623,7 @@ def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
     """Where only the lockout is judged, a clip or rep in which the lifter never reads as
     standing tall (lockout not reached, or the hips hidden, e.g. behind a plate, so their
     height is misread) cannot show over-extension: say so instead of a silent "none"."""
-    why = ("the lifter never reads as standing tall{where} (lockout not reached, or the hips "
-           "hidden, e.g. behind a plate), so leaning back at lockout could not be judged")
+    why = _not_standing_tall(ctx.exercise, ctx.thresholds.lumbar_overextension)
     first = np.array([r.start_frame for r in ctx.reps], dtype=np.intp)
     last = np.array([r.end_frame for r in ctx.reps], dtype=np.intp)
     rep_up = dict(zip((r.index for r in ctx.reps),
@@ -622,11 +633,33 @@ def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
     out = []
     for a in assessments:
         if a.assessable and not clip_up:
-            a = replace(a, assessable=False, reason=why.format(where=""))
+            a = replace(a, assessable=False, reason=why)
         elif a.assessable and a.rep is not None and not rep_up.get(a.rep, True):
-            a = replace(a, assessable=False, reason=why.format(where=" in this rep"))
+            # No "in this rep": reps sharing a reason are listed together ("reps 1, 2").
+            a = replace(a, assessable=False, reason=why)
         out.append(a)
     return tuple(out)
+
+
+def _not_standing_tall(exercise: str, th: LumbarOverextensionThresholds) -> str:
+    """Why the lockout rule judged nothing, in the exercise's own terms (``th``: its
+    ``LumbarOverextensionThresholds``): a row has no lockout, a squat stands up, a deadlift
+    locks out (and a plate may hide the hips from the side)."""
+    tall = (f"hips at least {th.judge_min_hip_height_ratio:g} leg lengths up with the trunk "
+            f"within {th.judge_max_lean_deg:g}° of vertical")
+    if exercise == "row":
+        return (f"the lifter never stands upright ({tall}): a bent-over row has no lockout "
+                "to lean back from, so leaning back past the thighs is not judged")
+    if exercise == "deadlift":
+        return (f"the lifter never reads as standing tall ({tall}: lockout not reached, or "
+                "the hips hidden, e.g. behind a plate), so leaning back at lockout could not "
+                "be judged")
+    if exercise == "squat":
+        return (f"the lifter never reads as standing tall ({tall}: not stood up fully "
+                "between reps, or the hips hidden), so leaning back at the top could not be "
+                "judged")
+    return (f"the lifter never reads as standing tall ({tall}), so leaning back past the "
+            "thighs could not be judged")
 
 
 def jerky_twist(ctx: FaultContext) -> RuleOutcome:
