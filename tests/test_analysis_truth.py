@@ -108,3 +108,33 @@ def test_a_reason_several_reps_share_does_not_say_this_rep():
     assert not any(a.assessable for a in later)
     shared = [a.reason for a in later]
     assert len(set(shared)) == 1 and "this rep" not in shared[0]
+
+
+def test_reps_of_an_unrecognised_exercise_carry_no_lifts_phase_names():
+    """QA (bad016, not recognised): squat phase names on a deadlift and a finding "in rep 1
+    (top)" while bent over setting up. Counted on whichever movement moves most, the reps
+    keep their frames but say only "movement" between set-up and finish, and a finding names
+    its rep alone, on every surface (report JSON, CSV, message)."""
+    from formcheck.analysis.reps import REP_PROFILES
+    from formcheck.pipeline import build_report
+
+    seq = _seq("deadlift", 90.0, (SynthRep(), SynthRep(flexion_deg=45.0), SynthRep()))
+    known = analyze_sequence(seq, exercise="deadlift")
+    from formcheck.config import load_config
+
+    # A recogniser that asks for more than any set shows: nothing is recognised.
+    result = analyze_sequence(seq, load_config(None, ["exercise.min_margin_frac=1"]))
+    assert result.exercise.name == "unknown"
+    assert [(r.start_frame, r.end_frame) for r in result.reps] == \
+        [(r.start_frame, r.end_frame) for r in known.reps]
+    lift_names = {n for p in REP_PROFILES.values() for n in p.phases} - {"finish"}
+    for rep in result.reps:
+        names = [p.name for p in rep.phases]
+        assert "movement" in names and not lift_names & set(names), names
+    report = build_report(seq, result, None)
+    assert report.findings, "the rounded rep must still be found"
+    for f in report.findings:
+        assert f.phase is None
+        assert f.rep is None or f"in rep {f.rep}:" in f.message
+    assert not any(n in report.to_json() for n in ('"descent"', '"pull"', '"lockout"'))
+    assert "movement" in report.reps_csv() or "phase" not in report.reps_csv()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.reps import SETUP_PHASE, phase_at
+from formcheck.analysis.reps import REP_PROFILES, SETUP_PHASE, phase_at
 from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
     hysteresis,
@@ -177,7 +177,9 @@ def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
 def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | None, str | None]:
     """The rep the episode overlaps most (the one holding the peak on a tie: a rounding held
     at a deadlift's floor may peak in the end of one lowering but last into the next pull's
-    set-up); the phase at the peak, or set-up / after the rep when it peaks outside."""
+    set-up); the phase at the peak, or set-up / after the rep when it peaks outside; no phase
+    while the exercise is not recognised (the rep was counted on whichever movement moved
+    most, so a phase there would name a guess)."""
     inside = ctx.rep_of_frame[start:end]
     inside = inside[inside > 0]
     if inside.size == 0:
@@ -186,6 +188,8 @@ def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | No
     idx = int(ctx.rep_of_frame[peak])
     if idx == 0 or counts[idx] < counts.max():
         idx = int(counts.argmax())
+    if ctx.exercise not in REP_PROFILES:  # not recognised: which phase is not known
+        return idx, None
     rep = ctx.reps[idx - 1]
     t_peak = float(ctx.sig.t_s[peak])
     if t_peak < rep.start_s:
