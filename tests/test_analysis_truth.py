@@ -138,3 +138,20 @@ def test_reps_of_an_unrecognised_exercise_carry_no_lifts_phase_names():
         assert f.rep is None or f"in rep {f.rep}:" in f.message
     assert not any(n in report.to_json() for n in ('"descent"', '"pull"', '"lockout"'))
     assert "movement" in report.reps_csv() or "phase" not in report.reps_csv()
+
+
+def test_rounding_is_judged_only_inside_counted_reps():
+    """QA (bad006): back flexion was judged (drawn blue) for 1.2 s before the first rep,
+    the lifter walking up and bending to the bar with nothing lifted. With reps counted, the
+    rule judges their frames only (each rep owns its set-up and finish)."""
+    from formcheck.analysis.reps import rep_index_per_frame
+
+    seq = _seq("deadlift", 90.0)
+    result = analyze_sequence(seq, exercise="deadlift")
+    in_rep = rep_index_per_frame(len(seq), result.reps) > 0
+    assert (~in_rep).any() and result.reps
+    for name in ("back_flexion", "back_flexion_rise"):
+        if name in result.series:
+            judged = result.series[name].judged
+            assert judged[in_rep].any() and not judged[~in_rep].any(), name
+    assert all(f.rep is not None for f in result.findings if f.fault == "rounded_back")

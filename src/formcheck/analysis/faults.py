@@ -410,6 +410,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     # Bent *forward* only: leaning back 30 deg at lockout also tilts the trunk from vertical
     # (rendered ext30 deadlift: a false rounding when judged on the unsigned inclination).
     judged = usable & (sig.lean_deg >= th.judge_min_trunk_deg)
+    if ctx.reps:  # the lifter walking up, bending to the bar, re-racking: not a rep's load
+        judged &= ctx.rep_of_frame > 0
     if np.isfinite(th.max_elbow_behind_back_frac):
         with np.errstate(invalid="ignore"):
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
