@@ -216,15 +216,18 @@ def test_exercise_recognised(exercise, yaw):
 
 
 @pytest.mark.parametrize("exercise", ["squat", "deadlift", "row"])
-def test_unknown_exercise_reps_take_the_counted_movements_phase_names(exercise):
-    """With the exercise not recognised, phases are named after the movement that was
-    counted (no placeholder names such as "out")."""
+def test_unknown_exercise_reps_are_counted_on_the_movement_but_not_named_after_a_lift(exercise):
+    """With the exercise not recognised, reps are counted on the movement that moves most,
+    with one neutral "movement" phase: that movement's own names ("descent", "pull") would
+    claim a lift nobody recognised (QA session 9: a deadlift's set-up called a squat's
+    "top"; this replaced round 8's borrowed names, which had replaced "out")."""
     seq, _ = synthesize(SynthSpec(exercise=exercise, reps=(CLEAN,) * 3, **NOISE))
     sig = compute_signals(seq, Config())
     reps = segment_reps(sig, "unknown", Config().reps)
-    names = rep_profile_for(sig, "unknown").phases
-    assert reps and names in {p.phases for p in REP_PROFILES.values()}
-    assert all(tuple(p.name for p in movement(r)) == names for r in reps)
+    assert rep_profile_for(sig, "unknown").phases == ("movement",)
+    counted = segment_reps(sig, exercise, Config().reps)
+    assert reps and len(reps) == len(counted)
+    assert all(tuple(p.name for p in movement(r)) == ("movement",) for r in reps)
 
 
 @pytest.mark.parametrize(("reps", "yaw"), [

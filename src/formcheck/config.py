@@ -437,6 +437,10 @@ class LumbarOverextensionThresholds:
     #: Judge the lockout only while standing tall: hip centre at least this high above the
     #: ankles, in leg lengths (lockout, the top of a squat).
     judge_min_hip_height_ratio: float = 0.85
+    #: ... and only while the trunk leans forward at most this far from vertical (deg,
+    #: signed: leaning back always passes): a deadlift's set-up can put the hips that high
+    #: with the trunk bent 80 deg over (shared bad005), which is no lockout.
+    judge_max_lean_deg: float = 30.0
     #: Bent over (trunk at least ``rounded_back.judge_min_trunk_deg`` forward): back outline
     #: concave past a straight shoulder-hip line, in % of that line's length. ``inf`` (the
     #: default): not judged. Measured medians over the bent frames: the arched shared clip
@@ -735,6 +739,7 @@ RANGES: dict[str, Range] = {
     "LumbarOverextensionThresholds.min_hips_forward_ratio": Range(0.0, 2.0),
     "LumbarOverextensionThresholds.min_concave_pct": Range(0.0, 100.0),
     "LumbarOverextensionThresholds.judge_min_hip_height_ratio": Range(0.0, 2.0),
+    "LumbarOverextensionThresholds.judge_max_lean_deg": _DEG_90,
     "LumbarOverextensionThresholds.release_frac": _FRAC_POSITIVE,
     "LumbarOverextensionThresholds.min_duration_s": _DURATION_S,
     "JerkyTwistThresholds.min_twist_rate_deg_s": _RATE_DEG_S,

@@ -52,7 +52,8 @@ def _picture_cuts(seq: PoseSequence) -> list[Notice]:
     more = f" and {at.size - _MAX_CUT_TIMES} more" if at.size > _MAX_CUT_TIMES else ""
     where = "at" if at.size == 1 else f"{at.size} times: at"
     return [Notice("picture_cut", f"the picture jumps {where} {shown}{more} (a camera cut, or "
-                   "frames missing from the footage): a twist across a jump is not judged, and "
+                   "frames missing from the footage): no twist is judged across a jump or on "
+                   "the frames around it that smoothing blurs it into, and "
                    "a rep that spans one is read from both sides of it",
                    float(at[0]), float(at[-1]))]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.reps import SETUP_PHASE, phase_at
+from formcheck.analysis.reps import REP_PROFILES, SETUP_PHASE, phase_at
 from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
     hysteresis,
@@ -36,6 +36,7 @@ from formcheck.analysis.view import (
 from formcheck.config import (
     AssessConfig,
     FaultThresholds,
+    LumbarOverextensionThresholds,
     RoundedBackThresholds,
     ViewConfig,
     grade,
@@ -176,7 +177,9 @@ def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
 def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | None, str | None]:
     """The rep the episode overlaps most (the one holding the peak on a tie: a rounding held
     at a deadlift's floor may peak in the end of one lowering but last into the next pull's
-    set-up); the phase at the peak, or set-up / after the rep when it peaks outside."""
+    set-up); the phase at the peak, or set-up / after the rep when it peaks outside; no phase
+    while the exercise is not recognised (the rep was counted on whichever movement moved
+    most, so a phase there would name a guess)."""
     inside = ctx.rep_of_frame[start:end]
     inside = inside[inside > 0]
     if inside.size == 0:
@@ -185,6 +188,8 @@ def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | No
     idx = int(ctx.rep_of_frame[peak])
     if idx == 0 or counts[idx] < counts.max():
         idx = int(counts.argmax())
+    if ctx.exercise not in REP_PROFILES:  # not recognised: which phase is not known
+        return idx, None
     rep = ctx.reps[idx - 1]
     t_peak = float(ctx.sig.t_s[peak])
     if t_peak < rep.start_s:
@@ -405,6 +410,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     # Bent *forward* only: leaning back 30 deg at lockout also tilts the trunk from vertical
     # (rendered ext30 deadlift: a false rounding when judged on the unsigned inclination).
     judged = usable & (sig.lean_deg >= th.judge_min_trunk_deg)
+    if ctx.reps:  # the lifter walking up, bending to the bar, re-racking: not a rep's load
+        judged &= ctx.rep_of_frame > 0
     if np.isfinite(th.max_elbow_behind_back_frac):
         with np.errstate(invalid="ignore"):
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
@@ -457,7 +464,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                                    "the torso concave: yours read more arched)" if floored
                                    else "") if by_rise else
                   f"back held rounded about {value:.0f}° past a typical neutral bent-over "
-                  "back (a rough estimate: your own neutral was never seen)")
+                  f"back ({_level_note(own, base)})")
         findings.append(_finding(
             ctx, "rounded_back", ep, value, threshold, "deg",
             "back_flexion_rise" if by_rise else "back_flexion", detail,
@@ -495,6 +502,17 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     return RuleOutcome(tuple(findings), assessments, tuple(series))
 
 
+def _level_note(own: float, base: float) -> str:
+    """What a rounding judged against the typical neutral (the level) can say about the
+    lifter's own straightest bent-over frames (``own``, ``base``: bows as fractions of the
+    chord, NaN ``own``: too few frames to know it): only what was measured."""
+    if not np.isfinite(own):
+        return "a rough estimate: too few bent-over frames to know your own straightest back"
+    than = "past" if own >= base else "straighter than"
+    return (f"a rough estimate against a typical back: your straightest bent-over frames "
+            f"bowed {100.0 * own:.1f}% of the torso, {than} its {100.0 * base:.1f}%")
+
+
 def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarray, rep: Rep,
                          th: RoundedBackThresholds) -> str:
     """Why the rounding rule judged (almost) none of ``rep``'s frames."""
@@ -509,8 +527,8 @@ def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarr
         elbows_out = (lean >= th.judge_min_trunk_deg) \
             & (ctx.sig.elbow_behind_back[frames] > th.max_elbow_behind_back_frac)
     if elbows_out.any():
-        return ("the elbows lay behind the back line on this rep's bent-over frames, where "
-                "the arm merges with the back's outline")
+        return ("the elbows lay behind the back line on the bent-over frames, where the arm "
+                "merges with the back's outline")
     return (f"only {int(judged[frames].sum())} of this rep's frames could be judged, too few "
             "for a finding")
 
@@ -543,7 +561,11 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     with np.errstate(invalid="ignore"):  # NaN compares False: not arched, not plausible
         arched = concave >= th.min_concave_pct
         plausible = ext <= th.max_plausible_hip_extension_deg
-    upright = usable & (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) & plausible
+        # Standing tall: hips high *and* the trunk near vertical (a set-up with the hips
+        # high is bent over, not locked out).
+        tall = (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) \
+            & (sig.lean_deg <= th.judge_max_lean_deg)
+    upright = usable & tall & plausible
     if not bent_judged:
         assessments = _require_lockout(ctx, assessments, upright)
     findings = []
@@ -607,8 +629,7 @@ def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
     """Where only the lockout is judged, a clip or rep in which the lifter never reads as
     standing tall (lockout not reached, or the hips hidden, e.g. behind a plate, so their
     height is misread) cannot show over-extension: say so instead of a silent "none"."""
-    why = ("the lifter never reads as standing tall{where} (lockout not reached, or the hips "
-           "hidden, e.g. behind a plate), so leaning back at lockout could not be judged")
+    why = _not_standing_tall(ctx.exercise, ctx.thresholds.lumbar_overextension)
     first = np.array([r.start_frame for r in ctx.reps], dtype=np.intp)
     last = np.array([r.end_frame for r in ctx.reps], dtype=np.intp)
     rep_up = dict(zip((r.index for r in ctx.reps),
@@ -618,11 +639,33 @@ def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
     out = []
     for a in assessments:
         if a.assessable and not clip_up:
-            a = replace(a, assessable=False, reason=why.format(where=""))
+            a = replace(a, assessable=False, reason=why)
         elif a.assessable and a.rep is not None and not rep_up.get(a.rep, True):
-            a = replace(a, assessable=False, reason=why.format(where=" in this rep"))
+            # No "in this rep": reps sharing a reason are listed together ("reps 1, 2").
+            a = replace(a, assessable=False, reason=why)
         out.append(a)
     return tuple(out)
+
+
+def _not_standing_tall(exercise: str, th: LumbarOverextensionThresholds) -> str:
+    """Why the lockout rule judged nothing, in the exercise's own terms (``th``: its
+    ``LumbarOverextensionThresholds``): a row has no lockout, a squat stands up, a deadlift
+    locks out (and a plate may hide the hips from the side)."""
+    tall = (f"hips at least {th.judge_min_hip_height_ratio:g} leg lengths up with the trunk "
+            f"within {th.judge_max_lean_deg:g}° of vertical")
+    if exercise == "row":
+        return (f"the lifter never stands upright ({tall}): a bent-over row has no lockout "
+                "to lean back from, so leaning back past the thighs is not judged")
+    if exercise == "deadlift":
+        return (f"the lifter never reads as standing tall ({tall}: lockout not reached, or "
+                "the hips hidden, e.g. behind a plate), so leaning back at lockout could not "
+                "be judged")
+    if exercise == "squat":
+        return (f"the lifter never reads as standing tall ({tall}: not stood up fully "
+                "between reps, or the hips hidden), so leaning back at the top could not be "
+                "judged")
+    return (f"the lifter never reads as standing tall ({tall}), so leaning back past the "
+            "thighs could not be judged")
 
 
 def jerky_twist(ctx: FaultContext) -> RuleOutcome:
@@ -735,6 +778,11 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # Square-on the flow is the only cue: where the hands hid the torso it sees no motion.
     assessments, hidden = _require_flow_seen(ctx, assessments, {f.rep for f in findings})
     usable &= ~hidden
+    # The low-pass and the rate's derivative smear a cut's (or lost track's) jump over the
+    # frames around it (a step's rate response stays above 2% of its peak ~0.1-0.17 s either
+    # side at 8 Hz): no frame within the half-window an episode is checked for breaks in is
+    # judged, as no episode there is.
+    usable &= ~_near_breaks(sig.tracking_break, half)
     notes = []
     if skipped["tracking_break"]:
         notes.append(f"{skipped['tracking_break']} fast rotation(s) not judged: the picture "
@@ -753,6 +801,15 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                "deg", sig.t_s, angle),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _near_breaks(broken: np.ndarray, half: int) -> np.ndarray:
+    """``(T,)`` bool: frames within ``half`` frames of a tracking break (``broken``)."""
+    at = np.flatnonzero(broken)
+    if not at.size:
+        return np.zeros(broken.shape, dtype=bool)
+    n = broken.shape[0]
+    return in_ranges(n, np.maximum(0, at - half), np.minimum(n - 1, at + half))
 
 
 def _nanmedian_short(a: np.ndarray) -> float:

@@ -54,7 +54,8 @@ SETUP_PHASE = "set-up"
 @dataclass(frozen=True)
 class RepProfile:
     progress: Callable[[BodySignals], np.ndarray]
-    phases: tuple[str, ...]  # 2 phases split at the peak; 3 with a hold at the top (lockout)
+    #: 2 phases split at the peak; 3 with a hold at the top (lockout); 1: not split
+    phases: tuple[str, ...]
     #: Phase of the still moments a rep owns after it is back at rest.
     finish_phase: str
     #: Share of the still time between two reps that belongs to the rep before: a squat's
@@ -70,9 +71,16 @@ REP_PROFILES: dict[str, RepProfile] = {
 }
 
 
+#: The one movement phase of a rep counted while the exercise is not recognised: the
+#: candidate's own names ("descent", "pull") would claim a lift nobody recognised (QA: a
+#: deadlift's set-up called the "top" of a squat).
+UNKNOWN_MOVEMENT_PHASE = "movement"
+
+
 def rep_profile_for(sig: BodySignals, exercise: str) -> RepProfile | None:
     """The exercise's rep profile; for ``unknown`` the candidate whose progress signal moves
-    the most (its phase names then describe the movement that was counted)."""
+    the most, counted the same way but with neutral phase names (one ``movement`` phase
+    between the still ``set-up`` and ``finish``): which lift it is was not recognised."""
     if exercise in REP_PROFILES:
         return REP_PROFILES[exercise]
     best, best_range = None, 0.0
@@ -80,7 +88,10 @@ def rep_profile_for(sig: BodySignals, exercise: str) -> RepProfile | None:
         lo, hi = robust_range(REP_PROFILES[name].progress(sig))
         if np.isfinite(hi - lo) and hi - lo > best_range:
             best, best_range = REP_PROFILES[name], hi - lo
-    return best
+    if best is None:
+        return None
+    return RepProfile(best.progress, (UNKNOWN_MOVEMENT_PHASE,), "finish",
+                      best.rest_to_previous)
 
 
 def progress_signal(sig: BodySignals, exercise: str) -> np.ndarray:
@@ -95,6 +106,8 @@ def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, first: np.ndar
     with a hold at the top (frames within ``lockout_level_frac`` of the way from the rep's
     lowest to its highest value) for three phases. Computed for all reps at once."""
     t0, t1 = t[first].tolist(), t[last].tolist()
+    if len(names) == 1:  # the exercise not recognised: one neutral movement phase
+        return [(Phase(names[0], a, b),) for a, b in zip(t0, t1, strict=True)]
     if len(names) == 2:
         tp = t[range_argmax(x, first, last)].tolist()
         return [(Phase(names[0], a, p), Phase(names[1], p, b))
