@@ -9,7 +9,7 @@ to a rep and phase, grades it, and records the evidence (signals, values, thresh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -40,7 +40,7 @@ from formcheck.config import (
     ViewConfig,
     grade,
 )
-from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
+from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep, new_assessment
 
 #: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
 #: its ``SETUP_PHASE``, the same name as the set-up a rep owns).
@@ -61,6 +61,26 @@ class FaultContext:
     #: ``view.median_yaw`` of the body's yaw over the trunk-visible frames, if the caller has
     #: it (the overall view's); None: worked out where needed
     median_yaw_deg: float | None = None
+    #: ``(reps, first frames, last frames)``: every rep's first and last frame as arrays, which
+    #: every rule reads; worked out here from ``reps`` (once: a ``replace`` keeps them while
+    #: ``reps`` is the same tuple)
+    rep_frames: tuple | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.rep_frames is None or self.rep_frames[0] is not self.reps:
+            first = np.array([r.start_frame for r in self.reps], dtype=np.intp)
+            last = np.array([r.end_frame for r in self.reps], dtype=np.intp)
+            object.__setattr__(self, "rep_frames", (self.reps, first, last))
+
+    @property
+    def rep_first(self) -> np.ndarray:
+        """``(R,)`` every rep's first frame."""
+        return self.rep_frames[1]
+
+    @property
+    def rep_last(self) -> np.ndarray:
+        """``(R,)`` every rep's last frame (inclusive)."""
+        return self.rep_frames[2]
 
 
 @dataclass(frozen=True)
@@ -96,13 +116,12 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     usable = frame_ok & clip_ok
     out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
     if not clip_ok:  # nothing in the clip can be judged: every rep carries the clip's reason
-        out.extend(Assessment(fault, rep.index, False, reason) for rep in ctx.reps)
+        out.extend(new_assessment(fault, rep.index, False, reason) for rep in ctx.reps)
         return tuple(out), usable
     if not ctx.reps:
         return tuple(out), usable
     # Per rep, vectorised over reps: share of usable frames and mean yaw (-> the rep's view).
-    first = np.array([r.start_frame for r in ctx.reps])
-    last = np.array([r.end_frame for r in ctx.reps])
+    first, last = ctx.rep_first, ctx.rep_last
     share = _sum_over(frame_ok, first, last) / (last - first + 1)
     rep_yaw = sig.yaw_deg if yaw_deg is None else yaw_deg
     yaw_ok = np.isfinite(rep_yaw)
@@ -118,9 +137,9 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
             ctx.reps, judged.tolist(), hidden.tolist(), share.tolist(), views.tolist(),
             strict=True):
         if ok:
-            out.append(Assessment(fault, rep.index, True, caveat))
+            out.append(new_assessment(fault, rep.index, True, caveat))
         else:
-            out.append(Assessment(fault, rep.index, False, (
+            out.append(new_assessment(fault, rep.index, False, (
                 f"needed body parts visible in only {rep_share:.0%} of this rep's frames"
                 if rep_hidden else VIEW_REASONS[fault].format(view=rep_view))))
     return tuple(out), usable
@@ -137,9 +156,7 @@ def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...]
     reps = ctx.reps
     if not reps or not any(a.assessable for a in assessments):
         return assessments
-    first = np.array([r.start_frame for r in reps])
-    last = np.array([r.end_frame for r in reps])
-    count = _sum_over(judged, first, last)
+    count = _sum_over(judged, ctx.rep_first, ctx.rep_last)
     need = _frames_for(ctx, min_duration_s)
     by_rep = {r.index: (r, int(c)) for r, c in zip(reps, count.tolist(), strict=True)}
     out = []
@@ -296,8 +313,7 @@ def reps_filmed_from(ctx: FaultContext, views: frozenset[str],
     view, hence the frames' own share)."""
     if not ctx.reps or not np.isfinite(min_frame_frac):
         return ()
-    first = np.array([r.start_frame for r in ctx.reps])
-    last = np.array([r.end_frame for r in ctx.reps])
+    first, last = ctx.rep_first, ctx.rep_last
     yaw_ok = np.isfinite(ctx.sig.yaw_deg)
     n_yaw = _sum_over(yaw_ok, first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -609,12 +625,11 @@ def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
     height is misread) cannot show over-extension: say so instead of a silent "none"."""
     why = ("the lifter never reads as standing tall{where} (lockout not reached, or the hips "
            "hidden, e.g. behind a plate), so leaning back at lockout could not be judged")
-    first = np.array([r.start_frame for r in ctx.reps], dtype=np.intp)
-    last = np.array([r.end_frame for r in ctx.reps], dtype=np.intp)
-    rep_up = dict(zip((r.index for r in ctx.reps),
-                      (_sum_over(upright, first, last) > 0).tolist() if ctx.reps else [],
-                      strict=True))
     clip_up = bool(upright.any())
+    reps_up = _sum_over(upright, ctx.rep_first, ctx.rep_last) > 0
+    if clip_up and reps_up.all():  # every rep reads as standing tall: nothing to change
+        return assessments
+    rep_up = dict(zip((r.index for r in ctx.reps), reps_up.tolist(), strict=True))
     out = []
     for a in assessments:
         if a.assessable and not clip_up:
@@ -886,8 +901,8 @@ def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
     if not any(a.assessable for a in assessments):
         return assessments, np.zeros(n, dtype=bool)
     # Ranges: the clip (row 0), then every rep; means over frames with the trunk seen.
-    first = np.array([0] + [r.start_frame for r in ctx.reps])
-    last = np.array([n - 1] + [r.end_frame for r in ctx.reps])
+    first = np.concatenate(([0], ctx.rep_first)).astype(np.intp)
+    last = np.concatenate(([n - 1], ctx.rep_last)).astype(np.intp)
     off = np.full(first.shape, -np.inf)
     for yaw in (sig.pelvis_yaw_deg,):
         ok = sig.trunk_visible & np.isfinite(yaw)

@@ -26,7 +26,7 @@ from formcheck.analysis.signal import (
 )
 from formcheck.config import RepConfig
 from formcheck.errors import ConfigError
-from formcheck.report import Phase, Rep
+from formcheck.report import Phase, Rep, new_phase, new_rep
 
 #: Fraction of the robust range above the bottom that still counts as "at rest".
 REST_LEVEL_FRAC = 0.15
@@ -97,7 +97,8 @@ def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, first: np.ndar
     t0, t1 = t[first].tolist(), t[last].tolist()
     if len(names) == 2:
         tp = t[range_argmax(x, first, last)].tolist()
-        return [(Phase(names[0], a, p), Phase(names[1], p, b))
+        n0, n1 = names
+        return [(new_phase(n0, a, p), new_phase(n1, p, b))
                 for a, p, b in zip(t0, tp, t1, strict=True)]
     top = range_reduce(np.fmax, x, first, last)
     rest = range_reduce(np.fmin, x, first, last)
@@ -108,7 +109,8 @@ def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, first: np.ndar
         raise ConfigError(f"reps.lockout_level_frac={cfg.lockout_level_frac:g} leaves a rep "
                           "without a top; set it to at most 1")
     ths, the = t[hold_start].tolist(), t[hold_end].tolist()
-    return [(Phase(names[0], a, hs), Phase(names[1], hs, he), Phase(names[2], he, b))
+    n0, n1, n2 = names
+    return [(new_phase(n0, a, hs), new_phase(n1, hs, he), new_phase(n2, he, b))
             for a, hs, he, b in zip(t0, ths, the, t1, strict=True)]
 
 
@@ -169,15 +171,20 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     fa, la = np.array(first), np.array(last)
     phases = _phases(profile.phases, t, x, fa, la, cfg)
     sa, sb = _owned_frames(t, np.isfinite(x), fa, la, profile.rest_to_previous, cfg)
+    # Every time read once, in one pass per array; a rep's first phase starts at its first
+    # frame (the set-up's, or the movement's when it owns no set-up) and its last ends at its
+    # last frame.
+    ta, tb = t[sa].tolist(), t[sb].tolist()
+    tca, tcb = t[fa].tolist(), t[la].tolist()
+    finish = profile.finish_phase
     out = []
     for i, (a, b, core_a, core_b, ph, r) in enumerate(
             zip(sa.tolist(), sb.tolist(), first, last, phases, at_rest, strict=True)):
-        lead = (Phase(SETUP_PHASE, float(t[a]), float(t[core_a])),) if a < core_a else ()
-        tail = (Phase(profile.finish_phase, float(t[core_b]), float(t[b])),) if b > core_b \
-            else ()
-        ph = (*lead, *ph, *tail)
-        out.append(Rep(index=i + 1, start_s=ph[0].start_s, end_s=ph[-1].end_s, phases=ph,
-                       start_frame=a, end_frame=b, ends_at_rest=r))
+        if a < core_a:
+            ph = (new_phase(SETUP_PHASE, ta[i], tca[i]), *ph)
+        if b > core_b:
+            ph = (*ph, new_phase(finish, tcb[i], tb[i]))
+        out.append(new_rep(i + 1, ta[i], tb[i], ph, a, b, r))
     return tuple(out)
 
 

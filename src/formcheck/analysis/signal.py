@@ -316,13 +316,24 @@ def run_durations(t_s: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return t[ends - 1] - t[starts] + step
 
 
-def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tuple[float, float]:
-    """Percentile range of the finite values (NaN, NaN when there are none)."""
-    v = np.asarray(x, dtype=np.float64)
-    v = v[np.isfinite(v)]
+def finite_values(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """A float64 copy of the finite values of ``x`` (of the frames ``where`` is True, if
+    given), in order: one selection pass, the caller's to overwrite."""
+    x = np.asarray(x)
+    keep = np.isfinite(x)
+    if where is not None:
+        keep &= where
+    return x[keep].astype(np.float64, copy=False)
+
+
+def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0,
+                 where: np.ndarray | None = None) -> tuple[float, float]:
+    """Percentile range of the finite values (of the frames ``where`` is True, if given);
+    NaN, NaN when there are none."""
+    v = finite_values(x, where)
     if v.size == 0:
         return float("nan"), float("nan")
-    lo, hi = np.percentile(v, [lo_pct, hi_pct])
+    lo, hi = np.percentile(v, [lo_pct, hi_pct], overwrite_input=True)  # v is our own copy
     return float(lo), float(hi)
 
 
