@@ -219,3 +219,63 @@ def test_gather_split_over_two_threads_equals_one():
         split = geo.gather_rows(points, cols, pool)
     np.testing.assert_array_equal(split, geo.gather_rows(points, cols))
     np.testing.assert_array_equal(split, points.reshape(frames, -1)[:, cols].T)
+
+
+@settings(max_examples=500, deadline=None)
+@given(arrays(np.float64, st.integers(0, 60),
+              elements=st.one_of(st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+                                 st.floats(-3, 3, allow_nan=False), st.just(float("nan")))),
+       st.sampled_from([0.0, 0.5, 1.0, 1.5]), st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+def test_hysteresis_runs_are_the_runs_of_the_hysteresis_mask(x, on, release):
+    """``hysteresis_runs`` (the rules' and the reps' one pass) against the mask and its
+    runs, including values exactly at either level, NaN and on == off."""
+    from formcheck.analysis.signal import hysteresis, hysteresis_runs, runs
+
+    off = on * release
+    want = runs(hysteresis(x, on, off))
+    got = hysteresis_runs(x, on, off)
+    for w, g in zip(want, got, strict=True):
+        np.testing.assert_array_equal(g, w)
+        assert g.dtype == np.intp
+    with pytest.raises(ValueError, match="off <= on"):
+        hysteresis_runs(x, on, on + 1.0)
+
+
+def _plain_owned_frames(t, seen, first, last, to_previous, cfg):
+    """``reps._owned_frames`` as it was: the unseen frames' running extremes over every frame."""
+    from formcheck.analysis.reps import _TIME_EPS_S
+
+    a = np.searchsorted(t, t[first] - cfg.setup_s - _TIME_EPS_S, side="left")
+    b = np.searchsorted(t, t[last] + cfg.finish_s + _TIME_EPS_S, side="right") - 1
+    if first.size > 1:
+        split = last[:-1] + np.floor(to_previous * (first[1:] - last[:-1])).astype(np.int64)
+        b[:-1] = np.minimum(b[:-1], split)
+        a[1:] = np.maximum(a[1:], split)
+    idx = np.arange(len(t))
+    unseen_before = np.maximum.accumulate(np.where(seen, -1, idx))
+    unseen_after = np.minimum.accumulate(np.where(seen, len(t), idx)[::-1])[::-1]
+    a = np.maximum(a, unseen_before[np.maximum(first - 1, 0)] + 1)
+    b = np.minimum(b, unseen_after[np.minimum(last + 1, len(t) - 1)] - 1)
+    return np.minimum(a, first), np.maximum(b, last)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 80), st.data())
+def test_owned_frames_equal_the_running_extremes(n, data):
+    """``_owned_frames`` looks the nearest unseen frames up among the unseen ones only; the
+    same frames as the running extremes over every frame, unseen frames anywhere (none, all,
+    at the ends, next to a rep)."""
+    from formcheck.analysis.reps import _owned_frames
+    from formcheck.config import RepConfig
+
+    seen = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    bounds = sorted(data.draw(st.lists(st.integers(0, n - 1), min_size=0, max_size=8)))
+    first = np.array(bounds[0::2][:len(bounds) // 2], dtype=np.int64)
+    last = np.array(bounds[1::2][:len(bounds) // 2], dtype=np.int64)
+    t = np.arange(n) / 30.0
+    cfg = RepConfig()
+    for share in (0.0, 0.5, 1.0):
+        got = _owned_frames(t, seen, first, last, share, cfg)
+        want = _plain_owned_frames(t, seen, first, last, share, cfg)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)

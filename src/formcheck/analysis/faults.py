@@ -17,12 +17,11 @@ from formcheck.analysis.features import BodySignals
 from formcheck.analysis.reps import SETUP_PHASE, phase_at
 from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
-    hysteresis,
+    hysteresis_runs,
     in_ranges,
     range_argmax,
     range_reduce,
     run_durations,
-    runs,
 )
 from formcheck.analysis.view import (
     VIEW_REASONS,
@@ -182,8 +181,7 @@ def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
            min_duration_s: float) -> list[tuple[int, int, int]]:
     """Episodes where ``x`` stays on (hysteresis) for at least ``min_duration_s``:
     ``(start, end_exclusive, peak)`` frame indices."""
-    mask = hysteresis(x, on, on * release_frac)
-    starts, ends = runs(mask)
+    starts, ends = hysteresis_runs(x, on, on * release_frac)
     keep = run_durations(t_s, starts, ends) >= min_duration_s
     starts, ends = starts[keep], ends[keep]
     peaks = range_argmax(x, starts, ends - 1)  # runs hold no NaN (NaN switches off)
@@ -202,8 +200,32 @@ def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | No
     idx = int(ctx.rep_of_frame[peak])
     if idx == 0 or counts[idx] < counts.max():
         idx = int(counts.argmax())
+    return _rep_phase(ctx, idx, float(ctx.sig.t_s[peak]))
+
+
+def _places(ctx: FaultContext, episodes: list[tuple[int, int, int]]
+            ) -> list[tuple[int | None, str | None]]:
+    """``_place`` of every episode ``(start, end_exclusive, peak)``: those whose frames all
+    lie in one rep (or in none) are placed for all at once, the others one by one."""
+    if not episodes:
+        return []
+    ep = np.array(episodes, dtype=np.intp).reshape(-1, 3)
+    rof = ctx.rep_of_frame
+    lo = range_reduce(np.minimum, rof, ep[:, 0], ep[:, 1] - 1).tolist()
+    hi = range_reduce(np.maximum, rof, ep[:, 0], ep[:, 1] - 1).tolist()
+    t_peak = ctx.sig.t_s[ep[:, 2]].tolist()
+    out: list[tuple[int | None, str | None]] = []
+    for (start, end, peak), a, b, tp in zip(episodes, lo, hi, t_peak, strict=True):
+        if a != b:
+            out.append(_place(ctx, start, end, peak))
+        else:
+            out.append(_rep_phase(ctx, a, tp) if a > 0 else (None, None))
+    return out
+
+
+def _rep_phase(ctx: FaultContext, idx: int, t_peak: float) -> tuple[int, str | None]:
+    """Rep ``idx`` (1-based) and its phase at ``t_peak`` (set-up / after the rep outside)."""
     rep = ctx.reps[idx - 1]
-    t_peak = float(ctx.sig.t_s[peak])
     if t_peak < rep.start_s:
         return idx, SETUP_PHASE  # e.g. set up rounded at the floor before the bar moves
     if t_peak > rep.end_s:
@@ -220,13 +242,14 @@ def where(rep: int | None, phase: str | None) -> str:
 
 
 def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value: float,
-             threshold: float, unit: str, series: str, detail: str, evidence: dict) -> Finding:
+             threshold: float, unit: str, series: str, detail: str, evidence: dict,
+             placed: tuple[int | None, str | None] | None = None) -> Finding:
     """A finding decided on ``value`` against ``threshold`` (both in ``unit``): the values of
     the ``Series`` named ``series`` at the peak and its limit, which every renderer draws.
-    Graded by ``config.SEVERITY``."""
+    Graded by ``config.SEVERITY``. ``placed``: the episode's ``_place``, if known."""
     s, e, peak = episode
     t = ctx.sig.t_s
-    rep, phase = _place(ctx, s, e, peak)
+    rep, phase = _place(ctx, s, e, peak) if placed is None else placed
     evidence = {**evidence, "series": series, "frames": [s, e - 1], "peak_frame": peak,
                 "view": ctx.view.name}
     return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
@@ -698,16 +721,23 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # Per episode, over all episodes at once: how abrupt (the jerk around it), whether the
     # picture jumped, and how far the hips turned around the peak.
     ep = np.array(episodes, dtype=np.intp).reshape(-1, 3)
-    lo_all, hi_all = np.maximum(0, ep[:, 0] - half), np.minimum(n, ep[:, 1] + half)
-    abrupt_all = range_reduce(np.fmax, np.abs(jerk), lo_all, hi_all - 1).tolist()
-    broken_all = (range_reduce(np.add, sig.tracking_break, lo_all, hi_all - 1,
+    lo_all, hi_arr = np.maximum(0, ep[:, 0] - half), np.minimum(n, ep[:, 1] + half)
+    hi_all = hi_arr.tolist()
+    abrupt_all = range_reduce(np.fmax, np.abs(jerk), lo_all, hi_arr - 1).tolist()
+    broken_all = (range_reduce(np.add, sig.tracking_break, lo_all, hi_arr - 1,
                                dtype=np.intp) > 0).tolist()
     h_lo, h_hi = np.maximum(0, ep[:, 2] - half), np.minimum(n, ep[:, 2] + half + 1)
     hips = sig.hip_heading_deg
     hip_turn_all = (range_reduce(np.fmax, hips, h_lo, h_hi - 1)
                     - range_reduce(np.fmin, hips, h_lo, h_hi - 1)).tolist()
+    # The values read at each peak, in one pass per array, and where each episode lies.
+    peaks = ep[:, 2]
+    x_pk, wt_pk, need_rate_pk = (x[peaks].tolist(), wt_all[peaks].tolist(),
+                                 need_rate_t[peaks].tolist())
+    other_deg_pk = other_deg[peaks].tolist() if stand_in is not None else None
+    places = _places(ctx, episodes)
     for i, (s, e, peak) in enumerate(episodes):
-        hi = int(hi_all[i])
+        hi = hi_all[i]
         abrupt = abrupt_all[i]
         # How far: from the angle held just before the fast part to the farthest point
         # reached during it and shortly after (an out-and-back jerk or a twist that stays).
@@ -719,12 +749,12 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         if k < 0:
             continue
         far = float(angle[s + k] - base)
-        wt = float(wt_all[peak])
-        need_rate = float(need_rate_t[peak])
+        wt = wt_pk[i]
+        need_rate = need_rate_pk[i]
         need_deg = wt * th.min_twist_deg + (1.0 - wt) * (
-            float(other_deg[peak]) if stand_in is not None else other_deg)
+            other_deg_pk[i] if other_deg_pk is not None else other_deg)
         if (abrupt < th.min_twist_jerk_deg_s3 or abs(far) < need_deg
-                or float(x[peak]) < need_rate):
+                or x_pk[i] < need_rate):
             continue
         # A cut or a lost track makes every landmark jump: nothing about the spine is known.
         if broken_all[i]:
@@ -734,7 +764,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         if not hip_turn <= th.max_hip_turn_deg:
             skipped["hips_turned"] += 1
             continue
-        value = float(x[peak])
+        value = x_pk[i]
         side = "left" if far > 0 else "right"
         rise_s = float(sig.t_s[s + k] - sig.t_s[s])
         findings.append(_finding(
@@ -746,7 +776,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
              "twist_deg": abs(far), "twist_side": side, "twist_rise_s": rise_s,
              "min_twist_deg": need_deg, "twist_cue": cue,
              "twist_jerk_deg_s3": abrupt, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
-             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg}))
+             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg},
+            placed=places[i]))
     # Square-on the flow is the only cue: where the hands hid the torso it sees no motion.
     assessments, hidden = _require_flow_seen(ctx, assessments, {f.rep for f in findings})
     usable &= ~hidden

@@ -17,12 +17,11 @@ import numpy as np
 
 from formcheck.analysis.features import BodySignals
 from formcheck.analysis.signal import (
-    hysteresis,
+    hysteresis_runs,
     range_argmax,
     range_first_last,
     range_reduce,
     robust_range,
-    runs,
 )
 from formcheck.config import RepConfig
 from formcheck.errors import ConfigError
@@ -125,8 +124,8 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return ()
     span = hi - lo
-    active = hysteresis(x, lo + cfg.enter_level_frac * span, lo + cfg.exit_level_frac * span)
-    starts, ends = runs(active)
+    starts, ends = hysteresis_runs(x, lo + cfg.enter_level_frac * span,
+                                   lo + cfg.exit_level_frac * span)
     if starts.size == 0:
         return ()
     first_seen = int(np.argmax(np.isfinite(x)))
@@ -202,11 +201,16 @@ def _owned_frames(t: np.ndarray, seen: np.ndarray, first: np.ndarray, last: np.n
         split = last[:-1] + np.floor(to_previous * (first[1:] - last[:-1])).astype(np.int64)
         b[:-1] = np.minimum(b[:-1], split)
         a[1:] = np.maximum(a[1:], split)
-    idx = np.arange(len(t))
-    unseen_before = np.maximum.accumulate(np.where(seen, -1, idx))  # last unseen at or before
-    unseen_after = np.minimum.accumulate(np.where(seen, len(t), idx)[::-1])[::-1]
-    a = np.maximum(a, unseen_before[np.maximum(first - 1, 0)] + 1)
-    b = np.minimum(b, unseen_after[np.minimum(last + 1, len(t) - 1)] - 1)
+    # The last unseen frame at or before the frame ahead of each rep (-1: none) and the first
+    # at or after the frame past it (len(t): none), looked up among the unseen frames only.
+    unseen = np.flatnonzero(~seen)
+    k = np.searchsorted(unseen, np.maximum(first - 1, 0), side="right") - 1
+    unseen_before = np.where(k >= 0, unseen[np.maximum(k, 0)] if unseen.size else -1, -1)
+    k = np.searchsorted(unseen, np.minimum(last + 1, len(t) - 1), side="left")
+    unseen_after = np.where(k < unseen.size,
+                            unseen[np.minimum(k, unseen.size - 1)] if unseen.size else 0, len(t))
+    a = np.maximum(a, unseen_before + 1)
+    b = np.minimum(b, unseen_after - 1)
     a = np.minimum(a, first)
     b = np.maximum(b, last)
     return a, b

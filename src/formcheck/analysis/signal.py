@@ -300,6 +300,32 @@ def hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
     return np.where(last >= 0, set_on[np.clip(last, 0, None)], False)
 
 
+def hysteresis_runs(x: np.ndarray, on: float, off: float) -> tuple[np.ndarray, np.ndarray]:
+    """``runs(hysteresis(x, on, off))`` without the ``(T,)`` mask: the frames at or above
+    ``on`` and those below ``off`` (or NaN) are listed, and an on-frame starts a run when an
+    off-frame lies between it and the on-frame before it (or none comes before it); a run
+    ends at the first off-frame after its last on-frame. A few passes over ``x`` instead of
+    a dozen (``tests/test_analysis_fast_paths.py`` checks it against the two)."""
+    x = np.asarray(x, dtype=np.float64)
+    if off > on:
+        raise ValueError(f"hysteresis needs off <= on, got on={on}, off={off}")
+    on_idx = np.flatnonzero(x >= on)
+    if on_idx.size == 0:
+        none = np.zeros(0, dtype=np.intp)
+        return none, none
+    off_idx = np.flatnonzero(~(x >= off))  # never an on-frame, since off <= on
+    offs_before = np.searchsorted(off_idx, on_idx)  # also: the first off-frame after it
+    new = np.empty(on_idx.size, dtype=bool)
+    new[0] = True
+    np.not_equal(offs_before[1:], offs_before[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    nxt = offs_before[np.append(first[1:] - 1, on_idx.size - 1)]  # after each run's last
+    ends = np.full(first.size, x.size, dtype=np.intp)
+    closed = nxt < off_idx.size
+    ends[closed] = off_idx[nxt[closed]]
+    return on_idx[first], ends
+
+
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and (exclusive) ends of the runs of True in a ``(T,)`` bool array."""
     m = np.asarray(mask, dtype=np.int8)
