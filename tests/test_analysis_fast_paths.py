@@ -279,3 +279,24 @@ def test_owned_frames_equal_the_running_extremes(n, data):
         want = _plain_owned_frames(t, seen, first, last, share, cfg)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w)
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(0, 40),
+              elements=st.one_of(st.floats(-20, 200), st.sampled_from(
+                  [float("nan"), float("inf"), -float("inf"), 0.0, 30.0, 60.0, 90.0, 120.0,
+                   150.0]))),
+       st.lists(st.floats(0, 180), min_size=4, max_size=4),
+       st.sets(st.integers(0, 5)))
+def test_yaw_in_bins_by_intervals_is_the_bins_counted(y, edges, wanted):
+    """``view._in_bins`` (two comparisons per run of wanted bins) against membership of the
+    counted bins, for any edges (unordered ones fall back to counting), NaN and infinities."""
+    from formcheck.analysis import view
+    from formcheck.config import ViewConfig
+
+    for e in (sorted(edges), edges):
+        cfg = dataclasses.replace(ViewConfig(), front_max_yaw_deg=e[0], oblique_max_yaw_deg=e[1],
+                                  side_max_yaw_deg=e[2], rear_oblique_max_yaw_deg=e[3])
+        want = np.array(sorted(wanted), dtype=np.intp)
+        np.testing.assert_array_equal(view._in_bins(y, want, cfg),
+                                      np.isin(view._yaw_bins(y, cfg), want))

@@ -60,6 +60,9 @@ class FaultContext:
     #: ``view.median_yaw`` of the body's yaw over the trunk-visible frames, if the caller has
     #: it (the overall view's); None: worked out where needed
     median_yaw_deg: float | None = None
+    #: ``view.usable_yaw`` of the body's yaw over the trunk-visible frames (in any order), if
+    #: the caller has it; None: selected where needed
+    seen_yaw_deg: np.ndarray | None = None
     #: ``(reps, first frames, last frames)``: every rep's first and last frame as arrays, which
     #: every rule reads; worked out here from ``reps`` (once: a ``replace`` keeps them while
     #: ``reps`` is the same tuple)
@@ -406,7 +409,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
                        rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
                                                     180.0 - th.side_min_yaw_deg))
-        seen = usable_yaw(sig.yaw_deg, sig.trunk_visible)  # as view.median_yaw's
+        seen = (ctx.seen_yaw_deg if ctx.seen_yaw_deg is not None  # as view.median_yaw's
+                else usable_yaw(sig.yaw_deg, sig.trunk_visible))
         yaw = (ctx.median_yaw_deg if ctx.median_yaw_deg is not None
                else float(np.median(seen)) if seen.size else float("nan"))
         near = view_of_yaw(seen, vcfg, yaw)
