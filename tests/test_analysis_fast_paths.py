@@ -300,3 +300,43 @@ def test_yaw_in_bins_by_intervals_is_the_bins_counted(y, edges, wanted):
         want = np.array(sorted(wanted), dtype=np.intp)
         np.testing.assert_array_equal(view._in_bins(y, want, cfg),
                                       np.isin(view._yaw_bins(y, cfg), want))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60), st.lists(st.tuples(st.integers(0, 59), st.integers(0, 12)),
+                                    max_size=8), st.booleans())
+def test_rep_index_per_frame_equals_marking_rep_by_rep(n, spans, in_order):
+    """The running-sum marking of reps in order against marking each rep's frames in turn
+    (the later rep wins a shared frame), for reps in order, touching, sharing frames,
+    nested or out of order (which take the loop)."""
+    from formcheck.analysis.reps import rep_index_per_frame
+    from formcheck.report import Rep
+
+    spans = [(min(a, n - 1), min(a + k, n - 1)) for a, k in spans]
+    if in_order:
+        spans.sort()
+    reps = tuple(Rep(index=i + 1, start_s=0.0, end_s=0.0, start_frame=a, end_frame=b)
+                 for i, (a, b) in enumerate(spans))
+    want = np.zeros(n, dtype=np.int64)
+    for r in reps:
+        want[r.start_frame:r.end_frame + 1] = r.index
+    got = rep_index_per_frame(n, reps)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=600, deadline=None)
+@given(arrays(np.float64, st.integers(1, 50),
+              elements=st.one_of(st.floats(-1e6, 1e6), st.sampled_from([0.0, 1.0, -2.5]))),
+       st.lists(st.one_of(st.floats(0, 100), st.sampled_from([0.0, 5.0, 50.0, 95.0, 100.0])),
+                min_size=1, max_size=3))
+def test_percentiles_are_numpys(v, pcts):
+    """``signal.percentiles`` (one partition of the order statistics needed) gives NumPy's
+    linear percentiles, any size from one value, repeated values, 0th and 100th."""
+    from formcheck.analysis.signal import percentiles
+
+    want = np.percentile(v, pcts)
+    got = percentiles(v.copy(), tuple(pcts))
+    assert got == tuple(want.tolist())
+    for p in pcts:  # one at a time, as NumPy is called with a single percentile
+        assert percentiles(v.copy(), (p,))[0] == float(np.percentile(v, p))

@@ -19,6 +19,7 @@ from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
     hysteresis_runs,
     in_ranges,
+    percentiles,
     range_argmax,
     range_reduce,
     run_durations,
@@ -273,7 +274,15 @@ def _neutral(x: np.ndarray, neutral: np.ndarray, usable: np.ndarray, min_frames:
     v = x[usable & np.isfinite(x)]
     if v.size == 0:
         return float("nan"), "none"
-    return float(np.percentile(v, fallback_pct)), f"{fallback_pct:g}th percentile of the set"
+    return _percentile_of(v, fallback_pct), f"{fallback_pct:g}th percentile of the set"
+
+
+def _percentile_of(v: np.ndarray, pct: float) -> float:
+    """``np.percentile(v, pct)`` of a selection ``v`` (a copy, which this reorders): one
+    partition (``signal.percentiles``) for float64 values."""
+    if v.dtype != np.float64:
+        return float(np.percentile(v, pct))
+    return percentiles(v, (pct,))[0]
 
 
 def _frames_for(ctx: FaultContext, seconds: float) -> int:
@@ -287,7 +296,7 @@ def own_neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> float:
     v = ctx.sig.bulge[bent & np.isfinite(ctx.sig.bulge)]
     if v.size < max(_frames_for(ctx, th.min_neutral_s), 1):
         return float("nan")
-    return float(np.percentile(v, th.neutral_percentile))
+    return _percentile_of(v, th.neutral_percentile)
 
 
 def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
@@ -322,7 +331,7 @@ def own_head_drop(sig: BodySignals, judged: np.ndarray,
     need = int(np.ceil(th.min_neutral_s * sig.fps)) if sig.fps > 0 else 1
     if v.size < max(need, 1):
         return np.full(hn.shape, np.nan)
-    ref = float(np.percentile(v, 100.0 - th.neutral_percentile))
+    ref = _percentile_of(v, 100.0 - th.neutral_percentile)
     return np.where(sig.head_visible, ref - hn, np.nan)
 
 

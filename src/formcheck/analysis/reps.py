@@ -217,7 +217,22 @@ def _owned_frames(t: np.ndarray, seen: np.ndarray, first: np.ndarray, last: np.n
 
 
 def rep_index_per_frame(n: int, reps: tuple[Rep, ...]) -> np.ndarray:
-    """``(T,)`` 1-based rep number per frame, 0 outside reps."""
+    """``(T,)`` 1-based rep number per frame, 0 outside reps (a frame two reps share: the
+    later rep's)."""
+    if len(reps) > 1:
+        first = np.array([r.start_frame for r in reps], dtype=np.int64)
+        last = np.array([r.end_frame for r in reps], dtype=np.int64)
+        if (np.all(first[1:] > first[:-1]) and np.all(last[1:] >= last[:-1])
+                and first[0] >= 0 and last[-1] < n and np.all(last >= first)):
+            # Reps in order (as segment_reps makes them): each keeps its frames up to where
+            # the next starts, and those ranges are apart, so one running sum marks them all.
+            own_last = last.copy()
+            own_last[:-1] = np.minimum(last[:-1], first[1:] - 1)
+            index = np.array([r.index for r in reps], dtype=np.int64)
+            edges = np.zeros(n + 1, dtype=np.int64)
+            edges[first] = index
+            edges[own_last + 1] -= index
+            return np.cumsum(edges[:n])
     out = np.zeros(n, dtype=np.int64)
     for rep in reps:
         out[rep.start_frame:rep.end_frame + 1] = rep.index

@@ -352,6 +352,29 @@ def finite_values(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
     return x[keep].astype(np.float64, copy=False)
 
 
+def percentiles(v: np.ndarray, pcts: tuple[float, ...]) -> tuple[float, ...]:
+    """``np.percentile(v, pcts)`` (its default, linear method; the same values, computed as
+    NumPy computes them) of a float64 array of finite values, at least one, which it
+    partitions in place: one selection of the order statistics the percentiles need, where
+    NumPy's also selects the smallest and largest value (1.3 ms of 6 on 1,000,000 values).
+    ``tests/test_analysis_fast_paths.py`` checks it against NumPy."""
+    n = v.size
+    q = np.true_divide(np.asarray(pcts, dtype=np.float64), 100)
+    virtual = (n - 1) * q
+    below = np.floor(virtual).astype(np.intp)
+    above = below + 1
+    last = virtual >= n - 1  # as NumPy: both neighbours are the largest value
+    below[last] = -1
+    above[last] = -1
+    v.partition(np.unique(np.concatenate((below, above)) % n))
+    a, b = v[below], v[above]
+    gamma = virtual - below
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return tuple(out.tolist())
+
+
 def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0,
                  where: np.ndarray | None = None) -> tuple[float, float]:
     """Percentile range of the finite values (of the frames ``where`` is True, if given);
@@ -359,8 +382,8 @@ def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0,
     v = finite_values(x, where)
     if v.size == 0:
         return float("nan"), float("nan")
-    lo, hi = np.percentile(v, [lo_pct, hi_pct], overwrite_input=True)  # v is our own copy
-    return float(lo), float(hi)
+    lo, hi = percentiles(v, (lo_pct, hi_pct))  # v is our own copy
+    return lo, hi
 
 
 # ---------------------------------------------------------------- per-range reductions
