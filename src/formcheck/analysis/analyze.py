@@ -117,11 +117,17 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
     usable = sig.trunk_visible
     ex = estimate_exercise(sig, exercise, config.exercise, seq.model) \
         if (clip_reason is None or exercise) else Estimate("unknown", 0.0)
-    # The view needs no reps: with an executor it is worked out there meanwhile.
+    # The view needs no reps: with an executor it is worked out there meanwhile (if that
+    # thread gets to it before the reps are done).
     view_args = (sig, usable, config, clip_reason)
     viewed = executor.submit(_view_of, *view_args) if executor is not None else None
     reps = segment_reps(sig, ex.name, config.reps) if clip_reason is None else ()
-    yaw_median, view, seen_yaw = viewed.result() if viewed is not None else _view_of(*view_args)
+    # If the second thread has not started the view yet (its twist cues ran long), it is
+    # worked out here rather than waited for.
+    if viewed is not None and not viewed.cancel():
+        yaw_median, view, seen_yaw = viewed.result()
+    else:
+        yaw_median, view, seen_yaw = _view_of(*view_args)
     ctx = FaultContext(sig=sig, exercise=ex.name, view=view, reps=reps,
                        rep_of_frame=rep_index_per_frame(len(seq), reps),
                        thresholds=config.faults_for(ex.name), assess=config.assess,

@@ -955,6 +955,8 @@ def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
             mean = _sum_over(np.where(ok, yaw, 0.0), first, last) / count
         off = np.fmax(off, np.where(count > 0, np.minimum(mean, 180.0 - mean), np.nan))
     turned = ~(off <= max_yaw_deg)  # NaN (never seen) counts as turned
+    if not turned.any():  # every verdict stands
+        return assessments, np.zeros(n, dtype=bool)
     if turned[0]:  # nothing in the clip can be judged: every rep carries the clip's reason
         turned[:] = True
         off[:] = off[0]
