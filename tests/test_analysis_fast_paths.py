@@ -340,3 +340,29 @@ def test_percentiles_are_numpys(v, pcts):
     assert got == tuple(want.tolist())
     for p in pcts:  # one at a time, as NumPy is called with a single percentile
         assert percentiles(v.copy(), (p,))[0] == float(np.percentile(v, p))
+
+
+def test_fault_context_rep_frames_follow_its_reps():
+    """``FaultContext`` makes its reps' first/last frames once; a ``replace`` keeps them with
+    the same reps and makes them afresh for other reps."""
+    from formcheck.analysis.faults import FaultContext
+    from formcheck.config import Config
+    from formcheck.report import Estimate, Rep
+
+    cfg = Config()
+    reps = (Rep(1, 0.0, 1.0, start_frame=3, end_frame=9),
+            Rep(2, 1.0, 2.0, start_frame=9, end_frame=20))
+    ctx = FaultContext(sig=None, exercise="squat", view=Estimate("side", 1.0), reps=reps,
+                       rep_of_frame=np.zeros(30, dtype=np.int64),
+                       thresholds=cfg.faults_for("squat"), assess=cfg.assess,
+                       view_cfg=cfg.view, clip_reason=None)
+    np.testing.assert_array_equal(ctx.rep_first, [3, 9])
+    np.testing.assert_array_equal(ctx.rep_last, [9, 20])
+    assert ctx.rep_first.dtype == np.intp
+    same = dataclasses.replace(ctx, view=Estimate("oblique", 1.0))
+    assert same.rep_frames is ctx.rep_frames
+    other = dataclasses.replace(ctx, reps=reps[1:])
+    np.testing.assert_array_equal(other.rep_first, [9])
+    np.testing.assert_array_equal(other.rep_last, [20])
+    empty = dataclasses.replace(ctx, reps=())
+    assert empty.rep_first.size == 0 and empty.rep_first.dtype == np.intp
