@@ -219,3 +219,150 @@ def test_gather_split_over_two_threads_equals_one():
         split = geo.gather_rows(points, cols, pool)
     np.testing.assert_array_equal(split, geo.gather_rows(points, cols))
     np.testing.assert_array_equal(split, points.reshape(frames, -1)[:, cols].T)
+
+
+@settings(max_examples=500, deadline=None)
+@given(arrays(np.float64, st.integers(0, 60),
+              elements=st.one_of(st.sampled_from([0.0, 0.5, 1.0, 2.0]),
+                                 st.floats(-3, 3, allow_nan=False), st.just(float("nan")))),
+       st.sampled_from([0.0, 0.5, 1.0, 1.5]), st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+def test_hysteresis_runs_are_the_runs_of_the_hysteresis_mask(x, on, release):
+    """``hysteresis_runs`` (the rules' and the reps' one pass) against the mask and its
+    runs, including values exactly at either level, NaN and on == off."""
+    from formcheck.analysis.signal import hysteresis, hysteresis_runs, runs
+
+    off = on * release
+    want = runs(hysteresis(x, on, off))
+    got = hysteresis_runs(x, on, off)
+    for w, g in zip(want, got, strict=True):
+        np.testing.assert_array_equal(g, w)
+        assert g.dtype == np.intp
+    with pytest.raises(ValueError, match="off <= on"):
+        hysteresis_runs(x, on, on + 1.0)
+
+
+def _plain_owned_frames(t, seen, first, last, to_previous, cfg):
+    """``reps._owned_frames`` as it was: the unseen frames' running extremes over every frame."""
+    from formcheck.analysis.reps import _TIME_EPS_S
+
+    a = np.searchsorted(t, t[first] - cfg.setup_s - _TIME_EPS_S, side="left")
+    b = np.searchsorted(t, t[last] + cfg.finish_s + _TIME_EPS_S, side="right") - 1
+    if first.size > 1:
+        split = last[:-1] + np.floor(to_previous * (first[1:] - last[:-1])).astype(np.int64)
+        b[:-1] = np.minimum(b[:-1], split)
+        a[1:] = np.maximum(a[1:], split)
+    idx = np.arange(len(t))
+    unseen_before = np.maximum.accumulate(np.where(seen, -1, idx))
+    unseen_after = np.minimum.accumulate(np.where(seen, len(t), idx)[::-1])[::-1]
+    a = np.maximum(a, unseen_before[np.maximum(first - 1, 0)] + 1)
+    b = np.minimum(b, unseen_after[np.minimum(last + 1, len(t) - 1)] - 1)
+    return np.minimum(a, first), np.maximum(b, last)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 80), st.data())
+def test_owned_frames_equal_the_running_extremes(n, data):
+    """``_owned_frames`` looks the nearest unseen frames up among the unseen ones only; the
+    same frames as the running extremes over every frame, unseen frames anywhere (none, all,
+    at the ends, next to a rep)."""
+    from formcheck.analysis.reps import _owned_frames
+    from formcheck.config import RepConfig
+
+    seen = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    bounds = sorted(data.draw(st.lists(st.integers(0, n - 1), min_size=0, max_size=8)))
+    first = np.array(bounds[0::2][:len(bounds) // 2], dtype=np.int64)
+    last = np.array(bounds[1::2][:len(bounds) // 2], dtype=np.int64)
+    t = np.arange(n) / 30.0
+    cfg = RepConfig()
+    for share in (0.0, 0.5, 1.0):
+        got = _owned_frames(t, seen, first, last, share, cfg)
+        want = _plain_owned_frames(t, seen, first, last, share, cfg)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w)
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(0, 40),
+              elements=st.one_of(st.floats(-20, 200), st.sampled_from(
+                  [float("nan"), float("inf"), -float("inf"), 0.0, 30.0, 60.0, 90.0, 120.0,
+                   150.0]))),
+       st.lists(st.floats(0, 180), min_size=4, max_size=4),
+       st.sets(st.integers(0, 5)))
+def test_yaw_in_bins_by_intervals_is_the_bins_counted(y, edges, wanted):
+    """``view._in_bins`` (two comparisons per run of wanted bins) against membership of the
+    counted bins, for any edges (unordered ones fall back to counting), NaN and infinities."""
+    from formcheck.analysis import view
+    from formcheck.config import ViewConfig
+
+    for e in (sorted(edges), edges):
+        cfg = dataclasses.replace(ViewConfig(), front_max_yaw_deg=e[0], oblique_max_yaw_deg=e[1],
+                                  side_max_yaw_deg=e[2], rear_oblique_max_yaw_deg=e[3])
+        want = np.array(sorted(wanted), dtype=np.intp)
+        np.testing.assert_array_equal(view._in_bins(y, want, cfg),
+                                      np.isin(view._yaw_bins(y, cfg), want))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60), st.lists(st.tuples(st.integers(0, 59), st.integers(0, 12)),
+                                    max_size=8), st.booleans())
+def test_rep_index_per_frame_equals_marking_rep_by_rep(n, spans, in_order):
+    """The running-sum marking of reps in order against marking each rep's frames in turn
+    (the later rep wins a shared frame), for reps in order, touching, sharing frames,
+    nested or out of order (which take the loop)."""
+    from formcheck.analysis.reps import rep_index_per_frame
+    from formcheck.report import Rep
+
+    spans = [(min(a, n - 1), min(a + k, n - 1)) for a, k in spans]
+    if in_order:
+        spans.sort()
+    reps = tuple(Rep(index=i + 1, start_s=0.0, end_s=0.0, start_frame=a, end_frame=b)
+                 for i, (a, b) in enumerate(spans))
+    want = np.zeros(n, dtype=np.int64)
+    for r in reps:
+        want[r.start_frame:r.end_frame + 1] = r.index
+    got = rep_index_per_frame(n, reps)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=600, deadline=None)
+@given(arrays(np.float64, st.integers(1, 50),
+              elements=st.one_of(st.floats(-1e6, 1e6), st.sampled_from([0.0, 1.0, -2.5]))),
+       st.lists(st.one_of(st.floats(0, 100), st.sampled_from([0.0, 5.0, 50.0, 95.0, 100.0])),
+                min_size=1, max_size=3))
+def test_percentiles_are_numpys(v, pcts):
+    """``signal.percentiles`` (one partition of the order statistics needed) gives NumPy's
+    linear percentiles, any size from one value, repeated values, 0th and 100th."""
+    from formcheck.analysis.signal import percentiles
+
+    want = np.percentile(v, pcts)
+    got = percentiles(v.copy(), tuple(pcts))
+    assert got == tuple(want.tolist())
+    for p in pcts:  # one at a time, as NumPy is called with a single percentile
+        assert percentiles(v.copy(), (p,))[0] == float(np.percentile(v, p))
+
+
+def test_fault_context_rep_frames_follow_its_reps():
+    """``FaultContext`` makes its reps' first/last frames once; a ``replace`` keeps them with
+    the same reps and makes them afresh for other reps."""
+    from formcheck.analysis.faults import FaultContext
+    from formcheck.config import Config
+    from formcheck.report import Estimate, Rep
+
+    cfg = Config()
+    reps = (Rep(1, 0.0, 1.0, start_frame=3, end_frame=9),
+            Rep(2, 1.0, 2.0, start_frame=9, end_frame=20))
+    ctx = FaultContext(sig=None, exercise="squat", view=Estimate("side", 1.0), reps=reps,
+                       rep_of_frame=np.zeros(30, dtype=np.int64),
+                       thresholds=cfg.faults_for("squat"), assess=cfg.assess,
+                       view_cfg=cfg.view, clip_reason=None)
+    np.testing.assert_array_equal(ctx.rep_first, [3, 9])
+    np.testing.assert_array_equal(ctx.rep_last, [9, 20])
+    assert ctx.rep_first.dtype == np.intp
+    same = dataclasses.replace(ctx, view=Estimate("oblique", 1.0))
+    assert same.rep_frames is ctx.rep_frames
+    other = dataclasses.replace(ctx, reps=reps[1:])
+    np.testing.assert_array_equal(other.rep_first, [9])
+    np.testing.assert_array_equal(other.rep_last, [20])
+    empty = dataclasses.replace(ctx, reps=())
+    assert empty.rep_first.size == 0 and empty.rep_first.dtype == np.intp

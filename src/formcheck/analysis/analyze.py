@@ -17,7 +17,7 @@ from formcheck.analysis.faults import RULES, FaultContext, RuleOutcome
 from formcheck.analysis.features import BodySignals, compute_signals
 from formcheck.analysis.reps import progress_signal, rep_index_per_frame, segment_reps
 from formcheck.analysis.series import Series
-from formcheck.analysis.view import estimate_view, median_yaw
+from formcheck.analysis.view import usable_yaw, view_of_yaw
 from formcheck.config import Config
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep
@@ -98,12 +98,16 @@ def _start_twist_rule(executor: Executor | None, fault: str, ctx: FaultContext
 
 
 def _view_of(sig: BodySignals, usable: np.ndarray, config: Config, clip_reason: str | None
-             ) -> tuple[float, Estimate]:
-    """The body's median yaw and the camera view (unknown when the clip cannot be judged)."""
-    yaw_median = median_yaw(sig.yaw_deg, usable)
-    view = estimate_view(sig.yaw_deg, usable, config.view, yaw_median) \
+             ) -> tuple[float, Estimate, np.ndarray]:
+    """The body's median yaw and the camera view (unknown when the clip cannot be judged),
+    as ``view.median_yaw`` and ``view.estimate_view`` give them, from one selection of the
+    known yaw values of the ``usable`` frames (also returned, in no particular order: the
+    median reorders them, which neither the view's agreement nor the rules' read)."""
+    seen = usable_yaw(sig.yaw_deg, usable)
+    yaw_median = float(np.median(seen, overwrite_input=True)) if seen.size else float("nan")
+    view = view_of_yaw(seen, config.view, yaw_median) \
         if clip_reason is None else Estimate("unknown", 0.0)
-    return yaw_median, view
+    return yaw_median, view, seen
 
 
 def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
@@ -113,16 +117,22 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
     usable = sig.trunk_visible
     ex = estimate_exercise(sig, exercise, config.exercise, seq.model) \
         if (clip_reason is None or exercise) else Estimate("unknown", 0.0)
-    # The view needs no reps: with an executor it is worked out there meanwhile.
+    # The view needs no reps: with an executor it is worked out there meanwhile (if that
+    # thread gets to it before the reps are done).
     view_args = (sig, usable, config, clip_reason)
     viewed = executor.submit(_view_of, *view_args) if executor is not None else None
     reps = segment_reps(sig, ex.name, config.reps) if clip_reason is None else ()
-    yaw_median, view = viewed.result() if viewed is not None else _view_of(*view_args)
+    # If the second thread has not started the view yet (its twist cues ran long), it is
+    # worked out here rather than waited for.
+    if viewed is not None and not viewed.cancel():
+        yaw_median, view, seen_yaw = viewed.result()
+    else:
+        yaw_median, view, seen_yaw = _view_of(*view_args)
     ctx = FaultContext(sig=sig, exercise=ex.name, view=view, reps=reps,
                        rep_of_frame=rep_index_per_frame(len(seq), reps),
                        thresholds=config.faults_for(ex.name), assess=config.assess,
                        view_cfg=config.view, clip_reason=clip_reason,
-                       median_yaw_deg=yaw_median)
+                       median_yaw_deg=yaw_median, seen_yaw_deg=seen_yaw)
     # The rules that read the twist wait for its cues: with an executor they run there, after
     # the cues (its one thread takes tasks in order), while the others run here.
     outputs = {}

@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.signal import robust_range
+from formcheck.analysis.signal import finite_values, percentiles, robust_range
 from formcheck.config import EXERCISES, ExerciseConfig
 from formcheck.errors import ConfigError
 from formcheck.report import Estimate
@@ -104,24 +104,25 @@ def movement_features(sig: BodySignals,
     signal is never seen); the percentiles read for the hands and the knees are
     ``config``'s."""
     use = sig.trunk_visible
-    # One robust range per signal (its 5th/95th percentiles also give trunk_min, elbow_min).
-    hip_lo, hip_hi = robust_range(sig.hip_height_ratio[use])
-    wrist_lo, wrist_hi = robust_range(sig.wrist_height_ratio[use])
-    reach_lo, reach_hi = robust_range(sig.arm_reach_ratio[use])
-    trunk_lo, trunk_hi = robust_range(sig.trunk_deg[use])
-    elbow_lo, elbow_hi = robust_range(sig.elbow_deg[use])
+    # One robust range per signal (its 5th/95th percentiles also give trunk_min, elbow_min),
+    # each over one selection of the frames with the trunk seen.
+    hip_lo, hip_hi = robust_range(sig.hip_height_ratio, where=use)
+    wrist_lo, wrist_hi = robust_range(sig.wrist_height_ratio, where=use)
+    reach_lo, reach_hi = robust_range(sig.arm_reach_ratio, where=use)
+    trunk_lo, trunk_hi = robust_range(sig.trunk_deg, where=use)
+    elbow_lo, elbow_hi = robust_range(sig.elbow_deg, where=use)
     # Both heights are measured from the ankles, so their difference is not: it holds when
     # the feet are out of the picture or hidden behind the plates.
     wrists_over_hips = sig.wrist_height_ratio - sig.hip_height_ratio
-    hands_low, hands_high = robust_range(wrists_over_hips[use], config.hands_low_percentile,
-                                         config.hands_high_percentile)
+    hands_low, hands_high = robust_range(wrists_over_hips, config.hands_low_percentile,
+                                         config.hands_high_percentile, where=use)
     return {
         "hip_range": hip_hi - hip_lo,
         "wrist_range": wrist_hi - wrist_lo,
         "reach_range": reach_hi - reach_lo,
         "trunk_range": trunk_hi - trunk_lo,
         "trunk_min": trunk_lo,
-        "knee_min": _percentile(sig.knee_deg[use], config.knee_min_percentile),
+        "knee_min": _percentile(sig.knee_deg, config.knee_min_percentile, use),
         "elbow_min": elbow_lo,
         "elbow_range": elbow_hi - elbow_lo,
         "wrists_over_hips_low": hands_low,
@@ -129,9 +130,12 @@ def movement_features(sig: BodySignals,
     }
 
 
-def _percentile(x: np.ndarray, q: float) -> float:
-    x = x[np.isfinite(x)]
-    return float(np.percentile(x, q)) if x.size else float("nan")
+def _percentile(x: np.ndarray, q: float, where: np.ndarray) -> float:
+    if x.dtype != np.float64:  # NumPy's percentile works in the values' own type
+        v = x[where & np.isfinite(x)]
+        return float(np.percentile(v, q)) if v.size else float("nan")
+    v = finite_values(x, where)
+    return percentiles(v, (q,))[0] if v.size else float("nan")
 
 
 def score_exercises(features: dict[str, float],

@@ -9,7 +9,7 @@ to a rep and phase, grades it, and records the evidence (signals, values, thresh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,12 +17,12 @@ from formcheck.analysis.features import BodySignals
 from formcheck.analysis.reps import REP_PROFILES, SETUP_PHASE, phase_at
 from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
-    hysteresis,
+    hysteresis_runs,
     in_ranges,
+    percentiles,
     range_argmax,
     range_reduce,
     run_durations,
-    runs,
 )
 from formcheck.analysis.view import (
     VIEW_REASONS,
@@ -41,7 +41,7 @@ from formcheck.config import (
     ViewConfig,
     grade,
 )
-from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep
+from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep, new_assessment
 
 #: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
 #: its ``SETUP_PHASE``, the same name as the set-up a rep owns).
@@ -62,6 +62,29 @@ class FaultContext:
     #: ``view.median_yaw`` of the body's yaw over the trunk-visible frames, if the caller has
     #: it (the overall view's); None: worked out where needed
     median_yaw_deg: float | None = None
+    #: ``view.usable_yaw`` of the body's yaw over the trunk-visible frames (in any order), if
+    #: the caller has it; None: selected where needed
+    seen_yaw_deg: np.ndarray | None = None
+    #: ``(reps, first frames, last frames)``: every rep's first and last frame as arrays, which
+    #: every rule reads; worked out here from ``reps`` (once: a ``replace`` keeps them while
+    #: ``reps`` is the same tuple)
+    rep_frames: tuple | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.rep_frames is None or self.rep_frames[0] is not self.reps:
+            first = np.array([r.start_frame for r in self.reps], dtype=np.intp)
+            last = np.array([r.end_frame for r in self.reps], dtype=np.intp)
+            object.__setattr__(self, "rep_frames", (self.reps, first, last))
+
+    @property
+    def rep_first(self) -> np.ndarray:
+        """``(R,)`` every rep's first frame."""
+        return self.rep_frames[1]
+
+    @property
+    def rep_last(self) -> np.ndarray:
+        """``(R,)`` every rep's last frame (inclusive)."""
+        return self.rep_frames[2]
 
 
 @dataclass(frozen=True)
@@ -97,13 +120,12 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     usable = frame_ok & clip_ok
     out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
     if not clip_ok:  # nothing in the clip can be judged: every rep carries the clip's reason
-        out.extend(Assessment(fault, rep.index, False, reason) for rep in ctx.reps)
+        out.extend(new_assessment(fault, rep.index, False, reason) for rep in ctx.reps)
         return tuple(out), usable
     if not ctx.reps:
         return tuple(out), usable
     # Per rep, vectorised over reps: share of usable frames and mean yaw (-> the rep's view).
-    first = np.array([r.start_frame for r in ctx.reps])
-    last = np.array([r.end_frame for r in ctx.reps])
+    first, last = ctx.rep_first, ctx.rep_last
     share = _sum_over(frame_ok, first, last) / (last - first + 1)
     rep_yaw = sig.yaw_deg if yaw_deg is None else yaw_deg
     yaw_ok = np.isfinite(rep_yaw)
@@ -119,9 +141,9 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
             ctx.reps, judged.tolist(), hidden.tolist(), share.tolist(), views.tolist(),
             strict=True):
         if ok:
-            out.append(Assessment(fault, rep.index, True, caveat))
+            out.append(new_assessment(fault, rep.index, True, caveat))
         else:
-            out.append(Assessment(fault, rep.index, False, (
+            out.append(new_assessment(fault, rep.index, False, (
                 f"needed body parts visible in only {rep_share:.0%} of this rep's frames"
                 if rep_hidden else VIEW_REASONS[fault].format(view=rep_view))))
     return tuple(out), usable
@@ -138,9 +160,7 @@ def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...]
     reps = ctx.reps
     if not reps or not any(a.assessable for a in assessments):
         return assessments
-    first = np.array([r.start_frame for r in reps])
-    last = np.array([r.end_frame for r in reps])
-    count = _sum_over(judged, first, last)
+    count = _sum_over(judged, ctx.rep_first, ctx.rep_last)
     need = _frames_for(ctx, min_duration_s)
     by_rep = {r.index: (r, int(c)) for r, c in zip(reps, count.tolist(), strict=True)}
     out = []
@@ -166,8 +186,7 @@ def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
            min_duration_s: float) -> list[tuple[int, int, int]]:
     """Episodes where ``x`` stays on (hysteresis) for at least ``min_duration_s``:
     ``(start, end_exclusive, peak)`` frame indices."""
-    mask = hysteresis(x, on, on * release_frac)
-    starts, ends = runs(mask)
+    starts, ends = hysteresis_runs(x, on, on * release_frac)
     keep = run_durations(t_s, starts, ends) >= min_duration_s
     starts, ends = starts[keep], ends[keep]
     peaks = range_argmax(x, starts, ends - 1)  # runs hold no NaN (NaN switches off)
@@ -188,10 +207,35 @@ def _place(ctx: FaultContext, start: int, end: int, peak: int) -> tuple[int | No
     idx = int(ctx.rep_of_frame[peak])
     if idx == 0 or counts[idx] < counts.max():
         idx = int(counts.argmax())
-    if ctx.exercise not in REP_PROFILES:  # not recognised: which phase is not known
+    return _rep_phase(ctx, idx, float(ctx.sig.t_s[peak]))
+
+
+def _places(ctx: FaultContext, episodes: list[tuple[int, int, int]]
+            ) -> list[tuple[int | None, str | None]]:
+    """``_place`` of every episode ``(start, end_exclusive, peak)``: those whose frames all
+    lie in one rep (or in none) are placed for all at once, the others one by one."""
+    if not episodes:
+        return []
+    ep = np.array(episodes, dtype=np.intp).reshape(-1, 3)
+    rof = ctx.rep_of_frame
+    lo = range_reduce(np.minimum, rof, ep[:, 0], ep[:, 1] - 1).tolist()
+    hi = range_reduce(np.maximum, rof, ep[:, 0], ep[:, 1] - 1).tolist()
+    t_peak = ctx.sig.t_s[ep[:, 2]].tolist()
+    out: list[tuple[int | None, str | None]] = []
+    for (start, end, peak), a, b, tp in zip(episodes, lo, hi, t_peak, strict=True):
+        if a != b:
+            out.append(_place(ctx, start, end, peak))
+        else:
+            out.append(_rep_phase(ctx, a, tp) if a > 0 else (None, None))
+    return out
+
+
+def _rep_phase(ctx: FaultContext, idx: int, t_peak: float) -> tuple[int, str | None]:
+    """Rep ``idx`` (1-based) and its phase at ``t_peak`` (set-up / after the rep outside;
+    none when the exercise was not recognised: which phase is not known)."""
+    if ctx.exercise not in REP_PROFILES:
         return idx, None
     rep = ctx.reps[idx - 1]
-    t_peak = float(ctx.sig.t_s[peak])
     if t_peak < rep.start_s:
         return idx, SETUP_PHASE  # e.g. set up rounded at the floor before the bar moves
     if t_peak > rep.end_s:
@@ -208,13 +252,14 @@ def where(rep: int | None, phase: str | None) -> str:
 
 
 def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value: float,
-             threshold: float, unit: str, series: str, detail: str, evidence: dict) -> Finding:
+             threshold: float, unit: str, series: str, detail: str, evidence: dict,
+             placed: tuple[int | None, str | None] | None = None) -> Finding:
     """A finding decided on ``value`` against ``threshold`` (both in ``unit``): the values of
     the ``Series`` named ``series`` at the peak and its limit, which every renderer draws.
-    Graded by ``config.SEVERITY``."""
+    Graded by ``config.SEVERITY``. ``placed``: the episode's ``_place``, if known."""
     s, e, peak = episode
     t = ctx.sig.t_s
-    rep, phase = _place(ctx, s, e, peak)
+    rep, phase = _place(ctx, s, e, peak) if placed is None else placed
     evidence = {**evidence, "series": series, "frames": [s, e - 1], "peak_frame": peak,
                 "view": ctx.view.name}
     return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
@@ -235,7 +280,15 @@ def _neutral(x: np.ndarray, neutral: np.ndarray, usable: np.ndarray, min_frames:
     v = x[usable & np.isfinite(x)]
     if v.size == 0:
         return float("nan"), "none"
-    return float(np.percentile(v, fallback_pct)), f"{fallback_pct:g}th percentile of the set"
+    return _percentile_of(v, fallback_pct), f"{fallback_pct:g}th percentile of the set"
+
+
+def _percentile_of(v: np.ndarray, pct: float) -> float:
+    """``np.percentile(v, pct)`` of a selection ``v`` (a copy, which this reorders): one
+    partition (``signal.percentiles``) for float64 values."""
+    if v.dtype != np.float64:
+        return float(np.percentile(v, pct))
+    return percentiles(v, (pct,))[0]
 
 
 def _frames_for(ctx: FaultContext, seconds: float) -> int:
@@ -249,7 +302,7 @@ def own_neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> float:
     v = ctx.sig.bulge[bent & np.isfinite(ctx.sig.bulge)]
     if v.size < max(_frames_for(ctx, th.min_neutral_s), 1):
         return float("nan")
-    return float(np.percentile(v, th.neutral_percentile))
+    return _percentile_of(v, th.neutral_percentile)
 
 
 def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
@@ -284,7 +337,7 @@ def own_head_drop(sig: BodySignals, judged: np.ndarray,
     need = int(np.ceil(th.min_neutral_s * sig.fps)) if sig.fps > 0 else 1
     if v.size < max(need, 1):
         return np.full(hn.shape, np.nan)
-    ref = float(np.percentile(v, 100.0 - th.neutral_percentile))
+    ref = _percentile_of(v, 100.0 - th.neutral_percentile)
     return np.where(sig.head_visible, ref - hn, np.nan)
 
 
@@ -301,8 +354,7 @@ def reps_filmed_from(ctx: FaultContext, views: frozenset[str],
     view, hence the frames' own share)."""
     if not ctx.reps or not np.isfinite(min_frame_frac):
         return ()
-    first = np.array([r.start_frame for r in ctx.reps])
-    last = np.array([r.end_frame for r in ctx.reps])
+    first, last = ctx.rep_first, ctx.rep_last
     yaw_ok = np.isfinite(ctx.sig.yaw_deg)
     n_yaw = _sum_over(yaw_ok, first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -372,7 +424,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
                        rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
                                                     180.0 - th.side_min_yaw_deg))
-        seen = usable_yaw(sig.yaw_deg, sig.trunk_visible)  # as view.median_yaw's
+        seen = (ctx.seen_yaw_deg if ctx.seen_yaw_deg is not None  # as view.median_yaw's
+                else usable_yaw(sig.yaw_deg, sig.trunk_visible))
         yaw = (ctx.median_yaw_deg if ctx.median_yaw_deg is not None
                else float(np.median(seen)) if seen.size else float("nan"))
         near = view_of_yaw(seen, vcfg, yaw)
@@ -630,12 +683,11 @@ def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
     standing tall (lockout not reached, or the hips hidden, e.g. behind a plate, so their
     height is misread) cannot show over-extension: say so instead of a silent "none"."""
     why = _not_standing_tall(ctx.exercise, ctx.thresholds.lumbar_overextension)
-    first = np.array([r.start_frame for r in ctx.reps], dtype=np.intp)
-    last = np.array([r.end_frame for r in ctx.reps], dtype=np.intp)
-    rep_up = dict(zip((r.index for r in ctx.reps),
-                      (_sum_over(upright, first, last) > 0).tolist() if ctx.reps else [],
-                      strict=True))
     clip_up = bool(upright.any())
+    reps_up = _sum_over(upright, ctx.rep_first, ctx.rep_last) > 0
+    if clip_up and reps_up.all():  # every rep reads as standing tall: nothing to change
+        return assessments
+    rep_up = dict(zip((r.index for r in ctx.reps), reps_up.tolist(), strict=True))
     out = []
     for a in assessments:
         if a.assessable and not clip_up:
@@ -726,16 +778,23 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # Per episode, over all episodes at once: how abrupt (the jerk around it), whether the
     # picture jumped, and how far the hips turned around the peak.
     ep = np.array(episodes, dtype=np.intp).reshape(-1, 3)
-    lo_all, hi_all = np.maximum(0, ep[:, 0] - half), np.minimum(n, ep[:, 1] + half)
-    abrupt_all = range_reduce(np.fmax, np.abs(jerk), lo_all, hi_all - 1).tolist()
-    broken_all = (range_reduce(np.add, sig.tracking_break, lo_all, hi_all - 1,
+    lo_all, hi_arr = np.maximum(0, ep[:, 0] - half), np.minimum(n, ep[:, 1] + half)
+    hi_all = hi_arr.tolist()
+    abrupt_all = range_reduce(np.fmax, np.abs(jerk), lo_all, hi_arr - 1).tolist()
+    broken_all = (range_reduce(np.add, sig.tracking_break, lo_all, hi_arr - 1,
                                dtype=np.intp) > 0).tolist()
     h_lo, h_hi = np.maximum(0, ep[:, 2] - half), np.minimum(n, ep[:, 2] + half + 1)
     hips = sig.hip_heading_deg
     hip_turn_all = (range_reduce(np.fmax, hips, h_lo, h_hi - 1)
                     - range_reduce(np.fmin, hips, h_lo, h_hi - 1)).tolist()
+    # The values read at each peak, in one pass per array, and where each episode lies.
+    peaks = ep[:, 2]
+    x_pk, wt_pk, need_rate_pk = (x[peaks].tolist(), wt_all[peaks].tolist(),
+                                 need_rate_t[peaks].tolist())
+    other_deg_pk = other_deg[peaks].tolist() if stand_in is not None else None
+    places = _places(ctx, episodes)
     for i, (s, e, peak) in enumerate(episodes):
-        hi = int(hi_all[i])
+        hi = hi_all[i]
         abrupt = abrupt_all[i]
         # How far: from the angle held just before the fast part to the farthest point
         # reached during it and shortly after (an out-and-back jerk or a twist that stays).
@@ -747,12 +806,12 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         if k < 0:
             continue
         far = float(angle[s + k] - base)
-        wt = float(wt_all[peak])
-        need_rate = float(need_rate_t[peak])
+        wt = wt_pk[i]
+        need_rate = need_rate_pk[i]
         need_deg = wt * th.min_twist_deg + (1.0 - wt) * (
-            float(other_deg[peak]) if stand_in is not None else other_deg)
+            other_deg_pk[i] if other_deg_pk is not None else other_deg)
         if (abrupt < th.min_twist_jerk_deg_s3 or abs(far) < need_deg
-                or float(x[peak]) < need_rate):
+                or x_pk[i] < need_rate):
             continue
         # A cut or a lost track makes every landmark jump: nothing about the spine is known.
         if broken_all[i]:
@@ -762,7 +821,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         if not hip_turn <= th.max_hip_turn_deg:
             skipped["hips_turned"] += 1
             continue
-        value = float(x[peak])
+        value = x_pk[i]
         side = "left" if far > 0 else "right"
         rise_s = float(sig.t_s[s + k] - sig.t_s[s])
         findings.append(_finding(
@@ -774,7 +833,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
              "twist_deg": abs(far), "twist_side": side, "twist_rise_s": rise_s,
              "min_twist_deg": need_deg, "twist_cue": cue,
              "twist_jerk_deg_s3": abrupt, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
-             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg}))
+             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg},
+            placed=places[i]))
     # Square-on the flow is the only cue: where the hands hid the torso it sees no motion.
     assessments, hidden = _require_flow_seen(ctx, assessments, {f.rep for f in findings})
     usable &= ~hidden
@@ -943,8 +1003,8 @@ def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
     if not any(a.assessable for a in assessments):
         return assessments, np.zeros(n, dtype=bool)
     # Ranges: the clip (row 0), then every rep; means over frames with the trunk seen.
-    first = np.array([0] + [r.start_frame for r in ctx.reps])
-    last = np.array([n - 1] + [r.end_frame for r in ctx.reps])
+    first = np.concatenate(([0], ctx.rep_first)).astype(np.intp)
+    last = np.concatenate(([n - 1], ctx.rep_last)).astype(np.intp)
     off = np.full(first.shape, -np.inf)
     for yaw in (sig.pelvis_yaw_deg,):
         ok = sig.trunk_visible & np.isfinite(yaw)
@@ -953,6 +1013,8 @@ def _require_broad_view(ctx: FaultContext, assessments: tuple[Assessment, ...],
             mean = _sum_over(np.where(ok, yaw, 0.0), first, last) / count
         off = np.fmax(off, np.where(count > 0, np.minimum(mean, 180.0 - mean), np.nan))
     turned = ~(off <= max_yaw_deg)  # NaN (never seen) counts as turned
+    if not turned.any():  # every verdict stands
+        return assessments, np.zeros(n, dtype=bool)
     if turned[0]:  # nothing in the clip can be judged: every rep carries the clip's reason
         turned[:] = True
         off[:] = off[0]

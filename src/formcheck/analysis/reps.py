@@ -17,16 +17,15 @@ import numpy as np
 
 from formcheck.analysis.features import BodySignals
 from formcheck.analysis.signal import (
-    hysteresis,
+    hysteresis_runs,
     range_argmax,
     range_first_last,
     range_reduce,
     robust_range,
-    runs,
 )
 from formcheck.config import RepConfig
 from formcheck.errors import ConfigError
-from formcheck.report import Phase, Rep
+from formcheck.report import Phase, Rep, new_phase, new_rep
 
 #: Fraction of the robust range above the bottom that still counts as "at rest".
 REST_LEVEL_FRAC = 0.15
@@ -110,7 +109,8 @@ def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, first: np.ndar
         return [(Phase(names[0], a, b),) for a, b in zip(t0, t1, strict=True)]
     if len(names) == 2:
         tp = t[range_argmax(x, first, last)].tolist()
-        return [(Phase(names[0], a, p), Phase(names[1], p, b))
+        n0, n1 = names
+        return [(new_phase(n0, a, p), new_phase(n1, p, b))
                 for a, p, b in zip(t0, tp, t1, strict=True)]
     top = range_reduce(np.fmax, x, first, last)
     rest = range_reduce(np.fmin, x, first, last)
@@ -121,7 +121,8 @@ def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, first: np.ndar
         raise ConfigError(f"reps.lockout_level_frac={cfg.lockout_level_frac:g} leaves a rep "
                           "without a top; set it to at most 1")
     ths, the = t[hold_start].tolist(), t[hold_end].tolist()
-    return [(Phase(names[0], a, hs), Phase(names[1], hs, he), Phase(names[2], he, b))
+    n0, n1, n2 = names
+    return [(new_phase(n0, a, hs), new_phase(n1, hs, he), new_phase(n2, he, b))
             for a, hs, he, b in zip(t0, ths, the, t1, strict=True)]
 
 
@@ -136,8 +137,8 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return ()
     span = hi - lo
-    active = hysteresis(x, lo + cfg.enter_level_frac * span, lo + cfg.exit_level_frac * span)
-    starts, ends = runs(active)
+    starts, ends = hysteresis_runs(x, lo + cfg.enter_level_frac * span,
+                                   lo + cfg.exit_level_frac * span)
     if starts.size == 0:
         return ()
     first_seen = int(np.argmax(np.isfinite(x)))
@@ -182,15 +183,20 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
     fa, la = np.array(first), np.array(last)
     phases = _phases(profile.phases, t, x, fa, la, cfg)
     sa, sb = _owned_frames(t, np.isfinite(x), fa, la, profile.rest_to_previous, cfg)
+    # Every time read once, in one pass per array; a rep's first phase starts at its first
+    # frame (the set-up's, or the movement's when it owns no set-up) and its last ends at its
+    # last frame.
+    ta, tb = t[sa].tolist(), t[sb].tolist()
+    tca, tcb = t[fa].tolist(), t[la].tolist()
+    finish = profile.finish_phase
     out = []
     for i, (a, b, core_a, core_b, ph, r) in enumerate(
             zip(sa.tolist(), sb.tolist(), first, last, phases, at_rest, strict=True)):
-        lead = (Phase(SETUP_PHASE, float(t[a]), float(t[core_a])),) if a < core_a else ()
-        tail = (Phase(profile.finish_phase, float(t[core_b]), float(t[b])),) if b > core_b \
-            else ()
-        ph = (*lead, *ph, *tail)
-        out.append(Rep(index=i + 1, start_s=ph[0].start_s, end_s=ph[-1].end_s, phases=ph,
-                       start_frame=a, end_frame=b, ends_at_rest=r))
+        if a < core_a:
+            ph = (new_phase(SETUP_PHASE, ta[i], tca[i]), *ph)
+        if b > core_b:
+            ph = (*ph, new_phase(finish, tcb[i], tb[i]))
+        out.append(new_rep(i + 1, ta[i], tb[i], ph, a, b, r))
     return tuple(out)
 
 
@@ -208,18 +214,38 @@ def _owned_frames(t: np.ndarray, seen: np.ndarray, first: np.ndarray, last: np.n
         split = last[:-1] + np.floor(to_previous * (first[1:] - last[:-1])).astype(np.int64)
         b[:-1] = np.minimum(b[:-1], split)
         a[1:] = np.maximum(a[1:], split)
-    idx = np.arange(len(t))
-    unseen_before = np.maximum.accumulate(np.where(seen, -1, idx))  # last unseen at or before
-    unseen_after = np.minimum.accumulate(np.where(seen, len(t), idx)[::-1])[::-1]
-    a = np.maximum(a, unseen_before[np.maximum(first - 1, 0)] + 1)
-    b = np.minimum(b, unseen_after[np.minimum(last + 1, len(t) - 1)] - 1)
+    # The last unseen frame at or before the frame ahead of each rep (-1: none) and the first
+    # at or after the frame past it (len(t): none), looked up among the unseen frames only.
+    unseen = np.flatnonzero(~seen)
+    k = np.searchsorted(unseen, np.maximum(first - 1, 0), side="right") - 1
+    unseen_before = np.where(k >= 0, unseen[np.maximum(k, 0)] if unseen.size else -1, -1)
+    k = np.searchsorted(unseen, np.minimum(last + 1, len(t) - 1), side="left")
+    unseen_after = np.where(k < unseen.size,
+                            unseen[np.minimum(k, unseen.size - 1)] if unseen.size else 0, len(t))
+    a = np.maximum(a, unseen_before + 1)
+    b = np.minimum(b, unseen_after - 1)
     a = np.minimum(a, first)
     b = np.maximum(b, last)
     return a, b
 
 
 def rep_index_per_frame(n: int, reps: tuple[Rep, ...]) -> np.ndarray:
-    """``(T,)`` 1-based rep number per frame, 0 outside reps."""
+    """``(T,)`` 1-based rep number per frame, 0 outside reps (a frame two reps share: the
+    later rep's)."""
+    if len(reps) > 1:
+        first = np.array([r.start_frame for r in reps], dtype=np.int64)
+        last = np.array([r.end_frame for r in reps], dtype=np.int64)
+        if (np.all(first[1:] > first[:-1]) and np.all(last[1:] >= last[:-1])
+                and first[0] >= 0 and last[-1] < n and np.all(last >= first)):
+            # Reps in order (as segment_reps makes them): each keeps its frames up to where
+            # the next starts, and those ranges are apart, so one running sum marks them all.
+            own_last = last.copy()
+            own_last[:-1] = np.minimum(last[:-1], first[1:] - 1)
+            index = np.array([r.index for r in reps], dtype=np.int64)
+            edges = np.zeros(n + 1, dtype=np.int64)
+            edges[first] = index
+            edges[own_last + 1] -= index
+            return np.cumsum(edges[:n])
     out = np.zeros(n, dtype=np.int64)
     for rep in reps:
         out[rep.start_frame:rep.end_frame + 1] = rep.index

@@ -300,6 +300,32 @@ def hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
     return np.where(last >= 0, set_on[np.clip(last, 0, None)], False)
 
 
+def hysteresis_runs(x: np.ndarray, on: float, off: float) -> tuple[np.ndarray, np.ndarray]:
+    """``runs(hysteresis(x, on, off))`` without the ``(T,)`` mask: the frames at or above
+    ``on`` and those below ``off`` (or NaN) are listed, and an on-frame starts a run when an
+    off-frame lies between it and the on-frame before it (or none comes before it); a run
+    ends at the first off-frame after its last on-frame. A few passes over ``x`` instead of
+    a dozen (``tests/test_analysis_fast_paths.py`` checks it against the two)."""
+    x = np.asarray(x, dtype=np.float64)
+    if off > on:
+        raise ValueError(f"hysteresis needs off <= on, got on={on}, off={off}")
+    on_idx = np.flatnonzero(x >= on)
+    if on_idx.size == 0:
+        none = np.zeros(0, dtype=np.intp)
+        return none, none
+    off_idx = np.flatnonzero(~(x >= off))  # never an on-frame, since off <= on
+    offs_before = np.searchsorted(off_idx, on_idx)  # also: the first off-frame after it
+    new = np.empty(on_idx.size, dtype=bool)
+    new[0] = True
+    np.not_equal(offs_before[1:], offs_before[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    nxt = offs_before[np.append(first[1:] - 1, on_idx.size - 1)]  # after each run's last
+    ends = np.full(first.size, x.size, dtype=np.intp)
+    closed = nxt < off_idx.size
+    ends[closed] = off_idx[nxt[closed]]
+    return on_idx[first], ends
+
+
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Starts and (exclusive) ends of the runs of True in a ``(T,)`` bool array."""
     m = np.asarray(mask, dtype=np.int8)
@@ -316,14 +342,48 @@ def run_durations(t_s: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     return t[ends - 1] - t[starts] + step
 
 
-def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0) -> tuple[float, float]:
-    """Percentile range of the finite values (NaN, NaN when there are none)."""
-    v = np.asarray(x, dtype=np.float64)
-    v = v[np.isfinite(v)]
+def finite_values(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """A float64 copy of the finite values of ``x`` (of the frames ``where`` is True, if
+    given), in order: one selection pass, the caller's to overwrite."""
+    x = np.asarray(x)
+    keep = np.isfinite(x)
+    if where is not None:
+        keep &= where
+    return x[keep].astype(np.float64, copy=False)
+
+
+def percentiles(v: np.ndarray, pcts: tuple[float, ...]) -> tuple[float, ...]:
+    """``np.percentile(v, pcts)`` (its default, linear method; the same values, computed as
+    NumPy computes them) of a float64 array of finite values, at least one, which it
+    partitions in place: one selection of the order statistics the percentiles need, where
+    NumPy's also selects the smallest and largest value (1.3 ms of 6 on 1,000,000 values).
+    ``tests/test_analysis_fast_paths.py`` checks it against NumPy."""
+    n = v.size
+    q = np.true_divide(np.asarray(pcts, dtype=np.float64), 100)
+    virtual = (n - 1) * q
+    below = np.floor(virtual).astype(np.intp)
+    above = below + 1
+    last = virtual >= n - 1  # as NumPy: both neighbours are the largest value
+    below[last] = -1
+    above[last] = -1
+    v.partition(np.unique(np.concatenate((below, above)) % n))
+    a, b = v[below], v[above]
+    gamma = virtual - below
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return tuple(out.tolist())
+
+
+def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0,
+                 where: np.ndarray | None = None) -> tuple[float, float]:
+    """Percentile range of the finite values (of the frames ``where`` is True, if given);
+    NaN, NaN when there are none."""
+    v = finite_values(x, where)
     if v.size == 0:
         return float("nan"), float("nan")
-    lo, hi = np.percentile(v, [lo_pct, hi_pct])
-    return float(lo), float(hi)
+    lo, hi = percentiles(v, (lo_pct, hi_pct))  # v is our own copy
+    return lo, hi
 
 
 # ---------------------------------------------------------------- per-range reductions

@@ -92,8 +92,32 @@ def _yaw_bins(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
 def yaw_in_views(yaw_deg: np.ndarray, views: frozenset[str] | set[str], cfg: ViewConfig
                  ) -> np.ndarray:
     """``np.isin(classify_yaw(yaw_deg, cfg), views)`` without the per-value names."""
-    wanted = np.flatnonzero(np.isin(_VIEW_NAMES, sorted(views)))
-    return np.isin(_yaw_bins(yaw_deg, cfg), wanted)
+    return _in_bins(yaw_deg, np.flatnonzero(np.isin(_VIEW_NAMES, sorted(views))), cfg)
+
+
+def _in_bins(yaw_deg: np.ndarray, wanted: np.ndarray, cfg: ViewConfig) -> np.ndarray:
+    """``np.isin(_yaw_bins(yaw_deg, cfg), wanted)``: with ascending edges, each run of
+    neighbouring wanted bins is one interval of yaw, tested by two comparisons (a third of
+    the passes over the values); NaN and infinite values fall in the last bin only, as
+    there."""
+    y = np.asarray(yaw_deg, dtype=np.float64)
+    edges = (cfg.front_max_yaw_deg, cfg.oblique_max_yaw_deg, cfg.side_max_yaw_deg,
+             cfg.rear_oblique_max_yaw_deg)
+    if any(b < a for a, b in zip(edges[:-1], edges[1:], strict=True)):  # not intervals: count
+        return np.isin(_yaw_bins(y, cfg), wanted)
+    unknown = len(_VIEW_NAMES) - 1
+    bins = sorted(int(j) for j in wanted if j != unknown)
+    out = ~np.isfinite(y) if unknown in wanted else np.zeros(y.shape, dtype=bool)
+    while bins:
+        lo = hi = bins.pop(0)
+        while bins and bins[0] == hi + 1:
+            hi = bins.pop(0)
+        # bin j holds edges[j - 1] <= y < edges[j] (the first from -inf, the last to +inf,
+        # both open: an infinite value is unknown)
+        inside = y >= edges[lo - 1] if lo > 0 else y > -np.inf
+        inside &= y < edges[hi] if hi < len(edges) else y < np.inf
+        out |= inside
+    return out
 
 
 def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
@@ -133,7 +157,7 @@ def view_of_yaw(yaw_deg: np.ndarray, cfg: ViewConfig,
     name = str(classify_yaw(median, cfg))
     # Agreement by name: the two oblique bins (front and rear oblique) are one view.
     same = np.flatnonzero(_VIEW_NAMES == name)
-    agree = float(np.mean(np.isin(_yaw_bins(yaw_deg, cfg), same)))
+    agree = float(np.mean(_in_bins(yaw_deg, same, cfg)))
     return Estimate(name, round(agree, 4))
 
 
