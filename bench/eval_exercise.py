@@ -541,9 +541,10 @@ def main() -> int:
         pairs = [(r[4], r[2]) for rows in calib.values() for r in rows]
         split, clear, close = fit_levels(np.array([p[0] for p in pairs]),
                                          np.array([p[1] for p in pairs], dtype=float))
-        print(f"  to ship (fitted on the {len(pairs)} held-out recognised clips): "
-              f"clear_margin_frac={split}, clear_right_frac={clear:.3f}, "
-              f"close_call_right_frac={close:.3f}")
+        # Pooled with the renders (posed with the full model): the full model's settings.
+        print(f"  to ship (fitted on the {len(pairs)} held-out recognised clips, full-model "
+              f"renders pooled): clear_margin_frac={split}, full_clear_right_frac={clear:.3f}, "
+              f"full_close_call_right_frac={close:.3f}")
         # Per pose model (``exercise.<model>_*_right_frac``): the same held-out answers at
         # the shipped split, apart by the model that made the poses.
         shipped = ExerciseConfig().clear_margin_frac

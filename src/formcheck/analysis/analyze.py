@@ -17,7 +17,7 @@ from formcheck.analysis.faults import RULES, FaultContext, RuleOutcome
 from formcheck.analysis.features import BodySignals, compute_signals
 from formcheck.analysis.reps import progress_signal, rep_index_per_frame, segment_reps
 from formcheck.analysis.series import Series
-from formcheck.analysis.view import usable_yaw, view_of_yaw
+from formcheck.analysis.view import median_of, usable_yaw, view_of_yaw
 from formcheck.config import Config
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep
@@ -100,11 +100,11 @@ def _start_twist_rule(executor: Executor | None, fault: str, ctx: FaultContext
 def _view_of(sig: BodySignals, usable: np.ndarray, config: Config, clip_reason: str | None
              ) -> tuple[float, Estimate, np.ndarray]:
     """The body's median yaw and the camera view (unknown when the clip cannot be judged),
-    as ``view.median_yaw`` and ``view.estimate_view`` give them, from one selection of the
+    as ``view.median_of`` and ``view.estimate_view`` give them, from one selection of the
     known yaw values of the ``usable`` frames (also returned, in no particular order: the
     median reorders them, which neither the view's agreement nor the rules' read)."""
     seen = usable_yaw(sig.yaw_deg, usable)
-    yaw_median = float(np.median(seen, overwrite_input=True)) if seen.size else float("nan")
+    yaw_median = median_of(seen, reorder=True)
     view = view_of_yaw(seen, config.view, yaw_median) \
         if clip_reason is None else Estimate("unknown", 0.0)
     return yaw_median, view, seen

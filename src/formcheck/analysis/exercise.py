@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.signal import finite_values, percentiles, robust_range
+from formcheck.analysis.signal import finite_values, percentile_of, robust_range
 from formcheck.config import EXERCISES, ExerciseConfig
 from formcheck.errors import ConfigError
 from formcheck.report import Estimate
@@ -131,11 +131,8 @@ def movement_features(sig: BodySignals,
 
 
 def _percentile(x: np.ndarray, q: float, where: np.ndarray) -> float:
-    if x.dtype != np.float64:  # NumPy's percentile works in the values' own type
-        v = x[where & np.isfinite(x)]
-        return float(np.percentile(v, q)) if v.size else float("nan")
-    v = finite_values(x, where)
-    return percentiles(v, (q,))[0] if v.size else float("nan")
+    v = x[where & np.isfinite(x)] if x.dtype != np.float64 else finite_values(x, where)
+    return percentile_of(v, q)
 
 
 def score_exercises(features: dict[str, float],

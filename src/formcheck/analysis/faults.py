@@ -19,7 +19,7 @@ from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
     hysteresis_runs,
     in_ranges,
-    percentiles,
+    percentile_of,
     range_argmax,
     range_reduce,
     run_durations,
@@ -28,6 +28,7 @@ from formcheck.analysis.view import (
     VIEW_REASONS,
     VIEW_SHOWS,
     classify_yaw,
+    median_of,
     usable_yaw,
     view_of_yaw,
     views_showing,
@@ -59,7 +60,7 @@ class FaultContext:
     assess: AssessConfig
     view_cfg: ViewConfig
     clip_reason: str | None  # why nothing in this clip can be judged (None: it can)
-    #: ``view.median_yaw`` of the body's yaw over the trunk-visible frames, if the caller has
+    #: ``view.median_of`` of the body's yaw over the trunk-visible frames, if the caller has
     #: it (the overall view's); None: worked out where needed
     median_yaw_deg: float | None = None
     #: ``view.usable_yaw`` of the body's yaw over the trunk-visible frames (in any order), if
@@ -280,15 +281,7 @@ def _neutral(x: np.ndarray, neutral: np.ndarray, usable: np.ndarray, min_frames:
     v = x[usable & np.isfinite(x)]
     if v.size == 0:
         return float("nan"), "none"
-    return _percentile_of(v, fallback_pct), f"{fallback_pct:g}th percentile of the set"
-
-
-def _percentile_of(v: np.ndarray, pct: float) -> float:
-    """``np.percentile(v, pct)`` of a selection ``v`` (a copy, which this reorders): one
-    partition (``signal.percentiles``) for float64 values."""
-    if v.dtype != np.float64:
-        return float(np.percentile(v, pct))
-    return percentiles(v, (pct,))[0]
+    return percentile_of(v, fallback_pct), f"{fallback_pct:g}th percentile of the set"
 
 
 def _frames_for(ctx: FaultContext, seconds: float) -> int:
@@ -302,7 +295,7 @@ def own_neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> float:
     v = ctx.sig.bulge[bent & np.isfinite(ctx.sig.bulge)]
     if v.size < max(_frames_for(ctx, th.min_neutral_s), 1):
         return float("nan")
-    return _percentile_of(v, th.neutral_percentile)
+    return percentile_of(v, th.neutral_percentile)
 
 
 def neutral_bulge(ctx: FaultContext, bent: np.ndarray) -> tuple[float, str]:
@@ -337,7 +330,7 @@ def own_head_drop(sig: BodySignals, judged: np.ndarray,
     need = int(np.ceil(th.min_neutral_s * sig.fps)) if sig.fps > 0 else 1
     if v.size < max(need, 1):
         return np.full(hn.shape, np.nan)
-    ref = _percentile_of(v, 100.0 - th.neutral_percentile)
+    ref = percentile_of(v, 100.0 - th.neutral_percentile)
     return np.where(sig.head_visible, ref - hn, np.nan)
 
 
@@ -424,10 +417,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                        side_max_yaw_deg=180.0 - th.side_min_yaw_deg,
                        rear_oblique_max_yaw_deg=max(ctx.view_cfg.rear_oblique_max_yaw_deg,
                                                     180.0 - th.side_min_yaw_deg))
-        seen = (ctx.seen_yaw_deg if ctx.seen_yaw_deg is not None  # as view.median_yaw's
+        seen = (ctx.seen_yaw_deg if ctx.seen_yaw_deg is not None  # the overall view's
                 else usable_yaw(sig.yaw_deg, sig.trunk_visible))
-        yaw = (ctx.median_yaw_deg if ctx.median_yaw_deg is not None
-               else float(np.median(seen)) if seen.size else float("nan"))
+        yaw = ctx.median_yaw_deg if ctx.median_yaw_deg is not None else median_of(seen)
         near = view_of_yaw(seen, vcfg, yaw)
         if near.name == "side" and ctx.view.name != "side":
             caveat = (f"the body is turned {yaw:.0f}° from facing the camera: judged as a "
@@ -469,7 +461,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         with np.errstate(invalid="ignore"):
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
     base = th.neutral_bulge_pct / 100.0
-    own = own_neutral_bulge(ctx, judged)
+    own = measured_own = own_neutral_bulge(ctx, judged)
     floored = bool(np.isfinite(own) and own < -th.max_own_arch_pct / 100.0)
     if floored:  # an arched back straightening out is not a rounding
         own = -th.max_own_arch_pct / 100.0
@@ -517,7 +509,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
                                    "the torso concave: yours read more arched)" if floored
                                    else "") if by_rise else
                   f"back held rounded about {value:.0f}° past a typical neutral bent-over "
-                  f"back ({_level_note(own, base)})")
+                  f"back ({_level_note(measured_own, base)})")
         findings.append(_finding(
             ctx, "rounded_back", ep, value, threshold, "deg",
             "back_flexion_rise" if by_rise else "back_flexion", detail,
@@ -529,6 +521,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
              "head_drop_deg_part": float(head_drop[peak]) if oblique else None,
              "bulge_pct": 100.0 * float(sig.bulge[peak]), "neutral_bulge_pct": 100.0 * base,
              "own_neutral_bulge_pct": 100.0 * own, "own_neutral_floored": floored,
+             "own_measured_bulge_pct": 100.0 * measured_own,
              "judged_by": "rise" if by_rise else "level",
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "head_neck_drop_deg": hn_drop,
@@ -704,7 +697,7 @@ def _not_standing_tall(exercise: str, th: LumbarOverextensionThresholds) -> str:
     ``LumbarOverextensionThresholds``): a row has no lockout, a squat stands up, a deadlift
     locks out (and a plate may hide the hips from the side)."""
     tall = (f"hips at least {th.judge_min_hip_height_ratio:g} leg lengths up with the trunk "
-            f"within {th.judge_max_lean_deg:g}° of vertical")
+            f"leaning forward at most {th.judge_max_lean_deg:g}°")
     if exercise == "row":
         return (f"the lifter never stands upright ({tall}): a bent-over row has no lockout "
                 "to lean back from, so leaning back past the thighs is not judged")
@@ -767,8 +760,6 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         other_rate = np.where(stand_in, th.min_depth_twist_rate_deg_s, other_rate)
         other_deg = np.where(stand_in, th.min_depth_twist_deg, other_deg)
     need_rate_t = wt_all * th.min_twist_rate_deg_s + (1.0 - wt_all) * other_rate
-    judged_limits = need_rate_t[usable & np.isfinite(need_rate_t)]
-    plot_limit = float(np.median(judged_limits)) if judged_limits.size else th.min_twist_rate_deg_s
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
     pre = max(1, _frames_for(ctx, th.baseline_s))
     findings = []
@@ -833,7 +824,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
              "twist_deg": abs(far), "twist_side": side, "twist_rise_s": rise_s,
              "min_twist_deg": need_deg, "twist_cue": cue,
              "twist_jerk_deg_s3": abrupt, "min_twist_jerk_deg_s3": th.min_twist_jerk_deg_s3,
-             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg},
+             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg,
+             "min_duration_s": th.min_duration_s},
             placed=places[i]))
     # Square-on the flow is the only cue: where the hands hid the torso it sees no motion.
     assessments, hidden = _require_flow_seen(ctx, assessments, {f.rep for f in findings})
@@ -843,6 +835,10 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # side at 8 Hz): no frame within the half-window an episode is checked for breaks in is
     # judged, as no episode there is.
     usable &= ~_near_breaks(sig.tracking_break, half)
+    # The one limit the plot draws: the median of the per-frame limits over the frames it
+    # shows as judged (the final mask).
+    judged_limits = need_rate_t[usable & np.isfinite(need_rate_t)]
+    plot_limit = float(np.median(judged_limits)) if judged_limits.size else th.min_twist_rate_deg_s
     notes = []
     if skipped["tracking_break"]:
         notes.append(f"{skipped['tracking_break']} fast rotation(s) not judged: the picture "

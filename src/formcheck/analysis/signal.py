@@ -352,6 +352,17 @@ def finite_values(x: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
     return x[keep].astype(np.float64, copy=False)
 
 
+def percentile_of(v: np.ndarray, q: float) -> float:
+    """``np.percentile(v, q)`` of a selection ``v`` (a copy, which this may reorder; NaN when
+    empty): one partition (``percentiles``) for float64 values; NumPy's own, which computes
+    in the values' type, for others."""
+    if not v.size:
+        return float("nan")
+    if v.dtype != np.float64:
+        return float(np.percentile(v, q))
+    return percentiles(v, (q,))[0]
+
+
 def percentiles(v: np.ndarray, pcts: tuple[float, ...]) -> tuple[float, ...]:
     """``np.percentile(v, pcts)`` (its default, linear method; the same values, computed as
     NumPy computes them) of a float64 array of finite values, at least one, which it

@@ -127,17 +127,18 @@ def classify_yaw(yaw_deg: np.ndarray | float, cfg: ViewConfig) -> np.ndarray:
 
 def usable_yaw(yaw_deg: np.ndarray, usable: np.ndarray) -> np.ndarray:
     """The known yaw values of the ``usable`` frames (a copy): the one selection the overall
-    view reads (``median_yaw``, ``estimate_view``, and ``rounded_back`` for its own side
+    view reads (``median_of``, ``estimate_view``, and ``rounded_back`` for its own side
     bin)."""
     y = np.asarray(yaw_deg, dtype=np.float64)[np.asarray(usable, dtype=bool)]
     return y[np.isfinite(y)]
 
 
-def median_yaw(yaw_deg: np.ndarray, usable: np.ndarray) -> float:
-    """Median body yaw over the ``usable`` frames where it is known (NaN if none): the
-    overall view's, worked out once per analysis (a selection over every frame)."""
-    y = usable_yaw(yaw_deg, usable)
-    return float(np.median(y, overwrite_input=True)) if y.size else float("nan")
+def median_of(seen_yaw_deg: np.ndarray, reorder: bool = False) -> float:
+    """Median of known yaw values (``usable_yaw``; NaN if none): the overall view's. With
+    ``reorder`` the values are partly sorted in place (no copy)."""
+    if not seen_yaw_deg.size:
+        return float("nan")
+    return float(np.median(seen_yaw_deg, overwrite_input=reorder))
 
 
 def estimate_view(yaw_deg: np.ndarray, usable: np.ndarray, cfg: ViewConfig,
