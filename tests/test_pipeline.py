@@ -106,3 +106,25 @@ def test_cached_pose_matches_only_the_same_clip_and_model(tmp_path, person_clip,
         again = cached_pose(person_clip, kept, str(lite_model))
         assert again is not None, name
         np.testing.assert_array_equal(again.torso_flow, flow)
+
+
+def test_cached_pose_removed_between_the_look_and_the_read_is_a_miss(tmp_path, monkeypatch):
+    """A shared cache pruned by another run: the entry exists when looked at and is gone when
+    read. The real load then raises InputNotFoundError; the cache treats it as a miss."""
+    from formcheck.analysis.synthetic import SynthSpec, synthesize
+    from formcheck.pipeline import cached_pose
+    from formcheck.pose.sequence import PoseSequence
+
+    seq, _ = synthesize(SynthSpec(exercise="squat"))
+    entry = seq.save(tmp_path / "entry.pose.npz")
+    real_load = PoseSequence.load.__func__
+
+    def pruned_meanwhile(cls, path):
+        entry.unlink()  # another run's prune, just after this one looked
+        return real_load(cls, path)
+
+    monkeypatch.setattr(PoseSequence, "load", classmethod(pruned_meanwhile))
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"x")
+    assert cached_pose(clip, entry, None) is None
+    assert not entry.exists()

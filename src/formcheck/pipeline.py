@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from formcheck.errors import DataFormatError
+from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.fsutil import file_sha256
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import Report, VideoInfo
@@ -241,8 +241,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         return None
     try:
         seq = PoseSequence.load(pose_path)
-    except DataFormatError:
-        return None
+    except (DataFormatError, InputNotFoundError):  # unreadable, or removed since the look
+        return None  # (a shared cache pruned by another run)
     if seq.image_z is None or seq.torso_flow is None or seq.torso_flow_seen is None:
         return None  # made before the twist's image depth or the masked torso flow was kept
     if source_sha256 is None:

@@ -244,10 +244,10 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None):
     if cache_dir is not None:
         clip_sha = file_sha256(clip)
         cache = pose_cache_path(cache_dir, clip_sha, resolved.name)
-        seq = _cached(pipeline, clip, cache, resolved, clip_sha)
+        seq = pipeline.cached_pose(clip, cache, str(resolved.path), source_sha256=clip_sha)
         if seq is None:
             legacy = legacy_pose_cache_path(cache_dir, clip, resolved.name)
-            seq = _cached(pipeline, clip, legacy, resolved, clip_sha)
+            seq = pipeline.cached_pose(clip, legacy, str(resolved.path), source_sha256=clip_sha)
             if seq is not None:
                 try:
                     os.replace(legacy, cache)
@@ -265,15 +265,6 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None):
     elif cache is not None:
         _touch(cache)
     return seq, resolved, from_cache, notes, cache
-
-
-def _cached(pipeline, clip: Path, entry: Path, resolved, clip_sha: str):
-    """``pipeline.cached_pose``, with an entry pruned by another run between the look and the
-    read taken as a miss."""
-    try:
-        return pipeline.cached_pose(clip, entry, str(resolved.path), source_sha256=clip_sha)
-    except FileNotFoundError:
-        return None
 
 
 def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
