@@ -715,3 +715,24 @@ def test_a_warning_numbered_otherwise_than_the_record_is_corrected_with_its_rep(
     lw = LiveWarnings(0.5)
     lw.note([finding(2, 5.0)], False, 5.6, 1.0)
     assert lw.corrections(record, {}) == [] and lw.told(record.findings[0]) == 1.0
+
+
+def test_a_correction_gives_the_whole_clips_reason_and_names_a_missing_signal():
+    """Why the whole set did not keep a live warning: a fault not judged for the whole clip
+    (no rep assessment of its own) gives the clip's reason; a fault judged, but without the
+    signal that decided it live, says that signal is missing rather than 'does not judge'."""
+    from formcheck.live.told import _reading
+    from formcheck.report import Assessment, Finding, Phase, Rep, Report
+
+    rep = Rep(1, 0.0, 2.0, (Phase("descent", 0.0, 1.0), Phase("ascent", 1.0, 2.0)), 0, 59)
+    live = Finding("rounded_back", 1, "descent", 0.5, 0.9, 0.7, "mild", 25.0, 20.0, "deg",
+                   "Rounded back", {"series": "back_flexion_rise"})
+    not_judged = Report(video=None, model="full", frames_total=60, frames_with_person=60,
+                        reps=(rep,), assessable=(
+                            Assessment("rounded_back", None, False, "a front view"),))
+    assert _reading(live, not_judged, {}).endswith("(a front view)")
+    judged = Report(video=None, model="full", frames_total=60, frames_with_person=60,
+                    reps=(rep,), assessable=(Assessment("rounded_back", None, True),
+                                             Assessment("rounded_back", 1, True)))
+    text = _reading(live, judged, {})
+    assert "no back_flexion_rise reading" in text and "does not judge" not in text

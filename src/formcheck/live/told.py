@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from formcheck.render._common import fault_title, format_value
+from formcheck.render._common import assessment_for, fault_title, format_value
 from formcheck.report import Finding, Notice, Report
 
 #: ``Notice.kind`` of a live warning the whole set does not confirm.
@@ -174,15 +174,18 @@ def _reading(f: Finding, report: Report, series: dict) -> str:
     rep = _rep_at(report, f.peak_s)
     where = f"there ({_rep_words(rep)})" if report.reps else "there"
     if s is None or s.threshold is None:
-        a = report.assessment(f.fault, rep) or report.assessment(f.fault, None)
+        a = assessment_for(report, f.fault, rep)
         reason = f" ({a.reason})" if a is not None and a.reason else ""
+        if a is not None and a.assessable:  # judged, but not on the signal that decided live
+            return (f"the whole set has no {f.evidence.get('series', 'such')} reading {where} "
+                    f"to compare{reason}")
         return f"the whole set does not judge {fault_title(f.fault)} {where}{reason}"
     t = np.asarray(s.t_s)
     span = (t >= f.start_s - 1e-6) & (t <= f.end_s + 1e-6)
     judged = span if s.judged is None else span & np.asarray(s.judged, bool)
     values = np.asarray(s.values, float)
     if not (judged & np.isfinite(values)).any():
-        a = report.assessment(f.fault, rep)
+        a = assessment_for(report, f.fault, rep)
         reason = f" ({a.reason})" if a is not None and a.reason else ""
         return f"the whole set does not judge those frames{reason}"
     v = float(np.nanmax(np.where(judged, values, np.nan)))
