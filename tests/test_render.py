@@ -722,6 +722,8 @@ def test_page_without_reps_findings_or_signals(tmp_path):
                  "Every fault could be judged", "No signals were recorded"):
         assert want in text
     assert "in 0 reps" not in text and "every judged rep" not in text
+    # The Not assessable section need not list the missing reps: no pointer to it.
+    assert "(see Not assessable)" not in text
 
 
 @pytest.mark.parametrize("bad", [np.zeros((10, 10), np.uint8), np.zeros((10, 10, 3), float)])

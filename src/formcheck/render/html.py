@@ -327,7 +327,7 @@ def _findings(report: Report, thumbnails: dict[int, np.ndarray | str],
     if not report.findings:
         yield ('<p>No findings: every judged rep stayed within its limits.</p>' if report.reps
                else "<p>No findings on the frames judged. No reps were counted, so no rep was "
-               "judged (see Not assessable).</p>")
+               "judged.</p>")
         return
     labels = {s.name: s.label or s.name for s in series.values()}
     yield '<div class="cards">'
