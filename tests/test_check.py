@@ -509,3 +509,14 @@ def test_a_pruned_entry_stays_readable_to_a_run_that_opened_it(tmp_path):
         assert prune_cache(tmp_path, set(), 0, now=now) == [entry]
         assert head + reader.read() == data
     assert list(tmp_path.iterdir()) == []
+
+
+def test_check_commands_cache_cap_default_is_the_runners():
+    """The command writes its --cache-max-mb default as a literal (importing the runner would
+    slow --help); it must stay the runner's DEFAULT_CACHE_MAX_MB."""
+    import inspect
+
+    from formcheck.check.runner import DEFAULT_CACHE_MAX_MB
+    from formcheck.commands.check import check
+
+    assert inspect.signature(check).parameters["cache_max_mb"].default == DEFAULT_CACHE_MAX_MB
