@@ -21,11 +21,10 @@ from formcheck.batch.inputs import Skipped
 from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, UP_TO_DATE
 from formcheck.errors import FormcheckError
 from formcheck.fsutil import write_text_atomic
-from formcheck.render._common import NOT_ASSESSABLE as CELL_NOT_ASSESSABLE
 from formcheck.render._common import (
-    cell_status,
     fault_title,
     format_value,
+    judged_reps,
     not_judged,
     severity_rank,
 )
@@ -144,9 +143,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
         cells[fault], cells[f"{fault}_reps"] = _fault_cell(report, fault)
         # As the clip's page counts them ("Judged in only some reps"): an "ok" of a fault
         # judged in 1 of 2 reps must not read as two reps checked.
-        cells[f"{fault}_judged_reps"] = sum(
-            1 for r in report.reps
-            if cell_status(report, fault, r.index).kind != CELL_NOT_ASSESSABLE)
+        cells[f"{fault}_judged_reps"] = judged_reps(report, fault)
     problem = set().union(*(_reps_with(report, fault) for fault in FAULTS))
     outside = [fault_title(fault) for fault in FAULTS
                if any(f.rep is None for f in report.findings_for(fault))]

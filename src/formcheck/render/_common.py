@@ -152,6 +152,12 @@ def cell_status(report: Report, fault: str, rep: int | None) -> CellStatus:
     return CellStatus(OK, reason=a.reason if a is not None else None)
 
 
+def judged_reps(report: Report, fault: str) -> int:
+    """How many of the counted reps ``fault`` was judged in (their cell is not "not
+    assessable"): the page's "judged in only some reps" and the batch's ``_judged_reps``."""
+    return sum(1 for r in report.reps if cell_status(report, fault, r.index).kind != NOT_ASSESSABLE)
+
+
 def assessment_for(report: Report, fault: str, rep: int | None) -> Assessment | None:
     """The rep's own assessment of ``fault`` if there is one, else the whole clip's."""
     a = report.assessment(fault, rep) if rep is not None else None

@@ -37,6 +37,7 @@ from formcheck.render._common import (
     finding_where,
     fit_width,
     format_value,
+    judged_reps,
     not_judged,
     plain_value,
     plot_indices,
@@ -157,8 +158,7 @@ def _judged_in_some_reps(report: Report) -> list[tuple[str, int]]:
     for a in report.assessable:
         if a.rep is not None or not a.assessable:
             continue
-        judged = sum(1 for r in report.reps
-                     if cell_status(report, a.fault, r.index).kind != NOT_ASSESSABLE)
+        judged = judged_reps(report, a.fault)
         if judged < len(report.reps):
             out.append((a.fault, judged))
     return out
