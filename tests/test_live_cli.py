@@ -442,28 +442,47 @@ def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
     os.close(write)
     with os.fdopen(read) as fh:
         env = {**os.environ, "DISPLAY": f":{fh.readline().strip()}"}
+    stop = tmp_path / "stop"
+    # The window keeps drawing the frame until told to stop; the test screenshots it from
+    # outside until the picture is up (CI failed once: on two loaded cores the window had not
+    # painted 30 frames in, when the script took its one screenshot).
     script = (
-        "import numpy as np, subprocess\n"
+        "import time\n"
+        "import numpy as np\n"
         "from formcheck.live.display import Window\n"
         "img = np.full((848, 480, 3), 90, np.uint8)\n"
         "img[-40:] = (0, 0, 255)  # the frame's bottom rows: red\n"
         "win = Window('fit test')\n"
         "import av  # loaded after the window, as live does\n"
-        "for _ in range(30):\n"
+        "from pathlib import Path\n"
+        f"stop, end = Path({str(stop)!r}), time.monotonic() + 120\n"
+        "while not stop.exists() and time.monotonic() < end:\n"
         "    win.show(img)\n"
-        "shot = subprocess.run(['xwd', '-root', '-silent'], capture_output=True).stdout\n"
-        f"open({str(tmp_path / 'shot.xwd')!r}, 'wb').write(shot)\n"
+        "    time.sleep(0.02)\n"
         "win.close()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    rows, red = np.array([], int), None
     try:
-        proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                              text=True, timeout=120)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            grab = subprocess.run(["xwd", "-root", "-silent"], env=env,
+                                  capture_output=True).stdout
+            if len(grab) >= 100:  # else xwd found no screen yet
+                shot = _read_xwd(grab)
+                red = (shot[..., 2] > 200) & (shot[..., 1] < 50) & (shot[..., 0] < 50)
+                rows = np.flatnonzero(red.any(axis=1))
+                if rows.size:
+                    break
+            time.sleep(0.2)
+        stop.touch()
+        _, err = proc.communicate(timeout=60)
     finally:
+        if proc.poll() is None:
+            proc.kill()
         xvfb.terminate()
         xvfb.wait(timeout=10)
-    assert proc.returncode == 0, proc.stderr
-    shot = _read_xwd((tmp_path / "shot.xwd").read_bytes())
-    red = (shot[..., 2] > 200) & (shot[..., 1] < 50) & (shot[..., 0] < 50)
-    rows = np.flatnonzero(red.any(axis=1))
+    assert proc.returncode == 0, err
     assert rows.size, "the frame's bottom rows are not on the screen"
     assert rows[-1] < 600 and red.sum() > 0.5 * 40 * 480 * (600 * 0.85 / 848) ** 2
 
