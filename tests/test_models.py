@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import shutil
 import socket
 import threading
 import zipfile
@@ -271,10 +272,23 @@ def test_resolve_default_is_full(dirs):
 
 def test_resolve_explicit_path_wins(dirs, tmp_path):
     write(dirs["env"] / "pose_landmarker_lite.task", GOOD_BUNDLE)
-    mine = write(tmp_path / "elsewhere" / "pose_landmarker_lite.task", GOOD_BUNDLE)
-    assert registry.resolve_model(str(mine)) == registry.ResolvedModel("lite", mine)
-    other = write(tmp_path / "custom.task", GOOD_BUNDLE)
-    assert registry.resolve_model(str(other)) == registry.ResolvedModel("custom", other)
+    mine = write(tmp_path / "elsewhere" / "mine.task", GOOD_BUNDLE)
+    assert registry.resolve_model(str(mine)) == registry.ResolvedModel("mine", mine)
+
+
+def test_a_file_is_named_by_its_bytes_not_its_name(lite_model, dirs, tmp_path):
+    """Review (session 9): a custom bundle called ``full.task`` or ``pose_landmarker_full.task``
+    ran as "full" and was shown full's measured exercise confidence. A path is named after a
+    model only when its bytes are that model's."""
+    for fname in ("full.task", "pose_landmarker_full.task"):
+        fake = write(tmp_path / fname, GOOD_BUNDLE)  # a valid bundle, not full's weights
+        assert registry.resolve_model(str(fake)).name == fname
+    lite = tmp_path / "renamed" / "full.task"  # lite's own bytes under full's name
+    lite.parent.mkdir()
+    shutil.copyfile(lite_model, lite)
+    if registry._sha256_file(lite) != registry.MODELS["lite"].build_sha256:
+        pytest.skip("the lite bundle here is not the pinned offline build")
+    assert registry.resolve_model(str(lite)) == registry.ResolvedModel("lite", lite)
 
 
 def test_resolve_missing_names_both_commands(dirs):

@@ -367,6 +367,20 @@ def _obtain_hint(name: str) -> str:
     )
 
 
+def _name_of_file(path: Path) -> str:
+    """The name a ``.task`` file given by path runs under: a model's name only when its bytes
+    are that model's (the offline build, or the official bundle where its hash is known), since
+    figures measured per model (the exercise's confidence) are looked up by name; otherwise its
+    stem, or its file name where the stem would read as a model's ("full.task" holding lite's
+    weights, or a fine-tuned "pose_landmarker_full.task", is not "full")."""
+    digest = _sha256_file(path)
+    for spec in MODELS.values():
+        if digest in (spec.build_sha256, spec.official_sha256):
+            return spec.name
+    taken = set(MODELS) | {spec.file for spec in MODELS.values()}
+    return path.name if path.stem in taken or path.name in taken else path.stem
+
+
 def resolve_model(spec: str | None) -> ResolvedModel:
     """Find a model: ``None`` (the default), a name from ``MODEL_NAMES``, or a ``.task`` path.
 
@@ -389,8 +403,7 @@ def resolve_model(spec: str | None) -> ResolvedModel:
     path = Path(name).expanduser()
     if path.is_file():
         verify_bundle(path)
-        by_file = {s.file: s.name for s in MODELS.values()}
-        return ResolvedModel(name=by_file.get(path.name, path.stem), path=path)
+        return ResolvedModel(name=_name_of_file(path), path=path)
     looks_like_path = path.suffix == ".task" or any(
         sep in name for sep in (os.sep, os.altsep) if sep
     )
