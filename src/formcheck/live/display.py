@@ -4,6 +4,7 @@ guidance, countdown, fps, latency and dropped frames."""
 from __future__ import annotations
 
 import queue
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,38 +26,42 @@ COUNTDOWN_BGR = (80, 200, 60)
 FIT_SCREEN_SHARE = 0.85
 
 
-def _libx11():
-    """libX11 through ctypes, or None (not installed, or no ``$DISPLAY`` to use it on)."""
+@contextmanager
+def _x_display():
+    """The ``$DISPLAY`` connection through libX11 (ctypes), closed on leaving: yields
+    ``(libX11, display)``, ``(libX11, None)`` when the display cannot be opened, or
+    ``(None, None)`` where that cannot be told (no libX11, or no ``$DISPLAY``: another
+    windowing system)."""
     import ctypes
     import ctypes.util
     import os
 
     name = ctypes.util.find_library("X11")
     if not name or not os.environ.get("DISPLAY"):
-        return None
+        yield None, None
+        return
     try:
-        return ctypes.CDLL(name)
-    except OSError:
-        return None
+        x11 = ctypes.CDLL(name)
+        x11.XOpenDisplay.restype = ctypes.c_void_p
+        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        display = x11.XOpenDisplay(None)
+    except (OSError, AttributeError):
+        yield None, None
+        return
+    try:
+        yield x11, display or None
+    finally:
+        if display:
+            x11.XCloseDisplay(display)
 
 
 def x_display_reachable() -> bool | None:
     """Whether ``$DISPLAY`` can be opened; None where that cannot be told (no libX11, or no
     ``$DISPLAY``: another windowing system). Qt aborts the whole process when it cannot
     connect, so the command asks first."""
-    import ctypes
-
-    x11 = _libx11()
-    if x11 is None:
-        return None
-    x11.XOpenDisplay.restype = ctypes.c_void_p
-    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-    display = x11.XOpenDisplay(None)
-    if not display:
-        return False
-    x11.XCloseDisplay(display)
-    return True
+    with _x_display() as (x11, display):
+        return None if x11 is None else display is not None
 
 
 def screen_size() -> tuple[int, int] | None:
@@ -64,26 +69,17 @@ def screen_size() -> tuple[int, int] | None:
     library, another windowing system)."""
     import ctypes
 
-    x11 = _libx11()
-    if x11 is None:
-        return None
-    try:
-        x11.XOpenDisplay.restype = ctypes.c_void_p
-        x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-        for fn in (x11.XDefaultScreen, x11.XCloseDisplay):
-            fn.argtypes = [ctypes.c_void_p]
-        for fn in (x11.XDisplayWidth, x11.XDisplayHeight):
-            fn.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        display = x11.XOpenDisplay(None)
-        if not display:
+    with _x_display() as (x11, display):
+        if display is None:
             return None
         try:
+            x11.XDefaultScreen.argtypes = [ctypes.c_void_p]
+            for fn in (x11.XDisplayWidth, x11.XDisplayHeight):
+                fn.argtypes = [ctypes.c_void_p, ctypes.c_int]
             screen = x11.XDefaultScreen(display)
             return int(x11.XDisplayWidth(display, screen)), int(x11.XDisplayHeight(display, screen))
-        finally:
-            x11.XCloseDisplay(display)
-    except (OSError, AttributeError):
-        return None
+        except (OSError, AttributeError):
+            return None
 
 
 def fitted_size(width: int, height: int, screen: tuple[int, int] | None) -> tuple[int, int]:
