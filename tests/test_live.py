@@ -706,11 +706,28 @@ def test_a_warning_numbered_otherwise_than_the_record_is_corrected_with_its_rep(
     record = Report(video=None, model="", frames_total=0, frames_with_person=0,
                     findings=(finding(3, 5.2, 31.0),))
     (c,) = lw.corrections(record, {})
-    assert c.renumbered and lw.told(record.findings[0]) is None  # told again at the end
+    # Told (at 1.0): the correction gives the record's rep, so the set's end does not say the
+    # finding again (review, session 9: it was said twice and counted as never told).
+    assert c.renumbered and c.counted_in == 3 and lw.told(record.findings[0]) == 1.0
     assert c.text == ("said live at 5.6 s as rep 2: rounded back peaking at 5.00 s, 30° "
                       "(limit 20°), moderate — not kept as rep 2: the whole set counts it in "
                       "rep 3 (rounded back peaking at 5.20 s, 31° (limit 20°), moderate)")
-    assert c.spoken == "Correction: the rounded back said as rep 2 is in another rep"
+    assert c.spoken == "Correction: the rounded back said as rep 2 is rep 3"
+    # Another moment of the same fault under rep 3 is not the warning given.
+    other = replace(finding(3, 9.0), message="another moment")
+    assert lw.told(other) is None
+    # The set's end says the correction, and warns only of the moment never told.
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveSession
+
+    said: list[str] = []
+    session = SimpleNamespace(_log=said.append, cues=None)
+    LiveSession._announce_unshown(session, SimpleNamespace(warnings=lw),
+                                  replace(record, findings=(record.findings[0], other)))
+    LiveSession._announce_corrections(session, [c])
+    assert len(said) == 2 and said[0].endswith("another moment")
+    assert said[1].startswith("correction")
     # Said without a number, the same moment under rep 3 is the warning given.
     lw = LiveWarnings(0.5)
     lw.note([finding(2, 5.0)], False, 5.6, 1.0)

@@ -42,6 +42,8 @@ class Correction:
     why: str  # "the whole set reads at most 17° there (in rep 2), limit 20°", …
     #: The moment is a finding of the record, counted in another rep than the one said.
     renumbered: bool = False
+    #: Where the record counts a renumbered warning's moment (None: outside the counted reps).
+    counted_in: int | None = None
 
     @property
     def text(self) -> str:
@@ -57,7 +59,9 @@ class Correction:
         f = self.said.finding
         title = fault_title(f.fault)
         if self.renumbered:
-            return f"Correction: the {title} said as rep {f.rep} is in another rep"
+            where = ("outside the counted reps" if self.counted_in is None
+                     else f"rep {self.counted_in}")
+            return f"Correction: the {title} said as rep {f.rep} is {where}"
         return f"Correction: the {title} said at {self.said.said_s:.0f} seconds was not kept"
 
     def notice(self) -> Notice:
@@ -129,13 +133,16 @@ class LiveWarnings:
     def told(self, f: Finding) -> float | None:
         """When (monotonic) the lifter was first told of finding ``f``, or None: a warning
         under its fault and rep whose peak is within ``near_s`` of ``f``'s (the same number
-        given to another moment is not it), or one said without a rep number of the same fault
-        and moment."""
+        given to another moment is not it), one said without a rep number of the same fault
+        and moment, or one said under another rep number of the same fault and moment (the
+        set so far was cut into reps otherwise: its correction gives the record's rep, so the
+        finding is not told again)."""
         w = self._shown.get((f.fault, f.rep))
         if w is not None and same_moment(w.finding, f, self.near_s):
             return w.at
-        return next((w.at for w in self._unnumbered if w.finding.fault == f.fault
-                     and same_moment(w.finding, f, self.near_s)), None)
+        return next((w.at for w in (*self._unnumbered, *self.said)
+                     if w.finding.fault == f.fault and same_moment(w.finding, f, self.near_s)),
+                    None)
 
     def corrections(self, report: Report, series: dict) -> list[Correction]:
         """Each warning given live that ``report`` (the whole set's) does not confirm: no
@@ -151,7 +158,7 @@ class LiveWarnings:
                     g = min(at_moment, key=lambda g: abs(g.peak_s - f.peak_s))
                     out.append(Correction(
                         w, f"the whole set counts it {_rep_words(g.rep)} ({_what(g)})",
-                        renumbered=True))
+                        renumbered=True, counted_in=g.rep))
                 continue
             out.append(Correction(w, _not_kept(f, same, report, series)))
         return out
