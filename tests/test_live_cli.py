@@ -279,18 +279,23 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
 
     try:
         wait_for("set 1 started")
-        shot, deadline = None, time.monotonic() + 120
+        shot, deadline, most = None, time.monotonic() + 120, 0
         while time.monotonic() < deadline and proc.poll() is None:
             grab = tool("xwd", "-root", "-silent").stdout
             if len(grab) < 100:  # xwd found no screen yet (a loaded machine): look again
                 time.sleep(0.2)
                 continue
             img = _read_xwd(grab)
-            if _overlay_pixels(img) >= 20:
+            seen = _overlay_pixels(img)
+            most = max(most, seen)
+            if seen >= 20:
                 shot = img
                 break
             time.sleep(0.2)
-        assert shot is not None, "the window never showed the overlay"
+        assert shot is not None, (
+            f"the window never showed the overlay (at most {most} overlay pixels; session "
+            f"{'running' if proc.poll() is None else f'ended, exit {proc.returncode}'}; "
+            f"it said {log[-5:]})")
         key("n")  # a new set
         wait_for("set 2 started")
         time.sleep(1.0)
