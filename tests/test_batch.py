@@ -280,8 +280,8 @@ def test_a_finding_outside_the_reps_is_not_counted_as_a_rep(tmp_path):
     assert (o.outside_reps, o.worst_rep) == ("over-arched lower back", "outside reps")
     assert counts(rows)["with_findings"] == 2 and counts(rows)["problem_reps"] == 1
     page = index_html(rows, [], tmp_path)
-    assert "severe</span> in 1 rep and outside the reps</td>" in page
-    assert "mild</span> outside the reps</td>" in page
+    assert "severe</span> at worst, found in 1 rep and outside the reps</td>" in page
+    assert "mild</span> at worst, outside the reps</td>" in page
     assert "in 2 reps" not in page and "in 0 reps" not in page
     assert "2 with findings\n(1 problem rep)," in page
 

@@ -56,6 +56,14 @@ def worst(findings) -> Finding:
     return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.value)))
 
 
+def runs_on_text(f: Finding) -> str:
+    """The status of a rep that another rep's finding ``f`` runs through
+    (``Report.runs_through``), the same words on every surface (CSV, terminal, page): whose
+    finding it is and that finding's grade, not a grade of this rep (its own part of the
+    stretch may be milder): ``runs on from rep 1's severe finding``."""
+    return f"runs on from rep {f.rep}'s {f.severity} finding"
+
+
 def through_note(f: Finding) -> str:
     """Words for a rep that another rep's finding ``f`` runs through (``Report.runs_through``)."""
     return (f"{FAULT_TITLES.get(f.fault, f.fault)} found in rep {f.rep} "
@@ -323,8 +331,9 @@ class Report:
 
     def reps_csv(self) -> str:
         """One row per rep: times and, per fault, the worst finding's severity and value; else,
-        when another rep's finding runs through the rep (``runs_through``), its severity with
-        no value and a note naming it; else ``not_assessable`` or ``ok``; findings outside
+        when another rep's finding runs through the rep (``runs_through``), ``runs on from rep
+        N's <severity> finding`` (``runs_on_text``: not this rep's grade) with no value and a
+        note naming it; else ``not_assessable`` or ``ok``; findings outside
         every rep get a last row ``outside``.
         Then how far (deg), to which side and when (s) the worst twist went, and per fault the
         rule's words on the rep (``<fault>_note``: why it was not judged, or the caveat on its
@@ -355,7 +364,7 @@ class Report:
                     values.append(_clean(float(top.value)))
                 elif through:  # another rep's finding runs through this one: not "ok"
                     top = worst(through)
-                    status.append(top.severity)
+                    status.append(runs_on_text(top))
                     values.append("")
                     notes[-1] = "; ".join(filter(None, (through_note(top), notes[-1])))
                 elif a is not None and not a.assessable:

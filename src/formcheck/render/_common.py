@@ -18,6 +18,7 @@ from formcheck.report import (  # noqa: F401 (severity helpers re-exported for r
     Assessment,
     Finding,
     Report,
+    runs_on_text,
     severity_rank,
     worst,
 )
@@ -90,9 +91,9 @@ def rep_label(rep: int | None) -> str:
 
 
 def through_text(st: CellStatus) -> str:
-    """A ``through`` cell's words: ``severe, see rep 1`` (the worst such finding's rep)."""
-    w = worst(st.findings)
-    return f"{w.severity}, see rep {w.rep}"
+    """A ``through`` cell's words (``report.runs_on_text`` of the worst such finding): ``runs
+    on from rep 1's severe finding``, never a grade of this rep."""
+    return runs_on_text(worst(st.findings))
 
 
 def finding_where(f: Finding) -> str:

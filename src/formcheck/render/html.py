@@ -45,6 +45,7 @@ from formcheck.render._common import (
     plot_indices,
     robust_range,
     split_unit,
+    through_text,
     worst,
 )
 from formcheck.report import FAULTS, Finding, Report, through_note
@@ -74,7 +75,8 @@ _SLUG_BAD = re.compile(r"[^A-Za-z0-9_-]")
 _CSS = """
 :root { --ok:#1e7b34; --ok-bg:#e6f4ea; --mild:#7a5d00; --mild-bg:#fff4c2;
   --moderate:#a04a00; --moderate-bg:#ffe3c7; --severe:#a4161a; --severe-bg:#fddcdc;
-  --na:#555; --na-bg:#ececec; --line:#d7dce2; --muted:#5f6b7a; }
+  --na:#555; --na-bg:#ececec; --through:#5b3f8c; --through-bg:#ece6f6;
+  --line:#d7dce2; --muted:#5f6b7a; }
 * { box-sizing: border-box; }
 body { margin:0; background:#f6f7f9; color:#1c232b;
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
@@ -97,6 +99,7 @@ table.reps td.cell { min-width: 170px; }
 .moderate { color: var(--moderate); background: var(--moderate-bg); }
 .severe { color: var(--severe); background: var(--severe-bg); }
 .not_assessable { color: var(--na); background: var(--na-bg); }
+.through { color: var(--through); background: var(--through-bg); }
 .why { display: block; font-size: 13px; color: var(--muted); margin-top: 2px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
   gap: 16px; }
@@ -226,9 +229,9 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
         return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}{more}</span> '
                 f"{_e(format_value(w.value, w.unit))}"
                 f'<span class="why">limit {_e(format_value(w.threshold, w.unit))}</span>')
-    if st.kind == THROUGH:
+    if st.kind == THROUGH:  # another rep's finding: its grade is not this rep's
         w = worst(st.findings)
-        return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}</span> see rep {w.rep}'
+        return (f'<span class="tag through">{_e(through_text(st))}</span>'
                 f'<span class="why">{_e(through_note(w))}</span>')
     if st.kind == NOT_ASSESSABLE:
         why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
