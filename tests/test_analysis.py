@@ -314,7 +314,7 @@ def test_result_series_and_summary():
                         ("hip_extension", "lumbar_overextension"),
                         ("twist_rate", "jerky_twist")):
         s = result.series[name]
-        assert s.fault == fault and s.threshold is not None
+        assert s.fault == fault and s.has_limit
         assert s.values.shape == s.t_s.shape
     for name in ("trunk_inclination", "hip_height", "head_neck_angle", "body_yaw"):
         assert name in result.series

@@ -237,6 +237,36 @@ def test_csv_and_json_carry_the_same_rows(outcomes, tmp_path):
                              "interrupted": 0, "with_findings": 2, "problem_reps": 4}
 
 
+#: summary.csv's columns for each summary format (docs/batch.md): a change of columns must
+#: come with a new ``SUMMARY_FORMAT`` and its line here and in the docs.
+_COLUMNS_BY_FORMAT = {2: (
+    "athlete", "clip", "status", "exercise", "view", "reps", "problem_reps", "outside_reps",
+    "rounded_back", "rounded_back_reps", "rounded_back_judged_reps",
+    "lumbar_overextension", "lumbar_overextension_reps", "lumbar_overextension_judged_reps",
+    "jerky_twist", "jerky_twist_reps", "jerky_twist_judged_reps",
+    "worst_rep", "worst_fault", "worst_severity", "worst_value", "worst_at_s",
+    "not_assessable", "error", "exit_code", "pose", "page", "video", "thumbnail", "source")}
+
+
+def test_the_summary_format_names_its_columns(outcomes, tmp_path):
+    """Session 9 added ``<fault>_judged_reps``, moving every column after it, under the same
+    format number: a reader of format 1 read the wrong columns. The columns are pinned to the
+    format (summary.json's ``format``; summary.csv's header), and the docs say what changed."""
+    from pathlib import Path as _Path
+
+    from formcheck.batch.summary import SUMMARY_FORMAT
+
+    rows = build_rows(outcomes, tmp_path)
+    doc = json.loads(summary_json(rows, []))
+    assert doc["format"] == SUMMARY_FORMAT == 2
+    assert CSV_COLUMNS == _COLUMNS_BY_FORMAT[SUMMARY_FORMAT]
+    assert next(csv.reader(io.StringIO(summary_csv(rows)))) == list(CSV_COLUMNS)
+    assert all(set(r) == set(CSV_COLUMNS) for r in doc["rows"])  # its keys sorted
+    docs = (_Path(__file__).parents[1] / "docs" / "batch.md").read_text(encoding="utf-8")
+    assert (f"{SUMMARY_FORMAT}, a `<fault>_judged_reps` column after each `<fault>_reps`"
+            in docs)
+
+
 def test_a_report_that_cannot_be_read_makes_the_row_a_failure(tmp_path):
     bad = _outcome(tmp_path, "x", _report())
     (tmp_path / "alice" / "x.report.json").write_text("{}")
@@ -280,8 +310,8 @@ def test_a_finding_outside_the_reps_is_not_counted_as_a_rep(tmp_path):
     assert (o.outside_reps, o.worst_rep) == ("over-arched lower back", "outside reps")
     assert counts(rows)["with_findings"] == 2 and counts(rows)["problem_reps"] == 1
     page = index_html(rows, [], tmp_path)
-    assert "severe</span> in 1 rep and outside the reps</td>" in page
-    assert "mild</span> outside the reps</td>" in page
+    assert "severe</span> at worst, found in 1 rep and outside the reps</td>" in page
+    assert "mild</span> at worst, outside the reps</td>" in page
     assert "in 2 reps" not in page and "in 0 reps" not in page
     assert "2 with findings\n(1 problem rep)," in page
 

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import html
 import io
 import json
+from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.report import (
+    FAULTS,
     Assessment,
     Estimate,
     Finding,
@@ -207,9 +211,10 @@ def _held_through() -> Report:
 def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
     """QA session 9 (a real deadlift, rounded through most of the set): the back was held
     rounded 0.0-4.9 s, one finding of rep 1, and reps 2 and 3, inside that stretch, read "ok"
-    on the terminal, the page, the CSV and the batch page. They now say the severity and
-    whose finding it is; a rounding that starts in a rep's finish (the set-up of the next)
-    leaves that rep "ok"."""
+    on the terminal, the page, the CSV and the batch page. They now say whose finding it is
+    and its grade, not a grade of their own (session 10: "severe, see rep 1" read as rep 2's
+    grade, where its own part may be milder); a rounding that starts in a rep's finish (the
+    set-up of the next) leaves that rep "ok"."""
     import csv
 
     from rich.console import Console
@@ -225,7 +230,8 @@ def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
     assert report.runs_through("jerky_twist", 2) == []
     rows = {r["rep"]: r for r in csv.DictReader(io.StringIO(report.reps_csv()))}
     assert (rows["1"]["rounded_back"], rows["1"]["rounded_back_value"]) == ("severe", "55.0")
-    assert (rows["2"]["rounded_back"], rows["2"]["rounded_back_value"]) == ("severe", "")
+    said = "runs on from rep 1's severe finding"
+    assert (rows["2"]["rounded_back"], rows["2"]["rounded_back_value"]) == (said, "")
     assert rows["2"]["rounded_back_note"] == (
         "rounded back found in rep 1 (0.2–1.7 s) runs through this rep")
     assert rows["3"]["rounded_back"] == "severe" and rows["3"]["rounded_back_value"] == "40.0"
@@ -236,11 +242,17 @@ def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
     print_summary(report, {}, console)
     table = {ln.split("│")[0].strip(): ln for ln in console.file.getvalue().splitlines()
              if "│" in ln}
-    assert "severe, see rep 1" in table["2"] and "ok" in table["2"]
-    assert "see rep" not in table["1"] + table["3"]
+    assert said in table["2"] and "ok" in table["2"] and "severe" not in table["2"].replace(
+        said, "")
+    assert "runs on" not in table["1"] + table["3"]
 
-    page = render_html(report, {}, {}, tmp_path / "a.report.html").read_text(encoding="utf-8")
-    assert page.count("see rep 1<span class=\"why\">rounded back found in rep 1") == 1
+    page = html.unescape(render_html(report, {}, {}, tmp_path / "a.report.html").read_text(
+        encoding="utf-8"))
+    assert page.count(f'<span class="tag through">{said}</span><span class="why">rounded '
+                      "back found in rep 1") == 1
+    table = page[page.index('id="rep-table"'):]
+    table = table[:table.index("</table>")]
+    assert table.count('<span class="tag severe">') == 2  # reps 1 and 3: their own findings
     assert "rep 1, pull (runs through rep 2)" in page
     assert "runs through rep 3" not in page and "runs through reps" not in page
 
@@ -249,6 +261,10 @@ def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
         key="alice/a", source="/clips/a.mp4", athlete="alice", out_dir=tmp_path, stem="a",
         status="analysed", outputs=(("report", "a.report.json"),))], tmp_path)
     assert (row.problem_reps, row.rounded_back, row.rounded_back_reps) == (3, "severe", 3)
+    # The batch page gives the clip's worst grade, not three reps' grade.
+    from formcheck.batch.summary import index_html
+    index = index_html([row], [], tmp_path)
+    assert "severe</span> at worst, found in 3 reps</td>" in index
 
 
 def test_rest_phases_are_the_analysis_rep_profiles_still_phases():
@@ -294,3 +310,81 @@ def test_fast_builders_make_the_same_objects_as_the_constructors():
                                                     for p in r.phases),
                 r.start_frame, r.end_frame, r.ends_at_rest) for r in report.reps))
     assert same.to_json() == report.to_json()
+
+
+def _runs_through_by_scan(report: Report, fault: str, rep: int) -> list[Finding]:
+    """``Report.runs_through`` as it was before its lookup (session 10): every finding
+    scanned per call. The reference the lookup must match."""
+    from formcheck.report import REST_PHASES
+
+    here = next((r for r in report.reps if r.index == rep), None)
+    if here is None:
+        return []
+    moving = [(p.start_s, p.end_s) for p in here.phases if p.name not in REST_PHASES]
+    if not here.phases:
+        moving = [(here.start_s, here.end_s)]
+    out = []
+    for f in report.findings:
+        if f.fault != fault or f.rep is None or f.rep == rep:
+            continue
+        overlap = sum(max(0.0, min(f.end_s, b) - max(f.start_s, a)) for a, b in moving)
+        shortest = f.evidence.get("min_duration_s") or 0.0
+        if overlap > 0.0 and overlap >= float(shortest) - 1e-6:
+            out.append(f)
+    return out
+
+
+_PHASE_NAMES = ("set-up", "pull", "lowering", "finish", "descent", "ascent", "top")
+
+
+def _random_report(seed: int) -> Report:
+    """Reps of random lengths and phases (some without phases, some overlapping their
+    neighbour, one index given twice) and many findings of random faults and stretches, some
+    outside every rep, some with a shortest counted stretch."""
+    rng = np.random.default_rng(seed)
+    # Half the reports on a 0.1 s grid: overlaps equal to the shortest stretch (the boundary).
+    snap = (lambda x: round(x, 1)) if seed % 2 else (lambda x: x)
+    reps, t = [], 0.0
+    for i in range(1, int(rng.integers(1, 9)) + 1):
+        length = snap(float(rng.uniform(0.3, 2.0)))
+        start = snap(max(0.0, t - float(rng.uniform(0.0, 0.3)) * (rng.random() < 0.2)))
+        cuts = np.sort([snap(float(c)) for c in
+                        rng.uniform(start, start + length, int(rng.integers(0, 4)))])
+        edges = [start, *cuts.tolist(), start + length]
+        phases = tuple(Phase(str(rng.choice(_PHASE_NAMES)), a, b)
+                       for a, b in zip(edges[:-1], edges[1:], strict=True)) \
+            if rng.random() < 0.8 else ()
+        reps.append(Rep(i, start, start + length, phases))
+        t = start + length + float(rng.uniform(0.0, 0.5))
+    reps.append(replace(reps[0], start_s=t, end_s=t + 1.0))  # an index given twice
+    findings = []
+    for _ in range(int(rng.integers(0, 40))):
+        start = snap(float(rng.uniform(-0.5, t + 0.5)))
+        end = snap(start + float(rng.choice([0.0, rng.uniform(0.0, 0.4),
+                                             rng.uniform(0.0, 4.0)])))
+        evidence = {"min_duration_s": float(rng.choice([0.0, 0.1, 0.3]))} \
+            if rng.random() < 0.7 else {}
+        rep = None if rng.random() < 0.15 else int(rng.integers(1, len(reps) + 1))
+        findings.append(Finding(
+            fault=str(rng.choice(["rounded_back", "jerky_twist"])), rep=rep, phase=None,
+            start_s=start, end_s=end, peak_s=start, severity="mild", value=1.0, threshold=1.0,
+            unit="deg", message="", evidence=evidence))
+    return Report(video=None, model="full", frames_total=0, frames_with_person=0,
+                  reps=tuple(reps), findings=tuple(findings))
+
+
+def test_runs_through_lookup_gives_what_scanning_every_finding_gave():
+    """``runs_through`` is read per rep x fault by the CSV, the page and the batch summary:
+    its lookup, built once per report, gives the same findings in the same order as the
+    scan it replaced, on reports with many findings, odd reps and findings outside them."""
+    reports = [_held_through(), *(_random_report(seed) for seed in range(300))]
+    pairs = 0
+    for report in reports:
+        for fault in FAULTS:
+            for rep in {r.index for r in report.reps} | {0, 99}:
+                got = report.runs_through(fault, rep)
+                assert got == _runs_through_by_scan(report, fault, rep)
+                pairs += bool(got)
+    assert pairs > 100  # the random reports do have findings running through other reps
+    report = _held_through()
+    assert report.runs_through("rounded_back", 2) is not report.runs_through("rounded_back", 2)

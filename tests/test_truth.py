@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import html
 import io
 import os
 import re
@@ -20,7 +21,7 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.analysis.view import VIEW_REASONS
 from formcheck.config import SEVERITY, SEVERITY_NAMES, grade
 from formcheck.pipeline import build_report
-from formcheck.render._common import format_value, not_judged_text
+from formcheck.render._common import format_value, limit_text, not_judged_text
 from formcheck.report import FAULTS, Report, severity_rank
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,8 +60,9 @@ def assert_drawn_as_decided(report: Report, series: dict, seq) -> None:
     overlay = OverlayRenderer(report, seq, series)
     for i, f in enumerate(report.findings):
         s = series[f.evidence["series"]]
-        assert (s.fault, s.unit, s.threshold) == (f.fault, f.unit, f.threshold), f
         peak = f.evidence["peak_frame"]
+        # The series' limit at the worst frame (one limit, or that frame's own) is the finding's.
+        assert (s.fault, s.unit, s.limit_at(peak)) == (f.fault, f.unit, f.threshold), f
         assert s.values[peak] == pytest.approx(f.value, abs=1e-3)
         assert s.judged is None or s.judged[peak]
         assert f.value >= f.threshold
@@ -103,7 +105,13 @@ def test_every_surface_draws_the_quantity_and_limit_the_rule_decided_on(name, tm
     for f in report.findings:
         s = result.series[f.evidence["series"]]
         figure = re.search(rf'<figure id="signal-\d+-{s.name}">.*?</figure>', page, re.S)
-        assert figure and f"limit {format_value(f.threshold, f.unit)}" in figure.group(0)
+        # One limit: that value; a per-frame one: the range over the judged frames, which
+        # holds the finding's.
+        assert figure and f"limit {limit_text(s)}" in html.unescape(figure.group(0))
+        lo, hi = s.judged_limits()
+        assert lo <= f.threshold <= hi
+        if s.threshold_t is None:
+            assert limit_text(s) == format_value(f.threshold, f.unit)
 
 
 def test_a_rule_judging_two_ways_plots_each_way_on_its_own_scale():

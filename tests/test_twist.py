@@ -153,4 +153,8 @@ def test_a_twist_finding_is_graded_and_drawn_against_the_limit_it_had_to_pass():
     assert f.evidence["width_cue_weight"] < 0.5  # mostly the depth cue here
     assert f.threshold == pytest.approx(f.evidence["min_twist_rate_here_deg_s"])
     assert f.threshold > th.min_twist_rate_deg_s
-    assert result.series["twist_rate"].threshold == pytest.approx(f.threshold)
+    # The series carries each frame's limit: at the finding's peak, the finding's own.
+    s = result.series["twist_rate"]
+    assert s.threshold is None and s.threshold_t is not None
+    peak = int(np.argmin(np.abs(s.t_s - f.peak_s)))
+    assert s.limit_at(peak) == pytest.approx(f.threshold)

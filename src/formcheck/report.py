@@ -7,12 +7,15 @@ byte-identical JSON.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import itertools
 import json
 import math
 import os
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,14 @@ def worst(findings) -> Finding:
     """The most severe finding, ties broken by the largest magnitude: the one rule every sink
     (CSV, overlay, page, terminal) uses to summarise several findings."""
     return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.value)))
+
+
+def runs_on_text(f: Finding) -> str:
+    """The status of a rep that another rep's finding ``f`` runs through
+    (``Report.runs_through``), the same words on every surface (CSV, terminal, page): whose
+    finding it is and that finding's grade, not a grade of this rep (its own part of the
+    stretch may be milder): ``runs on from rep 1's severe finding``."""
+    return f"runs on from rep {f.rep}'s {f.severity} finding"
 
 
 def through_note(f: Finding) -> str:
@@ -233,25 +244,54 @@ class Report:
         (``start_s``–``end_s``) runs into rep ``rep``'s movement (its phases other than the
         still ``REST_PHASES``; the whole rep when it has no phases) for at least the rule's
         shortest counted stretch (``evidence["min_duration_s"]``; any overlap when not
-        recorded). A back held rounded from rep 1 through rep 3 is one finding of rep 1 (its
-        worst moment), but reps 2 and 3 were not "ok": every sink says so (``reps_csv``, the
-        terminal, the page, the batch summary). A fault that starts while the lifter sets up
-        for the next rep is that rep's alone. Findings outside every rep keep their own row."""
-        here = next((r for r in self.reps if r.index == rep), None)
-        if here is None:
-            return []
-        moving = [(p.start_s, p.end_s) for p in here.phases if p.name not in REST_PHASES]
-        if not here.phases:
-            moving = [(here.start_s, here.end_s)]
-        out = []
+        recorded), in the order of ``findings``. A back held rounded from rep 1 through rep 3
+        is one finding of rep 1 (its worst moment), but reps 2 and 3 were not "ok": every sink
+        says so (``reps_csv``, the terminal, the page, the batch summary). A fault that starts
+        while the lifter sets up for the next rep is that rep's alone. Findings outside every
+        rep keep their own row. Read from a lookup built once per report
+        (``_runs_through_index``): the sinks ask per rep and fault."""
+        return list(self._runs_through_index.get((fault, rep), ()))
+
+    @cached_property
+    def _runs_through_index(self) -> dict[tuple[str, int], tuple[Finding, ...]]:
+        """(fault, rep) → the findings ``runs_through`` gives, for every pair that has any.
+        Each finding is checked only against the movement stretches it can overlap (sorted by
+        start, found by bisection), so building it grows with findings x log(stretches), not
+        findings x reps."""
+        reps: dict[int, Rep] = {}
+        for r in self.reps:  # the first rep of an index, as a scan would find it
+            reps.setdefault(r.index, r)
+        # Every rep's movement stretches: (start, end, rep, position among its stretches).
+        spans = []
+        for r in reps.values():
+            moving = [(p.start_s, p.end_s) for p in r.phases if p.name not in REST_PHASES]
+            if not r.phases:
+                moving = [(r.start_s, r.end_s)]
+            spans += [(a, b, r.index, k) for k, (a, b) in enumerate(moving)]
+        spans.sort(key=lambda sp: sp[0])
+        starts = [sp[0] for sp in spans]
+        reach = list(itertools.accumulate((sp[1] for sp in spans), max))  # latest end so far
+        out: dict[tuple[str, int], list[Finding]] = {}
         for f in self.findings:
-            if f.fault != fault or f.rep is None or f.rep == rep:
+            if f.rep is None:
                 continue
-            overlap = sum(max(0.0, min(f.end_s, b) - max(f.start_s, a)) for a, b in moving)
-            shortest = f.evidence.get("min_duration_s") or 0.0
-            if overlap > 0.0 and overlap >= float(shortest) - 1e-6:
-                out.append(f)
-        return out
+            # The stretches that start before the finding ends, back to the last one that
+            # could still reach past its start.
+            hit: dict[int, list[tuple[int, float]]] = {}
+            i = bisect.bisect_left(starts, f.end_s) - 1
+            while i >= 0 and reach[i] > f.start_s:
+                a, b, rep, k = spans[i]
+                part = max(0.0, min(f.end_s, b) - max(f.start_s, a))
+                if rep != f.rep and part > 0.0:
+                    hit.setdefault(rep, []).append((k, part))
+                i -= 1
+            shortest = float(f.evidence.get("min_duration_s") or 0.0)
+            for rep, parts in hit.items():
+                # Summed in the rep's phase order, as the overlaps are everywhere else.
+                overlap = sum(part for _, part in sorted(parts))
+                if overlap >= shortest - 1e-6:
+                    out.setdefault((f.fault, rep), []).append(f)
+        return {k: tuple(v) for k, v in out.items()}
 
     def assessment(self, fault: str, rep: int | None = None) -> Assessment | None:
         for a in self.assessable:
@@ -323,8 +363,9 @@ class Report:
 
     def reps_csv(self) -> str:
         """One row per rep: times and, per fault, the worst finding's severity and value; else,
-        when another rep's finding runs through the rep (``runs_through``), its severity with
-        no value and a note naming it; else ``not_assessable`` or ``ok``; findings outside
+        when another rep's finding runs through the rep (``runs_through``), ``runs on from rep
+        N's <severity> finding`` (``runs_on_text``: not this rep's grade) with no value and a
+        note naming it; else ``not_assessable`` or ``ok``; findings outside
         every rep get a last row ``outside``.
         Then how far (deg), to which side and when (s) the worst twist went, and per fault the
         rule's words on the rep (``<fault>_note``: why it was not judged, or the caveat on its
@@ -355,7 +396,7 @@ class Report:
                     values.append(_clean(float(top.value)))
                 elif through:  # another rep's finding runs through this one: not "ok"
                     top = worst(through)
-                    status.append(top.severity)
+                    status.append(runs_on_text(top))
                     values.append("")
                     notes[-1] = "; ".join(filter(None, (through_note(top), notes[-1])))
                 elif a is not None and not a.assessable:

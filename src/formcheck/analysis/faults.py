@@ -835,10 +835,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # side at 8 Hz): no frame within the half-window an episode is checked for breaks in is
     # judged, as no episode there is.
     usable &= ~_near_breaks(sig.tracking_break, half)
-    # The one limit the plot draws: the median of the per-frame limits over the frames it
-    # shows as judged (the final mask).
-    judged_limits = need_rate_t[usable & np.isfinite(need_rate_t)]
-    plot_limit = float(np.median(judged_limits)) if judged_limits.size else th.min_twist_rate_deg_s
+    # The limit the surfaces draw and compare with: each frame's own (``need_rate_t``, what
+    # the frame was judged against), never a summary of it.
     notes = []
     if skipped["tracking_break"]:
         notes.append(f"{skipped['tracking_break']} fast rotation(s) not judged: the picture "
@@ -852,7 +850,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
             if a.rep is None and a.assessable else a for a in assessments)
     series = (
         Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, speed,
-               threshold=plot_limit, fault="jerky_twist", judged=usable),
+               threshold_t=need_rate_t, fault="jerky_twist", judged=usable,
+               limit_by="by how well the view shows the turn"),
         Series("twist_angle", "Shoulders turned against the hips (+ to the lifter's left)",
                "deg", sig.t_s, angle),
     )

@@ -30,7 +30,10 @@ from formcheck.render._common import (
 )
 from formcheck.report import FAULTS, Report, worst
 
-SUMMARY_FORMAT = 1
+#: Version of ``summary.json``'s layout, whose rows' fields are ``summary.csv``'s columns
+#: (docs/batch.md lists what each version changed). 2: ``<fault>_judged_reps`` after each
+#: ``<fault>_reps`` (session 9, which moved the columns after them).
+SUMMARY_FORMAT = 2
 NOT_ASSESSABLE = "not assessable"
 
 

@@ -180,7 +180,7 @@ def _reading(f: Finding, report: Report, series: dict) -> str:
     s = series.get(f.evidence.get("series", ""))
     rep = _rep_at(report, f.peak_s)
     where = f"there ({_rep_words(rep)})" if report.reps else "there"
-    if s is None or s.threshold is None:
+    if s is None or not s.has_limit:
         a = assessment_for(report, f.fault, rep)
         reason = f" ({a.reason})" if a is not None and a.reason else ""
         if a is not None and a.assessable:  # judged, but not on the signal that decided live
@@ -191,18 +191,30 @@ def _reading(f: Finding, report: Report, series: dict) -> str:
     span = (t >= f.start_s - 1e-6) & (t <= f.end_s + 1e-6)
     judged = span if s.judged is None else span & np.asarray(s.judged, bool)
     values = np.asarray(s.values, float)
+    limits = s.limit_t  # each frame against its own limit (one for every frame, or per frame)
+    judged &= np.isfinite(limits)
     if not (judged & np.isfinite(values)).any():
         a = assessment_for(report, f.fault, rep)
         reason = f" ({a.reason})" if a is not None and a.reason else ""
         return f"the whole set does not judge those frames{reason}"
-    v = float(np.nanmax(np.where(judged, values, np.nan)))
-    line = format_value(s.threshold, s.unit)
-    if v < s.threshold:
+    past = judged & (values >= limits)
+    # The frame the words are about: the highest reading, or, when some frames are past their
+    # limit, the highest of those; its own limit is the one stated.
+    k = int(np.nanargmax(np.where(past if past.any() else judged, values, np.nan)))
+    v, line = float(values[k]), format_value(float(limits[k]), s.unit)
+    lim_span = limits[judged & np.isfinite(values)]
+    if lim_span.min() != lim_span.max():  # the limit differs over the span: name the frame
+        if not past.any():
+            return (f"the whole set reads at most {format_value(v, s.unit)} {where} (at "
+                    f"{t[k]:.2f} s), under the limit line of {line} at that frame")
+        reading = (f"the whole set reads {format_value(v, s.unit)} at {t[k]:.2f} s {where}, "
+                   f"past the limit line of {line} at that frame")
+    elif not past.any():
         return (f"the whole set reads at most {format_value(v, s.unit)} {where}, under the "
                 f"limit line of {line}")
-    reading = f"the whole set reads up to {format_value(v, s.unit)} {where}, past the " \
-              f"limit line of {line}"
-    past = judged & (values >= s.threshold)
+    else:
+        reading = f"the whole set reads up to {format_value(v, s.unit)} {where}, past the " \
+                  f"limit line of {line}"
     dur = float(t[past][-1] - t[past][0]) if past.sum() > 1 else 0.0
     held = f.evidence.get("min_duration_s")
     if held is not None and dur < float(held):

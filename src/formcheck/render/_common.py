@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,9 +18,13 @@ from formcheck.report import (  # noqa: F401 (severity helpers re-exported for r
     Assessment,
     Finding,
     Report,
+    runs_on_text,
     severity_rank,
     worst,
 )
+
+if TYPE_CHECKING:
+    from formcheck.analysis.series import Series
 
 #: Short unit suffixes for display; anything else is appended after a space.
 _UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
@@ -50,15 +55,45 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{text} {unit}" if unit else text
 
 
+def format_range(lo: float, hi: float, unit: str) -> str:
+    """``250–420°/s`` (``format_value`` of both ends, the unit once when it is a short
+    suffix), or the one value when both ends read the same (``350°/s``)."""
+    a, b = format_value(lo, unit), format_value(hi, unit)
+    if a == b:
+        return b
+    suffix = _UNIT_SUFFIX.get(unit)
+    if suffix and a.endswith(suffix):
+        a = a[: -len(suffix)]
+    return f"{a}–{b}"
+
+
+def limit_text(s: Series) -> str | None:
+    """The limit a signal was judged against, for a caption or a table: one value, or for a
+    per-frame limit (``Series.threshold_t``) the range over the frames the rule judged (over
+    every frame when it judged none) and what the limit varies with: ``250–420°/s, by how
+    well the view shows the turn``. None when the signal has no limit."""
+    if not s.has_limit:
+        return None
+    if s.threshold_t is None:
+        return format_value(s.threshold, s.unit)
+    rng = s.judged_limits() or s.limit_span()
+    if rng is None:
+        return None
+    text = format_range(*rng, s.unit)
+    if rng[0] != rng[1] and s.limit_by:
+        text += f", {s.limit_by}"
+    return text
+
+
 def rep_label(rep: int | None) -> str:
     """Scope of an assessment: ``rep 2`` or, for ``None``, the whole clip."""
     return "whole clip" if rep is None else f"rep {rep}"
 
 
 def through_text(st: CellStatus) -> str:
-    """A ``through`` cell's words: ``severe, see rep 1`` (the worst such finding's rep)."""
-    w = worst(st.findings)
-    return f"{w.severity}, see rep {w.rep}"
+    """A ``through`` cell's words (``report.runs_on_text`` of the worst such finding): ``runs
+    on from rep 1's severe finding``, never a grade of this rep."""
+    return runs_on_text(worst(st.findings))
 
 
 def finding_where(f: Finding) -> str:

@@ -36,13 +36,16 @@ from formcheck.render._common import (
     finding_text,
     finding_where,
     fit_width,
+    format_range,
     format_value,
     judged_reps,
+    limit_text,
     not_judged,
     plain_value,
     plot_indices,
     robust_range,
     split_unit,
+    through_text,
     worst,
 )
 from formcheck.report import FAULTS, Finding, Report, through_note
@@ -72,7 +75,8 @@ _SLUG_BAD = re.compile(r"[^A-Za-z0-9_-]")
 _CSS = """
 :root { --ok:#1e7b34; --ok-bg:#e6f4ea; --mild:#7a5d00; --mild-bg:#fff4c2;
   --moderate:#a04a00; --moderate-bg:#ffe3c7; --severe:#a4161a; --severe-bg:#fddcdc;
-  --na:#555; --na-bg:#ececec; --line:#d7dce2; --muted:#5f6b7a; }
+  --na:#555; --na-bg:#ececec; --through:#5b3f8c; --through-bg:#ece6f6;
+  --line:#d7dce2; --muted:#5f6b7a; }
 * { box-sizing: border-box; }
 body { margin:0; background:#f6f7f9; color:#1c232b;
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
@@ -95,6 +99,7 @@ table.reps td.cell { min-width: 170px; }
 .moderate { color: var(--moderate); background: var(--moderate-bg); }
 .severe { color: var(--severe); background: var(--severe-bg); }
 .not_assessable { color: var(--na); background: var(--na-bg); }
+.through { color: var(--through); background: var(--through-bg); }
 .why { display: block; font-size: 13px; color: var(--muted); margin-top: 2px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
   gap: 16px; }
@@ -224,9 +229,9 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
         return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}{more}</span> '
                 f"{_e(format_value(w.value, w.unit))}"
                 f'<span class="why">limit {_e(format_value(w.threshold, w.unit))}</span>')
-    if st.kind == THROUGH:
+    if st.kind == THROUGH:  # another rep's finding: its grade is not this rep's
         w = worst(st.findings)
-        return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}</span> see rep {w.rep}'
+        return (f'<span class="tag through">{_e(through_text(st))}</span>'
                 f'<span class="why">{_e(through_note(w))}</span>')
     if st.kind == NOT_ASSESSABLE:
         why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
@@ -344,20 +349,31 @@ def _clip_limits(report: Report, series: dict[str, Series], fault: str) -> str:
     clip = report.assessment(fault, None)
     if clip is not None and not clip.assessable:
         return " Not judged in this clip."
-    on = {(s.threshold, s.unit): s.label or s.name for s in series.values()
-          if s.fault == fault and s.threshold is not None
-          and (s.judged is None or s.judged.any())}
-    limits = set(on) | {(f.threshold, f.unit) for f in report.findings if f.fault == fault}
+    # (lowest, highest, unit) → the signal that judged frames against it: one limit, or the
+    # range a per-frame limit (``Series.threshold_t``) took over the frames it judged.
+    on: dict[tuple[float, float, str], Series] = {}
+    for s in series.values():
+        rng = s.judged_limits() if s.fault == fault else None
+        if rng is not None:
+            on[(*rng, s.unit)] = s  # of equal ones, the last names it
+    limits = set(on)
+    for f in report.findings:  # a finding's limit is the one at its peak: inside a range
+        if f.fault == fault and not any(lo - 1e-9 <= f.threshold <= hi + 1e-9 and u == f.unit
+                                        for lo, hi, u in on):
+            limits.add((f.threshold, f.threshold, f.unit))
     if not limits:
         return ""
     bands = SEVERITY[fault]
     said = []
-    for limit, unit in sorted(limits, key=lambda lu: (lu[1], lu[0])):
-        what = f" on {on[limit, unit].lower()}" if len(limits) > 1 and (limit, unit) in on \
+    for lo, hi, unit in sorted(limits, key=lambda lu: (lu[2], lu[0], lu[1])):
+        s = on.get((lo, hi, unit))
+        what = f" on {(s.label or s.name).lower()}" if len(limits) > 1 and s is not None \
             else ""
-        said.append(f"limit {format_value(limit, unit)}{what} (moderate from "
-                    f"{format_value(limit * bands.moderate_x_limit, unit)}, severe from "
-                    f"{format_value(limit * bands.severe_x_limit, unit)})")
+        by = f", {s.limit_by}" if s is not None and s.limit_by and lo != hi else ""
+        mod, sev = bands.moderate_x_limit, bands.severe_x_limit
+        said.append(f"limit {format_range(lo, hi, unit)}{by}{what} (moderate from "
+                    f"{format_range(lo * mod, hi * mod, unit)}, severe from "
+                    f"{format_range(lo * sev, hi * sev, unit)})")
     return f" In this clip: {'; '.join(said)}."
 
 
@@ -430,10 +446,21 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
             ax.axhline(s.threshold, color=_PLOT_THRESHOLD, ls="--", lw=1.2, zorder=2)
             ax.text(1.005, s.threshold, "limit", color=_PLOT_THRESHOLD, va="center",
                     transform=ax.get_yaxis_transform())
+        steps = limit_steps(s)
+        if steps is not None:  # a limit per frame: a line that steps where it changes
+            lt, on_judged, off_judged = steps
+            ax.step(lt, off_judged, where="post", color=_PLOT_MUTED, ls="--", lw=1.0,
+                    zorder=2)
+            ax.step(lt, on_judged, where="post", color=_PLOT_THRESHOLD, ls="--", lw=1.2,
+                    zorder=2)
+            last = np.flatnonzero(np.isfinite(on_judged))
+            if last.size:
+                ax.text(1.005, float(on_judged[last[-1]]), "limit", color=_PLOT_THRESHOLD,
+                        va="center", transform=ax.get_yaxis_transform())
         if len(s.t_s):
             ax.set_xlim(float(s.t_s[0]), float(s.t_s[-1]))
         peaks = [f.value for f in mine]
-        ax.set_ylim(*robust_range(s.values, [s.threshold, *peaks]))
+        ax.set_ylim(*robust_range(s.values, [*(s.limit_span() or ()), *peaks]))
         ax.set_xlabel("time (s)")
         ax.set_ylabel(s.unit)
         ax.grid(axis="y", color="#e3e6ea", lw=0.6)
@@ -444,6 +471,21 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
     # matplotlib numbers its ids per figure (figure_1, axes_1, …): prefix them so several plots
     # can live in one page without clashing.
     return _SVG_ID_REF.sub(lambda m: f"{m.group(1)}{id_prefix}{m.group(2)}", svg)
+
+
+def limit_steps(s: Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """What a page plot draws of a per-frame limit (``Series.threshold_t``): the times and
+    the limit held from each until the next (a step line, ``where="post"``), split into the
+    frames the rule judged (drawn in the limit's colour) and the others (grey, like the curve
+    there), NaN in each where the other is: each run's last step reaches the next run's first
+    time, so the line is whole. At most a few points per pixel column (peaks kept), however
+    long the clip. None for a signal with one limit or none."""
+    if s.threshold_t is None:
+        return None
+    keep = plot_indices(s.threshold_t, PLOT_BUCKETS)
+    t, lim = s.t_s[keep], s.threshold_t[keep]
+    judged = np.ones(len(t), bool) if s.judged is None else s.judged[keep]
+    return t, np.where(judged, lim, np.nan), np.where(judged, np.nan, lim)
 
 
 def decided_on(report: Report, s: Series) -> list[Finding]:
@@ -468,8 +510,11 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
         unused = bool(s.fault) and not muted and s.judged is not None and not s.judged.any()
         if s.fault and not unused:
             bits.append(f"decides {fault_title(s.fault)}")
-        if s.threshold is not None:
-            bits.append(f"limit {format_value(s.threshold, s.unit)}")
+        limit = limit_text(s)
+        if limit is not None:
+            bits.append(f"limit {limit}")
+            if s.threshold_t is not None and s.judged is not None and not s.judged.all():
+                bits.append("limit line grey where no frame was judged against it")
         if s.baseline is not None:
             bits.append(f"relative to a neutral of {format_value(s.baseline, s.unit)}")
         if unused:

@@ -496,7 +496,7 @@ class OverlayRenderer:
             if s.judged is not None:  # not judged there: drawn faint, whatever its value
                 code[~s.judged & (code == _CODE_OK)] = _CODE_NOT_ASSESSABLE
             self._sample_code[name] = code
-            self._y_range[name] = robust_range(s.values, [s.threshold, *peaks])
+            self._y_range[name] = robust_range(s.values, [*(s.limit_span() or ()), *peaks])
 
     # ------------------------------------------------------------------ tables
     def _status_table(self, faults: tuple[str, ...]) -> np.ndarray:
@@ -520,7 +520,7 @@ class OverlayRenderer:
         out: dict[str, Series] = {}
         for fault in FAULTS:
             cands = [s for s in self.series.values() if s.fault == fault]
-            with_thr = [s for s in cands if s.threshold is not None]
+            with_thr = [s for s in cands if s.has_limit]
             if with_thr:
                 out[fault] = max(with_thr, key=_closest_to_limit)  # first on ties
             elif cands:
@@ -919,8 +919,10 @@ class OverlayRenderer:
         # lockout-only angle reads -127° while bent over.
         judged = j >= 0 and (s.judged is None or bool(s.judged[j]))
         parts = [f"now {format_value(now, short)}" if judged else "not judged"]
-        if s.threshold is not None:
-            parts.append(f"limit {format_value(s.threshold, short)}")
+        # This frame's limit (a per-frame one: the one this frame was judged against).
+        limit = s.limit_at(j) if j >= 0 or s.threshold_t is None else None
+        if limit is not None:
+            parts.append(f"limit {format_value(limit, short)}")
         narrow = self.narrow(width, lay)
         # Narrow: the fault's name (the banner's words) for the long signal name.
         label = (fault_title(s.fault).capitalize() if narrow and s.fault else s.label or s.name)
@@ -972,9 +974,9 @@ class OverlayRenderer:
         def ymap(v: np.ndarray | float) -> np.ndarray:  # clipped to the box: spikes stay inside
             return np.clip(py1 - (np.asarray(v) - lo) / (hi - lo) * (py1 - py0), py0, py1)
 
+        dash = max(4, lay.px // 2)
         if s.threshold is not None:
             yt = int(round(float(ymap(s.threshold))))
-            dash = max(4, lay.px // 2)
             for xd in range(px0, px1, 2 * dash):
                 cv2.line(frame, (xd, yt), (min(xd + dash, px1), yt), st.threshold_bgr,
                          max(1, lay.line // 2), cv2.LINE_AA)
@@ -983,6 +985,9 @@ class OverlayRenderer:
         t_now = self.seq.t_s[index]
         t_from = t_now - st.sparkline_window_s
         j0 = int(np.searchsorted(s.t_s, t_from, side="left"))
+        if s.threshold_t is not None:
+            self._draw_limit_steps(frame, s, j, t_from, (px0, px1), ymap, dash,
+                                   max(1, lay.line // 2))
         ts, vs = s.t_s[j0:j + 1], s.values[j0:j + 1]
         codes = self._sample_code[fault][j0:j + 1]
         xs = px0 + (ts - t_from) / st.sparkline_window_s * (px1 - px0)
@@ -1005,6 +1010,43 @@ class OverlayRenderer:
             cv2.line(frame, (ix[q - 1], iy[q - 1]), (ix[q], iy[q]), bgr, thick, cv2.LINE_AA)
         if finite[-1]:
             cv2.circle(frame, (ix[-1], iy[-1]), thick + 2, st.text_bgr, -1, cv2.LINE_AA)
+
+    def _draw_limit_steps(self, frame: np.ndarray, s: Series, j: int, t_from: float,
+                          xs: tuple[int, int], ymap, dash: int, thick: int) -> None:
+        """A per-frame limit (``Series.threshold_t``) across the gauge's window, dashed: each
+        pixel column holds the limit of the sample at or before its time (a step line, up to
+        the current sample ``j``), in the limit's colour where the rule judged that sample
+        and faint where it did not, as the curve is."""
+        import cv2
+
+        st = self.style
+        px0, px1 = xs
+        cols = np.arange(px0, px1 + 1)
+        t_col = t_from + (cols - px0) / max(px1 - px0, 1) * st.sparkline_window_s
+        k = np.minimum(np.searchsorted(s.t_s, t_col, side="right") - 1, j)
+        ok = k >= 0
+        k = np.maximum(k, 0)
+        lim = s.threshold_t[k]
+        ok &= np.isfinite(lim) & (((cols - px0) // dash) % 2 == 0)
+        if not ok.any():
+            return
+        ys = np.where(ok, np.rint(ymap(np.where(ok, lim, 0.0))), 0).astype(np.int64)
+        faint = np.zeros(len(cols), bool) if s.judged is None else ~s.judged[k]
+        # Runs of drawn columns at one height and colour: one segment each, joined to the run
+        # before by an upright step where the limit changed between neighbouring columns.
+        new = ok.copy()
+        new[1:] &= ~ok[:-1] | (ys[1:] != ys[:-1]) | (faint[1:] != faint[:-1])
+        starts = np.flatnonzero(new)
+        ends = np.append(starts[1:] - 1, len(cols) - 1)
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            while not ok[b]:
+                b -= 1
+            bgr = st.faint_bgr if faint[a] else st.threshold_bgr
+            y = int(ys[a])
+            if a > 0 and ok[a - 1]:
+                cv2.line(frame, (int(cols[a]), int(ys[a - 1])), (int(cols[a]), y), bgr, thick,
+                         cv2.LINE_AA)
+            cv2.line(frame, (int(cols[a]), y), (int(cols[b]), y), bgr, thick, cv2.LINE_AA)
 
 
 #: Percentiles of a rep's per-frame torso boxes taken as its extent: a few frames of a pose
@@ -1029,12 +1071,15 @@ def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
 
 
 def _closest_to_limit(s: Series) -> float:
-    """Largest ``value / threshold`` over the frames the series was judged on (-inf: none)."""
-    v = s.values if s.judged is None else s.values[s.judged]
-    v = v[np.isfinite(v)]
-    if not v.size or not s.threshold:
+    """Largest ``value / limit`` over the frames the series was judged on, each frame against
+    its own limit (``Series.limit_t``) (-inf: none)."""
+    v, lim = s.values, s.limit_t
+    if s.judged is not None:
+        v, lim = v[s.judged], lim[s.judged]
+    ok = np.isfinite(v) & np.isfinite(lim) & (lim != 0)
+    if not ok.any():
         return -np.inf
-    return float(np.max(v / abs(s.threshold)))
+    return float(np.max(v[ok] / np.abs(lim[ok])))
 
 
 def _within(t: np.ndarray, start_s: float, end_s: float) -> np.ndarray:

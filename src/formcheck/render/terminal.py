@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 #: Rich styles per status; the same palette as the overlay and the page.
 _STYLE = {"ok": "green", "mild": "yellow", "moderate": "dark_orange", "severe": "bold red",
-          NOT_ASSESSABLE: "dim"}
+          NOT_ASSESSABLE: "dim", THROUGH: "magenta"}
 
 
 def _estimate(est: Estimate | None, what: str, suffix: str = "") -> str:
@@ -130,8 +130,8 @@ def _cell(report: Report, fault: str, rep: int | None):
         more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
         return Text(f"{w.severity}{more} {format_value(w.value, w.unit)}",
                     style=_STYLE.get(w.severity, "red"))
-    if st.kind == THROUGH:
-        return Text(through_text(st), style=_STYLE.get(st.severity, "red"))
+    if st.kind == THROUGH:  # not this rep's grade: not in a grade's colour
+        return Text(through_text(st), style=_STYLE[THROUGH])
     if st.kind == NOT_ASSESSABLE:
         return Text("not assessable", style=_STYLE[NOT_ASSESSABLE])
     return Text("ok", style=_STYLE["ok"])
