@@ -9,7 +9,8 @@ to a rep and phase, grades it, and records the evidence (signals, values, thresh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -66,26 +67,18 @@ class FaultContext:
     #: ``view.usable_yaw`` of the body's yaw over the trunk-visible frames (in any order), if
     #: the caller has it; None: selected where needed
     seen_yaw_deg: np.ndarray | None = None
-    #: ``(reps, first frames, last frames)``: every rep's first and last frame as arrays, which
-    #: every rule reads; worked out here from ``reps`` (once: a ``replace`` keeps them while
-    #: ``reps`` is the same tuple)
-    rep_frames: tuple | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.rep_frames is None or self.rep_frames[0] is not self.reps:
-            first = np.array([r.start_frame for r in self.reps], dtype=np.intp)
-            last = np.array([r.end_frame for r in self.reps], dtype=np.intp)
-            object.__setattr__(self, "rep_frames", (self.reps, first, last))
-
-    @property
+    # Worked out from ``reps`` on first use and kept (a frozen dataclass without slots has a
+    # ``__dict__`` for them); a ``replace`` makes a new context, which works them out afresh.
+    @cached_property
     def rep_first(self) -> np.ndarray:
         """``(R,)`` every rep's first frame."""
-        return self.rep_frames[1]
+        return np.array([r.start_frame for r in self.reps], dtype=np.intp)
 
-    @property
+    @cached_property
     def rep_last(self) -> np.ndarray:
         """``(R,)`` every rep's last frame (inclusive)."""
-        return self.rep_frames[2]
+        return np.array([r.end_frame for r in self.reps], dtype=np.intp)
 
 
 @dataclass(frozen=True)
