@@ -656,10 +656,12 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
              "min_duration_s": th.min_duration_s}))
     # Bent over: the outline (side view only) concave past a straight shoulder-hip line.
     arch = -100.0 * sig.bulge
-    bent = in_reps & (sig.lean_deg >= rb.judge_min_trunk_deg) & ~upright
+    # Drawn on every usable bent-over frame (context), judged inside counted reps only.
+    bent_seen = usable & (sig.lean_deg >= rb.judge_min_trunk_deg) & ~(tall & plausible)
     if np.isfinite(rb.max_elbow_behind_back_frac):  # a row's elbows break the outline
         with np.errstate(invalid="ignore"):
-            bent &= ~(sig.elbow_behind_back > rb.max_elbow_behind_back_frac)
+            bent_seen &= ~(sig.elbow_behind_back > rb.max_elbow_behind_back_frac)
+    bent = bent_seen & in_reps
     xb = np.where(bent & bent_judged, arch, np.nan)
     for ep in decide(sig.t_s, xb, th.min_bent_arch_pct, th.release_frac, th.min_duration_s):
         peak = ep[2]
@@ -678,7 +680,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
                threshold=th.min_hip_extension_deg, fault="lumbar_overextension",
                judged=upright),
         Series("back_arch", "Back outline concave past straight", "% of torso", sig.t_s,
-               np.where(bent, arch, np.nan),
+               np.where(bent_seen, arch, np.nan),
                # Off (inf): context only, nothing to draw a limit at.
                threshold=th.min_bent_arch_pct if np.isfinite(th.min_bent_arch_pct) else None,
                fault="lumbar_overextension", judged=bent & bent_judged),
