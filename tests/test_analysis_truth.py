@@ -154,3 +154,70 @@ def test_rounding_is_judged_only_inside_counted_reps():
             judged = result.series[name].judged
             assert judged[in_rep].any() and not judged[~in_rep].any(), name
     assert all(f.rep is not None for f in result.findings if f.fault == "rounded_back")
+
+
+def _lumbar_ctx(seq, exercise: str, ext_deg: float, frames: np.ndarray):
+    """The over-extension rule's context on ``seq``'s own signals and reps, with the trunk
+    read ``ext_deg`` behind the thighs on ``frames``."""
+    from formcheck.analysis.faults import FaultContext
+    from formcheck.analysis.features import compute_signals
+    from formcheck.analysis.reps import rep_index_per_frame
+
+    cfg = Config()
+    result = analyze_sequence(seq, cfg, exercise=exercise)
+    sig = compute_signals(seq, cfg)
+    ext = sig.hip_extension_deg.copy()
+    ext[frames] = ext_deg
+    return result, FaultContext(
+        sig=dataclasses.replace(sig, hip_extension_deg=ext), exercise=exercise,
+        view=result.view, reps=result.reps,
+        rep_of_frame=rep_index_per_frame(len(seq), result.reps),
+        thresholds=cfg.faults_for(exercise), assess=cfg.assess, view_cfg=cfg.view,
+        clip_reason=None)
+
+
+def test_a_lean_back_while_standing_outside_the_reps_is_not_judged():
+    """Review (session 9): the lockout rule judged upright frames outside the reps (standing
+    before the set, walking away; a real squat's lifter stretching with his arms overhead
+    after his last rep was warned of, "outside a counted rep"). Like the other rules it
+    judges counted reps only: the same lean back is found in a rep's own finish (a squat's
+    standing up), and not while standing before the set."""
+    from formcheck.analysis.faults import lumbar_overextension
+
+    seq = synthesize(SynthSpec(exercise="squat", yaw_deg=90.0, setup_s=4.0, **NOISE))[0]
+    plain = analyze_sequence(seq, exercise="squat")
+    first = plain.reps[0]
+    before = np.arange(len(seq)) < first.start_frame
+    assert plain.series["hip_extension"].values[before].size >= 60  # 2 s standing before
+    _, ctx = _lumbar_ctx(seq, "squat", 20.0, before)
+    out = lumbar_overextension(ctx)
+    assert not out.findings
+    assert not out.series[0].judged[before].any()
+    # The same lean back in rep 1's own still finish (standing up at the top) is found there.
+    top = next(p for p in first.phases if p.name == "top")
+    finish = (seq.t_s >= top.start_s) & (seq.t_s <= top.end_s)
+    _, ctx = _lumbar_ctx(seq, "squat", 20.0, finish)
+    found = lumbar_overextension(ctx).findings
+    assert [f.rep for f in found] == [1]
+
+
+def test_a_clip_without_a_counted_rep_judges_no_fault_and_says_why():
+    """Review (session 9): with no rep counted the rounding rule judged the whole clip, the
+    twist rule nothing (a silent "none"), the lockout rule every upright frame. Now every
+    fault a view could show is "not assessable", with the same stated reason, and nothing
+    is judged or found."""
+    from formcheck.analysis.faults import NO_REP_REASON
+
+    said = set()
+    for yaw in (90.0, 45.0):  # the side view shows the back, 45° the lockout and the twist
+        seq = synthesize(SynthSpec(exercise="deadlift", yaw_deg=yaw, reps=(), setup_s=4.0,
+                                   **NOISE))[0]
+        result = analyze_sequence(seq, exercise="deadlift")
+        assert not result.reps and not result.findings
+        for s in result.series.values():
+            assert s.judged is None or not s.judged.any(), s.name
+        for a in result.assessable:
+            assert not a.assessable
+            if a.reason == NO_REP_REASON:
+                said.add(a.fault)
+    assert said == {"rounded_back", "lumbar_overextension", "jerky_twist"}

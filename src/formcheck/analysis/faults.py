@@ -9,7 +9,8 @@ to a rep and phase, grades it, and records the evidence (signals, values, thresh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -66,26 +67,23 @@ class FaultContext:
     #: ``view.usable_yaw`` of the body's yaw over the trunk-visible frames (in any order), if
     #: the caller has it; None: selected where needed
     seen_yaw_deg: np.ndarray | None = None
-    #: ``(reps, first frames, last frames)``: every rep's first and last frame as arrays, which
-    #: every rule reads; worked out here from ``reps`` (once: a ``replace`` keeps them while
-    #: ``reps`` is the same tuple)
-    rep_frames: tuple | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.rep_frames is None or self.rep_frames[0] is not self.reps:
-            first = np.array([r.start_frame for r in self.reps], dtype=np.intp)
-            last = np.array([r.end_frame for r in self.reps], dtype=np.intp)
-            object.__setattr__(self, "rep_frames", (self.reps, first, last))
-
-    @property
+    # Worked out from ``reps`` on first use and kept (a frozen dataclass without slots has a
+    # ``__dict__`` for them); a ``replace`` makes a new context, which works them out afresh.
+    @cached_property
     def rep_first(self) -> np.ndarray:
         """``(R,)`` every rep's first frame."""
-        return self.rep_frames[1]
+        return np.array([r.start_frame for r in self.reps], dtype=np.intp)
 
-    @property
+    @cached_property
     def rep_last(self) -> np.ndarray:
         """``(R,)`` every rep's last frame (inclusive)."""
-        return self.rep_frames[2]
+        return np.array([r.end_frame for r in self.reps], dtype=np.intp)
+
+    @cached_property
+    def in_reps(self) -> np.ndarray:
+        """``(T,)`` frames of a counted rep, the still set-up and finish it owns included."""
+        return self.rep_of_frame > 0
 
 
 @dataclass(frozen=True)
@@ -148,6 +146,30 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                 f"needed body parts visible in only {rep_share:.0%} of this rep's frames"
                 if rep_hidden else VIEW_REASONS[fault].format(view=rep_view))))
     return tuple(out), usable
+
+
+#: Why no fault of a clip without a counted rep is judged (``judged_in_reps``).
+NO_REP_REASON = ("no rep was counted (no full movement out of the rest position and back was "
+                 "found), and only counted reps are judged: standing about, setting up, "
+                 "walking and re-racking move the body freely")
+
+
+def judged_in_reps(ctx: FaultContext, assessments: tuple[Assessment, ...],
+                   frames: np.ndarray) -> tuple[tuple[Assessment, ...], np.ndarray]:
+    """Where every rule judges, the same way for all: on the frames of counted reps only
+    (``frames``, the rule's judgeable ones, is returned cut to them). A rep includes the
+    still set-up and finish it owns (``reps.setup_s``, ``reps.finish_s``): a deadlift's
+    lockout hold lies inside its rep, a squat's standing up in its finish; the real clips'
+    lockouts all did (docs/analysis.md, "The rules"). Outside the reps (standing before the
+    set, walking up, resting between reps, re-racking, stretching after the set) the body
+    moves freely, and nothing there is a rep's fault. With no counted rep nothing is
+    judged: a clip the rule could otherwise judge is then not assessable, with
+    ``NO_REP_REASON``, never a silent "none"."""
+    frames = frames & ctx.in_reps
+    if ctx.reps:
+        return assessments, frames
+    return tuple(replace(a, assessable=False, reason=NO_REP_REASON)
+                 if a.rep is None and a.assessable else a for a in assessments), frames
 
 
 def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...],
@@ -455,8 +477,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     # Bent *forward* only: leaning back 30 deg at lockout also tilts the trunk from vertical
     # (rendered ext30 deadlift: a false rounding when judged on the unsigned inclination).
     judged = usable & (sig.lean_deg >= th.judge_min_trunk_deg)
-    if ctx.reps:  # the lifter walking up, bending to the bar, re-racking: not a rep's load
-        judged &= ctx.rep_of_frame > 0
+    assessments, judged = judged_in_reps(ctx, assessments, judged)
     if np.isfinite(th.max_elbow_behind_back_frac):
         with np.errstate(invalid="ignore"):
             judged &= ~(sig.elbow_behind_back > th.max_elbow_behind_back_frac)
@@ -600,6 +621,9 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
         caveat = f"{cut}; {caveat}" if caveat else cut
     assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok, caveat=caveat)
     usable = _only_in(usable, shown)
+    # The lockout's and the bent-over arch's frames; the bent-over neutral (a reference, not
+    # a verdict) is read from every usable frame.
+    assessments, in_reps = judged_in_reps(ctx, assessments, usable)
     ext = sig.hip_extension_deg
     base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
     concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(ext, np.nan)
@@ -611,7 +635,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
         # high is bent over, not locked out).
         tall = (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) \
             & (sig.lean_deg <= th.judge_max_lean_deg)
-    upright = usable & tall & plausible
+    upright = in_reps & tall & plausible
     if not bent_judged:
         assessments = _require_lockout(ctx, assessments, upright)
     findings = []
@@ -632,10 +656,12 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
              "min_duration_s": th.min_duration_s}))
     # Bent over: the outline (side view only) concave past a straight shoulder-hip line.
     arch = -100.0 * sig.bulge
-    bent = usable & (sig.lean_deg >= rb.judge_min_trunk_deg) & ~upright
+    # Drawn on every usable bent-over frame (context), judged inside counted reps only.
+    bent_seen = usable & (sig.lean_deg >= rb.judge_min_trunk_deg) & ~(tall & plausible)
     if np.isfinite(rb.max_elbow_behind_back_frac):  # a row's elbows break the outline
         with np.errstate(invalid="ignore"):
-            bent &= ~(sig.elbow_behind_back > rb.max_elbow_behind_back_frac)
+            bent_seen &= ~(sig.elbow_behind_back > rb.max_elbow_behind_back_frac)
+    bent = bent_seen & in_reps
     xb = np.where(bent & bent_judged, arch, np.nan)
     for ep in decide(sig.t_s, xb, th.min_bent_arch_pct, th.release_frac, th.min_duration_s):
         peak = ep[2]
@@ -654,7 +680,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
                threshold=th.min_hip_extension_deg, fault="lumbar_overextension",
                judged=upright),
         Series("back_arch", "Back outline concave past straight", "% of torso", sig.t_s,
-               np.where(bent, arch, np.nan),
+               np.where(bent_seen, arch, np.nan),
                # Off (inf): context only, nothing to draw a limit at.
                threshold=th.min_bent_arch_pct if np.isfinite(th.min_bent_arch_pct) else None,
                fault="lumbar_overextension", judged=bent & bent_judged),
@@ -740,8 +766,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # Near side-on neither cue can read a turn about the spine (the shoulders' projected
     # width barely changes and one shoulder hides the other).
     assessments, turned = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
-    # Judged inside counted reps only: set-up, walk-outs and re-racking turn the body freely.
-    usable &= ~turned & (ctx.rep_of_frame > 0)
+    assessments, usable = judged_in_reps(ctx, assessments, usable & ~turned)
     n = len(sig.t_s)
     if tw is None:
         angle = rate = jerk = np.full(n, np.nan)
