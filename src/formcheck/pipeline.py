@@ -111,6 +111,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     from concurrent.futures import ThreadPoolExecutor
 
     from formcheck.io.video import FileSource
+    from formcheck.memory import trimmed
     from formcheck.pose.estimator import (
         PoseEstimator,
         SequenceBuilder,
@@ -121,8 +122,11 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     from formcheck.pose.segments import plan_segments
 
     # The video first: a missing or undecodable clip is reported before any model problem.
+    # Freed heap memory goes back to the system once a second (``memory.trimmed``): kept in
+    # glibc's arenas, a long clip's pass crept up ~5% over 120 s.
     with FileSource(video, channels="rgb") as src, \
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-hash") as hasher:
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="formcheck-hash") as hasher, \
+            trimmed():
         info = src.info
         resolved = resolve_model(model)
         # The clip's and the model's hashes (seconds for a long 1080p file) are taken beside
