@@ -10,7 +10,7 @@ Elsewhere than glibc (musl, macOS, Windows) it does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,18 +20,26 @@ from contextlib import contextmanager
 TRIM_EVERY_S = 1.0
 
 
+@functools.cache
 def _malloc_trim():
-    """glibc's ``malloc_trim``, or None where there is none."""
-    name = ctypes.util.find_library("c")
-    if not name:
-        return None
+    """glibc's ``malloc_trim`` (looked up once, in the process' own symbols: no ``ldconfig``
+    run), or None where there is none."""
     try:
-        fn = ctypes.CDLL(name).malloc_trim
+        fn = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
     fn.argtypes = [ctypes.c_size_t]
     fn.restype = ctypes.c_int
     return fn
+
+
+def trim_now() -> bool:
+    """Hand the heap's free memory back to the system now; False where that cannot be done."""
+    fn = _malloc_trim()
+    if fn is None:
+        return False
+    fn(0)
+    return True
 
 
 class Trimmer:

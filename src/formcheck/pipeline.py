@@ -518,19 +518,12 @@ def _release_freed_memory() -> None:
     """Once, between the analysis and the render pass: hand back to the system the heap the
     analysis freed (about 0.6 KB a frame of temporaries that glibc otherwise keeps, under the
     render pass's own peak). One call, a few milliseconds; a no-op without glibc."""
-    import ctypes
-    import ctypes.util
     import gc
 
+    from formcheck.memory import trim_now
+
     gc.collect()
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        trim = libc.malloc_trim if libc is not None else None
-    except (OSError, AttributeError):
-        return
-    if trim is not None:
-        trim(0)
+    trim_now()
 
 
 def _thumbnail(drawn):
