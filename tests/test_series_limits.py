@@ -186,3 +186,20 @@ def test_live_correction_states_the_limit_at_the_frame_it_talks_about():
     (c,) = w.corrections(report, {"twist_rate": low})
     assert (f"reads at most {low.values[k]:.0f}°/s there (in rep 2) (at {seq.t_s[k]:.2f} s), "
             "under the limit line of 420°/s at that frame") in c.text
+
+
+def test_a_long_clips_short_judged_stretches_keep_their_limit_line():
+    """Review (session 10): thinned as one line for a long clip's plot, the limit lost its
+    coloured (judged) step in most short reps: 47 of 59 two-second reps of a 30-minute set."""
+    fps, minutes = 30.0, 30
+    t = np.arange(int(fps * 60 * minutes)) / fps
+    judged = ((t % 30.0) >= 1.1) & ((t % 30.0) < 1.9)  # a short judged stretch every 30 s
+    limit = np.where(t < 900.0, LOW, HIGH)
+    s = Series("twist_rate", "twist", "deg/s", t, np.full(len(t), 50.0), threshold_t=limit,
+               fault="jerky_twist", judged=judged, limit_by=BY)
+    lt, on, off = limit_steps(s)
+    assert len(lt) < len(t) // 10  # thinned
+    reps = np.floor(t[judged] / 30.0)
+    drawn = np.floor(lt[np.isfinite(on)] / 30.0)
+    assert set(np.unique(reps)) <= set(np.unique(drawn))
+    assert np.isfinite(off).any()
