@@ -715,7 +715,10 @@ def test_a_warning_numbered_otherwise_than_the_record_is_corrected_with_its_rep(
     assert c.text == ("said live at 5.6 s as rep 2: rounded back peaking at 5.00 s, 30° "
                       "(limit 20°), moderate — not kept as rep 2: the whole set counts it in "
                       "rep 3 (rounded back peaking at 5.20 s, 31° (limit 20°), moderate)")
-    assert c.spoken == "Correction: the rounded back said as rep 2 is rep 3"
+    assert c.spoken == "Correction: the rounded back said as rep 2 is in rep 3"
+    # Renumbered mid-set (the set so far cut anew): the moment is not said again as rep 3.
+    assert lw.note([finding(3, 5.05)], True, 6.5, 3.0) == []
+    assert [c.said.finding.rep for c in lw.corrections(record, {})] == [2]
     # Another moment of the same fault under rep 3 is not the warning given.
     other = replace(finding(3, 9.0), message="another moment")
     assert lw.told(other) is None

@@ -60,7 +60,7 @@ class Correction:
         title = fault_title(f.fault)
         if self.renumbered:
             where = ("outside the counted reps" if self.counted_in is None
-                     else f"rep {self.counted_in}")
+                     else f"in rep {self.counted_in}")
             return f"Correction: the {title} said as rep {f.rep} is {where}"
         return f"Correction: the {title} said at {self.said.said_s:.0f} seconds was not kept"
 
@@ -112,8 +112,9 @@ class LiveWarnings:
 
     def note(self, findings, numbered: bool, said_s: float, at: float) -> list[Finding]:
         """Record the findings of a newly published view; returns those to announce now:
-        each (fault, rep) the first time, unless said already without a rep number at the same
-        moment (the reps so far were cut anew)."""
+        each (fault, rep) the first time, unless that moment was said already: without a rep
+        number (this one unnumbered too), or under another rep number (the reps so far were
+        cut anew: the set's end corrects the number once, ``corrections``)."""
         out = []
         for f in findings:
             k = (f.fault, f.rep)
@@ -126,6 +127,9 @@ class LiveWarnings:
                 self._unnumbered.append(w)
                 if said:
                     continue
+            elif any(o.numbered and o.finding.fault == f.fault
+                     and same_moment(o.finding, f, self.near_s) for o in self.said):
+                continue
             self.said.append(w)
             out.append(f)
         return out
