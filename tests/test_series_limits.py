@@ -96,7 +96,7 @@ def test_the_page_states_the_range_of_limits_used_and_plots_the_line_per_frame(t
             f"{HIGH * sev:.0f}°/s).") in grades
     signals = _section(text, "signals")
     assert f"limit 250–420°/s, {BY}" in signals
-    assert "limit line grey where no frame was judged against it" in signals
+    assert "curve and limit line grey where the rule does not judge" in signals
     # The plotted line: each frame's limit held until the next (judged part and the rest).
     t, on, off = limit_steps(s)
     np.testing.assert_array_equal(t, s.t_s)

@@ -280,15 +280,21 @@ def test_overlay_notices_and_banners_are_never_cut(size):
         lines, _ = overlay.wrap(f.message, round(lay.px * 1.1), size[0] - 2 * lay.margin, lay,
                                 True, st.banner_max_lines)
         assert " ".join(lines) == f.message, lines
+    checked: set[str] = set()
     for name, s in result.series.items():  # the gauge: its label and "now X · limit Y"
         if s.fault is not None:
             lines, _ = overlay.gauge_text(name, len(seq) // 2, lay, size[0])
             assert not any("…" in ln for ln in lines), lines
             assert " ".join(lines[:-1]).startswith(s.label)
-            if s.threshold is not None:
-                assert lines[-1].endswith(f"limit {format_value(s.threshold, '%')}"
+            # The frame's own limit (a per-frame one, the twist's, at this frame).
+            j = int(overlay._sample_of_frame[name][len(seq) // 2])
+            limit = s.limit_at(j) if j >= 0 else None
+            if limit is not None:
+                checked.add(name)
+                assert lines[-1].endswith(f"limit {format_value(limit, '%')}"
                                           if s.unit.startswith("%") else
-                                          f"limit {format_value(s.threshold, s.unit)}")
+                                          f"limit {format_value(limit, s.unit)}")
+    assert "twist_rate" in checked  # the per-frame limit is checked too
 
 
 def test_terminal_summary_fits_80_columns_and_wraps_under_itself():

@@ -25,9 +25,10 @@ class Series:
         judged: ``(T,)`` bool, the frames on which the rule decided (None: all); a value past
             the threshold elsewhere (standing, out of view, a view that cannot show the
             fault) was not judged and is drawn muted.
-        threshold_t: ``(T,)`` the limit each frame was judged against when it differs by frame
-            (the jerky twist's, blended by how well the view shows the turn), NaN where there
-            is none; None when ``threshold`` (one limit, or none) says it. At most one of the
+        threshold_t: ``(T,)`` the limit that applies at each frame when it differs by frame
+            (the jerky twist's, blended by how well the view shows the turn: a fast stretch is
+            a finding when its peak passes the limit at the peak's frame), NaN where there is
+            none; None when ``threshold`` (one limit, or none) says it. At most one of the
             two is given. Surfaces read it through ``limit_t``, ``limit_at`` and
             ``judged_limits``, never a summary of it: a frame is compared with its own limit.
         limit_by: with ``threshold_t``, what the limit varies with, in a few words a page can

@@ -221,7 +221,9 @@ def _reading(f: Finding, report: Report, series: dict) -> str:
                   f"limit line of {line}"
     dur = float(t[past][-1] - t[past][0]) if past.sum() > 1 else 0.0
     held = f.evidence.get("min_duration_s")
-    if held is not None and dur < float(held):
+    # A per-frame limit is met at a stretch's peak (its duration is taken against the lowest
+    # limit): the time past each frame's own limit is not what the rule held it to.
+    if held is not None and dur < float(held) and s.threshold_t is None:
         return reading + f" for {dur:.2f} s (needs {held:g} s)"
     return (reading + f", but its rule's other conditions for a {fault_title(f.fault)} do not "
             "all hold there (see the page's evidence)")

@@ -519,8 +519,6 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
         limit = limit_text(s)
         if limit is not None:
             bits.append(f"limit {limit}")
-            if s.threshold_t is not None and s.judged is not None and not s.judged.all():
-                bits.append("limit line grey where no frame was judged against it")
         if s.baseline is not None:
             bits.append(f"relative to a neutral of {format_value(s.baseline, s.unit)}")
         if unused:
@@ -528,8 +526,9 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
                         "from this signal (see Not assessable and caveats); shown for "
                         "reference")
         elif s.judged is not None and not (s.judged.all()):
-            bits.append("grey where the rule does not judge (e.g. standing, or a view that "
-                        "cannot show it)")
+            what = "curve and limit line" if s.threshold_t is not None else "curve"
+            bits.append(f"{what} grey where the rule does not judge (e.g. standing, or a view "
+                        "that cannot show it)")
         if muted:
             bits.append("not judged in this clip, shown for reference")
         figure = _plot_svg(s, report, f"s{slug}-", muted)
