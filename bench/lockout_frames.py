@@ -47,6 +47,7 @@ def _most(ext: np.ndarray, mask: np.ndarray) -> str:
 
 
 def main() -> None:
+    from formcheck.analysis.reps import rep_index_per_frame
     from formcheck.config import Config
     from formcheck.pose.sequence import PoseSequence
 
@@ -64,9 +65,7 @@ def main() -> None:
         result, tall, ext = standing_tall(PoseSequence.load(path), config)
         n = len(tall)
         idx = np.arange(n)
-        rep_of = np.zeros(n, dtype=np.int64)
-        for r in result.reps:
-            rep_of[r.start_frame:r.end_frame + 1] = r.index
+        rep_of = rep_index_per_frame(n, result.reps)
         inside = tall & (rep_of > 0)
         if result.reps:
             first, last = result.reps[0].start_frame, result.reps[-1].end_frame
