@@ -195,8 +195,10 @@ def xvfb():
     if not all(shutil.which(t) for t in ("Xvfb", "xwd", "xdotool")):
         pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
     read, write = os.pipe()  # Xvfb picks a free display and writes its number here
+    # -noreset: by default the server resets whenever its last client leaves (the command's
+    # own display check, each xwd), a race with a window opening at that moment.
     proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp"], pass_fds=(write,),
+                             "-nolisten", "tcp", "-noreset"], pass_fds=(write,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write)
     with os.fdopen(read) as fh:
@@ -279,10 +281,12 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
 
     try:
         wait_for("set 1 started")
-        shot, deadline, most = None, time.monotonic() + 120, 0
+        shot, deadline, most, failed, xwd_err = None, time.monotonic() + 120, 0, 0, b""
         while time.monotonic() < deadline and proc.poll() is None:
-            grab = tool("xwd", "-root", "-silent").stdout
+            got = tool("xwd", "-root", "-silent")
+            grab = got.stdout
             if len(grab) < 100:  # xwd found no screen yet (a loaded machine): look again
+                failed, xwd_err = failed + 1, got.stderr[-200:]
                 time.sleep(0.2)
                 continue
             img = _read_xwd(grab)
@@ -292,10 +296,14 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
                 shot = img
                 break
             time.sleep(0.2)
-        assert shot is not None, (
-            f"the window never showed the overlay (at most {most} overlay pixels; session "
-            f"{'running' if proc.poll() is None else f'ended, exit {proc.returncode}'}; "
-            f"it said {log[-5:]})")
+        if shot is None:
+            ended = proc.poll() is not None
+            err = proc.stderr.read()[-600:] if ended else ""
+            raise AssertionError(
+                f"the window never showed the overlay (at most {most} overlay pixels; "
+                f"{failed} screenshots failed, xwd said {xwd_err!r}; session "
+                f"{f'ended, exit {proc.returncode}' if ended else 'running'}; it said "
+                f"{log[-5:]}; its stderr ended {err!r})")
         key("n")  # a new set
         wait_for("set 2 started")
         time.sleep(1.0)
@@ -442,7 +450,7 @@ def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
         pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
     read, write = os.pipe()
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "800x600x24",
-                             "-nolisten", "tcp"], pass_fds=(write,),
+                             "-nolisten", "tcp", "-noreset"], pass_fds=(write,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write)
     with os.fdopen(read) as fh:
