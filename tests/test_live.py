@@ -483,6 +483,32 @@ def _joined(a, b):
     return replace(a, **kw)
 
 
+def _replay_live(seq, cues=None):
+    """``seq`` fed to a live analyser frame by frame, a view published every third frame from
+    the 12th and its warnings noted as a session notes them (``LiveSession._note_shown``).
+    Returns stand-ins for the session and the set, and the lines the session logged."""
+    from types import SimpleNamespace
+
+    from formcheck.live.incremental import LiveAnalyzer
+    from formcheck.live.session import LiveSession
+    from formcheck.live.told import LiveWarnings
+
+    settings = LiveSettings()
+    g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m")
+    live = LiveAnalyzer(g, config=None, exercise=None, interval_s=0.0,
+                        settle_s=settings.settle_s)
+    lines: list[str] = []
+    session = SimpleNamespace(_log=lines.append, cues=cues, opts=SimpleNamespace(
+        settings=settings))
+    cur = SimpleNamespace(warnings=LiveWarnings(settings.same_warning_s), last_t=None)
+    for i in range(len(seq)):
+        g.append(float(seq.t_s[i]), _whole_pose(seq, i), captured_s=float(i))
+        cur.last_t = float(seq.t_s[i])
+        if i % 3 == 0 and i >= 12:
+            LiveSession._note_shown(session, cur, live.analyse_now())
+    return session, cur, lines
+
+
 def test_a_live_warning_the_whole_set_does_not_keep_is_in_the_record_and_corrected(tmp_path):
     """QA (session 9): replayed as live does, three real clips were warned of a jerky twist
     that their record does not have (squat Rom-Levi1: 422°/s said live, the whole set reads
@@ -492,13 +518,11 @@ def test_a_live_warning_the_whole_set_does_not_keep_is_in_the_record_and_correct
     summary) lists the warning as said live and not kept, with the whole set's reading, and
     the set's end says the correction once (terminal and voice)."""
     from html import escape
-    from types import SimpleNamespace
 
     from rich.console import Console
 
-    from formcheck.live.incremental import LiveAnalyzer
     from formcheck.live.session import LiveSession
-    from formcheck.live.told import CORRECTION_KIND, LiveWarnings, with_corrections
+    from formcheck.live.told import CORRECTION_KIND, with_corrections
     from formcheck.render._common import format_value
     from formcheck.render.html import render_html
     from formcheck.render.terminal import print_summary
@@ -508,22 +532,9 @@ def test_a_live_warning_the_whole_set_does_not_keep_is_in_the_record_and_correct
     rest, _ = synthesize(SynthSpec(exercise="squat", yaw_deg=60.0, reps=(SynthRep(),) * 3,
                                    setup_s=0.3))
     seq = _joined(first, rest)
-    settings = LiveSettings()
-    g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m")
-    live = LiveAnalyzer(g, config=None, exercise=None, interval_s=0.0,
-                        settle_s=settings.settle_s)
-    lines: list[str] = []
     cues = CuePlayer(sound=False, voice=True, wav_path=tmp_path / "cues.wav") \
         if shutil.which("espeak-ng") else None
-    session = SimpleNamespace(_log=lines.append, cues=cues, opts=SimpleNamespace(
-        settings=settings))
-    cur = SimpleNamespace(warnings=LiveWarnings(settings.same_warning_s), last_t=None)
-    for i in range(len(seq)):
-        g.append(float(seq.t_s[i]), _whole_pose(seq, i), captured_s=float(i))
-        cur.last_t = float(seq.t_s[i])
-        if i % 3 or i < 12:
-            continue
-        LiveSession._note_shown(session, cur, live.analyse_now())
+    session, cur, lines = _replay_live(seq, cues)
     assert len(lines) == 1 and lines[0].startswith("warning: ") and "twist" in lines[0]
     said = cur.warnings.said[0].finding
 
@@ -568,27 +579,12 @@ def test_a_rounding_held_on_is_the_warning_said_live_though_its_peak_moved():
     pull ends (peak 9.47 s); as the set grows the same rounding's peak moves along its plateau
     (11.47 s, same 42°). That is the warning given, not another moment: the set's end neither
     tells it again nor corrects it."""
-    from types import SimpleNamespace
 
-    from formcheck.live.incremental import LiveAnalyzer
-    from formcheck.live.session import LiveSession
-    from formcheck.live.told import LiveWarnings
 
     seq, _ = synthesize(SynthSpec(exercise="row", reps=(SynthRep(flexion_deg=28.0),)
                                   + (SynthRep(flexion_deg=50.0),) * 3))
     settings = LiveSettings()
-    g = GrowingSet(width=seq.width, height=seq.height, source="s", model="m")
-    live = LiveAnalyzer(g, config=None, exercise=None, interval_s=0.0,
-                        settle_s=settings.settle_s)
-    lines: list[str] = []
-    session = SimpleNamespace(_log=lines.append, cues=None, opts=SimpleNamespace(
-        settings=settings))
-    cur = SimpleNamespace(warnings=LiveWarnings(settings.same_warning_s), last_t=None)
-    for i in range(len(seq)):
-        g.append(float(seq.t_s[i]), _whole_pose(seq, i), captured_s=float(i))
-        cur.last_t = float(seq.t_s[i])
-        if i % 3 == 0 and i >= 12:
-            LiveSession._note_shown(session, cur, live.analyse_now())
+    _, cur, _ = _replay_live(seq)
     report, result = analyse(seq)
     said = {w.finding.rep: w.finding for w in cur.warnings.said}
     assert set(said) == {1, 2, 3, 4}
