@@ -1,0 +1,317 @@
+"""Jerky twist from a learned linear combination of landmark coordinates (round 12, issue 10).
+
+Rounds 5-8 read the twist from a few hand-made cues (the shoulder line against the hip line
+from the network's depth or world landmarks, the projected widths, the torso's flow) and found
+none quiet enough: a 20 deg twist needs a noise of at most 1.9 true degrees on the 0.1 s step
+filter, the best pair gave 2.7-3.6 (docs/analysis.md, twist round 8). This bench asks whether
+the *other* landmarks know more: when the shoulders turn on a lifter bent forward, one shoulder
+drops and the other rises in the picture, the head and the knees move with them, and none of
+that is in the shoulder-line angle.
+
+Per frame it takes the coordinates of the head, shoulders, elbows, wrists, hips and knees
+(image x and y against the hips' midpoint in torso lengths; the network's image depth; the
+world landmarks against the hips' midpoint in world torso lengths), runs every column through
+the same matched filter (a step turned out in 0.1 s, orthogonal to a constant, a ramp and a
+parabola over its support: posture and slow turns read near zero), and fits a ridge regression
+of the true twist through that filter, one fit per camera view (front, 45, rear-45), with one
+rendered body left out at a time. A rep's score is the largest |output| over the rep (a twist
+rep: within its interval +-0.3 s) divided by the output's robust spread over the clip's judged
+frames (a z-score). The threshold is chosen on the other bodies' twist-free and slow-twist reps
+(at most ``--max-false`` of them over it) and scored on the held-out body. Real clips (every
+rep twist-free: none is labelled with a twist) are scored with a fit on every body and the
+median of the held-out thresholds.
+
+    python bench/twist_learned.py noise                 # spread and gain per view, vs the cues
+    python bench/twist_learned.py detect                # per view and size, bodies held out
+    python bench/twist_learned.py detect --features xy:torso --support 0.5
+    python bench/twist_learned.py worst -n 8            # real reps scoring highest
+
+Inputs (caches outside the repository, as ``bench/twist_agree.py``): rendered out-and-back
+twists /work/cache/synth-twist, realistic shapes /work/cache/s4-twist-shapes, real shared clips
+/work/cache/models-full. Prints tables; writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval_twist as et  # noqa: E402
+import twist_agree as ta  # noqa: E402
+
+#: MediaPipe landmarks read: nose, eyes, ears, shoulders, elbows, wrists, hips, knees.
+LANDMARKS = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26)
+#: ``--features KIND[:SUBSET]``: the subsets of LANDMARKS (by name).
+SUBSETS = {
+    "all": LANDMARKS,
+    "torso": (0, 2, 5, 7, 8, 11, 12, 23, 24, 25, 26),  # no elbows or wrists
+    "noarm": (0, 2, 5, 7, 8, 11, 12, 23, 24),  # no arms, no knees
+    "core": (7, 8, 11, 12, 23, 24),  # ears, shoulders, hips
+    "headless": (11, 12, 23, 24, 25, 26),  # shoulders, hips, knees: a glance is no twist
+    "headless-arms": (11, 12, 13, 14, 15, 16, 23, 24, 25, 26),
+}
+#: A frame's coordinates are not read where a used landmark's presence is under this.
+MIN_PRESENCE = 0.5
+
+
+def coordinates(seq, subset: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """Per frame, the subset's coordinates in the three kinds (NaN where a landmark used was
+    not present)."""
+    idx = list(subset)
+    xy = np.asarray(seq.image_xy, float)  # pixels
+    hip = xy[:, [23, 24]].mean(axis=1)
+    scale = float(np.nanmedian(np.linalg.norm(xy[:, [11, 12]].mean(axis=1) - hip, axis=1)))
+    out = {"xy": ((xy[:, idx] - hip[:, None]) / scale).reshape(len(xy), -1)}
+    if seq.image_z is not None:
+        z = np.asarray(seq.image_z, float) * seq.width / scale  # z is in image widths
+        out["z"] = z[:, idx] - z[:, [11, 12]].mean(axis=1, keepdims=True)
+    w = np.asarray(seq.world_xyz, float)
+    wh = w[:, [23, 24]].mean(axis=1)
+    wscale = float(np.nanmedian(np.linalg.norm(w[:, [11, 12]].mean(axis=1) - wh, axis=1)))
+    out["world"] = ((w[:, idx] - wh[:, None]) / wscale).reshape(len(w), -1)
+    seen = (np.asarray(seq.presence, float)[:, idx] >= MIN_PRESENCE).all(axis=1)
+    return {k: np.where(seen[:, None], v, np.nan) for k, v in out.items()}
+
+
+class LearnedClip(ta.Clip):
+    """A twist_agree clip that also keeps its landmark coordinates through the step filter,
+    and the true twist through the same filter (renders)."""
+
+    KINDS: tuple[str, ...] = ("xy",)
+    SUBSET: tuple[int, ...] = SUBSETS["torso"]
+    SUPPORT_S = 0.5
+
+    def __init__(self, name, seq, tr, src, cfg, exercise=None):
+        super().__init__(name, seq, tr, src, cfg, exercise)
+        taps = ta.matched_filter("step", 0.1, self.SUPPORT_S, self.fps)
+        coords = coordinates(seq, self.SUBSET)
+        missing = [k for k in self.KINDS if k not in coords]
+        cols = np.hstack([coords[k] for k in self.KINDS]) if not missing else None
+        # Frames where the rule reads no cue (trunk unseen, a tracking break, a picture cut)
+        # are not read here either: the world cue's NaNs carry that mask.
+        ok = np.isfinite(self.cues["world"]) if "world" in self.cues else np.zeros(len(seq), bool)
+        self.X = None if cols is None else np.column_stack(
+            [ta.filtered(np.where(ok, cols[:, j], np.nan), taps) for j in range(cols.shape[1])])
+        self.y = None if tr is None else ta.filtered(
+            np.interp(self.t, tr["t_s"], tr["twist"]), taps)
+        self.cue_amp = {k: ta.filtered(v, taps) for k, v in self.cues.items()}
+
+
+def view_of(c: ta.Clip) -> str:
+    return ta.vgroup(c)
+
+
+def fit(clips: list[LearnedClip], lam: float) -> np.ndarray:
+    """Ridge weights (columns standardised, penalty ``lam`` per 1000 frames) of the filtered
+    true twist on the filtered coordinates, over the judged frames."""
+    x = np.vstack([c.X[c.judged] for c in clips])
+    y = np.concatenate([c.y[c.judged] for c in clips])
+    ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    s = x.std(axis=0) + 1e-9
+    xs = x / s
+    w = np.linalg.solve(xs.T @ xs + lam * len(y) * 1e-3 * np.eye(x.shape[1]), xs.T @ y)
+    return w / s
+
+
+def output(c: LearnedClip, w: np.ndarray) -> np.ndarray:
+    return c.X @ w
+
+
+def rep_scores(c: LearnedClip, out: np.ndarray) -> list[dict]:
+    """Per judged rep: kind (10/20/40 fast, slow, clean), shape, z-score, side right."""
+    sigma = ta.robust_sigma(np.where(c.judged, out, np.nan))
+    if not np.isfinite(sigma) or sigma <= 0:
+        return []
+    z = out / sigma
+    faults = {f["rep"]: f for f in c.tr["faults"]} if c.tr else {}
+    rows = []
+    for rep, a, b in c.reps:
+        f = faults.get(rep)
+        seg = np.zeros(len(z), bool)
+        seg[a:b + 1] = True
+        kind, shape = "clean", "none"
+        if f is not None:
+            shape = f.get("shape", "jerk")
+            slow = shape == "jerk" and f["interval_s"][1] - f["interval_s"][0] >= et.SLOW_FROM_S
+            size = abs(f["peak"])
+            kind = "slow" if slow else ("10" if size < 15 else "20" if size < 30 else "40")
+            if kind != "slow":
+                lo, hi = f["interval_s"]
+                seg &= (c.t >= lo - ta.SLACK_S) & (c.t <= hi + ta.SLACK_S)
+        x = np.where(seg, z, np.nan)
+        if not np.isfinite(x).any():
+            continue
+        k = int(np.nanargmax(np.abs(x)))
+        side = None
+        if f is not None and kind != "slow":
+            first = int(np.argmax(np.nan_to_num(np.abs(x)) >= 0.8 * abs(x[k])))
+            side = bool(np.sign(x[first]) == np.sign(f["peak"]))
+        rows.append({"clip": c.name, "src": c.src, "rep": rep, "kind": kind, "shape": shape,
+                     "score": float(abs(x[k])), "side": side, "t_s": float(c.t[k]),
+                     "sigma": sigma})
+    return rows
+
+
+def load(args: argparse.Namespace) -> list[LearnedClip]:
+    from formcheck.config import load_config
+
+    LearnedClip.KINDS = tuple(args.features.split(":")[0].split("+"))
+    LearnedClip.SUBSET = SUBSETS[args.features.partition(":")[2] or "all"]
+    LearnedClip.SUPPORT_S = args.support
+    # As the rule reads today: the flow with the hands and bar left out, no cue read near a
+    # picture cut.
+    ta.FLOW[:] = ["mask-bar"]
+    ta.MIN_SEEN[:] = [0.25]
+    ta.CUTS[:] = [True]
+    ta.Clip = LearnedClip  # load_all builds its clips through this name
+    clips = ta.load_all(load_config(None, []))
+    return [c for c in clips if c.X is not None]
+
+
+def rendered_views(clips):
+    return [v for v in ("front", "45", "rear-45")
+            if any(c.src != "real" and view_of(c) == v for c in clips)]
+
+
+def real_of(clips, view: str):
+    """Real clips scored with a view's fit: square-on ones with the front fit, turned ones
+    with the 45 fit (the rule cannot tell a 45 from a rear-45 view apart in every clip)."""
+    if view == "rear-45":
+        return []
+    return [c for c in clips if c.src == "real" and (view_of(c) == "front") == (view == "front")]
+
+
+def cmd_noise(args: argparse.Namespace) -> int:
+    clips = load(args)
+    print(f"features {args.features}, support {args.support} s, lambda {args.lam:g}")
+    print("| view | clips (held-out body) | learned σ, deg | gain | σ / gain | best cue: σ / gain "
+          "| real clips | real σ / gain |")
+    print("|---|---|---|---|---|---|---|---|")
+    for view in rendered_views(clips):
+        ren = [c for c in clips if c.src != "real" and view_of(c) == view]
+        per, cue_eff = [], {}
+        for body in sorted({c.body for c in ren}):
+            w = fit([c for c in ren if c.body != body], args.lam)
+            for c in ren:
+                if c.body != body:
+                    continue
+                out = output(c, w)
+                clean = c.clean_mask() & np.isfinite(out)
+                tw = c.judged & ~c.clean_mask() & np.isfinite(out) & (np.abs(c.y) > 3)
+                if clean.sum() < 10 or tw.sum() < 5:
+                    continue
+                gain = float(np.sum(out[tw] * c.y[tw]) / np.sum(c.y[tw] ** 2))
+                per.append((ta.robust_sigma(out[clean]), gain))
+                for k, v in c.cue_amp.items():
+                    ok = clean & np.isfinite(v)
+                    t2 = tw & np.isfinite(v)
+                    if ok.sum() >= 10 and t2.sum() >= 5:
+                        g = float(np.sum(v[t2] * c.y[t2]) / np.sum(c.y[t2] ** 2))
+                        cue_eff.setdefault(k, []).append(ta.robust_sigma(v[ok]) / abs(g))
+        if not per:
+            continue
+        p = np.array(per)
+        gain = float(np.median(p[:, 1]))
+        best = min(cue_eff.items(), key=lambda kv: np.median(kv[1])) if cue_eff else None
+        w = fit(ren, args.lam)
+        real = [ta.robust_sigma(np.where(c.judged, output(c, w), np.nan))
+                for c in real_of(clips, view)]
+        real = [s for s in real if np.isfinite(s)]
+        print(f"| {view} | {len(p)} | {np.median(p[:, 0]):.2f} | {gain:.2f} | "
+              f"{np.median(p[:, 0] / np.abs(p[:, 1])):.2f} | "
+              + (f"{best[0]} {np.median(best[1]):.2f}" if best else "–")
+              + f" | {len(real)} | "
+              + (f"{np.median(real) / gain:.2f} (p90 {np.percentile(real, 90) / gain:.2f})"
+                 if real else "–") + " |")
+    return 0
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    clips = load(args)
+    print(f"features {args.features}, support {args.support} s, lambda {args.lam:g}, "
+          f"at most {args.max_false:g} of held-in twist-free and slow reps over the threshold")
+    print("| view | fast 10° | fast 20° | fast 40° | shapes 10° | shapes 20° | slow warned | "
+          "no twist warned | side right | thresholds (z) | real reps warned (clips) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for view in rendered_views(clips):
+        ren = [c for c in clips if c.src != "real" and view_of(c) == view]
+        res, ths = [], []
+        for body in sorted({c.body for c in ren}):
+            held_in = [c for c in ren if c.body != body]
+            w = fit([c for c in held_in if c.src in args.train], args.lam)
+            neg = [r["score"] for c in held_in for r in rep_scores(c, output(c, w))
+                   if r["kind"] in ("clean", "slow")]
+            th = float(np.quantile(neg, 1 - args.max_false)) if neg else np.inf
+            ths.append(th)
+            for c in ren:
+                if c.body == body:
+                    for r in rep_scores(c, output(c, w)):
+                        r["hit"] = r["score"] > th
+                        res.append(r)
+
+        def count(sel, res=res) -> str:
+            v = [r for r in res if sel(r)]
+            return f"{sum(r['hit'] for r in v)}/{len(v)}" if v else "–"
+
+        side = [r["side"] for r in res if r["hit"] and r["side"] is not None]
+        w = fit([c for c in ren if c.src in args.train], args.lam)
+        th = float(np.median(ths))
+        real = [r for c in real_of(clips, view) for r in rep_scores(c, output(c, w))]
+        warned = [r for r in real if r["score"] > th]
+        print(f"| {view} | {count(lambda r: r['src'] == 'jerk' and r['kind'] == '10')} | "
+              f"{count(lambda r: r['src'] == 'jerk' and r['kind'] == '20')} | "
+              f"{count(lambda r: r['src'] == 'jerk' and r['kind'] == '40')} | "
+              f"{count(lambda r: r['src'] == 'shapes' and r['kind'] == '10')} | "
+              f"{count(lambda r: r['src'] == 'shapes' and r['kind'] == '20')} | "
+              f"{count(lambda r: r['kind'] == 'slow')} | "
+              f"{count(lambda r: r['kind'] == 'clean')} | {sum(side)}/{len(side)} | "
+              f"{', '.join(f'{t:.1f}' for t in ths)} | "
+              + (f"{len(warned)}/{len(real)} ({len({r['clip'] for r in warned})} of "
+                 f"{len({r['clip'] for r in real})})" if real else "–") + " |")
+    return 0
+
+
+def cmd_worst(args: argparse.Namespace) -> int:
+    clips = load(args)
+    for view in ("front", "45"):
+        ren = [c for c in clips if c.src != "real" and view_of(c) == view]
+        if not ren:
+            continue
+        w = fit(ren, args.lam)
+        real = sorted((r for c in real_of(clips, view) for r in rep_scores(c, output(c, w))),
+                      key=lambda r: -r["score"])
+        print(f"{view} fit, real clips:")
+        for r in real[:args.n]:
+            print(f"  z {r['score']:5.1f} (σ {r['sigma']:.2f})  {r['clip']} rep {r['rep']} "
+                  f"at {r['t_s']:.2f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("noise", "detect", "worst"):
+        p = sub.add_parser(name)
+        p.add_argument("--features", default="xy:torso",
+                       help="KIND[+KIND][:SUBSET], KIND in xy, z, world; SUBSET in "
+                            + ", ".join(SUBSETS))
+        p.add_argument("--support", type=float, default=0.5,
+                       help="the step filter's support, s (shorter: slow turns read less)")
+        p.add_argument("--lam", type=float, default=10.0, help="ridge penalty")
+        p.add_argument("--max-false", type=float, default=0.02)
+        p.add_argument("-n", type=int, default=8)
+        p.add_argument("--train", default="jerk,shapes",
+                       help="rendered sets the fit reads (jerk, shapes); the others are "
+                            "scored only: --train jerk holds the realistic shapes out")
+    args = ap.parse_args(argv)
+    args.train = tuple(args.train.split(","))
+    return {"noise": cmd_noise, "detect": cmd_detect, "worst": cmd_worst}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
