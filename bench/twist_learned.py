@@ -61,11 +61,15 @@ MIN_PRESENCE = 0.5
 def coordinates(seq, subset: tuple[int, ...]) -> dict[str, np.ndarray]:
     """Per frame, the subset's coordinates in the three kinds (NaN where a landmark used was
     not present)."""
+    from formcheck.analysis.features import landmark_positions
+
     idx = list(subset)
     xy = np.asarray(seq.image_xy, float)  # pixels
     hip = xy[:, [23, 24]].mean(axis=1)
     scale = float(np.nanmedian(np.linalg.norm(xy[:, [11, 12]].mean(axis=1) - hip, axis=1)))
-    out = {"xy": ((xy[:, idx] - hip[:, None]) / scale).reshape(len(xy), -1)}
+    # the shipped rule's own reading (features.landmark_positions), without its presence gate
+    # (applied below to every kind alike)
+    out = {"xy": landmark_positions(seq, subset, 0.0).reshape(len(xy), -1)}
     if seq.image_z is not None:
         z = np.asarray(seq.image_z, float) * seq.width / scale  # z is in image widths
         out["z"] = z[:, idx] - z[:, [11, 12]].mean(axis=1, keepdims=True)
@@ -99,6 +103,43 @@ class LearnedClip(ta.Clip):
         self.y = None if tr is None else ta.filtered(
             np.interp(self.t, tr["t_s"], tr["twist"]), taps)
         self.cue_amp = {k: ta.filtered(v, taps) for k, v in self.cues.items()}
+        # For the angle fit (``fit``, ``rule``): the image positions as the rule reads them,
+        # the same with slow changes removed, and the true twist with them removed alike.
+        self.seq, self.exercise = seq, exercise
+        self.ok = ok
+        from formcheck.analysis.signal import quick_turn_taps
+
+        hp = quick_turn_taps(0.1, self.SUPPORT_S, self.fps)  # the rule's quick-turn filter
+        self.P = np.where(ok[:, None], coords["xy"], np.nan)
+        self.P_hp = np.column_stack([ta.filtered(self.P[:, j], hp)
+                                     for j in range(self.P.shape[1])])
+        self.y_hp = None if tr is None else ta.filtered(
+            np.interp(self.t, tr["t_s"], tr["twist"]), hp)
+
+
+def fit_angle(clips: list[LearnedClip], lam: float) -> np.ndarray:
+    """Weights (one per position column) whose sum, through the rule's quick-turn filter
+    (``signal.quick_turn_taps``: a 0.1 s turn against a parabola over ``--support``), reads
+    the true twist through the same filter in true degrees: ridge over the judged frames, then
+    divided by its gain on the frames of a twist (ridge shrinks)."""
+    x = np.vstack([c.P_hp[c.judged] for c in clips])
+    y = np.concatenate([c.y_hp[c.judged] for c in clips])
+    ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    s = x.std(axis=0) + 1e-9
+    xs = x / s
+    w = np.linalg.solve(xs.T @ xs + lam * len(y) * 1e-3 * np.eye(x.shape[1]), xs.T @ y) / s
+    big = np.abs(y) > 3.0
+    gain = float((x[big] @ w) @ y[big] / (y[big] @ y[big]))
+    return w / gain
+
+
+def model_of(w: np.ndarray, fitted: str):
+    from formcheck.analysis.features import TwistLandmarkModel
+
+    return TwistLandmarkModel(landmarks=LearnedClip.SUBSET,
+                              weights=np.asarray(w, float).reshape(-1, 2),
+                              min_presence=MIN_PRESENCE, fitted=fitted)
 
 
 def view_of(c: ta.Clip) -> str:
@@ -169,7 +210,8 @@ def load(args: argparse.Namespace) -> list[LearnedClip]:
     ta.MIN_SEEN[:] = [0.25]
     ta.CUTS[:] = [True]
     ta.Clip = LearnedClip  # load_all builds its clips through this name
-    clips = ta.load_all(load_config(None, []))
+    # The clips' own cues as before this fit (the landmark cue is what is measured here).
+    clips = ta.load_all(load_config(None, ["signal.twist_landmark_cue=false"]))
     return [c for c in clips if c.X is not None]
 
 
@@ -292,12 +334,175 @@ def cmd_worst(args: argparse.Namespace) -> int:
     return 0
 
 
+def rep_outcomes(c: LearnedClip, res) -> list[dict]:
+    """Per twist-assessable rep of one analysed clip: its kind (10/20/40 fast, slow, clean;
+    every real rep is clean) and whether the rule warned (a twist rep: a finding overlapping
+    the twist +-``ta.SLACK_S``), with the side and size read."""
+    found = [f for f in res.findings if f.fault == "jerky_twist"]
+    ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+    faults = {f["rep"]: f for f in c.tr["faults"]} if c.tr else {}
+    reps = [r["rep"] for r in c.tr["reps"]] if c.tr else [r.index for r in res.reps]
+    out = []
+    for r in reps:
+        if not ok.get(r, ok.get(None, False)):
+            continue
+        f = faults.get(r)
+        row = {"clip": c.name, "src": c.src, "body": c.body, "rep": r,
+               "exercise": c.tr["exercise"] if c.tr else None}
+        slow = f is not None and f.get("shape", "jerk") == "jerk" and round(
+            f["interval_s"][1] - f["interval_s"][0], 3) >= et.SLOW_FROM_S
+        if f is None or slow:
+            hits = [x for x in found if x.rep == r]
+            row["kind"] = "clean" if f is None else "slow"
+        else:
+            a, d = f["interval_s"]
+            hits = [x for x in found if x.rep == r and x.start_s <= d + ta.SLACK_S
+                    and x.end_s >= a - ta.SLACK_S]
+            size = abs(f["peak"])
+            row["kind"] = "10" if size < 15 else "20" if size < 30 else "40"
+            if hits:
+                best = max(hits, key=lambda x: x.value)
+                row["side_ok"] = best.evidence.get("twist_side") == (
+                    "left" if f["peak"] > 0 else "right")
+                row["size_err"] = best.evidence["twist_deg"] - size
+        row["hit"] = bool(hits)
+        row["what"] = "; ".join(x.message for x in hits)
+        out.append(row)
+    return out
+
+
+def _grid(args) -> list[tuple[float, float]]:
+    return [(r, d) for r in args.spreads for d in args.degs]
+
+
+def _overrides(spreads: float, deg: float) -> list[str]:
+    return [f"jerky_twist.landmark_quick_turn_spreads={spreads:g}",
+            f"jerky_twist.min_landmark_quick_turn_deg={deg:g}"]
+
+
+def _run(clips, model, combos) -> dict[tuple[float, float], list[dict]]:
+    """Every clip analysed with ``model`` as the shipped landmark fit, once per threshold pair."""
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis import features as ft
+    from formcheck.config import load_config
+
+    saved = ft.twist_landmark_model
+    ft.twist_landmark_model = lambda: model
+    try:
+        out = {}
+        for rate, deg in combos:
+            cfg = load_config(None, _overrides(rate, deg))
+            out[(rate, deg)] = [row for c in clips for row in
+                                rep_outcomes(c, analyze_sequence(c.seq, cfg,
+                                                                 exercise=c.exercise))]
+        return out
+    finally:
+        ft.twist_landmark_model = saved
+
+
+def _choose(rows_by: dict, max_false: float) -> tuple[float, float]:
+    """The pair finding the most fast twists with at most ``max_false`` of twist-free and
+    slow reps warned (ties: the stricter pair)."""
+    best, key = None, None
+    for combo, rows in rows_by.items():
+        neg = [r for r in rows if r["kind"] in ("clean", "slow")]
+        pos = [r for r in rows if r["kind"] in ("10", "20", "40")]
+        if not neg or sum(r["hit"] for r in neg) > max_false * len(neg):
+            continue
+        k = (sum(r["hit"] for r in pos), combo[0], combo[1])
+        if key is None or k > key:
+            best, key = combo, k
+    return best if best is not None else max(rows_by)
+
+
+def _table(rows: list[dict], label: str) -> None:
+    def cnt(sel) -> str:
+        v = [r for r in rows if sel(r)]
+        return f"{sum(r['hit'] for r in v)}/{len(v)}" if v else "–"
+
+    side = [r["side_ok"] for r in rows if r.get("side_ok") is not None]
+    err = [r["size_err"] for r in rows if "size_err" in r]
+    print(f"| {label} | {cnt(lambda r: r['src'] == 'jerk' and r['kind'] == '10')} | "
+          f"{cnt(lambda r: r['src'] == 'jerk' and r['kind'] == '20')} | "
+          f"{cnt(lambda r: r['src'] == 'jerk' and r['kind'] == '40')} | "
+          f"{cnt(lambda r: r['src'] == 'shapes' and r['kind'] == '10')} | "
+          f"{cnt(lambda r: r['src'] == 'shapes' and r['kind'] == '20')} | "
+          f"{cnt(lambda r: r['kind'] == 'slow')} | {cnt(lambda r: r['kind'] == 'clean')} | "
+          f"{sum(side)}/{len(side)} | "
+          + (f"{np.median(err):+.1f} ({np.percentile(err, 10):+.1f} to "
+             f"{np.percentile(err, 90):+.1f})" if err else "–") + " |")
+
+
+def _front(clips):
+    return [c for c in clips if c.src != "real" and view_of(c) == "front"]
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    """Fit on every rendered body (front views) and write the model as the rule reads it."""
+    import json
+
+    from formcheck.fsutil import write_text_atomic
+
+    clips = load(args)
+    ren = [c for c in _front(clips) if c.src in args.train]
+    w = fit_angle(ren, args.lam)
+    names = ", ".join(sorted({c.body for c in ren}))
+    fitted = (f"bench/twist_learned.py fit --features {args.features} --lam {args.lam:g}: "
+              f"{len(ren)} rendered front-view clips ({'+'.join(args.train)}; bodies {names}), "
+              f"through the quick-turn filter (0.1 s rise, {args.support:g} s support)")
+    model = {"landmarks": list(LearnedClip.SUBSET), "min_presence": MIN_PRESENCE,
+             "weights": np.round(w.reshape(-1, 2), 4).tolist(), "fitted": fitted}
+    write_text_atomic(Path(args.out), json.dumps(model, indent=1) + "\n")
+    print(f"wrote {args.out}: {fitted}")
+    return 0
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    """The shipped rule with the landmark cue, front views, bodies held out: per held-out
+    body, the fit and the threshold pair are chosen on the other bodies; then the fit and
+    pair chosen on every body, on the real clips."""
+    clips = load(args)
+    ren = _front(clips)
+    combos = _grid(args)
+    held_rows: list[dict] = []
+    chosen = []
+    for body in sorted({c.body for c in ren}):
+        held_in = [c for c in ren if c.body != body]
+        model = model_of(fit_angle([c for c in held_in if c.src in args.train], args.lam),
+                         f"held out {body}")
+        combo = _choose(_run(held_in, model, combos), args.max_false)
+        chosen.append(combo)
+        held_rows += _run([c for c in ren if c.body == body], model, [combo])[combo]
+    print(f"features {args.features}, lambda {args.lam:g}, fit on {'+'.join(args.train)}; "
+          f"pairs chosen per held-out body (spreads, least deg): {chosen}")
+    print("| front view | fast 10° | fast 20° | fast 40° | shapes 10° | shapes 20° | "
+          "slow warned | no twist warned | side right | size read − true, deg (p10 to p90) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    _table(held_rows, "bodies held out")
+    for ex in sorted({r["exercise"] for r in held_rows}):
+        _table([r for r in held_rows if r["exercise"] == ex], f"bodies held out, {ex}s")
+    model = model_of(fit_angle([c for c in ren if c.src in args.train], args.lam), "all")
+    every = _run(ren, model, combos)
+    combo = _choose(every, args.max_false)
+    _table(every[combo], f"every body, pair {combo} (in-sample)")
+    real = [c for c in clips if c.src == "real"]
+    rows = _run(real, model, [combo])[combo]
+    warned = [r for r in rows if r["hit"]]
+    print(f"\nreal clips with that fit and pair: {len(warned)} of {len(rows)} twist-assessable "
+          f"reps warned, {len({r['clip'] for r in warned})} of {len({r['clip'] for r in rows})} "
+          "clips")
+    for r in warned:
+        print(f"  {r['clip']} rep {r['rep']}: {r['what']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("noise", "detect", "worst"):
+    for name in ("noise", "detect", "worst", "fit", "rule"):
         p = sub.add_parser(name)
-        p.add_argument("--features", default="xy:torso",
+        p.add_argument("--features", default="xy:headless" if name in ("fit", "rule")
+                       else "xy:torso",
                        help="KIND[+KIND][:SUBSET], KIND in xy, z, world; SUBSET in "
                             + ", ".join(SUBSETS))
         p.add_argument("--support", type=float, default=0.5,
@@ -305,12 +510,24 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--lam", type=float, default=10.0, help="ridge penalty")
         p.add_argument("--max-false", type=float, default=0.02)
         p.add_argument("-n", type=int, default=8)
+        if name == "fit":
+            p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "src"
+                                                / "formcheck" / "analysis" / "data"
+                                                / "twist_landmarks.json"))
+        if name == "rule":
+            p.add_argument("--spreads", type=lambda v: [float(x) for x in v.split(",")],
+                           default=[4.0, 5.0, 6.0, 7.0, 8.0, 10.0],
+                           help="limits tried: the quick turn over the reading's spread")
+            p.add_argument("--degs", type=lambda v: [float(x) for x in v.split(",")],
+                           default=[3.0, 5.0, 7.0, 9.0],
+                           help="limits tried: the quick turn's least size, deg")
         p.add_argument("--train", default="jerk,shapes",
                        help="rendered sets the fit reads (jerk, shapes); the others are "
                             "scored only: --train jerk holds the realistic shapes out")
     args = ap.parse_args(argv)
     args.train = tuple(args.train.split(","))
-    return {"noise": cmd_noise, "detect": cmd_detect, "worst": cmd_worst}[args.cmd](args)
+    return {"noise": cmd_noise, "detect": cmd_detect, "worst": cmd_worst, "fit": cmd_fit,
+            "rule": cmd_rule}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,14 @@ CLEAN = SynthRep()
 TWIST = SynthRep(twist_deg=40.0, twist_duration_s=0.2)
 SPEC = SynthSpec(exercise="deadlift", reps=(CLEAN, TWIST, CLEAN), yaw_deg=0.0,
                  noise_px=1.0, noise_m=0.005)
+#: Square-on, each cue's guards: the stick figure's deadlift turns its shoulders about the
+#: vertical, which only the depth cue reads (the landmark cue switched off); its row, turning
+#: about its own leaning spine, is read by the landmark cue (the default there).
+SETUPS = {
+    "depth": (SPEC, load_config(None, ["signal.twist_landmark_cue=false"])),
+    "landmarks": (dataclasses.replace(SPEC, exercise="row", twist_about_spine=True),
+                  load_config(None, [])),
+}
 
 
 def _twist_start_s(seq_spec: SynthSpec, truth) -> float:
@@ -37,32 +45,38 @@ def _clip_assessment(result: AnalysisResult):
     return a
 
 
-def test_the_unaltered_twist_is_found():
-    seq, _ = synthesize(SPEC)
-    (f,) = _twist_findings(analyze_sequence(seq))
+@pytest.mark.parametrize("setup", SETUPS)
+def test_the_unaltered_twist_is_found(setup):
+    spec, cfg = SETUPS[setup]
+    seq, _ = synthesize(spec)
+    (f,) = _twist_findings(analyze_sequence(seq, cfg))
     assert f.rep == 2
     assert f.evidence["hip_turn_deg"] <= f.evidence["max_hip_turn_deg"]
 
 
+@pytest.mark.parametrize("setup", SETUPS)
 @pytest.mark.parametrize(("hip_turn_deg", "counted"), [(25.0, False), (4.0, True)])
-def test_twist_with_the_hips_turning_too_is_not_counted(hip_turn_deg, counted):
-    seq, truth = synthesize(SPEC)
-    t0 = _twist_start_s(SPEC, truth)
+def test_twist_with_the_hips_turning_too_is_not_counted(hip_turn_deg, counted, setup):
+    spec, cfg = SETUPS[setup]
+    seq, truth = synthesize(spec)
+    t0 = _twist_start_s(spec, truth)
     turn = np.radians(hip_turn_deg) * np.clip((seq.t_s - t0) / 0.2, 0.0, 1.0)
     c, s = np.cos(turn)[:, None], np.sin(turn)[:, None]
     w = seq.world_xyz.astype(np.float64)
     x, z = w[..., 0].copy(), w[..., 2].copy()  # rotate the whole body about vertical
     w[..., 0], w[..., 2] = c * x - s * z, s * x + c * z
-    result = analyze_sequence(dataclasses.replace(seq, world_xyz=w.astype(np.float32)))
+    result = analyze_sequence(dataclasses.replace(seq, world_xyz=w.astype(np.float32)), cfg)
     assert bool(_twist_findings(result)) is counted
     a = _clip_assessment(result)
     assert a.assessable
     assert ("hips turned" in (a.reason or "")) is (not counted)
 
 
-def test_camera_cut_during_the_twist_is_not_judged():
-    seq, truth = synthesize(SPEC)
-    t0 = _twist_start_s(SPEC, truth)
+@pytest.mark.parametrize("setup", SETUPS)
+def test_camera_cut_during_the_twist_is_not_judged(setup):
+    spec, cfg = SETUPS[setup]
+    seq, truth = synthesize(spec)
+    t0 = _twist_start_s(spec, truth)
     im = seq.image_xy.copy()
     cut = seq.t_s >= t0 + 0.1
     im[cut] = im[cut] * np.float32(0.7) + np.float32(300.0)  # another camera: moved, smaller
@@ -70,7 +84,8 @@ def test_camera_cut_during_the_twist_is_not_judged():
     back[cut] = back[cut] * np.float32(0.7) + np.float32(300.0)
     z = seq.image_z.copy()
     z[cut] = z[cut] * np.float32(0.7)  # the image depth is in pixels too
-    result = analyze_sequence(dataclasses.replace(seq, image_xy=im, back_xy=back, image_z=z))
+    result = analyze_sequence(dataclasses.replace(seq, image_xy=im, back_xy=back, image_z=z),
+                              cfg)
     assert _twist_findings(result) == []
     assert "picture jumped" in (_clip_assessment(result).reason or "")
 

@@ -7,6 +7,7 @@ import dataclasses
 import functools
 
 import numpy as np
+import pytest
 
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
@@ -20,20 +21,26 @@ def _seq(exercise: str, yaw_deg: float, reps: tuple[SynthRep, ...] = (SynthRep()
     return synthesize(SynthSpec(exercise=exercise, yaw_deg=yaw_deg, reps=reps, **NOISE))[0]
 
 
-def test_no_twist_frame_is_judged_where_the_smoothing_blurs_a_picture_cut():
+@pytest.mark.parametrize(("landmarks", "series"), [(True, "twist_quick_turn"),
+                                                   (False, "twist_rate")])
+def test_no_twist_frame_is_judged_where_the_smoothing_blurs_a_picture_cut(landmarks, series):
     """QA (db_rows): a twist rate was drawn as judged 0.05 s after a camera cut, whose
     notice says a twist across a jump is not judged: the low-pass and the derivative spread
-    the jump over the frames around it."""
+    the jump over the frames around it (and the landmark cue's quick-turn filter reaches as
+    far)."""
+    from formcheck.config import load_config
+
+    cfg = load_config(None, [f"signal.twist_landmark_cue={str(landmarks).lower()}"])
     seq = _seq("row", 0.0)
-    plain = analyze_sequence(seq)
+    plain = analyze_sequence(seq, cfg)
     rep = plain.reps[1]
     at = (rep.start_frame + rep.end_frame) // 2
-    before = plain.series["twist_rate"].judged
+    before = plain.series[series].judged
     assert before[at - 3:at + 4].all(), "the frames around the cut must be judged without it"
     cut = np.zeros(len(seq), dtype=bool)
     cut[at] = True
-    judged = analyze_sequence(dataclasses.replace(seq, picture_cut=cut)).series[
-        "twist_rate"].judged
+    judged = analyze_sequence(dataclasses.replace(seq, picture_cut=cut), cfg).series[
+        series].judged
     half = int(np.ceil(Config().row.jerky_twist.event_window_s / 2.0 * seq.fps))
     assert not judged[at - half:at + half + 1].any()
     # Only those frames: the rest of the rep is judged as before.

@@ -37,7 +37,8 @@ CASES = {
                                     reps=(CLEAN, SynthRep(lean_back_deg=25.0), CLEAN)),
     "deadlift_lean_back_45": SynthSpec(exercise="deadlift", yaw_deg=45.0, **NOISE,
                                        reps=(CLEAN, SynthRep(lean_back_deg=25.0), CLEAN)),
-    "row_twist_front": SynthSpec(exercise="row", yaw_deg=0.0, **NOISE,
+    # Square-on the landmark cue reads the twist (a turn about the lifter's own spine).
+    "row_twist_front": SynthSpec(exercise="row", yaw_deg=0.0, **NOISE, twist_about_spine=True,
                                  reps=(CLEAN, SynthRep(twist_deg=40.0), CLEAN)),
 }
 

@@ -17,9 +17,10 @@ from formcheck.config import Config, load_config
 from formcheck.pose.landmarks import Landmark as L
 
 CLEAN = SynthRep()
-#: Calibration 1: the synthetic lifter's landmarks are exact.
+#: Calibration 1: the synthetic lifter's landmarks are exact. The widths and the depth are
+#: what these tests read (the landmark cue square-on: tests/test_twist_landmarks.py).
 EXACT = Config(signal=replace(Config().signal, twist_width_kept=1.0, twist_depth_kept=1.0,
-                              twist_world_kept=1.0))
+                              twist_world_kept=1.0, twist_landmark_cue=False))
 
 
 def _twist_at_peak(sig) -> float:
@@ -79,7 +80,8 @@ def test_finding_says_how_far_how_fast_and_which_side(yaw, twist):
     seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=yaw))
     # Exact depth is as clean as the widths: the depth cue's stricter thresholds not needed.
     cfg = load_config(None, ["jerky_twist.min_depth_twist_rate_deg_s=250",
-                             "signal.twist_width_kept=1", "signal.twist_depth_kept=1"])
+                             "signal.twist_width_kept=1", "signal.twist_depth_kept=1",
+                             "signal.twist_landmark_cue=false"])
     result = analyze_sequence(seq, cfg)
     (f,) = [f for f in result.findings if f.fault == "jerky_twist"]
     assert f.rep == 3
@@ -146,7 +148,7 @@ def test_a_twist_finding_is_graded_and_drawn_against_the_limit_it_had_to_pass():
     reps = (CLEAN, CLEAN, SynthRep(twist_deg=50.0, twist_duration_s=0.2), CLEAN, CLEAN)
     seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=0.0))  # front: depth
     cfg = load_config(None, ["jerky_twist.min_depth_twist_rate_deg_s=300",
-                             "signal.twist_depth_kept=1"])
+                             "signal.twist_depth_kept=1", "signal.twist_landmark_cue=false"])
     result = analyze_sequence(seq, cfg)
     (f,) = [f for f in result.findings if f.fault == "jerky_twist"]
     th = cfg.deadlift.jerky_twist

@@ -27,7 +27,8 @@ from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
 EXACT = Config(signal=replace(Config().signal, twist_width_kept=1.0, twist_depth_kept=1.0,
-                              twist_world_kept=1.0, twist_flow_kept=1.0))
+                              twist_world_kept=1.0, twist_flow_kept=1.0,
+                              twist_landmark_cue=False))
 
 
 def _texture(h: int = 240, w: int = 240, seed: int = 0) -> np.ndarray:

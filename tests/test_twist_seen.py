@@ -23,7 +23,8 @@ from formcheck.pose.sequence import PoseSequence
 
 #: The synthetic flow keeps the whole turn (kept share 1), as the exact landmarks do, and is
 #: as clean: the flow's stricter rate limit is not needed.
-CFG = load_config(None, ["signal.twist_width_kept=1", "signal.twist_depth_kept=1",
+CFG = load_config(None, ["signal.twist_landmark_cue=false", "signal.twist_width_kept=1",
+                         "signal.twist_depth_kept=1",
                          "signal.twist_flow_kept=1",
                          "jerky_twist.min_flow_twist_rate_deg_s=250"])
 TWIST_REP = 3
@@ -242,7 +243,8 @@ def test_the_depth_can_stand_in_where_the_hands_hid_the_torso(hidden):
     that the (here exact) depth shows is found."""
     seq, _, _ = hidden
     # The exact landmarks' depth is as clean as the synthetic flow: the same rate limit.
-    on = load_config(None, ["signal.twist_width_kept=1", "signal.twist_depth_kept=1",
+    on = load_config(None, ["signal.twist_landmark_cue=false", "signal.twist_width_kept=1",
+                         "signal.twist_depth_kept=1",
                             "signal.twist_flow_kept=1",
                             "jerky_twist.min_flow_twist_rate_deg_s=250",
                             "jerky_twist.min_depth_twist_rate_deg_s=250",

@@ -20,7 +20,8 @@ from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import FAULTS
 
-CFG = load_config(None, ["signal.twist_width_kept=1", "signal.twist_depth_kept=1",
+CFG = load_config(None, ["signal.twist_landmark_cue=false", "signal.twist_width_kept=1",
+                         "signal.twist_depth_kept=1",
                          "signal.twist_flow_kept=1",
                          "jerky_twist.min_flow_twist_rate_deg_s=250"])
 W, H = 640, 480

@@ -79,6 +79,18 @@ class SignalConfig:
     #: the hands hid with 5 frames, and with 1 it warned on slow twists (docs/analysis.md,
     #: twist round 11).
     twist_hidden_depth_median_frames: int = 0
+    #: Seen square-on and facing the camera, read the twist from a fitted combination of the
+    #: shoulders', hips' and knees' positions in the picture (``features.landmark_twist_deg``,
+    #: weights in ``analysis/data/twist_landmarks.json``, made by ``bench/twist_learned.py
+    #: fit``) instead of the torso's flow or the landmarks' depth: on rendered twists with the
+    #: body held out its noise was a third of the flow's (docs/analysis.md, twist round 12).
+    twist_landmark_cue: bool = True
+    #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
+    #: the size of a turn rising over this long...
+    twist_quick_rise_s: float = 0.1
+    #: ...fitted next to a constant, a ramp and a parabola over this long around each frame
+    #: (so a posture or a slow turn reads about 0). The fit was made through the same filter.
+    twist_quick_support_s: float = 0.5
     #: Order of those Butterworth filters (applied forwards and backwards).
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
@@ -481,6 +493,15 @@ class JerkyTwistThresholds:
     min_flow_twist_rate_deg_s: float = 350.0
     #: The turn needed where the flow reads it (deg).
     min_flow_twist_deg: float = 15.0
+    #: Where the fitted landmark combination reads it (square-on, facing the camera:
+    #: ``SignalConfig.twist_landmark_cue``), a quick turn (``TwistSignals.quick_turn_deg``)
+    #: warns when it reaches this many times the reading's own spread over the clip's judged
+    #: frames (its robust standard deviation: how much this lifter's reading wavers without
+    #: a twist)... (chosen on rendered truth with the body held out: bench/twist_learned.py
+    #: rule)
+    landmark_quick_turn_spreads: float = 7.0
+    #: ...and at least this many degrees.
+    min_landmark_quick_turn_deg: float = 3.0
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
@@ -524,7 +545,8 @@ SEVERITY: dict[str, SeverityBands] = {
         "while bent over, the back outline's concavity in % of torso length"),
     "jerky_twist": SeverityBands(
         1.4, 2.0, "the speed of the shoulders' turn against the hips, in true deg/s as "
-        "calibrated on rendered lifters"),
+        "calibrated on rendered lifters; seen square-on facing the camera, the size of a "
+        "quick turn in true degrees (read from the landmarks' positions)"),
 }
 #: Severity names from least to most severe.
 SEVERITY_NAMES: tuple[str, ...] = ("mild", "moderate", "severe")
@@ -648,6 +670,9 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_world_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_flow_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_hidden_depth_median_frames": Range(0, 31),
+    "SignalConfig.twist_landmark_cue": Range(0.0, 1.0),
+    "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),
+    "SignalConfig.twist_quick_support_s": Range(0.0, 5.0, lo_open=True),
     "SignalConfig.min_visibility": _FRAC,
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,
@@ -749,6 +774,8 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.min_depth_twist_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.min_flow_twist_rate_deg_s": _RATE_DEG_S,
     "JerkyTwistThresholds.min_flow_twist_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.landmark_quick_turn_spreads": Range(0.0, 1000.0),
+    "JerkyTwistThresholds.min_landmark_quick_turn_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,
@@ -766,6 +793,7 @@ ORDERED: tuple[tuple[str, ...], ...] = (
     ("RepConfig.exit_level_frac", "RepConfig.enter_level_frac"),
     ("RepConfig.min_rep_duration_s", "RepConfig.max_rep_duration_s"),
     ("SignalConfig.twist_width_zero_deg", "SignalConfig.twist_width_full_deg"),
+    ("SignalConfig.twist_quick_rise_s", "SignalConfig.twist_quick_support_s"),
     ("ExerciseConfig.hands_low_percentile", "ExerciseConfig.hands_high_percentile"),
 )
 #: The exercise profiles' ramps (``ExerciseConfig``) as (zero end, full end, rising):

@@ -755,11 +755,17 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         clip_reason = "no twist signal was computed for this sequence"
     cue = _twist_cue(tw)
     # What bears most on the verdict comes first: the video shows only the first clause.
-    caveat = ("no warning does not rule a twist out; "
-              f"twist read from {cue}; on rendered lifters it found about half of the 40° "
-              "twists done in 0.2 s, few of the 10-20° ones, and none of the 10-20° twists "
-              "turned out in 0.25 s (a shoulder leading the pull, a heave, a turn that stays)"
-              if tw is not None else None)
+    if tw is None:
+        caveat = None
+    elif tw.quick_turn_deg is not None:
+        caveat = (f"no warning does not rule a twist out; twist read from {cue}, a fit made on "
+                  f"rendered lifters facing the camera: {_LANDMARK_TWIST_FOUND}")
+    else:
+        caveat = ("no warning does not rule a twist out; "
+                  f"twist read from {cue}; on rendered lifters it found about half of the 40° "
+                  "twists done in 0.2 s, few of the 10-20° ones, and none of the 10-20° twists "
+                  "turned out in 0.25 s (a shoulder leading the pull, a heave, a turn that "
+                  "stays)")
     # Views from the hip line: the twist itself turns the shoulders and the body's yaw.
     assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,
                                        caveat, yaw_deg=sig.pelvis_yaw_deg)
@@ -767,6 +773,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     # width barely changes and one shoulder hides the other).
     assessments, turned = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
     assessments, usable = judged_in_reps(ctx, assessments, usable & ~turned)
+    if tw is not None and tw.quick_turn_deg is not None:
+        return _quick_turns(ctx, assessments, usable, cue)
     n = len(sig.t_s)
     if tw is None:
         angle = rate = jerk = np.full(n, np.nan)
@@ -883,6 +891,111 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     return RuleOutcome(tuple(findings), assessments, series)
 
 
+#: What the landmark twist found on rendered lifters facing the camera, each body held out of
+#: the fit and of the limits (docs/analysis.md, twist round 12: bench/twist_learned.py rule).
+_LANDMARK_TWIST_FOUND = ("with the body held out it found 12 of 12 40° twists done in 0.2 s, "
+                         "10 of 12 20° ones and 8 of 12 10° ones, 10 of 16 20° twists turned "
+                         "out in 0.25 s (a shoulder leading the pull, a heave, a turn that "
+                         "stays) and 2 of 16 10° ones, and warned on 1 of 24 slow twists")
+
+
+def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable: np.ndarray,
+                 cue: str) -> RuleOutcome:
+    """The jerky twist where the fitted landmark combination reads it (square-on, facing the
+    camera: ``TwistSignals.quick_turn_deg``). Its slow part is not fitted, so no rate is
+    read: a quick turn warns where its size passes ``landmark_quick_turn_spreads`` times the
+    reading's own spread over the judged frames (how much it wavers on this lifter without a
+    twist), and at least ``min_landmark_quick_turn_deg``. A picture jump within the event
+    window or the hips turning with the shoulders rule it out, as on the other cues."""
+    th = ctx.thresholds.jerky_twist
+    sig, tw = ctx.sig, ctx.sig.twist
+    quick = tw.quick_turn_deg
+    n = len(sig.t_s)
+    half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
+    # A cut's or lost track's jump reaches the filter's whole window: none of it is judged,
+    # and a quick turn reaching it is not counted (and said so).
+    seen = usable & np.isfinite(quick)
+    near = _near_breaks(sig.tracking_break, half)
+    usable = seen & ~near
+    size = np.abs(quick)
+    read = quick[usable]
+    spread = (float(1.4826 * np.median(np.abs(read - np.median(read))))
+              if read.size >= _frames_for(ctx, 1.0) else float("nan"))
+    limit = (max(th.min_landmark_quick_turn_deg, th.landmark_quick_turn_spreads * spread)
+             if spread == spread else float("inf"))
+    x = np.where(seen, size, np.nan)
+    findings = []
+    skipped = {"tracking_break": 0, "hips_turned": 0}
+    episodes = decide(sig.t_s, x, limit, th.release_frac, th.min_duration_s) \
+        if np.isfinite(limit) else []
+    # A twist out and back reads as two quick turns of opposite sign (the filter's lobes):
+    # episodes closer than the event window are one twist, to the side of its first large
+    # lobe (at least 0.8 of its largest).
+    merged: list[tuple[int, int, int, int]] = []  # start, end, peak, the side's frame
+    for s, e, peak in episodes:
+        if merged and sig.t_s[s] - sig.t_s[merged[-1][1] - 1] <= th.event_window_s:
+            s0, _, p0, side_at = merged[-1]
+            top = peak if x[peak] > x[p0] else p0
+            if x[side_at] < 0.8 * x[top]:
+                side_at = peak
+            merged[-1] = (s0, e, top, side_at)
+        else:
+            merged.append((s, e, peak, peak))
+    episodes = [(s, e, peak) for s, e, peak, _ in merged]
+    places = _places(ctx, episodes)
+    hips = sig.hip_heading_deg
+    for (s, e, peak, side_at), placed in zip(merged, places, strict=True):
+        if near[s:e].any():
+            skipped["tracking_break"] += 1
+            continue
+        lo, hi = max(0, peak - half), min(n, peak + half + 1)
+        hip_turn = float(np.nanmax(hips[lo:hi]) - np.nanmin(hips[lo:hi])) \
+            if np.isfinite(hips[lo:hi]).any() else float("nan")
+        if not hip_turn <= th.max_hip_turn_deg:
+            skipped["hips_turned"] += 1
+            continue
+        value = float(x[peak])
+        side = "left" if quick[side_at] > 0 else "right"
+        # How fast: the landmark angle's largest rate over the turn (its slow part is not
+        # fitted, but over a quick turn the fitted fast part dominates).
+        rate = float(np.nanmax(np.abs(tw.rate_deg_s[max(0, s - half):min(n, e + half)]),
+                               initial=np.nan)) if np.isfinite(
+            tw.rate_deg_s[max(0, s - half):min(n, e + half)]).any() else float("nan")
+        findings.append(_finding(
+            ctx, "jerky_twist", (s, e, peak), value, limit, "deg", "twist_quick_turn",
+            f"shoulders snapped about {value:.0f}° to the lifter's {side} against the hips "
+            f"in a quick turn" + (f", at up to {rate:.0f}°/s" if rate == rate else "")
+            + f" (read as a turn rising over {tw.quick_turn_rise_s:g} s; the reading wavers "
+            f"{spread:.1f}° on this lifter without a twist)",
+            {"signals": ["twist_quick_turn", "twist_angle"], "quick_turn_deg": value,
+             "twist_deg": value, "twist_side": side, "twist_cue": cue,
+             "quick_turn_spread_deg": spread, "twist_rate_deg_s": rate,
+             "quick_turn_spreads": th.landmark_quick_turn_spreads,
+             "min_quick_turn_deg": th.min_landmark_quick_turn_deg,
+             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg,
+             "min_duration_s": th.min_duration_s},
+            placed=placed))
+    notes = []
+    if skipped["tracking_break"]:
+        notes.append(f"{skipped['tracking_break']} quick turn(s) not judged: the picture "
+                     "jumped (camera cut or lost track)")
+    if skipped["hips_turned"]:
+        notes.append(f"{skipped['hips_turned']} quick turn(s) not counted: the hips turned "
+                     "with the shoulders (a whole-body turn, not a twist of the spine)")
+    if notes:
+        note = "; ".join(notes)
+        assessments = tuple(replace(a, reason=f"{a.reason}; {note}" if a.reason else note)
+                            if a.rep is None and a.assessable else a for a in assessments)
+    series = (
+        Series("twist_quick_turn", "Quick turn of the shoulders against the hips (size)",
+               "deg", sig.t_s, size, threshold=limit if np.isfinite(limit) else None,
+               fault="jerky_twist", judged=usable),
+        Series("twist_angle", "Shoulders turned against the hips (+ to the lifter's left; "
+               "only quick changes are read)", "deg", sig.t_s, tw.angle_deg),
+    )
+    return RuleOutcome(tuple(findings), assessments, series)
+
+
 def _near_breaks(broken: np.ndarray, half: int) -> np.ndarray:
     """``(T,)`` bool: frames within ``half`` frames of a tracking break (``broken``)."""
     at = np.flatnonzero(broken)
@@ -916,8 +1029,9 @@ def _twist_cue(tw) -> str:
     if tw is None:
         return "nothing"
     share = float(np.mean(tw.width_weight)) if tw.width_weight.size else 0.0
-    other = ("the torso's optical flow" if tw.depth_source == "flow"
-             else "the landmarks' depth")
+    other = {"flow": "the torso's optical flow",
+             "landmarks": "the shoulders', hips' and knees' positions in the picture",
+             }.get(tw.depth_source, "the landmarks' depth")
     if share >= 0.9:
         return "the shoulders' projected width against the hips'"
     if share <= 0.1:

@@ -3,13 +3,16 @@ on the sequence's own timestamps."""
 
 from __future__ import annotations
 
+import functools
+import json
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
+from importlib import resources
 
 import numpy as np
 
 from formcheck.analysis import geometry as geo
-from formcheck.analysis.signal import Gradient, TimeBase, smooth_rows
+from formcheck.analysis.signal import Gradient, TimeBase, quick_turn, quick_turn_taps, smooth_rows
 from formcheck.config import EXERCISES, Config, SignalConfig
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
@@ -83,8 +86,9 @@ class TwistSignals:
     view_off_deg: float  # hip line's median turn from facing the camera or facing away
     facing: bool  # the lifter faces the camera (else faces away)
     left_nearer: bool  # the lifter's left side is the nearer one
-    #: The cue used where the widths say little: "flow" (the torso's optical flow, when the
-    #: pose pass measured it), "image depth" or "world" (older pose files).
+    #: The cue used where the widths say little: "landmarks" (the fitted combination of
+    #: landmark positions, square-on facing the camera), "flow" (the torso's optical flow,
+    #: when the pose pass measured it), "image depth" or "world" (older pose files).
     depth_source: str = "world"
     #: ``(T,)`` bool where the flow is the cue: frames on which the hands, forearms or a held
     #: bar hid so much of the torso that the pose pass did not read the flow
@@ -94,6 +98,14 @@ class TwistSignals:
     #: ``(T,)`` bool: the hidden frames whose turn was read from the image landmarks' depth
     #: instead (``SignalConfig.twist_hidden_depth_median_frames``); None where nothing was.
     depth_where_hidden: np.ndarray | None = None
+    #: ``(T,)`` where the landmarks are the cue: the size (true degrees, + to the lifter's
+    #: left) of a quick turn centred on each frame (``signal.quick_turn``: a turn rising over
+    #: ``SignalConfig.twist_quick_rise_s`` against a parabola over
+    #: ``twist_quick_support_s``), read from the landmark twist; NaN where a frame in reach
+    #: was not read. None for the other cues (their rate is judged instead).
+    quick_turn_deg: np.ndarray | None = None
+    #: The rise time of that filter's turn (s).
+    quick_turn_rise_s: float = 0.0
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -183,6 +195,66 @@ def flow_twist_deg(seq: PoseSequence) -> np.ndarray | None:
     if seq.picture_cut is not None:
         diff[np.asarray(seq.picture_cut, dtype=bool)] = 0.0
     return np.cumsum(np.degrees(np.nan_to_num(diff) / scale))
+
+
+@dataclass(frozen=True)
+class TwistLandmarkModel:
+    """A fitted linear twist: true degrees as a weighted sum of landmarks' positions in the
+    picture (x and y against the hips' midpoint, in torso lengths: the shoulder midpoint's
+    distance from the hips' midpoint, median over the set). Seen square-on and facing the
+    camera, a turn of the shoulders against the hips moves them in ways the shoulder line
+    alone does not show (bent forward, one shoulder drops as the other rises). Fitted on
+    rendered twists (``bench/twist_learned.py fit``) to the true twist with slow changes
+    removed, so only its fast part is meaningful; the rule reads its rate and short turns."""
+
+    landmarks: tuple[int, ...]
+    #: ``(len(landmarks), 2)``: degrees per torso length of x and of y
+    weights: np.ndarray
+    #: A frame is read only where every one of ``landmarks`` has at least this presence.
+    min_presence: float
+    #: Where it came from (the command and sets it was fitted on), for the record.
+    fitted: str
+
+
+#: The shipped fit (``SignalConfig.twist_landmark_cue``).
+TWIST_LANDMARK_FILE = "twist_landmarks.json"
+
+
+@functools.cache
+def twist_landmark_model() -> TwistLandmarkModel:
+    """The shipped landmark twist fit (package data ``analysis/data/twist_landmarks.json``)."""
+    raw = json.loads((resources.files("formcheck.analysis") / "data" / TWIST_LANDMARK_FILE)
+                     .read_text(encoding="utf-8"))
+    return TwistLandmarkModel(
+        landmarks=tuple(int(i) for i in raw["landmarks"]),
+        weights=np.asarray(raw["weights"], dtype=np.float64).reshape(-1, 2),
+        min_presence=float(raw["min_presence"]), fitted=str(raw["fitted"]))
+
+
+def landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...],
+                       min_presence: float) -> np.ndarray | None:
+    """``(T, len(landmarks), 2)``: the landmarks' x and y in the picture against the hips'
+    midpoint, in torso lengths (the shoulder midpoint's distance from the hips' midpoint,
+    median over the set); NaN on frames where one of them has under ``min_presence``. None
+    when the torso's size cannot be measured (no frame with shoulders and hips)."""
+    xy = np.asarray(seq.image_xy, dtype=np.float64)
+    hips = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2.0
+    shoulders = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2.0
+    scale = _median(np.hypot(*(shoulders - hips).T))
+    if not np.isfinite(scale) or scale <= 0:
+        return None
+    idx = list(landmarks)
+    rel = (xy[:, idx] - hips[:, None]) / scale
+    seen = (np.asarray(seq.presence, dtype=np.float64)[:, idx] >= min_presence).all(axis=1)
+    return np.where(seen[:, None, None], rel, np.nan)
+
+
+def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarray | None:
+    """``(T,)`` twist in true degrees (its fast part: ``TwistLandmarkModel``) from the
+    landmarks' positions in the picture (``landmark_positions``); NaN where one of them was
+    not present enough; None when the torso's size cannot be measured."""
+    rel = landmark_positions(seq, model.landmarks, model.min_presence)
+    return None if rel is None else np.einsum("tkc,kc->t", rel, model.weights)
 
 
 def flow_hidden_frames(seq: PoseSequence) -> np.ndarray | None:
@@ -298,7 +370,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   sc: SignalConfig, posture: np.ndarray | None = None,
                   flow: np.ndarray | None = None,
                   world_twist_deg: np.ndarray | None = None,
-                  flow_hidden: np.ndarray | None = None) -> TwistSignals:
+                  flow_hidden: np.ndarray | None = None,
+                  landmarks: np.ndarray | None = None) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
     Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
@@ -313,7 +386,10 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     the world landmarks for sequences saved without the image depth. Where the pose pass
     measured the torso's optical flow (``flow``, from ``flow_twist_deg``), it replaces the
     depth cue: seen square-on, it keeps a small but steady share of a twist and is several
-    times quieter than the network's depth on lifts without one (docs/analysis.md).
+    times quieter than the network's depth on lifts without one (docs/analysis.md). Where
+    the lifter faces the camera square-on and ``landmarks`` (``landmark_twist_deg``, true
+    degrees) is given, that replaces both: on rendered twists its noise was a third of the
+    flow's (docs/analysis.md, twist round 12).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
     kept in the result where the flow is the cue; with
@@ -348,7 +424,19 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         weight = np.where(np.isfinite(weight), weight, 0.0)
     else:
         width, weight = np.full(n, np.nan), np.zeros(n)
-    if flow is not None and phi < sc.twist_width_zero_deg:
+    quick = None
+    if landmarks is not None and facing and phi < sc.twist_width_zero_deg:
+        # Fitted on renders facing the camera only: from behind, the same shoulder drop
+        # means the other side, and no render measured it.
+        raw_depth, kept, source = landmarks, 1.0, "landmarks"
+        # Its slow part is not fitted (posture moves these landmarks too): only quick turns
+        # are read, through the filter the fit was made through.
+        fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
+        quick = (quick_turn(np.where(ok, landmarks, np.nan),
+                            quick_turn_taps(sc.twist_quick_rise_s, sc.twist_quick_support_s,
+                                            fps))
+                 if fps > 0 else np.full(n, np.nan))
+    elif flow is not None and phi < sc.twist_width_zero_deg:
         # Square-on only: turned, the trunk's bend moves the two bands apart as well (on
         # rendered truth the flow's noise at 45 deg is ten times that at the front; read
         # from behind at rear-45 it warned on slow twists and real lifts: docs/analysis.md).
@@ -395,7 +483,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                         depth_deg=depth, width_weight=weight, view_off_deg=phi, facing=facing,
                         left_nearer=left_nearer, depth_source=source,
                         flow_hidden=flow_hidden if source == "flow" else None,
-                        depth_where_hidden=stand_in)
+                        depth_where_hidden=stand_in, quick_turn_deg=quick,
+                        quick_turn_rise_s=sc.twist_quick_rise_s)
 
 
 def _roughness_judged(config: Config) -> bool:
@@ -523,8 +612,10 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     posture = np.vstack([smooth["trunk"], smooth["trunk"] ** 2, smooth["hip_height"],
                          smooth["wrist_height"]])
     flow = flow_twist_deg(seq)
+    landmarks = (landmark_twist_deg(seq, twist_landmark_model()) if sc.twist_landmark_cue
+                 else None)
     twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
-                  posture, flow, twisting[0], flow_hidden_frames(seq))
+                  posture, flow, twisting[0], flow_hidden_frames(seq), landmarks)
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
                   else compute_twist(*twist_args))
     here = [name for name in raw if name not in _TWIST_INPUTS]

@@ -287,6 +287,38 @@ class Gradient:
         return f
 
 
+def quick_turn_taps(rise_s: float, support_s: float, fps: float) -> np.ndarray:
+    """Taps of a matched filter for a quick turn: ``sum(taps * x[window])`` is the
+    least-squares size of a raised-cosine step rising over ``rise_s``, centred in a window
+    of ``support_s``, next to a constant, a ramp and a parabola over that window. A steady
+    or slowly curving signal (a posture, a slow turn) reads about 0; a step of A reads A."""
+    half = max(2, int(round(support_s * fps / 2.0)))
+    t = np.arange(-half, half + 1) / fps
+    u = np.clip((t + rise_s / 2.0) / rise_s, 0.0, 1.0)
+    step = 0.5 - 0.5 * np.cos(np.pi * u)
+    q, _ = np.linalg.qr(np.vstack([np.ones_like(t), t, t * t]).T)
+    g = step - q @ (q.T @ step)
+    return g / float(g @ g)
+
+
+def quick_turn(x: np.ndarray, taps: np.ndarray) -> np.ndarray:
+    """``(T,)``: the quick-turn filter (``quick_turn_taps``) centred on each frame, over the
+    frames as recorded (a uniform frame rate is assumed); NaN where its window holds a frame
+    without a value or runs past either end."""
+    x = np.asarray(x, dtype=np.float64)
+    n, k = len(x), len(taps)
+    out = np.full(n, np.nan)
+    bad = ~np.isfinite(x)
+    if n < k or bad.all():
+        return out
+    half = k // 2
+    filled = np.where(bad, 0.0, x)
+    out[half:n - half] = np.correlate(filled, taps, mode="valid")
+    touched = np.convolve(bad.astype(np.float64), np.ones(k), mode="same") > 0.5
+    out[touched] = np.nan
+    return out
+
+
 def hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
     """``(T,)`` bool: switches on at ``x >= on``, off at ``x < off`` (NaN switches off)."""
     x = np.asarray(x, dtype=np.float64)

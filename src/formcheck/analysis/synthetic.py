@@ -60,6 +60,9 @@ class SynthSpec:
     jitter_t_s: float = 0.0  # random timestamp jitter (variable frame rate)
     back_profile: bool = True
     seed: int = 0
+    #: The twist turns the shoulders about the trunk's own axis (as a spine twists: bent
+    #: forward, one shoulder then drops as the other rises), not about the vertical.
+    twist_about_spine: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,14 @@ def synthesize(spec: SynthSpec) -> tuple[PoseSequence, SynthTruth]:
         lateral = np.asarray(lateral, dtype=np.float64).reshape(-1, 1)
         return sag[:, :1] * fwd + sag[:, 1:] * upv + lateral * lat
 
-    sh_lat = np.cos(tw)[:, None] * left + np.sin(tw)[:, None] * fwd
+    if spec.twist_about_spine:
+        # Rodrigues about the trunk's direction (perpendicular to ``left``); upright, this is
+        # the turn about the vertical below.
+        axis = trunk_dir[:, :1] * fwd + trunk_dir[:, 1:] * upv
+        sh_lat = (np.cos(tw)[:, None] * left
+                  + np.sin(tw)[:, None] * np.cross(left[None, :], axis))
+    else:
+        sh_lat = np.cos(tw)[:, None] * left + np.sin(tw)[:, None] * fwd
     pts = np.zeros((n, NUM_LANDMARKS, 3))
     for sign, side in ((1.0, "LEFT"), (-1.0, "RIGHT")):
         pts[:, L[f"{side}_HIP"]] = place(hip, sign * HALF_HIP_M)

@@ -1,0 +1,155 @@
+"""The square-on twist from the landmarks' positions (features.landmark_twist_deg, fitted on
+rendered lifters: bench/twist_learned.py) and the rule's quick-turn path (faults._quick_turns),
+on the landmark-level synthetic lifter twisting about its own spine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from formcheck.analysis import analyze_sequence
+from formcheck.analysis.features import (
+    compute_signals,
+    landmark_positions,
+    landmark_twist_deg,
+    twist_landmark_model,
+)
+from formcheck.analysis.signal import quick_turn, quick_turn_taps
+from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.config import Config, load_config
+from formcheck.pose.landmarks import Landmark as L
+
+CLEAN = SynthRep()
+FPS = 30.0
+
+
+def _row(twist: float = 0.0, duration: float = 0.2, yaw: float = 0.0, noise: float = 1.0):
+    reps = (CLEAN, CLEAN, SynthRep(twist_deg=twist, twist_duration_s=duration), CLEAN, CLEAN)
+    return synthesize(SynthSpec(exercise="row", reps=reps, yaw_deg=yaw, noise_px=noise,
+                                twist_about_spine=True))[0]
+
+
+def _twists(result):
+    return [f for f in result.findings if f.fault == "jerky_twist"]
+
+
+def test_the_quick_turn_filter_reads_a_quick_turn_and_not_a_slow_one():
+    taps = quick_turn_taps(0.1, 0.5, FPS)
+    t = np.arange(90) / FPS
+    # A raised-cosine turn of 12 deg over 0.1 s centred at 1.5 s, on a posture drifting as a
+    # parabola: the filter centred on the turn reads its size, the drift nothing.
+    u = np.clip((t - 1.5 + 0.05) / 0.1, 0.0, 1.0)
+    turn = 12.0 * (0.5 - 0.5 * np.cos(np.pi * u))
+    drift = 3.0 + 8.0 * t - 5.0 * t ** 2
+    out = quick_turn(turn + drift, taps)
+    assert out[45] == pytest.approx(12.0, abs=1e-6)
+    assert np.nanmax(np.abs(quick_turn(drift, taps))) < 1e-6
+    # A slow turn of 40 deg over 2 s (out and back) reads a few degrees at most.
+    slow = 20.0 * (1.0 - np.cos(2.0 * np.pi * np.clip(t - 0.5, 0.0, 2.0) / 2.0))
+    assert np.nanmax(np.abs(quick_turn(slow, taps))) < 5.0
+
+
+def test_the_quick_turn_filter_reads_nothing_across_a_missing_frame_or_an_end():
+    taps = quick_turn_taps(0.1, 0.5, FPS)
+    x = np.arange(60, dtype=float)
+    x[30] = np.nan
+    out = quick_turn(x, taps)
+    half = len(taps) // 2
+    assert np.isnan(out[:half]).all() and np.isnan(out[-half:]).all()
+    assert np.isnan(out[30 - half:30 + half + 1]).all()
+    assert np.isfinite(out[half:30 - half]).all()
+    assert np.isnan(quick_turn(np.ones(len(taps) - 1), taps)).all()
+
+
+def test_the_shipped_fit_is_package_data_and_says_where_it_came_from():
+    raw = json.loads((resources.files("formcheck.analysis") / "data" / "twist_landmarks.json")
+                     .read_text(encoding="utf-8"))
+    model = twist_landmark_model()
+    assert model.weights.shape == (len(model.landmarks), 2) == (len(raw["landmarks"]), 2)
+    assert np.isfinite(model.weights).all()
+    assert "bench/twist_learned.py fit" in model.fitted
+    # No head: a lifter glancing aside must not read as a twist.
+    assert not {L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_EYE, L.RIGHT_EYE} & set(model.landmarks)
+
+
+def test_the_landmark_twist_ignores_where_and_how_big_the_lifter_is_in_the_picture():
+    seq = _row(20.0, noise=0.0)
+    model = twist_landmark_model()
+    a = landmark_twist_deg(seq, model)
+    moved = replace(seq, image_xy=seq.image_xy * 2.0 + np.array([137.0, -42.0]))
+    np.testing.assert_allclose(landmark_twist_deg(moved, model), a, atol=1e-9)
+    # A frame where a landmark it reads was not present is not read.
+    presence = seq.presence.copy()
+    presence[50, model.landmarks[0]] = 0.1
+    b = landmark_twist_deg(replace(seq, presence=presence), model)
+    assert np.isnan(b[50]) and np.isfinite(np.delete(b, 50)).all()
+    shape = landmark_positions(seq, model.landmarks, 0.5).shape
+    assert shape == (len(seq), len(model.landmarks), 2)
+
+
+@pytest.mark.parametrize("twist", [20.0, -20.0, 40.0])
+def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
+    result = analyze_sequence(_row(twist))
+    (f,) = _twists(result)
+    assert f.rep == 3 and f.unit == "deg"
+    ev = f.evidence
+    # The stick figure's twist brings its left shoulder forward: a turn to the right.
+    assert ev["twist_side"] == ("right" if twist > 0 else "left")
+    assert ev["twist_cue"].startswith("the shoulders', hips' and knees' positions")
+    assert 0.7 * abs(twist) <= ev["twist_deg"] <= 1.3 * abs(twist)
+    assert f.threshold == pytest.approx(max(ev["min_quick_turn_deg"],
+                                            ev["quick_turn_spreads"] * ev["quick_turn_spread_deg"]))
+    assert f.value >= f.threshold
+    assert ev["twist_side"] in f.message and f"{f.value:.0f}°" in f.message
+    # The plot carries the same limit and the finding's value at its peak.
+    s = result.series["twist_quick_turn"]
+    assert s.fault == "jerky_twist" and s.threshold == pytest.approx(f.threshold)
+    assert s.values[np.argmin(np.abs(s.t_s - f.peak_s))] == pytest.approx(f.value)
+    # The caveat names the cue and what it found on renders.
+    (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
+    assert "a fit made on rendered lifters facing the camera" in clip.reason
+
+
+@pytest.mark.parametrize("twist, duration", [(0.0, 0.2), (40.0, 2.0)])
+def test_no_warning_without_a_twist_or_on_a_slow_one(twist, duration):
+    assert _twists(analyze_sequence(_row(twist, duration))) == []
+
+
+def test_the_landmark_cue_is_what_finds_it():
+    """With the cue switched off the same rep goes to the depth cue's rate limits (the
+    synthetic lifter's depth is exact, but its limits are set for the network's noise)."""
+    seq = _row(20.0)
+    off = load_config(None, ["signal.twist_landmark_cue=false"])
+    sig = compute_signals(seq, off).resolved()
+    assert sig.twist.depth_source != "landmarks" and sig.twist.quick_turn_deg is None
+    assert _twists(analyze_sequence(seq, off)) == []
+    assert compute_signals(seq, Config()).resolved().twist.depth_source == "landmarks"
+
+
+def test_facing_away_or_turned_the_landmark_cue_is_not_used():
+    for yaw in (180.0, 45.0):
+        tw = compute_signals(_row(20.0, yaw=yaw), Config()).resolved().twist
+        assert tw.depth_source != "landmarks" and tw.quick_turn_deg is None
+
+
+def test_a_quick_turn_with_the_hips_turning_too_is_not_a_twist():
+    """A whole-body turn (or the network swapping left and right) turns the hips as well."""
+    seq = _row(30.0)
+    res = analyze_sequence(seq)
+    (f,) = _twists(res)
+    # Turn the whole picture's hips with the shoulders around the finding: hip heading moves.
+    i = int(np.argmin(np.abs(seq.t_s - f.peak_s)))
+    w = seq.world_xyz.copy()
+    ang = np.radians(np.where(np.arange(len(seq)) >= i, 40.0, 0.0))
+    c, s = np.cos(ang), np.sin(ang)
+    x, z = w[..., 0].copy(), w[..., 2].copy()
+    w[..., 0] = c[:, None] * x + s[:, None] * z
+    w[..., 2] = -s[:, None] * x + c[:, None] * z
+    turned = analyze_sequence(replace(seq, world_xyz=w))
+    assert _twists(turned) == []
+    (clip,) = [a for a in turned.assessable if a.fault == "jerky_twist" and a.rep is None]
+    assert "the hips turned with the shoulders" in clip.reason
