@@ -428,18 +428,19 @@ def source_cv(real: list[dict], peak: dict[str, float], default: float,
     return dict(counts), lines
 
 
-def select_cv(real: list[dict], cands: dict[str, tuple[dict, float, float]],
+def select_cv(real: list[dict], cands: dict[str, tuple[dict, float, float, bool]],
               grid: np.ndarray, base: dict[str, bool]) -> tuple[dict, list[str]]:
     """``source_cv`` with the model chosen inside each fold too: over every candidate
-    (name -> (clip peaks, renders' limit, renders' held-out MAE)) and limit, the best on the
-    other sources (recall minus false-alarm rate, then fewer false alarms, then the lower
-    renders' MAE, then the limit nearest that model's renders' limit), each clip flagged when
-    the shipped rule flags it or the chosen model's peak reaches the limit."""
+    (name -> (clip peaks, renders' limit, renders' held-out MAE, or the shipped rule?)) and
+    limit, the best on the other sources (recall minus false-alarm rate, then fewer false
+    alarms, then the lower renders' MAE, then the limit nearest that model's renders'
+    limit); a clip is flagged when the chosen model's peak reaches the limit, or (for a
+    candidate read with the shipped rule) when the shipped rule flags it."""
     judged = [c for c in real if c["assessable"]]
 
     def hit(c: dict, name: str, lim: float) -> bool:
         p = cands[name][0][c["name"]]
-        return bool(base[c["name"]] or (np.isfinite(p) and p >= lim))
+        return bool((cands[name][3] and base[c["name"]]) or (np.isfinite(p) and p >= lim))
 
     counts: dict = defaultdict(int)
     lines = []
@@ -597,7 +598,9 @@ def real_section(args, clips, models, held, ship, config) -> None:
         true = [tp for c in clips for _, tp in c["reps"]]
         lim = lowest_clean_limit(est, true)  # renders' held-out estimates, every body
         err = [e - t for e, t in zip(est, true, strict=True) if np.isfinite(e)]
-        cands[f"{feat}:{mode}"] = (peak, lim, float(np.mean(np.abs(err))))
+        for with_rule in (False, True):
+            cands[f"{feat}:{mode}{' or rule' if with_rule else ''}"] = (
+                peak, lim, float(np.mean(np.abs(err))), with_rule)
         w, b = model.coefficients()
         print(f"\n  {feat}:{mode}  weights {np.array2string(w, precision=2)} {b:+.1f}"
               f" (penalty {model.penalty:g})")
@@ -612,15 +615,15 @@ def real_section(args, clips, models, held, ship, config) -> None:
                   f"limit per source fold (ties to {lim:g}): held-out "
                   + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("tp", "fn", "fp", "tn"))
                   + f" (limits chosen {', '.join(f'{v:g}' for v in counts['limits'])})")
-            if base is not None:  # the renders at the limits the real folds chose
-                for v in counts["limits"]:
-                    cells = detection(clips, held[(feat, mode)],
-                                      defaultdict(lambda v=v: v), ship)
-                    print(f"      renders (held out by body) at {v:g} deg, or the shipped "
-                          "limits: " + "  ".join(
-                              f"{b}: {sum(x[0] for k, x in cells.items() if k[1] == b)}/"
-                              f"{sum(x[1] for k, x in cells.items() if k[1] == b)}"
-                              for b in ("<=5", "10", "20-30", "45")))
+            for v in counts["limits"]:  # the renders at the limits the real folds chose
+                cells = detection(clips, held[(feat, mode)], defaultdict(lambda v=v: v),
+                                  ship if base is not None else None)
+                print(f"      renders (held out by body) at {v:g} deg"
+                      + (", or the shipped limits: " if base is not None else ": ")
+                      + "  ".join(
+                          f"{b}: {sum(x[0] for k, x in cells.items() if k[1] == b)}/"
+                          f"{sum(x[1] for k, x in cells.items() if k[1] == b)}"
+                          for b in ("<=5", "10", "20-30", "45")))
             if args.v:
                 for ln in lines:
                     print(ln)
@@ -631,12 +634,14 @@ def real_section(args, clips, models, held, ship, config) -> None:
               f"\n          rendered clothed 20-30 deg clips (held out) {_spread(r20)}"
               f"\n          real clean at or above the renders' median "
               f"{sum(v >= np.median(r20) for v in sc)}/{len(sc)}, AUC {auc(r20, sc):.2f}")
-    counts, lines = select_cv(real, cands, grid, _flagged(judged))
-    print("\n  model and limit both chosen per source fold (or the shipped rule; ties to the "
-          "lower renders' MAE): held-out "
-          + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("tp", "fn", "fp", "tn")))
-    for ln in lines:
-        print(ln)
+    for title, pool in (("with the shipped rule", {k: v for k, v in cands.items() if v[3]}),
+                        ("alone or with the shipped rule", cands)):
+        counts, lines = select_cv(real, pool, grid, _flagged(judged))
+        print(f"\n  model ({title}) and limit both chosen per source fold (ties to the lower "
+              "renders' MAE): held-out "
+              + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("tp", "fn", "fp", "tn")))
+        for ln in lines:
+            print(ln)
     r20 = [max(v) for c in r20_clips
            if (v := [r for r in _own_rise_peaks(c) if np.isfinite(r)])]
     sc = [rise[c["name"]] for c in side_clean if np.isfinite(rise[c["name"]])]
