@@ -164,10 +164,10 @@ def test_a_squat_short_of_a_range_widened_by_wrong_landmarks():
               L.RIGHT_FOOT_INDEX, L.LEFT_KNEE, L.RIGHT_KNEE):
         w[:k, j, 1] = w[:k, L.LEFT_HIP, 1]
     reason = said_by_every_fault(dataclasses.replace(seq, world_xyz=w), "squat")
-    setup, squat = reason.split("; ")
-    assert setup.startswith("no rep was counted (the lifter was already out of the rest "
-                            "position when first seen, at 0.0 s")
-    head = "the hips went down and up by "
+    squat, setup = reason.split("; ")
+    assert setup.startswith("the lifter was already out of the rest position when first "
+                            "seen, at 0.0 s")
+    head = "no rep was counted (the hips went down and up by "
     assert squat.startswith(head)
     went, _, _, _, _, _, around, rest = squat[len(head):].split(" ", 7)
     assert pct(went) == pytest.approx(SQUAT_DROP_LEGS, abs=0.02)
@@ -202,3 +202,39 @@ def test_a_counted_rep_states_no_cause():
     seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 2, **NOISE))
     counted = count_reps(compute_signals(seq, CFG), "squat", CFG.reps)
     assert len(counted.reps) == 2 and counted.why_none is None
+
+
+def test_every_surface_gives_the_stated_cause(tmp_path):
+    """The report's JSON, the CSV (its ``outside`` row: a clip without a counted rep has one,
+    for the whole clip's words), the page, the terminal summary and the video's overlay all
+    carry the rep count's cause, unchanged."""
+    import csv
+    import io
+    from html import escape
+
+    from rich.console import Console
+
+    from formcheck.pipeline import analyse
+    from formcheck.render._common import not_judged_text
+    from formcheck.render.html import render_html
+    from formcheck.render.overlay import OverlayRenderer
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import Report
+
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(), setup_s=3.0, **NOISE))
+    report, result = analyse(seq, exercise="deadlift")
+    cause = why(seq, "deadlift")
+    (a,) = [a for a in report.assessable if a.fault == "rounded_back"]
+    assert cause in a.reason
+    loaded = Report.load(report.save_json(tmp_path / "r.report.json"))
+    assert loaded.assessment("rounded_back", None).reason == a.reason
+    (row,) = csv.DictReader(io.StringIO(report.reps_csv()))
+    assert row["rep"] == "outside" and row["rounded_back"] == "not_assessable"
+    assert row["rounded_back_note"] == a.reason
+    page = render_html(report, result.series, {}, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert escape(a.reason) in page
+    console = Console(record=True, width=2000)
+    print_summary(report, {}, console)
+    assert a.reason in console.export_text()
+    notices = OverlayRenderer(report, seq, result.series).notices_at(len(seq) // 2)
+    assert not_judged_text("rounded_back", a.reason, video=True) in notices

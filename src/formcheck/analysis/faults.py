@@ -192,6 +192,11 @@ def judged_in_reps(ctx: FaultContext, assessments: tuple[Assessment, ...],
                  if a.rep is None and a.assessable else a for a in assessments), frames
 
 
+#: The clip's reason when reps were counted but none could be judged
+#: (``require_judged_frames``).
+NO_REP_JUDGED_REASON = "no rep could be judged (each rep's reason is given with it)"
+
+
 def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...],
                           judged: np.ndarray, found: set[int | None], why,
                           min_duration_s: float) -> tuple[Assessment, ...]:
@@ -214,9 +219,8 @@ def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...]
         out.append(a)
     rep_ok = [a.assessable for a in out if a.rep is not None]
     if not any(rep_ok) and None not in found:
-        out = [Assessment(a.fault, None, False, "no rep could be judged (each rep's reason is "
-                          "given with it)") if a.rep is None and a.assessable else a
-               for a in out]
+        out = [Assessment(a.fault, None, False, NO_REP_JUDGED_REASON)
+               if a.rep is None and a.assessable else a for a in out]
     return tuple(out)
 
 

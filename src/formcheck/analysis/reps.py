@@ -226,22 +226,19 @@ def _movements(n: int, only: bool) -> str:
 
 def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
                   short_of: _Shortfall | None, profile: RepProfile, cfg: RepConfig) -> str:
-    """Why none of the candidate reps was counted: the lifter already out of the rest
-    position when first seen (at ``set_up_s``; None: not), the deepest movement that never
-    went far enough (``short_of``), and each of ``tried`` too shallow against the set's
-    typical one, too short, too long, or not back at rest when the frames ended."""
+    """Why none of the candidate reps was counted: the deepest movement that never went far
+    enough (``short_of``), each of ``tried`` too short, too long, too shallow against the
+    set's typical one, or not back at rest when the frames ended, and the lifter already out
+    of the rest position when first seen (at ``set_up_s``; None: not)."""
     unfinished = [m for m in tried if m.deep and not m.rested]
     shallow = [m for m in tried if not m.deep]
     short = [m for m in tried if m.deep and m.rested
              and m.duration_s < cfg.min_rep_duration_s]
     long = [m for m in tried if m.deep and m.rested and m.duration_s > cfg.max_rep_duration_s]
     groups = [g for g in (unfinished, shallow, short, long) if g]
-    only = set_up_s is None and len(groups) == 1
+    only = set_up_s is None and short_of is None and len(groups) == 1
+    # The movements most like a rep first (a video's panel may show only the first words).
     clauses = []
-    if set_up_s is not None:
-        clauses.append("the lifter was already out of the rest position when first seen, at "
-                       f"{set_up_s:.1f} s, and the movement back to it counts as getting set "
-                       "up, not as a rep")
     if short_of is not None:
         went, need = _apart(short_of.went, short_of.need, percent=True)
         clauses.append(f"{profile.movement} by {went} of {profile.unit} around "
@@ -250,15 +247,6 @@ def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
                        f", under the {need} a rep needed in this clip: "
                        f"{cfg.enter_level_frac:.0%} of the range of all its frames, "
                        f"{short_of.span:.0%} of {profile.unit}")
-    for m in unfinished:
-        clauses.append(f"the movement that started at {m.start_s:.1f} s had not come back to "
-                       f"rest when the clip ended, {m.duration_s:.1f} s later")
-    if shallow:
-        most = max(m.depth_of_typical for m in shallow)
-        clauses.append(f"{_movements(len(shallow), False)} went "
-                       f"{'only' if len(shallow) == 1 else 'at most'} {most:.0%} as deep as "
-                       f"the set's typical one, under the {cfg.min_depth_frac_of_median:.0%} "
-                       "a rep needs")
     if short:
         lasted, need = _apart(max(m.duration_s for m in short), cfg.min_rep_duration_s)
         clauses.append(f"{_movements(len(short), only)} out of the rest position and back "
@@ -269,6 +257,19 @@ def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
         clauses.append(f"{_movements(len(long), only)} out of the rest position and back "
                        f"lasted {'' if len(long) == 1 else 'at least '}{lasted} s, over "
                        f"the {need} s a rep may last")
+    if shallow:
+        most = max(m.depth_of_typical for m in shallow)
+        clauses.append(f"{_movements(len(shallow), False)} went "
+                       f"{'only' if len(shallow) == 1 else 'at most'} {most:.0%} as deep as "
+                       f"the set's typical one, under the {cfg.min_depth_frac_of_median:.0%} "
+                       "a rep needs")
+    for m in unfinished:
+        clauses.append(f"the movement that started at {m.start_s:.1f} s had not come back to "
+                       f"rest when the clip ended, {m.duration_s:.1f} s later")
+    if set_up_s is not None:
+        clauses.append("the lifter was already out of the rest position when first seen, at "
+                       f"{set_up_s:.1f} s, and the movement back to it counts as getting set "
+                       "up, not as a rep")
     return "; ".join(clauses) if clauses else NO_REP_CAUSE
 
 
