@@ -142,8 +142,8 @@ NO_REP_CAUSE = "no full movement out of the rest position and back was found"
 @dataclass(frozen=True)
 class _Movement:
     """A candidate rep that was not counted: when it left rest, how long until it was back
-    (or the frames ended), its depth against the set's typical one, and whether a rest frame
-    followed it."""
+    (without a rest frame after it: until it fell below the exit level, or the frames
+    ended), its depth against the set's typical one, and whether a rest frame followed it."""
 
     start_s: float
     duration_s: float
@@ -225,11 +225,12 @@ def _movements(n: int, only: bool) -> str:
 
 
 def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
-                  short_of: _Shortfall | None, profile: RepProfile, cfg: RepConfig) -> str:
+                  short_of: _Shortfall | None, end_s: float, profile: RepProfile,
+                  cfg: RepConfig) -> str:
     """Why none of the candidate reps was counted: the deepest movement that never went far
     enough (``short_of``), each of ``tried`` too short, too long, too shallow against the
-    set's typical one, or not back at rest when the frames ended, and the lifter already out
-    of the rest position when first seen (at ``set_up_s``; None: not)."""
+    set's typical one, or not back at rest when the frames ended (at ``end_s``), and the
+    lifter already out of the rest position when first seen (at ``set_up_s``; None: not)."""
     unfinished = [m for m in tried if m.deep and not m.rested]
     shallow = [m for m in tried if not m.deep]
     short = [m for m in tried if m.deep and m.rested
@@ -265,7 +266,7 @@ def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
                        "a rep needs")
     for m in unfinished:
         clauses.append(f"the movement that started at {m.start_s:.1f} s had not come back to "
-                       f"rest when the clip ended, {m.duration_s:.1f} s later")
+                       f"rest when the clip ended, at {end_s:.1f} s")
     if set_up_s is not None:
         clauses.append("the lifter was already out of the rest position when first seen, at "
                        f"{set_up_s:.1f} s, and the movement back to it counts as getting set "
@@ -310,7 +311,7 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
     starts, ends = starts[keep], ends[keep]
     if starts.size == 0:
         short_of = _shortfall(t, x, lo, span, cfg)
-        return RepCount((), _why_rejected(set_up, (), short_of, profile, cfg))
+        return RepCount((), _why_rejected(set_up, (), short_of, float(t[-1]), profile, cfg))
     # Each run extends back to the last rest frame before it and on to the first after it.
     rest_idx = np.flatnonzero(x <= lo + REST_LEVEL_FRAC * span)
     before = np.searchsorted(rest_idx, starts) - 1
@@ -348,7 +349,7 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
                       for ta, tb, d, ok, r in zip(t0, t1, depth.tolist(), deep.tolist(),
                                                   rested, strict=True))
         return RepCount((), _why_rejected(set_up, tried, _shortfall(t, x, lo, span, cfg),
-                                          profile, cfg))
+                                          float(t[-1]), profile, cfg))
     fa, la = np.array(first), np.array(last)
     phases = _phases(profile.phases, t, x, fa, la, cfg)
     sa, sb = _owned_frames(t, np.isfinite(x), fa, la, profile.rest_to_previous, cfg)
