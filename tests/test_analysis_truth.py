@@ -212,10 +212,14 @@ def test_a_clip_without_a_counted_rep_judges_no_fault_and_says_why():
     """Review (session 9): with no rep counted the rounding rule judged the whole clip, the
     twist rule nothing (a silent "none"), the lockout rule every upright frame. Now every
     fault a view could show is "not assessable", with the same stated reason, and nothing
-    is judged or found."""
-    from formcheck.analysis.faults import NO_REP_REASON
+    is judged or found. The reason states the rep count's cause: here the lifter stood, then
+    set up at the floor and never pulled."""
+    from formcheck.analysis.faults import no_rep_reason
 
     said = set()
+    reason = no_rep_reason("the lifter was already out of the rest position when first seen, "
+                           "at 0.0 s, and the movement back to it counts as getting set up, "
+                           "not as a rep")
     for yaw in (90.0, 45.0):  # the side view shows the back, 45° the lockout and the twist
         seq = synthesize(SynthSpec(exercise="deadlift", yaw_deg=yaw, reps=(), setup_s=4.0,
                                    **NOISE))[0]
@@ -225,6 +229,6 @@ def test_a_clip_without_a_counted_rep_judges_no_fault_and_says_why():
             assert s.judged is None or not s.judged.any(), s.name
         for a in result.assessable:
             assert not a.assessable
-            if a.reason == NO_REP_REASON:
+            if a.reason == reason:
                 said.add(a.fault)
     assert said == {"rounded_back", "lumbar_overextension", "jerky_twist"}

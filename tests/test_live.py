@@ -483,10 +483,11 @@ def _joined(a, b):
     return replace(a, **kw)
 
 
-def _replay_live(seq, cues=None):
+def _replay_live(seq, cues=None, views=None):
     """``seq`` fed to a live analyser frame by frame, a view published every third frame from
     the 12th and its warnings noted as a session notes them (``LiveSession._note_shown``).
-    Returns stand-ins for the session and the set, and the lines the session logged."""
+    Returns stand-ins for the session and the set, and the lines the session logged; each
+    view published is added to ``views`` if given."""
     from types import SimpleNamespace
 
     from formcheck.live.incremental import LiveAnalyzer
@@ -505,7 +506,10 @@ def _replay_live(seq, cues=None):
         g.append(float(seq.t_s[i]), _whole_pose(seq, i), captured_s=float(i))
         cur.last_t = float(seq.t_s[i])
         if i % 3 == 0 and i >= 12:
-            LiveSession._note_shown(session, cur, live.analyse_now())
+            view = live.analyse_now()
+            if views is not None:
+                views.append(view)
+            LiveSession._note_shown(session, cur, view)
     return session, cur, lines
 
 
@@ -755,3 +759,59 @@ def test_a_correction_gives_the_whole_clips_reason_and_names_a_missing_signal():
                                              Assessment("rounded_back", 1, True)))
     text = _reading(live, judged, {})
     assert "no back_flexion_rise reading" in text and "does not judge" not in text
+
+
+def test_live_waits_for_the_first_rep_instead_of_saying_no_rep_was_counted():
+    """Review (session 10): until the first rep was counted, live showed the whole clip's "no
+    rep was counted (…)" for every fault, which mid-set reads like a verdict. Replayed frame by
+    frame, a side-on squat set shows "waiting for the first rep" for the faults its view can
+    show (the twist keeps its view's reason: the lifter can act on that) until rep 1 has
+    settled, whether or not a rep is under way, and the overlay says so; then the reps are
+    judged. A set with no rep at all waits to its end, and its record (the whole set,
+    analysed as file mode does at the set's end) keeps the true reason."""
+    from formcheck.analysis.faults import is_no_rep_reason
+    from formcheck.config import Config
+    from formcheck.live.incremental import WAITING_REASON
+    from formcheck.render._common import not_judged_text
+    from formcheck.render.overlay import OverlayRenderer
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 2))
+    views = []
+    _replay_live(seq, views=views)
+    report, _ = analyse(seq)
+    assert len(report.reps) == 2
+    back = ("rounded_back", "lumbar_overextension")
+    # (Under 1 s into the set, the whole clip says "in view for under 1 s", as before.)
+    short = Config().assess.min_duration_s
+    views = [v for v in views if seq.t_s[v.frames - 1] - seq.t_s[0] >= short]
+    before = [v for v in views if not v.report.reps]
+    after = [v for v in views if v.report.reps]
+    assert before and after and views.index(after[0]) == len(before)
+    for v in before:
+        clip = {a.fault: a for a in v.report.assessable if a.rep is None}
+        assert all(not clip[f].assessable and clip[f].reason == WAITING_REASON for f in back)
+        assert clip["jerky_twist"].reason == report.assessment("jerky_twist", None).reason
+        assert not any(is_no_rep_reason(a.reason) for a in v.report.assessable)
+    # Both before any movement (no rep in the set so far) and while rep 1 is under way
+    # (counted by the set so far, not settled yet).
+    assert {len(analyse(seq.slice(0, v.frames))[0].reps) for v in before} == {0, 1}
+    last = before[-1]
+    notices = OverlayRenderer(last.report, seq.slice(0, last.frames), {}).notices_at(
+        last.frames - 1)
+    assert not_judged_text("rounded_back", WAITING_REASON, video=True) in notices
+    for v in after:
+        assert not any(a.reason == WAITING_REASON for a in v.report.assessable)
+
+    still, _ = synthesize(SynthSpec(exercise="deadlift", reps=(), setup_s=3.0))
+    views = []
+    _replay_live(still, views=views)
+    views = [v for v in views if still.t_s[v.frames - 1] - still.t_s[0] >= short]
+    assert len(views) > 10 and all(
+        a.reason == WAITING_REASON for v in views for a in v.report.assessable
+        if a.fault in back)
+    record, _ = analyse(still)
+    for f in back:
+        assert record.assessment(f, None).reason.startswith(
+            "no rep was counted (the lifter was already out of the rest position when first "
+            "seen, at 0.0 s")
+

@@ -514,3 +514,51 @@ def test_a_display_that_cannot_be_opened_is_one_error_line(tmp_path):
     lines = error_lines(proc.stderr)
     assert len(lines) == 1 and lines[0].startswith("error: cannot open the display ':987'")
     assert "--headless" in lines[0] and not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_replayed_set_without_a_rep_waits_for_it_and_its_record_says_why(tmp_path, lite_model):
+    """A file of the sample lifter holding still at the bar (its first frame, 2.5 s), replayed
+    through the live session: while the set runs, the window shows "waiting for the first rep"
+    for every fault the record gives as "no rep was counted (…)"; the saved record keeps that
+    reason, with its cause."""
+    from dataclasses import replace
+
+    from formcheck.analysis.faults import is_no_rep_reason
+    from formcheck.io.video import FileSource, VideoSink
+    from formcheck.live.capture import ReplaySource
+    from formcheck.live.incremental import WAITING_REASON
+    from formcheck.live.session import LiveOptions, LiveSession
+    from formcheck.live.settings import LiveSettings
+
+    clip = tmp_path / "still.mp4"
+    with FileSource(SAMPLES / "deadlift_rounded_side_m_avg.mp4") as src:
+        info = src.info
+        first = next(iter(src))
+        with VideoSink(clip, info.width, info.height, info.fps) as sink:
+            for k in range(75):
+                sink.write(first.image, k / info.fps)
+    shown = []
+
+    class Watched(LiveSession):
+        def _note_shown(self, cur, view):  # what the window draws, as it draws it
+            if view is not None:
+                shown.append(view)
+            super()._note_shown(cur, view)
+
+    opts = LiveOptions(out_dir=tmp_path / "out", model=str(lite_model), headless=True,
+                       settings=replace(LiveSettings(), countdown_s=0.0))
+    result = Watched(ReplaySource(clip), opts, is_camera=False, lockstep=True,
+                     replay_path=clip).run()
+    (done,) = result.sets
+    saved = json.loads(done.written["report"].read_text())
+    no_rep = {a["fault"]: a["reason"] for a in saved["assessable"]
+              if a["rep"] is None and is_no_rep_reason(a["reason"])}
+    assert not saved["reps"] and "rounded_back" in no_rep
+    assert all(r.startswith("no rep was counted (") for r in no_rep.values())
+    # Under 1 s into the set, the whole clip says "in view for under 1 s", as before.
+    settled = [v for v in shown if v.frames > info.fps]
+    assert settled
+    for v in settled:
+        said = {a.fault: a.reason for a in v.report.assessable if a.rep is None}
+        assert all(said[f] == WAITING_REASON for f in no_rep), said

@@ -369,7 +369,8 @@ class Report:
         every rep get a last row ``outside``.
         Then how far (deg), to which side and when (s) the worst twist went, and per fault the
         rule's words on the rep (``<fault>_note``: why it was not judged, or the caveat on its
-        verdict; the whole clip's on the ``outside`` row)."""
+        verdict; the whole clip's on the ``outside`` row, which a clip without a counted rep
+        always has)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["rep", "start_s", "end_s", *[f"{f}" for f in FAULTS],
@@ -377,7 +378,10 @@ class Report:
                     *[f"{f}_note" for f in FAULTS]])
         rows: list[tuple[int | str, float | str, float | str]] = [
             (rep.index, _clean(float(rep.start_s)), _clean(float(rep.end_s))) for rep in self.reps]
-        if any(f.rep is None for f in self.findings):  # never dropped: its own row
+        # Never dropped: its own row; with no rep counted, the row that gives the whole
+        # clip's words (why nothing was judged).
+        if any(f.rep is None for f in self.findings) or (
+                not self.reps and any(a.rep is None for a in self.assessable)):
             rows.append(("outside", "", ""))
         for index, start_s, end_s in rows:
             rep_no = index if isinstance(index, int) else None

@@ -15,7 +15,7 @@ import numpy as np
 from formcheck.analysis.exercise import estimate_exercise
 from formcheck.analysis.faults import RULES, FaultContext, RuleOutcome
 from formcheck.analysis.features import BodySignals, compute_signals
-from formcheck.analysis.reps import progress_signal, rep_index_per_frame, segment_reps
+from formcheck.analysis.reps import RepCount, count_reps, progress_signal, rep_index_per_frame
 from formcheck.analysis.series import Series
 from formcheck.analysis.view import median_of, usable_yaw, view_of_yaw
 from formcheck.config import Config
@@ -121,7 +121,8 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
     # thread gets to it before the reps are done).
     view_args = (sig, usable, config, clip_reason)
     viewed = executor.submit(_view_of, *view_args) if executor is not None else None
-    reps = segment_reps(sig, ex.name, config.reps) if clip_reason is None else ()
+    counted = count_reps(sig, ex.name, config.reps) if clip_reason is None else RepCount(())
+    reps = counted.reps
     # If the second thread has not started the view yet (its twist cues ran long), it is
     # worked out here rather than waited for.
     if viewed is not None and not viewed.cancel():
@@ -132,7 +133,8 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
                        rep_of_frame=rep_index_per_frame(len(seq), reps),
                        thresholds=config.faults_for(ex.name), assess=config.assess,
                        view_cfg=config.view, clip_reason=clip_reason,
-                       median_yaw_deg=yaw_median, seen_yaw_deg=seen_yaw)
+                       median_yaw_deg=yaw_median, seen_yaw_deg=seen_yaw,
+                       no_rep_why=counted.why_none)
     # The rules that read the twist wait for its cues: with an executor they run there, after
     # the cues (its one thread takes tasks in order), while the others run here.
     outputs = {}

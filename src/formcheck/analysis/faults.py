@@ -15,7 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from formcheck.analysis.features import BodySignals
-from formcheck.analysis.reps import REP_PROFILES, SETUP_PHASE, phase_at
+from formcheck.analysis.reps import NO_REP_CAUSE, REP_PROFILES, SETUP_PHASE, phase_at
 from formcheck.analysis.series import Series
 from formcheck.analysis.signal import (
     hysteresis_runs,
@@ -67,6 +67,9 @@ class FaultContext:
     #: ``view.usable_yaw`` of the body's yaw over the trunk-visible frames (in any order), if
     #: the caller has it; None: selected where needed
     seen_yaw_deg: np.ndarray | None = None
+    #: Why no rep was counted (``reps.RepCount.why_none``), when none was; None: the general
+    #: ``NO_REP_CAUSE``
+    no_rep_why: str | None = None
 
     # Worked out from ``reps`` on first use and kept (a frozen dataclass without slots has a
     # ``__dict__`` for them); a ``replace`` makes a new context, which works them out afresh.
@@ -148,10 +151,25 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     return tuple(out), usable
 
 
-#: Why no fault of a clip without a counted rep is judged (``judged_in_reps``).
-NO_REP_REASON = ("no rep was counted (no full movement out of the rest position and back was "
-                 "found), and only counted reps are judged: standing about, setting up, "
-                 "walking and re-racking move the body freely")
+#: How every reason of a clip without a counted rep begins (``no_rep_reason``).
+NO_REP_PREFIX = "no rep was counted"
+
+
+def no_rep_reason(why: str) -> str:
+    """Why no fault of a clip without a counted rep is judged (``judged_in_reps``): ``why``
+    is the rep count's own cause (``reps.RepCount.why_none``)."""
+    return (f"{NO_REP_PREFIX} ({why}), and only counted reps are judged: standing about, "
+            "setting up, walking and re-racking move the body freely")
+
+
+def is_no_rep_reason(reason: str | None) -> bool:
+    """Whether ``reason`` is one of ``no_rep_reason``'s (live mode waits for the first rep
+    instead of showing it)."""
+    return reason is not None and reason.startswith(f"{NO_REP_PREFIX} (")
+
+
+#: The reason when the rep count gave no cause (a context built without one).
+NO_REP_REASON = no_rep_reason(NO_REP_CAUSE)
 
 
 def judged_in_reps(ctx: FaultContext, assessments: tuple[Assessment, ...],
@@ -164,12 +182,19 @@ def judged_in_reps(ctx: FaultContext, assessments: tuple[Assessment, ...],
     set, walking up, resting between reps, re-racking, stretching after the set) the body
     moves freely, and nothing there is a rep's fault. With no counted rep nothing is
     judged: a clip the rule could otherwise judge is then not assessable, with
-    ``NO_REP_REASON``, never a silent "none"."""
+    ``no_rep_reason`` of the rep count's cause (``FaultContext.no_rep_why``), never a
+    silent "none"."""
     frames = frames & ctx.in_reps
     if ctx.reps:
         return assessments, frames
-    return tuple(replace(a, assessable=False, reason=NO_REP_REASON)
+    reason = no_rep_reason(ctx.no_rep_why or NO_REP_CAUSE)
+    return tuple(replace(a, assessable=False, reason=reason)
                  if a.rep is None and a.assessable else a for a in assessments), frames
+
+
+#: The clip's reason when reps were counted but none could be judged
+#: (``require_judged_frames``).
+NO_REP_JUDGED_REASON = "no rep could be judged (each rep's reason is given with it)"
 
 
 def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...],
@@ -194,9 +219,8 @@ def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...]
         out.append(a)
     rep_ok = [a.assessable for a in out if a.rep is not None]
     if not any(rep_ok) and None not in found:
-        out = [Assessment(a.fault, None, False, "no rep could be judged (each rep's reason is "
-                          "given with it)") if a.rep is None and a.assessable else a
-               for a in out]
+        out = [Assessment(a.fault, None, False, NO_REP_JUDGED_REASON)
+               if a.rep is None and a.assessable else a for a in out]
     return tuple(out)
 
 

@@ -5,7 +5,8 @@ a squat, bar higher in a deadlift, hands closer to the shoulders in a row). A re
 that signal above an entry level, switched with hysteresis (it must fall below a lower exit
 level to end), extended to where it left and returned to rest. Runs that are too short, too
 long, too shallow compared with the set's typical rep, or already under way when the clip
-starts (getting set up) are not counted.
+starts (getting set up) are not counted. When none is counted, ``count_reps`` says why, from
+what it measured (``RepCount.why_none``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from formcheck.analysis.signal import (
     range_first_last,
     range_reduce,
     robust_range,
+    runs,
 )
 from formcheck.config import RepConfig
 from formcheck.errors import ConfigError
@@ -61,12 +63,19 @@ class RepProfile:
     #: standing is the lockout of the rep just finished (all of it); a deadlift's floor is
     #: first the end of the lowering, then the next pull's set-up (half each).
     rest_to_previous: float
+    #: What the progress signal's range measures, in a lifter's words (``why_none``): the
+    #: movement, and the body length its unit is.
+    movement: str = "the body moved"
+    unit: str = "a leg length"
 
 
 REP_PROFILES: dict[str, RepProfile] = {
-    "squat": RepProfile(_squat_progress, ("descent", "ascent"), "top", 1.0),
-    "deadlift": RepProfile(_deadlift_progress, ("pull", "lockout", "lowering"), "finish", 0.5),
-    "row": RepProfile(_row_progress, ("pull", "return"), "finish", 0.5),
+    "squat": RepProfile(_squat_progress, ("descent", "ascent"), "top", 1.0,
+                        "the hips went down and up", "a leg length"),
+    "deadlift": RepProfile(_deadlift_progress, ("pull", "lockout", "lowering"), "finish", 0.5,
+                           "the hands went up and down", "a leg length"),
+    "row": RepProfile(_row_progress, ("pull", "return"), "finish", 0.5,
+                      "the hands came in towards the shoulders and back", "an arm length"),
 }
 
 
@@ -90,7 +99,7 @@ def rep_profile_for(sig: BodySignals, exercise: str) -> RepProfile | None:
     if best is None:
         return None
     return RepProfile(best.progress, (UNKNOWN_MOVEMENT_PHASE,), "finish",
-                      best.rest_to_previous)
+                      best.rest_to_previous, best.movement, best.unit)
 
 
 def progress_signal(sig: BodySignals, exercise: str) -> np.ndarray:
@@ -126,26 +135,183 @@ def _phases(names: tuple[str, ...], t: np.ndarray, x: np.ndarray, first: np.ndar
             for a, hs, he, b in zip(t0, ths, the, t1, strict=True)]
 
 
+#: Why no rep was counted when no more can be said (``RepCount.why_none``).
+NO_REP_CAUSE = "no full movement out of the rest position and back was found"
+
+
+@dataclass(frozen=True)
+class _Movement:
+    """A candidate rep that was not counted: when it left rest, how long until it was back
+    (without a rest frame after it: until it fell below the exit level, or the frames
+    ended), its depth against the set's typical one, and whether a rest frame followed it."""
+
+    start_s: float
+    duration_s: float
+    depth_of_typical: float
+    deep: bool
+    rested: bool
+
+
+@dataclass(frozen=True)
+class _Shortfall:
+    """The deepest movement that left rest (past the exit level) but never reached the entry
+    level: its peak's time, how far it went from the bottom of the range and how far a rep
+    had to go (the entry level), in the signal's unit, the whole range, and whether it came
+    back below the exit level before the frames ended."""
+
+    peak_s: float
+    went: float
+    need: float
+    span: float
+    back: bool
+
+
+def _shortfall(t: np.ndarray, x: np.ndarray, lo: float, span: float, cfg: RepConfig
+               ) -> _Shortfall | None:
+    """The deepest run of ``x`` (range ``lo`` .. ``lo + span``) at or above the exit level
+    that stays under the entry level (None: none)."""
+    on, off = lo + cfg.enter_level_frac * span, lo + cfg.exit_level_frac * span
+    starts, ends = runs(x >= off)
+    if starts.size == 0:
+        return None
+    top = range_reduce(np.fmax, x, starts, ends - 1)
+    under = np.flatnonzero(top < on)
+    if under.size == 0:
+        return None
+    k = under[int(np.argmax(top[under]))]
+    peak = int(range_argmax(x, starts[k:k + 1], ends[k:k + 1] - 1)[0])
+    return _Shortfall(float(t[peak]), float(top[k] - lo), float(on - lo), span,
+                      bool(ends[k] < x.size))
+
+
+def _apart(value: float, need: float, percent: bool = False) -> tuple[str, str]:
+    """``value`` and the ``need`` it missed, written (as percentages if ``percent``) with as
+    many decimals as it takes to tell them apart: a range of 11.8% against the 12% needed
+    must not read "12%, under the 12% a rep needs"."""
+    kind = "%" if percent else "f"
+    for digits in range(4):
+        a, b = f"{value:.{digits}{kind}}", f"{need:.{digits}{kind}}"
+        if a != b:
+            break
+    return a, f"{need:g}" if not percent and float(b) == need else b
+
+
+def _why_too_little(sig: BodySignals, profile: RepProfile, x: np.ndarray, span: float,
+                    exercise: str, cfg: RepConfig) -> str:
+    """Why no rep was counted when the progress signal ``x`` (NaN where the trunk was not
+    seen) moved less than ``reps.min_range_ratio``: by how much it moved, in the unit a
+    lifter knows, over how many frames it was seen."""
+    n_seen = int(np.isfinite(x).sum())
+    if n_seen == 0:
+        if not sig.trunk_visible.any():
+            return "the shoulders and hips were not seen clearly in any frame"
+        return ("the movement could not be measured in any frame where the shoulders and hips "
+                "were seen clearly")
+    moved, need = _apart(float(span), cfg.min_range_ratio, percent=True)
+    why = f"{profile.movement} by only {moved} of {profile.unit}, under the {need} a rep needs"
+    if exercise not in REP_PROFILES:
+        why = f"the lift was not recognised, and its largest movement was too small: {why}"
+    n_person = int(sig.detected.sum())
+    if n_seen < n_person:
+        why += (f", in the {n_seen} of {n_person} frames with the lifter where the shoulders "
+                "and hips were seen clearly")
+    return why
+
+
+def _movements(n: int, only: bool) -> str:
+    if only:
+        return "the only movement" if n == 1 else f"all {n} movements"
+    return "a movement" if n == 1 else f"{n} movements"
+
+
+def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
+                  short_of: _Shortfall | None, end_s: float, profile: RepProfile,
+                  cfg: RepConfig) -> str:
+    """Why none of the candidate reps was counted: the deepest movement that never went far
+    enough (``short_of``), each of ``tried`` too short, too long, too shallow against the
+    set's typical one, or not back at rest when the frames ended (at ``end_s``), and the
+    lifter already out of the rest position when first seen (at ``set_up_s``; None: not)."""
+    unfinished = [m for m in tried if m.deep and not m.rested]
+    shallow = [m for m in tried if not m.deep]
+    short = [m for m in tried if m.deep and m.rested
+             and m.duration_s < cfg.min_rep_duration_s]
+    long = [m for m in tried if m.deep and m.rested and m.duration_s > cfg.max_rep_duration_s]
+    groups = [g for g in (unfinished, shallow, short, long) if g]
+    only = set_up_s is None and short_of is None and len(groups) == 1
+    # The movements most like a rep first (a video's panel may show only the first words).
+    clauses = []
+    if short_of is not None:
+        went, need = _apart(short_of.went, short_of.need, percent=True)
+        clauses.append(f"{profile.movement} by {went} of {profile.unit} around "
+                       f"{short_of.peak_s:.1f} s"
+                       f"{'' if short_of.back else ' without coming back before the clip ended'}"
+                       f", under the {need} a rep needed in this clip: "
+                       f"{cfg.enter_level_frac:.0%} of the range of all its frames, "
+                       f"{short_of.span:.0%} of {profile.unit}")
+    if short:
+        lasted, need = _apart(max(m.duration_s for m in short), cfg.min_rep_duration_s)
+        clauses.append(f"{_movements(len(short), only)} out of the rest position and back "
+                       f"lasted {'' if len(short) == 1 else 'at most '}{lasted} s, under "
+                       f"the {need} s a rep lasts at least")
+    if long:
+        lasted, need = _apart(min(m.duration_s for m in long), cfg.max_rep_duration_s)
+        clauses.append(f"{_movements(len(long), only)} out of the rest position and back "
+                       f"lasted {'' if len(long) == 1 else 'at least '}{lasted} s, over "
+                       f"the {need} s a rep may last")
+    if shallow:
+        most = max(m.depth_of_typical for m in shallow)
+        clauses.append(f"{_movements(len(shallow), False)} went "
+                       f"{'only' if len(shallow) == 1 else 'at most'} {most:.0%} as deep as "
+                       f"the set's typical one, under the {cfg.min_depth_frac_of_median:.0%} "
+                       "a rep needs")
+    for m in unfinished:
+        clauses.append(f"the movement that started at {m.start_s:.1f} s had not come back to "
+                       f"rest when the clip ended, at {end_s:.1f} s")
+    if set_up_s is not None:
+        clauses.append("the lifter was already out of the rest position when first seen, at "
+                       f"{set_up_s:.1f} s, and the movement back to it counts as getting set "
+                       "up, not as a rep")
+    return "; ".join(clauses) if clauses else NO_REP_CAUSE
+
+
+@dataclass(frozen=True)
+class RepCount:
+    """The reps counted, and when there are none, why (``count_reps``)."""
+
+    reps: tuple[Rep, ...]
+    #: Why no rep was counted, from what was measured, as a clause ("the hips went down and
+    #: up by only 4% of a leg length, under the 12% a rep needs"); None when one was.
+    why_none: str | None = None
+
+
 def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, ...]:
     """Reps with phases and frames (``end_frame`` is the rep's last frame, inclusive)."""
+    return count_reps(sig, exercise, cfg).reps
+
+
+def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
+    """``segment_reps``'s reps, and with none, why none was counted (``RepCount.why_none``)."""
     t = sig.t_s
     profile = rep_profile_for(sig, exercise)
     if profile is None:
-        return ()
+        return RepCount((), "the lift was not recognised and no movement of the hips or hands "
+                            "could be measured")
     x = np.where(sig.trunk_visible, profile.progress(sig), np.nan)
     lo, hi = robust_range(x)
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
-        return ()
+        return RepCount((), _why_too_little(sig, profile, x, hi - lo, exercise, cfg))
     span = hi - lo
     starts, ends = hysteresis_runs(x, lo + cfg.enter_level_frac * span,
                                    lo + cfg.exit_level_frac * span)
-    if starts.size == 0:
-        return ()
+    if starts.size == 0:  # not met: some frames lie at or above the 95th percentile
+        return RepCount((), NO_REP_CAUSE)
     first_seen = int(np.argmax(np.isfinite(x)))
     keep = starts > first_seen  # a rep under way when the clip starts is the set-up
+    set_up = None if keep.all() else float(t[first_seen])
     starts, ends = starts[keep], ends[keep]
     if starts.size == 0:
-        return ()
+        short_of = _shortfall(t, x, lo, span, cfg)
+        return RepCount((), _why_rejected(set_up, (), short_of, float(t[-1]), profile, cfg))
     # Each run extends back to the last rest frame before it and on to the first after it.
     rest_idx = np.flatnonzero(x <= lo + REST_LEVEL_FRAC * span)
     before = np.searchsorted(rest_idx, starts) - 1
@@ -178,8 +344,12 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
             last.append(b)
             at_rest.append(r)
             prev_end, prev_t = b, tb
-    if not first:
-        return ()
+    if not first:  # (none counted: no candidate's start was moved by a counted one)
+        tried = tuple(_Movement(ta, tb - ta, d / typical, bool(ok), r)  # (depth > 0)
+                      for ta, tb, d, ok, r in zip(t0, t1, depth.tolist(), deep.tolist(),
+                                                  rested, strict=True))
+        return RepCount((), _why_rejected(set_up, tried, _shortfall(t, x, lo, span, cfg),
+                                          float(t[-1]), profile, cfg))
     fa, la = np.array(first), np.array(last)
     phases = _phases(profile.phases, t, x, fa, la, cfg)
     sa, sb = _owned_frames(t, np.isfinite(x), fa, la, profile.rest_to_previous, cfg)
@@ -197,7 +367,7 @@ def segment_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> tuple[Rep, 
         if b > core_b:
             ph = (*ph, new_phase(finish, tcb[i], tb[i]))
         out.append(new_rep(i + 1, ta[i], tb[i], ph, a, b, r))
-    return tuple(out)
+    return RepCount(tuple(out))
 
 
 def _owned_frames(t: np.ndarray, seen: np.ndarray, first: np.ndarray, last: np.ndarray,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from formcheck.analysis.faults import where
+from formcheck.analysis.faults import NO_REP_JUDGED_REASON, is_no_rep_reason, where
 from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
 from formcheck.pose.estimator import FramePose, SequenceBuilder
@@ -118,6 +118,29 @@ def settled_report(report: Report, seq: PoseSequence, settle_s: float) -> Report
     return replace(report, reps=done, findings=findings, assessable=assessable)
 
 
+#: What live shows for a fault the set so far would judge, until its first rep is counted.
+WAITING_REASON = "waiting for the first rep"
+
+
+def waiting_for_first_rep(report: Report) -> Report:
+    """``report`` (settled: ``settled_report``) while the set so far has no counted rep: each
+    fault the whole clip would judge in its reps, or would not because no rep was counted
+    (``faults.is_no_rep_reason``) or none of the reps under way could be judged
+    (``faults.NO_REP_JUDGED_REASON``, whose reps are not shown yet), is not assessable
+    "waiting for the first rep". Mid-set the clip's "no rep was counted (…)" read like a
+    verdict on a set that has only begun, and a rep still under way is not yet judged either.
+    A fault the view or the visibility rules out keeps its reason (the lifter can act on it).
+    The set's record, made from the whole set at its end, keeps the true reason."""
+    if report.reps:
+        return report
+    assessable = tuple(
+        replace(a, assessable=False, reason=WAITING_REASON)
+        if a.rep is None and (a.assessable or is_no_rep_reason(a.reason)
+                              or a.reason == NO_REP_JUDGED_REASON) else a
+        for a in report.assessable)
+    return replace(report, assessable=assessable)
+
+
 def without_guesses(report: Report) -> Report:
     """``report`` with the rep number and phase left out of each finding's message ("Rounded
     back: 24° past your neutral"; the phase field too) while the exercise is not recognised.
@@ -184,7 +207,8 @@ class LiveAnalyzer:
         self.runs += 1
         self.total_ms += ms
         view = LiveView(version=self.runs, frames=len(seq),
-                        report=without_guesses(settled_report(report, seq, self.settle_s)),
+                        report=without_guesses(waiting_for_first_rep(
+                            settled_report(report, seq, self.settle_s))),
                         series=result.series, analysis_ms=ms,
                         rep_numbers=report.exercise.name != "unknown")
         with self._lock:
