@@ -375,23 +375,30 @@ def _grid(args) -> list[tuple[float, float]]:
     return [(r, d) for r in args.spreads for d in args.degs]
 
 
-def _overrides(spreads: float, deg: float) -> list[str]:
+#: The rendered view a fit is made on -> the fit's name in the rule (features.TWIST_LANDMARK_FILES).
+FIT_VIEW = {"front": "front", "45": "oblique"}
+
+
+def _overrides(spreads: float, deg: float, view: str = "front") -> list[str]:
     return [f"jerky_twist.landmark_quick_turn_spreads={spreads:g}",
-            f"jerky_twist.min_landmark_quick_turn_deg={deg:g}"]
+            f"jerky_twist.min_landmark_quick_turn_deg={deg:g}",
+            f"signal.twist_landmark_oblique={'true' if view != 'front' else 'false'}"]
 
 
-def _run(clips, model, combos) -> dict[tuple[float, float], list[dict]]:
-    """Every clip analysed with ``model`` as the shipped landmark fit, once per threshold pair."""
+def _run(clips, model, combos, view: str = "front") -> dict[tuple[float, float], list[dict]]:
+    """Every clip analysed with ``model`` as the shipped landmark fit for ``view``, once per
+    pair of limits (with the fit for 45 deg: its limits the landmark cue's; the front fit as
+    shipped)."""
     from formcheck.analysis import analyze_sequence
     from formcheck.analysis import features as ft
     from formcheck.config import load_config
 
     saved = ft.twist_landmark_model
-    ft.twist_landmark_model = lambda: model
+    ft.twist_landmark_model = lambda v="front": model if v == FIT_VIEW[view] else saved(v)
     try:
         out = {}
         for rate, deg in combos:
-            cfg = load_config(None, _overrides(rate, deg))
+            cfg = load_config(None, _overrides(rate, deg, view))
             out[(rate, deg)] = [row for c in clips for row in
                                 rep_outcomes(c, analyze_sequence(c.seq, cfg,
                                                                  exercise=c.exercise))]
@@ -433,8 +440,8 @@ def _table(rows: list[dict], label: str) -> None:
              f"{np.percentile(err, 90):+.1f})" if err else "–") + " |")
 
 
-def _front(clips):
-    return [c for c in clips if c.src != "real" and view_of(c) == "front"]
+def _of_view(clips, view: str):
+    return [c for c in clips if c.src != "real" and view_of(c) == view]
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
@@ -444,16 +451,22 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from formcheck.fsutil import write_text_atomic
 
     clips = load(args)
-    ren = [c for c in _front(clips) if c.src in args.train]
+    ren = [c for c in _of_view(clips, args.view) if c.src in args.train]
     w = fit_angle(ren, args.lam)
     names = ", ".join(sorted({c.body for c in ren}))
-    fitted = (f"bench/twist_learned.py fit --features {args.features} --lam {args.lam:g}: "
-              f"{len(ren)} rendered front-view clips ({'+'.join(args.train)}; bodies {names}), "
+    fitted = (f"bench/twist_learned.py fit --view {args.view} --features {args.features} "
+              f"--lam {args.lam:g}: {len(ren)} rendered {args.view}-view clips "
+              f"({'+'.join(args.train)}; bodies {names}), "
               f"through the quick-turn filter (0.1 s rise, {args.support:g} s support)")
     model = {"landmarks": list(LearnedClip.SUBSET), "min_presence": MIN_PRESENCE,
              "weights": np.round(w.reshape(-1, 2), 4).tolist(), "fitted": fitted}
-    write_text_atomic(Path(args.out), json.dumps(model, indent=1) + "\n")
-    print(f"wrote {args.out}: {fitted}")
+    from formcheck.analysis.features import TWIST_LANDMARK_FILES
+
+    out = Path(args.out) if args.out else (
+        Path(__file__).resolve().parents[1] / "src" / "formcheck" / "analysis" / "data"
+        / TWIST_LANDMARK_FILES[FIT_VIEW[args.view]])
+    write_text_atomic(out, json.dumps(model, indent=1) + "\n")
+    print(f"wrote {out}: {fitted}")
     return 0
 
 
@@ -462,7 +475,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     body, the fit and the threshold pair are chosen on the other bodies; then the fit and
     pair chosen on every body, on the real clips."""
     clips = load(args)
-    ren = _front(clips)
+    ren = _of_view(clips, args.view)
     combos = _grid(args)
     held_rows: list[dict] = []
     chosen = []
@@ -470,23 +483,24 @@ def cmd_rule(args: argparse.Namespace) -> int:
         held_in = [c for c in ren if c.body != body]
         model = model_of(fit_angle([c for c in held_in if c.src in args.train], args.lam),
                          f"held out {body}")
-        combo = _choose(_run(held_in, model, combos), args.max_false)
+        combo = _choose(_run(held_in, model, combos, args.view), args.max_false)
         chosen.append(combo)
-        held_rows += _run([c for c in ren if c.body == body], model, [combo])[combo]
+        held_rows += _run([c for c in ren if c.body == body], model, [combo],
+                          args.view)[combo]
     print(f"features {args.features}, lambda {args.lam:g}, fit on {'+'.join(args.train)}; "
           f"pairs chosen per held-out body (spreads, least deg): {chosen}")
-    print("| front view | fast 10° | fast 20° | fast 40° | shapes 10° | shapes 20° | "
+    print(f"| {args.view} view | fast 10° | fast 20° | fast 40° | shapes 10° | shapes 20° | "
           "slow warned | no twist warned | side right | size read − true, deg (p10 to p90) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     _table(held_rows, "bodies held out")
     for ex in sorted({r["exercise"] for r in held_rows}):
         _table([r for r in held_rows if r["exercise"] == ex], f"bodies held out, {ex}s")
     model = model_of(fit_angle([c for c in ren if c.src in args.train], args.lam), "all")
-    every = _run(ren, model, combos)
+    every = _run(ren, model, combos, args.view)
     combo = _choose(every, args.max_false)
     _table(every[combo], f"every body, pair {combo} (in-sample)")
     real = [c for c in clips if c.src == "real"]
-    rows = _run(real, model, [combo])[combo]
+    rows = _run(real, model, [combo], args.view)[combo]
     warned = [r for r in rows if r["hit"]]
     print(f"\nreal clips with that fit and pair: {len(warned)} of {len(rows)} twist-assessable "
           f"reps warned, {len({r['clip'] for r in warned})} of {len({r['clip'] for r in rows})} "
@@ -510,10 +524,12 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--lam", type=float, default=10.0, help="ridge penalty")
         p.add_argument("--max-false", type=float, default=0.02)
         p.add_argument("-n", type=int, default=8)
+        if name in ("fit", "rule"):
+            p.add_argument("--view", choices=sorted(FIT_VIEW), default="front",
+                           help="the rendered view fitted on (and judged)")
         if name == "fit":
-            p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "src"
-                                                / "formcheck" / "analysis" / "data"
-                                                / "twist_landmarks.json"))
+            p.add_argument("--out", default=None,
+                           help="default: the package's file for the view")
         if name == "rule":
             p.add_argument("--spreads", type=lambda v: [float(x) for x in v.split(",")],
                            default=[4.0, 5.0, 6.0, 7.0, 8.0, 10.0],

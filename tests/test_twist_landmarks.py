@@ -153,3 +153,16 @@ def test_a_quick_turn_with_the_hips_turning_too_is_not_a_twist():
     assert _twists(turned) == []
     (clip,) = [a for a in turned.assessable if a.fault == "jerky_twist" and a.rep is None]
     assert "the hips turned with the shoulders" in clip.reason
+
+
+def test_the_oblique_fit_ships_but_is_off_by_default():
+    """Turned towards the camera the fit found more rendered twists than the widths but warned
+    on 3 real clean reps (docs/analysis.md, twist round 12): shipped, switched off."""
+    seq = _row(20.0, yaw=45.0)
+    assert twist_landmark_model("oblique") is not None
+    tw = compute_signals(seq, Config()).resolved().twist
+    assert tw.depth_source != "landmarks" and tw.quick_turn_deg is None
+    on = load_config(None, ["signal.twist_landmark_oblique=true"])
+    tw = compute_signals(seq, on).resolved().twist
+    assert tw.depth_source == "landmarks" and tw.quick_turn_deg is not None
+    assert float(np.max(tw.width_weight)) == 0.0  # the fit stands alone

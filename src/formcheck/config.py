@@ -85,6 +85,9 @@ class SignalConfig:
     #: fit``) instead of the torso's flow or the landmarks' depth: on rendered twists with the
     #: body held out its noise was a third of the flow's (docs/analysis.md, twist round 12).
     twist_landmark_cue: bool = True
+    #: Also turned towards the camera (about 45 deg), with the fit made on renders from there
+    #: (``analysis/data/twist_landmarks_oblique.json``), instead of the projected widths.
+    twist_landmark_oblique: bool = False
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
     twist_quick_rise_s: float = 0.1
@@ -671,6 +674,7 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_flow_kept": Range(0.0, 2.0, lo_open=True),
     "SignalConfig.twist_hidden_depth_median_frames": Range(0, 31),
     "SignalConfig.twist_landmark_cue": Range(0.0, 1.0),
+    "SignalConfig.twist_landmark_oblique": Range(0.0, 1.0),
     "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),
     "SignalConfig.twist_quick_support_s": Range(0.0, 5.0, lo_open=True),
     "SignalConfig.min_visibility": _FRAC,

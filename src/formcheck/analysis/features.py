@@ -216,15 +216,19 @@ class TwistLandmarkModel:
     fitted: str
 
 
-#: The shipped fit (``SignalConfig.twist_landmark_cue``).
-TWIST_LANDMARK_FILE = "twist_landmarks.json"
+#: The shipped fits (``SignalConfig.twist_landmark_cue``), per view: facing the camera
+#: square-on ("front") and turned towards it ("oblique", about 45 deg).
+TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json"}
 
 
 @functools.cache
-def twist_landmark_model() -> TwistLandmarkModel:
-    """The shipped landmark twist fit (package data ``analysis/data/twist_landmarks.json``)."""
-    raw = json.loads((resources.files("formcheck.analysis") / "data" / TWIST_LANDMARK_FILE)
-                     .read_text(encoding="utf-8"))
+def twist_landmark_model(view: str = "front") -> TwistLandmarkModel | None:
+    """The shipped landmark twist fit for ``view`` (package data ``analysis/data/``); None
+    where none ships."""
+    ref = resources.files("formcheck.analysis") / "data" / TWIST_LANDMARK_FILES[view]
+    if not ref.is_file():
+        return None
+    raw = json.loads(ref.read_text(encoding="utf-8"))
     return TwistLandmarkModel(
         landmarks=tuple(int(i) for i in raw["landmarks"]),
         weights=np.asarray(raw["weights"], dtype=np.float64).reshape(-1, 2),
@@ -371,7 +375,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   flow: np.ndarray | None = None,
                   world_twist_deg: np.ndarray | None = None,
                   flow_hidden: np.ndarray | None = None,
-                  landmarks: np.ndarray | None = None) -> TwistSignals:
+                  landmarks: dict[str, np.ndarray | None] | None = None) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
     Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
@@ -387,8 +391,9 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     measured the torso's optical flow (``flow``, from ``flow_twist_deg``), it replaces the
     depth cue: seen square-on, it keeps a small but steady share of a twist and is several
     times quieter than the network's depth on lifts without one (docs/analysis.md). Where
-    the lifter faces the camera square-on and ``landmarks`` (``landmark_twist_deg``, true
-    degrees) is given, that replaces both: on rendered twists its noise was a third of the
+    the lifter faces the camera and ``landmarks`` (``landmark_twist_deg`` per view, true
+    degrees) holds the fit for the view (square-on: "front"; turned: "oblique"), that
+    replaces every other cue: on rendered twists square-on its noise was a third of the
     flow's (docs/analysis.md, twist round 12).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
@@ -425,14 +430,18 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     else:
         width, weight = np.full(n, np.nan), np.zeros(n)
     quick = None
-    if landmarks is not None and facing and phi < sc.twist_width_zero_deg:
-        # Fitted on renders facing the camera only: from behind, the same shoulder drop
-        # means the other side, and no render measured it.
-        raw_depth, kept, source = landmarks, 1.0, "landmarks"
+    # Fitted on renders facing the camera only: from behind, the same shoulder drop means
+    # the other side, and no render measured it.
+    fitted = None
+    if landmarks and facing and np.isfinite(phi):
+        fitted = landmarks.get("front" if phi < sc.twist_width_zero_deg else "oblique")
+    if fitted is not None:
+        raw_depth, kept, source = fitted, 1.0, "landmarks"
+        weight = np.zeros(n)  # the fit stands alone (the widths are in what it reads)
         # Its slow part is not fitted (posture moves these landmarks too): only quick turns
         # are read, through the filter the fit was made through.
         fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
-        quick = (quick_turn(np.where(ok, landmarks, np.nan),
+        quick = (quick_turn(np.where(ok, fitted, np.nan),
                             quick_turn_taps(sc.twist_quick_rise_s, sc.twist_quick_support_s,
                                             fps))
                  if fps > 0 else np.full(n, np.nan))
@@ -612,8 +621,11 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     posture = np.vstack([smooth["trunk"], smooth["trunk"] ** 2, smooth["hip_height"],
                          smooth["wrist_height"]])
     flow = flow_twist_deg(seq)
-    landmarks = (landmark_twist_deg(seq, twist_landmark_model()) if sc.twist_landmark_cue
-                 else None)
+    landmarks = None
+    if sc.twist_landmark_cue:
+        views = ("front", "oblique") if sc.twist_landmark_oblique else ("front",)
+        models = {v: twist_landmark_model(v) for v in views}
+        landmarks = {v: landmark_twist_deg(seq, m) for v, m in models.items() if m is not None}
     twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
                   posture, flow, twisting[0], flow_hidden_frames(seq), landmarks)
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
