@@ -413,6 +413,18 @@ def cmd_corr(args: argparse.Namespace) -> int:
     return 0
 
 
+def rep_kind(f: dict | None) -> tuple[str, str]:
+    """(kind, shape) of a rep from its rendered twist ``f`` (None: no twist): kind "clean",
+    "slow" (an out-and-back jerk lasting a slow twist's time) or the fast size "10"/"20"/"40"."""
+    if f is None:
+        return "clean", "none"
+    shape = f.get("shape", "jerk")
+    if shape == "jerk" and f["interval_s"][1] - f["interval_s"][0] >= et.SLOW_FROM_S:
+        return "slow", shape
+    size = abs(f["peak"])
+    return ("10" if size < 15 else "20" if size < 30 else "40"), shape
+
+
 def rep_rows(c: Clip, cues: tuple[str, ...], how: str) -> list[dict]:
     """Per judged rep: kind (twist size and shape / slow / clean), the largest |combined z|
     (for a twist rep: within its interval +-SLACK_S) and whether its sign is the twist's."""
@@ -425,16 +437,10 @@ def rep_rows(c: Clip, cues: tuple[str, ...], how: str) -> list[dict]:
         f = faults.get(r)
         seg = np.zeros(len(v), bool)
         seg[a:b + 1] = True
-        if f is None:
-            kind, shape = "clean", "none"
-        else:
-            shape = f.get("shape", "jerk")
-            slow = shape == "jerk" and f["interval_s"][1] - f["interval_s"][0] >= et.SLOW_FROM_S
-            size = abs(f["peak"])
-            kind = "slow" if slow else ("10" if size < 15 else "20" if size < 30 else "40")
-            if kind != "slow":
-                lo, hi = f["interval_s"]
-                seg &= (c.t >= lo - SLACK_S) & (c.t <= hi + SLACK_S)
+        kind, shape = rep_kind(f)
+        if kind not in ("clean", "slow"):
+            lo, hi = f["interval_s"]
+            seg &= (c.t >= lo - SLACK_S) & (c.t <= hi + SLACK_S)
         x = np.where(seg, v, np.nan)
         if not np.isfinite(x).any():
             continue

@@ -40,7 +40,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import eval_twist as et  # noqa: E402
 import twist_agree as ta  # noqa: E402
 
 #: MediaPipe landmarks read: nose, eyes, ears, shoulders, elbows, wrists, hips, knees.
@@ -117,18 +116,24 @@ class LearnedClip(ta.Clip):
             np.interp(self.t, tr["t_s"], tr["twist"]), hp)
 
 
-def fit_angle(clips: list[LearnedClip], lam: float) -> np.ndarray:
-    """Weights (one per position column) whose sum, through the rule's quick-turn filter
-    (``signal.quick_turn_taps``: a 0.1 s turn against a parabola over ``--support``), reads
-    the true twist through the same filter in true degrees: ridge over the judged frames, then
-    divided by its gain on the frames of a twist (ridge shrinks)."""
-    x = np.vstack([c.P_hp[c.judged] for c in clips])
-    y = np.concatenate([c.y_hp[c.judged] for c in clips])
+def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ridge weights of ``y`` on the columns of ``x`` (standardised; penalty ``lam`` per 1000
+    rows), over the rows where everything is finite; also those rows' ``x`` and ``y``."""
     ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
     x, y = x[ok], y[ok]
     s = x.std(axis=0) + 1e-9
     xs = x / s
     w = np.linalg.solve(xs.T @ xs + lam * len(y) * 1e-3 * np.eye(x.shape[1]), xs.T @ y) / s
+    return w, x, y
+
+
+def fit_angle(clips: list[LearnedClip], lam: float) -> np.ndarray:
+    """Weights (one per position column) whose sum, through the rule's quick-turn filter
+    (``signal.quick_turn_taps``: a 0.1 s turn against a parabola over ``--support``), reads
+    the true twist through the same filter in true degrees: ridge over the judged frames, then
+    divided by its gain on the frames of a twist (ridge shrinks)."""
+    w, x, y = ridge(np.vstack([c.P_hp[c.judged] for c in clips]),
+                    np.concatenate([c.y_hp[c.judged] for c in clips]), lam)
     big = np.abs(y) > 3.0
     gain = float((x[big] @ w) @ y[big] / (y[big] @ y[big]))
     return w / gain
@@ -149,14 +154,8 @@ def view_of(c: ta.Clip) -> str:
 def fit(clips: list[LearnedClip], lam: float) -> np.ndarray:
     """Ridge weights (columns standardised, penalty ``lam`` per 1000 frames) of the filtered
     true twist on the filtered coordinates, over the judged frames."""
-    x = np.vstack([c.X[c.judged] for c in clips])
-    y = np.concatenate([c.y[c.judged] for c in clips])
-    ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    s = x.std(axis=0) + 1e-9
-    xs = x / s
-    w = np.linalg.solve(xs.T @ xs + lam * len(y) * 1e-3 * np.eye(x.shape[1]), xs.T @ y)
-    return w / s
+    return ridge(np.vstack([c.X[c.judged] for c in clips]),
+                 np.concatenate([c.y[c.judged] for c in clips]), lam)[0]
 
 
 def output(c: LearnedClip, w: np.ndarray) -> np.ndarray:
@@ -175,15 +174,10 @@ def rep_scores(c: LearnedClip, out: np.ndarray) -> list[dict]:
         f = faults.get(rep)
         seg = np.zeros(len(z), bool)
         seg[a:b + 1] = True
-        kind, shape = "clean", "none"
-        if f is not None:
-            shape = f.get("shape", "jerk")
-            slow = shape == "jerk" and f["interval_s"][1] - f["interval_s"][0] >= et.SLOW_FROM_S
-            size = abs(f["peak"])
-            kind = "slow" if slow else ("10" if size < 15 else "20" if size < 30 else "40")
-            if kind != "slow":
-                lo, hi = f["interval_s"]
-                seg &= (c.t >= lo - ta.SLACK_S) & (c.t <= hi + ta.SLACK_S)
+        kind, shape = ta.rep_kind(f)
+        if kind not in ("clean", "slow"):
+            lo, hi = f["interval_s"]
+            seg &= (c.t >= lo - ta.SLACK_S) & (c.t <= hi + ta.SLACK_S)
         x = np.where(seg, z, np.nan)
         if not np.isfinite(x).any():
             continue
@@ -349,17 +343,14 @@ def rep_outcomes(c: LearnedClip, res) -> list[dict]:
         f = faults.get(r)
         row = {"clip": c.name, "src": c.src, "body": c.body, "rep": r,
                "exercise": c.tr["exercise"] if c.tr else None}
-        slow = f is not None and f.get("shape", "jerk") == "jerk" and round(
-            f["interval_s"][1] - f["interval_s"][0], 3) >= et.SLOW_FROM_S
-        if f is None or slow:
+        row["kind"] = ta.rep_kind(f)[0]
+        if row["kind"] in ("clean", "slow"):
             hits = [x for x in found if x.rep == r]
-            row["kind"] = "clean" if f is None else "slow"
         else:
             a, d = f["interval_s"]
             hits = [x for x in found if x.rep == r and x.start_s <= d + ta.SLACK_S
                     and x.end_s >= a - ta.SLACK_S]
             size = abs(f["peak"])
-            row["kind"] = "10" if size < 15 else "20" if size < 30 else "40"
             if hits:
                 best = max(hits, key=lambda x: x.value)
                 row["side_ok"] = best.evidence.get("twist_side") == (

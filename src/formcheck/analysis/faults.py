@@ -894,17 +894,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     usable &= ~_near_breaks(sig.tracking_break, half)
     # The limit the surfaces draw and compare with: each frame's own (``need_rate_t``, what
     # the frame was judged against), never a summary of it.
-    notes = []
-    if skipped["tracking_break"]:
-        notes.append(f"{skipped['tracking_break']} fast rotation(s) not judged: the picture "
-                     "jumped (camera cut or lost track)")
-    if skipped["hips_turned"]:
-        notes.append(f"{skipped['hips_turned']} fast rotation(s) not counted: the hips turned "
-                     "with the shoulders (a whole-body turn, not a twist of the spine)")
-    if notes:
-        assessments = tuple(
-            replace(a, reason="; ".join([a.reason, *notes]) if a.reason else "; ".join(notes))
-            if a.rep is None and a.assessable else a for a in assessments)
+    assessments = _with_skipped(assessments, skipped, "fast rotation(s)")
     series = (
         Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, speed,
                threshold_t=need_rate_t, fault="jerky_twist", judged=usable,
@@ -999,17 +989,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
              "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg,
              "min_duration_s": th.min_duration_s},
             placed=placed))
-    notes = []
-    if skipped["tracking_break"]:
-        notes.append(f"{skipped['tracking_break']} quick turn(s) not judged: the picture "
-                     "jumped (camera cut or lost track)")
-    if skipped["hips_turned"]:
-        notes.append(f"{skipped['hips_turned']} quick turn(s) not counted: the hips turned "
-                     "with the shoulders (a whole-body turn, not a twist of the spine)")
-    if notes:
-        note = "; ".join(notes)
-        assessments = tuple(replace(a, reason=f"{a.reason}; {note}" if a.reason else note)
-                            if a.rep is None and a.assessable else a for a in assessments)
+    assessments = _with_skipped(assessments, skipped, "quick turn(s)")
     series = (
         Series("twist_quick_turn", "Quick turn of the shoulders against the hips (size)",
                "deg", sig.t_s, size, threshold=limit if np.isfinite(limit) else None,
@@ -1018,6 +998,25 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
                "only quick changes are read)", "deg", sig.t_s, tw.angle_deg),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],
+                  what: str) -> tuple[Assessment, ...]:
+    """The clip's assessment, if judged, with why any twist-like ``what`` was left out:
+    ``skipped["tracking_break"]`` near a picture jump, ``skipped["hips_turned"]`` with the
+    hips turning too."""
+    notes = []
+    if skipped["tracking_break"]:
+        notes.append(f"{skipped['tracking_break']} {what} not judged: the picture jumped "
+                     "(camera cut or lost track)")
+    if skipped["hips_turned"]:
+        notes.append(f"{skipped['hips_turned']} {what} not counted: the hips turned with the "
+                     "shoulders (a whole-body turn, not a twist of the spine)")
+    if not notes:
+        return assessments
+    note = "; ".join(notes)
+    return tuple(replace(a, reason=f"{a.reason}; {note}" if a.reason else note)
+                 if a.rep is None and a.assessable else a for a in assessments)
 
 
 def _near_breaks(broken: np.ndarray, half: int) -> np.ndarray:
