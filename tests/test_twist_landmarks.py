@@ -166,3 +166,25 @@ def test_the_oblique_fit_ships_but_is_off_by_default():
     tw = compute_signals(seq, on).resolved().twist
     assert tw.depth_source == "landmarks" and tw.quick_turn_deg is not None
     assert float(np.max(tw.width_weight)) == 0.0  # the fit stands alone
+
+
+@pytest.mark.slow
+def test_the_pose_model_on_a_rendered_front_twist_finds_it_on_its_rep_and_side():
+    """End to end with the real pose model (full, the default): a rendered row filmed from
+    the front with a 25° twist out and back in 0.2 s on rep 2, towards the lifter's left
+    (tests/data/README.md). Every body is in the shipped fit, so this guards the path, not the
+    accuracy (that is held out: bench/twist_learned.py rule)."""
+    from pathlib import Path
+
+    from formcheck.pipeline import extract_pose
+    from formcheck.pose.models import resolve_model
+
+    clip = Path(__file__).parent / "data" / "row_jerkytwist_front_f_short.mp4"
+    seq = extract_pose(clip, str(resolve_model("full").path))
+    result = analyze_sequence(seq)
+    assert [r.index for r in result.reps] == [1, 2, 3]
+    assert compute_signals(seq, Config()).resolved().twist.depth_source == "landmarks"
+    (f,) = _twists(result)
+    assert f.rep == 2 and f.evidence["twist_side"] == "left"
+    assert f.start_s <= 3.13 + 0.3 and f.end_s >= 2.93 - 0.3
+    assert all(a.assessable for a in result.assessable if a.fault == "jerky_twist")
