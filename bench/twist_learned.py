@@ -431,8 +431,9 @@ def _table(rows: list[dict], label: str) -> None:
              f"{np.percentile(err, 90):+.1f})" if err else "–") + " |")
 
 
-def _of_view(clips, view: str):
-    return [c for c in clips if c.src != "real" and view_of(c) == view]
+def _of_view(clips, view: str, exercise: str | None = None):
+    return [c for c in clips if c.src != "real" and view_of(c) == view
+            and (exercise is None or c.exercise == exercise)]
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
@@ -466,7 +467,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     body, the fit and the threshold pair are chosen on the other bodies; then the fit and
     pair chosen on every body, on the real clips."""
     clips = load(args)
-    ren = _of_view(clips, args.view)
+    ren = _of_view(clips, args.view, args.exercise)
     combos = _grid(args)
     held_rows: list[dict] = []
     chosen = []
@@ -518,6 +519,9 @@ def main(argv: list[str] | None = None) -> int:
         if name in ("fit", "rule"):
             p.add_argument("--view", choices=sorted(FIT_VIEW), default="front",
                            help="the rendered view fitted on (and judged)")
+        if name == "rule":
+            p.add_argument("--exercise", default=None,
+                           help="fit and judge one exercise's renders only")
         if name == "fit":
             p.add_argument("--out", default=None,
                            help="default: the package's file for the view")
