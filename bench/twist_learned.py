@@ -89,8 +89,11 @@ class LearnedClip(ta.Clip):
     SUPPORT_S = 0.5
 
     def __init__(self, name, seq, tr, src, cfg, exercise=None):
+        from formcheck.analysis.signal import quick_turn, quick_turn_taps
+
         super().__init__(name, seq, tr, src, cfg, exercise)
-        taps = ta.matched_filter("step", 0.1, self.SUPPORT_S, self.fps)
+        # The rule's own quick-turn filter (signal.quick_turn_taps / quick_turn).
+        taps = quick_turn_taps(0.1, self.SUPPORT_S, self.fps)
         coords = coordinates(seq, self.SUBSET)
         missing = [k for k in self.KINDS if k not in coords]
         cols = np.hstack([coords[k] for k in self.KINDS]) if not missing else None
@@ -98,22 +101,17 @@ class LearnedClip(ta.Clip):
         # are not read here either: the world cue's NaNs carry that mask.
         ok = np.isfinite(self.cues["world"]) if "world" in self.cues else np.zeros(len(seq), bool)
         self.X = None if cols is None else np.column_stack(
-            [ta.filtered(np.where(ok, cols[:, j], np.nan), taps) for j in range(cols.shape[1])])
-        self.y = None if tr is None else ta.filtered(
+            [quick_turn(np.where(ok, cols[:, j], np.nan), taps) for j in range(cols.shape[1])])
+        self.y = None if tr is None else quick_turn(
             np.interp(self.t, tr["t_s"], tr["twist"]), taps)
-        self.cue_amp = {k: ta.filtered(v, taps) for k, v in self.cues.items()}
-        # For the angle fit (``fit``, ``rule``): the image positions as the rule reads them,
-        # the same with slow changes removed, and the true twist with them removed alike.
+        self.cue_amp = {k: quick_turn(v, taps) for k, v in self.cues.items()}
+        # For the fit the rule ships (``fit``, ``rule``): the image positions as the rule reads
+        # them (features.landmark_positions), through the same filter.
         self.seq, self.exercise = seq, exercise
-        self.ok = ok
-        from formcheck.analysis.signal import quick_turn_taps
-
-        hp = quick_turn_taps(0.1, self.SUPPORT_S, self.fps)  # the rule's quick-turn filter
         self.P = np.where(ok[:, None], coords["xy"], np.nan)
-        self.P_hp = np.column_stack([ta.filtered(self.P[:, j], hp)
+        self.P_hp = np.column_stack([quick_turn(self.P[:, j], taps)
                                      for j in range(self.P.shape[1])])
-        self.y_hp = None if tr is None else ta.filtered(
-            np.interp(self.t, tr["t_s"], tr["twist"]), hp)
+        self.y_hp = self.y
 
 
 def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -42,6 +42,8 @@ def test_no_twist_frame_is_judged_where_the_smoothing_blurs_a_picture_cut(landma
     judged = analyze_sequence(dataclasses.replace(seq, picture_cut=cut), cfg).series[
         series].judged
     half = int(np.ceil(Config().row.jerky_twist.event_window_s / 2.0 * seq.fps))
+    if landmarks:  # the quick-turn filter reaches further than the event window
+        half = max(half, int(np.ceil(Config().signal.twist_quick_support_s / 2.0 * seq.fps)))
     assert not judged[at - half:at + half + 1].any()
     # Only those frames: the rest of the rep is judged as before.
     far = np.ones(len(seq), dtype=bool)

@@ -76,7 +76,8 @@ def test_the_lifter_never_left_the_rest_position_far_enough():
     assert reason.startswith(head)
     moved = reason[len(head):].split()[0]
     assert pct(moved) == pytest.approx(a * SQUAT_DROP_LEGS, abs=0.015)
-    assert f"of a leg length, under the {CFG.reps.min_range_ratio:.0%} a rep needs)" in reason
+    assert (f"of a leg length over 90% of the frames (5th to 95th percentile), under the "
+            f"{CFG.reps.min_range_ratio:.0%} a rep needs)") in reason
 
 
 def test_a_row_judged_on_arms_that_never_row_names_the_arms_and_their_unit():
@@ -84,7 +85,8 @@ def test_a_row_judged_on_arms_that_never_row_names_the_arms_and_their_unit():
     seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),) * 3, **NOISE))
     cause = why(seq, "row")
     assert cause.startswith("the hands came in towards the shoulders and back by only ")
-    assert cause.endswith("% of an arm length, under the 12% a rep needs")
+    assert cause.endswith("% of an arm length over 90% of the frames (5th to 95th percentile), "
+                          "under the 12% a rep needs")
 
 
 def test_a_lift_not_recognised_says_so_with_its_largest_movement():
@@ -174,7 +176,8 @@ def test_a_squat_short_of_a_range_widened_by_wrong_landmarks():
     bottom = 0.5 * (truth.rep_start_s[0] + truth.rep_end_s[0])
     assert float(around) == pytest.approx(bottom, abs=0.1)
     need = rest.split("under the ")[1].split(" a rep needed")[0]
-    whole = rest.split("60% of the range of all its frames, ")[1].split(" of a leg length")[0]
+    whole = rest.split("60% of the range of 90% of its frames (5th to 95th percentile), ")[1].split(
+        " of a leg length")[0]
     assert pct(went) < pct(need) == pytest.approx(0.6 * pct(whole), abs=0.01)
     # The range runs from standing to the legs read at hip height: the hips' whole height.
     assert pct(whole) == pytest.approx((SQUAT_HIP_TOP_M - ANKLE_HEIGHT_M) / LEG_M, abs=0.03)

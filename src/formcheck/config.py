@@ -86,7 +86,8 @@ class SignalConfig:
     #: body held out its noise was a third of the flow's (docs/analysis.md, twist round 12).
     twist_landmark_cue: bool = True
     #: Also turned towards the camera (about 45 deg), with the fit made on renders from there
-    #: (``analysis/data/twist_landmarks_oblique.json``), instead of the projected widths.
+    #: (``analysis/data/twist_landmarks_oblique.json``), instead of the projected widths. Off:
+    #: it warned on 2 of 95 real clean reps (docs/analysis.md, twist round 12).
     twist_landmark_oblique: bool = False
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
@@ -94,6 +95,9 @@ class SignalConfig:
     #: ...fitted next to a constant, a ramp and a parabola over this long around each frame
     #: (so a posture or a slow turn reads about 0). The fit was made through the same filter.
     twist_quick_support_s: float = 0.5
+    #: The landmark cue reads a set only where its quick turns were read on at least this long
+    #: of it (the shoulders, hips and knees present); else the other cues read it.
+    twist_landmark_min_read_s: float = 1.0
     #: Order of those Butterworth filters (applied forwards and backwards).
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
@@ -505,6 +509,9 @@ class JerkyTwistThresholds:
     landmark_quick_turn_spreads: float = 7.0
     #: ...and at least this many degrees.
     min_landmark_quick_turn_deg: float = 3.0
+    #: That spread is measured over the judged frames only when they last this long; less
+    #: and the set is not assessable for the twist (a limit from a few frames is a guess).
+    min_landmark_spread_s: float = 1.0
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
@@ -548,8 +555,8 @@ SEVERITY: dict[str, SeverityBands] = {
         "while bent over, the back outline's concavity in % of torso length"),
     "jerky_twist": SeverityBands(
         1.4, 2.0, "the speed of the shoulders' turn against the hips, in true deg/s as "
-        "calibrated on rendered lifters; seen square-on facing the camera, the size of a "
-        "quick turn in true degrees (read from the landmarks' positions)"),
+        "calibrated on rendered lifters; where the landmarks' positions read it (the lifter "
+        "facing the camera square-on), the size of a quick turn in true degrees"),
 }
 #: Severity names from least to most severe.
 SEVERITY_NAMES: tuple[str, ...] = ("mild", "moderate", "severe")
@@ -677,6 +684,7 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_landmark_oblique": Range(0.0, 1.0),
     "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),
     "SignalConfig.twist_quick_support_s": Range(0.0, 5.0, lo_open=True),
+    "SignalConfig.twist_landmark_min_read_s": Range(0.0, 60.0),
     "SignalConfig.min_visibility": _FRAC,
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,
@@ -780,6 +788,7 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.min_flow_twist_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.landmark_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.min_landmark_quick_turn_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.min_landmark_spread_s": Range(0.0, 60.0, lo_open=True),
     "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,

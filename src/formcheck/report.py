@@ -381,7 +381,7 @@ class Report:
         # Never dropped: its own row; with no rep counted, the row that gives the whole
         # clip's words (why nothing was judged).
         if any(f.rep is None for f in self.findings) or (
-                not self.reps and any(a.rep is None for a in self.assessable)):
+                not self.reps and bool(self.assessable)):
             rows.append(("outside", "", ""))
         for index, start_s, end_s in rows:
             rep_no = index if isinstance(index, int) else None

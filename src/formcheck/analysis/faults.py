@@ -767,7 +767,9 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     """Fast, abrupt rotation of the shoulders against the hips (``features.compute_twist``:
     true degrees from the projected widths where the view shows them, the image landmarks'
     depth where it does not). A finding says how far (deg, from the angle held just before),
-    how fast (peak deg/s and the time to get there), when and to which side."""
+    how fast (peak deg/s and the time to get there), when and to which side. Where a fitted
+    landmark combination reads the twist (the lifter facing the camera), ``_quick_turns``
+    judges it instead, by the size of a quick turn."""
     th = ctx.thresholds.jerky_twist
     sig = ctx.sig
     tw = sig.twist
@@ -782,8 +784,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     if tw is None:
         caveat = None
     elif tw.quick_turn_deg is not None:
-        caveat = (f"no warning does not rule a twist out; twist read from {cue}, a fit made on "
-                  f"rendered lifters facing the camera: {_LANDMARK_TWIST_FOUND}")
+        caveat = (f"no warning does not rule a twist out; twist read from {cue}, "
+                  f"{_LANDMARK_TWIST_FOUND[tw.landmark_fit]}")
     else:
         caveat = ("no warning does not rule a twist out; "
                   f"twist read from {cue}; on rendered lifters it found about half of the 40° "
@@ -907,58 +909,70 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
 
 #: What the landmark twist found on rendered lifters facing the camera, each body held out of
 #: the fit and of the limits (docs/analysis.md, twist round 12: bench/twist_learned.py rule).
-_LANDMARK_TWIST_FOUND = ("with the body held out it found 12 of 12 40° twists done in 0.2 s, "
-                         "10 of 12 20° ones and 8 of 12 10° ones, 10 of 16 20° twists turned "
-                         "out in 0.25 s (a shoulder leading the pull, a heave, a turn that "
-                         "stays) and 2 of 16 10° ones, and warned on 1 of 24 slow twists")
+_LANDMARK_TWIST_FOUND = {
+    "front": ("a fit made on rendered lifters facing the camera square-on: with the body held "
+              "out it found 12 of 12 40° twists done in 0.2 s, 10 of 12 20° ones and 8 of 12 "
+              "10° ones, 10 of 16 20° twists turned out in 0.25 s (a shoulder leading the "
+              "pull, a heave, a turn that stays) and 2 of 16 10° ones, and warned on 1 of 24 "
+              "slow twists"),
+    "oblique": ("a fit made on rendered lifters turned 45° towards the camera (off by default: "
+                "it warned on 2 of 95 real clean reps): with the body held out it found 10 of "
+                "11 40° twists done in 0.2 s, 7 of 11 20° ones and none of 11 10° ones, 2 of 8 "
+                "20° twists turned out in 0.25 s, and warned on none of 24 slow twists"),
+}
 
 
 def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable: np.ndarray,
                  cue: str) -> RuleOutcome:
-    """The jerky twist where the fitted landmark combination reads it (square-on, facing the
-    camera: ``TwistSignals.quick_turn_deg``). Its slow part is not fitted, so no rate is
-    read: a quick turn warns where its size passes ``landmark_quick_turn_spreads`` times the
-    reading's own spread over the judged frames (how much it wavers on this lifter without a
-    twist), and at least ``min_landmark_quick_turn_deg``. A picture jump within the event
-    window or the hips turning with the shoulders rule it out, as on the other cues."""
+    """The jerky twist where a fitted landmark combination reads it (the lifter facing the
+    camera: ``TwistSignals.quick_turn_deg``). A quick turn warns where its size passes
+    ``landmark_quick_turn_spreads`` times the reading's own spread over the judged frames (how
+    much it wavers on this lifter without a twist), and at least
+    ``min_landmark_quick_turn_deg``. Where the spread cannot be measured (under
+    ``min_landmark_spread_s`` of judged frames) nothing is judged, and says so. A picture jump
+    within the filter's reach or the hips turning with the shoulders rule a turn out, as on
+    the other cues. The finding also states the landmark angle's peak rate over the turn (its
+    slow part is not fitted, but over a quick turn the fitted fast part dominates: on rendered
+    twists it read 0.95 of the true peak rate, docs/analysis.md twist round 12)."""
     th = ctx.thresholds.jerky_twist
     sig, tw = ctx.sig, ctx.sig.twist
     quick = tw.quick_turn_deg
     n = len(sig.t_s)
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
-    # A cut's or lost track's jump reaches the filter's whole window: none of it is judged,
-    # and a quick turn reaching it is not counted (and said so).
+    # A cut's or lost track's jump reaches the filter's whole window (and the event window):
+    # none of it is judged, and a quick turn reaching it is not counted (and said so).
+    reach = max(half, _frames_for(ctx, tw.quick_turn_support_s / 2.0))
     seen = usable & np.isfinite(quick)
-    near = _near_breaks(sig.tracking_break, half)
+    near = _near_breaks(sig.tracking_break, reach)
     usable = seen & ~near
     size = np.abs(quick)
     read = quick[usable]
-    spread = (float(1.4826 * np.median(np.abs(read - np.median(read))))
-              if read.size >= _frames_for(ctx, 1.0) else float("nan"))
-    limit = (max(th.min_landmark_quick_turn_deg, th.landmark_quick_turn_spreads * spread)
-             if spread == spread else float("inf"))
+    if read.size < _frames_for(ctx, th.min_landmark_spread_s):
+        why = (f"the twist was read on {read.size / max(sig.fps, 1e-9):.1f} s of this set's "
+               f"reps, under the {th.min_landmark_spread_s:g} s needed to know how much its "
+               "reading wavers without a twist (the shoulders, hips and knees must be seen)")
+        assessments = tuple(replace(a, assessable=False, reason=why) if a.assessable else a
+                            for a in assessments)
+        return RuleOutcome((), assessments, _quick_turn_series(ctx, size, None, usable))
+    spread = float(1.4826 * np.median(np.abs(read - np.median(read))))
+    limit = max(th.min_landmark_quick_turn_deg, th.landmark_quick_turn_spreads * spread)
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
-    episodes = decide(sig.t_s, x, limit, th.release_frac, th.min_duration_s) \
-        if np.isfinite(limit) else []
-    # A twist out and back reads as two quick turns of opposite sign (the filter's lobes):
-    # episodes closer than the event window are one twist, to the side of its first large
-    # lobe (at least 0.8 of its largest).
-    merged: list[tuple[int, int, int, int]] = []  # start, end, peak, the side's frame
-    for s, e, peak in episodes:
-        if merged and sig.t_s[s] - sig.t_s[merged[-1][1] - 1] <= th.event_window_s:
-            s0, _, p0, side_at = merged[-1]
-            top = peak if x[peak] > x[p0] else p0
-            if x[side_at] < 0.8 * x[top]:
-                side_at = peak
-            merged[-1] = (s0, e, top, side_at)
+    # A twist out and back reads as two or more quick turns of opposite sign (the filter's
+    # lobes): episodes closer than the event window are one twist, to the side of its first
+    # lobe reaching 0.8 of its largest.
+    events: list[list[tuple[int, int, int]]] = []
+    for ep in decide(sig.t_s, x, limit, th.release_frac, th.min_duration_s):
+        if events and sig.t_s[ep[0]] - sig.t_s[events[-1][-1][1] - 1] <= th.event_window_s:
+            events[-1].append(ep)
         else:
-            merged.append((s, e, peak, peak))
-    episodes = [(s, e, peak) for s, e, peak, _ in merged]
+            events.append([ep])
+    episodes = [(ev[0][0], ev[-1][1], max((p for _, _, p in ev), key=lambda p: x[p]))
+                for ev in events]
     places = _places(ctx, episodes)
     hips = sig.hip_heading_deg
-    for (s, e, peak, side_at), placed in zip(merged, places, strict=True):
+    for ev, (s, e, peak), placed in zip(events, episodes, places, strict=True):
         if near[s:e].any():
             skipped["tracking_break"] += 1
             continue
@@ -969,12 +983,10 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             skipped["hips_turned"] += 1
             continue
         value = float(x[peak])
+        side_at = next(p for _, _, p in ev if x[p] >= 0.8 * value)
         side = "left" if quick[side_at] > 0 else "right"
-        # How fast: the landmark angle's largest rate over the turn (its slow part is not
-        # fitted, but over a quick turn the fitted fast part dominates).
-        rate = float(np.nanmax(np.abs(tw.rate_deg_s[max(0, s - half):min(n, e + half)]),
-                               initial=np.nan)) if np.isfinite(
-            tw.rate_deg_s[max(0, s - half):min(n, e + half)]).any() else float("nan")
+        rates = np.abs(tw.rate_deg_s[max(0, s - half):min(n, e + half)])
+        rate = float(np.nanmax(rates)) if np.isfinite(rates).any() else float("nan")
         findings.append(_finding(
             ctx, "jerky_twist", (s, e, peak), value, limit, "deg", "twist_quick_turn",
             f"shoulders snapped about {value:.0f}° to the lifter's {side} against the hips "
@@ -990,14 +1002,24 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
              "min_duration_s": th.min_duration_s},
             placed=placed))
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
-    series = (
+    assessments = require_judged_frames(
+        ctx, assessments, usable, {f.rep for f in findings},
+        lambda rep: ("the twist was read on too few of this rep's frames (the shoulders, hips "
+                     "and knees must be seen, away from any picture jump)"),
+        th.min_duration_s)
+    return RuleOutcome(tuple(findings), assessments,
+                       _quick_turn_series(ctx, size, limit, usable))
+
+
+def _quick_turn_series(ctx: FaultContext, size: np.ndarray, limit: float | None,
+                       judged: np.ndarray) -> tuple[Series, ...]:
+    sig = ctx.sig
+    return (
         Series("twist_quick_turn", "Quick turn of the shoulders against the hips (size)",
-               "deg", sig.t_s, size, threshold=limit if np.isfinite(limit) else None,
-               fault="jerky_twist", judged=usable),
+               "deg", sig.t_s, size, threshold=limit, fault="jerky_twist", judged=judged),
         Series("twist_angle", "Shoulders turned against the hips (+ to the lifter's left; "
-               "only quick changes are read)", "deg", sig.t_s, tw.angle_deg),
+               "only quick changes are read)", "deg", sig.t_s, sig.twist.angle_deg),
     )
-    return RuleOutcome(tuple(findings), assessments, series)
 
 
 def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],

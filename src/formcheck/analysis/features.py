@@ -104,8 +104,12 @@ class TwistSignals:
     #: ``twist_quick_support_s``), read from the landmark twist; NaN where a frame in reach
     #: was not read. None for the other cues (their rate is judged instead).
     quick_turn_deg: np.ndarray | None = None
-    #: The rise time of that filter's turn (s).
+    #: The rise time of that filter's turn (s), and the span it reads around each frame (s).
     quick_turn_rise_s: float = 0.0
+    quick_turn_support_s: float = 0.0
+    #: Which landmark fit was read ("front": square-on; "oblique": turned towards the
+    #: camera); None where another cue was.
+    landmark_fit: str | None = None
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -204,8 +208,8 @@ class TwistLandmarkModel:
     distance from the hips' midpoint, median over the set). Seen square-on and facing the
     camera, a turn of the shoulders against the hips moves them in ways the shoulder line
     alone does not show (bent forward, one shoulder drops as the other rises). Fitted on
-    rendered twists (``bench/twist_learned.py fit``) to the true twist with slow changes
-    removed, so only its fast part is meaningful; the rule reads its rate and short turns."""
+    rendered twists (``bench/twist_learned.py fit``) to the true twist through the rule's
+    quick-turn filter, so only its fast part is meaningful: the rule judges its quick turns."""
 
     landmarks: tuple[int, ...]
     #: ``(len(landmarks), 2)``: degrees per torso length of x and of y
@@ -429,22 +433,21 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         weight = np.where(np.isfinite(weight), weight, 0.0)
     else:
         width, weight = np.full(n, np.nan), np.zeros(n)
-    quick = None
     # Fitted on renders facing the camera only: from behind, the same shoulder drop means
     # the other side, and no render measured it.
-    fitted = None
+    fit_view = None
     if landmarks and facing and np.isfinite(phi):
-        fitted = landmarks.get("front" if phi < sc.twist_width_zero_deg else "oblique")
-    if fitted is not None:
-        raw_depth, kept, source = fitted, 1.0, "landmarks"
+        fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
+    # Its slow part is not fitted (posture moves these landmarks too): only quick turns are
+    # read, through the filter the fit was made through. Where it reads too little of the
+    # set (the knees out of the picture, say), the other cues read the clip instead.
+    quick = (_quick_turns_read(base, landmarks.get(fit_view), ok, sc)
+             if fit_view is not None else None)
+    if quick is None:
+        fit_view = None
+    if fit_view is not None:
+        raw_depth, kept, source = landmarks[fit_view], 1.0, "landmarks"
         weight = np.zeros(n)  # the fit stands alone (the widths are in what it reads)
-        # Its slow part is not fitted (posture moves these landmarks too): only quick turns
-        # are read, through the filter the fit was made through.
-        fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
-        quick = (quick_turn(np.where(ok, fitted, np.nan),
-                            quick_turn_taps(sc.twist_quick_rise_s, sc.twist_quick_support_s,
-                                            fps))
-                 if fps > 0 else np.full(n, np.nan))
     elif flow is not None and phi < sc.twist_width_zero_deg:
         # Square-on only: turned, the trunk's bend moves the two bands apart as well (on
         # rendered truth the flow's noise at 45 deg is ten times that at the front; read
@@ -493,7 +496,26 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                         left_nearer=left_nearer, depth_source=source,
                         flow_hidden=flow_hidden if source == "flow" else None,
                         depth_where_hidden=stand_in, quick_turn_deg=quick,
-                        quick_turn_rise_s=sc.twist_quick_rise_s)
+                        quick_turn_rise_s=sc.twist_quick_rise_s,
+                        quick_turn_support_s=sc.twist_quick_support_s, landmark_fit=fit_view)
+
+
+def _quick_turns_read(base: TimeBase, angle: np.ndarray | None, ok: np.ndarray,
+                      sc: SignalConfig) -> np.ndarray | None:
+    """``(T,)`` quick turns (``signal.quick_turn``) of the landmark twist ``angle`` over the
+    frames ``ok``, each stretch between time gaps on its own (nothing is read across a gap);
+    None where that leaves under ``SignalConfig.twist_landmark_min_read_s`` of frames read."""
+    n = len(base.t_s)
+    if angle is None or base.step_s <= 0:
+        return None
+    taps = quick_turn_taps(sc.twist_quick_rise_s, sc.twist_quick_support_s, 1.0 / base.step_s)
+    x = np.where(ok, angle, np.nan)
+    quick = np.full(n, np.nan)
+    for a, b in base.segments():
+        quick[a:b] = quick_turn(x[a:b], taps)
+    if np.isfinite(quick).sum() * base.step_s < sc.twist_landmark_min_read_s:
+        return None
+    return quick
 
 
 def _roughness_judged(config: Config) -> bool:

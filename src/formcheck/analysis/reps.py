@@ -208,7 +208,10 @@ def _why_too_little(sig: BodySignals, profile: RepProfile, x: np.ndarray, span: 
         return ("the movement could not be measured in any frame where the shoulders and hips "
                 "were seen clearly")
     moved, need = _apart(float(span), cfg.min_range_ratio, percent=True)
-    why = f"{profile.movement} by only {moved} of {profile.unit}, under the {need} a rep needs"
+    # The range is taken between the 5th and 95th percentiles (robust to stray frames): say so,
+    # as a long still stretch can hide one movement in the last 5%.
+    why = (f"{profile.movement} by only {moved} of {profile.unit} over 90% of the frames "
+           f"(5th to 95th percentile), under the {need} a rep needs")
     if exercise not in REP_PROFILES:
         why = f"the lift was not recognised, and its largest movement was too small: {why}"
     n_person = int(sig.detected.sum())
@@ -246,7 +249,8 @@ def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
                        f"{short_of.peak_s:.1f} s"
                        f"{'' if short_of.back else ' without coming back before the clip ended'}"
                        f", under the {need} a rep needed in this clip: "
-                       f"{cfg.enter_level_frac:.0%} of the range of all its frames, "
+                       f"{cfg.enter_level_frac:.0%} of the range of 90% of its frames "
+                       "(5th to 95th percentile), "
                        f"{short_of.span:.0%} of {profile.unit}")
     if short:
         lasted, need = _apart(max(m.duration_s for m in short), cfg.min_rep_duration_s)
@@ -259,11 +263,11 @@ def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
                        f"lasted {'' if len(long) == 1 else 'at least '}{lasted} s, over "
                        f"the {need} s a rep may last")
     if shallow:
-        most = max(m.depth_of_typical for m in shallow)
+        most, need = _apart(max(m.depth_of_typical for m in shallow),
+                            cfg.min_depth_frac_of_median, percent=True)
         clauses.append(f"{_movements(len(shallow), False)} went "
-                       f"{'only' if len(shallow) == 1 else 'at most'} {most:.0%} as deep as "
-                       f"the set's typical one, under the {cfg.min_depth_frac_of_median:.0%} "
-                       "a rep needs")
+                       f"{'only' if len(shallow) == 1 else 'at most'} {most} as deep as "
+                       f"the set's typical one, under the {need} a rep needs")
     for m in unfinished:
         clauses.append(f"the movement that started at {m.start_s:.1f} s had not come back to "
                        f"rest when the clip ended, at {end_s:.1f} s")
