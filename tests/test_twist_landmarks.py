@@ -228,3 +228,13 @@ def test_the_quick_turn_is_not_read_across_a_time_gap():
     reach = len(taps) // 2
     assert np.isnan(tw.quick_turn_deg[cut - reach:cut + reach]).all()
     assert np.isfinite(tw.quick_turn_deg[cut - 3 * reach:cut - reach]).any()
+
+
+def test_the_rule_weighs_exactly_the_positions_the_bench_fits_on():
+    """landmark_twist_deg sums landmark by landmark (no (k, 2, T) array on a long set):
+    the same as weighing landmark_positions."""
+    seq = _row(20.0)
+    model = twist_landmark_model()
+    rel = landmark_positions(seq, model.landmarks, model.min_presence)
+    np.testing.assert_allclose(landmark_twist_deg(seq, model),
+                               np.einsum("tkc,kc->t", rel, model.weights), atol=1e-6)

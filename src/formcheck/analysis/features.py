@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -239,30 +240,73 @@ def twist_landmark_model(view: str = "front") -> TwistLandmarkModel | None:
         min_presence=float(raw["min_presence"]), fitted=str(raw["fitted"]))
 
 
+#: The trunk landmarks every landmark fit is measured against (its origin and scale).
+_TRUNK_4 = (L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def _relative(im: geo.Joints, landmarks: tuple[int, ...]) -> np.ndarray | None:
+    """``(len(landmarks), 2, T)``: the landmarks' x and y against the hips' midpoint, in torso
+    lengths (the shoulder midpoint's distance from the hips' midpoint, median over the set);
+    None when that size cannot be measured."""
+    hips = im.mid(L.LEFT_HIP, L.RIGHT_HIP)
+    scale = _median(np.hypot(*(im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - hips)))
+    if not np.isfinite(scale) or scale <= 0:
+        return None
+    return (np.stack([im[lm] for lm in landmarks]).astype(np.float64) - hips) / scale
+
+
+def _present(presence: geo.Joints, landmarks: tuple[int, ...], least: float) -> np.ndarray:
+    """``(T,)`` bool: every one of ``landmarks`` has at least ``least`` presence."""
+    seen = presence[landmarks[0]][0] >= least
+    for lm in landmarks[1:]:
+        seen &= presence[lm][0] >= least
+    return seen
+
+
+def _gathered(seq: PoseSequence, landmarks: tuple[int, ...],
+              executor: Executor | None = None) -> tuple[geo.Joints, geo.Joints]:
+    """The image positions (with the trunk's four) and the presence of ``landmarks``."""
+    return (geo.Joints.gather(seq.image_xy, (*_TRUNK_4, *landmarks), executor),
+            geo.Joints.gather(seq.presence[..., None], landmarks, executor))
+
+
 def landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...],
                        min_presence: float) -> np.ndarray | None:
     """``(T, len(landmarks), 2)``: the landmarks' x and y in the picture against the hips'
     midpoint, in torso lengths (the shoulder midpoint's distance from the hips' midpoint,
     median over the set); NaN on frames where one of them has under ``min_presence``. None
-    when the torso's size cannot be measured (no frame with shoulders and hips)."""
-    xy = np.asarray(seq.image_xy, dtype=np.float64)
-    hips = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) / 2.0
-    shoulders = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) / 2.0
-    scale = _median(np.hypot(*(shoulders - hips).T))
+    when the torso's size cannot be measured (no frame with shoulders and hips). What
+    ``landmark_twist_deg`` weighs (the fit's bench reads it here)."""
+    im, presence = _gathered(seq, landmarks)
+    rel = _relative(im, landmarks)
+    if rel is None:
+        return None
+    out = rel.transpose(2, 0, 1).copy()
+    out[~_present(presence, landmarks, min_presence)] = np.nan
+    return out
+
+
+def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel,
+                       executor: Executor | None = None) -> np.ndarray | None:
+    """``(T,)`` twist in true degrees (its fast part: ``TwistLandmarkModel``) from the
+    landmarks' positions in the picture (``landmark_positions``, weighed by the fit); NaN
+    where one of them was not present enough; None when the torso's size cannot be
+    measured. Only the landmarks read are gathered (a long set's whole array is large)."""
+    im, presence = _gathered(seq, model.landmarks, executor)
+    hips = im.mid(L.LEFT_HIP, L.RIGHT_HIP)
+    scale = _median(np.hypot(*(im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - hips)))
     if not np.isfinite(scale) or scale <= 0:
         return None
-    idx = list(landmarks)
-    rel = (xy[:, idx] - hips[:, None]) / scale
-    seen = (np.asarray(seq.presence, dtype=np.float64)[:, idx] >= min_presence).all(axis=1)
-    return np.where(seen[:, None, None], rel, np.nan)
-
-
-def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarray | None:
-    """``(T,)`` twist in true degrees (its fast part: ``TwistLandmarkModel``) from the
-    landmarks' positions in the picture (``landmark_positions``); NaN where one of them was
-    not present enough; None when the torso's size cannot be measured."""
-    rel = landmark_positions(seq, model.landmarks, model.min_presence)
-    return None if rel is None else np.einsum("tkc,kc->t", rel, model.weights)
+    # The weighted sum of (position - hips) / scale, one landmark at a time (no (k, 2, T)
+    # array): the same as weighing ``landmark_positions`` (tested).
+    out = np.zeros(len(im))
+    for lm, (wx, wy) in zip(model.landmarks, model.weights.tolist(), strict=True):
+        x, y = im[lm]
+        out += np.multiply(x - hips[0], wx, dtype=np.float64)
+        out += np.multiply(y - hips[1], wy, dtype=np.float64)
+    out /= scale
+    out[~_present(presence, model.landmarks, model.min_presence)] = np.nan
+    return out
 
 
 def flow_hidden_frames(seq: PoseSequence) -> np.ndarray | None:
@@ -379,7 +423,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   flow: np.ndarray | None = None,
                   world_twist_deg: np.ndarray | None = None,
                   flow_hidden: np.ndarray | None = None,
-                  landmarks: dict[str, np.ndarray | None] | None = None) -> TwistSignals:
+                  landmarks: Callable[[str], np.ndarray | None] | None = None
+                  ) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
     Width cue: the hips stand still in a twist while the shoulder line turns, so the ratio
@@ -395,10 +440,10 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     measured the torso's optical flow (``flow``, from ``flow_twist_deg``), it replaces the
     depth cue: seen square-on, it keeps a small but steady share of a twist and is several
     times quieter than the network's depth on lifts without one (docs/analysis.md). Where
-    the lifter faces the camera and ``landmarks`` (``landmark_twist_deg`` per view, true
-    degrees) holds the fit for the view (square-on: "front"; turned: "oblique"), that
-    replaces every other cue: on rendered twists square-on its noise was a third of the
-    flow's (docs/analysis.md, twist round 12).
+    the lifter faces the camera and ``landmarks(view)`` (``landmark_twist_deg`` with the fit
+    for the view, square-on "front" or turned "oblique", true degrees; None where none is
+    used) gives a twist, that replaces every other cue: on rendered twists square-on its
+    noise was a third of the flow's (docs/analysis.md, twist round 12).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
     kept in the result where the flow is the cue; with
@@ -441,12 +486,12 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     # Its slow part is not fitted (posture moves these landmarks too): only quick turns are
     # read, through the filter the fit was made through. Where it reads too little of the
     # set (the knees out of the picture, say), the other cues read the clip instead.
-    quick = (_quick_turns_read(base, landmarks.get(fit_view), ok, sc)
-             if fit_view is not None else None)
+    fitted = landmarks(fit_view) if fit_view is not None else None
+    quick = _quick_turns_read(base, fitted, ok, sc) if fitted is not None else None
     if quick is None:
         fit_view = None
     if fit_view is not None:
-        raw_depth, kept, source = landmarks[fit_view], 1.0, "landmarks"
+        raw_depth, kept, source = fitted, 1.0, "landmarks"
         weight = np.zeros(n)  # the fit stands alone (the widths are in what it reads)
     elif flow is not None and phi < sc.twist_width_zero_deg:
         # Square-on only: turned, the trunk's bend moves the two bands apart as well (on
@@ -646,8 +691,11 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     landmarks = None
     if sc.twist_landmark_cue:
         views = ("front", "oblique") if sc.twist_landmark_oblique else ("front",)
-        models = {v: twist_landmark_model(v) for v in views}
-        landmarks = {v: landmark_twist_deg(seq, m) for v, m in models.items() if m is not None}
+        models = {v: m for v in views if (m := twist_landmark_model(v)) is not None}
+
+        def landmarks(view: str) -> np.ndarray | None:
+            """The landmark twist for ``view``'s fit, worked out only where the view asks."""
+            return landmark_twist_deg(seq, models[view]) if view in models else None
     twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
                   posture, flow, twisting[0], flow_hidden_frames(seq), landmarks)
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
