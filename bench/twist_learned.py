@@ -125,13 +125,32 @@ def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndar
     return w, x, y
 
 
+def mirror_symmetric(w: np.ndarray, landmarks: tuple[int, ...]) -> np.ndarray:
+    """``w`` (x, y weight per landmark, flattened) made to read a mirrored lifter as the same
+    twist to the other side. Mirroring the picture swaps each left landmark with its right one
+    and negates x (against the hips' midpoint), and turns a twist to the left into one to the
+    right; a linear reading does the same only if each pair's x weights are equal and their y
+    weights opposite: the mean of ``w`` and its mirror image, which keeps what is symmetric."""
+    from formcheck.pose.landmarks import Landmark as L
+
+    names = [L(i).name for i in landmarks]
+    other = [names.index(n.replace("LEFT_", "RIGHT_") if n.startswith("LEFT_")
+                         else n.replace("RIGHT_", "LEFT_")) for n in names]
+    w = np.asarray(w, float).reshape(-1, 2)
+    return np.column_stack([(w[:, 0] + w[other, 0]) / 2.0,
+                            (w[:, 1] - w[other, 1]) / 2.0]).ravel()
+
+
 def fit_angle(clips: list[LearnedClip], lam: float) -> np.ndarray:
     """Weights (one per position column) whose sum, through the rule's quick-turn filter
     (``signal.quick_turn_taps``: a 0.1 s turn against a parabola over ``--support``), reads
-    the true twist through the same filter in true degrees: ridge over the judged frames, then
-    divided by its gain on the frames of a twist (ridge shrinks)."""
+    the true twist through the same filter in true degrees: ridge over the judged frames, made
+    mirror-symmetric (``mirror_symmetric``: the renders turn one way more than the other, and
+    a mirrored clip must read the same), then divided by its gain on the frames of a twist
+    (ridge shrinks)."""
     w, x, y = ridge(np.vstack([c.P_hp[c.judged] for c in clips]),
                     np.concatenate([c.y_hp[c.judged] for c in clips]), lam)
+    w = mirror_symmetric(w, LearnedClip.SUBSET)
     big = np.abs(y) > 3.0
     gain = float((x[big] @ w) @ y[big] / (y[big] @ y[big]))
     return w / gain

@@ -87,7 +87,7 @@ class SignalConfig:
     twist_landmark_cue: bool = True
     #: Also turned towards the camera (about 45 deg), with the fit made on renders from there
     #: (``analysis/data/twist_landmarks_oblique.json``), instead of the projected widths. Off:
-    #: it warned on 2 of 95 real clean reps (docs/analysis.md, twist round 12).
+    #: it warned on 7 of 95 real clean reps (docs/analysis.md, twist round 12).
     twist_landmark_oblique: bool = False
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
@@ -508,7 +508,7 @@ class JerkyTwistThresholds:
     #: rule)
     landmark_quick_turn_spreads: float = 7.0
     #: ...and at least this many degrees.
-    min_landmark_quick_turn_deg: float = 3.0
+    min_landmark_quick_turn_deg: float = 5.0
     #: That spread is measured over the judged frames only when they last this long; less
     #: and the set is not assessable for the twist (a limit from a few frames is a guess).
     min_landmark_spread_s: float = 1.0

@@ -911,14 +911,14 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
 #: the fit and of the limits (docs/analysis.md, twist round 12: bench/twist_learned.py rule).
 _LANDMARK_TWIST_FOUND = {
     "front": ("a fit made on rendered lifters facing the camera square-on: with the body held "
-              "out it found 12 of 12 40° twists done in 0.2 s, 10 of 12 20° ones and 8 of 12 "
-              "10° ones, 10 of 16 20° twists turned out in 0.25 s (a shoulder leading the "
-              "pull, a heave, a turn that stays) and 2 of 16 10° ones, and warned on 1 of 24 "
+              "out it found 12 of 12 40° twists done in 0.2 s, 10 of 12 20° ones and 7 of 12 "
+              "10° ones, 12 of 16 20° twists turned out in 0.25 s (a shoulder leading the "
+              "pull, a heave, a turn that stays) and 1 of 16 10° ones, and warned on 1 of 24 "
               "slow twists"),
     "oblique": ("a fit made on rendered lifters turned 45° towards the camera (off by default: "
-                "it warned on 2 of 95 real clean reps): with the body held out it found 10 of "
-                "11 40° twists done in 0.2 s, 7 of 11 20° ones and none of 11 10° ones, 2 of 8 "
-                "20° twists turned out in 0.25 s, and warned on none of 24 slow twists"),
+                "it warned on 7 of 95 real clean reps): with the body held out it found 6 of "
+                "11 40° twists done in 0.2 s, 4 of 11 20° ones and none of 11 10° ones, none "
+                "of 8 20° twists turned out in 0.25 s, and warned on 1 of 24 slow twists"),
 }
 
 
@@ -933,7 +933,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     within the filter's reach or the hips turning with the shoulders rule a turn out, as on
     the other cues. The finding also states the landmark angle's peak rate over the turn (its
     slow part is not fitted, but over a quick turn the fitted fast part dominates: on rendered
-    twists it read 0.95 of the true peak rate, docs/analysis.md twist round 12)."""
+    twists it read 0.92 of the true peak rate, docs/analysis.md twist round 12)."""
     th = ctx.thresholds.jerky_twist
     sig, tw = ctx.sig, ctx.sig.twist
     quick = tw.quick_turn_deg
