@@ -425,6 +425,16 @@ def rep_kind(f: dict | None) -> tuple[str, str]:
     return ("10" if size < 15 else "20" if size < 30 else "40"), shape
 
 
+def peak_and_side(x: np.ndarray, f: dict | None, kind: str) -> tuple[int, bool | None]:
+    """The frame of ``x``'s largest |value| (a rep's score) and, for a fast twist ``f``,
+    whether the sign where ``x`` first comes within 0.8 of that peak is the twist's side."""
+    k = int(np.nanargmax(np.abs(x)))
+    if f is None or kind == "slow":
+        return k, None
+    first = int(np.argmax(np.nan_to_num(np.abs(x)) >= 0.8 * abs(x[k])))
+    return k, bool(np.sign(x[first]) == np.sign(f["peak"]))
+
+
 def rep_rows(c: Clip, cues: tuple[str, ...], how: str) -> list[dict]:
     """Per judged rep: kind (twist size and shape / slow / clean), the largest |combined z|
     (for a twist rep: within its interval +-SLACK_S) and whether its sign is the twist's."""
@@ -444,12 +454,7 @@ def rep_rows(c: Clip, cues: tuple[str, ...], how: str) -> list[dict]:
         x = np.where(seg, v, np.nan)
         if not np.isfinite(x).any():
             continue
-        k = int(np.nanargmax(np.abs(x)))
-        side_ok = None
-        if f is not None and kind != "slow":
-            # the side: the sign where the combined score first comes near its peak
-            first = int(np.argmax(np.nan_to_num(np.abs(x)) >= 0.8 * abs(x[k])))
-            side_ok = bool(np.sign(x[first]) == np.sign(f["peak"]))
+        k, side_ok = peak_and_side(x, f, kind)
         out.append({"clip": c.name, "src": c.src, "view": c.view, "body": c.body, "kind": kind,
                     "shape": (f"{shape} {c.name.rsplit('_', 1)[-1]}" if c.src == "shapes" and f
                               else shape if c.src == "shapes" else ("jerk" if f else "none")),

@@ -198,11 +198,7 @@ def rep_scores(c: LearnedClip, out: np.ndarray) -> list[dict]:
         x = np.where(seg, z, np.nan)
         if not np.isfinite(x).any():
             continue
-        k = int(np.nanargmax(np.abs(x)))
-        side = None
-        if f is not None and kind != "slow":
-            first = int(np.argmax(np.nan_to_num(np.abs(x)) >= 0.8 * abs(x[k])))
-            side = bool(np.sign(x[first]) == np.sign(f["peak"]))
+        k, side = ta.peak_and_side(x, f, kind)
         rows.append({"clip": c.name, "src": c.src, "rep": rep, "kind": kind, "shape": shape,
                      "score": float(abs(x[k])), "side": side, "t_s": float(c.t[k]),
                      "sigma": sigma})

@@ -244,14 +244,22 @@ def twist_landmark_model(view: str = "front") -> TwistLandmarkModel | None:
 _TRUNK_4 = (L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
 
 
-def _relative(im: geo.Joints, landmarks: tuple[int, ...]) -> np.ndarray | None:
-    """``(len(landmarks), 2, T)``: the landmarks' x and y against the hips' midpoint, in torso
-    lengths (the shoulder midpoint's distance from the hips' midpoint, median over the set);
-    None when that size cannot be measured."""
+def _origin_and_scale(im: geo.Joints) -> tuple[np.ndarray, float] | None:
+    """The hips' midpoint ``(2, T)`` and the torso length (the shoulder midpoint's distance
+    from it, median over the set) every landmark fit is measured in; None when that length
+    cannot be measured."""
     hips = im.mid(L.LEFT_HIP, L.RIGHT_HIP)
     scale = _median(np.hypot(*(im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - hips)))
-    if not np.isfinite(scale) or scale <= 0:
+    return (hips, scale) if np.isfinite(scale) and scale > 0 else None
+
+
+def _relative(im: geo.Joints, landmarks: tuple[int, ...]) -> np.ndarray | None:
+    """``(len(landmarks), 2, T)``: the landmarks' x and y against the hips' midpoint, in torso
+    lengths (``_origin_and_scale``); None when that size cannot be measured."""
+    frame = _origin_and_scale(im)
+    if frame is None:
         return None
+    hips, scale = frame
     return (np.stack([im[lm] for lm in landmarks]).astype(np.float64) - hips) / scale
 
 
@@ -263,11 +271,10 @@ def _present(presence: geo.Joints, landmarks: tuple[int, ...], least: float) -> 
     return seen
 
 
-def _gathered(seq: PoseSequence, landmarks: tuple[int, ...],
-              executor: Executor | None = None) -> tuple[geo.Joints, geo.Joints]:
+def _gathered(seq: PoseSequence, landmarks: tuple[int, ...]) -> tuple[geo.Joints, geo.Joints]:
     """The image positions (with the trunk's four) and the presence of ``landmarks``."""
-    return (geo.Joints.gather(seq.image_xy, (*_TRUNK_4, *landmarks), executor),
-            geo.Joints.gather(seq.presence[..., None], landmarks, executor))
+    return (geo.Joints.gather(seq.image_xy, (*_TRUNK_4, *landmarks)),
+            geo.Joints.gather(seq.presence[..., None], landmarks))
 
 
 def landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...],
@@ -286,17 +293,16 @@ def landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...],
     return out
 
 
-def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel,
-                       executor: Executor | None = None) -> np.ndarray | None:
+def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarray | None:
     """``(T,)`` twist in true degrees (its fast part: ``TwistLandmarkModel``) from the
     landmarks' positions in the picture (``landmark_positions``, weighed by the fit); NaN
     where one of them was not present enough; None when the torso's size cannot be
     measured. Only the landmarks read are gathered (a long set's whole array is large)."""
-    im, presence = _gathered(seq, model.landmarks, executor)
-    hips = im.mid(L.LEFT_HIP, L.RIGHT_HIP)
-    scale = _median(np.hypot(*(im.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - hips)))
-    if not np.isfinite(scale) or scale <= 0:
+    im, presence = _gathered(seq, model.landmarks)
+    frame = _origin_and_scale(im)
+    if frame is None:
         return None
+    hips, scale = frame
     # The weighted sum of (position - hips) / scale, one landmark at a time (no (k, 2, T)
     # array): the same as weighing ``landmark_positions`` (tested).
     out = np.zeros(len(im))
