@@ -18,7 +18,7 @@ from formcheck.analysis.features import (
     landmark_twist_deg,
     twist_landmark_model,
 )
-from formcheck.analysis.signal import quick_turn, quick_turn_taps
+from formcheck.analysis.signal import quick_turn, quick_turn_taps, turn_side
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, load_config
 from formcheck.pose.landmarks import Landmark as L
@@ -63,6 +63,47 @@ def test_the_quick_turn_filter_reads_nothing_across_a_missing_frame_or_an_end():
     assert np.isnan(out[30 - half:30 + half + 1]).all()
     assert np.isfinite(out[half:30 - half]).all()
     assert np.isnan(quick_turn(np.ones(len(taps) - 1), taps)).all()
+
+
+def _bump(t: np.ndarray, at: float, out_s: float, back_s: float) -> np.ndarray:
+    """0 -> 1 over ``out_s`` from ``at``, then back to 0 over ``back_s`` (raised cosines)."""
+    up = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - at) / out_s, 0.0, 1.0))
+    down = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - at - out_s) / back_s, 0.0, 1.0))
+    return up - down
+
+
+def _first_large_lobe_side(read: np.ndarray) -> int:
+    """The side rule before: the sign where the reading first reaches 0.8 of its largest."""
+    a = np.abs(np.nan_to_num(read))
+    return int(np.sign(read[int(np.argmax(a >= 0.8 * a.max()))]))
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0, 60.0])
+def test_a_twists_side_is_its_whole_shape_not_one_lobe(fps):
+    rise, support = 0.1, 0.5
+    taps = quick_turn_taps(rise, support, fps)
+    t = np.arange(int(3 * fps)) / fps
+    rng = np.random.default_rng(0)
+    # 10 deg out and back in 0.2 s, to alternate sides, under frame-to-frame wobble (2 deg
+    # at 30 fps, as much per second at other rates): its two lobes read near equal, so which one first reaches 0.8 of the larger is
+    # often the wobble's choice; the whole shape is right far more often.
+    whole = lobe = 0
+    for i in range(200):
+        side = 1 if i % 2 else -1
+        wobble = rng.normal(0.0, 2.0 * np.sqrt(fps / 30.0), len(t))
+        read = quick_turn(side * 10.0 * _bump(t, 1.4, 0.1, 0.1) + wobble, taps)
+        whole += turn_side(read, rise, support, fps) == side
+        lobe += _first_large_lobe_side(read) == side
+    assert whole >= 180 and whole >= lobe + 10, (whole, lobe)
+    # A turn that stays, and one out and back over 0.3 s, each to either side.
+    stay = 0.5 - 0.5 * np.cos(np.pi * np.clip((t - 1.4) / 0.2, 0.0, 1.0))
+    for angle in (15.0 * stay, 12.0 * _bump(t, 1.4, 0.15, 0.15)):
+        for side in (1, -1):
+            read = quick_turn(side * angle + rng.normal(0.0, 0.3, len(t)), taps)
+            assert turn_side(read, rise, support, fps) == side
+            # NaN (frames not read) counts as nothing.
+            read[: len(read) // 3] = np.nan
+            assert turn_side(read, rise, support, fps) == side
 
 
 def test_the_shipped_fit_is_package_data_and_says_where_it_came_from():

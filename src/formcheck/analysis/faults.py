@@ -24,6 +24,7 @@ from formcheck.analysis.signal import (
     range_argmax,
     range_reduce,
     run_durations,
+    turn_side,
 )
 from formcheck.analysis.view import (
     VIEW_REASONS,
@@ -960,8 +961,8 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
     # A twist out and back reads as two or more quick turns of opposite sign (the filter's
-    # lobes): episodes closer than the event window are one twist, to the side of its first
-    # lobe reaching 0.8 of its largest.
+    # lobes): episodes closer than the event window are one twist, its side the twist shape
+    # that best matches them all (_twist_side).
     events: list[list[tuple[int, int, int]]] = []
     for ep in decide(sig.t_s, x, limit, th.release_frac, th.min_duration_s):
         if events and sig.t_s[ep[0]] - sig.t_s[events[-1][-1][1] - 1] <= th.event_window_s:
@@ -983,8 +984,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             skipped["hips_turned"] += 1
             continue
         value = float(x[peak])
-        side_at = next(p for _, _, p in ev if x[p] >= 0.8 * value)
-        side = "left" if quick[side_at] > 0 else "right"
+        side = _twist_side(ctx, quick, s, e)
         rates = np.abs(tw.rate_deg_s[max(0, s - half):min(n, e + half)])
         rate = float(np.nanmax(rates)) if np.isfinite(rates).any() else float("nan")
         findings.append(_finding(
@@ -1009,6 +1009,17 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         th.min_duration_s)
     return RuleOutcome(tuple(findings), assessments,
                        _quick_turn_series(ctx, size, limit, usable))
+
+
+def _twist_side(ctx: FaultContext, quick: np.ndarray, start: int, end: int) -> str:
+    """The side of the twist read as quick turns over frames ``start:end``: the twist shape
+    best matching the reading there and over the filter's reach on either side
+    (``signal.turn_side``)."""
+    tw = ctx.sig.twist
+    reach = _frames_for(ctx, tw.quick_turn_support_s)
+    seg = quick[max(0, start - reach):min(len(quick), end + reach)]
+    sign = turn_side(seg, tw.quick_turn_rise_s, tw.quick_turn_support_s, ctx.sig.fps)
+    return "left" if sign > 0 else "right"
 
 
 def _quick_turn_series(ctx: FaultContext, size: np.ndarray, limit: float | None,

@@ -319,6 +319,47 @@ def quick_turn(x: np.ndarray, taps: np.ndarray) -> np.ndarray:
     return out
 
 
+#: The turns a twist's side is read against (``turn_side``): out and back over these
+#: durations (a jerk, a heave), and turns that stay, rising over these (a shoulder leading).
+_OUT_AND_BACK_S = (0.2, 0.3, 0.4)
+_TURN_AND_STAY_S = (0.1, 0.2, 0.3)
+
+
+@functools.lru_cache(maxsize=64)
+def _turn_templates(rise_s: float, support_s: float, fps: float) -> tuple[np.ndarray, ...]:
+    """Each twist shape of ``turn_side`` to the left (+1 deg at most), as the quick-turn
+    filter reads it, unit length, without the filter's NaN ends."""
+    taps = quick_turn_taps(rise_s, support_s, fps)
+    n = 4 * len(taps) + 1
+    t = (np.arange(n) - n // 2) / fps
+    shapes = [np.sin(np.pi * np.clip((t + d / 2.0) / d, 0.0, 1.0)) ** 2 for d in _OUT_AND_BACK_S]
+    shapes += [0.5 - 0.5 * np.cos(np.pi * np.clip((t + d / 2.0) / d, 0.0, 1.0))
+               for d in _TURN_AND_STAY_S]
+    out = []
+    for shape in shapes:
+        read = quick_turn(shape, taps)
+        read = read[np.isfinite(read)]
+        out.append(read / np.linalg.norm(read))
+    return tuple(out)
+
+
+def turn_side(quick: np.ndarray, rise_s: float, support_s: float, fps: float) -> int:
+    """+1 where the quick-turn reading ``quick`` (``quick_turn``; a stretch around one twist,
+    NaN read as 0) is best matched by a twist to the left, -1 to the right. A twist out and
+    back reads as two lobes of opposite sign and near equal size (and the filter rings before
+    each), so the sign of one lobe is a coin toss where the two read unequal; matching the
+    whole shape (out and back over 0.2-0.4 s, or a turn that stays, rising over 0.1-0.3 s, at
+    every shift) weighs both lobes and the ringing."""
+    x = np.nan_to_num(np.asarray(quick, dtype=np.float64))
+    best = 0.0
+    for tmpl in _turn_templates(float(rise_s), float(support_s), float(fps)):
+        c = np.correlate(x, tmpl, mode="same")
+        k = int(np.argmax(np.abs(c)))
+        if abs(c[k]) > abs(best):
+            best = float(c[k])
+    return 1 if best >= 0.0 else -1
+
+
 def hysteresis(x: np.ndarray, on: float, off: float) -> np.ndarray:
     """``(T,)`` bool: switches on at ``x >= on``, off at ``x < off`` (NaN switches off)."""
     x = np.asarray(x, dtype=np.float64)
