@@ -85,8 +85,9 @@ def test_a_twists_side_is_its_whole_shape_not_one_lobe(fps):
     t = np.arange(int(3 * fps)) / fps
     rng = np.random.default_rng(0)
     # 10 deg out and back in 0.2 s, to alternate sides, under frame-to-frame wobble (2 deg
-    # at 30 fps, as much per second at other rates): its two lobes read near equal, so which one first reaches 0.8 of the larger is
-    # often the wobble's choice; the whole shape is right far more often.
+    # at 30 fps, as much per second at other rates): its two lobes read near equal, so which
+    # one first reaches 0.8 of the larger is often the wobble's choice; the whole shape is
+    # right far more often.
     whole = lobe = 0
     for i in range(200):
         side = 1 if i % 2 else -1

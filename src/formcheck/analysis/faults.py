@@ -973,7 +973,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
                 for ev in events]
     places = _places(ctx, episodes)
     hips = sig.hip_heading_deg
-    for ev, (s, e, peak), placed in zip(events, episodes, places, strict=True):
+    for (s, e, peak), placed in zip(episodes, places, strict=True):
         if near[s:e].any():
             skipped["tracking_break"] += 1
             continue
