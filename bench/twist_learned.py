@@ -53,6 +53,10 @@ SUBSETS = {
     "headless": (11, 12, 23, 24, 25, 26),  # shoulders, hips, knees: a glance is no twist
     "headless-arms": (11, 12, 13, 14, 15, 16, 23, 24, 25, 26),
 }
+SUBSET_NAME = {v: k for k, v in SUBSETS.items()}
+#: ``rule --hands-max-distance``: the hands-at-the-shoulders limit tried in place of the
+#: shipped one (SignalConfig.twist_hands_max_distance); None: the shipped one.
+HANDS_MAX_DISTANCE: float | None = None
 #: A frame's coordinates are not read where a used landmark's presence is under this.
 MIN_PRESENCE = 0.5
 
@@ -105,13 +109,39 @@ class LearnedClip(ta.Clip):
         self.y = None if tr is None else quick_turn(
             np.interp(self.t, tr["t_s"], tr["twist"]), taps)
         self.cue_amp = {k: quick_turn(v, taps) for k, v in self.cues.items()}
-        # For the fit the rule ships (``fit``, ``rule``): the image positions as the rule reads
-        # them (features.landmark_positions), through the same filter.
+        # For the fits the rule ships (``fit``, ``rule``): the image positions as the rule
+        # reads them (features.landmark_positions), through the same filter, per landmark set
+        # (``P_hp_for``).
         self.seq, self.exercise = seq, exercise
-        self.P = np.where(ok[:, None], coords["xy"], np.nan)
-        self.P_hp = np.column_stack([quick_turn(self.P[:, j], taps)
-                                     for j in range(self.P.shape[1])])
+        self._ok, self._taps, self._p_hp = ok, taps, {}
+        self.P_hp = self.P_hp_for(self.SUBSET)
         self.y_hp = self.y
+
+    def P_hp_for(self, subset: tuple[int, ...]) -> np.ndarray:
+        """``(T, 2 * len(subset))``: the subset's x and y (features.landmark_positions, NaN
+        where one of them is under MIN_PRESENCE or the rule reads no cue), filtered."""
+        from formcheck.analysis.features import landmark_positions
+        from formcheck.analysis.signal import quick_turn
+
+        if subset not in self._p_hp:
+            pos = landmark_positions(self.seq, subset, MIN_PRESENCE)
+            pos = (np.full((len(self.t), 2 * len(subset)), np.nan) if pos is None
+                   else pos.reshape(len(self.t), -1))
+            pos = np.where(self._ok[:, None], pos, np.nan)
+            self._p_hp[subset] = np.column_stack([quick_turn(pos[:, j], self._taps)
+                                                  for j in range(pos.shape[1])])
+        return self._p_hp[subset]
+
+    @property
+    def hands_at_shoulders(self) -> bool:
+        """Whether the rule reads this clip with the hands-at-the-shoulders fit
+        (features.hands_at_shoulders with the shipped limits)."""
+        from formcheck.analysis.features import hands_at_shoulders
+        from formcheck.config import Config
+
+        sc = Config().signal
+        return hands_at_shoulders(self.seq, HANDS_MAX_DISTANCE or sc.twist_hands_max_distance,
+                                  sc.twist_hands_min_share)
 
 
 def ridge(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,25 +171,27 @@ def mirror_symmetric(w: np.ndarray, landmarks: tuple[int, ...]) -> np.ndarray:
                             (w[:, 1] - w[other, 1]) / 2.0]).ravel()
 
 
-def fit_angle(clips: list[LearnedClip], lam: float) -> np.ndarray:
+def fit_angle(clips: list[LearnedClip], lam: float,
+              subset: tuple[int, ...] | None = None) -> np.ndarray:
     """Weights (one per position column) whose sum, through the rule's quick-turn filter
     (``signal.quick_turn_taps``: a 0.1 s turn against a parabola over ``--support``), reads
     the true twist through the same filter in true degrees: ridge over the judged frames, made
     mirror-symmetric (``mirror_symmetric``: the renders turn one way more than the other, and
     a mirrored clip must read the same), then divided by its gain on the frames of a twist
     (ridge shrinks)."""
-    w, x, y = ridge(np.vstack([c.P_hp[c.judged] for c in clips]),
+    subset = LearnedClip.SUBSET if subset is None else subset
+    w, x, y = ridge(np.vstack([c.P_hp_for(subset)[c.judged] for c in clips]),
                     np.concatenate([c.y_hp[c.judged] for c in clips]), lam)
-    w = mirror_symmetric(w, LearnedClip.SUBSET)
+    w = mirror_symmetric(w, subset)
     big = np.abs(y) > 3.0
     gain = float((x[big] @ w) @ y[big] / (y[big] @ y[big]))
     return w / gain
 
 
-def model_of(w: np.ndarray, fitted: str):
+def model_of(w: np.ndarray, fitted: str, subset: tuple[int, ...] | None = None):
     from formcheck.analysis.features import TwistLandmarkModel
 
-    return TwistLandmarkModel(landmarks=LearnedClip.SUBSET,
+    return TwistLandmarkModel(landmarks=LearnedClip.SUBSET if subset is None else subset,
                               weights=np.asarray(w, float).reshape(-1, 2),
                               min_presence=MIN_PRESENCE, fitted=fitted)
 
@@ -386,19 +418,26 @@ FIT_VIEW = {"front": "front", "45": "oblique"}
 def _overrides(spreads: float, deg: float, view: str = "front") -> list[str]:
     return [f"jerky_twist.landmark_quick_turn_spreads={spreads:g}",
             f"jerky_twist.min_landmark_quick_turn_deg={deg:g}",
-            f"signal.twist_landmark_oblique={'true' if view != 'front' else 'false'}"]
+            f"signal.twist_landmark_oblique={'true' if view != 'front' else 'false'}"] + (
+        [f"signal.twist_hands_max_distance={HANDS_MAX_DISTANCE:g}"] if HANDS_MAX_DISTANCE
+        else [])
 
 
-def _run(clips, model, combos, view: str = "front") -> dict[tuple[float, float], list[dict]]:
-    """Every clip analysed with ``model`` as the shipped landmark fit for ``view``, once per
-    pair of limits (with the fit for 45 deg: its limits the landmark cue's; the front fit as
-    shipped)."""
+#: The landmarks the hands-at-the-shoulders fit weighs (features.TWIST_LANDMARK_FILES
+#: "front_hands"): the arms with the shoulders, hips and knees.
+HANDS_SUBSET = SUBSETS["headless-arms"]
+
+
+def _run(clips, models: dict, combos, view: str = "front") -> dict[tuple[float, float], list[dict]]:
+    """Every clip analysed with ``models`` (fit name -> model, or None for no such fit) in
+    place of the shipped landmark fits of those names, once per pair of limits (with the fit
+    for 45 deg: its limits the landmark cue's; the front fit as shipped)."""
     from formcheck.analysis import analyze_sequence
     from formcheck.analysis import features as ft
     from formcheck.config import load_config
 
     saved = ft.twist_landmark_model
-    ft.twist_landmark_model = lambda v="front": model if v == FIT_VIEW[view] else saved(v)
+    ft.twist_landmark_model = lambda v="front": models[v] if v in models else saved(v)
     try:
         out = {}
         for rate, deg in combos:
@@ -457,19 +496,24 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
     clips = load(args)
     ren = [c for c in _of_view(clips, args.view) if c.src in args.train]
-    w = fit_angle(ren, args.lam)
+    subset, name, what = LearnedClip.SUBSET, FIT_VIEW[args.view], f"--features {args.features}"
+    if args.hands:
+        ren = [c for c in ren if c.hands_at_shoulders]
+        subset, name, what = HANDS_SUBSET, f"{name}_hands", "--hands"
+    w = fit_angle(ren, args.lam, subset)
     names = ", ".join(sorted({c.body for c in ren}))
-    fitted = (f"bench/twist_learned.py fit --view {args.view} --features {args.features} "
+    kinds = ", ".join(sorted({f"{c.exercise}s" for c in ren}))
+    fitted = (f"bench/twist_learned.py fit --view {args.view} {what} "
               f"--lam {args.lam:g}: {len(ren)} rendered {args.view}-view clips "
-              f"({'+'.join(args.train)}; bodies {names}), "
+              f"({'+'.join(args.train)}; {kinds}; bodies {names}), "
               f"through the quick-turn filter (0.1 s rise, {args.support:g} s support)")
-    model = {"landmarks": list(LearnedClip.SUBSET), "min_presence": MIN_PRESENCE,
+    model = {"landmarks": list(subset), "min_presence": MIN_PRESENCE,
              "weights": np.round(w.reshape(-1, 2), 4).tolist(), "fitted": fitted}
     from formcheck.analysis.features import TWIST_LANDMARK_FILES
 
     out = Path(args.out) if args.out else (
         Path(__file__).resolve().parents[1] / "src" / "formcheck" / "analysis" / "data"
-        / TWIST_LANDMARK_FILES[FIT_VIEW[args.view]])
+        / TWIST_LANDMARK_FILES[name])
     write_text_atomic(out, json.dumps(model, indent=1) + "\n")
     print(f"wrote {out}: {fitted}")
     return 0
@@ -484,28 +528,44 @@ def cmd_rule(args: argparse.Namespace) -> int:
     combos = _grid(args)
     held_rows: list[dict] = []
     chosen = []
+
+    def models_of(fitted_on: list[LearnedClip], label: str) -> dict:
+        """The fits the rule reads for the view, each made on ``fitted_on``: the view's own
+        and, square-on, the hands-at-the-shoulders one on those clips that hold them there
+        (None: the rule reads those clips with the view's own, as with --no-hands)."""
+        train = [c for c in fitted_on if c.src in args.train]
+        own = FIT_VIEW[args.view]
+        out = {own: None if args.hands_only else model_of(fit_angle(train, args.lam), label)}
+        hands = [c for c in train if c.hands_at_shoulders]
+        out[f"{own}_hands"] = (model_of(fit_angle(hands, args.lam, HANDS_SUBSET), label,
+                                        HANDS_SUBSET) if hands and args.hands else None)
+        return out
+
     for body in sorted({c.body for c in ren}):
         held_in = [c for c in ren if c.body != body]
-        model = model_of(fit_angle([c for c in held_in if c.src in args.train], args.lam),
-                         f"held out {body}")
-        combo = _choose(_run(held_in, model, combos, args.view), args.max_false)
+        models = models_of(held_in, f"held out {body}")
+        combo = _choose(_run(held_in, models, combos, args.view), args.max_false)
         chosen.append(combo)
-        held_rows += _run([c for c in ren if c.body == body], model, [combo],
+        held_rows += _run([c for c in ren if c.body == body], models, [combo],
                           args.view)[combo]
-    print(f"features {args.features}, lambda {args.lam:g}, fit on {'+'.join(args.train)}; "
-          f"pairs chosen per held-out body (spreads, least deg): {chosen}")
+    hands = [c.name for c in ren if c.hands_at_shoulders]
+    print(f"features {args.features}, lambda {args.lam:g}, fit on {'+'.join(args.train)}"
+          + (f"; {len(hands)} clips with the hands at the shoulders read with their own fit "
+             f"({SUBSET_NAME[HANDS_SUBSET]})" if hands and args.hands else
+             "; no hands-at-the-shoulders fit")
+          + f"; pairs chosen per held-out body (spreads, least deg): {chosen}")
     print(f"| {args.view} view | fast 10° | fast 20° | fast 40° | shapes 10° | shapes 20° | "
           "slow warned | no twist warned | side right | size read − true, deg (p10 to p90) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     _table(held_rows, "bodies held out")
     for ex in sorted({r["exercise"] for r in held_rows}):
         _table([r for r in held_rows if r["exercise"] == ex], f"bodies held out, {ex}s")
-    model = model_of(fit_angle([c for c in ren if c.src in args.train], args.lam), "all")
-    every = _run(ren, model, combos, args.view)
+    models = models_of(ren, "all")
+    every = _run(ren, models, combos, args.view)
     combo = _choose(every, args.max_false)
     _table(every[combo], f"every body, pair {combo} (in-sample)")
     real = [c for c in clips if c.src == "real"]
-    rows = _run(real, model, [combo], args.view)[combo]
+    rows = _run(real, models, [combo], args.view)[combo]
     warned = [r for r in rows if r["hit"]]
     print(f"\nreal clips with that fit and pair: {len(warned)} of {len(rows)} twist-assessable "
           f"reps warned, {len({r['clip'] for r in warned})} of {len({r['clip'] for r in rows})} "
@@ -538,6 +598,19 @@ def main(argv: list[str] | None = None) -> int:
         if name == "fit":
             p.add_argument("--out", default=None,
                            help="default: the package's file for the view")
+            p.add_argument("--hands", action="store_true",
+                           help="the hands-at-the-shoulders fit (square-on renders whose "
+                                "hands stay at the shoulders; shoulders, arms, hips, knees)")
+        if name == "rule":
+            p.add_argument("--no-hands", dest="hands", action="store_false",
+                           help="read every clip with the view's own fit")
+            p.add_argument("--hands-max-distance", type=float, default=None,
+                           help="the hands count as at the shoulders within this many torso "
+                                "lengths (default: the shipped SignalConfig limit)")
+            p.add_argument("--hands-only", action="store_true",
+                           help="no fit of the view's own: only the clips with the hands at "
+                                "the shoulders are read by a landmark fit (the others by the "
+                                "rule's other cues)")
         if name == "rule":
             p.add_argument("--spreads", type=lambda v: [float(x) for x in v.split(",")],
                            default=[4.0, 5.0, 6.0, 7.0, 8.0, 10.0],
@@ -550,6 +623,8 @@ def main(argv: list[str] | None = None) -> int:
                             "scored only: --train jerk holds the realistic shapes out")
     args = ap.parse_args(argv)
     args.train = tuple(args.train.split(","))
+    global HANDS_MAX_DISTANCE
+    HANDS_MAX_DISTANCE = getattr(args, "hands_max_distance", None)
     return {"noise": cmd_noise, "detect": cmd_detect, "worst": cmd_worst, "fit": cmd_fit,
             "rule": cmd_rule}[args.cmd](args)
 

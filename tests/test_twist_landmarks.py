@@ -13,7 +13,9 @@ import pytest
 
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.features import (
+    TWIST_LANDMARK_FILES,
     compute_signals,
+    hands_at_shoulders,
     landmark_positions,
     landmark_twist_deg,
     twist_landmark_model,
@@ -27,9 +29,10 @@ CLEAN = SynthRep()
 FPS = 30.0
 
 
-def _row(twist: float = 0.0, duration: float = 0.2, yaw: float = 0.0, noise: float = 1.0):
+def _row(twist: float = 0.0, duration: float = 0.2, yaw: float = 0.0, noise: float = 1.0,
+         exercise: str = "row"):
     reps = (CLEAN, CLEAN, SynthRep(twist_deg=twist, twist_duration_s=duration), CLEAN, CLEAN)
-    return synthesize(SynthSpec(exercise="row", reps=reps, yaw_deg=yaw, noise_px=noise,
+    return synthesize(SynthSpec(exercise=exercise, reps=reps, yaw_deg=yaw, noise_px=noise,
                                 twist_about_spine=True))[0]
 
 
@@ -107,15 +110,24 @@ def test_a_twists_side_is_its_whole_shape_not_one_lobe(fps):
             assert turn_side(read, rise, support, fps) == side
 
 
-def test_the_shipped_fit_is_package_data_and_says_where_it_came_from():
-    raw = json.loads((resources.files("formcheck.analysis") / "data" / "twist_landmarks.json")
+@pytest.mark.parametrize("fit", ["front", "front_hands"])
+def test_the_shipped_fit_is_package_data_and_says_where_it_came_from(fit):
+    raw = json.loads((resources.files("formcheck.analysis") / "data" / TWIST_LANDMARK_FILES[fit])
                      .read_text(encoding="utf-8"))
-    model = twist_landmark_model()
+    model = twist_landmark_model(fit)
     assert model.weights.shape == (len(model.landmarks), 2) == (len(raw["landmarks"]), 2)
     assert np.isfinite(model.weights).all()
     assert "bench/twist_learned.py fit" in model.fitted
     # No head: a lifter glancing aside must not read as a twist.
     assert not {L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_EYE, L.RIGHT_EYE} & set(model.landmarks)
+    # Mirror-symmetric (bench/twist_learned.py mirror_symmetric): each left-right pair's x
+    # weights equal, y weights opposite, so a mirrored clip reads the other side.
+    names = [L(i).name for i in model.landmarks]
+    for k, n in enumerate(names):
+        j = names.index(n.replace("LEFT_", "RIGHT_") if n.startswith("LEFT_")
+                        else n.replace("RIGHT_", "LEFT_"))
+        assert model.weights[k, 0] == pytest.approx(model.weights[j, 0], abs=1e-3)
+        assert model.weights[k, 1] == pytest.approx(-model.weights[j, 1], abs=1e-3)
 
 
 def test_the_landmark_twist_ignores_where_and_how_big_the_lifter_is_in_the_picture():
@@ -298,19 +310,48 @@ def _mirrored(seq):
 
 
 def test_a_mirrored_lift_reads_the_same_twist_to_the_other_side():
-    """The shipped fit is mirror-symmetric (bench/twist_learned.py mirror_symmetric): each
-    left-right pair's x weights equal, y weights opposite; a mirrored clip then gets the same
-    finding, size and limit, with the side swapped."""
-    model = twist_landmark_model()
-    names = [L(i).name for i in model.landmarks]
-    for k, n in enumerate(names):
-        j = names.index(n.replace("LEFT_", "RIGHT_") if n.startswith("LEFT_")
-                        else n.replace("RIGHT_", "LEFT_"))
-        assert model.weights[k, 0] == pytest.approx(model.weights[j, 0], abs=1e-3)
-        assert model.weights[k, 1] == pytest.approx(-model.weights[j, 1], abs=1e-3)
-    seq = _row(20.0)
-    (f,) = _twists(analyze_sequence(seq))
-    (g,) = _twists(analyze_sequence(_mirrored(seq)))
-    assert (g.rep, g.value, g.threshold) == (f.rep, pytest.approx(f.value, abs=0.05),
-                                             pytest.approx(f.threshold, abs=0.05))
-    assert {f.evidence["twist_side"], g.evidence["twist_side"]} == {"left", "right"}
+    """The shipped fits are mirror-symmetric (above): a mirrored clip gets the same finding,
+    size and limit, with the side swapped, with either fit."""
+    for seq in (_row(20.0), _row(40.0, exercise="squat")):
+        (f,) = _twists(analyze_sequence(seq))
+        (g,) = _twists(analyze_sequence(_mirrored(seq)))
+        assert (g.rep, g.value, g.threshold) == (f.rep, pytest.approx(f.value, abs=0.05),
+                                                 pytest.approx(f.threshold, abs=0.05))
+        assert {f.evidence["twist_side"], g.evidence["twist_side"]} == {"left", "right"}
+
+
+def test_hands_held_at_the_shoulders_are_read_with_the_fit_that_weighs_the_arms():
+    seq = _row(40.0, exercise="squat")
+    assert hands_at_shoulders(seq, 0.5, 0.9)
+    assert compute_signals(seq, Config()).resolved().twist.landmark_fit == "front_hands"
+    result = analyze_sequence(seq)
+    (f,) = _twists(result)
+    # The stick figure's twist brings its left shoulder forward: a turn to the right.
+    assert f.rep == 3 and f.evidence["twist_side"] == "right"
+    assert f.evidence["twist_cue"].startswith("the shoulders', arms', hips' and knees'")
+    (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
+    assert "rendered back squats" in clip.reason
+    # Switched off, or with the hands hanging (a row), the square-on fit reads the set.
+    off = load_config(None, ["signal.twist_landmark_hands=false"])
+    assert compute_signals(seq, off).resolved().twist.landmark_fit == "front"
+    assert compute_signals(_row(40.0), Config()).resolved().twist.landmark_fit == "front"
+
+
+def test_the_hands_count_as_at_the_shoulders_only_where_they_stay_there():
+    seq = _row(exercise="squat")
+    n, xy = len(seq), seq.image_xy
+    torso = float(np.median(np.hypot(*(xy[:, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER]].mean(axis=1)
+                                       - xy[:, [L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=1)).T)))
+    assert hands_at_shoulders(seq, 0.5, 0.9)
+    # The arms raised overhead on a fifth of the frames (an air squat's set-up): not held there.
+    xy = xy.copy()
+    xy[: n // 5, [L.LEFT_WRIST, L.RIGHT_WRIST], 1] -= 3.0 * torso
+    assert not hands_at_shoulders(replace(seq, image_xy=xy), 0.5, 0.9)
+    assert hands_at_shoulders(replace(seq, image_xy=xy), 0.5, 0.75)
+    # Frames where a wrist was not seen are not counted either way.
+    presence = seq.presence.copy()
+    presence[: n // 5, L.LEFT_WRIST] = 0.1
+    assert hands_at_shoulders(replace(seq, image_xy=xy, presence=presence), 0.5, 0.9)
+    never = seq.presence.copy()
+    never[:, L.LEFT_WRIST] = 0.1
+    assert not hands_at_shoulders(replace(seq, presence=never), 0.5, 0.9)

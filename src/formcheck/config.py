@@ -89,6 +89,17 @@ class SignalConfig:
     #: (``analysis/data/twist_landmarks_oblique.json``), instead of the projected widths. Off:
     #: it warned on 7 of 95 real clean reps (docs/analysis.md, twist round 12).
     twist_landmark_oblique: bool = False
+    #: Square-on, where the hands stay at the shoulders (``twist_hands_max_distance``,
+    #: ``twist_hands_min_share``: a bar on the back, a front rack), read the twist with the fit
+    #: that also weighs the elbows and wrists (``analysis/data/twist_landmarks_hands.json``,
+    #: made on rendered back squats): the arms turn with the shoulders there, and an upright
+    #: trunk shows a twist in little else (docs/analysis.md, twist round 13).
+    twist_landmark_hands: bool = True
+    #: The hands are at the shoulders where each wrist is within this many torso lengths of
+    #: its own shoulder in the picture...
+    twist_hands_max_distance: float = 0.5
+    #: ...on at least this share of the frames where wrists and shoulders are seen.
+    twist_hands_min_share: float = 0.9
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
     twist_quick_rise_s: float = 0.1
@@ -682,6 +693,9 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_hidden_depth_median_frames": Range(0, 31),
     "SignalConfig.twist_landmark_cue": Range(0.0, 1.0),
     "SignalConfig.twist_landmark_oblique": Range(0.0, 1.0),
+    "SignalConfig.twist_landmark_hands": Range(0.0, 1.0),
+    "SignalConfig.twist_hands_max_distance": Range(0.0, 10.0, lo_open=True),
+    "SignalConfig.twist_hands_min_share": _FRAC,
     "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),
     "SignalConfig.twist_quick_support_s": Range(0.0, 5.0, lo_open=True),
     "SignalConfig.twist_landmark_min_read_s": Range(0.0, 60.0),

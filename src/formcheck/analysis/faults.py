@@ -786,7 +786,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         caveat = None
     elif tw.quick_turn_deg is not None:
         caveat = (f"no warning does not rule a twist out; twist read from {cue}, "
-                  f"{_LANDMARK_TWIST_FOUND[tw.landmark_fit]}")
+                  + _LANDMARK_TWIST_FOUND.get(tw.landmark_fit, "a fit made on rendered lifters"))
     else:
         caveat = ("no warning does not rule a twist out; "
                   f"twist read from {cue}; on rendered lifters it found about half of the 40° "
@@ -912,10 +912,16 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
 #: the fit and of the limits (docs/analysis.md, twist round 12: bench/twist_learned.py rule).
 _LANDMARK_TWIST_FOUND = {
     "front": ("a fit made on rendered lifters facing the camera square-on: with the body held "
-              "out it found 12 of 12 40° twists done in 0.2 s, 10 of 12 20° ones and 7 of 12 "
-              "10° ones, 12 of 16 20° twists turned out in 0.25 s (a shoulder leading the "
-              "pull, a heave, a turn that stays) and 1 of 16 10° ones, and warned on 1 of 24 "
-              "slow twists"),
+              "out, in deadlifts and rows it found 8 of 8 40° and 20° twists done in 0.2 s "
+              "and 7 of 8 10° ones, 8 of 8 20° twists turned out in 0.25 s (a shoulder "
+              "leading the pull, a heave) and none of 8 10° ones, and warned on none of 15 "
+              "slow twists; in squats without the hands at the shoulders (an upright trunk "
+              "shows a twist least) it found 2 of 4 20° twists and none of 4 10° ones"),
+    "front_hands": ("a fit made on rendered back squats facing the camera square-on (the bar "
+                    "and arms turn with the shoulders): with the body held out it found 4 of "
+                    "4 40° and 20° twists done in 0.2 s and 2 of 4 10° ones, 8 of 8 20° "
+                    "twists turned out in 0.25 s (a sudden turn, one that stays) and 2 of 8 "
+                    "10° ones, and warned on none of 9 slow twists"),
     "oblique": ("a fit made on rendered lifters turned 45° towards the camera (off by default: "
                 "it warned on 7 of 95 real clean reps): with the body held out it found 6 of "
                 "11 40° twists done in 0.2 s, 4 of 11 20° ones and none of 11 10° ones, none "
@@ -938,6 +944,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     th = ctx.thresholds.jerky_twist
     sig, tw = ctx.sig, ctx.sig.twist
     quick = tw.quick_turn_deg
+    hands = (tw.landmark_fit or "").endswith("_hands")  # that fit reads the arms too
     n = len(sig.t_s)
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
     # A cut's or lost track's jump reaches the filter's whole window (and the event window):
@@ -951,7 +958,8 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     if read.size < _frames_for(ctx, th.min_landmark_spread_s):
         why = (f"the twist was read on {read.size / max(sig.fps, 1e-9):.1f} s of this set's "
                f"reps, under the {th.min_landmark_spread_s:g} s needed to know how much its "
-               "reading wavers without a twist (the shoulders, hips and knees must be seen)")
+               "reading wavers without a twist (the shoulders, hips and knees"
+               + (", elbows and wrists" if hands else "") + " must be seen)")
         assessments = tuple(replace(a, assessable=False, reason=why) if a.assessable else a
                             for a in assessments)
         return RuleOutcome((), assessments, _quick_turn_series(ctx, size, None, usable))
@@ -1005,7 +1013,8 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},
         lambda rep: ("the twist was read on too few of this rep's frames (the shoulders, hips "
-                     "and knees must be seen, away from any picture jump)"),
+                     "and knees" + (", elbows and wrists" if hands else "")
+                     + " must be seen, away from any picture jump)"),
         th.min_duration_s)
     return RuleOutcome(tuple(findings), assessments,
                        _quick_turn_series(ctx, size, limit, usable))
@@ -1086,7 +1095,10 @@ def _twist_cue(tw) -> str:
         return "nothing"
     share = float(np.mean(tw.width_weight)) if tw.width_weight.size else 0.0
     other = {"flow": "the torso's optical flow",
-             "landmarks": "the shoulders', hips' and knees' positions in the picture",
+             "landmarks": ("the shoulders', arms', hips' and knees' positions in the picture "
+                           "(the hands held at the shoulders)"
+                           if tw.landmark_fit == "front_hands" else
+                           "the shoulders', hips' and knees' positions in the picture"),
              }.get(tw.depth_source, "the landmarks' depth")
     if share >= 0.9:
         return "the shoulders' projected width against the hips'"

@@ -222,16 +222,20 @@ class TwistLandmarkModel:
 
 
 #: The shipped fits (``SignalConfig.twist_landmark_cue``), per view: facing the camera
-#: square-on ("front") and turned towards it ("oblique", about 45 deg).
-TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json"}
+#: square-on ("front") and turned towards it ("oblique", about 45 deg); and square-on with the
+#: hands held at the shoulders ("front_hands": a bar on the back or a front rack, where the
+#: arms turn with the shoulders; ``SignalConfig.twist_landmark_hands``).
+TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json",
+                        "front_hands": "twist_landmarks_hands.json"}
 
 
 @functools.cache
 def twist_landmark_model(view: str = "front") -> TwistLandmarkModel | None:
     """The shipped landmark twist fit for ``view`` (package data ``analysis/data/``); None
     where none ships."""
-    ref = resources.files("formcheck.analysis") / "data" / TWIST_LANDMARK_FILES[view]
-    if not ref.is_file():
+    name = TWIST_LANDMARK_FILES.get(view)
+    ref = resources.files("formcheck.analysis") / "data" / (name or "")
+    if name is None or not ref.is_file():
         return None
     raw = json.loads(ref.read_text(encoding="utf-8"))
     return TwistLandmarkModel(
@@ -291,6 +295,29 @@ def landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...],
     out = rel.transpose(2, 0, 1).copy()
     out[~_present(presence, landmarks, min_presence)] = np.nan
     return out
+
+
+def hands_at_shoulders(seq: PoseSequence, max_distance: float, min_share: float,
+                       min_presence: float = 0.5) -> bool:
+    """Whether the lifter holds the hands at the shoulders through the set (a bar on the back,
+    a front rack): each wrist within ``max_distance`` torso lengths of its own shoulder in the
+    picture (``_origin_and_scale``) on at least ``min_share`` of the frames where both wrists
+    and shoulders have ``min_presence``. False where no such frame was seen."""
+    pairs = ((L.LEFT_WRIST, L.LEFT_SHOULDER), (L.RIGHT_WRIST, L.RIGHT_SHOULDER))
+    used = tuple(lm for pair in pairs for lm in pair)
+    im, presence = _gathered(seq, used)
+    frame = _origin_and_scale(im)
+    if frame is None:
+        return False
+    _, scale = frame
+    seen = _present(presence, used, min_presence)
+    if not seen.any():
+        return False
+    near = np.ones(len(im), dtype=bool)
+    for wrist, shoulder in pairs:
+        with np.errstate(invalid="ignore"):
+            near &= np.hypot(*(im[wrist] - im[shoulder])) <= max_distance * scale
+    return float(near[seen].mean()) >= min_share
 
 
 def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarray | None:
@@ -429,7 +456,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   flow: np.ndarray | None = None,
                   world_twist_deg: np.ndarray | None = None,
                   flow_hidden: np.ndarray | None = None,
-                  landmarks: Callable[[str], np.ndarray | None] | None = None
+                  landmarks: Callable[[str], tuple[np.ndarray | None, str] | None] | None = None
                   ) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
@@ -447,9 +474,10 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     depth cue: seen square-on, it keeps a small but steady share of a twist and is several
     times quieter than the network's depth on lifts without one (docs/analysis.md). Where
     the lifter faces the camera and ``landmarks(view)`` (``landmark_twist_deg`` with the fit
-    for the view, square-on "front" or turned "oblique", true degrees; None where none is
-    used) gives a twist, that replaces every other cue: on rendered twists square-on its
-    noise was a third of the flow's (docs/analysis.md, twist round 12).
+    for the view, square-on "front" or turned "oblique", true degrees, and the name of the fit
+    read; None where none is used) gives a twist, that replaces every other cue: on
+    rendered twists square-on its noise was a third of the flow's (docs/analysis.md, twist
+    round 12).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
     kept in the result where the flow is the cue; with
@@ -492,7 +520,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     # Its slow part is not fitted (posture moves these landmarks too): only quick turns are
     # read, through the filter the fit was made through. Where it reads too little of the
     # set (the knees out of the picture, say), the other cues read the clip instead.
-    fitted = landmarks(fit_view) if fit_view is not None else None
+    read = landmarks(fit_view) if fit_view is not None else None
+    fitted, fit_view = read if read is not None else (None, None)
     quick = _quick_turns_read(base, fitted, ok, sc) if fitted is not None else None
     if quick is None:
         fit_view = None
@@ -699,9 +728,18 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         views = ("front", "oblique") if sc.twist_landmark_oblique else ("front",)
         models = {v: m for v in views if (m := twist_landmark_model(v)) is not None}
 
-        def landmarks(view: str) -> np.ndarray | None:
-            """The landmark twist for ``view``'s fit, worked out only where the view asks."""
-            return landmark_twist_deg(seq, models[view]) if view in models else None
+        def landmarks(view: str) -> tuple[np.ndarray | None, str] | None:
+            """The landmark twist for ``view`` and the name of the fit read: with the hands
+            at the shoulders the view's hands fit where one ships, else the view's own;
+            worked out only where the view asks."""
+            if (sc.twist_landmark_hands
+                    and (hands := twist_landmark_model(f"{view}_hands")) is not None
+                    and hands_at_shoulders(seq, sc.twist_hands_max_distance,
+                                           sc.twist_hands_min_share)):
+                return landmark_twist_deg(seq, hands), f"{view}_hands"
+            if view not in models:
+                return None
+            return landmark_twist_deg(seq, models[view]), view
     twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
                   posture, flow, twisting[0], flow_hidden_frames(seq), landmarks)
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
