@@ -115,7 +115,8 @@ def test_truncation_reaches_the_report_notices(tmp_path):
     seq = make_seq(40, decode={"frames_decoded": 40, "truncation": "the file is truncated: x"})
     report, _ = analyse(seq)
     kinds = [n.kind for n in report.notices]
-    assert kinds == ["truncated"]
+    # First, once (the random landmarks may also read as an upside-down pose: another notice).
+    assert kinds[0] == "truncated" and kinds.count("truncated") == 1
     assert "truncated" in report.to_json()
 
 

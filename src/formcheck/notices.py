@@ -1,7 +1,7 @@
 """Notices: facts about the input that bear on every result, stated once in the report (and so
 on the terminal and the page): a truncated file, a single frame, gaps in the recording,
-jumps in the picture (camera cuts), stretches where the lifter was out of view, and more than
-one person in the picture.
+jumps in the picture (camera cuts), frames whose pose was upside down, stretches where the
+lifter was out of view, and more than one person in the picture.
 
 Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
 estimator stored in ``seq.extra``) and the config; no I/O.
@@ -13,6 +13,7 @@ import numpy as np
 
 from formcheck.analysis.signal import runs, time_gaps
 from formcheck.config import Config
+from formcheck.pose.plausible import EXTRA_KEY
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import Notice
 
@@ -80,6 +81,19 @@ def _out_of_view(seq: PoseSequence, config: Config) -> list[Notice]:
     return out
 
 
+def _upside_down(seq: PoseSequence) -> list[Notice]:
+    """Frames left out because the pose network put the body upside down there
+    (``pose.plausible.without_upside_down`` recorded their times)."""
+    at = seq.extra.get(EXTRA_KEY)
+    if not at:
+        return []
+    shown = f"at {at[0]:.2f} s" if len(at) == 1 else f"on {len(at)} frames from {at[0]:.2f} s " \
+        f"to {at[-1]:.2f} s"
+    return [Notice("upside_down", f"the pose model put the body upside down {shown} (the lifter "
+                   "too close, half out of the picture or hidden): those frames were read as "
+                   "frames without the lifter", float(at[0]), float(at[-1]))]
+
+
 def _people(seq: PoseSequence) -> list[Notice]:
     people = seq.extra.get("people")
     if not isinstance(people, dict) or not people.get("message"):
@@ -100,4 +114,4 @@ def notices_for(seq: PoseSequence, config: Config | None = None) -> tuple[Notice
     if len(seq) == 0:
         return tuple(_truncation(seq) + _people(seq))
     return tuple(_truncation(seq) + _single_frame(seq) + _time_gaps(seq) + _picture_cuts(seq)
-                 + _out_of_view(seq, config) + _people(seq))
+                 + _upside_down(seq) + _out_of_view(seq, config) + _people(seq))

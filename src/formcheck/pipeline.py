@@ -298,9 +298,13 @@ def build_report(seq: PoseSequence, result, info: VideoInfo | None, config=None)
 
 
 def analyse(seq: PoseSequence, *, exercise: str | None = None, config=None):
-    """Run the analysis core and build the report: returns ``(report, result)``."""
+    """Run the analysis core and build the report: returns ``(report, result)``. Frames
+    whose pose the network put upside down are left out of both (``pose.plausible``), and
+    the report's notices say so."""
     from formcheck.analysis import analyze_sequence
+    from formcheck.pose.plausible import without_upside_down
 
+    seq = without_upside_down(seq)
     result = analyze_sequence(seq, config=config, exercise=exercise)
     return build_report(seq, result, video_info_of(seq), config), result
 
@@ -508,10 +512,13 @@ def render_view(seq: PoseSequence) -> DrawnPoses:
     for each visibility test), so a caller that keeps only this view frees the pose data
     before the render pass: about 200 of the 1,208 bytes a frame hold (10 minutes at 30 fps:
     3.7 MB instead of 22 MB). The overlay draws the same pixels from it. Only for drawing
-    with the default overlay style: the analysis needs the full sequence."""
+    with the default overlay style: the analysis needs the full sequence. No skeleton is
+    drawn where the analysis read no lifter because the pose was upside down
+    (``pose.plausible``)."""
+    from formcheck.pose.plausible import without_upside_down
     from formcheck.render.overlay import DrawnPoses
 
-    return DrawnPoses(seq)
+    return DrawnPoses(without_upside_down(seq))
 
 
 def _release_freed_memory() -> None:

@@ -213,7 +213,8 @@ class Notice:
     the recording has a gap, the picture jumps (a camera cut), the lifter left the picture,
     more than one person was seen."""
 
-    kind: str  # truncated | single_frame | time_gap | picture_cut | out_of_view | people
+    #: truncated | single_frame | time_gap | picture_cut | upside_down | out_of_view | people
+    kind: str
     message: str  # one line a lifter can read
     start_s: float | None = None
     end_s: float | None = None

@@ -19,6 +19,7 @@ from formcheck.analysis.reps import RepCount, count_reps, progress_signal, rep_i
 from formcheck.analysis.series import Series
 from formcheck.analysis.view import median_of, usable_yaw, view_of_yaw
 from formcheck.config import Config
+from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep
 
@@ -80,7 +81,10 @@ _TWIST_RULES = frozenset({"jerky_twist"})
 
 def analyze_sequence(seq: PoseSequence, config: Config | None = None,
                      exercise: str | None = None) -> AnalysisResult:
-    """Analyse one lifter's landmarks. ``exercise`` overrides the automatic recognition."""
+    """Analyse one lifter's landmarks. ``exercise`` overrides the automatic recognition.
+    Frames whose pose the network put upside down are read as frames without the lifter
+    (``pose.plausible``)."""
+    seq = without_upside_down(seq)
     with _cycle_collector_paused():
         if len(seq) < SECOND_THREAD_MIN_FRAMES:
             return _analyze(seq, config or Config(), exercise, None)
