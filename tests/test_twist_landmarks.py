@@ -163,9 +163,11 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     s = result.series["twist_quick_turn"]
     assert s.fault == "jerky_twist" and s.threshold == pytest.approx(f.threshold)
     assert s.values[np.argmin(np.abs(s.t_s - f.peak_s))] == pytest.approx(f.value)
-    # The caveat names the cue and what it found on renders.
+    # The caveat names the cue, what it found on renders and the limit on this lifter.
     (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
     assert "a fit made on rendered lifters facing the camera" in clip.reason
+    assert f"on this lifter a quick turn warns from {f.threshold:.1f}°" in clip.reason
+    assert f"the {ev['quick_turn_spread_deg']:.1f}° its reading wavers" in clip.reason
 
 
 @pytest.mark.parametrize("twist, duration", [(0.0, 0.2), (40.0, 2.0)])

@@ -1009,6 +1009,13 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
              "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg,
              "min_duration_s": th.min_duration_s},
             placed=placed))
+    # What the limit is on this lifter, beside what the fit found on renders: a twist under
+    # it is not warned here, however the renders went.
+    by = (f"{th.landmark_quick_turn_spreads:g} times the {spread:.1f}° its reading wavers "
+          "without a twist" if limit > th.min_landmark_quick_turn_deg else
+          f"the least size judged; its reading wavers {spread:.1f}° without a twist")
+    assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
+                             f"{limit:.1f}° ({by})")
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},
@@ -1054,9 +1061,13 @@ def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],
     if skipped["hips_turned"]:
         notes.append(f"{skipped['hips_turned']} {what} not counted: the hips turned with the "
                      "shoulders (a whole-body turn, not a twist of the spine)")
-    if not notes:
+    return _with_note(assessments, "; ".join(notes))
+
+
+def _with_note(assessments: tuple[Assessment, ...], note: str) -> tuple[Assessment, ...]:
+    """The clip's assessment, if judged, with ``note`` added to its words."""
+    if not note:
         return assessments
-    note = "; ".join(notes)
     return tuple(replace(a, reason=f"{a.reason}; {note}" if a.reason else note)
                  if a.rep is None and a.assessable else a for a in assessments)
 
