@@ -498,6 +498,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     ren = [c for c in _of_view(clips, args.view) if c.src in args.train]
     subset, name, what = LearnedClip.SUBSET, FIT_VIEW[args.view], f"--features {args.features}"
     if args.hands:
+        if args.view != "front" and not args.out:
+            raise SystemExit("fit --hands: only the square-on hands fit ships (give --out for "
+                             "another view's)")
         ren = [c for c in ren if c.hands_at_shoulders]
         subset, name, what = HANDS_SUBSET, f"{name}_hands", "--hands"
     w = fit_angle(ren, args.lam, subset)

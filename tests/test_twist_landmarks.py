@@ -167,7 +167,16 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
     assert "a fit made on rendered lifters facing the camera" in clip.reason
     assert f"on this lifter a quick turn warns from {f.threshold:.1f}°" in clip.reason
-    assert f"the {ev['quick_turn_spread_deg']:.1f}° its reading wavers" in clip.reason
+    assert f"the {ev['quick_turn_spread_deg']:.2f}° its reading wavers" in clip.reason
+
+
+def test_where_the_least_size_is_the_limit_the_caveat_says_so():
+    cfg = load_config(None, ["jerky_twist.landmark_quick_turn_spreads=0.5"])
+    result = analyze_sequence(_row(20.0), cfg)
+    (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
+    least = cfg.faults_for("row").jerky_twist.min_landmark_quick_turn_deg
+    assert f"a quick turn warns from {least:.1f}° (the least size judged;" in clip.reason
+    assert {f.threshold for f in _twists(result)} == {least}
 
 
 @pytest.mark.parametrize("twist, duration", [(0.0, 0.2), (40.0, 2.0)])
@@ -350,10 +359,28 @@ def test_the_hands_count_as_at_the_shoulders_only_where_they_stay_there():
     xy[: n // 5, [L.LEFT_WRIST, L.RIGHT_WRIST], 1] -= 3.0 * torso
     assert not hands_at_shoulders(replace(seq, image_xy=xy), 0.5, 0.9)
     assert hands_at_shoulders(replace(seq, image_xy=xy), 0.5, 0.75)
-    # Frames where a wrist was not seen are not counted either way.
+    # A wrist not seen where the shoulders are counts against: nothing shows it at the
+    # shoulder there (one seen frame would otherwise be enough).
     presence = seq.presence.copy()
     presence[: n // 5, L.LEFT_WRIST] = 0.1
-    assert hands_at_shoulders(replace(seq, image_xy=xy, presence=presence), 0.5, 0.9)
-    never = seq.presence.copy()
-    never[:, L.LEFT_WRIST] = 0.1
-    assert not hands_at_shoulders(replace(seq, presence=never), 0.5, 0.9)
+    assert not hands_at_shoulders(replace(seq, presence=presence), 0.5, 0.9)
+    assert hands_at_shoulders(replace(seq, presence=presence), 0.5, 0.75)
+    once = seq.presence.copy()
+    once[10:, L.LEFT_WRIST] = 0.1  # seen on its first 10 frames only
+    assert not hands_at_shoulders(replace(seq, presence=once), 0.5, 0.9)
+    # Frames without the shoulders are not counted either way.
+    no_shoulders = seq.presence.copy()
+    no_shoulders[: n // 5, L.LEFT_SHOULDER] = 0.1
+    assert hands_at_shoulders(replace(seq, image_xy=xy, presence=no_shoulders), 0.5, 0.9)
+
+
+def test_where_the_arms_fit_reads_too_little_the_square_on_fit_reads_the_set():
+    """The hands fit also needs the elbows: where they are not seen, the square-on fit (which
+    does not) reads the set instead of the weaker cues."""
+    seq = _row(40.0, exercise="squat")
+    presence = seq.presence.copy()
+    presence[:, [L.LEFT_ELBOW, L.RIGHT_ELBOW]] = 0.1
+    hidden = replace(seq, presence=presence)
+    assert hands_at_shoulders(hidden, 0.5, 0.9)
+    tw = compute_signals(hidden, Config()).resolved().twist
+    assert tw.landmark_fit == "front" and tw.depth_source == "landmarks"

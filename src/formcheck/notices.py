@@ -61,8 +61,9 @@ def _picture_cuts(seq: PoseSequence) -> list[Notice]:
 
 def _out_of_view(seq: PoseSequence, config: Config) -> list[Notice]:
     """Interior stretches without the lifter that the analysis does not bridge (longer than
-    ``signal.max_gap_s``): reps on either side are counted, none inside."""
-    detected = seq.detected
+    ``signal.max_gap_s``): reps on either side are counted, none inside. Frames emptied for an
+    upside-down pose had the lifter in the picture: their own notice says so."""
+    detected = seq.detected | np.isin(seq.t_s, seq.extra.get(EXTRA_KEY, ()))
     if not detected.any():
         return []
     seen = np.flatnonzero(detected)
@@ -89,9 +90,14 @@ def _upside_down(seq: PoseSequence) -> list[Notice]:
         return []
     shown = f"at {at[0]:.2f} s" if len(at) == 1 else f"on {len(at)} frames from {at[0]:.2f} s " \
         f"to {at[-1]:.2f} s"
-    return [Notice("upside_down", f"the pose model put the body upside down {shown} (the lifter "
-                   "too close, half out of the picture or hidden): those frames were read as "
-                   "frames without the lifter", float(at[0]), float(at[-1]))]
+    # Most of the set upside down is more likely the picture itself (a phone's rotation
+    # that the file does not record) than close-ups.
+    why = ("most of the set: is the picture itself upside down? (a phone's rotation the file "
+           "does not record)" if len(at) > 0.5 * (len(at) + int(seq.detected.sum())) else
+           "as it does with the lifter too close, half out of the picture or hidden")
+    return [Notice("upside_down", f"the pose model put the body upside down {shown} ({why}): "
+                   "those frames were read as frames without the lifter",
+                   float(at[0]), float(at[-1]))]
 
 
 def _people(seq: PoseSequence) -> list[Notice]:

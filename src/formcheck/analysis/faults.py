@@ -915,8 +915,9 @@ _LANDMARK_TWIST_FOUND = {
               "out, in deadlifts and rows it found 8 of 8 40° and 20° twists done in 0.2 s "
               "and 7 of 8 10° ones, 8 of 8 20° twists turned out in 0.25 s (a shoulder "
               "leading the pull, a heave) and none of 8 10° ones, and warned on none of 15 "
-              "slow twists; in squats without the hands at the shoulders (an upright trunk "
-              "shows a twist least) it found 2 of 4 20° twists and none of 4 10° ones"),
+              "slow twists; rendered back squats read with it (without the arms: an upright "
+              "trunk shows a twist least) gave 2 of 4 20° twists and none of 4 10° ones, and "
+              "squats with the hands elsewhere were not rendered"),
     "front_hands": ("a fit made on rendered back squats facing the camera square-on (the bar "
                     "and arms turn with the shoulders): with the body held out it found 4 of "
                     "4 40° and 20° twists done in 0.2 s and 2 of 4 10° ones, 8 of 8 20° "
@@ -1011,9 +1012,9 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             placed=placed))
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.
-    by = (f"{th.landmark_quick_turn_spreads:g} times the {spread:.1f}° its reading wavers "
+    by = (f"{th.landmark_quick_turn_spreads:g} times the {spread:.2f}° its reading wavers "
           "without a twist" if limit > th.min_landmark_quick_turn_deg else
-          f"the least size judged; its reading wavers {spread:.1f}° without a twist")
+          f"the least size judged; its reading wavers {spread:.2f}° without a twist")
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
                              f"{limit:.1f}° ({by})")
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
@@ -1032,6 +1033,8 @@ def _twist_side(ctx: FaultContext, quick: np.ndarray, start: int, end: int) -> s
     best matching the reading there and over the filter's reach on either side
     (``signal.turn_side``)."""
     tw = ctx.sig.twist
+    # A whole support on either side: the filter's response to a turn rings out that far, and
+    # the templates hold the ringing (half of it read one side wrong of 51 rendered twists).
     reach = _frames_for(ctx, tw.quick_turn_support_s)
     seg = quick[max(0, start - reach):min(len(quick), end + reach)]
     sign = turn_side(seg, tw.quick_turn_rise_s, tw.quick_turn_support_s, ctx.sig.fps)

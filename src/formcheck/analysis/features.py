@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -300,9 +300,10 @@ def landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...],
 def hands_at_shoulders(seq: PoseSequence, max_distance: float, min_share: float,
                        min_presence: float = 0.5) -> bool:
     """Whether the lifter holds the hands at the shoulders through the set (a bar on the back,
-    a front rack): each wrist within ``max_distance`` torso lengths of its own shoulder in the
-    picture (``_origin_and_scale``) on at least ``min_share`` of the frames where both wrists
-    and shoulders have ``min_presence``. False where no such frame was seen."""
+    a front rack): each wrist seen (``min_presence``) and within ``max_distance`` torso
+    lengths of its own shoulder in the picture (``_origin_and_scale``) on at least
+    ``min_share`` of the frames where both shoulders are seen (a wrist not seen there counts
+    against it). False where the shoulders were never seen."""
     pairs = ((L.LEFT_WRIST, L.LEFT_SHOULDER), (L.RIGHT_WRIST, L.RIGHT_SHOULDER))
     used = tuple(lm for pair in pairs for lm in pair)
     im, presence = _gathered(seq, used)
@@ -310,14 +311,14 @@ def hands_at_shoulders(seq: PoseSequence, max_distance: float, min_share: float,
     if frame is None:
         return False
     _, scale = frame
-    seen = _present(presence, used, min_presence)
-    if not seen.any():
+    shoulders = _present(presence, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), min_presence)
+    if not shoulders.any():
         return False
-    near = np.ones(len(im), dtype=bool)
+    near = _present(presence, used, min_presence)
     for wrist, shoulder in pairs:
         with np.errstate(invalid="ignore"):
             near &= np.hypot(*(im[wrist] - im[shoulder])) <= max_distance * scale
-    return float(near[seen].mean()) >= min_share
+    return float(near[shoulders].mean()) >= min_share
 
 
 def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarray | None:
@@ -450,13 +451,18 @@ def _without_posture(x: np.ndarray, posture: np.ndarray | _Posture, ok: np.ndarr
     return resid
 
 
+#: ``landmarks(view)``: the landmark twist of each fit for a view, with the fit's name, best
+#: first (``compute_signals``).
+LandmarkFits = Callable[[str], Iterator[tuple[np.ndarray | None, str]]]
+
+
 def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   image_depth: geo.Joints | None, pelvis_yaw_deg: np.ndarray, ok: np.ndarray,
                   sc: SignalConfig, posture: np.ndarray | None = None,
                   flow: np.ndarray | None = None,
                   world_twist_deg: np.ndarray | None = None,
                   flow_hidden: np.ndarray | None = None,
-                  landmarks: Callable[[str], tuple[np.ndarray | None, str] | None] | None = None
+                  landmarks: LandmarkFits | None = None
                   ) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
@@ -473,9 +479,9 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     measured the torso's optical flow (``flow``, from ``flow_twist_deg``), it replaces the
     depth cue: seen square-on, it keeps a small but steady share of a twist and is several
     times quieter than the network's depth on lifts without one (docs/analysis.md). Where
-    the lifter faces the camera and ``landmarks(view)`` (``landmark_twist_deg`` with the fit
-    for the view, square-on "front" or turned "oblique", true degrees, and the name of the fit
-    read; None where none is used) gives a twist, that replaces every other cue: on
+    the lifter faces the camera and ``landmarks(view)`` (``landmark_twist_deg`` with each fit
+    the view offers, square-on "front" or turned "oblique", in true degrees, with the fit's
+    name, best first) gives a twist read on enough of the set, that replaces every other cue: on
     rendered twists square-on its noise was a third of the flow's (docs/analysis.md, twist
     round 12).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
@@ -518,11 +524,15 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     if landmarks and facing and np.isfinite(phi):
         fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
     # Its slow part is not fitted (posture moves these landmarks too): only quick turns are
-    # read, through the filter the fit was made through. Where it reads too little of the
-    # set (the knees out of the picture, say), the other cues read the clip instead.
-    read = landmarks(fit_view) if fit_view is not None else None
-    fitted, fit_view = read if read is not None else (None, None)
-    quick = _quick_turns_read(base, fitted, ok, sc) if fitted is not None else None
+    # read, through the filter the fit was made through. Where a fit reads too little of the
+    # set (the knees or wrists out of the picture, say), the next fit the view offers reads
+    # it, and where none does, the other cues.
+    fitted = quick = None
+    for fitted, name in (landmarks(fit_view) if fit_view is not None else ()):
+        quick = _quick_turns_read(base, fitted, ok, sc) if fitted is not None else None
+        if quick is not None:
+            fit_view = name
+            break
     if quick is None:
         fit_view = None
     if fit_view is not None:
@@ -728,18 +738,17 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         views = ("front", "oblique") if sc.twist_landmark_oblique else ("front",)
         models = {v: m for v in views if (m := twist_landmark_model(v)) is not None}
 
-        def landmarks(view: str) -> tuple[np.ndarray | None, str] | None:
-            """The landmark twist for ``view`` and the name of the fit read: with the hands
-            at the shoulders the view's hands fit where one ships, else the view's own;
-            worked out only where the view asks."""
+        def landmarks(view: str) -> Iterator[tuple[np.ndarray | None, str]]:
+            """The landmark twist of each fit for ``view``, with the fit's name, best first:
+            with the hands at the shoulders the view's hands fit where one ships, then the
+            view's own; each worked out only when asked for."""
             if (sc.twist_landmark_hands
                     and (hands := twist_landmark_model(f"{view}_hands")) is not None
                     and hands_at_shoulders(seq, sc.twist_hands_max_distance,
                                            sc.twist_hands_min_share)):
-                return landmark_twist_deg(seq, hands), f"{view}_hands"
-            if view not in models:
-                return None
-            return landmark_twist_deg(seq, models[view]), view
+                yield landmark_twist_deg(seq, hands), f"{view}_hands"
+            if view in models:
+                yield landmark_twist_deg(seq, models[view]), view
     twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
                   posture, flow, twisting[0], flow_hidden_frames(seq), landmarks)
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None

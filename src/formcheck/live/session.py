@@ -39,6 +39,7 @@ from formcheck.live.incremental import (
 from formcheck.live.settings import LiveSettings
 from formcheck.live.told import Correction, LiveWarnings, with_corrections
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
+from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.sequence import PoseSequence
 from formcheck.render._common import capitalized, finding_text
 from formcheck.report import FAULT_TITLES, Report, VideoInfo
@@ -421,12 +422,14 @@ class LiveSession:
             view = cur.analyzer.view
             report = view.report if view is not None else _empty_report()
             # The overlay of the newest frame needs only the recent past (its sparkline shows
-            # 3 s); a trailing window keeps the cost flat however long the set.
-            seq = cur.growing.snapshot(last=DRAW_WINDOW_FRAMES)
+            # 3 s); a trailing window keeps the cost flat however long the set. No skeleton
+            # where the pose is upside down, as in the analysis (each frame judged alone).
+            seq = without_upside_down(cur.growing.snapshot(last=DRAW_WINDOW_FRAMES))
             series = view.series if view else {}
             rep_numbers = view.rep_numbers if view else True
         else:
-            report, seq, series = _empty_report(), _one_frame(pose, self.info), {}
+            report, seq, series = (_empty_report(),
+                                   without_upside_down(_one_frame(pose, self.info)), {})
             if self.state in (State.getting_set, State.countdown) and self._guidance:
                 g = self._guidance
                 lines += [(ln, (255, 255, 255) if g.ready or ln.startswith("View") else WARN_BGR)
@@ -559,8 +562,8 @@ class LiveSession:
                             "--record to record the frames analysed")
         if video is not None:
             try:
-                written.update(pipeline.render_outputs(video, seq, report, result.series,
-                                                       paths))
+                written.update(pipeline.render_outputs(video, pipeline.render_view(seq),
+                                                       report, result.series, paths))
             except FormcheckError as exc:  # the set's data is safe; say what is missing
                 problems.append(f"annotated video not drawn ({exc})")
         if "html" not in written:

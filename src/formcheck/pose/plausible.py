@@ -2,11 +2,12 @@
 
 Where the lifter is too close to the camera, half out of the picture or hidden by the bar's
 plates, the pose network sometimes lays its skeleton upside down over what it sees: the nose
-low in the picture, the ankles high (looked at on four real clips: a close-up squat with the
-bar over the face, a goblet squat filmed from the chest up, a lifter stooping behind a plate).
-No squat, deadlift or row puts the head below the hips and the feet above them at once, so
-such a frame is no pose of the lifter: the analysis treats it as a frame without the lifter,
-the report says so once, and the video draws no skeleton on it.
+low in the picture, the ankles high (looked at on seven real clips, among them a close-up squat
+with the bar over the face, a goblet squat filmed from the chest up, a lifter stooping behind a
+plate; and on one render, where the truth was upright). No squat, deadlift or row puts the head
+below the hips and the feet above them at once, so such a frame is no pose of the lifter: the
+analysis treats it as a frame without the lifter, the report says so once, and neither the
+video nor the live window draws a skeleton on it.
 """
 
 from __future__ import annotations
@@ -16,41 +17,28 @@ import numpy as np
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
-#: A frame is upside down where the nose is below the hips' midpoint, and the ankles' midpoint
-#: above it, each by more than this many torso lengths (the shoulders' midpoint's distance
-#: from the hips', median over the set) in the picture.
-UPSIDE_DOWN_MARGIN = 0.25
 #: Where ``without_upside_down`` records the times of the frames it dropped (``seq.extra``).
 EXTRA_KEY = "upside_down_s"
 
 
-def upside_down(seq: PoseSequence, margin: float = UPSIDE_DOWN_MARGIN) -> np.ndarray:
-    """``(T,)`` bool: frames whose pose the network put upside down (module docstring)."""
+def upside_down(seq: PoseSequence) -> np.ndarray:
+    """``(T,)`` bool: frames whose pose the network put upside down (module docstring): the
+    nose below the hips' midpoint and the ankles' midpoint above it in the picture. Each frame
+    is judged on its own, so a frame reads the same in any stretch of the set (the whole
+    set, live mode's growing one, the frames drawn). No margin: no lift comes near it, and on
+    the renders' poses every frame it flagged contradicted the true pose (docs/robustness.md)."""
     y = seq.image_xy[..., 1]  # image y grows downwards; NaN compares False
     hip_y = (y[:, L.LEFT_HIP] + y[:, L.RIGHT_HIP]) * 0.5
-    nose_y = y[:, L.NOSE]
     ankles_y = (y[:, L.LEFT_ANKLE] + y[:, L.RIGHT_ANKLE]) * 0.5
     with np.errstate(invalid="ignore"):
-        # Cheap first pass (every frame of a long set): the head below the hips and the feet
-        # above them at all; the torso's length is measured only where that happens.
-        bad = (nose_y > hip_y) & (ankles_y < hip_y)
-        if not bad.any():
-            return bad
-        xy = seq.image_xy
-        hips = (xy[:, L.LEFT_HIP] + xy[:, L.RIGHT_HIP]) * 0.5
-        shoulders = (xy[:, L.LEFT_SHOULDER] + xy[:, L.RIGHT_SHOULDER]) * 0.5
-        torso = np.hypot(*(shoulders - hips).T)
-        if not np.isfinite(torso).any():
-            return np.zeros(len(seq), dtype=bool)
-        reach = margin * float(np.nanmedian(torso))
-        return bad & (nose_y > hip_y + reach) & (ankles_y < hip_y - reach)
+        return (y[:, L.NOSE] > hip_y) & (ankles_y < hip_y)
 
 
-def without_upside_down(seq: PoseSequence, margin: float = UPSIDE_DOWN_MARGIN) -> PoseSequence:
+def without_upside_down(seq: PoseSequence) -> PoseSequence:
     """``seq`` with its upside-down frames (``upside_down``) emptied, as frames without the
     lifter (every landmark, outline and depth NaN, presence and visibility 0), their times
     added to ``seq.extra[EXTRA_KEY]``; ``seq`` itself where there are none."""
-    bad = upside_down(seq, margin)
+    bad = upside_down(seq)
     if not bad.any():
         return seq
 
