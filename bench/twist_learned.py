@@ -91,13 +91,14 @@ class LearnedClip(ta.Clip):
     KINDS: tuple[str, ...] = ("xy",)
     SUBSET: tuple[int, ...] = SUBSETS["torso"]
     SUPPORT_S = 0.5
+    RISE_S = 0.1
 
     def __init__(self, name, seq, tr, src, cfg, exercise=None):
         from formcheck.analysis.signal import quick_turn, quick_turn_taps
 
         super().__init__(name, seq, tr, src, cfg, exercise)
         # The rule's own quick-turn filter (signal.quick_turn_taps / quick_turn).
-        taps = quick_turn_taps(0.1, self.SUPPORT_S, self.fps)
+        taps = quick_turn_taps(self.RISE_S, self.SUPPORT_S, self.fps)
         coords = coordinates(seq, self.SUBSET)
         missing = [k for k in self.KINDS if k not in coords]
         cols = np.hstack([coords[k] for k in self.KINDS]) if not missing else None
@@ -171,8 +172,15 @@ def mirror_symmetric(w: np.ndarray, landmarks: tuple[int, ...]) -> np.ndarray:
                             (w[:, 1] - w[other, 1]) / 2.0]).ravel()
 
 
+#: ``rule --real-penalty MU``: real clips whose filtered reading the fit also keeps near 0
+#: (weight MU against the renders' rows), set by ``cmd_rule``; empty: none.
+QUIET_ON: list = []
+REAL_PENALTY = 0.0
+
+
 def fit_angle(clips: list[LearnedClip], lam: float,
-              subset: tuple[int, ...] | None = None) -> np.ndarray:
+              subset: tuple[int, ...] | None = None,
+              quiet_on: list | None = None) -> np.ndarray:
     """Weights (one per position column) whose sum, through the rule's quick-turn filter
     (``signal.quick_turn_taps``: a 0.1 s turn against a parabola over ``--support``), reads
     the true twist through the same filter in true degrees: ridge over the judged frames, made
@@ -180,12 +188,42 @@ def fit_angle(clips: list[LearnedClip], lam: float,
     a mirrored clip must read the same), then divided by its gain on the frames of a twist
     (ridge shrinks)."""
     subset = LearnedClip.SUBSET if subset is None else subset
-    w, x, y = ridge(np.vstack([c.P_hp_for(subset)[c.judged] for c in clips]),
-                    np.concatenate([c.y_hp[c.judged] for c in clips]), lam)
+    x = np.vstack([c.P_hp_for(subset)[c.judged] for c in clips])
+    y = np.concatenate([c.y_hp[c.judged] for c in clips])
+    quiet_on = QUIET_ON if quiet_on is None else quiet_on
+    if REAL_PENALTY > 0 and quiet_on:
+        # Rows asking the reading to stay at 0 on those clips (they are taken as twist-free),
+        # weighted MU against the renders' rows in all.
+        r = np.vstack([c.P_hp_for(subset)[c.judged] for c in quiet_on])
+        r = r[np.isfinite(r).all(axis=1)]
+        k = np.sqrt(REAL_PENALTY * len(y) / max(len(r), 1))
+        w = ridge(np.vstack([x, k * r]), np.concatenate([y, np.zeros(len(r))]), lam)[0]
+        ok = np.isfinite(x).all(axis=1) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+    else:
+        w, x, y = ridge(x, y, lam)
     w = mirror_symmetric(w, subset)
     big = np.abs(y) > 3.0
     gain = float((x[big] @ w) @ y[big] / (y[big] @ y[big]))
     return w / gain
+
+
+def source_of(c) -> str:
+    """A shared real clip's source repository's owner (its file name's second field)."""
+    return c.name.split("__")[1]
+
+
+def real_spread_by_source(clips, ren: list, lam: float) -> np.ndarray:
+    """Per square-on real clip, its reading's robust spread (true degrees: the fit's gain on
+    renders is 1) with the fit made without the clip's source among the quiet clips."""
+    real = real_of(clips, "front")
+    out = []
+    for src in sorted({source_of(c) for c in real}):
+        w = fit_angle(ren, lam, quiet_on=[c for c in real if source_of(c) != src])
+        for c in real:
+            if source_of(c) == src:
+                out.append(ta.robust_sigma(np.where(c.judged, c.P_hp @ w, np.nan)))
+    return np.array([v for v in out if np.isfinite(v)])
 
 
 def model_of(w: np.ndarray, fitted: str, subset: tuple[int, ...] | None = None):
@@ -243,6 +281,7 @@ def load(args: argparse.Namespace) -> list[LearnedClip]:
     LearnedClip.KINDS = tuple(args.features.split(":")[0].split("+"))
     LearnedClip.SUBSET = SUBSETS[args.features.partition(":")[2] or "all"]
     LearnedClip.SUPPORT_S = args.support
+    LearnedClip.RISE_S = args.rise
     # As the rule reads today: the flow with the hands and bar left out, no cue read near a
     # picture cut.
     ta.FLOW[:] = ["mask-bar"]
@@ -418,7 +457,8 @@ FIT_VIEW = {"front": "front", "45": "oblique"}
 def _overrides(spreads: float, deg: float, view: str = "front") -> list[str]:
     return [f"jerky_twist.landmark_quick_turn_spreads={spreads:g}",
             f"jerky_twist.min_landmark_quick_turn_deg={deg:g}",
-            f"signal.twist_landmark_oblique={'true' if view != 'front' else 'false'}"] + (
+            f"signal.twist_landmark_oblique={'true' if view != 'front' else 'false'}",
+            f"signal.twist_quick_rise_s={LearnedClip.RISE_S:g}"] + (
         [f"signal.twist_hands_max_distance={HANDS_MAX_DISTANCE:g}"] if HANDS_MAX_DISTANCE
         else [])
 
@@ -509,7 +549,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     fitted = (f"bench/twist_learned.py fit --view {args.view} {what} "
               f"--lam {args.lam:g}: {len(ren)} rendered {args.view}-view clips "
               f"({'+'.join(args.train)}; {kinds}; bodies {names}), "
-              f"through the quick-turn filter (0.1 s rise, {args.support:g} s support)")
+              f"through the quick-turn filter ({args.rise:g} s rise, {args.support:g} s support)")
     model = {"landmarks": list(subset), "min_presence": MIN_PRESENCE,
              "weights": np.round(w.reshape(-1, 2), 4).tolist(), "fitted": fitted}
     from formcheck.analysis.features import TWIST_LANDMARK_FILES
@@ -531,6 +571,15 @@ def cmd_rule(args: argparse.Namespace) -> int:
     combos = _grid(args)
     held_rows: list[dict] = []
     chosen = []
+    global REAL_PENALTY
+    REAL_PENALTY = args.real_penalty
+    if REAL_PENALTY > 0:
+        if args.view != "front":
+            raise SystemExit("--real-penalty: square-on fits only")
+        sp = real_spread_by_source(clips, [c for c in ren if c.src in args.train], args.lam)
+        print(f"real square-on clips' spread, the fit made without the clip's source (true "
+              f"deg): median {np.median(sp):.2f}, p90 {np.percentile(sp, 90):.2f} (n={sp.size})")
+        QUIET_ON[:] = real_of(clips, "front")  # every real clip, for the renders' figures
 
     def models_of(fitted_on: list[LearnedClip], label: str) -> dict:
         """The fits the rule reads for the view, each made on ``fitted_on``: the view's own
@@ -590,6 +639,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--support", type=float, default=0.5,
                        help="the step filter's support, s (shorter: slow turns read less)")
         p.add_argument("--lam", type=float, default=10.0, help="ridge penalty")
+        p.add_argument("--rise", type=float, default=0.1,
+                       help="the quick-turn filter's rise, s (the fit's and the rule's)")
         p.add_argument("--max-false", type=float, default=0.02)
         p.add_argument("-n", type=int, default=8)
         if name in ("fit", "rule"):
@@ -607,6 +658,10 @@ def main(argv: list[str] | None = None) -> int:
         if name == "rule":
             p.add_argument("--no-hands", dest="hands", action="store_false",
                            help="read every clip with the view's own fit")
+            p.add_argument("--real-penalty", type=float, default=0.0,
+                           help="also keep the fit's reading near 0 on the real square-on "
+                                "clips, weighted this much against the renders (their spread "
+                                "scored held out by source)")
             p.add_argument("--hands-max-distance", type=float, default=None,
                            help="the hands count as at the shoulders within this many torso "
                                 "lengths (default: the shipped SignalConfig limit)")
