@@ -256,10 +256,10 @@ def test_the_pose_model_on_a_rendered_front_twist_finds_it_on_its_rep_and_side()
 
 
 @pytest.mark.slow
-def test_the_pose_model_on_a_rendered_front_back_squat_reads_it_with_the_arms():
-    """A rendered back squat filmed from the front (tests/data/README.md): 25° out and back
-    in 0.2 s on rep 2 to the lifter's left (truth 3.83-4.03 s). The hands stay at the
-    shoulders, so the fit with the arms reads it."""
+def test_the_pose_model_on_a_rendered_front_squat_reads_it_with_the_arms():
+    """A rendered air squat filmed from the front, arms held forward (tests/data/README.md):
+    25° out and back in 0.2 s on rep 2 to the lifter's left (truth 3.83-4.03 s). Square-on
+    the hands stay at the shoulders in the picture, so the fit with the arms reads it."""
     from pathlib import Path
 
     from formcheck.pipeline import extract_pose
@@ -363,7 +363,7 @@ def test_hands_held_at_the_shoulders_are_read_with_the_fit_that_weighs_the_arms(
     assert f.rep == 3 and f.evidence["twist_side"] == "right"
     assert f.evidence["twist_cue"].startswith("the shoulders', arms', hips' and knees'")
     (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
-    assert "rendered back squats" in clip.reason
+    assert "rendered air squats" in clip.reason
     # Switched off, or with the hands hanging (a row), the square-on fit reads the set.
     off = load_config(None, ["signal.twist_landmark_hands=false"])
     assert compute_signals(seq, off).resolved().twist.landmark_fit == "front"

@@ -89,11 +89,13 @@ class SignalConfig:
     #: (``analysis/data/twist_landmarks_oblique.json``), instead of the projected widths. Off:
     #: it warned on 7 of 95 real clean reps (docs/analysis.md, twist round 12).
     twist_landmark_oblique: bool = False
-    #: Square-on, where the hands stay at the shoulders (``twist_hands_max_distance``,
-    #: ``twist_hands_min_share``: a bar on the back, a front rack), read the twist with the fit
-    #: that also weighs the elbows and wrists (``analysis/data/twist_landmarks_hands.json``,
-    #: made on rendered back squats): the arms turn with the shoulders there, and an upright
-    #: trunk shows a twist in little else (docs/analysis.md, twist round 13).
+    #: Square-on, where the hands stay at the shoulders in the picture
+    #: (``twist_hands_max_distance``, ``twist_hands_min_share``: arms held forward, a bar on
+    #: the back), read the twist with the fit that also weighs the elbows and wrists
+    #: (``analysis/data/twist_landmarks_hands.json``, made on rendered air squats with the arms
+    #: held forward; a bar on the back was not rendered): the arms turn with the shoulders
+    #: there, and an upright trunk shows a twist in little else (docs/analysis.md, twist
+    #: round 13).
     twist_landmark_hands: bool = True
     #: The hands are at the shoulders where each wrist is within this many torso lengths of
     #: its own shoulder in the picture...

@@ -915,11 +915,11 @@ _LANDMARK_TWIST_FOUND = {
               "out, in deadlifts and rows it found 8 of 8 40° and 20° twists done in 0.2 s "
               "and 7 of 8 10° ones, 8 of 8 20° twists turned out in 0.25 s (a shoulder "
               "leading the pull, a heave) and none of 8 10° ones, and warned on none of 15 "
-              "slow twists; rendered back squats read with it (without the arms: an upright "
-              "trunk shows a twist least) gave 2 of 4 20° twists and none of 4 10° ones, and "
-              "squats with the hands elsewhere were not rendered"),
-    "front_hands": ("a fit made on rendered back squats facing the camera square-on (the bar "
-                    "and arms turn with the shoulders): with the body held out it found 4 of "
+              "slow twists; rendered air squats read with it (without the arms: an upright "
+              "trunk shows a twist least) gave 2 of 4 20° twists and none of 4 10° ones"),
+    "front_hands": ("a fit made on rendered air squats facing the camera square-on, the arms "
+                    "held straight forward (they turn with the shoulders; a bar on the back "
+                    "was not rendered): with the body held out it found 4 of "
                     "4 40° and 20° twists done in 0.2 s and 2 of 4 10° ones, 8 of 8 20° "
                     "twists turned out in 0.25 s (a sudden turn, one that stays) and 2 of 8 "
                     "10° ones, and warned on none of 9 slow twists"),

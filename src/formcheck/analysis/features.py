@@ -223,8 +223,8 @@ class TwistLandmarkModel:
 
 #: The shipped fits (``SignalConfig.twist_landmark_cue``), per view: facing the camera
 #: square-on ("front") and turned towards it ("oblique", about 45 deg); and square-on with the
-#: hands held at the shoulders ("front_hands": a bar on the back or a front rack, where the
-#: arms turn with the shoulders; ``SignalConfig.twist_landmark_hands``).
+#: hands held at the shoulders in the picture ("front_hands": made on air squats with the arms
+#: held forward, which turn with the shoulders; ``SignalConfig.twist_landmark_hands``).
 TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json",
                         "front_hands": "twist_landmarks_hands.json"}
 
@@ -299,11 +299,12 @@ def landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...],
 
 def hands_at_shoulders(seq: PoseSequence, max_distance: float, min_share: float,
                        min_presence: float = 0.5) -> bool:
-    """Whether the lifter holds the hands at the shoulders through the set (a bar on the back,
-    a front rack): each wrist seen (``min_presence``) and within ``max_distance`` torso
-    lengths of its own shoulder in the picture (``_origin_and_scale``) on at least
-    ``min_share`` of the frames where both shoulders are seen (a wrist not seen there counts
-    against it). False where the shoulders were never seen."""
+    """Whether the lifter holds the hands at the shoulders in the picture through the set (arms
+    held forward square-on, a bar on the back, a weight at the chest): each wrist seen
+    (``min_presence``) and within ``max_distance`` torso lengths of its own shoulder in the
+    picture (``_origin_and_scale``) on at least ``min_share`` of the frames where both
+    shoulders are seen (a wrist not seen there counts against it). False where the shoulders
+    were never seen."""
     pairs = ((L.LEFT_WRIST, L.LEFT_SHOULDER), (L.RIGHT_WRIST, L.RIGHT_SHOULDER))
     used = tuple(lm for pair in pairs for lm in pair)
     im, presence = _gathered(seq, used)

@@ -39,7 +39,8 @@ def render(
         help="A .json/.toml scenario; the options below are ignored when given.")] = None,
     exercise: Annotated[str, typer.Option(help="squat, deadlift or row.")] = "squat",
     reps: Annotated[int, typer.Option(min=1)] = 2,
-    body: Annotated[str, typer.Option(help="m_avg, f_short, m_tall or f_heavy.")] = "m_avg",
+    body: Annotated[str, typer.Option(help="m_avg, f_short, m_tall, f_heavy, m_heavy, f_tall, "
+                                           "m_short or f_avg.")] = "m_avg",
     azimuth: Annotated[float, typer.Option(
         help="Camera azimuth, deg: 0 front, 90 lifter's left side, 180 behind.")] = 90.0,
     elevation: Annotated[float, typer.Option(

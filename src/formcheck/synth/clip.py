@@ -31,9 +31,11 @@ from formcheck.synth.scenario import Scenario
 
 TRUTH_VERSION = 1
 SKIN_BGR = {"m_avg": (120, 150, 200), "f_short": (150, 175, 225), "m_tall": (75, 105, 150),
-            "f_heavy": (110, 140, 190)}
+            "f_heavy": (110, 140, 190), "m_heavy": (95, 125, 175), "f_tall": (60, 85, 120),
+            "m_short": (140, 165, 215), "f_avg": (100, 135, 185)}
 HAIR_BGR = {"m_avg": (30, 40, 55), "f_short": (40, 70, 110), "m_tall": (20, 22, 25),
-            "f_heavy": (60, 60, 65)}
+            "f_heavy": (60, 60, 65), "m_heavy": (45, 50, 60), "f_tall": (15, 18, 22),
+            "m_short": (70, 110, 160), "f_avg": (35, 45, 70)}
 OTHER_BGR = {"eyes": (70, 70, 80), "lips": (90, 90, 160), "shoes": (235, 235, 235)}
 BAR_BGR = (170, 170, 175)
 PLATE_BGR = (40, 40, 45)
