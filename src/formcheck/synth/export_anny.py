@@ -34,7 +34,7 @@ BODIES: dict[str, dict[str, float]] = {
     # four bodies; appended, so the first four export exactly as before.
     "m_heavy": {"gender": 0.95, "age": 0.65, "muscle": 0.5, "weight": 0.85, "height": 0.6},
     "f_tall": {"gender": 0.05, "age": 0.4, "muscle": 0.6, "weight": 0.4, "height": 0.85},
-    "m_short": {"gender": 1.0, "age": 0.35, "muscle": 0.7, "weight": 0.5, "height": 0.2},
+    "m_short": {"gender": 1.0, "age": 0.5, "muscle": 0.7, "weight": 0.5, "height": 0.3},
     "f_avg": {"gender": 0.0, "age": 0.5, "muscle": 0.45, "weight": 0.6, "height": 0.5},
 }
 
