@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-BODIES = ("m_avg", "f_short", "m_tall", "f_heavy")
+BODIES = ("m_avg", "f_short", "m_tall", "f_heavy", "m_heavy", "f_tall", "m_short", "f_avg")
 AZIMUTHS = (0.0, 45.0, 135.0)
 EXERCISES = ("squat", "deadlift", "row")
 FAST_S, SLOW_S = 0.2, 2.0
@@ -69,13 +69,44 @@ SHAPE_RISE_S = 0.25
 #: (rep, signed size) of the twists in a shapes clip: clean, 10 deg, 20 deg, clean.
 SHAPE_PLAN = ((2, 10.0), (3, -20.0))
 SHAPE_REPS = 4
-PLAN = "jerk"  # which set plan() gives: "jerk" (out and back, fast and slow) or "shapes"
+#: The back-squat set (``--plan bar``, session 12): a barbell on the upper back (the renderer's
+#: default squat holds the arms forward), filmed square-on, every body, fast and slow.
+BAR_BODIES = ("m_avg", "f_short", "m_tall", "f_heavy", "m_heavy", "f_tall", "m_short", "f_avg")
+PLAN = "jerk"  # which set plan() gives: "jerk" (out and back, fast and slow), "shapes", "bar"
 FLOW_ONLY = False  # round 9's inputs: a mask-* flow attached without its seen share and cuts
 NO_SEEN = False  # a mask-* flow attached with the cut flags but without the seen share
 
 
+#: ``--only REGEX``: render or extract only the clips whose names match (None: every one).
+ONLY: list[str] = []
+
+
 def plan() -> list[tuple[str, object]]:
-    return plan_shapes() if PLAN == "shapes" else plan_jerk()
+    import re
+
+    items = {"shapes": plan_shapes, "bar": plan_bar}.get(PLAN, plan_jerk)()
+    return [it for it in items if not ONLY or re.search(ONLY[0], it[0])]
+
+
+def plan_bar() -> list[tuple[str, object]]:
+    """Back squats (``Scenario.squat_bar``) filmed square-on: every body in ``BAR_BODIES``,
+    fast and slow, the jerk set's twists, scenes and camera heights, 480x360."""
+    from formcheck.synth.catalog import SCENES, TEMPI
+    from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
+
+    out = []
+    for n, (kind, body) in enumerate((k, b) for k in ("fast", "slow") for b in BAR_BODIES):
+        sign = 1.0 if n % 2 == 0 else -1.0
+        steps, reps, dur = (FAST_PLAN, FAST_REPS, FAST_S) if kind == "fast" else \
+            (SLOW_PLAN, SLOW_REPS, SLOW_S)
+        faults = tuple(Fault(FaultKind.TWIST, sign * deg, reps=(rep,), duration_s=dur)
+                       for rep, deg in steps)
+        out.append((f"{kind}_barsquat_{body}_az0", Scenario(
+            exercise=Exercise.SQUAT, reps=reps, body=body, tempo=TEMPI[Exercise.SQUAT],
+            camera=Camera(azimuth_deg=0.0, elevation_deg=8.0 + 4.0 * (n % 3),
+                          width=480, height=360),
+            scene=SCENES[n % len(SCENES)], faults=faults, crf=23, squat_bar=True)))
+    return out
 
 
 def plan_shapes() -> list[tuple[str, object]]:
@@ -215,6 +246,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 if out.is_file() or i >= args.first.get(variant, len(names)):
                     continue
                 out.parent.mkdir(parents=True, exist_ok=True)
+                try:  # claim it, so that several workers can share the set
+                    os.close(os.open(out.parent / f".{name}.claim", os.O_CREAT | os.O_EXCL))
+                except FileExistsError:
+                    continue
                 t0 = time.perf_counter()
                 seq, z = extract(video, variant)
                 np.save(out.with_suffix(".z.npy"), z)
@@ -1575,8 +1610,11 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows are reported as "–"
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--plan", choices=("jerk", "shapes"), default="jerk",
-                    help="the rendered set: out-and-back jerks (default) or realistic shapes")
+    ap.add_argument("--only", default=None,
+                    help="only the clips whose names match this regular expression")
+    ap.add_argument("--plan", choices=("jerk", "shapes", "bar"), default="jerk",
+                    help="the rendered set: out-and-back jerks (default), realistic shapes or "
+                         "back squats")
     ap.add_argument("--flow-only", action="store_true",
                     help="with a mask-* flow, attach the flow alone, as round 9 measured (no "
                          "seen share, no cut flags: the rule reads neither)")
@@ -1706,6 +1744,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     global PLAN, FLOW_ONLY, NO_SEEN
     PLAN = args.plan
+    ONLY[:] = [args.only] if args.only else []
     FLOW_ONLY, NO_SEEN = args.flow_only, args.no_seen
     if args.cmd == "real-cues" and not args.cue:
         args.cue = ["flow dis", "flow farneback", "image x+z", "width", "world"]

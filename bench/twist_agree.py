@@ -52,6 +52,7 @@ import eval_twist as et  # noqa: E402
 
 JERK_DIR = Path("/work/cache/synth-twist")
 SHAPES_DIR = Path("/work/cache/s4-twist-shapes")
+BAR_DIR = Path("/work/cache/s12-barsquat")  # back squats square-on (eval_twist --plan bar)
 REAL_POSES = Path("/work/cache/models-full")
 REAL_FLOWS = Path("/work/cache/s4-posepass-flow/clips")
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "clips"
@@ -292,7 +293,8 @@ def load_all(cfg, real: bool = True, samples: bool = False) -> list[Clip]:
     from formcheck.pose.sequence import PoseSequence
 
     clips = []
-    for plan, d, src in (("jerk", JERK_DIR, "jerk"), ("shapes", SHAPES_DIR, "shapes")):
+    for plan, d, src in (("jerk", JERK_DIR, "jerk"), ("shapes", SHAPES_DIR, "shapes"),
+                         ("bar", BAR_DIR, "bar")):
         et.PLAN = plan
         for name, tr, seq in et._poses_of(d, "video-full", None, "dis"):
             seq = with_round9(seq, d / f"{name}.mp4", None)

@@ -505,16 +505,18 @@ def _choose(rows_by: dict, max_false: float) -> tuple[float, float]:
     return best if best is not None else max(rows_by)
 
 
-def _table(rows: list[dict], label: str) -> None:
+def _table(rows: list[dict], label: str, fast_src: str = "jerk") -> None:
+    """One table row; the fast columns count ``fast_src``'s clips (the out-and-back set, or
+    the back squats: "bar")."""
     def cnt(sel) -> str:
         v = [r for r in rows if sel(r)]
         return f"{sum(r['hit'] for r in v)}/{len(v)}" if v else "–"
 
     side = [r["side_ok"] for r in rows if r.get("side_ok") is not None]
     err = [r["size_err"] for r in rows if "size_err" in r]
-    print(f"| {label} | {cnt(lambda r: r['src'] == 'jerk' and r['kind'] == '10')} | "
-          f"{cnt(lambda r: r['src'] == 'jerk' and r['kind'] == '20')} | "
-          f"{cnt(lambda r: r['src'] == 'jerk' and r['kind'] == '40')} | "
+    print(f"| {label} | {cnt(lambda r: r['src'] == fast_src and r['kind'] == '10')} | "
+          f"{cnt(lambda r: r['src'] == fast_src and r['kind'] == '20')} | "
+          f"{cnt(lambda r: r['src'] == fast_src and r['kind'] == '40')} | "
           f"{cnt(lambda r: r['src'] == 'shapes' and r['kind'] == '10')} | "
           f"{cnt(lambda r: r['src'] == 'shapes' and r['kind'] == '20')} | "
           f"{cnt(lambda r: r['kind'] == 'slow')} | {cnt(lambda r: r['kind'] == 'clean')} | "
@@ -596,7 +598,8 @@ def cmd_rule(args: argparse.Namespace) -> int:
     for body in sorted({c.body for c in ren}):
         held_in = [c for c in ren if c.body != body]
         models = models_of(held_in, f"held out {body}")
-        combo = _choose(_run(held_in, models, combos, args.view), args.max_false)
+        combo = _choose(_run([c for c in held_in if c.src not in args.score_only], models,
+                             combos, args.view), args.max_false)
         chosen.append(combo)
         held_rows += _run([c for c in ren if c.body == body], models, [combo],
                           args.view)[combo]
@@ -609,13 +612,22 @@ def cmd_rule(args: argparse.Namespace) -> int:
     print(f"| {args.view} view | fast 10° | fast 20° | fast 40° | shapes 10° | shapes 20° | "
           "slow warned | no twist warned | side right | size read − true, deg (p10 to p90) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    _table(held_rows, "bodies held out")
-    for ex in sorted({r["exercise"] for r in held_rows}):
-        _table([r for r in held_rows if r["exercise"] == ex], f"bodies held out, {ex}s")
+    _table([r for r in held_rows if r["src"] != "bar"], "bodies held out")
+    for ex in sorted({r["exercise"] for r in held_rows if r["src"] != "bar"}):
+        _table([r for r in held_rows if r["exercise"] == ex and r["src"] != "bar"],
+               f"bodies held out, {ex}s")
+    bar = [r for r in held_rows if r["src"] == "bar"]
+    if bar:
+        _table(bar, "back squats (bar on the back), bodies held out", fast_src="bar")
     models = models_of(ren, "all")
     every = _run(ren, models, combos, args.view)
-    combo = _choose(every, args.max_false)
-    _table(every[combo], f"every body, pair {combo} (in-sample)")
+    combo = _choose({k: [r for r in v if r["src"] not in args.score_only]
+                     for k, v in every.items()}, args.max_false)
+    _table([r for r in every[combo] if r["src"] != "bar"],
+           f"every body, pair {combo} (in-sample)")
+    if any(r["src"] == "bar" for r in every[combo]):
+        _table([r for r in every[combo] if r["src"] == "bar"],
+               f"back squats, every body, pair {combo}", fast_src="bar")
     real = [c for c in clips if c.src == "real"]
     rows = _run(real, models, [combo], args.view)[combo]
     warned = [r for r in rows if r["hit"]]
@@ -658,6 +670,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "rule":
             p.add_argument("--no-hands", dest="hands", action="store_false",
                            help="read every clip with the view's own fit")
+            p.add_argument("--score-only", default="bar",
+                           help="rendered sets scored but not used to choose the limits "
+                                "(comma-separated; '' for none)")
             p.add_argument("--real-penalty", type=float, default=0.0,
                            help="also keep the fit's reading near 0 on the real square-on "
                                 "clips, weighted this much against the renders (their spread "
@@ -681,6 +696,8 @@ def main(argv: list[str] | None = None) -> int:
                             "scored only: --train jerk holds the realistic shapes out")
     args = ap.parse_args(argv)
     args.train = tuple(args.train.split(","))
+    if hasattr(args, "score_only"):
+        args.score_only = tuple(s for s in args.score_only.split(",") if s)
     global HANDS_MAX_DISTANCE
     HANDS_MAX_DISTANCE = getattr(args, "hands_max_distance", None)
     return {"noise": cmd_noise, "detect": cmd_detect, "worst": cmd_worst, "fit": cmd_fit,

@@ -118,6 +118,32 @@ def test_hinge_deepens_the_deadlift_set_up_only_when_asked() -> None:
         replace(sc, hinge_deg=-5.0)
 
 
+def test_a_back_squat_holds_a_bar_on_the_upper_back_that_turns_with_the_shoulders() -> None:
+    sc = Scenario(exercise=Exercise.SQUAT, reps=1, tempo=FAST_TEMPO, squat_bar=True,
+                  faults=(Fault(FaultKind.TWIST, 30.0, duration_s=0.4),))
+    b, frames, _, _ = _frames(sc)
+    ix = {n: b.bone(n) for n in ("upperarm01.L", "upperarm01.R", "wrist.L", "wrist.R")}
+    for fr in frames:
+        sh_l, sh_r = fr.posed.heads[ix["upperarm01.L"]], fr.posed.heads[ix["upperarm01.R"]]
+        across = (sh_l - sh_r) / np.linalg.norm(sh_l - sh_r)
+        # The bar lies along the shoulder line, at shoulder height, behind the shoulders ...
+        assert fr.bar_center is not None and abs(fr.bar_axis @ across) > 0.999
+        assert abs(fr.bar_center[1] - (sh_l[1] + sh_r[1]) / 2) < 0.08
+        # ... and the hands hold it, either side of the middle.
+        for wrist, sign in (("wrist.L", 1.0), ("wrist.R", -1.0)):
+            grip = fr.bar_center + sign * 0.34 * fr.bar_axis
+            assert np.linalg.norm(fr.posed.heads[ix[wrist]] - grip) < 0.06
+    # The twist turns the bar with the shoulders (about the vertical, as seen from above).
+    yaw = [np.degrees(np.arctan2(-fr.bar_axis[2], fr.bar_axis[0])) for fr in frames]
+    assert max(yaw) - min(yaw) > 15.0
+    # An air squat (the default) holds no bar; a bar is for squats only, and only asked for.
+    assert _frames(replace(sc, squat_bar=False))[1][0].bar_center is None
+    assert "squat_bar" not in replace(sc, squat_bar=False).to_dict()
+    assert Scenario.from_dict(sc.to_dict()).squat_bar
+    with pytest.raises(ConfigError, match="squat_bar"):
+        replace(sc, exercise=Exercise.ROW)
+
+
 @pytest.mark.parametrize("duration_s", [0.2, 2.0])
 def test_twist_follows_its_duration(duration_s: float) -> None:
     sc = Scenario(exercise=Exercise.SQUAT, reps=1,

@@ -93,9 +93,8 @@ class SignalConfig:
     #: (``twist_hands_max_distance``, ``twist_hands_min_share``: arms held forward, a bar on
     #: the back), read the twist with the fit that also weighs the elbows and wrists
     #: (``analysis/data/twist_landmarks_hands.json``, made on rendered air squats with the arms
-    #: held forward; a bar on the back was not rendered): the arms turn with the shoulders
-    #: there, and an upright trunk shows a twist in little else (docs/analysis.md, twist
-    #: round 13).
+    #: held forward and back squats with a bar): the arms turn with the shoulders there, and
+    #: an upright trunk shows a twist in little else (docs/analysis.md, twist round 13).
     twist_landmark_hands: bool = True
     #: The hands are at the shoulders where each wrist is within this many torso lengths of
     #: its own shoulder in the picture...

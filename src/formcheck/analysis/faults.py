@@ -911,18 +911,17 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
 #: What the landmark twist found on rendered lifters facing the camera, each body held out of
 #: the fit and of the limits (docs/analysis.md, twist round 12: bench/twist_learned.py rule).
 _LANDMARK_TWIST_FOUND = {
-    "front": ("a fit made on rendered lifters facing the camera square-on: with the body held "
-              "out, in deadlifts and rows it found 8 of 8 40° and 20° twists done in 0.2 s "
-              "and 7 of 8 10° ones, 8 of 8 20° twists turned out in 0.25 s (a shoulder "
-              "leading the pull, a heave) and none of 8 10° ones, and warned on none of 15 "
-              "slow twists; rendered air squats read with it (without the arms: an upright "
-              "trunk shows a twist least) gave 2 of 4 20° twists and none of 4 10° ones"),
-    "front_hands": ("a fit made on rendered air squats facing the camera square-on, the arms "
-                    "held straight forward (they turn with the shoulders; a bar on the back "
-                    "was not rendered): with the body held out it found 4 of "
-                    "4 40° and 20° twists done in 0.2 s and 2 of 4 10° ones, 8 of 8 20° "
-                    "twists turned out in 0.25 s (a sudden turn, one that stays) and 2 of 8 "
-                    "10° ones, and warned on none of 9 slow twists"),
+    "front": ("a fit made on rendered lifters facing the camera square-on (eight bodies): "
+              "with the body held out, in deadlifts and rows it found 16 of 16 40° and 20° "
+              "twists done in 0.2 s and 10 of 16 10° ones, 6 of 8 20° twists turned out in "
+              "0.25 s (a shoulder leading the pull, a heave) and 1 of 8 10° ones, and warned "
+              "on none of 39 slow twists"),
+    "front_hands": ("a fit made on rendered squats facing the camera square-on (eight bodies), "
+                    "the arms held forward or the hands on a bar on the back: with the body "
+                    "held out it found, arms forward, 8 of 8 40° and 20° twists done in 0.2 s "
+                    "and 4 of 8 10° ones, 7 of 8 20° twists turned out in 0.25 s and none of 8 "
+                    "10° ones, warning on none of 21 slow twists; under a bar 8 of 8 40° and "
+                    "20° ones and 6 of 8 10° ones, but it warned on 2 of 24 slow twists"),
     "oblique": ("a fit made on rendered lifters turned 45° towards the camera (off by default: "
                 "it warned on 7 of 95 real clean reps): with the body held out it found 6 of "
                 "11 40° twists done in 0.2 s, 4 of 11 20° ones and none of 11 10° ones, none "

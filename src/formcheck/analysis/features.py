@@ -223,8 +223,9 @@ class TwistLandmarkModel:
 
 #: The shipped fits (``SignalConfig.twist_landmark_cue``), per view: facing the camera
 #: square-on ("front") and turned towards it ("oblique", about 45 deg); and square-on with the
-#: hands held at the shoulders in the picture ("front_hands": made on air squats with the arms
-#: held forward, which turn with the shoulders; ``SignalConfig.twist_landmark_hands``).
+#: hands held at the shoulders in the picture ("front_hands": made on squats with the arms held
+#: forward or the hands on a bar, which turn with the shoulders;
+#: ``SignalConfig.twist_landmark_hands``).
 TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json",
                         "front_hands": "twist_landmarks_hands.json"}
 

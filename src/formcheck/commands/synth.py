@@ -66,6 +66,10 @@ def render(
         min=0.0, max=40.0,
         help="Extra forward lean at the bottom, deg (a deadlift set-up: 20 gives the 70-80 "
              "deg trunk lean of real set-ups).")] = 0.0,
+    squat_bar: Annotated[bool, typer.Option(
+        "--squat-bar/--air-squat",
+        help="A squat with a barbell on the upper back (hands on the bar beside the "
+             "shoulders), or an air squat with the arms held forward (the default).")] = False,
     twist: Annotated[float, typer.Option(help="Trunk twist amplitude, deg.")] = 0.0,
     twist_duration: Annotated[float, typer.Option(
         help="Twist out and back, s (0.2 jerky, 2 slow); for the shapes that stay turned, "
@@ -124,7 +128,8 @@ def render(
                                         fps=fps, tilt_deg=tilt, roll_deg=roll),
                           scene=Scene(shirt_texture=shirt_texture, clothing=clothing,
                                       clothing_seed=clothing_seed),
-                          faults=tuple(faults), crf=crf, hinge_deg=hinge)
+                          faults=tuple(faults), crf=crf, hinge_deg=hinge,
+                          squat_bar=squat_bar)
         res = render_one(sc, out)
     except FormcheckError as err:
         raise _fail(err) from None

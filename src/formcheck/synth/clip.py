@@ -95,9 +95,12 @@ def _cylinder(center: np.ndarray, axis: np.ndarray, radius: float, length: float
     return verts, np.concatenate([side, caps])
 
 
-def bar_meshes(center: np.ndarray, plate_radius: float) -> list[Mesh]:
+def bar_meshes(center: np.ndarray, plate_radius: float,
+               axis: np.ndarray | None = None) -> list[Mesh]:
+    """The bar and its two plates, centred on ``center`` along ``axis`` (the floor's x by
+    default)."""
     meshes = []
-    x = np.array([1.0, 0.0, 0.0])
+    x = np.array([1.0, 0.0, 0.0]) if axis is None else np.asarray(axis, dtype=np.float64)
     v, f = _cylinder(center, x, BAR_RADIUS_M, BAR_LENGTH_M)
     meshes.append(Mesh(v, f, np.tile(np.asarray(BAR_BGR, float), (len(f), 1)), smooth=False))
     for sign in (1.0, -1.0):
@@ -198,7 +201,7 @@ class ClipRenderer:
             shell = shell_vertices(self.body, fr.posed, verts, self.clothing)
             meshes.append(Mesh(shell.reshape(-1, 3), shell_faces(), self._cloth_bgr))
         if fr.bar_center is not None:
-            meshes += bar_meshes(fr.bar_center, self.plate_radius)
+            meshes += bar_meshes(fr.bar_center, self.plate_radius, fr.bar_axis)
         v, f, c, n = merge(meshes)
         img = self._bg.copy()
         floor_shadow(self.cam_ss, verts, self.sc.scene, img)

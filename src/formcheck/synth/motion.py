@@ -8,7 +8,7 @@ so the feet stay planted and the hands reach their targets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,6 +33,8 @@ NECK_LEVEL_BACK = 0.8
 MAX_REACH_FRACTION = 1.0
 #: The bar sits this far below the wrists' midpoint (in the palms).
 HAND_TO_BAR_M = 0.07
+#: A back squat's hands grip the bar this far either side of its middle (m).
+BACK_BAR_GRIP_M = 0.34
 #: A twist that stays (``TwistShape.STAY``) squares up over at least this long at the rep's end.
 STAY_RETURN_MIN_S = 0.5
 #: A heave's twist squares up over this share of the lowering phase.
@@ -237,6 +239,7 @@ class Frame:
     flexion_thoracic_deg: float
     twist_deg: float  # commanded axial rotation of the trunk (+ towards the lifter's left)
     bar_center: np.ndarray | None  # (3,) world, or None
+    bar_axis: np.ndarray | None = None  # (3,) unit, world; None: the world's x (the floor's)
 
 
 def _min_rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -274,6 +277,8 @@ class Poser:
         self.sc = sc
         self.body = body
         self.prof = PROFILES[sc.exercise]
+        if sc.squat_bar:
+            self.prof = replace(self.prof, arms="back_bar")
         b = body.bone
         h = body.bone_heads
         self.idx = {n: b(n) for n in body.bone_names}
@@ -380,14 +385,29 @@ class Poser:
             local[knee_i] = r_thigh.T @ r_shank
             local[foot_i] = r_shank.T
         posed = pose_bones(body, local, offset)
-        bar = self._arms(local, posed, s, offset)
+        bar, axis = self._arms(local, posed, s, offset)
         posed = pose_bones(body, local, offset)
-        return Frame(posed, lumbar_deg - ext_deg, thoracic_deg, twist_deg, bar)
+        return Frame(posed, lumbar_deg - ext_deg, thoracic_deg, twist_deg, bar, axis)
 
     def _arms(self, local: np.ndarray, posed: PosedBody, s: float,
-              offset: np.ndarray) -> np.ndarray | None:
+              offset: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Poses the arms in ``local``; returns the bar's centre and axis (None, None: no
+        bar; axis None: along the floor's x)."""
         body, ix, h = self.body, self.idx, self.body.bone_heads
         hands = []
+        if self.prof.arms == "back_bar":
+            # A high bar across the upper back, just above and behind the shoulder joints,
+            # along the shoulder line (so it turns with the shoulders); the hands grip it
+            # BACK_BAR_GRIP_M either side of the middle.
+            sh_l, sh_r = posed.heads[ix["upperarm01.L"]], posed.heads[ix["upperarm01.R"]]
+            across = (sh_l - sh_r) / np.linalg.norm(sh_l - sh_r)
+            mid_hip = (posed.heads[ix["upperleg01.L"]] + posed.heads[ix["upperleg01.R"]]) / 2
+            up = (sh_l + sh_r) / 2 - mid_hip
+            up = up - (up @ across) * across
+            up /= np.linalg.norm(up)
+            behind = -np.cross(across, up)  # across x up is the lifter's forward
+            bar_axis = across
+            bar_center = (sh_l + sh_r) / 2 + 0.04 * up + 0.07 * behind
         for side, sign in (("L", 1.0), ("R", -1.0)):
             sh_i, el_i, wr_i = ix[f"upperarm01.{side}"], ix[f"lowerarm01.{side}"], \
                 ix[f"wrist.{side}"]
@@ -397,6 +417,9 @@ class Poser:
             if self.prof.arms == "forward":
                 target = shoulder + reach * np.array([-0.08 * sign, -0.05, 1.0])
                 pole = np.array([sign * 0.3, -1.0, 0.0])
+            elif self.prof.arms == "back_bar":
+                target = bar_center + sign * BACK_BAR_GRIP_M * bar_axis
+                pole = -up + 0.6 * behind + 0.3 * sign * bar_axis
             else:
                 hang = shoulder + reach * np.array([0.05 * sign, -1.0, 0.05])
                 if self.prof.arms == "row":
@@ -415,5 +438,7 @@ class Poser:
             local[el_i] = r_upper.T @ r_fore
             hands.append(hand)
         if self.prof.arms == "forward":
-            return None
-        return (hands[0] + hands[1]) / 2.0 - np.array([0.0, HAND_TO_BAR_M, 0.0])
+            return None, None
+        if self.prof.arms == "back_bar":
+            return bar_center, bar_axis
+        return (hands[0] + hands[1]) / 2.0 - np.array([0.0, HAND_TO_BAR_M, 0.0]), None

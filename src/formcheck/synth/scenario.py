@@ -154,6 +154,10 @@ class Scenario:
     #: hinge: real deadlift set-ups lean their trunk 70-80 deg, the default profile's deepest
     #: frame 45-55 deg. 0 (the default) keeps every earlier clip the same.
     hinge_deg: float = 0.0
+    #: A squat with a barbell on the upper back, the hands on the bar beside the shoulders,
+    #: instead of the arms held straight forward (an air squat, the default: every earlier
+    #: clip the same). The bar turns with the shoulders.
+    squat_bar: bool = False
 
     def __post_init__(self) -> None:
         if self.reps < 1:
@@ -180,6 +184,8 @@ class Scenario:
                                   "sign)")
         if not 0.0 <= self.hinge_deg <= 40.0:
             raise ConfigError(f"hinge_deg must lie in [0, 40], got {self.hinge_deg}")
+        if self.squat_bar and self.exercise is not Exercise.SQUAT:
+            raise ConfigError("squat_bar applies to squats only")
         if self.scene.clothing not in CLOTHING_KINDS:
             raise ConfigError(f"clothing must be one of {', '.join(CLOTHING_KINDS)}, got "
                               f"{self.scene.clothing!r}")
@@ -199,6 +205,8 @@ class Scenario:
             del d["scene"]["shirt_texture"]
         if d["hinge_deg"] == 0.0:  # absent when the default: older truth files stay valid
             del d["hinge_deg"]
+        if not d["squat_bar"]:  # absent when the default: older truth files stay valid
+            del d["squat_bar"]
         if d["scene"]["clothing"] == "none":  # absent when off: older truth files stay valid
             del d["scene"]["clothing"], d["scene"]["clothing_seed"]
         for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
