@@ -246,12 +246,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 if out.is_file() or i >= args.first.get(variant, len(names)):
                     continue
                 out.parent.mkdir(parents=True, exist_ok=True)
+                claim = out.parent / f".{name}.claim"
                 try:  # claim it, so that several workers can share the set
-                    os.close(os.open(out.parent / f".{name}.claim", os.O_CREAT | os.O_EXCL))
+                    os.close(os.open(claim, os.O_CREAT | os.O_EXCL))
                 except FileExistsError:
                     continue
                 t0 = time.perf_counter()
-                seq, z = extract(video, variant)
+                try:
+                    seq, z = extract(video, variant)
+                except BaseException:
+                    claim.unlink(missing_ok=True)  # a failed clip is tried again next run
+                    raise
                 np.save(out.with_suffix(".z.npy"), z)
                 seq.save(out)
                 print(f"{variant} {name} {time.perf_counter() - t0:.1f} s", flush=True)

@@ -122,17 +122,22 @@ def test_a_back_squat_holds_a_bar_on_the_upper_back_that_turns_with_the_shoulder
     sc = Scenario(exercise=Exercise.SQUAT, reps=1, tempo=FAST_TEMPO, squat_bar=True,
                   faults=(Fault(FaultKind.TWIST, 30.0, duration_s=0.4),))
     b, frames, _, _ = _frames(sc)
-    ix = {n: b.bone(n) for n in ("upperarm01.L", "upperarm01.R", "wrist.L", "wrist.R")}
+    ix = {n: b.bone(n) for n in ("upperarm01.L", "upperarm01.R", "wrist.L", "wrist.R",
+                                 "upperleg01.L", "upperleg01.R")}
     for fr in frames:
         sh_l, sh_r = fr.posed.heads[ix["upperarm01.L"]], fr.posed.heads[ix["upperarm01.R"]]
         across = (sh_l - sh_r) / np.linalg.norm(sh_l - sh_r)
         # The bar lies along the shoulder line, at shoulder height, behind the shoulders ...
         assert fr.bar_center is not None and abs(fr.bar_axis @ across) > 0.999
         assert abs(fr.bar_center[1] - (sh_l[1] + sh_r[1]) / 2) < 0.08
-        # ... and the hands hold it, either side of the middle.
+        hips = (fr.posed.heads[ix["upperleg01.L"]] + fr.posed.heads[ix["upperleg01.R"]]) / 2
+        forward = np.cross(across, (sh_l + sh_r) / 2 - hips)  # the lifter's forward
+        assert (fr.bar_center - (sh_l + sh_r) / 2) @ forward < 0.0
+        # ... and the hands hold it outside the shoulders, the wrists just below it.
         for wrist, sign in (("wrist.L", 1.0), ("wrist.R", -1.0)):
-            grip = fr.bar_center + sign * 0.34 * fr.bar_axis
-            assert np.linalg.norm(fr.posed.heads[ix[wrist]] - grip) < 0.06
+            w = fr.posed.heads[ix[wrist]] - fr.bar_center
+            along = float(w @ fr.bar_axis) * sign
+            assert 0.25 < along < 0.45 and np.linalg.norm(w - sign * along * fr.bar_axis) < 0.09
     # The twist turns the bar with the shoulders (about the vertical, as seen from above).
     yaw = [np.degrees(np.arctan2(-fr.bar_axis[2], fr.bar_axis[0])) for fr in frames]
     assert max(yaw) - min(yaw) > 15.0
@@ -326,9 +331,9 @@ def test_a_committed_sample_regenerates_byte_for_byte(tmp_path: Path) -> None:
     assert (tmp_path / f"{name}.mp4").read_bytes() == (samples / f"{name}.mp4").read_bytes()
 
 
-def test_every_exported_body_is_an_adult_of_its_own_build() -> None:
+def test_every_exported_body_is_an_adult_each_of_its_own_height() -> None:
     """Eight bodies (the samples' four and four more for renders that hold bodies out), each
-    of an adult's height and each different."""
+    of an adult's height and no two the same."""
     names = body_names()
     assert len(names) == 8 and names[:4] == ("m_avg", "f_short", "m_tall", "f_heavy")
     heights = [load_body(n).height_m for n in names]

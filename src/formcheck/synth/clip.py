@@ -41,6 +41,9 @@ BAR_BGR = (170, 170, 175)
 PLATE_BGR = (40, 40, 45)
 BAR_LENGTH_M, BAR_RADIUS_M = 1.9, 0.014
 PLATE_MAX_RADIUS_M, PLATE_THICK_M, PLATE_INNER_M = 0.225, 0.07, 0.52
+#: A back squat's bar (``Scenario.squat_bar``): an Olympic bar's length, and its plates' inner
+#: faces at the collars (m from the middle).
+BACK_BAR_LENGTH_M, BACK_BAR_COLLAR_M = 2.2, 0.655
 
 CONVENTIONS = {
     "world": "metres; x to the lifter's left, y up, z the lifter's forward; floor at y = 0; "
@@ -98,13 +101,15 @@ def _cylinder(center: np.ndarray, axis: np.ndarray, radius: float, length: float
 def bar_meshes(center: np.ndarray, plate_radius: float,
                axis: np.ndarray | None = None) -> list[Mesh]:
     """The bar and its two plates, centred on ``center`` along ``axis`` (the floor's x by
-    default)."""
+    default; given, a back squat's bar: ``BACK_BAR_LENGTH_M``, plates at the collars)."""
     meshes = []
     x = np.array([1.0, 0.0, 0.0]) if axis is None else np.asarray(axis, dtype=np.float64)
-    v, f = _cylinder(center, x, BAR_RADIUS_M, BAR_LENGTH_M)
+    length, plate_at = (BAR_LENGTH_M, PLATE_INNER_M / 2 + PLATE_THICK_M / 2 + 0.2) \
+        if axis is None else (BACK_BAR_LENGTH_M, BACK_BAR_COLLAR_M + PLATE_THICK_M / 2)
+    v, f = _cylinder(center, x, BAR_RADIUS_M, length)
     meshes.append(Mesh(v, f, np.tile(np.asarray(BAR_BGR, float), (len(f), 1)), smooth=False))
     for sign in (1.0, -1.0):
-        c = center + x * sign * (PLATE_INNER_M / 2 + PLATE_THICK_M / 2 + 0.2)
+        c = center + x * sign * plate_at
         v, f = _cylinder(c, x, plate_radius, PLATE_THICK_M, 32)
         meshes.append(Mesh(v, f, np.tile(np.asarray(PLATE_BGR, float), (len(f), 1)),
                            smooth=False))

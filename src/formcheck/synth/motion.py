@@ -33,8 +33,10 @@ NECK_LEVEL_BACK = 0.8
 MAX_REACH_FRACTION = 1.0
 #: The bar sits this far below the wrists' midpoint (in the palms).
 HAND_TO_BAR_M = 0.07
-#: A back squat's hands grip the bar this far either side of its middle (m).
-BACK_BAR_GRIP_M = 0.34
+#: A back squat's hands grip the bar this far outside the shoulder joints (m): about one and a
+#: half shoulder widths apart, the wrists this far below the bar (the hand wraps over it).
+BACK_BAR_GRIP_OUTSIDE_M = 0.17
+BACK_BAR_WRIST_BELOW_M = 0.06
 #: A twist that stays (``TwistShape.STAY``) squares up over at least this long at the rep's end.
 STAY_RETURN_MIN_S = 0.5
 #: A heave's twist squares up over this share of the lowering phase.
@@ -294,6 +296,9 @@ class Poser:
                 float(np.linalg.norm(h[b(f"foot.{s}")] - h[b(f"lowerleg01.{s}")])))
             for s in "LR"
         }
+        #: A back squat's grip, either side of the bar's middle (m).
+        self.grip_m = 0.5 * float(np.linalg.norm(h[b("upperarm01.L")] - h[b("upperarm01.R")])) \
+            + BACK_BAR_GRIP_OUTSIDE_M
         self.bar_height = None
         if self.prof.arms == "hang":
             # The bar rests on the floor at the bottom: its plates' radius is the hand height there.
@@ -398,7 +403,7 @@ class Poser:
         if self.prof.arms == "back_bar":
             # A high bar across the upper back, just above and behind the shoulder joints,
             # along the shoulder line (so it turns with the shoulders); the hands grip it
-            # BACK_BAR_GRIP_M either side of the middle.
+            # ``grip_m`` either side of the middle, the wrists just below it.
             sh_l, sh_r = posed.heads[ix["upperarm01.L"]], posed.heads[ix["upperarm01.R"]]
             across = (sh_l - sh_r) / np.linalg.norm(sh_l - sh_r)
             mid_hip = (posed.heads[ix["upperleg01.L"]] + posed.heads[ix["upperleg01.R"]]) / 2
@@ -418,7 +423,8 @@ class Poser:
                 target = shoulder + reach * np.array([-0.08 * sign, -0.05, 1.0])
                 pole = np.array([sign * 0.3, -1.0, 0.0])
             elif self.prof.arms == "back_bar":
-                target = bar_center + sign * BACK_BAR_GRIP_M * bar_axis
+                target = (bar_center + sign * self.grip_m * bar_axis
+                          - BACK_BAR_WRIST_BELOW_M * up)
                 pole = -up + 0.6 * behind + 0.3 * sign * bar_axis
             else:
                 hang = shoulder + reach * np.array([0.05 * sign, -1.0, 0.05])
