@@ -437,25 +437,32 @@ def peak_and_side(x: np.ndarray, f: dict | None, kind: str) -> tuple[int, bool |
     return k, bool(np.sign(x[first]) == np.sign(f["peak"]))
 
 
+def rep_windows(c: Clip, values: np.ndarray):
+    """Per counted rep of ``c``: (rep, its rendered twist or None, kind, shape, ``values`` on
+    the rep's frames, within the twist's interval +-SLACK_S for a fast twist, NaN elsewhere);
+    reps with no finite value there are left out."""
+    faults = {f["rep"]: f for f in c.tr["faults"]} if c.tr else {}
+    for r, a, b in c.reps:
+        f = faults.get(r)
+        seg = np.zeros(len(values), bool)
+        seg[a:b + 1] = True
+        kind, shape = rep_kind(f)
+        if kind not in ("clean", "slow"):
+            lo, hi = f["interval_s"]
+            seg &= (c.t >= lo - SLACK_S) & (c.t <= hi + SLACK_S)
+        x = np.where(seg, values, np.nan)
+        if np.isfinite(x).any():
+            yield r, f, kind, shape, x
+
+
 def rep_rows(c: Clip, cues: tuple[str, ...], how: str) -> list[dict]:
     """Per judged rep: kind (twist size and shape / slow / clean), the largest |combined z|
     (for a twist rep: within its interval +-SLACK_S) and whether its sign is the twist's."""
     v = c.combined(cues, how)
     if v is None:
         return []
-    faults = {f["rep"]: f for f in c.tr["faults"]} if c.tr else {}
     out = []
-    for r, a, b in c.reps:
-        f = faults.get(r)
-        seg = np.zeros(len(v), bool)
-        seg[a:b + 1] = True
-        kind, shape = rep_kind(f)
-        if kind not in ("clean", "slow"):
-            lo, hi = f["interval_s"]
-            seg &= (c.t >= lo - SLACK_S) & (c.t <= hi + SLACK_S)
-        x = np.where(seg, v, np.nan)
-        if not np.isfinite(x).any():
-            continue
+    for r, f, kind, shape, x in rep_windows(c, v):
         k, side_ok = peak_and_side(x, f, kind)
         out.append({"clip": c.name, "src": c.src, "view": c.view, "body": c.body, "kind": kind,
                     "shape": (f"{shape} {c.name.rsplit('_', 1)[-1]}" if c.src == "shapes" and f

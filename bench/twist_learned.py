@@ -255,19 +255,8 @@ def rep_scores(c: LearnedClip, out: np.ndarray) -> list[dict]:
     if not np.isfinite(sigma) or sigma <= 0:
         return []
     z = out / sigma
-    faults = {f["rep"]: f for f in c.tr["faults"]} if c.tr else {}
     rows = []
-    for rep, a, b in c.reps:
-        f = faults.get(rep)
-        seg = np.zeros(len(z), bool)
-        seg[a:b + 1] = True
-        kind, shape = ta.rep_kind(f)
-        if kind not in ("clean", "slow"):
-            lo, hi = f["interval_s"]
-            seg &= (c.t >= lo - ta.SLACK_S) & (c.t <= hi + ta.SLACK_S)
-        x = np.where(seg, z, np.nan)
-        if not np.isfinite(x).any():
-            continue
+    for rep, f, kind, shape, x in ta.rep_windows(c, z):
         k, side = ta.peak_and_side(x, f, kind)
         rows.append({"clip": c.name, "src": c.src, "rep": rep, "kind": kind, "shape": shape,
                      "score": float(abs(x[k])), "side": side, "t_s": float(c.t[k]),

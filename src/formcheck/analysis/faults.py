@@ -945,7 +945,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     th = ctx.thresholds.jerky_twist
     sig, tw = ctx.sig, ctx.sig.twist
     quick = tw.quick_turn_deg
-    hands = (tw.landmark_fit or "").endswith("_hands")  # that fit reads the arms too
+    hands = _reads_arms(tw)
     n = len(sig.t_s)
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
     # A cut's or lost track's jump reaches the filter's whole window (and the event window):
@@ -1026,6 +1026,11 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         th.min_duration_s)
     return RuleOutcome(tuple(findings), assessments,
                        _quick_turn_series(ctx, size, limit, usable))
+
+
+def _reads_arms(tw) -> bool:
+    """The landmark twist was read with a hands-at-the-shoulders fit (it weighs the arms)."""
+    return (tw.landmark_fit or "").endswith("_hands")
 
 
 def _twist_side(ctx: FaultContext, quick: np.ndarray, start: int, end: int) -> str:
@@ -1111,7 +1116,7 @@ def _twist_cue(tw) -> str:
     other = {"flow": "the torso's optical flow",
              "landmarks": ("the shoulders', arms', hips' and knees' positions in the picture "
                            "(the hands held at the shoulders)"
-                           if tw.landmark_fit == "front_hands" else
+                           if _reads_arms(tw) else
                            "the shoulders', hips' and knees' positions in the picture"),
              }.get(tw.depth_source, "the landmarks' depth")
     if share >= 0.9:

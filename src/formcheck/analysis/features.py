@@ -234,9 +234,10 @@ TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landm
 def twist_landmark_model(view: str = "front") -> TwistLandmarkModel | None:
     """The shipped landmark twist fit for ``view`` (package data ``analysis/data/``); None
     where none ships."""
-    name = TWIST_LANDMARK_FILES.get(view)
-    ref = resources.files("formcheck.analysis") / "data" / (name or "")
-    if name is None or not ref.is_file():
+    if view not in TWIST_LANDMARK_FILES:
+        return None
+    ref = resources.files("formcheck.analysis") / "data" / TWIST_LANDMARK_FILES[view]
+    if not ref.is_file():
         return None
     raw = json.loads(ref.read_text(encoding="utf-8"))
     return TwistLandmarkModel(
