@@ -72,7 +72,12 @@ SHAPE_REPS = 4
 #: The back-squat set (``--plan bar``, session 12): a barbell on the upper back (the renderer's
 #: default squat holds the arms forward), filmed square-on, every body, fast and slow.
 BAR_BODIES = ("m_avg", "f_short", "m_tall", "f_heavy", "m_heavy", "f_tall", "m_short", "f_avg")
-PLAN = "jerk"  # which set plan() gives: "jerk" (out and back, fast and slow), "shapes", "bar"
+#: The side-view set (``--plan side``, session 13): every body filmed side-on from its left
+#: (azimuth 90) or its right (270), each exercise, the jerk set's fast and slow twists.
+SIDE_BODIES = BAR_BODIES
+SIDE_AZIMUTHS = (90.0, 270.0)
+PLAN = "jerk"  # which set plan() gives: "jerk" (out and back, fast and slow), "shapes", "bar",
+#: "side"
 FLOW_ONLY = False  # round 9's inputs: a mask-* flow attached without its seen share and cuts
 NO_SEEN = False  # a mask-* flow attached with the cut flags but without the seen share
 
@@ -84,7 +89,7 @@ ONLY: list[str] = []
 def plan() -> list[tuple[str, object]]:
     import re
 
-    items = {"shapes": plan_shapes, "bar": plan_bar}.get(PLAN, plan_jerk)()
+    items = {"shapes": plan_shapes, "bar": plan_bar, "side": plan_side}.get(PLAN, plan_jerk)()
     return [it for it in items if not ONLY or re.search(ONLY[0], it[0])]
 
 
@@ -106,6 +111,34 @@ def plan_bar() -> list[tuple[str, object]]:
             camera=Camera(azimuth_deg=0.0, elevation_deg=8.0 + 4.0 * (n % 3),
                           width=480, height=360),
             scene=SCENES[n % len(SCENES)], faults=faults, crf=23, squat_bar=True)))
+    return out
+
+
+def plan_side() -> list[tuple[str, object]]:
+    """Side views: every body in ``SIDE_BODIES`` x squat, deadlift, row x fast and slow, the
+    camera at the lifter's left or right in turn, the jerk set's twists, scenes and camera
+    heights, 480x360."""
+    from formcheck.synth.catalog import SCENES, TEMPI
+    from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
+
+    out = []
+    n = 0
+    for kind in ("fast", "slow"):
+        for i, body in enumerate(SIDE_BODIES):
+            for k, ex_name in enumerate(EXERCISES):
+                ex = Exercise(ex_name)
+                az = SIDE_AZIMUTHS[(i + k) % len(SIDE_AZIMUTHS)]
+                sign = 1.0 if (i // 2 + k) % 2 == 0 else -1.0
+                steps, reps, dur = (FAST_PLAN, FAST_REPS, FAST_S) if kind == "fast" else \
+                    (SLOW_PLAN, SLOW_REPS, SLOW_S)
+                faults = tuple(Fault(FaultKind.TWIST, sign * deg, reps=(rep,), duration_s=dur)
+                               for rep, deg in steps)
+                out.append((f"{kind}_{ex.value}_{body}_az{az:g}", Scenario(
+                    exercise=ex, reps=reps, body=body, tempo=TEMPI[ex],
+                    camera=Camera(azimuth_deg=az, elevation_deg=8.0 + 4.0 * (n % 3),
+                                  width=480, height=360),
+                    scene=SCENES[n % len(SCENES)], faults=faults, crf=23)))
+                n += 1
     return out
 
 
@@ -1617,9 +1650,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default=None,
                     help="only the clips whose names match this regular expression")
-    ap.add_argument("--plan", choices=("jerk", "shapes", "bar"), default="jerk",
-                    help="the rendered set: out-and-back jerks (default), realistic shapes or "
-                         "back squats")
+    ap.add_argument("--plan", choices=("jerk", "shapes", "bar", "side"), default="jerk",
+                    help="the rendered set: out-and-back jerks (default), realistic shapes, "
+                         "back squats or side views")
     ap.add_argument("--flow-only", action="store_true",
                     help="with a mask-* flow, attach the flow alone, as round 9 measured (no "
                          "seen share, no cut flags: the rule reads neither)")
