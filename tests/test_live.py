@@ -765,7 +765,7 @@ def test_live_waits_for_the_first_rep_instead_of_saying_no_rep_was_counted():
     """Review (session 10): until the first rep was counted, live showed the whole clip's "no
     rep was counted (…)" for every fault, which mid-set reads like a verdict. Replayed frame by
     frame, a side-on squat set shows "waiting for the first rep" for the faults its view can
-    show (the twist keeps its view's reason: the lifter can act on that) until rep 1 has
+    show (since round 14 the twist too: it is read from the side) until rep 1 has
     settled, whether or not a rep is under way, and the overlay says so; then the reps are
     judged. A set with no rep at all waits to its end, and its record (the whole set,
     analysed as file mode does at the set's end) keeps the true reason."""
@@ -780,7 +780,7 @@ def test_live_waits_for_the_first_rep_instead_of_saying_no_rep_was_counted():
     _replay_live(seq, views=views)
     report, _ = analyse(seq)
     assert len(report.reps) == 2
-    back = ("rounded_back", "lumbar_overextension")
+    back = ("rounded_back", "lumbar_overextension", "jerky_twist")
     # (Under 1 s into the set, the whole clip says "in view for under 1 s", as before.)
     short = Config().assess.min_duration_s
     views = [v for v in views if seq.t_s[v.frames - 1] - seq.t_s[0] >= short]
@@ -790,7 +790,6 @@ def test_live_waits_for_the_first_rep_instead_of_saying_no_rep_was_counted():
     for v in before:
         clip = {a.fault: a for a in v.report.assessable if a.rep is None}
         assert all(not clip[f].assessable and clip[f].reason == WAITING_REASON for f in back)
-        assert clip["jerky_twist"].reason == report.assessment("jerky_twist", None).reason
         assert not any(is_no_rep_reason(a.reason) for a in v.report.assessable)
     # Both before any movement (no rep in the set so far) and while rep 1 is under way
     # (counted by the set so far, not settled yet).

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from formcheck.analysis import analyze_sequence
+from formcheck.analysis.faults import _SIDE_READ_REASON, side_twist_unread_reason
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.analysis.view import VIEW_REASONS
 from formcheck.config import SEVERITY, SEVERITY_NAMES, grade
@@ -262,6 +263,10 @@ def _notices() -> list[str]:
     texts.append(not_judged_text("jerky_twist", (
         "in this rep the lifter is turned 62° from facing toward or away from the camera, too "
         "close to side-on to measure rotation about the spine (needs within 55°)")))
+    texts += [not_judged_text("jerky_twist", side_twist_unread_reason(why, 1.0))
+              for why in ("outline", "short")]
+    texts += [not_judged_text("jerky_twist", _SIDE_READ_REASON.format(view=v))
+              for v in ("front", "oblique", "rear")]
     return texts
 
 
@@ -269,33 +274,37 @@ def _notices() -> list[str]:
 def test_overlay_notices_and_banners_are_never_cut(size):
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout
 
-    seq, result, report = analysed("deadlift_lean_back")
-    overlay = OverlayRenderer(report, seq, result.series)
-    st = OverlayStyle()
-    lay = _Layout.for_frame(*size, st)
-    for text in _notices():
-        lines, _ = overlay.wrap(text, overlay.notice_px(lay), overlay.notice_width(size[0], lay),
-                                lay, False, st.notice_max_lines)
-        assert " ".join(lines) == text, lines
-    for f in report.findings:
-        lines, _ = overlay.wrap(f.message, round(lay.px * 1.1), size[0] - 2 * lay.margin, lay,
-                                True, st.banner_max_lines)
-        assert " ".join(lines) == f.message, lines
     checked: set[str] = set()
-    for name, s in result.series.items():  # the gauge: its label and "now X · limit Y"
-        if s.fault is not None:
-            lines, _ = overlay.gauge_text(name, len(seq) // 2, lay, size[0])
-            assert not any("…" in ln for ln in lines), lines
-            assert " ".join(lines[:-1]).startswith(s.label)
-            # The frame's own limit (a per-frame one, the twist's, at this frame).
-            j = int(overlay._sample_of_frame[name][len(seq) // 2])
-            limit = s.limit_at(j) if j >= 0 else None
-            if limit is not None:
-                checked.add(name)
-                assert lines[-1].endswith(f"limit {format_value(limit, '%')}"
-                                          if s.unit.startswith("%") else
-                                          f"limit {format_value(limit, s.unit)}")
-    assert "twist_rate" in checked  # the per-frame limit is checked too
+    # From the side (the twist's quick turn, one limit) and at 45° (its rate, a limit per frame).
+    for case in ("deadlift_lean_back", "deadlift_lean_back_45"):
+        seq, result, report = analysed(case)
+        overlay = OverlayRenderer(report, seq, result.series)
+        st = OverlayStyle()
+        lay = _Layout.for_frame(*size, st)
+        for text in _notices():
+            lines, _ = overlay.wrap(text, overlay.notice_px(lay),
+                                    overlay.notice_width(size[0], lay), lay, False,
+                                    st.notice_max_lines)
+            assert " ".join(lines) == text, lines
+        for f in report.findings:
+            lines, _ = overlay.wrap(f.message, round(lay.px * 1.1), size[0] - 2 * lay.margin, lay,
+                                    True, st.banner_max_lines)
+            assert " ".join(lines) == f.message, lines
+        for name, s in result.series.items():  # the gauge: its label and "now X · limit Y"
+            if s.fault is not None:
+                lines, _ = overlay.gauge_text(name, len(seq) // 2, lay, size[0])
+                assert not any("…" in ln for ln in lines), lines
+                assert " ".join(lines[:-1]).startswith(s.label)
+                # The frame's own limit (a per-frame one, the twist's rate, at this frame).
+                j = int(overlay._sample_of_frame[name][len(seq) // 2])
+                limit = s.limit_at(j) if j >= 0 else None
+                if limit is not None:
+                    checked.add(name)
+                    assert lines[-1].endswith(f"limit {format_value(limit, '%')}"
+                                              if s.unit.startswith("%") else
+                                              f"limit {format_value(limit, s.unit)}")
+    # the per-frame limit is checked too, and the side's quick turn
+    assert {"twist_rate", "twist_quick_turn"} <= checked
 
 
 def test_terminal_summary_fits_80_columns_and_wraps_under_itself():

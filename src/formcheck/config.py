@@ -101,6 +101,17 @@ class SignalConfig:
     twist_hands_max_distance: float = 0.5
     #: ...on at least this share of the frames where wrists and shoulders are seen.
     twist_hands_min_share: float = 0.9
+    #: Seen from the side (the hip line at least ``twist_side_min_off_deg`` from facing the
+    #: camera or facing away), read the twist from the side fit
+    #: (``analysis/data/twist_landmarks_side.json``: the head's, shoulders', hips' and knees'
+    #: positions in the picture, nearer side first, made on rendered side views) beside the
+    #: upper back's outline (``features.upper_back_depth``); the rule warns only where both
+    #: turn quickly at once (``JerkyTwistThresholds.side_outline_spreads``). Off: side views
+    #: stay not assessable for the twist (docs/analysis.md, twist round 14).
+    twist_side_cue: bool = True
+    #: ...from this far off facing the camera: the views' own side bin
+    #: (``view.oblique_max_yaw_deg``).
+    twist_side_min_off_deg: float = 62.0
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
     twist_quick_rise_s: float = 0.1
@@ -524,6 +535,18 @@ class JerkyTwistThresholds:
     #: That spread is measured over the judged frames only when they last this long; less
     #: and the set is not assessable for the twist (a limit from a few frames is a guess).
     min_landmark_spread_s: float = 1.0
+    #: Seen from the side (``SignalConfig.twist_side_cue``) the side fit's quick turn warns
+    #: from this many times its spread (and ``min_landmark_quick_turn_deg``)...
+    side_quick_turn_spreads: float = 9.0
+    #: ...and only where, within half of ``event_window_s`` of it, the upper back's outline
+    #: also turns quickly by this many times its own spread over the judged frames (the fit
+    #: alone warned on slow twists and real lifts; chosen on rendered side views with the
+    #: body held out: bench/twist_side.py rule).
+    side_outline_spreads: float = 4.0
+    #: Seen from the side, the largest turn of the hip line across the event window (in place
+    #: of ``max_hip_turn_deg``): from there the network's hip line swings with a twist of the
+    #: shoulders (rendered side views: bench/twist_side.py rule).
+    side_max_hip_turn_deg: float = 60.0
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
@@ -695,11 +718,13 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_landmark_cue": Range(0.0, 1.0),
     "SignalConfig.twist_landmark_oblique": Range(0.0, 1.0),
     "SignalConfig.twist_landmark_hands": Range(0.0, 1.0),
+    "SignalConfig.twist_side_cue": Range(0.0, 1.0),
     "SignalConfig.twist_hands_max_distance": Range(0.0, 10.0, lo_open=True),
     "SignalConfig.twist_hands_min_share": _FRAC,
     "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),
     "SignalConfig.twist_quick_support_s": Range(0.0, 5.0, lo_open=True),
     "SignalConfig.twist_landmark_min_read_s": Range(0.0, 60.0),
+    "SignalConfig.twist_side_min_off_deg": _DEG_90,
     "SignalConfig.min_visibility": _FRAC,
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,
@@ -804,6 +829,9 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.landmark_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.min_landmark_quick_turn_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.min_landmark_spread_s": Range(0.0, 60.0, lo_open=True),
+    "JerkyTwistThresholds.side_quick_turn_spreads": Range(0.0, 1000.0),
+    "JerkyTwistThresholds.side_outline_spreads": Range(0.0, 1000.0),
+    "JerkyTwistThresholds.side_max_hip_turn_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,

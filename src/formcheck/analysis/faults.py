@@ -101,18 +101,21 @@ class RuleOutcome:
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                  clip_reason: str | None = None, caveat: str | None = None,
                  yaw_deg: np.ndarray | None = None, views: frozenset[str] | None = None,
+                 view_reason: str | None = None,
                  ) -> tuple[tuple[Assessment, ...], np.ndarray]:
     """Assessability for the clip and each rep, and the ``(T,)`` mask of judgeable frames.
 
     ``frame_ok`` marks frames whose needed landmarks (and signals) exist; the view must be
     one that shows ``fault``, for the clip and for each rep on its own (each rep's view from
-    its mean ``yaw_deg``, by default the body's yaw); ``views`` narrows ``VIEW_SHOWS``.
+    its mean ``yaw_deg``, by default the body's yaw); ``views`` replaces ``VIEW_SHOWS``, and
+    ``view_reason`` (with ``{view}``) ``VIEW_REASONS`` for a view outside them.
     """
     allowed = VIEW_SHOWS[fault] if views is None else views
+    why_view = VIEW_REASONS[fault] if view_reason is None else view_reason
     sig, ac = ctx.sig, ctx.assess
     reason = ctx.clip_reason or clip_reason
     if reason is None and ctx.view.name not in allowed:
-        reason = (VIEW_REASONS[fault].format(view=ctx.view.name) if ctx.view.name != "unknown"
+        reason = (why_view.format(view=ctx.view.name) if ctx.view.name != "unknown"
                   else "the camera view could not be determined")
     detected = sig.detected
     share = float(frame_ok[detected].mean()) if detected.any() else 0.0
@@ -148,7 +151,7 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
         else:
             out.append(new_assessment(fault, rep.index, False, (
                 f"needed body parts visible in only {rep_share:.0%} of this rep's frames"
-                if rep_hidden else VIEW_REASONS[fault].format(view=rep_view))))
+                if rep_hidden else why_view.format(view=rep_view))))
     return tuple(out), usable
 
 
@@ -780,6 +783,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                        f"motion (needs {ctx.assess.min_fps_for_jerk_hz:g}); film at 30 fps or more")
     elif tw is None:
         clip_reason = "no twist signal was computed for this sequence"
+    elif tw.side_unread is not None:
+        clip_reason = side_twist_unread_reason(tw.side_unread, tw.min_read_s)
     cue = _twist_cue(tw)
     # What bears most on the verdict comes first: the video shows only the first clause.
     if tw is None:
@@ -793,13 +798,19 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                   "twists done in 0.2 s, few of the 10-20° ones, and none of the 10-20° twists "
                   "turned out in 0.25 s (a shoulder leading the pull, a heave, a turn that "
                   "stays)")
-    # Views from the hip line: the twist itself turns the shoulders and the body's yaw.
-    assessments, usable = assess_fault(ctx, "jerky_twist", sig.trunk_visible, clip_reason,
-                                       caveat, yaw_deg=sig.pelvis_yaw_deg)
-    # Near side-on neither cue can read a turn about the spine (the shoulders' projected
-    # width barely changes and one shoulder hides the other).
-    assessments, turned = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
-    assessments, usable = judged_in_reps(ctx, assessments, usable & ~turned)
+    side = tw is not None and tw.landmark_fit == "side"
+    # Views from the hip line: the twist itself turns the shoulders and the body's yaw. Read
+    # from the side (the side fit and the outline), only side-view reps are judged.
+    assessments, usable = assess_fault(
+        ctx, "jerky_twist", sig.trunk_visible, clip_reason, caveat, yaw_deg=sig.pelvis_yaw_deg,
+        views=frozenset({"side"}) if side else None,
+        view_reason=_SIDE_READ_REASON if side else None)
+    if not side:
+        # Near side-on the front's cues cannot read a turn about the spine (the shoulders'
+        # projected width barely changes and one shoulder hides the other).
+        assessments, turned = _require_broad_view(ctx, assessments, th.max_yaw_off_front_deg)
+        usable = usable & ~turned
+    assessments, usable = judged_in_reps(ctx, assessments, usable)
     if tw is not None and tw.quick_turn_deg is not None:
         return _quick_turns(ctx, assessments, usable, cue)
     n = len(sig.t_s)
@@ -927,7 +938,38 @@ _LANDMARK_TWIST_FOUND = {
                 "it warned on 7 of 95 real clean reps): with the body held out it found 6 of "
                 "11 40° twists done in 0.2 s, 4 of 11 20° ones and none of 11 10° ones, none "
                 "of 8 20° twists turned out in 0.25 s, and warned on 1 of 24 slow twists"),
+    "side": ("a fit made on rendered lifters seen from the side (eight bodies, either side), "
+             "warning only where the upper back's outline turns with it: with the body held "
+             "out it found 21 of 24 40° twists done in 0.2 s, 6 of 24 20° ones and none of "
+             "24 10° ones, and warned on none of 72 slow twists and 48 twist-free reps"),
 }
+#: How every reason begins why a set seen from the side got no twist reading
+#: (``side_twist_unread_reason``).
+SIDE_TWIST_UNREAD_PREFIX = ("from the side the twist is read from the landmarks and the back's "
+                            "outline")
+
+
+def side_twist_unread_reason(why: str, min_read_s: float) -> str:
+    """Why a set seen from the side is not judged for the twist (``TwistSignals.side_unread``):
+    its pose file holds no back outline ("outline"), or the landmarks and the outline were
+    read together on too little of it ("short"; live mode waits for more of the set:
+    ``is_side_twist_short_reason``)."""
+    if why == "outline":
+        return (f"{SIDE_TWIST_UNREAD_PREFIX}, and this pose file has no outline (run the model "
+                "again)")
+    return f"{SIDE_TWIST_UNREAD_PREFIX}, seen together on under {min_read_s:g} s of this set"
+
+
+def is_side_twist_short_reason(reason: str | None) -> bool:
+    """Whether ``reason`` is the side reading's "read on too little of this set" (which more
+    of a set under way may give)."""
+    return bool(reason) and reason.startswith(SIDE_TWIST_UNREAD_PREFIX) and \
+        "seen together on under" in reason
+
+
+#: Why a rep of a set read from the side is not judged when it was filmed from another view.
+_SIDE_READ_REASON = ("this set's twist is read from the side; this rep was filmed from the "
+                     "{view} view, which that reading does not cover")
 
 
 def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable: np.ndarray,
@@ -965,10 +1007,17 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
                             for a in assessments)
         return RuleOutcome((), assessments, _quick_turn_series(ctx, size, None, usable))
     spread = float(1.4826 * np.median(np.abs(read - np.median(read))))
-    limit = max(th.min_landmark_quick_turn_deg, th.landmark_quick_turn_spreads * spread)
+    side = tw.landmark_fit == "side"
+    spreads = th.side_quick_turn_spreads if side else th.landmark_quick_turn_spreads
+    limit = max(th.min_landmark_quick_turn_deg, spreads * spread)
+    # From the side the fit warns only where the upper back's outline turns at once: its quick
+    # turns in its own spreads, the largest within half the event window of each frame.
+    outline_z = _outline_turns(tw.outline_quick_turn, usable, half) if side else None
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
+    if side:
+        skipped["outline_still"] = 0
     # A twist out and back reads as two or more quick turns of opposite sign (the filter's
     # lobes): episodes closer than the event window are one twist, its side the twist shape
     # that best matches them all (_twist_side).
@@ -989,8 +1038,13 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         lo, hi = max(0, peak - half), min(n, peak + half + 1)
         hip_turn = float(np.nanmax(hips[lo:hi]) - np.nanmin(hips[lo:hi])) \
             if np.isfinite(hips[lo:hi]).any() else float("nan")
-        if not hip_turn <= th.max_hip_turn_deg:
+        if not hip_turn <= (th.side_max_hip_turn_deg if side else th.max_hip_turn_deg):
             skipped["hips_turned"] += 1
+            continue
+        outline = float(np.nanmax(outline_z[s:e])) if side and np.isfinite(
+            outline_z[s:e]).any() else float("nan")
+        if side and not outline >= th.side_outline_spreads:
+            skipped["outline_still"] += 1
             continue
         value = float(x[peak])
         side = _twist_side(ctx, quick, s, e)
@@ -1005,16 +1059,22 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             {"signals": ["twist_quick_turn", "twist_angle"], "quick_turn_deg": value,
              "twist_deg": value, "twist_side": side, "twist_cue": cue,
              "quick_turn_spread_deg": spread, "twist_rate_deg_s": rate,
-             "quick_turn_spreads": th.landmark_quick_turn_spreads,
+             "quick_turn_spreads": spreads,
              "min_quick_turn_deg": th.min_landmark_quick_turn_deg,
-             "hip_turn_deg": hip_turn, "max_hip_turn_deg": th.max_hip_turn_deg,
-             "min_duration_s": th.min_duration_s},
+             "hip_turn_deg": hip_turn,
+             "max_hip_turn_deg": th.side_max_hip_turn_deg if side else th.max_hip_turn_deg,
+             "min_duration_s": th.min_duration_s,
+             **({"outline_quick_turn_spreads": outline,
+                 "min_outline_quick_turn_spreads": th.side_outline_spreads} if side else {})},
             placed=placed))
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.
-    by = (f"{th.landmark_quick_turn_spreads:g} times the {spread:.2f}° its reading wavers "
+    by = (f"{spreads:g} times the {spread:.2f}° its reading wavers "
           "without a twist" if limit > th.min_landmark_quick_turn_deg else
           f"the least size judged; its reading wavers {spread:.2f}° without a twist")
+    if side:
+        by += (f", and only where the upper back's outline turns {th.side_outline_spreads:g} "
+               "times its own spread with it")
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
                              f"{limit:.1f}° ({by})")
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
@@ -1026,6 +1086,21 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         th.min_duration_s)
     return RuleOutcome(tuple(findings), assessments,
                        _quick_turn_series(ctx, size, limit, usable))
+
+
+def _outline_turns(outline_quick: np.ndarray, usable: np.ndarray, half: int) -> np.ndarray:
+    """``(T,)`` the upper back outline's quick turns (``TwistSignals.outline_quick_turn``) in
+    their own robust spreads over the ``usable`` frames, the largest within ``half`` frames
+    of each frame (NaN where none was read, and everywhere without a spread)."""
+    size = np.abs(outline_quick)
+    read = outline_quick[usable & np.isfinite(outline_quick)]
+    spread = float(1.4826 * np.median(np.abs(read - np.median(read)))) if read.size else 0.0
+    if not spread > 0:
+        return np.full(size.shape, np.nan)
+    padded = np.pad(np.where(np.isfinite(size), size / spread, -np.inf), half,
+                    constant_values=-np.inf)
+    near = np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1).max(axis=1)
+    return np.where(np.isfinite(near), near, np.nan)
 
 
 def _reads_arms(tw) -> bool:
@@ -1061,7 +1136,8 @@ def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],
                   what: str) -> tuple[Assessment, ...]:
     """The clip's assessment, if judged, with why any twist-like ``what`` was left out:
     ``skipped["tracking_break"]`` near a picture jump, ``skipped["hips_turned"]`` with the
-    hips turning too."""
+    hips turning too, ``skipped["outline_still"]`` (seen from the side) with the upper back's
+    outline still."""
     notes = []
     if skipped["tracking_break"]:
         notes.append(f"{skipped['tracking_break']} {what} not judged: the picture jumped "
@@ -1069,6 +1145,10 @@ def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],
     if skipped["hips_turned"]:
         notes.append(f"{skipped['hips_turned']} {what} not counted: the hips turned with the "
                      "shoulders (a whole-body turn, not a twist of the spine)")
+    if skipped.get("outline_still"):
+        notes.append(f"{skipped['outline_still']} {what} not counted: the upper back's outline "
+                     "did not turn with them (the landmarks alone also move without a twist "
+                     "seen from the side)")
     return _with_note(assessments, "; ".join(notes))
 
 
@@ -1117,6 +1197,9 @@ def _twist_cue(tw) -> str:
              "landmarks": ("the shoulders', arms', hips' and knees' positions in the picture "
                            "(the hands held at the shoulders)"
                            if _reads_arms(tw) else
+                           "the head's, shoulders', hips' and knees' positions in the picture "
+                           "seen from the side, with the upper back's outline"
+                           if tw.landmark_fit == "side" else
                            "the shoulders', hips' and knees' positions in the picture"),
              }.get(tw.depth_source, "the landmarks' depth")
     if share >= 0.9:

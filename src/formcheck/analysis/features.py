@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
@@ -109,8 +110,18 @@ class TwistSignals:
     quick_turn_rise_s: float = 0.0
     quick_turn_support_s: float = 0.0
     #: Which landmark fit was read ("front": square-on; "oblique": turned towards the
-    #: camera); None where another cue was.
+    #: camera; "side": side-on, ``side_landmark_twist_deg``); None where another cue was.
     landmark_fit: str | None = None
+    #: ``(T,)`` where the side fit is read: the quick turns (the same filter) of the upper
+    #: back's outline off the chord (``upper_back_depth``, torso lengths; either way of turning
+    #: swings it out), which a side-on twist must move too. None otherwise.
+    outline_quick_turn: np.ndarray | None = None
+    #: Seen from the side with the side cue on, why the side reading was not made: "outline"
+    #: (the pose file holds no back outline) or "short" (the fit or the outline was read on
+    #: under ``SignalConfig.twist_landmark_min_read_s`` of the set); None otherwise.
+    side_unread: str | None = None
+    #: ``SignalConfig.twist_landmark_min_read_s``, for the words of ``side_unread``.
+    min_read_s: float = 0.0
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -227,7 +238,8 @@ class TwistLandmarkModel:
 #: forward or the hands on a bar, which turn with the shoulders;
 #: ``SignalConfig.twist_landmark_hands``).
 TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json",
-                        "front_hands": "twist_landmarks_hands.json"}
+                        "front_hands": "twist_landmarks_hands.json",
+                        "side": "twist_landmarks_side.json"}
 
 
 @functools.cache
@@ -344,6 +356,84 @@ def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarr
     out /= scale
     out[~_present(presence, model.landmarks, model.min_presence)] = np.nan
     return out
+
+
+#: The side fit's landmarks are named as if the lifter's left side were the nearer one, and its
+#: x weights are for a lifter facing to the right of the picture (``side_landmark_twist_deg``).
+_OTHER_SIDE = {L.NOSE: L.NOSE, L.LEFT_EAR: L.RIGHT_EAR, L.RIGHT_EAR: L.LEFT_EAR,
+               L.LEFT_SHOULDER: L.RIGHT_SHOULDER, L.RIGHT_SHOULDER: L.LEFT_SHOULDER,
+               L.LEFT_ELBOW: L.RIGHT_ELBOW, L.RIGHT_ELBOW: L.LEFT_ELBOW,
+               L.LEFT_WRIST: L.RIGHT_WRIST, L.RIGHT_WRIST: L.LEFT_WRIST,
+               L.LEFT_HIP: L.RIGHT_HIP, L.RIGHT_HIP: L.LEFT_HIP,
+               L.LEFT_KNEE: L.RIGHT_KNEE, L.RIGHT_KNEE: L.LEFT_KNEE}
+_FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
+
+
+def side_on_camera(seq: PoseSequence, min_presence: float = 0.5) -> tuple[bool, float] | None:
+    """How a lifter seen from the side stands to the camera: whether the lifter's left side is
+    the nearer one (the network's depth of the shoulders and hips, median over the set:
+    ``geometry.left_depth_lead``), and which way the lifter faces in the picture (+1 to the
+    right, -1 to the left: the toes ahead of the heels, median over the frames where the feet
+    are seen). None where the feet were never seen."""
+    feet = seq.presence[:, list(_FEET)] >= min_presence
+    seen = feet.all(axis=1)
+    if not seen.any():
+        return None
+    xy = seq.image_xy[seen][:, list(_FEET), 0].astype(np.float64)
+    ahead = (xy[:, 2] + xy[:, 3] - xy[:, 0] - xy[:, 1]) / 2.0
+    facing = 1.0 if float(np.median(ahead)) >= 0.0 else -1.0
+    lead = geo.left_depth_lead(np.asarray(seq.world_xyz, dtype=np.float64))
+    return _median_below(lead, np.ones(len(lead), dtype=bool), 0.0), facing
+
+
+def side_landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...], min_presence: float
+                            ) -> tuple[np.ndarray, bool] | None:
+    """``(T, len(landmarks), 2)`` positions as the side fit reads them, and whether the
+    lifter's left is the nearer side: ``landmark_positions`` of ``landmarks`` where the left is
+    the nearer side, else of their other-side twins (the fit names the nearer side "left"),
+    with x turned as if the lifter faced to the right of the picture (``side_on_camera``).
+    None where the torso's size or the feet's direction cannot be measured."""
+    how = side_on_camera(seq, min_presence)
+    if how is None:
+        return None
+    left_nearer, facing = how
+    order = landmarks if left_nearer else tuple(_OTHER_SIDE[lm] for lm in landmarks)
+    pos = landmark_positions(seq, order, min_presence)
+    if pos is None:
+        return None
+    pos[..., 0] *= facing
+    return pos, left_nearer
+
+
+def side_landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarray | None:
+    """``(T,)`` twist in true degrees (its fast part, + to the lifter's left) seen from the
+    side: the side fit's weighted sum of ``side_landmark_positions``, its sign turned with the
+    nearer side (the fit reads a turn away from the nearer side as +). Seen from the side a turn
+    of the shoulders moves them forwards and back in the picture (the projected shoulder width
+    grows with the sine of the turn). NaN where a landmark read was not present enough; None
+    where the torso's size or the feet's direction cannot be measured."""
+    read = side_landmark_positions(seq, model.landmarks, model.min_presence)
+    if read is None:
+        return None
+    pos, left_nearer = read
+    out = np.einsum("tkc,kc->t", pos, model.weights)
+    return out if not left_nearer else -out
+
+
+def upper_back_depth(image_xy: geo.Joints | np.ndarray, back_xy: np.ndarray,
+                     last_point: int = 4) -> np.ndarray:
+    """``(T,)`` how far the back's outline stands off the shoulder-hip chord over its top
+    points ``0..last_point`` (mean, in torso lengths: the chord's median length). Seen from
+    the side a turn of the shoulders, either way, swings a shoulder blade out behind the
+    chord: the mask's own evidence of a twist, which the pose network's guess at the hidden
+    shoulder does not make. NaN where those points are missing."""
+    outline = geo.Outline.of(image_xy, back_xy)
+    scale = _median(outline.length)
+    with np.errstate(invalid="ignore"):
+        top = np.abs(outline.off[: last_point + 1]).astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames with no point: NaN
+        return np.nanmean(top, axis=0) / scale
 
 
 def flow_hidden_frames(seq: PoseSequence) -> np.ndarray | None:
@@ -465,7 +555,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                   flow: np.ndarray | None = None,
                   world_twist_deg: np.ndarray | None = None,
                   flow_hidden: np.ndarray | None = None,
-                  landmarks: LandmarkFits | None = None
+                  landmarks: LandmarkFits | None = None,
+                  upper_back: Callable[[], np.ndarray | None] | None = None
                   ) -> TwistSignals:
     """Twist angle, rate and jerk from two cues, weighted by what the view shows.
 
@@ -486,7 +577,10 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     the view offers, square-on "front" or turned "oblique", in true degrees, with the fit's
     name, best first) gives a twist read on enough of the set, that replaces every other cue: on
     rendered twists square-on its noise was a third of the flow's (docs/analysis.md, twist
-    round 12).
+    round 12). Seen from the side (the hip line at least ``SignalConfig.twist_side_min_off_deg``
+    from facing the camera or facing away) ``landmarks("side")`` is read likewise, with the
+    quick turns of ``upper_back()`` (``upper_back_depth``) beside it, where both read enough
+    of the set (docs/analysis.md, twist round 14).
     ``world_twist_deg``: ``geometry.twist_deg(world)`` when the caller has it already.
     ``flow_hidden``: the frames the flow could not read for the hands (``flow_hidden_frames``),
     kept in the result where the flow is the cue; with
@@ -523,9 +617,18 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         width, weight = np.full(n, np.nan), np.zeros(n)
     # Fitted on renders facing the camera only: from behind, the same shoulder drop means
     # the other side, and no render measured it.
-    fit_view = None
-    if landmarks and facing and np.isfinite(phi):
-        fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
+    fit_view = side_unread = None
+    outline_quick = None
+    if landmarks and np.isfinite(phi):
+        if sc.twist_side_cue and phi >= sc.twist_side_min_off_deg:
+            # Side-on: the side fit, only beside the outline's evidence (rendered truth: the
+            # fit alone warned on slow twists, docs/analysis.md twist round 14).
+            depth = upper_back() if upper_back is not None else None
+            outline_quick = _quick_turns_read(base, depth, ok, sc)
+            fit_view = "side" if outline_quick is not None else None
+            side_unread = "outline" if depth is None else "short"
+        elif facing:
+            fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
     # Its slow part is not fitted (posture moves these landmarks too): only quick turns are
     # read, through the filter the fit was made through. Where a fit reads too little of the
     # set (the knees or wrists out of the picture, say), the next fit the view offers reads
@@ -537,8 +640,9 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
             fit_view = name
             break
     if quick is None:
-        fit_view = None
+        fit_view = outline_quick = None
     if fit_view is not None:
+        side_unread = None
         raw_depth, kept, source = fitted, 1.0, "landmarks"
         weight = np.zeros(n)  # the fit stands alone (the widths are in what it reads)
     elif flow is not None and phi < sc.twist_width_zero_deg:
@@ -590,7 +694,9 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                         flow_hidden=flow_hidden if source == "flow" else None,
                         depth_where_hidden=stand_in, quick_turn_deg=quick,
                         quick_turn_rise_s=sc.twist_quick_rise_s,
-                        quick_turn_support_s=sc.twist_quick_support_s, landmark_fit=fit_view)
+                        quick_turn_support_s=sc.twist_quick_support_s, landmark_fit=fit_view,
+                        outline_quick_turn=outline_quick, side_unread=side_unread,
+                        min_read_s=sc.twist_landmark_min_read_s)
 
 
 def _quick_turns_read(base: TimeBase, angle: np.ndarray | None, ok: np.ndarray,
@@ -740,6 +846,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     if sc.twist_landmark_cue:
         views = ("front", "oblique") if sc.twist_landmark_oblique else ("front",)
         models = {v: m for v in views if (m := twist_landmark_model(v)) is not None}
+        side_fit = twist_landmark_model("side") if sc.twist_side_cue else None
 
         def landmarks(view: str) -> Iterator[tuple[np.ndarray | None, str]]:
             """The landmark twist of each fit for ``view``, with the fit's name, best first:
@@ -752,8 +859,13 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
                 yield landmark_twist_deg(seq, hands), f"{view}_hands"
             if view in models:
                 yield landmark_twist_deg(seq, models[view]), view
+            if view == "side" and side_fit is not None:
+                yield side_landmark_twist_deg(seq, side_fit), view
+
+    def upper_back() -> np.ndarray | None:
+        return upper_back_depth(im, seq.back_xy) if has_outline else None
     twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
-                  posture, flow, twisting[0], flow_hidden_frames(seq), landmarks)
+                  posture, flow, twisting[0], flow_hidden_frames(seq), landmarks, upper_back)
     twist_cues = (executor.submit(compute_twist, *twist_args) if executor is not None
                   else compute_twist(*twist_args))
     here = [name for name in raw if name not in _TWIST_INPUTS]

@@ -28,7 +28,9 @@ BODY_PARTS: dict[str, tuple[int, ...]] = {
 VIEW_ADVICE: dict[str, str] = {
     "rounded_back": "turn side-on to check back rounding",
     "lumbar_overextension": "turn side-on or to 45° to check over-arching",
-    "jerky_twist": "face the camera or stand at 45° to check twisting",
+    # Shown from the side only: there the twist is read (by default) for large turns only.
+    "jerky_twist": "face the camera or stand at 45° to check twisting fully (from the side at "
+                   "most large twists are found)",
 }
 
 

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from formcheck.analysis.faults import NO_REP_JUDGED_REASON, is_no_rep_reason, where
+from formcheck.analysis.faults import (
+    NO_REP_JUDGED_REASON,
+    is_no_rep_reason,
+    is_side_twist_short_reason,
+    where,
+)
 from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
 from formcheck.pose.estimator import FramePose, SequenceBuilder
@@ -126,9 +131,11 @@ def waiting_for_first_rep(report: Report) -> Report:
     """``report`` (settled: ``settled_report``) while the set so far has no counted rep: each
     fault the whole clip would judge in its reps, or would not because no rep was counted
     (``faults.is_no_rep_reason``) or none of the reps under way could be judged
-    (``faults.NO_REP_JUDGED_REASON``, whose reps are not shown yet), is not assessable
-    "waiting for the first rep". Mid-set the clip's "no rep was counted (…)" read like a
-    verdict on a set that has only begun, and a rep still under way is not yet judged either.
+    (``faults.NO_REP_JUDGED_REASON``, whose reps are not shown yet), or, seen from the side,
+    would judge the twist once more of the set is read (``faults.is_side_twist_short_reason``),
+    is not assessable "waiting for the first rep". Mid-set the clip's "no rep was counted (…)"
+    read like a verdict on a set that has only begun, and a rep still under way is not yet
+    judged either.
     A fault the view or the visibility rules out keeps its reason (the lifter can act on it).
     The set's record, made from the whole set at its end, keeps the true reason."""
     if report.reps:
@@ -136,7 +143,8 @@ def waiting_for_first_rep(report: Report) -> Report:
     assessable = tuple(
         replace(a, assessable=False, reason=WAITING_REASON)
         if a.rep is None and (a.assessable or is_no_rep_reason(a.reason)
-                              or a.reason == NO_REP_JUDGED_REASON) else a
+                              or a.reason == NO_REP_JUDGED_REASON
+                              or is_side_twist_short_reason(a.reason)) else a
         for a in report.assessable)
     return replace(report, assessable=assessable)
 

@@ -1,0 +1,277 @@
+"""Jerky twist seen from the side (twist round 14, issue 10).
+
+Seen square-on a turn of the shoulders changes their projected width with the cosine of the
+turn (flat for small turns); seen from the side it changes it with the sine: a 20 deg turn
+swings the shoulders forwards and back by a third of their width. The pose network guesses the
+hidden far shoulder, so its landmarks keep only part of that; the segmentation mask does not
+guess: either way of turning swings a shoulder blade out behind the back's outline. This bench
+fits the side fit (``features.side_landmark_twist_deg``: the head's, shoulders', hips' and
+knees' positions in the picture, nearer side first, x as if the lifter faced right, through the
+rule's quick-turn filter, a ridge regression on the true twist) and scores the shipped rule
+(the fit's quick turn past ``jerky_twist.side_quick_turn_spreads`` spreads, and the upper
+back's outline past ``side_outline_spreads`` of its own within half the event window) with
+each rendered body held out of the fit and of the limits; then the real shared clips with the
+fit and limits chosen on every body.
+
+    python bench/eval_twist.py --plan side render /work/cache/s13-side
+    python bench/eval_twist.py --plan side extract /work/cache/s13-side --variant video-full
+    python bench/twist_side.py fit                 # writes analysis/data/twist_landmarks_side.json
+    python bench/twist_side.py rule [--poses /work/cache/models-full]
+
+Renders: ``eval_twist.py --plan side`` (eight bodies x squat, deadlift, row x fast and slow,
+the camera at the lifter's left or right). Real-clip poses stay outside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import eval_twist as et  # noqa: E402
+
+#: The landmarks the side fit weighs, named as if the left side were the nearer one: nose,
+#: ears, shoulders, hips, knees (the arms move on their own in a row or a deadlift).
+LANDMARKS = (0, 7, 8, 11, 12, 23, 24, 25, 26)
+MIN_PRESENCE = 0.5
+#: A fast twist is found when a finding overlaps its interval widened by this (s).
+SLACK_S = 0.3
+DEFAULT_DIR = Path("/work/cache/s13-side")
+DEFAULT_REAL = Path("/work/cache/models-full")
+GRID_SPREADS = (6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 14.0)
+GRID_OUTLINE = (0.0, 2.0, 3.0, 4.0, 5.0)
+GRID_HIP = (10.0, 20.0, 30.0, 45.0, 60.0, 90.0)
+
+
+class SideClip:
+    """A rendered side view: its poses, truth, the side fit's inputs through the quick-turn
+    filter (``X``) and the true twist through the same filter, signed as the fit reads it
+    (``y``), over the frames of its reps."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        from formcheck.analysis.features import side_landmark_positions
+        from formcheck.analysis.signal import quick_turn, quick_turn_taps
+        from formcheck.config import Config
+        from formcheck.pose.sequence import PoseSequence
+
+        self.name = name
+        self.seq = PoseSequence.load(et.pose_path(root, "video-full", name))
+        self.tr = et.load_truth(root, name)
+        self.body, self.exercise = self.tr["body"], self.tr["exercise"]
+        t = self.seq.t_s
+        sc = Config().signal
+        taps = quick_turn_taps(sc.twist_quick_rise_s, sc.twist_quick_support_s,
+                               1.0 / float(np.median(np.diff(t))))
+        read = side_landmark_positions(self.seq, LANDMARKS, MIN_PRESENCE)
+        in_reps = np.zeros(len(t), bool)
+        for r in self.tr["reps"]:
+            in_reps |= (t >= r["start_s"]) & (t <= r["end_s"])
+        if read is None:
+            self.X = self.y = None
+            return
+        pos, left_nearer = read
+        cols = pos.reshape(len(t), -1)
+        self.X = np.column_stack([quick_turn(cols[:, j], taps) for j in range(cols.shape[1])])
+        truth = quick_turn(np.interp(t, self.tr["t_s"], self.tr["twist"]), taps)
+        self.y = np.where(in_reps, -truth if left_nearer else truth, np.nan)
+
+    def outcomes(self, res) -> list[dict]:
+        """Per twist-assessable rep (the analysis' rep numbers against the rendered ones):
+        its kind (10/20/40 fast, slow, clean) and whether the rule warned (a fast twist: a
+        finding overlapping its interval +-SLACK_S), with the side read."""
+        found = [f for f in res.findings if f.fault == "jerky_twist"]
+        ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
+        faults = {f["rep"]: f for f in self.tr["faults"]}
+        rows = []
+        for r in (r["rep"] for r in self.tr["reps"]):
+            f = faults.get(r)
+            kind = _kind(f)
+            row = {"clip": self.name, "body": self.body, "exercise": self.exercise, "rep": r,
+                   "kind": kind, "judged": bool(ok.get(r, False))}
+            hits = [x for x in found if x.rep == r]
+            if kind not in ("clean", "slow"):
+                a, d = f["interval_s"]
+                hits = [x for x in hits if x.start_s <= d + SLACK_S and x.end_s >= a - SLACK_S]
+                if hits:
+                    best = max(hits, key=lambda x: x.value)
+                    row["side_ok"] = best.evidence.get("twist_side") == (
+                        "left" if f["peak"] > 0 else "right")
+            row["hit"] = bool(hits)
+            rows.append(row)
+        return rows
+
+
+def _kind(f: dict | None) -> str:
+    if f is None:
+        return "clean"
+    if f["interval_s"][1] - f["interval_s"][0] >= et.SLOW_FROM_S:
+        return "slow"
+    size = abs(f["peak"])
+    return "10" if size < 15 else "20" if size < 30 else "40"
+
+
+def load(root: Path) -> list[SideClip]:
+    et.PLAN = "side"
+    clips = [SideClip(root, name) for name, _ in et.plan()
+             if et.pose_path(root, "video-full", name).is_file()]
+    return [c for c in clips if c.X is not None]
+
+
+def fit(clips: list[SideClip], lam: float) -> np.ndarray:
+    """Ridge weights (``twist_learned.ridge``) of the filtered true twist on the filtered
+    positions over the reps' frames, ``(len(LANDMARKS), 2)``."""
+    from twist_learned import ridge
+
+    return ridge(np.vstack([c.X for c in clips]), np.concatenate([c.y for c in clips]),
+                 lam)[0].reshape(-1, 2)
+
+
+def model_of(w: np.ndarray, fitted: str = "bench"):
+    from formcheck.analysis.features import TwistLandmarkModel
+
+    return TwistLandmarkModel(landmarks=LANDMARKS, weights=np.asarray(w, float),
+                              min_presence=MIN_PRESENCE, fitted=fitted)
+
+
+def analyse(seqs, model, spreads: float, outline: float, hip: float, exercise=None):
+    """``analyze_sequence`` of each sequence with ``model`` as the side fit and the three
+    limits; yields the results in order."""
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis import features as ft
+    from formcheck.config import load_config
+
+    cfg = load_config(None, [f"jerky_twist.side_quick_turn_spreads={spreads:g}",
+                             f"jerky_twist.side_outline_spreads={outline:g}",
+                             f"jerky_twist.side_max_hip_turn_deg={hip:g}"])
+    saved = ft.twist_landmark_model
+    ft.twist_landmark_model = lambda v="front": model if v == "side" else saved(v)
+    try:
+        for seq in seqs:
+            yield analyze_sequence(seq, cfg, exercise=exercise)
+    finally:
+        ft.twist_landmark_model = saved
+
+
+def _count(rows: list[dict], kind: str) -> str:
+    v = [r for r in rows if r["kind"] == kind and r["judged"]]
+    return f"{sum(r['hit'] for r in v)}/{len(v)}"
+
+
+def _choose(rows_by: dict) -> tuple[float, float, float]:
+    """The limits finding the most fast twists while warning on no slow or twist-free rep
+    (ties: the stricter; none such: the strictest)."""
+    best, key = None, None
+    for combo, rows in rows_by.items():
+        judged = [r for r in rows if r["judged"]]
+        if any(r["hit"] for r in judged if r["kind"] in ("clean", "slow")):
+            continue
+        k = (sum(r["hit"] for r in judged if r["kind"] in ("10", "20", "40")), combo[0],
+             combo[1], -combo[2])
+        if key is None or k > key:
+            best, key = combo, k
+    return best if best is not None else max(rows_by, key=lambda c: (c[0], c[1], -c[2]))
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from formcheck.fsutil import write_text_atomic
+
+    clips = load(args.dir)
+    w = fit(clips, args.lam)
+    bodies = ", ".join(sorted({c.body for c in clips}))
+    fitted = (f"bench/twist_side.py fit --lam {args.lam:g}: {len(clips)} rendered side views "
+              f"(eval_twist.py --plan side; deadlifts, rows, squats; bodies {bodies}), "
+              "through the quick-turn filter (0.1 s rise, 0.5 s support)")
+    out = (Path(__file__).resolve().parents[1] / "src" / "formcheck" / "analysis" / "data"
+           / "twist_landmarks_side.json")
+    model = {"landmarks": list(LANDMARKS), "min_presence": MIN_PRESENCE,
+             "weights": np.round(w, 4).tolist(), "fitted": fitted}
+    write_text_atomic(out, json.dumps(model, indent=1) + "\n")
+    print(f"wrote {out}: {fitted}")
+    return 0
+
+
+def cmd_rule(args: argparse.Namespace) -> int:
+    """Each body held out of the fit and of the limits (chosen on the other bodies' own
+    held-out outcomes), then the real clips with the fit and limits chosen on every body."""
+    clips = load(args.dir)
+    bodies = sorted({c.body for c in clips})
+    combos = [(s, o, h) for s in args.spreads for o in args.outline for h in args.hip]
+    # Every clip read with a fit made without its body, under every set of limits.
+    held: dict[tuple[float, float, float], list[dict]] = {k: [] for k in combos}
+    for body in bodies:
+        model = model_of(fit([c for c in clips if c.body != body], args.lam))
+        mine = [c for c in clips if c.body == body]
+        for combo in combos:
+            for c, res in zip(mine, analyse([c.seq for c in mine], model, *combo), strict=True):
+                held[combo].extend(c.outcomes(res))
+    scored, chosen = [], []
+    for body in bodies:
+        pick = _choose({k: [r for r in v if r["body"] != body] for k, v in held.items()})
+        chosen.append(pick)
+        scored.extend(r for r in held[pick] if r["body"] == body)
+    every = _choose(held)
+    print(f"side views, {len(clips)} clips, bodies held out; limits chosen per fold: "
+          + ", ".join("/".join(f"{v:g}" for v in c) for c in chosen)
+          + "; on every body: " + "/".join(f"{v:g}" for v in every)
+          + " (quick-turn spreads / outline spreads / hip turn, deg)\n")
+    print("| exercise | fast 10° | fast 20° | fast 40° | slow (2 s) warned | no twist warned | "
+          "side right | reps not judged |")
+    print("|---|---|---|---|---|---|---|---|")
+    for ex in (*sorted({c.exercise for c in clips}), "all"):
+        rows = [r for r in scored if ex == "all" or r["exercise"] == ex]
+        side = [r["side_ok"] for r in rows if r.get("side_ok") is not None]
+        print(f"| {ex} | {_count(rows, '10')} | {_count(rows, '20')} | {_count(rows, '40')} | "
+              f"{_count(rows, 'slow')} | {_count(rows, 'clean')} | {sum(side)}/{len(side)} | "
+              f"{sum(not r['judged'] for r in rows)} |")
+    # Real clips: the fit on every body, the limits chosen on every body.
+    from formcheck.pose.sequence import PoseSequence
+
+    model = model_of(fit(clips, args.lam))
+    paths = sorted(args.poses.glob("*.npz"))
+    judged = warned = 0
+    names = []
+    for path in paths:
+        seq = PoseSequence.load(path)
+        res = next(analyse([seq], model, *every))
+        if res.view.name != "side":
+            continue
+        reps = [a for a in res.assessable if a.fault == "jerky_twist" and a.rep is not None
+                and a.assessable]
+        found = [f for f in res.findings if f.fault == "jerky_twist"]
+        judged += len(reps)
+        warned += len({f.rep for f in found})
+        names += [f"{path.name.split('.mp4')[0]} rep {f.rep} ({f.value:.1f}°, limit "
+                  f"{f.threshold:.1f}°, t {f.start_s:.2f}-{f.end_s:.2f} s)" for f in found]
+    print(f"\nreal shared clips filmed from the side ({args.poses}): {warned} of {judged} "
+          "judged reps warned, limits " + "/".join(f"{v:g}" for v in every))
+    for n in names:
+        print(f"  {n}")
+    print("\nmedian of the folds' limits: "
+          + " / ".join(f"{statistics.median(c[i] for c in chosen):g}" for i in range(3)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    for name in ("fit", "rule"):
+        p = sub.add_parser(name)
+        p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="the rendered side views")
+        p.add_argument("--lam", type=float, default=1.0, help="ridge penalty per 1000 frames")
+        if name == "rule":
+            p.add_argument("--poses", type=Path, default=DEFAULT_REAL,
+                           help="real shared clips' poses (one .npz per clip)")
+            p.add_argument("--spreads", type=float, nargs="+", default=GRID_SPREADS)
+            p.add_argument("--outline", type=float, nargs="+", default=GRID_OUTLINE)
+            p.add_argument("--hip", type=float, nargs="+", default=GRID_HIP)
+    args = ap.parse_args(argv)
+    return {"fit": cmd_fit, "rule": cmd_rule}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
