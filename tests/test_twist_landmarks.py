@@ -253,6 +253,19 @@ def test_the_pose_model_on_a_rendered_front_twist_finds_it_on_its_rep_and_side()
     assert f.rep == 2 and f.evidence["twist_side"] == "left"
     assert f.start_s <= 3.13 + 0.3 and f.end_s >= 2.93 - 0.3
     assert all(a.assessable for a in result.assessable if a.fault == "jerky_twist")
+    # Review (session 13): with limits low enough for a second quick turn, the first finding's
+    # side ("left") once stood in for "read from the side", so the second was judged with the
+    # side's limits and crashed. Every turn square-on keeps the front's limits and words.
+    low = analyze_sequence(seq, load_config(None, [
+        "jerky_twist.landmark_quick_turn_spreads=3", "jerky_twist.min_landmark_quick_turn_deg=1"]))
+    many = _twists(low)
+    assert len(many) >= 2
+    th = Config().faults_for(low.exercise.name).jerky_twist
+    for g in many:
+        assert g.evidence["max_hip_turn_deg"] == th.max_hip_turn_deg
+        assert "outline_quick_turn_spreads" not in g.evidence
+    (clip_words,) = [a.reason for a in low.assessable if a.fault == "jerky_twist" and a.rep is None]
+    assert "outline" not in clip_words
 
 
 @pytest.mark.slow

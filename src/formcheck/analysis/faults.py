@@ -967,8 +967,8 @@ def is_side_twist_short_reason(reason: str | None) -> bool:
         "seen together on under" in reason
 
 
-#: Why a rep of a set read from the side is not judged when it was filmed from another view.
-_SIDE_READ_REASON = ("this set's twist is read from the side; this rep was filmed from the "
+#: Why a set read from the side, or a rep of it, is not judged where filmed from another view.
+_SIDE_READ_REASON = ("this set's twist is read from the side, but this was filmed from the "
                      "{view} view, which that reading does not cover")
 
 
@@ -1007,16 +1007,16 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
                             for a in assessments)
         return RuleOutcome((), assessments, _quick_turn_series(ctx, size, None, usable))
     spread = float(1.4826 * np.median(np.abs(read - np.median(read))))
-    side = tw.landmark_fit == "side"
-    spreads = th.side_quick_turn_spreads if side else th.landmark_quick_turn_spreads
+    from_side = tw.landmark_fit == "side"
+    spreads = th.side_quick_turn_spreads if from_side else th.landmark_quick_turn_spreads
     limit = max(th.min_landmark_quick_turn_deg, spreads * spread)
     # From the side the fit warns only where the upper back's outline turns at once: its quick
     # turns in its own spreads, the largest within half the event window of each frame.
-    outline_z = _outline_turns(tw.outline_quick_turn, usable, half) if side else None
+    outline_z = _outline_turns(tw.outline_quick_turn, usable, half) if from_side else None
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
-    if side:
+    if from_side:
         skipped["outline_still"] = 0
     # A twist out and back reads as two or more quick turns of opposite sign (the filter's
     # lobes): episodes closer than the event window are one twist, its side the twist shape
@@ -1038,12 +1038,12 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         lo, hi = max(0, peak - half), min(n, peak + half + 1)
         hip_turn = float(np.nanmax(hips[lo:hi]) - np.nanmin(hips[lo:hi])) \
             if np.isfinite(hips[lo:hi]).any() else float("nan")
-        if not hip_turn <= (th.side_max_hip_turn_deg if side else th.max_hip_turn_deg):
+        if not hip_turn <= (th.side_max_hip_turn_deg if from_side else th.max_hip_turn_deg):
             skipped["hips_turned"] += 1
             continue
-        outline = float(np.nanmax(outline_z[s:e])) if side and np.isfinite(
+        outline = float(np.nanmax(outline_z[s:e])) if from_side and np.isfinite(
             outline_z[s:e]).any() else float("nan")
-        if side and not outline >= th.side_outline_spreads:
+        if from_side and not outline >= th.side_outline_spreads:
             skipped["outline_still"] += 1
             continue
         value = float(x[peak])
@@ -1062,17 +1062,17 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
              "quick_turn_spreads": spreads,
              "min_quick_turn_deg": th.min_landmark_quick_turn_deg,
              "hip_turn_deg": hip_turn,
-             "max_hip_turn_deg": th.side_max_hip_turn_deg if side else th.max_hip_turn_deg,
+             "max_hip_turn_deg": th.side_max_hip_turn_deg if from_side else th.max_hip_turn_deg,
              "min_duration_s": th.min_duration_s,
              **({"outline_quick_turn_spreads": outline,
-                 "min_outline_quick_turn_spreads": th.side_outline_spreads} if side else {})},
+                 "min_outline_quick_turn_spreads": th.side_outline_spreads} if from_side else {})},
             placed=placed))
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.
     by = (f"{spreads:g} times the {spread:.2f}° its reading wavers "
           "without a twist" if limit > th.min_landmark_quick_turn_deg else
           f"the least size judged; its reading wavers {spread:.2f}° without a twist")
-    if side:
+    if from_side:
         by += (f", and only where the upper back's outline turns {th.side_outline_spreads:g} "
                "times its own spread with it")
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
