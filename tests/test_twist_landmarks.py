@@ -263,7 +263,7 @@ def test_the_pose_model_on_a_rendered_front_twist_finds_it_on_its_rep_and_side()
     th = Config().faults_for(low.exercise.name).jerky_twist
     for g in many:
         assert g.evidence["max_hip_turn_deg"] == th.max_hip_turn_deg
-        assert "outline_quick_turn_spreads" not in g.evidence
+        assert "outline_turn_spreads_seen" not in g.evidence
     (clip_words,) = [a.reason for a in low.assessable if a.fault == "jerky_twist" and a.rep is None]
     assert "outline" not in clip_words
 

@@ -122,7 +122,7 @@ def test_the_pose_model_on_a_rendered_side_deadlift_finds_its_40_degree_twist():
     (f,) = [f for f in result.findings if f.fault == "jerky_twist"]
     assert f.rep == 2 and f.evidence["twist_side"] == "right"
     assert f.start_s <= 3.13 + 0.3 and f.end_s >= 2.93 - 0.3
-    assert f.evidence["outline_quick_turn_spreads"] >= Config().faults_for(
+    assert f.evidence["outline_turn_spreads_seen"] >= Config().faults_for(
         "deadlift").jerky_twist.side_outline_spreads
     assert f.evidence["twist_cue"].startswith("the head's, shoulders', hips' and knees'")
     (g,) = [g for g in analyze_sequence(mirrored(seq)).findings if g.fault == "jerky_twist"]

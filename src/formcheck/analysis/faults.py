@@ -1064,8 +1064,8 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
              "hip_turn_deg": hip_turn,
              "max_hip_turn_deg": th.side_max_hip_turn_deg if from_side else th.max_hip_turn_deg,
              "min_duration_s": th.min_duration_s,
-             **({"outline_quick_turn_spreads": outline,
-                 "min_outline_quick_turn_spreads": th.side_outline_spreads} if from_side else {})},
+             **({"outline_turn_spreads_seen": outline,
+                 "outline_turn_spreads_needed": th.side_outline_spreads} if from_side else {})},
             placed=placed))
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.

@@ -239,6 +239,8 @@ EVIDENCE_LABELS: dict[str, str] = {
     "min_twist_change": "net turn needed",
     "hip_turn": "hips turned",
     "max_hip_turn": "most the hips may turn",
+    "outline_turn_spreads_seen": "back outline's turn with it, in its own spreads",
+    "outline_turn_spreads_needed": "back outline's turn needed, in its spreads",
 }
 #: Plain words for coded evidence values.
 _EVIDENCE_WORDS: dict[str, str] = {
