@@ -264,9 +264,12 @@ def _notices() -> list[str]:
         "in this rep the lifter is turned 62° from facing toward or away from the camera, too "
         "close to side-on to measure rotation about the spine (needs within 55°)")))
     texts += [not_judged_text("jerky_twist", side_twist_unread_reason(why, 1.0))
-              for why in ("outline", "short")]
+              for why in ("outline", "fit", "feet", "short")]
     texts += [not_judged_text("jerky_twist", _SIDE_READ_REASON.format(view=v))
               for v in ("front", "oblique", "rear")]
+    texts.append(not_judged_text("jerky_twist", (
+        "the hips are turned only 48° from facing the camera: short of the 55° the twist's "
+        "side reading needs; film side-on or square-on")))
     return texts
 
 

@@ -4,6 +4,7 @@ outline; a warning needs both to turn quickly at once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from test_back import mirrored
 
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.faults import (
+    _SIDE_READ_REASON,
     SIDE_TWIST_UNREAD_PREFIX,
     is_side_twist_short_reason,
     side_twist_unread_reason,
@@ -134,3 +136,58 @@ def test_the_pose_model_on_a_rendered_side_deadlift_finds_its_40_degree_twist():
     # Cut short of its first second, the set is read by nothing and says why.
     early = analyze_sequence(seq.slice(0, 20))
     assert not _twist_clip(early).assessable
+
+
+def test_a_rep_without_the_outline_is_not_judged_from_the_side():
+    """Review (session 13): a rep whose back outline was never found was reported as judged,
+    though the side reading can only warn beside the outline's evidence."""
+    seq = _side_set()
+    full = analyze_sequence(seq)
+    assert [r.index for r in full.reps] == [1, 2, 3]
+    rep2 = full.reps[1]
+    back = seq.back_xy.copy()
+    back[rep2.start_frame:rep2.end_frame + 1] = np.nan
+    result = analyze_sequence(replace(seq, back_xy=back))
+    twist = {a.rep: a for a in result.assessable if a.fault == "jerky_twist"}
+    assert twist[1].assessable and twist[3].assessable
+    assert not twist[2].assessable and "back's outline" in twist[2].reason
+
+
+def test_feet_never_seen_say_so_not_too_short():
+    seq = _side_set()
+    presence = seq.presence.copy()
+    presence[:, [L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]] = 0.0
+    hidden = replace(seq, presence=presence)
+    assert side_on_camera(hidden) is None
+    assert compute_signals(hidden, Config()).resolved().twist.side_unread == "feet"
+    reason = _twist_clip(analyze_sequence(hidden)).reason
+    assert reason == side_twist_unread_reason("feet", 1.0)
+    assert not is_side_twist_short_reason(reason)
+    # One foot seen is enough to know which way the lifter faces.
+    one = seq.presence.copy()
+    one[:, [L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX]] = 0.0
+    assert side_on_camera(replace(seq, presence=one)) == side_on_camera(seq)
+
+
+def test_a_set_read_from_the_side_but_filmed_at_45_says_which():
+    """Turned past the front's reach (55°) but short of the side view (62°): the side reading
+    is made, and the clip filmed from 45° is not judged with it, saying so."""
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),) * 3, yaw_deg=58.0,
+                                  noise_px=0.8))
+    result = analyze_sequence(seq)
+    assert result.view.name == "oblique"
+    assert compute_signals(seq, Config()).resolved().twist.landmark_fit == "side"
+    assert _twist_clip(result).reason == _SIDE_READ_REASON.format(view="oblique")
+
+
+def test_live_waits_while_the_side_reading_has_too_little_of_the_set():
+    from formcheck.live.incremental import WAITING_REASON, waiting_for_first_rep
+    from formcheck.pipeline import build_report
+
+    short = _side_set().slice(0, 45)
+    result = analyze_sequence(short)
+    assert not result.reps
+    assert is_side_twist_short_reason(_twist_clip(result).reason)
+    report = waiting_for_first_rep(build_report(short, result, None))
+    (a,) = [a for a in report.assessable if a.fault == "jerky_twist" and a.rep is None]
+    assert a.reason == WAITING_REASON

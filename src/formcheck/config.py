@@ -109,9 +109,10 @@ class SignalConfig:
     #: turn quickly at once (``JerkyTwistThresholds.side_outline_spreads``). Off: side views
     #: stay not assessable for the twist (docs/analysis.md, twist round 14).
     twist_side_cue: bool = True
-    #: ...from this far off facing the camera: the views' own side bin
-    #: (``view.oblique_max_yaw_deg``).
-    twist_side_min_off_deg: float = 62.0
+    #: ...from this far off facing the camera: where the front's readings stop
+    #: (``jerky_twist.max_yaw_off_front_deg``). Only reps seen from the side (the views' side
+    #: bin, by the hip line) are judged with it.
+    twist_side_min_off_deg: float = 55.0
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
     twist_quick_rise_s: float = 0.1

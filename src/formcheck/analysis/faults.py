@@ -772,8 +772,9 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     true degrees from the projected widths where the view shows them, the image landmarks'
     depth where it does not). A finding says how far (deg, from the angle held just before),
     how fast (peak deg/s and the time to get there), when and to which side. Where a fitted
-    landmark combination reads the twist (the lifter facing the camera), ``_quick_turns``
-    judges it instead, by the size of a quick turn."""
+    landmark combination reads the twist (the lifter facing the camera, or seen from the side
+    beside the back's outline), ``_quick_turns`` judges it instead, by the size of a quick
+    turn; from the side only side-view reps are judged."""
     th = ctx.thresholds.jerky_twist
     sig = ctx.sig
     tw = sig.twist
@@ -785,6 +786,11 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         clip_reason = "no twist signal was computed for this sequence"
     elif tw.side_unread is not None:
         clip_reason = side_twist_unread_reason(tw.side_unread, tw.min_read_s)
+    elif (ctx.view.name == "side" and tw.landmark_fit != "side" and tw.side_from_deg is not None
+          and tw.view_off_deg < tw.side_from_deg):
+        clip_reason = (f"the hips are turned only {tw.view_off_deg:.0f}° from facing the camera: "
+                       f"short of the {tw.side_from_deg:g}° the twist's side reading needs; film "
+                       "side-on or square-on")
     cue = _twist_cue(tw)
     # What bears most on the verdict comes first: the video shows only the first clause.
     if tw is None:
@@ -945,38 +951,46 @@ _LANDMARK_TWIST_FOUND = {
 }
 #: How every reason begins why a set seen from the side got no twist reading
 #: (``side_twist_unread_reason``).
-SIDE_TWIST_UNREAD_PREFIX = ("from the side the twist is read from the landmarks and the back's "
-                            "outline")
+SIDE_TWIST_UNREAD_PREFIX = "from the side the twist is read with the back's outline"
 
 
 def side_twist_unread_reason(why: str, min_read_s: float) -> str:
     """Why a set seen from the side is not judged for the twist (``TwistSignals.side_unread``):
-    its pose file holds no back outline ("outline"), or the landmarks and the outline were
-    read together on too little of it ("short"; live mode waits for more of the set:
-    ``is_side_twist_short_reason``)."""
+    no back outline in the pose data ("outline"), no side fit installed ("fit"), the feet (or
+    the torso) never measured ("feet"), or the side reading read on too little of the set
+    ("short"; live mode waits for more of the set: ``is_side_twist_short_reason``)."""
     if why == "outline":
-        return (f"{SIDE_TWIST_UNREAD_PREFIX}, and this pose file has no outline (run the model "
-                "again)")
-    return f"{SIDE_TWIST_UNREAD_PREFIX}, seen together on under {min_read_s:g} s of this set"
+        return (f"{SIDE_TWIST_UNREAD_PREFIX}, and the pose data have none; re-run the pose "
+                "step with the back profile on")
+    if why == "fit":
+        return f"{SIDE_TWIST_UNREAD_PREFIX} and a fit that is not installed"
+    if why == "feet":
+        return (f"{SIDE_TWIST_UNREAD_PREFIX} and the feet (which way the lifter faces), "
+                "never seen whole here")
+    return (f"{SIDE_TWIST_UNREAD_PREFIX} and the head, shoulders, hips and knees, read on "
+            f"under {min_read_s:g} s of this set")
 
 
 def is_side_twist_short_reason(reason: str | None) -> bool:
     """Whether ``reason`` is the side reading's "read on too little of this set" (which more
     of a set under way may give)."""
     return bool(reason) and reason.startswith(SIDE_TWIST_UNREAD_PREFIX) and \
-        "seen together on under" in reason
+        ", read on under " in reason
 
 
 #: Why a set read from the side, or a rep of it, is not judged where filmed from another view.
 _SIDE_READ_REASON = ("this set's twist is read from the side, but this was filmed from the "
-                     "{view} view, which that reading does not cover")
+                     "{view} view, which that reading does not cover; film side-on or "
+                     "square-on")
 
 
 def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable: np.ndarray,
                  cue: str) -> RuleOutcome:
     """The jerky twist where a fitted landmark combination reads it (the lifter facing the
-    camera: ``TwistSignals.quick_turn_deg``). A quick turn warns where its size passes
-    ``landmark_quick_turn_spreads`` times the reading's own spread over the judged frames (how
+    camera, or seen from the side: ``TwistSignals.quick_turn_deg``). A quick turn warns where
+    its size passes ``landmark_quick_turn_spreads`` (from the side ``side_quick_turn_spreads``,
+    and only where the back's outline turns with it, on frames where it was read) times the
+    reading's own spread over the judged frames (how
     much it wavers on this lifter without a twist), and at least
     ``min_landmark_quick_turn_deg``. Where the spread cannot be measured (under
     ``min_landmark_spread_s`` of judged frames) nothing is judged, and says so. A picture jump
@@ -987,13 +1001,20 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     th = ctx.thresholds.jerky_twist
     sig, tw = ctx.sig, ctx.sig.twist
     quick = tw.quick_turn_deg
-    hands = _reads_arms(tw)
     n = len(sig.t_s)
     half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
     # A cut's or lost track's jump reaches the filter's whole window (and the event window):
     # none of it is judged, and a quick turn reaching it is not counted (and said so).
     reach = max(half, _frames_for(ctx, tw.quick_turn_support_s / 2.0))
     seen = usable & np.isfinite(quick)
+    from_side = tw.landmark_fit == "side"
+    outline_z = None
+    if from_side:
+        # From the side the fit warns only where the upper back's outline turns at once: its
+        # quick turns in its own spreads, the largest within half the event window of each
+        # frame. A frame with no outline in reach cannot show that, so it is not judged.
+        outline_z = _outline_turns(tw.outline_quick_turn, seen, half)
+        seen &= np.isfinite(outline_z)
     near = _near_breaks(sig.tracking_break, reach)
     usable = seen & ~near
     size = np.abs(quick)
@@ -1001,18 +1022,13 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     if read.size < _frames_for(ctx, th.min_landmark_spread_s):
         why = (f"the twist was read on {read.size / max(sig.fps, 1e-9):.1f} s of this set's "
                f"reps, under the {th.min_landmark_spread_s:g} s needed to know how much its "
-               "reading wavers without a twist (the shoulders, hips and knees"
-               + (", elbows and wrists" if hands else "") + " must be seen)")
+               "reading wavers without a twist (" + _parts_read(tw) + " must be seen)")
         assessments = tuple(replace(a, assessable=False, reason=why) if a.assessable else a
                             for a in assessments)
         return RuleOutcome((), assessments, _quick_turn_series(ctx, size, None, usable))
-    spread = float(1.4826 * np.median(np.abs(read - np.median(read))))
-    from_side = tw.landmark_fit == "side"
+    spread = _robust_spread(read)
     spreads = th.side_quick_turn_spreads if from_side else th.landmark_quick_turn_spreads
     limit = max(th.min_landmark_quick_turn_deg, spreads * spread)
-    # From the side the fit warns only where the upper back's outline turns at once: its quick
-    # turns in its own spreads, the largest within half the event window of each frame.
-    outline_z = _outline_turns(tw.outline_quick_turn, usable, half) if from_side else None
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
@@ -1053,7 +1069,9 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         findings.append(_finding(
             ctx, "jerky_twist", (s, e, peak), value, limit, "deg", "twist_quick_turn",
             f"shoulders snapped about {value:.0f}° to the lifter's {side} against the hips "
-            f"in a quick turn" + (f", at up to {rate:.0f}°/s" if rate == rate else "")
+            # (the peak rate is stated where it was checked: square-on, round 12)
+            f"in a quick turn" + (f", at up to {rate:.0f}°/s" if rate == rate and not from_side
+                                  else "")
             + f" (read as a turn rising over {tw.quick_turn_rise_s:g} s; the reading wavers "
             f"{spread:.1f}° on this lifter without a twist)",
             {"signals": ["twist_quick_turn", "twist_angle"], "quick_turn_deg": value,
@@ -1080,12 +1098,26 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},
-        lambda rep: ("the twist was read on too few of this rep's frames (the shoulders, hips "
-                     "and knees" + (", elbows and wrists" if hands else "")
+        lambda rep: ("the twist was read on too few of this rep's frames (" + _parts_read(tw)
                      + " must be seen, away from any picture jump)"),
         th.min_duration_s)
     return RuleOutcome(tuple(findings), assessments,
                        _quick_turn_series(ctx, size, limit, usable))
+
+
+def _robust_spread(read: np.ndarray) -> float:
+    """The robust standard deviation (1.4826 times the median absolute deviation) of the
+    values ``read`` (finite; 0.0 for none)."""
+    if not read.size:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(read - np.median(read))))
+
+
+def _parts_read(tw) -> str:
+    """The body parts a landmark twist fit reads, in words (what must be seen)."""
+    if tw.landmark_fit == "side":
+        return "the head, shoulders, hips, knees and feet and the back's outline"
+    return "the shoulders, hips and knees" + (", elbows and wrists" if _reads_arms(tw) else "")
 
 
 def _outline_turns(outline_quick: np.ndarray, usable: np.ndarray, half: int) -> np.ndarray:
@@ -1093,8 +1125,7 @@ def _outline_turns(outline_quick: np.ndarray, usable: np.ndarray, half: int) -> 
     their own robust spreads over the ``usable`` frames, the largest within ``half`` frames
     of each frame (NaN where none was read, and everywhere without a spread)."""
     size = np.abs(outline_quick)
-    read = outline_quick[usable & np.isfinite(outline_quick)]
-    spread = float(1.4826 * np.median(np.abs(read - np.median(read)))) if read.size else 0.0
+    spread = _robust_spread(outline_quick[usable & np.isfinite(outline_quick)])
     if not spread > 0:
         return np.full(size.shape, np.nan)
     padded = np.pad(np.where(np.isfinite(size), size / spread, -np.inf), half,

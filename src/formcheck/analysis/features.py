@@ -117,11 +117,16 @@ class TwistSignals:
     #: swings it out), which a side-on twist must move too. None otherwise.
     outline_quick_turn: np.ndarray | None = None
     #: Seen from the side with the side cue on, why the side reading was not made: "outline"
-    #: (the pose file holds no back outline) or "short" (the fit or the outline was read on
-    #: under ``SignalConfig.twist_landmark_min_read_s`` of the set); None otherwise.
+    #: (the pose data hold no back outline), "fit" (no side fit ships), "feet" (the feet, or
+    #: the torso, were never measured: which way the lifter faces is read from the feet) or
+    #: "short" (the fit or the outline was read on under
+    #: ``SignalConfig.twist_landmark_min_read_s`` of the set); None otherwise.
     side_unread: str | None = None
     #: ``SignalConfig.twist_landmark_min_read_s``, for the words of ``side_unread``.
     min_read_s: float = 0.0
+    #: ``SignalConfig.twist_side_min_off_deg`` where the side cue is on (None: off), for the
+    #: words of a side view whose hip line is turned less than that.
+    side_from_deg: float | None = None
 
 
 #: The landmarks the signals read, gathered once per sequence (world, image, visibility).
@@ -366,22 +371,23 @@ _OTHER_SIDE = {L.NOSE: L.NOSE, L.LEFT_EAR: L.RIGHT_EAR, L.RIGHT_EAR: L.LEFT_EAR,
                L.LEFT_WRIST: L.RIGHT_WRIST, L.RIGHT_WRIST: L.LEFT_WRIST,
                L.LEFT_HIP: L.RIGHT_HIP, L.RIGHT_HIP: L.LEFT_HIP,
                L.LEFT_KNEE: L.RIGHT_KNEE, L.RIGHT_KNEE: L.LEFT_KNEE}
-_FEET = (L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
 
 
 def side_on_camera(seq: PoseSequence, min_presence: float = 0.5) -> tuple[bool, float] | None:
     """How a lifter seen from the side stands to the camera: whether the lifter's left side is
     the nearer one (the network's depth of the shoulders and hips, median over the set:
     ``geometry.left_depth_lead``), and which way the lifter faces in the picture (+1 to the
-    right, -1 to the left: the toes ahead of the heels, median over the frames where the feet
-    are seen). None where the feet were never seen."""
-    feet = seq.presence[:, list(_FEET)] >= min_presence
-    seen = feet.all(axis=1)
-    if not seen.any():
+    right, -1 to the left: a toe ahead of its heel, median over every frame and foot where
+    both are seen). None where no foot was ever seen whole."""
+    ahead = []
+    for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)):
+        seen = (seq.presence[:, heel] >= min_presence) & (seq.presence[:, toe] >= min_presence)
+        ahead.append(seq.image_xy[seen, toe, 0].astype(np.float64)
+                     - seq.image_xy[seen, heel, 0])
+    ahead_all = np.concatenate(ahead)
+    if not ahead_all.size:
         return None
-    xy = seq.image_xy[seen][:, list(_FEET), 0].astype(np.float64)
-    ahead = (xy[:, 2] + xy[:, 3] - xy[:, 0] - xy[:, 1]) / 2.0
-    facing = 1.0 if float(np.median(ahead)) >= 0.0 else -1.0
+    facing = 1.0 if float(np.median(ahead_all)) >= 0.0 else -1.0
     lead = geo.left_depth_lead(np.asarray(seq.world_xyz, dtype=np.float64))
     return _median_below(lead, np.ones(len(lead), dtype=bool), 0.0), facing
 
@@ -625,7 +631,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
             # fit alone warned on slow twists, docs/analysis.md twist round 14).
             depth = upper_back() if upper_back is not None else None
             outline_quick = _quick_turns_read(base, depth, ok, sc)
-            fit_view = "side" if outline_quick is not None else None
+            fit_view = "side"
             side_unread = "outline" if depth is None else "short"
         elif facing:
             fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
@@ -634,12 +640,20 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     # set (the knees or wrists out of the picture, say), the next fit the view offers reads
     # it, and where none does, the other cues.
     fitted = quick = None
+    tried = False
     for fitted, name in (landmarks(fit_view) if fit_view is not None else ()):
+        tried = True
         quick = _quick_turns_read(base, fitted, ok, sc) if fitted is not None else None
         if quick is not None:
             fit_view = name
             break
+    if fit_view == "side" and outline_quick is None:
+        quick = None  # the side fit warns only beside the outline's evidence
     if quick is None:
+        if side_unread == "short" and not (tried and fitted is not None):
+            # The side fit could not be read at all: no side fit ships, or the feet (which
+            # way the lifter faces) or the torso were never measured.
+            side_unread = "fit" if not tried else "feet"
         fit_view = outline_quick = None
     if fit_view is not None:
         side_unread = None
@@ -696,7 +710,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
                         quick_turn_rise_s=sc.twist_quick_rise_s,
                         quick_turn_support_s=sc.twist_quick_support_s, landmark_fit=fit_view,
                         outline_quick_turn=outline_quick, side_unread=side_unread,
-                        min_read_s=sc.twist_landmark_min_read_s)
+                        min_read_s=sc.twist_landmark_min_read_s,
+                        side_from_deg=sc.twist_side_min_off_deg if sc.twist_side_cue else None)
 
 
 def _quick_turns_read(base: TimeBase, angle: np.ndarray | None, ok: np.ndarray,
