@@ -77,7 +77,7 @@ BAR_BODIES = ("m_avg", "f_short", "m_tall", "f_heavy", "m_heavy", "f_tall", "m_s
 SIDE_BODIES = BAR_BODIES
 SIDE_AZIMUTHS = (90.0, 270.0)
 PLAN = "jerk"  # which set plan() gives: "jerk" (out and back, fast and slow), "shapes", "bar",
-#: "side"
+#: "side", "backs"
 FLOW_ONLY = False  # round 9's inputs: a mask-* flow attached without its seen share and cuts
 NO_SEEN = False  # a mask-* flow attached with the cut flags but without the seen share
 
@@ -89,7 +89,8 @@ ONLY: list[str] = []
 def plan() -> list[tuple[str, object]]:
     import re
 
-    items = {"shapes": plan_shapes, "bar": plan_bar, "side": plan_side}.get(PLAN, plan_jerk)()
+    items = {"shapes": plan_shapes, "bar": plan_bar, "side": plan_side,
+             "backs": plan_backs}.get(PLAN, plan_jerk)()
     return [it for it in items if not ONLY or re.search(ONLY[0], it[0])]
 
 
@@ -135,6 +136,37 @@ def plan_side() -> list[tuple[str, object]]:
                                for rep, deg in steps)
                 out.append((f"{kind}_{ex.value}_{body}_az{az:g}", Scenario(
                     exercise=ex, reps=reps, body=body, tempo=TEMPI[ex],
+                    camera=Camera(azimuth_deg=az, elevation_deg=8.0 + 4.0 * (n % 3),
+                                  width=480, height=360),
+                    scene=SCENES[n % len(SCENES)], faults=faults, crf=23)))
+                n += 1
+    return out
+
+
+#: The twist-free back-fault set (``--plan backs``, session 13): every body x squat, deadlift,
+#: row, filmed at 45° and from the side (its left or right in turn), with a rounding on rep 2,
+#: an arch while bent over on rep 3 and a lean back at lockout on rep 4 (rep 1 clean): what a
+#: twist reading must not warn on.
+BACK_PLAN = (("flexion", 2, 35.0), ("arch", 3, 20.0), ("extension", 4, 20.0))
+BACK_REPS = 4
+
+
+def plan_backs() -> list[tuple[str, object]]:
+    """Back faults without a twist: bodies x exercises x (45°, side), 480x360."""
+    from formcheck.synth.catalog import SCENES, TEMPI
+    from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
+
+    out = []
+    n = 0
+    for group in ("45", "side"):
+        for i, body in enumerate(SIDE_BODIES):
+            for k, ex_name in enumerate(EXERCISES):
+                ex = Exercise(ex_name)
+                az = 45.0 if group == "45" else SIDE_AZIMUTHS[(i + k) % len(SIDE_AZIMUTHS)]
+                faults = tuple(Fault(FaultKind(kind), deg, reps=(rep,))
+                               for kind, rep, deg in BACK_PLAN)
+                out.append((f"backs_{ex.value}_{body}_az{az:g}", Scenario(
+                    exercise=ex, reps=BACK_REPS, body=body, tempo=TEMPI[ex],
                     camera=Camera(azimuth_deg=az, elevation_deg=8.0 + 4.0 * (n % 3),
                                   width=480, height=360),
                     scene=SCENES[n % len(SCENES)], faults=faults, crf=23)))
@@ -1650,9 +1682,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default=None,
                     help="only the clips whose names match this regular expression")
-    ap.add_argument("--plan", choices=("jerk", "shapes", "bar", "side"), default="jerk",
+    ap.add_argument("--plan", choices=("jerk", "shapes", "bar", "side", "backs"), default="jerk",
                     help="the rendered set: out-and-back jerks (default), realistic shapes, "
-                         "back squats or side views")
+                         "back squats, side views or twist-free back faults")
     ap.add_argument("--flow-only", action="store_true",
                     help="with a mask-* flow, attach the flow alone, as round 9 measured (no "
                          "seen share, no cut flags: the rule reads neither)")

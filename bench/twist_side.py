@@ -42,6 +42,21 @@ MIN_PRESENCE = 0.5
 #: A fast twist is found when a finding overlaps its interval widened by this (s).
 SLACK_S = 0.3
 DEFAULT_DIR = Path("/work/cache/s13-side")
+#: ``--view``: the rendered set (eval_twist plan, name filter, default folder), the fit's name
+#: in the rule (features.TWIST_LANDMARK_FILES), the settings that make the rule read it, and
+#: the real clips' view it is scored on. "45": the same reading turned towards the camera
+#: (SignalConfig.twist_oblique_near, off by default), on the jerk set's 45° renders.
+VIEWS = {
+    "side": dict(plan="side", only=None, dir=DEFAULT_DIR, fit="side", keys="side", sets=[],
+                 real="side", backs="_az(90|270)$"),
+    "45": dict(plan="jerk", only="_az45$", dir=Path("/work/cache/synth-twist"),
+               fit="oblique_near", keys="oblique", sets=["signal.twist_oblique_near=true"],
+               real="oblique", backs="_az45$"),
+}
+#: The twist-free back faults (eval_twist.py --plan backs): fitted as twist-free, and no
+#: limit may warn on them; ``--backs ''`` leaves them out.
+DEFAULT_BACKS = Path("/work/cache/s13-backs")
+VIEW = "side"
 DEFAULT_REAL = Path("/work/cache/models-full")
 GRID_SPREADS = (6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 14.0)
 GRID_OUTLINE = (0.0, 2.0, 3.0, 4.0, 5.0)
@@ -82,19 +97,21 @@ class SideClip:
 
     def outcomes(self, res) -> list[dict]:
         """Per twist-assessable rep (the analysis' rep numbers against the rendered ones):
-        its kind (10/20/40 fast, slow, clean) and whether the rule warned (a fast twist: a
-        finding overlapping its interval +-SLACK_S), with the side read."""
+        its kind (10/20/40 fast, slow, clean, or "back": a twist-free rounding or arch) and
+        whether the rule warned (a fast twist: a finding overlapping its interval +-SLACK_S),
+        with the side read."""
         found = [f for f in res.findings if f.fault == "jerky_twist"]
         ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
-        faults = {f["rep"]: f for f in self.tr["faults"]}
+        faults = {f["rep"]: f for f in self.tr["faults"] if f["kind"] == "twist"}
+        backs = {f["rep"] for f in self.tr["faults"] if f["kind"] != "twist"}
         rows = []
         for r in (r["rep"] for r in self.tr["reps"]):
             f = faults.get(r)
-            kind = _kind(f)
+            kind = "back" if f is None and r in backs else _kind(f)
             row = {"clip": self.name, "body": self.body, "exercise": self.exercise, "rep": r,
                    "kind": kind, "judged": bool(ok.get(r, False))}
             hits = [x for x in found if x.rep == r]
-            if kind not in ("clean", "slow"):
+            if kind not in NEGATIVE:
                 a, d = f["interval_s"]
                 hits = [x for x in hits if x.start_s <= d + SLACK_S and x.end_s >= a - SLACK_S]
                 if hits:
@@ -107,6 +124,10 @@ class SideClip:
         return rows
 
 
+#: Rep kinds on which no twist may be warned.
+NEGATIVE = ("clean", "slow", "back")
+
+
 def _kind(f: dict | None) -> str:
     if f is None:
         return "clean"
@@ -116,10 +137,17 @@ def _kind(f: dict | None) -> str:
     return "10" if size < 15 else "20" if size < 30 else "40"
 
 
-def load(root: Path) -> list[SideClip]:
-    et.PLAN = "side"
-    clips = [SideClip(root, name) for name, _ in et.plan()
-             if et.pose_path(root, "video-full", name).is_file()]
+def load(root: Path, backs: Path | None = None) -> list[SideClip]:
+    """The view's rendered twists under ``root``, and its twist-free back faults under
+    ``backs`` (None: none)."""
+    clips = []
+    for plan, only, where in ((VIEWS[VIEW]["plan"], VIEWS[VIEW]["only"], root),
+                              ("backs", VIEWS[VIEW]["backs"], backs)):
+        if where is None:
+            continue
+        et.PLAN, et.ONLY = plan, [only] if only else None
+        clips += [SideClip(where, name) for name, _ in et.plan()
+                  if et.pose_path(where, "video-full", name).is_file()]
     return [c for c in clips if c.X is not None]
 
 
@@ -137,7 +165,7 @@ def fit(clips: list[SideClip], lam: float) -> np.ndarray:
         out = c.X @ w
         t = c.seq.t_s
         for f in c.tr["faults"]:
-            if _kind(f) in ("clean", "slow"):
+            if f["kind"] != "twist" or _kind(f) in NEGATIVE:
                 continue
             a, d = f["interval_s"]
             x = np.abs(out[(t >= a - SLACK_S) & (t <= d + SLACK_S)])
@@ -163,11 +191,13 @@ def analyse(seqs, model, spreads: float, outline: float, hip: float, exercise=No
     from formcheck.analysis import features as ft
     from formcheck.config import load_config
 
-    cfg = load_config(None, [f"jerky_twist.side_quick_turn_spreads={spreads:g}",
-                             f"jerky_twist.side_outline_spreads={outline:g}",
-                             f"jerky_twist.side_max_hip_turn_deg={hip:g}"])
-    saved = ft.twist_landmark_model
-    ft.twist_landmark_model = lambda v="front": model if v == "side" else saved(v)
+    k = VIEWS[VIEW]["keys"]
+    cfg = load_config(None, [f"jerky_twist.{k}_quick_turn_spreads={spreads:g}",
+                             f"jerky_twist.{k}_outline_spreads={outline:g}",
+                             f"jerky_twist.{k}_max_hip_turn_deg={hip:g}",
+                             *VIEWS[VIEW]["sets"]])
+    saved, name = ft.twist_landmark_model, VIEWS[VIEW]["fit"]
+    ft.twist_landmark_model = lambda v="front": model if v == name else saved(v)
     try:
         for seq in seqs:
             yield analyze_sequence(seq, cfg, exercise=exercise)
@@ -186,7 +216,7 @@ def _choose(rows_by: dict) -> tuple[float, float, float]:
     best, key = None, None
     for combo, rows in rows_by.items():
         judged = [r for r in rows if r["judged"]]
-        if any(r["hit"] for r in judged if r["kind"] in ("clean", "slow")):
+        if any(r["hit"] for r in judged if r["kind"] in NEGATIVE):
             continue
         k = (sum(r["hit"] for r in judged if r["kind"] in ("10", "20", "40")), combo[0],
              combo[1], -combo[2])
@@ -198,14 +228,21 @@ def _choose(rows_by: dict) -> tuple[float, float, float]:
 def cmd_fit(args: argparse.Namespace) -> int:
     from formcheck.fsutil import write_text_atomic
 
-    clips = load(args.dir)
+    clips = load(args.dir, args.backs)
     w = fit(clips, args.lam)
     bodies = ", ".join(sorted({c.body for c in clips}))
-    fitted = (f"bench/twist_side.py fit --lam {args.lam:g}: {len(clips)} rendered side views "
-              f"(eval_twist.py --plan side; deadlifts, rows, squats; bodies {bodies}), "
-              "through the quick-turn filter (0.1 s rise, 0.5 s support)")
+    v = VIEWS[VIEW]
+    n_backs = sum(c.name.startswith("backs_") for c in clips)
+    fitted = (f"bench/twist_side.py fit --view {VIEW} --lam {args.lam:g}: "
+              f"{len(clips) - n_backs} rendered {VIEW} views with twists (eval_twist.py --plan "
+              f"{v['plan']}" + (f" --only '{v['only']}'" if v["only"] else "")
+              + f") and {n_backs} with twist-free back faults (--plan backs); deadlifts, rows, "
+              f"squats; bodies {bodies}; through the quick-turn filter (0.1 s rise, 0.5 s "
+              "support)")
+    from formcheck.analysis.features import TWIST_LANDMARK_FILES
+
     out = (Path(__file__).resolve().parents[1] / "src" / "formcheck" / "analysis" / "data"
-           / "twist_landmarks_side.json")
+           / TWIST_LANDMARK_FILES[v["fit"]])
     model = {"landmarks": list(LANDMARKS), "min_presence": MIN_PRESENCE,
              "weights": np.round(w, 4).tolist(), "fitted": fitted}
     write_text_atomic(out, json.dumps(model, indent=1) + "\n")
@@ -216,7 +253,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 def cmd_rule(args: argparse.Namespace) -> int:
     """Each body held out of the fit and of the limits (chosen on the other bodies' own
     held-out outcomes), then the real clips with the fit and limits chosen on every body."""
-    clips = load(args.dir)
+    clips = load(args.dir, args.backs)
     bodies = sorted({c.body for c in clips})
     combos = [(s, o, h) for s in args.spreads for o in args.outline for h in args.hip]
     # Every clip read with a fit made without its body, under every set of limits.
@@ -233,13 +270,14 @@ def cmd_rule(args: argparse.Namespace) -> int:
         chosen.append(pick)
         scored.extend(r for r in held[pick] if r["body"] == body)
     every = _choose(held)
-    print(f"side views, {len(clips)} clips, bodies held out; limits chosen per fold: "
+    print(f"{VIEW} views, {len(clips)} clips, bodies held out; limits chosen per fold: "
           + ", ".join("/".join(f"{v:g}" for v in c) for c in chosen)
           + "; on every body: " + "/".join(f"{v:g}" for v in every)
           + " (quick-turn spreads / outline spreads / hip turn, deg)\n")
     print("| exercise | fast 10° | fast 20° | fast 40° | slow (2 s) warned | no twist warned | "
-          "side right | size read − true, deg (p10 to p90) | reps not judged |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "back faults warned | side right | size read − true, deg (p10 to p90) | "
+          "reps not judged |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for ex in (*sorted({c.exercise for c in clips}), "all"):
         rows = [r for r in scored if ex == "all" or r["exercise"] == ex]
         side = [r["side_ok"] for r in rows if r.get("side_ok") is not None]
@@ -247,7 +285,8 @@ def cmd_rule(args: argparse.Namespace) -> int:
         size = (f"{np.median(err):+.1f} ({np.percentile(err, 10):+.1f} to "
                 f"{np.percentile(err, 90):+.1f})" if err else "–")
         print(f"| {ex} | {_count(rows, '10')} | {_count(rows, '20')} | {_count(rows, '40')} | "
-              f"{_count(rows, 'slow')} | {_count(rows, 'clean')} | {sum(side)}/{len(side)} | "
+              f"{_count(rows, 'slow')} | {_count(rows, 'clean')} | {_count(rows, 'back')} | "
+              f"{sum(side)}/{len(side)} | "
               f"{size} | {sum(not r['judged'] for r in rows)} |")
     # Real clips: the fit on every body, the limits chosen on every body.
     from formcheck.pose.sequence import PoseSequence
@@ -259,7 +298,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     for path in paths:
         seq = PoseSequence.load(path)
         res = next(analyse([seq], model, *every))
-        if res.view.name != "side":
+        if res.view.name != VIEWS[VIEW]["real"]:
             continue
         reps = [a for a in res.assessable if a.fault == "jerky_twist" and a.rep is not None
                 and a.assessable]
@@ -268,7 +307,8 @@ def cmd_rule(args: argparse.Namespace) -> int:
         warned += len({f.rep for f in found})
         names += [f"{path.name.split('.mp4')[0]} rep {f.rep} ({f.value:.1f}°, limit "
                   f"{f.threshold:.1f}°, t {f.start_s:.2f}-{f.end_s:.2f} s)" for f in found]
-    print(f"\nreal shared clips filmed from the side ({args.poses}): {warned} of {judged} "
+    print(f"\nreal shared clips seen from the {VIEWS[VIEW]['real']} view ({args.poses}): "
+          f"{warned} of {judged} "
           "judged reps warned, limits " + "/".join(f"{v:g}" for v in every))
     for n in names:
         print(f"  {n}")
@@ -282,8 +322,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("fit", "rule"):
         p = sub.add_parser(name)
-        p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="the rendered side views")
+        p.add_argument("--view", choices=sorted(VIEWS), default="side",
+                       help="side (shipped) or 45 (the same reading turned towards the camera)")
+        p.add_argument("--dir", type=Path, default=None,
+                       help="the rendered set (default: the view's folder)")
         p.add_argument("--lam", type=float, default=1.0, help="ridge penalty per 1000 frames")
+        p.add_argument("--backs", type=lambda v: Path(v) if v else None, default=DEFAULT_BACKS,
+                       help="the twist-free back faults ('' for none)")
         if name == "rule":
             p.add_argument("--poses", type=Path, default=DEFAULT_REAL,
                            help="real shared clips' poses (one .npz per clip)")
@@ -291,6 +336,10 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--outline", type=float, nargs="+", default=GRID_OUTLINE)
             p.add_argument("--hip", type=float, nargs="+", default=GRID_HIP)
     args = ap.parse_args(argv)
+    global VIEW
+    VIEW = args.view
+    if args.dir is None:
+        args.dir = VIEWS[VIEW]["dir"]
     return {"fit": cmd_fit, "rule": cmd_rule}[args.cmd](args)
 
 

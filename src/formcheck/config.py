@@ -113,6 +113,14 @@ class SignalConfig:
     #: (``jerky_twist.max_yaw_off_front_deg``). Only reps seen from the side (the views' side
     #: bin, by the hip line) are judged with it.
     twist_side_min_off_deg: float = 55.0
+    #: Turned towards the camera (between ``twist_width_zero_deg`` and the side reading), read
+    #: the twist as from the side: a fit made on 45° renders in the side reading's frame
+    #: (``analysis/data/twist_landmarks_oblique_near.json``), warning only beside the back
+    #: outline's evidence (``JerkyTwistThresholds.oblique_*``), in place of the projected
+    #: widths. Off: a rendered rounding at 45° reads as a twist to it, and fitted with such
+    #: twist-free back faults it finds fewer twists and warned on a real rep (docs/analysis.md,
+    #: twist round 14); the widths read it, as before.
+    twist_oblique_near: bool = False
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
     twist_quick_rise_s: float = 0.1
@@ -548,6 +556,14 @@ class JerkyTwistThresholds:
     #: of ``max_hip_turn_deg``): from there the network's hip line swings with a twist of the
     #: shoulders (rendered side views: bench/twist_side.py rule).
     side_max_hip_turn_deg: float = 60.0
+    #: Turned towards the camera and read as from the side (``SignalConfig.twist_oblique_near``,
+    #: off by default), the same three limits (chosen on 45° renders with the body held out:
+    #: bench/twist_side.py rule --view 45 --backs ''): the quick turn's spreads...
+    oblique_quick_turn_spreads: float = 4.0
+    #: ...the back outline's turn needed with it there, in its own spreads...
+    oblique_outline_spreads: float = 4.0
+    #: ...and the most the hip line may turn across the event window there.
+    oblique_max_hip_turn_deg: float = 20.0
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
@@ -721,6 +737,7 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_landmark_oblique": Range(0.0, 1.0),
     "SignalConfig.twist_landmark_hands": Range(0.0, 1.0),
     "SignalConfig.twist_side_cue": Range(0.0, 1.0),
+    "SignalConfig.twist_oblique_near": Range(0.0, 1.0),
     "SignalConfig.twist_hands_max_distance": Range(0.0, 10.0, lo_open=True),
     "SignalConfig.twist_hands_min_share": _FRAC,
     "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),
@@ -834,6 +851,9 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.side_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.side_outline_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.side_max_hip_turn_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.oblique_quick_turn_spreads": Range(0.0, 1000.0),
+    "JerkyTwistThresholds.oblique_outline_spreads": Range(0.0, 1000.0),
+    "JerkyTwistThresholds.oblique_max_hip_turn_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,

@@ -244,7 +244,8 @@ class TwistLandmarkModel:
 #: ``SignalConfig.twist_landmark_hands``).
 TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json",
                         "front_hands": "twist_landmarks_hands.json",
-                        "side": "twist_landmarks_side.json"}
+                        "side": "twist_landmarks_side.json",
+                        "oblique_near": "twist_landmarks_oblique_near.json"}
 
 
 @functools.cache
@@ -362,6 +363,11 @@ def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarr
     out[~_present(presence, model.landmarks, model.min_presence)] = np.nan
     return out
 
+
+#: The fits read in the side reading's frame (``side_landmark_twist_deg``) and only beside the
+#: back outline's evidence (``TwistSignals.outline_quick_turn``): from the side, and (off by
+#: default, ``SignalConfig.twist_oblique_near``) turned towards the camera.
+GATED_FITS = ("side", "oblique_near")
 
 #: The side fit's landmarks are named as if the lifter's left side were the nearer one, and its
 #: x weights are for a lifter facing to the right of the picture (``side_landmark_twist_deg``).
@@ -633,6 +639,11 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
             outline_quick = _quick_turns_read(base, depth, ok, sc)
             fit_view = "side"
             side_unread = "outline" if depth is None else "short"
+        elif facing and sc.twist_oblique_near and phi >= sc.twist_width_zero_deg:
+            # Turned towards the camera, read as from the side (off by default: measured).
+            depth = upper_back() if upper_back is not None else None
+            outline_quick = _quick_turns_read(base, depth, ok, sc)
+            fit_view = "oblique_near"
         elif facing:
             fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
     # Its slow part is not fitted (posture moves these landmarks too): only quick turns are
@@ -647,7 +658,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         if quick is not None:
             fit_view = name
             break
-    if fit_view == "side" and outline_quick is None:
+    if fit_view in GATED_FITS and outline_quick is None:
         quick = None  # the side fit warns only beside the outline's evidence
     if quick is None:
         if side_unread == "short" and not (tried and fitted is not None):
@@ -861,7 +872,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     if sc.twist_landmark_cue:
         views = ("front", "oblique") if sc.twist_landmark_oblique else ("front",)
         models = {v: m for v in views if (m := twist_landmark_model(v)) is not None}
-        side_fit = twist_landmark_model("side") if sc.twist_side_cue else None
+        gated = {v: twist_landmark_model(v) for v in GATED_FITS}
 
         def landmarks(view: str) -> Iterator[tuple[np.ndarray | None, str]]:
             """The landmark twist of each fit for ``view``, with the fit's name, best first:
@@ -874,8 +885,8 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
                 yield landmark_twist_deg(seq, hands), f"{view}_hands"
             if view in models:
                 yield landmark_twist_deg(seq, models[view]), view
-            if view == "side" and side_fit is not None:
-                yield side_landmark_twist_deg(seq, side_fit), view
+            if gated.get(view) is not None:
+                yield side_landmark_twist_deg(seq, gated[view]), view
 
     def upper_back() -> np.ndarray | None:
         return upper_back_depth(im, seq.back_xy) if has_outline else None
