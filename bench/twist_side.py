@@ -53,8 +53,9 @@ VIEWS = {
                fit="oblique_near", keys="oblique", sets=["signal.twist_oblique_near=true"],
                real="oblique", backs="_az45$"),
 }
-#: The twist-free back faults (eval_twist.py --plan backs): fitted as twist-free, and no
-#: limit may warn on them; ``--backs ''`` leaves them out.
+#: The twist-free back faults (eval_twist.py --plan backs): not fitted on (fitted as twist-free
+#: they moved the side fit onto a real rep), but no limit may warn on them, and they are
+#: scored; ``--backs ''`` leaves them out.
 DEFAULT_BACKS = Path("/work/cache/s13-backs")
 VIEW = "side"
 DEFAULT_REAL = Path("/work/cache/models-full")
@@ -151,6 +152,11 @@ def load(root: Path, backs: Path | None = None) -> list[SideClip]:
     return [c for c in clips if c.X is not None]
 
 
+def _twists(clips: list[SideClip]) -> list[SideClip]:
+    """The clips with rendered twists (not the twist-free back faults)."""
+    return [c for c in clips if not c.name.startswith("backs_")]
+
+
 def fit(clips: list[SideClip], lam: float) -> np.ndarray:
     """Ridge weights (``twist_learned.ridge``) of the filtered true twist on the filtered
     positions over the reps' frames, ``(len(LANDMARKS), 2)``, scaled so that the largest
@@ -229,16 +235,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from formcheck.fsutil import write_text_atomic
 
     clips = load(args.dir, args.backs)
-    w = fit(clips, args.lam)
+    w = fit(_twists(clips), args.lam)
     bodies = ", ".join(sorted({c.body for c in clips}))
     v = VIEWS[VIEW]
-    n_backs = sum(c.name.startswith("backs_") for c in clips)
     fitted = (f"bench/twist_side.py fit --view {VIEW} --lam {args.lam:g}: "
-              f"{len(clips) - n_backs} rendered {VIEW} views with twists (eval_twist.py --plan "
+              f"{len(_twists(clips))} rendered {VIEW} views (eval_twist.py --plan "
               f"{v['plan']}" + (f" --only '{v['only']}'" if v["only"] else "")
-              + f") and {n_backs} with twist-free back faults (--plan backs); deadlifts, rows, "
-              f"squats; bodies {bodies}; through the quick-turn filter (0.1 s rise, 0.5 s "
-              "support)")
+              + f"; deadlifts, rows, squats; bodies {bodies}), through the quick-turn filter "
+              "(0.1 s rise, 0.5 s support)")
     from formcheck.analysis.features import TWIST_LANDMARK_FILES
 
     out = (Path(__file__).resolve().parents[1] / "src" / "formcheck" / "analysis" / "data"
@@ -259,7 +263,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     # Every clip read with a fit made without its body, under every set of limits.
     held: dict[tuple[float, float, float], list[dict]] = {k: [] for k in combos}
     for body in bodies:
-        model = model_of(fit([c for c in clips if c.body != body], args.lam))
+        model = model_of(fit(_twists([c for c in clips if c.body != body]), args.lam))
         mine = [c for c in clips if c.body == body]
         for combo in combos:
             for c, res in zip(mine, analyse([c.seq for c in mine], model, *combo), strict=True):
@@ -291,7 +295,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     # Real clips: the fit on every body, the limits chosen on every body.
     from formcheck.pose.sequence import PoseSequence
 
-    model = model_of(fit(clips, args.lam))
+    model = model_of(fit(_twists(clips), args.lam))
     paths = sorted(args.poses.glob("*.npz"))
     judged = warned = 0
     names = []
