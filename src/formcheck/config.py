@@ -109,10 +109,10 @@ class SignalConfig:
     #: turn quickly at once (``JerkyTwistThresholds.side_outline_spreads``). Off: side views
     #: stay not assessable for the twist (docs/analysis.md, twist round 14).
     twist_side_cue: bool = True
-    #: ...from this far off facing the camera: where the front's readings stop
-    #: (``jerky_twist.max_yaw_off_front_deg``). Only reps seen from the side (the views' side
-    #: bin, by the hip line) are judged with it.
-    twist_side_min_off_deg: float = 55.0
+    #: ...from this far off facing the camera: the views' own side bin
+    #: (``view.oblique_max_yaw_deg``), as the hip line reads it. Only reps the hip line puts in
+    #: the side view are judged with it; a side-view clip whose hip line turns less says so.
+    twist_side_min_off_deg: float = 62.0
     #: Turned towards the camera (between ``twist_width_zero_deg`` and the side reading), read
     #: the twist as from the side: a fit made on 45° renders in the side reading's frame
     #: (``analysis/data/twist_landmarks_oblique_near.json``), warning only beside the back
@@ -556,6 +556,11 @@ class JerkyTwistThresholds:
     #: of ``max_hip_turn_deg``): from there the network's hip line swings with a twist of the
     #: shoulders (rendered side views: bench/twist_side.py rule).
     side_max_hip_turn_deg: float = 60.0
+    #: Seen from the side, the least quick turn judged (in place of
+    #: ``min_landmark_quick_turn_deg``): from the side only large twists are found, and a
+    #: rounding unrolling fast read 5.3° on a noise-free synthetic set (the renders' found
+    #: twists read 20° and more; bench/twist_side.py rule).
+    side_min_quick_turn_deg: float = 10.0
     #: Turned towards the camera and read as from the side (``SignalConfig.twist_oblique_near``,
     #: off by default), the same three limits (chosen on 45° renders with the body held out:
     #: bench/twist_side.py rule --view 45 --backs ''): the quick turn's spreads...
@@ -851,6 +856,7 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.side_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.side_outline_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.side_max_hip_turn_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.side_min_quick_turn_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.oblique_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.oblique_outline_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.oblique_max_hip_turn_deg": Range(0.0, 360.0),

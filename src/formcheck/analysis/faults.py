@@ -947,7 +947,8 @@ _LANDMARK_TWIST_FOUND = {
     "side": ("a fit made on rendered lifters seen from the side (eight bodies, either side), "
              "warning only where the upper back's outline turns with it: with the body held "
              "out it found 21 of 24 40° twists done in 0.2 s, 6 of 24 20° ones and none of "
-             "24 10° ones, and warned on none of 72 slow twists and 48 twist-free reps"),
+             "24 10° ones, and warned on none of 72 slow twists, 72 twist-free reps and 72 "
+             "with a rounding, an arch or a lean back"),
 }
 #: How every reason begins why a set seen from the side got no twist reading
 #: (``side_twist_unread_reason``).
@@ -1032,8 +1033,8 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
                             for a in assessments)
         return RuleOutcome((), assessments, _quick_turn_series(ctx, size, None, usable))
     spread = _robust_spread(read)
-    spreads, outline_need, max_hip = _quick_turn_limits(th, tw.landmark_fit)
-    limit = max(th.min_landmark_quick_turn_deg, spreads * spread)
+    spreads, outline_need, max_hip, least = _quick_turn_limits(th, tw.landmark_fit)
+    limit = max(least, spreads * spread)
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
@@ -1083,7 +1084,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
              "twist_deg": value, "twist_side": side, "twist_cue": cue,
              "quick_turn_spread_deg": spread, "twist_rate_deg_s": rate,
              "quick_turn_spreads": spreads,
-             "min_quick_turn_deg": th.min_landmark_quick_turn_deg,
+             "min_quick_turn_deg": least,
              "hip_turn_deg": hip_turn,
              "max_hip_turn_deg": max_hip,
              "min_duration_s": th.min_duration_s,
@@ -1093,7 +1094,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.
     by = (f"{spreads:g} times the {spread:.2f}° its reading wavers "
-          "without a twist" if limit > th.min_landmark_quick_turn_deg else
+          "without a twist" if limit > least else
           f"the least size judged; its reading wavers {spread:.2f}° without a twist")
     if from_side:
         by += (f", and only where the upper back's outline turns {outline_need:g} "
@@ -1110,16 +1111,18 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
                        _quick_turn_series(ctx, size, limit, usable))
 
 
-def _quick_turn_limits(th, fit: str | None) -> tuple[float, float | None, float]:
+def _quick_turn_limits(th, fit: str | None) -> tuple[float, float | None, float, float]:
     """The limits a landmark fit's quick turns are judged by: how many spreads, how many of
-    its own spreads the back outline must turn with it (None: not asked), and the most the
-    hip line may turn across the event window."""
+    its own spreads the back outline must turn with it (None: not asked), the most the hip
+    line may turn across the event window, and the least size judged (deg)."""
     if fit == "side":
-        return th.side_quick_turn_spreads, th.side_outline_spreads, th.side_max_hip_turn_deg
+        return (th.side_quick_turn_spreads, th.side_outline_spreads, th.side_max_hip_turn_deg,
+                th.side_min_quick_turn_deg)
     if fit == "oblique_near":
         return (th.oblique_quick_turn_spreads, th.oblique_outline_spreads,
-                th.oblique_max_hip_turn_deg)
-    return th.landmark_quick_turn_spreads, None, th.max_hip_turn_deg
+                th.oblique_max_hip_turn_deg, th.min_landmark_quick_turn_deg)
+    return (th.landmark_quick_turn_spreads, None, th.max_hip_turn_deg,
+            th.min_landmark_quick_turn_deg)
 
 
 def _robust_spread(read: np.ndarray) -> float:
