@@ -115,31 +115,39 @@ def plan_bar() -> list[tuple[str, object]]:
     return out
 
 
+def _clip(name: str, exercise: str, body: str, azimuth: float, n: int, faults: tuple,
+          reps: int, **extra) -> tuple[str, object]:
+    """One clip of a plan: the ``n``-th clip's camera height (8, 12, 16° in turn) and scene,
+    480x360, crf 23."""
+    from formcheck.synth.catalog import SCENES, TEMPI
+    from formcheck.synth.scenario import Camera, Exercise, Scenario
+
+    ex = Exercise(exercise)
+    return name, Scenario(
+        exercise=ex, reps=reps, body=body, tempo=TEMPI[ex],
+        camera=Camera(azimuth_deg=azimuth, elevation_deg=8.0 + 4.0 * (n % 3), width=480,
+                      height=360),
+        scene=SCENES[n % len(SCENES)], faults=faults, crf=23, **extra)
+
+
 def plan_side() -> list[tuple[str, object]]:
     """Side views: every body in ``SIDE_BODIES`` x squat, deadlift, row x fast and slow, the
     camera at the lifter's left or right in turn, the jerk set's twists, scenes and camera
     heights, 480x360."""
-    from formcheck.synth.catalog import SCENES, TEMPI
-    from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
+    from formcheck.synth.scenario import Fault, FaultKind
 
     out = []
-    n = 0
     for kind in ("fast", "slow"):
         for i, body in enumerate(SIDE_BODIES):
-            for k, ex_name in enumerate(EXERCISES):
-                ex = Exercise(ex_name)
+            for k, ex in enumerate(EXERCISES):
                 az = SIDE_AZIMUTHS[(i + k) % len(SIDE_AZIMUTHS)]
                 sign = 1.0 if (i // 2 + k) % 2 == 0 else -1.0
                 steps, reps, dur = (FAST_PLAN, FAST_REPS, FAST_S) if kind == "fast" else \
                     (SLOW_PLAN, SLOW_REPS, SLOW_S)
                 faults = tuple(Fault(FaultKind.TWIST, sign * deg, reps=(rep,), duration_s=dur)
                                for rep, deg in steps)
-                out.append((f"{kind}_{ex.value}_{body}_az{az:g}", Scenario(
-                    exercise=ex, reps=reps, body=body, tempo=TEMPI[ex],
-                    camera=Camera(azimuth_deg=az, elevation_deg=8.0 + 4.0 * (n % 3),
-                                  width=480, height=360),
-                    scene=SCENES[n % len(SCENES)], faults=faults, crf=23)))
-                n += 1
+                out.append(_clip(f"{kind}_{ex}_{body}_az{az:g}", ex, body, az, len(out), faults,
+                                 reps))
     return out
 
 
@@ -153,24 +161,16 @@ BACK_REPS = 4
 
 def plan_backs() -> list[tuple[str, object]]:
     """Back faults without a twist: bodies x exercises x (45°, side), 480x360."""
-    from formcheck.synth.catalog import SCENES, TEMPI
-    from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
+    from formcheck.synth.scenario import Fault, FaultKind
 
+    faults = tuple(Fault(FaultKind(kind), deg, reps=(rep,)) for kind, rep, deg in BACK_PLAN)
     out = []
-    n = 0
     for group in ("45", "side"):
         for i, body in enumerate(SIDE_BODIES):
-            for k, ex_name in enumerate(EXERCISES):
-                ex = Exercise(ex_name)
+            for k, ex in enumerate(EXERCISES):
                 az = 45.0 if group == "45" else SIDE_AZIMUTHS[(i + k) % len(SIDE_AZIMUTHS)]
-                faults = tuple(Fault(FaultKind(kind), deg, reps=(rep,))
-                               for kind, rep, deg in BACK_PLAN)
-                out.append((f"backs_{ex.value}_{body}_az{az:g}", Scenario(
-                    exercise=ex, reps=BACK_REPS, body=body, tempo=TEMPI[ex],
-                    camera=Camera(azimuth_deg=az, elevation_deg=8.0 + 4.0 * (n % 3),
-                                  width=480, height=360),
-                    scene=SCENES[n % len(SCENES)], faults=faults, crf=23)))
-                n += 1
+                out.append(_clip(f"backs_{ex}_{body}_az{az:g}", ex, body, az, len(out), faults,
+                                 BACK_REPS))
     return out
 
 
