@@ -91,6 +91,7 @@ def assert_inside_reps_and_csv_agrees(report: Report) -> None:
                 top = max(hits, key=lambda f: (severity_rank(f.severity), abs(f.value)))
                 assert row[fault] == top.severity
                 assert float(row[f"{fault}_value"]) == pytest.approx(top.value, abs=1e-3)
+                assert float(row[f"{fault}_limit"]) == pytest.approx(top.threshold, abs=1e-3)
             else:
                 assert row[fault] in ("ok", "not_assessable")
 

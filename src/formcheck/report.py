@@ -363,7 +363,8 @@ class Report:
         return write_text_atomic(path, self.to_json())
 
     def reps_csv(self) -> str:
-        """One row per rep: times and, per fault, the worst finding's severity and value; else,
+        """One row per rep: times and, per fault, the worst finding's severity, value and the
+        limit it crossed (``<fault>_limit``, in the value's unit); else,
         when another rep's finding runs through the rep (``runs_through``), ``runs on from rep
         N's <severity> finding`` (``runs_on_text``: not this rep's grade) with no value and a
         note naming it; else ``not_assessable`` or ``ok``; findings outside
@@ -375,7 +376,8 @@ class Report:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["rep", "start_s", "end_s", *[f"{f}" for f in FAULTS],
-                    *[f"{f}_value" for f in FAULTS], *TWIST_CSV_COLUMNS,
+                    *[f"{f}_value" for f in FAULTS], *[f"{f}_limit" for f in FAULTS],
+                    *TWIST_CSV_COLUMNS,
                     *[f"{f}_note" for f in FAULTS]])
         rows: list[tuple[int | str, float | str, float | str]] = [
             (rep.index, _clean(float(rep.start_s)), _clean(float(rep.end_s))) for rep in self.reps]
@@ -386,7 +388,7 @@ class Report:
             rows.append(("outside", "", ""))
         for index, start_s, end_s in rows:
             rep_no = index if isinstance(index, int) else None
-            status, values, notes = [], [], []
+            status, values, limits, notes = [], [], [], []
             for fault in FAULTS:
                 hits = [f for f in self.findings if f.fault == fault and f.rep == rep_no]
                 # The rep's own assessment, else the clip's (the outside row's): the status
@@ -399,23 +401,27 @@ class Report:
                     top = worst(hits)
                     status.append(top.severity)
                     values.append(_clean(float(top.value)))
+                    limits.append(_clean(float(top.threshold)))
                 elif through:  # another rep's finding runs through this one: not "ok"
                     top = worst(through)
                     status.append(runs_on_text(top))
                     values.append("")
+                    limits.append("")
                     notes[-1] = "; ".join(filter(None, (through_note(top), notes[-1])))
                 elif a is not None and not a.assessable:
                     status.append("not_assessable")
                     values.append("")
+                    limits.append("")
                 else:
                     status.append("ok")
                     values.append("")
+                    limits.append("")
             twists = [f for f in self.findings if f.fault == "jerky_twist" and f.rep == rep_no]
             twist = worst(twists) if twists else None
             extra = ["", "", ""] if twist is None else [
                 _clean(float(twist.evidence.get("twist_deg", float("nan")))),
                 twist.evidence.get("twist_side", ""), _clean(float(twist.peak_s))]
-            w.writerow([index, start_s, end_s, *status, *values, *extra, *notes])
+            w.writerow([index, start_s, end_s, *status, *values, *limits, *extra, *notes])
         return buf.getvalue()
 
     def save_csv(self, path: str | os.PathLike) -> Path:
