@@ -439,10 +439,12 @@ def upper_back_depth(image_xy: geo.Joints | np.ndarray, back_xy: np.ndarray,
     the side a turn of the shoulders, either way, swings a shoulder blade out behind the
     chord: the mask's own evidence of a twist, which the pose network's guess at the hidden
     shoulder does not make. NaN where those points are missing."""
-    outline = geo.Outline.of(image_xy, back_xy)
+    # A point's distance off the chord does not depend on where along it the point sits:
+    # only the top points are gathered.
+    outline = geo.Outline.of(image_xy, np.asarray(back_xy)[:, : last_point + 1])
     scale = _median(outline.length)
     with np.errstate(invalid="ignore"):
-        top = np.abs(outline.off[: last_point + 1]).astype(np.float64)
+        top = np.abs(outline.off).astype(np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames with no point: NaN
         return np.nanmean(top, axis=0) / scale
