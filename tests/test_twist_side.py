@@ -44,10 +44,11 @@ def _twist_clip(result):
     return a
 
 
-def test_the_side_fit_ships_and_names_the_nearer_side_left():
+def test_the_side_fit_ships_and_reads_the_trunk_on_both_sides():
     model = twist_landmark_model("side")
     assert model is not None and model.weights.shape == (len(model.landmarks), 2)
-    # The nearer side is read as "left": every landmark named has its other-side twin.
+    # Both shoulders and both hips (the nearer side named "left": the mirror test checks that
+    # a set seen from the other side reads its twins).
     assert set(model.landmarks) >= {L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP}
 
 
@@ -95,9 +96,10 @@ def test_with_the_side_cue_off_the_side_view_keeps_its_old_reason():
     assert not a.assessable and "side view cannot show rotation" in a.reason
 
 
-def test_under_a_second_of_the_set_the_side_reading_waits():
+def test_under_a_second_of_the_set_the_side_reading_is_not_made_and_says_so():
     """The first second of a set (the quick-turn filter blanks half a support at each end):
-    not read yet, with a reason live mode turns into "waiting for the first rep"."""
+    not read yet, with the reason live mode turns into "waiting for the first rep" (tested
+    below)."""
     seq = _side_set()
     short = seq.slice(0, 45)
     tw = compute_signals(short, Config()).resolved().twist

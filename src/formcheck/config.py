@@ -545,7 +545,7 @@ class JerkyTwistThresholds:
     #: and the set is not assessable for the twist (a limit from a few frames is a guess).
     min_landmark_spread_s: float = 1.0
     #: Seen from the side (``SignalConfig.twist_side_cue``) the side fit's quick turn warns
-    #: from this many times its spread (and ``min_landmark_quick_turn_deg``)...
+    #: from this many times its spread (and ``side_min_quick_turn_deg``)...
     side_quick_turn_spreads: float = 9.0
     #: ...and only where, within half of ``event_window_s`` of it, the upper back's outline
     #: also turns quickly by this many times its own spread over the judged frames (the fit
@@ -558,8 +558,8 @@ class JerkyTwistThresholds:
     side_max_hip_turn_deg: float = 60.0
     #: Seen from the side, the least quick turn judged (in place of
     #: ``min_landmark_quick_turn_deg``): from the side only large twists are found, and a
-    #: rounding unrolling fast read 5.3° on a noise-free synthetic set (the renders' found
-    #: twists read 20° and more; bench/twist_side.py rule).
+    #: rounding unrolling fast read 5.3° on a noise-free synthetic set, and no rendered twist
+    #: the rule found read under 10° (bench/twist_side.py rule gives the same table with it).
     side_min_quick_turn_deg: float = 10.0
     #: Turned towards the camera and read as from the side (``SignalConfig.twist_oblique_near``,
     #: off by default), the same three limits (chosen on 45° renders with the body held out:

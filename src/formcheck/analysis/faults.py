@@ -949,6 +949,11 @@ _LANDMARK_TWIST_FOUND = {
              "out it found 21 of 24 40° twists done in 0.2 s, 6 of 24 20° ones and none of "
              "24 10° ones, and warned on none of 72 slow twists, 72 twist-free reps and 72 "
              "with a rounding, an arch or a lean back"),
+    "oblique_near": ("a fit made on rendered lifters turned 45° towards the camera (eight "
+                     "bodies; off by default), warning only where the upper back's outline "
+                     "turns with it: with the body held out it found 24 of 24 40° twists done "
+                     "in 0.2 s, 23 of 24 20° ones and 8 of 24 10° ones, and warned on none of "
+                     "72 slow twists and 48 twist-free reps"),
 }
 #: How every reason begins why a set seen from the side got no twist reading
 #: (``side_twist_unread_reason``).
@@ -979,11 +984,6 @@ def is_side_twist_short_reason(reason: str | None) -> bool:
         ", read on under " in reason
 
 
-_LANDMARK_TWIST_FOUND["oblique_near"] = (
-    "a fit made on rendered lifters turned 45° towards the camera (eight bodies), warning "
-    "only where the upper back's outline turns with it: with the body held out it found 24 of "
-    "24 40° twists done in 0.2 s, 23 of 24 20° ones and 8 of 24 10° ones, and warned on none "
-    "of 72 slow twists and 48 twist-free reps")
 #: Why a set read from the side, or a rep of it, is not judged where filmed from another view.
 _SIDE_READ_REASON = ("this set's twist is read from the side, but this was filmed from the "
                      "{view} view, which that reading does not cover; film side-on or "
@@ -998,7 +998,8 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     and only where the back's outline turns with it, on frames where it was read) times the
     reading's own spread over the judged frames (how
     much it wavers on this lifter without a twist), and at least
-    ``min_landmark_quick_turn_deg``. Where the spread cannot be measured (under
+    ``min_landmark_quick_turn_deg`` (from the side ``side_min_quick_turn_deg``:
+    ``_quick_turn_limits``). Where the spread cannot be measured (under
     ``min_landmark_spread_s`` of judged frames) nothing is judged, and says so. A picture jump
     within the filter's reach or the hips turning with the shoulders rule a turn out, as on
     the other cues. The finding also states the landmark angle's peak rate over the turn (its
@@ -1239,22 +1240,26 @@ def _nanargmax_abs_short(a: np.ndarray) -> int:
     return at
 
 
+#: What each landmark fit reads, in words (``_twist_cue``; the square-on fit's is the default).
+_FIT_WORDS = {
+    "hands": ("the shoulders', arms', hips' and knees' positions in the picture (the hands held "
+              "at the shoulders)"),
+    "side": ("the head's, shoulders', hips' and knees' positions in the picture seen from the "
+             "side, with the upper back's outline"),
+    "oblique_near": ("the head's, shoulders', hips' and knees' positions in the picture read as "
+                     "from the side, with the upper back's outline"),
+}
+
+
 def _twist_cue(tw) -> str:
     """Which cue the twist angle was mostly read from, in words (for the report)."""
     if tw is None:
         return "nothing"
     share = float(np.mean(tw.width_weight)) if tw.width_weight.size else 0.0
     other = {"flow": "the torso's optical flow",
-             "landmarks": ("the shoulders', arms', hips' and knees' positions in the picture "
-                           "(the hands held at the shoulders)"
-                           if _reads_arms(tw) else
-                           "the head's, shoulders', hips' and knees' positions in the picture "
-                           "seen from the side, with the upper back's outline"
-                           if tw.landmark_fit == "side" else
-                           "the head's, shoulders', hips' and knees' positions in the picture "
-                           "read as from the side, with the upper back's outline"
-                           if tw.landmark_fit == "oblique_near" else
-                           "the shoulders', hips' and knees' positions in the picture"),
+             "landmarks": _FIT_WORDS.get(
+                 "hands" if _reads_arms(tw) else tw.landmark_fit,
+                 "the shoulders', hips' and knees' positions in the picture"),
              }.get(tw.depth_source, "the landmarks' depth")
     if share >= 0.9:
         return "the shoulders' projected width against the hips'"

@@ -17,6 +17,7 @@ from formcheck.analysis import geometry as geo
 from formcheck.analysis.signal import Gradient, TimeBase, quick_turn, quick_turn_taps, smooth_rows
 from formcheck.config import EXERCISES, Config, SignalConfig
 from formcheck.pose.landmarks import Landmark as L
+from formcheck.pose.landmarks import mirror_index
 from formcheck.pose.sequence import PoseSequence
 
 #: Landmark pairs that must be visible (either side) for the trunk signals.
@@ -370,13 +371,9 @@ def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarr
 GATED_FITS = ("side", "oblique_near")
 
 #: The side fit's landmarks are named as if the lifter's left side were the nearer one, and its
-#: x weights are for a lifter facing to the right of the picture (``side_landmark_twist_deg``).
-_OTHER_SIDE = {L.NOSE: L.NOSE, L.LEFT_EAR: L.RIGHT_EAR, L.RIGHT_EAR: L.LEFT_EAR,
-               L.LEFT_SHOULDER: L.RIGHT_SHOULDER, L.RIGHT_SHOULDER: L.LEFT_SHOULDER,
-               L.LEFT_ELBOW: L.RIGHT_ELBOW, L.RIGHT_ELBOW: L.LEFT_ELBOW,
-               L.LEFT_WRIST: L.RIGHT_WRIST, L.RIGHT_WRIST: L.LEFT_WRIST,
-               L.LEFT_HIP: L.RIGHT_HIP, L.RIGHT_HIP: L.LEFT_HIP,
-               L.LEFT_KNEE: L.RIGHT_KNEE, L.RIGHT_KNEE: L.LEFT_KNEE}
+#: x weights are for a lifter facing to the right of the picture (``side_landmark_twist_deg``):
+#: where the right side is nearer each is read on its other-side twin.
+_OTHER_SIDE = mirror_index()
 
 
 def side_on_camera(seq: PoseSequence, min_presence: float = 0.5) -> tuple[bool, float] | None:
@@ -409,7 +406,7 @@ def side_landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...], min_p
     if how is None:
         return None
     left_nearer, facing = how
-    order = landmarks if left_nearer else tuple(_OTHER_SIDE[lm] for lm in landmarks)
+    order = landmarks if left_nearer else tuple(int(_OTHER_SIDE[lm]) for lm in landmarks)
     pos = landmark_positions(seq, order, min_presence)
     if pos is None:
         return None
@@ -635,19 +632,18 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     outline_quick = None
     if landmarks and np.isfinite(phi):
         if sc.twist_side_cue and phi >= sc.twist_side_min_off_deg:
-            # Side-on: the side fit, only beside the outline's evidence (rendered truth: the
-            # fit alone warned on slow twists, docs/analysis.md twist round 14).
-            depth = upper_back() if upper_back is not None else None
-            outline_quick = _quick_turns_read(base, depth, ok, sc)
             fit_view = "side"
-            side_unread = "outline" if depth is None else "short"
         elif facing and sc.twist_oblique_near and phi >= sc.twist_width_zero_deg:
-            # Turned towards the camera, read as from the side (off by default: measured).
-            depth = upper_back() if upper_back is not None else None
-            outline_quick = _quick_turns_read(base, depth, ok, sc)
-            fit_view = "oblique_near"
+            fit_view = "oblique_near"  # turned towards the camera, read as from the side (off)
         elif facing:
             fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
+    if fit_view in GATED_FITS:
+        # Only beside the outline's evidence (rendered truth: the side fit alone warned on slow
+        # twists, docs/analysis.md twist round 14).
+        depth = upper_back() if upper_back is not None else None
+        outline_quick = _quick_turns_read(base, depth, ok, sc)
+        if fit_view == "side":
+            side_unread = "outline" if depth is None else "short"
     # Its slow part is not fitted (posture moves these landmarks too): only quick turns are
     # read, through the filter the fit was made through. Where a fit reads too little of the
     # set (the knees or wrists out of the picture, say), the next fit the view offers reads
