@@ -397,6 +397,18 @@ def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_messag
         assert "24°" in " ".join(lines) and not lines[-1].endswith("…")
 
 
+def test_a_twist_banners_short_form_names_its_side():
+    """Session 13's note: the twist's message names the side it turned to; the banner's
+    short form (a frame too narrow for the message) left it out."""
+    from formcheck.render._common import finding_short_text
+
+    base = make_report().findings[0]
+    twist = replace(base, fault="jerky_twist", value=24.2, unit="deg", severity="mild",
+                    evidence={"twist_side": "right"})
+    assert finding_short_text(twist) == "Jerky twist in rep 2: 24° (mild), to the right"
+    assert finding_short_text(replace(twist, evidence={})) == "Jerky twist in rep 2: 24° (mild)"
+
+
 def test_a_narrow_frame_keeps_every_number_whole_and_most_of_the_lifter_clear():
     """QA session 7 (a 166x360 deadlift clip): the gauge read "Back flexion past a…" and
     "now 66…", and a caveat column and "not judged" notices covered most of the lifter.
@@ -1063,3 +1075,25 @@ def test_evidence_ratios_are_not_shown_in_their_divisors_unit():
     assert rows["degrees of flexion per % of torso of bow"] == "3.6"
     assert rows["degrees of flexion per degree of trunk lean"] == "0.27"
     assert rows["back bow at the worst frame"] == "16.8%"
+
+
+def test_the_twist_angle_plot_keeps_the_twist_a_finding_is_about():
+    """Session 13's note: a 0.2 s twist is a spike in the twist-angle plot, and the plot's
+    robust range (2nd-98th percentile) cut it off, though the finding is about it."""
+    from formcheck.render._common import robust_range
+    from formcheck.render.html import _told_extremes
+
+    t = np.arange(0.0, 20.0, 1 / 30)
+    angle = np.sin(t) * 1.5
+    spike = (t >= 10.0) & (t < 10.2)
+    angle[spike] = 30.0
+    s = Series("twist_angle", "Shoulders turned against the hips", "deg", t, angle)
+    base = make_report().findings[0]
+    twist = replace(base, fault="jerky_twist", start_s=10.0, end_s=10.1, peak_s=10.05,
+                    evidence={"signals": ["twist_quick_turn", "twist_angle"]})
+    report = replace(make_report(), findings=(twist,))
+    assert robust_range(angle, [])[1] < 30.0  # what the plot showed before
+    assert robust_range(angle, _told_extremes(s, report))[1] > 30.0
+    # A finding that does not name the series leaves its range alone.
+    other = replace(report, findings=(replace(twist, evidence={"signals": ["twist_rate"]}),))
+    assert _told_extremes(s, other) == []

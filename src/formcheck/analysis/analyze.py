@@ -35,6 +35,16 @@ class AnalysisResult:
     series: dict[str, Series] = field(default_factory=dict)
 
 
+#: How the reason begins when the lifter was in view too briefly (live mode waits for more
+#: of the set instead of showing it: ``is_short_set_reason``).
+SHORT_SET_PREFIX = "the lifter is in view for under "
+
+
+def is_short_set_reason(reason: str | None) -> bool:
+    """Whether ``reason`` says the lifter was in view too briefly to judge anything."""
+    return reason is not None and reason.startswith(SHORT_SET_PREFIX)
+
+
 def _clip_reason(seq: PoseSequence, sig: BodySignals, config: Config) -> str | None:
     ac = config.assess
     n_person = int(sig.detected.sum())
@@ -43,7 +53,7 @@ def _clip_reason(seq: PoseSequence, sig: BodySignals, config: Config) -> str | N
                 "keep the lifter in the picture")
     seen_t = seq.t_s[sig.detected]
     if float(seen_t[-1] - seen_t[0]) < ac.min_duration_s:
-        return (f"the lifter is in view for under {ac.min_duration_s:g} s; film the whole set")
+        return f"{SHORT_SET_PREFIX}{ac.min_duration_s:g} s; film the whole set"
     return None
 
 

@@ -796,14 +796,13 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     if tw is None:
         caveat = None
     elif tw.quick_turn_deg is not None:
-        caveat = (f"no warning does not rule a twist out; twist read from {cue}, "
+        caveat = (f"{_NO_WARNING_CLAUSE}twist read from {cue}, "
                   + _LANDMARK_TWIST_FOUND.get(tw.landmark_fit, "a fit made on rendered lifters"))
     else:
-        caveat = ("no warning does not rule a twist out; "
-                  f"twist read from {cue}; on rendered lifters it found about half of the 40° "
-                  "twists done in 0.2 s, few of the 10-20° ones, and none of the 10-20° twists "
-                  "turned out in 0.25 s (a shoulder leading the pull, a heave, a turn that "
-                  "stays)")
+        caveat = (f"{_NO_WARNING_CLAUSE}twist read from {cue}; on rendered lifters it found "
+                  "about half of the 40° twists done in 0.2 s, few of the 10-20° ones, and none "
+                  "of the 10-20° twists turned out in 0.25 s (a shoulder leading the pull, a "
+                  "heave, a turn that stays)")
     side = tw is not None and tw.landmark_fit == "side"
     # Views from the hip line: the twist itself turns the shoulders and the body's yaw. Read
     # from the side (the side fit and the outline), only side-view reps are judged.
@@ -818,7 +817,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         usable = usable & ~turned
     assessments, usable = judged_in_reps(ctx, assessments, usable)
     if tw is not None and tw.quick_turn_deg is not None:
-        return _quick_turns(ctx, assessments, usable, cue)
+        return _warned_reps_caveat(_quick_turns(ctx, assessments, usable, cue))
     n = len(sig.t_s)
     if tw is None:
         angle = rate = jerk = np.full(n, np.nan)
@@ -922,7 +921,21 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         Series("twist_angle", "Shoulders turned against the hips (+ to the lifter's left)",
                "deg", sig.t_s, angle),
     )
-    return RuleOutcome(tuple(findings), assessments, series)
+    return _warned_reps_caveat(RuleOutcome(tuple(findings), assessments, series))
+
+
+#: The twist caveat's first clause, true only of a rep with no warning.
+_NO_WARNING_CLAUSE = "no warning does not rule a twist out; "
+
+
+def _warned_reps_caveat(outcome: RuleOutcome) -> RuleOutcome:
+    """``outcome`` with the words of each rep that has a finding rid of the clause that
+    speaks of no warning (the video shows a caveat's first clause beside the warning)."""
+    warned = {f.rep for f in outcome.findings}
+    return replace(outcome, assessments=tuple(
+        replace(a, reason=a.reason.replace(_NO_WARNING_CLAUSE, "", 1))
+        if a.rep is not None and a.rep in warned and a.reason else a
+        for a in outcome.assessments))
 
 
 #: What the landmark twist found on rendered lifters facing the camera, each body held out of
@@ -1094,14 +1107,16 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             placed=placed))
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.
-    by = (f"{spreads:g} times the {spread:.2f}° its reading wavers "
+    by = (f"{spreads:g} times the {spread:.1f}° its reading wavers "
           "without a twist" if limit > least else
-          f"the least size judged; its reading wavers {spread:.2f}° without a twist")
+          f"the least size judged; its reading wavers {spread:.1f}° without a twist")
     if from_side:
         by += (f", and only where the upper back's outline turns {outline_need:g} "
                "times its own spread with it")
+    # The limit to the figures the other surfaces show it with (whole degrees from 10°).
+    shown = f"{limit:.0f}" if limit >= 10 else f"{limit:.1f}"
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
-                             f"{limit:.1f}° ({by})")
+                             f"{shown}° ({by})")
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},

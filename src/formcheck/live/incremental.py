@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from formcheck.analysis.analyze import is_short_set_reason
 from formcheck.analysis.faults import (
     NO_REP_JUDGED_REASON,
     is_no_rep_reason,
@@ -133,9 +134,10 @@ def waiting_for_first_rep(report: Report) -> Report:
     (``faults.is_no_rep_reason``) or none of the reps under way could be judged
     (``faults.NO_REP_JUDGED_REASON``, whose reps are not shown yet), or, seen from the side,
     would judge the twist once more of the set is read (``faults.is_side_twist_short_reason``),
-    is not assessable "waiting for the first rep". Mid-set the clip's "no rep was counted (…)"
-    read like a verdict on a set that has only begun, and a rep still under way is not yet
-    judged either.
+    or would not because the set so far is under the shortest judged (its first second:
+    ``analyze.is_short_set_reason``), is not assessable "waiting for the first rep". Mid-set
+    the clip's "no rep was counted (…)" read like a verdict on a set that has only begun,
+    and a rep still under way is not yet judged either.
     A fault the view or the visibility rules out keeps its reason (the lifter can act on it).
     The set's record, made from the whole set at its end, keeps the true reason."""
     if report.reps:
@@ -144,7 +146,8 @@ def waiting_for_first_rep(report: Report) -> Report:
         replace(a, assessable=False, reason=WAITING_REASON)
         if a.rep is None and (a.assessable or is_no_rep_reason(a.reason)
                               or a.reason == NO_REP_JUDGED_REASON
-                              or is_side_twist_short_reason(a.reason)) else a
+                              or is_side_twist_short_reason(a.reason)
+                              or is_short_set_reason(a.reason)) else a
         for a in report.assessable)
     return replace(report, assessable=assessable)
 

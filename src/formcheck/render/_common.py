@@ -312,13 +312,15 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
     """The finding in a few words for a frame too small for its message: the fault, where,
     its value and grade (``Rounded back in rep 1: 84° (severe)``), from the same fields.
     ``rep=False`` leaves the rep's number out (``Rounded back: 84° (severe)``), for while the
-    set cannot tell it; a finding outside the reps still says so."""
+    set cannot tell it; a finding outside the reps still says so. A twist names its side
+    (``Jerky twist in rep 2: 24° (mild), to the right``), as its message does."""
     if f.rep is None:
         where = " outside reps"
     else:
         where = f" in rep {f.rep}" if rep else ""
+    side = f.evidence.get("twist_side")
     return (f"{capitalized(fault_title(f.fault))}{where}: {format_value(f.value, f.unit)} "
-            f"({f.severity})")
+            f"({f.severity})" + (f", to the {side}" if side in ("left", "right") else ""))
 
 
 def not_judged_text(fault: str, reason: str | None, *, video: bool = False) -> str:

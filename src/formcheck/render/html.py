@@ -414,6 +414,23 @@ def _ordered_series(series: dict[str, Series]) -> list[Series]:
     return sorted(series.values(), key=lambda s: order.get(s.fault, len(order)))
 
 
+def _told_extremes(s: Series, report: Report) -> list[float]:
+    """The highest and lowest values of ``s`` around each finding that names it among its
+    signals without being decided on it (the twist's angle beside its rate or quick turn):
+    a brief twist is a spike the plot's robust range would clip, and it is what the finding
+    is about. Around: the finding's span widened by its length (at least 0.25 s) each side."""
+    out: list[float] = []
+    for f in report.findings:
+        if s.name not in f.evidence.get("signals", ()) or s.fault == f.fault:
+            continue
+        pad = max(f.end_s - f.start_s, 0.25)
+        near = s.values[(s.t_s >= f.start_s - pad) & (s.t_s <= f.end_s + pad)]
+        near = near[np.isfinite(near)]
+        if near.size:
+            out += [float(near.min()), float(near.max())]
+    return out
+
+
 def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
     """One signal over time with its threshold, rep bands and findings, as an inline SVG;
     ``muted`` greys the curve of a fault this clip could not be judged on."""
@@ -461,7 +478,7 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
                         va="center", transform=ax.get_yaxis_transform())
         if len(s.t_s):
             ax.set_xlim(float(s.t_s[0]), float(s.t_s[-1]))
-        peaks = [f.value for f in mine]
+        peaks = [f.value for f in mine] + _told_extremes(s, report)
         ax.set_ylim(*robust_range(s.values, [*(s.limit_span() or ()), *peaks]))
         ax.set_xlabel("time (s)")
         ax.set_ylabel(s.unit)
