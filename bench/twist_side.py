@@ -39,6 +39,10 @@ import eval_twist as et  # noqa: E402
 #: ears, shoulders, hips, knees (the arms move on their own in a row or a deadlift).
 LANDMARKS = (0, 7, 8, 11, 12, 23, 24, 25, 26)
 MIN_PRESENCE = 0.5
+#: A frame is read only where every landmark lies this many torso lengths inside the picture
+#: (at the edge the network guesses what the picture cut off: a close shot's head; 0.1 left
+#: every render as it was and took a real oblique rep's false warning away, twist round 15).
+EDGE_MARGIN = 0.1
 #: A fast twist is found when a finding overlaps its interval widened by this (s).
 SLACK_S = 0.3
 DEFAULT_DIR = Path("/work/cache/s13-side")
@@ -83,7 +87,7 @@ class SideClip:
         sc = Config().signal
         taps = quick_turn_taps(sc.twist_quick_rise_s, sc.twist_quick_support_s,
                                1.0 / float(np.median(np.diff(t))))
-        read = side_landmark_positions(self.seq, LANDMARKS, MIN_PRESENCE)
+        read = side_landmark_positions(self.seq, LANDMARKS, MIN_PRESENCE, EDGE_MARGIN)
         in_reps = np.zeros(len(t), bool)
         for r in self.tr["reps"]:
             in_reps |= (t >= r["start_s"]) & (t <= r["end_s"])
@@ -157,6 +161,12 @@ def _twists(clips: list[SideClip]) -> list[SideClip]:
     return [c for c in clips if not c.name.startswith("backs_")]
 
 
+def _fitted(clips: list[SideClip], args: argparse.Namespace) -> list[SideClip]:
+    """The clips a fit is made on: the rendered twists, and with ``--fit-backs`` the
+    twist-free back faults too (their true twist, none, as the target)."""
+    return clips if args.fit_backs else _twists(clips)
+
+
 def fit(clips: list[SideClip], lam: float) -> np.ndarray:
     """Ridge weights (``twist_learned.ridge``) of the filtered true twist on the filtered
     positions over the reps' frames, ``(len(LANDMARKS), 2)``, scaled so that the largest
@@ -187,7 +197,8 @@ def model_of(w: np.ndarray, fitted: str = "bench"):
     from formcheck.analysis.features import TwistLandmarkModel
 
     return TwistLandmarkModel(landmarks=LANDMARKS, weights=np.asarray(w, float),
-                              min_presence=MIN_PRESENCE, fitted=fitted)
+                              min_presence=MIN_PRESENCE, fitted=fitted,
+                              edge_margin=EDGE_MARGIN)
 
 
 def analyse(seqs, model, spreads: float, outline: float, hip: float, exercise=None):
@@ -235,10 +246,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from formcheck.fsutil import write_text_atomic
 
     clips = load(args.dir, args.backs)
-    w = fit(_twists(clips), args.lam)
+    w = fit(_fitted(clips, args), args.lam)
     bodies = ", ".join(sorted({c.body for c in clips}))
     v = VIEWS[VIEW]
-    fitted = (f"bench/twist_side.py fit --view {VIEW} --lam {args.lam:g}: "
+    fitted = (f"bench/twist_side.py fit --view {VIEW} --lam {args.lam:g} --edge {args.edge:g}: "
               f"{len(_twists(clips))} rendered {VIEW} views (eval_twist.py --plan "
               f"{v['plan']}" + (f" --only '{v['only']}'" if v["only"] else "")
               + f"; deadlifts, rows, squats; bodies {bodies}), through the quick-turn filter "
@@ -248,6 +259,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     out = (Path(__file__).resolve().parents[1] / "src" / "formcheck" / "analysis" / "data"
            / TWIST_LANDMARK_FILES[v["fit"]])
     model = {"landmarks": list(LANDMARKS), "min_presence": MIN_PRESENCE,
+             **({"edge_margin": EDGE_MARGIN} if EDGE_MARGIN else {}),
              "weights": np.round(w, 4).tolist(), "fitted": fitted}
     write_text_atomic(out, json.dumps(model, indent=1) + "\n")
     print(f"wrote {out}: {fitted}")
@@ -263,7 +275,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     # Every clip read with a fit made without its body, under every set of limits.
     held: dict[tuple[float, float, float], list[dict]] = {k: [] for k in combos}
     for body in bodies:
-        model = model_of(fit(_twists([c for c in clips if c.body != body]), args.lam))
+        model = model_of(fit(_fitted([c for c in clips if c.body != body], args), args.lam))
         mine = [c for c in clips if c.body == body]
         for combo in combos:
             for c, res in zip(mine, analyse([c.seq for c in mine], model, *combo), strict=True):
@@ -295,7 +307,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     # Real clips: the fit on every body, the limits chosen on every body.
     from formcheck.pose.sequence import PoseSequence
 
-    model = model_of(fit(_twists(clips), args.lam))
+    model = model_of(fit(_fitted(clips, args), args.lam))
     paths = sorted(args.poses.glob("*.npz"))
     judged = warned = 0
     names = []
@@ -322,6 +334,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global VIEW, LANDMARKS, EDGE_MARGIN
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("fit", "rule"):
@@ -333,6 +346,12 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--lam", type=float, default=1.0, help="ridge penalty per 1000 frames")
         p.add_argument("--backs", type=lambda v: Path(v) if v else None, default=DEFAULT_BACKS,
                        help="the twist-free back faults ('' for none)")
+        p.add_argument("--landmarks", type=int, nargs="+", default=list(LANDMARKS),
+                       help="the landmarks the fit weighs (nearer side named left)")
+        p.add_argument("--edge", type=float, default=EDGE_MARGIN,
+                       help="torso lengths every landmark read must lie inside the picture")
+        p.add_argument("--fit-backs", action="store_true",
+                       help="fit on the back faults too, as reps without a twist")
         if name == "rule":
             p.add_argument("--poses", type=Path, default=DEFAULT_REAL,
                            help="real shared clips' poses (one .npz per clip)")
@@ -340,8 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--outline", type=float, nargs="+", default=GRID_OUTLINE)
             p.add_argument("--hip", type=float, nargs="+", default=GRID_HIP)
     args = ap.parse_args(argv)
-    global VIEW
-    VIEW = args.view
+    VIEW, LANDMARKS, EDGE_MARGIN = args.view, tuple(args.landmarks), args.edge
     if args.dir is None:
         args.dir = VIEWS[VIEW]["dir"]
     return {"fit": cmd_fit, "rule": cmd_rule}[args.cmd](args)

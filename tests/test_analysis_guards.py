@@ -93,7 +93,12 @@ def test_camera_cut_during_the_twist_is_not_judged(setup):
 @pytest.mark.parametrize(("yaw", "twist_ok"), [(45.0, True), (60.0, False), (150.0, True)])
 def test_twist_needs_the_body_turned_well_toward_or_away_from_the_camera(yaw, twist_ok):
     seq, _ = synthesize(dataclasses.replace(SPEC, yaw_deg=yaw))
-    result = analyze_sequence(seq)
+    # Turned 45° towards the camera the twist is read as from the side, beside the back
+    # outline, which the stick figure does not turn as a rendered lifter's mask does (that
+    # reading is checked on the rendered sample squat_jerkytwist_45_f_heavy: test_check_cli):
+    # the guard is checked here on the projected widths it replaced.
+    assert _clip_assessment(analyze_sequence(seq)).assessable is twist_ok
+    result = analyze_sequence(seq, load_config(None, ["signal.twist_oblique_near=false"]))
     a = _clip_assessment(result)
     assert a.assessable is twist_ok
     assert bool(_twist_findings(result)) is twist_ok

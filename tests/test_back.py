@@ -12,6 +12,7 @@ import pytest
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis import geometry as geo
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+from formcheck.config import load_config
 from formcheck.errors import ConfigError
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
@@ -97,7 +98,11 @@ def test_mirror_image_gives_the_same_findings(exercise, yaw):
     reps = (CLEAN, SynthRep(flexion_deg=35.0), SynthRep(lean_back_deg=20.0),
             SynthRep(twist_deg=40.0))
     seq, _ = synthesize(SynthSpec(exercise=exercise, reps=reps, yaw_deg=yaw, **NOISE))
-    a, b = analyze_sequence(seq), analyze_sequence(mirrored(seq))
+    # Turned towards the camera the twist is read as from the side beside the outline, which
+    # the stick figure does not turn as a rendered lifter's does: there the widths' path is
+    # checked here (the other on a rendered set: test_twist_side).
+    cfg = load_config(None, ["signal.twist_oblique_near=false"]) if yaw < 60 else None
+    a, b = analyze_sequence(seq, cfg), analyze_sequence(mirrored(seq), cfg)
     assert a.findings, "the set has faults to find"
     assert (a.exercise.name, a.view.name, len(a.reps)) == (b.exercise.name, b.view.name,
                                                            len(b.reps))

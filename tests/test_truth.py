@@ -38,6 +38,9 @@ CASES = {
                                     reps=(CLEAN, SynthRep(lean_back_deg=25.0), CLEAN)),
     "deadlift_lean_back_45": SynthSpec(exercise="deadlift", yaw_deg=45.0, **NOISE,
                                        reps=(CLEAN, SynthRep(lean_back_deg=25.0), CLEAN)),
+    # Facing away at 45° the twist is read from the widths (its rate: a limit per frame).
+    "deadlift_lean_back_rear45": SynthSpec(exercise="deadlift", yaw_deg=135.0, **NOISE,
+                                           reps=(CLEAN, SynthRep(lean_back_deg=25.0), CLEAN)),
     # Square-on the landmark cue reads the twist (a turn about the lifter's own spine).
     "row_twist_front": SynthSpec(exercise="row", yaw_deg=0.0, **NOISE, twist_about_spine=True,
                                  reps=(CLEAN, SynthRep(twist_deg=40.0), CLEAN)),
@@ -279,8 +282,9 @@ def test_overlay_notices_and_banners_are_never_cut(size):
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout
 
     checked: set[str] = set()
-    # From the side (the twist's quick turn, one limit) and at 45° (its rate, a limit per frame).
-    for case in ("deadlift_lean_back", "deadlift_lean_back_45"):
+    # From the side and at 45° (the twist's quick turn, one limit) and facing away at 45° (its
+    # rate, a limit per frame).
+    for case in ("deadlift_lean_back", "deadlift_lean_back_45", "deadlift_lean_back_rear45"):
         seq, result, report = analysed(case)
         overlay = OverlayRenderer(report, seq, result.series)
         st = OverlayStyle()

@@ -200,3 +200,58 @@ def test_live_waits_while_the_side_reading_has_too_little_of_the_set():
     report = waiting_for_first_rep(build_report(short, result, None))
     (a,) = [a for a in report.assessable if a.fault == "jerky_twist" and a.rep is None]
     assert a.reason == WAITING_REASON
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+@pytest.mark.slow
+def test_turned_45_degrees_towards_the_camera_the_twist_sample_is_found_and_mirrors():
+    """Twist round 15: turned 45° towards the camera the twist is read as from the side (a fit
+    made on 45° renders, beside the upper back's outline). The rendered sample
+    squat_jerkytwist_45_f_heavy turns 25° to the lifter's left in 0.2 s on rep 2 (truth
+    4.115-4.315 s): warned there alone, to the left; mirrored, to the right with the same size.
+    The rendered 45° row rounded on both reps gets no twist warning (at the 45° reading's
+    first limits it did: twist round 14)."""
+    from formcheck.pipeline import extract_pose
+    from formcheck.pose.models import resolve_model
+
+    model = str(resolve_model("full").path)
+    seq = extract_pose(SAMPLES / "squat_jerkytwist_45_f_heavy.mp4", model)
+    assert compute_signals(seq, Config()).resolved().twist.landmark_fit == "oblique_near"
+    result = analyze_sequence(seq)
+    assert result.view.name == "oblique"
+    (f,) = [f for f in result.findings if f.fault == "jerky_twist"]
+    assert f.rep == 2 and f.evidence["twist_side"] == "left" and f.unit == "deg"
+    assert f.start_s <= 4.315 + 0.3 and f.end_s >= 4.115 - 0.3
+    assert "turned towards the camera" in f.evidence["twist_cue"]
+    (g,) = [g for g in analyze_sequence(mirrored(seq)).findings if g.fault == "jerky_twist"]
+    assert g.rep == 2 and g.evidence["twist_side"] == "right"
+    assert g.value == pytest.approx(f.value, abs=1e-3)
+    rounded = analyze_sequence(extract_pose(SAMPLES / "row_rounded_45_f_heavy.mp4", model))
+    assert not [h for h in rounded.findings if h.fault == "jerky_twist"]
+
+
+def test_a_landmark_at_the_pictures_edge_is_not_read_from_the_side():
+    """A close shot with the head at the top of the picture (a real 45° squat warned on a
+    turn read from guessed head landmarks there, twist round 15): frames where a landmark the
+    fit reads lies within its edge margin (torso lengths) of the picture's edge are not read."""
+    from formcheck.analysis.features import side_landmark_positions
+
+    seq = _side_set()
+    model = twist_landmark_model("side")
+    assert model.edge_margin > 0
+    free = side_landmark_positions(seq, model.landmarks, model.min_presence, model.edge_margin)
+    assert free is not None and np.isfinite(free[0]).all(axis=(1, 2)).mean() > 0.9
+    # Move the picture up so the nose sits 2 px under the top edge on every other frame.
+    im = seq.image_xy.copy()
+    shift = np.where(np.arange(len(im)) % 2 == 0, im[:, L.NOSE, 1] - 2.0, 0.0)
+    im[..., 1] -= shift[:, None].astype(im.dtype)
+    cut = replace(seq, image_xy=im)
+    pos, _ = side_landmark_positions(cut, model.landmarks, model.min_presence,
+                                     model.edge_margin)
+    read = np.isfinite(pos).all(axis=(1, 2))
+    assert not read[::2].any() and read[1::2].mean() > 0.9
+    # Without a margin every frame is read, as before.
+    pos0, _ = side_landmark_positions(cut, model.landmarks, model.min_presence)
+    assert np.isfinite(pos0).all(axis=(1, 2)).mean() > 0.9

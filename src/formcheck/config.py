@@ -117,10 +117,13 @@ class SignalConfig:
     #: the twist as from the side: a fit made on 45° renders in the side reading's frame
     #: (``analysis/data/twist_landmarks_oblique_near.json``), warning only beside the back
     #: outline's evidence (``JerkyTwistThresholds.oblique_*``), in place of the projected
-    #: widths. Off: a rendered rounding at 45° reads as a twist to it, and fitted with such
-    #: twist-free back faults it finds fewer twists and warned on a real rep (docs/analysis.md,
-    #: twist round 14); the widths read it, as before.
-    twist_oblique_near: bool = False
+    #: widths, which found 0 of 12 20° twists there. Its limits are chosen with rendered
+    #: back faults (a rounding read as a twist at 4 spreads) among the reps it may not warn
+    #: on (docs/analysis.md, twist rounds 14 and 15). Off: the widths read it, as before.
+    twist_oblique_near: bool = True
+    #: ...from this far off facing the camera (the hip line's median turn): the renders it was
+    #: measured on read 38.6–50.2°; a set turned less is read by the widths, as before.
+    twist_oblique_near_from_deg: float = 35.0
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
     twist_quick_rise_s: float = 0.1
@@ -561,10 +564,11 @@ class JerkyTwistThresholds:
     #: rounding unrolling fast read 5.3° on a noise-free synthetic set, and no rendered twist
     #: the rule found read under 10° (bench/twist_side.py rule gives the same table with it).
     side_min_quick_turn_deg: float = 10.0
-    #: Turned towards the camera and read as from the side (``SignalConfig.twist_oblique_near``,
-    #: off by default), the same three limits (chosen on 45° renders with the body held out:
-    #: bench/twist_side.py rule --view 45 --backs ''): the quick turn's spreads...
-    oblique_quick_turn_spreads: float = 4.0
+    #: Turned towards the camera and read as from the side (``SignalConfig.twist_oblique_near``),
+    #: the same three limits (chosen on 45° renders with the body held out, every fold the
+    #: same, the rendered roundings, arches and leans back counted as reps no limit may warn
+    #: on: bench/twist_side.py rule --view 45): the quick turn's spreads...
+    oblique_quick_turn_spreads: float = 8.0
     #: ...the back outline's turn needed with it there, in its own spreads...
     oblique_outline_spreads: float = 4.0
     #: ...and the most the hip line may turn across the event window there.
@@ -743,6 +747,7 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_landmark_hands": Range(0.0, 1.0),
     "SignalConfig.twist_side_cue": Range(0.0, 1.0),
     "SignalConfig.twist_oblique_near": Range(0.0, 1.0),
+    "SignalConfig.twist_oblique_near_from_deg": Range(0.0, 90.0),
     "SignalConfig.twist_hands_max_distance": Range(0.0, 10.0, lo_open=True),
     "SignalConfig.twist_hands_min_share": _FRAC,
     "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),

@@ -963,10 +963,10 @@ _LANDMARK_TWIST_FOUND = {
              "24 10° ones, and warned on none of 72 slow twists, 72 twist-free reps and 72 "
              "with a rounding, an arch or a lean back"),
     "oblique_near": ("a fit made on rendered lifters turned 45° towards the camera (eight "
-                     "bodies; off by default), warning only where the upper back's outline "
-                     "turns with it: with the body held out it found 24 of 24 40° twists done "
-                     "in 0.2 s, 23 of 24 20° ones and 8 of 24 10° ones, and warned on none of "
-                     "72 slow twists and 48 twist-free reps"),
+                     "bodies), warning only where the upper back's outline turns with it: "
+                     "with the body held out it found 24 of 24 40° twists done in 0.2 s, 13 of "
+                     "24 20° ones and 1 of 24 10° ones, and warned on none of 72 slow twists, "
+                     "72 twist-free reps and 72 with a rounding, an arch or a lean back"),
 }
 #: How every reason begins why a set seen from the side got no twist reading
 #: (``side_twist_unread_reason``).
@@ -986,8 +986,8 @@ def side_twist_unread_reason(why: str, min_read_s: float) -> str:
     if why == "feet":
         return (f"{SIDE_TWIST_UNREAD_PREFIX} and the feet (which way the lifter faces), "
                 "never seen whole here")
-    return (f"{SIDE_TWIST_UNREAD_PREFIX} and the head, shoulders, hips and knees, read on "
-            f"under {min_read_s:g} s of this set")
+    return (f"{SIDE_TWIST_UNREAD_PREFIX} and the head, shoulders, hips and knees clear of the "
+            f"picture's edges, read on under {min_read_s:g} s of this set")
 
 
 def is_side_twist_short_reason(reason: str | None) -> bool:
@@ -1152,7 +1152,8 @@ def _robust_spread(read: np.ndarray) -> float:
 def _parts_read(tw) -> str:
     """The body parts a landmark twist fit reads, in words (what must be seen)."""
     if tw.landmark_fit in GATED_FITS:
-        return "the head, shoulders, hips, knees and feet and the back's outline"
+        return ("the head, shoulders, hips, knees and feet, clear of the picture's edges, and "
+                "the back's outline")
     return "the shoulders, hips and knees" + (", elbows and wrists" if _reads_arms(tw) else "")
 
 
@@ -1261,8 +1262,8 @@ _FIT_WORDS = {
               "at the shoulders)"),
     "side": ("the head's, shoulders', hips' and knees' positions in the picture seen from the "
              "side, with the upper back's outline"),
-    "oblique_near": ("the head's, shoulders', hips' and knees' positions in the picture read as "
-                     "from the side, with the upper back's outline"),
+    "oblique_near": ("the head's, shoulders', hips' and knees' positions in the picture seen "
+                     "turned towards the camera, with the upper back's outline"),
 }
 
 

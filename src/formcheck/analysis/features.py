@@ -236,6 +236,9 @@ class TwistLandmarkModel:
     min_presence: float
     #: Where it came from (the command and sets it was fitted on), for the record.
     fitted: str
+    #: A frame is read only where every one of ``landmarks`` lies at least this many torso
+    #: lengths inside the picture (0: anywhere in it; ``side_landmark_positions``).
+    edge_margin: float = 0.0
 
 
 #: The shipped fits (``SignalConfig.twist_landmark_cue``), per view: facing the camera
@@ -262,7 +265,8 @@ def twist_landmark_model(view: str = "front") -> TwistLandmarkModel | None:
     return TwistLandmarkModel(
         landmarks=tuple(int(i) for i in raw["landmarks"]),
         weights=np.asarray(raw["weights"], dtype=np.float64).reshape(-1, 2),
-        min_presence=float(raw["min_presence"]), fitted=str(raw["fitted"]))
+        min_presence=float(raw["min_presence"]), fitted=str(raw["fitted"]),
+        edge_margin=float(raw.get("edge_margin", 0.0)))
 
 
 #: The trunk landmarks every landmark fit is measured against (its origin and scale).
@@ -395,8 +399,8 @@ def side_on_camera(seq: PoseSequence, min_presence: float = 0.5) -> tuple[bool, 
     return _median_below(lead, np.ones(len(lead), dtype=bool), 0.0), facing
 
 
-def side_landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...], min_presence: float
-                            ) -> tuple[np.ndarray, bool] | None:
+def side_landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...], min_presence: float,
+                            edge_margin: float = 0.0) -> tuple[np.ndarray, bool] | None:
     """``(T, len(landmarks), 2)`` positions as the side fit reads them, and whether the
     lifter's left is the nearer side: ``landmark_positions`` of ``landmarks`` where the left is
     the nearer side, else of their other-side twins (the fit names the nearer side "left"),
@@ -410,8 +414,27 @@ def side_landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...], min_p
     pos = landmark_positions(seq, order, min_presence)
     if pos is None:
         return None
+    if edge_margin > 0:
+        pos[~_inside_picture(seq, order, edge_margin)] = np.nan
     pos[..., 0] *= facing
     return pos, left_nearer
+
+
+def _inside_picture(seq: PoseSequence, landmarks: tuple[int, ...], margin: float) -> np.ndarray:
+    """``(T,)`` bool: every one of ``landmarks`` lies at least ``margin`` torso lengths
+    (``_origin_and_scale``) inside the picture's edges. At the edge the network places what
+    the picture cut off (a head out of the top of a close shot) by guess."""
+    im = geo.Joints.gather(seq.image_xy, (*_TRUNK_4, *landmarks))
+    frame = _origin_and_scale(im)
+    if frame is None:
+        return np.zeros(len(seq.t_s), dtype=bool)
+    pad = margin * frame[1]
+    ok = np.ones(len(seq.t_s), dtype=bool)
+    for lm in landmarks:
+        x, y = im[lm]
+        with np.errstate(invalid="ignore"):
+            ok &= (x >= pad) & (x <= seq.width - pad) & (y >= pad) & (y <= seq.height - pad)
+    return ok
 
 
 def side_landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarray | None:
@@ -421,7 +444,7 @@ def side_landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.
     of the shoulders moves them forwards and back in the picture (the projected shoulder width
     grows with the sine of the turn). NaN where a landmark read was not present enough; None
     where the torso's size or the feet's direction cannot be measured."""
-    read = side_landmark_positions(seq, model.landmarks, model.min_presence)
+    read = side_landmark_positions(seq, model.landmarks, model.min_presence, model.edge_margin)
     if read is None:
         return None
     pos, left_nearer = read
@@ -633,7 +656,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
     if landmarks and np.isfinite(phi):
         if sc.twist_side_cue and phi >= sc.twist_side_min_off_deg:
             fit_view = "side"
-        elif facing and sc.twist_oblique_near and phi >= sc.twist_width_zero_deg:
+        elif facing and sc.twist_oblique_near and phi >= sc.twist_oblique_near_from_deg:
             fit_view = "oblique_near"  # turned towards the camera, read as from the side (off)
         elif facing:
             fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"

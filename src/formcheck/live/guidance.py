@@ -29,8 +29,8 @@ VIEW_ADVICE: dict[str, str] = {
     "rounded_back": "turn side-on to check back rounding",
     "lumbar_overextension": "turn side-on or to 45° to check over-arching",
     # Shown from the side only: there the twist is read (by default) for large turns only.
-    "jerky_twist": "face the camera or stand at 45° to check twisting fully (from the side at "
-                   "most large twists are found)",
+    "jerky_twist": "face the camera to check twisting best (at 45° about half of 20° twists "
+                   "are found, from the side few)",
 }
 
 

@@ -400,7 +400,8 @@ def _grades(report: Report, series: dict[str, Series]) -> str:
         "the camera's tilt does not enter. <strong>% of torso</strong>: the outline's bow "
         "itself, as a share of that line's length. <strong>°/s</strong>: how fast the "
         "shoulders turn against the hips, in true degrees per second as calibrated on "
-        "rendered lifters; seen square-on facing the camera a jerky twist is judged in "
+        "rendered lifters; seen square-on facing the camera, turned 45° towards it or from the "
+        "side a jerky twist is judged in "
         "<strong>degrees</strong> instead: the size of a quick turn of the shoulders against "
         "the hips, read from the landmarks' positions by a fit made on rendered lifters.</p>"
         f'<table class="grades" id="grades-table"><thead><tr><th scope="col">Fault</th>'
