@@ -252,6 +252,10 @@ def test_a_landmark_at_the_pictures_edge_is_not_read_from_the_side():
                                      model.edge_margin)
     read = np.isfinite(pos).all(axis=(1, 2))
     assert not read[::2].any() and read[1::2].mean() > 0.9
-    # Without a margin every frame is read, as before.
+    # Without a margin every frame is read, as before; so where the picture's size is unknown.
     pos0, _ = side_landmark_positions(cut, model.landmarks, model.min_presence)
     assert np.isfinite(pos0).all(axis=(1, 2)).mean() > 0.9
+    unsized = replace(cut, width=0, height=0)
+    pos1, _ = side_landmark_positions(unsized, model.landmarks, model.min_presence,
+                                      model.edge_margin)
+    assert np.isfinite(pos1).all(axis=(1, 2)).mean() > 0.9

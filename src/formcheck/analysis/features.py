@@ -423,7 +423,10 @@ def side_landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...], min_p
 def _inside_picture(seq: PoseSequence, landmarks: tuple[int, ...], margin: float) -> np.ndarray:
     """``(T,)`` bool: every one of ``landmarks`` lies at least ``margin`` torso lengths
     (``_origin_and_scale``) inside the picture's edges. At the edge the network places what
-    the picture cut off (a head out of the top of a close shot) by guess."""
+    the picture cut off (a head out of the top of a close shot) by guess. Every frame where
+    the picture's size is not known (``width`` or ``height`` 0)."""
+    if seq.width <= 0 or seq.height <= 0:
+        return np.ones(len(seq.t_s), dtype=bool)
     im = geo.Joints.gather(seq.image_xy, (*_TRUNK_4, *landmarks))
     frame = _origin_and_scale(im)
     if frame is None:
