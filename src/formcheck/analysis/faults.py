@@ -965,8 +965,10 @@ _LANDMARK_TWIST_FOUND = {
     "oblique_near": ("a fit made on rendered lifters turned 45° towards the camera (eight "
                      "bodies), warning only where the upper back's outline turns with it: "
                      "with the body held out it found 24 of 24 40° twists done in 0.2 s, 13 of "
-                     "24 20° ones and 1 of 24 10° ones, and warned on none of 72 slow twists, "
-                     "72 twist-free reps and 72 with a rounding, an arch or a lean back"),
+                     "24 20° ones and 1 of 24 10° ones, none of 8 20° twists turned out in "
+                     "0.25 s (a shoulder leading the pull, a heave, a turn that stays), and "
+                     "warned on none of 72 slow twists, 72 twist-free reps and 72 with a "
+                     "rounding, an arch or a lean back"),
 }
 #: How every reason begins why a set seen from the side got no twist reading
 #: (``side_twist_unread_reason``).
