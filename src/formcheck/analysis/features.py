@@ -370,8 +370,8 @@ def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarr
 
 
 #: The fits read in the side reading's frame (``side_landmark_twist_deg``) and only beside the
-#: back outline's evidence (``TwistSignals.outline_quick_turn``): from the side, and (off by
-#: default, ``SignalConfig.twist_oblique_near``) turned towards the camera.
+#: back outline's evidence (``TwistSignals.outline_quick_turn``): from the side, and turned
+#: towards the camera (``SignalConfig.twist_oblique_near``, from 35°).
 GATED_FITS = ("side", "oblique_near")
 
 #: The side fit's landmarks are named as if the lifter's left side were the nearer one, and its
@@ -660,7 +660,7 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
         if sc.twist_side_cue and phi >= sc.twist_side_min_off_deg:
             fit_view = "side"
         elif facing and sc.twist_oblique_near and phi >= sc.twist_oblique_near_from_deg:
-            fit_view = "oblique_near"  # turned towards the camera, read as from the side (off)
+            fit_view = "oblique_near"  # turned towards the camera, read as from the side
         elif facing:
             fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
     if fit_view in GATED_FITS:
