@@ -152,23 +152,24 @@ def plan_side() -> list[tuple[str, object]]:
 
 
 #: The twist-free back-fault set (``--plan backs``, session 13): every body x squat, deadlift,
-#: row, filmed at 45° and from the side (its left or right in turn), with a rounding on rep 2,
-#: an arch while bent over on rep 3 and a lean back at lockout on rep 4 (rep 1 clean): what a
-#: twist reading must not warn on.
+#: row, filmed at 45°, from the side (its left or right in turn) and (session 14) at rear-45°,
+#: with a rounding on rep 2, an arch while bent over on rep 3 and a lean back at lockout on
+#: rep 4 (rep 1 clean): what a twist reading must not warn on.
 BACK_PLAN = (("flexion", 2, 35.0), ("arch", 3, 20.0), ("extension", 4, 20.0))
 BACK_REPS = 4
 
 
 def plan_backs() -> list[tuple[str, object]]:
-    """Back faults without a twist: bodies x exercises x (45°, side), 480x360."""
+    """Back faults without a twist: bodies x exercises x (45°, side, rear-45°), 480x360."""
     from formcheck.synth.scenario import Fault, FaultKind
 
     faults = tuple(Fault(FaultKind(kind), deg, reps=(rep,)) for kind, rep, deg in BACK_PLAN)
     out = []
-    for group in ("45", "side"):
+    for group in ("45", "side", "rear45"):
         for i, body in enumerate(SIDE_BODIES):
             for k, ex in enumerate(EXERCISES):
-                az = 45.0 if group == "45" else SIDE_AZIMUTHS[(i + k) % len(SIDE_AZIMUTHS)]
+                az = {"45": 45.0, "rear45": 135.0}.get(
+                    group, SIDE_AZIMUTHS[(i + k) % len(SIDE_AZIMUTHS)])
                 out.append(_clip(f"backs_{ex}_{body}_az{az:g}", ex, body, az, len(out), faults,
                                  BACK_REPS))
     return out

@@ -56,6 +56,9 @@ VIEWS = {
     "45": dict(plan="jerk", only="_az45$", dir=Path("/work/cache/synth-twist"),
                fit="oblique_near", keys="oblique", sets=["signal.twist_oblique_near=true"],
                real="oblique", backs="_az45$"),
+    "rear45": dict(plan="jerk", only="_az135$", dir=Path("/work/cache/s14-rear45"),
+                   fit="oblique_far", keys="rear", sets=["signal.twist_oblique_far=true"],
+                   real="oblique", backs="_az135$"),
 }
 #: The twist-free back faults (eval_twist.py --plan backs): not fitted on (fitted as twist-free
 #: they moved the side fit onto a real rep), but no limit may warn on them, and they are
