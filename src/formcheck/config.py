@@ -124,6 +124,15 @@ class SignalConfig:
     #: ...from this far off facing the camera (the hip line's median turn): the renders it was
     #: measured on read 38.6–50.2°; a set turned less is read by the widths, as before.
     twist_oblique_near_from_deg: float = 35.0
+    #: Facing away at 45° (the hip line turned between ``twist_oblique_far_from_deg`` and the
+    #: side reading), read the twist the same way with a fit made on rear-45° renders
+    #: (``analysis/data/twist_landmarks_oblique_far.json``, ``JerkyTwistThresholds.rear_*``).
+    #: Off: bodies held out it found 9 of 24 20° and 12 of 21 40° rendered twists but warned
+    #: on a twist-free rep at every limit offered (docs/analysis.md, twist round 15); the
+    #: widths read it, as before.
+    twist_oblique_far: bool = False
+    #: ...from this far off facing away (the hip line's median turn).
+    twist_oblique_far_from_deg: float = 35.0
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
     #: the size of a turn rising over this long...
     twist_quick_rise_s: float = 0.1
@@ -573,6 +582,14 @@ class JerkyTwistThresholds:
     oblique_outline_spreads: float = 4.0
     #: ...and the most the hip line may turn across the event window there.
     oblique_max_hip_turn_deg: float = 20.0
+    #: Facing away at 45° (``SignalConfig.twist_oblique_far``, off), the same three limits
+    #: (the strictest offered, which the held-out folds chose: bench/twist_side.py rule --view
+    #: rear45): the quick turn's spreads...
+    rear_quick_turn_spreads: float = 12.0
+    #: ...the back outline's turn needed with it there, in its own spreads...
+    rear_outline_spreads: float = 5.0
+    #: ...and the most the hip line may turn across the event window there.
+    rear_max_hip_turn_deg: float = 20.0
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
@@ -748,6 +765,8 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_side_cue": Range(0.0, 1.0),
     "SignalConfig.twist_oblique_near": Range(0.0, 1.0),
     "SignalConfig.twist_oblique_near_from_deg": Range(0.0, 90.0),
+    "SignalConfig.twist_oblique_far": Range(0.0, 1.0),
+    "SignalConfig.twist_oblique_far_from_deg": Range(0.0, 90.0),
     "SignalConfig.twist_hands_max_distance": Range(0.0, 10.0, lo_open=True),
     "SignalConfig.twist_hands_min_share": _FRAC,
     "SignalConfig.twist_quick_rise_s": Range(0.0, 1.0, lo_open=True),
@@ -865,6 +884,9 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.oblique_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.oblique_outline_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.oblique_max_hip_turn_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.rear_quick_turn_spreads": Range(0.0, 1000.0),
+    "JerkyTwistThresholds.rear_outline_spreads": Range(0.0, 1000.0),
+    "JerkyTwistThresholds.rear_max_hip_turn_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,

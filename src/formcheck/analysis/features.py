@@ -249,7 +249,8 @@ class TwistLandmarkModel:
 TWIST_LANDMARK_FILES = {"front": "twist_landmarks.json", "oblique": "twist_landmarks_oblique.json",
                         "front_hands": "twist_landmarks_hands.json",
                         "side": "twist_landmarks_side.json",
-                        "oblique_near": "twist_landmarks_oblique_near.json"}
+                        "oblique_near": "twist_landmarks_oblique_near.json",
+                        "oblique_far": "twist_landmarks_oblique_far.json"}
 
 
 @functools.cache
@@ -370,9 +371,10 @@ def landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.ndarr
 
 
 #: The fits read in the side reading's frame (``side_landmark_twist_deg``) and only beside the
-#: back outline's evidence (``TwistSignals.outline_quick_turn``): from the side, and turned
-#: towards the camera (``SignalConfig.twist_oblique_near``, from 35°).
-GATED_FITS = ("side", "oblique_near")
+#: back outline's evidence (``TwistSignals.outline_quick_turn``): from the side, turned
+#: towards the camera (``SignalConfig.twist_oblique_near``, from 35°) and facing away
+#: (``SignalConfig.twist_oblique_far``).
+GATED_FITS = ("side", "oblique_near", "oblique_far")
 
 #: The side fit's landmarks are named as if the lifter's left side were the nearer one, and its
 #: x weights are for a lifter facing to the right of the picture (``side_landmark_twist_deg``):
@@ -661,6 +663,8 @@ def compute_twist(base: TimeBase, world: geo.Joints, image: geo.Joints,
             fit_view = "side"
         elif facing and sc.twist_oblique_near and phi >= sc.twist_oblique_near_from_deg:
             fit_view = "oblique_near"  # turned towards the camera, read as from the side
+        elif not facing and sc.twist_oblique_far and phi >= sc.twist_oblique_far_from_deg:
+            fit_view = "oblique_far"  # facing away at 45°, the same
         elif facing:
             fit_view = "front" if phi < sc.twist_width_zero_deg else "oblique"
     if fit_view in GATED_FITS:
