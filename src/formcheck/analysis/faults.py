@@ -975,9 +975,10 @@ _LANDMARK_TWIST_FOUND = {
                      "rounding, an arch or a lean back"),
     "oblique_far": ("a fit made on rendered lifters turned 45° away from the camera (eight "
                     "bodies; off by default), warning only where the upper back's outline "
-                    "turns with it: with the body held out it found 12 of 21 40° twists done "
-                    "in 0.2 s, 9 of 24 20° ones and 1 of 24 10° ones, and warned on 1 of 44 "
-                    "twist-free reps"),
+                    "turns with it: with the body held out it found 10 of 21 40° twists done "
+                    "in 0.2 s, 7 of 24 20° ones and none of 24 10° ones, and warned on 1 of 66 "
+                    "twist-free reps and none of 53 slow twists and 55 with a rounding, an arch "
+                    "or a lean back"),
 }
 #: How every reason begins why a set seen from the side got no twist reading
 #: (``side_twist_unread_reason``).
