@@ -388,16 +388,17 @@ def side_on_camera(seq: PoseSequence, min_presence: float = 0.5) -> tuple[bool, 
     ``geometry.left_depth_lead``), and which way the lifter faces in the picture (+1 to the
     right, -1 to the left: a toe ahead of its heel, median over every frame and foot where
     both are seen). None where no foot was ever seen whole."""
-    ahead = []
+    ahead, seen = [], []
     for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)):
-        seen = (seq.presence[:, heel] >= min_presence) & (seq.presence[:, toe] >= min_presence)
-        ahead.append(seq.image_xy[seen, toe, 0].astype(np.float64)
-                     - seq.image_xy[seen, heel, 0])
-    ahead_all = np.concatenate(ahead)
-    if not ahead_all.size:
+        seen.append((seq.presence[:, heel] >= min_presence)
+                    & (seq.presence[:, toe] >= min_presence))
+        ahead.append(seq.image_xy[:, toe, 0].astype(np.float64) - seq.image_xy[:, heel, 0])
+    ahead_all, seen_all = np.concatenate(ahead), np.concatenate(seen)
+    if not (seen_all & np.isfinite(ahead_all)).any():
         return None
-    facing = 1.0 if float(np.median(ahead_all)) >= 0.0 else -1.0
-    lead = geo.left_depth_lead(np.asarray(seq.world_xyz, dtype=np.float64))
+    # The median's sign by counting (``_median_below``): no selection over a long set.
+    facing = -1.0 if _median_below(ahead_all, seen_all, 0.0) else 1.0
+    lead = geo.left_depth_lead(seq.world_xyz)
     return _median_below(lead, np.ones(len(lead), dtype=bool), 0.0), facing
 
 
@@ -408,32 +409,47 @@ def side_landmark_positions(seq: PoseSequence, landmarks: tuple[int, ...], min_p
     the nearer side, else of their other-side twins (the fit names the nearer side "left"),
     with x turned as if the lifter faced to the right of the picture (``side_on_camera``).
     None where the torso's size or the feet's direction cannot be measured."""
+    read = _side_read(seq, landmarks, min_presence, edge_margin)
+    if read is None:
+        return None
+    im, _, order, ok, left_nearer, facing = read
+    pos = _relative(im, order).transpose(2, 0, 1).copy()
+    pos[~ok] = np.nan
+    pos[..., 0] *= facing
+    return pos, left_nearer
+
+
+def _side_read(seq: PoseSequence, landmarks: tuple[int, ...], min_presence: float,
+               edge_margin: float) -> tuple[geo.Joints, tuple[np.ndarray, float],
+                                            tuple[int, ...], np.ndarray, bool, float] | None:
+    """What the side fit reads, as ``side_landmark_positions`` describes: the image landmarks
+    gathered (``_gathered``), their origin and scale (``_origin_and_scale``), the landmarks
+    read (``landmarks`` or their twins), the frames read ``(T,)``, whether the left is the
+    nearer side and which way the lifter faces; None where the torso's size or the feet's
+    direction cannot be measured."""
     how = side_on_camera(seq, min_presence)
     if how is None:
         return None
     left_nearer, facing = how
     order = landmarks if left_nearer else tuple(int(_OTHER_SIDE[lm]) for lm in landmarks)
-    pos = landmark_positions(seq, order, min_presence)
-    if pos is None:
-        return None
-    if edge_margin > 0:
-        pos[~_inside_picture(seq, order, edge_margin)] = np.nan
-    pos[..., 0] *= facing
-    return pos, left_nearer
-
-
-def _inside_picture(seq: PoseSequence, landmarks: tuple[int, ...], margin: float) -> np.ndarray:
-    """``(T,)`` bool: every one of ``landmarks`` lies at least ``margin`` torso lengths
-    (``_origin_and_scale``) inside the picture's edges. At the edge the network places what
-    the picture cut off (a head out of the top of a close shot) by guess. Every frame where
-    the picture's size is not known (``width`` or ``height`` 0)."""
-    if seq.width <= 0 or seq.height <= 0:
-        return np.ones(len(seq.t_s), dtype=bool)
-    im = geo.Joints.gather(seq.image_xy, (*_TRUNK_4, *landmarks))
+    im, presence = _gathered(seq, order)
     frame = _origin_and_scale(im)
     if frame is None:
-        return np.zeros(len(seq.t_s), dtype=bool)
-    pad = margin * frame[1]
+        return None
+    ok = _present(presence, order, min_presence)
+    if edge_margin > 0:
+        ok &= _inside_picture(seq, im, order, edge_margin * frame[1])
+    return im, frame, order, ok, left_nearer, facing
+
+
+def _inside_picture(seq: PoseSequence, im: geo.Joints, landmarks: tuple[int, ...],
+                    pad: float) -> np.ndarray:
+    """``(T,)`` bool: every one of ``landmarks`` (gathered in ``im``) lies at least ``pad``
+    pixels inside ``seq``'s picture. At the edge the network places what the picture cut off
+    (a head out of the top of a close shot) by guess. Every frame where the picture's size is
+    not known (``width`` or ``height`` 0)."""
+    if seq.width <= 0 or seq.height <= 0:
+        return np.ones(len(seq.t_s), dtype=bool)
     ok = np.ones(len(seq.t_s), dtype=bool)
     for lm in landmarks:
         x, y = im[lm]
@@ -449,11 +465,18 @@ def side_landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.
     of the shoulders moves them forwards and back in the picture (the projected shoulder width
     grows with the sine of the turn). NaN where a landmark read was not present enough; None
     where the torso's size or the feet's direction cannot be measured."""
-    read = side_landmark_positions(seq, model.landmarks, model.min_presence, model.edge_margin)
+    read = _side_read(seq, model.landmarks, model.min_presence, model.edge_margin)
     if read is None:
         return None
-    pos, left_nearer = read
-    out = np.einsum("tkc,kc->t", pos, model.weights)
+    im, (hips, scale), order, ok, left_nearer, facing = read
+    # The weighted sum landmark by landmark (``_relative``'s positions, x turned with the
+    # facing): a long set's (K, 2, T) positions cost more than the sum itself.
+    gain = model.weights * np.array([facing, 1.0]) / scale
+    out = np.zeros(len(seq.t_s))
+    for k, lm in enumerate(order):
+        for c in range(2):
+            out += (im[lm][c] - hips[c]) * gain[k, c]
+    out[~ok] = np.nan
     return out if not left_nearer else -out
 
 
