@@ -472,10 +472,12 @@ def side_landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.
     # The weighted sum landmark by landmark (``_relative``'s positions, x turned with the
     # facing): a long set's (K, 2, T) positions cost more than the sum itself.
     gain = model.weights * np.array([facing, 1.0]) / scale
-    out = np.zeros(len(seq.t_s))
+    out, term = np.zeros(len(seq.t_s)), np.empty(len(seq.t_s))
     for k, lm in enumerate(order):
-        for c in range(2):
-            out += (im[lm][c] - hips[c]) * gain[k, c]
+        for c in range(2):  # in place: no new (T,) array per term
+            np.subtract(im[lm][c], hips[c], out=term)
+            term *= gain[k, c]
+            out += term
     out[~ok] = np.nan
     return out if not left_nearer else -out
 
