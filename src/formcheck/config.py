@@ -634,8 +634,8 @@ SEVERITY: dict[str, SeverityBands] = {
     "jerky_twist": SeverityBands(
         1.4, 2.0, "the speed of the shoulders' turn against the hips, in true deg/s as "
         "calibrated on rendered lifters; where the landmarks' positions read it (the lifter "
-        "facing the camera square-on, or seen from the side), the size of a quick turn in "
-        "true degrees"),
+        "facing the camera square-on, turned 45° towards it, or seen from the side), the size "
+        "of a quick turn in true degrees"),
 }
 #: Severity names from least to most severe.
 SEVERITY_NAMES: tuple[str, ...] = ("mild", "moderate", "severe")
