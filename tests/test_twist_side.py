@@ -68,6 +68,25 @@ def test_a_mirrored_set_reads_the_same_turn_to_the_other_side():
                                equal_nan=True)
 
 
+def test_the_rules_reading_is_the_fits_weighted_sum_of_the_positions_the_bench_fits_on():
+    """The bench fits on ``side_landmark_positions``; the rule sums landmark by landmark
+    (``side_landmark_twist_deg``, no (T, K, 2) copies): the same numbers, the same frames
+    left out (a landmark at the picture's edge too), on a set seen from either side."""
+    from formcheck.analysis.features import side_landmark_positions
+
+    model = twist_landmark_model("side")
+    for seq in (_side_set(), mirrored(_side_set())):
+        im = seq.image_xy.copy()
+        im[::7, L.NOSE, 1] = 1.0  # the nose at the top edge on every 7th frame
+        seq = replace(seq, image_xy=im)
+        pos, left_nearer = side_landmark_positions(seq, model.landmarks, model.min_presence,
+                                                   model.edge_margin)
+        want = np.einsum("tkc,kc->t", pos, model.weights) * (-1.0 if left_nearer else 1.0)
+        got = side_landmark_twist_deg(seq, model)
+        assert np.isnan(got[::7]).all() and np.isfinite(got).mean() > 0.8
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
 def test_the_outline_depth_is_the_top_points_distance_off_the_chord_in_torso_lengths():
     seq = _side_set()
     depth = upper_back_depth(seq.image_xy, seq.back_xy)

@@ -815,9 +815,10 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         # projected width barely changes and one shoulder hides the other). Facing away at 45°
         # the network reads the hip line up to the side reading's start (rear-45° renders:
         # 45-61°), and that reading is made for it.
-        far = tw is not None and tw.landmark_fit == "oblique_far" and tw.side_from_deg
-        assessments, turned = _require_broad_view(
-            ctx, assessments, tw.side_from_deg if far else th.max_yaw_off_front_deg)
+        broad = th.max_yaw_off_front_deg
+        if tw is not None and tw.landmark_fit == "oblique_far" and tw.side_from_deg is not None:
+            broad = tw.side_from_deg
+        assessments, turned = _require_broad_view(ctx, assessments, broad)
         usable = usable & ~turned
     assessments, usable = judged_in_reps(ctx, assessments, usable)
     if tw is not None and tw.quick_turn_deg is not None:
@@ -1018,9 +1019,11 @@ _SIDE_READ_REASON = ("this set's twist is read from the side, but this was filme
 def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable: np.ndarray,
                  cue: str) -> RuleOutcome:
     """The jerky twist where a fitted landmark combination reads it (the lifter facing the
-    camera, or seen from the side: ``TwistSignals.quick_turn_deg``). A quick turn warns where
-    its size passes ``landmark_quick_turn_spreads`` (from the side ``side_quick_turn_spreads``,
-    and only where the back's outline turns with it, on frames where it was read) times the
+    camera, or read in the side frame beside the back's outline: from the side or at 45°,
+    ``GATED_FITS``: ``TwistSignals.quick_turn_deg``). A quick turn warns where its size passes
+    ``landmark_quick_turn_spreads`` (in the side frame that view's own, e.g.
+    ``side_quick_turn_spreads``, and only where the back's outline turns with it, on frames
+    where it was read) times the
     reading's own spread over the judged frames (how
     much it wavers on this lifter without a twist), and at least
     ``min_landmark_quick_turn_deg`` (from the side ``side_min_quick_turn_deg``:

@@ -463,8 +463,9 @@ def side_landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.
     side: the side fit's weighted sum of ``side_landmark_positions``, its sign turned with the
     nearer side (the fit reads a turn away from the nearer side as +). Seen from the side a turn
     of the shoulders moves them forwards and back in the picture (the projected shoulder width
-    grows with the sine of the turn). NaN where a landmark read was not present enough; None
-    where the torso's size or the feet's direction cannot be measured."""
+    grows with the sine of the turn). NaN where a landmark read was not present enough or lies
+    within the fit's edge margin of the picture's edge; None where the torso's size or the
+    feet's direction cannot be measured."""
     read = _side_read(seq, model.landmarks, model.min_presence, model.edge_margin)
     if read is None:
         return None
@@ -475,7 +476,7 @@ def side_landmark_twist_deg(seq: PoseSequence, model: TwistLandmarkModel) -> np.
     out, term = np.zeros(len(seq.t_s)), np.empty(len(seq.t_s))
     for k, lm in enumerate(order):
         for c in range(2):  # in place: no new (T,) array per term
-            np.subtract(im[lm][c], hips[c], out=term)
+            np.subtract(im[lm][c], hips[c], out=term, dtype=np.float64)  # as _relative
             term *= gain[k, c]
             out += term
     out[~ok] = np.nan
