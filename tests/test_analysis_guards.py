@@ -6,6 +6,7 @@ upper arm's silhouette merging with the back at the top of the pull."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from formcheck.analysis import AnalysisResult, analyze_sequence
 from formcheck.analysis import geometry as geo
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
-from formcheck.config import load_config
+from formcheck.config import Config, load_config
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.pose.sequence import PoseSequence
 
@@ -137,6 +138,37 @@ def test_row_skips_rounding_where_the_arm_merges_with_the_back():
     unguarded = load_config(overrides=["row.rounded_back.max_elbow_behind_back_frac=inf"])
     as_unguarded = analyze_sequence(merged, unguarded, exercise="row")
     assert any(f.fault == "rounded_back" for f in as_unguarded.findings)
+
+
+@pytest.mark.parametrize("exercise", ["unknown", "deadlift"])
+def test_the_arm_guard_holds_where_the_exercise_is_not_a_squat(exercise):
+    """The arm merging with the back is the silhouette's doing, not the exercise's: a row the
+    recognition could not name (a rendered side-view row with a slow twist read as a 53 deg
+    rounding) keeps the guard; only squats, whose bar holds the elbows behind the back all
+    set, go without it. The rule is run with that exercise's thresholds on the row's signals
+    (the recognition names a synthetic row a row)."""
+    from formcheck.analysis.faults import FaultContext, rounded_back
+    from formcheck.analysis.features import compute_signals
+    from formcheck.analysis.reps import rep_index_per_frame, segment_reps
+    from formcheck.report import Estimate
+
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(CLEAN,) * 3, yaw_deg=90.0,
+                                  noise_px=1.0, noise_m=0.005))
+    merged = _arm_merged_with_back(seq)
+
+    def rounded(cfg: Config) -> list:
+        sig = compute_signals(merged, cfg).resolved()
+        reps = segment_reps(sig, "row", cfg.reps)
+        ctx = FaultContext(sig=sig, exercise=exercise, view=Estimate("side", 1.0), reps=reps,
+                           rep_of_frame=rep_index_per_frame(len(merged), reps),
+                           thresholds=cfg.faults_for(exercise), assess=cfg.assess,
+                           view_cfg=cfg.view, clip_reason=None)
+        return list(rounded_back(ctx).findings)
+
+    assert rounded(Config()) == []
+    assert rounded(load_config(
+        overrides=[f"{exercise}.rounded_back.max_elbow_behind_back_frac=inf"]))
+    assert Config().faults_for("squat").rounded_back.max_elbow_behind_back_frac == math.inf
 
 
 def test_an_episode_is_placed_in_the_rep_it_overlaps_most_and_its_phase_at_the_peak():

@@ -448,10 +448,12 @@ class RoundedBackThresholds:
     #: Ear-shoulder-hip angle drop (from its own neutral) that counts as supporting evidence.
     support_head_neck_drop_deg: float = 12.0
     #: Skip frames with an elbow this far behind the back line (fraction of the shoulder-hip
-    #: chord): the upper arm's silhouette then merges with the back's. Rows only: at the top
-    #: of a rendered side-view row it raised a neutral back's bulge from -16% to -3% (a false
-    #: rounding); a back squat holds the elbows behind the back for the whole set.
-    max_elbow_behind_back_frac: float = math.inf
+    #: chord): the upper arm's silhouette then merges with the back's. At the top of a
+    #: rendered side-view row it raised a neutral back's bulge from -16% to -3% (a false
+    #: rounding). Rows, deadlifts and an exercise not recognised (0.05: a rendered row the
+    #: recognition left unknown read a slow twist's pull as a 53 deg rounding without it);
+    #: off for squats: a back squat holds the elbows behind the back for the whole set.
+    max_elbow_behind_back_frac: float = 0.05
     #: Frames whose back outline strays from a smooth bow by more than this RMS (% of the
     #: shoulder-hip chord; ``geometry.back_roughness``) are not judged: the outline is then
     #: not the back's (an arm, a dumbbell or a graphic merged with it). 99th percentile per
@@ -671,13 +673,13 @@ def _default_faults(exercise: str) -> FaultThresholds:
     # held-out error (round 12; used only when ``lean_calibration`` is on).
     if exercise == "squat":
         return replace(base, rounded_back=replace(
-            base.rounded_back, judge_min_trunk_deg=25.0, flexion_error_deg=14.0,
+            base.rounded_back, judge_min_trunk_deg=25.0, max_elbow_behind_back_frac=math.inf,
+            flexion_error_deg=14.0,
             lean_flexion_deg_per_pct=0.97, lean_flexion_deg_per_lean_deg=0.89,
             lean_flexion_offset_deg=-29.7, lean_flexion_error_deg=9.0))
     if exercise == "row":
         return replace(base, rounded_back=replace(
-            base.rounded_back, judge_min_trunk_deg=20.0, max_elbow_behind_back_frac=0.05,
-            flexion_error_deg=10.7, lean_flexion_deg_per_pct=1.23,
+            base.rounded_back, judge_min_trunk_deg=20.0, flexion_error_deg=10.7, lean_flexion_deg_per_pct=1.23,
             lean_flexion_deg_per_lean_deg=0.57, lean_flexion_offset_deg=-15.0,
             lean_flexion_error_deg=8.9))
     if exercise == "deadlift":
