@@ -264,3 +264,22 @@ def test_the_depth_can_stand_in_where_the_hands_hid_the_torso(hidden):
     found = [f for f in analyze_sequence(covered, on).findings if f.fault == "jerky_twist"]
     assert [f.rep for f in found] == [TWIST_REP]
     assert found[0].evidence["twist_deg"] == pytest.approx(40.0, abs=8.0)
+
+
+def test_a_snap_on_the_sets_first_frames_is_not_judged():
+    """A set that starts mid-turn has no angle held before the turn to measure it from, and
+    the low-pass and the rate's derivative begin there: a rear-45° render's slow twist read as
+    a 33° snap on its first three frames. The set's first frames are not judged; the same
+    snap in the middle of the set is found."""
+    seq = _square_on(twist_deg=0.0)
+    start = analyze_sequence(seq, CFG).reps[1].start_frame
+    flow = seq.torso_flow.copy()
+    jump = np.radians(40.0) * _torso_scale(seq) / 3  # 40 deg out and back in 0.2 s
+    flow[start:start + 3, 0] += jump
+    flow[start + 3:start + 6, 0] -= jump
+    snapped = replace(seq, torso_flow=flow)
+    whole = analyze_sequence(snapped, CFG)
+    assert [f.rep for f in whole.findings if f.fault == "jerky_twist"] == [2]
+    cut = analyze_sequence(snapped.slice(start), CFG)  # the set begins with the snap
+    assert cut.reps[0].start_frame == 0
+    assert not [f for f in cut.findings if f.fault == "jerky_twist"]

@@ -829,6 +829,12 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     else:
         angle, rate, jerk = tw.angle_deg, tw.rate_deg_s, tw.jerk_deg_s3
     speed = np.abs(rate)
+    half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
+    pre = max(1, _frames_for(ctx, th.baseline_s))
+    # The set's first and last frames are not judged: a turn there has no angle held before
+    # it to be measured from, and the low-pass and the rate's derivative start and end there
+    # (a rear-45° render's slow twist read as a 33° snap on its first 3 frames).
+    usable = usable & ~_clip_ends(n, pre + half, half)
     x = np.where(usable, speed, np.nan)
     # The depth cue is noisier than the widths: it must show more (limits blended by the width
     # cue's weight, per frame). A finding is graded and drawn against the limit at its peak.
@@ -841,8 +847,6 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         other_rate = np.where(stand_in, th.min_depth_twist_rate_deg_s, other_rate)
         other_deg = np.where(stand_in, th.min_depth_twist_deg, other_deg)
     need_rate_t = wt_all * th.min_twist_rate_deg_s + (1.0 - wt_all) * other_rate
-    half = max(1, _frames_for(ctx, th.event_window_s / 2.0))
-    pre = max(1, _frames_for(ctx, th.baseline_s))
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
     episodes = decide(sig.t_s, x, min(th.min_twist_rate_deg_s, float(np.min(other_rate))),
@@ -1244,6 +1248,14 @@ def _with_note(assessments: tuple[Assessment, ...], note: str) -> tuple[Assessme
         return assessments
     return tuple(replace(a, reason=f"{a.reason}; {note}" if a.reason else note)
                  if a.rep is None and a.assessable else a for a in assessments)
+
+
+def _clip_ends(n: int, first: int, last: int) -> np.ndarray:
+    """``(n,)`` bool: the first ``first`` and the last ``last`` frames."""
+    out = np.zeros(n, dtype=bool)
+    out[:first] = True
+    out[max(0, n - last):] = True
+    return out
 
 
 def _near_breaks(broken: np.ndarray, half: int) -> np.ndarray:
