@@ -447,12 +447,18 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     sig = ctx.sig
     has_profile = np.isfinite(sig.bulge)
     clip_reason = None
-    if not has_profile.any():
+    cut = (float(sig.back_cut[sig.detected].mean())
+           if sig.back_cut is not None and sig.detected.any() else 0.0)
+    if not has_profile.any() and not cut:
         clip_reason = ("no back outline in the pose data; re-run the pose step with the back "
                        "profile (segmentation) enabled")
     else:
         seen = has_profile[sig.detected].mean() if sig.detected.any() else 0.0
-        if seen < ctx.assess.min_profile_frac:
+        if seen < ctx.assess.min_profile_frac and cut >= seen:
+            clip_reason = (f"the picture cut the back off on {cut:.0%} of the frames (the "
+                           f"whole outline was seen on {seen:.0%}); keep the whole body, "
+                           "shoulders to hips, in the picture")
+        elif seen < ctx.assess.min_profile_frac:
             clip_reason = (f"the back's outline was found in only {seen:.0%} of the frames; "
                            "film against a plain background with the back in view")
     judge_oblique = bool(np.isfinite(th.oblique_min_flexion_deg))

@@ -65,6 +65,9 @@ class BodySignals:
     #: Back outline's RMS distance from a smooth bow, fraction of the chord (NaN without an
     #: outline; None when not computed: ``compute_signals``' ``roughness``).
     back_roughness: np.ndarray | None = None
+    #: ``(T,)`` bool: frames whose back outline the picture cut off (``back_cut_by_picture``;
+    #: their ``bulge`` is NaN); None without an outline.
+    back_cut: np.ndarray | None = None
 
     def resolved(self) -> BodySignals:
         """These signals with the twist computed (waiting for it if it is still being
@@ -832,21 +835,48 @@ def _unsmoothed_rows(w: geo.Joints, im: geo.Joints, vis: geo.Joints) -> dict[str
 
 
 def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
-                  roughness: bool) -> dict[str, np.ndarray | None]:
+                  roughness: bool, size: tuple[int, int] = (0, 0)
+                  ) -> dict[str, np.ndarray | None]:
     """Raw ``(T,)`` signals of the back outline (``back_xy``, or None): its bulge, the
     elbows behind the back line and, if asked, its roughness (``geometry.back_bulge``,
-    ``behind_back``, ``back_roughness``); NaN (roughness: None) without an outline."""
+    ``behind_back``, ``back_roughness``); NaN (roughness: None) without an outline. The
+    bulge and roughness are NaN too where the picture (``size``: width, height; 0: not
+    known) cut the back off (``back_cut_by_picture``)."""
     rows: dict[str, np.ndarray | None] = {
-        "bulge": None, "roughness": None, "elbow_behind_back": np.full(len(im), np.nan)}
+        "bulge": None, "roughness": None, "elbow_behind_back": np.full(len(im), np.nan),
+        "cut": None}
     if back_xy is not None:
         outline = geo.Outline.of(im, back_xy)
-        rows["bulge"] = geo.back_bulge(im, outline, sc.back_profile_first_point,
-                                       sc.back_profile_last_point)
+        rows["cut"] = cut = back_cut_by_picture(im, back_xy, *size)
+        rows["bulge"] = np.where(cut, np.nan, geo.back_bulge(
+            im, outline, sc.back_profile_first_point, sc.back_profile_last_point))
         rows["elbow_behind_back"] = geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW)
         if roughness:
-            rows["roughness"] = geo.back_roughness(im, back_xy, sc.back_profile_first_point,
-                                                   sc.back_profile_last_point)
+            rows["roughness"] = np.where(cut, np.nan, geo.back_roughness(
+                im, back_xy, sc.back_profile_first_point, sc.back_profile_last_point))
     return rows
+
+
+#: The landmarks the back's outline is measured against (the shoulder-hip chord's ends).
+CHORD_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def back_cut_by_picture(im: geo.Joints, back_xy: np.ndarray, width: int,
+                        height: int) -> np.ndarray:
+    """``(T,)`` bool: frames where the picture cut the back off: an outline point on the
+    picture's border (the mask ends there, not at the back) or a shoulder or hip outside it
+    (the network guessed it; a real squat filmed with the shoulders out of the top of the
+    picture read its back "rounded" 251 deg). None where the picture's size is not known."""
+    n = back_xy.shape[0]
+    if width <= 0 or height <= 0:
+        return np.zeros(n, dtype=bool)
+    x, y = back_xy[..., 0], back_xy[..., 1]
+    with np.errstate(invalid="ignore"):
+        cut = ((x <= 1.0) | (x >= width - 1.0) | (y <= 1.0) | (y >= height - 1.0)).any(axis=1)
+        for lm in CHORD_LANDMARKS:
+            lx, ly = im[lm]
+            cut |= (lx < 0.0) | (lx > width) | (ly < 0.0) | (ly > height)
+    return cut
 
 
 #: The smoothed signals ``compute_twist`` reads (its posture rows and the pelvis' yaw): they
@@ -877,7 +907,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     # and facing direction, and the signals that need them, are worked out here.
     side = _start(executor, _unsmoothed_rows, w, im, vis)
     outlined = _start(executor, _outline_rows, im, seq.back_xy if has_outline else None, sc,
-                      roughness)
+                      roughness, (seq.width, seq.height))
     detected = seq.detected
     fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
 
@@ -980,5 +1010,5 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         pelvis_yaw_deg=smooth["pelvis_yaw"], tracking_break=broken, bulge=bulge,
         hip_extension_deg=smooth["hip_extension"],
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
-        back_roughness=rough,
+        back_roughness=rough, back_cut=outline["cut"],
     )
