@@ -175,6 +175,7 @@ class _Prepared:
             else Estimate("unknown", 0.0)
         reps = segment_reps(sig, ex.name, config.reps) if reason is None else ()
         self.sig, self.reason, self.exercise, self.view, self.reps = sig, reason, ex, view, reps
+        self.model = seq.model
         self.rep_of_frame = rep_index_per_frame(len(seq), reps)
 
     def rule(self, fault: str, config) -> tuple[bool, bool]:
@@ -185,7 +186,7 @@ class _Prepared:
                            reps=self.reps, rep_of_frame=self.rep_of_frame,
                            thresholds=config.faults_for(self.exercise.name),
                            assess=config.assess, view_cfg=config.view,
-                           clip_reason=self.reason)
+                           clip_reason=self.reason, pose_model=self.model)
         out = RULES[fault](ctx)
         clip = next(a for a in out.assessments if a.rep is None)
         return bool(out.findings), clip.assessable

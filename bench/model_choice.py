@@ -53,6 +53,10 @@ from formcheck.pose.sequence import PoseSequence  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BACK_FAULTS = ("rounded_back", "lumbar_overextension")
+#: Every rule judged on every model's poses (by default a set lite or heavy posed is not judged
+#: by the rules these figures showed false warnings or misses for: session 15).
+JUDGE_EVERY_MODEL = [f"{f}.judge_{m}_poses=true" for m in ("lite", "heavy")
+                     for f in ("rounded_back", "lumbar_overextension", "jerky_twist")]
 
 
 # ------------------------------------------------------------------------------ speed
@@ -140,13 +144,13 @@ def shared(model: str, clips: Path, poses: Path, extract: bool,
             raise SystemExit(f"{poses}: {file} was made by model {seq.model}, not {model}")
     frames = sum(len(s) for s in seqs.values())
     detected = sum(int((~np.isnan(s.image_xy[:, :, 0]).any(axis=1)).sum()) for s in seqs.values())
-    rows = eval_clips.analyse(seqs, labels, load_config(None, []))
+    rows = eval_clips.analyse(seqs, labels, load_config(None, JUDGE_EVERY_MODEL))
     plain = {f: eval_clips.score([r for r in rows if r["fault"] == f])
              for f in (*BACK_FAULTS, "jerky_twist")}
     ex = [r for r in rows if r["fault"] == BACK_FAULTS[0]]
     ok = sum(r["found_exercise"] == r["exercise"] for r in ex)
     unknown = sum(r["found_exercise"] == "unknown" for r in ex)
-    cv = eval_clips.cross_validate(seqs, labels, [], eval_clips._parse_grid([]))
+    cv = eval_clips.cross_validate(seqs, labels, JUDGE_EVERY_MODEL, eval_clips._parse_grid([]))
     return {"clips": len(seqs), "frames": frames, "detected": detected,
             "exercise": {"right": ok, "unknown": unknown, "wrong": len(ex) - ok - unknown},
             "plain": plain, "cv": {f: cv[f]["pooled"] for f in BACK_FAULTS}}

@@ -85,6 +85,15 @@ def lite_model() -> Path:
 
 
 @pytest.fixture(scope="session")
+def full_model() -> Path:
+    """The full pose bundle (the default model; ``tests/run.sh`` gets it too): for tests that
+    need the back and twist verdicts, which lite poses are not judged for."""
+    from formcheck.pose.models import resolve_model
+
+    return resolve_model("full").path
+
+
+@pytest.fixture(scope="session")
 def person_image() -> np.ndarray:
     """A real photo of a person (BGR), shipped with scikit-image."""
     from skimage import data

@@ -53,8 +53,8 @@ def season(tmp_path_factory, person_clip) -> Path:
 INPUTS = ("season", "season/bob/missing.mp4")
 
 
-def batch_args(lite_model: Path, out: str, *extra: str) -> list[str]:
-    return ["batch", *INPUTS, "--out", out, "--model", str(lite_model), *extra]
+def batch_args(full_model: Path, out: str, *extra: str) -> list[str]:
+    return ["batch", *INPUTS, "--out", out, "--model", str(full_model), *extra]
 
 
 def summary(folder: Path) -> dict:
@@ -66,8 +66,8 @@ def rows_by_clip(folder: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def local_run(season, lite_model) -> tuple[Path, subprocess.CompletedProcess]:
-    proc = run_cli(*batch_args(lite_model, "out", "--jobs", "2"), cwd=season)
+def local_run(season, full_model) -> tuple[Path, subprocess.CompletedProcess]:
+    proc = run_cli(*batch_args(full_model, "out", "--jobs", "2"), cwd=season)
     return season / "out", proc
 
 
@@ -101,11 +101,11 @@ def test_problem_reps_first_with_thumbnail_and_links(local_run):
     assert len(csv_lines) == 5 and csv_lines[1].startswith("alice,alice/squat,")
 
 
-def test_same_report_as_analyze(local_run, season, lite_model):
+def test_same_report_as_analyze(local_run, season, full_model):
     out, _ = local_run
     single = season / "single"
     for clip in ("season/alice/squat.mp4", "season/bob/astro.mp4"):
-        proc = run_cli("analyze", clip, "--model", str(lite_model), "--out", "single",
+        proc = run_cli("analyze", clip, "--model", str(full_model), "--out", "single",
                        "--quiet", cwd=season)
         assert proc.returncode == 0, proc.stderr
         stem, athlete = Path(clip).stem, Path(clip).parent.name
@@ -122,7 +122,7 @@ def _mtimes(folder: Path) -> dict[str, int]:
             if p.is_file() and p.parent != folder}
 
 
-def test_rerun_settings_change_reanalyze_and_force(local_run, season, lite_model):
+def test_rerun_settings_change_reanalyze_and_force(local_run, season, full_model):
     first, _ = local_run
     out = season / "resume"
     shutil.copytree(first, out)
@@ -130,14 +130,14 @@ def test_rerun_settings_change_reanalyze_and_force(local_run, season, lite_model
     report = out / "alice" / "squat.report.json"
 
     before = _mtimes(out)
-    proc = run_cli(*batch_args(lite_model, "resume"), cwd=season)
+    proc = run_cli(*batch_args(full_model, "resume"), cwd=season)
     assert proc.returncode == 11, proc.stderr  # the broken clips are retried and fail again
     assert "2 clips up to date" in proc.stderr
     assert _mtimes(out) == before  # nothing redone, nothing rewritten
     assert rows_by_clip(out)["alice/squat"]["status"] == "up to date"
 
     strict = "rounded_back.min_held_flexion_deg=100"
-    proc = run_cli(*batch_args(lite_model, "resume", "--set", strict, "--set",
+    proc = run_cli(*batch_args(full_model, "resume", "--set", strict, "--set",
                                "rounded_back.min_flexion_deg=100", "-q"), cwd=season)
     assert proc.returncode == 11, proc.stderr
     row = rows_by_clip(out)["alice/squat"]
@@ -153,20 +153,20 @@ def test_rerun_settings_change_reanalyze_and_force(local_run, season, lite_model
     assert pose.stat().st_mtime_ns == before[str(pose.relative_to(out))]
     assert report.read_text() == (first / "alice/squat.report.json").read_text()
 
-    proc = run_cli(*batch_args(lite_model, "resume", "--force", "-q"), cwd=season)
+    proc = run_cli(*batch_args(full_model, "resume", "--force", "-q"), cwd=season)
     assert rows_by_clip(out)["alice/squat"]["pose"] == "inference"
     assert pose.stat().st_mtime_ns != before[str(pose.relative_to(out))]
 
 
 def test_ctrl_c_keeps_finished_clips_and_leaves_nothing_half_written(tmp_path, person_clip,
-                                                                     lite_model):
+                                                                     full_model):
     clips = tmp_path / "clips"
     clips.mkdir()
     for i in range(6):
         shutil.copy(person_clip, clips / f"take{i}.mp4")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", str(clips), "--out",
-                             str(out), "--model", str(lite_model), "--jobs", "1"],
+                             str(out), "--model", str(full_model), "--jobs", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=_env())
     deadline = time.monotonic() + 300
@@ -206,14 +206,14 @@ def _workers_of(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
-def test_a_killed_worker_does_not_stop_the_batch(tmp_path, person_clip, lite_model):
+def test_a_killed_worker_does_not_stop_the_batch(tmp_path, person_clip, full_model):
     clips = tmp_path / "clips"
     clips.mkdir()
     for i in range(3):
         shutil.copy(person_clip, clips / f"take{i}.mp4")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", str(clips), "--out",
-                             str(out), "--model", str(lite_model), "--jobs", "2"],
+                             str(out), "--model", str(full_model), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=_env())
     deadline = time.monotonic() + 300
@@ -232,14 +232,14 @@ def test_a_killed_worker_does_not_stop_the_batch(tmp_path, person_clip, lite_mod
 _BATCH_LINE_STARTS = ("skipped", "ok", "FAILED", "stopped", "clips", "frames", "4", "index:")
 
 
-def test_ray_engine_gives_the_local_engine_results(local_run, season, lite_model):
+def test_ray_engine_gives_the_local_engine_results(local_run, season, full_model):
     pytest.importorskip("ray")
     local, _ = local_run
     # where Ray keeps its sessions ($RAY_TMPDIR/ray); short: Ray's socket paths must fit in
     # 107 bytes
     ray_tmp = Path(tempfile.mkdtemp(prefix="fc-rt-"))
     try:
-        proc = run_cli(*batch_args(lite_model, "ray_out", "--engine", "ray", "--jobs", "2"),
+        proc = run_cli(*batch_args(full_model, "ray_out", "--engine", "ray", "--jobs", "2"),
                        cwd=season, env={"RAY_TMPDIR": str(ray_tmp)})
         assert proc.returncode == 11, proc.stderr
         # QA (session 8): each run left its Ray session folder behind (95 under /tmp/ray)

@@ -53,14 +53,14 @@ def test_realtime_needs_a_source(tmp_path):
 
 
 @pytest.mark.slow
-def test_replay_gives_exactly_the_file_modes_result_and_cues(tmp_path, lite_model):
+def test_replay_gives_exactly_the_file_modes_result_and_cues(tmp_path, full_model):
     clip = SAMPLES / "squat_rounded_side_f_short.mp4"
     file_out, live_out = tmp_path / "file", tmp_path / "live"
-    a = run_cli("analyze", str(clip), "--model", str(lite_model), "--out", str(file_out),
+    a = run_cli("analyze", str(clip), "--model", str(full_model), "--out", str(file_out),
                 "--no-video", "--quiet")
     assert a.returncode == 0, a.stderr
     wav = tmp_path / "cues.wav"
-    b = run_cli("live", "--source", str(clip), "--model", str(lite_model), "--out",
+    b = run_cli("live", "--source", str(clip), "--model", str(full_model), "--out",
                 str(live_out), "--headless", "--sound", "--voice", "--cue-wav", str(wav))
     assert b.returncode == 0, b.stderr
     stem = clip.stem
@@ -387,7 +387,7 @@ def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
 
 
 @pytest.mark.slow
-def test_every_finding_of_the_set_is_warned_of(tmp_path, lite_model):
+def test_every_finding_of_the_set_is_warned_of(tmp_path, full_model):
     # QA on real clips: a deadlift whose one rep ended with the file got its finding in the
     # record but no warning; and a squat cut during its second rep's ascent (this sample, cut
     # at 4.7 s) was warned "Rep 2" for its first rep (the set so far was cut into reps
@@ -402,7 +402,7 @@ def test_every_finding_of_the_set_is_warned_of(tmp_path, lite_model):
             for f, _ in zip(src, range(141), strict=False):
                 sink.write(f.image, f.t_s)
     out = tmp_path / "out"
-    proc = run_cli("live", "--source", str(clip), "--model", str(lite_model), "--out", str(out),
+    proc = run_cli("live", "--source", str(clip), "--model", str(full_model), "--out", str(out),
                    "--headless", "--no-sound", "--no-voice")
     assert proc.returncode == 0, proc.stderr
     report = json.loads((out / "squat_cut.report.json").read_text())
@@ -517,7 +517,7 @@ def test_a_display_that_cannot_be_opened_is_one_error_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_replayed_set_without_a_rep_waits_for_it_and_its_record_says_why(tmp_path, lite_model):
+def test_a_replayed_set_without_a_rep_waits_for_it_and_its_record_says_why(tmp_path, full_model):
     """A file of the sample lifter holding still at the bar (its first frame, 2.5 s), replayed
     through the live session: while the set runs, the window shows "waiting for the first rep"
     for every fault the record gives as "no rep was counted (…)"; the saved record keeps that
@@ -546,7 +546,7 @@ def test_a_replayed_set_without_a_rep_waits_for_it_and_its_record_says_why(tmp_p
                 shown.append(view)
             super()._note_shown(cur, view)
 
-    opts = LiveOptions(out_dir=tmp_path / "out", model=str(lite_model), headless=True,
+    opts = LiveOptions(out_dir=tmp_path / "out", model=str(full_model), headless=True,
                        settings=replace(LiveSettings(), countdown_s=0.0))
     result = Watched(ReplaySource(clip), opts, is_camera=False, lockstep=True,
                      replay_path=clip).run()

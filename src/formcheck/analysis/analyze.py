@@ -148,7 +148,7 @@ def _analyze(seq: PoseSequence, config: Config, exercise: str | None,
                        thresholds=config.faults_for(ex.name), assess=config.assess,
                        view_cfg=config.view, clip_reason=clip_reason,
                        median_yaw_deg=yaw_median, seen_yaw_deg=seen_yaw,
-                       no_rep_why=counted.why_none)
+                       no_rep_why=counted.why_none, pose_model=seq.model)
     # The rules that read the twist wait for its cues: with an executor they run there, after
     # the cues (its one thread takes tasks in order), while the others run here.
     outputs = {}

@@ -71,6 +71,9 @@ class FaultContext:
     #: Why no rep was counted (``reps.RepCount.why_none``), when none was; None: the general
     #: ``NO_REP_CAUSE``
     no_rep_why: str | None = None
+    #: The pose model that made the landmarks (``PoseSequence.model``: "lite", "full",
+    #: "heavy", or a bundle's name; "" where unknown)
+    pose_model: str = ""
 
     # Worked out from ``reps`` on first use and kept (a frozen dataclass without slots has a
     # ``__dict__`` for them); a ``replace`` makes a new context, which works them out afresh.
@@ -98,6 +101,40 @@ class RuleOutcome:
 
 
 # ---------------------------------------------------------------- shared machinery
+#: What each rule gave on the lite and heavy pose models' poses of the 84 shared real clips,
+#: against the full model's, which every limit was chosen on (``bench/eval_clips.py --poses
+#: POSES --set FAULT.judge_MODEL_poses=true``): why a set those models posed is not judged
+#: where its ``judge_MODEL_poses`` is off.
+OTHER_POSES_MEASURED = {
+    ("rounded_back", "lite"): "it warned on 5 of 18 clean real lifts posed by it (1 of 17 "
+                              "with the full model)",
+    ("rounded_back", "heavy"): "it warned on 3 of 17 clean real lifts posed by it (1 of 17 "
+                               "with the full model)",
+    ("lumbar_overextension", "lite"): "it warned on 1 of 29 clean real lifts posed by it "
+                                      "(none of 27 with the full model)",
+    ("lumbar_overextension", "heavy"): "on the real lifts posed by it it missed the one "
+                                       "over-arched lockout and warned on 1 of 28 clean ones "
+                                       "(the full model: found, and none of 27)",
+    ("jerky_twist", "lite"): "it warned on 1 of 33 real clips posed by it, none of them "
+                             "twisting (none of 36 with the full model)",
+    ("jerky_twist", "heavy"): "it warned on 1 of 30 real clips posed by it, none of them "
+                              "twisting (none of 36 with the full model)",
+}
+#: The pose models a rule may be told not to judge (``judge_<model>_poses``).
+OTHER_POSE_MODELS = ("lite", "heavy")
+
+
+def pose_model_reason(ctx: FaultContext, fault: str) -> str | None:
+    """Why ``fault`` is not judged on these poses because of the pose model that made them
+    (lite or heavy, unless the rule's ``judge_<model>_poses``); None where it is judged."""
+    model = ctx.pose_model
+    if model not in OTHER_POSE_MODELS or getattr(getattr(ctx.thresholds, fault),
+                                                  f"judge_{model}_poses"):
+        return None
+    return (f"the poses come from the {model} pose model, which this check was not fitted "
+            f"on: {OTHER_POSES_MEASURED[(fault, model)]}; analyse with --model full")
+
+
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                  clip_reason: str | None = None, caveat: str | None = None,
                  yaw_deg: np.ndarray | None = None, views: frozenset[str] | None = None,
@@ -117,6 +154,8 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     if reason is None and ctx.view.name not in allowed:
         reason = (why_view.format(view=ctx.view.name) if ctx.view.name != "unknown"
                   else "the camera view could not be determined")
+    if reason is None:
+        reason = pose_model_reason(ctx, fault)
     detected = sig.detected
     share = float(frame_ok[detected].mean()) if detected.any() else 0.0
     if reason is None and share < ac.min_visible_frac:

@@ -31,7 +31,9 @@ def live(
         "analysed, giving exactly `formcheck analyze`'s result.")] = False,
     model: Annotated[str | None, typer.Option(
         help="Pose model: lite, full, heavy or a path to a .task bundle. full is the default; "
-        "use lite where full cannot keep up with the camera.")] = "full",
+        "use lite where full cannot keep up with the camera (on lite poses rounding and the "
+        "twist are not judged: measured false warnings; on heavy's none of the three).")
+    ] = "full",
     exercise: Annotated[str, typer.Option(
         help="auto, squat, deadlift or row.")] = "auto",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for each set's outputs.")
