@@ -132,7 +132,7 @@ def pose_model_reason(ctx: FaultContext, fault: str) -> str | None:
                                                   f"judge_{model}_poses"):
         return None
     return (f"the poses come from the {model} pose model, which this check was not fitted "
-            f"on: {OTHER_POSES_MEASURED[(fault, model)]}; analyse with --model full")
+            f"on; analyse with --model full ({OTHER_POSES_MEASURED[(fault, model)]})")
 
 
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
