@@ -30,10 +30,10 @@ def live(
         "those inference cannot keep up with (as a camera would); without it every frame is "
         "analysed, giving exactly `formcheck analyze`'s result.")] = False,
     model: Annotated[str | None, typer.Option(
-        help="Pose model: lite, full, heavy or a path to a .task bundle. full is the default; "
-        "use lite where full cannot keep up with the camera (on lite poses rounding and the "
-        "twist are not judged: measured false warnings; on heavy's none of the three).")
-    ] = "full",
+        help="Pose model: lite, full, heavy or a path to a .task bundle. full is the default "
+        "(where it cannot keep up, frames are dropped and the back is still judged); lite "
+        "keeps up but on its poses rounding and the twist are not judged, on heavy's none of "
+        "the three (measured false warnings).")] = "full",
     exercise: Annotated[str, typer.Option(
         help="auto, squat, deadlift or row.")] = "auto",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for each set's outputs.")
