@@ -452,10 +452,9 @@ class RoundedBackThresholds:
     #: this far forward: its neutral (``neutral_bulge_pct``) was measured on hip hinges
     #: leaning 35-80 deg. A near-upright trunk (a seated cable row at 30 deg) shows the
     #: upper back's ordinary thoracic curve (+9..+14% on a clean real row); the rise over the
-    #: lifter's own straightest frames still judges those frames. Squats: 40 (a rendered
-    #: clean squat filmed from 5 m, rolled 10 deg, bottomed out at 35-36 deg with its small
-    #: outline bowing 8.7%: a 26 deg "held rounding"; set after seeing it, session 15; no
-    #: rendered or real rounding was found by the level between 35 and 40 deg).
+    #: lifter's own straightest frames still judges those frames. (Squats from 40 deg took
+    #: away a rendered clean squat's 26 deg "held rounding" at a 35-36 deg bottom, filmed from
+    #: 5 m, but missed the synthetic squats' 30 deg roundings: not done, session 15.)
     held_min_trunk_deg: float = 35.0
     #: Ear-shoulder-hip angle drop (from its own neutral) that counts as supporting evidence.
     support_head_neck_drop_deg: float = 12.0
@@ -705,7 +704,7 @@ def _default_faults(exercise: str) -> FaultThresholds:
     if exercise == "squat":
         return replace(base, rounded_back=replace(
             base.rounded_back, judge_min_trunk_deg=25.0, max_elbow_behind_back_frac=math.inf,
-            held_min_trunk_deg=40.0, flexion_error_deg=14.0,
+            flexion_error_deg=14.0,
             lean_flexion_deg_per_pct=0.97, lean_flexion_deg_per_lean_deg=0.89,
             lean_flexion_offset_deg=-29.7, lean_flexion_error_deg=9.0))
     if exercise == "row":
