@@ -704,8 +704,8 @@ def _default_faults(exercise: str) -> FaultThresholds:
     if exercise == "squat":
         return replace(base, rounded_back=replace(
             base.rounded_back, judge_min_trunk_deg=25.0, max_elbow_behind_back_frac=math.inf,
-            flexion_error_deg=14.0,
-            lean_flexion_deg_per_pct=0.97, lean_flexion_deg_per_lean_deg=0.89,
+            flexion_error_deg=14.0, lean_flexion_deg_per_pct=0.97,
+            lean_flexion_deg_per_lean_deg=0.89,
             lean_flexion_offset_deg=-29.7, lean_flexion_error_deg=9.0))
     if exercise == "row":
         return replace(base, rounded_back=replace(

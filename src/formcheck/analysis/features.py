@@ -866,7 +866,8 @@ def back_cut_by_picture(im: geo.Joints, back_xy: np.ndarray, width: int,
     """``(T,)`` bool: frames where the picture cut the back off: an outline point on the
     picture's border (the mask ends there, not at the back) or a shoulder or hip outside it
     (the network guessed it; a real squat filmed with the shoulders out of the top of the
-    picture read its back "rounded" 251 deg). None where the picture's size is not known."""
+    picture read its back "rounded" 251 deg). No frame where the picture's size is not known
+    (``width`` or ``height`` 0)."""
     n = back_xy.shape[0]
     if width <= 0 or height <= 0:
         return np.zeros(n, dtype=bool)
