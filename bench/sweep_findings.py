@@ -27,11 +27,11 @@ from formcheck.analysis import analyze_sequence
 from formcheck.config import load_config
 from formcheck.pose.sequence import PoseSequence
 
-REPO = Path(__file__).resolve().parents[1]
-LABELS = REPO.parent / "shared" / "clips" / "labels.json"
-#: Rendered fault kinds -> the report's fault names.
-KIND_TO_FAULT = {"flexion": "rounded_back", "extension": "lumbar_overextension",
-                 "arch": "lumbar_overextension", "twist": "jerky_twist"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from eval_clips import DEFAULT_CLIPS  # noqa: E402  (bench/ siblings)
+from eval_synth import KIND_TO_FAULT  # noqa: E402
+
+LABELS = DEFAULT_CLIPS / "labels.json"
 #: A rendered twist turned out over longer than this (s) is a slow one: it explains no warning.
 FAST_RISE_S = 0.3
 

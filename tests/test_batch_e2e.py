@@ -53,8 +53,8 @@ def season(tmp_path_factory, person_clip) -> Path:
 INPUTS = ("season", "season/bob/missing.mp4")
 
 
-def batch_args(full_model: Path, out: str, *extra: str) -> list[str]:
-    return ["batch", *INPUTS, "--out", out, "--model", str(full_model), *extra]
+def batch_args(model: Path, out: str, *extra: str) -> list[str]:
+    return ["batch", *INPUTS, "--out", out, "--model", str(model), *extra]
 
 
 def summary(folder: Path) -> dict:
@@ -159,14 +159,14 @@ def test_rerun_settings_change_reanalyze_and_force(local_run, season, full_model
 
 
 def test_ctrl_c_keeps_finished_clips_and_leaves_nothing_half_written(tmp_path, person_clip,
-                                                                     full_model):
+                                                                     lite_model):
     clips = tmp_path / "clips"
     clips.mkdir()
     for i in range(6):
         shutil.copy(person_clip, clips / f"take{i}.mp4")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", str(clips), "--out",
-                             str(out), "--model", str(full_model), "--jobs", "1"],
+                             str(out), "--model", str(lite_model), "--jobs", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=_env())
     deadline = time.monotonic() + 300
@@ -206,14 +206,14 @@ def _workers_of(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
-def test_a_killed_worker_does_not_stop_the_batch(tmp_path, person_clip, full_model):
+def test_a_killed_worker_does_not_stop_the_batch(tmp_path, person_clip, lite_model):
     clips = tmp_path / "clips"
     clips.mkdir()
     for i in range(3):
         shutil.copy(person_clip, clips / f"take{i}.mp4")
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "formcheck", "batch", str(clips), "--out",
-                             str(out), "--model", str(full_model), "--jobs", "2"],
+                             str(out), "--model", str(lite_model), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=_env())
     deadline = time.monotonic() + 300
