@@ -101,7 +101,8 @@ def test_each_frame_plans_the_caveats_of_the_verdicts_judged_there(caveated):
 
 
 def test_other_rules_caveats_are_on_the_frame_too():
-    """At 45 deg the over-arch rule judges only the lockout: its caveat is drawn as well."""
+    """At 45 deg the over-arch rule judges only the lockout, and a deadlift's lockout reads
+    short: its caveat is drawn as well, what bears most on the verdict first."""
     from formcheck.pipeline import build_report
     from formcheck.render._common import caveat_text
     from formcheck.render.overlay import OverlayRenderer
@@ -111,11 +112,12 @@ def test_other_rules_caveats_are_on_the_frame_too():
     result = analyze_sequence(seq, CFG)
     report = build_report(seq, result, None, CFG)
     a = report.assessment("lumbar_overextension", result.reps[0].index)
-    assert a.assessable and a.reason.startswith("only the lockout is judged")
+    assert a.assessable and a.reason.startswith("a deadlift's lockout reads short")
+    assert "; only the lockout is judged (trunk against thighs)" in a.reason
     shown = OverlayRenderer(report, seq, result.series).caveats_at(_mid(result.reps[0]))
     assert caveat_text("lumbar_overextension", a.reason) in shown
-    assert any(c.startswith("over-arched lower back judged, but: only the lockout is judged "
-                            "(trunk against thighs)") for c in shown)
+    assert any(c.startswith("over-arched lower back judged, but: a deadlift's lockout reads "
+                            "short") for c in shown)
 
 
 @pytest.mark.parametrize("size", [(640, 480), (480, 640), (1280, 720)])

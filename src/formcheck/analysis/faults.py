@@ -673,6 +673,18 @@ def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarr
             "for a finding")
 
 
+#: What the lockout reading misses on rendered lifters, per exercise, leading the rule's caveat
+#: (the video shows that first clause): `python bench/lockout_renders.py` over the back-fault
+#: and camera-placement renders (docs/analysis.md, session 16). Rendered squats' 20° lumbar
+#: extensions at the top were found in 56 of 56 reps from the side and 8 of 8 at 45°: no
+#: caveat. No rendered rep without an over-extension was warned (0 of 383).
+_LOCKOUT_MISSED = {
+    "deadlift": ("a deadlift's lockout reads short: rendered 20° over-extensions were found "
+                 "in 10 of 51 reps from the side, 4 of 8 at 45°; the pose model kept hips "
+                 "pushed through to the bar behind the joint"),
+}
+
+
 def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     """Over-extension at lockout (trunk behind the line of the thighs: measured between body
     segments, never against the camera's axes, which a phone on the floor tilts by 10-20 deg)
@@ -690,6 +702,9 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
         + ("judged only from the side" if np.isfinite(th.min_bent_arch_pct) else
            "not judged: the back outline's neutral differs too much between lifters and "
            "cameras"))
+    missed = _LOCKOUT_MISSED.get(ctx.exercise)
+    if missed:
+        caveat = f"{missed}; {caveat}" if caveat else missed
     if cut:
         caveat = f"{cut}; {caveat}" if caveat else cut
     assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok, caveat=caveat)
