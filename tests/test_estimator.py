@@ -89,3 +89,47 @@ def test_invalid_model_file_is_a_clear_error(tmp_path):
     with pytest.raises(ModelInvalidError) as exc:
         PoseEstimator(bad)
     assert "\n" not in str(exc.value)
+
+
+def _leaning_back_lockout() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A lifter facing the left of the picture, leaning back at a deadlift's lockout with the
+    hips placed forward at the bar (a real clip, shared bad014): its trunk band, 40 px either
+    side of the shoulder-hip chord, and the landmarks."""
+    xy = np.full((33, 2), np.nan, np.float32)
+    xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]] = (255, 100)
+    xy[[L.LEFT_HIP, L.RIGHT_HIP]] = (190, 240)
+    xy[L.NOSE] = (255, 45)
+    xy[[L.LEFT_KNEE, L.RIGHT_KNEE]] = (190, 345)
+    xy[[L.LEFT_ANKLE, L.RIGHT_ANKLE]] = (185, 440)
+    xy[[L.LEFT_HEEL, L.RIGHT_HEEL]] = (195, 465)
+    xy[[L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX]] = (140, 465)
+    yy, xx = np.mgrid[0:600, 0:400]
+    a, b = np.array([255.0, 100.0]), np.array([190.0, 240.0])
+    d = b - a
+    t = np.clip(((xx - a[0]) * d[0] + (yy - a[1]) * d[1]) / (d @ d), 0, 1)
+    dist = np.hypot(xx - (a[0] + t * d[0]), yy - (a[1] + t * d[1]))
+    mask = (dist <= 40).astype(np.float32)
+    return xy, np.ones(33, np.float32), mask
+
+
+def test_back_outline_leaning_back_is_read_behind_the_lifter():
+    """Leaning back with the feet behind the trunk's line, the face, knees and toes put the
+    "front" behind the lifter and the outline went onto the chest (bad014's lockout, drawn on
+    its chest); the way the feet point says where the back is."""
+    xy, vis, mask = _leaning_back_lockout()
+    pts = sample_back_outline(mask, xy, vis)
+    assert np.isfinite(pts).all()
+    chord = xy[L.LEFT_HIP] - xy[L.LEFT_SHOULDER]
+    # Facing left, the back is on the right of the chord's line (x increasing across it).
+    across = np.array([chord[1], -chord[0]]) / np.hypot(*chord)
+    assert across[0] > 0
+    assert ((pts - xy[L.LEFT_SHOULDER]) @ across > 30).all()
+
+
+def test_back_outline_without_the_feet_falls_back_on_face_knees_and_toes():
+    xy, vis, mask = _leaning_back_lockout()
+    vis[[L.LEFT_HEEL, L.RIGHT_HEEL]] = 0.1  # heels hidden (a plate): the feet cannot say
+    pts = sample_back_outline(mask, xy, vis)
+    chord = xy[L.LEFT_HIP] - xy[L.LEFT_SHOULDER]
+    across = np.array([chord[1], -chord[0]]) / np.hypot(*chord)
+    assert ((pts - xy[L.LEFT_SHOULDER]) @ across < -30).all()  # the old choice: the chest

@@ -97,6 +97,16 @@ def test_cached_pose_matches_only_the_same_clip_and_model(tmp_path, person_clip,
     for older in ("image_z", "torso_flow"):  # files from before a twist cue was kept
         stale = replace(seq, **{older: None}).save(tmp_path / f"no_{older}.pose.npz")
         assert cached_pose(person_clip, stale, str(lite_model)) is None, older
+    # Made by another pose pass (before the back's outline asked the feet): not reused.
+    from formcheck.pipeline import POSE_PASS_VERSION
+
+    assert seq.extra["pose_pass"] == POSE_PASS_VERSION
+    for version in (None, POSE_PASS_VERSION - 1):
+        extra = {k: v for k, v in seq.extra.items() if k != "pose_pass"}
+        if version is not None:
+            extra["pose_pass"] = version
+        stale = replace(seq, extra=extra).save(tmp_path / f"pass_{version}.pose.npz")
+        assert cached_pose(person_clip, stale, str(lite_model)) is None, version
     # The flow's gate (pose.flow.FlowGate) stores NaN on frames turned from square-on: a
     # side-on clip's file carries a flow of NaN only, and it is reused; so is a file made
     # before the gate, with the flow on every frame.

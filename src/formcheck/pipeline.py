@@ -169,6 +169,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         seq.extra["pose_segments_s"] = plan.boundaries_s()
     seq.extra["source_sha256"] = source_sha.result()
     seq.extra["model_sha256"] = model_sha.result()
+    seq.extra["pose_pass"] = POSE_PASS_VERSION
     return seq
 
 
@@ -230,10 +231,18 @@ def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile
     return merged, selector.summary()
 
 
+#: What the pose pass writes beyond the model's own output, versioned: a saved sequence made by
+#: another version is not reused (``cached_pose``). 2: the back's outline sampled away from
+#: where the feet point (``pose.estimator.sample_back_outline``; before, leaning back it could
+#: take the chest).
+POSE_PASS_VERSION = 2
+
+
 def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = None,
                 source_sha256: str | None = None) -> PoseSequence | None:
     """The saved ``pose_path`` if it was made from exactly this video's bytes by the model
-    ``model`` resolves to (same bundle bytes), else None. Lets batch, check and reruns skip
+    ``model`` resolves to (same bundle bytes) and by this pose pass (``POSE_PASS_VERSION``),
+    else None. Lets batch, check and reruns skip
     pose inference without ever mixing pose data of another clip or model.
 
     ``source_sha256``: ``file_sha256(video)`` when the caller already has it (saves reading
@@ -249,6 +258,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         return None  # (a shared cache pruned by another run)
     if seq.image_z is None or seq.torso_flow is None or seq.torso_flow_seen is None:
         return None  # made before the twist's image depth or the masked torso flow was kept
+    if seq.extra.get("pose_pass") != POSE_PASS_VERSION:
+        return None  # made by another pose pass (its back outline, say)
     if source_sha256 is None:
         source_sha256 = file_sha256(video)
     if seq.extra.get("source_sha256") != source_sha256:

@@ -834,27 +834,71 @@ def _unsmoothed_rows(w: geo.Joints, im: geo.Joints, vis: geo.Joints) -> dict[str
     }
 
 
+#: The feet's landmarks, heel then toe, each side: which way they point in the picture says
+#: which way the lifter faces (``facing_in_picture``).
+_FEET = ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX))
+
+
+def facing_in_picture(image_xy: np.ndarray, presence: np.ndarray, min_share: float,
+                      min_presence: float = 0.5) -> float:
+    """Which way the lifter faces across the picture over the set: +1 to the right, -1 to
+    the left, by which way each toe lies from its heel (every frame and foot where both are
+    present); 0 where under ``min_share`` of those readings agree (a front view, whose toes
+    point at the camera, or feet hidden) or none was made."""
+    ahead = []
+    for heel, toe in _FEET:
+        seen = (presence[:, heel] >= min_presence) & (presence[:, toe] >= min_presence)
+        dx = image_xy[seen, toe, 0].astype(np.float64) - image_xy[seen, heel, 0]
+        ahead.append(dx[np.isfinite(dx) & (dx != 0.0)])
+    dx = np.concatenate(ahead)
+    if dx.size == 0:
+        return 0.0
+    right = float(np.count_nonzero(dx > 0)) / dx.size
+    if right >= min_share:
+        return 1.0
+    return -1.0 if 1.0 - right >= min_share else 0.0
+
+
 def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
-                  roughness: bool, size: tuple[int, int] = (0, 0)
+                  roughness: bool, size: tuple[int, int] = (0, 0), facing: float = 0.0
                   ) -> dict[str, np.ndarray | None]:
     """Raw ``(T,)`` signals of the back outline (``back_xy``, or None): its bulge, the
     elbows behind the back line and, if asked, its roughness (``geometry.back_bulge``,
     ``behind_back``, ``back_roughness``); NaN (roughness: None) without an outline. The
     bulge and roughness are NaN too where the picture (``size``: width, height; 0: not
-    known) cut the back off (``back_cut_by_picture``)."""
+    known) cut the back off (``back_cut_by_picture``), and all three where the outline lies
+    on the side of the trunk the lifter faces (``facing``, ``facing_in_picture``; 0: not
+    known): the pose pass took the chest for the back there. ``front`` marks those frames."""
+    n = len(im)
     rows: dict[str, np.ndarray | None] = {
-        "bulge": None, "roughness": None, "elbow_behind_back": np.full(len(im), np.nan),
-        "cut": None}
+        "bulge": None, "roughness": None, "elbow_behind_back": np.full(n, np.nan),
+        "cut": None, "front": np.zeros(n, dtype=bool)}
     if back_xy is not None:
         outline = geo.Outline.of(im, back_xy)
-        rows["cut"] = cut = back_cut_by_picture(im, back_xy, *size)
-        rows["bulge"] = np.where(cut, np.nan, geo.back_bulge(
+        front = rows["front"] = outline_on_front(outline, facing, sc)
+        cut = back_cut_by_picture(im, back_xy, *size)
+        rows["cut"] = cut
+        unread = cut | front
+        rows["bulge"] = np.where(unread, np.nan, geo.back_bulge(
             im, outline, sc.back_profile_first_point, sc.back_profile_last_point))
-        rows["elbow_behind_back"] = geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW)
+        rows["elbow_behind_back"] = np.where(
+            front, np.nan, geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW))
         if roughness:
-            rows["roughness"] = np.where(cut, np.nan, geo.back_roughness(
+            rows["roughness"] = np.where(unread, np.nan, geo.back_roughness(
                 im, back_xy, sc.back_profile_first_point, sc.back_profile_last_point))
     return rows
+
+
+def outline_on_front(outline: geo.Outline, facing: float, sc: SignalConfig) -> np.ndarray:
+    """``(T,)`` bool: frames whose back outline lies on the side of the shoulder-hip chord
+    the lifter faces (``facing``: +1 right, -1 left in the picture; 0: none marked). The
+    ``Outline``'s normal (-chord_y, chord_x), the chord running from the shoulders to the
+    hips, points behind a lifter facing the right of the picture, standing, leaning back or
+    bent over alike; so an outline mostly on its negative side facing right (its positive
+    side facing left) lies on the front."""
+    if facing == 0.0:
+        return np.zeros(outline.off.shape[1], dtype=bool)
+    return outline.side(sc.back_profile_first_point, sc.back_profile_last_point) == -facing
 
 
 #: The landmarks the back's outline is measured against (the shoulder-hip chord's ends).
@@ -907,8 +951,10 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     # outline's): with an executor they are worked out there while the set's limb lengths
     # and facing direction, and the signals that need them, are worked out here.
     side = _start(executor, _unsmoothed_rows, w, im, vis)
+    facing = facing_in_picture(seq.image_xy, seq.presence, sc.outline_facing_min_share) \
+        if has_outline else 0.0
     outlined = _start(executor, _outline_rows, im, seq.back_xy if has_outline else None, sc,
-                      roughness, (seq.width, seq.height))
+                      roughness, (seq.width, seq.height), facing)
     detected = seq.detected
     fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
 
@@ -974,6 +1020,10 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
                 yield side_landmark_twist_deg(seq, gated[view]), view
 
     def upper_back() -> np.ndarray | None:
+        # Every outlined frame, the chest's too (``_outline_rows``' "front"): the twist reads
+        # how far the outline swings off the chord either way, and its limits were chosen
+        # with those frames read (leaving them out quietened a real side squat's reading until
+        # a cross-fade to a front view passed for a quick turn).
         return upper_back_depth(im, seq.back_xy) if has_outline else None
     twist_args = (base, w, im, image_depth_joints(seq), smooth["pelvis_yaw"], trunk_visible, sc,
                   posture, flow, twisting[0], flow_hidden_frames(seq), landmarks, upper_back)

@@ -542,6 +542,7 @@ class LiveSession:
         if getattr(cur, "people", None) is not None:
             seq.extra["people"] = cur.people
         seq.extra["model_sha256"] = file_sha256(self.resolved.path)
+        seq.extra["pose_pass"] = pipeline.POSE_PASS_VERSION
         paths = cur.paths
         written = {"pose": seq.save(paths["pose"])}
         report, result = pipeline.analyse(seq, exercise=self.opts.exercise,

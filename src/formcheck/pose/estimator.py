@@ -95,12 +95,35 @@ def _mid(xy: np.ndarray, a: int, b: int) -> np.ndarray:
     return (xy[a] + xy[b]) / 2.0
 
 
+#: A foot tells which way the lifter faces across the picture when its heel and toe are seen
+#: at least this well and it points within 60 degrees of straight across (its run across the
+#: picture at least half its length): seen side-on; square-on the toes point at the camera.
+_FOOT_MIN_VISIBILITY = 0.5
+_FOOT_MIN_ACROSS = 0.5
+
+
+def _feet_facing(image_xy: np.ndarray, visibility: np.ndarray) -> float:
+    """+1 where the feet point to the right of the picture (toes ahead of heels), -1 to the
+    left, 0 where neither foot says so clearly or the two disagree."""
+    votes = set()
+    for heel, toe in ((Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX),
+                      (Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX)):
+        if min(visibility[heel], visibility[toe]) < _FOOT_MIN_VISIBILITY:
+            continue
+        dx, dy = (float(v) for v in image_xy[toe] - image_xy[heel])
+        run = float(np.hypot(dx, dy))
+        if np.isfinite(run) and run > 0 and abs(dx) >= _FOOT_MIN_ACROSS * run:
+            votes.add(1.0 if dx > 0 else -1.0)
+    return votes.pop() if len(votes) == 1 else 0.0
+
+
 def sample_back_outline(mask: np.ndarray, image_xy: np.ndarray, visibility: np.ndarray,
                         points: int = BACK_PROFILE_POINTS) -> np.ndarray:
     """Points of the back's silhouette edge along the shoulder→hip chord.
 
     For ``points`` positions evenly spaced from the shoulder midpoint to the hip midpoint, march
-    along the chord's normal towards the back (away from the face and toes) and return where the
+    along the chord's normal towards the back (the side away from where the feet point, where
+    they point across the picture; else away from the face, toes and knees) and return where the
     mask first drops below ``MASK_THRESHOLD``, interpolated to sub-pixel. ``(points, 2)`` pixels,
     NaN where the ray starts outside the person or never leaves it.
     """
@@ -113,13 +136,21 @@ def sample_back_outline(mask: np.ndarray, image_xy: np.ndarray, visibility: np.n
     if not np.isfinite(length) or length < 4.0:
         return out
     normal = np.array([-chord[1], chord[0]]) / length
-    # The front of the body: face and toes, weighted by how visible they are.
-    front_ids = [Landmark.NOSE, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX,
-                 Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE]
-    weights = np.clip(visibility[front_ids], 0.05, 1.0)
-    centre = (s + hp) / 2.0
-    side = float(np.sum(weights * ((image_xy[front_ids] - centre) @ normal)))
-    back_dir = -normal if side > 0 else normal
+    facing = _feet_facing(image_xy, visibility)
+    if facing:
+        # The normal points behind a lifter facing the right of the picture, upright,
+        # leaning back or bent over alike (the chord runs from the shoulders to the hips).
+        back_dir = facing * normal
+    else:
+        # The front of the body: face and toes, weighted by how visible they are. (Leaning
+        # back at a lockout this can pick the chest: the feet then lie behind the trunk's
+        # line, which is why the feet's own direction is asked first.)
+        front_ids = [Landmark.NOSE, Landmark.LEFT_FOOT_INDEX, Landmark.RIGHT_FOOT_INDEX,
+                     Landmark.LEFT_KNEE, Landmark.RIGHT_KNEE]
+        weights = np.clip(visibility[front_ids], 0.05, 1.0)
+        centre = (s + hp) / 2.0
+        side = float(np.sum(weights * ((image_xy[front_ids] - centre) @ normal)))
+        back_dir = -normal if side > 0 else normal
     f = np.linspace(0.0, 1.0, points)
     starts = s[None, :] + f[:, None] * chord[None, :]  # (K, 2)
     r = np.linspace(0.0, BACK_SEARCH_FRACTION * length, BACK_SEARCH_STEPS)  # (N,)
