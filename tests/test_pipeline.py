@@ -98,7 +98,7 @@ def test_cached_pose_matches_only_the_same_clip_and_model(tmp_path, person_clip,
         stale = replace(seq, **{older: None}).save(tmp_path / f"no_{older}.pose.npz")
         assert cached_pose(person_clip, stale, str(lite_model)) is None, older
     # Made by another pose pass (before the back's outline asked the feet): not reused.
-    from formcheck.pipeline import POSE_PASS_VERSION
+    from formcheck.pose.sequence import POSE_PASS_VERSION
 
     assert seq.extra["pose_pass"] == POSE_PASS_VERSION
     for version in (None, POSE_PASS_VERSION - 1):

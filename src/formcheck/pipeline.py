@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.fsutil import file_sha256
-from formcheck.pose.sequence import PoseSequence
+from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.report import Report, VideoInfo
 
 if TYPE_CHECKING:
@@ -229,13 +229,6 @@ def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile
         pool.shutdown(wait=True, cancel_futures=True)
     selector.frames = len(merged)
     return merged, selector.summary()
-
-
-#: What the pose pass writes beyond the model's own output, versioned: a saved sequence made by
-#: another version is not reused (``cached_pose``). 2: the back's outline sampled away from
-#: where the feet point (``pose.estimator.sample_back_outline``; before, leaning back it could
-#: take the chest).
-POSE_PASS_VERSION = 2
 
 
 def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = None,

@@ -18,6 +18,7 @@ from pathlib import Path
 from formcheck import __version__
 from formcheck.errors import FormcheckError
 from formcheck.fsutil import file_sha256, write_text_atomic
+from formcheck.pose.sequence import POSE_PASS_VERSION
 from formcheck.report import SCHEMA_VERSION
 
 STATE_FORMAT = 1
@@ -29,6 +30,7 @@ def settings_sha256(config, exercise: str | None, write_video: bool) -> str:
     blob = json.dumps({
         "config": asdict(config), "exercise": exercise, "write_video": write_video,
         "formcheck": __version__, "report_schema": SCHEMA_VERSION,
+        "pose_pass": POSE_PASS_VERSION,  # a new pose pass redoes the clip (cached_pose too)
     }, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 

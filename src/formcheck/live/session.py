@@ -40,7 +40,7 @@ from formcheck.live.settings import LiveSettings
 from formcheck.live.told import Correction, LiveWarnings, with_corrections
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
 from formcheck.pose.plausible import without_upside_down
-from formcheck.pose.sequence import PoseSequence
+from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
 from formcheck.report import FAULT_TITLES, Report, VideoInfo
 
@@ -542,7 +542,7 @@ class LiveSession:
         if getattr(cur, "people", None) is not None:
             seq.extra["people"] = cur.people
         seq.extra["model_sha256"] = file_sha256(self.resolved.path)
-        seq.extra["pose_pass"] = pipeline.POSE_PASS_VERSION
+        seq.extra["pose_pass"] = POSE_PASS_VERSION
         paths = cur.paths
         written = {"pose": seq.save(paths["pose"])}
         report, result = pipeline.analyse(seq, exercise=self.opts.exercise,

@@ -22,6 +22,12 @@ NPZ_FORMAT_VERSION = 1
 
 #: Number of points sampled along the back outline per frame (see ``back_xy``).
 BACK_PROFILE_POINTS = 17
+#: What the pose pass writes beyond the model's own output, versioned (``extra["pose_pass"]``):
+#: a saved sequence made by another version is not reused from a cache
+#: (``pipeline.cached_pose``, ``batch``). 2: the back's outline sampled away from where the
+#: feet point (``pose.estimator.sample_back_outline``; before, leaning back it could take the
+#: chest).
+POSE_PASS_VERSION = 2
 
 
 def _check(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:
