@@ -875,12 +875,13 @@ def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
         "cut": None, "front": np.zeros(n, dtype=bool)}
     if back_xy is not None:
         outline = geo.Outline.of(im, back_xy)
-        front = rows["front"] = outline_on_front(outline, facing, sc)
+        first, last = sc.back_profile_first_point, sc.back_profile_last_point
+        side = outline.side(first, last)  # the back's side of the chord, as the points lie
+        front = rows["front"] = outline_on_front(side, facing)
         cut = back_cut_by_picture(im, back_xy, *size)
         rows["cut"] = cut
         unread = cut | front
-        rows["bulge"] = np.where(unread, np.nan, geo.back_bulge(
-            im, outline, sc.back_profile_first_point, sc.back_profile_last_point))
+        rows["bulge"] = np.where(unread, np.nan, geo.back_bulge(im, outline, first, last, side))
         rows["elbow_behind_back"] = np.where(
             front, np.nan, geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW))
         if roughness:
@@ -889,16 +890,17 @@ def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
     return rows
 
 
-def outline_on_front(outline: geo.Outline, facing: float, sc: SignalConfig) -> np.ndarray:
+def outline_on_front(side: np.ndarray, facing: float) -> np.ndarray:
     """``(T,)`` bool: frames whose back outline lies on the side of the shoulder-hip chord
-    the lifter faces (``facing``: +1 right, -1 left in the picture; 0: none marked). The
-    ``Outline``'s normal (-chord_y, chord_x), the chord running from the shoulders to the
-    hips, points behind a lifter facing the right of the picture, standing, leaning back or
-    bent over alike; so an outline mostly on its negative side facing right (its positive
-    side facing left) lies on the front."""
+    the lifter faces (``side``: ``geometry.Outline.side``, the side of the chord most points
+    lie on; ``facing``: +1 right, -1 left in the picture, 0: none marked). The ``Outline``'s
+    normal (-chord_y, chord_x), the chord running from the shoulders to the hips, points
+    behind a lifter facing the right of the picture, standing, leaning back or bent over
+    alike; so an outline mostly on its negative side facing right (its positive side facing
+    left) lies on the front."""
     if facing == 0.0:
-        return np.zeros(outline.off.shape[1], dtype=bool)
-    return outline.side(sc.back_profile_first_point, sc.back_profile_last_point) == -facing
+        return np.zeros(side.shape, dtype=bool)
+    return side == -facing
 
 
 #: The landmarks the back's outline is measured against (the shoulder-hip chord's ends).

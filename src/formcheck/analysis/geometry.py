@@ -428,7 +428,7 @@ def _outline(image_xy: Joints | np.ndarray, back_xy: np.ndarray | Outline) -> Ou
 
 
 def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray | Outline, first: int,
-               last: int) -> np.ndarray:
+               last: int, side: np.ndarray | None = None) -> np.ndarray:
     """Signed bow of the back outline off its own end-to-end line, as a fraction of the
     shoulder-hip chord: positive = convex (rounded), negative = concave (arched).
 
@@ -436,8 +436,9 @@ def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray | Outline, fir
     chord over points ``first..last`` (the middle of the back; the end points sit on shoulder
     blade and buttocks); the bulge is the sagitta that curvature gives over the whole chord,
     i.e. relative to the straight line through the outline's ends. The back side is the side
-    of the chord where most outline points lie. ``back_xy``: the ``(T, K, 2)`` outline, or
-    its ``Outline`` already made.
+    of the chord where most outline points lie (``side``: ``Outline.side(first, last)`` when
+    the caller has it). ``back_xy``: the ``(T, K, 2)`` outline, or its ``Outline`` already
+    made.
     """
     out = _outline(image_xy, back_xy)
     n_pts = out.off.shape[0]
@@ -455,7 +456,7 @@ def back_bulge(image_xy: Joints | np.ndarray, back_xy: np.ndarray | Outline, fir
     curv = weights[0] * off[0]
     for w_k, row in zip(weights[1:], off[1:], strict=True):
         curv += w_k * row
-    side = out.side(first, last)
+    side = out.side(first, last) if side is None else side
     full = np.isfinite(curv)
     curv *= side
     enough = full & (side != 0)
