@@ -151,13 +151,14 @@ class SignalConfig:
     back_profile_first_point: int = 2
     #: Last back-outline point fitted (see ``back_profile_first_point``).
     back_profile_last_point: int = 14
-    #: The pose pass looks for the back on the side of the trunk away from the face, toes and
-    #: knees; leaning back at a lockout with the hips placed wrong, that picked the chest on
-    #: 21% of a real deadlift's outlined frames (shared bad014) and drew its "back" there. An
-    #: outline frame is not read where its points lie on the side the lifter faces, judged by
-    #: which way the toes point from the heels in the picture, where at least this share of
-    #: the set's foot readings agree (0.84-1.0 on the real side and 45° views; about half on
-    #: the front views, where the toes point at the camera).
+    #: Before pose pass 2 the back was looked for on the side of the trunk away from the
+    #: face, toes and knees; leaning back at a lockout with the hips placed wrong, that picked
+    #: the chest on 21% of a real deadlift's outlined frames (shared bad014). Pose pass 2 asks
+    #: the feet first, frame by frame; for pose files made before, and frames whose feet did
+    #: not say, an outline frame is not read where its points lie on the side the lifter
+    #: faces, judged by which way the toes point from the heels in the picture, where at least
+    #: this share of the set's foot readings agree (0.84-1.0 on the real side and 45° views;
+    #: about half on the front views, where the toes point at the camera).
     outline_facing_min_share: float = 0.8
 
 

@@ -53,7 +53,8 @@ class PoseSequence:
         back_xy: optional ``(T, K, 2)`` points of the back's outline in pixels, sampled from the
             segmentation mask: point ``k`` lies at fraction ``k / (K - 1)`` along the image chord
             from the shoulder midpoint (0) to the hip midpoint (1), moved along the chord's normal
-            towards the back (away from face and toes) to the silhouette's edge (mask > 0.5).
+            towards the back (away from where the feet point, seen side-on; else away from
+            face, toes and knees) to the silhouette's edge (mask > 0.5).
             NaN where the outline was not found.
         width, height: size of the displayed frame in pixels.
         source: where the frames came from (file name or ``camera:N``).
