@@ -135,6 +135,22 @@ def pose_model_reason(ctx: FaultContext, fault: str) -> str | None:
             f"on; analyse with --model full ({OTHER_POSES_MEASURED[(fault, model)]})")
 
 
+#: The pose models every check was measured on (the full model's poses chose every limit;
+#: ``OTHER_POSE_MODELS``' were measured against it), and the names that are no pose model's
+#: (synthetic poses; "" where a pose file does not say).
+MEASURED_POSE_MODELS = ("full", *OTHER_POSE_MODELS, "synthetic", "")
+
+
+def pose_model_caveat(ctx: FaultContext) -> str | None:
+    """What a verdict on poses from a model no check was measured on must say (a bundle
+    given by path whose bytes are none of lite, full and heavy: ``pose.models``); None for
+    the models measured."""
+    if ctx.pose_model in MEASURED_POSE_MODELS:
+        return None
+    return (f"the poses come from the pose model \"{ctx.pose_model}\", on which this check "
+            "was never measured (its limits were chosen on the full model's poses)")
+
+
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                  clip_reason: str | None = None, caveat: str | None = None,
                  yaw_deg: np.ndarray | None = None, views: frozenset[str] | None = None,
@@ -163,6 +179,9 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                   "keep the whole body in the picture")
     clip_ok = reason is None
     usable = frame_ok & clip_ok
+    unmeasured = pose_model_caveat(ctx)
+    if unmeasured:
+        caveat = f"{caveat}; {unmeasured}" if caveat else unmeasured
     out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
     if not clip_ok:  # nothing in the clip can be judged: every rep carries the clip's reason
         out.extend(new_assessment(fault, rep.index, False, reason) for rep in ctx.reps)
