@@ -696,11 +696,19 @@ def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarr
 #: (the video shows that first clause): `python bench/lockout_renders.py` over the back-fault
 #: and camera-placement renders (docs/analysis.md, session 16). Rendered squats' 20° lumbar
 #: extensions at the top were found in 56 of 56 reps from the side and 8 of 8 at 45°: no
-#: caveat. No rendered rep without an over-extension was warned (0 of 383).
+#: caveat, but from behind at 45° 3 of 8 (``_LOCKOUT_MISSED_BEHIND``). No rendered rep without
+#: an over-extension was warned (0 of 383).
 _LOCKOUT_MISSED = {
     "deadlift": ("a deadlift's lockout reads short: rendered 20° over-extensions were found "
                  "in 10 of 51 reps from the side, 4 of 8 at 45°; the pose model kept hips "
                  "pushed through to the bar behind the joint"),
+}
+#: The same where the lifter faces away from a camera at 45° (the twist's ``facing``).
+_LOCKOUT_MISSED_BEHIND = {
+    "deadlift": ("from behind at 45° a deadlift's lockout reads short: rendered 20° "
+                 "over-extensions were found in 0 of 3 reps"),
+    "squat": ("from behind at 45° a squat's top reads short: rendered 20° over-extensions "
+              "were found in 3 of 8 reps"),
 }
 
 
@@ -722,6 +730,8 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
            "not judged: the back outline's neutral differs too much between lifters and "
            "cameras"))
     missed = _LOCKOUT_MISSED.get(ctx.exercise)
+    if ctx.view.name == "oblique" and not getattr(sig.twist, "facing", True):
+        missed = _LOCKOUT_MISSED_BEHIND.get(ctx.exercise, missed)
     if missed:
         caveat = f"{missed}; {caveat}" if caveat else missed
     if cut:
