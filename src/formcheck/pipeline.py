@@ -235,8 +235,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
                 source_sha256: str | None = None) -> PoseSequence | None:
     """The saved ``pose_path`` if it was made from exactly this video's bytes by the model
     ``model`` resolves to (same bundle bytes) and by this pose pass (``POSE_PASS_VERSION``),
-    else None. Lets batch, check and reruns skip
-    pose inference without ever mixing pose data of another clip or model.
+    else None. Lets batch, check and reruns skip pose inference without ever mixing pose data
+    of another clip, model or pose pass.
 
     ``source_sha256``: ``file_sha256(video)`` when the caller already has it (saves reading
     the clip a second time); computed here otherwise."""
