@@ -133,3 +133,16 @@ def test_back_outline_without_the_feet_falls_back_on_face_knees_and_toes():
     chord = xy[L.LEFT_HIP] - xy[L.LEFT_SHOULDER]
     across = np.array([chord[1], -chord[0]]) / np.hypot(*chord)
     assert ((pts - xy[L.LEFT_SHOULDER]) @ across < -30).all()  # the old choice: the chest
+
+
+def test_back_outline_takes_the_facing_the_caller_knows():
+    """Feet hidden in this frame, the estimator passes the last direction the feet showed."""
+    xy, vis, mask = _leaning_back_lockout()
+    vis[[L.LEFT_HEEL, L.RIGHT_HEEL]] = 0.1
+    pts = sample_back_outline(mask, xy, vis, facing=-1.0)
+    chord = xy[L.LEFT_HIP] - xy[L.LEFT_SHOULDER]
+    across = np.array([chord[1], -chord[0]]) / np.hypot(*chord)
+    assert ((pts - xy[L.LEFT_SHOULDER]) @ across > 30).all()  # behind the lifter
+    # 0: not known either, the face/knees/toes vote decides (as with the feet hidden).
+    pts = sample_back_outline(mask, xy, vis, facing=0.0)
+    assert ((pts - xy[L.LEFT_SHOULDER]) @ across < -30).all()

@@ -153,8 +153,11 @@ def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
     deaths: dict[str, int] = {}
     todo = list(items)
     interrupted = False
+    idle_rounds = 0  # pools in a row that started no clip at all
     while todo and not interrupted:
+        done_before = len(results)
         broken, started, interrupted = _pool_round(ctx, stop, todo, workers, monitor, results)
+        idle_rounds = 0 if started or len(results) > done_before else idle_rounds + 1
         todo = []
         for item in broken:
             key = item.job.key
@@ -167,6 +170,10 @@ def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
                     key=key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
                     error=f"the worker process died {deaths[key]} times while analysing this "
                           "clip (out of memory, or a crash in the pose model)")
+            elif idle_rounds >= MAX_WORKER_DEATHS:
+                results[key] = ClipResult(
+                    key=key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
+                    error=f"no worker process could be started ({idle_rounds} tries)")
             else:
                 todo.append(item)
                 continue
@@ -191,8 +198,11 @@ def _pool_round(ctx, stop, items: list[WorkItem], workers: int, monitor: Monitor
     for n, item in enumerate(items):
         try:
             futures[pool.submit(_pool_task, item)] = item
-        except BrokenProcessPool:  # a worker died while clips were still being handed out
-            broken.extend(items[n:])  # never started: they go to the next pool
+        except (BrokenProcessPool, OSError):
+            # A worker died while clips were still being handed out: the pool says so, or
+            # (CPython 3.11, before it knows) the worker it starts in its place finds the
+            # pool's queues closed ("handle is closed"). Never started: the next pool runs them.
+            broken.extend(items[n:])
             break
     pending = set(futures)
 

@@ -118,14 +118,18 @@ def _feet_facing(image_xy: np.ndarray, visibility: np.ndarray) -> float:
 
 
 def sample_back_outline(mask: np.ndarray, image_xy: np.ndarray, visibility: np.ndarray,
-                        points: int = BACK_PROFILE_POINTS) -> np.ndarray:
+                        points: int = BACK_PROFILE_POINTS,
+                        facing: float | None = None) -> np.ndarray:
     """Points of the back's silhouette edge along the shoulder→hip chord.
 
     For ``points`` positions evenly spaced from the shoulder midpoint to the hip midpoint, march
     along the chord's normal towards the back (the side away from where the feet point, where
     they point across the picture; else away from the face, toes and knees) and return where the
     mask first drops below ``MASK_THRESHOLD``, interpolated to sub-pixel. ``(points, 2)`` pixels,
-    NaN where the ray starts outside the person or never leaves it.
+    NaN where the ray starts outside the person or never leaves it. ``facing``: which way the
+    lifter faces across the picture (+1 right, -1 left, 0 not known) where the caller knows
+    it (the feet of an earlier frame: ``PoseEstimator``); None: this frame's feet
+    (``_feet_facing``).
     """
     out = np.full((points, 2), np.nan, np.float32)
     h, w = mask.shape[:2]
@@ -136,7 +140,8 @@ def sample_back_outline(mask: np.ndarray, image_xy: np.ndarray, visibility: np.n
     if not np.isfinite(length) or length < 4.0:
         return out
     normal = np.array([-chord[1], chord[0]]) / length
-    facing = _feet_facing(image_xy, visibility)
+    if facing is None:
+        facing = _feet_facing(image_xy, visibility)
     if facing:
         # The normal points behind a lifter facing the right of the picture, upright,
         # leaning back or bent over alike (the chord runs from the shoulders to the hips).
@@ -290,6 +295,7 @@ class PoseEstimator:
         self.model_path = Path(model_path)
         self.back_profile = back_profile
         self._flow = self._flow_gate = self._cuts = None
+        self._facing = 0.0  # the last frame's feet direction across the picture (pose_of)
         self._flow_owner = None  # what keeps the flow's previous frame's pixels alive
         if torso_flow:
             self._start_flow(gated=not flow_every_frame)
@@ -440,7 +446,11 @@ class PoseEstimator:
             if result.segmentation_masks and len(result.segmentation_masks) > pick:
                 mask = result.segmentation_masks[pick].numpy_view()
                 mask = mask[..., 0] if mask.ndim == 3 else mask
-                back = sample_back_outline(mask, image_xy, visibility)
+                # The feet's direction, this frame's or, where they do not say, the last
+                # that did (frames come in order): a goblet squat's hidden feet let the
+                # face/knees/toes vote put the back on the chest for eight frames.
+                self._facing = _feet_facing(image_xy, visibility) or self._facing
+                back = sample_back_outline(mask, image_xy, visibility, facing=self._facing)
             else:
                 back = np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32)
         return FramePose(image_xy=image_xy, world_xyz=world, visibility=visibility,
@@ -449,7 +459,9 @@ class PoseEstimator:
 
     def forget_previous_frame(self) -> None:
         """Compare the next frame with none (as a clip's first frame is): the picture-cut
-        check and the torso flow start afresh. For after a warm-up frame that is no footage."""
+        check, the torso flow and the feet's last direction start afresh. For after a
+        warm-up frame that is no footage."""
+        self._facing = 0.0
         if self._flow is not None:
             self._start_flow(gated=self._flow_gate is not None)
 
