@@ -32,9 +32,8 @@ def test_a_judged_deadlift_leads_with_what_its_lockout_misses():
         assert "10 of 51 reps from the side" in first
 
 
-@pytest.mark.parametrize("exercise", ["squat"])
-def test_a_squat_says_nothing_of_a_short_lockout(exercise):
-    for reason in _overextension_words(exercise):
+def test_a_squat_says_nothing_of_a_short_lockout():
+    for reason in _overextension_words("squat"):
         assert "reads short" not in (reason or "")
 
 

@@ -385,18 +385,29 @@ GATED_FITS = ("side", "oblique_near", "oblique_far")
 _OTHER_SIDE = mirror_index()
 
 
+#: The feet's landmarks, heel then toe, each side: which way they point in the picture says
+#: which way the lifter faces (``toes_ahead``).
+_FEET = ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX))
+
+
+def toes_ahead(image_xy: np.ndarray, presence: np.ndarray,
+               min_presence: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(2T,)`` how far each toe lies to the right of its heel in the picture (pixels; the
+    left foot's frames, then the right's), and where both were present."""
+    ahead, seen = [], []
+    for heel, toe in _FEET:
+        seen.append((presence[:, heel] >= min_presence) & (presence[:, toe] >= min_presence))
+        ahead.append(image_xy[:, toe, 0].astype(np.float64) - image_xy[:, heel, 0])
+    return np.concatenate(ahead), np.concatenate(seen)
+
+
 def side_on_camera(seq: PoseSequence, min_presence: float = 0.5) -> tuple[bool, float] | None:
     """How a lifter seen from the side stands to the camera: whether the lifter's left side is
     the nearer one (the network's depth of the shoulders and hips, median over the set:
     ``geometry.left_depth_lead``), and which way the lifter faces in the picture (+1 to the
     right, -1 to the left: a toe ahead of its heel, median over every frame and foot where
     both are seen). None where no foot was ever seen whole."""
-    ahead, seen = [], []
-    for heel, toe in ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX)):
-        seen.append((seq.presence[:, heel] >= min_presence)
-                    & (seq.presence[:, toe] >= min_presence))
-        ahead.append(seq.image_xy[:, toe, 0].astype(np.float64) - seq.image_xy[:, heel, 0])
-    ahead_all, seen_all = np.concatenate(ahead), np.concatenate(seen)
+    ahead_all, seen_all = toes_ahead(seq.image_xy, seq.presence, min_presence)
     if not (seen_all & np.isfinite(ahead_all)).any():
         return None
     # The median's sign by counting (``_median_below``): no selection over a long set.
@@ -834,23 +845,14 @@ def _unsmoothed_rows(w: geo.Joints, im: geo.Joints, vis: geo.Joints) -> dict[str
     }
 
 
-#: The feet's landmarks, heel then toe, each side: which way they point in the picture says
-#: which way the lifter faces (``facing_in_picture``).
-_FEET = ((L.LEFT_HEEL, L.LEFT_FOOT_INDEX), (L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX))
-
-
 def facing_in_picture(image_xy: np.ndarray, presence: np.ndarray, min_share: float,
                       min_presence: float = 0.5) -> float:
     """Which way the lifter faces across the picture over the set: +1 to the right, -1 to
     the left, by which way each toe lies from its heel (every frame and foot where both are
     present); 0 where under ``min_share`` of those readings agree (a front view, whose toes
     point at the camera, or feet hidden) or none was made."""
-    ahead = []
-    for heel, toe in _FEET:
-        seen = (presence[:, heel] >= min_presence) & (presence[:, toe] >= min_presence)
-        dx = image_xy[seen, toe, 0].astype(np.float64) - image_xy[seen, heel, 0]
-        ahead.append(dx[np.isfinite(dx) & (dx != 0.0)])
-    dx = np.concatenate(ahead)
+    ahead, seen = toes_ahead(image_xy, presence, min_presence)
+    dx = ahead[seen & np.isfinite(ahead) & (ahead != 0.0)]
     if dx.size == 0:
         return 0.0
     right = float(np.count_nonzero(dx > 0)) / dx.size
@@ -886,7 +888,7 @@ def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
             front, np.nan, geo.behind_back(im, outline, L.LEFT_ELBOW, L.RIGHT_ELBOW))
         if roughness:
             rows["roughness"] = np.where(unread, np.nan, geo.back_roughness(
-                im, back_xy, sc.back_profile_first_point, sc.back_profile_last_point))
+                im, back_xy, first, last))
     return rows
 
 
