@@ -87,3 +87,20 @@ def test_without_the_feet_the_outline_is_read_as_it_lies(feet):
     chest = read[30:60]
     sig = compute_signals(_on_the_chest(seq, chest), CFG if feet == "hidden" else cfg)
     assert np.isfinite(sig.bulge[chest]).all()
+
+
+def test_the_video_draws_no_outline_where_the_analysis_read_none():
+    from formcheck.pipeline import render_view
+
+    seq = _side_set()
+    read = np.flatnonzero(np.isfinite(compute_signals(seq, CFG).bulge))
+    chest = read[30:60]
+    drawn = render_view(_on_the_chest(seq, chest))
+    shown = np.array([drawn.frame(i).back_ok.any() for i in range(len(drawn))])
+    assert not shown[chest].any()
+    assert shown[np.setdiff1d(read, chest)].all()
+    # Facing unknown (feet hidden): the outline is drawn as it lies, as it is read.
+    hidden = seq.presence.copy()
+    hidden[:, FEET] = 0.0
+    drawn = render_view(_on_the_chest(replace(seq, presence=hidden), chest))
+    assert all(drawn.frame(i).back_ok.any() for i in chest)

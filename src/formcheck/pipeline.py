@@ -10,7 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -510,7 +510,7 @@ class _SpooledPictures:
             self._file.close()
 
 
-def render_view(seq: PoseSequence) -> DrawnPoses:
+def render_view(seq: PoseSequence, config=None) -> DrawnPoses:
     """``seq`` reduced to what the render pass draws (``render.overlay.DrawnPoses``: times,
     and per frame the drawn landmarks, trunk line and back outline in whole pixels with a bit
     for each visibility test), so a caller that keeps only this view frees the pose data
@@ -518,11 +518,23 @@ def render_view(seq: PoseSequence) -> DrawnPoses:
     3.7 MB instead of 22 MB). The overlay draws the same pixels from it. Only for drawing
     with the default overlay style: the analysis needs the full sequence. No skeleton is
     drawn where the analysis read no lifter because the pose was upside down
-    (``pose.plausible``)."""
+    (``pose.plausible``), and no back outline where the analysis (``config``: its signal
+    settings; default ``Config()``) did not read it as the back because it lay on the chest
+    (``analysis.features.outline_on_chest``)."""
+    import numpy as np
+
+    from formcheck.analysis.features import outline_on_chest
+    from formcheck.config import Config
     from formcheck.pose.plausible import without_upside_down
     from formcheck.render.overlay import DrawnPoses
 
-    return DrawnPoses(without_upside_down(seq))
+    seq = without_upside_down(seq)
+    chest = outline_on_chest(seq, (config or Config()).signal)
+    if chest is not None and chest.any():
+        back = np.array(seq.back_xy, copy=True)
+        back[chest] = np.nan
+        seq = replace(seq, back_xy=back)
+    return DrawnPoses(seq)
 
 
 def _release_freed_memory() -> None:
@@ -590,7 +602,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
         report, result = analyse(seq, exercise=exercise, config=config)
         written["report"] = report.save_json(paths["report"])
         written["csv"] = report.save_csv(paths["csv"])
-        seq = render_view(seq)  # the rest of the pose data is freed before the render pass
+        seq = render_view(seq, config)  # the rest of the pose data is freed before the render pass
         written.update(render_outputs(
             video, seq, report, result.series, paths, write_video=write_video,
             write_html=write_html,
@@ -613,7 +625,7 @@ def rerender(video: str | Path, pose_path: str | Path, out_dir: str | Path, *,
     check_pose_source(seq, video, pose_path)
     fresh, result = analyse(seq, exercise=exercise, config=config)
     report = Report.load(report_path) if report_path else fresh
-    seq = render_view(seq)
+    seq = render_view(seq, config)
     # The pose data and report are this run's inputs: they stay; video and page are replaced.
     with OutputGeneration(out_dir, video.stem, keep=("pose", "report", "csv")) as gen:
         written = render_outputs(video, seq, report, result.series, gen.paths,

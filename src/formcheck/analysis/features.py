@@ -905,6 +905,23 @@ def outline_on_front(side: np.ndarray, facing: float) -> np.ndarray:
     return side == -facing
 
 
+def outline_on_chest(seq: PoseSequence, sc: SignalConfig) -> np.ndarray | None:
+    """``(T,)`` bool: the frames of ``seq`` whose back outline the analysis does not read as
+    the back because it lies on the side the set faces (``outline_on_front`` with
+    ``facing_in_picture``, as ``compute_signals``: pose files made before pose pass 2 took
+    the chest there when a lifter leaned back); None without an outline. The video draws no
+    outline on them, so it shows only the outline the rules read."""
+    if seq.back_xy is None or seq.back_xy.shape[1] <= sc.back_profile_last_point:
+        return None
+    facing = facing_in_picture(seq.image_xy, seq.presence, sc.outline_facing_min_share)
+    if facing == 0.0:
+        return np.zeros(len(seq), dtype=bool)
+    im = geo.Joints.gather(seq.image_xy, CHORD_LANDMARKS)
+    side = geo.Outline.of(im, seq.back_xy).side(sc.back_profile_first_point,
+                                                sc.back_profile_last_point)
+    return outline_on_front(side, facing)
+
+
 #: The landmarks the back's outline is measured against (the shoulder-hip chord's ends).
 CHORD_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
 

@@ -563,8 +563,9 @@ class LiveSession:
                             "--record to record the frames analysed")
         if video is not None:
             try:
-                written.update(pipeline.render_outputs(video, pipeline.render_view(seq),
-                                                       report, result.series, paths))
+                drawn = pipeline.render_view(seq, self.opts.config)
+                written.update(pipeline.render_outputs(video, drawn, report, result.series,
+                                                       paths))
             except FormcheckError as exc:  # the set's data is safe; say what is missing
                 problems.append(f"annotated video not drawn ({exc})")
         if "html" not in written:
