@@ -30,6 +30,7 @@ from formcheck.analysis import geometry as geo
 from formcheck.analysis.features import compute_signals
 from formcheck.config import Config, load_config
 from formcheck.pose.sequence import PoseSequence
+from formcheck.synth.clip import truth_per_frame
 
 #: Truth fault kinds -> the report's fault names.
 KIND_TO_FAULT = {"flexion": "rounded_back", "extension": "lumbar_overextension",
@@ -73,8 +74,7 @@ def lockout_angles(seq: PoseSequence, truth: dict) -> tuple[np.ndarray, np.ndarr
     """Per standing-tall frame: (measured - true) trunk-vs-thigh angle and (measured - true)
     trunk lean behind vertical, in degrees."""
     pf = truth["per_frame"]
-    true_w = np.array([[p if p is not None else [np.nan] * 3 for p in frame]
-                       for frame in pf["landmarks_world_m"]], dtype=np.float64)
+    true_w = truth_per_frame(truth, "landmarks_world_m")
     n = min(len(seq), len(true_w))
     sig = compute_signals(seq, Config())
     true_ext = geo.hip_extension_deg(true_w[:n])

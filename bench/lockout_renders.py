@@ -31,6 +31,7 @@ from formcheck.analysis import geometry as geo
 from formcheck.analysis.features import compute_signals
 from formcheck.config import load_config
 from formcheck.pose.sequence import PoseSequence
+from formcheck.synth.clip import truth_per_frame
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sweep_findings import rendered_poses  # noqa: E402  (bench/ siblings)
@@ -64,10 +65,8 @@ def lockout_errors(seq: PoseSequence, truth: dict, config) -> dict[str, list[flo
     landmarks' forward offsets from the truth (torso lengths), each at an over-extended
     lockout ("ext") and a clean one ("clean")."""
     pf = truth["per_frame"]
-    true_xy = np.array([[p if p is not None else [np.nan] * 2 for p in frame]
-                        for frame in pf["landmarks_image_xy"]], dtype=np.float64)
-    true_w = np.array([[p if p is not None else [np.nan] * 3 for p in frame]
-                       for frame in pf["landmarks_world_m"]], dtype=np.float64)
+    true_xy = truth_per_frame(truth, "landmarks_image_xy")
+    true_w = truth_per_frame(truth, "landmarks_world_m")
     n = min(len(seq), len(true_xy))
     xy, true_xy, true_w = np.asarray(seq.image_xy[:n], np.float64), true_xy[:n], true_w[:n]
     toe = true_xy[:, [31, 32]].mean(axis=1)

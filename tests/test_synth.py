@@ -13,7 +13,7 @@ from formcheck.errors import ConfigError
 from formcheck.pose.landmarks import Landmark
 from formcheck.synth.body import body_names, landmarks_3d, load_body, skin
 from formcheck.synth.catalog import SAMPLE_PLAN, sample_scenarios
-from formcheck.synth.clip import ClipRenderer, render_clip, spine_angles
+from formcheck.synth.clip import ClipRenderer, render_clip, spine_angles, truth_per_frame
 from formcheck.synth.motion import Poser
 from formcheck.synth.scenario import (
     Camera,
@@ -174,8 +174,13 @@ def test_truth_json_is_consistent(tmp_path: Path) -> None:
         n_decoded = sum(1 for _ in c.decode(video=0))
     pf = truth["per_frame"]
     assert n_decoded == res.frames == len(pf["t_s"])
-    assert np.array(pf["landmarks_world_m"]).shape == (res.frames, 33, 3)
-    assert np.array(pf["landmarks_image_xy"]).shape == (res.frames, 33, 2)
+    assert truth_per_frame(truth, "landmarks_world_m").shape == (res.frames, 33, 3)
+    assert truth_per_frame(truth, "landmarks_image_xy").shape == (res.frames, 33, 2)
+    # A value the JSON could not hold (null) reads back as NaN.
+    hole = json.loads(json.dumps(truth))
+    hole["per_frame"]["landmarks_world_m"][0][5][1] = None
+    back = truth_per_frame(hole, "landmarks_world_m")
+    assert np.isnan(back[0, 5, 1]) and np.isfinite(np.delete(back.ravel(), 5 * 3 + 1)).all()
     assert len(truth["landmark_map"]) == 33 and "conventions" in truth
     assert [f["rep"] for f in truth["faults"]] == [2]
     rep2 = truth["reps"][1]

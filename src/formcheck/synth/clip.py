@@ -277,6 +277,12 @@ def _r(a: np.ndarray, nd: int) -> Any:
     return [_r(x, nd) for x in a] if a.ndim else (None if np.isnan(a) else float(a))
 
 
+def truth_per_frame(truth: dict[str, Any], key: str) -> np.ndarray:
+    """A per-frame column of a truth JSON (``build_truth``'s ``per_frame[key]``, e.g.
+    ``landmarks_world_m``: ``(T, 33, 3)``) as a float array, its nulls NaN."""
+    return np.array(truth["per_frame"][key], dtype=np.float64)
+
+
 def build_truth(sc: Scenario, body: BodyModel, cam: CameraPose, t_s: np.ndarray,
                 frames: list[Frame], tracks: list[FaultTrack], reps: list,
                 landmarks: list[np.ndarray]) -> dict[str, Any]:
