@@ -862,7 +862,7 @@ def facing_in_picture(image_xy: np.ndarray, presence: np.ndarray, min_share: flo
 
 
 def _outline_rows(im: geo.Joints, back_xy: np.ndarray | None, sc: SignalConfig,
-                  roughness: bool, size: tuple[int, int] = (0, 0), facing: float = 0.0
+                  roughness: bool, size: tuple[int, int], facing: float
                   ) -> dict[str, np.ndarray | None]:
     """Raw ``(T,)`` signals of the back outline (``back_xy``, or None): its bulge, the
     elbows behind the back line and, if asked, its roughness (``geometry.back_bulge``,
