@@ -196,6 +196,11 @@ class RepConfig:
     max_rep_duration_s: float = 15.0
     #: Deadlift lockout: the top part of the pull, as a fraction of the rep's own range.
     lockout_level_frac: float = 0.9
+    #: Frames where the trunk was not seen, this long or shorter between two seen ones, are
+    #: bridged in the progress signal before reps are counted: one hidden frame at a
+    #: deadlift's lockout (a real clip: 33 ms) had ended the rep there and counted its
+    #: lowering as a second rep starting at the top.
+    max_gap_s: float = 0.3
     #: A rep also owns the still moments around its movement, so that a fault there belongs
     #: to it: up to this long before it leaves rest (the set-up: a deadlift's back rounds at
     #: the floor before the bar moves) ...
@@ -828,6 +833,7 @@ RANGES: dict[str, Range] = {
     "RepConfig.min_range_ratio": Range(0.0, 5.0),
     "RepConfig.min_depth_frac_of_median": _FRAC,
     "RepConfig.min_rep_duration_s": _DURATION_S,
+    "RepConfig.max_gap_s": Range(0.0, 10.0),
     "RepConfig.max_rep_duration_s": Range(0.0, 600.0, lo_open=True),
     "RepConfig.lockout_level_frac": _FRAC_POSITIVE,
     "RepConfig.setup_s": Range(0.0, 10.0),

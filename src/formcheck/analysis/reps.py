@@ -18,6 +18,7 @@ import numpy as np
 
 from formcheck.analysis.features import BodySignals
 from formcheck.analysis.signal import (
+    fill_gaps,
     hysteresis_runs,
     range_argmax,
     range_first_last,
@@ -300,7 +301,7 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
     if profile is None:
         return RepCount((), "the lift was not recognised and no movement of the hips or hands "
                             "could be measured")
-    x = np.where(sig.trunk_visible, profile.progress(sig), np.nan)
+    x = fill_gaps(t, np.where(sig.trunk_visible, profile.progress(sig), np.nan), cfg.max_gap_s)
     lo, hi = robust_range(x)
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return RepCount((), _why_too_little(sig, profile, x, hi - lo, exercise, cfg))
