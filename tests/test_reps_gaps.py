@@ -59,3 +59,44 @@ def test_a_short_gap_at_the_top_keeps_one_rep(exercise, frames):
     assert len(split) == 3
     first = [p for p in split[-1].phases if p.name != "set-up"][0]
     assert first.end_s == first.start_s
+
+
+def _rep_seen_on_one_frame(exercise: str, reps: int, frames: int = 1):
+    """A set whose last rep is hidden but for one frame at its deepest (a real squat clip's
+    lifter walking out of the picture read so), or ``frames`` frames there."""
+    seq, truth = synthesize(SynthSpec(exercise=exercise, reps=(SynthRep(),) * reps,
+                                      noise_px=1.0, noise_m=0.005))
+    x = progress_signal(compute_signals(seq, Config()), exercise)
+    a, b = truth.rep_start_s[-1], truth.rep_end_s[-1]
+    inside = np.flatnonzero((seq.t_s >= a) & (seq.t_s <= b))
+    top = inside[int(np.nanargmax(x[inside]))]
+    vis, pres = seq.visibility.copy(), seq.presence.copy()
+    hide = inside[np.abs(inside - top) > (frames - 1) // 2]
+    vis[np.ix_(hide, TRUNK)] = 0.0
+    pres[np.ix_(hide, TRUNK)] = 0.0
+    return dataclasses.replace(seq, visibility=vis, presence=pres)
+
+
+def _counted(seq, exercise: str, min_seen_frac: float):
+    cfg = Config()
+    cfg = dataclasses.replace(cfg, reps=dataclasses.replace(cfg.reps,
+                                                            min_seen_frac=min_seen_frac))
+    return count_reps(compute_signals(seq, cfg), exercise, cfg.reps)
+
+
+@pytest.mark.parametrize("exercise", ["deadlift", "squat"])
+def test_a_movement_seen_on_one_frame_is_not_a_rep(exercise):
+    seq = _rep_seen_on_one_frame(exercise, 2)
+    assert len(_counted(seq, exercise, Config().reps.min_seen_frac).reps) == 1
+    assert len(_counted(seq, exercise, 0.0).reps) == 2  # what it was counted as before
+
+
+def test_why_none_says_the_movement_was_hidden():
+    # Seen on a few frames at its deepest: enough to measure the movement, not a rep.
+    seq = _rep_seen_on_one_frame("squat", 1, frames=5)
+    counted = _counted(seq, "squat", Config().reps.min_seen_frac)
+    assert not counted.reps
+    why = counted.why_none
+    assert "the only movement out of the rest position was seen on only" in why, why
+    share = float(why.split("seen on only ")[1].split("%")[0])
+    assert 0 < share < 15 and "under the 15% a rep needs" in why

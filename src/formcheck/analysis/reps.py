@@ -151,6 +151,8 @@ class _Movement:
     depth_of_typical: float
     deep: bool
     rested: bool
+    #: the share of its frames on which the trunk was seen
+    seen_frac: float
 
 
 @dataclass(frozen=True)
@@ -235,12 +237,14 @@ def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
     enough (``short_of``), each of ``tried`` too short, too long, too shallow against the
     set's typical one, or not back at rest when the frames ended (at ``end_s``), and the
     lifter already out of the rest position when first seen (at ``set_up_s``; None: not)."""
-    unfinished = [m for m in tried if m.deep and not m.rested]
-    shallow = [m for m in tried if not m.deep]
-    short = [m for m in tried if m.deep and m.rested
+    hidden = [m for m in tried if m.deep and m.seen_frac < cfg.min_seen_frac]
+    seen = [m for m in tried if m not in hidden]
+    unfinished = [m for m in seen if m.deep and not m.rested]
+    shallow = [m for m in seen if not m.deep]
+    short = [m for m in seen if m.deep and m.rested
              and m.duration_s < cfg.min_rep_duration_s]
-    long = [m for m in tried if m.deep and m.rested and m.duration_s > cfg.max_rep_duration_s]
-    groups = [g for g in (unfinished, shallow, short, long) if g]
+    long = [m for m in seen if m.deep and m.rested and m.duration_s > cfg.max_rep_duration_s]
+    groups = [g for g in (unfinished, shallow, short, long, hidden) if g]
     only = set_up_s is None and short_of is None and len(groups) == 1
     # The movements most like a rep first (a video's panel may show only the first words).
     clauses = []
@@ -269,6 +273,13 @@ def _why_rejected(set_up_s: float | None, tried: tuple[_Movement, ...],
         clauses.append(f"{_movements(len(shallow), False)} went "
                        f"{'only' if len(shallow) == 1 else 'at most'} {most} as deep as "
                        f"the set's typical one, under the {need} a rep needs")
+    if hidden:
+        most, need = _apart(max(m.seen_frac for m in hidden), cfg.min_seen_frac, percent=True)
+        clauses.append(f"{_movements(len(hidden), only)} out of the rest position "
+                       f"{'was' if len(hidden) == 1 else 'were'} seen on "
+                       f"{'only' if len(hidden) == 1 else 'at most'} {most} of "
+                       f"{'its' if len(hidden) == 1 else 'their'} frames (the shoulders and "
+                       f"hips hidden), under the {need} a rep needs")
     for m in unfinished:
         clauses.append(f"the movement that started at {m.start_s:.1f} s had not come back to "
                        f"rest when the clip ended, at {end_s:.1f} s")
@@ -330,6 +341,8 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
     depth = range_reduce(np.fmax, x, starts, ends - 1) - range_reduce(np.fmin, x, r0, r1)
     typical = float(np.median(depth))
     deep = ~(depth < cfg.min_depth_frac_of_median * typical)
+    # The share of each candidate's frames, rest to rest, on which the trunk was seen.
+    seen_upto = np.concatenate(([0], np.cumsum(np.isfinite(x))))
     # Consecutive reps may share rest frames; a rep starts no earlier than the last counted
     # one ended, which depends on which reps were counted: one pass over the candidates.
     t0, t1 = t[r0].tolist(), t[r1].tolist()
@@ -344,15 +357,18 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
                                    strict=True):
         if a < prev_end:
             a, ta = prev_end, prev_t
-        if ok and cfg.min_rep_duration_s <= tb - ta <= cfg.max_rep_duration_s:
+        seen = (seen_upto[b + 1] - seen_upto[a]) / (b - a + 1)
+        if ok and cfg.min_rep_duration_s <= tb - ta <= cfg.max_rep_duration_s \
+                and seen >= cfg.min_seen_frac:
             first.append(a)
             last.append(b)
             at_rest.append(r)
             prev_end, prev_t = b, tb
     if not first:  # (none counted: no candidate's start was moved by a counted one)
-        tried = tuple(_Movement(ta, tb - ta, d / typical, bool(ok), r)  # (depth > 0)
-                      for ta, tb, d, ok, r in zip(t0, t1, depth.tolist(), deep.tolist(),
-                                                  rested, strict=True))
+        seen = (seen_upto[r1 + 1] - seen_upto[r0]) / (r1 - r0 + 1)
+        tried = tuple(_Movement(ta, tb - ta, d / typical, bool(ok), r, f)  # (depth > 0)
+                      for ta, tb, d, ok, r, f in zip(t0, t1, depth.tolist(), deep.tolist(),
+                                                     rested, seen.tolist(), strict=True))
         return RepCount((), _why_rejected(set_up, tried, _shortfall(t, x, lo, span, cfg),
                                           float(t[-1]), profile, cfg))
     fa, la = np.array(first), np.array(last)
