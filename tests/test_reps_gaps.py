@@ -100,3 +100,43 @@ def test_why_none_says_the_movement_was_hidden():
     assert "the only movement out of the rest position was seen on only" in why, why
     share = float(why.split("seen on only ")[1].split("%")[0])
     assert 0 < share < 15 and "under the 15% a rep needs" in why
+
+
+def _touch_and_go(dip: float, hidden_between: bool = False):
+    """A deadlift's signals with the wrists' height replaced: a second at rest, three pulls
+    (raised-cosine, height 1), between them back down only to ``dip`` (touch and go), a
+    second at rest after; with ``hidden_between``, the frames between the pulls unseen."""
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),) * 3))
+    sig = compute_signals(seq, Config())
+    t = sig.t_s
+    x = np.zeros_like(t)
+    seen = np.ones(len(t), dtype=bool)
+    centres = 1.8 + 1.6 * np.arange(3)
+    for c in centres:
+        near = np.abs(t - c) <= 0.8
+        x[near] = np.maximum(x[near], 0.5 + 0.5 * np.cos(np.pi * (t[near] - c) / 0.8))
+    inner = (t > centres[0]) & (t < centres[-1])
+    x[inner] = np.maximum(x[inner], dip)
+    if hidden_between:
+        for a, b in zip(centres[:-1], centres[1:], strict=True):
+            seen[(t > a + 0.45) & (t < b - 0.45)] = False
+    return dataclasses.replace(sig, wrist_height_ratio=x * 0.5,
+                               trunk_visible=sig.trunk_visible & seen), centres
+
+
+@pytest.mark.parametrize("dip", [0.0, 0.2])
+def test_touch_and_go_reps_are_each_counted(dip):
+    sig, centres = _touch_and_go(dip)
+    reps = count_reps(sig, "deadlift", Config().reps).reps
+    assert len(reps) == 3
+    for rep, c in zip(reps, centres, strict=True):  # each rep holds its own pull
+        assert rep.start_s < c < rep.end_s
+    # Each rep ends (and the next begins) at the lowest point between the pulls.
+    for a, b in zip(reps[:-1], reps[1:], strict=True):
+        assert a.end_s == pytest.approx(b.start_s, abs=0.05)
+
+
+def test_pulls_parted_only_by_unseen_frames_stay_one_movement():
+    # Nothing seen between them: nothing says the bar came down, so no rep boundary is made.
+    sig, _ = _touch_and_go(0.2, hidden_between=True)
+    assert len(count_reps(sig, "deadlift", Config().reps).reps) == 1

@@ -317,8 +317,8 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return RepCount((), _why_too_little(sig, profile, x, hi - lo, exercise, cfg))
     span = hi - lo
-    starts, ends = hysteresis_runs(x, lo + cfg.enter_level_frac * span,
-                                   lo + cfg.exit_level_frac * span)
+    exit_level = lo + cfg.exit_level_frac * span
+    starts, ends = hysteresis_runs(x, lo + cfg.enter_level_frac * span, exit_level)
     if starts.size == 0:  # not met: some frames lie at or above the 95th percentile
         return RepCount((), NO_REP_CAUSE)
     first_seen = int(np.argmax(np.isfinite(x)))
@@ -337,7 +337,20 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
         r1 = np.where(after < rest_idx.size, rest_idx[np.minimum(after, rest_idx.size - 1)],
                       ends - 1)
     else:
-        r0, r1 = starts, ends - 1
+        r0, r1 = starts.copy(), ends - 1
+    # Two runs with no rest frame between them, the return below the exit level seen (touch
+    # and go: the bar back near the floor, or the hips nearly up, but not at rest): the first
+    # ends, and the next begins, at the lowest frame between them, where the first would
+    # otherwise run on to the rest after both and swallow the next. Runs parted only by
+    # frames where the trunk was not seen stay one movement, as before.
+    touching = np.zeros(starts.size, dtype=bool)
+    touching[:-1] = r1[:-1] >= starts[1:]
+    for i in np.flatnonzero(touching).tolist():
+        between = x[ends[i]:starts[i + 1]]
+        if not (between < exit_level).any():  # (NaN: not seen, never below)
+            touching[i] = False
+            continue
+        r1[i] = r0[i + 1] = int(ends[i]) + int(np.nanargmin(between))
     depth = range_reduce(np.fmax, x, starts, ends - 1) - range_reduce(np.fmin, x, r0, r1)
     typical = float(np.median(depth))
     deep = ~(depth < cfg.min_depth_frac_of_median * typical)
@@ -348,7 +361,7 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
     t0, t1 = t[r0].tolist(), t[r1].tolist()
     # A run with no rest frame after it (the frames so far end, or a live set's next rest is
     # not in yet) ends where it stopped.
-    rested = (after < rest_idx.size).tolist()
+    rested = ((after < rest_idx.size) | touching).tolist()
     first: list[int] = []
     last: list[int] = []
     at_rest: list[bool] = []
