@@ -32,6 +32,9 @@ from formcheck.config import Config, load_config
 from formcheck.pose.sequence import PoseSequence
 from formcheck.synth.clip import truth_per_frame
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rep_match import counted_rep_of  # noqa: E402  (bench/ siblings)
+
 #: Truth fault kinds -> the report's fault names.
 KIND_TO_FAULT = {"flexion": "rounded_back", "extension": "lumbar_overextension",
                  "arch": "lumbar_overextension", "twist": "jerky_twist"}
@@ -96,13 +99,15 @@ def rep_flex(truth: dict, result, az: tuple[str, float], flex_reps: dict,
           if a.fault == "rounded_back" and a.rep is not None}
     clip_ok = any(a.assessable for a in result.assessable
                   if a.fault == "rounded_back" and a.rep is None)
+    counted = counted_rep_of(truth["reps"], result.reps)  # the counted rep each is (by time)
     for rep in truth["reps"]:
         m = (t >= rep["start_s"]) & (t <= rep["end_s"])
         size = float(np.round(np.nanmax(flex[m]))) + 0.0 if m.any() else float("nan")
         key = (az, size)
         hits = [f for f in result.findings if f.fault == "rounded_back"
                 and f.peak_s >= rep["start_s"] - 0.3 and f.peak_s <= rep["end_s"] + 0.3]
-        if not clip_ok or not ok.get(rep["rep"], clip_ok):
+        q = counted[rep["rep"]]
+        if not clip_ok or q is None or not ok.get(q, clip_ok):
             flex_reps[key][2] += 1
             continue
         flex_reps[key][1] += 1

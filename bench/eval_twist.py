@@ -36,6 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rep_match import counted_rep_of  # noqa: E402  (bench/ siblings)
+
 BODIES = ("m_avg", "f_short", "m_tall", "f_heavy", "m_heavy", "f_tall", "m_short", "f_avg")
 AZIMUTHS = (0.0, 45.0, 135.0)
 EXERCISES = ("squat", "deadlift", "row")
@@ -1098,24 +1101,26 @@ def cmd_rule(args: argparse.Namespace) -> int:
         ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
         v = views.get(tr["azimuth"], str(tr["azimuth"]))
         by_rep = {f["rep"]: f for f in tr["faults"]}
+        counted = counted_rep_of(tr["reps"], res.reps)
         for rep in tr["reps"]:
             r = rep["rep"]
-            if not ok.get(r, ok.get(None, False)):
+            q = counted[r]  # the counted rep it is (by time)
+            if q is None or not ok.get(q, False):
                 na[v] += 1
                 continue
             f = by_rep.get(r)
             if f is None or round(f["interval_s"][1] - f["interval_s"][0], 3) >= SLOW_FROM_S:
                 kind = "clean" if f is None else "slow"
-                hit = any(x.rep == r for x in found)
+                hit = any(x.rep == q for x in found)
                 c = cell[(v, kind)]
                 c[0] += int(hit)
                 c[1] += 1
                 if hit and args.verbose:
                     print(f"  false: {name} rep {r} ({kind}): "
-                          + "; ".join(x.message for x in found if x.rep == r))
+                          + "; ".join(x.message for x in found if x.rep == q))
                 continue
             a, d = f["interval_s"]
-            hits = [x for x in found if x.rep == r and x.start_s <= d + args.slack
+            hits = [x for x in found if x.rep == q and x.start_s <= d + args.slack
                     and x.end_s >= a - args.slack]
             size = abs(f["peak"])
             c = cell[(v, "10" if size < 15 else "20" if size < 30 else "40")]
@@ -1206,19 +1211,21 @@ def cmd_shapes(args: argparse.Namespace) -> int:
         found = [f for f in res.findings if f.fault == "jerky_twist"]
         ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
         by_rep = {f["rep"]: f for f in tr["faults"]}
+        counted = counted_rep_of(tr["reps"], res.reps)
         for rep in tr["reps"]:
             r = rep["rep"]
+            q = counted[r]  # the counted rep it is (by time)
             f = by_rep.get(r)
             col = "clean" if f is None else ("10" if abs(f["peak"]) < 15 else "20")
             c = cell[(v, shape, shirt, col)]
-            if not ok.get(r, ok.get(None, False)):
+            if q is None or not ok.get(q, False):
                 cell[(v, shape, shirt, "na")][0] += 1
                 continue
             if f is None:
-                hits = [x for x in found if x.rep == r]
+                hits = [x for x in found if x.rep == q]
             else:
                 a, d = f["interval_s"]
-                hits = [x for x in found if x.rep == r and x.start_s <= d + args.slack
+                hits = [x for x in found if x.rep == q and x.start_s <= d + args.slack
                         and x.end_s >= a - args.slack]
             c[0] += int(bool(hits))
             c[1] += 1
@@ -1555,13 +1562,15 @@ def twist_windows_read(flow: str) -> int:
             ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
             found = [f for f in res.findings if f.fault == "jerky_twist"]
             read = np.isfinite(seq.torso_flow).all(axis=1)
+            counted = counted_rep_of(tr["reps"], res.reps)
             for f in tr["faults"]:
                 a, d = f["interval_s"]
-                if not ok.get(f["rep"], False) or (plan_name == "jerk"
-                                                   and d - a >= SLOW_FROM_S):
+                q = counted.get(f["rep"])  # the counted rep it is (by time)
+                if q is None or not ok.get(q, False) or (plan_name == "jerk"
+                                                         and d - a >= SLOW_FROM_S):
                     continue
                 win = (seq.t_s >= a) & (seq.t_s <= d)
-                hit = any(x.rep == f["rep"] and x.start_s <= d + 0.3 and x.end_s >= a - 0.3
+                hit = any(x.rep == q and x.start_s <= d + 0.3 and x.end_s >= a - 0.3
                           for x in found)
                 rows.append((abs(f["peak"]), float(read[win].mean()), hit))
     PLAN = "jerk"

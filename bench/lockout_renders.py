@@ -34,7 +34,8 @@ from formcheck.pose.sequence import PoseSequence
 from formcheck.synth.clip import truth_per_frame
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sweep_findings import rendered_poses  # noqa: E402  (bench/ siblings)
+from rep_match import counted_rep_of  # noqa: E402  (bench/ siblings)
+from sweep_findings import rendered_poses  # noqa: E402
 
 #: The views, by the camera's azimuth (the lifter's left at 90, right at 270).
 VIEWS = {0: "front", 45: "45", 90: "side", 135: "rear-45", 180: "rear", 270: "side",
@@ -51,12 +52,14 @@ def rep_rows(truth: dict, result, slack: float) -> list[tuple[str, bool, bool]]:
     kinds = {f["rep"]: f["kind"] for f in truth["faults"] if f["kind"] != "twist"}
     judged = {a.rep: a.assessable for a in result.assessable
               if a.fault == "lumbar_overextension" and a.rep is not None}
+    counted = counted_rep_of(truth["reps"], result.reps)  # the counted rep each is (by time)
     rows = []
     for rep in truth["reps"]:
         warned = any(f.fault == "lumbar_overextension"
                      and rep["start_s"] - slack <= f.peak_s <= rep["end_s"] + slack
                      for f in result.findings)
-        rows.append((kinds.get(rep["rep"], "clean"), judged.get(rep["rep"], False), warned))
+        rows.append((kinds.get(rep["rep"], "clean"), judged.get(counted[rep["rep"]], False),
+                     warned))
     return rows
 
 

@@ -41,6 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import twist_agree as ta  # noqa: E402
+from rep_match import counted_rep_of  # noqa: E402
 
 #: MediaPipe landmarks read: nose, eyes, ears, shoulders, elbows, wrists, hips, knees.
 LANDMARKS = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26)
@@ -409,19 +410,22 @@ def rep_outcomes(c: LearnedClip, res) -> list[dict]:
     ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
     faults = {f["rep"]: f for f in c.tr["faults"]} if c.tr else {}
     reps = [r["rep"] for r in c.tr["reps"]] if c.tr else [r.index for r in res.reps]
+    # A rendered rep is the counted rep it overlaps most (a real clip's reps are its own).
+    counted = counted_rep_of(c.tr["reps"], res.reps) if c.tr else {r: r for r in reps}
     out = []
     for r in reps:
-        if not ok.get(r, ok.get(None, False)):
+        q = counted[r]
+        if q is None or not ok.get(q, False):
             continue
         f = faults.get(r)
         row = {"clip": c.name, "src": c.src, "body": c.body, "rep": r,
                "exercise": c.tr["exercise"] if c.tr else None}
         row["kind"] = ta.rep_kind(f)[0]
         if row["kind"] in ("clean", "slow"):
-            hits = [x for x in found if x.rep == r]
+            hits = [x for x in found if x.rep == q]
         else:
             a, d = f["interval_s"]
-            hits = [x for x in found if x.rep == r and x.start_s <= d + ta.SLACK_S
+            hits = [x for x in found if x.rep == q and x.start_s <= d + ta.SLACK_S
                     and x.end_s >= a - ta.SLACK_S]
             size = abs(f["peak"])
             if hits:

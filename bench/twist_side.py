@@ -34,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_twist as et  # noqa: E402
+from rep_match import counted_rep_of  # noqa: E402
 
 #: The landmarks the side fit weighs, named as if the left side were the nearer one: nose,
 #: ears, shoulders, hips, knees (the arms move on their own in a row or a deadlift).
@@ -112,13 +113,15 @@ class SideClip:
         ok = {a.rep: a.assessable for a in res.assessable if a.fault == "jerky_twist"}
         faults = {f["rep"]: f for f in self.tr["faults"] if f["kind"] == "twist"}
         backs = {f["rep"] for f in self.tr["faults"] if f["kind"] != "twist"}
+        counted = counted_rep_of(self.tr["reps"], res.reps)  # the counted rep each is (by time)
         rows = []
         for r in (r["rep"] for r in self.tr["reps"]):
             f = faults.get(r)
+            q = counted[r]
             kind = "back" if f is None and r in backs else _kind(f)
             row = {"clip": self.name, "body": self.body, "exercise": self.exercise, "rep": r,
-                   "kind": kind, "judged": bool(ok.get(r, False))}
-            hits = [x for x in found if x.rep == r]
+                   "kind": kind, "judged": q is not None and bool(ok.get(q, False))}
+            hits = [x for x in found if q is not None and x.rep == q]
             if kind not in NEGATIVE:
                 a, d = f["interval_s"]
                 hits = [x for x in hits if x.start_s <= d + SLACK_S and x.end_s >= a - SLACK_S]
