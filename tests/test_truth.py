@@ -48,9 +48,9 @@ CASES = {
 
 
 @functools.cache
-def analysed(name: str):
+def analysed(name: str, config=None):
     seq, _ = synthesize(CASES[name])
-    result = analyze_sequence(seq)
+    result = analyze_sequence(seq, config)
     return seq, result, build_report(seq, result, None)
 
 
@@ -281,11 +281,17 @@ def _notices() -> list[str]:
 def test_overlay_notices_and_banners_are_never_cut(size):
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout
 
+    from formcheck.config import load_config
+
     checked: set[str] = set()
-    # From the side and at 45° (the twist's quick turn, one limit) and facing away at 45° (its
-    # rate, a limit per frame).
-    for case in ("deadlift_lean_back", "deadlift_lean_back_45", "deadlift_lean_back_rear45"):
-        seq, result, report = analysed(case)
+    # From the side, at 45° and facing away at 45° (the twist's quick turn, one limit), and
+    # facing away read by the shoulders' widths (its rate, a limit per frame: the reading a
+    # set gets with signal.twist_oblique_far off).
+    widths = load_config(None, ["signal.twist_oblique_far=false"])
+    for case, config in (("deadlift_lean_back", None), ("deadlift_lean_back_45", None),
+                         ("deadlift_lean_back_rear45", None),
+                         ("deadlift_lean_back_rear45", widths)):
+        seq, result, report = analysed(case, config)
         overlay = OverlayRenderer(report, seq, result.series)
         st = OverlayStyle()
         lay = _Layout.for_frame(*size, st)

@@ -126,11 +126,13 @@ class SignalConfig:
     twist_oblique_near_from_deg: float = 35.0
     #: Facing away at 45° (the hip line turned between ``twist_oblique_far_from_deg`` and the
     #: side reading), read the twist the same way with a fit made on rear-45° renders
-    #: (``analysis/data/twist_landmarks_oblique_far.json``, ``JerkyTwistThresholds.rear_*``).
-    #: Off: bodies held out it found 7 of 24 20° and 10 of 21 40° rendered twists but warned
-    #: on a twist-free rep at every limit offered (docs/analysis.md, twist round 15); the
-    #: widths read it, as before.
-    twist_oblique_far: bool = False
+    #: (``analysis/data/twist_landmarks_oblique_far.json``, ``JerkyTwistThresholds.rear_*``):
+    #: bodies held out it found 17 of 24 20° and 21 of 22 40° rendered twists and warned on
+    #: none of 66 slow, 70 twist-free and 68 back-fault reps (bench/twist_side.py rule --view
+    #: rear45; docs/analysis.md, session 17). Round 15 had it off (7 of 24, a twist-free rep
+    #: warned at every limit): the rep count then merged reps filmed from behind at 45°, and
+    #: the bench matched rendered reps to counted ones by number.
+    twist_oblique_far: bool = True
     #: ...from this far off facing away (the hip line's median turn).
     twist_oblique_far_from_deg: float = 35.0
     #: That cue is judged by a matched filter for a quick turn (``signal.quick_turn_taps``):
@@ -636,10 +638,11 @@ class JerkyTwistThresholds:
     oblique_outline_spreads: float = 4.0
     #: ...and the most the hip line may turn across the event window there.
     oblique_max_hip_turn_deg: float = 20.0
-    #: Facing away at 45° (``SignalConfig.twist_oblique_far``, off), the same three limits
-    #: (the strictest offered, which the held-out folds chose with the rear-45° back faults as
-    #: negatives: bench/twist_side.py rule --view rear45): the quick turn's spreads...
-    rear_quick_turn_spreads: float = 16.0
+    #: Facing away at 45° (``SignalConfig.twist_oblique_far``), the same three limits (every
+    #: held-out fold chose 7 / 6 / 20 of 6-16 / 3-6 / 20-60 with the rear-45° back faults as
+    #: reps no limit may warn on: bench/twist_side.py rule --view rear45 --spreads 6 7 8 10 12
+    #: 14 16 --outline 3 4 5 6 --hip 20 45 60): the quick turn's spreads...
+    rear_quick_turn_spreads: float = 7.0
     #: ...the back outline's turn needed with it there, in its own spreads...
     rear_outline_spreads: float = 6.0
     #: ...and the most the hip line may turn across the event window there.
