@@ -279,9 +279,8 @@ def _notices() -> list[str]:
 
 @pytest.mark.parametrize("size", [(640, 480), (480, 640), (1280, 720)])
 def test_overlay_notices_and_banners_are_never_cut(size):
-    from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout
-
     from formcheck.config import load_config
+    from formcheck.render.overlay import OverlayRenderer, OverlayStyle, _Layout
 
     checked: set[str] = set()
     # From the side, at 45° and facing away at 45° (the twist's quick turn, one limit), and

@@ -164,7 +164,8 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
     worst_finding = ({report.findings.index(worst(report.findings))} if report.findings
                      else set())
     source_sha = seq.extra.get("source_sha256") or content_sha256(video, None)
-    seq = pipeline.render_view(seq, job.config)  # the rest of the pose data is freed before the render pass
+    # The rest of the pose data is freed before the render pass.
+    seq = pipeline.render_view(seq, job.config)
     pipeline.render_outputs(video, seq, report, analysis.series, paths,
                             write_video=job.write_video, write_html=True,
                             progress=lambda done: progress("render", done),
