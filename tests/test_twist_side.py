@@ -109,6 +109,40 @@ def test_without_the_outline_the_side_twist_is_not_assessable_and_says_why():
     assert not is_side_twist_short_reason(a.reason)
 
 
+def _front_then_side_set():
+    """Three squats square-on, then one filmed side-on (a camera moved mid-set)."""
+    front, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),) * 3, yaw_deg=0.0,
+                                    noise_px=0.8))
+    side, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),), yaw_deg=90.0,
+                                   noise_px=0.8))
+    step = front.t_s[1] - front.t_s[0]
+    joined = {}
+    for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy",
+                 "image_z"):
+        a, b = getattr(front, name), getattr(side, name)
+        joined[name] = np.concatenate([a, b + (front.t_s[-1] + step if name == "t_s" else 0)])
+    return replace(front, **joined)
+
+
+def test_a_side_rep_in_a_set_read_square_on_is_not_told_the_side_cannot_show_a_twist():
+    """The side has a reading of its own (whole sets filmed side-on): a side-view rep in a
+    set read square-on is not judged, and says why without denying what that reading does."""
+    result = analyze_sequence(_front_then_side_set())
+    assert result.view.name == "front"
+    reps = {a.rep: a for a in result.assessable if a.fault == "jerky_twist" and a.rep}
+    last = reps[max(reps)]
+    assert not last.assessable
+    assert last.reason.startswith("this rep was filmed from the side view, which this set's "
+                                  "twist reading, chosen for the front view")
+    assert "cannot show rotation" not in last.reason
+    assert all(a.assessable for rep, a in reps.items() if rep != max(reps))
+    # With the side's own reading switched off, the side view indeed cannot show it.
+    off = analyze_sequence(_front_then_side_set(),
+                           load_config(None, ["signal.twist_side_cue=false"]))
+    (last_off,) = [a for a in off.assessable if a.fault == "jerky_twist" and a.rep == max(reps)]
+    assert "side view cannot show rotation" in last_off.reason
+
+
 def test_with_the_side_cue_off_the_side_view_keeps_its_old_reason():
     result = analyze_sequence(_side_set(), load_config(None, ["signal.twist_side_cue=false"]))
     a = _twist_clip(result)

@@ -894,12 +894,18 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
                   "of the 10-20° twists turned out in 0.25 s (a shoulder leading the pull, a "
                   "heave, a turn that stays)")
     side = tw is not None and tw.landmark_fit == "side"
+    view_reason = _SIDE_READ_REASON if side else None
+    if (not side and tw is not None and tw.side_from_deg is not None
+            and ctx.view.name in VIEW_SHOWS["jerky_twist"]):
+        # A rep filmed from the side in a set read as from the front or at 45°: the side has
+        # a reading of its own, made for sets filmed side-on throughout, so "a side view
+        # cannot show it" would contradict what the same tool judges on such a set.
+        view_reason = _OTHER_VIEW_READ_REASON.replace("{set_view}", ctx.view.name)
     # Views from the hip line: the twist itself turns the shoulders and the body's yaw. Read
     # from the side (the side fit and the outline), only side-view reps are judged.
     assessments, usable = assess_fault(
         ctx, "jerky_twist", sig.trunk_visible, clip_reason, caveat, yaw_deg=sig.pelvis_yaw_deg,
-        views=frozenset({"side"}) if side else None,
-        view_reason=_SIDE_READ_REASON if side else None)
+        views=frozenset({"side"}) if side else None, view_reason=view_reason)
     if not side:
         # Near side-on the front's cues cannot read a turn about the spine (the shoulders'
         # projected width barely changes and one shoulder hides the other). Facing away at 45°
@@ -1107,6 +1113,11 @@ def is_side_twist_short_reason(reason: str | None) -> bool:
 _SIDE_READ_REASON = ("this set's twist is read from the side, but this was filmed from the "
                      "{view} view, which that reading does not cover; film side-on or "
                      "square-on")
+_OTHER_VIEW_READ_REASON = ("this rep was filmed from the {view} view, which this set's twist "
+                           "reading, chosen for the {set_view} view the set was mostly "
+                           "filmed from, does not cover; a set filmed side-on throughout is "
+                           "read from the side (large twists only): keep the camera where it "
+                           "is for the whole set")
 
 
 def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable: np.ndarray,
