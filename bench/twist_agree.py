@@ -51,6 +51,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import eval_twist as et  # noqa: E402
 
 JERK_DIR = Path("/work/cache/synth-twist")
+#: Every folder holding part of the jerk plan's renders: the 45° ones above, the square-on
+#: ones rendered again in session 15 (``python bench/eval_twist.py --only '_az0$' render
+#: /work/cache/s15-front``, then ``extract``). A clip is read from the folder holding its poses.
+JERK_DIRS = (JERK_DIR, Path("/work/cache/s15-front"))
 SHAPES_DIR = Path("/work/cache/s4-twist-shapes")
 BAR_DIR = Path("/work/cache/s12-barsquat")  # back squats square-on (eval_twist --plan bar)
 REAL_POSES = Path("/work/cache/models-full")
@@ -293,8 +297,8 @@ def load_all(cfg, real: bool = True, samples: bool = False) -> list[Clip]:
     from formcheck.pose.sequence import PoseSequence
 
     clips = []
-    for plan, d, src in (("jerk", JERK_DIR, "jerk"), ("shapes", SHAPES_DIR, "shapes"),
-                         ("bar", BAR_DIR, "bar")):
+    for plan, d, src in (*(("jerk", j, "jerk") for j in JERK_DIRS),
+                         ("shapes", SHAPES_DIR, "shapes"), ("bar", BAR_DIR, "bar")):
         et.PLAN = plan
         for name, tr, seq in et._poses_of(d, "video-full", None, "dis"):
             seq = with_round9(seq, d / f"{name}.mp4", None)

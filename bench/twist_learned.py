@@ -27,8 +27,10 @@ median of the held-out thresholds.
     python bench/twist_learned.py worst -n 8            # real reps scoring highest
 
 Inputs (caches outside the repository, as ``bench/twist_agree.py``): rendered out-and-back
-twists /work/cache/synth-twist, realistic shapes /work/cache/s4-twist-shapes, real shared clips
-/work/cache/models-full. Prints tables; writes nothing.
+twists /work/cache/synth-twist (45°) and /work/cache/s15-front (square-on;
+``twist_agree.JERK_DIRS``), realistic shapes /work/cache/s4-twist-shapes, back squats
+/work/cache/s12-barsquat, real shared clips /work/cache/models-full. Prints tables; writes
+nothing.
 """
 
 from __future__ import annotations

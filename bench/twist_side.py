@@ -280,12 +280,18 @@ def cmd_rule(args: argparse.Namespace) -> int:
     combos = [(s, o, h) for s in args.spreads for o in args.outline for h in args.hip]
     # Every clip read with a fit made without its body, under every set of limits.
     held: dict[tuple[float, float, float], list[dict]] = {k: [] for k in combos}
+    # With --per-exercise each exercise's clips are read by a fit made on that exercise's
+    # clips alone (the rule would pick it by the exercise recognised).
+    groups = sorted({c.exercise for c in clips}) if args.per_exercise else [None]
     for body in bodies:
-        model = model_of(fit(_fitted([c for c in clips if c.body != body], args), args.lam))
-        mine = [c for c in clips if c.body == body]
-        for combo in combos:
-            for c, res in zip(mine, analyse([c.seq for c in mine], model, *combo), strict=True):
-                held[combo].extend(c.outcomes(res))
+        for ex in groups:
+            train = [c for c in clips if c.body != body and ex in (None, c.exercise)]
+            model = model_of(fit(_fitted(train, args), args.lam))
+            mine = [c for c in clips if c.body == body and ex in (None, c.exercise)]
+            for combo in combos:
+                for c, res in zip(mine, analyse([c.seq for c in mine], model, *combo),
+                                  strict=True):
+                    held[combo].extend(c.outcomes(res))
     scored, chosen = [], []
     for body in bodies:
         pick = _choose({k: [r for r in v if r["body"] != body] for k, v in held.items()})
@@ -310,6 +316,9 @@ def cmd_rule(args: argparse.Namespace) -> int:
               f"{_count(rows, 'slow')} | {_count(rows, 'clean')} | {_count(rows, 'back')} | "
               f"{sum(side)}/{len(side)} | "
               f"{size} | {sum(not r['judged'] for r in rows)} |")
+    if args.per_exercise:
+        print("\n(real clips not read with --per-exercise)")
+        return 0
     # Real clips: the fit on every body, the limits chosen on every body.
     from formcheck.pose.sequence import PoseSequence
 
@@ -350,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--dir", type=Path, default=None,
                        help="the rendered set (default: the view's folder)")
         p.add_argument("--lam", type=float, default=1.0, help="ridge penalty per 1000 frames")
+        p.add_argument("--per-exercise", action="store_true",
+                       help="rule: one fit per exercise (each made on that exercise's clips)")
         p.add_argument("--backs", type=lambda v: Path(v) if v else None, default=DEFAULT_BACKS,
                        help="the twist-free back faults ('' for none)")
         p.add_argument("--landmarks", type=int, nargs="+", default=list(LANDMARKS),

@@ -1044,20 +1044,21 @@ def _warned_reps_caveat(outcome: RuleOutcome) -> RuleOutcome:
 
 
 #: What the landmark twist found on rendered lifters facing the camera, each body held out of
-#: the fits and of the limits (docs/analysis.md, twist round 13: bench/twist_learned.py rule
-#: --train jerk,shapes,bar --score-only ''; the oblique fit: round 12, rule --view 45).
+#: the fits and of the limits (docs/analysis.md, session 18, re-run on the current rep counter:
+#: bench/twist_learned.py rule --train jerk,shapes,bar --score-only ''; the oblique fit:
+#: round 12, rule --view 45).
 _LANDMARK_TWIST_FOUND = {
     "front": ("a fit made on rendered lifters facing the camera square-on (eight bodies): "
               "with the body held out, in deadlifts and rows it found 16 of 16 40° and 20° "
               "twists done in 0.2 s and 12 of 16 10° ones, 6 of 8 20° twists turned out in "
-              "0.25 s (a shoulder leading the pull, a heave; two bodies) and 3 of 8 10° ones, "
-              "and warned on none of 39 slow twists"),
+              "0.25 s (a shoulder leading the pull, a heave; two bodies) and 2 of 8 10° ones, "
+              "and warned on none of 48 slow twists"),
     "front_hands": ("a fit made on rendered squats facing the camera square-on (eight bodies), "
                     "the arms held forward or the hands on a bar on the back: with the body "
                     "held out it found, arms forward, 8 of 8 40° and 20° twists done in 0.2 s "
                     "and 4 of 8 10° ones, 8 of 8 20° twists turned out in 0.25 s (two bodies) "
-                    "and none of 8 10° ones, warning on 1 of 21 slow twists; under a bar 6 of "
-                    "6 40°, 20° and 10° ones, warning on 1 of 15 slow twists"),
+                    "and none of 8 10° ones, warning on 1 of 24 slow twists; under a bar 8 of "
+                    "8 40° and 20° ones and 7 of 8 10° ones, warning on 1 of 24 slow twists"),
     "oblique": ("a fit made on rendered lifters turned 45° towards the camera (off by default: "
                 "it warned on 7 of 95 real clean reps): with the body held out it found 6 of "
                 "11 40° twists done in 0.2 s, 4 of 11 20° ones and none of 11 10° ones, none "
