@@ -261,6 +261,37 @@ def test_a_rounding_states_the_error_bar_measured_for_its_exercise(exercise):
         assert f"±{err:.0f}°" in f.message
 
 
+def joined(*seqs: PoseSequence) -> PoseSequence:
+    """The sequences one after another, as one clip (a camera moved between them): each
+    one's times shifted to follow the last's by one frame."""
+    step = seqs[0].t_s[1] - seqs[0].t_s[0]
+    parts: dict[str, list[np.ndarray]] = {}
+    t0 = 0.0
+    for seq in seqs:
+        for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy",
+                     "image_z"):
+            part = getattr(seq, name)
+            parts.setdefault(name, []).append(part + t0 if name == "t_s" else part)
+        t0 += seq.t_s[-1] + step
+    return dataclasses.replace(seqs[0], **{k: np.concatenate(v) for k, v in parts.items()})
+
+
+def test_a_45_degree_rep_in_a_cut_clip_is_told_what_a_45_degree_clip_is_told():
+    """A clip cut between cameras judges its side-view reps only; its 45° reps give the
+    reason a clip filmed at 45° gives (not a second wording of the same limit)."""
+    oblique, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN,) * 3, yaw_deg=45.0,
+                                      **NOISE))
+    side, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN,), yaw_deg=90.0, **NOISE))
+    result = analyze_sequence(joined(oblique, side), exercise="deadlift")
+    whole = _rounded(45.0)
+    (clip_reason,) = [a.reason for a in whole.assessable
+                      if a.fault == "rounded_back" and a.rep is None]
+    reps = [a for a in result.assessable if a.fault == "rounded_back" and a.rep]
+    assert reps[-1].assessable  # filmed from the side
+    turned = [a for a in reps if not a.assessable]
+    assert len(turned) >= 3 and all(a.reason == clip_reason for a in turned)
+
+
 def test_oblique_rounding_is_off_by_default_and_judged_with_its_own_limit():
     """From 45 deg the outline's rounding estimate misses by ~11 deg on rendered truth and the
     real clips' cross-validation turned it off: "not assessable" unless its limit is set."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_back import mirrored
+from test_back import joined, mirrored
 
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.faults import (
@@ -115,13 +115,7 @@ def _front_then_side_set():
                                     noise_px=0.8))
     side, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),), yaw_deg=90.0,
                                    noise_px=0.8))
-    step = front.t_s[1] - front.t_s[0]
-    joined = {}
-    for name in ("t_s", "image_xy", "world_xyz", "visibility", "presence", "back_xy",
-                 "image_z"):
-        a, b = getattr(front, name), getattr(side, name)
-        joined[name] = np.concatenate([a, b + (front.t_s[-1] + step if name == "t_s" else 0)])
-    return replace(front, **joined)
+    return joined(front, side)
 
 
 def test_a_side_rep_in_a_set_read_square_on_is_not_told_the_side_cannot_show_a_twist():

@@ -154,14 +154,16 @@ def pose_model_caveat(ctx: FaultContext) -> str | None:
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                  clip_reason: str | None = None, caveat: str | None = None,
                  yaw_deg: np.ndarray | None = None, views: frozenset[str] | None = None,
-                 view_reason: str | None = None,
+                 view_reason: str | None = None, view_reasons: dict[str, str] | None = None,
                  ) -> tuple[tuple[Assessment, ...], np.ndarray]:
     """Assessability for the clip and each rep, and the ``(T,)`` mask of judgeable frames.
 
     ``frame_ok`` marks frames whose needed landmarks (and signals) exist; the view must be
     one that shows ``fault``, for the clip and for each rep on its own (each rep's view from
     its mean ``yaw_deg``, by default the body's yaw); ``views`` replaces ``VIEW_SHOWS``, and
-    ``view_reason`` (with ``{view}``) ``VIEW_REASONS`` for a view outside them.
+    ``view_reason`` (with ``{view}``) ``VIEW_REASONS`` for a view outside them;
+    ``view_reasons`` gives some views a reason of their own (a rep's, the words the clip gets
+    for that view).
     """
     allowed = VIEW_SHOWS[fault] if views is None else views
     why_view = VIEW_REASONS[fault] if view_reason is None else view_reason
@@ -209,7 +211,8 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
         else:
             out.append(new_assessment(fault, rep.index, False, (
                 f"needed body parts visible in only {rep_share:.0%} of this rep's frames"
-                if rep_hidden else why_view.format(view=rep_view))))
+                if rep_hidden else (view_reasons or {}).get(rep_view, why_view).format(
+                    view=rep_view))))
     return tuple(out), usable
 
 
@@ -500,6 +503,12 @@ def _only_in(usable: np.ndarray, reps: tuple[Rep, ...]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- rules
+#: Why a rounded back is not judged from 45° while ``oblique_min_flexion_deg`` is off.
+_OBLIQUE_ROUNDING_OFF = ("rounding is not judged from 45° (an oblique view): the back outline's "
+                         "flexion estimate there is too uncertain (README, \"Back warnings\"); "
+                         "film from the side")
+
+
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
     sig = ctx.sig
@@ -555,13 +564,13 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         caveat = cut or caveat
     oblique = ctx.view.name == "oblique"
     if clip_reason is None and oblique and not judge_oblique:
-        clip_reason = ("rounding is not judged from 45° (an oblique view): the back "
-                       "outline's flexion estimate there is too uncertain (README, \"Back "
-                       "warnings\"); film from the side")
+        clip_reason = _OBLIQUE_ROUNDING_OFF
     if oblique:  # the 45 deg estimate also reads the ear-shoulder-hip angle
         frame_ok &= sig.head_visible
-    assessments, usable = assess_fault(ctx, "rounded_back", frame_ok, clip_reason,
-                                       caveat=caveat, views=views)
+    # A 45° rep of a clip cut between cameras is told what a 45° clip is told.
+    assessments, usable = assess_fault(
+        ctx, "rounded_back", frame_ok, clip_reason, caveat=caveat, views=views,
+        view_reasons=None if judge_oblique else {"oblique": _OBLIQUE_ROUNDING_OFF})
     usable = _only_in(usable, shown)  # a cut clip: only inside its side-view reps
 
     neutral_frames = usable & (sig.trunk_deg <= th.neutral_max_trunk_deg)
