@@ -117,6 +117,33 @@ def rep_flex(truth: dict, result, az: tuple[str, float], flex_reps: dict,
                 flex_err[az].append(max(f.value for f in hits) - size)
 
 
+#: A rendered twist lasting this long or longer is a slow one (the rule must not warn on it).
+SLOW_TWIST_S = 1.0
+
+
+def rep_twist(truth: dict, result, key: tuple, twist_reps: dict) -> None:
+    """Per true rep, the jerky twist by kind (``fast <size>``, ``slow``, ``none``): whether
+    a finding lies in the counted rep it is (by time: ``rep_match``), whether it was judged.
+    ``twist_reps[(key, kind)]`` -> [warned, judged, not assessable]."""
+    ok = {a.rep: a.assessable for a in result.assessable
+          if a.fault == "jerky_twist" and a.rep is not None}
+    counted = counted_rep_of(truth["reps"], result.reps)
+    twists = {r: tf for tf in truth["scenario"]["faults"] if tf["kind"] == "twist"
+              for r in tf["reps"]}
+    warned = {f.rep for f in result.findings if f.fault == "jerky_twist"}
+    for rep in truth["reps"]:
+        tf = twists.get(rep["rep"])
+        kind = ("none" if tf is None else "slow" if tf["duration_s"] >= SLOW_TWIST_S
+                else f"fast {abs(tf['magnitude_deg']):g}")
+        q = counted[rep["rep"]]
+        cell = twist_reps[(key, kind)]
+        if q is None or not ok.get(q, False):
+            cell[2] += 1
+            continue
+        cell[1] += 1
+        cell[0] += int(q in warned)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Detection vs fault size and view on synth truth.")
     ap.add_argument("matrix", type=Path, help="folder written by `formcheck synth matrix`")
@@ -150,6 +177,7 @@ def main() -> int:
     flex_reps: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     flex_err: dict[float, list[float]] = defaultdict(list)
     flex_place: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    twist_place: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
     for entry in entries:
         seq = load_pose(args.matrix, entry, args.extract, args.model)
         if seq is None:
@@ -176,6 +204,8 @@ def main() -> int:
             label += f"/arch{arch:g}"
         rep_flex(truth, result, (label, az), flex_reps, flex_err)
         rep_flex(truth, result, (place, az), flex_place, defaultdict(list))
+        if any(tf["kind"] == "twist" for tf in truth["scenario"]["faults"]):
+            rep_twist(truth, result, (place, az, entry["exercise"]), twist_place)
         for tf in truth["faults"]:
             fault = KIND_TO_FAULT[tf["kind"]]
             meta = next((f for f in entry["faults"] if f["kind"] == tf["kind"]), {})
@@ -229,6 +259,21 @@ def main() -> int:
             cells = [f"{size:g}: {d}/{n}" for ((p, a), size), (d, n, _) in
                      sorted(flex_place.items()) if (p, a) == (place, az)]
             print(f"  {place:13s} az={az:5.1f}  " + ", ".join(cells))
+    if twist_place:
+        print("\njerky twist per rep by camera placement (clips with a rendered twist): "
+              "warned / judged (not assessable); a warning on a slow or twist-free rep is "
+              "false")
+        kinds = sorted({k[1] for k in twist_place},
+                       key=lambda k: (k[:4] != "fast", float(k[5:]) if k[:4] == "fast" else 0,
+                                      k))
+        print("| placement | azimuth | exercise | " + " | ".join(kinds) + " |")
+        print("|---|---|---|" + "---|" * len(kinds))
+        for where in sorted({k[0] for k in twist_place}):
+            cells = []
+            for kind in kinds:
+                d, n, na = twist_place.get((where, kind), (0, 0, 0))
+                cells.append(f"{d}/{n}" + (f" ({na})" if na else ""))
+            print(f"| {where[0]} | {where[1]:g} | {where[2]} | " + " | ".join(cells) + " |")
     if by_place:
         print("\nby camera placement: clip -> faults found (not assessable in brackets)")
         for (place, az), clips in sorted(by_place.items()):

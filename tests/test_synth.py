@@ -12,7 +12,7 @@ import pytest
 from formcheck.errors import ConfigError
 from formcheck.pose.landmarks import Landmark
 from formcheck.synth.body import body_names, landmarks_3d, load_body, skin
-from formcheck.synth.catalog import SAMPLE_PLAN, sample_scenarios
+from formcheck.synth.catalog import PLACEMENTS, SAMPLE_PLAN, placement_scenarios, sample_scenarios
 from formcheck.synth.clip import ClipRenderer, render_clip, spine_angles, truth_per_frame
 from formcheck.synth.motion import Poser
 from formcheck.synth.scenario import (
@@ -344,3 +344,20 @@ def test_every_exported_body_is_an_adult_each_of_its_own_height() -> None:
     heights = [load_body(n).height_m for n in names]
     assert all(1.3 <= h <= 2.1 for h in heights), heights
     assert len({round(h, 3) for h in heights}) == len(names)
+
+
+def test_placement_sets_render_the_jerk_plans_twists_at_any_placement() -> None:
+    """``bench/render_placements.py --fault twists --fault slowtwists --reps 5``: the jerk
+    plan's fast twists (reps 2-4, out and back in 0.2 s) and slow ones (reps 1-3, 2 s) under
+    a placement's camera."""
+    scen = placement_scenarios(("m_avg",), (Exercise.SQUAT,), (0.0,), ("roll10",),
+                               ("twists", "slowtwists"), reps=5)
+    fast = scen["m_avg_squat_roll10_az0_twists"]
+    slow = scen["m_avg_squat_roll10_az0_slowtwists"]
+    assert fast.camera.roll_deg == PLACEMENTS["roll10"]["roll_deg"]
+    assert fast.camera.azimuth_deg == 0.0 and fast.reps == 5
+    assert [(f.kind, f.magnitude_deg, f.reps, f.duration_s) for f in fast.faults] == [
+        (FaultKind.TWIST, 10.0, (2,), 0.2), (FaultKind.TWIST, -20.0, (3,), 0.2),
+        (FaultKind.TWIST, 40.0, (4,), 0.2)]
+    assert {f.duration_s for f in slow.faults} == {2.0}
+    assert sorted(r for f in slow.faults for r in f.reps) == [1, 2, 3]

@@ -1054,14 +1054,17 @@ def _warned_reps_caveat(outcome: RuleOutcome) -> RuleOutcome:
 
 #: What the landmark twist found on rendered lifters facing the camera, each body held out of
 #: the fits and of the limits (docs/analysis.md, session 18, re-run on the current rep counter:
-#: bench/twist_learned.py rule --train jerk,shapes,bar --score-only ''; the oblique fit:
-#: round 12, rule --view 45).
+#: bench/twist_learned.py rule --train jerk,shapes,bar --score-only ''; the camera placements:
+#: bench/eval_synth.py on bench/render_placements.py's twist sets; the oblique fit: round 12,
+#: rule --view 45).
 _LANDMARK_TWIST_FOUND = {
     "front": ("a fit made on rendered lifters facing the camera square-on (eight bodies): "
               "with the body held out, in deadlifts and rows it found 16 of 16 40° and 20° "
               "twists done in 0.2 s and 12 of 16 10° ones, 6 of 8 20° twists turned out in "
               "0.25 s (a shoulder leading the pull, a heave; two bodies) and 2 of 8 10° ones, "
-              "and warned on none of 48 slow twists"),
+              "and warned on none of 48 slow twists filmed from hip height, but on 7 of 30 "
+              "slow deadlift twists filmed from the floor, from head height, rolled or near in "
+              "a portrait frame (two bodies)"),
     "front_hands": ("a fit made on rendered squats facing the camera square-on (eight bodies), "
                     "the arms held forward or the hands on a bar on the back: with the body "
                     "held out it found, arms forward, 8 of 8 40° and 20° twists done in 0.2 s "

@@ -141,6 +141,13 @@ PLACEMENT_FAULTS: dict[str, tuple[Fault, ...]] = {
     "ext20": (Fault(FaultKind.EXTENSION, 20.0),),
     "flex10": (Fault(FaultKind.FLEXION, 10.0),),
     "flex25": (Fault(FaultKind.FLEXION, 25.0),),
+    # The jerk plan's twists (``bench/eval_twist.py``; render with ``--reps 5``): out and
+    # back in 0.2 s on reps 2-4, or over 2 s on reps 1-3, the others without a twist.
+    "twists": (Fault(FaultKind.TWIST, 10.0, reps=(2,)), Fault(FaultKind.TWIST, -20.0, reps=(3,)),
+               Fault(FaultKind.TWIST, 40.0, reps=(4,))),
+    "slowtwists": (Fault(FaultKind.TWIST, -20.0, reps=(1,), duration_s=2.0),
+                   Fault(FaultKind.TWIST, 40.0, reps=(2,), duration_s=2.0),
+                   Fault(FaultKind.TWIST, -10.0, reps=(3,), duration_s=2.0)),
 }
 
 
