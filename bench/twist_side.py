@@ -359,8 +359,6 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--dir", type=Path, default=None,
                        help="the rendered set (default: the view's folder)")
         p.add_argument("--lam", type=float, default=1.0, help="ridge penalty per 1000 frames")
-        p.add_argument("--per-exercise", action="store_true",
-                       help="rule: one fit per exercise (each made on that exercise's clips)")
         p.add_argument("--backs", type=lambda v: Path(v) if v else None, default=DEFAULT_BACKS,
                        help="the twist-free back faults ('' for none)")
         p.add_argument("--landmarks", type=int, nargs="+", default=list(LANDMARKS),
@@ -370,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--fit-backs", action="store_true",
                        help="fit on the back faults too, as reps without a twist")
         if name == "rule":
+            p.add_argument("--per-exercise", action="store_true",
+                           help="one fit per exercise (each made on that exercise's clips)")
             p.add_argument("--poses", type=Path, default=DEFAULT_REAL,
                            help="real shared clips' poses (one .npz per clip)")
             p.add_argument("--spreads", type=float, nargs="+", default=GRID_SPREADS)
