@@ -23,8 +23,9 @@ from formcheck.analysis.features import (
 from formcheck.analysis.signal import quick_turn, quick_turn_taps, turn_side
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, load_config
+from formcheck.pipeline import build_report
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.render._common import format_value
+from formcheck.render._common import caveats, format_value
 
 CLEAN = SynthRep()
 FPS = 30.0
@@ -176,6 +177,14 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     assert "no warning" not in reps[f.rep]
     assert all("no warning does not rule a twist out" in r for k, r in reps.items()
                if k != f.rep)
+    # The limit holds in every rep: each carries it, so the reps' words and the clip's agree
+    # and every surface shows them once (session 19: the terminal printed the reps' caveat
+    # and the clip's, the same paragraph but for the limit, one after the other).
+    note = clip.reason[clip.reason.index("; on this lifter"):]
+    assert all(r.endswith(note) for r in reps.values())
+    twist_lines = [c for c in caveats(build_report(_row(twist), result, None))
+                   if c[0] == "jerky_twist"]
+    assert [scope for _, scope, _ in twist_lines] == ["whole clip", f"rep {f.rep}"]
 
 
 def test_where_the_least_size_is_the_limit_the_caveat_says_so():

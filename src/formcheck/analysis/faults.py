@@ -1248,7 +1248,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     # The limit to the figures the other surfaces show it with (whole degrees from 10°).
     shown = f"{limit:.0f}" if limit >= 10 else f"{limit:.1f}"
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
-                             f"{shown}° ({by})")
+                             f"{shown}° ({by})", reps_too=True)
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},
@@ -1355,12 +1355,15 @@ def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],
     return _with_note(assessments, "; ".join(notes))
 
 
-def _with_note(assessments: tuple[Assessment, ...], note: str) -> tuple[Assessment, ...]:
-    """The clip's assessment, if judged, with ``note`` added to its words."""
+def _with_note(assessments: tuple[Assessment, ...], note: str,
+               reps_too: bool = False) -> tuple[Assessment, ...]:
+    """The clip's assessment, if judged, with ``note`` added to its words; with ``reps_too``
+    every judged rep's as well (a note that holds in each rep, such as the limit read on
+    this lifter: the reps' words stay the clip's, so every surface shows them once)."""
     if not note:
         return assessments
     return tuple(replace(a, reason=f"{a.reason}; {note}" if a.reason else note)
-                 if a.rep is None and a.assessable else a for a in assessments)
+                 if a.assessable and (reps_too or a.rep is None) else a for a in assessments)
 
 
 def _clip_ends(n: int, first: int, last: int) -> np.ndarray:
