@@ -179,6 +179,28 @@ def test_caveats_are_grouped_and_reach_the_terminal_and_the_page(tmp_path):
     assert "the hands hid the torso on 20% of it" in page
 
 
+def test_the_page_gives_the_whole_clips_reason_once_not_in_every_rep(tmp_path):
+    """Session 19, a real seated row: each of three rep rows repeated the clip's 40-word
+    reason for not judging over-extension, and the list under the table gave it again. A rep
+    whose reason is the clip's points to that list; a rep with its own reason keeps it."""
+    from formcheck.render.html import render_html
+
+    clip_words = "the lifter never stands upright: a row has no lockout"
+    report = replace(_with_caveats(), reps=(Rep(1, 0.0, 1.0), Rep(2, 1.0, 2.0),
+                                            Rep(3, 2.0, 3.0)), assessable=(
+        Assessment("lumbar_overextension", None, False, clip_words),
+        Assessment("lumbar_overextension", 1, False, clip_words),
+        Assessment("lumbar_overextension", 2, False, clip_words),
+        Assessment("lumbar_overextension", 3, False, "the hips were hidden")))
+    page = html.unescape(render_html(report, {}, {}, tmp_path / "r.html").read_text("utf-8"))
+    table = page[page.index('id="rep-table"'):]
+    table = table[:table.index("</table>")]
+    # reps 1, 2 and the row outside the reps (a finding there) point to it
+    assert clip_words not in table and table.count('href="#not-assessable-list"') == 3
+    assert "the hips were hidden" in table
+    assert page.count(clip_words) == 1 and 'id="not-assessable-list"' in page
+
+
 def _held_through() -> Report:
     """A deadlift of three 1 s reps (set-up, pull, lowering, finish); the back is rounded
     from rep 1's pull through rep 2 (one finding, named for rep 1, its worst moment), and a

@@ -234,7 +234,13 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
         return (f'<span class="tag through">{_e(through_text(st))}</span>'
                 f'<span class="why">{_e(through_note(w))}</span>')
     if st.kind == NOT_ASSESSABLE:
-        why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
+        clip = report.assessment(fault, None)
+        if st.reason and clip is not None and not clip.assessable and clip.reason == st.reason:
+            # The whole clip's reason, given once under "Not assessable", not in every row.
+            why = ('<span class="why"><a href="#not-assessable-list">as for the whole '
+                   "clip</a></span>")
+        else:
+            why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
         return f'<span class="tag not_assessable">not assessable</span>{why}'
     return '<span class="tag ok">ok</span>'
 
