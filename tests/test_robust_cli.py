@@ -68,6 +68,17 @@ def test_help_still_works():
     assert proc.returncode == 0 and "--out" in proc.stdout and not proc.stderr.strip()
 
 
+def test_help_paragraphs_are_not_broken_where_the_source_wraps():
+    """Session 19: `batch --help` broke its paragraph at the source's line ends ("changed
+    settings" / "redo only ..." / "(the summary" / "says which"); the help is now read as
+    markdown, which must not eat placeholders written like tags (OUT/<stem>.pose.npz)."""
+    env = {**os.environ, "COLUMNS": "400"}
+    text = " ".join(run_cli("batch", "--help", env=env).stdout.split("│"))
+    assert "changed settings redo only the analysis (no pose inference). Exit code 11 when " \
+           "a clip failed (the summary says which and why)" in text
+    assert "OUT/STEM.pose.npz" in run_cli("analyze", "--help", env=env).stdout
+
+
 # ------------------------------------------------------------------ found before any work
 @pytest.mark.parametrize(("setting", "needle"), [
     ("signal.smooth_cutoff_hz=0", "signal.smooth_cutoff_hz"),

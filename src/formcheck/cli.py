@@ -27,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Docstrings are wrapped in the source; markdown joins their lines into paragraphs
+    # (the default keeps every line break, so help lines broke mid-sentence).
+    rich_markup_mode="markdown",
 )
 
 
@@ -140,7 +143,8 @@ def analyze(
     no_html: Annotated[bool, typer.Option("--no-html", help="Skip the HTML report page.")] = False,
     overlay_only: Annotated[bool, typer.Option(
         "--overlay-only",
-        help="Re-draw video and page from OUT/<stem>.pose.npz and report, without the model.")
+        help="Re-draw video and page from OUT/STEM.pose.npz and report (STEM: the video's "
+        "name without its extension), without the model.")
     ] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print the report JSON to stdout.")] = False,
     fail_on: Annotated[str | None, typer.Option(

@@ -26,8 +26,9 @@ def check(
     paths: Annotated[list[Path], typer.Argument(
         help="Video files and/or folders of them (each folder's videos, not recursive).")],
     expect: Annotated[Path | None, typer.Option(
-        help="Expectations: a folder of <clip>.expect.toml files, or one file for a single "
-        "clip. Default: <clip>.expect.toml beside each clip.")] = None,
+        help="Expectations: a folder of CLIP.expect.toml files, or one file for a single "
+        "clip. Default: CLIP.expect.toml beside each clip (CLIP: its name without the "
+        "extension).")] = None,
     junit: Annotated[Path | None, typer.Option(
         help="Write a JUnit XML report here (one test case per clip and expectation).")
     ] = None,
