@@ -179,6 +179,29 @@ def test_caveats_are_grouped_and_reach_the_terminal_and_the_page(tmp_path):
     assert "the hands hid the torso on 20% of it" in page
 
 
+def test_a_caveat_the_clips_ends_with_is_printed_once():
+    """Session 19, `live` replaying the 45° twist sample: the warned rep's caveat was the
+    clip's without its first clause, and both long paragraphs were printed. A judged rep's
+    caveat that the clip's ends with is covered by the clip's line; other words keep theirs,
+    and reasons for not judging are never folded this way."""
+    from formcheck.render._common import caveats, not_judged
+
+    tail = "read from the landmarks; on this lifter a quick turn warns from 15°"
+    clip = "no warning does not rule a twist out; " + tail
+    report = replace(_with_caveats(), reps=(Rep(1, 0.0, 1.0), Rep(2, 1.0, 2.0),
+                                            Rep(3, 2.0, 3.0)), assessable=(
+        Assessment("jerky_twist", None, True, clip),
+        Assessment("jerky_twist", 1, True, clip),
+        Assessment("jerky_twist", 2, True, tail),
+        Assessment("jerky_twist", 3, True, "warns from 15°"),  # not a whole clause
+        Assessment("rounded_back", None, False, "too dark; hips hidden"),
+        Assessment("rounded_back", 1, False, "hips hidden")))
+    assert caveats(report) == [("jerky_twist", "whole clip", clip),
+                               ("jerky_twist", "rep 3", "warns from 15°")]
+    assert not_judged(report) == [("rounded_back", "rep 1", "hips hidden"),
+                                  ("rounded_back", "whole clip", "too dark; hips hidden")]
+
+
 def test_the_page_gives_the_whole_clips_reason_once_not_in_every_rep(tmp_path):
     """Session 19, a real seated row: each of three rep rows repeated the clip's 40-word
     reason for not judging over-extension, and the list under the table gave it again. A rep

@@ -109,7 +109,8 @@ def not_judged(report: Report) -> list[tuple[str, str, str | None]]:
 
 def caveats(report: Report) -> list[tuple[str, str, str | None]]:
     """``(fault, scope, caveat)`` for every judged fault whose rule added a caveat (what its
-    verdict can and cannot rule out), grouped as ``not_judged`` groups its reasons."""
+    verdict can and cannot rule out), grouped as ``not_judged`` groups its reasons; a rep's
+    caveat that the clip's ends with (after a "; ") is folded into the clip's too."""
     return [c for c in _grouped(report, assessable=True) if c[2]]
 
 
@@ -119,6 +120,16 @@ def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | Non
     for a in report.assessable:
         if a.assessable == assessable:
             groups.setdefault((a.fault, a.reason), []).append(a.rep)
+    if assessable:
+        # A judged rep whose caveat is the clip's last clauses (the clip's begins with one more,
+        # e.g. the twist's "no warning does not rule a twist out", left off a warned rep) is
+        # covered by the clip's line: the same paragraph is not printed twice.
+        whole = {fault: reason for (fault, reason), reps in groups.items()
+                 if None in reps and reason}
+        for (fault, reason), reps in list(groups.items()):
+            clip = whole.get(fault)
+            if reason and None not in reps and clip and clip.endswith("; " + reason):
+                groups[(fault, clip)].extend(groups.pop((fault, reason)))
     out = []
     for (fault, reason), reps in sorted(groups.items(),
                                         key=lambda kv: (order.get(kv[0][0], len(order)),
