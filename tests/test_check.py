@@ -414,7 +414,7 @@ def test_count_of_findings_in_a_rep():
     assert _outcome(data, report, "lumbar_overextension").passed  # any peak of the rep
     one = make_report([_finding("lumbar_overextension", None, 2.5)])
     o = _outcome(data, one, "lumbar_overextension")
-    assert o.details == ("outside any rep: 1 findings, expected 2",)
+    assert o.details == ("outside any rep: 1 finding, expected 2",)
     with pytest.raises(ExpectationError, match=r"findings\[0\]\.count: must be at least 1"):
         parse_expectation(_with("rounded_back.findings.0.count", 0), "x")
 

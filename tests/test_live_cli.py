@@ -346,6 +346,9 @@ def test_no_reps_are_counted_while_getting_set(tmp_path, lite_model):
     report = json.loads((out / f"{clip.stem}.report.json").read_text())
     assert all(r["start_s"] >= seq.t_s[0] for r in report["reps"])
     assert "set 1 started" in proc.stdout
+    reps, found = len(report["reps"]), len(report["findings"])
+    assert (f"saved {clip.stem}: {reps} rep{'' if reps == 1 else 's'}, "
+            f"{found} finding{'' if found == 1 else 's'}") in proc.stdout
 
 
 @pytest.mark.slow

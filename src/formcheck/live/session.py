@@ -503,8 +503,9 @@ class LiveSession:
             try:
                 done = self._write_set(cur)
                 self.sets.append(done)
-                self._log(f"saved {done.stem}: {len(done.report.reps)} reps, "
-                          f"{len(done.report.findings)} findings")
+                reps, found = len(done.report.reps), len(done.report.findings)
+                self._log(f"saved {done.stem}: {reps} rep{'' if reps == 1 else 's'}, "
+                          f"{found} finding{'' if found == 1 else 's'}")
             except BaseException as exc:  # noqa: BLE001 - re-raised by _finish_writing()
                 self._write_error = self._write_error or exc
 
