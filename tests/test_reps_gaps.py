@@ -102,6 +102,23 @@ def test_why_none_says_the_movement_was_hidden():
     assert 0 < share < 15 and "under the 15% a rep needs" in why
 
 
+def test_the_seen_share_counts_frames_seen_not_bridged():
+    """Session 19: the share a rep needs "seen" counted the frames the progress signal was
+    bridged over (gaps up to ``reps.max_gap_s``) as seen, so a movement glimpsed on one frame
+    in eight read as seen throughout. The share is of frames where the trunk was seen."""
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),), noise_px=1.0,
+                                  noise_m=0.005))
+    vis, pres = seq.visibility.copy(), seq.presence.copy()
+    hide = np.arange(len(seq)) % 8 != 0  # gaps of 7 frames (0.23 s): all bridged
+    vis[np.ix_(hide, TRUNK)] = 0.0
+    pres[np.ix_(hide, TRUNK)] = 0.0
+    counted = _counted(dataclasses.replace(seq, visibility=vis, presence=pres), "squat",
+                       Config().reps.min_seen_frac)
+    assert not counted.reps
+    share = float(counted.why_none.split("seen on only ")[1].split("%")[0])
+    assert 10 <= share <= 15, counted.why_none
+
+
 def _touch_and_go(dip: float, hidden_between: bool = False):
     """A deadlift's signals with the wrists' height replaced: a second at rest, three pulls
     (raised-cosine, height 1), between them back down only to ``dip`` (touch and go), a

@@ -204,12 +204,13 @@ class RepConfig:
     #: lowering as a second rep starting at the top.
     max_gap_s: float = 0.3
     #: A movement counts as a rep only where the trunk was seen on at least this share of its
-    #: frames, from the rest it left to the rest it came back to (after bridging the short
-    #: gaps above): one frame seen amid 1.4 s hidden, a real squat clip's lifter walking out
-    #: of view at its end, had counted as a rep. Of the movements counted before, two real
-    #: ones were seen on 8% of their frames (that one, and a hand-held camera's fragment),
-    #: every other real one (84 shared clips) on 24% or more, every rendered one (536 clips)
-    #: on 25% or more.
+    #: frames, from the rest it left to the rest it came back to (frames seen, not the short
+    #: gaps above bridged over): one frame seen amid 1.4 s hidden, a real squat clip's lifter
+    #: walking out of view at its end, had counted as a rep. Of the movements counted before,
+    #: two real ones were seen on 8% of their frames (that one, and a hand-held camera's
+    #: fragment); of those counted now, one real one on 15-16% (the last rep of a hand-held
+    #: squat clip whose back outline was found on 16% of its frames), every other real one (84
+    #: shared clips) on 26% or more, every rendered one (724 clips) on 22% or more.
     min_seen_frac: float = 0.15
     #: A rep also owns the still moments around its movement, so that a fault there belongs
     #: to it: up to this long before it leaves rest (the set-up: a deadlift's back rounds at

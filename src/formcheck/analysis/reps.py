@@ -312,7 +312,8 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
     if profile is None:
         return RepCount((), "the lift was not recognised and no movement of the hips or hands "
                             "could be measured")
-    x = fill_gaps(t, np.where(sig.trunk_visible, profile.progress(sig), np.nan), cfg.max_gap_s)
+    raw = np.where(sig.trunk_visible, profile.progress(sig), np.nan)
+    x = fill_gaps(t, raw, cfg.max_gap_s)
     lo, hi = robust_range(x)
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return RepCount((), _why_too_little(sig, profile, x, hi - lo, exercise, cfg))
@@ -354,8 +355,9 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
     depth = range_reduce(np.fmax, x, starts, ends - 1) - range_reduce(np.fmin, x, r0, r1)
     typical = float(np.median(depth))
     deep = ~(depth < cfg.min_depth_frac_of_median * typical)
-    # The share of each candidate's frames, rest to rest, on which the trunk was seen.
-    seen_upto = np.concatenate(([0], np.cumsum(np.isfinite(x))))
+    # The share of each candidate's frames, rest to rest, on which the trunk was seen: seen,
+    # not bridged over (the reason for dropping one says "seen on").
+    seen_upto = np.concatenate(([0], np.cumsum(np.isfinite(raw))))
     # Consecutive reps may share rest frames; a rep starts no earlier than the last counted
     # one ended, which depends on which reps were counted: one pass over the candidates.
     t0, t1 = t[r0].tolist(), t[r1].tolist()
