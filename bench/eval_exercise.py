@@ -69,7 +69,9 @@ DEFAULT_RENDERS = tuple(Path("/work/cache") / d for d in (
     "synth-back", "back-flex", "s4-back-flex45", "s5-back-flex55", "s5-back-flex65",
     "s6-back-bare", "s6-back-cloth", "s7-back10-arch", "s7-back10-archrow", "s7-back10-rows",
     "s7-back10-squats", "s7-back10-hinge", "synth-twist", "s4-twist-shapes"))
-BODIES = ("f_heavy", "f_short", "m_avg", "m_tall")
+#: Every exported body (``formcheck.synth.body.body_names``: four since session 12 besides the
+#: first four), to read a render's body from its name.
+BODIES = ("f_heavy", "f_short", "m_avg", "m_tall", "m_heavy", "f_tall", "m_short", "f_avg")
 #: A wrong exercise costs this many right ones in the fit (it gets the wrong thresholds,
 #: error bars and phase names; "unknown" gets the pooled ones).
 WRONG_COST = 3.0
@@ -153,7 +155,9 @@ def render_items(dirs: list[Path], config: Config) -> list[Item]:
             clips = []
             for p in sorted((root / "poses" / "video-full").glob("*.npz")):
                 name = p.name[: -len(".npz")]
-                ex = next((e for e in EXERCISES if f"_{e}_" in name), None)
+                # (``eval_twist.py --plan bar``'s back squats are named ``*_barsquat_*``.)
+                ex = next((e for e in EXERCISES if f"_{e}_" in name.replace("_bar", "_")),
+                          None)
                 body = next((b for b in BODIES if f"_{b}_" in name), None)
                 az = next((t[2:] for t in name.split("_") if t.startswith("az")), None)
                 if ex and body and az is not None:
@@ -247,13 +251,21 @@ GRIDS: dict[str, tuple[Rule, dict[str, tuple]]] = {
         "min_score_frac": (0.5, 0.6, 0.7),
         "min_margin_frac": (0.05, 0.1, 0.15, 0.2),
     }),
+    # Session 19: the row's hands-come-down criterion (``row_hands_zero_ratio``; inf would
+    # make it count for every lift), the other limits as shipped.
+    "session 19": (Rule(), {
+        "row_hands_zero_ratio": (0.4, 0.45, 0.5, 0.6, 2.0),
+        "min_score_frac": (0.5, 0.6, 0.7),
+        "min_margin_frac": (0.05, 0.1, 0.15, 0.2),
+    }),
 }
 #: The short names the fits' choices have been printed under since session 8.
 LABELS = {"max_hip_range_ratio": "max_hip_range", "min_score_frac": "min_score",
           "min_margin_frac": "min_margin", "squat_hands_zero_ratio": "squat_hands_zero_at",
           "deadlift_hands_zero_ratio": "deadlift_hands_zero_at",
           "row_hip_zero_ratio": "row_hip_zero_at",
-          "deadlift_upright_zero_deg": "deadlift_upright_zero_at"}
+          "deadlift_upright_zero_deg": "deadlift_upright_zero_at",
+          "row_hands_zero_ratio": "row_hands_zero_at"}
 CODES = ("right", "unknown", "wrong", "no clip")
 
 
@@ -478,6 +490,10 @@ def main() -> int:
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="list every clip a rule or a held-out fit does not get right")
     ap.add_argument("--features", action="store_true", help="print every clip's features")
+    ap.add_argument("--grid", action="append", choices=sorted(GRIDS),
+                    help="fit only this grid (repeatable; default: all; the confidence is "
+                         "measured with the session 8 grid's fits, or without it the last "
+                         "grid's)")
     ap.add_argument("--wrong-cost", type=float, default=WRONG_COST,
                     help="how many right answers one wrong one costs in the fit")
     args = ap.parse_args()
@@ -494,7 +510,9 @@ def main() -> int:
         print("nothing to evaluate: no clips with cached poses", file=sys.stderr)
         return 2
     rules = {"session 7 rule (hand-set looking at the real clips; in-sample)": SESSION7,
-             "shipped rule (session 8: the fit on every clip; in-sample)": Rule()}
+             "shipped rule (session 8's fit on every clip, session 19's row hands; "
+             "in-sample)": Rule()}
+    grids = {name: GRIDS[name] for name in (args.grid or GRIDS)}
     fixed = {title: {it.name: outcome(it, c) for it in items} for title, c in rules.items()}
     held: dict[str, dict[str, str]] = {}
     calib: dict[str, list] = {}
@@ -508,7 +526,7 @@ def main() -> int:
             report(title, sub, res)
         if args.no_cv:
             continue
-        for name, (start, grid) in GRIDS.items():
+        for name, (start, grid) in grids.items():
             search = Search(items, start, grid, args.wrong_cost)
             res, folds = held_out(search, kind)
             held[f"{name} {kind}"] = res
@@ -521,14 +539,15 @@ def main() -> int:
             choices = Counter(_choice(c, keys) for _, c, _ in folds)
             for choice, n in choices.most_common():
                 print(f"    {n:2d} folds chose {choice}")
-        if "session 8" in GRIDS:
-            calib[kind] = calibration(Search(items, *GRIDS["session 8"], args.wrong_cost), kind)
+        if grids and not args.no_cv:  # the session 8 grid's fits when it runs, else the last
+            cal = "session 8" if "session 8" in grids else list(grids)[-1]
+            calib[kind] = calibration(Search(items, *grids[cal], args.wrong_cost), kind)
             report_calibration(calib[kind], f"confidence held out ({kind} clips; levels and "
                                "shares fitted on the training clips' own held-out answers)")
         if args.verbose:
             print("  clips not right under some rule (s7 / shipped / held-out s7 / held-out "
                   "s8), label, view, clip:")
-            cols = [*fixed.values(), *(held.get(f"{n} {kind}", {}) for n in GRIDS)]
+            cols = [*fixed.values(), *(held.get(f"{n} {kind}", {}) for n in grids)]
             for it in sub:
                 got = [c.get(it.name, "-") for c in cols]
                 if any(g != "right" for g in got):

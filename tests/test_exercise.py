@@ -60,6 +60,29 @@ def test_profiles_on_measured_features(features, expected):
     assert classify(features).name == expected
 
 
+# A back squat rendered square-on (session 19, ``eval_twist.py --plan bar``, m_tall): the
+# pose model swings the elbows 83 deg and the hands' reach 0.35 arm lengths on the bar at the
+# shoulders, as a row's pull would, and the squat is shallow (knees to 115 deg); the hands
+# never come down near the hips (0.45 over them at their lowest), as a row's do.
+BACK_SQUAT_SQUARE_ON = {"hip_range": 0.22, "wrist_range": 0.29, "reach_range": 0.35,
+                        "trunk_range": 44.07, "trunk_min": 2.06, "knee_min": 115.35,
+                        "elbow_min": 83.07, "elbow_range": 83.21, "wrists_over_hips_low": 0.45,
+                        "wrists_over_hips_high": 0.53}
+
+
+def test_a_row_s_hands_come_down_to_the_hips_a_back_squat_s_do_not():
+    """Session 19: 6 of 16 rendered back squats filmed square-on were called rows (one a
+    clear call, "99% of such calls right"); a row's hands come down to about the hips at the
+    arms' longest (``exercise.row_hands_zero_ratio``)."""
+    assert classify(BACK_SQUAT_SQUARE_ON).name == "squat"
+    off = ExerciseConfig(row_hands_zero_ratio=2.0, row_hands_full_ratio=1.9)
+    assert classify(BACK_SQUAT_SQUARE_ON, off).name == "row"  # without the criterion
+    # A seated row's hands reach forward at about the hips' height (the shared real rows'
+    # lowest reads at most 0.28): its row score is that of one whose hands hang low.
+    assert score_exercises({**ROW, "wrists_over_hips_low": 0.28})["row"] == \
+        pytest.approx(score_exercises(ROW)["row"])
+
+
 def test_squat_or_deadlift_is_told_by_where_the_hands_go_not_by_the_hinge_or_the_knees():
     # The deadlift's trunk and knees moved like the squat's: only the hands differ.
     hinged = {**DEADLIFT, **{k: SQUAT[k] for k in ("hip_range", "trunk_range", "trunk_min",

@@ -321,6 +321,16 @@ class ExerciseConfig:
     row_elbow_range_full_deg: float = 45.0
     #: The row's hips-stay-put ramp reaches 1 at this hip travel (0 at ``row_hip_zero_ratio``).
     row_hip_full_ratio: float = 0.12
+    #: A row's hands come down to about the hips at the arms' longest (a bent-over row's hang
+    #: below them, a seated or chest-supported row's reach forward at about their height):
+    #: membership 0 where the hands' low position (``wrists_over_hips_low``) stays this high
+    #: over the hips ...
+    row_hands_zero_ratio: float = 0.45
+    #: ... 1 at this one (lower). Session 19: 6 of 16 back squats rendered square-on (hands
+    #: on the bar at the shoulders, their low position 0.38-0.45) were called rows, one as a
+    #: clear call; the rendered rows' low position reads at most 0.04, the shared real rows' at
+    #: most 0.28.
+    row_hands_full_ratio: float = 0.3
     #: The hands' low position against the hips (``wrists_over_hips_low``): this percentile
     #: of the wrists' height over the hips across the set ...
     hands_low_percentile: float = 10.0
@@ -882,6 +892,8 @@ RANGES: dict[str, Range] = {
     "ExerciseConfig.row_elbow_range_zero_deg": Range(0.0, 180.0),
     "ExerciseConfig.row_elbow_range_full_deg": Range(0.0, 180.0),
     "ExerciseConfig.row_hip_full_ratio": Range(0.0, 5.0),
+    "ExerciseConfig.row_hands_zero_ratio": Range(-2.0, 2.0),
+    "ExerciseConfig.row_hands_full_ratio": Range(-2.0, 2.0),
     "ExerciseConfig.hands_low_percentile": Range(0.0, 100.0),
     "ExerciseConfig.hands_high_percentile": Range(0.0, 100.0),
     "ExerciseConfig.knee_min_percentile": Range(0.0, 100.0),
@@ -987,6 +999,7 @@ EXERCISE_RAMPS: tuple[tuple[str, str, bool], ...] = (
     ("row_reach_range_zero_arm_lengths", "row_reach_range_full_arm_lengths", True),
     ("row_elbow_range_zero_deg", "row_elbow_range_full_deg", True),
     ("row_hip_zero_ratio", "row_hip_full_ratio", False),
+    ("row_hands_zero_ratio", "row_hands_full_ratio", False),
 )
 #: The back fit needs at least this many outline points (a curve through three).
 MIN_BACK_FIT_POINTS = 3

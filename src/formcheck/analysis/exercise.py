@@ -90,6 +90,7 @@ def profiles(config: ExerciseConfig = _SHIPPED) -> Profiles:
                   c.row_reach_range_full_arm_lengths),
         Criterion("elbow_range", c.row_elbow_range_zero_deg, c.row_elbow_range_full_deg),
         Criterion("hip_range", c.row_hip_zero_ratio, c.row_hip_full_ratio),
+        Criterion("wrists_over_hips_low", c.row_hands_zero_ratio, c.row_hands_full_ratio),
     )
     return {"squat": squat, "deadlift": deadlift, "row": row}
 
