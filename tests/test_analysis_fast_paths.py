@@ -128,17 +128,20 @@ def test_short_nanargmax_of_abs_is_nanargmax(a):
         assert got == int(np.nanargmax(np.abs(a)))
 
 
-def test_analysis_on_two_threads_equals_one():
+@pytest.mark.parametrize("yaw", [30.0, 135.0])
+def test_analysis_on_two_threads_equals_one(yaw):
     """From ``SECOND_THREAD_MIN_FRAMES`` on, the unsmoothed and outline signals, the twist
     cues, the camera view and the twist rule run on a second thread: every number must
     be the one a single thread gives (a set with a rounding, a twist, a lean-back, a back
-    outline and gaps)."""
+    outline and gaps). Filmed from behind at 45° too (session 19: on two threads the
+    over-extension rule read the twist still being computed as "facing the camera" and lost
+    its from-behind words)."""
     from formcheck.analysis import analyze as an
     from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 
     reps = (SynthRep(), SynthRep(flexion_deg=30.0), SynthRep(twist_deg=40.0),
             SynthRep(lean_back_deg=15.0))
-    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=30.0,
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=reps, yaw_deg=yaw,
                                   noise_px=1.0, noise_m=0.005))
     image, world = seq.image_xy.copy(), seq.world_xyz.copy()
     image[40:45] = np.nan
@@ -152,7 +155,7 @@ def test_analysis_on_two_threads_equals_one():
         two = an.analyze_sequence(seq)
     finally:
         an.SECOND_THREAD_MIN_FRAMES = old
-    assert one.findings and one.findings == two.findings
+    assert one.findings == two.findings and (one.findings or yaw > 90.0)
     assert one.reps == two.reps and one.assessable == two.assessable
     assert one.exercise == two.exercise and one.view == two.view
     assert one.summary.keys() == two.summary.keys()

@@ -85,8 +85,10 @@ def _cycle_collector_paused() -> Iterator[None]:
 #: 30,000, 813,000 / 1,229,000 at 100,000). The results are the same either way.
 SECOND_THREAD_MIN_FRAMES = 20_000
 
-#: The faults whose rules read ``BodySignals.twist``.
-_TWIST_RULES = frozenset({"jerky_twist"})
+#: The faults whose rules read ``BodySignals.twist`` (the over-extension rule reads whether
+#: the lifter faces the camera from it: session 19 found it read a still-running twist as
+#: "facing", so a clip long enough for the second thread lost its from-behind caveat).
+_TWIST_RULES = frozenset({"jerky_twist", "lumbar_overextension"})
 
 
 def analyze_sequence(seq: PoseSequence, config: Config | None = None,
