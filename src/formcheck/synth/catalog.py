@@ -139,6 +139,7 @@ PLACEMENT_FAULTS: dict[str, tuple[Fault, ...]] = {
     "good": (),
     "ext10": (Fault(FaultKind.EXTENSION, 10.0),),
     "ext20": (Fault(FaultKind.EXTENSION, 20.0),),
+    "ext35": (Fault(FaultKind.EXTENSION, 35.0),),  # a gross lean back (session 19)
     "flex10": (Fault(FaultKind.FLEXION, 10.0),),
     "flex25": (Fault(FaultKind.FLEXION, 25.0),),
     # The jerk plan's twists (``bench/eval_twist.py``; render with ``--reps 5``): out and
