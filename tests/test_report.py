@@ -202,6 +202,29 @@ def test_a_caveat_the_clips_ends_with_is_printed_once():
                                   ("rounded_back", "whole clip", "too dark; hips hidden")]
 
 
+def test_reps_whose_reasons_differ_only_in_numbers_share_a_line_with_ranges():
+    """Session 19, a real squat clip cut between cameras: four reps not judged for rounding
+    took three lines that differed only in "at most 22°", "23°", "24°"."""
+    from formcheck.render._common import not_judged
+
+    def never(deg: str) -> str:
+        return f"the trunk never leaned forward 25° in this rep (at most {deg}°)"
+
+    report = replace(_with_caveats(), reps=tuple(Rep(i, i - 1.0, float(i)) for i in range(1, 8)),
+                     assessable=(
+        Assessment("rounded_back", None, True),
+        *(Assessment("rounded_back", i, False, never(d))
+          for i, d in ((1, "22"), (2, "24"), (3, "23"), (4, "22"))),
+        Assessment("rounded_back", 5, False, never("-3")),
+        Assessment("rounded_back", 6, False, never("-1.5")),
+        Assessment("rounded_back", 7, False, "the hips were hidden on 40% of it")))
+    assert sorted(not_judged(report)) == [
+        ("rounded_back", "rep 7", "the hips were hidden on 40% of it"),
+        ("rounded_back", "reps 1, 2, 3, 4, 5, 6", never("-3 to 24"))]
+    positive = replace(report, assessable=report.assessable[:5])
+    assert not_judged(positive) == [("rounded_back", "reps 1, 2, 3, 4", never("22–24"))]
+
+
 def test_the_page_gives_the_whole_clips_reason_once_not_in_every_rep(tmp_path):
     """Session 19, a real seated row: each of three rep rows repeated the clip's 40-word
     reason for not judging over-extension, and the list under the table gave it again. A rep

@@ -130,6 +130,7 @@ def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | Non
             clip = whole.get(fault)
             if reason and None not in reps and clip and clip.endswith("; " + reason):
                 groups[(fault, clip)].extend(groups.pop((fault, reason)))
+    groups = _numbers_as_ranges(groups)
     out = []
     for (fault, reason), reps in sorted(groups.items(),
                                         key=lambda kv: (order.get(kv[0][0], len(order)),
@@ -140,6 +141,40 @@ def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | Non
             nums = sorted(r for r in reps if r is not None)
             scope = ("rep " if len(nums) == 1 else "reps ") + ", ".join(map(str, nums))
         out.append((fault, scope, reason))
+    return out
+
+
+#: A number in a reason, with its sign ("at most -3°"; not a hyphen inside a word).
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?|(?<=\w)\d+(?:\.\d+)?")
+
+
+def _numbers_as_ranges(groups: dict[tuple[str, str | None], list[int | None]]
+                       ) -> dict[tuple[str, str | None], list[int | None]]:
+    """Reps of one fault whose reasons differ only in their numbers (the trunk "at most 22°"
+    in one rep, "at most 24°" in the next) as one line, each number that differs given as
+    its range over them ("at most 22–24°"). The whole clip's line is never merged."""
+    by_shape: dict[tuple[str, str], list[tuple[str, list[int | None]]]] = {}
+    out: dict[tuple[str, str | None], list[int | None]] = {}
+    for (fault, reason), reps in groups.items():
+        if reason and None not in reps and _NUMBER.search(reason):
+            by_shape.setdefault((fault, _NUMBER.sub("#", reason)), []).append((reason, reps))
+        else:
+            out[(fault, reason)] = reps
+    for (fault, _), members in by_shape.items():
+        if len(members) == 1:
+            out[(fault, members[0][0])] = members[0][1]
+            continue
+        texts = [reason for reason, _ in members]
+        columns = list(zip(*(_NUMBER.findall(t) for t in texts), strict=True))
+        parts = _NUMBER.split(texts[0])
+        merged = parts[0]
+        for column, rest in zip(columns, parts[1:], strict=True):
+            values = sorted(set(column), key=float)
+            lo, hi = values[0], values[-1]
+            merged += lo if len(values) == 1 else (
+                f"{lo} to {hi}" if float(lo) < 0 else f"{lo}–{hi}")
+            merged += rest
+        out[(fault, merged)] = [r for _, reps in members for r in reps]
     return out
 
 
