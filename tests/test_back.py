@@ -503,3 +503,17 @@ def test_lean_aware_calibration_is_off_by_default_and_reads_the_lean_when_on():
             + th.lean_flexion_offset_deg)
         assert ev["flexion_error_deg"] == th.lean_flexion_error_deg
         assert f"±{th.lean_flexion_error_deg:.0f}°" in f.message
+
+
+def test_a_gross_lean_back_is_one_finding_at_its_peak_not_cut_as_implausible():
+    """Session 19: readings past ``max_plausible_hip_extension_deg`` are dropped as landmark
+    failures; at 35° that cut a gross over-extension (rendered 35° lumbar extensions read
+    36-40° from the side) into pieces read below its peak, or dropped it. At 45° a 42° lean
+    back (read 37°) is one finding at 37°."""
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(CLEAN, SynthRep(lean_back_deg=42.0)),
+                                  yaw_deg=90.0, noise_px=1.0, noise_m=0.005))
+    result = analyze_sequence(seq)
+    found = [f for f in result.findings if f.fault == "lumbar_overextension"]
+    peak = float(np.nanmax(result.series["hip_extension"].values))
+    assert peak > 35.0
+    assert [f.rep for f in found] == [2] and found[0].value == pytest.approx(peak)
