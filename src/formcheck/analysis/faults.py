@@ -708,10 +708,12 @@ def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarr
 #: caveat, but from behind at 45° 3 of 8 (``_LOCKOUT_MISSED_BEHIND``). No rendered rep without
 #: an over-extension was warned (0 of 388; session 17's rep count, which no longer swallows a
 #: rep filmed from behind at 45°, judged five more deadlift reps there than session 16's 0 of 3).
+#: The deadlift's 35° figures: session 19, four bodies at the standard placement, once readings
+#: up to ``max_plausible_hip_extension_deg`` 45° counted (docs/analysis.md, session 19).
 _LOCKOUT_MISSED = {
     "deadlift": ("a deadlift's lockout reads short: rendered 20° over-extensions were found "
-                 "in 10 of 51 reps from the side, 4 of 8 at 45°; the pose model kept hips "
-                 "pushed through to the bar behind the joint"),
+                 "in 10 of 51 reps from the side, 4 of 8 at 45°; 35° ones in 8 of 8 from each; "
+                 "the pose model kept hips pushed through to the bar behind the joint"),
 }
 #: The same where the lifter faces away from a camera at 45° (the twist's ``facing``). The
 #: deadlift's 35° figure: session 19, four bodies from behind at 45°, 3.2 m at hip height
@@ -719,7 +721,7 @@ _LOCKOUT_MISSED = {
 #: 35° read 15-21° and were found, 20° read 1-5°; so the lockout is judged there, not given up.
 _LOCKOUT_MISSED_BEHIND = {
     "deadlift": ("from behind at 45° a deadlift's lockout reads short: rendered 20° "
-                 "over-extensions were found in 0 of 8 reps, 35° ones in 8 of 8"),
+                 "over-extensions were found in 0 of 8 reps; 35° ones in 8 of 8"),
     "squat": ("from behind at 45° a squat's top reads short: rendered 20° over-extensions "
               "were found in 3 of 8 reps"),
 }

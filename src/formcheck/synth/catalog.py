@@ -142,6 +142,7 @@ PLACEMENT_FAULTS: dict[str, tuple[Fault, ...]] = {
     "ext35": (Fault(FaultKind.EXTENSION, 35.0),),  # a gross lean back (session 19)
     "flex10": (Fault(FaultKind.FLEXION, 10.0),),
     "flex25": (Fault(FaultKind.FLEXION, 25.0),),
+    "flex50": (Fault(FaultKind.FLEXION, 50.0),),  # a gross rounding (session 19)
     # The jerk plan's twists (``bench/eval_twist.py``; render with ``--reps 5``): out and
     # back in 0.2 s on reps 2-4, or over 2 s on reps 1-3, the others without a twist.
     "twists": (Fault(FaultKind.TWIST, 10.0, reps=(2,)), Fault(FaultKind.TWIST, -20.0, reps=(3,)),
