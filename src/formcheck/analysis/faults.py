@@ -678,7 +678,24 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             "back_flexion_rise", "Back flexion over your straightest bent-over frames",
             "deg", sig.t_s, rise, threshold=min_rise, fault="rounded_back",
             judged=judged))
+    # A warned rep is not told that no warning rules nothing out (the video shows a caveat's
+    # first clause beside the warning), as the twist's warned reps are not.
+    warned = {f.rep for f in findings}
+    assessments = tuple(
+        replace(a, reason=_without_clause(a.reason, _ROUNDING_NOT_RULED_OUT))
+        if a.rep is not None and a.rep in warned and a.reason else a for a in assessments)
     return RuleOutcome(tuple(findings), assessments, tuple(series))
+
+
+def _without_clause(words: str, clause: str) -> str | None:
+    """``words`` without ``clause`` (one of its "; "-joined clauses); None if nothing is left."""
+    rest = [c for c in words.split("; ") if c]
+    drop = clause.split("; ")
+    for i in range(len(rest) - len(drop) + 1):
+        if rest[i:i + len(drop)] == drop:
+            rest = rest[:i] + rest[i + len(drop):]
+            break
+    return "; ".join(rest) or None
 
 
 def _level_note(own: float, base: float) -> str:
