@@ -251,6 +251,13 @@ def test_a_side_views_ok_says_what_it_cannot_rule_out_and_a_warned_rep_is_not_to
     assert "18 of 24 reps with a 50° rounding" in words[None]
     assert all(words[r] == words[None] for r in words if r is not None and r not in warned)
     assert not words.get(2) or "no warning" not in words[2]
+    # A set whose every judged rep is warned: the whole clip is not told so either.
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(flexion_deg=35.0),) * 2,
+                                  yaw_deg=90.0, **NOISE))
+    both = analyze_sequence(seq)
+    assert {f.rep for f in both.findings if f.fault == "rounded_back"} == {1, 2}
+    clip = [a for a in both.assessable if a.fault == "rounded_back" and a.rep is None][0]
+    assert clip.assessable and "no warning" not in (clip.reason or "")
 
 
 @pytest.mark.parametrize("exercise", ["squat", "row", "deadlift"])

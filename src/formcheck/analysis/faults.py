@@ -680,10 +680,14 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             judged=judged))
     # A warned rep is not told that no warning rules nothing out (the video shows a caveat's
     # first clause beside the warning), as the twist's warned reps are not.
+    # With every judged rep warned, the whole clip's words leave it out too.
     warned = {f.rep for f in findings}
+    judged_reps = {a.rep for a in assessments if a.rep is not None and a.assessable}
+    all_warned = bool(judged_reps) and judged_reps <= warned
     assessments = tuple(
         replace(a, reason=_without_clause(a.reason, _ROUNDING_NOT_RULED_OUT))
-        if a.rep is not None and a.rep in warned and a.reason else a for a in assessments)
+        if a.reason and (a.rep in warned if a.rep is not None else all_warned) else a
+        for a in assessments)
     return RuleOutcome(tuple(findings), assessments, tuple(series))
 
 
@@ -1077,11 +1081,14 @@ _NO_WARNING_CLAUSE = "no warning does not rule a twist out; "
 
 def _warned_reps_caveat(outcome: RuleOutcome) -> RuleOutcome:
     """``outcome`` with the words of each rep that has a finding rid of the clause that
-    speaks of no warning (the video shows a caveat's first clause beside the warning)."""
+    speaks of no warning (the video shows a caveat's first clause beside the warning), and
+    the whole clip's too when every judged rep has one."""
     warned = {f.rep for f in outcome.findings}
+    judged = {a.rep for a in outcome.assessments if a.rep is not None and a.assessable}
+    all_warned = bool(judged) and judged <= warned  # then the whole clip's words too
     return replace(outcome, assessments=tuple(
         replace(a, reason=a.reason.replace(_NO_WARNING_CLAUSE, "", 1))
-        if a.rep is not None and a.rep in warned and a.reason else a
+        if a.reason and (a.rep in warned if a.rep is not None else all_warned) else a
         for a in outcome.assessments))
 
 
