@@ -403,6 +403,29 @@ def test_truth_comment_words():
     assert field_comment(truth, "exercise", "row") is None
 
 
+def test_a_pass_that_differs_from_the_rendered_truth_says_so():
+    """Session 19: `formcheck check` printed a plain "ok" for the side-view twist sample,
+    whose rendered twist formcheck misses (its expectations pin the miss, with a comment).
+    The line now names the faults that differ from truth; a fault not judged is not one."""
+    from formcheck.check.runner import ClipCheck, diff_text
+    from formcheck.check.truth import differs_from_truth
+
+    clip = SAMPLES / "row_jerkytwist_side_m_avg.mp4"
+    truth = load_truth(clip)
+    def judged(findings):
+        r = make_report(findings, exercise="row", view="side")
+        return Report(**{**r.__dict__, "assessable": r.assessable[1:] + (
+            Assessment("jerky_twist", None, True),)})
+
+    assert differs_from_truth(truth, judged([])) == ("jerky twist",)
+    assert differs_from_truth(truth, judged([_finding("jerky_twist", 2, 2.55)])) == ()
+    unjudged = make_report([], exercise="row", view="side")  # twist not assessable
+    assert differs_from_truth(truth, unjudged) == ()
+    line = diff_text(ClipCheck(clip, clip, truth_differs=("jerky twist",)))
+    assert line.startswith("ok   ") and "differs from the rendered truth" in line \
+        and line.endswith("jerky twist)")
+
+
 def test_count_of_findings_in_a_rep():
     report = make_report([_finding("lumbar_overextension", None, 2.5),
                           _finding("lumbar_overextension", None, 4.9, "moderate")])

@@ -49,6 +49,9 @@ class ClipCheck:
     error: str | None = None  # the clip could not be checked (message)
     error_code: int | None = None  # that error's exit code (the table in errors.py)
     notes: tuple[str, ...] = ()  # provenance differences, cache problems
+    #: Faults whose judged result differs from the rendered truth beside the clip (its
+    #: expectations' comments say why): a pass still shows them.
+    truth_differs: tuple[str, ...] = ()
     update: str | None = None  # --update: created | updated | rewritten | unchanged
     changes: tuple[str, ...] = ()  # --update: what changed, one line each
     pose_from_cache: bool = False
@@ -271,7 +274,7 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
                settings: CheckSettings) -> ClipCheck:
     """Analyse one clip and compare it with (or, with ``update``, rewrite) its expectations."""
     from formcheck import pipeline
-    from formcheck.check.truth import load_truth
+    from formcheck.check.truth import differs_from_truth, load_truth
     from formcheck.check.write import expectation_from_report, render_toml
     from formcheck.fsutil import file_sha256, write_text_atomic
 
@@ -295,9 +298,11 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
             res.outcomes = compare(old, report)
             notes.extend(_provenance_notes(old.made_with, made_with))
         res.notes = tuple(notes)
+        truth = load_truth(clip, settings.config.view if settings.config else None)
+        if truth is not None:
+            res.truth_differs = differs_from_truth(truth, report)
         if settings.update:
             new = expectation_from_report(report, clip.name, made_with, old)
-            truth = load_truth(clip, settings.config.view if settings.config else None)
             text = render_toml(new, report, truth)
             before = expect_path.read_text(encoding="utf-8") if expect_path.is_file() else None
             if before == text:
@@ -351,6 +356,8 @@ def diff_text(res: ClipCheck, *, verbose: bool = False) -> str:
         return f"ERROR {head}\n      could not check: {res.error}"
     lines = [f"{'ok   ' if res.passed else 'FAIL '}{head}"
              + (f"  ({res.update}: {res.expect_path})" if res.update else "")
+             + (f"  (differs from the rendered truth, as its expectations say: "
+                f"{', '.join(res.truth_differs)})" if res.truth_differs else "")
              + (f"  [{res.seconds:.1f} s, pose data from "
                 f"{'the cache' if res.pose_from_cache else 'the model'}]" if verbose else "")]
     for o in res.outcomes:

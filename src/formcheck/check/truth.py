@@ -127,3 +127,17 @@ def field_comment(truth: Truth, name: str, got: str) -> str | None:
         return None
     return (f"differs from truth ({name} {want}): formcheck reports {got}; known limit, see "
             "README \"Regression checks in CI\"")
+
+
+def differs_from_truth(truth: Truth, report: Report) -> tuple[str, ...]:
+    """The faults (their titles) whose result differs from ``truth`` where formcheck judged
+    them (``fault_comment``: a finding missed, one where truth has none, or in other reps);
+    a fault formcheck reports as not assessable is not counted."""
+    from formcheck.check.compare import observe_fault
+
+    out = []
+    for fault in FAULTS:
+        obs = observe_fault(report, fault)
+        if obs.status != NOT_ASSESSABLE and fault_comment(truth, obs, report) is not None:
+            out.append(FAULT_TITLES[fault])
+    return tuple(out)

@@ -108,8 +108,11 @@ def check(
         typer.echo(f"{len(results)} clips: " + ", ".join(f"{n} {k}" for k, n in counts.items())
                    + (f", {len(errors)} could not run" if errors else ""))
     else:
+        untrue = sum(1 for r in results if r.error is None and r.truth_differs)
         typer.echo(f"{len(results)} clips: {len(results) - len(failed) - len(errors)} passed, "
                    f"{len(failed)} failed, {len(errors)} could not be checked"
+                   + (f"; {untrue} of them differ from their rendered truth (known limits, "
+                      "in their expectations)" if untrue else "")
                    + (f"; JUnit report: {junit}" if junit else ""))
     if errors:
         raise _fail(CheckIncompleteError(
