@@ -65,10 +65,16 @@ from eval_clips import source_of, view_group  # noqa: E402
 
 DEFAULT_CLIPS = REPO.parent / "shared" / "clips"
 DEFAULT_POSES = Path("/work/cache/models-full")
+#: Session 8's render folders (its figures), then the ones session 19's were measured on; a
+#: folder not on this machine is skipped.
 DEFAULT_RENDERS = tuple(Path("/work/cache") / d for d in (
     "synth-back", "back-flex", "s4-back-flex45", "s5-back-flex55", "s5-back-flex65",
     "s6-back-bare", "s6-back-cloth", "s7-back10-arch", "s7-back10-archrow", "s7-back10-rows",
-    "s7-back10-squats", "s7-back10-hinge", "synth-twist", "s4-twist-shapes"))
+    "s7-back10-squats", "s7-back10-hinge", "synth-twist", "s4-twist-shapes",
+    "s12-barsquat", "s13-backs", "s13-side", "s14-rear45", "s14-shapes45", "s15-cloth",
+    "s15-front", "s15-pfa", "s15-pfb", "s15-place45", "s15-place90", "s15-place90b",
+    "s18-place-tw-f_heavy", "s18-place-tw-m_avg", "s18-place-tw45-f_heavy",
+    "s18-place-tw45-m_avg", "s18-place-tw135-f_heavy", "s18-place-tw135-m_avg"))
 #: Every exported body (``formcheck.synth.body.body_names``: four since session 12 besides the
 #: first four), to read a render's body from its name.
 BODIES = ("f_heavy", "f_short", "m_avg", "m_tall", "m_heavy", "f_tall", "m_short", "f_avg")
