@@ -545,7 +545,7 @@ def main() -> int:
             choices = Counter(_choice(c, keys) for _, c, _ in folds)
             for choice, n in choices.most_common():
                 print(f"    {n:2d} folds chose {choice}")
-        if grids and not args.no_cv:  # the session 8 grid's fits when it runs, else the last
+        if grids:  # the session 8 grid's fits when it runs, else the last
             cal = "session 8" if "session 8" in grids else list(grids)[-1]
             calib[kind] = calibration(Search(items, *grids[cal], args.wrong_cost), kind)
             report_calibration(calib[kind], f"confidence held out ({kind} clips; levels and "

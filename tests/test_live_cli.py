@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from formcheck.pose.sequence import PoseSequence
+from formcheck.report import counted
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples"
@@ -346,9 +347,8 @@ def test_no_reps_are_counted_while_getting_set(tmp_path, lite_model):
     report = json.loads((out / f"{clip.stem}.report.json").read_text())
     assert all(r["start_s"] >= seq.t_s[0] for r in report["reps"])
     assert "set 1 started" in proc.stdout
-    reps, found = len(report["reps"]), len(report["findings"])
-    assert (f"saved {clip.stem}: {reps} rep{'' if reps == 1 else 's'}, "
-            f"{found} finding{'' if found == 1 else 's'}") in proc.stdout
+    assert (f"saved {clip.stem}: {counted(len(report['reps']), 'rep')}, "
+            f"{counted(len(report['findings']), 'finding')}") in proc.stdout
 
 
 @pytest.mark.slow

@@ -225,6 +225,15 @@ def test_reps_whose_reasons_differ_only_in_numbers_share_a_line_with_ranges():
     assert not_judged(positive) == [("rounded_back", "reps 1, 2, 3, 4", never("22–24"))]
 
 
+def test_counted_says_one_finding_and_two_findings():
+    """Session 19: live said "saved ...: 2 reps, 1 findings" and check "1 findings, expected
+    2"; both now say counts through ``counted``."""
+    from formcheck.report import counted
+
+    assert counted(1, "finding") == "1 finding" and counted(1, "rep") == "1 rep"
+    assert counted(0, "finding") == "0 findings" and counted(2, "rep") == "2 reps"
+
+
 def test_the_page_gives_the_whole_clips_reason_once_not_in_every_rep(tmp_path):
     """Session 19, a real seated row: each of three rep rows repeated the clip's 40-word
     reason for not judging over-extension, and the list under the table gave it again. A rep

@@ -48,6 +48,11 @@ REST_PHASES: tuple[str, ...] = ("set-up", "top", "finish")
 SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 finding``, ``2 findings``: a count with its noun (a regular plural)."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def severity_rank(severity: str) -> int:
     """0 for mild … 2 for severe; unknown names rank as mild so they still count as a warning."""
     return SEVERITIES.index(severity) if severity in SEVERITIES else 0

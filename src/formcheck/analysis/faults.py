@@ -678,23 +678,14 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
             "back_flexion_rise", "Back flexion over your straightest bent-over frames",
             "deg", sig.t_s, rise, threshold=min_rise, fault="rounded_back",
             judged=judged))
-    # A warned rep is not told that no warning rules nothing out (the video shows a caveat's
-    # first clause beside the warning), as the twist's warned reps are not.
-    # With every judged rep warned, the whole clip's words leave it out too.
-    warned = {f.rep for f in findings}
-    judged_reps = {a.rep for a in assessments if a.rep is not None and a.assessable}
-    all_warned = bool(judged_reps) and judged_reps <= warned
-    assessments = tuple(
-        replace(a, reason=_without_clause(a.reason, _ROUNDING_NOT_RULED_OUT))
-        if a.reason and (a.rep in warned if a.rep is not None else all_warned) else a
-        for a in assessments)
-    return RuleOutcome(tuple(findings), assessments, tuple(series))
+    return _warned_reps_caveat(RuleOutcome(tuple(findings), assessments, tuple(series)),
+                               _ROUNDING_NOT_RULED_OUT)
 
 
 def _without_clause(words: str, clause: str) -> str | None:
     """``words`` without ``clause`` (one of its "; "-joined clauses); None if nothing is left."""
     rest = [c for c in words.split("; ") if c]
-    drop = clause.split("; ")
+    drop = [c for c in clause.split("; ") if c]
     for i in range(len(rest) - len(drop) + 1):
         if rest[i:i + len(drop)] == drop:
             rest = rest[:i] + rest[i + len(drop):]
@@ -964,7 +955,8 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         usable = usable & ~turned
     assessments, usable = judged_in_reps(ctx, assessments, usable)
     if tw is not None and tw.quick_turn_deg is not None:
-        return _warned_reps_caveat(_quick_turns(ctx, assessments, usable, cue))
+        return _warned_reps_caveat(_quick_turns(ctx, assessments, usable, cue),
+                                   _NO_WARNING_CLAUSE)
     n = len(sig.t_s)
     if tw is None:
         angle = rate = jerk = np.full(n, np.nan)
@@ -1072,22 +1064,23 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
         Series("twist_angle", "Shoulders turned against the hips (+ to the lifter's left)",
                "deg", sig.t_s, angle),
     )
-    return _warned_reps_caveat(RuleOutcome(tuple(findings), assessments, series))
+    return _warned_reps_caveat(RuleOutcome(tuple(findings), assessments, series),
+                               _NO_WARNING_CLAUSE)
 
 
 #: The twist caveat's first clause, true only of a rep with no warning.
 _NO_WARNING_CLAUSE = "no warning does not rule a twist out; "
 
 
-def _warned_reps_caveat(outcome: RuleOutcome) -> RuleOutcome:
-    """``outcome`` with the words of each rep that has a finding rid of the clause that
-    speaks of no warning (the video shows a caveat's first clause beside the warning), and
-    the whole clip's too when every judged rep has one."""
+def _warned_reps_caveat(outcome: RuleOutcome, clause: str) -> RuleOutcome:
+    """``outcome`` with the words of each rep that has a finding rid of ``clause`` (what no
+    warning cannot rule out: the video shows a caveat's first clause beside the warning), and
+    the whole clip's too when every judged rep has one. For the twist and the rounding."""
     warned = {f.rep for f in outcome.findings}
     judged = {a.rep for a in outcome.assessments if a.rep is not None and a.assessable}
     all_warned = bool(judged) and judged <= warned  # then the whole clip's words too
     return replace(outcome, assessments=tuple(
-        replace(a, reason=a.reason.replace(_NO_WARNING_CLAUSE, "", 1))
+        replace(a, reason=_without_clause(a.reason, clause))
         if a.reason and (a.rep in warned if a.rep is not None else all_warned) else a
         for a in outcome.assessments))
 

@@ -14,7 +14,7 @@ from formcheck.check.expect import (
     ExpectedFinding,
     FaultExpectation,
 )
-from formcheck.report import FAULTS, Finding, Report, worst
+from formcheck.report import FAULTS, Finding, Report, counted, worst
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,10 @@ def _rep_name(rep: int) -> str:
     return "outside any rep" if rep == OUTSIDE_REPS else f"rep {rep}"
 
 
-def _findings(n: int) -> str:
-    return f"{n} finding" + ("" if n == 1 else "s")
-
-
 def _finding_facts(f: ExpectedFinding, tolerance_s: float | None = None) -> str:
     """``mild, peak 1.30 s ± 0.25`` (what is stated of a finding besides its rep)."""
     return ", ".join(p for p in (
-        None if f.count is None else _findings(f.count),
+        None if f.count is None else counted(f.count, "finding"),
         f.severity,
         None if f.peak_s is None else
         f"peak {f.peak_s:.2f} s" + ("" if tolerance_s is None else f" ± {tolerance_s:g}"),
@@ -134,7 +130,8 @@ def _compare_fault(exp: FaultExpectation, obs: ObservedFault, report: Report,
                            f"expected {want.severity}")
         peaks = [f.peak_s for f in report.findings_for(exp.fault) if _rep_key(f) == rep]
         if want.count is not None and want.count != len(peaks):
-            details.append(f"{_rep_name(rep)}: {_findings(len(peaks))}, expected {want.count}")
+            details.append(f"{_rep_name(rep)}: {counted(len(peaks), 'finding')}, "
+                           f"expected {want.count}")
         if want.peak_s is not None:
             # Any finding of this fault in the rep may carry the expected peak.
             nearest = min(peaks, key=lambda p: abs(p - want.peak_s))

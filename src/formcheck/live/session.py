@@ -42,7 +42,7 @@ from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_std
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
-from formcheck.report import FAULT_TITLES, Report, VideoInfo
+from formcheck.report import FAULT_TITLES, Report, VideoInfo, counted
 
 #: Live banners stay until a later warning replaces them: a warning shown after its rep ended
 #: must stay readable however long before the rep's end the fault itself was over.
@@ -503,9 +503,8 @@ class LiveSession:
             try:
                 done = self._write_set(cur)
                 self.sets.append(done)
-                reps, found = len(done.report.reps), len(done.report.findings)
-                self._log(f"saved {done.stem}: {reps} rep{'' if reps == 1 else 's'}, "
-                          f"{found} finding{'' if found == 1 else 's'}")
+                self._log(f"saved {done.stem}: {counted(len(done.report.reps), 'rep')}, "
+                          f"{counted(len(done.report.findings), 'finding')}")
             except BaseException as exc:  # noqa: BLE001 - re-raised by _finish_writing()
                 self._write_error = self._write_error or exc
 
