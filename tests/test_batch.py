@@ -62,11 +62,22 @@ def test_folders_are_searched_for_videos_only(tree):
     assert reasons == {".trash": "hidden folder", ".set4.mp4": "hidden file",
                        "notes.txt": "not a video file"}
     by_key = {c.key: c for c in clips}
-    assert by_key["bob/deep/set3"].athlete == "deep"
+    # the athlete is the folder below the common one, not a sub-folder of theirs
+    assert by_key["bob/deep/set3"].athlete == "bob"
     assert by_key["alice/set1"].athlete == "alice"
     # two athletes' set1.mp4 go to different places; same stem in one folder keeps the suffix
     assert by_key["alice/set1"].rel_dir == "alice" and by_key["bob/set1"].rel_dir == "bob"
     assert by_key["carol/a.mov"].stem == "a.mov"
+
+
+def test_a_flat_folder_names_no_athlete(tmp_path):
+    # a coach's one folder of uploads: its name is not who lifts in them
+    for name in ("IMG_1.mp4", "IMG_2.mp4"):
+        touch(tmp_path / "uploads" / name)
+    clips, _ = find_clips([str(tmp_path / "uploads")])
+    assert [c.athlete for c in clips] == ["", ""]
+    clips, _ = find_clips([str(tmp_path / "uploads" / "IMG_1.mp4")])
+    assert clips[0].athlete == ""
 
 
 def test_globs_files_and_missing_paths(tree, tmp_path):
@@ -285,7 +296,13 @@ def test_index_is_self_contained_and_escaped(outcomes, tmp_path):
     assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
     assert page.count('<tr data-clip="') == 4
     assert 'href="alice/clean.report.html"' in page
+    assert "Athlete (folder)" in page
 
+
+def test_a_flat_folder_has_no_athlete_column(outcomes, tmp_path):
+    flat = [ClipOutcome(**{**o.__dict__, "athlete": ""}) for o in outcomes]
+    page = index_html(build_rows(flat, tmp_path), [], tmp_path)
+    assert "Athlete" not in page and page.count('<tr data-clip="') == 4
 
 
 def _outside(fault: str, severity: str, value: float) -> Finding:

@@ -30,7 +30,10 @@ class Clip:
     key: str  # unique id inside the batch: output sub-folder / name, with "/" separators
     rel_dir: str  # output sub-folder under DIR ("" for DIR itself)
     stem: str  # output file stem (``<stem>.report.json`` ...)
-    athlete: str  # the clip's parent folder name
+    #: The first folder below the batch's common folder ("alice" for ``season/alice/day1/
+    #: set.mp4``); "" for a clip in that folder itself, whose name says nothing of who lifts
+    #: (a coach's flat ``uploads/`` is not an athlete).
+    athlete: str
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,8 @@ def _place(paths: list[Path]) -> list[Clip]:
     for p, r in zip(paths, rel_dirs, strict=True):
         stems[(r, p.stem)] = stems.get((r, p.stem), 0) + 1
     clips = []
-    for p, r, parent in zip(paths, rel_dirs, parents, strict=True):
+    for p, r in zip(paths, rel_dirs, strict=True):
         stem = p.stem if stems[(r, p.stem)] == 1 else p.name
         clips.append(Clip(source=str(p), key=f"{r}/{stem}" if r else stem, rel_dir=r,
-                          stem=stem, athlete=parent.name))
+                          stem=stem, athlete=r.split("/", 1)[0]))
     return clips
