@@ -7,7 +7,8 @@ in ``DIR/poses/<name>.npz`` or ``DIR/poses/video-full/<name>.npz``. Each set is 
 ``formcheck analyze`` would (the exercise recognised, not given) and scored right when it
 counts as many reps as were rendered. The view is the camera's azimuth from the name
 (``_az<deg>``): square-on 0, turned 45 towards the camera, side 90 (or 270), facing away at 45
-(135).
+(135). A second table splits the same sets by the lift the analysis recognised (what a report
+says, and what its words on the count go by: ``faults._REPS_FROM_HIDDEN_HANDS``).
 
     python bench/eval_reps.py [DIR ...] [--list] [--set KEY=VALUE ...]
 
@@ -64,6 +65,19 @@ def sets(folders: list[Path]):
             yield folder.name, truth.stem, VIEWS[int(az.group(1))], exercise, truth, poses
 
 
+def _table(title: str, views: list[str], columns: list[str], key, total: Counter,
+           wrong: Counter) -> None:
+    print()
+    print(f"| view | {title}: " + " | ".join(columns) + " | all |")
+    print("|---" * (len(columns) + 2) + "|")
+    for v in views:
+        cells = [f"{wrong[key(v, c)]}/{total[key(v, c)]}" if total[key(v, c)] else "–"
+                 for c in columns]
+        n = sum(total[key(v, c)] for c in columns)
+        w = sum(wrong[key(v, c)] for c in columns)
+        print(f"| {v} | " + " | ".join(cells) + f" | {w}/{n} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folders", type=Path, nargs="*")
@@ -78,26 +92,26 @@ def main(argv: list[str] | None = None) -> int:
     listed = []
     for folder, name, view, exercise, truth, poses in sets(folders):
         rendered = len(json.loads(truth.read_text())["reps"])
-        found = len(analyze_sequence(PoseSequence.load(poses), config).reps)
-        total[(view, exercise)] += 1
+        result = analyze_sequence(PoseSequence.load(poses), config)
+        found = len(result.reps)
+        for key in ((view, exercise), ("recognised", view, result.exercise.name)):
+            total[key] += 1
+            wrong[key] += found != rendered
         if found != rendered:
-            wrong[(view, exercise)] += 1
-            listed.append(f"{folder}/{name}: {rendered} rendered, {found} counted")
+            listed.append(f"{folder}/{name}: {rendered} rendered, {found} counted "
+                          f"(recognised: {result.exercise.name})")
     if not total:
         print("no rendered set with poses found", file=sys.stderr)
         return 1
-    print(f"{counted(sum(total.values()), 'rendered set')} in {counted(len(folders), 'folder')}; "
+    n_sets = sum(n for k, n in total.items() if len(k) == 2)
+    print(f"{counted(n_sets, 'rendered set')} in {counted(len(folders), 'folder')}; "
           "counted wrong / sets")
-    print()
-    views = [v for v in dict.fromkeys(VIEWS.values()) if any(k[0] == v for k in total)]
-    exercises = [e for e in EXERCISES if any(k[1] == e for k in total)]
-    print("| view | " + " | ".join(exercises) + " | all |")
-    print("|---" * (len(exercises) + 2) + "|")
-    for v in views:
-        cells = [f"{wrong[(v, e)]}/{total[(v, e)]}" if total[(v, e)] else "–" for e in exercises]
-        n = sum(total[(v, e)] for e in exercises)
-        w = sum(wrong[(v, e)] for e in exercises)
-        print(f"| {v} | " + " | ".join(cells) + f" | {w}/{n} |")
+    views = [v for v in dict.fromkeys(VIEWS.values())
+             if any(len(k) == 2 and k[0] == v for k in total)]
+    exercises = [e for e in EXERCISES if any(len(k) == 2 and k[1] == e for k in total)]
+    _table("rendered lift", views, exercises, lambda v, e: (v, e), total, wrong)
+    recognised = sorted({k[2] for k in total if len(k) == 3})
+    _table("recognised as", views, recognised, lambda v, e: ("recognised", v, e), total, wrong)
     if args.list:
         print()
         print("\n".join(listed))
