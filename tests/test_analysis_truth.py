@@ -70,6 +70,35 @@ def test_a_lockout_is_judged_only_with_the_trunk_upright_not_on_hip_height_alone
     assert (lean > limit + 15.0).any(), "the set must bend over for this to mean anything"
 
 
+def test_a_lockout_is_judged_only_with_the_hips_nearly_straight():
+    """QA (session 20, good004 and bad005): their only "standing tall" frames read the hips
+    bent 60-66° in front of the thighs mid-pull, and the over-extension said "ok" of a lockout
+    never seen. With the height and lean asking for nothing, frames with the hips bent past
+    ``judge_min_hip_extension_deg`` must still not count, and with no frame left the reason
+    names the hips too."""
+    from formcheck.analysis.features import compute_signals
+    from formcheck.config import load_config
+
+    seq = _seq("deadlift", 90.0)
+    gates = ["deadlift.lumbar_overextension.judge_min_hip_height_ratio=0",
+             "deadlift.lumbar_overextension.judge_max_lean_deg=90"]
+    cfg = load_config(None, gates)
+    judged = analyze_sequence(seq, cfg, exercise="deadlift").series["hip_extension"].judged
+    ext = compute_signals(seq, cfg).hip_extension_deg
+    limit = cfg.deadlift.lumbar_overextension.judge_min_hip_extension_deg
+    assert judged.any() and (ext[judged] >= limit).all()
+    assert (ext < limit - 15.0).any(), "the set must bend the hips for this to mean anything"
+    # Asking the hips to be straighter than this set ever stands: nothing is judged, and the
+    # reason says what standing tall needed.
+    strict = load_config(None, [*gates, "deadlift.lumbar_overextension."
+                                f"judge_min_hip_extension_deg={float(np.nanmax(ext)) + 1:.1f}"])
+    result = analyze_sequence(seq, strict, exercise="deadlift")
+    (clip,) = [a for a in result.assessable
+               if a.fault == "lumbar_overextension" and a.rep is None]
+    assert not clip.assessable and "never reads as standing tall" in clip.reason
+    assert "° in front of the thighs" in clip.reason
+
+
 def test_a_rounding_judged_against_the_typical_neutral_says_what_was_measured_of_yours():
     """QA (bad005): "your own neutral was never seen" while the evidence recorded the
     lifter's straightest bent-over frames at a 15.6% bow (the level just scored higher)."""

@@ -565,6 +565,14 @@ class LumbarOverextensionThresholds:
     #: signed: leaning back always passes): a deadlift's set-up can put the hips that high
     #: with the trunk bent 80 deg over (shared bad005), which is no lockout.
     judge_max_lean_deg: float = 30.0
+    #: ... and only while the trunk lies at most this far in front of the thighs (deg, as
+    #: ``hip_extension_deg``: negative in front): hips bent more are no lockout, whatever the
+    #: lean and the hips' height read. Session 20: the "standing tall" frames of the shared
+    #: good004 and bad005 read the hips bent 60-66° (a knee bent 40-53°: mid-pull), and rows
+    #: filmed at 45° read a 30° lean while bent over; their "ok" judged no lockout. On 740
+    #: rendered sets no finding changed, 174 of 3,344 rep verdicts became not assessable
+    #: (all rows but one misread deadlift), the same from -40 to -20.
+    judge_min_hip_extension_deg: float = -30.0
     #: Bent over (trunk at least ``rounded_back.judge_min_trunk_deg`` forward): back outline
     #: concave past a straight shoulder-hip line, in % of that line's length. ``inf`` (the
     #: default): not judged. Measured medians over the bent frames: the arched shared clip
@@ -947,6 +955,7 @@ RANGES: dict[str, Range] = {
     "LumbarOverextensionThresholds.min_concave_pct": Range(0.0, 100.0),
     "LumbarOverextensionThresholds.judge_min_hip_height_ratio": Range(0.0, 2.0),
     "LumbarOverextensionThresholds.judge_max_lean_deg": _DEG_90,
+    "LumbarOverextensionThresholds.judge_min_hip_extension_deg": Range(-math.inf, 0.0),
     "LumbarOverextensionThresholds.release_frac": _FRAC_POSITIVE,
     "LumbarOverextensionThresholds.min_duration_s": _DURATION_S,
     "JerkyTwistThresholds.min_twist_rate_deg_s": _RATE_DEG_S,

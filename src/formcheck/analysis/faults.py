@@ -815,7 +815,8 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
         # Standing tall: hips high *and* the trunk near vertical (a set-up with the hips
         # high is bent over, not locked out).
         tall = (sig.hip_height_ratio >= th.judge_min_hip_height_ratio) \
-            & (sig.lean_deg <= th.judge_max_lean_deg)
+            & (sig.lean_deg <= th.judge_max_lean_deg) \
+            & ~(ext < th.judge_min_hip_extension_deg)
     upright = in_reps & tall & plausible
     if not bent_judged:
         assessments = _require_lockout(ctx, assessments, upright)
@@ -905,6 +906,8 @@ def _not_standing_tall(exercise: str, th: LumbarOverextensionThresholds) -> str:
     locks out (and a plate may hide the hips from the side)."""
     tall = (f"hips at least {th.judge_min_hip_height_ratio:g} leg lengths up with the trunk "
             f"leaning forward at most {th.judge_max_lean_deg:g}°")
+    if np.isfinite(th.judge_min_hip_extension_deg):
+        tall += f" and at most {-th.judge_min_hip_extension_deg:g}° in front of the thighs"
     if exercise == "row":
         return (f"the lifter never stands upright ({tall}): a bent-over row has no lockout "
                 "to lean back from, so leaning back past the thighs is not judged")
