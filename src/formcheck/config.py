@@ -571,7 +571,7 @@ class LumbarOverextensionThresholds:
     #: good004 and bad005 read the hips bent 60-66° (a knee bent 40-53°: mid-pull), and rows
     #: filmed at 45° read a 30° lean while bent over; their "ok" judged no lockout. On 740
     #: rendered sets no finding changed, 174 of 3,344 rep and clip verdicts became not assessable
-    #: (all rows but one misread deadlift), the same from -40 to -20.
+    #: (all rows but one misread deadlift); on the shared clips the same two from -40 to -20.
     judge_min_hip_extension_deg: float = -30.0
     #: Bent over (trunk at least ``rounded_back.judge_min_trunk_deg`` forward): back outline
     #: concave past a straight shoulder-hip line, in % of that line's length. ``inf`` (the
