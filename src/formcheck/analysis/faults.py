@@ -1185,15 +1185,18 @@ def is_side_twist_short_reason(reason: str | None) -> bool:
         ", read on under " in reason
 
 
-#: Why a set read from the side, or a rep of it, is not judged where filmed from another view.
-_SIDE_READ_REASON = ("this set's twist is read from the side, but this was filmed from the "
+#: Why a set read from the side, or a rep of it, is not judged where seen from another view.
+#: The view is read from the hips' turn against the camera: a camera moved, the lifter turned,
+#: or the pose model read the hips turned (rendered sets filmed from one place behind at 45°
+#: read 24 reps as side-on, session 20), so the words say "read as", not "filmed from".
+_SIDE_READ_REASON = ("this set's twist is read from the side, but this read as seen from the "
                      "{view} view, which that reading does not cover; film side-on or "
                      "square-on")
-_OTHER_VIEW_READ_REASON = ("this rep was filmed from the {view} view, which this set's twist "
-                           "reading, chosen for the {set_view} view the set was mostly "
-                           "filmed from, does not cover; a set filmed side-on throughout is "
-                           "read from the side (large twists only): keep the camera where it "
-                           "is for the whole set")
+_OTHER_VIEW_READ_REASON = ("in this rep the lifter read as seen from the {view} view (the "
+                           "camera moved, the lifter turned, or the pose model read the hips "
+                           "turned), which this set's twist reading, chosen for the "
+                           "{set_view} view most of the set read as, does not cover; a set "
+                           "seen side-on throughout is read from the side (large twists only)")
 
 
 def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable: np.ndarray,
