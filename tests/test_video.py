@@ -203,3 +203,13 @@ def test_sink_rejects_wrong_frame_size(tmp_path):
         with VideoSink(tmp_path / "o.mp4", 64, 48, 10) as sink:
             sink.write(np.zeros((32, 32, 3), np.uint8))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_sink_encodes_on_the_threads_it_was_asked_for(tmp_path, threads):
+    """PyAV hands libavcodec its own thread count (0: every core) over a "threads" option:
+    the one-thread default then ran on several, and two encodes of the same frames differed
+    under load (tests/test_synth.py's byte-for-byte test failed in full suite runs)."""
+    with VideoSink(tmp_path / "o.mp4", 64, 48, 10, threads=threads) as sink:
+        assert sink._stream.codec_context.thread_count == threads
+        sink.write(np.zeros((48, 64, 3), np.uint8))

@@ -415,6 +415,10 @@ class VideoSink:
         # x264 with several threads is not byte-reproducible; one thread (the default) is.
         self._stream.options = {"crf": str(crf), "preset": preset,
                                 "threads": str(self._threads)}
+        # PyAV hands libavcodec its own thread count (0: as many as there are cores) over the
+        # "threads" option above; under load the bytes then differed between two encodes of
+        # the same frames (tests/test_synth.py's determinism test, session 20).
+        self._stream.codec_context.thread_count = self._threads
         self._stream.codec_context.flags |= av.codec.context.Flags.bitexact.value
         self._audio_out = None
         if self._audio_from is not None:

@@ -128,7 +128,9 @@ class _Recorder:
     def __init__(self, path: Path, width: int, height: int, fps: float) -> None:
         from formcheck.io.video import VideoSink
 
-        self._sink = VideoSink(path, width, height, fps)
+        # x264 on the machine's cores, as before the sink's thread count was honoured (a
+        # live recording need not be byte-reproducible).
+        self._sink = VideoSink(path, width, height, fps, threads=0)
         self._q: queue.Queue = queue.Queue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="formcheck-record", daemon=True)
