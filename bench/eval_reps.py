@@ -25,6 +25,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from eval_exercise import _pose_file
+
 from formcheck.analysis import analyze_sequence
 from formcheck.config import load_config
 from formcheck.pose.sequence import PoseSequence
@@ -41,13 +43,6 @@ VIEWS = {0: "square-on", 45: "45° towards", 90: "side", 270: "side", 135: "45°
 EXERCISES = ("barsquat", "squat", "deadlift", "row")
 
 
-def _poses(folder: Path, name: str) -> Path | None:
-    for p in (folder / "poses" / "video-full" / f"{name}.npz", folder / "poses" / f"{name}.npz"):
-        if p.exists():
-            return p
-    return None
-
-
 def sets(folders: list[Path]):
     """``(folder name, set name, view, exercise, truth json, poses)`` for every rendered set
     with its poses."""
@@ -57,7 +52,7 @@ def sets(folders: list[Path]):
         for truth in sorted(folder.glob("*.json")):
             if truth.name == "manifest.json":
                 continue
-            poses = _poses(folder, truth.stem)
+            poses = _pose_file(folder, truth.stem)
             az = re.search(r"_az(\d+)", truth.stem)
             if poses is None or az is None or int(az.group(1)) not in VIEWS:
                 continue

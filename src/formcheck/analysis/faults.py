@@ -151,6 +151,12 @@ def pose_model_caveat(ctx: FaultContext) -> str | None:
             "was never measured (its limits were chosen on the full model's poses)")
 
 
+def _clauses(*parts: str | None) -> str | None:
+    """The non-empty ``parts`` as one "; "-joined caveat (None if none): what bears most on
+    the verdict first, as the video shows only the first clause."""
+    return "; ".join(p for p in parts if p) or None
+
+
 def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
                  clip_reason: str | None = None, caveat: str | None = None,
                  yaw_deg: np.ndarray | None = None, views: frozenset[str] | None = None,
@@ -182,8 +188,7 @@ def assess_fault(ctx: FaultContext, fault: str, frame_ok: np.ndarray,
     clip_ok = reason is None
     usable = frame_ok & clip_ok
     unmeasured = pose_model_caveat(ctx)
-    if unmeasured:
-        caveat = f"{caveat}; {unmeasured}" if caveat else unmeasured
+    caveat = _clauses(caveat, unmeasured)
     out = [Assessment(fault, None, clip_ok, reason if not clip_ok else caveat)]
     if not clip_ok:  # nothing in the clip can be judged: every rep carries the clip's reason
         out.extend(new_assessment(fault, rep.index, False, reason) for rep in ctx.reps)
@@ -575,7 +580,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     if clip_reason is None and oblique and not judge_oblique:
         clip_reason = _OBLIQUE_ROUNDING_OFF
     if not oblique:  # what a judged side view's "ok" can rule out
-        caveat = f"{caveat}; {_ROUNDING_NOT_RULED_OUT}" if caveat else _ROUNDING_NOT_RULED_OUT
+        caveat = _clauses(caveat, _ROUNDING_NOT_RULED_OUT)
     if oblique:  # the 45 deg estimate also reads the ear-shoulder-hip angle
         frame_ok &= sig.head_visible
     # A 45° rep of a clip cut between cameras is told what a 45° clip is told.
@@ -769,10 +774,9 @@ _REPS_FROM_HIDDEN_HANDS = {
 def _with_rep_count_caveat(ctx: FaultContext, caveat: str | None) -> str | None:
     """``caveat`` with ``_REPS_FROM_HIDDEN_HANDS``'s words after it where the lifter faces away
     from a camera at 45° (the twist cues' ``facing``) in a row or a lift not recognised."""
-    said = _REPS_FROM_HIDDEN_HANDS.get(ctx.exercise)
-    if said is None or ctx.view.name != "oblique" or getattr(ctx.sig.twist, "facing", True):
+    if ctx.view.name != "oblique" or getattr(ctx.sig.twist, "facing", True):
         return caveat
-    return f"{caveat}; {said}" if caveat else said
+    return _clauses(caveat, _REPS_FROM_HIDDEN_HANDS.get(ctx.exercise))
 
 
 def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
@@ -795,11 +799,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     missed = _LOCKOUT_MISSED.get(ctx.exercise)
     if ctx.view.name == "oblique" and not getattr(sig.twist, "facing", True):
         missed = _LOCKOUT_MISSED_BEHIND.get(ctx.exercise, missed)
-    if missed:
-        caveat = f"{missed}; {caveat}" if caveat else missed
-    if cut:
-        caveat = f"{cut}; {caveat}" if caveat else cut
-    caveat = _with_rep_count_caveat(ctx, caveat)
+    caveat = _with_rep_count_caveat(ctx, _clauses(cut, missed, caveat))
     assessments, usable = assess_fault(ctx, "lumbar_overextension", frame_ok, caveat=caveat)
     usable = _only_in(usable, shown)
     # The lockout's and the bent-over arch's frames; the bent-over neutral (a reference, not

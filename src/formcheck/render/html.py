@@ -48,7 +48,7 @@ from formcheck.render._common import (
     through_text,
     worst,
 )
-from formcheck.report import FAULTS, Finding, Report, through_note
+from formcheck.report import FAULTS, Finding, Report, counted, through_note
 
 #: Thumbnails are scaled down to at most this width before embedding.
 THUMB_MAX_WIDTH_PX = 720
@@ -131,9 +131,9 @@ def _pct(fraction: float) -> str:
 # ---------------------------------------------------------------------------- sections
 def _verdict(report: Report) -> str:
     n_reps, fs = len(report.reps), report.findings
-    reps_txt = f"{n_reps} rep{'s' if n_reps != 1 else ''}"
+    reps_txt = counted(n_reps, "rep")
     if fs:
-        head = f"{len(fs)} finding{'s' if len(fs) != 1 else ''} in {reps_txt}"
+        head = f"{counted(len(fs), 'finding')} in {reps_txt}"
     elif not n_reps:
         head = "No findings; no reps were counted"
     else:

@@ -22,7 +22,7 @@ from formcheck.render._common import (
     through_text,
     worst,
 )
-from formcheck.report import FAULTS, Estimate, Report
+from formcheck.report import FAULTS, Estimate, Report, counted
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,7 +48,7 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
     head = Text("formcheck ", style="bold")
     view = _estimate(report.view, "view", suffix=" view")
     head.append(f"{_estimate(report.exercise, 'exercise')} · {view} · "
-                f"{len(report.reps)} rep{'s' if len(report.reps) != 1 else ''}")
+                f"{counted(len(report.reps), 'rep')}")
     if report.model:
         head.append(f" · model {report.model}", style="dim")
     console.print(head)
