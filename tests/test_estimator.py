@@ -83,6 +83,20 @@ def test_detects_a_real_person(lite_model, person_image):
     assert np.isnan(blank.image_xy).all() and np.isnan(blank.back_xy).all()
 
 
+@pytest.mark.slow
+def test_a_clip_opening_without_a_person_prints_no_native_warning(lite_model, person_image,
+                                                                   capfd):
+    """MediaPipe warns once ("W0000 … landmark_projection_calculator.cc:81] Using NORM_RECT
+    without IMAGE_DIMENSIONS …") on the first frame it finds a person in. fd 2 was quiet on a
+    clip's first frame only, so a clip opening on an empty picture (a title card, the shared
+    48 s squat with camera cuts) printed it above `formcheck analyze`'s summary."""
+    blank = np.zeros_like(person_image)
+    with PoseEstimator(lite_model, back_profile=True) as est:
+        poses = [est.process(im, i / 10) for i, im in enumerate([blank] * 3 + [person_image] * 3)]
+    assert [p.detected for p in poses] == [False] * 3 + [True] * 3
+    assert "NORM_RECT" not in capfd.readouterr().err
+
+
 def test_invalid_model_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.task"
     bad.write_bytes(b"PK\x03\x04 not really a model")

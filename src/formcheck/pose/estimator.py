@@ -398,7 +398,11 @@ class PoseEstimator:
         if found is not None and self._apply_probe(found, t_s):
             with _quiet_native_stderr(self._first_frame):
                 result = self._run(image, ts_ms)
-        self._first_frame = False
+        # MediaPipe's graph warns once ("Using NORM_RECT without IMAGE_DIMENSIONS …") on the
+        # first frame it finds a person in, which is not the first frame of a clip that opens
+        # on an empty picture or a title card: fd 2 stays quiet until then.
+        if result.pose_landmarks:
+            self._first_frame = False
         return result
 
     def _run(self, image, ts_ms: int):
