@@ -353,6 +353,40 @@ def test_rest_phases_are_the_analysis_rep_profiles_still_phases():
     assert {SETUP_PHASE, *(p.finish_phase for p in REP_PROFILES.values())} == set(REST_PHASES)
     assert not set(REST_PHASES) & {name for p in REP_PROFILES.values() for name in p.phases}
 
+
+def test_a_later_reps_finding_that_starts_in_a_rep_leads_into_it(tmp_path):
+    """QA session 21 (the shared 166x360 deadlift): rep 4's rounding (5.1-7.4 s, named for
+    rep 4, its worst moment) starts in rep 3's movement, and rep 3's cell read "runs on from
+    rep 4's severe finding" on the terminal, the page and the CSV: a rounding cannot run on
+    from a rep that comes after. It now leads into rep 4's finding; an earlier rep's finding
+    still runs on."""
+    import csv
+    import dataclasses
+
+    from rich.console import Console
+
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+
+    report = _held_through()
+    late = dataclasses.replace(report.findings[0], rep=2, peak_s=1.4,
+                               message="Rounded back in rep 2")
+    report = dataclasses.replace(report, findings=(late,))
+    assert [g.rep for g in report.runs_through("rounded_back", 1)] == [2]
+    said = "leads into rep 2's severe finding"
+    rows = {r["rep"]: r for r in csv.DictReader(io.StringIO(report.reps_csv()))}
+    assert rows["1"]["rounded_back"] == said
+    assert rows["1"]["rounded_back_note"] == (
+        "rounded back found in rep 2 (0.2–1.7 s) runs through this rep")
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    print_summary(report, {}, console)
+    text = console.file.getvalue()
+    assert said in text and "runs on from rep 2" not in text
+    page = html.unescape(render_html(report, {}, {}, tmp_path / "a.report.html").read_text(
+        encoding="utf-8"))
+    assert f'<span class="tag through">{said}</span>' in page
+    assert "runs on from rep 2" not in page
+
 def test_fast_builders_make_the_same_objects_as_the_constructors():
     """``new_phase``/``new_rep``/``new_assessment`` (the analysis' faster builders) set every
     field of their class, in order, and give objects equal to, hashed like, printed like and

@@ -64,11 +64,14 @@ def worst(findings) -> Finding:
     return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.value)))
 
 
-def runs_on_text(f: Finding) -> str:
-    """The status of a rep that another rep's finding ``f`` runs through
+def runs_on_text(f: Finding, rep: int | None = None) -> str:
+    """The status of rep ``rep`` that another rep's finding ``f`` runs through
     (``Report.runs_through``), the same words on every surface (CSV, terminal, page): whose
     finding it is and that finding's grade, not a grade of this rep (its own part of the
-    stretch may be milder): ``runs on from rep 1's severe finding``."""
+    stretch may be milder): ``runs on from rep 1's severe finding``; for a later rep's
+    finding that starts in this one, ``leads into rep 4's severe finding``."""
+    if rep is not None and f.rep is not None and f.rep > rep:
+        return f"leads into rep {f.rep}'s {f.severity} finding"
     return f"runs on from rep {f.rep}'s {f.severity} finding"
 
 
@@ -371,7 +374,8 @@ class Report:
         """One row per rep: times and, per fault, the worst finding's severity, value and the
         limit it crossed (``<fault>_limit``, in the value's unit); else,
         when another rep's finding runs through the rep (``runs_through``), ``runs on from rep
-        N's <severity> finding`` (``runs_on_text``: not this rep's grade) with no value and a
+        N's <severity> finding`` (``leads into …`` for a later rep's; ``runs_on_text``: not
+        this rep's grade) with no value and a
         note naming it; else ``not_assessable`` or ``ok``; findings outside
         every rep get a last row ``outside``.
         Then how far (deg), to which side and when (s) the worst twist went, and per fault the
@@ -409,7 +413,7 @@ class Report:
                     limits.append(_clean(float(top.threshold)))
                 elif through:  # another rep's finding runs through this one: not "ok"
                     top = worst(through)
-                    status.append(runs_on_text(top))
+                    status.append(runs_on_text(top, rep_no))
                     values.append("")
                     limits.append("")
                     notes[-1] = "; ".join(filter(None, (through_note(top), notes[-1])))

@@ -92,8 +92,9 @@ def rep_label(rep: int | None) -> str:
 
 def through_text(st: CellStatus) -> str:
     """A ``through`` cell's words (``report.runs_on_text`` of the worst such finding): ``runs
-    on from rep 1's severe finding``, never a grade of this rep."""
-    return runs_on_text(worst(st.findings))
+    on from rep 1's severe finding`` (``leads into rep 4's …`` for a later rep's), never a
+    grade of this rep."""
+    return runs_on_text(worst(st.findings), st.rep)
 
 
 def finding_where(f: Finding) -> str:
@@ -208,6 +209,7 @@ class CellStatus:
     kind: str
     findings: tuple[Finding, ...] = ()
     reason: str | None = None
+    rep: int | None = None  # the rep the cell is of (``through``: which way the finding runs)
 
     @property
     def severity(self) -> str | None:
@@ -226,7 +228,7 @@ def cell_status(report: Report, fault: str, rep: int | None) -> CellStatus:
         return CellStatus(FAULT, findings=hits)
     through = tuple(report.runs_through(fault, rep)) if rep is not None else ()
     if through:
-        return CellStatus(THROUGH, findings=through)
+        return CellStatus(THROUGH, findings=through, rep=rep)
     a = assessment_for(report, fault, rep)
     if a is not None and not a.assessable:
         return CellStatus(NOT_ASSESSABLE, reason=a.reason)
