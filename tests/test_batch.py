@@ -299,6 +299,31 @@ def test_index_is_self_contained_and_escaped(outcomes, tmp_path):
     assert "Athlete (folder)" in page
 
 
+def test_index_links_reach_clips_named_with_hash_percent_or_spaces(tmp_path):
+    """A coach's upload "set #2.mp4" linked as href="alice/set #2.report.html": the browser
+    took "#2.report.html" as a fragment and opened the folder, not the clip's page."""
+    import re
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    names = ["set #2", "heavy 100%", "squat é"]
+    outs = [_outcome(tmp_path, n, _report()) for n in names]
+    outs = [ClipOutcome(**{**o.__dict__,
+                           "outputs": o.outputs + (("video", f"{o.stem}.annotated.mp4"),)})
+            for o in outs]
+    for o in outs:
+        for kind, rel in o.outputs:
+            if kind != "report":  # written by _outcome
+                touch(o.out_dir / rel)
+    page = index_html(build_rows(outs, tmp_path), [], tmp_path)
+    base = (tmp_path / "index.html").as_uri()
+    hrefs = re.findall(r'<a href="([^"]+)"', page)
+    assert len(hrefs) == 2 * len(names)
+    for href in hrefs:
+        url = urlsplit(urljoin(base, href.replace("&amp;", "&")))
+        assert url.fragment == ""
+        assert Path(unquote(url.path)).is_file(), href
+
+
 def test_a_flat_folder_has_no_athlete_column(outcomes, tmp_path):
     flat = [ClipOutcome(**{**o.__dict__, "athlete": ""}) for o in outcomes]
     page = index_html(build_rows(flat, tmp_path), [], tmp_path)

@@ -15,6 +15,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from urllib.parse import quote
 
 from formcheck import __version__
 from formcheck.batch.inputs import Skipped
@@ -231,6 +232,9 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
     env = Environment(loader=PackageLoader("formcheck.batch", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
+    # A link is a URL: a clip named "set #2" or "100%" must not end its path at the "#"
+    # (a fragment) or start an escape at the "%"; the file names stay as they are.
+    env.filters["urlpath"] = lambda rel: quote(rel, safe="/")
     template = env.get_template("index.html.j2")
     return template.render(
         rows=rows, thumbs={r.clip: _thumb_uri(root, r.thumbnail) for r in rows},
