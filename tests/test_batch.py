@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from formcheck.batch.inputs import find_clips
@@ -455,3 +456,40 @@ def test_a_fault_judged_in_only_some_reps_says_so_on_the_batch_page(tmp_path):
     assert page.count("judged in 1 of 2 reps") == 1 and "judged in 2 of 2" not in page
     table = list(csv.DictReader(io.StringIO(summary_csv([p, c]))))
     assert table[0]["rounded_back_judged_reps"] == "1"
+
+
+def test_a_clip_stopped_while_its_video_is_drawn_keeps_its_previous_outputs(tmp_path):
+    """Ctrl-C during a clip's video left its new report, CSV and page beside the previous
+    run's video and state file ("this run's unfinished outputs were discarded"): a rerun with
+    the previous settings then found the clip up to date and showed the stopped run's report.
+    The report, CSV, page and video are published together, or not at all."""
+    from dataclasses import replace
+
+    from test_robust_inputs import make_seq
+
+    from formcheck.batch.task import INTERRUPTED, BatchCancelled, ClipJob, run_clip
+    from formcheck.io.video import VideoSink
+    from formcheck.outputs import output_paths
+
+    video = tmp_path / "in" / "lift.mp4"
+    video.parent.mkdir()
+    with VideoSink(video, 64, 48, 30.0) as sink:
+        for i in range(6):
+            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
+    out = tmp_path / "out"
+    out.mkdir()
+    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
+    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
+                  model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
+                  saved_pose_only=True)
+    assert run_clip(job, video, out).status == ANALYSED
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {"lift.report.json", "lift.annotated.mp4", "lift.batch.json"} <= set(before)
+
+    def stop_while_drawing(kind: str, value: int) -> None:
+        if kind == "render":
+            raise BatchCancelled
+
+    squat = replace(job, exercise="squat", settings_sha256="t")  # another report
+    assert run_clip(squat, video, out, stop_while_drawing).status == INTERRUPTED
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -129,6 +129,7 @@ def _save_thumbnail(report, thumbs: dict, path: Path) -> bool:
 def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
                   result: ClipResult) -> None:
     from formcheck import pipeline
+    from formcheck.outputs import OutputGeneration
     from formcheck.report import worst
 
     paths = pipeline.output_paths(out_dir, job.stem)
@@ -158,18 +159,27 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
     progress("frames", len(seq))
     result.frames = len(seq)
     report, analysis = pipeline.analyse(seq, exercise=job.exercise, config=job.config)
-    report.save_json(paths["report"])
-    report.save_csv(paths["csv"])
     thumbs: dict = {}  # only the worst finding's frame: the index page shows that one
     worst_finding = ({report.findings.index(worst(report.findings))} if report.findings
                      else set())
     source_sha = seq.extra.get("source_sha256") or content_sha256(video, None)
     # The rest of the pose data is freed before the render pass.
     seq = pipeline.render_view(seq, job.config)
-    pipeline.render_outputs(video, seq, report, analysis.series, paths,
-                            write_video=job.write_video, write_html=True,
-                            progress=lambda done: progress("render", done),
-                            thumbnails_out=thumbs, thumbnail_findings=worst_finding)
+    # Report, CSV, page and video are staged and published together (the pose data above is
+    # kept: checked against the clip, it spares a rerun the inference): a clip stopped or
+    # failed while drawing leaves the previous run's outputs as they were, never a new
+    # report beside an old video and state file. What this run does not make is left as the
+    # Ray engine leaves it (it ships back only what its task wrote).
+    kept = ("pose",) if job.write_video else ("pose", "video")
+    with OutputGeneration(out_dir, job.stem, keep=kept) as gen:
+        written = {"report": report.save_json(gen.paths["report"]),
+                   "csv": report.save_csv(gen.paths["csv"])}
+        written.update(pipeline.render_outputs(
+            video, seq, report, analysis.series, gen.paths, write_video=job.write_video,
+            write_html=True, progress=lambda done: progress("render", done),
+            thumbnails_out=thumbs, thumbnail_findings=worst_finding))
+        state_file.unlink(missing_ok=True)  # the old state must not vouch for new outputs
+        gen.commit(written)
     kinds = ["pose", "report", "csv", "html"] + (["video"] if job.write_video else [])
     outputs = {k: paths[k].name for k in kinds}
     thumb = out_dir / f"{job.stem}.worst.jpg"
