@@ -4,6 +4,7 @@ pose data of another clip is refused. Every input is generated here."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import zipfile
@@ -357,3 +358,34 @@ def test_odd_containers_codecs_sizes_and_rates_decode_whole(tmp_path, name, code
         assert (src.info.width, src.info.height) == (w, h)
     assert len(frames) == 12 and frames[0].image.shape == (h, w, 3)
     assert [f.t_s for f in frames] == pytest.approx([i / fps for i in range(12)], abs=2e-3)
+
+
+# ------------------------------------------------------------------ too few frames: why
+def _clip_reasons(seq: PoseSequence) -> set[str]:
+    from formcheck.analysis import analyze_sequence
+
+    result = analyze_sequence(seq)
+    return {a.reason for a in result.assessable if a.rep is None and not a.assessable}
+
+
+def test_a_clip_of_too_few_frames_with_the_lifter_in_each_says_the_clip_is_short():
+    """A 6-frame clip (3.75 fps GIF, the lifter in every frame) read "a person was found in
+    only 6 frames (needs 10); keep the lifter in the picture": the lifter was in the picture;
+    the video was too short. One frame read "1 frames"."""
+    from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),)))
+    (reason,) = _clip_reasons(seq.slice(0, 6))
+    assert reason.startswith("the video has only 6 frames, the lifter in each (needs 10)")
+    assert "keep the lifter in the picture" not in reason
+    (reason,) = _clip_reasons(seq.slice(0, 1))
+    assert reason.startswith("the video has only 1 frame, the lifter in it (needs 10)")
+    nobody = np.zeros(12, bool)
+    nobody[:4] = True
+    part = seq.slice(0, 12)
+    hidden = dataclasses.replace(
+        part, world_xyz=np.where(nobody[:, None, None], part.world_xyz, np.nan),
+        image_xy=np.where(nobody[:, None, None], part.image_xy, np.nan))
+    (reason,) = _clip_reasons(hidden)
+    assert reason == ("a person was found in only 4 of the 12 frames (needs 10); "
+                      "keep the lifter in the picture")

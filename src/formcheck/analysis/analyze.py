@@ -21,7 +21,7 @@ from formcheck.analysis.view import median_of, usable_yaw, view_of_yaw
 from formcheck.config import Config
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.sequence import PoseSequence
-from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep
+from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep, counted
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,8 +49,12 @@ def _clip_reason(seq: PoseSequence, sig: BodySignals, config: Config) -> str | N
     ac = config.assess
     n_person = int(sig.detected.sum())
     if n_person < ac.min_frames:
-        return (f"a person was found in only {n_person} frames (needs {ac.min_frames}); "
-                "keep the lifter in the picture")
+        if n_person == len(seq):  # the lifter was in the picture: the video is too short
+            return (f"the video has only {counted(n_person, 'frame')}, the lifter in "
+                    f"{'it' if n_person == 1 else 'each'} (needs {ac.min_frames}); "
+                    "film the whole set")
+        return (f"a person was found in only {n_person} of the {counted(len(seq), 'frame')} "
+                f"(needs {ac.min_frames}); keep the lifter in the picture")
     seen_t = seq.t_s[sig.detected]
     if float(seen_t[-1] - seen_t[0]) < ac.min_duration_s:
         return f"{SHORT_SET_PREFIX}{ac.min_duration_s:g} s; film the whole set"
