@@ -263,3 +263,25 @@ def test_a_clip_without_a_counted_rep_judges_no_fault_and_says_why():
             if a.reason == reason:
                 said.add(a.fault)
     assert said == {"rounded_back", "lumbar_overextension", "jerky_twist"}
+
+
+def test_a_frame_rate_just_under_the_twists_need_is_not_shown_as_meeting_it():
+    """A 60 fps clip replayed live at 19.98 fps read "jerky twist: 20.0 fps is too few frames
+    per second to measure abrupt motion (needs 20)": the rate shown was the limit itself."""
+    from formcheck.analysis import analyze_sequence
+    from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(), SynthRep()), fps=19.98))
+    result = analyze_sequence(seq)
+    (why,) = {a.reason for a in result.assessable
+              if a.fault == "jerky_twist" and a.rep is None and not a.assessable}
+    assert why.startswith("19.9 fps is too few frames per second"), why
+
+
+def test_a_bow_that_rounds_to_zero_is_not_shown_as_minus_zero():
+    """Live replay of a real side-view deadlift (bad011): "your straightest bent-over frames
+    bowed -0.0% of the torso" (a bow of -0.04% rounded to one decimal)."""
+    from formcheck.analysis.faults import _level_note
+
+    note = _level_note(-0.0004, 0.02)
+    assert "-0.0%" not in note and "bowed 0.0% of the torso, straighter than its 2.0%" in note

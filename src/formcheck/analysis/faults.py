@@ -706,7 +706,8 @@ def _level_note(own: float, base: float) -> str:
         return "a rough estimate: too few bent-over frames to know your own straightest back"
     than = "past" if own >= base else "straighter than"
     return (f"a rough estimate against a typical back: your straightest bent-over frames "
-            f"bowed {100.0 * own:.1f}% of the torso, {than} its {100.0 * base:.1f}%")
+            f"bowed {round(100.0 * own, 1) + 0.0:.1f}% of the torso, {than} its "
+            f"{100.0 * base:.1f}%")  # + 0.0: a bow rounding to -0.0 reads 0.0
 
 
 def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarray, rep: Rep,
@@ -936,8 +937,10 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     tw = sig.twist
     clip_reason = None
     if sig.fps < ctx.assess.min_fps_for_jerk_hz:
-        clip_reason = (f"{sig.fps:.1f} fps is too few frames per second to measure abrupt "
-                       f"motion (needs {ctx.assess.min_fps_for_jerk_hz:g}); film at 30 fps or more")
+        # Rounded down: 19.98 fps shown as "20.0" would read as meeting the 20 it needs.
+        clip_reason = (f"{np.floor(sig.fps * 10) / 10:.1f} fps is too few frames per second "
+                       f"to measure abrupt motion (needs {ctx.assess.min_fps_for_jerk_hz:g}); "
+                       "film at 30 fps or more")
     elif tw is None:
         clip_reason = "no twist signal was computed for this sequence"
     elif tw.side_unread is not None:
