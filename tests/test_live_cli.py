@@ -434,6 +434,34 @@ def test_realtime_replay_does_not_start_with_a_picture_cut(tmp_path, lite_model)
                 if n["kind"] == "picture_cut" and (n.get("start_s") or 0.0) < 0.05]
 
 
+def test_a_realtime_set_that_dropped_frames_says_so_in_its_record(tmp_path, lite_model):
+    """QA on a real 60 fps clip replayed in real time: 403 of its 529 frames were dropped and
+    the record said only "jerky twist: 20.0 fps is too few frames per second ...; film at 30
+    fps or more" (it was filmed at 60): only the terminal's statistics line said frames were
+    dropped. The record (JSON notices, page, terminal) now says how many, and why."""
+    from formcheck.io.video import FileSource, VideoSink
+
+    clip = tmp_path / "fast.mp4"  # a rendered squat's frames at 240 fps: too fast to keep up
+    with FileSource(SAMPLES / "squat_good_side_m_avg.mp4") as src, \
+            VideoSink(clip, src.info.width, src.info.height, 240.0) as sink:
+        for i, frame in enumerate(src):
+            sink.write(frame.image, i / 240.0)
+    out = tmp_path / "out"
+    proc = run_cli("live", "--source", str(clip), "--realtime", "--model", str(lite_model),
+                   "--out", str(out), "--headless", "--no-sound", "--no-voice")
+    assert proc.returncode == 0, proc.stderr
+    seq = PoseSequence.load(out / "fast.pose.npz")
+    report = json.loads((out / "fast.report.json").read_text())
+    (note,) = [n for n in report["notices"] if n["kind"] == "frames_dropped"]
+    words = note["message"].split()
+    dropped, sent = int(words[0]), int(words[3])
+    assert dropped > 0 and dropped + len(seq) == sent
+    assert "the pose model could not keep up" in note["message"]
+    assert f"the {len(seq)} frames analysed" in note["message"]
+    said = " ".join((proc.stdout + proc.stderr).split())  # the terminal wraps long lines
+    assert " ".join(words[:12]) in said
+
+
 def test_fitted_size_shrinks_only_frames_larger_than_the_screen():
     from formcheck.live.display import FIT_SCREEN_SHARE, fitted_size
 

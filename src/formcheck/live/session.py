@@ -42,7 +42,7 @@ from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_std
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
-from formcheck.report import FAULT_TITLES, Report, VideoInfo, counted
+from formcheck.report import FAULT_TITLES, Notice, Report, VideoInfo, counted
 
 #: Live banners stay until a later warning replaces them: a warning shown after its rep ended
 #: must stay readable however long before the rep's end the fault itself was over.
@@ -194,6 +194,7 @@ class _Set:
         #: corrects what the whole set does not confirm.
         self.warnings = LiveWarnings(opts.settings.same_warning_s)
         self.last_t: float | None = None
+        self.was_paused = False  # frames skipped while paused are not dropped ones
 
     @property
     def aligned(self) -> bool:
@@ -404,6 +405,8 @@ class LiveSession:
             else:
                 self._paused_from = self.state
                 self.state = State.paused
+                if self.current is not None:
+                    self.current.was_paused = True
                 self.stats.pauses += 1
                 self._log("paused")
         elif key == "n":
@@ -553,6 +556,8 @@ class LiveSession:
         # notice saying why the whole set does not keep it.
         corrections = cur.warnings.corrections(report, result.series)
         report = with_corrections(report, corrections)
+        if not from_file:
+            report = self._with_frames_not_analysed(cur, report, len(seq), seq.fps)
         written["report"] = report.save_json(paths["report"])
         written["csv"] = report.save_csv(paths["csv"])
         video = self.replay_path if from_file and self.opts.record else recording
@@ -595,6 +600,28 @@ class LiveSession:
                                           if k not in final_keys],
                          problems=problems, corrections=corrections)
 
+
+    def _with_frames_not_analysed(self, cur: _Set, report: Report, analysed: int,
+                                  fps: float) -> Report:
+        """The record of a camera's set or a file replayed in real time says how many of the
+        frames sent during the set were not analysed (dropped while inference caught up, or
+        skipped while paused): its results, e.g. a frame rate too low to judge a twist, are
+        those of fewer frames than the camera or file gave (``formcheck analyze`` of the file
+        reads them all)."""
+        sent = cur.last_index - cur.first_index + 1
+        skipped = sent - analysed
+        if skipped <= 0:
+            return report
+        what = "camera" if self.is_camera else "file"
+        why = "the pose model could not keep up, so frames it could not take were dropped"
+        if cur.was_paused:
+            why += ", or the set was paused"
+        rate = (f" ({fps:.1f} fps; the {what} sent {self.info.fps:.1f})"
+                if self.info.fps and fps else "")
+        message = (f"{skipped} of the {sent} frames the {what} sent during this set were not "
+                   f"analysed ({skipped / sent:.0%}): {why}; this record is of the "
+                   f"{analysed} frames analysed{rate}")
+        return replace(report, notices=report.notices + (Notice("frames_dropped", message),))
 
     def _announce_corrections(self, corrections: list[Correction]) -> None:
         """Say, once each, which warnings given live the whole set does not keep (after what
