@@ -820,3 +820,23 @@ def test_live_waits_for_the_first_rep_instead_of_saying_no_rep_was_counted():
             "no rep was counted (the lifter was already out of the rest position when first "
             "seen, at 0.0 s")
 
+
+
+def test_the_sets_first_frames_wait_instead_of_saying_the_video_is_too_short():
+    """QA (a real front squat replayed in a window): the set's first third of a second read
+    "rounded back not judged: the video has only 9 frames, the lifter in each (needs 10);
+    film the whole set" (before, "a person was found in only 9 frames …; keep the lifter in
+    the picture"), three times, while the lifter stood in view: the set had only begun."""
+    from formcheck.live.incremental import WAITING_REASON, waiting_for_first_rep
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(SynthRep(),)))
+    report, _ = analyse(seq.slice(0, 9))
+    assert not report.reps
+    shown = waiting_for_first_rep(report)
+    assert {a.reason for a in shown.assessable if a.rep is None} == {WAITING_REASON}
+    # A set so far with the lifter missing from frames keeps saying so (he can act on it).
+    hidden = replace(seq.slice(0, 9), world_xyz=np.where(
+        (np.arange(9) < 4)[:, None, None], seq.world_xyz[:9], np.nan))
+    kept = waiting_for_first_rep(analyse(hidden)[0])
+    assert all("keep the lifter in the picture" in a.reason
+               for a in kept.assessable if a.rep is None)

@@ -38,11 +38,14 @@ class AnalysisResult:
 #: How the reason begins when the lifter was in view too briefly (live mode waits for more
 #: of the set instead of showing it: ``is_short_set_reason``).
 SHORT_SET_PREFIX = "the lifter is in view for under "
+#: How it begins when the video has too few frames, the lifter in each (a set's first frames).
+FEW_FRAMES_PREFIX = "the video has only "
 
 
 def is_short_set_reason(reason: str | None) -> bool:
-    """Whether ``reason`` says the lifter was in view too briefly to judge anything."""
-    return reason is not None and reason.startswith(SHORT_SET_PREFIX)
+    """Whether ``reason`` says the lifter was in view too briefly, or in too few frames, to
+    judge anything."""
+    return reason is not None and reason.startswith((SHORT_SET_PREFIX, FEW_FRAMES_PREFIX))
 
 
 def _clip_reason(seq: PoseSequence, sig: BodySignals, config: Config) -> str | None:
@@ -50,7 +53,7 @@ def _clip_reason(seq: PoseSequence, sig: BodySignals, config: Config) -> str | N
     n_person = int(sig.detected.sum())
     if n_person < ac.min_frames:
         if n_person == len(seq):  # the lifter was in the picture: the video is too short
-            return (f"the video has only {counted(n_person, 'frame')}, the lifter in "
+            return (f"{FEW_FRAMES_PREFIX}{counted(n_person, 'frame')}, the lifter in "
                     f"{'it' if n_person == 1 else 'each'} (needs {ac.min_frames}); "
                     "film the whole set")
         return (f"a person was found in only {n_person} of the {counted(len(seq), 'frame')} "
