@@ -454,7 +454,7 @@ def test_a_realtime_set_that_dropped_frames_says_so_in_its_record(tmp_path, lite
     report = json.loads((out / "fast.report.json").read_text())
     (note,) = [n for n in report["notices"] if n["kind"] == "frames_dropped"]
     words = note["message"].split()
-    dropped, sent = int(words[0]), int(words[3])
+    dropped, sent = int(words[3]), int(words[6])
     assert dropped > 0 and dropped + len(seq) == sent
     assert "the pose model could not keep up" in note["message"]
     assert f"the {len(seq)} frames analysed" in note["message"]

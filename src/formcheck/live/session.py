@@ -618,9 +618,9 @@ class LiveSession:
             why += ", or the set was paused"
         rate = (f" ({fps:.1f} fps; the {what} sent {self.info.fps:.1f})"
                 if self.info.fps and fps else "")
-        message = (f"{skipped} of the {sent} frames the {what} sent during this set were not "
-                   f"analysed ({skipped / sent:.0%}): {why}; this record is of the "
-                   f"{analysed} frames analysed{rate}")
+        message = (f"frames not analysed: {skipped} of the {sent} the {what} sent during this "
+                   f"set ({skipped / sent:.0%}): {why}; this record is of the {analysed} "
+                   f"frames analysed{rate}")
         return replace(report, notices=report.notices + (Notice("frames_dropped", message),))
 
     def _announce_corrections(self, corrections: list[Correction]) -> None:
