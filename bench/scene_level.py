@@ -1,0 +1,163 @@
+"""The camera's roll read from the scene's straight lines (``formcheck.pose.scene_level``):
+how often it is trusted and how close it comes.
+
+Three ways to score it:
+
+- ``CLIPS_DIR`` alone: each clip's reading and whether the analysis' limits trust it (real
+  footage has no recorded roll: look at the clips the limits trust with a roll).
+- ``--against TURNED_DIR --turned DEG``: the same clips turned ``DEG`` degrees
+  (``--make-turned`` writes them, H.264 crf 16, the corners filled from the edge): the turned
+  copy should read ``DEG`` more than the original. Scored on the pairs both readings trust.
+- ``--renders DIR ...``: rendered sets (``<name>.json`` beside ``<name>.mp4``) whose truth
+  records the camera's roll (``scenario.camera.roll_deg``, 0 when absent).
+
+    python bench/scene_level.py ../shared/clips
+    python bench/scene_level.py ../shared/clips --make-turned /tmp/turned6 --turned 6
+    python bench/scene_level.py ../shared/clips --against /tmp/turned6 --turned 6
+    python bench/scene_level.py --renders DIR [DIR ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.analysis.level import roll_to_undo
+from formcheck.config import Config
+from formcheck.pose.scene_level import EXTRA_KEY, level_of_file
+from formcheck.pose.sequence import PoseSequence
+
+
+def trusted(level, cfg) -> float | None:
+    """The roll the analysis would level by (None: not trusted, or too small to act on)."""
+    seq = PoseSequence.empty(width=2, height=2)
+    seq.extra[EXTRA_KEY] = level.as_extra()
+    return roll_to_undo(seq, cfg.signal)
+
+
+def _trusts(level, cfg) -> bool:
+    """Whether the limits trust the reading at all (a level picture included)."""
+    if level.roll_deg is None:
+        return False
+    s = cfg.signal
+    return (level.lines >= s.level_min_lines and level.share >= s.level_min_share
+            and abs(level.roll_deg) <= s.level_max_roll_deg)
+
+
+def make_turned(clips: list[Path], out: Path, deg: float) -> None:
+    import av
+    import cv2
+
+    out.mkdir(parents=True, exist_ok=True)
+    for p in clips:
+        dst = out / p.name
+        if dst.exists():
+            continue
+        try:
+            with av.open(str(p)) as inp:
+                vs = inp.streams.video[0]
+                rate = vs.average_rate or 30
+                frames = [f.to_ndarray(format="bgr24") for f in inp.decode(vs)]
+        except Exception as exc:  # noqa: BLE001 - a clip that does not decode is skipped
+            print(f"skipped {p.name}: {exc}", file=sys.stderr)
+            continue
+        if not frames:
+            continue
+        h, w = frames[0].shape[:2]
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
+        tmp = dst.with_suffix(".tmp.mp4")
+        with av.open(str(tmp), "w") as o:
+            s = o.add_stream("libx264", rate=rate)
+            s.width, s.height, s.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
+            s.options = {"crf": "16"}
+            for f in frames:
+                g = cv2.warpAffine(f, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+                vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(g[:s.height, :s.width]),
+                                                format="bgr24")
+                for pk in s.encode(vf):
+                    o.mux(pk)
+            for pk in s.encode():
+                o.mux(pk)
+        tmp.rename(dst)
+        print(f"wrote {dst}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clips", type=Path, nargs="?")
+    ap.add_argument("--against", type=Path, help="the same clips turned --turned degrees")
+    ap.add_argument("--turned", type=float, default=6.0)
+    ap.add_argument("--make-turned", type=Path, help="write the clips turned --turned degrees")
+    ap.add_argument("--renders", type=Path, nargs="+", default=[])
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    cfg = Config()
+    if args.clips is not None:
+        clips = sorted(args.clips.glob("*.mp4"))
+        if args.make_turned:
+            make_turned(clips, args.make_turned, args.turned)
+            return 0
+        used = level = 0
+        errs, wrong = [], []
+        for p in clips:
+            a = level_of_file(p)
+            roll = trusted(a, cfg)
+            level += _trusts(a, cfg) and roll is None
+            used += roll is not None
+            if roll is not None:
+                verdict = f"levelled by {roll:.2f}"
+            else:
+                verdict = "level" if _trusts(a, cfg) else "not trusted"
+            read = a.roll_deg if a.roll_deg is not None else "-"
+            line = (f"{p.name[:64]:64s} roll {read:>6} share {a.share:4.2f} "
+                    f"lines {a.lines:4d} {verdict}")
+            if args.against is not None and (args.against / p.name).exists():
+                b = level_of_file(args.against / p.name)
+                other = b.roll_deg if b.roll_deg is not None else "-"
+                line += (f" | turned: roll {other:>6} share {b.share:4.2f} "
+                          f"{'trusted' if _trusts(b, cfg) else 'not trusted'}")
+                if _trusts(b, cfg):
+                    base = a.roll_deg if _trusts(a, cfg) else 0.0
+                    err = b.roll_deg - base - args.turned
+                    errs.append(err)
+                    if abs(err) > 2:
+                        wrong.append(p.name)
+            if args.verbose or args.against is None:
+                print(line)
+        print(f"\n{len(clips)} clips: levelled {used}, read as level {level}, "
+              f"not trusted {len(clips) - used - level}")
+        if args.against is not None:
+            e = np.abs(errs)
+            print(f"turned {args.turned:g}°: trusted {len(errs)}; error median "
+                  f"{np.median(e):.2f}°, max {e.max():.2f}°; off by more than 2°: "
+                  f"{len(wrong)} {wrong}")
+    if args.renders:
+        rows = []
+        for d in args.renders:
+            for j in sorted(d.glob("*.json")):
+                mp4 = j.with_suffix(".mp4")
+                if not mp4.exists():
+                    continue
+                truth = json.loads(j.read_text())
+                true = float(truth.get("scenario", {}).get("camera", {}).get("roll_deg", 0.0))
+                a = level_of_file(mp4)
+                rows.append((j.stem, true, a, _trusts(a, cfg)))
+        ok = [r for r in rows if r[3]]
+        err = np.abs([r[2].roll_deg - r[1] for r in ok])
+        print(f"{len(rows)} rendered sets: trusted {len(ok)}; |read - true| median "
+              f"{np.median(err):.2f}°, max {err.max():.2f}°" if ok else "none trusted")
+        for true in sorted({r[1] for r in rows}):
+            sub = [r for r in rows if r[1] == true]
+            t = [r for r in sub if r[3]]
+            e = [abs(r[2].roll_deg - true) for r in t]
+            print(f"  true roll {true:+5.1f}°: {len(t)}/{len(sub)} trusted"
+                  + (f", |error| max {max(e):.2f}°" if e else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
