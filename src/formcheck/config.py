@@ -162,6 +162,25 @@ class SignalConfig:
     #: this share of the set's foot readings agree (0.84-1.0 on the real side and 45° views;
     #: about half on the front views, where the toes point at the camera).
     outline_facing_min_share: float = 0.8
+    #: Level the world landmarks by the camera's roll that the scene's straight lines show
+    #: (``pose.scene_level``: the wall meeting the floor, door frames, racks): the trunk's lean
+    #: and the body's heights are measured in the camera's axes, so a phone propped 6° off
+    #: level tilted every lean by 6° and gave a real seated cable row three false severe
+    #: roundings (docs/analysis.md, session 21). Used only when the estimate is trusted
+    #: (the four limits below); otherwise the picture's own axes are kept, as before.
+    level_from_scene: bool = True
+    #: ... at least this many distinct long straight lines were read (over the sampled
+    #: frames; a rendered room shows 0-14, median 9) ...
+    level_min_lines: int = 5
+    #: ... at least this share of their length agrees with the roll (within 2°): the shared
+    #: clips turned ±6° that were read to within 1.5° agreed 0.69-1.0; a front-view gym clip
+    #: whose rack's beams recede read 2.25° at 0.71, not plainly right, so not below 0.75 ...
+    level_min_share: float = 0.75
+    #: ... the roll is at least this large (a smaller one is within the estimate's error:
+    #: the shared clips read as level, -0.5..0.5°, are left as they are) ...
+    level_min_roll_deg: float = 1.0
+    #: ... and at most this large (a larger roll is no phone propped a little off level).
+    level_max_roll_deg: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -856,6 +875,11 @@ RANGES: dict[str, Range] = {
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,
     "SignalConfig.outline_facing_min_share": Range(0.5, 1.0, lo_open=True),
+    "SignalConfig.level_from_scene": Range(0.0, 1.0),
+    "SignalConfig.level_min_lines": Range(1, 1000),
+    "SignalConfig.level_min_share": _FRAC,
+    "SignalConfig.level_min_roll_deg": Range(0.0, 45.0),
+    "SignalConfig.level_max_roll_deg": Range(0.0, 45.0),
     "ViewConfig.front_max_yaw_deg": Range(0.0, 180.0),
     "ViewConfig.oblique_max_yaw_deg": Range(0.0, 180.0),
     "ViewConfig.side_max_yaw_deg": Range(0.0, 180.0),
@@ -996,6 +1020,7 @@ ORDERED: tuple[tuple[str, ...], ...] = (
     ("RepConfig.min_rep_duration_s", "RepConfig.max_rep_duration_s"),
     ("SignalConfig.twist_width_zero_deg", "SignalConfig.twist_width_full_deg"),
     ("SignalConfig.twist_quick_rise_s", "SignalConfig.twist_quick_support_s"),
+    ("SignalConfig.level_min_roll_deg", "SignalConfig.level_max_roll_deg"),
     ("ExerciseConfig.hands_low_percentile", "ExerciseConfig.hands_high_percentile"),
 )
 #: The exercise profiles' ramps (``ExerciseConfig``) as (zero end, full end, rising):

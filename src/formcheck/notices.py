@@ -1,7 +1,8 @@
 """Notices: facts about the input that bear on every result, stated once in the report (and so
 on the terminal and the page): a truncated file, a single frame, gaps in the recording,
 jumps in the picture (camera cuts), frames whose pose was upside down, stretches where the
-lifter was out of view, and more than one person in the picture.
+lifter was out of view, more than one person in the picture, and a camera off level that
+the analysis levelled.
 
 Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
 estimator stored in ``seq.extra``) and the config; no I/O.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from formcheck.analysis.level import roll_to_undo
 from formcheck.analysis.signal import runs, time_gaps
 from formcheck.config import Config
 from formcheck.pose.plausible import EXTRA_KEY
@@ -114,10 +116,22 @@ def _single_frame(seq: PoseSequence) -> list[Notice]:
                    "is judged over movement and reps, so none can be; film the set")]
 
 
+def _camera_roll(seq: PoseSequence, config: Config) -> list[Notice]:
+    roll = roll_to_undo(seq, config.signal)
+    if roll is None:
+        return []
+    way = "anticlockwise" if roll > 0 else "clockwise"
+    return [Notice("camera_roll", f"the picture is tilted {abs(roll):.0f}° {way} off level (the "
+                   "scene's straight lines, such as where the wall meets the floor, lean so): "
+                   "the trunk's lean and the body's heights are read against that level, not "
+                   "the picture's edges")]
+
+
 def notices_for(seq: PoseSequence, config: Config | None = None) -> tuple[Notice, ...]:
     """Every notice for ``seq``, in a fixed order (input, time, people)."""
     config = config or Config()
     if len(seq) == 0:
         return tuple(_truncation(seq) + _people(seq))
     return tuple(_truncation(seq) + _single_frame(seq) + _time_gaps(seq) + _picture_cuts(seq)
-                 + _upside_down(seq) + _out_of_view(seq, config) + _people(seq))
+                 + _camera_roll(seq, config) + _upside_down(seq) + _out_of_view(seq, config)
+                 + _people(seq))

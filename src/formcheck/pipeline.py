@@ -119,6 +119,8 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         run_estimator,
     )
     from formcheck.pose.models import resolve_model
+    from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
+    from formcheck.pose.scene_level import level_of_file
     from formcheck.pose.segments import plan_segments
 
     # The video first: a missing or undecodable clip is reported before any model problem.
@@ -133,6 +135,8 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         # inference.
         source_sha = hasher.submit(file_sha256, video)
         model_sha = hasher.submit(file_sha256, resolved.path)
+        # The camera's roll from the scene's straight lines (a few keyframes), beside it too.
+        scene_level = hasher.submit(level_of_file, video, info.rotation)
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
         # Frames are decoded straight to RGB and copied into MediaPipe images in the decode
@@ -169,6 +173,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         seq.extra["pose_segments_s"] = plan.boundaries_s()
     seq.extra["source_sha256"] = source_sha.result()
     seq.extra["model_sha256"] = model_sha.result()
+    seq.extra[SCENE_LEVEL_KEY] = scene_level.result().as_extra()
     seq.extra["pose_pass"] = POSE_PASS_VERSION
     return seq
 

@@ -221,8 +221,8 @@ class Notice:
     the recording has a gap, the picture jumps (a camera cut), the lifter left the picture,
     more than one person was seen."""
 
-    #: truncated | single_frame | time_gap | picture_cut | upside_down | out_of_view | people
-    #: | said_live, frames_dropped (live: ``live.told``, ``live.session``)
+    #: truncated | single_frame | time_gap | picture_cut | camera_roll | upside_down
+    #: | out_of_view | people | said_live, frames_dropped (live: ``live.told``, ``live.session``)
     kind: str
     message: str  # one line a lifter can read
     start_s: float | None = None

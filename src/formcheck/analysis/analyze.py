@@ -15,6 +15,7 @@ import numpy as np
 from formcheck.analysis.exercise import estimate_exercise
 from formcheck.analysis.faults import RULES, FaultContext, RuleOutcome
 from formcheck.analysis.features import BodySignals, compute_signals
+from formcheck.analysis.level import leveled, roll_to_undo
 from formcheck.analysis.reps import RepCount, count_reps, progress_signal, rep_index_per_frame
 from formcheck.analysis.series import Series
 from formcheck.analysis.view import median_of, usable_yaw, view_of_yaw
@@ -102,13 +103,18 @@ def analyze_sequence(seq: PoseSequence, config: Config | None = None,
                      exercise: str | None = None) -> AnalysisResult:
     """Analyse one lifter's landmarks. ``exercise`` overrides the automatic recognition.
     Frames whose pose the network put upside down are read as frames without the lifter
-    (``pose.plausible``)."""
+    (``pose.plausible``); a camera off level by a roll the scene shows is levelled
+    (``analysis.level``)."""
+    config = config or Config()
     seq = without_upside_down(seq)
+    roll = roll_to_undo(seq, config.signal)
+    if roll is not None:
+        seq = leveled(seq, roll)
     with _cycle_collector_paused():
         if len(seq) < SECOND_THREAD_MIN_FRAMES:
-            return _analyze(seq, config or Config(), exercise, None)
+            return _analyze(seq, config, exercise, None)
         with ThreadPoolExecutor(1, thread_name_prefix="formcheck-analysis") as pool:
-            return _analyze(seq, config or Config(), exercise, pool)
+            return _analyze(seq, config, exercise, pool)
 
 
 def _start_twist_rule(executor: Executor | None, fault: str, ctx: FaultContext

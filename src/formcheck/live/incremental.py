@@ -36,9 +36,12 @@ class GrowingSet:
     arrays are file mode's (``SequenceBuilder``), so both modes hold the same fields."""
 
     def __init__(self, *, width: int, height: int, source: str, model: str,
-                 back_profile: bool = True, capacity: int = 256) -> None:
+                 back_profile: bool = True, capacity: int = 256,
+                 extra: dict | None = None) -> None:
         self.width, self.height = width, height
         self.source, self.model = source, model
+        #: Facts of the source every snapshot carries (a replayed file's scene level).
+        self.extra = dict(extra or {})
         self._builder = SequenceBuilder(back_profile=back_profile, capacity=capacity)
         self._lock = threading.Lock()
         #: Monotonic clock reading at which each frame was captured (latency accounting).
@@ -58,6 +61,7 @@ class GrowingSet:
         with self._lock:
             seq = self._builder.build(width=self.width, height=self.height,
                                       source=self.source, model=self.model)
+        seq.extra.update(self.extra)
         return seq if last is None else seq.slice(max(0, len(seq) - last))
 
 

@@ -40,6 +40,8 @@ from formcheck.live.settings import LiveSettings
 from formcheck.live.told import Correction, LiveWarnings, with_corrections
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
 from formcheck.pose.plausible import without_upside_down
+from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
+from formcheck.pose.scene_level import level_of_file
 from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
 from formcheck.report import FAULT_TITLES, Notice, Report, VideoInfo, counted
@@ -175,7 +177,8 @@ class _Set:
         self.paths = pipeline.output_paths(opts.out_dir, stem)
         info = session.info
         self.growing = GrowingSet(width=info.width, height=info.height,
-                                  source=session.source_name, model=session.model_name)
+                                  source=session.source_name, model=session.model_name,
+                                  extra=session.scene_extra)
         self.analyzer = LiveAnalyzer(self.growing, config=opts.config, exercise=opts.exercise,
                                      interval_s=opts.settings.analysis_interval_s,
                                      settle_s=opts.settings.settle_s).start()
@@ -247,6 +250,12 @@ class LiveSession:
         # Replaying every frame of a file: a set that holds its frames from the first one on
         # is drawn from the file itself, exactly as `formcheck analyze` draws it.
         self.lockstep_replay = bool(replay_path and lockstep)
+        # A replayed file's scene level (the camera's roll its straight lines show), read as
+        # the pose pass of `formcheck analyze` reads it, so every analysis of its sets is
+        # levelled alike. A camera's sets are read in the camera's own axes.
+        self.scene_extra = ({SCENE_LEVEL_KEY: level_of_file(
+            replay_path, getattr(self.info, "rotation", 0) or 0).as_extra()}
+            if replay_path else {})
         self.grabber = FrameGrabber(source, lockstep=lockstep,
                                     reconnect_attempts=opts.settings.reconnect_attempts,
                                     reconnect_delay_s=opts.settings.reconnect_delay_s,

@@ -26,8 +26,9 @@ BACK_PROFILE_POINTS = 17
 #: a saved sequence made by another version is not reused from a cache
 #: (``pipeline.cached_pose``, ``batch``). 2: the back's outline sampled away from where the
 #: feet point (``pose.estimator.sample_back_outline``; before, leaning back it could take the
-#: chest).
-POSE_PASS_VERSION = 2
+#: chest). 3: the camera's roll read from the scene's straight lines
+#: (``extra["scene_level"]``, ``pose.scene_level``), which the analysis levels by.
+POSE_PASS_VERSION = 3
 
 
 def _check(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:
