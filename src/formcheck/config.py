@@ -164,8 +164,8 @@ class SignalConfig:
     outline_facing_min_share: float = 0.8
     #: Level the world landmarks by the camera's roll that the scene's straight lines show
     #: (``pose.scene_level``: the wall meeting the floor, door frames, racks): the trunk's lean
-    #: and the body's heights are measured in the camera's axes, so a phone propped 6° off
-    #: level tilted every lean by 6° and gave a real seated cable row three false severe
+    #: and the body's heights are measured in the camera's axes: real clips turned 6° read
+    #: the lean about 5° off, and a seated cable row so turned got three false severe
     #: roundings (docs/analysis.md, session 21). Used only when the estimate is trusted
     #: (the four limits below); otherwise the picture's own axes are kept, as before.
     level_from_scene: bool = True
