@@ -166,6 +166,35 @@ def test_camera_that_stops_mid_set_keeps_everything(tmp_path, lite_model):
         assert sum(1 for _ in src) == len(seq)
 
 
+def test_a_cameras_level_is_read_from_its_first_frames(tmp_path, lite_model):
+    """A camera propped off level (a rendered lifter filmed rolled 9°, served as an IP camera):
+    the set's record is levelled by the roll its first frames' straight edges show, and says
+    so."""
+    from formcheck.synth.clip import render_clip
+    from formcheck.synth.scenario import Camera, Exercise, Scenario, Tempo
+
+    fast = Tempo(down_s=0.5, bottom_s=0.1, up_s=0.5, top_s=0.2, lead_in_s=0.3, lead_out_s=0.3)
+    clip = tmp_path / "rolled.mp4"
+    render_clip(Scenario(exercise=Exercise.DEADLIFT, reps=2, tempo=fast,
+                         camera=Camera(width=320, height=240, fps=15.0, roll_deg=9.0)),
+                clip, None)
+    cam = _MjpegCamera(clip, frames=45, fps=15.0)
+    try:
+        out = tmp_path / "out"
+        proc = run_cli("live", "--camera", cam.url, "--model", str(lite_model), "--out",
+                       str(out), "--headless", "--countdown", "0", "--no-sound", "--no-voice")
+    finally:
+        cam.close()
+    assert proc.returncode == 8, proc.stderr  # the camera stopped sending: the set is saved
+    (report,) = out.glob("live-*.report.json")
+    notes = [n["message"] for n in json.loads(report.read_text())["notices"]
+             if n["kind"] == "camera_roll"]
+    assert notes and "tilted 9° anticlockwise" in notes[0], notes
+    seq = PoseSequence.load(report.with_name(report.name.replace(".report.json",
+                                                                 ".pose.npz")))
+    assert seq.extra["scene_level"]["roll_deg"] == pytest.approx(9.0, abs=0.5)
+
+
 # ---------------------------------------------------------------------------- window
 
 

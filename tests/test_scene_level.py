@@ -250,3 +250,17 @@ def test_the_bench_scores_turned_copies(tmp_path: Path, bench_modules, capsys):
     assert bench.main([str(clips), "--against", str(turned), "--turned", "5"]) == 0
     out = capsys.readouterr().out
     assert "turned 5°: trusted 1" in out and "off by more than 2°: 0" in out
+
+
+def test_a_live_camera_is_read_from_eight_frames_a_quarter_second_apart():
+    from formcheck.pose.scene_level import SAMPLE_FRAMES, LevelSampler
+
+    sampler = LevelSampler(every_s=0.25)
+    rgb = cv2.cvtColor(_room(-5.0), cv2.COLOR_GRAY2RGB)
+    got = [sampler.offer(i / 30.0, rgb) for i in range(30 * 3)]
+    made = [k for k, g in enumerate(got) if g is not None]
+    assert len(made) == 1  # read once, then never again
+    # each kept frame is the first at least 0.25 s after the one before (a frame late at most)
+    assert 0.25 * (SAMPLE_FRAMES - 1) <= made[0] / 30.0 <= (0.25 + 1 / 30) * (SAMPLE_FRAMES - 1)
+    assert got[made[0]].roll_deg == pytest.approx(-5.0, abs=0.5)
+    assert sampler.level == got[made[0]]

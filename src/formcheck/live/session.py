@@ -41,7 +41,7 @@ from formcheck.live.told import Correction, LiveWarnings, with_corrections
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
-from formcheck.pose.scene_level import level_of_file
+from formcheck.pose.scene_level import LevelSampler, level_of_file
 from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
 from formcheck.report import FAULT_TITLES, Notice, Report, VideoInfo, counted
@@ -252,10 +252,12 @@ class LiveSession:
         self.lockstep_replay = bool(replay_path and lockstep)
         # A replayed file's scene level (the camera's roll its straight lines show), read as
         # the pose pass of `formcheck analyze` reads it, so every analysis of its sets is
-        # levelled alike. A camera's sets are read in the camera's own axes.
+        # levelled alike. A camera's is read from its first frames (one every 0.25 s, eight):
+        # the set under way then and every later one are levelled by it.
         self.scene_extra = ({SCENE_LEVEL_KEY: level_of_file(
             replay_path, getattr(self.info, "rotation", 0) or 0).as_extra()}
             if replay_path else {})
+        self._level_sampler = LevelSampler() if replay_path is None else None
         self.grabber = FrameGrabber(source, lockstep=lockstep,
                                     reconnect_attempts=opts.settings.reconnect_attempts,
                                     reconnect_delay_s=opts.settings.reconnect_delay_s,
@@ -336,6 +338,8 @@ class LiveSession:
                 pose = est.process(cap.frame.image, cap.frame.t_s)
             self._seen_person = self._seen_person or pose.detected
             self.stats.inference_ms.append((time.perf_counter() - t0) * 1000.0)
+            if self._level_sampler is not None:
+                self._read_level(cap)
             self._advance(cap, pose)
             t1 = time.perf_counter()
             image = self._draw(cap, pose)
@@ -346,6 +350,17 @@ class LiveSession:
             self._handle_key(key)
             if self.current is not None:
                 self.current.analyzer.check()
+
+    def _read_level(self, cap: Captured) -> None:
+        """Feed the camera's frame to the scene-level reading; once read, it holds for the
+        set under way (from its next analysis on) and every later set."""
+        got = self._level_sampler.offer(cap.frame.t_s, cap.frame.image)
+        if got is None:
+            return
+        self._level_sampler = None
+        self.scene_extra = {SCENE_LEVEL_KEY: got.as_extra()}
+        if self.current is not None:  # a new dict: the analysis thread may be reading it
+            self.current.growing.extra = {**self.current.growing.extra, **self.scene_extra}
 
     def _faults_before_set(self) -> FaultThresholds:
         """The thresholds the set will be judged with, for the view advice: the chosen

@@ -222,3 +222,25 @@ def level_of_file(path: str | Path, rotation: int = 0) -> SceneLevel:
         return level_of_images(images)
     except Exception:  # noqa: BLE001 - any unreadable file: no estimate
         return UNKNOWN
+
+
+class LevelSampler:
+    """The scene's level from a live camera's frames: one frame kept every ``every_s`` of the
+    camera's time until ``SAMPLE_FRAMES`` are kept, then read once (``level_of_images``).
+    ``offer`` returns the reading when it is made, else None."""
+
+    def __init__(self, every_s: float = 0.25) -> None:
+        self.every_s = every_s
+        self.level: SceneLevel | None = None
+        self._images: list[np.ndarray] = []
+        self._next_s: float | None = None
+
+    def offer(self, t_s: float, rgb: np.ndarray) -> SceneLevel | None:
+        if self.level is not None or (self._next_s is not None and t_s < self._next_s):
+            return None
+        self._images.append(_grey(rgb))
+        self._next_s = t_s + self.every_s
+        if len(self._images) < SAMPLE_FRAMES:
+            return None
+        self.level, self._images = level_of_images(self._images), []
+        return self.level
