@@ -126,6 +126,26 @@ def test_settings_hash_follows_every_setting():
                 settings_sha256(cfg, None, False)}) == 4
 
 
+def test_new_code_makes_a_clip_out_of_date(tmp_path, monkeypatch):
+    """After an upgrade a rerun must redo the analysis (its words, its rules) even where the
+    version number did not move: formcheck's own files enter the settings' hash."""
+    from formcheck.batch import state as st
+
+    cfg = load_config()
+    before = settings_sha256(cfg, None, True)
+    monkeypatch.setattr(st, "code_sha256", lambda: "other code")
+    assert settings_sha256(cfg, None, True) != before
+    tree = tmp_path / "pkg"
+    touch(tree / "a.py", b"x = 1")
+    touch(tree / "data" / "fit.json", b"{}")
+    first = st.tree_sha256(tree)
+    touch(tree / "__pycache__" / "a.cpython-311.pyc", b"compiled")
+    touch(tree / "notes.txt", b"not code")
+    assert st.tree_sha256(tree) == first
+    (tree / "data" / "fit.json").write_bytes(b"{ }")
+    assert st.tree_sha256(tree) != first
+
+
 def _state_for(video: Path, out: Path, **kw) -> ClipState:
     st = video.stat()
     touch(out / "c.report.json")

@@ -3,8 +3,9 @@
 Written atomically and last, after every other output of the clip, so its presence means the
 outputs are complete. It records the clip's content hash (with the file's size and modification
 time, so an unchanged file is not re-hashed on every rerun), the pose model's hash and a hash of
-the analysis settings. A rerun skips a clip when all three match and the outputs exist; when
-only the settings changed, the saved ``.pose.npz`` is reused and only the analysis is redone.
+the analysis settings and of formcheck's own code. A rerun skips a clip when all three match and
+the outputs exist; when only the settings or the code changed, the saved ``.pose.npz`` is
+reused (if the pose pass is the same) and only the analysis is redone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from formcheck import __version__
@@ -25,12 +27,37 @@ STATE_FORMAT = 1
 STATE_SUFFIX = ".batch.json"
 
 
+#: The package's files whose bytes shape a clip's outputs (code, fitted data, page templates).
+_CODE_SUFFIXES = (".py", ".json", ".j2", ".css", ".js", ".html")
+
+
+def tree_sha256(root: Path) -> str:
+    """Hash of the files under ``root`` that shape outputs (``_CODE_SUFFIXES``), by path and
+    bytes; compiled caches left out."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in root.rglob("*") if p.suffix in _CODE_SUFFIXES and p.is_file()
+                    and "__pycache__" not in p.parts):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_sha256() -> str:
+    """``tree_sha256`` of formcheck's own package as installed: a rerun after an upgrade (whose
+    version number may not have moved) redoes each clip's analysis, from its saved poses where
+    the pose pass is unchanged, instead of calling the old outputs up to date (QA: a 6-frame
+    clip kept its old words after the wording was fixed)."""
+    return tree_sha256(Path(__file__).resolve().parents[1])
+
+
 def settings_sha256(config, exercise: str | None, write_video: bool) -> str:
     """Hash of everything besides the clip and the model that shapes a clip's outputs."""
     blob = json.dumps({
         "config": asdict(config), "exercise": exercise, "write_video": write_video,
         "formcheck": __version__, "report_schema": SCHEMA_VERSION,
         "pose_pass": POSE_PASS_VERSION,  # a new pose pass redoes the clip (cached_pose too)
+        "code": code_sha256(),  # new code redoes the analysis (from the saved poses)
     }, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
