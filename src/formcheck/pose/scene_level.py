@@ -10,11 +10,12 @@ Most pictures hold long straight edges that are level or plumb in the world: the
 wall meets the floor, door frames, racks, shelves, window edges. Their tilt in the picture is
 the camera's roll (pitch makes plumb lines converge, symmetrically about the picture's centre;
 yaw leaves them plumb). This module reads a few frames of a file, finds its long straight edges
-(Canny edges, probabilistic Hough lines) within 20° of level or plumb, and takes the tilt most
-of their length agrees on (a length-weighted density's peak), with the share of the length
-within 2° of it. Whether the analysis uses it (enough lines, enough agreement, a plausible
-size) is the analysis' setting (``SignalConfig.level_from_scene`` and the limits beside it),
-so the stored estimate is raw.
+(Canny edges, probabilistic Hough lines) within 20° of level or plumb, one line per place, and
+takes the tilt their length agrees on (a length-weighted density's peak), the level and the
+plumb edges each on their own first: where both read a tilt they must agree (a receding wall's
+level edges slope; ``level_of_images``). Whether the analysis acts on it (enough lines, enough
+agreement, a plausible size) is the analysis' setting (``SignalConfig.level_from_scene`` and
+the limits beside it), so the stored reading is raw.
 
 Measured on the shared clips and copies of them turned ±6° (``bench/scene_level.py``).
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: Frames read, spread evenly over the clip (keyframes, decoded alone: cheap on any length).
+#: Frames read, spread evenly over the clip (each decoded on from the keyframe before it).
 SAMPLE_FRAMES = 8
 #: After a seek, frames decoded on towards the time wanted, at most (a long keyframe interval
 #: would otherwise cost a decode of seconds of video per sample).
@@ -59,8 +60,9 @@ EXTRA_KEY = "scene_level"
 @dataclass(frozen=True)
 class SceneLevel:
     """The picture's tilt as its straight lines read it: ``roll_deg`` counter-clockwise
-    positive (None where no line was found), the share of the lines' length within
-    ``AGREE_DEG`` of it, how many lines and frames were read."""
+    positive (None where no line was found, or the level and plumb edges disagree), the share
+    of the lines' length within ``AGREE_DEG`` of it, how many distinct lines and frames were
+    read."""
 
     roll_deg: float | None
     share: float
@@ -183,9 +185,10 @@ def _grey(rgb: np.ndarray) -> np.ndarray:
 
 
 def level_of_file(path: str | Path, rotation: int = 0) -> SceneLevel:
-    """``level_of_images`` of ``SAMPLE_FRAMES`` frames spread over the file ``path`` (the
-    keyframe at or before each of evenly spaced times, each decoded alone), turned upright by
-    the container's ``rotation`` as the pose pass turns them. Any failure to read gives
+    """``level_of_images`` of ``SAMPLE_FRAMES`` frames spread over the file ``path`` (the frame
+    at each of evenly spaced times, decoded on from the keyframe before it, at most
+    ``MAX_DECODE_AHEAD`` frames on), turned upright by the container's ``rotation`` as the
+    pose pass turns them. Any failure to read gives
     ``UNKNOWN``: the roll is an aid, never a reason for the pose pass to fail."""
     import av
 
