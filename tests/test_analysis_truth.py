@@ -11,7 +11,7 @@ import pytest
 
 from formcheck.analysis import analyze_sequence
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
-from formcheck.config import Config
+from formcheck.config import Config, load_config
 
 NOISE = {"noise_px": 1.0, "noise_m": 0.005}
 
@@ -285,3 +285,27 @@ def test_a_bow_that_rounds_to_zero_is_not_shown_as_minus_zero():
 
     note = _level_note(-0.0004, 0.02)
     assert "-0.0%" not in note and "bowed 0.0% of the torso, straighter than its 2.0%" in note
+
+
+def test_a_back_finding_needs_three_frames_at_a_low_frame_rate():
+    """At 12 fps a 0.15 s hold is two frames: a real squat clip with every other frame dropped
+    read a two-frame lean back of its hips (0.09 s) as a moderate over-extension. A back
+    finding must also hold ``assess.min_finding_frames`` frames."""
+    from formcheck.analysis.faults import decide
+
+    t = np.arange(40) / 12.0
+    x = np.zeros(40)
+    x[20:22] = 20.0  # two frames over the limit
+    assert len(decide(t, x, 10.0, 0.5, 0.15)) == 1  # 2 x 1/12 s = 0.167 s >= 0.15 s
+    assert decide(t, x, 10.0, 0.5, 0.15, min_frames=3) == []
+    x[20:23] = 20.0
+    assert len(decide(t, x, 10.0, 0.5, 0.15, min_frames=3)) == 1
+
+
+@pytest.mark.parametrize("fault, rep", [("rounded_back", SynthRep(flexion_deg=45.0)),
+                                        ("lumbar_overextension", SynthRep(lean_back_deg=25.0))])
+def test_both_back_rules_hold_their_findings_to_the_frame_floor(fault, rep):
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(), rep, SynthRep())))
+    assert any(f.fault == fault for f in analyze_sequence(seq).findings)
+    strict = load_config(None, ["assess.min_finding_frames=100"])  # more than any hold
+    assert not any(f.fault == fault for f in analyze_sequence(seq, strict).findings)

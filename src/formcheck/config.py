@@ -254,6 +254,11 @@ class AssessConfig:
     min_visible_frac: float = 0.6
     #: Share of frames with a usable back outline for the back-profile signal to count.
     min_profile_frac: float = 0.5
+    #: A back finding (rounding, over-extension) must hold this many frames as well as its
+    #: ``min_duration_s``: at 12 fps 0.15 s is two frames, and a real squat's clip with every
+    #: other frame dropped read a two-frame lean back of its hips (0.09 s) as a moderate
+    #: over-extension. From 20 fps on, 0.15 s is already three frames or more.
+    min_finding_frames: int = 3
     #: Third derivatives need enough samples per second (GIF-derived clips have 3.75-15 fps).
     min_fps_for_jerk_hz: float = 20.0
     #: The hip centre moving faster than this in the image (torso lengths per second; a fast
@@ -900,6 +905,7 @@ RANGES: dict[str, Range] = {
     "AssessConfig.min_duration_s": Range(0.0, 3600.0),
     "AssessConfig.min_visible_frac": _FRAC,
     "AssessConfig.min_profile_frac": _FRAC,
+    "AssessConfig.min_finding_frames": Range(1, 100),
     "AssessConfig.min_fps_for_jerk_hz": Range(0.0, 1000.0),
     "AssessConfig.max_image_speed_torso_s": Range(0.0, _INF, lo_open=True),
     "ExerciseConfig.min_score_frac": _FRAC,

@@ -269,17 +269,18 @@ NO_REP_JUDGED_REASON = "no rep could be judged (each rep's reason is given with 
 
 def require_judged_frames(ctx: FaultContext, assessments: tuple[Assessment, ...],
                           judged: np.ndarray, found: set[int | None], why,
-                          min_duration_s: float) -> tuple[Assessment, ...]:
+                          min_duration_s: float, min_frames: int = 1
+                          ) -> tuple[Assessment, ...]:
     """Reps called assessable whose frames the rule never judged (fewer judged frames than
-    a finding must last, ``min_duration_s``) are not assessable: a verdict there would be a
-    guess. ``why(rep)`` says what kept the rep's frames out; a rep with a finding keeps its
-    verdict. When no rep is left assessable (and nothing was found outside them), neither is
-    the clip."""
+    a finding must last: ``min_duration_s``, and at least ``min_frames``) are not assessable:
+    a verdict there would be a guess. ``why(rep)`` says what kept the rep's frames out; a rep
+    with a finding keeps its verdict. When no rep is left assessable (and nothing was found
+    outside them), neither is the clip."""
     reps = ctx.reps
     if not reps or not any(a.assessable for a in assessments):
         return assessments
     count = _sum_over(judged, ctx.rep_first, ctx.rep_last)
-    need = _frames_for(ctx, min_duration_s)
+    need = max(_frames_for(ctx, min_duration_s), min_frames)
     by_rep = {r.index: (r, int(c)) for r, c in zip(reps, count.tolist(), strict=True)}
     out = []
     for a in assessments:
@@ -300,11 +301,11 @@ def _sum_over(x: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
 
 
 def decide(t_s: np.ndarray, x: np.ndarray, on: float, release_frac: float,
-           min_duration_s: float) -> list[tuple[int, int, int]]:
-    """Episodes where ``x`` stays on (hysteresis) for at least ``min_duration_s``:
-    ``(start, end_exclusive, peak)`` frame indices."""
+           min_duration_s: float, min_frames: int = 1) -> list[tuple[int, int, int]]:
+    """Episodes where ``x`` stays on (hysteresis) for at least ``min_duration_s`` and
+    ``min_frames`` frames: ``(start, end_exclusive, peak)`` frame indices."""
     starts, ends = hysteresis_runs(x, on, on * release_frac)
-    keep = run_durations(t_s, starts, ends) >= min_duration_s
+    keep = (run_durations(t_s, starts, ends) >= min_duration_s) & (ends - starts >= min_frames)
     starts, ends = starts[keep], ends[keep]
     peaks = range_argmax(x, starts, ends - 1)  # runs hold no NaN (NaN switches off)
     return list(zip(starts.tolist(), ends.tolist(), peaks.tolist(), strict=True))
@@ -632,7 +633,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         score = np.fmax(held / th.min_held_flexion_deg, rise / min_rise)
     x = np.where(judged, score, np.nan)
     findings = []
-    for ep in decide(sig.t_s, x, 1.0, th.release_frac, th.min_duration_s):
+    for ep in decide(sig.t_s, x, 1.0, th.release_frac, th.min_duration_s,
+                     ctx.assess.min_finding_frames):
         peak = ep[2]
         by_rise = bool(np.isfinite(rise[peak]) and not rise[peak] / min_rise
                        <= held[peak] / th.min_held_flexion_deg)
@@ -667,7 +669,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
              "min_duration_s": th.min_duration_s}))
     assessments = require_judged_frames(
         ctx, assessments, judged, {f.rep for f in findings},
-        lambda rep: _why_back_not_judged(ctx, usable, judged, rep, th), th.min_duration_s)
+        lambda rep: _why_back_not_judged(ctx, usable, judged, rep, th), th.min_duration_s,
+        ctx.assess.min_finding_frames)
     series = [
         Series("back_flexion", "Back flexion past a bent-over neutral (from the outline)",
                "deg", sig.t_s, held, threshold=th.min_held_flexion_deg, fault="rounded_back",
@@ -823,7 +826,8 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
         assessments = _require_lockout(ctx, assessments, upright)
     findings = []
     x = np.where(upright, ext, np.nan)
-    for ep in decide(sig.t_s, x, th.min_hip_extension_deg, th.release_frac, th.min_duration_s):
+    for ep in decide(sig.t_s, x, th.min_hip_extension_deg, th.release_frac, th.min_duration_s,
+                     ctx.assess.min_finding_frames):
         peak = ep[2]
         value = float(x[peak])
         detail = _hip_extension_detail(value, bool(hips_through[peak]), bool(arched[peak]))
@@ -846,7 +850,8 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
             bent_seen &= ~(sig.elbow_behind_back > rb.max_elbow_behind_back_frac)
     bent = bent_seen & in_reps
     xb = np.where(bent & bent_judged, arch, np.nan)
-    for ep in decide(sig.t_s, xb, th.min_bent_arch_pct, th.release_frac, th.min_duration_s):
+    for ep in decide(sig.t_s, xb, th.min_bent_arch_pct, th.release_frac, th.min_duration_s,
+                     ctx.assess.min_finding_frames):
         peak = ep[2]
         value = float(xb[peak])
         findings.append(_finding(
