@@ -40,7 +40,8 @@ class GrowingSet:
                  extra: dict | None = None) -> None:
         self.width, self.height = width, height
         self.source, self.model = source, model
-        #: Facts of the source every snapshot carries (a replayed file's scene level).
+        #: Facts of the source every snapshot carries (the scene level: a replayed file's, or a
+        #: camera's once read; replaced whole, never changed in place).
         self.extra = dict(extra or {})
         self._builder = SequenceBuilder(back_profile=back_profile, capacity=capacity)
         self._lock = threading.Lock()
