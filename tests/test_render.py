@@ -612,6 +612,25 @@ def test_select_thumbnail_frames(peaks, expect):
     assert select_thumbnail_frames(make_report(findings=findings), PoseSequence.empty()) == {}
 
 
+def test_a_thumbnail_on_the_frame_two_reps_share_shows_its_own_rep():
+    """A rep 1 finding peaking on the frame rep 1 shares with rep 2 (the video counts that frame
+    in rep 2) takes the frame before: its thumbnail's counter read "Rep 2/5" above rep 1's
+    card (QA, a real deadlift). A rep 2 finding keeps the shared frame."""
+    seq = make_sequence()
+    base = make_report()
+    reps = (replace(base.reps[0], index=1, start_s=0.0, end_s=1.0, start_frame=0,
+                    end_frame=30),
+            replace(base.reps[1], index=2, start_s=1.0, end_s=2.0, start_frame=30,
+                    end_frame=60))
+    findings = (replace(_finding("rounded_back", 1, 0.8, 1.0), peak_s=1.0),
+                replace(_finding("rounded_back", 2, 1.0, 1.3), peak_s=1.0))
+    report = replace(base, reps=reps, findings=findings)
+    wanted = select_thumbnail_frames(report, seq)
+    assert wanted == {0: 29, 1: 30}
+    overlay = OverlayRenderer(report, seq, make_series(seq))
+    assert [reps[int(overlay._rep_of_frame[j])].index for j in wanted.values()] == [1, 2]
+
+
 # ============================================================================ HTML page
 import base64  # noqa: E402
 import io  # noqa: E402

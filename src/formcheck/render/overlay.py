@@ -1100,15 +1100,24 @@ def _finite_runs(pts: np.ndarray, ok: np.ndarray) -> list[np.ndarray]:
 
 
 def select_thumbnail_frames(report: Report, seq: PoseSequence) -> dict[int, int]:
-    """Finding index → frame index nearest its ``peak_s`` (the worst moment), for thumbnails."""
+    """Finding index → frame index nearest its ``peak_s`` (the worst moment), for thumbnails.
+    A peak on the frame a rep shares with the next (the video counts that frame in the later
+    rep) takes the frame before, inside its own rep, so the thumbnail's counter names the rep
+    the finding's card does (QA: rep 1's card showed "Rep 2/5")."""
     n = len(seq)
     if n == 0:
         return {}
     t = seq.t_s
+    spans = {r.index: (r.start_s, r.end_s) for r in report.reps}
     out: dict[int, int] = {}
     for i, f in enumerate(report.findings):
         j = int(np.clip(np.searchsorted(t, f.peak_s), 1, n - 1)) if n > 1 else 0
         if n > 1 and abs(t[j - 1] - f.peak_s) <= abs(t[j] - f.peak_s):
             j -= 1
+        own = spans.get(f.rep) if f.rep is not None else None
+        later = spans.get(f.rep + 1) if own is not None else None
+        if later is not None and j > 0 and later[0] - _TIME_TOLERANCE_S <= t[j] \
+                <= own[1] + _TIME_TOLERANCE_S and t[j - 1] >= own[0] - _TIME_TOLERANCE_S:
+            j -= 1  # the shared frame: the one before is this rep's alone
         out[i] = j
     return out
