@@ -162,7 +162,7 @@ def test_changed_threshold_makes_check_fail(samples_run, pose_cache, tmp_path):
     assert "rep 1: expected a finding (severe" in out.stdout
     assert "note: the thresholds differ from those the expectations were written with" \
         in out.stdout
-    assert "1 clips: 0 passed, 1 failed" in out.stdout
+    assert "1 clip: 0 passed, 1 failed" in out.stdout
     strict = tmp_path / "strict.toml"
     strict.write_text("[squat.rounded_back]\nmin_held_flexion_deg = 100.0\n"
                       "min_flexion_deg = 100.0\n",
@@ -200,7 +200,7 @@ def test_update_round_trip(samples_run, pose_cache, tmp_path):
     assert load_expectation(exp_path).faults["lumbar_overextension"].note == "kept by --update"
 
     out = invoke(str(clip), "--cache", str(pose_cache), "--update")
-    assert "1 clips: 0 created, 0 updated, 0 rewritten, 1 unchanged" in out.stdout
+    assert "1 clip: 0 created, 0 updated, 0 rewritten, 1 unchanged" in out.stdout
     assert invoke(str(clip), "--cache", str(pose_cache)).exit_code == 0
 
 

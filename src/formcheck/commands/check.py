@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from formcheck.errors import CheckIncompleteError, FormcheckError, InputNotFoundError
+from formcheck.report import counted
 
 
 def _fail(err: FormcheckError) -> typer.Exit:
@@ -105,18 +106,20 @@ def check(
     if update:
         counts = {k: sum(r.update == k for r in results)
                   for k in ("created", "updated", "rewritten", "unchanged")}
-        typer.echo(f"{len(results)} clips: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+        typer.echo(f"{counted(len(results), 'clip')}: "
+                   + ", ".join(f"{n} {k}" for k, n in counts.items())
                    + (f", {len(errors)} could not run" if errors else ""))
     else:
         untrue = sum(1 for r in results if r.error is None and r.truth_differs)
-        typer.echo(f"{len(results)} clips: {len(results) - len(failed) - len(errors)} passed, "
+        typer.echo(f"{counted(len(results), 'clip')}: "
+                   f"{len(results) - len(failed) - len(errors)} passed, "
                    f"{len(failed)} failed, {len(errors)} could not be checked"
                    + (f"; {untrue} of them differ from their rendered truth (known limits, "
                       "in their expectations)" if untrue else "")
                    + (f"; JUnit report: {junit}" if junit else ""))
     if errors:
         raise _fail(CheckIncompleteError(
-            f"{len(errors)} of {len(results)} clips could not be checked: "
+            f"{len(errors)} of {counted(len(results), 'clip')} could not be checked: "
             + "; ".join(f"{r.label} (exit code {r.error_code})" for r in errors[:3])
             + (" ..." if len(errors) > 3 else "")))
     if failed and not update:
