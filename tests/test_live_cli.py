@@ -501,13 +501,10 @@ def test_fitted_size_shrinks_only_frames_larger_than_the_screen():
     assert fitted_size(1920, 1080, (1366, 768))[0] <= FIT_SCREEN_SHARE * 1366
 
 
-def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
-    """QA (session 9): a 480x848 phone clip replayed in a window on an 800-pixel-high screen
-    showed its top 760 rows: the gauge and the warnings at the bottom were off the screen. The
-    window now shows the whole frame scaled down to fit (the window itself is made once:
-    after PyAV is loaded, a Qt window made anew does not open)."""
-    if not all(shutil.which(t) for t in ("Xvfb", "xwd", "xdotool")):
-        pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
+def _tall_frame_on_a_small_screen(tmp_path: Path, wait_s: float):
+    """One try: a 480x848 frame (bottom 40 rows red) shown in a live ``Window`` on an
+    800x600 Xvfb, screenshotted from outside until the red rows are up or ``wait_s`` passes.
+    Returns ``(window process exit code, its stderr, the red rows' screen rows, red mask)``."""
     read, write = os.pipe()
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "800x600x24",
                              "-nolisten", "tcp", "-noreset"], pass_fds=(write,),
@@ -515,7 +512,7 @@ def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
     os.close(write)
     with os.fdopen(read) as fh:
         env = {**os.environ, "DISPLAY": f":{fh.readline().strip()}"}
-    stop = tmp_path / "stop"
+    stop = tmp_path / f"stop-{time.monotonic_ns()}"
     # The window keeps drawing the frame until told to stop; the test screenshots it from
     # outside until the picture is up (CI failed once: on two loaded cores the window had not
     # painted 30 frames in, when the script took its one screenshot).
@@ -537,7 +534,7 @@ def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
                             stderr=subprocess.PIPE, text=True)
     rows, red = np.array([], int), None
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline and proc.poll() is None:
             grab = subprocess.run(["xwd", "-root", "-silent"], env=env,
                                   capture_output=True).stdout
@@ -555,7 +552,26 @@ def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
             proc.kill()
         xvfb.terminate()
         xvfb.wait(timeout=10)
-    assert proc.returncode == 0, err
+    return proc.returncode, err, rows, red
+
+
+def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
+    """QA (session 9): a 480x848 phone clip replayed in a window on an 800-pixel-high screen
+    showed its top 760 rows: the gauge and the warnings at the bottom were off the screen. The
+    window now shows the whole frame scaled down to fit (the window itself is made once:
+    after PyAV is loaded, a Qt window made anew does not open).
+
+    On a loaded machine Qt sometimes never maps its window on a bare Xvfb (no window manager):
+    the screen stays black for a minute while the window is drawn hundreds of times (session
+    21, 1 try in 6 with both cores busy; every other try paints within a second). So up to three
+    tries, each on a fresh X server; a frame that does not fit fails every one of them."""
+    if not all(shutil.which(t) for t in ("Xvfb", "xwd", "xdotool")):
+        pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
+    for _ in range(3):
+        code, err, rows, red = _tall_frame_on_a_small_screen(tmp_path, wait_s=20.0)
+        assert code == 0, err
+        if rows.size:
+            break
     assert rows.size, "the frame's bottom rows are not on the screen"
     assert rows[-1] < 600 and red.sum() > 0.5 * 40 * 480 * (600 * 0.85 / 848) ** 2
 
