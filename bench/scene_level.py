@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +41,10 @@ def trusted(level, cfg) -> float | None:
 
 
 def _trusts(level, cfg) -> bool:
-    """Whether the limits trust the reading at all (a level picture included)."""
-    if level.roll_deg is None:
-        return False
-    s = cfg.signal
-    return (level.lines >= s.level_min_lines and level.share >= s.level_min_share
-            and abs(level.roll_deg) <= s.level_max_roll_deg)
+    """Whether the analysis' limits trust the reading at all, a level picture included (its
+    own test, with no least roll to act on)."""
+    return trusted(level, replace(cfg, signal=replace(cfg.signal, level_min_roll_deg=0.0))) \
+        is not None
 
 
 def make_turned(clips: list[Path], out: Path, deg: float) -> None:

@@ -624,7 +624,6 @@ class LiveSession:
                                           if k not in final_keys],
                          problems=problems, corrections=corrections)
 
-
     def _with_frames_not_analysed(self, cur: _Set, report: Report, analysed: int,
                                   fps: float) -> Report:
         """The record of a camera's set or a file replayed in real time says how many of the
