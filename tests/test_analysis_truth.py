@@ -99,6 +99,37 @@ def test_a_lockout_is_judged_only_with_the_hips_nearly_straight():
     assert "° in front of the thighs" in clip.reason
 
 
+def test_a_rep_seen_standing_tall_too_briefly_for_a_finding_is_not_judged():
+    """A clip cut to a close-up after its first lockout (BichraiX good005) read as standing
+    tall on 3 frames at 30 fps, fewer than a finding must last (0.15 s, 5 frames), and its
+    over-extension said "ok". Such a rep is not assessable, saying how few frames it had."""
+    from formcheck.analysis.faults import NO_REP_JUDGED_REASON
+    from formcheck.analysis.features import compute_signals
+
+    seq = _seq("deadlift", 90.0)
+    gates = ["deadlift.lumbar_overextension.judge_min_hip_height_ratio=0",
+             "deadlift.lumbar_overextension.judge_max_lean_deg=90"]
+    ext = compute_signals(seq, load_config(None, gates)).hip_extension_deg
+    # Only the two straightest frames of the set count as standing tall.
+    base = analyze_sequence(seq, load_config(None, gates), exercise="deadlift")
+    top = np.sort(ext[base.series["hip_extension"].judged])
+    assert top[-1] < 0.0  # the limit may only ask the hips to be bent at most so much
+    limit = float(top[-2] + top[-3]) / 2.0
+    cfg = load_config(None, [*gates, "deadlift.lumbar_overextension."
+                             f"judge_min_hip_extension_deg={limit!r}"])
+    result = analyze_sequence(seq, cfg, exercise="deadlift")
+    judged = result.series["hip_extension"].judged
+    assert 1 <= judged.sum() <= 2
+    ours = [a for a in result.assessable if a.fault == "lumbar_overextension"]
+    few = [a for a in ours if a.rep is not None and "too few to judge leaning back" in a.reason]
+    assert few and all(not a.assessable for a in few)
+    assert "only 1 of this rep's frames" in few[0].reason \
+        or "only 2 of this rep's frames" in few[0].reason
+    assert not any(a.assessable for a in ours)
+    (clip,) = [a for a in ours if a.rep is None]
+    assert clip.reason == NO_REP_JUDGED_REASON
+
+
 def test_a_rounding_judged_against_the_typical_neutral_says_what_was_measured_of_yours():
     """QA (bad005): "your own neutral was never seen" while the evidence recorded the
     lifter's straightest bent-over frames at a 15.6% bow (the level just scored higher)."""

@@ -863,6 +863,11 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "min_duration_s": th.min_duration_s}))
     findings.sort(key=lambda f: f.start_s)
+    # A rep that stood tall for fewer frames than a finding must last cannot show one.
+    assessments = require_judged_frames(
+        ctx, assessments, upright | (bent & bent_judged), {f.rep for f in findings},
+        lambda rep: _stood_tall_too_briefly(ctx, upright, rep, th), th.min_duration_s,
+        ctx.assess.min_finding_frames)
     series = (
         Series("hip_extension", "Trunk behind the thigh line", "deg", sig.t_s, ext,
                threshold=th.min_hip_extension_deg, fault="lumbar_overextension",
@@ -904,6 +909,17 @@ def _require_lockout(ctx: FaultContext, assessments: tuple[Assessment, ...],
             a = replace(a, assessable=False, reason=why)
         out.append(a)
     return tuple(out)
+
+
+def _stood_tall_too_briefly(ctx: FaultContext, upright: np.ndarray, rep: Rep,
+                            th: LumbarOverextensionThresholds) -> str:
+    """Why a rep whose lockout read as standing tall on only a few frames is not judged."""
+    n = int(upright[rep.start_frame:rep.end_frame + 1].sum())
+    if n == 0:
+        return _not_standing_tall(ctx.exercise, th)
+    need = max(_frames_for(ctx, th.min_duration_s), ctx.assess.min_finding_frames)
+    return (f"the lifter read as standing tall on only {n} of this rep's frames, too few to "
+            f"judge leaning back (a finding must last {need} frames)")
 
 
 def _not_standing_tall(exercise: str, th: LumbarOverextensionThresholds) -> str:
