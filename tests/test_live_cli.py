@@ -501,6 +501,44 @@ def test_fitted_size_shrinks_only_frames_larger_than_the_screen():
     assert fitted_size(1920, 1080, (1366, 768))[0] <= FIT_SCREEN_SHARE * 1366
 
 
+def test_a_frame_shown_smaller_is_drawn_at_the_size_shown(tmp_path, lite_model):
+    """QA (session 21): a portrait phone clip scaled down to fit the screen had its overlay
+    drawn at the clip's own size and then shrunk with it (about 8-pixel text on an 800-pixel
+    screen). The session asks the window the size it shows and draws the picture at that size:
+    the window gets pictures it need not shrink, their text at the overlay's own sizes."""
+    from dataclasses import replace
+
+    from formcheck.live.capture import ReplaySource
+    from formcheck.live.session import LiveOptions, LiveSession
+    from formcheck.live.settings import LiveSettings
+
+    clip = SAMPLES / "squat_good_side_m_avg.mp4"
+    asked, shown = [], []
+
+    class HalfWindow:  # a screen half the clip's size, that records what it is given
+        def fit(self, width, height):
+            asked.append((width, height))
+            return width // 2, height // 2
+
+        def show(self, image):
+            shown.append(image.shape[:2])
+            return "q" if len(shown) >= 45 else None
+
+        def poll(self):
+            return None
+
+        def close(self):
+            pass
+
+    opts = LiveOptions(out_dir=tmp_path / "out", model=str(lite_model),
+                       settings=replace(LiveSettings(), countdown_s=0.0))
+    LiveSession(ReplaySource(clip), opts, is_camera=False, lockstep=True, replay_path=clip,
+                window=HalfWindow()).run()
+    assert len(shown) >= 45 and asked
+    w, h = asked[0]
+    assert set(shown) == {(h // 2, w // 2)}
+
+
 def _tall_frame_on_a_small_screen(tmp_path: Path, wait_s: float):
     """One try: a 480x848 frame (bottom 40 rows red) shown in a live ``Window`` on an
     800x600 Xvfb, screenshotted from outside until the red rows are up or ``wait_s`` passes.

@@ -104,6 +104,24 @@ def test_slice_and_empty():
     assert len(PoseSequence.empty()) == 0
 
 
+def test_resized_scales_every_pixel_valued_array_and_nothing_else():
+    rng = np.random.default_rng(1)
+    n = 3
+    seq = PoseSequence(t_s=np.arange(n) / 30.0, image_xy=rng.random((n, 33, 2)) * 400,
+                       world_xyz=rng.random((n, 33, 3)), visibility=np.ones((n, 33)),
+                       presence=np.ones((n, 33)), back_xy=rng.random((n, 17, 2)) * 400,
+                       width=400, height=800, image_z=rng.random((n, 33)),
+                       torso_flow=rng.random((n, 2)))
+    half = seq.resized(200, 200)
+    assert (half.width, half.height) == (200, 200)
+    np.testing.assert_allclose(half.image_xy, seq.image_xy * [0.5, 0.25], rtol=1e-6)
+    np.testing.assert_allclose(half.back_xy, seq.back_xy * [0.5, 0.25], rtol=1e-6)
+    np.testing.assert_allclose(half.image_z, seq.image_z * 0.5, rtol=1e-6)
+    np.testing.assert_allclose(half.torso_flow, seq.torso_flow * 0.5, rtol=1e-6)
+    np.testing.assert_array_equal(half.world_xyz, seq.world_xyz)
+    np.testing.assert_array_equal(half.t_s, seq.t_s)
+
+
 def test_landmark_enum_and_mirror():
     assert len(Landmark) == 33
     assert Landmark.LEFT_HIP == 23 and Landmark.RIGHT_FOOT_INDEX == 32

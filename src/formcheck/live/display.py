@@ -112,12 +112,18 @@ class Window:
         self._screen: tuple[int, int] | None | bool = False  # not read yet
         self.pending: queue.Queue[str] = queue.Queue()
 
+    def fit(self, width: int, height: int) -> tuple[int, int]:
+        """The size a ``width`` x ``height`` frame is shown at (``fitted_size``): a caller
+        that draws text on the frame draws it at this size, so that the text keeps its size
+        on the screen (a portrait 1080x1920 clip shown 680 rows high read 8-pixel text)."""
+        if self._screen is False:  # read once, at the first frame
+            self._screen = screen_size()
+        return fitted_size(width, height, self._screen)
+
     def show(self, image: np.ndarray) -> str | None:
         cv2 = self._cv2
         h, w = image.shape[:2]
-        if self._screen is False:  # read once, at the first frame
-            self._screen = screen_size()
-        fit = fitted_size(w, h, self._screen)
+        fit = self.fit(w, h)
         if fit != (w, h):  # the picture scaled down whole (the window is never re-made:
             # after PyAV is loaded a new Qt window would not open)
             image = cv2.resize(image, fit, interpolation=cv2.INTER_AREA)

@@ -467,7 +467,15 @@ class LiveSession:
                 countdown_s = max(0.0, self._countdown_end - cap.frame.t_s)
         if self.state is State.paused:
             lines.insert(0, ("Paused: press p to go on", WARN_BGR))
-        image = live_frame(cap.frame.image.copy(), report, seq, series, self._status_line(),
+        image = cap.frame.image.copy()
+        if self.window is not None:  # drawn at the size shown, so the text keeps its size
+            fit = self.window.fit(image.shape[1], image.shape[0])
+            if fit != (image.shape[1], image.shape[0]):
+                import cv2
+
+                image = cv2.resize(image, fit, interpolation=cv2.INTER_AREA)
+                seq = seq.resized(*fit)
+        image = live_frame(image, report, seq, series, self._status_line(),
                            lines, countdown_s, rep_numbers=rep_numbers)
         if lifting:
             self._note_shown(cur, view)

@@ -187,6 +187,25 @@ class PoseSequence:
             picture_cut=None if self.picture_cut is None else self.picture_cut[s],
         )
 
+    def resized(self, width: int, height: int) -> PoseSequence:
+        """The same landmarks for the picture scaled to ``width`` x ``height`` pixels (every
+        pixel-valued array scaled with it; ``image_z`` and the torso's flow are widths)."""
+        fx = width / self.width if self.width else 1.0
+        fy = height / self.height if self.height else 1.0
+        xy = np.array([fx, fy], dtype=np.float32)
+
+        def times(a: np.ndarray | None, f) -> np.ndarray | None:
+            return None if a is None else a * f
+
+        return PoseSequence(
+            t_s=self.t_s, image_xy=self.image_xy * xy, world_xyz=self.world_xyz,
+            visibility=self.visibility, presence=self.presence,
+            back_xy=times(self.back_xy, xy), width=width, height=height, source=self.source,
+            model=self.model, extra=dict(self.extra), image_z=times(self.image_z, fx),
+            torso_flow=times(self.torso_flow, fx), torso_flow_seen=self.torso_flow_seen,
+            picture_cut=self.picture_cut,
+        )
+
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:
         """Write a compressed ``.npz`` atomically (temp file, then rename)."""
