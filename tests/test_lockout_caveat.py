@@ -29,7 +29,7 @@ def test_a_judged_deadlift_leads_with_what_its_lockout_misses():
         assert reason.startswith(_LOCKOUT_MISSED["deadlift"] + "; only the lockout is judged")
         first = reason.partition("; ")[0]
         assert first.startswith("a deadlift's lockout reads short")
-        assert "10 of 51 reps from the side" in first
+        assert "10 of 49 reps from the side" in first
 
 
 def test_a_squat_says_nothing_of_a_short_lockout():

@@ -738,13 +738,15 @@ def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarr
 #: and camera-placement renders (docs/analysis.md, session 16). Rendered squats' 20° lumbar
 #: extensions at the top were found in 56 of 56 reps from the side and 8 of 8 at 45°: no
 #: caveat, but from behind at 45° 3 of 8 (``_LOCKOUT_MISSED_BEHIND``). No rendered rep without
-#: an over-extension was warned (0 of 388; session 17's rep count, which no longer swallows a
-#: rep filmed from behind at 45°, judged five more deadlift reps there than session 16's 0 of 3).
+#: an over-extension was warned (0 of 356 since session 22, which no longer judges a lockout
+#: seen standing tall on fewer frames than a finding lasts: two deadlift reps of 51 left the
+#: figure; session 17's rep count, which no longer swallows a rep filmed from behind at 45°,
+#: judged five more deadlift reps there than session 16's 0 of 3).
 #: The deadlift's 35° figures: session 19, four bodies at the standard placement, once readings
 #: up to ``max_plausible_hip_extension_deg`` 45° counted (docs/analysis.md, session 19).
 _LOCKOUT_MISSED = {
     "deadlift": ("a deadlift's lockout reads short: rendered 20° over-extensions were found "
-                 "in 10 of 51 reps from the side, 4 of 8 at 45°; 35° ones in 8 of 8 from each; "
+                 "in 10 of 49 reps from the side, 4 of 8 at 45°; 35° ones in 8 of 8 from each; "
                  "the pose model kept hips pushed through to the bar behind the joint"),
 }
 #: The same where the lifter faces away from a camera at 45° (the twist's ``facing``). The
