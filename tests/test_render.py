@@ -853,6 +853,23 @@ def test_format_value(value, unit, expect):
     assert format_value(value, unit) == expect
 
 
+@pytest.mark.parametrize("value, limit, expect", [
+    # Beside a limit that is not whole, its decimal: 20.8° past 20.3°, not "21° (limit 20°)";
+    (20.8251, 20.3, "20.8°"), (32.29, 20.3, "32.3°"), (84.05, 45.6, "84.0°"),
+    # beside a whole limit as before; under 10° one decimal as before.
+    (14.25, 10.0, "14°"), (7.26, 6.3, "7.3°"), (312.4, 250.0, "312°"), (24.3, None, "24°"),
+])
+def test_format_value_beside_its_limit(value, limit, expect):
+    from formcheck.render._common import format_limit, format_range
+
+    assert format_value(value, "deg", limit) == expect
+    assert format_limit(20.3, "deg") == "20.3°" and format_limit(10.0, "deg") == "10°"
+    # The grade bands of a 20.3° limit: moderate from 25.375°, severe from 32.48°.
+    assert format_range(20.3 * 1.25, 20.3 * 1.25, "deg", (20.3, 20.3)) == "25.4°"
+    assert format_range(20.3 * 1.6, 20.3 * 1.6, "deg", (20.3, 20.3)) == "32.5°"
+    assert format_range(250.0, 420.0, "deg/s") == "250–420°/s"
+
+
 def test_not_judged_folds_reps_into_the_clip():
     base = make_report()
     extra = (Assessment("jerky_twist", 1, False, TWIST_REASON),

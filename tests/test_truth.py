@@ -22,7 +22,7 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.analysis.view import VIEW_REASONS
 from formcheck.config import SEVERITY, SEVERITY_NAMES, grade
 from formcheck.pipeline import build_report
-from formcheck.render._common import format_value, limit_text, not_judged_text
+from formcheck.render._common import format_limit, format_value, limit_text, not_judged_text
 from formcheck.report import FAULTS, Report, severity_rank
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def test_every_surface_draws_the_quantity_and_limit_the_rule_decided_on(name, tm
         lo, hi = s.judged_limits()
         assert lo <= f.threshold <= hi
         if s.threshold_t is None:
-            assert limit_text(s) == format_value(f.threshold, f.unit)
+            assert limit_text(s) == format_limit(f.threshold, f.unit)
 
 
 def test_a_rule_judging_two_ways_plots_each_way_on_its_own_scale():
@@ -313,9 +313,9 @@ def test_overlay_notices_and_banners_are_never_cut(size):
                 limit = s.limit_at(j) if j >= 0 else None
                 if limit is not None:
                     checked.add(name)
-                    assert lines[-1].endswith(f"limit {format_value(limit, '%')}"
+                    assert lines[-1].endswith(f"limit {format_limit(limit, '%')}"
                                               if s.unit.startswith("%") else
-                                              f"limit {format_value(limit, s.unit)}")
+                                              f"limit {format_limit(limit, s.unit)}")
     # the per-frame limit is checked too, and the side's quick turn
     assert {"twist_rate", "twist_quick_turn"} <= checked
 
@@ -337,7 +337,51 @@ def test_terminal_summary_fits_80_columns_and_wraps_under_itself():
     assert body and all(ln.startswith("  ") for ln in body)  # continuation lines stay indented
     joined = " ".join(ln.strip() for ln in body)
     for f in report.findings:
-        assert f.message in joined and f"limit {format_value(f.threshold, f.unit)}" in joined
+        assert f.message in joined and f"limit {format_limit(f.threshold, f.unit)}" in joined
+
+
+def test_a_limit_with_a_decimal_is_shown_as_the_rule_used_it_on_every_surface(tmp_path):
+    """QA pass 22: a held rounding of 20.8° against the 20.3° limit (the shared clip bad008)
+    read "21° (limit 20°)" on the page, the terminal and the video's gauge, while the CSV, the
+    JSON and the README said 20.3; and the page's "severe from 32°" (1.6 × 20.3° = 32.48°)
+    sat over a 32.3° rounding graded moderate. A value is shown to the decimals its limit
+    needs, the limit as the rule used it, on every surface."""
+    from rich.console import Console
+
+    from formcheck.render._common import finding_short_text
+    from formcheck.render.html import render_html
+    from formcheck.render.overlay import OverlayRenderer, _Layout
+    from formcheck.render.terminal import print_summary
+
+    seq, result, report = analysed("deadlift_rounded")
+    f = report.findings[0]
+    assert f.threshold == pytest.approx(20.3) and f.evidence["series"] == "back_flexion"
+    value = f"{f.value:.1f}°"
+    assert format_value(f.value, f.unit, f.threshold) == value
+    assert format_limit(f.threshold, f.unit) == "20.3°"
+    # The rule's own words, the video's short banner.
+    assert f"about {value} past" in f.message
+    assert f"{value} ({f.severity})" in finding_short_text(f)
+    # The terminal: the rep's cell and the finding's line.
+    console = Console(width=200, record=True, force_terminal=False, color_system=None,
+                      file=io.StringIO())
+    print_summary(report, {}, console)
+    text = console.export_text()
+    assert re.search(rf"{f.severity}( ×\d)? {re.escape(value)}", text) and "limit 20.3°)" in text
+    # The page: the rep's cell, the finding's card and the grade bands.
+    page = html.unescape(render_html(report, result.series, {}, tmp_path / "r.html").read_text())
+    assert f"Peak</dt><dd>{value} (limit 20.3°)" in page
+    assert f"{value}<span class=\"why\">limit 20.3°</span>" in page
+    assert re.search(r"limit 20\.3°[^;]*?\(moderate from 25\.4°, severe from 32\.5°\)", page)
+    assert "limit 20°" not in page and "from 32°" not in page
+    # The CSV gives the limit itself.
+    row = next(r for r in csv.DictReader(io.StringIO(report.reps_csv())) if r["rep"] == "2")
+    assert float(row["rounded_back_limit"]) == pytest.approx(20.3)
+    # The video's gauge at the worst frame.
+    overlay = OverlayRenderer(report, seq, result.series)
+    lay = _Layout.for_frame(seq.width, seq.height, overlay.style)
+    lines, _ = overlay.gauge_text("back_flexion", f.evidence["peak_frame"], lay, seq.width)
+    assert lines[-1] == f"now {value} · limit 20.3°"
 
 
 # ------------------------------------------------------------------ what a lifter is told

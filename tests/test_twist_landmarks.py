@@ -25,7 +25,7 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, load_config
 from formcheck.pipeline import build_report
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.render._common import caveats, format_value
+from formcheck.render._common import caveats, format_limit, format_value
 
 CLEAN = SynthRep()
 FPS = 30.0
@@ -160,7 +160,7 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     assert f.threshold == pytest.approx(max(ev["min_quick_turn_deg"],
                                             ev["quick_turn_spreads"] * ev["quick_turn_spread_deg"]))
     assert f.value >= f.threshold
-    assert ev["twist_side"] in f.message and f"{f.value:.0f}°" in f.message
+    assert ev["twist_side"] in f.message and format_value(f.value, "deg", f.threshold) in f.message
     # The plot carries the same limit and the finding's value at its peak.
     s = result.series["twist_quick_turn"]
     assert s.fault == "jerky_twist" and s.threshold == pytest.approx(f.threshold)
@@ -169,7 +169,7 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
     assert "a fit made on rendered lifters facing the camera" in clip.reason
     # ... to the figure every other surface shows the limit with.
-    shown = format_value(f.threshold, "deg")
+    shown = format_limit(f.threshold, "deg")
     assert f"on this lifter a quick turn warns from {shown} (" in clip.reason
     assert f"the {ev['quick_turn_spread_deg']:.1f}° its reading wavers" in clip.reason
     # The rep warned is not told that no warning does not rule a twist out; another is.
@@ -194,7 +194,7 @@ def test_where_the_least_size_is_the_limit_the_caveat_says_so():
     result = analyze_sequence(_row(20.0), cfg)
     (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
     least = cfg.faults_for("row").jerky_twist.min_landmark_quick_turn_deg
-    assert (f"a quick turn warns from {format_value(least, 'deg')} (the least size judged;"
+    assert (f"a quick turn warns from {format_limit(least, 'deg')} (the least size judged;"
             in clip.reason)
     assert {f.threshold for f in _twists(result)} == {least}
 

@@ -53,6 +53,52 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+#: Short unit suffixes for display; anything else is appended after a space.
+UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
+                               "deg/s^3": "°/s³", "%": "%"}
+
+
+def _limit_decimals(limit: float | None) -> int:
+    """Decimals a value of 10 or more is shown with beside ``limit``, the one it was judged
+    against: as many as the limit itself needs to be shown as the rule used it (a rounding's
+    20.3°: one; a lockout's 10°: none)."""
+    if limit is None or not math.isfinite(limit):
+        return 0
+    if abs(limit) >= 10:
+        return 0 if float(round(limit, 1)).is_integer() else 1
+    return 1
+
+
+def format_value(value: float | None, unit: str, limit: float | None = None) -> str:
+    """``24°``, ``130°/s``, ``0.083 of torso``: short, for labels, tables and messages. With
+    ``limit`` (the limit the value was judged against), a value of 10 or more keeps the
+    decimals the limit needs (``format_limit``): 20.8° against 20.3°, never 21° against
+    20°, whose rounding can show a value past its limit as equal to it, or a grade's band
+    ("severe from 32°", 1.6 × 20.3°) as reached by a value that did not reach it (32.3°,
+    moderate). One function for every surface (video, page, terminal, CSV's words, live)
+    and the rules' own words (the twist's "warns from …")."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    mag = abs(value)
+    if unit.startswith("%") and 1 <= mag < 100:  # the messages give % of torso to 0.1
+        text = f"{value:.1f}"
+    elif mag >= 10:
+        text = f"{value:.{_limit_decimals(limit)}f}"
+    else:
+        text = f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
+    if unit in UNIT_SUFFIX:
+        return text + UNIT_SUFFIX[unit]
+    if unit.startswith("%"):  # "% of torso" → "16% of torso"
+        return text + unit
+    return f"{text} {unit}" if unit else text
+
+
+def format_limit(limit: float | None, unit: str) -> str:
+    """A limit as the rule used it: to 0.1 where it is not whole (a held rounding's 20.3°),
+    else as ``format_value`` shows it (10°, 250°/s)."""
+    return format_value(limit, unit, limit)
+
+
 def severity_rank(severity: str) -> int:
     """0 for mild … 2 for severe; unknown names rank as mild so they still count as a warning."""
     return SEVERITIES.index(severity) if severity in SEVERITIES else 0

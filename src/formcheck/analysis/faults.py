@@ -44,7 +44,16 @@ from formcheck.config import (
     ViewConfig,
     grade,
 )
-from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep, new_assessment
+from formcheck.report import (
+    FAULT_TITLES,
+    Assessment,
+    Estimate,
+    Finding,
+    Rep,
+    format_limit,
+    format_value,
+    new_assessment,
+)
 
 #: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
 #: its ``SETUP_PHASE``, the same name as the set-up a rep owns).
@@ -644,11 +653,12 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         # The error bar was measured for the rise (over the lifter's own straightest frames);
         # against the fixed neutral, a population guess, no error was measured: none is given.
         err = flex_err if by_rise else None
-        detail = (f"back rounded about {value:.0f}° (±{err:.0f}°) more than at your "
+        shown = format_value(value, "deg", threshold)  # as every surface shows it
+        detail = (f"back rounded about {shown} (±{err:.0f}°) more than at your "
                   "straightest" + (f" (counted from an outline {th.max_own_arch_pct:g}% of "
                                    "the torso concave: yours read more arched)" if floored
                                    else "") if by_rise else
-                  f"back held rounded about {value:.0f}° past a typical neutral bent-over "
+                  f"back held rounded about {shown} past a typical neutral bent-over "
                   f"back ({_level_note(measured_own, base)})")
         findings.append(_finding(
             ctx, "rounded_back", ep, value, threshold, "deg",
@@ -1294,7 +1304,8 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         rate = float(np.nanmax(rates)) if np.isfinite(rates).any() else float("nan")
         findings.append(_finding(
             ctx, "jerky_twist", (s, e, peak), value, limit, "deg", "twist_quick_turn",
-            f"shoulders snapped about {value:.0f}° to the lifter's {side} against the hips "
+            f"shoulders snapped about {format_value(value, 'deg', limit)} to the lifter's "
+            f"{side} against the hips "
             # (the peak rate is stated where it was checked: square-on, round 12)
             f"in a quick turn" + (f", at up to {rate:.0f}°/s" if rate == rate and not from_side
                                   else "")
@@ -1319,10 +1330,9 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     if from_side:
         by += (f", and only where the upper back's outline turns {outline_need:g} "
                "times its own spread with it")
-    # The limit to the figures the other surfaces show it with (whole degrees from 10°).
-    shown = f"{limit:.0f}" if limit >= 10 else f"{limit:.1f}"
+    # The limit to the figures the other surfaces show it with (``format_limit``).
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
-                             f"{shown}° ({by})", reps_too=True)
+                             f"{format_limit(limit, 'deg')} ({by})", reps_too=True)
     assessments = _with_skipped(assessments, skipped, "quick turn(s)")
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},

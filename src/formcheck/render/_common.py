@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from formcheck.report import (  # noqa: F401 (severity helpers re-exported for renderers)
+from formcheck.report import (  # noqa: F401 (severity and number helpers re-exported)
     FAULT_TITLES,
     FAULTS,
     SEVERITIES,
+    UNIT_SUFFIX,
     Assessment,
     Finding,
     Report,
+    format_limit,
+    format_value,
     runs_on_text,
     severity_rank,
     worst,
@@ -26,9 +29,9 @@ from formcheck.report import (  # noqa: F401 (severity helpers re-exported for r
 if TYPE_CHECKING:
     from formcheck.analysis.series import Series
 
-#: Short unit suffixes for display; anything else is appended after a space.
-_UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
-                                 "deg/s^3": "°/s³", "%": "%"}
+#: Short unit suffixes for display (``report.UNIT_SUFFIX``); anything else is appended after a
+#: space.
+_UNIT_SUFFIX = UNIT_SUFFIX
 
 #: Status kinds of one (rep, fault) cell; ``through``: no finding of its own, but another
 #: rep's finding runs through this rep (``Report.runs_through``), so it is not "ok".
@@ -39,26 +42,14 @@ def fault_title(fault: str) -> str:
     return FAULT_TITLES.get(fault, fault.replace("_", " "))
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """``24°``, ``130°/s``, ``0.083 of torso`` — short, for labels and tables."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    mag = abs(value)
-    if unit.startswith("%") and 1 <= mag < 100:  # the messages give % of torso to 0.1
-        text = f"{value:.1f}"
-    else:
-        text = f"{value:.0f}" if mag >= 10 else f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
-    if unit in _UNIT_SUFFIX:
-        return text + _UNIT_SUFFIX[unit]
-    if unit.startswith("%"):  # "% of torso" → "16% of torso"
-        return text + unit
-    return f"{text} {unit}" if unit else text
-
-
-def format_range(lo: float, hi: float, unit: str) -> str:
-    """``250–420°/s`` (``format_value`` of both ends, the unit once when it is a short
-    suffix), or the one value when both ends read the same (``350°/s``)."""
-    a, b = format_value(lo, unit), format_value(hi, unit)
+def format_range(lo: float, hi: float, unit: str,
+                 limits: tuple[float, float] | None = None) -> str:
+    """``250–420°/s``: a range of limits (``format_limit`` of both ends; with ``limits``,
+    ``format_value`` of each end beside its own limit, e.g. the grade bands' multiples of
+    the limits), the unit once when it is a short suffix, or the one value when both ends
+    read the same (``350°/s``)."""
+    like = (lo, hi) if limits is None else limits
+    a, b = format_value(lo, unit, like[0]), format_value(hi, unit, like[1])
     if a == b:
         return b
     suffix = _UNIT_SUFFIX.get(unit)
@@ -75,7 +66,7 @@ def limit_text(s: Series) -> str | None:
     if not s.has_limit:
         return None
     if s.threshold_t is None:
-        return format_value(s.threshold, s.unit)
+        return format_limit(s.threshold, s.unit)
     rng = s.judged_limits() or s.limit_span()
     if rng is None:
         return None
@@ -347,7 +338,7 @@ def finding_text(f: Finding) -> str:
     if f.message:
         return f.message
     where = f"Rep {f.rep}: " if f.rep is not None else ""
-    return f"{where}{fault_title(f.fault)} ({format_value(f.value, f.unit)})"
+    return f"{where}{fault_title(f.fault)} ({format_value(f.value, f.unit, f.threshold)})"
 
 
 def capitalized(title: str) -> str:
@@ -367,7 +358,8 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
     else:
         where = f" in rep {f.rep}" if rep else ""
     side = f.evidence.get("twist_side")
-    return (f"{capitalized(fault_title(f.fault))}{where}: {format_value(f.value, f.unit)} "
+    return (f"{capitalized(fault_title(f.fault))}{where}: "
+            f"{format_value(f.value, f.unit, f.threshold)} "
             f"({f.severity})" + (f", to the {side}" if side in ("left", "right") else ""))
 
 
