@@ -104,8 +104,10 @@ def test_a_rounding_judged_against_the_typical_neutral_says_what_was_measured_of
     lifter's straightest bent-over frames at a 15.6% bow (the level just scored higher)."""
     from formcheck.analysis.faults import _level_note
 
-    assert "15.6% of the torso, past its 2.0%" in _level_note(0.156, 0.02)
-    assert "-4.5% of the torso, straighter than its 2.0%" in _level_note(-0.045, 0.02)
+    assert "curved out (rounded) by 15.6% of your shoulder-to-hip length" in _level_note(
+        0.156, 0.02)
+    assert "curved in (arched) by 4.5% of your shoulder-to-hip length" in _level_note(
+        -0.045, 0.02)
     assert "never seen" not in _level_note(0.156, 0.02)
     assert "too few bent-over frames" in _level_note(float("nan"), 0.02)
 
@@ -284,7 +286,28 @@ def test_a_bow_that_rounds_to_zero_is_not_shown_as_minus_zero():
     from formcheck.analysis.faults import _level_note
 
     note = _level_note(-0.0004, 0.02)
-    assert "-0.0%" not in note and "bowed 0.0% of the torso, straighter than its 2.0%" in note
+    assert "-0.0%" not in note and "lay straight (0.0% of your shoulder-to-hip length" in note
+
+
+@pytest.mark.parametrize("own, words", [
+    (-0.007, "your back's outline curved in (arched) by 0.7% of your shoulder-to-hip length "
+             "off a straight line, where a typical bent-over back curves out by 2.0%"),
+    (0.011, "your back's outline curved out (rounded) by 1.1% of your shoulder-to-hip length "
+            "off a straight line, where a typical bent-over back curves out by 2.0%"),
+    (0.052, "your back's outline curved out (rounded) by 5.2% of your shoulder-to-hip length "
+            "off a straight line, where a typical bent-over back curves out by 2.0%"),
+])
+def test_the_lifters_own_bow_is_said_in_words_with_its_number_not_as_a_negative_bow(own, words):
+    """QA pass 22: "your straightest bent-over frames bowed -0.7% of the torso, straighter
+    than its 2.0%" (a negative bow, "the torso" for the shoulder-hip line, "its" for a
+    typical back): the direction in words, the number the rule measured, what it is a share
+    of, and what a typical back does."""
+    from formcheck.analysis.faults import _level_note
+
+    note = _level_note(own, 0.02)
+    assert words in note
+    assert "bowed" not in note
+    assert "-" not in note.replace("shoulder-to-hip", "").replace("bent-over", "")
 
 
 def test_a_back_finding_needs_three_frames_at_a_low_frame_rate():

@@ -655,8 +655,9 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         err = flex_err if by_rise else None
         shown = format_value(value, "deg", threshold)  # as every surface shows it
         detail = (f"back rounded about {shown} (±{err:.0f}°) more than at your "
-                  "straightest" + (f" (counted from an outline {th.max_own_arch_pct:g}% of "
-                                   "the torso concave: yours read more arched)" if floored
+                  "straightest" + (f" (counted from an outline curved in (arched) by "
+                                   f"{th.max_own_arch_pct:g}% of your shoulder-to-hip length: "
+                                   "yours read more arched)" if floored
                                    else "") if by_rise else
                   f"back held rounded about {shown} past a typical neutral bent-over "
                   f"back ({_level_note(measured_own, base)})")
@@ -714,13 +715,23 @@ def _without_clause(words: str, clause: str) -> str | None:
 def _level_note(own: float, base: float) -> str:
     """What a rounding judged against the typical neutral (the level) can say about the
     lifter's own straightest bent-over frames (``own``, ``base``: bows as fractions of the
-    chord, NaN ``own``: too few frames to know it): only what was measured."""
+    chord, NaN ``own``: too few frames to know it): only what was measured, in words a
+    lifter reads without the outline's jargon. The bow is how far the back's outline stands
+    off the straight shoulder-hip line, as a share of that line: its sign is said as a
+    direction (a negative bow is an outline curved in, arched), never as "bowed -0.7%"."""
     if not np.isfinite(own):
         return "a rough estimate: too few bent-over frames to know your own straightest back"
-    than = "past" if own >= base else "straighter than"
-    return (f"a rough estimate against a typical back: your straightest bent-over frames "
-            f"bowed {round(100.0 * own, 1) + 0.0:.1f}% of the torso, {than} its "
-            f"{100.0 * base:.1f}%")  # + 0.0: a bow rounding to -0.0 reads 0.0
+    pct = round(100.0 * own, 1) + 0.0  # + 0.0: a bow rounding to -0.0 reads 0.0
+    of = "of your shoulder-to-hip length off a straight line"
+    if pct > 0:
+        yours = f"curved out (rounded) by {pct:.1f}% {of}"
+    elif pct < 0:
+        yours = f"curved in (arched) by {-pct:.1f}% {of}"
+    else:
+        yours = f"lay straight (0.0% {of})"
+    return (f"a rough estimate against a typical back: at your straightest while bent over, "
+            f"your back's outline {yours}, where a typical bent-over back curves out by "
+            f"{100.0 * base:.1f}%")
 
 
 def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarray, rep: Rep,
