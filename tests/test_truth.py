@@ -4,6 +4,7 @@ say must agree with what the rules decided, and what a lifter is told must be tr
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import html
 import io
@@ -382,6 +383,57 @@ def test_a_limit_with_a_decimal_is_shown_as_the_rule_used_it_on_every_surface(tm
     lay = _Layout.for_frame(seq.width, seq.height, overlay.style)
     lines, _ = overlay.gauge_text("back_flexion", f.evidence["peak_frame"], lay, seq.width)
     assert lines[-1] == f"now {value} · limit 20.3°"
+
+
+def test_a_findings_length_is_measured_as_its_rule_measured_it_beside_the_shortest(tmp_path):
+    """QA (session 21, left; pass 22): a finding's page gave its first and last frames' times
+    (0.13 s apart: 5 frames at 30 fps) beside "shortest counted 0.15 s", as if it were
+    shorter than its rule allows. The rule counts each frame one frame's time (``decide``):
+    5 frames last 0.17 s. The finding records that length, and the page states it beside
+    the shortest, measured the same way."""
+    from formcheck.analysis.signal import run_durations
+    from formcheck.render.html import render_html
+
+    seq, result, report = analysed("deadlift_rounded")
+    step = float(np.median(np.diff(seq.t_s)))
+    for f in report.findings:
+        first, last = f.evidence["frames"]
+        assert f.evidence["duration_s"] == pytest.approx((last - first + 1) * step)
+        assert f.evidence["duration_s"] == pytest.approx(float(run_durations(
+            seq.t_s, np.array([first]), np.array([last + 1]))[0]))
+        assert f.evidence["duration_s"] >= f.evidence["min_duration_s"]
+    # Five frames at 30 fps, the shortest the rule counts at 0.15 s: on the page as it
+    # counted them, beside the shortest, never as 0.13 s.
+    f = report.findings[0]
+    start = f.start_s
+    short = dataclasses.replace(f, end_s=start + 4 / 30, evidence={
+        **f.evidence, "frames": [f.evidence["frames"][0], f.evidence["frames"][0] + 4],
+        "duration_s": 5 / 30, "min_duration_s": 0.15})
+    report = dataclasses.replace(report, findings=(short,))
+    page = html.unescape(render_html(report, result.series, {}, tmp_path / "r.html").read_text())
+    assert "<dt>Lasted</dt><dd>5 frames, 0.17 s (shortest counted 0.15 s)</dd>" in page
+    assert "0.13 s" not in page
+
+
+def test_live_says_a_stretch_was_too_short_only_when_the_rule_would_not_count_it():
+    """A live warning the whole set did not keep: "past the limit for 0.13 s (needs 0.15 s)"
+    was said of 5 frames at 30 fps, which the rule counts as 0.17 s. The stretch is measured
+    as the rule measures it; 4 frames (0.13 s) are too short, 5 are not."""
+    from formcheck.analysis.series import Series
+    from formcheck.live.told import _reading
+    from formcheck.report import Finding, Rep
+
+    t = np.arange(60) / 30.0
+    report = Report(video=None, model="", frames_total=60, frames_with_person=60,
+                    reps=(Rep(1, 0.0, 2.0, (), 0, 59),))
+    for frames, says in ((4, "for 0.13 s (needs 0.15 s)"), (5, "other conditions")):
+        values = np.zeros(60)
+        values[30:30 + frames] = 25.0
+        s = Series("back_flexion", "b", "deg", t, values, threshold=20.3, fault="rounded_back")
+        f = Finding("rounded_back", 1, None, 0.9, 1.2, 1.0, "mild", 25.0, 20.3, "deg", "m",
+                    {"series": "back_flexion", "min_duration_s": 0.15})
+        text = _reading(f, report, {"back_flexion": s})
+        assert says in text, text
 
 
 # ------------------------------------------------------------------ what a lifter is told

@@ -387,8 +387,12 @@ def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value
     s, e, peak = episode
     t = ctx.sig.t_s
     rep, phase = _place(ctx, s, e, peak) if placed is None else placed
+    # How long it lasted as the rule measures it against ``min_duration_s`` (``decide``: each
+    # frame counts one frame step, so 5 frames at 30 fps last 0.17 s, though the first and
+    # last are 0.13 s apart): every surface that sets the two side by side uses this one.
+    duration = float(run_durations(t, np.array([s]), np.array([e]))[0])
     evidence = {**evidence, "series": series, "frames": [s, e - 1], "peak_frame": peak,
-                "view": ctx.view.name}
+                "view": ctx.view.name, "duration_s": duration}
     return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
                    peak_s=float(t[peak]), severity=grade(fault, value, threshold),
                    value=float(value),

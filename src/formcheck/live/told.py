@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from formcheck.analysis.signal import run_durations, runs
 from formcheck.render._common import assessment_for, fault_title, format_limit, format_value
 from formcheck.report import Finding, Notice, Report
 
@@ -222,7 +223,12 @@ def _reading(f: Finding, report: Report, series: dict) -> str:
     else:
         reading = f"the whole set reads up to {format_value(v, s.unit, lim)} {where}, past the " \
                   f"limit line of {line}"
-    dur = float(t[past][-1] - t[past][0]) if past.sum() > 1 else 0.0
+    # The longest stretch past the limit, measured as the rule measures it against its
+    # shortest counted stretch (each frame one frame's time: 5 frames at 30 fps last 0.17 s,
+    # not the 0.13 s between their stamps, which read "0.13 s (needs 0.15 s)" of a stretch
+    # the rule would have counted).
+    starts, ends = runs(past)
+    dur = float(run_durations(t, starts, ends).max()) if starts.size else 0.0
     held = f.evidence.get("min_duration_s")
     # A per-frame limit is met at a stretch's peak (its duration is taken against the lowest
     # limit): the time past each frame's own limit is not what the rule held it to.

@@ -19,6 +19,7 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
     Assessment,
     Finding,
     Report,
+    counted,
     format_limit,
     format_value,
     runs_on_text,
@@ -91,6 +92,25 @@ def through_text(st: CellStatus) -> str:
 def finding_where(f: Finding) -> str:
     """Where a finding happened: ``rep 2`` or, for ``None``, outside the counted reps."""
     return "outside reps" if f.rep is None else f"rep {f.rep}"
+
+
+def finding_lasted(f: Finding) -> str | None:
+    """How long a finding lasted, measured as its rule measured it against its shortest
+    counted stretch (``evidence["duration_s"]``: each frame counts one frame's time), with
+    that shortest stretch: ``5 frames, 0.17 s (shortest counted 0.15 s)``. Not the time
+    between its first and last frames (0.13 s there), which set beside "0.15 s" read as a
+    finding shorter than its rule allows. None for a report that did not record it."""
+    duration = f.evidence.get("duration_s")
+    if not isinstance(duration, (int, float)) or not math.isfinite(duration):
+        return None
+    frames = f.evidence.get("frames")
+    text = f"{duration:.2f} s"
+    if isinstance(frames, (list, tuple)) and len(frames) == 2:
+        text = f"{counted(int(frames[1]) - int(frames[0]) + 1, 'frame')}, {text}"
+    shortest = f.evidence.get("min_duration_s")
+    if isinstance(shortest, (int, float)):
+        text += f" (shortest counted {shortest:.2f} s)"
+    return text
 
 
 def not_judged(report: Report) -> list[tuple[str, str, str | None]]:
@@ -256,7 +276,8 @@ EVIDENCE_LABELS: dict[str, str] = {
     "trunk_inclination": "trunk from vertical",
     "head_neck_drop": "head-neck angle drop",
     "head_neck_supports": "head-neck drop also seen",
-    "min_duration": "shortest counted",
+    "min_duration": "shortest counted (each frame counts one frame's time)",
+    "duration": "lasted (each frame counts one frame's time)",
     "frames": "frames (first, last)",
     "deg_per_bulge_pct": "degrees of flexion per % of torso of bow",
     "deg_per_lean_deg": "degrees of flexion per degree of trunk lean",

@@ -33,6 +33,7 @@ from formcheck.render._common import (
     estimate_how,
     evidence_rows,
     fault_title,
+    finding_lasted,
     finding_text,
     finding_where,
     fit_width,
@@ -320,6 +321,7 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
         ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "") + _through_reps(
             report, f)),
         ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
+        *([("Lasted", lasted)] if (lasted := finding_lasted(f)) else []),
         ("Peak", f"{format_value(f.value, f.unit, f.threshold)} "
                  f"(limit {format_limit(f.threshold, f.unit)})"),
     ]
