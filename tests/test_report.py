@@ -202,6 +202,24 @@ def test_a_caveat_the_clips_ends_with_is_printed_once():
                                   ("rounded_back", "whole clip", "too dark; hips hidden")]
 
 
+def test_a_caveat_the_clips_begins_with_is_printed_once():
+    """QA pass 22 (Jurisimo00's squat cut between cameras): the reps' twist caveat was the
+    clip's without its last clause ("1 fast rotation not judged: the picture jumped", said
+    of the clip only), and the terminal and the page printed both long paragraphs, one after
+    the other. The clip's line covers those reps too."""
+    from formcheck.render._common import caveats
+
+    head = "no warning does not rule a twist out; twist read from the widths"
+    clip = head + "; 1 fast rotation not judged: the picture jumped (camera cut or lost track)"
+    report = replace(_with_caveats(), reps=(Rep(1, 0.0, 1.0), Rep(2, 1.0, 2.0)), assessable=(
+        Assessment("jerky_twist", None, True, clip),
+        Assessment("jerky_twist", 1, True, head),
+        Assessment("jerky_twist", 2, True, "no warning does not rule a twist out; twist")))
+    assert caveats(report) == [
+        ("jerky_twist", "rep 2", "no warning does not rule a twist out; twist"),  # not whole
+        ("jerky_twist", "whole clip", clip)]
+
+
 def test_reps_whose_reasons_differ_only_in_numbers_share_a_line_with_ranges():
     """Session 19, a real squat clip cut between cameras: four reps not judged for rounding
     took three lines that differed only in "at most 22°", "23°", "24°"."""

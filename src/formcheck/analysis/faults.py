@@ -50,6 +50,7 @@ from formcheck.report import (
     Estimate,
     Finding,
     Rep,
+    counted,
     format_limit,
     format_value,
     new_assessment,
@@ -1119,7 +1120,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     usable &= ~_near_breaks(sig.tracking_break, half)
     # The limit the surfaces draw and compare with: each frame's own (``need_rate_t``, what
     # the frame was judged against), never a summary of it.
-    assessments = _with_skipped(assessments, skipped, "fast rotation(s)")
+    assessments = _with_skipped(assessments, skipped, "fast rotation")
     series = (
         Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, speed,
                threshold_t=need_rate_t, fault="jerky_twist", judged=usable,
@@ -1348,7 +1349,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     # The limit to the figures the other surfaces show it with (``format_limit``).
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
                              f"{format_limit(limit, 'deg')} ({by})", reps_too=True)
-    assessments = _with_skipped(assessments, skipped, "quick turn(s)")
+    assessments = _with_skipped(assessments, skipped, "quick turn")
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},
         lambda rep: ("the twist was read on too few of this rep's frames (" + _parts_read(tw)
@@ -1436,21 +1437,22 @@ def _quick_turn_series(ctx: FaultContext, size: np.ndarray, limit: float | None,
 
 def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],
                   what: str) -> tuple[Assessment, ...]:
-    """The clip's assessment, if judged, with why any twist-like ``what`` was left out:
+    """The clip's assessment, if judged, with why any twist-like ``what`` (a noun, counted:
+    "1 fast rotation", "2 fast rotations") was left out:
     ``skipped["tracking_break"]`` near a picture jump, ``skipped["hips_turned"]`` with the
     hips turning too, ``skipped["outline_still"]`` (seen from the side) with the upper back's
     outline still."""
     notes = []
     if skipped["tracking_break"]:
-        notes.append(f"{skipped['tracking_break']} {what} not judged: the picture jumped "
+        notes.append(f"{counted(skipped['tracking_break'], what)} not judged: the picture jumped "
                      "(camera cut or lost track)")
     if skipped["hips_turned"]:
-        notes.append(f"{skipped['hips_turned']} {what} not counted: the hips turned with the "
-                     "shoulders (a whole-body turn, not a twist of the spine)")
+        notes.append(f"{counted(skipped['hips_turned'], what)} not counted: the hips turned "
+                     "with the shoulders (a whole-body turn, not a twist of the spine)")
     if skipped.get("outline_still"):
-        notes.append(f"{skipped['outline_still']} {what} not counted: the upper back's outline "
-                     "did not turn with them (the landmarks alone also move without a twist "
-                     "seen from the side)")
+        notes.append(f"{counted(skipped['outline_still'], what)} not counted: the upper back's "
+                     "outline did not turn with them (the landmarks alone also move without a "
+                     "twist seen from the side)")
     return _with_note(assessments, "; ".join(notes))
 
 

@@ -134,13 +134,16 @@ def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | Non
             groups.setdefault((a.fault, a.reason), []).append(a.rep)
     if assessable:
         # A judged rep whose caveat is the clip's last clauses (the clip's begins with one more,
-        # e.g. the twist's "no warning does not rule a twist out", left off a warned rep) is
-        # covered by the clip's line: the same paragraph is not printed twice.
+        # e.g. the twist's "no warning does not rule a twist out", left off a warned rep) or
+        # its first ones (the clip's ends with one more, e.g. "1 fast rotation not judged: the
+        # picture jumped", said of the clip only) is covered by the clip's line: the same
+        # paragraph is not printed twice.
         whole = {fault: reason for (fault, reason), reps in groups.items()
                  if None in reps and reason}
         for (fault, reason), reps in list(groups.items()):
             clip = whole.get(fault)
-            if reason and None not in reps and clip and clip.endswith("; " + reason):
+            if reason and None not in reps and clip and (
+                    clip.endswith("; " + reason) or clip.startswith(reason + "; ")):
                 groups[(fault, clip)].extend(groups.pop((fault, reason)))
     groups = _numbers_as_ranges(groups)
     out = []
