@@ -5,6 +5,7 @@ on the landmark-level synthetic lifter twisting about its own spine."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from importlib import resources
 
@@ -171,7 +172,12 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     # ... to the figure every other surface shows the limit with.
     shown = format_limit(f.threshold, "deg")
     assert f"on this lifter a quick turn warns from {shown} (" in clip.reason
-    assert f"the {ev['quick_turn_spread_deg']:.1f}° its reading wavers" in clip.reason
+    assert f"the {ev['quick_turn_spread_deg']:.2f}° its reading wavers" in clip.reason
+    # The words' own arithmetic holds: so many times the spread stated is the limit stated
+    # (QA pass 22: "warns from 25.6° (9 times the 2.8° …)", 25.2°).
+    said = re.search(r"warns from ([\d.]+)° \((\d+) times the ([\d.]+)°", clip.reason)
+    assert said, clip.reason
+    assert format_limit(float(said[2]) * float(said[3]), "deg") == f"{said[1]}°"
     # The rep warned is not told that no warning does not rule a twist out; another is.
     reps = {a.rep: a.reason for a in result.assessable if a.fault == "jerky_twist" and a.rep}
     assert "no warning" not in reps[f.rep]

@@ -1281,6 +1281,9 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     spread = _robust_spread(read)
     spreads, outline_need, max_hip, least = _quick_turn_limits(th, tw.landmark_fit)
     limit = max(least, spreads * spread)
+    # The spread to 0.01°: "9 times the 2.84°" makes the 25.6° limit the words state, where
+    # "9 times the 2.8°" made 25.2° (the message and the caveat say it alike).
+    wavers = f"{spread:.2f}°"
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
@@ -1326,7 +1329,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             f"in a quick turn" + (f", at up to {rate:.0f}°/s" if rate == rate and not from_side
                                   else "")
             + f" (read as a turn rising over {tw.quick_turn_rise_s:g} s; the reading wavers "
-            f"{spread:.1f}° on this lifter without a twist)",
+            f"{wavers} on this lifter without a twist)",
             {"signals": ["twist_quick_turn", "twist_angle"], "quick_turn_deg": value,
              "twist_deg": value, "twist_side": side, "twist_cue": cue,
              "quick_turn_spread_deg": spread, "twist_rate_deg_s": rate,
@@ -1340,9 +1343,9 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             placed=placed))
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.
-    by = (f"{spreads:g} times the {spread:.1f}° its reading wavers "
+    by = (f"{spreads:g} times the {wavers} its reading wavers "
           "without a twist" if limit > least else
-          f"the least size judged; its reading wavers {spread:.1f}° without a twist")
+          f"the least size judged; its reading wavers {wavers} without a twist")
     if from_side:
         by += (f", and only where the upper back's outline turns {outline_need:g} "
                "times its own spread with it")
