@@ -349,7 +349,7 @@ def test_a_limit_with_a_decimal_is_shown_as_the_rule_used_it_on_every_surface(tm
     needs, the limit as the rule used it, on every surface."""
     from rich.console import Console
 
-    from formcheck.render._common import finding_short_text
+    from formcheck.render._common import evidence_rows, finding_lasted, finding_short_text
     from formcheck.render.html import render_html
     from formcheck.render.overlay import OverlayRenderer, _Layout
     from formcheck.render.terminal import print_summary
@@ -375,6 +375,12 @@ def test_a_limit_with_a_decimal_is_shown_as_the_rule_used_it_on_every_surface(tm
     assert f"{value}<span class=\"why\">limit 20.3°</span>" in page
     assert re.search(r"limit 20\.3°[^;]*?\(moderate from 25\.4°, severe from 32\.5°\)", page)
     assert "limit 20°" not in page and "from 32°" not in page
+    # The card's evidence gives the same flexion, and the length as the card's "Lasted".
+    rows = dict(evidence_rows(f))
+    assert rows["estimated spinal flexion"] == value
+    lasted = f"{f.evidence['duration_s']:.2f} s"
+    assert rows["lasted (each frame counts one frame's time)"] == lasted
+    assert lasted in finding_lasted(f)
     # The CSV gives the limit itself.
     row = next(r for r in csv.DictReader(io.StringIO(report.reps_csv())) if r["rep"] == "2")
     assert float(row["rounded_back_limit"]) == pytest.approx(20.3)

@@ -178,6 +178,12 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     said = re.search(r"warns from ([\d.]+)° \((\d+) times the ([\d.]+)°", clip.reason)
     assert said, clip.reason
     assert format_limit(float(said[2]) * float(said[3]), "deg") == f"{said[1]}°"
+    # The page's evidence states the spread as the words do, and the quick turn as its value.
+    from formcheck.render._common import evidence_rows
+
+    rows = dict(evidence_rows(f))
+    assert rows["the reading's own spread"] == f"{said[3]}°"
+    assert rows["quick turn"] == format_value(f.value, "deg", f.threshold)
     # The rep warned is not told that no warning does not rule a twist out; another is.
     reps = {a.rep: a.reason for a in result.assessable if a.fault == "jerky_twist" and a.rep}
     assert "no warning" not in reps[f.rep]

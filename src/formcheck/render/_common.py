@@ -275,11 +275,16 @@ EVIDENCE_LABELS: dict[str, str] = {
     "judged_by": "decided by",
     "bulge": "back bow at the worst frame",
     "neutral_bulge": "bent-over neutral",
-    "own_neutral_bulge": "your straightest bent-over frames",
+    "own_neutral_bulge": "your straightest bent-over frames, as counted",
     "trunk_inclination": "trunk from vertical",
     "head_neck_drop": "head-neck angle drop",
     "head_neck_supports": "head-neck drop also seen",
     "min_duration": "shortest counted (each frame counts one frame's time)",
+    "flexion": "estimated spinal flexion",
+    "flexion_error": "error bar of that estimate",
+    "own_measured_bulge": "your straightest bent-over frames, as measured",
+    "own_neutral_floored": "counted from the most arched outline allowed instead",
+    "trunk_lean": "trunk leaning forward",
     "duration": "lasted (each frame counts one frame's time)",
     "frames": "frames (first, last)",
     "deg_per_bulge_pct": "degrees of flexion per % of torso of bow",
@@ -324,8 +329,10 @@ def split_unit(key: str) -> tuple[str, str]:
     return key, ""
 
 
-def plain_value(value: object, unit: str = "") -> str:
-    """A value for people: yes/no, numbers with their unit, lists joined, codes in words."""
+def plain_value(value: object, unit: str = "", limit: float | None = None) -> str:
+    """A value for people: yes/no, numbers with their unit (``limit``: the limit a value in
+    that unit is read against, whose decimals it keeps, ``format_value``; seconds to 0.01 s,
+    as a finding's times are given), lists joined, codes in words."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -333,12 +340,19 @@ def plain_value(value: object, unit: str = "") -> str:
     if isinstance(value, float):
         if value.is_integer() and not unit:
             return str(int(value))
-        return format_value(value, unit) if math.isfinite(value) else "n/a"
+        if unit == "s" and math.isfinite(value):
+            return f"{value:.2f} s"
+        return format_value(value, unit, limit) if math.isfinite(value) else "n/a"
     if value is None:
         return "n/a"
     if isinstance(value, (list, tuple)):
-        return ", ".join(plain_value(v, unit) for v in value)
+        return ", ".join(plain_value(v, unit, limit) for v in value)
     return _EVIDENCE_WORDS.get(str(value), str(value))
+
+
+#: Evidence the rule's words state to more decimals than ``format_value`` gives: shown as said
+#: (the twist's spread, to 0.01°, so that so many times it makes the limit stated).
+_EVIDENCE_DECIMALS: dict[str, int] = {"quick_turn_spread_deg": 2}
 
 
 def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
@@ -353,7 +367,12 @@ def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
         elif key == "signals" and isinstance(value, (list, tuple)):
             value = ", ".join(str(v).replace("_", " ") for v in value)
         label = EVIDENCE_LABELS.get(base, base.replace("_", " "))
-        out.append((label, plain_value(value, unit)))
+        if key in _EVIDENCE_DECIMALS and isinstance(value, float) and math.isfinite(value):
+            out.append((label, f"{value:.{_EVIDENCE_DECIMALS[key]}f}{_UNIT_SUFFIX.get(unit, '')}"))
+            continue
+        # A value in the finding's unit (its flexion, its quick turn) as the finding's own value
+        # is shown: to the decimals its limit needs (20.8° beside a 20.3° limit, not 21°).
+        out.append((label, plain_value(value, unit, f.threshold if unit == f.unit else None)))
     return out
 
 
