@@ -250,6 +250,19 @@ def test_messages_agree_with_the_evidence_they_carry(name):
         assert f"{f.value:.0f}°" in f.message
 
 
+def test_the_over_extension_card_does_not_say_where_twice_otherwise():
+    """QA pass 22 (bad013): the card read "Where: rep 1, lowering" (the rep's phase at the
+    peak: the bar had begun to come down) and, in its evidence, "where: lockout" (the rule's
+    standing-tall frames). The evidence says which frames the rule judged, in words."""
+    from formcheck.render._common import evidence_rows
+
+    _, _, report = analysed("deadlift_lean_back")
+    (f, *_) = report.findings_for("lumbar_overextension")
+    rows = dict(evidence_rows(f))
+    assert "where" not in rows
+    assert rows["judged on"] == "standing tall (hips high, trunk upright: the lockout)"
+
+
 # ------------------------------------------------------------------ page, video, terminal
 def test_the_page_shows_counts_as_counts_and_evidence_in_words(tmp_path):
     from formcheck.render.html import render_html

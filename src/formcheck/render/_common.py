@@ -280,6 +280,10 @@ EVIDENCE_LABELS: dict[str, str] = {
     "head_neck_drop": "head-neck angle drop",
     "head_neck_supports": "head-neck drop also seen",
     "min_duration": "shortest counted (each frame counts one frame's time)",
+    # The over-extension rule's frames (standing tall, or bent over), not the rep's phase: a
+    # card said "Where: rep 1, lowering" over "where: lockout" (bad013, the lifter still
+    # standing tall as the bar began to come down).
+    "where": "judged on",
     "flexion": "estimated spinal flexion",
     "flexion_error": "error bar of that estimate",
     "own_measured_bulge": "your straightest bent-over frames, as measured",
@@ -314,6 +318,8 @@ EVIDENCE_LABELS: dict[str, str] = {
 _EVIDENCE_WORDS: dict[str, str] = {
     "rise": "rise over your straightest bent-over frames",
     "level": "bow past the bent-over neutral",
+    "lockout": "standing tall (hips high, trunk upright: the lockout)",
+    "bent over": "bent-over frames",
 }
 
 
