@@ -858,6 +858,8 @@ def test_format_value(value, unit, expect):
     (20.8251, 20.3, "20.8°"), (32.29, 20.3, "32.3°"), (84.05, 45.6, "84.0°"),
     # beside a whole limit as before; under 10° one decimal as before.
     (14.25, 10.0, "14°"), (7.26, 6.3, "7.3°"), (312.4, 250.0, "312°"), (24.3, None, "24°"),
+    # a limit of 100 or more (a twist's blended rate) whole: 405°/s against 312°/s.
+    (405.26, 312.4, "405°"),
 ])
 def test_format_value_beside_its_limit(value, limit, expect):
     from formcheck.render._common import format_limit, format_range
@@ -868,6 +870,7 @@ def test_format_value_beside_its_limit(value, limit, expect):
     assert format_range(20.3 * 1.25, 20.3 * 1.25, "deg", (20.3, 20.3)) == "25.4°"
     assert format_range(20.3 * 1.6, 20.3 * 1.6, "deg", (20.3, 20.3)) == "32.5°"
     assert format_range(250.0, 420.0, "deg/s") == "250–420°/s"
+    assert format_range(265.3, 370.1, "deg/s") == "265–370°/s"
 
 
 def test_not_judged_folds_reps_into_the_clip():

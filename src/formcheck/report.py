@@ -61,8 +61,9 @@ UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²"
 def _limit_decimals(limit: float | None) -> int:
     """Decimals a value of 10 or more is shown with beside ``limit``, the one it was judged
     against: as many as the limit itself needs to be shown as the rule used it (a rounding's
-    20.3°: one; a lockout's 10°: none)."""
-    if limit is None or not math.isfinite(limit):
+    20.3°: one; a lockout's 10°: none). From 100 none: a twist's blended rate limit of
+    312.4°/s reads 312°/s (a tenth of a degree there is no reading anyone can use)."""
+    if limit is None or not math.isfinite(limit) or abs(limit) >= 100:
         return 0
     if abs(limit) >= 10:
         return 0 if float(round(limit, 1)).is_integer() else 1
