@@ -873,6 +873,21 @@ def test_format_value_beside_its_limit(value, limit, expect):
     assert format_range(265.3, 370.1, "deg/s") == "265–370°/s"
 
 
+@pytest.mark.parametrize("spread, times, shown", [
+    (2.8399, 9, "2.84°"),  # 9 x 2.84 = 25.56: "25.6°", the limit shown
+    (2.025, 9, "2.02°"),  # the limit 18.225 shows 18.2; 9 x 2.03 would read 18.3
+    (0.7833, 8, "0.783°"),  # the limit 6.27 shows 6.3; 8 x 0.78 would read 6.2
+])
+def test_the_spread_a_limit_is_so_many_times_of_multiplies_to_the_limit_shown(
+        spread, times, shown):
+    """QA pass 22: "warns from 18.2° (9 times the 2.03° …)", 18.3° by the words' own sums."""
+    from formcheck.report import format_limit, times_text
+
+    assert times_text(spread, times, times * spread) == shown
+    assert format_limit(times * float(shown[:-1]), "deg") == format_limit(times * spread, "deg")
+    assert times_text(1.0, 8, 5.0) == "1.00°"  # a least value, not the product: 0.01
+
+
 def test_not_judged_folds_reps_into_the_clip():
     base = make_report()
     extra = (Assessment("jerky_twist", 1, False, TWIST_REASON),

@@ -27,6 +27,7 @@ from formcheck.config import Config, load_config
 from formcheck.pipeline import build_report
 from formcheck.pose.landmarks import Landmark as L
 from formcheck.render._common import caveats, format_limit, format_value
+from formcheck.report import times_text
 
 CLEAN = SynthRep()
 FPS = 30.0
@@ -172,7 +173,8 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     # ... to the figure every other surface shows the limit with.
     shown = format_limit(f.threshold, "deg")
     assert f"on this lifter a quick turn warns from {shown} (" in clip.reason
-    assert f"the {ev['quick_turn_spread_deg']:.2f}° its reading wavers" in clip.reason
+    spread = times_text(ev["quick_turn_spread_deg"], ev["quick_turn_spreads"], f.threshold)
+    assert f"the {spread} its reading wavers" in clip.reason
     # The words' own arithmetic holds: so many times the spread stated is the limit stated
     # (QA pass 22: "warns from 25.6° (9 times the 2.8° …)", 25.2°).
     said = re.search(r"warns from ([\d.]+)° \((\d+) times the ([\d.]+)°", clip.reason)

@@ -100,6 +100,24 @@ def format_limit(limit: float | None, unit: str) -> str:
     return format_value(limit, unit, limit)
 
 
+def times_text(spread: float, times: float, limit: float, unit: str = "deg") -> str:
+    """``spread`` for words that give ``limit`` as ``times`` times it ("warns from 25.6° (9
+    times the 2.84° its reading wavers …)"): to 0.01, or to as many more decimals (up to
+    four) as it takes for ``times`` times the number stated to show as the limit is shown
+    (``format_limit``): 9 times "2.03°" reads 18.3°, where the limit, 9 times 2.025°, is
+    18.2° ("2.025°" then). A limit that is not that product (a least value) takes 0.01."""
+    suffix = UNIT_SUFFIX.get(unit, "")
+    if not (math.isfinite(spread) and math.isfinite(limit)) \
+            or abs(times * spread - limit) > 1e-9 * max(1.0, abs(limit)):
+        return f"{spread:.2f}{suffix}"
+    shown = format_limit(limit, unit)
+    for d in (2, 3, 4):
+        text = f"{spread:.{d}f}"
+        if format_limit(times * float(text), unit) == shown:
+            break
+    return text + suffix
+
+
 def severity_rank(severity: str) -> int:
     """0 for mild … 2 for severe; unknown names rank as mild so they still count as a warning."""
     return SEVERITIES.index(severity) if severity in SEVERITIES else 0

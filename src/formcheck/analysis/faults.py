@@ -54,6 +54,7 @@ from formcheck.report import (
     format_limit,
     format_value,
     new_assessment,
+    times_text,
 )
 
 #: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
@@ -1281,9 +1282,10 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     spread = _robust_spread(read)
     spreads, outline_need, max_hip, least = _quick_turn_limits(th, tw.landmark_fit)
     limit = max(least, spreads * spread)
-    # The spread to 0.01°: "9 times the 2.84°" makes the 25.6° limit the words state, where
-    # "9 times the 2.8°" made 25.2° (the message and the caveat say it alike).
-    wavers = f"{spread:.2f}°"
+    # The spread to 0.01° (or as many more decimals as it takes): "9 times the 2.84°" makes
+    # the 25.6° limit the words state, where "9 times the 2.8°" made 25.2° (the message, the
+    # caveat and the page's evidence say it alike: ``times_text``).
+    wavers = times_text(spread, spreads, limit)
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}

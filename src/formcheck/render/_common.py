@@ -24,6 +24,7 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
     format_value,
     runs_on_text,
     severity_rank,
+    times_text,
     worst,
 )
 
@@ -356,9 +357,6 @@ def plain_value(value: object, unit: str = "", limit: float | None = None) -> st
     return _EVIDENCE_WORDS.get(str(value), str(value))
 
 
-#: Evidence the rule's words state to more decimals than ``format_value`` gives: shown as said
-#: (the twist's spread, to 0.01°, so that so many times it makes the limit stated).
-_EVIDENCE_DECIMALS: dict[str, int] = {"quick_turn_spread_deg": 2}
 
 
 def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
@@ -373,8 +371,11 @@ def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
         elif key == "signals" and isinstance(value, (list, tuple)):
             value = ", ".join(str(v).replace("_", " ") for v in value)
         label = EVIDENCE_LABELS.get(base, base.replace("_", " "))
-        if key in _EVIDENCE_DECIMALS and isinstance(value, float) and math.isfinite(value):
-            out.append((label, f"{value:.{_EVIDENCE_DECIMALS[key]}f}{_UNIT_SUFFIX.get(unit, '')}"))
+        times = f.evidence.get("quick_turn_spreads")
+        if key == "quick_turn_spread_deg" and isinstance(value, float) \
+                and isinstance(times, (int, float)):
+            # As the rule's words state it: so many times it makes the limit they state.
+            out.append((label, times_text(value, float(times), f.threshold)))
             continue
         # A value in the finding's unit (its flexion, its quick turn) as the finding's own value
         # is shown: to the decimals its limit needs (20.8° beside a 20.3° limit, not 21°).
