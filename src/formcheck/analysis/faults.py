@@ -661,8 +661,8 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         err = flex_err if by_rise else None
         shown = format_value(value, "deg", threshold)  # as every surface shows it
         detail = (f"back rounded about {shown} (±{err:.0f}°) more than at your "
-                  "straightest" + (f" (counted from an outline curved in (arched) by "
-                                   f"{th.max_own_arch_pct:g}% of your shoulder-to-hip length: "
+                  "straightest" + (f" (counted from a back curved in (arched) "
+                                   f"{th.max_own_arch_pct:g}% of its shoulder-to-hip length: "
                                    "yours read more arched)" if floored
                                    else "") if by_rise else
                   f"back held rounded about {shown} past a typical neutral bent-over "
@@ -728,16 +728,16 @@ def _level_note(own: float, base: float) -> str:
     if not np.isfinite(own):
         return "a rough estimate: too few bent-over frames to know your own straightest back"
     pct = round(100.0 * own, 1) + 0.0  # + 0.0: a bow rounding to -0.0 reads 0.0
-    of = "of your shoulder-to-hip length off a straight line"
     if pct > 0:
-        yours = f"curved out (rounded) by {pct:.1f}% {of}"
+        yours = f"curved out {pct:.1f}%"
     elif pct < 0:
-        yours = f"curved in (arched) by {-pct:.1f}% {of}"
+        yours = f"curved in (arched) {-pct:.1f}%"
     else:
-        yours = f"lay straight (0.0% {of})"
-    return (f"a rough estimate against a typical back: at your straightest while bent over, "
-            f"your back's outline {yours}, where a typical bent-over back curves out by "
-            f"{100.0 * base:.1f}%")
+        yours = "was straight (0.0%)"
+    # As short as the words it replaced allow: the video's banner gives a message whole only
+    # where it fits (else its short form).
+    return (f"a rough estimate: a typical bent-over back curves out {100.0 * base:.1f}% of "
+            f"its shoulder-to-hip length; yours, at its straightest, {yours}")
 
 
 def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarray, rep: Rep,
