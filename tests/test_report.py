@@ -441,6 +441,21 @@ def test_fast_builders_make_the_same_objects_as_the_constructors():
     assert same.to_json() == report.to_json()
 
 
+@pytest.mark.parametrize("frames, through", [(4, False), (5, True)])
+def test_a_finding_runs_through_a_rep_for_as_long_as_its_rule_counts_it(frames, through):
+    """QA pass 22: whether another rep's finding runs through a rep was measured between the
+    frames' stamps (5 frames at 30 fps: 0.13 s), against the rule's shortest stretch counted
+    with each frame one frame's time (0.15 s: 5 frames), so a stretch the rule counts left
+    the rep "ok". Measured the same way: 5 frames into rep 2's pull run through it, 4 do
+    not."""
+    report = _held_through()
+    pull = 1.2  # rep 2's pull starts here (frame 36)
+    f = replace(report.findings[0], start_s=0.25, end_s=pull + (frames - 1) / 30)
+    report = replace(report, findings=(f,))
+    assert report.frame_step_s == pytest.approx(1 / 30)
+    assert bool(report.runs_through("rounded_back", 2)) is through
+
+
 def _runs_through_by_scan(report: Report, fault: str, rep: int) -> list[Finding]:
     """``Report.runs_through`` as it was before its lookup (session 10): every finding
     scanned per call. The reference the lookup must match."""
@@ -458,7 +473,7 @@ def _runs_through_by_scan(report: Report, fault: str, rep: int) -> list[Finding]
             continue
         overlap = sum(max(0.0, min(f.end_s, b) - max(f.start_s, a)) for a, b in moving)
         shortest = f.evidence.get("min_duration_s") or 0.0
-        if overlap > 0.0 and overlap >= float(shortest) - 1e-6:
+        if overlap > 0.0 and overlap + report.frame_step_s >= float(shortest) - 1e-6:
             out.append(f)
     return out
 

@@ -319,7 +319,9 @@ class Report:
         (``start_s``–``end_s``) runs into rep ``rep``'s movement (its phases other than the
         still ``REST_PHASES``; the whole rep when it has no phases) for at least the rule's
         shortest counted stretch (``evidence["min_duration_s"]``; any overlap when not
-        recorded), in the order of ``findings``. A back held rounded from rep 1 through rep 3
+        recorded), measured as the rule measures it, each frame one frame's time
+        (``frame_step_s``: 5 frames at 30 fps last 0.17 s, though their stamps lie 0.13 s
+        apart), in the order of ``findings``. A back held rounded from rep 1 through rep 3
         is one finding of rep 1 (its worst moment), but reps 2 and 3 were not "ok": every sink
         says so (``reps_csv``, the terminal, the page, the batch summary). A fault that starts
         while the lifter sets up for the next rep is that rep's alone. Findings outside every
@@ -344,6 +346,7 @@ class Report:
                 moving = [(r.start_s, r.end_s)]
             spans += [(a, b, r.index, k) for k, (a, b) in enumerate(moving)]
         spans.sort(key=lambda sp: sp[0])
+        step = self.frame_step_s
         starts = [sp[0] for sp in spans]
         reach = list(itertools.accumulate((sp[1] for sp in spans), max))  # latest end so far
         out: dict[tuple[str, int], list[Finding]] = {}
@@ -362,11 +365,24 @@ class Report:
                 i -= 1
             shortest = float(f.evidence.get("min_duration_s") or 0.0)
             for rep, parts in hit.items():
-                # Summed in the rep's phase order, as the overlaps are everywhere else.
-                overlap = sum(part for _, part in sorted(parts))
+                # Summed in the rep's phase order, as the overlaps are everywhere else; the
+                # frames there, each one frame's time (the stamps' span and one step).
+                overlap = sum(part for _, part in sorted(parts)) + step
                 if overlap >= shortest - 1e-6:
                     out.setdefault((f.fault, rep), []).append(f)
         return {k: tuple(v) for k, v in out.items()}
+
+    @property
+    def frame_step_s(self) -> float:
+        """One frame's time (1 / the frame rate analysed; the video's when the summary does
+        not say), which the rules count each frame of a stretch as (``analysis.signal.
+        run_durations``); 0 when neither says."""
+        fps = self.summary.get("fps") or (self.video.fps if self.video is not None else 0.0)
+        try:
+            fps = float(fps)
+        except (TypeError, ValueError):
+            return 0.0
+        return 1.0 / fps if math.isfinite(fps) and fps > 0 else 0.0
 
     def assessment(self, fault: str, rep: int | None = None) -> Assessment | None:
         for a in self.assessable:
