@@ -135,8 +135,8 @@ def test_a_rounding_judged_against_the_typical_neutral_says_what_was_measured_of
     lifter's straightest bent-over frames at a 15.6% bow (the level just scored higher)."""
     from formcheck.analysis.faults import _level_note
 
-    assert "15.6% of the torso, past its 2.0%" in _level_note(0.156, 0.02)
-    assert "-4.5% of the torso, straighter than its 2.0%" in _level_note(-0.045, 0.02)
+    assert "yours, at its straightest, curved out 15.6%" in _level_note(0.156, 0.02)
+    assert "yours, at its straightest, curved in (arched) 4.5%" in _level_note(-0.045, 0.02)
     assert "never seen" not in _level_note(0.156, 0.02)
     assert "too few bent-over frames" in _level_note(float("nan"), 0.02)
 
@@ -315,7 +315,27 @@ def test_a_bow_that_rounds_to_zero_is_not_shown_as_minus_zero():
     from formcheck.analysis.faults import _level_note
 
     note = _level_note(-0.0004, 0.02)
-    assert "-0.0%" not in note and "bowed 0.0% of the torso, straighter than its 2.0%" in note
+    assert "-0.0%" not in note and "yours, at its straightest, was straight (0.0%)" in note
+
+
+@pytest.mark.parametrize("own, yours", [
+    (-0.007, "curved in (arched) 0.7%"), (0.011, "curved out 1.1%"), (0.052, "curved out 5.2%"),
+])
+def test_the_lifters_own_bow_is_said_in_words_with_its_number_not_as_a_negative_bow(own, yours):
+    """QA pass 22: "your straightest bent-over frames bowed -0.7% of the torso, straighter
+    than its 2.0%" (a negative bow, "the torso" for the shoulder-hip line, "its" for a
+    typical back): the direction in words, the number the rule measured, what it is a share
+    of, and what a typical back does."""
+    from formcheck.analysis.faults import _level_note
+
+    note = _level_note(own, 0.02)
+    assert note == ("a rough estimate: a typical bent-over back curves out 2.0% of its "
+                    f"shoulder-to-hip length; yours, at its straightest, {yours}")
+    # No longer than the words it replaced by much: the video's banner gives a message whole
+    # only where it fits.
+    assert len(note) <= 140
+    assert "bowed" not in note
+    assert "-" not in note.replace("shoulder-to-hip", "").replace("bent-over", "")
 
 
 def test_a_back_finding_needs_three_frames_at_a_low_frame_rate():

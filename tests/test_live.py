@@ -527,7 +527,7 @@ def test_a_live_warning_the_whole_set_does_not_keep_is_in_the_record_and_correct
 
     from formcheck.live.session import LiveSession
     from formcheck.live.told import CORRECTION_KIND, with_corrections
-    from formcheck.render._common import format_value
+    from formcheck.render._common import format_limit, format_value
     from formcheck.render.html import render_html
     from formcheck.render.terminal import print_summary
 
@@ -559,9 +559,9 @@ def test_a_live_warning_the_whole_set_does_not_keep_is_in_the_record_and_correct
     assert (twist.values[span] < twist.limit_t[span]).all() and whole < limit < said.value
     assert text.startswith(f"said live at {cur.warnings.said[0].said_s:.1f} s as rep 1: "
                            f"jerky twist peaking at {said.peak_s:.2f} s, ")
-    assert format_value(said.value, "deg/s") in text and "— not kept: " in text
-    assert (f"the whole set reads at most {format_value(whole, 'deg/s')} there (in rep 1), "
-            f"under the limit line of {format_value(limit, 'deg/s')}") in text
+    assert format_value(said.value, "deg/s", said.threshold) in text and "— not kept: " in text
+    assert (f"the whole set reads at most {format_value(whole, 'deg/s', limit)} there "
+            f"(in rep 1), under the limit line of {format_limit(limit, 'deg/s')}") in text
 
     record = with_corrections(report, corrections)
     assert record.findings == report.findings  # the record's own findings are unchanged

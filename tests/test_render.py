@@ -853,6 +853,41 @@ def test_format_value(value, unit, expect):
     assert format_value(value, unit) == expect
 
 
+@pytest.mark.parametrize("value, limit, expect", [
+    # Beside a limit that is not whole, its decimal: 20.8° past 20.3°, not "21° (limit 20°)";
+    (20.8251, 20.3, "20.8°"), (32.29, 20.3, "32.3°"), (84.05, 45.6, "84.0°"),
+    # beside a whole limit as before; under 10° one decimal as before.
+    (14.25, 10.0, "14°"), (7.26, 6.3, "7.3°"), (312.4, 250.0, "312°"), (24.3, None, "24°"),
+    # a limit of 100 or more (a twist's blended rate) whole: 405°/s against 312°/s.
+    (405.26, 312.4, "405°"),
+])
+def test_format_value_beside_its_limit(value, limit, expect):
+    from formcheck.render._common import format_limit, format_range
+
+    assert format_value(value, "deg", limit) == expect
+    assert format_limit(20.3, "deg") == "20.3°" and format_limit(10.0, "deg") == "10°"
+    # The grade bands of a 20.3° limit: moderate from 25.375°, severe from 32.48°.
+    assert format_range(20.3 * 1.25, 20.3 * 1.25, "deg", (20.3, 20.3)) == "25.4°"
+    assert format_range(20.3 * 1.6, 20.3 * 1.6, "deg", (20.3, 20.3)) == "32.5°"
+    assert format_range(250.0, 420.0, "deg/s") == "250–420°/s"
+    assert format_range(265.3, 370.1, "deg/s") == "265–370°/s"
+
+
+@pytest.mark.parametrize("spread, times, shown", [
+    (2.8399, 9, "2.84°"),  # 9 x 2.84 = 25.56: "25.6°", the limit shown
+    (2.025, 9, "2.02°"),  # the limit 18.225 shows 18.2; 9 x 2.03 would read 18.3
+    (0.7833, 8, "0.783°"),  # the limit 6.27 shows 6.3; 8 x 0.78 would read 6.2
+])
+def test_the_spread_a_limit_is_so_many_times_of_multiplies_to_the_limit_shown(
+        spread, times, shown):
+    """QA pass 22: "warns from 18.2° (9 times the 2.03° …)", 18.3° by the words' own sums."""
+    from formcheck.report import format_limit, times_text
+
+    assert times_text(spread, times, times * spread) == shown
+    assert format_limit(times * float(shown[:-1]), "deg") == format_limit(times * spread, "deg")
+    assert times_text(1.0, 8, 5.0) == "1.00°"  # a least value, not the product: 0.01
+
+
 def test_not_judged_folds_reps_into_the_clip():
     base = make_report()
     extra = (Assessment("jerky_twist", 1, False, TWIST_REASON),

@@ -202,6 +202,24 @@ def test_a_caveat_the_clips_ends_with_is_printed_once():
                                   ("rounded_back", "whole clip", "too dark; hips hidden")]
 
 
+def test_a_caveat_the_clips_begins_with_is_printed_once():
+    """QA pass 22 (Jurisimo00's squat cut between cameras): the reps' twist caveat was the
+    clip's without its last clause ("1 fast rotation not judged: the picture jumped", said
+    of the clip only), and the terminal and the page printed both long paragraphs, one after
+    the other. The clip's line covers those reps too."""
+    from formcheck.render._common import caveats
+
+    head = "no warning does not rule a twist out; twist read from the widths"
+    clip = head + "; 1 fast rotation not judged: the picture jumped (camera cut or lost track)"
+    report = replace(_with_caveats(), reps=(Rep(1, 0.0, 1.0), Rep(2, 1.0, 2.0)), assessable=(
+        Assessment("jerky_twist", None, True, clip),
+        Assessment("jerky_twist", 1, True, head),
+        Assessment("jerky_twist", 2, True, "no warning does not rule a twist out; twist")))
+    assert caveats(report) == [
+        ("jerky_twist", "rep 2", "no warning does not rule a twist out; twist"),  # not whole
+        ("jerky_twist", "whole clip", clip)]
+
+
 def test_reps_whose_reasons_differ_only_in_numbers_share_a_line_with_ranges():
     """Session 19, a real squat clip cut between cameras: four reps not judged for rounding
     took three lines that differed only in "at most 22°", "23°", "24°"."""
@@ -423,6 +441,21 @@ def test_fast_builders_make_the_same_objects_as_the_constructors():
     assert same.to_json() == report.to_json()
 
 
+@pytest.mark.parametrize("frames, through", [(4, False), (5, True)])
+def test_a_finding_runs_through_a_rep_for_as_long_as_its_rule_counts_it(frames, through):
+    """QA pass 22: whether another rep's finding runs through a rep was measured between the
+    frames' stamps (5 frames at 30 fps: 0.13 s), against the rule's shortest stretch counted
+    with each frame one frame's time (0.15 s: 5 frames), so a stretch the rule counts left
+    the rep "ok". Measured the same way: 5 frames into rep 2's pull run through it, 4 do
+    not."""
+    report = _held_through()
+    pull = 1.2  # rep 2's pull starts here (frame 36)
+    f = replace(report.findings[0], start_s=0.25, end_s=pull + (frames - 1) / 30)
+    report = replace(report, findings=(f,))
+    assert report.frame_step_s == pytest.approx(1 / 30)
+    assert bool(report.runs_through("rounded_back", 2)) is through
+
+
 def _runs_through_by_scan(report: Report, fault: str, rep: int) -> list[Finding]:
     """``Report.runs_through`` as it was before its lookup (session 10): every finding
     scanned per call. The reference the lookup must match."""
@@ -440,7 +473,7 @@ def _runs_through_by_scan(report: Report, fault: str, rep: int) -> list[Finding]
             continue
         overlap = sum(max(0.0, min(f.end_s, b) - max(f.start_s, a)) for a, b in moving)
         shortest = f.evidence.get("min_duration_s") or 0.0
-        if overlap > 0.0 and overlap >= float(shortest) - 1e-6:
+        if overlap > 0.0 and overlap + report.frame_step_s >= float(shortest) - 1e-6:
             out.append(f)
     return out
 

@@ -4,6 +4,7 @@ say must agree with what the rules decided, and what a lifter is told must be tr
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import html
 import io
@@ -22,7 +23,7 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.analysis.view import VIEW_REASONS
 from formcheck.config import SEVERITY, SEVERITY_NAMES, grade
 from formcheck.pipeline import build_report
-from formcheck.render._common import format_value, limit_text, not_judged_text
+from formcheck.render._common import format_limit, format_value, limit_text, not_judged_text
 from formcheck.report import FAULTS, Report, severity_rank
 
 REPO = Path(__file__).resolve().parents[1]
@@ -117,7 +118,7 @@ def test_every_surface_draws_the_quantity_and_limit_the_rule_decided_on(name, tm
         lo, hi = s.judged_limits()
         assert lo <= f.threshold <= hi
         if s.threshold_t is None:
-            assert limit_text(s) == format_value(f.threshold, f.unit)
+            assert limit_text(s) == format_limit(f.threshold, f.unit)
 
 
 def test_a_rule_judging_two_ways_plots_each_way_on_its_own_scale():
@@ -249,6 +250,19 @@ def test_messages_agree_with_the_evidence_they_carry(name):
         assert f"{f.value:.0f}°" in f.message
 
 
+def test_the_over_extension_card_does_not_say_where_twice_otherwise():
+    """QA pass 22 (bad013): the card read "Where: rep 1, lowering" (the rep's phase at the
+    peak: the bar had begun to come down) and, in its evidence, "where: lockout" (the rule's
+    standing-tall frames). The evidence says which frames the rule judged, in words."""
+    from formcheck.render._common import evidence_rows
+
+    _, _, report = analysed("deadlift_lean_back")
+    (f, *_) = report.findings_for("lumbar_overextension")
+    rows = dict(evidence_rows(f))
+    assert "where" not in rows
+    assert rows["judged on"] == "standing tall (hips high, trunk upright: the lockout)"
+
+
 # ------------------------------------------------------------------ page, video, terminal
 def test_the_page_shows_counts_as_counts_and_evidence_in_words(tmp_path):
     from formcheck.render.html import render_html
@@ -313,9 +327,9 @@ def test_overlay_notices_and_banners_are_never_cut(size):
                 limit = s.limit_at(j) if j >= 0 else None
                 if limit is not None:
                     checked.add(name)
-                    assert lines[-1].endswith(f"limit {format_value(limit, '%')}"
+                    assert lines[-1].endswith(f"limit {format_limit(limit, '%')}"
                                               if s.unit.startswith("%") else
-                                              f"limit {format_value(limit, s.unit)}")
+                                              f"limit {format_limit(limit, s.unit)}")
     # the per-frame limit is checked too, and the side's quick turn
     assert {"twist_rate", "twist_quick_turn"} <= checked
 
@@ -337,7 +351,108 @@ def test_terminal_summary_fits_80_columns_and_wraps_under_itself():
     assert body and all(ln.startswith("  ") for ln in body)  # continuation lines stay indented
     joined = " ".join(ln.strip() for ln in body)
     for f in report.findings:
-        assert f.message in joined and f"limit {format_value(f.threshold, f.unit)}" in joined
+        assert f.message in joined and f"limit {format_limit(f.threshold, f.unit)}" in joined
+
+
+def test_a_limit_with_a_decimal_is_shown_as_the_rule_used_it_on_every_surface(tmp_path):
+    """QA pass 22: a held rounding of 20.8° against the 20.3° limit (the shared clip bad008)
+    read "21° (limit 20°)" on the page, the terminal and the video's gauge, while the CSV, the
+    JSON and the README said 20.3; and the page's "severe from 32°" (1.6 × 20.3° = 32.48°)
+    sat over a 32.3° rounding graded moderate. A value is shown to the decimals its limit
+    needs, the limit as the rule used it, on every surface."""
+    from rich.console import Console
+
+    from formcheck.render._common import evidence_rows, finding_lasted, finding_short_text
+    from formcheck.render.html import render_html
+    from formcheck.render.overlay import OverlayRenderer, _Layout
+    from formcheck.render.terminal import print_summary
+
+    seq, result, report = analysed("deadlift_rounded")
+    f = report.findings[0]
+    assert f.threshold == pytest.approx(20.3) and f.evidence["series"] == "back_flexion"
+    value = f"{f.value:.1f}°"
+    assert format_value(f.value, f.unit, f.threshold) == value
+    assert format_limit(f.threshold, f.unit) == "20.3°"
+    # The rule's own words, the video's short banner.
+    assert f"about {value} past" in f.message
+    assert f"{value} ({f.severity})" in finding_short_text(f)
+    # The terminal: the rep's cell and the finding's line.
+    console = Console(width=200, record=True, force_terminal=False, color_system=None,
+                      file=io.StringIO())
+    print_summary(report, {}, console)
+    text = console.export_text()
+    assert re.search(rf"{f.severity}( ×\d)? {re.escape(value)}", text) and "limit 20.3°)" in text
+    # The page: the rep's cell, the finding's card and the grade bands.
+    page = html.unescape(render_html(report, result.series, {}, tmp_path / "r.html").read_text())
+    assert f"Peak</dt><dd>{value} (limit 20.3°)" in page
+    assert f"{value}<span class=\"why\">limit 20.3°</span>" in page
+    assert re.search(r"limit 20\.3°[^;]*?\(moderate from 25\.4°, severe from 32\.5°\)", page)
+    assert "limit 20°" not in page and "from 32°" not in page
+    # The card's evidence gives the same flexion, and the length as the card's "Lasted".
+    rows = dict(evidence_rows(f))
+    assert rows["estimated spinal flexion"] == value
+    lasted = f"{f.evidence['duration_s']:.2f} s"
+    assert rows["lasted (each frame counts one frame's time)"] == lasted
+    assert lasted in finding_lasted(f)
+    # The CSV gives the limit itself.
+    row = next(r for r in csv.DictReader(io.StringIO(report.reps_csv())) if r["rep"] == "2")
+    assert float(row["rounded_back_limit"]) == pytest.approx(20.3)
+    # The video's gauge at the worst frame.
+    overlay = OverlayRenderer(report, seq, result.series)
+    lay = _Layout.for_frame(seq.width, seq.height, overlay.style)
+    lines, _ = overlay.gauge_text("back_flexion", f.evidence["peak_frame"], lay, seq.width)
+    assert lines[-1] == f"now {value} · limit 20.3°"
+
+
+def test_a_findings_length_is_measured_as_its_rule_measured_it_beside_the_shortest(tmp_path):
+    """QA (session 21, left; pass 22): a finding's page gave its first and last frames' times
+    (0.13 s apart: 5 frames at 30 fps) beside "shortest counted 0.15 s", as if it were
+    shorter than its rule allows. The rule counts each frame one frame's time (``decide``):
+    5 frames last 0.17 s. The finding records that length, and the page states it beside
+    the shortest, measured the same way."""
+    from formcheck.analysis.signal import run_durations
+    from formcheck.render.html import render_html
+
+    seq, result, report = analysed("deadlift_rounded")
+    step = float(np.median(np.diff(seq.t_s)))
+    for f in report.findings:
+        first, last = f.evidence["frames"]
+        assert f.evidence["duration_s"] == pytest.approx((last - first + 1) * step)
+        assert f.evidence["duration_s"] == pytest.approx(float(run_durations(
+            seq.t_s, np.array([first]), np.array([last + 1]))[0]))
+        assert f.evidence["duration_s"] >= f.evidence["min_duration_s"]
+    # Five frames at 30 fps, the shortest the rule counts at 0.15 s: on the page as it
+    # counted them, beside the shortest, never as 0.13 s.
+    f = report.findings[0]
+    start = f.start_s
+    short = dataclasses.replace(f, end_s=start + 4 / 30, evidence={
+        **f.evidence, "frames": [f.evidence["frames"][0], f.evidence["frames"][0] + 4],
+        "duration_s": 5 / 30, "min_duration_s": 0.15})
+    report = dataclasses.replace(report, findings=(short,))
+    page = html.unescape(render_html(report, result.series, {}, tmp_path / "r.html").read_text())
+    assert "<dt>Lasted</dt><dd>5 frames, 0.17 s (shortest counted 0.15 s)</dd>" in page
+    assert "0.13 s" not in page
+
+
+def test_live_says_a_stretch_was_too_short_only_when_the_rule_would_not_count_it():
+    """A live warning the whole set did not keep: "past the limit for 0.13 s (needs 0.15 s)"
+    was said of 5 frames at 30 fps, which the rule counts as 0.17 s. The stretch is measured
+    as the rule measures it; 4 frames (0.13 s) are too short, 5 are not."""
+    from formcheck.analysis.series import Series
+    from formcheck.live.told import _reading
+    from formcheck.report import Finding, Rep
+
+    t = np.arange(60) / 30.0
+    report = Report(video=None, model="", frames_total=60, frames_with_person=60,
+                    reps=(Rep(1, 0.0, 2.0, (), 0, 59),))
+    for frames, says in ((4, "for 0.13 s (needs 0.15 s)"), (5, "other conditions")):
+        values = np.zeros(60)
+        values[30:30 + frames] = 25.0
+        s = Series("back_flexion", "b", "deg", t, values, threshold=20.3, fault="rounded_back")
+        f = Finding("rounded_back", 1, None, 0.9, 1.2, 1.0, "mild", 25.0, 20.3, "deg", "m",
+                    {"series": "back_flexion", "min_duration_s": 0.15})
+        text = _reading(f, report, {"back_flexion": s})
+        assert says in text, text
 
 
 # ------------------------------------------------------------------ what a lifter is told

@@ -5,6 +5,7 @@ on the landmark-level synthetic lifter twisting about its own spine."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from importlib import resources
 
@@ -25,7 +26,8 @@ from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import Config, load_config
 from formcheck.pipeline import build_report
 from formcheck.pose.landmarks import Landmark as L
-from formcheck.render._common import caveats, format_value
+from formcheck.render._common import caveats, format_limit, format_value
+from formcheck.report import times_text
 
 CLEAN = SynthRep()
 FPS = 30.0
@@ -160,7 +162,7 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     assert f.threshold == pytest.approx(max(ev["min_quick_turn_deg"],
                                             ev["quick_turn_spreads"] * ev["quick_turn_spread_deg"]))
     assert f.value >= f.threshold
-    assert ev["twist_side"] in f.message and f"{f.value:.0f}°" in f.message
+    assert ev["twist_side"] in f.message and format_value(f.value, "deg", f.threshold) in f.message
     # The plot carries the same limit and the finding's value at its peak.
     s = result.series["twist_quick_turn"]
     assert s.fault == "jerky_twist" and s.threshold == pytest.approx(f.threshold)
@@ -169,9 +171,21 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
     assert "a fit made on rendered lifters facing the camera" in clip.reason
     # ... to the figure every other surface shows the limit with.
-    shown = format_value(f.threshold, "deg")
+    shown = format_limit(f.threshold, "deg")
     assert f"on this lifter a quick turn warns from {shown} (" in clip.reason
-    assert f"the {ev['quick_turn_spread_deg']:.1f}° its reading wavers" in clip.reason
+    spread = times_text(ev["quick_turn_spread_deg"], ev["quick_turn_spreads"], f.threshold)
+    assert f"the {spread} its reading wavers" in clip.reason
+    # The words' own arithmetic holds: so many times the spread stated is the limit stated
+    # (QA pass 22: "warns from 25.6° (9 times the 2.8° …)", 25.2°).
+    said = re.search(r"warns from ([\d.]+)° \((\d+) times the ([\d.]+)°", clip.reason)
+    assert said, clip.reason
+    assert format_limit(float(said[2]) * float(said[3]), "deg") == f"{said[1]}°"
+    # The page's evidence states the spread as the words do, and the quick turn as its value.
+    from formcheck.render._common import evidence_rows
+
+    rows = dict(evidence_rows(f))
+    assert rows["the reading's own spread"] == f"{said[3]}°"
+    assert rows["quick turn"] == format_value(f.value, "deg", f.threshold)
     # The rep warned is not told that no warning does not rule a twist out; another is.
     reps = {a.rep: a.reason for a in result.assessable if a.fault == "jerky_twist" and a.rep}
     assert "no warning" not in reps[f.rep]
@@ -194,7 +208,7 @@ def test_where_the_least_size_is_the_limit_the_caveat_says_so():
     result = analyze_sequence(_row(20.0), cfg)
     (clip,) = [a for a in result.assessable if a.fault == "jerky_twist" and a.rep is None]
     least = cfg.faults_for("row").jerky_twist.min_landmark_quick_turn_deg
-    assert (f"a quick turn warns from {format_value(least, 'deg')} (the least size judged;"
+    assert (f"a quick turn warns from {format_limit(least, 'deg')} (the least size judged;"
             in clip.reason)
     assert {f.threshold for f in _twists(result)} == {least}
 

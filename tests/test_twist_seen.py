@@ -207,7 +207,7 @@ def test_a_fast_rotation_across_a_picture_cut_is_not_judged():
     assert not [f for f in flagged.findings if f.fault == "jerky_twist"]
     clip = _twist(flagged, None)
     assert clip.assessable
-    assert "1 fast rotation(s) not judged: the picture jumped (camera cut or lost track)" \
+    assert "1 fast rotation not judged: the picture jumped (camera cut or lost track)" \
         in clip.reason
 
 

@@ -53,6 +53,71 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+#: Short unit suffixes for display; anything else is appended after a space.
+UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
+                               "deg/s^3": "°/s³", "%": "%"}
+
+
+def _limit_decimals(limit: float | None) -> int:
+    """Decimals a value of 10 or more is shown with beside ``limit``, the one it was judged
+    against: as many as the limit itself needs to be shown as the rule used it (a rounding's
+    20.3°: one; a lockout's 10°: none). From 100 none: a twist's blended rate limit of
+    312.4°/s reads 312°/s (a tenth of a degree there is no reading anyone can use)."""
+    if limit is None or not math.isfinite(limit) or abs(limit) >= 100:
+        return 0
+    if abs(limit) >= 10:
+        return 0 if float(round(limit, 1)).is_integer() else 1
+    return 1
+
+
+def format_value(value: float | None, unit: str, limit: float | None = None) -> str:
+    """``24°``, ``130°/s``, ``0.083 of torso``: short, for labels, tables and messages. With
+    ``limit`` (the limit the value was judged against), a value of 10 or more keeps the
+    decimals the limit needs (``format_limit``): 20.8° against 20.3°, never 21° against
+    20°, whose rounding can show a value past its limit as equal to it, or a grade's band
+    ("severe from 32°", 1.6 × 20.3°) as reached by a value that did not reach it (32.3°,
+    moderate). One function for every surface (video, page, terminal, CSV's words, live)
+    and the rules' own words (the twist's "warns from …")."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    mag = abs(value)
+    if unit.startswith("%") and 1 <= mag < 100:  # the messages give % of torso to 0.1
+        text = f"{value:.1f}"
+    elif mag >= 10:
+        text = f"{value:.{_limit_decimals(limit)}f}"
+    else:
+        text = f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
+    if unit in UNIT_SUFFIX:
+        return text + UNIT_SUFFIX[unit]
+    if unit.startswith("%"):  # "% of torso" → "16% of torso"
+        return text + unit
+    return f"{text} {unit}" if unit else text
+
+
+def format_limit(limit: float | None, unit: str) -> str:
+    """A limit as the rule used it: to 0.1 where it is not whole (a held rounding's 20.3°),
+    else as ``format_value`` shows it (10°, 250°/s)."""
+    return format_value(limit, unit, limit)
+
+
+def times_text(spread: float, times: float, limit: float, unit: str = "deg") -> str:
+    """``spread`` for words that give ``limit`` as ``times`` times it ("warns from 25.6° (9
+    times the 2.84° its reading wavers …)"): to 0.01, or to as many more decimals (up to
+    four) as it takes for ``times`` times the number stated to show as the limit is shown
+    (``format_limit``): 9 times "2.03°" reads 18.3°, where the limit, 9 times 2.025°, is
+    18.2° ("2.025°" then). A limit that is not that product (a least value) takes 0.01."""
+    suffix = UNIT_SUFFIX.get(unit, "")
+    if not (math.isfinite(spread) and math.isfinite(limit)) \
+            or abs(times * spread - limit) > 1e-9 * max(1.0, abs(limit)):
+        return f"{spread:.2f}{suffix}"
+    shown = format_limit(limit, unit)
+    for d in (2, 3, 4):
+        text = f"{spread:.{d}f}"
+        if format_limit(times * float(text), unit) == shown:
+            break
+    return text + suffix
+
+
 def severity_rank(severity: str) -> int:
     """0 for mild … 2 for severe; unknown names rank as mild so they still count as a warning."""
     return SEVERITIES.index(severity) if severity in SEVERITIES else 0
@@ -254,7 +319,9 @@ class Report:
         (``start_s``–``end_s``) runs into rep ``rep``'s movement (its phases other than the
         still ``REST_PHASES``; the whole rep when it has no phases) for at least the rule's
         shortest counted stretch (``evidence["min_duration_s"]``; any overlap when not
-        recorded), in the order of ``findings``. A back held rounded from rep 1 through rep 3
+        recorded), measured as the rule measures it, each frame one frame's time
+        (``frame_step_s``: 5 frames at 30 fps last 0.17 s, though their stamps lie 0.13 s
+        apart), in the order of ``findings``. A back held rounded from rep 1 through rep 3
         is one finding of rep 1 (its worst moment), but reps 2 and 3 were not "ok": every sink
         says so (``reps_csv``, the terminal, the page, the batch summary). A fault that starts
         while the lifter sets up for the next rep is that rep's alone. Findings outside every
@@ -279,6 +346,7 @@ class Report:
                 moving = [(r.start_s, r.end_s)]
             spans += [(a, b, r.index, k) for k, (a, b) in enumerate(moving)]
         spans.sort(key=lambda sp: sp[0])
+        step = self.frame_step_s
         starts = [sp[0] for sp in spans]
         reach = list(itertools.accumulate((sp[1] for sp in spans), max))  # latest end so far
         out: dict[tuple[str, int], list[Finding]] = {}
@@ -297,11 +365,24 @@ class Report:
                 i -= 1
             shortest = float(f.evidence.get("min_duration_s") or 0.0)
             for rep, parts in hit.items():
-                # Summed in the rep's phase order, as the overlaps are everywhere else.
-                overlap = sum(part for _, part in sorted(parts))
+                # Summed in the rep's phase order, as the overlaps are everywhere else; the
+                # frames there, each one frame's time (the stamps' span and one step).
+                overlap = sum(part for _, part in sorted(parts)) + step
                 if overlap >= shortest - 1e-6:
                     out.setdefault((f.fault, rep), []).append(f)
         return {k: tuple(v) for k, v in out.items()}
+
+    @property
+    def frame_step_s(self) -> float:
+        """One frame's time (1 / the frame rate analysed; the video's when the summary does
+        not say), which the rules count each frame of a stretch as (``analysis.signal.
+        run_durations``); 0 when neither says."""
+        fps = self.summary.get("fps") or (self.video.fps if self.video is not None else 0.0)
+        try:
+            fps = float(fps)
+        except (TypeError, ValueError):
+            return 0.0
+        return 1.0 / fps if math.isfinite(fps) and fps > 0 else 0.0
 
     def assessment(self, fault: str, rep: int | None = None) -> Assessment | None:
         for a in self.assessable:

@@ -44,7 +44,18 @@ from formcheck.config import (
     ViewConfig,
     grade,
 )
-from formcheck.report import FAULT_TITLES, Assessment, Estimate, Finding, Rep, new_assessment
+from formcheck.report import (
+    FAULT_TITLES,
+    Assessment,
+    Estimate,
+    Finding,
+    Rep,
+    counted,
+    format_limit,
+    format_value,
+    new_assessment,
+    times_text,
+)
 
 #: Phase name for a finding that peaks after its rep ends (one peaking before it starts is in
 #: its ``SETUP_PHASE``, the same name as the set-up a rep owns).
@@ -378,8 +389,12 @@ def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value
     s, e, peak = episode
     t = ctx.sig.t_s
     rep, phase = _place(ctx, s, e, peak) if placed is None else placed
+    # How long it lasted as the rule measures it against ``min_duration_s`` (``decide``: each
+    # frame counts one frame step, so 5 frames at 30 fps last 0.17 s, though the first and
+    # last are 0.13 s apart): every surface that sets the two side by side uses this one.
+    duration = float(run_durations(t, np.array([s]), np.array([e]))[0])
     evidence = {**evidence, "series": series, "frames": [s, e - 1], "peak_frame": peak,
-                "view": ctx.view.name}
+                "view": ctx.view.name, "duration_s": duration}
     return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
                    peak_s=float(t[peak]), severity=grade(fault, value, threshold),
                    value=float(value),
@@ -644,11 +659,13 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         # The error bar was measured for the rise (over the lifter's own straightest frames);
         # against the fixed neutral, a population guess, no error was measured: none is given.
         err = flex_err if by_rise else None
-        detail = (f"back rounded about {value:.0f}° (±{err:.0f}°) more than at your "
-                  "straightest" + (f" (counted from an outline {th.max_own_arch_pct:g}% of "
-                                   "the torso concave: yours read more arched)" if floored
+        shown = format_value(value, "deg", threshold)  # as every surface shows it
+        detail = (f"back rounded about {shown} (±{err:.0f}°) more than at your "
+                  "straightest" + (f" (counted from a back curved in (arched) "
+                                   f"{th.max_own_arch_pct:g}% of its shoulder-to-hip length: "
+                                   "yours read more arched)" if floored
                                    else "") if by_rise else
-                  f"back held rounded about {value:.0f}° past a typical neutral bent-over "
+                  f"back held rounded about {shown} past a typical neutral bent-over "
                   f"back ({_level_note(measured_own, base)})")
         findings.append(_finding(
             ctx, "rounded_back", ep, value, threshold, "deg",
@@ -704,13 +721,23 @@ def _without_clause(words: str, clause: str) -> str | None:
 def _level_note(own: float, base: float) -> str:
     """What a rounding judged against the typical neutral (the level) can say about the
     lifter's own straightest bent-over frames (``own``, ``base``: bows as fractions of the
-    chord, NaN ``own``: too few frames to know it): only what was measured."""
+    chord, NaN ``own``: too few frames to know it): only what was measured, in words a
+    lifter reads without the outline's jargon. The bow is how far the back's outline stands
+    off the straight shoulder-hip line, as a share of that line: its sign is said as a
+    direction (a negative bow is an outline curved in, arched), never as "bowed -0.7%"."""
     if not np.isfinite(own):
         return "a rough estimate: too few bent-over frames to know your own straightest back"
-    than = "past" if own >= base else "straighter than"
-    return (f"a rough estimate against a typical back: your straightest bent-over frames "
-            f"bowed {round(100.0 * own, 1) + 0.0:.1f}% of the torso, {than} its "
-            f"{100.0 * base:.1f}%")  # + 0.0: a bow rounding to -0.0 reads 0.0
+    pct = round(100.0 * own, 1) + 0.0  # + 0.0: a bow rounding to -0.0 reads 0.0
+    if pct > 0:
+        yours = f"curved out {pct:.1f}%"
+    elif pct < 0:
+        yours = f"curved in (arched) {-pct:.1f}%"
+    else:
+        yours = "was straight (0.0%)"
+    # As short as the words it replaced allow: the video's banner gives a message whole only
+    # where it fits (else its short form).
+    return (f"a rough estimate: a typical bent-over back curves out {100.0 * base:.1f}% of "
+            f"its shoulder-to-hip length; yours, at its straightest, {yours}")
 
 
 def _why_back_not_judged(ctx: FaultContext, usable: np.ndarray, judged: np.ndarray, rep: Rep,
@@ -1112,7 +1139,7 @@ def jerky_twist(ctx: FaultContext) -> RuleOutcome:
     usable &= ~_near_breaks(sig.tracking_break, half)
     # The limit the surfaces draw and compare with: each frame's own (``need_rate_t``, what
     # the frame was judged against), never a summary of it.
-    assessments = _with_skipped(assessments, skipped, "fast rotation(s)")
+    assessments = _with_skipped(assessments, skipped, "fast rotation")
     series = (
         Series("twist_rate", "Shoulder-vs-hip rotation speed", "deg/s", sig.t_s, speed,
                threshold_t=need_rate_t, fault="jerky_twist", judged=usable,
@@ -1273,6 +1300,10 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     spread = _robust_spread(read)
     spreads, outline_need, max_hip, least = _quick_turn_limits(th, tw.landmark_fit)
     limit = max(least, spreads * spread)
+    # The spread to 0.01° (or as many more decimals as it takes): "9 times the 2.84°" makes
+    # the 25.6° limit the words state, where "9 times the 2.8°" made 25.2° (the message, the
+    # caveat and the page's evidence say it alike: ``times_text``).
+    wavers = times_text(spread, spreads, limit)
     x = np.where(seen, size, np.nan)
     findings = []
     skipped = {"tracking_break": 0, "hips_turned": 0}
@@ -1312,12 +1343,13 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
         rate = float(np.nanmax(rates)) if np.isfinite(rates).any() else float("nan")
         findings.append(_finding(
             ctx, "jerky_twist", (s, e, peak), value, limit, "deg", "twist_quick_turn",
-            f"shoulders snapped about {value:.0f}° to the lifter's {side} against the hips "
+            f"shoulders snapped about {format_value(value, 'deg', limit)} to the lifter's "
+            f"{side} against the hips "
             # (the peak rate is stated where it was checked: square-on, round 12)
             f"in a quick turn" + (f", at up to {rate:.0f}°/s" if rate == rate and not from_side
                                   else "")
             + f" (read as a turn rising over {tw.quick_turn_rise_s:g} s; the reading wavers "
-            f"{spread:.1f}° on this lifter without a twist)",
+            f"{wavers} on this lifter without a twist)",
             {"signals": ["twist_quick_turn", "twist_angle"], "quick_turn_deg": value,
              "twist_deg": value, "twist_side": side, "twist_cue": cue,
              "quick_turn_spread_deg": spread, "twist_rate_deg_s": rate,
@@ -1331,17 +1363,16 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
             placed=placed))
     # What the limit is on this lifter, beside what the fit found on renders: a twist under
     # it is not warned here, however the renders went.
-    by = (f"{spreads:g} times the {spread:.1f}° its reading wavers "
+    by = (f"{spreads:g} times the {wavers} its reading wavers "
           "without a twist" if limit > least else
-          f"the least size judged; its reading wavers {spread:.1f}° without a twist")
+          f"the least size judged; its reading wavers {wavers} without a twist")
     if from_side:
         by += (f", and only where the upper back's outline turns {outline_need:g} "
                "times its own spread with it")
-    # The limit to the figures the other surfaces show it with (whole degrees from 10°).
-    shown = f"{limit:.0f}" if limit >= 10 else f"{limit:.1f}"
+    # The limit to the figures the other surfaces show it with (``format_limit``).
     assessments = _with_note(assessments, f"on this lifter a quick turn warns from "
-                             f"{shown}° ({by})", reps_too=True)
-    assessments = _with_skipped(assessments, skipped, "quick turn(s)")
+                             f"{format_limit(limit, 'deg')} ({by})", reps_too=True)
+    assessments = _with_skipped(assessments, skipped, "quick turn")
     assessments = require_judged_frames(
         ctx, assessments, usable, {f.rep for f in findings},
         lambda rep: ("the twist was read on too few of this rep's frames (" + _parts_read(tw)
@@ -1429,21 +1460,22 @@ def _quick_turn_series(ctx: FaultContext, size: np.ndarray, limit: float | None,
 
 def _with_skipped(assessments: tuple[Assessment, ...], skipped: dict[str, int],
                   what: str) -> tuple[Assessment, ...]:
-    """The clip's assessment, if judged, with why any twist-like ``what`` was left out:
+    """The clip's assessment, if judged, with why any twist-like ``what`` (a noun, counted:
+    "1 fast rotation", "2 fast rotations") was left out:
     ``skipped["tracking_break"]`` near a picture jump, ``skipped["hips_turned"]`` with the
     hips turning too, ``skipped["outline_still"]`` (seen from the side) with the upper back's
     outline still."""
     notes = []
     if skipped["tracking_break"]:
-        notes.append(f"{skipped['tracking_break']} {what} not judged: the picture jumped "
+        notes.append(f"{counted(skipped['tracking_break'], what)} not judged: the picture jumped "
                      "(camera cut or lost track)")
     if skipped["hips_turned"]:
-        notes.append(f"{skipped['hips_turned']} {what} not counted: the hips turned with the "
-                     "shoulders (a whole-body turn, not a twist of the spine)")
+        notes.append(f"{counted(skipped['hips_turned'], what)} not counted: the hips turned "
+                     "with the shoulders (a whole-body turn, not a twist of the spine)")
     if skipped.get("outline_still"):
-        notes.append(f"{skipped['outline_still']} {what} not counted: the upper back's outline "
-                     "did not turn with them (the landmarks alone also move without a twist "
-                     "seen from the side)")
+        notes.append(f"{counted(skipped['outline_still'], what)} not counted: the upper back's "
+                     "outline did not turn with them (the landmarks alone also move without a "
+                     "twist seen from the side)")
     return _with_note(assessments, "; ".join(notes))
 
 

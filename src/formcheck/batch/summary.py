@@ -24,6 +24,7 @@ from formcheck.errors import FormcheckError
 from formcheck.fsutil import write_text_atomic
 from formcheck.render._common import (
     fault_title,
+    format_limit,
     format_value,
     judged_reps,
     not_judged,
@@ -161,8 +162,8 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
         worst_rep=("" if w is None else "outside reps" if w.rep is None else str(w.rep)),
         worst_fault=fault_title(w.fault) if w else "",
         worst_severity=w.severity if w else "",
-        worst_value=(f"{format_value(w.value, w.unit)} (limit "
-                     f"{format_value(w.threshold, w.unit)})") if w else "",
+        worst_value=(f"{format_value(w.value, w.unit, w.threshold)} (limit "
+                     f"{format_limit(w.threshold, w.unit)})") if w else "",
         worst_at_s=round(float(w.peak_s), 2) if w else None,
         not_assessable=missing,
     )

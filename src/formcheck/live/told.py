@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from formcheck.render._common import assessment_for, fault_title, format_value
+from formcheck.analysis.signal import run_durations, runs
+from formcheck.render._common import assessment_for, fault_title, format_limit, format_value
 from formcheck.report import Finding, Notice, Report
 
 #: ``Notice.kind`` of a live warning the whole set does not confirm.
@@ -71,7 +72,8 @@ class Correction:
 
 def _what(f: Finding) -> str:
     return (f"{fault_title(f.fault)} peaking at {f.peak_s:.2f} s, "
-            f"{format_value(f.value, f.unit)} (limit {format_value(f.threshold, f.unit)}), "
+            f"{format_value(f.value, f.unit, f.threshold)} "
+            f"(limit {format_limit(f.threshold, f.unit)}), "
             f"{f.severity}")
 
 
@@ -175,7 +177,8 @@ def _not_kept(f: Finding, same: list[Finding], report: Report, series: dict) -> 
     if same:
         near = min(same, key=lambda g: abs(g.peak_s - f.peak_s))
         why += (f"; it places the nearest {fault_title(f.fault)} {_rep_words(near.rep)}, "
-                f"peaking at {near.peak_s:.2f} s ({format_value(near.value, near.unit)})")
+                f"peaking at {near.peak_s:.2f} s "
+                f"({format_value(near.value, near.unit, near.threshold)})")
     return why
 
 
@@ -205,21 +208,27 @@ def _reading(f: Finding, report: Report, series: dict) -> str:
     # The frame the words are about: the highest reading, or, when some frames are past their
     # limit, the highest of those; its own limit is the one stated.
     k = int(np.nanargmax(np.where(past if past.any() else judged, values, np.nan)))
-    v, line = float(values[k]), format_value(float(limits[k]), s.unit)
+    v, lim = float(values[k]), float(limits[k])
+    line = format_limit(lim, s.unit)
     lim_span = limits[judged & np.isfinite(values)]
     if lim_span.min() != lim_span.max():  # the limit differs over the span: name the frame
         if not past.any():
-            return (f"the whole set reads at most {format_value(v, s.unit)} {where} (at "
+            return (f"the whole set reads at most {format_value(v, s.unit, lim)} {where} (at "
                     f"{t[k]:.2f} s), under the limit line of {line} at that frame")
-        reading = (f"the whole set reads {format_value(v, s.unit)} at {t[k]:.2f} s {where}, "
+        reading = (f"the whole set reads {format_value(v, s.unit, lim)} at {t[k]:.2f} s {where}, "
                    f"past the limit line of {line} at that frame")
     elif not past.any():
-        return (f"the whole set reads at most {format_value(v, s.unit)} {where}, under the "
+        return (f"the whole set reads at most {format_value(v, s.unit, lim)} {where}, under the "
                 f"limit line of {line}")
     else:
-        reading = f"the whole set reads up to {format_value(v, s.unit)} {where}, past the " \
+        reading = f"the whole set reads up to {format_value(v, s.unit, lim)} {where}, past the " \
                   f"limit line of {line}"
-    dur = float(t[past][-1] - t[past][0]) if past.sum() > 1 else 0.0
+    # The longest stretch past the limit, measured as the rule measures it against its
+    # shortest counted stretch (each frame one frame's time: 5 frames at 30 fps last 0.17 s,
+    # not the 0.13 s between their stamps, which read "0.13 s (needs 0.15 s)" of a stretch
+    # the rule would have counted).
+    starts, ends = runs(past)
+    dur = float(run_durations(t, starts, ends).max()) if starts.size else 0.0
     held = f.evidence.get("min_duration_s")
     # A per-frame limit is met at a stretch's peak (its duration is taken against the lowest
     # limit): the time past each frame's own limit is not what the rule held it to.

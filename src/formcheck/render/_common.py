@@ -11,24 +11,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from formcheck.report import (  # noqa: F401 (severity helpers re-exported for renderers)
+from formcheck.report import (  # noqa: F401 (severity and number helpers re-exported)
     FAULT_TITLES,
     FAULTS,
     SEVERITIES,
+    UNIT_SUFFIX,
     Assessment,
     Finding,
     Report,
+    counted,
+    format_limit,
+    format_value,
     runs_on_text,
     severity_rank,
+    times_text,
     worst,
 )
 
 if TYPE_CHECKING:
     from formcheck.analysis.series import Series
 
-#: Short unit suffixes for display; anything else is appended after a space.
-_UNIT_SUFFIX: dict[str, str] = {"deg": "°", "deg/s": "°/s", "deg/s^2": "°/s²",
-                                 "deg/s^3": "°/s³", "%": "%"}
+#: Short unit suffixes for display (``report.UNIT_SUFFIX``); anything else is appended after a
+#: space.
+_UNIT_SUFFIX = UNIT_SUFFIX
 
 #: Status kinds of one (rep, fault) cell; ``through``: no finding of its own, but another
 #: rep's finding runs through this rep (``Report.runs_through``), so it is not "ok".
@@ -39,26 +44,14 @@ def fault_title(fault: str) -> str:
     return FAULT_TITLES.get(fault, fault.replace("_", " "))
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """``24°``, ``130°/s``, ``0.083 of torso`` — short, for labels and tables."""
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    mag = abs(value)
-    if unit.startswith("%") and 1 <= mag < 100:  # the messages give % of torso to 0.1
-        text = f"{value:.1f}"
-    else:
-        text = f"{value:.0f}" if mag >= 10 else f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
-    if unit in _UNIT_SUFFIX:
-        return text + _UNIT_SUFFIX[unit]
-    if unit.startswith("%"):  # "% of torso" → "16% of torso"
-        return text + unit
-    return f"{text} {unit}" if unit else text
-
-
-def format_range(lo: float, hi: float, unit: str) -> str:
-    """``250–420°/s`` (``format_value`` of both ends, the unit once when it is a short
-    suffix), or the one value when both ends read the same (``350°/s``)."""
-    a, b = format_value(lo, unit), format_value(hi, unit)
+def format_range(lo: float, hi: float, unit: str,
+                 limits: tuple[float, float] | None = None) -> str:
+    """``250–420°/s``: a range of limits (``format_limit`` of both ends; with ``limits``,
+    ``format_value`` of each end beside its own limit, e.g. the grade bands' multiples of
+    the limits), the unit once when it is a short suffix, or the one value when both ends
+    read the same (``350°/s``)."""
+    like = (lo, hi) if limits is None else limits
+    a, b = format_value(lo, unit, like[0]), format_value(hi, unit, like[1])
     if a == b:
         return b
     suffix = _UNIT_SUFFIX.get(unit)
@@ -75,7 +68,7 @@ def limit_text(s: Series) -> str | None:
     if not s.has_limit:
         return None
     if s.threshold_t is None:
-        return format_value(s.threshold, s.unit)
+        return format_limit(s.threshold, s.unit)
     rng = s.judged_limits() or s.limit_span()
     if rng is None:
         return None
@@ -102,6 +95,25 @@ def finding_where(f: Finding) -> str:
     return "outside reps" if f.rep is None else f"rep {f.rep}"
 
 
+def finding_lasted(f: Finding) -> str | None:
+    """How long a finding lasted, measured as its rule measured it against its shortest
+    counted stretch (``evidence["duration_s"]``: each frame counts one frame's time), with
+    that shortest stretch: ``5 frames, 0.17 s (shortest counted 0.15 s)``. Not the time
+    between its first and last frames (0.13 s there), which set beside "0.15 s" read as a
+    finding shorter than its rule allows. None for a report that did not record it."""
+    duration = f.evidence.get("duration_s")
+    if not isinstance(duration, (int, float)) or not math.isfinite(duration):
+        return None
+    frames = f.evidence.get("frames")
+    text = f"{duration:.2f} s"
+    if isinstance(frames, (list, tuple)) and len(frames) == 2:
+        text = f"{counted(int(frames[1]) - int(frames[0]) + 1, 'frame')}, {text}"
+    shortest = f.evidence.get("min_duration_s")
+    if isinstance(shortest, (int, float)):
+        text += f" (shortest counted {shortest:.2f} s)"
+    return text
+
+
 def not_judged(report: Report) -> list[tuple[str, str, str | None]]:
     """``(fault, scope, reason)`` for every fault that could not be judged, one line per fault
     and reason: a rep that repeats the whole clip's reason is folded into it."""
@@ -123,13 +135,16 @@ def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | Non
             groups.setdefault((a.fault, a.reason), []).append(a.rep)
     if assessable:
         # A judged rep whose caveat is the clip's last clauses (the clip's begins with one more,
-        # e.g. the twist's "no warning does not rule a twist out", left off a warned rep) is
-        # covered by the clip's line: the same paragraph is not printed twice.
+        # e.g. the twist's "no warning does not rule a twist out", left off a warned rep) or
+        # its first ones (the clip's ends with one more, e.g. "1 fast rotation not judged: the
+        # picture jumped", said of the clip only) is covered by the clip's line: the same
+        # paragraph is not printed twice.
         whole = {fault: reason for (fault, reason), reps in groups.items()
                  if None in reps and reason}
         for (fault, reason), reps in list(groups.items()):
             clip = whole.get(fault)
-            if reason and None not in reps and clip and clip.endswith("; " + reason):
+            if reason and None not in reps and clip and (
+                    clip.endswith("; " + reason) or clip.startswith(reason + "; ")):
                 groups[(fault, clip)].extend(groups.pop((fault, reason)))
     groups = _numbers_as_ranges(groups)
     out = []
@@ -261,11 +276,21 @@ EVIDENCE_LABELS: dict[str, str] = {
     "judged_by": "decided by",
     "bulge": "back bow at the worst frame",
     "neutral_bulge": "bent-over neutral",
-    "own_neutral_bulge": "your straightest bent-over frames",
+    "own_neutral_bulge": "your straightest bent-over frames, as counted",
     "trunk_inclination": "trunk from vertical",
     "head_neck_drop": "head-neck angle drop",
     "head_neck_supports": "head-neck drop also seen",
-    "min_duration": "shortest counted",
+    "min_duration": "shortest counted (each frame counts one frame's time)",
+    # The over-extension rule's frames (standing tall, or bent over), not the rep's phase: a
+    # card said "Where: rep 1, lowering" over "where: lockout" (bad013, the lifter still
+    # standing tall as the bar began to come down).
+    "where": "judged on",
+    "flexion": "estimated spinal flexion",
+    "flexion_error": "error bar of that estimate",
+    "own_measured_bulge": "your straightest bent-over frames, as measured",
+    "own_neutral_floored": "counted from the most arched outline allowed instead",
+    "trunk_lean": "trunk leaning forward",
+    "duration": "lasted (each frame counts one frame's time)",
     "frames": "frames (first, last)",
     "deg_per_bulge_pct": "degrees of flexion per % of torso of bow",
     "deg_per_lean_deg": "degrees of flexion per degree of trunk lean",
@@ -294,6 +319,8 @@ EVIDENCE_LABELS: dict[str, str] = {
 _EVIDENCE_WORDS: dict[str, str] = {
     "rise": "rise over your straightest bent-over frames",
     "level": "bow past the bent-over neutral",
+    "lockout": "standing tall (hips high, trunk upright: the lockout)",
+    "bent over": "bent-over frames",
 }
 
 
@@ -309,8 +336,10 @@ def split_unit(key: str) -> tuple[str, str]:
     return key, ""
 
 
-def plain_value(value: object, unit: str = "") -> str:
-    """A value for people: yes/no, numbers with their unit, lists joined, codes in words."""
+def plain_value(value: object, unit: str = "", limit: float | None = None) -> str:
+    """A value for people: yes/no, numbers with their unit (``limit``: the limit a value in
+    that unit is read against, whose decimals it keeps, ``format_value``; seconds to 0.01 s,
+    as a finding's times are given), lists joined, codes in words."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
@@ -318,12 +347,16 @@ def plain_value(value: object, unit: str = "") -> str:
     if isinstance(value, float):
         if value.is_integer() and not unit:
             return str(int(value))
-        return format_value(value, unit) if math.isfinite(value) else "n/a"
+        if unit == "s" and math.isfinite(value):
+            return f"{value:.2f} s"
+        return format_value(value, unit, limit) if math.isfinite(value) else "n/a"
     if value is None:
         return "n/a"
     if isinstance(value, (list, tuple)):
-        return ", ".join(plain_value(v, unit) for v in value)
+        return ", ".join(plain_value(v, unit, limit) for v in value)
     return _EVIDENCE_WORDS.get(str(value), str(value))
+
+
 
 
 def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
@@ -338,7 +371,15 @@ def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
         elif key == "signals" and isinstance(value, (list, tuple)):
             value = ", ".join(str(v).replace("_", " ") for v in value)
         label = EVIDENCE_LABELS.get(base, base.replace("_", " "))
-        out.append((label, plain_value(value, unit)))
+        times = f.evidence.get("quick_turn_spreads")
+        if key == "quick_turn_spread_deg" and isinstance(value, float) \
+                and isinstance(times, (int, float)):
+            # As the rule's words state it: so many times it makes the limit they state.
+            out.append((label, times_text(value, float(times), f.threshold)))
+            continue
+        # A value in the finding's unit (its flexion, its quick turn) as the finding's own value
+        # is shown: to the decimals its limit needs (20.8° beside a 20.3° limit, not 21°).
+        out.append((label, plain_value(value, unit, f.threshold if unit == f.unit else None)))
     return out
 
 
@@ -347,7 +388,7 @@ def finding_text(f: Finding) -> str:
     if f.message:
         return f.message
     where = f"Rep {f.rep}: " if f.rep is not None else ""
-    return f"{where}{fault_title(f.fault)} ({format_value(f.value, f.unit)})"
+    return f"{where}{fault_title(f.fault)} ({format_value(f.value, f.unit, f.threshold)})"
 
 
 def capitalized(title: str) -> str:
@@ -367,7 +408,8 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
     else:
         where = f" in rep {f.rep}" if rep else ""
     side = f.evidence.get("twist_side")
-    return (f"{capitalized(fault_title(f.fault))}{where}: {format_value(f.value, f.unit)} "
+    return (f"{capitalized(fault_title(f.fault))}{where}: "
+            f"{format_value(f.value, f.unit, f.threshold)} "
             f"({f.severity})" + (f", to the {side}" if side in ("left", "right") else ""))
 
 

@@ -33,9 +33,11 @@ from formcheck.render._common import (
     estimate_how,
     evidence_rows,
     fault_title,
+    finding_lasted,
     finding_text,
     finding_where,
     fit_width,
+    format_limit,
     format_range,
     format_value,
     judged_reps,
@@ -227,8 +229,8 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
         w = worst(st.findings)
         more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
         return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}{more}</span> '
-                f"{_e(format_value(w.value, w.unit))}"
-                f'<span class="why">limit {_e(format_value(w.threshold, w.unit))}</span>')
+                f"{_e(format_value(w.value, w.unit, w.threshold))}"
+                f'<span class="why">limit {_e(format_limit(w.threshold, w.unit))}</span>')
     if st.kind == THROUGH:  # another rep's finding: its grade is not this rep's
         w = worst(st.findings)
         return (f'<span class="tag through">{_e(through_text(st))}</span>'
@@ -319,7 +321,9 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
         ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "") + _through_reps(
             report, f)),
         ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
-        ("Peak", f"{format_value(f.value, f.unit)} (limit {format_value(f.threshold, f.unit)})"),
+        *([("Lasted", lasted)] if (lasted := finding_lasted(f)) else []),
+        ("Peak", f"{format_value(f.value, f.unit, f.threshold)} "
+                 f"(limit {format_limit(f.threshold, f.unit)})"),
     ]
     evidence = evidence_rows(f, series_labels)
     more = (f"<details><summary>Evidence</summary>{_dl(evidence)}</details>" if evidence else "")
@@ -378,8 +382,8 @@ def _clip_limits(report: Report, series: dict[str, Series], fault: str) -> str:
         by = f", {s.limit_by}" if s is not None and s.limit_by and lo != hi else ""
         mod, sev = bands.moderate_x_limit, bands.severe_x_limit
         said.append(f"limit {format_range(lo, hi, unit)}{by}{what} (moderate from "
-                    f"{format_range(lo * mod, hi * mod, unit)}, severe from "
-                    f"{format_range(lo * sev, hi * sev, unit)})")
+                    f"{format_range(lo * mod, hi * mod, unit, (lo, hi))}, severe from "
+                    f"{format_range(lo * sev, hi * sev, unit, (lo, hi))})")
     return f" In this clip: {'; '.join(said)}."
 
 

@@ -25,6 +25,7 @@ from formcheck.render._common import (
     fault_title,
     finding_short_text,
     finding_text,
+    format_limit,
     format_value,
     not_judged_text,
     robust_range,
@@ -918,11 +919,12 @@ class OverlayRenderer:
         # A value the rule did not judge (drawn muted) is no reading against the limit: a
         # lockout-only angle reads -127° while bent over.
         judged = j >= 0 and (s.judged is None or bool(s.judged[j]))
-        parts = [f"now {format_value(now, short)}" if judged else "not judged"]
-        # This frame's limit (a per-frame one: the one this frame was judged against).
+        # This frame's limit (a per-frame one: the one this frame was judged against); the
+        # reading is shown to the decimals the limit needs (``format_value``).
         limit = s.limit_at(j) if j >= 0 or s.threshold_t is None else None
+        parts = [f"now {format_value(now, short, limit)}" if judged else "not judged"]
         if limit is not None:
-            parts.append(f"limit {format_value(limit, short)}")
+            parts.append(f"limit {format_limit(limit, short)}")
         narrow = self.narrow(width, lay)
         # Narrow: the fault's name (the banner's words) for the long signal name.
         label = (fault_title(s.fault).capitalize() if narrow and s.fault else s.label or s.name)

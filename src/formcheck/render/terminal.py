@@ -17,6 +17,7 @@ from formcheck.render._common import (
     estimate_how,
     fault_title,
     finding_text,
+    format_limit,
     format_value,
     not_judged,
     through_text,
@@ -74,7 +75,7 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
         for f in sorted(report.findings, key=lambda f: (f.start_s, f.fault)):
             line = Text(finding_text(f))
             line.append(f" ({f.start_s:.1f}–{f.end_s:.1f} s, limit "
-                        f"{format_value(f.threshold, f.unit)})", style="dim")
+                        f"{format_limit(f.threshold, f.unit)})", style="dim")
             grid.add_row(Text(f.severity, style=_STYLE.get(f.severity, "red")), line)
         console.print(grid)
     else:
@@ -128,7 +129,7 @@ def _cell(report: Report, fault: str, rep: int | None):
     if st.kind == FAULT:
         w = worst(st.findings)
         more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
-        return Text(f"{w.severity}{more} {format_value(w.value, w.unit)}",
+        return Text(f"{w.severity}{more} {format_value(w.value, w.unit, w.threshold)}",
                     style=_STYLE.get(w.severity, "red"))
     if st.kind == THROUGH:  # not this rep's grade: not in a grade's colour
         return Text(through_text(st), style=_STYLE[THROUGH])
