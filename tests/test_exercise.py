@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -223,7 +224,7 @@ def test_the_confidence_shown_is_the_pose_model_s_own(model, share):
         assert shown == f"squat ({EXERCISE_UNMEASURED})" and EXERCISE_UNMEASURED in page
         assert "%" not in shown and "%" not in page
     else:
-        want = f"{100 * share:.0f}% of such calls right"
+        want = f"{math.floor(100 * share + 1e-9)}% of such calls right"  # never rounded up
         assert shown == f"squat ({want})" and want in page
 
 

@@ -1043,6 +1043,9 @@ def test_an_unknown_estimate_says_why_not_how_sure():
     assert terminal._estimate(Estimate("side", 0.93), "view", " view") == \
         "side view (93% of frames agree)"
     assert "93% of frames agree" in html._estimate(Estimate("side", 0.93))
+    # A measured share is rounded down: 733 of 735 right is not "100%".
+    assert terminal._estimate(Estimate("squat", 0.997), "exercise") == \
+        "squat (99% of such calls right)"
     assert terminal._estimate(Estimate("row", 1.0, "user"), "exercise") == "row (set by you)"
 
 

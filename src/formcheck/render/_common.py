@@ -452,7 +452,8 @@ def estimate_how(est, confident: str = "") -> str:
         return "not recognised" if est.confidence > 0 else "could not be determined"
     if est.confidence is None:
         return EXERCISE_UNMEASURED
-    return f"{100 * est.confidence:.0f}%{confident}"
+    # Rounded down: a measured 733 of 735 right reads 99%, never a "100%" nobody measured.
+    return f"{math.floor(100 * est.confidence + 1e-9):.0f}%{confident}"
 
 
 def caveat_text(fault: str, caveat: str) -> str:
