@@ -197,6 +197,33 @@ def test_back_status_follows_the_finding_interval(setup, time_s, expect):
     assert r.status_at(frame_at(seq, time_s))["twist"] == "not_assessable"
 
 
+def test_the_back_is_drawn_ok_only_on_frames_a_back_rule_judged(setup):
+    """QA (session 22): the back's outline was drawn green ("ok") before the first rep and
+    on upright frames no back rule reads. Where every back rule says which frames it judged,
+    a frame none of them judged is drawn as not judged, whatever its rep's verdict; a finding
+    keeps its colour."""
+    report, seq, _ = setup
+    t = seq.t_s
+    judged_r = (t >= 1.0) & (t <= 1.5) | (t >= 3.0) & (t <= 3.5)
+    judged_o = (t >= 2.0) & (t <= 2.2)
+    series = {
+        "back_flexion": Series("back_flexion", "Back flexion", "deg", t, _rounding_deg(t),
+                               threshold=12.0, fault="rounded_back", judged=judged_r),
+        "hip_extension": Series("hip_extension", "Trunk behind the thighs", "deg", t,
+                                np.zeros_like(t), threshold=10.0,
+                                fault="lumbar_overextension", judged=judged_o),
+    }
+    r = OverlayRenderer(report, seq, series)
+    status = [r.status_at(frame_at(seq, s))["back"] for s in (1.2, 2.1, 3.25, 5.2)]
+    assert status == ["ok", "ok", "severe", "not_assessable"]
+    i = frame_at(seq, 5.2)
+    box = r.draw(black(seq), i)[trunk_box(seq, i)]
+    assert green_mask(box).sum() == 0
+    # A rule that says nothing of its frames leaves its reps' status as it was.
+    r = OverlayRenderer(report, seq, {"back_flexion": series["back_flexion"]})
+    assert r.status_at(frame_at(seq, 5.2))["back"] == "ok"
+
+
 def test_finding_edges_survive_a_json_round_trip(setup):
     _, seq, series = setup
     first, last = 88, 100  # t = 2.9333…, 3.3333…: JSON rounds them inside the frames

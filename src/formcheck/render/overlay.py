@@ -507,7 +507,16 @@ class OverlayRenderer:
             judged = [assessment_for(self.report, f, rep_no) for f in faults]
             if all(a is not None and not a.assessable for a in judged):
                 code[self._rep_of_frame == k] = _CODE_NOT_ASSESSABLE
+        # Inside a rep that is judged, a frame no rule of these faults judged (upright, the
+        # elbows over the outline, outside every rep) is not drawn "ok": only a judged frame
+        # can be (a rule with no judged mask keeps its rep's status).
         t = self.seq.t_s
+        with_mask = [s for s in self.series.values() if s.fault in faults and s.judged is not None]
+        if {s.fault for s in with_mask} == set(faults):
+            judged = np.zeros(len(code), dtype=bool)
+            for s in with_mask:  # by time: a live window draws the last frames of its series
+                judged |= np.isin(t, s.t_s[s.judged])
+            code[~judged & (code == _CODE_OK)] = _CODE_NOT_ASSESSABLE
         for f in self.report.findings:
             if f.fault in faults:
                 inside = _within(t, f.start_s, f.end_s)
