@@ -406,6 +406,19 @@ def test_bad_config_is_exit_7(tmp_path):
     assert proc.returncode == 7 and "nope" in one_error_line(proc)
 
 
+def test_an_output_folder_that_is_a_file_stops_the_batch_before_any_clip(tmp_path):
+    """QA (session 22): --out naming a file posed every clip, failed each one on writing
+    ("Not a directory") and then the summaries ("File exists"); the folder is checked first."""
+    touch(tmp_path / "in" / "a.mp4")
+    a_file = touch(tmp_path / "a_file")
+    for out in (a_file, a_file / "sub"):
+        proc = run_cli("batch", str(tmp_path / "in"), "--out", str(out))
+        assert proc.returncode == 9, proc.stderr
+        assert proc.stderr.splitlines() == [one_error_line(proc)]  # no clip row, no progress
+        assert "is a file, not a folder; pass another folder to --out" in proc.stderr
+    assert a_file.read_bytes() == b"x"
+
+
 def test_ray_engine_without_ray_names_the_extra(tmp_path):
     fake = touch(tmp_path / "fake" / "ray" / "__init__.py",
                  b"raise ImportError('No module named ray')\n").parent.parent

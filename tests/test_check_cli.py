@@ -108,6 +108,23 @@ def test_no_clips_and_bad_expect_file_usage(tmp_path):
     assert out.exit_code == 7 and "a file is for one clip" in out.stderr
 
 
+def test_an_unwritable_junit_path_stops_the_run_before_any_clip(tmp_path):
+    """QA (session 22): a --junit path under a file, or naming a folder, was found only when
+    the report was written, after every clip had been posed and compared (exit 9 then, with
+    "File exists" for a folder that is a file); it is checked first, like --out."""
+    clip = _copy_sample(ROUNDED, tmp_path)
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x", encoding="utf-8")
+    out = invoke(str(clip), "--no-cache", "--junit", str(a_file / "junit.xml"))
+    assert out.exit_code == 9, out.output
+    assert out.stdout == ""  # no clip was checked
+    assert out.stderr.strip() == (f"error: cannot write {a_file / 'junit.xml'}: {a_file} is a "
+                                  "file, not a folder; pass another file path to --junit")
+    out = invoke(str(clip), "--no-cache", "--junit", str(tmp_path))
+    assert out.exit_code == 9 and out.stdout == ""
+    assert out.stderr.strip().startswith(f"error: --junit {tmp_path} is a folder; give a file")
+
+
 def test_bad_threshold_override_is_code_7(tmp_path):
     out = invoke(str(SAMPLES), "--set", "rounded_back.nonsense=1")
     assert out.exit_code == 7 and out.stderr.startswith("error: unknown setting")

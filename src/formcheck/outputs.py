@@ -58,6 +58,29 @@ def check_output_dir(out_dir: Path) -> Path:
     return out_dir
 
 
+def check_output_target(path: Path, option: str = "--out", is_file: bool = False) -> Path:
+    """Raise ``OutputError`` now when the folder ``path`` (with ``is_file``, the file ``path``)
+    could not be created or written, without creating anything: a command that writes it only
+    at the end (``batch``'s summaries, ``check --junit``'s report) checks it before any clip is
+    decoded or posed. ``option`` names the option that gave it."""
+    path = Path(path)
+    fix = f"pass another {'file path' if is_file else 'folder'} to {option}"
+    if is_file and path.is_dir():
+        raise OutputError(f"{option} {path} is a folder; give a file path, e.g. "
+                          f"{path / 'formcheck.xml'}")
+    if not is_file and path.exists() and not path.is_dir():
+        raise OutputError(f"output folder {path} is a file, not a folder; {fix}")
+    here = path if path.is_dir() else path.parent
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    what = "" if is_file else "output folder "
+    if not here.is_dir():
+        raise OutputError(f"cannot write {what}{path}: {here} is a file, not a folder; {fix}")
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {what}{path}: permission denied in {here}; {fix}")
+    return path
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -146,6 +146,7 @@ def batch(
         from formcheck.config import load_config
         from formcheck.errors import InputNotFoundError
         from formcheck.fsutil import file_sha256
+        from formcheck.outputs import check_output_target
         from formcheck.pose.models import resolve_model
 
         cfg = load_config(config, set_ or ())
@@ -163,6 +164,7 @@ def batch(
             raise InputNotFoundError(
                 "no video files found in " + ", ".join(inputs)
                 + " (folders are searched for " + "video files; see `formcheck batch --help`)")
+        check_output_target(out)  # before any clip is posed, not when the summaries are due
         resolved = resolve_model(model)
         model_sha = file_sha256(resolved.path)
         settings = settings_sha256(cfg, ex, not no_video)

@@ -65,6 +65,10 @@ def check(
         from formcheck.config import load_config
 
         cfg = load_config(config, set_ or ())
+        if junit is not None:  # checked before any clip is posed, not when the report is due
+            from formcheck.outputs import check_output_target
+
+            check_output_target(junit, "--junit", is_file=True)
         if model is not None:  # a --model that does not exist stops the run (exit 5)
             from formcheck.pose.models import resolve_model
 
