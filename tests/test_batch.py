@@ -406,6 +406,23 @@ def test_bad_config_is_exit_7(tmp_path):
     assert proc.returncode == 7 and "nope" in one_error_line(proc)
 
 
+def test_the_frames_bar_ends_full_when_a_truncated_clip_decoded_fewer_frames():
+    """QA (session 22): a truncated clip's header listed 171 frames, 113 decoded; the batch
+    finished with the frames bar at 453/511, 89%."""
+    from formcheck.batch.monitor import RichMonitor
+    from formcheck.batch.task import ClipResult
+
+    mon = RichMonitor(2)
+    mon.total("cut", 171)
+    mon.frames("cut", 113)
+    mon.finished(ClipResult(key="cut", status=ANALYSED, pose="inference", frames=113))
+    mon.total("whole", 50)
+    mon.frames("whole", 40)  # the last progress message may come before the result
+    mon.finished(ClipResult(key="whole", status=ANALYSED, pose="inference", frames=50))
+    task = mon.progress.tasks[1]
+    assert (task.completed, task.total) == (163, 163)
+
+
 def test_an_output_folder_that_is_a_file_stops_the_batch_before_any_clip(tmp_path):
     """QA (session 22): --out naming a file posed every clip, failed each one on writing
     ("Not a directory") and then the summaries ("File exists"); the folder is checked first."""

@@ -95,6 +95,9 @@ class RichMonitor:
             self._running.remove(result.key)
         if result.status != ANALYSED:  # its frames will not be done: off the total
             self._totals[result.key] = self._done.get(result.key, 0)
+        elif result.frames:  # every frame decoded was done; a truncated file's header
+            # listed more (the bar stayed short of 100% with nothing left to do)
+            self._totals[result.key] = self._done[result.key] = result.frames
         self.progress.advance(self.clips)
         style = {ANALYSED: "green", FAILED: "red"}.get(result.status, "yellow")
         self.progress.console.print(result_line(result), style=style, markup=False,
