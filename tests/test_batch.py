@@ -423,6 +423,16 @@ def test_the_frames_bar_ends_full_when_a_truncated_clip_decoded_fewer_frames():
     assert (task.completed, task.total) == (163, 163)
 
 
+def test_one_clip_is_counted_as_one_clip(tmp_path):
+    """QA (session 22): "1 clips: 0 analysed, ..." on the terminal and the index page."""
+    touch(tmp_path / "in" / "a.mp4")
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 11, proc.stderr
+    assert "\n1 clip: 0 analysed, 0 up to date, 1 failed" in proc.stderr
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="muted" id="counts">1 clip: 0 with findings' in page
+
+
 def test_an_output_folder_that_is_a_file_stops_the_batch_before_any_clip(tmp_path):
     """QA (session 22): --out naming a file posed every clip, failed each one on writing
     ("Not a directory") and then the summaries ("File exists"); the folder is checked first."""

@@ -50,13 +50,15 @@ def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool) -> Non
     """Write the summaries, print where they are, and exit with the batch's code."""
     from formcheck.batch.summary import build_rows, counts, write_summaries
     from formcheck.batch.task import FAILED
+    from formcheck.report import counted
 
     rows = build_rows(outcomes, out)
     written = write_summaries(rows, skipped, out)
     c = counts(rows)
     if not quiet:
-        typer.echo(f"{c['clips']} clips: {c['analysed']} analysed, {c['up_to_date']} up to "
-                   f"date, {c['failed']} failed, {c['interrupted']} stopped; "
+        typer.echo(f"{counted(c['clips'], 'clip')}: {c['analysed']} analysed, "
+                   f"{c['up_to_date']} up to date, {c['failed']} failed, "
+                   f"{c['interrupted']} stopped; "
                    f"{c['with_findings']} with findings ({c['problem_reps']} problem "
                    f"rep{'' if c['problem_reps'] == 1 else 's'})",
                    err=True)
@@ -148,6 +150,7 @@ def batch(
         from formcheck.fsutil import file_sha256
         from formcheck.outputs import check_output_target
         from formcheck.pose.models import resolve_model
+        from formcheck.report import counted
 
         cfg = load_config(config, set_ or ())
         if engine is Engine.ray:
@@ -182,8 +185,8 @@ def batch(
                           write_video=not no_video, force=force, **_file_facts(clip.source))
             items.append(WorkItem(job=job, video=Path(clip.source), out_dir=out_dir))
         if not quiet and outcomes:
-            typer.echo(f"{len(outcomes)} clips up to date (same bytes, model and settings); "
-                       "--force redoes them", err=True)
+            typer.echo(f"{counted(len(outcomes), 'clip')} up to date (same bytes, model and "
+                       "settings); --force redoes them", err=True)
         results, interrupted = _run(items, engine, jobs, address, quiet)
         for item, res in zip(items, results, strict=True):
             outcomes[item.job.key] = _outcome(item.job.key, item.job.source, item.job.athlete,
