@@ -539,6 +539,47 @@ def test_a_frame_shown_smaller_is_drawn_at_the_size_shown(tmp_path, lite_model):
     assert set(shown) == {(h // 2, w // 2)}
 
 
+def test_each_sets_record_counts_the_people_on_its_own_frames(tmp_path, lite_model):
+    """QA (session 22): a second set's record said "2 people were in the picture (220 of 221
+    frames)" of its 74 frames: the estimator's counts ran over the whole session (the first
+    set, the paused frames, and a camera's warm-up frame). Each set counts its own frames."""
+    from dataclasses import replace
+
+    from formcheck.live.capture import ReplaySource
+    from formcheck.live.session import LiveOptions, LiveSession
+    from formcheck.live.settings import LiveSettings
+
+    clip = SAMPLES / "squat_good_side_m_avg.mp4"
+    shown: list[int] = []
+    keys = {40: "n", 70: "p", 90: "p", 130: "q"}  # new set, pause, go on, quit
+
+    class KeyWindow:
+        def fit(self, width, height):
+            return width, height
+
+        def show(self, image):
+            shown.append(1)
+            return keys.get(len(shown))
+
+        def poll(self):
+            return None
+
+        def close(self):
+            pass
+
+    opts = LiveOptions(out_dir=tmp_path / "out", model=str(lite_model),
+                       settings=replace(LiveSettings(), countdown_s=0.0), stem=clip.stem)
+    LiveSession(ReplaySource(clip), opts, is_camera=False, lockstep=True, replay_path=clip,
+                window=KeyWindow()).run()
+    stem = clip.stem
+    first = PoseSequence.load(tmp_path / "out" / f"{stem}.pose.npz")
+    second = PoseSequence.load(tmp_path / "out" / f"{stem}-set2.pose.npz")
+    assert len(first) == 40 and len(second) == 130 - 40 - 20
+    for seq in (first, second):
+        assert seq.extra["people"]["frames"] == len(seq)
+        assert seq.extra["people"]["frames_with_several"] <= len(seq)
+
+
 def _tall_frame_on_a_small_screen(tmp_path: Path, wait_s: float):
     """One try: a 480x848 frame (bottom 40 rows red) shown in a live ``Window`` on an
     800x600 Xvfb, screenshotted from outside until the red rows are up or ``wait_s`` passes.

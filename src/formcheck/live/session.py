@@ -39,6 +39,7 @@ from formcheck.live.incremental import (
 from formcheck.live.settings import LiveSettings
 from formcheck.live.told import Correction, LiveWarnings, with_corrections
 from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
+from formcheck.pose.people import PeopleTally, PersonSelector
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
 from formcheck.pose.scene_level import LevelSampler, level_of_file
@@ -197,6 +198,7 @@ class _Set:
         #: corrects what the whole set does not confirm.
         self.warnings = LiveWarnings(opts.settings.same_warning_s)
         self.last_t: float | None = None
+        self.people_tally: PeopleTally | None = None
         self.was_paused = False  # frames skipped while paused are not dropped ones
 
     @property
@@ -215,6 +217,13 @@ class _Set:
         if self.recorder is not None:
             self.recorder.write(cap.frame.image, t)
         self.analyzer.poke()
+
+    def count_people(self, selector: PersonSelector) -> None:
+        """Count the people the estimator saw on this set's newest frame (its own counts run
+        over every frame it posed: before the set, while paused, earlier sets)."""
+        if self.people_tally is None:
+            self.people_tally = PeopleTally(selector.rule)
+        self.people_tally.add(selector)
 
 
 def _key(f) -> tuple[str, int | None]:
@@ -399,6 +408,8 @@ class LiveSession:
         if self.current is None:
             self._start_set(cap)
         self.current.add(cap, pose)
+        if self._est is not None:
+            self.current.count_people(self._est.people)
 
     def _warmup_seq(self) -> PoseSequence:
         from formcheck.pose.estimator import to_sequence
@@ -520,8 +531,8 @@ class LiveSession:
             return
         cur.analyzer.stop()
         cur.reached_end = self.grabber.finished and self.grabber.error is None
-        # Who was followed, as far as this set (the estimator goes on into the next set).
-        cur.people = self._est.people.summary() if self._est is not None else None
+        # Who was followed on this set's frames (the estimator goes on into the next set).
+        cur.people = cur.people_tally.summary() if cur.people_tally is not None else None
         if len(cur.growing) == 0:
             if cur.recorder is not None:
                 cur.recorder.abort()

@@ -66,6 +66,9 @@ class PersonSelector:
     #: Horizontal position of the chosen person relative to the others, per frame with several
     #: (-1 left of all, +1 right of all, 0 between).
     sides: list[int] = field(default_factory=list)
+    #: The latest frame's: people found, and the chosen one's side when there were several.
+    last_count: int = 0
+    last_side: int | None = None
     _last: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -92,6 +95,7 @@ class PersonSelector:
         self.frames += 1
         valid = [i for i, b in enumerate(boxes) if b is not None]
         self.max_people = max(self.max_people, len(valid))
+        self.last_count, self.last_side = len(valid), None
         if not valid:
             self._last = None
             return None
@@ -111,22 +115,55 @@ class PersonSelector:
             xs = {i: _centre(boxes[i])[0] for i in valid}
             mine = xs[pick]
             others = [x for i, x in xs.items() if i != pick]
-            self.sides.append(-1 if mine < min(others) else 1 if mine > max(others) else 0)
+            self.last_side = -1 if mine < min(others) else 1 if mine > max(others) else 0
+            self.sides.append(self.last_side)
         return pick
 
     def summary(self) -> dict:
         """What was seen, for ``seq.extra["people"]`` (and the report's notice)."""
-        out = {"rule": self.rule, "max_people": max(self.max_people, self.probed_max),
-               "frames_with_several": self.frames_with_several, "frames": self.frames}
-        if self.frames_with_several:
-            mean_side = float(np.mean(self.sides)) if self.sides else 0.0
-            where = ("on the left" if mean_side < -0.5 else "on the right" if mean_side > 0.5
-                     else "in the middle")
-            how = {"auto": "the largest, most central person", "largest": "the largest person",
-                   "center": "the person nearest the centre", "left": "the leftmost person",
-                   "right": "the rightmost person"}[self.rule]
-            out["message"] = (
-                f"{self.max_people} people were in the picture ({self.frames_with_several} of "
-                f"{self.frames} frames); the analysis follows {how}, mostly {where}, and ignores "
-                "the others; choose another with --person largest|center|left|right")
-        return out
+        return _summary(self.rule, self.max_people, self.probed_max, self.frames_with_several,
+                        self.frames, self.sides)
+
+
+@dataclass
+class PeopleTally:
+    """What a ``PersonSelector`` saw on some of its frames only: a live set's (the estimator
+    runs on before the set, while it is paused and into the next set). ``add`` after each
+    frame of the set."""
+
+    rule: str = "auto"
+    frames: int = 0
+    frames_with_several: int = 0
+    max_people: int = 0
+    probed_max: int = 0
+    sides: list[int] = field(default_factory=list)
+
+    def add(self, selector: PersonSelector) -> None:
+        self.frames += 1
+        self.max_people = max(self.max_people, selector.last_count)
+        self.probed_max = max(self.probed_max, selector.probed_max)
+        if selector.last_side is not None:
+            self.frames_with_several += 1
+            self.sides.append(selector.last_side)
+
+    def summary(self) -> dict:
+        return _summary(self.rule, self.max_people, self.probed_max, self.frames_with_several,
+                        self.frames, self.sides)
+
+
+def _summary(rule: str, max_people: int, probed_max: int, frames_with_several: int,
+             frames: int, sides: list[int]) -> dict:
+    out = {"rule": rule, "max_people": max(max_people, probed_max),
+           "frames_with_several": frames_with_several, "frames": frames}
+    if frames_with_several:
+        mean_side = float(np.mean(sides)) if sides else 0.0
+        where = ("on the left" if mean_side < -0.5 else "on the right" if mean_side > 0.5
+                 else "in the middle")
+        how = {"auto": "the largest, most central person", "largest": "the largest person",
+               "center": "the person nearest the centre", "left": "the leftmost person",
+               "right": "the rightmost person"}[rule]
+        out["message"] = (
+            f"{max_people} people were in the picture ({frames_with_several} of "
+            f"{frames} frames); the analysis follows {how}, mostly {where}, and ignores "
+            "the others; choose another with --person largest|center|left|right")
+    return out
