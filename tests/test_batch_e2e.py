@@ -146,7 +146,14 @@ def test_rerun_settings_change_reanalyze_and_force(local_run, season, full_model
     assert json.loads(report.read_text())["findings"] == []
 
     proc = run_cli("reanalyze", "resume", "--quiet", cwd=season)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0, proc.stderr  # the clips it redid were all redone
+    # QA (session 22): reanalyze's summaries held only the clips it redid; the clips batch
+    # could not read, and the inputs it skipped, vanished from the coach's index.
+    rows = rows_by_clip(out)
+    assert set(rows) == {"alice/squat", "bob/astro", "bob/broken", "bob/missing"}
+    assert rows["bob/broken"] == rows_by_clip(first)["bob/broken"]
+    assert summary(out)["skipped"] == summary(first)["skipped"] != []
+    assert "bob/broken" in (out / "index.html").read_text(encoding="utf-8")
     row = rows_by_clip(out)["alice/squat"]
     assert (row["pose"], row["rounded_back"]) == ("saved", rows_by_clip(first)[
         "alice/squat"]["rounded_back"])

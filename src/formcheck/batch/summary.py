@@ -207,6 +207,30 @@ def counts(rows: list[Row]) -> dict[str, int]:
     }
 
 
+def unanalysed_in_summary(root: Path, analysed: set[str]) -> tuple[list[ClipOutcome],
+                                                                    list[Skipped]]:
+    """The clips of ``root``'s ``summary.json`` that failed or were stopped (keys not in
+    ``analysed``, the clips with saved state), as they were, and its skipped inputs:
+    ``reanalyze`` redoes only clips with pose data, and its summaries keep the others' rows
+    (a coach's index would otherwise drop the clips that could not be read). None when the
+    file is missing or unreadable."""
+    try:
+        doc = json.loads((root / "summary.json").read_text(encoding="utf-8"))
+        rows, skipped = doc.get("rows", []), doc.get("skipped", [])
+        kept = [ClipOutcome(key=str(r["clip"]), source=str(r.get("source") or ""),
+                            athlete=str(r.get("athlete") or ""),
+                            out_dir=(root / str(r["clip"])).parent,
+                            stem=str(r["clip"]).rsplit("/", 1)[-1],
+                            status=FAILED if r.get("status") == FAILED else INTERRUPTED,
+                            error=str(r.get("error") or ""),
+                            exit_code=int(r.get("exit_code") or 0))
+                for r in rows
+                if r.get("status") in (FAILED, INTERRUPTED) and r.get("clip") not in analysed]
+        return kept, [Skipped(path=str(k["path"]), reason=str(k["reason"])) for k in skipped]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return [], []
+
+
 def summary_json(rows: list[Row], skipped: list[Skipped]) -> str:
     doc = {
         "format": SUMMARY_FORMAT, "formcheck_version": __version__, "counts": counts(rows),

@@ -46,13 +46,15 @@ def _monitor(quiet: bool, clips: int):
     return QuietMonitor() if quiet or not clips else RichMonitor(clips)
 
 
-def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool) -> None:
-    """Write the summaries, print where they are, and exit with the batch's code."""
+def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool, kept=()) -> None:
+    """Write the summaries, print where they are, and exit with the batch's code. ``kept``:
+    rows of an earlier run shown as they were (``reanalyze``: the clips it could not redo),
+    which do not decide this run's exit code."""
     from formcheck.batch.summary import build_rows, counts, write_summaries
     from formcheck.batch.task import FAILED
     from formcheck.report import counted
 
-    rows = build_rows(outcomes, out)
+    rows = build_rows([*outcomes, *kept], out)
     written = write_summaries(rows, skipped, out)
     c = counts(rows)
     if not quiet:
@@ -62,10 +64,15 @@ def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool) -> Non
                    f"{c['with_findings']} with findings ({c['problem_reps']} problem "
                    f"rep{'' if c['problem_reps'] == 1 else 's'})",
                    err=True)
+        if kept:
+            typer.echo(f"{counted(len(kept), 'clip')} without pose data (failed or stopped in "
+                       "`formcheck batch`) kept as they were; rerun `formcheck batch` to "
+                       "retry them", err=True)
         typer.echo(f"index: {written['index']}", err=True)
     if interrupted:
         raise typer.Exit(code=EXIT_INTERRUPTED)
-    if any(r.status == FAILED for r in rows):
+    ran = {o.key for o in outcomes}
+    if any(r.status == FAILED and r.clip in ran for r in rows):
         raise typer.Exit(code=EXIT_CLIPS_FAILED)
 
 
@@ -215,6 +222,7 @@ def reanalyze(
     try:
         from formcheck.batch.engines import WorkItem
         from formcheck.batch.state import STATE_SUFFIX, read_state, settings_sha256
+        from formcheck.batch.summary import unanalysed_in_summary
         from formcheck.batch.task import ClipJob
         from formcheck.config import load_config
         from formcheck.errors import InputNotFoundError
@@ -243,6 +251,9 @@ def reanalyze(
         results, interrupted = _run(items, Engine.local, jobs, None, quiet)
         outcomes = [_outcome(i.job.key, i.job.source, i.job.athlete, i.out_dir, i.job.stem,
                              result=r) for i, r in zip(items, results, strict=True)]
-        _finish(outcomes, [], out, interrupted, quiet)
+        # The clips `batch` could not analyse have no pose data to redo: their rows (and the
+        # inputs it skipped) stay in the summaries as they were.
+        kept, skipped = unanalysed_in_summary(out, {i.job.key for i in items})
+        _finish(outcomes, skipped, out, interrupted, quiet, kept=kept)
     except FormcheckError as err:
         raise _fail(err) from None
