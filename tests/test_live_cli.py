@@ -50,6 +50,22 @@ def test_realtime_needs_a_source(tmp_path):
     assert proc.returncode == 7 and "--realtime needs --source" in proc.stderr
 
 
+def test_the_lifter_can_be_chosen_as_the_record_advises(tmp_path, lite_model):
+    """QA (session 22): a live record with two people in the picture says "choose another with
+    --person largest|center|left|right", and `formcheck live` had no --person (exit 2)."""
+    clip = SAMPLES / "squat_good_side_m_avg.mp4"
+    proc = run_cli("live", "--source", str(clip), "--headless", "--person", "right",
+                   "--model", str(lite_model), "--out", str(tmp_path / "out"), "--no-sound",
+                   "--no-voice", "-q")
+    assert proc.returncode == 0, proc.stderr
+    seq = PoseSequence.load(tmp_path / "out" / f"{clip.stem}.pose.npz")
+    assert seq.extra["people"]["rule"] == "right"
+    proc = run_cli("live", "--source", str(clip), "--headless", "--person", "tallest")
+    assert proc.returncode == 7
+    assert error_lines(proc.stderr) == [
+        "error: --person 'tallest': use auto, largest, center, left or right"]
+
+
 # ---------------------------------------------------------------------------- parity
 
 

@@ -36,6 +36,10 @@ def live(
         "the three (measured false warnings).")] = "full",
     exercise: Annotated[str, typer.Option(
         help="auto, squat, deadlift or row.")] = "auto",
+    person: Annotated[str, typer.Option(
+        help="With several people in the picture, which one is the lifter (followed from "
+        "frame to frame): auto (the largest, most central), largest, center, left or right.")
+    ] = "auto",
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for each set's outputs.")
                    ] = Path("formcheck_live"),
     record: Annotated[bool, typer.Option(
@@ -64,7 +68,7 @@ def live(
     same outputs as `formcheck analyze` (keys: q quit, p pause, n new set)."""
     try:
         code = _run(camera, source, realtime, model, exercise, out, record, sound, voice,
-                    cue_wav, headless, countdown, config, set_, quiet)
+                    cue_wav, headless, countdown, config, set_, quiet, person)
     except FormcheckError as err:
         raise _fail(err) from None
     if code:
@@ -72,7 +76,7 @@ def live(
 
 
 def _run(camera, source, realtime, model, exercise, out, record, sound, voice, cue_wav,
-         headless, countdown, config, set_, quiet) -> int:
+         headless, countdown, config, set_, quiet, person="auto") -> int:
     from dataclasses import replace
 
     from formcheck.config import load_config
@@ -81,9 +85,13 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
     from formcheck.live.cues import audio_device_available, espeak_available
     from formcheck.live.session import LiveOptions, LiveSession
     from formcheck.live.settings import LiveSettings
+    from formcheck.pose.people import PERSON_RULES
 
     if exercise not in ("auto", "squat", "deadlift", "row"):
         raise ConfigError(f"--exercise {exercise!r}: use auto, squat, deadlift or row")
+    if person not in PERSON_RULES:
+        raise ConfigError(f"--person {person!r}: use {', '.join(PERSON_RULES[:-1])} or "
+                          f"{PERSON_RULES[-1]}")
     if realtime and source is None:
         raise ConfigError("--realtime needs --source FILE")
     cfg = load_config(config, set_ or ())
@@ -123,7 +131,8 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
         is_camera, lockstep, stem = True, False, None
     opts = LiveOptions(out_dir=out, model=model, exercise=None if exercise == "auto" else
                        exercise, config=cfg, record=record, headless=headless, sound=sound,
-                       voice=voice, cue_wav=cue_wav, settings=settings, stem=stem)
+                       voice=voice, cue_wav=cue_wav, settings=settings, stem=stem,
+                       person=person)
     try:
         session = LiveSession(src, opts, is_camera=is_camera, lockstep=lockstep,
                               replay_path=source, window=window,

@@ -74,6 +74,7 @@ class LiveOptions:
     cue_wav: Path | None = None
     settings: LiveSettings = field(default_factory=LiveSettings)
     stem: str | None = None  # output name of the first set (later sets: STEM-setN)
+    person: str = "auto"  # which of several people is the lifter (pose.people.PERSON_RULES)
 
 
 @dataclass
@@ -303,7 +304,7 @@ class LiveSession:
     def run(self) -> SessionResult:
         self.opts.out_dir.mkdir(parents=True, exist_ok=True)
         try:
-            with PoseEstimator(self.resolved.path) as est:
+            with PoseEstimator(self.resolved.path, person=self.opts.person) as est:
                 blank = np.zeros((self.info.height or 480, self.info.width or 640, 3),
                                  np.uint8)
                 if not self.grabber.lockstep:
