@@ -66,6 +66,23 @@ def test_the_lifter_can_be_chosen_as_the_record_advises(tmp_path, lite_model):
         "error: --person 'tallest': use auto, largest, center, left or right"]
 
 
+def test_an_out_or_cue_wav_under_a_file_is_one_error_line_before_the_set(tmp_path):
+    """QA (session 22): `live --out FILE` ended in a FileExistsError traceback (exit 1), and a
+    --cue-wav under a file failed only after the whole set had run."""
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x", encoding="utf-8")
+    clip = str(SAMPLES / "squat_good_side_m_avg.mp4")
+    for extra in (["--out", str(a_file)],
+                  ["--out", str(tmp_path / "out"), "--cue-wav", str(a_file / "cues.wav")]):
+        proc = run_cli("live", "--source", clip, "--headless", "--no-sound", "--no-voice",
+                       *extra, timeout=60)
+        assert proc.returncode == 9, proc.stderr
+        (line,) = error_lines(proc.stderr)
+        assert line.startswith("error: ") and "is a file, not a folder; pass another" in line
+        assert proc.stdout == ""  # no set was started
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------------------- parity
 
 

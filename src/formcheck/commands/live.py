@@ -85,6 +85,7 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
     from formcheck.live.cues import audio_device_available, espeak_available
     from formcheck.live.session import LiveOptions, LiveSession
     from formcheck.live.settings import LiveSettings
+    from formcheck.outputs import check_output_target
     from formcheck.pose.people import PERSON_RULES
 
     if exercise not in ("auto", "squat", "deadlift", "row"):
@@ -95,6 +96,10 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
     if realtime and source is None:
         raise ConfigError("--realtime needs --source FILE")
     cfg = load_config(config, set_ or ())
+    # The places written at the end of a set are checked before the camera or window opens.
+    check_output_target(out)
+    if cue_wav is not None:
+        check_output_target(cue_wav, "--cue-wav", is_file=True)
     device = cue_wav is not None or audio_device_available()
     sound = device if sound is None else sound
     voice = (device and espeak_available()) if voice is None else voice
