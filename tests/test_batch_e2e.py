@@ -395,3 +395,34 @@ def test_the_table_fits_a_laptop_window_and_scrolls_in_its_own_box_on_a_phone(lo
         probed.unlink()
         phone.unlink()
     assert 'data-fit="390,true,true"' in dom, dom
+
+
+def test_the_lifter_among_several_people_is_chosen_for_every_clip(tmp_path, lite_model):
+    """QA (session 22): a clip's report advises "--person" where several people were in the
+    picture, and `formcheck batch` had none. The rule chooses the poses of every clip; poses
+    made by another rule are posed again, never reused; reanalyze keeps the rule."""
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "in" / "squat.mp4")
+    args = ["batch", "in", "--out", "out", "--model", str(lite_model), "--no-video", "-q"]
+    pose = tmp_path / "out" / "squat.pose.npz"
+
+    proc = run_cli(*args, "--person", "right", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert PoseSequence.load(pose).extra["people"]["rule"] == "right"
+    made = pose.stat().st_mtime_ns
+    proc = run_cli(*args[:-1], "--person", "right", cwd=tmp_path)
+    assert proc.returncode == 0 and "1 clip up to date" in proc.stderr, proc.stderr
+    proc = run_cli("reanalyze", "out", "-q", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    state = json.loads((tmp_path / "out" / "squat.batch.json").read_text())
+    assert state["person"] == "right" and pose.stat().st_mtime_ns == made
+
+    proc = run_cli(*args, cwd=tmp_path)  # the default rule: the poses are made again
+    assert proc.returncode == 0, proc.stderr
+    assert rows_by_clip(tmp_path / "out")["squat"]["pose"] == "inference"
+    assert PoseSequence.load(pose).extra["people"]["rule"] == "auto"
+
+    proc = run_cli(*args, "--person", "tallest", cwd=tmp_path)
+    assert proc.returncode == 7
+    assert proc.stderr.strip().splitlines() == [
+        "error: --person 'tallest': use auto, largest, center, left or right"]

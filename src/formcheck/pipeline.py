@@ -237,14 +237,17 @@ def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile
 
 
 def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = None,
-                source_sha256: str | None = None) -> PoseSequence | None:
+                source_sha256: str | None = None, person: str | None = None
+                ) -> PoseSequence | None:
     """The saved ``pose_path`` if it was made from exactly this video's bytes by the model
     ``model`` resolves to (same bundle bytes) and by this pose pass (``POSE_PASS_VERSION``),
     else None. Lets batch, check and reruns skip pose inference without ever mixing pose data
     of another clip, model or pose pass.
 
     ``source_sha256``: ``file_sha256(video)`` when the caller already has it (saves reading
-    the clip a second time); computed here otherwise."""
+    the clip a second time); computed here otherwise. ``person``: the rule that picks the
+    lifter among several people (``--person``); poses that followed another rule are not
+    reused (None: any rule)."""
     from formcheck.pose.models import resolve_model
 
     pose_path = Path(pose_path)
@@ -258,6 +261,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         return None  # made before the twist's image depth or the masked torso flow was kept
     if seq.extra.get("pose_pass") != POSE_PASS_VERSION:
         return None  # made by another pose pass (its back outline, say)
+    if person is not None and (seq.extra.get("people") or {}).get("rule", "auto") != person:
+        return None  # followed another of several people
     if source_sha256 is None:
         source_sha256 = file_sha256(video)
     if seq.extra.get("source_sha256") != source_sha256:

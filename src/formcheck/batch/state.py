@@ -51,10 +51,13 @@ def code_sha256() -> str:
     return tree_sha256(Path(__file__).resolve().parents[1])
 
 
-def settings_sha256(config, exercise: str | None, write_video: bool) -> str:
-    """Hash of everything besides the clip and the model that shapes a clip's outputs."""
+def settings_sha256(config, exercise: str | None, write_video: bool,
+                    person: str = "auto") -> str:
+    """Hash of everything besides the clip and the model that shapes a clip's outputs
+    (``person``: the rule that picks the lifter among several people, ``--person``)."""
     blob = json.dumps({
         "config": asdict(config), "exercise": exercise, "write_video": write_video,
+        "person": person,
         "formcheck": __version__, "report_schema": SCHEMA_VERSION,
         "pose_pass": POSE_PASS_VERSION,  # a new pose pass redoes the clip (cached_pose too)
         "code": code_sha256(),  # new code redoes the analysis (from the saved poses)
@@ -75,6 +78,7 @@ class ClipState:
     settings_sha256: str
     outputs: dict[str, str] = field(default_factory=dict)  # kind -> file name beside the state
     source_path: str = ""  # absolute, for `reanalyze` from another working folder
+    person: str = "auto"  # ``--person``: which of several people the poses follow
     format: int = STATE_FORMAT
     formcheck_version: str = __version__
 

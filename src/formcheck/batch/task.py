@@ -53,6 +53,9 @@ class ClipJob:
     source_path: str = ""
     source_size: int = 0
     source_mtime_ns: int = 0
+    #: ``--person``: which of several people in the picture is the lifter (the pose pass's
+    #: rule; saved poses made by another rule are not reused).
+    person: str = "auto"
 
 
 @dataclass
@@ -139,7 +142,8 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
         result.pose = "saved"
     else:
         _check_model(job)
-        seq = None if job.force else pipeline.cached_pose(video, paths["pose"], job.model)
+        seq = None if job.force else pipeline.cached_pose(video, paths["pose"], job.model,
+                                                          person=job.person)
         result.pose = "saved" if seq is not None else "inference"
     if seq is None:
         def frames_callback(total: int | None):
@@ -148,7 +152,8 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
 
         # One core per clip: the batch already runs a clip per core. The segments still
         # run (one after another), so a clip gets the same poses as `formcheck analyze`.
-        seq = pipeline.extract_pose(video, job.model, progress_for=frames_callback, workers=1)
+        seq = pipeline.extract_pose(video, job.model, progress_for=frames_callback, workers=1,
+                                    person=job.person)
     else:
         progress("total", len(seq))
     # The clip as the coach named it, wherever a worker read its bytes from.
@@ -191,7 +196,7 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
         size=job.source_size, mtime_ns=job.source_mtime_ns, source_path=job.source_path,
         source_sha256=source_sha,
         model=job.model, model_sha256=job.model_sha256, exercise=job.exercise,
-        settings_sha256=job.settings_sha256, outputs=outputs))
+        settings_sha256=job.settings_sha256, outputs=outputs, person=job.person))
     result.outputs = outputs
 
 

@@ -140,6 +140,9 @@ def batch(
     no_video: Annotated[bool, typer.Option(
         "--no-video", help="Skip the annotated videos.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
+    person: Annotated[str, typer.Option(
+        help="With several people in the picture, which one is the lifter in every clip: "
+        "auto (the largest, most central), largest, center, left or right.")] = "auto",
 ) -> None:
     """Analyse many clips; writes each clip's outputs and OUT/index.html, summary.csv/.json.
 
@@ -153,12 +156,16 @@ def batch(
         from formcheck.batch.state import read_state, settings_sha256, state_path, up_to_date
         from formcheck.batch.task import ClipJob
         from formcheck.config import load_config
-        from formcheck.errors import InputNotFoundError
+        from formcheck.errors import ConfigError, InputNotFoundError
         from formcheck.fsutil import file_sha256
         from formcheck.outputs import check_output_target
         from formcheck.pose.models import resolve_model
+        from formcheck.pose.people import PERSON_RULES
         from formcheck.report import counted
 
+        if person not in PERSON_RULES:
+            raise ConfigError(f"--person {person!r}: use {', '.join(PERSON_RULES[:-1])} or "
+                              f"{PERSON_RULES[-1]}")
         cfg = load_config(config, set_ or ())
         if engine is Engine.ray:
             import_ray()
@@ -177,7 +184,7 @@ def batch(
         check_output_target(out)  # before any clip is posed, not when the summaries are due
         resolved = resolve_model(model)
         model_sha = file_sha256(resolved.path)
-        settings = settings_sha256(cfg, ex, not no_video)
+        settings = settings_sha256(cfg, ex, not no_video, person)
         items, outcomes = [], {}
         for clip in clips:
             out_dir = out / clip.rel_dir
@@ -189,7 +196,8 @@ def batch(
             job = ClipJob(source=clip.source, key=clip.key, stem=clip.stem,
                           athlete=clip.athlete, model=model, model_sha256=model_sha,
                           exercise=ex, config=cfg, settings_sha256=settings,
-                          write_video=not no_video, force=force, **_file_facts(clip.source))
+                          write_video=not no_video, force=force, person=person,
+                          **_file_facts(clip.source))
             items.append(WorkItem(job=job, video=Path(clip.source), out_dir=out_dir))
         if not quiet and outcomes:
             typer.echo(f"{counted(len(outcomes), 'clip')} up to date (same bytes, model and "
@@ -241,8 +249,10 @@ def reanalyze(
                           stem=stem, athlete=state.athlete, model=state.model,
                           model_sha256=state.model_sha256, exercise=state.exercise, config=cfg,
                           settings_sha256=settings_sha256(cfg, state.exercise,
-                                                          "video" in state.outputs),
+                                                          "video" in state.outputs,
+                                                          state.person),
                           write_video="video" in state.outputs, saved_pose_only=True,
+                          person=state.person,
                           **_file_facts(state.source_path or state.source))
             items.append(WorkItem(job=job, video=Path(state.source_path or state.source),
                                   out_dir=path.parent))
