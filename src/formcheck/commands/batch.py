@@ -156,16 +156,14 @@ def batch(
         from formcheck.batch.state import read_state, settings_sha256, state_path, up_to_date
         from formcheck.batch.task import ClipJob
         from formcheck.config import load_config
-        from formcheck.errors import ConfigError, InputNotFoundError
+        from formcheck.errors import InputNotFoundError
         from formcheck.fsutil import file_sha256
         from formcheck.outputs import check_output_target
         from formcheck.pose.models import resolve_model
-        from formcheck.pose.people import PERSON_RULES
+        from formcheck.pose.people import checked_person_rule
         from formcheck.report import counted
 
-        if person not in PERSON_RULES:
-            raise ConfigError(f"--person {person!r}: use {', '.join(PERSON_RULES[:-1])} or "
-                              f"{PERSON_RULES[-1]}")
+        checked_person_rule(person)
         cfg = load_config(config, set_ or ())
         if engine is Engine.ray:
             import_ray()

@@ -86,13 +86,11 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
     from formcheck.live.session import LiveOptions, LiveSession
     from formcheck.live.settings import LiveSettings
     from formcheck.outputs import check_output_target
-    from formcheck.pose.people import PERSON_RULES
+    from formcheck.pose.people import checked_person_rule
 
     if exercise not in ("auto", "squat", "deadlift", "row"):
         raise ConfigError(f"--exercise {exercise!r}: use auto, squat, deadlift or row")
-    if person not in PERSON_RULES:
-        raise ConfigError(f"--person {person!r}: use {', '.join(PERSON_RULES[:-1])} or "
-                          f"{PERSON_RULES[-1]}")
+    checked_person_rule(person)
     if realtime and source is None:
         raise ConfigError("--realtime needs --source FILE")
     cfg = load_config(config, set_ or ())

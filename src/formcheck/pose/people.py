@@ -18,6 +18,17 @@ import numpy as np
 
 PERSON_RULES: tuple[str, ...] = ("auto", "largest", "center", "left", "right")
 
+
+def checked_person_rule(rule: str) -> str:
+    """``rule`` if it is one of ``PERSON_RULES``, else a ``ConfigError`` naming them (the
+    ``--person`` option of the commands that take it as text)."""
+    if rule not in PERSON_RULES:
+        from formcheck.errors import ConfigError
+
+        raise ConfigError(f"--person {rule!r}: use {', '.join(PERSON_RULES[:-1])} or "
+                          f"{PERSON_RULES[-1]}")
+    return rule
+
 #: A candidate continues the track when its box centre lies within this many box diagonals of
 #: the last chosen box's centre (people side by side are about one box width apart).
 FOLLOW_MAX_DIAGONALS = 0.5

@@ -509,7 +509,8 @@ class OverlayRenderer:
                 code[self._rep_of_frame == k] = _CODE_NOT_ASSESSABLE
         # Inside a rep that is judged, a frame no rule of these faults judged (upright, the
         # elbows over the outline, outside every rep) is not drawn "ok": only a judged frame
-        # can be (a rule with no judged mask keeps its rep's status).
+        # can be. Where any of these faults has no series saying which frames it judged,
+        # every frame keeps its rep's status.
         t = self.seq.t_s
         with_mask = [s for s in self.series.values() if s.fault in faults and s.judged is not None]
         if {s.fault for s in with_mask} == set(faults):
