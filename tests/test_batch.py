@@ -28,6 +28,7 @@ from formcheck.batch.summary import (
     build_rows,
     counts,
     index_html,
+    not_assessable_items,
     summary_csv,
     summary_json,
 )
@@ -377,6 +378,31 @@ def test_a_finding_outside_the_reps_is_not_counted_as_a_rep(tmp_path):
     assert "mild</span> at worst, outside the reps</td>" in page
     assert "in 2 reps" not in page and "in 0 reps" not in page
     assert "2 with findings\n(1 problem rep)," in page
+
+
+def test_the_index_lists_each_faults_not_assessable_line_on_its_own(tmp_path):
+    """Session 23: the coach's page printed the CSV cell, every fault's reason run together
+    with "; " (which the reasons use too), with a rep's line sorted above the clip's."""
+    reasons = (Assessment("rounded_back", None, False, "no rep could be judged"),
+               Assessment("rounded_back", 1, False, "too upright; film bent over"),
+               Assessment("rounded_back", 2, False, "from 45°"),
+               Assessment("rounded_back", 3, False, "from 45°"),
+               Assessment("jerky_twist", None, False, "9.9 fps; film at 30 fps"))
+    report = _report(reps=3, assessable=reasons)
+    row, = build_rows([_outcome(tmp_path, "clip", report)], tmp_path)
+    assert row.not_assessable == (
+        "rounded back (whole clip): no rep could be judged; rounded back (rep 1): too upright; "
+        "film bent over; rounded back (reps 2, 3): from 45°; jerky twist (whole clip): 9.9 fps; "
+        "film at 30 fps")
+    assert not_assessable_items(row.not_assessable) == [
+        ("rounded back (whole clip)", "no rep could be judged"),
+        ("rounded back (rep 1)", "too upright; film bent over"),
+        ("rounded back (reps 2, 3)", "from 45°"),
+        ("jerky twist (whole clip)", "9.9 fps; film at 30 fps")]
+    assert not_assessable_items("") == []
+    page = index_html([row], [], tmp_path)
+    assert ('<p class="na-item"><b>rounded back (rep 1)</b>: too upright; film bent over</p>'
+            in page)
 
 
 # ============================================================================ CLI errors

@@ -915,15 +915,17 @@ def test_the_spread_a_limit_is_so_many_times_of_multiplies_to_the_limit_shown(
     assert times_text(1.0, 8, 5.0) == "1.00°"  # a least value, not the product: 0.01
 
 
-def test_not_judged_folds_reps_into_the_clip():
+def test_not_judged_folds_reps_into_the_clip_and_keeps_rep_order():
+    """Reps with one reason fold into one line; the lines follow the reps (a batch index
+    listed "reps 2, 3" above "rep 1", sorted by the reasons' words)."""
     base = make_report()
     extra = (Assessment("jerky_twist", 1, False, TWIST_REASON),
              Assessment("rounded_back", 2, False, "hips hidden"),
              Assessment("rounded_back", 3, False, "hips hidden"),
              Assessment("rounded_back", 1, False, "too dark"))
     report = replace(base, assessable=base.assessable + extra)
-    assert not_judged(report) == [("rounded_back", "reps 2, 3", "hips hidden"),
-                                  ("rounded_back", "rep 1", "too dark"),
+    assert not_judged(report) == [("rounded_back", "rep 1", "too dark"),
+                                  ("rounded_back", "reps 2, 3", "hips hidden"),
                                   ("jerky_twist", "whole clip", TWIST_REASON)]
 
 

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import quote
@@ -240,6 +241,23 @@ def summary_json(rows: list[Row], skipped: list[Skipped]) -> str:
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+#: Where one fault's "not assessable" line ends and the next begins in ``Row.not_assessable``
+#: (``"; "``-joined ``<fault> (<scope>): <reason>`` items whose reasons have "; " of their
+#: own): before the next fault title and its scope.
+_NA_ITEM = re.compile("; (?=(?:" + "|".join(re.escape(fault_title(f)) for f in FAULTS)
+                      + r") \((?:whole clip|reps? [0-9][0-9, –-]*)\): )")
+
+
+def not_assessable_items(text: str) -> list[tuple[str, str]]:
+    """``Row.not_assessable`` as ``(where, why)`` items, one per fault and scope, for the
+    page to list one under another (the CSV keeps the one cell)."""
+    items = []
+    for part in _NA_ITEM.split(text) if text else []:
+        head, sep, why = part.partition("): ")
+        items.append((head + ")", why) if sep else ("", part))
+    return items
+
+
 def _thumb_uri(root: Path, rel: str) -> str:
     if not rel:
         return ""
@@ -260,6 +278,7 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
     # A link is a URL: a clip named "set #2" or "100%" must not end its path at the "#"
     # (a fragment) or start an escape at the "%"; the file names stay as they are.
     env.filters["urlpath"] = lambda rel: quote(rel, safe="/")
+    env.filters["na_items"] = not_assessable_items
     template = env.get_template("index.html.j2")
     return template.render(
         rows=rows, thumbs={r.clip: _thumb_uri(root, r.thumbnail) for r in rows},

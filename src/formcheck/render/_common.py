@@ -148,9 +148,14 @@ def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | Non
                 groups[(fault, clip)].extend(groups.pop((fault, reason)))
     groups = _numbers_as_ranges(groups)
     out = []
-    for (fault, reason), reps in sorted(groups.items(),
-                                        key=lambda kv: (order.get(kv[0][0], len(order)),
-                                                        str(kv[0][1]))):
+    # Per fault: the whole clip's line first, then the reps' lines in rep order (by the
+    # reason's words before, "reps 2, 3" came above "rep 1").
+    def place(kv: tuple[tuple[str, str | None], list[int | None]]) -> tuple:
+        (fault, reason), reps = kv
+        first = -1 if None in reps else min(r for r in reps if r is not None)
+        return order.get(fault, len(order)), first, str(reason)
+
+    for (fault, reason), reps in sorted(groups.items(), key=place):
         if None in reps:
             scope = rep_label(None)
         else:
