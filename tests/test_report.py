@@ -198,8 +198,8 @@ def test_a_caveat_the_clips_ends_with_is_printed_once():
         Assessment("rounded_back", 1, False, "hips hidden")))
     assert caveats(report) == [("jerky_twist", "whole clip", clip),
                                ("jerky_twist", "rep 3", "warns from 15°")]
-    assert not_judged(report) == [("rounded_back", "rep 1", "hips hidden"),
-                                  ("rounded_back", "whole clip", "too dark; hips hidden")]
+    assert not_judged(report) == [("rounded_back", "whole clip", "too dark; hips hidden"),
+                                  ("rounded_back", "rep 1", "hips hidden")]
 
 
 def test_a_caveat_the_clips_begins_with_is_printed_once():
@@ -216,8 +216,8 @@ def test_a_caveat_the_clips_begins_with_is_printed_once():
         Assessment("jerky_twist", 1, True, head),
         Assessment("jerky_twist", 2, True, "no warning does not rule a twist out; twist")))
     assert caveats(report) == [
-        ("jerky_twist", "rep 2", "no warning does not rule a twist out; twist"),  # not whole
-        ("jerky_twist", "whole clip", clip)]
+        ("jerky_twist", "whole clip", clip),
+        ("jerky_twist", "rep 2", "no warning does not rule a twist out; twist")]  # not whole
 
 
 def test_reps_whose_reasons_differ_only_in_numbers_share_a_line_with_ranges():
