@@ -369,8 +369,11 @@ def test_find_clips_and_expectation_paths(tmp_path):
         expectation_paths(clips, tmp_path / "a.expect.toml")
     from formcheck.errors import InputNotFoundError
 
-    with pytest.raises(InputNotFoundError):
+    with pytest.raises(InputNotFoundError, match="^not found: "):
         find_clips([tmp_path / "nope.mp4"])
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")  # a link that leads nowhere says so
+    with pytest.raises(InputNotFoundError, match="^symbolic link loop "):
+        find_clips([tmp_path / "loop.mp4"])
 
 
 # ---------------------------------------------------------------------------- samples

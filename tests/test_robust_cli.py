@@ -121,6 +121,17 @@ def test_a_failed_run_creates_no_output_folder(tmp_path):
     assert not (tmp_path / "new").exists()
 
 
+def test_a_link_that_leads_nowhere_says_so(tmp_path):
+    """QA (session 23): a symbolic link loop or a broken link read "video not found: X",
+    which sends the user looking for a file that is there (the link is)."""
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")
+    (tmp_path / "broken.mp4").symlink_to("gone.mp4")
+    assert_one_line_error(run_cli("analyze", str(tmp_path / "loop.mp4")), 3,
+                          "loop.mp4: symbolic link loop")
+    assert_one_line_error(run_cli("analyze", str(tmp_path / "broken.mp4")), 3,
+                          "broken.mp4: broken symbolic link (to gone.mp4, which does not exist)")
+
+
 def test_errors_print_no_blank_line_first(tmp_path):
     proc = run_cli("analyze", str(tmp_path / "missing.mp4"))
     assert proc.returncode == 3 and proc.stderr.startswith("error: "), repr(proc.stderr)

@@ -100,7 +100,11 @@ def find_clips(paths: Sequence[Path]) -> list[Path]:
         elif p.is_file():
             clips.append(p)
         else:
-            raise InputNotFoundError(f"not found: {p}; give video files or folders of them")
+            from formcheck.fsutil import link_problem
+
+            why = link_problem(p)
+            raise InputNotFoundError(f"{'not found' if why is None else why}: {p}; give video "
+                                     "files or folders of them")
     return clips
 
 
