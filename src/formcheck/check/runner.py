@@ -2,9 +2,9 @@
 
 Per clip: the pose data comes from the cache when it was made from the same clip bytes by the
 same model bundle following the same ``--person`` rule (``pipeline.cached_pose``), else from
-the pose model (and is cached); the
-analysis is ``pipeline.analyse`` with the thresholds in force, exactly as ``formcheck analyze``
-runs it. A clip that cannot be analysed is reported as an error, the others still run.
+the pose model (and is cached); the analysis is ``pipeline.analyse`` with the thresholds in
+force, exactly as ``formcheck analyze`` runs it. A clip that cannot be analysed is reported
+as an error, the others still run.
 """
 
 from __future__ import annotations
