@@ -117,6 +117,28 @@ def test_symlinked_clips_keep_the_folder_they_are_linked_from(tmp_path):
     assert by_key["alice/set1"].athlete == "alice" and by_key["bob/set1"].athlete == "bob"
 
 
+def test_links_that_lead_nowhere_are_skipped_with_what_they_are(tmp_path):
+    """QA (session 23): a symbolic link loop in a folder, a glob or named stopped the batch
+    with a traceback (Path.resolve) or was skipped as "not a video file"; a broken link was
+    skipped as no video. Each is skipped (or, named, fails as a clip) saying what it is."""
+    tree = tmp_path / "in"
+    touch(tree / "ok.mp4")
+    (tree / "loop.mp4").symlink_to("loop.mp4")
+    (tree / "loop").symlink_to("loop")  # no video suffix: still said to be a loop
+    (tree / "a.mp4").symlink_to("b.mp4")
+    (tree / "b.mp4").symlink_to("a.mp4")
+    (tree / "broken.mp4").symlink_to("gone.mp4")
+    loop, broken = ("symbolic link loop (following it leads back to itself)",
+                    "broken symbolic link (to gone.mp4, which does not exist)")
+    want = {"loop.mp4": loop, "loop": loop, "a.mp4": loop, "b.mp4": loop, "broken.mp4": broken}
+    for inputs in ([str(tree)], [str(tree / "*")]):
+        clips, skipped = find_clips(inputs, tmp_path / "out")
+        assert [c.key for c in clips] == ["ok"]
+        assert {Path(s.path).name: s.reason for s in skipped} == want
+    clips, skipped = find_clips([str(tree / "loop.mp4"), str(tree / "ok.mp4")])
+    assert [c.key for c in clips] == ["loop", "ok"] and not skipped  # named: fails as a clip
+
+
 # ============================================================================ resume state
 def test_settings_hash_follows_every_setting():
     cfg = load_config()
@@ -423,6 +445,15 @@ def test_no_videos_found_is_exit_3(tmp_path):
     assert proc.returncode == 3
     assert "no video files found" in one_error_line(proc)
     assert "notes.txt: not a video file" in proc.stderr
+
+
+def test_a_folder_of_links_that_lead_nowhere_is_exit_3_saying_why(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "set.mp4").symlink_to("set.mp4")
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 3
+    assert "no video files found" in one_error_line(proc)
+    assert "set.mp4: symbolic link loop" in proc.stderr
 
 
 def test_bad_config_is_exit_7(tmp_path):

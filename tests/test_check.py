@@ -121,6 +121,8 @@ def test_absent_keys_are_not_checked():
      "lumbar_overextension.not_assessable_reps[0]", "rep number"),
     (_with("time_tolerance_s", "long"), "time_tolerance_s", "must be a number"),
     ({**BASE, "made_with": {"model": 5}}, "made_with.model", "must be a string"),
+    ({**BASE, "made_with": {"person": "tallest"}}, "made_with.person",
+     "auto, largest, center, left, right"),
 ])
 def test_malformed_expectations_name_file_and_field(data, field, words):
     with pytest.raises(ExpectationError) as info:
@@ -333,6 +335,20 @@ def test_update_round_trip_keeps_notes_and_tolerances(tmp_path):
     assert render_toml(back, report) == text  # stable: a second update changes nothing
 
 
+def test_the_person_rule_is_written_only_when_not_the_default(tmp_path):
+    """``made_with.person`` (check --person) is kept for a later run; the default rule is not
+    written, so expectations written before the rule was recorded stay byte for byte."""
+    report = make_report()
+    plain = render_toml(expectation_from_report(report, "a.mp4", Provenance(model="full")),
+                        report)
+    assert "person" not in plain
+    left = expectation_from_report(report, "a.mp4", Provenance(model="full", person="left"))
+    path = tmp_path / "a.expect.toml"
+    path.write_text(render_toml(left, report), encoding="utf-8")
+    assert 'person = "left"' in path.read_text(encoding="utf-8")
+    assert load_expectation(path).made_with.person == "left"
+
+
 def test_comment_lines_fit_the_line_length():
     report = make_report(twist_reason="word " * 60)
     text = render_toml(expectation_from_report(report, "a.mp4", Provenance()), report)
@@ -353,8 +369,11 @@ def test_find_clips_and_expectation_paths(tmp_path):
         expectation_paths(clips, tmp_path / "a.expect.toml")
     from formcheck.errors import InputNotFoundError
 
-    with pytest.raises(InputNotFoundError):
+    with pytest.raises(InputNotFoundError, match="^not found: "):
         find_clips([tmp_path / "nope.mp4"])
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")  # a link that leads nowhere says so
+    with pytest.raises(InputNotFoundError, match="^symbolic link loop "):
+        find_clips([tmp_path / "loop.mp4"])
 
 
 # ---------------------------------------------------------------------------- samples

@@ -359,3 +359,60 @@ def test_a_clip_cut_short_says_so_beside_its_mismatches(tmp_path):
     failures = [f for f in ET.parse(junit).getroot().iter("failure")]
     assert failures and all("the clip: the file is truncated" in (f.text or "")
                             for f in failures)
+
+
+@pytest.fixture(scope="module")
+def two_people_clip(tmp_path_factory, person_image) -> Path:
+    """1 s at 10 fps: the person photo twice, side by side (two people, still)."""
+    from formcheck.io.video import VideoSink
+
+    path = tmp_path_factory.mktemp("two") / "two.mp4"
+    h, w = person_image.shape[:2]
+    frame = np.concatenate([person_image, person_image], axis=1)
+    with VideoSink(path, 2 * w, h, 10.0) as sink:
+        for i in range(10):
+            sink.write(frame, i / 10.0)
+    return path
+
+
+@pytest.mark.slow
+def test_person_picks_the_lifter_and_keys_the_cached_poses(tmp_path, two_people_clip,
+                                                           lite_model):
+    """QA (session 23): the two-people advice named analyze, batch and live, and check had no
+    --person. It picks the lifter as analyze's does, is written to the expectations'
+    [made_with] (the default for the next run), and poses cached for one rule are never
+    reused for another."""
+    from formcheck.check.runner import pose_cache_path
+    from formcheck.fsutil import file_sha256
+    from formcheck.pose.models import resolve_model
+    from formcheck.pose.sequence import PoseSequence
+
+    clip = tmp_path / "two.mp4"
+    shutil.copy(two_people_clip, clip)
+    cache = tmp_path / "cache"
+    base = (str(clip), "--model", str(lite_model), "--cache", str(cache), "-v")
+
+    def hips_x(rule: str) -> float:
+        """Where the hips of the poses cached for ``rule`` lie (0 left edge, 1 right)."""
+        seq = PoseSequence.load(pose_cache_path(cache, file_sha256(clip),
+                                                resolve_model(str(lite_model)).name, rule))
+        assert seq.extra["people"]["rule"] == rule
+        assert seq.extra["people"]["max_people"] == 2
+        return float(np.nanmean(seq.image_xy[:, 23:25, 0])) / seq.extra["video"]["width"]
+
+    out = invoke(*base, "--person", "right", "--update")
+    assert out.exit_code == 0, out.output
+    assert load_expectation(clip.with_name("two.expect.toml")).made_with.person == "right"
+    assert hips_x("right") > 0.5  # the person in the right half
+    out = invoke(*base)  # the rule the expectations were written with, from the cache
+    assert out.exit_code == 0, out.output
+    assert "pose data from the cache" in out.stdout
+    out = invoke(*base, "--person", "left")  # another rule: posed again, not the cached poses
+    assert "pose data from the model" in out.stdout, out.output
+    assert hips_x("left") < 0.5 and hips_x("right") > 0.5
+    assert len(list(cache.iterdir())) == 2
+
+    out = invoke(str(clip), "--person", "tallest")
+    assert out.exit_code == 7 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [
+        "error: --person 'tallest': use auto, largest, center, left or right"]

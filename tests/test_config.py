@@ -45,13 +45,14 @@ def test_overrides(override, getter, value):
     [
         ("rounded_back.min_bulge=6", "unknown setting"),
         ("roundedback.min_held_flexion_deg=6", "unknown config section"),
-        ("rounded_back.min_held_flexion_deg=six", "must be a float"),
-        ("rounded_back.min_held_flexion_deg=nan", "must be a float"),
+        ("rounded_back.min_held_flexion_deg=six", "must be a number"),
+        ("rounded_back.min_held_flexion_deg=nan", "must be a number"),
         ("rounded_back.min_held_flexion_deg=-1", "out of range"),
-        ("signal.filter_order=2.5", "must be a int"),
+        ("signal.filter_order=2.5", "must be a whole number"),
+        ("rounded_back.judge_lite_poses=maybe", "must be true or false"),
         ("rounded_back=3", "is a section"),
-        ("rounded_back.min_held_flexion_deg", "use SECTION.KEY=VALUE"),
-        ("rounded_back.min_held_flexion_deg=", "use SECTION.KEY=VALUE"),
+        ("rounded_back.min_held_flexion_deg", "use SECTION.FIELD=VALUE"),
+        ("rounded_back.min_held_flexion_deg=", "use SECTION.FIELD=VALUE"),
         ("reps..min_rep_duration_s=1", "bad setting name"),
         ("reps.min_rep_duration_s.x=1", "is a value, not a section"),
         # A profile ramp's ends: equal ones would divide by zero, swapped ones would make
@@ -89,8 +90,9 @@ def test_toml_layers_exercise_tables_win_and_overrides_win_last(tmp_path):
 @pytest.mark.parametrize(
     ("text", "match"),
     [("[rounded_back\nx=1", "not valid TOML"),
-     ("[rounded_back]\nmin_held_flexion_deg = 'a'", "float"),
-     ("[nope]\nx = 1", "unknown config section"), ("[signal]\nmax_gap_s = true", "float")],
+     ("[rounded_back]\nmin_held_flexion_deg = 'a'", "must be a number"),
+     ("[nope]\nx = 1", "unknown config section"),
+     ("[signal]\nmax_gap_s = true", "must be a number")],
 )
 def test_bad_toml_files(tmp_path, text, match):
     path = tmp_path / "bad.toml"

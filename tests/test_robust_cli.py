@@ -92,6 +92,33 @@ def test_bad_settings_exit_7(clip, tmp_path, setting, needle):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.parametrize(("setting", "needles"), [
+    ("foo=1", ("'foo' is not a setting; use SECTION.FIELD=VALUE", "sections: signal, view,",
+               "exercises: squat, deadlift, row, unknown")),
+    ("foo.bar=1", ("unknown config section 'foo' in 'foo.bar'; use SECTION.FIELD=VALUE",)),
+    ("rounded_back=1", ("'rounded_back' is a section, not a setting; use "
+                        "rounded_back.FIELD=VALUE (FIELD one of: ", "min_flexion_deg")),
+    ("rounded_back.nope=1", ("unknown setting 'rounded_back.nope' (valid here: ",)),
+    ("=1", ("bad override '=1'; use SECTION.FIELD=VALUE",)),
+    ("rounded_back.min_flexion_deg=abc", ("rounded_back.min_flexion_deg must be a number",
+                                          "got 'abc'")),
+    ("rounded_back.min_flexion_deg=-5", ("rounded_back.min_flexion_deg=-5.0 is out of range; "
+                                         "allowed: (0, inf]",)),
+])
+def test_a_bad_set_says_what_form_a_setting_takes(clip, tmp_path, setting, needles):
+    """QA (session 23): `--set foo=1` answered "unknown config section 'foo' in 'foo'",
+    naming neither the form of a setting nor the sections there are."""
+    proc = run_cli("analyze", str(clip), "--set", setting, "--out", str(tmp_path / "o"))
+    assert_one_line_error(proc, 7, *needles)
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_bad_set_is_the_same_error_in_check_and_batch(clip, tmp_path):
+    for args in (("check", str(clip)), ("batch", str(clip), "--out", str(tmp_path / "o"))):
+        assert_one_line_error(run_cli(*args, "--set", "foo=1"), 7,
+                              "error: 'foo' is not a setting; use SECTION.FIELD=VALUE")
+
+
 def test_toml_nan_is_exit_7(clip, tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[rounded_back]\nmin_held_flexion_deg = nan\n", encoding="utf-8")
@@ -119,6 +146,17 @@ def test_a_failed_run_creates_no_output_folder(tmp_path):
     bad.write_bytes(b"not a video" * 100)
     assert_one_line_error(run_cli("analyze", str(bad), "--out", str(out)), 4, "bad.mp4")
     assert not (tmp_path / "new").exists()
+
+
+def test_a_link_that_leads_nowhere_says_so(tmp_path):
+    """QA (session 23): a symbolic link loop or a broken link read "video not found: X",
+    which sends the user looking for a file that is there (the link is)."""
+    (tmp_path / "loop.mp4").symlink_to("loop.mp4")
+    (tmp_path / "broken.mp4").symlink_to("gone.mp4")
+    assert_one_line_error(run_cli("analyze", str(tmp_path / "loop.mp4")), 3,
+                          "loop.mp4: symbolic link loop")
+    assert_one_line_error(run_cli("analyze", str(tmp_path / "broken.mp4")), 3,
+                          "broken.mp4: broken symbolic link (to gone.mp4, which does not exist)")
 
 
 def test_errors_print_no_blank_line_first(tmp_path):

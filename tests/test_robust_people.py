@@ -36,8 +36,8 @@ def test_the_chosen_person_is_followed_even_when_the_other_grows():
     summary = sel.summary()
     assert summary["max_people"] == 2 and summary["frames_with_several"] == 11
     assert "on the left" in summary["message"] and "--person" in summary["message"]
-    # check has no --person: the advice names the commands that do.
-    assert "(`formcheck analyze`, `batch` or `live`)" in summary["message"]
+    # The advice names every command that takes --person.
+    assert "(`formcheck analyze`, `batch`, `check` or `live`)" in summary["message"]
 
 
 def test_lost_lifter_is_chosen_again_by_the_rule():

@@ -1114,6 +1114,15 @@ def validate_config(cfg: Config) -> Config:
 
 _FAULT_SECTIONS = tuple(f.name for f in fields(FaultThresholds))
 _TOP_SECTIONS = ("signal", "view", "reps", "assess", "exercise")
+#: How a setting is named, for the errors about a name that is none.
+_SETTING_FORM = ("SECTION.FIELD=VALUE (e.g. rounded_back.min_held_flexion_deg=15), or "
+                 "EXERCISE.SECTION.FIELD=VALUE for one exercise (e.g. deadlift.rounded_back."
+                 "min_held_flexion_deg=15); sections: "
+                 + ", ".join((*_TOP_SECTIONS, *_FAULT_SECTIONS)) + "; exercises: "
+                 + ", ".join(PROFILES))
+#: What a value of each field type must be, in the errors' words.
+_KIND_WORDS = {bool: "true or false", int: "a whole number",
+               float: "a number (inf for no limit; not NaN or -inf)", str: "text"}
 
 
 def _coerce(value: Any, kind: type, where: str) -> Any:
@@ -1145,7 +1154,8 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
                 return out
     elif kind is str and isinstance(value, str):
         return value
-    raise ConfigError(f"{where} must be a {kind.__name__}, got {value!r}; fix the value")
+    raise ConfigError(f"{where} must be {_KIND_WORDS.get(kind, kind.__name__)}, got {value!r}; "
+                      "fix the value")
 
 
 def _set_leaf(obj: Any, keys: Sequence[str], value: Any, where: str) -> Any:
@@ -1158,7 +1168,12 @@ def _set_leaf(obj: Any, keys: Sequence[str], value: Any, where: str) -> Any:
     current = getattr(obj, name)
     if len(keys) == 1:
         if dataclasses.is_dataclass(current):
-            raise ConfigError(f"{where!r} is a section, give one of its keys ({where}.KEY=VALUE)")
+            inner = [f.name for f in fields(current)]
+            nested = all(dataclasses.is_dataclass(getattr(current, n)) for n in inner)
+            raise ConfigError(
+                f"{where!r} is a section, not a setting; use "
+                f"{where}.{'SECTION.FIELD' if nested else 'FIELD'}=VALUE "
+                f"({'its sections' if nested else 'FIELD one of'}: {', '.join(sorted(inner))})")
         new = _coerce(value, hints[name], where)
         _check_range(type(obj), name, new, where)
         return replace(obj, **{name: new})
@@ -1170,15 +1185,16 @@ def _set_leaf(obj: Any, keys: Sequence[str], value: Any, where: str) -> Any:
 def _apply(cfg: Config, path: str, value: Any) -> Config:
     keys = [k.strip() for k in path.split(".")]
     if not all(keys):
-        raise ConfigError(f"bad setting name {path!r}; use SECTION.KEY=VALUE")
+        raise ConfigError(f"bad setting name {path!r}; use {_SETTING_FORM}")
     if keys[0] in _FAULT_SECTIONS:  # applies to every exercise profile
         for ex in PROFILES:
             cfg = _set_leaf(cfg, [ex, *keys], value, path)
         return cfg
     if keys[0] in _TOP_SECTIONS or keys[0] in PROFILES:
         return _set_leaf(cfg, keys, value, path)
-    valid = ", ".join((*_TOP_SECTIONS, *_FAULT_SECTIONS, *PROFILES))
-    raise ConfigError(f"unknown config section {keys[0]!r} in {path!r} (valid: {valid})")
+    if len(keys) == 1:  # `--set foo=1`: no section at all
+        raise ConfigError(f"{path!r} is not a setting; use {_SETTING_FORM}")
+    raise ConfigError(f"unknown config section {keys[0]!r} in {path!r}; use {_SETTING_FORM}")
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -1230,7 +1246,6 @@ def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Conf
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ConfigError(f"bad override {item!r}; use SECTION.KEY=VALUE, "
-                              "e.g. rounded_back.min_held_flexion_deg=15")
+            raise ConfigError(f"bad override {item!r}; use {_SETTING_FORM}")
         cfg = _apply(cfg, key.strip(), value.strip())
     return validate_config(cfg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -84,3 +85,23 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
     except OSError as exc:
         raise InputNotFoundError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return h.hexdigest()
+
+
+def link_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` leads nowhere when it is a symbolic link that cannot be followed: a loop
+    (it leads back to itself) or a broken link (its target does not exist); None otherwise,
+    also for a path that is no link at all. Said in the words of a skip reason ("symbolic link
+    loop ..."), for an input that would otherwise read as missing or as no video."""
+    try:
+        os.stat(path)
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (following it leads back to itself)"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            try:
+                target = os.readlink(path)
+            except OSError:
+                return "broken symbolic link (what it points to does not exist)"
+            return f"broken symbolic link (to {target}, which does not exist)"
+        return None

@@ -87,7 +87,7 @@ def render() -> str:
         "",
         "Generated from `src/formcheck/config.py` by `python -m formcheck.thresholds_doc`; a "
         "test fails when this file is stale. Change a value for one run with "
-        "`--set SECTION.KEY=VALUE` (e.g. `--set rounded_back.min_held_flexion_deg=15`), for one "
+        "`--set SECTION.FIELD=VALUE` (e.g. `--set rounded_back.min_held_flexion_deg=15`), for one "
         "exercise with `--set deadlift.rounded_back.min_held_flexion_deg=15`, or in a TOML file "
         "passed with `--config` (`[rounded_back]`, `[deadlift.rounded_back]`, ...).",
         "",

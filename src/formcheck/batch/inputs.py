@@ -1,7 +1,8 @@
 """From the coach's INPUTS (files, folders, globs) to a list of clips with unique output places.
 
 Folders are searched recursively for video files; hidden files and folders, files that are not
-videos, and anything inside the output folder are skipped and listed with the reason. A file
+videos, symbolic links that lead nowhere (a loop, a broken link) and anything inside the output
+folder are skipped and listed with the reason. A file
 named explicitly is always taken (a bad one fails as a clip, with its own error, and the batch
 goes on); so is a path that does not exist and is no glob pattern.
 """
@@ -12,6 +13,8 @@ import glob
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from formcheck.fsutil import link_problem
 
 #: File name endings taken as videos when searching folders and globs (lower case).
 VIDEO_SUFFIXES: frozenset[str] = frozenset({
@@ -46,11 +49,20 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
+def _resolved(path: Path) -> Path:
+    """``path.resolve()``, or its absolute form where it cannot be resolved (a symbolic link
+    loop: Python up to 3.12 raises RuntimeError there, later ones OSError)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
 def _inside(path: Path, folder: Path | None) -> bool:
     if folder is None:
         return False
     try:
-        path.resolve().relative_to(folder)
+        _resolved(path).relative_to(folder)
     except ValueError:
         return False
     return True
@@ -77,6 +89,8 @@ def _consider(path: Path, out_dir: Path | None, found: list[Path],
               skipped: list[Skipped]) -> None:
     if _is_hidden(path.name):
         skipped.append(Skipped(str(path), "hidden file"))
+    elif (why := link_problem(path)) is not None:
+        skipped.append(Skipped(str(path), why))
     elif path.suffix.lower() not in VIDEO_SUFFIXES:
         skipped.append(Skipped(str(path), "not a video file"))
     elif _inside(path, out_dir):
@@ -111,7 +125,7 @@ def find_clips(inputs: list[str], out_dir: Path | None = None) -> tuple[list[Cli
     unique: list[Path] = []
     seen: set[Path] = set()
     for p in found:
-        r = p.resolve()
+        r = _resolved(p)
         if r not in seen:
             seen.add(r)
             unique.append(p)

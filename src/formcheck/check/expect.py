@@ -18,6 +18,7 @@ or a bad value is an ``ExpectationError`` (exit code 7) naming the file and the 
     formcheck = "0.1.0"
     mediapipe = "0.10.21"
     settings_sha256 = "..."         # fingerprint of every threshold in force
+    person = "left"                 # --person, the rule that picked the lifter (absent: auto)
 
     [reps]
     count = 2
@@ -44,6 +45,7 @@ from typing import Any
 
 from formcheck.config import PROFILES
 from formcheck.errors import ConfigError, InputNotFoundError
+from formcheck.pose.people import PERSON_RULES
 from formcheck.report import FAULTS, SEVERITIES
 
 #: Version of the expectations format (the ``version`` key).
@@ -100,6 +102,9 @@ class Provenance:
     formcheck: str = ""
     mediapipe: str = ""
     settings_sha256: str = ""
+    #: ``--person``: the rule that picked the lifter among several people; "" for the default
+    #: (auto), which is not written, so files written before the rule was recorded read the same.
+    person: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,7 +267,9 @@ def parse_expectation(data: Mapping[str, Any], source: str) -> Expectation:
         rt.done()
     made_with = Provenance()
     if (pt := top.table_("made_with")) is not None:
-        made_with = Provenance(**{k: pt.str_(k) or "" for k in Provenance.__dataclass_fields__})
+        made_with = Provenance(**{
+            k: pt.str_(k, choices=PERSON_RULES if k == "person" else None) or ""
+            for k in Provenance.__dataclass_fields__})
         pt.done()
     faults: dict[str, FaultExpectation] = {}
     for fault in FAULTS:

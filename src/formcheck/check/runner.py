@@ -1,9 +1,10 @@
 """Replay clips through the whole pipeline and compare with their expectations.
 
 Per clip: the pose data comes from the cache when it was made from the same clip bytes by the
-same model bundle (``pipeline.cached_pose``), else from the pose model (and is cached); the
-analysis is ``pipeline.analyse`` with the thresholds in force, exactly as ``formcheck analyze``
-runs it. A clip that cannot be analysed is reported as an error, the others still run.
+same model bundle following the same ``--person`` rule (``pipeline.cached_pose``), else from
+the pose model (and is cached); the analysis is ``pipeline.analyse`` with the thresholds in
+force, exactly as ``formcheck analyze`` runs it. A clip that cannot be analysed is reported
+as an error, the others still run.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ class CheckSettings:
     cache_max_bytes: int = DEFAULT_CACHE_MAX_MB * 1_000_000
     update: bool = False
     settings_sha256: str = ""
+    #: ``--person``: the rule that picks the lifter among several people; None: the one each
+    #: clip's expectations were written with (``made_with.person``), else auto.
+    person: str | None = None
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -96,7 +100,11 @@ def find_clips(paths: Sequence[Path]) -> list[Path]:
         elif p.is_file():
             clips.append(p)
         else:
-            raise InputNotFoundError(f"not found: {p}; give video files or folders of them")
+            from formcheck.fsutil import link_problem
+
+            why = link_problem(p)
+            raise InputNotFoundError(f"{'not found' if why is None else why}: {p}; give video "
+                                     "files or folders of them")
     return clips
 
 
@@ -163,6 +171,9 @@ def _provenance_notes(old: Provenance, new: Provenance) -> tuple[str, ...]:
     if old.settings_sha256 and old.settings_sha256 != new.settings_sha256:
         notes.append("the thresholds differ from those the expectations were written with "
                      "(--config/--set or changed defaults)")
+    if (old.person or "auto") != (new.person or "auto"):
+        notes.append(f"the expectations were written following the {old.person or 'auto'} "
+                     f"person (--person), this run followed the {new.person or 'auto'} one")
     if old.formcheck and old.formcheck != new.formcheck:
         notes.append(f"the expectations were written by formcheck {old.formcheck}, this is "
                      f"{new.formcheck}")
@@ -218,12 +229,16 @@ def prune_cache(cache_dir: Path, used: set[Path], max_bytes: int, *,
     return removed
 
 
-def pose_cache_path(cache_dir: Path, clip_sha256: str, model_name: str) -> Path:
+def pose_cache_path(cache_dir: Path, clip_sha256: str, model_name: str,
+                    person: str = "auto") -> Path:
     """The clip's pose cache entry: keyed by the clip's bytes (``<sha256 prefix>.<model>``),
     so two same-named clips in two folders each keep theirs, and a renamed or copied clip
-    finds its own. The entry itself still records the full hashes of clip and model bundle,
-    which ``pipeline.cached_pose`` checks before any reuse."""
-    return cache_dir / f"{clip_sha256[:CACHE_KEY_HEX]}.{model_name}.pose.npz"
+    finds its own; a ``--person`` rule other than auto adds its name (``.<rule>``), so the
+    poses of each rule keep their own entry. The entry itself still records the full hashes
+    of clip and model bundle and the rule, which ``pipeline.cached_pose`` checks before any
+    reuse."""
+    rule = "" if person == "auto" else f".{person}"
+    return cache_dir / f"{clip_sha256[:CACHE_KEY_HEX]}.{model_name}{rule}.pose.npz"
 
 
 def legacy_pose_cache_path(cache_dir: Path, clip: Path, model_name: str) -> Path:
@@ -231,12 +246,14 @@ def legacy_pose_cache_path(cache_dir: Path, clip: Path, model_name: str) -> Path
     return cache_dir / f"{clip.stem}.{model_name}.pose.npz"
 
 
-def _pose(clip: Path, model: str | None, cache_dir: Path | None):
-    """The clip's pose data (from the cache when valid) and the resolved model.
+def _pose(clip: Path, model: str | None, cache_dir: Path | None, person: str = "auto"):
+    """The clip's pose data (from the cache when valid) and the resolved model; ``person``:
+    the rule that picks the lifter among several people (poses cached for another rule are
+    never used).
 
-    An entry under the old file-name key is used when it was made from these bytes by this
-    model, and is then moved to the clip's content key; one made from other bytes (another
-    clip of the same name) is left where it is for that clip."""
+    An entry under the old file-name key (all made with the auto rule) is used when it was
+    made from these bytes by this model, and is then moved to the clip's content key; one made
+    from other bytes (another clip of the same name) is left where it is for that clip."""
     from formcheck import pipeline
     from formcheck.fsutil import file_sha256
     from formcheck.pose.models import resolve_model
@@ -246,11 +263,13 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None):
     seq, cache = None, None
     if cache_dir is not None:
         clip_sha = file_sha256(clip)
-        cache = pose_cache_path(cache_dir, clip_sha, resolved.name)
-        seq = pipeline.cached_pose(clip, cache, str(resolved.path), source_sha256=clip_sha)
-        if seq is None:
+        cache = pose_cache_path(cache_dir, clip_sha, resolved.name, person)
+        seq = pipeline.cached_pose(clip, cache, str(resolved.path), source_sha256=clip_sha,
+                                   person=person)
+        if seq is None and person == "auto":
             legacy = legacy_pose_cache_path(cache_dir, clip, resolved.name)
-            seq = pipeline.cached_pose(clip, legacy, str(resolved.path), source_sha256=clip_sha)
+            seq = pipeline.cached_pose(clip, legacy, str(resolved.path), source_sha256=clip_sha,
+                                       person=person)
             if seq is not None:
                 try:
                     os.replace(legacy, cache)
@@ -259,7 +278,7 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None):
                                  f"{exc.strerror or exc}")
     from_cache = seq is not None
     if seq is None:
-        seq = pipeline.extract_pose(clip, str(resolved.path))
+        seq = pipeline.extract_pose(clip, str(resolved.path), person=person)
         if cache is not None:
             try:
                 seq.save(cache)
@@ -285,12 +304,14 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
             raise ExpectationError(f"{expect_path}: clip: the expectations are for {old.clip}, "
                                    f"not {clip.name}; pass the right --expect")
         model = settings.model or (old.made_with.model if old and old.made_with.model else None)
+        person = settings.person or (old.made_with.person if old else "") or "auto"
         seq, resolved, res.pose_from_cache, notes, res.cache_entry = _pose(
-            clip, model, settings.cache_dir)
+            clip, model, settings.cache_dir, person)
         report, _ = pipeline.analyse(seq, config=settings.config)
         made_with = Provenance(model=resolved.name, model_sha256=file_sha256(resolved.path),
                                formcheck=__version__, mediapipe=pose_library_version(),
-                               settings_sha256=settings.settings_sha256)
+                               settings_sha256=settings.settings_sha256,
+                               person="" if person == "auto" else person)
         # What the report says about the input bears on every result: a clip cut short (a
         # partial download) must not read as a plain regression (QA, session 9).
         notes[:0] = [f"the clip: {n.message}" for n in report.notices]

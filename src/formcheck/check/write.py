@@ -91,6 +91,8 @@ def render_toml(exp: Expectation, report: Report | None = None,
 
     made = tomlkit.table()
     for key, value in vars(exp.made_with).items():
+        if key == "person" and value in ("", "auto"):
+            continue  # the default rule: files stay as they were before it was recorded
         made.add(key, value)
     doc.add(tomlkit.nl())
     doc.add("made_with", made)

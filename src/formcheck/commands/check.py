@@ -4,7 +4,7 @@ JUnit XML; ``--update`` rewrites the expectations from the current results.
 Registered in ``formcheck.cli`` with ``app.command("check")(check)``. Exit codes: 0 every
 expectation met, 1 a mismatch, 11 a clip could not be checked (wins over 1), and the usual
 codes for problems that stop the whole run (7 a malformed expectations file or bad
-``--config``/``--set``, 5 the ``--model`` given is missing, ...).
+``--config``/``--set``/``--person``, 5 the ``--model`` given is missing, ...).
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ def check(
     model: Annotated[str | None, typer.Option(
         help="Pose model (lite, full, heavy or a .task path). Default: the one each clip's "
         "expectations were written with, else full.")] = None,
+    person: Annotated[str | None, typer.Option(
+        help="With several people in the picture, which one is the lifter (as for analyze): "
+        "auto (the largest, most central), largest, center, left or right. Default: the rule "
+        "each clip's expectations were written with, else auto.")] = None,
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (as for analyze).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
@@ -64,6 +68,10 @@ def check(
         from formcheck.check import runner
         from formcheck.config import load_config
 
+        if person is not None:
+            from formcheck.pose.people import checked_person_rule
+
+            checked_person_rule(person)
         cfg = load_config(config, set_ or ())
         if junit is not None:  # checked before any clip is posed, not when the report is due
             from formcheck.outputs import check_output_target
@@ -83,7 +91,7 @@ def check(
             model=model, config=cfg, update=update,
             cache_dir=None if no_cache else (cache or runner.default_cache_dir()),
             cache_max_bytes=int(cache_max_mb * 1e6),
-            settings_sha256=runner.settings_fingerprint(cfg))
+            settings_sha256=runner.settings_fingerprint(cfg), person=person)
 
         def show(res: runner.ClipCheck) -> None:
             typer.echo(runner.diff_text(res, verbose=verbose))

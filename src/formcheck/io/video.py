@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.errors import CameraError, InputNotFoundError, OutputError, VideoDecodeError
-from formcheck.fsutil import publish, temp_path_for
+from formcheck.fsutil import link_problem, publish, temp_path_for
 from formcheck.report import VideoInfo
 
 #: A file that decodes this much less than its header promises counts as truncated (a few
@@ -57,6 +57,8 @@ def check_readable(path: str | os.PathLike) -> Path:
     where even ``exists()`` raises PermissionError)."""
     path = Path(path)
     try:
+        if (why := link_problem(path)) is not None:
+            raise InputNotFoundError(f"cannot read {path}: {why}; point it at the video")
         if not path.exists():
             raise InputNotFoundError(f"video not found: {path}")
         if not path.is_file():

@@ -177,5 +177,5 @@ def _summary(rule: str, max_people: int, probed_max: int, frames_with_several: i
             f"{max_people} people were in the picture ({frames_with_several} of "
             f"{frames} frames); the analysis follows {how}, mostly {where}, and ignores "
             "the others; to follow another, analyse the clip again with --person "
-            "largest|center|left|right (`formcheck analyze`, `batch` or `live`)")
+            "largest|center|left|right (`formcheck analyze`, `batch`, `check` or `live`)")
     return out
