@@ -79,7 +79,7 @@ def load_or_extract(clip: Path, poses: Path, extract: bool, model: str) -> PoseS
     cached = poses / (clip.name + ".npz")
     if cached.is_file():
         return PoseSequence.load(cached)
-    if not extract:
+    if not extract or not clip.is_file():  # a folder of copies may hold some clips only
         return None
     from formcheck.pipeline import extract_pose
 
