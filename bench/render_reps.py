@@ -4,7 +4,9 @@ Reads every rendered set in each folder: ``NAME.json`` (the renderer's truth) be
 cached poses ``poses/video-full/NAME.npz`` or ``poses/NAME.npz`` (folders written by
 ``formcheck synth``, ``bench/render_*.py`` or ``bench/eval_twist.py``; sets without cached
 poses are skipped, nothing is posed here). Each set is analysed once with the shipped
-settings (``--set`` overrides them; the exercise is recognised, as a user's clip is). For
+settings (``--set`` overrides them; the exercise is recognised, as a user's clip is), from its
+poses as cached: sets posed before the pose pass stored the scene's level (session 21) are
+read in the camera's axes (``bench/scene_level.py --lean`` levels the rolled ones). For
 every rendered rep and each back fault:
 
 - ``rounded_back``: the rep's rendered rounding (``flexion`` fault, its peak in degrees);
