@@ -10,12 +10,23 @@ Three ways to score it:
   copy should read ``DEG`` more than the original. Scored on the pairs both readings trust.
 - ``--renders DIR ...``: rendered sets (``<name>.json`` beside ``<name>.mp4``) whose truth
   records the camera's roll (``scenario.camera.roll_deg``, 0 when absent).
+- ``--renders DIR ... --lean``: what levelling does to the analysis on the rendered sets
+  filmed with the camera rolled (a roll in their truth) that have cached poses
+  (``poses/NAME.npz`` or ``poses/video-full/NAME.npz``): each is analysed in the camera's
+  axes (no scene level in the poses) and levelled by the roll its own video's lines read (as
+  the pose pass stores it). Per set, the median of the analysis' trunk lean
+  (``trunk_inclination``) minus the rendered truth's over the frames both have; printed:
+  the median and 90th percentile of its size over the sets, each way, and the findings that
+  overlap a rendered fault of their kind (0.3 s slack) or none. Session 21's figure (144
+  sets, 7.1 -> 3.0 deg) read the rolled sets in ``/work/cache/s15-cloth``, ``s15-pfb``,
+  ``s15-place90b`` and the six ``s18-place-tw*`` folders.
 
     python bench/scene_level.py ../shared/clips
     python bench/scene_level.py ../shared/clips --make-turned /tmp/turned6 --turned 6
     python bench/scene_level.py ../shared/clips --make-turned /tmp/up12 --turned 12 --tilt
     python bench/scene_level.py ../shared/clips --against /tmp/turned6 --turned 6
     python bench/scene_level.py --renders DIR [DIR ...]
+    python bench/scene_level.py --renders DIR [DIR ...] --lean [-v]
 """
 
 from __future__ import annotations
@@ -46,6 +57,61 @@ def _trusts(level, cfg) -> bool:
     own test, with no least roll to act on)."""
     return trusted(level, replace(cfg, signal=replace(cfg.signal, level_min_roll_deg=0.0))) \
         is not None
+
+
+#: Truth fault kinds -> the report's fault names (as ``eval_synth.py``).
+KIND_TO_FAULT = {"flexion": "rounded_back", "extension": "lumbar_overextension",
+                 "arch": "lumbar_overextension", "twist": "jerky_twist"}
+
+
+def lean_levelled(dirs: list[Path], verbose: bool) -> None:
+    """The analysis on the rolled rendered sets, in the camera's axes and levelled."""
+    from formcheck.analysis import analyze_sequence
+
+    errs: dict[str, list[float]] = {"camera": [], "levelled": []}
+    found = {m: [0, 0] for m in errs}  # [matching a rendered fault, matching none]
+    for d in dirs:
+        for j in sorted(d.glob("*.json")):
+            mp4 = j.with_suffix(".mp4")
+            pose = next((p for p in (d / "poses" / f"{j.stem}.npz",
+                                     d / "poses" / "video-full" / f"{j.stem}.npz")
+                         if p.is_file()), None)
+            if pose is None or not mp4.exists():
+                continue
+            truth = json.loads(j.read_text())
+            if not float(truth.get("scenario", {}).get("camera", {}).get("roll_deg", 0.0)):
+                continue
+            true_lean = np.asarray(truth["per_frame"]["trunk_inclination_deg"], float)
+            true_iv = [(KIND_TO_FAULT.get(f["kind"]), f["interval_s"]) for f in truth["faults"]]
+            level = level_of_file(mp4).as_extra()
+            line = []
+            for mode in errs:
+                seq = PoseSequence.load(pose)
+                seq.extra.pop(EXTRA_KEY, None)
+                if mode == "levelled":
+                    seq.extra[EXTRA_KEY] = level
+                r = analyze_sequence(seq)
+                lean = r.series["trunk_inclination"].values
+                m = min(len(lean), len(true_lean))
+                errs[mode].append(float(np.nanmedian(lean[:m] - true_lean[:m])))
+                faults = []
+                for f in r.findings:
+                    ok = any(k == f.fault and f.start_s <= b + 0.3 and f.end_s >= a - 0.3
+                             for k, (a, b) in true_iv)
+                    found[mode][0 if ok else 1] += 1
+                    faults.append(f"{f.fault} rep {f.rep}" + ("" if ok else " (false)"))
+                line.append(f"{mode} {errs[mode][-1]:+6.1f} {faults}")
+            if verbose:
+                print(f"{d.name}/{j.stem}: " + " | ".join(line))
+    if not errs["camera"]:
+        print("no rolled rendered sets with cached poses")
+        return
+    print(f"{len(errs['camera'])} rolled rendered sets")
+    for mode, e in errs.items():
+        a = np.abs(e)
+        print(f"  {mode:9s} trunk lean - truth, per set: |median| {np.median(a):.1f} deg, "
+              f"90th percentile {np.percentile(a, 90):.1f} deg; findings matching a rendered "
+              f"fault {found[mode][0]}, matching none {found[mode][1]}")
 
 
 def tilt_homography(w: int, h: int, deg: float, vfov_deg: float) -> np.ndarray:
@@ -128,9 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vfov", type=float, default=50.0,
                     help="with --tilt: the clips' assumed vertical field of view, degrees")
     ap.add_argument("--renders", type=Path, nargs="+", default=[])
+    ap.add_argument("--lean", action="store_true",
+                    help="with --renders: the analysis on the rolled sets, in the camera's "
+                    "axes and levelled")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     cfg = Config()
+    if args.lean:
+        lean_levelled(args.renders, args.verbose)
+        return 0
     if args.clips is not None:
         clips = sorted(args.clips.glob("*.mp4"))
         if args.make_turned:

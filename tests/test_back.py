@@ -189,7 +189,8 @@ def _sample_names() -> list[str]:
 def test_every_sample_and_its_mirror_image_give_the_same_findings(name):
     """Issue 16: a sample flipped left-right changed its verdicts. The analysis itself must be
     mirror-symmetric on every sample (the pose model's own left/right asymmetry is measured
-    in docs/analysis.md: 11 of 12 flipped sample videos give the same faults)."""
+    by ``bench/mirror_samples.py``: 12 of 12 flipped sample videos give the same faults per
+    rep in session 23, 11 of 12 in round 5; docs/analysis.md)."""
     seq = truth_sequence(name)
     a, b = analyze_sequence(seq), analyze_sequence(mirrored(seq))
     assert (a.exercise.name, a.view.name) == (b.exercise.name, b.view.name)
