@@ -639,10 +639,42 @@ def test_select_thumbnail_frames(peaks, expect):
     assert select_thumbnail_frames(make_report(findings=findings), PoseSequence.empty()) == {}
 
 
+def _touching_reps(base: Report) -> tuple[Rep, Rep]:
+    """Two reps sharing frame 30 (1.0 s), as ``segment_reps`` makes them: rep 1's last frame
+    is rep 2's first."""
+    return (Rep(index=1, start_s=0.0, end_s=1.0, start_frame=0, end_frame=30,
+                phases=(Phase("descent", 0.0, 0.5), Phase("ascent", 0.5, 1.0))),
+            Rep(index=2, start_s=1.0, end_s=2.0, start_frame=30, end_frame=60,
+                phases=(Phase("descent", 1.0, 1.5), Phase("ascent", 1.5, 2.0))))
+
+
+def test_the_frame_two_reps_share_is_counted_in_the_earlier_rep_as_on_the_page():
+    """A rep is the closed span start_s..end_s (end_frame inclusive): the page's rep table
+    and the CSV give rep 1 as 0.0–1.0 s and rep 2 as 1.0–2.0 s, and read in order the frame
+    at 1.0 s is rep 1's last. The video's counter read "Rep 2/2 · descent" there; it now
+    says rep 1, in its last phase, and rep 2 from the next frame. A frame two phases share
+    is the earlier phase's, as ``analysis.reps.phase_at`` names a finding's phase."""
+    from formcheck.analysis.reps import phase_at
+
+    seq = make_sequence()
+    base = make_report(findings=())
+    reps = _touching_reps(base)
+    report = replace(base, reps=reps)
+    csv_rows = report.reps_csv().splitlines()[1:]
+    assert [row.split(",")[:3] for row in csv_rows] == [["1", "0.0", "1.0"], ["2", "1.0", "2.0"]]
+    r = OverlayRenderer(report, seq, make_series(seq))
+    assert seq.t_s[30] == pytest.approx(1.0)
+    assert [r.counter_text(j) for j in (29, 30, 31)] == [
+        "Rep 1/2 · ascent", "Rep 1/2 · ascent", "Rep 2/2 · descent"]
+    assert r.counter_text(15) == f"Rep 1/2 · {phase_at(reps[0], float(seq.t_s[15]))}"
+    assert r.counter_text(15) == "Rep 1/2 · descent"
+    assert r.counter_text(60) == "Rep 2/2 · ascent" and r.counter_text(61) == "2/2 reps done"
+
+
 def test_a_thumbnail_on_the_frame_two_reps_share_shows_its_own_rep():
-    """A rep 1 finding peaking on the frame rep 1 shares with rep 2 (the video counts that frame
-    in rep 2) takes the frame before: its thumbnail's counter read "Rep 2/5" above rep 1's
-    card (QA, a real deadlift). A rep 2 finding keeps the shared frame."""
+    """A rep 2 finding peaking on the frame rep 1 shares with rep 2 (the video counts that
+    frame in rep 1, the earlier) takes the frame after: a thumbnail's counter read "Rep 2/5"
+    above rep 1's card (QA, a real deadlift). A rep 1 finding keeps the shared frame."""
     seq = make_sequence()
     base = make_report()
     reps = (replace(base.reps[0], index=1, start_s=0.0, end_s=1.0, start_frame=0,
@@ -653,7 +685,7 @@ def test_a_thumbnail_on_the_frame_two_reps_share_shows_its_own_rep():
                 replace(_finding("rounded_back", 2, 1.0, 1.3), peak_s=1.0))
     report = replace(base, reps=reps, findings=findings)
     wanted = select_thumbnail_frames(report, seq)
-    assert wanted == {0: 29, 1: 30}
+    assert wanted == {0: 30, 1: 31}
     overlay = OverlayRenderer(report, seq, make_series(seq))
     assert [reps[int(overlay._rep_of_frame[j])].index for j in wanted.values()] == [1, 2]
 

@@ -413,19 +413,10 @@ class OverlayRenderer:
         #: threads at most lay out a text twice.
         self._laid_out: dict[tuple, tuple[tuple[str, ...], int, int, int]] = {}
         t = seq.t_s
-        n = len(seq)
         reps = report.reps
 
         # Rep and phase of every frame (-1: none), and how many reps ended before it.
-        self._rep_of_frame = np.full(n, -1, dtype=np.int32)
-        self._phase_of_frame = np.full(n, -1, dtype=np.int32)
-        self._phase_names: list[str] = []
-        for k, rep in enumerate(reps):
-            self._rep_of_frame[_within(t, rep.start_s, rep.end_s)] = k
-            for ph in rep.phases:
-                self._phase_of_frame[_within(t, ph.start_s, ph.end_s)] = len(
-                    self._phase_names)
-                self._phase_names.append(ph.name)
+        self._rep_of_frame, self._phase_of_frame, self._phase_names = frame_reps(report, t)
         ends = np.sort(np.array([r.end_s for r in reps], dtype=np.float64))
         # Where the torso was in each rep (and outside them): the panels keep clear of it.
         # Filled per rep context when first asked (``torso_box_at``): the live window makes a
@@ -1094,6 +1085,44 @@ def _closest_to_limit(s: Series) -> float:
     return float(np.max(v[ok] / np.abs(lim[ok])))
 
 
+def _span(t: np.ndarray, start_s: float, end_s: float) -> slice:
+    """The frames (of sorted times ``t``) of the closed span ``start_s``..``end_s``, as
+    ``_within`` takes it."""
+    return slice(int(np.searchsorted(t, start_s - _TIME_TOLERANCE_S, side="left")),
+                 int(np.searchsorted(t, end_s + _TIME_TOLERANCE_S, side="right")))
+
+
+def frame_reps(report: Report, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Each frame's rep (its position in ``report.reps``; -1: none) and phase (its position
+    in the list of phase names returned; -1: none), for frames at times ``t`` (sorted).
+
+    A rep is the closed span ``start_s``..``end_s`` (its ``end_frame`` is inclusive) and
+    consecutive reps may share a frame: one rep's last is the next one's first. That frame is
+    the earlier rep's, as the page's rep table and the CSV list it (rep 1 "0.0–3.0 s", rep 2
+    "3.0–5.3 s": read in order, the first rep holding 3.0 s is rep 1; a rep is not over
+    before its end frame, which the counter's "N reps done" already counts so). Within a rep
+    a frame two phases share is likewise the earlier phase's, as ``analysis.reps.phase_at``
+    names the phase of a finding's peak on the page."""
+    n = len(t)
+    rep_of = np.full(n, -1, dtype=np.int32)
+    phase_of = np.full(n, -1, dtype=np.int32)
+    names: list[str] = []
+    spans = [_span(t, r.start_s, r.end_s) for r in report.reps]
+    for k in range(len(spans) - 1, -1, -1):  # the earlier rep written last: it wins
+        rep_of[spans[k]] = k
+    for k, rep in enumerate(report.reps):
+        first = len(names)
+        names.extend(ph.name for ph in rep.phases)
+        own = np.flatnonzero(rep_of[spans[k]] == k) + spans[k].start
+        if not own.size or not rep.phases:
+            continue
+        tk = t[own]
+        for q in range(len(rep.phases) - 1, -1, -1):  # the earlier phase wins, as above
+            ph = rep.phases[q]
+            phase_of[own[_span(tk, ph.start_s, ph.end_s)]] = first + q
+    return rep_of, phase_of, names
+
+
 def _within(t: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
     return (t >= start_s - _TIME_TOLERANCE_S) & (t <= end_s + _TIME_TOLERANCE_S)
 
@@ -1111,25 +1140,28 @@ def _finite_runs(pts: np.ndarray, ok: np.ndarray) -> list[np.ndarray]:
     return runs
 
 
-def select_thumbnail_frames(report: Report, seq: PoseSequence) -> dict[int, int]:
+def select_thumbnail_frames(report: Report, seq: PoseSequence | DrawnPoses) -> dict[int, int]:
     """Finding index → frame index nearest its ``peak_s`` (the worst moment), for thumbnails.
-    A peak on the frame a rep shares with the next (the video counts that frame in the later
-    rep) takes the frame before, inside its own rep, so the thumbnail's counter names the rep
-    the finding's card does (QA: rep 1's card showed "Rep 2/5")."""
+    A peak on the frame a rep shares with the next (the video counts it in the earlier rep,
+    ``frame_reps``) takes the neighbouring frame inside the finding's own rep when the
+    nearest frame's rep is another, so the thumbnail's counter names the rep the finding's
+    card does (QA: rep 1's card showed "Rep 2/5")."""
     n = len(seq)
     if n == 0:
         return {}
     t = seq.t_s
-    spans = {r.index: (r.start_s, r.end_s) for r in report.reps}
+    rep_of = frame_reps(report, t)[0]
+    number = np.array([r.index for r in report.reps] + [0], dtype=np.int64)[rep_of]  # 0: none
     out: dict[int, int] = {}
     for i, f in enumerate(report.findings):
         j = int(np.clip(np.searchsorted(t, f.peak_s), 1, n - 1)) if n > 1 else 0
         if n > 1 and abs(t[j - 1] - f.peak_s) <= abs(t[j] - f.peak_s):
             j -= 1
-        own = spans.get(f.rep) if f.rep is not None else None
-        later = spans.get(f.rep + 1) if own is not None else None
-        if later is not None and j > 0 and later[0] - _TIME_TOLERANCE_S <= t[j] \
-                <= own[1] + _TIME_TOLERANCE_S and t[j - 1] >= own[0] - _TIME_TOLERANCE_S:
-            j -= 1  # the shared frame: the one before is this rep's alone
+        if f.rep is not None and number[j] != f.rep and rep_of[j] >= 0:
+            # The shared frame: the one next to it on the finding's side is its rep's alone.
+            for k in (j + 1, j - 1):
+                if 0 <= k < n and number[k] == f.rep:
+                    j = k
+                    break
         out[i] = j
     return out
