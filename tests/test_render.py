@@ -399,6 +399,69 @@ def test_gauge_reads_not_judged_on_frames_the_rule_did_not_judge(setup):
         "not judged · limit 12°")
 
 
+def test_the_gauge_says_a_finding_holds_while_its_signal_reads_under_the_limit(setup):
+    """A finding lasts while its signal stays over the rule's lower release level, so inside
+    one the gauge read e.g. "now 8.7° · limit 12°" beside a severe banner. Inside a finding
+    decided on the gauge's signal it now adds the value the rule graded and its grade (the
+    banner's, the page's and the CSV's numbers), drawn in the grade's colour; after the
+    finding (its banner held, dimmed) and outside it, no such line."""
+    from formcheck.render.overlay import _Layout
+
+    report, seq, series = setup
+    r = OverlayRenderer(report, seq, series)
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    i = frame_at(seq, 2.95)  # inside the finding (2.9-3.6 s), the signal under its limit
+    assert series["back_rounding"].values[i] < 12.0 and r.banners_at(i) == (0,)
+    lines, _ = r.gauge_text("back_rounding", i, lay, seq.width)
+    now = format_value(float(series["back_rounding"].values[i]), "deg")
+    assert lines[-2:] == [f"now {now} · limit 12°", "holding: peak 24° (severe)"]
+    assert report.findings[0].value == 24.0 and report.findings[0].severity == "severe"
+    for time_s in (2.5, 3.9):  # before it; after it, the banner held
+        lines, _ = r.gauge_text("back_rounding", frame_at(seq, time_s), lay, seq.width)
+        assert not any(ln.startswith("holding") for ln in lines)
+    assert r.banners_at(frame_at(seq, 3.9)) == (0,)
+    # drawn in the finding's colour, in the gauge's box
+    img = r.draw(black(seq), i)
+    box = r.gauge_height("back_rounding", i, lay, seq.width)
+    gauge = img[seq.height - lay.margin - box: seq.height - lay.margin,
+                seq.width - lay.margin - r._sparkline_width(seq.width, lay):]
+    assert red_mask(gauge).sum() > 20
+    # On a narrow frame the banner (its message, or its short form) gives the peak, in the
+    # grade's colour; the gauge only says "holding" (room is short: the lifter stays clear).
+    narrow = make_sequence(166, 360)
+    rn = OverlayRenderer(report, narrow, make_series(narrow))
+    lay_n = _Layout.for_frame(narrow.width, narrow.height, rn.style)
+    lines, _ = rn.gauge_text("back_rounding", i, lay_n, narrow.width)
+    assert lines[-1].endswith("holding") and not any(ln.endswith("…") for ln in lines)
+    assert rn.banner_text(0, narrow.width, lay_n) == "Rep 2: rounded back — 24° past your neutral"
+
+
+def test_a_holding_line_gives_the_findings_own_limit_where_the_frames_differs():
+    """A per-frame limit (the twist's): the line gives the limit the finding was graded
+    against when this frame's reads otherwise, so its grade can be checked from its own
+    numbers."""
+    from formcheck.render.overlay import _Layout
+
+    seq = make_sequence()
+    t = seq.t_s
+    lim = np.where(t < 3.25, 300.0, 320.0)
+    rate = Series("twist_rate", "Twist rate", "deg/s", t, 200.0 + 300.0 * (np.abs(t - 3.25) < 0.1),
+                  fault="jerky_twist", threshold_t=lim)
+    f = replace(_finding("jerky_twist", 2, 3.1, 3.4, "severe"), value=500.0, threshold=320.0,
+                unit="deg/s", evidence={"series": "twist_rate"})
+    report = replace(make_report(findings=(f,)), assessable=(
+        Assessment("rounded_back", None, True), Assessment("lumbar_overextension", None, True),
+        Assessment("jerky_twist", None, True)))
+    r = OverlayRenderer(report, seq, {"twist_rate": rate})
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    early, late = frame_at(seq, 3.12), frame_at(seq, 3.38)
+    lines = r.gauge_text("twist_rate", early, lay, seq.width)[0]
+    k = lines.index("now 200°/s · limit 300°/s")
+    assert " ".join(lines[k + 1:]) == "holding: peak 500°/s, limit 320°/s (severe)"
+    assert r.gauge_text("twist_rate", late, lay, seq.width)[0][-2:] == [
+        "now 200°/s · limit 320°/s", "holding: peak 500°/s (severe)"]
+
+
 # ---------------------------------------------------------------------------- banner
 def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_message():
     """QA session 7: on a 166x360 clip the banner was cut to "Rounded back outside a counted

@@ -908,10 +908,65 @@ class OverlayRenderer:
     def notice_px(lay: _Layout) -> int:
         return round(lay.px * 0.68)
 
+    def gauge_finding_at(self, name: str, index: int) -> int | None:
+        """The finding (index into ``report.findings``) decided on series ``name`` that frame
+        ``index`` lies in (its ``start_s``..``end_s``), the worst if several; None: none."""
+        t = self.seq.t_s[index]
+        on = [i for i, s in enumerate(self._finding_series)
+              if s == name and self._f_start[i] <= t <= self._f_end[i]]
+        if not on:
+            return None
+        fs = self.report.findings
+        return max(on, key=lambda i: (severity_rank(fs[i].severity), abs(fs[i].value)))
+
+    def holding_text(self, i: int, frame_limit: float | None) -> str:
+        """The gauge's line while finding ``i`` lasts: ``holding: peak 24° (severe)``, the
+        value the rule graded and its grade (and the limit it was graded against, when this
+        frame's limit reads otherwise: a per-frame limit). A finding lasts until its signal
+        falls well under the limit (the rule's release level), so a frame inside one can read
+        under the limit beside the banner; this line says the finding holds and what it was
+        graded on, the same numbers as the banner, the page and the CSV."""
+        f = self.report.findings[i]
+        unit = "%" if f.unit.startswith("%") else f.unit
+        text = f"holding: peak {format_value(f.value, unit, f.threshold)}"
+        if frame_limit is None or format_limit(frame_limit, unit) != format_limit(
+                f.threshold, unit):
+            text += f", limit {format_limit(f.threshold, unit)}"
+        return f"{text} ({f.severity})"
+
     def gauge_text(self, name: str, index: int, lay: _Layout, width: int,
                    ) -> tuple[list[str], int]:
         """The gauge's lines (its label, wrapped, then ``now X · limit Y`` with the unit
-        written once) and their size, fitted to the box without cutting a word."""
+        written once, then, inside a finding decided on this signal, ``holding_text``) and
+        their size, fitted to the box without cutting a word."""
+        lines, size, _ = self._gauge_lines(name, index, lay, width)
+        return lines, size
+
+    def _gauge_lines(self, name: str, index: int, lay: _Layout, width: int,
+                     ) -> tuple[list[str], int, int]:
+        """``gauge_text``'s lines and size, and how many of the last lines are the holding
+        line's (0: none)."""
+        lines, size = self._reading_lines(name, index, lay, width)
+        i = self.gauge_finding_at(name, index)
+        if i is None:
+            return lines, size, 0
+        s = self.series[name]
+        j = int(self._sample_of_frame[name][index])
+        limit = s.limit_at(j) if j >= 0 or s.threshold_t is None else None
+        max_w = self._sparkline_width(width, lay) - 2 * lay.pad
+        if self.narrow(width, lay):
+            # The banner's short form (a frame this narrow) gives the peak and the grade: the
+            # gauge only says the finding holds, on the reading's line where it fits.
+            joined = f"{lines[-1]} · holding"
+            if text_size(joined, size)[0] <= max_w:
+                return [*lines[:-1], joined], size, 0
+            return [*lines, "holding"], size, 1
+        held, size2 = wrap_text(self.holding_text(i, limit), size, max_w,
+                                self.style.min_text_px, max_lines=3)
+        return [*lines, *held], min(size, size2), len(held)
+
+    def _reading_lines(self, name: str, index: int, lay: _Layout, width: int,
+                       ) -> tuple[list[str], int]:
         st = self.style
         s = self.series[name]
         j = int(self._sample_of_frame[name][index])
@@ -961,13 +1016,17 @@ class OverlayRenderer:
         h, w = frame.shape[:2]
         box_w = self._sparkline_width(w, lay)
         j = int(self._sample_of_frame[name][index])
-        lines, size = self.gauge_text(name, index, lay, w)
+        lines, size, held = self._gauge_lines(name, index, lay, w)
         _, row_h = text_size("Ag", size)
         x1, y1 = w - lay.margin, h - lay.margin
         x0, y0 = x1 - box_w, y1 - self.gauge_height(name, index, lay, w)
         fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
+        reading = len(lines) - 1 - held  # the reading's (last) line, in white
+        held_bgr = (st.severity_bgr(self.report.findings[self.gauge_finding_at(name, index)]
+                                    .severity) if held else st.text_bgr)
         for row, text in enumerate(lines):
-            bgr = st.text_bgr if row == len(lines) - 1 else st.muted_text_bgr
+            bgr = (held_bgr if row > reading else st.text_bgr if row == reading
+                   else st.muted_text_bgr)
             put_text(frame, text, x0 + lay.pad, y0 + lay.pad + row * row_h, size, bgr)
 
         px0, px1 = x0 + lay.pad, x1 - lay.pad
