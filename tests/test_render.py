@@ -331,6 +331,8 @@ def _shifted(seq: PoseSequence, dx: float, dy: float = 0.0) -> PoseSequence:
     ((960, 360), 850, 0, "caveats"),
     # torso behind three tall notices bottom-left: they narrow to the room left of it
     ((498, 332), 190, 0, "notices"),
+    # the same with notices about the input (a stretch, a jump, the whole clip)
+    ((498, 332), 190, 0, "inputs"),
     # shoulders high in the frame, under a banner across the top: it narrows to the left
     ((960, 540), 560, -120, "banner"),
 ])
@@ -346,19 +348,27 @@ def test_panels_keep_off_the_torso(size, hip_x, hip_dy, panel):
     seq = _shifted(base, hip_x - base.width / 2.0, hip_dy)
     judged = panel != "notices"
     findings = ()
+    from formcheck.report import Notice
+    notices = (Notice("out_of_view", "the lifter was out of view from 0.90 s to 1.20 s; nothing "
+                      "in that stretch was judged", 0.9, 1.2),
+               Notice("picture_cut", _LONG_REASON + ": " + _LONG_CAVEAT, 2.4, 3.2),
+               Notice("people", "2 people were in the picture (9 of 195 frames)")) \
+        if panel == "inputs" else ()
     if panel == "banner":
         f = make_report().findings[0]
         findings = (replace(f, message=f"{f.message}; " + _LONG_CAVEAT),)
     report = replace(make_report(findings=findings), assessable=(
         Assessment("rounded_back", None, judged, None if judged else _LONG_REASON + " (1)"),
         Assessment("lumbar_overextension", None, judged, _LONG_CAVEAT),
-        Assessment("jerky_twist", None, judged, _LONG_REASON)))
+        Assessment("jerky_twist", None, judged, _LONG_REASON)), notices=notices)
     r = OverlayRenderer(report, seq, make_series(seq))
     lay = _Layout.for_frame(seq.width, seq.height, r.style)
     for time_s in (1.2, 2.4, 3.25):  # hinged mid-rep, upright between reps, rep 2
         i = frame_at(seq, time_s)
         if panel == "banner":
             assert r.banners_at(i) == ((0,) if time_s == 3.25 else ())
+        elif panel == "inputs":
+            assert len(r.input_notices_at(i)) >= 2
         else:
             assert len(r.caveats_at(i) if judged else r.notices_at(i)) >= 2
         body = black(seq)
@@ -460,6 +470,107 @@ def test_a_holding_line_gives_the_findings_own_limit_where_the_frames_differs():
     assert " ".join(lines[k + 1:]) == "holding: peak 500°/s, limit 320°/s (severe)"
     assert r.gauge_text("twist_rate", late, lay, seq.width)[0][-2:] == [
         "now 200°/s · limit 320°/s", "holding: peak 500°/s (severe)"]
+
+
+def _with_input_notices() -> tuple[Report, PoseSequence]:
+    """The synthetic set, 960x360, with the lifter out of view 1.5–2.5 s, the picture jumping
+    at 3.33 s, other people in the picture (a notice about the whole clip) and the file cut
+    short after its last frame: the report's notices as ``notices_for`` words them."""
+    from formcheck.notices import notices_for
+    from formcheck.report import Notice
+
+    seq = make_sequence(960, 360)
+    gone = slice(45, 76)
+    image_xy, world, vis = seq.image_xy.copy(), seq.world_xyz.copy(), seq.visibility.copy()
+    for arr in (image_xy, world, vis):
+        arr[gone] = np.nan
+    cut = np.zeros(len(seq), bool)
+    cut[100] = True
+    seq = replace(seq, image_xy=image_xy, world_xyz=world, visibility=vis, presence=vis.copy(),
+                  back_xy=None, picture_cut=cut)
+    seq = replace(seq, extra={"people": {"message": (
+        "2 people were in the picture (40 of 195 frames); the analysis follows the largest, "
+        "most central person, mostly on the left, and ignores the others")},
+        "decode": {"truncation": "the file is truncated: only 195 of the 300 frames its "
+                                 "header lists could be decoded"}})
+    notices = notices_for(seq)
+    assert [n.kind for n in notices] == ["truncated", "picture_cut", "out_of_view", "people"]
+    assert isinstance(notices[0], Notice)
+    return replace(make_report(), notices=notices), seq
+
+
+def test_notices_about_the_input_are_drawn_on_the_frames_they_concern():
+    """The report's notices (the page's "About this video", the terminal's "note:") were on
+    no frame of the video. Each is drawn now, in the page's words (whole, or cut to its first
+    clause with "(more in the report)"), on the frames it concerns: the stretch the lifter was
+    out of view and 3 s after, each picture jump and 3 s after, the file's end (cut short)
+    3 s either side, and a notice about the whole clip over its first 6 s."""
+    from formcheck.render._common import notice_text
+    from formcheck.render.overlay import DrawnPoses
+
+    report, seq = _with_input_notices()
+    truncated, jump, gone, people = (notice_text(n.message) for n in report.notices)
+    assert jump == ("Note: the picture jumps at 3.33 s (a camera cut, or frames missing from "
+                    "the footage) (more in the report)")
+    assert gone == ("Note: the lifter was out of view from 1.47 s to 2.53 s; nothing in that "
+                    "stretch was judged")
+    assert people == "Note: 2 people were in the picture (40 of 195 frames) (more in the report)"
+    assert truncated == ("Note: the file is truncated: only 195 of the 300 frames its header "
+                         "lists could be decoded (more in the report)")
+    for n in report.notices:  # the page's words, from their start
+        assert n.message.startswith(notice_text(n.message)[len("Note: "):].removesuffix(
+            " (more in the report)"))
+    for poses in (seq, DrawnPoses(seq)):
+        r = OverlayRenderer(report, poses, make_series(seq))
+        # (the last frame is at 6.47 s: the file's end is drawn from 3.47 s)
+        want = {1.0: (people,), 1.47: (gone, people), 2.0: (gone, people),
+                3.3: (gone, people), 3.33: (jump, gone, people),
+                3.5: (truncated, jump, gone, people), 5.5: (truncated, jump, gone, people),
+                5.6: (truncated, jump, people), 6.2: (truncated, jump), 6.4: (truncated,)}
+        for time_s, lines in want.items():
+            assert r.input_notices_at(frame_at(seq, time_s)) == lines, time_s
+    # drawn bottom-left, not over the torso
+    r = OverlayRenderer(report, seq, make_series(seq))
+    bare = OverlayRenderer(replace(report, notices=()), seq, make_series(seq))
+    for time_s in (2.0, 3.4):
+        i = frame_at(seq, time_s)
+        with_notes, without = r.draw(black(seq), i), bare.draw(black(seq), i)
+        changed = (with_notes != without).any(axis=2)
+        assert changed[seq.height // 2:, : seq.width // 2].sum() > 2000
+        if np.isfinite(seq.image_xy[i]).all():
+            assert r.input_notices_at(i) and not changed[trunk_box(seq, i, pad=0)].any()
+
+
+def test_a_notice_about_the_input_on_a_narrow_frame_is_never_cut():
+    from formcheck.render.overlay import _Layout
+
+    report, wide = _with_input_notices()
+    seq = make_sequence(166, 360)
+    seq = replace(seq, picture_cut=wide.picture_cut)
+    r = OverlayRenderer(report, seq, make_series(seq))
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    i = frame_at(seq, 3.4)
+    assert len(r.input_notices_at(i)) == 3
+    # the page's words up to their first clause, without the bracketed asides
+    assert r.input_notices_at(i, short=True) == (
+        "Note: the picture jumps at 3.33 s", "Note: the lifter was out of view from 1.47 s to "
+        "2.53 s", "Note: 2 people were in the picture")
+    for text in r.input_notices_at(i, short=True):
+        lines = r.wrap(text, r.notice_px(lay), r.notice_place(i, seq.width, seq.height, lay),
+                       lay, False, r.style.notice_max_lines)[0]
+        assert not lines[-1].endswith("…"), lines
+    assert not np.array_equal(r.draw(black(seq), i), OverlayRenderer(
+        replace(report, notices=()), seq, make_series(seq)).draw(black(seq), i))
+    # Never over the rep counter or a banner (QA, a 166x360 deadlift: two notices covered
+    # the banner): a notice with no room left under them is left to the page.
+    i = frame_at(seq, 3.5)  # a severe banner, four notices
+    assert r.banners_at(i) == (0,) and len(r.input_notices_at(i)) == 4
+    img = r.draw(black(seq), i)
+    banner = red_mask(img).any(axis=1)
+    rows = np.flatnonzero(banner[: seq.height // 2])
+    without = OverlayRenderer(replace(report, notices=()), seq, make_series(seq)).draw(
+        black(seq), i)
+    assert np.array_equal(img[: rows.max() + lay.pad + 1], without[: rows.max() + lay.pad + 1])
 
 
 # ---------------------------------------------------------------------------- banner

@@ -28,6 +28,7 @@ from formcheck.render._common import (
     format_limit,
     format_value,
     not_judged_text,
+    notice_text,
     robust_range,
     severity_rank,
 )
@@ -101,6 +102,14 @@ class OverlayStyle:
     caveat_max_lines: int = 6
     #: Draw the caveats top-right (the live view keeps that corner for its own status).
     show_caveats: bool = True
+    #: The report's notices about the input (``report.Notice``: a camera cut, the lifter out
+    #: of view, a gap in the recording, …) are drawn bottom-left on the frames they concern
+    #: and this long after, so they can be read; one with a single time (the file cut short,
+    #: at its last frame) this long either side of it.
+    input_notice_hold_s: float = 3.0
+    #: Notices about the whole clip (no time: the camera tilted, other people in the
+    #: picture) are drawn over its first this many seconds.
+    clip_notice_s: float = 6.0
     #: The caveats and the "not judged" notices move beside the lifter's torso (the part
     #: being judged) when they would cover it and the free side is at least this many text
     #: heights wide; narrower, they stay where they are (a frame filled by the lifter).
@@ -150,10 +159,12 @@ class OverlayStyle:
                 "overlay style needs 0 <= faint_visibility <= min_visibility <= 1, got "
                 f"{self.faint_visibility} and {self.min_visibility}; fix the style values"
             )
-        if self.banner_hold_s < 0 or self.sparkline_window_s <= 0 or self.max_banners < 0:
+        if (self.banner_hold_s < 0 or self.sparkline_window_s <= 0 or self.max_banners < 0
+                or self.input_notice_hold_s < 0 or self.clip_notice_s < 0):
             raise ConfigError(
-                "overlay style needs banner_hold_s >= 0, sparkline_window_s > 0 and "
-                "max_banners >= 0; fix the style values"
+                "overlay style needs banner_hold_s >= 0, sparkline_window_s > 0, "
+                "max_banners >= 0, input_notice_hold_s >= 0 and clip_notice_s >= 0; fix the "
+                "style values"
             )
 
     def severity_bgr(self, severity: str) -> BGR:
@@ -221,6 +232,9 @@ class DrawnPoses:
         style = style or OverlayStyle()
         self.t_s = seq.t_s
         self.width, self.height = seq.width, seq.height
+        #: Frames where the picture jumps (``PoseSequence.picture_cut``; None: not known), for
+        #: the picture-cut notice's moments.
+        self.cut_frames = _cut_frames(seq)
         self.min_visibility = style.min_visibility
         self.faint_visibility = style.faint_visibility
         n = len(seq)
@@ -249,8 +263,8 @@ class DrawnPoses:
     @property
     def nbytes(self) -> int:
         """Bytes held (the times included)."""
-        return sum(a.nbytes for a in (self.t_s, self.points, self.trunk, self.back, self.flags)
-                   if a is not None)
+        return sum(a.nbytes for a in (self.t_s, self.points, self.trunk, self.back, self.flags,
+                                      self.cut_frames) if a is not None)
 
     def torso_boxes(self, rows: np.ndarray | None = None) -> np.ndarray:
         """``(n, 4)`` box (x0, y0, x1, y1) of each frame's torso as drawn: the shoulders and
@@ -271,6 +285,14 @@ class DrawnPoses:
         bits = np.unpackbits(self.flags[index], count=self._nflags).astype(bool)
         return _Frame.of(bits, self.points[index], self.trunk[index],
                          None if self.back is None else self.back[index])
+
+
+def _cut_frames(seq: PoseSequence | DrawnPoses) -> np.ndarray | None:
+    """Indices of the frames where the picture jumps (None: the sequence does not say)."""
+    if isinstance(seq, DrawnPoses):
+        return seq.cut_frames
+    cut = getattr(seq, "picture_cut", None)
+    return None if cut is None else np.flatnonzero(np.asarray(cut, dtype=bool))
 
 
 def torso_boxes(seq: PoseSequence | DrawnPoses, style: OverlayStyle,
@@ -438,6 +460,10 @@ class OverlayRenderer:
                 hold_end[i] = max(self._f_end[i], min(hold_end[i], later.min()))
         self._f_show_end = hold_end
 
+        # The report's notices about the input: each one's line and the frames it shows on.
+        self._input_notices, self._input_notice_on, self._input_notices_short = (
+            self._input_notice_table())
+
         # Per-frame status of the back (trunk line, outline) and of the twist (shoulder/hip lines).
         self._back_code = self._status_table(BACK_FAULTS)
         self._twist_code = self._status_table(TWIST_FAULTS)
@@ -515,6 +541,38 @@ class OverlayRenderer:
                 code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
         return code
 
+    def _input_notice_table(self) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...]]:
+        """The video's line of each of the report's notices (``notice_text``: the page's
+        words), per notice the frames it is drawn on, and each one's line on a narrow frame
+        (its first clause). The frames: a stretch (``start_s``–``end_s``:
+        the lifter out of view, a gap in the recording, frames read upside down) from its
+        start to ``input_notice_hold_s`` past its end; a picture cut at each jump the sequence
+        marks (else at the first and last the notice gives) and that long after; a single
+        time (the file cut short, at its last frame) that long either side; a notice about
+        the whole clip over its first ``clip_notice_s``."""
+        st = self.style
+        t = self.seq.t_s
+        notices = self.report.notices
+        on = np.zeros((len(notices), len(t)), dtype=bool)
+        if not len(t):
+            return tuple(notice_text(n.message) for n in notices), on, ()
+        hold = st.input_notice_hold_s
+        cuts = _cut_frames(self.seq)
+        for k, n in enumerate(notices):
+            if n.kind == "picture_cut" and n.start_s is not None:
+                at = (t[cuts] if cuts is not None and cuts.size
+                      else [x for x in (n.start_s, n.end_s) if x is not None])
+                for c in at:
+                    on[k, _span(t, float(c), float(c) + hold)] = True
+            elif n.start_s is not None and n.end_s is not None:
+                on[k, _span(t, n.start_s, max(n.end_s, n.start_s) + hold)] = True
+            elif n.start_s is not None:
+                on[k, _span(t, n.start_s - hold, n.start_s + hold)] = True
+            else:
+                on[k, _span(t, float(t[0]), float(t[0]) + st.clip_notice_s)] = True
+        return (tuple(notice_text(n.message) for n in notices), on,
+                tuple(notice_text(n.message, short=True) for n in notices))
+
     def _pick_series(self) -> dict[str, Series]:
         """The signal drawn for each fault between findings: of its series with a threshold,
         the one that came closest to its limit on the frames it judged (a fault decided two
@@ -552,6 +610,15 @@ class OverlayRenderer:
         held = held[np.argsort(-self._f_end[held], kind="stable")]
         order = [int(i) for i in np.concatenate([active, held])]
         return tuple(order[: self.style.max_banners])
+
+    def input_notices_at(self, index: int, short: bool = False) -> tuple[str, ...]:
+        """The lines (``notice_text``) of the report's notices about the input drawn on frame
+        ``index`` (``_input_notice_table`` says which frames each one concerns); ``short``:
+        their first clauses, for a narrow frame."""
+        if not len(self._input_notices):
+            return ()
+        texts = self._input_notices_short if short else self._input_notices
+        return tuple(texts[k] for k in np.flatnonzero(self._input_notice_on[:, index]).tolist())
 
     def notices_at(self, index: int) -> tuple[str, ...]:
         """"… not judged: reason" lines for the faults this frame's rep cannot be judged on."""
@@ -774,7 +841,7 @@ class OverlayRenderer:
         if self.narrow(width, lay):
             return width - 2 * lay.margin
         nw = self.notice_width(width, lay)
-        texts = self.notices_at(index)
+        texts = (*self.input_notices_at(index), *self.notices_at(index))
         if not texts:
             return nw
         wide, tall = self._stack(texts, nw, self.style.notice_max_lines, lay)
@@ -827,6 +894,7 @@ class OverlayRenderer:
         # Caveats on what was judged sit top-right, under any banner wide enough to reach
         # there, or beside the torso if that corner would cover it (``caveat_place``).
         narrow = self.narrow(w, lay)
+        left_bottom = y  # where the left column's panels (counter, banners) end
         if st.show_caveats and self.caveats_at(index) and not narrow:
             right, cw, cy = self.caveat_place(index, w, lay, reach_y, y)
             cx = w - lay.margin if right else x
@@ -835,8 +903,12 @@ class OverlayRenderer:
                     frame, text, cx, cy, self.notice_px(lay), lay, bold=False,
                     text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
                     max_w=cw, max_lines=st.caveat_max_lines, right=right)[1]
+            if not right:
+                left_bottom = cy
         # Notices sit bottom-left, left of the sparkline and, where there is room, of the torso;
-        # on a narrow frame, one panel above the gauge.
+        # on a narrow frame, one panel above the gauge. The notices about the input, which
+        # come and go with the moments they concern, sit above the "not judged" ones, which
+        # stay put.
         y = h - lay.margin
         max_w = self.notice_place(index, w, h, lay)
         notices = self.notices_at(index)
@@ -846,9 +918,16 @@ class OverlayRenderer:
             gauge = self.gauge_series_at(index)
             if gauge is not None:
                 y -= gap + self.gauge_height(gauge, index, lay, w)
-        for text in reversed(notices):
-            y -= gap + self._panel(frame, text, x, y, self.notice_px(lay), lay, bold=False,
-                                   text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
+        inputs = self.input_notices_at(index, short=narrow)
+        px = self.notice_px(lay)
+        for text, bgr in [*((t, st.muted_text_bgr) for t in reversed(notices)),
+                          *((t, st.text_bgr) for t in reversed(inputs))]:
+            if bgr == st.text_bgr and y - gap - (self._laid(
+                    text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad) \
+                    < left_bottom:
+                break  # a notice about the input never covers the counter or a banner
+            y -= gap + self._panel(frame, text, x, y, px, lay, bold=False,
+                                   text_bgr=bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
 
