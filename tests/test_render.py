@@ -331,6 +331,8 @@ def _shifted(seq: PoseSequence, dx: float, dy: float = 0.0) -> PoseSequence:
     ((960, 360), 850, 0, "caveats"),
     # torso behind three tall notices bottom-left: they narrow to the room left of it
     ((498, 332), 190, 0, "notices"),
+    # the same with notices about the input (a stretch, a jump, the whole clip)
+    ((498, 332), 190, 0, "inputs"),
     # shoulders high in the frame, under a banner across the top: it narrows to the left
     ((960, 540), 560, -120, "banner"),
 ])
@@ -346,19 +348,27 @@ def test_panels_keep_off_the_torso(size, hip_x, hip_dy, panel):
     seq = _shifted(base, hip_x - base.width / 2.0, hip_dy)
     judged = panel != "notices"
     findings = ()
+    from formcheck.report import Notice
+    notices = (Notice("out_of_view", "the lifter was out of view from 0.90 s to 1.20 s; nothing "
+                      "in that stretch was judged", 0.9, 1.2),
+               Notice("picture_cut", _LONG_REASON + ": " + _LONG_CAVEAT, 2.4, 3.2),
+               Notice("people", "2 people were in the picture (9 of 195 frames)")) \
+        if panel == "inputs" else ()
     if panel == "banner":
         f = make_report().findings[0]
         findings = (replace(f, message=f"{f.message}; " + _LONG_CAVEAT),)
     report = replace(make_report(findings=findings), assessable=(
         Assessment("rounded_back", None, judged, None if judged else _LONG_REASON + " (1)"),
         Assessment("lumbar_overextension", None, judged, _LONG_CAVEAT),
-        Assessment("jerky_twist", None, judged, _LONG_REASON)))
+        Assessment("jerky_twist", None, judged, _LONG_REASON)), notices=notices)
     r = OverlayRenderer(report, seq, make_series(seq))
     lay = _Layout.for_frame(seq.width, seq.height, r.style)
     for time_s in (1.2, 2.4, 3.25):  # hinged mid-rep, upright between reps, rep 2
         i = frame_at(seq, time_s)
         if panel == "banner":
             assert r.banners_at(i) == ((0,) if time_s == 3.25 else ())
+        elif panel == "inputs":
+            assert len(r.input_notices_at(i)) >= 2
         else:
             assert len(r.caveats_at(i) if judged else r.notices_at(i)) >= 2
         body = black(seq)
@@ -397,6 +407,170 @@ def test_gauge_reads_not_judged_on_frames_the_rule_did_not_judge(setup):
     assert r.gauge_text("back_rounding", first, lay, seq.width)[0][-1] == f"now {now} · limit 12°"
     assert r.gauge_text("back_rounding", last, lay, seq.width)[0][-1] == (
         "not judged · limit 12°")
+
+
+def test_the_gauge_says_a_finding_holds_while_its_signal_reads_under_the_limit(setup):
+    """A finding lasts while its signal stays over the rule's lower release level, so inside
+    one the gauge read e.g. "now 8.7° · limit 12°" beside a severe banner. Inside a finding
+    decided on the gauge's signal it now adds the value the rule graded and its grade (the
+    banner's, the page's and the CSV's numbers), drawn in the grade's colour; after the
+    finding (its banner held, dimmed) and outside it, no such line."""
+    from formcheck.render.overlay import _Layout
+
+    report, seq, series = setup
+    r = OverlayRenderer(report, seq, series)
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    i = frame_at(seq, 2.95)  # inside the finding (2.9-3.6 s), the signal under its limit
+    assert series["back_rounding"].values[i] < 12.0 and r.banners_at(i) == (0,)
+    lines, _ = r.gauge_text("back_rounding", i, lay, seq.width)
+    now = format_value(float(series["back_rounding"].values[i]), "deg")
+    assert lines[-2:] == [f"now {now} · limit 12°", "holding: peak 24° (severe)"]
+    assert report.findings[0].value == 24.0 and report.findings[0].severity == "severe"
+    for time_s in (2.5, 3.9):  # before it; after it, the banner held
+        lines, _ = r.gauge_text("back_rounding", frame_at(seq, time_s), lay, seq.width)
+        assert not any(ln.startswith("holding") for ln in lines)
+    assert r.banners_at(frame_at(seq, 3.9)) == (0,)
+    # drawn in the finding's colour, in the gauge's box
+    img = r.draw(black(seq), i)
+    box = r.gauge_height("back_rounding", i, lay, seq.width)
+    gauge = img[seq.height - lay.margin - box: seq.height - lay.margin,
+                seq.width - lay.margin - r._sparkline_width(seq.width, lay):]
+    assert red_mask(gauge).sum() > 20
+    # On a narrow frame the banner (its message, or its short form) gives the peak, in the
+    # grade's colour; the gauge only says "holding" (room is short: the lifter stays clear).
+    narrow = make_sequence(166, 360)
+    rn = OverlayRenderer(report, narrow, make_series(narrow))
+    lay_n = _Layout.for_frame(narrow.width, narrow.height, rn.style)
+    lines, _ = rn.gauge_text("back_rounding", i, lay_n, narrow.width)
+    assert lines[-1].endswith("holding") and not any(ln.endswith("…") for ln in lines)
+    assert rn.banner_text(0, narrow.width, lay_n) == "Rep 2: rounded back — 24° past your neutral"
+
+
+def test_a_holding_line_gives_the_findings_own_limit_where_the_frames_differs():
+    """A per-frame limit (the twist's): the line gives the limit the finding was graded
+    against when this frame's reads otherwise, so its grade can be checked from its own
+    numbers."""
+    from formcheck.render.overlay import _Layout
+
+    seq = make_sequence()
+    t = seq.t_s
+    lim = np.where(t < 3.25, 300.0, 320.0)
+    rate = Series("twist_rate", "Twist rate", "deg/s", t, 200.0 + 300.0 * (np.abs(t - 3.25) < 0.1),
+                  fault="jerky_twist", threshold_t=lim)
+    f = replace(_finding("jerky_twist", 2, 3.1, 3.4, "severe"), value=500.0, threshold=320.0,
+                unit="deg/s", evidence={"series": "twist_rate"})
+    report = replace(make_report(findings=(f,)), assessable=(
+        Assessment("rounded_back", None, True), Assessment("lumbar_overextension", None, True),
+        Assessment("jerky_twist", None, True)))
+    r = OverlayRenderer(report, seq, {"twist_rate": rate})
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    early, late = frame_at(seq, 3.12), frame_at(seq, 3.38)
+    lines = r.gauge_text("twist_rate", early, lay, seq.width)[0]
+    k = lines.index("now 200°/s · limit 300°/s")
+    assert " ".join(lines[k + 1:]) == "holding: peak 500°/s, limit 320°/s (severe)"
+    assert r.gauge_text("twist_rate", late, lay, seq.width)[0][-2:] == [
+        "now 200°/s · limit 320°/s", "holding: peak 500°/s (severe)"]
+
+
+def _with_input_notices() -> tuple[Report, PoseSequence]:
+    """The synthetic set, 960x360, with the lifter out of view 1.5–2.5 s, the picture jumping
+    at 3.33 s, other people in the picture (a notice about the whole clip) and the file cut
+    short after its last frame: the report's notices as ``notices_for`` words them."""
+    from formcheck.notices import notices_for
+    from formcheck.report import Notice
+
+    seq = make_sequence(960, 360)
+    gone = slice(45, 76)
+    image_xy, world, vis = seq.image_xy.copy(), seq.world_xyz.copy(), seq.visibility.copy()
+    for arr in (image_xy, world, vis):
+        arr[gone] = np.nan
+    cut = np.zeros(len(seq), bool)
+    cut[100] = True
+    seq = replace(seq, image_xy=image_xy, world_xyz=world, visibility=vis, presence=vis.copy(),
+                  back_xy=None, picture_cut=cut)
+    seq = replace(seq, extra={"people": {"message": (
+        "2 people were in the picture (40 of 195 frames); the analysis follows the largest, "
+        "most central person, mostly on the left, and ignores the others")},
+        "decode": {"truncation": "the file is truncated: only 195 of the 300 frames its "
+                                 "header lists could be decoded"}})
+    notices = notices_for(seq)
+    assert [n.kind for n in notices] == ["truncated", "picture_cut", "out_of_view", "people"]
+    assert isinstance(notices[0], Notice)
+    return replace(make_report(), notices=notices), seq
+
+
+def test_notices_about_the_input_are_drawn_on_the_frames_they_concern():
+    """The report's notices (the page's "About this video", the terminal's "note:") were on
+    no frame of the video. Each is drawn now, in the page's words (whole, or cut to its first
+    clause with "(more in the report)"), on the frames it concerns: the stretch the lifter was
+    out of view and 3 s after, each picture jump and 3 s after, the file's end (cut short)
+    3 s either side, and a notice about the whole clip over its first 6 s."""
+    from formcheck.render._common import notice_text
+    from formcheck.render.overlay import DrawnPoses
+
+    report, seq = _with_input_notices()
+    truncated, jump, gone, people = (notice_text(n.message) for n in report.notices)
+    assert jump == ("Note: the picture jumps at 3.33 s (a camera cut, or frames missing from "
+                    "the footage) (more in the report)")
+    assert gone == ("Note: the lifter was out of view from 1.47 s to 2.53 s; nothing in that "
+                    "stretch was judged")
+    assert people == "Note: 2 people were in the picture (40 of 195 frames) (more in the report)"
+    assert truncated == ("Note: the file is truncated: only 195 of the 300 frames its header "
+                         "lists could be decoded (more in the report)")
+    for n in report.notices:  # the page's words, from their start
+        assert n.message.startswith(notice_text(n.message)[len("Note: "):].removesuffix(
+            " (more in the report)"))
+    for poses in (seq, DrawnPoses(seq)):
+        r = OverlayRenderer(report, poses, make_series(seq))
+        # (the last frame is at 6.47 s: the file's end is drawn from 3.47 s)
+        want = {1.0: (people,), 1.47: (gone, people), 2.0: (gone, people),
+                3.3: (gone, people), 3.33: (jump, gone, people),
+                3.5: (truncated, jump, gone, people), 5.5: (truncated, jump, gone, people),
+                5.6: (truncated, jump, people), 6.2: (truncated, jump), 6.4: (truncated,)}
+        for time_s, lines in want.items():
+            assert r.input_notices_at(frame_at(seq, time_s)) == lines, time_s
+    # drawn bottom-left, not over the torso
+    r = OverlayRenderer(report, seq, make_series(seq))
+    bare = OverlayRenderer(replace(report, notices=()), seq, make_series(seq))
+    for time_s in (2.0, 3.4):
+        i = frame_at(seq, time_s)
+        with_notes, without = r.draw(black(seq), i), bare.draw(black(seq), i)
+        changed = (with_notes != without).any(axis=2)
+        assert changed[seq.height // 2:, : seq.width // 2].sum() > 2000
+        if np.isfinite(seq.image_xy[i]).all():
+            assert r.input_notices_at(i) and not changed[trunk_box(seq, i, pad=0)].any()
+
+
+def test_a_notice_about_the_input_on_a_narrow_frame_is_never_cut():
+    from formcheck.render.overlay import _Layout
+
+    report, wide = _with_input_notices()
+    seq = make_sequence(166, 360)
+    seq = replace(seq, picture_cut=wide.picture_cut)
+    r = OverlayRenderer(report, seq, make_series(seq))
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    i = frame_at(seq, 3.4)
+    assert len(r.input_notices_at(i)) == 3
+    # the page's words up to their first clause, without the bracketed asides
+    assert r.input_notices_at(i, short=True) == (
+        "Note: the picture jumps at 3.33 s", "Note: the lifter was out of view from 1.47 s to "
+        "2.53 s", "Note: 2 people were in the picture")
+    for text in r.input_notices_at(i, short=True):
+        lines = r.wrap(text, r.notice_px(lay), r.notice_place(i, seq.width, seq.height, lay),
+                       lay, False, r.style.notice_max_lines)[0]
+        assert not lines[-1].endswith("…"), lines
+    assert not np.array_equal(r.draw(black(seq), i), OverlayRenderer(
+        replace(report, notices=()), seq, make_series(seq)).draw(black(seq), i))
+    # Never over the rep counter or a banner (QA, a 166x360 deadlift: two notices covered
+    # the banner): a notice with no room left under them is left to the page.
+    i = frame_at(seq, 3.5)  # a severe banner, four notices
+    assert r.banners_at(i) == (0,) and len(r.input_notices_at(i)) == 4
+    img = r.draw(black(seq), i)
+    banner = red_mask(img).any(axis=1)
+    rows = np.flatnonzero(banner[: seq.height // 2])
+    without = OverlayRenderer(replace(report, notices=()), seq, make_series(seq)).draw(
+        black(seq), i)
+    assert np.array_equal(img[: rows.max() + lay.pad + 1], without[: rows.max() + lay.pad + 1])
 
 
 # ---------------------------------------------------------------------------- banner
@@ -639,10 +813,42 @@ def test_select_thumbnail_frames(peaks, expect):
     assert select_thumbnail_frames(make_report(findings=findings), PoseSequence.empty()) == {}
 
 
+def _touching_reps(base: Report) -> tuple[Rep, Rep]:
+    """Two reps sharing frame 30 (1.0 s), as ``segment_reps`` makes them: rep 1's last frame
+    is rep 2's first."""
+    return (Rep(index=1, start_s=0.0, end_s=1.0, start_frame=0, end_frame=30,
+                phases=(Phase("descent", 0.0, 0.5), Phase("ascent", 0.5, 1.0))),
+            Rep(index=2, start_s=1.0, end_s=2.0, start_frame=30, end_frame=60,
+                phases=(Phase("descent", 1.0, 1.5), Phase("ascent", 1.5, 2.0))))
+
+
+def test_the_frame_two_reps_share_is_counted_in_the_earlier_rep_as_on_the_page():
+    """A rep is the closed span start_s..end_s (end_frame inclusive): the page's rep table
+    and the CSV give rep 1 as 0.0–1.0 s and rep 2 as 1.0–2.0 s, and read in order the frame
+    at 1.0 s is rep 1's last. The video's counter read "Rep 2/2 · descent" there; it now
+    says rep 1, in its last phase, and rep 2 from the next frame. A frame two phases share
+    is the earlier phase's, as ``analysis.reps.phase_at`` names a finding's phase."""
+    from formcheck.analysis.reps import phase_at
+
+    seq = make_sequence()
+    base = make_report(findings=())
+    reps = _touching_reps(base)
+    report = replace(base, reps=reps)
+    csv_rows = report.reps_csv().splitlines()[1:]
+    assert [row.split(",")[:3] for row in csv_rows] == [["1", "0.0", "1.0"], ["2", "1.0", "2.0"]]
+    r = OverlayRenderer(report, seq, make_series(seq))
+    assert seq.t_s[30] == pytest.approx(1.0)
+    assert [r.counter_text(j) for j in (29, 30, 31)] == [
+        "Rep 1/2 · ascent", "Rep 1/2 · ascent", "Rep 2/2 · descent"]
+    assert r.counter_text(15) == f"Rep 1/2 · {phase_at(reps[0], float(seq.t_s[15]))}"
+    assert r.counter_text(15) == "Rep 1/2 · descent"
+    assert r.counter_text(60) == "Rep 2/2 · ascent" and r.counter_text(61) == "2/2 reps done"
+
+
 def test_a_thumbnail_on_the_frame_two_reps_share_shows_its_own_rep():
-    """A rep 1 finding peaking on the frame rep 1 shares with rep 2 (the video counts that frame
-    in rep 2) takes the frame before: its thumbnail's counter read "Rep 2/5" above rep 1's
-    card (QA, a real deadlift). A rep 2 finding keeps the shared frame."""
+    """A rep 2 finding peaking on the frame rep 1 shares with rep 2 (the video counts that
+    frame in rep 1, the earlier) takes the frame after: a thumbnail's counter read "Rep 2/5"
+    above rep 1's card (QA, a real deadlift). A rep 1 finding keeps the shared frame."""
     seq = make_sequence()
     base = make_report()
     reps = (replace(base.reps[0], index=1, start_s=0.0, end_s=1.0, start_frame=0,
@@ -653,7 +859,7 @@ def test_a_thumbnail_on_the_frame_two_reps_share_shows_its_own_rep():
                 replace(_finding("rounded_back", 2, 1.0, 1.3), peak_s=1.0))
     report = replace(base, reps=reps, findings=findings)
     wanted = select_thumbnail_frames(report, seq)
-    assert wanted == {0: 29, 1: 30}
+    assert wanted == {0: 30, 1: 31}
     overlay = OverlayRenderer(report, seq, make_series(seq))
     assert [reps[int(overlay._rep_of_frame[j])].index for j in wanted.values()] == [1, 2]
 

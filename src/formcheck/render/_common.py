@@ -471,6 +471,40 @@ def caveat_text(fault: str, caveat: str) -> str:
                                                               else "")
 
 
+#: A notice about the input (``report.Notice``) the video shows whole up to this many
+#: characters; a longer one is cut to its first clause (``notice_text``).
+NOTICE_VIDEO_CHARS = 100
+
+
+def notice_text(message: str, short: bool = False) -> str:
+    """The video's line for a notice about the input: ``Note: `` and the page's words (its
+    "About this video" list; the terminal's ``note: …``), whole when short, else their first
+    clause (up to the first "; ", or the first ": " that follows a closing bracket, outside
+    brackets: "the picture jumps at 2.00 s (a camera cut, or frames missing from the
+    footage)") and, as ``caveat_text`` says it, where to read the rest. Made from the same
+    words, so it cannot say something else. ``short`` (a narrow frame, whatever the length):
+    the words up to the first "; " or ": " outside brackets, without the bracketed asides
+    ("the picture jumps at 2.00 s") nor the pointer to the report."""
+    if len(message) <= NOTICE_VIDEO_CHARS and not short:
+        return f"Note: {message}"
+    depth, kept = 0, []
+    for k, ch in enumerate(message):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+            if short and depth == 0:
+                continue
+        elif depth == 0 and (message.startswith("; ", k) or (message.startswith(": ", k) and (
+                short or (k > 0 and message[k - 1] == ")")))):
+            if short:
+                return "Note: " + " ".join("".join(kept).split())
+            return f"Note: {message[:k]} (more in the report)"
+        if depth == 0 or not short:
+            kept.append(ch)
+    return "Note: " + (" ".join("".join(kept).split()) if short else message)
+
+
 def fit_width(image: np.ndarray, max_width: int) -> np.ndarray:
     """``image`` scaled down (area averaging, aspect kept) to at most ``max_width`` pixels
     wide; narrower images are returned as they are. One rule for every thumbnail (page,

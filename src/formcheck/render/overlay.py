@@ -28,6 +28,7 @@ from formcheck.render._common import (
     format_limit,
     format_value,
     not_judged_text,
+    notice_text,
     robust_range,
     severity_rank,
 )
@@ -101,6 +102,14 @@ class OverlayStyle:
     caveat_max_lines: int = 6
     #: Draw the caveats top-right (the live view keeps that corner for its own status).
     show_caveats: bool = True
+    #: The report's notices about the input (``report.Notice``: a camera cut, the lifter out
+    #: of view, a gap in the recording, …) are drawn bottom-left on the frames they concern
+    #: and this long after, so they can be read; one with a single time (the file cut short,
+    #: at its last frame) this long either side of it.
+    input_notice_hold_s: float = 3.0
+    #: Notices about the whole clip (no time: the camera tilted, other people in the
+    #: picture) are drawn over its first this many seconds.
+    clip_notice_s: float = 6.0
     #: The caveats and the "not judged" notices move beside the lifter's torso (the part
     #: being judged) when they would cover it and the free side is at least this many text
     #: heights wide; narrower, they stay where they are (a frame filled by the lifter).
@@ -150,10 +159,12 @@ class OverlayStyle:
                 "overlay style needs 0 <= faint_visibility <= min_visibility <= 1, got "
                 f"{self.faint_visibility} and {self.min_visibility}; fix the style values"
             )
-        if self.banner_hold_s < 0 or self.sparkline_window_s <= 0 or self.max_banners < 0:
+        if (self.banner_hold_s < 0 or self.sparkline_window_s <= 0 or self.max_banners < 0
+                or self.input_notice_hold_s < 0 or self.clip_notice_s < 0):
             raise ConfigError(
-                "overlay style needs banner_hold_s >= 0, sparkline_window_s > 0 and "
-                "max_banners >= 0; fix the style values"
+                "overlay style needs banner_hold_s >= 0, sparkline_window_s > 0, "
+                "max_banners >= 0, input_notice_hold_s >= 0 and clip_notice_s >= 0; fix the "
+                "style values"
             )
 
     def severity_bgr(self, severity: str) -> BGR:
@@ -221,6 +232,9 @@ class DrawnPoses:
         style = style or OverlayStyle()
         self.t_s = seq.t_s
         self.width, self.height = seq.width, seq.height
+        #: Frames where the picture jumps (``PoseSequence.picture_cut``; None: not known), for
+        #: the picture-cut notice's moments.
+        self.cut_frames = _cut_frames(seq)
         self.min_visibility = style.min_visibility
         self.faint_visibility = style.faint_visibility
         n = len(seq)
@@ -249,8 +263,8 @@ class DrawnPoses:
     @property
     def nbytes(self) -> int:
         """Bytes held (the times included)."""
-        return sum(a.nbytes for a in (self.t_s, self.points, self.trunk, self.back, self.flags)
-                   if a is not None)
+        return sum(a.nbytes for a in (self.t_s, self.points, self.trunk, self.back, self.flags,
+                                      self.cut_frames) if a is not None)
 
     def torso_boxes(self, rows: np.ndarray | None = None) -> np.ndarray:
         """``(n, 4)`` box (x0, y0, x1, y1) of each frame's torso as drawn: the shoulders and
@@ -271,6 +285,14 @@ class DrawnPoses:
         bits = np.unpackbits(self.flags[index], count=self._nflags).astype(bool)
         return _Frame.of(bits, self.points[index], self.trunk[index],
                          None if self.back is None else self.back[index])
+
+
+def _cut_frames(seq: PoseSequence | DrawnPoses) -> np.ndarray | None:
+    """Indices of the frames where the picture jumps (None: the sequence does not say)."""
+    if isinstance(seq, DrawnPoses):
+        return seq.cut_frames
+    cut = getattr(seq, "picture_cut", None)
+    return None if cut is None else np.flatnonzero(np.asarray(cut, dtype=bool))
 
 
 def torso_boxes(seq: PoseSequence | DrawnPoses, style: OverlayStyle,
@@ -413,19 +435,10 @@ class OverlayRenderer:
         #: threads at most lay out a text twice.
         self._laid_out: dict[tuple, tuple[tuple[str, ...], int, int, int]] = {}
         t = seq.t_s
-        n = len(seq)
         reps = report.reps
 
         # Rep and phase of every frame (-1: none), and how many reps ended before it.
-        self._rep_of_frame = np.full(n, -1, dtype=np.int32)
-        self._phase_of_frame = np.full(n, -1, dtype=np.int32)
-        self._phase_names: list[str] = []
-        for k, rep in enumerate(reps):
-            self._rep_of_frame[_within(t, rep.start_s, rep.end_s)] = k
-            for ph in rep.phases:
-                self._phase_of_frame[_within(t, ph.start_s, ph.end_s)] = len(
-                    self._phase_names)
-                self._phase_names.append(ph.name)
+        self._rep_of_frame, self._phase_of_frame, self._phase_names = frame_reps(report, t)
         ends = np.sort(np.array([r.end_s for r in reps], dtype=np.float64))
         # Where the torso was in each rep (and outside them): the panels keep clear of it.
         # Filled per rep context when first asked (``torso_box_at``): the live window makes a
@@ -446,6 +459,10 @@ class OverlayRenderer:
             if later.size:
                 hold_end[i] = max(self._f_end[i], min(hold_end[i], later.min()))
         self._f_show_end = hold_end
+
+        # The report's notices about the input: each one's line and the frames it shows on.
+        self._input_notices, self._input_notice_on, self._input_notices_short = (
+            self._input_notice_table())
 
         # Per-frame status of the back (trunk line, outline) and of the twist (shoulder/hip lines).
         self._back_code = self._status_table(BACK_FAULTS)
@@ -524,6 +541,38 @@ class OverlayRenderer:
                 code[inside] = np.maximum(code[inside], 1 + severity_rank(f.severity))
         return code
 
+    def _input_notice_table(self) -> tuple[tuple[str, ...], np.ndarray, tuple[str, ...]]:
+        """The video's line of each of the report's notices (``notice_text``: the page's
+        words), per notice the frames it is drawn on, and each one's line on a narrow frame
+        (its first clause). The frames: a stretch (``start_s``–``end_s``:
+        the lifter out of view, a gap in the recording, frames read upside down) from its
+        start to ``input_notice_hold_s`` past its end; a picture cut at each jump the sequence
+        marks (else at the first and last the notice gives) and that long after; a single
+        time (the file cut short, at its last frame) that long either side; a notice about
+        the whole clip over its first ``clip_notice_s``."""
+        st = self.style
+        t = self.seq.t_s
+        notices = self.report.notices
+        on = np.zeros((len(notices), len(t)), dtype=bool)
+        if not len(t):
+            return tuple(notice_text(n.message) for n in notices), on, ()
+        hold = st.input_notice_hold_s
+        cuts = _cut_frames(self.seq)
+        for k, n in enumerate(notices):
+            if n.kind == "picture_cut" and n.start_s is not None:
+                at = (t[cuts] if cuts is not None and cuts.size
+                      else [x for x in (n.start_s, n.end_s) if x is not None])
+                for c in at:
+                    on[k, _span(t, float(c), float(c) + hold)] = True
+            elif n.start_s is not None and n.end_s is not None:
+                on[k, _span(t, n.start_s, max(n.end_s, n.start_s) + hold)] = True
+            elif n.start_s is not None:
+                on[k, _span(t, n.start_s - hold, n.start_s + hold)] = True
+            else:
+                on[k, _span(t, float(t[0]), float(t[0]) + st.clip_notice_s)] = True
+        return (tuple(notice_text(n.message) for n in notices), on,
+                tuple(notice_text(n.message, short=True) for n in notices))
+
     def _pick_series(self) -> dict[str, Series]:
         """The signal drawn for each fault between findings: of its series with a threshold,
         the one that came closest to its limit on the frames it judged (a fault decided two
@@ -561,6 +610,15 @@ class OverlayRenderer:
         held = held[np.argsort(-self._f_end[held], kind="stable")]
         order = [int(i) for i in np.concatenate([active, held])]
         return tuple(order[: self.style.max_banners])
+
+    def input_notices_at(self, index: int, short: bool = False) -> tuple[str, ...]:
+        """The lines (``notice_text``) of the report's notices about the input drawn on frame
+        ``index`` (``_input_notice_table`` says which frames each one concerns); ``short``:
+        their first clauses, for a narrow frame."""
+        if not len(self._input_notices):
+            return ()
+        texts = self._input_notices_short if short else self._input_notices
+        return tuple(texts[k] for k in np.flatnonzero(self._input_notice_on[:, index]).tolist())
 
     def notices_at(self, index: int) -> tuple[str, ...]:
         """"… not judged: reason" lines for the faults this frame's rep cannot be judged on."""
@@ -783,7 +841,7 @@ class OverlayRenderer:
         if self.narrow(width, lay):
             return width - 2 * lay.margin
         nw = self.notice_width(width, lay)
-        texts = self.notices_at(index)
+        texts = (*self.input_notices_at(index), *self.notices_at(index))
         if not texts:
             return nw
         wide, tall = self._stack(texts, nw, self.style.notice_max_lines, lay)
@@ -836,6 +894,7 @@ class OverlayRenderer:
         # Caveats on what was judged sit top-right, under any banner wide enough to reach
         # there, or beside the torso if that corner would cover it (``caveat_place``).
         narrow = self.narrow(w, lay)
+        left_bottom = y  # where the left column's panels (counter, banners) end
         if st.show_caveats and self.caveats_at(index) and not narrow:
             right, cw, cy = self.caveat_place(index, w, lay, reach_y, y)
             cx = w - lay.margin if right else x
@@ -844,8 +903,12 @@ class OverlayRenderer:
                     frame, text, cx, cy, self.notice_px(lay), lay, bold=False,
                     text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
                     max_w=cw, max_lines=st.caveat_max_lines, right=right)[1]
+            if not right:
+                left_bottom = cy
         # Notices sit bottom-left, left of the sparkline and, where there is room, of the torso;
-        # on a narrow frame, one panel above the gauge.
+        # on a narrow frame, one panel above the gauge. The notices about the input, which
+        # come and go with the moments they concern, sit above the "not judged" ones, which
+        # stay put.
         y = h - lay.margin
         max_w = self.notice_place(index, w, h, lay)
         notices = self.notices_at(index)
@@ -855,9 +918,16 @@ class OverlayRenderer:
             gauge = self.gauge_series_at(index)
             if gauge is not None:
                 y -= gap + self.gauge_height(gauge, index, lay, w)
-        for text in reversed(notices):
-            y -= gap + self._panel(frame, text, x, y, self.notice_px(lay), lay, bold=False,
-                                   text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr,
+        inputs = self.input_notices_at(index, short=narrow)
+        px = self.notice_px(lay)
+        for text, bgr in [*((t, st.muted_text_bgr) for t in reversed(notices)),
+                          *((t, st.text_bgr) for t in reversed(inputs))]:
+            if bgr == st.text_bgr and y - gap - (self._laid(
+                    text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad) \
+                    < left_bottom:
+                break  # a notice about the input never covers the counter or a banner
+            y -= gap + self._panel(frame, text, x, y, px, lay, bold=False,
+                                   text_bgr=bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
 
@@ -917,10 +987,65 @@ class OverlayRenderer:
     def notice_px(lay: _Layout) -> int:
         return round(lay.px * 0.68)
 
+    def gauge_finding_at(self, name: str, index: int) -> int | None:
+        """The finding (index into ``report.findings``) decided on series ``name`` that frame
+        ``index`` lies in (its ``start_s``..``end_s``), the worst if several; None: none."""
+        t = self.seq.t_s[index]
+        on = [i for i, s in enumerate(self._finding_series)
+              if s == name and self._f_start[i] <= t <= self._f_end[i]]
+        if not on:
+            return None
+        fs = self.report.findings
+        return max(on, key=lambda i: (severity_rank(fs[i].severity), abs(fs[i].value)))
+
+    def holding_text(self, i: int, frame_limit: float | None) -> str:
+        """The gauge's line while finding ``i`` lasts: ``holding: peak 24° (severe)``, the
+        value the rule graded and its grade (and the limit it was graded against, when this
+        frame's limit reads otherwise: a per-frame limit). A finding lasts until its signal
+        falls well under the limit (the rule's release level), so a frame inside one can read
+        under the limit beside the banner; this line says the finding holds and what it was
+        graded on, the same numbers as the banner, the page and the CSV."""
+        f = self.report.findings[i]
+        unit = "%" if f.unit.startswith("%") else f.unit
+        text = f"holding: peak {format_value(f.value, unit, f.threshold)}"
+        if frame_limit is None or format_limit(frame_limit, unit) != format_limit(
+                f.threshold, unit):
+            text += f", limit {format_limit(f.threshold, unit)}"
+        return f"{text} ({f.severity})"
+
     def gauge_text(self, name: str, index: int, lay: _Layout, width: int,
                    ) -> tuple[list[str], int]:
         """The gauge's lines (its label, wrapped, then ``now X · limit Y`` with the unit
-        written once) and their size, fitted to the box without cutting a word."""
+        written once, then, inside a finding decided on this signal, ``holding_text``) and
+        their size, fitted to the box without cutting a word."""
+        lines, size, _ = self._gauge_lines(name, index, lay, width)
+        return lines, size
+
+    def _gauge_lines(self, name: str, index: int, lay: _Layout, width: int,
+                     ) -> tuple[list[str], int, int]:
+        """``gauge_text``'s lines and size, and how many of the last lines are the holding
+        line's (0: none)."""
+        lines, size = self._reading_lines(name, index, lay, width)
+        i = self.gauge_finding_at(name, index)
+        if i is None:
+            return lines, size, 0
+        s = self.series[name]
+        j = int(self._sample_of_frame[name][index])
+        limit = s.limit_at(j) if j >= 0 or s.threshold_t is None else None
+        max_w = self._sparkline_width(width, lay) - 2 * lay.pad
+        if self.narrow(width, lay):
+            # The banner's short form (a frame this narrow) gives the peak and the grade: the
+            # gauge only says the finding holds, on the reading's line where it fits.
+            joined = f"{lines[-1]} · holding"
+            if text_size(joined, size)[0] <= max_w:
+                return [*lines[:-1], joined], size, 0
+            return [*lines, "holding"], size, 1
+        held, size2 = wrap_text(self.holding_text(i, limit), size, max_w,
+                                self.style.min_text_px, max_lines=3)
+        return [*lines, *held], min(size, size2), len(held)
+
+    def _reading_lines(self, name: str, index: int, lay: _Layout, width: int,
+                       ) -> tuple[list[str], int]:
         st = self.style
         s = self.series[name]
         j = int(self._sample_of_frame[name][index])
@@ -970,13 +1095,17 @@ class OverlayRenderer:
         h, w = frame.shape[:2]
         box_w = self._sparkline_width(w, lay)
         j = int(self._sample_of_frame[name][index])
-        lines, size = self.gauge_text(name, index, lay, w)
+        lines, size, held = self._gauge_lines(name, index, lay, w)
         _, row_h = text_size("Ag", size)
         x1, y1 = w - lay.margin, h - lay.margin
         x0, y0 = x1 - box_w, y1 - self.gauge_height(name, index, lay, w)
         fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
+        reading = len(lines) - 1 - held  # the reading's (last) line, in white
+        held_bgr = (st.severity_bgr(self.report.findings[self.gauge_finding_at(name, index)]
+                                    .severity) if held else st.text_bgr)
         for row, text in enumerate(lines):
-            bgr = st.text_bgr if row == len(lines) - 1 else st.muted_text_bgr
+            bgr = (held_bgr if row > reading else st.text_bgr if row == reading
+                   else st.muted_text_bgr)
             put_text(frame, text, x0 + lay.pad, y0 + lay.pad + row * row_h, size, bgr)
 
         px0, px1 = x0 + lay.pad, x1 - lay.pad
@@ -1094,6 +1223,44 @@ def _closest_to_limit(s: Series) -> float:
     return float(np.max(v[ok] / np.abs(lim[ok])))
 
 
+def _span(t: np.ndarray, start_s: float, end_s: float) -> slice:
+    """The frames (of sorted times ``t``) of the closed span ``start_s``..``end_s``, as
+    ``_within`` takes it."""
+    return slice(int(np.searchsorted(t, start_s - _TIME_TOLERANCE_S, side="left")),
+                 int(np.searchsorted(t, end_s + _TIME_TOLERANCE_S, side="right")))
+
+
+def frame_reps(report: Report, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Each frame's rep (its position in ``report.reps``; -1: none) and phase (its position
+    in the list of phase names returned; -1: none), for frames at times ``t`` (sorted).
+
+    A rep is the closed span ``start_s``..``end_s`` (its ``end_frame`` is inclusive) and
+    consecutive reps may share a frame: one rep's last is the next one's first. That frame is
+    the earlier rep's, as the page's rep table and the CSV list it (rep 1 "0.0–3.0 s", rep 2
+    "3.0–5.3 s": read in order, the first rep holding 3.0 s is rep 1; a rep is not over
+    before its end frame, which the counter's "N reps done" already counts so). Within a rep
+    a frame two phases share is likewise the earlier phase's, as ``analysis.reps.phase_at``
+    names the phase of a finding's peak on the page."""
+    n = len(t)
+    rep_of = np.full(n, -1, dtype=np.int32)
+    phase_of = np.full(n, -1, dtype=np.int32)
+    names: list[str] = []
+    spans = [_span(t, r.start_s, r.end_s) for r in report.reps]
+    for k in range(len(spans) - 1, -1, -1):  # the earlier rep written last: it wins
+        rep_of[spans[k]] = k
+    for k, rep in enumerate(report.reps):
+        first = len(names)
+        names.extend(ph.name for ph in rep.phases)
+        own = np.flatnonzero(rep_of[spans[k]] == k) + spans[k].start
+        if not own.size or not rep.phases:
+            continue
+        tk = t[own]
+        for q in range(len(rep.phases) - 1, -1, -1):  # the earlier phase wins, as above
+            ph = rep.phases[q]
+            phase_of[own[_span(tk, ph.start_s, ph.end_s)]] = first + q
+    return rep_of, phase_of, names
+
+
 def _within(t: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
     return (t >= start_s - _TIME_TOLERANCE_S) & (t <= end_s + _TIME_TOLERANCE_S)
 
@@ -1111,25 +1278,28 @@ def _finite_runs(pts: np.ndarray, ok: np.ndarray) -> list[np.ndarray]:
     return runs
 
 
-def select_thumbnail_frames(report: Report, seq: PoseSequence) -> dict[int, int]:
+def select_thumbnail_frames(report: Report, seq: PoseSequence | DrawnPoses) -> dict[int, int]:
     """Finding index → frame index nearest its ``peak_s`` (the worst moment), for thumbnails.
-    A peak on the frame a rep shares with the next (the video counts that frame in the later
-    rep) takes the frame before, inside its own rep, so the thumbnail's counter names the rep
-    the finding's card does (QA: rep 1's card showed "Rep 2/5")."""
+    A peak on the frame a rep shares with the next (the video counts it in the earlier rep,
+    ``frame_reps``) takes the neighbouring frame inside the finding's own rep when the
+    nearest frame's rep is another, so the thumbnail's counter names the rep the finding's
+    card does (QA: rep 1's card showed "Rep 2/5")."""
     n = len(seq)
     if n == 0:
         return {}
     t = seq.t_s
-    spans = {r.index: (r.start_s, r.end_s) for r in report.reps}
+    rep_of = frame_reps(report, t)[0]
+    number = np.array([r.index for r in report.reps] + [0], dtype=np.int64)[rep_of]  # 0: none
     out: dict[int, int] = {}
     for i, f in enumerate(report.findings):
         j = int(np.clip(np.searchsorted(t, f.peak_s), 1, n - 1)) if n > 1 else 0
         if n > 1 and abs(t[j - 1] - f.peak_s) <= abs(t[j] - f.peak_s):
             j -= 1
-        own = spans.get(f.rep) if f.rep is not None else None
-        later = spans.get(f.rep + 1) if own is not None else None
-        if later is not None and j > 0 and later[0] - _TIME_TOLERANCE_S <= t[j] \
-                <= own[1] + _TIME_TOLERANCE_S and t[j - 1] >= own[0] - _TIME_TOLERANCE_S:
-            j -= 1  # the shared frame: the one before is this rep's alone
+        if f.rep is not None and number[j] != f.rep and rep_of[j] >= 0:
+            # The shared frame: the one next to it on the finding's side is its rep's alone.
+            for k in (j + 1, j - 1):
+                if 0 <= k < n and number[k] == f.rep:
+                    j = k
+                    break
         out[i] = j
     return out
