@@ -11,7 +11,11 @@ Two steps, with posing between them (the pose pass is the slow part):
      sense: positive anticlockwise), the corners filled from the edge, crf 16;
    - ``scale=S``: ``S`` times the width and height (area resampling), crf 16;
    - ``every=N``: every ``N``-th frame kept, the frame rate divided by ``N``, crf 16;
-   - ``crf=Q``: the decoded frames compressed again at crf ``Q``.
+   - ``crf=Q``: the decoded frames compressed again at crf ``Q``;
+   - ``tilt=DEG``: the camera tilted ``DEG`` degrees up (negative: down) about its own
+     horizontal axis (``tilt_homography``; ``--vfov`` the clips' assumed vertical field of
+     view, 50° by default), the picture's centre kept in place, crf 16: a phone on the floor
+     tilted up, or on a bench tilted down, seen through the same lens.
 
    Then pose them: ``python bench/eval_clips.py --clips OUT --poses OUT_POSES --extract``
    (``labels.json`` is copied into ``OUT`` for it).
@@ -60,7 +64,25 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CLIPS = REPO.parent / "shared" / "clips"
 
 
-def make_copy(src: Path, dst: Path, kind: str, value: float) -> bool:
+def tilt_homography(w: int, h: int, deg: float, vfov_deg: float = 50.0) -> np.ndarray:
+    """The picture of a camera tilted ``deg`` up (negative: down) about its own horizontal
+    axis, from a picture ``w`` x ``h`` of vertical field of view ``vfov_deg``: ``K R K^-1``
+    (a pure rotation, so exact for a still scene), then shifted so the picture's centre
+    stays where it was (as a lifter re-aims the phone; a shifted principal point, which the
+    pose network cannot tell from a crop). Tilted up, vertical edges converge upwards."""
+    f = 0.5 * h / np.tan(np.radians(vfov_deg) / 2)
+    k = np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1.0]])
+    a = np.radians(deg)
+    # Camera axes x right, y down, z forward. Tilted up, the new forward axis is the old
+    # (0, -sin a, cos a); r takes old camera coordinates to the new camera's.
+    r = np.array([[1, 0, 0], [0, np.cos(a), np.sin(a)], [0, -np.sin(a), np.cos(a)]])
+    m = k @ r @ np.linalg.inv(k)
+    c = m @ np.array([w / 2, h / 2, 1.0])
+    shift = np.array([[1, 0, w / 2 - c[0] / c[2]], [0, 1, h / 2 - c[1] / c[2]], [0, 0, 1.0]])
+    return shift @ m
+
+
+def make_copy(src: Path, dst: Path, kind: str, value: float, vfov_deg: float = 50.0) -> bool:
     """Write ``src`` changed by ``kind=value`` to ``dst``; False if it does not decode."""
     import av
     import cv2
@@ -92,6 +114,7 @@ def make_copy(src: Path, dst: Path, kind: str, value: float) -> bool:
     if kind == "crf":
         crf = int(value)
     turn = cv2.getRotationMatrix2D((w / 2, h / 2), value, 1.0) if kind == "turn" else None
+    tilt = tilt_homography(w, h, value, vfov_deg) if kind == "tilt" else None
     tmp = dst.with_name(dst.name + ".tmp.mp4")
     with av.open(str(tmp), "w") as out:
         stream = out.add_stream("libx264", rate=rate)
@@ -102,6 +125,9 @@ def make_copy(src: Path, dst: Path, kind: str, value: float) -> bool:
                 g = cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA)
             elif turn is not None:
                 g = cv2.warpAffine(f, turn, (w, h), borderMode=cv2.BORDER_REPLICATE)
+                g = g[:height, :width]
+            elif tilt is not None:
+                g = cv2.warpPerspective(f, tilt, (w, h), borderMode=cv2.BORDER_REPLICATE)
                 g = g[:height, :width]
             else:
                 g = f[:height, :width]
@@ -181,7 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clips", type=Path, default=DEFAULT_CLIPS,
                     help="the shared clips as filmed (with labels.json)")
     ap.add_argument("--make", type=Path, help="write changed copies here")
-    ap.add_argument("--change", help="turn=DEG, scale=S, every=N or crf=Q (with --make)")
+    ap.add_argument("--change",
+                    help="turn=DEG, scale=S, every=N, crf=Q or tilt=DEG (with --make)")
+    ap.add_argument("--vfov", type=float, default=50.0,
+                    help="with --change tilt=DEG: the clips' assumed vertical field of view")
     ap.add_argument("--only", type=Path, help="with --make: only clips with poses here")
     ap.add_argument("--poses", type=Path, help="poses of the clips as filmed")
     ap.add_argument("--copies", type=Path, help="poses of the copies")
@@ -194,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.change or "=" not in args.change:
             ap.error("--make needs --change KIND=VALUE")
         kind, value = args.change.split("=", 1)
-        if kind not in ("turn", "scale", "every", "crf"):
+        if kind not in ("turn", "scale", "every", "crf", "tilt"):
             ap.error(f"unknown change {kind!r}")
         args.make.mkdir(parents=True, exist_ok=True)
         shutil.copy(args.clips / "labels.json", args.make / "labels.json")
@@ -202,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.only is not None and not (args.only / f"{clip.name}.npz").is_file():
                 continue
             dst = args.make / clip.name
-            if not dst.exists() and make_copy(clip, dst, kind, float(value)):
+            if not dst.exists() and make_copy(clip, dst, kind, float(value), args.vfov):
                 print(f"wrote {dst}")
         return 0
     if args.poses is None or args.copies is None:

@@ -23,7 +23,6 @@ Three ways to score it:
 
     python bench/scene_level.py ../shared/clips
     python bench/scene_level.py ../shared/clips --make-turned /tmp/turned6 --turned 6
-    python bench/scene_level.py ../shared/clips --make-turned /tmp/up12 --turned 12 --tilt
     python bench/scene_level.py ../shared/clips --against /tmp/turned6 --turned 6
     python bench/scene_level.py --renders DIR [DIR ...]
     python bench/scene_level.py --renders DIR [DIR ...] --lean [-v]
@@ -114,28 +113,7 @@ def lean_levelled(dirs: list[Path], verbose: bool) -> None:
               f"fault {found[mode][0]}, matching none {found[mode][1]}")
 
 
-def tilt_homography(w: int, h: int, deg: float, vfov_deg: float) -> np.ndarray:
-    """The picture of a camera tilted ``deg`` up (negative: down) about its own horizontal
-    axis, from a picture ``w`` x ``h`` of vertical field of view ``vfov_deg``: ``K R K^-1``
-    (a pure rotation, so exact for a still scene), then shifted so the picture's centre
-    stays where it was (as a lifter re-aims the phone; a shifted principal point, which the
-    pose network cannot tell from a crop). Tilted up, vertical edges converge upwards."""
-    f = 0.5 * h / np.tan(np.radians(vfov_deg) / 2)
-    k = np.array([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1.0]])
-    a = np.radians(deg)
-    # Camera axes x right, y down, z forward; tilting up turns z towards -y.
-    r = np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]])
-    m = k @ r @ np.linalg.inv(k)
-    c = m @ np.array([w / 2, h / 2, 1.0])
-    shift = np.array([[1, 0, w / 2 - c[0] / c[2]], [0, 1, h / 2 - c[1] / c[2]], [0, 0, 1.0]])
-    return shift @ m
-
-
-def make_turned(clips: list[Path], out: Path, deg: float, tilt: bool = False,
-                vfov_deg: float = 50.0) -> None:
-    """Write each clip turned ``deg`` degrees about the picture's centre (a camera rolled),
-    or with ``tilt`` tilted ``deg`` up (``tilt_homography``), H.264 crf 16, the corners
-    filled from the edge."""
+def make_turned(clips: list[Path], out: Path, deg: float) -> None:
     import av
     import cv2
 
@@ -155,23 +133,14 @@ def make_turned(clips: list[Path], out: Path, deg: float, tilt: bool = False,
         if not frames:
             continue
         h, w = frames[0].shape[:2]
-        if tilt:
-            hom = tilt_homography(w, h, deg, vfov_deg)
-
-            def warp(f, hom=hom, w=w, h=h):
-                return cv2.warpPerspective(f, hom, (w, h), borderMode=cv2.BORDER_REPLICATE)
-        else:
-            m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
-
-            def warp(f, m=m, w=w, h=h):
-                return cv2.warpAffine(f, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
         tmp = dst.with_suffix(".tmp.mp4")
         with av.open(str(tmp), "w") as o:
             s = o.add_stream("libx264", rate=rate)
             s.width, s.height, s.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
             s.options = {"crf": "16"}
             for f in frames:
-                g = warp(f)
+                g = cv2.warpAffine(f, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
                 vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(g[:s.height, :s.width]),
                                                 format="bgr24")
                 for pk in s.encode(vf):
@@ -188,11 +157,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--against", type=Path, help="the same clips turned --turned degrees")
     ap.add_argument("--turned", type=float, default=6.0)
     ap.add_argument("--make-turned", type=Path, help="write the clips turned --turned degrees")
-    ap.add_argument("--tilt", action="store_true",
-                    help="with --make-turned: tilt the camera --turned degrees up (negative: "
-                         "down) instead of rolling it")
-    ap.add_argument("--vfov", type=float, default=50.0,
-                    help="with --tilt: the clips' assumed vertical field of view, degrees")
     ap.add_argument("--renders", type=Path, nargs="+", default=[])
     ap.add_argument("--lean", action="store_true",
                     help="with --renders: the analysis on the rolled sets, in the camera's "
@@ -206,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.clips is not None:
         clips = sorted(args.clips.glob("*.mp4"))
         if args.make_turned:
-            make_turned(clips, args.make_turned, args.turned, args.tilt, args.vfov)
+            make_turned(clips, args.make_turned, args.turned)
             return 0
         used = level = 0
         errs, wrong = [], []

@@ -39,6 +39,7 @@ def _frames(path):
     ("scale", 0.5, 12, (24, 32), 24.0),
     ("crf", 35, 12, (48, 64), 24.0),
     ("turn", 6, 12, (48, 64), 24.0),
+    ("tilt", 15, 12, (48, 64), 24.0),
 ])
 def test_copies_change_what_they_say(tmp_path, bench_modules, kind, value, frames, size, rate):
     fo = bench_modules("filmed_otherwise")
@@ -49,7 +50,7 @@ def test_copies_change_what_they_say(tmp_path, bench_modules, kind, value, frame
     assert len(got) == frames
     assert got[0].shape[:2] == size
     assert got_rate == pytest.approx(rate)
-    if kind == "turn":  # the white half's edge now slants: not the frame as filmed
+    if kind in ("turn", "tilt"):  # the white half's edge now slants: not the frame as filmed
         assert not np.array_equal(got[0], _frames(src)[0][0])
 
 
@@ -101,3 +102,23 @@ def test_only_labelled_verdicts_that_moved_are_counted(tmp_path, bench_modules, 
     assert "2 clips with poses in both (level: as-posed)" in out
     assert "rounded_back          labelled verdicts changed: 1 of 2" in out
     assert "lumbar_overextension  labelled verdicts changed: 0 of 1" in out
+
+
+@pytest.mark.parametrize("deg", [15.0, -15.0])
+def test_a_tilted_camera_keeps_the_centre_and_converges_the_verticals(bench_modules, deg):
+    """``--change tilt=DEG``: a camera tilted up sees the scene's top farther away (vertical
+    edges converge upwards, the top row maps narrower than the bottom); tilted down, the
+    reverse. The picture's centre stays put."""
+    tilt_homography = bench_modules("filmed_otherwise").tilt_homography
+    w, h = 640, 480
+    hom = tilt_homography(w, h, deg)
+
+    def at(x, y):
+        p = hom @ np.array([x, y, 1.0])
+        return p[:2] / p[2]
+
+    np.testing.assert_allclose(at(w / 2, h / 2), (w / 2, h / 2), atol=1e-9)
+    top = at(w, 0)[0] - at(0, 0)[0]
+    bottom = at(w, h)[0] - at(0, h)[0]
+    assert (top < w < bottom) if deg > 0 else (bottom < w < top)
+    assert np.allclose(tilt_homography(w, h, 0.0), np.eye(3))
