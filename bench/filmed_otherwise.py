@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.analysis import analyze_sequence
+from formcheck.config import Config, load_config
 from formcheck.pose.scene_level import EXTRA_KEY, level_of_file
 from formcheck.pose.sequence import PoseSequence
 from formcheck.report import FAULTS
@@ -140,9 +141,10 @@ def make_copy(src: Path, dst: Path, kind: str, value: float, vfov_deg: float = 5
     return True
 
 
-def verdicts(seq: PoseSequence) -> dict[str, tuple[bool, bool, float | None]]:
+def verdicts(seq: PoseSequence, config: Config | None = None
+             ) -> dict[str, tuple[bool, bool, float | None]]:
     """Per fault: (judged, warned, the largest finding's value)."""
-    result = analyze_sequence(seq)
+    result = analyze_sequence(seq, config)
     clip = {a.fault: a.assessable for a in result.assessable if a.rep is None}
     out = {}
     for fault in FAULTS:
@@ -171,8 +173,12 @@ def _say(v: tuple[bool, bool, float | None]) -> str:
 def compare(args: argparse.Namespace) -> int:
     labels = {it["file"]: it for it in
               json.loads((args.clips / "labels.json").read_text(encoding="utf-8"))}
+    config = load_config(None, args.overrides)
     changed = {f: 0 for f in FAULTS}
     labelled = {f: 0 for f in FAULTS}
+    # Per fault and version (as filmed, copy): [clean judged, clean warned, faulty judged,
+    # faulty warned] over the labelled clips.
+    tally = {f: {"as filmed": [0, 0, 0, 0], "copy": [0, 0, 0, 0]} for f in FAULTS}
     n = 0
     for pose in sorted(args.copies.glob("*.npz")):
         name = pose.name[:-len(".npz")]
@@ -180,14 +186,21 @@ def compare(args: argparse.Namespace) -> int:
         if name not in labels or not original.is_file():
             continue
         n += 1
-        a = verdicts(_levelled(PoseSequence.load(original), args.level, args.clips / name))
+        a = verdicts(_levelled(PoseSequence.load(original), args.level, args.clips / name),
+                     config)
         copy_clips = args.copy_clips
         b = verdicts(_levelled(PoseSequence.load(pose), args.level,
-                               copy_clips / name if copy_clips else None))
+                               copy_clips / name if copy_clips else None), config)
         for fault in FAULTS:
             label = labels[name]["faults"][fault]
             if label is not None:
                 labelled[fault] += 1
+                for version, (judged, warned, _) in (("as filmed", a[fault]),
+                                                     ("copy", b[fault])):
+                    if judged:
+                        row = tally[fault][version]
+                        row[2 if label else 0] += 1
+                        row[3 if label else 1] += int(warned)
             moved = a[fault][:2] != b[fault][:2]
             changed[fault] += int(moved and label is not None)
             if moved and (label is not None or args.verbose):
@@ -199,6 +212,9 @@ def compare(args: argparse.Namespace) -> int:
     print(f"\n{n} clips with poses in both (level: {args.level})")
     for fault in FAULTS:
         print(f"  {fault:21s} labelled verdicts changed: {changed[fault]} of {labelled[fault]}")
+        for version, (cj, cw, fj, fw) in tally[fault].items():
+            print(f"    {version:9s} labelled clean: warned {cw} of {cj} judged; labelled "
+                  f"faulty: found {fw} of {fj} judged")
     return 0
 
 
@@ -216,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copies", type=Path, help="poses of the copies")
     ap.add_argument("--copy-clips", type=Path, help="the copies' videos (for --level video)")
     ap.add_argument("--level", choices=("as-posed", "none", "video"), default="as-posed")
+    ap.add_argument("--set", dest="overrides", action="append", default=[],
+                    metavar="SECTION.FIELD=VALUE", help="a setting for both analyses")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="also list changes on clips not labelled for that fault")
     args = ap.parse_args(argv)

@@ -360,3 +360,40 @@ def test_both_back_rules_hold_their_findings_to_the_frame_floor(fault, rep):
     assert any(f.fault == fault for f in analyze_sequence(seq).findings)
     strict = load_config(None, ["assess.min_finding_frames=100"])  # more than any hold
     assert not any(f.fault == fault for f in analyze_sequence(seq, strict).findings)
+
+
+def test_a_lean_back_the_picture_does_not_show_is_not_warned():
+    """Session 23: a real squat copied as a camera tilted 15° down would see it read 32° of
+    lean back behind the thighs in the world landmarks (their depth guess) while its picture
+    showed the trunk 12-15° in front of them: a severe false warning. Where the picture shows
+    the trunk more than ``max_picture_flexion_deg`` in front of the thighs, the rule reads the
+    picture's angle; where the picture agrees, the lean back is still found."""
+    from formcheck.analysis.features import compute_signals
+    from formcheck.pose.landmarks import Landmark as L
+
+    reps = (SynthRep(), SynthRep(lean_back_deg=20.0), SynthRep())
+    seq = synthesize(SynthSpec(exercise="deadlift", yaw_deg=90.0, reps=reps, **NOISE))[0]
+    cfg = load_config()
+    found = [f for f in analyze_sequence(seq, cfg, exercise="deadlift").findings
+             if f.fault == "lumbar_overextension"]
+    assert [f.rep for f in found] == [2], "the rendered lean back must be found as drawn"
+    pic = compute_signals(seq, cfg).hip_extension_picture_deg
+    first, last = found[0].evidence["frames"]
+    assert (pic[first:last + 1] > 0).all(), "the picture shows it too (facing the right)"
+    # The same world landmarks, but a picture whose shoulders lie ahead of the hips over the
+    # lockout (the lifter faces the right of the picture): bent forward as seen.
+    image = seq.image_xy.copy()
+    around = slice(max(first - 20, 0), last + 21)
+    hips = 0.5 * (image[around, L.LEFT_HIP] + image[around, L.RIGHT_HIP])
+    for sh in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+        torso = np.linalg.norm(image[around, sh] - hips, axis=-1)
+        image[around, sh, 0] = hips[:, 0] + 0.4 * torso
+    bent = dataclasses.replace(seq, image_xy=image)
+    result = analyze_sequence(bent, cfg, exercise="deadlift")
+    assert not [f for f in result.findings if f.fault == "lumbar_overextension"]
+    read = result.series["hip_extension"].values
+    assert np.nanmax(read[around]) < 0.0, "the plotted reading is the rule's: the picture's"
+    # Switched off, the world landmarks alone decide again.
+    off = load_config(None, ["lumbar_overextension.max_picture_flexion_deg=inf"])
+    assert [f.rep for f in analyze_sequence(bent, off, exercise="deadlift").findings
+            if f.fault == "lumbar_overextension"] == [2]

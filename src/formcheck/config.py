@@ -577,6 +577,17 @@ class LumbarOverextensionThresholds:
     #: and missed in 3 of 24 reps; at 45 all 24 are found, with no new finding on 2,428
     #: rendered reps without one or on the 84 shared clips.
     max_plausible_hip_extension_deg: float = 45.0
+    #: Frames where the picture shows the trunk more than this far in front of the line of
+    #: the thighs (deg, ``BodySignals.hip_extension_picture_deg``: the image landmarks' own
+    #: angle, no depth guess) are not judged, whatever the world landmarks' angle reads: the
+    #: picture cannot show a lean back that is not there. Session 23: the shared clips copied
+    #: as a camera tilted 15° down would see them gave a clean real squat (jrplatin, the bar's
+    #: plates over the torso) a severe 32° lean back while its picture showed the trunk 12-15°
+    #: in front of the thighs. Any value from 0 to 10 removes it and changes no verdict on the
+    #: 84 shared clips as filmed, on their copies turned, halved, thinned or compressed again,
+    #: or on 280 rendered sets (no rendered over-extension lost): 5 allows for the picture's
+    #: own landmark noise and a trunk turned out of the side view. ``inf``: off.
+    max_picture_flexion_deg: float = 5.0
     #: Hip centre ahead of the ankles, in leg lengths, that counts as "hips through"
     #: (evidence for the message only).
     min_hips_forward_ratio: float = 0.03
@@ -981,6 +992,7 @@ RANGES: dict[str, Range] = {
     "RoundedBackThresholds.side_min_yaw_deg": _DEG_90,
     "LumbarOverextensionThresholds.min_hip_extension_deg": _DEG_90,
     "LumbarOverextensionThresholds.max_plausible_hip_extension_deg": Range(0.0, _INF),
+    "LumbarOverextensionThresholds.max_picture_flexion_deg": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_bent_arch_pct": Range(0.0, _INF),
     "LumbarOverextensionThresholds.min_hips_forward_ratio": Range(0.0, 2.0),
     "LumbarOverextensionThresholds.min_concave_pct": Range(0.0, 100.0),

@@ -838,7 +838,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     # The lockout's and the bent-over arch's frames; the bent-over neutral (a reference, not
     # a verdict) is read from every usable frame.
     assessments, in_reps = judged_in_reps(ctx, assessments, usable)
-    ext = sig.hip_extension_deg
+    ext = _hip_extension_read(sig, th)
     base, _ = neutral_bulge(ctx, usable & (sig.lean_deg >= rb.judge_min_trunk_deg))
     concave = -100.0 * (sig.bulge - base) if np.isfinite(base) else np.full_like(ext, np.nan)
     hips_through = sig.hips_forward_ratio >= th.min_hips_forward_ratio
@@ -908,6 +908,21 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
                fault="lumbar_overextension", judged=bent & bent_judged),
     )
     return RuleOutcome(tuple(findings), assessments, series)
+
+
+def _hip_extension_read(sig, th) -> np.ndarray:
+    """The trunk against the thighs as the lockout rule reads it: the world landmarks' angle
+    (``hip_extension_deg``), except where the picture shows the trunk more than
+    ``max_picture_flexion_deg`` in front of the thighs (``hip_extension_picture_deg``; NaN
+    there, where the facing is not known, leaves the world's): there no lean back is seen,
+    and the picture's own angle is read where it is the lower. What the video's gauge and
+    the page plot too."""
+    ext = sig.hip_extension_deg
+    pic = sig.hip_extension_picture_deg
+    if pic is None or not np.isfinite(th.max_picture_flexion_deg):
+        return ext
+    with np.errstate(invalid="ignore"):  # NaN compares False: the world's angle stays
+        return np.where(pic < -th.max_picture_flexion_deg, np.minimum(ext, pic), ext)
 
 
 def _hip_extension_detail(ext_deg: float, hips_through: bool, arched: bool) -> str:

@@ -68,6 +68,10 @@ class BodySignals:
     #: ``(T,)`` bool: frames whose back outline the picture cut off (``back_cut_by_picture``;
     #: their ``bulge`` is NaN); None without an outline.
     back_cut: np.ndarray | None = None
+    #: Trunk behind the thigh line as the picture shows it (+), bent forward (-), in degrees
+    #: (``geometry.picture_hip_extension_deg``): no depth guess in it; NaN where which way
+    #: the lifter faces across the picture is not known (``facing_in_picture``).
+    hip_extension_picture_deg: np.ndarray | None = None
 
     def resolved(self) -> BodySignals:
         """These signals with the twist computed (waiting for it if it is still being
@@ -139,7 +143,7 @@ WORLD_LANDMARKS = (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR, L.LEFT_SHOULDER, L.RIGHT_SHO
                    L.RIGHT_HIP, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE,
                    L.LEFT_HEEL, L.RIGHT_HEEL, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
 IMAGE_LANDMARKS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP,
-                   L.LEFT_ELBOW, L.RIGHT_ELBOW)
+                   L.LEFT_ELBOW, L.RIGHT_ELBOW, L.LEFT_KNEE, L.RIGHT_KNEE)
 VISIBILITY_LANDMARKS = tuple(dict.fromkeys(
     lm for pairs in (TRUNK_PAIRS, LEG_PAIRS, HEAD_PAIRS,
                      ((L.LEFT_ELBOW, L.RIGHT_ELBOW),)) for pair in pairs for lm in pair))
@@ -972,10 +976,9 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     # outline's): with an executor they are worked out there while the set's limb lengths
     # and facing direction, and the signals that need them, are worked out here.
     side = _start(executor, _unsmoothed_rows, w, im, vis)
-    facing = facing_in_picture(seq.image_xy, seq.presence, sc.outline_facing_min_share) \
-        if has_outline else 0.0
+    facing = facing_in_picture(seq.image_xy, seq.presence, sc.outline_facing_min_share)
     outlined = _start(executor, _outline_rows, im, seq.back_xy if has_outline else None, sc,
-                      roughness, (seq.width, seq.height), facing)
+                      roughness, (seq.width, seq.height), facing if has_outline else 0.0)
     detected = seq.detected
     fps = 1.0 / base.step_s if base.step_s > 0 else 0.0
 
@@ -1000,6 +1003,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         "hip_height": geo.height_above_ankles(w, L.LEFT_HIP, L.RIGHT_HIP) / leg_m,
         "wrist_height": geo.height_above_ankles(w, L.LEFT_WRIST, L.RIGHT_WRIST) / leg_m,
         "reach": reach / arm_m,
+        "picture_hip_extension": geo.picture_hip_extension_deg(im, facing),
     }
     raw.update(side.result())
     # One filter pass for every signal sharing a cut-off.
@@ -1083,4 +1087,5 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
         hip_extension_deg=smooth["hip_extension"],
         elbow_behind_back=elbow_back, fps=fps, leg_length_m=leg_m, twist=twist_cues,
         back_roughness=rough, back_cut=outline["cut"],
+        hip_extension_picture_deg=smooth["picture_hip_extension"],
     )

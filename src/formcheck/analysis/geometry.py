@@ -271,6 +271,29 @@ def hip_extension_deg(world: Joints | np.ndarray) -> np.ndarray:
     return -np.degrees(np.arctan2(_dot(cross, left), _dot(thigh, trunk)))
 
 
+def picture_hip_extension_deg(image: Joints | np.ndarray, facing: float) -> np.ndarray:
+    """Trunk against the thighs as the picture shows them: the signed angle from the thigh
+    line (knee-mid -> hip-mid) to the trunk (hip-mid -> shoulder-mid) in the image, positive
+    where the trunk lies behind the line of the thighs (away from where the lifter faces:
+    ``facing`` +1 to the right of the picture, -1 to the left), negative bent forward; NaN
+    everywhere where ``facing`` is 0 (not known). No depth enters it: from the side it is the
+    angle itself, at 45° a foreshortened one of the same sign, so it tells whether the
+    picture agrees with the world landmarks' ``hip_extension_deg`` (whose depth guess a
+    camera tilted down turned into a 30° lean back on a squat the picture shows bent 13°
+    forward, docs/analysis.md, session 23)."""
+    j = as_joints(image)
+    hip = j.mid(L.LEFT_HIP, L.RIGHT_HIP)
+    thigh = hip - j.mid(L.LEFT_KNEE, L.RIGHT_KNEE)
+    trunk = j.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - hip
+    if not facing:
+        return np.full(thigh.shape[1], np.nan)
+    # The picture's y grows downwards: anticlockwise as seen is (x, -y)'s anticlockwise.
+    cross = thigh[1] * trunk[0] - thigh[0] * trunk[1]
+    dot = thigh[0] * trunk[0] + thigh[1] * trunk[1]
+    # Facing the right, bending forward turns the trunk clockwise (negative).
+    return np.degrees(np.arctan2(cross, dot)) * float(np.sign(facing))
+
+
 def leg_length(world: Joints | np.ndarray) -> np.ndarray:
     """Per-frame mean of the two legs' hip-knee-ankle lengths (metres)."""
     j = as_joints(world)
