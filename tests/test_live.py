@@ -840,3 +840,44 @@ def test_the_sets_first_frames_wait_instead_of_saying_the_video_is_too_short():
     kept = waiting_for_first_rep(analyse(hidden)[0])
     assert all("keep the lifter in the picture" in a.reason
                for a in kept.assessable if a.rep is None)
+
+
+def test_live_gives_the_reps_own_reason_where_no_rep_could_be_judged():
+    """QA (a real row replayed in the window): "rounded back not judged: no rep could be
+    judged (each rep's reason is given with it)" stood beside the newest frame, and no rep's
+    reason was anywhere in the window (it shows the newest frame, after the settled reps, so
+    only the clip's reasons). Live names the newest settled rep's own reason instead; the
+    set's record keeps the clip's."""
+    from formcheck.analysis.faults import NO_REP_JUDGED_REASON
+    from formcheck.live.incremental import no_rep_judged_text, shown_report
+    from formcheck.render._common import not_judged_text
+    from formcheck.render.overlay import OverlayRenderer
+    from formcheck.report import Assessment
+
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(SynthRep(),) * 3))
+    full, _ = analyse(seq)
+    assert len(full.reps) == 3 and full.exercise.name == "row"
+    why = ("the trunk never leaned forward 20° in this rep (at most {}°): the back's curve is "
+           "read only while bent over, so an upright back is not judged")
+    # What the rule gives a set none of whose reps it could judge (``require_judged_frames``).
+    unjudged = tuple(
+        Assessment(a.fault, a.rep, False,
+                   NO_REP_JUDGED_REASON if a.rep is None else why.format(a.rep))
+        if a.fault == "rounded_back" else a for a in full.assessable)
+    report = replace(full, assessable=unjudged, findings=())
+    shown = shown_report(report, seq, LiveSettings().settle_s)
+    assert len(shown.reps) == 3
+    reason = shown.assessment("rounded_back", None).reason
+    assert reason == no_rep_judged_text(3, 3, why.format(3))
+    assert reason.startswith("none of reps 1-3 could be judged; rep 3: the trunk never")
+    notices = OverlayRenderer(shown, seq, {}).notices_at(len(seq) - 1)
+    assert not any(NO_REP_JUDGED_REASON in n for n in notices)
+    assert not_judged_text("rounded_back", reason, video=True) in notices
+    # Before the exercise is recognised the reps are not numbered.
+    unknown = replace(report, exercise=replace(report.exercise, name="unknown"))
+    said = shown_report(unknown, seq, LiveSettings().settle_s)
+    assert said.assessment("rounded_back", None).reason == (
+        "no rep so far could be judged; the last one: " + why.format(3))
+    # Only the clip's reason changes: the reps' own, and the other faults', are kept.
+    assert [a for a in shown.assessable if a.rep is not None or a.fault != "rounded_back"] \
+        == [a for a in report.assessable if a.rep is not None or a.fault != "rounded_back"]
