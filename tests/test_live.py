@@ -881,3 +881,40 @@ def test_live_gives_the_reps_own_reason_where_no_rep_could_be_judged():
     # Only the clip's reason changes: the reps' own, and the other faults', are kept.
     assert [a for a in shown.assessable if a.rep is not None or a.fault != "rounded_back"] \
         == [a for a in report.assessable if a.rep is not None or a.fault != "rounded_back"]
+
+
+def test_a_set_without_a_rep_names_no_exercise_in_its_record():
+    """QA: a 4-second live set was recorded as exercise "row" (99% of such calls right) with 0
+    reps. The share of right calls was measured on clips with reps; a stretch of holding
+    still or setting up confirms no lift. Its record (the same as `formcheck analyze` writes
+    for the file: ``pipeline.analyse``) names none, says why, and what the movement read like;
+    a set with a rep, or an exercise set by the user, keeps its name."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import NO_REP_SOURCE
+
+    still, _ = synthesize(SynthSpec(exercise="deadlift", reps=(), setup_s=4.0))
+    assert analyze_sequence(still).exercise.name == "deadlift"  # the movement's reading
+    record, _ = analyse(still)
+    assert not record.reps
+    assert (record.exercise.name, record.exercise.source) == ("unknown", NO_REP_SOURCE)
+    (notice,) = [n for n in record.notices if n.kind == "exercise_unconfirmed"]
+    assert notice.message == ("exercise not named: no rep was counted (the movement read most "
+                              "like a deadlift, which only a counted rep confirms)")
+    # The reason each fault gives still says why no rep was counted.
+    assert record.assessment("rounded_back", None).reason.startswith("no rep was counted (")
+    out = StringIO()
+    print_summary(record, {}, Console(file=out, width=200))
+    assert "formcheck unknown (not recognised: no rep counted)" in out.getvalue()
+    assert "deadlift (" not in out.getvalue()
+    back = Report.from_dict(json.loads(record.to_json()))
+    assert back.exercise == record.exercise
+    # Set by the user, or with a counted rep, the exercise stays.
+    assert analyse(still, exercise="deadlift")[0].exercise.name == "deadlift"
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),)))
+    with_rep, _ = analyse(seq)
+    assert with_rep.reps and with_rep.exercise.name == "deadlift"
+    assert not any(n.kind == "exercise_unconfirmed" for n in with_rep.notices)
