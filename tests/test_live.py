@@ -918,3 +918,25 @@ def test_a_set_without_a_rep_names_no_exercise_in_its_record():
     with_rep, _ = analyse(seq)
     assert with_rep.reps and with_rep.exercise.name == "deadlift"
     assert not any(n.kind == "exercise_unconfirmed" for n in with_rep.notices)
+
+
+def test_a_replayed_set_with_dropped_frames_says_analyze_can_count_otherwise():
+    """QA: a real clip replayed with --realtime dropped 2 frames and its record counted 2 reps
+    where `formcheck analyze` counted 5. Live keeps the dropped frames' gap in time; the
+    count changed in the analysis (the lift not recognised, reps are counted on the part of
+    the body that moves most by its 5th-95th percentile range, and the 2 frames lay in the
+    short excursion that made one part's range the largest). The record of a replayed file
+    says so; a camera's, whose frames nothing else reads, does not."""
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveSession
+
+    report = Report(video=None, model="full", frames_total=257, frames_with_person=257)
+    cur = SimpleNamespace(first_index=0, last_index=258, was_paused=False)
+    for camera in (False, True):
+        session = SimpleNamespace(is_camera=camera, info=SimpleNamespace(fps=30.0))
+        out = LiveSession._with_frames_not_analysed(session, cur, report, 257, 29.8)
+        (note,) = out.notices
+        assert note.message.startswith("frames not analysed: 2 of the 259 ")
+        said = "`formcheck analyze` of the file reads every frame and can count the reps"
+        assert (said in note.message) is not camera
