@@ -840,3 +840,103 @@ def test_the_sets_first_frames_wait_instead_of_saying_the_video_is_too_short():
     kept = waiting_for_first_rep(analyse(hidden)[0])
     assert all("keep the lifter in the picture" in a.reason
                for a in kept.assessable if a.rep is None)
+
+
+def test_live_gives_the_reps_own_reason_where_no_rep_could_be_judged():
+    """QA (a real row replayed in the window): "rounded back not judged: no rep could be
+    judged (each rep's reason is given with it)" stood beside the newest frame, and no rep's
+    reason was anywhere in the window (it shows the newest frame, after the settled reps, so
+    only the clip's reasons). Live names the newest settled rep's own reason instead; the
+    set's record keeps the clip's."""
+    from formcheck.analysis.faults import NO_REP_JUDGED_REASON
+    from formcheck.live.incremental import no_rep_judged_text, shown_report
+    from formcheck.render._common import not_judged_text
+    from formcheck.render.overlay import OverlayRenderer
+    from formcheck.report import Assessment
+
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(SynthRep(),) * 3))
+    full, _ = analyse(seq)
+    assert len(full.reps) == 3 and full.exercise.name == "row"
+    why = ("the trunk never leaned forward 20° in this rep (at most {}°): the back's curve is "
+           "read only while bent over, so an upright back is not judged")
+    # What the rule gives a set none of whose reps it could judge (``require_judged_frames``).
+    unjudged = tuple(
+        Assessment(a.fault, a.rep, False,
+                   NO_REP_JUDGED_REASON if a.rep is None else why.format(a.rep))
+        if a.fault == "rounded_back" else a for a in full.assessable)
+    report = replace(full, assessable=unjudged, findings=())
+    shown = shown_report(report, seq, LiveSettings().settle_s)
+    assert len(shown.reps) == 3
+    reason = shown.assessment("rounded_back", None).reason
+    assert reason == no_rep_judged_text(3, 3, why.format(3))
+    assert reason.startswith("none of reps 1-3 could be judged; rep 3: the trunk never")
+    notices = OverlayRenderer(shown, seq, {}).notices_at(len(seq) - 1)
+    assert not any(NO_REP_JUDGED_REASON in n for n in notices)
+    assert not_judged_text("rounded_back", reason, video=True) in notices
+    # Before the exercise is recognised the reps are not numbered.
+    unknown = replace(report, exercise=replace(report.exercise, name="unknown"))
+    said = shown_report(unknown, seq, LiveSettings().settle_s)
+    assert said.assessment("rounded_back", None).reason == (
+        "no rep so far could be judged; the last one: " + why.format(3))
+    # Only the clip's reason changes: the reps' own, and the other faults', are kept.
+    assert [a for a in shown.assessable if a.rep is not None or a.fault != "rounded_back"] \
+        == [a for a in report.assessable if a.rep is not None or a.fault != "rounded_back"]
+
+
+def test_a_set_without_a_rep_names_no_exercise_in_its_record():
+    """QA: a 4-second live set was recorded as exercise "row" (99% of such calls right) with 0
+    reps. The share of right calls was measured on clips with reps; a stretch of holding
+    still or setting up confirms no lift. Its record (the same as `formcheck analyze` writes
+    for the file: ``pipeline.analyse``) names none, says why, and what the movement read like;
+    a set with a rep, or an exercise set by the user, keeps its name."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import NO_REP_SOURCE
+
+    still, _ = synthesize(SynthSpec(exercise="deadlift", reps=(), setup_s=4.0))
+    assert analyze_sequence(still).exercise.name == "deadlift"  # the movement's reading
+    record, _ = analyse(still)
+    assert not record.reps
+    assert (record.exercise.name, record.exercise.source) == ("unknown", NO_REP_SOURCE)
+    (notice,) = [n for n in record.notices if n.kind == "exercise_unconfirmed"]
+    assert notice.message == ("exercise not named: no rep was counted (the movement read most "
+                              "like a deadlift, which only a counted rep confirms)")
+    # The reason each fault gives still says why no rep was counted.
+    assert record.assessment("rounded_back", None).reason.startswith("no rep was counted (")
+    out = StringIO()
+    print_summary(record, {}, Console(file=out, width=200))
+    assert "formcheck unknown (not recognised: no rep counted)" in out.getvalue()
+    assert "deadlift (" not in out.getvalue()
+    back = Report.from_dict(json.loads(record.to_json()))
+    assert back.exercise == record.exercise
+    # Set by the user, or with a counted rep, the exercise stays.
+    assert analyse(still, exercise="deadlift")[0].exercise.name == "deadlift"
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),)))
+    with_rep, _ = analyse(seq)
+    assert with_rep.reps and with_rep.exercise.name == "deadlift"
+    assert not any(n.kind == "exercise_unconfirmed" for n in with_rep.notices)
+
+
+def test_a_replayed_set_with_dropped_frames_says_analyze_can_count_otherwise():
+    """QA: a real clip replayed with --realtime dropped 2 frames and its record counted 2 reps
+    where `formcheck analyze` counted 5. Live keeps the dropped frames' gap in time; the
+    count changed in the analysis (the lift not recognised, reps are counted on the part of
+    the body that moves most by its 5th-95th percentile range, and the 2 frames lay in the
+    short excursion that made one part's range the largest). The record of a replayed file
+    says so; a camera's, whose frames nothing else reads, does not."""
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveSession
+
+    report = Report(video=None, model="full", frames_total=257, frames_with_person=257)
+    cur = SimpleNamespace(first_index=0, last_index=258, was_paused=False)
+    for camera in (False, True):
+        session = SimpleNamespace(is_camera=camera, info=SimpleNamespace(fps=30.0))
+        out = LiveSession._with_frames_not_analysed(session, cur, report, 257, 29.8)
+        (note,) = out.notices
+        assert note.message.startswith("frames not analysed: 2 of the 259 ")
+        said = "`formcheck analyze` of the file reads every frame and can count the reps"
+        assert (said in note.message) is not camera

@@ -295,19 +295,22 @@ def video_info_of(seq: PoseSequence) -> VideoInfo | None:
 def build_report(seq: PoseSequence, result, info: VideoInfo | None, config=None) -> Report:
     """The report of one analysed sequence (``result`` is an ``AnalysisResult``)."""
     from formcheck.notices import notices_for
+    from formcheck.report import exercise_without_rep
 
+    # With no rep counted, an exercise read from the movement is not stated as recognised.
+    exercise, unconfirmed = exercise_without_rep(result.exercise, len(result.reps))
     return Report(
         video=info,
         model=seq.model,
         frames_total=len(seq),
         frames_with_person=int(seq.detected.sum()),
-        exercise=result.exercise,
+        exercise=exercise,
         view=result.view,
         reps=result.reps,
         findings=result.findings,
         assessable=result.assessable,
         summary=dict(result.summary),
-        notices=notices_for(seq, config),
+        notices=notices_for(seq, config) + unconfirmed,
     )
 
 

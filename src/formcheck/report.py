@@ -277,7 +277,13 @@ class Estimate:
 
     name: str
     confidence: float | None
-    source: str = "auto"  # auto | user
+    source: str = "auto"  # auto | user | no rep (``NO_REP_SOURCE``)
+
+
+#: ``Estimate.source`` of an exercise left unnamed because no rep was counted: the movement's
+#: reading (named in the report's ``exercise_unconfirmed`` notice) was measured on clips with
+#: reps, and a clip without one confirms no lift (``exercise_without_rep``).
+NO_REP_SOURCE = "no rep"
 
 
 @dataclass(frozen=True)
@@ -287,11 +293,28 @@ class Notice:
     more than one person was seen."""
 
     #: truncated | single_frame | time_gap | picture_cut | camera_roll | upside_down
-    #: | out_of_view | people | said_live, frames_dropped (live: ``live.told``, ``live.session``)
+    #: | out_of_view | people | exercise_unconfirmed (``exercise_without_rep``)
+    #: | said_live, frames_dropped (live: ``live.told``, ``live.session``)
     kind: str
     message: str  # one line a lifter can read
     start_s: float | None = None
     end_s: float | None = None
+
+
+def exercise_without_rep(exercise: Estimate, rep_count: int
+                         ) -> tuple[Estimate, tuple[Notice, ...]]:
+    """The exercise a report states, and the notices that go with it: an exercise recognised
+    automatically in a clip where no rep was counted is ``unknown`` (source
+    ``NO_REP_SOURCE``), with a notice naming what the movement read most like. A recognised
+    lift's confidence is the share of such calls right on clips with reps: a few seconds of
+    standing or setting up (QA: a 4-second live set, "row" with 0 reps) are not such a call.
+    An exercise set by the user, an ``unknown`` one, and any clip with a rep are unchanged."""
+    if rep_count or exercise.source != "auto" or exercise.name == "unknown":
+        return exercise, ()
+    notice = Notice("exercise_unconfirmed",
+                    f"exercise not named: no rep was counted (the movement read most like a "
+                    f"{exercise.name}, which only a counted rep confirms)")
+    return Estimate("unknown", None, NO_REP_SOURCE), (notice,)
 
 
 @dataclass(frozen=True)

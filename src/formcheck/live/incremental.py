@@ -157,6 +157,48 @@ def waiting_for_first_rep(report: Report) -> Report:
     return replace(report, assessable=assessable)
 
 
+def with_reps_own_reasons(report: Report) -> Report:
+    """``report`` (settled: ``settled_report``) with the clip's "no rep could be judged (each
+    rep's reason is given with it)" (``faults.NO_REP_JUDGED_REASON``) replaced by the newest
+    settled rep's own reason. The window shows the newest frame, after the settled reps, so
+    it shows the clip's reasons and never a rep's: QA saw "rounded back not judged: no rep
+    could be judged (each rep's reason is given with it)" with no rep's reason anywhere in
+    it. The rep is named only while the reps may be numbered (the exercise recognised:
+    ``LiveView.rep_numbers``); the set's record keeps the clip's own reason."""
+    if not report.reps:
+        return report
+    numbered = report.exercise.name != "unknown"
+    last = report.reps[-1].index
+    out = []
+    for a in report.assessable:
+        own = report.assessment(a.fault, last)
+        if (a.rep is None and not a.assessable and a.reason == NO_REP_JUDGED_REASON
+                and own is not None and not own.assessable and own.reason):
+            a = replace(a, reason=no_rep_judged_text(len(report.reps), last, own.reason,
+                                                     numbered))
+        out.append(a)
+    return replace(report, assessable=tuple(out))
+
+
+def no_rep_judged_text(reps: int, last: int, reason: str, numbered: bool = True) -> str:
+    """Live's words for a fault none of the ``reps`` reps so far could be judged on, with
+    the newest one's (``last``) own ``reason``."""
+    if not numbered:
+        return f"no rep so far could be judged; the last one: {reason}"
+    if reps == 1:
+        return f"rep {last} could not be judged: {reason}"
+    return f"none of reps 1-{last} could be judged; rep {last}: {reason}"
+
+
+def shown_report(report: Report, seq: PoseSequence, settle_s: float) -> Report:
+    """What the window shows of ``report``, the analysis of the set so far ``seq``: its
+    settled part (``settled_report``), waiting for the first rep (``waiting_for_first_rep``),
+    with the reps' own reasons where none could be judged (``with_reps_own_reasons``) and no
+    guessed rep number or phase in a warning (``without_guesses``)."""
+    return without_guesses(with_reps_own_reasons(waiting_for_first_rep(
+        settled_report(report, seq, settle_s))))
+
+
 def without_guesses(report: Report) -> Report:
     """``report`` with the rep number and phase left out of each finding's message ("Rounded
     back: 24° past your neutral"; the phase field too) while the exercise is not recognised.
@@ -223,8 +265,7 @@ class LiveAnalyzer:
         self.runs += 1
         self.total_ms += ms
         view = LiveView(version=self.runs, frames=len(seq),
-                        report=without_guesses(waiting_for_first_rep(
-                            settled_report(report, seq, self.settle_s))),
+                        report=shown_report(report, seq, self.settle_s),
                         series=result.series, analysis_ms=ms,
                         rep_numbers=report.exercise.name != "unknown")
         with self._lock:

@@ -14,6 +14,7 @@ import numpy as np
 from formcheck.report import (  # noqa: F401 (severity and number helpers re-exported)
     FAULT_TITLES,
     FAULTS,
+    NO_REP_SOURCE,
     SEVERITIES,
     UNIT_SUFFIX,
     Assessment,
@@ -453,6 +454,8 @@ def estimate_how(est, confident: str = "") -> str:
     why it is unknown."""
     if est.source == "user":
         return "set by you"
+    if est.source == NO_REP_SOURCE:
+        return "not recognised: no rep counted"
     if est.name == "unknown":
         return "not recognised" if est.confidence > 0 else "could not be determined"
     if est.confidence is None:
