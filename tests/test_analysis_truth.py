@@ -104,14 +104,14 @@ def test_a_rep_seen_standing_tall_too_briefly_for_a_finding_is_not_judged():
     tall on 3 frames at 30 fps, fewer than a finding must last (0.15 s, 5 frames), and its
     over-extension said "ok". Such a rep is not assessable, saying how few frames it had."""
     from formcheck.analysis.faults import NO_REP_JUDGED_REASON
-    from formcheck.analysis.features import compute_signals
 
     seq = _seq("deadlift", 90.0)
     gates = ["deadlift.lumbar_overextension.judge_min_hip_height_ratio=0",
              "deadlift.lumbar_overextension.judge_max_lean_deg=90"]
-    ext = compute_signals(seq, load_config(None, gates)).hip_extension_deg
-    # Only the two straightest frames of the set count as standing tall.
+    # Only the two straightest frames of the set count as standing tall (as the rule reads
+    # the trunk against the thighs: the series it plots).
     base = analyze_sequence(seq, load_config(None, gates), exercise="deadlift")
+    ext = base.series["hip_extension"].values
     top = np.sort(ext[base.series["hip_extension"].judged])
     assert top[-1] < 0.0  # the limit may only ask the hips to be bent at most so much
     limit = float(top[-2] + top[-3]) / 2.0
@@ -227,7 +227,8 @@ def test_rounding_is_judged_only_inside_counted_reps():
 
 def _lumbar_ctx(seq, exercise: str, ext_deg: float, frames: np.ndarray):
     """The over-extension rule's context on ``seq``'s own signals and reps, with the trunk
-    read ``ext_deg`` behind the thighs on ``frames``."""
+    read ``ext_deg`` behind the thighs on ``frames``, by the world landmarks and in the
+    picture alike (the rule reads the picture's angle where it shows the trunk in front)."""
     from formcheck.analysis.faults import FaultContext
     from formcheck.analysis.features import compute_signals
     from formcheck.analysis.reps import rep_index_per_frame
@@ -237,8 +238,11 @@ def _lumbar_ctx(seq, exercise: str, ext_deg: float, frames: np.ndarray):
     sig = compute_signals(seq, cfg)
     ext = sig.hip_extension_deg.copy()
     ext[frames] = ext_deg
+    pic = sig.hip_extension_picture_deg.copy()
+    pic[frames] = ext_deg
     return result, FaultContext(
-        sig=dataclasses.replace(sig, hip_extension_deg=ext), exercise=exercise,
+        sig=dataclasses.replace(sig, hip_extension_deg=ext, hip_extension_picture_deg=pic),
+        exercise=exercise,
         view=result.view, reps=result.reps,
         rep_of_frame=rep_index_per_frame(len(seq), result.reps),
         thresholds=cfg.faults_for(exercise), assess=cfg.assess, view_cfg=cfg.view,

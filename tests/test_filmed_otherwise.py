@@ -92,7 +92,7 @@ def test_only_labelled_verdicts_that_moved_are_counted(tmp_path, bench_modules, 
         return SimpleNamespace(extra={}, path=path)
 
     monkeypatch.setattr(fo.PoseSequence, "load", staticmethod(load))
-    monkeypatch.setattr(fo, "verdicts", lambda seq: copied[seq.path.name[0]]
+    monkeypatch.setattr(fo, "verdicts", lambda seq, config=None: copied[seq.path.name[0]]
                         if seq.path.parent == copies else as_filmed)
     assert fo.main(["--clips", str(clips), "--poses", str(filmed), "--copies",
                     str(copies)]) == 0
@@ -102,6 +102,10 @@ def test_only_labelled_verdicts_that_moved_are_counted(tmp_path, bench_modules, 
     assert "2 clips with poses in both (level: as-posed)" in out
     assert "rounded_back          labelled verdicts changed: 1 of 2" in out
     assert "lumbar_overextension  labelled verdicts changed: 0 of 1" in out
+    # The labelled verdicts tallied per version (the rounding's lines first): a's rounding
+    # found as filmed and missed in the copy, b's clean lift warned in both.
+    assert "as filmed labelled clean: warned 1 of 1 judged; labelled faulty: found 1 of 1" in out
+    assert "copy      labelled clean: warned 1 of 1 judged; labelled faulty: found 0 of 1" in out
 
 
 @pytest.mark.parametrize("deg", [15.0, -15.0])

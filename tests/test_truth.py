@@ -401,7 +401,9 @@ def test_a_limit_with_a_decimal_is_shown_as_the_rule_used_it_on_every_surface(tm
     overlay = OverlayRenderer(report, seq, result.series)
     lay = _Layout.for_frame(seq.width, seq.height, overlay.style)
     lines, _ = overlay.gauge_text("back_flexion", f.evidence["peak_frame"], lay, seq.width)
-    assert lines[-1] == f"now {value} · limit 20.3°"
+    assert f"now {value} · limit 20.3°" in lines
+    # Inside the finding the gauge says it holds, with the banner's own numbers.
+    assert lines[-1] == f"holding: peak {value} ({f.severity})"
 
 
 def test_a_findings_length_is_measured_as_its_rule_measured_it_beside_the_shortest(tmp_path):
