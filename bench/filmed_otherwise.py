@@ -15,7 +15,8 @@ Two steps, with posing between them (the pose pass is the slow part):
    - ``tilt=DEG``: the camera tilted ``DEG`` degrees up (negative: down) about its own
      horizontal axis (``tilt_homography``; ``--vfov`` the clips' assumed vertical field of
      view, 50° by default), the picture's centre kept in place, crf 16: a phone on the floor
-     tilted up, or on a bench tilted down, seen through the same lens.
+     tilted up, or on a bench tilted down, seen through the same lens;
+   - ``flip=1``: every frame flipped left-right (the lifter facing the other way), crf 16.
 
    Then pose them: ``python bench/eval_clips.py --clips OUT --poses OUT_POSES --extract``
    (``labels.json`` is copied into ``OUT`` for it).
@@ -130,6 +131,8 @@ def make_copy(src: Path, dst: Path, kind: str, value: float, vfov_deg: float = 5
             elif tilt is not None:
                 g = cv2.warpPerspective(f, tilt, (w, h), borderMode=cv2.BORDER_REPLICATE)
                 g = g[:height, :width]
+            elif kind == "flip":
+                g = cv2.flip(f, 1)[:height, :width]
             else:
                 g = f[:height, :width]
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(g), format="bgr24")
@@ -224,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="the shared clips as filmed (with labels.json)")
     ap.add_argument("--make", type=Path, help="write changed copies here")
     ap.add_argument("--change",
-                    help="turn=DEG, scale=S, every=N, crf=Q or tilt=DEG (with --make)")
+                    help="turn=DEG, scale=S, every=N, crf=Q, tilt=DEG or flip=1 (with --make)")
     ap.add_argument("--vfov", type=float, default=50.0,
                     help="with --change tilt=DEG: the clips' assumed vertical field of view")
     ap.add_argument("--only", type=Path, help="with --make: only clips with poses here")
@@ -241,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.change or "=" not in args.change:
             ap.error("--make needs --change KIND=VALUE")
         kind, value = args.change.split("=", 1)
-        if kind not in ("turn", "scale", "every", "crf", "tilt"):
+        if kind not in ("turn", "scale", "every", "crf", "tilt", "flip"):
             ap.error(f"unknown change {kind!r}")
         args.make.mkdir(parents=True, exist_ok=True)
         shutil.copy(args.clips / "labels.json", args.make / "labels.json")

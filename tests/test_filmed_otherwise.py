@@ -40,6 +40,7 @@ def _frames(path):
     ("crf", 35, 12, (48, 64), 24.0),
     ("turn", 6, 12, (48, 64), 24.0),
     ("tilt", 15, 12, (48, 64), 24.0),
+    ("flip", 1, 12, (48, 64), 24.0),
 ])
 def test_copies_change_what_they_say(tmp_path, bench_modules, kind, value, frames, size, rate):
     fo = bench_modules("filmed_otherwise")
@@ -52,6 +53,8 @@ def test_copies_change_what_they_say(tmp_path, bench_modules, kind, value, frame
     assert got_rate == pytest.approx(rate)
     if kind in ("turn", "tilt"):  # the white half's edge now slants: not the frame as filmed
         assert not np.array_equal(got[0], _frames(src)[0][0])
+    if kind == "flip":  # the white half now on the right
+        assert got[0][:, :24].mean() < 20 and got[0][:, 40:].mean() > 235
 
 
 def test_a_flipped_sample_is_mirrored(tmp_path, bench_modules):
