@@ -401,3 +401,30 @@ def test_a_lean_back_the_picture_does_not_show_is_not_warned():
     off = load_config(None, ["lumbar_overextension.max_picture_flexion_deg=inf"])
     assert [f.rep for f in analyze_sequence(bent, off, exercise="deadlift").findings
             if f.fault == "lumbar_overextension"] == [2]
+
+
+def test_a_skeleton_squeezed_into_part_of_the_body_is_not_read():
+    """Session 23: under a loaded bar's plates the network put a real squat's hips at
+    mid-chest and its feet at the knees; the world landmarks' legs read 3-4 times the trunk
+    (a person's own read 1.1-2.0), and a mirrored copy of the clip got a false 24° lean back
+    there. Such frames show neither trunk nor legs (``signal.max_leg_to_trunk_ratio``)."""
+    from formcheck.analysis.features import compute_signals
+    from formcheck.pose.landmarks import Landmark as L
+
+    seq = _seq("deadlift", 90.0)
+    world = seq.world_xyz.copy()
+    frames = np.arange(40, 52)
+    hips = 0.5 * (world[frames, L.LEFT_HIP] + world[frames, L.RIGHT_HIP])
+    for sh in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER):  # the trunk squeezed to a quarter
+        world[frames, sh] = hips + 0.25 * (world[frames, sh] - hips)
+    squeezed = dataclasses.replace(seq, world_xyz=world)
+    cfg = load_config()
+    plain = compute_signals(seq, cfg)
+    sig = compute_signals(squeezed, cfg)
+    assert plain.trunk_visible[frames].all() and plain.legs_visible[frames].all()
+    assert not sig.trunk_visible[frames].any() and not sig.legs_visible[frames].any()
+    others = np.ones(len(seq), dtype=bool)
+    others[frames] = False
+    np.testing.assert_array_equal(sig.trunk_visible[others], plain.trunk_visible[others])
+    off = compute_signals(squeezed, load_config(None, ["signal.max_leg_to_trunk_ratio=inf"]))
+    assert off.trunk_visible[frames].all()

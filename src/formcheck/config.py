@@ -148,6 +148,15 @@ class SignalConfig:
     filter_order: int = 2
     #: A landmark counts as seen when its visibility is at least this.
     min_visibility: float = 0.5
+    #: Frames whose world landmarks put the legs (hip-knee plus knee-ankle, the two sides'
+    #: mean) more than this many times the trunk's length (shoulder-mid to hip-mid) show no
+    #: body a lift can make: the network squeezed the skeleton into part of the body (a loaded
+    #: bar's plates over the torso, looked at: the hips at mid-chest, the feet at the knees).
+    #: Their trunk and legs count as not seen. Session 23: rendered lifters' frames read
+    #: 0.8-2.7 (150,000 frames; 7 frames over 3 in one render set, a lifter at the picture's
+    #: edge), the shared clips' per-clip medians 1.1-2.0 with 12 frames over 3, where a
+    #: mirrored copy of a real squat read 3.2-4.4 on the frames of a false 24° over-extension.
+    max_leg_to_trunk_ratio: float = 3.0
     #: Back-outline points fitted (indices into ``back_xy``; the ends sit on shoulder blade
     #: and buttocks, where the outline leaves the spine).
     back_profile_first_point: int = 2
@@ -889,6 +898,7 @@ RANGES: dict[str, Range] = {
     "SignalConfig.twist_landmark_min_read_s": Range(0.0, 60.0),
     "SignalConfig.twist_side_min_off_deg": _DEG_90,
     "SignalConfig.min_visibility": _FRAC,
+    "SignalConfig.max_leg_to_trunk_ratio": Range(1.0, _INF),
     "SignalConfig.back_profile_first_point": _BACK_POINT,
     "SignalConfig.back_profile_last_point": _BACK_POINT,
     "SignalConfig.outline_facing_min_share": Range(0.5, 1.0, lo_open=True),

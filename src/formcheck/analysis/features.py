@@ -1017,7 +1017,11 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     smooth = dict(zip(_TWIST_INPUTS, clean([raw[name] for name in _TWIST_INPUTS]),
                       strict=True))
 
-    trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility)
+    # A skeleton the network squeezed into part of the body (``max_leg_to_trunk_ratio``)
+    # shows neither trunk nor legs where they are.
+    with np.errstate(invalid="ignore"):  # NaN compares False: no landmarks, nothing to doubt
+        squeezed = geo.leg_to_trunk_ratio(w) > sc.max_leg_to_trunk_ratio
+    trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility) & ~squeezed
     # Trunk angle, hip height and wrist height (a row's pull moves the shoulder landmarks);
     # nothing that a turn of the trunk itself changes (arm reach, elbow angle, and, bent
     # over, the wrists' height difference: a twist about a leaning spine lifts one shoulder).
@@ -1075,7 +1079,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     return BodySignals(
         t_s=t, detected=detected,
         trunk_visible=trunk_visible,
-        legs_visible=detected & _pairs_visible(vis, LEG_PAIRS, sc.min_visibility),
+        legs_visible=detected & _pairs_visible(vis, LEG_PAIRS, sc.min_visibility) & ~squeezed,
         head_visible=detected & _pairs_visible(vis, HEAD_PAIRS, sc.min_visibility),
         trunk_deg=smooth["trunk"], lean_deg=smooth["lean"],
         hips_forward_ratio=smooth["hips_forward"], hip_height_ratio=smooth["hip_height"],
