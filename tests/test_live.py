@@ -920,6 +920,28 @@ def test_a_set_without_a_rep_names_no_exercise_in_its_record():
     assert not any(n.kind == "exercise_unconfirmed" for n in with_rep.notices)
 
 
+def test_the_window_says_no_rep_was_counted_only_in_the_sets_record():
+    """QA (a sample deadlift's first 1.5 s replayed): once the movement read like a deadlift
+    with no rep counted yet, the window drew "Note: exercise not named: no rep was counted
+    (…)" over the set's first seconds, above "waiting for the first rep": the verdict-like
+    words live waits instead of showing mid-set. The window leaves that notice out until a
+    rep is counted; the set's record (and its video) keep it."""
+    from formcheck.live.incremental import WAITING_REASON, shown_report
+    from formcheck.render.overlay import OverlayRenderer
+
+    still, _ = synthesize(SynthSpec(exercise="deadlift", reps=(), setup_s=4.0))
+    record, _ = analyse(still)
+    assert any(n.kind == "exercise_unconfirmed" for n in record.notices)
+    said = OverlayRenderer(record, still, {}).input_notices_at(len(still) // 2)
+    assert any("no rep was counted" in n for n in said)
+    shown = shown_report(record, still, LiveSettings().settle_s)
+    assert not shown.reps and shown.assessment("jerky_twist", None).reason == WAITING_REASON
+    assert not any(n.kind == "exercise_unconfirmed" for n in shown.notices)
+    drawn = OverlayRenderer(shown, still, {})
+    assert not any("no rep was counted" in n
+                   for i in range(len(still)) for n in drawn.input_notices_at(i))
+
+
 def test_a_replayed_set_with_dropped_frames_says_analyze_can_count_otherwise():
     """QA: a real clip replayed with --realtime dropped 2 frames and its record counted 2 reps
     where `formcheck analyze` counted 5. Live keeps the dropped frames' gap in time; the
