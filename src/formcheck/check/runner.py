@@ -90,18 +90,25 @@ class CheckSettings:
 
 # ---------------------------------------------------------------------------- discovery
 def find_clips(paths: Sequence[Path]) -> list[Path]:
-    """Each file as given; each folder's videos (not recursive), sorted by name."""
+    """Each file as given; each folder's videos (not recursive), sorted by name. A video in
+    a folder that is a symbolic link leading nowhere (a loop, a broken link) stops the run as
+    one given by name does: skipped, its expectations would go unchecked and the run pass."""
+    from formcheck.fsutil import link_problem
+
     clips: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            clips.extend(sorted(c for c in p.iterdir()
-                                if c.is_file() and c.suffix.lower() in VIDEO_SUFFIXES))
+            found = sorted(c for c in p.iterdir() if c.suffix.lower() in VIDEO_SUFFIXES
+                           and (c.is_file() or link_problem(c) is not None))
+            for c in found:
+                if (why := link_problem(c)) is not None:
+                    raise InputNotFoundError(f"{why}: {c}; point it at the video or remove "
+                                             "it")
+            clips.extend(found)
         elif p.is_file():
             clips.append(p)
         else:
-            from formcheck.fsutil import link_problem
-
             why = link_problem(p)
             raise InputNotFoundError(f"{'not found' if why is None else why}: {p}; give video "
                                      "files or folders of them")
