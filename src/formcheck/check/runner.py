@@ -20,6 +20,7 @@ from pathlib import Path
 from formcheck import __version__
 from formcheck.check.compare import Outcome, compare
 from formcheck.check.expect import (
+    EXPECT_SUFFIX,
     Expectation,
     ExpectationError,
     Provenance,
@@ -138,6 +139,15 @@ def expectation_paths(clips: Sequence[Path], expect: Path | None) -> list[Path]:
         raise ExpectationError(f"--expect {expect}: a file is for one clip, but {len(clips)} "
                                "clips were given; pass a folder of <clip>.expect.toml files")
     return [expect]
+
+
+def orphan_expectations(paths: Sequence[Path], clips: Sequence[Path]) -> list[Path]:
+    """The ``<stem>.expect.toml`` files in the folders given whose clip is not among
+    ``clips`` (deleted, renamed or never copied): checked nowhere, they would let the run pass
+    with fewer clips than its expectations name."""
+    wanted = {expectation_path_for(c).resolve() for c in clips}
+    return sorted(e for p in map(Path, paths) if p.is_dir()
+                  for e in p.glob("*" + EXPECT_SUFFIX) if e.resolve() not in wanted)
 
 
 def default_cache_dir() -> Path:
