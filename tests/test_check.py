@@ -376,6 +376,27 @@ def test_find_clips_and_expectation_paths(tmp_path):
         find_clips([tmp_path / "loop.mp4"])
 
 
+def test_a_folders_clip_that_is_a_broken_link_stops_the_check(tmp_path):
+    """QA: `formcheck check FOLDER` left out a clip that was a broken symbolic link (or a
+    loop) without a word: its expectations went unchecked and the run passed, where batch
+    says 'skipped …: broken symbolic link' and check names it when given by name. Found in a
+    folder it now stops the run with that reason (exit 3), as when named."""
+    from formcheck.errors import InputNotFoundError
+
+    (tmp_path / "a.mp4").write_bytes(b"x")
+    (tmp_path / "notes.txt").symlink_to("gone.txt")  # not a video: not looked at
+    assert [c.name for c in find_clips([tmp_path])] == ["a.mp4"]
+    (tmp_path / "b.mp4").symlink_to(tmp_path / "gone.mp4")
+    with pytest.raises(InputNotFoundError, match=r"^broken symbolic link \(to .*gone\.mp4, "
+                       r"which does not exist\): .*b\.mp4; point it at the video") as err:
+        find_clips([tmp_path])
+    assert err.value.exit_code == 3
+    (tmp_path / "b.mp4").unlink()
+    (tmp_path / "b.mp4").symlink_to("b.mp4")
+    with pytest.raises(InputNotFoundError, match="^symbolic link loop "):
+        find_clips([tmp_path])
+
+
 # ---------------------------------------------------------------------------- samples
 SAMPLE_CLIPS = sorted(SAMPLES.glob("*.mp4"))
 

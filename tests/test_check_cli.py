@@ -61,6 +61,26 @@ def test_missing_expectations_and_broken_clip_are_could_not_run(tmp_path):
         ("broken.mp4", True), ("noexp.mp4", True)]
 
 
+def test_expectations_whose_clip_is_gone_stop_the_run(tmp_path):
+    """QA: a folder's clip deleted or renamed while its <stem>.expect.toml stayed was checked
+    nowhere and the run passed ("1 clip: 1 passed"): a regression check dropped without a
+    word. Such expectations stop the run up front, in one line (exit 3), naming the file;
+    the clips' own expectations, or --expect elsewhere, are untouched by this."""
+    from formcheck.check.runner import orphan_expectations
+
+    clip = _copy_sample(ROUNDED, tmp_path)
+    assert orphan_expectations([tmp_path], [clip]) == []
+    gone = tmp_path / "gone.expect.toml"
+    shutil.copy(SAMPLES / f"{ROUNDED}.expect.toml", gone)
+    assert orphan_expectations([tmp_path], [clip]) == [gone]
+    assert orphan_expectations([clip], [clip]) == []  # a clip named alone: no folder scan
+    out = invoke(str(tmp_path), "--no-cache")
+    assert out.exit_code == 3, out.output
+    err = out.stderr.strip()
+    assert err.count("\n") == 0 and err.startswith(
+        f"error: expectations without their clip: {gone} (no video of that name beside it")
+
+
 def _small_clip(path: Path) -> Path:
     from formcheck.io.video import VideoSink
 

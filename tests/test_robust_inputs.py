@@ -95,6 +95,24 @@ def test_a_single_frame_analyses_and_says_why_nothing_is_judged():
     assert notices_for(make_seq(2)) == ()
 
 
+def test_a_single_frames_page_is_drawn_without_warnings(tmp_path):
+    """QA: `formcheck analyze` of a still image (or a one-frame video) printed matplotlib's
+    "Attempting to set identical low and high xlims ..." UserWarning, with the source line,
+    four times on the terminal: each plot was given a time axis from 0 s to 0 s."""
+    import warnings
+
+    from formcheck.pipeline import analyse
+    from formcheck.render.html import render_html
+
+    seq = make_seq(1)
+    report, result = analyse(seq)
+    assert result.series
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        render_html(report, result.series, {}, tmp_path / "one.html")
+    assert (tmp_path / "one.html").stat().st_size > 0
+
+
 # ------------------------------------------------------------------ truncated files
 def test_a_truncated_mp4_decodes_what_is_there_and_says_so(tmp_path):
     whole = write_clip(tmp_path / "whole.mp4", 171, noise=True)

@@ -311,9 +311,11 @@ def exercise_without_rep(exercise: Estimate, rep_count: int
     An exercise set by the user, an ``unknown`` one, and any clip with a rep are unchanged."""
     if rep_count or exercise.source != "auto" or exercise.name == "unknown":
         return exercise, ()
+    # The reason first: on a narrow video the notice is cut to its words outside brackets
+    # up to the first ": " (``notice_text``), which read "exercise not named" and no why.
     notice = Notice("exercise_unconfirmed",
-                    f"exercise not named: no rep was counted (the movement read most like a "
-                    f"{exercise.name}, which only a counted rep confirms)")
+                    f"no rep was counted, so the exercise is not named (the movement read most "
+                    f"like a {exercise.name}, which only a counted rep confirms)")
     return Estimate("unknown", None, NO_REP_SOURCE), (notice,)
 
 

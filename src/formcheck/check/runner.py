@@ -20,6 +20,7 @@ from pathlib import Path
 from formcheck import __version__
 from formcheck.check.compare import Outcome, compare
 from formcheck.check.expect import (
+    EXPECT_SUFFIX,
     Expectation,
     ExpectationError,
     Provenance,
@@ -90,18 +91,25 @@ class CheckSettings:
 
 # ---------------------------------------------------------------------------- discovery
 def find_clips(paths: Sequence[Path]) -> list[Path]:
-    """Each file as given; each folder's videos (not recursive), sorted by name."""
+    """Each file as given; each folder's videos (not recursive), sorted by name. A video in
+    a folder that is a symbolic link leading nowhere (a loop, a broken link) stops the run as
+    one given by name does: skipped, its expectations would go unchecked and the run pass."""
+    from formcheck.fsutil import link_problem
+
     clips: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            clips.extend(sorted(c for c in p.iterdir()
-                                if c.is_file() and c.suffix.lower() in VIDEO_SUFFIXES))
+            found = sorted(c for c in p.iterdir() if c.suffix.lower() in VIDEO_SUFFIXES
+                           and (c.is_file() or link_problem(c) is not None))
+            for c in found:
+                if (why := link_problem(c)) is not None:
+                    raise InputNotFoundError(f"{why}: {c}; point it at the video or remove "
+                                             "it")
+            clips.extend(found)
         elif p.is_file():
             clips.append(p)
         else:
-            from formcheck.fsutil import link_problem
-
             why = link_problem(p)
             raise InputNotFoundError(f"{'not found' if why is None else why}: {p}; give video "
                                      "files or folders of them")
@@ -131,6 +139,15 @@ def expectation_paths(clips: Sequence[Path], expect: Path | None) -> list[Path]:
         raise ExpectationError(f"--expect {expect}: a file is for one clip, but {len(clips)} "
                                "clips were given; pass a folder of <clip>.expect.toml files")
     return [expect]
+
+
+def orphan_expectations(paths: Sequence[Path], clips: Sequence[Path]) -> list[Path]:
+    """The ``<stem>.expect.toml`` files in the folders given whose clip is not among
+    ``clips`` (deleted, renamed or never copied): checked nowhere, they would let the run pass
+    with fewer clips than its expectations name."""
+    wanted = {expectation_path_for(c).resolve() for c in clips}
+    return sorted(e for p in map(Path, paths) if p.is_dir()
+                  for e in p.glob("*" + EXPECT_SUFFIX) if e.resolve() not in wanted)
 
 
 def default_cache_dir() -> Path:

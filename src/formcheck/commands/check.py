@@ -86,6 +86,12 @@ def check(
             raise InputNotFoundError(
                 f"no video files in {', '.join(str(p) for p in paths)}; give clips or folders "
                 f"holding {', '.join(sorted(runner.VIDEO_SUFFIXES))} files")
+        if expect is None and (orphans := runner.orphan_expectations(paths, clips)):
+            more = f" and {len(orphans) - 1} more" if len(orphans) > 1 else ""
+            raise InputNotFoundError(
+                f"expectations without their clip: {orphans[0]}{more} (no video of that "
+                "name beside it, so it would go unchecked); put the clip back or delete its "
+                "expectations")
         expect_paths = runner.expectation_paths(clips, expect)
         settings = runner.CheckSettings(
             model=model, config=cfg, update=update,

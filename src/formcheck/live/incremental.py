@@ -144,9 +144,14 @@ def waiting_for_first_rep(report: Report) -> Report:
     the clip's "no rep was counted (…)" read like a verdict on a set that has only begun,
     and a rep still under way is not yet judged either.
     A fault the view or the visibility rules out keeps its reason (the lifter can act on it).
-    The set's record, made from the whole set at its end, keeps the true reason."""
+    The notice that the exercise is not named because no rep was counted
+    (``report.exercise_without_rep``) is left out too: the window drew it over the set's
+    first seconds, "no rep was counted" beside "waiting for the first rep".
+    The set's record, made from the whole set at its end, keeps the true reason and the
+    notice."""
     if report.reps:
         return report
+    notices = tuple(n for n in report.notices if n.kind != "exercise_unconfirmed")
     assessable = tuple(
         replace(a, assessable=False, reason=WAITING_REASON)
         if a.rep is None and (a.assessable or is_no_rep_reason(a.reason)
@@ -154,7 +159,7 @@ def waiting_for_first_rep(report: Report) -> Report:
                               or is_side_twist_short_reason(a.reason)
                               or is_short_set_reason(a.reason)) else a
         for a in report.assessable)
-    return replace(report, assessable=assessable)
+    return replace(report, assessable=assessable, notices=notices)
 
 
 def with_reps_own_reasons(report: Report) -> Report:

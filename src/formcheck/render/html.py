@@ -487,7 +487,9 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
             if last.size:
                 ax.text(1.005, float(on_judged[last[-1]]), "limit", color=_PLOT_THRESHOLD,
                         va="center", transform=ax.get_yaxis_transform())
-        if len(s.t_s):
+        if len(s.t_s) and s.t_s[-1] > s.t_s[0]:
+            # One frame (a still image) spans no time: matplotlib warned, on the terminal,
+            # for every plot; its own limits centre the point instead.
             ax.set_xlim(float(s.t_s[0]), float(s.t_s[-1]))
         peaks = [f.value for f in mine] + _told_extremes(s, report)
         ax.set_ylim(*robust_range(s.values, [*(s.limit_span() or ()), *peaks]))
