@@ -2,7 +2,9 @@
 (``reps.rep_profile_for(sig, "unknown")``): the one that moves the most over the clip, not the
 one with the largest 5th-95th percentile range, which one short movement filling the last 5%
 of the frames decides, and which a frame or two dropped then swings (QA: a real deadlift
-counted 5 reps, or 2 with two frames fewer)."""
+counted 5 reps, or 2 with two frames fewer). And the levels a rep is counted against: the
+progress signal's 5th-95th percentile range taken over time (``signal.robust_range_over_time``),
+which a frame or two dropped from a steep flank barely moves."""
 
 from __future__ import annotations
 
@@ -69,4 +71,34 @@ def test_dropped_frames_keep_the_choice_and_the_count(rows_and_a_crouch, seed):
     fewer = _without(sig, frames)
     assert rep_profile_for(fewer, "unknown").progress is REP_PROFILES["deadlift"].progress
     assert len(count_reps(fewer, "unknown", CFG.reps).reps) == N_REPS
+
+
+# ---- the levels a rep is counted against: the progress signal's range over time
+def _dip_at_the_end():
+    """A still signal (a little noise) but for a dip over its last 20 of 200 frames, the
+    5th percentile on the dip's steep flank (as a real deadlift's hands at its end)."""
+    t = np.arange(200) / 30.0
+    x = 0.01 * np.sin(np.arange(200))
+    x[-20:] -= np.linspace(0.0, 1.0, 20)
+    return t, x
+
+
+def test_range_over_time_is_the_frames_range_at_a_steady_rate():
+    from formcheck.analysis.signal import robust_range_over_time
+
+    t, x = _dip_at_the_end()
+    assert robust_range_over_time(x, t) == robust_range(x)
+
+
+@pytest.mark.parametrize("drop", [[195, 196], [185, 190], [182, 198]])
+def test_frames_dropped_from_a_dip_barely_move_the_range_over_time(drop):
+    from formcheck.analysis.signal import robust_range_over_time
+
+    t, x = _dip_at_the_end()
+    keep = np.setdiff1d(np.arange(t.size), drop)
+    lo = robust_range(x)[0]
+    # Two frames of the dip dropped: the frames' 5th percentile moves by up to 0.09 (of a
+    # range of 0.48); weighed by time, by under 0.01.
+    assert abs(robust_range_over_time(x[keep], t[keep])[0] - lo) < 0.01
+    assert abs(robust_range(x[keep])[0] - lo) > 0.03  # (the knife-edge it replaces)
 

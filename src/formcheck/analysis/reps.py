@@ -24,7 +24,7 @@ from formcheck.analysis.signal import (
     range_argmax,
     range_first_last,
     range_reduce,
-    robust_range,
+    robust_range_over_time,
     runs,
 )
 from formcheck.config import RepConfig
@@ -329,7 +329,7 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
                             "could be measured")
     raw = np.where(sig.trunk_visible, profile.progress(sig), np.nan)
     x = fill_gaps(t, raw, cfg.max_gap_s)
-    lo, hi = robust_range(x)
+    lo, hi = robust_range_over_time(x, t)
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return RepCount((), _why_too_little(sig, profile, x, hi - lo, exercise, cfg))
     span = hi - lo
