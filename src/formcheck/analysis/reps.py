@@ -19,11 +19,12 @@ import numpy as np
 from formcheck.analysis.features import BodySignals
 from formcheck.analysis.signal import (
     fill_gaps,
+    finite_values,
     hysteresis_runs,
     range_argmax,
     range_first_last,
     range_reduce,
-    robust_range,
+    robust_range_over_time,
     runs,
 )
 from formcheck.config import RepConfig
@@ -86,17 +87,31 @@ REP_PROFILES: dict[str, RepProfile] = {
 UNKNOWN_MOVEMENT_PHASE = "movement"
 
 
+def _movement_spread(x: np.ndarray) -> float:
+    """How much ``x`` moves over the whole clip: the mean distance of its finite values from
+    their median (NaN: none). Each frame weighs the same, so one short movement adds only its
+    share of the frames, and a frame or two more or less moves it by as little; a percentile
+    range does not have that property: when one movement fills about the last 5% of the
+    frames, the 95th percentile sits on its steep flank, and dropping two of its frames
+    moved it by a quarter of a leg length (QA: a real deadlift counted 5 reps, or 2)."""
+    v = finite_values(x)
+    if v.size == 0:
+        return float("nan")
+    return float(np.mean(np.abs(v - np.median(v))))
+
+
 def rep_profile_for(sig: BodySignals, exercise: str) -> RepProfile | None:
     """The exercise's rep profile; for ``unknown`` the candidate whose progress signal moves
-    the most, counted the same way but with neutral phase names (one ``movement`` phase
-    between the still ``set-up`` and ``finish``): which lift it is was not recognised."""
+    the most over the clip (``_movement_spread``), counted the same way but with neutral
+    phase names (one ``movement`` phase between the still ``set-up`` and ``finish``): which
+    lift it is was not recognised."""
     if exercise in REP_PROFILES:
         return REP_PROFILES[exercise]
-    best, best_range = None, 0.0
+    best, best_spread = None, 0.0
     for name in sorted(REP_PROFILES):
-        lo, hi = robust_range(REP_PROFILES[name].progress(sig))
-        if np.isfinite(hi - lo) and hi - lo > best_range:
-            best, best_range = REP_PROFILES[name], hi - lo
+        spread = _movement_spread(REP_PROFILES[name].progress(sig))
+        if np.isfinite(spread) and spread > best_spread:
+            best, best_spread = REP_PROFILES[name], spread
     if best is None:
         return None
     return RepProfile(best.progress, (UNKNOWN_MOVEMENT_PHASE,), "finish",
@@ -314,7 +329,7 @@ def count_reps(sig: BodySignals, exercise: str, cfg: RepConfig) -> RepCount:
                             "could be measured")
     raw = np.where(sig.trunk_visible, profile.progress(sig), np.nan)
     x = fill_gaps(t, raw, cfg.max_gap_s)
-    lo, hi = robust_range(x)
+    lo, hi = robust_range_over_time(x, t)
     if not np.isfinite(hi - lo) or hi - lo < cfg.min_range_ratio:
         return RepCount((), _why_too_little(sig, profile, x, hi - lo, exercise, cfg))
     span = hi - lo

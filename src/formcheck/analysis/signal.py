@@ -470,6 +470,43 @@ def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0,
     return lo, hi
 
 
+
+def robust_range_over_time(x: np.ndarray, t: np.ndarray, lo_pct: float = 5.0,
+                           hi_pct: float = 95.0) -> tuple[float, float]:
+    """``robust_range`` of ``x`` over time rather than over frames: each frame weighs the time
+    it stands for (half the steps to its neighbours; a whole step at either end; a gap's step
+    taken as the median one), so a frame dropped from a steady stream hands its time to its
+    neighbours instead of shifting every percentile by a rank (QA: two frames dropped from a
+    real deadlift's last dip raised its 5th percentile enough to merge two reps). At a steady
+    frame rate every weight is equal and it returns ``robust_range``'s values (computed by
+    it); NaN, NaN with no finite value."""
+    x = np.asarray(x)
+    t = np.asarray(t, dtype=np.float64)
+    if t.size < 3:
+        return robust_range(x, lo_pct, hi_pct)
+    step = np.diff(t)
+    # A gap (a step over GAP_STEP_FACTOR median steps: a pause, never bridged) hands on no
+    # time: the frames either side weigh as at the steady rate.
+    typical = float(np.median(step))
+    step = np.where(step > GAP_STEP_FACTOR * typical, typical, step)
+    w = np.empty(t.size)
+    w[1:-1] = 0.5 * (step[:-1] + step[1:])
+    w[0], w[-1] = step[0], step[-1]
+    if np.all(np.abs(w - w[0]) <= 1e-9 * w[0]):  # a steady rate: the frames' percentiles
+        return robust_range(x, lo_pct, hi_pct)
+    keep = np.isfinite(x)
+    v, w = x[keep].astype(np.float64), w[keep]
+    if v.size < 2:
+        return robust_range(v, lo_pct, hi_pct)
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], w[order]
+    # Each value sits at the middle of its weight; the first and last at 0 and 1 (equal
+    # weights: position i / (n - 1), NumPy's linear percentile).
+    pos = np.cumsum(w) - 0.5 * w - 0.5 * w[0]
+    pos /= pos[-1]
+    lo, hi = np.interp((lo_pct / 100.0, hi_pct / 100.0), pos, v)
+    return float(lo), float(hi)
+
 # ---------------------------------------------------------------- per-range reductions
 # Reps and episodes are inclusive frame ranges ``[first, last]``; these reduce a (T,) signal
 # over many ranges at once (ranges may touch or overlap), with no Python loop over them.
