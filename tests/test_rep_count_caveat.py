@@ -36,7 +36,7 @@ def test_a_row_filmed_from_behind_at_45_says_its_count_may_be_off(yaw_deg):
 def test_a_lift_not_recognised_filmed_from_behind_at_45_says_it_too():
     """The same row with no lift recognised (every profile asked for a perfect score): its
     count takes whichever lift's progress moves most, and the words say what was measured of
-    such sets (rendered rows and deadlifts not recognised: 11 of 43 counted wrong)."""
+    such sets (rendered rows and deadlifts not recognised: 9 of 43 counted wrong)."""
     result = _said("row", 135.0, "unknown", load_config(None, ["exercise.min_score_frac=1"]))
     words = _REPS_FROM_HIDDEN_HANDS["unknown"]
     judged = [a for a in result.assessable if a.assessable]
