@@ -264,3 +264,19 @@ def test_a_live_camera_is_read_from_eight_frames_a_quarter_second_apart():
     assert 0.25 * (SAMPLE_FRAMES - 1) <= made[0] / 30.0 <= (0.25 + 1 / 30) * (SAMPLE_FRAMES - 1)
     assert got[made[0]].roll_deg == pytest.approx(-5.0, abs=0.5)
     assert sampler.level == got[made[0]]
+
+
+def test_a_camera_that_stops_before_eight_frames_is_read_from_those_it_sent():
+    """Session 23: a live camera whose set ended before eight frames a quarter second apart
+    were seen (a short set, or a loaded machine that processed few of its frames) got no
+    level at all; ``finish`` reads the frames kept, once."""
+    from formcheck.pose.scene_level import LevelSampler
+
+    sampler = LevelSampler(every_s=0.25)
+    assert sampler.finish() is None  # nothing kept: nothing to read
+    rgb = cv2.cvtColor(_room(-5.0), cv2.COLOR_GRAY2RGB)
+    assert all(sampler.offer(i * 0.25, rgb) is None for i in range(3))
+    got = sampler.finish()
+    assert got is not None and got.roll_deg == pytest.approx(-5.0, abs=0.5)
+    assert sampler.level == got
+    assert sampler.finish() is None and sampler.offer(5.0, rgb) is None  # read once only

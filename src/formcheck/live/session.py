@@ -339,6 +339,8 @@ class LiveSession:
                 if self.window is not None:
                     self._handle_key(self.window.poll())
                 if self.grabber.finished:
+                    if self._level_sampler is not None:  # the camera stopped before a reading
+                        self._use_level(self._level_sampler.finish())
                     return
                 continue
             t0 = time.perf_counter()
@@ -364,7 +366,11 @@ class LiveSession:
     def _read_level(self, cap: Captured) -> None:
         """Feed the camera's frame to the scene-level reading; once read, it holds for the
         set under way (from its next analysis on) and every later set."""
-        got = self._level_sampler.offer(cap.frame.t_s, cap.frame.image)
+        self._use_level(self._level_sampler.offer(cap.frame.t_s, cap.frame.image))
+
+    def _use_level(self, got) -> None:
+        """Once the scene's level is read (``got``; None: not yet), it holds for the set
+        under way and every later set."""
         if got is None:
             return
         self._level_sampler = None

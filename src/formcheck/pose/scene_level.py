@@ -247,3 +247,13 @@ class LevelSampler:
             return None
         self.level, self._images = level_of_images(self._images), []
         return self.level
+
+    def finish(self) -> SceneLevel | None:
+        """The reading from the frames kept so far, where the camera stopped before
+        ``SAMPLE_FRAMES`` were (a short set, or a machine too slow to see a frame every
+        ``every_s``); None where it was made already or nothing was kept. The lines are read
+        as from a file's frames: fewer frames give fewer lines, and the trust limits decide."""
+        if self.level is not None or not self._images:
+            return None
+        self.level, self._images = level_of_images(self._images), []
+        return self.level
