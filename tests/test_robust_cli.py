@@ -119,6 +119,16 @@ def test_a_bad_set_is_the_same_error_in_check_and_batch(clip, tmp_path):
                               "error: 'foo' is not a setting; use SECTION.FIELD=VALUE")
 
 
+def test_a_bad_person_is_the_same_error_in_analyze_as_elsewhere(clip, tmp_path):
+    """`analyze --person BAD` was Typer's usage error (exit 2, "'BAD' is not one of ...")
+    while batch, check and live said the rules in one line with exit 7."""
+    line = "error: --person 'BAD': use auto, largest, center, left or right"
+    for args in (("analyze", str(clip), "--out", str(tmp_path / "o")), ("check", str(clip)),
+                 ("batch", str(clip), "--out", str(tmp_path / "o"))):
+        assert assert_one_line_error(run_cli(*args, "--person", "BAD"), 7) == line
+    assert not (tmp_path / "o").exists()
+
+
 def test_toml_nan_is_exit_7(clip, tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[rounded_back]\nmin_held_flexion_deg = nan\n", encoding="utf-8")

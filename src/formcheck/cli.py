@@ -52,14 +52,6 @@ def _root(
     """formcheck: back-form warnings from video."""
 
 
-class PersonChoice(str, Enum):
-    auto = "auto"
-    largest = "largest"
-    center = "center"
-    left = "left"
-    right = "right"
-
-
 class ExerciseChoice(str, Enum):
     auto = "auto"
     squat = "squat"
@@ -151,9 +143,10 @@ def analyze(
         help="Exit with code 1 when a finding of these faults occurs (comma list or 'any').")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
-    person: Annotated[PersonChoice, typer.Option(
+    person: Annotated[str, typer.Option(
         help="With several people in the picture, which one is the lifter (followed from "
-        "frame to frame); 'auto' takes the largest, most central.")] = PersonChoice.auto,
+        "frame to frame): auto (the largest, most central), largest, center, left or "
+        "right.")] = "auto",
     workers: Annotated[int | None, typer.Option(
         min=1, help="Threads for the pose model (default: one per core, at most one per "
         "segment). A clip of 10 s or more is cut into two segments run side by side; the "
@@ -163,7 +156,10 @@ def analyze(
     try:
         from formcheck import pipeline
         from formcheck.config import load_config
+        from formcheck.pose.people import checked_person_rule
 
+        # Checked as batch, check and live check it: one line, exit 7 (was Typer's exit 2).
+        checked_person_rule(person)
         fail_faults = _parse_fail_on(fail_on)
         cfg = load_config(config, set_ or ())
         ex = None if exercise is ExerciseChoice.auto else exercise.value
@@ -176,7 +172,7 @@ def analyze(
                     write_html=not no_html, progress=progress)
             else:
                 report, written = pipeline.analyze_video(
-                    video, out, model=model, exercise=ex, config=cfg, person=person.value,
+                    video, out, model=model, exercise=ex, config=cfg, person=person,
                     workers=workers, write_video=not no_video, write_html=not no_html,
                     progress=progress)
     except FormcheckError as err:
