@@ -136,6 +136,14 @@ def test_toml_nan_is_exit_7(clip, tmp_path):
                           "min_held_flexion_deg")
 
 
+def test_a_bad_config_file_is_named_in_its_one_line_error(clip, tmp_path):
+    cfg = tmp_path / "thresholds.toml"
+    cfg.write_text("[nope]\nx = 1\n", encoding="utf-8")
+    for args in (("analyze", str(clip), "--out", str(tmp_path / "o")), ("check", str(clip))):
+        assert_one_line_error(run_cli(*args, "--config", str(cfg)), 7,
+                              f"error: config file {cfg}: unknown config section 'nope'")
+
+
 def test_out_at_a_file_is_exit_9_before_the_model_is_needed(clip, tmp_path):
     target = tmp_path / "taken"
     target.write_text("x")
