@@ -79,6 +79,19 @@ def test_help_paragraphs_are_not_broken_where_the_source_wraps():
     assert "OUT/STEM.pose.npz" in run_cli("analyze", "--help", env=env).stdout
 
 
+@pytest.mark.parametrize("command", ["analyze", "batch", "reanalyze", "check", "live"])
+def test_every_set_option_names_the_form_of_a_setting(command):
+    """`--set` read `<list[str]>` in the help and KEY=VALUE in the README's usage lines, while
+    every error about it says SECTION.FIELD=VALUE; the help and the docs now say that too."""
+    env = {**os.environ, "COLUMNS": "400"}
+    line = next(ln for ln in run_cli(command, "--help", env=env).stdout.splitlines()
+                if "--set " in ln)
+    assert line.split()[1:3] == ["--set", "SECTION.FIELD=VALUE"], line
+    docs = Path(__file__).resolve().parents[1]
+    for page in [docs / "README.md", *sorted((docs / "docs").glob("*.md"))]:
+        assert "KEY=VALUE" not in page.read_text(encoding="utf-8"), page
+
+
 # ------------------------------------------------------------------ found before any work
 @pytest.mark.parametrize(("setting", "needle"), [
     ("signal.smooth_cutoff_hz=0", "signal.smooth_cutoff_hz"),

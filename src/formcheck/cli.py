@@ -129,7 +129,8 @@ def analyze(
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (see docs/thresholds.md).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3 "
+        "--set", metavar="SECTION.FIELD=VALUE",
+        help="Override one threshold, e.g. rounded_back.min_duration_s=0.3 "
         "(all of them: docs/thresholds.md).")] = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated video.")] = False,
     no_html: Annotated[bool, typer.Option("--no-html", help="Skip the HTML report page.")] = False,
