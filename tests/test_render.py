@@ -1192,7 +1192,7 @@ def test_a_cut_reading_drops_the_part_word_and_its_separator():
     """The gauge read "not judged · limi…" beside a narrow notice column."""
     from formcheck.render._text import fit_text
 
-    max_w = text_size("not judged · li", 13)[0]
+    max_w = text_size("not judged · limi", 13)[0]
     assert fit_text("not judged · limit 10°", 13, max_w, 13) == ("not judged…", 13)
 
 
