@@ -381,7 +381,7 @@ def main() -> int:
     ap.add_argument("--extract", action="store_true", help="run the pose model when not cached")
     ap.add_argument("--model", default="full")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    help="config override KEY=VALUE (repeatable)")
+                    help="config override SECTION.FIELD=VALUE (repeatable)")
     ap.add_argument("--json", type=Path, help="also write the per-clip rows here")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--cv", action="store_true",

@@ -10,7 +10,7 @@ counts as many reps as were rendered. The view is the camera's azimuth from the 
 (135). A second table splits the same sets by the lift the analysis recognised (what a report
 says, and what its words on the count go by: ``faults._REPS_FROM_HIDDEN_HANDS``).
 
-    python bench/eval_reps.py [DIR ...] [--list] [--set KEY=VALUE ...]
+    python bench/eval_reps.py [DIR ...] [--list] [--set SECTION.FIELD=VALUE ...]
 
 ``--list`` names every set counted wrong, with the count rendered and the count found.
 Without folders it reads session 19's render folders (below) that are on this machine.
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("folders", type=Path, nargs="*")
     ap.add_argument("--list", action="store_true", help="name every set counted wrong")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    help="a setting KEY=VALUE, as formcheck's --set")
+                    help="a setting SECTION.FIELD=VALUE, as formcheck's --set")
     args = ap.parse_args(argv)
     config = load_config(None, args.overrides)
     folders = args.folders or [f for f in DEFAULT_RENDERS if f.is_dir()]

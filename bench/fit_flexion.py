@@ -408,8 +408,8 @@ def main() -> int:
                     help="45 deg view: fit the ear-shoulder-hip angle's drop as a second "
                          "feature (what the rule uses there)")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    help="config override KEY=VALUE for the signals and the judged frames, "
-                         "e.g. rounded_back.max_outline_roughness_pct=3")
+                    help="config override SECTION.FIELD=VALUE for the signals and the judged "
+                         "frames, e.g. rounded_back.max_outline_roughness_pct=3")
     ap.add_argument("--lumbar", action="store_true",
                     help="print each clip's outline halves while bent over (eval_clips)")
     ap.add_argument("--roughness", action="store_true",

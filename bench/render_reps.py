@@ -21,7 +21,7 @@ exercise and the rendered size.
 Prints, per fault: found / reps by view, exercise and size; then the reps rendered without
 the fault and how many were warned (``-v`` names the sets warned).
 
-    python bench/render_reps.py [DIR ...] [--set KEY=VALUE] [--fault rounded_back] [-v]
+    python bench/render_reps.py [DIR ...] [--set SECTION.FIELD=VALUE] [--fault rounded_back] [-v]
 
 With no folder it reads the render folders session 19 swept (under ``/work/cache``; the
 rounded-back and over-extension sweeps ``s19/flexsweep.py`` and ``s19/capsweep.py`` read

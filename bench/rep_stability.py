@@ -16,7 +16,7 @@ Two kinds of set:
   clips' ``/work/cache/s16/full3``): no true count, only how often it changes.
 
     python bench/rep_stability.py [DIR ...] [--poses DIR] [--drop 1,2,5] [--seeds 5]
-                                  [--list] [--set KEY=VALUE ...]
+                                  [--list] [--set SECTION.FIELD=VALUE ...]
 
 ``--list`` names every set whose count changed, with the counts seen. Without render
 folders and without ``--poses`` it reads ``eval_reps.py``'s default render folders; with
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=5, help="random draws per k")
     ap.add_argument("--list", action="store_true", help="name every set whose count changed")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    help="a setting KEY=VALUE, as formcheck's --set")
+                    help="a setting SECTION.FIELD=VALUE, as formcheck's --set")
     args = ap.parse_args(argv)
     config = load_config(None, args.overrides)
     ks = [int(k) for k in args.drop.split(",")]

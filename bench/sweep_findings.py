@@ -8,7 +8,7 @@ twists) explains nothing, as no rule may warn on it. Prints one line per unexpla
 a count per set; writes nothing.
 
     python bench/sweep_findings.py /work/cache/s13-side /work/cache/s15-place90 ...
-    python bench/sweep_findings.py --real /work/cache/models-full [--set KEY=VALUE ...]
+    python bench/sweep_findings.py --real /work/cache/models-full [--set SECTION.FIELD=VALUE ...]
 
 A set is a folder of rendered clips (``NAME.json`` truth beside ``NAME.mp4``) whose poses are
 in ``poses/NAME.npz`` or ``poses/video-full/NAME.npz`` (``bench/render_placements.py``,
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--real", type=Path, default=None, help="real clips' pose folder")
     ap.add_argument("--slack", type=float, default=0.3)
     ap.add_argument("--set", dest="overrides", action="append", default=[],
-                    help="threshold override KEY=VALUE (repeatable)")
+                    help="threshold override SECTION.FIELD=VALUE (repeatable)")
     args = ap.parse_args(argv)
     config = load_config(None, args.overrides)
     total = [0, 0]

@@ -9,7 +9,7 @@ with the shipped settings (``--set`` overrides), and where its twist is judged t
 the largest quick turn read on the judged frames. Then the range of the limits per view and
 exercise.
 
-    python bench/twist_limits.py --poses /work/cache/s16/full3 [--set KEY=VALUE]
+    python bench/twist_limits.py --poses /work/cache/s16/full3 [--set SECTION.FIELD=VALUE]
 
 Poses of the shared clips are third-party derived data: keep them outside the repository.
 """

@@ -101,6 +101,37 @@ def test_bad_toml_files(tmp_path, text, match):
         load_config(path)
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("[rounded_back\nx=1", "is not valid TOML"),
+     ("[nope]\nx = 1", ": unknown config section 'nope'"),
+     ("[rounded_back]\nmin_held_flexion_deg = 'a'", ": rounded_back.min_held_flexion_deg must"),
+     ("[rounded_back]\nmin_flexion_deg = -5", ": rounded_back.min_flexion_deg=-5.0 is out of"),
+     ("[reps]\nexit_level_frac = 0.9", ": reps.exit_level_frac=0.9 must not exceed")],
+)
+def test_an_error_from_a_config_file_names_the_file(tmp_path, text, words):
+    """A bad section, value or TOML syntax said what was wrong but not in which file (the
+    same words come from a --set); every one now starts with the file, on one line."""
+    path = tmp_path / "mine.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(f"config file {path}") and words in message
+    assert "\n" not in message and info.value.exit_code == 7
+
+
+def test_a_crossing_made_by_a_set_does_not_blame_the_file(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text("[reps]\nexit_level_frac = 0.5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, ["reps.enter_level_frac=0.4"])
+    assert str(info.value).startswith("reps.exit_level_frac=0.5 must not exceed")
+    # ...and a --set that mends the file's crossing is still fine (checked after all layers)
+    path.write_text("[reps]\nexit_level_frac = 0.9\n", encoding="utf-8")
+    assert load_config(path, ["reps.enter_level_frac=0.95"]).reps.exit_level_frac == 0.9
+
+
 def test_missing_file_is_input_error(tmp_path):
     with pytest.raises(InputNotFoundError, match="config file not found"):
         load_config(tmp_path / "absent.toml")

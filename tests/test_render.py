@@ -1173,6 +1173,29 @@ def test_wrap_text_keeps_wrapping_past_a_word_wider_than_the_line():
     assert out[0].endswith("…") and " ".join(out[1:]) == "and more"
 
 
+@pytest.mark.parametrize("width_chars", [10, 12, 14, 16, 18, 20, 24])
+def test_a_cut_notice_ends_after_a_whole_word(width_chars):
+    """QA: on a narrow portrait clip a "not judged" notice ran out of lines mid-word ("… so
+    an upri…"). The last line is now cut after a whole word, and the notice keeps its start."""
+    text = ("Rounded back not judged: the trunk never leaned forward 30° in this rep (at most "
+            "20°): the back's curve is read only while bent over, so an upright back is not "
+            "judged")
+    max_w = text_size("n" * width_chars, 11)[0]
+    out, px = wrap_text(text, 11, max_w, 9, max_lines=5)
+    assert out[-1].endswith("…") and all(text_size(ln, px)[0] <= max_w for ln in out)
+    shown = " ".join(out)[:-1].split()
+    assert shown == text.split()[:len(shown)][:-1] + [shown[-1]]
+    assert shown[-1] in (text.split()[len(shown) - 1], text.split()[len(shown) - 1][:-1])
+
+
+def test_a_cut_reading_drops_the_part_word_and_its_separator():
+    """The gauge read "not judged · limi…" beside a narrow notice column."""
+    from formcheck.render._text import fit_text
+
+    max_w = text_size("not judged · limi", 13)[0]
+    assert fit_text("not judged · limit 10°", 13, max_w, 13) == ("not judged…", 13)
+
+
 def test_plot_indices_keep_every_peak_and_gap_of_a_long_series():
     from formcheck.render._common import plot_indices
 

@@ -79,6 +79,19 @@ def test_help_paragraphs_are_not_broken_where_the_source_wraps():
     assert "OUT/STEM.pose.npz" in run_cli("analyze", "--help", env=env).stdout
 
 
+@pytest.mark.parametrize("command", ["analyze", "batch", "reanalyze", "check", "live"])
+def test_every_set_option_names_the_form_of_a_setting(command):
+    """`--set` read `<list[str]>` in the help and KEY=VALUE in the README's usage lines, while
+    every error about it says SECTION.FIELD=VALUE; the help and the docs now say that too."""
+    env = {**os.environ, "COLUMNS": "400"}
+    line = next(ln for ln in run_cli(command, "--help", env=env).stdout.splitlines()
+                if "--set " in ln)
+    assert line.split()[1:3] == ["--set", "SECTION.FIELD=VALUE"], line
+    docs = Path(__file__).resolve().parents[1]
+    for page in [docs / "README.md", *sorted((docs / "docs").glob("*.md"))]:
+        assert "KEY=VALUE" not in page.read_text(encoding="utf-8"), page
+
+
 # ------------------------------------------------------------------ found before any work
 @pytest.mark.parametrize(("setting", "needle"), [
     ("signal.smooth_cutoff_hz=0", "signal.smooth_cutoff_hz"),
@@ -119,11 +132,29 @@ def test_a_bad_set_is_the_same_error_in_check_and_batch(clip, tmp_path):
                               "error: 'foo' is not a setting; use SECTION.FIELD=VALUE")
 
 
+def test_a_bad_person_is_the_same_error_in_analyze_as_elsewhere(clip, tmp_path):
+    """`analyze --person BAD` was Typer's usage error (exit 2, "'BAD' is not one of ...")
+    while batch, check and live said the rules in one line with exit 7."""
+    line = "error: --person 'BAD': use auto, largest, center, left or right"
+    for args in (("analyze", str(clip), "--out", str(tmp_path / "o")), ("check", str(clip)),
+                 ("batch", str(clip), "--out", str(tmp_path / "o"))):
+        assert assert_one_line_error(run_cli(*args, "--person", "BAD"), 7) == line
+    assert not (tmp_path / "o").exists()
+
+
 def test_toml_nan_is_exit_7(clip, tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text("[rounded_back]\nmin_held_flexion_deg = nan\n", encoding="utf-8")
     assert_one_line_error(run_cli("analyze", str(clip), "--config", str(cfg)), 7,
                           "min_held_flexion_deg")
+
+
+def test_a_bad_config_file_is_named_in_its_one_line_error(clip, tmp_path):
+    cfg = tmp_path / "thresholds.toml"
+    cfg.write_text("[nope]\nx = 1\n", encoding="utf-8")
+    for args in (("analyze", str(clip), "--out", str(tmp_path / "o")), ("check", str(clip))):
+        assert_one_line_error(run_cli(*args, "--config", str(cfg)), 7,
+                              f"error: config file {cfg}: unknown config section 'nope'")
 
 
 def test_out_at_a_file_is_exit_9_before_the_model_is_needed(clip, tmp_path):

@@ -52,14 +52,6 @@ def _root(
     """formcheck: back-form warnings from video."""
 
 
-class PersonChoice(str, Enum):
-    auto = "auto"
-    largest = "largest"
-    center = "center"
-    left = "left"
-    right = "right"
-
-
 class ExerciseChoice(str, Enum):
     auto = "auto"
     squat = "squat"
@@ -137,7 +129,8 @@ def analyze(
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (see docs/thresholds.md).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3 "
+        "--set", metavar="SECTION.FIELD=VALUE",
+        help="Override one threshold, e.g. rounded_back.min_duration_s=0.3 "
         "(all of them: docs/thresholds.md).")] = None,
     no_video: Annotated[bool, typer.Option("--no-video", help="Skip the annotated video.")] = False,
     no_html: Annotated[bool, typer.Option("--no-html", help="Skip the HTML report page.")] = False,
@@ -151,9 +144,10 @@ def analyze(
         help="Exit with code 1 when a finding of these faults occurs (comma list or 'any').")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,
-    person: Annotated[PersonChoice, typer.Option(
+    person: Annotated[str, typer.Option(
         help="With several people in the picture, which one is the lifter (followed from "
-        "frame to frame); 'auto' takes the largest, most central.")] = PersonChoice.auto,
+        "frame to frame): auto (the largest, most central), largest, center, left or "
+        "right.")] = "auto",
     workers: Annotated[int | None, typer.Option(
         min=1, help="Threads for the pose model (default: one per core, at most one per "
         "segment). A clip of 10 s or more is cut into two segments run side by side; the "
@@ -163,7 +157,10 @@ def analyze(
     try:
         from formcheck import pipeline
         from formcheck.config import load_config
+        from formcheck.pose.people import checked_person_rule
 
+        # Checked as batch, check and live check it: one line, exit 7 (was Typer's exit 2).
+        checked_person_rule(person)
         fail_faults = _parse_fail_on(fail_on)
         cfg = load_config(config, set_ or ())
         ex = None if exercise is ExerciseChoice.auto else exercise.value
@@ -176,7 +173,7 @@ def analyze(
                     write_html=not no_html, progress=progress)
             else:
                 report, written = pipeline.analyze_video(
-                    video, out, model=model, exercise=ex, config=cfg, person=person.value,
+                    video, out, model=model, exercise=ex, config=cfg, person=person,
                     workers=workers, write_video=not no_video, write_html=not no_html,
                     progress=progress)
     except FormcheckError as err:

@@ -1248,7 +1248,8 @@ def _toml_module() -> Any:
 
 
 def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Config:
-    """Defaults, then the TOML file at ``path`` (if any), then ``overrides`` (``KEY=VALUE``)."""
+    """Defaults, then the TOML file at ``path`` (if any), then ``overrides``
+    (``SECTION.FIELD=VALUE``). An error from the file names it."""
     cfg = Config()
     if path is not None:
         path = Path(path)
@@ -1262,12 +1263,33 @@ def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Conf
                                      f"{exc.strerror or exc}") from exc
         except (toml.TOMLDecodeError, UnicodeDecodeError) as exc:
             reason = " ".join(str(exc).split())
-            raise ConfigError(f"{path} is not valid TOML ({reason}); fix the file") from exc
-        for key, value in sorted(_flatten(table), key=_toml_order):
-            cfg = _apply(cfg, key, value)
+            raise ConfigError(f"config file {path} is not valid TOML ({reason}); "
+                              "fix the file") from exc
+        try:
+            for key, value in sorted(_flatten(table), key=_toml_order):
+                cfg = _apply(cfg, key, value)
+        except ConfigError as exc:  # name the file: the same words come from a --set
+            raise ConfigError(f"config file {path}: {exc}") from exc
+    file_cfg = cfg
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise ConfigError(f"bad override {item!r}; use {_SETTING_FORM}")
         cfg = _apply(cfg, key.strip(), value.strip())
-    return validate_config(cfg)
+    try:
+        return validate_config(cfg)
+    except ConfigError as exc:
+        # Checked after all layers (a --set may mend the file); the file is named when it
+        # alone fails the same way, i.e. no --set caused it.
+        if path is not None and _same_failure(file_cfg, str(exc)):
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        raise
+
+
+def _same_failure(cfg: Config, message: str) -> bool:
+    """Whether ``validate_config(cfg)`` fails with ``message``."""
+    try:
+        validate_config(cfg)
+    except ConfigError as exc:
+        return str(exc) == message
+    return False

@@ -13,7 +13,7 @@ Exit codes (stable; scripts and CI rely on them):
 4   video cannot be decoded (codec, corrupt container, no video stream)
 5   pose model missing or invalid
 6   model download or build failed
-7   bad configuration (TOML file or threshold value)
+7   bad configuration (TOML file, threshold value, ``--fail-on``, ``--person``)
 8   camera could not be opened
 9   output could not be written
 10  data file (.npz, report) invalid or of another version

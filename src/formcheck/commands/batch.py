@@ -128,7 +128,8 @@ def batch(
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (see README).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
+        "--set", metavar="SECTION.FIELD=VALUE",
+        help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Redo every clip, pose inference included.")] = False,
     engine: Annotated[Engine, typer.Option(
@@ -215,7 +216,8 @@ def reanalyze(
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (see README).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
+        "--set", metavar="SECTION.FIELD=VALUE",
+        help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, help="Clips at once (default: the CPU count).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")] = False,

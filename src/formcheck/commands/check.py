@@ -46,7 +46,8 @@ def check(
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (as for analyze).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_held_flexion_deg=15.")] = None,
+        "--set", metavar="SECTION.FIELD=VALUE",
+        help="Override one threshold, e.g. rounded_back.min_held_flexion_deg=15.")] = None,
     cache: Annotated[Path | None, typer.Option(
         file_okay=False,
         help="Folder for cached pose data (keyed by the clip's bytes and the model, reused "

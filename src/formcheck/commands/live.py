@@ -61,7 +61,8 @@ def live(
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (see README).")] = None,
     set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
+        "--set", metavar="SECTION.FIELD=VALUE",
+        help="Override one threshold, e.g. rounded_back.min_duration_s=0.3.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
 ) -> None:
     """Coach a set live: warnings on screen (and by sound) as each rep ends; after the set the

@@ -139,7 +139,9 @@ def text_size(text: str, px: int, bold: bool = False) -> tuple[int, int]:
 def fit_text(text: str, px: int, max_width: int, min_px: int,
              bold: bool = False) -> tuple[str, int]:
     """Shrink ``text`` towards ``min_px`` until it fits ``max_width``; past that, cut it and end
-    it with an ellipsis. Returns the text to draw and its size."""
+    it with an ellipsis. Returns the text to draw and its size. The cut falls after a whole
+    word ("… so an…", not "… so an upri…"); only a first word too wide for the line alone is
+    cut inside it."""
     w, _ = text_size(text, px, bold)
     if w <= max_width:
         return text, px
@@ -148,6 +150,10 @@ def fit_text(text: str, px: int, max_width: int, min_px: int,
     while n > 1 and text_size(cut, px, bold)[0] > max_width:
         n = min(n - 1, int(n * 0.9))
         cut = text[:n].rstrip() + "…"
+    if cut != text and not text[n].isspace():  # the cut fell inside a word: drop that word
+        head = text[:max(text.rfind(" ", 0, n), 0)].rstrip(" ,;:·—")
+        if head:
+            cut = head + "…"
     return cut, px
 
 
