@@ -911,7 +911,7 @@ def lumbar_overextension(ctx: FaultContext) -> RuleOutcome:
     return RuleOutcome(tuple(findings), assessments, series)
 
 
-def _hip_extension_read(sig, th) -> np.ndarray:
+def _hip_extension_read(sig: BodySignals, th: LumbarOverextensionThresholds) -> np.ndarray:
     """The trunk against the thighs as the lockout rule reads it: the world landmarks' angle
     (``hip_extension_deg``), except where the picture shows the trunk more than
     ``max_picture_flexion_deg`` in front of the thighs (``hip_extension_picture_deg``; NaN

@@ -985,7 +985,8 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     def clean(rows: list[np.ndarray], cutoff: float = sc.smooth_cutoff_hz) -> list[np.ndarray]:
         return smooth_rows(base, rows, cutoff, sc.filter_order, sc.max_gap_s)
 
-    leg_m = _median(geo.leg_length(w))
+    legs = geo.leg_length(w)
+    leg_m = _median(legs)
     arm_m = _median(geo.limb_length(w, L.LEFT_SHOULDER, L.LEFT_ELBOW, L.LEFT_WRIST))
     # The facing direction is a property of the set, not of a frame: smooth it strongly.
     fx, fz = clean(list(geo.forward_xz(w)), min(sc.smooth_cutoff_hz, 1.0))
@@ -1020,7 +1021,7 @@ def compute_signals(seq: PoseSequence, config: Config, *, roughness: bool | None
     # A skeleton the network squeezed into part of the body (``max_leg_to_trunk_ratio``)
     # shows neither trunk nor legs where they are.
     with np.errstate(invalid="ignore"):  # NaN compares False: no landmarks, nothing to doubt
-        squeezed = geo.leg_to_trunk_ratio(w) > sc.max_leg_to_trunk_ratio
+        squeezed = geo.leg_to_trunk_ratio(w, legs) > sc.max_leg_to_trunk_ratio
     trunk_visible = detected & _pairs_visible(vis, TRUNK_PAIRS, sc.min_visibility) & ~squeezed
     # Trunk angle, hip height and wrist height (a row's pull moves the shoulder landmarks);
     # nothing that a turn of the trunk itself changes (arm reach, elbow angle, and, bent

@@ -294,14 +294,16 @@ def picture_hip_extension_deg(image: Joints | np.ndarray, facing: float) -> np.n
     return np.degrees(np.arctan2(cross, dot)) * float(np.sign(facing))
 
 
-def leg_to_trunk_ratio(world: Joints | np.ndarray) -> np.ndarray:
-    """Per frame: the legs' length (hip-knee plus knee-ankle, the two sides' mean) over the
-    trunk's (shoulder-mid to hip-mid). A person's proportions do not change during a lift;
-    a frame far off them is the network's mistake, not a pose."""
+def leg_to_trunk_ratio(world: Joints | np.ndarray, legs: np.ndarray | None = None
+                       ) -> np.ndarray:
+    """Per frame: the legs' length (hip-knee plus knee-ankle, the two sides' mean;
+    ``leg_length``, or ``legs`` where the caller has it already) over the trunk's
+    (shoulder-mid to hip-mid). A person's proportions do not change during a lift; a frame
+    far off them is the network's mistake, not a pose."""
     j = as_joints(world)
     trunk = _norm(j.mid(L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - j.mid(L.LEFT_HIP, L.RIGHT_HIP))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return leg_length(j) / trunk
+        return (leg_length(j) if legs is None else legs) / trunk
 
 
 def leg_length(world: Joints | np.ndarray) -> np.ndarray:

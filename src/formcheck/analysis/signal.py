@@ -470,7 +470,6 @@ def robust_range(x: np.ndarray, lo_pct: float = 5.0, hi_pct: float = 95.0,
     return lo, hi
 
 
-
 def robust_range_over_time(x: np.ndarray, t: np.ndarray, lo_pct: float = 5.0,
                            hi_pct: float = 95.0) -> tuple[float, float]:
     """``robust_range`` of ``x`` over time rather than over frames: each frame weighs the time
@@ -506,6 +505,7 @@ def robust_range_over_time(x: np.ndarray, t: np.ndarray, lo_pct: float = 5.0,
     pos /= pos[-1]
     lo, hi = np.interp((lo_pct / 100.0, hi_pct / 100.0), pos, v)
     return float(lo), float(hi)
+
 
 # ---------------------------------------------------------------- per-range reductions
 # Reps and episodes are inclusive frame ranges ``[first, last]``; these reduce a (T,) signal

@@ -100,13 +100,14 @@ def find_clips(paths: Sequence[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(c for c in p.iterdir() if c.suffix.lower() in VIDEO_SUFFIXES
-                           and (c.is_file() or link_problem(c) is not None))
-            for c in found:
+            for c in sorted(p.iterdir()):
+                if c.suffix.lower() not in VIDEO_SUFFIXES:
+                    continue
                 if (why := link_problem(c)) is not None:
                     raise InputNotFoundError(f"{why}: {c}; point it at the video or remove "
                                              "it")
-            clips.extend(found)
+                if c.is_file():
+                    clips.append(c)
         elif p.is_file():
             clips.append(p)
         else:

@@ -42,7 +42,7 @@ from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_std
 from formcheck.pose.people import PeopleTally, PersonSelector
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
-from formcheck.pose.scene_level import LevelSampler, level_of_file
+from formcheck.pose.scene_level import LevelSampler, SceneLevel, level_of_file
 from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
 from formcheck.report import FAULT_TITLES, Notice, Report, VideoInfo, counted
@@ -368,7 +368,7 @@ class LiveSession:
         set under way (from its next analysis on) and every later set."""
         self._use_level(self._level_sampler.offer(cap.frame.t_s, cap.frame.image))
 
-    def _use_level(self, got) -> None:
+    def _use_level(self, got: SceneLevel | None) -> None:
         """Once the scene's level is read (``got``; None: not yet), it holds for the set
         under way and every later set."""
         if got is None:
