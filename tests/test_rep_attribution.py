@@ -8,8 +8,11 @@ as the clip's own page, JSON and CSV name them; live names reps with the page's 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
+
+from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 
 
 def _run_on_report():
@@ -67,3 +70,32 @@ def test_the_batch_index_counts_the_reps_a_finding_is_attributed_to(tmp_path):
     chips = page[page.index('class="chips"'):]
     chips = chips[:chips.index("</ul>")]
     assert chips.count("<li") == row.rounded_back_reps and "Rep 2 · rounded back" in chips
+
+
+def test_live_names_the_reps_none_could_be_judged_in_the_pages_words():
+    """QA: where none of the reps so far could be judged, the live window (and the screen
+    recording) read "none of reps 1-3 could be judged" while the clip's page and terminal
+    list the same reps "reps 1, 2, 3". Live now names them with the same words
+    (``report.reps_text``)."""
+    from formcheck.analysis.faults import NO_REP_JUDGED_REASON
+    from formcheck.live.incremental import shown_report
+    from formcheck.live.settings import LiveSettings
+    from formcheck.pipeline import analyse
+    from formcheck.render._common import not_judged
+    from formcheck.report import Assessment, reps_text
+
+    seq, _ = synthesize(SynthSpec(exercise="row", reps=(SynthRep(),) * 3))
+    full, _ = analyse(seq)
+    assert len(full.reps) == 3 and full.exercise.name == "row"
+    why = "the trunk never leaned forward 20° in this rep"
+    unjudged = tuple(
+        Assessment(a.fault, a.rep, False, NO_REP_JUDGED_REASON if a.rep is None else why)
+        if a.fault == "rounded_back" else a for a in full.assessable)
+    report = dataclasses.replace(full, assessable=unjudged, findings=())
+    page_scope = next(scope for fault, scope, reason in not_judged(report)
+                      if fault == "rounded_back" and reason == why)
+    assert page_scope == reps_text([1, 2, 3]) == "reps 1, 2, 3"
+    shown = shown_report(report, seq, LiveSettings().settle_s)
+    reason = shown.assessment("rounded_back", None).reason
+    assert reason == f"none of {page_scope} could be judged; rep 3: {why}"
+    assert reps_text([2]) == "rep 2" and reps_text([3, 1, 3]) == "reps 1, 3"

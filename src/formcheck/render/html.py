@@ -50,7 +50,7 @@ from formcheck.render._common import (
     through_text,
     worst,
 )
-from formcheck.report import FAULTS, Finding, Report, counted, through_note
+from formcheck.report import FAULTS, Finding, Report, counted, reps_text, through_note
 
 #: Thumbnails are scaled down to at most this width before embedding.
 THUMB_MAX_WIDTH_PX = 720
@@ -306,7 +306,7 @@ def _through_reps(report: Report, f: Finding) -> str:
     reps = [r.index for r in report.reps if f in report.runs_through(f.fault, r.index)]
     if not reps:
         return ""
-    return f" (runs through rep{'s' if len(reps) > 1 else ''} {', '.join(map(str, reps))})"
+    return f" (runs through {reps_text(reps)})"
 
 
 def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
