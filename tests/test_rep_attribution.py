@@ -99,3 +99,23 @@ def test_live_names_the_reps_none_could_be_judged_in_the_pages_words():
     reason = shown.assessment("rounded_back", None).reason
     assert reason == f"none of {page_scope} could be judged; rep 3: {why}"
     assert reps_text([2]) == "rep 2" and reps_text([3, 1, 3]) == "reps 1, 3"
+
+
+def test_a_findings_card_says_which_way_it_runs_into_other_reps_as_the_rep_table_does(tmp_path):
+    """QA (a real deadlift, Worst_deadlift_form_ever): rep 2's rounding began 1 s before
+    rep 2, in rep 1; its card read "Where: rep 2 (runs through rep 1)", where the rep table
+    and the CSV say of such a rep (with no finding of its own) "leads into rep 2's severe
+    finding", and of a later one "runs on from rep 2's". The card now says it the same way
+    round: "begun in rep 1", "runs on into rep 3"."""
+    from formcheck.render.html import render_html
+
+    report = _run_on_report()
+    f = report.findings[0]
+    both = dataclasses.replace(report, findings=(dataclasses.replace(f, start_s=0.4),))
+    for rep, want, table in ((report, "rep 2, pull (runs on into rep 3)", "runs on from rep 2's"),
+                             (both, "rep 2, pull (begun in rep 1, runs on into rep 3)",
+                              "leads into rep 2's")):
+        page = html.unescape(render_html(rep, {}, {}, tmp_path / "a.report.html").read_text(
+            encoding="utf-8"))
+        assert want in page and "(runs through" not in page
+        assert table in page

@@ -348,8 +348,8 @@ def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
     table = page[page.index('id="rep-table"'):]
     table = table[:table.index("</table>")]
     assert table.count('<span class="tag severe">') == 2  # reps 1 and 3: their own findings
-    assert "rep 1, pull (runs through rep 2)" in page
-    assert "runs through rep 3" not in page and "runs through reps" not in page
+    assert "rep 1, pull (runs on into rep 2)" in page
+    assert "into rep 3" not in page and "into reps" not in page and "begun in" not in page
 
     report.save_json(tmp_path / "a.report.json")
     row, = build_rows([ClipOutcome(
