@@ -868,8 +868,8 @@ def test_live_gives_the_reps_own_reason_where_no_rep_could_be_judged():
     shown = shown_report(report, seq, LiveSettings().settle_s)
     assert len(shown.reps) == 3
     reason = shown.assessment("rounded_back", None).reason
-    assert reason == no_rep_judged_text(3, 3, why.format(3))
-    assert reason.startswith("none of reps 1-3 could be judged; rep 3: the trunk never")
+    assert reason == no_rep_judged_text([1, 2, 3], 3, why.format(3))
+    assert reason.startswith("none of reps 1, 2, 3 could be judged; rep 3: the trunk never")
     notices = OverlayRenderer(shown, seq, {}).notices_at(len(seq) - 1)
     assert not any(NO_REP_JUDGED_REASON in n for n in notices)
     assert not_judged_text("rounded_back", reason, video=True) in notices

@@ -348,18 +348,20 @@ def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
     table = page[page.index('id="rep-table"'):]
     table = table[:table.index("</table>")]
     assert table.count('<span class="tag severe">') == 2  # reps 1 and 3: their own findings
-    assert "rep 1, pull (runs through rep 2)" in page
-    assert "runs through rep 3" not in page and "runs through reps" not in page
+    assert "rep 1, pull (runs on into rep 2)" in page
+    assert "into rep 3" not in page and "into reps" not in page and "begun in" not in page
 
     report.save_json(tmp_path / "a.report.json")
     row, = build_rows([ClipOutcome(
         key="alice/a", source="/clips/a.mp4", athlete="alice", out_dir=tmp_path, stem="a",
         status="analysed", outputs=(("report", "a.report.json"),))], tmp_path)
-    assert (row.problem_reps, row.rounded_back, row.rounded_back_reps) == (3, "severe", 3)
-    # The batch page gives the clip's worst grade, not three reps' grade.
+    # The batch counts the reps the findings are attributed to, as the page's chips list
+    # them (rep 1, rep 3): rep 2, which rep 1's finding only runs on into, not again.
+    assert (row.problem_reps, row.rounded_back, row.rounded_back_reps) == (2, "severe", 2)
+    # The batch page gives the clip's worst grade, not two reps' grade.
     from formcheck.batch.summary import index_html
     index = index_html([row], [], tmp_path)
-    assert "severe</span> at worst, found in 3 reps</td>" in index
+    assert "severe</span> at worst, found in 2 reps</td>" in index
 
 
 def test_rest_phases_are_the_analysis_rep_profiles_still_phases():

@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
@@ -138,6 +139,14 @@ def runs_on_text(f: Finding, rep: int | None = None) -> str:
     if rep is not None and f.rep is not None and f.rep > rep:
         return f"leads into rep {f.rep}'s {f.severity} finding"
     return f"runs on from rep {f.rep}'s {f.severity} finding"
+
+
+def reps_text(reps: Iterable[int]) -> str:
+    """Counted reps named as every surface names them: ``rep 2``, ``reps 1, 2, 3`` (the
+    page's and terminal's not-judged lines, a finding card's "runs through", live's window
+    and record, check's comments), each rep once, in order."""
+    nums = sorted(set(reps))
+    return ("rep " if len(nums) == 1 else "reps ") + ", ".join(map(str, nums))
 
 
 def through_note(f: Finding) -> str:

@@ -96,10 +96,11 @@ CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
 
 
 def _reps_with(report: Report, fault: str) -> set[int]:
-    """The counted reps ``fault`` was found in: named by a finding, or run through by another
-    rep's finding (``Report.runs_through``), as the clip's own rep table counts them."""
-    return ({f.rep for f in report.findings_for(fault) if f.rep is not None}
-            | {r.index for r in report.reps if report.runs_through(fault, r.index)})
+    """The counted reps ``fault``'s findings are attributed to (each finding's ``rep``), each
+    once: the reps the clip's page lists it in ("Rep 2 · rounded back"), its JSON and CSV
+    name. A rep another rep's finding only runs on into is not counted again (QA: a finding
+    of rep 2 lasting into rep 3 read "found in 2 reps" here, in rep 2 alone on its page)."""
+    return {f.rep for f in report.findings_for(fault) if f.rep is not None}
 
 
 def _fault_cell(report: Report, fault: str) -> tuple[str, int]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from formcheck.check.compare import ObservedFault
 from formcheck.check.expect import FINDINGS, NONE, NOT_ASSESSABLE, OUTSIDE_REPS
 from formcheck.config import ViewConfig
-from formcheck.report import FAULT_TITLES, FAULTS, Report
+from formcheck.report import FAULT_TITLES, FAULTS, Report, reps_text
 
 #: Truth fault kinds → report fault names.
 KIND_TO_FAULT: dict[str, str] = {"flexion": "rounded_back", "extension": "lumbar_overextension",
@@ -86,10 +86,6 @@ def load_truth(clip: Path, view_cfg: ViewConfig | None = None) -> Truth | None:
     return Truth(path.name, str(scenario["exercise"]), view, len(data.get("reps", [])), faults)
 
 
-def _reps_words(reps: tuple[int, ...]) -> str:
-    return ("rep " if len(reps) == 1 else "reps ") + ", ".join(str(r) for r in reps)
-
-
 def _times(times) -> str:
     return ", ".join(f"{t:.2f}" for t in sorted(times)) + " s"
 
@@ -98,7 +94,7 @@ def fault_comment(truth: Truth, obs: ObservedFault, report: Report) -> str | Non
     """One line on how the current result of a fault relates to truth; None when they agree."""
     tf = truth.faults[obs.fault]
     title = FAULT_TITLES[obs.fault]
-    has = (f"{title} in {_reps_words(tf.reps)} ({tf.what})" if tf.status == FINDINGS
+    has = (f"{title} in {reps_text(tf.reps)} ({tf.what})" if tf.status == FINDINGS
            else f"no {title}" + (f" ({tf.what})" if tf.what else ""))
     if obs.status == NOT_ASSESSABLE:
         if tf.status == NONE:
@@ -108,7 +104,7 @@ def fault_comment(truth: Truth, obs: ObservedFault, report: Report) -> str | Non
     if obs.status == tf.status and (obs.status == NONE or got_reps == tf.reps):
         return None
     inside = tuple(r for r in got_reps if r != OUTSIDE_REPS)
-    where = ([f"in {_reps_words(inside)}"] if inside else []) + \
+    where = ([f"in {reps_text(inside)}"] if inside else []) + \
         (["outside any rep"] if OUTSIDE_REPS in got_reps else [])
     got = f"it {' and '.join(where)}" if where else "no finding"
     if got_reps:

@@ -28,7 +28,7 @@ from formcheck.analysis.reps import REP_PROFILES
 from formcheck.config import Config
 from formcheck.pose.estimator import FramePose, SequenceBuilder
 from formcheck.pose.sequence import PoseSequence
-from formcheck.report import Report, VideoInfo
+from formcheck.report import Report, VideoInfo, reps_text
 
 
 class GrowingSet:
@@ -179,20 +179,21 @@ def with_reps_own_reasons(report: Report) -> Report:
         own = report.assessment(a.fault, last)
         if (a.rep is None and not a.assessable and a.reason == NO_REP_JUDGED_REASON
                 and own is not None and not own.assessable and own.reason):
-            a = replace(a, reason=no_rep_judged_text(len(report.reps), last, own.reason,
-                                                     numbered))
+            a = replace(a, reason=no_rep_judged_text(
+                [r.index for r in report.reps], last, own.reason, numbered))
         out.append(a)
     return replace(report, assessable=tuple(out))
 
 
-def no_rep_judged_text(reps: int, last: int, reason: str, numbered: bool = True) -> str:
-    """Live's words for a fault none of the ``reps`` reps so far could be judged on, with
-    the newest one's (``last``) own ``reason``."""
+def no_rep_judged_text(reps: list[int], last: int, reason: str, numbered: bool = True) -> str:
+    """Live's words for a fault none of the reps so far (their numbers, ``reps``) could be
+    judged on, with the newest one's (``last``) own ``reason``; the reps named as the page
+    names them (``report.reps_text``: "reps 1, 2, 3", where live wrote "reps 1-3")."""
     if not numbered:
         return f"no rep so far could be judged; the last one: {reason}"
-    if reps == 1:
+    if len(set(reps)) <= 1:
         return f"rep {last} could not be judged: {reason}"
-    return f"none of reps 1-{last} could be judged; rep {last}: {reason}"
+    return f"none of {reps_text(reps)} could be judged; rep {last}: {reason}"
 
 
 def shown_report(report: Report, seq: PoseSequence, settle_s: float) -> Report:

@@ -23,6 +23,7 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
     counted,
     format_limit,
     format_value,
+    reps_text,
     runs_on_text,
     severity_rank,
     times_text,
@@ -160,8 +161,7 @@ def _grouped(report: Report, assessable: bool) -> list[tuple[str, str, str | Non
         if None in reps:
             scope = rep_label(None)
         else:
-            nums = sorted(r for r in reps if r is not None)
-            scope = ("rep " if len(nums) == 1 else "reps ") + ", ".join(map(str, nums))
+            scope = reps_text(r for r in reps if r is not None)
         out.append((fault, scope, reason))
     return out
 

@@ -50,7 +50,7 @@ from formcheck.render._common import (
     through_text,
     worst,
 )
-from formcheck.report import FAULTS, Finding, Report, counted, through_note
+from formcheck.report import FAULTS, Finding, Report, counted, reps_text, through_note
 
 #: Thumbnails are scaled down to at most this width before embedding.
 THUMB_MAX_WIDTH_PX = 720
@@ -301,12 +301,17 @@ def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
 
 
 def _through_reps(report: Report, f: Finding) -> str:
-    """`` (runs through reps 2, 3)`` for a finding whose stretch runs through other counted
-    reps (``Report.runs_through``: their cells say so too), else nothing."""
+    """`` (begun in rep 1, runs on into rep 3)`` for a finding whose stretch runs through
+    other counted reps (``Report.runs_through``), said the way round their cells say it
+    (``report.runs_on_text``: "leads into rep 2's …" of an earlier rep, "runs on from rep
+    2's …" of a later one), else nothing."""
     reps = [r.index for r in report.reps if f in report.runs_through(f.fault, r.index)]
-    if not reps:
-        return ""
-    return f" (runs through rep{'s' if len(reps) > 1 else ''} {', '.join(map(str, reps))})"
+    own = f.rep if f.rep is not None else 0
+    parts = ([f"begun in {reps_text(r for r in reps if r < own)}"]
+             if any(r < own for r in reps) else [])
+    if any(r > own for r in reps):
+        parts.append(f"runs on into {reps_text(r for r in reps if r > own)}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
