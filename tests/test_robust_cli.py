@@ -242,6 +242,35 @@ def test_commit_publishes_one_generation(tmp_path):
     assert all(final[k].read_text() == "new" for k in published)
 
 
+def test_two_runs_committing_at_once_leave_one_generation(tmp_path, monkeypatch):
+    """Two `analyze` runs writing the same --out: while one moved its files into place the
+    other's could land between them (its pose data beside the first one's report and CSV).
+    Commits are one at a time: the folder holds one run's files, all of them."""
+    import threading
+
+    final = output_paths(tmp_path, "clip")
+    first = OutputGeneration(tmp_path, "clip")
+    second = OutputGeneration(tmp_path, "clip")
+    written_a = _fill(first.paths, final, "A")
+    written_b = _fill(second.paths, final, "B")
+    real_replace = os.replace
+    other = threading.Thread(target=second.commit, args=(written_b,))
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        if not other.is_alive() and other.ident is None:
+            other.start()  # the second run commits while the first is half-way
+            other.join(timeout=1.0)
+
+    monkeypatch.setattr(os, "replace", replace)
+    first.commit(written_a)
+    other.join(timeout=10)
+    assert not other.is_alive()
+    texts = {p.read_text() for p in final.values()}
+    assert texts == {"B"}, {k: p.read_text() for k, p in final.items()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in final.values())
+
+
 def test_a_failed_run_leaves_the_previous_generation_whole(tmp_path):
     final = output_paths(tmp_path, "clip")
     _fill(final, final, "old")

@@ -18,7 +18,8 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from formcheck.errors import OutputError
@@ -105,6 +106,27 @@ def remove_abandoned_stages(out_dir: Path, stem: str) -> list[Path]:
     return removed
 
 
+@contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself, so no lock file
+    is left behind): runs writing the same output folder at once publish one at a time."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield  # the renames that follow say what is wrong with the folder
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 class OutputGeneration:
     """Stage the outputs of one run for clip ``stem`` and publish them together.
 
@@ -135,23 +157,25 @@ class OutputGeneration:
     def commit(self, written: dict[str, Path]) -> dict[str, Path]:
         """Move the staged ``written`` files into place, remove this clip's outputs of other
         generations, and return where each output now is. Ctrl-C and SIGTERM wait until the
-        folder is consistent (they are blocked for these few renames)."""
+        folder is consistent (they are blocked for these few renames), and so does another run
+        publishing into the same folder (a lock on it): the folder holds one run's files."""
         mask = getattr(signal, "pthread_sigmask", None)  # POSIX only
         old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if mask else None
         try:
-            published: dict[str, Path] = {}
-            for kind, final in self.final.items():
-                staged = written.get(kind)
-                try:
-                    if staged is not None:
-                        os.replace(staged, final)
-                        published[kind] = final
-                    elif kind not in self.keep:
-                        final.unlink(missing_ok=True)
-                except OSError as exc:
-                    raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
-            self.discard()
-            return published
+            with _folder_locked(self.out_dir):
+                published: dict[str, Path] = {}
+                for kind, final in self.final.items():
+                    staged = written.get(kind)
+                    try:
+                        if staged is not None:
+                            os.replace(staged, final)
+                            published[kind] = final
+                        elif kind not in self.keep:
+                            final.unlink(missing_ok=True)
+                    except OSError as exc:
+                        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
+                self.discard()
+                return published
         finally:
             if mask:
                 mask(signal.SIG_SETMASK, old)
