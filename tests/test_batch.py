@@ -490,6 +490,17 @@ def test_one_clip_is_counted_as_one_clip(tmp_path):
     assert '<p class="muted" id="counts">1 clip: 0 with findings' in page
 
 
+def test_a_one_frame_clips_line_says_1_frame():
+    """QA (session 24): a one-frame clip finished as "ok  b/one  (1 frames, …)"."""
+    from formcheck.batch.monitor import result_line
+    from formcheck.batch.task import ClipResult
+
+    line = result_line(ClipResult(key="b/one", status=ANALYSED, pose="inference", frames=1))
+    assert "(1 frame, pose inference," in line
+    line = result_line(ClipResult(key="b/two", status=ANALYSED, pose="saved", frames=2))
+    assert "(2 frames, pose reused," in line
+
+
 def test_an_output_folder_that_is_a_file_stops_the_batch_before_any_clip(tmp_path):
     """QA (session 22): --out naming a file posed every clip, failed each one on writing
     ("Not a directory") and then the summaries ("File exists"); the folder is checked first."""
