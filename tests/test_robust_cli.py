@@ -281,6 +281,21 @@ def test_a_failed_run_leaves_the_previous_generation_whole(tmp_path):
     assert all(p.read_text() == "old" for p in final.values())
 
 
+def test_a_folder_in_an_outputs_place_leaves_the_previous_generation_whole(tmp_path):
+    """A folder named like an output (clip.reps.csv/) failed the commit after the pose data
+    and report were moved in: the new report stood beside the old page (exit 9). It is
+    refused before any file moves."""
+    final = output_paths(tmp_path, "clip")
+    _fill(final, ("pose", "report", "html"), "old")
+    final["csv"].mkdir()
+    with pytest.raises(OutputError, match="a folder is in its place"), \
+            OutputGeneration(tmp_path, "clip") as gen:
+        gen.commit(_fill(gen.paths, ("pose", "report", "csv", "html"), "new"))
+    assert all(final[k].read_text() == "old" for k in ("pose", "report", "html"))
+    assert final["csv"].is_dir()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".formcheck-")]
+
+
 def test_overlay_only_keeps_its_inputs(tmp_path):
     final = output_paths(tmp_path, "clip")
     _fill(final, final, "old")

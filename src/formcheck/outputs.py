@@ -163,6 +163,13 @@ class OutputGeneration:
         old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if mask else None
         try:
             with _folder_locked(self.out_dir):
+                # A folder in an output's place would stop the renames part-way, leaving
+                # this run's first files beside the previous run's others: refuse it first.
+                for kind, final in self.final.items():
+                    if (kind in written or kind not in self.keep) and final.is_dir() \
+                            and not final.is_symlink():
+                        raise OutputError(f"cannot write {final}: a folder is in its place; "
+                                          "move or remove that folder")
                 published: dict[str, Path] = {}
                 for kind, final in self.final.items():
                     staged = written.get(kind)
