@@ -564,6 +564,9 @@ def test_a_ray_that_cannot_start_here_is_one_line_exit_7(tmp_path):
 def test_reanalyze_needs_a_batch_folder(tmp_path):
     proc = run_cli("reanalyze", str(tmp_path / "nothing"))
     assert proc.returncode == 3 and "batch folder not found" in one_error_line(proc)
+    (tmp_path / "a_file").write_text("x")  # QA (session 24): it read "not found"
+    proc = run_cli("reanalyze", str(tmp_path / "a_file"))
+    assert proc.returncode == 3 and "a_file is a file, not a batch folder" in one_error_line(proc)
     (tmp_path / "empty").mkdir()
     proc = run_cli("reanalyze", str(tmp_path / "empty"))
     assert proc.returncode == 3 and "no clips analysed" in one_error_line(proc)

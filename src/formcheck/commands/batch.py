@@ -237,7 +237,9 @@ def reanalyze(
 
         cfg = load_config(config, set_ or ())
         if not out.is_dir():
-            raise InputNotFoundError(f"batch folder not found: {out}")
+            raise InputNotFoundError(
+                f"{out} is a file, not a batch folder; give the folder `formcheck batch` "
+                "wrote (its --out)" if out.exists() else f"batch folder not found: {out}")
         items = []
         for path in sorted(out.rglob(f"*{STATE_SUFFIX}")):
             state = read_state(path)
