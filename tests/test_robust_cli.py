@@ -296,6 +296,39 @@ def test_a_folder_in_an_outputs_place_leaves_the_previous_generation_whole(tmp_p
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".formcheck-")]
 
 
+def test_a_clip_whose_name_is_near_the_limit_still_gets_its_outputs(tmp_path):
+    """QA (session 24): a clip named with 236 characters stopped with "cannot write in output
+    folder …: File name too long; pass another folder to --out" though each output's name fits
+    in 255 bytes: the staging folder's name (and a temp file's) added the stem to its own."""
+    from formcheck.fsutil import temp_path_for
+
+    stem = "a" * 236  # + ".annotated.mp4": 250 bytes
+    final = output_paths(tmp_path, stem)
+    with OutputGeneration(tmp_path, stem) as gen:
+        assert len(gen.stage.name) < 100
+        written = _fill(gen.paths, ("pose", "report"), "new")
+        written["video"] = gen.paths["video"]
+        temp_path_for(gen.paths["video"], suffix=".tmp.mp4").replace(written["video"])
+        gen.commit(written)
+    assert final["pose"].read_text() == "new" and final["video"].exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        final[k].name for k in ("pose", "report", "video"))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with OutputGeneration(tmp_path, stem) as gen:  # a killed run's stage, found by its key
+        stale = gen.stage.with_name(gen.stage.name.replace(f".{os.getpid()}.", f".{dead.pid}."))
+        stale.mkdir()
+        assert remove_abandoned_stages(tmp_path, stem) == [stale]
+
+
+def test_a_clip_name_too_long_for_its_outputs_says_so_before_any_work(tmp_path):
+    stem = "b" * 248  # + ".annotated.mp4": 262 bytes
+    with pytest.raises(OutputError, match=r"\.annotated\.mp4: the name is 262 bytes long, over "
+                       r"the 255 this folder allows; give the clip a shorter name$"):
+        OutputGeneration(tmp_path, stem)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_overlay_only_keeps_its_inputs(tmp_path):
     final = output_paths(tmp_path, "clip")
     _fill(final, final, "old")

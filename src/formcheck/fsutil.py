@@ -18,11 +18,17 @@ def _umask() -> int:
     return mask
 
 
+#: Characters of the target's name a temp file's name starts with: a target whose name is
+#: near the file system's limit (255 bytes) still gets a temp file beside it.
+_TEMP_NAME_CHARS = 48
+
+
 def temp_path_for(path: Path, suffix: str = ".tmp") -> Path:
     """Create an empty temp file in ``path``'s folder (created if needed) and return its path."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=suffix, dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix="." + path.name[:_TEMP_NAME_CHARS] + ".",
+                                   suffix=suffix, dir=path.parent)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -14,6 +14,7 @@ decoding or inference, so a bad ``--out`` is reported at once rather than after 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import signal
@@ -34,6 +35,25 @@ SUFFIXES: dict[str, str] = {
 }
 
 _STAGE_PREFIX = ".formcheck-"
+#: A stem longer than this (in bytes) is shortened in its staging folder's name.
+_STAGE_STEM_BYTES = 64
+
+
+def _stage_key(stem: str) -> str:
+    """``stem`` as its staging folder's name holds it: whole when short, else its start and a
+    hash of the whole, so the folder's name fits the file system's limit (255 bytes) for any
+    stem whose outputs do."""
+    if len(stem.encode("utf-8", "surrogateescape")) <= _STAGE_STEM_BYTES:
+        return stem
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"{stem[:12]}~{digest}"
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError):
+        return 255
 
 
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
@@ -95,10 +115,11 @@ def _pid_alive(pid: int) -> bool:
 def remove_abandoned_stages(out_dir: Path, stem: str) -> list[Path]:
     """Remove staging folders for ``stem`` whose process is gone; returns what was removed."""
     removed = []
-    pattern = os.path.join(glob.escape(str(out_dir)), f"{_STAGE_PREFIX}{glob.escape(stem)}.*")
+    key = _stage_key(stem)
+    pattern = os.path.join(glob.escape(str(out_dir)), f"{_STAGE_PREFIX}{glob.escape(key)}.*")
     for found in glob.glob(pattern):
         path = Path(found)
-        pid_part = path.name[len(_STAGE_PREFIX) + len(stem) + 1:].split(".", 1)[0]
+        pid_part = path.name[len(_STAGE_PREFIX) + len(key) + 1:].split(".", 1)[0]
         if not path.is_dir() or not pid_part.isdigit() or _pid_alive(int(pid_part)):
             continue
         shutil.rmtree(path, ignore_errors=True)
@@ -143,10 +164,15 @@ class OutputGeneration:
         self.stem = stem
         self.keep = frozenset(keep)
         self.final = output_paths(self.out_dir, stem)
+        longest = max(self.final.values(), key=lambda p: len(os.fsencode(p.name)))
+        if len(os.fsencode(longest.name)) > (limit := _name_max(self.out_dir)):
+            raise OutputError(
+                f"cannot write {longest}: the name is {len(os.fsencode(longest.name))} bytes "
+                f"long, over the {limit} this folder allows; give the clip a shorter name")
         remove_abandoned_stages(self.out_dir, stem)
         try:
             self.stage = Path(tempfile.mkdtemp(
-                prefix=f"{_STAGE_PREFIX}{stem}.{os.getpid()}.", dir=self.out_dir))
+                prefix=f"{_STAGE_PREFIX}{_stage_key(stem)}.{os.getpid()}.", dir=self.out_dir))
         except OSError as exc:
             raise OutputError(f"cannot write in output folder {self.out_dir}: "
                               f"{exc.strerror or exc}; pass another folder to --out") from exc
