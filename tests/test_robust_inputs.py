@@ -139,6 +139,27 @@ def test_truncation_reaches_the_report_notices(tmp_path):
     assert "truncated" in report.to_json()
 
 
+def test_a_truncated_files_page_says_its_length_is_the_headers(tmp_path):
+    """QA (session 24): a file cut at half its bytes read "Length 5.3 s, 159 frames" on the
+    page, above "Frames total 55" and "Duration 1.80 s": the length is the header's."""
+    import dataclasses as dc
+
+    from formcheck.pipeline import analyse
+    from formcheck.render.html import _summary_table
+    from formcheck.report import VideoInfo
+
+    seq = make_seq(40, decode={"frames_decoded": 40, "truncation": "the file is truncated: "
+                               "only 40 of the 120 frames its header lists could be decoded"})
+    report, _ = analyse(seq)
+    info = VideoInfo(path="cut.mp4", width=64, height=48, fps=30.0, frame_count=120,
+                     duration_s=4.0, rotation=0, codec="h264")
+    page = _summary_table(dc.replace(report, video=info))
+    assert ("4.0 s, 120 frames as its header states; only 40 decoded (the file is cut short)"
+            in page)
+    whole = _summary_table(dc.replace(report, video=info, notices=()))
+    assert "4.0 s, 120 frames</td>" in whole
+
+
 def _mp4_index_last(path: Path, n: int = 30, w: int = 64, h: int = 48) -> Path:
     """An MP4 written as most cameras and phones write one: the index (``moov``) at the end."""
     import av
