@@ -406,3 +406,32 @@ def test_thumbnails_are_kept_small_and_the_page_is_unchanged():
     assert _thumb_data_uri(thumb) == _thumb_data_uri(frame)
     small = frame[:240, :320]
     assert _thumbnail(small) is not small and np.array_equal(_thumbnail(small), small)
+
+
+def test_a_temp_file_a_thread_still_writes_is_removed_at_exit(tmp_path):
+    """QA (session 24): a second Ctrl-C while `live` saved a set stopped the process with its
+    recorder thread still encoding, and `.clip.recording.mp4.<random>.tmp.mp4` stayed in the
+    output folder. A temp file not moved into place is removed when the process exits; one
+    published stays."""
+    code = (
+        "import sys, threading, time\n"
+        "from pathlib import Path\n"
+        "from formcheck.fsutil import publish, temp_path_for\n"
+        "out = Path(sys.argv[1])\n"
+        "done = temp_path_for(out / 'clip.report.json')\n"
+        "done.write_text('{}')\n"
+        "publish(done, out / 'clip.report.json')\n"
+        "ready = threading.Event()\n"
+        "def encode():\n"
+        "    temp_path_for(out / 'clip.recording.mp4', suffix='.tmp.mp4')\n"
+        "    ready.set()\n"
+        "    time.sleep(60)\n"
+        "threading.Thread(target=encode, daemon=True).start()\n"
+        "ready.wait()\n"
+        "raise KeyboardInterrupt\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert "KeyboardInterrupt" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.report.json"]

@@ -499,3 +499,20 @@ def test_a_picture_size_change_renders_the_annotated_video(tmp_path):
     render_outputs(clip, seq, report, result.series, paths, write_html=False)
     info = probe_video(paths["video"])
     assert (info.width, info.height, info.frame_count) == (64, 48, 40)
+
+
+def test_ctrl_c_while_a_video_is_flushed_leaves_no_temp_file(tmp_path):
+    """QA (session 24): a second Ctrl-C while `live` saved a set, as the annotated video's
+    encoder flushed, left `.clip.annotated.mp4.<random>.tmp.mp4` in the output folder (only
+    an OSError there removed it)."""
+
+    class Interrupted:
+        def encode(self, frame=None):
+            raise KeyboardInterrupt
+
+    sink = VideoSink(tmp_path / "clip.annotated.mp4", 64, 48, 30.0)
+    sink.write(np.zeros((48, 64, 3), np.uint8), 0.0)
+    sink._stream = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        sink.close()
+    assert list(tmp_path.iterdir()) == []

@@ -529,9 +529,13 @@ class VideoSink:
                     self._container.mux(packet)
                 self._audio_in.close()
             self._container.close()
-        except OSError as exc:
-            self._tmp.unlink(missing_ok=True)
-            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+        except BaseException as exc:
+            # Also Ctrl-C while the encoder flushes (a second one, as `live` saves a set): the
+            # temp file must not stay behind in the output folder.
+            self._discard()
+            if isinstance(exc, OSError):
+                raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+            raise
         return publish(self._tmp, self.path)
 
     def abort(self) -> None:
@@ -539,12 +543,18 @@ class VideoSink:
         if self._closed:
             return
         self._closed = True
+        self._discard()
+
+    def _discard(self) -> None:
         try:
             self._container.close()
         except Exception:  # noqa: BLE001 - already failing; the temp file goes regardless
             pass
         if self._audio_in is not None:
-            self._audio_in.close()
+            try:
+                self._audio_in.close()
+            except Exception:  # noqa: BLE001 - as above
+                pass
         self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> VideoSink:
