@@ -624,3 +624,37 @@ def test_a_clip_stopped_while_its_video_is_drawn_keeps_its_previous_outputs(tmp_
     squat = replace(job, exercise="squat", settings_sha256="t")  # another report
     assert run_clip(squat, video, out, stop_while_drawing).status == INTERRUPTED
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_clip_stopped_before_its_redo_keeps_its_earlier_results_in_the_index(tmp_path):
+    """QA (session 24): Ctrl-C in `reanalyze` (or in a batch rerun with new settings) left
+    every clip not yet redone as an empty "interrupted" row, though its earlier outputs were
+    whole in the folder: the coach's index lost them. The row shows them, saying whose."""
+    from formcheck.batch.state import ClipState
+    from formcheck.batch.task import INTERRUPTED, ClipResult
+    from formcheck.commands.batch import _outcome as outcome_of
+
+    out_dir = tmp_path / "alice"
+    report = _report([_finding("rounded_back", 2, "severe", 15.0)])
+    report.save_json(out_dir / "squat.report.json")
+    (out_dir / "squat.report.html").write_text("<html></html>")
+    state = ClipState(source="/clips/alice/squat.mp4", athlete="alice", size=1, mtime_ns=1,
+                      source_sha256="x", model="full", model_sha256="y", exercise=None,
+                      settings_sha256="old", outputs={"report": "squat.report.json",
+                                                      "html": "squat.report.html"})
+    stopped = ClipResult(key="alice/squat", status=INTERRUPTED,
+                         error="not started: the batch was stopped")
+    (row,) = build_rows([outcome_of("alice/squat", "/clips/alice/squat.mp4", "alice", out_dir,
+                                    "squat", result=stopped, state=state)], tmp_path)
+    assert row.status == INTERRUPTED
+    assert row.error == ("not started: the batch was stopped; the results shown are from its "
+                         "previous run")
+    assert (row.reps, row.worst_severity, row.page) == (2, "severe", "alice/squat.report.html")
+    # Without an earlier run, or with its outputs gone, the row stays empty.
+    for earlier in (None, ClipState(**{**state.__dict__,
+                                       "outputs": {"report": "gone.report.json"}})):
+        (row,) = build_rows([outcome_of("alice/squat", "/clips/alice/squat.mp4", "alice",
+                                        out_dir, "squat", result=stopped, state=earlier)],
+                            tmp_path)
+        assert (row.reps, row.page, row.error) == (None, "", "not started: the batch was "
+                                                   "stopped")
