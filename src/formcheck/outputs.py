@@ -142,7 +142,10 @@ def _folder_locked(folder: Path) -> Iterator[None]:
         yield  # the renames that follow say what is wrong with the folder
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some network mounts): go on without
+            pass
         yield
     finally:
         os.close(fd)  # releases the lock
