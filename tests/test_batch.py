@@ -490,6 +490,17 @@ def test_one_clip_is_counted_as_one_clip(tmp_path):
     assert '<p class="muted" id="counts">1 clip: 0 with findings' in page
 
 
+def test_a_one_frame_clips_line_says_1_frame():
+    """QA (session 24): a one-frame clip finished as "ok  b/one  (1 frames, …)"."""
+    from formcheck.batch.monitor import result_line
+    from formcheck.batch.task import ClipResult
+
+    line = result_line(ClipResult(key="b/one", status=ANALYSED, pose="inference", frames=1))
+    assert "(1 frame, pose inference," in line
+    line = result_line(ClipResult(key="b/two", status=ANALYSED, pose="saved", frames=2))
+    assert "(2 frames, pose reused," in line
+
+
 def test_an_output_folder_that_is_a_file_stops_the_batch_before_any_clip(tmp_path):
     """QA (session 22): --out naming a file posed every clip, failed each one on writing
     ("Not a directory") and then the summaries ("File exists"); the folder is checked first."""
@@ -553,6 +564,9 @@ def test_a_ray_that_cannot_start_here_is_one_line_exit_7(tmp_path):
 def test_reanalyze_needs_a_batch_folder(tmp_path):
     proc = run_cli("reanalyze", str(tmp_path / "nothing"))
     assert proc.returncode == 3 and "batch folder not found" in one_error_line(proc)
+    (tmp_path / "a_file").write_text("x")  # QA (session 24): it read "not found"
+    proc = run_cli("reanalyze", str(tmp_path / "a_file"))
+    assert proc.returncode == 3 and "a_file is a file, not a batch folder" in one_error_line(proc)
     (tmp_path / "empty").mkdir()
     proc = run_cli("reanalyze", str(tmp_path / "empty"))
     assert proc.returncode == 3 and "no clips analysed" in one_error_line(proc)
@@ -610,3 +624,37 @@ def test_a_clip_stopped_while_its_video_is_drawn_keeps_its_previous_outputs(tmp_
     squat = replace(job, exercise="squat", settings_sha256="t")  # another report
     assert run_clip(squat, video, out, stop_while_drawing).status == INTERRUPTED
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_clip_stopped_before_its_redo_keeps_its_earlier_results_in_the_index(tmp_path):
+    """QA (session 24): Ctrl-C in `reanalyze` (or in a batch rerun with new settings) left
+    every clip not yet redone as an empty "interrupted" row, though its earlier outputs were
+    whole in the folder: the coach's index lost them. The row shows them, saying whose."""
+    from formcheck.batch.state import ClipState
+    from formcheck.batch.task import INTERRUPTED, ClipResult
+    from formcheck.commands.batch import _outcome as outcome_of
+
+    out_dir = tmp_path / "alice"
+    report = _report([_finding("rounded_back", 2, "severe", 15.0)])
+    report.save_json(out_dir / "squat.report.json")
+    (out_dir / "squat.report.html").write_text("<html></html>")
+    state = ClipState(source="/clips/alice/squat.mp4", athlete="alice", size=1, mtime_ns=1,
+                      source_sha256="x", model="full", model_sha256="y", exercise=None,
+                      settings_sha256="old", outputs={"report": "squat.report.json",
+                                                      "html": "squat.report.html"})
+    stopped = ClipResult(key="alice/squat", status=INTERRUPTED,
+                         error="not started: the batch was stopped")
+    (row,) = build_rows([outcome_of("alice/squat", "/clips/alice/squat.mp4", "alice", out_dir,
+                                    "squat", result=stopped, state=state)], tmp_path)
+    assert row.status == INTERRUPTED
+    assert row.error == ("not started: the batch was stopped; the results shown are from its "
+                         "previous run")
+    assert (row.reps, row.worst_severity, row.page) == (2, "severe", "alice/squat.report.html")
+    # Without an earlier run, or with its outputs gone, the row stays empty.
+    for earlier in (None, ClipState(**{**state.__dict__,
+                                       "outputs": {"report": "gone.report.json"}})):
+        (row,) = build_rows([outcome_of("alice/squat", "/clips/alice/squat.mp4", "alice",
+                                        out_dir, "squat", result=stopped, state=earlier)],
+                            tmp_path)
+        assert (row.reps, row.page, row.error) == (None, "", "not started: the batch was "
+                                                   "stopped")

@@ -376,6 +376,25 @@ def test_find_clips_and_expectation_paths(tmp_path):
         find_clips([tmp_path / "loop.mp4"])
 
 
+def test_a_folder_gives_every_video_batch_takes(tmp_path):
+    """QA: `check FOLDER` took only .mp4/.mov/.m4v/.avi/.mkv/.webm: a .ts clip checked by
+    name (`check clip.ts --update`) wrote clip.expect.toml, and then `check FOLDER` stopped
+    with "expectations without their clip … no video of that name beside it" (exit 3) beside
+    the clip. A folder now gives the videos `formcheck batch` takes."""
+    from formcheck.batch.inputs import VIDEO_SUFFIXES as BATCH_SUFFIXES
+    from formcheck.check.runner import orphan_expectations
+
+    names = ["a.ts", "b.MTS", "c.mpg", "d.gif", "e.mp4"]
+    for name in names + ["notes.txt", "a.expect.toml"]:
+        (tmp_path / name).write_bytes(b"x")
+    clips = find_clips([tmp_path])
+    assert [c.name for c in clips] == names
+    assert orphan_expectations([tmp_path], clips) == []
+    from formcheck.check import runner
+
+    assert runner.VIDEO_SUFFIXES == BATCH_SUFFIXES
+
+
 def test_a_folders_clip_that_is_a_broken_link_stops_the_check(tmp_path):
     """QA: `formcheck check FOLDER` left out a clip that was a broken symbolic link (or a
     loop) without a word: its expectations went unchecked and the run passed, where batch

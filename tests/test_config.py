@@ -137,6 +137,13 @@ def test_missing_file_is_input_error(tmp_path):
         load_config(tmp_path / "absent.toml")
 
 
+def test_a_folder_given_as_config_file_says_so(tmp_path):
+    """QA (session 24): `--config some_folder` read "config file not found" (it is there)."""
+    with pytest.raises(InputNotFoundError, match=r"^config file .* is a folder; give the TOML "
+                       "file to --config$"):
+        load_config(tmp_path)
+
+
 def test_a_ramp_s_ends_are_checked_on_the_final_settings(tmp_path):
     """Moving both ends of a ramp past each other is one change made in two settings: it
     holds in either order (only the result is checked, as ``ORDERED``); a file and a

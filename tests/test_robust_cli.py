@@ -242,6 +242,35 @@ def test_commit_publishes_one_generation(tmp_path):
     assert all(final[k].read_text() == "new" for k in published)
 
 
+def test_two_runs_committing_at_once_leave_one_generation(tmp_path, monkeypatch):
+    """Two `analyze` runs writing the same --out: while one moved its files into place the
+    other's could land between them (its pose data beside the first one's report and CSV).
+    Commits are one at a time: the folder holds one run's files, all of them."""
+    import threading
+
+    final = output_paths(tmp_path, "clip")
+    first = OutputGeneration(tmp_path, "clip")
+    second = OutputGeneration(tmp_path, "clip")
+    written_a = _fill(first.paths, final, "A")
+    written_b = _fill(second.paths, final, "B")
+    real_replace = os.replace
+    other = threading.Thread(target=second.commit, args=(written_b,))
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        if not other.is_alive() and other.ident is None:
+            other.start()  # the second run commits while the first is half-way
+            other.join(timeout=1.0)
+
+    monkeypatch.setattr(os, "replace", replace)
+    first.commit(written_a)
+    other.join(timeout=10)
+    assert not other.is_alive()
+    texts = {p.read_text() for p in final.values()}
+    assert texts == {"B"}, {k: p.read_text() for k, p in final.items()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in final.values())
+
+
 def test_a_failed_run_leaves_the_previous_generation_whole(tmp_path):
     final = output_paths(tmp_path, "clip")
     _fill(final, final, "old")
@@ -250,6 +279,54 @@ def test_a_failed_run_leaves_the_previous_generation_whole(tmp_path):
         raise RuntimeError("pose pass failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in final.values())
     assert all(p.read_text() == "old" for p in final.values())
+
+
+def test_a_folder_in_an_outputs_place_leaves_the_previous_generation_whole(tmp_path):
+    """A folder named like an output (clip.reps.csv/) failed the commit after the pose data
+    and report were moved in: the new report stood beside the old page (exit 9). It is
+    refused before any file moves."""
+    final = output_paths(tmp_path, "clip")
+    _fill(final, ("pose", "report", "html"), "old")
+    final["csv"].mkdir()
+    with pytest.raises(OutputError, match="a folder is in its place"), \
+            OutputGeneration(tmp_path, "clip") as gen:
+        gen.commit(_fill(gen.paths, ("pose", "report", "csv", "html"), "new"))
+    assert all(final[k].read_text() == "old" for k in ("pose", "report", "html"))
+    assert final["csv"].is_dir()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".formcheck-")]
+
+
+def test_a_clip_whose_name_is_near_the_limit_still_gets_its_outputs(tmp_path):
+    """QA (session 24): a clip named with 236 characters stopped with "cannot write in output
+    folder …: File name too long; pass another folder to --out" though each output's name fits
+    in 255 bytes: the staging folder's name (and a temp file's) added the stem to its own."""
+    from formcheck.fsutil import temp_path_for
+
+    stem = "a" * 236  # + ".annotated.mp4": 250 bytes
+    final = output_paths(tmp_path, stem)
+    with OutputGeneration(tmp_path, stem) as gen:
+        assert len(gen.stage.name) < 100
+        written = _fill(gen.paths, ("pose", "report"), "new")
+        written["video"] = gen.paths["video"]
+        temp_path_for(gen.paths["video"], suffix=".tmp.mp4").replace(written["video"])
+        gen.commit(written)
+    assert final["pose"].read_text() == "new" and final["video"].exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        final[k].name for k in ("pose", "report", "video"))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with OutputGeneration(tmp_path, stem) as gen:  # a killed run's stage, found by its key
+        stale = gen.stage.with_name(gen.stage.name.replace(f".{os.getpid()}.", f".{dead.pid}."))
+        stale.mkdir()
+        assert remove_abandoned_stages(tmp_path, stem) == [stale]
+
+
+def test_a_clip_name_too_long_for_its_outputs_says_so_before_any_work(tmp_path):
+    stem = "b" * 248  # + ".annotated.mp4": 262 bytes
+    with pytest.raises(OutputError, match=r"\.annotated\.mp4: the name is 262 bytes long, over "
+                       r"the 255 this folder allows; give the clip a shorter name$"):
+        OutputGeneration(tmp_path, stem)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_overlay_only_keeps_its_inputs(tmp_path):
@@ -329,3 +406,32 @@ def test_thumbnails_are_kept_small_and_the_page_is_unchanged():
     assert _thumb_data_uri(thumb) == _thumb_data_uri(frame)
     small = frame[:240, :320]
     assert _thumbnail(small) is not small and np.array_equal(_thumbnail(small), small)
+
+
+def test_a_temp_file_a_thread_still_writes_is_removed_at_exit(tmp_path):
+    """QA (session 24): a second Ctrl-C while `live` saved a set stopped the process with its
+    recorder thread still encoding, and `.clip.recording.mp4.<random>.tmp.mp4` stayed in the
+    output folder. A temp file not moved into place is removed when the process exits; one
+    published stays."""
+    code = (
+        "import sys, threading, time\n"
+        "from pathlib import Path\n"
+        "from formcheck.fsutil import publish, temp_path_for\n"
+        "out = Path(sys.argv[1])\n"
+        "done = temp_path_for(out / 'clip.report.json')\n"
+        "done.write_text('{}')\n"
+        "publish(done, out / 'clip.report.json')\n"
+        "ready = threading.Event()\n"
+        "def encode():\n"
+        "    temp_path_for(out / 'clip.recording.mp4', suffix='.tmp.mp4')\n"
+        "    ready.set()\n"
+        "    time.sleep(60)\n"
+        "threading.Thread(target=encode, daemon=True).start()\n"
+        "ready.wait()\n"
+        "raise KeyboardInterrupt\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert "KeyboardInterrupt" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.report.json"]

@@ -139,6 +139,27 @@ def test_truncation_reaches_the_report_notices(tmp_path):
     assert "truncated" in report.to_json()
 
 
+def test_a_truncated_files_page_says_its_length_is_the_headers(tmp_path):
+    """QA (session 24): a file cut at half its bytes read "Length 5.3 s, 159 frames" on the
+    page, above "Frames total 55" and "Duration 1.80 s": the length is the header's."""
+    import dataclasses as dc
+
+    from formcheck.pipeline import analyse
+    from formcheck.render.html import _summary_table
+    from formcheck.report import VideoInfo
+
+    seq = make_seq(40, decode={"frames_decoded": 40, "truncation": "the file is truncated: "
+                               "only 40 of the 120 frames its header lists could be decoded"})
+    report, _ = analyse(seq)
+    info = VideoInfo(path="cut.mp4", width=64, height=48, fps=30.0, frame_count=120,
+                     duration_s=4.0, rotation=0, codec="h264")
+    page = _summary_table(dc.replace(report, video=info))
+    assert ("4.0 s, 120 frames as its header states; only 40 decoded (the file is cut short)"
+            in page)
+    whole = _summary_table(dc.replace(report, video=info, notices=()))
+    assert "4.0 s, 120 frames</td>" in whole
+
+
 def _mp4_index_last(path: Path, n: int = 30, w: int = 64, h: int = 48) -> Path:
     """An MP4 written as most cameras and phones write one: the index (``moov``) at the end."""
     import av
@@ -407,3 +428,91 @@ def test_a_clip_of_too_few_frames_with_the_lifter_in_each_says_the_clip_is_short
     (reason,) = _clip_reasons(hidden)
     assert reason == ("a person was found in only 4 of the 12 frames (needs 10); "
                       "keep the lifter in the picture")
+
+
+# ------------------------------------------------------------------ picture size changes part-way
+def _size_changing_ts(path: Path, n: int = 20) -> Path:
+    """Two MPEG-TS pieces of different picture sizes joined byte for byte, as a capture or a
+    stream that switches resolution gives: 64x48 for ``n`` frames, then 64x32 (a bright
+    picture) for ``n`` more."""
+    import av
+
+    def piece(w: int, h: int, start: int, value: int) -> bytes:
+        part = path.with_suffix(f".{w}x{h}.ts")
+        with av.open(str(part), "w", format="mpegts") as out:
+            stream = out.add_stream("libx264", rate=30)
+            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+            for i in range(n):
+                frame = av.VideoFrame.from_ndarray(np.full((h, w, 3), value, np.uint8),
+                                                   format="bgr24")
+                frame.pts = start + i
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+            for packet in stream.encode():
+                out.mux(packet)
+        return part.read_bytes()
+
+    path.write_bytes(piece(64, 48, 0, 60) + piece(64, 32, n, 200))
+    return path
+
+
+def test_a_picture_size_change_is_fitted_to_the_first_size(tmp_path):
+    """A stream whose picture size changed part-way failed the render pass with
+    "overlay frame must be uint8 of shape (480, 640, 3), got uint8 (360, 640, 3)" (exit 10, no
+    outputs): every frame now comes at the first size, the later picture scaled into it with
+    its aspect kept (black bands), and the change is recorded for a notice."""
+    clip = _size_changing_ts(tmp_path / "switch.ts")
+    with FileSource(clip) as src:
+        frames = list(src)
+        change = src.size_change
+    assert len(frames) == 40
+    assert {f.image.shape for f in frames} == {(48, 64, 3)}
+    assert change is not None and change[1:] == ((64, 48), (64, 32))
+    assert change[0] == pytest.approx(frames[20].t_s)
+    late = frames[-1].image
+    assert late[:6].max() < 30 and late[-6:].max() < 30  # black bands above and below
+    assert late[10:38].min() > 150  # the picture itself, whole width
+
+
+def test_a_picture_size_change_is_a_notice():
+    from formcheck.notices import notices_for
+
+    seq = make_seq(40, decode={"frames_decoded": 40, "truncation": None,
+                               "size_change": {"t_s": 0.67, "from": [64, 48],
+                                               "to": [64, 32]}})
+    (notice,) = [n for n in notices_for(seq) if n.kind == "size_change"]
+    assert notice.start_s == pytest.approx(0.67)
+    assert notice.message.startswith("the picture's size changes at 0.67 s, from 64×48 to "
+                                     "64×32: frames of another size were scaled to fit")
+
+
+def test_a_picture_size_change_renders_the_annotated_video(tmp_path):
+    """The render pass decodes the clip again: it drew every frame at the pose data's size."""
+    from formcheck.io.video import probe_video
+    from formcheck.pipeline import analyse, output_paths, render_outputs
+
+    clip = _size_changing_ts(tmp_path / "switch.ts")
+    seq = make_seq(40)
+    report, result = analyse(seq)
+    paths = output_paths(tmp_path / "out", "switch")
+    paths["video"].parent.mkdir(parents=True)
+    render_outputs(clip, seq, report, result.series, paths, write_html=False)
+    info = probe_video(paths["video"])
+    assert (info.width, info.height, info.frame_count) == (64, 48, 40)
+
+
+def test_ctrl_c_while_a_video_is_flushed_leaves_no_temp_file(tmp_path):
+    """QA (session 24): a second Ctrl-C while `live` saved a set, as the annotated video's
+    encoder flushed, left `.clip.annotated.mp4.<random>.tmp.mp4` in the output folder (only
+    an OSError there removed it)."""
+
+    class Interrupted:
+        def encode(self, frame=None):
+            raise KeyboardInterrupt
+
+    sink = VideoSink(tmp_path / "clip.annotated.mp4", 64, 48, 30.0)
+    sink.write(np.zeros((48, 64, 3), np.uint8), 0.0)
+    sink._stream = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        sink.close()
+    assert list(tmp_path.iterdir()) == []

@@ -1255,6 +1255,9 @@ def load_config(path: Path | None = None, overrides: Sequence[str] = ()) -> Conf
         path = Path(path)
         toml = _toml_module()
         try:
+            if path.is_dir():
+                raise InputNotFoundError(f"config file {path} is a folder; give the TOML "
+                                         "file to --config")
             if not path.is_file():
                 raise InputNotFoundError(f"config file not found: {path}")
             table = toml.loads(path.read_text(encoding="utf-8"))

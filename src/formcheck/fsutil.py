@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import hashlib
 import os
@@ -18,14 +19,40 @@ def _umask() -> int:
     return mask
 
 
+#: Characters of the target's name a temp file's name starts with: a target whose name is
+#: near the file system's limit (255 bytes) still gets a temp file beside it.
+_TEMP_NAME_CHARS = 48
+
+
+#: Temp files ``temp_path_for`` made and ``publish`` has not moved into place, with the
+#: process that made each: the ones left when that process exits are removed then. A run
+#: stopped part-way (a second Ctrl-C while `live` saves a set, its writer threads still
+#: encoding) otherwise left ``.clip.recording.mp4.<random>.tmp.mp4`` in the output folder.
+_PENDING: dict[str, int] = {}
+
+
+@atexit.register
+def _remove_pending() -> None:
+    me = os.getpid()
+    for tmp, pid in list(_PENDING.items()):
+        if pid == me:  # not a parent's, inherited through fork
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
 def temp_path_for(path: Path, suffix: str = ".tmp") -> Path:
-    """Create an empty temp file in ``path``'s folder (created if needed) and return its path."""
+    """Create an empty temp file in ``path``'s folder (created if needed) and return its path.
+    Unless ``publish`` moves it into place, it is removed when this process exits."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=suffix, dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix="." + path.name[:_TEMP_NAME_CHARS] + ".",
+                                   suffix=suffix, dir=path.parent)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    _PENDING[tmp] = os.getpid()
     return Path(tmp)
 
 
@@ -37,6 +64,8 @@ def publish(tmp: Path, path: Path) -> Path:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        _PENDING.pop(str(tmp), None)
     return path
 
 

@@ -1,8 +1,8 @@
 """Notices: facts about the input that bear on every result, stated once in the report (and so
-on the terminal and the page): a truncated file, a single frame, gaps in the recording,
-jumps in the picture (camera cuts), frames whose pose was upside down, stretches where the
-lifter was out of view, more than one person in the picture, and a camera off level that
-the analysis levelled.
+on the terminal and the page): a truncated file, a picture size that changes part-way, a single
+frame, gaps in the recording, jumps in the picture (camera cuts), frames whose pose was upside
+down, stretches where the lifter was out of view, more than one person in the picture, and a
+camera off level that the analysis levelled.
 
 Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
 estimator stored in ``seq.extra``) and the config; no I/O.
@@ -27,6 +27,18 @@ def _truncation(seq: PoseSequence) -> list[Notice]:
         return []
     end = float(seq.t_s[-1]) if len(seq) else None
     return [Notice("truncated", f"{reason}; the frames that decode were analysed", end, None)]
+
+
+def _size_change(seq: PoseSequence) -> list[Notice]:
+    decode = seq.extra.get("decode")
+    change = decode.get("size_change") if isinstance(decode, dict) else None
+    if not isinstance(change, dict):
+        return []
+    (w0, h0), (w1, h1) = change["from"], change["to"]
+    at = float(change["t_s"])
+    return [Notice("size_change", f"the picture's size changes at {at:.2f} s, from {w0}×{h0} "
+                   f"to {w1}×{h1}: frames of another size were scaled to fit the first size, "
+                   "with black borders, the body's proportions kept", at, None)]
 
 
 def _time_gaps(seq: PoseSequence) -> list[Notice]:
@@ -132,6 +144,6 @@ def notices_for(seq: PoseSequence, config: Config | None = None) -> tuple[Notice
     config = config or Config()
     if len(seq) == 0:
         return tuple(_truncation(seq) + _people(seq))
-    return tuple(_truncation(seq) + _single_frame(seq) + _time_gaps(seq) + _picture_cuts(seq)
-                 + _camera_roll(seq, config) + _upside_down(seq) + _out_of_view(seq, config)
-                 + _people(seq))
+    return tuple(_truncation(seq) + _size_change(seq) + _single_frame(seq) + _time_gaps(seq)
+                 + _picture_cuts(seq) + _camera_roll(seq, config) + _upside_down(seq)
+                 + _out_of_view(seq, config) + _people(seq))

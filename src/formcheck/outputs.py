@@ -14,11 +14,13 @@ decoding or inference, so a bad ``--out`` is reported at once rather than after 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from formcheck.errors import OutputError
@@ -33,6 +35,25 @@ SUFFIXES: dict[str, str] = {
 }
 
 _STAGE_PREFIX = ".formcheck-"
+#: A stem longer than this (in bytes) is shortened in its staging folder's name.
+_STAGE_STEM_BYTES = 64
+
+
+def _stage_key(stem: str) -> str:
+    """``stem`` as its staging folder's name holds it: whole when short, else its start and a
+    hash of the whole, so the folder's name fits the file system's limit (255 bytes) for any
+    stem whose outputs do."""
+    if len(stem.encode("utf-8", "surrogateescape")) <= _STAGE_STEM_BYTES:
+        return stem
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return f"{stem[:12]}~{digest}"
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, OSError, ValueError):
+        return 255
 
 
 def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
@@ -94,15 +115,40 @@ def _pid_alive(pid: int) -> bool:
 def remove_abandoned_stages(out_dir: Path, stem: str) -> list[Path]:
     """Remove staging folders for ``stem`` whose process is gone; returns what was removed."""
     removed = []
-    pattern = os.path.join(glob.escape(str(out_dir)), f"{_STAGE_PREFIX}{glob.escape(stem)}.*")
+    key = _stage_key(stem)
+    pattern = os.path.join(glob.escape(str(out_dir)), f"{_STAGE_PREFIX}{glob.escape(key)}.*")
     for found in glob.glob(pattern):
         path = Path(found)
-        pid_part = path.name[len(_STAGE_PREFIX) + len(stem) + 1:].split(".", 1)[0]
+        pid_part = path.name[len(_STAGE_PREFIX) + len(key) + 1:].split(".", 1)[0]
         if not path.is_dir() or not pid_part.isdigit() or _pid_alive(int(pid_part)):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
+
+
+@contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself, so no lock file
+    is left behind): runs writing the same output folder at once publish one at a time."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield  # the renames that follow say what is wrong with the folder
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some network mounts): go on without
+            pass
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 class OutputGeneration:
@@ -121,10 +167,15 @@ class OutputGeneration:
         self.stem = stem
         self.keep = frozenset(keep)
         self.final = output_paths(self.out_dir, stem)
+        longest = max(self.final.values(), key=lambda p: len(os.fsencode(p.name)))
+        if len(os.fsencode(longest.name)) > (limit := _name_max(self.out_dir)):
+            raise OutputError(
+                f"cannot write {longest}: the name is {len(os.fsencode(longest.name))} bytes "
+                f"long, over the {limit} this folder allows; give the clip a shorter name")
         remove_abandoned_stages(self.out_dir, stem)
         try:
             self.stage = Path(tempfile.mkdtemp(
-                prefix=f"{_STAGE_PREFIX}{stem}.{os.getpid()}.", dir=self.out_dir))
+                prefix=f"{_STAGE_PREFIX}{_stage_key(stem)}.{os.getpid()}.", dir=self.out_dir))
         except OSError as exc:
             raise OutputError(f"cannot write in output folder {self.out_dir}: "
                               f"{exc.strerror or exc}; pass another folder to --out") from exc
@@ -135,23 +186,32 @@ class OutputGeneration:
     def commit(self, written: dict[str, Path]) -> dict[str, Path]:
         """Move the staged ``written`` files into place, remove this clip's outputs of other
         generations, and return where each output now is. Ctrl-C and SIGTERM wait until the
-        folder is consistent (they are blocked for these few renames)."""
+        folder is consistent (they are blocked for these few renames), and so does another run
+        publishing into the same folder (a lock on it): the folder holds one run's files."""
         mask = getattr(signal, "pthread_sigmask", None)  # POSIX only
         old = mask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if mask else None
         try:
-            published: dict[str, Path] = {}
-            for kind, final in self.final.items():
-                staged = written.get(kind)
-                try:
-                    if staged is not None:
-                        os.replace(staged, final)
-                        published[kind] = final
-                    elif kind not in self.keep:
-                        final.unlink(missing_ok=True)
-                except OSError as exc:
-                    raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
-            self.discard()
-            return published
+            with _folder_locked(self.out_dir):
+                # A folder in an output's place would stop the renames part-way, leaving
+                # this run's first files beside the previous run's others: refuse it first.
+                for kind, final in self.final.items():
+                    if (kind in written or kind not in self.keep) and final.is_dir() \
+                            and not final.is_symlink():
+                        raise OutputError(f"cannot write {final}: a folder is in its place; "
+                                          "move or remove that folder")
+                published: dict[str, Path] = {}
+                for kind, final in self.final.items():
+                    staged = written.get(kind)
+                    try:
+                        if staged is not None:
+                            os.replace(staged, final)
+                            published[kind] = final
+                        elif kind not in self.keep:
+                            final.unlink(missing_ok=True)
+                    except OSError as exc:
+                        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
+                self.discard()
+                return published
         finally:
             if mask:
                 mask(signal.SIG_SETMASK, old)

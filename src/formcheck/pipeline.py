@@ -110,7 +110,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from formcheck.io.video import FileSource
+    from formcheck.io.video import FileSource, size_change_fact
     from formcheck.memory import trimmed
     from formcheck.pose.estimator import (
         PoseEstimator,
@@ -168,6 +168,8 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
                             model=resolved.name)
     seq.extra["video"] = asdict(info)
     seq.extra["decode"] = {"frames_decoded": len(seq), "truncation": truncation}
+    if (change := size_change_fact(src.size_change)) is not None:
+        seq.extra["decode"]["size_change"] = change
     seq.extra["people"] = people
     if plan is not None:  # where the pose pass was cut (absent: one pass, as live makes)
         seq.extra["pose_segments_s"] = plan.boundaries_s()

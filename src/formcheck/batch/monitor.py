@@ -4,6 +4,7 @@ which clips are running) and one line per finished clip."""
 from __future__ import annotations
 
 from formcheck.batch.task import ANALYSED, FAILED, ClipResult
+from formcheck.report import counted
 
 #: Running clips named in the progress line (the rest are counted).
 SHOWN_RUNNING = 3
@@ -12,7 +13,7 @@ SHOWN_RUNNING = 3
 def result_line(r: ClipResult) -> str:
     if r.status == ANALYSED:
         pose = "pose reused" if r.pose == "saved" else "pose inference"
-        return f"ok      {r.key}  ({r.frames} frames, {pose}, {r.seconds:.1f} s)"
+        return f"ok      {r.key}  ({counted(r.frames, 'frame')}, {pose}, {r.seconds:.1f} s)"
     if r.status == FAILED:
         return f"FAILED  {r.key}  [exit {r.exit_code}] {r.error}"
     return f"stopped {r.key}  {r.error}"

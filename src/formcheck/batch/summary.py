@@ -131,11 +131,14 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
     outputs = dict(outcome.outputs)
     report: Report | None = None
     error, code, status = outcome.error or "", outcome.exit_code or None, outcome.status
-    if status in (ANALYSED, UP_TO_DATE) and "report" in outputs:
+    if status in (ANALYSED, UP_TO_DATE, INTERRUPTED) and "report" in outputs:
         try:
             report = Report.load(outcome.out_dir / outputs["report"])
         except FormcheckError as err:
-            status, error, code = FAILED, str(err), err.exit_code
+            if status == INTERRUPTED:  # its earlier run's outputs: shown only when readable
+                outputs = {}
+            else:
+                status, error, code = FAILED, str(err), err.exit_code
     link = {k: _rel(outcome.out_dir / v, root) for k, v in outputs.items()} if report else {}
     base = dict(athlete=outcome.athlete, clip=outcome.key, status=status, error=error,
                 exit_code=code, pose=outcome.pose or "", page=link.get("html", ""),

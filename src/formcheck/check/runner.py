@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from formcheck import __version__
+from formcheck.batch.inputs import VIDEO_SUFFIXES as BATCH_VIDEO_SUFFIXES
 from formcheck.check.compare import Outcome, compare
 from formcheck.check.expect import (
     EXPECT_SUFFIX,
@@ -29,8 +30,9 @@ from formcheck.check.expect import (
 )
 from formcheck.errors import FormcheckError, InputNotFoundError, OutputError
 
-#: Files a folder argument contributes (by suffix, case-insensitive).
-VIDEO_SUFFIXES: frozenset[str] = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
+#: Files a folder argument contributes (by suffix, case-insensitive): the videos
+#: ``formcheck batch`` takes, so a clip checked by name is found in its folder too.
+VIDEO_SUFFIXES: frozenset[str] = BATCH_VIDEO_SUFFIXES
 
 
 #: ``--cache-max-mb`` by default: a pose entry is 30-70 kB (a 10 s clip), so about ten thousand

@@ -101,12 +101,23 @@ def _file_facts(source: str) -> dict:
 
 
 def _outcome(clip_key, source, athlete, out_dir, stem, result=None, state=None):
+    """``state``: the clip's saved state (up to date: it lists the outputs; else what an
+    earlier run left, whose outputs a clip stopped before its new ones stay in place)."""
     from formcheck.batch.summary import ClipOutcome
-    from formcheck.batch.task import UP_TO_DATE
+    from formcheck.batch.task import INTERRUPTED, UP_TO_DATE
 
     if result is None:  # up to date: its saved state lists the outputs
         return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir,
                            stem=stem, status=UP_TO_DATE, outputs=tuple(state.outputs.items()))
+    if result.status == INTERRUPTED and state is not None and state.outputs \
+            and all((out_dir / name).is_file() for name in state.outputs.values()):
+        # Stopped before its new outputs were published: the earlier run's are whole and in
+        # place; the row shows them, saying whose they are, rather than an empty row.
+        return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir,
+                           stem=stem, status=INTERRUPTED,
+                           error=f"{result.error}; the results shown are from its previous "
+                           "run",
+                           outputs=tuple(state.outputs.items()))
     return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir, stem=stem,
                        status=result.status, error=result.error, exit_code=result.exit_code,
                        pose=result.pose, outputs=tuple(result.outputs.items()))
@@ -184,10 +195,10 @@ def batch(
         resolved = resolve_model(model)
         model_sha = file_sha256(resolved.path)
         settings = settings_sha256(cfg, ex, not no_video, person)
-        items, outcomes = [], {}
+        items, outcomes, states = [], {}, {}
         for clip in clips:
             out_dir = out / clip.rel_dir
-            state = read_state(state_path(out_dir, clip.stem))
+            state = states[clip.key] = read_state(state_path(out_dir, clip.stem))
             if not force and up_to_date(state, Path(clip.source), out_dir, model_sha, settings):
                 outcomes[clip.key] = _outcome(clip.key, clip.source, clip.athlete, out_dir,
                                               clip.stem, state=state)
@@ -204,7 +215,8 @@ def batch(
         results, interrupted = _run(items, engine, jobs, address, quiet)
         for item, res in zip(items, results, strict=True):
             outcomes[item.job.key] = _outcome(item.job.key, item.job.source, item.job.athlete,
-                                              item.out_dir, item.job.stem, result=res)
+                                              item.out_dir, item.job.stem, result=res,
+                                              state=states[item.job.key])
         ordered = [outcomes[c.key] for c in clips]
         _finish(ordered, skipped, out, interrupted, quiet)
     except FormcheckError as err:
@@ -237,8 +249,10 @@ def reanalyze(
 
         cfg = load_config(config, set_ or ())
         if not out.is_dir():
-            raise InputNotFoundError(f"batch folder not found: {out}")
-        items = []
+            raise InputNotFoundError(
+                f"{out} is a file, not a batch folder; give the folder `formcheck batch` "
+                "wrote (its --out)" if out.exists() else f"batch folder not found: {out}")
+        items, states = [], []
         for path in sorted(out.rglob(f"*{STATE_SUFFIX}")):
             state = read_state(path)
             if state is None or path.name.startswith("."):
@@ -256,11 +270,13 @@ def reanalyze(
                           **_file_facts(state.source_path or state.source))
             items.append(WorkItem(job=job, video=Path(state.source_path or state.source),
                                   out_dir=path.parent))
+            states.append(state)
         if not items:
             raise InputNotFoundError(f"no clips analysed by `formcheck batch` in {out}")
         results, interrupted = _run(items, Engine.local, jobs, None, quiet)
         outcomes = [_outcome(i.job.key, i.job.source, i.job.athlete, i.out_dir, i.job.stem,
-                             result=r) for i, r in zip(items, results, strict=True)]
+                             result=r, state=st)
+                    for i, r, st in zip(items, results, states, strict=True)]
         # The clips `batch` could not analyse have no pose data to redo: their rows (and the
         # inputs it skipped) stay in the summaries as they were.
         kept, skipped = unanalysed_in_summary(out, {i.job.key for i in items})

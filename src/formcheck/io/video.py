@@ -51,6 +51,31 @@ def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k)) if k else image
 
 
+def _fit(vf, width: int, height: int, fmt: str) -> np.ndarray:
+    """``vf``'s picture in ``fmt``, scaled to fit ``width`` x ``height`` with its aspect kept
+    and centred on black: a stream whose picture size changes part-way keeps one frame size,
+    and the body's proportions, for the pose pass, the analysis and the annotated video."""
+    scale = min(width / vf.width, height / vf.height)
+    w = max(1, min(width, round(vf.width * scale)))
+    h = max(1, min(height, round(vf.height * scale)))
+    image = vf.reformat(width=w, height=h, format=fmt).to_ndarray()
+    if (w, h) == (width, height):
+        return image
+    out = np.zeros((height, width) + image.shape[2:], dtype=image.dtype)
+    y0, x0 = (height - h) // 2, (width - w) // 2
+    out[y0:y0 + h, x0:x0 + w] = image
+    return out
+
+
+def size_change_fact(change: tuple[float, tuple[int, int], tuple[int, int]] | None
+                     ) -> dict | None:
+    """``FileSource.size_change`` as kept in a pose sequence's ``extra["decode"]``."""
+    if change is None:
+        return None
+    at, before, after = change
+    return {"t_s": float(at), "from": list(before), "to": list(after)}
+
+
 def check_readable(path: str | os.PathLike) -> Path:
     """``path`` as a Path if it is a file this process can read, else InputNotFoundError
     (exit 3): missing, a folder, or unreadable (also inside a folder the user may not read,
@@ -121,6 +146,9 @@ class FileSource:
         #: Frames yielded so far, and whether the file ended before its header's promise.
         self.frames_decoded = 0
         self._last_t = 0.0
+        #: The first frame whose picture size differs from the first one's, as
+        #: ``(t_s, (width, height) before, (width, height) after)``, upright; None if none.
+        self.size_change: tuple[float, tuple[int, int], tuple[int, int]] | None = None
         self._info = self._probe()
 
     # ------------------------------------------------------------------ facts
@@ -185,6 +213,10 @@ class FileSource:
         # FFmpeg pads rows (854 px of RGB is 2562 bytes, stored in 2592): MediaPipe reads its
         # input as packed rows, so RGB frames are made contiguous here, in the decode thread.
         contiguous = self.channels == "rgb"
+        size = (self._first.width, self._first.height)
+
+        def upright(wh: tuple[int, int]) -> tuple[int, int]:
+            return (wh[1], wh[0]) if self._rotation % 180 else wh
 
         def frames():
             first, self._first = self._first, None
@@ -203,7 +235,14 @@ class FileSource:
                 if last_t is not None and t <= last_t:
                     t = last_t + 1e-6
                 last_t = t
-                image = _rotate(vf.to_ndarray(format=fmt), self._rotation)
+                if (vf.width, vf.height) == size:
+                    image = vf.to_ndarray(format=fmt)
+                else:
+                    if self.size_change is None:
+                        self.size_change = (float(t), upright(size),
+                                            upright((vf.width, vf.height)))
+                    image = _fit(vf, *size, fmt)
+                image = _rotate(image, self._rotation)
                 if contiguous:
                     image = np.ascontiguousarray(image)
                 yield Frame(index=index, t_s=float(t), image=image, channels=self.channels)
@@ -490,9 +529,13 @@ class VideoSink:
                     self._container.mux(packet)
                 self._audio_in.close()
             self._container.close()
-        except OSError as exc:
-            self._tmp.unlink(missing_ok=True)
-            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+        except BaseException as exc:
+            # Also Ctrl-C while the encoder flushes (a second one, as `live` saves a set): the
+            # temp file must not stay behind in the output folder.
+            self._discard()
+            if isinstance(exc, OSError):
+                raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+            raise
         return publish(self._tmp, self.path)
 
     def abort(self) -> None:
@@ -500,12 +543,18 @@ class VideoSink:
         if self._closed:
             return
         self._closed = True
+        self._discard()
+
+    def _discard(self) -> None:
         try:
             self._container.close()
         except Exception:  # noqa: BLE001 - already failing; the temp file goes regardless
             pass
         if self._audio_in is not None:
-            self._audio_in.close()
+            try:
+                self._audio_in.close()
+            except Exception:  # noqa: BLE001 - as above
+                pass
         self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> VideoSink:

@@ -63,6 +63,11 @@ class ReplaySource:
         """What the file decoder found missing at the end (None when nothing is), once read."""
         return self._src.truncation
 
+    @property
+    def size_change(self):
+        """Where the file's picture size changed (``FileSource.size_change``), once read."""
+        return self._src.size_change
+
     def read(self) -> Frame | None:
         try:
             frame = next(self._frames)

@@ -25,6 +25,7 @@ from formcheck import pipeline
 from formcheck.config import Config, FaultThresholds
 from formcheck.errors import FormcheckError
 from formcheck.fsutil import file_sha256
+from formcheck.io.video import size_change_fact
 from formcheck.live.capture import Captured, FrameGrabber, Source
 from formcheck.live.cues import CuePlayer
 from formcheck.live.display import WARN_BGR, Window, draw_countdown, draw_hud, hud_layout
@@ -583,6 +584,9 @@ class LiveSession:
             info = self.info
             seq.extra["decode"] = {"frames_decoded": len(seq),
                                    "truncation": getattr(self.source, "truncation", None)}
+            change = size_change_fact(getattr(self.source, "size_change", None))
+            if change is not None:
+                seq.extra["decode"]["size_change"] = change
             seq.extra["source_sha256"] = file_sha256(self.replay_path)
         else:
             # A camera, a file replayed in real time (frames dropped) or in part: the data

@@ -184,6 +184,7 @@ def _decode_span(path: Path, seg: Segment, rotation: int, stop: threading.Event)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         tb = float(stream.time_base)
+        size = (stream.codec_context.width, stream.codec_context.height)
         if seg.seek_pts is not None:
             container.seek(seg.seek_pts, stream=stream, backward=True, any_frame=False)
         for vf in container.decode(stream):
@@ -195,6 +196,9 @@ def _decode_span(path: Path, seg: Segment, rotation: int, stop: threading.Event)
                 continue  # decoded for its references only
             if seg.keep_to is not None and vf.pts >= seg.keep_to:
                 return
+            if (vf.width, vf.height) != size:
+                # One pass (``FileSource``) fits such frames to the first one's size.
+                raise SegmentFailed("the picture size changes")
             image = np.ascontiguousarray(rotate_image(vf.to_ndarray(format="rgb24"), rotation))
             yield int(vf.pts), vf.pts * tb, image
 

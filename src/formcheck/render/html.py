@@ -186,6 +186,16 @@ def _estimate(est, confident: str = VIEW_CONFIDENCE) -> str:
     return f"{_e(est.name)} <span class='muted'>({_e(estimate_how(est, confident))})</span>"
 
 
+def _decoded_of_header(report: Report, header_frames: int) -> str:
+    """After a cut-short file's length (its header's): how many frames decoded, so the row
+    does not read as the length analysed."""
+    if not any(n.kind == "truncated" for n in report.notices) \
+            or report.frames_total >= header_frames:
+        return ""
+    return (f" as its header states; only {report.frames_total} decoded (the file is cut "
+            "short)")
+
+
 def _summary_table(report: Report) -> str:
     rows: list[tuple[str, str]] = [
         ("Exercise", _estimate(report.exercise, EXERCISE_CONFIDENCE)),
@@ -200,7 +210,8 @@ def _summary_table(report: Report) -> str:
             ("Frame", _e(f"{v.width}×{v.height}, {v.fps:.3g} fps"
                          + (f", {v.codec}" if v.codec else "")
                          + (f", rotated {v.rotation}°" if v.rotation else ""))),
-            ("Length", _e(f"{v.duration_s:.1f} s, {v.frame_count} frames")),
+            ("Length", _e(f"{v.duration_s:.1f} s, {v.frame_count} frames"
+                          + _decoded_of_header(report, v.frame_count))),
         ]
     if report.frames_total:
         share = report.frames_with_person / report.frames_total
