@@ -116,6 +116,27 @@ def test_same_named_clips_in_two_folders_keep_apart_in_junit(tmp_path, monkeypat
     assert case.get("classname") == "squat.mp4"
 
 
+def test_a_missing_pose_model_stops_the_run_before_any_clip(tmp_path, monkeypatch):
+    """No --model, and the model the expectations were written with is nowhere to be found:
+    one line naming how to obtain it, exit 5, as a missing --model gives; not every clip
+    failing on it in turn and the run ending "could not be checked" (exit 11)."""
+    from formcheck.pose import models as registry
+
+    for stem in (ROUNDED, "squat_good_side_m_avg"):
+        _copy_sample(stem, tmp_path)
+    empty = tmp_path / "no-models"
+    empty.mkdir()
+    monkeypatch.setenv("FORMCHECK_MODEL_DIR", str(empty))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(empty))
+    monkeypatch.setattr(registry, "_source_checkout_model_dir", lambda: empty)
+    out = invoke(str(tmp_path), "--no-cache")
+    assert out.exit_code == 5, out.output
+    err = out.stderr.strip()
+    assert err.count("\n") == 0 and err.startswith("error: pose model 'full'")
+    assert "formcheck models fetch full" in err
+    assert "ERROR" not in out.stdout  # stopped before any clip, not clip by clip
+
+
 def test_no_clips_and_bad_expect_file_usage(tmp_path):
     out = invoke(str(tmp_path))
     assert out.exit_code == 3 and "no video files" in out.stderr

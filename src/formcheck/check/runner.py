@@ -323,7 +323,7 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
         if old is not None and old.clip and old.clip != clip.name and not settings.update:
             raise ExpectationError(f"{expect_path}: clip: the expectations are for {old.clip}, "
                                    f"not {clip.name}; pass the right --expect")
-        model = settings.model or (old.made_with.model if old and old.made_with.model else None)
+        model = _clip_model(settings, old)
         person = settings.person or (old.made_with.person if old else "") or "auto"
         seq, resolved, res.pose_from_cache, notes, res.cache_entry = _pose(
             clip, model, settings.cache_dir, person)
@@ -371,9 +371,23 @@ def load_all(expect_paths: Sequence[Path]) -> list[Expectation | None]:
     return out
 
 
+def _clip_model(settings: CheckSettings, old: Expectation | None) -> str | None:
+    """The pose model a clip is posed with: ``--model``, else the one its expectations were
+    written with, else the default (None)."""
+    return settings.model or (old.made_with.model if old and old.made_with.model else None)
+
+
 def run_check(clips: Sequence[Path], expect_paths: Sequence[Path], settings: CheckSettings,
               on_result: Callable[[ClipCheck], None] | None = None) -> list[ClipCheck]:
+    from formcheck.pose.models import resolve_model
+
     olds = load_all(expect_paths)
+    # Every pose model the run needs is found before any clip is posed: a missing one stops
+    # the run (exit 5, naming how to obtain it), as a missing --model does, where each clip
+    # failed on it in turn and the run ended "could not be checked" (exit 11) (QA, session 24).
+    for model in dict.fromkeys(_clip_model(settings, old) for old in olds
+                               if old is not None or settings.update):
+        resolve_model(model)
     results = []
     names = clip_names(clips)
     for clip, path, old, name in zip(clips, expect_paths, olds, names, strict=True):
