@@ -4,7 +4,8 @@ JUnit XML; ``--update`` rewrites the expectations from the current results.
 Registered in ``formcheck.cli`` with ``app.command("check")(check)``. Exit codes: 0 every
 expectation met, 1 a mismatch, 11 a clip could not be checked (wins over 1), and the usual
 codes for problems that stop the whole run (7 a malformed expectations file or bad
-``--config``/``--set``/``--person``, 5 the ``--model`` given is missing, ...).
+``--config``/``--set``/``--person``, 5 a pose model the run needs is missing: the
+``--model`` given, or the one the expectations were written with, ...).
 """
 
 from __future__ import annotations
