@@ -86,9 +86,16 @@ def _progress(enabled: bool) -> Iterator:
         if not bar.live.is_started:
             bar.start()
         task = bar.add_task(labels.get(stage, stage), total=total)
+        shown = [total]
 
         def update(done: int) -> None:
-            bar.update(task, completed=done)
+            # A header that promised fewer frames than the file holds (a .ts stream's
+            # estimate) grows with the count: never "159/99" (as batch's bar does).
+            if shown[0] is not None and done > shown[0]:
+                shown[0] = done
+                bar.update(task, completed=done, total=done)
+            else:
+                bar.update(task, completed=done)
         return update
 
     try:
