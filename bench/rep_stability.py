@@ -15,8 +15,13 @@ Two kinds of set:
 * real clips' cached poses (``--poses DIR``: every ``*.npz`` in it; e.g. the 84 shared
   clips' ``/work/cache/s16/full3``): no true count, only how often it changes.
 
+``--every`` drops, instead of random frames, every frame in turn (``k=1``) and every pair of
+neighbouring frames (``k=2``), all the places a count could flip; ``--half`` also counts
+every set at half its frame rate (every other frame dropped: the odd ones, or the even ones
+after the first; the first and last kept), as a camera at half the rate would film it.
+
     python bench/rep_stability.py [DIR ...] [--poses DIR] [--drop 1,2,5] [--seeds 5]
-                                  [--list] [--set SECTION.FIELD=VALUE ...]
+                                  [--every] [--half] [--list] [--set SECTION.FIELD=VALUE ...]
 
 ``--list`` names every set whose count changed, with the counts seen. Without render
 folders and without ``--poses`` it reads ``eval_reps.py``'s default render folders; with
@@ -51,12 +56,36 @@ def dropped(seq: PoseSequence, k: int, rng: np.random.Generator) -> PoseSequence
     n = len(seq)
     if k <= 0 or n <= k + 2:
         return seq
-    drop = rng.choice(np.arange(1, n - 1), size=k, replace=False)
+    return without(seq, rng.choice(np.arange(1, n - 1), size=k, replace=False))
+
+
+def without(seq: PoseSequence, drop: np.ndarray) -> PoseSequence:
+    """``seq`` without the frames ``drop``; the frames kept keep their own timestamps."""
+    n = len(seq)
     keep = np.setdiff1d(np.arange(n), drop)
     per_frame = {f.name: getattr(seq, f.name) for f in dataclasses.fields(seq)
                  if isinstance(getattr(seq, f.name), np.ndarray)
                  and getattr(seq, f.name).shape[:1] == (n,)}
     return dataclasses.replace(seq, **{name: a[keep] for name, a in per_frame.items()})
+
+
+def draws(seq: PoseSequence, ks: list[int], seeds: int, every: bool, half: bool):
+    """``(label, sequence with frames dropped)`` for every draw: ``seeds`` random ones per
+    ``k`` of ``ks``, or with ``every`` each frame and each pair of neighbours in turn; with
+    ``half`` also the two half-rate sequences."""
+    n = len(seq)
+    if every:
+        for i in range(1, n - 1):
+            yield "k=1", without(seq, np.array([i]))
+        for i in range(1, n - 2):
+            yield "k=2", without(seq, np.array([i, i + 1]))
+    else:
+        for k in ks:
+            for seed in range(seeds):
+                yield f"k={k}", dropped(seq, k, np.random.default_rng(seed))
+    if half:
+        for first in (1, 2):
+            yield "half rate", without(seq, np.arange(first, n - 1, 2))
 
 
 def rep_count(seq: PoseSequence, config: Config) -> tuple[int, str]:
@@ -78,12 +107,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--poses", type=Path, help="a folder of real clips' cached poses (*.npz)")
     ap.add_argument("--drop", default="1,2,5", help="frames dropped, comma-separated")
     ap.add_argument("--seeds", type=int, default=5, help="random draws per k")
+    ap.add_argument("--every", action="store_true",
+                    help="drop every frame, and every pair of neighbours, in turn")
+    ap.add_argument("--half", action="store_true", help="also count at half the frame rate")
     ap.add_argument("--list", action="store_true", help="name every set whose count changed")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
                     help="a setting SECTION.FIELD=VALUE, as formcheck's --set")
     args = ap.parse_args(argv)
     config = load_config(None, args.overrides)
     ks = [int(k) for k in args.drop.split(",")]
+    labels = ["k=1", "k=2"] if args.every else [f"k={k}" for k in ks]
+    labels += ["half rate"] if args.half else []
     items: list[tuple[str, str, Path, int | None]] = []  # (kind, name, poses, truth)
     folders = args.folders or ([] if args.poses else [f for f in DEFAULT_RENDERS if f.is_dir()])
     for folder, name, _view, _ex, truth, poses in sets(folders):
@@ -107,28 +141,27 @@ def main(argv: list[str] | None = None) -> int:
         right[kind] += truth is not None and full == truth
         seen = []
         any_change = False
-        for k in ks:
-            for seed in range(args.seeds):
-                n, ex_k = rep_count(dropped(seq, k, np.random.default_rng(seed)), config)
-                total[kind, k] += 1
-                changed[kind, k] += n != full
-                relabelled[kind, k] += ex_k != ex
-                any_change |= n != full
-                seen.append(n)
+        for label, fewer in draws(seq, ks, args.seeds, args.every, args.half):
+            n, ex_k = rep_count(fewer, config)
+            total[kind, label] += 1
+            changed[kind, label] += n != full
+            relabelled[kind, label] += ex_k != ex
+            any_change |= n != full
+            seen.append(n)
         sets_changed[kind] += any_change
         if any_change:
             listed.append(f"{kind} {name}: {full} counted ({ex}"
                           f"{'' if truth is None else f', {truth} rendered'}), "
                           f"dropped frames: {sorted(Counter(seen).items())}")
-    print(f"count changed / draws ({args.seeds} seeds per k), recognised lift changed")
+    how = "every frame and pair" if args.every else f"{args.seeds} seeds per k"
+    print(f"count changed / draws ({how}), recognised lift changed")
     print()
-    print("| sets | n | right (full) | " + " | ".join(f"k={k}" for k in ks)
-          + " | sets ever changed |")
-    print("|---" * (len(ks) + 4) + "|")
+    print("| sets | n | right (full) | " + " | ".join(labels) + " | sets ever changed |")
+    print("|---" * (len(labels) + 4) + "|")
     for kind in ("rendered", "real"):
         if not total[kind]:
             continue
-        cells = [f"{changed[kind, k]}/{total[kind, k]} ({relabelled[kind, k]})" for k in ks]
+        cells = [f"{changed[kind, k]}/{total[kind, k]} ({relabelled[kind, k]})" for k in labels]
         ok = f"{right[kind]}/{total[kind]}" if kind == "rendered" else "–"
         print(f"| {kind} | {total[kind]} | {ok} | " + " | ".join(cells)
               + f" | {sets_changed[kind]} |")
