@@ -967,3 +967,59 @@ def test_a_replayed_set_with_dropped_frames_says_analyze_can_count_otherwise():
         assert note.message.startswith("frames not analysed: 2 of the 259 ")
         said = "`formcheck analyze` of the file reads every frame and can count the reps"
         assert (said in note.message) is not camera
+
+
+# ---------------------------------------------------------------------------- warm-up
+
+
+@pytest.mark.slow
+def test_the_models_warm_up_leaves_the_frames_poses_as_a_fresh_estimators(lite_model):
+    """Live mode (not lockstep) warms the pose models up before the first frame. The frames
+    must get the poses a fresh estimator gives them (as `formcheck analyze` does): the earlier
+    blank warm-up took time 0 ms, which moved the first frame to 1 ms and shifted the tracker's
+    smoothing of the next frames (up to 0.5 px on the back's outline)."""
+    from formcheck.io.video import FileSource
+    from formcheck.live.session import person_picture
+    from formcheck.pose.estimator import PoseEstimator
+
+    clip = Path(__file__).resolve().parents[1] / "samples" / "squat_good_side_m_avg.mp4"
+    frames = []
+    for frame in FileSource(clip):
+        frames.append((frame.image, frame.t_s))
+        if len(frames) == 12:
+            break
+    h, w = frames[0][0].shape[:2]
+    with PoseEstimator(lite_model) as fresh:
+        want = [fresh.process(image, t) for image, t in frames]
+        fresh_people = fresh.people.summary()
+    with PoseEstimator(lite_model) as est:
+        est.warm_up(w, h, person_picture(w, h))
+        assert est.people.frames == 0 and est.people.probed_max == 0
+        got = [est.process(image, t) for image, t in frames]
+        assert est.people.summary() == fresh_people
+    assert want[0].detected
+    for a, b in zip(got, want, strict=True):
+        for name in ("image_xy", "world_xyz", "visibility", "presence", "back_xy",
+                     "torso_flow", "flow_seen", "picture_cut"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+def test_the_warm_up_lifter_is_found_by_the_people_probe(lite_model):
+    """The warm-up's rendered lifter must be a picture the model finds someone in (else the
+    probe's set-up stays on the first real frame), at a narrow, a portrait and a wide size."""
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from formcheck.live.session import person_picture
+
+    opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=str(lite_model)),
+                                        running_mode=vision.RunningMode.IMAGE)
+    with vision.PoseLandmarker.create_from_options(opts) as lm:
+        for w, h in ((166, 360), (360, 640), (1280, 720)):
+            pic = person_picture(w, h)
+            assert pic.shape == (h, w, 3)
+            rgb = np.ascontiguousarray(cv2.cvtColor(pic, cv2.COLOR_BGR2RGB))
+            found = lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+            assert len(found.pose_landmarks) == 1, (w, h)
+

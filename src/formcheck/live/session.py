@@ -308,11 +308,12 @@ class LiveSession:
                 blank = np.zeros((self.info.height or 480, self.info.width or 640, 3),
                                  np.uint8)
                 if not self.grabber.lockstep:
-                    # The model's first call builds its graph (slow): not on a lifter's frame.
-                    est.process(blank, -1.0)
-                    # The blank is no footage: the set's first frame must not read as a cut
-                    # from it (a replayed file's record said "the picture jumps at 0.00 s").
-                    est.forget_previous_frame()
+                    # The models' first calls set them up (slow): not on a lifter's frame.
+                    # The frames keep their own times, and nothing of the warm-up is carried
+                    # into them (a replayed file's record said "the picture jumps at 0.00 s":
+                    # its first frame was compared with the blank).
+                    est.warm_up(blank.shape[1], blank.shape[0],
+                                person_picture(blank.shape[1], blank.shape[0]))
                 _warm_up(blank)
                 self.grabber.start()
                 self._loop(est)
@@ -751,6 +752,24 @@ def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dic
     if countdown_s is not None:
         draw_countdown(image, countdown_s)
     return draw_hud(image, lines, status, hud)
+
+
+def person_picture(width: int, height: int) -> np.ndarray:
+    """A ``width`` x ``height`` BGR picture of a standing lifter (rendered, no footage),
+    for the pose models' warm-up."""
+    import cv2
+
+    from formcheck.synth.clip import ClipRenderer
+    from formcheck.synth.scenario import Camera, Scenario
+
+    sc = Scenario(reps=1, camera=Camera(width=192, height=256, fps=1.0, distance_m=3.0))
+    lifter, _ = ClipRenderer(sc).render_frame(0)
+    scale = min(width / lifter.shape[1], height / lifter.shape[0])
+    w, h = max(1, round(lifter.shape[1] * scale)), max(1, round(lifter.shape[0] * scale))
+    out = np.full((height, width, 3), 96, np.uint8)
+    y, x = (height - h) // 2, (width - w) // 2
+    out[y:y + h, x:x + w] = cv2.resize(lifter, (w, h), interpolation=cv2.INTER_AREA)
+    return out
 
 
 def _warm_up(blank: np.ndarray) -> None:
