@@ -23,6 +23,7 @@ from formcheck.live.settings import LiveSettings
 from formcheck.pipeline import analyse
 from formcheck.pose.estimator import FramePose
 from formcheck.pose.landmarks import NUM_LANDMARKS, Landmark
+from formcheck.pose.sequence import PoseSequence
 from formcheck.report import Report
 
 # ---------------------------------------------------------------------------- capture
@@ -1023,3 +1024,93 @@ def test_the_warm_up_lifter_is_found_by_the_people_probe(lite_model):
             found = lm.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
             assert len(found.pose_landmarks) == 1, (w, h)
 
+
+class _StreamingCamera:
+    """A camera as a network stream behaves: from the moment it is opened it sends a frame
+    every ``1 / fps`` s; frames nobody read wait in the connection and come at once when read
+    late. Stamped as ``CameraSource`` stamps them: when read."""
+
+    def __init__(self, images: list[np.ndarray], fps: float) -> None:
+        from formcheck.report import VideoInfo
+
+        h, w = images[0].shape[:2]
+        self.info = VideoInfo(path="camera:test", width=w, height=h, fps=fps, frame_count=0,
+                              duration_s=0.0)
+        self.images, self.fps = images, fps
+        self.opened = time.monotonic()
+        self.index = 0
+
+    def read(self):
+        from formcheck.io.video import Frame
+
+        if self.index >= len(self.images):
+            return None
+        due = self.opened + self.index / self.fps
+        if due > time.monotonic():
+            time.sleep(due - time.monotonic())
+        frame = Frame(index=self.index, t_s=time.monotonic() - self.opened,
+                      image=self.images[self.index])
+        self.index += 1
+        return frame
+
+    def reopen(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.slow
+def test_a_cameras_frames_sent_while_the_models_load_are_not_a_burst(tmp_path, lite_model,
+                                                                     person_clip, monkeypatch):
+    """QA (session 24): an IP camera opened before the models loaded (seconds on a loaded
+    machine) sent frames nobody read; when the loop began they came in a burst, stamped a few
+    ms apart (2 s of movement squeezed into 0.1 s, speeds read 20 times too high), all but a
+    few dropped, and the record said "the pose model could not keep up". The camera is read
+    from the start: the set's frames keep the times they were sent at, and the frames sent
+    before the set are not counted as dropped by it."""
+    import formcheck.live.session as live_session
+    from formcheck.io.video import FileSource
+    from formcheck.live.session import LiveOptions, LiveSession
+
+    with FileSource(person_clip) as src:
+        images = [f.image for f in src]
+    images = images * 15  # 30 s at 10 fps: the set is ended by "q" long before
+    warm_up = live_session._warm_up
+
+    def slow_start(blank):  # the models take 2 s more to get ready
+        time.sleep(2.0)
+        warm_up(blank)
+
+    class QuitWindow:  # "q" once 15 frames were shown
+        shown = 0
+
+        def fit(self, width, height):
+            return width, height
+
+        def show(self, image):
+            self.shown += 1
+            return "q" if self.shown >= 15 else None
+
+        def poll(self):
+            return None
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(live_session, "_warm_up", slow_start)
+    cam = _StreamingCamera(images, fps=10.0)
+    opts = LiveOptions(out_dir=tmp_path, model=str(lite_model), stem="cam", headless=False,
+                       settings=LiveSettings(countdown_s=0.0))
+    result = LiveSession(cam, opts, is_camera=True, window=QuitWindow()).run()
+    assert len(result.sets) == 1 and result.error is None
+    seq = PoseSequence.load(tmp_path / "cam.pose.npz")
+    assert len(seq) == 15
+    # Frames sent 0.1 s apart stay about that far apart (dropped ones leave wider steps).
+    assert np.diff(seq.t_s).min() > 0.05, np.round(np.diff(seq.t_s), 3)
+    # The session's counts are of the frames sent from the loop's first frame on: those sent
+    # while the models loaded (2 s and more: 20 frames) were skipped, not dropped by the loop.
+    st = result.stats
+    assert st.read <= cam.index - 20, (st.read, cam.index)
+    # (the frame read last may be left untaken at the "q")
+    assert st.displayed + st.dropped <= st.read <= st.displayed + st.dropped + 1

@@ -299,11 +299,20 @@ class LiveSession:
         self._paused_from: State | None = None
         self._est: PoseEstimator | None = None
         self._stems: set[str] = set()  # the output names of this session's sets
+        self._first_seq: int | None = None  # the grabber's count of the loop's first frame
 
     # ------------------------------------------------------------------ loop
     def run(self) -> SessionResult:
         self.opts.out_dir.mkdir(parents=True, exist_ok=True)
+        # A camera sends frames from the moment it is opened: they are read from then on, as
+        # they arrive (the newest kept), while the models load. Left unread, they piled up (an
+        # IP camera's stream) and came in a burst when the loop began: seconds of movement
+        # stamped a fraction of a second apart, all but a few dropped, and the record blamed
+        # the pose model. A replayed file's clock starts at its first read: after the warm-up.
+        early = self.is_camera and not self.grabber.lockstep
         try:
+            if early:
+                self.grabber.start()
             with PoseEstimator(self.resolved.path, person=self.opts.person) as est:
                 blank = np.zeros((self.info.height or 480, self.info.width or 640, 3),
                                  np.uint8)
@@ -315,7 +324,8 @@ class LiveSession:
                     est.warm_up(blank.shape[1], blank.shape[0],
                                 person_picture(blank.shape[1], blank.shape[0]))
                 _warm_up(blank)
-                self.grabber.start()
+                if not early:
+                    self.grabber.start()
                 self._loop(est)
         except KeyboardInterrupt:
             pass  # Ctrl-C: end the set normally, below
@@ -325,8 +335,11 @@ class LiveSession:
                 self.window.close()
         self._end_set()
         self._finish_writing()
-        self.stats.read = self.grabber.read_count
-        self.stats.dropped = self.grabber.dropped
+        # The frames a camera sent before the loop took its first were skipped while the
+        # models loaded, not dropped by a loop that could not keep up.
+        skipped = self._first_seq if early and self._first_seq is not None else 0
+        self.stats.read = self.grabber.read_count - skipped
+        self.stats.dropped = self.grabber.dropped - skipped
         self.stats.reconnects = self.grabber.reconnects
         wav = self.cues.close() if self.cues is not None else None
         return SessionResult(sets=self.sets, stats=self.stats, error=self.grabber.error,
@@ -344,6 +357,8 @@ class LiveSession:
                         self._use_level(self._level_sampler.finish())
                     return
                 continue
+            if self._first_seq is None:
+                self._first_seq = cap.seq_no
             t0 = time.perf_counter()
             # MediaPipe's C++ side prints notices on the first frames with a person (the
             # estimator hides those of its first call, which here was the warm-up).
