@@ -573,6 +573,53 @@ def test_a_notice_about_the_input_on_a_narrow_frame_is_never_cut():
     assert np.array_equal(img[: rows.max() + lay.pad + 1], without[: rows.max() + lay.pad + 1])
 
 
+def test_a_picture_cut_notice_on_a_narrow_frame_keeps_its_times():
+    """QA (session 24): on a 166x360 frame, a clip whose picture jumped 3 times said only
+    "Note: the picture jumps 3 times" (the first clause), never when; on a portrait 360x640
+    frame the whole notice ran past its lines ("… missing from the footage)…"). The short
+    form keeps the times, with fewer words, and a notice too long for its lines is drawn in
+    its short form."""
+    from formcheck.notices import notices_for
+    from formcheck.render.overlay import _Layout
+
+    drawn: list[str] = []
+
+    class Recording(OverlayRenderer):
+        def _panel(self, frame, text, *args, **kwargs):
+            drawn.append(text)
+            return super()._panel(frame, text, *args, **kwargs)
+
+    for size, at, want in (
+            ((166, 360), [100, 110, 120], "Note: the picture jumps at 3.33, 3.67, 4.00 s"),
+            ((166, 360), [100, 110, 120, 130, 140, 150, 160],
+             "Note: the picture jumps at 3.33, 3.67, 4.00, 4.33, 4.67 s and 2 more"),
+            ((360, 640), [100, 110, 120, 130, 140, 150, 160],
+             "Note: the picture jumps at 3.33, 3.67, 4.00, 4.33, 4.67 s and 2 more")):
+        seq = make_sequence(*size)
+        cut = np.zeros(len(seq), bool)
+        cut[at] = True
+        seq = replace(seq, picture_cut=cut)
+        report = replace(make_report(), notices=notices_for(seq))
+        (notice,) = report.notices
+        assert notice.message.startswith(f"the picture jumps {len(at)} times: at 3.33 s, ")
+        r = Recording(report, seq, make_series(seq))
+        lay = _Layout.for_frame(seq.width, seq.height, r.style)
+        assert r.input_notices_at(100, short=True) == (want,)
+        lines = r.wrap(want, r.notice_px(lay), r.notice_place(100, *size, lay), lay, False,
+                       r.style.notice_max_lines)[0]
+        assert not lines[-1].endswith("…"), lines
+        drawn.clear()
+        r.draw(black(seq), 100)
+        assert want in drawn, (size, drawn)
+    # one jump: as before
+    seq = make_sequence(166, 360)
+    cut = np.zeros(len(seq), bool)
+    cut[100] = True
+    seq = replace(seq, picture_cut=cut)
+    r = OverlayRenderer(replace(make_report(), notices=notices_for(seq)), seq, make_series(seq))
+    assert r.input_notices_at(100, short=True) == ("Note: the picture jumps at 3.33 s",)
+
+
 # ---------------------------------------------------------------------------- banner
 def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_message():
     """QA session 7: on a 166x360 clip the banner was cut to "Rounded back outside a counted

@@ -300,22 +300,33 @@ class LiveSession:
         self._paused_from: State | None = None
         self._est: PoseEstimator | None = None
         self._stems: set[str] = set()  # the output names of this session's sets
+        self._first_seq: int | None = None  # the grabber's count of the loop's first frame
 
     # ------------------------------------------------------------------ loop
     def run(self) -> SessionResult:
         self.opts.out_dir.mkdir(parents=True, exist_ok=True)
+        # A camera sends frames from the moment it is opened: they are read from then on, as
+        # they arrive (the newest kept), while the models load. Left unread, they piled up (an
+        # IP camera's stream) and came in a burst when the loop began: seconds of movement
+        # stamped a fraction of a second apart, all but a few dropped, and the record blamed
+        # the pose model. A replayed file's clock starts at its first read: after the warm-up.
+        early = self.is_camera and not self.grabber.lockstep
         try:
+            if early:
+                self.grabber.start()
             with PoseEstimator(self.resolved.path, person=self.opts.person) as est:
                 blank = np.zeros((self.info.height or 480, self.info.width or 640, 3),
                                  np.uint8)
                 if not self.grabber.lockstep:
-                    # The model's first call builds its graph (slow): not on a lifter's frame.
-                    est.process(blank, -1.0)
-                    # The blank is no footage: the set's first frame must not read as a cut
-                    # from it (a replayed file's record said "the picture jumps at 0.00 s").
-                    est.forget_previous_frame()
+                    # The models' first calls set them up (slow): not on a lifter's frame.
+                    # The frames keep their own times, and nothing of the warm-up is carried
+                    # into them (a replayed file's record said "the picture jumps at 0.00 s":
+                    # its first frame was compared with the blank).
+                    est.warm_up(blank.shape[1], blank.shape[0],
+                                person_picture(blank.shape[1], blank.shape[0]))
                 _warm_up(blank)
-                self.grabber.start()
+                if not early:
+                    self.grabber.start()
                 self._loop(est)
         except KeyboardInterrupt:
             pass  # Ctrl-C: end the set normally, below
@@ -325,8 +336,11 @@ class LiveSession:
                 self.window.close()
         self._end_set()
         self._finish_writing()
-        self.stats.read = self.grabber.read_count
-        self.stats.dropped = self.grabber.dropped
+        # The frames a camera sent before the loop took its first were skipped while the
+        # models loaded, not dropped by a loop that could not keep up.
+        skipped = self._first_seq if early and self._first_seq is not None else 0
+        self.stats.read = self.grabber.read_count - skipped
+        self.stats.dropped = self.grabber.dropped - skipped
         self.stats.reconnects = self.grabber.reconnects
         wav = self.cues.close() if self.cues is not None else None
         return SessionResult(sets=self.sets, stats=self.stats, error=self.grabber.error,
@@ -344,6 +358,8 @@ class LiveSession:
                         self._use_level(self._level_sampler.finish())
                     return
                 continue
+            if self._first_seq is None:
+                self._first_seq = cap.seq_no
             t0 = time.perf_counter()
             # MediaPipe's C++ side prints notices on the first frames with a person (the
             # estimator hides those of its first call, which here was the warm-up).
@@ -755,6 +771,24 @@ def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dic
     if countdown_s is not None:
         draw_countdown(image, countdown_s)
     return draw_hud(image, lines, status, hud)
+
+
+def person_picture(width: int, height: int) -> np.ndarray:
+    """A ``width`` x ``height`` BGR picture of a standing lifter (rendered, no footage),
+    for the pose models' warm-up."""
+    import cv2
+
+    from formcheck.synth.clip import ClipRenderer
+    from formcheck.synth.scenario import Camera, Scenario
+
+    sc = Scenario(reps=1, camera=Camera(width=192, height=256, fps=1.0, distance_m=3.0))
+    lifter, _ = ClipRenderer(sc).render_frame(0)
+    scale = min(width / lifter.shape[1], height / lifter.shape[0])
+    w, h = max(1, round(lifter.shape[1] * scale)), max(1, round(lifter.shape[0] * scale))
+    out = np.full((height, width, 3), 96, np.uint8)
+    y, x = (height - h) // 2, (width - w) // 2
+    out[y:y + h, x:x + w] = cv2.resize(lifter, (w, h), interpolation=cv2.INTER_AREA)
+    return out
 
 
 def _warm_up(blank: np.ndarray) -> None:

@@ -469,6 +469,38 @@ class PoseEstimator:
         if self._flow is not None:
             self._start_flow(gated=self._flow_gate is not None)
 
+    def warm_up(self, width: int, height: int, person_bgr: np.ndarray | None = None) -> None:
+        """Make the models' slow first calls before a stream's first frame, on pictures that
+        are no footage, and leave the estimator as a fresh one would start the stream.
+
+        The tracker (VIDEO mode) runs once on a blank ``width`` x ``height`` frame, at a time
+        before any frame's (-1 s), so the stream keeps its own timestamps from 0 s on: its
+        detector and the frame conversions are set up. Nobody is in a blank frame, so its
+        landmark model first runs on the stream's first frame with a person; it cannot be run
+        on a picture of a person here, as the tracker's smoothing would carry that person's
+        landmark visibilities into the stream's first second. The people probe (IMAGE mode:
+        every frame on its own, nothing carried over) is made and run on ``person_bgr`` (a
+        picture of someone, e.g. a rendered lifter) and on the blank, so its first count of a
+        real frame, which runs beside that frame's inference, is not slowed by its set-up."""
+        blank = np.zeros((max(1, height), max(1, width), 3), np.uint8)
+        with _quiet_native_stderr(self._first_frame):
+            result = self._landmarker.detect_for_video(self.image_of(blank), -1000)
+            if self._probe_interval_s is not None:
+                if self._probe is None:
+                    self._probe = self._create(self._vision.RunningMode.IMAGE,
+                                               PEOPLE_PROBE_MAX, False)
+                    self._probe_pool = ThreadPoolExecutor(
+                        max_workers=1, thread_name_prefix="formcheck-people")
+                for picture in (person_bgr, blank):
+                    if picture is not None:
+                        rgb = picture[..., ::-1]
+                        self._probe.detect(self.image_of(rgb))
+        # The picture-cut check, the torso flow and the person selector's first calls, on the
+        # blank; then they start afresh.
+        self.pose_of(result, blank.shape[1], blank.shape[0], blank, -1.0)
+        self.people = PersonSelector(self.people.rule)
+        self.forget_previous_frame()
+
     def _start_flow(self, gated: bool) -> None:
         """A fresh torso flow and picture-cut check, with no previous frame (``gated``: the
         flow skips frames the gate finds still)."""

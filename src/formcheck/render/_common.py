@@ -479,6 +479,13 @@ def caveat_text(fault: str, caveat: str) -> str:
 NOTICE_VIDEO_CHARS = 100
 
 
+#: A picture-cut notice's times (``notices._picture_cuts``: "the picture jumps 3 times: at
+#: 1.00 s, 2.00 s, 3.00 s (a camera cut, …): …", or "… jumps at 2.00 s (…)"), for its short
+#: form.
+_JUMP_TIMES = re.compile(r"the picture jumps (?:\d+ times: )?at (?P<times>\d+\.\d+ s"
+                         r"(?:, \d+\.\d+ s)*(?: and \d+ more)?)(?= \(|[:;]|$)")
+
+
 def notice_text(message: str, short: bool = False) -> str:
     """The video's line for a notice about the input: ``Note: `` and the page's words (its
     "About this video" list; the terminal's ``note: …``), whole when short, else their first
@@ -487,9 +494,14 @@ def notice_text(message: str, short: bool = False) -> str:
     footage)") and, as ``caveat_text`` says it, where to read the rest. Made from the same
     words, so it cannot say something else. ``short`` (a narrow frame, whatever the length):
     the words up to the first "; " or ": " outside brackets, without the bracketed asides
-    ("the picture jumps at 2.00 s") nor the pointer to the report."""
+    ("the picture jumps at 2.00 s") nor the pointer to the report. A picture cut's short form
+    keeps its times, with fewer words: "the picture jumps at 1.00, 2.00, 3.00 s" (its first
+    clause, "the picture jumps 3 times", said nothing of when)."""
     if len(message) <= NOTICE_VIDEO_CHARS and not short:
         return f"Note: {message}"
+    jumps = _JUMP_TIMES.match(message) if short else None
+    if jumps is not None:
+        return "Note: the picture jumps at " + jumps["times"].replace(" s, ", ", ")
     depth, kept = 0, []
     for k, ch in enumerate(message):
         if ch == "(":

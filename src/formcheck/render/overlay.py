@@ -920,6 +920,12 @@ class OverlayRenderer:
                 y -= gap + self.gauge_height(gauge, index, lay, w)
         inputs = self.input_notices_at(index, short=narrow)
         px = self.notice_px(lay)
+        if not narrow:  # a notice too long for its lines gives its short form, never a cut one
+            inputs = tuple(
+                text if not self._laid(text, px, max_w, lay, False,
+                                       st.notice_max_lines)[0][-1].endswith("…") else short
+                for text, short in zip(inputs, self.input_notices_at(index, short=True),
+                                       strict=True))
         for text, bgr in [*((t, st.muted_text_bgr) for t in reversed(notices)),
                           *((t, st.text_bgr) for t in reversed(inputs))]:
             if bgr == st.text_bgr and y - gap - (self._laid(
