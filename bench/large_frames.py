@@ -10,10 +10,10 @@ side.
 frame rate (kept and reused); without it ``CLIP`` is run as it is. Then, for each cap in
 ``--caps`` (0: no cap), one ``formcheck analyze --no-html`` process (``--no-video`` unless
 ``--video``) with ``--set pose.max_side_px=CAP``, this checkout's code (``PYTHONPATH`` = the
-``src`` beside this script); its peak resident memory comes from the kernel's accounting of
-the child (``wait4``'s ``ru_maxrss``). Prints per cap: frames, wall and CPU seconds, peak MiB,
-and the ratio of each to the first cap's; and whether the runs' reports agree (reps, findings'
-values, verdicts). Clips made from third-party footage stay outside the repository.
+``src`` beside this script); its peak resident memory is the process's own high-water mark
+(``VmHWM``, read every 50 ms until it exits). Prints per cap: frames, wall and CPU seconds,
+peak MiB, and the ratio of each to the first cap's; and whether the runs' reports agree
+(reps, findings' values, verdicts). Clips made from third-party footage stay outside the repository.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,14 +68,35 @@ def run_once(clip: Path, cap: int, model: str, out: Path, video: bool, nice: int
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             preexec_fn=(lambda: os.nice(nice)) if nice else None)
+    # The peak is the process's own high-water mark (VmHWM, which exec starts afresh), read
+    # until it exits: wait4's ru_maxrss would count the fork of this process before the exec,
+    # which holds the scaled copy's frames.
+    hwm = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            try:
+                with open(f"/proc/{proc.pid}/status") as fh:
+                    for line in fh:
+                        if line.startswith("VmHWM:"):
+                            hwm[0] = max(hwm[0], int(line.split()[1]))
+            except OSError:
+                return
+            done.wait(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    done.set()
+    watcher.join()
     err = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     code = os.waitstatus_to_exitcode(status)
     report = next(out.glob("*.json"), None) if out.is_dir() else None
     data = json.loads(report.read_text()) if report is not None and code == 0 else {}
     return {"cap": cap, "rc": code, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_mib": usage.ru_maxrss / 1024.0, "report": data, "stderr": err[-400:]}
+            "peak_mib": hwm[0] / 1024.0, "report": data, "stderr": err[-400:]}
 
 
 def summary(report: dict) -> dict:

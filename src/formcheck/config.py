@@ -285,8 +285,9 @@ class PoseConfig:
     #: area-averaged) before the pose model, the back outline's mask and the torso's flow read
     #: them; every pixel position is mapped back to the source frame's pixels, and the
     #: annotated video keeps the source size. The model itself reads 256x256, so a 4K frame
-    #: holds nothing more for it: a 4K clip posed at 1920 px peaked at about a third of the
-    #: memory (bench/large_frames.py). 0: never scaled.
+    #: holds nothing more for it: `formcheck analyze --no-video` on a 3840x2160 clip peaked at
+    #: 802 MiB against 992 without the cap, 8K at 1663 against 2590, with the same findings
+    #: (bench/large_frames.py). 0: never scaled; else at least 480.
     max_side_px: int = 1920
 
 
