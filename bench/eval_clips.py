@@ -75,7 +75,10 @@ def view_group(view: str) -> str:
     return "other"
 
 
-def load_or_extract(clip: Path, poses: Path, extract: bool, model: str) -> PoseSequence | None:
+def load_or_extract(clip: Path, poses: Path, extract: bool, model: str,
+                    max_side: int | None = None) -> PoseSequence | None:
+    """The clip's cached poses, else (``extract``) posed now and cached; ``max_side``: the
+    pose pass's cap on the frame size (``--set pose.max_side_px=N``; None: the default)."""
     cached = poses / (clip.name + ".npz")
     if cached.is_file():
         return PoseSequence.load(cached)
@@ -83,7 +86,7 @@ def load_or_extract(clip: Path, poses: Path, extract: bool, model: str) -> PoseS
         return None
     from formcheck.pipeline import extract_pose
 
-    seq = extract_pose(clip, model, back_profile=True)
+    seq = extract_pose(clip, model, back_profile=True, max_side=max_side)
     seq.save(cached)
     return seq
 
@@ -410,7 +413,8 @@ def main() -> int:
     seqs: dict[str, PoseSequence] = {}
     missing = 0
     for item in labels:
-        seq = load_or_extract(args.clips / item["file"], args.poses, args.extract, args.model)
+        seq = load_or_extract(args.clips / item["file"], args.poses, args.extract, args.model,
+                              config.pose.max_side_px)
         if seq is None:
             missing += 1
         else:

@@ -277,6 +277,21 @@ class AssessConfig:
 
 
 @dataclass(frozen=True)
+class PoseConfig:
+    """How frames are handed to the pose model (the pose pass; poses saved by another setting
+    are not reused)."""
+
+    #: Frames whose longer side exceeds this many pixels are scaled down to it (aspect kept,
+    #: area-averaged) before the pose model, the back outline's mask and the torso's flow read
+    #: them; every pixel position is mapped back to the source frame's pixels, and the
+    #: annotated video keeps the source size. The model itself reads 256x256, so a 4K frame
+    #: holds nothing more for it: `formcheck analyze --no-video` on a 3840x2160 clip peaked at
+    #: 802 MiB against 992 without the cap, 8K at 1663 against 2590, with the same findings
+    #: (bench/large_frames.py). 0: never scaled; else at least 480.
+    max_side_px: int = 1920
+
+
+@dataclass(frozen=True)
 class ExerciseConfig:
     """Which lift (``analysis.exercise``): each exercise's profile of soft criteria scores
     0..1; the best wins when its score and its lead over the runner-up are high enough, else
@@ -818,6 +833,7 @@ class Config:
     view: ViewConfig = field(default_factory=ViewConfig)
     reps: RepConfig = field(default_factory=RepConfig)
     assess: AssessConfig = field(default_factory=AssessConfig)
+    pose: PoseConfig = field(default_factory=PoseConfig)
     exercise: ExerciseConfig = field(default_factory=ExerciseConfig)
     squat: FaultThresholds = field(default_factory=lambda: _default_faults("squat"))
     deadlift: FaultThresholds = field(default_factory=lambda: _default_faults("deadlift"))
@@ -852,6 +868,8 @@ class Range:
 
 
 _INF = math.inf
+#: ``PoseConfig.max_side_px``'s least value other than 0.
+MIN_POSE_SIDE_PX = 480
 _FRAC = Range(0.0, 1.0)
 _FRAC_POSITIVE = Range(0.0, 1.0, lo_open=True)
 _PCT = Range(0.0, 100.0, lo_open=True)
@@ -867,6 +885,9 @@ _BACK_POINT = Range(0, 16)
 #: e.g. a zero cut-off or ``filter_order=1000`` would otherwise fail later with a misleading
 #: reason (or a traceback).
 RANGES: dict[str, Range] = {
+    # 0: never scaled; else at least 480 px (MediaPipe reads 256x256, and the back outline's
+    # mask and the torso's flow want a few pixels across the trunk).
+    "PoseConfig.max_side_px": Range(0, 16384),  # and 0 or >= MIN_POSE_SIDE_PX
     "SignalConfig.max_gap_s": Range(0.0, 10.0),
     "SignalConfig.smooth_cutoff_hz": Range(0.0, 100.0, lo_open=True),
     "SignalConfig.twist_cutoff_hz": Range(0.0, 100.0, lo_open=True),
@@ -1125,6 +1146,9 @@ def validate_config(cfg: Config) -> Config:
                     raise ConfigError(f"{path}.{a}={va:g} must not exceed {path}.{b}={vb:g}")
         if isinstance(section, ExerciseConfig):
             _check_exercise_ramps(section, path)
+        if isinstance(section, PoseConfig) and 0 < section.max_side_px < MIN_POSE_SIDE_PX:
+            raise ConfigError(f"{path}.max_side_px={section.max_side_px} is too small: 0 (never "
+                              f"scale) or at least {MIN_POSE_SIDE_PX}")
         if isinstance(section, SignalConfig):
             span = section.back_profile_last_point - section.back_profile_first_point + 1
             if span < MIN_BACK_FIT_POINTS:
@@ -1135,7 +1159,7 @@ def validate_config(cfg: Config) -> Config:
 
 
 _FAULT_SECTIONS = tuple(f.name for f in fields(FaultThresholds))
-_TOP_SECTIONS = ("signal", "view", "reps", "assess", "exercise")
+_TOP_SECTIONS = ("signal", "view", "reps", "assess", "pose", "exercise")
 #: How a setting is named, for the errors about a name that is none.
 _SETTING_FORM = ("SECTION.FIELD=VALUE (e.g. rounded_back.min_held_flexion_deg=15), or "
                  "EXERCISE.SECTION.FIELD=VALUE for one exercise (e.g. deadlift.rounded_back."

@@ -93,7 +93,8 @@ def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
 def extract_pose(video: str | Path, model: str | None = None, *, back_profile: bool = True,
                  person: str = "auto", progress: Progress | None = None,
                  progress_for: Callable[[int | None], Progress] | None = None,
-                 workers: int | None = None, segments: bool = True) -> PoseSequence:
+                 workers: int | None = None, segments: bool = True,
+                 max_side: int | None = None) -> PoseSequence:
     """Decode ``video`` and run the pose model on every frame.
 
     ``model`` is a name (lite/full/heavy) or a path to a ``.task`` bundle (see
@@ -107,6 +108,10 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     the cores this process may use), each on its own tracker (``pose/segments.py``); the cut
     depends on the clip alone, so any number of workers gives the same poses. ``segments=False``
     runs one pass over the whole clip, as does any clip the plan cannot vouch for.
+
+    ``max_side``: frames longer than this are posed scaled down to it (``config.PoseConfig.
+    max_side_px``, its default where None; 0: never); the poses stay in the source frame's
+    pixels, and ``extra["posed_at"]`` records the size the model was given.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -115,6 +120,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     from formcheck.pose.estimator import (
         PoseEstimator,
         SequenceBuilder,
+        posed_size,
         prepare_frames,
         run_estimator,
     )
@@ -141,8 +147,12 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
             progress = progress_for(info.frame_count or None)
         # Frames are decoded straight to RGB and copied into MediaPipe images in the decode
         # thread; only inference runs here; results are kept as flat arrays, never frames.
+        if max_side is None:
+            max_side = _default_max_side()
+
         def make_estimator():
-            return PoseEstimator(resolved.path, back_profile=back_profile, person=person)
+            return PoseEstimator(resolved.path, back_profile=back_profile, person=person,
+                                 max_side=max_side)
 
         plan = plan_segments(video) if segments and person == "auto" else None
         split = None
@@ -158,7 +168,8 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
                                       capacity=min(info.frame_count + 16, _MAX_FRAMES_HINT))
             with make_estimator() as est:
                 for frame, pose in run_estimator(est,
-                                                 prefetch(prepare_frames(src), _POSE_PREFETCH)):
+                                                 prefetch(prepare_frames(src, max_side),
+                                                          _POSE_PREFETCH)):
                     builder.append(frame.t_s, pose)
                     if progress is not None:
                         progress(len(builder))
@@ -177,7 +188,37 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     seq.extra["model_sha256"] = model_sha.result()
     seq.extra[SCENE_LEVEL_KEY] = scene_level.result().as_extra()
     seq.extra["pose_pass"] = POSE_PASS_VERSION
+    posed = posed_size(info.width, info.height, max_side)
+    if posed != (info.width, info.height):
+        seq.extra[POSED_AT_KEY] = {"width": posed[0], "height": posed[1], "max_side_px": max_side}
     return seq
+
+
+#: ``extra`` key of the size frames were posed at, where the pose pass scaled them down
+#: (absent: posed at the source size).
+POSED_AT_KEY = "posed_at"
+
+
+def _default_max_side() -> int:
+    from formcheck.config import PoseConfig
+
+    return PoseConfig().max_side_px
+
+
+def posed_at_matches(seq: PoseSequence, max_side: int | None = None) -> bool:
+    """Whether ``seq``'s frames were posed at the size ``max_side`` (default: the config's)
+    would pose them at now: a cached pose of a large clip made under another cap (or none) is
+    not reused. Clips within the cap carry no record and always match."""
+    from formcheck.pose.estimator import posed_size
+
+    if max_side is None:
+        max_side = _default_max_side()
+    width, height = seq.width, seq.height
+    want = posed_size(width, height, max_side)
+    got = seq.extra.get(POSED_AT_KEY)
+    if not isinstance(got, dict):
+        return want == (width, height)
+    return (got.get("width"), got.get("height")) == want
 
 
 def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile: bool,
@@ -239,8 +280,8 @@ def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile
 
 
 def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = None,
-                source_sha256: str | None = None, person: str | None = None
-                ) -> PoseSequence | None:
+                source_sha256: str | None = None, person: str | None = None,
+                max_side: int | None = None) -> PoseSequence | None:
     """The saved ``pose_path`` if it was made from exactly this video's bytes by the model
     ``model`` resolves to (same bundle bytes) and by this pose pass (``POSE_PASS_VERSION``),
     else None. Lets batch, check and reruns skip pose inference without ever mixing pose data
@@ -249,7 +290,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
     ``source_sha256``: ``file_sha256(video)`` when the caller already has it (saves reading
     the clip a second time); computed here otherwise. ``person``: the rule that picks the
     lifter among several people (``--person``); poses that followed another rule are not
-    reused (None: any rule)."""
+    reused (None: any rule). ``max_side``: the pose pass's cap on the frame size
+    (``posed_at_matches``; None: the config's default)."""
     from formcheck.pose.models import resolve_model
 
     pose_path = Path(pose_path)
@@ -265,6 +307,8 @@ def cached_pose(video: str | Path, pose_path: str | Path, model: str | None = No
         return None  # made by another pose pass (its back outline, say)
     if person is not None and (seq.extra.get("people") or {}).get("rule", "auto") != person:
         return None  # followed another of several people
+    if not posed_at_matches(seq, max_side):
+        return None  # a large clip posed at another size (``config.PoseConfig.max_side_px``)
     if source_sha256 is None:
         source_sha256 = file_sha256(video)
     if seq.extra.get("source_sha256") != source_sha256:
@@ -611,6 +655,7 @@ def analyze_video(video: str | Path, out_dir: str | Path, *, model: str | None =
         paths = gen.paths
         _import_beside_inference(render=write_video or write_html)
         seq = extract_pose(video, model, person=person, workers=workers,
+                           max_side=config.pose.max_side_px if config is not None else None,
                            progress_for=(lambda total: progress("pose", total))
                            if progress else None)
         written = {"pose": seq.save(paths["pose"])}

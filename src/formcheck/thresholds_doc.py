@@ -25,7 +25,7 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("_deg_s3", "deg/s³"), ("_deg_s", "deg/s"), ("_deg", "degrees"), ("_pct", "% of torso"),
     ("_hz", "Hz"), ("_s", "seconds"), ("_frac", "fraction"), ("_ratio", "leg lengths"),
     ("_torso_s", "torso lengths/s"), ("_leg_lengths", "leg lengths"),
-    ("_arm_lengths", "arm lengths"),
+    ("_arm_lengths", "arm lengths"), ("_px", "pixels"),
 )
 _COMMENT = re.compile(r"^\s*#:\s?(.*)$")
 _FIELD = re.compile(r"^\s*(\w+)\s*:\s*[\w\[\]| .]+(=.*)?$")

@@ -142,8 +142,9 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
         result.pose = "saved"
     else:
         _check_model(job)
+        max_side = job.config.pose.max_side_px if job.config is not None else None
         seq = None if job.force else pipeline.cached_pose(video, paths["pose"], job.model,
-                                                          person=job.person)
+                                                          person=job.person, max_side=max_side)
         result.pose = "saved" if seq is not None else "inference"
     if seq is None:
         def frames_callback(total: int | None):
@@ -153,7 +154,7 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
         # One core per clip: the batch already runs a clip per core. The segments still
         # run (one after another), so a clip gets the same poses as `formcheck analyze`.
         seq = pipeline.extract_pose(video, job.model, progress_for=frames_callback, workers=1,
-                                    person=job.person)
+                                    person=job.person, max_side=max_side)
     else:
         progress("total", len(seq))
     # The clip as the coach named it, wherever a worker read its bytes from.

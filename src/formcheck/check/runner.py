@@ -266,7 +266,8 @@ def legacy_pose_cache_path(cache_dir: Path, clip: Path, model_name: str) -> Path
     return cache_dir / f"{clip.stem}.{model_name}.pose.npz"
 
 
-def _pose(clip: Path, model: str | None, cache_dir: Path | None, person: str = "auto"):
+def _pose(clip: Path, model: str | None, cache_dir: Path | None, person: str = "auto",
+          max_side: int | None = None):
     """The clip's pose data (from the cache when valid) and the resolved model; ``person``:
     the rule that picks the lifter among several people (poses cached for another rule are
     never used).
@@ -285,11 +286,11 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None, person: str = "
         clip_sha = file_sha256(clip)
         cache = pose_cache_path(cache_dir, clip_sha, resolved.name, person)
         seq = pipeline.cached_pose(clip, cache, str(resolved.path), source_sha256=clip_sha,
-                                   person=person)
+                                   person=person, max_side=max_side)
         if seq is None and person == "auto":
             legacy = legacy_pose_cache_path(cache_dir, clip, resolved.name)
             seq = pipeline.cached_pose(clip, legacy, str(resolved.path), source_sha256=clip_sha,
-                                       person=person)
+                                       person=person, max_side=max_side)
             if seq is not None:
                 try:
                     os.replace(legacy, cache)
@@ -298,7 +299,8 @@ def _pose(clip: Path, model: str | None, cache_dir: Path | None, person: str = "
                                  f"{exc.strerror or exc}")
     from_cache = seq is not None
     if seq is None:
-        seq = pipeline.extract_pose(clip, str(resolved.path), person=person)
+        seq = pipeline.extract_pose(clip, str(resolved.path), person=person,
+                                    max_side=max_side)
         if cache is not None:
             try:
                 seq.save(cache)
@@ -326,7 +328,8 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
         model = _clip_model(settings, old)
         person = settings.person or (old.made_with.person if old else "") or "auto"
         seq, resolved, res.pose_from_cache, notes, res.cache_entry = _pose(
-            clip, model, settings.cache_dir, person)
+            clip, model, settings.cache_dir, person,
+            settings.config.pose.max_side_px if settings.config is not None else None)
         report, _ = pipeline.analyse(seq, config=settings.config)
         made_with = Provenance(model=resolved.name, model_sha256=file_sha256(resolved.path),
                                formcheck=__version__, mediapipe=pose_library_version(),

@@ -53,6 +53,31 @@ PEOPLE_PROBE_SLOW_INTERVAL_S = 3.0
 
 #: Mask value that counts as "person".
 MASK_THRESHOLD = 0.5
+#: Frames longer than this on either side are scaled down to it before the model
+#: (``config.PoseConfig.max_side_px``, whose default this is; 0: never).
+DEFAULT_MAX_SIDE_PX = 1920
+
+
+def posed_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """The size a ``width`` x ``height`` frame is posed at: itself when its longer side is
+    at most ``max_side`` (or ``max_side`` is 0/None), else scaled down to it, aspect kept."""
+    longer = max(width, height)
+    if not max_side or longer <= max_side:
+        return width, height
+    s = max_side / longer
+    return max(1, round(width * s)), max(1, round(height * s))
+
+
+def posed_image(image: np.ndarray, max_side: int | None) -> np.ndarray:
+    """``image`` (H, W, C) as the pose pass reads it: itself (not copied) when it is within
+    ``max_side``, else scaled down to ``posed_size`` by area averaging."""
+    h, w = image.shape[:2]
+    size = posed_size(w, h, max_side)
+    if size == (w, h):
+        return image
+    import cv2
+
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 @dataclass(frozen=True)
@@ -266,7 +291,8 @@ class PoseEstimator:
                  people_probe_interval_s: float = PEOPLE_PROBE_INTERVAL_S,
                  people_probe_backoff: bool = False,
                  running_mode: str = "video", torso_flow: bool = True,
-                 flow_every_frame: bool = False) -> None:
+                 flow_every_frame: bool = False,
+                 max_side: int | None = DEFAULT_MAX_SIDE_PX) -> None:
         """``num_poses`` people are looked for per frame; ``person`` (a ``PERSON_RULES`` rule)
         picks the lifter among them, consistently over time (``pose/people.py``).
 
@@ -284,7 +310,9 @@ class PoseEstimator:
         measure the torso's optical flow from frame to frame (the twist's image cue) when
         ``pose_of`` is given the frame's pixels: only on frames near square-on, where the twist
         rule reads it (``pose.flow.FlowGate``; NaN on the others), or on every frame with
-        ``flow_every_frame``."""
+        ``flow_every_frame``. ``max_side``: frames longer than this are posed scaled down to it
+        (``posed_image``; ``process``/``process_rgb`` scale them here, ``prepare_frames``
+        where frames are decoded); the poses are in the source frame's pixels all the same."""
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -294,6 +322,7 @@ class PoseEstimator:
         self._vision = vision
         self.model_path = Path(model_path)
         self.back_profile = back_profile
+        self.max_side = max_side
         self._flow = self._flow_gate = self._cuts = None
         self._facing = 0.0  # the last frame's feet direction across the picture (pose_of)
         self._flow_owner = None  # what keeps the flow's previous frame's pixels alive
@@ -417,16 +446,25 @@ class PoseEstimator:
         come in frame order. ``image``: the frame's RGB pixels (an ndarray, or the MediaPipe
         image), for the torso's optical flow against the previous frame given; ``t_s``, the
         frame's time, lets the flow's gate skip frames turned away from square-on (without
-        it every frame is measured)."""
+        it every frame is measured). The model may have been given the frame scaled down
+        (``posed_image``): landmarks, outline and flow come back in ``width`` x ``height``
+        pixels all the same."""
         pose = self._pose_of(result, width, height)
         if self._flow is None or image is None:
             return pose
         pixels = image.numpy_view() if hasattr(image, "numpy_view") else image
         cut = self._cuts.step(pixels)[0]
+        ph, pw = pixels.shape[:2]
+        xy, across = pose.image_xy, None
+        if (pw, ph) != (width, height):  # posed scaled down: the flow reads its pixels
+            xy = xy * np.array([pw / width, ph / height], np.float32)
+            across = np.float32(width / pw)
         if self._flow_gate is None or t_s is None or self._flow_gate.wants(t_s, pose.world_xyz):
-            flow, seen = self._flow.read(pixels, pose.image_xy, rgb=True)
+            flow, seen = self._flow.read(pixels, xy, rgb=True)
+            if across is not None:
+                flow = flow * across
         else:
-            flow, seen = self._flow.keep(pixels, pose.image_xy), float("nan")
+            flow, seen = self._flow.keep(pixels, xy), float("nan")
         self._flow_owner = image
         return replace(pose, torso_flow=flow, flow_seen=seen, picture_cut=cut)
 
@@ -454,7 +492,13 @@ class PoseEstimator:
                 # that did (frames come in order): a goblet squat's hidden feet let the
                 # face/knees/toes vote put the back on the chest for eight frames.
                 self._facing = _feet_facing(image_xy, visibility) or self._facing
-                back = sample_back_outline(mask, image_xy, visibility, facing=self._facing)
+                mh, mw = mask.shape[:2]
+                if (mw, mh) == (width, height):
+                    back = sample_back_outline(mask, image_xy, visibility, facing=self._facing)
+                else:  # the mask of a frame posed scaled down: read there, mapped back
+                    to_mask = np.array([mw / width, mh / height], np.float32)
+                    back = sample_back_outline(mask, image_xy * to_mask, visibility,
+                                               facing=self._facing) / to_mask
             else:
                 back = np.full((BACK_PROFILE_POINTS, 2), np.nan, np.float32)
         return FramePose(image_xy=image_xy, world_xyz=world, visibility=visibility,
@@ -511,9 +555,11 @@ class PoseEstimator:
         self._flow_owner = None
 
     def process_rgb(self, image_rgb: np.ndarray, t_s: float) -> FramePose:
-        """One frame, RGB (the layout MediaPipe wants: no conversion), start to finish."""
+        """One frame, RGB (the layout MediaPipe wants: no conversion), start to finish; posed
+        scaled down where longer than ``max_side``, its pose in ``image_rgb``'s pixels."""
         h, w = image_rgb.shape[:2]
-        return self.pose_of(self.detect(self.image_of(image_rgb), t_s), w, h, image_rgb, t_s)
+        posed = posed_image(image_rgb, self.max_side)
+        return self.pose_of(self.detect(self.image_of(posed), t_s), w, h, posed, t_s)
 
     def process(self, image_bgr: np.ndarray, t_s: float) -> FramePose:
         """One frame, BGR (OpenCV's layout, e.g. from a camera), start to finish."""
@@ -662,30 +708,32 @@ class PreparedFrame:
 
     index: int
     t_s: float
-    width: int
+    width: int  # the source frame's size (the pose's pixels), whatever the image's
     height: int
-    mp_image: object  # mediapipe Image holding a copy of the RGB pixels
+    mp_image: object  # mediapipe Image holding a copy of the RGB pixels (posed_image's)
 
 
-def _prepare(frame) -> PreparedFrame:
+def _prepare(frame, max_side: int | None = None) -> PreparedFrame:
     if isinstance(frame, PreparedFrame):
         return frame
     image = frame.image
+    h, w = image.shape[:2]
+    image = posed_image(image, max_side)  # before the colour conversion: fewer pixels
     if getattr(frame, "channels", "bgr") != "rgb":
         import cv2
 
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    h, w = image.shape[:2]
     return PreparedFrame(index=getattr(frame, "index", -1), t_s=frame.t_s, width=w, height=h,
                          mp_image=PoseEstimator.image_of(image))
 
 
-def prepare_frames(frames: Iterable) -> Iterator[PreparedFrame]:
+def prepare_frames(frames: Iterable, max_side: int | None = None) -> Iterator[PreparedFrame]:
     """Copy each frame into a MediaPipe image, converting BGR frames to RGB (RGB ones, e.g.
-    ``FileSource(..., channels="rgb")``, need no conversion). Run it where frames are decoded
-    (``prefetch(prepare_frames(src))``) so the copy stays off the inference thread."""
+    ``FileSource(..., channels="rgb")``, need no conversion), scaled down where longer than
+    ``max_side`` (``posed_image``; the estimator's ``max_side``, say). Run it where frames are
+    decoded (``prefetch(prepare_frames(src))``) so the copy stays off the inference thread."""
     for frame in frames:
-        yield _prepare(frame)
+        yield _prepare(frame, max_side)
 
 
 #: Frames whose results may wait for ``pose_of`` in the worker thread.

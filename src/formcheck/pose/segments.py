@@ -209,7 +209,12 @@ def run_segment(path: Path, seg: Segment, rotation: int, make_estimator: Callabl
     """One segment on its own tracker: its warm-up frames are run and dropped, its kept frames
     gathered. Raises ``SegmentFailed`` when the decoded frames are not the planned ones or a
     second person was seen."""
-    from formcheck.pose.estimator import PreparedFrame, SequenceBuilder, run_estimator
+    from formcheck.pose.estimator import (
+        PreparedFrame,
+        SequenceBuilder,
+        posed_image,
+        run_estimator,
+    )
 
     builder = SequenceBuilder(back_profile=back_profile, capacity=len(seg.frames) + 16)
     kept: list[int] = []
@@ -217,7 +222,7 @@ def run_segment(path: Path, seg: Segment, rotation: int, make_estimator: Callabl
     try:
         # A prepared frame's ``index`` carries its pts here: warm-up frames are told apart by it.
         frames = (PreparedFrame(index=pts, t_s=t_s, width=image.shape[1], height=image.shape[0],
-                                mp_image=est.image_of(image))
+                                mp_image=est.image_of(posed_image(image, est.max_side)))
                   for pts, t_s, image in _decode_span(path, seg, rotation, shared.stop))
         frames = ahead(frames)  # e.g. decoded in a thread of its own
         for frame, pose in run_estimator(est, frames):
