@@ -16,7 +16,8 @@ fit and limits chosen on every body.
     python bench/eval_twist.py --plan side render /work/cache/s13-side
     python bench/eval_twist.py --plan side extract /work/cache/s13-side --variant video-full
     python bench/twist_side.py fit                 # writes analysis/data/twist_landmarks_side.json
-    python bench/twist_side.py rule [--poses /work/cache/models-full]
+    python bench/twist_side.py rule [--poses /work/cache/models-full] [--floor DEG]
+    python bench/twist_side_margin.py /work/cache/s16/full3   # each real rep's margin
 
 Renders: ``eval_twist.py --plan side`` (eight bodies x squat, deadlift, row x fast and slow,
 the camera at the lifter's left or right). Real-clip poses stay outside the repository.
@@ -70,6 +71,9 @@ DEFAULT_REAL = Path("/work/cache/models-full")
 GRID_SPREADS = (6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 14.0)
 GRID_OUTLINE = (0.0, 2.0, 3.0, 4.0, 5.0)
 GRID_HIP = (10.0, 20.0, 30.0, 45.0, 60.0, 90.0)
+#: ``--floor``: the setting holding each view's least quick turn judged (deg).
+FLOOR_KEYS = {"side": "side_min_quick_turn_deg", "45": "min_landmark_quick_turn_deg",
+              "rear45": "min_landmark_quick_turn_deg"}
 
 
 class SideClip:
@@ -207,9 +211,11 @@ def model_of(w: np.ndarray, fitted: str = "bench"):
                               edge_margin=EDGE_MARGIN)
 
 
-def analyse(seqs, model, spreads: float, outline: float, hip: float, exercise=None):
+def analyse(seqs, model, spreads: float, outline: float, hip: float, exercise=None,
+            floor: float | None = None):
     """``analyze_sequence`` of each sequence with ``model`` as the side fit and the three
-    limits; yields the results in order."""
+    limits (and with ``floor`` the least quick turn judged, deg; None: the shipped one);
+    yields the results in order."""
     from formcheck.analysis import analyze_sequence
     from formcheck.analysis import features as ft
     from formcheck.config import load_config
@@ -218,6 +224,8 @@ def analyse(seqs, model, spreads: float, outline: float, hip: float, exercise=No
     cfg = load_config(None, [f"jerky_twist.{k}_quick_turn_spreads={spreads:g}",
                              f"jerky_twist.{k}_outline_spreads={outline:g}",
                              f"jerky_twist.{k}_max_hip_turn_deg={hip:g}",
+                             *([f"jerky_twist.{FLOOR_KEYS[VIEW]}={floor:g}"]
+                               if floor is not None else []),
                              *VIEWS[VIEW]["sets"]])
     saved, name = ft.twist_landmark_model, VIEWS[VIEW]["fit"]
     ft.twist_landmark_model = lambda v="front": model if v == name else saved(v)
@@ -289,7 +297,8 @@ def cmd_rule(args: argparse.Namespace) -> int:
             model = model_of(fit(_fitted(train, args), args.lam))
             mine = [c for c in clips if c.body == body and ex in (None, c.exercise)]
             for combo in combos:
-                for c, res in zip(mine, analyse([c.seq for c in mine], model, *combo),
+                for c, res in zip(mine, analyse([c.seq for c in mine], model, *combo,
+                                                       floor=args.floor),
                                   strict=True):
                     held[combo].extend(c.outcomes(res))
     scored, chosen = [], []
@@ -301,7 +310,9 @@ def cmd_rule(args: argparse.Namespace) -> int:
     print(f"{VIEW} views, {len(clips)} clips, bodies held out; limits chosen per fold: "
           + ", ".join("/".join(f"{v:g}" for v in c) for c in chosen)
           + "; on every body: " + "/".join(f"{v:g}" for v in every)
-          + " (quick-turn spreads / outline spreads / hip turn, deg)\n")
+          + " (quick-turn spreads / outline spreads / hip turn, deg)"
+          + (f"; least quick turn judged {args.floor:g}°" if args.floor is not None else "")
+          + "\n")
     print("| exercise | fast 10° | fast 20° | fast 40° | slow (2 s) warned | no twist warned | "
           "back faults warned | side right | size read − true, deg (p10 to p90) | "
           "reps not judged |")
@@ -328,7 +339,7 @@ def cmd_rule(args: argparse.Namespace) -> int:
     names = []
     for path in paths:
         seq = PoseSequence.load(path)
-        res = next(analyse([seq], model, *every))
+        res = next(analyse([seq], model, *every, floor=args.floor))
         if res.view.name != VIEWS[VIEW]["real"]:
             continue
         reps = [a for a in res.assessable if a.fault == "jerky_twist" and a.rep is not None
@@ -375,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--spreads", type=float, nargs="+", default=GRID_SPREADS)
             p.add_argument("--outline", type=float, nargs="+", default=GRID_OUTLINE)
             p.add_argument("--hip", type=float, nargs="+", default=GRID_HIP)
+            p.add_argument("--floor", type=float, default=None,
+                           help="the least quick turn judged, deg (default: the shipped one)")
     args = ap.parse_args(argv)
     VIEW, LANDMARKS, EDGE_MARGIN = args.view, tuple(args.landmarks), args.edge
     if args.dir is None:

@@ -325,3 +325,34 @@ def test_facing_away_at_45_degrees_the_reading_ships_switched_on():
     assert "17 of 24 20° ones" in a.reason
     off = load_config(None, ["signal.twist_oblique_far=false"])
     assert compute_signals(seq, off).resolved().twist.landmark_fit is None
+
+
+def test_from_the_side_a_quick_turn_under_16_degrees_is_not_judged():
+    """Session 24: a clean side-view pull filmed facing the other way read a 14.2° quick turn
+    (the network swapping its near and far side as the bar passed the knees) against a limit
+    of 10°, its reading wavering 1.1°. The least size judged from the side is 16° (it cost one
+    rendered 40° twist of 24 with the limits fixed, none of 20° ones): a twist-free lifter
+    whose reading barely wavers is judged from 16°, and every surface says so."""
+    assert Config().deadlift.jerky_twist.side_min_quick_turn_deg == 16.0
+    result = analyze_sequence(_clean_side_set())
+    assert result.view.name == "side"
+    series = result.series["twist_quick_turn"]
+    assert series.threshold == 16.0
+    assert "on this lifter a quick turn warns from 16° (the least size judged" in \
+        _twist_clip(result).reason
+    # A synthetic 25° jerk reads a quick turn of about 14° here, like the mirrored pull: under
+    # the least size, it is neither warned nor counted among the turns the outline ruled out.
+    jerk = analyze_sequence(_clean_side_set(twist_deg=25.0))
+    peak = np.nanmax(np.where(jerk.series["twist_quick_turn"].judged,
+                              jerk.series["twist_quick_turn"].values, np.nan))
+    assert 12.0 < peak < 16.0
+    assert not [f for f in jerk.findings if f.fault == "jerky_twist"]
+    assert "not counted" not in _twist_clip(jerk).reason
+
+
+def _clean_side_set(twist_deg: float = 0.0):
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", reps=(SynthRep(),
+                                                             SynthRep(twist_deg=twist_deg),
+                                                             SynthRep()),
+                                  yaw_deg=90.0, noise_px=0.8))
+    return seq

@@ -1209,7 +1209,7 @@ _LANDMARK_TWIST_FOUND = {
                 "of 8 20° twists turned out in 0.25 s, and warned on 1 of 24 slow twists"),
     "side": ("a fit made on rendered lifters seen from the side (eight bodies, either side), "
              "warning only where the upper back's outline turns with it: with the body held "
-             "out it found 21 of 24 40° twists done in 0.2 s, 6 of 24 20° ones and none of "
+             "out it found 20 of 24 40° twists done in 0.2 s, 6 of 24 20° ones and none of "
              "24 10° ones, and warned on none of 72 slow twists, 72 twist-free reps and 72 "
              "with a rounding, an arch or a lean back"),
     "oblique_near": ("a fit made on rendered lifters turned 45° towards the camera (eight "
