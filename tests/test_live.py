@@ -1160,3 +1160,48 @@ def test_a_set_whose_saving_is_given_up_keeps_its_record_and_no_derived_output(
     assert result.sets == []
     assert sorted(p.name for p in out.iterdir()) == ["clip.pose.npz", "clip.recording.mp4"]
     assert session._kept["clip"] == ["recording", "pose"]
+
+
+def test_a_second_ctrl_c_waits_for_the_writer_to_stop():
+    # QA: after a second Ctrl-C the process left while the writer thread was still saving (a
+    # staging folder was left behind; before, a crash at exit): a Thread.join interrupted by
+    # Ctrl-C marks the thread stopped while it runs on, so the next join returned at once.
+    import queue
+    import signal
+    import threading
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveSession
+
+    session = LiveSession.__new__(LiveSession)
+    session._to_write = queue.Queue()
+    session._writer_done = threading.Event()
+    session._publish_lock = threading.Lock()
+    session._abandon = False
+    session._saving, session._stages, session._kept = [], [], {}
+    session._write_error = None
+    session._notice = lambda text: None
+    session.opts = SimpleNamespace(out_dir=Path('out'), record=False)
+    session.replay_path = None
+    finished = []
+
+    def writer():  # a set's save that takes a while to reach its next step
+        try:
+            time.sleep(0.6)
+            finished.append(session._abandon)
+        finally:
+            session._writer_done.set()
+
+    def second_ctrl_c(signum, frame):
+        raise KeyboardInterrupt
+
+    session._writer = threading.Thread(target=writer, daemon=True)
+    old = signal.signal(signal.SIGALRM, second_ctrl_c)
+    try:
+        session._writer.start()
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        session._finish_writing(stopped=True)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert finished == [True]  # it returned only once the writer had stopped

@@ -343,6 +343,11 @@ class LiveSession:
         # its derived outputs together (one OutputGeneration); a second Ctrl-C sets _abandon
         # under _publish_lock, so nothing is published after it, and says what was kept.
         self._publish_lock = threading.Lock()
+        # Set when the writer thread has finished. Waited on instead of Thread.join: a join
+        # interrupted by Ctrl-C marks the thread stopped while it runs on (CPython's
+        # bpo-45274 handling), so a second join returned at once and the process left
+        # mid-save (a staging folder left behind; on main, a crash at exit).
+        self._writer_done = threading.Event()
         self._abandon = False
         self._saving: list[_Set] = []  # sets ended and not yet saved, in order
         self._kept: dict[str, list[str]] = {}  # set stem → kinds published so far
@@ -624,6 +629,12 @@ class LiveSession:
         self._to_write.put(cur)
 
     def _write_sets(self) -> None:
+        try:
+            self._write_each_set()
+        finally:
+            self._writer_done.set()
+
+    def _write_each_set(self) -> None:
         while True:
             cur = self._to_write.get()
             if cur is None:
@@ -653,7 +664,7 @@ class LiveSession:
                     self._notice(f"stopping: saving {_sets_words(saving)} (Ctrl-C again to "
                                  "stop saving: what is saved by then is kept)")
                 self._to_write.put(None)
-                self._writer.join()
+                self._writer_done.wait()
             except KeyboardInterrupt as stop:
                 lost = self._give_up_saving(getattr(stop, "signum", 2))
                 if lost is not None:  # else every set was saved by then: a normal end
@@ -672,7 +683,7 @@ class LiveSession:
         each set unsaved kept and how to make the rest."""
         with self._publish_lock:  # waits for a publication under way: files are whole sets
             self._abandon = True
-        self._writer.join(timeout=30.0)
+        self._writer_done.wait(timeout=30.0)
         for gen in list(self._stages):
             gen.discard()
         out = self.opts.out_dir
