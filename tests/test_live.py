@@ -1114,3 +1114,94 @@ def test_a_cameras_frames_sent_while_the_models_load_are_not_a_burst(tmp_path, l
     assert st.read <= cam.index - 20, (st.read, cam.index)
     # (the frame read last may be left untaken at the "q")
     assert st.displayed + st.dropped <= st.read <= st.displayed + st.dropped + 1
+
+
+def test_the_records_rate_of_frames_analysed_shows_the_frames_dropped():
+    # QA: a --realtime replay's record said "(30.0 fps; the file sent 30.0)" beside "6%"
+    # dropped: the rate was the median step between the frames analysed, which dropped frames
+    # do not change. It is now the frames analysed over the set's duration.
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveSession, _empty_report
+
+    session = SimpleNamespace(is_camera=False, info=SimpleNamespace(fps=30.0))
+    cur = SimpleNamespace(first_index=0, last_index=99, was_paused=False)  # 100 sent, 3.3 s
+    report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 94, 99 / 30)
+    (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
+    assert "6 of the 100 the file sent during this set (6%)" in note.message
+    assert "(28.2 a second on average over the set's 3.3 s; the file sent 30.0 fps)" \
+        in note.message, note.message
+
+
+def test_a_set_whose_saving_is_given_up_keeps_its_record_and_no_derived_output(
+        tmp_path, lite_model, person_clip, monkeypatch):
+    # QA: a second Ctrl-C while a set was saved left its report and CSV without its page and
+    # annotated video. Its primary record (recording, pose data) is published first; the
+    # derived outputs together, so a saving given up after some of them were made publishes
+    # none (and leaves no staging folder or temp file).
+    from formcheck import pipeline
+    from formcheck.live.session import LiveOptions, LiveSession
+
+    out = tmp_path / "out"
+    opts = LiveOptions(out_dir=out, model=str(lite_model), stem="clip", headless=True,
+                       record=True, settings=LiveSettings(countdown_s=0.0))
+    session = LiveSession(ReplaySource(person_clip, realtime=True), opts, is_camera=False,
+                          replay_path=person_clip)
+    render_outputs = pipeline.render_outputs
+
+    def then_ctrl_c(*args, **kwargs):  # page and annotated video made, then a second Ctrl-C
+        written = render_outputs(*args, **kwargs)
+        assert {"video", "html"} <= set(written)
+        session._abandon = True
+        return written
+
+    monkeypatch.setattr(pipeline, "render_outputs", then_ctrl_c)
+    result = session.run()
+    assert result.sets == []
+    assert sorted(p.name for p in out.iterdir()) == ["clip.pose.npz", "clip.recording.mp4"]
+    assert session._kept["clip"] == ["recording", "pose"]
+
+
+def test_a_second_ctrl_c_waits_for_the_writer_to_stop():
+    # QA: after a second Ctrl-C the process left while the writer thread was still saving (a
+    # staging folder was left behind; before, a crash at exit): a Thread.join interrupted by
+    # Ctrl-C marks the thread stopped while it runs on, so the next join returned at once.
+    import queue
+    import signal
+    import threading
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveSession
+
+    session = LiveSession.__new__(LiveSession)
+    session._to_write = queue.Queue()
+    session._writer_done = threading.Event()
+    session._publish_lock = threading.Lock()
+    session._abandon = False
+    session._saving, session._stages, session._kept = [], [], {}
+    session._write_error = None
+    session._notice = lambda text: None
+    session.opts = SimpleNamespace(out_dir=Path('out'), record=False)
+    session.replay_path = None
+    finished = []
+
+    def writer():  # a set's save that takes a while to reach its next step
+        try:
+            time.sleep(0.6)
+            finished.append(session._abandon)
+        finally:
+            session._writer_done.set()
+
+    def second_ctrl_c(signum, frame):
+        raise KeyboardInterrupt
+
+    session._writer = threading.Thread(target=writer, daemon=True)
+    old = signal.signal(signal.SIGALRM, second_ctrl_c)
+    try:
+        session._writer.start()
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        session._finish_writing(stopped=True)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert finished == [True]  # it returned only once the writer had stopped

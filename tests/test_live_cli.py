@@ -491,6 +491,61 @@ def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
     assert seq.extra["video"]["frame_count"] == len(seq)
 
 
+def test_a_second_ctrl_c_while_saving_keeps_a_consistent_set_and_says_what(
+        tmp_path, lite_model, long_clip):
+    """QA: the first Ctrl-C printed nothing until "saved …" (seconds later), inviting a second
+    one; that left some of the set's files and not others (pose, recording, report and CSV but
+    no page or annotated video), and exited 130 saying "unfinished outputs were discarded"
+    even when every file was written. The first now says at once that the set is being saved;
+    the second keeps the primary record (recording, pose data), none of the derived outputs,
+    and one error line says exactly that and how to make the rest."""
+    import signal
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(long_clip), "--realtime",
+         "--model", str(lite_model), "--out", str(out), "--headless", "--no-sound",
+         "--no-voice", "--record"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        for line in proc.stdout:
+            if "set 1 started" in line:
+                break
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        for said in proc.stderr:  # at once, before the set is saved
+            if said.startswith("stopping") or "saved" in said:
+                break
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stem = long_clip.stem
+    assert said.startswith(f"stopping: saving set 1 ({stem})"), said
+    assert "Ctrl-C again" in said
+    assert proc.returncode == 130, (stdout, stderr)
+    errors = error_lines(stderr)
+    assert len(errors) == 1 and "Traceback" not in stderr, errors
+    (error,) = errors
+    assert error.startswith(f"error: interrupted (Ctrl-C) while saving: set 1 ({stem})"), error
+    assert "discarded" not in error
+    kept = {p.name[len(stem):] for p in out.iterdir()}
+    # The derived outputs are one generation: none of them was published.
+    assert not kept & {".report.json", ".reps.csv", ".report.html", ".annotated.mp4"}, kept
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp or stage left
+    # The message names exactly what is there.
+    assert ("its recording" in error) == (".recording.mp4" in kept), (error, kept)
+    assert ("pose data" in error) == (".pose.npz" in kept), (error, kept)
+    if ".recording.mp4" in kept:
+        assert f"formcheck analyze {out / (stem + '.recording.mp4')}" in error
+    if ".pose.npz" in kept:
+        from formcheck.fsutil import file_sha256
+
+        seq = PoseSequence.load(out / f"{stem}.pose.npz")
+        assert seq.extra["source_sha256"] == file_sha256(out / f"{stem}.recording.mp4")
+
+
 @pytest.mark.slow
 def test_every_finding_of_the_set_is_warned_of(tmp_path, full_model):
     # QA on real clips: a deadlift whose one rep ended with the file got its finding in the

@@ -71,6 +71,13 @@ def live(
         code = _run(camera, source, realtime, model, exercise, out, record, sound, voice,
                     cue_wav, headless, countdown, config, set_, quiet, person)
     except FormcheckError as err:
+        from formcheck.live.session import SaveInterrupted
+
+        if isinstance(err, SaveInterrupted):
+            # Exit 130/143 with this one line only: a bare exit 130 from a command makes the
+            # CLI add "this run's unfinished outputs were discarded", which is not so here.
+            typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+            raise SystemExit(err.exit_code) from None
         raise _fail(err) from None
     if code:
         raise typer.Exit(code=code)
@@ -140,7 +147,7 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
     try:
         session = LiveSession(src, opts, is_camera=is_camera, lockstep=lockstep,
                               replay_path=source, window=window,
-                              log=None if quiet else _log)
+                              log=None if quiet else _log, notice=_notice)
     except BaseException:
         src.close()
         if window is not None:
@@ -148,7 +155,14 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
         raise
     result = session.run()
     if not quiet:
-        _print_summary(result)
+        try:
+            _print_summary(result)
+        except KeyboardInterrupt as stop:  # every set was saved: say so, not "discarded"
+            from formcheck.live.session import SaveInterrupted, stopped_words
+
+            signum = getattr(stop, "signum", 2)
+            raise SaveInterrupted(f"{stopped_words(signum)} while printing the summary; every "
+                                  f"set was saved in {out}", signum) from None
     if result.error is not None:
         typer.secho(f"error: {result.error}", fg=typer.colors.RED, err=True)
         return result.error.exit_code
@@ -158,6 +172,11 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
 def _log(text: str) -> None:
     """One line per event of the session (set started, warning, paused, saved) on stdout."""
     print(text, flush=True)
+
+
+def _notice(text: str) -> None:
+    """What a Ctrl-C starts (saving the set), at once on stderr, also with --quiet."""
+    print(text, file=sys.stderr, flush=True)
 
 
 def _display_available() -> bool:

@@ -138,6 +138,9 @@ class _Recorder:
         self._sink = VideoSink(path, width, height, fps, threads=0)
         self._q: queue.Queue = queue.Queue()
         self._error: BaseException | None = None
+        #: Asked before each frame while the set's end is encoded: True stops it (the saving
+        #: of the set was given up).
+        self.stop: Callable[[], bool] | None = None
         self._thread = threading.Thread(target=self._run, name="formcheck-record", daemon=True)
         self._thread.start()
 
@@ -149,15 +152,21 @@ class _Recorder:
             item = self._q.get()
             if item is None:
                 return
+            if self._error is None and self.stop is not None and self.stop():
+                self._error = _Abandoned()  # a second Ctrl-C: the rest is not encoded
             if self._error is None:
                 try:
                     self._sink.write(*item)
                 except BaseException as exc:  # noqa: BLE001 - re-raised by close()
                     self._error = exc
 
-    def close(self) -> Path:
+    def finish(self) -> None:
+        """Encode the frames still queued (stopped early by ``stop``); ``close`` publishes."""
         self._q.put(None)
         self._thread.join()
+
+    def close(self) -> Path:
+        self.finish()
         if self._error is not None:
             self._sink.abort()
             raise self._error
@@ -169,6 +178,35 @@ class _Recorder:
         self._sink.abort()
 
 
+class _Abandoned(Exception):
+    """The saving of a set was given up (a second Ctrl-C): raised on the writer thread at its
+    next step; what it had published stays."""
+
+
+class SaveInterrupted(FormcheckError):
+    """Ctrl-C (or SIGTERM) while sets were being saved: the message says what was kept."""
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + int(signum)
+
+
+def stopped_words(signum: int) -> str:
+    """How a message names the signal that stopped live: "interrupted (Ctrl-C)" or
+    "terminated (SIGTERM)"."""
+    import signal
+
+    if signum == signal.SIGINT:
+        return "interrupted (Ctrl-C)"
+    return f"terminated ({signal.Signals(signum).name})"
+
+
+def _sets_words(sets: list[_Set]) -> str:
+    """``set 1 (STEM)``, ``set 1 (A) and set 2 (B)``, …"""
+    names = [f"set {c.number} ({c.stem})" for c in sets]
+    return ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+
+
 class _Set:
     """One set being lifted: its poses, analysis thread, recorder and shown warnings."""
 
@@ -176,6 +214,7 @@ class _Set:
                  first_index: int) -> None:
         opts = session.opts
         self.stem = stem
+        self.number = session._set_no
         self.origin_s = origin_s
         self.paths = pipeline.output_paths(opts.out_dir, stem)
         info = session.info
@@ -247,7 +286,10 @@ class LiveSession:
     def __init__(self, source: Source, opts: LiveOptions, *, is_camera: bool,
                  lockstep: bool = False, replay_path: Path | None = None,
                  window: Window | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None,
+                 notice: Callable[[str], None] | None = None) -> None:
+        """``log``: one line per event of the session (stdout); ``notice``: what a Ctrl-C
+        starts (stderr, said at once)."""
         from formcheck.pose.models import resolve_model
 
         self.source = source
@@ -297,6 +339,20 @@ class LiveSession:
         self._writer: threading.Thread | None = None
         self._to_write: queue.Queue = queue.Queue()
         self._write_error: BaseException | None = None
+        # A set's saving: its primary record (recording, pose data) is published first, then
+        # its derived outputs together (one OutputGeneration); a second Ctrl-C sets _abandon
+        # under _publish_lock, so nothing is published after it, and says what was kept.
+        self._publish_lock = threading.Lock()
+        # Set when the writer thread has finished. Waited on instead of Thread.join: a join
+        # interrupted by Ctrl-C marks the thread stopped while it runs on (CPython's
+        # bpo-45274 handling), so a second join returned at once and the process left
+        # mid-save (a staging folder left behind; on main, a crash at exit).
+        self._writer_done = threading.Event()
+        self._abandon = False
+        self._saving: list[_Set] = []  # sets ended and not yet saved, in order
+        self._kept: dict[str, list[str]] = {}  # set stem → kinds published so far
+        self._stages: list = []  # derived outputs' staging folders not yet published
+        self._notice = notice or (lambda text: None)
         self._paused_from: State | None = None
         self._est: PoseEstimator | None = None
         self._stems: set[str] = set()  # the output names of this session's sets
@@ -329,13 +385,15 @@ class LiveSession:
                     self.grabber.start()
                 self._loop(est)
         except KeyboardInterrupt:
-            pass  # Ctrl-C: end the set normally, below
+            stopped = True  # Ctrl-C: end the set normally, below
+        else:
+            stopped = False
         finally:
             self.grabber.stop()
             if self.window is not None:
                 self.window.close()
         self._end_set()
-        self._finish_writing()
+        self._finish_writing(stopped)
         # The frames a camera sent before the loop took its first were skipped while the
         # models loaded, not dropped by a loop that could not keep up.
         skipped = self._first_seq if early and self._first_seq is not None else 0
@@ -565,9 +623,18 @@ class LiveSession:
             self._writer = threading.Thread(target=self._write_sets, name="formcheck-write",
                                             daemon=True)
             self._writer.start()
+        if cur.recorder is not None:
+            cur.recorder.stop = lambda: self._abandon
+        self._saving.append(cur)
         self._to_write.put(cur)
 
     def _write_sets(self) -> None:
+        try:
+            self._write_each_set()
+        finally:
+            self._writer_done.set()
+
+    def _write_each_set(self) -> None:
         while True:
             cur = self._to_write.get()
             if cur is None:
@@ -575,25 +642,102 @@ class LiveSession:
             try:
                 done = self._write_set(cur)
                 self.sets.append(done)
+                self._saving.remove(cur)
                 self._log(f"saved {done.stem}: {counted(len(done.report.reps), 'rep')}, "
                           f"{counted(len(done.report.findings), 'finding')}")
+            except _Abandoned:
+                pass
             except BaseException as exc:  # noqa: BLE001 - re-raised by _finish_writing()
+                if cur in self._saving:
+                    self._saving.remove(cur)
                 self._write_error = self._write_error or exc
 
-    def _finish_writing(self) -> None:
+    def _finish_writing(self, stopped: bool = False) -> None:
+        """Wait for the sets ended to be saved; ``stopped``: by a Ctrl-C, which the first
+        line says. A second Ctrl-C from then on gives up what is not yet saved."""
         if self._writer is not None:
-            self._to_write.put(None)
-            self._writer.join()
+            try:
+                saving = list(self._saving)  # the writer takes sets off as it saves them
+                if stopped and saving:
+                    # Saving takes seconds (analysis, page, annotated video): said at once,
+                    # so a second Ctrl-C is not pressed to get an answer.
+                    self._notice(f"stopping: saving {_sets_words(saving)} (Ctrl-C again to "
+                                 "stop saving: what is saved by then is kept)")
+                self._to_write.put(None)
+                self._writer_done.wait()
+            except KeyboardInterrupt as stop:
+                lost = self._give_up_saving(getattr(stop, "signum", 2))
+                if lost is not None:  # else every set was saved by then: a normal end
+                    raise lost from None
         if self._write_error is not None:
             raise self._write_error
 
+    def _check_going(self, *_) -> None:
+        """Raise ``_Abandoned`` on the writer thread once the saving was given up."""
+        if self._abandon:
+            raise _Abandoned()
+
+    def _give_up_saving(self, signum: int) -> SaveInterrupted | None:
+        """A second Ctrl-C while sets were being saved: publish nothing more, let the writer
+        drop what it had not published (a third Ctrl-C leaves at once), and say exactly what
+        each set unsaved kept and how to make the rest."""
+        with self._publish_lock:  # waits for a publication under way: files are whole sets
+            self._abandon = True
+        self._writer_done.wait(timeout=30.0)
+        for gen in list(self._stages):
+            gen.discard()
+        out = self.opts.out_dir
+        if not self._saving:
+            return None
+        parts = []
+        for cur in self._saving:
+            kept = [k for k in self._kept.get(cur.stem, []) if k in ("recording", "pose")]
+            name = f"set {cur.number} ({cur.stem})"
+            if not kept:
+                parts.append(f"{name}: nothing of it was saved")
+                continue
+            what = " and ".join("its recording" if k == "recording" else "its pose data"
+                                for k in kept)
+            missing = ["report", "CSV", "page"] + (["annotated video"] if self.opts.record
+                                                   else [])
+            if "recording" in kept:
+                how = (f"; `formcheck analyze {out / (cur.stem + '.recording.mp4')} --out "
+                       f"{out}` makes them from the recording")
+            elif self.replay_path is not None:
+                how = (f"; `formcheck analyze {self.replay_path} --out {out}` makes them "
+                       "from the whole file")
+            else:
+                how = ""
+            parts.append(f"{name}: kept {what} in {out}, not its "
+                         f"{', '.join(missing[:-1])} or {missing[-1]}{how}")
+        return SaveInterrupted(f"{stopped_words(signum)} while saving: " + "; ".join(parts),
+                               signum)
+
+    def _publish(self, cur: _Set, kind: str, make: Callable[[], object]):
+        """Publish the set's output ``kind`` with ``make()`` unless the saving was given up
+        (then ``_Abandoned``); noted as kept."""
+        with self._publish_lock:
+            self._check_going()
+            got = make()
+            self._kept.setdefault(cur.stem, []).append(kind)
+            return got
+
     def _write_set(self, cur: _Set) -> SetResult:
-        from formcheck.render.html import render_html
+        """Save a set: first its primary record (the recording, then the pose data), each
+        published as soon as it is whole, then its derived outputs (report, CSV, page,
+        annotated video) staged and published together, so they are all there or none. A
+        second Ctrl-C stops it at its next step (``_Abandoned``), keeping what was published.
+        """
+        from formcheck.outputs import OutputGeneration
 
         seq = cur.growing.snapshot()
         recording = None
         if cur.recorder is not None:
-            recording = cur.recorder.close()
+            cur.recorder.finish()
+            if self._abandon:
+                cur.recorder.abort()
+                raise _Abandoned()
+            recording = self._publish(cur, "recording", cur.recorder.close)
         from_file = self.lockstep_replay and cur.aligned
         if from_file and cur.reached_end:
             # Every frame of the file was analysed: its pose data is the file's own.
@@ -618,21 +762,41 @@ class LiveSession:
             seq.extra["people"] = cur.people
         seq.extra["model_sha256"] = file_sha256(self.resolved.path)
         seq.extra["pose_pass"] = POSE_PASS_VERSION
-        paths = cur.paths
-        written = {"pose": seq.save(paths["pose"])}
+        written = {"pose": self._publish(cur, "pose", lambda: seq.save(cur.paths["pose"]))}
+        with OutputGeneration(self.opts.out_dir, cur.stem, keep=("pose",)) as gen:
+            self._stages.append(gen)
+            try:
+                derived, report, result, problems, corrections = self._write_derived(
+                    cur, seq, recording, gen.paths, from_file)
+                self._check_going()
+                written.update(self._publish(cur, "derived", lambda: gen.commit(derived)))
+            finally:
+                self._stages.remove(gen)
+        if recording is not None:
+            written["recording"] = recording
+        self._announce_unshown(cur, report)
+        self._announce_corrections(corrections)
+        return self._set_result(cur, seq, report, written, problems, corrections)
+
+    def _write_derived(self, cur: _Set, seq: PoseSequence, recording: Path | None,
+                       paths: dict[str, Path], from_file: bool):
+        """The set's report, CSV, page and annotated video, written to ``paths`` (a staging
+        folder); stops at its next step once the saving is given up."""
+        from formcheck.render.html import render_html
+
         report, result = pipeline.analyse(seq, exercise=self.opts.exercise,
                                           config=self.opts.config)
+        self._check_going()
         # The record holds every warning the lifter was given: as one of its findings, or as a
         # notice saying why the whole set does not keep it.
         corrections = cur.warnings.corrections(report, result.series)
         report = with_corrections(report, corrections)
         if not from_file:
-            report = self._with_frames_not_analysed(cur, report, len(seq), seq.fps)
-        written["report"] = report.save_json(paths["report"])
-        written["csv"] = report.save_csv(paths["csv"])
+            span = float(seq.t_s[-1] - seq.t_s[0]) if len(seq) > 1 else 0.0
+            report = self._with_frames_not_analysed(cur, report, len(seq), span)
+        written = {"report": report.save_json(paths["report"]),
+                   "csv": report.save_csv(paths["csv"])}
         video = self.replay_path if from_file and self.opts.record else recording
-        if recording is not None:
-            written["recording"] = recording
         problems: list[str] = []
         if self.opts.record and video is None:
             problems.append("annotated video not drawn (frames of the file were skipped, "
@@ -642,13 +806,17 @@ class LiveSession:
             try:
                 drawn = pipeline.render_view(seq, self.opts.config)
                 written.update(pipeline.render_outputs(video, drawn, report, result.series,
-                                                       paths))
+                                                       paths, progress=self._check_going))
             except FormcheckError as exc:  # the set's data is safe; say what is missing
                 problems.append(f"annotated video not drawn ({exc})")
+        self._check_going()
         if "html" not in written:
             written["html"] = render_html(report, result.series, {}, paths["html"])
-        self._announce_unshown(cur, report)
-        self._announce_corrections(corrections)
+        return written, report, result, problems, corrections
+
+    def _set_result(self, cur: _Set, seq: PoseSequence, report: Report,
+                    written: dict[str, Path], problems: list[str],
+                    corrections: list[Correction]) -> SetResult:
         delays: dict[tuple[str, int | None], float | None] = {}
         captured = cur.growing.captured_s
         final_keys = set()
@@ -671,13 +839,15 @@ class LiveSession:
                          problems=problems, corrections=corrections)
 
     def _with_frames_not_analysed(self, cur: _Set, report: Report, analysed: int,
-                                  fps: float) -> Report:
+                                  span_s: float) -> Report:
         """The record of a camera's set or a file replayed in real time says how many of the
         frames sent during the set were not analysed (dropped while inference caught up, or
         skipped while paused): its results, e.g. a frame rate too low to judge a twist, are
         those of fewer frames than the camera or file gave (``formcheck analyze`` of the file
         reads them all, and for a file the record says so: its reps can be counted
-        otherwise)."""
+        otherwise). The rate it gives is of the frames analysed over the set's ``span_s``
+        seconds, so it shows the frames dropped (the frames' median step did not: QA read
+        "(30.0 fps; the file sent 30.0)" beside "6%" dropped)."""
         sent = cur.last_index - cur.first_index + 1
         skipped = sent - analysed
         if skipped <= 0:
@@ -686,8 +856,9 @@ class LiveSession:
         why = "the pose model could not keep up, so frames it could not take were dropped"
         if cur.was_paused:
             why += ", or the set was paused"
-        rate = (f" ({fps:.1f} fps; the {what} sent {self.info.fps:.1f})"
-                if self.info.fps and fps else "")
+        rate = (f" ({(analysed - 1) / span_s:.1f} a second on average over the set's "
+                f"{span_s:.1f} s; the {what} sent {self.info.fps:.1f} fps)"
+                if self.info.fps and span_s > 0 and analysed > 1 else "")
         message = (f"frames not analysed: {skipped} of the {sent} the {what} sent during this "
                    f"set ({skipped / sent:.0%}): {why}; this record is of the {analysed} "
                    f"frames analysed{rate}")
