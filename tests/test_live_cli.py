@@ -453,14 +453,14 @@ def test_no_reps_are_counted_while_getting_set(tmp_path, lite_model):
             f"{counted(len(report['findings']), 'finding')}") in proc.stdout
 
 
-@pytest.mark.slow
-def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
+def _replay_then_ctrl_c(clip: Path, model: Path, out: Path) -> subprocess.Popen:
+    """``formcheck live`` replaying ``clip`` in real time (recorded, headless, silent), sent
+    Ctrl-C 1.5 s into its first set; stdout and stderr are text pipes."""
     import signal
 
-    out = tmp_path / "out"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "formcheck", "live", "--source", str(long_clip), "--realtime",
-         "--model", str(lite_model), "--out", str(out), "--headless", "--no-sound",
+        [sys.executable, "-m", "formcheck", "live", "--source", str(clip), "--realtime",
+         "--model", str(model), "--out", str(out), "--headless", "--no-sound",
          "--no-voice", "--record"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
     try:
@@ -469,6 +469,17 @@ def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
                 break
         time.sleep(1.5)
         proc.send_signal(signal.SIGINT)
+    except BaseException:
+        proc.kill()
+        raise
+    return proc
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
+    out = tmp_path / "out"
+    proc = _replay_then_ctrl_c(long_clip, lite_model, out)
+    try:
         stdout, stderr = proc.communicate(timeout=180)
     finally:
         if proc.poll() is None:
@@ -491,6 +502,7 @@ def test_ctrl_c_mid_set_writes_the_set(tmp_path, lite_model, long_clip):
     assert seq.extra["video"]["frame_count"] == len(seq)
 
 
+@pytest.mark.slow
 def test_a_second_ctrl_c_while_saving_keeps_a_consistent_set_and_says_what(
         tmp_path, lite_model, long_clip):
     """QA: the first Ctrl-C printed nothing until "saved …" (seconds later), inviting a second
@@ -502,17 +514,8 @@ def test_a_second_ctrl_c_while_saving_keeps_a_consistent_set_and_says_what(
     import signal
 
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "formcheck", "live", "--source", str(long_clip), "--realtime",
-         "--model", str(lite_model), "--out", str(out), "--headless", "--no-sound",
-         "--no-voice", "--record"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    proc = _replay_then_ctrl_c(long_clip, lite_model, out)
     try:
-        for line in proc.stdout:
-            if "set 1 started" in line:
-                break
-        time.sleep(1.5)
-        proc.send_signal(signal.SIGINT)
         for said in proc.stderr:  # at once, before the set is saved
             if said.startswith("stopping") or "saved" in said:
                 break

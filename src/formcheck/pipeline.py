@@ -200,9 +200,9 @@ POSED_AT_KEY = "posed_at"
 
 
 def _default_max_side() -> int:
-    from formcheck.config import PoseConfig
+    from formcheck.pose.estimator import DEFAULT_MAX_SIDE_PX
 
-    return PoseConfig().max_side_px
+    return DEFAULT_MAX_SIDE_PX
 
 
 def posed_at_matches(seq: PoseSequence, max_side: int | None = None) -> bool:

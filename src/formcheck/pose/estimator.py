@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.config import PoseConfig
 from formcheck.errors import ModelInvalidError
 from formcheck.pose.landmarks import NUM_LANDMARKS, Landmark
 from formcheck.pose.people import PersonSelector, person_box
@@ -53,9 +54,9 @@ PEOPLE_PROBE_SLOW_INTERVAL_S = 3.0
 
 #: Mask value that counts as "person".
 MASK_THRESHOLD = 0.5
-#: Frames longer than this on either side are scaled down to it before the model
-#: (``config.PoseConfig.max_side_px``, whose default this is; 0: never).
-DEFAULT_MAX_SIDE_PX = 1920
+#: Frames longer than this on either side are scaled down to it before the model (the
+#: setting ``config.PoseConfig.max_side_px``'s default; 0: never).
+DEFAULT_MAX_SIDE_PX: int = PoseConfig.max_side_px
 
 
 def posed_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
