@@ -10,6 +10,8 @@ file renamed into place on success.
 
 from __future__ import annotations
 
+import functools
+import io
 import os
 import time
 from collections.abc import Iterator
@@ -453,9 +455,13 @@ class VideoSink:
         self._stream.pix_fmt = "yuv420p"
         self._stream.time_base = OUTPUT_TIME_BASE
         self._stream.codec_context.time_base = OUTPUT_TIME_BASE
-        # x264 with several threads is not byte-reproducible; one thread (the default) is.
-        self._stream.options = {"crf": str(crf), "preset": preset,
-                                "threads": str(self._threads)}
+        # x264 with several threads is not byte-reproducible; one thread (the default) is,
+        # once its AVX-512 routines are left out (see _x264_reproducible_asm).
+        options = {"crf": str(crf), "preset": preset, "threads": str(self._threads)}
+        asm = _x264_reproducible_asm() if self._threads == 1 else None
+        if asm:
+            options["x264-params"] = f"asm={asm}"
+        self._stream.options = options
         # PyAV hands libavcodec its own thread count (0: as many as there are cores) over the
         # "threads" option above; under load the bytes then differed between two encodes of
         # the same frames (tests/test_synth.py's determinism test, session 20).
@@ -565,6 +571,50 @@ class VideoSink:
             self.close()
         else:
             self.abort()
+
+
+@functools.lru_cache(maxsize=1)
+def _x264_reproducible_asm() -> str | None:
+    """x264's own CPU capabilities less its AVX-512 ones, as a value for its ``asm`` option;
+    ``None`` where x264 does not say them (it then picks them itself).
+
+    On a CPU with AVX-512, one x264 thread still made different bytes from the same frames now
+    and then: re-rendering a synth clip in one process, 7 of 560 renders differed from the
+    first (a few pixels in one frame's bottom-right corner, the packet 12 bytes longer); none
+    of 620 differed with the AVX-512 routines left out, nor any under glibc's
+    ``MALLOC_PERTURB_`` (so: uninitialised memory read on that path; valgrind, which cannot run
+    AVX-512, found none on the others). x264's routines are bit-exact with one another, so the
+    bytes are those the other routines give, only now every time. Read once per process from
+    x264's log line as it opens a 16x16 encoder."""
+    import av
+    import av.logging
+
+    previous = av.logging.get_level()
+    av.logging.set_level(av.logging.INFO)
+    try:
+        with av.logging.Capture() as logs:
+            with av.open(io.BytesIO(), mode="w", format="h264") as out:
+                stream = out.add_stream("libx264", rate=1)
+                stream.width = stream.height = 16
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"threads": "1"}
+                frame = av.VideoFrame(16, 16, "yuv420p")
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+                for packet in stream.encode():
+                    out.mux(packet)
+    except av.error.FFmpegError:
+        return None
+    finally:
+        av.logging.set_level(previous)
+    prefix = "using cpu capabilities:"
+    for _level, _name, message in logs:
+        if message.startswith(prefix):
+            caps = message[len(prefix):].split()
+            if not caps or any(c.startswith("none") for c in caps):  # "none!": plain C
+                return None
+            return ",".join(c for c in caps if not c.startswith("AVX512"))
+    return None
 
 
 def _ff_reason(exc: Exception) -> str:
