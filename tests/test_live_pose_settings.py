@@ -1,8 +1,11 @@
 """``formcheck live`` poses frames under the same settings as ``formcheck analyze`` (the one
-config's ``pose.max_side_px``, its default included) and records the posed size alike."""
+config's ``pose.max_side_px``, its default included) and records the posed size alike; every
+surface that shows the input's facts says when frames were posed scaled down, in one set of
+words, and the video overlay never does."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -10,6 +13,7 @@ import pytest
 
 from formcheck.config import Config, load_config
 from formcheck.live.settings import LiveSettings
+from formcheck.notices import posed_at_text
 from formcheck.pose.sequence import POSED_AT_KEY, PoseSequence
 from formcheck.report import VideoInfo
 
@@ -115,7 +119,7 @@ def test_a_replays_pose_data_records_its_posed_size_and_is_reused_as_analyzes(
     were posed at 1920x1440, so `cached_pose` refused it under the cap it was made with (and
     would have taken it as full-size poses under ``max_side_px=0``). Live records it as the
     pose pass of `formcheck analyze` does: the same poses, the same record, reused under the
-    same cap only."""
+    same cap only; and its record says so in the words of every other surface."""
     from formcheck import pipeline
     from formcheck.live.capture import ReplaySource
     from formcheck.live.session import LiveOptions, LiveSession
@@ -137,3 +141,54 @@ def test_a_replays_pose_data_records_its_posed_size_and_is_reused_as_analyzes(
         is not None
     assert pipeline.cached_pose(person_clip, pose_path, str(lite_model)) is None  # 1920
     assert pipeline.cached_pose(person_clip, pose_path, str(lite_model), max_side=0) is None
+    record = json.loads((tmp_path / "out" / "set.report.json").read_text())
+    said = [n["message"] for n in record["notices"] if n["kind"] == POSED_AT_KEY]
+    assert said == [posed_at_text((480, 427), (576, 512))]
+
+
+def test_every_surface_says_the_posed_size_in_the_same_words_and_the_video_never(tmp_path):
+    """QA (session 25): nothing told a coach that a 4K clip's frames were posed at 1920 px.
+    The report carries one notice (JSON), the page gives it among the frame's facts (not as a
+    limit of the input), the terminal as a note; the annotated video never draws it."""
+    from rich.console import Console
+
+    from formcheck import pipeline
+    from formcheck.analysis.synthetic import SynthSpec, synthesize
+    from formcheck.render.html import render_html
+    from formcheck.render.overlay import OverlayRenderer
+    from formcheck.render.terminal import print_summary
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(), setup_s=1.0))
+    w, h = seq.width, seq.height
+    seq.extra[POSED_AT_KEY] = {"width": w // 2, "height": h // 2, "max_side_px": max(w, h) // 2}
+    words = posed_at_text((w // 2, h // 2), (w, h))
+    assert f"posed at {w // 2}×{h // 2} (the video is {w}×{h})" in words
+    report, result = pipeline.analyse(seq)
+    report = replace(report, video=VideoInfo(path="clip.mp4", width=w, height=h, fps=30.0,
+                                             frame_count=len(seq), duration_s=1.0))
+    assert [n.message for n in report.notices if n.kind == POSED_AT_KEY] == [words]
+    assert words in json.loads(report.to_json())["notices"][0]["message"]
+
+    page = render_html(report, result.series, {}, tmp_path / "p.html").read_text()
+    facts = page[page.index('id="summary-table"'):]
+    facts = facts[:facts.index("</table>")]
+    assert "Pose pass" in facts and words.replace("'", "&#x27;") in facts
+    assert 'class="notice posed_at"' not in page
+
+    console = Console(record=True, width=400)
+    print_summary(report, {}, console)
+    assert f"note: {words}" in console.export_text()
+
+    r = OverlayRenderer(report, seq, result.series)
+    assert not any(r.input_notices_at(i) for i in range(len(seq)))
+
+
+def test_frames_within_the_cap_say_nothing_of_it():
+    from formcheck import pipeline
+    from formcheck.analysis.synthetic import SynthSpec, synthesize
+
+    seq, _ = synthesize(SynthSpec(exercise="squat", reps=(), setup_s=1.0))
+    pipeline.record_posed_at(seq, max(seq.width, seq.height))
+    assert POSED_AT_KEY not in seq.extra
+    report, _ = pipeline.analyse(seq)
+    assert not [n for n in report.notices if n.kind == POSED_AT_KEY]
