@@ -172,7 +172,7 @@ def test_every_surface_says_the_posed_size_in_the_same_words_and_the_video_never
     page = render_html(report, result.series, {}, tmp_path / "p.html").read_text()
     facts = page[page.index('id="summary-table"'):]
     facts = facts[:facts.index("</table>")]
-    assert "Pose pass" in facts and words.replace("'", "&#x27;") in facts
+    assert "Pose model input" in facts and words.replace("'", "&#x27;") in facts
     assert 'class="notice posed_at"' not in page
 
     console = Console(record=True, width=400)

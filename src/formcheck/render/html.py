@@ -217,7 +217,8 @@ def _summary_table(report: Report) -> str:
             ("Length", _e(f"{v.duration_s:.1f} s, {v.frame_count} frames"
                           + _decoded_of_header(report, v.frame_count))),
         ]
-    rows += [("Pose pass", _e(n.message)) for n in report.notices if n.kind == POSED_AT_KEY]
+    rows += [("Pose model input", _e(n.message)) for n in report.notices
+             if n.kind == POSED_AT_KEY]
     if report.frames_total:
         share = report.frames_with_person / report.frames_total
         rows.append(("Person found in", _e(f"{report.frames_with_person} of "
