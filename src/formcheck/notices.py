@@ -1,8 +1,9 @@
 """Notices: facts about the input that bear on every result, stated once in the report (and so
 on the terminal and the page): a truncated file, a picture size that changes part-way, a single
 frame, gaps in the recording, jumps in the picture (camera cuts), frames whose pose was upside
-down, stretches where the lifter was out of view, more than one person in the picture, and a
-camera off level that the analysis levelled.
+down, stretches where the lifter was out of view, more than one person in the picture, a
+camera off level that the analysis levelled, and frames the pose model was given scaled down
+(a fact of the pose pass, never drawn on the video).
 
 Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
 estimator stored in ``seq.extra``) and the config; no I/O.
@@ -16,7 +17,7 @@ from formcheck.analysis.level import roll_to_undo
 from formcheck.analysis.signal import runs, time_gaps
 from formcheck.config import Config
 from formcheck.pose.plausible import EXTRA_KEY
-from formcheck.pose.sequence import PoseSequence
+from formcheck.pose.sequence import POSED_AT_KEY, PoseSequence
 from formcheck.report import Notice
 
 
@@ -39,6 +40,23 @@ def _size_change(seq: PoseSequence) -> list[Notice]:
     return [Notice("size_change", f"the picture's size changes at {at:.2f} s, from {w0}×{h0} "
                    f"to {w1}×{h1}: frames of another size were scaled to fit the first size, "
                    "with black borders, the body's proportions kept", at, None)]
+
+
+def posed_at_text(posed: tuple[int, int], video: tuple[int, int]) -> str:
+    """The one line every surface gives for frames posed scaled down (``config.PoseConfig.
+    max_side_px``): the size the pose model was given and the video's own."""
+    return (f"posed at {posed[0]}×{posed[1]} (the video is {video[0]}×{video[1]}): the pose "
+            "model read each frame scaled down; positions are in the video's pixels")
+
+
+def _posed_at(seq: PoseSequence) -> list[Notice]:
+    posed = seq.extra.get(POSED_AT_KEY)
+    if not isinstance(posed, dict):
+        return []
+    size = (int(posed["width"]), int(posed["height"]))
+    if size == (seq.width, seq.height):
+        return []
+    return [Notice(POSED_AT_KEY, posed_at_text(size, (seq.width, seq.height)))]
 
 
 def _time_gaps(seq: PoseSequence) -> list[Notice]:
@@ -144,6 +162,7 @@ def notices_for(seq: PoseSequence, config: Config | None = None) -> tuple[Notice
     config = config or Config()
     if len(seq) == 0:
         return tuple(_truncation(seq) + _people(seq))
-    return tuple(_truncation(seq) + _size_change(seq) + _single_frame(seq) + _time_gaps(seq)
+    return tuple(_truncation(seq) + _size_change(seq) + _posed_at(seq) + _single_frame(seq)
+                 + _time_gaps(seq)
                  + _picture_cuts(seq) + _camera_roll(seq, config) + _upside_down(seq)
                  + _out_of_view(seq, config) + _people(seq))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.fsutil import file_sha256
-from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
+from formcheck.pose.sequence import POSE_PASS_VERSION, POSED_AT_KEY, PoseSequence
 from formcheck.report import Report, VideoInfo
 
 if TYPE_CHECKING:
@@ -120,7 +120,6 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     from formcheck.pose.estimator import (
         PoseEstimator,
         SequenceBuilder,
-        posed_size,
         prepare_frames,
         run_estimator,
     )
@@ -188,21 +187,32 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     seq.extra["model_sha256"] = model_sha.result()
     seq.extra[SCENE_LEVEL_KEY] = scene_level.result().as_extra()
     seq.extra["pose_pass"] = POSE_PASS_VERSION
-    posed = posed_size(info.width, info.height, max_side)
-    if posed != (info.width, info.height):
-        seq.extra[POSED_AT_KEY] = {"width": posed[0], "height": posed[1], "max_side_px": max_side}
+    record_posed_at(seq, max_side)
     return seq
-
-
-#: ``extra`` key of the size frames were posed at, where the pose pass scaled them down
-#: (absent: posed at the source size).
-POSED_AT_KEY = "posed_at"
 
 
 def _default_max_side() -> int:
     from formcheck.pose.estimator import DEFAULT_MAX_SIDE_PX
 
     return DEFAULT_MAX_SIDE_PX
+
+
+def pose_max_side(config=None) -> int:
+    """The pose pass's cap on the frame size under ``config`` (None: the defaults'), which
+    ``formcheck analyze``, batch, check and live all pose frames under."""
+    return config.pose.max_side_px if config is not None else _default_max_side()
+
+
+def record_posed_at(seq: PoseSequence, max_side: int) -> None:
+    """Record in ``seq.extra`` the size its frames were posed at under ``max_side`` where that
+    is smaller than the frame (``POSED_AT_KEY``; absent: posed at the source size). Every pose
+    pass (``extract_pose``, live's sets) writes it alike, and ``cached_pose`` keys on it."""
+    from formcheck.pose.estimator import posed_size
+
+    posed = posed_size(seq.width, seq.height, max_side)
+    seq.extra.pop(POSED_AT_KEY, None)
+    if posed != (seq.width, seq.height):
+        seq.extra[POSED_AT_KEY] = {"width": posed[0], "height": posed[1], "max_side_px": max_side}
 
 
 def posed_at_matches(seq: PoseSequence, max_side: int | None = None) -> bool:

@@ -304,6 +304,7 @@ class Notice:
     #: truncated | single_frame | time_gap | picture_cut | camera_roll | upside_down
     #: | out_of_view | people | exercise_unconfirmed (``exercise_without_rep``)
     #: | said_live, frames_dropped (live: ``live.told``, ``live.session``)
+    #: | posed_at (frames the pose model read scaled down; never drawn on the video)
     kind: str
     message: str  # one line a lifter can read
     start_s: float | None = None

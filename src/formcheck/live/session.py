@@ -39,7 +39,12 @@ from formcheck.live.incremental import (
 )
 from formcheck.live.settings import LiveSettings
 from formcheck.live.told import Correction, LiveWarnings, with_corrections
-from formcheck.pose.estimator import FramePose, PoseEstimator, _quiet_native_stderr
+from formcheck.pose.estimator import (
+    FramePose,
+    PoseEstimator,
+    _quiet_native_stderr,
+    posed_size,
+)
 from formcheck.pose.people import PeopleTally, PersonSelector
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
@@ -299,6 +304,9 @@ class LiveSession:
         self.replay_path = replay_path
         self.resolved = resolve_model(opts.model)
         self.model_name = self.resolved.name
+        # Frames are posed under the same cap as `formcheck analyze` poses them (the one
+        # config's ``pose.max_side_px``), and each set's pose data records it alike.
+        self.max_side = pipeline.pose_max_side(opts.config)
         self.source_name = replay_path.name if replay_path else self.info.path
         # Replaying every frame of a file: a set that holds its frames from the first one on
         # is drawn from the file itself, exactly as `formcheck analyze` draws it.
@@ -370,16 +378,18 @@ class LiveSession:
         try:
             if early:
                 self.grabber.start()
-            with PoseEstimator(self.resolved.path, person=self.opts.person) as est:
+            with PoseEstimator(self.resolved.path, person=self.opts.person,
+                               max_side=self.max_side) as est:
                 blank = np.zeros((self.info.height or 480, self.info.width or 640, 3),
                                  np.uint8)
                 if not self.grabber.lockstep:
                     # The models' first calls set them up (slow): not on a lifter's frame.
                     # The frames keep their own times, and nothing of the warm-up is carried
                     # into them (a replayed file's record said "the picture jumps at 0.00 s":
-                    # its first frame was compared with the blank).
-                    est.warm_up(blank.shape[1], blank.shape[0],
-                                person_picture(blank.shape[1], blank.shape[0]))
+                    # its first frame was compared with the blank). At the size the frames
+                    # are posed at: a 4K camera's are scaled down first.
+                    w, h = posed_size(blank.shape[1], blank.shape[0], self.max_side)
+                    est.warm_up(w, h, person_picture(w, h))
                 _warm_up(blank)
                 if not early:
                     self.grabber.start()
@@ -762,6 +772,7 @@ class LiveSession:
             seq.extra["people"] = cur.people
         seq.extra["model_sha256"] = file_sha256(self.resolved.path)
         seq.extra["pose_pass"] = POSE_PASS_VERSION
+        pipeline.record_posed_at(seq, self.max_side)
         written = {"pose": self._publish(cur, "pose", lambda: seq.save(cur.paths["pose"]))}
         with OutputGeneration(self.opts.out_dir, cur.stem, keep=("pose",)) as gen:
             self._stages.append(gen)

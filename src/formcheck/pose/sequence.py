@@ -29,6 +29,9 @@ BACK_PROFILE_POINTS = 17
 #: chest). 3: the camera's roll read from the scene's straight lines
 #: (``extra["scene_level"]``, ``pose.scene_level``), which the analysis levels by.
 POSE_PASS_VERSION = 3
+#: ``extra`` key of the size the pose pass scaled the frames down to, where it did
+#: (``config.PoseConfig.max_side_px``; absent: posed at the source size).
+POSED_AT_KEY = "posed_at"
 
 
 def _check(name: str, arr: np.ndarray, shape: tuple[int | None, ...]) -> None:

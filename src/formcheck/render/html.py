@@ -22,6 +22,7 @@ from formcheck.analysis.series import Series
 from formcheck.config import SEVERITY, SEVERITY_NAMES
 from formcheck.errors import ShapeError
 from formcheck.fsutil import write_parts_atomic
+from formcheck.pose.sequence import POSED_AT_KEY
 from formcheck.render._common import (
     EXERCISE_CONFIDENCE,
     FAULT,
@@ -173,10 +174,13 @@ def _judged_in_some_reps(report: Report) -> list[tuple[str, int]]:
 
 def _notices(report: Report) -> str:
     """The input's limits (truncated file, gaps, lifter out of view, other people)."""
-    if not report.notices:
+    # The size the frames were posed at is a fact of the input, given with the frame's own
+    # facts (``_summary_table``), not a limit of it.
+    notices = [n for n in report.notices if n.kind != POSED_AT_KEY]
+    if not notices:
         return ""
     items = "".join(f'<li class="notice {_e(n.kind)}">{_e(n.message)}</li>'
-                    for n in report.notices)
+                    for n in notices)
     return "".join(_section("notices", "About this video", f'<ul id="notice-list">{items}</ul>'))
 
 
@@ -213,6 +217,8 @@ def _summary_table(report: Report) -> str:
             ("Length", _e(f"{v.duration_s:.1f} s, {v.frame_count} frames"
                           + _decoded_of_header(report, v.frame_count))),
         ]
+    rows += [("Pose model input", _e(n.message)) for n in report.notices
+             if n.kind == POSED_AT_KEY]
     if report.frames_total:
         share = report.frames_with_person / report.frames_total
         rows.append(("Person found in", _e(f"{report.frames_with_person} of "

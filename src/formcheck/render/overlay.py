@@ -17,7 +17,7 @@ import numpy as np
 from formcheck.analysis.series import Series
 from formcheck.errors import ConfigError, ShapeError
 from formcheck.pose.landmarks import NUM_LANDMARKS, SKELETON_EDGES, Landmark
-from formcheck.pose.sequence import PoseSequence
+from formcheck.pose.sequence import POSED_AT_KEY, PoseSequence
 from formcheck.render._common import (
     NOT_ASSESSABLE,
     assessment_for,
@@ -549,7 +549,8 @@ class OverlayRenderer:
         start to ``input_notice_hold_s`` past its end; a picture cut at each jump the sequence
         marks (else at the first and last the notice gives) and that long after; a single
         time (the file cut short, at its last frame) that long either side; a notice about
-        the whole clip over its first ``clip_notice_s``."""
+        the whole clip over its first ``clip_notice_s``; frames posed scaled down
+        (``POSED_AT_KEY``) on none: it says how the pose model read them, not what they show."""
         st = self.style
         t = self.seq.t_s
         notices = self.report.notices
@@ -559,6 +560,8 @@ class OverlayRenderer:
         hold = st.input_notice_hold_s
         cuts = _cut_frames(self.seq)
         for k, n in enumerate(notices):
+            if n.kind == POSED_AT_KEY:
+                continue  # how the pose pass read the frames: the page's and the record's
             if n.kind == "picture_cut" and n.start_s is not None:
                 at = (t[cuts] if cuts is not None and cuts.size
                       else [x for x in (n.start_s, n.end_s) if x is not None])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from formcheck.pose.sequence import POSED_AT_KEY
 from formcheck.render._common import (
     EXERCISE_CONFIDENCE,
     FAULT,
@@ -54,7 +55,9 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
         head.append(f" · model {report.model}", style="dim")
     console.print(head)
     for notice in report.notices:  # the input's limits first: they bear on everything below
-        console.print(Text(f"note: {notice.message}", style="yellow"), soft_wrap=True)
+        # The size the frames were posed at is a plain fact of the input, not a limit.
+        style = "dim" if notice.kind == POSED_AT_KEY else "yellow"
+        console.print(Text(f"note: {notice.message}", style=style), soft_wrap=True)
 
     if report.reps:
         table = Table(show_edge=False, pad_edge=False, header_style="bold")
