@@ -349,8 +349,8 @@ def test_panels_keep_off_the_torso(size, hip_x, hip_dy, panel):
     judged = panel != "notices"
     findings = ()
     from formcheck.report import Notice
-    notices = (Notice("out_of_view", "the lifter was out of view from 0.90 s to 1.20 s; nothing "
-                      "in that stretch was judged", 0.9, 1.2),
+    notices = (Notice("out_of_view", "the lifter was out of the picture from 0.90 s to "
+                      "1.20 s; nothing in that stretch was judged", 0.9, 1.2),
                Notice("picture_cut", _LONG_REASON + ": " + _LONG_CAVEAT, 2.4, 3.2),
                Notice("people", "2 people were in the picture (9 of 195 frames)")) \
         if panel == "inputs" else ()
@@ -512,8 +512,8 @@ def test_notices_about_the_input_are_drawn_on_the_frames_they_concern():
     truncated, jump, gone, people = (notice_text(n.message) for n in report.notices)
     assert jump == ("Note: the picture jumps at 3.33 s (a camera cut, or frames missing from "
                     "the footage) (more in the report)")
-    assert gone == ("Note: the lifter was out of view from 1.47 s to 2.53 s; nothing in that "
-                    "stretch was judged")
+    assert gone == ("Note: the lifter was out of the picture from 1.47 s to 2.53 s; nothing "
+                    "in that stretch was judged")
     assert people == "Note: 2 people were in the picture (40 of 195 frames) (more in the report)"
     assert truncated == ("Note: the file is truncated: only 195 of the 300 frames its header "
                          "lists could be decoded (more in the report)")
@@ -553,8 +553,8 @@ def test_a_notice_about_the_input_on_a_narrow_frame_is_never_cut():
     assert len(r.input_notices_at(i)) == 3
     # the page's words up to their first clause, without the bracketed asides
     assert r.input_notices_at(i, short=True) == (
-        "Note: the picture jumps at 3.33 s", "Note: the lifter was out of view from 1.47 s to "
-        "2.53 s", "Note: 2 people were in the picture")
+        "Note: the picture jumps at 3.33 s", "Note: the lifter was out of the picture from "
+        "1.47 s to 2.53 s", "Note: 2 people were in the picture")
     for text in r.input_notices_at(i, short=True):
         lines = r.wrap(text, r.notice_px(lay), r.notice_place(i, seq.width, seq.height, lay),
                        lay, False, r.style.notice_max_lines)[0]
@@ -1461,3 +1461,40 @@ def test_the_twist_angle_plot_keeps_the_twist_a_finding_is_about():
     # A finding that does not name the series leaves its range alone.
     other = replace(report, findings=(replace(twist, evidence={"signals": ["twist_rate"]}),))
     assert _told_extremes(s, other) == []
+
+
+def test_the_lifter_out_of_the_picture_is_worded_alike_on_every_surface(tmp_path):
+    """Four wordings of one fact: the notice said "out of view", live's guidance "No one in
+    view", the short-set reason "in view for under", the README "in frame", while the page
+    said "keep the lifter in the picture". One wording now (``report.OUT_OF_PICTURE``), the
+    same in the JSON, the page, the terminal, the video's note and live's guidance; a body
+    part cut off at the edge is its own fact (``report.CUT_OFF``)."""
+    import io as _io
+
+    from rich.console import Console
+
+    from formcheck.live.guidance import assess_picture
+    from formcheck.live.settings import LiveSettings
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import CUT_OFF, IN_PICTURE, OUT_OF_PICTURE
+
+    report, seq = _with_input_notices()
+    said = "the lifter was out of the picture from 1.47 s to 2.53 s"
+    assert OUT_OF_PICTURE in said
+    page = render_html(report, make_series(seq), {}, tmp_path / "p.html").read_text()
+    buf = _io.StringIO()
+    print_summary(report, {}, Console(file=buf, width=400, color_system=None))
+    video = " ".join(OverlayRenderer(report, seq, make_series(seq)).input_notices_at(
+        frame_at(seq, 2.0)))
+    surfaces = {"json": report.to_json(), "page": page, "terminal": buf.getvalue(),
+                "video": video}
+    for name, text in surfaces.items():
+        assert said in text, name
+        assert "out of view" not in text and "in frame" not in text, name
+    nobody = np.full((NUM_LANDMARKS, 2), np.nan, np.float32)
+    live = assess_picture(np.full((120, 160, 3), 128, np.uint8), nobody,
+                          np.zeros(NUM_LANDMARKS, np.float32), None, LiveSettings()).lines()
+    assert live[0].startswith(f"No one {IN_PICTURE}: ")
+    from formcheck.analysis.analyze import SHORT_SET_PREFIX
+    assert IN_PICTURE in SHORT_SET_PREFIX and CUT_OFF == "cut off at the picture's edge"

@@ -45,6 +45,14 @@ FAULT_TITLES: dict[str, str] = {
 #: rep's, not the one before.
 REST_PHASES: tuple[str, ...] = ("set-up", "top", "finish")
 
+#: One wording per fact of the lifter and the picture, used by every surface (notices, the
+#: page, the video, the terminal, live's screen and record, ``formcheck --help``): the lifter
+#: wholly absent from the picture, and a body part cut off at the picture's edge (a
+#: different fact: the lifter is there, a hand or the feet are not).
+OUT_OF_PICTURE = "out of the picture"
+IN_PICTURE = "in the picture"
+CUT_OFF = "cut off at the picture's edge"
+
 #: Severity names from least to most severe (``Finding.severity``).
 SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 

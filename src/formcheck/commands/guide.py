@@ -9,8 +9,9 @@ import typer
 #: Shown under ``formcheck analyze --help`` (the README's "How to film" says the same).
 #: Typer/Click rewrap paragraphs; the blank lines separate them.
 FILMING_EPILOG = (
-    "How to film: one lifter in the picture, the whole body (head to feet) in frame all the "
-    "time, the camera still at hip height, 30 fps or more, even light, a plain background."
+    "How to film: one lifter in the picture, the whole body (head to feet) in the picture all "
+    "the time, none of it cut off at the picture's edge, the camera still at hip height, 30 "
+    "fps or more, even light, a plain background."
     "\n\n"
     "Which view shows which fault: from the SIDE, rounded back (square on: within 24° of "
     "side-on), over-arched lower back and large jerky twists only; "
