@@ -578,10 +578,25 @@ class LiveSession:
         lat = float(np.median(self._recent_lat)) if self._recent_lat else float("nan")
         d = self._recent_disp
         fps = (len(d) - 1) / (d[-1] - d[0]) if len(d) > 1 and d[-1] > d[0] else 0.0
-        drop = self.grabber.dropped / max(1, self.grabber.read_count)
         lat_txt = f"{lat:.0f} ms" if np.isfinite(lat) else "–"
         # Short, top-right: the overlay's rep counter sits top-left. Keys: window title.
-        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {drop:.0%} dropped"
+        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {self._dropped_text()}"
+
+    def _dropped_text(self) -> str:
+        """The status line's share of frames dropped, saying whose: during a set, the set's
+        own, counted as its record counts them (frames sent during it and not analysed); QA
+        read "62% dropped" on the screen (the session's, from its start, set-up and earlier
+        sets included) beside a record's 6%. Between sets, the session's so far (frames a
+        camera sent while the models loaded left out, as the session's summary does)."""
+        cur = self.current
+        if cur is not None and cur.last_index >= cur.first_index:
+            sent = cur.last_index - cur.first_index + 1
+            return f"{(sent - len(cur.growing)) / sent:.0%} dropped in set"
+        skipped = self._first_seq if (self.is_camera and not self.grabber.lockstep
+                                      and self._first_seq is not None) else 0
+        read = self.grabber.read_count - skipped
+        dropped = max(0, self.grabber.dropped - skipped)
+        return f"{dropped / max(1, read):.0%} dropped in session"
 
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
         if view is None:
