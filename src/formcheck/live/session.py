@@ -715,18 +715,40 @@ class LiveSession:
                                 for k in kept)
             missing = ["report", "CSV", "page"] + (["annotated video"] if self.opts.record
                                                    else [])
-            if "recording" in kept:
-                how = (f"; `formcheck analyze {out / (cur.stem + '.recording.mp4')} --out "
-                       f"{out}` makes them from the recording")
-            elif self.replay_path is not None:
-                how = (f"; `formcheck analyze {self.replay_path} --out {out}` makes them "
-                       "from the whole file")
-            else:
-                how = ""
             parts.append(f"{name}: kept {what} in {out}, not its "
-                         f"{', '.join(missing[:-1])} or {missing[-1]}{how}")
+                         f"{', '.join(missing[:-1])} or {missing[-1]}"
+                         f"{self._rebuild_hint(cur, kept, out)}")
         return SaveInterrupted(f"{stopped_words(signum)} while saving: " + "; ".join(parts),
                                signum)
+
+    def _rebuild_hint(self, cur: _Set, kept: list[str], out: Path) -> str:
+        """``; `formcheck analyze …` makes them …`` for a set not saved whole, naming the
+        files it writes. ``analyze`` names its outputs after the file it reads (QA: the hint
+        `formcheck analyze DIR/STEM.recording.mp4 --out DIR` wrote STEM.recording.report.html
+        and the rest where STEM.report.html was missing, and said nothing of it), so none of
+        them replaces a file live kept: the recording's go beside it as STEM.recording.*; a
+        replayed file's, named after the file as set 1's are, into a folder of their own. The
+        set's model, exercise and person rule go with it."""
+        import shlex
+
+        from formcheck.outputs import output_paths
+
+        if "recording" in kept:
+            video, where, whence = out / f"{cur.stem}.recording.mp4", out, "the recording"
+        elif self.replay_path is not None:
+            video, where = Path(self.replay_path), out / f"{cur.stem}-whole-file"
+            whence = "the whole file"
+        else:
+            return ""
+        o = self.opts
+        options = "".join(f" --{key} {shlex.quote(str(value))}" for key, value in (
+            ("model", o.model), ("exercise", o.exercise),
+            ("person", None if o.person == "auto" else o.person)) if value)
+        made = output_paths(where, video.stem)
+        names = ", ".join(made[k].name for k in ("report", "csv", "html", "video"))
+        return (f"; `formcheck analyze {shlex.quote(str(video))} --out "
+                f"{shlex.quote(str(where))}{options}` makes them from {whence}, named after "
+                f"it: {names} in {where} (with its own pose data, {made['pose'].name})")
 
     def _publish(self, cur: _Set, kind: str, make: Callable[[], object]):
         """Publish the set's output ``kind`` with ``make()`` unless the saving was given up
