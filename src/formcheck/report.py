@@ -157,10 +157,17 @@ def reps_text(reps: Iterable[int]) -> str:
     return ("rep " if len(nums) == 1 else "reps ") + ", ".join(map(str, nums))
 
 
+def finding_span(f: Finding) -> str:
+    """A finding's times as every surface gives them (``1.03–1.80 s``): the page's card, the
+    terminal, the runs-through notes of the page, CSV and terminal. QA: the terminal read
+    "1.0–1.8 s" for the card's "1.03–1.80 s" (a 0.03 s start is a frame at 30 fps)."""
+    return f"{f.start_s:.2f}–{f.end_s:.2f} s"
+
+
 def through_note(f: Finding) -> str:
     """Words for a rep that another rep's finding ``f`` runs through (``Report.runs_through``)."""
     return (f"{FAULT_TITLES.get(f.fault, f.fault)} found in rep {f.rep} "
-            f"({f.start_s:.1f}–{f.end_s:.1f} s) runs through this rep")
+            f"({finding_span(f)}) runs through this rep")
 
 
 def _clean(value: Any) -> Any:
