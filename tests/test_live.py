@@ -372,7 +372,7 @@ def test_spoken_warning_says_the_rep_fault_and_severity():
                        message="m")
 
     assert warning_text(finding(1, "severe")) == "Rep 1: rounded back, severe"
-    assert warning_text(finding(None, "mild")) == "Outside the reps: rounded back, mild"
+    assert warning_text(finding(None, "mild")) == "Outside the counted reps: rounded back, mild"
 
 
 # ---------------------------------------------------------------------------- window picture

@@ -1556,3 +1556,42 @@ def test_the_page_claims_an_error_bar_only_where_a_finding_gives_one(tmp_path):
     page = render_html(report, make_series(make_sequence()), {}, tmp_path / "p.html")
     assert "error bar is in each finding" not in page.read_text()
     assert "(with its error bar)" not in FILMING_EPILOG
+
+
+def test_a_finding_outside_the_counted_reps_is_worded_alike_on_every_surface(tmp_path):
+    """Six wordings of one fact: the finding's message said "outside a counted rep", the
+    page and the video "outside reps" / "Outside reps", live's screen and voice "Outside the
+    reps", live's record "outside the counted reps", check "outside any rep", batch "outside
+    reps" and "outside the reps". One now (``report.OUTSIDE_REPS_WORDS``)."""
+    import io as _io
+
+    from rich.console import Console
+
+    from formcheck.analysis.faults import where
+    from formcheck.check.compare import _rep_name
+    from formcheck.check.expect import OUTSIDE_REPS
+    from formcheck.live.session import warning_text
+    from formcheck.live.told import _rep_words
+    from formcheck.render._common import finding_short_text, finding_where
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import OUTSIDE_REPS_WORDS
+
+    words = "outside the counted reps"
+    assert OUTSIDE_REPS_WORDS == words
+    base = make_report()
+    f = replace(base.findings[0], rep=None, phase=None,
+                message=f"Rounded back {where(None, None)}: back rounded")
+    report = replace(base, findings=(f,))
+    page = render_html(report, make_series(make_sequence()), {}, tmp_path / "p.html")
+    buf = _io.StringIO()
+    print_summary(report, {}, Console(file=buf, width=400, color_system=None))
+    said = {"message": f.message, "where": finding_where(f),
+            "banner": finding_short_text(f), "page": page.read_text(),
+            "terminal": buf.getvalue(), "live": warning_text(f).lower(),
+            "record": _rep_words(None), "check": _rep_name(OUTSIDE_REPS)}
+    for name, text in said.items():
+        assert words in text, name
+        for old in ("outside a counted rep", "outside reps", "outside the reps",
+                    "outside any rep"):
+            assert old not in text.lower(), (name, old)

@@ -50,6 +50,11 @@ REST_PHASES: tuple[str, ...] = ("set-up", "top", "finish")
 #: wholly absent from the picture, and a body part cut off at the picture's edge (a
 #: different fact: the lifter is there, a hand or the feet are not).
 OUT_OF_PICTURE = "out of the picture"
+#: Where a finding outside every counted rep lies, on every surface (the finding's message,
+#: the page, the video's banner, the terminal, live's screen, voice and record, batch's
+#: page and summary, check's comments): they had said "outside a counted rep", "outside
+#: reps", "Outside the reps", "outside any rep" and "outside the counted reps".
+OUTSIDE_REPS_WORDS = "outside the counted reps"
 IN_PICTURE = "in the picture"
 CUT_OFF = "cut off at the picture's edge"
 

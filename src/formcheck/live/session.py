@@ -46,7 +46,7 @@ from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
 from formcheck.pose.scene_level import LevelSampler, SceneLevel, level_of_file
 from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
-from formcheck.report import FAULT_TITLES, Notice, Report, VideoInfo, counted
+from formcheck.report import FAULT_TITLES, OUTSIDE_REPS_WORDS, Notice, Report, VideoInfo, counted
 
 #: Live banners stay until a later warning replaces them: a warning shown after its rep ended
 #: must stay readable however long before the rep's end the fault itself was over.
@@ -274,7 +274,7 @@ def _key(f) -> tuple[str, int | None]:
 def warning_text(f, rep_numbers: bool = True) -> str:
     """What the voice says: short, rep first, with the severity the rule gave; without the
     rep's number while the set so far cannot tell it (``LiveView.rep_numbers``)."""
-    where = ("Outside the reps: " if f.rep is None
+    where = (f"{capitalized(OUTSIDE_REPS_WORDS)}: " if f.rep is None
              else f"Rep {f.rep}: " if rep_numbers else "")
     title = FAULT_TITLES.get(f.fault, f.fault)
     return f"{where}{title if where else capitalized(title)}, {f.severity}"

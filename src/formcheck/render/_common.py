@@ -15,6 +15,7 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
     FAULT_TITLES,
     FAULTS,
     NO_REP_SOURCE,
+    OUTSIDE_REPS_WORDS,
     SEVERITIES,
     UNIT_SUFFIX,
     Assessment,
@@ -94,7 +95,7 @@ def through_text(st: CellStatus) -> str:
 
 def finding_where(f: Finding) -> str:
     """Where a finding happened: ``rep 2`` or, for ``None``, outside the counted reps."""
-    return "outside reps" if f.rep is None else f"rep {f.rep}"
+    return OUTSIDE_REPS_WORDS if f.rep is None else f"rep {f.rep}"
 
 
 def finding_lasted(f: Finding) -> str | None:
@@ -431,7 +432,7 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
     set cannot tell it; a finding outside the reps still says so. A twist names its side
     (``Jerky twist in rep 2: 24° (mild), to the right``), as its message does."""
     if f.rep is None:
-        where = " outside reps"
+        where = f" {OUTSIDE_REPS_WORDS}"
     else:
         where = f" in rep {f.rep}" if rep else ""
     side = f.evidence.get("twist_side")

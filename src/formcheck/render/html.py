@@ -28,6 +28,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     THROUGH,
     VIEW_CONFIDENCE,
+    capitalized,
     caveats,
     cell_status,
     estimate_how,
@@ -52,6 +53,7 @@ from formcheck.render._common import (
 )
 from formcheck.report import (
     FAULTS,
+    OUTSIDE_REPS_WORDS,
     Finding,
     Report,
     counted,
@@ -275,7 +277,7 @@ def _rep_table(report: Report) -> str:
                     f"{rep.start_s:.1f}–{rep.end_s:.1f} s</span></th>{cells}</tr>")
     if any(f.rep is None for f in report.findings):
         cells = "".join(f'<td class="cell">{_cell(report, f, None)}</td>' for f in FAULTS)
-        rows.append(f"<tr><th scope='row'>Outside reps</th>{cells}</tr>")
+        rows.append(f"<tr><th scope='row'>{capitalized(OUTSIDE_REPS_WORDS)}</th>{cells}</tr>")
     if not rows:
         return '<p class="muted">No reps were counted in this clip.</p>'
     return (f'<table class="reps" id="rep-table"><thead><tr><th scope="col">Rep</th>{head}'
