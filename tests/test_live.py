@@ -376,7 +376,7 @@ def test_spoken_warning_says_the_rep_fault_and_severity():
 
 
 # ---------------------------------------------------------------------------- window picture
-_STATUS = "lifting · 16 fps · 40 ms · 62% dropped"
+_STATUS = "lifting · 16 fps · 40 ms · 62% dropped in session"
 
 
 def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
@@ -630,7 +630,7 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
                                                                      True)[0]
     seq, _ = synthesize(SynthSpec(exercise="deadlift", width=480, height=360, px_per_m=150.0,
                                   reps=(SynthRep(), SynthRep(flexion_deg=45.0), SynthRep())))
-    status = "lifting · 30 fps · 40 ms · 0% dropped"
+    status = "lifting · 30 fps · 40 ms · 0% dropped in set"
     before = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)
     for config in (load_config(overrides=["exercise.min_margin_frac=1"]), None):
         full, _ = analyse(seq, config=config)
