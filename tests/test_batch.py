@@ -393,11 +393,11 @@ def test_a_finding_outside_the_reps_is_not_counted_as_a_rep(tmp_path):
     assert (b.problem_reps, b.rounded_back, b.rounded_back_reps) == (1, "severe", 1)
     assert b.outside_reps == "rounded back" and c.outside_reps == ""
     assert (o.problem_reps, o.lumbar_overextension, o.lumbar_overextension_reps) == (0, "mild", 0)
-    assert (o.outside_reps, o.worst_rep) == ("over-arched lower back", "outside reps")
+    assert (o.outside_reps, o.worst_rep) == ("over-arched lower back", "outside the counted reps")
     assert counts(rows)["with_findings"] == 2 and counts(rows)["problem_reps"] == 1
     page = index_html(rows, [], tmp_path)
-    assert "severe</span> at worst, found in 1 rep and outside the reps</td>" in page
-    assert "mild</span> at worst, outside the reps</td>" in page
+    assert "severe</span> at worst, found in 1 rep and outside the counted reps</td>" in page
+    assert "mild</span> at worst, outside the counted reps</td>" in page
     assert "in 2 reps" not in page and "in 0 reps" not in page
     assert "2 with findings\n(1 problem rep)," in page
 

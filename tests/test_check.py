@@ -204,7 +204,7 @@ def test_missing_and_unexpected_findings_and_status_changes():
     assert outcomes["rounded_back"].details == (
         "rep 1: expected a finding (mild, peak 1.00 s ± 0.25), got none",)
     assert outcomes["lumbar_overextension"].details == (
-        "outside any rep: unexpected finding (mild, peak 4.20 s)",)
+        "outside the counted reps: unexpected finding (mild, peak 4.20 s)",)
     assert outcomes["jerky_twist"].passed  # still not assessable (the reason is not checked)
 
 
@@ -496,7 +496,7 @@ def test_count_of_findings_in_a_rep():
     assert _outcome(data, report, "lumbar_overextension").passed  # any peak of the rep
     one = make_report([_finding("lumbar_overextension", None, 2.5)])
     o = _outcome(data, one, "lumbar_overextension")
-    assert o.details == ("outside any rep: 1 finding, expected 2",)
+    assert o.details == ("outside the counted reps: 1 finding, expected 2",)
     with pytest.raises(ExpectationError, match=r"findings\[0\]\.count: must be at least 1"):
         parse_expectation(_with("rounded_back.findings.0.count", 0), "x")
 

@@ -257,7 +257,8 @@ def test_guidance_names_body_parts_out_of_the_picture(cut, missing):
     g = assess_picture(img, xy, vis, "side", LiveSettings())
     assert g.missing_parts == missing
     assert g.ready == (not missing)
-    assert any("Not in the picture" in ln for ln in g.lines()) == bool(missing)
+    cut = "Cut off at the picture's edge or hidden: "
+    assert any(ln.startswith(cut) for ln in g.lines()) == bool(missing)
     assert any("get set" in ln for ln in g.lines()) == (not missing)
 
 
@@ -270,7 +271,7 @@ def test_guidance_too_dark_and_no_person():
     nobody = np.full((NUM_LANDMARKS, 2), np.nan, np.float32)
     g = assess_picture(np.full((480, 640, 3), 128, np.uint8), nobody, vis * 0, None,
                        LiveSettings())
-    assert not g.person and not g.ready and "No one in view" in g.lines()[0]
+    assert not g.person and not g.ready and g.lines()[0].startswith("No one in the picture: ")
 
 
 def test_view_advice_follows_what_the_rules_can_judge():
@@ -371,11 +372,11 @@ def test_spoken_warning_says_the_rep_fault_and_severity():
                        message="m")
 
     assert warning_text(finding(1, "severe")) == "Rep 1: rounded back, severe"
-    assert warning_text(finding(None, "mild")) == "Outside the reps: rounded back, mild"
+    assert warning_text(finding(None, "mild")) == "Outside the counted reps: rounded back, mild"
 
 
 # ---------------------------------------------------------------------------- window picture
-_STATUS = "lifting · 16 fps · 40 ms · 62% dropped"
+_STATUS = "lifting · 16 fps · 40 ms · 62% dropped in session"
 
 
 def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
@@ -629,7 +630,7 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
                                                                      True)[0]
     seq, _ = synthesize(SynthSpec(exercise="deadlift", width=480, height=360, px_per_m=150.0,
                                   reps=(SynthRep(), SynthRep(flexion_deg=45.0), SynthRep())))
-    status = "lifting · 30 fps · 40 ms · 0% dropped"
+    status = "lifting · 30 fps · 40 ms · 0% dropped in set"
     before = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)
     for config in (load_config(overrides=["exercise.min_margin_frac=1"]), None):
         full, _ = analyse(seq, config=config)
@@ -1131,6 +1132,31 @@ def test_the_records_rate_of_frames_analysed_shows_the_frames_dropped():
     assert "6 of the 100 the file sent during this set (6%)" in note.message
     assert "(28.2 a second on average over the set's 3.3 s; the file sent 30.0 fps)" \
         in note.message, note.message
+
+
+def test_the_windows_dropped_share_is_the_sets_own_as_its_record_counts_it():
+    # QA: the window read "62% dropped" during set 2 (the grabber's count since the session
+    # began: set-up, set 1 and the wait between included) while set 2's record said 6 of its
+    # 100 frames were not analysed. During a set the window gives the set's own share, as
+    # the record counts it; between sets the session's; each says which.
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveSession, _empty_report
+
+    cur = SimpleNamespace(first_index=380, last_index=479, growing=[None] * 94,
+                          was_paused=False)
+    grabber = SimpleNamespace(dropped=300, read_count=480, lockstep=False)
+    session = SimpleNamespace(current=cur, grabber=grabber, is_camera=False, _first_seq=None,
+                              info=SimpleNamespace(fps=30.0))
+    assert LiveSession._dropped_text(session) == "6% dropped in set"
+    report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 94, 99 / 30)
+    (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
+    assert "6 of the 100 the file sent during this set (6%)" in note.message
+    session.current = None
+    assert LiveSession._dropped_text(session) == "62% dropped in session"
+    # a camera's frames sent while the models loaded are not the loop's to drop
+    session.is_camera, session._first_seq = True, 80
+    assert LiveSession._dropped_text(session) == "55% dropped in session"
 
 
 def test_a_set_whose_saving_is_given_up_keeps_its_record_and_no_derived_output(

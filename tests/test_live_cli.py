@@ -856,3 +856,47 @@ def test_a_replayed_set_without_a_rep_waits_for_it_and_its_record_says_why(tmp_p
     for v in settled:
         said = {a.fault: a.reason for a in v.report.assessable if a.rep is None}
         assert all(said[f] == WAITING_REASON for f in no_rep), said
+
+
+def test_the_rebuild_hint_names_the_files_analyze_writes_and_replaces_none(tmp_path,
+                                                                          lite_model,
+                                                                          person_clip):
+    """QA: after a second Ctrl-C live said "`formcheck analyze DIR/STEM.recording.mp4 --out
+    DIR` makes them" (the report, CSV, page and video it had not saved); analyze wrote
+    STEM.recording.report.html and the rest, which the message did not say, so the user
+    looked for STEM.report.html. The hint now names the files, and running it writes exactly
+    those and changes nothing live kept (a replayed file's go into a folder of their own:
+    named after the file, as set 1's outputs are, they would replace set 1's)."""
+    import shlex
+    import shutil
+    from types import SimpleNamespace
+
+    from formcheck.live.session import LiveOptions, LiveSession
+
+    out = tmp_path / "out dir"
+    out.mkdir()
+    shutil.copy(person_clip, out / "clip-set2.recording.mp4")
+    kept = {name: out / name for name in ("clip-set2.pose.npz", "clip.pose.npz",
+                                          "clip.report.json")}
+    for path in kept.values():
+        path.write_bytes(b"live's own")
+    session = SimpleNamespace(opts=LiveOptions(out_dir=out, model=str(lite_model)),
+                              replay_path=person_clip)
+    cur = SimpleNamespace(stem="clip-set2")
+    hint = LiveSession._rebuild_hint(session, cur, ["recording", "pose"], out)
+    command = hint.split("`")[1]
+    names = ["clip-set2.recording.report.json", "clip-set2.recording.reps.csv",
+             "clip-set2.recording.report.html", "clip-set2.recording.annotated.mp4"]
+    assert hint.endswith(f"{', '.join(names)} in {out} (with its own pose data, "
+                         "clip-set2.recording.pose.npz)"), hint
+    before = {p.name for p in out.iterdir()}
+    argv = shlex.split(command)
+    assert argv[:2] == ["formcheck", "analyze"]
+    proc = run_cli(*argv[1:], "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert {p.name for p in out.iterdir()} - before == {*names, "clip-set2.recording.pose.npz"}
+    assert all(p.read_bytes() == b"live's own" for p in kept.values())
+    # a file replayed without --record: its outputs are named after the file, as set 1's
+    whole = LiveSession._rebuild_hint(session, cur, ["pose"], out)
+    assert f"--out {shlex.quote(str(out / 'clip-set2-whole-file'))} " in whole
+    assert "astronaut.report.json" in whole

@@ -349,8 +349,8 @@ def test_panels_keep_off_the_torso(size, hip_x, hip_dy, panel):
     judged = panel != "notices"
     findings = ()
     from formcheck.report import Notice
-    notices = (Notice("out_of_view", "the lifter was out of view from 0.90 s to 1.20 s; nothing "
-                      "in that stretch was judged", 0.9, 1.2),
+    notices = (Notice("out_of_view", "the lifter was out of the picture from 0.90 s to "
+                      "1.20 s; nothing in that stretch was judged", 0.9, 1.2),
                Notice("picture_cut", _LONG_REASON + ": " + _LONG_CAVEAT, 2.4, 3.2),
                Notice("people", "2 people were in the picture (9 of 195 frames)")) \
         if panel == "inputs" else ()
@@ -473,7 +473,7 @@ def test_a_holding_line_gives_the_findings_own_limit_where_the_frames_differs():
 
 
 def _with_input_notices() -> tuple[Report, PoseSequence]:
-    """The synthetic set, 960x360, with the lifter out of view 1.5–2.5 s, the picture jumping
+    """The synthetic set, 960x360, with the lifter out of the picture 1.5–2.5 s, the picture jumping
     at 3.33 s, other people in the picture (a notice about the whole clip) and the file cut
     short after its last frame: the report's notices as ``notices_for`` words them."""
     from formcheck.notices import notices_for
@@ -512,8 +512,8 @@ def test_notices_about_the_input_are_drawn_on_the_frames_they_concern():
     truncated, jump, gone, people = (notice_text(n.message) for n in report.notices)
     assert jump == ("Note: the picture jumps at 3.33 s (a camera cut, or frames missing from "
                     "the footage) (more in the report)")
-    assert gone == ("Note: the lifter was out of view from 1.47 s to 2.53 s; nothing in that "
-                    "stretch was judged")
+    assert gone == ("Note: the lifter was out of the picture from 1.47 s to 2.53 s; nothing "
+                    "in that stretch was judged")
     assert people == "Note: 2 people were in the picture (40 of 195 frames) (more in the report)"
     assert truncated == ("Note: the file is truncated: only 195 of the 300 frames its header "
                          "lists could be decoded (more in the report)")
@@ -553,8 +553,8 @@ def test_a_notice_about_the_input_on_a_narrow_frame_is_never_cut():
     assert len(r.input_notices_at(i)) == 3
     # the page's words up to their first clause, without the bracketed asides
     assert r.input_notices_at(i, short=True) == (
-        "Note: the picture jumps at 3.33 s", "Note: the lifter was out of view from 1.47 s to "
-        "2.53 s", "Note: 2 people were in the picture")
+        "Note: the picture jumps at 3.33 s", "Note: the lifter was out of the picture from "
+        "1.47 s to 2.53 s", "Note: 2 people were in the picture")
     for text in r.input_notices_at(i, short=True):
         lines = r.wrap(text, r.notice_px(lay), r.notice_place(i, seq.width, seq.height, lay),
                        lay, False, r.style.notice_max_lines)[0]
@@ -1095,7 +1095,7 @@ def test_terminal_summary_lists_everything():
                         "(88% of frames agree) · 3 reps · model full")
     rep2 = next(ln for ln in lines if ln.strip().startswith("2 "))
     assert "severe 24°" in rep2 and "not assessable" in rep2
-    assert "severe   Rep 2: rounded back — 24° past your neutral (2.9–3.6 s, limit 12°)" in text
+    assert "severe   Rep 2: rounded back — 24° past your neutral (2.90–3.60 s, limit 12°)" in text
     assert f"jerky twist (whole clip): {TWIST_REASON}" in text
     assert "Files in out\n  video   set.annotated.mp4\n  report  set.html" in text
     apart = _summary_text(make_report(), {"video": Path("a/v.mp4"), "report": Path("b/r.html")})
@@ -1438,7 +1438,7 @@ def test_evidence_ratios_are_not_shown_in_their_divisors_unit():
     rows = dict(evidence_rows(f))
     assert rows["degrees of flexion per % of torso of bow"] == "3.6"
     assert rows["degrees of flexion per degree of trunk lean"] == "0.27"
-    assert rows["back bow at the worst frame"] == "16.8%"
+    assert rows["back bow at the worst frame"] == "curved out 16.8%"
 
 
 def test_the_twist_angle_plot_keeps_the_twist_a_finding_is_about():
@@ -1461,3 +1461,137 @@ def test_the_twist_angle_plot_keeps_the_twist_a_finding_is_about():
     # A finding that does not name the series leaves its range alone.
     other = replace(report, findings=(replace(twist, evidence={"signals": ["twist_rate"]}),))
     assert _told_extremes(s, other) == []
+
+
+def test_the_lifter_out_of_the_picture_is_worded_alike_on_every_surface(tmp_path):
+    """Four wordings of one fact: the notice said "out of view", live's guidance "No one in
+    view", the short-set reason "in view for under", the README "in frame", while the page
+    said "keep the lifter in the picture". One wording now (``report.OUT_OF_PICTURE``), the
+    same in the JSON, the page, the terminal, the video's note and live's guidance; a body
+    part cut off at the edge is its own fact (``report.CUT_OFF``)."""
+    import io as _io
+
+    from rich.console import Console
+
+    from formcheck.live.guidance import assess_picture
+    from formcheck.live.settings import LiveSettings
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import CUT_OFF, IN_PICTURE, OUT_OF_PICTURE
+
+    report, seq = _with_input_notices()
+    said = "the lifter was out of the picture from 1.47 s to 2.53 s"
+    assert OUT_OF_PICTURE in said
+    page = render_html(report, make_series(seq), {}, tmp_path / "p.html").read_text()
+    buf = _io.StringIO()
+    print_summary(report, {}, Console(file=buf, width=400, color_system=None))
+    video = " ".join(OverlayRenderer(report, seq, make_series(seq)).input_notices_at(
+        frame_at(seq, 2.0)))
+    surfaces = {"json": report.to_json(), "page": page, "terminal": buf.getvalue(),
+                "video": video}
+    for name, text in surfaces.items():
+        assert said in text, name
+        assert "out of view" not in text and "in frame" not in text, name
+    nobody = np.full((NUM_LANDMARKS, 2), np.nan, np.float32)
+    live = assess_picture(np.full((120, 160, 3), 128, np.uint8), nobody,
+                          np.zeros(NUM_LANDMARKS, np.float32), None, LiveSettings()).lines()
+    assert live[0].startswith(f"No one {IN_PICTURE}: ")
+    from formcheck.analysis.analyze import SHORT_SET_PREFIX
+    assert IN_PICTURE in SHORT_SET_PREFIX and CUT_OFF == "cut off at the picture's edge"
+
+
+def test_a_findings_times_read_the_same_on_the_terminal_and_the_page(tmp_path):
+    """QA (a rounding sample through every surface): the terminal gave a finding as
+    "(1.0–1.8 s, limit 20.3°)" where the page's card said "When 1.03–1.80 s"; the
+    runs-through notes (page, CSV, terminal) rounded to tenths too. One form now
+    (``report.finding_span``)."""
+    import io as _io
+
+    from rich.console import Console
+
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import finding_span, through_note
+
+    base = make_report()
+    f = replace(base.findings[0], start_s=1.0333, end_s=1.8, peak_s=1.3667)
+    report = replace(base, findings=(f,))
+    assert finding_span(f) == "1.03–1.80 s"
+    buf = _io.StringIO()
+    print_summary(report, {}, Console(file=buf, width=400, color_system=None))
+    page = render_html(report, make_series(make_sequence()), {}, tmp_path / "p.html")
+    assert "(1.03–1.80 s, limit " in buf.getvalue()
+    assert "1.03–1.80 s (worst at 1.37 s)" in page.read_text()
+    assert "(1.03–1.80 s) runs through" in through_note(f)
+
+
+def test_a_bows_sign_is_worded_in_the_evidence_as_in_the_message():
+    """QA (a rounding sample's card): the message said "yours, at its straightest, curved in
+    (arched) 1.4%" and the evidence beneath it "your straightest bent-over frames, as
+    measured -1.4%". The evidence gives a bow's direction in the message's words."""
+    from formcheck.render._common import evidence_rows
+
+    f = replace(make_report().findings[0], evidence={
+        "bulge_pct": 14.3727, "neutral_bulge_pct": 2.0, "own_measured_bulge_pct": -1.4005,
+        "own_neutral_bulge_pct": -0.04})
+    rows = dict(evidence_rows(f))
+    assert rows["back bow at the worst frame"] == "curved out 14.4%"
+    assert rows["bent-over neutral"] == "curved out 2.0%"
+    assert rows["your straightest bent-over frames, as measured"] == "curved in (arched) 1.4%"
+    assert rows["your straightest bent-over frames, as counted"] == "straight (0.0%)"
+
+
+def test_the_page_claims_an_error_bar_only_where_a_finding_gives_one(tmp_path):
+    """QA (a rounding sample's page): "its error bar is in each finding" above a card whose
+    evidence read "error bar of that estimate: n/a" (a rounding judged against a typical
+    neutral back measures none); `analyze --help` said "(with its error bar)" too."""
+    from formcheck.commands.guide import FILMING_EPILOG
+    from formcheck.render._common import evidence_rows
+    from formcheck.render.html import render_html
+
+    f = replace(make_report().findings[0], evidence={"flexion_error_deg": None})
+    report = replace(make_report(), findings=(f,))
+    assert dict(evidence_rows(f))["error bar of that estimate"] == (
+        "none measured (judged against a typical neutral back)")
+    page = render_html(report, make_series(make_sequence()), {}, tmp_path / "p.html")
+    assert "error bar is in each finding" not in page.read_text()
+    assert "(with its error bar)" not in FILMING_EPILOG
+
+
+def test_a_finding_outside_the_counted_reps_is_worded_alike_on_every_surface(tmp_path):
+    """Six wordings of one fact: the finding's message said "outside a counted rep", the
+    page and the video "outside reps" / "Outside reps", live's screen and voice "Outside the
+    reps", live's record "outside the counted reps", check "outside any rep", batch "outside
+    reps" and "outside the reps". One now (``report.OUTSIDE_REPS_WORDS``)."""
+    import io as _io
+
+    from rich.console import Console
+
+    from formcheck.analysis.faults import where
+    from formcheck.check.compare import _rep_name
+    from formcheck.check.expect import OUTSIDE_REPS
+    from formcheck.live.session import warning_text
+    from formcheck.live.told import _rep_words
+    from formcheck.render._common import finding_short_text, finding_where
+    from formcheck.render.html import render_html
+    from formcheck.render.terminal import print_summary
+    from formcheck.report import OUTSIDE_REPS_WORDS
+
+    words = "outside the counted reps"
+    assert OUTSIDE_REPS_WORDS == words
+    base = make_report()
+    f = replace(base.findings[0], rep=None, phase=None,
+                message=f"Rounded back {where(None, None)}: back rounded")
+    report = replace(base, findings=(f,))
+    page = render_html(report, make_series(make_sequence()), {}, tmp_path / "p.html")
+    buf = _io.StringIO()
+    print_summary(report, {}, Console(file=buf, width=400, color_system=None))
+    said = {"message": f.message, "where": finding_where(f),
+            "banner": finding_short_text(f), "page": page.read_text(),
+            "terminal": buf.getvalue(), "live": warning_text(f).lower(),
+            "record": _rep_words(None), "check": _rep_name(OUTSIDE_REPS)}
+    for name, text in said.items():
+        assert words in text, name
+        for old in ("outside a counted rep", "outside reps", "outside the reps",
+                    "outside any rep"):
+            assert old not in text.lower(), (name, old)

@@ -328,7 +328,7 @@ def test_a_rep_that_another_reps_finding_runs_through_is_not_ok(tmp_path):
     said = "runs on from rep 1's severe finding"
     assert (rows["2"]["rounded_back"], rows["2"]["rounded_back_value"]) == (said, "")
     assert rows["2"]["rounded_back_note"] == (
-        "rounded back found in rep 1 (0.2–1.7 s) runs through this rep")
+        "rounded back found in rep 1 (0.25–1.70 s) runs through this rep")
     assert rows["3"]["rounded_back"] == "severe" and rows["3"]["rounded_back_value"] == "40.0"
     assert cell_status(report, "rounded_back", 2).kind == THROUGH
     assert cell_status(report, "lumbar_overextension", 2).kind == OK
@@ -397,7 +397,7 @@ def test_a_later_reps_finding_that_starts_in_a_rep_leads_into_it(tmp_path):
     rows = {r["rep"]: r for r in csv.DictReader(io.StringIO(report.reps_csv()))}
     assert rows["1"]["rounded_back"] == said
     assert rows["1"]["rounded_back_note"] == (
-        "rounded back found in rep 2 (0.2–1.7 s) runs through this rep")
+        "rounded back found in rep 2 (0.25–1.70 s) runs through this rep")
     console = Console(file=io.StringIO(), width=120, color_system=None)
     print_summary(report, {}, console)
     text = console.file.getvalue()

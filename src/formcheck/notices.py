@@ -1,9 +1,9 @@
 """Notices: facts about the input that bear on every result, stated once in the report (and so
 on the terminal and the page): a truncated file, a picture size that changes part-way, a single
 frame, gaps in the recording, jumps in the picture (camera cuts), frames whose pose was upside
-down, stretches where the lifter was out of view, more than one person in the picture, a
-camera off level that the analysis levelled, and frames the pose model was given scaled down
-(a fact of the pose pass, never drawn on the video).
+down, stretches where the lifter was out of the picture, more than one person in it, a camera
+off level that the analysis levelled, and frames the pose model was given scaled down (a fact
+of the pose pass, never drawn on the video).
 
 Pure functions of a ``PoseSequence`` (its timestamps, detections and the facts the decoder and
 estimator stored in ``seq.extra``) and the config; no I/O.
@@ -18,7 +18,7 @@ from formcheck.analysis.signal import runs, time_gaps
 from formcheck.config import Config
 from formcheck.pose.plausible import EXTRA_KEY
 from formcheck.pose.sequence import POSED_AT_KEY, PoseSequence
-from formcheck.report import Notice
+from formcheck.report import CUT_OFF, OUT_OF_PICTURE, Notice
 
 
 def _truncation(seq: PoseSequence) -> list[Notice]:
@@ -108,7 +108,7 @@ def _out_of_view(seq: PoseSequence, config: Config) -> list[Notice]:
         last_seen, back_at = float(t[a - 1]), float(t[b])
         if back_at - last_seen <= config.signal.max_gap_s:
             continue
-        out.append(Notice("out_of_view", f"the lifter was out of view from {last_seen:.2f} s "
+        out.append(Notice("out_of_view", f"the lifter was {OUT_OF_PICTURE} from {last_seen:.2f} s "
                           f"to {back_at:.2f} s; nothing in that stretch was judged",
                           last_seen, back_at))
     return out
@@ -126,7 +126,7 @@ def _upside_down(seq: PoseSequence) -> list[Notice]:
     # that the file does not record) than close-ups.
     why = ("most of the set: is the picture itself upside down? (a phone's rotation the file "
            "does not record)" if len(at) > 0.5 * (len(at) + int(seq.detected.sum())) else
-           "as it does with the lifter too close, half out of the picture or hidden")
+           f"as it does with the lifter too close, partly {CUT_OFF} or hidden")
     return [Notice("upside_down", f"the pose model put the body upside down {shown} ({why}): "
                    "those frames were read as frames without the lifter",
                    float(at[0]), float(at[-1]))]

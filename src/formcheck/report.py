@@ -45,6 +45,19 @@ FAULT_TITLES: dict[str, str] = {
 #: rep's, not the one before.
 REST_PHASES: tuple[str, ...] = ("set-up", "top", "finish")
 
+#: One wording per fact of the lifter and the picture, used by every surface (notices, the
+#: page, the video, the terminal, live's screen and record, ``formcheck --help``): the lifter
+#: wholly absent from the picture, and a body part cut off at the picture's edge (a
+#: different fact: the lifter is there, a hand or the feet are not).
+OUT_OF_PICTURE = "out of the picture"
+#: Where a finding outside every counted rep lies, on every surface (the finding's message,
+#: the page, the video's banner, the terminal, live's screen, voice and record, batch's
+#: page and summary, check's comments): they had said "outside a counted rep", "outside
+#: reps", "Outside the reps", "outside any rep" and "outside the counted reps".
+OUTSIDE_REPS_WORDS = "outside the counted reps"
+IN_PICTURE = "in the picture"
+CUT_OFF = "cut off at the picture's edge"
+
 #: Severity names from least to most severe (``Finding.severity``).
 SEVERITIES: tuple[str, ...] = SEVERITY_NAMES
 
@@ -149,10 +162,17 @@ def reps_text(reps: Iterable[int]) -> str:
     return ("rep " if len(nums) == 1 else "reps ") + ", ".join(map(str, nums))
 
 
+def finding_span(f: Finding) -> str:
+    """A finding's times as every surface gives them (``1.03–1.80 s``): the page's card, the
+    terminal, the runs-through notes of the page, CSV and terminal. QA: the terminal read
+    "1.0–1.8 s" for the card's "1.03–1.80 s" (a 0.03 s start is a frame at 30 fps)."""
+    return f"{f.start_s:.2f}–{f.end_s:.2f} s"
+
+
 def through_note(f: Finding) -> str:
     """Words for a rep that another rep's finding ``f`` runs through (``Report.runs_through``)."""
     return (f"{FAULT_TITLES.get(f.fault, f.fault)} found in rep {f.rep} "
-            f"({f.start_s:.1f}–{f.end_s:.1f} s) runs through this rep")
+            f"({finding_span(f)}) runs through this rep")
 
 
 def _clean(value: Any) -> Any:

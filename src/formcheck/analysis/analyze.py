@@ -22,7 +22,7 @@ from formcheck.analysis.view import median_of, usable_yaw, view_of_yaw
 from formcheck.config import Config
 from formcheck.pose.plausible import without_upside_down
 from formcheck.pose.sequence import PoseSequence
-from formcheck.report import FAULTS, Assessment, Estimate, Finding, Rep, counted
+from formcheck.report import FAULTS, IN_PICTURE, Assessment, Estimate, Finding, Rep, counted
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +38,7 @@ class AnalysisResult:
 
 #: How the reason begins when the lifter was in view too briefly (live mode waits for more
 #: of the set instead of showing it: ``is_short_set_reason``).
-SHORT_SET_PREFIX = "the lifter is in view for under "
+SHORT_SET_PREFIX = f"the lifter is {IN_PICTURE} for under "
 #: How it begins when the video has too few frames, the lifter in each (a set's first frames).
 FEW_FRAMES_PREFIX = "the video has only "
 
@@ -58,7 +58,7 @@ def _clip_reason(seq: PoseSequence, sig: BodySignals, config: Config) -> str | N
                     f"{'it' if n_person == 1 else 'each'} (needs {ac.min_frames}); "
                     "film the whole set")
         return (f"a person was found in only {n_person} of the {counted(len(seq), 'frame')} "
-                f"(needs {ac.min_frames}); keep the lifter in the picture")
+                f"(needs {ac.min_frames}); keep the lifter {IN_PICTURE}")
     seen_t = seq.t_s[sig.detected]
     if float(seen_t[-1] - seen_t[0]) < ac.min_duration_s:
         return f"{SHORT_SET_PREFIX}{ac.min_duration_s:g} s; film the whole set"

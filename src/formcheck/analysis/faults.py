@@ -46,6 +46,7 @@ from formcheck.config import (
 )
 from formcheck.report import (
     FAULT_TITLES,
+    OUTSIDE_REPS_WORDS,
     Assessment,
     Estimate,
     Finding,
@@ -376,7 +377,7 @@ def where(rep: int | None, phase: str | None) -> str:
     """Where a finding lies, as its message says it ("in rep 2 (ascent)"): live mode's
     ``without_guesses`` takes this text out again, so both use this one function."""
     if rep is None:
-        return "outside a counted rep"
+        return OUTSIDE_REPS_WORDS
     return f"in rep {rep}" + (f" ({phase})" if phase else "")
 
 

@@ -31,7 +31,7 @@ from formcheck.render._common import (
     not_judged,
     severity_rank,
 )
-from formcheck.report import FAULTS, Report, worst
+from formcheck.report import FAULTS, OUTSIDE_REPS_WORDS, Report, worst
 
 #: Version of ``summary.json``'s layout, whose rows' fields are ``summary.csv``'s columns
 #: (docs/batch.md lists what each version changed). 2: ``<fault>_judged_reps`` after each
@@ -164,7 +164,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
         **base, exercise=_estimate(report.exercise), view=_estimate(report.view),
         reps=len(report.reps), problem_reps=len(problem), outside_reps="; ".join(outside),
         **cells,
-        worst_rep=("" if w is None else "outside reps" if w.rep is None else str(w.rep)),
+        worst_rep=("" if w is None else OUTSIDE_REPS_WORDS if w.rep is None else str(w.rep)),
         worst_fault=fault_title(w.fault) if w else "",
         worst_severity=w.severity if w else "",
         worst_value=(f"{format_value(w.value, w.unit, w.threshold)} (limit "
@@ -288,7 +288,7 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
         rows=rows, thumbs={r.clip: _thumb_uri(root, r.thumbnail) for r in rows},
         skipped=skipped, counts=counts(rows), faults=[(f, fault_title(f)) for f in FAULTS],
         severity_rank={s: severity_rank(s) for s in ("mild", "moderate", "severe")},
-        version=__version__, not_assessable=NOT_ASSESSABLE,
+        version=__version__, not_assessable=NOT_ASSESSABLE, outside_reps_words=OUTSIDE_REPS_WORDS,
     )
 
 

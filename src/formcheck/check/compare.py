@@ -14,7 +14,7 @@ from formcheck.check.expect import (
     ExpectedFinding,
     FaultExpectation,
 )
-from formcheck.report import FAULTS, Finding, Report, counted, worst
+from formcheck.report import FAULTS, OUTSIDE_REPS_WORDS, Finding, Report, counted, worst
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def observe_fault(report: Report, fault: str) -> ObservedFault:
 
 # ---------------------------------------------------------------------------- words
 def _rep_name(rep: int) -> str:
-    return "outside any rep" if rep == OUTSIDE_REPS else f"rep {rep}"
+    return OUTSIDE_REPS_WORDS if rep == OUTSIDE_REPS else f"rep {rep}"
 
 
 def _finding_facts(f: ExpectedFinding, tolerance_s: float | None = None) -> str:

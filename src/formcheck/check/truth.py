@@ -16,7 +16,7 @@ from pathlib import Path
 from formcheck.check.compare import ObservedFault
 from formcheck.check.expect import FINDINGS, NONE, NOT_ASSESSABLE, OUTSIDE_REPS
 from formcheck.config import ViewConfig
-from formcheck.report import FAULT_TITLES, FAULTS, Report, reps_text
+from formcheck.report import FAULT_TITLES, FAULTS, OUTSIDE_REPS_WORDS, Report, reps_text
 
 #: Truth fault kinds → report fault names.
 KIND_TO_FAULT: dict[str, str] = {"flexion": "rounded_back", "extension": "lumbar_overextension",
@@ -105,7 +105,7 @@ def fault_comment(truth: Truth, obs: ObservedFault, report: Report) -> str | Non
         return None
     inside = tuple(r for r in got_reps if r != OUTSIDE_REPS)
     where = ([f"in {reps_text(inside)}"] if inside else []) + \
-        (["outside any rep"] if OUTSIDE_REPS in got_reps else [])
+        ([OUTSIDE_REPS_WORDS] if OUTSIDE_REPS in got_reps else [])
     got = f"it {' and '.join(where)}" if where else "no finding"
     if got_reps:
         got += " (peaks at " + _times(f.peak_s for f in report.findings_for(obs.fault))

@@ -9,8 +9,9 @@ import typer
 #: Shown under ``formcheck analyze --help`` (the README's "How to film" says the same).
 #: Typer/Click rewrap paragraphs; the blank lines separate them.
 FILMING_EPILOG = (
-    "How to film: one lifter in the picture, the whole body (head to feet) in frame all the "
-    "time, the camera still at hip height, 30 fps or more, even light, a plain background."
+    "How to film: one lifter in the picture, the whole body (head to feet) in the picture all "
+    "the time, none of it cut off at the picture's edge, the camera still at hip height, 30 "
+    "fps or more, even light, a plain background."
     "\n\n"
     "Which view shows which fault: from the SIDE, rounded back (square on: within 24° of "
     "side-on), over-arched lower back and large jerky twists only; "
@@ -19,7 +20,9 @@ FILMING_EPILOG = (
     "assessable' with the reason, never guessed."
     "\n\n"
     "Numbers: a rounded back is given in degrees of spinal flexion estimated from how far "
-    "the back's outline bows off the straight shoulder-hip line (with its error bar); other "
+    "the back's outline bows off the straight shoulder-hip line (with its error bar where "
+    "it develops against your own straightest frames; against a typical neutral back, a "
+    "rough estimate without one); other "
     "degrees are trunk angles; a twist is given as its speed (deg/s) or, read from the "
     "landmarks' positions (facing the camera square-on, at 45° turned towards it or away "
     "from it, or from the side), as the size of a "

@@ -12,7 +12,7 @@ from formcheck.analysis.view import VIEW_SHOWS, judged_from
 from formcheck.config import FaultThresholds
 from formcheck.live.settings import LiveSettings
 from formcheck.pose.landmarks import Landmark
-from formcheck.report import FAULTS
+from formcheck.report import CUT_OFF, FAULTS, IN_PICTURE
 
 _L = Landmark
 #: Body parts that must be in the picture, each seen on at least one side.
@@ -55,12 +55,12 @@ class Guidance:
         if self.too_dark:
             out.append("Too dark: turn on a light or face a window")
         if not self.person:
-            out.append("No one in view: step in, whole body in the picture")
+            out.append(f"No one {IN_PICTURE}: step in, whole body {IN_PICTURE}")
         elif self.missing_parts:
-            out.append(f"Not in the picture: {', '.join(self.missing_parts)}; step back or "
-                       "tilt the camera")
+            out.append(f"{CUT_OFF[0].upper()}{CUT_OFF[1:]} or hidden: "
+                       f"{', '.join(self.missing_parts)}; step back or tilt the camera")
         if self.ready:
-            out.append("Whole body in the picture: get set")
+            out.append(f"Whole body {IN_PICTURE}: get set")
         if self.view is not None:
             out.append(f"View: {self.view}" + (f"; {'; '.join(self.advice)}"
                                                 if self.advice else "; every fault can be checked"))

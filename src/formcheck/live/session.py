@@ -51,7 +51,7 @@ from formcheck.pose.scene_level import EXTRA_KEY as SCENE_LEVEL_KEY
 from formcheck.pose.scene_level import LevelSampler, SceneLevel, level_of_file
 from formcheck.pose.sequence import POSE_PASS_VERSION, PoseSequence
 from formcheck.render._common import capitalized, finding_text
-from formcheck.report import FAULT_TITLES, Notice, Report, VideoInfo, counted
+from formcheck.report import FAULT_TITLES, OUTSIDE_REPS_WORDS, Notice, Report, VideoInfo, counted
 
 #: Live banners stay until a later warning replaces them: a warning shown after its rep ended
 #: must stay readable however long before the rep's end the fault itself was over.
@@ -279,7 +279,7 @@ def _key(f) -> tuple[str, int | None]:
 def warning_text(f, rep_numbers: bool = True) -> str:
     """What the voice says: short, rep first, with the severity the rule gave; without the
     rep's number while the set so far cannot tell it (``LiveView.rep_numbers``)."""
-    where = ("Outside the reps: " if f.rep is None
+    where = (f"{capitalized(OUTSIDE_REPS_WORDS)}: " if f.rep is None
              else f"Rep {f.rep}: " if rep_numbers else "")
     title = FAULT_TITLES.get(f.fault, f.fault)
     return f"{where}{title if where else capitalized(title)}, {f.severity}"
@@ -588,10 +588,25 @@ class LiveSession:
         lat = float(np.median(self._recent_lat)) if self._recent_lat else float("nan")
         d = self._recent_disp
         fps = (len(d) - 1) / (d[-1] - d[0]) if len(d) > 1 and d[-1] > d[0] else 0.0
-        drop = self.grabber.dropped / max(1, self.grabber.read_count)
         lat_txt = f"{lat:.0f} ms" if np.isfinite(lat) else "–"
         # Short, top-right: the overlay's rep counter sits top-left. Keys: window title.
-        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {drop:.0%} dropped"
+        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {self._dropped_text()}"
+
+    def _dropped_text(self) -> str:
+        """The status line's share of frames dropped, saying whose: during a set, the set's
+        own, counted as its record counts them (frames sent during it and not analysed); QA
+        read "62% dropped" on the screen (the session's, from its start, set-up and earlier
+        sets included) beside a record's 6%. Between sets, the session's so far (frames a
+        camera sent while the models loaded left out, as the session's summary does)."""
+        cur = self.current
+        if cur is not None and cur.last_index >= cur.first_index:
+            sent = cur.last_index - cur.first_index + 1
+            return f"{(sent - len(cur.growing)) / sent:.0%} dropped in set"
+        skipped = self._first_seq if (self.is_camera and not self.grabber.lockstep
+                                      and self._first_seq is not None) else 0
+        read = self.grabber.read_count - skipped
+        dropped = max(0, self.grabber.dropped - skipped)
+        return f"{dropped / max(1, read):.0%} dropped in session"
 
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
         if view is None:
@@ -710,18 +725,40 @@ class LiveSession:
                                 for k in kept)
             missing = ["report", "CSV", "page"] + (["annotated video"] if self.opts.record
                                                    else [])
-            if "recording" in kept:
-                how = (f"; `formcheck analyze {out / (cur.stem + '.recording.mp4')} --out "
-                       f"{out}` makes them from the recording")
-            elif self.replay_path is not None:
-                how = (f"; `formcheck analyze {self.replay_path} --out {out}` makes them "
-                       "from the whole file")
-            else:
-                how = ""
             parts.append(f"{name}: kept {what} in {out}, not its "
-                         f"{', '.join(missing[:-1])} or {missing[-1]}{how}")
+                         f"{', '.join(missing[:-1])} or {missing[-1]}"
+                         f"{self._rebuild_hint(cur, kept, out)}")
         return SaveInterrupted(f"{stopped_words(signum)} while saving: " + "; ".join(parts),
                                signum)
+
+    def _rebuild_hint(self, cur: _Set, kept: list[str], out: Path) -> str:
+        """``; `formcheck analyze …` makes them …`` for a set not saved whole, naming the
+        files it writes. ``analyze`` names its outputs after the file it reads (QA: the hint
+        `formcheck analyze DIR/STEM.recording.mp4 --out DIR` wrote STEM.recording.report.html
+        and the rest where STEM.report.html was missing, and said nothing of it), so none of
+        them replaces a file live kept: the recording's go beside it as STEM.recording.*; a
+        replayed file's, named after the file as set 1's are, into a folder of their own. The
+        set's model, exercise and person rule go with it."""
+        import shlex
+
+        from formcheck.outputs import output_paths
+
+        if "recording" in kept:
+            video, where, whence = out / f"{cur.stem}.recording.mp4", out, "the recording"
+        elif self.replay_path is not None:
+            video, where = Path(self.replay_path), out / f"{cur.stem}-whole-file"
+            whence = "the whole file"
+        else:
+            return ""
+        o = self.opts
+        options = "".join(f" --{key} {shlex.quote(str(value))}" for key, value in (
+            ("model", o.model), ("exercise", o.exercise),
+            ("person", None if o.person == "auto" else o.person)) if value)
+        made = output_paths(where, video.stem)
+        names = ", ".join(made[k].name for k in ("report", "csv", "html", "video"))
+        return (f"; `formcheck analyze {shlex.quote(str(video))} --out "
+                f"{shlex.quote(str(where))}{options}` makes them from {whence}, named after "
+                f"it: {names} in {where} (with its own pose data, {made['pose'].name})")
 
     def _publish(self, cur: _Set, kind: str, make: Callable[[], object]):
         """Publish the set's output ``kind`` with ``make()`` unless the saving was given up

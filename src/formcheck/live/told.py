@@ -17,7 +17,7 @@ import numpy as np
 
 from formcheck.analysis.signal import run_durations, runs
 from formcheck.render._common import assessment_for, fault_title, format_limit, format_value
-from formcheck.report import Finding, Notice, Report
+from formcheck.report import OUTSIDE_REPS_WORDS, Finding, Notice, Report
 
 #: ``Notice.kind`` of a live warning the whole set does not confirm.
 CORRECTION_KIND = "said_live"
@@ -60,7 +60,7 @@ class Correction:
         f = self.said.finding
         title = fault_title(f.fault)
         if self.renumbered:
-            where = ("outside the counted reps" if self.counted_in is None
+            where = (OUTSIDE_REPS_WORDS if self.counted_in is None
                      else f"in rep {self.counted_in}")
             return f"Correction: the {title} said as rep {f.rep} is {where}"
         return f"Correction: the {title} said at {self.said.said_s:.0f} seconds was not kept"
@@ -92,7 +92,7 @@ def same_moment(a: Finding, b: Finding, near_s: float) -> bool:
 
 
 def _rep_words(rep: int | None) -> str:
-    return "outside the counted reps" if rep is None else f"in rep {rep}"
+    return OUTSIDE_REPS_WORDS if rep is None else f"in rep {rep}"
 
 
 class LiveWarnings:

@@ -15,6 +15,7 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
     FAULT_TITLES,
     FAULTS,
     NO_REP_SOURCE,
+    OUTSIDE_REPS_WORDS,
     SEVERITIES,
     UNIT_SUFFIX,
     Assessment,
@@ -94,7 +95,7 @@ def through_text(st: CellStatus) -> str:
 
 def finding_where(f: Finding) -> str:
     """Where a finding happened: ``rep 2`` or, for ``None``, outside the counted reps."""
-    return "outside reps" if f.rep is None else f"rep {f.rep}"
+    return OUTSIDE_REPS_WORDS if f.rep is None else f"rep {f.rep}"
 
 
 def finding_lasted(f: Finding) -> str | None:
@@ -383,10 +384,31 @@ def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
             # As the rule's words state it: so many times it makes the limit they state.
             out.append((label, times_text(value, float(times), f.threshold)))
             continue
+        if key == "flexion_error_deg" and value is None:
+            # QA: "error bar of that estimate: n/a" under a page that said every finding
+            # gives its error bar; against a typical neutral back none was measured.
+            out.append((label, "none measured (judged against a typical neutral back)"))
+            continue
+        if base.endswith("bulge") and unit == "%" and isinstance(value, float) \
+                and math.isfinite(value):
+            out.append((label, bow_text(value)))
+            continue
         # A value in the finding's unit (its flexion, its quick turn) as the finding's own value
         # is shown: to the decimals its limit needs (20.8° beside a 20.3° limit, not 21°).
         out.append((label, plain_value(value, unit, f.threshold if unit == f.unit else None)))
     return out
+
+
+def bow_text(pct: float) -> str:
+    """A back outline's bow (% of the shoulder-hip line) as the rounding's message says it, a
+    direction and a size: QA read "yours, at its straightest, curved in (arched) 1.4%" in a
+    card whose evidence beneath said "your straightest bent-over frames, as measured -1.4%"."""
+    pct = round(pct, 1) + 0.0  # + 0.0: a bow rounding to -0.0 reads 0.0
+    if pct > 0:
+        return f"curved out {pct:.1f}%"
+    if pct < 0:
+        return f"curved in (arched) {-pct:.1f}%"
+    return "straight (0.0%)"
 
 
 def finding_text(f: Finding) -> str:
@@ -410,7 +432,7 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
     set cannot tell it; a finding outside the reps still says so. A twist names its side
     (``Jerky twist in rep 2: 24° (mild), to the right``), as its message does."""
     if f.rep is None:
-        where = " outside reps"
+        where = f" {OUTSIDE_REPS_WORDS}"
     else:
         where = f" in rep {f.rep}" if rep else ""
     side = f.evidence.get("twist_side")

@@ -29,6 +29,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     THROUGH,
     VIEW_CONFIDENCE,
+    capitalized,
     caveats,
     cell_status,
     estimate_how,
@@ -51,7 +52,16 @@ from formcheck.render._common import (
     through_text,
     worst,
 )
-from formcheck.report import FAULTS, Finding, Report, counted, reps_text, through_note
+from formcheck.report import (
+    FAULTS,
+    OUTSIDE_REPS_WORDS,
+    Finding,
+    Report,
+    counted,
+    finding_span,
+    reps_text,
+    through_note,
+)
 
 #: Thumbnails are scaled down to at most this width before embedding.
 THUMB_MAX_WIDTH_PX = 720
@@ -273,7 +283,7 @@ def _rep_table(report: Report) -> str:
                     f"{rep.start_s:.1f}–{rep.end_s:.1f} s</span></th>{cells}</tr>")
     if any(f.rep is None for f in report.findings):
         cells = "".join(f'<td class="cell">{_cell(report, f, None)}</td>' for f in FAULTS)
-        rows.append(f"<tr><th scope='row'>Outside reps</th>{cells}</tr>")
+        rows.append(f"<tr><th scope='row'>{capitalized(OUTSIDE_REPS_WORDS)}</th>{cells}</tr>")
     if not rows:
         return '<p class="muted">No reps were counted in this clip.</p>'
     return (f'<table class="reps" id="rep-table"><thead><tr><th scope="col">Rep</th>{head}'
@@ -342,7 +352,7 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
         ("Fault", f"{fault_title(f.fault)}"),
         ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "") + _through_reps(
             report, f)),
-        ("When", f"{f.start_s:.2f}–{f.end_s:.2f} s (worst at {f.peak_s:.2f} s)"),
+        ("When", f"{finding_span(f)} (worst at {f.peak_s:.2f} s)"),
         *([("Lasted", lasted)] if (lasted := finding_lasted(f)) else []),
         ("Peak", f"{format_value(f.value, f.unit, f.threshold)} "
                  f"(limit {format_limit(f.threshold, f.unit)})"),
@@ -426,14 +436,15 @@ def _grades(report: Report, series: dict[str, Series]) -> str:
         "<p>A finding is graded by how far its value went past the limit it crossed, as a "
         "multiple of that limit. <strong>Degrees</strong> (°), rounded back: spinal "
         "flexion estimated from how far the back's outline bows off the straight "
-        "shoulder–hip line (fitted on rendered lifters; its error bar is in each finding; "
-        "a loose shirt can move it by 10–20°); over-arched lower back: how far the trunk "
-        "leans behind the line of the thighs at lockout, measured between body segments so "
-        "the camera's tilt does not enter. <strong>% of torso</strong>: the outline's bow "
-        "itself, as a share of that line's length. <strong>°/s</strong>: how fast the "
-        "shoulders turn against the hips, in true degrees per second as calibrated on "
-        "rendered lifters; seen square-on facing the camera, turned 45° towards it or from the "
-        "side a jerky twist is judged in "
+        "shoulder–hip line (fitted on rendered lifters; a rounding that develops against "
+        "your own straightest frames gives its error bar in its finding, one judged against "
+        "a typical neutral back has none; a loose shirt can move it by 10–20°); "
+        "over-arched lower back: how far the trunk leans behind the line of the thighs at "
+        "lockout, measured between body segments so the camera's tilt does not enter. "
+        "<strong>% of torso</strong>: the outline's bow itself, as a share of that line's "
+        "length. <strong>°/s</strong>: how fast the shoulders turn against the hips, in true "
+        "degrees per second as calibrated on rendered lifters; seen square-on facing the "
+        "camera, turned 45° towards it or from the side a jerky twist is judged in "
         "<strong>degrees</strong> instead: the size of a quick turn of the shoulders against "
         "the hips, read from the landmarks' positions by a fit made on rendered lifters.</p>"
         f'<table class="grades" id="grades-table"><thead><tr><th scope="col">Fault</th>'

@@ -24,7 +24,7 @@ from formcheck.render._common import (
     through_text,
     worst,
 )
-from formcheck.report import FAULTS, Estimate, Report, counted
+from formcheck.report import FAULTS, Estimate, Report, counted, finding_span
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -77,7 +77,7 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
         grid = _hanging_grid()
         for f in sorted(report.findings, key=lambda f: (f.start_s, f.fault)):
             line = Text(finding_text(f))
-            line.append(f" ({f.start_s:.1f}–{f.end_s:.1f} s, limit "
+            line.append(f" ({finding_span(f)}, limit "
                         f"{format_limit(f.threshold, f.unit)})", style="dim")
             grid.add_row(Text(f.severity, style=_STYLE.get(f.severity, "red")), line)
         console.print(grid)
