@@ -117,6 +117,23 @@ def test_symlinked_clips_keep_the_folder_they_are_linked_from(tmp_path):
     assert by_key["alice/set1"].athlete == "alice" and by_key["bob/set1"].athlete == "bob"
 
 
+def test_a_second_name_for_a_clip_is_listed_not_dropped(tmp_path):
+    """QA (session 25): a link in bob's folder to alice's clip was analysed once (right) but
+    vanished from the terminal, the summaries and the index without a word, so the coach
+    could not tell why bob had one clip fewer. It is skipped, naming the file it repeats."""
+    season = tmp_path / "season"
+    clip = touch(season / "alice" / "set1.mp4")
+    touch(season / "bob" / "set2.mp4", b"y")
+    (season / "bob" / "link.mp4").symlink_to(clip)
+    clips, skipped = find_clips([str(season)])
+    assert [c.key for c in clips] == ["alice/set1", "bob/set2"]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("link.mp4", f"the same file as {clip}, analysed once")]
+    # the same path given twice (a glob and by name) is one input: nothing to say
+    _, skipped = find_clips([str(season / "alice" / "*.mp4"), str(clip)])
+    assert skipped == []
+
+
 def test_links_that_lead_nowhere_are_skipped_with_what_they_are(tmp_path):
     """QA (session 23): a symbolic link loop in a folder, a glob or named stopped the batch
     with a traceback (Path.resolve) or was skipped as "not a video file"; a broken link was
