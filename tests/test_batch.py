@@ -531,6 +531,30 @@ def test_an_output_folder_that_is_a_file_stops_the_batch_before_any_clip(tmp_pat
     assert a_file.read_bytes() == b"x"
 
 
+def test_a_second_run_on_the_same_folder_at_once_stops_before_any_clip(tmp_path):
+    """QA (session 25): a second `batch` (or a `reanalyze`) on the folder a batch was writing
+    ran alongside it, redoing the same clips; with other settings one run's state file could
+    vouch for the other's report, so a later rerun skipped a clip whose report was not its
+    own. The second run now stops at once, saying which run holds the folder."""
+    from formcheck.batch.state import LOCK_NAME, batch_folder_lock
+
+    touch(tmp_path / "in" / "a.mp4")
+    out = tmp_path / "out"
+    with batch_folder_lock(out, "batch"):
+        for args in (("batch", str(tmp_path / "in"), "--out", str(out)),
+                     ("reanalyze", str(out))):
+            proc = run_cli(*args)
+            assert proc.returncode == 9, proc.stderr
+            line = one_error_line(proc)
+            assert f"{out} is being written by `formcheck batch` (process {os.getpid()})" in line
+            assert "wait for it to finish" in line
+        assert [p.name for p in out.iterdir()] == [LOCK_NAME]  # nothing else written
+    assert not out.exists() or not any(out.iterdir())  # no lock file left behind
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(out))  # free again
+    assert proc.returncode == 11, proc.stderr
+    assert not list(out.rglob(".*"))
+
+
 def test_ray_engine_without_ray_names_the_extra(tmp_path):
     fake = touch(tmp_path / "fake" / "ray" / "__init__.py",
                  b"raise ImportError('No module named ray')\n").parent.parent
@@ -675,3 +699,4 @@ def test_a_clip_stopped_before_its_redo_keeps_its_earlier_results_in_the_index(t
                             tmp_path)
         assert (row.reps, row.page, row.error) == (None, "", "not started: the batch was "
                                                    "stopped")
+
