@@ -700,3 +700,38 @@ def test_a_clip_stopped_before_its_redo_keeps_its_earlier_results_in_the_index(t
         assert (row.reps, row.page, row.error) == (None, "", "not started: the batch was "
                                                    "stopped")
 
+
+def test_reanalyze_of_a_clip_moved_away_keeps_its_earlier_results_and_says_why(tmp_path):
+    """QA (session 25): `reanalyze` after a clip was moved failed it with "cannot read …: No
+    such file or directory", and its index row went empty though its earlier report and page
+    were whole in the folder. The row keeps them, saying whose, and why the clip failed."""
+    from test_robust_inputs import make_seq
+
+    from formcheck.batch.task import ClipJob, run_clip
+    from formcheck.io.video import VideoSink
+    from formcheck.outputs import output_paths
+
+    video = tmp_path / "in" / "lift.mp4"
+    video.parent.mkdir()
+    with VideoSink(video, 64, 48, 30.0) as sink:
+        for i in range(6):
+            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
+    out = tmp_path / "out"
+    out.mkdir()
+    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
+    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
+                  model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
+                  saved_pose_only=True, write_video=False, source_path=str(video))
+    assert run_clip(job, video, out).status == ANALYSED
+    video.rename(tmp_path / "elsewhere.mp4")
+    proc = run_cli("reanalyze", str(out), "--quiet")
+    assert proc.returncode == 11, proc.stderr
+    (row,) = json.loads((out / "summary.json").read_text())["rows"]
+    assert (row["status"], row["exit_code"], row["page"]) == ("failed", 3, "lift.report.html")
+    assert row["reps"] is not None
+    assert row["error"] == (f"{video} is no longer where `formcheck batch` found it; put it "
+                            "back there (its pose data is checked against it) and run "
+                            "`formcheck reanalyze` again; the results shown are from its "
+                            "previous run")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="lift.report.html">lift</a>' in page

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.batch.state import ClipState, content_sha256, state_path, write_state
-from formcheck.errors import DataFormatError, FormcheckError, ModelInvalidError
+from formcheck.errors import (
+    DataFormatError,
+    FormcheckError,
+    InputNotFoundError,
+    ModelInvalidError,
+)
 
 #: The index page's thumbnail of a clip's worst moment: width in pixels and JPEG quality.
 INDEX_THUMB_WIDTH_PX = 320
@@ -85,6 +90,10 @@ def _saved_pose(video: Path, pose_path: Path):
     from formcheck.pose.sequence import PoseSequence
 
     seq = PoseSequence.load(pose_path)
+    if not video.exists():
+        raise InputNotFoundError(
+            f"{video} is no longer where `formcheck batch` found it; put it back there "
+            "(its pose data is checked against it) and run `formcheck reanalyze` again")
     if seq.extra.get("source_sha256") != file_sha256(video):
         raise DataFormatError(
             f"{pose_path.name} was not made from the current {video.name}; run `formcheck "

@@ -100,23 +100,28 @@ def _file_facts(source: str) -> dict:
             "source_mtime_ns": st.st_mtime_ns}
 
 
-def _outcome(clip_key, source, athlete, out_dir, stem, result=None, state=None):
+def _outcome(clip_key, source, athlete, out_dir, stem, result=None, state=None,
+             previous_on_failure=False):
     """``state``: the clip's saved state (up to date: it lists the outputs; else what an
-    earlier run left, whose outputs a clip stopped before its new ones stay in place)."""
+    earlier run left, whose outputs a clip stopped before its new ones stay in place).
+    ``previous_on_failure`` (``reanalyze``): a clip that failed keeps showing them too."""
     from formcheck.batch.summary import ClipOutcome
-    from formcheck.batch.task import INTERRUPTED, UP_TO_DATE
+    from formcheck.batch.task import FAILED, INTERRUPTED, UP_TO_DATE
 
     if result is None:  # up to date: its saved state lists the outputs
         return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir,
                            stem=stem, status=UP_TO_DATE, outputs=tuple(state.outputs.items()))
-    if result.status == INTERRUPTED and state is not None and state.outputs \
+    kept = result.status == INTERRUPTED or (previous_on_failure and result.status == FAILED)
+    if kept and state is not None and state.outputs \
             and all((out_dir / name).is_file() for name in state.outputs.values()):
-        # Stopped before its new outputs were published: the earlier run's are whole and in
-        # place; the row shows them, saying whose they are, rather than an empty row.
+        # Stopped (or, redone from its pose data, failed) before its new outputs were
+        # published: the earlier run's are whole and in place; the row shows them, saying
+        # whose they are, rather than an empty row.
         return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir,
-                           stem=stem, status=INTERRUPTED,
+                           stem=stem, status=result.status,
                            error=f"{result.error}; the results shown are from its previous "
                            "run",
+                           exit_code=result.exit_code if result.status == FAILED else None,
                            outputs=tuple(state.outputs.items()))
     return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir, stem=stem,
                        status=result.status, error=result.error, exit_code=result.exit_code,
@@ -292,7 +297,7 @@ def reanalyze(
                 raise InputNotFoundError(f"no clips analysed by `formcheck batch` in {out}")
             results, interrupted = _run(items, Engine.local, jobs, None, quiet)
             outcomes = [_outcome(i.job.key, i.job.source, i.job.athlete, i.out_dir, i.job.stem,
-                                 result=r, state=st)
+                                 result=r, state=st, previous_on_failure=True)
                         for i, r, st in zip(items, results, states, strict=True)]
             # The clips `batch` could not analyse have no pose data to redo: their rows (and the
             # inputs it skipped) stay in the summaries as they were.
