@@ -735,3 +735,49 @@ def test_reanalyze_of_a_clip_moved_away_keeps_its_earlier_results_and_says_why(t
                             "previous run")
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="lift.report.html">lift</a>' in page
+
+
+def test_a_rerun_without_video_leaves_no_video_of_other_settings(tmp_path):
+    """QA (session 25): a batch rerun with --no-video and new settings redid the report but
+    left the earlier run's annotated video, drawn with the old settings, beside it: opened
+    from the folder it showed findings the report no longer had (`analyze --no-video`
+    removes it). Both engines now remove it, and a thumbnail no finding needs any more."""
+    from dataclasses import replace
+
+    from test_robust_inputs import make_seq
+
+    from formcheck.batch.engines import _gather
+    from formcheck.batch.task import ClipJob, run_clip
+    from formcheck.io.video import VideoSink
+    from formcheck.outputs import output_paths
+
+    video = tmp_path / "in" / "lift.mp4"
+    video.parent.mkdir()
+    with VideoSink(video, 64, 48, 30.0) as sink:
+        for i in range(6):
+            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
+    out = tmp_path / "out"
+    out.mkdir()
+    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
+    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
+                  model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
+                  saved_pose_only=True)
+    assert run_clip(job, video, out).status == ANALYSED
+    assert (out / "lift.annotated.mp4").is_file()
+    (out / "lift.worst.jpg").write_bytes(b"an earlier finding")
+    again = replace(job, write_video=False, exercise="squat", settings_sha256="t")
+    assert run_clip(again, video, out).status == ANALYSED
+    assert sorted(p.name for p in out.iterdir()) == [
+        "lift.batch.json", "lift.pose.npz", "lift.report.html", "lift.report.json",
+        "lift.reps.csv"]
+
+    # The Ray engine's driver, given what such a run shipped back (no video, no thumbnail,
+    # no pose data when the worker reused it), leaves the folder as the local engine does.
+    ray_out = tmp_path / "ray_out"
+    ray_out.mkdir()
+    for name in ("lift.annotated.mp4", "lift.worst.jpg", "lift.pose.npz", "lift.report.json"):
+        (ray_out / name).write_bytes(b"earlier run")
+    shipped = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "lift.pose.npz"}
+    _gather(shipped, ray_out, "lift")
+    assert sorted(p.name for p in ray_out.iterdir()) == sorted(p.name for p in out.iterdir())
+    assert (ray_out / "lift.report.json").read_bytes() == (out / "lift.report.json").read_bytes()
