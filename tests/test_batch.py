@@ -117,6 +117,23 @@ def test_symlinked_clips_keep_the_folder_they_are_linked_from(tmp_path):
     assert by_key["alice/set1"].athlete == "alice" and by_key["bob/set1"].athlete == "bob"
 
 
+def test_a_second_name_for_a_clip_is_listed_not_dropped(tmp_path):
+    """QA (session 25): a link in bob's folder to alice's clip was analysed once (right) but
+    vanished from the terminal, the summaries and the index without a word, so the coach
+    could not tell why bob had one clip fewer. It is skipped, naming the file it repeats."""
+    season = tmp_path / "season"
+    clip = touch(season / "alice" / "set1.mp4")
+    touch(season / "bob" / "set2.mp4", b"y")
+    (season / "bob" / "link.mp4").symlink_to(clip)
+    clips, skipped = find_clips([str(season)])
+    assert [c.key for c in clips] == ["alice/set1", "bob/set2"]
+    assert [(Path(s.path).name, s.reason) for s in skipped] == [
+        ("link.mp4", f"the same file as {clip}, analysed once")]
+    # the same path given twice (a glob and by name) is one input: nothing to say
+    _, skipped = find_clips([str(season / "alice" / "*.mp4"), str(clip)])
+    assert skipped == []
+
+
 def test_links_that_lead_nowhere_are_skipped_with_what_they_are(tmp_path):
     """QA (session 23): a symbolic link loop in a folder, a glob or named stopped the batch
     with a traceback (Path.resolve) or was skipped as "not a video file"; a broken link was
@@ -514,6 +531,30 @@ def test_an_output_folder_that_is_a_file_stops_the_batch_before_any_clip(tmp_pat
     assert a_file.read_bytes() == b"x"
 
 
+def test_a_second_run_on_the_same_folder_at_once_stops_before_any_clip(tmp_path):
+    """QA (session 25): a second `batch` (or a `reanalyze`) on the folder a batch was writing
+    ran alongside it, redoing the same clips; with other settings one run's state file could
+    vouch for the other's report, so a later rerun skipped a clip whose report was not its
+    own. The second run now stops at once, saying which run holds the folder."""
+    from formcheck.batch.state import LOCK_NAME, batch_folder_lock
+
+    touch(tmp_path / "in" / "a.mp4")
+    out = tmp_path / "out"
+    with batch_folder_lock(out, "batch"):
+        for args in (("batch", str(tmp_path / "in"), "--out", str(out)),
+                     ("reanalyze", str(out))):
+            proc = run_cli(*args)
+            assert proc.returncode == 9, proc.stderr
+            line = one_error_line(proc)
+            assert f"{out} is being written by `formcheck batch` (process {os.getpid()})" in line
+            assert "wait for it to finish" in line
+        assert [p.name for p in out.iterdir()] == [LOCK_NAME]  # nothing else written
+    assert not out.exists() or not any(out.iterdir())  # no lock file left behind
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(out))  # free again
+    assert proc.returncode == 11, proc.stderr
+    assert not list(out.rglob(".*"))
+
+
 def test_ray_engine_without_ray_names_the_extra(tmp_path):
     fake = touch(tmp_path / "fake" / "ray" / "__init__.py",
                  b"raise ImportError('No module named ray')\n").parent.parent
@@ -658,3 +699,85 @@ def test_a_clip_stopped_before_its_redo_keeps_its_earlier_results_in_the_index(t
                             tmp_path)
         assert (row.reps, row.page, row.error) == (None, "", "not started: the batch was "
                                                    "stopped")
+
+
+def test_reanalyze_of_a_clip_moved_away_keeps_its_earlier_results_and_says_why(tmp_path):
+    """QA (session 25): `reanalyze` after a clip was moved failed it with "cannot read …: No
+    such file or directory", and its index row went empty though its earlier report and page
+    were whole in the folder. The row keeps them, saying whose, and why the clip failed."""
+    from test_robust_inputs import make_seq
+
+    from formcheck.batch.task import ClipJob, run_clip
+    from formcheck.io.video import VideoSink
+    from formcheck.outputs import output_paths
+
+    video = tmp_path / "in" / "lift.mp4"
+    video.parent.mkdir()
+    with VideoSink(video, 64, 48, 30.0) as sink:
+        for i in range(6):
+            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
+    out = tmp_path / "out"
+    out.mkdir()
+    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
+    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
+                  model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
+                  saved_pose_only=True, write_video=False, source_path=str(video))
+    assert run_clip(job, video, out).status == ANALYSED
+    video.rename(tmp_path / "elsewhere.mp4")
+    proc = run_cli("reanalyze", str(out), "--quiet")
+    assert proc.returncode == 11, proc.stderr
+    (row,) = json.loads((out / "summary.json").read_text())["rows"]
+    assert (row["status"], row["exit_code"], row["page"]) == ("failed", 3, "lift.report.html")
+    assert row["reps"] is not None
+    assert row["error"] == (f"{video} is no longer where `formcheck batch` found it; put it "
+                            "back there (its pose data is checked against it) and run "
+                            "`formcheck reanalyze` again; the results shown are from its "
+                            "previous run")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="lift.report.html">lift</a>' in page
+
+
+def test_a_rerun_without_video_leaves_no_video_of_other_settings(tmp_path):
+    """QA (session 25): a batch rerun with --no-video and new settings redid the report but
+    left the earlier run's annotated video, drawn with the old settings, beside it: opened
+    from the folder it showed findings the report no longer had (`analyze --no-video`
+    removes it). Both engines now remove it, and a thumbnail no finding needs any more."""
+    from dataclasses import replace
+
+    from test_robust_inputs import make_seq
+
+    from formcheck.batch.engines import _gather
+    from formcheck.batch.task import ClipJob, run_clip
+    from formcheck.io.video import VideoSink
+    from formcheck.outputs import output_paths
+
+    video = tmp_path / "in" / "lift.mp4"
+    video.parent.mkdir()
+    with VideoSink(video, 64, 48, 30.0) as sink:
+        for i in range(6):
+            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
+    out = tmp_path / "out"
+    out.mkdir()
+    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
+    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
+                  model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
+                  saved_pose_only=True)
+    assert run_clip(job, video, out).status == ANALYSED
+    assert (out / "lift.annotated.mp4").is_file()
+    (out / "lift.worst.jpg").write_bytes(b"an earlier finding")
+    again = replace(job, write_video=False, exercise="squat", settings_sha256="t")
+    assert run_clip(again, video, out).status == ANALYSED
+    assert sorted(p.name for p in out.iterdir()) == [
+        "lift.batch.json", "lift.pose.npz", "lift.report.html", "lift.report.json",
+        "lift.reps.csv"]
+
+    # The Ray engine's driver, given what such a run shipped back (no video, no thumbnail,
+    # no pose data when the worker reused it), leaves the folder as the local engine does.
+    ray_out = tmp_path / "ray_out"
+    ray_out.mkdir()
+    for name in ("lift.annotated.mp4", "lift.worst.jpg", "lift.pose.npz", "lift.report.json"):
+        (ray_out / name).write_bytes(b"earlier run")
+    shipped = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "lift.pose.npz"}
+    _gather(shipped, ray_out, "lift")
+    assert sorted(p.name for p in ray_out.iterdir()) == sorted(p.name for p in out.iterdir())
+    assert (ray_out / "lift.report.json").read_bytes() == (out / "lift.report.json").read_bytes()

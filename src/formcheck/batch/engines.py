@@ -36,9 +36,11 @@ from typing import Protocol
 
 from formcheck.batch.state import STATE_SUFFIX
 from formcheck.batch.task import (
+    ANALYSED,
     FAILED,
     INTERNAL_ERROR_CODE,
     INTERRUPTED,
+    THUMBNAIL_SUFFIX,
     BatchCancelled,
     ClipJob,
     ClipResult,
@@ -280,11 +282,20 @@ def _ray_task(job: ClipJob, video_name: str, video_bytes: bytes,
         return result, files
 
 
-def _gather(files: dict[str, bytes], out_dir: Path) -> None:
-    """Write a Ray task's files into ``out_dir``, the state file last."""
+def _gather(files: dict[str, bytes], out_dir: Path, stem: str | None = None) -> None:
+    """Write a Ray task's files into ``out_dir``, the state file last. With ``stem`` (a clip
+    analysed), first remove that clip's outputs of an earlier run that this one did not make
+    (a video with --no-video, a thumbnail when no finding is left), as the local engine does;
+    the pose data stays (a worker that reused it ships none back)."""
     from formcheck.fsutil import write_bytes_atomic
+    from formcheck.outputs import output_paths
 
     for name in sorted(files, key=lambda n: n.endswith(STATE_SUFFIX)):
+        if stem is not None and name.endswith(STATE_SUFFIX):
+            stale = [p for kind, p in output_paths(out_dir, stem).items() if kind != "pose"]
+            for path in (*stale, out_dir / f"{stem}{THUMBNAIL_SUFFIX}"):
+                if path.name not in files:
+                    path.unlink(missing_ok=True)
         write_bytes_atomic(out_dir / name, files[name])
 
 
@@ -432,7 +443,8 @@ def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Mo
         try:
             res, files = ray.get(ref)
             if files:
-                _gather(files, item.out_dir)
+                _gather(files, item.out_dir,
+                        item.job.stem if res.status == ANALYSED else None)
         except ray.exceptions.TaskCancelledError:
             res = _not_started(item)
         except ray.exceptions.RayError as exc:

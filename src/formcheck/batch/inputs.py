@@ -1,10 +1,10 @@
 """From the coach's INPUTS (files, folders, globs) to a list of clips with unique output places.
 
 Folders are searched recursively for video files; hidden files and folders, files that are not
-videos, symbolic links that lead nowhere (a loop, a broken link) and anything inside the output
-folder are skipped and listed with the reason. A file
-named explicitly is always taken (a bad one fails as a clip, with its own error, and the batch
-goes on); so is a path that does not exist and is no glob pattern.
+videos, symbolic links that lead nowhere (a loop, a broken link), other names for a file already
+taken (a link to it) and anything inside the output folder are skipped and listed with the
+reason. A file named explicitly is always taken (a bad one fails as a clip, with its own error,
+and the batch goes on); so is a path that does not exist and is no glob pattern.
 """
 
 from __future__ import annotations
@@ -123,12 +123,16 @@ def find_clips(inputs: list[str], out_dir: Path | None = None) -> tuple[list[Cli
         else:
             found.append(p)  # missing: fails as a clip with the same error as `analyze`
     unique: list[Path] = []
-    seen: set[Path] = set()
+    seen: dict[Path, Path] = {}
     for p in found:
         r = _resolved(p)
         if r not in seen:
-            seen.add(r)
+            seen[r] = p
             unique.append(p)
+        elif str(seen[r]) != str(p):
+            # Another name for a clip already taken (a symbolic link to it, a second path):
+            # analysed once, and said so, not dropped without a word.
+            skipped.append(Skipped(str(p), f"the same file as {seen[r]}, analysed once"))
     return _place(unique), skipped
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError
+from formcheck.errors import FormcheckError, OutputError
 from formcheck.fsutil import file_sha256, write_text_atomic
 from formcheck.pose.sequence import POSE_PASS_VERSION
 from formcheck.report import SCHEMA_VERSION
@@ -124,3 +126,66 @@ def up_to_date(state: ClipState | None, video: Path, out_dir: Path, model_sha: s
     except (OSError, FormcheckError):
         return False
     return all((out_dir / name).is_file() for name in state.outputs.values())
+
+
+#: In the batch folder: held (``flock``) by the one ``batch`` or ``reanalyze`` writing it.
+LOCK_NAME = ".formcheck-batch.lock"
+
+
+@contextmanager
+def batch_folder_lock(out: Path, command: str) -> Iterator[None]:
+    """Hold the batch folder ``out`` (created if missing) for one run of ``command``; raise
+    ``OutputError`` at once when another run holds it. Two runs on one folder would redo the
+    same clips side by side, and one's state file could vouch for the other's outputs (made
+    with other settings), so a later rerun would skip a clip whose report is not its own. The
+    lock is a hidden file in ``out``, removed when the run ends (one killed outright leaves
+    it, unheld: the next run takes it)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    created = [d for d in (out, *out.parents) if not os.path.lexists(d)]
+    lock_path = out / LOCK_NAME
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another run"
+                os.close(fd)
+                raise OutputError(
+                    f"{out} is being written by {holder}; wait for it to finish (two runs at "
+                    "once would overwrite each other's clips), or give another folder"
+                ) from None
+            except OSError:  # a file system without locks (some network mounts): go on
+                break
+            try:  # the run before may have removed the file between our open and lock
+                if os.stat(lock_path).st_ino == os.fstat(fd).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write output folder {out}: {exc.strerror or exc}; "
+                          "pass another folder to --out") from exc
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"`formcheck {command}` (process {os.getpid()})".encode(), 0)
+        yield
+    except BaseException:
+        # A run that stopped before writing anything (Ray that would not start) leaves no
+        # folder of its own behind.
+        if created and os.listdir(out) == [LOCK_NAME]:
+            lock_path.unlink(missing_ok=True)
+            for folder in created:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+        raise
+    finally:
+        lock_path.unlink(missing_ok=True)  # while held: see the inode check above
+        os.close(fd)  # releases the lock

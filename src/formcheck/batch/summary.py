@@ -131,11 +131,12 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
     outputs = dict(outcome.outputs)
     report: Report | None = None
     error, code, status = outcome.error or "", outcome.exit_code or None, outcome.status
-    if status in (ANALYSED, UP_TO_DATE, INTERRUPTED) and "report" in outputs:
+    # A stopped or failed clip with outputs: its earlier run's (``_outcome`` in commands).
+    if "report" in outputs:
         try:
             report = Report.load(outcome.out_dir / outputs["report"])
         except FormcheckError as err:
-            if status == INTERRUPTED:  # its earlier run's outputs: shown only when readable
+            if status in (INTERRUPTED, FAILED):  # earlier outputs: shown only when readable
                 outputs = {}
             else:
                 status, error, code = FAILED, str(err), err.exit_code

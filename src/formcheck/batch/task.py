@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formcheck.batch.state import ClipState, content_sha256, state_path, write_state
-from formcheck.errors import DataFormatError, FormcheckError, ModelInvalidError
+from formcheck.errors import (
+    DataFormatError,
+    FormcheckError,
+    InputNotFoundError,
+    ModelInvalidError,
+)
 
-#: The index page's thumbnail of a clip's worst moment: width in pixels and JPEG quality.
+#: The index page's thumbnail of a clip's worst moment (``<stem>.worst.jpg``): width in pixels
+#: and JPEG quality.
+THUMBNAIL_SUFFIX = ".worst.jpg"
 INDEX_THUMB_WIDTH_PX = 320
 INDEX_THUMB_JPEG_QUALITY = 80
 #: Exit-code category recorded for an unexpected error inside a clip (a bug, not bad input).
@@ -85,6 +92,10 @@ def _saved_pose(video: Path, pose_path: Path):
     from formcheck.pose.sequence import PoseSequence
 
     seq = PoseSequence.load(pose_path)
+    if not video.exists():
+        raise InputNotFoundError(
+            f"{video} is no longer where `formcheck batch` found it; put it back there "
+            "(its pose data is checked against it) and run `formcheck reanalyze` again")
     if seq.extra.get("source_sha256") != file_sha256(video):
         raise DataFormatError(
             f"{pose_path.name} was not made from the current {video.name}; run `formcheck "
@@ -174,10 +185,10 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
     # Report, CSV, page and video are staged and published together (the pose data above is
     # kept: checked against the clip, it spares a rerun the inference): a clip stopped or
     # failed while drawing leaves the previous run's outputs as they were, never a new
-    # report beside an old video and state file. What this run does not make is left as the
-    # Ray engine leaves it (it ships back only what its task wrote).
-    kept = ("pose",) if job.write_video else ("pose", "video")
-    with OutputGeneration(out_dir, job.stem, keep=kept) as gen:
+    # report beside an old video and state file. An earlier run's video goes when this run
+    # draws none (--no-video), as `analyze` does: drawn with other settings, it could show
+    # findings the new report has not (the Ray engine's driver removes it likewise).
+    with OutputGeneration(out_dir, job.stem, keep=("pose",)) as gen:
         written = {"report": report.save_json(gen.paths["report"]),
                    "csv": report.save_csv(gen.paths["csv"])}
         written.update(pipeline.render_outputs(
@@ -188,7 +199,7 @@ def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
         gen.commit(written)
     kinds = ["pose", "report", "csv", "html"] + (["video"] if job.write_video else [])
     outputs = {k: paths[k].name for k in kinds}
-    thumb = out_dir / f"{job.stem}.worst.jpg"
+    thumb = out_dir / f"{job.stem}{THUMBNAIL_SUFFIX}"
     if _save_thumbnail(report, thumbs, thumb):
         outputs["thumbnail"] = thumb.name
     # Last: its presence says every output above is complete.

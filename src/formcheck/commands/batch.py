@@ -100,23 +100,28 @@ def _file_facts(source: str) -> dict:
             "source_mtime_ns": st.st_mtime_ns}
 
 
-def _outcome(clip_key, source, athlete, out_dir, stem, result=None, state=None):
+def _outcome(clip_key, source, athlete, out_dir, stem, result=None, state=None,
+             previous_on_failure=False):
     """``state``: the clip's saved state (up to date: it lists the outputs; else what an
-    earlier run left, whose outputs a clip stopped before its new ones stay in place)."""
+    earlier run left, whose outputs a clip stopped before its new ones stay in place).
+    ``previous_on_failure`` (``reanalyze``): a clip that failed keeps showing them too."""
     from formcheck.batch.summary import ClipOutcome
-    from formcheck.batch.task import INTERRUPTED, UP_TO_DATE
+    from formcheck.batch.task import FAILED, INTERRUPTED, UP_TO_DATE
 
     if result is None:  # up to date: its saved state lists the outputs
         return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir,
                            stem=stem, status=UP_TO_DATE, outputs=tuple(state.outputs.items()))
-    if result.status == INTERRUPTED and state is not None and state.outputs \
+    kept = result.status == INTERRUPTED or (previous_on_failure and result.status == FAILED)
+    if kept and state is not None and state.outputs \
             and all((out_dir / name).is_file() for name in state.outputs.values()):
-        # Stopped before its new outputs were published: the earlier run's are whole and in
-        # place; the row shows them, saying whose they are, rather than an empty row.
+        # Stopped (or, redone from its pose data, failed) before its new outputs were
+        # published: the earlier run's are whole and in place; the row shows them, saying
+        # whose they are, rather than an empty row.
         return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir,
-                           stem=stem, status=INTERRUPTED,
+                           stem=stem, status=result.status,
                            error=f"{result.error}; the results shown are from its previous "
                            "run",
+                           exit_code=result.exit_code if result.status == FAILED else None,
                            outputs=tuple(state.outputs.items()))
     return ClipOutcome(key=clip_key, source=source, athlete=athlete, out_dir=out_dir, stem=stem,
                        status=result.status, error=result.error, exit_code=result.exit_code,
@@ -163,17 +168,15 @@ def batch(
     says which and why), 130 when stopped with Ctrl-C.
     """
     try:
-        from formcheck.batch.engines import WorkItem, import_ray
+        from formcheck.batch.engines import import_ray
         from formcheck.batch.inputs import find_clips
-        from formcheck.batch.state import read_state, settings_sha256, state_path, up_to_date
-        from formcheck.batch.task import ClipJob
+        from formcheck.batch.state import batch_folder_lock, settings_sha256
         from formcheck.config import load_config
         from formcheck.errors import InputNotFoundError
         from formcheck.fsutil import file_sha256
         from formcheck.outputs import check_output_target
         from formcheck.pose.models import resolve_model
         from formcheck.pose.people import checked_person_rule
-        from formcheck.report import counted
 
         checked_person_rule(person)
         cfg = load_config(config, set_ or ())
@@ -195,32 +198,45 @@ def batch(
         resolved = resolve_model(model)
         model_sha = file_sha256(resolved.path)
         settings = settings_sha256(cfg, ex, not no_video, person)
-        items, outcomes, states = [], {}, {}
-        for clip in clips:
-            out_dir = out / clip.rel_dir
-            state = states[clip.key] = read_state(state_path(out_dir, clip.stem))
-            if not force and up_to_date(state, Path(clip.source), out_dir, model_sha, settings):
-                outcomes[clip.key] = _outcome(clip.key, clip.source, clip.athlete, out_dir,
-                                              clip.stem, state=state)
-                continue
-            job = ClipJob(source=clip.source, key=clip.key, stem=clip.stem,
-                          athlete=clip.athlete, model=model, model_sha256=model_sha,
-                          exercise=ex, config=cfg, settings_sha256=settings,
-                          write_video=not no_video, force=force, person=person,
-                          **_file_facts(clip.source))
-            items.append(WorkItem(job=job, video=Path(clip.source), out_dir=out_dir))
-        if not quiet and outcomes:
-            typer.echo(f"{counted(len(outcomes), 'clip')} up to date (same bytes, model and "
-                       "settings); --force redoes them", err=True)
-        results, interrupted = _run(items, engine, jobs, address, quiet)
-        for item, res in zip(items, results, strict=True):
-            outcomes[item.job.key] = _outcome(item.job.key, item.job.source, item.job.athlete,
-                                              item.out_dir, item.job.stem, result=res,
-                                              state=states[item.job.key])
-        ordered = [outcomes[c.key] for c in clips]
-        _finish(ordered, skipped, out, interrupted, quiet)
+        with batch_folder_lock(out, "batch"):
+            _batch_run(clips, skipped, out, model, model_sha, ex, cfg, settings, no_video,
+                       force, person, engine, jobs, address, quiet)
     except FormcheckError as err:
         raise _fail(err) from None
+
+
+def _batch_run(clips, skipped, out, model, model_sha, ex, cfg, settings, no_video, force,
+               person, engine, jobs, address, quiet) -> None:
+    """``batch`` once its inputs and settings are checked and it holds the folder."""
+    from formcheck.batch.engines import WorkItem
+    from formcheck.batch.state import read_state, state_path, up_to_date
+    from formcheck.batch.task import ClipJob
+    from formcheck.report import counted
+
+    items, outcomes, states = [], {}, {}
+    for clip in clips:
+        out_dir = out / clip.rel_dir
+        state = states[clip.key] = read_state(state_path(out_dir, clip.stem))
+        if not force and up_to_date(state, Path(clip.source), out_dir, model_sha, settings):
+            outcomes[clip.key] = _outcome(clip.key, clip.source, clip.athlete, out_dir,
+                                          clip.stem, state=state)
+            continue
+        job = ClipJob(source=clip.source, key=clip.key, stem=clip.stem,
+                      athlete=clip.athlete, model=model, model_sha256=model_sha,
+                      exercise=ex, config=cfg, settings_sha256=settings,
+                      write_video=not no_video, force=force, person=person,
+                      **_file_facts(clip.source))
+        items.append(WorkItem(job=job, video=Path(clip.source), out_dir=out_dir))
+    if not quiet and outcomes:
+        typer.echo(f"{counted(len(outcomes), 'clip')} up to date (same bytes, model and "
+                   "settings); --force redoes them", err=True)
+    results, interrupted = _run(items, engine, jobs, address, quiet)
+    for item, res in zip(items, results, strict=True):
+        outcomes[item.job.key] = _outcome(item.job.key, item.job.source, item.job.athlete,
+                                          item.out_dir, item.job.stem, result=res,
+                                          state=states[item.job.key])
+    ordered = [outcomes[c.key] for c in clips]
+    _finish(ordered, skipped, out, interrupted, quiet)
 
 
 def reanalyze(
@@ -241,7 +257,12 @@ def reanalyze(
     """
     try:
         from formcheck.batch.engines import WorkItem
-        from formcheck.batch.state import STATE_SUFFIX, read_state, settings_sha256
+        from formcheck.batch.state import (
+            STATE_SUFFIX,
+            batch_folder_lock,
+            read_state,
+            settings_sha256,
+        )
         from formcheck.batch.summary import unanalysed_in_summary
         from formcheck.batch.task import ClipJob
         from formcheck.config import load_config
@@ -252,34 +273,35 @@ def reanalyze(
             raise InputNotFoundError(
                 f"{out} is a file, not a batch folder; give the folder `formcheck batch` "
                 "wrote (its --out)" if out.exists() else f"batch folder not found: {out}")
-        items, states = [], []
-        for path in sorted(out.rglob(f"*{STATE_SUFFIX}")):
-            state = read_state(path)
-            if state is None or path.name.startswith("."):
-                continue
-            stem = path.name[: -len(STATE_SUFFIX)]
-            rel = path.parent.relative_to(out).as_posix()
-            job = ClipJob(source=state.source, key=f"{rel}/{stem}" if rel != "." else stem,
-                          stem=stem, athlete=state.athlete, model=state.model,
-                          model_sha256=state.model_sha256, exercise=state.exercise, config=cfg,
-                          settings_sha256=settings_sha256(cfg, state.exercise,
-                                                          "video" in state.outputs,
-                                                          state.person),
-                          write_video="video" in state.outputs, saved_pose_only=True,
-                          person=state.person,
-                          **_file_facts(state.source_path or state.source))
-            items.append(WorkItem(job=job, video=Path(state.source_path or state.source),
-                                  out_dir=path.parent))
-            states.append(state)
-        if not items:
-            raise InputNotFoundError(f"no clips analysed by `formcheck batch` in {out}")
-        results, interrupted = _run(items, Engine.local, jobs, None, quiet)
-        outcomes = [_outcome(i.job.key, i.job.source, i.job.athlete, i.out_dir, i.job.stem,
-                             result=r, state=st)
-                    for i, r, st in zip(items, results, states, strict=True)]
-        # The clips `batch` could not analyse have no pose data to redo: their rows (and the
-        # inputs it skipped) stay in the summaries as they were.
-        kept, skipped = unanalysed_in_summary(out, {i.job.key for i in items})
-        _finish(outcomes, skipped, out, interrupted, quiet, kept=kept)
+        with batch_folder_lock(out, "reanalyze"):
+            items, states = [], []
+            for path in sorted(out.rglob(f"*{STATE_SUFFIX}")):
+                state = read_state(path)
+                if state is None or path.name.startswith("."):
+                    continue
+                stem = path.name[: -len(STATE_SUFFIX)]
+                rel = path.parent.relative_to(out).as_posix()
+                job = ClipJob(source=state.source, key=f"{rel}/{stem}" if rel != "." else stem,
+                              stem=stem, athlete=state.athlete, model=state.model,
+                              model_sha256=state.model_sha256, exercise=state.exercise, config=cfg,
+                              settings_sha256=settings_sha256(cfg, state.exercise,
+                                                              "video" in state.outputs,
+                                                              state.person),
+                              write_video="video" in state.outputs, saved_pose_only=True,
+                              person=state.person,
+                              **_file_facts(state.source_path or state.source))
+                items.append(WorkItem(job=job, video=Path(state.source_path or state.source),
+                                      out_dir=path.parent))
+                states.append(state)
+            if not items:
+                raise InputNotFoundError(f"no clips analysed by `formcheck batch` in {out}")
+            results, interrupted = _run(items, Engine.local, jobs, None, quiet)
+            outcomes = [_outcome(i.job.key, i.job.source, i.job.athlete, i.out_dir, i.job.stem,
+                                 result=r, state=st, previous_on_failure=True)
+                        for i, r, st in zip(items, results, states, strict=True)]
+            # The clips `batch` could not analyse have no pose data to redo: their rows (and the
+            # inputs it skipped) stay in the summaries as they were.
+            kept, skipped = unanalysed_in_summary(out, {i.job.key for i in items})
+            _finish(outcomes, skipped, out, interrupted, quiet, kept=kept)
     except FormcheckError as err:
         raise _fail(err) from None
