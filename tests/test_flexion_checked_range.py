@@ -1,7 +1,7 @@
 """A rounded back's degrees are stated only as far as they were checked (session 25).
 
 The flexion lines were fitted and their error bars measured on renders of 0-45 deg roundings
-and checked on 50 deg ones; past that, side-view renders read far under the truth
+and checked on 50 deg ones; past that, side-view renders read 15-26 deg off on average
 (``bench/flexion_range.py``). A reading past ``FLEXION_CHECKED_TO_DEG`` is stated as "more
 than" it on every surface, graded as before on the number read, which the JSON keeps in
 ``unchecked_value``.

@@ -549,9 +549,10 @@ _ROUNDING_NOT_RULED_OUT = (
 #: The largest spinal flexion (deg) the rounded back's degrees are stated to: its lines were
 #: fitted and their error bars measured on renders of 0-45 deg roundings (``bench/
 #: fit_flexion.py``) and checked on 50 deg ones (session 19); past that, side-view renders of
-#: 55-85 deg read far under the truth (``bench/flexion_range.py``, docs/analysis.md, session
-#: 25). A reading past it is stated as "more than" it on every surface (``Finding.
-#: unchecked_value`` keeps the number read, which grades the finding; ``Series.checked_to``).
+#: 55-85 deg read 15-26 deg off on average, either way (``bench/flexion_range.py``,
+#: docs/analysis.md, session 25). A reading past it is stated as "more than" it on every
+#: surface (``Finding.unchecked_value`` keeps the number read, which grades the finding;
+#: ``Series.checked_to``).
 #: Not a limit: no verdict or grade depends on it.
 FLEXION_CHECKED_TO_DEG = 50.0
 
