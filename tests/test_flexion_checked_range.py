@@ -106,6 +106,7 @@ def test_every_surface_states_more_than_and_the_json_keeps_the_number_read(tmp_p
     assert "more than 50°" in words and not any(r in words for r in raws)
     assert "past 50°: not checked" in html  # the plot hatches the readings past it
     assert "readings past it are stated as more than 50°" in words
+    assert "checked only up to 50°, so a reading past that is stated as more than 50°" in words
     # Video: the banner, the gauge's reading and its holding line.
     ov = OverlayRenderer(report, seq, result.series)
     f = found[0]

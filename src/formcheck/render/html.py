@@ -409,6 +409,9 @@ def _clip_limits(report: Report, series: dict[str, Series], fault: str) -> str:
 def _grades(report: Report, series: dict[str, Series]) -> str:
     """What mild / moderate / severe mean (``config.SEVERITY``), what the units are, and the
     limits this clip's rules used."""
+    from formcheck.analysis.faults import FLEXION_CHECKED_TO_DEG
+
+    checked = format_limit(FLEXION_CHECKED_TO_DEG, "deg")
     rows = []
     for fault, bands in SEVERITY.items():
         used = _clip_limits(report, series, fault)
@@ -424,7 +427,9 @@ def _grades(report: Report, series: dict[str, Series]) -> str:
         "multiple of that limit. <strong>Degrees</strong> (°), rounded back: spinal "
         "flexion estimated from how far the back's outline bows off the straight "
         "shoulder–hip line (fitted on rendered lifters; its error bar is in each finding; "
-        "a loose shirt can move it by 10–20°); over-arched lower back: how far the trunk "
+        f"a loose shirt can move it by 10–20°; checked only up to {checked}, so a reading "
+        f"past that is stated as more than {checked}, though graded on the number read); "
+        "over-arched lower back: how far the trunk "
         "leans behind the line of the thighs at lockout, measured between body segments so "
         "the camera's tilt does not enter. <strong>% of torso</strong>: the outline's bow "
         "itself, as a share of that line's length. <strong>°/s</strong>: how fast the "
