@@ -170,7 +170,7 @@ def test_severity_is_defined_once_as_multiples_of_the_limit():
 def test_every_finding_is_graded_by_the_table(name):
     _, _, report = analysed(name)
     for f in report.findings:
-        assert f.severity == grade(f.fault, f.value, f.threshold)
+        assert f.severity == grade(f.fault, f.graded_value, f.threshold)
 
 
 def test_the_grades_are_shown_on_the_page_and_in_the_readme(tmp_path):

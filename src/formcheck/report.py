@@ -26,7 +26,7 @@ from formcheck.errors import DataFormatError, InputNotFoundError
 from formcheck.fsutil import write_bytes_atomic, write_text_atomic  # noqa: F401 (re-exported)
 
 #: Major.minor. A reader accepts the same major version; the minor grows with added fields.
-SCHEMA_VERSION = "1.1"  # 1.1: notices
+SCHEMA_VERSION = "1.2"  # 1.1: notices; 1.2: Finding.unchecked_value
 FLOAT_DECIMALS = 4
 
 #: The three faults formcheck judges, in display order.
@@ -108,6 +108,27 @@ def format_value(value: float | None, unit: str, limit: float | None = None) -> 
     return f"{text} {unit}" if unit else text
 
 
+def format_reading(value: float | None, unit: str, limit: float | None = None,
+                   checked_to: float | None = None) -> str:
+    """``format_value``, or ``more than 50°`` for a value past ``checked_to``, the largest
+    this estimate was checked on (``Series.checked_to``, ``Finding.unchecked_value``): a
+    number past it was never measured against the truth, so none is stated."""
+    if checked_to is not None and value is not None and math.isfinite(value) \
+            and value > checked_to:
+        return f"more than {format_limit(checked_to, unit)}"
+    return format_value(value, unit, limit)
+
+
+def value_text(f: Finding, unit: str | None = None) -> str:
+    """A finding's value as every surface states it: ``format_value`` beside its limit
+    (``20.8°``), or ``more than 50°`` for an estimate past the range it was checked on
+    (``Finding.unchecked_value``; ``value`` then holds that bound)."""
+    unit = f.unit if unit is None else unit
+    if f.unchecked_value is not None:
+        return f"more than {format_limit(f.value, unit)}"
+    return format_value(f.value, unit, f.threshold)
+
+
 def format_limit(limit: float | None, unit: str) -> str:
     """A limit as the rule used it: to 0.1 where it is not whole (a held rounding's 20.3°),
     else as ``format_value`` shows it (10°, 250°/s)."""
@@ -140,7 +161,7 @@ def severity_rank(severity: str) -> int:
 def worst(findings) -> Finding:
     """The most severe finding, ties broken by the largest magnitude: the one rule every sink
     (CSV, overlay, page, terminal) uses to summarise several findings."""
-    return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.value)))
+    return max(findings, key=lambda f: (severity_rank(f.severity), abs(f.graded_value)))
 
 
 def runs_on_text(f: Finding, rep: int | None = None) -> str:
@@ -238,11 +259,21 @@ class Finding:
     end_s: float
     peak_s: float
     severity: str  # mild | moderate | severe
-    value: float  # peak value of the deciding signal
+    value: float  # peak value of the deciding signal (see unchecked_value)
     threshold: float  # the threshold it crossed
     unit: str
     message: str  # one line a lifter can read
     evidence: dict = field(default_factory=dict)
+    #: An estimate past the largest value its calibration was checked on (the rounded back's
+    #: degrees): the number the rule read and graded (``severity``), which no surface states;
+    #: ``value`` then holds that largest checked value and every surface says "more than"
+    #: it (``value_text``). None for a value inside the checked range.
+    unchecked_value: float | None = None
+
+    @property
+    def graded_value(self) -> float:
+        """The number the rule graded: ``unchecked_value`` when set, else ``value``."""
+        return self.value if self.unchecked_value is None else self.unchecked_value
 
 
 @dataclass(frozen=True)
@@ -546,7 +577,10 @@ class Report:
                 if hits:
                     top = worst(hits)
                     status.append(top.severity)
-                    values.append(_clean(float(top.value)))
+                    # Past the range its estimate was checked on: "more than" that range's
+                    # end, as every surface says (``value_text``), not the number read.
+                    values.append(_clean(float(top.value)) if top.unchecked_value is None
+                                  else f">{top.value:g}")
                     limits.append(_clean(float(top.threshold)))
                 elif through:  # another rep's finding runs through this one: not "ok"
                     top = worst(through)

@@ -383,10 +383,14 @@ def where(rep: int | None, phase: str | None) -> str:
 
 def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value: float,
              threshold: float, unit: str, series: str, detail: str, evidence: dict,
-             placed: tuple[int | None, str | None] | None = None) -> Finding:
+             placed: tuple[int | None, str | None] | None = None,
+             unchecked_value: float | None = None) -> Finding:
     """A finding decided on ``value`` against ``threshold`` (both in ``unit``): the values of
     the ``Series`` named ``series`` at the peak and its limit, which every renderer draws.
-    Graded by ``config.SEVERITY``. ``placed``: the episode's ``_place``, if known."""
+    Graded by ``config.SEVERITY``. ``placed``: the episode's ``_place``, if known.
+    ``unchecked_value``: the reading, past the range its estimate was checked on, that is
+    graded, while ``value`` is that range's end, stated as "more than" it
+    (``Finding.unchecked_value``)."""
     s, e, peak = episode
     t = ctx.sig.t_s
     rep, phase = _place(ctx, s, e, peak) if placed is None else placed
@@ -397,8 +401,11 @@ def _finding(ctx: FaultContext, fault: str, episode: tuple[int, int, int], value
     evidence = {**evidence, "series": series, "frames": [s, e - 1], "peak_frame": peak,
                 "view": ctx.view.name, "duration_s": duration}
     return Finding(fault=fault, rep=rep, phase=phase, start_s=float(t[s]), end_s=float(t[e - 1]),
-                   peak_s=float(t[peak]), severity=grade(fault, value, threshold),
+                   peak_s=float(t[peak]),
+                   severity=grade(fault, value if unchecked_value is None else unchecked_value,
+                                  threshold),
                    value=float(value),
+                   unchecked_value=None if unchecked_value is None else float(unchecked_value),
                    threshold=float(threshold), unit=unit,
                    message=f"{FAULT_TITLES[fault].capitalize()} {where(rep, phase)}: {detail}",
                    evidence=evidence)
@@ -540,6 +547,17 @@ _ROUNDING_NOT_RULED_OUT = (
     "on none of 24 with 5°")
 
 
+#: The largest spinal flexion (deg) the rounded back's degrees are stated to: its lines were
+#: fitted and their error bars measured on renders of 0-45 deg roundings (``bench/
+#: fit_flexion.py``) and checked on 50 deg ones (session 19); past that, side-view renders of
+#: 55-85 deg read 15-26 deg off on average, either way (``bench/flexion_range.py``,
+#: docs/analysis.md, session 25). A reading past it is stated as "more than" it on every
+#: surface (``Finding.unchecked_value`` keeps the number read, which grades the finding;
+#: ``Series.checked_to``).
+#: Not a limit: no verdict or grade depends on it.
+FLEXION_CHECKED_TO_DEG = 50.0
+
+
 def rounded_back(ctx: FaultContext) -> RuleOutcome:
     th = ctx.thresholds.rounded_back
     sig = ctx.sig
@@ -660,19 +678,32 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         # The error bar was measured for the rise (over the lifter's own straightest frames);
         # against the fixed neutral, a population guess, no error was measured: none is given.
         err = flex_err if by_rise else None
-        shown = format_value(value, "deg", threshold)  # as every surface shows it
-        detail = (f"back rounded about {shown} (±{err:.0f}°) more than at your "
-                  "straightest" + (f" (counted from a back curved in (arched) "
-                                   f"{th.max_own_arch_pct:g}% of its shoulder-to-hip length: "
-                                   "yours read more arched)" if floored
-                                   else "") if by_rise else
-                  f"back held rounded about {shown} past a typical neutral bent-over "
-                  f"back ({_level_note(measured_own, base)})")
+        # Past the flexion its degrees were checked on, only "more than" that is stated (no
+        # error bar: none was measured there); the reading still grades the finding.
+        unchecked = value if value > FLEXION_CHECKED_TO_DEG else None
+        floor_note = (f" (counted from a back curved in (arched) {th.max_own_arch_pct:g}% of "
+                      "its shoulder-to-hip length: yours read more arched)" if floored else "")
+        if unchecked is not None:
+            value, err = FLEXION_CHECKED_TO_DEG, None
+            past = (f"its degrees were checked on rendered lifters only up to "
+                    f"{format_limit(value, 'deg')}, so no closer figure is given")
+            detail = (f"back rounded by more than {format_limit(value, 'deg')} over your "
+                      f"straightest ({past}){floor_note}" if by_rise else
+                      f"back held rounded more than {format_limit(value, 'deg')} past a "
+                      f"typical neutral bent-over back ({past}; "
+                      f"{_level_note(measured_own, base)})")
+        else:
+            shown = format_value(value, "deg", threshold)  # as every surface shows it
+            detail = (f"back rounded about {shown} (±{err:.0f}°) more than at your "
+                      f"straightest{floor_note}" if by_rise else
+                      f"back held rounded about {shown} past a typical neutral bent-over "
+                      f"back ({_level_note(measured_own, base)})")
         findings.append(_finding(
             ctx, "rounded_back", ep, value, threshold, "deg",
             "back_flexion_rise" if by_rise else "back_flexion", detail,
             {"signals": ["back_flexion", "back_bulge", "trunk_inclination", "head_neck_angle"],
-             "flexion_deg": value, "flexion_error_deg": err, "deg_per_bulge_pct": k,
+             "flexion_deg": value, "flexion_checked_to_deg": FLEXION_CHECKED_TO_DEG,
+             "flexion_error_deg": err, "deg_per_bulge_pct": k,
              "deg_per_lean_deg": th.lean_flexion_deg_per_lean_deg if lean_cal else None,
              "trunk_lean_deg": float(sig.lean_deg[peak]),
              "view": "oblique" if oblique else "side",
@@ -684,7 +715,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
              "trunk_inclination_deg": float(sig.trunk_deg[peak]),
              "head_neck_drop_deg": hn_drop,
              "head_neck_supports": bool(hn_drop >= th.support_head_neck_drop_deg),
-             "min_duration_s": th.min_duration_s}))
+             "min_duration_s": th.min_duration_s}, unchecked_value=unchecked))
     assessments = require_judged_frames(
         ctx, assessments, judged, {f.rep for f in findings},
         lambda rep: _why_back_not_judged(ctx, usable, judged, rep, th), th.min_duration_s,
@@ -692,7 +723,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
     series = [
         Series("back_flexion", "Back flexion past a bent-over neutral (from the outline)",
                "deg", sig.t_s, held, threshold=th.min_held_flexion_deg, fault="rounded_back",
-               judged=judged),
+               judged=judged, checked_to=FLEXION_CHECKED_TO_DEG),
         Series("back_bulge", "Back outline's bow past a bent-over neutral (context)",
                "% of torso", sig.t_s, 100.0 * (sig.bulge - base),
                baseline=100.0 * base if np.isfinite(base) else None),
@@ -703,7 +734,7 @@ def rounded_back(ctx: FaultContext) -> RuleOutcome:
         series.insert(1, Series(
             "back_flexion_rise", "Back flexion over your straightest bent-over frames",
             "deg", sig.t_s, rise, threshold=min_rise, fault="rounded_back",
-            judged=judged))
+            judged=judged, checked_to=FLEXION_CHECKED_TO_DEG))
     return _warned_reps_caveat(RuleOutcome(tuple(findings), assessments, tuple(series)),
                                _ROUNDING_NOT_RULED_OUT)
 

@@ -33,6 +33,9 @@ class Series:
             ``judged_limits``, never a summary of it: a frame is compared with its own limit.
         limit_by: with ``threshold_t``, what the limit varies with, in a few words a page can
             put after the range ("by how well the view shows the turn").
+        checked_to: the largest value the estimate was checked on (the rounded back's
+            degrees, ``faults.FLEXION_CHECKED_TO_DEG``): a reading past it is stated as "more
+            than" it (``report.format_reading``); None: no such end.
     """
 
     name: str
@@ -46,6 +49,7 @@ class Series:
     judged: np.ndarray | None = None
     threshold_t: np.ndarray | None = None
     limit_by: str | None = None
+    checked_to: float | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_s, dtype=np.float64)

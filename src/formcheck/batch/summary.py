@@ -26,10 +26,10 @@ from formcheck.fsutil import write_text_atomic
 from formcheck.render._common import (
     fault_title,
     format_limit,
-    format_value,
     judged_reps,
     not_judged,
     severity_rank,
+    value_text,
 )
 from formcheck.report import FAULTS, OUTSIDE_REPS_WORDS, Report, worst
 
@@ -168,7 +168,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
         worst_rep=("" if w is None else OUTSIDE_REPS_WORDS if w.rep is None else str(w.rep)),
         worst_fault=fault_title(w.fault) if w else "",
         worst_severity=w.severity if w else "",
-        worst_value=(f"{format_value(w.value, w.unit, w.threshold)} (limit "
+        worst_value=(f"{value_text(w)} (limit "
                      f"{format_limit(w.threshold, w.unit)})") if w else "",
         worst_at_s=round(float(w.peak_s), 2) if w else None,
         not_assessable=missing,

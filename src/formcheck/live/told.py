@@ -16,7 +16,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from formcheck.analysis.signal import run_durations, runs
-from formcheck.render._common import assessment_for, fault_title, format_limit, format_value
+from formcheck.render._common import (
+    assessment_for,
+    fault_title,
+    format_limit,
+    format_reading,
+    value_text,
+)
 from formcheck.report import OUTSIDE_REPS_WORDS, Finding, Notice, Report
 
 #: ``Notice.kind`` of a live warning the whole set does not confirm.
@@ -72,7 +78,7 @@ class Correction:
 
 def _what(f: Finding) -> str:
     return (f"{fault_title(f.fault)} peaking at {f.peak_s:.2f} s, "
-            f"{format_value(f.value, f.unit, f.threshold)} "
+            f"{value_text(f)} "
             f"(limit {format_limit(f.threshold, f.unit)}), "
             f"{f.severity}")
 
@@ -178,7 +184,7 @@ def _not_kept(f: Finding, same: list[Finding], report: Report, series: dict) -> 
         near = min(same, key=lambda g: abs(g.peak_s - f.peak_s))
         why += (f"; it places the nearest {fault_title(f.fault)} {_rep_words(near.rep)}, "
                 f"peaking at {near.peak_s:.2f} s "
-                f"({format_value(near.value, near.unit, near.threshold)})")
+                f"({value_text(near)})")
     return why
 
 
@@ -210,18 +216,20 @@ def _reading(f: Finding, report: Report, series: dict) -> str:
     k = int(np.nanargmax(np.where(past if past.any() else judged, values, np.nan)))
     v, lim = float(values[k]), float(limits[k])
     line = format_limit(lim, s.unit)
+    shown = format_reading(v, s.unit, lim, s.checked_to)  # "more than 50°" past its checks
+    up_to = "" if shown.startswith("more than") else "up to "
     lim_span = limits[judged & np.isfinite(values)]
     if lim_span.min() != lim_span.max():  # the limit differs over the span: name the frame
         if not past.any():
-            return (f"the whole set reads at most {format_value(v, s.unit, lim)} {where} (at "
+            return (f"the whole set reads at most {shown} {where} (at "
                     f"{t[k]:.2f} s), under the limit line of {line} at that frame")
-        reading = (f"the whole set reads {format_value(v, s.unit, lim)} at {t[k]:.2f} s {where}, "
+        reading = (f"the whole set reads {shown} at {t[k]:.2f} s {where}, "
                    f"past the limit line of {line} at that frame")
     elif not past.any():
-        return (f"the whole set reads at most {format_value(v, s.unit, lim)} {where}, under the "
+        return (f"the whole set reads at most {shown} {where}, under the "
                 f"limit line of {line}")
     else:
-        reading = f"the whole set reads up to {format_value(v, s.unit, lim)} {where}, past the " \
+        reading = f"the whole set reads {up_to}{shown} {where}, past the " \
                   f"limit line of {line}"
     # The longest stretch past the limit, measured as the rule measures it against its
     # shortest counted stretch (each frame one frame's time: 5 frames at 30 fps last 0.17 s,

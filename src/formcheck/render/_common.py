@@ -23,11 +23,13 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
     Report,
     counted,
     format_limit,
+    format_reading,
     format_value,
     reps_text,
     runs_on_text,
     severity_rank,
     times_text,
+    value_text,
     worst,
 )
 
@@ -294,6 +296,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "where": "judged on",
     "flexion": "estimated spinal flexion",
     "flexion_error": "error bar of that estimate",
+    "flexion_checked_to": "largest flexion the estimate was checked on",
     "own_measured_bulge": "your straightest bent-over frames, as measured",
     "own_neutral_floored": "counted from the most arched outline allowed instead",
     "trunk_lean": "trunk leaning forward",
@@ -384,10 +387,16 @@ def evidence_rows(f: Finding, series_labels: dict[str, str] | None = None,
             # As the rule's words state it: so many times it makes the limit they state.
             out.append((label, times_text(value, float(times), f.threshold)))
             continue
+        if key == "flexion_deg" and f.unchecked_value is not None:
+            out.append((label, value_text(f)))  # past its checks: "more than 50°"
+            continue
         if key == "flexion_error_deg" and value is None:
             # QA: "error bar of that estimate: n/a" under a page that said every finding
-            # gives its error bar; against a typical neutral back none was measured.
-            out.append((label, "none measured (judged against a typical neutral back)"))
+            # gives its error bar; against a typical neutral back none was measured, nor
+            # past the flexion the degrees were checked on.
+            out.append((label, "none measured past the degrees checked"
+                        if f.unchecked_value is not None
+                        else "none measured (judged against a typical neutral back)"))
             continue
         if base.endswith("bulge") and unit == "%" and isinstance(value, float) \
                 and math.isfinite(value):
@@ -416,7 +425,7 @@ def finding_text(f: Finding) -> str:
     if f.message:
         return f.message
     where = f"Rep {f.rep}: " if f.rep is not None else ""
-    return f"{where}{fault_title(f.fault)} ({format_value(f.value, f.unit, f.threshold)})"
+    return f"{where}{fault_title(f.fault)} ({value_text(f)})"
 
 
 def capitalized(title: str) -> str:
@@ -437,7 +446,7 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
         where = f" in rep {f.rep}" if rep else ""
     side = f.evidence.get("twist_side")
     return (f"{capitalized(fault_title(f.fault))}{where}: "
-            f"{format_value(f.value, f.unit, f.threshold)} "
+            f"{value_text(f)} "
             f"({f.severity})" + (f", to the {side}" if side in ("left", "right") else ""))
 
 

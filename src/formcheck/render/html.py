@@ -50,6 +50,7 @@ from formcheck.render._common import (
     robust_range,
     split_unit,
     through_text,
+    value_text,
     worst,
 )
 from formcheck.report import (
@@ -77,6 +78,8 @@ _COLLECT_AFTER_PLOT_REPS = 40
 _PLOT_LINE = "#1f5fa8"
 _PLOT_THRESHOLD = "#c77700"
 _PLOT_REP_BAND = "#e9edf2"
+#: The band of readings past what an estimate was checked on (``Series.checked_to``).
+_PLOT_UNCHECKED = "#c3c9d1"
 _PLOT_MUTED = "#9aa3ad"
 _PLOT_FINDING = {"mild": "#f2c230", "moderate": "#f08a24", "severe": "#d93025"}
 
@@ -256,7 +259,7 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
         w = worst(st.findings)
         more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
         return (f'<span class="tag {_e(w.severity)}">{_e(w.severity)}{more}</span> '
-                f"{_e(format_value(w.value, w.unit, w.threshold))}"
+                f"{_e(value_text(w))}"
                 f'<span class="why">limit {_e(format_limit(w.threshold, w.unit))}</span>')
     if st.kind == THROUGH:  # another rep's finding: its grade is not this rep's
         w = worst(st.findings)
@@ -354,7 +357,7 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
             report, f)),
         ("When", f"{finding_span(f)} (worst at {f.peak_s:.2f} s)"),
         *([("Lasted", lasted)] if (lasted := finding_lasted(f)) else []),
-        ("Peak", f"{format_value(f.value, f.unit, f.threshold)} "
+        ("Peak", f"{value_text(f)} "
                  f"(limit {format_limit(f.threshold, f.unit)})"),
     ]
     evidence = evidence_rows(f, series_labels)
@@ -422,6 +425,9 @@ def _clip_limits(report: Report, series: dict[str, Series], fault: str) -> str:
 def _grades(report: Report, series: dict[str, Series]) -> str:
     """What mild / moderate / severe mean (``config.SEVERITY``), what the units are, and the
     limits this clip's rules used."""
+    from formcheck.analysis.faults import FLEXION_CHECKED_TO_DEG
+
+    checked = format_limit(FLEXION_CHECKED_TO_DEG, "deg")
     rows = []
     for fault, bands in SEVERITY.items():
         used = _clip_limits(report, series, fault)
@@ -438,7 +444,9 @@ def _grades(report: Report, series: dict[str, Series]) -> str:
         "flexion estimated from how far the back's outline bows off the straight "
         "shoulder–hip line (fitted on rendered lifters; a rounding that develops against "
         "your own straightest frames gives its error bar in its finding, one judged against "
-        "a typical neutral back has none; a loose shirt can move it by 10–20°); "
+        "a typical neutral back has none; a loose shirt can move it by 10–20°; checked only "
+        f"up to {checked}, so a reading past that is stated as more than {checked}, with no "
+        "error bar, though graded on the number read); "
         "over-arched lower back: how far the trunk leans behind the line of the thighs at "
         "lockout, measured between body segments so the camera's tilt does not enter. "
         "<strong>% of torso</strong>: the outline's bow itself, as a share of that line's "
@@ -505,6 +513,15 @@ def _plot_svg(s: Series, report: Report, id_prefix: str, muted: bool) -> str:
             judged_v = np.where(s.judged, s.values, np.nan)
             keep_j = plot_indices(judged_v, PLOT_BUCKETS)
             ax.plot(s.t_s[keep_j], judged_v[keep_j], color=_PLOT_LINE, lw=1.4, zorder=4)
+        finite = s.values[np.isfinite(s.values)]
+        if s.checked_to is not None and finite.size and float(finite.max()) > s.checked_to:
+            # Readings past the largest the estimate was checked on: shaded, and stated
+            # elsewhere only as "more than" it (``Series.checked_to``).
+            ax.axhspan(s.checked_to, float(finite.max()) + 1.0, fill=False, hatch="///",
+                       edgecolor=_PLOT_UNCHECKED, lw=0, zorder=0.5)
+            ax.text(0.005, s.checked_to, f"past {format_limit(s.checked_to, s.unit)}: not "
+                    "checked", color="#5f6b7a", va="bottom", ha="left",
+                    transform=ax.get_yaxis_transform(), zorder=5)
         if s.threshold is not None:
             ax.axhline(s.threshold, color=_PLOT_THRESHOLD, ls="--", lw=1.2, zorder=2)
             ax.text(1.005, s.threshold, "limit", color=_PLOT_THRESHOLD, va="center",
@@ -586,6 +603,10 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
             bits.append(f"limit {limit}")
         if s.baseline is not None:
             bits.append(f"relative to a neutral of {format_value(s.baseline, s.unit)}")
+        if s.checked_to is not None and np.nanmax(s.values, initial=-np.inf) > s.checked_to:
+            bits.append(f"hatched past {format_limit(s.checked_to, s.unit)}: the estimate was "
+                        f"checked only up to there, so readings past it are stated as more "
+                        f"than {format_limit(s.checked_to, s.unit)}")
         if unused:
             bits.append(f"{fault_title(s.fault)} was judged on none of this clip's frames "
                         "from this signal (see Not assessable and caveats); shown for "

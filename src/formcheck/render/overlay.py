@@ -26,11 +26,12 @@ from formcheck.render._common import (
     finding_short_text,
     finding_text,
     format_limit,
-    format_value,
+    format_reading,
     not_judged_text,
     notice_text,
     robust_range,
     severity_rank,
+    value_text,
 )
 from formcheck.render._text import (
     fill_rect,
@@ -1005,7 +1006,8 @@ class OverlayRenderer:
         if not on:
             return None
         fs = self.report.findings
-        return max(on, key=lambda i: (severity_rank(fs[i].severity), abs(fs[i].value)))
+        return max(on, key=lambda i: (severity_rank(fs[i].severity),
+                                      abs(fs[i].graded_value)))
 
     def holding_text(self, i: int, frame_limit: float | None) -> str:
         """The gauge's line while finding ``i`` lasts: ``holding: peak 24° (severe)``, the
@@ -1016,7 +1018,7 @@ class OverlayRenderer:
         graded on, the same numbers as the banner, the page and the CSV."""
         f = self.report.findings[i]
         unit = "%" if f.unit.startswith("%") else f.unit
-        text = f"holding: peak {format_value(f.value, unit, f.threshold)}"
+        text = f"holding: peak {value_text(f, unit)}"
         if frame_limit is None or format_limit(frame_limit, unit) != format_limit(
                 f.threshold, unit):
             text += f", limit {format_limit(f.threshold, unit)}"
@@ -1066,7 +1068,8 @@ class OverlayRenderer:
         # This frame's limit (a per-frame one: the one this frame was judged against); the
         # reading is shown to the decimals the limit needs (``format_value``).
         limit = s.limit_at(j) if j >= 0 or s.threshold_t is None else None
-        parts = [f"now {format_value(now, short, limit)}" if judged else "not judged"]
+        parts = [f"now {format_reading(now, short, limit, s.checked_to)}" if judged
+                 else "not judged"]
         if limit is not None:
             parts.append(f"limit {format_limit(limit, short)}")
         narrow = self.narrow(width, lay)

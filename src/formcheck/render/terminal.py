@@ -19,9 +19,9 @@ from formcheck.render._common import (
     fault_title,
     finding_text,
     format_limit,
-    format_value,
     not_judged,
     through_text,
+    value_text,
     worst,
 )
 from formcheck.report import FAULTS, Estimate, Report, counted, finding_span
@@ -132,7 +132,7 @@ def _cell(report: Report, fault: str, rep: int | None):
     if st.kind == FAULT:
         w = worst(st.findings)
         more = f" ×{len(st.findings)}" if len(st.findings) > 1 else ""
-        return Text(f"{w.severity}{more} {format_value(w.value, w.unit, w.threshold)}",
+        return Text(f"{w.severity}{more} {value_text(w)}",
                     style=_STYLE.get(w.severity, "red"))
     if st.kind == THROUGH:  # not this rep's grade: not in a grade's colour
         return Text(through_text(st), style=_STYLE[THROUGH])
