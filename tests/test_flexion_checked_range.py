@@ -21,6 +21,7 @@ from formcheck.analysis.faults import FLEXION_CHECKED_TO_DEG
 from formcheck.analysis.synthetic import SynthRep, SynthSpec, synthesize
 from formcheck.config import grade, load_config
 from formcheck.pipeline import build_report
+from formcheck.render._common import evidence_rows
 from formcheck.report import Report, format_reading, value_text
 
 NOISE = {"noise_px": 1.0, "noise_m": 0.005}
@@ -59,6 +60,10 @@ def test_a_reading_past_the_checked_range_is_stated_as_more_than_it(overrides, b
         assert "more than 50°" in f.message and "±" not in f.message
         assert f"{f.unchecked_value:.1f}" not in f.message
         assert "checked on rendered lifters only up to 50°" in f.message
+        # The evidence's error bar says why there is none, for this reason, not another.
+        rows = dict(evidence_rows(f))
+        err = next(v for k, v in rows.items() if "error" in k.lower())
+        assert err == "none measured past the degrees checked"
 
 
 def test_a_reading_inside_the_checked_range_is_stated_as_before():
