@@ -1078,6 +1078,67 @@ def test_page_renders_in_headless_chromium(page, tmp_path):
     assert red > 200  # the severe tag, the thumbnail's red trunk and banner
 
 
+def _narrow_page(tmp_path: Path, size: tuple[int, int]) -> tuple[Path, str]:
+    seq = make_sequence(*size)
+    report = make_report()
+    r = OverlayRenderer(report, seq, make_series(seq))
+    thumbs = {i: r.draw(np.full((seq.height, seq.width, 3), 90, np.uint8), j)
+              for i, j in select_thumbnail_frames(report, seq).items()}
+    path = render_html(report, make_series(seq), thumbs, tmp_path / "p.html")
+    return path, path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("size", [(166, 360), (360, 640), (1080, 1920)])
+def test_a_thumbnail_is_never_shown_larger_than_its_pixels(tmp_path, size):
+    """QA (session 25, a 166x360 deadlift): the page stretched the finding's 166 px wide frame
+    to the card's width (about 520 x 1130 px on a 1280 px window): blurred, and taller than
+    the screen. The picture now says its own size and the CSS only ever shrinks it (aspect
+    kept): never wider than the card, never taller than the window."""
+    from formcheck.render.html import _CSS as CSS
+
+    _, text = _narrow_page(tmp_path, size)
+    (tag,) = re.findall(r"<img [^>]*>", _section(text, "findings"))
+    uri = re.search(r'src="data:image/jpeg;base64,([^"]+)"', tag).group(1)
+    import cv2
+    img = cv2.imdecode(np.frombuffer(base64.b64decode(uri), np.uint8), cv2.IMREAD_COLOR)
+    h, w = img.shape[:2]
+    assert f'width="{w}" height="{h}"' in tag
+    assert w == min(size[0], THUMB_MAX_WIDTH_PX)
+    rule = re.search(r"\.card img \{([^}]*)\}", CSS).group(1)
+    decl = dict(d.split(":", 1) for d in
+                (x.strip() for x in rule.replace("\n", " ").split(";")) if d)
+    decl = {k.strip(): v.strip() for k, v in decl.items()}
+    assert decl["width"] == "auto" and decl["height"] == "auto"
+    assert decl["max-width"] == "100%" and "vh" in decl["max-height"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None,
+                    reason="headless Chromium not installed (Debian: apt-get install chromium)")
+@pytest.mark.parametrize("size", [(166, 360), (1080, 1920)])
+def test_a_thumbnail_as_chromium_lays_it_out_is_at_most_its_pixels(tmp_path, size):
+    """The same in a browser: the picture's box on a 1280 x 900 window is no larger than its
+    pixels, no taller than the window, and has the frame's aspect."""
+    path, text = _narrow_page(tmp_path, size)
+    probe = tmp_path / "probe.html"
+    probe.write_text(text.replace("</body>", "<script>document.title = [...document.images]"
+                                  ".map(i => i.getBoundingClientRect().width + 'x' + "
+                                  "i.getBoundingClientRect().height + '/' + i.naturalWidth "
+                                  "+ 'x' + i.naturalHeight).join(' ');</script></body>"),
+                     encoding="utf-8")
+    dom = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--window-size=1280,900", f"--user-data-dir={tmp_path / 'prof'}",
+         "--virtual-time-budget=2000", "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+    (shown,) = re.search(r"<title>([^<]*)</title>", dom).group(1).split()
+    box, natural = shown.split("/")
+    bw, bh = (float(v) for v in box.split("x"))
+    nw, nh = (int(v) for v in natural.split("x"))
+    assert 0 < bw <= nw + 0.5 and 0 < bh <= nh + 0.5 and bh <= 900
+    assert abs(bw / bh - nw / nh) < 0.02
+
+
 # ============================================================================ terminal
 def _summary_text(report: Report, outputs: dict[str, Path]) -> str:
     from rich.console import Console
