@@ -739,6 +739,31 @@ def test_a_narrow_frame_keeps_every_number_whole_and_most_of_the_lifter_clear():
                           OverlayRenderer(plain, seq, series).draw(black(seq), i))
 
 
+@pytest.mark.parametrize("size", [(360, 640), (166, 360), (640, 360)])
+def test_the_gauges_limit_is_never_cut_on_a_portrait_frame(size):
+    """QA (session 25, a rendered deadlift at 360x640): a portrait frame is not narrow enough
+    for the narrow layout, and its gauge read "now 45.5° · limit…" and "not judged ·
+    limit…": the limit cut off. A reading too long for the gauge's line now puts the limit
+    on its own line, on any frame."""
+    from formcheck.render._text import text_size
+    from formcheck.render.overlay import _Layout
+
+    seq = make_sequence(*size)
+    series = make_series(seq)
+    s = series["back_rounding"]
+    series["back_rounding"] = replace(
+        s, label="Back flexion over your straightest bent-over frames", values=s.values * 2.1,
+        threshold=45.6)
+    r = OverlayRenderer(make_report(), seq, series)
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    box = r._sparkline_width(seq.width, lay) - 2 * lay.pad
+    for i in range(0, len(seq), 3):
+        lines, size_px = r.gauge_text("back_rounding", i, lay, seq.width)
+        assert not any(ln.endswith("…") for ln in lines), (i, lines)
+        assert all(text_size(ln, size_px)[0] <= box for ln in lines)
+        assert any("limit 45.6°" in ln for ln in lines)
+
+
 def _head_and_torso_box(seq: PoseSequence, index: int) -> tuple[float, float, float, float]:
     """This frame's head (ears, eyes, nose) and torso (shoulders, hips, back outline) box."""
     pts = seq.image_xy[index, [L.NOSE, L.LEFT_EYE, L.RIGHT_EYE, L.LEFT_EAR, L.RIGHT_EAR,

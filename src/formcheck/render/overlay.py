@@ -1203,7 +1203,7 @@ class OverlayRenderer:
         title, size = wrap_text(label, small, max_w, st.min_text_px, max_lines=3)
         reading = " · ".join(parts)
         last, size2 = fit_text(reading, size, max_w, st.min_text_px)
-        if last != reading and narrow:  # never a cut number: the limit on its own line
+        if last != reading:  # never a cut number: the limit on its own line
             return [*title, *parts], size
         if size2 != size:
             title, size = wrap_text(label, size2, max_w, st.min_text_px, max_lines=3)
