@@ -120,7 +120,9 @@ table.reps td.cell { min-width: 170px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr));
   gap: 16px; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; }
-.card img { display: block; width: 100%; height: auto; background: #222; }
+.card .shot { background: #222; }
+.card img { display: block; width: auto; height: auto; max-width: 100%;
+  max-height: min(80vh, 720px); margin: 0 auto; }
 .card .body { padding: 10px 14px 12px; }
 .card .msg { font-weight: 600; margin: 0 0 6px; }
 .card dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 12px; margin: 0;
@@ -316,6 +318,22 @@ def thumbnail_uri(frame_bgr: np.ndarray) -> str:
     return _thumb_data_uri(frame_bgr)
 
 
+def thumb_size(uri: str) -> tuple[int, int] | None:
+    """(width, height) in pixels of a thumbnail embedded as ``thumbnail_uri`` makes it (None:
+    not an image data URI that decodes)."""
+    import cv2
+
+    head, _, data = uri.partition(",")
+    if not (head.startswith("data:image/") and head.endswith(";base64")):
+        return None
+    try:
+        img = cv2.imdecode(np.frombuffer(base64.b64decode(data, validate=True), np.uint8),
+                           cv2.IMREAD_UNCHANGED)
+    except (ValueError, cv2.error):
+        return None
+    return None if img is None else (int(img.shape[1]), int(img.shape[0]))
+
+
 def _thumb_data_uri(frame_bgr: np.ndarray) -> str:
     import cv2
 
@@ -350,7 +368,12 @@ def _finding_card(i: int, f: Finding, thumb: np.ndarray | str | None,
     if thumb is not None:
         alt = f"worst frame of finding {i + 1}: {fault_title(f.fault)}"
         uri = thumb if isinstance(thumb, str) else _thumb_data_uri(thumb)
-        img = f'<img src="{uri}" alt="{_e(alt)}">'
+        size = thumb_size(uri)
+        # Shown at its own pixel size at most (the CSS: never wider than the card nor taller
+        # than the window, aspect kept): a 166 px wide frame stretched to the card's width was
+        # blurred and taller than the screen.
+        dims = f'width="{size[0]}" height="{size[1]}" ' if size else ""
+        img = f'<div class="shot"><img src="{uri}" {dims}alt="{_e(alt)}"></div>'
     facts = [
         ("Fault", f"{fault_title(f.fault)}"),
         ("Where", finding_where(f) + (f", {f.phase}" if f.phase else "") + _through_reps(

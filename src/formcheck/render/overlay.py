@@ -65,6 +65,10 @@ _HIPS = (_L.LEFT_HIP, _L.RIGHT_HIP)
 _TWIST_EDGES = {_SHOULDERS, _HIPS}
 #: The landmarks that outline the torso, which the panels keep clear of (with the back outline).
 _TORSO = np.array([*_SHOULDERS, *_HIPS], dtype=np.intp)
+#: The face's drawn landmarks: with the torso, the part a narrow frame's banners keep clear
+#: of (a warning over the lifter's head and shoulders hides what it warns about).
+_HEAD_EDGES = tuple(k for k, (a, b) in enumerate(SKELETON_EDGES)
+                    if a <= _L.RIGHT_EAR and b <= _L.RIGHT_EAR)
 #: Joints that get a dot (the body, not the face).
 _JOINTS = tuple(range(_L.LEFT_SHOULDER, len(_L)))
 _JOINT_IDX = np.array(_JOINTS, dtype=np.intp)
@@ -315,6 +319,29 @@ def torso_boxes(seq: PoseSequence | DrawnPoses, style: OverlayStyle,
     return _boxes(pts, ok, back, back_ok)
 
 
+def head_boxes(seq: PoseSequence | DrawnPoses, style: OverlayStyle,
+               rows: np.ndarray | None = None) -> np.ndarray:
+    """``(n, 4)`` box (x0, y0, x1, y1) in pixels of each frame's head as the overlay draws it
+    (NaN where none is drawn solid): the ends of the face's solid lines (ears, eyes, nose).
+    The same from a sequence and from the poses drawn from it. ``rows``: only these
+    frames."""
+    sel = slice(None) if rows is None else rows
+    e = len(SKELETON_EDGES)
+    if isinstance(seq, DrawnPoses):
+        bits = np.unpackbits(seq.flags[sel], axis=1, count=seq._nflags).astype(bool)
+        points, drawn, solid = seq.points[sel], bits[:, 2:2 + e], bits[:, 2 + e:2 + 2 * e]
+    else:
+        g = _Geometry(seq.image_xy[sel], seq.visibility[sel], None, style)
+        points, drawn, solid = g.points, g.drawn, g.solid
+    on = drawn & solid
+    ends, ok = [], []
+    for k in _HEAD_EDGES:
+        for at in _EDGE_AT[k]:
+            ends.append(points[:, at])
+            ok.append(on[:, k])
+    return _boxes(np.stack(ends, axis=1).astype(np.float64), np.stack(ok, axis=1), None, None)
+
+
 def _boxes(pts: np.ndarray, ok: np.ndarray, back: np.ndarray | None,
            back_ok: np.ndarray | None) -> np.ndarray:
     """Per row, the box around the points where ``ok`` (NaN: none)."""
@@ -401,6 +428,14 @@ def counter_room(width: int, height: int, style: OverlayStyle) -> int:
     return lay.margin + w + 2 * lay.pad + lay.pad
 
 
+def left_out_text(not_judged: int, notes: int) -> str:
+    """The line a narrow frame shows in place of the notices it has no room for outside the
+    lifter's head and torso: what was left out and where to read it."""
+    parts = (["Not judged"] if not_judged else []) + (
+        [f"{notes} note{'s' if notes != 1 else ''}"] if notes else [])
+    return ", ".join(parts) + ": see the report"
+
+
 def _code_name(code: int) -> str:
     if code == _CODE_NOT_ASSESSABLE:
         return NOT_ASSESSABLE
@@ -445,6 +480,7 @@ class OverlayRenderer:
         # Filled per rep context when first asked (``torso_box_at``): the live window makes a
         # renderer for each frame and draws only that one frame's rep.
         self._torso_box: dict[int, tuple[int, int, int, int] | None] = {}
+        self._body_box: dict[int, tuple[int, int, int, int] | None] = {}  # head + torso
         # (int32 tables: a long clip's frames, not its reps, make them large.)
         self._reps_done = np.searchsorted(ends, t, side="left").astype(np.int32)
 
@@ -790,6 +826,56 @@ class OverlayRenderer:
             self._torso_box[k] = _context_box(torso_boxes(self.seq, self.style, rows))
         return self._torso_box[k]
 
+    def body_box_at(self, index: int) -> tuple[int, int, int, int] | None:
+        """The box the head and torso fill in this frame's rep (or outside the reps): what a
+        narrow frame's banners keep clear of when the frame has room above or below it."""
+        k = int(self._rep_of_frame[index])
+        if k not in self._body_box:
+            rows = np.flatnonzero(self._rep_of_frame == k)
+            both = np.stack([torso_boxes(self.seq, self.style, rows),
+                             head_boxes(self.seq, self.style, rows)])
+            box = np.concatenate([np.fmin.reduce(both[:, :, :2], axis=0),
+                                  np.fmax.reduce(both[:, :, 2:], axis=0)], axis=1)
+            self._body_box[k] = _context_box(box)
+        return self._body_box[k]
+
+    def _body_span(self, index: int, lay: _Layout) -> tuple[int, int] | None:
+        """Top and bottom rows of ``body_box_at`` widened by its thick lines and a gap (None:
+        no body seen)."""
+        body = self.body_box_at(index)
+        if body is None:
+            return None
+        g = lay.pad + 2 * lay.line
+        return body[1] - g, body[3] + g
+
+    def narrow_banner_top(self, index: int, lay: _Layout, width: int, height: int, top: int,
+                          texts: list[str], max_w: int, max_lines: int) -> int:
+        """Where a narrow frame's banners start (their top): under the rep counter (``top``)
+        when they end above the head; else just above the gauge when they start under the
+        torso there; else wherever they cover less of the head and torso (a frame the lifter
+        fills: the banner is the warning)."""
+        span = self._body_span(index, lay)
+        if span is None or not texts:
+            return top
+        b0, b1 = span
+        px = round(lay.px * 1.1)
+        tall = sum(self._laid(t, px, max_w, lay, True, max_lines)[3] + 2 * lay.pad + lay.pad
+                   for t in texts)
+        if top + tall - lay.pad <= b0:
+            return top
+        bottom = height - lay.margin
+        gauge = self.gauge_series_at(index)
+        if gauge is not None:
+            bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
+        low = bottom - tall
+        if low >= b1:
+            return low
+
+        def cover(y: int) -> int:
+            return max(0, min(y + tall, b1) - max(y, b0))
+
+        return low if low >= top and cover(low) < cover(top) else top
+
     def _torso_rect(self, index: int, lay: _Layout) -> tuple[int, int, int, int] | None:
         """``torso_box_at`` widened by the thick trunk and outline lines and a gap."""
         box = self.torso_box_at(index)
@@ -884,11 +970,20 @@ class OverlayRenderer:
                 reach_y = y
         t = self.seq.t_s[index]
         bw, b_lines = self.banner_place(index, w, lay, y)
-        for i in self.banners_at(index):
+        narrow = self.narrow(w, lay)
+        shown = self.banners_at(index)
+        texts = [self.banner_text(i, w, lay, bw, b_lines) for i in shown]
+        under_counter = y
+        low = None  # a narrow frame's banners moved down, above the gauge: their top
+        if narrow:
+            by = self.narrow_banner_top(index, lay, w, h, y, texts, bw, b_lines)
+            if by != y:
+                low = y = by
+        for i, text in zip(shown, texts, strict=True):
             f = self.report.findings[i]
             held = t > self._f_end[i]  # over, still shown so it can be read: drawn dimmer
             box_w, box_h = self._panel_box(
-                frame, self.banner_text(i, w, lay, bw, b_lines), x, y, round(lay.px * 1.1),
+                frame, text, x, y, round(lay.px * 1.1),
                 lay, bold=True, text_bgr=st.text_bgr, bg_bgr=st.severity_bgr(f.severity),
                 alpha=st.held_banner_alpha if held else st.banner_alpha, max_w=bw,
                 max_lines=b_lines)
@@ -897,8 +992,7 @@ class OverlayRenderer:
                 reach_y = y
         # Caveats on what was judged sit top-right, under any banner wide enough to reach
         # there, or beside the torso if that corner would cover it (``caveat_place``).
-        narrow = self.narrow(w, lay)
-        left_bottom = y  # where the left column's panels (counter, banners) end
+        left_bottom = y if low is None else under_counter  # where the top-left panels end
         if st.show_caveats and self.caveats_at(index) and not narrow:
             right, cw, cy = self.caveat_place(index, w, lay, reach_y, y)
             cx = w - lay.margin if right else x
@@ -922,6 +1016,8 @@ class OverlayRenderer:
             gauge = self.gauge_series_at(index)
             if gauge is not None:
                 y -= gap + self.gauge_height(gauge, index, lay, w)
+            if low is not None:  # the banners sit above the gauge: the notices above them
+                y = low - gap
         inputs = self.input_notices_at(index, short=narrow)
         px = self.notice_px(lay)
         if not narrow:  # a notice too long for its lines gives its short form, never a cut one
@@ -930,16 +1026,41 @@ class OverlayRenderer:
                                        st.notice_max_lines)[0][-1].endswith("…") else short
                 for text, short in zip(inputs, self.input_notices_at(index, short=True),
                                        strict=True))
+        # A narrow frame's notice that would reach into the head and torso goes under the
+        # counter and banners if it fits above them, else is left out and one short line says
+        # what was and where to read it (``left_out_text``).
+        body = self._body_span(index, lay) if narrow else None
+        top_y = left_bottom
+        left_out: list[bool] = []  # per notice left out: is it a "not judged" one?
         for text, bgr in [*((t, st.muted_text_bgr) for t in reversed(notices)),
                           *((t, st.text_bgr) for t in reversed(inputs))]:
-            if bgr == st.text_bgr and y - gap - (self._laid(
-                    text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad) \
-                    < left_bottom:
+            tall = self._laid(text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad
+            if body is not None and y - gap - tall < body[1]:
+                if top_y + tall <= body[0]:
+                    top_y += gap + self._panel(frame, text, x, top_y, px, lay, bold=False,
+                                               text_bgr=bgr, bg_bgr=st.panel_bgr,
+                                               alpha=st.panel_alpha, max_w=max_w,
+                                               max_lines=st.notice_max_lines)
+                else:
+                    left_out.append(bgr == st.muted_text_bgr)
+                continue
+            if bgr == st.text_bgr and y - gap - tall < left_bottom:
                 break  # a notice about the input never covers the counter or a banner
             y -= gap + self._panel(frame, text, x, y, px, lay, bold=False,
                                    text_bgr=bgr, bg_bgr=st.panel_bgr,
                                    alpha=st.panel_alpha, max_w=max_w, upward=True,
                                    max_lines=st.notice_max_lines)
+        if left_out:
+            text = left_out_text(sum(left_out), len(left_out) - sum(left_out))
+            tall = self._laid(text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad
+            if y - gap - tall < body[1] and top_y + tall <= body[0]:
+                self._panel(frame, text, x, top_y, px, lay, bold=False, text_bgr=st.text_bgr,
+                            bg_bgr=st.panel_bgr, alpha=st.panel_alpha, max_w=max_w,
+                            max_lines=st.notice_max_lines)
+            else:  # below the torso, or where the frame has no room: as low as it goes
+                self._panel(frame, text, x, y, px, lay, bold=False, text_bgr=st.text_bgr,
+                            bg_bgr=st.panel_bgr, alpha=st.panel_alpha, max_w=max_w,
+                            upward=True, max_lines=st.notice_max_lines)
 
     def counter_text(self, index: int) -> str | None:
         """The rep counter on frame ``index`` (top-left), or None before any rep."""
@@ -1082,7 +1203,7 @@ class OverlayRenderer:
         title, size = wrap_text(label, small, max_w, st.min_text_px, max_lines=3)
         reading = " · ".join(parts)
         last, size2 = fit_text(reading, size, max_w, st.min_text_px)
-        if last != reading and narrow:  # never a cut number: the limit on its own line
+        if last != reading:  # never a cut number: the limit on its own line
             return [*title, *parts], size
         if size2 != size:
             title, size = wrap_text(label, size2, max_w, st.min_text_px, max_lines=3)
