@@ -14,7 +14,11 @@ what the shipped rule reads against the rendered peak:
 - ``finding``: the graded value (``Finding.graded_value``) of a rounded-back finding peaking
   in the rep (and by which criterion);
 
-then, for readings past 45, 50 and 55 deg, the rendered sizes behind them. Other side-view
+with, for the rise, the error that holds 80% and 90% of the reps (``p80``, ``p90``; the
+error bar a finding states is the 80% figure at 45-50 deg, session 25), the same over true
+0-50 and 45-50 deg per exercise and for rises read from the limit to 50 deg (what a finding
+states with a ``±``); then, for readings past 45, 50 and 55 deg, the rendered sizes behind
+them. Other side-view
 render folders (``render_flexion.py``'s, ``render_placements.py``'s) can be read too.
 
     nice python bench/flexion_range.py render --out DIR --size 45 --size 55 --size 65 \
@@ -151,10 +155,38 @@ def read(args: argparse.Namespace) -> int:
             out.append(f"{label} " + (f"{e.mean():+5.1f} |{np.abs(e).mean():4.1f}| "
                                       f"[{e.min():+5.1f}..{e.max():+5.1f}] n{e.size}"
                                       if e.size else "-"))
+            if col == 5 and e.size:  # what an error bar holding 80% / 90% of reps needs
+                out[-1] += (f" p80 {np.percentile(np.abs(e), 80):4.1f}"
+                            f" p90 {np.percentile(np.abs(e), 90):4.1f}")
         n_f = sum(np.isfinite(r[7]) for r in g)
         n_r = sum("rise" in r[8] for r in g)
         print(f"  {key[0]:8s} {key[1]:6s} {key[2]:4g}: {len(g):2d} reps  " + "  ".join(out)
               + f"  found {n_f} ({n_r} by rise)")
+    # Over every true size the line was fitted and checked on (0-50 deg), as round 11's
+    # mean absolute error was taken, and what share of reps a "+-" must hold.
+    for ex in sorted({r[0] for r in rows}) + ["all"]:
+        for cut in ((0.0, 50.0), (45.0, 50.0)):
+            e = np.array([r[5] - r[2] for r in rows if ex in ("all", r[0])
+                          and np.isfinite(r[5]) and cut[0] <= r[2] <= cut[1]])
+            if e.size:
+                a = np.abs(e)
+                print(f"  {ex}: true {cut[0]:g}-{cut[1]:g} deg: {e.size} reps, rise error mean "
+                      f"{e.mean():+.1f}, mean |.| {a.mean():.1f}, p80 "
+                      f"{np.percentile(a, 80):.1f}, p90 {np.percentile(a, 90):.1f}")
+    # The error a finding's "+-" stands for: rises read from the develops limit up to the
+    # checked end (past it no error bar is stated), against the rendered peak.
+    for ex in sorted({r[0] for r in rows}) + ["all"]:
+        lo = config.faults_for(ex).rounded_back.min_flexion_deg
+        sel = [r for r in rows if ex in ("all", r[0]) and np.isfinite(r[5])
+               and lo <= r[5] <= 50.0]
+        if not sel:
+            continue
+        e = np.array([r[5] - r[2] for r in sel])
+        a, sizes = np.abs(e), np.array([r[2] for r in sel])
+        print(f"  {ex}: rise read {lo:g}-50 deg (a finding's stated degrees): {e.size} reps, "
+              f"error mean {e.mean():+.1f}, mean |.| {a.mean():.1f}, p80 "
+              f"{np.percentile(a, 80):.1f}, p90 {np.percentile(a, 90):.1f}, true sizes "
+              + ", ".join(f"{v:g}: {int((sizes == v).sum())}" for v in np.unique(sizes)))
     # What a reading past the checked end says of the truth: the rendered sizes behind it.
     for col, label in ((5, "rise"), (6, "held level")):
         for cut in (45.0, 50.0, 55.0):
