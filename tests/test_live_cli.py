@@ -299,9 +299,12 @@ def xvfb():
         pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
     read, write = os.pipe()  # Xvfb picks a free display and writes its number here
     # -noreset: by default the server resets whenever its last client leaves (the command's
-    # own display check, each xwd), a race with a window opening at that moment.
+    # own display check, each xwd), a race with a window opening at that moment. -r: no key
+    # auto-repeat; under load xdotool's key release can come later than the repeat delay
+    # (0.66 s), and the window read one press of "p" as several (a key held 1.2 s was read
+    # 15 times, once with -r): the pause went on and off, and the second set had no gap.
     proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp", "-noreset"], pass_fds=(write,),
+                             "-nolisten", "tcp", "-noreset", "-r"], pass_fds=(write,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write)
     with os.fdopen(read) as fh:
@@ -310,6 +313,31 @@ def xvfb():
     yield f":{number}"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+#: Seconds the whole screen may stay black while a window is being drawn before the test maps
+#: the window again (``_map_again``).
+BLANK_REMAP_S = 5.0
+
+
+def _map_again(env: dict, name: str) -> int:
+    """Unmap and map again the windows named ``name`` on ``env``'s display, as a window
+    manager does when it takes a new window in; returns how many it found.
+
+    On a bare Xvfb (no window manager) under load, Qt now and then misses its window's first
+    Expose: the window is mapped (xwininfo: IsViewable, its full size) and drawn hundreds of
+    times, but nothing of it reaches the screen, which stays black (21 tries in 87 at a load
+    of ~14 on two cores, in a script that shows one frame over and over; also with PyAV
+    never loaded or with Qt's shared-memory images off, so neither is the cause). Moving the
+    window does not help (0 of 5); mapping it again gives Qt the Expose it missed, and it
+    painted at once (7 of 7). On a desktop the window manager maps each new window itself."""
+    ids = subprocess.run(["xdotool", "search", "--name", name], env=env, capture_output=True,
+                         text=True, timeout=30).stdout.split()
+    for wid in ids:
+        for verb in ("windowunmap", "windowmap"):
+            subprocess.run(["xdotool", verb, "--sync", wid], env=env, capture_output=True,
+                           timeout=30)
+    return len(ids)
 
 
 #: Times the long clip plays the sample over (5.7 s each). Replayed in real time, the file
@@ -385,6 +413,7 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
     try:
         wait_for("set 1 started")
         shot, deadline, most, failed, xwd_err = None, time.monotonic() + 120, 0, 0, b""
+        blank_since, remapped = time.monotonic(), 0
         while time.monotonic() < deadline and proc.poll() is None:
             got = tool("xwd", "-root", "-silent")
             grab = got.stdout
@@ -398,15 +427,22 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
             if seen >= 20:
                 shot = img
                 break
+            if img.any():
+                blank_since = time.monotonic()
+            elif time.monotonic() - blank_since > BLANK_REMAP_S:  # Qt missed its Expose
+                remapped += _map_again(env, "formcheck live")
+                blank_since = time.monotonic()
             time.sleep(0.2)
         if shot is None:
             ended = proc.poll() is not None
             err = proc.stderr.read()[-600:] if ended else ""
             raise AssertionError(
                 f"the window never showed the overlay (at most {most} overlay pixels; "
-                f"{failed} screenshots failed, xwd said {xwd_err!r}; session "
+                f"{failed} screenshots failed, xwd said {xwd_err!r}; mapped again "
+                f"{remapped} times after a black screen; session "
                 f"{f'ended, exit {proc.returncode}' if ended else 'running'}; it said "
                 f"{log[-5:]}; its stderr ended {err!r})")
+        before_n = time.monotonic()
         key("n")  # a new set
         wait_for("set 2 started")
         time.sleep(1.0)
@@ -419,6 +455,7 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
         # the set already: the set has frames after the pause however slow the machine.
         time.sleep(1.0)
         key("q")
+        after_q = time.monotonic()
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
@@ -431,8 +468,14 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
     assert first.t_s[-1] < second.t_s[0]  # 'n' ended the first set where the second began
     # 'q' quit before the clip's end; 'p' left a gap in the second set.
     assert second.t_s[-1] < _duration_s(clip) - 3.0, (second.t_s[-1], log)
+    # The pause lasted 1.5 s and more on the wall clock, but the file's clock runs slower when
+    # the replay cannot keep up (at a load of ~14 on two cores the gap was once 0.83 s), so
+    # the gap is weighed at the replay's own pace from 'n' to 'q' (underestimated if at all:
+    # the wall clock is read before 'n' and after 'q'), with room for the pace to vary. A
+    # frame dropped leaves a step of one frame's processing at that pace, not of the pause.
+    pace = (second.t_s[-1] - first.t_s[-1]) / (after_q - before_n)
     steps = np.diff(second.t_s)
-    assert steps.max() > 1.0, steps
+    assert steps.max() > 0.5 * 1.5 * pace, (steps, pace)
 
 
 @pytest.mark.slow
@@ -744,7 +787,8 @@ def _tall_frame_on_a_small_screen(tmp_path: Path, wait_s: float):
                             stderr=subprocess.PIPE, text=True)
     rows, red = np.array([], int), None
     try:
-        deadline = time.monotonic() + wait_s
+        deadline = blank_since = time.monotonic()
+        deadline += wait_s
         while time.monotonic() < deadline and proc.poll() is None:
             grab = subprocess.run(["xwd", "-root", "-silent"], env=env,
                                   capture_output=True).stdout
@@ -754,6 +798,11 @@ def _tall_frame_on_a_small_screen(tmp_path: Path, wait_s: float):
                 rows = np.flatnonzero(red.any(axis=1))
                 if rows.size:
                     break
+                if shot.any():
+                    blank_since = time.monotonic()
+                elif time.monotonic() - blank_since > BLANK_REMAP_S:  # Qt missed its Expose
+                    _map_again(env, "fit test")
+                    blank_since = time.monotonic()
             time.sleep(0.2)
         stop.touch()
         _, err = proc.communicate(timeout=60)
@@ -771,10 +820,11 @@ def test_a_frame_taller_than_the_screen_is_shown_whole(tmp_path):
     window now shows the whole frame scaled down to fit (the window itself is made once:
     after PyAV is loaded, a Qt window made anew does not open).
 
-    On a loaded machine Qt sometimes never maps its window on a bare Xvfb (no window manager):
-    the screen stays black for a minute while the window is drawn hundreds of times (session
-    21, 1 try in 6 with both cores busy; every other try paints within a second). So up to three
-    tries, each on a fresh X server; a frame that does not fit fails every one of them."""
+    On a loaded machine Qt sometimes misses its window's first Expose on a bare Xvfb (no
+    window manager): the screen stays black while the window is drawn hundreds of times
+    (session 21, 1 try in 6 with both cores busy; every other try paints within a second).
+    The window is then mapped again (``_map_again``); and up to three tries, each on a fresh X
+    server. A frame that does not fit fails every one of them."""
     if not all(shutil.which(t) for t in ("Xvfb", "xwd", "xdotool")):
         pytest.skip("needs Xvfb, xwd and xdotool (tests/run.sh installs them)")
     for _ in range(3):
