@@ -125,6 +125,10 @@ def _pool_task(item: WorkItem) -> ClipResult:
             last[0] = now
             _events.put((key, "frames", value))
 
+    if _stop is not None and _stop.is_set():
+        # Handed to this worker before Ctrl-C (the pool queues one clip ahead, which
+        # cancelling cannot take back) but never begun.
+        return _not_started(item)
     if _events is not None:
         _events.put((key, "started", 0))
     result = run_clip(item.job, item.video, item.out_dir, progress)
@@ -175,7 +179,8 @@ def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
             key = item.job.key
             deaths[key] = deaths.get(key, 0) + (key in started)
             if interrupted:
-                results[key] = ClipResult(key=key, status=INTERRUPTED, error=STOPPED_RUNNING)
+                results[key] = (ClipResult(key=key, status=INTERRUPTED, error=STOPPED_RUNNING)
+                                if key in started else _not_started(item))
             elif deaths[key] >= MAX_WORKER_DEATHS:
                 results[key] = _worker_died(item, deaths[key])
             elif idle_rounds >= MAX_WORKER_DEATHS:
@@ -519,4 +524,7 @@ def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Mo
             ray.cancel(ref)
         for ref in list(by_ref):
             finish(ref)
+        for item in queue:  # never handed to Ray: its line too, as the local engine prints
+            results[item.job.key] = _not_started(item)
+            monitor.finished(results[item.job.key])
     return [results.get(i.job.key) or _not_started(i) for i in items], interrupted
