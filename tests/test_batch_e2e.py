@@ -193,6 +193,17 @@ def test_ctrl_c_keeps_finished_clips_and_leaves_nothing_half_written(tmp_path, p
         assert (out / f"{r['clip']}.batch.json").is_file()
     for r in stopped:
         assert not (out / f"{r['clip']}.batch.json").exists()
+    # --jobs 1: one clip was running; those waiting (one of them already in the worker's
+    # queue, which read "stopped before it finished" too) say they never started, with the
+    # same words on the terminal and the index page
+    from formcheck.batch.task import NOT_STARTED, STOPPED_RUNNING
+
+    words = [r["error"] for r in stopped]
+    assert words.count(STOPPED_RUNNING) <= 1 and set(words) <= {STOPPED_RUNNING, NOT_STARTED}
+    page = (out / "index.html").read_text()
+    for r in stopped:
+        assert f"stopped {r['clip']}  {r['error']}" in err
+        assert page.count(r["error"]) == words.count(r["error"])
 
 
 def _workers_of(pid: int) -> list[int]:

@@ -89,3 +89,25 @@ def test_pools_that_start_nothing_end_in_a_failure_not_a_loop(monkeypatch):
     assert not interrupted
     assert [r.status for r in results] == [FAILED, FAILED]
     assert all("no worker process could be started" in r.error for r in results)
+
+
+def test_a_clip_queued_in_the_pool_when_ctrl_c_came_says_it_never_started(monkeypatch):
+    """--jobs 1: the pool hands one clip ahead to its worker's queue, where cancelling cannot
+    reach it. Run after Ctrl-C, it read "stopped before it finished" (and showed as running)
+    like the clip that was stopped mid-way, while the clips behind it read "not started"."""
+    import threading
+    from queue import Queue
+
+    from formcheck.batch.task import INTERRUPTED, NOT_STARTED
+
+    def run_clip(*args, **kwargs):
+        raise AssertionError("a clip must not start after Ctrl-C")
+
+    stop, events = threading.Event(), Queue()
+    stop.set()
+    monkeypatch.setattr(engines, "run_clip", run_clip)
+    monkeypatch.setattr(engines, "_stop", stop)
+    monkeypatch.setattr(engines, "_events", events)
+    result = engines._pool_task(_items(1)[0])
+    assert (result.key, result.status, result.error) == ("clip0", INTERRUPTED, NOT_STARTED)
+    assert events.empty()  # not reported as started (the progress line's running clips)

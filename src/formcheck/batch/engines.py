@@ -19,12 +19,14 @@ same pose model bundle installed (checked by hash: a differing model fails the c
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import multiprocessing
 import os
 import queue as queue_mod
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -40,6 +42,8 @@ from formcheck.batch.task import (
     FAILED,
     INTERNAL_ERROR_CODE,
     INTERRUPTED,
+    NOT_STARTED,
+    STOPPED_RUNNING,
     THUMBNAIL_SUFFIX,
     BatchCancelled,
     ClipJob,
@@ -50,7 +54,8 @@ from formcheck.errors import ConfigError, FormcheckError, InputNotFoundError
 
 #: Frame-progress messages from a worker are sent at most this often (seconds).
 PROGRESS_INTERVAL_S = 0.25
-#: A clip that was running each time a worker process died this often fails.
+#: A clip that was running each time a worker process died this often fails (both engines:
+#: the Ray task is retried one time fewer).
 MAX_WORKER_DEATHS = 2
 #: Ray: clips in flight per worker slot (each holds its video bytes in the object store).
 RAY_IN_FLIGHT_PER_SLOT = 2
@@ -76,8 +81,13 @@ class Monitor(Protocol):
 
 
 def _not_started(item: WorkItem) -> ClipResult:
-    return ClipResult(key=item.job.key, status=INTERRUPTED,
-                      error="not started: the batch was stopped")
+    return ClipResult(key=item.job.key, status=INTERRUPTED, error=NOT_STARTED)
+
+
+def _worker_died(item: WorkItem, deaths: int) -> ClipResult:
+    return ClipResult(key=item.job.key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
+                      error=f"the worker process died {deaths} times while analysing this "
+                            "clip (out of memory, or a crash in the pose model)")
 
 
 # ---------------------------------------------------------------------------- local pool
@@ -115,6 +125,10 @@ def _pool_task(item: WorkItem) -> ClipResult:
             last[0] = now
             _events.put((key, "frames", value))
 
+    if _stop is not None and _stop.is_set():
+        # Handed to this worker before Ctrl-C (the pool queues one clip ahead, which
+        # cancelling cannot take back) but never begun.
+        return _not_started(item)
     if _events is not None:
         _events.put((key, "started", 0))
     result = run_clip(item.job, item.video, item.out_dir, progress)
@@ -165,13 +179,10 @@ def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
             key = item.job.key
             deaths[key] = deaths.get(key, 0) + (key in started)
             if interrupted:
-                results[key] = ClipResult(key=key, status=INTERRUPTED,
-                                          error="stopped before it finished")
+                results[key] = (ClipResult(key=key, status=INTERRUPTED, error=STOPPED_RUNNING)
+                                if key in started else _not_started(item))
             elif deaths[key] >= MAX_WORKER_DEATHS:
-                results[key] = ClipResult(
-                    key=key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
-                    error=f"the worker process died {deaths[key]} times while analysing this "
-                          "clip (out of memory, or a crash in the pose model)")
+                results[key] = _worker_died(item, deaths[key])
             elif idle_rounds >= MAX_WORKER_DEATHS:
                 results[key] = ClipResult(
                     key=key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
@@ -271,8 +282,7 @@ def _ray_task(job: ClipJob, video_name: str, video_bytes: bytes,
         try:
             result = run_clip(job, src, out)
         except KeyboardInterrupt:  # ray.cancel(): nothing leaves the temporary folder
-            return ClipResult(key=job.key, status=INTERRUPTED,
-                              error="stopped before it finished"), {}
+            return ClipResult(key=job.key, status=INTERRUPTED, error=STOPPED_RUNNING), {}
         # Whatever the clip left, as a local run leaves it in DIR (a failed clip's
         # complete files too; temp files never).
         files = {p.name: p.read_bytes() for p in sorted(out.iterdir())
@@ -374,6 +384,28 @@ def ray_started(workers: int | None, address: str | None = None):
     opts = dict(include_dashboard=False, log_to_driver=False, logging_level=_ray_log_level())
     if address:
         check_reachable(address)
+    with contextlib.redirect_stdout(_RayDriverMessages()):
+        yield from _ray_session(ray, workers, address, opts)
+
+
+class _RayDriverMessages(io.TextIOBase):
+    """Where the driver's stdout goes while Ray runs. Ray's error listener thread prints what
+    the cluster reports (a worker that died: "(raylet) A worker died or was killed …", "Task
+    … failed. There are 1 retries remaining …") on ``sys.stdout``, whatever ``log_to_driver``
+    and ``logging_level`` say; the clip's own line ("FAILED … the worker process died 2
+    times") says it for the user. The batch itself writes only to stderr while clips run.
+    FORMCHECK_DEBUG passes them on to stderr."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if os.environ.get("FORMCHECK_DEBUG"):
+            sys.stderr.write(text)
+        return len(text)
+
+
+def _ray_session(ray, workers: int | None, address: str | None, opts: dict):
     own_session: str | None = None
     try:
         if address:
@@ -431,7 +463,9 @@ def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Mo
                 ) -> tuple[list[ClipResult], bool]:
     if workers is None:
         workers = int(ray.cluster_resources().get("CPU", 1))
-    remote = ray.remote(num_cpus=1)(_ray_task)
+    # A clip whose worker died is run again as the local engine runs it again, no more
+    # (Ray's default is 3 retries).
+    remote = ray.remote(num_cpus=1, max_retries=MAX_WORKER_DEATHS - 1)(_ray_task)
     results: dict[str, ClipResult] = {}
     interrupted = False
     by_ref: dict = {}
@@ -447,6 +481,8 @@ def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Mo
                         item.job.stem if res.status == ANALYSED else None)
         except ray.exceptions.TaskCancelledError:
             res = _not_started(item)
+        except ray.exceptions.WorkerCrashedError:  # each try's worker died
+            res = _worker_died(item, MAX_WORKER_DEATHS)
         except ray.exceptions.RayError as exc:
             res = ClipResult(key=item.job.key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
                              error=f"the Ray task failed ({type(exc).__name__}: "
@@ -488,4 +524,7 @@ def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Mo
             ray.cancel(ref)
         for ref in list(by_ref):
             finish(ref)
+        for item in queue:  # never handed to Ray: its line too, as the local engine prints
+            results[item.job.key] = _not_started(item)
+            monitor.finished(results[item.job.key])
     return [results.get(i.job.key) or _not_started(i) for i in items], interrupted

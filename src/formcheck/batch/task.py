@@ -31,6 +31,8 @@ INTERNAL_ERROR_CODE = 1
 
 # Clip outcomes.
 ANALYSED, UP_TO_DATE, FAILED, INTERRUPTED = "analysed", "up to date", "failed", "interrupted"
+#: The error of a clip stopped by Ctrl-C while it ran (one that never began: NOT_STARTED).
+STOPPED_RUNNING, NOT_STARTED = "stopped before it finished", "not started: the batch was stopped"
 
 
 class BatchCancelled(BaseException):  # noqa: N818 - a stop request, like KeyboardInterrupt
@@ -224,7 +226,7 @@ def run_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress = _noo
     try:
         _analyse_clip(job, Path(video), Path(out_dir), progress, result)
     except BatchCancelled:
-        result.status, result.error = INTERRUPTED, "stopped before it finished"
+        result.status, result.error = INTERRUPTED, STOPPED_RUNNING
     except FormcheckError as err:
         result.status, result.error, result.exit_code = FAILED, str(err), err.exit_code
     except Exception as exc:  # noqa: BLE001 - one clip's bug must not stop the batch
