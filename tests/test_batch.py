@@ -630,16 +630,12 @@ def test_a_fault_judged_in_only_some_reps_says_so_on_the_batch_page(tmp_path):
     assert table[0]["rounded_back_judged_reps"] == "1"
 
 
-def test_a_clip_stopped_while_its_video_is_drawn_keeps_its_previous_outputs(tmp_path):
-    """Ctrl-C during a clip's video left its new report, CSV and page beside the previous
-    run's video and state file ("this run's unfinished outputs were discarded"): a rerun with
-    the previous settings then found the clip up to date and showed the stopped run's report.
-    The report, CSV, page and video are published together, or not at all."""
-    from dataclasses import replace
-
+def _a_clip_analysed_once(tmp_path):
+    """A six-frame clip analysed once by a batch task from a saved pose (no model needed):
+    its job, its video and the output folder."""
     from test_robust_inputs import make_seq
 
-    from formcheck.batch.task import INTERRUPTED, BatchCancelled, ClipJob, run_clip
+    from formcheck.batch.task import ClipJob, run_clip
     from formcheck.io.video import VideoSink
     from formcheck.outputs import output_paths
 
@@ -655,6 +651,19 @@ def test_a_clip_stopped_while_its_video_is_drawn_keeps_its_previous_outputs(tmp_
                   model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
                   saved_pose_only=True)
     assert run_clip(job, video, out).status == ANALYSED
+    return job, video, out
+
+
+def test_a_clip_stopped_while_its_video_is_drawn_keeps_its_previous_outputs(tmp_path):
+    """Ctrl-C during a clip's video left its new report, CSV and page beside the previous
+    run's video and state file ("this run's unfinished outputs were discarded"): a rerun with
+    the previous settings then found the clip up to date and showed the stopped run's report.
+    The report, CSV, page and video are published together, or not at all."""
+    from dataclasses import replace
+
+    from formcheck.batch.task import INTERRUPTED, BatchCancelled, run_clip
+
+    job, video, out = _a_clip_analysed_once(tmp_path)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     assert {"lift.report.json", "lift.annotated.mp4", "lift.batch.json"} <= set(before)
 
@@ -744,25 +753,10 @@ def test_a_rerun_without_video_leaves_no_video_of_other_settings(tmp_path):
     removes it). Both engines now remove it, and a thumbnail no finding needs any more."""
     from dataclasses import replace
 
-    from test_robust_inputs import make_seq
-
     from formcheck.batch.engines import _gather
-    from formcheck.batch.task import ClipJob, run_clip
-    from formcheck.io.video import VideoSink
-    from formcheck.outputs import output_paths
+    from formcheck.batch.task import run_clip
 
-    video = tmp_path / "in" / "lift.mp4"
-    video.parent.mkdir()
-    with VideoSink(video, 64, 48, 30.0) as sink:
-        for i in range(6):
-            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
-    out = tmp_path / "out"
-    out.mkdir()
-    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
-    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
-                  model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
-                  saved_pose_only=True)
-    assert run_clip(job, video, out).status == ANALYSED
+    job, video, out = _a_clip_analysed_once(tmp_path)
     assert (out / "lift.annotated.mp4").is_file()
     (out / "lift.worst.jpg").write_bytes(b"an earlier finding")
     again = replace(job, write_video=False, exercise="squat", settings_sha256="t")
