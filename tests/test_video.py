@@ -216,10 +216,10 @@ def test_the_sink_encodes_on_the_threads_it_was_asked_for(tmp_path, threads):
 
 
 def test_the_reproducible_sink_leaves_x264s_avx512_routines_out(tmp_path):
-    """On an AVX-512 CPU one x264 thread still made other bytes from the same frames now and
-    then (a synth clip re-rendered in one process: 7 of 560 differed, 0 of 620 without those
-    routines). The one-thread sink names x264's own capabilities less AVX-512; the threaded
-    one leaves x264 to choose."""
+    """On an AVX-512 machine one x264 thread left to detect its CPU itself still made other
+    bytes from the same frames now and then (a synth clip re-rendered in one process: 7 of 560
+    differed; with the capabilities named, 0 of 1080). The one-thread sink names x264's own
+    capabilities less AVX-512; the threaded one leaves x264 to choose."""
     import av
     import av.logging
 

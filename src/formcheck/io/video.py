@@ -456,7 +456,7 @@ class VideoSink:
         self._stream.time_base = OUTPUT_TIME_BASE
         self._stream.codec_context.time_base = OUTPUT_TIME_BASE
         # x264 with several threads is not byte-reproducible; one thread (the default) is,
-        # once its AVX-512 routines are left out (see _x264_reproducible_asm).
+        # once it is told its CPU's capabilities by name (see _x264_reproducible_asm).
         options = {"crf": str(crf), "preset": preset, "threads": str(self._threads)}
         asm = _x264_reproducible_asm() if self._threads == 1 else None
         if asm:
@@ -575,17 +575,19 @@ class VideoSink:
 
 @functools.lru_cache(maxsize=1)
 def _x264_reproducible_asm() -> str | None:
-    """x264's own CPU capabilities less its AVX-512 ones, as a value for its ``asm`` option;
-    ``None`` where x264 does not say them (it then picks them itself).
+    """x264's own CPU capabilities, named, less its AVX-512 ones, as a value for its ``asm``
+    option; ``None`` where x264 does not say them (it then detects them itself).
 
-    On a CPU with AVX-512, one x264 thread still made different bytes from the same frames now
-    and then: re-rendering a synth clip in one process, 7 of 560 renders differed from the
-    first (a few pixels in one frame's bottom-right corner, the packet 12 bytes longer); none
-    of 620 differed with the AVX-512 routines left out, nor any under glibc's
-    ``MALLOC_PERTURB_`` (so: uninitialised memory read on that path; valgrind, which cannot run
-    AVX-512, found none on the others). x264's routines are bit-exact with one another, so the
-    bytes are those the other routines give, only now every time. Read once per process from
-    x264's log line as it opens a 16x16 encoder."""
+    On an AVX-512 machine one x264 thread left to detect its CPU itself still made different
+    bytes from the same frames now and then: re-rendering one synth clip in a process, 7 of
+    560 renders differed from the first (a few pixels of one frame's bottom-right corner),
+    none under glibc's ``MALLOC_PERTURB_`` (0 of 40: uninitialised memory read somewhere).
+    With the capabilities given by name none differed: the AVX2 set 0 of 500, the detected set
+    with AVX-512 0 of 180 (with Cache64 added, 3 of 160), this one 0 of 400. Which routine reads
+    the memory is not known (valgrind, which cannot run AVX-512, found none on the others), so
+    the AVX-512 ones, which it could not check, are left out too. x264's routines are
+    bit-exact with one another: the bytes are those the stable runs gave. Read once per
+    process from x264's log line as it opens a 16x16 encoder."""
     import av
     import av.logging
 
