@@ -823,6 +823,45 @@ def test_a_narrow_frames_banners_and_notices_keep_off_the_head_and_torso(size, d
     assert seen > 20
 
 
+@pytest.mark.parametrize("size, dy", [((166, 360), -22), ((240, 426), -35)])
+def test_a_narrow_frames_rep_counter_keeps_off_a_head_at_the_top(size, dy):
+    """QA (session 25): on a narrow frame the lifter fills, his head at the frame's top, the
+    rep counter (top-left) covered his head. It now goes where it meets neither the head nor
+    the torso (top-right, else just above the gauge), at the same size, and the banners and
+    notices still keep off them."""
+    seq = _shifted(make_sequence(*size), 0.0, dy)
+    rects: list[tuple[str, tuple[int, int, int, int]]] = []
+
+    class Recording(OverlayRenderer):
+        def _panel_box(self, frame, text, x, y, *args, upward=False, right=False, **kw):
+            bw, bh = super()._panel_box(frame, text, x, y, *args, upward=upward, right=right,
+                                        **kw)
+            x0, y0 = x - bw if right else x, y - bh if upward else y
+            rects.append((text, (x0, y0, x0 + bw, y0 + bh)))
+            return bw, bh
+
+    r = Recording(make_report(), seq, make_series(seq))
+    from formcheck.render.overlay import _Layout
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    assert r.narrow(seq.width, lay)
+    seen = high = 0
+    for i in range(0, len(seq), 2):
+        if r.counter_text(i) is None or not np.isfinite(seq.image_xy[i]).all():
+            continue
+        rects.clear()
+        r.draw(black(seq), i)
+        x0, y0, x1, y1 = _head_and_torso_box(seq, i)
+        high += bool(y0 < 2 * lay.margin + lay.px)  # the head where the counter was
+        counter = [b for t, b in rects if re.match(r"(Rep \d+/|\d+/\d+ reps)", t)]
+        assert len(counter) == 1, rects
+        panels = [(t, b) for t, b in rects if not t.endswith(": see the report")]
+        for text, (a0, b0, a1, b1) in panels:
+            assert not (a0 < x1 and x0 < a1 and b0 < y1 and y0 < b1), (i, text, (b0, b1),
+                                                                     (y0, y1))
+        seen += 1
+    assert seen > 20 and high > 10, (seen, high)
+
+
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
     (2.95, (0,)),         # in progress
