@@ -862,6 +862,34 @@ def test_a_narrow_frames_rep_counter_keeps_off_a_head_at_the_top(size, dy):
     assert seen > 20 and high > 10, (seen, high)
 
 
+@pytest.mark.parametrize("size, dy", [((166, 360), 200), ((240, 426), 250)])
+def test_a_narrow_frames_gauge_keeps_off_hips_at_the_bottom(size, dy):
+    """QA (session 25): on a narrow frame the gauge spans the bottom, over the hips of a
+    lifter low in the frame. When the top has room above his head it goes there (the
+    counter and banners under it), the same lines and plot; nothing drawn meets the head
+    and torso."""
+    from formcheck.render.overlay import _Layout
+
+    seq = _shifted(make_sequence(*size), 0.0, dy)
+    r = OverlayRenderer(make_report(), seq, make_series(seq))
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    assert r.narrow(seq.width, lay)
+    seen = low = 0
+    for i in range(0, len(seq), 2):
+        if r.gauge_series_at(i) is None or not np.isfinite(seq.image_xy[i]).all():
+            continue
+        x0, y0, x1, y1 = (int(round(v)) for v in _head_and_torso_box(seq, i))
+        gh = r.gauge_height(r.gauge_series_at(i), i, lay, seq.width)
+        low += y1 > seq.height - lay.margin - gh  # the gauge's old place reaches the hips
+        body = black(seq)
+        r._draw_body(body, i, lay)
+        full = r.draw(black(seq), i)
+        box = np.s_[y0:y1 + 1, x0:x1 + 1]
+        assert np.array_equal(full[box], body[box]), i
+        seen += 1
+    assert seen > 20 and low > 20, (seen, low)
+
+
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
     (2.95, (0,)),         # in progress

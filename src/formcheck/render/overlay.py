@@ -848,6 +848,19 @@ class OverlayRenderer:
         g = lay.pad + 2 * lay.line
         return body[1] - g, body[3] + g
 
+    def narrow_gauge_on_top(self, index: int, lay: _Layout, width: int, height: int) -> bool:
+        """Whether a narrow frame's gauge goes across the top rather than the bottom: when
+        across the bottom it would meet the head and torso (a squatter who fills the frame,
+        his hips low) and across the top it ends above them."""
+        gauge = self.gauge_series_at(index)
+        body = self.body_box_at(index)
+        if gauge is None or body is None or not self.narrow(width, lay):
+            return False
+        gh = self.gauge_height(gauge, index, lay, width)
+        top = lay.margin + max(0, self.style.top_reserve_px)
+        return (height - lay.margin - gh < body[3] + lay.line
+                and top + gh + lay.pad <= body[1] - lay.line)
+
     def narrow_counter_place(self, index: int, lay: _Layout, width: int, height: int,
                              top: int, text: str) -> tuple[int, int]:
         """Where a narrow frame's rep counter goes (its top-left corner): top-left unless it
@@ -870,7 +883,7 @@ class OverlayRenderer:
             return xr, top
         bottom = height - lay.margin
         gauge = self.gauge_series_at(index)
-        if gauge is not None:
+        if gauge is not None and not self.narrow_gauge_on_top(index, lay, width, height):
             bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
         if bottom - bh >= rect[3] + lay.pad:
             return x, bottom - bh
@@ -895,7 +908,7 @@ class OverlayRenderer:
             return top
         bottom = height - lay.margin
         gauge = self.gauge_series_at(index)
-        if gauge is not None:
+        if gauge is not None and not self.narrow_gauge_on_top(index, lay, width, height):
             bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
         low = bottom - reserve - tall
         if low >= b1:
@@ -988,6 +1001,8 @@ class OverlayRenderer:
         y = lay.margin + max(0, st.top_reserve_px)
         gap = lay.pad
         h, w = frame.shape[:2]
+        if self.narrow_gauge_on_top(index, lay, w, h):  # the panels start under the gauge
+            y += gap + self.gauge_height(self.gauge_series_at(index), index, lay, w)
         col_x = w - lay.margin - self.caveat_width(w, lay)  # the caveats' column, top-right
         reach_y = y  # the left stack reaches into that column down to here
         text = self.counter_text(index)
@@ -1060,7 +1075,7 @@ class OverlayRenderer:
             one = self.narrow_notice_at(index)
             notices = (one,) if one else ()
             gauge = self.gauge_series_at(index)
-            if gauge is not None:
+            if gauge is not None and not self.narrow_gauge_on_top(index, lay, w, h):
                 y -= gap + self.gauge_height(gauge, index, lay, w)
             y -= counter_low
             if low is not None:  # the banners sit above the gauge: the notices above them
@@ -1279,6 +1294,9 @@ class OverlayRenderer:
         _, row_h = text_size("Ag", size)
         x1, y1 = w - lay.margin, h - lay.margin
         x0, y0 = x1 - box_w, y1 - self.gauge_height(name, index, lay, w)
+        if self.narrow_gauge_on_top(index, lay, w, h):
+            y0 = lay.margin + max(0, st.top_reserve_px)
+            y1 = y0 + self.gauge_height(name, index, lay, w)
         fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
         reading = len(lines) - 1 - held  # the reading's (last) line, in white
         held_bgr = (st.severity_bgr(self.report.findings[self.gauge_finding_at(name, index)]
