@@ -852,9 +852,11 @@ class OverlayRenderer:
         """Whether a narrow frame's gauge goes across the top rather than the bottom: when
         across the bottom it would meet the head and torso (a squatter who fills the frame,
         his hips low) and across the top it ends above them."""
+        if not self.narrow(width, lay):
+            return False
         gauge = self.gauge_series_at(index)
         body = self.body_box_at(index)
-        if gauge is None or body is None or not self.narrow(width, lay):
+        if gauge is None or body is None:
             return False
         gh = self.gauge_height(gauge, index, lay, width)
         top = lay.margin + max(0, self.style.top_reserve_px)
