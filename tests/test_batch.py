@@ -339,6 +339,29 @@ def test_the_summary_format_names_its_columns(outcomes, tmp_path):
             in docs)
 
 
+@pytest.mark.parametrize("size", [(100, 217), (166, 360), (320, 569)])
+def test_index_thumbnail_carries_its_size_and_is_never_stretched(outcomes, tmp_path, size):
+    """A narrow clip's thumbnail (100 px wide: fewer pixels than the page's 140 px column) was
+    stretched to 140 px, blurred; the img now carries the JPEG's size and the CSS only
+    shrinks it (140 px wide at most, height from the aspect)."""
+    import re
+
+    import cv2
+
+    w, h = size
+    ok, buf = cv2.imencode(".jpg", np.full((h, w, 3), 90, np.uint8))
+    thumb = touch(tmp_path / "bob" / "mild2.worst.jpg", buf.tobytes())
+    outcomes[2] = ClipOutcome(**{**outcomes[2].__dict__,
+                                 "outputs": outcomes[2].outputs + (("thumbnail", thumb.name),)})
+    page = index_html(build_rows(outcomes, tmp_path), [], tmp_path)
+    (img,) = re.findall(r'<img class="thumb"[^>]*>', page)
+    assert f'width="{w}" height="{h}"' in img
+    css = re.search(r"img\.thumb \{([^}]*)\}", page).group(1)
+    rules = dict(r.split(":", 1) for r in css.replace("\n", " ").replace(" ", "").split(";") if r)
+    assert rules["width"] == "auto" and rules["height"] == "auto"
+    assert rules["max-width"] == "140px"
+
+
 def test_a_report_that_cannot_be_read_makes_the_row_a_failure(tmp_path):
     bad = _outcome(tmp_path, "x", _report())
     (tmp_path / "alice" / "x.report.json").write_text("{}")

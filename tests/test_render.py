@@ -823,6 +823,73 @@ def test_a_narrow_frames_banners_and_notices_keep_off_the_head_and_torso(size, d
     assert seen > 20
 
 
+@pytest.mark.parametrize("size, dy", [((166, 360), -22), ((240, 426), -35)])
+def test_a_narrow_frames_rep_counter_keeps_off_a_head_at_the_top(size, dy):
+    """QA (session 25): on a narrow frame the lifter fills, his head at the frame's top, the
+    rep counter (top-left) covered his head. It now goes where it meets neither the head nor
+    the torso (top-right, else just above the gauge), at the same size, and the banners and
+    notices still keep off them."""
+    seq = _shifted(make_sequence(*size), 0.0, dy)
+    rects: list[tuple[str, tuple[int, int, int, int]]] = []
+
+    class Recording(OverlayRenderer):
+        def _panel_box(self, frame, text, x, y, *args, upward=False, right=False, **kw):
+            bw, bh = super()._panel_box(frame, text, x, y, *args, upward=upward, right=right,
+                                        **kw)
+            x0, y0 = x - bw if right else x, y - bh if upward else y
+            rects.append((text, (x0, y0, x0 + bw, y0 + bh)))
+            return bw, bh
+
+    r = Recording(make_report(), seq, make_series(seq))
+    from formcheck.render.overlay import _Layout
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    assert r.narrow(seq.width, lay)
+    seen = high = 0
+    for i in range(0, len(seq), 2):
+        if r.counter_text(i) is None or not np.isfinite(seq.image_xy[i]).all():
+            continue
+        rects.clear()
+        r.draw(black(seq), i)
+        x0, y0, x1, y1 = _head_and_torso_box(seq, i)
+        high += bool(y0 < 2 * lay.margin + lay.px)  # the head where the counter was
+        counter = [b for t, b in rects if re.match(r"(Rep \d+/|\d+/\d+ reps)", t)]
+        assert len(counter) == 1, rects
+        panels = [(t, b) for t, b in rects if not t.endswith(": see the report")]
+        for text, (a0, b0, a1, b1) in panels:
+            assert not (a0 < x1 and x0 < a1 and b0 < y1 and y0 < b1), (i, text, (b0, b1),
+                                                                     (y0, y1))
+        seen += 1
+    assert seen > 20 and high > 10, (seen, high)
+
+
+@pytest.mark.parametrize("size, dy", [((166, 360), 200), ((240, 426), 250)])
+def test_a_narrow_frames_gauge_keeps_off_hips_at_the_bottom(size, dy):
+    """QA (session 25): on a narrow frame the gauge spans the bottom, over the hips of a
+    lifter low in the frame. When the top has room above his head it goes there (the
+    counter and banners under it), the same lines and plot; nothing drawn meets the head
+    and torso."""
+    from formcheck.render.overlay import _Layout
+
+    seq = _shifted(make_sequence(*size), 0.0, dy)
+    r = OverlayRenderer(make_report(), seq, make_series(seq))
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    assert r.narrow(seq.width, lay)
+    seen = low = 0
+    for i in range(0, len(seq), 2):
+        if r.gauge_series_at(i) is None or not np.isfinite(seq.image_xy[i]).all():
+            continue
+        x0, y0, x1, y1 = (int(round(v)) for v in _head_and_torso_box(seq, i))
+        gh = r.gauge_height(r.gauge_series_at(i), i, lay, seq.width)
+        low += y1 > seq.height - lay.margin - gh  # the gauge's old place reaches the hips
+        body = black(seq)
+        r._draw_body(body, i, lay)
+        full = r.draw(black(seq), i)
+        box = np.s_[y0:y1 + 1, x0:x1 + 1]
+        assert np.array_equal(full[box], body[box]), i
+        seen += 1
+    assert seen > 20 and low > 20, (seen, low)
+
+
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
     (2.95, (0,)),         # in progress

@@ -277,6 +277,8 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
     """The coach's page: self-contained (thumbnails inline, no outside resources)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
+    from formcheck.render.html import thumb_size
+
     env = Environment(loader=PackageLoader("formcheck.batch", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
@@ -285,8 +287,12 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
     env.filters["urlpath"] = lambda rel: quote(rel, safe="/")
     env.filters["na_items"] = not_assessable_items
     template = env.get_template("index.html.j2")
+    thumbs = {r.clip: _thumb_uri(root, r.thumbnail) for r in rows}
+    # Each thumbnail carries its own size and the CSS only shrinks it (140 px wide at most,
+    # aspect kept): a clip narrower than that was stretched to 140 px, blurred.
     return template.render(
-        rows=rows, thumbs={r.clip: _thumb_uri(root, r.thumbnail) for r in rows},
+        rows=rows, thumbs=thumbs,
+        thumb_sizes={clip: thumb_size(uri) if uri else None for clip, uri in thumbs.items()},
         skipped=skipped, counts=counts(rows), faults=[(f, fault_title(f)) for f in FAULTS],
         severity_rank={s: severity_rank(s) for s in ("mild", "moderate", "severe")},
         version=__version__, not_assessable=NOT_ASSESSABLE, outside_reps_words=OUTSIDE_REPS_WORDS,

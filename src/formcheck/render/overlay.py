@@ -848,12 +848,57 @@ class OverlayRenderer:
         g = lay.pad + 2 * lay.line
         return body[1] - g, body[3] + g
 
+    def narrow_gauge_on_top(self, index: int, lay: _Layout, width: int, height: int) -> bool:
+        """Whether a narrow frame's gauge goes across the top rather than the bottom: when
+        across the bottom it would meet the head and torso (a squatter who fills the frame,
+        his hips low) and across the top it ends above them."""
+        if not self.narrow(width, lay):
+            return False
+        gauge = self.gauge_series_at(index)
+        body = self.body_box_at(index)
+        if gauge is None or body is None:
+            return False
+        gh = self.gauge_height(gauge, index, lay, width)
+        top = lay.margin + max(0, self.style.top_reserve_px)
+        return (height - lay.margin - gh < body[3] + lay.line
+                and top + gh + lay.pad <= body[1] - lay.line)
+
+    def narrow_counter_place(self, index: int, lay: _Layout, width: int, height: int,
+                             top: int, text: str) -> tuple[int, int]:
+        """Where a narrow frame's rep counter goes (its top-left corner): top-left unless it
+        meets the head and torso there (a lifter who fills the frame, his head at its top);
+        then top-right when clear of them there, else just above the gauge when under the
+        torso there; else top-left (no room outside them)."""
+        x = lay.margin
+        body = self.body_box_at(index)
+        if body is None:
+            return x, top
+        # (the box and its drawn lines: a counter that only comes near the head stays put)
+        rect = (body[0] - lay.line, body[1] - lay.line, body[2] + lay.line, body[3] + lay.line)
+        _, _, tw, th = self._laid(text, round(lay.px * 1.15), width - 2 * lay.margin, lay,
+                                  True, 2)
+        bw, bh = tw + 2 * lay.pad, th + 2 * lay.pad
+        if not _overlaps((x, top, x + bw, top + bh), rect):
+            return x, top
+        xr = width - lay.margin - bw
+        if not _overlaps((xr, top, xr + bw, top + bh), rect):
+            return xr, top
+        bottom = height - lay.margin
+        gauge = self.gauge_series_at(index)
+        if gauge is not None and not self.narrow_gauge_on_top(index, lay, width, height):
+            bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
+        if bottom - bh >= rect[3] + lay.pad:
+            return x, bottom - bh
+        return x, top
+
     def narrow_banner_top(self, index: int, lay: _Layout, width: int, height: int, top: int,
-                          texts: list[str], max_w: int, max_lines: int) -> int:
+                          texts: list[str], max_w: int, max_lines: int,
+                          reserve: int = 0) -> int:
         """Where a narrow frame's banners start (their top): under the rep counter (``top``)
-        when they end above the head; else just above the gauge when they start under the
-        torso there; else wherever they cover less of the head and torso (a frame the lifter
-        fills: the banner is the warning)."""
+        when they end above the head; else just above the gauge (and the counter when it
+        went there: ``reserve`` pixels) when they start under the torso there; else wherever
+        they cover less of the head and torso (a frame the lifter fills: the banner is the
+        warning)."""
         span = self._body_span(index, lay)
         if span is None or not texts:
             return top
@@ -865,9 +910,9 @@ class OverlayRenderer:
             return top
         bottom = height - lay.margin
         gauge = self.gauge_series_at(index)
-        if gauge is not None:
+        if gauge is not None and not self.narrow_gauge_on_top(index, lay, width, height):
             bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
-        low = bottom - tall
+        low = bottom - reserve - tall
         if low >= b1:
             return low
 
@@ -958,10 +1003,28 @@ class OverlayRenderer:
         y = lay.margin + max(0, st.top_reserve_px)
         gap = lay.pad
         h, w = frame.shape[:2]
+        if self.narrow_gauge_on_top(index, lay, w, h):  # the panels start under the gauge
+            y += gap + self.gauge_height(self.gauge_series_at(index), index, lay, w)
         col_x = w - lay.margin - self.caveat_width(w, lay)  # the caveats' column, top-right
         reach_y = y  # the left stack reaches into that column down to here
         text = self.counter_text(index)
-        if text is not None:
+        narrow = self.narrow(w, lay)
+        counter_low = 0  # a narrow frame's counter moved down, above the gauge: its height
+        if text is not None and narrow:
+            cx, cy = self.narrow_counter_place(index, lay, w, h, y, text)
+            right = cx != x
+            box_w, box_h = self._panel_box(frame, text, w - lay.margin if right else x, cy,
+                                           round(lay.px * 1.15), lay, bold=True,
+                                           text_bgr=st.text_bgr, bg_bgr=st.panel_bgr,
+                                           alpha=st.panel_alpha, max_w=w - 2 * lay.margin,
+                                           right=right)
+            if cy != y:
+                counter_low = gap + box_h
+            else:
+                y += gap + box_h
+                if right or x + box_w > col_x:
+                    reach_y = y
+        elif text is not None:
             box_w, box_h = self._panel_box(frame, text, x, y, round(lay.px * 1.15), lay,
                                            bold=True, text_bgr=st.text_bgr,
                                            bg_bgr=st.panel_bgr, alpha=st.panel_alpha)
@@ -970,13 +1033,13 @@ class OverlayRenderer:
                 reach_y = y
         t = self.seq.t_s[index]
         bw, b_lines = self.banner_place(index, w, lay, y)
-        narrow = self.narrow(w, lay)
         shown = self.banners_at(index)
         texts = [self.banner_text(i, w, lay, bw, b_lines) for i in shown]
         under_counter = y
         low = None  # a narrow frame's banners moved down, above the gauge: their top
         if narrow:
-            by = self.narrow_banner_top(index, lay, w, h, y, texts, bw, b_lines)
+            by = self.narrow_banner_top(index, lay, w, h, y, texts, bw, b_lines,
+                                        reserve=counter_low)
             if by != y:
                 low = y = by
         for i, text in zip(shown, texts, strict=True):
@@ -1014,8 +1077,9 @@ class OverlayRenderer:
             one = self.narrow_notice_at(index)
             notices = (one,) if one else ()
             gauge = self.gauge_series_at(index)
-            if gauge is not None:
+            if gauge is not None and not self.narrow_gauge_on_top(index, lay, w, h):
                 y -= gap + self.gauge_height(gauge, index, lay, w)
+            y -= counter_low
             if low is not None:  # the banners sit above the gauge: the notices above them
                 y = low - gap
         inputs = self.input_notices_at(index, short=narrow)
@@ -1232,6 +1296,9 @@ class OverlayRenderer:
         _, row_h = text_size("Ag", size)
         x1, y1 = w - lay.margin, h - lay.margin
         x0, y0 = x1 - box_w, y1 - self.gauge_height(name, index, lay, w)
+        if self.narrow_gauge_on_top(index, lay, w, h):
+            y0 = lay.margin + max(0, st.top_reserve_px)
+            y1 = y0 + self.gauge_height(name, index, lay, w)
         fill_rect(frame, x0, y0, x1, y1, st.panel_bgr, st.panel_alpha)
         reading = len(lines) - 1 - held  # the reading's (last) line, in white
         held_bgr = (st.severity_bgr(self.report.findings[self.gauge_finding_at(name, index)]
