@@ -43,13 +43,15 @@ def _drain(grabber: FrameGrabber, work_s: float) -> list:
 
 def test_grabber_keeps_only_the_newest_frame_and_counts_drops(person_clip):
     # 20 frames at 10 fps played in real time; the consumer needs 0.25 s per frame.
-    grabber = FrameGrabber(ReplaySource(person_clip, realtime=True)).start()
+    source = ReplaySource(person_clip, realtime=True)
+    grabber = FrameGrabber(source).start()
     got = _drain(grabber, 0.25)
     grabber.stop()
     idx = [c.frame.index for c in got]
     assert idx == sorted(idx) and len(set(idx)) == len(idx)
-    assert grabber.read_count == 20
-    assert grabber.dropped == 20 - len(got) > 5
+    # (a reader that fell behind on a loaded machine skips frames, as a camera's are lost)
+    assert grabber.read_count + source.skipped == 20
+    assert grabber.dropped + source.skipped == 20 - len(got) > 5
     assert idx[-1] == 19  # the last frame is never dropped, it is the newest
     # Frames arrive paced by their timestamps: 19 frames apart is about 1.9 s.
     assert got[-1].captured_s - got[0].captured_s == pytest.approx(
@@ -62,6 +64,57 @@ def test_lockstep_replay_delivers_every_frame(person_clip):
     grabber.stop()
     assert [c.frame.index for c in got] == list(range(20))
     assert grabber.dropped == 0
+
+
+def _slow_decoding(monkeypatch, decode_s: float, stall_at: int = -1, stall_s: float = 0.0):
+    """Every file the replay opens decodes each frame in ``decode_s`` seconds at least, and
+    frame ``stall_at`` in ``stall_s`` more (a loaded machine leaving the reader unscheduled)."""
+    from formcheck.io.video import FileSource
+
+    frames_of = FileSource.__iter__
+
+    def slow(self):
+        for frame in frames_of(self):
+            time.sleep(decode_s + (stall_s if frame.index == stall_at else 0.0))
+            yield frame
+
+    monkeypatch.setattr(FileSource, "__iter__", slow)
+
+
+def test_a_realtime_replay_that_falls_behind_skips_frames_as_a_camera_would(
+        person_clip, monkeypatch):
+    """A camera keeps its own pace: a frame not taken before the next one came is gone. A
+    realtime replay whose reading fell behind delivered every frame late instead (a burst of
+    old frames), so its file clock ran behind the wall clock (2.2 s of file in over 4 s at a
+    load of ~14). Now it skips the frames whose time passed (decoded, not delivered) and
+    keeps the file's timestamps of those it delivers."""
+    _slow_decoding(monkeypatch, 0.01, stall_at=5, stall_s=1.0)  # 10 fps: 10 frames' time
+    source = ReplaySource(person_clip, realtime=True)
+    grabber = FrameGrabber(source).start()
+    got = _drain(grabber, 0.0)
+    grabber.stop()
+    idx = [c.frame.index for c in got]
+    # Every frame of the file was decoded: delivered, or skipped and counted.
+    assert sorted(idx + source.skipped_indices) == list(range(20))
+    assert grabber.read_count == len(got) and source.skipped >= 7, (idx, source.skipped)
+    assert idx[-1] == 19  # the file's newest frame is never skipped
+    # The file's clock keeps the wall clock's pace: each frame is delivered about when it is
+    # due (delivered late, frames 5 to 14 came a second late, in a burst).
+    lag = [(c.captured_s - got[0].captured_s) - (c.frame.t_s - got[0].frame.t_s) for c in got]
+    assert max(lag) < 0.4, np.round(lag, 2)
+    assert source.skipped_between(0, 19) == source.skipped
+    assert source.skipped_between(0, 4) == 0  # on time before the stall
+
+
+def test_a_replay_that_decodes_slowly_in_lockstep_still_delivers_every_frame(
+        person_clip, monkeypatch):
+    _slow_decoding(monkeypatch, 0.05)
+    source = ReplaySource(person_clip)
+    grabber = FrameGrabber(source, lockstep=True).start()
+    got = _drain(grabber, 0.0)
+    grabber.stop()
+    assert [c.frame.index for c in got] == list(range(20))
+    assert source.skipped == 0 and grabber.dropped == 0
 
 
 def test_grabber_stop_before_start_is_clean(person_clip):
@@ -963,7 +1016,7 @@ def test_a_replayed_set_with_dropped_frames_says_analyze_can_count_otherwise():
     report = Report(video=None, model="full", frames_total=257, frames_with_person=257)
     cur = SimpleNamespace(first_index=0, last_index=258, was_paused=False)
     for camera in (False, True):
-        session = SimpleNamespace(is_camera=camera, info=SimpleNamespace(fps=30.0))
+        session = SimpleNamespace(is_camera=camera, source=None, info=SimpleNamespace(fps=30.0))
         out = LiveSession._with_frames_not_analysed(session, cur, report, 257, 29.8)
         (note,) = out.notices
         assert note.message.startswith("frames not analysed: 2 of the 259 ")
@@ -1125,7 +1178,7 @@ def test_the_records_rate_of_frames_analysed_shows_the_frames_dropped():
 
     from formcheck.live.session import LiveSession, _empty_report
 
-    session = SimpleNamespace(is_camera=False, info=SimpleNamespace(fps=30.0))
+    session = SimpleNamespace(is_camera=False, source=None, info=SimpleNamespace(fps=30.0))
     cur = SimpleNamespace(first_index=0, last_index=99, was_paused=False)  # 100 sent, 3.3 s
     report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 94, 99 / 30)
     (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
@@ -1147,7 +1200,7 @@ def test_the_windows_dropped_share_is_the_sets_own_as_its_record_counts_it():
                           was_paused=False)
     grabber = SimpleNamespace(dropped=300, read_count=480, lockstep=False)
     session = SimpleNamespace(current=cur, grabber=grabber, is_camera=False, _first_seq=None,
-                              info=SimpleNamespace(fps=30.0))
+                              source=None, info=SimpleNamespace(fps=30.0))
     assert LiveSession._dropped_text(session) == "6% dropped in set"
     report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 94, 99 / 30)
     (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
@@ -1157,6 +1210,65 @@ def test_the_windows_dropped_share_is_the_sets_own_as_its_record_counts_it():
     # a camera's frames sent while the models loaded are not the loop's to drop
     session.is_camera, session._first_seq = True, 80
     assert LiveSession._dropped_text(session) == "55% dropped in session"
+
+
+def test_a_realtime_replays_skipped_frames_are_counted_and_said_on_every_surface(capsys):
+    # A realtime replay that fell behind skips the frames whose time passed, as a camera's
+    # not read in time are lost. The set's record, the window's share and the session's
+    # summary count them among the frames not analysed, and the record says why: not the
+    # pose model's drops.
+    from types import SimpleNamespace
+
+    from formcheck.commands.live import _print_summary
+    from formcheck.live.session import LiveSession, SessionStats, _empty_report
+
+    source = SimpleNamespace(skipped_between=lambda first, last: sum(
+        first <= i <= last for i in (5, 6, 7, 8, 60)))
+    cur = SimpleNamespace(first_index=0, last_index=99, growing=[None] * 90, was_paused=False)
+    grabber = SimpleNamespace(dropped=2, read_count=95, lockstep=False)
+    session = SimpleNamespace(current=cur, grabber=grabber, is_camera=False, _first_seq=None,
+                              source=source, info=SimpleNamespace(fps=30.0))
+    assert LiveSession._dropped_text(session) == "10% dropped in set"
+    report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 90, 99 / 30)
+    (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
+    assert ("10 of the 100 the file sent during this set (10%): the replay skipped 5 of them, "
+            "decoded only after their time had passed (as a camera's frames not read in time "
+            "are lost), and the pose model could not keep up with 5, which were dropped;"
+            ) in note.message, note.message
+    cur.growing = [None] * 95  # only the replay's skips
+    report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 95, 99 / 30)
+    (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
+    assert "(5%): the replay skipped them, decoded only after their time had passed" \
+        in note.message, note.message
+    assert "pose model" not in note.message
+    session.current = None  # between sets: 2 dropped + 5 skipped of the 100 read
+    assert LiveSession._dropped_text(session) == "7% dropped in session"
+    stats = SessionStats(latency_ms=[20.0], inference_ms=[15.0], displayed=93, read=100,
+                         dropped=7, skipped=5)
+    _print_summary(SimpleNamespace(stats=stats, sets=[], cue_wav=None))
+    said = " ".join(capsys.readouterr().out.split())
+    assert ("7 of the 100 frames read were dropped (7%), 5 of them skipped by the replay, "
+            "decoded only after their time had passed;") in said, said
+
+
+@pytest.mark.slow
+def test_a_realtime_session_that_fell_behind_counts_the_replays_skips(
+        tmp_path, lite_model, person_clip, monkeypatch):
+    from formcheck.live.session import LiveOptions, LiveSession
+
+    _slow_decoding(monkeypatch, 0.0, stall_at=5, stall_s=1.0)
+    opts = LiveOptions(out_dir=tmp_path / "out", model=str(lite_model), stem="clip",
+                       headless=True, settings=LiveSettings(countdown_s=0.0))
+    source = ReplaySource(person_clip, realtime=True)
+    session = LiveSession(source, opts, is_camera=False, replay_path=person_clip)
+    result = session.run()
+    st = result.stats
+    assert st.skipped == source.skipped >= 7, st
+    assert st.read == session.grabber.read_count + st.skipped
+    assert st.dropped == session.grabber.dropped + st.skipped
+    (s,) = result.sets
+    (note,) = [n for n in s.report.notices if n.kind == "frames_dropped"]
+    assert "the replay skipped" in note.message, note.message
 
 
 def test_a_set_whose_saving_is_given_up_keeps_its_record_and_no_derived_output(

@@ -200,8 +200,10 @@ def _print_summary(result) -> None:
             f"{np.median(st.latency_ms):.0f} ms (95th pct {np.percentile(st.latency_ms, 95):.0f}"
             f" ms), inference median {np.median(st.inference_ms):.0f} ms; over the whole "
             f"session (before, between and during its sets) {st.dropped} of the {st.read} "
-            f"frames read were dropped ({st.dropped_share:.0%}); each set's record counts "
-            "its own")
+            f"frames read were dropped ({st.dropped_share:.0%})"
+            + (f", {st.skipped} of them skipped by the replay, decoded only after their "
+               "time had passed" if st.skipped else "")
+            + "; each set's record counts its own")
     if not result.sets:
         console.print("no set was recorded (the lifter never got set)")
     for s in result.sets:

@@ -107,6 +107,9 @@ class SessionStats:
     displayed: int = 0
     read: int = 0
     dropped: int = 0
+    #: Of ``read`` and ``dropped``: frames a realtime replay decoded after their time had
+    #: passed and skipped (``ReplaySource.skipped_indices``), as a camera's are lost.
+    skipped: int = 0
     reconnects: int = 0
     first_display_s: float | None = None
     last_display_s: float | None = None
@@ -285,6 +288,15 @@ def warning_text(f, rep_numbers: bool = True) -> str:
     return f"{where}{title if where else capitalized(title)}, {f.severity}"
 
 
+def replay_skipped(source: Source | None, first: int = 0, last: int | None = None) -> int:
+    """Frames of a realtime replay (its frames ``first`` … ``last``; to its newest when
+    ``last`` is None) decoded after their time had passed and skipped; 0 for a camera."""
+    between = getattr(source, "skipped_between", None)
+    if between is None:
+        return 0
+    return between(first, last if last is not None else 1 << 62)
+
+
 class LiveSession:
     """Runs one live session on ``source`` until quit, Ctrl-C or the source's end."""
 
@@ -407,8 +419,11 @@ class LiveSession:
         # The frames a camera sent before the loop took its first were skipped while the
         # models loaded, not dropped by a loop that could not keep up.
         skipped = self._first_seq if early and self._first_seq is not None else 0
-        self.stats.read = self.grabber.read_count - skipped
-        self.stats.dropped = self.grabber.dropped - skipped
+        # A realtime replay's frames skipped (decoded too late) were read from the file and
+        # never analysed: counted as dropped, and said apart.
+        self.stats.skipped = replay_skipped(self.source)
+        self.stats.read = self.grabber.read_count - skipped + self.stats.skipped
+        self.stats.dropped = self.grabber.dropped - skipped + self.stats.skipped
         self.stats.reconnects = self.grabber.reconnects
         wav = self.cues.close() if self.cues is not None else None
         return SessionResult(sets=self.sets, stats=self.stats, error=self.grabber.error,
@@ -604,8 +619,9 @@ class LiveSession:
             return f"{(sent - len(cur.growing)) / sent:.0%} dropped in set"
         skipped = self._first_seq if (self.is_camera and not self.grabber.lockstep
                                       and self._first_seq is not None) else 0
-        read = self.grabber.read_count - skipped
-        dropped = max(0, self.grabber.dropped - skipped)
+        replay = replay_skipped(self.source)
+        read = self.grabber.read_count - skipped + replay
+        dropped = max(0, self.grabber.dropped - skipped) + replay
         return f"{dropped / max(1, read):.0%} dropped in session"
 
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
@@ -901,7 +917,14 @@ class LiveSession:
         if skipped <= 0:
             return report
         what = "camera" if self.is_camera else "file"
-        why = "the pose model could not keep up, so frames it could not take were dropped"
+        late = replay_skipped(self.source, cur.first_index, cur.last_index)
+        why = ("the pose model could not keep up, so frames it could not take were dropped"
+               if late == 0 else
+               "the replay skipped them, decoded only after their time had passed (as a "
+               "camera's frames not read in time are lost)" if late == skipped else
+               f"the replay skipped {late} of them, decoded only after their time had passed "
+               "(as a camera's frames not read in time are lost), and the pose model could "
+               f"not keep up with {skipped - late}, which were dropped")
         if cur.was_paused:
             why += ", or the set was paused"
         rate = (f" ({(analysed - 1) / span_s:.1f} a second on average over the set's "
