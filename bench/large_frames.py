@@ -1,19 +1,23 @@
-"""Peak memory and wall time of ``formcheck analyze`` on a large-frame clip (4K/8K phone
-video) with and without the pose pass's cap on the frame size (``pose.max_side_px``), side by
-side.
+"""Peak memory and wall time of ``formcheck analyze`` on large-frame clips (4K/8K phone
+video) with and without the pose pass's cap on the frame size (``pose.max_side_px``), and
+before and after a change to the code, side by side in one run.
 
-    python bench/large_frames.py CLIP [--scale 2] [--frames 90] [--caps 1920 0]
-                                      [--work DIR] [--video] [--nice 10]
+    python bench/large_frames.py CLIP [--scale 2 4] [--frames 90 30] [--caps 1920 0]
+                                      [--before OLD/src] [--work DIR] [--video] [--nice 10]
 
-``--scale S`` first writes ``WORK/<stem>_x<S>.mp4``: ``CLIP``'s first ``--frames`` frames
-(all with 0) scaled ``S`` times (area resampling down, cubic up), H.264 crf 18 at the clip's
-frame rate (kept and reused); without it ``CLIP`` is run as it is. Then, for each cap in
-``--caps`` (0: no cap), one ``formcheck analyze --no-html`` process (``--no-video`` unless
-``--video``) with ``--set pose.max_side_px=CAP``, this checkout's code (``PYTHONPATH`` = the
-``src`` beside this script); its peak resident memory is the process's own high-water mark
-(``VmHWM``, read every 50 ms until it exits). Prints per cap: frames, wall and CPU seconds,
-peak MiB, and the ratio of each to the first cap's; and whether the runs' reports agree
-(reps, findings' values, verdicts). Clips made from third-party footage stay outside the repository.
+``--scale S ...`` first writes ``WORK/<stem>_x<S>.mp4`` for each ``S``: ``CLIP``'s first
+``--frames`` frames (all with 0; one value for every scale, or one per scale) scaled ``S``
+times (area resampling down, cubic up), H.264 crf 18 at the clip's frame rate (kept and
+reused); without it ``CLIP`` is run as it is. Then, for each clip and each cap in ``--caps``
+(0: no cap), one ``formcheck analyze --no-html`` process (``--no-video`` unless ``--video``)
+with ``--set pose.max_side_px=CAP``, this checkout's code (``PYTHONPATH`` = the ``src``
+beside this script) and, with ``--before``, the same with that ``src`` (another checkout,
+e.g. ``git worktree add /tmp/old <commit>``); its peak resident memory is the process's own
+high-water mark (``VmHWM``, read every 50 ms until it exits). Prints per run: wall and CPU
+seconds, peak MiB, and the ratio of each to the clip's first run; whether the runs' reports
+agree (reps, findings' values, verdicts); and, with ``--before``, whether each cap's poses
+(every array of the saved ``.pose.npz``) are byte-identical before and after. Clips made from
+third-party footage stay outside the repository.
 """
 
 from __future__ import annotations
@@ -59,12 +63,13 @@ def scaled_copy(clip: Path, scale: float, frames: int, out: Path) -> Path:
     return out
 
 
-def run_once(clip: Path, cap: int, model: str, out: Path, video: bool, nice: int) -> dict:
+def run_once(clip: Path, cap: int, model: str, out: Path, video: bool, nice: int,
+             src: Path = SRC) -> dict:
     cmd = [sys.executable, "-m", "formcheck", "analyze", str(clip), "--out", str(out),
            "--model", model, "--no-html", "--set", f"pose.max_side_px={cap}"]
     if not video:
         cmd.append("--no-video")
-    env = dict(os.environ, PYTHONPATH=str(SRC))
+    env = dict(os.environ, PYTHONPATH=str(src))
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             preexec_fn=(lambda: os.nice(nice)) if nice else None)
@@ -96,7 +101,22 @@ def run_once(clip: Path, cap: int, model: str, out: Path, video: bool, nice: int
     report = next(out.glob("*.json"), None) if out.is_dir() else None
     data = json.loads(report.read_text()) if report is not None and code == 0 else {}
     return {"cap": cap, "rc": code, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_mib": hwm[0] / 1024.0, "report": data, "stderr": err[-400:]}
+            "peak_mib": hwm[0] / 1024.0, "report": data, "stderr": err[-400:],
+            "pose": next(out.glob("*.pose.npz"), None) if out.is_dir() else None}
+
+
+def same_poses(a: Path | None, b: Path | None) -> bool:
+    """Whether two saved poses hold byte-identical arrays (``meta``, the hashes and notes
+    beside them, aside)."""
+    import numpy as np
+
+    if a is None or b is None:
+        return False
+    with np.load(a) as x, np.load(b) as y:
+        names = sorted(set(x.files) - {"meta"})
+        return names == sorted(set(y.files) - {"meta"}) and all(
+            x[n].dtype == y[n].dtype and x[n].shape == y[n].shape
+            and x[n].tobytes() == y[n].tobytes() for n in names)
 
 
 def summary(report: dict) -> dict:
@@ -114,19 +134,34 @@ def summary(report: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("clip", type=Path)
-    ap.add_argument("--scale", type=float, default=0.0, help="run a copy scaled this much")
-    ap.add_argument("--frames", type=int, default=90, help="with --scale: frames copied (0 all)")
+    ap.add_argument("--scale", type=float, nargs="+", default=[],
+                    help="run a copy scaled this much (one per value)")
+    ap.add_argument("--frames", type=int, nargs="+", default=[90],
+                    help="with --scale: frames copied (0 all), one value or one per scale")
     ap.add_argument("--caps", type=int, nargs="+", default=[1920, 0])
+    ap.add_argument("--before", type=Path, help="another checkout's src to run beside this one")
     ap.add_argument("--model", default="full")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "formcheck-large")
     ap.add_argument("--video", action="store_true", help="also write the annotated video")
     ap.add_argument("--nice", type=int, default=0)
     args = ap.parse_args(argv)
+    if len(args.frames) not in (1, max(1, len(args.scale))):
+        ap.error("--frames takes one value or one per --scale")
     args.work.mkdir(parents=True, exist_ok=True)
-    clip = args.clip
+    clips = [args.clip]
     if args.scale:
-        clip = scaled_copy(clip, args.scale, args.frames,
-                           args.work / f"{clip.stem}_x{args.scale:g}.mp4")
+        counts = args.frames * len(args.scale) if len(args.frames) == 1 else args.frames
+        clips = [scaled_copy(args.clip, s, n, args.work / f"{args.clip.stem}_x{s:g}.mp4")
+                 for s, n in zip(args.scale, counts, strict=True)]
+    codes = [("before", args.before.resolve()), ("after", SRC)] if args.before else \
+        [("this", SRC)]
+    ok = True
+    for clip in clips:
+        ok = run_clip(clip, args, codes) and ok
+    return 0 if ok else 1
+
+
+def run_clip(clip: Path, args, codes: list[tuple[str, Path]]) -> bool:
     import av
 
     with av.open(str(clip)) as c:
@@ -134,22 +169,33 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{clip.name}: {s.width}x{s.height}, {s.frames} frames")
     rows = []
     for cap in args.caps:
-        row = run_once(clip, cap, args.model, args.work / f"out_cap{cap}", args.video,
-                       args.nice)
-        rows.append(row)
-        if row["rc"] != 0:
-            print(f"cap {cap}: exit {row['rc']}: {row['stderr']}")
+        for name, src in codes:
+            row = run_once(clip, cap, args.model, args.work / f"out_{clip.stem}_{name}_cap{cap}",
+                           args.video, args.nice, src)
+            row["code"] = name
+            rows.append(row)
+            if row["rc"] != 0:
+                print(f"{name} cap {cap}: exit {row['rc']}: {row['stderr']}")
     base = rows[0]
-    print(f"{'cap':>6} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'wall x':>7} {'peak x':>7}")
+    print(f"{'code':>7} {'cap':>6} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'wall x':>7} "
+          f"{'peak x':>7}")
     for r in rows:
-        print(f"{r['cap'] or 'none':>6} {r['wall_s']:8.1f} {r['cpu_s']:8.1f} "
+        print(f"{r['code']:>7} {r['cap'] or 'none':>6} {r['wall_s']:8.1f} {r['cpu_s']:8.1f} "
               f"{r['peak_mib']:9.0f} {r['wall_s'] / base['wall_s']:7.2f} "
               f"{r['peak_mib'] / base['peak_mib']:7.2f}")
     sums = [summary(r["report"]) for r in rows]
     for r, s in zip(rows, sums, strict=True):
-        print(f"cap {r['cap'] or 'none'}: {json.dumps(s)}")
-    print("reports agree" if all(s == sums[0] for s in sums) else "reports DIFFER")
-    return 0
+        print(f"{r['code']} cap {r['cap'] or 'none'}: {json.dumps(s)}")
+    agree = all(s == sums[0] for s in sums)
+    print("reports agree" if agree else "reports DIFFER")
+    if len(codes) == 2:
+        for cap in args.caps:
+            before, after = (r for r in rows if r["cap"] == cap)
+            same = same_poses(before["pose"], after["pose"])
+            agree = agree and same
+            print(f"cap {cap or 'none'}: poses before and after "
+                  f"{'byte-identical' if same else 'DIFFER'}")
+    return agree and all(r["rc"] == 0 for r in rows)
 
 
 if __name__ == "__main__":

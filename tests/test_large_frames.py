@@ -122,3 +122,56 @@ def test_extract_pose_records_the_posed_size_and_keys_reuse_by_it(tmp_path, pers
     assert cached_pose(person_clip, plain, str(lite_model), source_sha256=sha,
                        max_side=480) is None
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_large_clips_scene_level_is_read_after_the_pose_pass_closes_its_decoder(
+        monkeypatch, person_clip, lite_model):
+    """Beyond the cap the scene level's own full-size decoder never runs beside the pose
+    pass's (at 8K each held hundreds of MB of reference pictures): it starts once the pose
+    pass's source is closed, and gives the level it gave beside it."""
+    import formcheck.pose.scene_level as sl
+    from formcheck.io.video import FileSource
+    from formcheck.pipeline import extract_pose
+
+    events: list[str] = []
+    real_level, real_close = sl.level_of_file, FileSource.close
+
+    def level(*args, **kwargs):
+        events.append("level")
+        return real_level(*args, **kwargs)
+
+    def close(self):
+        events.append("closed")
+        return real_close(self)
+
+    monkeypatch.setattr(sl, "level_of_file", level)
+    monkeypatch.setattr(FileSource, "close", close)
+    capped = extract_pose(person_clip, str(lite_model), max_side=480, segments=False)
+    assert events.index("level") > events.index("closed")
+    assert capped.extra[sl.EXTRA_KEY] == real_level(person_clip).as_extra()
+
+
+def test_a_large_frames_decoder_holds_its_pictures_within_a_budget(monkeypatch, tmp_path):
+    """Frame threads each hold a picture: beyond ``DECODE_THREADS_BUDGET_BYTES`` of them the
+    decoder gets fewer threads (8K: 2 whatever the cores), and decodes the same pictures."""
+    from formcheck.io import video
+    from formcheck.io.video import FileSource, VideoSink, decode_threads
+
+    assert decode_threads(7680, 4320, cores=16) == 2
+    assert decode_threads(7680, 4320, cores=1) == 0  # FFmpeg's own choice fits
+    assert decode_threads(3840, 2160, cores=16) == 10
+    assert decode_threads(1920, 1080, cores=16) == 0
+    path = tmp_path / "c.mp4"
+    rng = np.random.default_rng(3)
+    with VideoSink(path, 64, 48, 10.0) as sink:
+        for i in range(12):
+            sink.write(rng.integers(0, 255, (48, 64, 3), np.uint8), i / 10.0)
+    with FileSource(path) as src:
+        plain = [f.image for f in src]
+    monkeypatch.setattr(video, "DECODE_THREADS_BUDGET_BYTES", 64 * 48 * 3 // 2)
+    with FileSource(path) as src:
+        assert src._stream.codec_context.thread_count == 1
+        bounded = [f.image for f in src]
+    assert len(bounded) == len(plain) == 12
+    for a, b in zip(bounded, plain, strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -187,3 +187,32 @@ def test_estimators_starting_together_leave_stderr_where_it_was():
         t.join()
     after = os.fstat(2)
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+def test_a_segments_decoder_keeps_its_frame_threads_within_the_budget(tmp_path, monkeypatch):
+    """Segments decode at full size side by side: each decoder's frame threads are held to
+    the same picture budget as the one pass's, and decode the same frames."""
+    import threading
+
+    from formcheck.io import video
+    from formcheck.pose.segments import _decode_span
+
+    clip = _noise_clip(tmp_path / "b.mp4", 16.0)
+    plan = plan_segments(clip, min_segment_s=5.0, target_segment_s=3.0, max_segments=16,
+                         warmup_s=1.0)
+    seg = plan.segments[1]
+    plain = list(_decode_span(clip, seg, 0, threading.Event()))
+    sizes: list[tuple[int, int]] = []
+    real = video.decode_threads
+
+    def threads(width, height, cores=None):
+        sizes.append((width, height))
+        return real(width, height, cores)
+
+    monkeypatch.setattr(video, "decode_threads", threads)
+    monkeypatch.setattr(video, "DECODE_THREADS_BUDGET_BYTES", 64 * 48 * 3 // 2)
+    bounded = list(_decode_span(clip, seg, 0, threading.Event()))
+    assert sizes == [(64, 48)]
+    assert [p for p, _, _ in bounded] == [p for p, _, _ in plain]
+    for (_, _, a), (_, _, b) in zip(bounded, plain, strict=True):
+        np.testing.assert_array_equal(a, b)

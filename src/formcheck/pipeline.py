@@ -120,6 +120,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     from formcheck.pose.estimator import (
         PoseEstimator,
         SequenceBuilder,
+        posed_size,
         prepare_frames,
         run_estimator,
     )
@@ -140,14 +141,17 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         # inference.
         source_sha = hasher.submit(file_sha256, video)
         model_sha = hasher.submit(file_sha256, resolved.path)
-        # The camera's roll from the scene's straight lines (a few keyframes), beside it too.
-        scene_level = hasher.submit(level_of_file, video, info.rotation)
+        if max_side is None:
+            max_side = _default_max_side()
+        # The camera's roll from the scene's straight lines (a few keyframes), beside it too;
+        # for frames beyond the cap (4K, 8K), after it instead: its own decoder's reference
+        # frames at full size beside the pose pass's were half a GB more at 8K.
+        beside = posed_size(info.width, info.height, max_side) == (info.width, info.height)
+        scene_level = hasher.submit(level_of_file, video, info.rotation) if beside else None
         if progress_for is not None:
             progress = progress_for(info.frame_count or None)
         # Frames are decoded straight to RGB and copied into MediaPipe images in the decode
         # thread; only inference runs here; results are kept as flat arrays, never frames.
-        if max_side is None:
-            max_side = _default_max_side()
 
         def make_estimator():
             return PoseEstimator(resolved.path, back_profile=back_profile, person=person,
@@ -185,7 +189,10 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         seq.extra["pose_segments_s"] = plan.boundaries_s()
     seq.extra["source_sha256"] = source_sha.result()
     seq.extra["model_sha256"] = model_sha.result()
-    seq.extra[SCENE_LEVEL_KEY] = scene_level.result().as_extra()
+    # Large frames: read once the pose pass's decoder is closed, so the two never coexist.
+    level = scene_level.result() if scene_level is not None else level_of_file(video,
+                                                                                 info.rotation)
+    seq.extra[SCENE_LEVEL_KEY] = level.as_extra()
     seq.extra["pose_pass"] = POSE_PASS_VERSION
     record_posed_at(seq, max_side)
     return seq

@@ -178,11 +178,15 @@ def _decode_span(path: Path, seg: Segment, rotation: int, stop: threading.Event)
     """The frames of ``seg`` from its warm-up on, as ``(pts, t_s, rgb)``, upright."""
     import av
 
+    from formcheck.io import video
     from formcheck.io.video import _rotate as rotate_image
 
     with av.open(str(path), mode="r") as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        # Each segment decodes at full size beside the others: frame threads within the same
+        # budget as the one pass's (``FileSource``).
+        stream.codec_context.thread_count = video.decode_threads(stream.width, stream.height)
         tb = float(stream.time_base)
         size = (stream.codec_context.width, stream.codec_context.height)
         if seg.seek_pts is not None:
