@@ -285,9 +285,10 @@ class PoseConfig:
     #: area-averaged) before the pose model, the back outline's mask and the torso's flow read
     #: them; every pixel position is mapped back to the source frame's pixels, and the
     #: annotated video keeps the source size. The model itself reads 256x256, so a 4K frame
-    #: holds nothing more for it: `formcheck analyze --no-video` on a 3840x2160 clip peaked at
-    #: 802 MiB against 992 without the cap, 8K at 1663 against 2590, with the same findings
-    #: (bench/large_frames.py). 0: never scaled; else at least 480.
+    #: holds nothing more for it: `formcheck analyze --no-video` on a 3840x2160 clip (90
+    #: frames) peaked at 714 MiB against 998 without the cap, 7680x4320 (30) at 1467 against
+    #: 2488, with the same findings (bench/large_frames.py, session 25). 0: never scaled; else
+    #: at least 480.
     max_side_px: int = 1920
 
 
