@@ -653,9 +653,10 @@ def test_a_fault_judged_in_only_some_reps_says_so_on_the_batch_page(tmp_path):
     assert table[0]["rounded_back_judged_reps"] == "1"
 
 
-def _a_clip_analysed_once(tmp_path):
+def _a_clip_analysed_once(tmp_path, *, source_path: bool = False, **fields):
     """A six-frame clip analysed once by a batch task from a saved pose (no model needed):
-    its job, its video and the output folder."""
+    its job, its video and the output folder. ``fields`` go to its ``ClipJob``;
+    ``source_path``: the job names the video's path as its source path."""
     from test_robust_inputs import make_seq
 
     from formcheck.batch.task import ClipJob, run_clip
@@ -672,7 +673,8 @@ def _a_clip_analysed_once(tmp_path):
     make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
     job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
                   model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
-                  saved_pose_only=True)
+                  saved_pose_only=True, **fields,
+                  **({"source_path": str(video)} if source_path else {}))
     assert run_clip(job, video, out).status == ANALYSED
     return job, video, out
 
@@ -737,24 +739,9 @@ def test_reanalyze_of_a_clip_moved_away_keeps_its_earlier_results_and_says_why(t
     """QA (session 25): `reanalyze` after a clip was moved failed it with "cannot read …: No
     such file or directory", and its index row went empty though its earlier report and page
     were whole in the folder. The row keeps them, saying whose, and why the clip failed."""
-    from test_robust_inputs import make_seq
 
-    from formcheck.batch.task import ClipJob, run_clip
-    from formcheck.io.video import VideoSink
-    from formcheck.outputs import output_paths
 
-    video = tmp_path / "in" / "lift.mp4"
-    video.parent.mkdir()
-    with VideoSink(video, 64, 48, 30.0) as sink:
-        for i in range(6):
-            sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
-    out = tmp_path / "out"
-    out.mkdir()
-    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
-    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
-                  model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
-                  saved_pose_only=True, write_video=False, source_path=str(video))
-    assert run_clip(job, video, out).status == ANALYSED
+    job, video, out = _a_clip_analysed_once(tmp_path, write_video=False, source_path=True)
     video.rename(tmp_path / "elsewhere.mp4")
     proc = run_cli("reanalyze", str(out), "--quiet")
     assert proc.returncode == 11, proc.stderr

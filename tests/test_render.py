@@ -774,6 +774,21 @@ def _head_and_torso_box(seq: PoseSequence, index: int) -> tuple[float, float, fl
     return (*pts.min(axis=0), *pts.max(axis=0))
 
 
+def _panel_recorder(rects: list) -> type:
+    """An ``OverlayRenderer`` that appends each panel it draws, ``(text, (x0, y0, x1, y1))``,
+    to ``rects``."""
+
+    class Recording(OverlayRenderer):
+        def _panel_box(self, frame, text, x, y, *args, upward=False, right=False, **kw):
+            bw, bh = super()._panel_box(frame, text, x, y, *args, upward=upward, right=right,
+                                        **kw)
+            x0, y0 = x - bw if right else x, y - bh if upward else y
+            rects.append((text, (x0, y0, x0 + bw, y0 + bh)))
+            return bw, bh
+
+    return Recording
+
+
 @pytest.mark.parametrize("size, dy", [
     ((166, 360), 0),    # the lifter high in the frame: the banners go under him
     ((240, 426), 0),
@@ -788,14 +803,7 @@ def test_a_narrow_frames_banners_and_notices_keep_off_the_head_and_torso(size, d
     seq = make_sequence(*size)
     seq = _shifted(seq, 0.0, dy)
     rects: list[tuple[str, tuple[int, int, int, int]]] = []
-
-    class Recording(OverlayRenderer):
-        def _panel_box(self, frame, text, x, y, *args, upward=False, right=False, **kw):
-            bw, bh = super()._panel_box(frame, text, x, y, *args, upward=upward, right=right,
-                                        **kw)
-            x0, y0 = x - bw if right else x, y - bh if upward else y
-            rects.append((text, (x0, y0, x0 + bw, y0 + bh)))
-            return bw, bh
+    Recording = _panel_recorder(rects)
 
     from formcheck.report import Notice
 
@@ -831,14 +839,7 @@ def test_a_narrow_frames_rep_counter_keeps_off_a_head_at_the_top(size, dy):
     notices still keep off them."""
     seq = _shifted(make_sequence(*size), 0.0, dy)
     rects: list[tuple[str, tuple[int, int, int, int]]] = []
-
-    class Recording(OverlayRenderer):
-        def _panel_box(self, frame, text, x, y, *args, upward=False, right=False, **kw):
-            bw, bh = super()._panel_box(frame, text, x, y, *args, upward=upward, right=right,
-                                        **kw)
-            x0, y0 = x - bw if right else x, y - bh if upward else y
-            rects.append((text, (x0, y0, x0 + bw, y0 + bh)))
-            return bw, bh
+    Recording = _panel_recorder(rects)
 
     r = Recording(make_report(), seq, make_series(seq))
     from formcheck.render.overlay import _Layout
