@@ -142,7 +142,7 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
         source_sha = hasher.submit(file_sha256, video)
         model_sha = hasher.submit(file_sha256, resolved.path)
         if max_side is None:
-            max_side = _default_max_side()
+            max_side = pose_max_side()
         # The camera's roll from the scene's straight lines (a few keyframes), beside it too;
         # for frames beyond the cap (4K, 8K), after it instead: its own decoder's reference
         # frames at full size beside the pose pass's were half a GB more at 8K.
@@ -198,16 +198,14 @@ def extract_pose(video: str | Path, model: str | None = None, *, back_profile: b
     return seq
 
 
-def _default_max_side() -> int:
-    from formcheck.pose.estimator import DEFAULT_MAX_SIDE_PX
-
-    return DEFAULT_MAX_SIDE_PX
-
-
 def pose_max_side(config=None) -> int:
     """The pose pass's cap on the frame size under ``config`` (None: the defaults'), which
     ``formcheck analyze``, batch, check and live all pose frames under."""
-    return config.pose.max_side_px if config is not None else _default_max_side()
+    if config is not None:
+        return config.pose.max_side_px
+    from formcheck.pose.estimator import DEFAULT_MAX_SIDE_PX
+
+    return DEFAULT_MAX_SIDE_PX
 
 
 def record_posed_at(seq: PoseSequence, max_side: int) -> None:
@@ -229,7 +227,7 @@ def posed_at_matches(seq: PoseSequence, max_side: int | None = None) -> bool:
     from formcheck.pose.estimator import posed_size
 
     if max_side is None:
-        max_side = _default_max_side()
+        max_side = pose_max_side()
     width, height = seq.width, seq.height
     want = posed_size(width, height, max_side)
     got = seq.extra.get(POSED_AT_KEY)
@@ -243,20 +241,19 @@ def _run_segments(video: Path, plan, rotation: int, make_estimator, back_profile
     """``plan``'s segments on ``workers`` threads, merged in order as each finishes: returns
     ``(builder, people summary)``, or None when a segment could not vouch for its frames (the
     caller then runs one pass)."""
-    import os
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     import av
 
     from formcheck.errors import VideoDecodeError
+    from formcheck.io.video import usable_cores
     from formcheck.pose.estimator import SequenceBuilder
     from formcheck.pose.people import PersonSelector
     from formcheck.pose.segments import SegmentFailed, SharedProgress, run_segment
 
     segs = plan.segments
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else (os.cpu_count() or 1)
+        workers = usable_cores()
     workers = max(1, min(int(workers), len(segs)))
     shared = SharedProgress(done=[0] * len(segs))
     merged = SequenceBuilder(back_profile=back_profile,

@@ -124,8 +124,8 @@ def value_text(f: Finding, unit: str | None = None) -> str:
     (``20.8°``), or ``more than 50°`` for an estimate past the range it was checked on
     (``Finding.unchecked_value``; ``value`` then holds that bound)."""
     unit = f.unit if unit is None else unit
-    if f.unchecked_value is not None:
-        return f"more than {format_limit(f.value, unit)}"
+    if f.unchecked_value is not None:  # ``value`` holds the checked range's end
+        return format_reading(f.unchecked_value, unit, checked_to=f.value)
     return format_value(f.value, unit, f.threshold)
 
 

@@ -41,13 +41,19 @@ OUTPUT_TIME_BASE = Fraction(1, 90_000)
 DECODE_THREADS_BUDGET_BYTES = 128 << 20
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def decode_threads(width: int, height: int, cores: int | None = None) -> int:
     """Decode threads for ``width`` x ``height`` pictures: 0 (FFmpeg's choice: a thread per
     core, and one) where that many frames fit ``DECODE_THREADS_BUDGET_BYTES``, else as many as
     fit (at least 1). A YUV 4:2:0 picture is 1.5 bytes a pixel."""
     if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else (os.cpu_count() or 1)
+        cores = usable_cores()
     fit = max(1, int(DECODE_THREADS_BUDGET_BYTES // max(1, int(width * height * 1.5))))
     return 0 if fit >= cores + 1 else fit
 

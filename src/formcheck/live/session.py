@@ -297,6 +297,20 @@ def replay_skipped(source: Source | None, first: int = 0, last: int | None = Non
     return between(first, last if last is not None else 1 << 62)
 
 
+def _session_frames(session) -> tuple[int, int, int]:
+    """The session's frames so far: read, dropped, and of both those a realtime replay
+    skipped. A camera's frames sent before the loop took its first were skipped while the
+    models loaded, not dropped by a loop that could not keep up: left out. A realtime
+    replay's frames skipped (decoded too late) were read from the file and never analysed:
+    counted as dropped, and said apart (``SessionStats.skipped``)."""
+    grabber = session.grabber
+    early = session.is_camera and not grabber.lockstep and session._first_seq is not None
+    loading = session._first_seq if early else 0
+    replay = replay_skipped(session.source)
+    return (grabber.read_count - loading + replay,
+            max(0, grabber.dropped - loading) + replay, replay)
+
+
 class LiveSession:
     """Runs one live session on ``source`` until quit, Ctrl-C or the source's end."""
 
@@ -416,14 +430,7 @@ class LiveSession:
                 self.window.close()
         self._end_set()
         self._finish_writing(stopped)
-        # The frames a camera sent before the loop took its first were skipped while the
-        # models loaded, not dropped by a loop that could not keep up.
-        skipped = self._first_seq if early and self._first_seq is not None else 0
-        # A realtime replay's frames skipped (decoded too late) were read from the file and
-        # never analysed: counted as dropped, and said apart.
-        self.stats.skipped = replay_skipped(self.source)
-        self.stats.read = self.grabber.read_count - skipped + self.stats.skipped
-        self.stats.dropped = self.grabber.dropped - skipped + self.stats.skipped
+        self.stats.read, self.stats.dropped, self.stats.skipped = _session_frames(self)
         self.stats.reconnects = self.grabber.reconnects
         wav = self.cues.close() if self.cues is not None else None
         return SessionResult(sets=self.sets, stats=self.stats, error=self.grabber.error,
@@ -617,11 +624,7 @@ class LiveSession:
         if cur is not None and cur.last_index >= cur.first_index:
             sent = cur.last_index - cur.first_index + 1
             return f"{(sent - len(cur.growing)) / sent:.0%} dropped in set"
-        skipped = self._first_seq if (self.is_camera and not self.grabber.lockstep
-                                      and self._first_seq is not None) else 0
-        replay = replay_skipped(self.source)
-        read = self.grabber.read_count - skipped + replay
-        dropped = max(0, self.grabber.dropped - skipped) + replay
+        read, dropped, _ = _session_frames(self)
         return f"{dropped / max(1, read):.0%} dropped in session"
 
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:

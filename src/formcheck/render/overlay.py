@@ -863,6 +863,15 @@ class OverlayRenderer:
         return (height - lay.margin - gh < body[3] + lay.line
                 and top + gh + lay.pad <= body[1] - lay.line)
 
+    def _narrow_bottom(self, index: int, lay: _Layout, width: int, height: int) -> int:
+        """The lowest row a narrow frame's panels may reach: above the gauge where it spans
+        the bottom, else the frame's margin."""
+        bottom = height - lay.margin
+        gauge = self.gauge_series_at(index)
+        if gauge is not None and not self.narrow_gauge_on_top(index, lay, width, height):
+            bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
+        return bottom
+
     def narrow_counter_place(self, index: int, lay: _Layout, width: int, height: int,
                              top: int, text: str) -> tuple[int, int]:
         """Where a narrow frame's rep counter goes (its top-left corner): top-left unless it
@@ -883,10 +892,7 @@ class OverlayRenderer:
         xr = width - lay.margin - bw
         if not _overlaps((xr, top, xr + bw, top + bh), rect):
             return xr, top
-        bottom = height - lay.margin
-        gauge = self.gauge_series_at(index)
-        if gauge is not None and not self.narrow_gauge_on_top(index, lay, width, height):
-            bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
+        bottom = self._narrow_bottom(index, lay, width, height)
         if bottom - bh >= rect[3] + lay.pad:
             return x, bottom - bh
         return x, top
@@ -908,11 +914,7 @@ class OverlayRenderer:
                    for t in texts)
         if top + tall - lay.pad <= b0:
             return top
-        bottom = height - lay.margin
-        gauge = self.gauge_series_at(index)
-        if gauge is not None and not self.narrow_gauge_on_top(index, lay, width, height):
-            bottom -= lay.pad + self.gauge_height(gauge, index, lay, width)
-        low = bottom - reserve - tall
+        low = self._narrow_bottom(index, lay, width, height) - reserve - tall
         if low >= b1:
             return low
 
