@@ -32,7 +32,7 @@ def live(
     model: Annotated[str | None, typer.Option(
         help="Pose model: lite, full, heavy or a path to a .task bundle. full is the default "
         "(where it cannot keep up, frames are dropped and the back is still judged); lite "
-        "keeps up but on its poses rounding and the twist are not judged, on heavy's none of "
+        "keeps up but on its poses rounding and the twist are not assessable, on heavy's none of "
         "the three (measured false warnings).")] = "full",
     exercise: Annotated[str, typer.Option(
         help="auto, squat, deadlift or row.")] = "auto",

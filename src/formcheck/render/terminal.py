@@ -13,6 +13,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     THROUGH,
     VIEW_CONFIDENCE,
+    capitalized,
     caveats,
     cell_status,
     estimate_how,
@@ -24,7 +25,14 @@ from formcheck.render._common import (
     value_text,
     worst,
 )
-from formcheck.report import FAULTS, Estimate, Report, counted, finding_span
+from formcheck.report import (
+    FAULTS,
+    NOT_ASSESSABLE_WORDS,
+    Estimate,
+    Report,
+    counted,
+    finding_span,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -84,8 +92,9 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
     else:
         console.print(Text("No findings.", style="green"))
 
-    for title, rows, fallback in (("Not judged", not_judged(report), "no reason given"),
-                                  ("Caveats", caveats(report), "")):
+    for title, rows, fallback in (
+            (capitalized(NOT_ASSESSABLE_WORDS), not_judged(report), "no reason given"),
+            ("Caveats", caveats(report), "")):
         if rows:
             console.print(Text(title, style="bold"))
             grid = _hanging_grid(tagged=False)
@@ -137,5 +146,5 @@ def _cell(report: Report, fault: str, rep: int | None):
     if st.kind == THROUGH:  # not this rep's grade: not in a grade's colour
         return Text(through_text(st), style=_STYLE[THROUGH])
     if st.kind == NOT_ASSESSABLE:
-        return Text("not assessable", style=_STYLE[NOT_ASSESSABLE])
+        return Text(NOT_ASSESSABLE_WORDS, style=_STYLE[NOT_ASSESSABLE])
     return Text("ok", style=_STYLE["ok"])
