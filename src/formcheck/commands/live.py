@@ -143,7 +143,7 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
     opts = LiveOptions(out_dir=out, model=model, exercise=None if exercise == "auto" else
                        exercise, config=cfg, record=record, headless=headless, sound=sound,
                        voice=voice, cue_wav=cue_wav, settings=settings, stem=stem,
-                       person=person)
+                       person=person, config_file=config, set_values=tuple(set_ or ()))
     try:
         session = LiveSession(src, opts, is_camera=is_camera, lockstep=lockstep,
                               replay_path=source, window=window,
