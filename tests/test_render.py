@@ -1356,7 +1356,8 @@ def test_terminal_summary_lists_everything():
     (replace(make_report(findings=()), exercise=Estimate("squat", 1.0, source="user")),
      ["squat (set by you)", "No findings.", "Not assessable"], ["severe"]),
     (make_report(findings=(_finding("jerky_twist", None, 0.1, 0.3, "mild"),)),
-     ["out", "mild 1.0°", "mild     Rep None: jerky_twist"], ["No findings."]),
+     ["Outside the counted reps │", "mild 1.0°", "mild     Rep None: jerky_twist"],
+     ["No findings."]),
 ])
 def test_terminal_summary_variants(report, expect, absent):
     text = _summary_text(report, {})

@@ -28,6 +28,7 @@ from formcheck.render._common import (
 from formcheck.report import (
     FAULTS,
     NOT_ASSESSABLE_WORDS,
+    OUTSIDE_REPS_WORDS,
     Estimate,
     Report,
     counted,
@@ -75,7 +76,9 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
         for rep in report.reps:
             table.add_row(str(rep.index), *(_cell(report, f, rep.index) for f in FAULTS))
         if any(f.rep is None for f in report.findings):
-            table.add_row("out", *(_cell(report, f, None) for f in FAULTS))
+            # The page's row name (``OUTSIDE_REPS_WORDS``), where the terminal said "out".
+            table.add_row(capitalized(OUTSIDE_REPS_WORDS),
+                          *(_cell(report, f, None) for f in FAULTS))
         console.print(table)
     else:
         console.print(Text("No reps were counted.", style="dim"))
