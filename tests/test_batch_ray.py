@@ -1,7 +1,9 @@
 """The Ray engine when things go wrong, as the local engine: a clip whose worker process dies
-is tried as often (``MAX_WORKER_DEATHS``) and fails with the same line, and Ray's own messages
+(a crash, or killed by Ray's memory monitor) is tried as often (``MAX_WORKER_DEATHS``), with
+the same note when it is run again, and fails with the same line, and Ray's own messages
 about the dead worker stay off the user's terminal. Ray runs on loopback in a child process
-(whose task kills its own worker with ``os._exit``, as a crash in native code would)."""
+(whose task kills its own worker with ``os._exit``, as a crash in native code would, or
+holds memory past a memory monitor's threshold set low)."""
 
 from __future__ import annotations
 
@@ -63,13 +65,14 @@ print(json.dumps({"results": [[r.key, r.status, r.error] for r in results],
 '''
 
 
-def _run_script(tmp_path: Path, text: str, folder: Path) -> subprocess.CompletedProcess:
+def _run_script(tmp_path: Path, text: str, folder: Path,
+                env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run ``text`` as a script with this checkout's formcheck and a Ray of its own."""
     script = tmp_path / "script.py"
     script.write_text(text)
     ray_tmp = Path(tempfile.mkdtemp(prefix="fc-rt-"))  # short: Ray's socket paths
     env = {**os.environ, "RAY_TMPDIR": str(ray_tmp), "PYTHONPATH": os.pathsep.join(
-        p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p)}
+        p for p in (str(REPO / "src"), os.environ.get("PYTHONPATH")) if p), **(env_extra or {})}
     env.pop("FORMCHECK_DEBUG", None)
     try:
         proc = subprocess.run([sys.executable, str(script), str(folder)], capture_output=True,
@@ -82,7 +85,7 @@ def _run_script(tmp_path: Path, text: str, folder: Path) -> subprocess.Completed
 
 def test_a_clip_whose_ray_worker_dies_is_tried_as_often_as_locally(tmp_path):
     pytest.importorskip("ray")
-    from formcheck.batch.engines import MAX_WORKER_DEATHS
+    from formcheck.batch.engines import MAX_WORKER_DEATHS, rerun_note
 
     tries = tmp_path / "tries"
     tries.mkdir()
@@ -99,9 +102,88 @@ def test_a_clip_whose_ray_worker_dies_is_tried_as_often_as_locally(tmp_path):
     assert out["results"][1] == [
         "always", "failed", f"the worker process died {MAX_WORKER_DEATHS} times while "
         "analysing this clip (out of memory, or a crash in the pose model)"]
-    # stderr: the batch's one line per clip, none of Ray's
-    assert [line.split()[0] for line in proc.stderr.splitlines()] == ["ok", "FAILED"], \
+    # stderr: the batch's one line per clip and, for each clip run again, the local engine's
+    # note (session 26: Ray ran it again and said nothing), none of Ray's
+    lines = proc.stderr.splitlines()
+    assert lines.count(rerun_note(1)) == 2, proc.stderr
+    assert [line.split()[0] for line in lines if line != rerun_note(1)] == ["ok", "FAILED"], \
         proc.stderr
+
+
+_OOM_SCRIPT = r'''
+import json, sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from formcheck.batch import engines
+from formcheck.batch.monitor import result_line
+
+tries = Path(sys.argv[1])
+
+
+def hungry_task(job, video_name, video_bytes, pose_bytes):
+    """Holds memory past the memory monitor's threshold until its worker is killed."""
+    import time
+    held = bytearray(64 * 1024 * 1024)
+    time.sleep(60)
+    return held
+
+
+class Lines:
+    def started(self, key): ...
+    def total(self, key, frames): ...
+    def frames(self, key, done): ...
+    def note(self, text): print(text, file=sys.stderr)
+    def finished(self, result): print(result_line(result), file=sys.stderr)
+
+
+import ray
+
+raised = []
+ray_get = ray.get
+
+
+def get(*args, **kwargs):  # what each try's ray.get raised, as the engine sees it
+    try:
+        return ray_get(*args, **kwargs)
+    except Exception as exc:
+        raised.append(type(exc).__name__)
+        raise
+
+
+ray.get = get
+engines._ray_task = hungry_task
+video = tries / "clip.mp4"
+video.write_bytes(b"bytes")
+items = [engines.WorkItem(job=SimpleNamespace(key="big", stem="big", force=True),
+                          video=video, out_dir=tries)]
+results, interrupted = engines.run_ray(items, 1, Lines())
+print(json.dumps({"results": [[r.key, r.status, r.error] for r in results], "raised": raised}))
+'''
+
+
+def test_a_clip_killed_by_rays_memory_monitor_is_said_as_a_local_worker_killed_for_memory(
+        tmp_path):
+    """Session 26: a task Ray's memory monitor killed was retried by Ray itself (its own count,
+    with a growing wait: 3 tries in 11 minutes, still going) with no word on the terminal; its
+    last kill would have read "the Ray task failed (OutOfMemoryError: 1 worker(s) were killed
+    due to the node running low on memory …)". It is now a worker death, as the local
+    engine's kernel kill is: run again once, noted, then the local engine's line."""
+    pytest.importorskip("ray")
+    from formcheck.batch.engines import MAX_WORKER_DEATHS, rerun_note
+
+    tries = tmp_path / "tries"
+    tries.mkdir()
+    proc = _run_script(tmp_path, _OOM_SCRIPT, tries, {
+        "RAY_memory_usage_threshold": "0.001", "RAY_min_memory_free_bytes": "-1",
+        "RAY_memory_monitor_refresh_ms": "100"})
+    out = json.loads(proc.stdout)
+    assert out["raised"] == ["OutOfMemoryError"] * MAX_WORKER_DEATHS
+    assert out["results"] == [[
+        "big", "failed", f"the worker process died {MAX_WORKER_DEATHS} times while "
+        "analysing this clip (out of memory, or a crash in the pose model)"]]
+    assert proc.stderr.splitlines()[0] == rerun_note(1), proc.stderr
+    assert proc.stderr.splitlines()[1].split()[0] == "FAILED", proc.stderr
 
 
 _CTRL_C_SCRIPT = r'''

@@ -932,8 +932,15 @@ def test_the_rebuild_hint_names_the_files_analyze_writes_and_replaces_none(tmp_p
                                           "clip.report.json")}
     for path in kept.values():
         path.write_bytes(b"live's own")
-    session = SimpleNamespace(opts=LiveOptions(out_dir=out, model=str(lite_model)),
-                              replay_path=person_clip)
+    # The set's --config and --set go with it (session 26: the hint left them out, so the
+    # files it made were judged with the defaults): the file's 50 frames needed, where by
+    # default 10 do, and each --set as given.
+    config = tmp_path / "my settings.toml"
+    config.write_text("[assess]\nmin_frames = 50\n")
+    sets = ("assess.min_duration_s=0.5", "rounded_back.judge_lite_poses=true")
+    session = SimpleNamespace(opts=LiveOptions(
+        out_dir=out, model=str(lite_model), config_file=config, set_values=sets),
+        replay_path=person_clip)
     cur = SimpleNamespace(stem="clip-set2")
     hint = LiveSession._rebuild_hint(session, cur, ["recording", "pose"], out)
     command = hint.split("`")[1]
@@ -944,10 +951,15 @@ def test_the_rebuild_hint_names_the_files_analyze_writes_and_replaces_none(tmp_p
     before = {p.name for p in out.iterdir()}
     argv = shlex.split(command)
     assert argv[:2] == ["formcheck", "analyze"]
+    assert [argv[k + 1] for k, a in enumerate(argv) if a == "--set"] == list(sets)
+    assert argv[argv.index("--config") + 1] == str(config)
     proc = run_cli(*argv[1:], "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert {p.name for p in out.iterdir()} - before == {*names, "clip-set2.recording.pose.npz"}
     assert all(p.read_bytes() == b"live's own" for p in kept.values())
+    made = json.loads((out / names[0]).read_text())
+    assert all("(needs 50)" in a["reason"] for a in made["assessable"] if a["rep"] is None), \
+        made["assessable"]
     # a file replayed without --record: its outputs are named after the file, as set 1's
     whole = LiveSession._rebuild_hint(session, cur, ["pose"], out)
     assert f"--out {shlex.quote(str(out / 'clip-set2-whole-file'))} " in whole

@@ -276,8 +276,9 @@ def test_not_assessable_back_is_grey(setup):
     assert green_mask(box).sum() == 0 and red_mask(box).sum() == 0
     grey = (np.abs(box.astype(int) - 165).max(axis=-1) < 12)
     assert grey.sum() > 50
-    assert r.notices_at(i) == ("rounded back not judged: side view needed to judge back rounding",
-                               "over-arched lower back not judged: side view needed")
+    assert r.notices_at(i) == (
+        "rounded back not assessable: side view needed to judge back rounding",
+        "over-arched lower back not assessable: side view needed")
 
 
 # ---------------------------------------------------------------------------- visibility, NaN
@@ -627,6 +628,12 @@ def test_a_picture_cut_notice_on_a_narrow_frame_keeps_its_times():
         assert not lines[-1].endswith("…"), lines
         drawn.clear()
         r.draw(black(seq), 100)
+        if size == (166, 360):
+            # Session 26: beside "Not assessable: jerky twist" (two lines at 166 px, where "Not
+            # judged: jerky twist" took one) the note would reach into the torso: the line
+            # saying what was left out stands for it, clear of the head and torso.
+            assert want not in drawn and "1 note: see the report" in drawn, drawn
+            continue
         assert want in drawn, (size, drawn)
         if size == (166, 500):  # no room outside the head and torso: what is left out, said
             r = Recording(report, replace(seq, height=360), make_series(seq))
@@ -681,9 +688,10 @@ def test_a_twist_banners_short_form_names_its_side():
 
 def test_a_narrow_frame_keeps_every_number_whole_and_most_of_the_lifter_clear():
     """QA session 7 (a 166x360 deadlift clip): the gauge read "Back flexion past a…" and
-    "now 66…", and a caveat column and "not judged" notices covered most of the lifter.
+    "now 66…", and a caveat column and "not judged" (now "not assessable") notices covered
+    most of the lifter.
     A narrow frame now shows the gauge across the bottom with the fault's name and the whole
-    reading, one "not judged" panel naming the faults, and no caveats (their full words are
+    reading, one "not assessable" panel naming the faults, and no caveats (their full words are
     on the page, JSON, CSV and terminal)."""
     from formcheck.render._text import text_size
     from formcheck.render.overlay import _Layout
@@ -713,16 +721,19 @@ def test_a_narrow_frame_keeps_every_number_whole_and_most_of_the_lifter_clear():
         assert ("now " + format_value(v, "deg")) in reading if np.isfinite(v) else True
         assert "limit 12°" in reading
         notice = r.narrow_notice_at(i)
-        assert notice is not None and notice.startswith("Not judged: ") and "jerky twist" in notice
+        assert notice is not None and notice.startswith("Not assessable: ")
+        assert "jerky twist" in notice
         assert not r.wrap(notice, r.notice_px(lay), seq.width - 2 * lay.margin, lay, False,
                           r.style.notice_max_lines)[0][-1].endswith("…")
     assert r.narrow(seq.width, lay) and not r.narrow(640, lay)
     i = frame_at(seq, 5.2)  # rep 3: two faults not judged, one panel
-    assert r.narrow_notice_at(i) == "Not judged: over-arched lower back, jerky twist"
+    assert r.narrow_notice_at(i) == "Not assessable: over-arched lower back, jerky twist"
     # Share of the frame under panels (the layout before: 42%, 54%, 55%; 51% with the banner
-    # off the lifter, where before it partly hid him), and the torso
-    # clear of them, a banner's too (QA session 25: it went under the lifter).
-    for time_s, most in ((1.2, 0.35), (3.25, 0.5), (5.2, 0.52)):
+    # off the lifter, where before it partly hid him; since session 26 36% and 53% at 1.2 s
+    # and 3.25 s, 32% and 50% before, where "Not assessable: jerky twist" takes two lines and
+    # "Not judged: …" took one), and the torso clear of them, a banner's too (QA session 25:
+    # it went under the lifter).
+    for time_s, most in ((1.2, 0.37), (3.25, 0.54), (5.2, 0.52)):
         i = frame_at(seq, time_s)
         body = black(seq)
         r._draw_body(body, i, lay)
@@ -1132,7 +1143,7 @@ def test_page_verdict_says_when_a_fault_was_judged_in_only_some_reps(setup, tmp_
         for a in report.assessable) + hidden)
     verdict = _verdict(report)
     assert "Judged in only some reps: jerky twist (1 of 3)" in verdict
-    assert "Not judged in this clip" not in verdict
+    assert "Not assessable in this clip" not in verdict
 
 
 def test_page_summary_and_rep_table(page):
@@ -1341,11 +1352,12 @@ def test_terminal_summary_lists_everything():
 @pytest.mark.parametrize("report, expect, absent", [
     (Report(video=None, model="", frames_total=0, frames_with_person=0),
      ["exercise unknown · view unknown · 0 reps", "No reps were counted.", "No findings."],
-     ["Not judged", "Files"]),
+     ["Not assessable", "Files"]),
     (replace(make_report(findings=()), exercise=Estimate("squat", 1.0, source="user")),
-     ["squat (set by you)", "No findings.", "Not judged"], ["severe"]),
+     ["squat (set by you)", "No findings.", "Not assessable"], ["severe"]),
     (make_report(findings=(_finding("jerky_twist", None, 0.1, 0.3, "mild"),)),
-     ["out", "mild 1.0°", "mild     Rep None: jerky_twist"], ["No findings."]),
+     ["Outside the counted reps │", "mild 1.0°", "mild     Rep None: jerky_twist"],
+     ["No findings."]),
 ])
 def test_terminal_summary_variants(report, expect, absent):
     text = _summary_text(report, {})
@@ -1432,7 +1444,7 @@ def test_robust_range(values, keep, inside, outside):
 
 @pytest.mark.parametrize("text, width_chars, lines", [
     ("short", 40, 1),
-    ("jerky twist not judged: a side view cannot show rotation about the spine well", 40, 2),
+    ("jerky twist not assessable: a side view cannot show rotation about the spine well", 40, 2),
     ("a " * 200, 40, 2),  # far too long: two lines, the last one cut
 ])
 def test_wrap_text_fits(text, width_chars, lines):
@@ -1460,7 +1472,7 @@ def test_wrap_text_keeps_wrapping_past_a_word_wider_than_the_line():
 def test_a_cut_notice_ends_after_a_whole_word(width_chars):
     """QA: on a narrow portrait clip a "not judged" notice ran out of lines mid-word ("… so
     an upri…"). The last line is now cut after a whole word, and the notice keeps its start."""
-    text = ("Rounded back not judged: the trunk never leaned forward 30° in this rep (at most "
+    text = ("Rounded back not assessable: the trunk never leaned forward 30° in this rep (at most "
             "20°): the back's curve is read only while bent over, so an upright back is not "
             "judged")
     max_w = text_size("n" * width_chars, 11)[0]
@@ -1642,7 +1654,7 @@ def test_the_grade_table_gives_the_limits_this_clip_was_judged_against(setup, tm
     grades = html.unescape(_section(text, "grades"))
     assert "In this clip: limit 350°/s (moderate from 490°/s, severe from 700°/s)." in grades
     assert "250" not in grades and "500 deg/s" not in grades
-    assert grades.count("Not judged in this clip.") == 1  # the rounded back
+    assert grades.count("Not assessable in this clip.") == 1  # the rounded back
 
 
 def test_the_videos_not_judged_notes_leave_out_pointers_to_the_documentation(setup):
@@ -1657,7 +1669,7 @@ def test_the_videos_not_judged_notes_leave_out_pointers_to_the_documentation(set
               'uncertain (README, "Back warnings"); film from the side')
     report = make_report(twist_reason=reason)
     notes = OverlayRenderer(report, seq, series).notices_at(0)
-    assert notes == ("jerky twist not judged: rounding is not judged from 45° (an oblique "
+    assert notes == ("jerky twist not assessable: rounding is not judged from 45° (an oblique "
                      "view): the estimate there is too uncertain; film from the side",)
     console = Console(file=io.StringIO(), width=200, color_system=None)
     print_summary(report, {}, console)

@@ -173,7 +173,7 @@ def test_caveats_are_grouped_and_reach_the_terminal_and_the_page(tmp_path):
     print_summary(report, {}, Console(file=buf, width=400, color_system=None))
     text = " ".join(buf.getvalue().split())
     assert "Caveats" in text and "the hands hid the torso on 20% of it" in text
-    assert "Not judged" in text and "the hands hid the torso on 70% of it" in text
+    assert "Not assessable" in text and "the hands hid the torso on 70% of it" in text
     page = render_html(report, {}, {}, tmp_path / "r.html").read_text("utf-8")
     assert page.count("no warning does not rule a twist out, rounding") == 1
     assert "the hands hid the torso on 20% of it" in page

@@ -133,11 +133,11 @@ def test_the_hidden_share_reaches_json_csv_page_terminal_and_video(hidden, tmp_p
     assert a2.reason.replace("'", "&#x27;") in page or a2.reason in page
     assert "hid the torso on 20% of this rep&#x27;s frames" in page \
         or "hid the torso on 20% of this rep's frames" in page
-    # Terminal: under "Not judged".
+    # Terminal: under "Not assessable".
     buf = io.StringIO()
     print_summary(report, {}, Console(file=buf, width=400, color_system=None))
     text = buf.getvalue()
-    assert "Not judged" in text and a2.reason in " ".join(text.split())
+    assert "Not assessable" in text and a2.reason in " ".join(text.split())
     # Video: the notice shown on rep 2's frames, and not on rep 3's.
     overlay = OverlayRenderer(report, seq, result.series)
     r2, r3 = result.reps[1], result.reps[2]

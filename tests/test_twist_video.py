@@ -88,7 +88,7 @@ def test_each_frame_plans_the_caveats_of_the_verdicts_judged_there(caveated):
     twist_on = {rep.index: [c for c in overlay.caveats_at(_mid(rep))
                             if c.startswith("jerky twist judged")] for rep in result.reps}
     assert twist_on[2] == []  # not judged: its notice says why instead
-    assert any("jerky twist not judged: the hands or arms hid the torso on"
+    assert any("jerky twist not assessable: the hands or arms hid the torso on"
                in n for n in overlay.notices_at(_mid(result.reps[1])))
     assert twist_on[4] == [caveat_text("jerky_twist", twist4.reason)]
     assert twist_on[1] == ["jerky twist judged, but: no warning does not rule a twist out "

@@ -129,7 +129,7 @@ def analyze(
         "formcheck_out"),
     model: Annotated[str | None, typer.Option(
         help="Pose model: lite, full, heavy or a path to a .task bundle. The checks were "
-        "fitted on full's poses: on lite's rounding and the twist are not judged, on heavy's "
+        "fitted on full's poses: on lite's rounding and the twist are not assessable, on heavy's "
         "none of the three (measured false warnings).")] = None,
     exercise: Annotated[ExerciseChoice, typer.Option(
         help="Exercise; 'auto' recognises it.")] = ExerciseChoice.auto,

@@ -56,6 +56,14 @@ OUT_OF_PICTURE = "out of the picture"
 #: reps", "Outside the reps", "outside any rep" and "outside the counted reps".
 OUTSIDE_REPS_WORDS = "outside the counted reps"
 IN_PICTURE = "in the picture"
+#: What every surface says of a fault its rule could not judge in a clip or a rep, before the
+#: rule's reason: the page's heading, cells and figure captions, the terminal's table and
+#: list, the video's notices (``Rounded back not assessable: side view needed``), batch's
+#: index and summary, check's comments (CSV's and JSON's status code is ``not_assessable``).
+#: The terminal and the video had said "not judged" for the page's "not assessable". A
+#: frame the rule skipped inside a rep it judged (the video gauge's reading, a rule's own
+#: reasons such as "1 fast rotation not judged: the picture jumped") stays "not judged".
+NOT_ASSESSABLE_WORDS = "not assessable"
 CUT_OFF = "cut off at the picture's edge"
 
 #: Severity names from least to most severe (``Finding.severity``).

@@ -54,8 +54,10 @@ from formcheck.errors import ConfigError, FormcheckError, InputNotFoundError
 
 #: Frame-progress messages from a worker are sent at most this often (seconds).
 PROGRESS_INTERVAL_S = 0.25
-#: A clip that was running each time a worker process died this often fails (both engines:
-#: the Ray task is retried one time fewer).
+#: A clip that was running each time a worker process died this often fails; before, it is
+#: run again in a new worker, which the batch notes (``rerun_note``). Both engines: Ray's
+#: own retries are off, so a task Ray's memory monitor killed is counted as a local worker
+#: killed for memory is, not retried by Ray up to its ``task_oom_retries``.
 MAX_WORKER_DEATHS = 2
 #: Ray: clips in flight per worker slot (each holds its video bytes in the object store).
 RAY_IN_FLIGHT_PER_SLOT = 2
@@ -85,9 +87,17 @@ def _not_started(item: WorkItem) -> ClipResult:
 
 
 def _worker_died(item: WorkItem, deaths: int) -> ClipResult:
+    """A clip whose worker died ``MAX_WORKER_DEATHS`` times, in the same words on both engines
+    (a local worker killed by the kernel for memory cannot be told from a crash; Ray's memory
+    monitor's kill can, and is said the same way)."""
     return ClipResult(key=item.job.key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
                       error=f"the worker process died {deaths} times while analysing this "
                             "clip (out of memory, or a crash in the pose model)")
+
+
+def rerun_note(clips: int) -> str:
+    """The note either engine gives when clips whose worker died are run again."""
+    return f"a worker process died; {clips} clip(s) run again in new workers"
 
 
 # ---------------------------------------------------------------------------- local pool
@@ -192,7 +202,7 @@ def run_local(items: Sequence[WorkItem], workers: int, monitor: Monitor,
                 continue
             monitor.finished(results[key])
         if todo:
-            monitor.note(f"a worker process died; {len(todo)} clip(s) run again in new workers")
+            monitor.note(rerun_note(len(todo)))
     return [results.get(i.job.key) or _not_started(i) for i in items], interrupted
 
 
@@ -463,10 +473,12 @@ def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Mo
                 ) -> tuple[list[ClipResult], bool]:
     if workers is None:
         workers = int(ray.cluster_resources().get("CPU", 1))
-    # A clip whose worker died is run again as the local engine runs it again, no more
-    # (Ray's default is 3 retries).
-    remote = ray.remote(num_cpus=1, max_retries=MAX_WORKER_DEATHS - 1)(_ray_task)
+    # A clip whose worker died (a crash, or killed by Ray's memory monitor) is run again here
+    # as the local engine runs it again, with the same note, no more: Ray's own retries
+    # (3 by default; 15 or more for its memory monitor's kills) are off, and said nothing.
+    remote = ray.remote(num_cpus=1, max_retries=0)(_ray_task)
     results: dict[str, ClipResult] = {}
+    deaths: dict[str, int] = {}
     interrupted = False
     by_ref: dict = {}
     queue = list(items)
@@ -481,8 +493,17 @@ def _run_on_ray(ray, items: Sequence[WorkItem], workers: int | None, monitor: Mo
                         item.job.stem if res.status == ANALYSED else None)
         except ray.exceptions.TaskCancelledError:
             res = _not_started(item)
-        except ray.exceptions.WorkerCrashedError:  # each try's worker died
-            res = _worker_died(item, MAX_WORKER_DEATHS)
+        except (ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError):
+            key = item.job.key
+            deaths[key] = deaths.get(key, 0) + 1
+            if interrupted:  # as the local engine says of a clip running at Ctrl-C
+                res = ClipResult(key=key, status=INTERRUPTED, error=STOPPED_RUNNING)
+            elif deaths[key] < MAX_WORKER_DEATHS:
+                queue.insert(0, item)
+                monitor.note(rerun_note(1))
+                return
+            else:
+                res = _worker_died(item, deaths[key])
         except ray.exceptions.RayError as exc:
             res = ClipResult(key=item.job.key, status=FAILED, exit_code=INTERNAL_ERROR_CODE,
                              error=f"the Ray task failed ({type(exc).__name__}: "

@@ -31,13 +31,13 @@ from formcheck.render._common import (
     severity_rank,
     value_text,
 )
-from formcheck.report import FAULTS, OUTSIDE_REPS_WORDS, Report, worst
+from formcheck.report import FAULTS, NOT_ASSESSABLE_WORDS, OUTSIDE_REPS_WORDS, Report, worst
 
 #: Version of ``summary.json``'s layout, whose rows' fields are ``summary.csv``'s columns
 #: (docs/batch.md lists what each version changed). 2: ``<fault>_judged_reps`` after each
 #: ``<fault>_reps`` (session 9, which moved the columns after them).
 SUMMARY_FORMAT = 2
-NOT_ASSESSABLE = "not assessable"
+NOT_ASSESSABLE = NOT_ASSESSABLE_WORDS
 
 
 @dataclass(frozen=True)

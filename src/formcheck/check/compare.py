@@ -14,7 +14,16 @@ from formcheck.check.expect import (
     ExpectedFinding,
     FaultExpectation,
 )
-from formcheck.report import FAULTS, OUTSIDE_REPS_WORDS, Finding, Report, counted, worst
+from formcheck.report import (
+    FAULTS,
+    NOT_ASSESSABLE_WORDS,
+    OUTSIDE_REPS_WORDS,
+    Finding,
+    Report,
+    counted,
+    reps_text,
+    worst,
+)
 
 
 @dataclass(frozen=True)
@@ -85,12 +94,11 @@ def describe_finding(f: ExpectedFinding, tolerance_s: float | None = None) -> st
 def describe_status(status: str, findings: tuple[ExpectedFinding, ...] = (),
                     na_reps: tuple[int, ...] = (), reason: str = "") -> str:
     if status == NOT_ASSESSABLE:
-        return "not assessable" + (f" ({reason})" if reason else "")
+        return NOT_ASSESSABLE_WORDS + (f" ({reason})" if reason else "")
     text = ("findings: " + "; ".join(describe_finding(f) for f in findings)
             if status == FINDINGS else "no finding")
     if na_reps:
-        text += f"; not assessable in rep{'s' if len(na_reps) > 1 else ''} " + \
-            ", ".join(str(r) for r in na_reps)
+        text += f"; {NOT_ASSESSABLE_WORDS} in {reps_text(na_reps)}"
     return text
 
 

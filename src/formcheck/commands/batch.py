@@ -139,7 +139,7 @@ def batch(
         help="Exercise of every clip; 'auto' recognises it per clip.")] = ExerciseChoice.auto,
     model: Annotated[str | None, typer.Option(
         help="Pose model: lite, full, heavy or a path to a .task bundle. The checks were "
-        "fitted on full's poses: on lite's rounding and the twist are not judged, on heavy's "
+        "fitted on full's poses: on lite's rounding and the twist are not assessable, on heavy's "
         "none of the three (measured false warnings).")] = None,
     config: Annotated[Path | None, typer.Option(
         help="TOML file with thresholds (see README).")] = None,

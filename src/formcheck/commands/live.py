@@ -32,7 +32,7 @@ def live(
     model: Annotated[str | None, typer.Option(
         help="Pose model: lite, full, heavy or a path to a .task bundle. full is the default "
         "(where it cannot keep up, frames are dropped and the back is still judged); lite "
-        "keeps up but on its poses rounding and the twist are not judged, on heavy's none of "
+        "keeps up but on its poses rounding and the twist are not assessable, on heavy's none of "
         "the three (measured false warnings).")] = "full",
     exercise: Annotated[str, typer.Option(
         help="auto, squat, deadlift or row.")] = "auto",
@@ -143,7 +143,7 @@ def _run(camera, source, realtime, model, exercise, out, record, sound, voice, c
     opts = LiveOptions(out_dir=out, model=model, exercise=None if exercise == "auto" else
                        exercise, config=cfg, record=record, headless=headless, sound=sound,
                        voice=voice, cue_wav=cue_wav, settings=settings, stem=stem,
-                       person=person)
+                       person=person, config_file=config, set_values=tuple(set_ or ()))
     try:
         session = LiveSession(src, opts, is_camera=is_camera, lockstep=lockstep,
                               replay_path=source, window=window,

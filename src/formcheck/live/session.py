@@ -73,6 +73,10 @@ class LiveOptions:
     model: str | None = None
     exercise: str | None = None
     config: Config | None = None
+    #: Where ``config`` came from (``--config FILE``, ``--set SECTION.FIELD=VALUE``), as
+    #: given: the rebuild hint after a second Ctrl-C passes them on to ``analyze``.
+    config_file: Path | None = None
+    set_values: tuple[str, ...] = ()
     record: bool = False
     headless: bool = False
     sound: bool = False
@@ -757,7 +761,8 @@ class LiveSession:
         and the rest where STEM.report.html was missing, and said nothing of it), so none of
         them replaces a file live kept: the recording's go beside it as STEM.recording.*; a
         replayed file's, named after the file as set 1's are, into a folder of their own. The
-        set's model, exercise and person rule go with it."""
+        set's model, exercise, person rule and settings (``--config``, each ``--set``) go with
+        it."""
         import shlex
 
         from formcheck.outputs import output_paths
@@ -772,7 +777,8 @@ class LiveSession:
         o = self.opts
         options = "".join(f" --{key} {shlex.quote(str(value))}" for key, value in (
             ("model", o.model), ("exercise", o.exercise),
-            ("person", None if o.person == "auto" else o.person)) if value)
+            ("person", None if o.person == "auto" else o.person), ("config", o.config_file),
+            *(("set", value) for value in o.set_values)) if value)
         made = output_paths(where, video.stem)
         names = ", ".join(made[k].name for k in ("report", "csv", "html", "video"))
         return (f"; `formcheck analyze {shlex.quote(str(video))} --out "

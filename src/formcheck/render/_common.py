@@ -15,6 +15,7 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
     FAULT_TITLES,
     FAULTS,
     NO_REP_SOURCE,
+    NOT_ASSESSABLE_WORDS,
     OUTSIDE_REPS_WORDS,
     SEVERITIES,
     UNIT_SUFFIX,
@@ -451,14 +452,15 @@ def finding_short_text(f: Finding, rep: bool = True) -> str:
 
 
 def not_judged_text(fault: str, reason: str | None, *, video: bool = False) -> str:
-    """One line for a fault that could not be judged, e.g. for the overlay and the terminal.
+    """One line for a fault that could not be judged (``NOT_ASSESSABLE_WORDS``), for the
+    video's notices and live's window.
     ``video``: without the reason's pointers to the documentation (``(README, "...")``),
     which a video cannot follow and which on a small frame pushed the advice that ends the
     reason ("film from the side") out of its panel."""
     tail = reason if reason else "not visible enough from this view"
     if video:
         tail = _DOC_POINTER.sub("", tail)
-    return f"{fault_title(fault)} not judged: {tail}"
+    return f"{fault_title(fault)} {NOT_ASSESSABLE_WORDS}: {tail}"
 
 
 #: A parenthesised pointer to the documentation inside a rule's reason.

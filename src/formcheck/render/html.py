@@ -55,6 +55,7 @@ from formcheck.render._common import (
 )
 from formcheck.report import (
     FAULTS,
+    NOT_ASSESSABLE_WORDS,
     OUTSIDE_REPS_WORDS,
     Finding,
     Report,
@@ -165,7 +166,8 @@ def _verdict(report: Report) -> str:
     extra = ""
     if judged_none:
         names = ", ".join(fault_title(a.fault) for a in judged_none)
-        extra = f'<p class="muted">Not judged in this clip: {_e(names)} (see below).</p>'
+        extra = (f'<p class="muted">{capitalized(NOT_ASSESSABLE_WORDS)} in this clip: '
+                 f'{_e(names)} (see below).</p>')
     some = _judged_in_some_reps(report)
     if some:
         names = ", ".join(f"{fault_title(f)} ({k} of {n_reps})" for f, k in some)
@@ -275,7 +277,7 @@ def _cell(report: Report, fault: str, rep: int | None) -> str:
                    "clip</a></span>")
         else:
             why = f'<span class="why">{_e(st.reason)}</span>' if st.reason else ""
-        return f'<span class="tag not_assessable">not assessable</span>{why}'
+        return f'<span class="tag not_assessable">{NOT_ASSESSABLE_WORDS}</span>{why}'
     return '<span class="tag ok">ok</span>'
 
 
@@ -416,7 +418,7 @@ def _clip_limits(report: Report, series: dict[str, Series], fault: str) -> str:
     the page gives the clip's own rather than one set of numbers."""
     clip = report.assessment(fault, None)
     if clip is not None and not clip.assessable:
-        return " Not judged in this clip."
+        return f" {capitalized(NOT_ASSESSABLE_WORDS)} in this clip."
     # (lowest, highest, unit) → the signal that judged frames against it: one limit, or the
     # range a per-frame limit (``Series.threshold_t``) took over the frames it judged.
     on: dict[tuple[float, float, str], Series] = {}
@@ -632,14 +634,14 @@ def _plots(report: Report, series: dict[str, Series]) -> Iterator[str]:
                         f"than {format_limit(s.checked_to, s.unit)}")
         if unused:
             bits.append(f"{fault_title(s.fault)} was judged on none of this clip's frames "
-                        "from this signal (see Not assessable and caveats); shown for "
-                        "reference")
+                        f"from this signal (see {capitalized(NOT_ASSESSABLE_WORDS)} and "
+                        "caveats); shown for reference")
         elif s.judged is not None and not (s.judged.all()):
             what = "curve and limit line" if s.threshold_t is not None else "curve"
             bits.append(f"{what} grey where the rule does not judge (e.g. standing, or a view "
                         "that cannot show it)")
         if muted:
-            bits.append("not judged in this clip, shown for reference")
+            bits.append(f"{NOT_ASSESSABLE_WORDS} in this clip, shown for reference")
         figure = _plot_svg(s, report, f"s{slug}-", muted)
         # A matplotlib figure is a web of reference cycles (a long clip's, with hundreds of rep
         # bands, several MB): free it now rather than let ten of them pile up before Python's
@@ -678,7 +680,8 @@ def _page(report: Report, series: dict[str, Series],
     yield from _section("reps", "Faults per rep", _rep_table(report))
     yield from _section("findings", "Findings", _findings(report, thumbnails, series))
     yield from _section("grades", "What the numbers and grades mean", _grades(report, series))
-    yield from _section("not-assessable", "Not assessable", _not_assessable(report))
+    yield from _section("not-assessable", capitalized(NOT_ASSESSABLE_WORDS),
+                        _not_assessable(report))
     yield from _section("signals", "Signals over time", _plots(report, series))
     yield (f"<footer>formcheck {_e(report.formcheck_version)} · report schema "
            f"{_e(report.schema_version)} · formcheck only draws attention to moments worth a "

@@ -21,6 +21,7 @@ from formcheck.pose.sequence import POSED_AT_KEY, PoseSequence
 from formcheck.render._common import (
     NOT_ASSESSABLE,
     assessment_for,
+    capitalized,
     caveat_text,
     fault_title,
     finding_short_text,
@@ -42,7 +43,7 @@ from formcheck.render._text import (
     text_size,
     wrap_text,
 )
-from formcheck.report import FAULTS, Report
+from formcheck.report import FAULTS, NOT_ASSESSABLE_WORDS, Report
 
 BGR = tuple[int, int, int]
 
@@ -99,7 +100,7 @@ class OverlayStyle:
     faint_visibility: float = 0.2  # edges between this and min_visibility: thin and grey
     banner_hold_s: float = 2.0  # a banner stays this long after its finding ends
     max_banners: int = 2
-    #: Lines a banner / a "not judged" notice may wrap onto before its text is shrunk (and,
+    #: Lines a banner / a "not assessable" notice may wrap onto before its text is shrunk (and,
     #: only past ``min_text_px``, cut): the reasons say what to do, so they must be readable.
     banner_max_lines: int = 3
     notice_max_lines: int = 5
@@ -115,14 +116,14 @@ class OverlayStyle:
     #: Notices about the whole clip (no time: the camera tilted, other people in the
     #: picture) are drawn over its first this many seconds.
     clip_notice_s: float = 6.0
-    #: The caveats and the "not judged" notices move beside the lifter's torso (the part
+    #: The caveats and the "not assessable" notices move beside the lifter's torso (the part
     #: being judged) when they would cover it and the free side is at least this many text
     #: heights wide; narrower, they stay where they are (a frame filled by the lifter).
     side_min_width_em: float = 10.0
     #: A frame narrower than this many text heights (a 166 px wide phone crop) has no room
     #: for the panels side by side: the gauge spans the bottom with a short label and its
     #: reading never cut (on two lines if need be), the caveats are left out and the "not
-    #: judged" notices become one panel naming the faults (their full words are on the page,
+    #: assessable" notices become one panel naming the faults (their full words are on the page,
     #: in the JSON, the CSV and the terminal).
     narrow_max_em: float = 24.0
     #: Rows at the top kept free for the caller's own panel (the live window's status line
@@ -431,7 +432,7 @@ def counter_room(width: int, height: int, style: OverlayStyle) -> int:
 def left_out_text(not_judged: int, notes: int) -> str:
     """The line a narrow frame shows in place of the notices it has no room for outside the
     lifter's head and torso: what was left out and where to read it."""
-    parts = (["Not judged"] if not_judged else []) + (
+    parts = ([capitalized(NOT_ASSESSABLE_WORDS)] if not_judged else []) + (
         [f"{notes} note{'s' if notes != 1 else ''}"] if notes else [])
     return ", ".join(parts) + ": see the report"
 
@@ -661,7 +662,8 @@ class OverlayRenderer:
         return tuple(texts[k] for k in np.flatnonzero(self._input_notice_on[:, index]).tolist())
 
     def notices_at(self, index: int) -> tuple[str, ...]:
-        """"… not judged: reason" lines for the faults this frame's rep cannot be judged on."""
+        """"… not assessable: reason" lines (``not_judged_text``) for the faults this frame's rep
+        cannot be judged on."""
         return self._notices[int(self._rep_of_frame[index])]
 
     def narrow(self, width: int, lay: _Layout) -> bool:
@@ -671,7 +673,8 @@ class OverlayRenderer:
     def narrow_notice_at(self, index: int) -> str | None:
         """The narrow layout's one notice: the faults this frame's rep cannot be judged on."""
         faults = self._not_judged[int(self._rep_of_frame[index])]
-        return "Not judged: " + ", ".join(fault_title(f) for f in faults) if faults else None
+        names = ", ".join(fault_title(f) for f in faults)
+        return f"{capitalized(NOT_ASSESSABLE_WORDS)}: {names}" if faults else None
 
     def caveats_at(self, index: int) -> tuple[str, ...]:
         """The short form (``caveat_text``) of the caveats on the faults this frame's rep (or,
@@ -1070,7 +1073,7 @@ class OverlayRenderer:
                 left_bottom = cy
         # Notices sit bottom-left, left of the sparkline and, where there is room, of the torso;
         # on a narrow frame, one panel above the gauge. The notices about the input, which
-        # come and go with the moments they concern, sit above the "not judged" ones, which
+        # come and go with the moments they concern, sit above the "not assessable" ones, which
         # stay put.
         y = h - lay.margin
         max_w = self.notice_place(index, w, h, lay)
@@ -1094,31 +1097,54 @@ class OverlayRenderer:
                                        strict=True))
         # A narrow frame's notice that would reach into the head and torso goes under the
         # counter and banners if it fits above them, else is left out and one short line says
-        # what was and where to read it (``left_out_text``).
+        # what was and where to read it (``left_out_text``). Planned before drawn: where that
+        # line would find no room clear of the head and torso either, it takes the place of
+        # the notices about the input drawn last (QA session 26: "Not assessable: jerky
+        # twist", a line longer than "Not judged: …", pushed the line over a 166 px lifter).
         body = self._body_span(index, lay) if narrow else None
-        top_y = left_bottom
-        left_out: list[bool] = []  # per notice left out: is it a "not judged" one?
-        for text, bgr in [*((t, st.muted_text_bgr) for t in reversed(notices)),
-                          *((t, st.text_bgr) for t in reversed(inputs))]:
-            tall = self._laid(text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad
-            if body is not None and y - gap - tall < body[1]:
-                if top_y + tall <= body[0]:
-                    top_y += gap + self._panel(frame, text, x, top_y, px, lay, bold=False,
-                                               text_bgr=bgr, bg_bgr=st.panel_bgr,
-                                               alpha=st.panel_alpha, max_w=max_w,
-                                               max_lines=st.notice_max_lines)
-                else:
-                    left_out.append(bgr == st.muted_text_bgr)
-                continue
-            if bgr == st.text_bgr and y - gap - tall < left_bottom:
-                break  # a notice about the input never covers the counter or a banner
-            y -= gap + self._panel(frame, text, x, y, px, lay, bold=False,
-                                   text_bgr=bgr, bg_bgr=st.panel_bgr,
-                                   alpha=st.panel_alpha, max_w=max_w, upward=True,
-                                   max_lines=st.notice_max_lines)
+        stack = [*((t, st.muted_text_bgr) for t in reversed(notices)),
+                 *((t, st.text_bgr) for t in reversed(inputs))]
+
+        bottom = y
+
+        def tall_of(text: str) -> int:
+            return self._laid(text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad
+
+        def plan(dropped: int):
+            """(text, colour, y, upward) per notice drawn, per one left out whether it is a
+            "not assessable" one, and the lowest and highest free rows left; the last
+            ``dropped`` notices about the input are left out wherever they would go."""
+            low, high, drawn, out = bottom, left_bottom, [], []
+            for k, (text, bgr) in enumerate(stack):
+                tall = tall_of(text)
+                if body is not None and (k >= len(stack) - dropped or low - gap - tall < body[1]):
+                    if k < len(stack) - dropped and high + tall <= body[0]:
+                        drawn.append((text, bgr, high, False))
+                        high += gap + tall
+                    else:
+                        out.append(bgr == st.muted_text_bgr)
+                    continue
+                if bgr == st.text_bgr and low - gap - tall < left_bottom:
+                    break  # a notice about the input never covers the counter or a banner
+                drawn.append((text, bgr, low, True))
+                low -= gap + tall
+            return drawn, out, low, high
+
+        dropped = 0
+        drawn, left_out, y, top_y = plan(dropped)
+        while left_out and body is not None and dropped < len(inputs):
+            tall = tall_of(left_out_text(sum(left_out), len(left_out) - sum(left_out)))
+            if y - gap - tall >= body[1] or top_y + tall <= body[0]:
+                break
+            dropped += 1
+            drawn, left_out, y, top_y = plan(dropped)
+        for text, bgr, at, upward in drawn:
+            self._panel(frame, text, x, at, px, lay, bold=False, text_bgr=bgr,
+                        bg_bgr=st.panel_bgr, alpha=st.panel_alpha, max_w=max_w,
+                        upward=upward, max_lines=st.notice_max_lines)
         if left_out:
             text = left_out_text(sum(left_out), len(left_out) - sum(left_out))
-            tall = self._laid(text, px, max_w, lay, False, st.notice_max_lines)[3] + 2 * lay.pad
+            tall = tall_of(text)
             if y - gap - tall < body[1] and top_y + tall <= body[0]:
                 self._panel(frame, text, x, top_y, px, lay, bold=False, text_bgr=st.text_bgr,
                             bg_bgr=st.panel_bgr, alpha=st.panel_alpha, max_w=max_w,

@@ -13,6 +13,7 @@ from formcheck.render._common import (
     NOT_ASSESSABLE,
     THROUGH,
     VIEW_CONFIDENCE,
+    capitalized,
     caveats,
     cell_status,
     estimate_how,
@@ -24,7 +25,15 @@ from formcheck.render._common import (
     value_text,
     worst,
 )
-from formcheck.report import FAULTS, Estimate, Report, counted, finding_span
+from formcheck.report import (
+    FAULTS,
+    NOT_ASSESSABLE_WORDS,
+    OUTSIDE_REPS_WORDS,
+    Estimate,
+    Report,
+    counted,
+    finding_span,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -67,7 +76,9 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
         for rep in report.reps:
             table.add_row(str(rep.index), *(_cell(report, f, rep.index) for f in FAULTS))
         if any(f.rep is None for f in report.findings):
-            table.add_row("out", *(_cell(report, f, None) for f in FAULTS))
+            # The page's row name (``OUTSIDE_REPS_WORDS``), where the terminal said "out".
+            table.add_row(capitalized(OUTSIDE_REPS_WORDS),
+                          *(_cell(report, f, None) for f in FAULTS))
         console.print(table)
     else:
         console.print(Text("No reps were counted.", style="dim"))
@@ -84,8 +95,9 @@ def print_summary(report: Report, outputs: dict[str, Path], console: Console) ->
     else:
         console.print(Text("No findings.", style="green"))
 
-    for title, rows, fallback in (("Not judged", not_judged(report), "no reason given"),
-                                  ("Caveats", caveats(report), "")):
+    for title, rows, fallback in (
+            (capitalized(NOT_ASSESSABLE_WORDS), not_judged(report), "no reason given"),
+            ("Caveats", caveats(report), "")):
         if rows:
             console.print(Text(title, style="bold"))
             grid = _hanging_grid(tagged=False)
@@ -137,5 +149,5 @@ def _cell(report: Report, fault: str, rep: int | None):
     if st.kind == THROUGH:  # not this rep's grade: not in a grade's colour
         return Text(through_text(st), style=_STYLE[THROUGH])
     if st.kind == NOT_ASSESSABLE:
-        return Text("not assessable", style=_STYLE[NOT_ASSESSABLE])
+        return Text(NOT_ASSESSABLE_WORDS, style=_STYLE[NOT_ASSESSABLE])
     return Text("ok", style=_STYLE["ok"])
