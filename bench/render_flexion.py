@@ -33,8 +33,9 @@ from formcheck.synth.catalog import PLACEMENTS, SCENES, TEMPI
 from formcheck.synth.scenario import Camera, Exercise, Fault, FaultKind, Scenario
 
 #: Truth flexion sizes (deg) and the lumbar share, cycled over the flexed clips. 10 deg came
-#: last (round 9), so the clips planned before keep their placements and names.
-FLEXION_DEG = (0.0, 5.0, 20.0, 30.0, 45.0, 10.0)
+#: last (round 9), 35 and 50 later still (session 26), so the clips planned before keep their
+#: placements and names.
+FLEXION_DEG = (0.0, 5.0, 20.0, 30.0, 45.0, 10.0, 35.0, 50.0)
 #: The stride of the placement cycle per view (the size count before 10 deg was added).
 _STRIDE = 5
 LUMBAR_FRACTIONS = (0.5, 0.25, 0.75)
@@ -97,7 +98,7 @@ def scenarios(bodies: tuple[str, ...], exercises: tuple[Exercise, ...],
         sc = out[k]
         deg = sc.faults[0].magnitude_deg if sc.faults else 0.0
         return (rank[sc.exercise], deg in (5.0, 30.0), -sc.camera.azimuth_deg,
-                (0.0, 20.0, 45.0, 10.0, 5.0, 30.0).index(deg), bodies.index(sc.body))
+                (0.0, 20.0, 45.0, 10.0, 5.0, 30.0, 35.0, 50.0).index(deg), bodies.index(sc.body))
 
     order = sorted(out, key=key)
     return {k: out[k] for k in order}
