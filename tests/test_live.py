@@ -71,14 +71,14 @@ def _slow_decoding(monkeypatch, decode_s: float, stall_at: int = -1, stall_s: fl
     frame ``stall_at`` in ``stall_s`` more (a loaded machine leaving the reader unscheduled)."""
     from formcheck.io.video import FileSource
 
-    frames_of = FileSource.__iter__
+    frames_of = FileSource.decoded
 
     def slow(self):
-        for frame in frames_of(self):
-            time.sleep(decode_s + (stall_s if frame.index == stall_at else 0.0))
-            yield frame
+        for decoded in frames_of(self):
+            time.sleep(decode_s + (stall_s if decoded.index == stall_at else 0.0))
+            yield decoded
 
-    monkeypatch.setattr(FileSource, "__iter__", slow)
+    monkeypatch.setattr(FileSource, "decoded", slow)
 
 
 def test_a_realtime_replay_that_falls_behind_skips_frames_as_a_camera_would(
@@ -104,6 +104,32 @@ def test_a_realtime_replay_that_falls_behind_skips_frames_as_a_camera_would(
     assert max(lag) < 0.4, np.round(lag, 2)
     assert source.skipped_between(0, 19) == source.skipped
     assert source.skipped_between(0, 4) == 0  # on time before the stall
+
+
+def test_a_realtime_replay_converts_only_the_frames_it_delivers(person_clip, monkeypatch):
+    """A skipped frame was decoded and converted to a BGR array all the same (about half a
+    frame's cost), so a replay whose decoding and conversion together were slower than the
+    file could not keep pace. Now only the frames delivered are converted."""
+    from formcheck.io.video import FileSource
+
+    _slow_decoding(monkeypatch, 0.0, stall_at=3, stall_s=0.5)
+    converted: list[int] = []
+    picture = FileSource.picture
+
+    def counted(self, decoded):
+        converted.append(decoded.index)
+        return picture(self, decoded)
+
+    monkeypatch.setattr(FileSource, "picture", counted)
+    source = ReplaySource(person_clip, realtime=True)
+    delivered = []
+    while (frame := source.read()) is not None:
+        delivered.append(frame.index)
+        assert frame.image.shape == (source.info.height, source.info.width, 3)
+    source.close()
+    assert source.skipped >= 3, source.skipped_indices
+    assert sorted(delivered + source.skipped_indices) == list(range(20))
+    assert converted == delivered
 
 
 def test_a_replay_that_decodes_slowly_in_lockstep_still_delivers_every_frame(
