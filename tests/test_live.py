@@ -71,14 +71,14 @@ def _slow_decoding(monkeypatch, decode_s: float, stall_at: int = -1, stall_s: fl
     frame ``stall_at`` in ``stall_s`` more (a loaded machine leaving the reader unscheduled)."""
     from formcheck.io.video import FileSource
 
-    frames_of = FileSource.__iter__
+    frames_of = FileSource.decoded
 
     def slow(self):
-        for frame in frames_of(self):
-            time.sleep(decode_s + (stall_s if frame.index == stall_at else 0.0))
-            yield frame
+        for decoded in frames_of(self):
+            time.sleep(decode_s + (stall_s if decoded.index == stall_at else 0.0))
+            yield decoded
 
-    monkeypatch.setattr(FileSource, "__iter__", slow)
+    monkeypatch.setattr(FileSource, "decoded", slow)
 
 
 def test_a_realtime_replay_that_falls_behind_skips_frames_as_a_camera_would(
@@ -104,6 +104,32 @@ def test_a_realtime_replay_that_falls_behind_skips_frames_as_a_camera_would(
     assert max(lag) < 0.4, np.round(lag, 2)
     assert source.skipped_between(0, 19) == source.skipped
     assert source.skipped_between(0, 4) == 0  # on time before the stall
+
+
+def test_a_realtime_replay_converts_only_the_frames_it_delivers(person_clip, monkeypatch):
+    """A skipped frame was decoded and converted to a BGR array all the same (about half a
+    frame's cost), so a replay whose decoding and conversion together were slower than the
+    file could not keep pace. Now only the frames delivered are converted."""
+    from formcheck.io.video import FileSource
+
+    _slow_decoding(monkeypatch, 0.0, stall_at=3, stall_s=0.5)
+    converted: list[int] = []
+    picture = FileSource.picture
+
+    def counted(self, decoded):
+        converted.append(decoded.index)
+        return picture(self, decoded)
+
+    monkeypatch.setattr(FileSource, "picture", counted)
+    source = ReplaySource(person_clip, realtime=True)
+    delivered = []
+    while (frame := source.read()) is not None:
+        delivered.append(frame.index)
+        assert frame.image.shape == (source.info.height, source.info.width, 3)
+    source.close()
+    assert source.skipped >= 3, source.skipped_indices
+    assert sorted(delivered + source.skipped_indices) == list(range(20))
+    assert converted == delivered
 
 
 def test_a_replay_that_decodes_slowly_in_lockstep_still_delivers_every_frame(
@@ -1220,7 +1246,12 @@ def test_a_realtime_replays_skipped_frames_are_counted_and_said_on_every_surface
     from types import SimpleNamespace
 
     from formcheck.commands.live import _print_summary
-    from formcheck.live.session import LiveSession, SessionStats, _empty_report
+    from formcheck.live.session import (
+        LiveSession,
+        SessionStats,
+        _empty_report,
+        _session_frames,
+    )
 
     source = SimpleNamespace(skipped_between=lambda first, last: sum(
         first <= i <= last for i in (5, 6, 7, 8, 60)))
@@ -1243,12 +1274,23 @@ def test_a_realtime_replays_skipped_frames_are_counted_and_said_on_every_surface
     assert "pose model" not in note.message
     session.current = None  # between sets: 2 dropped + 5 skipped of the 100 read
     assert LiveSession._dropped_text(session) == "7% dropped in session"
-    stats = SessionStats(latency_ms=[20.0], inference_ms=[15.0], displayed=93, read=100,
-                         dropped=7, skipped=5)
+    # The summary: the replay's skipped frames were sent and not analysed, but never read
+    # (as a camera's not read in time, which are never counted among the frames read).
+    stats = _session_frames(session)
+    assert (stats.read, stats.dropped, stats.skipped) == (95, 2, 5)
+    assert (stats.sent, stats.not_analysed) == (100, 7)
+    stats.latency_ms, stats.inference_ms, stats.displayed = [20.0], [15.0], 93
     _print_summary(SimpleNamespace(stats=stats, sets=[], cue_wav=None))
     said = " ".join(capsys.readouterr().out.split())
-    assert ("7 of the 100 frames read were dropped (7%), 5 of them skipped by the replay, "
-            "decoded only after their time had passed;") in said, said
+    assert ("7 of the 100 frames the file sent were not analysed (7%): the replay skipped 5, "
+            "decoded only after their time had passed (as a camera's frames not read in time "
+            "are lost), and of the 95 frames read, 2 were dropped;") in said, said
+    # without skips, as before
+    _print_summary(SimpleNamespace(stats=SessionStats(
+        latency_ms=[20.0], inference_ms=[15.0], displayed=93, read=100, dropped=7),
+        sets=[], cue_wav=None))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "7 of the 100 frames read were dropped (7%);" in said, said
 
 
 @pytest.mark.slow
@@ -1264,8 +1306,10 @@ def test_a_realtime_session_that_fell_behind_counts_the_replays_skips(
     result = session.run()
     st = result.stats
     assert st.skipped == source.skipped >= 7, st
-    assert st.read == session.grabber.read_count + st.skipped
-    assert st.dropped == session.grabber.dropped + st.skipped
+    # the replay's skipped frames are not among those read (nor dropped), as a camera's lost
+    # ones are not; they count among the frames sent and not analysed
+    assert st.read == session.grabber.read_count and st.dropped == session.grabber.dropped
+    assert st.sent == st.read + st.skipped and st.not_analysed == st.dropped + st.skipped
     (s,) = result.sets
     (note,) = [n for n in s.report.notices if n.kind == "frames_dropped"]
     assert "the replay skipped" in note.message, note.message

@@ -902,6 +902,59 @@ def test_a_narrow_frames_gauge_keeps_off_hips_at_the_bottom(size, dy):
     assert seen > 20 and low > 20, (seen, low)
 
 
+def _filling(seq: PoseSequence, k: float, dx: float, dy: float) -> PoseSequence:
+    """``seq``'s lifter scaled ``k`` times about the frame's top centre and moved: a portrait
+    frame he fills (the generated one is sized by the frame's width)."""
+    c = np.array([seq.width / 2.0, 0.0])
+
+    def moved(a):
+        return (a - c) * k + c + [dx, dy]
+
+    return replace(seq, image_xy=moved(seq.image_xy),
+                   back_xy=None if seq.back_xy is None else moved(seq.back_xy))
+
+
+@pytest.mark.parametrize("size", [(480, 854), (492, 720), (360, 640)])
+@pytest.mark.parametrize("dx", [0.0, -0.1])  # (the head under the column; not, at 480 wide)
+def test_a_portrait_frames_caveats_keep_off_the_head(size, dx):
+    """QA (session 26, a 492x720 deadlift, shared clip): the three caveats, top-right, covered
+    the lifter's head on every rep: they kept clear of the torso only, and his head was right
+    of it, under their column. On a portrait frame they keep clear of the head and torso;
+    where neither side has room, one line says how many there are and to see the report,
+    where it is clear of them too (at the top, else above the gauge)."""
+    from formcheck.render.overlay import _Layout
+
+    seq = _filling(make_sequence(*size), 1.6, dx * size[0], -60.0)
+    report = replace(make_report(), assessable=(
+        Assessment("rounded_back", None, True, _LONG_CAVEAT),
+        Assessment("lumbar_overextension", None, True, _LONG_CAVEAT),
+        Assessment("jerky_twist", None, True, _LONG_CAVEAT)))
+    rects: list[tuple[str, tuple[int, int, int, int]]] = []
+    r = _panel_recorder(rects)(report, seq, make_series(seq))
+    lay = _Layout.for_frame(seq.width, seq.height, r.style)
+    assert not r.narrow(seq.width, lay)
+    seen = 0
+    for i in range(0, len(seq), 3):
+        if not r.caveats_at(i) or not np.isfinite(seq.image_xy[i]).all():
+            continue
+        rects.clear()
+        r.draw(black(seq), i)
+        x0, y0, x1, y1 = _head_and_torso_box(seq, i)
+        caveats = [(t, b) for t, b in rects if t in r.caveats_at(i) or t.endswith("see the report")]
+        assert caveats, rects
+        for text, (a0, b0, a1, b1) in caveats:
+            assert not (a0 < x1 and x0 < a1 and b0 < y1 and y0 < b1), (i, text, (b0, b1),
+                                                                     (y0, y1))
+        seen += 1
+    assert seen > 20
+    # the same frame as a landscape one, as before: the caveats keep off the torso alone
+    wide = _filling(make_sequence(size[1], size[0]), 1.0, 0.25 * size[1], 0.0)
+    rw = OverlayRenderer(report, wide, make_series(wide))
+    lw = _Layout.for_frame(wide.width, wide.height, rw.style)
+    assert all(rw.caveat_place(i, wide.width, lw, 0, 0, wide.height)
+               == rw.caveat_place(i, wide.width, lw, 0, 0) for i in range(0, len(wide), 9))
+
+
 @pytest.mark.parametrize("time_s, expect", [
     (2.8, ()),            # before the finding
     (2.95, (0,)),         # in progress

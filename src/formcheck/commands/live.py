@@ -199,10 +199,15 @@ def _print_summary(result) -> None:
             f"live: {st.displayed} frames shown at {st.fps:.1f} fps, latency median "
             f"{np.median(st.latency_ms):.0f} ms (95th pct {np.percentile(st.latency_ms, 95):.0f}"
             f" ms), inference median {np.median(st.inference_ms):.0f} ms; over the whole "
-            f"session (before, between and during its sets) {st.dropped} of the {st.read} "
-            f"frames read were dropped ({st.dropped_share:.0%})"
-            + (f", {st.skipped} of them skipped by the replay, decoded only after their "
-               "time had passed" if st.skipped else "")
+            f"session (before, between and during its sets) "
+            + (f"{st.dropped} of the {st.read} frames read were dropped "
+               f"({st.dropped_share:.0%})" if not st.skipped else
+               # A replay's skipped frames were never read (as a camera's not read in time),
+               # but sent and not analysed, as each set's record and the window count them.
+               f"{st.not_analysed} of the {st.sent} frames the file sent were not analysed "
+               f"({st.dropped_share:.0%}): the replay skipped {st.skipped}, decoded only "
+               "after their time had passed (as a camera's frames not read in time are "
+               f"lost), and of the {st.read} frames read, {st.dropped} were dropped")
             + "; each set's record counts its own")
     if not result.sets:
         console.print("no set was recorded (the lifter never got set)")

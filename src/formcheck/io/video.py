@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -70,6 +71,14 @@ class Frame:
     t_s: float  # presentation time, seconds
     image: np.ndarray  # (H, W, 3) uint8, BGR unless ``channels`` says "rgb"
     channels: str = "bgr"  # channel order of ``image``: "bgr" or "rgb"
+
+
+class Decoded(NamedTuple):
+    """A frame as the decoder gave it (``FileSource.decoded``), not yet a picture in memory."""
+
+    index: int  # 0-based position in decode order
+    t_s: float  # presentation time, seconds
+    video_frame: Any  # PyAV's VideoFrame
 
 
 def _rotate(image: np.ndarray, rotation_deg: int) -> np.ndarray:
@@ -198,6 +207,8 @@ class FileSource:
                 "re-encode it to H.264, e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`"
             ) from exc
         self._first = first
+        #: The first frame's picture size as coded (before rotation): every frame's.
+        self._coded_size = (first.width, first.height)
         self._rotation = int(round(first.rotation or 0))
         w, h = first.width, first.height
         if self._rotation % 180:
@@ -229,6 +240,15 @@ class FileSource:
 
     # ------------------------------------------------------------------ frames
     def __iter__(self) -> Iterator[Frame]:
+        for decoded in self.decoded():
+            yield self.picture(decoded)
+
+    def decoded(self) -> Iterator[Decoded]:
+        """The file's frames as the decoder gives them, numbered and timed, each still in the
+        decoder's own layout: ``picture`` makes one a ``Frame``. A reader that passes over
+        frames (a realtime replay that fell behind: ``live.capture.ReplaySource``) converts
+        only those it keeps; the conversion to BGR costs about as much as the decoding
+        (session 26, 1920x1440 H.264: 20 ms of 43 ms a frame)."""
         import av
 
         if self._first is None:
@@ -238,11 +258,7 @@ class FileSource:
         step = 1.0 / self._info.fps if self._info.fps > 0 else 1.0 / 30.0
         last_t: float | None = None
         index = 0
-        fmt = CHANNEL_FORMATS[self.channels]
-        # FFmpeg pads rows (854 px of RGB is 2562 bytes, stored in 2592): MediaPipe reads its
-        # input as packed rows, so RGB frames are made contiguous here, in the decode thread.
-        contiguous = self.channels == "rgb"
-        size = (self._first.width, self._first.height)
+        size = self._coded_size
 
         def upright(wh: tuple[int, int]) -> tuple[int, int]:
             return (wh[1], wh[0]) if self._rotation % 180 else wh
@@ -264,17 +280,10 @@ class FileSource:
                 if last_t is not None and t <= last_t:
                     t = last_t + 1e-6
                 last_t = t
-                if (vf.width, vf.height) == size:
-                    image = vf.to_ndarray(format=fmt)
-                else:
-                    if self.size_change is None:
-                        self.size_change = (float(t), upright(size),
-                                            upright((vf.width, vf.height)))
-                    image = _fit(vf, *size, fmt)
-                image = _rotate(image, self._rotation)
-                if contiguous:
-                    image = np.ascontiguousarray(image)
-                yield Frame(index=index, t_s=float(t), image=image, channels=self.channels)
+                if (vf.width, vf.height) != size and self.size_change is None:
+                    self.size_change = (float(t), upright(size),
+                                        upright((vf.width, vf.height)))
+                yield Decoded(index, float(t), vf)
                 index += 1
                 self.frames_decoded = index
                 self._last_t = float(t)
@@ -282,6 +291,29 @@ class FileSource:
             raise VideoDecodeError(
                 f"{self.path.name}: decoding failed at frame {index} ({_ff_reason(exc)})"
             ) from exc
+
+    def picture(self, decoded: Decoded) -> Frame:
+        """``decoded`` (from ``decoded``) as a ``Frame``: in this source's channel order,
+        upright, at the first frame's size (a later frame of another size fitted to it)."""
+        import av
+
+        vf = decoded.video_frame
+        fmt = CHANNEL_FORMATS[self.channels]
+        try:
+            if (vf.width, vf.height) == self._coded_size:
+                image = vf.to_ndarray(format=fmt)
+            else:
+                image = _fit(vf, *self._coded_size, fmt)
+        except av.error.FFmpegError as exc:
+            raise VideoDecodeError(f"{self.path.name}: decoding failed at frame "
+                                   f"{decoded.index} ({_ff_reason(exc)})") from exc
+        image = _rotate(image, self._rotation)
+        # FFmpeg pads rows (854 px of RGB is 2562 bytes, stored in 2592): MediaPipe reads its
+        # input as packed rows, so RGB frames are made contiguous here, in the decode thread.
+        if self.channels == "rgb":
+            image = np.ascontiguousarray(image)
+        return Frame(index=decoded.index, t_s=decoded.t_s, image=image,
+                     channels=self.channels)
 
     @property
     def truncation(self) -> str | None:

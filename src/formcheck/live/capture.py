@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from formcheck.errors import CameraError, FormcheckError
-from formcheck.io.video import Frame
+from formcheck.io.video import Decoded, Frame
 from formcheck.report import VideoInfo
 
 
@@ -55,7 +55,10 @@ class ReplaySource:
     is read, only the newest: the others are skipped (``skipped_indices``), and the frames it
     delivers keep the file's timestamps, so the file's clock keeps up with the wall clock
     (every frame delivered late ran it slower: 2.2 s of file in over 4 s at a load of ~14).
-    It cannot where decoding alone is slower than the file: each frame is still decoded."""
+    A skipped frame is decoded only, never converted to a picture in memory (about half of a
+    frame's cost: ``FileSource.decoded``), so a replay keeps pace while decoding alone is
+    faster than the file; where decoding alone is slower, it cannot.
+    """
 
     def __init__(self, path: str | Path, realtime: bool = False) -> None:
         from formcheck.io.video import FileSource
@@ -64,10 +67,10 @@ class ReplaySource:
         self.realtime = realtime
         self._src = FileSource(self.path)
         self.info = self._src.info
-        self._frames: Iterator[Frame] = iter(self._src)
+        self._frames: Iterator[Decoded] = self._src.decoded()
         self._start: float | None = None
         self._t_first: float | None = None
-        self._pending: Frame | None = None  # decoded, not yet due when last looked at
+        self._pending: Decoded | None = None  # decoded, not yet due when last looked at
         #: The file's frame numbers a realtime replay skipped (in order): their time had
         #: passed, and a later frame's too, before the reader took them.
         self.skipped_indices: list[int] = []
@@ -92,36 +95,41 @@ class ReplaySource:
         """Where the file's picture size changed (``FileSource.size_change``), once read."""
         return self._src.size_change
 
-    def _decode(self) -> Frame | None:
+    def _decode(self) -> Decoded | None:
         if self._pending is not None:
-            frame, self._pending = self._pending, None
-            return frame
+            decoded, self._pending = self._pending, None
+            return decoded
         return next(self._frames, None)
 
-    def _due(self, frame: Frame) -> float:
-        return self._start + (frame.t_s - self._t_first)
+    def _due(self, decoded: Decoded) -> float:
+        return self._start + (decoded.t_s - self._t_first)
 
     def read(self) -> Frame | None:
-        frame = self._decode()
-        if frame is None or not self.realtime:
-            return frame
+        decoded = self._decode()
+        if decoded is None:
+            return None
+        if not self.realtime:
+            return self._src.picture(decoded)
         now = time.monotonic()
         if self._start is None:
-            self._start, self._t_first = now, frame.t_s
+            self._start, self._t_first = now, decoded.t_s
         # Of the frames due by now, the newest: an older one whose successor is due as well
-        # was not taken in time (decoded, never delivered). Frames that come due while this
-        # read decodes wait for the next read, so a decoder slower than the file still
-        # delivers a frame at each read.
-        while self._due(frame) <= now:
+        # was not taken in time (decoded, never delivered, never converted). Frames that come
+        # due while this read decodes wait for the next read, so a decoder slower than the
+        # file still delivers a frame at each read.
+        while self._due(decoded) <= now:
             following = self._decode()
             if following is None:
-                return frame
+                break
             if self._due(following) > now:
                 self._pending = following
-                return frame
-            self.skipped_indices.append(frame.index)
-            frame = following
-        time.sleep(self._due(frame) - now)
+                break
+            self.skipped_indices.append(decoded.index)
+            decoded = following
+        frame = self._src.picture(decoded)  # converted while it is not yet due, if it is not
+        wait = self._due(decoded) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         return frame
 
     def reopen(self) -> bool:

@@ -109,10 +109,11 @@ class SessionStats:
     inference_ms: list[float] = field(default_factory=list)
     draw_ms: list[float] = field(default_factory=list)  # overlay + heads-up panel
     displayed: int = 0
-    read: int = 0
-    dropped: int = 0
-    #: Of ``read`` and ``dropped``: frames a realtime replay decoded after their time had
-    #: passed and skipped (``ReplaySource.skipped_indices``), as a camera's are lost.
+    read: int = 0  # frames the source delivered to the loop (a camera's, the replay's)
+    dropped: int = 0  # of ``read``: replaced before the loop took them
+    #: Not among ``read``: frames a realtime replay decoded after their time had passed and
+    #: skipped (``ReplaySource.skipped_indices``), as a camera's not read in time are lost
+    #: (a camera's are never counted: nothing tells of them).
     skipped: int = 0
     reconnects: int = 0
     first_display_s: float | None = None
@@ -127,8 +128,20 @@ class SessionStats:
         return (self.displayed - 1) / span if span > 0 else 0.0
 
     @property
+    def sent(self) -> int:
+        """Frames the source sent: read, or skipped by a realtime replay."""
+        return self.read + self.skipped
+
+    @property
+    def not_analysed(self) -> int:
+        """Frames sent and never analysed: dropped, or skipped by a realtime replay."""
+        return self.dropped + self.skipped
+
+    @property
     def dropped_share(self) -> float:
-        return self.dropped / self.read if self.read else 0.0
+        """The share of the frames sent that were not analysed (as a set's record counts
+        its own, and the window shows it)."""
+        return self.not_analysed / self.sent if self.sent else 0.0
 
 
 @dataclass
@@ -301,18 +314,19 @@ def replay_skipped(source: Source | None, first: int = 0, last: int | None = Non
     return between(first, last if last is not None else 1 << 62)
 
 
-def _session_frames(session) -> tuple[int, int, int]:
-    """The session's frames so far: read, dropped, and of both those a realtime replay
-    skipped. A camera's frames sent before the loop took its first were skipped while the
-    models loaded, not dropped by a loop that could not keep up: left out. A realtime
-    replay's frames skipped (decoded too late) were read from the file and never analysed:
-    counted as dropped, and said apart (``SessionStats.skipped``)."""
+def _session_frames(session) -> SessionStats:
+    """The session's frame counts so far (``read``, ``dropped``, ``skipped``), as its
+    summary and its window give them. A camera's frames sent before the loop took its first
+    were skipped while the models loaded, not dropped by a loop that could not keep up: left
+    out. A realtime replay's frames skipped (decoded too late) were never read, as a camera's
+    not read in time; they were sent and not analysed all the same, as a set's record counts
+    them (``SessionStats.sent``, ``not_analysed``)."""
     grabber = session.grabber
     early = session.is_camera and not grabber.lockstep and session._first_seq is not None
     loading = session._first_seq if early else 0
-    replay = replay_skipped(session.source)
-    return (grabber.read_count - loading + replay,
-            max(0, grabber.dropped - loading) + replay, replay)
+    return SessionStats(read=grabber.read_count - loading,
+                        dropped=max(0, grabber.dropped - loading),
+                        skipped=replay_skipped(session.source))
 
 
 class LiveSession:
@@ -434,7 +448,9 @@ class LiveSession:
                 self.window.close()
         self._end_set()
         self._finish_writing(stopped)
-        self.stats.read, self.stats.dropped, self.stats.skipped = _session_frames(self)
+        counts = _session_frames(self)
+        self.stats.read, self.stats.dropped, self.stats.skipped = (
+            counts.read, counts.dropped, counts.skipped)
         self.stats.reconnects = self.grabber.reconnects
         wav = self.cues.close() if self.cues is not None else None
         return SessionResult(sets=self.sets, stats=self.stats, error=self.grabber.error,
@@ -628,8 +644,7 @@ class LiveSession:
         if cur is not None and cur.last_index >= cur.first_index:
             sent = cur.last_index - cur.first_index + 1
             return f"{(sent - len(cur.growing)) / sent:.0%} dropped in set"
-        read, dropped, _ = _session_frames(self)
-        return f"{dropped / max(1, read):.0%} dropped in session"
+        return f"{_session_frames(self).dropped_share:.0%} dropped in session"
 
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
         if view is None:

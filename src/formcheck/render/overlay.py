@@ -952,27 +952,64 @@ class OverlayRenderer:
         return torso is None or not _overlaps(rect, torso)
 
     def caveat_place(self, index: int, width: int, lay: _Layout, top: int, left_top: int,
-                     ) -> tuple[bool, int, int]:
+                     height: int = 0) -> tuple[bool, int, int]:
         """Where the caveats go on this frame: (right-aligned?, column width, top). Top-right
         under any banner reaching there (``top``); when that covers the torso, narrowed to the
         room right of it, else moved left (under the rep counter and banners, ``left_top``) into
-        the room left of it; if neither side has room, they stay top-right."""
+        the room left of it; if neither side has room, they stay top-right. On a portrait
+        frame (``height`` over ``width``) they keep clear of the head as well as the torso
+        (``body_box_at``): a head at the top of a tall frame is where that column goes (QA,
+        session 26: a 492x720 deadlift's three caveats covered his head on every rep); where
+        neither side has room there the column width is 0: no room for them
+        (``caveat_lines_at``)."""
         cw = self.caveat_width(width, lay)
         texts = self.caveats_at(index)
         if not texts:
             return True, cw, top
         wide, tall = self._stack(texts, cw, self.style.caveat_max_lines, lay)
-        room = self.side_room(index, width, lay)
+        portrait = height > width
+        keep = self._body_rect(index, lay) if portrait else self._torso_rect(index, lay)
         rect = (width - lay.margin - wide, top, width - lay.margin, top + tall)
-        if room is None or self._clear_of_torso(rect, index, lay):
+        if keep is None or not _overlaps(rect, keep):
             return True, cw, top
-        left, right = room
+        left, right = keep[0] - lay.margin, width - lay.margin - keep[2]
         need = self._min_side_width(self.notice_px(lay))
         if right >= need:
             return True, min(cw, right), top
         if left >= need:
             return False, min(cw, left), left_top
-        return True, cw, top
+        return True, 0 if portrait else cw, top
+
+    def caveat_lines_at(self, index: int, cw: int) -> tuple[str, ...]:
+        """The caveats drawn on this frame in a column ``cw`` wide (``caveat_place``): their
+        short forms, or, with no room (0), one line saying how many there are and where to
+        read them (``left_out_text``), as a narrow frame says of the notices it leaves out."""
+        texts = self.caveats_at(index)
+        return texts if cw or not texts else (left_out_text(0, len(texts)),)
+
+    def left_out_caveats_top(self, index: int, lay: _Layout, width: int, height: int,
+                             top: int, text: str, cw: int) -> int:
+        """Where the line saying the caveats had no room (``caveat_lines_at``) goes, right-
+        aligned: at ``top`` when clear of the head and torso there, else just above the gauge
+        (bottom-right) when clear there, else at ``top``."""
+        _, _, tw, th = self._laid(text, self.notice_px(lay), cw, lay, False, 1)
+        bw, bh = tw + 2 * lay.pad, th + 2 * lay.pad
+        keep = self._body_rect(index, lay)
+        x1 = width - lay.margin
+        if keep is None or not _overlaps((x1 - bw, top, x1, top + bh), keep):
+            return top
+        gauge = self.gauge_series_at(index)
+        low = height - lay.margin - bh - (
+            lay.pad + self.gauge_height(gauge, index, lay, width) if gauge is not None else 0)
+        return low if not _overlaps((x1 - bw, low, x1, low + bh), keep) else top
+
+    def _body_rect(self, index: int, lay: _Layout) -> tuple[int, int, int, int] | None:
+        """``body_box_at`` (head and torso) widened by the thick lines and a gap."""
+        box = self.body_box_at(index)
+        if box is None:
+            return None
+        g = lay.pad + 2 * lay.line
+        return box[0] - g, box[1] - g, box[2] + g, box[3] + g
 
     def notice_place(self, index: int, width: int, height: int, lay: _Layout) -> int:
         """Width of the notices' column, bottom-left: beside the gauge and, when that covers
@@ -1062,9 +1099,13 @@ class OverlayRenderer:
         # there, or beside the torso if that corner would cover it (``caveat_place``).
         left_bottom = y if low is None else under_counter  # where the top-left panels end
         if st.show_caveats and self.caveats_at(index) and not narrow:
-            right, cw, cy = self.caveat_place(index, w, lay, reach_y, y)
+            right, cw, cy = self.caveat_place(index, w, lay, reach_y, y, h)
             cx = w - lay.margin if right else x
-            for text in self.caveats_at(index):
+            texts = self.caveat_lines_at(index, cw)
+            if not cw:  # no room beside the head and torso: one line, where it is clear
+                cw = self.caveat_width(w, lay)
+                cy = self.left_out_caveats_top(index, lay, w, h, cy, texts[0], cw)
+            for text in texts:
                 cy += gap + self._panel_box(
                     frame, text, cx, cy, self.notice_px(lay), lay, bold=False,
                     text_bgr=st.muted_text_bgr, bg_bgr=st.panel_bgr, alpha=st.panel_alpha,
