@@ -649,6 +649,50 @@ def test_a_picture_cut_notice_on_a_narrow_frame_keeps_its_times():
     assert r.input_notices_at(100, short=True) == ("Note: the picture jumps at 3.33 s",)
 
 
+def test_a_not_assessable_notice_too_long_for_its_lines_is_drawn_short_never_cut():
+    """QA (session 26): on the 640x480 row sample and a 360x640 clip the over-extension's
+    "not assessable" notice ran past its five lines and was cut ("… so leaning back…"),
+    saying neither the rest nor where to read it. Too long, it is drawn without its
+    parenthesised details and with "(more in the report)"; where it fits, whole."""
+    from formcheck.analysis.faults import _not_standing_tall
+    from formcheck.config import LumbarOverextensionThresholds
+    from formcheck.render._common import not_judged_short_texts, not_judged_text
+    from formcheck.render.overlay import _Layout
+
+    reason = _not_standing_tall("row", LumbarOverextensionThresholds())
+    drawn: list[str] = []
+
+    class Recording(OverlayRenderer):
+        def _panel(self, frame, text, *args, **kwargs):
+            drawn.append(text)
+            return super()._panel(frame, text, *args, **kwargs)
+
+    base = make_report()
+    report = replace(base, assessable=(
+        *(a for a in base.assessable if a.fault != "lumbar_overextension"),
+        Assessment("lumbar_overextension", None, False, reason)))
+    full = not_judged_text("lumbar_overextension", reason, video=True)
+    shorter, first = not_judged_short_texts("lumbar_overextension", reason)
+    assert shorter.endswith("(more in the report)") and "0.85 leg lengths" not in shorter
+    assert first == ("over-arched lower back not assessable: the lifter never stands upright "
+                     "(more in the report)")
+    for size, want in (((360, 640), first), ((640, 480), shorter), ((1920, 1080), full)):
+        seq = make_sequence(*size)
+        r = Recording(report, seq, make_series(seq))
+        lay = _Layout.for_frame(seq.width, seq.height, r.style)
+        i = frame_at(seq, 3.25)
+        drawn.clear()
+        r.draw(black(seq), i)
+        assert want in drawn, (size, drawn)
+        lines = r.wrap(want, r.notice_px(lay), r.notice_place(i, *size, lay), lay, False,
+                       r.style.notice_max_lines)[0]
+        assert not lines[-1].endswith("…"), (size, lines)
+        if want != full:  # the whole notice would have been cut there
+            whole = r.wrap(full, r.notice_px(lay), r.notice_place(i, *size, lay), lay, False,
+                           r.style.notice_max_lines)[0]
+            assert whole[-1].endswith("…"), whole
+
+
 # ---------------------------------------------------------------------------- banner
 def test_banner_keeps_value_and_grade_when_the_frame_is_too_small_for_the_message():
     """QA session 7: on a 166x360 clip the banner was cut to "Rounded back outside a counted

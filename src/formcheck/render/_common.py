@@ -463,6 +463,26 @@ def not_judged_text(fault: str, reason: str | None, *, video: bool = False) -> s
     return f"{fault_title(fault)} {NOT_ASSESSABLE_WORDS}: {tail}"
 
 
+def not_judged_short_texts(fault: str, reason: str | None) -> tuple[str, str]:
+    """Shorter forms of ``not_judged_text`` for the video, for a reason too long for the
+    notice's lines: the reason without its parenthesised details (the limits it quotes, the
+    pointers to the documentation), then its first clause alone; each ends in "(more in the
+    report)", saying that words were left out, where a cut line ("… so leaning back…") said
+    neither."""
+    depth, kept = 0, []
+    for ch in reason if reason else "not visible enough from this view":
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            kept.append(ch)
+    tail = " ".join("".join(kept).split()).replace(" :", ":").replace(" ,", ",")
+    first = re.split(r"[:;] ", tail, maxsplit=1)[0]
+    head = f"{fault_title(fault)} {NOT_ASSESSABLE_WORDS}: "
+    return (f"{head}{tail} (more in the report)", f"{head}{first} (more in the report)")
+
+
 #: A parenthesised pointer to the documentation inside a rule's reason.
 _DOC_POINTER = re.compile(r"\s*\((?:README|docs/)[^()]*\)")
 

@@ -28,6 +28,7 @@ from formcheck.render._common import (
     finding_text,
     format_limit,
     format_reading,
+    not_judged_short_texts,
     not_judged_text,
     notice_text,
     robust_range,
@@ -509,17 +510,20 @@ class OverlayRenderer:
         # Notices and the default gauge per rep context (-1: outside any rep).
         # Caveats: the short form of what each judged verdict there cannot rule out.
         self._notices: dict[int, tuple[str, ...]] = {}
+        #: Each notice's shorter forms (``not_judged_short_texts``), for when it is too long.
+        self._notices_short: dict[int, tuple[tuple[str, str], ...]] = {}
         self._not_judged: dict[int, tuple[str, ...]] = {}  # their faults
         self._caveats: dict[int, tuple[str, ...]] = {}
         self._default_fault: dict[int, str | None] = {}
         self._series_by_fault = self._pick_series()
         for k in range(-1, len(reps)):
             rep_no = reps[k].index if k >= 0 else None
-            notices, caveats, default, not_judged = [], [], None, []
+            notices, caveats, default, not_judged, short = [], [], None, [], {}
             for fault in FAULTS:
                 a = assessment_for(report, fault, rep_no)
                 if a is not None and not a.assessable:
                     notices.append(not_judged_text(fault, a.reason, video=True))
+                    short[notices[-1]] = not_judged_short_texts(fault, a.reason)
                     not_judged.append(fault)
                     continue
                 if a is not None and a.reason:
@@ -527,6 +531,7 @@ class OverlayRenderer:
                 if default is None and fault in self._series_by_fault:
                     default = fault
             self._notices[k] = tuple(dict.fromkeys(notices))
+            self._notices_short[k] = tuple(short[t] for t in self._notices[k])
             self._not_judged[k] = tuple(not_judged)
             self._caveats[k] = tuple(dict.fromkeys(caveats))
             self._default_fault[k] = default
@@ -1131,6 +1136,12 @@ class OverlayRenderer:
         inputs = self.input_notices_at(index, short=narrow)
         px = self.notice_px(lay)
         if not narrow:  # a notice too long for its lines gives its short form, never a cut one
+            notices = tuple(
+                next((t for t in (text, *shorter) if not self._laid(
+                    t, px, max_w, lay, False, st.notice_max_lines)[0][-1].endswith("…")),
+                     shorter[-1])
+                for text, shorter in zip(notices, self._notices_short[
+                    int(self._rep_of_frame[index])], strict=True))
             inputs = tuple(
                 text if not self._laid(text, px, max_w, lay, False,
                                        st.notice_max_lines)[0][-1].endswith("…") else short
