@@ -1473,6 +1473,8 @@ from formcheck.render._text import text_size, wrap_text  # noqa: E402
     (24.3, "deg", "24°"), (130.0, "deg/s", "130°/s"), (16.02, "% of torso", "16.0% of torso"),
     (4.0, "% of torso", "4.0% of torso"), (0.0834, "", "0.083"), (0.6283, "m", "0.63 m"),
     (float("nan"), "deg", "n/a"), (None, "deg", "n/a"), (-12.0, "deg", "-12°"),
+    # session 26: a twist gauge read "now 0.026° · limit 22.9°"; an angle under 1° to 0.1
+    (0.026, "deg", "0.0°"), (-0.01, "deg", "0.0°"), (0.46, "deg/s", "0.5°/s"),
 ])
 def test_format_value(value, unit, expect):
     assert format_value(value, unit) == expect

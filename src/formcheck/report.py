@@ -98,8 +98,10 @@ def format_value(value: float | None, unit: str, limit: float | None = None) -> 
     decimals the limit needs (``format_limit``): 20.8° against 20.3°, never 21° against
     20°, whose rounding can show a value past its limit as equal to it, or a grade's band
     ("severe from 32°", 1.6 × 20.3°) as reached by a value that did not reach it (32.3°,
-    moderate). One function for every surface (video, page, terminal, CSV's words, live)
-    and the rules' own words (the twist's "warns from …")."""
+    moderate). Under 1, an angle or a rate keeps one decimal (a twist gauge read "now
+    0.026° · limit 22.9°"), a fraction of the torso two significant figures. One function
+    for every surface (video, page, terminal, CSV's words, live) and the rules' own words
+    (the twist's "warns from …")."""
     if value is None or not math.isfinite(value):
         return "n/a"
     mag = abs(value)
@@ -107,8 +109,10 @@ def format_value(value: float | None, unit: str, limit: float | None = None) -> 
         text = f"{value:.1f}"
     elif mag >= 10:
         text = f"{value:.{_limit_decimals(limit)}f}"
+    elif mag >= 1 or unit in UNIT_SUFFIX:  # an angle under 1° to 0.1, as its noise allows
+        text = f"{value:.1f}".replace("-0.0", "0.0")
     else:
-        text = f"{value:.1f}" if mag >= 1 else f"{value:.2g}"
+        text = f"{value:.2g}"
     if unit in UNIT_SUFFIX:
         return text + UNIT_SUFFIX[unit]
     if unit.startswith("%"):  # "% of torso" → "16% of torso"
