@@ -100,7 +100,7 @@ _NUMERIC = [(key, kind, f) for key, kind, f in LEAVES if f.type in ("float", "in
 def _section_path(kind: type) -> str:
     for key, section in (("signal", "SignalConfig"), ("view", "ViewConfig"),
                          ("reps", "RepConfig"), ("assess", "AssessConfig"),
-                         ("exercise", "ExerciseConfig")):
+                         ("exercise", "ExerciseConfig"), ("pose", "PoseConfig")):
         if kind.__name__ == section:
             return key
     for f in dataclasses.fields(Config().unknown):
