@@ -203,6 +203,46 @@ def test_a_quick_twist_square_on_is_found_with_its_side_and_size(twist):
     assert [scope for _, scope, _ in twist_lines] == ["whole clip"]
 
 
+def _two_twists(small: float, big: float):
+    """A square-on row: a twist of ``big`` on rep 2 and one of ``small`` on rep 4, each out
+    and back in 0.2 s (0: none)."""
+    reps = (CLEAN, SynthRep(twist_deg=big, twist_duration_s=0.2), CLEAN,
+            SynthRep(twist_deg=small, twist_duration_s=0.2), CLEAN)
+    return synthesize(SynthSpec(exercise="row", reps=reps, yaw_deg=0.0, noise_px=1.0,
+                                twist_about_spine=True))[0]
+
+
+def test_a_twist_found_is_left_out_of_the_spread_the_limit_is_taken_from():
+    """Session 26: a large twist's own quick turns raised the spread, so the limit on the rest
+    of the set; measured again without them (the filter's reach around each frame past the
+    first limit) the smaller twist in the same set is found."""
+    off = load_config(None, ["jerky_twist.landmark_spread_clear_turns=false"])
+    on = load_config(None, ["jerky_twist.landmark_spread_clear_turns=true"])
+    seq = _two_twists(10.0, 40.0)
+    before, after = analyze_sequence(seq, off), analyze_sequence(seq, on)
+    assert [f.rep for f in _twists(before)] == [2]
+    assert [f.rep for f in _twists(after)] == [2, 4]
+    lower = after.series["twist_quick_turn"].threshold
+    assert lower < before.series["twist_quick_turn"].threshold
+    # Every surface states the limit the rule used, and its spread times the spreads makes it.
+    f = _twists(after)[1]
+    assert f.threshold == lower
+    assert f.evidence["quick_turn_spread_deg"] * f.evidence["quick_turn_spreads"] == \
+        pytest.approx(lower)
+
+
+@pytest.mark.parametrize("small", [0.0, 10.0])
+def test_a_set_where_nothing_passes_the_limit_keeps_its_spread(small):
+    """Where no quick turn passes the first limit nothing is left out: the same limit and
+    verdicts either way (a real clip with no warning reads the same)."""
+    seq = _two_twists(small, 0.0)
+    key = "jerky_twist.landmark_spread_clear_turns"
+    off = analyze_sequence(seq, load_config(None, [f"{key}=false"]))
+    on = analyze_sequence(seq, load_config(None, [f"{key}=true"]))
+    assert _twists(off) == _twists(on) == []
+    assert on.series["twist_quick_turn"].threshold == off.series["twist_quick_turn"].threshold
+
+
 def test_where_the_least_size_is_the_limit_the_caveat_says_so():
     cfg = load_config(None, ["jerky_twist.landmark_quick_turn_spreads=0.5"])
     result = analyze_sequence(_row(20.0), cfg)

@@ -699,6 +699,13 @@ class JerkyTwistThresholds:
     #: That spread is measured over the judged frames only when they last this long; less
     #: and the set is not assessable for the twist (a limit from a few frames is a guess).
     min_landmark_spread_s: float = 1.0
+    #: Square-on (the "front" fits), that spread is measured again without the frames within
+    #: the quick-turn filter's reach (half ``SignalConfig.twist_quick_support_s``) of a quick
+    #: turn already past the limit: a twist's own turn is no waver. Left in, a 40° and a 20°
+    #: twist raised the limit on the rest of their set by up to 42% (rendered square-on sets,
+    #: session 26: docs/analysis.md). A set where nothing passes the first limit (every real
+    #: shared clip) is judged as before; false: off.
+    landmark_spread_clear_turns: bool = True
     #: Seen from the side (``SignalConfig.twist_side_cue``) the side fit's quick turn warns
     #: from this many times its spread (and ``side_min_quick_turn_deg``)...
     side_quick_turn_spreads: float = 9.0
@@ -1051,6 +1058,7 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.landmark_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.min_landmark_quick_turn_deg": Range(0.0, 360.0),
     "JerkyTwistThresholds.min_landmark_spread_s": Range(0.0, 60.0, lo_open=True),
+    "JerkyTwistThresholds.landmark_spread_clear_turns": Range(0.0, 1.0),
     "JerkyTwistThresholds.side_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.side_outline_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.side_max_hip_turn_deg": Range(0.0, 360.0),

@@ -1348,6 +1348,9 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     spread = _robust_spread(read)
     spreads, outline_need, max_hip, least = _quick_turn_limits(th, tw.landmark_fit)
     limit = max(least, spreads * spread)
+    if th.landmark_spread_clear_turns and tw.landmark_fit in SQUARE_ON_FITS:
+        spread, limit = _spread_clear_of_turns(ctx, quick, usable, size, limit, spread, spreads,
+                                               least, reach)
     # The spread to 0.01° (or as many more decimals as it takes): "9 times the 2.84°" makes
     # the 25.6° limit the words state, where "9 times the 2.8°" made 25.2° (the message, the
     # caveat and the page's evidence say it alike: ``times_text``).
@@ -1445,6 +1448,29 @@ def _quick_turn_limits(th, fit: str | None) -> tuple[float, float | None, float,
                 th.rear_max_hip_turn_deg, th.min_landmark_quick_turn_deg)
     return (th.landmark_quick_turn_spreads, None, th.max_hip_turn_deg,
             th.min_landmark_quick_turn_deg)
+
+
+#: The landmark fits read square-on (``features.TWIST_LANDMARK_FILES``).
+SQUARE_ON_FITS = ("front", "front_hands")
+
+
+def _spread_clear_of_turns(ctx: FaultContext, quick: np.ndarray, usable: np.ndarray,
+                           size: np.ndarray, limit: float, spread: float, spreads: float,
+                           least: float, reach: int) -> tuple[float, float]:
+    """The square-on quick turn's spread and limit measured again without the frames within
+    ``reach`` frames (the filter's) of one past ``limit``: a twist's own turn is no waver. As
+    they were where none passes it, or where under ``min_landmark_spread_s`` of judged frames
+    would be left."""
+    over = np.flatnonzero(usable & (size >= limit))
+    if not over.size:
+        return spread, limit
+    n = quick.shape[0]
+    rest = quick[usable & ~in_ranges(n, np.maximum(0, over - reach),
+                                     np.minimum(n - 1, over + reach))]
+    if rest.size < _frames_for(ctx, ctx.thresholds.jerky_twist.min_landmark_spread_s):
+        return spread, limit
+    clear = _robust_spread(rest)
+    return clear, max(least, spreads * clear)
 
 
 def _robust_spread(read: np.ndarray) -> float:
