@@ -21,7 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
 
-_SCRIPT = r'''
+#: What both child scripts start with: the engine, the folder of tries, and a monitor that
+#: prints the batch's line per clip and its notes to stderr.
+_HEAD = r'''
 import json, os, sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -32,6 +34,17 @@ from formcheck.batch.monitor import result_line
 tries = Path(sys.argv[1])
 
 
+class Lines:
+    def started(self, key): ...
+    def total(self, key, frames): ...
+    def frames(self, key, done): ...
+    def note(self, text): print(text, file=sys.stderr)
+    def finished(self, result): print(result_line(result), file=sys.stderr)
+
+
+'''
+
+_SCRIPT = _HEAD + r'''
 def crashing_task(job, video_name, video_bytes, pose_bytes):
     """Kills its worker process on the first ``job.crashes`` tries, then finishes."""
     import os
@@ -43,14 +56,6 @@ def crashing_task(job, video_name, video_bytes, pose_bytes):
     if len(log.read_text()) <= job.crashes:
         os._exit(1)
     return ClipResult(key=job.key, status=ANALYSED, frames=1), {}
-
-
-class Lines:
-    def started(self, key): ...
-    def total(self, key, frames): ...
-    def frames(self, key, done): ...
-    def note(self, text): print(text, file=sys.stderr)
-    def finished(self, result): print(result_line(result), file=sys.stderr)
 
 
 engines._ray_task = crashing_task
@@ -110,31 +115,13 @@ def test_a_clip_whose_ray_worker_dies_is_tried_as_often_as_locally(tmp_path):
         proc.stderr
 
 
-_OOM_SCRIPT = r'''
-import json, sys
-from pathlib import Path
-from types import SimpleNamespace
-
-from formcheck.batch import engines
-from formcheck.batch.monitor import result_line
-
-tries = Path(sys.argv[1])
-
-
+_OOM_SCRIPT = _HEAD + r'''
 def hungry_task(job, video_name, video_bytes, pose_bytes):
     """Holds memory past the memory monitor's threshold until its worker is killed."""
     import time
     held = bytearray(64 * 1024 * 1024)
     time.sleep(60)
     return held
-
-
-class Lines:
-    def started(self, key): ...
-    def total(self, key, frames): ...
-    def frames(self, key, done): ...
-    def note(self, text): print(text, file=sys.stderr)
-    def finished(self, result): print(result_line(result), file=sys.stderr)
 
 
 import ray
