@@ -430,6 +430,16 @@ def counter_room(width: int, height: int, style: OverlayStyle) -> int:
     return lay.margin + w + 2 * lay.pad + lay.pad
 
 
+def _widened(box: tuple[int, int, int, int] | None, lay: _Layout
+              ) -> tuple[int, int, int, int] | None:
+    """A body part's box (x0, y0, x1, y1) widened by the thick lines drawn over it and a gap,
+    the room a panel keeps from it (None: not seen)."""
+    if box is None:
+        return None
+    g = lay.pad + 2 * lay.line
+    return box[0] - g, box[1] - g, box[2] + g, box[3] + g
+
+
 def left_out_text(not_judged: int, notes: int) -> str:
     """The line a narrow frame shows in place of the notices it has no room for outside the
     lifter's head and torso: what was left out and where to read it."""
@@ -933,11 +943,7 @@ class OverlayRenderer:
 
     def _torso_rect(self, index: int, lay: _Layout) -> tuple[int, int, int, int] | None:
         """``torso_box_at`` widened by the thick trunk and outline lines and a gap."""
-        box = self.torso_box_at(index)
-        if box is None:
-            return None
-        g = lay.pad + 2 * lay.line
-        return box[0] - g, box[1] - g, box[2] + g, box[3] + g
+        return _widened(self.torso_box_at(index), lay)
 
     def side_room(self, index: int, width: int, lay: _Layout) -> tuple[int, int] | None:
         """Widths free left and right of this frame's torso (its box, its lines and a gap)
@@ -1010,11 +1016,7 @@ class OverlayRenderer:
 
     def _body_rect(self, index: int, lay: _Layout) -> tuple[int, int, int, int] | None:
         """``body_box_at`` (head and torso) widened by the thick lines and a gap."""
-        box = self.body_box_at(index)
-        if box is None:
-            return None
-        g = lay.pad + 2 * lay.line
-        return box[0] - g, box[1] - g, box[2] + g, box[3] + g
+        return _widened(self.body_box_at(index), lay)
 
     def notice_place(self, index: int, width: int, height: int, lay: _Layout) -> int:
         """Width of the notices' column, bottom-left: beside the gauge and, when that covers
@@ -1135,18 +1137,18 @@ class OverlayRenderer:
                 y = low - gap
         inputs = self.input_notices_at(index, short=narrow)
         px = self.notice_px(lay)
-        if not narrow:  # a notice too long for its lines gives its short form, never a cut one
-            notices = tuple(
-                next((t for t in (text, *shorter) if not self._laid(
+        if not narrow:  # a notice too long for its lines gives a shorter form, never a cut one
+
+            def whole(*forms: str) -> str:
+                """The first of ``forms`` its lines hold uncut, else the last (the shortest)."""
+                return next((t for t in forms if not self._laid(
                     t, px, max_w, lay, False, st.notice_max_lines)[0][-1].endswith("…")),
-                     shorter[-1])
-                for text, shorter in zip(notices, self._notices_short[
-                    int(self._rep_of_frame[index])], strict=True))
-            inputs = tuple(
-                text if not self._laid(text, px, max_w, lay, False,
-                                       st.notice_max_lines)[0][-1].endswith("…") else short
-                for text, short in zip(inputs, self.input_notices_at(index, short=True),
-                                       strict=True))
+                    forms[-1])
+
+            notices = tuple(whole(text, *shorter) for text, shorter in zip(
+                notices, self._notices_short[int(self._rep_of_frame[index])], strict=True))
+            inputs = tuple(whole(text, short) for text, short in zip(
+                inputs, self.input_notices_at(index, short=True), strict=True))
         # A narrow frame's notice that would reach into the head and torso goes under the
         # counter and banners if it fits above them, else is left out and one short line says
         # what was and where to read it (``left_out_text``). Planned before drawn: where that
