@@ -536,15 +536,18 @@ def _only_in(usable: np.ndarray, reps: tuple[Rep, ...]) -> np.ndarray:
 _OBLIQUE_ROUNDING_OFF = ("rounding is not judged from 45° (an oblique view): the back outline's "
                          "flexion estimate there is too uncertain (README, \"Back warnings\"); "
                          "film from the side")
-#: What a side view's "ok" can and cannot rule out, from rendered lifters (session 19; the
-#: limits were chosen on the real clips, so these are held out): 50° roundings, four bodies
-#: at the standard placement (``bench/render_placements.py --fault flex50``); 35° ones, eight
-#: bodies facing either way (``/work/cache/s13-backs``); 25° ones, four bodies at six camera
-#: placements; 5° ones, clothed (docs/analysis.md, session 19).
+#: What a side view's "ok" can and cannot rule out, from rendered lifters (the limits were
+#: chosen on the real clips, so these are held out). Two rendered sets, stated as a range:
+#: session 19's (50° roundings, four bodies at the standard placement, ``bench/
+#: render_placements.py --fault flex50``: 18 of 24; 35° ones, eight bodies facing either way:
+#: 10 of 24; 25° ones, four bodies at six camera placements: 26 of 96; 5° ones, clothed: none
+#: of 24 warned) and session 26's (two bare bodies, a tee and a hoodie, deadlift/row/squat,
+#: ``bench/rounding_misses.py render``: 50° 13 of 24, 35° 7 of 24, 20° 2 of 24, neutral none
+#: of 24 warned); docs/analysis.md, sessions 19 and 26.
 _ROUNDING_NOT_RULED_OUT = (
     "no warning does not rule a rounding out; on rendered lifters seen from the side it found "
-    "18 of 24 reps with a 50° rounding, 10 of 24 with 35° and 26 of 96 with 25°, and warned "
-    "on none of 24 with 5°")
+    "13 to 18 of 24 reps with a 50° rounding, 7 to 10 of 24 with 35°, 26 of 96 with 25° and "
+    "2 of 24 with 20°, and warned on none of 48 with 5° or less")
 
 
 #: The largest spinal flexion (deg) the rounded back's degrees are stated to: its lines were
