@@ -76,3 +76,17 @@ def test_no_rep_judged_is_filed_so(bench_modules):
     rows = rm.rep_causes(seq, truth, "deadlift",
                          load_config(overrides=["rounded_back.judge_min_trunk_deg=89"]))
     assert [r["cause"] for r in rows] == ["clip not judged"] * 2
+
+
+def test_the_bare_plan_is_the_same_sets_without_clothing(bench_modules):
+    rm = bench_modules("rounding_misses")
+    worn = rm.scenarios((50.0, 0.0))
+    bare = rm.scenarios((50.0, 0.0), bare=True)
+    assert len(bare) == len(worn) == 24
+    assert {sc.scene.clothing for sc in bare.values()} == {"none"}
+    assert {sc.scene.clothing for sc in worn.values()} == {"none", "tee", "hoodie"}
+    for (name, sc), (bname, bsc) in zip(worn.items(), bare.items(), strict=True):
+        # Only the clothing (and the name's clothing suffix) differ.
+        assert bname == name.removesuffix("_tee").removesuffix("_hoodie")
+        assert bsc.camera == sc.camera and bsc.faults == sc.faults and bsc.body == sc.body
+        assert replace(bsc.scene, clothing=sc.scene.clothing) == sc.scene
