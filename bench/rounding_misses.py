@@ -27,7 +27,14 @@ rep's peak of the criterion it would warn on, against the rendered peak: mean ab
 error over judged reps). ``-v``: one line per rep.
 
     nice python bench/rounding_misses.py render --out DIR --size 50 --size 20 --size 0
+        [--bare] [--only f_short_deadlift] [--neutral-flexion m_avg=29 ...]
     python bench/rounding_misses.py causes DIR [--set rounded_back.max_own_arch_pct=inf] [-v]
+
+``--bare`` renders every body without clothing (session 27: the two bare bodies of the
+standard set are both male, the clothed ones both female); ``--only`` keeps the sets whose
+name contains any of the words given; ``--neutral-flexion BODY=DEG`` has that body hold
+that lumbar flexion as its neutral spine (``Scenario.neutral_lumbar_flexion_deg``; the
+truth's flexion counted from it).
 """
 
 from __future__ import annotations
@@ -55,8 +62,13 @@ CLOTHING = {"f_short": "tee", "f_heavy": "hoodie"}
 SLACK_S = 0.3
 
 
-def scenarios(sizes: tuple[float, ...]) -> dict:
-    """The planned sets, sizes in the order given (a partial run holds every body)."""
+def scenarios(sizes: tuple[float, ...], bare: bool = False,
+              neutral_flexion: dict[str, float] | None = None) -> dict:
+    """The planned sets, sizes in the order given (a partial run holds every body).
+    ``bare``: every body without its clothing (the same scenes, cameras and lumbar shares
+    otherwise), to tell a body's own back from what its clothes do to the outline.
+    ``neutral_flexion``: lumbar flexion held as the neutral spine, per body (deg,
+    ``Scenario.neutral_lumbar_flexion_deg``; bodies not named: 0)."""
     from render_flexion import LUMBAR_FRACTIONS, _camera
 
     from formcheck.synth.catalog import SCENES, TEMPI
@@ -72,16 +84,18 @@ def scenarios(sizes: tuple[float, ...]) -> dict:
                           ) if deg else ()
                 scene = SCENES[k % len(SCENES)]
                 name = f"{body}_{ex.value}_az90_std_flex{deg:g}"
-                if body in CLOTHING:
+                if body in CLOTHING and not bare:
                     scene = replace(scene, clothing=CLOTHING[body])
                     name += f"_{CLOTHING[body]}"
                 out[name] = Scenario(exercise=ex, reps=2, body=body, tempo=TEMPI[ex],
                                      camera=_camera(90.0, "std"), scene=scene, faults=faults,
-                                     crf=23)
+                                     crf=23, neutral_lumbar_flexion_deg=(
+                                         neutral_flexion or {}).get(body, 0.0))
     return out
 
 
-def render(out: Path, sizes: tuple[float, ...], shard: str) -> int:
+def render(out: Path, sizes: tuple[float, ...], shard: str, bare: bool = False,
+           only: tuple[str, ...] = (), neutral_flexion: dict[str, float] | None = None) -> int:
     from render_flexion import _entry
 
     from formcheck.pipeline import extract_pose
@@ -89,7 +103,9 @@ def render(out: Path, sizes: tuple[float, ...], shard: str) -> int:
 
     i_shard, n_shards = (int(x) for x in shard.split("/"))
     (out / "poses").mkdir(parents=True, exist_ok=True)
-    for i, (name, sc) in enumerate(scenarios(sizes).items()):
+    planned = {k: v for k, v in scenarios(sizes, bare, neutral_flexion).items()
+               if not only or any(w in k for w in only)}
+    for i, (name, sc) in enumerate(planned.items()):
         if i % n_shards != i_shard:
             continue
         video, truth = out / f"{name}.mp4", out / f"{name}.json"
@@ -235,6 +251,20 @@ def causes(dirs: list[Path], overrides: list[str], verbose: bool) -> int:
     return 0
 
 
+def _body_degrees(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        body, sep, deg = item.partition("=")
+        try:
+            if not sep or body not in BODIES:
+                raise ValueError(item)
+            out[body] = float(deg)
+        except ValueError:
+            raise SystemExit(f"--neutral-flexion takes BODY=DEG with BODY one of "
+                             f"{', '.join(BODIES)}, got {item!r}") from None
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -242,13 +272,21 @@ def main() -> int:
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--size", action="append", type=float, default=[])
     r.add_argument("--shard", default="0/1")
+    r.add_argument("--bare", action="store_true",
+                   help="every body bare (f_short and f_heavy without their tee and hoodie)")
+    r.add_argument("--only", action="append", default=[],
+                   help="render only the sets whose name contains this (repeatable: any)")
+    r.add_argument("--neutral-flexion", action="append", default=[], metavar="BODY=DEG",
+                   help="lumbar flexion BODY holds as its neutral spine "
+                        "(Scenario.neutral_lumbar_flexion_deg; repeatable; default 0)")
     c = sub.add_parser("causes")
     c.add_argument("dirs", type=Path, nargs="+")
     c.add_argument("--set", dest="overrides", action="append", default=[])
     c.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     if args.cmd == "render":
-        return render(args.out, tuple(args.size or (50.0, 20.0, 0.0, 35.0, 5.0)), args.shard)
+        return render(args.out, tuple(args.size or (50.0, 20.0, 0.0, 35.0, 5.0)), args.shard,
+                      args.bare, tuple(args.only), _body_degrees(args.neutral_flexion))
     return causes(args.dirs, args.overrides, args.verbose)
 
 

@@ -76,3 +76,26 @@ def test_no_rep_judged_is_filed_so(bench_modules):
     rows = rm.rep_causes(seq, truth, "deadlift",
                          load_config(overrides=["rounded_back.judge_min_trunk_deg=89"]))
     assert [r["cause"] for r in rows] == ["clip not judged"] * 2
+
+
+def test_the_bare_plan_is_the_same_sets_without_clothing(bench_modules):
+    rm = bench_modules("rounding_misses")
+    worn = rm.scenarios((50.0, 0.0))
+    bare = rm.scenarios((50.0, 0.0), bare=True)
+    assert len(bare) == len(worn) == 24
+    assert {sc.scene.clothing for sc in bare.values()} == {"none"}
+    assert {sc.scene.clothing for sc in worn.values()} == {"none", "tee", "hoodie"}
+    for (name, sc), (bname, bsc) in zip(worn.items(), bare.items(), strict=True):
+        # Only the clothing (and the name's clothing suffix) differ.
+        assert bname == name.removesuffix("_tee").removesuffix("_hoodie")
+        assert bsc.camera == sc.camera and bsc.faults == sc.faults and bsc.body == sc.body
+        assert replace(bsc.scene, clothing=sc.scene.clothing) == sc.scene
+
+
+def test_a_neutral_flexion_is_planned_for_the_bodies_named_only(bench_modules):
+    rm = bench_modules("rounding_misses")
+    plan = rm.scenarios((50.0,), neutral_flexion=rm._body_degrees(["m_avg=29", "m_tall=21.5"]))
+    held = {sc.body: sc.neutral_lumbar_flexion_deg for sc in plan.values()}
+    assert held == {"m_avg": 29.0, "m_tall": 21.5, "f_short": 0.0, "f_heavy": 0.0}
+    with pytest.raises(SystemExit, match="BODY=DEG"):
+        rm._body_degrees(["m_avg:29"])

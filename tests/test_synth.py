@@ -118,6 +118,54 @@ def test_hinge_deepens_the_deadlift_set_up_only_when_asked() -> None:
         replace(sc, hinge_deg=-5.0)
 
 
+def _lumbar_bend_deg(b, frame) -> float:
+    """How far the lumbar joints bend the trunk forward in a posed frame: the angle from the
+    lowest spine segment (spine05 -> spine04) to spine03 -> spine02, in the pelvis' own side
+    plane, less the rest skeleton's."""
+    def tilt(h: np.ndarray, a: str, c: str) -> float:
+        d = h[b.bone(c)] - h[b.bone(a)]
+        return float(np.degrees(np.arctan2(d[2], d[1])))
+
+    h = frame.posed.heads @ frame.posed.rotations[b.bone("root")]  # R^T x: pelvis axes
+    rest = b.bone_heads
+    return (tilt(h, "spine03", "spine02") - tilt(h, "spine05", "spine04")
+            - tilt(rest, "spine03", "spine02") + tilt(rest, "spine05", "spine04"))
+
+
+@pytest.mark.parametrize("exercise", [Exercise.DEADLIFT, Exercise.ROW])
+def test_a_neutral_lumbar_flexion_is_held_without_changing_the_lean_or_the_truths_zero(
+        exercise: Exercise) -> None:
+    sc = Scenario(exercise=exercise, reps=1, body="m_avg", tempo=FAST_TEMPO,
+                  faults=(Fault(FaultKind.FLEXION, 30.0, lumbar_fraction=1.0),))
+    b, frames, _, _ = _frames(sc)
+    flat = ClipRenderer(replace(sc, neutral_lumbar_flexion_deg=29.0,
+                                camera=replace(sc.camera, fps=20.0)))
+    ang = spine_angles(b, frames)
+    ang_flat = spine_angles(b, flat.frames, 29.0)
+    # The truth counts from the neutral held: the same rounding, the same truth.
+    np.testing.assert_allclose(ang_flat["flexion_deg"], ang["flexion_deg"], atol=1e-6)
+    assert ang_flat["flexion_deg"].max() == pytest.approx(30.0, abs=1e-6)
+    k0 = int(np.argmin(ang["flexion_deg"]))  # a neutral frame: the lumbar joints hold 29 deg
+    assert _lumbar_bend_deg(b, flat.frames[k0]) == pytest.approx(29.0, abs=1e-6)
+    assert _lumbar_bend_deg(b, frames[k0]) == pytest.approx(0.0, abs=1e-6)
+    k1 = int(np.argmax(ang["flexion_deg"]))  # the rounding adds to it
+    assert _lumbar_bend_deg(b, flat.frames[k1]) == pytest.approx(59.0, abs=1e-6)
+    assert flat.frames[k1].flexion_lumbar_deg == pytest.approx(frames[k1].flexion_lumbar_deg)
+    # The pelvis tips back so the trunk (shoulder-hip line) leans as it did: on the neutral
+    # frames the same, with the rounding on top within 2 deg (the joints pivot elsewhere).
+    assert 0.0 < flat.poser.neutral_pelvis_deg < 29.0
+    neutral = np.abs(ang["flexion_deg"]) < 1e-9
+    assert neutral.sum() > 5
+    np.testing.assert_allclose(ang_flat["trunk_inclination_deg"][neutral],
+                               ang["trunk_inclination_deg"][neutral], atol=1e-6)
+    np.testing.assert_allclose(ang_flat["trunk_inclination_deg"], ang["trunk_inclination_deg"],
+                               atol=2.0)
+    assert "neutral_lumbar_flexion_deg" not in sc.to_dict()  # older truth files unchanged
+    assert Scenario.from_dict(flat.sc.to_dict()).neutral_lumbar_flexion_deg == 29.0
+    with pytest.raises(ConfigError, match="neutral_lumbar_flexion_deg"):
+        replace(sc, neutral_lumbar_flexion_deg=-5.0)
+
+
 def test_a_back_squat_holds_a_bar_on_the_upper_back_that_turns_with_the_shoulders() -> None:
     sc = Scenario(exercise=Exercise.SQUAT, reps=1, tempo=FAST_TEMPO, squat_bar=True,
                   faults=(Fault(FaultKind.TWIST, 30.0, duration_s=0.4),))

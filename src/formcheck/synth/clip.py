@@ -221,7 +221,8 @@ class ClipRenderer:
 
     def truth(self, landmarks: list[np.ndarray]) -> dict[str, Any]:
         out = build_truth(self.sc, self.body, self.cam, self.t_s, self.frames, self.tracks,
-                          self.reps, landmarks)
+                          self.reps, landmarks,
+                          neutral_lumbar_deg=self.sc.neutral_lumbar_flexion_deg)
         if self.clothing is not None:
             out["clothing"] = self.clothing.to_dict()
         return out
@@ -235,8 +236,11 @@ def _signed_angle(a: np.ndarray, b: np.ndarray, axis: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(np.sum(np.cross(a, b) * axis, -1), np.sum(a * b, -1)))
 
 
-def spine_angles(body: BodyModel, frames: list[Frame]) -> dict[str, np.ndarray]:
-    """True spine angles measured on the posed skeleton (see CONVENTIONS)."""
+def spine_angles(body: BodyModel, frames: list[Frame],
+                 neutral_lumbar_deg: float = 0.0) -> dict[str, np.ndarray]:
+    """True spine angles measured on the posed skeleton (see CONVENTIONS), flexion counted
+    from the neutral spine: the rest one, its lumbar part flexed by ``neutral_lumbar_deg``
+    (``Scenario.neutral_lumbar_flexion_deg``)."""
     b = body.bone
     heads = np.stack([f.posed.heads for f in frames])
     lat = np.stack([f.posed.rotations[b("root")][:, 0] for f in frames])
@@ -253,7 +257,7 @@ def spine_angles(body: BodyModel, frames: list[Frame]) -> dict[str, np.ndarray]:
 
     lum, tho = flex(heads, lat)
     lum0, tho0 = flex(rest, np.array([[1.0, 0.0, 0.0]]))
-    lum, tho = lum - lum0, tho - tho0
+    lum, tho = lum - lum0 - neutral_lumbar_deg, tho - tho0
     L = Landmark
     lm = {k: np.stack([f.posed.heads[body.landmark_index[k]] for f in frames])
           for k in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)}
@@ -285,10 +289,11 @@ def truth_per_frame(truth: dict[str, Any], key: str) -> np.ndarray:
 
 def build_truth(sc: Scenario, body: BodyModel, cam: CameraPose, t_s: np.ndarray,
                 frames: list[Frame], tracks: list[FaultTrack], reps: list,
-                landmarks: list[np.ndarray]) -> dict[str, Any]:
+                landmarks: list[np.ndarray], *,
+                neutral_lumbar_deg: float = 0.0) -> dict[str, Any]:
     lm3 = np.stack(landmarks)
     lm2 = cam.project(lm3) + 0.5
-    ang = spine_angles(body, frames)
+    ang = spine_angles(body, frames, neutral_lumbar_deg)
     names = body.bone_names
     lm_map = [
         {"index": int(k), "name": Landmark(k).name,
@@ -320,9 +325,16 @@ def build_truth(sc: Scenario, body: BodyModel, cam: CameraPose, t_s: np.ndarray,
                           "peak_rate_deg_s": round(tr.peak_rate_deg_s, 2),
                           "side": "left" if tr.peak_deg > 0 else "right"})
         faults.append(entry)
+    conventions, neutral = CONVENTIONS, {}
+    if neutral_lumbar_deg:  # only then: older truth files stay the same
+        conventions = {**CONVENTIONS, "flexion_deg": CONVENTIONS["flexion_deg"] + (
+            "; counted from the neutral spine: the rest shape with its lumbar joints flexed "
+            "by the scenario's neutral_lumbar_flexion_deg")}
+        neutral = {"neutral_lumbar_flexion_deg": round(float(neutral_lumbar_deg), 4)}
     return {
         "version": TRUTH_VERSION,
-        "conventions": CONVENTIONS,
+        "conventions": conventions,
+        **neutral,
         "scenario": sc.to_dict(),
         "body": {"name": body.name, "phenotype": body.phenotype,
                  "height_m": round(body.height_m, 4)},

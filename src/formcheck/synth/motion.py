@@ -68,6 +68,14 @@ PROFILES: dict[Exercise, Profile] = {
 }
 
 
+def _trunk_lean_deg(body: BodyModel, posed: PosedBody) -> float:
+    """Forward lean of the true shoulder-hip line (the joints' midpoints) from vertical."""
+    h, b = posed.heads, body.bone
+    d = (h[b("upperarm01.L")] + h[b("upperarm01.R")] - h[b("upperleg01.L")]
+         - h[b("upperleg01.R")])
+    return float(np.degrees(np.arctan2(d[2], d[1])))
+
+
 @dataclass(frozen=True)
 class RepTiming:
     """Times (s) of one rep's phase boundaries: ``start``, the end of each phase."""
@@ -299,11 +307,34 @@ class Poser:
         #: A back squat's grip, either side of the bar's middle (m).
         self.grip_m = 0.5 * float(np.linalg.norm(h[b("upperarm01.L")] - h[b("upperarm01.R")])) \
             + BACK_BAR_GRIP_OUTSIDE_M
+        #: A neutral spine other than the rest one (``Scenario.neutral_lumbar_flexion_deg``):
+        #: the lumbar bones' flexion, and the pelvis' backward tip that keeps the trunk's lean
+        #: at the bottom of a rep as it was (0, 0: the rest spine).
+        self.neutral_lumbar_deg = 0.0
+        self.neutral_pelvis_deg = 0.0
+        self._set_neutral(sc.neutral_lumbar_flexion_deg)
         self.bar_height = None
         if self.prof.arms == "hang":
             # The bar rests on the floor at the bottom: its plates' radius is the hand height there.
             f = self._frame(1.0, 0.0, 0.0, 0.0, 0.0)
             self.bar_height = float(f.bar_center[1]) if f.bar_center is not None else None
+
+    def _set_neutral(self, lumbar_deg: float) -> None:
+        from scipy.optimize import brentq
+
+        if lumbar_deg == 0.0:
+            return
+        target = _trunk_lean_deg(self.body, self._frame(1.0, 0.0, 0.0, 0.0, 0.0).posed)
+        self.neutral_lumbar_deg = lumbar_deg
+
+        def off(share: float) -> float:
+            self.neutral_pelvis_deg = share * lumbar_deg
+            return _trunk_lean_deg(self.body, self._frame(1.0, 0.0, 0.0, 0.0, 0.0).posed) - target
+
+        # The lumbar bones pivot above the hips, so tipping the pelvis back by the whole
+        # flexion would lean the trunk less; by none, more.
+        share = brentq(off, 0.0, 1.5, xtol=1e-9)
+        self.neutral_pelvis_deg = share * lumbar_deg
 
     def frames(self, t: np.ndarray) -> tuple[list[Frame], list[FaultTrack]]:
         s = progress(self.sc, t)
@@ -342,6 +373,10 @@ class Poser:
             prof.pelvis_pitch_bottom_deg - prof.pelvis_pitch_top_deg)
         # A deeper hinge: at the bottom of a deadlift or squat, through the whole of a row.
         pitch += self.sc.hinge_deg * (1.0 if self.sc.exercise is Exercise.ROW else s)
+        # A neutral spine other than the rest one: the lumbar bones flexed, the pelvis tipped
+        # back so the trunk leans as it did; not a fault (the truth's zero).
+        pitch -= self.neutral_pelvis_deg
+        lumbar_deg += self.neutral_lumbar_deg
         pitch -= EXT_LEAN_BACK_DEG_PER_DEG * ext_deg
         forward = EXT_HIPS_FORWARD_M_PER_DEG * ext_deg
         # Arched while bent over: the lumbar bones extend, the pelvis tips forward by a share.
@@ -392,7 +427,8 @@ class Poser:
         posed = pose_bones(body, local, offset)
         bar, axis = self._arms(local, posed, s, offset)
         posed = pose_bones(body, local, offset)
-        return Frame(posed, lumbar_deg - ext_deg, thoracic_deg, twist_deg, bar, axis)
+        return Frame(posed, lumbar_deg - self.neutral_lumbar_deg - ext_deg, thoracic_deg,
+                     twist_deg, bar, axis)
 
     def _arms(self, local: np.ndarray, posed: PosedBody, s: float,
               offset: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -158,6 +158,13 @@ class Scenario:
     #: instead of the arms held straight forward (an air squat, the default: every earlier
     #: clip the same). The bar turns with the shoulders.
     squat_bar: bool = False
+    #: Lumbar flexion the body holds as its neutral spine (deg), throughout the clip: the
+    #: lumbar bones flex by it and the pelvis tips back by the share that keeps the trunk's
+    #: lean at the bottom of a rep (``synth.motion.Poser``); the truth's flexion is counted
+    #: from it. 0 (the default, every earlier clip the same): the body's rest spine, whose
+    #: bent-over back reads as concave as a real arched one on the male bodies
+    #: (docs/analysis.md, session 27).
+    neutral_lumbar_flexion_deg: float = 0.0
 
     def __post_init__(self) -> None:
         if self.reps < 1:
@@ -184,6 +191,9 @@ class Scenario:
                                   "sign)")
         if not 0.0 <= self.hinge_deg <= 40.0:
             raise ConfigError(f"hinge_deg must lie in [0, 40], got {self.hinge_deg}")
+        if not 0.0 <= self.neutral_lumbar_flexion_deg <= 40.0:
+            raise ConfigError(f"neutral_lumbar_flexion_deg must lie in [0, 40], got "
+                              f"{self.neutral_lumbar_flexion_deg}")
         if self.squat_bar and self.exercise is not Exercise.SQUAT:
             raise ConfigError("squat_bar applies to squats only")
         if self.scene.clothing not in CLOTHING_KINDS:
@@ -207,6 +217,8 @@ class Scenario:
             del d["hinge_deg"]
         if not d["squat_bar"]:  # absent when the default: older truth files stay valid
             del d["squat_bar"]
+        if d["neutral_lumbar_flexion_deg"] == 0.0:  # absent when the default: older truth
+            del d["neutral_lumbar_flexion_deg"]  # files stay valid
         if d["scene"]["clothing"] == "none":  # absent when off: older truth files stay valid
             del d["scene"]["clothing"], d["scene"]["clothing_seed"]
         for key in ("floor_bgr", "wall_bgr", "shirt_bgr", "shorts_bgr"):
