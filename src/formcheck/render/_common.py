@@ -531,12 +531,21 @@ def estimate_how(est, confident: str = "") -> str:
     return f"{math.floor(100 * est.confidence + 1e-9):.0f}%{confident}"
 
 
+def caveat_clauses(caveat: str) -> tuple[str, str]:
+    """A caveat's first clause and the rest after it (``""`` when it has one clause): each
+    rule puts what bears most on its verdict first and joins its clauses with "; ". The
+    video's short form (``caveat_text``) says the first; batch's index shows it and opens
+    to the rest."""
+    first, _, rest = caveat.partition("; ")
+    return first, rest
+
+
 def caveat_text(fault: str, caveat: str) -> str:
     """The video's short form of the caveat on a judged verdict: the fault, the caveat's first
-    clause (each rule puts what bears most on its verdict first; clauses are joined by "; ")
-    and, when the caveat says more, where to read the rest (the page, the terminal, the JSON
-    and the CSV give it whole). Made from the same words, so it cannot say something else."""
-    first, more, _ = caveat.partition("; ")
+    clause (``caveat_clauses``) and, when the caveat says more, where to read the rest (the
+    page, the terminal, the JSON and the CSV give it whole). Made from the same words, so it
+    cannot say something else."""
+    first, more = caveat_clauses(caveat)
     return f"{fault_title(fault)} judged, but: {first}" + (" (more in the report)" if more
                                                               else "")
 
