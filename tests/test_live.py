@@ -499,6 +499,44 @@ def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
         assert counted or width != 166  # frames with the rep counter were looked at
 
 
+@pytest.mark.parametrize("size", [(640, 480), (480, 360)])
+def test_the_live_window_shows_the_caveats_under_its_status_line(size):
+    """Session 26's note: the live window left out the caveats on what it had judged ("no
+    warning does not rule a rounding out"), which the video draws top-right, because its
+    status line sits there. They are drawn under it (beside the rep counter, 640 px; or
+    across the top, 480 px), in the video's words (``caveats_at``); everything else is
+    drawn as for a report without them."""
+    from formcheck.live.display import hud_layout
+    from formcheck.live.session import LIVE_BANNER_HOLD_S, live_frame
+    from formcheck.render.overlay import OverlayRenderer, OverlayStyle, counter_room
+
+    w, h = size
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", width=w, height=h,
+                                  px_per_m=150.0 * h / 360,
+                                  reps=(SynthRep(), SynthRep(flexion_deg=45.0))))
+    report, result = analyse(seq)
+    i = len(seq) - 1
+    said = OverlayRenderer(report, seq, result.series).caveats_at(i)
+    # the verdicts judged carry caveats, as the video draws them
+    assert "rounded back judged, but: no warning does not rule a rounding out (more in the " \
+        "report)" in said
+    plain = replace(report, assessable=tuple(replace(a, reason=None) if a.assessable else a
+                                             for a in report.assessable))
+    status = "lifting · 30 fps · 40 ms · 2% not analysed in set"
+    blank = np.zeros((h, w, 3), np.uint8)
+    got = live_frame(blank.copy(), report, seq, result.series, status, [])
+    without = live_frame(blank.copy(), plain, seq, result.series, status, [])
+    hud = hud_layout(w, h, status, counter_room(w, h, OverlayStyle(
+        banner_hold_s=LIVE_BANNER_HOLD_S)))
+    assert hud.stacked == (w == 480)
+    rows, cols = np.nonzero((got != without).any(axis=2))
+    assert rows.size  # the caveats were drawn ...
+    status_bottom = hud.reserve_px if hud.stacked else hud.beside_px - hud.pad
+    assert rows.min() >= status_bottom and cols.min() >= w // 2  # ... under the status
+    # and the status line is the same pixels with them as without
+    assert np.array_equal(got[:status_bottom], without[:status_bottom])
+
+
 def test_a_narrow_live_banner_names_no_rep_while_the_reps_are_guessed():
     """The banner's short form on a narrow frame ("Rounded back in rep 2: 24° (severe)") names
     the rep; the live window, while its rep numbers may not be the record's, leaves it out."""
@@ -713,7 +751,7 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
     seq, _ = synthesize(SynthSpec(exercise="deadlift", width=480, height=360, px_per_m=150.0,
                                   reps=(SynthRep(), SynthRep(flexion_deg=45.0), SynthRep())))
     status = "lifting · 30 fps · 40 ms · 0% not analysed in set"
-    before = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)
+    before = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S)
     for config in (load_config(overrides=["exercise.min_margin_frac=1"]), None):
         full, _ = analyse(seq, config=config)
         assert len(full.reps) == 3
@@ -733,15 +771,15 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
             got = live_frame(np.zeros((seq.height, seq.width, 3), np.uint8), view.report,
                              part, view.series, status, [], rep_numbers=view.rep_numbers)
             style = (before if view.rep_numbers
-                     else OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,
+                     else OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S,
                                        banner_rep_numbers=False, counter_numbers=False))
             # The status across the top when it does not fit beside the counter (480 px:
             # "… 0% not analysed in set"), the panels under it, as test_live_status_on_a_
-            # narrow_frame_is_whole_and_off_the_rep_counter checks.
+            # narrow_frame_is_whole_and_off_the_rep_counter checks; the caveats under it.
             hud = hud_layout(seq.width, seq.height, status,
                              counter_room(seq.width, seq.height, style))
-            if hud.stacked:
-                style = swap(style, top_reserve_px=hud.reserve_px)
+            style = swap(style, top_reserve_px=hud.reserve_px if hud.stacked else 0,
+                         caveat_top_px=hud.beside_px)
             drawn = OverlayRenderer(view.report, part, view.series, style=style)
             assert np.array_equal(got, draw_hud(drawn.draw(
                 np.zeros_like(got), len(part) - 1), [], status, hud)), i

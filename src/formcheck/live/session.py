@@ -1031,17 +1031,21 @@ def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dic
     """The window's picture (drawn on ``image`` in place): the file mode's overlay of
     ``seq``'s newest frame, any countdown, and the heads-up panel (``draw_hud``) with the
     status line beside the rep counter, or across the top with the overlay's panels under it
-    when the frame is too narrow for both on one row. ``rep_numbers`` False: a banner's
+    when the frame is too narrow for both on one row; the caveats on the verdicts judged so
+    far (the file mode's short forms, ``caveat_text``) top-right under the status line.
+    ``rep_numbers`` False: a banner's
     short form names no rep either, and the rep counter numbers none
     (``LiveView.rep_numbers``)."""
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, counter_room
 
     h, w = image.shape[:2]
-    style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,  # HUD there
+    style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S,
                          banner_rep_numbers=rep_numbers, counter_numbers=rep_numbers)
     hud = hud_layout(w, h, status, counter_room(w, h, style))
-    if hud.stacked:
-        style = replace(style, top_reserve_px=hud.reserve_px)
+    # The caveats on the verdicts judged so far (the file mode's short forms) go top-right,
+    # under the status line.
+    style = replace(style, top_reserve_px=hud.reserve_px if hud.stacked else 0,
+                    caveat_top_px=hud.beside_px)
     OverlayRenderer(report, seq, series, style=style).draw(image, len(seq) - 1)
     if countdown_s is not None:
         draw_countdown(image, countdown_s)
