@@ -318,6 +318,7 @@ _COLUMNS_BY_FORMAT = {2: (
     "jerky_twist", "jerky_twist_reps", "jerky_twist_judged_reps",
     "worst_rep", "worst_fault", "worst_severity", "worst_value", "worst_at_s",
     "not_assessable", "error", "exit_code", "pose", "page", "video", "thumbnail", "source")}
+_COLUMNS_BY_FORMAT[3] = (*_COLUMNS_BY_FORMAT[2], "caveats")
 
 
 def test_the_summary_format_names_its_columns(outcomes, tmp_path):
@@ -330,13 +331,13 @@ def test_the_summary_format_names_its_columns(outcomes, tmp_path):
 
     rows = build_rows(outcomes, tmp_path)
     doc = json.loads(summary_json(rows, []))
-    assert doc["format"] == SUMMARY_FORMAT == 2
+    assert doc["format"] == SUMMARY_FORMAT == 3
     assert CSV_COLUMNS == _COLUMNS_BY_FORMAT[SUMMARY_FORMAT]
     assert next(csv.reader(io.StringIO(summary_csv(rows)))) == list(CSV_COLUMNS)
     assert all(set(r) == set(CSV_COLUMNS) for r in doc["rows"])  # its keys sorted
     docs = (_Path(__file__).parents[1] / "docs" / "batch.md").read_text(encoding="utf-8")
-    assert (f"{SUMMARY_FORMAT}, a `<fault>_judged_reps` column after each `<fault>_reps`"
-            in docs)
+    assert ("2, a `<fault>_judged_reps` column after each `<fault>_reps`" in docs
+            and f"{SUMMARY_FORMAT}, a `caveats` column at the end" in docs)
 
 
 @pytest.mark.parametrize("size", [(100, 217), (166, 360), (320, 569)])
@@ -465,6 +466,31 @@ def test_the_index_lists_each_faults_not_assessable_line_on_its_own(tmp_path):
     page = index_html([row], [], tmp_path)
     assert ('<p class="na-item"><b>rounded back (rep 1)</b>: too upright; film bent over</p>'
             in page)
+
+
+def test_the_index_gives_each_caveat_its_first_clause_opening_to_the_rest(tmp_path):
+    """Session 26's note: the caveats on a judged verdict were on the clip's page but not on
+    the coach's index. Each is listed under the "not assessable" lines, as the page lists
+    it (one per fault and scope), its first clause showing and the rest inside a
+    ``<details>``; the CSV's cell gives them whole. (The real pipeline's words:
+    test_batch_e2e.)"""
+    reasons = (Assessment("rounded_back", None, True, "no warning does not rule a rounding "
+                          "out; it found 18 of 24 reps with a 50° rounding"),
+               Assessment("lumbar_overextension", None, True, "only the lockout is judged"),
+               Assessment("jerky_twist", None, False, "a side view cannot show <rotation>"))
+    row, = build_rows([_outcome(tmp_path, "clip", _report(assessable=reasons))], tmp_path)
+    assert row.caveats == (
+        "rounded back (whole clip): no warning does not rule a rounding out; it found 18 of "
+        "24 reps with a 50° rounding; over-arched lower back (whole clip): only the lockout "
+        "is judged")
+    page = index_html([row], [], tmp_path)
+    assert ('<details class="cv-item"><summary><b>rounded back (whole clip)</b> judged, but: '
+            'no warning does not rule a rounding out</summary>it found 18 of 24 reps with a '
+            '50° rounding</details>') in page
+    assert ('<p class="cv-item"><b>over-arched lower back (whole clip)</b> judged, but: only '
+            'the lockout is judged</p>') in page
+    assert "cannot show &lt;rotation&gt;</p>" in page  # escaped, and not a caveat
+    assert page.index("cannot show") < page.index('class="cv-item"')
 
 
 # ============================================================================ CLI errors

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +116,77 @@ def test_same_report_as_analyze(local_run, season, full_model):
         a = PoseSequence.load(batch_dir / f"{stem}.pose.npz")
         b = PoseSequence.load(single / f"{stem}.pose.npz")
         np.testing.assert_array_equal(a.world_xyz, b.world_xyz)
+
+
+class _CaveatCells(HTMLParser):
+    """The index's caveat items per clip row (``tr[data-clip]``): for each ``.cv-item``, the
+    text shown (a ``<details>``' summary, or the whole ``<p>``) and the text it opens to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: dict[str, list[list[str]]] = {}
+        self._clip: str | None = None
+        self._item: list[str] | None = None
+        self._part = 0  # 0: the text shown; 1: the text opened to
+        self._depth = 0  # open elements inside the item
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "tr" and "data-clip" in a:
+            self._clip = a["data-clip"]
+            self.items[self._clip] = []
+        elif self._item is not None:
+            self._depth += 1
+        elif "cv-item" in (a.get("class") or "").split() and self._clip is not None:
+            self._item, self._part, self._depth = ["", ""], 0, 0
+            self.items[self._clip].append(self._item)
+
+    def handle_endtag(self, tag):
+        if self._item is None:
+            return
+        if self._depth == 0:
+            self._item = None
+        else:
+            self._depth -= 1
+            if tag == "summary":
+                self._part = 1
+
+    def handle_data(self, data):
+        if self._item is not None:
+            self._item[self._part] += data
+
+
+def test_the_index_gives_each_clips_caveats_in_its_pages_words(local_run):
+    """Session 26's note: the caveats a verdict carries ("no warning does not rule a rounding
+    out" with its figures, the twist limit on this lifter) were on each clip's page, but not
+    on the coach's index. Parsed from the real run's index: each caveat of the clip's own
+    report (``caveats``, as its page lists them) is there, its first clause shown after
+    "<fault> (<scope>) judged, but:", the rest opening beneath it, in the same words; the
+    summary files' ``caveats`` give them whole; problem reps still come first."""
+    from formcheck.render._common import caveats, fault_title
+    from formcheck.report import Report
+
+    out, _ = local_run
+    parser = _CaveatCells()
+    parser.feed((out / "index.html").read_text(encoding="utf-8"))
+    rows = rows_by_clip(out)
+    said = 0
+    for clip in ("alice/squat", "bob/astro"):
+        report = Report.load(out / f"{clip}.report.json")
+        want = []
+        for fault, scope, caveat in caveats(report):
+            first, _, rest = caveat.partition("; ")
+            want.append([f"{fault_title(fault)} ({scope}) judged, but: {first}", rest])
+        assert parser.items[clip] == want, clip
+        assert rows[clip]["caveats"] == "; ".join(
+            f"{fault_title(f)} ({scope}): {c}" for f, scope, c in caveats(report))
+        said += len(want)
+    assert said >= 2  # the squat's verdicts carry caveats (its twist's limit on this lifter)
+    assert any(shown.startswith("jerky twist (whole clip) judged, but: no warning does not "
+                                "rule a twist out") and "on this lifter a quick turn warns "
+               "from" in rest for shown, rest in parser.items["alice/squat"])
+    assert list(parser.items)[0] == "alice/squat"  # problem reps first, as before
+    assert not parser.items["bob/broken"] and not parser.items["bob/missing"]
 
 
 def _mtimes(folder: Path) -> dict[str, int]:

@@ -259,7 +259,10 @@ def test_diff_text_shows_expected_and_got_per_clip_and_fault():
 def test_junit_parsed_back(tmp_path):
     report = make_report([_finding("rounded_back", 2, 3.0)])
     failing = ClipCheck(Path("a.mp4"), Path("a.expect.toml"),
-                        outcomes=compare(parse_expectation(BASE, "x"), report), seconds=1.2)
+                        outcomes=compare(parse_expectation(BASE, "x"), report), seconds=1.2,
+                        caveats=(("jerky_twist", "whole clip", "no warning does not rule a "
+                                  "twist out; warns from 16°"),
+                                 ("jerky_twist", "rep 2", "<less> & more")))
     broken = ClipCheck(Path("b.mp4"), Path("b.expect.toml"), error="video cannot be decoded",
                        error_code=4, seconds=0.1)
     path = write_junit(tmp_path / "out" / "report.xml", [failing, broken])
@@ -281,6 +284,11 @@ def test_junit_parsed_back(tmp_path):
     assert cases[0].find("failure") is None
     err = cases[6].find("error")
     assert err.get("message") == "video cannot be decoded"
+    # A fault's case carries the caveats on its verdict (the page's words), others none.
+    assert cases[5].find("system-out").text.splitlines()[2:] == [
+        "caveat (whole clip): no warning does not rule a twist out; warns from 16°",
+        "caveat (rep 2): <less> & more"]
+    assert [len(c.find("system-out").text.splitlines()) for c in cases[:5]] == [2] * 5
 
     from junitparser import JUnitXml  # and through the library CI plug-ins build on
     parsed = JUnitXml.fromfile(str(path))

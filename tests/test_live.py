@@ -455,7 +455,7 @@ def test_spoken_warning_says_the_rep_fault_and_severity():
 
 
 # ---------------------------------------------------------------------------- window picture
-_STATUS = "lifting · 16 fps · 40 ms · 62% dropped in session"
+_STATUS = "lifting · 16 fps · 40 ms · 62% not analysed in session"
 
 
 def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
@@ -497,6 +497,44 @@ def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
                 before = draw_hud(renderer.draw(blank.copy(), i), [], _STATUS)
                 assert np.array_equal(got, before), i
         assert counted or width != 166  # frames with the rep counter were looked at
+
+
+@pytest.mark.parametrize("size", [(640, 480), (480, 360)])
+def test_the_live_window_shows_the_caveats_under_its_status_line(size):
+    """Session 26's note: the live window left out the caveats on what it had judged ("no
+    warning does not rule a rounding out"), which the video draws top-right, because its
+    status line sits there. They are drawn under it (beside the rep counter, 640 px; or
+    across the top, 480 px), in the video's words (``caveats_at``); everything else is
+    drawn as for a report without them."""
+    from formcheck.live.display import hud_layout
+    from formcheck.live.session import LIVE_BANNER_HOLD_S, live_frame
+    from formcheck.render.overlay import OverlayRenderer, OverlayStyle, counter_room
+
+    w, h = size
+    seq, _ = synthesize(SynthSpec(exercise="deadlift", width=w, height=h,
+                                  px_per_m=150.0 * h / 360,
+                                  reps=(SynthRep(), SynthRep(flexion_deg=45.0))))
+    report, result = analyse(seq)
+    i = len(seq) - 1
+    said = OverlayRenderer(report, seq, result.series).caveats_at(i)
+    # the verdicts judged carry caveats, as the video draws them
+    assert "rounded back judged, but: no warning does not rule a rounding out (more in the " \
+        "report)" in said
+    plain = replace(report, assessable=tuple(replace(a, reason=None) if a.assessable else a
+                                             for a in report.assessable))
+    status = "lifting · 30 fps · 40 ms · 2% not analysed in set"
+    blank = np.zeros((h, w, 3), np.uint8)
+    got = live_frame(blank.copy(), report, seq, result.series, status, [])
+    without = live_frame(blank.copy(), plain, seq, result.series, status, [])
+    hud = hud_layout(w, h, status, counter_room(w, h, OverlayStyle(
+        banner_hold_s=LIVE_BANNER_HOLD_S)))
+    assert hud.stacked == (w == 480)
+    rows, cols = np.nonzero((got != without).any(axis=2))
+    assert rows.size  # the caveats were drawn ...
+    status_bottom = hud.reserve_px if hud.stacked else hud.beside_px - hud.pad
+    assert rows.min() >= status_bottom and cols.min() >= w // 2  # ... under the status
+    # and the status line is the same pixels with them as without
+    assert np.array_equal(got[:status_bottom], without[:status_bottom])
 
 
 def test_a_narrow_live_banner_names_no_rep_while_the_reps_are_guessed():
@@ -693,7 +731,9 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
     live analyser: unrecognised (no lift leads the others by the whole scale), the counter
     names no number or phase; recognised, it is drawn exactly as before and each rep's number
     is the whole set's."""
-    from formcheck.live.display import draw_hud
+    from dataclasses import replace as swap
+
+    from formcheck.live.display import draw_hud, hud_layout
     from formcheck.live.incremental import LiveAnalyzer
     from formcheck.live.session import LIVE_BANNER_HOLD_S, live_frame
     from formcheck.render._text import text_size
@@ -702,6 +742,7 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
         WIDEST_COUNTER_TEXT,
         OverlayRenderer,
         OverlayStyle,
+        counter_room,
     )
 
     # The room kept beside the status line for the counter holds the uncounted text too.
@@ -709,8 +750,8 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
                                                                      True)[0]
     seq, _ = synthesize(SynthSpec(exercise="deadlift", width=480, height=360, px_per_m=150.0,
                                   reps=(SynthRep(), SynthRep(flexion_deg=45.0), SynthRep())))
-    status = "lifting · 30 fps · 40 ms · 0% dropped in set"
-    before = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)
+    status = "lifting · 30 fps · 40 ms · 0% not analysed in set"
+    before = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S)
     for config in (load_config(overrides=["exercise.min_margin_frac=1"]), None):
         full, _ = analyse(seq, config=config)
         assert len(full.reps) == 3
@@ -730,11 +771,18 @@ def test_the_live_rep_counter_numbers_no_rep_before_the_exercise_is_recognised()
             got = live_frame(np.zeros((seq.height, seq.width, 3), np.uint8), view.report,
                              part, view.series, status, [], rep_numbers=view.rep_numbers)
             style = (before if view.rep_numbers
-                     else OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,
+                     else OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S,
                                        banner_rep_numbers=False, counter_numbers=False))
+            # The status across the top when it does not fit beside the counter (480 px:
+            # "… 0% not analysed in set"), the panels under it, as test_live_status_on_a_
+            # narrow_frame_is_whole_and_off_the_rep_counter checks; the caveats under it.
+            hud = hud_layout(seq.width, seq.height, status,
+                             counter_room(seq.width, seq.height, style))
+            style = swap(style, top_reserve_px=hud.reserve_px if hud.stacked else 0,
+                         caveat_top_px=hud.beside_px)
             drawn = OverlayRenderer(view.report, part, view.series, style=style)
             assert np.array_equal(got, draw_hud(drawn.draw(
-                np.zeros_like(got), len(part) - 1), [], status)), i
+                np.zeros_like(got), len(part) - 1), [], status, hud)), i
             text = drawn.counter_text(len(part) - 1)
             counters.append(text)
             if not view.rep_numbers:
@@ -1227,15 +1275,15 @@ def test_the_windows_dropped_share_is_the_sets_own_as_its_record_counts_it():
     grabber = SimpleNamespace(dropped=300, read_count=480, lockstep=False)
     session = SimpleNamespace(current=cur, grabber=grabber, is_camera=False, _first_seq=None,
                               source=None, info=SimpleNamespace(fps=30.0))
-    assert LiveSession._dropped_text(session) == "6% dropped in set"
+    assert LiveSession._not_analysed_text(session) == "6% not analysed in set"
     report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 94, 99 / 30)
     (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
     assert "6 of the 100 the file sent during this set (6%)" in note.message
     session.current = None
-    assert LiveSession._dropped_text(session) == "62% dropped in session"
+    assert LiveSession._not_analysed_text(session) == "62% not analysed in session"
     # a camera's frames sent while the models loaded are not the loop's to drop
     session.is_camera, session._first_seq = True, 80
-    assert LiveSession._dropped_text(session) == "55% dropped in session"
+    assert LiveSession._not_analysed_text(session) == "55% not analysed in session"
 
 
 def test_a_realtime_replays_skipped_frames_are_counted_and_said_on_every_surface(capsys):
@@ -1259,7 +1307,9 @@ def test_a_realtime_replays_skipped_frames_are_counted_and_said_on_every_surface
     grabber = SimpleNamespace(dropped=2, read_count=95, lockstep=False)
     session = SimpleNamespace(current=cur, grabber=grabber, is_camera=False, _first_seq=None,
                               source=source, info=SimpleNamespace(fps=30.0))
-    assert LiveSession._dropped_text(session) == "10% dropped in set"
+    # The window's words are the record's and the summary's (it had said "10% dropped in
+    # set" of frames the record counted as skipped, not dropped).
+    assert LiveSession._not_analysed_text(session) == "10% not analysed in set"
     report = LiveSession._with_frames_not_analysed(session, cur, _empty_report(), 90, 99 / 30)
     (note,) = [n for n in report.notices if n.kind == "frames_dropped"]
     assert ("10 of the 100 the file sent during this set (10%): the replay skipped 5 of them, "
@@ -1273,7 +1323,7 @@ def test_a_realtime_replays_skipped_frames_are_counted_and_said_on_every_surface
         in note.message, note.message
     assert "pose model" not in note.message
     session.current = None  # between sets: 2 dropped + 5 skipped of the 100 read
-    assert LiveSession._dropped_text(session) == "7% dropped in session"
+    assert LiveSession._not_analysed_text(session) == "7% not analysed in session"
     # The summary: the replay's skipped frames were sent and not analysed, but never read
     # (as a camera's not read in time, which are never counted among the frames read).
     stats = _session_frames(session)
@@ -1285,6 +1335,7 @@ def test_a_realtime_replays_skipped_frames_are_counted_and_said_on_every_surface
     assert ("7 of the 100 frames the file sent were not analysed (7%): the replay skipped 5, "
             "decoded only after their time had passed (as a camera's frames not read in time "
             "are lost), and of the 95 frames read, 2 were dropped;") in said, said
+    assert note.message.startswith("frames not analysed: ")
     # without skips, as before
     _print_summary(SimpleNamespace(stats=SessionStats(
         latency_ms=[20.0], inference_ms=[15.0], displayed=93, read=100, dropped=7),

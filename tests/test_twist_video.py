@@ -179,9 +179,9 @@ def test_the_written_video_shows_the_caveats_clear_of_the_lifter(caveated, tmp_p
         assert not inside.any(), (int(xs[inside].min()), int(ys[inside].min()), x0, y0)
 
 
-def test_the_live_view_keeps_the_corner_for_its_status(caveated):
-    """``show_caveats=False`` (the live view, whose status sits top-right) draws the frame
-    as a report without caveats would."""
+def test_a_frame_drawn_without_caveats_is_drawn_as_a_report_without_them(caveated):
+    """``show_caveats=False`` draws the frame as a report without caveats would (the live
+    window drew its frames so until session 27; it now draws them under its status line)."""
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle
 
     seq, result, report = caveated

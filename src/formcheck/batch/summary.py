@@ -24,6 +24,8 @@ from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, UP_TO_DATE
 from formcheck.errors import FormcheckError
 from formcheck.fsutil import write_text_atomic
 from formcheck.render._common import (
+    caveat_clauses,
+    caveats,
     fault_title,
     format_limit,
     judged_reps,
@@ -35,8 +37,8 @@ from formcheck.report import FAULTS, NOT_ASSESSABLE_WORDS, OUTSIDE_REPS_WORDS, R
 
 #: Version of ``summary.json``'s layout, whose rows' fields are ``summary.csv``'s columns
 #: (docs/batch.md lists what each version changed). 2: ``<fault>_judged_reps`` after each
-#: ``<fault>_reps`` (session 9, which moved the columns after them).
-SUMMARY_FORMAT = 2
+#: ``<fault>_reps`` (session 9, which moved the columns after them); 3: ``caveats`` at the end.
+SUMMARY_FORMAT = 3
 NOT_ASSESSABLE = NOT_ASSESSABLE_WORDS
 
 
@@ -90,6 +92,11 @@ class Row:
     video: str
     thumbnail: str
     source: str
+    #: The caveats on the verdicts judged (what each cannot rule out), as ``not_assessable``
+    #: gives its reasons: ``"; "``-joined ``<fault> (<scope>): <caveat>`` items, the clip
+    #: page's and terminal's words (``render._common.caveats``). Last, so that format 2's
+    #: columns keep their places.
+    caveats: str
 
 
 CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
@@ -161,6 +168,8 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
     w = worst(report.findings) if report.findings else None
     missing = "; ".join(f"{fault_title(f)} ({scope}): {reason or 'no reason given'}"
                         for f, scope, reason in not_judged(report))
+    judged_but = "; ".join(f"{fault_title(f)} ({scope}): {caveat}"
+                           for f, scope, caveat in caveats(report))
     return Row(
         **base, exercise=_estimate(report.exercise), view=_estimate(report.view),
         reps=len(report.reps), problem_reps=len(problem), outside_reps="; ".join(outside),
@@ -171,7 +180,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
         worst_value=(f"{value_text(w)} (limit "
                      f"{format_limit(w.threshold, w.unit)})") if w else "",
         worst_at_s=round(float(w.peak_s), 2) if w else None,
-        not_assessable=missing,
+        not_assessable=missing, caveats=judged_but,
     )
 
 
@@ -248,14 +257,14 @@ def summary_json(rows: list[Row], skipped: list[Skipped]) -> str:
 
 #: Where one fault's "not assessable" line ends and the next begins in ``Row.not_assessable``
 #: (``"; "``-joined ``<fault> (<scope>): <reason>`` items whose reasons have "; " of their
-#: own): before the next fault title and its scope.
+#: own): before the next fault title and its scope. ``Row.caveats`` is split the same way.
 _NA_ITEM = re.compile("; (?=(?:" + "|".join(re.escape(fault_title(f)) for f in FAULTS)
                       + r") \((?:whole clip|reps? [0-9][0-9, –-]*)\): )")
 
 
 def not_assessable_items(text: str) -> list[tuple[str, str]]:
-    """``Row.not_assessable`` as ``(where, why)`` items, one per fault and scope, for the
-    page to list one under another (the CSV keeps the one cell)."""
+    """``Row.not_assessable`` (or ``Row.caveats``) as ``(where, why)`` items, one per fault
+    and scope, for the page to list one under another (the CSV keeps the one cell)."""
     items = []
     for part in _NA_ITEM.split(text) if text else []:
         head, sep, why = part.partition("): ")
@@ -286,6 +295,7 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
     # (a fragment) or start an escape at the "%"; the file names stay as they are.
     env.filters["urlpath"] = lambda rel: quote(rel, safe="/")
     env.filters["na_items"] = not_assessable_items
+    env.filters["clauses"] = caveat_clauses
     template = env.get_template("index.html.j2")
     thumbs = {r.clip: _thumb_uri(root, r.thumbnail) for r in rows}
     # Each thumbnail carries its own size and the CSS only shrinks it (140 px wide at most,

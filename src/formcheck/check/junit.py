@@ -2,7 +2,10 @@
 one test case per clip and expectation (``classname`` = the clip's path relative to the
 folder given, ``runner.clip_names``; ``name`` = exercise, view,
 reps or a fault); a mismatch is a ``<failure>``, a clip that could not be analysed an
-``<error>``. Written with ``junitparser``. No run times and no timestamp: the same results
+``<error>``. A case's ``<system-out>`` gives what was expected and what the run got and, for a
+fault, the caveats on its verdict in the words of the clip's page and terminal (``caveat
+(whole clip): no warning does not rule a rounding out; …``): what a pass cannot rule out.
+Written with ``junitparser``. No run times and no timestamp: the same results
 give the same bytes on every run, so CI can diff or cache the report (`-v` prints each
 clip's time)."""
 
@@ -15,6 +18,12 @@ from formcheck.fsutil import write_bytes_atomic
 
 SUITE_NAME = "formcheck check"
 ERROR_CASE = "analysis"
+
+
+def caveat_lines(res: ClipCheck, fault: str) -> tuple[str, ...]:
+    """``caveat (<scope>): <caveat>`` for each caveat the clip's report put on ``fault``'s
+    verdict (``ClipCheck.caveats``); none for a case that is not a fault's."""
+    return tuple(f"caveat ({scope}): {text}" for f, scope, text in res.caveats if f == fault)
 
 
 def build_junit(results: list[ClipCheck]):
@@ -31,7 +40,8 @@ def build_junit(results: list[ClipCheck]):
             continue
         for o in res.outcomes:
             case = TestCase(o.name, classname)
-            case.system_out = f"expected: {o.expected}\ngot: {o.got}"
+            case.system_out = "\n".join((f"expected: {o.expected}", f"got: {o.got}",
+                                          *caveat_lines(res, o.name)))
             if not o.passed:
                 fail = Failure(f"{o.name}: expected {o.expected}, got {o.got}", "mismatch")
                 fail.text = "\n".join((*o.details, *res.notes)) or None

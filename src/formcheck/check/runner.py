@@ -56,6 +56,10 @@ class ClipCheck:
     #: Faults whose judged result differs from the rendered truth beside the clip (its
     #: expectations' comments say why): a pass still shows them.
     truth_differs: tuple[str, ...] = ()
+    #: The caveats on the report's judged verdicts, ``(fault, scope, caveat)`` as the page and
+    #: the terminal list them (``render._common.caveats``): the JUnit case of each fault
+    #: carries its own (what a pass there cannot rule out).
+    caveats: tuple[tuple[str, str, str], ...] = ()
     update: str | None = None  # --update: created | updated | rewritten | unchanged
     changes: tuple[str, ...] = ()  # --update: what changed, one line each
     pose_from_cache: bool = False
@@ -318,6 +322,7 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
     from formcheck.check.truth import differs_from_truth, load_truth
     from formcheck.check.write import expectation_from_report, render_toml
     from formcheck.fsutil import file_sha256, write_text_atomic
+    from formcheck.render._common import caveats
 
     t0 = time.perf_counter()
     res = ClipCheck(clip, expect_path)
@@ -331,6 +336,7 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
             clip, model, settings.cache_dir, person,
             settings.config.pose.max_side_px if settings.config is not None else None)
         report, _ = pipeline.analyse(seq, config=settings.config)
+        res.caveats = tuple(caveats(report))
         made_with = Provenance(model=resolved.name, model_sha256=file_sha256(resolved.path),
                                formcheck=__version__, mediapipe=pose_library_version(),
                                settings_sha256=settings.settings_sha256,

@@ -190,6 +190,7 @@ def _print_summary(result) -> None:
     import numpy as np
     from rich.console import Console
 
+    from formcheck.live.session import NOT_ANALYSED_WORDS
     from formcheck.render.terminal import print_summary
 
     console = Console()
@@ -204,7 +205,8 @@ def _print_summary(result) -> None:
                f"({st.dropped_share:.0%})" if not st.skipped else
                # A replay's skipped frames were never read (as a camera's not read in time),
                # but sent and not analysed, as each set's record and the window count them.
-               f"{st.not_analysed} of the {st.sent} frames the file sent were not analysed "
+               f"{st.not_analysed} of the {st.sent} frames the file sent were "
+               f"{NOT_ANALYSED_WORDS} "
                f"({st.dropped_share:.0%}): the replay skipped {st.skipped}, decoded only "
                "after their time had passed (as a camera's frames not read in time are "
                f"lost), and of the {st.read} frames read, {st.dropped} were dropped")

@@ -178,6 +178,13 @@ class HudLayout:
     reserve_px: int  # rows the status takes from the top, with its gap (0 when beside)
     status_wh: tuple[int, int]  # the whole status's (width, height) at ``px``
 
+    @property
+    def beside_px(self) -> int:
+        """Rows the status takes at the top-right beside the rep counter, with its gap (the
+        overlay's caveats start under them: ``OverlayStyle.caveat_top_px``); 0 when it goes
+        across the top (``reserve_px`` then keeps every panel under it)."""
+        return 0 if self.stacked else self.margin + self.status_wh[1] + 3 * self.pad
+
 
 def hud_layout(width: int, height: int, status: str, counter_w: int = 0) -> HudLayout:
     """The status line's layout on a ``width`` x ``height`` frame whose top-left holds a rep

@@ -305,6 +305,13 @@ def warning_text(f, rep_numbers: bool = True) -> str:
     return f"{where}{title if where else capitalized(title)}, {f.severity}"
 
 
+#: What the window's status line, each set's record (its ``frames_dropped`` notice) and the
+#: session's summary say of the frames sent and never analysed: dropped while the pose model
+#: caught up, or skipped by a realtime replay that fell behind (the window had said "dropped"
+#: of both).
+NOT_ANALYSED_WORDS = "not analysed"
+
+
 def replay_skipped(source: Source | None, first: int = 0, last: int | None = None) -> int:
     """Frames of a realtime replay (its frames ``first`` … ``last``; to its newest when
     ``last`` is None) decoded after their time had passed and skipped; 0 for a camera."""
@@ -632,19 +639,21 @@ class LiveSession:
         fps = (len(d) - 1) / (d[-1] - d[0]) if len(d) > 1 and d[-1] > d[0] else 0.0
         lat_txt = f"{lat:.0f} ms" if np.isfinite(lat) else "–"
         # Short, top-right: the overlay's rep counter sits top-left. Keys: window title.
-        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {self._dropped_text()}"
+        return f"{self.state.value} · {fps:.0f} fps · {lat_txt} · {self._not_analysed_text()}"
 
-    def _dropped_text(self) -> str:
-        """The status line's share of frames dropped, saying whose: during a set, the set's
-        own, counted as its record counts them (frames sent during it and not analysed); QA
-        read "62% dropped" on the screen (the session's, from its start, set-up and earlier
-        sets included) beside a record's 6%. Between sets, the session's so far (frames a
-        camera sent while the models loaded left out, as the session's summary does)."""
+    def _not_analysed_text(self) -> str:
+        """The status line's share of the frames sent that were not analysed
+        (``NOT_ANALYSED_WORDS``, the set's record's and the session's summary's words: a
+        realtime replay's skipped frames are not "dropped"), saying whose: during a set, the
+        set's own, counted as its record counts them; QA read "62% dropped" on the screen
+        (the session's, from its start, set-up and earlier sets included) beside a record's
+        6%. Between sets, the session's so far (frames a camera sent while the models loaded
+        left out, as the session's summary does)."""
         cur = self.current
         if cur is not None and cur.last_index >= cur.first_index:
             sent = cur.last_index - cur.first_index + 1
-            return f"{(sent - len(cur.growing)) / sent:.0%} dropped in set"
-        return f"{_session_frames(self).dropped_share:.0%} dropped in session"
+            return f"{(sent - len(cur.growing)) / sent:.0%} {NOT_ANALYSED_WORDS} in set"
+        return f"{_session_frames(self).dropped_share:.0%} {NOT_ANALYSED_WORDS} in session"
 
     def _note_shown(self, cur: _Set, view: LiveView | None) -> None:
         if view is None:
@@ -954,9 +963,9 @@ class LiveSession:
         rate = (f" ({(analysed - 1) / span_s:.1f} a second on average over the set's "
                 f"{span_s:.1f} s; the {what} sent {self.info.fps:.1f} fps)"
                 if self.info.fps and span_s > 0 and analysed > 1 else "")
-        message = (f"frames not analysed: {skipped} of the {sent} the {what} sent during this "
-                   f"set ({skipped / sent:.0%}): {why}; this record is of the {analysed} "
-                   f"frames analysed{rate}")
+        message = (f"frames {NOT_ANALYSED_WORDS}: {skipped} of the {sent} the {what} sent "
+                   f"during this set ({skipped / sent:.0%}): {why}; this record is of the "
+                   f"{analysed} frames analysed{rate}")
         if not self.is_camera:
             # QA: a real clip replayed in real time lost 2 frames and its record counted 2
             # reps where `formcheck analyze` counted 5 (the lift not recognised, its reps are
@@ -1022,17 +1031,21 @@ def live_frame(image: np.ndarray, report: Report, seq: PoseSequence, series: dic
     """The window's picture (drawn on ``image`` in place): the file mode's overlay of
     ``seq``'s newest frame, any countdown, and the heads-up panel (``draw_hud``) with the
     status line beside the rep counter, or across the top with the overlay's panels under it
-    when the frame is too narrow for both on one row. ``rep_numbers`` False: a banner's
+    when the frame is too narrow for both on one row; the caveats on the verdicts judged so
+    far (the file mode's short forms, ``caveat_text``) top-right under the status line.
+    ``rep_numbers`` False: a banner's
     short form names no rep either, and the rep counter numbers none
     (``LiveView.rep_numbers``)."""
     from formcheck.render.overlay import OverlayRenderer, OverlayStyle, counter_room
 
     h, w = image.shape[:2]
-    style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False,  # HUD there
+    style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S,
                          banner_rep_numbers=rep_numbers, counter_numbers=rep_numbers)
     hud = hud_layout(w, h, status, counter_room(w, h, style))
-    if hud.stacked:
-        style = replace(style, top_reserve_px=hud.reserve_px)
+    # The caveats on the verdicts judged so far (the file mode's short forms) go top-right,
+    # under the status line.
+    style = replace(style, top_reserve_px=hud.reserve_px if hud.stacked else 0,
+                    caveat_top_px=hud.beside_px)
     OverlayRenderer(report, seq, series, style=style).draw(image, len(seq) - 1)
     if countdown_s is not None:
         draw_countdown(image, countdown_s)

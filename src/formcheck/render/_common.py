@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -469,15 +470,8 @@ def not_judged_short_texts(fault: str, reason: str | None) -> tuple[str, str]:
     pointers to the documentation), then its first clause alone; each ends in "(more in the
     report)", saying that words were left out, where a cut line ("… so leaning back…") said
     neither."""
-    depth, kept = 0, []
-    for ch in reason if reason else "not visible enough from this view":
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            kept.append(ch)
-    tail = " ".join("".join(kept).split()).replace(" :", ":").replace(" ,", ",")
+    text = reason if reason else "not visible enough from this view"
+    tail = _words(ch for _, ch in _outside_brackets(text)).replace(" :", ":").replace(" ,", ",")
     first = re.split(r"[:;] ", tail, maxsplit=1)[0]
     head = f"{fault_title(fault)} {NOT_ASSESSABLE_WORDS}: "
     return (f"{head}{tail} (more in the report)", f"{head}{first} (more in the report)")
@@ -485,6 +479,26 @@ def not_judged_short_texts(fault: str, reason: str | None) -> tuple[str, str]:
 
 #: A parenthesised pointer to the documentation inside a rule's reason.
 _DOC_POINTER = re.compile(r"\s*\((?:README|docs/)[^()]*\)")
+
+
+def _outside_brackets(text: str) -> Iterator[tuple[int, str]]:
+    """``(position, character)`` of each character of ``text`` outside brackets, in order:
+    not the brackets themselves nor what they hold (nested ones too); a closing bracket with
+    none open is left out as well. The one rule by which ``not_judged_short_texts`` and
+    ``notice_text`` leave a text's bracketed asides out."""
+    depth = 0
+    for k, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            yield k, ch
+
+
+def _words(chars: Iterable[str]) -> str:
+    """``chars`` joined, with each run of white space one space and none at either end."""
+    return " ".join("".join(chars).split())
 
 
 #: What a recognised exercise's confidence is (``analysis.exercise.classify``): the measured
@@ -517,12 +531,21 @@ def estimate_how(est, confident: str = "") -> str:
     return f"{math.floor(100 * est.confidence + 1e-9):.0f}%{confident}"
 
 
+def caveat_clauses(caveat: str) -> tuple[str, str]:
+    """A caveat's first clause and the rest after it (``""`` when it has one clause): each
+    rule puts what bears most on its verdict first and joins its clauses with "; ". The
+    video's short form (``caveat_text``) says the first; batch's index shows it and opens
+    to the rest."""
+    first, _, rest = caveat.partition("; ")
+    return first, rest
+
+
 def caveat_text(fault: str, caveat: str) -> str:
     """The video's short form of the caveat on a judged verdict: the fault, the caveat's first
-    clause (each rule puts what bears most on its verdict first; clauses are joined by "; ")
-    and, when the caveat says more, where to read the rest (the page, the terminal, the JSON
-    and the CSV give it whole). Made from the same words, so it cannot say something else."""
-    first, more, _ = caveat.partition("; ")
+    clause (``caveat_clauses``) and, when the caveat says more, where to read the rest (the
+    page, the terminal, the JSON and the CSV give it whole). Made from the same words, so it
+    cannot say something else."""
+    first, more = caveat_clauses(caveat)
     return f"{fault_title(fault)} judged, but: {first}" + (" (more in the report)" if more
                                                               else "")
 
@@ -555,22 +578,15 @@ def notice_text(message: str, short: bool = False) -> str:
     jumps = _JUMP_TIMES.match(message) if short else None
     if jumps is not None:
         return "Note: the picture jumps at " + jumps["times"].replace(" s, ", ", ")
-    depth, kept = 0, []
-    for k, ch in enumerate(message):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-            if short and depth == 0:
-                continue
-        elif depth == 0 and (message.startswith("; ", k) or (message.startswith(": ", k) and (
-                short or (k > 0 and message[k - 1] == ")")))):
+    kept = []
+    for k, ch in _outside_brackets(message):
+        if message.startswith("; ", k) or (message.startswith(": ", k) and (
+                short or (k > 0 and message[k - 1] == ")"))):
             if short:
-                return "Note: " + " ".join("".join(kept).split())
+                return "Note: " + _words(kept)
             return f"Note: {message[:k]} (more in the report)"
-        if depth == 0 or not short:
-            kept.append(ch)
-    return "Note: " + (" ".join("".join(kept).split()) if short else message)
+        kept.append(ch)
+    return "Note: " + (_words(kept) if short else message)
 
 
 def fit_width(image: np.ndarray, max_width: int) -> np.ndarray:

@@ -107,8 +107,11 @@ class OverlayStyle:
     notice_max_lines: int = 5
     #: A caveat's short form (``caveat_text``) is drawn on at most this many lines.
     caveat_max_lines: int = 6
-    #: Draw the caveats top-right (the live view keeps that corner for its own status).
+    #: Draw the caveats top-right (on a narrow frame they are left out, ``narrow_max_em``).
     show_caveats: bool = True
+    #: Rows at the top-right kept for the caller's own panel (the live window's status line
+    #: beside the rep counter): the caveats start under them.
+    caveat_top_px: int = 0
     #: The report's notices about the input (``report.Notice``: a camera cut, the lifter out
     #: of view, a gap in the recording, …) are drawn bottom-left on the frames they concern
     #: and this long after, so they can be read; one with a single time (the file cut short,
@@ -1106,7 +1109,8 @@ class OverlayRenderer:
         # there, or beside the torso if that corner would cover it (``caveat_place``).
         left_bottom = y if low is None else under_counter  # where the top-left panels end
         if st.show_caveats and self.caveats_at(index) and not narrow:
-            right, cw, cy = self.caveat_place(index, w, lay, reach_y, y, h)
+            right, cw, cy = self.caveat_place(index, w, lay, max(reach_y, st.caveat_top_px),
+                                              y, h)
             cx = w - lay.margin if right else x
             texts = self.caveat_lines_at(index, cw)
             if not cw:  # no room beside the head and torso: one line, where it is clear
