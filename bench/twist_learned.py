@@ -25,12 +25,16 @@ median of the held-out thresholds.
     python bench/twist_learned.py detect                # per view and size, bodies held out
     python bench/twist_learned.py detect --features xy:torso --support 0.5
     python bench/twist_learned.py worst -n 8            # real reps scoring highest
+    python bench/twist_learned.py rule --train jerk,shapes,bar --score-only '' --per-body \
+        --renders DIR --set jerky_twist.landmark_spread_clear_turns=false   # a setting off
 
 Inputs (caches outside the repository, as ``bench/twist_agree.py``): rendered out-and-back
 twists /work/cache/synth-twist (45°) and /work/cache/s15-front (square-on;
 ``twist_agree.JERK_DIRS``), realistic shapes /work/cache/s4-twist-shapes, back squats
-/work/cache/s12-barsquat, real shared clips /work/cache/models-full. Prints tables; writes
-nothing.
+/work/cache/s12-barsquat, real shared clips /work/cache/models-full; or (``--renders DIR``)
+square-on renders made elsewhere: ``eval_twist.py render DIR/front``, ``--plan shapes ...
+DIR/shapes``, ``--plan bar ... DIR/bar``, each then ``extract ... --variant video-full``
+(their flows are cached in DIR/flow). Prints tables; writes nothing else.
 """
 
 from __future__ import annotations
@@ -60,6 +64,9 @@ SUBSET_NAME = {v: k for k, v in SUBSETS.items()}
 #: ``rule --hands-max-distance``: the hands-at-the-shoulders limit tried in place of the
 #: shipped one (SignalConfig.twist_hands_max_distance); None: the shipped one.
 HANDS_MAX_DISTANCE: float | None = None
+#: ``rule --set KEY=VALUE``: further settings every run of the rule reads (e.g. a setting
+#: switched off, to score it side by side with the shipped one).
+EXTRA_SETS: list[str] = []
 #: A frame's coordinates are not read where a used landmark's presence is under this.
 MIN_PRESENCE = 0.5
 
@@ -455,7 +462,7 @@ def _overrides(spreads: float, deg: float, view: str = "front") -> list[str]:
             f"signal.twist_landmark_oblique={'true' if view != 'front' else 'false'}",
             f"signal.twist_quick_rise_s={LearnedClip.RISE_S:g}"] + (
         [f"signal.twist_hands_max_distance={HANDS_MAX_DISTANCE:g}"] if HANDS_MAX_DISTANCE
-        else [])
+        else []) + EXTRA_SETS
 
 
 #: The landmarks the hands-at-the-shoulders fit weighs (features.TWIST_LANDMARK_FILES
@@ -603,7 +610,8 @@ def cmd_rule(args: argparse.Namespace) -> int:
           + (f"; {len(hands)} clips with the hands at the shoulders read with their own fit "
              f"({SUBSET_NAME[HANDS_SUBSET]})" if hands and args.hands else
              "; no hands-at-the-shoulders fit")
-          + f"; pairs chosen per held-out body (spreads, least deg): {chosen}")
+          + f"; pairs chosen per held-out body (spreads, least deg): {chosen}"
+          + (f"; with {' '.join(EXTRA_SETS)}" if EXTRA_SETS else ""))
     print(f"| {args.view} view | fast 10° | fast 20° | fast 40° | shapes 10° | shapes 20° | "
           "slow warned | no twist warned | side right | size read − true, deg (p10 to p90) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -614,6 +622,13 @@ def cmd_rule(args: argparse.Namespace) -> int:
     bar = [r for r in held_rows if r["src"] == "bar"]
     if bar:
         _table(bar, "back squats (bar on the back), bodies held out", fast_src="bar")
+    if args.per_body:
+        for body in sorted({r["body"] for r in held_rows}):
+            _table([r for r in held_rows if r["body"] == body and r["src"] != "bar"],
+                   f"held out {body}")
+            if any(r["body"] == body and r["src"] == "bar" for r in held_rows):
+                _table([r for r in held_rows if r["body"] == body and r["src"] == "bar"],
+                       f"held out {body}, back squats", fast_src="bar")
     models = models_of(ren, "all")
     every = _run(ren, models, combos, args.view)
     combo = _choose({k: [r for r in v if r["src"] not in args.score_only]
@@ -675,6 +690,12 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--hands-max-distance", type=float, default=None,
                            help="the hands count as at the shoulders within this many torso "
                                 "lengths (default: the shipped SignalConfig limit)")
+            p.add_argument("--set", dest="sets", action="append", default=[],
+                           metavar="KEY=VALUE",
+                           help="a further setting for every run of the rule (repeatable), "
+                                "e.g. jerky_twist.landmark_spread_clear_turns=false")
+            p.add_argument("--per-body", action="store_true",
+                           help="also a table row per held-out body")
             p.add_argument("--hands-only", action="store_true",
                            help="no fit of the view's own: only the clips with the hands at "
                                 "the shoulders are read by a landmark fit (the others by the "
@@ -686,6 +707,10 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--degs", type=lambda v: [float(x) for x in v.split(",")],
                            default=[3.0, 5.0, 7.0, 9.0],
                            help="limits tried: the quick turn's least size, deg")
+        p.add_argument("--renders", type=Path, default=None, metavar="DIR",
+                       help="read the square-on renders from DIR/front (the jerk plan), "
+                            "DIR/shapes and DIR/bar, their flows cached in DIR/flow, "
+                            "in place of twist_agree's caches (JERK_DIRS, SHAPES_DIR, BAR_DIR)")
         p.add_argument("--train", default="jerk,shapes",
                        help="rendered sets the fit reads (jerk, shapes); the others are "
                             "scored only: --train jerk holds the realistic shapes out")
@@ -695,6 +720,12 @@ def main(argv: list[str] | None = None) -> int:
         args.score_only = tuple(s for s in args.score_only.split(",") if s)
     global HANDS_MAX_DISTANCE
     HANDS_MAX_DISTANCE = getattr(args, "hands_max_distance", None)
+    EXTRA_SETS[:] = getattr(args, "sets", [])
+    if args.renders:
+        ta.JERK_DIRS = (args.renders / "front",)
+        ta.SHAPES_DIR, ta.BAR_DIR = args.renders / "shapes", args.renders / "bar"
+        ta.et.S6_FLOW_DIR = args.renders / "flow"
+        ta.et.FLOW_DIR = args.renders / "flow" / "dis"
     return {"noise": cmd_noise, "detect": cmd_detect, "worst": cmd_worst, "fit": cmd_fit,
             "rule": cmd_rule}[args.cmd](args)
 
