@@ -748,7 +748,7 @@ class JerkyTwistThresholds:
     #: measured again without the frames near a turn already past the limit, as
     #: ``landmark_spread_clear_turns`` does square-on (the same reach, spreads and least size;
     #: the back outline's own spread is left as it is). Left in, a 40° and a 20° twist raised
-    #: the limit on the rest of their set by 22-45% (rendered 45° and rear-45° sets, session 27:
+    #: the limit on the rest of their set by 2-45% (rendered 45° and rear-45° sets, session 27:
     #: docs/analysis.md); every real shared clip read at 45° is judged as before (nothing in
     #: it passes the first limit); false: off.
     oblique_spread_clear_turns: bool = True
