@@ -356,3 +356,63 @@ def _clean_side_set(twist_deg: float = 0.0):
                                                              SynthRep()),
                                   yaw_deg=90.0, noise_px=0.8))
     return seq
+
+
+def _oblique_two_twists(yaw: float, small: float):
+    """A row filmed at ``yaw`` (45: turned towards the camera, 135: facing away at 45°): a 40°
+    twist on rep 2 and one of ``small`` on rep 4, each out and back in 0.2 s (0: none)."""
+    reps = (SynthRep(), SynthRep(twist_deg=40.0, twist_duration_s=0.2), SynthRep(),
+            SynthRep(twist_deg=small, twist_duration_s=0.2), SynthRep())
+    return synthesize(SynthSpec(exercise="row", reps=reps, yaw_deg=yaw, noise_px=1.0,
+                                twist_about_spine=True))[0]
+
+
+#: The landmark-level lifter's back outline does not turn with its shoulders, so the outline's
+#: part of the 45° limits is set aside here: what is tested is the quick turn's spread.
+_NO_OUTLINE = ["jerky_twist.oblique_outline_spreads=0", "jerky_twist.rear_outline_spreads=0"]
+_CLEAR = "jerky_twist.oblique_spread_clear_turns"
+
+
+@pytest.mark.parametrize("yaw, fit", [(45.0, "oblique_near"), (135.0, "oblique_far")])
+def test_at_45_degrees_a_twist_past_the_limit_is_left_out_of_the_spread(yaw, fit):
+    """Session 27: at 45° either way, a 40° twist's own quick turns raised the spread the
+    limit is taken from; with ``oblique_spread_clear_turns`` the spread is measured again
+    without them (as square-on), the limit falls, and every surface states the lower one."""
+    seq = _oblique_two_twists(yaw, 16.0)
+    assert compute_signals(seq, Config()).resolved().twist.landmark_fit == fit
+    off = analyze_sequence(seq, load_config(None, [f"{_CLEAR}=false", *_NO_OUTLINE]))
+    on = analyze_sequence(seq, load_config(None, [f"{_CLEAR}=true", *_NO_OUTLINE]))
+    lower = on.series["twist_quick_turn"].threshold
+    assert lower < off.series["twist_quick_turn"].threshold
+    found_off = [f.rep for f in off.findings if f.fault == "jerky_twist"]
+    found = [f for f in on.findings if f.fault == "jerky_twist"]
+    assert 2 in found_off and [f.rep for f in found][0] == 2
+    for f in found:
+        assert f.threshold == lower
+        assert f.evidence["quick_turn_spread_deg"] * f.evidence["quick_turn_spreads"] == \
+            pytest.approx(lower)
+    if yaw == 45.0:  # the 16° twist reads 14.6°: under the first limit, over the lowered one
+        assert found_off == [2] and [f.rep for f in found] == [2, 4]
+
+
+@pytest.mark.parametrize("yaw", [45.0, 135.0])
+def test_at_45_degrees_a_set_where_nothing_passes_the_limit_keeps_its_spread(yaw):
+    """Where no quick turn passes the first limit (a twist-free set) nothing is left out:
+    the same limit and verdicts either way."""
+    clean = synthesize(SynthSpec(exercise="row", reps=(SynthRep(),) * 5, yaw_deg=yaw,
+                                 noise_px=1.0, twist_about_spine=True))[0]
+    off = analyze_sequence(clean, load_config(None, [f"{_CLEAR}=false"]))
+    on = analyze_sequence(clean, load_config(None, [f"{_CLEAR}=true"]))
+    assert [f for f in off.findings if f.fault == "jerky_twist"] == \
+        [f for f in on.findings if f.fault == "jerky_twist"] == []
+    assert on.series["twist_quick_turn"].threshold == off.series["twist_quick_turn"].threshold
+
+
+def test_the_45_degree_setting_leaves_the_square_on_reading_alone():
+    seq = _oblique_two_twists(0.0, 10.0)
+    assert compute_signals(seq, Config()).resolved().twist.landmark_fit == "front"
+    off = analyze_sequence(seq, load_config(None, [f"{_CLEAR}=false"]))
+    on = analyze_sequence(seq, load_config(None, [f"{_CLEAR}=true"]))
+    assert on.series["twist_quick_turn"].threshold == off.series["twist_quick_turn"].threshold
+    assert [f.rep for f in on.findings if f.fault == "jerky_twist"] == \
+        [f.rep for f in off.findings if f.fault == "jerky_twist"]

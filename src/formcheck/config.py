@@ -744,6 +744,14 @@ class JerkyTwistThresholds:
     rear_outline_spreads: float = 6.0
     #: ...and the most the hip line may turn across the event window there.
     rear_max_hip_turn_deg: float = 20.0
+    #: At 45° either way (the "oblique_near" and "oblique_far" fits) the quick turn's spread is
+    #: measured again without the frames near a turn already past the limit, as
+    #: ``landmark_spread_clear_turns`` does square-on (the same reach, spreads and least size;
+    #: the back outline's own spread is left as it is). Left in, a 40° and a 20° twist raised
+    #: the limit on the rest of their set by 2-45% (rendered 45° and rear-45° sets, session 27:
+    #: docs/analysis.md); every real shared clip read at 45° is judged as before (nothing in
+    #: it passes the first limit); false: off.
+    oblique_spread_clear_turns: bool = True
     #: The angle held before a fast turn: median over this long before it.
     baseline_s: float = 0.2
     #: Release when the speed falls below this fraction of ``min_twist_rate_deg_s``.
@@ -1069,6 +1077,7 @@ RANGES: dict[str, Range] = {
     "JerkyTwistThresholds.rear_quick_turn_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.rear_outline_spreads": Range(0.0, 1000.0),
     "JerkyTwistThresholds.rear_max_hip_turn_deg": Range(0.0, 360.0),
+    "JerkyTwistThresholds.oblique_spread_clear_turns": Range(0.0, 1.0),
     "JerkyTwistThresholds.baseline_s": Range(0.0, 10.0, lo_open=True),
     "JerkyTwistThresholds.release_frac": _FRAC_POSITIVE,
     "JerkyTwistThresholds.min_duration_s": _DURATION_S,

@@ -1351,7 +1351,7 @@ def _quick_turns(ctx: FaultContext, assessments: tuple[Assessment, ...], usable:
     spread = _robust_spread(read)
     spreads, outline_need, max_hip, least = _quick_turn_limits(th, tw.landmark_fit)
     limit = max(least, spreads * spread)
-    if th.landmark_spread_clear_turns and tw.landmark_fit in SQUARE_ON_FITS:
+    if _clears_turns(th, tw.landmark_fit):
         spread, limit = _spread_clear_of_turns(ctx, quick, usable, size, limit, spread, spreads,
                                                least, reach)
     # The spread to 0.01° (or as many more decimals as it takes): "9 times the 2.84°" makes
@@ -1455,15 +1455,26 @@ def _quick_turn_limits(th, fit: str | None) -> tuple[float, float | None, float,
 
 #: The landmark fits read square-on (``features.TWIST_LANDMARK_FILES``).
 SQUARE_ON_FITS = ("front", "front_hands")
+#: The landmark fits read at 45°, turned towards the camera and away from it.
+OBLIQUE_FITS = ("oblique_near", "oblique_far")
+
+
+def _clears_turns(th, fit: str | None) -> bool:
+    """Whether ``fit``'s quick-turn spread is measured again clear of the turns already past
+    its limit (``_spread_clear_of_turns``): square-on ``landmark_spread_clear_turns``, at 45°
+    ``oblique_spread_clear_turns``, from the side never."""
+    if fit in SQUARE_ON_FITS:
+        return th.landmark_spread_clear_turns
+    return fit in OBLIQUE_FITS and th.oblique_spread_clear_turns
 
 
 def _spread_clear_of_turns(ctx: FaultContext, quick: np.ndarray, usable: np.ndarray,
                            size: np.ndarray, limit: float, spread: float, spreads: float,
                            least: float, reach: int) -> tuple[float, float]:
-    """The square-on quick turn's spread and limit measured again without the frames within
-    ``reach`` frames (the filter's) of one past ``limit``: a twist's own turn is no waver. As
-    they were where none passes it, or where under ``min_landmark_spread_s`` of judged frames
-    would be left."""
+    """The quick turn's spread and limit (square-on, or at 45°: ``_clears_turns``) measured
+    again without the frames within ``reach`` frames (the filter's) of one past ``limit``: a
+    twist's own turn is no waver. As they were where none passes it, or where under
+    ``min_landmark_spread_s`` of judged frames would be left."""
     over = np.flatnonzero(usable & (size >= limit))
     if not over.size:
         return spread, limit
