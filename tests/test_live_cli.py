@@ -373,6 +373,15 @@ def _duration_s(clip: Path) -> float:
         return float(src.info.duration_s)
 
 
+def _window_replay(clip, model, out, env) -> subprocess.Popen:
+    """``formcheck live`` replaying ``clip`` in real time in a window on ``env``'s display,
+    silent, its lines readable from ``stdout`` as they come."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "formcheck", "live", "--source", str(clip), "--realtime",
+         "--model", str(model), "--out", str(out), "--no-sound", "--no-voice"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+
+
 @pytest.mark.slow
 def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, long_clip):
     from formcheck.io.video import FileSource
@@ -383,10 +392,7 @@ def test_window_shows_the_overlay_and_obeys_keys(tmp_path, lite_model, xvfb, lon
     assert _overlay_pixels(raw) < 20  # the colour is the overlay's, not the clip's
     out = tmp_path / "out"
     env = {**os.environ, "DISPLAY": xvfb}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "formcheck", "live", "--source", str(clip), "--realtime",
-         "--model", str(lite_model), "--out", str(out), "--no-sound", "--no-voice"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    proc = _window_replay(clip, lite_model, out, env)
 
     def tool(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(list(args), env=env, capture_output=True, timeout=30)
@@ -510,10 +516,7 @@ def test_the_window_shows_the_caveats_under_its_status_line(tmp_path, lite_model
     clip = long_clip  # 640x480: shown at its own size
     out = tmp_path / "out"
     env = {**os.environ, "DISPLAY": xvfb}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "formcheck", "live", "--source", str(clip), "--realtime",
-         "--model", str(lite_model), "--out", str(out), "--no-sound", "--no-voice"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    proc = _window_replay(clip, lite_model, out, env)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
     lay = _Layout.for_frame(640, 480, OverlayStyle())
