@@ -64,7 +64,7 @@ SUBSET_NAME = {v: k for k, v in SUBSETS.items()}
 #: ``rule --hands-max-distance``: the hands-at-the-shoulders limit tried in place of the
 #: shipped one (SignalConfig.twist_hands_max_distance); None: the shipped one.
 HANDS_MAX_DISTANCE: float | None = None
-#: ``rule --set KEY=VALUE``: further settings every run of the rule reads (e.g. a setting
+#: ``rule --set SECTION.FIELD=VALUE``: further settings every run of the rule reads (e.g. a setting
 #: switched off, to score it side by side with the shipped one).
 EXTRA_SETS: list[str] = []
 #: A frame's coordinates are not read where a used landmark's presence is under this.
@@ -691,7 +691,7 @@ def main(argv: list[str] | None = None) -> int:
                            help="the hands count as at the shoulders within this many torso "
                                 "lengths (default: the shipped SignalConfig limit)")
             p.add_argument("--set", dest="sets", action="append", default=[],
-                           metavar="KEY=VALUE",
+                           metavar="SECTION.FIELD=VALUE",
                            help="a further setting for every run of the rule (repeatable), "
                                 "e.g. jerky_twist.landmark_spread_clear_turns=false")
             p.add_argument("--per-body", action="store_true",
