@@ -1220,24 +1220,24 @@ def _warned_reps_caveat(outcome: RuleOutcome, clause: str) -> RuleOutcome:
 
 
 #: What the landmark twist found on rendered lifters facing the camera, each body held out of
-#: the fits and of the limits (docs/analysis.md, session 18, re-run on the current rep counter:
-#: bench/twist_learned.py rule --train jerk,shapes,bar --score-only ''; the camera placements:
-#: bench/eval_synth.py on bench/render_placements.py's twist sets; the oblique fit: round 12,
-#: rule --view 45).
+#: the fits and of the limits (square-on: docs/analysis.md, session 27, all eight bodies with
+#: the spread clear of turns: bench/twist_learned.py rule --train jerk,shapes,bar --score-only
+#: '' --renders DIR --per-body; the camera placements: session 18, bench/eval_synth.py on
+#: bench/render_placements.py's twist sets; the oblique fit: round 12, rule --view 45).
 _LANDMARK_TWIST_FOUND = {
     "front": ("a fit made on rendered lifters facing the camera square-on (eight bodies): "
               "with the body held out, in deadlifts and rows it found 16 of 16 40° and 20° "
-              "twists done in 0.2 s and 12 of 16 10° ones, 6 of 8 20° twists turned out in "
-              "0.25 s (a shoulder leading the pull, a heave; two bodies) and 2 of 8 10° ones, "
+              "twists done in 0.2 s and 13 of 16 10° ones, 6 of 8 20° twists turned out in "
+              "0.25 s (a shoulder leading the pull, a heave; two bodies) and 4 of 8 10° ones, "
               "and warned on none of 48 slow twists filmed from hip height, but on 7 of 30 "
               "slow deadlift twists filmed from the floor, from head height, rolled or near in "
               "a portrait frame (two bodies)"),
     "front_hands": ("a fit made on rendered squats facing the camera square-on (eight bodies), "
                     "the arms held forward or the hands on a bar on the back: with the body "
-                    "held out it found, arms forward, 8 of 8 40° and 20° twists done in 0.2 s "
-                    "and 4 of 8 10° ones, 8 of 8 20° twists turned out in 0.25 s (two bodies) "
-                    "and none of 8 10° ones, warning on 1 of 24 slow twists; under a bar 8 of "
-                    "8 40° and 20° ones and 7 of 8 10° ones, warning on 1 of 24 slow twists"),
+                    "held out it found, arms forward, 8 of 8 40°, 20° and 10° twists done in "
+                    "0.2 s, 8 of 8 20° twists turned out in 0.25 s (two bodies) and 4 of 8 10° "
+                    "ones, warning on 2 of 24 slow twists; under a bar 8 of 8 40° and 20° ones "
+                    "and 7 of 8 10° ones, warning on 1 of 24 slow twists"),
     "oblique": ("a fit made on rendered lifters turned 45° towards the camera (off by default: "
                 "it warned on 7 of 95 real clean reps): with the body held out it found 6 of "
                 "11 40° twists done in 0.2 s, 4 of 11 20° ones and none of 11 10° ones, none "
