@@ -228,6 +228,27 @@ def test_not_assessable_reps_are_checked():
     assert _outcome(data, report, "lumbar_overextension").passed
 
 
+def test_expectations_say_why_each_rep_was_not_judged(tmp_path):
+    """Session 27's note: a fault judged in some reps listed the others under
+    ``not_assessable_reps`` without saying why; the file now says it per rep (the page's
+    grouping: reps with the same reason on one line), and nothing else changes."""
+    report = make_report(reps=3)
+    report = Report(**{**report.__dict__, "assessable": report.assessable + (
+        Assessment("lumbar_overextension", 2, False, "hips out of view"),
+        Assessment("lumbar_overextension", 3, False, "hips out of view"),
+        Assessment("rounded_back", 1, False, "the back is hidden by the arms"))})
+    text = render_toml(expectation_from_report(report, "a.mp4", Provenance()), report)
+    over = text[text.index("[lumbar_overextension]"):text.index("[jerky_twist]")]
+    assert "# why (reps 2, 3): hips out of view" in over
+    assert "not_assessable_reps = [2, 3]" in over
+    rounded = text[text.index("[rounded_back]"):text.index("[lumbar_overextension]")]
+    assert "# why (rep 1): the back is hidden by the arms" in rounded
+    assert "hips out of view" not in rounded
+    path = tmp_path / "a.expect.toml"
+    path.write_text(text, encoding="utf-8")
+    assert all(o.passed for o in compare(load_expectation(path), report))
+
+
 # ---------------------------------------------------------------------------- diff text
 def test_diff_text_shows_expected_and_got_per_clip_and_fault():
     report = make_report([_finding("rounded_back", 2, 3.0)], exercise="row")
@@ -262,7 +283,8 @@ def test_junit_parsed_back(tmp_path):
                         outcomes=compare(parse_expectation(BASE, "x"), report), seconds=1.2,
                         caveats=(("jerky_twist", "whole clip", "no warning does not rule a "
                                   "twist out; warns from 16°"),
-                                 ("jerky_twist", "rep 2", "<less> & more")))
+                                 ("jerky_twist", "rep 2", "<less> & more")),
+                        not_judged=(("jerky_twist", "reps 1, 2", "the picture jumped"),))
     broken = ClipCheck(Path("b.mp4"), Path("b.expect.toml"), error="video cannot be decoded",
                        error_code=4, seconds=0.1)
     path = write_junit(tmp_path / "out" / "report.xml", [failing, broken])
@@ -284,8 +306,10 @@ def test_junit_parsed_back(tmp_path):
     assert cases[0].find("failure") is None
     err = cases[6].find("error")
     assert err.get("message") == "video cannot be decoded"
-    # A fault's case carries the caveats on its verdict (the page's words), others none.
+    # A fault's case says which reps it could not judge and why, then the caveats on its
+    # verdict (the page's words), others none.
     assert cases[5].find("system-out").text.splitlines()[2:] == [
+        "not judged (reps 1, 2): the picture jumped",
         "caveat (whole clip): no warning does not rule a twist out; warns from 16°",
         "caveat (rep 2): <less> & more"]
     assert [len(c.find("system-out").text.splitlines()) for c in cases[:5]] == [2] * 5

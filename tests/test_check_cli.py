@@ -206,7 +206,7 @@ def test_each_faults_junit_case_carries_the_caveats_on_its_verdict(samples_run, 
     judge has none, and neither do the exercise, view and reps cases."""
     from formcheck import pipeline
     from formcheck.pose.sequence import PoseSequence
-    from formcheck.render._common import caveats
+    from formcheck.render._common import caveats, not_judged
 
     _, junit = samples_run
     cases = list(ET.parse(junit).getroot().iter("testcase"))
@@ -221,8 +221,10 @@ def test_each_faults_junit_case_carries_the_caveats_on_its_verdict(samples_run, 
         for name, out in mine.items():
             lines = out.splitlines()
             assert lines[0].startswith("expected: ") and lines[1].startswith("got: ")
-            want = [f"caveat ({scope}): {text}" for fault, scope, text in caveats(report)
-                    if fault == name]
+            want = [f"not judged ({scope}): {why}" for fault, scope, why
+                    in not_judged(report) if fault == name and scope != "whole clip"]
+            want += [f"caveat ({scope}): {text}" for fault, scope, text in caveats(report)
+                     if fault == name]
             assert lines[2:] == want, (stem, name)
             said += len(want)
             if report.assessment(name, None) is not None \

@@ -3,8 +3,9 @@ one test case per clip and expectation (``classname`` = the clip's path relative
 folder given, ``runner.clip_names``; ``name`` = exercise, view,
 reps or a fault); a mismatch is a ``<failure>``, a clip that could not be analysed an
 ``<error>``. A case's ``<system-out>`` gives what was expected and what the run got and, for a
-fault, the caveats on its verdict in the words of the clip's page and terminal (``caveat
-(whole clip): no warning does not rule a rounding out; …``): what a pass cannot rule out.
+fault, the reps it could not judge with why (``not judged (rep 2): the lifter's back is
+hidden …``) and the caveats on its verdict (``caveat (whole clip): no warning does not rule a
+rounding out; …``), in the words of the clip's page and terminal: what a pass cannot rule out.
 Written with ``junitparser``. No run times and no timestamp: the same results
 give the same bytes on every run, so CI can diff or cache the report (`-v` prints each
 clip's time)."""
@@ -26,6 +27,13 @@ def caveat_lines(res: ClipCheck, fault: str) -> tuple[str, ...]:
     return tuple(f"caveat ({scope}): {text}" for f, scope, text in res.caveats if f == fault)
 
 
+def not_judged_lines(res: ClipCheck, fault: str) -> tuple[str, ...]:
+    """``not judged (<scope>): <reason>`` for each rep or stretch of ``fault`` the clip's
+    report could not judge (``ClipCheck.not_judged``; the whole clip's reason is in "got")."""
+    return tuple(f"not judged ({scope}): {reason}" if reason else f"not judged ({scope})"
+                 for f, scope, reason in res.not_judged if f == fault)
+
+
 def build_junit(results: list[ClipCheck]):
     from junitparser import Error, Failure, JUnitXml, TestCase, TestSuite
 
@@ -41,6 +49,7 @@ def build_junit(results: list[ClipCheck]):
         for o in res.outcomes:
             case = TestCase(o.name, classname)
             case.system_out = "\n".join((f"expected: {o.expected}", f"got: {o.got}",
+                                          *not_judged_lines(res, o.name),
                                           *caveat_lines(res, o.name)))
             if not o.passed:
                 fail = Failure(f"{o.name}: expected {o.expected}, got {o.got}", "mismatch")

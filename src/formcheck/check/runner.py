@@ -60,6 +60,11 @@ class ClipCheck:
     #: the terminal list them (``render._common.caveats``): the JUnit case of each fault
     #: carries its own (what a pass there cannot rule out).
     caveats: tuple[tuple[str, str, str], ...] = ()
+    #: The reps (or stretches) of a fault the report could not judge, ``(fault, scope,
+    #: reason)`` as the page and the terminal list them (``render._common.not_judged``),
+    #: without the whole clip's line (the case's "got" already says it): a case that passes
+    #: with "not assessable in rep 2" says why rep 2 was not judged.
+    not_judged: tuple[tuple[str, str, str], ...] = ()
     update: str | None = None  # --update: created | updated | rewritten | unchanged
     changes: tuple[str, ...] = ()  # --update: what changed, one line each
     pose_from_cache: bool = False
@@ -322,7 +327,7 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
     from formcheck.check.truth import differs_from_truth, load_truth
     from formcheck.check.write import expectation_from_report, render_toml
     from formcheck.fsutil import file_sha256, write_text_atomic
-    from formcheck.render._common import caveats
+    from formcheck.render._common import caveats, not_judged, rep_label
 
     t0 = time.perf_counter()
     res = ClipCheck(clip, expect_path)
@@ -337,6 +342,8 @@ def check_clip(clip: Path, expect_path: Path, old: Expectation | None,
             settings.config.pose.max_side_px if settings.config is not None else None)
         report, _ = pipeline.analyse(seq, config=settings.config)
         res.caveats = tuple(caveats(report))
+        res.not_judged = tuple((fault, scope, reason or "") for fault, scope, reason
+                               in not_judged(report) if scope != rep_label(None))
         made_with = Provenance(model=resolved.name, model_sha256=file_sha256(resolved.path),
                                formcheck=__version__, mediapipe=pose_library_version(),
                                settings_sha256=settings.settings_sha256,

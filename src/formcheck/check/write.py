@@ -23,6 +23,7 @@ from formcheck.check.expect import (
 )
 from formcheck.check.truth import Truth, fault_comment, field_comment
 from formcheck.fsutil import write_text_atomic
+from formcheck.render._common import not_judged, rep_label
 from formcheck.report import FAULTS, Report
 
 
@@ -111,6 +112,12 @@ def render_toml(exp: Expectation, report: Report | None = None,
             obs = observe_fault(report, fault)
             if obs.status == NOT_ASSESSABLE and obs.reason:
                 _comment(table, f"why: {obs.reason}")
+            elif obs.not_assessable_reps:
+                # Why each rep listed under not_assessable_reps was not judged, as the page
+                # and the JUnit case say it.
+                for f, scope, reason in not_judged(report):
+                    if f == fault and scope != rep_label(None) and reason:
+                        _comment(table, f"why ({scope}): {reason}")
             if truth is not None and (c := fault_comment(truth, obs, report)):
                 _comment(table, c)
         table.add("expect", fx.expect)
