@@ -473,7 +473,7 @@ def test_live_status_on_a_narrow_frame_is_whole_and_off_the_rep_counter():
     for width, height in ((166, 360), (640, 360)):
         seq = make_sequence(width, height)
         series = make_series(seq)
-        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S, show_caveats=False)
+        style = OverlayStyle(banner_hold_s=LIVE_BANNER_HOLD_S)
         hud = hud_layout(width, height, _STATUS, counter_room(width, height, style))
         assert hud.stacked == (width == 166)
         assert not any(ln.endswith("…") for ln in hud.lines)

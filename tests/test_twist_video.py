@@ -177,20 +177,3 @@ def test_the_written_video_shows_the_caveats_clear_of_the_lifter(caveated, tmp_p
         ys, xs = np.nonzero(panels)
         inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
         assert not inside.any(), (int(xs[inside].min()), int(ys[inside].min()), x0, y0)
-
-
-def test_a_frame_drawn_without_caveats_is_drawn_as_a_report_without_them(caveated):
-    """``show_caveats=False`` draws the frame as a report without caveats would (the live
-    window drew its frames so until session 27; it now draws them under its status line)."""
-    from formcheck.render.overlay import OverlayRenderer, OverlayStyle
-
-    seq, result, report = caveated
-    plain = replace(report, assessable=tuple(replace(a, reason=None) if a.assessable else a
-                                             for a in report.assessable))
-    i = _mid(result.reps[3])
-    off = OverlayRenderer(report, seq, result.series, style=OverlayStyle(show_caveats=False))
-    bg = np.full((H, W, 3), 90, np.uint8)
-    assert np.array_equal(off.draw(bg.copy(), i),
-                          OverlayRenderer(plain, seq, result.series).draw(bg.copy(), i))
-    assert not np.array_equal(off.draw(bg.copy(), i),
-                              OverlayRenderer(report, seq, result.series).draw(bg.copy(), i))

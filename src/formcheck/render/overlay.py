@@ -107,8 +107,6 @@ class OverlayStyle:
     notice_max_lines: int = 5
     #: A caveat's short form (``caveat_text``) is drawn on at most this many lines.
     caveat_max_lines: int = 6
-    #: Draw the caveats top-right (on a narrow frame they are left out, ``narrow_max_em``).
-    show_caveats: bool = True
     #: Rows at the top-right kept for the caller's own panel (the live window's status line
     #: beside the rep counter): the caveats start under them.
     caveat_top_px: int = 0
@@ -1108,7 +1106,7 @@ class OverlayRenderer:
         # Caveats on what was judged sit top-right, under any banner wide enough to reach
         # there, or beside the torso if that corner would cover it (``caveat_place``).
         left_bottom = y if low is None else under_counter  # where the top-left panels end
-        if st.show_caveats and self.caveats_at(index) and not narrow:
+        if self.caveats_at(index) and not narrow:
             right, cw, cy = self.caveat_place(index, w, lay, max(reach_y, st.caveat_top_px),
                                               y, h)
             cx = w - lay.margin if right else x
