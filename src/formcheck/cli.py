@@ -223,10 +223,33 @@ def _usage_line(err) -> str:
 _received: list[int] = []
 
 
-def _on_signal(signum: int, _frame) -> None:
+#: How long a stop that arrived inside a finaliser waits to be sent again (seconds).
+_RESEND_S = 0.01
+
+
+def _in_finaliser(frame) -> bool:
+    """Whether ``frame`` runs inside a ``__del__`` (at any depth): Python prints an exception
+    raised there as "Exception ignored in ..." with its traceback, and drops it."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _on_signal(signum: int, frame) -> None:
+    import signal
+    import threading
+
     from formcheck.errors import Interrupted
 
     _received.append(signum)
+    if _in_finaliser(frame):
+        # Raised here, the stop would be lost, and a traceback printed: live, when Ctrl-C
+        # came while the garbage collector freed one of MediaPipe's images, went on to the
+        # end of the clip. The same signal comes again a moment later, from outside it.
+        threading.Timer(_RESEND_S, signal.raise_signal, (signum,)).start()
+        return
     raise Interrupted(signum)
 
 
