@@ -248,7 +248,10 @@ def _on_signal(signum: int, frame) -> None:
         # Raised here, the stop would be lost, and a traceback printed: live, when Ctrl-C
         # came while the garbage collector freed one of MediaPipe's images, went on to the
         # end of the clip. The same signal comes again a moment later, from outside it.
-        threading.Timer(_RESEND_S, signal.raise_signal, (signum,)).start()
+        try:
+            threading.Timer(_RESEND_S, signal.raise_signal, (signum,)).start()
+        except RuntimeError:  # the interpreter is shutting down: it stops anyway
+            pass
         return
     raise Interrupted(signum)
 
