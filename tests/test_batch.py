@@ -31,6 +31,7 @@ from formcheck.batch.summary import (
     not_assessable_items,
     summary_csv,
     summary_json,
+    write_summaries,
 )
 from formcheck.batch.task import ANALYSED, FAILED, UP_TO_DATE
 from formcheck.config import load_config
@@ -679,25 +680,30 @@ def test_a_fault_judged_in_only_some_reps_says_so_on_the_batch_page(tmp_path):
     assert table[0]["rounded_back_judged_reps"] == "1"
 
 
-def _a_clip_analysed_once(tmp_path, *, source_path: bool = False, **fields):
+def _a_clip_analysed_once(tmp_path, *, source_path: bool = False, stem: str = "lift",
+                          video_info: bool = False, **fields):
     """A six-frame clip analysed once by a batch task from a saved pose (no model needed):
     its job, its video and the output folder. ``fields`` go to its ``ClipJob``;
-    ``source_path``: the job names the video's path as its source path."""
+    ``source_path``: the job names the video's path as its source path; ``stem``: the
+    clip's name without ``.mp4``; ``video_info``: the pose data records the video's facts
+    (as the pose pass does; the report then names the clip)."""
     from test_robust_inputs import make_seq
 
     from formcheck.batch.task import ClipJob, run_clip
     from formcheck.io.video import VideoSink
     from formcheck.outputs import output_paths
 
-    video = tmp_path / "in" / "lift.mp4"
+    video = tmp_path / "in" / f"{stem}.mp4"
     video.parent.mkdir()
     with VideoSink(video, 64, 48, 30.0) as sink:
         for i in range(6):
             sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
     out = tmp_path / "out"
     out.mkdir()
-    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
-    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
+    info = {"video": {"path": str(video), "width": 64, "height": 48, "fps": 30.0,
+                      "frame_count": 6, "duration_s": 0.2}} if video_info else {}
+    make_seq(source_sha256=file_sha256(video), **info).save(output_paths(out, stem)["pose"])
+    job = ClipJob(source=str(video), key=stem, stem=stem, athlete="", model=None,
                   model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
                   saved_pose_only=True, **fields,
                   **({"source_path": str(video)} if source_path else {}))
@@ -811,3 +817,66 @@ def test_a_rerun_without_video_leaves_no_video_of_other_settings(tmp_path):
     _gather(shipped, ray_out, "lift")
     assert sorted(p.name for p in ray_out.iterdir()) == sorted(p.name for p in out.iterdir())
     assert (ray_out / "lift.report.json").read_bytes() == (out / "lift.report.json").read_bytes()
+
+
+#: A clip's name that is not UTF-8 (Latin-1 "café", as an old camera or a Windows share
+#: writes it), as Python holds it (``os.fsdecode``), and as every summary shows it.
+NOT_UTF8 = os.fsdecode(b"caf\xe9")
+NOT_UTF8_SHOWN = "caf\ufffd"
+
+
+def test_a_clip_named_in_bytes_that_are_not_utf8_is_analysed(tmp_path):
+    """QA: a clip named b"caf\\xe9.mp4" failed in every batch ("unexpected error
+    (UnicodeEncodeError …)"): its report could not be written. Its outputs keep the name's
+    bytes; its report and page show it with the replacement character."""
+    job, video, out = _a_clip_analysed_once(tmp_path, stem=NOT_UTF8, video_info=True)
+    assert os.fsencode(video.name) == b"caf\xe9.mp4"
+    assert (out / f"{NOT_UTF8}.report.html").is_file()
+    report = json.loads((out / f"{NOT_UTF8}.report.json").read_text(encoding="utf-8"))
+    assert report["video"]["path"].endswith(f"{NOT_UTF8_SHOWN}.mp4")
+    assert f"{NOT_UTF8_SHOWN}.mp4" in (out / f"{NOT_UTF8}.report.html").read_text("utf-8")
+
+
+def test_a_batch_of_a_clip_named_in_bytes_that_are_not_utf8_ends_without_a_traceback(tmp_path):
+    """QA: `formcheck batch` on a folder holding b"caf\\xe9.mp4" ended in a traceback
+    (UnicodeEncodeError) writing summary.csv, and left no summaries. The name is shown with
+    the replacement character on the terminal and in every summary."""
+    clip = touch(tmp_path / "in" / "a" / f"{NOT_UTF8}.mp4", b"not a video")
+    touch(tmp_path / "in" / "b" / "set.mp4", b"not a video either")  # keys: a/caf…, b/set
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 11 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"FAILED  a/{NOT_UTF8_SHOWN}  [exit 4]" in proc.stderr
+    assert "\\udce9" not in proc.stderr
+    out = tmp_path / "out"
+    assert clip.exists()
+    rows = json.loads((out / "summary.json").read_text(encoding="utf-8"))["rows"]
+    assert [(r["clip"], r["status"]) for r in rows] == [(f"a/{NOT_UTF8_SHOWN}", FAILED),
+                                                        ("b/set", FAILED)]
+    assert rows[0]["source"].endswith(f"{NOT_UTF8_SHOWN}.mp4")
+    assert NOT_UTF8_SHOWN in rows[0]["error"]
+    csv_rows = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text("utf-8"))))
+    assert csv_rows[0]["clip"] == f"a/{NOT_UTF8_SHOWN}"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f'data-clip="a/{NOT_UTF8_SHOWN}"' in page
+
+
+def test_the_index_links_a_clip_named_in_bytes_that_are_not_utf8_to_its_page(tmp_path):
+    import re
+    from urllib.parse import unquote_to_bytes, urljoin, urlsplit
+
+    o = _outcome(tmp_path, NOT_UTF8, _report())
+    touch(o.out_dir / f"{NOT_UTF8}.report.html")
+    written = write_summaries(build_rows([o], tmp_path), [], tmp_path)
+    page = written["index"].read_text(encoding="utf-8")
+    (href,) = re.findall(r'<a href="([^"]+)"', page)
+    path = unquote_to_bytes(urlsplit(urljoin((tmp_path / "index.html").as_uri(), href)).path)
+    assert os.path.isfile(path), href
+    assert f">alice/{NOT_UTF8_SHOWN}</a>" in page
+
+
+def test_the_terminal_shows_a_name_that_is_not_utf8_with_the_replacement_character(tmp_path):
+    """QA: `formcheck analyze` of b"caf\\xe9.mp4" ended in a traceback printing the name."""
+    clip = touch(tmp_path / f"{NOT_UTF8}.mp4", b"not a video")
+    proc = run_cli("analyze", str(clip), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 4
+    assert f"{NOT_UTF8_SHOWN}.mp4" in one_error_line(proc)

@@ -509,3 +509,26 @@ def test_the_lifter_among_several_people_is_chosen_for_every_clip(tmp_path, lite
     assert proc.returncode == 7
     assert proc.stderr.strip().splitlines() == [
         "error: --person 'tallest': use auto, largest, center, left or right"]
+
+
+def test_analyze_and_batch_take_a_clip_named_in_bytes_that_are_not_utf8(tmp_path, lite_model):
+    """QA: b"caf\\xe9.mp4" (a name that is not UTF-8) ended `formcheck analyze` in a
+    traceback printing its outputs, and `formcheck batch` in one writing its summaries. Both
+    now analyse it and show the name with the replacement character; its files keep the
+    name's bytes."""
+    name = os.fsdecode(b"caf\xe9")
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "in" / f"{name}.mp4")
+    proc = run_cli("analyze", f"in/{name}.mp4", "--model", str(lite_model), "--out", "single",
+                   "--no-video", cwd=tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "caf\ufffd.report.json" in proc.stdout
+    assert (tmp_path / "single" / f"{name}.report.json").is_file()
+    proc = run_cli("batch", "in", "--model", str(lite_model), "--out", "out", "--no-video",
+                   cwd=tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "ok      caf\ufffd  (" in proc.stderr
+    (row,) = summary(tmp_path / "out")["rows"]
+    assert (row["clip"], row["status"], row["page"]) == ("caf\ufffd", "analysed",
+                                                          "caf\ufffd.report.html")
+    assert (tmp_path / "out" / f"{name}.report.html").is_file()

@@ -22,7 +22,7 @@ from formcheck import __version__
 from formcheck.batch.inputs import Skipped
 from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, UP_TO_DATE
 from formcheck.errors import FormcheckError
-from formcheck.fsutil import write_text_atomic
+from formcheck.fsutil import shown, write_text_atomic
 from formcheck.render._common import (
     caveat_clauses,
     caveats,
@@ -232,6 +232,7 @@ def unanalysed_in_summary(root: Path, analysed: set[str]) -> tuple[list[ClipOutc
     try:
         doc = json.loads((root / "summary.json").read_text(encoding="utf-8"))
         rows, skipped = doc.get("rows", []), doc.get("skipped", [])
+        done = {shown(k) for k in analysed}  # the file holds the keys as written
         kept = [ClipOutcome(key=str(r["clip"]), source=str(r.get("source") or ""),
                             athlete=str(r.get("athlete") or ""),
                             out_dir=(root / str(r["clip"])).parent,
@@ -240,7 +241,7 @@ def unanalysed_in_summary(root: Path, analysed: set[str]) -> tuple[list[ClipOutc
                             error=str(r.get("error") or ""),
                             exit_code=int(r.get("exit_code") or 0))
                 for r in rows
-                if r.get("status") in (FAILED, INTERRUPTED) and r.get("clip") not in analysed]
+                if r.get("status") in (FAILED, INTERRUPTED) and r.get("clip") not in done]
         return kept, [Skipped(path=str(k["path"]), reason=str(k["reason"])) for k in skipped]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return [], []
@@ -292,8 +293,9 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
     # A link is a URL: a clip named "set #2" or "100%" must not end its path at the "#"
-    # (a fragment) or start an escape at the "%"; the file names stay as they are.
-    env.filters["urlpath"] = lambda rel: quote(rel, safe="/")
+    # (a fragment) or start an escape at the "%"; the file names stay as they are. Quoted
+    # from the name's bytes: one that is not UTF-8 (caf\xe9) links to its file (caf%E9).
+    env.filters["urlpath"] = lambda rel: quote(os.fsencode(rel), safe="/")
     env.filters["na_items"] = not_assessable_items
     env.filters["clauses"] = caveat_clauses
     template = env.get_template("index.html.j2")
@@ -310,9 +312,11 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
 
 
 def write_summaries(rows: list[Row], skipped: list[Skipped], root: Path) -> dict[str, Path]:
-    """``index.html``, ``summary.csv`` and ``summary.json`` in ``root``, each atomically."""
+    """``index.html``, ``summary.csv`` and ``summary.json`` in ``root``, each atomically. A
+    clip or skipped input whose name is not UTF-8 (``caf\\xe9.mp4``) is written with the
+    replacement character ("caf\ufffd"; the page's links keep its bytes)."""
     return {
-        "csv": write_text_atomic(root / "summary.csv", summary_csv(rows)),
-        "json": write_text_atomic(root / "summary.json", summary_json(rows, skipped)),
-        "index": write_text_atomic(root / "index.html", index_html(rows, skipped, root)),
+        "csv": write_text_atomic(root / "summary.csv", shown(summary_csv(rows))),
+        "json": write_text_atomic(root / "summary.json", shown(summary_json(rows, skipped))),
+        "index": write_text_atomic(root / "index.html", shown(index_html(rows, skipped, root))),
     }
