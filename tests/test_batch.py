@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.batch.inputs import find_clips
+from formcheck.batch.inputs import find_clips, keep_earlier_places
 from formcheck.batch.state import (
     ClipState,
+    placed_clips,
     read_state,
     settings_sha256,
     state_path,
@@ -158,6 +159,57 @@ def test_links_that_lead_nowhere_are_skipped_with_what_they_are(tmp_path):
 
 
 # ============================================================================ resume state
+def _as_an_earlier_run_placed(clips, out: Path) -> None:
+    """State files for ``clips`` in ``out``, as a batch that analysed them leaves."""
+    for c in clips:
+        video = Path(c.source)
+        write_state(state_path(out / c.rel_dir, c.stem), ClipState(
+            source=c.source, athlete=c.athlete, size=0, mtime_ns=0, source_sha256="h",
+            model=None, model_sha256="m", exercise=None, settings_sha256="s",
+            source_path=str(video.resolve())))
+
+
+def test_a_rerun_on_a_subfolder_keeps_every_clip_where_it_was(tree, tmp_path):
+    """QA: `formcheck batch season/alice --out out` after `formcheck batch season --out out`
+    placed alice's clips anew (out/set1.*, beside out/alice/set1.*) and redid them. A clip
+    analysed before keeps its place; a new one in that folder goes where a run of the whole
+    folder puts it."""
+    out = tmp_path / "out"
+    first, _ = find_clips([str(tree)], out)
+    _as_an_earlier_run_placed(first, out)
+    earlier = placed_clips(out)
+    assert sorted(p.key for p in earlier) == sorted(c.key for c in first)
+    touch(tree / "alice" / "set5.mp4")
+    again = keep_earlier_places(find_clips([str(tree / "alice")], out)[0], earlier)
+    assert [(c.key, c.athlete) for c in again] == [
+        ("alice/set1", "alice"), ("alice/set2", "alice"), ("alice/set5", "alice")]
+    # As found by a run given the clips themselves, or a folder above the earlier one's.
+    again = keep_earlier_places(find_clips([str(tree / "bob" / "deep" / "set3.mkv"),
+                                            str(tmp_path)], out)[0], earlier)
+    assert again[0].key == "bob/deep/set3"
+    assert {c.key for c in again} >= {c.key for c in first}
+
+
+def test_a_rerun_on_another_folder_never_takes_an_earlier_clips_place(tree, tmp_path):
+    out = tmp_path / "out"
+    first, _ = find_clips([str(tree)], out)
+    _as_an_earlier_run_placed(first, out)
+    other = tmp_path / "season2"
+    touch(other / "alice" / "set1.mp4", b"another set")
+    touch(other / "dave" / "set1.mp4")
+    clips = keep_earlier_places(find_clips([str(other)], out)[0], placed_clips(out))
+    assert [c.key for c in clips] == ["alice/set1.mp4", "dave/set1"]
+    clips = keep_earlier_places(find_clips([str(other / "alice")], out)[0], placed_clips(out))
+    assert [c.key for c in clips] == ["set1"]  # a folder apart: placed as a run of it alone
+    _as_an_earlier_run_placed(keep_earlier_places(find_clips([str(other)], out)[0],
+                                                  placed_clips(out)), out)
+    third = touch(tmp_path / "season3" / "alice" / "set1.mp4", b"a third set")
+    touch(third.parent.parent / "erin" / "set1.mp4", b"a fourth")
+    again = keep_earlier_places(find_clips([str(third.parent.parent)], out)[0],
+                                placed_clips(out))
+    assert [c.key for c in again] == ["alice/set1~2", "erin/set1"]  # set1, set1.mp4 taken
+
+
 def test_settings_hash_follows_every_setting():
     cfg = load_config()
     base = settings_sha256(cfg, None, True)
@@ -307,7 +359,8 @@ def test_csv_and_json_carry_the_same_rows(outcomes, tmp_path):
     for from_csv, from_json in zip(table, doc["rows"], strict=True):
         assert from_csv == {k: "" if v is None else str(v) for k, v in from_json.items()}
     assert doc["counts"] == {"clips": 4, "analysed": 2, "up_to_date": 1, "failed": 1,
-                             "interrupted": 0, "with_findings": 2, "problem_reps": 4}
+                             "interrupted": 0, "earlier": 0, "with_findings": 2,
+                             "problem_reps": 4}
 
 
 #: summary.csv's columns for each summary format (docs/batch.md): a change of columns must

@@ -107,6 +107,48 @@ def write_state(path: Path, state: ClipState) -> Path:
     return write_text_atomic(path, state.to_json())
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A clip an earlier run analysed into the batch folder: where (its state file's folder
+    under the batch folder, ``""`` for the folder itself, and stem) and its saved state."""
+
+    rel_dir: str
+    stem: str
+    state: ClipState
+
+    @property
+    def key(self) -> str:
+        return f"{self.rel_dir}/{self.stem}" if self.rel_dir else self.stem
+
+    def root(self) -> Path | None:
+        """The folder whose tree the clip's place mirrored (its run's common folder), when
+        its recorded path says so: its folder less ``rel_dir``; None for a clip reached
+        through a symbolic link (its path is the file linked to) or of an old state."""
+        source = Path(self.state.source_path)
+        if not self.state.source_path or not source.is_absolute():
+            return None
+        folder, parts = source.parent, tuple(self.rel_dir.split("/")) if self.rel_dir else ()
+        if parts and folder.parts[-len(parts):] != parts:
+            return None
+        return Path(*folder.parts[:len(folder.parts) - len(parts)])
+
+
+def placed_clips(out: Path) -> list[Placed]:
+    """Every clip an earlier ``batch`` analysed into ``out`` (a readable state file of this
+    format), in path order: a rerun on part of its inputs, or on other ones, keeps each
+    clip where it was and does not redo it under another name."""
+    if not out.is_dir():
+        return []
+    found = []
+    for path in sorted(out.rglob(f"*{STATE_SUFFIX}")):
+        if path.name.startswith(".") or (state := read_state(path)) is None:
+            continue
+        rel = path.parent.relative_to(out).as_posix()
+        found.append(Placed(rel_dir="" if rel == "." else rel,
+                            stem=path.name[: -len(STATE_SUFFIX)], state=state))
+    return found
+
+
 def content_sha256(video: Path, known: ClipState | None) -> str:
     """The clip's SHA-256, taken from ``known`` when the file's size and mtime are unchanged."""
     st = os.stat(video)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from formcheck import __version__
 from formcheck.batch.inputs import Skipped
-from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, UP_TO_DATE
+from formcheck.batch.task import ANALYSED, EARLIER, FAILED, INTERRUPTED, UP_TO_DATE
 from formcheck.errors import FormcheckError
 from formcheck.fsutil import shown, write_text_atomic
 from formcheck.render._common import (
@@ -51,7 +51,7 @@ class ClipOutcome:
     athlete: str
     out_dir: Path  # the clip's output folder under DIR
     stem: str
-    status: str  # ANALYSED | UP_TO_DATE | FAILED | INTERRUPTED
+    status: str  # ANALYSED | UP_TO_DATE | FAILED | INTERRUPTED | EARLIER
     error: str | None = None
     exit_code: int = 0
     pose: str | None = None  # "inference" | "saved" | None (not run)
@@ -217,6 +217,7 @@ def counts(rows: list[Row]) -> dict[str, int]:
         "up_to_date": sum(r.status == UP_TO_DATE for r in rows),
         "failed": sum(r.status == FAILED for r in rows),
         "interrupted": sum(r.status == INTERRUPTED for r in rows),
+        "earlier": sum(r.status == EARLIER for r in rows),
         "with_findings": sum(bool(r.worst_severity) for r in rows),
         "problem_reps": sum(r.problem_reps or 0 for r in rows),
     }
