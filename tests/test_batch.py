@@ -357,7 +357,8 @@ def test_csv_and_json_carry_the_same_rows(outcomes, tmp_path):
     assert tuple(table[0]) == CSV_COLUMNS
     assert len(table) == len(doc["rows"]) == 4
     for from_csv, from_json in zip(table, doc["rows"], strict=True):
-        assert from_csv == {k: "" if v is None else str(v) for k, v in from_json.items()}
+        assert from_csv == {k: "" if v is None else "; ".join(v) if isinstance(v, list)
+                            else str(v) for k, v in from_json.items()}
     assert doc["counts"] == {"clips": 4, "analysed": 2, "up_to_date": 1, "failed": 1,
                              "interrupted": 0, "earlier": 0, "with_findings": 2,
                              "problem_reps": 4}
@@ -373,6 +374,7 @@ _COLUMNS_BY_FORMAT = {2: (
     "worst_rep", "worst_fault", "worst_severity", "worst_value", "worst_at_s",
     "not_assessable", "error", "exit_code", "pose", "page", "video", "thumbnail", "source")}
 _COLUMNS_BY_FORMAT[3] = (*_COLUMNS_BY_FORMAT[2], "caveats")
+_COLUMNS_BY_FORMAT[4] = (*_COLUMNS_BY_FORMAT[3], "notices")
 
 
 def test_the_summary_format_names_its_columns(outcomes, tmp_path):
@@ -385,13 +387,47 @@ def test_the_summary_format_names_its_columns(outcomes, tmp_path):
 
     rows = build_rows(outcomes, tmp_path)
     doc = json.loads(summary_json(rows, []))
-    assert doc["format"] == SUMMARY_FORMAT == 3
+    assert doc["format"] == SUMMARY_FORMAT == 4
     assert CSV_COLUMNS == _COLUMNS_BY_FORMAT[SUMMARY_FORMAT]
     assert next(csv.reader(io.StringIO(summary_csv(rows)))) == list(CSV_COLUMNS)
     assert all(set(r) == set(CSV_COLUMNS) for r in doc["rows"])  # its keys sorted
     docs = (_Path(__file__).parents[1] / "docs" / "batch.md").read_text(encoding="utf-8")
     assert ("2, a `<fault>_judged_reps` column after each `<fault>_reps`" in docs
-            and f"{SUMMARY_FORMAT}, a `caveats` column at the end" in docs)
+            and "3, a `caveats` column at the end" in docs
+            and f"{SUMMARY_FORMAT}, a `notices` column at the end" in docs)
+
+
+def test_the_clips_notices_are_in_every_summary(tmp_path):
+    """QA: the summaries said nothing of a clip's notices (a truncated file, the lifter out
+    of the picture ...), which its page and the terminal give first, as bearing on every
+    result. They are the page's ("About this video"; the size the frames were posed at is a
+    fact of the picture, not a limit, and stays off the list, as there)."""
+    from dataclasses import replace
+
+    from formcheck.report import Notice
+
+    lost = "the lifter was out of the picture from 1.00 s to 2.00 s; nothing in that " \
+           "stretch was judged"
+    report = replace(_report(), notices=(
+        Notice("truncated", "the file ends mid-frame; the frames that decode were analysed"),
+        Notice("posed_at", "posed at 640×360 (the video is 1920×1080)"),
+        Notice("out_of_view", lost, 1.0, 2.0)))
+    rows = build_rows([_outcome(tmp_path, "cut", report), _outcome(tmp_path, "clean", _report()),
+                       _outcome(tmp_path, "broken", None, status=FAILED, error="no")], tmp_path)
+    by_clip = {r.clip: r for r in rows}
+    assert by_clip["alice/cut"].notices == (
+        "the file ends mid-frame; the frames that decode were analysed", lost)
+    assert by_clip["alice/clean"].notices == by_clip["alice/broken"].notices == ()
+    table = {r["clip"]: r for r in csv.DictReader(io.StringIO(summary_csv(rows)))}
+    assert table["alice/cut"]["notices"] == "; ".join(by_clip["alice/cut"].notices)
+    assert table["alice/clean"]["notices"] == ""
+    doc = {r["clip"]: r for r in json.loads(summary_json(rows, []))["rows"]}
+    assert doc["alice/cut"]["notices"] == list(by_clip["alice/cut"].notices)
+    assert doc["alice/broken"]["notices"] == []
+    page = index_html(rows, [], tmp_path)
+    assert page.count('<p class="nt-item">') == 2
+    assert f"<b>about the video</b>: {lost}</p>" in page
+    assert "posed at" not in page
 
 
 @pytest.mark.parametrize("size", [(100, 217), (166, 360), (320, 569)])

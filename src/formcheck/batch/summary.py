@@ -30,6 +30,7 @@ from formcheck.render._common import (
     format_limit,
     judged_reps,
     not_judged,
+    page_notices,
     severity_rank,
     value_text,
 )
@@ -37,8 +38,9 @@ from formcheck.report import FAULTS, NOT_ASSESSABLE_WORDS, OUTSIDE_REPS_WORDS, R
 
 #: Version of ``summary.json``'s layout, whose rows' fields are ``summary.csv``'s columns
 #: (docs/batch.md lists what each version changed). 2: ``<fault>_judged_reps`` after each
-#: ``<fault>_reps`` (session 9, which moved the columns after them); 3: ``caveats`` at the end.
-SUMMARY_FORMAT = 3
+#: ``<fault>_reps`` (session 9, which moved the columns after them); 3: ``caveats`` at the end;
+#: 4: ``notices`` at the end (a list in the JSON), ``counts.earlier``, the status EARLIER.
+SUMMARY_FORMAT = 4
 NOT_ASSESSABLE = NOT_ASSESSABLE_WORDS
 
 
@@ -97,6 +99,10 @@ class Row:
     #: page's and terminal's words (``render._common.caveats``). Last, so that format 2's
     #: columns keep their places.
     caveats: str
+    #: The clip's notices, as its page lists them ("About this video": a truncated file, a
+    #: gap, the lifter out of the picture, other people in it ...), each its words: a list in
+    #: summary.json, ``"; "``-joined in summary.csv (``notices_cell``). Last (format 4).
+    notices: tuple[str, ...] = ()
 
 
 CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
@@ -154,7 +160,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
                 source=outcome.source)
     if report is None:
         empty = {f.name: (None if f.type in ("int | None", "float | None") else "")
-                 for f in fields(Row) if f.name not in base}
+                 for f in fields(Row) if f.name not in base and f.name != "notices"}
         return Row(**base, **empty)
     cells = {}
     for fault in FAULTS:
@@ -181,6 +187,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
                      f"{format_limit(w.threshold, w.unit)})") if w else "",
         worst_at_s=round(float(w.peak_s), 2) if w else None,
         not_assessable=missing, caveats=judged_but,
+        notices=tuple(n.message for n in page_notices(report)),
     )
 
 
@@ -201,12 +208,18 @@ def build_rows(outcomes: list[ClipOutcome], root: Path) -> list[Row]:
     return sorted((build_row(o, root) for o in outcomes), key=sort_key)
 
 
+def notices_cell(notices: tuple[str, ...]) -> str:
+    """``Row.notices`` as summary.csv's one cell."""
+    return "; ".join(notices)
+
+
 def summary_csv(rows: list[Row]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in rows:
-        w.writerow(["" if v is None else v for v in (getattr(r, c) for c in CSV_COLUMNS)])
+        w.writerow(["" if v is None else notices_cell(v) if isinstance(v, tuple) else v
+                    for v in (getattr(r, c) for c in CSV_COLUMNS)])
     return buf.getvalue()
 
 
