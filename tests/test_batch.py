@@ -636,6 +636,27 @@ def test_the_frames_bar_ends_full_when_a_truncated_clip_decoded_fewer_frames():
     assert (task.completed, task.total) == (163, 163)
 
 
+def test_the_progress_display_ends_with_no_clip_running():
+    """QA: a finished batch's display still read "18/18 100% running: m8, m9, m10 +1" (real
+    run, 18 clips that fail at once, --jobs 4, a busy machine): a worker's "started" message
+    travels on a queue of its own and came after the clip's result. So may its last frames
+    message, which put the frames bar back short of full."""
+    from formcheck.batch.monitor import RichMonitor
+    from formcheck.batch.task import ClipResult
+
+    mon = RichMonitor(2)
+    mon.finished(ClipResult(key="missing", status=FAILED, error="video not found"))
+    mon.started("missing")
+    mon.started("clip")
+    mon.total("clip", 90)
+    mon.frames("clip", 60)
+    mon.finished(ClipResult(key="clip", status=ANALYSED, pose="inference", frames=90))
+    mon.frames("clip", 75)  # sent before the result, read after it
+    clips, frames = mon.progress.tasks
+    assert (clips.completed, clips.total, clips.fields["info"]) == (2, 2, "")
+    assert (frames.completed, frames.total) == (90, 90)
+
+
 def test_one_clip_is_counted_as_one_clip(tmp_path):
     """QA (session 22): "1 clips: 0 analysed, ..." on the terminal and the index page."""
     touch(tmp_path / "in" / "a.mp4")
