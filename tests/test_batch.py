@@ -284,6 +284,19 @@ def test_bad_state_files_read_as_none(tmp_path):
     p.write_text(json.dumps({"format": 999}))
     assert read_state(p) is None
     assert read_state(tmp_path / "missing.batch.json") is None
+    p.write_text("[]")
+    assert read_state(p) is None
+    good = ClipState(source="a.mp4", athlete="", size=1, mtime_ns=2, source_sha256="h",
+                     model=None, model_sha256="m", exercise=None, settings_sha256="s",
+                     outputs={"report": "a.report.json"}, source_path="/in/a.mp4")
+    write_state(p, good)
+    assert read_state(p) == good
+    # JSON that parses but holds other types (edited by hand): no state, not a traceback
+    # when a rerun places its clips by it.
+    for field, value in (("source_path", 7), ("outputs", ["a.report.json"]), ("size", "1"),
+                         ("outputs", {"report": None}), ("athlete", None)):
+        p.write_text(json.dumps({**json.loads(good.to_json()), field: value}))
+        assert read_state(p) is None, field
 
 
 # ============================================================================ summary
@@ -655,6 +668,20 @@ def test_the_progress_display_ends_with_no_clip_running():
     clips, frames = mon.progress.tasks
     assert (clips.completed, clips.total, clips.fields["info"]) == (2, 2, "")
     assert (frames.completed, frames.total) == (90, 90)
+
+
+def test_a_link_loop_named_as_an_input_fails_as_a_clip_on_a_rerun_too(tmp_path):
+    """A rerun's placing of the clips resolved each clip's path, and a link loop given by
+    name (taken, to fail as a clip) ended it in a traceback (RuntimeError: Symlink loop)."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "loop.mp4").symlink_to("loop.mp4")
+    touch(tmp_path / "in" / "b.mp4", b"not a video")
+    for _ in range(2):
+        proc = run_cli("batch", str(tmp_path / "in" / "loop.mp4"), str(tmp_path / "in"),
+                       "--out", str(tmp_path / "out"), "-q")
+        assert proc.returncode == 11 and "Traceback" not in proc.stderr, proc.stderr
+        rows = json.loads((tmp_path / "out" / "summary.json").read_text())["rows"]
+        assert sorted((r["clip"], r["exit_code"]) for r in rows) == [("b", 4), ("loop", 3)]
 
 
 def test_one_clip_is_counted_as_one_clip(tmp_path):

@@ -98,9 +98,23 @@ def read_state(path: Path) -> ClipState | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != STATE_FORMAT:
             return None
-        return ClipState(**data)
-    except (OSError, ValueError, TypeError):
+        state = ClipState(**data)
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
+    # Its fields are used as they are (paths, names, sizes): a hand-edited or damaged file
+    # whose JSON parses but holds other types reads as no state, not a traceback later.
+    texts = (state.source, state.athlete, state.source_sha256, state.model_sha256,
+             state.settings_sha256, state.source_path, state.person)
+    if not all(isinstance(t, str) for t in texts) \
+            or not all(isinstance(n, int) and not isinstance(n, bool)
+                       for n in (state.size, state.mtime_ns)) \
+            or not (state.model is None or isinstance(state.model, str)) \
+            or not (state.exercise is None or isinstance(state.exercise, str)) \
+            or not isinstance(state.outputs, dict) \
+            or not all(isinstance(k, str) and isinstance(v, str)
+                       for k, v in state.outputs.items()):
+        return None
+    return state
 
 
 def write_state(path: Path, state: ClipState) -> Path:
