@@ -190,6 +190,20 @@ def test_a_rerun_on_a_subfolder_keeps_every_clip_where_it_was(tree, tmp_path):
     assert {c.key for c in again} >= {c.key for c in first}
 
 
+def test_a_state_that_names_no_file_leaves_its_place_to_the_clip_placed_there(tree, tmp_path):
+    """States of an older formcheck have no ``source_path``: their clips keep their places
+    (the state check then says whether the clip there is the same)."""
+    out = tmp_path / "out"
+    first, _ = find_clips([str(tree)], out)
+    _as_an_earlier_run_placed(first, out)
+    for path in out.rglob("*.batch.json"):
+        data = json.loads(path.read_text())
+        del data["source_path"]
+        path.write_text(json.dumps(data))
+    again = keep_earlier_places(find_clips([str(tree)], out)[0], placed_clips(out))
+    assert [c.key for c in again] == [c.key for c in first]
+
+
 def test_a_rerun_on_another_folder_never_takes_an_earlier_clips_place(tree, tmp_path):
     out = tmp_path / "out"
     first, _ = find_clips([str(tree)], out)

@@ -182,7 +182,9 @@ def _place(paths: list[Path], earlier: Sequence[Placed] = ()) -> list[Clip]:
     for e in earlier:  # the first, should an old run have put one file in two places
         if e.state.source_path:
             by_source.setdefault(e.state.source_path, e)
-    taken = {(e.rel_dir, e.stem): e.state.source_path for e in earlier}
+    # A state of an old formcheck names no file (no ``source_path``): its place goes to the
+    # clip placed there, as before, whose state check then says whether it is the same.
+    taken = {(e.rel_dir, e.stem): e.state.source_path for e in earlier if e.state.source_path}
     clips = []
     for p, r in zip(paths, rel_dirs, strict=True):
         source = str(_resolved(p))

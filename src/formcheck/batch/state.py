@@ -155,7 +155,9 @@ def placed_clips(out: Path) -> list[Placed]:
         return []
     found = []
     for path in sorted(out.rglob(f"*{STATE_SUFFIX}")):
-        if path.name.startswith(".") or (state := read_state(path)) is None:
+        # Not in a hidden folder (a clip's staging folder while it is published) or file.
+        if any(part.startswith(".") for part in path.relative_to(out).parts) \
+                or (state := read_state(path)) is None:
             continue
         rel = path.parent.relative_to(out).as_posix()
         found.append(Placed(rel_dir="" if rel == "." else rel,

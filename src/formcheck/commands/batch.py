@@ -222,10 +222,12 @@ def _batch_run(clips, skipped, out, model, model_sha, ex, cfg, settings, no_vide
 
     placed = placed_clips(out)  # read while holding the folder: no other run writes it
     clips = keep_earlier_places(clips, placed)
+    known = {p.key: p.state for p in placed}  # each state file read once
     items, outcomes, states = [], {}, {}
     for clip in clips:
         out_dir = out / clip.rel_dir
-        state = states[clip.key] = read_state(state_path(out_dir, clip.stem))
+        state = states[clip.key] = (known[clip.key] if clip.key in known
+                                    else read_state(state_path(out_dir, clip.stem)))
         if not force and up_to_date(state, Path(clip.source), out_dir, model_sha, settings):
             outcomes[clip.key] = _outcome(clip.key, clip.source, clip.athlete, out_dir,
                                           clip.stem, state=state)
