@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from formcheck.batch.inputs import find_clips
+from formcheck.batch.inputs import find_clips, keep_earlier_places
 from formcheck.batch.state import (
     ClipState,
+    placed_clips,
     read_state,
     settings_sha256,
     state_path,
@@ -31,6 +32,7 @@ from formcheck.batch.summary import (
     not_assessable_items,
     summary_csv,
     summary_json,
+    write_summaries,
 )
 from formcheck.batch.task import ANALYSED, FAILED, UP_TO_DATE
 from formcheck.config import load_config
@@ -157,6 +159,71 @@ def test_links_that_lead_nowhere_are_skipped_with_what_they_are(tmp_path):
 
 
 # ============================================================================ resume state
+def _as_an_earlier_run_placed(clips, out: Path) -> None:
+    """State files for ``clips`` in ``out``, as a batch that analysed them leaves."""
+    for c in clips:
+        video = Path(c.source)
+        write_state(state_path(out / c.rel_dir, c.stem), ClipState(
+            source=c.source, athlete=c.athlete, size=0, mtime_ns=0, source_sha256="h",
+            model=None, model_sha256="m", exercise=None, settings_sha256="s",
+            source_path=str(video.resolve())))
+
+
+def test_a_rerun_on_a_subfolder_keeps_every_clip_where_it_was(tree, tmp_path):
+    """QA: `formcheck batch season/alice --out out` after `formcheck batch season --out out`
+    placed alice's clips anew (out/set1.*, beside out/alice/set1.*) and redid them. A clip
+    analysed before keeps its place; a new one in that folder goes where a run of the whole
+    folder puts it."""
+    out = tmp_path / "out"
+    first, _ = find_clips([str(tree)], out)
+    _as_an_earlier_run_placed(first, out)
+    earlier = placed_clips(out)
+    assert sorted(p.key for p in earlier) == sorted(c.key for c in first)
+    touch(tree / "alice" / "set5.mp4")
+    again = keep_earlier_places(find_clips([str(tree / "alice")], out)[0], earlier)
+    assert [(c.key, c.athlete) for c in again] == [
+        ("alice/set1", "alice"), ("alice/set2", "alice"), ("alice/set5", "alice")]
+    # As found by a run given the clips themselves, or a folder above the earlier one's.
+    again = keep_earlier_places(find_clips([str(tree / "bob" / "deep" / "set3.mkv"),
+                                            str(tmp_path)], out)[0], earlier)
+    assert again[0].key == "bob/deep/set3"
+    assert {c.key for c in again} >= {c.key for c in first}
+
+
+def test_a_state_that_names_no_file_leaves_its_place_to_the_clip_placed_there(tree, tmp_path):
+    """States of an older formcheck have no ``source_path``: their clips keep their places
+    (the state check then says whether the clip there is the same)."""
+    out = tmp_path / "out"
+    first, _ = find_clips([str(tree)], out)
+    _as_an_earlier_run_placed(first, out)
+    for path in out.rglob("*.batch.json"):
+        data = json.loads(path.read_text())
+        del data["source_path"]
+        path.write_text(json.dumps(data))
+    again = keep_earlier_places(find_clips([str(tree)], out)[0], placed_clips(out))
+    assert [c.key for c in again] == [c.key for c in first]
+
+
+def test_a_rerun_on_another_folder_never_takes_an_earlier_clips_place(tree, tmp_path):
+    out = tmp_path / "out"
+    first, _ = find_clips([str(tree)], out)
+    _as_an_earlier_run_placed(first, out)
+    other = tmp_path / "season2"
+    touch(other / "alice" / "set1.mp4", b"another set")
+    touch(other / "dave" / "set1.mp4")
+    clips = keep_earlier_places(find_clips([str(other)], out)[0], placed_clips(out))
+    assert [c.key for c in clips] == ["alice/set1.mp4", "dave/set1"]
+    clips = keep_earlier_places(find_clips([str(other / "alice")], out)[0], placed_clips(out))
+    assert [c.key for c in clips] == ["set1"]  # a folder apart: placed as a run of it alone
+    _as_an_earlier_run_placed(keep_earlier_places(find_clips([str(other)], out)[0],
+                                                  placed_clips(out)), out)
+    third = touch(tmp_path / "season3" / "alice" / "set1.mp4", b"a third set")
+    touch(third.parent.parent / "erin" / "set1.mp4", b"a fourth")
+    again = keep_earlier_places(find_clips([str(third.parent.parent)], out)[0],
+                                placed_clips(out))
+    assert [c.key for c in again] == ["alice/set1~2", "erin/set1"]  # set1, set1.mp4 taken
+
+
 def test_settings_hash_follows_every_setting():
     cfg = load_config()
     base = settings_sha256(cfg, None, True)
@@ -231,6 +298,19 @@ def test_bad_state_files_read_as_none(tmp_path):
     p.write_text(json.dumps({"format": 999}))
     assert read_state(p) is None
     assert read_state(tmp_path / "missing.batch.json") is None
+    p.write_text("[]")
+    assert read_state(p) is None
+    good = ClipState(source="a.mp4", athlete="", size=1, mtime_ns=2, source_sha256="h",
+                     model=None, model_sha256="m", exercise=None, settings_sha256="s",
+                     outputs={"report": "a.report.json"}, source_path="/in/a.mp4")
+    write_state(p, good)
+    assert read_state(p) == good
+    # JSON that parses but holds other types (edited by hand): no state, not a traceback
+    # when a rerun places its clips by it.
+    for field, value in (("source_path", 7), ("outputs", ["a.report.json"]), ("size", "1"),
+                         ("outputs", {"report": None}), ("athlete", None)):
+        p.write_text(json.dumps({**json.loads(good.to_json()), field: value}))
+        assert read_state(p) is None, field
 
 
 # ============================================================================ summary
@@ -304,9 +384,11 @@ def test_csv_and_json_carry_the_same_rows(outcomes, tmp_path):
     assert tuple(table[0]) == CSV_COLUMNS
     assert len(table) == len(doc["rows"]) == 4
     for from_csv, from_json in zip(table, doc["rows"], strict=True):
-        assert from_csv == {k: "" if v is None else str(v) for k, v in from_json.items()}
+        assert from_csv == {k: "" if v is None else "; ".join(v) if isinstance(v, list)
+                            else str(v) for k, v in from_json.items()}
     assert doc["counts"] == {"clips": 4, "analysed": 2, "up_to_date": 1, "failed": 1,
-                             "interrupted": 0, "with_findings": 2, "problem_reps": 4}
+                             "interrupted": 0, "earlier": 0, "with_findings": 2,
+                             "problem_reps": 4}
 
 
 #: summary.csv's columns for each summary format (docs/batch.md): a change of columns must
@@ -319,6 +401,7 @@ _COLUMNS_BY_FORMAT = {2: (
     "worst_rep", "worst_fault", "worst_severity", "worst_value", "worst_at_s",
     "not_assessable", "error", "exit_code", "pose", "page", "video", "thumbnail", "source")}
 _COLUMNS_BY_FORMAT[3] = (*_COLUMNS_BY_FORMAT[2], "caveats")
+_COLUMNS_BY_FORMAT[4] = (*_COLUMNS_BY_FORMAT[3], "notices")
 
 
 def test_the_summary_format_names_its_columns(outcomes, tmp_path):
@@ -331,13 +414,47 @@ def test_the_summary_format_names_its_columns(outcomes, tmp_path):
 
     rows = build_rows(outcomes, tmp_path)
     doc = json.loads(summary_json(rows, []))
-    assert doc["format"] == SUMMARY_FORMAT == 3
+    assert doc["format"] == SUMMARY_FORMAT == 4
     assert CSV_COLUMNS == _COLUMNS_BY_FORMAT[SUMMARY_FORMAT]
     assert next(csv.reader(io.StringIO(summary_csv(rows)))) == list(CSV_COLUMNS)
     assert all(set(r) == set(CSV_COLUMNS) for r in doc["rows"])  # its keys sorted
     docs = (_Path(__file__).parents[1] / "docs" / "batch.md").read_text(encoding="utf-8")
     assert ("2, a `<fault>_judged_reps` column after each `<fault>_reps`" in docs
-            and f"{SUMMARY_FORMAT}, a `caveats` column at the end" in docs)
+            and "3, a `caveats` column at the end" in docs
+            and f"{SUMMARY_FORMAT}, a `notices` column at the end" in docs)
+
+
+def test_the_clips_notices_are_in_every_summary(tmp_path):
+    """QA: the summaries said nothing of a clip's notices (a truncated file, the lifter out
+    of the picture ...), which its page and the terminal give first, as bearing on every
+    result. They are the page's ("About this video"; the size the frames were posed at is a
+    fact of the picture, not a limit, and stays off the list, as there)."""
+    from dataclasses import replace
+
+    from formcheck.report import Notice
+
+    lost = "the lifter was out of the picture from 1.00 s to 2.00 s; nothing in that " \
+           "stretch was judged"
+    report = replace(_report(), notices=(
+        Notice("truncated", "the file ends mid-frame; the frames that decode were analysed"),
+        Notice("posed_at", "posed at 640×360 (the video is 1920×1080)"),
+        Notice("out_of_view", lost, 1.0, 2.0)))
+    rows = build_rows([_outcome(tmp_path, "cut", report), _outcome(tmp_path, "clean", _report()),
+                       _outcome(tmp_path, "broken", None, status=FAILED, error="no")], tmp_path)
+    by_clip = {r.clip: r for r in rows}
+    assert by_clip["alice/cut"].notices == (
+        "the file ends mid-frame; the frames that decode were analysed", lost)
+    assert by_clip["alice/clean"].notices == by_clip["alice/broken"].notices == ()
+    table = {r["clip"]: r for r in csv.DictReader(io.StringIO(summary_csv(rows)))}
+    assert table["alice/cut"]["notices"] == "; ".join(by_clip["alice/cut"].notices)
+    assert table["alice/clean"]["notices"] == ""
+    doc = {r["clip"]: r for r in json.loads(summary_json(rows, []))["rows"]}
+    assert doc["alice/cut"]["notices"] == list(by_clip["alice/cut"].notices)
+    assert doc["alice/broken"]["notices"] == []
+    page = index_html(rows, [], tmp_path)
+    assert page.count('<p class="nt-item">') == 2
+    assert f"<b>about the video</b>: {lost}</p>" in page
+    assert "posed at" not in page
 
 
 @pytest.mark.parametrize("size", [(100, 217), (166, 360), (320, 569)])
@@ -546,6 +663,41 @@ def test_the_frames_bar_ends_full_when_a_truncated_clip_decoded_fewer_frames():
     assert (task.completed, task.total) == (163, 163)
 
 
+def test_the_progress_display_ends_with_no_clip_running():
+    """QA: a finished batch's display still read "18/18 100% running: m8, m9, m10 +1" (real
+    run, 18 clips that fail at once, --jobs 4, a busy machine): a worker's "started" message
+    travels on a queue of its own and came after the clip's result. So may its last frames
+    message, which put the frames bar back short of full."""
+    from formcheck.batch.monitor import RichMonitor
+    from formcheck.batch.task import ClipResult
+
+    mon = RichMonitor(2)
+    mon.finished(ClipResult(key="missing", status=FAILED, error="video not found"))
+    mon.started("missing")
+    mon.started("clip")
+    mon.total("clip", 90)
+    mon.frames("clip", 60)
+    mon.finished(ClipResult(key="clip", status=ANALYSED, pose="inference", frames=90))
+    mon.frames("clip", 75)  # sent before the result, read after it
+    clips, frames = mon.progress.tasks
+    assert (clips.completed, clips.total, clips.fields["info"]) == (2, 2, "")
+    assert (frames.completed, frames.total) == (90, 90)
+
+
+def test_a_link_loop_named_as_an_input_fails_as_a_clip_on_a_rerun_too(tmp_path):
+    """A rerun's placing of the clips resolved each clip's path, and a link loop given by
+    name (taken, to fail as a clip) ended it in a traceback (RuntimeError: Symlink loop)."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "loop.mp4").symlink_to("loop.mp4")
+    touch(tmp_path / "in" / "b.mp4", b"not a video")
+    for _ in range(2):
+        proc = run_cli("batch", str(tmp_path / "in" / "loop.mp4"), str(tmp_path / "in"),
+                       "--out", str(tmp_path / "out"), "-q")
+        assert proc.returncode == 11 and "Traceback" not in proc.stderr, proc.stderr
+        rows = json.loads((tmp_path / "out" / "summary.json").read_text())["rows"]
+        assert sorted((r["clip"], r["exit_code"]) for r in rows) == [("b", 4), ("loop", 3)]
+
+
 def test_one_clip_is_counted_as_one_clip(tmp_path):
     """QA (session 22): "1 clips: 0 analysed, ..." on the terminal and the index page."""
     touch(tmp_path / "in" / "a.mp4")
@@ -679,25 +831,30 @@ def test_a_fault_judged_in_only_some_reps_says_so_on_the_batch_page(tmp_path):
     assert table[0]["rounded_back_judged_reps"] == "1"
 
 
-def _a_clip_analysed_once(tmp_path, *, source_path: bool = False, **fields):
+def _a_clip_analysed_once(tmp_path, *, source_path: bool = False, stem: str = "lift",
+                          video_info: bool = False, **fields):
     """A six-frame clip analysed once by a batch task from a saved pose (no model needed):
     its job, its video and the output folder. ``fields`` go to its ``ClipJob``;
-    ``source_path``: the job names the video's path as its source path."""
+    ``source_path``: the job names the video's path as its source path; ``stem``: the
+    clip's name without ``.mp4``; ``video_info``: the pose data records the video's facts
+    (as the pose pass does; the report then names the clip)."""
     from test_robust_inputs import make_seq
 
     from formcheck.batch.task import ClipJob, run_clip
     from formcheck.io.video import VideoSink
     from formcheck.outputs import output_paths
 
-    video = tmp_path / "in" / "lift.mp4"
+    video = tmp_path / "in" / f"{stem}.mp4"
     video.parent.mkdir()
     with VideoSink(video, 64, 48, 30.0) as sink:
         for i in range(6):
             sink.write(np.full((48, 64, 3), 20 * i, np.uint8), i / 30.0)
     out = tmp_path / "out"
     out.mkdir()
-    make_seq(source_sha256=file_sha256(video)).save(output_paths(out, "lift")["pose"])
-    job = ClipJob(source=str(video), key="lift", stem="lift", athlete="", model=None,
+    info = {"video": {"path": str(video), "width": 64, "height": 48, "fps": 30.0,
+                      "frame_count": 6, "duration_s": 0.2}} if video_info else {}
+    make_seq(source_sha256=file_sha256(video), **info).save(output_paths(out, stem)["pose"])
+    job = ClipJob(source=str(video), key=stem, stem=stem, athlete="", model=None,
                   model_sha256="", exercise=None, config=load_config(), settings_sha256="s",
                   saved_pose_only=True, **fields,
                   **({"source_path": str(video)} if source_path else {}))
@@ -811,3 +968,66 @@ def test_a_rerun_without_video_leaves_no_video_of_other_settings(tmp_path):
     _gather(shipped, ray_out, "lift")
     assert sorted(p.name for p in ray_out.iterdir()) == sorted(p.name for p in out.iterdir())
     assert (ray_out / "lift.report.json").read_bytes() == (out / "lift.report.json").read_bytes()
+
+
+#: A clip's name that is not UTF-8 (Latin-1 "café", as an old camera or a Windows share
+#: writes it), as Python holds it (``os.fsdecode``), and as every summary shows it.
+NOT_UTF8 = os.fsdecode(b"caf\xe9")
+NOT_UTF8_SHOWN = "caf\ufffd"
+
+
+def test_a_clip_named_in_bytes_that_are_not_utf8_is_analysed(tmp_path):
+    """QA: a clip named b"caf\\xe9.mp4" failed in every batch ("unexpected error
+    (UnicodeEncodeError …)"): its report could not be written. Its outputs keep the name's
+    bytes; its report and page show it with the replacement character."""
+    job, video, out = _a_clip_analysed_once(tmp_path, stem=NOT_UTF8, video_info=True)
+    assert os.fsencode(video.name) == b"caf\xe9.mp4"
+    assert (out / f"{NOT_UTF8}.report.html").is_file()
+    report = json.loads((out / f"{NOT_UTF8}.report.json").read_text(encoding="utf-8"))
+    assert report["video"]["path"].endswith(f"{NOT_UTF8_SHOWN}.mp4")
+    assert f"{NOT_UTF8_SHOWN}.mp4" in (out / f"{NOT_UTF8}.report.html").read_text("utf-8")
+
+
+def test_a_batch_of_a_clip_named_in_bytes_that_are_not_utf8_ends_without_a_traceback(tmp_path):
+    """QA: `formcheck batch` on a folder holding b"caf\\xe9.mp4" ended in a traceback
+    (UnicodeEncodeError) writing summary.csv, and left no summaries. The name is shown with
+    the replacement character on the terminal and in every summary."""
+    clip = touch(tmp_path / "in" / "a" / f"{NOT_UTF8}.mp4", b"not a video")
+    touch(tmp_path / "in" / "b" / "set.mp4", b"not a video either")  # keys: a/caf…, b/set
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 11 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"FAILED  a/{NOT_UTF8_SHOWN}  [exit 4]" in proc.stderr
+    assert "\\udce9" not in proc.stderr
+    out = tmp_path / "out"
+    assert clip.exists()
+    rows = json.loads((out / "summary.json").read_text(encoding="utf-8"))["rows"]
+    assert [(r["clip"], r["status"]) for r in rows] == [(f"a/{NOT_UTF8_SHOWN}", FAILED),
+                                                        ("b/set", FAILED)]
+    assert rows[0]["source"].endswith(f"{NOT_UTF8_SHOWN}.mp4")
+    assert NOT_UTF8_SHOWN in rows[0]["error"]
+    csv_rows = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text("utf-8"))))
+    assert csv_rows[0]["clip"] == f"a/{NOT_UTF8_SHOWN}"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert f'data-clip="a/{NOT_UTF8_SHOWN}"' in page
+
+
+def test_the_index_links_a_clip_named_in_bytes_that_are_not_utf8_to_its_page(tmp_path):
+    import re
+    from urllib.parse import unquote_to_bytes, urljoin, urlsplit
+
+    o = _outcome(tmp_path, NOT_UTF8, _report())
+    touch(o.out_dir / f"{NOT_UTF8}.report.html")
+    written = write_summaries(build_rows([o], tmp_path), [], tmp_path)
+    page = written["index"].read_text(encoding="utf-8")
+    (href,) = re.findall(r'<a href="([^"]+)"', page)
+    path = unquote_to_bytes(urlsplit(urljoin((tmp_path / "index.html").as_uri(), href)).path)
+    assert os.path.isfile(path), href
+    assert f">alice/{NOT_UTF8_SHOWN}</a>" in page
+
+
+def test_the_terminal_shows_a_name_that_is_not_utf8_with_the_replacement_character(tmp_path):
+    """QA: `formcheck analyze` of b"caf\\xe9.mp4" ended in a traceback printing the name."""
+    clip = touch(tmp_path / f"{NOT_UTF8}.mp4", b"not a video")
+    proc = run_cli("analyze", str(clip), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 4
+    assert f"{NOT_UTF8_SHOWN}.mp4" in one_error_line(proc)

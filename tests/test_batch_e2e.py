@@ -237,6 +237,31 @@ def test_rerun_settings_change_reanalyze_and_force(local_run, season, full_model
     assert pose.stat().st_mtime_ns != before[str(pose.relative_to(out))]
 
 
+def test_a_rerun_on_a_subfolder_redoes_nothing_and_keeps_the_folders_rows(local_run, season,
+                                                                           full_model):
+    """QA: `formcheck batch season/alice --out DIR` after `formcheck batch season --out DIR`
+    analysed alice's clip again as DIR/squat.* (beside DIR/alice/squat.*), and the summaries
+    then listed that one clip. Every clip now keeps its place; the summaries keep the
+    folder's other clips, as earlier runs left them."""
+    first, _ = local_run
+    out = season / "part"
+    shutil.copytree(first, out)
+    files = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    before = _mtimes(out)
+    proc = run_cli("batch", "season/alice", "--out", "part", "--model", str(full_model),
+                   cwd=season)
+    assert proc.returncode == 0, proc.stderr  # the clips that failed were not among these
+    assert "1 clip up to date" in proc.stderr
+    assert "1 from earlier runs" in proc.stderr
+    assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == files
+    assert _mtimes(out) == before  # nothing redone
+    rows = rows_by_clip(out)
+    assert {clip: row["status"] for clip, row in rows.items()} == {
+        "alice/squat": "up to date", "bob/astro": "earlier run", "bob/broken": "failed",
+        "bob/missing": "failed"}
+    assert rows["bob/astro"]["page"] == rows_by_clip(first)["bob/astro"]["page"]
+
+
 def test_ctrl_c_keeps_finished_clips_and_leaves_nothing_half_written(tmp_path, person_clip,
                                                                      lite_model):
     clips = tmp_path / "clips"
@@ -509,3 +534,26 @@ def test_the_lifter_among_several_people_is_chosen_for_every_clip(tmp_path, lite
     assert proc.returncode == 7
     assert proc.stderr.strip().splitlines() == [
         "error: --person 'tallest': use auto, largest, center, left or right"]
+
+
+def test_analyze_and_batch_take_a_clip_named_in_bytes_that_are_not_utf8(tmp_path, lite_model):
+    """QA: b"caf\\xe9.mp4" (a name that is not UTF-8) ended `formcheck analyze` in a
+    traceback printing its outputs, and `formcheck batch` in one writing its summaries. Both
+    now analyse it and show the name with the replacement character; its files keep the
+    name's bytes."""
+    name = os.fsdecode(b"caf\xe9")
+    (tmp_path / "in").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "in" / f"{name}.mp4")
+    proc = run_cli("analyze", f"in/{name}.mp4", "--model", str(lite_model), "--out", "single",
+                   "--no-video", cwd=tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "caf\ufffd.report.json" in proc.stdout
+    assert (tmp_path / "single" / f"{name}.report.json").is_file()
+    proc = run_cli("batch", "in", "--model", str(lite_model), "--out", "out", "--no-video",
+                   cwd=tmp_path)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "ok      caf\ufffd  (" in proc.stderr
+    (row,) = summary(tmp_path / "out")["rows"]
+    assert (row["clip"], row["status"], row["page"]) == ("caf\ufffd", "analysed",
+                                                          "caf\ufffd.report.html")
+    assert (tmp_path / "out" / f"{name}.report.html").is_file()

@@ -256,6 +256,41 @@ def _on_signal(signum: int, frame) -> None:
     raise Interrupted(signum)
 
 
+def _shown_on_terminal(err: UnicodeError) -> tuple[bytes, int]:
+    """Error handler for the terminal's streams: a lone surrogate (a byte of a file name that
+    is not UTF-8, ``caf\\xe9.mp4``) is printed as U+FFFD, anything else the terminal's
+    encoding lacks as "?". Bytes: an encoder takes only ASCII text back from a handler."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    try:
+        mark = "\ufffd".encode(err.encoding)
+    except (UnicodeError, LookupError):
+        mark = b"?"
+    bad = err.object[err.start:err.end]
+    return b"".join(mark if "\ud800" <= c <= "\udfff" else b"?" for c in bad), err.end
+
+
+def _show_undecodable_names() -> None:
+    """Print a clip's name that is not UTF-8 with the replacement character (every line that
+    names it: progress, errors, the summary) instead of failing on it with a traceback
+    (stdout's default) or showing "\\udce9" (stderr's)."""
+    import codecs
+
+    try:
+        codecs.lookup_error(_TERMINAL_ERRORS)
+    except LookupError:
+        codecs.register_error(_TERMINAL_ERRORS, _shown_on_terminal)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors=_TERMINAL_ERRORS)
+        except (AttributeError, ValueError, OSError):  # replaced (tests) or not a text file
+            pass
+
+
+#: The codec error handler ``_show_undecodable_names`` gives stdout and stderr.
+_TERMINAL_ERRORS = "formcheck-shown"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point. Every failure leaves as one ``error:`` line on stderr and a
     distinct exit code (table in ``formcheck.errors``): FormcheckErrors, usage errors (2),
@@ -266,6 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     from formcheck.errors import Interrupted
 
     usage_error, click_error = _click_class("UsageError"), _click_class("ClickException")
+    _show_undecodable_names()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:

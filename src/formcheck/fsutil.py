@@ -6,11 +6,23 @@ import atexit
 import errno
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from formcheck.errors import InputNotFoundError, OutputError
+
+#: A lone surrogate: how Python holds a byte of a file name that is not UTF-8 (``caf\xe9.mp4``
+#: read on Linux is ``'caf\udce9.mp4'``); no text file or terminal can take one.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown(text: str) -> str:
+    """``text`` as it can be printed or written as UTF-8: each byte of a file name that is not
+    UTF-8 (a lone surrogate) becomes the replacement character U+FFFD ("caf\ufffd.mp4"). The
+    name on disk is not changed; only what is shown of it."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _umask() -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from formcheck.errors import DataFormatError, InputNotFoundError
-from formcheck.fsutil import file_sha256
+from formcheck.fsutil import file_sha256, shown
 from formcheck.pose.sequence import POSE_PASS_VERSION, POSED_AT_KEY, PoseSequence
 from formcheck.report import Report, VideoInfo
 
@@ -347,8 +347,14 @@ def check_pose_source(seq: PoseSequence, video: Path, pose_path: str | Path) -> 
 
 
 def video_info_of(seq: PoseSequence) -> VideoInfo | None:
+    """The report's facts of the clip; its path as it can be written and shown (a name that
+    is not UTF-8, ``caf\\xe9.mp4``, reads "caf\ufffd.mp4": the report's JSON, page and terminal
+    lines could not hold it otherwise)."""
     data = seq.extra.get("video")
-    return VideoInfo(**data) if data else None
+    if not data:
+        return None
+    info = VideoInfo(**data)
+    return replace(info, path=shown(str(info.path)))
 
 
 # ---------------------------------------------------------------------------- analysis

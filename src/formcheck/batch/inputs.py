@@ -10,11 +10,17 @@ and the batch goes on); so is a path that does not exist and is no glob pattern.
 from __future__ import annotations
 
 import glob
+import itertools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from formcheck.fsutil import link_problem
+
+if TYPE_CHECKING:
+    from formcheck.batch.state import Placed
 
 #: File name endings taken as videos when searching folders and globs (lower case).
 VIDEO_SUFFIXES: frozenset[str] = frozenset({
@@ -136,22 +142,60 @@ def find_clips(inputs: list[str], out_dir: Path | None = None) -> tuple[list[Cli
     return _place(unique), skipped
 
 
-def _place(paths: list[Path]) -> list[Clip]:
+def keep_earlier_places(clips: list[Clip], earlier: Sequence[Placed]) -> list[Clip]:
+    """``clips`` placed in a batch folder that earlier runs (``earlier``: the clips they
+    analysed into it) wrote: each clip analysed before keeps its place (found by its file's
+    path), so a rerun on a subfolder, or with other inputs, neither redoes it nor writes it a
+    second time elsewhere; a new clip is placed as in a run of the earlier one's folder when
+    it lies in that folder, and never where an earlier run put another file."""
+    return _place([Path(c.source) for c in clips], earlier) if earlier else clips
+
+
+def _free_stem(path: Path, rel: str, stem: str, source: str,
+               taken: dict[tuple[str, str], str]) -> str:
+    """``stem``, or the clip's whole name, or ``<stem>~2``, ``~3`` ...: the first that no
+    other file's outputs hold in ``rel`` (``taken``: place -> the file that has it)."""
+    tries = itertools.chain((stem, path.name), (f"{path.stem}~{n}" for n in itertools.count(2)))
+    return next(s for s in tries if taken.get((rel, s), source) == source)
+
+
+def _place(paths: list[Path], earlier: Sequence[Placed] = ()) -> list[Clip]:
     """Output places mirror the clips' folders below their common folder, so two athletes'
     ``set1.mp4`` never collide; two videos with the same stem in one folder keep their suffix.
-    A symlinked clip belongs to the folder of its link, not of the file it points to."""
+    A symlinked clip belongs to the folder of its link, not of the file it points to.
+    ``earlier``: see ``keep_earlier_places``."""
     if not paths:
         return []
     parents = [p.absolute().parent.resolve() for p in paths]
     root = Path(os.path.commonpath([str(d) for d in parents]))
+    # A subfolder of an earlier run's folder: places below that folder, as that run's were.
+    around = [r for r in (e.root() for e in earlier) if r is not None
+              and (r == root or r in root.parents)]
+    if around:
+        root = min(around, key=lambda r: len(r.parts))
     rel_dirs = [d.relative_to(root).as_posix() for d in parents]
     rel_dirs = ["" if r == "." else r for r in rel_dirs]
     stems: dict[tuple[str, str], int] = {}
     for p, r in zip(paths, rel_dirs, strict=True):
         stems[(r, p.stem)] = stems.get((r, p.stem), 0) + 1
+    by_source: dict[str, Placed] = {}
+    for e in earlier:  # the first, should an old run have put one file in two places
+        if e.state.source_path:
+            by_source.setdefault(e.state.source_path, e)
+    # A state of an old formcheck names no file (no ``source_path``): its place goes to the
+    # clip placed there, as before, whose state check then says whether it is the same.
+    taken = {(e.rel_dir, e.stem): e.state.source_path for e in earlier if e.state.source_path}
     clips = []
     for p, r in zip(paths, rel_dirs, strict=True):
+        source = str(_resolved(p))
+        if (before := by_source.get(source)) is not None:
+            clips.append(Clip(source=str(p), key=before.key, rel_dir=before.rel_dir,
+                              stem=before.stem, athlete=before.state.athlete))
+            continue
         stem = p.stem if stems[(r, p.stem)] == 1 else p.name
+        if earlier:
+            stem = _free_stem(p, r, stem, source, taken)
+            taken[(r, stem)] = source
         clips.append(Clip(source=str(p), key=f"{r}/{stem}" if r else stem, rel_dir=r,
                           stem=stem, athlete=r.split("/", 1)[0]))
     return clips

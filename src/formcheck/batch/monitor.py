@@ -60,6 +60,9 @@ class RichMonitor:
         self._totals: dict[str, int] = {}
         self._done: dict[str, int] = {}
         self._running: list[str] = []
+        #: Clips whose result is in: a worker's progress message about one may come after it
+        #: (the messages travel on a queue of their own), and must not make it run again.
+        self._finished: set[str] = set()
 
     def __enter__(self) -> RichMonitor:
         self.progress.start()
@@ -78,20 +81,27 @@ class RichMonitor:
                              completed=sum(self._done.values()))
 
     def started(self, key: str) -> None:
+        if key in self._finished:  # its "started" message came after its result
+            return
         if key not in self._running:
             self._running.append(key)
         self._refresh()
 
     def total(self, key: str, frames: int) -> None:
+        if key in self._finished:
+            return
         self._totals[key] = frames
         self._refresh()
 
     def frames(self, key: str, done: int) -> None:
+        if key in self._finished:  # its frames are settled (``finished``)
+            return
         self._done[key] = done
         self._totals[key] = max(self._totals.get(key, 0), done)
         self._refresh()
 
     def finished(self, result: ClipResult) -> None:
+        self._finished.add(result.key)
         if result.key in self._running:
             self._running.remove(result.key)
         if result.status != ANALYSED:  # its frames will not be done: off the total

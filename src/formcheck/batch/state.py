@@ -98,13 +98,71 @@ def read_state(path: Path) -> ClipState | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != STATE_FORMAT:
             return None
-        return ClipState(**data)
-    except (OSError, ValueError, TypeError):
+        state = ClipState(**data)
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
+    # Its fields are used as they are (paths, names, sizes): a hand-edited or damaged file
+    # whose JSON parses but holds other types reads as no state, not a traceback later.
+    texts = (state.source, state.athlete, state.source_sha256, state.model_sha256,
+             state.settings_sha256, state.source_path, state.person)
+    if not all(isinstance(t, str) for t in texts) \
+            or not all(isinstance(n, int) and not isinstance(n, bool)
+                       for n in (state.size, state.mtime_ns)) \
+            or not (state.model is None or isinstance(state.model, str)) \
+            or not (state.exercise is None or isinstance(state.exercise, str)) \
+            or not isinstance(state.outputs, dict) \
+            or not all(isinstance(k, str) and isinstance(v, str)
+                       for k, v in state.outputs.items()):
+        return None
+    return state
 
 
 def write_state(path: Path, state: ClipState) -> Path:
     return write_text_atomic(path, state.to_json())
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A clip an earlier run analysed into the batch folder: where (its state file's folder
+    under the batch folder, ``""`` for the folder itself, and stem) and its saved state."""
+
+    rel_dir: str
+    stem: str
+    state: ClipState
+
+    @property
+    def key(self) -> str:
+        return f"{self.rel_dir}/{self.stem}" if self.rel_dir else self.stem
+
+    def root(self) -> Path | None:
+        """The folder whose tree the clip's place mirrored (its run's common folder), when
+        its recorded path says so: its folder less ``rel_dir``; None for a clip reached
+        through a symbolic link (its path is the file linked to) or of an old state."""
+        source = Path(self.state.source_path)
+        if not self.state.source_path or not source.is_absolute():
+            return None
+        folder, parts = source.parent, tuple(self.rel_dir.split("/")) if self.rel_dir else ()
+        if parts and folder.parts[-len(parts):] != parts:
+            return None
+        return Path(*folder.parts[:len(folder.parts) - len(parts)])
+
+
+def placed_clips(out: Path) -> list[Placed]:
+    """Every clip an earlier ``batch`` analysed into ``out`` (a readable state file of this
+    format), in path order: a rerun on part of its inputs, or on other ones, keeps each
+    clip where it was and does not redo it under another name."""
+    if not out.is_dir():
+        return []
+    found = []
+    for path in sorted(out.rglob(f"*{STATE_SUFFIX}")):
+        # Not in a hidden folder (a clip's staging folder while it is published) or file.
+        if any(part.startswith(".") for part in path.relative_to(out).parts) \
+                or (state := read_state(path)) is None:
+            continue
+        rel = path.parent.relative_to(out).as_posix()
+        found.append(Placed(rel_dir="" if rel == "." else rel,
+                            stem=path.name[: -len(STATE_SUFFIX)], state=state))
+    return found
 
 
 def content_sha256(video: Path, known: ClipState | None) -> str:

@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 from formcheck import __version__
 from formcheck.batch.inputs import Skipped
-from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, UP_TO_DATE
+from formcheck.batch.task import ANALYSED, EARLIER, FAILED, INTERRUPTED, UP_TO_DATE
 from formcheck.errors import FormcheckError
-from formcheck.fsutil import write_text_atomic
+from formcheck.fsutil import shown, write_text_atomic
 from formcheck.render._common import (
     caveat_clauses,
     caveats,
@@ -30,6 +30,7 @@ from formcheck.render._common import (
     format_limit,
     judged_reps,
     not_judged,
+    page_notices,
     severity_rank,
     value_text,
 )
@@ -37,8 +38,9 @@ from formcheck.report import FAULTS, NOT_ASSESSABLE_WORDS, OUTSIDE_REPS_WORDS, R
 
 #: Version of ``summary.json``'s layout, whose rows' fields are ``summary.csv``'s columns
 #: (docs/batch.md lists what each version changed). 2: ``<fault>_judged_reps`` after each
-#: ``<fault>_reps`` (session 9, which moved the columns after them); 3: ``caveats`` at the end.
-SUMMARY_FORMAT = 3
+#: ``<fault>_reps`` (session 9, which moved the columns after them); 3: ``caveats`` at the end;
+#: 4: ``notices`` at the end (a list in the JSON), ``counts.earlier``, the status EARLIER.
+SUMMARY_FORMAT = 4
 NOT_ASSESSABLE = NOT_ASSESSABLE_WORDS
 
 
@@ -51,7 +53,7 @@ class ClipOutcome:
     athlete: str
     out_dir: Path  # the clip's output folder under DIR
     stem: str
-    status: str  # ANALYSED | UP_TO_DATE | FAILED | INTERRUPTED
+    status: str  # ANALYSED | UP_TO_DATE | FAILED | INTERRUPTED | EARLIER
     error: str | None = None
     exit_code: int = 0
     pose: str | None = None  # "inference" | "saved" | None (not run)
@@ -97,6 +99,10 @@ class Row:
     #: page's and terminal's words (``render._common.caveats``). Last, so that format 2's
     #: columns keep their places.
     caveats: str
+    #: The clip's notices, as its page lists them ("About this video": a truncated file, a
+    #: gap, the lifter out of the picture, other people in it ...), each its words: a list in
+    #: summary.json, ``"; "``-joined in summary.csv (``notices_cell``). Last (format 4).
+    notices: tuple[str, ...] = ()
 
 
 CSV_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Row))
@@ -154,7 +160,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
                 source=outcome.source)
     if report is None:
         empty = {f.name: (None if f.type in ("int | None", "float | None") else "")
-                 for f in fields(Row) if f.name not in base}
+                 for f in fields(Row) if f.name not in base and f.name != "notices"}
         return Row(**base, **empty)
     cells = {}
     for fault in FAULTS:
@@ -181,6 +187,7 @@ def build_row(outcome: ClipOutcome, root: Path) -> Row:
                      f"{format_limit(w.threshold, w.unit)})") if w else "",
         worst_at_s=round(float(w.peak_s), 2) if w else None,
         not_assessable=missing, caveats=judged_but,
+        notices=tuple(n.message for n in page_notices(report)),
     )
 
 
@@ -201,12 +208,18 @@ def build_rows(outcomes: list[ClipOutcome], root: Path) -> list[Row]:
     return sorted((build_row(o, root) for o in outcomes), key=sort_key)
 
 
+def notices_cell(notices: tuple[str, ...]) -> str:
+    """``Row.notices`` as summary.csv's one cell."""
+    return "; ".join(notices)
+
+
 def summary_csv(rows: list[Row]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for r in rows:
-        w.writerow(["" if v is None else v for v in (getattr(r, c) for c in CSV_COLUMNS)])
+        w.writerow(["" if v is None else notices_cell(v) if isinstance(v, tuple) else v
+                    for v in (getattr(r, c) for c in CSV_COLUMNS)])
     return buf.getvalue()
 
 
@@ -217,6 +230,7 @@ def counts(rows: list[Row]) -> dict[str, int]:
         "up_to_date": sum(r.status == UP_TO_DATE for r in rows),
         "failed": sum(r.status == FAILED for r in rows),
         "interrupted": sum(r.status == INTERRUPTED for r in rows),
+        "earlier": sum(r.status == EARLIER for r in rows),
         "with_findings": sum(bool(r.worst_severity) for r in rows),
         "problem_reps": sum(r.problem_reps or 0 for r in rows),
     }
@@ -232,6 +246,7 @@ def unanalysed_in_summary(root: Path, analysed: set[str]) -> tuple[list[ClipOutc
     try:
         doc = json.loads((root / "summary.json").read_text(encoding="utf-8"))
         rows, skipped = doc.get("rows", []), doc.get("skipped", [])
+        done = {shown(k) for k in analysed}  # the file holds the keys as written
         kept = [ClipOutcome(key=str(r["clip"]), source=str(r.get("source") or ""),
                             athlete=str(r.get("athlete") or ""),
                             out_dir=(root / str(r["clip"])).parent,
@@ -240,7 +255,7 @@ def unanalysed_in_summary(root: Path, analysed: set[str]) -> tuple[list[ClipOutc
                             error=str(r.get("error") or ""),
                             exit_code=int(r.get("exit_code") or 0))
                 for r in rows
-                if r.get("status") in (FAILED, INTERRUPTED) and r.get("clip") not in analysed]
+                if r.get("status") in (FAILED, INTERRUPTED) and r.get("clip") not in done]
         return kept, [Skipped(path=str(k["path"]), reason=str(k["reason"])) for k in skipped]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return [], []
@@ -292,8 +307,9 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
     # A link is a URL: a clip named "set #2" or "100%" must not end its path at the "#"
-    # (a fragment) or start an escape at the "%"; the file names stay as they are.
-    env.filters["urlpath"] = lambda rel: quote(rel, safe="/")
+    # (a fragment) or start an escape at the "%"; the file names stay as they are. Quoted
+    # from the name's bytes: one that is not UTF-8 (caf\xe9) links to its file (caf%E9).
+    env.filters["urlpath"] = lambda rel: quote(os.fsencode(rel), safe="/")
     env.filters["na_items"] = not_assessable_items
     env.filters["clauses"] = caveat_clauses
     template = env.get_template("index.html.j2")
@@ -310,9 +326,11 @@ def index_html(rows: list[Row], skipped: list[Skipped], root: Path) -> str:
 
 
 def write_summaries(rows: list[Row], skipped: list[Skipped], root: Path) -> dict[str, Path]:
-    """``index.html``, ``summary.csv`` and ``summary.json`` in ``root``, each atomically."""
+    """``index.html``, ``summary.csv`` and ``summary.json`` in ``root``, each atomically. A
+    clip or skipped input whose name is not UTF-8 (``caf\\xe9.mp4``) is written with the
+    replacement character ("caf\ufffd"; the page's links keep its bytes)."""
     return {
-        "csv": write_text_atomic(root / "summary.csv", summary_csv(rows)),
-        "json": write_text_atomic(root / "summary.json", summary_json(rows, skipped)),
-        "index": write_text_atomic(root / "index.html", index_html(rows, skipped, root)),
+        "csv": write_text_atomic(root / "summary.csv", shown(summary_csv(rows))),
+        "json": write_text_atomic(root / "summary.json", shown(summary_json(rows, skipped))),
+        "index": write_text_atomic(root / "index.html", shown(index_html(rows, skipped, root))),
     }

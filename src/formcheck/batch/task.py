@@ -31,6 +31,9 @@ INTERNAL_ERROR_CODE = 1
 
 # Clip outcomes.
 ANALYSED, UP_TO_DATE, FAILED, INTERRUPTED = "analysed", "up to date", "failed", "interrupted"
+#: A clip of the batch folder that this run's inputs did not name (a rerun on a subfolder, or
+#: on other clips): listed with what an earlier run made of it, not checked or redone.
+EARLIER = "earlier run"
 #: The error of a clip stopped by Ctrl-C while it ran (one that never began: NOT_STARTED).
 STOPPED_RUNNING, NOT_STARTED = "stopped before it finished", "not started: the batch was stopped"
 

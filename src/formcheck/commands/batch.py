@@ -46,21 +46,24 @@ def _monitor(quiet: bool, clips: int):
     return QuietMonitor() if quiet or not clips else RichMonitor(clips)
 
 
-def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool, kept=()) -> None:
+def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool, kept=(),
+            earlier=()) -> None:
     """Write the summaries, print where they are, and exit with the batch's code. ``kept``:
     rows of an earlier run shown as they were (``reanalyze``: the clips it could not redo),
-    which do not decide this run's exit code."""
+    which do not decide this run's exit code; ``earlier`` (``batch``): likewise, the clips of
+    the folder that this run's inputs did not name."""
     from formcheck.batch.summary import build_rows, counts, write_summaries
     from formcheck.batch.task import FAILED
     from formcheck.report import counted
 
-    rows = build_rows([*outcomes, *kept], out)
+    rows = build_rows([*outcomes, *kept, *earlier], out)
     written = write_summaries(rows, skipped, out)
     c = counts(rows)
     if not quiet:
         typer.echo(f"{counted(c['clips'], 'clip')}: {c['analysed']} analysed, "
                    f"{c['up_to_date']} up to date, {c['failed']} failed, "
-                   f"{c['interrupted']} stopped; "
+                   f"{c['interrupted']} stopped"
+                   + (f", {c['earlier']} from earlier runs" if c["earlier"] else "") + "; "
                    f"{c['with_findings']} with findings ({c['problem_reps']} problem "
                    f"rep{'' if c['problem_reps'] == 1 else 's'})",
                    err=True)
@@ -68,6 +71,9 @@ def _finish(outcomes, skipped, out: Path, interrupted: bool, quiet: bool, kept=(
             typer.echo(f"{counted(len(kept), 'clip')} without pose data (failed or stopped in "
                        "`formcheck batch`) kept as they were; rerun `formcheck batch` to "
                        "retry them", err=True)
+        if earlier:
+            typer.echo(f"{counted(len(earlier), 'clip')} of {out} not among these inputs "
+                       "listed as earlier runs left them", err=True)
         typer.echo(f"index: {written['index']}", err=True)
     if interrupted:
         raise typer.Exit(code=EXIT_INTERRUPTED)
@@ -209,14 +215,19 @@ def _batch_run(clips, skipped, out, model, model_sha, ex, cfg, settings, no_vide
                person, engine, jobs, address, quiet) -> None:
     """``batch`` once its inputs and settings are checked and it holds the folder."""
     from formcheck.batch.engines import WorkItem
-    from formcheck.batch.state import read_state, state_path, up_to_date
+    from formcheck.batch.inputs import keep_earlier_places
+    from formcheck.batch.state import placed_clips, read_state, state_path, up_to_date
     from formcheck.batch.task import ClipJob
     from formcheck.report import counted
 
+    placed = placed_clips(out)  # read while holding the folder: no other run writes it
+    clips = keep_earlier_places(clips, placed)
+    known = {p.key: p.state for p in placed}  # each state file read once
     items, outcomes, states = [], {}, {}
     for clip in clips:
         out_dir = out / clip.rel_dir
-        state = states[clip.key] = read_state(state_path(out_dir, clip.stem))
+        state = states[clip.key] = (known[clip.key] if clip.key in known
+                                    else read_state(state_path(out_dir, clip.stem)))
         if not force and up_to_date(state, Path(clip.source), out_dir, model_sha, settings):
             outcomes[clip.key] = _outcome(clip.key, clip.source, clip.athlete, out_dir,
                                           clip.stem, state=state)
@@ -236,7 +247,36 @@ def _batch_run(clips, skipped, out, model, model_sha, ex, cfg, settings, no_vide
                                           item.out_dir, item.job.stem, result=res,
                                           state=states[item.job.key])
     ordered = [outcomes[c.key] for c in clips]
-    _finish(ordered, skipped, out, interrupted, quiet)
+    _finish(ordered, skipped, out, interrupted, quiet,
+            earlier=_earlier_outcomes(out, clips, placed))
+
+
+def _earlier_outcomes(out: Path, clips, placed) -> list:
+    """The clips of the batch folder that this run's inputs did not name, as earlier runs
+    left them: those analysed (``placed``, whose outputs are all still there; one file an old
+    run put in two places, once), then those that failed or were stopped (rows of the folder's
+    summary.json). The index and summaries stay the folder's, not only this run's."""
+    from formcheck.batch.inputs import _resolved
+    from formcheck.batch.summary import ClipOutcome, unanalysed_in_summary
+    from formcheck.batch.task import EARLIER
+
+    keys = {c.key for c in clips}
+    sources = {str(_resolved(Path(c.source))) for c in clips}  # a link loop too
+    found = []
+    for p in placed:
+        if p.key in keys or (p.state.source_path and p.state.source_path in sources):
+            continue
+        out_dir = out / p.rel_dir
+        if not all((out_dir / name).is_file() for name in p.state.outputs.values()):
+            continue
+        keys.add(p.key)
+        if p.state.source_path:
+            sources.add(p.state.source_path)
+        found.append(ClipOutcome(key=p.key, source=p.state.source, athlete=p.state.athlete,
+                                 out_dir=out_dir, stem=p.stem, status=EARLIER,
+                                 outputs=tuple(p.state.outputs.items())))
+    unanalysed, _ = unanalysed_in_summary(out, keys)
+    return found + unanalysed
 
 
 def reanalyze(

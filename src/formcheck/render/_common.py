@@ -37,6 +37,16 @@ from formcheck.report import (  # noqa: F401 (severity and number helpers re-exp
 
 if TYPE_CHECKING:
     from formcheck.analysis.series import Series
+    from formcheck.report import Notice
+
+
+def page_notices(report: Report) -> list[Notice]:
+    """The notices a clip's page lists under "About this video" (and the batch summary in its
+    ``notices``): the input's limits; the size the frames were posed at is a fact of the
+    input, given with the frame's own facts, not a limit of it."""
+    from formcheck.pose.sequence import POSED_AT_KEY
+
+    return [n for n in report.notices if n.kind != POSED_AT_KEY]
 
 #: Short unit suffixes for display (``report.UNIT_SUFFIX``); anything else is appended after a
 #: space.

@@ -45,6 +45,7 @@ from formcheck.render._common import (
     judged_reps,
     limit_text,
     not_judged,
+    page_notices,
     plain_value,
     plot_indices,
     robust_range,
@@ -190,10 +191,9 @@ def _judged_in_some_reps(report: Report) -> list[tuple[str, int]]:
 
 
 def _notices(report: Report) -> str:
-    """The input's limits (truncated file, gaps, lifter out of view, other people)."""
-    # The size the frames were posed at is a fact of the input, given with the frame's own
-    # facts (``_summary_table``), not a limit of it.
-    notices = [n for n in report.notices if n.kind != POSED_AT_KEY]
+    """The input's limits (truncated file, gaps, lifter out of view, other people); the size
+    the frames were posed at is given with the frame's own facts (``_summary_table``)."""
+    notices = page_notices(report)
     if not notices:
         return ""
     items = "".join(f'<li class="notice {_e(n.kind)}">{_e(n.message)}</li>'
