@@ -1031,3 +1031,25 @@ def test_the_terminal_shows_a_name_that_is_not_utf8_with_the_replacement_charact
     proc = run_cli("analyze", str(clip), "--out", str(tmp_path / "out"))
     assert proc.returncode == 4
     assert f"{NOT_UTF8_SHOWN}.mp4" in one_error_line(proc)
+
+
+def test_the_progress_display_does_not_count_clips_stopped_by_ctrl_c_as_done():
+    """QA: after Ctrl-C the clips bar read "3/3 100%" and the frames bar full, as if every
+    clip had been done: one clip had finished, one was stopped running, one never started."""
+    from formcheck.batch.monitor import RichMonitor
+    from formcheck.batch.task import INTERRUPTED, NOT_STARTED, STOPPED_RUNNING, ClipResult
+
+    mon = RichMonitor(3)
+    mon.started("a")
+    mon.total("a", 50)
+    mon.frames("a", 50)
+    mon.finished(ClipResult(key="a", status=ANALYSED, pose="inference", frames=50))
+    mon.started("b")
+    mon.total("b", 80)
+    mon.frames("b", 20)
+    mon.finished(ClipResult(key="b", status=INTERRUPTED, error=STOPPED_RUNNING))
+    mon.finished(ClipResult(key="c", status=INTERRUPTED, error=NOT_STARTED))
+    clips, frames = mon.progress.tasks
+    assert (clips.completed, clips.total) == (1, 3)
+    assert clips.fields["info"] == "stopped: 2 clips not finished"
+    assert (frames.completed, frames.total) == (70, 130)

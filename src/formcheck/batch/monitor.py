@@ -3,7 +3,7 @@ which clips are running) and one line per finished clip."""
 
 from __future__ import annotations
 
-from formcheck.batch.task import ANALYSED, FAILED, ClipResult
+from formcheck.batch.task import ANALYSED, FAILED, INTERRUPTED, ClipResult
 from formcheck.report import counted
 
 #: Running clips named in the progress line (the rest are counted).
@@ -63,6 +63,9 @@ class RichMonitor:
         #: Clips whose result is in: a worker's progress message about one may come after it
         #: (the messages travel on a queue of their own), and must not make it run again.
         self._finished: set[str] = set()
+        #: Clips stopped by Ctrl-C (not started, or stopped while running): not done, so
+        #: neither bar counts them as done.
+        self._stopped = 0
 
     def __enter__(self) -> RichMonitor:
         self.progress.start()
@@ -76,6 +79,8 @@ class RichMonitor:
         more = len(self._running) - len(names)
         info = ("running: " + ", ".join(names) + (f" +{more}" if more > 0 else "")
                 if names else "")
+        if self._stopped and not names:
+            info = f"stopped: {counted(self._stopped, 'clip')} not finished"
         self.progress.update(self.clips, info=info)
         self.progress.update(self.frames_task, total=sum(self._totals.values()),
                              completed=sum(self._done.values()))
@@ -104,12 +109,17 @@ class RichMonitor:
         self._finished.add(result.key)
         if result.key in self._running:
             self._running.remove(result.key)
-        if result.status != ANALYSED:  # its frames will not be done: off the total
+        if result.status == INTERRUPTED:
+            # Ctrl-C: the clip is not done, and neither are its frames. The bars stay where
+            # the work stopped (after a Ctrl-C they read 100%, as if every clip were done).
+            self._stopped += 1
+        elif result.status != ANALYSED:  # its frames will not be done: off the total
             self._totals[result.key] = self._done.get(result.key, 0)
         elif result.frames:  # every frame decoded was done; a truncated file's header
             # listed more (the bar stayed short of 100% with nothing left to do)
             self._totals[result.key] = self._done[result.key] = result.frames
-        self.progress.advance(self.clips)
+        if result.status != INTERRUPTED:
+            self.progress.advance(self.clips)
         style = {ANALYSED: "green", FAILED: "red"}.get(result.status, "yellow")
         self.progress.console.print(result_line(result), style=style, markup=False,
                                     highlight=False, soft_wrap=True)
