@@ -1053,3 +1053,15 @@ def test_the_progress_display_does_not_count_clips_stopped_by_ctrl_c_as_done():
     assert (clips.completed, clips.total) == (1, 3)
     assert clips.fields["info"] == "stopped: 2 clips not finished"
     assert (frames.completed, frames.total) == (70, 130)
+
+
+def test_a_clip_name_too_long_for_its_outputs_fails_before_any_work(tmp_path):
+    """QA: batch found a name too long for the clip's outputs only when it published them,
+    after decoding and pose inference (analyze says so before any work)."""
+    name = "a" * 245 + ".mp4"  # its annotated video's name: 259 bytes
+    touch(tmp_path / "in" / name, b"not a video")  # decoding it would fail otherwise
+    proc = run_cli("batch", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "-q")
+    assert proc.returncode == 11 and "Traceback" not in proc.stderr, proc.stderr
+    rows = json.loads((tmp_path / "out" / "summary.json").read_text())["rows"]
+    assert len(rows) == 1 and "give the clip a shorter name" in rows[0]["error"], rows
+    assert not list((tmp_path / "out").rglob("*.pose.npz"))

@@ -61,6 +61,21 @@ def output_paths(out_dir: Path, stem: str) -> dict[str, Path]:
     return {kind: Path(out_dir) / f"{stem}{suffix}" for kind, suffix in SUFFIXES.items()}
 
 
+def check_output_names(out_dir: Path, stem: str) -> None:
+    """Raise ``OutputError`` when an output of clip ``stem`` would have a longer name than
+    ``out_dir`` (or, not made yet, the folder it goes in) allows: checked before any decoding
+    or inference, which a name too long would waste."""
+    here = Path(out_dir)
+    while not here.is_dir() and here != here.parent:
+        here = here.parent
+    longest = max(output_paths(Path(out_dir), stem).values(),
+                  key=lambda p: len(os.fsencode(p.name)))
+    if len(os.fsencode(longest.name)) > (limit := _name_max(here)):
+        raise OutputError(
+            f"cannot write {longest}: the name is {len(os.fsencode(longest.name))} bytes "
+            f"long, over the {limit} this folder allows; give the clip a shorter name")
+
+
 def check_output_dir(out_dir: Path) -> Path:
     """Create ``out_dir`` if needed and make sure files can be created in it, or raise
     ``OutputError`` naming the folder and what to do."""
@@ -167,11 +182,7 @@ class OutputGeneration:
         self.stem = stem
         self.keep = frozenset(keep)
         self.final = output_paths(self.out_dir, stem)
-        longest = max(self.final.values(), key=lambda p: len(os.fsencode(p.name)))
-        if len(os.fsencode(longest.name)) > (limit := _name_max(self.out_dir)):
-            raise OutputError(
-                f"cannot write {longest}: the name is {len(os.fsencode(longest.name))} bytes "
-                f"long, over the {limit} this folder allows; give the clip a shorter name")
+        check_output_names(self.out_dir, stem)
         remove_abandoned_stages(self.out_dir, stem)
         try:
             self.stage = Path(tempfile.mkdtemp(

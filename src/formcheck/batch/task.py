@@ -148,9 +148,10 @@ def _save_thumbnail(report, thumbs: dict, path: Path) -> bool:
 def _analyse_clip(job: ClipJob, video: Path, out_dir: Path, progress: Progress,
                   result: ClipResult) -> None:
     from formcheck import pipeline
-    from formcheck.outputs import OutputGeneration
+    from formcheck.outputs import OutputGeneration, check_output_names
     from formcheck.report import worst
 
+    check_output_names(out_dir, job.stem)  # a name too long fails now, not after the poses
     paths = pipeline.output_paths(out_dir, job.stem)
     state_file = state_path(out_dir, job.stem)
     if job.saved_pose_only:
