@@ -223,37 +223,55 @@ def _usage_line(err) -> str:
 _received: list[int] = []
 
 
-#: How long a stop that arrived inside a finaliser waits to be sent again (seconds).
+#: How long a stop raised where Python drops exceptions waits to be sent again (seconds).
 _RESEND_S = 0.01
 
 
-def _in_finaliser(frame) -> bool:
-    """Whether ``frame`` runs inside a ``__del__`` (at any depth): Python prints an exception
-    raised there as "Exception ignored in ..." with its traceback, and drops it."""
-    while frame is not None:
-        if frame.f_code.co_name == "__del__":
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _on_signal(signum: int, frame) -> None:
-    import signal
-    import threading
-
+def _on_signal(signum: int, _frame) -> None:
     from formcheck.errors import Interrupted
 
     _received.append(signum)
-    if _in_finaliser(frame):
-        # Raised here, the stop would be lost, and a traceback printed: live, when Ctrl-C
-        # came while the garbage collector freed one of MediaPipe's images, went on to the
-        # end of the clip. The same signal comes again a moment later, from outside it.
+    raise Interrupted(signum)
+
+
+def _stop_not_dropped(previous):
+    """A ``sys.unraisablehook`` that sends again a stop raised where Python cannot pass an
+    exception on (an object's ``__del__``, a garbage-collector or weakref callback): there it
+    was printed as "Exception ignored in ..." with its traceback, and lost. CI saw live go on
+    to the end of its clip after a Ctrl-C that came while MediaPipe's ``Image.__del__`` ran,
+    and the same in a ``gc.callbacks`` function. The signal comes again a moment later, from
+    wherever the main thread is then; any other unraisable exception goes to ``previous``."""
+
+    def hook(unraisable) -> None:
+        import signal
+        import threading
+
+        from formcheck.errors import Interrupted
+
+        if not isinstance(unraisable.exc_value, Interrupted):
+            previous(unraisable)
+            return
         try:
-            threading.Timer(_RESEND_S, signal.raise_signal, (signum,)).start()
+            threading.Timer(_RESEND_S, signal.raise_signal,
+                            (unraisable.exc_value.signum,)).start()
         except RuntimeError:  # the interpreter is shutting down: it stops anyway
             pass
-        return
-    raise Interrupted(signum)
+
+    hook.formcheck_stop = True  # installed once, however often main() runs in a process
+    return hook
+
+
+def install_stop_handlers() -> None:
+    """Ctrl-C and SIGTERM become ``Interrupted`` in the main thread, never dropped."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(signum, _on_signal)
+        except (ValueError, OSError):  # not the main thread / not settable here
+            return
+    if not getattr(sys.unraisablehook, "formcheck_stop", False):
+        sys.unraisablehook = _stop_not_dropped(sys.unraisablehook)
 
 
 def _shown_on_terminal(err: UnicodeError) -> tuple[bytes, int]:
@@ -303,11 +321,7 @@ def main(argv: list[str] | None = None) -> None:
     usage_error, click_error = _click_class("UsageError"), _click_class("ClickException")
     _show_undecodable_names()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            signal.signal(signum, _on_signal)
-        except (ValueError, OSError):  # not the main thread / not settable here
-            pass
+    install_stop_handlers()
     try:
         rv = app(args=argv, standalone_mode=False, prog_name="formcheck")
     except FormcheckError as err:  # raised outside a command's own handler
