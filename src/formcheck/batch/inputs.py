@@ -55,7 +55,7 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _resolved(path: Path) -> Path:
+def resolved_path(path: Path) -> Path:
     """``path.resolve()``, or its absolute form where it cannot be resolved (a symbolic link
     loop: Python up to 3.12 raises RuntimeError there, later ones OSError)."""
     try:
@@ -68,7 +68,7 @@ def _inside(path: Path, folder: Path | None) -> bool:
     if folder is None:
         return False
     try:
-        _resolved(path).relative_to(folder)
+        resolved_path(path).relative_to(folder)
     except ValueError:
         return False
     return True
@@ -131,7 +131,7 @@ def find_clips(inputs: list[str], out_dir: Path | None = None) -> tuple[list[Cli
     unique: list[Path] = []
     seen: dict[Path, Path] = {}
     for p in found:
-        r = _resolved(p)
+        r = resolved_path(p)
         if r not in seen:
             seen[r] = p
             unique.append(p)
@@ -187,7 +187,7 @@ def _place(paths: list[Path], earlier: Sequence[Placed] = ()) -> list[Clip]:
     taken = {(e.rel_dir, e.stem): e.state.source_path for e in earlier if e.state.source_path}
     clips = []
     for p, r in zip(paths, rel_dirs, strict=True):
-        source = str(_resolved(p))
+        source = str(resolved_path(p))
         if (before := by_source.get(source)) is not None:
             clips.append(Clip(source=str(p), key=before.key, rel_dir=before.rel_dir,
                               stem=before.stem, athlete=before.state.athlete))

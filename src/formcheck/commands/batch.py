@@ -256,12 +256,12 @@ def _earlier_outcomes(out: Path, clips, placed) -> list:
     left them: those analysed (``placed``, whose outputs are all still there; one file an old
     run put in two places, once), then those that failed or were stopped (rows of the folder's
     summary.json). The index and summaries stay the folder's, not only this run's."""
-    from formcheck.batch.inputs import _resolved
+    from formcheck.batch.inputs import resolved_path
     from formcheck.batch.summary import ClipOutcome, unanalysed_in_summary
     from formcheck.batch.task import EARLIER
 
     keys = {c.key for c in clips}
-    sources = {str(_resolved(Path(c.source))) for c in clips}  # a link loop too
+    sources = {str(resolved_path(Path(c.source))) for c in clips}  # a link loop too
     found = []
     for p in placed:
         if p.key in keys or (p.state.source_path and p.state.source_path in sources):
